@@ -1,0 +1,360 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify.h"
+#include "normalize.h"
+#include "rules_int.h"
+#include "util.h"
+
+/*
+ * Per-mention state lives in arrays indexed by keyword, regex and rule id,
+ * tagged with a generation number instead of being cleared: a new mention
+ * only bumps ctx->gen. That keeps the cost of a mention proportional to
+ * what it contains, not to the size of the ruleset.
+ */
+struct classify_ctx {
+	struct ruleset *rs;
+	struct norm_buf nb;
+	struct regex_scratch *scratch;
+	uint32_t gen;
+
+	uint32_t *kw_gen;	/* == gen: keyword seen (at a valid boundary) */
+	uint32_t *kw_span;	/* first occurrence, folded [2k], [2k+1] */
+	uint32_t *rx_gen;	/* == gen: one of the regex's literals was seen */
+	uint32_t *rx_done;	/* == gen: the regex ran, result in rx_res */
+	uint8_t *rx_res;
+	size_t *rx_span;
+	uint32_t *rule_gen;	/* == gen: rule already a candidate */
+	uint32_t *cand;
+	size_t ncand;
+
+	uint32_t *matched;
+	size_t nmatched;
+	struct match *matches;
+	size_t nmatches, capmatches;
+	uint64_t *hits;
+
+	const char *text;	/* the original text being classified */
+	size_t len;
+	size_t regex_errors;
+};
+
+struct classify_ctx *
+classify_ctx_new(struct ruleset *rs)
+{
+	struct classify_ctx *c = xcalloc(1, sizeof(*c));
+	size_t nk = rs->nkws ? rs->nkws : 1, nx = rs->nrxs ? rs->nrxs : 1;
+	size_t nr = rs->nrules ? rs->nrules : 1;
+
+	c->rs = rules_ref(rs);
+	norm_init(&c->nb);
+	c->scratch = regex_scratch_new();
+	c->kw_gen = xcalloc(nk, sizeof(uint32_t));
+	c->kw_span = xcalloc(nk * 2, sizeof(uint32_t));
+	c->rx_gen = xcalloc(nx, sizeof(uint32_t));
+	c->rx_done = xcalloc(nx, sizeof(uint32_t));
+	c->rx_res = xcalloc(nx, 1);
+	c->rx_span = xcalloc(nx * 2, sizeof(size_t));
+	c->rule_gen = xcalloc(nr, sizeof(uint32_t));
+	c->cand = xcalloc(nr, sizeof(uint32_t));
+	c->matched = xcalloc(nr, sizeof(uint32_t));
+	c->hits = xcalloc(nr, sizeof(uint64_t));
+	return c;
+}
+
+void
+classify_ctx_free(struct classify_ctx *c)
+{
+	if (c == NULL)
+		return;
+	norm_free(&c->nb);
+	regex_scratch_free(c->scratch);
+	free(c->kw_gen);
+	free(c->kw_span);
+	free(c->rx_gen);
+	free(c->rx_done);
+	free(c->rx_res);
+	free(c->rx_span);
+	free(c->rule_gen);
+	free(c->cand);
+	free(c->matched);
+	free(c->matches);
+	free(c->hits);
+	rules_unref(c->rs);
+	free(c);
+}
+
+const struct ruleset *
+classify_ruleset(const struct classify_ctx *c)
+{
+	return c->rs;
+}
+
+const uint64_t *
+classify_rule_hits(const struct classify_ctx *c)
+{
+	return c->hits;
+}
+
+static inline void
+classify_candidate(struct classify_ctx *c, uint32_t rule)
+{
+	if (c->rule_gen[rule] != c->gen) {
+		c->rule_gen[rule] = c->gen;
+		c->cand[c->ncand++] = rule;
+	}
+}
+
+static int
+classify_hit(void *arg, uint32_t id, size_t end)
+{
+	struct classify_ctx *c = arg;
+	const struct ruleset *rs = c->rs;
+	const struct rs_pat *p = &rs->pats[id];
+
+	if (p->kind == PAT_KEYWORD) {
+		uint32_t k = p->target;
+		size_t start = end - p->flen;
+		const struct rs_keyword *kw;
+
+		if (c->kw_gen[k] == c->gen)
+			return 0;
+		switch (p->kwkind) {
+		case KW_WORD:
+			if (norm_word_before(c->nb.text, start) ||
+			    norm_word_after(c->nb.text, c->nb.len, end))
+				return 0;
+			break;
+		case KW_PREFIX:
+			if (norm_word_before(c->nb.text, start))
+				return 0;
+			break;
+		case KW_SUFFIX:
+			if (norm_word_after(c->nb.text, c->nb.len, end))
+				return 0;
+			break;
+		default:
+			break;
+		}
+		c->kw_gen[k] = c->gen;
+		c->kw_span[2 * k] = (uint32_t)start;
+		c->kw_span[2 * k + 1] = (uint32_t)end;
+		kw = &rs->kws[k];
+		for (uint32_t i = 0; i < kw->nrules; i++)
+			classify_candidate(c, kw->rules[i]);
+	} else if (p->flen) {
+		uint32_t x = p->target;
+		const struct rs_regex *rx = &rs->rxs[x];
+
+		if (c->rx_gen[x] == c->gen)
+			return 0;
+		c->rx_gen[x] = c->gen;
+		for (uint32_t i = 0; i < rx->nrules; i++)
+			classify_candidate(c, rx->rules[i]);
+	}
+	return 0;
+}
+
+static int
+classify_regex(struct classify_ctx *c, uint32_t x)
+{
+	const struct rs_regex *rx = &c->rs->rxs[x];
+	int rc;
+
+	if (rx->nlits && c->rx_gen[x] != c->gen)
+		return 0;
+	if (c->rx_done[x] == c->gen)
+		return c->rx_res[x];
+	rc = regex_match(rx->re, c->scratch, c->text, c->len, &c->rx_span[2 * x],
+	    &c->rx_span[2 * x + 1]);
+	if (rc < 0) {
+		/* a runaway pattern must not make a mention a complaint */
+		c->regex_errors++;
+		rc = 0;
+	}
+	c->rx_done[x] = c->gen;
+	c->rx_res[x] = (uint8_t)rc;
+	return rc;
+}
+
+static int
+classify_eval(struct classify_ctx *c, uint32_t ci)
+{
+	const struct rs_cond *cond = &c->rs->conds[ci];
+
+	switch (cond->type) {
+	case COND_KEYWORDS:
+		for (uint32_t i = 0; i < cond->n; i++)
+			if (c->kw_gen[cond->items[i]] == c->gen)
+				return 1;
+		return 0;
+	case COND_REGEX:
+		return classify_regex(c, cond->items[0]);
+	case COND_ANY:
+		for (uint32_t i = 0; i < cond->n; i++)
+			if (classify_eval(c, cond->items[i]))
+				return 1;
+		return 0;
+	case COND_ALL:
+		for (uint32_t i = 0; i < cond->n; i++)
+			if (!classify_eval(c, cond->items[i]))
+				return 0;
+		return 1;
+	case COND_NONE:
+		for (uint32_t i = 0; i < cond->n; i++)
+			if (classify_eval(c, cond->items[i]))
+				return 0;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+classify_add_match(struct classify_ctx *c, uint32_t rule, enum match_kind kind,
+    const char *pattern, size_t start, size_t end)
+{
+	struct match *m;
+
+	if (c->nmatches == c->capmatches) {
+		c->capmatches = c->capmatches ? c->capmatches * 2 : 16;
+		c->matches = xreallocarray(c->matches, c->capmatches, sizeof(*c->matches));
+	}
+	m = &c->matches[c->nmatches++];
+	m->rule = rule;
+	m->kind = kind;
+	m->pattern = pattern;
+	m->start = start;
+	m->end = end;
+}
+
+/* Records the evidence of a matched rule: every true leaf not under 'none'. */
+static void
+classify_evidence(struct classify_ctx *c, uint32_t rule, uint32_t ci)
+{
+	const struct rs_cond *cond = &c->rs->conds[ci];
+
+	switch (cond->type) {
+	case COND_KEYWORDS:
+		for (uint32_t i = 0; i < cond->n; i++) {
+			uint32_t k = cond->items[i];
+
+			if (c->kw_gen[k] != c->gen)
+				continue;
+			classify_add_match(c, rule, MATCH_KEYWORD, c->rs->kws[k].src,
+			    c->nb.map[c->kw_span[2 * k]], c->nb.map[c->kw_span[2 * k + 1]]);
+		}
+		break;
+	case COND_REGEX:
+		if (classify_regex(c, cond->items[0])) {
+			uint32_t x = cond->items[0];
+
+			classify_add_match(c, rule, MATCH_REGEX, c->rs->rxs[x].src,
+			    c->rx_span[2 * x], c->rx_span[2 * x + 1]);
+		}
+		break;
+	case COND_ANY:
+	case COND_ALL:
+		for (uint32_t i = 0; i < cond->n; i++)
+			if (classify_eval(c, cond->items[i]))
+				classify_evidence(c, rule, cond->items[i]);
+		break;
+	case COND_NONE:
+		break;
+	}
+}
+
+static int
+u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+classify_text(struct classify_ctx *c, const char *text, size_t len,
+    const struct classify_author *author, struct verdict *v, size_t *bad_offset)
+{
+	const struct ruleset *rs = c->rs;
+	size_t valid = utf8_valid_prefix(text, len);
+	int score = 0, best = 0, positive = 0;
+	const char *team = NULL;
+
+	memset(v, 0, sizeof(*v));
+	if (valid != len) {
+		if (bad_offset)
+			*bad_offset = valid;
+		return -1;
+	}
+	if (++c->gen == 0) {
+		/* wrapped after 4 billion mentions: start the tags afresh */
+		memset(c->kw_gen, 0, (rs->nkws ? rs->nkws : 1) * sizeof(uint32_t));
+		memset(c->rx_gen, 0, (rs->nrxs ? rs->nrxs : 1) * sizeof(uint32_t));
+		memset(c->rx_done, 0, (rs->nrxs ? rs->nrxs : 1) * sizeof(uint32_t));
+		memset(c->rule_gen, 0, (rs->nrules ? rs->nrules : 1) * sizeof(uint32_t));
+		c->gen = 1;
+	}
+	c->text = text;
+	c->len = len;
+	c->ncand = 0;
+	c->nmatched = 0;
+	c->nmatches = 0;
+	c->regex_errors = 0;
+
+	norm_fold(&c->nb, text, len);
+	aho_scan(rs->aho, c->nb.text, c->nb.len, classify_hit, c);
+	for (size_t i = 0; i < rs->nalways; i++)
+		classify_candidate(c, rs->always[i]);
+	if (c->ncand > 1)
+		qsort(c->cand, c->ncand, sizeof(uint32_t), u32_cmp);
+
+	for (size_t i = 0; i < c->ncand; i++) {
+		uint32_t r = c->cand[i];
+		const struct rs_rule *rule = &rs->rules[r];
+
+		if (!classify_eval(c, rule->when))
+			continue;
+		c->matched[c->nmatched++] = r;
+		c->hits[r]++;
+		score += rule->score;
+		if (rule->score > 0)
+			positive = 1;
+		if (rule->score > best && rule->team) {
+			best = rule->score;
+			team = rule->team;
+		}
+		classify_evidence(c, r, rule->when);
+	}
+
+	if (positive && score > 0) {
+		int boost = 0;
+
+		if (author && author->followers >= 0)
+			for (size_t i = rs->nfollower_steps; i-- > 0;)
+				if (author->followers >= rs->follower_steps[i].at_least) {
+					boost += rs->follower_steps[i].add;
+					break;
+				}
+		if (author && author->verified)
+			boost += rs->verified_add;
+		score += boost;
+		v->boost = boost;
+	}
+	v->score = score;
+	v->priority = PRIO_NONE;
+	for (int p = PRIO_CRITICAL; p >= PRIO_LOW; p--)
+		if (score >= rs->thresholds[p]) {
+			v->priority = (enum prio)p;
+			break;
+		}
+	v->complaint = v->priority != PRIO_NONE;
+	v->team = team;
+	v->rules = c->matched;
+	v->nrules = c->nmatched;
+	v->matches = c->matches;
+	v->nmatches = c->nmatches;
+	v->regex_errors = c->regex_errors;
+	return 0;
+}

@@ -1,0 +1,68 @@
+/*
+ * classify.h: one mention's text + a ruleset -> a verdict.
+ *
+ * A classify_ctx holds the scratch memory of one thread (folded text,
+ * automaton hits, PCRE2 match data and JIT stack) so that classifying
+ * allocates nothing in the steady state. A ctx is bound to one ruleset and
+ * holds a reference on it.
+ *
+ * Per mention: validate UTF-8 once, fold once, one automaton scan over the
+ * folded text, then only the rules whose literals were seen (plus the few
+ * that cannot be prefiltered) are evaluated; a regex runs only when one of
+ * its required literals was seen.
+ */
+#ifndef KELUH_CLASSIFY_H
+#define KELUH_CLASSIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rules.h"
+
+struct classify_ctx;
+
+enum match_kind { MATCH_KEYWORD, MATCH_REGEX };
+
+/* One piece of evidence: why a rule matched. */
+struct match {
+	uint32_t rule;		/* index into the ruleset */
+	enum match_kind kind;
+	const char *pattern;	/* the keyword or regex as written; owned by the ruleset */
+	size_t start, end;	/* byte span [start, end) in the ORIGINAL text */
+};
+
+struct verdict {
+	int complaint;		/* score >= the low threshold */
+	enum prio priority;
+	int score;		/* rules + boosts */
+	int boost;		/* the part of score that came from boosts */
+	const char *team;	/* team of the highest-scoring matched rule, or NULL */
+	const uint32_t *rules;	/* matched rules, in load order */
+	size_t nrules;
+	const struct match *matches; /* evidence for the matched rules */
+	size_t nmatches;
+	size_t regex_errors;	/* regexes that hit a match limit (counted as no match) */
+};
+
+/* The author fields that boosts read; NULL means unknown. */
+struct classify_author {
+	long followers;		/* -1 when unknown */
+	int verified;
+};
+
+struct classify_ctx *classify_ctx_new(struct ruleset *);
+void classify_ctx_free(struct classify_ctx *);
+const struct ruleset *classify_ruleset(const struct classify_ctx *);
+
+/*
+ * Classifies text[0..len). Returns 0 and fills *v, whose arrays live in the
+ * ctx until the next call; returns -1 if text is not valid UTF-8, with
+ * *bad_offset set to the first invalid byte.
+ */
+int classify_text(struct classify_ctx *, const char *text, size_t len,
+    const struct classify_author *author, struct verdict *v, size_t *bad_offset);
+
+/* Per-rule hit counters kept by the ctx since it was made (for --stats). */
+const uint64_t *classify_rule_hits(const struct classify_ctx *);
+
+#endif

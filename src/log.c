@@ -1,0 +1,98 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static const char *log_progname = "keluh";
+static int log_verb;
+static int log_prefix; /* journal wants "<N>" priority prefixes */
+
+void
+log_init(const char *progname, int verbose)
+{
+	log_progname = progname;
+	log_verb = verbose;
+	log_prefix = getenv("JOURNAL_STREAM") != NULL;
+}
+
+void
+log_set_verbose(int verbose)
+{
+	log_verb = verbose;
+}
+
+int
+log_verbose(void)
+{
+	return log_verb;
+}
+
+static void
+log_vwrite(int level, const char *tag, const char *fmt, va_list ap, int with_errno)
+{
+	int saved = errno;
+	char buf[2048];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (log_prefix)
+		fprintf(stderr, "<%d>%s%s%s%s\n", level, tag, buf, with_errno ? ": " : "",
+		    with_errno ? strerror(saved) : "");
+	else
+		fprintf(stderr, "%s: %s%s%s%s\n", log_progname, tag, buf, with_errno ? ": " : "",
+		    with_errno ? strerror(saved) : "");
+	errno = saved;
+}
+
+#define LOG_BODY(level, tag, with_errno)                                                           \
+	do {                                                                                       \
+		va_list ap;                                                                        \
+		va_start(ap, fmt);                                                                 \
+		log_vwrite(level, tag, fmt, ap, with_errno);                                       \
+		va_end(ap);                                                                        \
+	} while (0)
+
+void
+log_warn(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LEVEL_WARN, "warning: ", 1);
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LEVEL_WARN, "warning: ", 0);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	if (log_verb < 0)
+		return;
+	LOG_BODY(LOG_LEVEL_INFO, "", 0);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	if (log_verb < 1)
+		return;
+	LOG_BODY(LOG_LEVEL_DEBUG, "debug: ", 0);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LEVEL_ERR, "error: ", 1);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LEVEL_ERR, "error: ", 0);
+	exit(1);
+}

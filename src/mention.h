@@ -1,0 +1,36 @@
+/*
+ * mention.h: the mention struct every source produces, and JSON -> mention.
+ *
+ * All strings are owned by the mention and valid UTF-8 (JSON guarantees
+ * it). Only text is required; a missing id is derived from a hash of the
+ * source and text so that the same post seen twice gets the same id.
+ */
+#ifndef KELUH_MENTION_H
+#define KELUH_MENTION_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define MENTION_MAX_TEXT (64 * 1024)
+
+struct mention {
+	char *id;
+	char *source;
+	char *text;
+	size_t text_len;
+	char *url;
+	char *lang;
+	char *created_at;
+	char *author_handle;
+	char *author_name;
+	long followers;		/* -1 when unknown */
+	int verified;
+};
+
+/* Returns 0, or -1 with a specific reason in err ("text must be a string"). */
+int mention_from_json(struct mention *, const json_t *, char *err, size_t errlen);
+/* Parses one JSON object from buf[0..len). */
+int mention_parse(struct mention *, const char *buf, size_t len, char *err, size_t errlen);
+void mention_free(struct mention *);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * normalize.h: the one text folding shared by keywords and mention text.
+ *
+ * Folding, in order, per code point:
+ *   - Unicode compatibility decomposition, full case folding, marks stripped
+ *     (utf8proc COMPAT|CASEFOLD|DECOMPOSE|STRIPMARK|IGNORE, applied one code
+ *     point at a time so the result is context free): "Café" -> "cafe",
+ *     fullwidth "ＬＯＧＩＮ" -> "login", "Straße" -> "strasse";
+ *   - typographic apostrophes and quotes become ' and ";
+ *   - every run of white space (any Unicode space, tab, newline) becomes
+ *     one ' ', and leading/trailing white space is dropped;
+ *   - a letter equal to the letter before it is dropped, so "lamaaa" ->
+ *     "lama", "parahhh" -> "parah" and also "good" -> "god" (keywords are
+ *     folded the same way, so both sides agree). Digits are never squeezed.
+ * ASCII input takes a fast path that never calls utf8proc.
+ *
+ * Offsets: map[i] is the byte offset in the original text of the code point
+ * that produced folded byte i; map[len] is the original length. A folded
+ * span [fs, fe) covers original bytes [map[fs], map[fe]) (this includes
+ * letters squeezed away and marks stripped at its end).
+ *
+ * Folding is substring preserving: if a string occurs in the original text,
+ * its folding occurs in the folded text. The prefilter relies on that.
+ */
+#ifndef KELUH_NORMALIZE_H
+#define KELUH_NORMALIZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct norm_buf {
+	char *text;	/* folded UTF-8, NUL-terminated, owned */
+	uint32_t *map;	/* len + 1 entries, owned */
+	size_t len;
+	size_t cap;
+};
+
+void norm_init(struct norm_buf *);
+void norm_free(struct norm_buf *);
+
+/*
+ * Folds s[0..len) into nb, reusing its memory. s must be valid UTF-8 (the
+ * caller checks once per mention, see utf8_valid_prefix); texts over 4 GiB
+ * are not supported. Returns 0.
+ */
+int norm_fold(struct norm_buf *nb, const char *s, size_t len);
+
+/* Folds a keyword or literal at load time; returns a malloc'd string. */
+char *norm_fold_str(const char *s, size_t len, size_t *outlen);
+
+/*
+ * Word characters are letters, marks and digits of any script, and '_'.
+ * These look at the folded text around a position: the code point ending
+ * at pos, and the one starting at pos.
+ */
+int norm_word_before(const char *text, size_t pos);
+int norm_word_after(const char *text, size_t len, size_t pos);
+int norm_is_word_cp(int32_t cp);
+
+#endif

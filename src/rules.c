@@ -1,0 +1,465 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "normalize.h"
+#include "rules_int.h"
+#include "util.h"
+
+static const char *const prio_names[PRIO__N] = { "none", "low", "normal", "high", "critical" };
+
+const char *
+prio_name(enum prio p)
+{
+	return p < PRIO__N ? prio_names[p] : "none";
+}
+
+int
+prio_parse(const char *s, enum prio *p)
+{
+	for (int i = 0; i < PRIO__N; i++)
+		if (strcmp(s, prio_names[i]) == 0) {
+			*p = (enum prio)i;
+			return 0;
+		}
+	return -1;
+}
+
+#define GROW(arr, n, cap)                                                                          \
+	do {                                                                                       \
+		if ((n) == (cap)) {                                                                \
+			(cap) = (cap) ? (cap) * 2 : 16;                                            \
+			(arr) = xreallocarray((arr), (cap), sizeof(*(arr)));                       \
+		}                                                                                  \
+	} while (0)
+
+struct ruleset *
+rules_new(void)
+{
+	struct ruleset *rs = xcalloc(1, sizeof(*rs));
+
+	rs->refs = 1;
+	rs->thresholds[PRIO_NONE] = 0;
+	rs->thresholds[PRIO_LOW] = 10;
+	rs->thresholds[PRIO_NORMAL] = 25;
+	rs->thresholds[PRIO_HIGH] = 50;
+	rs->thresholds[PRIO_CRITICAL] = 80;
+	return rs;
+}
+
+static uint64_t
+rules_hash(const char *s, size_t len, unsigned kind)
+{
+	uint64_t h = 1469598103934665603ULL ^ kind;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+static void
+rules_kwhash_insert(struct ruleset *rs, uint32_t id)
+{
+	const struct rs_keyword *k = &rs->kws[id];
+	size_t mask = rs->kwhashcap - 1;
+	size_t i = rules_hash(k->folded, k->flen, k->kind) & mask;
+
+	while (rs->kwhash[i])
+		i = (i + 1) & mask;
+	rs->kwhash[i] = id + 1;
+}
+
+uint32_t
+rules_add_keyword(struct ruleset *rs, const char *src, const char *folded, size_t flen,
+    enum kw_kind kind)
+{
+	struct rs_keyword *k;
+	size_t mask, i;
+	uint32_t id;
+
+	if (rs->nkws * 2 >= rs->kwhashcap) {
+		size_t old = rs->kwhashcap;
+
+		rs->kwhashcap = old ? old * 2 : 256;
+		free(rs->kwhash);
+		rs->kwhash = xcalloc(rs->kwhashcap, sizeof(*rs->kwhash));
+		for (uint32_t j = 0; j < rs->nkws; j++)
+			rules_kwhash_insert(rs, j);
+	}
+	mask = rs->kwhashcap - 1;
+	for (i = rules_hash(folded, flen, kind) & mask; rs->kwhash[i]; i = (i + 1) & mask) {
+		k = &rs->kws[rs->kwhash[i] - 1];
+		if (k->kind == kind && k->flen == flen && memcmp(k->folded, folded, flen) == 0)
+			return rs->kwhash[i] - 1;
+	}
+	GROW(rs->kws, rs->nkws, rs->capkws);
+	id = (uint32_t)rs->nkws++;
+	k = &rs->kws[id];
+	memset(k, 0, sizeof(*k));
+	k->src = xstrdup(src);
+	k->folded = xstrndup(folded, flen);
+	k->flen = (uint32_t)flen;
+	k->kind = (uint8_t)kind;
+	rs->kwhash[i] = id + 1;
+	return id;
+}
+
+uint32_t
+rules_add_cond(struct ruleset *rs, enum cond_type type, uint32_t *items, uint32_t n)
+{
+	struct rs_cond *c;
+
+	GROW(rs->conds, rs->nconds, rs->capconds);
+	c = &rs->conds[rs->nconds];
+	c->type = (uint8_t)type;
+	c->n = n;
+	c->items = items;
+	return (uint32_t)rs->nconds++;
+}
+
+uint32_t
+rules_add_regex(struct ruleset *rs, const char *src, struct regex *re)
+{
+	struct rs_regex *x;
+
+	GROW(rs->rxs, rs->nrxs, rs->caprxs);
+	x = &rs->rxs[rs->nrxs];
+	memset(x, 0, sizeof(*x));
+	x->src = xstrdup(src);
+	x->re = re;
+	return (uint32_t)rs->nrxs++;
+}
+
+static void
+rules_add_pat(struct ruleset *rs, struct aho_builder *ab, enum pat_kind kind, uint8_t kwkind,
+    uint32_t target, const char *folded, size_t flen)
+{
+	struct rs_pat *p;
+
+	GROW(rs->pats, rs->npats, rs->cappats);
+	p = &rs->pats[rs->npats];
+	p->kind = (uint8_t)kind;
+	p->kwkind = kwkind;
+	p->target = target;
+	p->flen = (uint32_t)flen;
+	aho_add(ab, folded, flen, (uint32_t)rs->npats);
+	rs->npats++;
+}
+
+/*
+ * Whether a condition can be true (want = 1) or false (want = 0) on a
+ * mention in which no literal of the automaton was seen. Regexes with no
+ * literal are unknown, so they can be either.
+ */
+static int
+rules_possible(const struct ruleset *rs, uint32_t ci, int want)
+{
+	const struct rs_cond *c = &rs->conds[ci];
+
+	switch (c->type) {
+	case COND_KEYWORDS:
+		return !want;
+	case COND_REGEX:
+		return rs->rxs[c->items[0]].nlits ? !want : 1;
+	case COND_ANY:
+		for (uint32_t i = 0; i < c->n; i++) {
+			int r = rules_possible(rs, c->items[i], want);
+
+			if (want && r)
+				return 1;
+			if (!want && !r)
+				return 0;
+		}
+		return !want;
+	case COND_ALL:
+		for (uint32_t i = 0; i < c->n; i++) {
+			int r = rules_possible(rs, c->items[i], want);
+
+			if (want && !r)
+				return 0;
+			if (!want && r)
+				return 1;
+		}
+		return want;
+	case COND_NONE:
+		/* NONE is true when every child is false */
+		for (uint32_t i = 0; i < c->n; i++) {
+			int r = rules_possible(rs, c->items[i], !want ? 1 : 0);
+
+			if (want && !r)
+				return 0;
+			if (!want && r)
+				return 1;
+		}
+		return want;
+	}
+	return 1;
+}
+
+static void
+rules_index_add(uint32_t **arr, uint32_t *n, uint32_t rule)
+{
+	if (*n && (*arr)[*n - 1] == rule)
+		return;
+	*arr = xreallocarray(*arr, *n + 1, sizeof(**arr));
+	(*arr)[(*n)++] = rule;
+}
+
+/* Records rule under every literal that appears with positive polarity. */
+static void
+rules_index(struct ruleset *rs, uint32_t ci, uint32_t rule, int positive)
+{
+	const struct rs_cond *c = &rs->conds[ci];
+
+	switch (c->type) {
+	case COND_KEYWORDS:
+		if (positive)
+			for (uint32_t i = 0; i < c->n; i++) {
+				struct rs_keyword *k = &rs->kws[c->items[i]];
+
+				rules_index_add(&k->rules, &k->nrules, rule);
+			}
+		break;
+	case COND_REGEX:
+		if (positive) {
+			struct rs_regex *x = &rs->rxs[c->items[0]];
+
+			rules_index_add(&x->rules, &x->nrules, rule);
+		}
+		break;
+	case COND_NONE:
+		for (uint32_t i = 0; i < c->n; i++)
+			rules_index(rs, c->items[i], rule, !positive);
+		break;
+	default:
+		for (uint32_t i = 0; i < c->n; i++)
+			rules_index(rs, c->items[i], rule, positive);
+	}
+}
+
+void
+rules_compile(struct ruleset *rs)
+{
+	struct aho_builder *ab = aho_builder_new();
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (uint32_t i = 0; i < rs->nkws; i++) {
+		const struct rs_keyword *k = &rs->kws[i];
+
+		rules_add_pat(rs, ab, PAT_KEYWORD, k->kind, i, k->folded, k->flen);
+	}
+	for (uint32_t i = 0; i < rs->nrxs; i++) {
+		struct rs_regex *x = &rs->rxs[i];
+		char **lits;
+		size_t n = regex_literals(x->src, strlen(x->src), &lits);
+
+		for (size_t j = 0; j < n; j++) {
+			size_t flen;
+			char *f = norm_fold_str(lits[j], strlen(lits[j]), &flen);
+
+			if (flen == 0) {
+				/* folds to nothing: no requirement can be kept */
+				free(f);
+				x->nlits = 0;
+				break;
+			}
+			rules_add_pat(rs, ab, PAT_REGEX_LITERAL, 0, i, f, flen);
+			x->nlits++;
+			free(f);
+		}
+		regex_literals_free(lits, n);
+	}
+	/*
+	 * A regex whose literal list was cut short above must not be
+	 * prefiltered at all: drop the literals it did add.
+	 */
+	for (size_t p = 0; p < rs->npats; p++)
+		if (rs->pats[p].kind == PAT_REGEX_LITERAL && rs->rxs[rs->pats[p].target].nlits == 0)
+			rs->pats[p].flen = 0;
+	rs->aho = aho_build(ab);
+
+	for (uint32_t r = 0; r < rs->nrules; r++) {
+		struct rs_rule *rule = &rs->rules[r];
+
+		rules_index(rs, rule->when, r, 1);
+		rule->always = rules_possible(rs, rule->when, 1);
+		if (rule->always) {
+			rs->always = xreallocarray(rs->always, rs->nalways + 1, sizeof(uint32_t));
+			rs->always[rs->nalways++] = r;
+		}
+	}
+	free(rs->kwhash);
+	rs->kwhash = NULL;
+	rs->kwhashcap = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	rs->compile_seconds += (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+void
+rules_free(struct ruleset *rs)
+{
+	if (rs == NULL)
+		return;
+	for (size_t i = 0; i < rs->nrules; i++) {
+		struct rs_rule *r = &rs->rules[i];
+
+		free(r->id);
+		free(r->description);
+		free(r->team);
+		for (size_t j = 0; j < r->ntags; j++)
+			free(r->tags[j]);
+		free(r->tags);
+		free(r->file);
+	}
+	free(rs->rules);
+	for (size_t i = 0; i < rs->nconds; i++)
+		free(rs->conds[i].items);
+	free(rs->conds);
+	for (size_t i = 0; i < rs->nkws; i++) {
+		free(rs->kws[i].src);
+		free(rs->kws[i].folded);
+		free(rs->kws[i].rules);
+	}
+	free(rs->kws);
+	for (size_t i = 0; i < rs->nrxs; i++) {
+		free(rs->rxs[i].src);
+		regex_free(rs->rxs[i].re);
+		free(rs->rxs[i].rules);
+	}
+	free(rs->rxs);
+	free(rs->pats);
+	for (size_t i = 0; i < rs->ntests; i++) {
+		for (size_t j = 0; j < rs->tests[i].nstrs; j++)
+			free(rs->tests[i].strs[j]);
+		free(rs->tests[i].strs);
+		free((void *)rs->tests[i].pub.want_rules);
+		free((void *)rs->tests[i].pub.not_rules);
+	}
+	free(rs->tests);
+	free(rs->always);
+	free(rs->follower_steps);
+	free(rs->kwhash);
+	if (rs->aho)
+		aho_free(rs->aho);
+	free(rs);
+}
+
+struct ruleset *
+rules_ref(struct ruleset *rs)
+{
+	rs->refs++;
+	return rs;
+}
+
+void
+rules_unref(struct ruleset *rs)
+{
+	if (rs && --rs->refs == 0)
+		rules_free(rs);
+}
+
+void
+rules_summary(const struct ruleset *rs, struct rules_summary *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->files = rs->nfiles;
+	s->rules = rs->nrules;
+	s->lists = rs->nlists;
+	s->keywords = rs->nkws;
+	s->regexes = rs->nrxs;
+	for (size_t i = 0; i < rs->nrxs; i++)
+		if (rs->rxs[i].nlits == 0)
+			s->regexes_no_literal++;
+	s->rules_always = rs->nalways;
+	s->tests = rs->ntests;
+	s->aho_states = rs->aho ? aho_states(rs->aho) : 0;
+	s->aho_bytes = rs->aho ? aho_memory(rs->aho) : 0;
+	s->compile_seconds = rs->compile_seconds;
+}
+
+size_t
+rules_count(const struct ruleset *rs)
+{
+	return rs->nrules;
+}
+
+const char *
+rules_id(const struct ruleset *rs, size_t r)
+{
+	return rs->rules[r].id;
+}
+
+const char *
+rules_description(const struct ruleset *rs, size_t r)
+{
+	return rs->rules[r].description;
+}
+
+const char *
+rules_team(const struct ruleset *rs, size_t r)
+{
+	return rs->rules[r].team;
+}
+
+int
+rules_score(const struct ruleset *rs, size_t r)
+{
+	return rs->rules[r].score;
+}
+
+size_t
+rules_ntags(const struct ruleset *rs, size_t r)
+{
+	return rs->rules[r].ntags;
+}
+
+const char *
+rules_tag(const struct ruleset *rs, size_t r, size_t i)
+{
+	return rs->rules[r].tags[i];
+}
+
+const char *
+rules_file(const struct ruleset *rs, size_t r)
+{
+	return rs->rules[r].file;
+}
+
+unsigned
+rules_line(const struct ruleset *rs, size_t r)
+{
+	return rs->rules[r].line;
+}
+
+size_t
+rules_nregex(const struct ruleset *rs)
+{
+	return rs->nrxs;
+}
+
+const char *
+rules_regex_source(const struct ruleset *rs, size_t i)
+{
+	return rs->rxs[i].src;
+}
+
+int
+rules_threshold(const struct ruleset *rs, enum prio p)
+{
+	return rs->thresholds[p < PRIO__N ? p : PRIO_NONE];
+}
+
+size_t
+rules_ntests(const struct ruleset *rs)
+{
+	return rs->ntests;
+}
+
+const struct rules_test *
+rules_test_get(const struct ruleset *rs, size_t i)
+{
+	return &rs->tests[i].pub;
+}

@@ -1,0 +1,120 @@
+/*
+ * rules_int.h: the compiled ruleset's insides, shared by the loader
+ * (rules_load.c), the compiler and accessors (rules.c) and the classifier
+ * (classify.c). Nothing else includes this file.
+ *
+ * Everything is stored in flat arrays indexed by uint32_t ids; a ruleset is
+ * immutable once rules_compile() returns.
+ */
+#ifndef KELUH_RULES_INT_H
+#define KELUH_RULES_INT_H
+
+#include <stdint.h>
+
+#include "aho.h"
+#include "regex.h"
+#include "rules.h"
+
+enum kw_kind { KW_WORD, KW_PREFIX, KW_SUFFIX, KW_SUBSTR };
+
+struct rs_keyword {
+	char *src;		/* as written, without the '*' marks */
+	char *folded;
+	uint32_t flen;
+	uint8_t kind;		/* enum kw_kind */
+	uint32_t *rules;	/* rules that can become true when it is seen */
+	uint32_t nrules;
+};
+
+struct rs_regex {
+	char *src;
+	struct regex *re;
+	uint32_t nlits;		/* 0: runs whenever its rule is evaluated */
+	uint32_t *rules;
+	uint32_t nrules;
+};
+
+enum cond_type { COND_ALL, COND_ANY, COND_NONE, COND_KEYWORDS, COND_REGEX };
+
+struct rs_cond {
+	uint8_t type;		/* enum cond_type */
+	uint32_t n;
+	uint32_t *items;	/* child conds, keyword ids, or the one regex id */
+};
+
+enum pat_kind { PAT_KEYWORD, PAT_REGEX_LITERAL };
+
+/* What an automaton id stands for. */
+struct rs_pat {
+	uint8_t kind;		/* enum pat_kind */
+	uint8_t kwkind;		/* for keywords */
+	uint32_t target;	/* keyword or regex id */
+	uint32_t flen;		/* folded length */
+};
+
+struct rs_rule {
+	char *id, *description, *team;
+	int score;
+	char **tags;
+	size_t ntags;
+	uint32_t when;		/* root cond */
+	char *file;
+	unsigned line, col;
+	int always;		/* cannot be prefiltered */
+};
+
+struct rs_step {
+	long at_least;
+	int add;
+};
+
+struct rs_test {
+	struct rules_test pub;
+	char **strs;		/* every string pub points to */
+	size_t nstrs;
+};
+
+struct ruleset {
+	int refs;
+
+	struct rs_rule *rules;
+	size_t nrules, caprules;
+	struct rs_cond *conds;
+	size_t nconds, capconds;
+	struct rs_keyword *kws;
+	size_t nkws, capkws;
+	struct rs_regex *rxs;
+	size_t nrxs, caprxs;
+	struct rs_pat *pats;
+	size_t npats, cappats;
+	struct rs_test *tests;
+	size_t ntests, captests;
+
+	uint32_t *always;	/* rules evaluated on every mention */
+	size_t nalways;
+
+	int thresholds[PRIO__N];
+	struct rs_step *follower_steps;
+	size_t nfollower_steps;
+	int verified_add;
+
+	struct aho *aho;
+	/* keyword dedup table, only while loading: open addressing, id + 1 */
+	uint32_t *kwhash;
+	size_t kwhashcap;
+	size_t nfiles, nlists;
+	double compile_seconds;
+};
+
+/* rules.c */
+struct ruleset *rules_new(void);
+/* Returns the id of the keyword (kind, folded), adding it once. */
+uint32_t rules_add_keyword(struct ruleset *, const char *src, const char *folded, size_t flen,
+    enum kw_kind kind);
+uint32_t rules_add_cond(struct ruleset *, enum cond_type, uint32_t *items, uint32_t n);
+uint32_t rules_add_regex(struct ruleset *, const char *src, struct regex *re);
+/* Indexes literals, builds the automaton; the ruleset is immutable after. */
+void rules_compile(struct ruleset *);
+void rules_free(struct ruleset *);
+
+#endif

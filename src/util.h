@@ -1,0 +1,41 @@
+/*
+ * util.h: allocation helpers that cannot fail (they abort on out of
+ * memory: a daemon without memory cannot do anything useful) and a growable
+ * byte buffer.
+ */
+#ifndef KELUH_UTIL_H
+#define KELUH_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void *xmalloc(size_t);
+void *xcalloc(size_t, size_t);
+void *xreallocarray(void *, size_t, size_t);
+char *xstrdup(const char *);
+char *xstrndup(const char *, size_t);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* A growable byte buffer; data is always NUL-terminated after len bytes. */
+struct buf {
+	char *data;
+	size_t len, cap;
+};
+
+void buf_init(struct buf *);
+void buf_free(struct buf *);
+void buf_reset(struct buf *);
+void buf_reserve(struct buf *, size_t extra);
+void buf_add(struct buf *, const void *, size_t);
+void buf_addc(struct buf *, char);
+void buf_adds(struct buf *, const char *);
+void buf_printf(struct buf *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s as the inside of a JSON string (no quotes). s must be valid UTF-8. */
+void buf_add_json_str(struct buf *, const char *s, size_t len);
+
+/* Length of the valid UTF-8 prefix of s (== len when all of s is valid). */
+size_t utf8_valid_prefix(const char *s, size_t len);
+
+#endif

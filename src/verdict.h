@@ -1,0 +1,22 @@
+/*
+ * verdict.h: turning a verdict into text for people and for programs.
+ * Spans are byte offsets into the original text (see classify.h).
+ */
+#ifndef KELUH_VERDICT_H
+#define KELUH_VERDICT_H
+
+#include "classify.h"
+#include "util.h"
+
+/* One JSON object, no trailing newline. id may be NULL. */
+void verdict_json(struct buf *, const struct ruleset *, const char *id, const char *text,
+    size_t len, const struct verdict *);
+
+/*
+ * Appends text with every matched span wrapped in open/close (overlapping
+ * spans merged), so people see the words that made the verdict.
+ */
+void verdict_highlight(struct buf *, const char *text, size_t len, const struct verdict *,
+    const char *open, const char *close);
+
+#endif
