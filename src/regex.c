@@ -286,11 +286,16 @@ litparse_seq(struct litparse *lp, struct litset *best)
 
 #define FLUSH()                                                                                    \
 	do {                                                                                       \
-		if (run.len) {                                                                     \
-			litset_single(&cand, run.data, run.len);                                   \
+		size_t b_ = 0, e_ = run.len;                                                       \
+		while (b_ < e_ && run.data[b_] == ' ')                                             \
+			b_++;                                                                      \
+		while (e_ > b_ && run.data[e_ - 1] == ' ')                                         \
+			e_--;                                                                      \
+		if (e_ > b_) {                                                                     \
+			litset_single(&cand, run.data + b_, e_ - b_);                              \
 			litset_take_best(best, &cand);                                             \
-			buf_reset(&run);                                                           \
 		}                                                                                  \
+		buf_reset(&run);                                                                   \
 	} while (0)
 
 	while (lp->p < lp->end && !lp->bad) {

@@ -551,12 +551,20 @@ loader_scoring(struct loader *L, struct yfile *yf, yaml_node_t *n)
 				    yget_long(L->d, yf, v, prio_name(order[i]), 1, 100000, &x) == 0)
 					rs->thresholds[order[i]] = (int)x;
 			}
-			for (size_t i = 0; i + 1 < NKEYS(order); i++)
-				if (rs->thresholds[order[i]] <= rs->thresholds[order[i + 1]])
-					yerror(L->d, yf, t, "thresholds must fall from critical to low "
-					    "(%s %d is not above %s %d)", prio_name(order[i]),
-					    rs->thresholds[order[i]], prio_name(order[i + 1]),
-					    rs->thresholds[order[i + 1]]);
+			for (size_t i = 0; i + 1 < NKEYS(order); i++) {
+				yaml_node_t *at;
+
+				if (rs->thresholds[order[i]] > rs->thresholds[order[i + 1]])
+					continue;
+				/* point at whichever of the two the author wrote */
+				at = ymap_get(yf, t, prio_name(order[i + 1]));
+				if (at == NULL)
+					at = ymap_get(yf, t, prio_name(order[i]));
+				yerror(L->d, yf, at ? at : t, "thresholds must fall from critical to "
+				    "low (%s %d is not above %s %d)", prio_name(order[i]),
+				    rs->thresholds[order[i]], prio_name(order[i + 1]),
+				    rs->thresholds[order[i + 1]]);
+			}
 		}
 	}
 	if ((b = ymap_get(yf, n, "boosts")) != NULL) {

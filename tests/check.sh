@@ -1,0 +1,40 @@
+#!/bin/sh
+# keluhd --check: one summary line for a good configuration, every error
+# with file:line:col for a bad one.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+"$KELUHD" --check -c "$top_srcdir/etc/keluhd.yaml" >"$TMPD/ok.out" 2>"$TMPD/ok.err"
+is "shipped config: exit 0" "$?" 0
+grep -Eq '^.*/etc/keluhd.yaml: ok: [0-9]+ rule files, [0-9]+ rules, [0-9]+ keywords, [0-9]+ regexes \([0-9]+ without a prefilter literal\), [0-9]+ lists, [0-9]+ tests, compiled in [0-9.]+ ms$' "$TMPD/ok.out"
+is "shipped config: one summary line" "$?" 0
+is "shipped config: nothing on stderr" "$(cat "$TMPD/ok.err")" ""
+
+mkdir -p "$TMPD/c1/rules.d"
+cat >"$TMPD/c1/keluhd.yaml" <<'Y'
+rules: rules.d
+rulez: x
+sources: {name: demo}
+Y
+"$KELUHD" --check -c "$TMPD/c1/keluhd.yaml" >/dev/null 2>"$TMPD/c1.err"
+is "bad config: exit 1" "$?" 1
+contains "bad config: unknown key with a suggestion" "$TMPD/c1.err" \
+	"$TMPD/c1/keluhd.yaml:2:1: error: unknown key 'rulez' in keluhd.yaml; did you mean 'rules'?"
+contains "bad config: wrong section type" "$TMPD/c1.err" \
+	"$TMPD/c1/keluhd.yaml:3:10: error: 'sources' must be a list ('- name: ...'), not a mapping"
+
+mkdir -p "$TMPD/c2/rules.d"
+printf 'rules: rules.d\n' >"$TMPD/c2/keluhd.yaml"
+printf 'rules:\n  - id: x\n    score: 10\n    when: {regex: "(unclosed"}\n' >"$TMPD/c2/rules.d/10.yaml"
+"$KELUHD" --check -c "$TMPD/c2/keluhd.yaml" >/dev/null 2>"$TMPD/c2.err"
+is "broken rules: exit 1" "$?" 1
+contains "broken rules: the regex error with its position" "$TMPD/c2.err" \
+	"$TMPD/c2/rules.d/10.yaml:4:29: error: regex does not compile: missing closing parenthesis"
+
+"$KELUHD" --check -c "$TMPD/nope.yaml" >/dev/null 2>"$TMPD/c3.err"
+is "missing config: exit 1" "$?" 1
+contains "missing config: says why" "$TMPD/c3.err" "$TMPD/nope.yaml: error: cannot open: No such file or directory"
+
+"$KELUHD" --version >"$TMPD/v.out"
+contains "--version" "$TMPD/v.out" "keluhd 0.1.0"
+
+done_testing

@@ -1,0 +1,122 @@
+#!/bin/sh
+# keluhctl test: verdicts, evidence, input errors and statistics against the
+# real binary, with a small rule set of the test's own.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+R=$TMPD/rules
+mkdir -p "$R"
+cat >"$R/10-test.yaml" <<'Y'
+scoring:
+  thresholds: {critical: 80, high: 50, normal: 25, low: 10}
+  boosts:
+    followers: [{at_least: 10000, add: 15}]
+    verified: 5
+rules:
+  - id: money.double
+    description: Charged twice
+    team: billing
+    score: 45
+    when:
+      any:
+        - keywords: [terpotong dua kali, charged twice, double charge*]
+        - regex: 'saldo\s+(saya\s+)?hilang'
+  - id: legal.threat
+    team: legal
+    score: 40
+    when: {keywords: [ojk, lawyer, ylki]}
+  - id: never.fires
+    score: 10
+    when: {keywords: [zzqqxx]}
+Y
+
+# --json: one object per line with the documented fields
+printf '%s\n' 'Saldo saya hilang, lapor OJK!' >"$TMPD/one.txt"
+"$KELUHCTL" test -r "$R" --json "$TMPD/one.txt" >"$TMPD/one.json"
+is "--json: exit 0" "$?" 0
+contains "--json: verdict fields" "$TMPD/one.json" \
+	'{"id":"'"$TMPD"'/one.txt:1","complaint":true,"priority":"critical","score":85,"boost":0,"team":"billing","rules":["money.double","legal.threat"],'
+contains "--json: regex evidence with its span in the original text" "$TMPD/one.json" \
+	'{"rule":"money.double","kind":"regex","pattern":"saldo\\s+(saya\\s+)?hilang","start":0,"end":17,"text":"Saldo saya hilang"}'
+contains "--json: keyword evidence" "$TMPD/one.json" \
+	'{"rule":"legal.threat","kind":"keyword","pattern":"ojk","start":25,"end":28,"text":"OJK"}'
+
+# NDJSON mentions: ids, authors and boosts; a missing id is derived
+cat >"$TMPD/m.ndjson" <<'J'
+{"id":"x:1","source":"x","text":"I was charged twice!!","author":{"handle":"@big","followers":25000,"verified":true}}
+{"text":"I was charged twice!!"}
+{"id":"x:3","text":"hello there"}
+J
+"$KELUHCTL" test -r "$R" --json "$TMPD/m.ndjson" >"$TMPD/m.json"
+contains "ndjson: follower and verified boosts" "$TMPD/m.json" '"id":"x:1","complaint":true,"priority":"high","score":65,"boost":20'
+contains "ndjson: no author, no boost" "$TMPD/m.json" '"complaint":true,"priority":"normal","score":45,"boost":0'
+contains "ndjson: a missing id is derived from the content" "$TMPD/m.json" '{"id":"h:'
+contains "ndjson: not a complaint" "$TMPD/m.json" '{"id":"x:3","complaint":false,"priority":"none","score":0'
+"$KELUHCTL" test -r "$R" --json "$TMPD/m.ndjson" | grep -o '"id":"h:[0-9a-f]*"' >"$TMPD/id2"
+grep -o '"id":"h:[0-9a-f]*"' "$TMPD/m.json" >"$TMPD/id1"
+check "ndjson: the derived id is stable" cmp -s "$TMPD/id1" "$TMPD/id2"
+
+# Bad input: each bad line is named with its line number and skipped; the
+# rest is still classified; the exit status says something was wrong.
+printf '%s\n' '{"id":"a","text":"charged twice"}' '{"id":"b","text":' '{"id":"c"}' \
+	'{"id":"d","text":42}' '{"id":"e","text":"double charged","author":{"followers":"many"}}' \
+	'{"id":"f","text":"ojk"}' >"$TMPD/bad.ndjson"
+printf 'ok line\nbad \377 byte\n' >>"$TMPD/bad.ndjson"
+"$KELUHCTL" test -r "$R" --json "$TMPD/bad.ndjson" >"$TMPD/bad.out" 2>"$TMPD/bad.err"
+is "bad input: exit status 1" "$?" 1
+contains "bad input: malformed JSON with its line" "$TMPD/bad.err" "$TMPD/bad.ndjson:2: error: malformed JSON"
+contains "bad input: missing text" "$TMPD/bad.err" "$TMPD/bad.ndjson:3: error: 'text' is missing; line skipped"
+contains "bad input: wrong type" "$TMPD/bad.err" "$TMPD/bad.ndjson:4: error: 'text' must be a string; line skipped"
+contains "bad input: bad author field" "$TMPD/bad.err" "$TMPD/bad.ndjson:5: error: 'author.followers' must be a whole number >= 0"
+contains "bad input: invalid UTF-8 with its byte offset" "$TMPD/bad.err" "$TMPD/bad.ndjson:8: error: invalid UTF-8 at byte 4; mention skipped"
+is "bad input: the good lines are still classified" "$(grep -c '"id"' "$TMPD/bad.out")" 3
+
+# --text: lines are text even when they start with '{'
+printf '{charged twice}\n' | "$KELUHCTL" test -r "$R" --text --json >"$TMPD/t.json"
+contains "--text: a brace line is plain text" "$TMPD/t.json" '"id":"stdin:1","complaint":true'
+
+# human output: rule, description, evidence, highlighted text
+printf 'Double charged again, calling my lawyer\n' | "$KELUHCTL" test -r "$R" --color never >"$TMPD/h.out"
+contains "human: header" "$TMPD/h.out" "stdin:1  critical  score=85  team=billing"
+contains "human: rule and description" "$TMPD/h.out" "  money.double (+45): Charged twice"
+contains "human: evidence" "$TMPD/h.out" "    keyword 'double charge' matched \"Double charge\" at 0-13"
+contains "human: highlighted text" "$TMPD/h.out" "  | «Double charge»d again, calling my «lawyer»"
+printf 'lawyer\n' | "$KELUHCTL" test -r "$R" --color always >"$TMPD/c.out"
+contains "human: --color always uses ANSI bold red" "$TMPD/c.out" "$(printf '\033[1;31mlawyer\033[0m')"
+
+# --stats: hits per rule and priority, rules that never fired, throughput
+printf 'charged twice\nojk\nhello\ncharged twice, ojk\n' | "$KELUHCTL" test -r "$R" --quiet --stats >"$TMPD/s.out"
+contains "--stats: hits per rule" "$TMPD/s.out" "  money.double                            2"
+contains "--stats: priorities" "$TMPD/s.out" "priorities: critical=1 high=0 normal=2 low=0 none=1"
+contains "--stats: rules that never fired" "$TMPD/s.out" "never fired (1): never.fires"
+tail -n 1 "$TMPD/s.out" | grep -Eq '^mentions=4 complaints=3 seconds=[0-9.]+ mentions_per_s=[0-9]+$'
+is "--stats: the last line is the throughput line" "$?" 0
+lacks "--quiet: no verdicts" "$TMPD/s.out" "stdin:1"
+
+# -c: the rules directory comes from the config, relative to it
+mkdir -p "$TMPD/conf/rules.d"
+cp "$R/10-test.yaml" "$TMPD/conf/rules.d/"
+printf 'rules: rules.d\n' >"$TMPD/conf/keluhd.yaml"
+printf 'ojk\n' | "$KELUHCTL" test -c "$TMPD/conf/keluhd.yaml" --json >"$TMPD/cf.out"
+contains "-c: rules found relative to the config file" "$TMPD/cf.out" '"rules":["legal.threat"]'
+
+# usage errors
+"$KELUHCTL" test --bogus </dev/null >/dev/null 2>&1
+is "unknown option: exit 2" "$?" 2
+"$KELUHCTL" frobnicate >/dev/null 2>&1
+is "unknown command: exit 2" "$?" 2
+"$KELUHCTL" test -r "$R" -c "$TMPD/conf/keluhd.yaml" </dev/null >/dev/null 2>&1
+is "-c with -r: exit 2" "$?" 2
+"$KELUHCTL" --version >"$TMPD/v.out"
+contains "--version" "$TMPD/v.out" "keluhctl "
+
+# The shipped packs classify the bundled demo mentions
+"$KELUHCTL" test -r "$RULES" --json "$top_srcdir/etc/samples/mentions.ndjson" >"$TMPD/demo.json"
+is "demo samples: exit 0" "$?" 0
+n=$(grep -c '"complaint":true' "$TMPD/demo.json")
+[ "$n" -gt 5 ]
+is "demo samples: the packs find complaints ($n)" "$?" 0
+n=$(grep -c '"complaint":false' "$TMPD/demo.json")
+[ "$n" -gt 5 ]
+is "demo samples: and leave other mentions alone ($n)" "$?" 0
+
+done_testing

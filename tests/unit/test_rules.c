@@ -1,0 +1,270 @@
+/* Condition logic, keyword forms, prefiltering and scoring, end to end. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "classify.h"
+#include "rules.h"
+#include "unit.h"
+
+static const char *ruleset_yaml =
+    "lists:\n"
+    "  cannot: [gak bisa, tidak bisa, \"can't\", cannot]\n"
+    "scoring:\n"
+    "  thresholds: {critical: 80, high: 50, normal: 25, low: 10}\n"
+    "  boosts:\n"
+    "    followers: [{at_least: 1000, add: 5}, {at_least: 100000, add: 20}]\n"
+    "    verified: 7\n"
+    "rules:\n"
+    "  - id: access.login\n"
+    "    team: tech\n"
+    "    score: 40\n"
+    "    when:\n"
+    "      any:\n"
+    "        - regex: '\\b(cannot|unable to)\\s+log\\s?in\\b'\n"
+    "        - all:\n"
+    "            - keywords: [\"@cannot\"]\n"
+    "            - keywords: [login, masuk]\n"
+    "      none:\n"
+    "        - keywords: [giveaway]\n"
+    "  - id: words.prefix\n"
+    "    team: ops\n"
+    "    score: 10\n"
+    "    when: {keywords: [lemot*]}\n"
+    "  - id: words.suffix\n"
+    "    score: 10\n"
+    "    when: {keywords: ['*bayar']}\n"
+    "  - id: words.substr\n"
+    "    score: 10\n"
+    "    when: {keywords: ['*rusak*']}\n"
+    "  - id: legal.ojk\n"
+    "    team: legal\n"
+    "    score: 60\n"
+    "    when: {keywords: [ojk, lapor polisi]}\n"
+    "  - id: noise.thanks\n"
+    "    score: -30\n"
+    "    when: {keywords: [terima kasih, thanks]}\n"
+    "  - id: order.number\n"
+    "    score: 15\n"
+    "    when:\n"
+    "      regex: '\\d{6,}'\n"
+    "      keywords: [order, pesanan]\n"
+    "  - id: only.none\n"
+    "    score: 0\n"
+    "    when:\n"
+    "      none:\n"
+    "        - keywords: [a1b2c3]\n";
+
+static struct ruleset *rs;
+static struct classify_ctx *ctx;
+static char dir[] = "/tmp/keluh-unit.XXXXXX";
+static char path[256];
+
+static void
+setup(void)
+{
+	struct diag d;
+	FILE *fp;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/r.yaml", dir);
+	fp = fopen(path, "w");
+	fputs(ruleset_yaml, fp);
+	fclose(fp);
+	diag_init(&d);
+	rs = rules_load_dir(dir, &d);
+	if (rs == NULL)
+		diag_print(&d, stderr);
+	ck_assert_ptr_nonnull(rs);
+	diag_free(&d);
+	ctx = classify_ctx_new(rs);
+}
+
+static void
+teardown(void)
+{
+	classify_ctx_free(ctx);
+	rules_unref(rs);
+	unlink(path);
+	rmdir(dir);
+}
+
+static struct verdict
+run(const char *text, long followers, int verified)
+{
+	struct classify_author a = { followers, verified };
+	struct verdict v;
+	size_t bad;
+
+	ck_assert_int_eq(classify_text(ctx, text, strlen(text), &a, &v, &bad), 0);
+	return v;
+}
+
+static int
+matched(const struct verdict *v, const char *id)
+{
+	for (size_t i = 0; i < v->nrules; i++)
+		if (strcmp(rules_id(rs, v->rules[i]), id) == 0)
+			return 1;
+	return 0;
+}
+
+START_TEST(test_any_all_none)
+{
+	struct verdict v = run("Gak bisa LOGIN dari tadi", -1, 0);
+
+	ck_assert(matched(&v, "access.login"));
+	v = run("gak bisa tidur", -1, 0); /* all: needs a login word too */
+	ck_assert(!matched(&v, "access.login"));
+	v = run("gak bisa login, ikut giveaway", -1, 0); /* none: vetoes */
+	ck_assert(!matched(&v, "access.login"));
+	v = run("I cannot log in since Monday", -1, 0); /* the regex branch */
+	ck_assert(matched(&v, "access.login"));
+	v = run("order 1234567 belum sampai", -1, 0); /* two keys in one mapping: both */
+	ck_assert(matched(&v, "order.number"));
+	v = run("order kemarin belum sampai", -1, 0);
+	ck_assert(!matched(&v, "order.number"));
+	v = run("nomor 1234567 saja", -1, 0);
+	ck_assert(!matched(&v, "order.number"));
+	v = run("apa saja", -1, 0); /* a rule of only 'none' runs on everything */
+	ck_assert(matched(&v, "only.none"));
+}
+END_TEST
+
+START_TEST(test_keyword_forms)
+{
+	struct verdict v;
+
+	v = run("aplikasinya lemooot banget", -1, 0); /* prefix + squeezed letters */
+	ck_assert(matched(&v, "words.prefix"));
+	v = run("sangat klemot", -1, 0); /* a prefix starts at a word boundary */
+	ck_assert(!matched(&v, "words.prefix"));
+	v = run("sudah dibayar kok", -1, 0);
+	ck_assert(matched(&v, "words.suffix"));
+	v = run("bayarannya", -1, 0);
+	ck_assert(!matched(&v, "words.suffix"));
+	v = run("jalannya kerusakan parah", -1, 0);
+	ck_assert(matched(&v, "words.substr"));
+	v = run("mau LAPOR   POLISI aja", -1, 0); /* phrase across folded white space */
+	ck_assert(matched(&v, "legal.ojk"));
+	v = run("laporan polisi", -1, 0); /* whole words only */
+	ck_assert(!matched(&v, "legal.ojk"));
+	v = run("#OJK tolong", -1, 0); /* '#' is a boundary */
+	ck_assert(matched(&v, "legal.ojk"));
+	v = run("ＯＪＫ", -1, 0); /* width folding */
+	ck_assert(matched(&v, "legal.ojk"));
+	v = run("ojk2", -1, 0);
+	ck_assert(!matched(&v, "legal.ojk"));
+	v = run("I can\xe2\x80\x99t login", -1, 0); /* typographic apostrophe in a keyword */
+	ck_assert(matched(&v, "access.login"));
+}
+END_TEST
+
+START_TEST(test_scoring)
+{
+	struct verdict v;
+
+	v = run("halo apa kabar", -1, 0);
+	ck_assert_int_eq(v.complaint, 0);
+	ck_assert_int_eq(v.priority, PRIO_NONE);
+	ck_assert_int_eq(v.score, 0);
+
+	v = run("gak bisa login", -1, 0);
+	ck_assert_int_eq(v.score, 40);
+	ck_assert_int_eq(v.priority, PRIO_NORMAL);
+	ck_assert_str_eq(v.team, "tech");
+
+	/* two rules add up; the team is the highest scoring rule's */
+	v = run("gak bisa login, lapor OJK", -1, 0);
+	ck_assert_int_eq(v.score, 100);
+	ck_assert_int_eq(v.priority, PRIO_CRITICAL);
+	ck_assert_str_eq(v.team, "legal");
+
+	/* a negative rule pulls the score down */
+	v = run("gak bisa login, terima kasih", -1, 0);
+	ck_assert_int_eq(v.score, 10);
+	ck_assert_int_eq(v.priority, PRIO_LOW);
+
+	/* boosts: only the highest follower step applies, plus verified */
+	v = run("gak bisa login", 150000, 1);
+	ck_assert_int_eq(v.boost, 27);
+	ck_assert_int_eq(v.score, 67);
+	ck_assert_int_eq(v.priority, PRIO_HIGH);
+	v = run("gak bisa login", 999, 0);
+	ck_assert_int_eq(v.boost, 0);
+
+	/* no boost without a complaint rule: a famous fan is not a complaint */
+	v = run("terima kasih banyak", 1000000, 1);
+	ck_assert_int_eq(v.boost, 0);
+	ck_assert_int_eq(v.complaint, 0);
+}
+END_TEST
+
+START_TEST(test_spans_in_original_text)
+{
+	const char *t = "Parahhh, GAAAK   bisa Masuk 😡";
+	struct verdict v = run(t, -1, 0);
+	int seen_phrase = 0, seen_word = 0;
+
+	ck_assert(matched(&v, "access.login"));
+	for (size_t i = 0; i < v.nmatches; i++) {
+		const struct match *m = &v.matches[i];
+		size_t len = m->end - m->start;
+
+		if (strcmp(m->pattern, "gak bisa") == 0) {
+			ck_assert_uint_eq(m->start, 9);
+			ck_assert(len == strlen("GAAAK   bisa") && !memcmp(t + m->start, "GAAAK   bisa", len));
+			seen_phrase = 1;
+		}
+		if (strcmp(m->pattern, "masuk") == 0) {
+			ck_assert(len == 5 && memcmp(t + m->start, "Masuk", 5) == 0);
+			seen_word = 1;
+		}
+	}
+	ck_assert(seen_phrase && seen_word);
+}
+END_TEST
+
+START_TEST(test_invalid_utf8)
+{
+	struct verdict v;
+	size_t bad = 0;
+
+	ck_assert_int_eq(classify_text(ctx, "ok \xff nope", 9, NULL, &v, &bad), -1);
+	ck_assert_uint_eq(bad, 3);
+}
+END_TEST
+
+START_TEST(test_summary)
+{
+	struct rules_summary s;
+
+	rules_summary(rs, &s);
+	ck_assert_uint_eq(s.rules, 8);
+	ck_assert_uint_eq(s.regexes, 2);
+	ck_assert_uint_eq(s.regexes_no_literal, 1); /* \d{6,} */
+	ck_assert_uint_eq(s.lists, 1);
+	ck_assert_uint_eq(s.rules_always, 1);	/* only.none */
+	ck_assert_uint_gt(s.aho_states, 10);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("rules");
+	TCase *tc = tcase_create("rules");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_any_all_none);
+	tcase_add_test(tc, test_keyword_forms);
+	tcase_add_test(tc, test_scoring);
+	tcase_add_test(tc, test_spans_in_original_text);
+	tcase_add_test(tc, test_invalid_utf8);
+	tcase_add_test(tc, test_summary);
+	suite_add_tcase(s, tc);
+	return unit_run(s);
+}

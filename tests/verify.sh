@@ -1,0 +1,46 @@
+#!/bin/sh
+# keluhctl test --verify: the shipped packs meet their own expectations, and
+# a broken expectation is reported where it is written.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+"$KELUHCTL" test -r "$RULES" --verify >"$TMPD/packs.out" 2>&1
+st=$?
+is "shipped packs: every expectation holds" "$st" 0
+[ "$st" -eq 0 ] || sed 's/^/# /' "$TMPD/packs.out" | grep FAIL
+n=$(grep -c ': ok$' "$TMPD/packs.out")
+[ "$n" -ge 30 ]
+is "shipped packs: carry at least 30 expectations ($n)" "$?" 0
+for f in "$RULES"/*.yaml; do
+	grep -q '^rules:' "$f" || continue
+	grep -q '^tests:' "$f"
+	is "$(basename "$f"): its rules carry tests" "$?" 0
+done
+
+mkdir -p "$TMPD/r"
+cat >"$TMPD/r/10.yaml" <<'Y'
+rules:
+  - id: delivery.late
+    team: logistics
+    score: 30
+    when: {keywords: [telat, late]}
+tests:
+  - text: paketnya telat tiga hari
+    rules: [delivery.late]
+    priority: normal
+    team: logistics
+  - text: paketnya sudah sampai
+    rules: [delivery.late]
+  - text: telat lagi
+    priority: high
+  - text: cuma nanya
+    complaint: true
+Y
+"$KELUHCTL" test -r "$TMPD/r" --verify >"$TMPD/v.out" 2>&1
+is "failing expectations: exit 1" "$?" 1
+contains "a passing expectation" "$TMPD/v.out" "$TMPD/r/10.yaml:7:5: ok"
+contains "a missing rule" "$TMPD/v.out" "$TMPD/r/10.yaml:11:5: FAIL: rule delivery.late did not match"
+contains "a wrong priority" "$TMPD/v.out" "$TMPD/r/10.yaml:13:5: FAIL: priority is normal, expected high (score 30)"
+contains "a wrong complaint flag" "$TMPD/v.out" "$TMPD/r/10.yaml:15:5: FAIL: is not a complaint, expected one (score 0)"
+contains "the summary line" "$TMPD/v.out" "verify: 1 passed, 3 failed"
+
+done_testing
