@@ -26,6 +26,7 @@ struct classify_ctx {
 	uint32_t *rx_done;	/* == gen: the regex ran, result in rx_res */
 	uint8_t *rx_res;
 	size_t *rx_span;
+	uint32_t *cond_gen;	/* == gen: a keyword of this condition was seen */
 	uint32_t *rule_gen;	/* == gen: rule already a candidate */
 	uint32_t *cand;
 	size_t ncand;
@@ -36,6 +37,8 @@ struct classify_ctx {
 	size_t nmatches, capmatches;
 	uint64_t *hits;
 
+	int evidence;
+	int rule_failed;	/* a regex of the rule being evaluated hit a limit */
 	const char *text;	/* the original text being classified */
 	size_t len;
 	size_t regex_errors;
@@ -57,7 +60,9 @@ classify_ctx_new(struct ruleset *rs)
 	c->rx_done = xcalloc(nx, sizeof(uint32_t));
 	c->rx_res = xcalloc(nx, 1);
 	c->rx_span = xcalloc(nx * 2, sizeof(size_t));
+	c->cond_gen = xcalloc(rs->nconds ? rs->nconds : 1, sizeof(uint32_t));
 	c->rule_gen = xcalloc(nr, sizeof(uint32_t));
+	c->evidence = 1;
 	c->cand = xcalloc(nr, sizeof(uint32_t));
 	c->matched = xcalloc(nr, sizeof(uint32_t));
 	c->hits = xcalloc(nr, sizeof(uint64_t));
@@ -77,6 +82,7 @@ classify_ctx_free(struct classify_ctx *c)
 	free(c->rx_done);
 	free(c->rx_res);
 	free(c->rx_span);
+	free(c->cond_gen);
 	free(c->rule_gen);
 	free(c->cand);
 	free(c->matched);
@@ -90,6 +96,12 @@ const struct ruleset *
 classify_ruleset(const struct classify_ctx *c)
 {
 	return c->rs;
+}
+
+void
+classify_set_evidence(struct classify_ctx *c, int on)
+{
+	c->evidence = on;
 }
 
 const uint64_t *
@@ -142,6 +154,8 @@ classify_hit(void *arg, uint32_t id, size_t end)
 		c->kw_span[2 * k] = (uint32_t)start;
 		c->kw_span[2 * k + 1] = (uint32_t)end;
 		kw = &rs->kws[k];
+		for (uint32_t i = 0; i < kw->nconds; i++)
+			c->cond_gen[kw->conds[i]] = c->gen;
 		for (uint32_t i = 0; i < kw->nrules; i++)
 			classify_candidate(c, kw->rules[i]);
 	} else if (p->flen) {
@@ -165,17 +179,25 @@ classify_regex(struct classify_ctx *c, uint32_t x)
 
 	if (rx->nlits && c->rx_gen[x] != c->gen)
 		return 0;
-	if (c->rx_done[x] == c->gen)
-		return c->rx_res[x];
+	if (c->rx_done[x] == c->gen) {
+		if (c->rx_res[x] == 2)
+			c->rule_failed = 1;
+		return c->rx_res[x] == 1;
+	}
 	rc = regex_match(rx->re, c->scratch, c->text, c->len, &c->rx_span[2 * x],
 	    &c->rx_span[2 * x + 1]);
 	if (rc < 0) {
-		/* a runaway pattern must not make a mention a complaint */
+		/*
+		 * A runaway pattern must decide nothing: not match, and not
+		 * veto either (under 'none'). The rule being evaluated is
+		 * dropped for this mention.
+		 */
 		c->regex_errors++;
+		c->rule_failed = 1;
 		rc = 0;
 	}
 	c->rx_done[x] = c->gen;
-	c->rx_res[x] = (uint8_t)rc;
+	c->rx_res[x] = c->rule_failed ? 2 : (uint8_t)rc;
 	return rc;
 }
 
@@ -186,10 +208,7 @@ classify_eval(struct classify_ctx *c, uint32_t ci)
 
 	switch (cond->type) {
 	case COND_KEYWORDS:
-		for (uint32_t i = 0; i < cond->n; i++)
-			if (c->kw_gen[cond->items[i]] == c->gen)
-				return 1;
-		return 0;
+		return c->cond_gen[ci] == c->gen;
 	case COND_REGEX:
 		return classify_regex(c, cond->items[0]);
 	case COND_ANY:
@@ -265,12 +284,20 @@ classify_evidence(struct classify_ctx *c, uint32_t rule, uint32_t ci)
 	}
 }
 
-static int
-u32_cmp(const void *a, const void *b)
+/* Matched rules are few: an insertion sort puts them in load order. */
+static void
+u32_sort(uint32_t *v, size_t n)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	for (size_t i = 1; i < n; i++) {
+		uint32_t x = v[i];
+		size_t j = i;
 
-	return x < y ? -1 : x > y;
+		while (j > 0 && v[j - 1] > x) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
 }
 
 int
@@ -294,6 +321,7 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 		memset(c->rx_gen, 0, (rs->nrxs ? rs->nrxs : 1) * sizeof(uint32_t));
 		memset(c->rx_done, 0, (rs->nrxs ? rs->nrxs : 1) * sizeof(uint32_t));
 		memset(c->rule_gen, 0, (rs->nrules ? rs->nrules : 1) * sizeof(uint32_t));
+		memset(c->cond_gen, 0, (rs->nconds ? rs->nconds : 1) * sizeof(uint32_t));
 		c->gen = 1;
 	}
 	c->text = text;
@@ -307,25 +335,29 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 	aho_scan(rs->aho, c->nb.text, c->nb.len, classify_hit, c);
 	for (size_t i = 0; i < rs->nalways; i++)
 		classify_candidate(c, rs->always[i]);
-	if (c->ncand > 1)
-		qsort(c->cand, c->ncand, sizeof(uint32_t), u32_cmp);
-
 	for (size_t i = 0; i < c->ncand; i++) {
 		uint32_t r = c->cand[i];
 		const struct rs_rule *rule = &rs->rules[r];
 
-		if (!classify_eval(c, rule->when))
+		c->rule_failed = 0;
+		if (!classify_eval(c, rule->when) || c->rule_failed)
 			continue;
 		c->matched[c->nmatched++] = r;
 		c->hits[r]++;
 		score += rule->score;
 		if (rule->score > 0)
 			positive = 1;
+	}
+	u32_sort(c->matched, c->nmatched);
+	for (size_t i = 0; i < c->nmatched; i++) {
+		const struct rs_rule *rule = &rs->rules[c->matched[i]];
+
 		if (rule->score > best && rule->team) {
 			best = rule->score;
 			team = rule->team;
 		}
-		classify_evidence(c, r, rule->when);
+		if (c->evidence)
+			classify_evidence(c, c->matched[i], rule->when);
 	}
 
 	if (positive && score > 0) {

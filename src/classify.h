@@ -62,6 +62,12 @@ const struct ruleset *classify_ruleset(const struct classify_ctx *);
 int classify_text(struct classify_ctx *, const char *text, size_t len,
     const struct classify_author *author, struct verdict *v, size_t *bad_offset);
 
+/*
+ * Whether verdicts carry evidence (struct match). On by default; a caller
+ * that only counts can turn it off and save the work.
+ */
+void classify_set_evidence(struct classify_ctx *, int on);
+
 /* Per-rule hit counters kept by the ctx since it was made (for --stats). */
 const uint64_t *classify_rule_hits(const struct classify_ctx *);
 

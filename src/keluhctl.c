@@ -147,16 +147,21 @@ flush_out(struct test_run *tr, int force)
 	}
 }
 
+/*
+ * id NULL means "name:lineno", formatted only when something is printed:
+ * the counting path (--quiet --stats) stays free of formatting.
+ */
 static void
 classify_one(struct test_run *tr, const char *id, const char *text, size_t len,
-    const struct classify_author *author, const char *where)
+    const struct classify_author *author, const char *name, unsigned long lineno)
 {
+	char where[512];
 	struct verdict v;
 	size_t bad;
 
 	if (classify_text(tr->ctx, text, len, author, &v, &bad) < 0) {
-		fprintf(stderr, "%s: error: invalid UTF-8 at byte %zu; mention skipped\n", where,
-		    bad);
+		fprintf(stderr, "%s:%lu: error: invalid UTF-8 at byte %zu; mention skipped\n", name,
+		    lineno, bad);
 		tr->bad++;
 		return;
 	}
@@ -166,6 +171,10 @@ classify_one(struct test_run *tr, const char *id, const char *text, size_t len,
 		tr->complaints++;
 	if (tr->o->quiet)
 		return;
+	if (id == NULL) {
+		snprintf(where, sizeof(where), "%s:%lu", name, lineno);
+		id = where;
+	}
 	if (tr->o->json) {
 		verdict_json(&tr->out, tr->rs, id, text, len, &v);
 		buf_addc(&tr->out, '\n');
@@ -179,7 +188,7 @@ run_file(struct test_run *tr, const char *path)
 {
 	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
-	char *line = NULL, where[512], id[512], err[256];
+	char *line = NULL, err[256];
 	size_t cap = 0;
 	ssize_t n;
 	unsigned long lineno = 0;
@@ -208,14 +217,10 @@ run_file(struct test_run *tr, const char *path)
 			}
 			a.followers = m.followers;
 			a.verified = m.verified;
-			snprintf(where, sizeof(where), "%s:%lu", name, lineno);
-			classify_one(tr, m.id, m.text, m.text_len, &a, where);
+			classify_one(tr, m.id, m.text, m.text_len, &a, name, lineno);
 			mention_free(&m);
-		} else {
-			snprintf(where, sizeof(where), "%s:%lu", name, lineno);
-			snprintf(id, sizeof(id), "%s", where);
-			classify_one(tr, id, line, len, NULL, where);
-		}
+		} else
+			classify_one(tr, NULL, line, len, NULL, name, lineno);
 	}
 	free(line);
 	if (ferror(fp)) {
@@ -375,12 +380,18 @@ cmd_test(int argc, char **argv)
 		fprintf(stderr, "keluhctl: give either -c FILE or -r DIR, not both\n");
 		return EXIT_USAGE;
 	}
+	if (o.verify && optind != argc) {
+		fprintf(stderr, "keluhctl: --verify reads the tests: of the rule files and takes no "
+		    "input files\n");
+		return EXIT_USAGE;
+	}
 	if ((rs = load_rules(&o)) == NULL)
 		return EXIT_USAGE;
 	memset(&tr, 0, sizeof(tr));
 	tr.o = &o;
 	tr.rs = rs;
 	tr.ctx = classify_ctx_new(rs);
+	classify_set_evidence(tr.ctx, !o.quiet);
 	buf_init(&tr.out);
 	if (o.verify) {
 		rc = run_verify(&tr);

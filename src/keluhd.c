@@ -17,7 +17,7 @@
 static void
 usage(FILE *fp)
 {
-	fputs("usage: keluhd [-c FILE] [--check] [--version]\n"
+	fputs("usage: keluhd [-c FILE] [--check] [-v] [--version]\n"
 	      "  -c, --config FILE  configuration (default " CONF_DEFAULT_PATH ")\n"
 	      "      --check        validate the configuration and rules, print a summary\n"
 	      "  -v, --verbose      more log lines\n"

@@ -281,11 +281,28 @@ rules_compile(struct ruleset *rs)
 			rs->pats[p].flen = 0;
 	rs->aho = aho_build(ab);
 
+	for (uint32_t ci = 0; ci < rs->nconds; ci++) {
+		const struct rs_cond *c = &rs->conds[ci];
+
+		if (c->type != COND_KEYWORDS)
+			continue;
+		for (uint32_t i = 0; i < c->n; i++) {
+			struct rs_keyword *k = &rs->kws[c->items[i]];
+
+			rules_index_add(&k->conds, &k->nconds, ci);
+		}
+	}
 	for (uint32_t r = 0; r < rs->nrules; r++) {
 		struct rs_rule *rule = &rs->rules[r];
 
 		rules_index(rs, rule->when, r, 1);
 		rule->always = rules_possible(rs, rule->when, 1);
+		if (rule->always && rs->diag)
+			diag_warning(rs->diag, rule->file, rule->line, rule->col,
+			    "rule '%s' can match without any of its keywords or regex literals, so "
+			    "it is evaluated on every mention; a lone 'none' matches everything "
+			    "else (did you mean to put it beside an 'any'?)",
+			    rule->id);
 		if (rule->always) {
 			rs->always = xreallocarray(rs->always, rs->nalways + 1, sizeof(uint32_t));
 			rs->always[rs->nalways++] = r;
@@ -322,6 +339,7 @@ rules_free(struct ruleset *rs)
 		free(rs->kws[i].src);
 		free(rs->kws[i].folded);
 		free(rs->kws[i].rules);
+		free(rs->kws[i].conds);
 	}
 	free(rs->kws);
 	for (size_t i = 0; i < rs->nrxs; i++) {

@@ -24,6 +24,8 @@ struct rs_keyword {
 	uint8_t kind;		/* enum kw_kind */
 	uint32_t *rules;	/* rules that can become true when it is seen */
 	uint32_t nrules;
+	uint32_t *conds;	/* keyword conditions it belongs to */
+	uint32_t nconds;
 };
 
 struct rs_regex {
@@ -104,6 +106,7 @@ struct ruleset {
 	size_t kwhashcap;
 	size_t nfiles, nlists;
 	double compile_seconds;
+	struct diag *diag;	/* only while loading: where warnings go */
 };
 
 /* rules.c */

@@ -66,8 +66,8 @@ rules_valid_id(const char *s)
 static long
 loader_keyword(struct loader *L, struct yfile *yf, yaml_node_t *n)
 {
-	const char *s;
-	size_t len, flen;
+	const char *s, *written;
+	size_t len, flen, wlen;
 	enum kw_kind kind = KW_WORD;
 	int star_start, star_end;
 	char *folded, *inner;
@@ -80,6 +80,8 @@ loader_keyword(struct loader *L, struct yfile *yf, yaml_node_t *n)
 		len--;
 	while (len && (*s == ' ' || *s == '\t'))
 		s++, len--;
+	written = s;
+	wlen = len;
 	star_start = len && s[0] == '*';
 	star_end = len > 1 && s[len - 1] == '*';
 	if (star_start)
@@ -113,7 +115,7 @@ loader_keyword(struct loader *L, struct yfile *yf, yaml_node_t *n)
 		    s);
 		return -1;
 	}
-	inner = xstrndup(s, len);
+	inner = xstrndup(written, wlen); /* shown as written, '*' marks and all */
 	id = rules_add_keyword(L->rs, inner, folded, flen, kind);
 	free(inner);
 	free(folded);
@@ -636,12 +638,12 @@ loader_test_ids(struct loader *L, struct yfile *yf, yaml_node_t *v, struct rs_te
 	size_t cnt = 0;
 	const char *s;
 
-	if (!yis_seq(v)) {
+	if (!yis_seq(v) && !(yis_scalar(v) && !yis_null(v))) {
 		yerror(L->d, yf, v, "'%s' must be a list of rule ids", key);
 		return -1;
 	}
-	for (size_t i = 0; i < yseq_len(v); i++) {
-		yaml_node_t *item = yseq_item(yf, v, i);
+	for (size_t i = 0; i < (yis_seq(v) ? yseq_len(v) : 1); i++) {
+		yaml_node_t *item = yis_seq(v) ? yseq_item(yf, v, i) : v;
 
 		if (yget_string(L->d, yf, item, "a rule id", &s) < 0)
 			continue;
@@ -830,7 +832,9 @@ loader_run(struct loader *L, const char *const *paths, size_t n)
 		rules_free(L->rs);
 		return NULL;
 	}
+	L->rs->diag = L->d;
 	rules_compile(L->rs);
+	L->rs->diag = NULL;
 	return L->rs;
 }
 

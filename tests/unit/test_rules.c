@@ -52,6 +52,12 @@ static const char *ruleset_yaml =
     "    when:\n"
     "      regex: '\\d{6,}'\n"
     "      keywords: [order, pesanan]\n"
+    "  - id: limit.veto\n"
+    "    score: 20\n"
+    "    when:\n"
+    "      keywords: [zzlimit]\n"
+    "      none:\n"
+    "        - regex: '(a+)+$'\n"
     "  - id: only.none\n"
     "    score: 0\n"
     "    when:\n"
@@ -228,6 +234,21 @@ START_TEST(test_spans_in_original_text)
 }
 END_TEST
 
+START_TEST(test_runaway_regex_decides_nothing)
+{
+	/* a regex that hits the match limit under 'none' must not let the rule through */
+	struct verdict v = run("zzlimit aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", -1, 0);
+
+	ck_assert(!matched(&v, "limit.veto"));
+	ck_assert_uint_eq(v.regex_errors, 1);
+	v = run("zzlimit aaaa", -1, 0); /* the regex matches: vetoed as written */
+	ck_assert(!matched(&v, "limit.veto"));
+	v = run("zzlimit b", -1, 0);
+	ck_assert(matched(&v, "limit.veto"));
+	ck_assert_uint_eq(v.regex_errors, 0);
+}
+END_TEST
+
 START_TEST(test_invalid_utf8)
 {
 	struct verdict v;
@@ -243,9 +264,9 @@ START_TEST(test_summary)
 	struct rules_summary s;
 
 	rules_summary(rs, &s);
-	ck_assert_uint_eq(s.rules, 8);
-	ck_assert_uint_eq(s.regexes, 2);
-	ck_assert_uint_eq(s.regexes_no_literal, 1); /* \d{6,} */
+	ck_assert_uint_eq(s.rules, 9);
+	ck_assert_uint_eq(s.regexes, 3);
+	ck_assert_uint_eq(s.regexes_no_literal, 2); /* \d{6,} and (a+)+$ */
 	ck_assert_uint_eq(s.lists, 1);
 	ck_assert_uint_eq(s.rules_always, 1);	/* only.none */
 	ck_assert_uint_gt(s.aho_states, 10);
@@ -263,6 +284,7 @@ main(void)
 	tcase_add_test(tc, test_keyword_forms);
 	tcase_add_test(tc, test_scoring);
 	tcase_add_test(tc, test_spans_in_original_text);
+	tcase_add_test(tc, test_runaway_regex_decides_nothing);
 	tcase_add_test(tc, test_invalid_utf8);
 	tcase_add_test(tc, test_summary);
 	suite_add_tcase(s, tc);
