@@ -360,7 +360,11 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 			classify_evidence(c, c->matched[i], rule->when);
 	}
 
-	if (positive && score > 0) {
+	/*
+	 * Boosts rank complaints; they never make one: a famous account
+	 * saying something mildly negative is not a complaint.
+	 */
+	if (positive && score >= rs->thresholds[PRIO_LOW]) {
 		int boost = 0;
 
 		if (author && author->followers >= 0)
