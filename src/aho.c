@@ -15,13 +15,13 @@
  *     (count, then ids), already merged with the outputs of its suffixes
  *     (dictionary links), so a hit never walks failure links.
  *
- * A dense row costs (classes + 1) * 4 bytes per state, which for thousands
- * of keywords would be tens of MB. So only the first states in BFS order,
- * which are the shallow ones where a scan spends nearly all its time, get
- * dense rows, up to AHO_DENSE_MAX bytes; deeper states are sparse: the few
- * transitions that differ from those of their nearest dense failure state,
- * searched linearly, then that state's dense row. When everything fits in
- * the budget, the automaton is a plain dense DFA.
+ * A dense row costs (classes + 1) * 4 bytes, which for thousands of
+ * keywords would be tens of MB. So only the first states in BFS order, the
+ * shallow ones where a scan spends nearly all its time, get dense rows, up
+ * to AHO_DENSE_MAX bytes; deeper states are sparse: the few transitions
+ * that differ from those of their nearest dense failure state, searched
+ * linearly, then that state's dense row. When everything fits in the
+ * budget, the automaton is a plain dense DFA.
  */
 #include "config.h"
 
@@ -32,7 +32,25 @@
 #include "util.h"
 
 #define AHO_NONE	UINT32_MAX
+
+/*
+ * 1 MiB of dense rows covers every state of a few thousand keywords, and
+ * the first few levels of a bigger set. Measured on folded mentions: a
+ * larger budget did not make scans faster, only the automaton bigger.
+ */
 #define AHO_DENSE_MAX	((size_t)1 << 20)
+
+/*
+ * A sparse state is a record of 32-bit words, kept together so that a step
+ * touches one cache line: the nearest dense state on its failure chain, its
+ * output set (or AHO_NONE), its number of edges n, the n edge classes as
+ * bytes (padded to a word), then the n targets.
+ */
+#define AHO_REC_FALLBACK	0
+#define AHO_REC_OUT		1
+#define AHO_REC_N		2
+#define AHO_REC_CLS		3
+#define AHO_REC_SIZE(n)		(AHO_REC_CLS + ((n) + 3) / 4 + (n))
 
 struct aho_pat {
 	size_t off, len;
@@ -46,34 +64,34 @@ struct aho_builder {
 	size_t npats, cappats;
 };
 
-struct aho_edge {
-	uint32_t cls, to;
-};
-
-struct aho_sparse {
-	uint32_t fallback;	/* nearest dense state on the failure chain */
-	uint32_t edges;		/* first of nedges in aho->edges */
-	uint32_t nedges;
-	uint32_t out;		/* offset in aho->outs, or AHO_NONE */
-};
-
 struct aho {
 	uint32_t *trans;	/* dense rows of nclass + 1 entries */
 	uint32_t *outs;		/* output sets: count, then that many ids */
-	struct aho_sparse *sparse;
-	struct aho_edge *edges;
-	size_t ntrans, nouts, nsparse, nedges;
+	uint32_t *sparse;	/* sparse state records */
+	size_t ntrans, nouts, nsparse;
 	size_t npatterns, nstates;
 	uint32_t nclass;
 	uint32_t special;	/* ids >= special have outputs or are sparse */
-	uint32_t sparse_base;	/* ids >= sparse_base are sparse[id - sparse_base] */
+	uint32_t sparse_base;	/* ids >= sparse_base are at sparse[id - sparse_base] */
 	uint8_t cls[256];
 };
 
-/* A growable uint32_t array, for building outs. */
+/* A growable uint32_t array. */
 struct aho_vec {
 	uint32_t *v;
 	size_t n, cap;
+};
+
+/*
+ * The trie while building: first-child/next-sibling lists over classes,
+ * each state's own patterns (a list through pnext), then its failure link
+ * and merged output set, and the BFS order of the states.
+ */
+struct aho_trie {
+	uint32_t *child, *sib, *fail, *own, *out, *pnext, *order;
+	uint8_t *label;
+	uint32_t root[256];	/* children of the root by class: most lookups end there */
+	size_t n;
 };
 
 static void
@@ -114,13 +132,46 @@ aho_add(struct aho_builder *b, const char *p, size_t len, uint32_t id)
 	return 0;
 }
 
-/* The trie while building: first-child/next-sibling lists over classes. */
-struct aho_trie {
-	uint32_t *child, *sib, *fail, *own, *out;
-	uint8_t *label;
-	uint32_t root[256];	/* children of the root, by class: most lookups end there */
+struct aho_bytefreq {
 	size_t n;
+	uint8_t byte;
 };
+
+static int
+aho_cmp_freq(const void *a, const void *b)
+{
+	const struct aho_bytefreq *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return x->byte < y->byte ? -1 : x->byte > y->byte;
+}
+
+/*
+ * Classes are numbered by how often the byte occurs in patterns, a proxy
+ * for how often the text has it: the entries a scan reads most then share
+ * the first cache line of each row. The shared class of all other bytes
+ * comes last; there is none when patterns use all 256 bytes.
+ */
+static void
+aho_classes(struct aho *a, const struct aho_builder *b)
+{
+	struct aho_bytefreq freq[256];
+	size_t nused = 0;
+
+	for (int c = 0; c < 256; c++) {
+		freq[c].byte = (uint8_t)c;
+		freq[c].n = 0;
+	}
+	for (size_t i = 0; i < b->nbytes; i++)
+		freq[(unsigned char)b->bytes[i]].n++;
+	qsort(freq, 256, sizeof(freq[0]), aho_cmp_freq);
+	while (nused < 256 && freq[nused].n > 0)
+		nused++;
+	for (size_t k = 0; k < 256; k++)
+		a->cls[freq[k].byte] = (uint8_t)(k < nused ? k : nused);
+	a->nclass = (uint32_t)(nused + (nused < 256));
+}
 
 static uint32_t
 aho_goto(const struct aho_trie *t, uint32_t u, uint32_t c)
@@ -133,6 +184,51 @@ aho_goto(const struct aho_trie *t, uint32_t u, uint32_t c)
 	return AHO_NONE;
 }
 
+static void
+aho_trie_build(struct aho_trie *t, const struct aho *a, const struct aho_builder *b)
+{
+	/* At most one state per pattern byte, plus the root. */
+	size_t maxn = b->nbytes + 1;
+
+	if (maxn >= AHO_NONE)
+		abort();
+	t->child = xreallocarray(NULL, maxn, sizeof(uint32_t));
+	t->sib = xreallocarray(NULL, maxn, sizeof(uint32_t));
+	t->fail = xreallocarray(NULL, maxn, sizeof(uint32_t));
+	t->own = xreallocarray(NULL, maxn, sizeof(uint32_t));
+	t->out = xreallocarray(NULL, maxn, sizeof(uint32_t));
+	t->label = xreallocarray(NULL, maxn, 1);
+	t->pnext = xreallocarray(NULL, b->npats, sizeof(uint32_t));
+	for (int c = 0; c < 256; c++)
+		t->root[c] = AHO_NONE;
+	t->child[0] = t->sib[0] = t->own[0] = AHO_NONE;
+	t->fail[0] = 0;
+	t->label[0] = 0;
+	t->n = 1;
+
+	for (size_t k = 0; k < b->npats; k++) {
+		const unsigned char *p = (const unsigned char *)b->bytes + b->pats[k].off;
+		uint32_t u = 0;
+
+		for (size_t j = 0; j < b->pats[k].len; j++) {
+			uint32_t c = a->cls[p[j]], v = aho_goto(t, u, c);
+
+			if (v == AHO_NONE) {
+				v = (uint32_t)t->n++;
+				t->label[v] = (uint8_t)c;
+				t->child[v] = t->own[v] = AHO_NONE;
+				t->sib[v] = t->child[u];
+				t->child[u] = v;
+				if (u == 0)
+					t->root[c] = v;
+			}
+			u = v;
+		}
+		t->pnext[k] = t->own[u];
+		t->own[u] = (uint32_t)k;
+	}
+}
+
 static int
 aho_cmp_u32(const void *a, const void *b)
 {
@@ -141,99 +237,44 @@ aho_cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-struct aho *
-aho_build(struct aho_builder *b)
+/*
+ * BFS over the trie: the order, failure links, and each state's output
+ * set, its own ids then those of its failure state (already complete, as
+ * it is shallower). A state without ids of its own shares its failure
+ * state's set. The same (bytes, id) added twice is one pattern; the same
+ * id on another pattern that is a suffix of this one is reported for each,
+ * since both occur.
+ */
+static void
+aho_link(struct aho_trie *t, const struct aho_builder *b, struct aho_vec *outs)
 {
-	struct aho *a = xcalloc(1, sizeof(*a));
-	struct aho_trie t;
-	struct aho_vec outs = { NULL, 0, 0 }, ids = { NULL, 0, 0 };
-	uint32_t *pnext, *order, *newid, *mark;
-	size_t nused = 0, maxn, stride, ndense, nd0, r0, r1, ne, capedges;
-	uint8_t used[256] = { 0 };
+	struct aho_vec ids = { NULL, 0, 0 };
 
-	for (size_t i = 0; i < b->nbytes; i++)
-		used[(unsigned char)b->bytes[i]] = 1;
-	for (int c = 0; c < 256; c++)
-		if (used[c])
-			a->cls[c] = (uint8_t)nused++;
-	for (int c = 0; c < 256; c++)
-		if (!used[c])
-			a->cls[c] = (uint8_t)nused;
-	a->nclass = (uint32_t)(nused + (nused < 256));
-	a->npatterns = b->npats;
-
-	/* At most one state per pattern byte, plus the root. */
-	maxn = b->nbytes + 1;
-	if (maxn >= AHO_NONE)
-		abort();
-	t.child = xreallocarray(NULL, maxn, sizeof(uint32_t));
-	t.sib = xreallocarray(NULL, maxn, sizeof(uint32_t));
-	t.fail = xreallocarray(NULL, maxn, sizeof(uint32_t));
-	t.own = xreallocarray(NULL, maxn, sizeof(uint32_t));
-	t.out = xreallocarray(NULL, maxn, sizeof(uint32_t));
-	t.label = xreallocarray(NULL, maxn, 1);
-	pnext = xreallocarray(NULL, b->npats, sizeof(uint32_t));
-	for (int c = 0; c < 256; c++)
-		t.root[c] = AHO_NONE;
-	t.child[0] = t.sib[0] = t.own[0] = AHO_NONE;
-	t.fail[0] = 0;
-	t.label[0] = 0;
-	t.n = 1;
-
-	for (size_t k = 0; k < b->npats; k++) {
-		const unsigned char *p = (const unsigned char *)b->bytes + b->pats[k].off;
-		uint32_t u = 0;
-
-		for (size_t j = 0; j < b->pats[k].len; j++) {
-			uint32_t c = a->cls[p[j]], v = aho_goto(&t, u, c);
-
-			if (v == AHO_NONE) {
-				v = (uint32_t)t.n++;
-				t.label[v] = (uint8_t)c;
-				t.child[v] = t.own[v] = AHO_NONE;
-				t.sib[v] = t.child[u];
-				t.child[u] = v;
-				if (u == 0)
-					t.root[c] = v;
-			}
-			u = v;
-		}
-		pnext[k] = t.own[u];
-		t.own[u] = (uint32_t)k;
-	}
-	a->nstates = t.n;
-
-	/* BFS: failure links, and each state's merged output set. */
-	order = xreallocarray(NULL, t.n, sizeof(uint32_t));
-	order[0] = 0;
-	t.out[0] = AHO_NONE;
-	for (size_t head = 0, tail = 1; head < t.n; head++) {
-		uint32_t u = order[head], fo, fn;
+	t->order = xreallocarray(NULL, t->n, sizeof(uint32_t));
+	t->order[0] = 0;
+	t->out[0] = AHO_NONE;
+	for (size_t head = 0, tail = 1; head < t->n; head++) {
+		uint32_t u = t->order[head], fo, fn;
 		size_t nu;
 
-		for (uint32_t v = t.child[u]; v != AHO_NONE; v = t.sib[v]) {
-			uint32_t f = t.fail[u], g = AHO_NONE;
+		for (uint32_t v = t->child[u]; v != AHO_NONE; v = t->sib[v]) {
+			uint32_t f = t->fail[u], g = AHO_NONE;
 
 			if (u != 0) {
-				while ((g = aho_goto(&t, f, t.label[v])) == AHO_NONE && f != 0)
-					f = t.fail[f];
+				while ((g = aho_goto(t, f, t->label[v])) == AHO_NONE && f != 0)
+					f = t->fail[f];
 			}
-			t.fail[v] = g == AHO_NONE ? 0 : g;
-			order[tail++] = v;
+			t->fail[v] = g == AHO_NONE ? 0 : g;
+			t->order[tail++] = v;
 		}
 		if (u == 0)
 			continue;
 
-		/*
-		 * The same (bytes, id) added twice is one pattern; the same id
-		 * on a different pattern that is a suffix of this one is still
-		 * reported for each, as both occur.
-		 */
 		ids.n = 0;
-		for (uint32_t k = t.own[u]; k != AHO_NONE; k = pnext[k])
+		for (uint32_t k = t->own[u]; k != AHO_NONE; k = t->pnext[k])
 			aho_vec_push(&ids, b->pats[k].id);
 		if (ids.n == 0) {
-			t.out[u] = t.out[t.fail[u]];
+			t->out[u] = t->out[t->fail[u]];
 			continue;
 		}
 		qsort(ids.v, ids.n, sizeof(*ids.v), aho_cmp_u32);
@@ -241,37 +282,105 @@ aho_build(struct aho_builder *b)
 		for (size_t k = 1; k < ids.n; k++)
 			if (ids.v[k] != ids.v[nu - 1])
 				ids.v[nu++] = ids.v[k];
-		fo = t.out[t.fail[u]];
-		fn = fo == AHO_NONE ? 0 : outs.v[fo];
-		t.out[u] = (uint32_t)outs.n;
-		aho_vec_push(&outs, (uint32_t)nu + fn);
+		fo = t->out[t->fail[u]];
+		fn = fo == AHO_NONE ? 0 : outs->v[fo];
+		t->out[u] = (uint32_t)outs->n;
+		aho_vec_push(outs, (uint32_t)nu + fn);
 		for (size_t k = 0; k < nu; k++)
-			aho_vec_push(&outs, ids.v[k]);
+			aho_vec_push(outs, ids.v[k]);
 		for (uint32_t k = 0; k < fn; k++)
-			aho_vec_push(&outs, outs.v[fo + 1 + k]);
+			aho_vec_push(outs, outs->v[fo + 1 + k]);
 	}
 	free(ids.v);
-	free(pnext);
+}
 
-	/* Dense states: a BFS prefix, so a state's failure state is dense too. */
-	stride = (size_t)a->nclass + 1;
-	ndense = t.n;
-	if (t.n * stride * sizeof(uint32_t) > AHO_DENSE_MAX)
+/*
+ * The tables. The dense states are a BFS prefix, so a state's failure
+ * state is dense when it is, and its row can start as a copy of that one.
+ */
+static void
+aho_lay_out(struct aho *a, const struct aho_trie *t)
+{
+	const uint32_t *order = t->order;
+	size_t stride = (size_t)a->nclass + 1, ndense, nsparse, nd0, r0, r1, nsw;
+	uint32_t *pos, *tstart, *fallback, *mark, *newid, *stack;
+	struct aho_vec tedges = { NULL, 0, 0 };
+
+	ndense = t->n;
+	if (t->n * stride * sizeof(uint32_t) > AHO_DENSE_MAX)
 		ndense = AHO_DENSE_MAX / (stride * sizeof(uint32_t));
-	if ((uint64_t)ndense * stride + (t.n - ndense) >= AHO_NONE)
-		abort();
+	nsparse = t->n - ndense;
+	pos = xreallocarray(NULL, t->n, sizeof(uint32_t));
+	for (size_t k = 0; k < t->n; k++)
+		pos[order[k]] = (uint32_t)k;
+
+	/*
+	 * A sparse state's edges: its own children, plus the edges of its
+	 * failure state (when that is sparse too) that no child overrides;
+	 * anything not listed is as in the nearest dense state on the
+	 * failure chain, its fallback. Targets are trie nodes for now.
+	 */
+	tstart = xreallocarray(NULL, nsparse + 1, sizeof(uint32_t));
+	fallback = xreallocarray(NULL, nsparse + 1, sizeof(uint32_t));
+	mark = xcalloc(a->nclass, sizeof(uint32_t));
+	for (size_t k = ndense; k < t->n; k++) {
+		uint32_t v = order[k], f = t->fail[v], stamp = (uint32_t)(k - ndense + 1);
+
+		fallback[k - ndense] = pos[f] < ndense ? f : fallback[pos[f] - ndense];
+		tstart[k - ndense] = (uint32_t)tedges.n;
+		for (uint32_t w = t->child[v]; w != AHO_NONE; w = t->sib[w]) {
+			mark[t->label[w]] = stamp;
+			aho_vec_push(&tedges, t->label[w]);
+			aho_vec_push(&tedges, w);
+		}
+		if (pos[f] < ndense)
+			continue;
+		for (uint32_t j = tstart[pos[f] - ndense]; j < tstart[pos[f] - ndense + 1]; j += 2) {
+			if (mark[tedges.v[j]] != stamp) {
+				aho_vec_push(&tedges, tedges.v[j]);
+				aho_vec_push(&tedges, tedges.v[j + 1]);
+			}
+		}
+	}
+	tstart[nsparse] = (uint32_t)tedges.n;
+	free(mark);
+
+	/* Dense ids: row offsets, the rows without outputs first. */
+	newid = xreallocarray(NULL, t->n, sizeof(uint32_t));
 	nd0 = 0;
 	for (size_t k = 0; k < ndense; k++)
-		nd0 += t.out[order[k]] == AHO_NONE;
-	newid = xreallocarray(NULL, t.n, sizeof(uint32_t));
+		nd0 += t->out[order[k]] == AHO_NONE;
 	r0 = r1 = 0;
 	for (size_t k = 0; k < ndense; k++) {
 		uint32_t v = order[k];
 
-		newid[v] = (uint32_t)((t.out[v] == AHO_NONE ? r0++ : nd0 + r1++) * stride);
+		newid[v] = (uint32_t)((t->out[v] == AHO_NONE ? r0++ : nd0 + r1++) * stride);
 	}
-	for (size_t k = ndense; k < t.n; k++)
-		newid[order[k]] = (uint32_t)(ndense * stride + (k - ndense));
+
+	/*
+	 * Sparse ids: sparse_base plus the offset of the record. Records go
+	 * in depth-first order: deep in a pattern, a scan moves from a state
+	 * to its child, which is then the next record, usually in the same
+	 * cache line; in BFS order it would be far away.
+	 */
+	nsw = 0;
+	stack = xreallocarray(NULL, t->n, sizeof(uint32_t));
+	stack[0] = 0;
+	for (size_t sp = 1; sp > 0;) {
+		uint32_t v = stack[--sp];
+
+		if (pos[v] >= ndense) {
+			size_t k = pos[v] - ndense;
+
+			newid[v] = (uint32_t)(ndense * stride + nsw);
+			nsw += AHO_REC_SIZE((tstart[k + 1] - tstart[k]) / 2);
+			if ((uint64_t)ndense * stride + nsw >= AHO_NONE)
+				abort();
+		}
+		for (uint32_t w = t->child[v]; w != AHO_NONE; w = t->sib[w])
+			stack[sp++] = w;
+	}
+	free(stack);
 	a->special = (uint32_t)(nd0 * stride);
 	a->sparse_base = (uint32_t)(ndense * stride);
 
@@ -281,66 +390,59 @@ aho_build(struct aho_builder *b)
 		uint32_t v = order[k], *row = a->trans + newid[v];
 
 		if (v != 0)
-			memcpy(row, a->trans + newid[t.fail[v]], a->nclass * sizeof(uint32_t));
-		for (uint32_t w = t.child[v]; w != AHO_NONE; w = t.sib[w])
-			row[t.label[w]] = newid[w];
-		row[a->nclass] = t.out[v] == AHO_NONE ? 0 : t.out[v];
+			memcpy(row, a->trans + newid[t->fail[v]], a->nclass * sizeof(uint32_t));
+		for (uint32_t w = t->child[v]; w != AHO_NONE; w = t->sib[w])
+			row[t->label[w]] = newid[w];
+		row[a->nclass] = t->out[v] == AHO_NONE ? 0 : t->out[v];
 	}
 
-	a->nsparse = t.n - ndense;
-	a->sparse = xreallocarray(NULL, a->nsparse, sizeof(*a->sparse));
-	mark = xcalloc(a->nclass, sizeof(uint32_t));
-	ne = 0;
-	capedges = a->nsparse;
-	a->edges = xreallocarray(NULL, capedges, sizeof(*a->edges));
-	for (size_t k = ndense; k < t.n; k++) {
-		uint32_t v = order[k], f = t.fail[v], stamp = (uint32_t)(k - ndense + 1);
-		struct aho_sparse *sp = &a->sparse[k - ndense];
-		const struct aho_sparse *fs = NULL;
-		size_t need = a->nclass;
+	a->nsparse = nsw;
+	a->sparse = xcalloc(nsw, sizeof(uint32_t));
+	for (size_t k = ndense; k < t->n; k++) {
+		uint32_t v = order[k], *r = a->sparse + (newid[v] - a->sparse_base);
+		uint32_t j0 = tstart[k - ndense], ne = (tstart[k - ndense + 1] - j0) / 2;
+		uint8_t *rc = (uint8_t *)(r + AHO_REC_CLS);
 
-		if (newid[f] >= a->sparse_base)
-			fs = &a->sparse[newid[f] - a->sparse_base];
-		while (ne + need > capedges) {
-			capedges *= 2;
-			a->edges = xreallocarray(a->edges, capedges, sizeof(*a->edges));
+		r[AHO_REC_FALLBACK] = newid[fallback[k - ndense]];
+		r[AHO_REC_OUT] = t->out[v];
+		r[AHO_REC_N] = ne;
+		for (uint32_t e = 0; e < ne; e++) {
+			rc[e] = (uint8_t)tedges.v[j0 + 2 * e];
+			r[AHO_REC_CLS + (ne + 3) / 4 + e] = newid[tedges.v[j0 + 2 * e + 1]];
 		}
-		sp->edges = (uint32_t)ne;
-		sp->out = t.out[v];
-		for (uint32_t w = t.child[v]; w != AHO_NONE; w = t.sib[w]) {
-			mark[t.label[w]] = stamp;
-			a->edges[ne].cls = t.label[w];
-			a->edges[ne++].to = newid[w];
-		}
-		if (fs == NULL)
-			sp->fallback = newid[f];
-		else {
-			/* Edges of the failure state this one does not override. */
-			sp->fallback = fs->fallback;
-			for (uint32_t j = 0; j < fs->nedges; j++) {
-				const struct aho_edge *e = &a->edges[fs->edges + j];
-
-				if (mark[e->cls] != stamp)
-					a->edges[ne++] = *e;
-			}
-		}
-		sp->nedges = (uint32_t)(ne - sp->edges);
 	}
-	a->nedges = ne;
-	a->edges = xreallocarray(a->edges, ne, sizeof(*a->edges));
+	free(tedges.v);
+	free(tstart);
+	free(fallback);
+	free(newid);
+	free(pos);
+}
+
+struct aho *
+aho_build(struct aho_builder *b)
+{
+	struct aho *a = xcalloc(1, sizeof(*a));
+	struct aho_vec outs = { NULL, 0, 0 };
+	struct aho_trie t;
+
+	aho_classes(a, b);
+	aho_trie_build(&t, a, b);
+	aho_link(&t, b, &outs);
+	aho_lay_out(a, &t);
 	if (outs.n > 0 && outs.n < outs.cap)
 		outs.v = xreallocarray(outs.v, outs.n, sizeof(*outs.v));
 	a->outs = outs.v;
 	a->nouts = outs.n;
+	a->npatterns = b->npats;
+	a->nstates = t.n;
 
-	free(mark);
-	free(newid);
-	free(order);
 	free(t.child);
 	free(t.sib);
 	free(t.fail);
 	free(t.own);
 	free(t.out);
+	free(t.pnext);
+	free(t.order);
 	free(t.label);
 	free(b->bytes);
 	free(b->pats);
@@ -356,7 +458,6 @@ aho_free(struct aho *a)
 	free(a->trans);
 	free(a->outs);
 	free(a->sparse);
-	free(a->edges);
 	free(a);
 }
 
@@ -384,18 +485,19 @@ aho_scan(const struct aho *a, const char *text, size_t len, aho_hit_fn fn, void 
 		if (s < special)
 			continue;
 		while (s >= sbase) {
-			const struct aho_sparse *sp = &a->sparse[s - sbase];
-			const struct aho_edge *e = a->edges + sp->edges, *ee = e + sp->nedges;
-			uint32_t c;
+			const uint32_t *r = a->sparse + (s - sbase);
+			const uint8_t *rc = (const uint8_t *)(r + AHO_REC_CLS);
+			uint32_t c, k, n = r[AHO_REC_N];
 
-			if (sp->out != AHO_NONE && aho_report(a->outs + sp->out, fn, arg, i))
+			if (r[AHO_REC_OUT] != AHO_NONE &&
+			    aho_report(a->outs + r[AHO_REC_OUT], fn, arg, i))
 				return;
 			if (i == len)
 				return;
 			c = cls[p[i++]];
-			while (e < ee && e->cls != c)
-				e++;
-			s = e < ee ? e->to : tr[sp->fallback + c];
+			for (k = 0; k < n && rc[k] != c; k++)
+				continue;
+			s = k < n ? r[AHO_REC_CLS + (n + 3) / 4 + k] : tr[r[AHO_REC_FALLBACK] + c];
 		}
 		if (s >= special && aho_report(a->outs + tr[s + a->nclass], fn, arg, i))
 			return;
@@ -417,6 +519,5 @@ aho_states(const struct aho *a)
 size_t
 aho_memory(const struct aho *a)
 {
-	return sizeof(*a) + a->ntrans * sizeof(*a->trans) + a->nouts * sizeof(*a->outs) +
-	    a->nsparse * sizeof(*a->sparse) + a->nedges * sizeof(*a->edges);
+	return sizeof(*a) + (a->ntrans + a->nouts + a->nsparse) * sizeof(uint32_t);
 }

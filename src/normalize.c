@@ -19,6 +19,13 @@
 
 #include <utf8proc.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define NORM_SSE2	1
+#else
+#define NORM_SSE2	0
+#endif
+
 #include "normalize.h"
 #include "util.h"
 
@@ -43,6 +50,22 @@
 #define A_64(c)	A_16(c), A_16((c) + 16), A_16((c) + 32), A_16((c) + 48)
 
 static const uint16_t ascii_tab[128] = { A_64(0), A_64(64) };
+
+/*
+ * Word-at-a-time helpers for bytes known to be below 0x80, so that adding
+ * up to 0x7f never carries into the next byte. Each yields 0x80 in every
+ * byte that satisfies the test and 0 elsewhere.
+ */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define NORM_SWAR	1
+#else
+#define NORM_SWAR	0
+#endif
+#define SW_B(x)		(UINT64_C(0x0101010101010101) * (uint64_t)(x))
+#define SW_RANGE(w, lo, hi)	\
+	(((w) + SW_B(0x80 - (lo))) & ~((w) + SW_B(0x80 - (hi) - 1)) & SW_B(0x80))
+/* Exact, for any byte values: 0x80 where the byte of x is zero. */
+#define SW_ZERO(x)	(~((((x) & SW_B(0x7f)) + SW_B(0x7f)) | (x)) & SW_B(0x80))
 
 #define NORM_OPTS	(UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_DECOMPOSE | \
 	UTF8PROC_STRIPMARK | UTF8PROC_IGNORE)
@@ -190,7 +213,7 @@ norm_fold_cached(int32_t cp, int32_t *buf, const int32_t **outp, uint32_t *sqz)
  * contract; anything else still never reads past n and becomes U+FFFD for
  * one byte, so a caller's mistake cannot turn into a memory error.
  */
-static size_t
+static inline size_t
 norm_decode(const unsigned char *p, size_t n, int32_t *cpp)
 {
 	unsigned c = p[0];
@@ -254,6 +277,94 @@ norm_encode(char *t, int32_t cp)
 	return 4;
 }
 
+#if NORM_SSE2
+/*
+ * The same as norm_fold_word below, sixteen bytes at a time with SSE2
+ * (part of x86-64 itself, so there is nothing to detect at run time).
+ * Bytes below 0x80 are positive as signed, so signed compares work.
+ */
+static inline __attribute__((always_inline)) size_t
+norm_fold_16(char *t, uint32_t *m, size_t o, size_t i, __m128i w, unsigned r, uint32_t *prev)
+{
+	__m128i up, ws, f, sqzb, pf, idx[4];
+	unsigned drop, nd;
+
+	up = _mm_and_si128(_mm_cmpgt_epi8(w, _mm_set1_epi8('A' - 1)),
+	    _mm_cmplt_epi8(w, _mm_set1_epi8('Z' + 1)));
+	ws = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(w, _mm_set1_epi8('\t' - 1)),
+	    _mm_cmplt_epi8(w, _mm_set1_epi8('\r' + 1))), _mm_cmpeq_epi8(w, _mm_set1_epi8(' ')));
+	f = _mm_or_si128(w, _mm_and_si128(up, _mm_set1_epi8(0x20)));
+	f = _mm_or_si128(_mm_andnot_si128(ws, f), _mm_and_si128(ws, _mm_set1_epi8(' ')));
+	sqzb = _mm_or_si128(ws, _mm_and_si128(_mm_cmpgt_epi8(f, _mm_set1_epi8('a' - 1)),
+	    _mm_cmplt_epi8(f, _mm_set1_epi8('z' + 1))));
+	pf = _mm_or_si128(_mm_slli_si128(f, 1), _mm_cvtsi32_si128(*prev < 0x80 ? (int)*prev : 0x80));
+	drop = (unsigned)_mm_movemask_epi8(_mm_and_si128(sqzb, _mm_cmpeq_epi8(f, pf)));
+	drop &= (1u << r) - 1;
+	*prev = ((unsigned char *)&f)[r - 1];
+	for (int k = 0; k < 4; k++)
+		idx[k] = _mm_add_epi32(_mm_set1_epi32((int)i),
+		    _mm_setr_epi32(4 * k, 4 * k + 1, 4 * k + 2, 4 * k + 3));
+	/*
+	 * Remove the dropped lanes one at a time, lowest first: the lanes
+	 * above one move down by one, and so do their offsets. A block
+	 * rarely has more than one or two, so this beats a byte loop.
+	 */
+	for (nd = 0; drop != 0; nd++, drop &= drop - 1) {
+		int d = __builtin_ctz(drop) - (int)nd;
+		__m128i low = _mm_cmpgt_epi8(_mm_set1_epi8((char)d),
+		    _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+
+		f = _mm_or_si128(_mm_and_si128(low, f), _mm_andnot_si128(low, _mm_srli_si128(f, 1)));
+		for (int k = 0; k < 4; k++)
+			idx[k] = _mm_sub_epi32(idx[k], _mm_cmpgt_epi32(_mm_setr_epi32(4 * k,
+			    4 * k + 1, 4 * k + 2, 4 * k + 3), _mm_set1_epi32(d - 1)));
+	}
+	_mm_storeu_si128((__m128i *)(void *)(t + o), f);
+	for (int k = 0; k < 4; k++)
+		_mm_storeu_si128((__m128i *)(void *)(m + o + 4 * (size_t)k), idx[k]);
+	return o + r - nd;
+}
+#endif
+
+#if NORM_SWAR
+/*
+ * Folds the first r (1..8) bytes of w, all ASCII, from s[i]; the output
+ * goes to t + o with its map, and the new o is returned. Word arithmetic
+ * folds case and white space and finds the bytes to squeeze; only a word
+ * with something to drop is compacted byte by byte. It always stores 8
+ * bytes and 8 map entries: the caller has at least 8 bytes of input left,
+ * and cap >= o + (len - i) + 1 holds (see the reserves in norm_fold).
+ */
+static inline __attribute__((always_inline)) size_t
+norm_fold_word(char *t, uint32_t *m, size_t o, size_t i, uint64_t w, size_t r, uint32_t *prev)
+{
+	uint64_t up, ws, wsmask, f, sqzb, drop;
+
+	up = SW_RANGE(w, 'A', 'Z');
+	ws = SW_RANGE(w, '\t', '\r') | SW_ZERO(w ^ SW_B(' '));
+	wsmask = (ws - (ws >> 7)) | ws;
+	f = ((w | (up >> 2)) & ~wsmask) | (wsmask & SW_B(' '));
+	sqzb = SW_RANGE(f, 'a', 'z') | ws;
+	drop = sqzb & SW_ZERO(f ^ ((f << 8) | (*prev < 0x80 ? *prev : 0x80)));
+	if (r < 8)
+		drop &= (UINT64_C(1) << (8 * r)) - 1;
+	memcpy(t + o, &f, 8);
+	if (drop == 0) {
+		for (size_t k = 0; k < 8; k++)
+			m[o + k] = (uint32_t)(i + k);
+		o += r;
+	} else {
+		for (size_t k = 0; k < r; k++) {
+			t[o] = (char)(f >> (8 * k));
+			m[o] = (uint32_t)(i + k);
+			o += 1 - ((drop >> (8 * k + 7)) & 1);
+		}
+	}
+	*prev = (uint32_t)(f >> (8 * (r - 1))) & 0xff;
+	return o;
+}
+#endif
+
 void
 norm_init(struct norm_buf *nb)
 {
@@ -304,6 +415,53 @@ norm_fold(struct norm_buf *nb, const char *s, size_t len)
 	m = nb->map;
 	for (;;) {
 		/*
+		 * Sixteen, then eight bytes at a time while they are ASCII; a
+		 * block with a non-ASCII byte contributes the ASCII bytes
+		 * before it, so the way back here from the slow path is one
+		 * branch. The byte loop below does the last few bytes.
+		 */
+#if NORM_SSE2
+		while (len - i >= 16) {
+			__m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+			unsigned hi = (unsigned)_mm_movemask_epi8(w);
+
+			if (hi == 0) {
+				o = norm_fold_16(t, m, o, i, w, 16, &prev);
+				i += 16;
+			} else {
+				unsigned r = (unsigned)__builtin_ctz(hi);
+
+				if (r > 0) {
+					o = norm_fold_16(t, m, o, i, w, r, &prev);
+					i += r;
+				}
+				break;
+			}
+		}
+		if (i < len && p[i] >= 0x80)
+			goto nonascii;
+#endif
+#if NORM_SWAR
+		while (len - i >= 8) {
+			uint64_t w, hi;
+
+			memcpy(&w, p + i, 8);
+			if ((hi = w & SW_B(0x80)) == 0) {
+				o = norm_fold_word(t, m, o, i, w, 8, &prev);
+				i += 8;
+			} else {
+				size_t r = (size_t)__builtin_ctzll(hi) / 8;
+
+				if (r > 0) {
+					o = norm_fold_word(t, m, o, i,
+					    w & ((UINT64_C(1) << (8 * r)) - 1), r, &prev);
+					i += r;
+				}
+				break;
+			}
+		}
+#endif
+		/*
 		 * Branch-free apart from the loop test: the byte and its offset
 		 * are always stored and o only advances when the byte is kept.
 		 * A dropped byte equals prev, so prev can be updated blindly.
@@ -319,7 +477,10 @@ norm_fold(struct norm_buf *nb, const char *s, size_t len)
 		}
 		if (i >= len)
 			break;
-
+#if NORM_SSE2
+nonascii:
+#endif
+		/* One non-ASCII code point. */
 		n = norm_decode(p + i, len - i, &cp);
 		nout = norm_fold_cached(cp, buf, &out, &sqz);
 		/* Room for this fold plus the rest of the input as ASCII. */

@@ -239,6 +239,52 @@ rules_index(struct ruleset *rs, uint32_t ci, uint32_t rule, int positive)
 	}
 }
 
+/* What a condition costs to evaluate once the automaton has run. */
+static int
+rules_cost(const struct ruleset *rs, uint32_t ci)
+{
+	const struct rs_cond *c = &rs->conds[ci];
+	int cost = 0;
+
+	switch (c->type) {
+	case COND_KEYWORDS:
+		return 0;
+	case COND_REGEX:
+		return rs->rxs[c->items[0]].nlits ? 10 : 20;
+	default:
+		for (uint32_t i = 0; i < c->n; i++)
+			cost += rules_cost(rs, c->items[i]);
+		return cost + 1;
+	}
+}
+
+/*
+ * any/all/none are pure: the order of their children does not change the
+ * result, so keyword tests go first and a regex only runs when the cheap
+ * tests have not already decided.
+ */
+static void
+rules_order(struct ruleset *rs, uint32_t ci)
+{
+	struct rs_cond *c = &rs->conds[ci];
+
+	if (c->type == COND_KEYWORDS || c->type == COND_REGEX)
+		return;
+	for (uint32_t i = 0; i < c->n; i++)
+		rules_order(rs, c->items[i]);
+	for (uint32_t i = 1; i < c->n; i++) {
+		uint32_t x = c->items[i];
+		int cx = rules_cost(rs, x);
+		uint32_t j = i;
+
+		while (j > 0 && rules_cost(rs, c->items[j - 1]) > cx) {
+			c->items[j] = c->items[j - 1];
+			j--;
+		}
+		c->items[j] = x;
+	}
+}
+
 void
 rules_compile(struct ruleset *rs)
 {
@@ -295,6 +341,7 @@ rules_compile(struct ruleset *rs)
 	for (uint32_t r = 0; r < rs->nrules; r++) {
 		struct rs_rule *rule = &rs->rules[r];
 
+		rules_order(rs, rule->when);
 		rules_index(rs, rule->when, r, 1);
 		rule->always = rules_possible(rs, rule->when, 1);
 		if (rule->always && rs->diag)

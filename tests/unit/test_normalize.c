@@ -1,0 +1,648 @@
+#include "config.h"
+
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "normalize.h"
+#include "util.h"
+#include "unit.h"
+
+/* Folds s and checks the result and the map's invariants. */
+static void
+fold_check(struct norm_buf *nb, const char *s, const char *want)
+{
+	size_t len = strlen(s);
+
+	ck_assert_int_eq(norm_fold(nb, s, len), 0);
+	ck_assert_msg(nb->len == strlen(want) && memcmp(nb->text, want, nb->len) == 0,
+	    "fold(\"%s\") = \"%s\", want \"%s\"", s, nb->text, want);
+	ck_assert_int_eq(nb->text[nb->len], '\0');
+	ck_assert_uint_eq(nb->map[nb->len], len);
+	for (size_t i = 0; i < nb->len; i++) {
+		ck_assert_uint_lt(nb->map[i], len);
+		ck_assert_uint_le(nb->map[i], nb->map[i + 1]);
+		/* Offsets point at the start of an original code point. */
+		ck_assert_int_ne((unsigned char)s[nb->map[i]] & 0xc0, 0x80);
+	}
+}
+
+static void
+fold_is(const char *s, const char *want)
+{
+	struct norm_buf nb;
+
+	norm_init(&nb);
+	fold_check(&nb, s, want);
+	norm_free(&nb);
+}
+
+static void
+map_is(const char *s, const char *want, const uint32_t *map)
+{
+	struct norm_buf nb;
+
+	norm_init(&nb);
+	fold_check(&nb, s, want);
+	for (size_t i = 0; i <= nb.len; i++)
+		ck_assert_msg(nb.map[i] == map[i], "fold(\"%s\"): map[%zu] = %u, want %u", s, i,
+		    nb.map[i], map[i]);
+	norm_free(&nb);
+}
+
+START_TEST(test_ascii)
+{
+	fold_is("", "");
+	fold_is("login", "login");
+	fold_is("Login GAGAL Lagi", "login gagal lagi");
+	fold_is("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz");
+	fold_is("Rp 50.000,- (gagal) #BCA @bank_x", "rp 50.000,- (gagal) #bca @bank_x");
+	fold_is("a-b_c/d?e!", "a-b_c/d?e!");
+	fold_is("can't \"ok\"", "can't \"ok\"");
+}
+END_TEST
+
+START_TEST(test_whitespace)
+{
+	fold_is("a\tb\nc\r\nd\ve\ff", "a b c d e f");
+	fold_is("a  \t \n b", "a b");
+	fold_is("a\xc2\xa0" "b", "a b");			/* NBSP */
+	fold_is("a\xe3\x80\x80" "b", "a b");			/* ideographic space */
+	fold_is("a\xe2\x80\x83\xe2\x80\xaf" "b", "a b");	/* em space, narrow NBSP */
+	fold_is("a\xe2\x80\xa8" "b\xe2\x80\xa9" "c", "a b c"); /* line, paragraph sep */
+	fold_is("a\xc2\x85" "b", "a b");			/* NEL */
+	fold_is("a\xe1\x9a\x80" "b", "a b");			/* ogham space mark */
+	fold_is("a \xc2\xa0\t\xe3\x80\x80 b", "a b");		/* mixed run */
+}
+END_TEST
+
+START_TEST(test_trim)
+{
+	fold_is("   x", "x");
+	fold_is("x   ", "x");
+	fold_is(" \t\n x y \n\t ", "x y");
+	fold_is("\xc2\xa0\xe3\x80\x80x\xe3\x80\x80\xc2\xa0", "x");
+	fold_is("   ", "");
+	fold_is("\xe3\x80\x80\n", "");
+}
+END_TEST
+
+START_TEST(test_squeeze)
+{
+	fold_is("lamaaa", "lama");
+	fold_is("parahhh bangettt", "parah banget");
+	fold_is("GOOOD", "god");
+	fold_is("good", "god");
+	fold_is("aAaA", "a");
+	fold_is("1000", "1000");
+	fold_is("Rp1.000.000!!!", "rp1.000.000!!!");
+	fold_is("??..--", "??..--");
+	fold_is("a a", "a a");			/* a space breaks a run */
+	fold_is("ddd\xd0\xb4\xd0\xb4\xd0\x94", "d\xd0\xb4");	/* Cyrillic de */
+	fold_is("\xc3\xa9\xc3\xa9" "E\xcc\x81", "e");	/* e-acute, precomposed and not */
+	fold_is("\xe5\x93\x88\xe5\x93\x88", "\xe5\x93\x88");	/* Lo letters squeeze too */
+	fold_is("\xd9\xa1\xd9\xa1", "\xd9\xa1\xd9\xa1");	/* digits of any script never */
+}
+END_TEST
+
+START_TEST(test_accents)
+{
+	fold_is("Caf\xc3\xa9", "cafe");
+	fold_is("CAFE\xcc\x81", "cafe");
+	fold_is("\xc3\x91" "and\xc3\xba", "nandu");
+	fold_is("ni\xc3\xb1o Z\xc3\xbcrich", "nino zurich");
+	fold_is("\xe1\xba\xa1", "a");		/* a with dot below */
+}
+END_TEST
+
+START_TEST(test_casefold)
+{
+	char *a, *b;
+
+	/*
+	 * Full case folding turns sharp s into "ss", and squeezing then makes
+	 * that "s": "Straße" and "STRASSE" fold alike, which is what matters.
+	 */
+	fold_is("Stra\xc3\x9f" "e", "strase");
+	a = norm_fold_str("Stra\xc3\x9f" "e", strlen("Stra\xc3\x9f" "e"), NULL);
+	b = norm_fold_str("STRASSE", 7, NULL);
+	ck_assert_str_eq(a, b);
+	free(a);
+	free(b);
+	fold_is("\xce\xa3\xce\x8a\xce\xa3\xce\xa5\xce\xa6\xce\x9f\xce\xa3",	/* ΣΊΣΥΦΟΣ */
+	    "\xcf\x83\xce\xb9\xcf\x83\xcf\x85\xcf\x86\xce\xbf\xcf\x83");	/* σισυφοσ */
+	fold_is("\xef\xac\x81" "le", "file");	/* fi ligature */
+	fold_is("\xc4\xb0stanbul", "istanbul");	/* I with dot above */
+}
+END_TEST
+
+START_TEST(test_width)
+{
+	fold_is("\xef\xbc\xac\xef\xbc\xaf\xef\xbc\xa7\xef\xbc\xa9\xef\xbc\xae", "login");
+	fold_is("\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93", "123");
+	fold_is("\xef\xbd\x81\xef\xbd\x82\xef\xbd\x83", "abc");
+}
+END_TEST
+
+START_TEST(test_quotes)
+{
+	fold_is("can\xe2\x80\x99t", "can't");
+	fold_is("\xe2\x80\x98ok\xe2\x80\x99", "'ok'");
+	fold_is("\xe2\x80\x9cok\xe2\x80\x9d", "\"ok\"");
+	fold_is("\xe2\x80\x9e" "ok\xe2\x80\x9f", "\"ok\"");
+	fold_is("a\xca\xbc" "b\xef\xbc\x87" "c\xe2\x80\xb2", "a'b'c'");
+	fold_is("a\xef\xbc\x82" "b\xe2\x80\xb3", "a\"b\"");
+	fold_is("\xe2\x80\x9a\xe2\x80\x9b", "''");	/* quotes never squeeze */
+}
+END_TEST
+
+START_TEST(test_emoji)
+{
+	fold_is("kesel \xf0\x9f\x98\xa1", "kesel \xf0\x9f\x98\xa1");
+	fold_is("\xf0\x9f\x98\xa1\xf0\x9f\x98\xa1\xf0\x9f\x98\xa1",
+	    "\xf0\x9f\x98\xa1\xf0\x9f\x98\xa1\xf0\x9f\x98\xa1");
+	fold_is("Mantap\xf0\x9f\x91\x8d\xf0\x9f\x94\xa5!!", "mantap\xf0\x9f\x91\x8d\xf0\x9f\x94\xa5!!");
+	fold_is("\xe2\x9d\xa4 \xe2\x98\xba", "\xe2\x9d\xa4 \xe2\x98\xba");
+}
+END_TEST
+
+START_TEST(test_map)
+{
+	/* é is 2 bytes; the space after it starts at 5. */
+	static const uint32_t m1[] = { 0, 1, 2, 3, 5, 6, 7, 8 };
+	/* The stripped mark (4..5) belongs to the "e" before it. */
+	static const uint32_t m2[] = { 0, 1, 2, 3, 6, 7 };
+	/* Squeezed letters belong to the one kept. */
+	static const uint32_t m3[] = { 0, 1, 2, 3, 6, 7 };
+	/* Trailing white space: map[len] is still the original length. */
+	static const uint32_t m4[] = { 0, 1, 5 };
+	static const uint32_t m5[] = { 3, 4, 5 };
+	/* Fullwidth: 3 bytes each; the space maps to the first of its run. */
+	static const uint32_t m6[] = { 0, 3, 6, 9, 12, 15, 19, 20 };
+	/* One code point, several bytes out: all map to its start. */
+	static const uint32_t m7[] = { 0, 1, 3, 4 };
+	static const uint32_t m8[] = { 0, 1, 2, 3, 4, 5, 6, 6, 6, 6, 10 };
+	static const uint32_t m9[] = { 0, 1, 2, 3, 6, 7 };
+
+	map_is("Caf\xc3\xa9 ok", "cafe ok", m1);
+	map_is("CAFE\xcc\x81!", "cafe!", m2);
+	map_is("lamaaa!", "lama!", m3);
+	map_is("ok \t\n", "ok", m4);
+	map_is(" \t\nok", "ok", m5);
+	map_is("\xef\xbc\xac\xef\xbc\xaf\xef\xbc\xa7\xef\xbc\xa9\xef\xbc\xae \xe3\x80\x80x",
+	    "login x", m6);
+	map_is("a\xc3\x9f" "b", "asb", m7);
+	map_is("kesel \xf0\x9f\x98\xa1", "kesel \xf0\x9f\x98\xa1", m8);
+	map_is("can\xe2\x80\x99t", "can't", m9);
+}
+END_TEST
+
+static const char *const samples[] = {
+	"Gak bisa LOGIN dari tadi, parahhh bangettt!!! \xf0\x9f\x98\xa1\xf0\x9f\x98\xa1",
+	"Caf\xc3\xa9 CAFE\xcc\x81 ni\xc3\xb1o  \t Stra\xc3\x9f" "e  ",
+	"  \xe2\x80\x9cRefund\xe2\x80\x9d belum masuk\xe2\x80\xa6 sudah 3 hari, saldo Rp1.000.000 hilang",
+	"\xef\xbc\xac\xef\xbc\xaf\xef\xbc\xa7\xef\xbc\xa9\xef\xbc\xae gagal\xc2\xa0lagi\xe3\x80\x80!!",
+	"can\xe2\x80\x99t sign in, GOOOD grief\xe2\x80\xa8" "aaa bbb ccc 1000 \xd0\xb4\xd0\xb4\xd0\x94",
+	"\xce\xa3\xce\x8a\xce\xa3\xce\xa5\xce\xa6\xce\x9f\xce\xa3 \xe5\x93\x88\xe5\x93\x88 e\xcc\x81\xcc\x81" "e",
+	"\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd ok\xe2\x80\x8d\xe2\x80\x8dk \xef\xac\x81le \xc3\x9f\xc3\x9fs",
+	"\n\n",
+	"x",
+};
+
+static size_t
+cp_len(const char *s)
+{
+	unsigned char c = (unsigned char)*s;
+
+	return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+}
+
+/*
+ * The prefilter relies on this: the folding of any substring of the
+ * original that starts and ends on code point boundaries occurs in the
+ * folding of the whole.
+ */
+START_TEST(test_substring)
+{
+	struct norm_buf whole, part;
+
+	norm_init(&whole);
+	norm_init(&part);
+	for (size_t k = 0; k < sizeof(samples) / sizeof(samples[0]); k++) {
+		const char *s = samples[k];
+		size_t len = strlen(s);
+
+		norm_fold(&whole, s, len);
+		for (size_t a = 0; a < len; a += cp_len(s + a)) {
+			for (size_t b = a; b <= len; b += b < len ? cp_len(s + b) : 1) {
+				norm_fold(&part, s + a, b - a);
+				ck_assert_msg(memmem(whole.text, whole.len, part.text, part.len) != NULL,
+				    "fold of [%zu,%zu) of sample %zu (\"%s\") not in \"%s\"", a, b, k,
+				    part.text, whole.text);
+			}
+		}
+	}
+	norm_free(&whole);
+	norm_free(&part);
+}
+END_TEST
+
+/*
+ * A folded span maps back to original bytes that fold to the same span,
+ * when the span starts and ends where the output of one original code
+ * point starts (so no code point is cut) and does not start or end with
+ * a space (those would be trimmed).
+ */
+START_TEST(test_map_spans)
+{
+	struct norm_buf whole, part;
+
+	norm_init(&whole);
+	norm_init(&part);
+	for (size_t k = 0; k < sizeof(samples) / sizeof(samples[0]); k++) {
+		const char *s = samples[k];
+		const uint32_t *m;
+		const char *t;
+
+		norm_fold(&whole, s, strlen(s));
+		m = whole.map;
+		t = whole.text;
+		for (size_t fs = 0; fs < whole.len; fs++) {
+			if ((fs > 0 && m[fs] == m[fs - 1]) || t[fs] == ' ')
+				continue;
+			for (size_t fe = fs + 1; fe <= whole.len; fe++) {
+				if ((fe < whole.len && m[fe] == m[fe - 1]) || t[fe - 1] == ' ')
+					continue;
+				norm_fold(&part, s + m[fs], m[fe] - m[fs]);
+				ck_assert_msg(part.len == fe - fs &&
+				    memcmp(part.text, t + fs, fe - fs) == 0,
+				    "sample %zu: span [%zu,%zu) \"%.*s\" maps to original [%u,%u) "
+				    "which folds to \"%s\"", k, fs, fe, (int)(fe - fs), t + fs,
+				    m[fs], m[fe], part.text);
+			}
+		}
+	}
+	norm_free(&whole);
+	norm_free(&part);
+}
+END_TEST
+
+START_TEST(test_reuse_and_growth)
+{
+	struct norm_buf nb;
+	struct buf in, want;
+	const char *ar = "\xef\xb7\xba";	/* U+FDFA, 18 code points of output */
+	char *one;
+	size_t onelen;
+
+	norm_init(&nb);
+	buf_init(&in);
+	buf_init(&want);
+	one = norm_fold_str(ar, strlen(ar), &onelen);
+	ck_assert_uint_gt(onelen, 3 * strlen(ar));
+	for (int i = 0; i < 200; i++) {
+		buf_adds(&in, ar);
+		buf_add(&want, one, onelen);
+	}
+	fold_check(&nb, in.data, want.data);
+	fold_check(&nb, "Ok", "ok");
+	fold_check(&nb, in.data, want.data);
+	fold_check(&nb, "", "");
+	free(one);
+	buf_free(&in);
+	buf_free(&want);
+	norm_free(&nb);
+}
+END_TEST
+
+/*
+ * Folding through the cache must give what a fresh fold gives, whatever
+ * collides with what: fold a run of many distinct code points twice and
+ * compare with each code point folded on its own.
+ */
+START_TEST(test_cache)
+{
+	static const int32_t ranges[][2] = {
+		{ 0xa1, 0x2ff }, { 0x370, 0x4ff }, { 0x1e00, 0x1eff }, { 0x2010, 0x2027 },
+		{ 0x3041, 0x3096 }, { 0xff01, 0xff5e }, { 0x1f300, 0x1f64f },
+	};
+	struct norm_buf nb;
+	struct buf in, want;
+
+	norm_init(&nb);
+	for (int pass = 0; pass < 2; pass++) {
+		buf_init(&in);
+		buf_init(&want);
+		for (size_t r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++) {
+			for (int32_t cp = ranges[r][0]; cp <= ranges[r][1]; cp++) {
+				char u[5];
+				size_t n, flen;
+				char *f;
+
+				if (cp < 0x800) {
+					u[0] = (char)(0xc0 | (cp >> 6));
+					u[1] = (char)(0x80 | (cp & 0x3f));
+					n = 2;
+				} else if (cp < 0x10000) {
+					u[0] = (char)(0xe0 | (cp >> 12));
+					u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+					u[2] = (char)(0x80 | (cp & 0x3f));
+					n = 3;
+				} else {
+					u[0] = (char)(0xf0 | (cp >> 18));
+					u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+					u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+					u[3] = (char)(0x80 | (cp & 0x3f));
+					n = 4;
+				}
+				f = norm_fold_str(u, n, &flen);
+				/* White space alone folds to nothing; skip it. */
+				if (flen > 0) {
+					buf_addc(&in, '|');
+					buf_add(&in, u, n);
+					buf_addc(&want, '|');
+					buf_add(&want, f, flen);
+				}
+				free(f);
+			}
+		}
+		fold_check(&nb, in.data, want.data);
+		buf_free(&in);
+		buf_free(&want);
+	}
+	norm_free(&nb);
+}
+END_TEST
+
+START_TEST(test_fold_str)
+{
+	size_t n = 99;
+	char *s = norm_fold_str("  Parahhh  BANGETTT  ", 21, &n);
+
+	ck_assert_str_eq(s, "parah banget");
+	ck_assert_uint_eq(n, 12);
+	free(s);
+	s = norm_fold_str("", 0, &n);
+	ck_assert_str_eq(s, "");
+	ck_assert_uint_eq(n, 0);
+	free(s);
+	/* len is honoured: nothing after it is read. */
+	s = norm_fold_str("ABCDEF", 3, NULL);
+	ck_assert_str_eq(s, "abc");
+	free(s);
+}
+END_TEST
+
+/* Not valid UTF-8 is the caller's bug, but it must not become a memory error. */
+START_TEST(test_invalid_in_bounds)
+{
+	static const char *const bad[] = { "\xe2\x80", "\xf0\x9f\x98", "\xc3", "\xff", "\x80\x80" };
+	struct norm_buf nb;
+
+	norm_init(&nb);
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		size_t len = strlen(bad[k]);
+		char *copy = xmalloc(len);	/* exact size, so ASan sees overreads */
+
+		memcpy(copy, bad[k], len);
+		ck_assert_int_eq(norm_fold(&nb, copy, len), 0);
+		ck_assert_uint_eq(nb.map[nb.len], len);
+		free(copy);
+	}
+	norm_free(&nb);
+}
+END_TEST
+
+START_TEST(test_word_cp)
+{
+	static const int32_t yes[] = {
+		'a', 'z', 'A', 'Z', '0', '9', '_', 0xe9, 0x434, 0x4e2d, 0x5d0, 0x661, 0x301,
+		0x2160, 0xb2, 0x3042, 0xac00,
+	};
+	static const int32_t no[] = {
+		' ', '-', '\'', '"', '.', '@', '#', '\n', 0, 0x7f, 0xa0, 0x3000, 0x2019, 0x1f621,
+		0x1f44d, 0x2764, 0x200d, 0xfffd, -1, 0x110000, INT32_MAX,
+	};
+
+	for (size_t k = 0; k < sizeof(yes) / sizeof(yes[0]); k++)
+		ck_assert_msg(norm_is_word_cp(yes[k]), "U+%04X should be a word char", yes[k]);
+	for (size_t k = 0; k < sizeof(no) / sizeof(no[0]); k++)
+		ck_assert_msg(!norm_is_word_cp(no[k]), "U+%04X should not be a word char",
+		    (unsigned)no[k]);
+}
+END_TEST
+
+START_TEST(test_word_boundaries)
+{
+	/* "ok, да 😡x1_ 中", as folded text would hold it */
+	const char *t = "ok, \xd0\xb4\xd0\xb0 \xf0\x9f\x98\xa1x1_ \xe4\xb8\xad";
+	size_t len = strlen(t);
+
+	/* ASCII */
+	ck_assert(!norm_word_before(t, 0));
+	ck_assert(norm_word_after(t, len, 0));
+	ck_assert(norm_word_before(t, 2));	/* "k" */
+	ck_assert(!norm_word_after(t, len, 2));	/* "," */
+	ck_assert(!norm_word_before(t, 3));	/* "," */
+	ck_assert(!norm_word_after(t, len, 3));	/* " " */
+	/* Cyrillic "да" at 4..8 */
+	ck_assert(!norm_word_before(t, 4));
+	ck_assert(norm_word_after(t, len, 4));
+	ck_assert(norm_word_before(t, 6));
+	ck_assert(norm_word_after(t, len, 6));
+	ck_assert(norm_word_before(t, 8));
+	ck_assert(!norm_word_after(t, len, 8));
+	/* the emoji at 9..13 is not a word character */
+	ck_assert(!norm_word_after(t, len, 9));
+	ck_assert(!norm_word_before(t, 13));
+	ck_assert(norm_word_after(t, len, 13));	/* "x" */
+	ck_assert(norm_word_before(t, 15));	/* "1": digits are */
+	ck_assert(norm_word_after(t, len, 15));	/* "_" */
+	ck_assert(norm_word_before(t, 16));
+	/* the CJK letter ends the text */
+	ck_assert(norm_word_after(t, len, 17));
+	ck_assert(norm_word_before(t, len));
+	ck_assert(!norm_word_after(t, len, len));
+	/* a position past len is not a word character either */
+	ck_assert(!norm_word_after(t, len, len + 5));
+}
+END_TEST
+
+/*
+ * A reference folding over "units" whose folds are known, compared with
+ * norm_fold on random mixes. Mostly ASCII with runs of doubled letters,
+ * upper case and white space, so that every block size of the fast path
+ * (and every place a non-ASCII code point can interrupt it) gets tried.
+ */
+struct unit {
+	const char *in;
+	const char *out;	/* folded code points, concatenated */
+	int sqz;		/* each output code point squeezes (all or none here) */
+};
+
+static const struct unit units_na[] = {
+	{ "\xc3\xa9", "e", 1 },			/* é */
+	{ "\xc3\x89", "e", 1 },			/* É */
+	{ "\xcc\x81", "", 0 },			/* combining acute: stripped */
+	{ "\xc3\x9f", "ss", 1 },			/* ß */
+	{ "\xef\xac\x81", "fi", 1 },		/* fi ligature */
+	{ "\xf0\x9f\x98\xa1", "\xf0\x9f\x98\xa1", 0 },	/* emoji */
+	{ "\xe2\x80\x99", "'", 0 },		/* right single quote */
+	{ "\xe2\x80\x9c", "\"", 0 },		/* left double quote */
+	{ "\xc2\xa0", " ", 1 },			/* NBSP */
+	{ "\xe3\x80\x80", " ", 1 },		/* ideographic space */
+	{ "\xef\xbc\xa1", "a", 1 },		/* fullwidth A */
+	{ "\xe2\x80\x8d", "", 0 },		/* ZWJ: ignorable */
+	{ "\xd0\x94", "\xd0\xb4", 1 },		/* Д */
+	{ "\xd0\xb4", "\xd0\xb4", 1 },		/* д */
+	{ "\xd9\xa1", "\xd9\xa1", 0 },		/* Arabic-Indic one */
+};
+
+static void
+ref_fold(const char *const *in, const struct unit *const *u, size_t n, struct buf *text,
+    struct buf *orig, uint32_t **map, size_t *mapcap)
+{
+	char prev[8] = " ";
+	size_t nmap = 0;
+
+	buf_reset(text);
+	buf_reset(orig);
+	for (size_t k = 0; k < n; k++) {
+		const char *o = u[k] != NULL ? u[k]->out : in[k];
+		int sqz;
+
+		if (u[k] == NULL) {
+			/* ASCII: in[k] is one byte, already folded by the caller */
+			sqz = (*o >= 'a' && *o <= 'z') || *o == ' ';
+		} else
+			sqz = u[k]->sqz;
+		while (*o != '\0') {
+			size_t cl = cp_len(o);
+
+			if (!(sqz && strlen(prev) == cl && memcmp(prev, o, cl) == 0)) {
+				buf_add(text, o, cl);
+				while (nmap < text->len) {
+					if (nmap + 1 >= *mapcap) {
+						*mapcap = *mapcap ? *mapcap * 2 : 256;
+						*map = xreallocarray(*map, *mapcap, sizeof(**map));
+					}
+					(*map)[nmap++] = (uint32_t)orig->len;
+				}
+				memcpy(prev, o, cl);
+				prev[cl] = '\0';
+			}
+			o += cl;
+		}
+		buf_adds(orig, u[k] != NULL ? u[k]->in : in[k] + 2);
+	}
+	if (text->len > 0 && text->data[text->len - 1] == ' ')
+		text->data[--text->len] = '\0';
+	if (*mapcap == 0) {
+		*mapcap = 256;
+		*map = xreallocarray(*map, *mapcap, sizeof(**map));
+	}
+	(*map)[text->len] = (uint32_t)orig->len;
+}
+
+START_TEST(test_random_reference)
+{
+	static const char ascii[] = "aAbBeEllooOsstTk  \t\n\r\v\f1234567890.,!?'\"-_@#xyzZ";
+	/* For ASCII units: "<folded>\0<original>" */
+	static char asc[sizeof(ascii)][4];
+	const char *in[400];
+	const struct unit *u[400];
+	struct buf text, orig;
+	struct norm_buf nb;
+	uint32_t *map = NULL;
+	size_t mapcap = 0;
+	uint64_t rs = 12345;
+
+	for (size_t k = 0; k + 1 < sizeof(ascii); k++) {
+		char c = ascii[k];
+
+		asc[k][0] = c >= 'A' && c <= 'Z' ? (char)(c + 32) :
+		    (c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') ? ' ' : c;
+		asc[k][1] = '\0';
+		asc[k][2] = c;
+		asc[k][3] = '\0';
+	}
+	buf_init(&text);
+	buf_init(&orig);
+	buf_reserve(&text, 0);	/* data is never NULL, even when empty */
+	buf_reserve(&orig, 0);
+	norm_init(&nb);
+	for (int round = 0; round < 3000; round++) {
+		size_t n = 0, want = (size_t)(round % 7 == 0 ? round % 300 : round % 60);
+		int na_rate = round % 5 == 0 ? 0 : 1 + round % 4;	/* in 32nds */
+
+		while (n < want) {
+			rs ^= rs << 13;
+			rs ^= rs >> 7;
+			rs ^= rs << 17;
+			if ((int)(rs & 31) < na_rate) {
+				u[n] = &units_na[(rs >> 8) % (sizeof(units_na) / sizeof(units_na[0]))];
+				in[n++] = NULL;
+			} else {
+				size_t k = (rs >> 8) % (sizeof(ascii) - 1);
+				size_t rep = (rs >> 20) % 4 == 0 ? 1 + (rs >> 24) % 4 : 1;
+
+				while (rep-- > 0 && n < want) {
+					u[n] = NULL;
+					in[n++] = asc[k];
+				}
+			}
+		}
+		ref_fold(in, u, n, &text, &orig, &map, &mapcap);
+		norm_fold(&nb, orig.data, orig.len);
+		ck_assert_msg(nb.len == text.len && memcmp(nb.text, text.data, text.len) == 0,
+		    "round %d: fold(\"%s\") = \"%s\", want \"%s\"", round, orig.data, nb.text,
+		    text.data);
+		for (size_t k = 0; k <= text.len; k++)
+			ck_assert_msg(nb.map[k] == map[k], "round %d: \"%s\": map[%zu] = %u, want %u",
+			    round, orig.data, k, nb.map[k], map[k]);
+	}
+	free(map);
+	buf_free(&text);
+	buf_free(&orig);
+	norm_free(&nb);
+}
+END_TEST
+
+static Suite *
+normalize_suite(void)
+{
+	Suite *s = suite_create("normalize");
+	TCase *tc = tcase_create("fold");
+
+	tcase_add_test(tc, test_ascii);
+	tcase_add_test(tc, test_whitespace);
+	tcase_add_test(tc, test_trim);
+	tcase_add_test(tc, test_squeeze);
+	tcase_add_test(tc, test_accents);
+	tcase_add_test(tc, test_casefold);
+	tcase_add_test(tc, test_width);
+	tcase_add_test(tc, test_quotes);
+	tcase_add_test(tc, test_emoji);
+	tcase_add_test(tc, test_map);
+	tcase_add_test(tc, test_substring);
+	tcase_add_test(tc, test_map_spans);
+	tcase_add_test(tc, test_reuse_and_growth);
+	tcase_add_test(tc, test_cache);
+	tcase_add_test(tc, test_fold_str);
+	tcase_add_test(tc, test_invalid_in_bounds);
+	tcase_add_test(tc, test_random_reference);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("words");
+	tcase_add_test(tc, test_word_cp);
+	tcase_add_test(tc, test_word_boundaries);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return unit_run(normalize_suite());
+}
