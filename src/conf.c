@@ -1,5 +1,8 @@
 #include "config.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,8 +10,133 @@
 #include "util.h"
 #include "yamlx.h"
 
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+
 static const char *const conf_keys[] = { "http", "spool", "rules", "sources", "receivers",
-	"routes", "grouping" };
+	"routes", "grouping", "incidents", "duplicates", "admin" };
+static const char *const http_keys[] = { "listen", "tokens_file", "signing_keys_file",
+	"max_body", "max_headers", "max_connections", "timeout" };
+static const char *const spool_keys[] = { "path", "max_pending" };
+static const char *const source_keys[] = { "name", "type", "path", "rate", "loop" };
+static const char *const receiver_keys[] = { "name", "type", "url", "url_file", "secret",
+	"secret_file", "bot_token", "bot_token_file", "routing_key", "routing_key_file", "chat_id",
+	"channel", "username", "password_file", "from", "to", "max_concurrency", "rate",
+	"max_age", "timeout", "samples" };
+static const char *const route_keys[] = { "match", "receivers", "continue" };
+static const char *const match_keys[] = { "priority", "team", "tags", "rule", "source" };
+static const char *const grouping_keys[] = { "by", "first_alert_after",
+	"updates_at_most_every", "max_groups", "samples" };
+static const char *const prio_keys[] = { "critical", "high", "normal", "low" };
+static const char *const incident_keys[] = { "name", "rules", "at_least", "within", "spike",
+	"cooldown" };
+static const char *const dup_keys[] = { "window", "max_ids" };
+static const char *const admin_keys[] = { "socket" };
+static const char *const group_part_names[GK__N] = { "rule", "team", "priority", "source",
+	"author", "mention" };
+static const char *const source_type_names[SRC__N] = { "demo", "stdin", "file" };
+
+/* The loader's state: the file, the diag, and the conf being built. */
+struct cl {
+	struct yfile *yf;
+	struct diag *d;
+	struct conf *c;
+};
+
+const char *
+conf_source_type_name(enum source_type t)
+{
+	return t < SRC__N ? source_type_names[t] : "?";
+}
+
+int64_t
+conf_parse_duration(const char *s)
+{
+	int64_t total = 0;
+	int any = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	if (strcmp(s, "0") == 0)
+		return 0;
+	while (*s) {
+		char *end;
+		double v;
+		int64_t unit;
+
+		errno = 0;
+		v = strtod(s, &end);
+		if (end == s || errno || v < 0)
+			return -1;
+		s = end;
+		if (strncmp(s, "ms", 2) == 0)
+			unit = 1, s += 2;
+		else if (*s == 's')
+			unit = 1000, s++;
+		else if (strncmp(s, "min", 3) == 0)
+			unit = 60000, s += 3;
+		else if (*s == 'm')
+			unit = 60000, s++;
+		else if (*s == 'h')
+			unit = 3600000, s++;
+		else if (*s == 'd')
+			unit = 86400000, s++;
+		else
+			return -1;
+		if (v * (double)unit > 9.0e15)
+			return -1;
+		total += (int64_t)(v * (double)unit);
+		any = 1;
+	}
+	return any ? total : -1;
+}
+
+int64_t
+conf_parse_size(const char *s)
+{
+	char *end;
+	double v;
+	int64_t mul = 1;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || v < 0)
+		return -1;
+	while (*end == ' ')
+		end++;
+	if (*end == '\0' || strcmp(end, "B") == 0)
+		mul = 1;
+	else if (strcmp(end, "KiB") == 0 || strcmp(end, "K") == 0 || strcmp(end, "KB") == 0)
+		mul = 1024;
+	else if (strcmp(end, "MiB") == 0 || strcmp(end, "M") == 0 || strcmp(end, "MB") == 0)
+		mul = 1024 * 1024;
+	else if (strcmp(end, "GiB") == 0 || strcmp(end, "G") == 0 || strcmp(end, "GB") == 0)
+		mul = 1024 * 1024 * 1024;
+	else
+		return -1;
+	if (v * (double)mul > 1.0e15)
+		return -1;
+	return (int64_t)(v * (double)mul);
+}
+
+double
+conf_parse_rate(const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || v <= 0 || *end != '/')
+		return -1;
+	end++;
+	if (strcmp(end, "s") == 0 || strcmp(end, "sec") == 0)
+		return v;
+	if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+		return v / 60.0;
+	if (strcmp(end, "h") == 0)
+		return v / 3600.0;
+	return -1;
+}
 
 char *
 conf_resolve(const struct conf *c, const char *path)
@@ -18,18 +146,705 @@ conf_resolve(const struct conf *c, const char *path)
 	return xasprintf("%s/%s", c->dir, path);
 }
 
+long
+conf_receiver_index(const struct conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->nreceivers; i++)
+		if (strcmp(c->receivers[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Secrets: relative names come from systemd's credentials directory when there is one. */
+static char *
+cl_secret_path(struct cl *L, const char *name)
+{
+	const char *cred = getenv("CREDENTIALS_DIRECTORY");
+
+	if (name[0] != '/' && cred && *cred)
+		return xasprintf("%s/%s", cred, name);
+	return conf_resolve(L->c, name);
+}
+
+/* Reads a whole small file; trailing white space dropped. */
+static char *
+cl_read_file(struct cl *L, const yaml_node_t *n, const char *path, const char *what)
+{
+	char buf[65536];
+	size_t len;
+	FILE *fp = fopen(path, "rb");
+
+	if (fp == NULL) {
+		yerror(L->d, L->yf, n, "cannot read %s from %s: %s", what, path, strerror(errno));
+		return NULL;
+	}
+	len = fread(buf, 1, sizeof(buf) - 1, fp);
+	if (!feof(fp)) {
+		fclose(fp);
+		yerror(L->d, L->yf, n, "%s in %s is larger than 64 KiB", what, path);
+		return NULL;
+	}
+	fclose(fp);
+	while (len && isspace((unsigned char)buf[len - 1]))
+		len--;
+	if (len == 0) {
+		yerror(L->d, L->yf, n, "%s file %s is empty", what, path);
+		return NULL;
+	}
+	return xstrndup(buf, len);
+}
+
+/* One entry per non-empty line, '#' comments skipped. */
+static char **
+cl_read_lines(struct cl *L, const yaml_node_t *n, const char *path, const char *what,
+    size_t *count)
+{
+	char *all = cl_read_file(L, n, path, what), *save = NULL, **out = NULL;
+
+	*count = 0;
+	if (all == NULL)
+		return NULL;
+	for (char *line = strtok_r(all, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		size_t len = strlen(line);
+
+		while (len && isspace((unsigned char)line[len - 1]))
+			line[--len] = '\0';
+		while (*line && isspace((unsigned char)*line))
+			line++;
+		if (*line == '\0' || *line == '#')
+			continue;
+		out = xreallocarray(out, *count + 1, sizeof(char *));
+		out[(*count)++] = xstrdup(line);
+	}
+	free(all);
+	if (*count == 0)
+		yerror(L->d, L->yf, n, "%s file %s has no entries", what, path);
+	return out;
+}
+
+static int
+cl_string(struct cl *L, const yaml_node_t *map, const char *key, const char **out)
+{
+	yaml_node_t *v = ymap_get(L->yf, map, key);
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	return yget_string(L->d, L->yf, v, key, out);
+}
+
+static int
+cl_duration(struct cl *L, const yaml_node_t *map, const char *key, int64_t *out)
+{
+	yaml_node_t *v = ymap_get(L->yf, map, key);
+	const char *s;
+	int64_t ms;
+
+	if (v == NULL)
+		return 0;
+	if (yget_string(L->d, L->yf, v, key, &s) < 0)
+		return -1;
+	if ((ms = conf_parse_duration(s)) < 0) {
+		yerror(L->d, L->yf, v, "%s: '%s' is not a duration; write it like 30s, 2m, 1h or 500ms",
+		    key, s);
+		return -1;
+	}
+	*out = ms;
+	return 0;
+}
+
+static int
+cl_size(struct cl *L, const yaml_node_t *map, const char *key, size_t *out)
+{
+	yaml_node_t *v = ymap_get(L->yf, map, key);
+	const char *s;
+	int64_t b;
+
+	if (v == NULL)
+		return 0;
+	if (yget_string(L->d, L->yf, v, key, &s) < 0)
+		return -1;
+	if ((b = conf_parse_size(s)) <= 0) {
+		yerror(L->d, L->yf, v, "%s: '%s' is not a size; write it like 8MiB, 512KiB or 65536",
+		    key, s);
+		return -1;
+	}
+	*out = (size_t)b;
+	return 0;
+}
+
+static int
+cl_long(struct cl *L, const yaml_node_t *map, const char *key, long min, long max, long *out)
+{
+	yaml_node_t *v = ymap_get(L->yf, map, key);
+
+	if (v == NULL)
+		return 0;
+	return yget_long(L->d, L->yf, v, key, min, max, out);
+}
+
+/* A scalar or a list of scalars -> a string array. */
+static int
+cl_strings(struct cl *L, yaml_node_t *v, const char *what, char ***out, size_t *n)
+{
+	size_t len = yis_seq(v) ? yseq_len(v) : 1;
+
+	*out = NULL;
+	*n = 0;
+	if (!yis_seq(v) && !(yis_scalar(v) && !yis_null(v))) {
+		yerror(L->d, L->yf, v, "%s must be a name or a list of names, not %s", what,
+		    ynode_kind(v));
+		return -1;
+	}
+	if (len == 0) {
+		yerror(L->d, L->yf, v, "%s is an empty list; give at least one or remove it", what);
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_t *item = yis_seq(v) ? yseq_item(L->yf, v, i) : v;
+		const char *s;
+
+		if (yget_string(L->d, L->yf, item, what, &s) < 0)
+			continue;
+		*out = xreallocarray(*out, *n + 1, sizeof(char *));
+		(*out)[(*n)++] = xstrdup(s);
+	}
+	return 0;
+}
+
+static void
+free_strings(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
+cl_http(struct cl *L, yaml_node_t *n)
+{
+	struct conf *c = L->c;
+	const char *s;
+	long x;
+
+	if (!yis_map(n)) {
+		yerror(L->d, L->yf, n, "'http' must be a mapping with listen, tokens_file, max_body...");
+		return;
+	}
+	ycheck_keys(L->d, L->yf, n, "http", http_keys, NKEYS(http_keys));
+	if (cl_string(L, n, "listen", &s) == 0 && s) {
+		const char *colon = strrchr(s, ':');
+		char *end;
+		long port = colon ? strtol(colon + 1, &end, 10) : -1;
+
+		if (colon == NULL || colon == s || *end != '\0' || port < 0 || port > 65535)
+			yerror(L->d, L->yf, ymap_get(L->yf, n, "listen"),
+			    "listen: '%s' must be host:port, e.g. 127.0.0.1:8470", s);
+		else {
+			free(c->listen);
+			c->listen = xstrdup(s);
+		}
+	}
+	if (cl_string(L, n, "tokens_file", &s) == 0 && s) {
+		char *p = cl_secret_path(L, s);
+
+		c->tokens = cl_read_lines(L, ymap_get(L->yf, n, "tokens_file"), p, "tokens_file",
+		    &c->ntokens);
+		free(p);
+	}
+	if (cl_string(L, n, "signing_keys_file", &s) == 0 && s) {
+		char *p = cl_secret_path(L, s);
+
+		c->signing_keys = cl_read_lines(L, ymap_get(L->yf, n, "signing_keys_file"), p,
+		    "signing_keys_file", &c->nsigning_keys);
+		free(p);
+	}
+	cl_size(L, n, "max_body", &c->max_body);
+	cl_size(L, n, "max_headers", &c->max_headers);
+	if (cl_long(L, n, "max_connections", 1, 100000, &x) == 0 && ymap_get(L->yf, n,
+	    "max_connections"))
+		c->max_connections = (int)x;
+	cl_duration(L, n, "timeout", &c->http_timeout_ms);
+}
+
+static void
+cl_sources(struct cl *L, yaml_node_t *n)
+{
+	struct conf *c = L->c;
+
+	if (!yis_seq(n)) {
+		yerror(L->d, L->yf, n, "'sources' must be a list ('- name: ...'), not %s",
+		    ynode_kind(n));
+		return;
+	}
+	for (size_t i = 0; i < yseq_len(n); i++) {
+		yaml_node_t *item = yseq_item(L->yf, n, i), *v;
+		struct conf_source src;
+		const char *s;
+
+		memset(&src, 0, sizeof(src));
+		src.rate_per_s = 2;
+		src.loop = 1;
+		if (!yis_map(item)) {
+			yerror(L->d, L->yf, item, "a source must be a mapping with name and type");
+			continue;
+		}
+		ycheck_keys(L->d, L->yf, item, "a source", source_keys, NKEYS(source_keys));
+		if (cl_string(L, item, "name", &s) < 0 || s == NULL) {
+			if (s == NULL && ymap_get(L->yf, item, "name") == NULL)
+				yerror(L->d, L->yf, item, "a source needs a name");
+			continue;
+		}
+		for (size_t j = 0; j < c->nsources; j++)
+			if (strcmp(c->sources[j].name, s) == 0)
+				yerror(L->d, L->yf, ymap_get(L->yf, item, "name"),
+				    "duplicate source name '%s'", s);
+		src.name = xstrdup(s);
+		if ((v = ymap_get(L->yf, item, "type")) == NULL)
+			yerror(L->d, L->yf, item, "source '%s' needs a type (demo, stdin or file)",
+			    src.name);
+		else if (yget_string(L->d, L->yf, v, "type", &s) == 0) {
+			size_t t;
+
+			for (t = 0; t < SRC__N; t++)
+				if (strcmp(s, source_type_names[t]) == 0)
+					break;
+			if (t == SRC__N) {
+				const char *sug = diag_suggest(s, source_type_names, SRC__N);
+
+				yerror(L->d, L->yf, v, "unknown source type '%s'%s%s%s; this version "
+				    "has demo, stdin and file", s, sug ? "; did you mean '" : "",
+				    sug ? sug : "", sug ? "'?" : "");
+			} else
+				src.type = (enum source_type)t;
+		}
+		if (cl_string(L, item, "path", &s) == 0 && s)
+			src.path = conf_resolve(c, s);
+		src.fallback_path = conf_resolve(c, "samples/mentions.ndjson");
+		if (src.type == SRC_FILE && src.path == NULL)
+			yerror(L->d, L->yf, item, "source '%s' of type file needs a path", src.name);
+		if ((v = ymap_get(L->yf, item, "rate")) != NULL &&
+		    yget_string(L->d, L->yf, v, "rate", &s) == 0) {
+			double r = conf_parse_rate(s);
+
+			if (r <= 0)
+				yerror(L->d, L->yf, v, "rate: '%s' must look like 2/s or 30/min", s);
+			else
+				src.rate_per_s = r;
+		}
+		if ((v = ymap_get(L->yf, item, "loop")) != NULL)
+			yget_bool(L->d, L->yf, v, "loop", &src.loop);
+		c->sources = xreallocarray(c->sources, c->nsources + 1, sizeof(*c->sources));
+		c->sources[c->nsources++] = src;
+	}
+}
+
+/* Which keys each receiver type needs (one of a group of alternatives). */
+static int
+rcv_needs_url(enum rcv_type t)
+{
+	return t != RCV_CONSOLE && t != RCV_TELEGRAM && t != RCV_PAGERDUTY;
+}
+
+static char *
+cl_value_or_file(struct cl *L, yaml_node_t *item, const char *key, const char *file_key,
+    int *given)
+{
+	const char *s;
+	yaml_node_t *v = ymap_get(L->yf, item, key), *f = ymap_get(L->yf, item, file_key);
+
+	*given = v || f;
+	if (v && f) {
+		yerror(L->d, L->yf, f, "give either %s or %s, not both", key, file_key);
+		return NULL;
+	}
+	if (v)
+		return yget_string(L->d, L->yf, v, key, &s) == 0 ? xstrdup(s) : NULL;
+	if (f && yget_string(L->d, L->yf, f, file_key, &s) == 0) {
+		char *p = cl_secret_path(L, s), *val = cl_read_file(L, f, p, file_key);
+
+		free(p);
+		return val;
+	}
+	return NULL;
+}
+
+static void
+cl_receivers(struct cl *L, yaml_node_t *n)
+{
+	struct conf *c = L->c;
+
+	if (!yis_seq(n)) {
+		yerror(L->d, L->yf, n, "'receivers' must be a list ('- name: ...'), not %s",
+		    ynode_kind(n));
+		return;
+	}
+	for (size_t i = 0; i < yseq_len(n); i++) {
+		yaml_node_t *item = yseq_item(L->yf, n, i), *v;
+		struct receiver r;
+		const char *s;
+		char *secret;
+		long x;
+		int given;
+
+		memset(&r, 0, sizeof(r));
+		r.max_concurrency = 2;
+		r.max_age_ms = 24 * 3600 * 1000LL;
+		r.timeout_ms = 15000;
+		r.max_samples = 5;
+		if (!yis_map(item)) {
+			yerror(L->d, L->yf, item, "a receiver must be a mapping with name and type");
+			continue;
+		}
+		ycheck_keys(L->d, L->yf, item, "a receiver", receiver_keys, NKEYS(receiver_keys));
+		if ((v = ymap_get(L->yf, item, "name")) == NULL) {
+			yerror(L->d, L->yf, item, "a receiver needs a name, used by routes");
+			continue;
+		}
+		if (yget_string(L->d, L->yf, v, "name", &s) < 0)
+			continue;
+		if (conf_receiver_index(c, s) >= 0)
+			yerror(L->d, L->yf, v, "duplicate receiver name '%s'", s);
+		r.name = xstrdup(s);
+		if ((v = ymap_get(L->yf, item, "type")) == NULL) {
+			yerror(L->d, L->yf, item, "receiver '%s' needs a type", r.name);
+			receiver_free(&r);
+			continue;
+		}
+		if (yget_string(L->d, L->yf, v, "type", &s) < 0) {
+			receiver_free(&r);
+			continue;
+		}
+		if (receiver_type_parse(s, &r.type) < 0) {
+			const char *names[RCV__N];
+
+			for (int t = 0; t < RCV__N; t++)
+				names[t] = receiver_type_name((enum rcv_type)t);
+			const char *sug = diag_suggest(s, names, RCV__N);
+
+			yerror(L->d, L->yf, v, "unknown receiver type '%s'%s%s%s; types: console, "
+			    "webhook, slack, mattermost, discord, teams, googlechat, telegram, "
+			    "pagerduty, email", s, sug ? "; did you mean '" : "", sug ? sug : "",
+			    sug ? "'?" : "");
+			receiver_free(&r);
+			continue;
+		}
+		r.url = cl_value_or_file(L, item, "url", "url_file", &given);
+		if (rcv_needs_url(r.type) && !given)
+			yerror(L->d, L->yf, item, "receiver '%s' (%s) needs url or url_file", r.name,
+			    receiver_type_name(r.type));
+		if (r.type == RCV_TELEGRAM) {
+			r.secret = cl_value_or_file(L, item, "bot_token", "bot_token_file", &given);
+			if (!given)
+				yerror(L->d, L->yf, item, "receiver '%s' (telegram) needs bot_token_file",
+				    r.name);
+			if (cl_string(L, item, "chat_id", &s) == 0 && s)
+				r.chat_id = xstrdup(s);
+			else if (!ymap_get(L->yf, item, "chat_id"))
+				yerror(L->d, L->yf, item, "receiver '%s' (telegram) needs chat_id",
+				    r.name);
+			if (r.url == NULL)
+				r.url = xstrdup("https://api.telegram.org");
+		} else if (r.type == RCV_PAGERDUTY) {
+			r.secret = cl_value_or_file(L, item, "routing_key", "routing_key_file",
+			    &given);
+			if (!given)
+				yerror(L->d, L->yf, item, "receiver '%s' (pagerduty) needs "
+				    "routing_key_file", r.name);
+			if (r.url == NULL)
+				r.url = xstrdup("https://events.pagerduty.com/v2/enqueue");
+		} else if (r.type == RCV_EMAIL) {
+			r.secret = cl_value_or_file(L, item, "password", "password_file", &given);
+			if (cl_string(L, item, "from", &s) == 0 && s)
+				r.mail_from = xstrdup(s);
+			else
+				yerror(L->d, L->yf, item, "receiver '%s' (email) needs from", r.name);
+			if ((v = ymap_get(L->yf, item, "to")) != NULL)
+				cl_strings(L, v, "to", &r.mail_to, &r.nmail_to);
+			else
+				yerror(L->d, L->yf, item, "receiver '%s' (email) needs to", r.name);
+		} else {
+			secret = cl_value_or_file(L, item, "secret", "secret_file", &given);
+			if (secret && r.type == RCV_WEBHOOK && strncmp(secret, "whsec_", 6) != 0 &&
+			    strncmp(secret, "whsk_", 5) != 0)
+				yerror(L->d, L->yf, ymap_get(L->yf, item, "secret") ?
+				    ymap_get(L->yf, item, "secret") : ymap_get(L->yf, item, "secret_file"),
+				    "a webhook secret must start with whsec_ (HMAC) or whsk_ (Ed25519)");
+			if (secret && r.type != RCV_WEBHOOK)
+				yerror(L->d, L->yf, item, "only webhook receivers take a secret");
+			r.secret = secret;
+		}
+		if (r.url && r.type != RCV_CONSOLE && strncmp(r.url, "http://", 7) != 0 &&
+		    strncmp(r.url, "https://", 8) != 0 && strncmp(r.url, "smtp://", 7) != 0 &&
+		    strncmp(r.url, "smtps://", 8) != 0)
+			yerror(L->d, L->yf, item, "receiver '%s': the url must start with https:// "
+			    "(or smtp:// for email)", r.name);
+		if (cl_string(L, item, "channel", &s) == 0 && s)
+			r.channel = xstrdup(s);
+		if (cl_string(L, item, "username", &s) == 0 && s)
+			r.username = xstrdup(s);
+		if (cl_long(L, item, "max_concurrency", 1, 64, &x) == 0 &&
+		    ymap_get(L->yf, item, "max_concurrency"))
+			r.max_concurrency = (int)x;
+		if (cl_long(L, item, "samples", 1, 50, &x) == 0 && ymap_get(L->yf, item, "samples"))
+			r.max_samples = (int)x;
+		if ((v = ymap_get(L->yf, item, "rate")) != NULL &&
+		    yget_string(L->d, L->yf, v, "rate", &s) == 0) {
+			double rate = conf_parse_rate(s);
+
+			if (rate <= 0)
+				yerror(L->d, L->yf, v, "rate: '%s' must look like 1/s or 20/min", s);
+			else
+				r.rate_per_s = rate;
+		}
+		cl_duration(L, item, "max_age", &r.max_age_ms);
+		cl_duration(L, item, "timeout", &r.timeout_ms);
+		if (r.rate_per_s == 0)
+			r.rate_per_s = r.type == RCV_SLACK || r.type == RCV_DISCORD ||
+			    r.type == RCV_TELEGRAM ? 1 : 10;
+		c->receivers = xreallocarray(c->receivers, c->nreceivers + 1, sizeof(r));
+		c->receivers[c->nreceivers++] = r;
+	}
+}
+
+static void
+cl_route_names(struct cl *L, yaml_node_t *m, const char *key, char ***out, size_t *n)
+{
+	yaml_node_t *v = ymap_get(L->yf, m, key);
+
+	if (v)
+		cl_strings(L, v, key, out, n);
+}
+
+static void
+cl_routes(struct cl *L, yaml_node_t *n)
+{
+	struct conf *c = L->c;
+
+	if (!yis_seq(n)) {
+		yerror(L->d, L->yf, n, "'routes' must be a list ('- receivers: [...]'), not %s",
+		    ynode_kind(n));
+		return;
+	}
+	for (size_t i = 0; i < yseq_len(n); i++) {
+		yaml_node_t *item = yseq_item(L->yf, n, i), *m, *v;
+		struct conf_route rt;
+		char **names = NULL;
+		size_t nnames = 0;
+
+		memset(&rt, 0, sizeof(rt));
+		rt.line = ynode_line(item);
+		if (!yis_map(item)) {
+			yerror(L->d, L->yf, item, "a route must be a mapping with match and receivers");
+			continue;
+		}
+		ycheck_keys(L->d, L->yf, item, "a route", route_keys, NKEYS(route_keys));
+		if ((m = ymap_get(L->yf, item, "match")) != NULL) {
+			if (!yis_map(m))
+				yerror(L->d, L->yf, m, "match must be a mapping such as {priority: "
+				    "critical, team: billing}");
+			else {
+				ycheck_keys(L->d, L->yf, m, "match", match_keys, NKEYS(match_keys));
+				if ((v = ymap_get(L->yf, m, "priority")) != NULL) {
+					char **p;
+					size_t np;
+
+					if (cl_strings(L, v, "priority", &p, &np) == 0)
+						for (size_t j = 0; j < np; j++) {
+							enum prio pr;
+
+							if (prio_parse(p[j], &pr) < 0 || pr == PRIO_NONE)
+								yerror(L->d, L->yf, v, "unknown priority "
+								    "'%s'; use critical, high, normal or "
+								    "low", p[j]);
+							else
+								rt.prio_mask |= 1u << pr;
+						}
+					free_strings(p, np);
+				}
+				cl_route_names(L, m, "team", &rt.teams, &rt.nteams);
+				cl_route_names(L, m, "tags", &rt.tags, &rt.ntags);
+				cl_route_names(L, m, "rule", &rt.rules, &rt.nrules);
+				cl_route_names(L, m, "source", &rt.sources, &rt.nsources);
+			}
+		}
+		if ((v = ymap_get(L->yf, item, "receivers")) == NULL)
+			yerror(L->d, L->yf, item, "a route needs receivers: [names]");
+		else if (cl_strings(L, v, "receivers", &names, &nnames) == 0) {
+			for (size_t j = 0; j < nnames; j++) {
+				long idx = conf_receiver_index(c, names[j]);
+
+				if (idx < 0) {
+					const char **all = xcalloc(c->nreceivers + 1, sizeof(char *));
+					const char *sug;
+
+					for (size_t k = 0; k < c->nreceivers; k++)
+						all[k] = c->receivers[k].name;
+					sug = diag_suggest(names[j], all, c->nreceivers);
+					yerror(L->d, L->yf, v, "unknown receiver '%s'%s%s%s; define it "
+					    "under receivers:", names[j], sug ? "; did you mean '" : "",
+					    sug ? sug : "", sug ? "'?" : "");
+					free(all);
+					continue;
+				}
+				rt.receivers = xreallocarray(rt.receivers, rt.nreceivers + 1,
+				    sizeof(size_t));
+				rt.receivers[rt.nreceivers++] = (size_t)idx;
+			}
+			free_strings(names, nnames);
+		}
+		if ((v = ymap_get(L->yf, item, "continue")) != NULL)
+			yget_bool(L->d, L->yf, v, "continue", &rt.cont);
+		c->routes = xreallocarray(c->routes, c->nroutes + 1, sizeof(rt));
+		c->routes[c->nroutes++] = rt;
+	}
+}
+
+static void
+cl_grouping(struct cl *L, yaml_node_t *n)
+{
+	struct conf *c = L->c;
+	yaml_node_t *v;
+	long x;
+
+	if (!yis_map(n)) {
+		yerror(L->d, L->yf, n, "'grouping' must be a mapping with by, first_alert_after and "
+		    "updates_at_most_every");
+		return;
+	}
+	ycheck_keys(L->d, L->yf, n, "grouping", grouping_keys, NKEYS(grouping_keys));
+	if ((v = ymap_get(L->yf, n, "by")) != NULL) {
+		char **parts;
+		size_t np;
+
+		c->group_by = 0;
+		if (cl_strings(L, v, "by", &parts, &np) == 0) {
+			for (size_t i = 0; i < np; i++) {
+				int k;
+
+				for (k = 0; k < GK__N; k++)
+					if (strcmp(parts[i], group_part_names[k]) == 0)
+						break;
+				if (k == GK__N)
+					yerror(L->d, L->yf, v, "unknown grouping key '%s'; use rule, "
+					    "team, priority, source, author or mention", parts[i]);
+				else
+					c->group_by |= 1u << k;
+			}
+			free_strings(parts, np);
+		}
+	}
+	if ((v = ymap_get(L->yf, n, "first_alert_after")) != NULL) {
+		if (!yis_map(v))
+			yerror(L->d, L->yf, v, "first_alert_after must be a mapping such as "
+			    "{critical: 0s, high: 30s, normal: 2m, low: 10m}");
+		else {
+			ycheck_keys(L->d, L->yf, v, "first_alert_after", prio_keys, NKEYS(prio_keys));
+			for (int p = PRIO_LOW; p <= PRIO_CRITICAL; p++)
+				cl_duration(L, v, prio_name((enum prio)p), &c->first_alert_after_ms[p]);
+		}
+	}
+	cl_duration(L, n, "updates_at_most_every", &c->updates_every_ms);
+	if (cl_long(L, n, "max_groups", 1, 10000000, &x) == 0 && ymap_get(L->yf, n, "max_groups"))
+		c->max_groups = (size_t)x;
+	if (cl_long(L, n, "samples", 1, 1000, &x) == 0 && ymap_get(L->yf, n, "samples"))
+		c->max_samples = (size_t)x;
+}
+
+static void
+cl_incidents(struct cl *L, yaml_node_t *n)
+{
+	struct conf *c = L->c;
+
+	if (!yis_seq(n)) {
+		yerror(L->d, L->yf, n, "'incidents' must be a list ('- name: ...'), not %s",
+		    ynode_kind(n));
+		return;
+	}
+	for (size_t i = 0; i < yseq_len(n); i++) {
+		yaml_node_t *item = yseq_item(L->yf, n, i), *v;
+		struct conf_incident in;
+		const char *s;
+		long x;
+
+		memset(&in, 0, sizeof(in));
+		in.window_ms = 5 * 60000;
+		in.cooldown_ms = 30 * 60000;
+		in.at_least = 10;
+		if (!yis_map(item)) {
+			yerror(L->d, L->yf, item, "an incident must be a mapping with name, rules, "
+			    "at_least and within");
+			continue;
+		}
+		ycheck_keys(L->d, L->yf, item, "an incident", incident_keys, NKEYS(incident_keys));
+		if (cl_string(L, item, "name", &s) == 0 && s)
+			in.name = xstrdup(s);
+		else {
+			yerror(L->d, L->yf, item, "an incident needs a name");
+			continue;
+		}
+		if ((v = ymap_get(L->yf, item, "rules")) == NULL)
+			yerror(L->d, L->yf, item, "incident '%s' needs rules: [rule ids]", in.name);
+		else
+			cl_strings(L, v, "rules", &in.rules, &in.nrules);
+		if (cl_long(L, item, "at_least", 1, 1000000, &x) == 0 &&
+		    ymap_get(L->yf, item, "at_least"))
+			in.at_least = (unsigned)x;
+		cl_duration(L, item, "within", &in.window_ms);
+		cl_duration(L, item, "cooldown", &in.cooldown_ms);
+		if (in.window_ms <= 0)
+			yerror(L->d, L->yf, item, "incident '%s': within must be more than 0s", in.name);
+		if ((v = ymap_get(L->yf, item, "spike")) != NULL &&
+		    yget_string(L->d, L->yf, v, "spike", &s) == 0) {
+			char *end;
+			double f = strtod(s, &end);
+
+			if (end == s || (*end != 'x' && *end != '\0') || (*end == 'x' && end[1]) ||
+			    f <= 1)
+				yerror(L->d, L->yf, v, "spike: '%s' must be a factor above 1, like 3x",
+				    s);
+			else
+				in.spike = f;
+		}
+		c->incidents = xreallocarray(c->incidents, c->nincidents + 1, sizeof(in));
+		c->incidents[c->nincidents++] = in;
+	}
+}
+
+static void
+conf_defaults(struct conf *c)
+{
+	c->max_body = 8 * 1024 * 1024;
+	c->max_headers = 16 * 1024;
+	c->max_connections = 256;
+	c->http_timeout_ms = 30000;
+	c->group_by = (1u << GK_RULE) | (1u << GK_TEAM);
+	c->first_alert_after_ms[PRIO_CRITICAL] = 0;
+	c->first_alert_after_ms[PRIO_HIGH] = 30000;
+	c->first_alert_after_ms[PRIO_NORMAL] = 120000;
+	c->first_alert_after_ms[PRIO_LOW] = 600000;
+	c->updates_every_ms = 300000;
+	c->max_groups = 10000;
+	c->max_samples = 100;
+	c->dedup_window_ms = 600000;
+	c->dedup_max = 100000;
+	c->max_pending_deliveries = 100000;
+}
+
 struct conf *
 conf_load(const char *path, struct diag *d)
 {
 	struct conf *c = xcalloc(1, sizeof(*c));
 	size_t errors0 = d->errors;
 	struct yfile yf;
+	struct cl L = { &yf, d, c };
 	yaml_node_t *root, *v;
-	const char *slash;
+	const char *slash, *s;
 
+	conf_defaults(c);
 	c->path = xstrdup(path);
 	slash = strrchr(path, '/');
-	c->dir = slash ? xstrndup(path, (size_t)(slash - path ? slash - path : 1)) : xstrdup(".");
+	c->dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
 	if (yfile_load(&yf, path, d) < 0) {
 		yfile_free(&yf);
 		conf_free(c);
@@ -46,24 +861,66 @@ conf_load(const char *path, struct diag *d)
 		    "rules, sources, receivers, routes, grouping), not %s", ynode_kind(root));
 		goto out;
 	}
-	ycheck_keys(d, &yf, root, "keluhd.yaml", conf_keys,
-	    sizeof(conf_keys) / sizeof(conf_keys[0]));
+	ycheck_keys(d, &yf, root, "keluhd.yaml", conf_keys, NKEYS(conf_keys));
 	if ((v = ymap_get(&yf, root, "rules")) != NULL) {
-		const char *s;
-
 		if (yget_string(d, &yf, v, "rules (the rules directory)", &s) == 0)
 			c->rules_dir = conf_resolve(c, s);
 	} else
 		c->rules_dir = conf_resolve(c, "rules.d");
-	static const char *const maps[] = { "http", "spool", "grouping" };
-	static const char *const seqs[] = { "sources", "receivers", "routes" };
-	for (size_t i = 0; i < 3; i++) {
-		if ((v = ymap_get(&yf, root, maps[i])) != NULL && !yis_map(v) && !yis_null(v))
-			yerror(d, &yf, v, "'%s' must be a mapping, not %s", maps[i], ynode_kind(v));
-		if ((v = ymap_get(&yf, root, seqs[i])) != NULL && !yis_seq(v) && !yis_null(v))
-			yerror(d, &yf, v, "'%s' must be a list ('- name: ...'), not %s", seqs[i],
-			    ynode_kind(v));
+	if ((v = ymap_get(&yf, root, "http")) != NULL && !yis_null(v))
+		cl_http(&L, v);
+	if ((v = ymap_get(&yf, root, "spool")) != NULL && !yis_null(v)) {
+		if (!yis_map(v))
+			yerror(d, &yf, v, "'spool' must be a mapping with path");
+		else {
+			long x;
+
+			ycheck_keys(d, &yf, v, "spool", spool_keys, NKEYS(spool_keys));
+			if (cl_string(&L, v, "path", &s) == 0 && s)
+				c->spool_path = conf_resolve(c, s);
+			if (cl_long(&L, v, "max_pending", 1, 100000000, &x) == 0 &&
+			    ymap_get(&yf, v, "max_pending"))
+				c->max_pending_deliveries = (size_t)x;
+		}
 	}
+	if (c->spool_path == NULL)
+		c->spool_path = xstrdup(CONF_DEFAULT_SPOOL);
+	if ((v = ymap_get(&yf, root, "sources")) != NULL && !yis_null(v))
+		cl_sources(&L, v);
+	if ((v = ymap_get(&yf, root, "receivers")) != NULL && !yis_null(v))
+		cl_receivers(&L, v);
+	if ((v = ymap_get(&yf, root, "routes")) != NULL && !yis_null(v))
+		cl_routes(&L, v);
+	if ((v = ymap_get(&yf, root, "grouping")) != NULL && !yis_null(v))
+		cl_grouping(&L, v);
+	if ((v = ymap_get(&yf, root, "incidents")) != NULL && !yis_null(v))
+		cl_incidents(&L, v);
+	if ((v = ymap_get(&yf, root, "duplicates")) != NULL && !yis_null(v)) {
+		long x;
+
+		if (!yis_map(v))
+			yerror(d, &yf, v, "'duplicates' must be a mapping with window and max_ids");
+		else {
+			ycheck_keys(d, &yf, v, "duplicates", dup_keys, NKEYS(dup_keys));
+			cl_duration(&L, v, "window", &c->dedup_window_ms);
+			if (cl_long(&L, v, "max_ids", 1, 100000000, &x) == 0 &&
+			    ymap_get(&yf, v, "max_ids"))
+				c->dedup_max = (size_t)x;
+		}
+	}
+	if ((v = ymap_get(&yf, root, "admin")) != NULL && !yis_null(v)) {
+		if (!yis_map(v))
+			yerror(d, &yf, v, "'admin' must be a mapping with socket");
+		else {
+			ycheck_keys(d, &yf, v, "admin", admin_keys, NKEYS(admin_keys));
+			if (cl_string(&L, v, "socket", &s) == 0 && s)
+				c->admin_socket = conf_resolve(c, s);
+		}
+	}
+	if (c->nreceivers && c->nroutes == 0)
+		diag_warning(d, path, ynode_line(root), ynode_col(root),
+		    "receivers are defined but there are no routes: no alert will be sent; add "
+		    "'routes: [{receivers: [name]}]'");
 out:
 	yfile_free(&yf);
 	if (d->errors > errors0) {
@@ -81,5 +938,34 @@ conf_free(struct conf *c)
 	free(c->path);
 	free(c->dir);
 	free(c->rules_dir);
+	free(c->spool_path);
+	free(c->listen);
+	free_strings(c->tokens, c->ntokens);
+	free_strings(c->signing_keys, c->nsigning_keys);
+	free(c->admin_socket);
+	for (size_t i = 0; i < c->nsources; i++) {
+		free(c->sources[i].name);
+		free(c->sources[i].path);
+		free(c->sources[i].fallback_path);
+	}
+	free(c->sources);
+	for (size_t i = 0; i < c->nreceivers; i++)
+		receiver_free(&c->receivers[i]);
+	free(c->receivers);
+	for (size_t i = 0; i < c->nroutes; i++) {
+		struct conf_route *r = &c->routes[i];
+
+		free_strings(r->teams, r->nteams);
+		free_strings(r->tags, r->ntags);
+		free_strings(r->rules, r->nrules);
+		free_strings(r->sources, r->nsources);
+		free(r->receivers);
+	}
+	free(c->routes);
+	for (size_t i = 0; i < c->nincidents; i++) {
+		free(c->incidents[i].name);
+		free_strings(c->incidents[i].rules, c->nincidents ? c->incidents[i].nrules : 0);
+	}
+	free(c->incidents);
 	free(c);
 }

@@ -1,23 +1,107 @@
 /*
  * conf.h: keluhd.yaml -> struct conf.
  *
- * The file is parsed into a fresh object and validated completely before
- * anything uses it, so --check, start-up and (later) reload share one path.
- * This version reads where the rules live; the daemon sections (http,
- * spool, sources, receivers, routes, grouping) are checked for their shape
- * only.
+ * The file is parsed into a fresh object and validated completely (every
+ * error as file:line:col) before anything uses it, so --check, start-up and
+ * reload share one path: build a new conf, and only swap it in when it is
+ * whole. Secrets named by *_file keys are read here; a relative *_file
+ * path resolves against $CREDENTIALS_DIRECTORY when systemd sets it, else
+ * against the config file's directory. Secrets never reach logs.
  */
 #ifndef KELUH_CONF_H
 #define KELUH_CONF_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "diag.h"
+#include "receiver.h"
+#include "rules.h"
 
 #define CONF_DEFAULT_PATH KELUH_SYSCONFDIR "/keluhd.yaml"
+#define CONF_DEFAULT_SPOOL "/var/lib/keluh/spool.db"
+
+enum source_type { SRC_DEMO, SRC_STDIN, SRC_FILE, SRC__N };
+
+struct conf_source {
+	char *name;
+	enum source_type type;
+	char *path;		/* file; demo: the sample file (default: the bundled one) */
+	char *fallback_path;	/* demo: <config dir>/samples/mentions.ndjson */
+	double rate_per_s;	/* demo: mentions per second */
+	int loop;		/* demo: start again at the end */
+};
+
+/* A route: every given matcher must hold; lists mean "any of". */
+struct conf_route {
+	unsigned prio_mask;	/* bit (1 << enum prio); 0 = any */
+	char **teams;
+	size_t nteams;
+	char **tags;
+	size_t ntags;
+	char **rules;
+	size_t nrules;
+	char **sources;
+	size_t nsources;
+	size_t *receivers;	/* indexes into conf.receivers */
+	size_t nreceivers;
+	int cont;		/* continue: true */
+	unsigned line;
+};
+
+enum group_key_part { GK_RULE, GK_TEAM, GK_PRIORITY, GK_SOURCE, GK_AUTHOR, GK_MENTION, GK__N };
+
+/* Velocity: at_least complaints of these rules within window -> one critical alert. */
+struct conf_incident {
+	char *name;
+	char **rules;		/* rule ids; a trailing '*' is a prefix */
+	size_t nrules;
+	unsigned at_least;
+	int64_t window_ms;
+	double spike;		/* 0: off; else also when the window count > spike x baseline */
+	int64_t cooldown_ms;
+};
 
 struct conf {
 	char *path;		/* the file it came from */
 	char *dir;		/* its directory: relative paths resolve against it */
-	char *rules_dir;	/* absolute or relative to the working directory */
+	char *rules_dir;
+	char *spool_path;
+
+	/* http */
+	char *listen;		/* host:port, or NULL for no HTTP */
+	char **tokens;		/* bearer tokens; none = no auth */
+	size_t ntokens;
+	char **signing_keys;	/* whsec_/whpk_ keys: signatures required when set */
+	size_t nsigning_keys;
+	size_t max_body;
+	size_t max_headers;
+	int max_connections;
+	int64_t http_timeout_ms;
+	char *admin_socket;	/* Unix socket path, or NULL */
+
+	struct conf_source *sources;
+	size_t nsources;
+	struct receiver *receivers;
+	size_t nreceivers;
+	struct conf_route *routes;
+	size_t nroutes;
+	struct conf_incident *incidents;
+	size_t nincidents;
+
+	/* grouping */
+	unsigned group_by;	/* bits of enum group_key_part */
+	int64_t first_alert_after_ms[PRIO__N];
+	int64_t updates_every_ms;
+	size_t max_groups;
+	size_t max_samples;	/* mentions kept per alert for the body */
+
+	/* duplicates */
+	int64_t dedup_window_ms;
+	size_t dedup_max;
+
+	/* backpressure */
+	size_t max_pending_deliveries;	/* 503 above this */
 };
 
 /* Returns NULL with every error in d. */
@@ -26,5 +110,15 @@ void conf_free(struct conf *);
 
 /* Resolves a path from the config against its directory (malloc'd). */
 char *conf_resolve(const struct conf *, const char *path);
+/* Index of the receiver called name, or -1. */
+long conf_receiver_index(const struct conf *, const char *name);
+const char *conf_source_type_name(enum source_type);
+
+/* "30s", "2m", "1h30m", "500ms", "1d" -> milliseconds; -1 on error. */
+int64_t conf_parse_duration(const char *);
+/* "8MiB", "512KiB", "1000" -> bytes; -1 on error. */
+int64_t conf_parse_size(const char *);
+/* "5/s", "20/min", "100/h" -> per second; -1 on error. */
+double conf_parse_rate(const char *);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "log.h"
 #include "mention.h"
 #include "rules.h"
+#include "spool.h"
 #include "util.h"
 #include "verdict.h"
 
@@ -53,6 +55,14 @@ usage(FILE *fp)
 	      "        classify mentions (NDJSON objects or plain text lines) and show why\n"
 	      "  test [-c FILE | -r DIR] --verify\n"
 	      "        run the tests: kept in the rule files\n"
+	      "  alerts [-n N]\n"
+	      "        the newest alerts: priority, team, mentions, deliveries, rules\n"
+	      "  queue [--dead] [-n N]\n"
+	      "        pending deliveries (or the dead letters), newest first\n"
+	      "  retry ID... | retry --all-dead [--receiver NAME]\n"
+	      "        send dead deliveries again, due now\n"
+	      "  drop ID...\n"
+	      "        delete deliveries from the outbox\n"
 	      "\n"
 	      "options of test:\n"
 	      "  -c, --config FILE  read the rules directory from FILE (default " CONF_DEFAULT_PATH
@@ -65,7 +75,14 @@ usage(FILE *fp)
 	      "      --verify       check the tests: blocks of the rule files\n"
 	      "      --color WHEN   highlight matched words: auto, always or never\n"
 	      "\n"
-	      "exit status: 0 ok, 1 bad input or failed expectations, 2 usage or rule errors\n",
+	      "options of alerts, queue, retry and drop:\n"
+	      "  -c, --config FILE  find the spool through FILE (default " CONF_DEFAULT_PATH ")\n"
+	      "      --spool PATH   use the spool database at PATH\n"
+	      "      --json         one object per line\n"
+	      "  -n N               at most N rows (default 20)\n"
+	      "\n"
+	      "exit status: 0 ok, 1 bad input or failed expectations, 2 usage or rule errors\n"
+	      "(alerts, queue, retry, drop: 1 when the spool or an ID failed)\n",
 	    fp);
 }
 
@@ -416,6 +433,689 @@ out:
 	return rc;
 }
 
+/*
+ * alerts, queue, retry, drop: the outbox as the operator sees it. They
+ * only look at the spool (readonly) or change single deliveries, so they
+ * are safe while keluhd runs; SQLite's busy timeout covers its commits.
+ */
+
+#define SPOOLCMD_LIMIT 20
+
+enum { SO_LIMIT = 1, SO_DEAD = 2, SO_ALL_DEAD = 4, SO_RECEIVER = 8 };
+
+struct spoolcmd_opts {
+	const char *conf_path;
+	const char *spool_path;
+	const char *receiver;
+	size_t limit;
+	int json, dead, all_dead;
+};
+
+/* A column-aligned table for the human output; widths in characters. */
+struct spoolcmd_table {
+	size_t ncols, ncells, cap;
+	char **cells;
+};
+
+static void
+spoolcmd_cell(struct spoolcmd_table *t, const char *s)
+{
+	if (t->ncells == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 64;
+		t->cells = xreallocarray(t->cells, t->cap, sizeof(*t->cells));
+	}
+	t->cells[t->ncells++] = xstrdup(s ? s : "-");
+}
+
+static size_t
+spoolcmd_width(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static void
+spoolcmd_table_print(struct spoolcmd_table *t, FILE *fp)
+{
+	size_t *w = xcalloc(t->ncols, sizeof(*w));
+
+	for (size_t i = 0; i < t->ncells; i++) {
+		size_t n = spoolcmd_width(t->cells[i]);
+
+		if (n > w[i % t->ncols])
+			w[i % t->ncols] = n;
+	}
+	for (size_t i = 0; i < t->ncells; i++) {
+		size_t c = i % t->ncols;
+
+		fputs(t->cells[i], fp);
+		if (c + 1 == t->ncols)
+			fputc('\n', fp);
+		else
+			fprintf(fp, "%*s", (int)(w[c] - spoolcmd_width(t->cells[i]) + 2), "");
+		free(t->cells[i]);
+	}
+	free(t->cells);
+	free(w);
+	t->cells = NULL;
+	t->ncells = t->cap = 0;
+}
+
+static int64_t
+spoolcmd_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* UTC, ISO 8601, to the second: what people paste into tickets. */
+static const char *
+spoolcmd_time(char *out, size_t len, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms <= 0 || gmtime_r(&t, &tm) == NULL || strftime(out, len, "%Y-%m-%dT%H:%M:%SZ",
+	    &tm) == 0)
+		snprintf(out, len, "-");
+	return out;
+}
+
+static const char *
+spoolcmd_age(char *out, size_t len, int64_t ms)
+{
+	long long s = ms > 0 ? (long long)(ms / 1000) : 0;
+
+	if (s < 60)
+		snprintf(out, len, "%llds", s);
+	else if (s < 3600)
+		snprintf(out, len, "%lldm%02llds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(out, len, "%lldh%02lldm", s / 3600, s / 60 % 60);
+	else
+		snprintf(out, len, "%lldd%02lldh", s / 86400, s / 3600 % 24);
+	return out;
+}
+
+static void
+spoolcmd_json_key(struct buf *b, const char *key)
+{
+	if (b->len && b->data[b->len - 1] != '{' && b->data[b->len - 1] != '[')
+		buf_addc(b, ',');
+	buf_printf(b, "\"%s\":", key);
+}
+
+static void
+spoolcmd_json_strval(struct buf *b, const char *v)
+{
+	if (v == NULL) {
+		buf_adds(b, "null");
+		return;
+	}
+	/* The spool holds what keluhd wrote (valid UTF-8); never emit broken JSON anyway. */
+	buf_addc(b, '"');
+	buf_add_json_str(b, v, utf8_valid_prefix(v, strlen(v)));
+	buf_addc(b, '"');
+}
+
+static void
+spoolcmd_json_str(struct buf *b, const char *key, const char *v)
+{
+	spoolcmd_json_key(b, key);
+	spoolcmd_json_strval(b, v);
+}
+
+static void
+spoolcmd_json_int(struct buf *b, const char *key, int64_t v)
+{
+	spoolcmd_json_key(b, key);
+	buf_printf(b, "%lld", (long long)v);
+}
+
+static void
+spoolcmd_json_time(struct buf *b, const char *key, int64_t ms)
+{
+	char t[32];
+
+	spoolcmd_json_key(b, key);
+	if (ms <= 0)
+		buf_adds(b, "null");
+	else
+		spoolcmd_json_strval(b, spoolcmd_time(t, sizeof(t), ms));
+}
+
+static void
+spoolcmd_json_end(struct buf *b)
+{
+	buf_adds(b, "}\n");
+	fwrite(b->data, 1, b->len, stdout);
+	buf_reset(b);
+}
+
+static const char *
+spoolcmd_state(int state)
+{
+	switch (state) {
+	case SPOOL_PENDING: return "pending";
+	case SPOOL_DELIVERED: return "delivered";
+	case SPOOL_DEAD: return "dead";
+	}
+	return "unknown";
+}
+
+static void
+spoolcmd_usage(FILE *fp, const char *cmd)
+{
+	if (strcmp(cmd, "alerts") == 0)
+		fputs("usage: keluhctl alerts [-c FILE | --spool PATH] [-n N] [--json]\n", fp);
+	else if (strcmp(cmd, "queue") == 0)
+		fputs("usage: keluhctl queue [-c FILE | --spool PATH] [--dead] [-n N] [--json]\n", fp);
+	else if (strcmp(cmd, "retry") == 0)
+		fputs("usage: keluhctl retry [-c FILE | --spool PATH] [--json] ID...\n"
+		      "       keluhctl retry [-c FILE | --spool PATH] [--json] --all-dead "
+		      "[--receiver NAME]\n", fp);
+	else
+		fputs("usage: keluhctl drop [-c FILE | --spool PATH] [--json] ID...\n", fp);
+}
+
+/* Returns 0 to go on, 1 when --help was answered, -1 on a usage error. */
+static int
+spoolcmd_parse(int argc, char **argv, unsigned allowed, struct spoolcmd_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "spool", required_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "dead", no_argument, NULL, 'D' },
+		{ "all-dead", no_argument, NULL, 'A' },
+		{ "receiver", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd = argv[0];
+	unsigned given = 0;
+	char *end;
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->limit = SPOOLCMD_LIMIT;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:n:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o->conf_path = optarg; break;
+		case 'S': o->spool_path = optarg; break;
+		case 'j': o->json = 1; break;
+		case 'D': o->dead = 1; given |= SO_DEAD; break;
+		case 'A': o->all_dead = 1; given |= SO_ALL_DEAD; break;
+		case 'R': o->receiver = optarg; given |= SO_RECEIVER; break;
+		case 'n':
+			errno = 0;
+			o->limit = (size_t)strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || o->limit == 0) {
+				fprintf(stderr, "keluhctl: -n takes a positive number, not '%s'\n",
+				    optarg);
+				return -1;
+			}
+			given |= SO_LIMIT;
+			break;
+		case 'h': spoolcmd_usage(stdout, cmd); return 1;
+		default: spoolcmd_usage(stderr, cmd); return -1;
+		}
+	}
+	if (given & ~allowed) {
+		fprintf(stderr, "keluhctl: %s does not take %s\n", cmd,
+		    given & ~allowed & SO_LIMIT ? "-n" : given & ~allowed & SO_DEAD ? "--dead" :
+		    given & ~allowed & SO_ALL_DEAD ? "--all-dead" : "--receiver");
+		spoolcmd_usage(stderr, cmd);
+		return -1;
+	}
+	if (o->conf_path && o->spool_path) {
+		fprintf(stderr, "keluhctl: give either -c FILE or --spool PATH, not both\n");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The spool named by --spool, or by the configuration. *rc is set for the
+ * caller to return when NULL comes back: 2 for a broken configuration, 1
+ * when the spool cannot be opened.
+ */
+static struct spool *
+spoolcmd_open(const struct spoolcmd_opts *o, int readonly, int *rc)
+{
+	char err[1024], *path;
+	struct spool *s;
+
+	if (o->spool_path)
+		path = xstrdup(o->spool_path);
+	else {
+		const char *cpath = o->conf_path ? o->conf_path : CONF_DEFAULT_PATH;
+		struct diag d;
+		struct conf *c;
+
+		diag_init(&d);
+		c = conf_load(cpath, &d);
+		diag_print(&d, stderr);
+		diag_free(&d);
+		if (c == NULL) {
+			fprintf(stderr, "keluhctl: cannot find the spool: %s has errors (or give "
+					"--spool PATH)\n", cpath);
+			*rc = EXIT_USAGE;
+			return NULL;
+		}
+		path = xstrdup(c->spool_path);
+		conf_free(c);
+	}
+	/* Changing the outbox must not create one where keluhd never ran. */
+	if (!readonly && access(path, F_OK) < 0 && errno == ENOENT) {
+		fprintf(stderr, "keluhctl: no spool at %s: has keluhd run with this config?\n", path);
+		free(path);
+		*rc = EXIT_BAD_INPUT;
+		return NULL;
+	}
+	s = spool_open(path, readonly, err, sizeof(err));
+	if (s == NULL) {
+		fprintf(stderr, "keluhctl: %s\n", err);
+		*rc = EXIT_BAD_INPUT;
+	}
+	free(path);
+	return s;
+}
+
+struct spoolcmd_alerts {
+	const struct spoolcmd_opts *o;
+	struct spoolcmd_table t;
+	struct buf out;
+	size_t n;
+};
+
+static void
+spoolcmd_alert_row(void *arg, const struct spool_alert *a)
+{
+	struct spoolcmd_alerts *ac = arg;
+	json_error_t jerr;
+	json_t *root = a->json ? json_loads(a->json, 0, &jerr) : NULL;
+	json_t *alert = json_object_get(root, "alert"), *rules = json_object_get(alert, "rules");
+	json_t *count = json_object_get(alert, "count"), *r;
+	int64_t mentions = json_is_integer(count) ? (int64_t)json_integer_value(count) :
+	    a->mentions;
+	const char *prio = prio_name((enum prio)a->priority);
+	char t[32], buf[64];
+	struct buf ids;
+	size_t i;
+
+	ac->n++;
+	if (ac->o->json) {
+		struct buf *b = &ac->out;
+
+		buf_addc(b, '{');
+		spoolcmd_json_time(b, "time", a->at_ms);
+		spoolcmd_json_int(b, "at_ms", a->at_ms);
+		spoolcmd_json_str(b, "priority", prio);
+		spoolcmd_json_str(b, "team", a->team);
+		spoolcmd_json_str(b, "alert", a->alert_id);
+		spoolcmd_json_str(b, "group", a->group_key);
+		spoolcmd_json_int(b, "mentions", mentions);
+		spoolcmd_json_int(b, "delivered", a->delivered);
+		spoolcmd_json_int(b, "pending", a->pending);
+		spoolcmd_json_int(b, "dead", a->dead);
+		spoolcmd_json_key(b, "rules");
+		buf_addc(b, '[');
+		json_array_foreach(rules, i, r)
+			if (json_is_string(r)) {
+				if (b->data[b->len - 1] != '[')
+					buf_addc(b, ',');
+				spoolcmd_json_strval(b, json_string_value(r));
+			}
+		buf_addc(b, ']');
+		spoolcmd_json_end(b);
+	} else {
+		buf_init(&ids);
+		json_array_foreach(rules, i, r)
+			if (json_is_string(r))
+				buf_printf(&ids, "%s%s", ids.len ? "," : "", json_string_value(r));
+		spoolcmd_cell(&ac->t, spoolcmd_time(t, sizeof(t), a->at_ms));
+		spoolcmd_cell(&ac->t, prio);
+		spoolcmd_cell(&ac->t, a->team);
+		spoolcmd_cell(&ac->t, a->alert_id);
+		snprintf(buf, sizeof(buf), "%lld", (long long)mentions);
+		spoolcmd_cell(&ac->t, buf);
+		snprintf(buf, sizeof(buf), "%d/%d/%d", a->delivered, a->pending, a->dead);
+		spoolcmd_cell(&ac->t, buf);
+		spoolcmd_cell(&ac->t, ids.len ? ids.data : "-");
+		buf_free(&ids);
+	}
+	json_decref(root);
+}
+
+static int
+cmd_alerts(int argc, char **argv)
+{
+	struct spoolcmd_opts o;
+	struct spoolcmd_alerts ac;
+	struct spool *s;
+	int rc = 0;
+
+	if ((rc = spoolcmd_parse(argc, argv, SO_LIMIT, &o)) != 0)
+		return rc > 0 ? 0 : EXIT_USAGE;
+	if (optind != argc) {
+		spoolcmd_usage(stderr, "alerts");
+		return EXIT_USAGE;
+	}
+	if ((s = spoolcmd_open(&o, 1, &rc)) == NULL)
+		return rc;
+	memset(&ac, 0, sizeof(ac));
+	ac.o = &o;
+	ac.t.ncols = 7;
+	buf_init(&ac.out);
+	if (!o.json) {
+		const char *h[] = { "TIME", "PRIORITY", "TEAM", "ALERT", "MENTIONS",
+			"DELIVERED/PENDING/DEAD", "RULES" };
+
+		for (size_t i = 0; i < 7; i++)
+			spoolcmd_cell(&ac.t, h[i]);
+	}
+	if (spool_list_alerts(s, o.limit, spoolcmd_alert_row, &ac) < 0) {
+		fprintf(stderr, "keluhctl: cannot list alerts: %s\n", spool_error(s));
+		rc = EXIT_BAD_INPUT;
+	} else if (!o.json) {
+		if (ac.n)
+			spoolcmd_table_print(&ac.t, stdout);
+		else
+			printf("no alerts yet\n");
+	}
+	for (size_t i = 0; i < ac.t.ncells; i++)
+		free(ac.t.cells[i]);
+	free(ac.t.cells);
+	buf_free(&ac.out);
+	spool_close(s);
+	return rc;
+}
+
+struct spoolcmd_queue {
+	const struct spoolcmd_opts *o;
+	struct spoolcmd_table t;
+	struct buf out;
+	int64_t now;
+	size_t n;
+};
+
+static void
+spoolcmd_queue_row(void *arg, const struct spool_delivery *d)
+{
+	struct spoolcmd_queue *q = arg;
+	char id[32], att[16], t[32], age[32];
+
+	q->n++;
+	if (q->o->json) {
+		struct buf *b = &q->out;
+
+		buf_addc(b, '{');
+		spoolcmd_json_int(b, "id", d->id);
+		spoolcmd_json_str(b, "state", spoolcmd_state(d->state));
+		spoolcmd_json_str(b, "receiver", d->receiver);
+		spoolcmd_json_str(b, "alert", d->alert_id);
+		spoolcmd_json_str(b, "idempotency_key", d->idem_key);
+		spoolcmd_json_str(b, "priority", prio_name((enum prio)d->priority));
+		spoolcmd_json_int(b, "attempts", d->attempts);
+		spoolcmd_json_time(b, "created", d->created_ms);
+		spoolcmd_json_time(b, "due", d->state == SPOOL_PENDING ? d->due_ms : 0);
+		spoolcmd_json_time(b, "expires", d->expires_ms);
+		spoolcmd_json_time(b, "done", d->done_ms);
+		spoolcmd_json_int(b, "age_ms", q->now - d->created_ms);
+		spoolcmd_json_str(b, "last_error", d->last_error);
+		spoolcmd_json_end(b);
+		return;
+	}
+	snprintf(id, sizeof(id), "%lld", (long long)d->id);
+	snprintf(att, sizeof(att), "%d", d->attempts);
+	spoolcmd_cell(&q->t, id);
+	spoolcmd_cell(&q->t, d->receiver);
+	spoolcmd_cell(&q->t, d->alert_id);
+	spoolcmd_cell(&q->t, prio_name((enum prio)d->priority));
+	spoolcmd_cell(&q->t, att);
+	spoolcmd_cell(&q->t, spoolcmd_time(t, sizeof(t), q->o->dead ? d->done_ms : d->due_ms));
+	spoolcmd_cell(&q->t, spoolcmd_age(age, sizeof(age), q->now - d->created_ms));
+	spoolcmd_cell(&q->t, d->last_error);
+}
+
+static int
+cmd_queue(int argc, char **argv)
+{
+	struct spoolcmd_opts o;
+	struct spoolcmd_queue q;
+	struct spool_counts c;
+	struct spool *s;
+	int rc = 0;
+
+	if ((rc = spoolcmd_parse(argc, argv, SO_LIMIT | SO_DEAD, &o)) != 0)
+		return rc > 0 ? 0 : EXIT_USAGE;
+	if (optind != argc) {
+		spoolcmd_usage(stderr, "queue");
+		return EXIT_USAGE;
+	}
+	if ((s = spoolcmd_open(&o, 1, &rc)) == NULL)
+		return rc;
+	memset(&q, 0, sizeof(q));
+	q.o = &o;
+	q.now = spoolcmd_now();
+	q.t.ncols = 8;
+	buf_init(&q.out);
+	if (!o.json) {
+		const char *h[] = { "ID", "RECEIVER", "ALERT", "PRIORITY", "ATTEMPTS",
+			o.dead ? "DEAD SINCE" : "DUE", "AGE", o.dead ? "REASON" : "LAST ERROR" };
+
+		for (size_t i = 0; i < 8; i++)
+			spoolcmd_cell(&q.t, h[i]);
+	}
+	if (spool_list_deliveries(s, o.dead ? SPOOL_DEAD : SPOOL_PENDING, o.limit,
+		spoolcmd_queue_row, &q) < 0 || spool_counts(s, NULL, &c) < 0) {
+		fprintf(stderr, "keluhctl: cannot list deliveries: %s\n", spool_error(s));
+		rc = EXIT_BAD_INPUT;
+	} else if (!o.json) {
+		int64_t total = o.dead ? c.dead : c.pending;
+
+		if (q.n)
+			spoolcmd_table_print(&q.t, stdout);
+		if ((int64_t)q.n < total)
+			printf("(the newest %zu of %lld)\n", q.n, (long long)total);
+		printf("%lld pending, %lld dead, %lld delivered\n", (long long)c.pending,
+		    (long long)c.dead, (long long)c.delivered);
+	}
+	for (size_t i = 0; i < q.t.ncells; i++)
+		free(q.t.cells[i]);
+	free(q.t.cells);
+	buf_free(&q.out);
+	spool_close(s);
+	return rc;
+}
+
+/* Delivery ids from the command line; all are checked before any is used. */
+static int64_t *
+spoolcmd_ids(int argc, char **argv, const char *cmd, size_t *n)
+{
+	int64_t *ids = xcalloc((size_t)argc + 1, sizeof(*ids));
+
+	*n = 0;
+	for (int i = 0; i < argc; i++) {
+		char *end;
+		long long v;
+
+		errno = 0;
+		v = strtoll(argv[i], &end, 10);
+		if (errno || end == argv[i] || *end || v <= 0) {
+			fprintf(stderr, "keluhctl: %s: '%s' is not a delivery id (see keluhctl queue)\n",
+			    cmd, argv[i]);
+			free(ids);
+			return NULL;
+		}
+		ids[(*n)++] = v;
+	}
+	return ids;
+}
+
+static void
+spoolcmd_report(const struct spoolcmd_opts *o, struct buf *b, int64_t id, const char *action,
+    const struct spool_delivery *d, const char *was, const char *error)
+{
+	if (o->json) {
+		buf_addc(b, '{');
+		spoolcmd_json_int(b, "id", id);
+		if (error)
+			spoolcmd_json_str(b, "error", error);
+		else {
+			spoolcmd_json_str(b, "action", action);
+			spoolcmd_json_str(b, "alert", d->alert_id);
+			spoolcmd_json_str(b, "receiver", d->receiver);
+			spoolcmd_json_str(b, "was", was);
+		}
+		spoolcmd_json_end(b);
+	} else if (error)
+		fprintf(stderr, "keluhctl: %s\n", error);
+	else
+		printf("delivery %lld (alert %s to %s, was %s): %s%s\n", (long long)id, d->alert_id,
+		    d->receiver, was, action, strcmp(action, "requeued") == 0 ? ", due now" : "");
+}
+
+/* retry and drop: one operation per id, each on its own; 1 if any failed. */
+static int
+spoolcmd_each(struct spool *s, const struct spoolcmd_opts *o, const int64_t *ids, size_t n,
+    int drop)
+{
+	int64_t now = spoolcmd_now();
+	struct buf b;
+	int rc = 0;
+
+	buf_init(&b);
+	for (size_t i = 0; i < n; i++) {
+		struct spool_delivery d;
+		const char *was;
+		int r;
+
+		memset(&d, 0, sizeof(d));
+		r = spool_get_delivery(s, ids[i], &d);
+		if (r <= 0) {
+			char msg[600];
+
+			if (r < 0)
+				snprintf(msg, sizeof(msg), "delivery %lld: %s", (long long)ids[i],
+				    spool_error(s));
+			else
+				snprintf(msg, sizeof(msg), "no delivery %lld", (long long)ids[i]);
+			spoolcmd_report(o, &b, ids[i], NULL, NULL, NULL, msg);
+			rc = EXIT_BAD_INPUT;
+			continue;
+		}
+		was = spoolcmd_state(d.state);
+		if ((drop ? spool_drop(s, ids[i]) : spool_requeue(s, ids[i], now)) < 0) {
+			char msg[600];
+
+			/* The spool's own refusals name the delivery; SQLite's do not. */
+			if (strstr(spool_error(s), "delivery"))
+				snprintf(msg, sizeof(msg), "%s", spool_error(s));
+			else
+				snprintf(msg, sizeof(msg), "delivery %lld: %s", (long long)ids[i],
+				    spool_error(s));
+			spoolcmd_report(o, &b, ids[i], NULL, NULL, NULL, msg);
+			rc = EXIT_BAD_INPUT;
+		} else
+			spoolcmd_report(o, &b, ids[i], drop ? "dropped" : "requeued", &d, was,
+			    NULL);
+		spool_delivery_free(&d);
+	}
+	fflush(stdout);
+	buf_free(&b);
+	return rc;
+}
+
+static int
+cmd_retry(int argc, char **argv)
+{
+	struct spoolcmd_opts o;
+	struct spool *s;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = spoolcmd_parse(argc, argv, SO_ALL_DEAD | SO_RECEIVER, &o)) != 0)
+		return rc > 0 ? 0 : EXIT_USAGE;
+	if ((o.all_dead && optind != argc) || (!o.all_dead && (optind == argc || o.receiver))) {
+		fprintf(stderr, "keluhctl: retry takes delivery ids, or --all-dead "
+				"[--receiver NAME]\n");
+		spoolcmd_usage(stderr, "retry");
+		return EXIT_USAGE;
+	}
+	if (!o.all_dead && (ids = spoolcmd_ids(argc - optind, argv + optind, "retry", &n)) == NULL)
+		return EXIT_USAGE;
+	if ((s = spoolcmd_open(&o, 0, &rc)) == NULL) {
+		free(ids);
+		return rc;
+	}
+	if (o.all_dead) {
+		int64_t k = spool_requeue_dead(s, o.receiver, spoolcmd_now());
+
+		if (k < 0) {
+			fprintf(stderr, "keluhctl: cannot requeue: %s\n", spool_error(s));
+			rc = EXIT_BAD_INPUT;
+		} else if (o.json) {
+			struct buf b;
+
+			buf_init(&b);
+			buf_addc(&b, '{');
+			spoolcmd_json_str(&b, "action", "requeued");
+			spoolcmd_json_int(&b, "count", k);
+			spoolcmd_json_str(&b, "receiver", o.receiver);
+			spoolcmd_json_end(&b);
+			buf_free(&b);
+		} else if (k == 0)
+			printf("no dead deliveries%s%s%s to requeue\n",
+			    o.receiver ? " (receiver " : "", o.receiver ? o.receiver : "",
+			    o.receiver ? ")" : "");
+		else
+			printf("requeued %lld dead deliver%s%s%s%s, due now\n", (long long)k,
+			    k == 1 ? "y" : "ies", o.receiver ? " (receiver " : "",
+			    o.receiver ? o.receiver : "", o.receiver ? ")" : "");
+	} else
+		rc = spoolcmd_each(s, &o, ids, n, 0);
+	free(ids);
+	spool_close(s);
+	return rc;
+}
+
+static int
+cmd_drop(int argc, char **argv)
+{
+	struct spoolcmd_opts o;
+	struct spool *s;
+	int64_t *ids;
+	size_t n;
+	int rc;
+
+	if ((rc = spoolcmd_parse(argc, argv, 0, &o)) != 0)
+		return rc > 0 ? 0 : EXIT_USAGE;
+	if (optind == argc) {
+		spoolcmd_usage(stderr, "drop");
+		return EXIT_USAGE;
+	}
+	if ((ids = spoolcmd_ids(argc - optind, argv + optind, "drop", &n)) == NULL)
+		return EXIT_USAGE;
+	if ((s = spoolcmd_open(&o, 0, &rc)) == NULL) {
+		free(ids);
+		return rc;
+	}
+	rc = spoolcmd_each(s, &o, ids, n, 1);
+	free(ids);
+	spool_close(s);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -435,6 +1135,14 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "test") == 0)
 		return cmd_test(argc - 1, argv + 1);
+	if (strcmp(argv[1], "alerts") == 0)
+		return cmd_alerts(argc - 1, argv + 1);
+	if (strcmp(argv[1], "queue") == 0)
+		return cmd_queue(argc - 1, argv + 1);
+	if (strcmp(argv[1], "retry") == 0)
+		return cmd_retry(argc - 1, argv + 1);
+	if (strcmp(argv[1], "drop") == 0)
+		return cmd_drop(argc - 1, argv + 1);
 	fprintf(stderr, "keluhctl: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

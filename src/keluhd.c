@@ -1,27 +1,724 @@
 /*
- * keluhd: the daemon. This version validates its configuration and rules
- * (--check); the event loop, ingest and delivery come next.
+ * keluhd: the daemon. One libevent loop drives the HTTP ingest, the
+ * sources, the group timers, libcurl's transfers and the spool.
+ *
+ * Durability: everything a loop pass accepts is written into one spool
+ * transaction, committed once at the end of the pass (the flush event);
+ * only then do the 202 answers go out and the deliveries start. A crash
+ * at any point loses nothing that was answered 202.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <jansson.h>
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 #include "conf.h"
+#include "curlev.h"
+#include "deliver.h"
 #include "diag.h"
+#include "group.h"
+#include "httpd.h"
+#include "ingest.h"
 #include "log.h"
+#include "mention.h"
+#include "metrics.h"
 #include "rules.h"
+#include "sign.h"
+#include "source.h"
+#include "spool.h"
+#include "util.h"
+
+#define MAX_MENTIONS_PER_REQUEST 100000
+#define MAX_WAITING_REPLIES 4096
+#define DRAIN_TIMEOUT_S 10
+
+/* An ingest request waiting for the end-of-pass commit. */
+struct waiting {
+	struct httpd_req *req;
+	struct ingest_counts counts;
+	int failed;
+	struct waiting *prev, *next;
+};
+
+struct keluhd {
+	const char *conf_path;
+	const char *spool_override;
+	struct conf *conf;
+	struct ruleset *rules;
+	struct sign_key *keys;
+	size_t nkeys;
+
+	struct event_base *base;
+	struct spool *spool;
+	struct curlev *ce;
+	struct deliver *deliver;
+	struct group_engine *groups;
+	struct ingest *ingest;
+	struct httpd *httpd;
+	struct source **sources;
+	size_t nsources;
+
+	struct event *flush_ev;
+	struct event *sig_term, *sig_int, *sig_hup;
+	struct event *watchdog, *stats_timer, *drain_timer;
+	struct waiting *waiting;
+	size_t nwaiting;
+	size_t *kick;		/* receivers with new alerts this pass */
+	size_t nkick;
+	int draining;
+	int spool_broken;
+	int64_t queue_depth;	/* pending deliveries, refreshed every second */
+	time_t started;
+	uint64_t reloads, reload_failures;
+	char last_reload[160];
+};
+
+static struct keluhd K;
+
+static void
+notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+notify(const char *fmt, ...)
+{
+#ifdef HAVE_SYSTEMD
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	sd_notify(0, buf);
+#else
+	(void)fmt;
+#endif
+}
+
+static void
+notify_status(void)
+{
+	notify("STATUS=%zu rules, %zu sources, %zu receivers, %lld deliveries waiting%s",
+	    rules_count(K.rules), K.nsources, K.conf->nreceivers, (long long)K.queue_depth,
+	    K.last_reload[0] ? K.last_reload : "");
+}
+
+/* ------------------------------------------------------------------ */
+/* the flush point */
+
+static void
+schedule_flush(void *arg)
+{
+	if (!event_pending(K.flush_ev, EV_TIMEOUT, NULL))
+		event_active(K.flush_ev, 0, 0);
+}
+
+static void
+waiting_unlink(struct waiting *w)
+{
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		K.waiting = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	K.nwaiting--;
+}
+
+static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	int ok = 1;
+
+	if (spool_in_txn(K.spool)) {
+		if (spool_commit(K.spool) < 0) {
+			ok = 0;
+			K.spool_broken = 1;
+			metrics_add("keluh_spool_errors_total", NULL, 1);
+			log_warnx("spool: commit failed: %s; this pass is answered 503",
+			    spool_error(K.spool));
+		} else {
+			K.spool_broken = 0;
+			metrics_add("keluh_spool_commits_total", NULL, 1);
+		}
+	}
+	while (K.waiting) {
+		struct waiting *w = K.waiting;
+		char body[160];
+
+		waiting_unlink(w);
+		if (!ok || w->failed) {
+			httpd_reply_error(w->req, 503, "could not store the mentions; send them again",
+			    NULL);
+		} else {
+			int n = snprintf(body, sizeof(body),
+			    "{\"accepted\":%zu,\"complaints\":%zu,\"duplicates\":%zu}\n",
+			    w->counts.accepted, w->counts.complaints, w->counts.duplicates);
+
+			httpd_reply(w->req, 202, "application/json", NULL, body, (size_t)n);
+		}
+		free(w);
+	}
+	if (ok)
+		for (size_t i = 0; i < K.nkick; i++)
+			deliver_kick(K.deliver, K.kick[i]);
+	K.nkick = 0;
+}
+
+static void
+on_alert(void *arg, const size_t *receivers, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t k;
+
+		for (k = 0; k < K.nkick; k++)
+			if (K.kick[k] == receivers[i])
+				break;
+		if (k == K.nkick && K.nkick < K.conf->nreceivers)
+			K.kick[K.nkick++] = receivers[i];
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* ingest over HTTP */
+
+static void
+waiting_cancel(void *arg)
+{
+	struct waiting *w = arg;
+
+	/* the client left; its mentions are accepted all the same */
+	waiting_unlink(w);
+	free(w);
+}
+
+static int
+http_authorized(struct httpd_req *req)
+{
+	const char *h = httpd_header(req, "Authorization");
+	int ok = 0;
+
+	if (K.conf->ntokens == 0)
+		return 1;
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return 0;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	/* compare with every token, so the time says nothing about which one was close */
+	for (size_t i = 0; i < K.conf->ntokens; i++)
+		ok |= sign_token_equal(h, K.conf->tokens[i]);
+	return ok;
+}
+
+/* Parses the body into mentions. On error fills status/message/extra and returns -1. */
+static int
+http_parse(struct httpd_req *req, int ndjson, struct mention **out, size_t *nout, char *msg,
+    size_t msglen, char *extra, size_t extralen)
+{
+	const char *body = httpd_body(req);
+	size_t len = httpd_body_len(req), n = 0, cap = 0, valid;
+	struct mention *ms = NULL;
+	char err[256];
+
+	*out = NULL;
+	*nout = 0;
+	extra[0] = '\0';
+	if (len == 0) {
+		snprintf(msg, msglen, "the body is empty; send one mention object, an array, or "
+		    "NDJSON");
+		return -1;
+	}
+	if ((valid = utf8_valid_prefix(body, len)) != len) {
+		snprintf(msg, msglen, "the body is not valid UTF-8 (at byte %zu)", valid);
+		snprintf(extra, extralen, "\"byte\":%zu", valid);
+		return -1;
+	}
+	if (ndjson) {
+		size_t lineno = 0;
+
+		for (const char *p = body, *end = body + len; p < end;) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+			lineno++;
+			while (l && (p[l - 1] == '\r' || p[l - 1] == ' ' || p[l - 1] == '\t'))
+				l--;
+			if (l) {
+				if (n == MAX_MENTIONS_PER_REQUEST) {
+					snprintf(msg, msglen, "more than %d mentions in one request; "
+					    "split the batch", MAX_MENTIONS_PER_REQUEST);
+					goto fail;
+				}
+				if (n == cap) {
+					cap = cap ? cap * 2 : 64;
+					ms = xreallocarray(ms, cap, sizeof(*ms));
+				}
+				if (mention_parse(&ms[n], p, l, err, sizeof(err)) < 0) {
+					snprintf(msg, msglen, "line %zu: %s", lineno, err);
+					snprintf(extra, extralen, "\"line\":%zu", lineno);
+					goto fail;
+				}
+				n++;
+			}
+			p += (nl ? (size_t)(nl - p) + 1 : (size_t)(end - p));
+		}
+		if (n == 0) {
+			snprintf(msg, msglen, "the body has no mentions");
+			goto fail;
+		}
+	} else {
+		json_error_t je;
+		json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je), *items;
+		size_t count;
+
+		if (root == NULL) {
+			snprintf(msg, msglen, "malformed JSON at line %d, column %d: %s", je.line,
+			    je.column, je.text);
+			snprintf(extra, extralen, "\"line\":%d,\"column\":%d", je.line, je.column);
+			return -1;
+		}
+		items = json_is_array(root) ? root : NULL;
+		count = items ? json_array_size(items) : 1;
+		if (count == 0 || count > MAX_MENTIONS_PER_REQUEST) {
+			snprintf(msg, msglen, count ? "more than %d mentions in one request; split the "
+			    "batch" : "the array is empty", MAX_MENTIONS_PER_REQUEST);
+			json_decref(root);
+			return -1;
+		}
+		ms = xcalloc(count, sizeof(*ms));
+		for (size_t i = 0; i < count; i++) {
+			if (mention_from_json(&ms[n], items ? json_array_get(items, i) : root, err,
+			    sizeof(err)) < 0) {
+				if (items) {
+					snprintf(msg, msglen, "item %zu: %s", i, err);
+					snprintf(extra, extralen, "\"item\":%zu", i);
+				} else
+					snprintf(msg, msglen, "%s", err);
+				json_decref(root);
+				goto fail;
+			}
+			n++;
+		}
+		json_decref(root);
+	}
+	*out = ms;
+	*nout = n;
+	return 0;
+fail:
+	for (size_t i = 0; i < n; i++)
+		mention_free(&ms[i]);
+	free(ms);
+	return -1;
+}
+
+static void
+http_mentions(struct httpd_req *req)
+{
+	const char *ct = httpd_header(req, "Content-Type");
+	char msg[400], extra[96];
+	struct mention *ms;
+	struct waiting *w;
+	size_t n;
+	int ndjson;
+
+	if (strcmp(httpd_method(req), "POST") != 0) {
+		httpd_reply(req, 405, "application/json", "Allow: POST\r\n",
+		    "{\"error\":\"use POST\"}\n", 20);
+		return;
+	}
+	if (!http_authorized(req)) {
+		metrics_add("keluh_mentions_rejected_total", "reason=\"unauthorized\"", 1);
+		httpd_reply(req, 401, "application/json", "WWW-Authenticate: Bearer\r\n",
+		    "{\"error\":\"missing or wrong bearer token\"}\n", 42);
+		return;
+	}
+	if (K.nkeys) {
+		const char *id = httpd_header(req, "webhook-id");
+		const char *ts = httpd_header(req, "webhook-timestamp");
+		const char *sig = httpd_header(req, "webhook-signature");
+		char err[200];
+
+		if (id == NULL || ts == NULL || sig == NULL) {
+			metrics_add("keluh_mentions_rejected_total", "reason=\"signature\"", 1);
+			httpd_reply_error(req, 401, "signature required: send webhook-id, "
+			    "webhook-timestamp and webhook-signature", NULL);
+			return;
+		}
+		if (sign_verify(K.keys, K.nkeys, id, ts, sig, httpd_body(req), httpd_body_len(req),
+		    (int64_t)time(NULL), err, sizeof(err)) < 0) {
+			char m2[256];
+
+			metrics_add("keluh_mentions_rejected_total", "reason=\"signature\"", 1);
+			snprintf(m2, sizeof(m2), "bad signature: %s", err);
+			httpd_reply_error(req, 401, m2, NULL);
+			return;
+		}
+	}
+	if (ct == NULL) {
+		httpd_reply_error(req, 415, "Content-Type is missing; use application/json or "
+		    "application/x-ndjson", NULL);
+		return;
+	}
+	if (strncasecmp(ct, "application/json", 16) == 0 && (ct[16] == '\0' || ct[16] == ';'))
+		ndjson = 0;
+	else if ((strncasecmp(ct, "application/x-ndjson", 20) == 0 &&
+	    (ct[20] == '\0' || ct[20] == ';')) ||
+	    (strncasecmp(ct, "application/ndjson", 18) == 0 && (ct[18] == '\0' || ct[18] == ';')))
+		ndjson = 1;
+	else {
+		metrics_add("keluh_mentions_rejected_total", "reason=\"content_type\"", 1);
+		snprintf(msg, sizeof(msg), "Content-Type %.100s is not accepted; use "
+		    "application/json or application/x-ndjson", ct);
+		httpd_reply_error(req, 415, msg, NULL);
+		return;
+	}
+	if (K.draining || K.spool_broken || K.nwaiting >= MAX_WAITING_REPLIES ||
+	    (size_t)K.queue_depth >= K.conf->max_pending_deliveries) {
+		const char *why = K.draining ? "keluhd is shutting down" :
+		    K.spool_broken ? "the spool is failing" : "too much is waiting";
+
+		if (!K.draining && !K.spool_broken)
+			metrics_bound_hit(K.nwaiting >= MAX_WAITING_REPLIES ? "waiting_replies" :
+			    "pending_deliveries", "ingest answers 503 until the backlog shrinks");
+		snprintf(msg, sizeof(msg), "{\"error\":\"%s; retry later\"}\n", why);
+		httpd_reply(req, 503, "application/json", "Retry-After: 5\r\n", msg, strlen(msg));
+		return;
+	}
+	if (http_parse(req, ndjson, &ms, &n, msg, sizeof(msg), extra, sizeof(extra)) < 0) {
+		metrics_add("keluh_mentions_rejected_total", "reason=\"bad_request\"", 1);
+		httpd_reply_error(req, 400, msg, extra[0] ? extra : NULL);
+		return;
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->req = req;
+	for (size_t i = 0; i < n; i++) {
+		if (!w->failed && ingest_mention(K.ingest, &ms[i], "http", &w->counts) < 0)
+			w->failed = 1;
+		mention_free(&ms[i]);
+	}
+	free(ms);
+	w->next = K.waiting;
+	if (K.waiting)
+		K.waiting->prev = w;
+	K.waiting = w;
+	K.nwaiting++;
+	httpd_req_on_cancel(req, waiting_cancel, w);
+	/* answered after the commit at the end of this pass */
+	schedule_flush(NULL);
+}
+
+static void
+http_handler(void *arg, struct httpd_req *req)
+{
+	const char *path = httpd_path(req);
+
+	if (strcmp(path, "/v1/mentions") == 0) {
+		http_mentions(req);
+		return;
+	}
+	if (strcmp(httpd_method(req), "GET") != 0 && strcmp(httpd_method(req), "HEAD") != 0) {
+		httpd_reply(req, 405, "application/json", "Allow: GET, HEAD\r\n",
+		    "{\"error\":\"use GET\"}\n", 19);
+		return;
+	}
+	if (strcmp(path, "/healthz") == 0) {
+		char body[200];
+		int n = snprintf(body, sizeof(body),
+		    "{\"status\":\"%s\",\"rules\":%zu,\"groups\":%zu,\"queue\":%lld}\n",
+		    K.draining ? "stopping" : K.spool_broken ? "spool failing" : "ok",
+		    rules_count(K.rules), group_count(K.groups), (long long)K.queue_depth);
+
+		httpd_reply(req, K.draining || K.spool_broken ? 503 : 200, "application/json",
+		    NULL, body, (size_t)n);
+		return;
+	}
+	if (strcmp(path, "/metrics") == 0) {
+		struct buf b;
+
+		metrics_set("keluh_uptime_seconds", NULL, (double)(time(NULL) - K.started));
+		buf_init(&b);
+		metrics_render(&b);
+		httpd_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", NULL,
+		    b.data ? b.data : "", b.len);
+		buf_free(&b);
+		return;
+	}
+	httpd_reply_error(req, 404, "no such endpoint; try POST /v1/mentions, GET /healthz or "
+	    "GET /metrics", NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* sources */
+
+static int
+source_emit(void *arg, const struct mention *m, const char *source)
+{
+	struct ingest_counts c = { 0, 0, 0 };
+
+	if (K.draining || K.spool_broken)
+		return -1;
+	if (ingest_mention(K.ingest, m, source, &c) < 0)
+		return -1;
+	return 0;
+}
+
+static void
+sources_stop(void)
+{
+	for (size_t i = 0; i < K.nsources; i++)
+		source_stop(K.sources[i]);
+	free(K.sources);
+	K.sources = NULL;
+	K.nsources = 0;
+}
+
+static int
+sources_start(const struct conf *c)
+{
+	char err[300];
+
+	K.sources = xcalloc(c->nsources ? c->nsources : 1, sizeof(*K.sources));
+	for (size_t i = 0; i < c->nsources; i++) {
+		struct source *s = source_start(K.base, &c->sources[i], source_emit, NULL, err,
+		    sizeof(err));
+
+		if (s == NULL) {
+			log_warnx("source %s: %s", c->sources[i].name, err);
+			return -1;
+		}
+		K.sources[K.nsources++] = s;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* configuration */
+
+static int
+load_keys(const struct conf *c, struct sign_key **out, size_t *nout)
+{
+	struct sign_key *keys = xcalloc(c->nsigning_keys ? c->nsigning_keys : 1, sizeof(*keys));
+	char err[200];
+
+	for (size_t i = 0; i < c->nsigning_keys; i++)
+		if (sign_key_parse(c->signing_keys[i], &keys[i], err, sizeof(err)) < 0) {
+			log_warnx("%s: http.signing_keys_file: key %zu: %s", c->path, i + 1, err);
+			free(keys);
+			return -1;
+		}
+	*out = keys;
+	*nout = c->nsigning_keys;
+	return 0;
+}
+
+/* Builds a new conf + ruleset; NULL on any error (printed). */
+static struct conf *
+load_all(const char *path, struct ruleset **rs_out, char *why, size_t whylen)
+{
+	struct diag d;
+	struct conf *c;
+	struct ruleset *rs = NULL;
+
+	diag_init(&d);
+	c = conf_load(path, &d);
+	if (c) {
+		if (K.spool_override) {
+			free(c->spool_path);
+			c->spool_path = xstrdup(K.spool_override);
+		}
+		rs = rules_load_dir(c->rules_dir, &d);
+	}
+	for (size_t i = 0; i < d.n; i++) {
+		const struct diag_item *it = &d.items[i];
+
+		if (it->line)
+			(it->warning ? log_warnx : log_warnx)("%s:%u:%u: %s: %s", it->file, it->line,
+			    it->col, it->warning ? "warning" : "error", it->msg);
+		else
+			log_warnx("%s: %s: %s", it->file, it->warning ? "warning" : "error", it->msg);
+	}
+	if (c == NULL || rs == NULL) {
+		snprintf(why, whylen, "%zu error%s in %s or its rules (see the log)", d.errors,
+		    d.errors == 1 ? "" : "s", path);
+		conf_free(c);
+		diag_free(&d);
+		return NULL;
+	}
+	diag_free(&d);
+	*rs_out = rs;
+	return c;
+}
+
+static void
+reload(void)
+{
+	struct ruleset *rs;
+	struct conf *c, *old;
+	struct sign_key *keys;
+	size_t nkeys;
+	char why[300];
+	struct timespec mono;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	notify("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
+	    (unsigned long long)mono.tv_sec * 1000000ULL + (unsigned long long)mono.tv_nsec / 1000);
+	log_info("reloading %s", K.conf_path);
+	c = load_all(K.conf_path, &rs, why, sizeof(why));
+	if (c && load_keys(c, &keys, &nkeys) < 0) {
+		snprintf(why, sizeof(why), "a signing key in %s is not valid", K.conf_path);
+		conf_free(c);
+		rules_unref(rs);
+		c = NULL;
+	}
+	if (c == NULL) {
+		K.reload_failures++;
+		metrics_add("keluh_reloads_total", "result=\"failed\"", 1);
+		snprintf(K.last_reload, sizeof(K.last_reload), "; last reload failed: %.120s", why);
+		log_warnx("reload failed, keeping the running configuration: %s", why);
+		notify("READY=1");
+		notify_status();
+		return;
+	}
+	if ((c->listen == NULL) != (K.conf->listen == NULL) ||
+	    (c->listen && strcmp(c->listen, K.conf->listen) != 0))
+		log_warnx("http.listen changed: the new address takes effect after a restart");
+	if (strcmp(c->spool_path, K.conf->spool_path) != 0)
+		log_warnx("spool.path changed: the new spool is used after a restart");
+	/* swap: everything from here on sees the new set; in-flight work finishes on the old */
+	flush_cb(-1, 0, NULL);
+	old = K.conf;
+	K.conf = c;
+	free(K.keys);
+	K.keys = keys;
+	K.nkeys = nkeys;
+	K.kick = xreallocarray(K.kick, c->nreceivers + 1, sizeof(size_t));
+	K.nkick = 0;
+	ingest_set(K.ingest, c, rs);
+	rules_unref(K.rules);
+	K.rules = rs;
+	group_set_conf(K.groups, c);
+	deliver_set_conf(K.deliver, c);
+	if (K.httpd) {
+		struct httpd_limits lim = { c->max_body, c->max_headers, c->max_connections,
+			10000, c->http_timeout_ms, 60000 };
+
+		httpd_set_limits(K.httpd, &lim);
+	}
+	sources_stop();
+	sources_start(c);
+	conf_free(old);
+	K.reloads++;
+	metrics_add("keluh_reloads_total", "result=\"ok\"", 1);
+	snprintf(K.last_reload, sizeof(K.last_reload), "; reloaded %llu time(s)",
+	    (unsigned long long)K.reloads);
+	log_info("reloaded: %zu rules, %zu sources, %zu receivers, %zu routes",
+	    rules_count(rs), c->nsources, c->nreceivers, c->nroutes);
+	notify("READY=1");
+	notify_status();
+}
+
+/* ------------------------------------------------------------------ */
+/* timers and signals */
+
+static void
+stats_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct spool_counts sc;
+
+	if (spool_counts(K.spool, NULL, &sc) == 0) {
+		K.queue_depth = sc.pending;
+		for (size_t i = 0; i < K.conf->nreceivers; i++) {
+			struct spool_counts rc;
+			char labels[160];
+
+			if (spool_counts(K.spool, K.conf->receivers[i].name, &rc) < 0)
+				continue;
+			snprintf(labels, sizeof(labels), "receiver=\"%s\"", K.conf->receivers[i].name);
+			metrics_set("keluh_queue_depth", labels, (double)rc.pending);
+			metrics_set("keluh_dead_letters", labels, (double)rc.dead);
+		}
+	}
+	if (K.httpd)
+		metrics_set("keluh_http_connections", NULL, httpd_connections(K.httpd));
+}
+
+static void
+watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	notify("WATCHDOG=1");
+}
+
+static void
+drained(void *arg)
+{
+	flush_cb(-1, 0, NULL);
+	event_base_loopexit(K.base, NULL);
+}
+
+static void
+drain_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	log_warnx("%d delivery(ies) still in flight after %d s; they stay queued for the next "
+	    "start", deliver_inflight(K.deliver), DRAIN_TIMEOUT_S);
+	flush_cb(-1, 0, NULL);
+	event_base_loopexit(K.base, NULL);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	if (sig == SIGHUP) {
+		if (!K.draining)
+			reload();
+		return;
+	}
+	if (K.draining) {
+		log_info("second signal: exiting now");
+		event_base_loopexit(K.base, NULL);
+		return;
+	}
+	K.draining = 1;
+	notify("STOPPING=1\nSTATUS=stopping: finishing deliveries in flight");
+	log_info("stopping: finishing %d delivery(ies) in flight", deliver_inflight(K.deliver));
+	sources_stop();
+	if (K.httpd)
+		httpd_stop_accepting(K.httpd);
+	flush_cb(-1, 0, NULL);
+	{
+		struct timeval tv = { DRAIN_TIMEOUT_S, 0 };
+
+		K.drain_timer = evtimer_new(K.base, drain_timeout, NULL);
+		evtimer_add(K.drain_timer, &tv);
+	}
+	deliver_drain(K.deliver, drained, NULL);
+}
+
+/* ------------------------------------------------------------------ */
 
 static void
 usage(FILE *fp)
 {
-	fputs("usage: keluhd [-c FILE] [--check] [-v] [--version]\n"
+	fputs("usage: keluhd [-c FILE] [--check] [--spool PATH] [-v] [--version]\n"
 	      "  -c, --config FILE  configuration (default " CONF_DEFAULT_PATH ")\n"
-	      "      --check        validate the configuration and rules, print a summary\n"
-	      "  -v, --verbose      more log lines\n"
-	      "      --version      print the version\n",
+	      "      --check        validate the configuration and rules, print a summary, exit\n"
+	      "      --spool PATH   use this spool instead of spool.path\n"
+	      "  -v, --verbose      more log lines (debug)\n"
+	      "      --version      print the version\n"
+	      "signals: HUP reloads the configuration and rules; TERM and INT finish the\n"
+	      "deliveries in flight and exit.\n",
 	    fp);
 }
 
@@ -45,12 +742,130 @@ check(const char *path)
 	}
 	rules_summary(rs, &s);
 	printf("%s: ok: %zu rule files, %zu rules, %zu keywords, %zu regexes (%zu without a "
-	       "prefilter literal), %zu lists, %zu tests, compiled in %.1f ms\n",
+	       "prefilter literal), %zu lists, %zu tests, compiled in %.1f ms; %zu sources, "
+	       "%zu receivers, %zu routes\n",
 	    path, s.files, s.rules, s.keywords, s.regexes, s.regexes_no_literal, s.lists, s.tests,
-	    s.compile_seconds * 1000.0);
+	    s.compile_seconds * 1000.0, c->nsources, c->nreceivers, c->nroutes);
 	rules_unref(rs);
 	conf_free(c);
 	diag_free(&d);
+	return 0;
+}
+
+static int
+run(void)
+{
+	char why[300], err[300];
+	struct event_config *ec;
+
+	K.started = time(NULL);
+	metrics_init();
+	if (sign_init() < 0)
+		fatalx("libsodium failed to initialise");
+	if ((K.conf = load_all(K.conf_path, &K.rules, why, sizeof(why))) == NULL) {
+		log_warnx("%s", why);
+		return 1;
+	}
+	if (load_keys(K.conf, &K.keys, &K.nkeys) < 0)
+		return 1;
+	if ((K.spool = spool_open(K.conf->spool_path, 0, err, sizeof(err))) == NULL) {
+		log_warnx("cannot open the spool %s: %s", K.conf->spool_path, err);
+		return 1;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		fatalx("curl_global_init failed");
+	signal(SIGPIPE, SIG_IGN);
+	ec = event_config_new();
+	K.base = event_base_new_with_config(ec);
+	event_config_free(ec);
+	if (K.base == NULL)
+		fatalx("cannot create the event loop");
+	K.flush_ev = event_new(K.base, -1, 0, flush_cb, NULL);
+	spool_on_begin(K.spool, schedule_flush, NULL);
+	K.kick = xcalloc(K.conf->nreceivers + 1, sizeof(size_t));
+	K.ce = curlev_new(K.base);
+	K.deliver = deliver_new(K.base, K.ce, K.spool, K.conf);
+	K.groups = group_new(K.base, K.conf, K.spool, on_alert, NULL);
+	K.ingest = ingest_new(K.conf, K.rules, K.spool, K.groups);
+	if (ingest_restore(K.ingest) < 0)
+		return 1;
+	flush_cb(-1, 0, NULL);
+	if (K.conf->listen) {
+		struct httpd_limits lim = { K.conf->max_body, K.conf->max_headers,
+			K.conf->max_connections, 10000, K.conf->http_timeout_ms, 60000 };
+
+		K.httpd = httpd_new(K.base, K.conf->listen, &lim, http_handler, NULL, err,
+		    sizeof(err));
+		if (K.httpd == NULL) {
+			log_warnx("http: cannot listen on %s: %s", K.conf->listen, err);
+			return 1;
+		}
+	}
+	if (sources_start(K.conf) < 0)
+		return 1;
+	K.sig_term = evsignal_new(K.base, SIGTERM, signal_cb, NULL);
+	K.sig_int = evsignal_new(K.base, SIGINT, signal_cb, NULL);
+	K.sig_hup = evsignal_new(K.base, SIGHUP, signal_cb, NULL);
+	event_add(K.sig_term, NULL);
+	event_add(K.sig_int, NULL);
+	event_add(K.sig_hup, NULL);
+	{
+		struct timeval one = { 1, 0 };
+
+		K.stats_timer = event_new(K.base, -1, EV_PERSIST, stats_cb, NULL);
+		event_add(K.stats_timer, &one);
+		stats_cb(-1, 0, NULL);
+	}
+#ifdef HAVE_SYSTEMD
+	{
+		uint64_t usec = 0;
+
+		if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
+			struct timeval half = { (time_t)(usec / 2000000),
+				(suseconds_t)((usec / 2) % 1000000) };
+
+			K.watchdog = event_new(K.base, -1, EV_PERSIST, watchdog_cb, NULL);
+			event_add(K.watchdog, &half);
+		}
+	}
+#endif
+	log_info("keluhd %s: %zu rules, %zu sources, %zu receivers, %zu routes; %s%s; spool %s",
+	    PACKAGE_VERSION, rules_count(K.rules), K.conf->nsources, K.conf->nreceivers,
+	    K.conf->nroutes, K.httpd ? "listening on " : "no HTTP listener",
+	    K.httpd ? K.conf->listen : "", K.conf->spool_path);
+	if (K.httpd)
+		log_info("http: port %d", httpd_port(K.httpd));
+	notify("READY=1");
+	notify_status();
+	event_base_dispatch(K.base);
+
+	/* teardown, in the reverse order */
+	sources_stop();
+	httpd_free(K.httpd);
+	deliver_free(K.deliver);
+	curlev_free(K.ce);
+	group_free(K.groups);
+	ingest_free(K.ingest);
+	if (spool_in_txn(K.spool) && spool_commit(K.spool) < 0)
+		log_warnx("spool: final commit failed: %s", spool_error(K.spool));
+	spool_close(K.spool);
+	rules_unref(K.rules);
+	conf_free(K.conf);
+	free(K.keys);
+	free(K.kick);
+	event_free(K.flush_ev);
+	event_free(K.sig_term);
+	event_free(K.sig_int);
+	event_free(K.sig_hup);
+	event_free(K.stats_timer);
+	if (K.watchdog)
+		event_free(K.watchdog);
+	if (K.drain_timer)
+		event_free(K.drain_timer);
+	event_base_free(K.base);
+	metrics_free();
+	curl_global_cleanup();
+	log_info("stopped");
 	return 0;
 }
 
@@ -60,18 +875,20 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'k' },
+		{ "spool", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = CONF_DEFAULT_PATH;
 	int ch, do_check = 0, verbose = 0;
 
+	K.conf_path = CONF_DEFAULT_PATH;
 	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': path = optarg; break;
+		case 'c': K.conf_path = optarg; break;
 		case 'k': do_check = 1; break;
+		case 's': K.spool_override = optarg; break;
 		case 'v': verbose++; break;
 		case 'V': printf("keluhd %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
@@ -84,8 +901,6 @@ main(int argc, char **argv)
 	}
 	log_init("keluhd", verbose);
 	if (do_check)
-		return check(path);
-	log_warnx("this version only validates configuration and rules; run keluhd --check, or "
-	    "keluhctl test to classify mentions");
-	return 2;
+		return check(K.conf_path);
+	return run();
 }

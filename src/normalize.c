@@ -1,15 +1,31 @@
 /*
  * normalize.c: text folding with an offset map (see normalize.h).
  *
- * The fold is a function of each code point alone, followed by one rule on
- * the stream of output code points: a "squeezable" code point equal to the
- * one emitted just before it is dropped. White space folds to ' ' and is
- * squeezable like a letter, so collapsing a white-space run and squeezing
- * "lamaaa" are the same operation; starting as if a ' ' had just been
- * emitted drops leading white space, and one check at the end drops the
- * trailing ' '. Because both steps only look at one code point and its
- * predecessor in the output stream, folding a substring gives a substring
- * of the folded whole, which is what the literal prefilter needs.
+ * The fold is a function of each code point alone, followed by two rules
+ * on the stream of output code points:
+ *
+ *   1. A ' ' right after a ' ' is dropped. White space folds to ' ', so
+ *      this collapses white-space runs; starting as if a ' ' had just been
+ *      emitted drops leading white space, and one check at the end drops
+ *      the trailing ' '. This is the main pass, with the ASCII fast paths
+ *      (SSE2 sixteen bytes, SWAR eight bytes, a table for one byte) and a
+ *      utf8proc path with a cache for the rest.
+ *   2. A run of three or more equal letters becomes one letter; a run of
+ *      two stays ("lamaaa" -> "lama", "good" stays "good"). Letters are
+ *      never dropped in the main pass: a post-pass over the folded output
+ *      does this. It first looks for three equal ASCII letters in a row
+ *      (sixteen or eight bytes at a time), and the main pass notes where
+ *      the first run of three equal non-ASCII letters starts, which it sees
+ *      one code point at a time anyway. Most texts have neither, and then
+ *      nothing is copied; otherwise the output is compacted in place from
+ *      the first run on, carrying the map: a run keeps its first letter
+ *      and that letter's offset.
+ *
+ * Rule 1 only looks at a code point and its predecessor, so it keeps the
+ * fold of a substring a substring of the fold of the whole. Rule 2 looks
+ * at whole runs, so a substring that begins or ends inside a run of equal
+ * letters can fold differently from its place in the whole (see
+ * normalize.h for what does hold).
  */
 #include "config.h"
 
@@ -19,11 +35,19 @@
 
 #include <utf8proc.h>
 
+/*
+ * NORM_SSE2 and NORM_SWAR may be defined to 0 on the command line to test
+ * the paths a target without them takes.
+ */
+#ifndef NORM_SSE2
 #if defined(__SSE2__)
-#include <emmintrin.h>
 #define NORM_SSE2	1
 #else
 #define NORM_SSE2	0
+#endif
+#endif
+#if NORM_SSE2
+#include <emmintrin.h>
 #endif
 
 #include "normalize.h"
@@ -31,8 +55,8 @@
 
 /*
  * ASCII never reaches utf8proc: one table gives the folded byte (bits 0-7),
- * whether a repeat of it is dropped (letters and white space) and whether
- * it is a word character. Built at compile time so that there is nothing to
+ * whether a repeat of it is dropped in the main pass (white space only;
+ * runs of letters are the post-pass's) and whether it is a word character. Built at compile time so that there is nothing to
  * initialise and nothing to race on between threads.
  */
 #define A_SQZ	0x100
@@ -43,7 +67,7 @@
 #define A_DIGIT(c)	((c) >= '0' && (c) <= '9')
 #define A_SPACE(c)	((c) == ' ' || ((c) >= '\t' && (c) <= '\r'))
 #define A_ENT(c)	((uint16_t)((A_UPPER(c) ? (c) + 32 : A_SPACE(c) ? ' ' : (c)) |	\
-	(A_UPPER(c) || A_LOWER(c) || A_SPACE(c) ? A_SQZ : 0) |				\
+	(A_SPACE(c) ? A_SQZ : 0) |							\
 	(A_UPPER(c) || A_LOWER(c) || A_DIGIT(c) || (c) == '_' ? A_WORD : 0)))
 #define A_4(c)	A_ENT(c), A_ENT((c) + 1), A_ENT((c) + 2), A_ENT((c) + 3)
 #define A_16(c)	A_4(c), A_4((c) + 4), A_4((c) + 8), A_4((c) + 12)
@@ -56,10 +80,12 @@ static const uint16_t ascii_tab[128] = { A_64(0), A_64(64) };
  * up to 0x7f never carries into the next byte. Each yields 0x80 in every
  * byte that satisfies the test and 0 elsewhere.
  */
+#ifndef NORM_SWAR
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define NORM_SWAR	1
 #else
 #define NORM_SWAR	0
+#endif
 #endif
 #define SW_B(x)		(UINT64_C(0x0101010101010101) * (uint64_t)(x))
 #define SW_RANGE(w, lo, hi)	\
@@ -91,7 +117,7 @@ static const uint16_t ascii_tab[128] = { A_64(0), A_64(64) };
 struct fold_ent {
 	int32_t cp;		/* 0 marks an empty slot: only cp >= 0x80 is cached */
 	uint8_t n;		/* output code points */
-	uint8_t sqz;		/* bit k: out[k] is dropped when it repeats */
+	uint8_t let;		/* bit k: out[k] is a non-ASCII letter */
 	int32_t out[FOLD_CACHED];
 };
 
@@ -136,22 +162,24 @@ norm_is_letter_cp(int32_t cp)
 
 /*
  * Folds one non-ASCII code point into out[] (FOLD_BUF entries), setting
- * bit k of *sqz when out[k] squeezes. Returns the number of code points.
+ * bit k of *let when out[k] is a non-ASCII letter (a run of three of those
+ * collapses; ASCII letters are found in the output bytes instead). White
+ * space becomes ' ', which is what the main pass squeezes. Returns the
+ * number of code points.
  * Spaces and quotes are tested before decomposing because compatibility
  * decomposition would otherwise change them first (U+2033 would become
  * two primes, U+2028 stays as it is).
  */
 static size_t
-norm_fold_cp(int32_t cp, int32_t *out, uint32_t *sqz)
+norm_fold_cp(int32_t cp, int32_t *out, uint32_t *let)
 {
 	utf8proc_ssize_t r;
 	int32_t q;
 	int bound = 0;
 
-	*sqz = 0;
+	*let = 0;
 	if (norm_is_space_cp(cp)) {
 		out[0] = ' ';
-		*sqz = 1;
 		return 1;
 	}
 	if ((q = norm_quote(cp)) != cp) {
@@ -166,17 +194,14 @@ norm_fold_cp(int32_t cp, int32_t *out, uint32_t *sqz)
 	for (size_t k = 0; k < (size_t)r; k++) {
 		int32_t o = out[k];
 
-		if (o < 0x80) {
+		if (o < 0x80)
 			out[k] = ascii_tab[o] & 0xff;
-			if (ascii_tab[o] & A_SQZ)
-				*sqz |= (uint32_t)1 << k;
-		} else if (norm_is_space_cp(o)) {
+		else if (norm_is_space_cp(o))
 			out[k] = ' ';
-			*sqz |= (uint32_t)1 << k;
-		} else if (norm_quote(o) != o)
+		else if (norm_quote(o) != o)
 			out[k] = norm_quote(o);
 		else if (norm_is_letter_cp(o))
-			*sqz |= (uint32_t)1 << k;
+			*let |= (uint32_t)1 << k;
 	}
 	return (size_t)r;
 }
@@ -186,7 +211,7 @@ norm_fold_cp(int32_t cp, int32_t *out, uint32_t *sqz)
  * *outp points at the code points. Returns their number.
  */
 static size_t
-norm_fold_cached(int32_t cp, int32_t *buf, const int32_t **outp, uint32_t *sqz)
+norm_fold_cached(int32_t cp, int32_t *buf, const int32_t **outp, uint32_t *let)
 {
 	struct fold_ent *ce;
 	size_t n;
@@ -194,15 +219,15 @@ norm_fold_cached(int32_t cp, int32_t *buf, const int32_t **outp, uint32_t *sqz)
 	ce = &fold_cache[((uint32_t)cp * 2654435761u) >> (32 - FOLD_CACHE_BITS)];
 	if (ce->cp == cp) {
 		*outp = ce->out;
-		*sqz = ce->sqz;
+		*let = ce->let;
 		return ce->n;
 	}
-	n = norm_fold_cp(cp, buf, sqz);
+	n = norm_fold_cp(cp, buf, let);
 	*outp = buf;
 	if (n <= FOLD_CACHED) {
 		ce->cp = cp;
 		ce->n = (uint8_t)n;
-		ce->sqz = (uint8_t)*sqz;
+		ce->let = (uint8_t)*let;
 		memcpy(ce->out, buf, n * sizeof(*buf));
 	}
 	return n;
@@ -286,7 +311,7 @@ norm_encode(char *t, int32_t cp)
 static inline __attribute__((always_inline)) size_t
 norm_fold_16(char *t, uint32_t *m, size_t o, size_t i, __m128i w, unsigned r, uint32_t *prev)
 {
-	__m128i up, ws, f, sqzb, pf, idx[4];
+	__m128i up, ws, f, pf, idx[4];
 	unsigned drop, nd;
 
 	up = _mm_and_si128(_mm_cmpgt_epi8(w, _mm_set1_epi8('A' - 1)),
@@ -295,10 +320,8 @@ norm_fold_16(char *t, uint32_t *m, size_t o, size_t i, __m128i w, unsigned r, ui
 	    _mm_cmplt_epi8(w, _mm_set1_epi8('\r' + 1))), _mm_cmpeq_epi8(w, _mm_set1_epi8(' ')));
 	f = _mm_or_si128(w, _mm_and_si128(up, _mm_set1_epi8(0x20)));
 	f = _mm_or_si128(_mm_andnot_si128(ws, f), _mm_and_si128(ws, _mm_set1_epi8(' ')));
-	sqzb = _mm_or_si128(ws, _mm_and_si128(_mm_cmpgt_epi8(f, _mm_set1_epi8('a' - 1)),
-	    _mm_cmplt_epi8(f, _mm_set1_epi8('z' + 1))));
 	pf = _mm_or_si128(_mm_slli_si128(f, 1), _mm_cvtsi32_si128(*prev < 0x80 ? (int)*prev : 0x80));
-	drop = (unsigned)_mm_movemask_epi8(_mm_and_si128(sqzb, _mm_cmpeq_epi8(f, pf)));
+	drop = (unsigned)_mm_movemask_epi8(_mm_and_si128(ws, _mm_cmpeq_epi8(f, pf)));
 	drop &= (1u << r) - 1;
 	*prev = ((unsigned char *)&f)[r - 1];
 	for (int k = 0; k < 4; k++)
@@ -306,8 +329,9 @@ norm_fold_16(char *t, uint32_t *m, size_t o, size_t i, __m128i w, unsigned r, ui
 		    _mm_setr_epi32(4 * k, 4 * k + 1, 4 * k + 2, 4 * k + 3));
 	/*
 	 * Remove the dropped lanes one at a time, lowest first: the lanes
-	 * above one move down by one, and so do their offsets. A block
-	 * rarely has more than one or two, so this beats a byte loop.
+	 * above one move down by one, and so do their offsets. Only white
+	 * space is dropped here and a block rarely has more than one or two
+	 * repeats of it, so this beats a byte loop.
 	 */
 	for (nd = 0; drop != 0; nd++, drop &= drop - 1) {
 		int d = __builtin_ctz(drop) - (int)nd;
@@ -330,22 +354,21 @@ norm_fold_16(char *t, uint32_t *m, size_t o, size_t i, __m128i w, unsigned r, ui
 /*
  * Folds the first r (1..8) bytes of w, all ASCII, from s[i]; the output
  * goes to t + o with its map, and the new o is returned. Word arithmetic
- * folds case and white space and finds the bytes to squeeze; only a word
- * with something to drop is compacted byte by byte. It always stores 8
+ * folds case and white space and finds the white space to squeeze; only a
+ * word with something to drop is compacted byte by byte. It always stores 8
  * bytes and 8 map entries: the caller has at least 8 bytes of input left,
  * and cap >= o + (len - i) + 1 holds (see the reserves in norm_fold).
  */
 static inline __attribute__((always_inline)) size_t
 norm_fold_word(char *t, uint32_t *m, size_t o, size_t i, uint64_t w, size_t r, uint32_t *prev)
 {
-	uint64_t up, ws, wsmask, f, sqzb, drop;
+	uint64_t up, ws, wsmask, f, drop;
 
 	up = SW_RANGE(w, 'A', 'Z');
 	ws = SW_RANGE(w, '\t', '\r') | SW_ZERO(w ^ SW_B(' '));
 	wsmask = (ws - (ws >> 7)) | ws;
 	f = ((w | (up >> 2)) & ~wsmask) | (wsmask & SW_B(' '));
-	sqzb = SW_RANGE(f, 'a', 'z') | ws;
-	drop = sqzb & SW_ZERO(f ^ ((f << 8) | (*prev < 0x80 ? *prev : 0x80)));
+	drop = ws & SW_ZERO(f ^ ((f << 8) | (*prev < 0x80 ? *prev : 0x80)));
 	if (r < 8)
 		drop &= (UINT64_C(1) << (8 * r)) - 1;
 	memcpy(t + o, &f, 8);
@@ -364,6 +387,81 @@ norm_fold_word(char *t, uint32_t *m, size_t o, size_t i, uint64_t w, size_t r, u
 	return o;
 }
 #endif
+
+/*
+ * The first i >= from where t[i], t[i + 1] and t[i + 2] are the same ASCII
+ * letter, or n when there is none. Bytes below 0x80 are whole code points
+ * in UTF-8, so that is three equal letters. Reads nothing at or past t[n].
+ */
+static size_t
+norm_find_run(const char *t, size_t from, size_t n)
+{
+	size_t i = from;
+
+#if NORM_SSE2
+	for (; n - i >= 18; i += 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(t + i + 1));
+		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)(t + i + 2));
+		/* bytes from 0x80 up are negative as signed: never letters */
+		__m128i let = _mm_and_si128(_mm_cmpgt_epi8(a, _mm_set1_epi8('a' - 1)),
+		    _mm_cmplt_epi8(a, _mm_set1_epi8('z' + 1)));
+		unsigned hit = (unsigned)_mm_movemask_epi8(_mm_and_si128(let,
+		    _mm_and_si128(_mm_cmpeq_epi8(a, b), _mm_cmpeq_epi8(a, c))));
+
+		if (hit != 0)
+			return i + (size_t)__builtin_ctz(hit);
+	}
+#endif
+	/*
+	 * Eight at a time, in any byte order: nothing carries from one byte
+	 * to the next (the range test sees the low seven bits, and bytes from
+	 * 0x80 up are masked out after). A hit is exact; the byte loop below
+	 * then finds it among the next eight.
+	 */
+	for (; n - i >= 10; i += 8) {
+		uint64_t a, b, c;
+
+		memcpy(&a, t + i, 8);
+		memcpy(&b, t + i + 1, 8);
+		memcpy(&c, t + i + 2, 8);
+		if ((SW_RANGE(a & SW_B(0x7f), 'a', 'z') & ~a & SW_ZERO(a ^ b) & SW_ZERO(a ^ c)) != 0)
+			break;
+	}
+	/* Equal neighbours are rare: test that first, it predicts well. */
+	for (; n - i >= 3; i++)
+		if (t[i] == t[i + 1] && t[i] == t[i + 2] && t[i] >= 'a' && t[i] <= 'z')
+			return i;
+	return n;
+}
+
+/*
+ * The post-pass of rule 2 for ASCII letters (the main pass has done the
+ * others), in place: every run of three or more equal letters keeps its
+ * first letter and that letter's map entries; the stretches between runs
+ * move down in one piece each. Returns the new length.
+ */
+static __attribute__((noinline)) size_t
+norm_collapse_runs(char *t, uint32_t *m, size_t o)
+{
+	size_t i = norm_find_run(t, 0, o), j = i, r;
+
+	while (i < o) {
+		char c = t[i];
+
+		t[j] = c;
+		m[j] = m[i];
+		j++;
+		for (i += 3; i < o && t[i] == c; i++)
+			;
+		r = norm_find_run(t, i, o);
+		memmove(t + j, t + i, r - i);
+		memmove(m + j, m + i, (r - i) * sizeof(*m));
+		j += r - i;
+		i = r;
+	}
+	return j;
+}
 
 void
 norm_init(struct norm_buf *nb)
@@ -401,11 +499,10 @@ int
 norm_fold(struct norm_buf *nb, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	uint32_t prev = ' ';
+	uint32_t prev = ' ', let, nrep = 0;
 	size_t i = 0, o = 0, n, nout;
 	int32_t cp, buf[FOLD_BUF];
 	const int32_t *out;
-	uint32_t sqz;
 	char *t;
 	uint32_t *m;
 
@@ -482,19 +579,36 @@ nonascii:
 #endif
 		/* One non-ASCII code point. */
 		n = norm_decode(p + i, len - i, &cp);
-		nout = norm_fold_cached(cp, buf, &out, &sqz);
+		nout = norm_fold_cached(cp, buf, &out, &let);
 		/* Room for this fold plus the rest of the input as ASCII. */
 		if (o + 4 * nout + (len - i - n) + 1 > nb->cap) {
 			norm_reserve(nb, o + 4 * nout + (len - i - n) + 1);
 			t = nb->text;
 			m = nb->map;
 		}
+		/*
+		 * Rule 1, and rule 2 for non-ASCII letters: nrep counts the
+		 * repeats of prev, the code point emitted last, when it is a
+		 * non-ASCII letter. The third of a run takes back the second,
+		 * which is the last thing emitted, and what follows is dropped,
+		 * so the run keeps its first letter with that letter's offsets.
+		 * nrep goes stale while the ASCII paths run, but they always
+		 * leave an ASCII prev behind (a byte they drop is a ' ' equal to
+		 * prev), so the next non-ASCII code point resets it.
+		 */
 		for (size_t k = 0; k < nout; k++) {
 			uint32_t oc = (uint32_t)out[k];
 			size_t w;
 
-			if (((sqz >> k) & 1) && oc == prev)
+			if (oc != prev)
+				nrep = 0;
+			else if (oc == ' ')
 				continue;
+			else if (((let >> k) & 1) && ++nrep >= 2) {
+				if (nrep == 2)
+					o -= oc < 0x800 ? 2 : oc < 0x10000 ? 3 : 4;
+				continue;
+			}
 			w = norm_encode(t + o, out[k]);
 			for (size_t b = 0; b < w; b++)
 				m[o + b] = (uint32_t)i;
@@ -505,6 +619,7 @@ nonascii:
 	}
 	if (o > 0 && t[o - 1] == ' ')
 		o--;
+	o = norm_collapse_runs(t, m, o);
 	t[o] = '\0';
 	m[o] = (uint32_t)len;
 	nb->len = o;

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <utf8proc.h>
+
 #include "normalize.h"
 #include "rules_int.h"
 #include "util.h"
@@ -239,6 +241,58 @@ rules_index(struct ruleset *rs, uint32_t ci, uint32_t rule, int positive)
 	}
 }
 
+/*
+ * The part of a folded regex literal the folded text is sure to contain.
+ * A letter doubled in the literal may stand for a longer run in the text,
+ * which folds to one letter ("coool" -> "col"), so the literal is cut
+ * between every doubled letter, each side keeping one copy ("cool" ->
+ * "co", "ol"); a piece without doubles is always found. Returns the
+ * length of the longest piece and its offset in *off.
+ */
+/* Letters squeeze; digits, punctuation and spaces do not. */
+static int
+rules_squeezable(const char *p, size_t n)
+{
+	utf8proc_int32_t cp;
+
+	if (n == 1)
+		return *p >= 'a' && *p <= 'z';
+	if (utf8proc_iterate((const utf8proc_uint8_t *)p, (utf8proc_ssize_t)n, &cp) < 0)
+		return 1;
+	return norm_is_word_cp(cp) && !(utf8proc_category(cp) >= UTF8PROC_CATEGORY_ND &&
+	    utf8proc_category(cp) <= UTF8PROC_CATEGORY_NO);
+}
+
+static size_t
+rules_literal_piece(const char *f, size_t len, size_t *off)
+{
+	size_t start = 0, best = 0, bestoff = 0, i = 0;
+
+	while (i < len) {
+		size_t n = 1, m;
+
+		while (i + n < len && ((unsigned char)f[i + n] & 0xc0) == 0x80)
+			n++;
+		m = n;
+		if (i + n + m <= len && memcmp(f + i, f + i + n, n) == 0 &&
+		    rules_squeezable(f + i, n)) {
+			/* piece [start, i + n), next piece starts at the second copy */
+			if (i + n - start > best) {
+				best = i + n - start;
+				bestoff = start;
+			}
+			start = i + n;
+		}
+		i += n;
+	}
+	if (len - start > best) {
+		best = len - start;
+		bestoff = start;
+	}
+	*off = bestoff;
+	return best;
+}
+
 /* What a condition costs to evaluate once the automaton has run. */
 static int
 rules_cost(const struct ruleset *rs, uint32_t ci)
@@ -303,16 +357,17 @@ rules_compile(struct ruleset *rs)
 		size_t n = regex_literals(x->src, strlen(x->src), &lits);
 
 		for (size_t j = 0; j < n; j++) {
-			size_t flen;
+			size_t flen, off;
 			char *f = norm_fold_str(lits[j], strlen(lits[j]), &flen);
 
-			if (flen == 0) {
+			flen = rules_literal_piece(f, flen, &off);
+			if (flen < 2) {
 				/* folds to nothing: no requirement can be kept */
 				free(f);
 				x->nlits = 0;
 				break;
 			}
-			rules_add_pat(rs, ab, PAT_REGEX_LITERAL, 0, i, f, flen);
+			rules_add_pat(rs, ab, PAT_REGEX_LITERAL, 0, i, f + off, flen);
 			x->nlits++;
 			free(f);
 		}

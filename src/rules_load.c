@@ -62,13 +62,14 @@ rules_valid_id(const char *s)
 	return 1;
 }
 
+/* Three of the same letter in a row: folding makes them one. */
 static int
-keyword_has_double(const char *s, size_t len)
+keyword_has_run(const char *s, size_t len)
 {
-	for (size_t i = 1; i < len; i++) {
-		char a = (char)(s[i - 1] | 0x20), b = (char)(s[i] | 0x20);
+	for (size_t i = 2; i < len; i++) {
+		char a = (char)(s[i - 2] | 0x20), b = (char)(s[i - 1] | 0x20), c = (char)(s[i] | 0x20);
 
-		if (a == b && a >= 'a' && a <= 'z')
+		if (a == b && b == c && a >= 'a' && a <= 'z')
 			return 1;
 	}
 	return 0;
@@ -127,11 +128,11 @@ loader_keyword(struct loader *L, struct yfile *yf, yaml_node_t *n)
 		    s);
 		return -1;
 	}
-	if (flen <= 2 && keyword_has_double(s, len))
+	if (flen <= 2 && keyword_has_run(s, len))
 		diag_warning(L->d, yf->path, ynode_line(n), ynode_col(n),
-		    "keyword '%.*s' is compared as '%.*s' once repeated letters are squeezed, so "
-		    "it also matches '%.*s'; use a regex if that is not meant",
-		    (int)len, s, (int)flen, folded, (int)flen, folded);
+		    "keyword '%.*s' is compared as '%.*s' (three or more of a letter count as one), "
+		    "so it also matches '%.*s'; use a regex such as '\\b%.*s\\b' instead",
+		    (int)len, s, (int)flen, folded, (int)flen, folded, (int)len, s);
 	inner = xstrndup(written, wlen); /* shown as written, '*' marks and all */
 	id = rules_add_keyword(L->rs, inner, folded, flen, kind);
 	free(inner);

@@ -192,7 +192,16 @@ utf8_valid_prefix(const char *s, size_t len)
 		uint32_t cp;
 
 		if (c < 0x80) {
+			uint64_t w;
+
+			/* most text is ASCII: skip it eight bytes at a time */
 			i++;
+			while (len - i >= 8) {
+				memcpy(&w, p + i, 8);
+				if (w & 0x8080808080808080ULL)
+					break;
+				i += 8;
+			}
 			continue;
 		}
 		if (c >= 0xc2 && c <= 0xdf) {

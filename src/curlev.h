@@ -1,0 +1,30 @@
+/*
+ * curlev.h: one libcurl multi handle driven by the libevent loop, shared by
+ * every outgoing transfer (deliveries now, streaming sources later).
+ *
+ * A transfer is an easy handle the caller configured; when it finishes the
+ * done callback runs from the loop (never from inside a libcurl callback),
+ * after the handle was removed from the multi: the callback owns the easy
+ * handle and must clean it up (or reuse it). Loop thread only.
+ */
+#ifndef KELUH_CURLEV_H
+#define KELUH_CURLEV_H
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+struct curlev;
+
+typedef void (*curlev_done_fn)(void *arg, CURL *easy, CURLcode rc);
+
+struct curlev *curlev_new(struct event_base *);
+/* Aborts every transfer still running (their callbacks are not called). */
+void curlev_free(struct curlev *);
+
+/* Starts easy; fn(arg, easy, rc) when it ends. Returns 0 or -1. */
+int curlev_add(struct curlev *, CURL *easy, curlev_done_fn fn, void *arg);
+/* Stops a running transfer without calling its callback; the caller frees easy. */
+void curlev_cancel(struct curlev *, CURL *easy);
+int curlev_running(const struct curlev *);
+
+#endif

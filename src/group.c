@@ -1,0 +1,610 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "group.h"
+#include "log.h"
+#include "metrics.h"
+#include "route.h"
+#include "util.h"
+
+#define GROUP_MAX_RULES 32
+#define GROUP_MAX_AUTHORS 64
+#define INCIDENT_SAMPLES 10
+#define OVERFLOW_KEY "overflow"
+
+struct author {
+	char *handle;
+	long followers;
+	unsigned count;
+};
+
+struct group {
+	struct group_engine *ge;
+	char *key;
+	int prio;
+	char *team;
+	json_t *rule_ids;	/* array of ids, in first-seen order */
+	json_t *rule_info;	/* id -> {"id","description","score"} */
+	json_t *tags;		/* array */
+	json_t *sources;	/* array */
+	json_t *samples;	/* entries not alerted yet, at most max_samples */
+	struct author *authors;
+	size_t nauthors;
+	uint64_t total, nnew;
+	int64_t first_at, last_at, last_sent;
+	int64_t max_rowid;
+	int64_t due;
+	struct event *timer;
+	struct group *next;	/* hash chain */
+	struct group *lprev, *lnext;
+};
+
+struct incident {
+	const struct conf_incident *ci;
+	uint32_t *buckets;	/* complaints per second, ring */
+	size_t nbuckets;
+	int64_t head_sec;	/* the second bucket[head] counts */
+	size_t head;
+	double baseline;	/* moving average of the window count */
+	int64_t last_fired;
+	json_t *samples;	/* ring of recent entries */
+	json_t *rule_info;
+};
+
+struct group_engine {
+	struct event_base *base;
+	const struct conf *conf;
+	struct spool *spool;
+	group_alert_fn fn;
+	void *arg;
+	struct group **table;
+	size_t tsize;
+	size_t ngroups;
+	struct group *list;
+	uint64_t seq;
+	struct incident *incidents;
+	size_t nincidents;
+	struct event *baseline_timer;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+iso8601(int64_t ms, char *out, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static size_t
+group_hash(const char *key, size_t size)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (const unsigned char *c = (const unsigned char *)key; *c; c++)
+		h = (h ^ *c) * 1099511628211ULL;
+	return (size_t)(h % size);
+}
+
+char *
+group_key(const struct conf *c, const struct group_input *in)
+{
+	static const char *const names[GK__N] = { "rule", "team", "priority", "source", "author",
+		"mention" };
+	const char *vals[GK__N] = { in->rule, in->team, prio_name((enum prio)in->priority),
+		in->source, in->author, in->mention_id };
+	struct buf b;
+
+	buf_init(&b);
+	for (int k = 0; k < GK__N; k++) {
+		if (!(c->group_by & (1u << k)))
+			continue;
+		buf_printf(&b, "%s%s=%s", b.len ? "|" : "", names[k], vals[k] ? vals[k] : "");
+	}
+	if (b.len == 0)
+		buf_adds(&b, "all");
+	return b.data;
+}
+
+static void group_timer_cb(evutil_socket_t fd, short what, void *arg);
+
+static void
+group_schedule(struct group *g, int64_t due)
+{
+	struct timeval tv;
+	int64_t delta = due - now_ms();
+
+	if (delta < 0)
+		delta = 0;
+	g->due = due;
+	tv.tv_sec = (time_t)(delta / 1000);
+	tv.tv_usec = (suseconds_t)((delta % 1000) * 1000);
+	evtimer_add(g->timer, &tv);
+}
+
+static void
+group_destroy(struct group *g)
+{
+	struct group_engine *ge = g->ge;
+	struct group **pp = &ge->table[group_hash(g->key, ge->tsize)];
+
+	while (*pp && *pp != g)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = g->next;
+	if (g->lprev)
+		g->lprev->lnext = g->lnext;
+	else
+		ge->list = g->lnext;
+	if (g->lnext)
+		g->lnext->lprev = g->lprev;
+	ge->ngroups--;
+	event_free(g->timer);
+	json_decref(g->rule_ids);
+	json_decref(g->rule_info);
+	json_decref(g->tags);
+	json_decref(g->sources);
+	json_decref(g->samples);
+	for (size_t i = 0; i < g->nauthors; i++)
+		free(g->authors[i].handle);
+	free(g->authors);
+	free(g->key);
+	free(g->team);
+	free(g);
+	metrics_set("keluh_groups", NULL, (double)ge->ngroups);
+}
+
+static int
+author_cmp(const void *a, const void *b)
+{
+	const struct author *x = a, *y = b;
+
+	return x->followers < y->followers ? 1 : x->followers > y->followers ? -1 : 0;
+}
+
+static void
+json_array_add_unique(json_t *arr, const char *s)
+{
+	size_t i;
+	json_t *v;
+
+	if (s == NULL || *s == '\0')
+		return;
+	json_array_foreach(arr, i, v)
+		if (strcmp(json_string_value(v), s) == 0)
+			return;
+	json_array_append_new(arr, json_string(s));
+}
+
+/*
+ * Builds the canonical alert object (see receiver.h), records it with one
+ * delivery per routed receiver, and ties the group's pending mentions to it.
+ */
+static void
+group_emit(struct group_engine *ge, const char *gkey, int prio, const char *team, int incident,
+    json_t *rule_ids, json_t *rule_info_obj, json_t *tags, json_t *sources, json_t *samples,
+    struct author *authors, size_t nauthors, uint64_t count, uint64_t total, int64_t first_at,
+    int64_t last_at, int64_t upto_rowid)
+{
+	const struct conf *c = ge->conf;
+	char id[64], t1[32], t2[32];
+	json_t *alert, *body, *ri, *top, *v;
+	const char *k;
+	size_t recv[64], nrecv, i;
+	const char *names[64];
+	int64_t expires[64], at = now_ms(), rowid;
+	char *json;
+	struct route_alert ra;
+
+	snprintf(id, sizeof(id), "a-%llx-%llu", (unsigned long long)at,
+	    (unsigned long long)++ge->seq);
+	iso8601(first_at, t1, sizeof(t1));
+	iso8601(last_at, t2, sizeof(t2));
+	ri = json_array();
+	json_array_foreach(rule_ids, i, v) {
+		json_t *info = json_object_get(rule_info_obj, json_string_value(v));
+
+		if (info)
+			json_array_append(ri, info);
+	}
+	top = json_array();
+	qsort(authors, nauthors, sizeof(*authors), author_cmp);
+	for (i = 0; i < nauthors && i < 3; i++)
+		json_array_append_new(top, json_pack("{s:s,s:I,s:I}", "handle", authors[i].handle,
+		    "followers", (json_int_t)authors[i].followers, "count",
+		    (json_int_t)authors[i].count));
+	alert = json_pack("{s:s,s:s,s:s,s:o,s:b,s:O,s:o,s:O,s:I,s:I,s:I,s:s,s:s,s:o,s:O}",
+	    "id", id, "group", gkey, "priority", prio_name((enum prio)prio),
+	    "team", team ? json_string(team) : json_null(), "incident", incident,
+	    "rules", rule_ids, "rule_info", ri, "tags", tags,
+	    "count", (json_int_t)count, "total", (json_int_t)total, "suppressed", (json_int_t)0,
+	    "first_at", t1, "last_at", t2, "top_authors", top, "mentions", samples);
+	body = json_pack("{s:s,s:o}", "type", "keluh.alert", "alert", alert);
+	json = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	(void)k;
+
+	memset(&ra, 0, sizeof(ra));
+	ra.priority = prio;
+	ra.team = team;
+	ra.tags = tags;
+	ra.rules = rule_ids;
+	ra.sources = sources;
+	ra.incident = incident;
+	nrecv = route_alert(c, &ra, recv, sizeof(recv) / sizeof(recv[0]));
+	for (i = 0; i < nrecv; i++) {
+		names[i] = c->receivers[recv[i]].name;
+		expires[i] = at + c->receivers[recv[i]].max_age_ms;
+	}
+	spool_begin(ge->spool);
+	rowid = spool_add_alert(ge->spool, id, gkey, prio, team, at, json, NULL, 0, names, expires,
+	    nrecv, at);
+	if (rowid > 0 && upto_rowid > 0 &&
+	    spool_tie_mentions(ge->spool, rowid, gkey, upto_rowid) < 0)
+		log_warnx("spool: cannot tie mentions to alert %s: %s", id, spool_error(ge->spool));
+	if (rowid <= 0) {
+		/* the mentions stay pending in the spool and come back at restart */
+		metrics_add("keluh_spool_errors_total", NULL, 1);
+		log_warnx("spool: cannot record alert %s: %s", id, spool_error(ge->spool));
+	} else {
+		char labels[64];
+
+		snprintf(labels, sizeof(labels), "priority=\"%s\"", prio_name((enum prio)prio));
+		metrics_add("keluh_alerts_total", labels, 1);
+		log_debug("alert %s group %s: %llu mention(s), %zu receiver(s)", id, gkey,
+		    (unsigned long long)count, nrecv);
+		if (nrecv == 0)
+			log_info("alert %s (%s) matched no route: recorded, not sent", id, gkey);
+		if (ge->fn && nrecv)
+			ge->fn(ge->arg, recv, nrecv);
+	}
+	free(json);
+}
+
+static void
+group_fire(struct group *g)
+{
+	struct group_engine *ge = g->ge;
+	json_t *samples;
+
+	if (g->nnew == 0)
+		return;
+	samples = g->samples;
+	g->samples = json_array();
+	group_emit(ge, g->key, g->prio, g->team, 0, g->rule_ids, g->rule_info, g->tags, g->sources,
+	    samples, g->authors, g->nauthors, g->nnew, g->total, g->first_at, g->last_at,
+	    g->max_rowid);
+	json_decref(samples);
+	g->nnew = 0;
+	g->last_sent = now_ms();
+	for (size_t i = 0; i < g->nauthors; i++)
+		free(g->authors[i].handle);
+	g->nauthors = 0;
+}
+
+static void
+group_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct group *g = arg;
+	const struct conf *c = g->ge->conf;
+
+	if (g->nnew) {
+		group_fire(g);
+		/* stay open for updates; close if nothing comes */
+		group_schedule(g, g->last_sent + c->updates_every_ms);
+		return;
+	}
+	group_destroy(g);
+}
+
+static struct group *
+group_get(struct group_engine *ge, const char *key, int64_t at)
+{
+	size_t h = group_hash(key, ge->tsize);
+	struct group *g;
+
+	for (g = ge->table[h]; g; g = g->next)
+		if (strcmp(g->key, key) == 0)
+			return g;
+	if (ge->ngroups >= ge->conf->max_groups && strcmp(key, OVERFLOW_KEY) != 0) {
+		metrics_bound_hit("groups", "too many open alert groups; extra complaints go to "
+		    "the 'overflow' group (raise grouping.max_groups)");
+		return group_get(ge, OVERFLOW_KEY, at);
+	}
+	g = xcalloc(1, sizeof(*g));
+	g->ge = ge;
+	g->key = xstrdup(key);
+	g->prio = PRIO_NONE;
+	g->rule_ids = json_array();
+	g->rule_info = json_object();
+	g->tags = json_array();
+	g->sources = json_array();
+	g->samples = json_array();
+	g->first_at = at;
+	g->timer = evtimer_new(ge->base, group_timer_cb, g);
+	g->next = ge->table[h];
+	ge->table[h] = g;
+	g->lnext = ge->list;
+	if (ge->list)
+		ge->list->lprev = g;
+	ge->list = g;
+	ge->ngroups++;
+	metrics_set("keluh_groups", NULL, (double)ge->ngroups);
+	return g;
+}
+
+/* rule_info: the mention's matched rules, [{"id",...}] */
+static int
+incident_matches(const struct conf_incident *ci, json_t *rule_info)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(rule_info, i, v) {
+		const char *id = json_string_value(json_object_get(v, "id"));
+
+		if (id == NULL)
+			continue;
+
+		for (size_t k = 0; k < ci->nrules; k++) {
+			const char *r = ci->rules[k];
+			size_t len = strlen(r);
+
+			if (len && r[len - 1] == '*' ? strncmp(id, r, len - 1) == 0 :
+			    strcmp(id, r) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static uint64_t
+incident_window(struct incident *in, int64_t now_sec)
+{
+	uint64_t sum = 0;
+
+	/* advance the ring to now, zeroing the seconds that passed */
+	while (in->head_sec < now_sec) {
+		in->head = (in->head + 1) % in->nbuckets;
+		in->buckets[in->head] = 0;
+		in->head_sec++;
+		if (now_sec - in->head_sec > (int64_t)in->nbuckets) {
+			memset(in->buckets, 0, in->nbuckets * sizeof(uint32_t));
+			in->head_sec = now_sec;
+		}
+	}
+	for (size_t i = 0; i < in->nbuckets; i++)
+		sum += in->buckets[i];
+	return sum;
+}
+
+static void
+incident_add(struct group_engine *ge, struct incident *in, const struct group_input *gi)
+{
+	int64_t now = gi->at_ms, sec = now / 1000;
+	uint64_t count;
+	size_t i;
+	json_t *v;
+
+	if (!incident_matches(in->ci, gi->rule_info))
+		return;
+	count = incident_window(in, sec);
+	in->buckets[in->head]++;
+	count++;
+	json_array_append(in->samples, gi->entry);
+	if (json_array_size(in->samples) > INCIDENT_SAMPLES)
+		json_array_remove(in->samples, 0);
+	json_array_foreach(gi->rule_info, i, v)
+		json_object_set(in->rule_info, json_string_value(json_object_get(v, "id")), v);
+	if (count < in->ci->at_least)
+		return;
+	if (in->ci->spike > 0 && in->baseline > 0 && (double)count < in->ci->spike * in->baseline)
+		return;
+	if (in->last_fired && now - in->last_fired < in->ci->cooldown_ms)
+		return;
+	in->last_fired = now;
+	{
+		char key[256];
+		json_t *ids = json_array(), *tags = json_array(), *sources = json_array();
+		json_t *samples = json_deep_copy(in->samples);
+		const char *k;
+
+		json_object_foreach(in->rule_info, k, v)
+			json_array_append_new(ids, json_string(k));
+		json_array_append_new(tags, json_string("incident"));
+		snprintf(key, sizeof(key), "incident=%s", in->ci->name);
+		log_info("incident %s: %llu complaints within %llds", in->ci->name,
+		    (unsigned long long)count, (long long)(in->ci->window_ms / 1000));
+		metrics_add("keluh_incidents_total", NULL, 1);
+		group_emit(ge, key, PRIO_CRITICAL, gi->team, 1, ids, in->rule_info, tags, sources,
+		    samples, NULL, 0, count, count, now - in->ci->window_ms, now, 0);
+		json_decref(ids);
+		json_decref(tags);
+		json_decref(sources);
+		json_decref(samples);
+	}
+}
+
+void
+group_add(struct group_engine *ge, const struct group_input *in)
+{
+	const struct conf *c = ge->conf;
+	char *key = group_key(c, in);
+	struct group *g = group_get(ge, key, in->at_ms);
+	size_t i;
+	json_t *v;
+	int64_t due;
+
+	free(key);
+	g->total++;
+	g->nnew++;
+	if (g->nnew == 1)
+		g->first_at = in->at_ms;
+	if (in->at_ms > g->last_at)
+		g->last_at = in->at_ms;
+	if (in->rowid > g->max_rowid)
+		g->max_rowid = in->rowid;
+	if (in->priority > g->prio) {
+		g->prio = in->priority;
+		free(g->team);
+		g->team = in->team ? xstrdup(in->team) : NULL;
+	} else if (g->team == NULL && in->team)
+		g->team = xstrdup(in->team);
+	json_array_foreach(in->rule_info, i, v) {
+		const char *id = json_string_value(json_object_get(v, "id"));
+
+		if (id == NULL || json_object_get(g->rule_info, id))
+			continue;
+		if (json_array_size(g->rule_ids) < GROUP_MAX_RULES) {
+			json_array_append_new(g->rule_ids, json_string(id));
+			json_object_set(g->rule_info, id, v);
+		}
+	}
+	json_array_foreach(in->tags, i, v)
+		json_array_add_unique(g->tags, json_string_value(v));
+	json_array_add_unique(g->sources, in->source);
+	if (json_array_size(g->samples) < c->max_samples)
+		json_array_append(g->samples, in->entry);
+	if (in->author && *in->author) {
+		for (i = 0; i < g->nauthors; i++)
+			if (strcmp(g->authors[i].handle, in->author) == 0)
+				break;
+		if (i < g->nauthors)
+			g->authors[i].count++;
+		else if (g->nauthors < GROUP_MAX_AUTHORS) {
+			g->authors = xreallocarray(g->authors, g->nauthors + 1, sizeof(*g->authors));
+			g->authors[g->nauthors].handle = xstrdup(in->author);
+			g->authors[g->nauthors].followers = in->followers < 0 ? 0 : in->followers;
+			g->authors[g->nauthors++].count = 1;
+		}
+	}
+	/* first alert: first_alert_after of the group's priority, counted from the first mention */
+	if (g->last_sent == 0)
+		due = g->first_at + c->first_alert_after_ms[g->prio];
+	else
+		due = g->last_sent + c->updates_every_ms;
+	if (!evtimer_pending(g->timer, NULL) || due < g->due)
+		group_schedule(g, due);
+	for (i = 0; i < ge->nincidents; i++)
+		incident_add(ge, &ge->incidents[i], in);
+}
+
+static void
+group_baseline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct group_engine *ge = arg;
+	int64_t sec = now_ms() / 1000;
+
+	for (size_t i = 0; i < ge->nincidents; i++) {
+		struct incident *in = &ge->incidents[i];
+		double count = (double)incident_window(in, sec);
+
+		in->baseline = in->baseline == 0 ? count : 0.95 * in->baseline + 0.05 * count;
+	}
+}
+
+static void
+group_incidents_setup(struct group_engine *ge)
+{
+	const struct conf *c = ge->conf;
+
+	ge->incidents = xcalloc(c->nincidents ? c->nincidents : 1, sizeof(*ge->incidents));
+	ge->nincidents = c->nincidents;
+	for (size_t i = 0; i < c->nincidents; i++) {
+		struct incident *in = &ge->incidents[i];
+
+		in->ci = &c->incidents[i];
+		in->nbuckets = (size_t)(c->incidents[i].window_ms / 1000);
+		if (in->nbuckets < 1)
+			in->nbuckets = 1;
+		if (in->nbuckets > 86400)
+			in->nbuckets = 86400;
+		in->buckets = xcalloc(in->nbuckets, sizeof(uint32_t));
+		in->head_sec = now_ms() / 1000;
+		in->samples = json_array();
+		in->rule_info = json_object();
+	}
+}
+
+static void
+group_incidents_free(struct group_engine *ge)
+{
+	for (size_t i = 0; i < ge->nincidents; i++) {
+		free(ge->incidents[i].buckets);
+		json_decref(ge->incidents[i].samples);
+		json_decref(ge->incidents[i].rule_info);
+	}
+	free(ge->incidents);
+	ge->incidents = NULL;
+	ge->nincidents = 0;
+}
+
+struct group_engine *
+group_new(struct event_base *base, const struct conf *c, struct spool *spool, group_alert_fn fn,
+    void *arg)
+{
+	struct group_engine *ge = xcalloc(1, sizeof(*ge));
+	struct timeval tv = { 60, 0 };
+
+	ge->base = base;
+	ge->conf = c;
+	ge->spool = spool;
+	ge->fn = fn;
+	ge->arg = arg;
+	ge->tsize = 4099;
+	ge->table = xcalloc(ge->tsize, sizeof(*ge->table));
+	group_incidents_setup(ge);
+	ge->baseline_timer = event_new(base, -1, EV_PERSIST, group_baseline_cb, ge);
+	event_add(ge->baseline_timer, &tv);
+	return ge;
+}
+
+void
+group_set_conf(struct group_engine *ge, const struct conf *c)
+{
+	ge->conf = c;
+	group_incidents_free(ge);
+	group_incidents_setup(ge);
+}
+
+void
+group_flush_all(struct group_engine *ge)
+{
+	for (struct group *g = ge->list; g; g = g->lnext)
+		if (g->nnew) {
+			group_fire(g);
+			group_schedule(g, g->last_sent + ge->conf->updates_every_ms);
+		}
+}
+
+size_t
+group_count(const struct group_engine *ge)
+{
+	return ge->ngroups;
+}
+
+void
+group_free(struct group_engine *ge)
+{
+	if (ge == NULL)
+		return;
+	while (ge->list)
+		group_destroy(ge->list);
+	group_incidents_free(ge);
+	event_free(ge->baseline_timer);
+	free(ge->table);
+	free(ge);
+}

@@ -1,0 +1,64 @@
+/*
+ * group.h: complaints -> alerts. Groups by configurable keys, waits
+ * first_alert_after (per priority) before the first alert of a group and at
+ * least updates_at_most_every between updates, builds the digest, routes it,
+ * and records alert + deliveries in the spool. Also the velocity incidents.
+ *
+ * Every complaint handed to group_add has already been written to the
+ * spool as a pending mention (same transaction as the 202), so a group in
+ * memory can always be rebuilt after a crash (group_restore). Loop thread
+ * only; all writes go into the current spool transaction.
+ */
+#ifndef KELUH_GROUP_H
+#define KELUH_GROUP_H
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "spool.h"
+
+struct group_engine;
+
+/* Called after an alert and its deliveries were added to the spool. */
+typedef void (*group_alert_fn)(void *arg, const size_t *receivers, size_t n);
+
+struct group_engine *group_new(struct event_base *, const struct conf *, struct spool *,
+    group_alert_fn fn, void *arg);
+void group_free(struct group_engine *);
+/* On reload: new timers and routes apply from the next event on. */
+void group_set_conf(struct group_engine *, const struct conf *);
+
+/*
+ * Adds one complaint. entry is the mention's alert entry (see receiver.h,
+ * "mentions" items) and is referenced, not stolen. key_parts are the values
+ * for rule, team, priority, source, author, mention. rule_info is an array
+ * of {"id","description","score"} of the matched rules; tags the union of
+ * their tags.
+ */
+struct group_input {
+	const char *rule;	/* top rule id */
+	const char *team;
+	int priority;		/* enum prio */
+	const char *source;
+	const char *author;
+	const char *mention_id;
+	int64_t at_ms;
+	int64_t rowid;		/* spool row of the pending mention */
+	long followers;
+	json_t *entry;
+	json_t *rule_info;
+	json_t *tags;
+};
+void group_add(struct group_engine *, const struct group_input *);
+
+/* The group key a mention would get (for the spool row). */
+char *group_key(const struct conf *, const struct group_input *);
+
+size_t group_count(const struct group_engine *);
+
+/* Alerts every group with unsent mentions now (used by tests and on demand). */
+void group_flush_all(struct group_engine *);
+
+#endif

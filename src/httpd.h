@@ -1,0 +1,76 @@
+/*
+ * httpd.h: a small HTTP/1.1 server on the libevent loop, for ingest,
+ * health, metrics and (later) the admin API.
+ *
+ * Why not evhttp: libevent 2.1's evhttp buffers whole bodies before any
+ * hook, has no connection cap and no close hook for connections that never
+ * finish a request, answers 400 for oversized headers and 501 for wrong
+ * methods, and its timeout is an inactivity timeout that a client sending
+ * one byte every few seconds never trips. This server owns accept(), so it
+ * caps connections, gives every request an absolute deadline, and answers
+ * 413/431/408/405 as the standard says.
+ *
+ * Requests are handled one at a time per connection (a pipelined request
+ * waits in the input buffer). A handler may answer at once or later
+ * (httpd_reply after the spool commit): reading from that connection stops
+ * until it does. Loop thread only.
+ */
+#ifndef KELUH_HTTPD_H
+#define KELUH_HTTPD_H
+
+#include <event2/event.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct httpd;
+struct httpd_req;
+
+struct httpd_limits {
+	size_t max_body;		/* 413 above; default 8 MiB */
+	size_t max_headers;		/* request line + headers; 431 above; default 16 KiB */
+	int max_connections;		/* accept() pauses at this many; default 256 */
+	int64_t header_timeout_ms;	/* whole request head must arrive within; default 10 s */
+	int64_t body_timeout_ms;	/* whole body must arrive within; default 30 s */
+	int64_t idle_timeout_ms;	/* keep-alive idle; default 60 s */
+};
+
+/*
+ * Called once per complete request. The request stays valid until
+ * httpd_reply() is called on it (exactly once), or until the connection
+ * closes: then the cancel callback (if set with httpd_req_on_cancel) runs
+ * and the request must not be used again.
+ */
+typedef void (*httpd_handler_fn)(void *arg, struct httpd_req *req);
+
+/* Listens on host:port (IPv4 or [IPv6]). Returns NULL with a reason. */
+struct httpd *httpd_new(struct event_base *, const char *listen, const struct httpd_limits *,
+    httpd_handler_fn fn, void *arg, char *err, size_t errlen);
+/* Stops accepting; closes idle connections; requests in progress may still be answered. */
+void httpd_stop_accepting(struct httpd *);
+void httpd_free(struct httpd *);
+void httpd_set_limits(struct httpd *, const struct httpd_limits *); /* on reload */
+int httpd_connections(const struct httpd *);
+/* The port actually bound (useful with port 0 in tests). */
+int httpd_port(const struct httpd *);
+
+const char *httpd_method(const struct httpd_req *);
+const char *httpd_path(const struct httpd_req *);	/* without the query */
+const char *httpd_query(const struct httpd_req *);	/* after '?', or "" */
+/* Header value by case-insensitive name, or NULL. */
+const char *httpd_header(const struct httpd_req *, const char *name);
+const char *httpd_body(const struct httpd_req *);	/* NUL-terminated copy */
+size_t httpd_body_len(const struct httpd_req *);
+const char *httpd_peer(const struct httpd_req *);	/* "127.0.0.1:53211" */
+
+void httpd_req_on_cancel(struct httpd_req *, void (*fn)(void *arg), void *arg);
+
+/*
+ * Answers. headers: NULL or "Name: value\r\n" lines (without the final
+ * blank line). Content-Length, Date and Connection are added. Frees req.
+ */
+void httpd_reply(struct httpd_req *, int status, const char *content_type, const char *headers,
+    const char *body, size_t len);
+/* A JSON error body: {"error":"<message>"} plus extra members given as a JSON fragment. */
+void httpd_reply_error(struct httpd_req *, int status, const char *message, const char *extra_json);
+
+#endif

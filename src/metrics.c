@@ -1,0 +1,259 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "metrics.h"
+
+struct metric_help {
+	const char *name, *type, *help;
+};
+
+/* Stable names: dashboards and alerts are built on them. */
+static const struct metric_help metric_helps[] = {
+	{ "keluh_mentions_total", "counter", "Mentions accepted, by source." },
+	{ "keluh_mentions_duplicate_total", "counter",
+	    "Mentions dropped as duplicates inside the window, by source." },
+	{ "keluh_mentions_rejected_total", "counter", "Mentions refused as bad input, by reason." },
+	{ "keluh_complaints_total", "counter", "Complaints, by priority." },
+	{ "keluh_rule_hits_total", "counter", "Mentions each rule matched." },
+	{ "keluh_alerts_total", "counter", "Alerts created, by priority." },
+	{ "keluh_incidents_total", "counter", "Incident alerts raised, by incident." },
+	{ "keluh_deliveries_total", "counter",
+	    "Delivery attempts, by receiver and outcome (ok, retry, dead)." },
+	{ "keluh_queue_depth", "gauge", "Deliveries waiting, by receiver." },
+	{ "keluh_dead_letters", "gauge", "Deliveries in the dead letters, by receiver." },
+	{ "keluh_groups", "gauge", "Open alert groups." },
+	{ "keluh_http_requests_total", "counter", "HTTP requests, by path and status." },
+	{ "keluh_http_connections", "gauge", "Open HTTP connections." },
+	{ "keluh_bound_hits_total", "counter", "Times a bound (queue, table, buffer) was hit." },
+	{ "keluh_reloads_total", "counter", "Configuration reloads, by result." },
+	{ "keluh_regex_errors_total", "counter", "Regex matches stopped by a limit." },
+	{ "keluh_spool_commits_total", "counter", "Spool transactions committed." },
+	{ "keluh_spool_errors_total", "counter", "Spool operations that failed." },
+	{ "keluh_rules", "gauge", "Rules loaded." },
+	{ "keluh_uptime_seconds", "gauge", "Seconds since keluhd started." },
+	{ "keluh_delivery_latency_seconds", "histogram",
+	    "Seconds from alert creation to delivery, by receiver." },
+};
+
+static const double latency_buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+	10, 30, 60, 300 };
+#define NBUCKETS (sizeof(latency_buckets) / sizeof(latency_buckets[0]))
+
+struct series {
+	const struct metric_help *m;
+	char *labels;
+	double v;
+	/* histogram only */
+	uint64_t *buckets;
+	uint64_t count;
+	double sum;
+};
+
+static struct series *series;
+static size_t nseries;
+static int dropped_logged;
+/* open addressing over (metric, labels): index + 1, twice the series bound */
+#define HASH_SIZE (METRICS_MAX_SERIES * 2)
+static uint32_t hash_index[HASH_SIZE];
+
+static size_t
+metrics_hash(const struct metric_help *m, const char *labels)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uintptr_t)m;
+
+	for (const unsigned char *c = (const unsigned char *)labels; *c; c++)
+		h = (h ^ *c) * 1099511628211ULL;
+	return (size_t)(h % HASH_SIZE);
+}
+
+static const struct metric_help *
+metrics_help(const char *name)
+{
+	for (size_t i = 0; i < sizeof(metric_helps) / sizeof(metric_helps[0]); i++)
+		if (strcmp(metric_helps[i].name, name) == 0)
+			return &metric_helps[i];
+	return NULL;
+}
+
+void
+metrics_init(void)
+{
+	metrics_free();
+}
+
+void
+metrics_free(void)
+{
+	for (size_t i = 0; i < nseries; i++) {
+		free(series[i].labels);
+		free(series[i].buckets);
+	}
+	free(series);
+	series = NULL;
+	nseries = 0;
+	dropped_logged = 0;
+	memset(hash_index, 0, sizeof(hash_index));
+}
+
+static struct series *
+metrics_find(const char *name, const char *labels, int create)
+{
+	const struct metric_help *m = metrics_help(name);
+
+	if (labels == NULL)
+		labels = "";
+	if (m == NULL)
+		fatalx("metrics: unknown metric %s", name);
+	size_t h = metrics_hash(m, labels);
+
+	for (; hash_index[h]; h = (h + 1) % HASH_SIZE) {
+		struct series *s = &series[hash_index[h] - 1];
+
+		if (s->m == m && strcmp(s->labels, labels) == 0)
+			return s;
+	}
+	if (!create)
+		return NULL;
+	if (nseries >= METRICS_MAX_SERIES) {
+		if (!dropped_logged++)
+			log_warnx("metrics: more than %d series; new ones are not recorded",
+			    METRICS_MAX_SERIES);
+		/* counted on an existing series so the bound is visible */
+		for (size_t i = 0; i < nseries; i++)
+			if (strcmp(series[i].m->name, "keluh_bound_hits_total") == 0 &&
+			    strcmp(series[i].labels, "bound=\"metric_series\"") == 0)
+				series[i].v++;
+		return NULL;
+	}
+	if (nseries % 64 == 0)
+		series = xreallocarray(series, nseries + 64, sizeof(*series));
+	memset(&series[nseries], 0, sizeof(*series));
+	series[nseries].m = m;
+	series[nseries].labels = xstrdup(labels);
+	hash_index[h] = (uint32_t)(nseries + 1);
+	return &series[nseries++];
+}
+
+void
+metrics_add(const char *name, const char *labels, double v)
+{
+	struct series *s = metrics_find(name, labels, 1);
+
+	if (s)
+		s->v += v;
+}
+
+void
+metrics_set(const char *name, const char *labels, double v)
+{
+	struct series *s = metrics_find(name, labels, 1);
+
+	if (s)
+		s->v = v;
+}
+
+double
+metrics_get(const char *name, const char *labels)
+{
+	struct series *s = metrics_find(name, labels, 0);
+
+	return s ? s->v : 0;
+}
+
+void
+metrics_observe_latency(const char *receiver, double seconds)
+{
+	char labels[256];
+	struct series *s;
+
+	snprintf(labels, sizeof(labels), "receiver=\"%s\"", receiver);
+	if ((s = metrics_find("keluh_delivery_latency_seconds", labels, 1)) == NULL)
+		return;
+	if (s->buckets == NULL)
+		s->buckets = xcalloc(NBUCKETS, sizeof(uint64_t));
+	for (size_t i = 0; i < NBUCKETS; i++)
+		if (seconds <= latency_buckets[i])
+			s->buckets[i]++;
+	s->count++;
+	s->sum += seconds;
+}
+
+void
+metrics_bound_hit(const char *bound, const char *what)
+{
+	char labels[128];
+	struct series *s;
+
+	snprintf(labels, sizeof(labels), "bound=\"%s\"", bound);
+	s = metrics_find("keluh_bound_hits_total", labels, 1);
+	if (s == NULL)
+		return;
+	s->v++;
+	if (s->v == 1 || (uint64_t)s->v % 1000 == 0)
+		log_warnx("bound hit: %s (%.0f times so far)", what, s->v);
+}
+
+static void
+render_labels(struct buf *b, const char *labels, const char *extra)
+{
+	int any = labels && *labels;
+
+	if (!any && !extra)
+		return;
+	buf_addc(b, '{');
+	if (any)
+		buf_adds(b, labels);
+	if (extra) {
+		if (any)
+			buf_addc(b, ',');
+		buf_adds(b, extra);
+	}
+	buf_addc(b, '}');
+}
+
+void
+metrics_render(struct buf *b)
+{
+	for (size_t h = 0; h < sizeof(metric_helps) / sizeof(metric_helps[0]); h++) {
+		const struct metric_help *m = &metric_helps[h];
+		int header = 0;
+
+		for (size_t i = 0; i < nseries; i++) {
+			struct series *s = &series[i];
+
+			if (s->m != m)
+				continue;
+			if (!header++)
+				buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name,
+				    m->type);
+			if (strcmp(m->type, "histogram") == 0) {
+				char le[32];
+
+				for (size_t k = 0; k < NBUCKETS; k++) {
+					snprintf(le, sizeof(le), "le=\"%g\"", latency_buckets[k]);
+					buf_printf(b, "%s_bucket", m->name);
+					render_labels(b, s->labels, le);
+					buf_printf(b, " %llu\n", (unsigned long long)(s->buckets ?
+					    s->buckets[k] : 0));
+				}
+				buf_printf(b, "%s_bucket", m->name);
+				render_labels(b, s->labels, "le=\"+Inf\"");
+				buf_printf(b, " %llu\n", (unsigned long long)s->count);
+				buf_printf(b, "%s_sum", m->name);
+				render_labels(b, s->labels, NULL);
+				buf_printf(b, " %.6f\n", s->sum);
+				buf_printf(b, "%s_count", m->name);
+				render_labels(b, s->labels, NULL);
+				buf_printf(b, " %llu\n", (unsigned long long)s->count);
+				continue;
+			}
+			buf_adds(b, m->name);
+			render_labels(b, s->labels, NULL);
+			buf_printf(b, " %.17g\n", s->v);
+		}
+	}
+}

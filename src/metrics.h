@@ -1,0 +1,34 @@
+/*
+ * metrics.h: counters, gauges and one histogram, rendered as Prometheus
+ * text at /metrics. Loop thread only.
+ *
+ * A series is a metric name plus a label string such as
+ * 'source="demo"'. The number of series is bounded (METRICS_MAX_SERIES);
+ * past it new series are dropped, counted in keluh_bound_hits_total
+ * {bound="metric_series"} and logged once.
+ */
+#ifndef KELUH_METRICS_H
+#define KELUH_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+#define METRICS_MAX_SERIES 4096
+
+void metrics_init(void);
+void metrics_free(void);
+
+/* name must be one of the names documented in metrics.c (they carry help text). */
+void metrics_add(const char *name, const char *labels, double v);
+void metrics_set(const char *name, const char *labels, double v);
+/* Observes seconds into the delivery latency histogram of a receiver. */
+void metrics_observe_latency(const char *receiver, double seconds);
+/* A bound was hit: counts it and logs the first time and then every 1000th. */
+void metrics_bound_hit(const char *bound, const char *what);
+
+double metrics_get(const char *name, const char *labels);
+void metrics_render(struct buf *);
+
+#endif

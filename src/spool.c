@@ -1,0 +1,1059 @@
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spool.h"
+#include "util.h"
+
+#define SPOOL_SCHEMA 1
+/* "kluh": lets us refuse to add tables to some other program's database. */
+#define SPOOL_APP_ID 0x6b6c7568
+#define SPOOL_BUSY_MS 2000
+
+/*
+ * Schema scripts: migrations[v] takes a spool from version v to v + 1 and
+ * runs inside the transaction that bumps user_version, so a spool is never
+ * left between two versions.
+ *
+ * The ids are INTEGER PRIMARY KEY so VACUUM cannot renumber the rows that
+ * alert_rowid points at. Deliveries are AUTOINCREMENT because operators
+ * and the daemon's in-flight list name them by id: a dropped id must never
+ * come back as another delivery. priority is copied into deliveries so the
+ * due query sorts without touching alerts; ttl_ms keeps the receiver's
+ * max age so a requeued dead letter gets the same time to live again.
+ */
+static const char *const spool_migrations[SPOOL_SCHEMA] = {
+	"CREATE TABLE IF NOT EXISTS alerts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  alert_id TEXT NOT NULL UNIQUE,"
+	"  group_key TEXT NOT NULL,"
+	"  priority INTEGER NOT NULL,"
+	"  team TEXT,"
+	"  at_ms INTEGER NOT NULL,"
+	"  json TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS mentions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  mention_id TEXT NOT NULL,"
+	"  group_key TEXT NOT NULL,"
+	"  priority INTEGER NOT NULL,"
+	"  at_ms INTEGER NOT NULL,"
+	"  json TEXT NOT NULL,"
+	"  alert_rowid INTEGER REFERENCES alerts(id));"
+	"CREATE INDEX IF NOT EXISTS mentions_alert ON mentions(alert_rowid, at_ms);"
+	"CREATE TABLE IF NOT EXISTS deliveries ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  alert_rowid INTEGER NOT NULL REFERENCES alerts(id),"
+	"  receiver TEXT NOT NULL,"
+	"  idem_key TEXT NOT NULL UNIQUE,"
+	"  priority INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  created_ms INTEGER NOT NULL,"
+	"  due_ms INTEGER NOT NULL,"
+	"  expires_ms INTEGER NOT NULL,"
+	"  ttl_ms INTEGER NOT NULL,"
+	"  done_ms INTEGER,"
+	"  last_error TEXT);"
+	"CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(receiver, state, due_ms);"
+	"CREATE INDEX IF NOT EXISTS deliveries_alert ON deliveries(alert_rowid, state);"
+	"CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries(state);"
+	"CREATE TABLE IF NOT EXISTS cursors ("
+	"  source TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL) WITHOUT ROWID;",
+};
+
+/* The column order spool_row_delivery() reads. */
+#define DELIVERY_COLS                                                                              \
+	"d.id, d.alert_rowid, a.alert_id, d.receiver, d.idem_key, a.json, d.state, d.attempts, "   \
+	"d.created_ms, d.due_ms, d.expires_ms, d.done_ms, d.last_error, d.priority"
+
+enum {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
+	ST_ADD_MENTION,
+	ST_PENDING_MENTIONS,
+	ST_ADD_ALERT,
+	ST_TIE_MENTION,
+	ST_TIE_GROUP,
+	ST_ADD_DELIVERY,
+	ST_DUE,
+	ST_NEXT_DUE,
+	ST_DELIVERED,
+	ST_RETRY_LATER,
+	ST_DEAD,
+	ST_REQUEUE,
+	ST_REQUEUE_DEAD,
+	ST_STATE_OF,
+	ST_DROP,
+	ST_GET_DELIVERY,
+	ST_COUNTS_RECEIVER,
+	ST_COUNTS_ALL,
+	ST_LIST_DELIVERIES_STATE,
+	ST_LIST_DELIVERIES_ALL,
+	ST_LIST_ALERTS,
+	ST_CURSOR_GET,
+	ST_CURSOR_SET,
+	ST__N
+};
+
+static const char *const spool_sql[ST__N] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SAVEPOINT] = "SAVEPOINT spool_op",
+	[ST_RELEASE] = "RELEASE spool_op",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO spool_op",
+	[ST_ADD_MENTION] = "INSERT INTO mentions (mention_id, group_key, priority, at_ms, json) "
+			   "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_PENDING_MENTIONS] = "SELECT id, mention_id, group_key, priority, at_ms, json "
+				"FROM mentions WHERE alert_rowid IS NULL ORDER BY at_ms, id",
+	[ST_ADD_ALERT] = "INSERT INTO alerts (alert_id, group_key, priority, team, at_ms, json) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_TIE_MENTION] = "UPDATE mentions SET alert_rowid = ?1 "
+			   "WHERE id = ?2 AND alert_rowid IS NULL",
+	[ST_TIE_GROUP] = "UPDATE mentions SET alert_rowid = ?1 "
+			 "WHERE alert_rowid IS NULL AND group_key = ?2 AND id <= ?3",
+	[ST_ADD_DELIVERY] = "INSERT INTO deliveries (alert_rowid, receiver, idem_key, priority, "
+			    "created_ms, due_ms, expires_ms, ttl_ms) "
+			    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7 - ?5)",
+	/*
+	 * The ids are chosen first so the sort carries no JSON and only the
+	 * rows returned are joined to their alert.
+	 */
+	[ST_DUE] = "SELECT " DELIVERY_COLS " FROM ("
+		   "  SELECT id FROM deliveries"
+		   "  WHERE receiver = ?1 AND state = 0 AND due_ms <= ?2"
+		   "  ORDER BY priority DESC, created_ms, id LIMIT ?3) AS t "
+		   "JOIN deliveries d ON d.id = t.id JOIN alerts a ON a.id = d.alert_rowid "
+		   "ORDER BY d.priority DESC, d.created_ms, d.id",
+	[ST_NEXT_DUE] = "SELECT min(due_ms) FROM deliveries WHERE receiver = ?1 AND state = 0",
+	[ST_DELIVERED] = "UPDATE deliveries SET state = 1, done_ms = ?2, attempts = attempts + 1 "
+			 "WHERE id = ?1 AND state = 0",
+	[ST_RETRY_LATER] = "UPDATE deliveries SET attempts = attempts + 1, due_ms = ?2, "
+			   "last_error = ?3 WHERE id = ?1 AND state = 0",
+	[ST_DEAD] = "UPDATE deliveries SET state = 2, done_ms = ?2, last_error = ?3 "
+		    "WHERE id = ?1 AND state = 0",
+	[ST_REQUEUE] = "UPDATE deliveries SET state = 0, attempts = 0, due_ms = ?2, "
+		       "expires_ms = ?2 + ttl_ms, done_ms = NULL WHERE id = ?1 AND state = 2",
+	[ST_REQUEUE_DEAD] = "UPDATE deliveries SET state = 0, attempts = 0, due_ms = ?1, "
+			    "expires_ms = ?1 + ttl_ms, done_ms = NULL "
+			    "WHERE state = 2 AND (?2 IS NULL OR receiver = ?2)",
+	[ST_STATE_OF] = "SELECT state FROM deliveries WHERE id = ?1",
+	[ST_DROP] = "DELETE FROM deliveries WHERE id = ?1",
+	[ST_GET_DELIVERY] = "SELECT " DELIVERY_COLS " FROM deliveries d "
+			    "JOIN alerts a ON a.id = d.alert_rowid WHERE d.id = ?1",
+	[ST_COUNTS_RECEIVER] =
+	    "SELECT"
+	    " (SELECT count(*) FROM deliveries WHERE receiver = ?1 AND state = 0),"
+	    " (SELECT count(*) FROM deliveries WHERE receiver = ?1 AND state = 1),"
+	    " (SELECT count(*) FROM deliveries WHERE receiver = ?1 AND state = 2),"
+	    " (SELECT count(*) FROM mentions WHERE alert_rowid IS NULL),"
+	    " (SELECT count(*) FROM alerts)",
+	[ST_COUNTS_ALL] = "SELECT"
+			  " (SELECT count(*) FROM deliveries WHERE state = 0),"
+			  " (SELECT count(*) FROM deliveries WHERE state = 1),"
+			  " (SELECT count(*) FROM deliveries WHERE state = 2),"
+			  " (SELECT count(*) FROM mentions WHERE alert_rowid IS NULL),"
+			  " (SELECT count(*) FROM alerts)",
+	[ST_LIST_DELIVERIES_STATE] = "SELECT " DELIVERY_COLS " FROM deliveries d "
+				     "JOIN alerts a ON a.id = d.alert_rowid WHERE d.state = ?1 "
+				     "ORDER BY d.id DESC LIMIT ?2",
+	[ST_LIST_DELIVERIES_ALL] = "SELECT " DELIVERY_COLS " FROM deliveries d "
+				   "JOIN alerts a ON a.id = d.alert_rowid "
+				   "ORDER BY d.id DESC LIMIT ?2",
+	[ST_LIST_ALERTS] =
+	    "SELECT a.id, a.alert_id, a.group_key, a.team, a.json, a.priority, a.at_ms,"
+	    " (SELECT count(*) FROM deliveries WHERE alert_rowid = a.id AND state = 1),"
+	    " (SELECT count(*) FROM deliveries WHERE alert_rowid = a.id AND state = 0),"
+	    " (SELECT count(*) FROM deliveries WHERE alert_rowid = a.id AND state = 2),"
+	    " (SELECT count(*) FROM mentions WHERE alert_rowid = a.id) "
+	    "FROM alerts a ORDER BY a.id DESC LIMIT ?1",
+	[ST_CURSOR_GET] = "SELECT value FROM cursors WHERE source = ?1",
+	[ST_CURSOR_SET] = "INSERT INTO cursors (source, value) VALUES (?1, ?2) "
+			  "ON CONFLICT (source) DO UPDATE SET value = excluded.value",
+};
+
+struct spool {
+	sqlite3 *db;
+	int readonly;
+	int txn;		/* spool_begin opened one that spool_commit has not closed */
+	void (*on_begin)(void *);
+	void *on_begin_arg;
+	sqlite3_stmt *st[ST__N];
+	char err[512];
+};
+
+static void
+spool_seterr(struct spool *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+spool_seterr(struct spool *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	va_end(ap);
+}
+
+static void
+spool_dberr(struct spool *s)
+{
+	spool_seterr(s, "%s", sqlite3_errmsg(s->db));
+}
+
+static void
+spool_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static int64_t
+spool_limit(size_t n)
+{
+	return n > (size_t)INT64_MAX ? INT64_MAX : (int64_t)n;
+}
+
+/*
+ * Every use of a prepared statement ends here: a statement left unreset
+ * holds its read snapshot, which stops WAL checkpoints and pins old pages.
+ */
+static void
+spool_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* Steps a statement that returns no rows (or whose rows are ignored). */
+static int
+spool_exec(struct spool *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		spool_dberr(s);
+		spool_done(st);
+		return -1;
+	}
+	spool_done(st);
+	return 0;
+}
+
+static char *
+spool_col_str(sqlite3_stmt *st, int i)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+
+	return v ? xstrndup((const char *)v, (size_t)sqlite3_column_bytes(st, i)) : NULL;
+}
+
+/*
+ * SQLite rolls a whole transaction back by itself after some errors (disk
+ * full, I/O). A write after that would autocommit on its own, and the
+ * batch's spool_commit would then report success for a batch that is half
+ * gone; so every write checks first.
+ */
+static int
+spool_check_txn(struct spool *s)
+{
+	if (s->txn && sqlite3_get_autocommit(s->db)) {
+		spool_seterr(s, "the transaction was rolled back after an earlier error; "
+				"nothing written since spool_begin was kept");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A write of several statements is all or nothing: its own transaction
+ * outside spool_begin, a savepoint inside one (so a failure midway does
+ * not leave half an alert in the caller's batch).
+ */
+static int
+spool_op_begin(struct spool *s)
+{
+	if (spool_check_txn(s) < 0)
+		return -1;
+	return spool_exec(s, s->st[s->txn ? ST_SAVEPOINT : ST_BEGIN]);
+}
+
+static int
+spool_op_end(struct spool *s, int ok)
+{
+	char keep[sizeof(s->err)];
+
+	if (ok) {
+		if (spool_exec(s, s->st[s->txn ? ST_RELEASE : ST_COMMIT]) == 0)
+			return 0;
+	}
+	/* Undo quietly: the message that matters is the first one. */
+	memcpy(keep, s->err, sizeof(keep));
+	if (s->txn) {
+		if (!sqlite3_get_autocommit(s->db)) {
+			spool_exec(s, s->st[ST_ROLLBACK_TO]);
+			spool_exec(s, s->st[ST_RELEASE]);
+		}
+	} else if (!sqlite3_get_autocommit(s->db))
+		spool_exec(s, s->st[ST_ROLLBACK]);
+	memcpy(s->err, keep, sizeof(keep));
+	return -1;
+}
+
+static int
+spool_pragma_int(struct spool *s, const char *sql, int *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		spool_dberr(s);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int(st, 0);
+	else
+		spool_dberr(s);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int
+spool_sql_exec(struct spool *s, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		spool_seterr(s, "%s", msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+spool_migrate(struct spool *s, const char *path)
+{
+	char sql[128];
+	int version, tables;
+
+	/* Another process may be upgrading the same file: decide under the lock. */
+	if (spool_sql_exec(s, "BEGIN IMMEDIATE") < 0)
+		return -1;
+	if (spool_pragma_int(s, "PRAGMA user_version", &version) < 0)
+		goto fail;
+	if (version == 0) {
+		if (spool_pragma_int(s, "SELECT count(*) FROM sqlite_master", &tables) < 0)
+			goto fail;
+		if (tables) {
+			spool_seterr(s, "%s is an SQLite database but not a keluh spool; refusing to "
+					"add tables to it", path);
+			goto fail;
+		}
+	}
+	for (; version < SPOOL_SCHEMA; version++)
+		if (spool_sql_exec(s, spool_migrations[version]) < 0)
+			goto fail;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; PRAGMA application_id = %d",
+	    SPOOL_SCHEMA, SPOOL_APP_ID);
+	if (spool_sql_exec(s, sql) < 0 || spool_sql_exec(s, "COMMIT") < 0)
+		goto fail;
+	return 0;
+fail:
+	if (!sqlite3_get_autocommit(s->db)) {
+		char keep[sizeof(s->err)];
+
+		memcpy(keep, s->err, sizeof(keep));
+		spool_sql_exec(s, "ROLLBACK");
+		memcpy(s->err, keep, sizeof(keep));
+	}
+	return -1;
+}
+
+static int
+spool_setup(struct spool *s, const char *path)
+{
+	int version, appid;
+
+	if (!s->readonly) {
+		sqlite3_stmt *st;
+		const unsigned char *mode;
+		int ok;
+
+		if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) !=
+		    SQLITE_OK) {
+			spool_dberr(s);
+			return -1;
+		}
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			spool_dberr(s);
+			sqlite3_finalize(st);
+			return -1;
+		}
+		mode = sqlite3_column_text(st, 0);
+		ok = mode && strcmp((const char *)mode, "wal") == 0;
+		if (!ok)
+			spool_seterr(s, "cannot use write-ahead logging here (the journal mode stays "
+					"'%s'); put the spool on a local file system",
+			    mode ? (const char *)mode : "?");
+		sqlite3_finalize(st);
+		if (!ok)
+			return -1;
+	}
+	if (spool_sql_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON") < 0)
+		return -1;
+	if (spool_pragma_int(s, "PRAGMA user_version", &version) < 0 ||
+	    spool_pragma_int(s, "PRAGMA application_id", &appid) < 0)
+		return -1;
+	if (appid != 0 && appid != SPOOL_APP_ID) {
+		spool_seterr(s, "%s is an SQLite database but not a keluh spool (application_id "
+				"%#x)", path, (unsigned)appid);
+		return -1;
+	}
+	if (version > SPOOL_SCHEMA) {
+		spool_seterr(s, "%s has spool schema version %d, but this keluh knows only up to "
+				"%d: it was written by a newer keluh", path, version, SPOOL_SCHEMA);
+		return -1;
+	}
+	if (version < SPOOL_SCHEMA) {
+		if (s->readonly && version == 0) {
+			spool_seterr(s, "no spool at %s: has keluhd run with this config?", path);
+			return -1;
+		}
+		if (s->readonly) {
+			spool_seterr(s, "%s has spool schema version %d, older than %d: start keluhd "
+					"once to upgrade it", path, version, SPOOL_SCHEMA);
+			return -1;
+		}
+		if (spool_migrate(s, path) < 0)
+			return -1;
+	}
+	for (int i = 0; i < ST__N; i++)
+		if (sqlite3_prepare_v3(s->db, spool_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+			NULL) != SQLITE_OK) {
+			spool_dberr(s);
+			return -1;
+		}
+	return 0;
+}
+
+struct spool *
+spool_open(const char *path, int readonly, char *err, size_t errlen)
+{
+	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	struct spool *s;
+
+	/* Without this a typo in a path looks like "unable to open database file". */
+	if (readonly && access(path, F_OK) < 0 && errno == ENOENT) {
+		snprintf(err, errlen, "no spool at %s: has keluhd run with this config?", path);
+		return NULL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->readonly = readonly != 0;
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		int e = s->db ? sqlite3_system_errno(s->db) : 0;
+
+		if (e)
+			snprintf(err, errlen, "%s: %s (%s)", path,
+			    s->db ? sqlite3_errmsg(s->db) : "out of memory", strerror(e));
+		else
+			snprintf(err, errlen, "%s: %s", path,
+			    s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		spool_close(s);
+		return NULL;
+	}
+	/*
+	 * Only so that keluhctl and an operator's sqlite3 shell can write while
+	 * the daemon runs; the busy handler sleeps in the caller's thread.
+	 */
+	sqlite3_busy_timeout(s->db, SPOOL_BUSY_MS);
+	if (spool_setup(s, path) < 0) {
+		int code = sqlite3_errcode(s->db);
+
+		/* A reader of a WAL database must be able to create the -shm file. */
+		if (readonly && (code == SQLITE_READONLY || code == SQLITE_CANTOPEN))
+			snprintf(err, errlen, "%s: %s: while keluhd is not running, reading the "
+					      "spool needs write access to its directory (for %s-shm); "
+					      "run this as the user keluhd runs as",
+			    path, s->err, path);
+		else if (strstr(s->err, path)) /* the message names the file already */
+			snprintf(err, errlen, "%s", s->err);
+		else
+			snprintf(err, errlen, "%s: %s", path, s->err);
+		spool_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+spool_close(struct spool *s)
+{
+	if (s == NULL)
+		return;
+	for (int i = 0; i < ST__N; i++)
+		sqlite3_finalize(s->st[i]);
+	/* An open transaction is rolled back here: that is the crash semantics. */
+	sqlite3_close(s->db);
+	free(s);
+}
+
+const char *
+spool_error(const struct spool *s)
+{
+	return s->err;
+}
+
+int
+spool_begin(struct spool *s)
+{
+	if (s->txn)
+		return 0;
+	if (spool_exec(s, s->st[ST_BEGIN]) < 0)
+		return -1;
+	s->txn = 1;
+	if (s->on_begin)
+		s->on_begin(s->on_begin_arg);
+	return 0;
+}
+
+int
+spool_commit(struct spool *s)
+{
+	char why[sizeof(s->err)];
+
+	if (!s->txn)
+		return 0;
+	s->txn = 0;
+	if (sqlite3_get_autocommit(s->db)) {
+		spool_seterr(s, "the transaction was rolled back after an earlier error; "
+				"nothing written since spool_begin was kept");
+		return -1;
+	}
+	if (spool_exec(s, s->st[ST_COMMIT]) == 0)
+		return 0;
+	/* Leave no half-known state: a failed commit keeps nothing. */
+	memcpy(why, s->err, sizeof(why));
+	if (!sqlite3_get_autocommit(s->db))
+		spool_exec(s, s->st[ST_ROLLBACK]);
+	spool_seterr(s, "commit failed, nothing written since spool_begin was kept: %.400s", why);
+	return -1;
+}
+
+void
+spool_on_begin(struct spool *s, void (*fn)(void *), void *arg)
+{
+	s->on_begin = fn;
+	s->on_begin_arg = arg;
+}
+
+int
+spool_in_txn(const struct spool *s)
+{
+	return s->txn;
+}
+
+int64_t
+spool_add_mention(struct spool *s, const char *mention_id, const char *group_key, int priority,
+    int64_t at_ms, const char *json)
+{
+	sqlite3_stmt *st = s->st[ST_ADD_MENTION];
+
+	if (spool_check_txn(s) < 0)
+		return -1;
+	spool_bind_text(st, 1, mention_id);
+	spool_bind_text(st, 2, group_key);
+	sqlite3_bind_int(st, 3, priority);
+	sqlite3_bind_int64(st, 4, at_ms);
+	spool_bind_text(st, 5, json);
+	if (spool_exec(s, st) < 0)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+static void
+spool_mention_clear(struct spool_mention *m)
+{
+	free(m->mention_id);
+	free(m->group_key);
+	free(m->json);
+}
+
+int
+spool_pending_mentions(struct spool *s, void (*fn)(void *arg, const struct spool_mention *),
+    void *arg)
+{
+	sqlite3_stmt *st = s->st[ST_PENDING_MENTIONS];
+	struct spool_mention *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	/* Read everything first so that fn may write to the spool. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct spool_mention *m;
+
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		m = &v[n++];
+		m->rowid = sqlite3_column_int64(st, 0);
+		m->mention_id = spool_col_str(st, 1);
+		m->group_key = spool_col_str(st, 2);
+		m->priority = sqlite3_column_int(st, 3);
+		m->at_ms = sqlite3_column_int64(st, 4);
+		m->json = spool_col_str(st, 5);
+	}
+	if (rc != SQLITE_DONE)
+		spool_dberr(s);
+	spool_done(st);
+	for (size_t i = 0; i < n; i++) {
+		if (rc == SQLITE_DONE)
+			fn(arg, &v[i]);
+		spool_mention_clear(&v[i]);
+	}
+	free(v);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int64_t
+spool_add_alert(struct spool *s, const char *alert_id, const char *group_key, int priority,
+    const char *team, int64_t at_ms, const char *json, const int64_t *mention_rowids,
+    size_t nmentions, const char *const *receivers, const int64_t *expires_ms,
+    size_t nreceivers, int64_t due_ms)
+{
+	sqlite3_stmt *st = s->st[ST_ADD_ALERT];
+	int64_t rowid;
+
+	if (spool_op_begin(s) < 0)
+		return -1;
+	spool_bind_text(st, 1, alert_id);
+	spool_bind_text(st, 2, group_key);
+	sqlite3_bind_int(st, 3, priority);
+	spool_bind_text(st, 4, team);
+	sqlite3_bind_int64(st, 5, at_ms);
+	spool_bind_text(st, 6, json);
+	if (spool_exec(s, st) < 0)
+		goto fail;
+	rowid = sqlite3_last_insert_rowid(s->db);
+
+	st = s->st[ST_TIE_MENTION];
+	for (size_t i = 0; i < nmentions; i++) {
+		sqlite3_bind_int64(st, 1, rowid);
+		sqlite3_bind_int64(st, 2, mention_rowids[i]);
+		if (spool_exec(s, st) < 0)
+			goto fail;
+		/* Tying a mention twice would hide it from one of the two alerts' history. */
+		if (sqlite3_changes(s->db) != 1) {
+			spool_seterr(s, "alert %s: mention row %" PRId64 " is not pending (unknown, "
+					"or already tied to an alert)", alert_id, mention_rowids[i]);
+			goto fail;
+		}
+	}
+
+	st = s->st[ST_ADD_DELIVERY];
+	for (size_t i = 0; i < nreceivers; i++) {
+		char *idem = xasprintf("%s.%s", alert_id, receivers[i]);
+		int r;
+
+		sqlite3_bind_int64(st, 1, rowid);
+		spool_bind_text(st, 2, receivers[i]);
+		spool_bind_text(st, 3, idem);
+		sqlite3_bind_int(st, 4, priority);
+		sqlite3_bind_int64(st, 5, at_ms);
+		sqlite3_bind_int64(st, 6, due_ms);
+		sqlite3_bind_int64(st, 7, expires_ms[i]);
+		r = spool_exec(s, st);
+		free(idem);
+		if (r < 0)
+			goto fail;
+	}
+	if (spool_op_end(s, 1) < 0)
+		return -1;
+	return rowid;
+fail:
+	spool_op_end(s, 0);
+	return -1;
+}
+
+int64_t
+spool_tie_mentions(struct spool *s, int64_t alert_rowid, const char *group_key,
+    int64_t upto_rowid)
+{
+	sqlite3_stmt *st = s->st[ST_TIE_GROUP];
+
+	if (spool_check_txn(s) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, alert_rowid);
+	spool_bind_text(st, 2, group_key);
+	sqlite3_bind_int64(st, 3, upto_rowid);
+	if (spool_exec(s, st) < 0)
+		return -1;
+	return sqlite3_changes(s->db);
+}
+
+void
+spool_delivery_free(struct spool_delivery *d)
+{
+	if (d == NULL)
+		return;
+	free(d->alert_id);
+	free(d->receiver);
+	free(d->idem_key);
+	free(d->alert_json);
+	free(d->last_error);
+	d->alert_id = d->receiver = d->idem_key = d->alert_json = d->last_error = NULL;
+}
+
+static void
+spool_row_delivery(sqlite3_stmt *st, struct spool_delivery *d)
+{
+	d->id = sqlite3_column_int64(st, 0);
+	d->alert_rowid = sqlite3_column_int64(st, 1);
+	d->alert_id = spool_col_str(st, 2);
+	d->receiver = spool_col_str(st, 3);
+	d->idem_key = spool_col_str(st, 4);
+	d->alert_json = spool_col_str(st, 5);
+	d->state = sqlite3_column_int(st, 6);
+	d->attempts = sqlite3_column_int(st, 7);
+	d->created_ms = sqlite3_column_int64(st, 8);
+	d->due_ms = sqlite3_column_int64(st, 9);
+	d->expires_ms = sqlite3_column_int64(st, 10);
+	d->done_ms = sqlite3_column_int64(st, 11);
+	d->last_error = spool_col_str(st, 12);
+	d->priority = sqlite3_column_int(st, 13);
+}
+
+int
+spool_due(struct spool *s, const char *receiver, int64_t now_ms, const int64_t *skip,
+    size_t nskip, struct spool_delivery *out, size_t max)
+{
+	sqlite3_stmt *st = s->st[ST_DUE];
+	size_t n = 0;
+	int rc = SQLITE_DONE;
+
+	if (max > INT_MAX)
+		max = INT_MAX;
+	if (max == 0)
+		return 0;
+	/*
+	 * The in-flight list is small (bounded by the receiver's concurrency):
+	 * asking for max + nskip rows and filtering here leaves at least max.
+	 */
+	spool_bind_text(st, 1, receiver);
+	sqlite3_bind_int64(st, 2, now_ms);
+	sqlite3_bind_int64(st, 3, spool_limit(max + nskip < max ? SIZE_MAX : max + nskip));
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		size_t i;
+
+		for (i = 0; i < nskip && skip[i] != id; i++)
+			;
+		if (i < nskip)
+			continue;
+		spool_row_delivery(st, &out[n++]);
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		spool_dberr(s);
+		spool_done(st);
+		while (n)
+			spool_delivery_free(&out[--n]);
+		return -1;
+	}
+	spool_done(st);
+	return (int)n;
+}
+
+int64_t
+spool_next_due(struct spool *s, const char *receiver)
+{
+	sqlite3_stmt *st = s->st[ST_NEXT_DUE];
+	int64_t due = INT64_MAX;
+	int rc;
+
+	spool_bind_text(st, 1, receiver);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+			due = sqlite3_column_int64(st, 0);
+	} else {
+		spool_dberr(s);
+		due = -1;
+	}
+	spool_done(st);
+	return due;
+}
+
+/* The daemon's transitions touch pending rows only; see spool.h. */
+static int
+spool_transition(struct spool *s, int which, int64_t id, int64_t at_ms, const char *error)
+{
+	sqlite3_stmt *st = s->st[which];
+
+	if (spool_check_txn(s) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, at_ms);
+	if (which != ST_DELIVERED)
+		spool_bind_text(st, 3, error);
+	return spool_exec(s, st);
+}
+
+int
+spool_delivered(struct spool *s, int64_t id, int64_t at_ms)
+{
+	return spool_transition(s, ST_DELIVERED, id, at_ms, NULL);
+}
+
+int
+spool_retry_later(struct spool *s, int64_t id, int64_t due_ms, const char *error)
+{
+	return spool_transition(s, ST_RETRY_LATER, id, due_ms, error);
+}
+
+int
+spool_dead(struct spool *s, int64_t id, int64_t at_ms, const char *reason)
+{
+	return spool_transition(s, ST_DEAD, id, at_ms, reason);
+}
+
+static const char *
+spool_state_name(int state)
+{
+	switch (state) {
+	case SPOOL_PENDING: return "pending";
+	case SPOOL_DELIVERED: return "delivered";
+	case SPOOL_DEAD: return "dead";
+	}
+	return "in an unknown state";
+}
+
+/* Explains why an operator action on id changed nothing. */
+static void
+spool_explain(struct spool *s, int64_t id, const char *action)
+{
+	sqlite3_stmt *st = s->st[ST_STATE_OF];
+	int rc;
+
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		spool_seterr(s, "delivery %" PRId64 " is %s, not dead: only dead deliveries can be %s",
+		    id, spool_state_name(sqlite3_column_int(st, 0)), action);
+	else if (rc == SQLITE_DONE)
+		spool_seterr(s, "no delivery %" PRId64, id);
+	else
+		spool_dberr(s);
+	spool_done(st);
+}
+
+int
+spool_requeue(struct spool *s, int64_t id, int64_t now_ms)
+{
+	sqlite3_stmt *st = s->st[ST_REQUEUE];
+
+	if (spool_check_txn(s) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now_ms);
+	if (spool_exec(s, st) < 0)
+		return -1;
+	if (sqlite3_changes(s->db) == 1)
+		return 0;
+	spool_explain(s, id, "retried");
+	return -1;
+}
+
+int64_t
+spool_requeue_dead(struct spool *s, const char *receiver, int64_t now_ms)
+{
+	sqlite3_stmt *st = s->st[ST_REQUEUE_DEAD];
+
+	if (spool_check_txn(s) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, now_ms);
+	spool_bind_text(st, 2, receiver);
+	if (spool_exec(s, st) < 0)
+		return -1;
+	return sqlite3_changes(s->db);
+}
+
+int
+spool_drop(struct spool *s, int64_t id)
+{
+	sqlite3_stmt *st = s->st[ST_DROP];
+
+	if (spool_check_txn(s) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (spool_exec(s, st) < 0)
+		return -1;
+	if (sqlite3_changes(s->db) == 1)
+		return 0;
+	spool_seterr(s, "no delivery %" PRId64, id);
+	return -1;
+}
+
+int
+spool_get_delivery(struct spool *s, int64_t id, struct spool_delivery *out)
+{
+	sqlite3_stmt *st = s->st[ST_GET_DELIVERY];
+	int rc;
+
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		spool_row_delivery(st, out);
+	else if (rc != SQLITE_DONE)
+		spool_dberr(s);
+	spool_done(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+spool_counts(struct spool *s, const char *receiver, struct spool_counts *c)
+{
+	sqlite3_stmt *st = s->st[receiver ? ST_COUNTS_RECEIVER : ST_COUNTS_ALL];
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (receiver)
+		spool_bind_text(st, 1, receiver);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		c->pending = sqlite3_column_int64(st, 0);
+		c->delivered = sqlite3_column_int64(st, 1);
+		c->dead = sqlite3_column_int64(st, 2);
+		c->pending_mentions = sqlite3_column_int64(st, 3);
+		c->alerts = sqlite3_column_int64(st, 4);
+	} else
+		spool_dberr(s);
+	spool_done(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+spool_list_deliveries(struct spool *s, int state, size_t limit,
+    void (*fn)(void *arg, const struct spool_delivery *), void *arg)
+{
+	sqlite3_stmt *st = s->st[state < 0 ? ST_LIST_DELIVERIES_ALL : ST_LIST_DELIVERIES_STATE];
+	struct spool_delivery *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc = SQLITE_DONE;
+
+	if (limit == 0)
+		return 0;
+	if (state >= 0)
+		sqlite3_bind_int(st, 1, state);
+	sqlite3_bind_int64(st, 2, spool_limit(limit));
+	/* Read everything first so that fn may act on the spool (keluhctl retry). */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		spool_row_delivery(st, &v[n++]);
+	}
+	if (rc != SQLITE_DONE)
+		spool_dberr(s);
+	spool_done(st);
+	for (size_t i = 0; i < n; i++) {
+		if (rc == SQLITE_DONE)
+			fn(arg, &v[i]);
+		spool_delivery_free(&v[i]);
+	}
+	free(v);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+spool_list_alerts(struct spool *s, size_t limit,
+    void (*fn)(void *arg, const struct spool_alert *), void *arg)
+{
+	sqlite3_stmt *st = s->st[ST_LIST_ALERTS];
+	struct spool_alert *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc = SQLITE_DONE;
+
+	if (limit == 0)
+		return 0;
+	sqlite3_bind_int64(st, 1, spool_limit(limit));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct spool_alert *a;
+
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		a = &v[n++];
+		a->rowid = sqlite3_column_int64(st, 0);
+		a->alert_id = spool_col_str(st, 1);
+		a->group_key = spool_col_str(st, 2);
+		a->team = spool_col_str(st, 3);
+		a->json = spool_col_str(st, 4);
+		a->priority = sqlite3_column_int(st, 5);
+		a->at_ms = sqlite3_column_int64(st, 6);
+		a->delivered = sqlite3_column_int(st, 7);
+		a->pending = sqlite3_column_int(st, 8);
+		a->dead = sqlite3_column_int(st, 9);
+		a->mentions = sqlite3_column_int(st, 10);
+	}
+	if (rc != SQLITE_DONE)
+		spool_dberr(s);
+	spool_done(st);
+	for (size_t i = 0; i < n; i++) {
+		if (rc == SQLITE_DONE)
+			fn(arg, &v[i]);
+		free(v[i].alert_id);
+		free(v[i].group_key);
+		free(v[i].team);
+		free(v[i].json);
+	}
+	free(v);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+char *
+spool_cursor_get(struct spool *s, const char *source)
+{
+	sqlite3_stmt *st = s->st[ST_CURSOR_GET];
+	char *v = NULL;
+	int rc;
+
+	spool_bind_text(st, 1, source);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		v = spool_col_str(st, 0);
+	else if (rc != SQLITE_DONE)
+		spool_dberr(s);
+	spool_done(st);
+	return v;
+}
+
+int
+spool_cursor_set(struct spool *s, const char *source, const char *value)
+{
+	sqlite3_stmt *st = s->st[ST_CURSOR_SET];
+
+	if (spool_check_txn(s) < 0)
+		return -1;
+	spool_bind_text(st, 1, source);
+	spool_bind_text(st, 2, value);
+	return spool_exec(s, st);
+}

@@ -1,0 +1,170 @@
+/*
+ * spool.h: the durable outbox, in SQLite (WAL, synchronous=FULL).
+ *
+ * What is in it:
+ *   mentions    every accepted complaint, first pending in its group, then
+ *               tied to the alert that carried it;
+ *   alerts      every alert sent, with its canonical JSON (the generic
+ *               webhook body, see DESIGN section 6) - the history;
+ *   deliveries  one row per (alert, receiver): pending -> delivered, or
+ *               dead (with the reason); attempts, next due time, last error;
+ *   cursors     per-source resume positions.
+ *
+ * Writes are batched: the daemon calls spool_begin() when a loop pass
+ * first writes and spool_commit() once at the end of the pass; only after
+ * that commit does it answer 202 or advance anything. Loop thread only.
+ *
+ * Times are Unix milliseconds. Functions return 0 (or a row id > 0) on
+ * success and -1 on error, with the SQLite message in spool_error().
+ * Strings returned in structs are malloc'd and freed by the matching
+ * *_free function.
+ *
+ * Every write works inside or outside spool_begin(); one that takes
+ * several statements (spool_add_alert) is all or nothing either way. If
+ * SQLite rolls the open transaction back by itself (disk full, I/O error),
+ * every later write and the spool_commit() fail, so a batch is never
+ * reported committed when part of it is gone.
+ *
+ * Callbacks get rows that were read in full before the first call, so
+ * they may call other spool functions. The structs passed to them are
+ * freed when the callback returns.
+ */
+#ifndef KELUH_SPOOL_H
+#define KELUH_SPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct spool;
+
+enum spool_state { SPOOL_PENDING = 0, SPOOL_DELIVERED = 1, SPOOL_DEAD = 2 };
+
+/*
+ * Opens (creating if needed) the database; readonly for tools that only
+ * look. readonly never creates anything: a missing file is the error "no
+ * spool at PATH: has keluhd run with this config?". A spool written by a
+ * newer keluh (higher schema version) or another program's database is
+ * refused. Never carry an open spool across fork().
+ */
+struct spool *spool_open(const char *path, int readonly, char *err, size_t errlen);
+void spool_close(struct spool *);
+const char *spool_error(const struct spool *);
+
+int spool_begin(struct spool *);	/* no-op if a transaction is open */
+/* A commit that fails rolls back: nothing written since spool_begin is kept. */
+int spool_commit(struct spool *);	/* no-op if none is open */
+int spool_in_txn(const struct spool *);
+/*
+ * fn(arg) runs each time spool_begin actually opens a transaction: the
+ * daemon uses it to schedule the one commit at the end of the loop pass.
+ */
+void spool_on_begin(struct spool *, void (*fn)(void *), void *arg);
+
+/* A complaint accepted into a group that has not been alerted yet. */
+int64_t spool_add_mention(struct spool *, const char *mention_id, const char *group_key,
+    int priority, int64_t at_ms, const char *json);
+
+struct spool_mention {
+	int64_t rowid;
+	char *mention_id, *group_key, *json;
+	int priority;
+	int64_t at_ms;
+};
+/* Every pending mention, oldest first (to rebuild groups after a restart). */
+int spool_pending_mentions(struct spool *, void (*fn)(void *arg, const struct spool_mention *),
+    void *arg);
+
+/*
+ * Records an alert, ties the given pending mentions to it, and adds one
+ * pending delivery per receiver, due at due_ms, expiring at expires_ms[i].
+ * The idempotency key of each delivery is "<alert_id>.<receiver>".
+ * Fails, writing nothing, when a mention row is not pending or alert_id
+ * (or a receiver within it) repeats. A delivery's created_ms is at_ms.
+ */
+int64_t spool_add_alert(struct spool *, const char *alert_id, const char *group_key,
+    int priority, const char *team, int64_t at_ms, const char *json,
+    const int64_t *mention_rowids, size_t nmentions, const char *const *receivers,
+    const int64_t *expires_ms, size_t nreceivers, int64_t due_ms);
+
+/*
+ * Ties every pending mention of group_key with a row id up to upto_rowid
+ * to the alert (for the grouper, which knows how far its group got, not
+ * each row). Returns how many it tied, or -1.
+ */
+int64_t spool_tie_mentions(struct spool *, int64_t alert_rowid, const char *group_key,
+    int64_t upto_rowid);
+
+struct spool_delivery {
+	int64_t id;
+	int64_t alert_rowid;
+	char *alert_id;
+	char *receiver;
+	char *idem_key;
+	char *alert_json;
+	int state;		/* enum spool_state */
+	int attempts;
+	int64_t created_ms, due_ms, expires_ms, done_ms;
+	char *last_error;
+	int priority;
+};
+void spool_delivery_free(struct spool_delivery *);
+
+/*
+ * Pending deliveries of one receiver that are due at now_ms, by priority
+ * (critical first) then age, skipping the ids in skip[0..nskip) (those
+ * already in flight). Fills up to max; returns the number, or -1.
+ */
+int spool_due(struct spool *, const char *receiver, int64_t now_ms, const int64_t *skip,
+    size_t nskip, struct spool_delivery *out, size_t max);
+/* Earliest due time of a pending delivery of receiver, or INT64_MAX (-1 on error). */
+int64_t spool_next_due(struct spool *, const char *receiver);
+
+/*
+ * The daemon's transitions; attempts counts tries made, so delivered and
+ * retry_later add one (dead does not: a delivery may die of age unsent).
+ * They touch a pending delivery only: one that keluhctl dropped while it
+ * was in flight is left alone and 0 is returned.
+ */
+int spool_delivered(struct spool *, int64_t id, int64_t at_ms);
+int spool_retry_later(struct spool *, int64_t id, int64_t due_ms, const char *error);
+int spool_dead(struct spool *, int64_t id, int64_t at_ms, const char *reason);
+
+/*
+ * Operator actions (keluhctl): dead -> pending now; or remove. Requeue
+ * resets attempts, keeps last_error, and gives the delivery its original
+ * time to live (expires_ms - created_ms at creation) again from now_ms. Both
+ * fail with a clear message for an unknown id; requeue also for a delivery
+ * that is not dead.
+ */
+int spool_requeue(struct spool *, int64_t id, int64_t now_ms);
+int spool_drop(struct spool *, int64_t id);
+/* Requeues every dead delivery (of receiver, or all when NULL); returns how many. */
+int64_t spool_requeue_dead(struct spool *, const char *receiver, int64_t now_ms);
+/* One delivery by id: 1 and *out filled (free with spool_delivery_free), 0 if none, -1. */
+int spool_get_delivery(struct spool *, int64_t id, struct spool_delivery *out);
+
+struct spool_counts {
+	int64_t pending, delivered, dead, pending_mentions, alerts;
+};
+/* Deliveries of receiver (all receivers when NULL); mentions and alerts are spool-wide. */
+int spool_counts(struct spool *, const char *receiver, struct spool_counts *);
+
+/* Listings for keluhctl, newest first, at most limit rows; state -1 for any. */
+int spool_list_deliveries(struct spool *, int state, size_t limit,
+    void (*fn)(void *arg, const struct spool_delivery *), void *arg);
+struct spool_alert {
+	int64_t rowid;
+	char *alert_id, *group_key, *team, *json;
+	int priority;
+	int64_t at_ms;
+	int delivered, pending, dead;	/* its deliveries by state */
+	int mentions;			/* mentions tied to it */
+};
+int spool_list_alerts(struct spool *, size_t limit,
+    void (*fn)(void *arg, const struct spool_alert *), void *arg);
+
+/* Per-source resume cursors. get returns a malloc'd string or NULL. */
+char *spool_cursor_get(struct spool *, const char *source);
+int spool_cursor_set(struct spool *, const char *source, const char *value);
+
+#endif
