@@ -1,0 +1,75 @@
+#!/bin/sh
+# keluhd killed with SIGKILL in the middle of deliveries, then restarted:
+# every alert whose mention was answered 202 arrives (at least once; the
+# idempotency key lets the sink see duplicates), and the groups that had
+# not alerted yet are rebuilt from the spool.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/daemon_lib.sh"
+
+start_sink sk --plan hang,hang,hang,hang --hang-seconds 60
+cat >"$TMPD/c.yaml" <<Y
+rules: $top_srcdir/etc/rules.d
+http:
+  listen: 127.0.0.1:0
+spool:
+  path: $TMPD/c.db
+receivers:
+  - {name: hook, type: webhook, url: "http://127.0.0.1:$sk_port/hook", max_concurrency: 4, timeout: 30s}
+routes:
+  - {receivers: [hook]}
+grouping:
+  by: [mention]
+  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+Y
+start_keluhd "$TMPD/c.yaml" "$TMPD/k1.log"
+accepted=0
+for b in 1 2 3 4; do
+	body=
+	for i in 1 2 3 4 5; do
+		body="$body{\"id\":\"k$b-$i\",\"text\":\"gak bisa login dari pagi, sudah $b$i kali coba\"}
+"
+	done
+	r=$(post "$body")
+	case $r in "202 "*) accepted=$((accepted + 5)) ;; esac
+done
+is "20 complaints answered 202" "$accepted" 20
+wait_for 20 sh -c "[ \$(wc -l <$sk_log) -ge 4 ]"
+is "four deliveries are hanging in flight" "$(count_lines "$sk_log")" 4
+kill -KILL "$KPID"
+wait "$KPID" 2>/dev/null
+
+# one more: a group that has not alerted when the daemon dies
+sed -i 's/high: 0s, normal: 0s, low: 0s/high: 2s, normal: 2s, low: 2s/' "$TMPD/c.yaml"
+start_keluhd "$TMPD/c.yaml" "$TMPD/k2.log"
+r=$(post '{"id":"late-1","text":"paket belum sampai seminggu, kecewa banget"}')
+is "a complaint waiting in its group: 202" "${r%% *}" 202
+kill -KILL "$KPID"
+wait "$KPID" 2>/dev/null
+
+start_keluhd "$TMPD/c.yaml" "$TMPD/k3.log"
+grep -q 'restored 1 pending complaint' "$TMPD/k3.log"
+is "the waiting complaint is restored at start" "$?" 0
+keys() {
+	python3 - "$sk_log" <<'PY'
+import json, sys
+ok = set(); seen = []
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    k = r["headers"].get("webhook-id")
+    seen.append(k)
+    if r["answer"] == "200":
+        ok.add(k)
+print(len(ok), len(seen) - len(set(seen)))
+PY
+}
+wait_for 60 sh -c "[ \"\$(python3 -c 'import json,sys
+print(len({json.loads(l)[\"headers\"][\"webhook-id\"] for l in open(sys.argv[1]) if json.loads(l)[\"answer\"]==\"200\"}))' $sk_log)\" -ge 21 ]"
+set -- $(keys)
+is "after the restart all 21 alerts arrived" "$1" 21
+[ "$2" -ge 4 ]
+is "the sink saw the retried ones again under the same key ($2 duplicates)" "$?" 0
+n=$("$KELUHCTL" queue --json --spool "$TMPD/c.db" | wc -l)
+is "nothing is left in the queue" "$n" 0
+stop_keluhd
+
+done_testing

@@ -1,0 +1,119 @@
+#!/bin/sh
+# Delivery against real webhook sinks on 127.0.0.1: a sink that fails,
+# throttles or hangs still gets every alert once it recovers (never sooner
+# than its Retry-After allows); a 400 lands in the dead letters with the
+# reason, and keluhctl retry sends it again.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/daemon_lib.sh"
+
+# conf NAME RECEIVER-YAML: one alert per mention, sent at once
+conf() {
+	cat >"$TMPD/$1.yaml" <<Y
+rules: $top_srcdir/etc/rules.d
+http:
+  listen: 127.0.0.1:0
+spool:
+  path: $TMPD/$1.db
+receivers:
+$2
+routes:
+  - {receivers: [hook]}
+grouping:
+  by: [mention]
+  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+Y
+}
+
+three='{"id":"m1","text":"gak bisa login dari pagi"}
+{"id":"m2","text":"saldo saya terpotong dua kali"}
+{"id":"m3","text":"paket belum sampai seminggu, kecewa"}'
+
+# unique idempotency keys the sink answered 2xx to
+delivered_keys() {
+	python3 - "$1" <<'PY'
+import json, sys
+keys = set()
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["answer"] in ("200", "204", "hang"):
+        keys.add(r["headers"].get("webhook-id"))
+print(len(keys))
+PY
+}
+
+# 1. 500, 500, then 200: everything arrives, signed and with an idempotency key
+start_sink s1 --plan 500,500,500
+conf c1 "  - {name: hook, type: webhook, url: \"http://127.0.0.1:$s1_port/hook\", secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw, timeout: 2s}"
+start_keluhd "$TMPD/c1.yaml" "$TMPD/k1.log"
+r=$(post "$three")
+is "three complaints accepted" "$r" '202 {"accepted":3,"complaints":3,"duplicates":0}'
+wait_for 30 sh -c "[ \$(python3 -c 'import json,sys
+print(len({json.loads(l)[\"headers\"][\"webhook-id\"] for l in open(sys.argv[1]) if json.loads(l)[\"answer\"]==\"200\"}))' $s1_log) -ge 3 ]"
+is "after three 500s every alert arrives" "$(delivered_keys "$s1_log")" 3
+python3 - "$s1_log" >"$TMPD/s1.check" <<'PY'
+import base64, hashlib, hmac, json, sys
+key = base64.b64decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+bad = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line); h = r["headers"]
+    msg = ("%s.%s.%s" % (h["webhook-id"], h["webhook-timestamp"], r["body"])).encode()
+    want = "v1," + base64.b64encode(hmac.new(key, msg, hashlib.sha256).digest()).decode()
+    if want not in h.get("webhook-signature", "").split(" "):
+        bad += 1
+    body = json.loads(r["body"])
+    if body.get("type") != "keluh.alert" or not body["alert"]["mentions"]:
+        bad += 1
+print(bad)
+PY
+is "every request is a signed keluh.alert body" "$(cat "$TMPD/s1.check")" 0
+grep -q 'retry in' "$TMPD/k1.log"
+is "the failures are logged with the retry delay" "$?" 0
+stop_keluhd
+
+# 2. 429 with Retry-After: 3 -> nothing arrives before 3 s have passed
+start_sink s2 --plan 429 --retry-after 3
+conf c2 "  - {name: hook, type: webhook, url: \"http://127.0.0.1:$s2_port/hook\", max_concurrency: 1}"
+start_keluhd "$TMPD/c2.yaml" "$TMPD/k2.log"
+post '{"id":"r1","text":"gak bisa login dari pagi"}' >/dev/null
+wait_for 30 sh -c "grep -q '\"answer\": \"200\"' $s2_log"
+python3 - "$s2_log" >"$TMPD/s2.gap" <<'PY'
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+t429 = [r["t"] for r in rs if r["answer"] == "429"][0]
+t200 = [r["t"] for r in rs if r["answer"] == "200"][0]
+print("ok" if t200 - t429 >= 2.95 else "early by %.2f s" % (3 - (t200 - t429)))
+PY
+is "429: the retry waits for Retry-After" "$(cat "$TMPD/s2.gap")" ok
+stop_keluhd
+
+# 3. a sink that hangs: the request times out, the alert arrives on a later try
+start_sink s3 --plan hang --hang-seconds 4
+conf c3 "  - {name: hook, type: webhook, url: \"http://127.0.0.1:$s3_port/hook\", timeout: 1s}"
+start_keluhd "$TMPD/c3.yaml" "$TMPD/k3.log"
+post '{"id":"h1","text":"gak bisa login dari pagi"}' >/dev/null
+wait_for 30 sh -c "[ \$(grep -c '\"answer\": \"200\"' $s3_log) -ge 1 ]"
+is "a hanging sink: the alert arrives after the timeout" "$(grep -c '"answer": "200"' "$s3_log")" 1
+grep -q 'Timeout was reached\|timed out' "$TMPD/k3.log"
+is "the timeout is logged" "$?" 0
+stop_keluhd
+
+# 4. 400: a dead letter with the reason; keluhctl shows it and retry sends it again
+start_sink s4 --plan 400 --body '{"error":"invalid_payload"}'
+conf c4 "  - {name: hook, type: webhook, url: \"http://127.0.0.1:$s4_port/hook\"}"
+start_keluhd "$TMPD/c4.yaml" "$TMPD/k4.log"
+post '{"id":"d1","text":"gak bisa login dari pagi"}' >/dev/null
+wait_for 20 sh -c "'$KELUHCTL' queue --dead --spool '$TMPD/c4.db' | grep -q 'HTTP 400'"
+"$KELUHCTL" queue --dead --spool "$TMPD/c4.db" >"$TMPD/dead.out" 2>&1
+contains "keluhctl queue --dead shows the reason" "$TMPD/dead.out" "HTTP 400"
+grep -q 'dead letter' "$TMPD/k4.log"
+is "the dead letter is logged" "$?" 0
+id=$("$KELUHCTL" queue --dead --json --spool "$TMPD/c4.db" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')
+"$KELUHCTL" retry --spool "$TMPD/c4.db" "$id" >"$TMPD/retry.out" 2>&1
+is "keluhctl retry: exit 0" "$?" 0
+wait_for 20 sh -c "grep -q '\"answer\": \"200\"' $s4_log"
+is "after retry the alert is delivered" "$(grep -c '"answer": "200"' "$s4_log")" 1
+n=$("$KELUHCTL" queue --dead --json --spool "$TMPD/c4.db" | wc -l)
+is "and the dead letters are empty" "$n" 0
+stop_keluhd
+
+done_testing

@@ -1,0 +1,127 @@
+#!/bin/sh
+# POST /v1/mentions against the real keluhd: accepted batches answer 202
+# with counts after the spool commit; every kind of bad input gets its own
+# status and JSON error, and the daemon keeps serving.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/daemon_lib.sh"
+
+printf 'tok-one\n# a comment\ntok-two\n' >"$TMPD/tokens"
+printf 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n' >"$TMPD/keys"
+cat >"$TMPD/keluhd.yaml" <<Y
+rules: $top_srcdir/etc/rules.d
+http:
+  listen: 127.0.0.1:0
+  tokens_file: $TMPD/tokens
+  max_body: 64KiB
+  max_headers: 8KiB
+  timeout: 2s
+spool:
+  path: $TMPD/spool.db
+grouping:
+  first_alert_after: {critical: 0s, high: 10m, normal: 10m, low: 10m}
+Y
+start_keluhd "$TMPD/keluhd.yaml"
+is "keluhd starts" "$?" 0
+AUTH="Authorization: Bearer tok-two"
+
+r=$(post '{"id":"a1","text":"gak bisa login dari pagi, parah"}
+{"id":"a2","text":"terima kasih, mantap"}
+{"id":"a1","text":"gak bisa login dari pagi, parah"}' application/x-ndjson -H "$AUTH")
+is "ndjson batch: 202 with counts" "$r" '202 {"accepted":2,"complaints":1,"duplicates":1}'
+r=$(post '[{"id":"b1","text":"saldo saya terpotong dua kali"},{"id":"b2","text":"halo"}]' application/json -H "$AUTH")
+is "json array: 202" "$r" '202 {"accepted":2,"complaints":1,"duplicates":0}'
+r=$(post '{"text":"my parcel never arrived, refund please"}' 'application/json; charset=utf-8' -H "$AUTH")
+is "one json object, no id: 202" "$r" '202 {"accepted":1,"complaints":1,"duplicates":0}'
+n=$(sqlite3 "$TMPD/spool.db" 'select count(*) from mentions' 2>/dev/null || echo skip)
+[ "$n" = skip ] || is "every complaint is in the spool when 202 is answered" "$n" 3
+
+r=$(post '{"id":"c1","text":"ok"}
+{"id":"c2","text":"broken
+{"id":"c3","text":"ok"}' application/x-ndjson -H "$AUTH")
+case $r in "400 "*'"line":2'*) ok "malformed NDJSON: 400 with the line number" ;; *) not_ok "malformed NDJSON: 400 with the line number" "$r" ;; esac
+r=$(post '{"id":"d1","text":' application/json -H "$AUTH")
+case $r in "400 "*"malformed JSON at line 1"*) ok "malformed JSON: 400 with the position" ;; *) not_ok "malformed JSON: 400" "$r" ;; esac
+r=$(post "$(printf '{"id":"e1","text":"bad \377 byte"}')" application/json -H "$AUTH")
+case $r in "400 "*"not valid UTF-8 (at byte 23)"*) ok "invalid UTF-8: 400 with the byte offset" ;; *) not_ok "invalid UTF-8: 400" "$r" ;; esac
+r=$(post '{"id":"f1"}' application/json -H "$AUTH")
+case $r in "400 "*"'text' is missing"*) ok "no text: 400" ;; *) not_ok "no text: 400" "$r" ;; esac
+r=$(post '[{"text":"x"},{"text":5}]' application/json -H "$AUTH")
+case $r in "400 "*'"item":1'*) ok "bad array item: 400 naming the item" ;; *) not_ok "bad array item" "$r" ;; esac
+r=$(post '{"text":"x"}' text/plain -H "$AUTH")
+case $r in "415 "*"application/x-ndjson"*) ok "wrong content type: 415" ;; *) not_ok "wrong content type: 415" "$r" ;; esac
+r=$(post '{"text":"x"}' application/json)
+case $r in "401 "*"bearer token"*) ok "no token: 401" ;; *) not_ok "no token: 401" "$r" ;; esac
+r=$(post '{"text":"x"}' application/json -H "Authorization: Bearer tok-three")
+case $r in "401 "*) ok "wrong token: 401" ;; *) not_ok "wrong token: 401" "$r" ;; esac
+r=$(post '{"text":"x"}' application/json -H "Authorization: Bearer # a comment")
+case $r in "401 "*) ok "a comment line is not a token" ;; *) not_ok "comment is not a token" "$r" ;; esac
+python3 -c 'import sys; sys.stdout.write("{\"text\":\"" + "a"*70000 + "\"}")' >"$TMPD/big.json"
+r=$(curl -s -o "$TMPD/big.out" -w '%{http_code}' -H "$AUTH" -H 'Content-Type: application/json' --data-binary @"$TMPD/big.json" "$URL/v1/mentions")
+is "oversized body: 413" "$r" 413
+r=$(curl -s -o /dev/null -w '%{http_code}' -X GET "$URL/v1/mentions")
+is "GET on the ingest endpoint: 405" "$r" 405
+r=$(curl -s -o /dev/null -w '%{http_code}' "$URL/nope")
+is "unknown path: 404" "$r" 404
+
+# a slow client: the request head must arrive within the deadline
+python3 - "$KPORT" >"$TMPD/slow.out" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(30)
+start = time.time()
+data = b""
+try:
+    for ch in b"POST /v1/mentions HTTP/1.1\r\nHost: x\r\n":
+        s.send(bytes([ch]))
+        time.sleep(0.3)
+        if time.time() - start > 25:
+            break
+except OSError:
+    pass
+try:
+    data = s.recv(4096)
+except OSError:
+    pass
+print(data.split(b"\r\n")[0].decode() if data else "closed", round(time.time() - start))
+PY
+case $(cat "$TMPD/slow.out") in "HTTP/1.1 408"*) ok "slow client: 408 before the head is complete" ;; *) not_ok "slow client: 408" "$(cat "$TMPD/slow.out")" ;; esac
+
+r=$(post '{"id":"g1","text":"still serving: cannot login"}' application/json -H "$AUTH")
+is "the daemon keeps serving after bad input" "$r" '202 {"accepted":1,"complaints":1,"duplicates":0}'
+curl -s "$URL/metrics" >"$TMPD/metrics"
+contains "metrics: rejected input is counted" "$TMPD/metrics" 'keluh_mentions_rejected_total{reason="unauthorized"}'
+contains "metrics: duplicates are counted" "$TMPD/metrics" 'keluh_mentions_duplicate_total{source="http"} 1'
+stop_keluhd
+
+# Standard Webhooks signatures, when signing keys are configured
+cat >"$TMPD/signed.yaml" <<Y
+rules: $top_srcdir/etc/rules.d
+http:
+  listen: 127.0.0.1:0
+  signing_keys_file: $TMPD/keys
+spool:
+  path: $TMPD/spool2.db
+Y
+start_keluhd "$TMPD/signed.yaml" "$TMPD/keluhd2.log"
+sig() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import base64, hashlib, hmac, sys
+key = base64.b64decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+msg = ("%s.%s.%s" % (sys.argv[1], sys.argv[2], sys.argv[3])).encode()
+print("v1," + base64.b64encode(hmac.new(key, msg, hashlib.sha256).digest()).decode())
+PY
+}
+body='{"id":"s1","text":"cannot login since monday"}'
+now=$(date +%s)
+r=$(post "$body" application/json -H "webhook-id: msg_1" -H "webhook-timestamp: $now" -H "webhook-signature: $(sig msg_1 "$now" "$body")")
+is "signed request: 202" "$r" '202 {"accepted":1,"complaints":1,"duplicates":0}'
+r=$(post "$body" application/json -H "webhook-id: msg_2" -H "webhook-timestamp: $now" -H "webhook-signature: $(sig msg_2 "$now" "$body x")")
+case $r in "401 "*"bad signature"*) ok "bad signature: 401" ;; *) not_ok "bad signature: 401" "$r" ;; esac
+old=$((now - 3600))
+r=$(post "$body" application/json -H "webhook-id: msg_3" -H "webhook-timestamp: $old" -H "webhook-signature: $(sig msg_3 "$old" "$body")")
+case $r in "401 "*) ok "stale timestamp: 401" ;; *) not_ok "stale timestamp: 401" "$r" ;; esac
+r=$(post "$body" application/json)
+case $r in "401 "*"signature required"*) ok "no signature: 401" ;; *) not_ok "no signature: 401" "$r" ;; esac
+stop_keluhd
+
+done_testing

@@ -1,0 +1,74 @@
+# Helpers for tests that run the real keluhd against peers on 127.0.0.1.
+# Sourced after tests/lib.sh.
+
+PIDS=
+cleanup_daemons() {
+	for p in $PIDS; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in $PIDS; do
+		wait "$p" 2>/dev/null
+	done
+}
+trap 'cleanup_daemons; rm -rf "$TMPD"' EXIT
+
+# wait_for SECONDS COMMAND...: runs COMMAND until it succeeds or time runs out
+wait_for() {
+	limit=$1
+	shift
+	end=$(($(date +%s) + limit))
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -ge "$end" ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+# start_sink NAME [sink.py options]: a webhook sink; sets NAME_port and NAME_log
+start_sink() {
+	name=$1
+	shift
+	rm -f "$TMPD/$name.port" "$TMPD/$name.log"
+	touch "$TMPD/$name.log"
+	python3 "$top_srcdir/tests/sink.py" --port-file "$TMPD/$name.port" --log "$TMPD/$name.log" "$@" &
+	PIDS="$PIDS $!"
+	eval "${name}_pid=$!"
+	wait_for 10 test -s "$TMPD/$name.port" || { echo "# sink $name did not start"; return 1; }
+	eval "${name}_port=$(cat "$TMPD/$name.port")"
+	eval "${name}_log=$TMPD/$name.log"
+}
+
+# start_keluhd CONF [LOG]: runs keluhd, waits until it answers /healthz; sets KPID and KPORT
+start_keluhd() {
+	klog=${2:-$TMPD/keluhd.log}
+	: >"$klog"
+	"$KELUHD" -c "$1" >>"$TMPD/keluhd.out" 2>>"$klog" &
+	KPID=$!
+	PIDS="$PIDS $KPID"
+	wait_for 15 grep -q 'http: port ' "$klog" || { echo "# keluhd did not start:"; sed 's/^/#   /' "$klog"; return 1; }
+	KPORT=$(sed -n 's/.*http: port \([0-9]*\).*/\1/p' "$klog" | tail -n 1)
+	URL=http://127.0.0.1:$KPORT
+	wait_for 10 curl -sf "$URL/healthz"
+}
+
+stop_keluhd() {
+	kill -TERM "$KPID" 2>/dev/null
+	wait "$KPID" 2>/dev/null
+}
+
+# post BODY [CONTENT-TYPE] [extra curl args]: prints "STATUS BODY"
+post() {
+	body=$1
+	ct=${2:-application/x-ndjson}
+	if [ $# -ge 2 ]; then shift 2; else shift $#; fi
+	printf '%s' "$body" >"$TMPD/post.body"
+	curl -s -o "$TMPD/post.out" -w '%{http_code}' -H "Content-Type: $ct" "$@" \
+		--data-binary @"$TMPD/post.body" "$URL/v1/mentions"
+	printf ' '
+	cat "$TMPD/post.out"
+}
+
+# count_lines FILE: lines in FILE (0 if missing)
+count_lines() {
+	if [ -f "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi
+}
