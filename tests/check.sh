@@ -5,7 +5,7 @@
 
 "$KELUHD" --check -c "$top_srcdir/etc/keluhd.yaml" >"$TMPD/ok.out" 2>"$TMPD/ok.err"
 is "shipped config: exit 0" "$?" 0
-grep -Eq '^.*/etc/keluhd.yaml: ok: [0-9]+ rule files, [0-9]+ rules, [0-9]+ keywords, [0-9]+ regexes \([0-9]+ without a prefilter literal\), [0-9]+ lists, [0-9]+ tests, compiled in [0-9.]+ ms$' "$TMPD/ok.out"
+grep -Eq '^.*/etc/keluhd.yaml: ok: [0-9]+ rule files, [0-9]+ rules, [0-9]+ keywords, [0-9]+ regexes \([0-9]+ without a prefilter literal\), [0-9]+ lists, [0-9]+ tests, compiled in [0-9.]+ ms; [0-9]+ sources, [0-9]+ receivers, [0-9]+ routes$' "$TMPD/ok.out"
 is "shipped config: one summary line" "$?" 0
 is "shipped config: nothing on stderr" "$(cat "$TMPD/ok.err")" ""
 
