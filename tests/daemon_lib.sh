@@ -10,7 +10,7 @@ cleanup_daemons() {
 		wait "$p" 2>/dev/null
 	done
 }
-trap 'cleanup_daemons; rm -rf "$TMPD"' EXIT
+trap 'cleanup_daemons; [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMPD"' EXIT
 
 # wait_for SECONDS COMMAND...: runs COMMAND until it succeeds or time runs out
 wait_for() {
@@ -42,7 +42,7 @@ start_sink() {
 start_keluhd() {
 	klog=${2:-$TMPD/keluhd.log}
 	: >"$klog"
-	"$KELUHD" -c "$1" >>"$TMPD/keluhd.out" 2>>"$klog" &
+	"$KELUHD" ${KELUHD_FLAGS:-} -c "$1" >>"$TMPD/keluhd.out" 2>>"$klog" &
 	KPID=$!
 	PIDS="$PIDS $KPID"
 	wait_for 15 grep -q 'http: port ' "$klog" || { echo "# keluhd did not start:"; sed 's/^/#   /' "$klog"; return 1; }

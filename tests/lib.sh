@@ -10,7 +10,7 @@ RULES=$top_srcdir/etc/rules.d
 tap_n=0
 tap_failed=0
 TMPD=$(mktemp -d "${TMPDIR:-/tmp}/keluh-test.XXXXXX")
-trap 'rm -rf "$TMPD"' EXIT
+trap '[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMPD"' EXIT
 
 ok() {
 	tap_n=$((tap_n + 1))

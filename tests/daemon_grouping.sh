@@ -1,0 +1,111 @@
+#!/bin/sh
+# Grouping, routing and incidents end to end: mentions of one group wait
+# first_alert_after and arrive as one digest; updates come no sooner than
+# updates_at_most_every; routes pick receivers (first match wins unless
+# continue); a burst raises one critical incident alert.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/daemon_lib.sh"
+
+start_sink sa
+start_sink sb
+start_sink sc
+mkdir -p "$TMPD/rules.d"
+cat >"$TMPD/rules.d/10.yaml" <<'Y'
+rules:
+  - id: t.login
+    description: Cannot log in
+    team: tech
+    score: 30
+    when: {keywords: [login]}
+  - id: t.refund
+    description: Refund missing
+    team: billing
+    score: 30
+    when: {keywords: [refund]}
+  - id: t.lawyer
+    description: Legal threat
+    team: legal
+    score: 90
+    when: {keywords: [lawyer]}
+Y
+cat >"$TMPD/c.yaml" <<Y
+rules: rules.d
+http:
+  listen: 127.0.0.1:0
+spool:
+  path: $TMPD/c.db
+receivers:
+  - {name: a, type: webhook, url: "http://127.0.0.1:$sa_port/a"}
+  - {name: b, type: webhook, url: "http://127.0.0.1:$sb_port/b"}
+  - {name: c, type: webhook, url: "http://127.0.0.1:$sc_port/c"}
+routes:
+  - {match: {priority: critical}, receivers: [a], continue: true}
+  - {match: {team: billing}, receivers: [c]}
+  - {receivers: [b]}
+grouping:
+  by: [rule, team]
+  first_alert_after: {critical: 0s, high: 1s, normal: 1500ms, low: 1s}
+  updates_at_most_every: 10s
+incidents:
+  - {name: login-storm, rules: [t.*], at_least: 5, within: 1m, cooldown: 10m}
+Y
+start_keluhd "$TMPD/c.yaml"
+# alerts LOG: one line per alert: group count total incident priority samples
+cat >"$TMPD/alerts.py" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    a = json.loads(json.loads(line)["body"])["alert"]
+    print(a["group"], a["count"], a["total"], a["incident"], a["priority"], len(a["mentions"]))
+PY
+alerts() { python3 "$TMPD/alerts.py" "$1"; }
+
+t0=$(date +%s.%N)
+post '{"id":"l1","text":"cannot login"}
+{"id":"l2","text":"login broken","author":{"handle":"@big","followers":90000}}
+{"id":"l3","text":"login again"}' >/dev/null
+wait_for 10 test -s "$sb_log"
+t1=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["t"])' "$sb_log")
+python3 -c "import sys; sys.exit(0 if $t1 - $t0 >= 1.4 else 1)"
+is "the first alert waits first_alert_after of its priority" "$?" 0
+is "three mentions, one digest" "$(alerts "$sb_log")" "rule=t.login|team=tech 3 3 False normal 3"
+python3 - "$sb_log" >"$TMPD/top" <<'PY'
+import json, sys
+a = json.loads(json.loads(open(sys.argv[1]).readline())["body"])["alert"]
+print(a["top_authors"][0]["handle"], a["rule_info"][0]["description"])
+PY
+is "the digest ranks authors by reach and carries the rule description" "$(cat "$TMPD/top")" "@big Cannot log in"
+
+post '{"id":"l4","text":"login still broken"}' >/dev/null
+wait_for 20 sh -c "[ \$(grep -c t.login $sb_log) -ge 2 ]"
+python3 - "$sb_log" >"$TMPD/gap" <<'PY'
+import json, sys
+ts = [json.loads(l)["t"] for l in open(sys.argv[1])]
+print("ok" if ts[1] - ts[0] >= 9.9 else "too soon: %.2f s" % (ts[1] - ts[0]))
+PY
+is "an update waits updates_at_most_every" "$(cat "$TMPD/gap")" ok
+is "the update carries the new mention and the running total" "$(alerts "$sb_log" | grep t.login | sed -n 2p)" "rule=t.login|team=tech 1 4 False normal 1"
+
+post '{"id":"r1","text":"no refund yet"}' >/dev/null
+wait_for 10 sh -c "python3 $TMPD/alerts.py $sc_log | grep -q rule=t.refund"
+is "team billing goes to its route only" "$(alerts "$sc_log" | grep t.refund)" "rule=t.refund|team=billing 1 1 False normal 1"
+
+post '{"id":"w1","text":"calling my lawyer"}' >/dev/null
+wait_for 10 sh -c "grep -q lawyer $sa_log && [ \$(grep -c lawyer $sb_log) -ge 1 ]"
+is "critical goes to a (continue) ..." "$(alerts "$sa_log" | grep t.lawyer)" "rule=t.lawyer|team=legal 1 1 False critical 1"
+is "... and on to the next matching route" "$(alerts "$sb_log" | grep -c t.lawyer)" 1
+is "billing got nothing else but the incident" "$(alerts "$sc_log" | grep -vc 't.refund\|incident=')" 0
+
+# the fifth complaint of t.* within a minute: one critical incident alert
+wait_for 10 grep -q '"incident": true\|incident=login-storm' "$sa_log"
+n=$(alerts "$sa_log" | grep -c 'incident=login-storm')
+is "a burst raises one incident alert" "$n" 1
+is "the incident is critical and marked" "$(alerts "$sa_log" | grep 'incident=login-storm' | cut -d' ' -f4,5)" "True critical"
+post '{"id":"l9","text":"login login"}' >/dev/null
+post '{"id":"l10","text":"login!!"}' >/dev/null
+sleep 0.5
+is "the cooldown keeps it to one" "$(alerts "$sa_log" | grep -c 'incident=login-storm')" 1
+
+"$KELUHCTL" alerts --spool "$TMPD/c.db" >"$TMPD/alerts.out"
+contains "keluhctl alerts lists them" "$TMPD/alerts.out" "t.lawyer"
+stop_keluhd
+done_testing

@@ -1,0 +1,864 @@
+/*
+ * The spool: schema and reopen, mentions and alerts, the due order,
+ * delivery transitions, operator actions, cursors, and that uncommitted
+ * work is never half-applied (close without commit, and a child process
+ * that dies mid-transaction).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "spool.h"
+#include "unit.h"
+
+#define DAY_MS (24 * 3600 * 1000LL)
+
+static char dir[64];
+static char path[128];
+static char err[512];
+static struct spool *sp;
+
+static void
+setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/keluh-spool.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/spool.db", dir);
+	err[0] = '\0';
+	sp = spool_open(path, 0, err, sizeof(err));
+	ck_assert_msg(sp != NULL, "open: %s", err);
+}
+
+static void
+teardown(void)
+{
+	DIR *d;
+	struct dirent *e;
+	char p[512];
+
+	spool_close(sp);
+	sp = NULL;
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static void
+reopen(void)
+{
+	spool_close(sp);
+	sp = spool_open(path, 0, err, sizeof(err));
+	ck_assert_msg(sp != NULL, "reopen: %s", err);
+}
+
+/* Reads one integer with a plain connection, behind the module's back. */
+static int64_t
+sql_int(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static const char *
+sql_text(const char *sql, char *out, size_t outlen)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	out[0] = '\0';
+	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out, outlen, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return out;
+}
+
+struct mentions_seen {
+	size_t n;
+	int64_t rowid[16];
+	char id[16][32];
+	int64_t at[16];
+	int prio[16];
+};
+
+static void
+collect_mention(void *arg, const struct spool_mention *m)
+{
+	struct mentions_seen *ms = arg;
+
+	ck_assert_uint_lt(ms->n, 16);
+	ms->rowid[ms->n] = m->rowid;
+	snprintf(ms->id[ms->n], sizeof(ms->id[0]), "%s", m->mention_id);
+	ms->at[ms->n] = m->at_ms;
+	ms->prio[ms->n] = m->priority;
+	ck_assert_ptr_nonnull(m->json);
+	ck_assert_ptr_nonnull(m->group_key);
+	ms->n++;
+}
+
+static struct mentions_seen
+pending(void)
+{
+	struct mentions_seen ms;
+
+	memset(&ms, 0, sizeof(ms));
+	ck_assert_int_eq(spool_pending_mentions(sp, collect_mention, &ms), 0);
+	return ms;
+}
+
+static int64_t
+mention(const char *id, int prio, int64_t at)
+{
+	char json[128];
+	int64_t r;
+
+	snprintf(json, sizeof(json), "{\"id\":\"%s\",\"text\":\"t\"}", id);
+	r = spool_add_mention(sp, id, "g", prio, at, json);
+	ck_assert_msg(r > 0, "add_mention: %s", spool_error(sp));
+	return r;
+}
+
+static const char *const rcv3[] = { "console", "slack", "hook" };
+
+/* An alert with no mentions delivered to the given receivers, expiring in a day. */
+static int64_t
+alert(const char *id, int prio, int64_t at, int64_t due, const char *const *rcv, size_t nrcv)
+{
+	int64_t exp[8];
+	int64_t r;
+
+	for (size_t i = 0; i < nrcv; i++)
+		exp[i] = at + DAY_MS;
+	r = spool_add_alert(sp, id, "g", prio, "tech", at, "{\"type\":\"keluh.alert\"}", NULL, 0,
+	    rcv, exp, nrcv, due);
+	ck_assert_msg(r > 0, "add_alert: %s", spool_error(sp));
+	return r;
+}
+
+/* The id of the delivery of alert_id to receiver, read back with SQL. */
+static int64_t
+delivery_id(const char *alert_id, const char *receiver)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql),
+	    "SELECT id FROM deliveries WHERE idem_key = '%s.%s'", alert_id, receiver);
+	return sql_int(sql);
+}
+
+static struct spool_delivery
+get(int64_t id)
+{
+	struct spool_delivery d;
+
+	memset(&d, 0, sizeof(d));
+	ck_assert_int_eq(spool_get_delivery(sp, id, &d), 1);
+	return d;
+}
+
+START_TEST(test_open_create_reopen)
+{
+	char buf[64];
+
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 1);
+	ck_assert_str_eq(sql_text("PRAGMA journal_mode", buf, sizeof(buf)), "wal");
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+				 "name IN ('mentions', 'alerts', 'deliveries', 'cursors')"), 4);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+				 "name = 'deliveries_due'"), 1);
+	mention("m1", 2, 1000);
+	reopen();
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 1);
+	ck_assert_uint_eq(pending().n, 1);
+	ck_assert_int_eq(spool_in_txn(sp), 0);
+}
+END_TEST
+
+START_TEST(test_mentions_pending_oldest_first)
+{
+	struct mentions_seen ms;
+	int64_t a, b, c;
+
+	a = mention("late", 1, 3000);
+	b = mention("early", 3, 1000);
+	c = mention("mid", 2, 2000);
+	ck_assert_int_gt(a, 0);
+	ms = pending();
+	ck_assert_uint_eq(ms.n, 3);
+	ck_assert_str_eq(ms.id[0], "early");
+	ck_assert_int_eq(ms.rowid[0], b);
+	ck_assert_int_eq(ms.prio[0], 3);
+	ck_assert_int_eq(ms.at[0], 1000);
+	ck_assert_str_eq(ms.id[1], "mid");
+	ck_assert_int_eq(ms.rowid[1], c);
+	ck_assert_str_eq(ms.id[2], "late");
+}
+END_TEST
+
+START_TEST(test_alert_ties_mentions)
+{
+	int64_t m1, m2, m3, ar, exp[3] = { 5000 + DAY_MS, 5000 + 2 * DAY_MS, 5000 + 3 * DAY_MS };
+	int64_t rows[2];
+	struct mentions_seen ms;
+	struct spool_counts c;
+	struct spool_delivery d;
+
+	m1 = mention("m1", 3, 1000);
+	m2 = mention("m2", 3, 2000);
+	m3 = mention("m3", 3, 3000);
+	rows[0] = m1;
+	rows[1] = m3;
+	ar = spool_add_alert(sp, "A1", "g", 3, "tech", 5000, "{\"type\":\"keluh.alert\"}", rows, 2,
+	    rcv3, exp, 3, 5000);
+	ck_assert_msg(ar > 0, "%s", spool_error(sp));
+	ms = pending();
+	ck_assert_uint_eq(ms.n, 1);
+	ck_assert_int_eq(ms.rowid[0], m2);
+
+	ck_assert_int_eq(spool_counts(sp, NULL, &c), 0);
+	ck_assert_int_eq(c.pending, 3);
+	ck_assert_int_eq(c.delivered, 0);
+	ck_assert_int_eq(c.dead, 0);
+	ck_assert_int_eq(c.pending_mentions, 1);
+	ck_assert_int_eq(c.alerts, 1);
+	ck_assert_int_eq(spool_counts(sp, "slack", &c), 0);
+	ck_assert_int_eq(c.pending, 1);
+
+	d = get(delivery_id("A1", "slack"));
+	ck_assert_str_eq(d.idem_key, "A1.slack");
+	ck_assert_str_eq(d.alert_id, "A1");
+	ck_assert_str_eq(d.receiver, "slack");
+	ck_assert_str_eq(d.alert_json, "{\"type\":\"keluh.alert\"}");
+	ck_assert_int_eq(d.alert_rowid, ar);
+	ck_assert_int_eq(d.state, SPOOL_PENDING);
+	ck_assert_int_eq(d.attempts, 0);
+	ck_assert_int_eq(d.priority, 3);
+	ck_assert_int_eq(d.created_ms, 5000);
+	ck_assert_int_eq(d.due_ms, 5000);
+	ck_assert_int_eq(d.expires_ms, 5000 + 2 * DAY_MS);
+	ck_assert_ptr_null(d.last_error);
+	spool_delivery_free(&d);
+
+	/* A mention already tied: the whole alert is refused, nothing written. */
+	rows[0] = m2;
+	rows[1] = m1;
+	ck_assert_int_eq(spool_add_alert(sp, "A2", "g", 3, NULL, 6000, "{}", rows, 2, rcv3, exp,
+			     3, 6000), -1);
+	ck_assert_ptr_nonnull(strstr(spool_error(sp), "not pending"));
+	ck_assert_uint_eq(pending().n, 1);
+	ck_assert_int_eq(spool_counts(sp, NULL, &c), 0);
+	ck_assert_int_eq(c.alerts, 1);
+	ck_assert_int_eq(c.pending, 3);
+	/* A repeated alert id is refused too. */
+	ck_assert_int_eq(spool_add_alert(sp, "A1", "g", 3, NULL, 6000, "{}", NULL, 0, rcv3, exp, 3,
+			     6000), -1);
+	ck_assert_ptr_nonnull(strstr(spool_error(sp), "UNIQUE"));
+	/* ...and so is a receiver named twice. */
+	{
+		const char *const twice[] = { "slack", "slack" };
+
+		ck_assert_int_eq(spool_add_alert(sp, "A3", "g", 3, NULL, 6000, "{}", NULL, 0,
+				     twice, exp, 2, 6000), -1);
+	}
+	ck_assert_int_eq(spool_counts(sp, NULL, &c), 0);
+	ck_assert_int_eq(c.alerts, 1);
+	/* A2 was rolled back as a whole, so its id is free and m2 still pending. */
+	rows[0] = m2;
+	ck_assert_int_gt(spool_add_alert(sp, "A2", "g", 3, NULL, 6000, "{}", rows, 1, rcv3, exp, 1,
+			     6000), 0);
+	ck_assert_uint_eq(pending().n, 0);
+}
+END_TEST
+
+START_TEST(test_tie_mentions_by_group)
+{
+	int64_t a1, a2, ar, exp[1] = { DAY_MS };
+	struct mentions_seen ms;
+
+	a1 = spool_add_mention(sp, "a1", "grp-a", 2, 100, "{}");
+	spool_add_mention(sp, "b1", "grp-b", 2, 150, "{}");
+	a2 = spool_add_mention(sp, "a2", "grp-a", 2, 200, "{}");
+	spool_add_mention(sp, "a3", "grp-a", 2, 300, "{}"); /* arrived after the alert was built */
+	ck_assert_int_gt(a1, 0);
+	ar = spool_add_alert(sp, "A", "grp-a", 2, NULL, 250, "{}", NULL, 0, rcv3, exp, 1, 250);
+	ck_assert_int_gt(ar, 0);
+	ck_assert_int_eq(spool_tie_mentions(sp, ar, "grp-a", a2), 2);
+	ck_assert_int_eq(spool_tie_mentions(sp, ar, "grp-a", a2), 0);
+	ms = pending();
+	ck_assert_uint_eq(ms.n, 2);
+	ck_assert_str_eq(ms.id[0], "b1");
+	ck_assert_str_eq(ms.id[1], "a3");
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM mentions WHERE alert_rowid = 1"), 2);
+}
+END_TEST
+
+static const char *const rcv1[] = { "r" };
+
+START_TEST(test_due_order_and_skip)
+{
+	struct spool_delivery out[8];
+	int64_t skip[2];
+	int n;
+
+	alert("normal-old", 2, 1000, 1000, rcv1, 1);
+	alert("crit-new", 4, 3000, 3000, rcv1, 1);
+	alert("crit-old", 4, 2000, 2000, rcv1, 1);
+	alert("low-oldest", 1, 500, 500, rcv1, 1);
+	alert("crit-later", 4, 2500, 9000, rcv1, 1); /* not due yet */
+	alert("other-rcv", 4, 100, 100, rcv3, 1);    /* console */
+
+	n = spool_due(sp, "r", 5000, NULL, 0, out, 8);
+	ck_assert_int_eq(n, 4);
+	ck_assert_str_eq(out[0].alert_id, "crit-old");
+	ck_assert_str_eq(out[1].alert_id, "crit-new");
+	ck_assert_str_eq(out[2].alert_id, "normal-old");
+	ck_assert_str_eq(out[3].alert_id, "low-oldest");
+	ck_assert_str_eq(out[0].alert_json, "{\"type\":\"keluh.alert\"}");
+	skip[0] = out[0].id;
+	skip[1] = out[2].id;
+	for (int i = 0; i < n; i++)
+		spool_delivery_free(&out[i]);
+
+	/* max bounds the answer */
+	n = spool_due(sp, "r", 5000, NULL, 0, out, 2);
+	ck_assert_int_eq(n, 2);
+	ck_assert_str_eq(out[1].alert_id, "crit-new");
+	for (int i = 0; i < n; i++)
+		spool_delivery_free(&out[i]);
+
+	/* in-flight ids are skipped, and max still fills from the rest */
+	n = spool_due(sp, "r", 5000, skip, 2, out, 2);
+	ck_assert_int_eq(n, 2);
+	ck_assert_str_eq(out[0].alert_id, "crit-new");
+	ck_assert_str_eq(out[1].alert_id, "low-oldest");
+	for (int i = 0; i < n; i++)
+		spool_delivery_free(&out[i]);
+
+	/* later, the one due at 9000 comes first by priority then age */
+	n = spool_due(sp, "r", 9000, NULL, 0, out, 8);
+	ck_assert_int_eq(n, 5);
+	ck_assert_str_eq(out[0].alert_id, "crit-old");
+	ck_assert_str_eq(out[1].alert_id, "crit-later");
+	for (int i = 0; i < n; i++)
+		spool_delivery_free(&out[i]);
+
+	ck_assert_int_eq(spool_due(sp, "nobody", 9000, NULL, 0, out, 8), 0);
+	ck_assert_int_eq(spool_due(sp, "r", 9000, NULL, 0, out, 0), 0);
+}
+END_TEST
+
+START_TEST(test_next_due)
+{
+	ck_assert_int_eq(spool_next_due(sp, "r"), INT64_MAX);
+	alert("a", 2, 1000, 7000, rcv1, 1);
+	alert("b", 2, 1000, 4000, rcv1, 1);
+	ck_assert_int_eq(spool_next_due(sp, "r"), 4000);
+	ck_assert_int_eq(spool_next_due(sp, "nobody"), INT64_MAX);
+	ck_assert_int_eq(spool_delivered(sp, delivery_id("b", "r"), 4100), 0);
+	ck_assert_int_eq(spool_next_due(sp, "r"), 7000);
+	ck_assert_int_eq(spool_retry_later(sp, delivery_id("a", "r"), 60000, "HTTP 503"), 0);
+	ck_assert_int_eq(spool_next_due(sp, "r"), 60000);
+	ck_assert_int_eq(spool_dead(sp, delivery_id("a", "r"), 61000, "too old"), 0);
+	ck_assert_int_eq(spool_next_due(sp, "r"), INT64_MAX);
+}
+END_TEST
+
+START_TEST(test_transitions_and_counts)
+{
+	int64_t ic, is, ih;
+	struct spool_delivery d, out[4];
+	struct spool_counts c;
+
+	alert("A", 3, 1000, 1000, rcv3, 3);
+	ic = delivery_id("A", "console");
+	is = delivery_id("A", "slack");
+	ih = delivery_id("A", "hook");
+
+	ck_assert_int_eq(spool_delivered(sp, ic, 1500), 0);
+	d = get(ic);
+	ck_assert_int_eq(d.state, SPOOL_DELIVERED);
+	ck_assert_int_eq(d.done_ms, 1500);
+	ck_assert_int_eq(d.attempts, 1);
+	spool_delivery_free(&d);
+
+	ck_assert_int_eq(spool_retry_later(sp, is, 5000, "HTTP 500"), 0);
+	ck_assert_int_eq(spool_retry_later(sp, is, 9000, "timeout"), 0);
+	d = get(is);
+	ck_assert_int_eq(d.state, SPOOL_PENDING);
+	ck_assert_int_eq(d.attempts, 2);
+	ck_assert_int_eq(d.due_ms, 9000);
+	ck_assert_str_eq(d.last_error, "timeout");
+	spool_delivery_free(&d);
+	ck_assert_int_eq(spool_due(sp, "slack", 8999, NULL, 0, out, 4), 0);
+	ck_assert_int_eq(spool_due(sp, "slack", 9000, NULL, 0, out, 4), 1);
+	spool_delivery_free(&out[0]);
+
+	ck_assert_int_eq(spool_dead(sp, ih, 2000, "HTTP 404: no such hook"), 0);
+	d = get(ih);
+	ck_assert_int_eq(d.state, SPOOL_DEAD);
+	ck_assert_int_eq(d.done_ms, 2000);
+	ck_assert_str_eq(d.last_error, "HTTP 404: no such hook");
+	spool_delivery_free(&d);
+	ck_assert_int_eq(spool_due(sp, "hook", 99999, NULL, 0, out, 4), 0);
+
+	ck_assert_int_eq(spool_counts(sp, NULL, &c), 0);
+	ck_assert_int_eq(c.pending, 1);
+	ck_assert_int_eq(c.delivered, 1);
+	ck_assert_int_eq(c.dead, 1);
+	ck_assert_int_eq(c.alerts, 1);
+	ck_assert_int_eq(spool_counts(sp, "hook", &c), 0);
+	ck_assert_int_eq(c.pending, 0);
+	ck_assert_int_eq(c.dead, 1);
+	ck_assert_int_eq(c.delivered, 0);
+
+	/* Finished deliveries are not moved again by the daemon's transitions. */
+	ck_assert_int_eq(spool_dead(sp, ic, 3000, "late"), 0);
+	ck_assert_int_eq(spool_delivered(sp, ih, 3000), 0);
+	d = get(ic);
+	ck_assert_int_eq(d.state, SPOOL_DELIVERED);
+	ck_assert_ptr_null(d.last_error);
+	spool_delivery_free(&d);
+	d = get(ih);
+	ck_assert_int_eq(d.state, SPOOL_DEAD);
+	spool_delivery_free(&d);
+	/* nor is a delivery that vanished while in flight an error */
+	ck_assert_int_eq(spool_drop(sp, is), 0);
+	ck_assert_int_eq(spool_delivered(sp, is, 3000), 0);
+	ck_assert_int_eq(spool_retry_later(sp, is, 3000, "x"), 0);
+	ck_assert_int_eq(spool_get_delivery(sp, is, &d), 0);
+}
+END_TEST
+
+START_TEST(test_requeue)
+{
+	int64_t id, other;
+	struct spool_delivery d, out[2];
+	const char *const two[] = { "hook", "slack" };
+
+	alert("A", 3, 1000, 1000, two, 2); /* expires 1000 + DAY_MS */
+	id = delivery_id("A", "hook");
+	other = delivery_id("A", "slack");
+	ck_assert_int_eq(spool_retry_later(sp, id, 2000, "HTTP 500"), 0);
+	ck_assert_int_eq(spool_retry_later(sp, id, 3000, "HTTP 500"), 0);
+	ck_assert_int_eq(spool_dead(sp, id, 1000 + DAY_MS, "expired after 2 attempts"), 0);
+
+	ck_assert_int_eq(spool_requeue(sp, other, 5000), -1);
+	ck_assert_str_eq(spool_error(sp),
+	    "delivery 2 is pending, not dead: only dead deliveries can be retried");
+	ck_assert_int_eq(spool_requeue(sp, 999, 5000), -1);
+	ck_assert_str_eq(spool_error(sp), "no delivery 999");
+
+	ck_assert_int_eq(spool_requeue(sp, id, 10 * DAY_MS), 0);
+	d = get(id);
+	ck_assert_int_eq(d.state, SPOOL_PENDING);
+	ck_assert_int_eq(d.attempts, 0);
+	ck_assert_int_eq(d.due_ms, 10 * DAY_MS);
+	ck_assert_int_eq(d.expires_ms, 11 * DAY_MS);
+	ck_assert_int_eq(d.done_ms, 0);
+	ck_assert_int_eq(d.created_ms, 1000);
+	ck_assert_str_eq(d.last_error, "expired after 2 attempts");
+	spool_delivery_free(&d);
+	ck_assert_int_eq(spool_due(sp, "hook", 10 * DAY_MS, NULL, 0, out, 2), 1);
+	spool_delivery_free(&out[0]);
+
+	/* dies again, requeued again: the time to live does not grow */
+	ck_assert_int_eq(spool_dead(sp, id, 11 * DAY_MS, "expired"), 0);
+	ck_assert_int_eq(spool_requeue(sp, id, 20 * DAY_MS), 0);
+	d = get(id);
+	ck_assert_int_eq(d.expires_ms, 21 * DAY_MS);
+	spool_delivery_free(&d);
+
+	/* all dead letters, or one receiver's */
+	ck_assert_int_eq(spool_dead(sp, id, 21 * DAY_MS, "x"), 0);
+	ck_assert_int_eq(spool_dead(sp, other, 21 * DAY_MS, "y"), 0);
+	ck_assert_int_eq(spool_requeue_dead(sp, "slack", 30 * DAY_MS), 1);
+	d = get(id);
+	ck_assert_int_eq(d.state, SPOOL_DEAD);
+	spool_delivery_free(&d);
+	ck_assert_int_eq(spool_requeue_dead(sp, NULL, 30 * DAY_MS), 1);
+	ck_assert_int_eq(spool_requeue_dead(sp, NULL, 30 * DAY_MS), 0);
+	d = get(id);
+	ck_assert_int_eq(d.state, SPOOL_PENDING);
+	spool_delivery_free(&d);
+}
+END_TEST
+
+START_TEST(test_drop)
+{
+	int64_t id;
+	struct spool_counts c;
+	struct spool_delivery d;
+
+	alert("A", 3, 1000, 1000, rcv3, 3);
+	id = delivery_id("A", "slack");
+	ck_assert_int_eq(spool_drop(sp, id), 0);
+	ck_assert_int_eq(spool_get_delivery(sp, id, &d), 0);
+	ck_assert_int_eq(spool_drop(sp, id), -1);
+	ck_assert_str_eq(spool_error(sp), "no delivery 2");
+	ck_assert_int_eq(spool_counts(sp, NULL, &c), 0);
+	ck_assert_int_eq(c.pending, 2);
+	ck_assert_int_eq(c.alerts, 1);
+	/* ids are never reused: a new delivery does not take a dropped id */
+	ck_assert_int_eq(spool_drop(sp, delivery_id("A", "hook")), 0);
+	alert("B", 3, 1000, 1000, rcv3 + 2, 1);
+	ck_assert_int_eq(delivery_id("B", "hook"), 4);
+}
+END_TEST
+
+struct listing {
+	int n;
+	char ids[8][16];
+	int mentions[8], delivered[8], pending[8], dead[8];
+};
+
+static void
+collect_delivery(void *arg, const struct spool_delivery *d)
+{
+	struct listing *l = arg;
+
+	snprintf(l->ids[l->n], sizeof(l->ids[0]), "%s.%s", d->alert_id, d->receiver);
+	/* the callback may use the spool: rows were read before it runs */
+	ck_assert_int_eq(spool_cursor_set(sp, "list", d->receiver), 0);
+	l->n++;
+}
+
+static void
+collect_alert(void *arg, const struct spool_alert *a)
+{
+	struct listing *l = arg;
+
+	snprintf(l->ids[l->n], sizeof(l->ids[0]), "%s", a->alert_id);
+	l->mentions[l->n] = a->mentions;
+	l->delivered[l->n] = a->delivered;
+	l->pending[l->n] = a->pending;
+	l->dead[l->n] = a->dead;
+	ck_assert_str_eq(a->team, "tech");
+	l->n++;
+}
+
+START_TEST(test_listings)
+{
+	struct listing l;
+	int64_t rows[2], exp[3] = { DAY_MS, DAY_MS, DAY_MS };
+
+	rows[0] = mention("m1", 2, 100);
+	rows[1] = mention("m2", 2, 200);
+	ck_assert_int_gt(spool_add_alert(sp, "A", "g", 2, "tech", 1000, "{}", rows, 2, rcv3, exp,
+			     3, 1000), 0);
+	alert("B", 3, 2000, 2000, rcv3, 2);
+	ck_assert_int_eq(spool_delivered(sp, delivery_id("A", "console"), 1100), 0);
+	ck_assert_int_eq(spool_dead(sp, delivery_id("A", "hook"), 1100, "gone"), 0);
+
+	memset(&l, 0, sizeof(l));
+	ck_assert_int_eq(spool_list_alerts(sp, 10, collect_alert, &l), 0);
+	ck_assert_int_eq(l.n, 2);
+	ck_assert_str_eq(l.ids[0], "B");
+	ck_assert_int_eq(l.pending[0], 2);
+	ck_assert_int_eq(l.mentions[0], 0);
+	ck_assert_str_eq(l.ids[1], "A");
+	ck_assert_int_eq(l.mentions[1], 2);
+	ck_assert_int_eq(l.delivered[1], 1);
+	ck_assert_int_eq(l.pending[1], 1);
+	ck_assert_int_eq(l.dead[1], 1);
+	memset(&l, 0, sizeof(l));
+	ck_assert_int_eq(spool_list_alerts(sp, 1, collect_alert, &l), 0);
+	ck_assert_int_eq(l.n, 1);
+
+	memset(&l, 0, sizeof(l));
+	ck_assert_int_eq(spool_list_deliveries(sp, -1, 10, collect_delivery, &l), 0);
+	ck_assert_int_eq(l.n, 5);
+	ck_assert_str_eq(l.ids[0], "B.slack");
+	ck_assert_str_eq(l.ids[4], "A.console");
+	memset(&l, 0, sizeof(l));
+	ck_assert_int_eq(spool_list_deliveries(sp, SPOOL_PENDING, 2, collect_delivery, &l), 0);
+	ck_assert_int_eq(l.n, 2);
+	ck_assert_str_eq(l.ids[0], "B.slack");
+	ck_assert_str_eq(l.ids[1], "B.console");
+	memset(&l, 0, sizeof(l));
+	ck_assert_int_eq(spool_list_deliveries(sp, SPOOL_DEAD, 10, collect_delivery, &l), 0);
+	ck_assert_int_eq(l.n, 1);
+	ck_assert_str_eq(l.ids[0], "A.hook");
+	memset(&l, 0, sizeof(l));
+	ck_assert_int_eq(spool_list_deliveries(sp, -1, 0, collect_delivery, &l), 0);
+	ck_assert_int_eq(l.n, 0);
+}
+END_TEST
+
+START_TEST(test_cursors)
+{
+	char *v;
+
+	ck_assert_ptr_null(spool_cursor_get(sp, "mastodon"));
+	ck_assert_int_eq(spool_cursor_set(sp, "mastodon", "1100"), 0);
+	ck_assert_int_eq(spool_cursor_set(sp, "file", "4096"), 0);
+	v = spool_cursor_get(sp, "mastodon");
+	ck_assert_str_eq(v, "1100");
+	free(v);
+	ck_assert_int_eq(spool_cursor_set(sp, "mastodon", "1200"), 0);
+	reopen();
+	v = spool_cursor_get(sp, "mastodon");
+	ck_assert_str_eq(v, "1200");
+	free(v);
+	v = spool_cursor_get(sp, "file");
+	ck_assert_str_eq(v, "4096");
+	free(v);
+}
+END_TEST
+
+START_TEST(test_survives_reopen)
+{
+	struct spool_counts c;
+	struct spool_delivery d;
+	int64_t m;
+
+	m = mention("m1", 4, 100);
+	mention("m2", 4, 200);
+	ck_assert_int_gt(spool_add_alert(sp, "A", "g", 4, "tech", 1000, "{\"a\":1}", &m, 1, rcv3,
+			     (const int64_t[]){ 5000, 6000, 7000 }, 3, 1000), 0);
+	ck_assert_int_eq(spool_retry_later(sp, delivery_id("A", "slack"), 3000, "HTTP 502"), 0);
+	ck_assert_int_eq(spool_cursor_set(sp, "demo", "7"), 0);
+	reopen();
+	ck_assert_int_eq(spool_counts(sp, NULL, &c), 0);
+	ck_assert_int_eq(c.pending, 3);
+	ck_assert_int_eq(c.pending_mentions, 1);
+	ck_assert_int_eq(c.alerts, 1);
+	d = get(delivery_id("A", "slack"));
+	ck_assert_int_eq(d.attempts, 1);
+	ck_assert_int_eq(d.due_ms, 3000);
+	ck_assert_int_eq(d.expires_ms, 6000);
+	ck_assert_str_eq(d.last_error, "HTTP 502");
+	ck_assert_str_eq(d.alert_json, "{\"a\":1}");
+	spool_delivery_free(&d);
+}
+END_TEST
+
+START_TEST(test_readonly)
+{
+	char missing[256], want[512];
+	struct spool *ro;
+	struct spool_counts c;
+
+	snprintf(missing, sizeof(missing), "%s/nope.db", dir);
+	ck_assert_ptr_null(spool_open(missing, 1, err, sizeof(err)));
+	snprintf(want, sizeof(want), "no spool at %s: has keluhd run with this config?", missing);
+	ck_assert_str_eq(err, want);
+	ck_assert_int_eq(access(missing, F_OK), -1); /* nothing created */
+
+	/* An empty file is no spool either, and stays untouched. */
+	fclose(fopen(missing, "w"));
+	ck_assert_ptr_null(spool_open(missing, 1, err, sizeof(err)));
+	ck_assert_str_eq(err, want);
+
+	alert("A", 3, 1000, 1000, rcv3, 1);
+	ro = spool_open(path, 1, err, sizeof(err));
+	ck_assert_msg(ro != NULL, "%s", err);
+	ck_assert_int_eq(spool_counts(ro, NULL, &c), 0);
+	ck_assert_int_eq(c.pending, 1);
+	ck_assert_int_eq(spool_drop(ro, 1), -1);
+	ck_assert_ptr_nonnull(strstr(spool_error(ro), "readonly"));
+	ck_assert_int_eq(spool_counts(sp, NULL, &c), 0);
+	ck_assert_int_eq(c.pending, 1);
+	spool_close(ro);
+}
+END_TEST
+
+START_TEST(test_refuses_foreign_and_newer)
+{
+	char other[256];
+	sqlite3 *db;
+
+	snprintf(other, sizeof(other), "%s/other.db", dir);
+	ck_assert_int_eq(sqlite3_open(other, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_ptr_null(spool_open(other, 0, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "not a keluh spool"));
+
+	spool_close(sp);
+	sp = NULL;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_ptr_null(spool_open(path, 0, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "newer keluh"));
+}
+END_TEST
+
+START_TEST(test_txn_batch)
+{
+	struct spool *ro;
+	struct spool_counts c;
+	int64_t bad = 12345;
+
+	ck_assert_int_eq(spool_commit(sp), 0); /* none open: no-op */
+	ck_assert_int_eq(spool_begin(sp), 0);
+	ck_assert_int_eq(spool_begin(sp), 0); /* already open: no-op */
+	ck_assert_int_eq(spool_in_txn(sp), 1);
+	mention("m1", 2, 100);
+	alert("A", 3, 1000, 1000, rcv3, 3);
+	/* a failed alert inside the batch takes nothing else with it */
+	ck_assert_int_eq(spool_add_alert(sp, "B", "g", 3, NULL, 1, "{}", &bad, 1, rcv3,
+			     (const int64_t[]){ 1 }, 1, 1), -1);
+	ck_assert_int_eq(spool_in_txn(sp), 1);
+	ck_assert_int_eq(spool_cursor_set(sp, "demo", "1"), 0);
+
+	/* nothing visible to another connection before the commit */
+	ro = spool_open(path, 1, err, sizeof(err));
+	ck_assert_msg(ro != NULL, "%s", err);
+	ck_assert_int_eq(spool_counts(ro, NULL, &c), 0);
+	ck_assert_int_eq(c.alerts, 0);
+	ck_assert_int_eq(c.pending_mentions, 0);
+
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(spool_in_txn(sp), 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(spool_counts(ro, NULL, &c), 0);
+	ck_assert_int_eq(c.alerts, 1);
+	ck_assert_int_eq(c.pending, 3);
+	ck_assert_int_eq(c.pending_mentions, 1);
+	spool_close(ro);
+}
+END_TEST
+
+START_TEST(test_uncommitted_close_rolls_back)
+{
+	struct spool_counts c;
+	char *v;
+
+	mention("kept", 2, 50);
+	ck_assert_int_eq(spool_cursor_set(sp, "demo", "1"), 0);
+	ck_assert_int_eq(spool_begin(sp), 0);
+	mention("lost", 2, 100);
+	alert("A", 3, 1000, 1000, rcv3, 3);
+	ck_assert_int_eq(spool_cursor_set(sp, "demo", "2"), 0);
+	reopen(); /* close without commit */
+	ck_assert_int_eq(spool_counts(sp, NULL, &c), 0);
+	ck_assert_int_eq(c.alerts, 0);
+	ck_assert_int_eq(c.pending, 0);
+	ck_assert_int_eq(c.pending_mentions, 1);
+	v = spool_cursor_get(sp, "demo");
+	ck_assert_str_eq(v, "1");
+	free(v);
+}
+END_TEST
+
+/*
+ * A process that dies inside a transaction, after enough writes that
+ * SQLite spilled uncommitted pages into the WAL: the next open must see
+ * exactly what was committed.
+ */
+START_TEST(test_crash_mid_transaction)
+{
+	char walpath[256], big[4096];
+	struct stat stwal;
+	struct spool_counts c;
+	struct mentions_seen ms;
+	pid_t pid;
+	int status;
+	char *v;
+
+	spool_close(sp); /* never carry a connection across fork() */
+	sp = NULL;
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct spool *s = spool_open(path, 0, err, sizeof(err));
+		int64_t exp[3] = { DAY_MS, DAY_MS, DAY_MS }, m;
+
+		if (s == NULL)
+			_exit(10);
+		if ((m = spool_add_mention(s, "kept", "g", 2, 1, "{}")) < 0 ||
+		    spool_cursor_set(s, "demo", "committed") < 0)
+			_exit(11);
+		if (spool_begin(s) < 0)
+			_exit(12);
+		for (int i = 0; i < 2000; i++)
+			if (spool_add_mention(s, "lost", "g", 2, 2 + i, big) < 0)
+				_exit(13);
+		if (spool_add_alert(s, "A", "g", 3, "tech", 5, "{}", &m, 1, rcv3, exp, 3, 5) < 0 ||
+		    spool_cursor_set(s, "demo", "uncommitted") < 0)
+			_exit(14);
+		_exit(0); /* no commit, no close */
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	/* the uncommitted frames really reached the disk */
+	snprintf(walpath, sizeof(walpath), "%s-wal", path);
+	ck_assert_int_eq(stat(walpath, &stwal), 0);
+	ck_assert_int_gt(stwal.st_size, 2 * 1024 * 1024);
+
+	sp = spool_open(path, 0, err, sizeof(err));
+	ck_assert_msg(sp != NULL, "%s", err);
+	ms = pending();
+	ck_assert_uint_eq(ms.n, 1);
+	ck_assert_str_eq(ms.id[0], "kept");
+	ck_assert_int_eq(spool_counts(sp, NULL, &c), 0);
+	ck_assert_int_eq(c.alerts, 0);
+	ck_assert_int_eq(c.pending, 0);
+	v = spool_cursor_get(sp, "demo");
+	ck_assert_str_eq(v, "committed");
+	free(v);
+	ck_assert_str_eq(sql_text("PRAGMA integrity_check", walpath, sizeof(walpath)), "ok");
+	/* and the spool goes on working */
+	mention("after", 2, 10);
+	ck_assert_uint_eq(pending().n, 2);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("spool");
+	TCase *tc = tcase_create("spool");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_open_create_reopen);
+	tcase_add_test(tc, test_mentions_pending_oldest_first);
+	tcase_add_test(tc, test_alert_ties_mentions);
+	tcase_add_test(tc, test_tie_mentions_by_group);
+	tcase_add_test(tc, test_due_order_and_skip);
+	tcase_add_test(tc, test_next_due);
+	tcase_add_test(tc, test_transitions_and_counts);
+	tcase_add_test(tc, test_requeue);
+	tcase_add_test(tc, test_drop);
+	tcase_add_test(tc, test_listings);
+	tcase_add_test(tc, test_cursors);
+	tcase_add_test(tc, test_survives_reopen);
+	tcase_add_test(tc, test_readonly);
+	tcase_add_test(tc, test_refuses_foreign_and_newer);
+	tcase_add_test(tc, test_txn_batch);
+	tcase_add_test(tc, test_uncommitted_close_rolls_back);
+	tcase_add_test(tc, test_crash_mid_transaction);
+	suite_add_tcase(s, tc);
+	return unit_run(s);
+}
