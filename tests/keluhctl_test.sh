@@ -78,7 +78,7 @@ contains "--text: a brace line is plain text" "$TMPD/t.json" '"id":"stdin:1","co
 printf 'Double charged again, calling my lawyer\n' | "$KELUHCTL" test -r "$R" --color never >"$TMPD/h.out"
 contains "human: header" "$TMPD/h.out" "stdin:1  critical  score=85  team=billing"
 contains "human: rule and description" "$TMPD/h.out" "  money.double (+45): Charged twice"
-contains "human: evidence" "$TMPD/h.out" "    keyword 'double charge' matched \"Double charge\" at 0-13"
+contains "human: evidence" "$TMPD/h.out" "    keyword 'double charge*' matched \"Double charge\" at 0-13"
 contains "human: highlighted text" "$TMPD/h.out" "  | «Double charge»d again, calling my «lawyer»"
 printf 'lawyer\n' | "$KELUHCTL" test -r "$R" --color always >"$TMPD/c.out"
 contains "human: --color always uses ANSI bold red" "$TMPD/c.out" "$(printf '\033[1;31mlawyer\033[0m')"
