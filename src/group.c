@@ -189,6 +189,26 @@ json_array_add_unique(json_t *arr, const char *s)
 	json_array_append_new(arr, json_string(s));
 }
 
+/* Strongest rule first: chat headlines name rule_info[0]. Stable for equal scores. */
+static void
+rule_info_sort(json_t *ri)
+{
+	size_t n = json_array_size(ri);
+
+	for (size_t i = 1; i < n; i++) {
+		json_t *x = json_incref(json_array_get(ri, i));
+		json_int_t sx = json_integer_value(json_object_get(x, "score"));
+		size_t j = i;
+
+		while (j > 0 && json_integer_value(json_object_get(json_array_get(ri, j - 1),
+		    "score")) < sx) {
+			json_array_set(ri, j, json_array_get(ri, j - 1));
+			j--;
+		}
+		json_array_set_new(ri, j, x);
+	}
+}
+
 /*
  * Builds the canonical alert object (see receiver.h), records it with one
  * delivery per routed receiver, and ties the group's pending mentions to it.
@@ -220,6 +240,7 @@ group_emit(struct group_engine *ge, const char *gkey, int prio, const char *team
 		if (info)
 			json_array_append(ri, info);
 	}
+	rule_info_sort(ri);
 	top = json_array();
 	qsort(authors, nauthors, sizeof(*authors), author_cmp);
 	for (i = 0; i < nauthors && i < 3; i++)

@@ -123,7 +123,7 @@ receiver_render(const struct receiver *r, const json_t *alert, const char *idem_
 
 /* The platform said how long to wait; a day at most, the delivery's max age does the rest. */
 #define RCV_MAX_WAIT_MS (24 * 3600 * 1000LL)
-#define RCV_EXCERPT 100		/* bytes of an error body in a reason */
+#define RCV_EXCERPT 100		/* characters of an error body in a reason */
 
 static int64_t
 judge_clamp_ms(double ms)
@@ -211,10 +211,15 @@ judge_excerpt(const json_t *j, const char *body, size_t len, struct buf *out)
 	}
 	if (raw.len == 0 && body)
 		buf_add(&raw, body, len < 4 * RCV_EXCERPT ? len : 4 * RCV_EXCERPT);
-	n = utf8_valid_prefix(raw.data ? raw.data : "", raw.len);
-	for (i = 0; i < n;) {
+	/* Runs of spaces and control characters become one space; bytes that are not UTF-8 go. */
+	for (i = 0; i < raw.len;) {
 		unsigned char c = (unsigned char)raw.data[i];
 
+		n = utf8_valid_prefix(raw.data + i, raw.len - i > 4 ? 4 : raw.len - i);
+		if (n == 0) {
+			i++;
+			continue;
+		}
 		if (c <= ' ' || c == 0x7f) {
 			space = out->len > 0;
 			i++;
@@ -223,10 +228,11 @@ judge_excerpt(const json_t *j, const char *body, size_t len, struct buf *out)
 		if (space)
 			buf_addc(out, ' ');
 		space = 0;
-		buf_addc(out, (char)c);
-		i++;
+		n = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+		buf_add(out, raw.data + i, n);
+		i += n;
 	}
-	if (out->len > RCV_EXCERPT) {
+	if (rcv_ulen(out->data, out->len) > RCV_EXCERPT) {
 		out->len = rcv_prefix(out->data, out->len, RCV_EXCERPT - 1);
 		out->data[out->len] = '\0';
 		buf_adds(out, RCV_ELLIPSIS);
@@ -251,8 +257,7 @@ judge_say(enum rcv_verdict v, char *reason, size_t reasonlen, const char *what, 
 }
 
 static enum rcv_verdict
-judge_smtp(long status, const char *body, size_t len, int64_t *wait_ms, char *reason,
-    size_t reasonlen)
+judge_smtp(long status, const char *body, size_t len, char *reason, size_t reasonlen)
 {
 	if (status == 0)
 		return judge_say(RCV_RETRY, reason, reasonlen, "SMTP", 0, NULL, NULL, 0,
@@ -260,9 +265,9 @@ judge_smtp(long status, const char *body, size_t len, int64_t *wait_ms, char *re
 	if (status >= 200 && status < 400)
 		return judge_say(RCV_OK, reason, reasonlen, "SMTP", status, NULL, body, len, NULL);
 	if (status >= 500 && status < 600)
-		return judge_say(RCV_DEAD, reason, reasonlen, "SMTP", status, NULL, body, len, NULL);
+		return judge_say(RCV_DEAD, reason, reasonlen, "SMTP", status, NULL, body, len,
+		    NULL);
 	/* 4xx is temporary by definition; anything else is not a final answer either. */
-	(void)wait_ms;
 	return judge_say(RCV_RETRY, reason, reasonlen, "SMTP", status, NULL, body, len, NULL);
 }
 
@@ -337,7 +342,8 @@ judge_http(enum rcv_type type, long status, const char *body, size_t len, const 
 			v = judge_say(RCV_RETRY, reason, reasonlen, "HTTP", status, NULL, NULL, 0,
 			    "throttled (HTTP error 429 in the body)");
 		} else
-			v = judge_say(RCV_OK, reason, reasonlen, "HTTP", status, NULL, NULL, 0, "OK");
+			v = judge_say(RCV_OK, reason, reasonlen, "HTTP", status, NULL, NULL, 0,
+			    "OK");
 		json_decref(j);
 		return v;
 	}
@@ -378,7 +384,7 @@ receiver_judge(const struct receiver *r, long status, const char *body, size_t b
 	if (body == NULL)
 		body_len = 0;
 	if (r->type == RCV_EMAIL)
-		return judge_smtp(status, body, body_len, wait_ms, reason, reasonlen);
+		return judge_smtp(status, body, body_len, reason, reasonlen);
 	return judge_http(r->type, status, body, body_len, retry_after, wait_ms, reason, reasonlen,
 	    0);
 }
@@ -796,7 +802,7 @@ rcv_esc(struct buf *b, enum rcv_markup mk, const char *s, size_t len)
 				buf_addc(b, '\\');
 				buf_addc(b, (char)c);
 			} else if (c == '@') {
-				/* A zero-width space keeps @channel or @someone from pinging anyone. */
+				/* A zero-width space keeps @channel or @someone from pinging. */
 				buf_adds(b, "@\xe2\x80\x8b");
 			} else
 				buf_addc(b, (char)c);
@@ -1026,12 +1032,17 @@ rcv_headline(const struct rcv_alert *a, struct buf *b, int emoji)
 		buf_adds(b, " INCIDENT");
 }
 
+/*
+ * The headline names the strongest rule (rule_info is ordered by score) and
+ * says how many others matched: staff read the first few words only.
+ */
 void
 rcv_title(const struct rcv_alert *a, struct buf *out, size_t units)
 {
 	const json_t *info = json_object_get(a->a, "rule_info"), *v;
+	const char *first = NULL;
+	size_t i, n = 0;
 	struct buf b;
-	size_t i;
 
 	buf_init(&b);
 	json_array_foreach(info, i, v) {
@@ -1041,20 +1052,21 @@ rcv_title(const struct rcv_alert *a, struct buf *out, size_t units)
 			d = rcv_str(v, "id");
 		if (d == NULL || *d == '\0')
 			continue;
-		if (b.len)
-			buf_adds(&b, "; ");
-		buf_adds(&b, d);
+		if (first == NULL)
+			first = d;
+		n++;
 	}
-	if (b.len == 0)
+	if (first == NULL)
 		json_array_foreach(json_object_get(a->a, "rules"), i, v) {
 			if (!json_is_string(v) || json_string_length(v) == 0)
 				continue;
-			if (b.len)
-				buf_adds(&b, "; ");
-			buf_adds(&b, json_string_value(v));
+			if (first == NULL)
+				first = json_string_value(v);
+			n++;
 		}
-	if (b.len == 0)
-		buf_adds(&b, "complaints");
+	buf_adds(&b, first ? first : "complaints");
+	if (n > 1)
+		buf_printf(&b, " (+%zu more rule%s)", n - 1, n > 2 ? "s" : "");
 	rcv_fit(&b, units);
 	buf_add(out, b.data, b.len);
 	buf_free(&b);
@@ -1174,7 +1186,7 @@ rcv_fill(const struct rcv_alert *a, const struct rcv_fill *f)
 
 			if (cap <= f->min_cap)
 				return kept;
-			/* Shrink in proportion, then a little more for markup that does not shrink. */
+			/* Shrink in proportion, and a little more: markup does not shrink. */
 			next = (size_t)((double)cap * (double)room / (double)cost * 0.9);
 			if (next >= cap)
 				next = cap - 1;
@@ -1274,8 +1286,8 @@ rcv_time_rfc3339(int64_t t, char out[RCV_TIMELEN])
 	struct tm tm;
 
 	gmtime_r(&tt, &tm);
-	snprintf(out, RCV_TIMELEN, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	snprintf(out, RCV_TIMELEN, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 void
@@ -1328,7 +1340,7 @@ rcv_http_date_parse(const char *s, int64_t *t)
 		if (rcv_digits(&p, 4, &y) == 0)
 			;
 		else if (rcv_digits(&p, 2, &y) == 0)
-			y += y < 70 ? 2000 : 1900;	/* RFC 9110's two-digit year rule, roughly */
+			y += y < 70 ? 2000 : 1900;	/* RFC 9110's two-digit years, roughly */
 		else
 			return -1;
 		if (*p++ != ' ' || rcv_digits(&p, 2, &h) || *p++ != ':' || rcv_digits(&p, 2, &mi) ||

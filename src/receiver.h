@@ -83,6 +83,11 @@ void receiver_msg_free(struct rcv_msg *);
  * delivery's idempotency key (sent as webhook-id and where the platform
  * has a dedup field); now_s is the signing time. Returns 0, or -1 with a
  * reason (the delivery then goes to the dead letters: it can never work).
+ *
+ * Where the key goes: webhook-id (with '.' replaced by '_': Standard
+ * Webhooks forbids '.' in ids), Google Chat's requestId, email's
+ * Message-ID. PagerDuty's dedup_key is the alert's group instead, so that
+ * every update of a group folds into one incident.
  */
 int receiver_render(const struct receiver *r, const json_t *alert, const char *idem_key,
     int64_t now_s, struct rcv_msg *out, char *err, size_t errlen);

@@ -37,17 +37,17 @@ rcv_plain_text(const struct rcv_ctx *c, struct buf *b, size_t text_units)
 	buf_adds(b, "\n");
 	if (a->team) {
 		buf_adds(b, "team ");
-		rcv_clean(b, a->team, strlen(a->team));
+		rcv_esc_fit(b, RCV_MK_PLAIN, a->team, strlen(a->team), 100);
 		buf_adds(b, " \xc2\xb7 ");
 	}
 	rcv_counts(a, b);
 	buf_adds(b, "\n");
 	if (a->id) {
 		buf_adds(b, "alert ");
-		rcv_clean(b, a->id, strlen(a->id));
+		rcv_esc_fit(b, RCV_MK_PLAIN, a->id, strlen(a->id), 100);
 		if (a->group) {
 			buf_adds(b, " \xc2\xb7 group ");
-			rcv_clean(b, a->group, strlen(a->group));
+			rcv_esc_fit(b, RCV_MK_PLAIN, a->group, strlen(a->group), 200);
 		}
 		buf_adds(b, "\n");
 	}

@@ -22,6 +22,7 @@
 #define DISCORD_SAMPLE_UNITS 900
 #define DISCORD_MIN_UNITS 80
 #define DISCORD_NOTICE_UNITS 300
+#define DISCORD_MORE_UNITS 40		/* the footer: "+N more mentions" */
 
 struct discord_fill {
 	struct buf name, value;
@@ -53,7 +54,7 @@ discord_render_sample(void *arg, const json_t *m, size_t cap)
 			rcv_url_text(&f->value, RCV_MK_MD, url);
 		}
 		if (f->value.len == 0)
-			buf_adds(&f->value, "\xe2\x80\x94");	/* a field value must not be empty */
+			buf_adds(&f->value, "\xe2\x80\x94");	/* a value must not be empty */
 		u = rcv_ulen(f->value.data, f->value.len);
 		if (u <= DISCORD_VALUE_UNITS || cap == 0)
 			break;
@@ -88,7 +89,7 @@ rcv_render_discord(struct rcv_ctx *c, struct rcv_msg *m)
 	json_t *o, *embed;
 
 	if (c->r->url == NULL || *c->r->url == '\0')
-		return rcv_fail(c, "discord receiver '%s' has no url", c->r->name ? c->r->name : "");
+		return rcv_fail(c, "discord receiver '%s' has no url", rcv_rname(c));
 	buf_init(&content);
 	buf_init(&title);
 	buf_init(&desc);
@@ -119,7 +120,7 @@ rcv_render_discord(struct rcv_ctx *c, struct rcv_msg *m)
 	rcv_esc(&desc, RCV_MK_MD, t.data, t.len);
 	used = rcv_ulen(title.data, title.len) + rcv_ulen(desc.data, desc.len);
 
-	fl.budget = DISCORD_EMBED_UNITS - DISCORD_SLACK_UNITS - used - 40;	/* 40: the footer */
+	fl.budget = DISCORD_EMBED_UNITS - DISCORD_SLACK_UNITS - used - DISCORD_MORE_UNITS;
 	fl.piece_max = DISCORD_NAME_UNITS + DISCORD_VALUE_UNITS;
 	fl.cap = DISCORD_SAMPLE_UNITS;
 	fl.min_cap = DISCORD_MIN_UNITS;

@@ -15,7 +15,7 @@
 #define EMAIL_TEXT_UNITS 1000
 #define EMAIL_SUBJECT_UNITS 150
 #define EMAIL_QP_LINE 76	/* RFC 2045 6.7: encoded lines at most 76 characters */
-#define EMAIL_EW_BYTES 45	/* raw bytes per encoded-word: 60 base64 + 12 = 72 <= 75 */
+#define EMAIL_HDR_LINE 76	/* RFC 2047 2: a line with encoded-words at most 76 */
 
 static void
 email_b64(struct buf *b, const unsigned char *p, size_t n)
@@ -46,39 +46,47 @@ email_ascii(const char *s, size_t len)
 }
 
 /*
- * A header value: as is when short printable ASCII, else RFC 2047
- * encoded-words of whole code points, one per folded line.
+ * RFC 2047 encoded-words of s, whole code points each (a decoder may show
+ * each word on its own), one per folded line. col is where the first one
+ * starts; every line stays within 76 characters (RFC 2047 section 2).
  */
 static void
-email_header_text(struct buf *b, const char *name, const char *s, size_t len)
+email_words(struct buf *b, size_t col, const char *s, size_t len)
 {
-	buf_printf(b, "%s: ", name);
-	if (email_ascii(s, len) && strlen(name) + 2 + len <= 78) {
-		buf_add(b, s, len);
-		buf_adds(b, "\r\n");
-		return;
-	}
 	for (size_t i = 0; i < len;) {
-		size_t n = 0;
+		/* "=?UTF-8?B?" and "?=" take 12; base64 turns 3 bytes into 4. */
+		size_t max = (EMAIL_HDR_LINE - col - 12) / 4 * 3, n = 0;
 
-		/* Whole code points only: a decoder may show each word on its own. */
 		while (i + n < len) {
 			unsigned char c = (unsigned char)s[i + n];
 			size_t k = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
 
-			if (n + k > EMAIL_EW_BYTES)
+			if (n + k > max)
 				break;
 			n += k;
 		}
 		if (n == 0)
 			break;
-		if (i > 0)
-			buf_adds(b, "\r\n ");
 		buf_adds(b, "=?UTF-8?B?");
 		email_b64(b, (const unsigned char *)s + i, n);
 		buf_adds(b, "?=");
 		i += n;
+		if (i < len) {
+			buf_adds(b, "\r\n ");
+			col = 1;
+		}
 	}
+}
+
+/* A header value: as is when it is short printable ASCII, else encoded-words. */
+static void
+email_header_text(struct buf *b, const char *name, const char *s, size_t len)
+{
+	buf_printf(b, "%s: ", name);
+	if (email_ascii(s, len) && strlen(name) + 2 + len <= EMAIL_HDR_LINE)
+		buf_add(b, s, len);
+	else
+		email_words(b, strlen(name) + 2, s, len);
 	buf_adds(b, "\r\n");
 }
 
@@ -90,7 +98,7 @@ email_addr(const char *s, struct buf *out)
 
 	for (p = s; *p; p++)
 		if ((unsigned char)*p < ' ' || *p == 0x7f)
-			return -1;	/* CR or LF would let the value write headers of its own */
+			return -1;	/* CR or LF would let the value add headers */
 	if (lt) {
 		if ((gt = strchr(lt, '>')) == NULL || gt[1] != '\0')
 			return -1;
@@ -113,7 +121,7 @@ email_addr(const char *s, struct buf *out)
 	return 0;
 }
 
-/* A header carrying an address, its display name RFC 2047-encoded when not ASCII. */
+/* A header carrying an address, its display name encoded when it is not ASCII. */
 static void
 email_header_addr(struct buf *b, const char *name, const char *v)
 {
@@ -128,27 +136,8 @@ email_header_addr(struct buf *b, const char *name, const char *v)
 	while (n > 0 && v[n - 1] == ' ')
 		n--;
 	buf_printf(b, "%s: ", name);
-	for (size_t i = 0; i < n;) {
-		size_t k = 0;
-
-		while (i + k < n) {
-			unsigned char c = (unsigned char)v[i + k];
-			size_t w = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-
-			if (k + w > EMAIL_EW_BYTES)
-				break;
-			k += w;
-		}
-		if (k == 0)
-			break;
-		if (i > 0)
-			buf_adds(b, "\r\n ");
-		buf_adds(b, "=?UTF-8?B?");
-		email_b64(b, (const unsigned char *)v + i, k);
-		buf_adds(b, "?=");
-		i += k;
-	}
-	buf_printf(b, " %s\r\n", lt);
+	email_words(b, strlen(name) + 2, v, n);
+	buf_printf(b, "\r\n %s\r\n", lt);
 }
 
 /* Quoted-printable with CRLF line ends; soft breaks keep each line <= 76. */
@@ -173,7 +162,7 @@ email_qp(struct buf *b, const char *s, size_t len)
 			tok[0] = (char)c;
 			n = 1;
 		} else {
-			/* Trailing spaces would be stripped in transit; '=' is the escape itself. */
+			/* Trailing spaces get stripped in transit; '=' is the escape itself. */
 			tok[0] = '=';
 			tok[1] = hex[c >> 4];
 			tok[2] = hex[c & 15];
@@ -233,11 +222,11 @@ rcv_render_email(struct rcv_ctx *c, struct rcv_msg *m)
 	char date[RCV_TIMELEN];
 
 	if (r->url == NULL || *r->url == '\0')
-		return rcv_fail(c, "email receiver '%s' has no smtp:// url", r->name ? r->name : "");
+		return rcv_fail(c, "email receiver '%s' has no smtp:// url", rcv_rname(c));
 	if (r->mail_from == NULL || *r->mail_from == '\0')
-		return rcv_fail(c, "email receiver '%s' has no from address", r->name ? r->name : "");
+		return rcv_fail(c, "email receiver '%s' has no from address", rcv_rname(c));
 	if (r->nmail_to == 0)
-		return rcv_fail(c, "email receiver '%s' has no to addresses", r->name ? r->name : "");
+		return rcv_fail(c, "email receiver '%s' has no to addresses", rcv_rname(c));
 	buf_init(&addr);
 	if (email_addr(r->mail_from, &addr) < 0) {
 		buf_free(&addr);

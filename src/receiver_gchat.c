@@ -11,7 +11,8 @@
  *
  * Every alert of a group goes to one thread: threadKey is the group, and
  * the URL asks to reply in that thread or start it
- * (messageReplyOption=REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD).
+ * (messageReplyOption=REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD). The URL also
+ * carries the idempotency key as requestId.
  */
 
 /*
@@ -70,6 +71,22 @@ gchat_keep_sample(void *arg)
 	f->piece = NULL;
 }
 
+static void
+gchat_urlencode(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~')
+			buf_addc(b, (char)c);
+		else
+			buf_printf(b, "%%%c%c", hex[c >> 4], hex[c & 15]);
+	}
+}
+
 static json_t *
 gchat_decorated(const char *label, const char *html, size_t len)
 {
@@ -88,8 +105,7 @@ rcv_render_gchat(struct rcv_ctx *c, struct rcv_msg *m)
 	size_t shown, base, max, nwidgets;
 
 	if (c->r->url == NULL || *c->r->url == '\0')
-		return rcv_fail(c, "googlechat receiver '%s' has no url",
-		    c->r->name ? c->r->name : "");
+		return rcv_fail(c, "googlechat receiver '%s' has no url", rcv_rname(c));
 	memset(&f, 0, sizeof(f));
 	buf_init(&f.b);
 	buf_init(&t);
@@ -117,7 +133,7 @@ rcv_render_gchat(struct rcv_ctx *c, struct rcv_msg *m)
 	nwidgets = json_array_size(widgets);
 	json_array_append_new(f.sections, json_pack("{s:o}", "widgets", widgets));
 
-	/* The notification text: "🔴 *CRITICAL INCIDENT*: Cannot log in (team tech, 12 mentions)" */
+	/* The notification: "🔴 *CRITICAL INCIDENT*: Cannot log in (team tech, 12 mentions)" */
 	buf_reset(&h);
 	buf_reset(&t);
 	rcv_headline(a, &t, 1);
@@ -154,7 +170,7 @@ rcv_render_gchat(struct rcv_ctx *c, struct rcv_msg *m)
 	fl.piece_max = fl.budget;
 	fl.cap = GCHAT_SAMPLE_UNITS;
 	fl.min_cap = GCHAT_MIN_UNITS;
-	max = GCHAT_MAX_WIDGETS - nwidgets - 1;	/* one sample is one widget; one for "more" */
+	max = GCHAT_MAX_WIDGETS - nwidgets - 1;	/* a widget per sample, one for "more" */
 	fl.max_pieces = c->samples < max ? c->samples : max;
 	fl.render = gchat_render_sample;
 	fl.keep = gchat_keep_sample;
@@ -176,6 +192,12 @@ rcv_render_gchat(struct rcv_ctx *c, struct rcv_msg *m)
 	if (strstr(c->r->url, "messageReplyOption=") == NULL)
 		buf_printf(&url, "%cmessageReplyOption=REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD",
 		    strchr(c->r->url, '?') ? '&' : '?');
+	/*
+	 * requestId makes the create idempotent: a retry after a lost answer
+	 * returns the message the first try made instead of posting it twice.
+	 */
+	buf_printf(&url, "%crequestId=", strchr(url.data, '?') ? '&' : '?');
+	gchat_urlencode(&url, c->idem_key);
 	m->url = xstrdup(url.data);
 	rcv_msg_header(m, "Content-Type: application/json; charset=UTF-8");
 	rcv_msg_json(m, o);

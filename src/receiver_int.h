@@ -27,7 +27,7 @@
 #define RCV_ELLIPSIS "\xe2\x80\xa6"	/* U+2026: 3 bytes, 1 unit */
 #define RCV_DEFAULT_SAMPLES 5
 #define RCV_TITLE_UNITS 200		/* rule descriptions in a headline */
-#define RCV_TIMELEN 80			/* room for any formatted time, even of absurd years */
+#define RCV_TIMELEN 80			/* room for any formatted time, absurd years too */
 
 enum rcv_prio { RCV_P_LOW, RCV_P_NORMAL, RCV_P_HIGH, RCV_P_CRITICAL };
 
@@ -85,6 +85,12 @@ void rcv_plain_text(const struct rcv_ctx *, struct buf *, size_t text_units);
 
 const struct rcv_style *rcv_style(enum rcv_prio);
 int rcv_alert_load(const json_t *root, struct rcv_alert *, char *err, size_t errlen);
+/* The receiver's name for messages ("" when it has none). */
+static inline const char *
+rcv_rname(const struct rcv_ctx *c)
+{
+	return c->r->name ? c->r->name : "";
+}
 /* Returns -1 after writing the reason to ctx->err. */
 int rcv_fail(struct rcv_ctx *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Member key of o when it is a string, else NULL. */

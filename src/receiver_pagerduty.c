@@ -114,8 +114,7 @@ rcv_render_pagerduty(struct rcv_ctx *c, struct rcv_msg *m)
 	char tsbuf[RCV_TIMELEN];
 
 	if (c->r->secret == NULL || *c->r->secret == '\0')
-		return rcv_fail(c, "pagerduty receiver '%s' has no routing key",
-		    c->r->name ? c->r->name : "");
+		return rcv_fail(c, "pagerduty receiver '%s' has no routing key", rcv_rname(c));
 	buf_init(&t);
 	buf_init(&key);
 	f.samples = json_array();

@@ -144,7 +144,7 @@ rcv_render_slack(struct rcv_ctx *c, struct rcv_msg *m)
 	json_t *o, *att;
 
 	if (c->r->url == NULL || *c->r->url == '\0')
-		return rcv_fail(c, "slack receiver '%s' has no url", c->r->name ? c->r->name : "");
+		return rcv_fail(c, "slack receiver '%s' has no url", rcv_rname(c));
 	memset(&f, 0, sizeof(f));
 	buf_init(&f.piece);
 	buf_init(&f.kept);
@@ -223,8 +223,7 @@ rcv_render_mattermost(struct rcv_ctx *c, struct rcv_msg *m)
 	json_t *o, *att;
 
 	if (c->r->url == NULL || *c->r->url == '\0')
-		return rcv_fail(c, "mattermost receiver '%s' has no url",
-		    c->r->name ? c->r->name : "");
+		return rcv_fail(c, "mattermost receiver '%s' has no url", rcv_rname(c));
 	memset(&f, 0, sizeof(f));
 	buf_init(&f.piece);
 	buf_init(&f.kept);

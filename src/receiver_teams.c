@@ -140,7 +140,7 @@ rcv_render_teams(struct rcv_ctx *c, struct rcv_msg *m)
 	size_t shown, base, max;
 
 	if (c->r->url == NULL || *c->r->url == '\0')
-		return rcv_fail(c, "teams receiver '%s' has no url", c->r->name ? c->r->name : "");
+		return rcv_fail(c, "teams receiver '%s' has no url", rcv_rname(c));
 	buf_init(&t);
 	f.body = json_array();
 

@@ -89,16 +89,14 @@ rcv_render_telegram(struct rcv_ctx *c, struct rcv_msg *m)
 	json_t *o;
 
 	if (c->r->secret == NULL || *c->r->secret == '\0')
-		return rcv_fail(c, "telegram receiver '%s' has no bot token",
-		    c->r->name ? c->r->name : "");
+		return rcv_fail(c, "telegram receiver '%s' has no bot token", rcv_rname(c));
 	if (c->r->chat_id == NULL || *c->r->chat_id == '\0')
-		return rcv_fail(c, "telegram receiver '%s' has no chat_id",
-		    c->r->name ? c->r->name : "");
+		return rcv_fail(c, "telegram receiver '%s' has no chat_id", rcv_rname(c));
 	/* The token goes into the URL path; anything else there would change the request. */
 	for (const char *p = c->r->secret; *p; p++)
 		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || strchr("/?#%", *p))
 			return rcv_fail(c, "telegram receiver '%s': the bot token has characters "
-			    "that cannot be part of a URL", c->r->name ? c->r->name : "");
+			    "that cannot be part of a URL", rcv_rname(c));
 	buf_init(&f.piece);
 	buf_init(&f.kept);
 	buf_init(&text);

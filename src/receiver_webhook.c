@@ -20,7 +20,7 @@ rcv_render_webhook(struct rcv_ctx *c, struct rcv_msg *m)
 	char *id;
 
 	if (c->r->url == NULL || *c->r->url == '\0')
-		return rcv_fail(c, "webhook receiver '%s' has no url", c->r->name ? c->r->name : "");
+		return rcv_fail(c, "webhook receiver '%s' has no url", rcv_rname(c));
 	/*
 	 * The spec forbids '.' in the id (it is a separator of the signed
 	 * content), and the spool's keys are "<alert>.<receiver>": map it to

@@ -319,7 +319,8 @@ sign_verify(const struct sign_key *keys, size_t nkeys, const char *id, const cha
 					have[i] = 1;
 				}
 				ok = sodium_memcmp(got, mac, crypto_auth_hmacsha256_BYTES) == 0;
-			} else if (v1a && (k->kind == 2 || k->kind == 3) && glen == crypto_sign_BYTES) {
+			} else if (v1a && (k->kind == 2 || k->kind == 3) &&
+			    glen == crypto_sign_BYTES) {
 				/* A secret key's second half is its public key. */
 				const unsigned char *pk = k->kind == 3 ? k->key :
 				    k->key + crypto_sign_SEEDBYTES;

@@ -679,8 +679,8 @@ START_TEST(test_basic_console)
 
 	basic_render(RCV_CONSOLE, &m);
 	ck_assert_ptr_eq(m.url, NULL);
-	ck_assert(starts(m.body, "CRITICAL INCIDENT: Cannot log in; Charged twice <refund> & "
-	    "\"urgent\"; delivery.lost\nteam tech \xc2\xb7 3 new, 40 since 10:02 UTC, 2 muted\n"));
+	ck_assert(starts(m.body, "CRITICAL INCIDENT: Charged twice <refund> & "
+	    "\"urgent\" (+2 more rules)\nteam tech \xc2\xb7 3 new, 40 since 10:02 UTC, 2 muted\n"));
 	ck_assert(strstr(m.body, "@budi_s (Budi Santoso) \xc2\xb7 x \xc2\xb7 12.3k followers "
 	    "\xc2\xb7 verified\n  Udah 3 jam *gak bisa login* \xf0\x9f\x98\xa1"));
 	ck_assert(strstr(m.body, "*Charged twice* for my plan"));
@@ -778,7 +778,7 @@ START_TEST(test_basic_slack)
 	ck_assert(strstr(t, "*gak bisa login*"));
 	ck_assert(strstr(t, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; *bintang*"));
 	ck_assert(strstr(t, "\n<https://x.com/budi_s/status/1790|Open post>"));
-	ck_assert(strstr(jstr(j, "text"), "\xf0\x9f\x94\xb4 CRITICAL INCIDENT: Cannot log in"));
+	ck_assert(strstr(jstr(j, "text"), "\xf0\x9f\x94\xb4 CRITICAL INCIDENT: Charged twice"));
 	ck_assert_str_eq(jstr(json_array_get(json_object_get(j, "attachments"), 0), "color"),
 	    "#E01E5A");
 	golden(RCV_SLACK, &m, j);
@@ -891,7 +891,7 @@ START_TEST(test_basic_pagerduty)
 	ck_assert_str_eq(jstr(j, "dedup_key"), "rule=access.login|team=tech");
 	ck_assert_str_eq(jstr(p, "severity"), "critical");
 	ck_assert_str_eq(jstr(p, "source"), "keluh/tech");
-	ck_assert(strncmp(jstr(p, "summary"), "CRITICAL INCIDENT: Cannot log in", 32) == 0);
+	ck_assert(strncmp(jstr(p, "summary"), "CRITICAL INCIDENT: Charged twice", 32) == 0);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(p,
 	    "custom_details"), "more_mentions")), 1);
 	golden(RCV_PAGERDUTY, &m, j);
@@ -908,7 +908,7 @@ START_TEST(test_basic_email)
 	buf_init(&text);
 	basic_render(RCV_EMAIL, &m);
 	ck_assert_uint_eq(check_email(&m, &text), 2);
-	ck_assert(strstr(text.data, "CRITICAL INCIDENT: Cannot log in"));
+	ck_assert(strstr(text.data, "CRITICAL INCIDENT: Charged twice"));
 	ck_assert(strstr(text.data, "*gak bisa login* \xf0\x9f\x98\xa1"));
 	ck_assert(strstr(text.data, "\n+1 more mention\n"));
 	ck_assert(strstr(m.body, "\r\nImportance: high\r\n"));
