@@ -51,9 +51,14 @@ start_keluhd() {
 	wait_for 10 curl -sf "$URL/healthz"
 }
 
+# stop_keluhd: SIGTERM, and the daemon must exit 0 (under ASan that also
+# means no leaks)
 stop_keluhd() {
 	kill -TERM "$KPID" 2>/dev/null
-	wait "$KPID" 2>/dev/null
+	wait "$KPID"
+	st=$?
+	is "keluhd exits cleanly after SIGTERM" "$st" 0
+	[ "$st" -eq 0 ] || tail -n 30 "$klog" | sed 's/^/# /'
 }
 
 # post BODY [CONTENT-TYPE] [extra curl args]: prints "STATUS BODY"
