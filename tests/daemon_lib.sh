@@ -42,13 +42,13 @@ start_sink() {
 start_keluhd() {
 	klog=${2:-$TMPD/keluhd.log}
 	: >"$klog"
-	"$KELUHD" ${KELUHD_FLAGS:-} -c "$1" >>"$TMPD/keluhd.out" 2>>"$klog" &
+	${KELUHD_WRAPPER:-} "$KELUHD" ${KELUHD_FLAGS:-} -c "$1" >>"$TMPD/keluhd.out" 2>>"$klog" &
 	KPID=$!
 	PIDS="$PIDS $KPID"
-	wait_for 15 grep -q 'http: port ' "$klog" || { echo "# keluhd did not start:"; sed 's/^/#   /' "$klog"; return 1; }
+	wait_for ${KELUHD_START_TIMEOUT:-15} grep -q 'http: port ' "$klog" || { echo "# keluhd did not start:"; sed 's/^/#   /' "$klog"; return 1; }
 	KPORT=$(sed -n 's/.*http: port \([0-9]*\).*/\1/p' "$klog" | tail -n 1)
 	URL=http://127.0.0.1:$KPORT
-	wait_for 10 curl -sf "$URL/healthz"
+	wait_for ${KELUHD_START_TIMEOUT:-10} curl -sf "$URL/healthz"
 }
 
 # stop_keluhd: SIGTERM, and the daemon must exit 0 (under ASan that also
