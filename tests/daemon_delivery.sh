@@ -116,4 +116,15 @@ n=$("$KELUHCTL" queue --dead --json --spool "$TMPD/c4.db" | wc -l)
 is "and the dead letters are empty" "$n" 0
 stop_keluhd
 
+# 5. SIGTERM with a delivery in flight: keluhd waits for it, then exits
+start_sink s5 --plan hang --hang-seconds 2
+conf c5 "  - {name: hook, type: webhook, url: \"http://127.0.0.1:$s5_port/hook\", timeout: 10s}"
+start_keluhd "$TMPD/c5.yaml" "$TMPD/k5.log"
+post '{"id":"t1","text":"gak bisa login dari pagi"}' >/dev/null
+wait_for 20 test -s "$s5_log"
+stop_keluhd
+contains "the drain is logged" "$TMPD/k5.log" "stopping: finishing 1 delivery(ies) in flight"
+"$KELUHCTL" queue --json --spool "$TMPD/c5.db" >"$TMPD/q5"
+is "the delivery in flight finished before the exit" "$(count_lines "$TMPD/q5")" 0
+
 done_testing
