@@ -242,7 +242,8 @@ group_emit(struct group_engine *ge, const char *gkey, int prio, const char *team
 	}
 	rule_info_sort(ri);
 	top = json_array();
-	qsort(authors, nauthors, sizeof(*authors), author_cmp);
+	if (nauthors > 1)
+		qsort(authors, nauthors, sizeof(*authors), author_cmp);
 	for (i = 0; i < nauthors && i < 3; i++)
 		json_array_append_new(top, json_pack("{s:s,s:I,s:I}", "handle", authors[i].handle,
 		    "followers", (json_int_t)authors[i].followers, "count",

@@ -25,6 +25,7 @@
 struct httpd;
 struct httpd_req;
 
+/* A zero (or negative) field means its default. */
 struct httpd_limits {
 	size_t max_body;		/* 413 above; default 8 MiB */
 	size_t max_headers;		/* request line + headers; 431 above; default 16 KiB */
@@ -38,7 +39,8 @@ struct httpd_limits {
  * Called once per complete request. The request stays valid until
  * httpd_reply() is called on it (exactly once), or until the connection
  * closes: then the cancel callback (if set with httpd_req_on_cancel) runs
- * and the request must not be used again.
+ * and the request must not be used again. A client that shuts down its
+ * sending side while its request is with the handler counts as gone.
  */
 typedef void (*httpd_handler_fn)(void *arg, struct httpd_req *req);
 
@@ -47,6 +49,7 @@ struct httpd *httpd_new(struct event_base *, const char *listen, const struct ht
     httpd_handler_fn fn, void *arg, char *err, size_t errlen);
 /* Stops accepting; closes idle connections; requests in progress may still be answered. */
 void httpd_stop_accepting(struct httpd *);
+/* Cancels requests still with the handler. Not from inside a handler or cancel callback. */
 void httpd_free(struct httpd *);
 void httpd_set_limits(struct httpd *, const struct httpd_limits *); /* on reload */
 int httpd_connections(const struct httpd *);
@@ -54,19 +57,20 @@ int httpd_connections(const struct httpd *);
 int httpd_port(const struct httpd *);
 
 const char *httpd_method(const struct httpd_req *);
-const char *httpd_path(const struct httpd_req *);	/* without the query */
+const char *httpd_path(const struct httpd_req *);	/* without the query; not percent-decoded */
 const char *httpd_query(const struct httpd_req *);	/* after '?', or "" */
-/* Header value by case-insensitive name, or NULL. */
+/* Header value by case-insensitive name (the first if repeated), or NULL. */
 const char *httpd_header(const struct httpd_req *, const char *name);
 const char *httpd_body(const struct httpd_req *);	/* NUL-terminated copy */
 size_t httpd_body_len(const struct httpd_req *);
-const char *httpd_peer(const struct httpd_req *);	/* "127.0.0.1:53211" */
+const char *httpd_peer(const struct httpd_req *);	/* "127.0.0.1:53211", "[::1]:53211" */
 
 void httpd_req_on_cancel(struct httpd_req *, void (*fn)(void *arg), void *arg);
 
 /*
  * Answers. headers: NULL or "Name: value\r\n" lines (without the final
  * blank line). Content-Length, Date and Connection are added. Frees req.
+ * status is 200..599 (anything else is logged and sent as 500).
  */
 void httpd_reply(struct httpd_req *, int status, const char *content_type, const char *headers,
     const char *body, size_t len);

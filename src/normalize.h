@@ -9,18 +9,29 @@
  *   - typographic apostrophes and quotes become ' and ";
  *   - every run of white space (any Unicode space, tab, newline) becomes
  *     one ' ', and leading/trailing white space is dropped;
- *   - a letter equal to the letter before it is dropped, so "lamaaa" ->
- *     "lama", "parahhh" -> "parah" and also "good" -> "god" (keywords are
- *     folded the same way, so both sides agree). Digits are never squeezed.
+ *   - a run of three or more equal letters (of any script, as they come
+ *     out of the steps above) becomes one: "lamaaa" -> "lama", "parahhh"
+ *     -> "parah", "GOOOD" -> "god", "sooo" -> "so". A run of two stays:
+ *     "good", "off" and "Straße" -> "strasse" are unchanged, so keywords
+ *     with doubled letters do not fold into other words. Keywords are
+ *     folded the same way, so both sides agree. Digits, punctuation and
+ *     symbols are never squeezed ("1000", "!!!").
  * ASCII input takes a fast path that never calls utf8proc.
  *
  * Offsets: map[i] is the byte offset in the original text of the code point
- * that produced folded byte i; map[len] is the original length. A folded
+ * that produced folded byte i; map[len] is the original length. A letter
+ * kept for a collapsed run maps to the first letter of the run. A folded
  * span [fs, fe) covers original bytes [map[fs], map[fe]) (this includes
  * letters squeezed away and marks stripped at its end).
  *
- * Folding is substring preserving: if a string occurs in the original text,
- * its folding occurs in the folded text. The prefilter relies on that.
+ * Substrings: if a string occurs in the original text (starting and ending
+ * on code point boundaries) and its folding neither begins nor ends with
+ * two equal letters, its folding occurs in the folded text. In particular
+ * this holds for any string whose folding has no two equal letters in a
+ * row. It does not hold in general for a string that begins or ends inside
+ * a run of equal letters: "goo" occurs in "goood", but "goo" does not occur
+ * in its folding "god". The prefilter relies on this, so it splits regex
+ * literals at doubled letters ("good" into "go" and "od").
  */
 #ifndef KELUH_NORMALIZE_H
 #define KELUH_NORMALIZE_H

@@ -903,7 +903,8 @@ rules_load_dir(const char *dir, struct diag *d)
 		paths[n++] = xstrdup(de->d_name);
 	}
 	closedir(dp);
-	qsort(paths, n, sizeof(char *), name_cmp);
+	if (n > 1)
+		qsort(paths, n, sizeof(char *), name_cmp);
 	for (size_t i = 0; i < n; i++) {
 		char *full = xasprintf("%s/%s", dir, paths[i]);
 
