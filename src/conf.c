@@ -16,7 +16,7 @@ static const char *const conf_keys[] = { "http", "spool", "rules", "sources", "r
 	"routes", "grouping", "incidents", "duplicates", "admin" };
 static const char *const http_keys[] = { "listen", "tokens_file", "signing_keys_file",
 	"max_body", "max_headers", "max_connections", "timeout" };
-static const char *const spool_keys[] = { "path", "max_pending" };
+static const char *const spool_keys[] = { "path", "max_pending", "keep_history" };
 static const char *const source_keys[] = { "name", "type", "path", "rate", "loop" };
 static const char *const receiver_keys[] = { "name", "type", "url", "url_file", "secret",
 	"secret_file", "bot_token", "bot_token_file", "routing_key", "routing_key_file", "chat_id",
@@ -829,6 +829,7 @@ conf_defaults(struct conf *c)
 	c->dedup_window_ms = 600000;
 	c->dedup_max = 100000;
 	c->max_pending_deliveries = 100000;
+	c->keep_history_ms = 7 * 86400000LL;
 }
 
 struct conf *
@@ -881,6 +882,7 @@ conf_load(const char *path, struct diag *d)
 			if (cl_long(&L, v, "max_pending", 1, 100000000, &x) == 0 &&
 			    ymap_get(&yf, v, "max_pending"))
 				c->max_pending_deliveries = (size_t)x;
+			cl_duration(&L, v, "keep_history", &c->keep_history_ms);
 		}
 	}
 	if (c->spool_path == NULL)

@@ -67,6 +67,7 @@ struct conf {
 	char *dir;		/* its directory: relative paths resolve against it */
 	char *rules_dir;
 	char *spool_path;
+	int64_t keep_history_ms;	/* delivered alerts are forgotten after this */
 
 	/* http */
 	char *listen;		/* host:port, or NULL for no HTTP */

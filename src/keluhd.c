@@ -73,7 +73,7 @@ struct keluhd {
 
 	struct event *flush_ev;
 	struct event *sig_term, *sig_int, *sig_hup;
-	struct event *watchdog, *stats_timer, *drain_timer;
+	struct event *watchdog, *stats_timer, *drain_timer, *prune_timer;
 	struct waiting *waiting;
 	size_t nwaiting;
 	size_t *kick;		/* receivers with new alerts this pass */
@@ -655,6 +655,20 @@ stats_cb(evutil_socket_t fd, short what, void *arg)
 		metrics_set("keluh_http_connections", NULL, httpd_connections(K.httpd));
 }
 
+/* Keeps the spool from growing without end: hourly, history past keep_history goes. */
+static void
+prune_cb(evutil_socket_t fd, short what, void *arg)
+{
+	int64_t n, before = (int64_t)time(NULL) * 1000 - K.conf->keep_history_ms;
+
+	spool_begin(K.spool);
+	if ((n = spool_prune(K.spool, before)) < 0)
+		log_warnx("spool: pruning old history failed: %s", spool_error(K.spool));
+	else if (n > 0)
+		log_info("spool: forgot %lld delivered alert(s) older than %lld h",
+		    (long long)n, (long long)(K.conf->keep_history_ms / 3600000));
+}
+
 static void
 watchdog_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -812,9 +826,14 @@ run(void)
 	{
 		struct timeval one = { 1, 0 };
 
+		struct timeval hour = { 3600, 0 };
+
 		K.stats_timer = event_new(K.base, -1, EV_PERSIST, stats_cb, NULL);
 		event_add(K.stats_timer, &one);
 		stats_cb(-1, 0, NULL);
+		K.prune_timer = event_new(K.base, -1, EV_PERSIST, prune_cb, NULL);
+		event_add(K.prune_timer, &hour);
+		prune_cb(-1, 0, NULL);
 	}
 #ifdef HAVE_SYSTEMD
 	{
@@ -858,6 +877,7 @@ run(void)
 	event_free(K.sig_int);
 	event_free(K.sig_hup);
 	event_free(K.stats_timer);
+	event_free(K.prune_timer);
 	if (K.watchdog)
 		event_free(K.watchdog);
 	if (K.drain_timer)

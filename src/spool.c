@@ -910,6 +910,41 @@ spool_drop(struct spool *s, int64_t id)
 	return -1;
 }
 
+int64_t
+spool_prune(struct spool *s, int64_t before_ms)
+{
+	static const char *const sql[] = {
+		"DELETE FROM deliveries WHERE state = 1 AND done_ms < ?1",
+		"DELETE FROM mentions WHERE alert_rowid IN (SELECT a.id FROM alerts a WHERE "
+		"a.at_ms < ?1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_rowid = a.id))",
+		"DELETE FROM alerts WHERE at_ms < ?1 AND NOT EXISTS "
+		"(SELECT 1 FROM deliveries d WHERE d.alert_rowid = alerts.id)",
+	};
+	int64_t alerts = 0;
+
+	if (spool_check_txn(s) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		sqlite3_stmt *st;
+		int rc;
+
+		if (sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL) != SQLITE_OK) {
+			spool_dberr(s);
+			return -1;
+		}
+		sqlite3_bind_int64(st, 1, before_ms);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			spool_dberr(s);
+			return -1;
+		}
+		if (i == 2)
+			alerts = sqlite3_changes(s->db);
+	}
+	return alerts;
+}
+
 int
 spool_get_delivery(struct spool *s, int64_t id, struct spool_delivery *out)
 {

@@ -163,6 +163,14 @@ struct spool_alert {
 int spool_list_alerts(struct spool *, size_t limit,
     void (*fn)(void *arg, const struct spool_alert *), void *arg);
 
+/*
+ * Forgets history older than before_ms: delivered deliveries, then alerts
+ * with no delivery left, and their mentions. Pending deliveries and dead
+ * letters are kept until they are delivered or dropped. Returns the
+ * number of alerts removed, or -1.
+ */
+int64_t spool_prune(struct spool *, int64_t before_ms);
+
 /* Per-source resume cursors. get returns a malloc'd string or NULL. */
 char *spool_cursor_get(struct spool *, const char *source);
 int spool_cursor_set(struct spool *, const char *source, const char *value);

@@ -531,6 +531,33 @@ START_TEST(test_drop)
 }
 END_TEST
 
+START_TEST(test_prune)
+{
+	int64_t m1, a, b;
+	struct spool_counts c;
+
+	/* A: delivered long ago, with a mention; B: one dead letter, same age */
+	m1 = mention("m1", 2, 1000);
+	a = alert("A", 2, 1000, 1000, rcv3, 1);
+	ck_assert_int_ge(spool_tie_mentions(sp, a, "g", m1), 1);
+	ck_assert_int_eq(spool_delivered(sp, delivery_id("A", "console"), 1500), 0);
+	b = alert("B", 2, 1000, 1000, rcv3 + 1, 1);
+	ck_assert_int_gt(b, 0);
+	ck_assert_int_eq(spool_dead(sp, delivery_id("B", "slack"), 1500, "HTTP 400"), 0);
+	/* C: delivered, but newer than the cutoff */
+	alert("C", 2, 5000, 5000, rcv3, 1);
+	ck_assert_int_eq(spool_delivered(sp, delivery_id("C", "console"), 5500), 0);
+
+	ck_assert_int_eq(spool_prune(sp, 4000), 1);	/* only A goes */
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM mentions"), 0);
+	ck_assert_int_eq(spool_counts(sp, NULL, &c), 0);
+	ck_assert_int_eq(c.alerts, 2);
+	ck_assert_int_eq(c.dead, 1);		/* dead letters wait for an operator */
+	ck_assert_int_eq(c.delivered, 1);
+	ck_assert_int_eq(spool_prune(sp, 4000), 0);
+}
+END_TEST
+
 struct listing {
 	int n;
 	char ids[8][16];
@@ -851,6 +878,7 @@ main(void)
 	tcase_add_test(tc, test_transitions_and_counts);
 	tcase_add_test(tc, test_requeue);
 	tcase_add_test(tc, test_drop);
+	tcase_add_test(tc, test_prune);
 	tcase_add_test(tc, test_listings);
 	tcase_add_test(tc, test_cursors);
 	tcase_add_test(tc, test_survives_reopen);
