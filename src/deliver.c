@@ -115,7 +115,8 @@ deliver_set_conf(struct deliver *d, const struct conf *c)
 		if (st == NULL) {
 			/* rstates are reached by pointer from timers: never realloc them */
 			if (d->nrs >= 256) {
-				log_warnx("more than 256 receivers: '%s' ignored", c->receivers[i].name);
+				metrics_bound_hit("receivers", "more than 256 receivers over the "
+				    "daemon's life; restart keluhd to use the new ones");
 				continue;
 			}
 			st = &d->rs[d->nrs++];
