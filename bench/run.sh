@@ -9,6 +9,9 @@
 #   - the naive loop (every regex on every mention) on the same packs;
 #   - keluh and the naive loop on the 2,000 rules, and their compile time;
 #   - peak RSS of each run;
+#   - the daemon: HTTP ingest rate into a real keluhd (bench_ingest ingest)
+#     and the latency from a critical mention's 202 to its alert at a webhook
+#     sink (bench_ingest alert), with keluhd's peak RSS (VmHWM) in each;
 #   - complaint detection on the labelled sets (bench/eval.py), when
 #     ../shared/eval is there.
 # Figures are printed beside their targets; nothing here fails on a missed
@@ -20,6 +23,15 @@
 # (compile repetitions, 5), PROFILE_LIMIT (mentions for the per-regex cost
 # table, 50000), BENCH_RUNS (runs of each default-pack measurement, the
 # fastest kept, 3), EVAL_DIR, BENCH_NO_PIN=1, PYTHON.
+# Daemon figures: BENCH_DAEMON (1; 0 skips them, "only" runs nothing else),
+# BENCH_INGEST_N (NDJSON corpus, 200000), BENCH_INGEST_BATCH (mentions per
+# POST, 1000), BENCH_INGEST_CONNS (4), BENCH_INGEST_COUNT (bound on mentions
+# sent, 2000000), BENCH_INGEST_SECONDS (bound on time, 10),
+# BENCH_DAEMON_RUNS (ingest runs, the fastest kept, 3), BENCH_ALERT_COUNT
+# (1000), BENCH_ALERT_RATE (critical mentions/s, 200), BENCH_ALERT_BG_RATE
+# (background mentions/s, 10000; 0 = none), BENCH_SPOOL_DIR (where the
+# temporary spool goes, ${TMPDIR:-/tmp}), BENCH_PERF=1 (perf record keluhd
+# during the first ingest run).
 
 here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$(cd "$here/.." && pwd)}
@@ -43,17 +55,36 @@ BENCH_REPEAT=${BENCH_REPEAT:-5}
 PROFILE_LIMIT=${PROFILE_LIMIT:-50000}
 BENCH_RUNS=${BENCH_RUNS:-3}
 EVAL_DIR=${EVAL_DIR:-$top_srcdir/../shared/eval}
+BENCH_DAEMON=${BENCH_DAEMON:-1}
+BENCH_INGEST_N=${BENCH_INGEST_N:-200000}
+BENCH_INGEST_BATCH=${BENCH_INGEST_BATCH:-1000}
+BENCH_INGEST_CONNS=${BENCH_INGEST_CONNS:-4}
+BENCH_INGEST_COUNT=${BENCH_INGEST_COUNT:-2000000}
+BENCH_INGEST_SECONDS=${BENCH_INGEST_SECONDS:-10}
+BENCH_DAEMON_RUNS=${BENCH_DAEMON_RUNS:-3}
+BENCH_ALERT_COUNT=${BENCH_ALERT_COUNT:-1000}
+BENCH_ALERT_RATE=${BENCH_ALERT_RATE:-200}
+BENCH_ALERT_BG_RATE=${BENCH_ALERT_BG_RATE:-10000}
+BENCH_SPOOL_DIR=${BENCH_SPOOL_DIR:-${TMPDIR:-/tmp}}
 
 out=$top_builddir/bench/out
 bench=$top_builddir/bench/bench_classify
 keluhctl=$top_builddir/keluhctl
+keluhd=$top_builddir/keluhd
+bench_ingest=$top_builddir/bench/bench_ingest
 default_rules=$top_srcdir/etc/rules.d
 corpus=$out/corpus-$BENCH_N.txt
+ndjson=$out/mentions-$BENCH_INGEST_N.ndjson
 gen_rules=$out/rules-$BENCH_RULES
 
 die() {
 	echo "bench: $*" >&2
 	exit 1
+}
+
+# newer A B: A was modified after B (POSIX test has no -nt)
+newer() {
+	[ -n "$(find "$1" -prune -newer "$2" 2>/dev/null)" ]
 }
 
 if [ ! -x "$bench" ] || [ ! -x "$keluhctl" ]; then
@@ -68,15 +99,30 @@ fi
 [ -d "$default_rules" ] || die "$default_rules not found"
 mkdir -p "$out" || die "cannot create $out"
 
+if [ "$BENCH_DAEMON" != 0 ]; then
+	if [ ! -x "$keluhd" ] && [ -f "$top_builddir/Makefile" ]; then
+		echo "bench: building keluhd"
+		make -C "$top_builddir" keluhd >&2 || die "build failed"
+	fi
+	[ -x "$keluhd" ] || die "$keluhd not found: run make bench from the build directory"
+	# bench_ingest is plain C (sockets, pthreads): built by make when the
+	# Makefile knows it, else compiled here.
+	if [ ! -x "$bench_ingest" ] || newer "$top_srcdir/bench/bench_ingest.c" "$bench_ingest"; then
+		if [ -f "$top_builddir/Makefile" ] && grep -q '^bench_bench_ingest_SOURCES' "$top_builddir/Makefile"; then
+			make -C "$top_builddir" bench/bench_ingest >&2 || die "build of bench_ingest failed"
+		else
+			echo "bench: compiling bench/bench_ingest"
+			mkdir -p "$top_builddir/bench" &&
+			    ${CC:-cc} -std=c11 -O2 -g -Wall -Wextra -pthread -o "$bench_ingest" \
+			    "$top_srcdir/bench/bench_ingest.c" || die "build of bench_ingest failed"
+		fi
+	fi
+fi
+
 # --- inputs ----------------------------------------------------------------
 
-# newer A B: A was modified after B (POSIX test has no -nt)
-newer() {
-	[ -n "$(find "$1" -prune -newer "$2" 2>/dev/null)" ]
-}
-
-
 # regenerated when missing or older than their generator
+if [ "$BENCH_DAEMON" != only ]; then
 if [ ! -s "$corpus" ] || newer "$top_srcdir/bench/gen_corpus.py" "$corpus"; then
 	echo "bench: generating $BENCH_N mentions into $corpus"
 	if ! "$PYTHON" "$top_srcdir/bench/gen_corpus.py" --n "$BENCH_N" --out "$corpus.tmp"; then
@@ -93,11 +139,15 @@ if [ ! -f "$gen_rules/.done" ] || newer "$top_srcdir/bench/gen_rules.py" "$gen_r
 	fi
 	: >"$gen_rules/.done"
 fi
+fi
 
 PIN=
+PIN_LOAD=
 if [ -z "${BENCH_NO_PIN:-}" ] && command -v taskset >/dev/null 2>&1 &&
     taskset -c 0 true 2>/dev/null; then
 	PIN="taskset -c 0"
+	# the daemon figures: keluhd on core 0, the load generator on core 1
+	taskset -c 1 true 2>/dev/null && PIN_LOAD="taskset -c 1"
 fi
 
 # --- helpers ---------------------------------------------------------------
@@ -229,13 +279,15 @@ row() {
 echo "== keluh benchmark"
 echo "source:  $top_srcdir"
 echo "build:   $top_builddir"
-echo "corpus:  $corpus ($(wc -l <"$corpus" | tr -d ' ') mentions, $(($(wc -c <"$corpus") / 1048576)) MiB)"
+[ "$BENCH_DAEMON" != only ] && echo "corpus:  $corpus ($(wc -l <"$corpus" | tr -d ' ') mentions, $(($(wc -c <"$corpus") / 1048576)) MiB)"
 echo "rules:   $default_rules (default packs), $gen_rules (generated)"
 echo "cpu:     $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)"
 echo "pinned:  ${PIN:-no (taskset unavailable)}"
+echo "load:    $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null) (1/5/15 min) on $(getconf _NPROCESSORS_ONLN 2>/dev/null) cpus; other work on the machine slows every figure"
 echo
 
 failed=0
+if [ "$BENCH_DAEMON" != only ]; then
 run "$BENCH_RUNS" classify-default "$bench" classify "$default_rules" "$corpus" || failed=1
 run "$BENCH_RUNS" classify-default-noev "$bench" classify "$default_rules" "$corpus" --no-evidence || failed=1
 run "$BENCH_RUNS" keluhctl-default "$keluhctl" test -r "$default_rules" --text --quiet --stats "$corpus" || failed=1
@@ -316,5 +368,263 @@ else
 	echo "  $EVAL_DIR not found: skipped"
 fi
 echo
+fi # BENCH_DAEMON != only
+
+# --- the daemon: HTTP ingest and alert latency -------------------------------
+#
+# A real keluhd on 127.0.0.1:0 (the port comes from its log line "http:
+# port N") with the default packs and a fresh spool in a temporary
+# directory, pinned to core 0; bench_ingest, pinned to core 1, is the load
+# generator and, for the latency, the webhook sink (one process, one clock).
+
+DPIDS=
+dtmp=
+daemon_cleanup() {
+	for p in $DPIDS; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in $DPIDS; do
+		wait "$p" 2>/dev/null
+	done
+	DPIDS=
+	[ -n "$dtmp" ] && rm -rf "$dtmp"
+	dtmp=
+}
+trap daemon_cleanup EXIT
+trap 'daemon_cleanup; exit 1' INT TERM
+
+# wait_grep SECONDS PATTERN FILE
+wait_grep() {
+	wg_n=0
+	while ! grep -q "$2" "$3" 2>/dev/null; do
+		wg_n=$((wg_n + 1))
+		[ "$wg_n" -gt $(($1 * 20)) ] && return 1
+		sleep 0.05
+	done
+}
+
+# start_keluhd CONF LOG: sets KPID and KPORT
+start_keluhd() {
+	: >"$2"
+	# shellcheck disable=SC2086
+	$PIN "$keluhd" -c "$1" >/dev/null 2>>"$2" &
+	KPID=$!
+	DPIDS="$DPIDS $KPID"
+	if ! wait_grep 30 'http: port ' "$2"; then
+		echo "  ! keluhd did not start:"
+		tail -n 5 "$2" | sed 's/^/  ! /'
+		return 1
+	fi
+	KPORT=$(sed -n 's/.*http: port \([0-9]*\).*/\1/p' "$2" | tail -n 1)
+}
+
+# stop_keluhd NAME: records VmHWM (KB) in $out/NAME.rss, then stops keluhd
+stop_keluhd() {
+	awk '/^VmHWM:/ { print $2 }' "/proc/$KPID/status" >"$out/$1.rss" 2>/dev/null
+	[ -s "$out/$1.rss" ] || rm -f "$out/$1.rss"
+	kill -TERM "$KPID" 2>/dev/null
+	wait "$KPID" 2>/dev/null
+	DPIDS=$(echo "$DPIDS" | sed "s/ $KPID\$//; s/ $KPID / /")
+}
+
+if [ "$BENCH_DAEMON" != 0 ]; then
+	# inputs: NDJSON mentions, and the same split by the verdict of the
+	# default packs into critical ones (the latency probes) and the rest
+	# (the background); the split follows the rules as they are now
+	if [ ! -s "$ndjson" ] || newer "$top_srcdir/bench/gen_corpus.py" "$ndjson"; then
+		echo "bench: generating $BENCH_INGEST_N NDJSON mentions into $ndjson"
+		if ! "$PYTHON" "$top_srcdir/bench/gen_corpus.py" --n "$BENCH_INGEST_N" --ndjson \
+		    --out "$ndjson.tmp"; then
+			rm -f "$ndjson.tmp"
+			die "gen_corpus.py --ndjson failed"
+		fi
+		mv "$ndjson.tmp" "$ndjson" || die "cannot write $ndjson"
+	fi
+	crit=${ndjson%.ndjson}.critical.ndjson
+	bgm=${ndjson%.ndjson}.background.ndjson
+	if [ ! -s "$crit" ] || [ ! -f "$bgm" ] || newer "$ndjson" "$crit" ||
+	    [ -n "$(find "$default_rules" -newer "$crit" 2>/dev/null | head -n 1)" ]; then
+		echo "bench: splitting $ndjson by priority (keluhctl test --json)"
+		"$keluhctl" test -r "$default_rules" --json "$ndjson" >"$out/verdicts.tmp" 2>/dev/null
+		"$PYTHON" - "$ndjson" "$out/verdicts.tmp" "$crit.tmp" "$bgm.tmp" <<'PY' ||
+import json, sys
+src, ver, crit, bg = sys.argv[1:5]
+n = [0, 0]
+with open(src, encoding="utf-8") as fs, open(ver, encoding="utf-8") as fv, \
+     open(crit, "w", encoding="utf-8") as fc, open(bg, "w", encoding="utf-8") as fb:
+    for line, v in zip(fs, fv):
+        m, v = json.loads(line), json.loads(v)
+        if m["id"] != v["id"]:
+            sys.exit("verdicts out of step at %s" % m["id"])
+        c = v["priority"] == "critical"
+        (fc if c else fb).write(line)
+        n[c] += 1
+if n[1] == 0:
+    sys.exit("no mention of the corpus is critical with these rules")
+print("bench: %d critical, %d other" % (n[1], n[0]))
+PY
+		    die "cannot split $ndjson"
+		mv "$crit.tmp" "$crit" && mv "$bgm.tmp" "$bgm" || die "cannot write $crit"
+		rm -f "$out/verdicts.tmp"
+	fi
+
+	mkdir -p "$BENCH_SPOOL_DIR" 2>/dev/null
+	dtmp=$(mktemp -d "$BENCH_SPOOL_DIR/keluh-bench.XXXXXX") || die "cannot create a directory in $BENCH_SPOOL_DIR"
+	where_k="any core"
+	where_l="any core"
+	[ -n "$PIN" ] && where_k="core 0"
+	[ -n "$PIN_LOAD" ] && where_l="core 1"
+	echo "== daemon: keluhd on $where_k, load generator on $where_l; spool in $dtmp ($(stat -f -c %T "$dtmp" 2>/dev/null))"
+
+	# 1. ingest rate: no receivers, no sources; the default grouping
+	best=
+	bestr=
+	rates=
+	i=1
+	while [ "$i" -le "$BENCH_DAEMON_RUNS" ]; do
+		name=daemon-ingest.$i
+		rm -f "$dtmp"/ingest.db*
+		cat >"$dtmp/ingest.yaml" <<Y
+rules: $default_rules
+http:
+  listen: 127.0.0.1:0
+spool:
+  path: $dtmp/ingest.db
+Y
+		if ! start_keluhd "$dtmp/ingest.yaml" "$out/$name.log"; then
+			failed=1
+			break
+		fi
+		[ $i -eq 1 ] && echo "\$ bench_ingest ingest --port $KPORT $(basename "$ndjson") --batch $BENCH_INGEST_BATCH --conns $BENCH_INGEST_CONNS --count $BENCH_INGEST_COUNT --seconds $BENCH_INGEST_SECONDS"
+		perfpid=
+		if [ $i -eq 1 ] && [ -n "${BENCH_PERF:-}" ] && [ "${BENCH_PERF}" != 0 ] && command -v perf >/dev/null 2>&1; then
+			perf record -q -F 499 --call-graph dwarf,16384 -o "$out/daemon-ingest.perf.data" \
+			    -p "$KPID" -- sleep "$BENCH_INGEST_SECONDS" >/dev/null 2>&1 &
+			perfpid=$!
+		fi
+		# shellcheck disable=SC2086
+		$PIN_LOAD "$bench_ingest" ingest --port "$KPORT" "$ndjson" --batch "$BENCH_INGEST_BATCH" \
+		    --conns "$BENCH_INGEST_CONNS" --count "$BENCH_INGEST_COUNT" \
+		    --seconds "$BENCH_INGEST_SECONDS" >"$out/$name.txt" 2>"$out/$name.err"
+		rc=$?
+		[ -n "$perfpid" ] && wait "$perfpid"
+		stop_keluhd "$name"
+		if [ $rc -ne 0 ]; then
+			failed=1
+			echo "  (failed)"
+			tail -n 5 "$out/$name.err" | sed 's/^/  ! /'
+			tail -n 3 "$out/$name.log" | sed 's/^/  ! /'
+			best=$i
+			break
+		fi
+		r=$(getkv "$out/$name.txt" mode= mentions_per_s)
+		rates="$rates ${r:-?}"
+		if [ -z "$best" ] || awk -v a="${r:-0}" -v b="${bestr:-0}" 'BEGIN { exit !(a > b) }'; then
+			best=$i
+			bestr=$r
+		fi
+		i=$((i + 1))
+	done
+	for ext in txt err rss log; do
+		rm -f "$out/daemon-ingest.$ext"
+		[ -n "$best" ] && [ -f "$out/daemon-ingest.$best.$ext" ] &&
+		    cp "$out/daemon-ingest.$best.$ext" "$out/daemon-ingest.$ext"
+	done
+	[ -f "$out/daemon-ingest.txt" ] && tail -n 1 "$out/daemon-ingest.txt" | fold -w 150 | sed 's/^/  /'
+	[ "$BENCH_DAEMON_RUNS" -gt 1 ] && [ -n "$rates" ] && echo "  (runs:$rates mentions/s; the fastest kept)"
+	if [ -f "$out/daemon-ingest.log" ]; then
+		nb=$(grep -c 'bound hit' "$out/daemon-ingest.log")
+		[ "$nb" -gt 0 ] && echo "  ! keluhd: $(grep 'bound hit' "$out/daemon-ingest.log" | tail -n 1 | sed 's/^keluhd: //')"
+	fi
+	if [ -f "$out/daemon-ingest.perf.data" ] && [ -n "${BENCH_PERF:-}" ]; then
+		perf report -i "$out/daemon-ingest.perf.data" --children --stdio -g none \
+		    --percent-limit 2 2>/dev/null | grep -E '^ +[0-9]' |
+		    grep -v '\[unknown\]\|0x0000\|libc_start\|_start$\| run$\|event_base_loop' \
+		    >"$out/daemon-ingest.perf.txt"
+		echo "  perf (keluhd, first run; % of its samples, with callees):"
+		head -n 25 "$out/daemon-ingest.perf.txt" |
+		    sed -E 's/^ +([0-9.]+%) +[0-9.]+% +[^ ]+ +[^ ]+ +\[.\] +/    \1  /'
+	fi
+	echo
+
+	# 2. alert latency: one critical mention at a time, unique ids, grouped
+	# by mention and sent at once to a webhook receiver (the sink in
+	# bench_ingest); non-critical mentions in the background
+	rm -f "$dtmp"/alert.db* "$dtmp/sink.port" "$dtmp/keluhd.port"
+	bgargs=
+	[ "$BENCH_ALERT_BG_RATE" -gt 0 ] && bgargs="--bg $bgm --bg-rate $BENCH_ALERT_BG_RATE --bg-batch $BENCH_INGEST_BATCH"
+	echo "\$ bench_ingest alert $(basename "$crit") --count $BENCH_ALERT_COUNT --rate $BENCH_ALERT_RATE${bgargs:+ }$(echo "$bgargs" | sed "s|$out/||g")"
+	# shellcheck disable=SC2086
+	$PIN_LOAD "$bench_ingest" alert --sink-port-file "$dtmp/sink.port" --port-file "$dtmp/keluhd.port" \
+	    "$crit" --count "$BENCH_ALERT_COUNT" --rate "$BENCH_ALERT_RATE" $bgargs \
+	    >"$out/daemon-alert.txt" 2>"$out/daemon-alert.err" &
+	apid=$!
+	DPIDS="$DPIDS $apid"
+	if wait_grep 30 . "$dtmp/sink.port"; then
+		sport=$(cat "$dtmp/sink.port")
+		cat >"$dtmp/alert.yaml" <<Y
+rules: $default_rules
+http:
+  listen: 127.0.0.1:0
+spool:
+  path: $dtmp/alert.db
+receivers:
+  - {name: hook, type: webhook, url: "http://127.0.0.1:$sport/hook", rate: 100000/s, max_concurrency: 8, timeout: 5s}
+routes:
+  - {match: {priority: critical}, receivers: [hook]}
+grouping:
+  by: [mention]
+  first_alert_after: {critical: 0s, high: 1h, normal: 1h, low: 1h}
+  max_groups: 1000000
+Y
+		if start_keluhd "$dtmp/alert.yaml" "$out/daemon-alert.log"; then
+			echo "$KPORT" >"$dtmp/keluhd.port.tmp" && mv "$dtmp/keluhd.port.tmp" "$dtmp/keluhd.port"
+			wait "$apid"
+			rc=$?
+			stop_keluhd daemon-alert
+		else
+			rc=1
+			kill -TERM "$apid" 2>/dev/null
+			wait "$apid" 2>/dev/null
+		fi
+	else
+		rc=1
+		kill -TERM "$apid" 2>/dev/null
+		wait "$apid" 2>/dev/null
+	fi
+	DPIDS=$(echo "$DPIDS" | sed "s/ $apid\$//; s/ $apid / /")
+	tail -n 1 "$out/daemon-alert.txt" | fold -w 150 | sed 's/^/  /'
+	if [ $rc -ne 0 ]; then
+		failed=1
+		echo "  (failed)"
+		tail -n 5 "$out/daemon-alert.err" | sed 's/^/  ! /'
+		[ -f "$out/daemon-alert.log" ] && tail -n 3 "$out/daemon-alert.log" | sed 's/^/  ! /'
+	fi
+	echo
+	daemon_cleanup
+
+	d_rate=$(getkv "$out/daemon-ingest.txt" mode= mentions_per_s)
+	d_p50=$(getkv "$out/daemon-ingest.txt" mode= req_p50_ms)
+	d_p99=$(getkv "$out/daemon-ingest.txt" mode= req_p99_ms)
+	a_p50=$(getkv "$out/daemon-alert.txt" mode= lat_p50_ms)
+	a_p99=$(getkv "$out/daemon-alert.txt" mode= lat_p99_ms)
+	a_max=$(getkv "$out/daemon-alert.txt" mode= lat_max_ms)
+	a_got=$(getkv "$out/daemon-alert.txt" mode= received)
+	a_bg=$(getkv "$out/daemon-alert.txt" mode= bg_per_s)
+	echo "== daemon figures (keluhd on one core; targets beside)"
+	row "HTTP ingest: $BENCH_INGEST_CONNS conns x $BENCH_INGEST_BATCH mentions/POST" "$(fmt_int "$d_rate")/s" ">= 150,000/s" "$(check "$d_rate" ">=" 150000)"
+	row "HTTP ingest: request latency p50 / p99" "${d_p50:-n/a} / ${d_p99:-n/a} ms" "" ""
+	row "alert latency 202 -> webhook: p50" "${a_p50:-n/a} ms" "" ""
+	row "alert latency 202 -> webhook: p99" "${a_p99:-n/a} ms" "< 10 ms" "$(check "$a_p99" "<" 10)"
+	row "alert latency 202 -> webhook: max" "${a_max:-n/a} ms" "" ""
+	row "  alerts received / sent" "${a_got:-0} / $BENCH_ALERT_COUNT" "all" "$([ "${a_got:-0}" = "$BENCH_ALERT_COUNT" ] && echo ok || echo MISS)"
+	[ "$BENCH_ALERT_BG_RATE" -gt 0 ] &&
+	    row "  background during it (asked $(fmt_int "$BENCH_ALERT_BG_RATE")/s)" "$(fmt_int "$a_bg")/s" "" ""
+	for name in daemon-ingest daemon-alert; do
+		v=$(rss "$name")
+		row "keluhd peak RSS (VmHWM), $name" "${v:-n/a} KB" "" ""
+	done
+	echo
+fi
 echo "raw output: $out/*.txt"
 exit $failed

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "sign.h"
 #include "util.h"
 #include "yamlx.h"
 
@@ -20,7 +21,7 @@ static const char *const spool_keys[] = { "path", "max_pending", "keep_history" 
 static const char *const source_keys[] = { "name", "type", "path", "rate", "loop" };
 static const char *const receiver_keys[] = { "name", "type", "url", "url_file", "secret",
 	"secret_file", "bot_token", "bot_token_file", "routing_key", "routing_key_file", "chat_id",
-	"channel", "username", "password_file", "from", "to", "max_concurrency", "rate",
+	"channel", "username", "password", "password_file", "from", "to", "max_concurrency", "rate",
 	"max_age", "timeout", "samples" };
 static const char *const route_keys[] = { "match", "receivers", "continue" };
 static const char *const match_keys[] = { "priority", "team", "tags", "rule", "source" };
@@ -40,6 +41,7 @@ struct cl {
 	struct yfile *yf;
 	struct diag *d;
 	struct conf *c;
+	int flags;
 };
 
 const char *
@@ -172,7 +174,12 @@ cl_read_file(struct cl *L, const yaml_node_t *n, const char *path, const char *w
 {
 	char buf[65536];
 	size_t len;
-	FILE *fp = fopen(path, "rb");
+	FILE *fp;
+
+	/* keluhctl needs paths, not secrets it may not be allowed to read */
+	if (L->flags & CONF_NO_SECRETS)
+		return xstrdup("");
+	fp = fopen(path, "rb");
 
 	if (fp == NULL) {
 		yerror(L->d, L->yf, n, "cannot read %s from %s: %s", what, path, strerror(errno));
@@ -202,8 +209,10 @@ cl_read_lines(struct cl *L, const yaml_node_t *n, const char *path, const char *
 	char *all = cl_read_file(L, n, path, what), *save = NULL, **out = NULL;
 
 	*count = 0;
-	if (all == NULL)
+	if (all == NULL || (L->flags & CONF_NO_SECRETS)) {
+		free(all);
 		return NULL;
+	}
 	for (char *line = strtok_r(all, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		size_t len = strlen(line);
 
@@ -357,6 +366,15 @@ cl_http(struct cl *L, yaml_node_t *n)
 
 		c->signing_keys = cl_read_lines(L, ymap_get(L->yf, n, "signing_keys_file"), p,
 		    "signing_keys_file", &c->nsigning_keys);
+		for (size_t i = 0; i < c->nsigning_keys; i++) {
+			struct sign_key k;
+			char why[200];
+
+			if (sign_key_parse(c->signing_keys[i], &k, why, sizeof(why)) < 0)
+				yerror(L->d, L->yf, ymap_get(L->yf, n, "signing_keys_file"),
+				    "%s: key %zu is not valid: %s", p, i + 1, why);
+			sign_key_wipe(&k);
+		}
 		free(p);
 	}
 	cl_size(L, n, "max_body", &c->max_body);
@@ -536,7 +554,7 @@ cl_receivers(struct cl *L, yaml_node_t *n)
 		if (r.type == RCV_TELEGRAM) {
 			r.secret = cl_value_or_file(L, item, "bot_token", "bot_token_file", &given);
 			if (!given)
-				yerror(L->d, L->yf, item, "receiver '%s' (telegram) needs bot_token_file",
+				yerror(L->d, L->yf, item, "receiver '%s' (telegram) needs bot_token or bot_token_file",
 				    r.name);
 			if (cl_string(L, item, "chat_id", &s) == 0 && s)
 				r.chat_id = xstrdup(s);
@@ -550,7 +568,7 @@ cl_receivers(struct cl *L, yaml_node_t *n)
 			    &given);
 			if (!given)
 				yerror(L->d, L->yf, item, "receiver '%s' (pagerduty) needs "
-				    "routing_key_file", r.name);
+				    "routing_key or routing_key_file", r.name);
 			if (r.url == NULL)
 				r.url = xstrdup("https://events.pagerduty.com/v2/enqueue");
 		} else if (r.type == RCV_EMAIL) {
@@ -572,13 +590,26 @@ cl_receivers(struct cl *L, yaml_node_t *n)
 				    "a webhook secret must start with whsec_ (HMAC) or whsk_ (Ed25519)");
 			if (secret && r.type != RCV_WEBHOOK)
 				yerror(L->d, L->yf, item, "only webhook receivers take a secret");
+			if (secret && *secret && r.type == RCV_WEBHOOK &&
+			    (strncmp(secret, "whsec_", 6) == 0 || strncmp(secret, "whsk_", 5) == 0)) {
+				struct sign_key k;
+				char why[200];
+
+				if (sign_key_parse(secret, &k, why, sizeof(why)) < 0)
+					yerror(L->d, L->yf, ymap_get(L->yf, item, "secret") ?
+					    ymap_get(L->yf, item, "secret") :
+					    ymap_get(L->yf, item, "secret_file"),
+					    "receiver '%s': the secret is not a valid key: %s", r.name,
+					    why);
+				sign_key_wipe(&k);
+			}
 			r.secret = secret;
 		}
 		if (r.url && r.type != RCV_CONSOLE && strncmp(r.url, "http://", 7) != 0 &&
 		    strncmp(r.url, "https://", 8) != 0 && strncmp(r.url, "smtp://", 7) != 0 &&
 		    strncmp(r.url, "smtps://", 8) != 0)
-			yerror(L->d, L->yf, item, "receiver '%s': the url must start with https:// "
-			    "(or smtp:// for email)", r.name);
+			yerror(L->d, L->yf, item, "receiver '%s': the url must start with https:// or "
+			    "http:// (smtp:// or smtps:// for email)", r.name);
 		if (cl_string(L, item, "channel", &s) == 0 && s)
 			r.channel = xstrdup(s);
 		if (cl_string(L, item, "username", &s) == 0 && s)
@@ -835,10 +866,16 @@ conf_defaults(struct conf *c)
 struct conf *
 conf_load(const char *path, struct diag *d)
 {
+	return conf_load_flags(path, d, 0);
+}
+
+struct conf *
+conf_load_flags(const char *path, struct diag *d, int flags)
+{
 	struct conf *c = xcalloc(1, sizeof(*c));
 	size_t errors0 = d->errors;
 	struct yfile yf;
-	struct cl L = { &yf, d, c };
+	struct cl L = { &yf, d, c, flags };
 	yaml_node_t *root, *v;
 	const char *slash, *s;
 

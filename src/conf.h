@@ -107,6 +107,9 @@ struct conf {
 
 /* Returns NULL with every error in d. */
 struct conf *conf_load(const char *path, struct diag *d);
+/* CONF_NO_SECRETS: do not read *_file secrets (tools that need paths only). */
+#define CONF_NO_SECRETS 1
+struct conf *conf_load_flags(const char *path, struct diag *d, int flags);
 void conf_free(struct conf *);
 
 /* Resolves a path from the config against its directory (malloc'd). */

@@ -246,7 +246,7 @@ deliver_outcome(struct xfer *x, enum rcv_verdict v, int64_t wait_ms, const char 
 		snprintf(labels, sizeof(labels), "receiver=\"%s\",outcome=\"ok\"", x->receiver);
 		log_debug("delivery %lld to %s: delivered", (long long)x->id, x->receiver);
 	} else if (v == RCV_DEAD) {
-		spool_dead(d->spool, x->id, now, reason);
+		spool_dead_tried(d->spool, x->id, now, reason);
 		snprintf(labels, sizeof(labels), "receiver=\"%s\",outcome=\"dead\"", x->receiver);
 		log_warnx("delivery %lld to %s: dead letter after %d attempt(s): %s",
 		    (long long)x->id, x->receiver, x->attempts + 1, reason);
@@ -263,7 +263,7 @@ deliver_outcome(struct xfer *x, enum rcv_verdict v, int64_t wait_ms, const char 
 		if (now + delay > x->expires_ms) {
 			snprintf(why, sizeof(why), "expired after %d attempt(s); last error: %s",
 			    x->attempts + 1, reason);
-			spool_dead(d->spool, x->id, now, why);
+			spool_dead_tried(d->spool, x->id, now, why);
 			snprintf(labels, sizeof(labels), "receiver=\"%s\",outcome=\"dead\"",
 			    x->receiver);
 			log_warnx("delivery %lld to %s: dead letter: %s", (long long)x->id,
@@ -354,6 +354,15 @@ deliver_start(struct deliver *d, struct rstate *st, struct spool_delivery *sd)
 		    sd->attempts, sd->last_error ? sd->last_error : "none");
 		spool_begin(d->spool);
 		spool_dead(d->spool, sd->id, now, why);
+		log_warnx("delivery %lld to %s: dead letter: %s", (long long)sd->id, sd->receiver,
+		    why);
+		{
+			char labels[200];
+
+			snprintf(labels, sizeof(labels), "receiver=\"%s\",outcome=\"dead\"",
+			    sd->receiver);
+			metrics_add("keluh_deliveries_total", labels, 1);
+		}
 		json_decref(alert);
 		return 0;
 	}

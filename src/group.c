@@ -312,6 +312,18 @@ group_fire(struct group *g)
 	json_decref(samples);
 	g->nnew = 0;
 	g->last_sent = now_ms();
+	/* the next update describes its own mentions: priority, team and rules start over */
+	g->prio = PRIO_NONE;
+	free(g->team);
+	g->team = NULL;
+	json_decref(g->rule_ids);
+	json_decref(g->rule_info);
+	json_decref(g->tags);
+	json_decref(g->sources);
+	g->rule_ids = json_array();
+	g->rule_info = json_object();
+	g->tags = json_array();
+	g->sources = json_array();
 	for (size_t i = 0; i < g->nauthors; i++)
 		free(g->authors[i].handle);
 	g->nauthors = 0;
@@ -430,7 +442,8 @@ incident_add(struct group_engine *ge, struct incident *in, const struct group_in
 	if (json_array_size(in->samples) > INCIDENT_SAMPLES)
 		json_array_remove(in->samples, 0);
 	json_array_foreach(gi->rule_info, i, v)
-		json_object_set(in->rule_info, json_string_value(json_object_get(v, "id")), v);
+		if (json_object_size(in->rule_info) < GROUP_MAX_RULES)
+			json_object_set(in->rule_info, json_string_value(json_object_get(v, "id")), v);
 	if (count < in->ci->at_least)
 		return;
 	if (in->ci->spike > 0 && in->baseline > 0 && (double)count < in->ci->spike * in->baseline)
@@ -450,7 +463,12 @@ incident_add(struct group_engine *ge, struct incident *in, const struct group_in
 		snprintf(key, sizeof(key), "incident=%s", in->ci->name);
 		log_info("incident %s: %llu complaints within %llds", in->ci->name,
 		    (unsigned long long)count, (long long)(in->ci->window_ms / 1000));
-		metrics_add("keluh_incidents_total", NULL, 1);
+		{
+			char labels[200];
+
+			snprintf(labels, sizeof(labels), "incident=\"%s\"", in->ci->name);
+			metrics_add("keluh_incidents_total", labels, 1);
+		}
 		group_emit(ge, key, PRIO_CRITICAL, gi->team, 1, ids, in->rule_info, tags, sources,
 		    samples, NULL, 0, count, count, now - in->ci->window_ms, now, 0);
 		json_decref(ids);

@@ -258,6 +258,10 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 	counts->accepted++;
 	if (v.regex_errors)
 		metrics_add("keluh_regex_errors_total", NULL, (double)v.regex_errors);
+	for (size_t i = 0; i < v.nrules; i++) {
+		snprintf(labels, sizeof(labels), "rule=\"%s\"", rules_id(in->rs, v.rules[i]));
+		metrics_add("keluh_rule_hits_total", labels, 1);
+	}
 	if (!v.complaint)
 		return 0;
 	counts->complaints++;

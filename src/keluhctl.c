@@ -98,7 +98,8 @@ load_rules(const struct test_opts *o)
 	if (o->rules_dir)
 		dir = xstrdup(o->rules_dir);
 	else if (o->conf_path || access(CONF_DEFAULT_PATH, F_OK) == 0) {
-		c = conf_load(o->conf_path ? o->conf_path : CONF_DEFAULT_PATH, &d);
+		c = conf_load_flags(o->conf_path ? o->conf_path : CONF_DEFAULT_PATH, &d,
+		    CONF_NO_SECRETS);
 		dir = c ? xstrdup(c->rules_dir) : NULL;
 	} else
 		dir = xstrdup(KELUH_SYSCONFDIR "/rules.d");
@@ -701,7 +702,7 @@ spoolcmd_open(const struct spoolcmd_opts *o, int readonly, int *rc)
 		struct conf *c;
 
 		diag_init(&d);
-		c = conf_load(cpath, &d);
+		c = conf_load_flags(cpath, &d, CONF_NO_SECRETS);
 		diag_print(&d, stderr);
 		diag_free(&d);
 		if (c == NULL) {

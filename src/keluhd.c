@@ -88,6 +88,8 @@ struct keluhd {
 
 static struct keluhd K;
 
+static void check_orphans(void);
+
 static void
 notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -160,8 +162,11 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 
 		waiting_unlink(w);
 		if (!ok || w->failed) {
-			httpd_reply_error(w->req, 503, "could not store the mentions; send them again",
-			    NULL);
+			static const char body503[] =
+			    "{\"error\":\"could not store the mentions; send them again\"}\n";
+
+			httpd_reply(w->req, 503, "application/json", "Retry-After: 5\r\n", body503,
+			    sizeof(body503) - 1);
 		} else {
 			int n = snprintf(body, sizeof(body),
 			    "{\"accepted\":%zu,\"complaints\":%zu,\"duplicates\":%zu}\n",
@@ -368,6 +373,7 @@ http_mentions(struct httpd_req *req)
 		}
 	}
 	if (ct == NULL) {
+		metrics_add("keluh_mentions_rejected_total", "reason=\"content_type\"", 1);
 		httpd_reply_error(req, 415, "Content-Type is missing; use application/json or "
 		    "application/x-ndjson", NULL);
 		return;
@@ -486,21 +492,58 @@ sources_stop(void)
 }
 
 static int
-sources_start(const struct conf *c)
+same_source(const struct conf_source *a, const struct conf_source *b)
 {
+	return strcmp(a->name, b->name) == 0 && a->type == b->type && a->loop == b->loop &&
+	    a->rate_per_s == b->rate_per_s &&
+	    ((a->path == NULL && b->path == NULL) ||
+	    (a->path && b->path && strcmp(a->path, b->path) == 0));
+}
+
+/*
+ * Starts the sources of c. With old (a reload), a source whose settings
+ * did not change keeps running where it is (a file is not read again); the
+ * others stop and the new ones start. At start-up a source that fails is
+ * fatal; on reload it is logged and left out.
+ */
+static int
+sources_start(const struct conf *c, const struct conf *old)
+{
+	struct source **next = xcalloc(c->nsources ? c->nsources : 1, sizeof(*next));
+	size_t n = 0;
 	char err[300];
 
-	K.sources = xcalloc(c->nsources ? c->nsources : 1, sizeof(*K.sources));
 	for (size_t i = 0; i < c->nsources; i++) {
-		struct source *s = source_start(K.base, &c->sources[i], source_emit, NULL, err,
-		    sizeof(err));
+		struct source *s = NULL;
 
+		for (size_t j = 0; old && j < old->nsources && j < K.nsources; j++)
+			if (K.sources[j] && same_source(&old->sources[j], &c->sources[i])) {
+				s = K.sources[j];
+				K.sources[j] = NULL;
+				break;
+			}
+		if (s == NULL)
+			s = source_start(K.base, &c->sources[i], source_emit, NULL, err, sizeof(err));
 		if (s == NULL) {
-			log_warnx("source %s: %s", c->sources[i].name, err);
-			return -1;
+			if (old == NULL) {
+				log_error("source %s: %s", c->sources[i].name, err);
+				for (size_t k = 0; k < n; k++)
+					source_stop(next[k]);
+				free(next);
+				return -1;
+			}
+			log_warnx("source %s: %s; left out until the next reload",
+			    c->sources[i].name, err);
+			/* keep the slot so indexes follow c->sources */
 		}
-		K.sources[K.nsources++] = s;
+		next[n++] = s;
 	}
+	for (size_t j = 0; j < K.nsources; j++)
+		if (K.sources[j])
+			source_stop(K.sources[j]);
+	free(K.sources);
+	K.sources = next;
+	K.nsources = n;
 	return 0;
 }
 
@@ -545,8 +588,8 @@ load_all(const char *path, struct ruleset **rs_out, char *why, size_t whylen)
 		const struct diag_item *it = &d.items[i];
 
 		if (it->line)
-			(it->warning ? log_warnx : log_warnx)("%s:%u:%u: %s: %s", it->file, it->line,
-			    it->col, it->warning ? "warning" : "error", it->msg);
+			log_warnx("%s:%u:%u: %s: %s", it->file, it->line, it->col,
+			    it->warning ? "warning" : "error", it->msg);
 		else
 			log_warnx("%s: %s: %s", it->file, it->warning ? "warning" : "error", it->msg);
 	}
@@ -617,8 +660,7 @@ reload(void)
 
 		httpd_set_limits(K.httpd, &lim);
 	}
-	sources_stop();
-	sources_start(c);
+	sources_start(c, old);
 	conf_free(old);
 	K.reloads++;
 	metrics_add("keluh_reloads_total", "result=\"ok\"", 1);
@@ -626,6 +668,7 @@ reload(void)
 	    (unsigned long long)K.reloads);
 	log_info("reloaded: %zu rules, %zu sources, %zu receivers, %zu routes",
 	    rules_count(rs), c->nsources, c->nreceivers, c->nroutes);
+	check_orphans();
 	notify("READY=1");
 	notify_status();
 }
@@ -639,17 +682,20 @@ stats_cb(evutil_socket_t fd, short what, void *arg)
 	struct spool_counts sc;
 
 	if (spool_counts(K.spool, NULL, &sc) == 0) {
-		K.queue_depth = sc.pending;
+		int64_t depth = 0;
+
 		for (size_t i = 0; i < K.conf->nreceivers; i++) {
 			struct spool_counts rc;
 			char labels[160];
 
 			if (spool_counts(K.spool, K.conf->receivers[i].name, &rc) < 0)
 				continue;
+			depth += rc.pending;
 			snprintf(labels, sizeof(labels), "receiver=\"%s\"", K.conf->receivers[i].name);
 			metrics_set("keluh_queue_depth", labels, (double)rc.pending);
 			metrics_set("keluh_dead_letters", labels, (double)rc.dead);
 		}
+		K.queue_depth = depth;
 	}
 	if (K.httpd)
 		metrics_set("keluh_http_connections", NULL, httpd_connections(K.httpd));
@@ -667,6 +713,21 @@ prune_cb(evutil_socket_t fd, short what, void *arg)
 	else if (n > 0)
 		log_info("spool: forgot %lld delivered alert(s) older than %lld h",
 		    (long long)n, (long long)(K.conf->keep_history_ms / 3600000));
+}
+
+static void
+orphan_cb(void *arg, const char *receiver, int64_t n)
+{
+	if (conf_receiver_index(K.conf, receiver) < 0)
+		log_warnx("%lld deliveries wait for receiver '%s', which is no longer configured: "
+		    "add it back, or drop them with keluhctl drop", (long long)n, receiver);
+}
+
+/* Deliveries of a receiver that was removed would wait forever: say so. */
+static void
+check_orphans(void)
+{
+	spool_pending_by_receiver(K.spool, orphan_cb, NULL);
 }
 
 static void
@@ -777,13 +838,13 @@ run(void)
 	if (sign_init() < 0)
 		fatalx("libsodium failed to initialise");
 	if ((K.conf = load_all(K.conf_path, &K.rules, why, sizeof(why))) == NULL) {
-		log_warnx("%s", why);
+		log_error("%s", why);
 		return 1;
 	}
 	if (load_keys(K.conf, &K.keys, &K.nkeys) < 0)
 		return 1;
 	if ((K.spool = spool_open(K.conf->spool_path, 0, err, sizeof(err))) == NULL) {
-		log_warnx("cannot open the spool %s: %s", K.conf->spool_path, err);
+		log_error("cannot open the spool %s: %s", K.conf->spool_path, err);
 		return 1;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -811,12 +872,13 @@ run(void)
 		K.httpd = httpd_new(K.base, K.conf->listen, &lim, http_handler, NULL, err,
 		    sizeof(err));
 		if (K.httpd == NULL) {
-			log_warnx("http: cannot listen on %s: %s", K.conf->listen, err);
+			log_error("http: cannot listen on %s: %s", K.conf->listen, err);
 			return 1;
 		}
 	}
-	if (sources_start(K.conf) < 0)
+	if (sources_start(K.conf, NULL) < 0)
 		return 1;
+	check_orphans();
 	K.sig_term = evsignal_new(K.base, SIGTERM, signal_cb, NULL);
 	K.sig_int = evsignal_new(K.base, SIGINT, signal_cb, NULL);
 	K.sig_hup = evsignal_new(K.base, SIGHUP, signal_cb, NULL);

@@ -68,6 +68,12 @@ log_warnx(const char *fmt, ...)
 }
 
 void
+log_error(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LEVEL_ERR, "error: ", 0);
+}
+
+void
 log_info(const char *fmt, ...)
 {
 	if (log_verb < 0)

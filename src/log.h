@@ -19,6 +19,7 @@ void log_set_verbose(int verbose);
 int log_verbose(void);
 void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);  /* appends strerror(errno) */
 void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
+void log_error(const char *fmt, ...) LOG_PRINTF(1, 2);  /* an error; the caller decides what next */
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
 /* Start-up failures and broken invariants only: logs and exits 1. */

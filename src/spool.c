@@ -143,8 +143,8 @@ static const char *const spool_sql[ST__N] = {
 			 "WHERE id = ?1 AND state = 0",
 	[ST_RETRY_LATER] = "UPDATE deliveries SET attempts = attempts + 1, due_ms = ?2, "
 			   "last_error = ?3 WHERE id = ?1 AND state = 0",
-	[ST_DEAD] = "UPDATE deliveries SET state = 2, done_ms = ?2, last_error = ?3 "
-		    "WHERE id = ?1 AND state = 0",
+	[ST_DEAD] = "UPDATE deliveries SET state = 2, done_ms = ?2, last_error = ?3, "
+		    "attempts = attempts + ?4 WHERE id = ?1 AND state = 0",
 	[ST_REQUEUE] = "UPDATE deliveries SET state = 0, attempts = 0, due_ms = ?2, "
 		       "expires_ms = ?2 + ttl_ms, done_ms = NULL WHERE id = ?1 AND state = 2",
 	[ST_REQUEUE_DEAD] = "UPDATE deliveries SET state = 0, attempts = 0, due_ms = ?1, "
@@ -189,6 +189,7 @@ struct spool {
 	sqlite3 *db;
 	int readonly;
 	int txn;		/* spool_begin opened one that spool_commit has not closed */
+	int dead_tried;		/* the next ST_DEAD counts an attempt */
 	void (*on_begin)(void *);
 	void *on_begin_arg;
 	sqlite3_stmt *st[ST__N];
@@ -812,6 +813,8 @@ spool_transition(struct spool *s, int which, int64_t id, int64_t at_ms, const ch
 	sqlite3_bind_int64(st, 2, at_ms);
 	if (which != ST_DELIVERED)
 		spool_bind_text(st, 3, error);
+	if (which == ST_DEAD)
+		sqlite3_bind_int(st, 4, s->dead_tried);
 	return spool_exec(s, st);
 }
 
@@ -830,6 +833,14 @@ spool_retry_later(struct spool *s, int64_t id, int64_t due_ms, const char *error
 int
 spool_dead(struct spool *s, int64_t id, int64_t at_ms, const char *reason)
 {
+	s->dead_tried = 0;
+	return spool_transition(s, ST_DEAD, id, at_ms, reason);
+}
+
+int
+spool_dead_tried(struct spool *s, int64_t id, int64_t at_ms, const char *reason)
+{
+	s->dead_tried = 1;
 	return spool_transition(s, ST_DEAD, id, at_ms, reason);
 }
 
@@ -908,6 +919,27 @@ spool_drop(struct spool *s, int64_t id)
 		return 0;
 	spool_seterr(s, "no delivery %" PRId64, id);
 	return -1;
+}
+
+int
+spool_pending_by_receiver(struct spool *s, void (*fn)(void *, const char *, int64_t), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT receiver, count(*) FROM deliveries WHERE state = 0 "
+	    "GROUP BY receiver ORDER BY receiver", -1, &st, NULL) != SQLITE_OK) {
+		spool_dberr(s);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(arg, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		spool_dberr(s);
+		return -1;
+	}
+	return 0;
 }
 
 int64_t

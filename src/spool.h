@@ -128,6 +128,8 @@ int64_t spool_next_due(struct spool *, const char *receiver);
 int spool_delivered(struct spool *, int64_t id, int64_t at_ms);
 int spool_retry_later(struct spool *, int64_t id, int64_t due_ms, const char *error);
 int spool_dead(struct spool *, int64_t id, int64_t at_ms, const char *reason);
+/* The same after an attempt that was refused: counts the attempt too. */
+int spool_dead_tried(struct spool *, int64_t id, int64_t at_ms, const char *reason);
 
 /*
  * Operator actions (keluhctl): dead -> pending now; or remove. Requeue
@@ -170,6 +172,10 @@ int spool_list_alerts(struct spool *, size_t limit,
  * number of alerts removed, or -1.
  */
 int64_t spool_prune(struct spool *, int64_t before_ms);
+
+/* fn(arg, receiver, n) for every receiver with pending deliveries. */
+int spool_pending_by_receiver(struct spool *, void (*fn)(void *arg, const char *receiver,
+    int64_t n), void *arg);
 
 /* Per-source resume cursors. get returns a malloc'd string or NULL. */
 char *spool_cursor_get(struct spool *, const char *source);

@@ -1,0 +1,967 @@
+/*
+ * bench_ingest: load generator and webhook sink for keluhd's daemon figures.
+ * Plain sockets, only ever to 127.0.0.1; every run is bounded by a count and
+ * a time limit.
+ *
+ *   bench_ingest ingest --port P CORPUS.ndjson [--batch 1000] [--conns 4]
+ *           [--count 2000000] [--seconds 10]
+ *	POST /v1/mentions with NDJSON batches of --batch mentions over --conns
+ *	keep-alive connections (one request in flight per connection, as
+ *	keluhd serves them), until --count mentions were sent or --seconds
+ *	passed. Mentions are the corpus lines in order (wrapping around), each
+ *	with a fresh unique "id", so keluhd's duplicate check never fires.
+ *	Every answer must be 202; the "accepted" counts are summed.
+ *	  mode=ingest conns=C batch=B requests=R mentions=M accepted=A
+ *	  complaints=K duplicates=D errors=E seconds=S mentions_per_s=A/S
+ *	  req_p50_ms=.. req_p99_ms=.. req_max_ms=..
+ *
+ *   bench_ingest alert --sink-port-file F (--port P | --port-file G)
+ *           CRITICAL.ndjson [--count 1000] [--rate 200]
+ *           [--bg BACKGROUND.ndjson --bg-rate 20000 --bg-batch 1000]
+ *           [--wait 10]
+ *	Alert latency. Starts a webhook sink on 127.0.0.1 (port written to F),
+ *	waits for keluhd's port (--port, or a file G the caller writes once
+ *	keluhd listens), then POSTs --count mentions one by one at --rate per
+ *	second, each a line of CRITICAL.ndjson (texts the default packs rate
+ *	critical) with a unique id, and times from the 202 of each to the
+ *	arrival (the last byte of the request) at the sink of the alert that
+ *	names its id. Sender and sink run in this one process and read the same
+ *	clock (CLOCK_MONOTONIC). With --bg, another connection sends batches of
+ *	BACKGROUND.ndjson (non-critical mentions) at --bg-rate mentions/s
+ *	meanwhile. The sink answers 200 at once, with keep-alive.
+ *	  mode=alert alerts=N received=R missing=M lat_p50_ms=.. lat_p90_ms=..
+ *	  lat_p99_ms=.. lat_max_ms=.. post_p50_ms=.. post_p99_ms=.. rate_per_s=..
+ *	  bg_mentions=.. bg_per_s=.. bg_req_p99_ms=.. errors=E
+ *
+ * Exit status: 0 when every answer was the one expected (and, for alert,
+ * every alert arrived), 1 otherwise, 2 on usage errors.
+ */
+#define _GNU_SOURCE 1
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define IO_TIMEOUT_S 30		/* no single read or write waits longer */
+#define SINK_MAX_CONNS 64
+#define MAX_CONNS 64
+
+/* --- small helpers ------------------------------------------------------ */
+
+static void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("bench_ingest: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+sleep_until(double t)
+{
+	struct timespec ts;
+
+	if (t <= now_s())
+		return;
+	ts.tv_sec = (time_t)t;
+	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+static void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		die("out of memory");
+	return p;
+}
+
+static void *
+xrealloc(void *p, size_t n)
+{
+	if ((p = realloc(p, n ? n : 1)) == NULL)
+		die("out of memory");
+	return p;
+}
+
+static unsigned long long
+num_arg(const char *opt, const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-')
+		die("%s: '%s' is not a number", opt, s);
+	return v;
+}
+
+static int
+dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* nearest rank of a sorted array, in ms */
+static double
+pct_ms(const double *sorted, size_t n, double p)
+{
+	size_t k;
+
+	if (n == 0)
+		return 0;
+	k = (size_t)(p * (double)n + 0.999999);
+	if (k < 1)
+		k = 1;
+	if (k > n)
+		k = n;
+	return sorted[k - 1] * 1000.0;
+}
+
+struct buf {
+	char *data;
+	size_t len, cap;
+};
+
+static void
+buf_need(struct buf *b, size_t more)
+{
+	if (b->len + more + 1 > b->cap) {
+		b->cap = (b->len + more + 1) * 2;
+		b->data = xrealloc(b->data, b->cap);
+	}
+}
+
+static void
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	buf_need(b, n);
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static void
+buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	buf_need(b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+/* --- corpus: NDJSON mention objects, re-keyed with fresh ids ------------ */
+
+struct corpus {
+	char *data;
+	const char **rest;	/* the object after its "id" member (or after '{') */
+	size_t *restlen;
+	unsigned char *comma;	/* rest needs a ',' before it */
+	size_t n;
+};
+
+static void
+corpus_load(struct corpus *c, const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	struct stat st;
+	size_t cap = 0;
+	char *p, *end;
+
+	memset(c, 0, sizeof(*c));
+	if (fp == NULL || fstat(fileno(fp), &st) < 0)
+		die("%s: %s", path, strerror(errno));
+	c->data = xmalloc((size_t)st.st_size + 1);
+	if (fread(c->data, 1, (size_t)st.st_size, fp) != (size_t)st.st_size)
+		die("%s: short read", path);
+	fclose(fp);
+	c->data[st.st_size] = '\0';
+	for (p = c->data, end = c->data + st.st_size; p < end;) {
+		char *nl = memchr(p, '\n', (size_t)(end - p)), *q, *r;
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		while (l && (p[l - 1] == '\r' || p[l - 1] == ' '))
+			l--;
+		if (l >= 2 && p[0] == '{' && p[l - 1] == '}') {
+			if (c->n == cap) {
+				cap = cap ? cap * 2 : 4096;
+				c->rest = xrealloc(c->rest, cap * sizeof(*c->rest));
+				c->restlen = xrealloc(c->restlen, cap * sizeof(*c->restlen));
+				c->comma = xrealloc(c->comma, cap);
+			}
+			/* {"id": "...",  -> drop the old id (generators put it first) */
+			q = p + 1;
+			while (*q == ' ')
+				q++;
+			r = NULL;
+			if (strncmp(q, "\"id\"", 4) == 0) {
+				q += 4;
+				while (*q == ' ')
+					q++;
+				if (*q == ':') {
+					q++;
+					while (*q == ' ')
+						q++;
+					if (*q == '"') {
+						for (q++; q < p + l && *q != '"'; q++)
+							if (*q == '\\')
+								q++;
+						if (q < p + l)
+							r = q + 1;
+					}
+				}
+			}
+			if (r) {
+				c->rest[c->n] = r;	/* ", ...}" or "}" */
+				c->comma[c->n] = 0;
+			} else {
+				c->rest[c->n] = p + 1;	/* "...}" */
+				c->comma[c->n] = 1;
+			}
+			c->restlen[c->n] = (size_t)(p + l - c->rest[c->n]);
+			c->n++;
+		}
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	if (c->n == 0)
+		die("%s: no mention objects", path);
+}
+
+/* Appends mention k (corpus line k % n) as {"id":"<tag><k>", ...}\n */
+static void
+corpus_line(struct buf *b, const struct corpus *c, const char *tag, uint64_t k)
+{
+	size_t i = (size_t)(k % c->n);
+
+	buf_printf(b, "{\"id\":\"%s%llu\"%s", tag, (unsigned long long)k,
+	    c->comma[i] && c->restlen[i] > 1 ? "," : "");
+	buf_add(b, c->rest[i], c->restlen[i]);
+	buf_add(b, "\n", 1);
+}
+
+/* --- HTTP client ----------------------------------------------------------- */
+
+static int
+tcp_connect(int port)
+{
+	struct sockaddr_in sa;
+	struct timeval tv = { IO_TIMEOUT_S, 0 };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+
+	if (fd < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);	/* 127.0.0.1, never anything else */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+struct client {
+	int port;
+	int fd;
+	struct buf req;
+	char in[4096];
+};
+
+struct answer {
+	int status;
+	long accepted, complaints, duplicates;
+	char body[512];
+};
+
+static long
+json_num(const char *body, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	if ((p = strstr(body, pat)) == NULL)
+		return -1;
+	return strtol(p + strlen(pat), NULL, 10);
+}
+
+/* Sends cl->req (a whole request) and reads the answer. 0, or -1 on I/O errors. */
+static int
+client_roundtrip(struct client *cl, struct answer *a)
+{
+	size_t off = 0, have = 0, need = 0;
+	char *hend = NULL;
+	int close_after = 0;
+
+	memset(a, 0, sizeof(*a));
+	if (cl->fd < 0 && (cl->fd = tcp_connect(cl->port)) < 0)
+		return -1;
+	while (off < cl->req.len) {
+		ssize_t w = write(cl->fd, cl->req.data + off, cl->req.len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto fail;
+		off += (size_t)w;
+	}
+	for (;;) {
+		ssize_t r = read(cl->fd, cl->in + have, sizeof(cl->in) - 1 - have);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			goto fail;
+		have += (size_t)r;
+		cl->in[have] = '\0';
+		if (hend == NULL && (hend = strstr(cl->in, "\r\n\r\n")) != NULL) {
+			const char *p;
+
+			if (sscanf(cl->in, "HTTP/1.%*d %d", &a->status) != 1)
+				goto fail;
+			p = strcasestr(cl->in, "\r\nContent-Length:");
+			if (p == NULL || p > hend)
+				goto fail;
+			need = (size_t)(hend + 4 - cl->in) + strtoul(p + 17, NULL, 10);
+			p = strcasestr(cl->in, "\r\nConnection: close");
+			close_after = p != NULL && p < hend;
+			if (need >= sizeof(cl->in))
+				goto fail;
+		}
+		if (hend && have >= need)
+			break;
+		if (have == sizeof(cl->in) - 1)
+			goto fail;
+	}
+	snprintf(a->body, sizeof(a->body), "%s", hend + 4);
+	a->accepted = json_num(a->body, "accepted");
+	a->complaints = json_num(a->body, "complaints");
+	a->duplicates = json_num(a->body, "duplicates");
+	if (close_after) {
+		close(cl->fd);
+		cl->fd = -1;
+	}
+	return 0;
+fail:
+	close(cl->fd);
+	cl->fd = -1;
+	return -1;
+}
+
+/* cl->req = request head + body (the body is built in place after a gap) */
+static void
+client_post(struct client *cl, const struct buf *body)
+{
+	cl->req.len = 0;
+	buf_printf(&cl->req, "POST /v1/mentions HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+	    "Content-Type: application/x-ndjson\r\nContent-Length: %zu\r\n\r\n", cl->port,
+	    body->len);
+	buf_add(&cl->req, body->data, body->len);
+}
+
+/* --- ingest mode ------------------------------------------------------------ */
+
+struct ingest_run {
+	const struct corpus *c;
+	int port;
+	size_t batch;
+	uint64_t count;
+	double t0, deadline;
+	char tag[32];
+	atomic_ullong next_batch;
+	uint64_t nbatches;
+	double *lat;		/* per batch; < 0 = not sent */
+	atomic_ullong requests, mentions, accepted, complaints, duplicates, errors;
+	pthread_mutex_t lock;
+	char first_error[600];
+};
+
+static void
+note_error(pthread_mutex_t *lock, char *slot, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(lock);
+	if (slot[0] == '\0') {
+		va_start(ap, fmt);
+		vsnprintf(slot, len, fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(lock);
+}
+
+static void *
+ingest_worker(void *arg)
+{
+	struct ingest_run *R = arg;
+	struct client cl;
+	struct buf body = { 0 };
+	struct answer a;
+
+	memset(&cl, 0, sizeof(cl));
+	cl.port = R->port;
+	cl.fd = -1;
+	for (;;) {
+		uint64_t b = atomic_fetch_add(&R->next_batch, 1), first, n;
+		double t;
+
+		if (b >= R->nbatches || now_s() >= R->deadline)
+			break;
+		first = b * R->batch;
+		n = R->count - first < R->batch ? R->count - first : R->batch;
+		body.len = 0;
+		for (uint64_t k = first; k < first + n; k++)
+			corpus_line(&body, R->c, R->tag, k);
+		client_post(&cl, &body);
+		t = now_s();
+		if (client_roundtrip(&cl, &a) < 0) {
+			atomic_fetch_add(&R->errors, 1);
+			note_error(&R->lock, R->first_error, sizeof(R->first_error),
+			    "request %llu: connection failed: %s", (unsigned long long)b,
+			    strerror(errno));
+			break;
+		}
+		R->lat[b] = now_s() - t;
+		atomic_fetch_add(&R->requests, 1);
+		atomic_fetch_add(&R->mentions, n);
+		if (a.status != 202 || a.accepted < 0) {
+			atomic_fetch_add(&R->errors, 1);
+			note_error(&R->lock, R->first_error, sizeof(R->first_error),
+			    "request %llu: HTTP %d %.300s", (unsigned long long)b, a.status, a.body);
+			continue;
+		}
+		atomic_fetch_add(&R->accepted, (unsigned long long)a.accepted);
+		atomic_fetch_add(&R->complaints, (unsigned long long)(a.complaints > 0 ? a.complaints : 0));
+		atomic_fetch_add(&R->duplicates, (unsigned long long)(a.duplicates > 0 ? a.duplicates : 0));
+	}
+	if (cl.fd >= 0)
+		close(cl.fd);
+	free(cl.req.data);
+	free(body.data);
+	return NULL;
+}
+
+static int
+run_ingest(int argc, char **argv)
+{
+	struct ingest_run *R = calloc(1, sizeof(*R));
+	const char *path = NULL;
+	unsigned long long conns = 4, seconds = 10;
+	pthread_t th[MAX_CONNS];
+	struct corpus c;
+	double *sorted, t1;
+	size_t ns = 0;
+
+	if (R == NULL)
+		die("out of memory");
+	R->batch = 1000;
+	R->count = 2000000;
+	for (int i = 0; i < argc; i++) {
+		const char *o = argv[i];
+
+		if (strcmp(o, "--port") == 0 && i + 1 < argc)
+			R->port = (int)num_arg(o, argv[++i]);
+		else if (strcmp(o, "--batch") == 0 && i + 1 < argc)
+			R->batch = (size_t)num_arg(o, argv[++i]);
+		else if (strcmp(o, "--conns") == 0 && i + 1 < argc)
+			conns = num_arg(o, argv[++i]);
+		else if (strcmp(o, "--count") == 0 && i + 1 < argc)
+			R->count = num_arg(o, argv[++i]);
+		else if (strcmp(o, "--seconds") == 0 && i + 1 < argc)
+			seconds = num_arg(o, argv[++i]);
+		else if (o[0] != '-' && path == NULL)
+			path = o;
+		else
+			die("ingest: unknown argument %s", o);
+	}
+	if (path == NULL || R->port <= 0 || R->port > 65535 || R->batch == 0 || R->count == 0 ||
+	    conns == 0 || conns > MAX_CONNS || seconds == 0 || seconds > 3600)
+		die("usage: bench_ingest ingest --port P CORPUS.ndjson [--batch N] [--conns 1-%d] "
+		    "[--count N] [--seconds 1-3600]", MAX_CONNS);
+	corpus_load(&c, path);
+	R->c = &c;
+	R->nbatches = (R->count + R->batch - 1) / R->batch;
+	R->lat = xmalloc(R->nbatches * sizeof(double));
+	for (uint64_t b = 0; b < R->nbatches; b++)
+		R->lat[b] = -1;
+	snprintf(R->tag, sizeof(R->tag), "i%lx-%ld-", (long)getpid(), (long)time(NULL));
+	pthread_mutex_init(&R->lock, NULL);
+	R->t0 = now_s();
+	R->deadline = R->t0 + (double)seconds;
+	for (unsigned long long i = 0; i < conns; i++)
+		if (pthread_create(&th[i], NULL, ingest_worker, R) != 0)
+			die("cannot start a thread");
+	for (unsigned long long i = 0; i < conns; i++)
+		pthread_join(th[i], NULL);
+	t1 = now_s();
+	sorted = xmalloc(R->nbatches * sizeof(double));
+	for (uint64_t b = 0; b < R->nbatches; b++)
+		if (R->lat[b] >= 0)
+			sorted[ns++] = R->lat[b];
+	qsort(sorted, ns, sizeof(double), dbl_cmp);
+	if (R->first_error[0])
+		fprintf(stderr, "bench_ingest: %s\n", R->first_error);
+	printf("mode=ingest conns=%llu batch=%zu requests=%llu mentions=%llu accepted=%llu "
+	       "complaints=%llu duplicates=%llu errors=%llu seconds=%.3f mentions_per_s=%.0f "
+	       "req_p50_ms=%.2f req_p99_ms=%.2f req_max_ms=%.2f\n",
+	    conns, R->batch, (unsigned long long)R->requests, (unsigned long long)R->mentions,
+	    (unsigned long long)R->accepted, (unsigned long long)R->complaints,
+	    (unsigned long long)R->duplicates, (unsigned long long)R->errors, t1 - R->t0,
+	    (double)R->accepted / (t1 - R->t0), pct_ms(sorted, ns, 0.50), pct_ms(sorted, ns, 0.99),
+	    ns ? sorted[ns - 1] * 1000.0 : 0.0);
+	return R->errors || R->accepted != R->mentions ? 1 : 0;
+}
+
+/* --- alert mode: sink ---------------------------------------------------- */
+
+struct sink_conn {
+	int fd;
+	struct buf in;
+};
+
+struct alert_run {
+	int sink_fd;
+	atomic_int stop_sink, stop_bg;
+	char tag[32];		/* ids of the critical mentions: <tag><i> */
+	uint64_t count;
+	double *sent;		/* POST written */
+	double *acked;		/* 202 read */
+	double *arrived;	/* alert read by the sink; 0 = not yet */
+	atomic_ullong received, unknown, repeated, sink_requests;
+	/* background */
+	const struct corpus *bg;
+	int port;
+	double bg_rate;
+	size_t bg_batch;
+	uint64_t bg_mentions, bg_requests, bg_errors;
+	double bg_t0, bg_t1;
+	double *bg_lat;
+	size_t bg_nlat, bg_cap;
+	pthread_mutex_t lock;
+	char first_error[600];
+};
+
+/* One whole request in c->in? Then handles it and returns 1. */
+static int
+sink_request(struct alert_run *A, struct sink_conn *c, double t)
+{
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 2\r\nConnection: keep-alive\r\n\r\nok";
+	char *hend = c->in.len ? strstr(c->in.data, "\r\n\r\n") : NULL, *cl, *body, *p;
+	size_t need, idlen = strlen(A->tag);
+	char pat[48];
+
+	if (hend == NULL)
+		return 0;
+	cl = strcasestr(c->in.data, "\r\nContent-Length:");
+	need = (size_t)(hend + 4 - c->in.data) + (cl && cl < hend ? strtoul(cl + 17, NULL, 10) : 0);
+	if (c->in.len < need)
+		return 0;
+	atomic_fetch_add(&A->sink_requests, 1);
+	body = hend + 4;
+	snprintf(pat, sizeof(pat), "\"id\":\"%s", A->tag);
+	(void)idlen;
+	p = memmem(body, need - (size_t)(body - c->in.data), pat, strlen(pat));
+	if (p) {
+		uint64_t i = strtoull(p + strlen(pat), NULL, 10);
+
+		if (i < A->count && A->arrived[i] == 0) {
+			A->arrived[i] = t;
+			atomic_fetch_add(&A->received, 1);
+		} else
+			atomic_fetch_add(&A->repeated, 1);
+	} else
+		atomic_fetch_add(&A->unknown, 1);
+	if (write(c->fd, ok, sizeof(ok) - 1) < 0) {
+		/* the daemon retries; nothing to do */
+	}
+	memmove(c->in.data, c->in.data + need, c->in.len - need);
+	c->in.len -= need;
+	c->in.data[c->in.len] = '\0';
+	return 1;
+}
+
+static void *
+sink_thread(void *arg)
+{
+	struct alert_run *A = arg;
+	struct sink_conn conns[SINK_MAX_CONNS];
+	struct pollfd pf[SINK_MAX_CONNS + 1];
+	size_t n = 0;
+
+	memset(conns, 0, sizeof(conns));
+	while (!atomic_load(&A->stop_sink)) {
+		int r;
+
+		pf[0].fd = A->sink_fd;
+		pf[0].events = n < SINK_MAX_CONNS ? POLLIN : 0;
+		for (size_t i = 0; i < n; i++) {
+			pf[i + 1].fd = conns[i].fd;
+			pf[i + 1].events = POLLIN;
+		}
+		r = poll(pf, n + 1, 50);
+		if (r <= 0)
+			continue;
+		for (size_t i = n; i-- > 0;) {
+			struct sink_conn *c = &conns[i];
+			ssize_t got;
+			double t;
+
+			if (!(pf[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			buf_need(&c->in, 65536);
+			got = read(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len - 1);
+			t = now_s();
+			if (got <= 0) {
+				close(c->fd);
+				free(c->in.data);
+				conns[i] = conns[--n];
+				continue;
+			}
+			c->in.len += (size_t)got;
+			c->in.data[c->in.len] = '\0';
+			while (sink_request(A, c, t))
+				;
+		}
+		if (pf[0].revents & POLLIN) {
+			int fd = accept4(A->sink_fd, NULL, NULL, SOCK_CLOEXEC), one = 1;
+
+			if (fd >= 0) {
+				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+				memset(&conns[n], 0, sizeof(conns[n]));
+				conns[n++].fd = fd;
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		close(conns[i].fd);
+		free(conns[i].in.data);
+	}
+	return NULL;
+}
+
+/* --- alert mode: background load ------------------------------------------ */
+
+static void *
+bg_thread(void *arg)
+{
+	struct alert_run *A = arg;
+	struct client cl;
+	struct buf body = { 0 };
+	struct answer a;
+	char tag[40];
+	uint64_t k = 0;
+	double every = (double)A->bg_batch / A->bg_rate;
+
+	memset(&cl, 0, sizeof(cl));
+	cl.port = A->port;
+	cl.fd = -1;
+	snprintf(tag, sizeof(tag), "b%lx-%ld-", (long)getpid(), (long)time(NULL));
+	A->bg_t0 = now_s();
+	for (uint64_t b = 0; !atomic_load(&A->stop_bg); b++) {
+		double t;
+
+		sleep_until(A->bg_t0 + (double)b * every);
+		if (atomic_load(&A->stop_bg))
+			break;
+		body.len = 0;
+		for (size_t i = 0; i < A->bg_batch; i++)
+			corpus_line(&body, A->bg, tag, k++);
+		client_post(&cl, &body);
+		t = now_s();
+		if (client_roundtrip(&cl, &a) < 0 || a.status != 202) {
+			A->bg_errors++;
+			note_error(&A->lock, A->first_error, sizeof(A->first_error),
+			    "background request %llu: HTTP %d %.300s", (unsigned long long)b, a.status,
+			    a.body);
+			if (cl.fd < 0)
+				break;
+			continue;
+		}
+		if (A->bg_nlat == A->bg_cap) {
+			A->bg_cap = A->bg_cap ? A->bg_cap * 2 : 1024;
+			A->bg_lat = xrealloc(A->bg_lat, A->bg_cap * sizeof(double));
+		}
+		A->bg_lat[A->bg_nlat++] = now_s() - t;
+		A->bg_requests++;
+		A->bg_mentions += (uint64_t)(a.accepted > 0 ? a.accepted : 0);
+	}
+	A->bg_t1 = now_s();
+	if (cl.fd >= 0)
+		close(cl.fd);
+	free(cl.req.data);
+	free(body.data);
+	return NULL;
+}
+
+/* --- alert mode --------------------------------------------------------------- */
+
+static int
+wait_port_file(const char *path, double limit)
+{
+	double end = now_s() + limit;
+
+	while (now_s() < end) {
+		FILE *fp = fopen(path, "r");
+		int port = 0;
+
+		if (fp) {
+			if (fscanf(fp, "%d", &port) != 1)
+				port = 0;
+			fclose(fp);
+			if (port > 0 && port < 65536)
+				return port;
+		}
+		usleep(20000);
+	}
+	return -1;
+}
+
+static int
+run_alert(int argc, char **argv)
+{
+	struct alert_run *A = calloc(1, sizeof(*A));
+	const char *path = NULL, *bgpath = NULL, *sink_port_file = NULL, *port_file = NULL;
+	unsigned long long rate = 200, bg_rate = 20000, wait_s = 10;
+	struct corpus crit, bg;
+	struct sockaddr_in sa;
+	socklen_t salen = sizeof(sa);
+	pthread_t sink_th, bg_th;
+	struct client cl;
+	struct buf body = { 0 };
+	struct answer a;
+	double *lat, *post, *e2e, t0, end;
+	size_t nl = 0, np = 0;
+	int one = 1;
+	uint64_t errors = 0;
+	FILE *fp;
+	char tmp[4096];
+
+	if (A == NULL)
+		die("out of memory");
+	A->count = 1000;
+	A->bg_batch = 1000;
+	for (int i = 0; i < argc; i++) {
+		const char *o = argv[i];
+
+		if (strcmp(o, "--port") == 0 && i + 1 < argc)
+			A->port = (int)num_arg(o, argv[++i]);
+		else if (strcmp(o, "--port-file") == 0 && i + 1 < argc)
+			port_file = argv[++i];
+		else if (strcmp(o, "--sink-port-file") == 0 && i + 1 < argc)
+			sink_port_file = argv[++i];
+		else if (strcmp(o, "--count") == 0 && i + 1 < argc)
+			A->count = num_arg(o, argv[++i]);
+		else if (strcmp(o, "--rate") == 0 && i + 1 < argc)
+			rate = num_arg(o, argv[++i]);
+		else if (strcmp(o, "--bg") == 0 && i + 1 < argc)
+			bgpath = argv[++i];
+		else if (strcmp(o, "--bg-rate") == 0 && i + 1 < argc)
+			bg_rate = num_arg(o, argv[++i]);
+		else if (strcmp(o, "--bg-batch") == 0 && i + 1 < argc)
+			A->bg_batch = (size_t)num_arg(o, argv[++i]);
+		else if (strcmp(o, "--wait") == 0 && i + 1 < argc)
+			wait_s = num_arg(o, argv[++i]);
+		else if (o[0] != '-' && path == NULL)
+			path = o;
+		else
+			die("alert: unknown argument %s", o);
+	}
+	if (path == NULL || sink_port_file == NULL || (A->port <= 0 && port_file == NULL) ||
+	    A->port > 65535 || A->count == 0 || A->count > 10000000 || rate == 0 ||
+	    rate > 1000000 || A->bg_batch == 0 || bg_rate == 0 || wait_s > 600)
+		die("usage: bench_ingest alert --sink-port-file F (--port P | --port-file G) "
+		    "CRITICAL.ndjson [--count N] [--rate N] [--bg FILE --bg-rate N --bg-batch N] "
+		    "[--wait S]");
+	corpus_load(&crit, path);
+	if (bgpath) {
+		corpus_load(&bg, bgpath);
+		A->bg = &bg;
+	}
+	A->bg_rate = (double)bg_rate;
+	A->sent = calloc(A->count, sizeof(double));
+	A->acked = calloc(A->count, sizeof(double));
+	A->arrived = calloc(A->count, sizeof(double));
+	if (!A->sent || !A->acked || !A->arrived)
+		die("out of memory");
+	snprintf(A->tag, sizeof(A->tag), "L%lx-%ld-", (long)getpid(), (long)time(NULL));
+	pthread_mutex_init(&A->lock, NULL);
+
+	/* the sink, on 127.0.0.1 and any free port */
+	if ((A->sink_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		die("socket: %s", strerror(errno));
+	setsockopt(A->sink_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(int));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(A->sink_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(A->sink_fd, 64) < 0 ||
+	    getsockname(A->sink_fd, (struct sockaddr *)&sa, &salen) < 0)
+		die("sink: %s", strerror(errno));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", sink_port_file);
+	if ((fp = fopen(tmp, "w")) == NULL || fprintf(fp, "%d\n", ntohs(sa.sin_port)) < 0 ||
+	    fclose(fp) != 0 || rename(tmp, sink_port_file) < 0)
+		die("%s: %s", sink_port_file, strerror(errno));
+	if (pthread_create(&sink_th, NULL, sink_thread, A) != 0)
+		die("cannot start the sink");
+
+	if (A->port <= 0 && (A->port = wait_port_file(port_file, 60)) < 0) {
+		atomic_store(&A->stop_sink, 1);
+		pthread_join(sink_th, NULL);
+		die("%s: no keluhd port within 60 s", port_file);
+	}
+	if (A->bg && pthread_create(&bg_th, NULL, bg_thread, A) != 0)
+		die("cannot start the background load");
+
+	memset(&cl, 0, sizeof(cl));
+	cl.port = A->port;
+	cl.fd = -1;
+	/* let the background settle into its pace first */
+	if (A->bg)
+		sleep_until(now_s() + 0.5);
+	t0 = now_s();
+	for (uint64_t i = 0; i < A->count; i++) {
+		uint64_t k;
+		char id[64];
+
+		sleep_until(t0 + (double)i / (double)rate);
+		body.len = 0;
+		/* corpus_line numbers from the tag; keep the index = the mention's number */
+		k = i;
+		snprintf(id, sizeof(id), "%s", A->tag);
+		corpus_line(&body, &crit, id, k);
+		client_post(&cl, &body);
+		A->sent[i] = now_s();
+		if (client_roundtrip(&cl, &a) < 0) {
+			errors++;
+			note_error(&A->lock, A->first_error, sizeof(A->first_error),
+			    "critical mention %llu: connection failed: %s", (unsigned long long)i,
+			    strerror(errno));
+			break;
+		}
+		A->acked[i] = now_s();
+		if (a.status != 202 || a.accepted != 1 || a.complaints != 1) {
+			errors++;
+			note_error(&A->lock, A->first_error, sizeof(A->first_error),
+			    "critical mention %llu: HTTP %d %.300s", (unsigned long long)i, a.status,
+			    a.body);
+		}
+	}
+	/* every alert, or the time limit */
+	end = now_s() + (double)wait_s;
+	while (atomic_load(&A->received) < A->count && now_s() < end)
+		usleep(5000);
+	atomic_store(&A->stop_bg, 1);
+	if (A->bg)
+		pthread_join(bg_th, NULL);
+	usleep(100000);	/* late repeats, if any */
+	atomic_store(&A->stop_sink, 1);
+	pthread_join(sink_th, NULL);
+	if (cl.fd >= 0)
+		close(cl.fd);
+
+	lat = xmalloc(A->count * sizeof(double));
+	e2e = xmalloc(A->count * sizeof(double));
+	post = xmalloc(A->count * sizeof(double));
+	for (uint64_t i = 0; i < A->count; i++) {
+		if (A->acked[i] > 0)
+			post[np++] = A->acked[i] - A->sent[i];
+		if (A->acked[i] > 0 && A->arrived[i] > 0) {
+			/* the 202 is read by another thread: a hair later than the alert, at worst */
+			lat[nl] = A->arrived[i] > A->acked[i] ? A->arrived[i] - A->acked[i] : 0;
+			e2e[nl++] = A->arrived[i] - A->sent[i];
+		}
+	}
+	qsort(lat, nl, sizeof(double), dbl_cmp);
+	qsort(e2e, nl, sizeof(double), dbl_cmp);
+	qsort(post, np, sizeof(double), dbl_cmp);
+	if (A->bg_nlat)
+		qsort(A->bg_lat, A->bg_nlat, sizeof(double), dbl_cmp);
+	if (A->first_error[0])
+		fprintf(stderr, "bench_ingest: %s\n", A->first_error);
+	if (A->received < A->count)
+		fprintf(stderr, "bench_ingest: %llu of %llu alerts did not arrive within %llu s "
+		    "of the last 202\n", (unsigned long long)(A->count - A->received),
+		    (unsigned long long)A->count, wait_s);
+	printf("mode=alert alerts=%llu received=%llu missing=%llu repeated=%llu unknown=%llu "
+	       "lat_p50_ms=%.2f lat_p90_ms=%.2f lat_p99_ms=%.2f lat_max_ms=%.2f "
+	       "e2e_p50_ms=%.2f e2e_p99_ms=%.2f post_p50_ms=%.2f post_p99_ms=%.2f rate_per_s=%llu "
+	       "bg_mentions=%llu bg_per_s=%.0f bg_req_p50_ms=%.2f bg_req_p99_ms=%.2f errors=%llu\n",
+	    (unsigned long long)A->count, (unsigned long long)A->received,
+	    (unsigned long long)(A->count - A->received), (unsigned long long)A->repeated,
+	    (unsigned long long)A->unknown, pct_ms(lat, nl, 0.5), pct_ms(lat, nl, 0.9),
+	    pct_ms(lat, nl, 0.99), nl ? lat[nl - 1] * 1000.0 : 0.0, pct_ms(e2e, nl, 0.5),
+	    pct_ms(e2e, nl, 0.99), pct_ms(post, np, 0.5), pct_ms(post, np, 0.99), rate,
+	    (unsigned long long)A->bg_mentions,
+	    A->bg && A->bg_t1 > A->bg_t0 ? (double)A->bg_mentions / (A->bg_t1 - A->bg_t0) : 0.0,
+	    pct_ms(A->bg_lat, A->bg_nlat, 0.5), pct_ms(A->bg_lat, A->bg_nlat, 0.99),
+	    (unsigned long long)(errors + A->bg_errors));
+	return errors || A->bg_errors || A->received < A->count ? 1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	signal(SIGPIPE, SIG_IGN);
+	if (argc >= 2 && strcmp(argv[1], "ingest") == 0)
+		return run_ingest(argc - 2, argv + 2);
+	if (argc >= 2 && strcmp(argv[1], "alert") == 0)
+		return run_alert(argc - 2, argv + 2);
+	fprintf(stderr, "usage: bench_ingest ingest --port P CORPUS.ndjson [--batch N] [--conns N] "
+			"[--count N] [--seconds S]\n"
+			"       bench_ingest alert --sink-port-file F (--port P | --port-file G) "
+			"CRITICAL.ndjson [--count N] [--rate N]\n"
+			"           [--bg BACKGROUND.ndjson --bg-rate N --bg-batch N] [--wait S]\n");
+	return 2;
+}
