@@ -505,9 +505,9 @@ deliver_kick(struct deliver *d, size_t receiver)
 	if (receiver >= d->conf->nreceivers)
 		return;
 	st = deliver_state(d, d->conf->receivers[receiver].name);
-	/* after the current pass: the alert's rows are committed by then */
-	if (st)
-		rstate_arm(st, 0);
+	/* called after the commit, outside any libcurl callback: start now */
+	if (st && !d->draining)
+		deliver_pump(st);
 }
 
 void

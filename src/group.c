@@ -536,7 +536,12 @@ group_add(struct group_engine *ge, const struct group_input *in)
 		due = g->first_at + c->first_alert_after_ms[g->prio];
 	else
 		due = g->last_sent + c->updates_every_ms;
-	if (!evtimer_pending(g->timer, NULL) || due < g->due)
+	if (due <= in->at_ms && g->last_sent == 0) {
+		/* nothing to wait for: alert now, in the same commit as the mention */
+		evtimer_del(g->timer);
+		group_fire(g);
+		group_schedule(g, g->last_sent + c->updates_every_ms);
+	} else if (!evtimer_pending(g->timer, NULL) || due < g->due)
 		group_schedule(g, due);
 	for (i = 0; i < ge->nincidents; i++)
 		incident_add(ge, &ge->incidents[i], in);

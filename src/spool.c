@@ -13,7 +13,7 @@
 #include "spool.h"
 #include "util.h"
 
-#define SPOOL_SCHEMA 1
+#define SPOOL_SCHEMA 2
 /* "kluh": lets us refuse to add tables to some other program's database. */
 #define SPOOL_APP_ID 0x6b6c7568
 #define SPOOL_BUSY_MS 2000
@@ -68,6 +68,12 @@ static const char *const spool_migrations[SPOOL_SCHEMA] = {
 	"CREATE TABLE IF NOT EXISTS cursors ("
 	"  source TEXT PRIMARY KEY,"
 	"  value TEXT NOT NULL) WITHOUT ROWID;",
+	/*
+	 * v2: tying a group's pending mentions to its alert must not scan every
+	 * pending mention of every group (quadratic under load).
+	 */
+	"CREATE INDEX IF NOT EXISTS mentions_pending ON mentions(group_key, id) "
+	"WHERE alert_rowid IS NULL;",
 };
 
 /* The column order spool_row_delivery() reads. */
