@@ -470,38 +470,212 @@ aho_report(const uint32_t *o, aho_hit_fn fn, void *arg, size_t end)
 	return 0;
 }
 
+/* The state after s on class c, for a dense or a sparse s. */
+static inline uint32_t
+aho_next(const struct aho *a, uint32_t s, uint32_t c)
+{
+	const uint32_t *r;
+	const uint8_t *rc;
+	uint32_t k, n;
+
+	if (s < a->sparse_base)
+		return a->trans[s + c];
+	r = a->sparse + (s - a->sparse_base);
+	rc = (const uint8_t *)(r + AHO_REC_CLS);
+	n = r[AHO_REC_N];
+	for (k = 0; k < n && rc[k] != c; k++)
+		continue;
+	return k < n ? r[AHO_REC_CLS + (n + 3) / 4 + k] : a->trans[r[AHO_REC_FALLBACK] + c];
+}
+
+/* The offset in outs of the output set of a state >= special, or AHO_NONE. */
+static inline uint32_t
+aho_out(const struct aho *a, uint32_t s)
+{
+	if (s < a->sparse_base)
+		return a->trans[s + a->nclass];
+	return a->sparse[s - a->sparse_base + AHO_REC_OUT];
+}
+
+/*
+ * One walk over p[i..to) from state *sp, whose hits (ending at i) have
+ * been reported already. Leaves the state at to in *sp; returns 1 when fn
+ * asked to stop.
+ */
+static int
+aho_walk(const struct aho *a, const unsigned char *p, size_t i, size_t to, uint32_t *sp,
+    aho_hit_fn fn, void *arg)
+{
+	const uint32_t *tr = a->trans;
+	const uint8_t *cls = a->cls;
+	const uint32_t special = a->special, sbase = a->sparse_base;
+	uint32_t s = *sp, o;
+
+	while (i < to) {
+		if (s < sbase)
+			s = tr[s + cls[p[i++]]];
+		else
+			s = aho_next(a, s, cls[p[i++]]);
+		if (s < special)
+			continue;
+		o = aho_out(a, s);
+		if (o != AHO_NONE && aho_report(a->outs + o, fn, arg, i))
+			return 1;
+	}
+	*sp = s;
+	return 0;
+}
+
+/*
+ * A walk is a chain of dependent loads, one per byte: each step needs the
+ * state the step before produced, so a lone walk leaves the core mostly
+ * waiting, more so when the rows it reads are not in L1. So a text is cut
+ * into AHO_WALKS pieces and as many walks go through them in one loop,
+ * their chains in flight together; piece j > 0 starts at the root. Its
+ * walk is then exact from the first position where the walk of piece j - 1,
+ * carried on past its piece, is in the same state: both go the same way
+ * from there. Walks record their first AHO_SYNC states to find that point,
+ * which comes as soon as the state of the walk before is no deeper than
+ * the distance walked into the next piece: a few bytes, as most states
+ * are shallow. The hits of later pieces wait in a buffer until the walks
+ * before have met them, and those ending before the meeting point are
+ * dropped (the walk before reported them), so hits come in the same order
+ * as from one walk. Should the walk before not meet the next one within
+ * the states recorded (only with very long patterns), it goes on alone.
+ * Long texts are taken a window of AHO_WALKS * AHO_LANE bytes at a time,
+ * which bounds the buffers; short ones gain too little for the setup.
+ */
+#define AHO_WALKS	2
+#define AHO_LANE	256
+#define AHO_SYNC	64
+#define AHO_MULTI_MIN	32
+
+struct aho_pend {
+	uint32_t out;	/* offset of the output set in outs */
+	uint32_t end;
+};
+
+/*
+ * Scans p[w0..w1), AHO_WALKS <= w1 - w0 <= AHO_WALKS * AHO_LANE, from the
+ * state *sp at w0, as aho_walk does.
+ */
+static int
+aho_window(const struct aho *a, const unsigned char *p, size_t w0, size_t w1, uint32_t *sp,
+    aho_hit_fn fn, void *arg)
+{
+	const uint32_t *tr = a->trans;
+	const uint8_t *cls = a->cls;
+	const uint32_t special = a->special, sbase = a->sparse_base;
+	/* Written for two walks below; the rest takes any number. */
+	_Static_assert(AHO_WALKS == 2, "the loop of aho_window has two walks");
+	struct aho_pend pend[AHO_WALKS - 1][AHO_LANE];
+	uint32_t rec[AHO_WALKS - 1][AHO_SYNC], s[AHO_WALKS];
+	size_t npend[AHO_WALKS - 1], b[AHO_WALKS + 1], n = (w1 - w0) / AHO_WALKS, k = 0, nrec;
+
+	/* Piece 0 takes what the division leaves over. */
+	b[0] = w0;
+	s[0] = *sp;
+	for (int j = 1; j < AHO_WALKS; j++) {
+		b[j] = w1 - (size_t)(AHO_WALKS - j) * n;
+		s[j] = 0;
+		rec[j - 1][0] = 0;
+		npend[j - 1] = 0;
+	}
+	b[AHO_WALKS] = w1;
+	/*
+	 * The states stay in variables: kept in s[], they would go through
+	 * memory, which puts a store and a load on the chains. Dense states
+	 * take one load; the tests for the rare ones are predicted and not
+	 * on the chains.
+	 */
+	{
+		const unsigned char *p0 = p + b[0], *p1 = p + b[1];
+		uint32_t s0 = s[0], s1 = s[1], o;
+
+		while (k < n) {
+			uint32_t c0 = cls[p0[k]], c1 = cls[p1[k]];
+
+			s0 = s0 < sbase ? tr[s0 + c0] : aho_next(a, s0, c0);
+			s1 = s1 < sbase ? tr[s1 + c1] : aho_next(a, s1, c1);
+			k++;
+			if (k < AHO_SYNC)
+				rec[0][k] = s1;
+			if (s0 >= special && (o = aho_out(a, s0)) != AHO_NONE &&
+			    aho_report(a->outs + o, fn, arg, b[0] + k))
+				return 1;
+			if (s1 >= special && (o = aho_out(a, s1)) != AHO_NONE) {
+				pend[0][npend[0]].out = o;
+				pend[0][npend[0]].end = (uint32_t)(b[1] + k);
+				npend[0]++;
+			}
+		}
+		s[0] = s0;
+		s[1] = s1;
+	}
+
+	/* Piece 0's leftover, then each walk goes on until it meets the next. */
+	if (aho_walk(a, p, b[0] + n, b[1], &s[0], fn, arg))
+		return 1;
+	nrec = n + 1 < AHO_SYNC ? n + 1 : AHO_SYNC;
+	for (int j = 0; j + 1 < AHO_WALKS; j++) {
+		size_t i = b[j + 1];
+
+		while (i - b[j + 1] >= nrec || s[j] != rec[j][i - b[j + 1]]) {
+			uint32_t o;
+
+			if (i - b[j + 1] >= nrec || i == w1) {
+				if (aho_walk(a, p, i, w1, &s[j], fn, arg))
+					return 1;
+				*sp = s[j];
+				return 0;
+			}
+			s[j] = aho_next(a, s[j], cls[p[i++]]);
+			if (s[j] >= special && (o = aho_out(a, s[j])) != AHO_NONE &&
+			    aho_report(a->outs + o, fn, arg, i))
+				return 1;
+		}
+		for (size_t q = 0; q < npend[j]; q++)
+			if (pend[j][q].end > i &&
+			    aho_report(a->outs + pend[j][q].out, fn, arg, pend[j][q].end))
+				return 1;
+	}
+	*sp = s[AHO_WALKS - 1];
+	return 0;
+}
+
 void
 aho_scan(const struct aho *a, const char *text, size_t len, aho_hit_fn fn, void *arg)
 {
 	const unsigned char *p = (const unsigned char *)text;
-	const uint32_t *tr = a->trans;
-	const uint8_t *cls = a->cls;
-	const uint32_t special = a->special, sbase = a->sparse_base;
 	uint32_t s = 0;
 	size_t i = 0;
 
-	while (i < len) {
-		s = tr[s + cls[p[i++]]];
-		if (s < special)
-			continue;
-		while (s >= sbase) {
-			const uint32_t *r = a->sparse + (s - sbase);
-			const uint8_t *rc = (const uint8_t *)(r + AHO_REC_CLS);
-			uint32_t c, k, n = r[AHO_REC_N];
+	/* Offsets are kept as 32 bits in the buffers of later pieces. */
+	if (len <= UINT32_MAX) {
+		while (len - i >= AHO_MULTI_MIN) {
+			size_t w = len - i < AHO_WALKS * AHO_LANE ? len - i : AHO_WALKS * AHO_LANE;
 
-			if (r[AHO_REC_OUT] != AHO_NONE &&
-			    aho_report(a->outs + r[AHO_REC_OUT], fn, arg, i))
-				return;
-			if (i == len)
-				return;
-			c = cls[p[i++]];
-			for (k = 0; k < n && rc[k] != c; k++)
+			/* A window's loop starts from a dense state. */
+			if (s >= a->sparse_base) {
+				if (aho_walk(a, p, i, i + 1, &s, fn, arg))
+					return;
+				i++;
 				continue;
-			s = k < n ? r[AHO_REC_CLS + (n + 3) / 4 + k] : tr[r[AHO_REC_FALLBACK] + c];
+			}
+			if (aho_window(a, p, i, i + w, &s, fn, arg))
+				return;
+			i += w;
 		}
-		if (s >= special && aho_report(a->outs + tr[s + a->nclass], fn, arg, i))
-			return;
 	}
+	aho_walk(a, p, i, len, &s, fn, arg);
+}
+
+void
+aho_scan_serial(const struct aho *a, const char *text, size_t len, aho_hit_fn fn, void *arg)
+{
+	uint32_t s = 0;
+
+	aho_walk(a, (const unsigned char *)text, 0, len, &s, fn, arg);
 }
 
 size_t

@@ -29,6 +29,9 @@ void aho_free(struct aho *);
  */
 typedef int (*aho_hit_fn)(void *arg, uint32_t id, size_t end);
 void aho_scan(const struct aho *, const char *text, size_t len, aho_hit_fn fn, void *arg);
+/* The same, with the hits in the same order, by one plain walk: a reference for tests. */
+void aho_scan_serial(const struct aho *, const char *text, size_t len, aho_hit_fn fn,
+    void *arg);
 
 size_t aho_patterns(const struct aho *);
 size_t aho_states(const struct aho *);

@@ -119,6 +119,39 @@ classify_candidate(struct classify_ctx *c, uint32_t rule)
 	}
 }
 
+/*
+ * norm_word_before/after with the ASCII case inline: the bytes next to a
+ * hit are nearly always ASCII, and this runs for most hits. The same word
+ * characters as normalize.c: letters, digits and '_'.
+ */
+static inline int
+classify_ascii_word(unsigned char ch)
+{
+	return (unsigned)((ch | 0x20) - 'a') < 26 || (unsigned)(ch - '0') < 10 || ch == '_';
+}
+
+static inline int
+classify_word_before(const char *text, size_t pos)
+{
+	unsigned char ch;
+
+	if (pos == 0)
+		return 0;
+	ch = (unsigned char)text[pos - 1];
+	return ch < 0x80 ? classify_ascii_word(ch) : norm_word_before(text, pos);
+}
+
+static inline int
+classify_word_after(const char *text, size_t len, size_t pos)
+{
+	unsigned char ch;
+
+	if (pos >= len)
+		return 0;
+	ch = (unsigned char)text[pos];
+	return ch < 0x80 ? classify_ascii_word(ch) : norm_word_after(text, len, pos);
+}
+
 static int
 classify_hit(void *arg, uint32_t id, size_t end)
 {
@@ -135,16 +168,16 @@ classify_hit(void *arg, uint32_t id, size_t end)
 			return 0;
 		switch (p->kwkind) {
 		case KW_WORD:
-			if (norm_word_before(c->nb.text, start) ||
-			    norm_word_after(c->nb.text, c->nb.len, end))
+			if (classify_word_before(c->nb.text, start) ||
+			    classify_word_after(c->nb.text, c->nb.len, end))
 				return 0;
 			break;
 		case KW_PREFIX:
-			if (norm_word_before(c->nb.text, start))
+			if (classify_word_before(c->nb.text, start))
 				return 0;
 			break;
 		case KW_SUFFIX:
-			if (norm_word_after(c->nb.text, c->nb.len, end))
+			if (classify_word_after(c->nb.text, c->nb.len, end))
 				return 0;
 			break;
 		default:
@@ -331,7 +364,11 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 	c->nmatches = 0;
 	c->regex_errors = 0;
 
-	norm_fold(&c->nb, text, len);
+	/*
+	 * No offset map yet: only the evidence of matched rules needs it,
+	 * and most mentions match nothing. It is made below when needed.
+	 */
+	norm_fold_text(&c->nb, text, len);
 	aho_scan(rs->aho, c->nb.text, c->nb.len, classify_hit, c);
 	for (size_t i = 0; i < rs->nalways; i++)
 		classify_candidate(c, rs->always[i]);
@@ -349,6 +386,8 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 			positive = 1;
 	}
 	u32_sort(c->matched, c->nmatched);
+	if (c->evidence && c->nmatched > 0)
+		norm_fold(&c->nb, text, len);	/* the same text, now with the map */
 	for (size_t i = 0; i < c->nmatched; i++) {
 		const struct rs_rule *rule = &rs->rules[c->matched[i]];
 

@@ -7,25 +7,29 @@
  *   1. A ' ' right after a ' ' is dropped. White space folds to ' ', so
  *      this collapses white-space runs; starting as if a ' ' had just been
  *      emitted drops leading white space, and one check at the end drops
- *      the trailing ' '. This is the main pass, with the ASCII fast paths
- *      (SSE2 sixteen bytes, SWAR eight bytes, a table for one byte) and a
- *      utf8proc path with a cache for the rest.
- *   2. A run of three or more equal letters becomes one letter; a run of
- *      two stays ("lamaaa" -> "lama", "good" stays "good"). Letters are
- *      never dropped in the main pass: a post-pass over the folded output
- *      does this. It first looks for three equal ASCII letters in a row
- *      (sixteen or eight bytes at a time), and the main pass notes where
- *      the first run of three equal non-ASCII letters starts, which it sees
- *      one code point at a time anyway. Most texts have neither, and then
- *      nothing is copied; otherwise the output is compacted in place from
- *      the first run on, carrying the map: a run keeps its first letter
- *      and that letter's offset.
+ *      the trailing ' '.
+ *   2. A run of three or more equal letters keeps its first letter; a run
+ *      of two stays ("lamaaa" -> "lama", "good" stays "good").
+ *
+ * The main pass does the per code point fold and rule 1: ASCII sixteen
+ * bytes at a time with SSE2, eight at a time with word arithmetic, then a
+ * table per byte; other code points through utf8proc and a cache. Rule 2
+ * never drops anything in the ASCII paths, which keeps them simple. For
+ * non-ASCII letters the main pass applies it as it goes: it handles those
+ * one code point at a time anyway, and the third of a run takes back the
+ * second, which was the last thing emitted. ASCII letters get a post-pass
+ * over the folded output: a quick scan for three equal letters in a row
+ * (sixteen or eight bytes at a time) finds none in most texts, and then
+ * nothing is copied; otherwise the output is compacted in place from the
+ * first run, carrying the map. Either way a run keeps its first letter
+ * with that letter's offsets. No code point is both an ASCII and a
+ * non-ASCII letter, so the two halves of rule 2 never meet.
  *
  * Rule 1 only looks at a code point and its predecessor, so it keeps the
  * fold of a substring a substring of the fold of the whole. Rule 2 looks
  * at whole runs, so a substring that begins or ends inside a run of equal
- * letters can fold differently from its place in the whole (see
- * normalize.h for what does hold).
+ * letters can fold differently from the same place in the whole; see
+ * normalize.h for what holds.
  */
 #include "config.h"
 
@@ -56,8 +60,9 @@
 /*
  * ASCII never reaches utf8proc: one table gives the folded byte (bits 0-7),
  * whether a repeat of it is dropped in the main pass (white space only;
- * runs of letters are the post-pass's) and whether it is a word character. Built at compile time so that there is nothing to
- * initialise and nothing to race on between threads.
+ * runs of letters are left to the post-pass) and whether it is a word
+ * character. Built at compile time so that there is nothing to initialise
+ * and nothing to race on between threads.
  */
 #define A_SQZ	0x100
 #define A_WORD	0x200
@@ -309,7 +314,8 @@ norm_encode(char *t, int32_t cp)
  * Bytes below 0x80 are positive as signed, so signed compares work.
  */
 static inline __attribute__((always_inline)) size_t
-norm_fold_16(char *t, uint32_t *m, size_t o, size_t i, __m128i w, unsigned r, uint32_t *prev)
+norm_fold_16(char *t, uint32_t *m, size_t o, size_t i, __m128i w, unsigned r, uint32_t *prev,
+    int wm)
 {
 	__m128i up, ws, f, pf, idx[4];
 	unsigned drop, nd;
@@ -339,12 +345,12 @@ norm_fold_16(char *t, uint32_t *m, size_t o, size_t i, __m128i w, unsigned r, ui
 		    _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
 
 		f = _mm_or_si128(_mm_and_si128(low, f), _mm_andnot_si128(low, _mm_srli_si128(f, 1)));
-		for (int k = 0; k < 4; k++)
+		for (int k = 0; k < 4 && wm; k++)
 			idx[k] = _mm_sub_epi32(idx[k], _mm_cmpgt_epi32(_mm_setr_epi32(4 * k,
 			    4 * k + 1, 4 * k + 2, 4 * k + 3), _mm_set1_epi32(d - 1)));
 	}
 	_mm_storeu_si128((__m128i *)(void *)(t + o), f);
-	for (int k = 0; k < 4; k++)
+	for (int k = 0; k < 4 && wm; k++)
 		_mm_storeu_si128((__m128i *)(void *)(m + o + 4 * (size_t)k), idx[k]);
 	return o + r - nd;
 }
@@ -360,7 +366,8 @@ norm_fold_16(char *t, uint32_t *m, size_t o, size_t i, __m128i w, unsigned r, ui
  * and cap >= o + (len - i) + 1 holds (see the reserves in norm_fold).
  */
 static inline __attribute__((always_inline)) size_t
-norm_fold_word(char *t, uint32_t *m, size_t o, size_t i, uint64_t w, size_t r, uint32_t *prev)
+norm_fold_word(char *t, uint32_t *m, size_t o, size_t i, uint64_t w, size_t r, uint32_t *prev,
+    int wm)
 {
 	uint64_t up, ws, wsmask, f, drop;
 
@@ -373,13 +380,14 @@ norm_fold_word(char *t, uint32_t *m, size_t o, size_t i, uint64_t w, size_t r, u
 		drop &= (UINT64_C(1) << (8 * r)) - 1;
 	memcpy(t + o, &f, 8);
 	if (drop == 0) {
-		for (size_t k = 0; k < 8; k++)
+		for (size_t k = 0; k < 8 && wm; k++)
 			m[o + k] = (uint32_t)(i + k);
 		o += r;
 	} else {
 		for (size_t k = 0; k < r; k++) {
 			t[o] = (char)(f >> (8 * k));
-			m[o] = (uint32_t)(i + k);
+			if (wm)
+				m[o] = (uint32_t)(i + k);
 			o += 1 - ((drop >> (8 * k + 7)) & 1);
 		}
 	}
@@ -438,10 +446,11 @@ norm_find_run(const char *t, size_t from, size_t n)
 /*
  * The post-pass of rule 2 for ASCII letters (the main pass has done the
  * others), in place: every run of three or more equal letters keeps its
- * first letter and that letter's map entries; the stretches between runs
- * move down in one piece each. Returns the new length.
+ * first letter and that letter's map entries (m may be NULL: no map); the
+ * stretches between runs move down in one piece each. Returns the new
+ * length.
  */
-static __attribute__((noinline)) size_t
+static size_t
 norm_collapse_runs(char *t, uint32_t *m, size_t o)
 {
 	size_t i = norm_find_run(t, 0, o), j = i, r;
@@ -450,13 +459,15 @@ norm_collapse_runs(char *t, uint32_t *m, size_t o)
 		char c = t[i];
 
 		t[j] = c;
-		m[j] = m[i];
+		if (m != NULL)
+			m[j] = m[i];
 		j++;
 		for (i += 3; i < o && t[i] == c; i++)
 			;
 		r = norm_find_run(t, i, o);
 		memmove(t + j, t + i, r - i);
-		memmove(m + j, m + i, (r - i) * sizeof(*m));
+		if (m != NULL)
+			memmove(m + j, m + i, (r - i) * sizeof(*m));
 		j += r - i;
 		i = r;
 	}
@@ -495,8 +506,13 @@ norm_reserve(struct norm_buf *nb, size_t need)
 	nb->cap = cap;
 }
 
-int
-norm_fold(struct norm_buf *nb, const char *s, size_t len)
+/*
+ * The fold, with the map when wm is set. Inlined into both callers, so
+ * that the test goes away and the fold without the map stores nothing but
+ * the text.
+ */
+static inline __attribute__((always_inline)) int
+norm_fold_any(struct norm_buf *nb, const char *s, size_t len, int wm)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	uint32_t prev = ' ', let, nrep = 0;
@@ -523,13 +539,13 @@ norm_fold(struct norm_buf *nb, const char *s, size_t len)
 			unsigned hi = (unsigned)_mm_movemask_epi8(w);
 
 			if (hi == 0) {
-				o = norm_fold_16(t, m, o, i, w, 16, &prev);
+				o = norm_fold_16(t, m, o, i, w, 16, &prev, wm);
 				i += 16;
 			} else {
 				unsigned r = (unsigned)__builtin_ctz(hi);
 
 				if (r > 0) {
-					o = norm_fold_16(t, m, o, i, w, r, &prev);
+					o = norm_fold_16(t, m, o, i, w, r, &prev, wm);
 					i += r;
 				}
 				break;
@@ -544,14 +560,14 @@ norm_fold(struct norm_buf *nb, const char *s, size_t len)
 
 			memcpy(&w, p + i, 8);
 			if ((hi = w & SW_B(0x80)) == 0) {
-				o = norm_fold_word(t, m, o, i, w, 8, &prev);
+				o = norm_fold_word(t, m, o, i, w, 8, &prev, wm);
 				i += 8;
 			} else {
 				size_t r = (size_t)__builtin_ctzll(hi) / 8;
 
 				if (r > 0) {
 					o = norm_fold_word(t, m, o, i,
-					    w & ((UINT64_C(1) << (8 * r)) - 1), r, &prev);
+					    w & ((UINT64_C(1) << (8 * r)) - 1), r, &prev, wm);
 					i += r;
 				}
 				break;
@@ -568,7 +584,8 @@ norm_fold(struct norm_buf *nb, const char *s, size_t len)
 			unsigned f = e & 0xff;
 
 			t[o] = (char)f;
-			m[o] = (uint32_t)i;
+			if (wm)
+				m[o] = (uint32_t)i;
 			o += 1 - ((e >> 8) & (unsigned)(f == prev));
 			prev = f;
 		}
@@ -610,7 +627,7 @@ nonascii:
 				continue;
 			}
 			w = norm_encode(t + o, out[k]);
-			for (size_t b = 0; b < w; b++)
+			for (size_t b = 0; b < w && wm; b++)
 				m[o + b] = (uint32_t)i;
 			o += w;
 			prev = oc;
@@ -619,11 +636,24 @@ nonascii:
 	}
 	if (o > 0 && t[o - 1] == ' ')
 		o--;
-	o = norm_collapse_runs(t, m, o);
+	o = norm_collapse_runs(t, wm ? m : NULL, o);
 	t[o] = '\0';
-	m[o] = (uint32_t)len;
+	if (wm)
+		m[o] = (uint32_t)len;
 	nb->len = o;
 	return 0;
+}
+
+int
+norm_fold(struct norm_buf *nb, const char *s, size_t len)
+{
+	return norm_fold_any(nb, s, len, 1);
+}
+
+int
+norm_fold_text(struct norm_buf *nb, const char *s, size_t len)
+{
+	return norm_fold_any(nb, s, len, 0);
 }
 
 char *
@@ -632,7 +662,7 @@ norm_fold_str(const char *s, size_t len, size_t *outlen)
 	struct norm_buf nb;
 
 	norm_init(&nb);
-	norm_fold(&nb, s, len);
+	norm_fold_text(&nb, s, len);
 	free(nb.map);
 	if (outlen != NULL)
 		*outlen = nb.len;

@@ -55,6 +55,12 @@ void norm_free(struct norm_buf *);
  * are not supported. Returns 0.
  */
 int norm_fold(struct norm_buf *nb, const char *s, size_t len);
+/*
+ * The same folded text without the map (nb->map is left as it was), for
+ * callers that need offsets only now and then: the map costs a store per
+ * byte. norm_fold on the same input gives the same text and its map.
+ */
+int norm_fold_text(struct norm_buf *nb, const char *s, size_t len);
 
 /* Folds a keyword or literal at load time; returns a malloc'd string. */
 char *norm_fold_str(const char *s, size_t len, size_t *outlen);

@@ -520,6 +520,89 @@ START_TEST(test_brute_large)
 END_TEST
 
 /*
+ * Longer texts are scanned by several walks at once (aho.c): the hits,
+ * and their order, must be those of one plain walk, for every length
+ * around the cut-offs (one walk below 32 bytes, windows of 512), from
+ * dense and from sparse states, and when the callback stops the scan at
+ * any point.
+ */
+static void
+same_as_serial(const struct aho *a, const char *text, size_t len)
+{
+	struct hits got = { 0 }, want = { 0 };
+
+	aho_scan_serial(a, text, len, on_hit, &want);
+	aho_scan(a, text, len, on_hit, &got);
+	ck_assert_msg(got.n == want.n, "len %zu: %zu hits, want %zu", len, got.n, want.n);
+	for (size_t i = 0; i < want.n; i++)
+		ck_assert_msg(got.v[i].id == want.v[i].id && got.v[i].end == want.v[i].end,
+		    "len %zu: hit %zu is (%u, %zu), want (%u, %zu)", len, i, got.v[i].id,
+		    got.v[i].end, want.v[i].id, want.v[i].end);
+	/* Stopping after k hits gives the first k. */
+	for (size_t k = 1; k <= want.n; k += 1 + want.n / 7) {
+		got.n = 0;
+		got.stop_after = k;
+		aho_scan(a, text, len, on_hit, &got);
+		ck_assert_uint_eq(got.n, k);
+		ck_assert(got.v[k - 1].id == want.v[k - 1].id && got.v[k - 1].end == want.v[k - 1].end);
+	}
+	free(got.v);
+	free(want.v);
+}
+
+START_TEST(test_walks)
+{
+	static const char *const ab[] = { "a", "b" };
+	static const char *const alpha[] = {
+		"a", "b", "c", "d", "e", "f", "g", "h", "i", "k", "l", "m", "n", "o", " ",
+	};
+	struct buf text;
+	struct set s;
+	struct aho *a;
+	size_t total = 0;
+
+	buf_init(&text);
+	rng_state = 99;
+	/* Two letters: every state has hits, walks meet late. */
+	for (int round = 0; round < 20; round++) {
+		gen_set(&s, 1 + rng() % 20, ab, 2, 1, 2 + round % 12);
+		a = build_set(&s);
+		for (size_t len = 0; len < 1200; len += 1 + len / 16) {
+			gen_text(&text, &s, ab, 2, len);
+			same_as_serial(a, text.data, len < text.len ? len : text.len);
+		}
+		aho_free(a);
+		set_free(&s);
+	}
+	/* Thousands of long patterns: sparse states, walks that never meet. */
+	gen_set(&s, 3000, alpha, sizeof(alpha) / sizeof(alpha[0]), 3, 90);
+	a = build_set(&s);
+	for (size_t len = 0; len < 3000; len += 1 + len / 8) {
+		struct hits h = { 0 };
+
+		gen_text(&text, &s, alpha, sizeof(alpha) / sizeof(alpha[0]), len);
+		same_as_serial(a, text.data, len < text.len ? len : text.len);
+		aho_scan_serial(a, text.data, len < text.len ? len : text.len, on_hit, &h);
+		total += h.n;
+		free(h.v);
+	}
+	/* A whole long pattern, and one repeated: deep states across the cuts. */
+	for (size_t i = 0; i < s.n; i++)
+		if (s.len[i] > 60) {
+			buf_reset(&text);
+			for (int r = 0; r < 12; r++)
+				buf_add(&text, s.pat[i], s.len[i]);
+			same_as_serial(a, text.data, text.len);
+			same_as_serial(a, s.pat[i], s.len[i]);
+		}
+	ck_assert_uint_gt(total, 300);
+	aho_free(a);
+	set_free(&s);
+	buf_free(&text);
+}
+END_TEST
+
+/*
  * A ruleset-sized automaton: 2,000 rules with about ten word-like
  * literals each (phrases of one to three words) must stay within a few MB.
  */
@@ -576,6 +659,7 @@ aho_suite(void)
 	tcase_add_test(tc, test_brute_small);
 	tcase_add_test(tc, test_brute_bytes);
 	tcase_add_test(tc, test_brute_large);
+	tcase_add_test(tc, test_walks);
 	tcase_add_test(tc, test_memory);
 	suite_add_tcase(s, tc);
 	return s;

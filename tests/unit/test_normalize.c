@@ -12,11 +12,15 @@
 #include "util.h"
 #include "unit.h"
 
-/* Folds s and checks the result and the map's invariants. */
+/*
+ * Folds s and checks the result and the map's invariants, and that the
+ * fold without the map gives the same text.
+ */
 static void
 fold_check(struct norm_buf *nb, const char *s, const char *want)
 {
 	size_t len = strlen(s);
+	struct norm_buf bare;
 
 	ck_assert_int_eq(norm_fold(nb, s, len), 0);
 	ck_assert_msg(nb->len == strlen(want) && memcmp(nb->text, want, nb->len) == 0,
@@ -29,6 +33,10 @@ fold_check(struct norm_buf *nb, const char *s, const char *want)
 		/* Offsets point at the start of an original code point. */
 		ck_assert_int_ne((unsigned char)s[nb->map[i]] & 0xc0, 0x80);
 	}
+	norm_init(&bare);
+	ck_assert_int_eq(norm_fold_text(&bare, s, len), 0);
+	ck_assert(bare.len == nb->len && memcmp(bare.text, nb->text, nb->len + 1) == 0);
+	norm_free(&bare);
 }
 
 static void
@@ -808,7 +816,7 @@ START_TEST(test_random_reference)
 	const struct unit *u[400];
 	size_t cuts[401];
 	struct buf text, orig;
-	struct norm_buf nb, part;
+	struct norm_buf nb, part, bare;
 	uint32_t *map = NULL;
 	size_t mapcap = 0, checked = 0;
 	uint64_t rs = 12345;
@@ -828,6 +836,7 @@ START_TEST(test_random_reference)
 	buf_reserve(&orig, 0);
 	norm_init(&nb);
 	norm_init(&part);
+	norm_init(&bare);
 	for (int round = 0; round < 3000; round++) {
 		size_t n = 0, want = (size_t)(round % 7 == 0 ? round % 300 : round % 60);
 		int na_rate = round % 5 == 0 ? 0 : 1 + round % 4;	/* in 32nds */
@@ -864,6 +873,10 @@ START_TEST(test_random_reference)
 		for (size_t k = 0; k <= text.len; k++)
 			ck_assert_msg(nb.map[k] == map[k], "round %d: \"%s\": map[%zu] = %u, want %u",
 			    round, orig.data, k, nb.map[k], map[k]);
+		/* Without the map: the same text (the buffer is reused across rounds). */
+		norm_fold_text(&bare, orig.data, orig.len);
+		ck_assert_msg(bare.len == text.len && memcmp(bare.text, text.data, text.len) == 0,
+		    "round %d: fold_text(\"%s\") = \"%s\"", round, orig.data, bare.text);
 		/* And the substring property on a few random pieces. */
 		for (int t = 0; t < 8 && n > 0; t++) {
 			size_t a, b;
@@ -882,6 +895,7 @@ START_TEST(test_random_reference)
 	buf_free(&orig);
 	norm_free(&nb);
 	norm_free(&part);
+	norm_free(&bare);
 }
 END_TEST
 
