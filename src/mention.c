@@ -1,12 +1,30 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mention.h"
 #include "util.h"
+
+/* A missing id is a hash of source and text: stable across restarts and hosts. */
+static void
+mention_finish_id(struct mention *m)
+{
+	uint64_t h = 1469598103934665603ULL;
+	const char *parts[2] = { m->source ? m->source : "", m->text };
+
+	if (m->id != NULL)
+		return;
+	for (int p = 0; p < 2; p++) {
+		for (const unsigned char *c = (const unsigned char *)parts[p]; *c; c++)
+			h = (h ^ *c) * 1099511628211ULL;
+		h = (h ^ 0xff) * 1099511628211ULL;
+	}
+	m->id = xasprintf("h:%016" PRIx64, h);
+}
 
 static int
 mention_str(const json_t *obj, const char *key, char **out, int required, char *err,
@@ -99,40 +117,580 @@ mention_from_json(struct mention *m, const json_t *obj, char *err, size_t errlen
 			m->verified = json_is_true(v);
 		}
 	}
-	if (m->id == NULL) {
-		/* FNV-1a over source and text: stable across restarts and hosts */
-		uint64_t h = 1469598103934665603ULL;
-		const char *parts[2] = { m->source ? m->source : "", m->text };
-
-		for (int p = 0; p < 2; p++) {
-			for (const unsigned char *c = (const unsigned char *)parts[p]; *c; c++)
-				h = (h ^ *c) * 1099511628211ULL;
-			h = (h ^ 0xff) * 1099511628211ULL;
-		}
-		m->id = xasprintf("h:%016" PRIx64, h);
-	}
+	mention_finish_id(m);
 	return 0;
 fail:
 	mention_free(m);
 	return -1;
 }
 
+/*
+ * A direct reader for one mention object, used on the hot ingest paths
+ * (NDJSON lines, sources). It checks the whole text is strict JSON (RFC
+ * 8259: no trailing commas, no control characters in strings, valid
+ * escapes and UTF-8, nothing after the object) but only builds the fields
+ * a mention has; anything else is validated and skipped. Building a
+ * jansson tree for every line cost more than classifying it.
+ */
+struct jrd {
+	const char *p, *end, *start;
+	char *err;
+	size_t errlen;
+	int failed;
+};
+
+#define JRD_MAX_DEPTH 64
+
+static int
+jrd_fail(struct jrd *r, const char *what)
+{
+	if (!r->failed)
+		snprintf(r->err, r->errlen, "malformed JSON at column %zu: %s",
+		    (size_t)(r->p - r->start) + 1, what);
+	r->failed = 1;
+	return -1;
+}
+
+static void
+jrd_ws(struct jrd *r)
+{
+	while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
+		r->p++;
+}
+
+static int
+jrd_hex4(struct jrd *r, uint32_t *out)
+{
+	uint32_t v = 0;
+
+	if (r->end - r->p < 4)
+		return jrd_fail(r, "short \\u escape");
+	for (int i = 0; i < 4; i++) {
+		char c = r->p[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (uint32_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (uint32_t)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (uint32_t)(c - 'A' + 10);
+		else
+			return jrd_fail(r, "bad \\u escape");
+	}
+	r->p += 4;
+	*out = v;
+	return 0;
+}
+
+static void
+jrd_utf8(struct buf *b, uint32_t cp)
+{
+	char t[4];
+
+	if (cp < 0x80) {
+		buf_addc(b, (char)cp);
+	} else if (cp < 0x800) {
+		t[0] = (char)(0xc0 | (cp >> 6));
+		t[1] = (char)(0x80 | (cp & 0x3f));
+		buf_add(b, t, 2);
+	} else if (cp < 0x10000) {
+		t[0] = (char)(0xe0 | (cp >> 12));
+		t[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		t[2] = (char)(0x80 | (cp & 0x3f));
+		buf_add(b, t, 3);
+	} else {
+		t[0] = (char)(0xf0 | (cp >> 18));
+		t[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		t[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		t[3] = (char)(0x80 | (cp & 0x3f));
+		buf_add(b, t, 4);
+	}
+}
+
+/* A string at r->p (after the quote check); its value into out when out is not NULL. */
+static int
+jrd_string(struct jrd *r, struct buf *out)
+{
+	if (r->p >= r->end || *r->p != '"')
+		return jrd_fail(r, "expected a string");
+	r->p++;
+	for (;;) {
+		const char *q = r->p;
+		size_t valid;
+
+		while (q < r->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+			q++;
+		if (q >= r->end)
+			return jrd_fail(r, "unterminated string");
+		if ((unsigned char)*q < 0x20) {
+			r->p = q;
+			return jrd_fail(r, "control character in a string");
+		}
+		valid = utf8_valid_prefix(r->p, (size_t)(q - r->p));
+		if (valid != (size_t)(q - r->p)) {
+			r->p += valid;
+			return jrd_fail(r, "invalid UTF-8 in a string");
+		}
+		if (out)
+			buf_add(out, r->p, (size_t)(q - r->p));
+		r->p = q + 1;
+		if (*q == '"')
+			return 0;
+		/* an escape */
+		if (r->p >= r->end)
+			return jrd_fail(r, "unterminated escape");
+		switch (*r->p++) {
+		case '"': if (out) buf_addc(out, '"'); break;
+		case '\\': if (out) buf_addc(out, '\\'); break;
+		case '/': if (out) buf_addc(out, '/'); break;
+		case 'b': if (out) buf_addc(out, '\b'); break;
+		case 'f': if (out) buf_addc(out, '\f'); break;
+		case 'n': if (out) buf_addc(out, '\n'); break;
+		case 'r': if (out) buf_addc(out, '\r'); break;
+		case 't': if (out) buf_addc(out, '\t'); break;
+		case 'u': {
+			uint32_t cp, lo;
+
+			if (jrd_hex4(r, &cp) < 0)
+				return -1;
+			if (cp >= 0xdc00 && cp <= 0xdfff)
+				return jrd_fail(r, "lone low surrogate");
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (r->end - r->p < 2 || r->p[0] != '\\' || r->p[1] != 'u')
+					return jrd_fail(r, "lone high surrogate");
+				r->p += 2;
+				if (jrd_hex4(r, &lo) < 0)
+					return -1;
+				if (lo < 0xdc00 || lo > 0xdfff)
+					return jrd_fail(r, "bad surrogate pair");
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			}
+			if (cp == 0)
+				return jrd_fail(r, "\\u0000 is not allowed");
+			if (out)
+				jrd_utf8(out, cp);
+			break;
+		}
+		default:
+			r->p--;
+			return jrd_fail(r, "bad escape");
+		}
+	}
+}
+
+/* A number; *is_int and *iv when it is a whole number that fits. */
+static int
+jrd_number(struct jrd *r, int *is_int, long long *iv)
+{
+	const char *s = r->p;
+	int neg = 0, frac = 0;
+	long long v = 0;
+	int overflow = 0;
+
+	if (r->p < r->end && *r->p == '-')
+		neg = 1, r->p++;
+	if (r->p >= r->end || *r->p < '0' || *r->p > '9')
+		return jrd_fail(r, "bad number");
+	if (*r->p == '0' && r->p + 1 < r->end && r->p[1] >= '0' && r->p[1] <= '9')
+		return jrd_fail(r, "leading zero in a number");
+	while (r->p < r->end && *r->p >= '0' && *r->p <= '9') {
+		if (v > (LLONG_MAX - 9) / 10)
+			overflow = 1;
+		else
+			v = v * 10 + (*r->p - '0');
+		r->p++;
+	}
+	if (r->p < r->end && *r->p == '.') {
+		frac = 1;
+		r->p++;
+		if (r->p >= r->end || *r->p < '0' || *r->p > '9')
+			return jrd_fail(r, "bad number");
+		while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
+			r->p++;
+	}
+	if (r->p < r->end && (*r->p == 'e' || *r->p == 'E')) {
+		frac = 1;
+		r->p++;
+		if (r->p < r->end && (*r->p == '+' || *r->p == '-'))
+			r->p++;
+		if (r->p >= r->end || *r->p < '0' || *r->p > '9')
+			return jrd_fail(r, "bad number");
+		while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
+			r->p++;
+	}
+	(void)s;
+	*is_int = !frac && !overflow;
+	*iv = neg ? -v : v;
+	return 0;
+}
+
+static int
+jrd_literal(struct jrd *r, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if ((size_t)(r->end - r->p) < n || memcmp(r->p, lit, n) != 0)
+		return jrd_fail(r, "unexpected character");
+	r->p += n;
+	return 0;
+}
+
+static int
+jrd_skip(struct jrd *r, int depth)
+{
+	int is_int;
+	long long iv;
+
+	if (depth > JRD_MAX_DEPTH)
+		return jrd_fail(r, "nested too deep");
+	jrd_ws(r);
+	if (r->p >= r->end)
+		return jrd_fail(r, "unexpected end");
+	switch (*r->p) {
+	case '"':
+		return jrd_string(r, NULL);
+	case '{':
+	case '[': {
+		char close = *r->p == '{' ? '}' : ']';
+		int obj = close == '}', first = 1;
+
+		r->p++;
+		for (;;) {
+			jrd_ws(r);
+			if (r->p < r->end && *r->p == close && first) {
+				r->p++;
+				return 0;
+			}
+			if (obj) {
+				if (jrd_string(r, NULL) < 0)
+					return -1;
+				jrd_ws(r);
+				if (r->p >= r->end || *r->p != ':')
+					return jrd_fail(r, "expected ':'");
+				r->p++;
+			}
+			if (jrd_skip(r, depth + 1) < 0)
+				return -1;
+			jrd_ws(r);
+			first = 0;
+			if (r->p < r->end && *r->p == ',') {
+				r->p++;
+				continue;
+			}
+			if (r->p < r->end && *r->p == close) {
+				r->p++;
+				return 0;
+			}
+			return jrd_fail(r, obj ? "expected ',' or '}'" : "expected ',' or ']'");
+		}
+	}
+	case 't':
+		return jrd_literal(r, "true");
+	case 'f':
+		return jrd_literal(r, "false");
+	case 'n':
+		return jrd_literal(r, "null");
+	default:
+		return jrd_number(r, &is_int, &iv);
+	}
+}
+
+enum jrd_kind { JK_NULL, JK_STRING, JK_INT, JK_BOOL, JK_OTHER };
+
+/* One value: strings into out, whole numbers into *iv, booleans into *bv. */
+static int
+jrd_value(struct jrd *r, struct buf *out, long long *iv, int *bv, enum jrd_kind *kind)
+{
+	int is_int;
+
+	jrd_ws(r);
+	if (r->p >= r->end)
+		return jrd_fail(r, "unexpected end");
+	switch (*r->p) {
+	case '"':
+		*kind = JK_STRING;
+		buf_reset(out);
+		return jrd_string(r, out);
+	case 'n':
+		*kind = JK_NULL;
+		return jrd_literal(r, "null");
+	case 't':
+		*kind = JK_BOOL;
+		*bv = 1;
+		return jrd_literal(r, "true");
+	case 'f':
+		*kind = JK_BOOL;
+		*bv = 0;
+		return jrd_literal(r, "false");
+	case '{':
+	case '[':
+		*kind = JK_OTHER;
+		return jrd_skip(r, 1);
+	default:
+		if (jrd_number(r, &is_int, iv) < 0)
+			return -1;
+		*kind = is_int ? JK_INT : JK_OTHER;
+		return 0;
+	}
+}
+
+/* Walks an object's members; fn sees each key. */
+static int
+jrd_object(struct jrd *r, int (*fn)(struct jrd *, void *, const char *key, size_t klen),
+    void *arg)
+{
+	struct buf key;
+	int first = 1, rc = -1;
+
+	buf_init(&key);
+	jrd_ws(r);
+	if (r->p >= r->end || *r->p != '{') {
+		jrd_fail(r, "expected an object");
+		goto out;
+	}
+	r->p++;
+	for (;;) {
+		jrd_ws(r);
+		if (first && r->p < r->end && *r->p == '}') {
+			r->p++;
+			break;
+		}
+		buf_reset(&key);
+		if (jrd_string(r, &key) < 0)
+			goto out;
+		jrd_ws(r);
+		if (r->p >= r->end || *r->p != ':') {
+			jrd_fail(r, "expected ':'");
+			goto out;
+		}
+		r->p++;
+		if (fn(r, arg, key.data ? key.data : "", key.len) < 0)
+			goto out;
+		first = 0;
+		jrd_ws(r);
+		if (r->p < r->end && *r->p == ',') {
+			r->p++;
+			continue;
+		}
+		if (r->p < r->end && *r->p == '}') {
+			r->p++;
+			break;
+		}
+		jrd_fail(r, "expected ',' or '}'");
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_free(&key);
+	return rc;
+}
+
+struct mctx {
+	struct mention *m;
+	struct buf v;
+	unsigned seen;	/* known keys met, to refuse duplicates */
+	int bad;	/* a field of the wrong type: message already written */
+	char *err;
+	size_t errlen;
+};
+
+enum { K_ID = 1, K_SOURCE = 2, K_TEXT = 4, K_URL = 8, K_LANG = 16, K_CREATED = 32,
+	K_AUTHOR = 64, K_HANDLE = 128, K_NAME = 256, K_FOLLOWERS = 512, K_VERIFIED = 1024 };
+
+static int
+mctx_dup(struct jrd *r, struct mctx *c, unsigned bit, const char *key)
+{
+	char what[96];
+
+	if (c->seen & bit) {
+		snprintf(what, sizeof(what), "duplicate object key '%s'", key);
+		return jrd_fail(r, what);
+	}
+	c->seen |= bit;
+	return 0;
+}
+
+/* "'<key>' must be <what>"; the first such problem is the one reported. */
+static int
+mctx_field_error(struct mctx *c, const char *key, const char *what)
+{
+	if (!c->bad)
+		snprintf(c->err, c->errlen, "'%s' must be %s", key, what);
+	c->bad = 1;
+	return 0;
+}
+
+static int
+mctx_string(struct jrd *r, struct mctx *c, unsigned bit, const char *key, char **out,
+    int allow_int)
+{
+	long long iv = 0;
+	int bv;
+	enum jrd_kind kind;
+
+	if (mctx_dup(r, c, bit, key) < 0 || jrd_value(r, &c->v, &iv, &bv, &kind) < 0)
+		return -1;
+	if (kind == JK_NULL)
+		return 0;
+	if (kind == JK_INT && allow_int) {
+		*out = xasprintf("%lld", iv);
+		return 0;
+	}
+	if (kind != JK_STRING)
+		return mctx_field_error(c, key, "a string");
+	free(*out);
+	*out = xstrndup(c->v.data ? c->v.data : "", c->v.len);
+	return 0;
+}
+
+static int
+mctx_author(struct jrd *r, void *arg, const char *key, size_t klen)
+{
+	struct mctx *c = arg;
+	struct mention *m = c->m;
+	long long iv = 0;
+	int bv = 0;
+	enum jrd_kind kind;
+
+	if (strcmp(key, "handle") == 0)
+		return mctx_string(r, c, K_HANDLE, "author.handle", &m->author_handle, 0);
+	if (strcmp(key, "name") == 0)
+		return mctx_string(r, c, K_NAME, "author.name", &m->author_name, 0);
+	if (strcmp(key, "followers") == 0) {
+		if (mctx_dup(r, c, K_FOLLOWERS, "followers") < 0 ||
+		    jrd_value(r, &c->v, &iv, &bv, &kind) < 0)
+			return -1;
+		if (kind == JK_NULL)
+			return 0;
+		if (kind != JK_INT || iv < 0)
+			return mctx_field_error(c, "author.followers",
+			    "a whole number >= 0");
+		m->followers = iv > LONG_MAX ? LONG_MAX : (long)iv;
+		return 0;
+	}
+	if (strcmp(key, "verified") == 0) {
+		if (mctx_dup(r, c, K_VERIFIED, "verified") < 0 ||
+		    jrd_value(r, &c->v, &iv, &bv, &kind) < 0)
+			return -1;
+		if (kind == JK_NULL)
+			return 0;
+		if (kind != JK_BOOL)
+			return mctx_field_error(c, "author.verified", "true or false");
+		m->verified = bv;
+		return 0;
+	}
+	(void)klen;
+	return jrd_skip(r, 2);
+}
+
+static int
+mctx_top(struct jrd *r, void *arg, const char *key, size_t klen)
+{
+	struct mctx *c = arg;
+	struct mention *m = c->m;
+
+	if (strcmp(key, "text") == 0) {
+		long long iv;
+		int bv;
+		enum jrd_kind kind;
+
+		if (mctx_dup(r, c, K_TEXT, key) < 0 || jrd_value(r, &c->v, &iv, &bv, &kind) < 0)
+			return -1;
+		if (kind == JK_NULL)
+			return 0;
+		if (kind != JK_STRING)
+			return mctx_field_error(c, "text", "a string");
+		if (c->v.len > MENTION_MAX_TEXT) {
+			if (!c->bad)
+				snprintf(c->err, c->errlen, "'text' is %zu bytes, the limit is %d",
+				    c->v.len, MENTION_MAX_TEXT);
+			c->bad = 1;
+			return 0;
+		}
+		if (memchr(c->v.data ? c->v.data : "", '\0', c->v.len)) {
+			c->bad = 1;
+			snprintf(c->err, c->errlen, "'text' contains a NUL character");
+			return 0;
+		}
+		/* padded: see mention_from_json */
+		free(m->text);
+		m->text = xcalloc(1, c->v.len + 16);
+		memcpy(m->text, c->v.data ? c->v.data : "", c->v.len);
+		m->text_len = c->v.len;
+		return 0;
+	}
+	if (strcmp(key, "id") == 0)
+		return mctx_string(r, c, K_ID, key, &m->id, 1);
+	if (strcmp(key, "source") == 0)
+		return mctx_string(r, c, K_SOURCE, key, &m->source, 0);
+	if (strcmp(key, "url") == 0)
+		return mctx_string(r, c, K_URL, key, &m->url, 0);
+	if (strcmp(key, "lang") == 0)
+		return mctx_string(r, c, K_LANG, key, &m->lang, 0);
+	if (strcmp(key, "created_at") == 0)
+		return mctx_string(r, c, K_CREATED, key, &m->created_at, 0);
+	if (strcmp(key, "author") == 0) {
+		const char *save;
+
+		if (mctx_dup(r, c, K_AUTHOR, key) < 0)
+			return -1;
+		jrd_ws(r);
+		save = r->p;
+		if (r->end - r->p >= 4 && memcmp(r->p, "null", 4) == 0) {
+			r->p += 4;
+			return 0;
+		}
+		if (r->p < r->end && *r->p != '{') {
+			if (jrd_skip(r, 1) < 0)
+				return -1;
+			(void)save;
+			return mctx_field_error(c, "author", "an object");
+		}
+		return jrd_object(r, mctx_author, c);
+	}
+	(void)klen;
+	return jrd_skip(r, 1);
+}
+
 int
 mention_parse(struct mention *m, const char *buf, size_t len, char *err, size_t errlen)
 {
-	json_error_t je;
-	json_t *obj;
-	int rc;
+	struct jrd r = { buf, buf + len, buf, err, errlen, 0 };
+	struct mctx c;
 
-	obj = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
-	if (obj == NULL) {
-		memset(m, 0, sizeof(*m));
-		snprintf(err, errlen, "malformed JSON at column %d: %s", je.column, je.text);
-		return -1;
+	memset(m, 0, sizeof(*m));
+	m->followers = -1;
+	memset(&c, 0, sizeof(c));
+	c.m = m;
+	c.err = err;
+	c.errlen = errlen;
+	buf_init(&c.v);
+	jrd_ws(&r);
+	if (r.p < r.end && *r.p != '{') {
+		jrd_fail(&r, "a mention must be a JSON object");
+		goto fail;
 	}
-	rc = mention_from_json(m, obj, err, errlen);
-	json_decref(obj);
-	return rc;
+	if (jrd_object(&r, mctx_top, &c) < 0)
+		goto fail;
+	jrd_ws(&r);
+	if (r.p != r.end) {
+		jrd_fail(&r, "text after the object");
+		goto fail;
+	}
+	if (c.bad)
+		goto fail;
+	if (m->text == NULL) {
+		snprintf(err, errlen, "'text' is missing");
+		goto fail;
+	}
+	buf_free(&c.v);
+	mention_finish_id(m);
+	return 0;
+fail:
+	buf_free(&c.v);
+	mention_free(m);
+	return -1;
 }
 
 void
