@@ -8,6 +8,7 @@
 
 #include "conf.h"
 #include "sign.h"
+#include "stream.h"
 #include "util.h"
 #include "yamlx.h"
 
@@ -18,7 +19,9 @@ static const char *const conf_keys[] = { "http", "spool", "rules", "sources", "r
 static const char *const http_keys[] = { "listen", "tokens_file", "signing_keys_file",
 	"max_body", "max_headers", "max_connections", "timeout" };
 static const char *const spool_keys[] = { "path", "max_pending", "keep_history" };
-static const char *const source_keys[] = { "name", "type", "path", "rate", "loop" };
+static const char *const source_keys[] = { "name", "type", "path", "rate", "loop", "url",
+	"headers", "token_file", "fields", "events", "max_event", "stall", "reconnect",
+	"backoff_max", "interval", "timeout", "items", "cursor", "cursor_param" };
 static const char *const receiver_keys[] = { "name", "type", "url", "url_file", "secret",
 	"secret_file", "bot_token", "bot_token_file", "routing_key", "routing_key_file", "chat_id",
 	"channel", "username", "password", "password_file", "from", "to", "max_concurrency", "rate",
@@ -34,7 +37,10 @@ static const char *const dup_keys[] = { "window", "max_ids" };
 static const char *const admin_keys[] = { "socket" };
 static const char *const group_part_names[GK__N] = { "rule", "team", "priority", "source",
 	"author", "mention" };
-static const char *const source_type_names[SRC__N] = { "demo", "stdin", "file" };
+static const char *const source_type_names[SRC__N] = { "demo", "stdin", "file", "sse",
+	"ndjson-stream", "json-poll" };
+const char *const conf_source_field_names[SF__N] = { "id", "text", "url", "lang", "created_at",
+	"author.handle", "author.name", "author.followers", "author.verified" };
 
 /* The loader's state: the file, the diag, and the conf being built. */
 struct cl {
@@ -385,6 +391,175 @@ cl_http(struct cl *L, yaml_node_t *n)
 	cl_duration(L, n, "timeout", &c->http_timeout_ms);
 }
 
+/* Which keys each source type takes, past name and type. */
+static int
+source_key_allowed(enum source_type t, const char *key)
+{
+	static const char *const file_keys[] = { "path", "rate", "loop" };
+	static const char *const net_keys[] = { "url", "headers", "token_file", "fields",
+		"max_event", "reconnect", "backoff_max" };
+	static const char *const stream_keys[] = { "stall" };
+	static const char *const sse_keys[] = { "events" };
+	static const char *const poll_keys[] = { "interval", "timeout", "items", "cursor",
+		"cursor_param" };
+
+#define IN(a) for (size_t i = 0; i < NKEYS(a); i++) if (strcmp(key, a[i]) == 0) return 1
+	if (strcmp(key, "name") == 0 || strcmp(key, "type") == 0)
+		return 1;
+	if (t == SRC_DEMO || t == SRC_STDIN || t == SRC_FILE) {
+		IN(file_keys);
+		return 0;
+	}
+	IN(net_keys);
+	if (t == SRC_SSE) {
+		IN(sse_keys);
+	}
+	if (t == SRC_SSE || t == SRC_NDJSON_STREAM) {
+		IN(stream_keys);
+	}
+	if (t == SRC_JSON_POLL) {
+		IN(poll_keys);
+	}
+#undef IN
+	return 0;
+}
+
+/* A JSON pointer from the config: checked here so a typo is a startup error, not silence. */
+static char *
+cl_jptr(struct cl *L, yaml_node_t *v, const char *what)
+{
+	const char *s;
+	char why[200];
+
+	if (yget_string(L->d, L->yf, v, what, &s) < 0)
+		return NULL;
+	if (stream_jptr_check(s, why, sizeof(why)) < 0) {
+		yerror(L->d, L->yf, v, "%s: '%s' is not a JSON pointer: %s", what, s, why);
+		return NULL;
+	}
+	return xstrdup(s);
+}
+
+static void
+cl_source_fields(struct cl *L, struct conf_source *src, yaml_node_t *n)
+{
+	if (!yis_map(n)) {
+		yerror(L->d, L->yf, n, "fields must be a mapping from mention fields to JSON "
+		    "pointers, like {text: /content, author.handle: /account/acct}");
+		return;
+	}
+	ycheck_keys(L->d, L->yf, n, "fields", conf_source_field_names, SF__N);
+	for (int f = 0; f < SF__N; f++) {
+		yaml_node_t *v = ymap_get(L->yf, n, conf_source_field_names[f]);
+
+		if (v)
+			src->fields[f] = cl_jptr(L, v, conf_source_field_names[f]);
+	}
+	if (src->fields[SF_TEXT] == NULL && ymap_get(L->yf, n, "text") == NULL)
+		yerror(L->d, L->yf, n, "fields needs text (the pointer to the mention's text)");
+}
+
+static void
+cl_source_headers(struct cl *L, struct conf_source *src, yaml_node_t *n)
+{
+	if (!yis_map(n)) {
+		yerror(L->d, L->yf, n, "headers must be a mapping such as {User-Agent: acme}");
+		return;
+	}
+	for (size_t i = 0; i < ymap_len(n); i++) {
+		yaml_node_t *k = ymap_key(L->yf, n, i), *v = ymap_value(L->yf, n, i);
+		const char *name, *val;
+
+		if (yget_string(L->d, L->yf, k, "a header name", &name) < 0 ||
+		    yget_string(L->d, L->yf, v, "a header value", &val) < 0)
+			continue;
+		if (*name == '\0' || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789!#$%&'*+-.^_`|~") != strlen(name)) {
+			yerror(L->d, L->yf, k, "'%s' is not a valid HTTP header name", name);
+			continue;
+		}
+		if (strpbrk(val, "\r\n") || yscalar_len(v) != strlen(val)) {
+			yerror(L->d, L->yf, v, "header %s: a value cannot contain line breaks or NUL",
+			    name);
+			continue;
+		}
+		src->headers = xreallocarray(src->headers, src->nheaders + 1, sizeof(char *));
+		src->headers[src->nheaders++] = xasprintf("%s: %s", name, val);
+	}
+}
+
+/* The keys of the network source types. */
+static void
+cl_source_net(struct cl *L, struct conf_source *src, yaml_node_t *item)
+{
+	yaml_node_t *v;
+	const char *s;
+	const char *what = conf_source_type_name(src->type);
+
+	/* a poll answer holds many posts; a stream event one */
+	src->max_event = src->type == SRC_JSON_POLL ? 8 * 1024 * 1024 : 1024 * 1024;
+	src->stall_ms = 90000;
+	src->reconnect_ms = 1000;
+	src->backoff_max_ms = 5 * 60000;
+	src->interval_ms = 60000;
+	src->timeout_ms = 30000;
+	if ((v = ymap_get(L->yf, item, "url")) == NULL)
+		yerror(L->d, L->yf, item, "source '%s' of type %s needs a url", src->name, what);
+	else if (yget_string(L->d, L->yf, v, "url", &s) == 0) {
+		if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0)
+			yerror(L->d, L->yf, v, "url: '%s' must start with https:// or http://", s);
+		else
+			src->url = xstrdup(s);
+	}
+	if ((v = ymap_get(L->yf, item, "headers")) != NULL)
+		cl_source_headers(L, src, v);
+	if (cl_string(L, item, "token_file", &s) == 0 && s) {
+		char *p = cl_secret_path(L, s);
+
+		src->token = cl_read_file(L, ymap_get(L->yf, item, "token_file"), p, "token_file");
+		free(p);
+		if (src->token && strpbrk(src->token, "\r\n"))
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "token_file"),
+			    "token_file must hold one line (the token)");
+	}
+	if ((v = ymap_get(L->yf, item, "fields")) != NULL)
+		cl_source_fields(L, src, v);
+	if ((v = ymap_get(L->yf, item, "events")) != NULL)
+		cl_strings(L, v, "events", &src->events, &src->nevents);
+	cl_size(L, item, "max_event", &src->max_event);
+	cl_duration(L, item, "stall", &src->stall_ms);
+	cl_duration(L, item, "reconnect", &src->reconnect_ms);
+	cl_duration(L, item, "backoff_max", &src->backoff_max_ms);
+	cl_duration(L, item, "interval", &src->interval_ms);
+	cl_duration(L, item, "timeout", &src->timeout_ms);
+	if (ymap_get(L->yf, item, "stall") && src->stall_ms > 0 && src->stall_ms < 1000)
+		yerror(L->d, L->yf, ymap_get(L->yf, item, "stall"), "stall must be at least 1s "
+		    "(or 0 to turn the check off)");
+	if (src->backoff_max_ms < src->reconnect_ms)
+		yerror(L->d, L->yf, ymap_get(L->yf, item, "backoff_max") ?
+		    ymap_get(L->yf, item, "backoff_max") : item,
+		    "backoff_max must not be shorter than reconnect");
+	if (ymap_get(L->yf, item, "interval") && src->interval_ms < 1000)
+		yerror(L->d, L->yf, ymap_get(L->yf, item, "interval"), "interval must be at least 1s");
+	if (ymap_get(L->yf, item, "timeout") && src->timeout_ms < 100)
+		yerror(L->d, L->yf, ymap_get(L->yf, item, "timeout"), "timeout must be at least "
+		    "100ms");
+	if ((v = ymap_get(L->yf, item, "items")) != NULL)
+		src->items = cl_jptr(L, v, "items");
+	if ((v = ymap_get(L->yf, item, "cursor")) != NULL)
+		src->cursor = cl_jptr(L, v, "cursor");
+	if (cl_string(L, item, "cursor_param", &s) == 0 && s) {
+		if (*s == '\0' || strpbrk(s, "&=?# "))
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "cursor_param"),
+			    "cursor_param: '%s' must be a plain query parameter name like since_id", s);
+		else
+			src->cursor_param = xstrdup(s);
+		if (ymap_get(L->yf, item, "cursor") == NULL)
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "cursor_param"),
+			    "cursor_param needs cursor (the pointer to each item's cursor)");
+	}
+}
+
 static void
 cl_sources(struct cl *L, yaml_node_t *n)
 {
@@ -399,6 +574,7 @@ cl_sources(struct cl *L, yaml_node_t *n)
 		yaml_node_t *item = yseq_item(L->yf, n, i), *v;
 		struct conf_source src;
 		const char *s;
+		int typed = 0;
 
 		memset(&src, 0, sizeof(src));
 		src.rate_per_s = 2;
@@ -417,10 +593,13 @@ cl_sources(struct cl *L, yaml_node_t *n)
 			if (strcmp(c->sources[j].name, s) == 0)
 				yerror(L->d, L->yf, ymap_get(L->yf, item, "name"),
 				    "duplicate source name '%s'", s);
+		if (strpbrk(s, "\"\\\n"))
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "name"),
+			    "a source name cannot contain quotes, backslashes or line breaks");
 		src.name = xstrdup(s);
 		if ((v = ymap_get(L->yf, item, "type")) == NULL)
-			yerror(L->d, L->yf, item, "source '%s' needs a type (demo, stdin or file)",
-			    src.name);
+			yerror(L->d, L->yf, item, "source '%s' needs a type (demo, stdin, file, sse, "
+			    "ndjson-stream or json-poll)", src.name);
 		else if (yget_string(L->d, L->yf, v, "type", &s) == 0) {
 			size_t t;
 
@@ -431,10 +610,24 @@ cl_sources(struct cl *L, yaml_node_t *n)
 				const char *sug = diag_suggest(s, source_type_names, SRC__N);
 
 				yerror(L->d, L->yf, v, "unknown source type '%s'%s%s%s; this version "
-				    "has demo, stdin and file", s, sug ? "; did you mean '" : "",
-				    sug ? sug : "", sug ? "'?" : "");
-			} else
+				    "has demo, stdin, file, sse, ndjson-stream and json-poll", s,
+				    sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
+			} else {
 				src.type = (enum source_type)t;
+				typed = 1;
+			}
+		}
+		/* a key of another type is a mistake worth naming, not a silent no-op */
+		for (size_t k = 0; typed && k < ymap_len(item); k++) {
+			yaml_node_t *key = ymap_key(L->yf, item, k);
+			const char *ks = yscalar(key);
+			int known = 0;
+
+			for (size_t j = 0; ks && j < NKEYS(source_keys); j++)
+				known |= strcmp(ks, source_keys[j]) == 0;
+			if (known && !source_key_allowed(src.type, ks))
+				yerror(L->d, L->yf, key, "source '%s': %s sources take no '%s'",
+				    src.name, source_type_names[src.type], ks);
 		}
 		if (cl_string(L, item, "path", &s) == 0 && s)
 			src.path = conf_resolve(c, s);
@@ -452,9 +645,48 @@ cl_sources(struct cl *L, yaml_node_t *n)
 		}
 		if ((v = ymap_get(L->yf, item, "loop")) != NULL)
 			yget_bool(L->d, L->yf, v, "loop", &src.loop);
+		if (typed && src.type >= SRC_SSE)
+			cl_source_net(L, &src, item);
 		c->sources = xreallocarray(c->sources, c->nsources + 1, sizeof(*c->sources));
 		c->sources[c->nsources++] = src;
 	}
+}
+
+static int
+same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+static int
+same_strs(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	if (na != nb)
+		return 0;
+	for (size_t i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return 0;
+	return 1;
+}
+
+int
+conf_source_same(const struct conf_source *a, const struct conf_source *b)
+{
+	if (strcmp(a->name, b->name) != 0 || a->type != b->type || a->loop != b->loop ||
+	    a->rate_per_s != b->rate_per_s || !same_str(a->path, b->path) ||
+	    !same_str(a->url, b->url) || !same_str(a->token, b->token) ||
+	    !same_strs(a->headers, a->nheaders, b->headers, b->nheaders) ||
+	    !same_strs(a->events, a->nevents, b->events, b->nevents) ||
+	    a->max_event != b->max_event || a->stall_ms != b->stall_ms ||
+	    a->reconnect_ms != b->reconnect_ms || a->backoff_max_ms != b->backoff_max_ms ||
+	    a->interval_ms != b->interval_ms || a->timeout_ms != b->timeout_ms ||
+	    !same_str(a->items, b->items) || !same_str(a->cursor, b->cursor) ||
+	    !same_str(a->cursor_param, b->cursor_param))
+		return 0;
+	for (int f = 0; f < SF__N; f++)
+		if (!same_str(a->fields[f], b->fields[f]))
+			return 0;
+	return 1;
 }
 
 /* Which keys each receiver type needs (one of a group of alternatives). */
@@ -986,6 +1218,18 @@ conf_free(struct conf *c)
 		free(c->sources[i].name);
 		free(c->sources[i].path);
 		free(c->sources[i].fallback_path);
+		free(c->sources[i].url);
+		free_strings(c->sources[i].headers, c->sources[i].nheaders);
+		if (c->sources[i].token) {
+			explicit_bzero(c->sources[i].token, strlen(c->sources[i].token));
+			free(c->sources[i].token);
+		}
+		for (int f = 0; f < SF__N; f++)
+			free(c->sources[i].fields[f]);
+		free_strings(c->sources[i].events, c->sources[i].nevents);
+		free(c->sources[i].items);
+		free(c->sources[i].cursor);
+		free(c->sources[i].cursor_param);
 	}
 	free(c->sources);
 	for (size_t i = 0; i < c->nreceivers; i++)

@@ -21,7 +21,13 @@
 #define CONF_DEFAULT_PATH KELUH_SYSCONFDIR "/keluhd.yaml"
 #define CONF_DEFAULT_SPOOL "/var/lib/keluh/spool.db"
 
-enum source_type { SRC_DEMO, SRC_STDIN, SRC_FILE, SRC__N };
+enum source_type { SRC_DEMO, SRC_STDIN, SRC_FILE, SRC_SSE, SRC_NDJSON_STREAM, SRC_JSON_POLL,
+	SRC__N };
+
+/* Mention fields a source's field map can fill (keys of fields:). */
+enum source_field { SF_ID, SF_TEXT, SF_URL, SF_LANG, SF_CREATED_AT, SF_AUTHOR_HANDLE,
+	SF_AUTHOR_NAME, SF_AUTHOR_FOLLOWERS, SF_AUTHOR_VERIFIED, SF__N };
+extern const char *const conf_source_field_names[SF__N];	/* "id", "author.handle"... */
 
 struct conf_source {
 	char *name;
@@ -30,7 +36,28 @@ struct conf_source {
 	char *fallback_path;	/* demo: <config dir>/samples/mentions.ndjson */
 	double rate_per_s;	/* demo: mentions per second */
 	int loop;		/* demo: start again at the end */
+
+	/* sse, ndjson-stream, json-poll */
+	char *url;
+	char **headers;		/* "Name: value" */
+	size_t nheaders;
+	char *token;		/* token_file's content: sent as a bearer token */
+	char *fields[SF__N];	/* JSON pointers; none set: the data is a mention object */
+	char **events;		/* sse: event types taken (none: all) */
+	size_t nevents;
+	size_t max_event;	/* longest event, line or poll answer */
+	int64_t stall_ms;	/* no byte for this long: reconnect */
+	int64_t reconnect_ms;	/* first reconnect delay */
+	int64_t backoff_max_ms;
+	int64_t interval_ms;	/* json-poll */
+	int64_t timeout_ms;	/* json-poll: one request */
+	char *items;		/* json-poll: pointer to the array of items ("" = the answer) */
+	char *cursor;		/* json-poll: pointer, inside an item, to its cursor */
+	char *cursor_param;	/* json-poll: query parameter that sends the cursor */
 };
+
+/* Whether a running source started from a may keep running for b (a reload). */
+int conf_source_same(const struct conf_source *a, const struct conf_source *b);
 
 /* A route: every given matcher must hold; lists mean "any of". */
 struct conf_route {

@@ -438,7 +438,12 @@ incident_add(struct group_engine *ge, struct incident *in, const struct group_in
 	count = incident_window(in, sec);
 	in->buckets[in->head]++;
 	count++;
-	json_array_append(in->samples, gi->entry);
+	{
+		json_t *entry = json_loads(gi->entry_json, 0, NULL);
+
+		if (entry)
+			json_array_append_new(in->samples, entry);
+	}
 	if (json_array_size(in->samples) > INCIDENT_SAMPLES)
 		json_array_remove(in->samples, 0);
 	json_array_foreach(gi->rule_info, i, v)
@@ -516,8 +521,12 @@ group_add(struct group_engine *ge, const struct group_input *in)
 	json_array_foreach(in->tags, i, v)
 		json_array_add_unique(g->tags, json_string_value(v));
 	json_array_add_unique(g->sources, in->source);
-	if (json_array_size(g->samples) < c->max_samples)
-		json_array_append(g->samples, in->entry);
+	if (json_array_size(g->samples) < c->max_samples) {
+		json_t *entry = json_loads(in->entry_json, 0, NULL);
+
+		if (entry)
+			json_array_append_new(g->samples, entry);
+	}
 	if (in->author && *in->author) {
 		for (i = 0; i < g->nauthors; i++)
 			if (strcmp(g->authors[i].handle, in->author) == 0)

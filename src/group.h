@@ -31,8 +31,9 @@ void group_free(struct group_engine *);
 void group_set_conf(struct group_engine *, const struct conf *);
 
 /*
- * Adds one complaint. entry is the mention's alert entry (see receiver.h,
- * "mentions" items) and is referenced, not stolen. key_parts are the values
+ * Adds one complaint. entry_json is the mention's alert entry as JSON text
+ * (see receiver.h, "mentions" items): it is parsed only if the group keeps
+ * it as a sample. key_parts are the values
  * for rule, team, priority, source, author, mention. rule_info is an array
  * of {"id","description","score"} of the matched rules; tags the union of
  * their tags.
@@ -47,7 +48,7 @@ struct group_input {
 	int64_t at_ms;
 	int64_t rowid;		/* spool row of the pending mention */
 	long followers;
-	json_t *entry;
+	const char *entry_json;
 	json_t *rule_info;
 	json_t *tags;
 };

@@ -30,6 +30,11 @@ struct ingest {
 	struct spool *spool;
 	struct group_engine *ge;
 
+	json_t **rule_json;	/* per rule of rs, made on first use */
+	char **rule_text;
+	size_t nrule_cache;
+	struct buf rec;		/* the spool row being written */
+
 	struct dedup_entry *dd;
 	uint32_t *buckets;
 	size_t cap, nbuckets, oldest, count;
@@ -114,6 +119,20 @@ dedup_check(struct ingest *in, const char *id, int64_t now)
 	return 0;
 }
 
+static void
+ingest_cache_free(struct ingest *in)
+{
+	for (size_t i = 0; i < in->nrule_cache; i++) {
+		json_decref(in->rule_json[i]);
+		free(in->rule_text[i]);
+	}
+	free(in->rule_json);
+	free(in->rule_text);
+	in->rule_json = NULL;
+	in->rule_text = NULL;
+	in->nrule_cache = 0;
+}
+
 struct ingest *
 ingest_new(const struct conf *c, struct ruleset *rs, struct spool *spool, struct group_engine *ge)
 {
@@ -131,6 +150,10 @@ ingest_set(struct ingest *in, const struct conf *c, struct ruleset *rs)
 	int resize = in->conf == NULL || in->conf->dedup_max != c->dedup_max;
 
 	in->conf = c;
+	ingest_cache_free(in);
+	in->nrule_cache = rules_count(rs);
+	in->rule_json = xcalloc(in->nrule_cache + 1, sizeof(json_t *));
+	in->rule_text = xcalloc(in->nrule_cache + 1, sizeof(char *));
 	if (in->ctx)
 		classify_ctx_free(in->ctx);
 	in->rs = rs;
@@ -146,80 +169,91 @@ ingest_free(struct ingest *in)
 	if (in == NULL)
 		return;
 	classify_ctx_free(in->ctx);
+	ingest_cache_free(in);
+	buf_free(&in->rec);
 	free(in->dd);
 	free(in->buckets);
 	free(in);
 }
 
-static json_t *
-json_str_or_null(const char *s)
+static void
+jstr(struct buf *b, const char *s)
 {
-	return s ? json_string(s) : json_null();
-}
-
-/* The mention as an alert entry (see receiver.h). */
-static json_t *
-ingest_entry(const struct ruleset *rs, const struct mention *m, const char *source,
-    const struct verdict *v)
-{
-	json_t *rules = json_array(), *matches = json_array(), *author;
-
-	for (size_t i = 0; i < v->nrules; i++)
-		json_array_append_new(rules, json_string(rules_id(rs, v->rules[i])));
-	for (size_t i = 0; i < v->nmatches; i++)
-		json_array_append_new(matches, json_pack("[I,I]", (json_int_t)v->matches[i].start,
-		    (json_int_t)v->matches[i].end));
-	author = json_pack("{s:o,s:o,s:o,s:b}", "handle", json_str_or_null(m->author_handle),
-	    "name", json_str_or_null(m->author_name), "followers",
-	    m->followers >= 0 ? json_integer(m->followers) : json_null(), "verified", m->verified);
-	return json_pack("{s:s,s:s,s:s%,s:o,s:o,s:o,s:o,s:i,s:s,s:o,s:o}", "id", m->id, "source",
-	    source, "text", m->text, m->text_len, "url", json_str_or_null(m->url), "created_at",
-	    json_str_or_null(m->created_at), "lang", json_str_or_null(m->lang), "author", author,
-	    "score", v->score, "priority", prio_name(v->priority), "rules", rules, "matches",
-	    matches);
-}
-
-/* Everything group_add needs, kept in the spool row so a restart can rebuild it. */
-static json_t *
-ingest_record(const struct ruleset *rs, const struct verdict *v, json_t *entry, const char **top)
-{
-	json_t *info = json_array(), *tags = json_array();
-	int best = -100000;
-
-	*top = NULL;
-	for (size_t i = 0; i < v->nrules; i++) {
-		uint32_t r = v->rules[i];
-		const char *d = rules_description(rs, r);
-
-		json_array_append_new(info, json_pack("{s:s,s:o,s:i}", "id", rules_id(rs, r),
-		    "description", json_str_or_null(d), "score", rules_score(rs, r)));
-		for (size_t t = 0; t < rules_ntags(rs, r); t++) {
-			const char *tag = rules_tag(rs, r, t);
-			size_t k;
-			json_t *x;
-
-			json_array_foreach(tags, k, x)
-				if (strcmp(json_string_value(x), tag) == 0)
-					break;
-			if (k == json_array_size(tags))
-				json_array_append_new(tags, json_string(tag));
-		}
-		if (rules_score(rs, r) > best) {
-			best = rules_score(rs, r);
-			*top = rules_id(rs, r);
-		}
+	if (s == NULL) {
+		buf_adds(b, "null");
+		return;
 	}
-	return json_pack("{s:o,s:o,s:O,s:o,s:o}", "rule_info", info, "tags", tags, "entry", entry,
-	    "team", json_str_or_null(v->team), "rule", json_str_or_null(*top));
+	buf_addc(b, '"');
+	buf_add_json_str(b, s, strlen(s));
+	buf_addc(b, '"');
+}
+
+/*
+ * Per rule, made once per ruleset: its {"id","description","score"} object
+ * (for groups and alerts) and the same as text (for the spool row).
+ */
+static void
+ingest_rule_cache(struct ingest *in, uint32_t r)
+{
+	struct buf b;
+
+	if (in->rule_json[r])
+		return;
+	buf_init(&b);
+	buf_adds(&b, "{\"id\":");
+	jstr(&b, rules_id(in->rs, r));
+	buf_adds(&b, ",\"description\":");
+	jstr(&b, rules_description(in->rs, r));
+	buf_printf(&b, ",\"score\":%d}", rules_score(in->rs, r));
+	in->rule_text[r] = b.data;
+	in->rule_json[r] = json_loads(b.data, 0, NULL);
+}
+
+/* The mention as an alert entry (see receiver.h), as JSON text. */
+static void
+ingest_entry(struct buf *b, const struct ruleset *rs, const struct mention *m,
+    const char *source, const struct verdict *v)
+{
+	buf_adds(b, "{\"id\":");
+	jstr(b, m->id);
+	buf_adds(b, ",\"source\":");
+	jstr(b, source);
+	buf_adds(b, ",\"text\":\"");
+	buf_add_json_str(b, m->text, m->text_len);
+	buf_adds(b, "\",\"url\":");
+	jstr(b, m->url);
+	buf_adds(b, ",\"created_at\":");
+	jstr(b, m->created_at);
+	buf_adds(b, ",\"lang\":");
+	jstr(b, m->lang);
+	buf_adds(b, ",\"author\":{\"handle\":");
+	jstr(b, m->author_handle);
+	buf_adds(b, ",\"name\":");
+	jstr(b, m->author_name);
+	if (m->followers >= 0)
+		buf_printf(b, ",\"followers\":%ld", m->followers);
+	else
+		buf_adds(b, ",\"followers\":null");
+	buf_printf(b, ",\"verified\":%s},\"score\":%d,\"priority\":\"%s\",\"rules\":[",
+	    m->verified ? "true" : "false", v->score, prio_name(v->priority));
+	for (size_t i = 0; i < v->nrules; i++) {
+		if (i)
+			buf_addc(b, ',');
+		jstr(b, rules_id(rs, v->rules[i]));
+	}
+	buf_adds(b, "],\"matches\":[");
+	for (size_t i = 0; i < v->nmatches; i++)
+		buf_printf(b, "%s[%zu,%zu]", i ? "," : "", v->matches[i].start, v->matches[i].end);
+	buf_adds(b, "]}");
 }
 
 static void
-ingest_group_input(struct group_input *gi, json_t *rec, const struct mention *m,
-    const char *source, int prio, int64_t at, int64_t rowid)
+ingest_group_input(struct group_input *gi, const char *rule, const char *team,
+    const struct mention *m, const char *source, int prio, int64_t at, int64_t rowid)
 {
 	memset(gi, 0, sizeof(*gi));
-	gi->rule = json_string_value(json_object_get(rec, "rule"));
-	gi->team = json_string_value(json_object_get(rec, "team"));
+	gi->rule = rule;
+	gi->team = team;
 	gi->priority = prio;
 	gi->source = source;
 	gi->author = m ? m->author_handle : NULL;
@@ -227,9 +261,6 @@ ingest_group_input(struct group_input *gi, json_t *rec, const struct mention *m,
 	gi->followers = m ? m->followers : -1;
 	gi->at_ms = at;
 	gi->rowid = rowid;
-	gi->entry = json_object_get(rec, "entry");
-	gi->rule_info = json_object_get(rec, "rule_info");
-	gi->tags = json_object_get(rec, "tags");
 }
 
 int
@@ -268,31 +299,77 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 	snprintf(labels, sizeof(labels), "priority=\"%s\"", prio_name(v.priority));
 	metrics_add("keluh_complaints_total", labels, 1);
 
-	json_t *entry = ingest_entry(in->rs, m, src, &v);
-	const char *top;
-	json_t *rec = ingest_record(in->rs, &v, entry, &top);
 	struct group_input gi;
-	char *key, *json;
+	const char *top = NULL;
+	json_t *info = json_array(), *tags = json_array();
+	int best = -100000;
+	size_t entry_at, entry_len;
+	char *key;
 	int64_t rowid;
 
-	ingest_group_input(&gi, rec, m, src, v.priority, now, 0);
+	/* the spool row: everything group_add needs, so a restart can rebuild the group */
+	buf_reset(&in->rec);
+	buf_adds(&in->rec, "{\"rule_info\":[");
+	for (size_t i = 0; i < v.nrules; i++) {
+		uint32_t r = v.rules[i];
+
+		ingest_rule_cache(in, r);
+		buf_printf(&in->rec, "%s%s", i ? "," : "", in->rule_text[r]);
+		if (in->rule_json[r])
+			json_array_append(info, in->rule_json[r]);
+		for (size_t t = 0; t < rules_ntags(in->rs, r); t++) {
+			const char *tag = rules_tag(in->rs, r, t);
+			size_t k;
+			json_t *x;
+
+			json_array_foreach(tags, k, x)
+				if (strcmp(json_string_value(x), tag) == 0)
+					break;
+			if (k == json_array_size(tags))
+				json_array_append_new(tags, json_string(tag));
+		}
+		if (rules_score(in->rs, r) > best) {
+			best = rules_score(in->rs, r);
+			top = rules_id(in->rs, r);
+		}
+	}
+	buf_adds(&in->rec, "],\"tags\":[");
+	for (size_t k = 0; k < json_array_size(tags); k++) {
+		if (k)
+			buf_addc(&in->rec, ',');
+		jstr(&in->rec, json_string_value(json_array_get(tags, k)));
+	}
+	buf_adds(&in->rec, "],\"team\":");
+	jstr(&in->rec, v.team);
+	buf_adds(&in->rec, ",\"rule\":");
+	jstr(&in->rec, top);
+	buf_adds(&in->rec, ",\"entry\":");
+	entry_at = in->rec.len;
+	ingest_entry(&in->rec, in->rs, m, src, &v);
+	entry_len = in->rec.len - entry_at;
+	buf_addc(&in->rec, '}');
+
+	ingest_group_input(&gi, top, v.team, m, src, v.priority, now, 0);
+	gi.rule_info = info;
+	gi.tags = tags;
 	key = group_key(in->conf, &gi);
-	json = json_dumps(rec, JSON_COMPACT);
 	spool_begin(in->spool);
-	rowid = spool_add_mention(in->spool, m->id, key, v.priority, now, json);
-	free(json);
+	rowid = spool_add_mention(in->spool, m->id, key, v.priority, now, in->rec.data);
 	free(key);
 	if (rowid <= 0) {
 		log_warnx("spool: cannot record mention %s: %s", m->id, spool_error(in->spool));
 		metrics_add("keluh_spool_errors_total", NULL, 1);
-		json_decref(entry);
-		json_decref(rec);
+		json_decref(info);
+		json_decref(tags);
 		return -1;
 	}
 	gi.rowid = rowid;
+	/* the entry, as its own string, for the group to parse if it keeps a sample */
+	in->rec.data[entry_at + entry_len] = '\0';
+	gi.entry_json = in->rec.data + entry_at;
 	group_add(in->ge, &gi);
-	json_decref(entry);
-	json_decref(rec);
+	json_decref(info);
+	json_decref(tags);
 	return 0;
 }
 
@@ -309,6 +386,7 @@ ingest_restore_one(void *arg, const struct spool_mention *sm)
 	json_t *rec = json_loads(sm->json, 0, &je), *entry, *author;
 	struct group_input gi;
 	struct mention m;
+	char *entry_json;
 
 	if (rec == NULL || (entry = json_object_get(rec, "entry")) == NULL) {
 		rc->bad++;
@@ -321,10 +399,16 @@ ingest_restore_one(void *arg, const struct spool_mention *sm)
 	m.author_handle = (char *)json_string_value(json_object_get(author, "handle"));
 	m.followers = json_is_integer(json_object_get(author, "followers")) ?
 	    (long)json_integer_value(json_object_get(author, "followers")) : -1;
-	ingest_group_input(&gi, rec, &m, json_string_value(json_object_get(entry, "source")),
-	    sm->priority, sm->at_ms, sm->rowid);
+	ingest_group_input(&gi, json_string_value(json_object_get(rec, "rule")),
+	    json_string_value(json_object_get(rec, "team")), &m,
+	    json_string_value(json_object_get(entry, "source")), sm->priority, sm->at_ms, sm->rowid);
+	gi.rule_info = json_object_get(rec, "rule_info");
+	gi.tags = json_object_get(rec, "tags");
+	entry_json = json_dumps(entry, JSON_COMPACT);
+	gi.entry_json = entry_json ? entry_json : "{}";
 	group_add(rc->in->ge, &gi);
 	rc->n++;
+	free(entry_json);
 	json_decref(rec);
 }
 

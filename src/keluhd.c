@@ -494,10 +494,7 @@ sources_stop(void)
 static int
 same_source(const struct conf_source *a, const struct conf_source *b)
 {
-	return strcmp(a->name, b->name) == 0 && a->type == b->type && a->loop == b->loop &&
-	    a->rate_per_s == b->rate_per_s &&
-	    ((a->path == NULL && b->path == NULL) ||
-	    (a->path && b->path && strcmp(a->path, b->path) == 0));
+	return conf_source_same(a, b);
 }
 
 /*
@@ -523,7 +520,8 @@ sources_start(const struct conf *c, const struct conf *old)
 				break;
 			}
 		if (s == NULL)
-			s = source_start(K.base, &c->sources[i], source_emit, NULL, err, sizeof(err));
+			s = source_start(&(struct source_env){ K.base, K.ce, K.spool }, &c->sources[i],
+			    source_emit, NULL, err, sizeof(err));
 		if (s == NULL) {
 			if (old == NULL) {
 				log_error("source %s: %s", c->sources[i].name, err);

@@ -35,6 +35,17 @@ static const struct metric_help metric_helps[] = {
 	{ "keluh_spool_errors_total", "counter", "Spool operations that failed." },
 	{ "keluh_rules", "gauge", "Rules loaded." },
 	{ "keluh_uptime_seconds", "gauge", "Seconds since keluhd started." },
+	{ "keluh_source_connected", "gauge",
+	    "1 while a streaming source is connected (a poll source: its last poll worked)." },
+	{ "keluh_source_last_event_age_seconds", "gauge",
+	    "Seconds since a network source last handed over an event (a poll: got an answer)." },
+	{ "keluh_source_reconnects_total", "counter",
+	    "Reconnects (and retried polls) of a network source." },
+	{ "keluh_source_events_total", "counter",
+	    "Events (or poll items) a network source handed over, bad ones included." },
+	{ "keluh_source_errors_total", "counter",
+	    "Bad input and failures of a source, by kind (json, utf8, too_long, mapping, stall, "
+	    "http, auth, rate_limited, connect)." },
 	{ "keluh_delivery_latency_seconds", "histogram",
 	    "Seconds from alert creation to delivery, by receiver." },
 };

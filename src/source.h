@@ -12,12 +12,21 @@
 #include "mention.h"
 
 struct source;
+struct curlev;
+struct spool;
+
+/* What a source may use from the daemon. */
+struct source_env {
+	struct event_base *base;
+	struct curlev *ce;	/* the shared libcurl multi handle */
+	struct spool *spool;	/* resume cursors (spool_cursor_get/set); may be NULL */
+};
 
 /* Returns 0 when taken, -1 when the daemon cannot take it now (retry later). */
 typedef int (*source_emit_fn)(void *arg, const struct mention *m, const char *source);
 
-struct source *source_start(struct event_base *, const struct conf_source *, source_emit_fn fn,
-    void *arg, char *err, size_t errlen);
+struct source *source_start(const struct source_env *, const struct conf_source *,
+    source_emit_fn fn, void *arg, char *err, size_t errlen);
 void source_stop(struct source *);
 const char *source_name(const struct source *);
 /* Mentions read, and lines skipped as bad input. */
@@ -30,6 +39,12 @@ struct source *source_demo_start(struct event_base *, const struct conf_source *
 struct source *source_file_start(struct event_base *, const struct conf_source *, source_emit_fn,
     void *, char *, size_t);
 
+/* source_sse.c (sse, ndjson-stream), source_poll.c (json-poll) */
+struct source *source_sse_start(const struct source_env *, const struct conf_source *,
+    source_emit_fn, void *, char *, size_t);
+struct source *source_poll_start(const struct source_env *, const struct conf_source *,
+    source_emit_fn, void *, char *, size_t);
+
 /* What every source kind shares. */
 struct source {
 	char *name;
@@ -38,5 +53,18 @@ struct source {
 	void *arg;
 	void (*stop)(struct source *);
 };
+
+/* Copies of a conf_source's field map (sources outlive the conf on reload). */
+void source_fields_copy(char **dst, const struct conf_source *);
+void source_fields_free(char **);
+/*
+ * One item of a network source: maps it through fields (a JSON pointer per
+ * mention field; none: the item is a mention object) and emits it. Bad
+ * input (invalid UTF-8, bad JSON, a missing text) is counted in
+ * keluh_source_errors_total, logged and skipped. Returns 1 when emitted, 0
+ * when skipped, -1 when the daemon cannot take it now (offer it again).
+ */
+int source_take_json(struct source *, char *const *fields, const char *data, size_t len);
+int source_take_item(struct source *, char *const *fields, json_t *item);
 
 #endif

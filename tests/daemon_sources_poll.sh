@@ -1,0 +1,127 @@
+#!/bin/sh
+# json-poll: items at a JSON pointer, mapped by the field map, taken oldest
+# first; ETag answers are revalidated (304); the cursor is stored in the
+# spool, sent as cursor_param, and a restart resumes after it: every
+# complaint becomes exactly one alert across restarts.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/daemon_lib.sh"
+
+start_sink hook
+mkdir -p "$TMPD/rules.d"
+cat >"$TMPD/rules.d/10.yaml" <<'Y'
+rules:
+  - id: t.login
+    description: Cannot log in
+    team: tech
+    score: 30
+    when: {keywords: [login]}
+Y
+
+# script ETAG ID...: an answer with these items, newest first (as most APIs list them)
+script() {
+	etag=$1
+	shift
+	python3 - "$TMPD/script.json" "$etag" "$@" <<'PY'
+import json, sys
+ids = sys.argv[3:]
+items = []
+for i in reversed(ids):
+    if i == "bad":
+        items.append({"id": "0", "note": "no content"})
+    else:
+        items.append({"id": i, "content": "login gagal %s" % i, "account": {"acct": "u" + i}})
+a = {"headers": {"Content-Type": "application/json"}, "body": json.dumps({"data": {"items": items}}),
+     "stream": False}
+if sys.argv[2] != "-":
+    a["etag"] = sys.argv[2]
+json.dump({"/api": [a]}, open(sys.argv[1] + ".tmp", "w"))
+PY
+	mv "$TMPD/script.json.tmp" "$TMPD/script.json"
+}
+script '"v1"' 9 10 bad 11
+python3 "$top_srcdir/tests/stream_server.py" --port-file "$TMPD/srv.port" --log "$TMPD/srv.log" \
+	--script "$TMPD/script.json" &
+PIDS="$PIDS $!"
+wait_for 10 test -s "$TMPD/srv.port" || echo "# stream server did not start"
+SP=$(cat "$TMPD/srv.port")
+
+cat >"$TMPD/c.yaml" <<Y
+rules: rules.d
+http:
+  listen: 127.0.0.1:0
+spool:
+  path: $TMPD/c.db
+sources:
+  - name: api
+    type: json-poll
+    url: http://127.0.0.1:$SP/api?limit=40
+    interval: 1s
+    items: /data/items
+    cursor: /id
+    cursor_param: since_id
+    fields: {id: /id, text: /content, author.handle: /account/acct}
+receivers:
+  - {name: hook, type: webhook, url: "http://127.0.0.1:$hook_port/h"}
+routes:
+  - {receivers: [hook]}
+grouping:
+  by: [mention]
+  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+Y
+start_keluhd "$TMPD/c.yaml"
+is "keluhd starts" "$?" 0
+
+alert_ids() {
+	python3 - "$hook_log" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    for m in json.loads(json.loads(line)["body"])["alert"]["mentions"]:
+        print(m["id"])
+PY
+}
+reqs() { grep -c '"path": "/api"' "$TMPD/srv.log" 2>/dev/null || echo 0; }
+ids_are() { [ "$(alert_ids | sort -n | tr '\n' ' ')" = "$1" ]; }
+wait_for 15 ids_are "9 10 11 "
+is "every item became one alert" "$(alert_ids | sort -n | tr '\n' ' ')" "9 10 11 "
+wait_for 10 test "$(reqs)" -ge 3
+python3 - "$TMPD/srv.log" >"$TMPD/reqs.out" <<'PY'
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+print("q", " ".join(x["query"] for x in r[:2]))
+print("inm", r[1]["headers"].get("if-none-match", "-"))
+PY
+contains "the first poll has no cursor, the next sends since_id (numeric order: 11 > 9)" \
+	"$TMPD/reqs.out" "q limit=40 limit=40&since_id=11"
+contains "ETag is revalidated with If-None-Match" "$TMPD/reqs.out" 'inm "v1"'
+sleep 1.5
+is "a 304 brings no alert again" "$(alert_ids | wc -l | tr -d ' ')" 3
+curl -s "$URL/metrics" >"$TMPD/metrics"
+contains "an item that makes no mention is counted" "$TMPD/metrics" \
+	'keluh_source_errors_total{source="api",kind="mapping"} 1'
+contains "the poll source is connected" "$TMPD/metrics" 'keluh_source_connected{source="api"} 1'
+contains "the bad item is logged and skipped" "$klog" "source api: an event does not make a mention: 'text' is missing"
+stop_keluhd
+v=$(sqlite3 "$TMPD/c.db" "select value from cursors where source='api'" 2>/dev/null || echo skip)
+[ "$v" = skip ] || is "the cursor is in the spool" "$v" 11
+
+# the API moved on while keluhd was down; it still lists the old items
+script - 9 10 11 12 13
+n0=$(reqs)
+start_keluhd "$TMPD/c.yaml" "$TMPD/keluhd2.log"
+contains "the restart resumes from the stored cursor" "$TMPD/keluhd2.log" "source api: resuming after cursor 11"
+wait_for 15 ids_are "9 10 11 12 13 "
+is "after the restart only the new items alert, once each" "$(alert_ids | sort -n | tr '\n' ' ')" "9 10 11 12 13 "
+first=$(python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; print(r[int(sys.argv[2])]["query"])' "$TMPD/srv.log" "$n0")
+is "the first poll after the restart sends the stored cursor" "$first" "limit=40&since_id=11"
+sleep 1.5
+is "no alert twice" "$(alert_ids | sort | uniq -d | wc -l | tr -d ' ')" 0
+
+# a failing API: 500 is retried (not faster than interval), the daemon keeps going
+python3 -c 'import json,sys; json.dump({"/api":[{"status":500,"body":"oops"}]}, open(sys.argv[1],"w"))' "$TMPD/script.json"
+wait_for 10 grep -q 'source api: HTTP 500: oops' "$TMPD/keluhd2.log"
+contains "a 500 is logged with the start of its body" "$TMPD/keluhd2.log" "source api: HTTP 500: oops; trying again in"
+curl -s "$URL/metrics" >"$TMPD/metrics"
+contains "a failing poll shows as not connected" "$TMPD/metrics" 'keluh_source_connected{source="api"} 0'
+stop_keluhd
+
+done_testing

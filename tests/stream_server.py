@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""A scriptable HTTP stream server for keluh's source tests, on 127.0.0.1 only.
+
+  stream_server.py --port-file F --log L --script S.json
+
+S.json maps a path to a list of answers; each request to that path takes
+the next one, and the last one repeats. The script is read again when the
+file changes (the answer counters then start over). An answer:
+
+  {"status": 200, "headers": {"Content-Type": "text/event-stream"},
+   "body": "text", or "body_b64": "...",   the bytes to send
+   "cuts": [5, 17],        send the body in pieces cut at these offsets,
+   "gap": 0.05,            seconds between pieces (each is flushed),
+   "after": "close"        then close (default), or "stall" (send nothing,
+                           keep the connection until the client goes), or
+                           "hold" (keep-alives every 0.5 s: ": ka" comments
+                           for text/event-stream, else empty lines),
+   "etag": "v1"}           answer 304 when If-None-Match matches
+
+Bodies of status 200 for SSE/NDJSON go out chunked; others get a
+Content-Length. Every request is logged as one JSON line with its path,
+query, headers and time. SIGTERM stops the server.
+"""
+import argparse
+import base64
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--port-file", required=True)
+ap.add_argument("--log", required=True)
+ap.add_argument("--script", required=True)
+args = ap.parse_args()
+
+lock = threading.Lock()
+logf = open(args.log, "a", buffering=1)
+state = {"mtime": None, "script": {}, "next": {}}
+
+
+def answer_for(path):
+    with lock:
+        st = os.stat(args.script)
+        if st.st_mtime_ns != state["mtime"]:
+            with open(args.script) as f:
+                state["script"] = json.load(f)
+            state["mtime"] = st.st_mtime_ns
+            state["next"] = {}
+        answers = state["script"].get(path)
+        if not answers:
+            return {"status": 404, "body": "no such path"}
+        i = state["next"].get(path, 0)
+        state["next"][path] = i + 1
+        return answers[min(i, len(answers) - 1)]
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def handle_one(self):
+        u = urlsplit(self.path)
+        with lock:
+            logf.write(json.dumps({"t": time.time(), "path": u.path, "query": u.query,
+                                   "headers": {k.lower(): v for k, v in self.headers.items()}}) + "\n")
+        a = answer_for(u.path)
+        status = a.get("status", 200)
+        body = base64.b64decode(a["body_b64"]) if "body_b64" in a else a.get("body", "").encode()
+        if a.get("etag") and self.headers.get("If-None-Match") == a["etag"]:
+            self.send_response(304)
+            self.send_header("ETag", a["etag"])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        streaming = status == 200 and a.get("stream", True) and "etag" not in a
+        self.send_response(status)
+        for k, v in a.get("headers", {}).items():
+            self.send_header(k, v)
+        if a.get("etag"):
+            self.send_header("ETag", a["etag"])
+        if not streaming:
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            self.wfile.flush()
+            return
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.flush()
+        cuts = sorted(set([c for c in a.get("cuts", []) if 0 < c < len(body)]))
+        pieces, at = [], 0
+        for c in cuts + [len(body)]:
+            pieces.append(body[at:c])
+            at = c
+        for p in pieces:
+            if p:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(p), p))
+                self.wfile.flush()
+            time.sleep(a.get("gap", 0.02))
+        after = a.get("after", "close")
+        if after == "stall":
+            # nothing more, connection open, until the client gives up
+            self.connection.settimeout(600)
+            try:
+                while self.connection.recv(1):
+                    pass
+            except OSError:
+                pass
+        elif after == "hold":
+            end = time.time() + a.get("hold_seconds", 600)
+            # SSE keeps alive with a comment, NDJSON with an empty line
+            ka = b": ka\n" if "event-stream" in a.get("headers", {}).get("Content-Type", "") else b"\n"
+            while time.time() < end:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(ka), ka))
+                self.wfile.flush()
+                time.sleep(0.5)
+        else:
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        self.close_connection = True
+
+    def do_GET(self):
+        try:
+            self.handle_one()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(n)
+        self.do_GET()
+
+
+srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+srv.daemon_threads = True
+with open(args.port_file + ".tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+os.rename(args.port_file + ".tmp", args.port_file)
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+try:
+    srv.serve_forever()
+except SystemExit:
+    pass
