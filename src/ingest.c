@@ -32,6 +32,9 @@ struct ingest {
 
 	json_t **rule_json;	/* per rule of rs, made on first use */
 	char **rule_text;
+	char **rule_label;	/* 'rule="id"', for the hit counter */
+	char source_label[160];	/* 'source="name"' of the last source seen */
+	char last_source[128];
 	size_t nrule_cache;
 	struct buf rec;		/* the spool row being written */
 
@@ -126,10 +129,14 @@ ingest_cache_free(struct ingest *in)
 		json_decref(in->rule_json[i]);
 		free(in->rule_text[i]);
 	}
+	for (size_t i = 0; i < in->nrule_cache; i++)
+		free(in->rule_label[i]);
 	free(in->rule_json);
 	free(in->rule_text);
+	free(in->rule_label);
 	in->rule_json = NULL;
 	in->rule_text = NULL;
+	in->rule_label = NULL;
 	in->nrule_cache = 0;
 }
 
@@ -154,6 +161,7 @@ ingest_set(struct ingest *in, const struct conf *c, struct ruleset *rs)
 	in->nrule_cache = rules_count(rs);
 	in->rule_json = xcalloc(in->nrule_cache + 1, sizeof(json_t *));
 	in->rule_text = xcalloc(in->nrule_cache + 1, sizeof(char *));
+	in->rule_label = xcalloc(in->nrule_cache + 1, sizeof(char *));
 	if (in->ctx)
 		classify_ctx_free(in->ctx);
 	in->rs = rs;
@@ -271,10 +279,15 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 	const char *src = m->source ? m->source : source;
 	int64_t now = now_ms();
 	struct verdict v;
-	char labels[160];
+	const char *labels;
 	size_t bad;
 
-	snprintf(labels, sizeof(labels), "source=\"%s\"", src);
+	/* labels are made once: formatting them per mention showed in profiles */
+	if (strcmp(in->last_source, src) != 0) {
+		snprintf(in->last_source, sizeof(in->last_source), "%s", src);
+		snprintf(in->source_label, sizeof(in->source_label), "source=\"%s\"", src);
+	}
+	labels = in->source_label;
 	if (dedup_check(in, m->id, now)) {
 		metrics_add("keluh_mentions_duplicate_total", labels, 1);
 		counts->duplicates++;
@@ -290,14 +303,22 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 	if (v.regex_errors)
 		metrics_add("keluh_regex_errors_total", NULL, (double)v.regex_errors);
 	for (size_t i = 0; i < v.nrules; i++) {
-		snprintf(labels, sizeof(labels), "rule=\"%s\"", rules_id(in->rs, v.rules[i]));
-		metrics_add("keluh_rule_hits_total", labels, 1);
+		uint32_t r = v.rules[i];
+
+		if (in->rule_label[r] == NULL)
+			in->rule_label[r] = xasprintf("rule=\"%s\"", rules_id(in->rs, r));
+		metrics_add("keluh_rule_hits_total", in->rule_label[r], 1);
 	}
 	if (!v.complaint)
 		return 0;
 	counts->complaints++;
-	snprintf(labels, sizeof(labels), "priority=\"%s\"", prio_name(v.priority));
-	metrics_add("keluh_complaints_total", labels, 1);
+	{
+		static const char *const prio_labels[PRIO__N] = { "priority=\"none\"",
+			"priority=\"low\"", "priority=\"normal\"", "priority=\"high\"",
+			"priority=\"critical\"" };
+
+		metrics_add("keluh_complaints_total", prio_labels[v.priority], 1);
+	}
 
 	struct group_input gi;
 	const char *top = NULL;
