@@ -99,9 +99,9 @@ classify_ruleset(const struct classify_ctx *c)
 }
 
 void
-classify_set_evidence(struct classify_ctx *c, int on)
+classify_set_evidence(struct classify_ctx *c, int mode)
 {
-	c->evidence = on;
+	c->evidence = mode;
 }
 
 const uint64_t *
@@ -386,8 +386,6 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 			positive = 1;
 	}
 	u32_sort(c->matched, c->nmatched);
-	if (c->evidence && c->nmatched > 0)
-		norm_fold(&c->nb, text, len);	/* the same text, now with the map */
 	for (size_t i = 0; i < c->nmatched; i++) {
 		const struct rs_rule *rule = &rs->rules[c->matched[i]];
 
@@ -395,8 +393,6 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 			best = rule->score;
 			team = rule->team;
 		}
-		if (c->evidence)
-			classify_evidence(c, c->matched[i], rule->when);
 	}
 
 	/*
@@ -425,6 +421,12 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 			break;
 		}
 	v->complaint = v->priority != PRIO_NONE;
+	if (c->nmatched > 0 && (c->evidence == CLASSIFY_EVIDENCE_ALL ||
+	    (c->evidence == CLASSIFY_EVIDENCE_COMPLAINTS && v->complaint))) {
+		norm_fold(&c->nb, text, len);	/* the same text, now with the map */
+		for (size_t i = 0; i < c->nmatched; i++)
+			classify_evidence(c, c->matched[i], rs->rules[c->matched[i]].when);
+	}
 	v->team = team;
 	v->rules = c->matched;
 	v->nrules = c->nmatched;

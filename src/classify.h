@@ -63,10 +63,14 @@ int classify_text(struct classify_ctx *, const char *text, size_t len,
     const struct classify_author *author, struct verdict *v, size_t *bad_offset);
 
 /*
- * Whether verdicts carry evidence (struct match). On by default; a caller
- * that only counts can turn it off and save the work.
+ * Whether verdicts carry evidence (struct match): for every verdict (the
+ * default), only for complaints (the daemon: alerts quote them), or never
+ * (counting). Evidence needs a second fold with the offset map.
  */
-void classify_set_evidence(struct classify_ctx *, int on);
+#define CLASSIFY_EVIDENCE_NONE 0
+#define CLASSIFY_EVIDENCE_ALL 1
+#define CLASSIFY_EVIDENCE_COMPLAINTS 2
+void classify_set_evidence(struct classify_ctx *, int mode);
 
 /* Per-rule hit counters kept by the ctx since it was made (for --stats). */
 const uint64_t *classify_rule_hits(const struct classify_ctx *);

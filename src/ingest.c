@@ -166,6 +166,7 @@ ingest_set(struct ingest *in, const struct conf *c, struct ruleset *rs)
 		classify_ctx_free(in->ctx);
 	in->rs = rs;
 	in->ctx = classify_ctx_new(rs);
+	classify_set_evidence(in->ctx, CLASSIFY_EVIDENCE_COMPLAINTS);
 	if (resize)
 		dedup_setup(in, c->dedup_max);
 	metrics_set("keluh_rules", NULL, (double)rules_count(rs));

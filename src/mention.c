@@ -544,6 +544,9 @@ mctx_string(struct jrd *r, struct mctx *c, unsigned bit, const char *key, char *
 	return 0;
 }
 
+/* Key tests by length first: most keys of a post are not ours. */
+#define KEY_IS(key, klen, lit) ((klen) == sizeof(lit) - 1 && memcmp((key), (lit), (klen)) == 0)
+
 static int
 mctx_author(struct jrd *r, void *arg, const char *key, size_t klen)
 {
@@ -553,11 +556,11 @@ mctx_author(struct jrd *r, void *arg, const char *key, size_t klen)
 	int bv = 0;
 	enum jrd_kind kind;
 
-	if (strcmp(key, "handle") == 0)
+	if (KEY_IS(key, klen, "handle"))
 		return mctx_string(r, c, K_HANDLE, "author.handle", &m->author_handle, 0);
-	if (strcmp(key, "name") == 0)
+	if (KEY_IS(key, klen, "name"))
 		return mctx_string(r, c, K_NAME, "author.name", &m->author_name, 0);
-	if (strcmp(key, "followers") == 0) {
+	if (KEY_IS(key, klen, "followers")) {
 		if (mctx_dup(r, c, K_FOLLOWERS, "followers") < 0 ||
 		    jrd_value(r, &c->v, &iv, &bv, &kind) < 0)
 			return -1;
@@ -569,7 +572,7 @@ mctx_author(struct jrd *r, void *arg, const char *key, size_t klen)
 		m->followers = iv > LONG_MAX ? LONG_MAX : (long)iv;
 		return 0;
 	}
-	if (strcmp(key, "verified") == 0) {
+	if (KEY_IS(key, klen, "verified")) {
 		if (mctx_dup(r, c, K_VERIFIED, "verified") < 0 ||
 		    jrd_value(r, &c->v, &iv, &bv, &kind) < 0)
 			return -1;
@@ -580,7 +583,6 @@ mctx_author(struct jrd *r, void *arg, const char *key, size_t klen)
 		m->verified = bv;
 		return 0;
 	}
-	(void)klen;
 	return jrd_skip(r, 2);
 }
 
@@ -590,7 +592,7 @@ mctx_top(struct jrd *r, void *arg, const char *key, size_t klen)
 	struct mctx *c = arg;
 	struct mention *m = c->m;
 
-	if (strcmp(key, "text") == 0) {
+	if (KEY_IS(key, klen, "text")) {
 		long long iv;
 		int bv;
 		enum jrd_kind kind;
@@ -620,17 +622,17 @@ mctx_top(struct jrd *r, void *arg, const char *key, size_t klen)
 		m->text_len = c->v.len;
 		return 0;
 	}
-	if (strcmp(key, "id") == 0)
+	if (KEY_IS(key, klen, "id"))
 		return mctx_string(r, c, K_ID, key, &m->id, 1);
-	if (strcmp(key, "source") == 0)
+	if (KEY_IS(key, klen, "source"))
 		return mctx_string(r, c, K_SOURCE, key, &m->source, 0);
-	if (strcmp(key, "url") == 0)
+	if (KEY_IS(key, klen, "url"))
 		return mctx_string(r, c, K_URL, key, &m->url, 0);
-	if (strcmp(key, "lang") == 0)
+	if (KEY_IS(key, klen, "lang"))
 		return mctx_string(r, c, K_LANG, key, &m->lang, 0);
-	if (strcmp(key, "created_at") == 0)
+	if (KEY_IS(key, klen, "created_at"))
 		return mctx_string(r, c, K_CREATED, key, &m->created_at, 0);
-	if (strcmp(key, "author") == 0) {
+	if (KEY_IS(key, klen, "author")) {
 		const char *save;
 
 		if (mctx_dup(r, c, K_AUTHOR, key) < 0)
@@ -649,7 +651,6 @@ mctx_top(struct jrd *r, void *arg, const char *key, size_t klen)
 		}
 		return jrd_object(r, mctx_author, c);
 	}
-	(void)klen;
 	return jrd_skip(r, 1);
 }
 
