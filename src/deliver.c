@@ -256,8 +256,9 @@ deliver_outcome(struct xfer *x, enum rcv_verdict v, int64_t wait_ms, const char 
 		int64_t delay = (int64_t)randombytes_uniform((uint32_t)cap + 1);
 		char why[600];
 
-		if (wait_ms > delay)
-			delay = wait_ms;
+		/* +50 ms: a timer set from the loop's cached clock can fire a little early */
+		if (wait_ms > 0 && wait_ms + 50 > delay)
+			delay = wait_ms + 50;
 		if (wait_ms > 0 && st)
 			st->blocked_until = now + wait_ms;
 		if (now + delay > x->expires_ms) {

@@ -314,6 +314,15 @@ stream_jptr_get(json_t *v, const char *p)
 #define STREAM_ERRBODY_MAX 300
 #define STREAM_HEALTHY_MS 10000		/* a connection up this long resets the backoff */
 
+/* X's reconnect rules (protocols.md A2.5): steps for network errors, the 429 start and cap. */
+#define X_NET_STEP_MS 250
+#define X_NET_MAX_MS 16000
+#define X_429_START_MS 60000
+#define X_429_MAX_MS (32 * 60000)
+
+/* Failure classes for STREAM_BACKOFF_X: each has its own sequence. */
+enum xclass { XC_NONE, XC_DROP, XC_NET, XC_HTTP, XC_429 };
+
 struct queued {
 	char *type, *data, *id;
 	size_t len;
@@ -337,7 +346,7 @@ struct stream {
 	/* this response */
 	long status;
 	int paused, events_this_conn, aborted;
-	char *ctype, *retry_after, *etag;
+	char *ctype, *retry_after, *etag, *rl_reset;
 	struct buf body;		/* poll: the body; else: an error body for the log */
 	int64_t connected_at;
 
@@ -348,6 +357,14 @@ struct stream {
 	unsigned fails;			/* requests in a row that failed */
 	int64_t last_event;		/* monotonic ms */
 	unsigned long errors;
+
+	/* health: whether it is up, since when, and the last failure */
+	int up, throttled;
+	long fail_status;
+	int64_t up_changed;
+	/* STREAM_BACKOFF_X: the class of the failures in a row, and how many */
+	enum xclass xclass;
+	unsigned xn;
 };
 
 static int64_t
@@ -392,6 +409,28 @@ static void
 stream_connected(struct stream *st, int up)
 {
 	metrics_set("keluh_source_connected", st->labels, up);
+	if (up != st->up) {
+		st->up = up;
+		st->up_changed = now_ms();
+	}
+	if (up)
+		st->throttled = 0;
+}
+
+int64_t
+stream_now_ms(void)
+{
+	return now_ms();
+}
+
+void
+stream_health(const struct stream *st, struct stream_health *h)
+{
+	h->connected = st->up;
+	h->throttled = st->throttled;
+	h->status = st->fail_status;
+	h->since_ms = st->up_changed;
+	h->last_event_ms = st->last_event;
 }
 
 static void
@@ -493,7 +532,8 @@ header_cb(char *s, size_t size, size_t n, void *arg)
 		free(st->ctype);
 		free(st->retry_after);
 		free(st->etag);
-		st->ctype = st->retry_after = st->etag = NULL;
+		free(st->rl_reset);
+		st->ctype = st->retry_after = st->etag = st->rl_reset = NULL;
 		return len;
 	}
 	if ((colon = memchr(s, ':', len)) == NULL)
@@ -504,6 +544,8 @@ header_cb(char *s, size_t size, size_t n, void *arg)
 		slot = &st->retry_after;
 	else if ((size_t)(colon - s) == 4 && strncasecmp(s, "etag", 4) == 0)
 		slot = &st->etag;
+	else if ((size_t)(colon - s) == 18 && strncasecmp(s, "x-rate-limit-reset", 18) == 0)
+		slot = &st->rl_reset;
 	if (slot == NULL)
 		return len;
 	v = colon + 1;
@@ -598,6 +640,63 @@ backoff(struct stream *st)
 	return d < base ? base : d;
 }
 
+/*
+ * X's rules: an established stream that drops is reconnected at once;
+ * after that network errors wait 250 ms more each time up to 16 s, HTTP
+ * errors double from reconnect_ms (5 s) up to backoff_max_ms (320 s), and
+ * 429 doubles from a minute, or waits for x-rate-limit-reset when that is
+ * later. No jitter: X asks for exactly these steps.
+ */
+static int64_t
+x_backoff(struct stream *st, enum xclass c)
+{
+	int64_t d, cap;
+
+	if (c != st->xclass) {
+		st->xclass = c;
+		st->xn = 0;
+	}
+	st->xn++;
+	switch (c) {
+	case XC_DROP:
+		d = (int64_t)(st->xn - 1) * X_NET_STEP_MS;
+		return d > X_NET_MAX_MS ? X_NET_MAX_MS : d;
+	case XC_NET:
+		d = (int64_t)st->xn * X_NET_STEP_MS;
+		return d > X_NET_MAX_MS ? X_NET_MAX_MS : d;
+	case XC_HTTP:
+		d = st->o.reconnect_ms > 0 ? st->o.reconnect_ms : 5000;
+		cap = st->o.backoff_max_ms;
+		break;
+	default:
+		d = X_429_START_MS;
+		cap = st->o.backoff_max_ms > X_429_MAX_MS ? st->o.backoff_max_ms : X_429_MAX_MS;
+		break;
+	}
+	for (unsigned i = 1; i < st->xn && d < cap; i++)
+		d *= 2;
+	if (d > cap)
+		d = cap;
+	if (c == XC_429 && st->rl_reset) {
+		/* x-rate-limit-reset: Unix seconds when the window opens again */
+		long long r = strtoll(st->rl_reset, NULL, 10);
+		time_t t = time(NULL);
+
+		if (r > (long long)t && r - (long long)t < 86400 && (r - (long long)t) * 1000 > d)
+			d = (int64_t)(r - (long long)t) * 1000;
+	}
+	return d;
+}
+
+/* The wait after a failure: the stream's policy, or kind's default. */
+static int64_t
+policy_delay(struct stream *st, enum xclass c, int64_t dflt)
+{
+	if (st->o.backoff != STREAM_BACKOFF_X)
+		return dflt;
+	return x_backoff(st, c);
+}
+
 /* Retry-After: seconds, or an HTTP date. */
 static int64_t
 retry_after_ms(const char *v)
@@ -677,6 +776,10 @@ after(struct stream *st, CURLcode rc)
 		schedule(st, st->o.interval_ms);
 		return;
 	}
+	if (st->status != 200 && st->status != 304) {
+		st->fail_status = st->status;
+		st->throttled = st->status == 429;
+	}
 	if (st->status == 401 || st->status == 403) {
 		delay = st->o.backoff_max_ms > STREAM_AUTH_BACKOFF_MS ? st->o.backoff_max_ms :
 		    STREAM_AUTH_BACKOFF_MS;
@@ -692,7 +795,12 @@ after(struct stream *st, CURLcode rc)
 		int64_t ra = retry_after_ms(st->retry_after);
 
 		st->fails++;
-		delay = ra >= 0 ? ra : backoff(st);
+		/*
+		 * The loop's clock is read at the start of a pass, so a timer set
+		 * now can fire a little early by the wall clock: never retry
+		 * sooner than the server allowed.
+		 */
+		delay = policy_delay(st, XC_429, ra >= 0 ? ra + 50 : backoff(st));
 		stream_error(st, "rate_limited");
 		log_warnx("source %s: rate limited (HTTP 429%s%s); trying again in %s", st->name,
 		    st->retry_after ? ", Retry-After: " : "", st->retry_after ? st->retry_after : "",
@@ -716,24 +824,25 @@ after(struct stream *st, CURLcode rc)
 		    st->name, st->o.max_event, human(delay, hb, sizeof(hb)));
 	} else if (st->status == 200 && st->o.mode != STREAM_POLL) {
 		/* the stream ended (the server closed it, or the network did) */
-		if (st->events_this_conn || up >= STREAM_HEALTHY_MS)
+		if (st->events_this_conn || up >= STREAM_HEALTHY_MS) {
 			st->fails = 0;
-		else
+			st->xclass = XC_NONE;
+		} else
 			st->fails++;
-		delay = backoff(st);
+		delay = policy_delay(st, XC_DROP, backoff(st));
 		log_info("source %s: the stream ended (%s) after %s and %d event(s); reconnecting "
 		    "in %s", st->name, rc == CURLE_OK ? "closed by the server" :
 		    curl_easy_strerror(rc), human(up, ub, sizeof(ub)), st->events_this_conn,
 		    human(delay, hb, sizeof(hb)));
 	} else if (st->status == 0) {
 		st->fails++;
-		delay = backoff(st);
+		delay = policy_delay(st, XC_NET, backoff(st));
 		stream_error(st, "connect");
 		log_warnx("source %s: cannot connect: %s; trying again in %s", st->name,
 		    curl_easy_strerror(rc), human(delay, hb, sizeof(hb)));
 	} else {
 		st->fails++;
-		delay = backoff(st);
+		delay = policy_delay(st, XC_HTTP, backoff(st));
 		stream_error(st, "http");
 		log_warnx("source %s: HTTP %ld%s%s; trying again in %s", st->name, st->status,
 		    bl ? ": " : "", body, human(delay, hb, sizeof(hb)));
@@ -773,9 +882,11 @@ stall_cb(evutil_socket_t fd, short what, void *arg)
 		after(st, CURLE_OPERATION_TIMEDOUT);
 		return;
 	}
+	if (st->events_this_conn)
+		st->xclass = XC_NONE;
 	st->fails = st->events_this_conn ? 1 : st->fails + 1;
 	metrics_add("keluh_source_reconnects_total", st->labels, 1);
-	schedule(st, backoff(st));
+	schedule(st, policy_delay(st, XC_DROP, backoff(st)));
 }
 
 static void
@@ -908,6 +1019,7 @@ stream_new(struct event_base *base, struct curlev *ce, const struct stream_opts 
 	st->flush = evtimer_new(base, flush_cb, st);
 	st->age = event_new(base, -1, EV_PERSIST, age_cb, st);
 	st->last_event = now_ms();
+	st->up_changed = st->last_event;
 	evtimer_add(st->age, &sec);
 	stream_connected(st, 0);
 	metrics_add("keluh_source_reconnects_total", st->labels, 0);
@@ -934,6 +1046,7 @@ stream_free(struct stream *st)
 	free(st->ctype);
 	free(st->retry_after);
 	free(st->etag);
+	free(st->rl_reset);
 	for (size_t i = 0; i < st->nheaders; i++)
 		free(st->headers[i]);
 	free(st->headers);
