@@ -15,13 +15,14 @@
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const conf_keys[] = { "http", "spool", "rules", "sources", "receivers",
-	"routes", "grouping", "incidents", "duplicates", "admin" };
+	"routes", "grouping", "incidents", "duplicates", "admin", "health_receivers" };
 static const char *const http_keys[] = { "listen", "tokens_file", "signing_keys_file",
 	"max_body", "max_headers", "max_connections", "timeout" };
 static const char *const spool_keys[] = { "path", "max_pending", "keep_history" };
 static const char *const source_keys[] = { "name", "type", "path", "rate", "loop", "url",
 	"headers", "token_file", "fields", "events", "max_event", "stall", "reconnect",
-	"backoff_max", "interval", "timeout", "items", "cursor", "cursor_param" };
+	"backoff_max", "interval", "timeout", "items", "cursor", "cursor_param", "stream", "tag",
+	"list", "reblogs", "alert_after", "alert_to" };
 static const char *const receiver_keys[] = { "name", "type", "url", "url_file", "secret",
 	"secret_file", "bot_token", "bot_token_file", "routing_key", "routing_key_file", "chat_id",
 	"channel", "username", "password", "password_file", "from", "to", "max_concurrency", "rate",
@@ -38,7 +39,7 @@ static const char *const admin_keys[] = { "socket" };
 static const char *const group_part_names[GK__N] = { "rule", "team", "priority", "source",
 	"author", "mention" };
 static const char *const source_type_names[SRC__N] = { "demo", "stdin", "file", "sse",
-	"ndjson-stream", "json-poll" };
+	"ndjson-stream", "json-poll", "mastodon", "x" };
 const char *const conf_source_field_names[SF__N] = { "id", "text", "url", "lang", "created_at",
 	"author.handle", "author.name", "author.followers", "author.verified" };
 
@@ -402,12 +403,27 @@ source_key_allowed(enum source_type t, const char *key)
 	static const char *const sse_keys[] = { "events" };
 	static const char *const poll_keys[] = { "interval", "timeout", "items", "cursor",
 		"cursor_param" };
+	static const char *const health_keys[] = { "alert_after", "alert_to" };
+	static const char *const mastodon_keys[] = { "stream", "tag", "list", "reblogs" };
 
 #define IN(a) for (size_t i = 0; i < NKEYS(a); i++) if (strcmp(key, a[i]) == 0) return 1
 	if (strcmp(key, "name") == 0 || strcmp(key, "type") == 0)
 		return 1;
 	if (t == SRC_DEMO || t == SRC_STDIN || t == SRC_FILE) {
 		IN(file_keys);
+		return 0;
+	}
+	IN(health_keys);
+	if (t == SRC_MASTODON || t == SRC_X) {
+		/* the mapping is built in: no fields or events */
+		if (strcmp(key, "fields") == 0)
+			return 0;
+		IN(net_keys);
+		IN(stream_keys);
+		if (t == SRC_MASTODON) {
+			IN(mastodon_keys);
+		} else if (strcmp(key, "reblogs") == 0)
+			return 1;
 		return 0;
 	}
 	IN(net_keys);
@@ -488,6 +504,146 @@ cl_source_headers(struct cl *L, struct conf_source *src, yaml_node_t *n)
 	}
 }
 
+/* Mastodon and X: their settled defaults (X's come from its reconnect rules). */
+static void
+cl_source_social_defaults(struct conf_source *src)
+{
+	if (src->type == SRC_X) {
+		src->url = xstrdup("https://api.x.com/2/tweets/search/stream");
+		src->stall_ms = 20000;		/* X: keep-alives every 20 s at least */
+		src->reconnect_ms = 5000;	/* X: HTTP errors wait 5 s, doubling */
+		src->backoff_max_ms = 320000;	/* ... up to 320 s */
+	} else
+		src->stall_ms = 45000;		/* Mastodon: a heartbeat every 15 s */
+}
+
+static const char *const mastodon_streams[] = { "public", "public:local", "public:remote",
+	"hashtag", "hashtag:local", "user", "list" };
+
+/* mastodon's stream, tag, list; reblogs; and every network type's alert_after and alert_to. */
+static void
+cl_source_social(struct cl *L, struct conf_source *src, yaml_node_t *item)
+{
+	yaml_node_t *v;
+	const char *s;
+
+	if ((v = ymap_get(L->yf, item, "reblogs")) != NULL)
+		yget_bool(L->d, L->yf, v, "reblogs", &src->reblogs);
+	if (cl_duration(L, item, "alert_after", &src->alert_after_ms) == 0 &&
+	    (v = ymap_get(L->yf, item, "alert_after")) != NULL && src->alert_after_ms < 1000)
+		yerror(L->d, L->yf, v, "alert_after must be at least 1s (it is how long a source may "
+		    "be silent, failing or throttled before one alert says so)");
+	if ((v = ymap_get(L->yf, item, "alert_to")) != NULL) {
+		cl_strings(L, v, "alert_to", &src->alert_to, &src->nalert_to);
+		if (ymap_get(L->yf, item, "alert_after") == NULL)
+			yerror(L->d, L->yf, v, "alert_to needs alert_after (how long a source may be "
+			    "silent or failing before the alert)");
+	}
+	if (src->type != SRC_MASTODON)
+		return;
+	if (cl_string(L, item, "stream", &s) == 0) {
+		size_t i, n = sizeof(mastodon_streams) / sizeof(mastodon_streams[0]);
+
+		for (i = 0; s && i < n; i++)
+			if (strcmp(s, mastodon_streams[i]) == 0)
+				break;
+		if (s && i == n) {
+			const char *sug = diag_suggest(s, mastodon_streams, n);
+
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "stream"), "unknown Mastodon stream "
+			    "'%s'%s%s%s; use public, public:local, public:remote, hashtag, "
+			    "hashtag:local, user or list", s, sug ? "; did you mean '" : "",
+			    sug ? sug : "", sug ? "'?" : "");
+		} else
+			src->stream = xstrdup(s ? s : "public");
+	}
+	if (cl_string(L, item, "tag", &s) == 0 && s) {
+		if (*s == '#')
+			s++;
+		if (*s == '\0' || strpbrk(s, "#&?/= "))
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "tag"), "tag: '%s' must be one "
+			    "hashtag name, like acme (without #)", s);
+		else
+			src->tag = xstrdup(s);
+	}
+	if (cl_string(L, item, "list", &s) == 0 && s) {
+		if (*s == '\0' || strspn(s, "0123456789") != strlen(s))
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "list"), "list: '%s' must be a "
+			    "list id (digits)", s);
+		else
+			src->list = xstrdup(s);
+	}
+	if (src->stream && strncmp(src->stream, "hashtag", 7) == 0 && src->tag == NULL &&
+	    ymap_get(L->yf, item, "tag") == NULL)
+		yerror(L->d, L->yf, ymap_get(L->yf, item, "stream"), "stream %s needs tag: (the "
+		    "hashtag to follow)", src->stream);
+	if (src->stream && strcmp(src->stream, "list") == 0 && src->list == NULL &&
+	    ymap_get(L->yf, item, "list") == NULL)
+		yerror(L->d, L->yf, ymap_get(L->yf, item, "stream"), "stream list needs list: (the "
+		    "list id)");
+	if (src->tag && ymap_get(L->yf, item, "stream") &&
+	    strncmp(src->stream ? src->stream : "", "hashtag", 7) != 0)
+		yerror(L->d, L->yf, ymap_get(L->yf, item, "tag"), "tag is for stream: hashtag "
+		    "(or hashtag:local)");
+	if (src->token == NULL && ymap_get(L->yf, item, "token_file") == NULL &&
+	    !(L->flags & CONF_NO_SECRETS))
+		yerror(L->d, L->yf, item, "source '%s' of type mastodon needs token_file (a user "
+		    "token with read:statuses; Mastodon 4.2 and later refuse streams without one)",
+		    src->name);
+}
+
+/* Receiver names of health_receivers and every alert_to, once receivers are known. */
+static void
+cl_health_names(struct cl *L, yaml_node_t *v, char *const *names, size_t n)
+{
+	for (size_t j = 0; j < n; j++)
+		if (conf_receiver_index(L->c, names[j]) < 0) {
+			const char **all = xcalloc(L->c->nreceivers + 1, sizeof(char *));
+			const char *sug;
+
+			for (size_t k = 0; k < L->c->nreceivers; k++)
+				all[k] = L->c->receivers[k].name;
+			sug = diag_suggest(names[j], all, L->c->nreceivers);
+			yerror(L->d, L->yf, v, "unknown receiver '%s'%s%s%s; define it under "
+			    "receivers:", names[j], sug ? "; did you mean '" : "", sug ? sug : "",
+			    sug ? "'?" : "");
+			free(all);
+		}
+}
+
+static void
+cl_health(struct cl *L, yaml_node_t *root)
+{
+	struct conf *c = L->c;
+	yaml_node_t *v, *srcs = ymap_get(L->yf, root, "sources");
+
+	if ((v = ymap_get(L->yf, root, "health_receivers")) != NULL &&
+	    cl_strings(L, v, "health_receivers", &c->health_receivers,
+	    &c->nhealth_receivers) == 0)
+		cl_health_names(L, v, c->health_receivers, c->nhealth_receivers);
+	for (size_t i = 0; srcs && yis_seq(srcs) && i < yseq_len(srcs); i++) {
+		yaml_node_t *item = yseq_item(L->yf, srcs, i), *a;
+		const char *name;
+
+		if (!yis_map(item) || (a = ymap_get(L->yf, item, "alert_after")) == NULL)
+			continue;
+		name = yscalar(ymap_get(L->yf, item, "name"));
+		for (size_t j = 0; name && j < c->nsources; j++) {
+			struct conf_source *cs = &c->sources[j];
+
+			if (strcmp(cs->name, name) != 0)
+				continue;
+			if (cs->nalert_to)
+				cl_health_names(L, ymap_get(L->yf, item, "alert_to"), cs->alert_to,
+				    cs->nalert_to);
+			else if (c->nhealth_receivers == 0)
+				yerror(L->d, L->yf, a, "source '%s' has alert_after but nowhere to "
+				    "send the alert: add alert_to: [receiver] here or health_receivers: "
+				    "[receiver] at the top", cs->name);
+		}
+	}
+}
+
 /* The keys of the network source types. */
 static void
 cl_source_net(struct cl *L, struct conf_source *src, yaml_node_t *item)
@@ -503,13 +659,21 @@ cl_source_net(struct cl *L, struct conf_source *src, yaml_node_t *item)
 	src->backoff_max_ms = 5 * 60000;
 	src->interval_ms = 60000;
 	src->timeout_ms = 30000;
-	if ((v = ymap_get(L->yf, item, "url")) == NULL)
-		yerror(L->d, L->yf, item, "source '%s' of type %s needs a url", src->name, what);
+	if (src->type == SRC_MASTODON || src->type == SRC_X)
+		cl_source_social_defaults(src);
+	if ((v = ymap_get(L->yf, item, "url")) == NULL) {
+		if (src->url == NULL)
+			yerror(L->d, L->yf, item, "source '%s' of type %s needs a url%s", src->name,
+			    what, src->type == SRC_MASTODON ? " (the instance, like "
+			    "https://mastodon.social)" : "");
+	}
 	else if (yget_string(L->d, L->yf, v, "url", &s) == 0) {
 		if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0)
 			yerror(L->d, L->yf, v, "url: '%s' must start with https:// or http://", s);
-		else
+		else {
+			free(src->url);
 			src->url = xstrdup(s);
+		}
 	}
 	if ((v = ymap_get(L->yf, item, "headers")) != NULL)
 		cl_source_headers(L, src, v);
@@ -558,6 +722,7 @@ cl_source_net(struct cl *L, struct conf_source *src, yaml_node_t *item)
 			yerror(L->d, L->yf, ymap_get(L->yf, item, "cursor_param"),
 			    "cursor_param needs cursor (the pointer to each item's cursor)");
 	}
+	cl_source_social(L, src, item);
 }
 
 static void
@@ -599,7 +764,7 @@ cl_sources(struct cl *L, yaml_node_t *n)
 		src.name = xstrdup(s);
 		if ((v = ymap_get(L->yf, item, "type")) == NULL)
 			yerror(L->d, L->yf, item, "source '%s' needs a type (demo, stdin, file, sse, "
-			    "ndjson-stream or json-poll)", src.name);
+			    "ndjson-stream, json-poll, mastodon or x)", src.name);
 		else if (yget_string(L->d, L->yf, v, "type", &s) == 0) {
 			size_t t;
 
@@ -610,7 +775,7 @@ cl_sources(struct cl *L, yaml_node_t *n)
 				const char *sug = diag_suggest(s, source_type_names, SRC__N);
 
 				yerror(L->d, L->yf, v, "unknown source type '%s'%s%s%s; this version "
-				    "has demo, stdin, file, sse, ndjson-stream and json-poll", s,
+				    "has demo, stdin, file, sse, ndjson-stream, json-poll, mastodon and x", s,
 				    sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
 			} else {
 				src.type = (enum source_type)t;
@@ -681,7 +846,10 @@ conf_source_same(const struct conf_source *a, const struct conf_source *b)
 	    a->reconnect_ms != b->reconnect_ms || a->backoff_max_ms != b->backoff_max_ms ||
 	    a->interval_ms != b->interval_ms || a->timeout_ms != b->timeout_ms ||
 	    !same_str(a->items, b->items) || !same_str(a->cursor, b->cursor) ||
-	    !same_str(a->cursor_param, b->cursor_param))
+	    !same_str(a->cursor_param, b->cursor_param) || !same_str(a->stream, b->stream) ||
+	    !same_str(a->tag, b->tag) || !same_str(a->list, b->list) || a->reblogs != b->reblogs ||
+	    a->alert_after_ms != b->alert_after_ms ||
+	    !same_strs(a->alert_to, a->nalert_to, b->alert_to, b->nalert_to))
 		return 0;
 	for (int f = 0; f < SF__N; f++)
 		if (!same_str(a->fields[f], b->fields[f]))
@@ -1188,6 +1356,7 @@ conf_load_flags(const char *path, struct diag *d, int flags)
 				c->admin_socket = conf_resolve(c, s);
 		}
 	}
+	cl_health(&L, root);
 	if (c->nreceivers && c->nroutes == 0)
 		diag_warning(d, path, ynode_line(root), ynode_col(root),
 		    "receivers are defined but there are no routes: no alert will be sent; add "
@@ -1213,6 +1382,7 @@ conf_free(struct conf *c)
 	free(c->listen);
 	free_strings(c->tokens, c->ntokens);
 	free_strings(c->signing_keys, c->nsigning_keys);
+	free_strings(c->health_receivers, c->nhealth_receivers);
 	free(c->admin_socket);
 	for (size_t i = 0; i < c->nsources; i++) {
 		free(c->sources[i].name);
@@ -1230,6 +1400,10 @@ conf_free(struct conf *c)
 		free(c->sources[i].items);
 		free(c->sources[i].cursor);
 		free(c->sources[i].cursor_param);
+		free(c->sources[i].stream);
+		free(c->sources[i].tag);
+		free(c->sources[i].list);
+		free_strings(c->sources[i].alert_to, c->sources[i].nalert_to);
 	}
 	free(c->sources);
 	for (size_t i = 0; i < c->nreceivers; i++)

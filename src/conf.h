@@ -22,7 +22,7 @@
 #define CONF_DEFAULT_SPOOL "/var/lib/keluh/spool.db"
 
 enum source_type { SRC_DEMO, SRC_STDIN, SRC_FILE, SRC_SSE, SRC_NDJSON_STREAM, SRC_JSON_POLL,
-	SRC__N };
+	SRC_MASTODON, SRC_X, SRC__N };
 
 /* Mention fields a source's field map can fill (keys of fields:). */
 enum source_field { SF_ID, SF_TEXT, SF_URL, SF_LANG, SF_CREATED_AT, SF_AUTHOR_HANDLE,
@@ -54,6 +54,19 @@ struct conf_source {
 	char *items;		/* json-poll: pointer to the array of items ("" = the answer) */
 	char *cursor;		/* json-poll: pointer, inside an item, to its cursor */
 	char *cursor_param;	/* json-poll: query parameter that sends the cursor */
+
+	/* mastodon: the stream (public, public:local, public:remote, hashtag,
+	 * hashtag:local, user, list) and its tag or list id; mastodon, x: reblogs too */
+	char *stream;
+	char *tag;
+	char *list;
+	int reblogs;
+
+	/* source health: one operational alert after this long silent, failing or
+	 * throttled (0: off), to alert_to (none: conf.health_receivers) */
+	int64_t alert_after_ms;
+	char **alert_to;
+	size_t nalert_to;
 };
 
 /* Whether a running source started from a may keep running for b (a reload). */
@@ -116,6 +129,8 @@ struct conf {
 	size_t nroutes;
 	struct conf_incident *incidents;
 	size_t nincidents;
+	char **health_receivers;	/* source health alerts go here (alert_to overrides) */
+	size_t nhealth_receivers;
 
 	/* grouping */
 	unsigned group_by;	/* bits of enum group_key_part */

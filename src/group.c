@@ -8,6 +8,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "route.h"
+#include "silence.h"
 #include "util.h"
 
 #define GROUP_MAX_RULES 32
@@ -34,6 +35,8 @@ struct group {
 	struct author *authors;
 	size_t nauthors;
 	uint64_t total, nnew;
+	uint64_t nsuppressed;	/* muted since the last alert */
+	int quiet_timer;	/* the timer only closes a group of muted complaints */
 	int64_t first_at, last_at, last_sent;
 	int64_t max_rowid;
 	int64_t due;
@@ -68,6 +71,7 @@ struct group_engine {
 	struct incident *incidents;
 	size_t nincidents;
 	struct event *baseline_timer;
+	struct silences *silences;
 };
 
 static int64_t
@@ -130,6 +134,7 @@ group_schedule(struct group *g, int64_t due)
 	if (delta < 0)
 		delta = 0;
 	g->due = due;
+	g->quiet_timer = 0;
 	tv.tv_sec = (time_t)(delta / 1000);
 	tv.tv_usec = (suseconds_t)((delta % 1000) * 1000);
 	evtimer_add(g->timer, &tv);
@@ -216,8 +221,8 @@ rule_info_sort(json_t *ri)
 static void
 group_emit(struct group_engine *ge, const char *gkey, int prio, const char *team, int incident,
     json_t *rule_ids, json_t *rule_info_obj, json_t *tags, json_t *sources, json_t *samples,
-    struct author *authors, size_t nauthors, uint64_t count, uint64_t total, int64_t first_at,
-    int64_t last_at, int64_t upto_rowid)
+    struct author *authors, size_t nauthors, uint64_t count, uint64_t total, uint64_t suppressed,
+    int64_t first_at, int64_t last_at, int64_t upto_rowid)
 {
 	const struct conf *c = ge->conf;
 	char id[64], t1[32], t2[32];
@@ -252,7 +257,7 @@ group_emit(struct group_engine *ge, const char *gkey, int prio, const char *team
 	    "id", id, "group", gkey, "priority", prio_name((enum prio)prio),
 	    "team", team ? json_string(team) : json_null(), "incident", incident,
 	    "rules", rule_ids, "rule_info", ri, "tags", tags,
-	    "count", (json_int_t)count, "total", (json_int_t)total, "suppressed", (json_int_t)0,
+	    "count", (json_int_t)count, "total", (json_int_t)total, "suppressed", (json_int_t)suppressed,
 	    "first_at", t1, "last_at", t2, "top_authors", top, "mentions", samples);
 	body = json_pack("{s:s,s:o}", "type", "keluh.alert", "alert", alert);
 	json = json_dumps(body, JSON_COMPACT);
@@ -266,7 +271,8 @@ group_emit(struct group_engine *ge, const char *gkey, int prio, const char *team
 	ra.rules = rule_ids;
 	ra.sources = sources;
 	ra.incident = incident;
-	nrecv = route_alert(c, &ra, recv, sizeof(recv) / sizeof(recv[0]));
+	/* muted complaints only: recorded (their rows tie to it), sent nowhere */
+	nrecv = count == 0 ? 0 : route_alert(c, &ra, recv, sizeof(recv) / sizeof(recv[0]));
 	for (i = 0; i < nrecv; i++) {
 		names[i] = c->receivers[recv[i]].name;
 		expires[i] = at + c->receivers[recv[i]].max_age_ms;
@@ -288,7 +294,10 @@ group_emit(struct group_engine *ge, const char *gkey, int prio, const char *team
 		metrics_add("keluh_alerts_total", labels, 1);
 		log_debug("alert %s group %s: %llu mention(s), %zu receiver(s)", id, gkey,
 		    (unsigned long long)count, nrecv);
-		if (nrecv == 0)
+		if (count == 0)
+			log_info("alert %s (%s): %llu muted complaint(s) recorded, not sent", id, gkey,
+			    (unsigned long long)suppressed);
+		else if (nrecv == 0)
 			log_info("alert %s (%s) matched no route: recorded, not sent", id, gkey);
 		if (ge->fn && nrecv)
 			ge->fn(ge->arg, recv, nrecv);
@@ -302,15 +311,16 @@ group_fire(struct group *g)
 	struct group_engine *ge = g->ge;
 	json_t *samples;
 
-	if (g->nnew == 0)
+	if (g->nnew == 0 && g->nsuppressed == 0)
 		return;
 	samples = g->samples;
 	g->samples = json_array();
 	group_emit(ge, g->key, g->prio, g->team, 0, g->rule_ids, g->rule_info, g->tags, g->sources,
-	    samples, g->authors, g->nauthors, g->nnew, g->total, g->first_at, g->last_at,
-	    g->max_rowid);
+	    samples, g->authors, g->nauthors, g->nnew, g->total, g->nsuppressed, g->first_at,
+	    g->last_at, g->max_rowid);
 	json_decref(samples);
 	g->nnew = 0;
+	g->nsuppressed = 0;
 	g->last_sent = now_ms();
 	/* the next update describes its own mentions: priority, team and rules start over */
 	g->prio = PRIO_NONE;
@@ -341,6 +351,9 @@ group_timer_cb(evutil_socket_t fd, short what, void *arg)
 		group_schedule(g, g->last_sent + c->updates_every_ms);
 		return;
 	}
+	/* muted complaints since the last alert: recorded so their rows do not dangle */
+	if (g->nsuppressed)
+		group_fire(g);
 	group_destroy(g);
 }
 
@@ -475,11 +488,30 @@ incident_add(struct group_engine *ge, struct incident *in, const struct group_in
 			metrics_add("keluh_incidents_total", labels, 1);
 		}
 		group_emit(ge, key, PRIO_CRITICAL, gi->team, 1, ids, in->rule_info, tags, sources,
-		    samples, NULL, 0, count, count, now - in->ci->window_ms, now, 0);
+		    samples, NULL, 0, count, count, 0, now - in->ci->window_ms, now, 0);
 		json_decref(ids);
 		json_decref(tags);
 		json_decref(sources);
 		json_decref(samples);
+	}
+}
+
+/*
+ * A muted complaint stays in its group, so its spool row is tied to the
+ * group's next alert, which counts it as suppressed; it changes nothing
+ * else that alert says, and starts no alert by itself.
+ */
+static void
+group_add_muted(struct group_engine *ge, struct group *g, const struct group_input *in)
+{
+	g->nsuppressed++;
+	if (in->rowid > g->max_rowid)
+		g->max_rowid = in->rowid;
+	metrics_add("keluh_complaints_muted_total", NULL, 1);
+	/* an open group closes on its own timer; a new one of muted complaints needs one */
+	if (!evtimer_pending(g->timer, NULL)) {
+		group_schedule(g, in->at_ms + ge->conf->updates_every_ms);
+		g->quiet_timer = 1;
 	}
 }
 
@@ -495,6 +527,10 @@ group_add(struct group_engine *ge, const struct group_input *in)
 
 	free(key);
 	g->total++;
+	if (ge->silences && silences_mute(ge->silences, in) != NULL) {
+		group_add_muted(ge, g, in);
+		return;
+	}
 	g->nnew++;
 	if (g->nnew == 1)
 		g->first_at = in->at_ms;
@@ -550,7 +586,7 @@ group_add(struct group_engine *ge, const struct group_input *in)
 		evtimer_del(g->timer);
 		group_fire(g);
 		group_schedule(g, g->last_sent + c->updates_every_ms);
-	} else if (!evtimer_pending(g->timer, NULL) || due < g->due)
+	} else if (!evtimer_pending(g->timer, NULL) || due < g->due || g->quiet_timer)
 		group_schedule(g, due);
 	for (i = 0; i < ge->nincidents; i++)
 		incident_add(ge, &ge->incidents[i], in);
@@ -632,6 +668,12 @@ group_set_conf(struct group_engine *ge, const struct conf *c)
 	ge->conf = c;
 	group_incidents_free(ge);
 	group_incidents_setup(ge);
+}
+
+void
+group_set_silences(struct group_engine *ge, struct silences *ss)
+{
+	ge->silences = ss;
 }
 
 void

@@ -51,8 +51,15 @@ struct group_input {
 	const char *entry_json;
 	json_t *rule_info;
 	json_t *tags;
+	const char *text;	/* the mention's text, for silences that match words */
+	size_t text_len;
+	int restored;		/* read back from the spool at start (counted already) */
 };
 void group_add(struct group_engine *, const struct group_input *);
+
+/* Silences mute what they match from then on (NULL: none). See silence.h. */
+struct silences;
+void group_set_silences(struct group_engine *, struct silences *);
 
 /* The group key a mention would get (for the spool row). */
 char *group_key(const struct conf *, const struct group_input *);

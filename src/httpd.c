@@ -29,6 +29,8 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
@@ -39,6 +41,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -119,6 +122,8 @@ struct httpd {
 	struct conn *conns;
 	int nconns;
 	int port;
+	int is_unix;
+	char *unix_path;		/* a Unix socket's path, removed when it closes */
 	int stopping;
 	struct httpd_limits lim;
 	httpd_handler_fn fn;
@@ -127,6 +132,14 @@ struct httpd {
 
 static void conn_process(struct conn *);
 static void conn_kill(struct conn *);
+
+/* The gauge counts the TCP server's connections; an admin socket's would overwrite it. */
+static void
+httpd_gauge(const struct httpd *h)
+{
+	if (!h->is_unix)
+		metrics_set("keluh_http_connections", NULL, h->nconns);
+}
 
 static const char *
 httpd_reason(int status)
@@ -389,7 +402,7 @@ conn_free(struct conn *c)
 	buf_free(&c->line);
 	free(c);
 	h->nconns--;
-	metrics_set("keluh_http_connections", NULL, h->nconns);
+	httpd_gauge(h);
 	httpd_listener_update(h);
 }
 
@@ -1091,7 +1104,9 @@ httpd_peer_name(const struct sockaddr *sa, char *out, size_t len)
 
 		inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
 		snprintf(out, len, "[%s]:%u", ip, (unsigned)ntohs(sin6->sin6_port));
-	} else
+	} else if (sa->sa_family == AF_UNIX)
+		snprintf(out, len, "unix");
+	else
 		snprintf(out, len, "unknown");
 }
 
@@ -1114,7 +1129,8 @@ httpd_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr 
 		return;
 	}
 	/* replies are written whole; Nagle would only delay the last segment */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (!h->is_unix)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c = xcalloc(1, sizeof(*c));
 	c->h = h;
 	c->bev = bev;
@@ -1130,7 +1146,7 @@ httpd_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr 
 		h->conns->prev = c;
 	h->conns = c;
 	h->nconns++;
-	metrics_set("keluh_http_connections", NULL, h->nconns);
+	httpd_gauge(h);
 	if (h->nconns >= h->lim.max_connections)
 		metrics_bound_hit("http_connections",
 		    "HTTP connections at max_connections; accepting paused");
@@ -1269,6 +1285,32 @@ httpd_parse_listen(const char *s, struct sockaddr_storage *ss, int *sslen, char 
 	return 0;
 }
 
+static struct httpd *
+httpd_alloc(struct event_base *base, const struct httpd_limits *lim, httpd_handler_fn fn,
+    void *arg)
+{
+	struct httpd *h = xcalloc(1, sizeof(*h));
+
+	h->base = base;
+	h->fn = fn;
+	h->arg = arg;
+	httpd_limits_fill(&h->lim, lim);
+	return h;
+}
+
+/* The rest of the set-up, once h->lev listens. */
+static void
+httpd_ready(struct httpd *h)
+{
+	h->lev_on = 1;
+	evconnlistener_set_error_cb(h->lev, httpd_accept_error_cb);
+	h->work_ev = event_new(h->base, -1, 0, httpd_work_cb, h);
+	h->backoff_ev = evtimer_new(h->base, httpd_backoff_cb, h);
+	if (h->work_ev == NULL || h->backoff_ev == NULL)
+		fatalx("http: cannot allocate events");
+	httpd_gauge(h);
+}
+
 struct httpd *
 httpd_new(struct event_base *base, const char *addr, const struct httpd_limits *lim,
     httpd_handler_fn fn, void *arg, char *err, size_t errlen)
@@ -1280,11 +1322,7 @@ httpd_new(struct event_base *base, const char *addr, const struct httpd_limits *
 
 	if (httpd_parse_listen(addr, &ss, &sslen, err, errlen) == -1)
 		return NULL;
-	h = xcalloc(1, sizeof(*h));
-	h->base = base;
-	h->fn = fn;
-	h->arg = arg;
-	httpd_limits_fill(&h->lim, lim);
+	h = httpd_alloc(base, lim, fn, arg);
 	h->lev = evconnlistener_new_bind(base, httpd_accept_cb, h,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE, HTTPD_BACKLOG,
 	    (struct sockaddr *)&ss, sslen);
@@ -1293,17 +1331,112 @@ httpd_new(struct event_base *base, const char *addr, const struct httpd_limits *
 		free(h);
 		return NULL;
 	}
-	h->lev_on = 1;
-	evconnlistener_set_error_cb(h->lev, httpd_accept_error_cb);
 	if (getsockname(evconnlistener_get_fd(h->lev), (struct sockaddr *)&ss, &len) == 0)
 		h->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
 		    ((struct sockaddr_in *)&ss)->sin_port);
-	h->work_ev = event_new(base, -1, 0, httpd_work_cb, h);
-	h->backoff_ev = evtimer_new(base, httpd_backoff_cb, h);
-	if (h->work_ev == NULL || h->backoff_ev == NULL)
-		fatalx("http: cannot allocate events");
-	metrics_set("keluh_http_connections", NULL, 0);
+	httpd_ready(h);
 	return h;
+}
+
+/*
+ * A socket file left behind by a daemon that died would make bind() fail:
+ * it is removed, but only when it is a socket nobody accepts on. Anything
+ * else at the path is left alone and refused.
+ */
+static int
+httpd_unix_clear(const char *path, const struct sockaddr_un *sun, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (lstat(path, &st) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a socket", path);
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	close(fd);
+	if (rc == 0) {
+		snprintf(err, errlen, "%s: another process is listening on it", path);
+		return -1;
+	}
+	if (unlink(path) == -1 && errno != ENOENT) {
+		snprintf(err, errlen, "cannot remove the stale socket %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct httpd *
+httpd_new_unix(struct event_base *base, const char *path, unsigned mode,
+    const struct httpd_limits *lim, httpd_handler_fn fn, void *arg, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	struct httpd *h;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (*path == '\0' || strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "%s: a Unix socket path must have 1 to %zu bytes", path,
+		    sizeof(sun.sun_path) - 1);
+		return NULL;
+	}
+	memcpy(sun.sun_path, path, strlen(path));
+	if (httpd_unix_clear(path, &sun, err, errlen) == -1)
+		return NULL;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return NULL;
+	}
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		snprintf(err, errlen, "bind %s: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	/* bind() applied the umask; the mode is what the operator asked for */
+	if (chmod(path, (mode_t)mode) == -1) {
+		snprintf(err, errlen, "chmod %s: %s", path, strerror(errno));
+		unlink(path);
+		close(fd);
+		return NULL;
+	}
+	h = httpd_alloc(base, lim, fn, arg);
+	h->lev = evconnlistener_new(base, httpd_accept_cb, h,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, HTTPD_BACKLOG, fd);
+	if (h->lev == NULL) {
+		snprintf(err, errlen, "listen on %s: %s", path, strerror(errno));
+		unlink(path);
+		close(fd);
+		free(h);
+		return NULL;
+	}
+	h->is_unix = 1;
+	h->unix_path = xstrdup(path);
+	httpd_ready(h);
+	return h;
+}
+
+/* Clients then get "no such file" instead of a socket that never answers. */
+static void
+httpd_unix_remove(struct httpd *h)
+{
+	if (h->unix_path == NULL)
+		return;
+	if (unlink(h->unix_path) == -1 && errno != ENOENT)
+		log_warn("http: cannot remove %s", h->unix_path);
+	free(h->unix_path);
+	h->unix_path = NULL;
 }
 
 void
@@ -1317,6 +1450,7 @@ httpd_stop_accepting(struct httpd *h)
 		evconnlistener_free(h->lev);
 		h->lev = NULL;
 	}
+	httpd_unix_remove(h);
 	evtimer_del(h->backoff_ev);
 	for (c = h->conns; c != NULL; c = next) {
 		next = c->next;
@@ -1337,6 +1471,7 @@ httpd_free(struct httpd *h)
 	if (h->lev != NULL)
 		evconnlistener_free(h->lev);
 	h->lev = NULL;
+	httpd_unix_remove(h);
 	while (h->conns != NULL)
 		conn_free(h->conns);
 	event_free(h->work_ev);

@@ -47,6 +47,14 @@ typedef void (*httpd_handler_fn)(void *arg, struct httpd_req *req);
 /* Listens on host:port (IPv4 or [IPv6]). Returns NULL with a reason. */
 struct httpd *httpd_new(struct event_base *, const char *listen, const struct httpd_limits *,
     httpd_handler_fn fn, void *arg, char *err, size_t errlen);
+/*
+ * Listens on a Unix socket at path, with file mode mode (e.g. 0660). A
+ * stale socket left there is replaced; a live one or another file is an
+ * error. The file is removed when the server stops accepting or is freed.
+ * httpd_port() is 0 and httpd_peer() "unix".
+ */
+struct httpd *httpd_new_unix(struct event_base *, const char *path, unsigned mode,
+    const struct httpd_limits *, httpd_handler_fn fn, void *arg, char *err, size_t errlen);
 /* Stops accepting; closes idle connections; requests in progress may still be answered. */
 void httpd_stop_accepting(struct httpd *);
 /* Cancels requests still with the handler. Not from inside a handler or cancel callback. */

@@ -386,6 +386,8 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 		return -1;
 	}
 	gi.rowid = rowid;
+	gi.text = m->text;
+	gi.text_len = m->text_len;
 	/* the entry, as its own string, for the group to parse if it keeps a sample */
 	in->rec.data[entry_at + entry_len] = '\0';
 	gi.entry_json = in->rec.data + entry_at;
@@ -426,6 +428,9 @@ ingest_restore_one(void *arg, const struct spool_mention *sm)
 	    json_string_value(json_object_get(entry, "source")), sm->priority, sm->at_ms, sm->rowid);
 	gi.rule_info = json_object_get(rec, "rule_info");
 	gi.tags = json_object_get(rec, "tags");
+	gi.text = json_string_value(json_object_get(entry, "text"));
+	gi.text_len = json_string_length(json_object_get(entry, "text"));
+	gi.restored = 1;
 	entry_json = json_dumps(entry, JSON_COMPACT);
 	gi.entry_json = entry_json ? entry_json : "{}";
 	group_add(rc->in->ge, &gi);

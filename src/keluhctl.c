@@ -1,5 +1,6 @@
 /*
- * keluhctl: the command-line tool. This version has `test`: classify
+ * keluhctl: the command-line tool. status, reload and silence talk to a
+ * running keluhd (ctl_admin.c); the rest work offline. `test`: classify
  * mentions offline with the same engine the daemon runs, show why each one
  * matched, count what fired, and run the expectations kept in rule files.
  *
@@ -19,6 +20,7 @@
 
 #include "classify.h"
 #include "conf.h"
+#include "ctl_admin.h"
 #include "diag.h"
 #include "log.h"
 #include "mention.h"
@@ -63,6 +65,14 @@ usage(FILE *fp)
 	      "        send dead deliveries again, due now\n"
 	      "  drop ID...\n"
 	      "        delete deliveries from the outbox\n"
+	      "  status\n"
+	      "        ask the running keluhd what it runs: rules, sources, queues, reload\n"
+	      "  reload\n"
+	      "        make keluhd reload its configuration and rules, and wait for the result\n"
+	      "  silence add --match M (--for D | --until TIME) --reason TEXT [--author NAME]\n"
+	      "        mute the complaints that match M (rule=,team=,priority=,author=,words=)\n"
+	      "  silence list [--all] | silence expire ID\n"
+	      "        the active silences (--all: ended too); end one now\n"
 	      "\n"
 	      "options of test:\n"
 	      "  -c, --config FILE  read the rules directory from FILE (default " CONF_DEFAULT_PATH
@@ -81,8 +91,21 @@ usage(FILE *fp)
 	      "      --json         one object per line\n"
 	      "  -n N               at most N rows (default 20)\n"
 	      "\n"
+	      "options of status, reload and silence (they talk to keluhd's admin socket):\n"
+	      "  -c, --config FILE  use the admin.socket of FILE\n"
+	      "      --socket PATH  the admin socket (default " CTL_ADMIN_SOCKET ")\n"
+	      "      --json         print keluhd's JSON answer\n"
+	      "      --match M      silence add: what to mute, key=value,... (quote values with ,)\n"
+	      "      --for D        silence add: how long (30m, 2h, 1d)\n"
+	      "      --until TIME   silence add: until an RFC 3339 time\n"
+	      "      --reason TEXT  silence add: why (shown in the announcement)\n"
+	      "      --author NAME  silence add, expire: who (default: the login name)\n"
+	      "      --all          silence list: ended silences too\n"
+	      "\n"
 	      "exit status: 0 ok, 1 bad input or failed expectations, 2 usage or rule errors\n"
-	      "(alerts, queue, retry, drop: 1 when the spool or an ID failed)\n",
+	      "(alerts, queue, retry, drop: 1 when the spool or an ID failed;\n"
+	      " status, reload, silence: 1 when keluhd refused or could not be reached,\n"
+	      " and reload when keluhd kept the running configuration)\n",
 	    fp);
 }
 
@@ -1144,6 +1167,9 @@ main(int argc, char **argv)
 		return cmd_retry(argc - 1, argv + 1);
 	if (strcmp(argv[1], "drop") == 0)
 		return cmd_drop(argc - 1, argv + 1);
+	if (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "reload") == 0 ||
+	    strcmp(argv[1], "silence") == 0)
+		return ctl_admin_main(argc - 1, argv + 1);
 	fprintf(stderr, "keluhctl: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

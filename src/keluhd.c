@@ -25,6 +25,7 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "admin.h"
 #include "conf.h"
 #include "curlev.h"
 #include "deliver.h"
@@ -37,6 +38,8 @@
 #include "metrics.h"
 #include "rules.h"
 #include "sign.h"
+#include "silence.h"
+#include "health.h"
 #include "source.h"
 #include "spool.h"
 #include "util.h"
@@ -56,6 +59,7 @@ struct waiting {
 struct keluhd {
 	const char *conf_path;
 	const char *spool_override;
+	const char *admin_override;
 	struct conf *conf;
 	struct ruleset *rules;
 	struct sign_key *keys;
@@ -70,6 +74,8 @@ struct keluhd {
 	struct httpd *httpd;
 	struct source **sources;
 	size_t nsources;
+	struct silences *silences;
+	struct admin *admin;	/* the admin API, when admin.socket is set */
 
 	struct event *flush_ev;
 	struct event *sig_term, *sig_int, *sig_hup;
@@ -84,6 +90,9 @@ struct keluhd {
 	time_t started;
 	uint64_t reloads, reload_failures;
 	char last_reload[160];
+	int64_t last_reload_ms;
+	int last_reload_ok;
+	char last_reload_error[400];
 };
 
 static struct keluhd K;
@@ -491,6 +500,16 @@ sources_stop(void)
 	K.nsources = 0;
 }
 
+/* A source's health changed (alert_after): an operational alert, through the spool. */
+static void
+source_health(void *arg, const struct source_health_note *n)
+{
+	size_t recv[64], nrecv = 0;
+
+	if (health_record(K.spool, K.conf, n, recv, sizeof(recv) / sizeof(recv[0]), &nrecv) == 0)
+		on_alert(NULL, recv, nrecv);
+}
+
 static int
 same_source(const struct conf_source *a, const struct conf_source *b)
 {
@@ -520,8 +539,8 @@ sources_start(const struct conf *c, const struct conf *old)
 				break;
 			}
 		if (s == NULL)
-			s = source_start(&(struct source_env){ K.base, K.ce, K.spool }, &c->sources[i],
-			    source_emit, NULL, err, sizeof(err));
+			s = source_start(&(struct source_env){ K.base, K.ce, K.spool, source_health, NULL },
+			    &c->sources[i], source_emit, NULL, err, sizeof(err));
 		if (s == NULL) {
 			if (old == NULL) {
 				log_error("source %s: %s", c->sources[i].name, err);
@@ -565,10 +584,15 @@ load_keys(const struct conf *c, struct sign_key **out, size_t *nout)
 	return 0;
 }
 
-/* Builds a new conf + ruleset; NULL on any error (printed). */
+/*
+ * Builds a new conf + ruleset; NULL on any error (printed), with the first
+ * error in why (file:line:col: message) and their number in *nerrors.
+ */
 static struct conf *
-load_all(const char *path, struct ruleset **rs_out, char *why, size_t whylen)
+load_all(const char *path, struct ruleset **rs_out, char *why, size_t whylen, size_t *nerrors)
 {
+	int have_first = 0;
+
 	struct diag d;
 	struct conf *c;
 	struct ruleset *rs = NULL;
@@ -580,6 +604,10 @@ load_all(const char *path, struct ruleset **rs_out, char *why, size_t whylen)
 			free(c->spool_path);
 			c->spool_path = xstrdup(K.spool_override);
 		}
+		if (K.admin_override) {
+			free(c->admin_socket);
+			c->admin_socket = xstrdup(K.admin_override);
+		}
 		rs = rules_load_dir(c->rules_dir, &d);
 	}
 	for (size_t i = 0; i < d.n; i++) {
@@ -590,10 +618,20 @@ load_all(const char *path, struct ruleset **rs_out, char *why, size_t whylen)
 			    it->warning ? "warning" : "error", it->msg);
 		else
 			log_warnx("%s: %s: %s", it->file, it->warning ? "warning" : "error", it->msg);
+		if (!it->warning && !have_first++) {
+			if (it->line)
+				snprintf(why, whylen, "%s:%u:%u: %s", it->file, it->line, it->col,
+				    it->msg);
+			else
+				snprintf(why, whylen, "%s: %s", it->file, it->msg);
+		}
 	}
+	if (nerrors)
+		*nerrors = d.errors;
 	if (c == NULL || rs == NULL) {
-		snprintf(why, whylen, "%zu error%s in %s or its rules (see the log)", d.errors,
-		    d.errors == 1 ? "" : "s", path);
+		if (!have_first)
+			snprintf(why, whylen, "%zu error%s in %s or its rules (see the log)",
+			    d.errors, d.errors == 1 ? "" : "s", path);
 		conf_free(c);
 		diag_free(&d);
 		return NULL;
@@ -603,21 +641,25 @@ load_all(const char *path, struct ruleset **rs_out, char *why, size_t whylen)
 	return c;
 }
 
-static void
-reload(void)
+/* As SIGHUP asks, and the admin API: 0, or -1 with the first error in err. */
+static int
+reload(char *err, size_t errlen, size_t *nerrors)
 {
 	struct ruleset *rs;
 	struct conf *c, *old;
 	struct sign_key *keys;
 	size_t nkeys;
-	char why[300];
+	char why[400], old_admin[256];
 	struct timespec mono;
+	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	notify("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
 	    (unsigned long long)mono.tv_sec * 1000000ULL + (unsigned long long)mono.tv_nsec / 1000);
 	log_info("reloading %s", K.conf_path);
-	c = load_all(K.conf_path, &rs, why, sizeof(why));
+	clock_gettime(CLOCK_REALTIME, &now);
+	K.last_reload_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	c = load_all(K.conf_path, &rs, why, sizeof(why), nerrors);
 	if (c && load_keys(c, &keys, &nkeys) < 0) {
 		snprintf(why, sizeof(why), "a signing key in %s is not valid", K.conf_path);
 		conf_free(c);
@@ -629,15 +671,20 @@ reload(void)
 		metrics_add("keluh_reloads_total", "result=\"failed\"", 1);
 		snprintf(K.last_reload, sizeof(K.last_reload), "; last reload failed: %.120s", why);
 		log_warnx("reload failed, keeping the running configuration: %s", why);
+		K.last_reload_ok = 0;
+		snprintf(K.last_reload_error, sizeof(K.last_reload_error), "%s", why);
+		if (err)
+			snprintf(err, errlen, "%s", why);
 		notify("READY=1");
 		notify_status();
-		return;
+		return -1;
 	}
 	if ((c->listen == NULL) != (K.conf->listen == NULL) ||
 	    (c->listen && strcmp(c->listen, K.conf->listen) != 0))
 		log_warnx("http.listen changed: the new address takes effect after a restart");
 	if (strcmp(c->spool_path, K.conf->spool_path) != 0)
 		log_warnx("spool.path changed: the new spool is used after a restart");
+	snprintf(old_admin, sizeof(old_admin), "%s", K.conf->admin_socket ? K.conf->admin_socket : "");
 	/* swap: everything from here on sees the new set; in-flight work finishes on the old */
 	flush_cb(-1, 0, NULL);
 	old = K.conf;
@@ -651,6 +698,7 @@ reload(void)
 	rules_unref(K.rules);
 	K.rules = rs;
 	group_set_conf(K.groups, c);
+	silences_set_conf(K.silences, c);
 	deliver_set_conf(K.deliver, c);
 	if (K.httpd) {
 		struct httpd_limits lim = { c->max_body, c->max_headers, c->max_connections,
@@ -667,8 +715,14 @@ reload(void)
 	log_info("reloaded: %zu rules, %zu sources, %zu receivers, %zu routes",
 	    rules_count(rs), c->nsources, c->nreceivers, c->nroutes);
 	check_orphans();
+	K.last_reload_ok = 1;
+	K.last_reload_error[0] = '\0';
+	if ((c->admin_socket == NULL) != (old_admin[0] == '\0') ||
+	    (c->admin_socket && strcmp(c->admin_socket, old_admin) != 0))
+		log_warnx("admin.socket changed: the new socket is used after a restart");
 	notify("READY=1");
 	notify_status();
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -755,7 +809,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	if (sig == SIGHUP) {
 		if (!K.draining)
-			reload();
+			reload(NULL, 0, NULL);
 		return;
 	}
 	if (K.draining) {
@@ -769,6 +823,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	sources_stop();
 	if (K.httpd)
 		httpd_stop_accepting(K.httpd);
+	admin_stop(K.admin);
 	flush_cb(-1, 0, NULL);
 	{
 		struct timeval tv = { DRAIN_TIMEOUT_S, 0 };
@@ -780,14 +835,76 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 }
 
 /* ------------------------------------------------------------------ */
+/* the admin API (admin.h) and silences (silence.h) */
+
+static void
+admin_status_cb(void *arg, struct admin_status *st)
+{
+	st->conf = K.conf;
+	st->sources = K.sources;
+	st->nsources = K.nsources;
+	st->rules = rules_count(K.rules);
+	st->groups = group_count(K.groups);
+	st->started_ms = (int64_t)K.started * 1000;
+	st->last_reload_ms = K.last_reload_ms;
+	st->last_reload_ok = K.last_reload_ok;
+	st->last_reload_error = K.last_reload_error;
+	st->reloads = K.reloads;
+	st->reload_failures = K.reload_failures;
+	st->draining = K.draining;
+	st->spool_broken = K.spool_broken;
+}
+
+static int
+admin_reload_cb(void *arg, char *err, size_t errlen, size_t *nerrors)
+{
+	return reload(err, errlen, nerrors);
+}
+
+static int
+admin_commit_cb(void *arg)
+{
+	flush_cb(-1, 0, NULL);
+	return K.spool_broken ? -1 : 0;
+}
+
+/*
+ * Silences first: those that expired while keluhd was down end before the
+ * pending complaints are read back. Then the socket, when configured.
+ */
+static int
+admin_start(char *err, size_t errlen)
+{
+	static const struct admin_ops ops = { admin_status_cb, admin_reload_cb, admin_commit_cb,
+		NULL };
+
+	K.silences = silences_new(K.base, K.spool, K.conf, on_alert, NULL);
+	group_set_silences(K.groups, K.silences);
+	if (silences_load(K.silences, err, errlen) < 0) {
+		log_error("%s", err);
+		return -1;
+	}
+	if (K.conf->admin_socket == NULL)
+		return 0;
+	K.admin = admin_new(K.base, K.conf->admin_socket, K.spool, K.silences, &ops, err, errlen);
+	if (K.admin == NULL) {
+		log_error("admin: cannot listen on %s: %s", K.conf->admin_socket, err);
+		return -1;
+	}
+	log_info("admin: listening on %s", K.conf->admin_socket);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 
 static void
 usage(FILE *fp)
 {
-	fputs("usage: keluhd [-c FILE] [--check] [--spool PATH] [-v] [--version]\n"
+	fputs("usage: keluhd [-c FILE] [--check] [--spool PATH] [--admin-socket PATH] [-v] [--version]\n"
 	      "  -c, --config FILE  configuration (default " CONF_DEFAULT_PATH ")\n"
 	      "      --check        validate the configuration and rules, print a summary, exit\n"
 	      "      --spool PATH   use this spool instead of spool.path\n"
+	      "      --admin-socket PATH  serve the admin API here instead of admin.socket\n"
 	      "  -v, --verbose      more log lines (debug)\n"
 	      "      --version      print the version\n"
 	      "signals: HUP reloads the configuration and rules; TERM and INT finish the\n"
@@ -835,7 +952,7 @@ run(void)
 	metrics_init();
 	if (sign_init() < 0)
 		fatalx("libsodium failed to initialise");
-	if ((K.conf = load_all(K.conf_path, &K.rules, why, sizeof(why))) == NULL) {
+	if ((K.conf = load_all(K.conf_path, &K.rules, why, sizeof(why), NULL)) == NULL) {
 		log_error("%s", why);
 		return 1;
 	}
@@ -860,6 +977,8 @@ run(void)
 	K.deliver = deliver_new(K.base, K.ce, K.spool, K.conf);
 	K.groups = group_new(K.base, K.conf, K.spool, on_alert, NULL);
 	K.ingest = ingest_new(K.conf, K.rules, K.spool, K.groups);
+	if (admin_start(err, sizeof(err)) < 0)
+		return 1;
 	if (ingest_restore(K.ingest) < 0)
 		return 1;
 	flush_cb(-1, 0, NULL);
@@ -921,9 +1040,11 @@ run(void)
 	/* teardown, in the reverse order */
 	sources_stop();
 	httpd_free(K.httpd);
+	admin_free(K.admin);
 	deliver_free(K.deliver);
 	curlev_free(K.ce);
 	group_free(K.groups);
+	silences_free(K.silences);
 	ingest_free(K.ingest);
 	if (spool_in_txn(K.spool) && spool_commit(K.spool) < 0)
 		log_warnx("spool: final commit failed: %s", spool_error(K.spool));
@@ -956,6 +1077,7 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'k' },
 		{ "spool", required_argument, NULL, 's' },
+		{ "admin-socket", required_argument, NULL, 'a' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -969,6 +1091,7 @@ main(int argc, char **argv)
 		case 'c': K.conf_path = optarg; break;
 		case 'k': do_check = 1; break;
 		case 's': K.spool_override = optarg; break;
+		case 'a': K.admin_override = optarg; break;
 		case 'v': verbose++; break;
 		case 'V': printf("keluhd %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;

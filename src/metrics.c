@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "metrics.h"
@@ -18,6 +19,9 @@ static const struct metric_help metric_helps[] = {
 	    "Mentions dropped as duplicates inside the window, by source." },
 	{ "keluh_mentions_rejected_total", "counter", "Mentions refused as bad input, by reason." },
 	{ "keluh_complaints_total", "counter", "Complaints, by priority." },
+	{ "keluh_complaints_muted_total", "counter",
+	    "Complaints muted by a silence: accepted and counted, not alerted." },
+	{ "keluh_silences", "gauge", "Active silences." },
 	{ "keluh_rule_hits_total", "counter", "Mentions each rule matched." },
 	{ "keluh_alerts_total", "counter", "Alerts created, by priority." },
 	{ "keluh_incidents_total", "counter", "Incident alerts raised, by incident." },
@@ -46,6 +50,12 @@ static const struct metric_help metric_helps[] = {
 	{ "keluh_source_errors_total", "counter",
 	    "Bad input and failures of a source, by kind (json, utf8, too_long, mapping, stall, "
 	    "http, auth, rate_limited, connect)." },
+	{ "keluh_source_skipped_total", "counter",
+	    "Posts a mastodon or x source passed over on purpose, by kind (reblog, no_text, seen_before), and "
+	    "replies kept (reply_kept)." },
+	{ "keluh_source_health_alerts_total", "counter",
+	    "Source health alerts raised (alert_after), by source and state (silent, failing, "
+	    "throttled, recovered)." },
 	{ "keluh_delivery_latency_seconds", "histogram",
 	    "Seconds from alert creation to delivery, by receiver." },
 };
@@ -62,6 +72,7 @@ struct series {
 	uint64_t *buckets;
 	uint64_t count;
 	double sum;
+	time_t logged_at;	/* bound hits: when the last log line went out */
 };
 
 static struct series *series;
@@ -204,8 +215,11 @@ metrics_bound_hit(const char *bound, const char *what)
 	if (s == NULL)
 		return;
 	s->v++;
-	if (s->v == 1 || (uint64_t)s->v % 1000 == 0)
+	/* the first time, then at most once a minute: a bound hit under load must not flood the log */
+	if (s->v == 1 || time(NULL) - s->logged_at >= 60) {
+		s->logged_at = time(NULL);
 		log_warnx("bound hit: %s (%.0f times so far)", what, s->v);
+	}
 }
 
 static void

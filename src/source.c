@@ -4,16 +4,160 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "source.h"
 #include "stream.h"
 #include "util.h"
 
+/*
+ * The health watch (alert_after): a timer reads the stream's state and
+ * raises one note when the source has been silent (no event), failing (not
+ * connected) or throttled (429) for alert_after, and one when events flow
+ * again. A source that goes from failing to silent is still the same
+ * trouble: no second note.
+ */
+struct source_watch {
+	struct source *src;
+	struct event *timer;
+	source_health_fn fn;
+	void *arg;
+	char *type;
+	char **to;
+	size_t nto;
+	int64_t after_ms;
+	int raised;
+	int64_t bad_since;	/* monotonic ms */
+	char *bad_state;
+};
+
+static const char *
+watch_human(int64_t ms, char *b, size_t blen)
+{
+	if (ms < 120000)
+		snprintf(b, blen, "%llds", (long long)(ms / 1000));
+	else if (ms < 2 * 3600000)
+		snprintf(b, blen, "%lldm", (long long)(ms / 60000));
+	else
+		snprintf(b, blen, "%.1fh", (double)ms / 3600000.0);
+	return b;
+}
+
+static void
+watch_note(struct source_watch *w, const char *state, const char *detail, int64_t since_mono)
+{
+	struct source_health_note n;
+	struct timespec ts;
+
+	n.source = w->src->name;
+	n.type = w->type;
+	n.state = state;
+	n.detail = detail;
+	n.to = w->to;
+	n.nto = w->nto;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	n.since_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 -
+	    (stream_now_ms() - since_mono);
+	w->fn(w->arg, &n);
+}
+
+static void
+watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct source_watch *w = arg;
+	struct stream_health h;
+	const char *state = NULL;
+	char detail[400], b1[32], b2[32];
+	int64_t now = stream_now_ms(), since = 0;
+
+	stream_health(w->src->stream, &h);
+	if (!h.connected && now - h.since_ms >= w->after_ms) {
+		state = h.throttled ? "throttled" : "failing";
+		since = h.since_ms;
+	} else if (now - h.last_event_ms >= w->after_ms) {
+		state = "silent";
+		since = h.last_event_ms;
+	}
+	if (state && !w->raised) {
+		if (strcmp(state, "throttled") == 0)
+			snprintf(detail, sizeof(detail), "Source %s (%s) has been rate limited (HTTP "
+			    "429) for %s; no mention is read while it waits.", w->src->name, w->type,
+			    watch_human(now - since, b1, sizeof(b1)));
+		else if (strcmp(state, "failing") == 0 && h.status)
+			snprintf(detail, sizeof(detail), "Source %s (%s) has not been connected for "
+			    "%s; the server answers HTTP %ld (see the keluhd log).", w->src->name,
+			    w->type, watch_human(now - since, b1, sizeof(b1)), h.status);
+		else if (strcmp(state, "failing") == 0)
+			snprintf(detail, sizeof(detail), "Source %s (%s) has not been connected for "
+			    "%s; it cannot reach the server (see the keluhd log).", w->src->name,
+			    w->type, watch_human(now - since, b1, sizeof(b1)));
+		else
+			snprintf(detail, sizeof(detail), "Source %s (%s) has had no event for %s "
+			    "(alert_after %s): the feed may be broken or the filter too narrow.",
+			    w->src->name, w->type, watch_human(now - since, b1, sizeof(b1)),
+			    watch_human(w->after_ms, b2, sizeof(b2)));
+		log_warnx("source %s: health: %s; raising an alert", w->src->name, state);
+		w->raised = 1;
+		w->bad_since = since;
+		free(w->bad_state);
+		w->bad_state = xstrdup(state);
+		watch_note(w, state, detail, since);
+	} else if (!state && w->raised && h.connected) {
+		snprintf(detail, sizeof(detail), "Source %s (%s) is receiving events again after "
+		    "%s %s.", w->src->name, w->type, watch_human(now - w->bad_since, b1, sizeof(b1)),
+		    w->bad_state);
+		log_info("source %s: health: recovered", w->src->name);
+		w->raised = 0;
+		watch_note(w, "recovered", detail, w->bad_since);
+	}
+}
+
+static struct source_watch *
+source_watch_new(const struct source_env *env, const struct conf_source *cs, struct source *s)
+{
+	struct source_watch *w = xcalloc(1, sizeof(*w));
+	int64_t every = cs->alert_after_ms / 10;
+	struct timeval tv;
+
+	w->src = s;
+	w->fn = env->health;
+	w->arg = env->health_arg;
+	w->type = xstrdup(conf_source_type_name(cs->type));
+	w->after_ms = cs->alert_after_ms;
+	w->to = xcalloc(cs->nalert_to + 1, sizeof(char *));
+	for (size_t i = 0; i < cs->nalert_to; i++)
+		w->to[i] = xstrdup(cs->alert_to[i]);
+	w->nto = cs->nalert_to;
+	/* often enough that the alert is late by a tenth of alert_after at most */
+	every = every < 200 ? 200 : every > 10000 ? 10000 : every;
+	tv.tv_sec = (time_t)(every / 1000);
+	tv.tv_usec = (suseconds_t)((every % 1000) * 1000);
+	w->timer = event_new(env->base, -1, EV_PERSIST, watch_cb, w);
+	evtimer_add(w->timer, &tv);
+	return w;
+}
+
+static void
+source_watch_free(struct source_watch *w)
+{
+	if (w == NULL)
+		return;
+	event_free(w->timer);
+	for (size_t i = 0; i < w->nto; i++)
+		free(w->to[i]);
+	free(w->to);
+	free(w->type);
+	free(w->bad_state);
+	free(w);
+}
+
 struct source *
 source_start(const struct source_env *env, const struct conf_source *cs, source_emit_fn fn,
     void *arg, char *err, size_t errlen)
 {
+	struct source *s;
+
 	switch (cs->type) {
 	case SRC_DEMO:
 		return source_demo_start(env->base, cs, fn, arg, err, errlen);
@@ -22,19 +166,32 @@ source_start(const struct source_env *env, const struct conf_source *cs, source_
 		return source_file_start(env->base, cs, fn, arg, err, errlen);
 	case SRC_SSE:
 	case SRC_NDJSON_STREAM:
-		return source_sse_start(env, cs, fn, arg, err, errlen);
+		s = source_sse_start(env, cs, fn, arg, err, errlen);
+		break;
 	case SRC_JSON_POLL:
-		return source_poll_start(env, cs, fn, arg, err, errlen);
+		s = source_poll_start(env, cs, fn, arg, err, errlen);
+		break;
+	case SRC_MASTODON:
+		s = source_mastodon_start(env, cs, fn, arg, err, errlen);
+		break;
+	case SRC_X:
+		s = source_x_start(env, cs, fn, arg, err, errlen);
+		break;
 	default:
 		return NULL;
 	}
+	if (s && s->stream && cs->alert_after_ms > 0 && env->health)
+		s->watch = source_watch_new(env, cs, s);
+	return s;
 }
 
 void
 source_stop(struct source *s)
 {
-	if (s)
-		s->stop(s);
+	if (s == NULL)
+		return;
+	source_watch_free(s->watch);
+	s->stop(s);
 }
 
 const char *

@@ -14,12 +14,32 @@
 struct source;
 struct curlev;
 struct spool;
+struct stream;
+struct source_watch;
+
+/*
+ * A change in a source's health (alert_after): it went silent, failing or
+ * throttled for longer than alert_after, or it recovered. The daemon turns
+ * it into an operational alert (health.c).
+ */
+struct source_health_note {
+	const char *source;
+	const char *type;	/* "mastodon", "x"... */
+	const char *state;	/* "silent", "failing", "throttled" or "recovered" */
+	const char *detail;	/* one sentence for people */
+	char *const *to;	/* alert_to (none: the config's health_receivers) */
+	size_t nto;
+	int64_t since_ms;	/* Unix ms: when it went bad (recovered: when it had) */
+};
+typedef void (*source_health_fn)(void *arg, const struct source_health_note *);
 
 /* What a source may use from the daemon. */
 struct source_env {
 	struct event_base *base;
 	struct curlev *ce;	/* the shared libcurl multi handle */
 	struct spool *spool;	/* resume cursors (spool_cursor_get/set); may be NULL */
+	source_health_fn health;	/* NULL: alert_after is not watched */
+	void *health_arg;
 };
 
 /* Returns 0 when taken, -1 when the daemon cannot take it now (retry later). */
@@ -39,10 +59,14 @@ struct source *source_demo_start(struct event_base *, const struct conf_source *
 struct source *source_file_start(struct event_base *, const struct conf_source *, source_emit_fn,
     void *, char *, size_t);
 
-/* source_sse.c (sse, ndjson-stream), source_poll.c (json-poll) */
+/* source_sse.c (sse, ndjson-stream), source_poll.c (json-poll), source_mastodon.c, source_x.c */
 struct source *source_sse_start(const struct source_env *, const struct conf_source *,
     source_emit_fn, void *, char *, size_t);
 struct source *source_poll_start(const struct source_env *, const struct conf_source *,
+    source_emit_fn, void *, char *, size_t);
+struct source *source_mastodon_start(const struct source_env *, const struct conf_source *,
+    source_emit_fn, void *, char *, size_t);
+struct source *source_x_start(const struct source_env *, const struct conf_source *,
     source_emit_fn, void *, char *, size_t);
 
 /* What every source kind shares. */
@@ -52,6 +76,8 @@ struct source {
 	source_emit_fn emit;
 	void *arg;
 	void (*stop)(struct source *);
+	struct stream *stream;		/* network sources: what the health watch reads */
+	struct source_watch *watch;	/* alert_after, or NULL */
 };
 
 /* Copies of a conf_source's field map (sources outlive the conf on reload). */

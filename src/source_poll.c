@@ -301,5 +301,6 @@ source_poll_start(const struct source_env *env, const struct conf_source *cs, so
 	h.request = psrc_request;
 	h.arg = p;
 	p->st = stream_new(env->base, env->ce, &o, &h);
+	p->src.stream = p->st;
 	return &p->src;
 }

@@ -109,6 +109,7 @@ source_sse_start(const struct source_env *env, const struct conf_source *cs, sou
 	if (last)
 		log_info("source %s: resuming after event ID %s", cs->name, last);
 	s->st = stream_new(env->base, env->ce, &o, &h);
+	s->src.stream = s->st;
 	free(last);
 	return &s->src;
 }

@@ -13,7 +13,7 @@
 #include "spool.h"
 #include "util.h"
 
-#define SPOOL_SCHEMA 2
+#define SPOOL_SCHEMA 3
 /* "kluh": lets us refuse to add tables to some other program's database. */
 #define SPOOL_APP_ID 0x6b6c7568
 #define SPOOL_BUSY_MS 2000
@@ -74,12 +74,32 @@ static const char *const spool_migrations[SPOOL_SCHEMA] = {
 	 */
 	"CREATE INDEX IF NOT EXISTS mentions_pending ON mentions(group_key, id) "
 	"WHERE alert_rowid IS NULL;",
+	/*
+	 * v3: silences. AUTOINCREMENT because operators name them by id: an
+	 * expired silence's id must never come back as another one. matchers
+	 * is the JSON object the API took; ended_ms is NULL while active.
+	 */
+	"CREATE TABLE IF NOT EXISTS silences ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  matchers TEXT NOT NULL,"
+	"  created_by TEXT NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  expires_ms INTEGER NOT NULL,"
+	"  ended_ms INTEGER,"
+	"  ended_by TEXT,"
+	"  suppressed INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX IF NOT EXISTS silences_active ON silences(expires_ms) "
+	"WHERE ended_ms IS NULL;",
 };
 
 /* The column order spool_row_delivery() reads. */
 #define DELIVERY_COLS                                                                              \
 	"d.id, d.alert_rowid, a.alert_id, d.receiver, d.idem_key, a.json, d.state, d.attempts, "   \
 	"d.created_ms, d.due_ms, d.expires_ms, d.done_ms, d.last_error, d.priority"
+
+#define SILENCE_COLS                                                                               \
+	"id, matchers, created_by, reason, created_ms, expires_ms, ended_ms, ended_by, suppressed"
 
 enum {
 	ST_BEGIN,
@@ -111,6 +131,11 @@ enum {
 	ST_LIST_ALERTS,
 	ST_CURSOR_GET,
 	ST_CURSOR_SET,
+	ST_ADD_SILENCE,
+	ST_END_SILENCE,
+	ST_SILENCE_SUPPRESSED,
+	ST_LIST_SILENCES_ACTIVE,
+	ST_LIST_SILENCES_ALL,
 	ST__N
 };
 
@@ -189,6 +214,14 @@ static const char *const spool_sql[ST__N] = {
 	[ST_CURSOR_GET] = "SELECT value FROM cursors WHERE source = ?1",
 	[ST_CURSOR_SET] = "INSERT INTO cursors (source, value) VALUES (?1, ?2) "
 			  "ON CONFLICT (source) DO UPDATE SET value = excluded.value",
+	[ST_ADD_SILENCE] = "INSERT INTO silences (matchers, created_by, reason, created_ms, "
+			   "expires_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_END_SILENCE] = "UPDATE silences SET ended_ms = ?2, ended_by = ?3 "
+			   "WHERE id = ?1 AND ended_ms IS NULL",
+	[ST_SILENCE_SUPPRESSED] = "UPDATE silences SET suppressed = suppressed + ?2 WHERE id = ?1",
+	[ST_LIST_SILENCES_ACTIVE] = "SELECT " SILENCE_COLS " FROM silences WHERE ended_ms IS NULL "
+				    "ORDER BY id DESC LIMIT ?1",
+	[ST_LIST_SILENCES_ALL] = "SELECT " SILENCE_COLS " FROM silences ORDER BY id DESC LIMIT ?1",
 };
 
 struct spool {
@@ -957,6 +990,7 @@ spool_prune(struct spool *s, int64_t before_ms)
 		"a.at_ms < ?1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_rowid = a.id))",
 		"DELETE FROM alerts WHERE at_ms < ?1 AND NOT EXISTS "
 		"(SELECT 1 FROM deliveries d WHERE d.alert_rowid = alerts.id)",
+		"DELETE FROM silences WHERE ended_ms < ?1",
 	};
 	int64_t alerts = 0;
 
@@ -1129,4 +1163,100 @@ spool_cursor_set(struct spool *s, const char *source, const char *value)
 	spool_bind_text(st, 1, source);
 	spool_bind_text(st, 2, value);
 	return spool_exec(s, st);
+}
+
+int64_t
+spool_add_silence(struct spool *s, const char *matchers_json, const char *created_by,
+    const char *reason, int64_t created_ms, int64_t expires_ms)
+{
+	sqlite3_stmt *st = s->st[ST_ADD_SILENCE];
+
+	if (spool_check_txn(s) < 0)
+		return -1;
+	spool_bind_text(st, 1, matchers_json);
+	spool_bind_text(st, 2, created_by);
+	spool_bind_text(st, 3, reason);
+	sqlite3_bind_int64(st, 4, created_ms);
+	sqlite3_bind_int64(st, 5, expires_ms);
+	if (spool_exec(s, st) < 0)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+int
+spool_end_silence(struct spool *s, int64_t id, int64_t at_ms, const char *by)
+{
+	sqlite3_stmt *st = s->st[ST_END_SILENCE];
+
+	if (spool_check_txn(s) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, at_ms);
+	spool_bind_text(st, 3, by);
+	if (spool_exec(s, st) < 0)
+		return -1;
+	return sqlite3_changes(s->db) > 0 ? 1 : 0;
+}
+
+int
+spool_silence_suppressed(struct spool *s, int64_t id, int64_t n)
+{
+	sqlite3_stmt *st = s->st[ST_SILENCE_SUPPRESSED];
+
+	if (spool_check_txn(s) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, n);
+	return spool_exec(s, st);
+}
+
+void
+spool_silence_free(struct spool_silence *v)
+{
+	free(v->matchers);
+	free(v->created_by);
+	free(v->reason);
+	free(v->ended_by);
+}
+
+int
+spool_list_silences(struct spool *s, int all, size_t limit,
+    void (*fn)(void *arg, const struct spool_silence *), void *arg)
+{
+	sqlite3_stmt *st = s->st[all ? ST_LIST_SILENCES_ALL : ST_LIST_SILENCES_ACTIVE];
+	struct spool_silence *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc = SQLITE_DONE;
+
+	if (limit == 0)
+		return 0;
+	sqlite3_bind_int64(st, 1, spool_limit(limit));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct spool_silence *x;
+
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		x = &v[n++];
+		x->id = sqlite3_column_int64(st, 0);
+		x->matchers = spool_col_str(st, 1);
+		x->created_by = spool_col_str(st, 2);
+		x->reason = spool_col_str(st, 3);
+		x->created_ms = sqlite3_column_int64(st, 4);
+		x->expires_ms = sqlite3_column_int64(st, 5);
+		x->ended_ms = sqlite3_column_int64(st, 6);
+		x->ended_by = spool_col_str(st, 7);
+		x->suppressed = sqlite3_column_int64(st, 8);
+	}
+	if (rc != SQLITE_DONE)
+		spool_dberr(s);
+	spool_done(st);
+	for (size_t i = 0; i < n; i++) {
+		if (rc == SQLITE_DONE)
+			fn(arg, &v[i]);
+		spool_silence_free(&v[i]);
+	}
+	free(v);
+	return rc == SQLITE_DONE ? 0 : -1;
 }

@@ -8,7 +8,8 @@
  *               webhook body, see DESIGN section 6) - the history;
  *   deliveries  one row per (alert, receiver): pending -> delivered, or
  *               dead (with the reason); attempts, next due time, last error;
- *   cursors     per-source resume positions.
+ *   cursors     per-source resume positions;
+ *   silences    matchers that mute complaints until they expire (v3).
  *
  * Writes are batched: the daemon calls spool_begin() when a loop pass
  * first writes and spool_commit() once at the end of the pass; only after
@@ -176,6 +177,27 @@ int64_t spool_prune(struct spool *, int64_t before_ms);
 /* fn(arg, receiver, n) for every receiver with pending deliveries. */
 int spool_pending_by_receiver(struct spool *, void (*fn)(void *arg, const char *receiver,
     int64_t n), void *arg);
+
+/*
+ * Silences. matchers_json is the matcher object as text (see silence.h).
+ * end sets ended_ms and ended_by on an active silence: 1 when it did, 0
+ * when the id is unknown or already ended. suppressed adds n to its count.
+ * The listing is newest first: the active ones only, or all (the ended
+ * ones are pruned with the history).
+ */
+struct spool_silence {
+	int64_t id;
+	char *matchers, *created_by, *reason, *ended_by;
+	int64_t created_ms, expires_ms, ended_ms;	/* ended_ms 0 while active */
+	int64_t suppressed;
+};
+int64_t spool_add_silence(struct spool *, const char *matchers_json, const char *created_by,
+    const char *reason, int64_t created_ms, int64_t expires_ms);
+int spool_end_silence(struct spool *, int64_t id, int64_t at_ms, const char *by);
+int spool_silence_suppressed(struct spool *, int64_t id, int64_t n);
+int spool_list_silences(struct spool *, int all, size_t limit,
+    void (*fn)(void *arg, const struct spool_silence *), void *arg);
+void spool_silence_free(struct spool_silence *);
 
 /* Per-source resume cursors. get returns a malloc'd string or NULL. */
 char *spool_cursor_get(struct spool *, const char *source);

@@ -84,6 +84,12 @@ json_t *stream_jptr_get(json_t *v, const char *p);
 
 struct stream;
 
+/* How long to wait before trying again. */
+enum stream_backoff {
+	STREAM_BACKOFF_JITTER,	/* full-jitter exponential from reconnect_ms up to backoff_max_ms */
+	STREAM_BACKOFF_X	/* X's published rules (protocols.md A2.5), see stream.c */
+};
+
 struct stream_opts {
 	const char *name;	/* the source: logs and metric labels */
 	const char *url;
@@ -98,6 +104,7 @@ struct stream_opts {
 	int64_t interval_ms;	/* poll: time between requests */
 	int64_t timeout_ms;	/* poll: the whole request */
 	const char *last_event_id;	/* SSE: resume from here */
+	enum stream_backoff backoff;
 };
 
 struct stream_handlers {
@@ -121,5 +128,16 @@ void stream_add_header(struct stream *, const char *header);
 /* Counts a bad input (kind: json, utf8, too_long, mapping...) for the source. */
 void stream_count_error(const char *source, const char *kind);
 unsigned long stream_errors(const struct stream *);
+
+/* What the source health checks look at. Times are stream_now_ms() values. */
+struct stream_health {
+	int connected;		/* a stream is up, or the last poll was answered */
+	int throttled;		/* the last failure was HTTP 429 */
+	long status;		/* the last failure's HTTP status (0: no answer) */
+	int64_t since_ms;	/* when connected last changed */
+	int64_t last_event_ms;	/* the last event taken (poll: answer), or the start */
+};
+void stream_health(const struct stream *, struct stream_health *);
+int64_t stream_now_ms(void);
 
 #endif

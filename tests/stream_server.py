@@ -14,7 +14,8 @@ file changes (the answer counters then start over). An answer:
    "after": "close"        then close (default), or "stall" (send nothing,
                            keep the connection until the client goes), or
                            "hold" (keep-alives every 0.5 s: ": ka" comments
-                           for text/event-stream, else empty lines),
+                           for text/event-stream, else empty lines; "ka" and
+                           "ka_every" set the bytes and the seconds between),
    "etag": "v1"}           answer 304 when If-None-Match matches
 
 Bodies of status 200 for SSE/NDJSON go out chunked; others get a
@@ -118,10 +119,13 @@ class Handler(BaseHTTPRequestHandler):
             end = time.time() + a.get("hold_seconds", 600)
             # SSE keeps alive with a comment, NDJSON with an empty line
             ka = b": ka\n" if "event-stream" in a.get("headers", {}).get("Content-Type", "") else b"\n"
+            ka = a["ka"].encode() if "ka" in a else ka
             while time.time() < end:
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(ka), ka))
                 self.wfile.flush()
-                time.sleep(0.5)
+                time.sleep(a.get("ka_every", 0.5))
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
         else:
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()

@@ -33,7 +33,7 @@ else
 fi
 for line in Type=notify NotifyAccess=main WatchdogSec=30s DynamicUser=yes \
 	StateDirectory=keluh ConfigurationDirectory=keluh Restart=on-failure \
-	'ExecReload=/bin/kill -HUP $MAINPID' '--spool %S/keluh/spool.db' LimitNOFILE= \
+	'/keluhctl reload --socket /run/keluh/keluhd.sock' '--spool %S/keluh/spool.db' LimitNOFILE= \
 	'#LoadCredential=slack.url:'; do
 	contains "unit: $line" "$UNIT" "$line"
 done
@@ -45,6 +45,12 @@ else
 fi
 grep -q "^ExecStart=.*/keluhd -c .*/keluh/keluhd.yaml " "$UNIT"
 is "ExecStart runs keluhd with the installed keluhd.yaml" "$?" 0
+# reload waits for the result through the admin socket, in the RuntimeDirectory
+grep -q "^ExecReload=/.*/keluhctl reload --socket /run/keluh/keluhd.sock\$" "$UNIT"
+is "ExecReload is keluhctl reload on /run/keluh/keluhd.sock" "$?" 0
+contains "RuntimeDirectory=keluh holds the socket" "$UNIT" "RuntimeDirectory=keluh"
+grep -q "^ExecStart=.* --admin-socket %t/keluh/keluhd.sock\$" "$UNIT"
+is "ExecStart serves the admin API where ExecReload looks (%t is /run)" "$?" 0
 
 # --- systemd-analyze security ----------------------------------------------
 # systemd 250+ (Debian 12 has 252) rates a unit file without a running
@@ -75,7 +81,9 @@ if ! systemd-analyze verify --man=no "$TMPD/probe.service" >"$TMPD/probe.out" 2>
 	skip "systemd-analyze verify" "cannot verify offline here: $(head -1 "$TMPD/probe.out")"
 else
 	mkdir -p "$TMPD/v"
-	sed "s|^ExecStart=[^ ]*/keluhd |ExecStart=$top_builddir/keluhd |" "$UNIT" >"$TMPD/v/keluhd.service"
+	sed -e "s|^ExecStart=[^ ]*/keluhd |ExecStart=$top_builddir/keluhd |" \
+	    -e "s|^ExecReload=[^ ]*/keluhctl |ExecReload=$top_builddir/keluhctl |" \
+	    "$UNIT" >"$TMPD/v/keluhd.service"
 	systemd-analyze verify --man=no "$TMPD/v/keluhd.service" >"$TMPD/verify.out" 2>&1
 	st=$?
 	if [ "$st" -eq 0 ] && [ ! -s "$TMPD/verify.out" ]; then

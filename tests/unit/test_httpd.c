@@ -8,6 +8,8 @@
 #include <sys/types.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -1170,6 +1172,102 @@ START_TEST(test_listen_parse)
 }
 END_TEST
 
+/* The admin API's transport: the same server on a Unix socket. */
+static struct client *
+client_unix(const char *path)
+{
+	struct sockaddr_un sun;
+	struct client *cl;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	cl = xcalloc(1, sizeof(*cl));
+	cl->fd = fd;
+	buf_init(&cl->in);
+	cl->ev = event_new(base, fd, EV_READ | EV_PERSIST, client_read_cb, cl);
+	event_add(cl->ev, NULL);
+	return cl;
+}
+
+START_TEST(test_unix_socket)
+{
+	char dir[] = "/tmp/keluh-httpd-XXXXXX", path[128], err[256];
+	struct httpd_limits lim = limits();
+	struct httpd *u, *x;
+	struct client *cl;
+	struct stat st;
+	struct resp r;
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/admin.sock", dir);
+	u = httpd_new_unix(base, path, 0660, &lim, handler, NULL, err, sizeof(err));
+	ck_assert_msg(u != NULL, "%s", err);
+	ck_assert_int_eq(httpd_port(u), 0);
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert(S_ISSOCK(st.st_mode));
+	ck_assert_int_eq(st.st_mode & 0777, 0660);
+	cl = client_unix(path);
+	client_sends(cl, "GET /peer HTTP/1.1\r\nHost: x\r\n\r\n");
+	wait_resp(cl, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert(body_is(&r, "unix"));
+	buf_free(&r.body);
+	client_sends(cl, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+	wait_resp(cl, &r);
+	ck_assert(body_is(&r, "3"));
+	buf_free(&r.body);
+	client_free(cl);
+	/* a live socket is not taken over */
+	x = httpd_new_unix(base, path, 0660, &lim, handler, NULL, err, sizeof(err));
+	ck_assert_ptr_null(x);
+	ck_assert_ptr_nonnull(strstr(err, "listening"));
+	/* the TCP server beside it still works */
+	cl = client_new();
+	client_sends(cl, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	wait_resp(cl, &r);
+	ck_assert(body_is(&r, "hi"));
+	buf_free(&r.body);
+	client_free(cl);
+	httpd_free(u);
+	ck_assert_int_eq(lstat(path, &st), -1);
+
+	/* a stale socket (its owner died) is replaced */
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	{
+		struct sockaddr_un sun;
+
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+		ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	}
+	close(fd);
+	u = httpd_new_unix(base, path, 0600, &lim, handler, NULL, err, sizeof(err));
+	ck_assert_msg(u != NULL, "%s", err);
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	httpd_stop_accepting(u);
+	ck_assert_int_eq(lstat(path, &st), -1);
+	httpd_free(u);
+
+	/* another kind of file is left alone */
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_ptr_null(httpd_new_unix(base, path, 0660, &lim, handler, NULL, err,
+	    sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "not a socket"));
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1204,6 +1302,7 @@ main(void)
 	tcase_add_test(tc, test_stop_accepting);
 	tcase_add_test(tc, test_accept_backoff);
 	tcase_add_test(tc, test_listen_parse);
+	tcase_add_test(tc, test_unix_socket);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

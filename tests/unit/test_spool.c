@@ -186,15 +186,15 @@ START_TEST(test_open_create_reopen)
 {
 	char buf[64];
 
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 2);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 3);
 	ck_assert_str_eq(sql_text("PRAGMA journal_mode", buf, sizeof(buf)), "wal");
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-				 "name IN ('mentions', 'alerts', 'deliveries', 'cursors')"), 4);
+				 "name IN ('mentions', 'alerts', 'deliveries', 'cursors', 'silences')"), 5);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
 				 "name = 'deliveries_due'"), 1);
 	mention("m1", 2, 1000);
 	reopen();
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 2);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 3);
 	ck_assert_uint_eq(pending().n, 1);
 	ck_assert_int_eq(spool_in_txn(sp), 0);
 }
@@ -861,6 +861,87 @@ START_TEST(test_crash_mid_transaction)
 }
 END_TEST
 
+struct silences_seen {
+	size_t n;
+	int64_t id[8], ended[8], suppressed[8];
+	char by[8][32];
+};
+
+static void
+collect_silence(void *arg, const struct spool_silence *x)
+{
+	struct silences_seen *ss = arg;
+
+	ck_assert_uint_lt(ss->n, 8);
+	ss->id[ss->n] = x->id;
+	ss->ended[ss->n] = x->ended_ms;
+	ss->suppressed[ss->n] = x->suppressed;
+	snprintf(ss->by[ss->n], sizeof(ss->by[0]), "%s", x->created_by);
+	ss->n++;
+}
+
+START_TEST(test_silences)
+{
+	struct silences_seen ss;
+	int64_t a, b, c;
+
+	a = spool_add_silence(sp, "{\"team\":\"tech\"}", "ana", "deploy", 1000, 5000);
+	b = spool_add_silence(sp, "{\"rule\":\"x.*\"}", "budi", "noise", 2000, 9000);
+	ck_assert_int_gt(a, 0);
+	ck_assert_int_gt(b, a);
+	ck_assert_int_eq(spool_silence_suppressed(sp, a, 2), 0);
+	ck_assert_int_eq(spool_silence_suppressed(sp, a, 1), 0);
+	memset(&ss, 0, sizeof(ss));
+	ck_assert_int_eq(spool_list_silences(sp, 0, 10, collect_silence, &ss), 0);
+	ck_assert_uint_eq(ss.n, 2);
+	ck_assert_int_eq(ss.id[0], b); /* newest first */
+	ck_assert_int_eq(ss.suppressed[1], 3);
+	ck_assert_str_eq(ss.by[1], "ana");
+	ck_assert_int_eq(ss.ended[1], 0);
+
+	/* ending: once */
+	ck_assert_int_eq(spool_end_silence(sp, a, 6000, "timer"), 1);
+	ck_assert_int_eq(spool_end_silence(sp, a, 7000, "timer"), 0);
+	ck_assert_int_eq(spool_end_silence(sp, 999, 7000, "timer"), 0);
+	memset(&ss, 0, sizeof(ss));
+	ck_assert_int_eq(spool_list_silences(sp, 0, 10, collect_silence, &ss), 0);
+	ck_assert_uint_eq(ss.n, 1);
+	memset(&ss, 0, sizeof(ss));
+	ck_assert_int_eq(spool_list_silences(sp, 1, 10, collect_silence, &ss), 0);
+	ck_assert_uint_eq(ss.n, 2);
+	ck_assert_int_eq(ss.ended[1], 6000);
+
+	/* an id is never given again, even after pruning */
+	ck_assert_int_ge(spool_prune(sp, 10000), 0);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM silences"), 1);
+	c = spool_add_silence(sp, "{\"team\":\"x\"}", "ana", "r", 3000, 9000);
+	ck_assert_int_gt(c, b);
+	reopen();
+	memset(&ss, 0, sizeof(ss));
+	ck_assert_int_eq(spool_list_silences(sp, 0, 10, collect_silence, &ss), 0);
+	ck_assert_uint_eq(ss.n, 2);
+}
+END_TEST
+
+/* A spool of version 2 gets the silences table, and keeps what it had. */
+START_TEST(test_upgrade_v2)
+{
+	sqlite3 *db;
+
+	mention("m1", 2, 1000);
+	spool_close(sp);
+	sp = NULL;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "DROP TABLE silences; PRAGMA user_version = 2", NULL,
+			     NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	reopen();
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 3);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM mentions"), 1);
+	ck_assert_int_gt(spool_add_silence(sp, "{}", "a", "r", 1, 2), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -887,6 +968,8 @@ main(void)
 	tcase_add_test(tc, test_txn_batch);
 	tcase_add_test(tc, test_uncommitted_close_rolls_back);
 	tcase_add_test(tc, test_crash_mid_transaction);
+	tcase_add_test(tc, test_silences);
+	tcase_add_test(tc, test_upgrade_v2);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

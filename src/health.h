@@ -1,0 +1,31 @@
+/*
+ * health.h: operational alerts about the daemon's own sources (alert_after),
+ * kept apart from complaint alerts but carried the same way: a canonical
+ * keluh.alert (priority high, rule and tag "source-health", one entry in
+ * "mentions" holding the sentence, and a "health" object for machines)
+ * written to the spool, so every receiver renders it and it survives a
+ * restart like any alert. Loop thread only.
+ */
+#ifndef KELUH_HEALTH_H
+#define KELUH_HEALTH_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "source.h"
+
+struct spool;
+
+/*
+ * Records the note as an alert for its receivers (alert_to, else
+ * c->health_receivers) and fills recv[0..*nrecv) with their indexes in
+ * c->receivers (to kick their delivery once the spool commits). Returns 0,
+ * or -1 when the spool refused it (logged).
+ */
+int health_record(struct spool *, const struct conf *c, const struct source_health_note *,
+    size_t *recv, size_t maxrecv, size_t *nrecv);
+
+/* The alert JSON for a note (for tests); free() it. at_ms is Unix ms. */
+char *health_alert_json(const struct source_health_note *, const char *alert_id, int64_t at_ms);
+
+#endif

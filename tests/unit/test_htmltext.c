@@ -1,0 +1,151 @@
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "health.h"
+#include "htmltext.h"
+#include "receiver.h"
+#include "unit.h"
+#include "util.h"
+
+/* Real-shaped Mastodon status content and what a person reads in it. */
+static const struct {
+	const char *html, *text;
+} cases[] = {
+	/* a hashtag link */
+	{ "<p>Gak bisa login dari pagi <a href=\"https://mastodon.social/tags/acme\" "
+	  "class=\"mention hashtag\" rel=\"tag\">#<span>acme</span></a></p>",
+	  "Gak bisa login dari pagi #acme" },
+	/* a mention, inside an h-card */
+	{ "<p><span class=\"h-card\" translate=\"no\"><a href=\"https://mastodon.social/@acme\" "
+	  "class=\"u-url mention\">@<span>acme</span></a></span> kartu saya ditolak dua kali</p>",
+	  "@acme kartu saya ditolak dua kali" },
+	/* a long link: the invisible parts go, the ellipsis part ends in ... */
+	{ "<p>lihat <a href=\"https://status.acme.example/incidents/1234567890\" target=\"_blank\" "
+	  "rel=\"nofollow noopener noreferrer\" translate=\"no\"><span class=\"invisible\">"
+	  "https://</span><span class=\"ellipsis\">status.acme.example/incide</span><span "
+	  "class=\"invisible\">nts/1234567890</span></a> down lagi</p>",
+	  "lihat status.acme.example/incide\xe2\x80\xa6 down lagi" },
+	/* a short link: no ellipsis */
+	{ "<p><a href=\"https://acme.example/\" rel=\"nofollow noopener\"><span class=\"invisible\">"
+	  "https://</span><span class=\"\">acme.example/</span><span class=\"invisible\"></span>"
+	  "</a> refund?</p>", "acme.example/ refund?" },
+	/* entities, numeric and named */
+	{ "<p>Tom &amp; Jerry &lt;3 &quot;refund&quot; it&#39;s late &#8212; &#x1F600; "
+	  "caf&eacute;&hellip; &copy;&nbsp;acme</p>",
+	  "Tom & Jerry <3 \"refund\" it's late \xe2\x80\x94 \xf0\x9f\x98\x80 caf\xc3\xa9\xe2\x80\xa6 "
+	  "\xc2\xa9 acme" },
+	/* line breaks and paragraphs */
+	{ "<p>line one<br>line two<br />line three</p><p>second paragraph</p><p>third</p>",
+	  "line one\nline two\nline three\n\nsecond paragraph\n\nthird" },
+	/* emoji and custom emoji shortcodes are text */
+	{ "<p>parah \xf0\x9f\x98\xa1\xf0\x9f\x98\xa1 app crash terus \xf0\x9f\x93\xb1 :blobcat:</p>",
+	  "parah \xf0\x9f\x98\xa1\xf0\x9f\x98\xa1 app crash terus \xf0\x9f\x93\xb1 :blobcat:" },
+	/* source whitespace collapses as a browser shows it */
+	{ "<p>  spaced   out\n text </p>\n<p>\n next</p>", "spaced out text\n\nnext" },
+	/* a remote post's list */
+	{ "<p>Issues:</p><ul><li>login</li><li>payment</li></ul>", "Issues:\n\nlogin\npayment" },
+	/* not entities, not tags: kept as written */
+	{ "<p>5 < 6 &foo; AT&T &amp 7 &#; x</p>", "5 < 6 &foo; AT&T &amp 7 &#; x" },
+	/* a comment and an unknown tag go; numeric junk becomes U+FFFD */
+	{ "<p>a<!-- hidden -->b <em>c</em> &#0; &#xD800;</p>",
+	  "ab c \xef\xbf\xbd \xef\xbf\xbd" },
+	/* a quote in an attribute does not end the tag early */
+	{ "<p><a href=\"x\" title='a > b'>link</a> ok</p>", "link ok" },
+	/* <br><br> is a blank line; breaks at the ends go */
+	{ "<br><p>a<br><br>b<br></p><br>", "a\n\nb" },
+	/* a reply's leading mention */
+	{ "<p><span class=\"h-card\"><a href=\"https://x.example/@budi\" class=\"u-url mention\">"
+	  "@<span>budi</span></a></span> <span class=\"h-card\"><a href=\"https://m.example/@acme\" "
+	  "class=\"u-url mention\">@<span>acme</span></a></span> sama, saya juga gak bisa login</p>",
+	  "@budi @acme sama, saya juga gak bisa login" },
+	{ "", "" },
+};
+
+START_TEST(table)
+{
+	struct buf b;
+
+	buf_init(&b);
+	htmltext(&b, cases[_i].html, strlen(cases[_i].html));
+	buf_addc(&b, '\0');
+	ck_assert_msg(strcmp(b.data, cases[_i].text) == 0, "case %d: got [%s] want [%s]", _i,
+	    b.data, cases[_i].text);
+	ck_assert_int_eq(utf8_valid_prefix(b.data, b.len - 1), b.len - 1);
+	buf_free(&b);
+}
+END_TEST
+
+/* Cut anywhere (truncated input): never past the end, always valid UTF-8. */
+START_TEST(every_prefix)
+{
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
+		for (size_t n = 0; n <= strlen(cases[c].html); n++) {
+			struct buf b;
+
+			buf_init(&b);
+			htmltext(&b, cases[c].html, n);
+			if (utf8_valid_prefix(cases[c].html, n) == n)
+				ck_assert_int_eq(utf8_valid_prefix(b.data ? b.data : "", b.len), b.len);
+			buf_free(&b);
+		}
+}
+END_TEST
+
+/* A health alert renders through the receivers: the headline says which source and what. */
+START_TEST(health_renders)
+{
+	char *const to[] = { NULL };
+	struct source_health_note n = { "mastodon-acme", "mastodon", "silent",
+		"Source mastodon-acme (mastodon) has had no event for 12m.", to, 0,
+		1795000000000LL };
+	struct receiver r;
+	struct rcv_msg m;
+	char err[200], *json = health_alert_json(&n, "h-1", 1795000720000LL);
+	json_t *j = json_loads(json, 0, NULL);
+
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "alert"),
+	    "priority")), "high");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_object_get(j,
+	    "alert"), "health"), "state")), "silent");
+	for (int t = 0; t < RCV__N; t++) {
+		memset(&r, 0, sizeof(r));
+		r.name = "ops";
+		r.type = (enum rcv_type)t;
+		r.url = t == RCV_EMAIL ? "smtp://127.0.0.1:25" : "https://hooks.example/x";
+		r.secret = t == RCV_WEBHOOK ? NULL : "secret";
+		r.chat_id = "1";
+		r.mail_from = "keluh@example.com";
+		r.mail_to = (char *[]){ "ops@example.com" };
+		r.nmail_to = 1;
+		r.max_samples = 5;
+		memset(&m, 0, sizeof(m));
+		ck_assert_msg(receiver_render(&r, j, "h-1.ops", 1795000720, &m, err, sizeof(err)) == 0,
+		    "%s: %s", receiver_type_name(r.type), err);
+		ck_assert_msg(memmem(m.body, m.body_len, "mastodon-acme", 13) != NULL,
+		    "%s does not name the source", receiver_type_name(r.type));
+		receiver_msg_free(&m);
+	}
+	json_decref(j);
+	free(json);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("htmltext");
+	TCase *tc = tcase_create("htmltext");
+
+	tcase_add_loop_test(tc, table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(tc, every_prefix);
+	tcase_add_test(tc, health_renders);
+	suite_add_tcase(s, tc);
+	return unit_run(s);
+}
