@@ -26,15 +26,6 @@ struct admin {
 	struct admin_ops ops;
 };
 
-static int64_t
-admin_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static json_t *
 admin_time(int64_t ms)
 {
@@ -107,7 +98,7 @@ admin_status(struct admin *a, struct httpd_req *req)
 	struct admin_status st;
 	struct spool_counts all;
 	json_t *o, *sources = json_array(), *receivers = json_array();
-	int64_t now = admin_now_ms();
+	int64_t now = util_now_ms();
 
 	memset(&st, 0, sizeof(st));
 	a->ops.status(a->ops.arg, &st);
@@ -205,7 +196,7 @@ admin_silence_add(struct admin *a, struct httpd_req *req)
 	const char *author, *reason, *dur, *until, *k;
 	struct silence_match m;
 	const struct silence *s;
-	int64_t now = admin_now_ms(), expires;
+	int64_t now = util_now_ms(), expires;
 	char err[300];
 
 	if (!json_is_object(body)) {
@@ -323,7 +314,7 @@ admin_silence_expire(struct admin *a, struct httpd_req *req, const char *idstr, 
 	}
 	v = silence_json(a->silences, s);
 	json_object_set_new(v, "active", json_false());
-	json_object_set_new(v, "ended_at", admin_time(admin_now_ms()));
+	json_object_set_new(v, "ended_at", admin_time(util_now_ms()));
 	json_object_set_new(v, "ended_by", json_string(by));
 	silences_expire(a->silences, id, by);
 	json_decref(body);

@@ -61,15 +61,6 @@ struct deliver {
 	void *drained_arg;
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int64_t
 deliver_backoff_cap(int attempt)
 {
@@ -125,7 +116,7 @@ deliver_set_conf(struct deliver *d, const struct conf *c)
 			st->d = d;
 			st->timer = evtimer_new(d->base, rstate_wake, st);
 			st->tokens = 1;
-			st->tokens_at = now_ms();
+			st->tokens_at = util_now_ms();
 		}
 		st->r = &c->receivers[i];
 	}
@@ -236,7 +227,7 @@ deliver_outcome(struct xfer *x, enum rcv_verdict v, int64_t wait_ms, const char 
 {
 	struct deliver *d = x->d;
 	struct rstate *st = x->rs;
-	int64_t now = now_ms();
+	int64_t now = util_now_ms();
 	char labels[200];
 
 	spool_begin(d->spool);
@@ -346,7 +337,7 @@ deliver_start(struct deliver *d, struct rstate *st, struct spool_delivery *sd)
 	json_error_t je;
 	json_t *alert = json_loads(sd->alert_json, 0, &je);
 	struct xfer *x;
-	int64_t now = now_ms();
+	int64_t now = util_now_ms();
 
 	if (now > sd->expires_ms) {
 		char why[600];
@@ -443,7 +434,7 @@ deliver_pump(struct rstate *st)
 	struct deliver *d = st->d;
 	const struct receiver *r = st->r;
 	struct spool_delivery due[DELIVER_BATCH];
-	int64_t skip[DELIVER_BATCH * 4 + 64], now = now_ms(), next;
+	int64_t skip[DELIVER_BATCH * 4 + 64], now = util_now_ms(), next;
 	size_t nskip = 0;
 	int n, room;
 

@@ -74,25 +74,6 @@ struct group_engine {
 	struct silences *silences;
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-iso8601(int64_t ms, char *out, size_t len)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static size_t
 group_hash(const char *key, size_t size)
 {
@@ -129,7 +110,7 @@ static void
 group_schedule(struct group *g, int64_t due)
 {
 	struct timeval tv;
-	int64_t delta = due - now_ms();
+	int64_t delta = due - util_now_ms();
 
 	if (delta < 0)
 		delta = 0;
@@ -230,14 +211,14 @@ group_emit(struct group_engine *ge, const char *gkey, int prio, const char *team
 	const char *k;
 	size_t recv[64], nrecv, i;
 	const char *names[64];
-	int64_t expires[64], at = now_ms(), rowid;
+	int64_t expires[64], at = util_now_ms(), rowid;
 	char *json;
 	struct route_alert ra;
 
 	snprintf(id, sizeof(id), "a-%llx-%llu", (unsigned long long)at,
 	    (unsigned long long)++ge->seq);
-	iso8601(first_at, t1, sizeof(t1));
-	iso8601(last_at, t2, sizeof(t2));
+	util_iso8601(first_at, t1, sizeof(t1));
+	util_iso8601(last_at, t2, sizeof(t2));
 	ri = json_array();
 	json_array_foreach(rule_ids, i, v) {
 		json_t *info = json_object_get(rule_info_obj, json_string_value(v));
@@ -321,7 +302,7 @@ group_fire(struct group *g)
 	json_decref(samples);
 	g->nnew = 0;
 	g->nsuppressed = 0;
-	g->last_sent = now_ms();
+	g->last_sent = util_now_ms();
 	/* the next update describes its own mentions: priority, team and rules start over */
 	g->prio = PRIO_NONE;
 	free(g->team);
@@ -596,7 +577,7 @@ static void
 group_baseline_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct group_engine *ge = arg;
-	int64_t sec = now_ms() / 1000;
+	int64_t sec = util_now_ms() / 1000;
 
 	for (size_t i = 0; i < ge->nincidents; i++) {
 		struct incident *in = &ge->incidents[i];
@@ -623,7 +604,7 @@ group_incidents_setup(struct group_engine *ge)
 		if (in->nbuckets > 86400)
 			in->nbuckets = 86400;
 		in->buckets = xcalloc(in->nbuckets, sizeof(uint32_t));
-		in->head_sec = now_ms() / 1000;
+		in->head_sec = util_now_ms() / 1000;
 		in->samples = json_array();
 		in->rule_info = json_object();
 	}

@@ -43,15 +43,6 @@ struct ingest {
 	size_t cap, nbuckets, oldest, count;
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static uint64_t
 hash_str(const char *s)
 {
@@ -278,7 +269,7 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 {
 	struct classify_author a = { m->followers, m->verified };
 	const char *src = m->source ? m->source : source;
-	int64_t now = now_ms();
+	int64_t now = util_now_ms();
 	struct verdict v;
 	const char *labels;
 	size_t bad;

@@ -38,25 +38,6 @@ struct silences {
 static const char *const silence_keys[] = { "rule", "team", "priority", "author", "words" };
 #define NSILENCE_KEYS (sizeof(silence_keys) / sizeof(silence_keys[0]))
 
-static int64_t
-silence_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-silence_iso(int64_t ms, char *out, size_t len)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 int64_t
 silence_parse_time(const char *s)
 {
@@ -424,7 +405,7 @@ silences_arm(struct silences *ss)
 		evtimer_del(ss->timer);
 		return;
 	}
-	delta = next - silence_now_ms();
+	delta = next - util_now_ms();
 	if (delta < 0)
 		delta = 0;
 	tv.tv_sec = (time_t)(delta / 1000);
@@ -450,7 +431,7 @@ silence_announce(struct silences *ss, const struct silence *s, const char *event
 	const struct conf *c = ss->conf;
 	size_t recv[SILENCE_MAX_RECEIVERS], nrecv, i;
 	const char *names[SILENCE_MAX_RECEIVERS];
-	int64_t expires[SILENCE_MAX_RECEIVERS], at = silence_now_ms(), rowid;
+	int64_t expires[SILENCE_MAX_RECEIVERS], at = util_now_ms(), rowid;
 	char id[96], group[64], t[32], t2[32];
 	json_t *sj, *body;
 	struct buf d;
@@ -458,7 +439,7 @@ silence_announce(struct silences *ss, const struct silence *s, const char *event
 
 	nrecv = silence_receivers(ss, s, recv, SILENCE_MAX_RECEIVERS);
 	buf_init(&d);
-	silence_iso(s->expires_ms, t2, sizeof(t2));
+	util_iso8601(s->expires_ms, t2, sizeof(t2));
 	if (strcmp(event, "created") == 0)
 		buf_printf(&d, "Silence %lld by %s until %s: ", (long long)s->id, s->created_by,
 		    t2);
@@ -474,7 +455,7 @@ silence_announce(struct silences *ss, const struct silence *s, const char *event
 		    s->suppressed == 1 ? "" : "s");
 	snprintf(id, sizeof(id), "silence-%lld-%s", (long long)s->id, event);
 	snprintf(group, sizeof(group), "silence=%lld", (long long)s->id);
-	silence_iso(at, t, sizeof(t));
+	util_iso8601(at, t, sizeof(t));
 	sj = silence_json(ss, s);
 	json_object_set_new(sj, "event", json_string(event));
 	if (strcmp(event, "created") != 0) {
@@ -531,7 +512,7 @@ silence_unlink(struct silences *ss, int64_t id)
 static void
 silence_end(struct silences *ss, struct silence *s, const char *by)
 {
-	int64_t now = silence_now_ms();
+	int64_t now = util_now_ms();
 
 	spool_begin(ss->spool);
 	if (spool_end_silence(ss->spool, s->id, now, by ? by : "expiry") < 0)
@@ -547,7 +528,7 @@ silence_end(struct silences *ss, struct silence *s, const char *by)
 static void
 silences_expire_due(struct silences *ss)
 {
-	int64_t now = silence_now_ms();
+	int64_t now = util_now_ms();
 	struct silence *s, *next;
 
 	for (s = ss->list; s; s = next) {
@@ -631,7 +612,7 @@ const struct silence *
 silences_add(struct silences *ss, struct silence_match *m, const char *created_by,
     const char *reason, int64_t expires_ms, char *err, size_t errlen)
 {
-	int64_t now = silence_now_ms(), id;
+	int64_t now = util_now_ms(), id;
 	json_t *mj;
 	char *text;
 	struct silence *s;
@@ -739,10 +720,10 @@ silence_json_fields(const struct silences *ss, int64_t id, const struct silence_
 {
 	char tc[32], te[32], tx[32];
 
-	silence_iso(created, tc, sizeof(tc));
-	silence_iso(expires, te, sizeof(te));
+	util_iso8601(created, tc, sizeof(tc));
+	util_iso8601(expires, te, sizeof(te));
 	if (ended)
-		silence_iso(ended, tx, sizeof(tx));
+		util_iso8601(ended, tx, sizeof(tx));
 	return json_pack("{s:I,s:b,s:o,s:s,s:s,s:s,s:s,s:o,s:o,s:I,s:o}", "id", (json_int_t)id,
 	    "active", !ended, "matchers", silence_match_json(m), "author", by ? by : "",
 	    "reason", reason ? reason : "", "created_at", tc, "expires_at", te,

@@ -324,3 +324,28 @@ source_take_json(struct source *s, char *const *fields, const char *data, size_t
 	json_decref(v);
 	return rc;
 }
+
+int
+source_recent_seen(const struct source_recent *r, const char *id)
+{
+	for (size_t i = 0; i < SOURCE_RECENT && r->ids[i]; i++)
+		if (strcmp(r->ids[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+void
+source_recent_add(struct source_recent *r, const char *id)
+{
+	free(r->ids[r->pos]);
+	r->ids[r->pos] = xstrdup(id);
+	r->pos = (r->pos + 1) % SOURCE_RECENT;
+}
+
+void
+source_recent_free(struct source_recent *r)
+{
+	for (size_t i = 0; i < SOURCE_RECENT; i++)
+		free(r->ids[i]);
+	memset(r, 0, sizeof(*r));
+}

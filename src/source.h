@@ -69,6 +69,20 @@ struct source *source_mastodon_start(const struct source_env *, const struct con
 struct source *source_x_start(const struct source_env *, const struct conf_source *,
     source_emit_fn, void *, char *, size_t);
 
+/*
+ * The last SOURCE_RECENT ids a source emitted, so a post seen twice (a
+ * backfill overlapping the stream, a repeat after a reconnect) goes out
+ * once. A ring: the oldest id is forgotten first.
+ */
+#define SOURCE_RECENT 1024
+struct source_recent {
+	char *ids[SOURCE_RECENT];
+	size_t pos;
+};
+int source_recent_seen(const struct source_recent *, const char *id);
+void source_recent_add(struct source_recent *, const char *id);
+void source_recent_free(struct source_recent *);
+
 /* What every source kind shares. */
 struct source {
 	char *name;

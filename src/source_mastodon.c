@@ -28,7 +28,6 @@
  * the greatest: a federated status may arrive with an older id).
  */
 
-#define MS_RECENT 1024		/* status ids remembered against repeats */
 #define MS_PAGE 40		/* Mastodon's largest page */
 #define MS_PAGES_MAX 25		/* a longer gap is a flood: the rest is left */
 #define MS_RETRY_MS 200
@@ -50,8 +49,7 @@ struct msrc {
 	int reblogs;
 	char *last;		/* the greatest status id handled: the cursor */
 	char *floor;		/* the cursor at start: the last run handled up to here */
-	char *recent[MS_RECENT];
-	size_t rpos;
+	struct source_recent recent;
 
 	/* the backfill; the stream's events wait while it runs */
 	int filling;
@@ -73,23 +71,6 @@ ms_idcmp(const char *a, const char *b)
 	if (la != lb)
 		return la < lb ? -1 : 1;
 	return strcmp(a, b);
-}
-
-static int
-ms_seen(const struct msrc *s, const char *id)
-{
-	for (size_t i = 0; i < MS_RECENT && s->recent[i]; i++)
-		if (strcmp(s->recent[i], id) == 0)
-			return 1;
-	return 0;
-}
-
-static void
-ms_remember(struct msrc *s, const char *id)
-{
-	free(s->recent[s->rpos]);
-	s->recent[s->rpos] = xstrdup(id);
-	s->rpos = (s->rpos + 1) % MS_RECENT;
 }
 
 static void
@@ -230,7 +211,7 @@ ms_status(struct msrc *s, json_t *st, int edit)
 		free(key);
 		return 0;
 	}
-	if (ms_seen(s, key)) {
+	if (source_recent_seen(&s->recent, key)) {
 		log_debug("source %s: status %s taken already", s->src.name, key);
 		free(key);
 		return 0;
@@ -239,7 +220,7 @@ ms_status(struct msrc *s, json_t *st, int edit)
 		if (!s->reblogs) {
 			/* a boost repeats a post; the original is what matters */
 			ms_count(s, "reblog");
-			ms_remember(s, key);
+			source_recent_add(&s->recent, key);
 			ms_advance(s, id);
 			free(key);
 			return 0;
@@ -266,9 +247,9 @@ ms_status(struct msrc *s, json_t *st, int edit)
 	} else
 		json_decref(m);
 	free(mid);
-	ms_remember(s, key);
+	source_recent_add(&s->recent, key);
 	if (json_is_object(reblog))
-		ms_remember(s, id);	/* the original, if it comes by itself later */
+		source_recent_add(&s->recent, id);	/* the original, if it comes by itself later */
 	/* the cursor is the timeline's id: a boost's own, not its original's */
 	ms_advance(s, outer);
 	free(key);
@@ -510,8 +491,7 @@ ms_stop(struct source *src)
 	event_free(s->retry);
 	json_decref(s->page);
 	buf_free(&s->body);
-	for (size_t i = 0; i < MS_RECENT; i++)
-		free(s->recent[i]);
+	source_recent_free(&s->recent);
 	for (size_t i = 0; i < s->nheaders; i++)
 		free(s->headers[i]);
 	free(s->headers);

@@ -20,7 +20,6 @@
  * some fields (referenced_posts, note_post); both spellings are read.
  */
 
-#define X_RECENT 1024
 #define X_DEFAULT_QUERY "tweet.fields=created_at,lang,author_id,referenced_tweets,note_tweet," \
 	"entities&expansions=author_id&user.fields=username,name,verified,verified_type," \
 	"public_metrics"
@@ -29,8 +28,7 @@ struct xsrc {
 	struct source src;
 	struct stream *st;
 	int reblogs;
-	char *recent[X_RECENT];
-	size_t rpos;
+	struct source_recent recent;
 };
 
 static const char *
@@ -48,23 +46,6 @@ x_get2(json_t *o, const char *a, const char *b)
 	json_t *v = json_object_get(o, a);
 
 	return v ? v : json_object_get(o, b);
-}
-
-static int
-x_seen(const struct xsrc *x, const char *id)
-{
-	for (size_t i = 0; i < X_RECENT && x->recent[i]; i++)
-		if (strcmp(x->recent[i], id) == 0)
-			return 1;
-	return 0;
-}
-
-static void
-x_remember(struct xsrc *x, const char *id)
-{
-	free(x->recent[x->rpos]);
-	x->recent[x->rpos] = xstrdup(id);
-	x->rpos = (x->rpos + 1) % X_RECENT;
 }
 
 /* An error object in the stream (operational-disconnect, TooManyConnections...). */
@@ -203,7 +184,7 @@ x_event(void *arg, const struct stream_event *ev)
 		json_decref(root);
 		return 0;
 	}
-	if (x_seen(x, id)) {
+	if (source_recent_seen(&x->recent, id)) {
 		/* X may deliver a post twice (A2.3) */
 		log_debug("source %s: post %s taken already", x->src.name, id);
 		json_decref(root);
@@ -214,7 +195,7 @@ x_event(void *arg, const struct stream_event *ev)
 
 		snprintf(labels, sizeof(labels), "source=\"%s\",kind=\"reblog\"", x->src.name);
 		metrics_add("keluh_source_skipped_total", labels, 1);
-		x_remember(x, id);
+		source_recent_add(&x->recent, id);
 		json_decref(root);
 		return 0;
 	}
@@ -222,7 +203,7 @@ x_event(void *arg, const struct stream_event *ev)
 	rc = source_take_item(&x->src, (char *const[SF__N]){ NULL }, m);
 	json_decref(m);
 	if (rc >= 0)
-		x_remember(x, id);
+		source_recent_add(&x->recent, id);
 	json_decref(root);
 	return rc < 0 ? -1 : 0;
 }
@@ -233,8 +214,7 @@ x_stop(struct source *src)
 	struct xsrc *x = (struct xsrc *)src;
 
 	stream_free(x->st);
-	for (size_t i = 0; i < X_RECENT; i++)
-		free(x->recent[i]);
+	source_recent_free(&x->recent);
 	free(x->src.name);
 	free(x);
 }

@@ -35,6 +35,11 @@ void buf_printf(struct buf *, const char *fmt, ...) __attribute__((format(printf
 /* Appends s as the inside of a JSON string (no quotes). s must be valid UTF-8. */
 void buf_add_json_str(struct buf *, const char *s, size_t len);
 
+/* Wall-clock time in Unix milliseconds (what the spool and alerts record). */
+int64_t util_now_ms(void);
+/* ms as RFC 3339 UTC, "2026-11-23T04:20:00Z"; out needs 21 bytes. */
+void util_iso8601(int64_t ms, char *out, size_t len);
+
 /* Length of the valid UTF-8 prefix of s (== len when all of s is valid). */
 size_t utf8_valid_prefix(const char *s, size_t len);
 
