@@ -1,9 +1,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "source.h"
@@ -81,8 +83,25 @@ source_demo_start(struct event_base *base, const struct conf_source *cs, source_
     void *arg, char *err, size_t errlen)
 {
 	const char *path = cs->path ? cs->path : DEMO_DEFAULT_FILE;
+	char rel[PATH_MAX + 64];
 	FILE *fp = fopen(path, "r");
 
+	/* installed elsewhere (a package tree, DESTDIR): beside the binary */
+	if (fp == NULL && cs->path == NULL) {
+		char exe[PATH_MAX], *slash;
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+		if (n > 0) {
+			exe[n] = '\0';
+			if ((slash = strrchr(exe, '/')) != NULL) {
+				*slash = '\0';
+				snprintf(rel, sizeof(rel), "%s/../share/keluh/samples/mentions.ndjson",
+				    exe);
+				if ((fp = fopen(rel, "r")) != NULL)
+					path = rel;
+			}
+		}
+	}
 	/* not installed yet (a source tree): the samples beside the config */
 	if (fp == NULL && cs->path == NULL && cs->fallback_path) {
 		path = cs->fallback_path;

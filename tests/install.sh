@@ -104,6 +104,24 @@ else
 	not_ok "installed keluhd starts" "$(tail -n 20 "$klog")"
 fi
 
+# And the installed keluhd on the installed keluhd.yaml itself, as the unit
+# runs it (spool and admin socket moved into TMPD, as the unit moves them
+# into its own directories); its demo samples are found beside the binary.
+if python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 8470))' 2>/dev/null; then
+	KELUHD_FLAGS="--spool $TMPD/spool2.db --admin-socket $TMPD/admin.sock"
+	if start_keluhd "$R$sysconfdir/keluh/keluhd.yaml" "$TMPD/installed.log"; then
+		ok "installed keluhd starts on the installed keluhd.yaml"
+		wait_for 10 grep -q 'replaying [0-9]* sample mentions from .*/share/keluh/samples' "$klog"
+		is "the demo source finds the installed samples" "$?" 0
+		stop_keluhd
+	else
+		not_ok "installed keluhd starts on the installed keluhd.yaml" "$(tail -n 20 "$klog")"
+	fi
+else
+	echo "ok $((tap_n + 1)) # SKIP 127.0.0.1:8470 is in use"
+	tap_n=$((tap_n + 1))
+fi
+
 submake uninstall DESTDIR="$R" >"$TMPD/uninstall.log" 2>&1
 is "make uninstall DESTDIR=... succeeds" "$?" 0
 is "make uninstall leaves no file behind" "$(find "$R" -type f -o -type l)" ""
