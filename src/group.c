@@ -97,7 +97,11 @@ group_key(const struct conf *c, const struct group_input *in)
 	for (int k = 0; k < GK__N; k++) {
 		if (!(c->group_by & (1u << k)))
 			continue;
-		buf_printf(&b, "%s%s=%s", b.len ? "|" : "", names[k], vals[k] ? vals[k] : "");
+		if (b.len)
+			buf_addc(&b, '|');
+		buf_adds(&b, names[k]);
+		buf_addc(&b, '=');
+		buf_adds(&b, vals[k] ? vals[k] : "");
 	}
 	if (b.len == 0)
 		buf_adds(&b, "all");

@@ -230,20 +230,29 @@ ingest_entry(struct buf *b, const struct ruleset *rs, const struct mention *m,
 	jstr(b, m->author_handle);
 	buf_adds(b, ",\"name\":");
 	jstr(b, m->author_name);
+	buf_adds(b, ",\"followers\":");
 	if (m->followers >= 0)
-		buf_printf(b, ",\"followers\":%ld", m->followers);
+		buf_add_int(b, m->followers);
 	else
-		buf_adds(b, ",\"followers\":null");
-	buf_printf(b, ",\"verified\":%s},\"score\":%d,\"priority\":\"%s\",\"rules\":[",
-	    m->verified ? "true" : "false", v->score, prio_name(v->priority));
+		buf_adds(b, "null");
+	buf_adds(b, m->verified ? ",\"verified\":true},\"score\":" : ",\"verified\":false},\"score\":");
+	buf_add_int(b, v->score);
+	buf_adds(b, ",\"priority\":\"");
+	buf_adds(b, prio_name(v->priority));
+	buf_adds(b, "\",\"rules\":[");
 	for (size_t i = 0; i < v->nrules; i++) {
 		if (i)
 			buf_addc(b, ',');
 		jstr(b, rules_id(rs, v->rules[i]));
 	}
 	buf_adds(b, "],\"matches\":[");
-	for (size_t i = 0; i < v->nmatches; i++)
-		buf_printf(b, "%s[%zu,%zu]", i ? "," : "", v->matches[i].start, v->matches[i].end);
+	for (size_t i = 0; i < v->nmatches; i++) {
+		buf_adds(b, i ? ",[" : "[");
+		buf_add_int(b, (long long)v->matches[i].start);
+		buf_addc(b, ',');
+		buf_add_int(b, (long long)v->matches[i].end);
+		buf_addc(b, ']');
+	}
 	buf_adds(b, "]}");
 }
 
@@ -327,7 +336,9 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 		uint32_t r = v.rules[i];
 
 		ingest_rule_cache(in, r);
-		buf_printf(&in->rec, "%s%s", i ? "," : "", in->rule_text[r]);
+		if (i)
+			buf_addc(&in->rec, ',');
+		buf_adds(&in->rec, in->rule_text[r]);
 		if (in->rule_json[r])
 			json_array_append(info, in->rule_json[r]);
 		for (size_t t = 0; t < rules_ntags(in->rs, r); t++) {

@@ -95,9 +95,25 @@ metrics_hash(const struct metric_help *m, const char *labels)
 static const struct metric_help *
 metrics_help(const char *name)
 {
+	/*
+	 * Callers pass string literals, so the pointer is a good key: a
+	 * small cache saves a row of strcmp on every count (several per
+	 * mention).
+	 */
+	static struct {
+		const char *name;
+		const struct metric_help *m;
+	} cache[64];
+	size_t slot = ((uintptr_t)name >> 3) & 63;
+
+	if (cache[slot].name == name)
+		return cache[slot].m;
 	for (size_t i = 0; i < sizeof(metric_helps) / sizeof(metric_helps[0]); i++)
-		if (strcmp(metric_helps[i].name, name) == 0)
+		if (strcmp(metric_helps[i].name, name) == 0) {
+			cache[slot].name = name;
+			cache[slot].m = &metric_helps[i];
 			return &metric_helps[i];
+		}
 	return NULL;
 }
 

@@ -32,6 +32,8 @@ void buf_add(struct buf *, const void *, size_t);
 void buf_addc(struct buf *, char);
 void buf_adds(struct buf *, const char *);
 void buf_printf(struct buf *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends v in decimal (no printf: this is on the ingest path). */
+void buf_add_int(struct buf *, long long v);
 /* Appends s as the inside of a JSON string (no quotes). s must be valid UTF-8. */
 void buf_add_json_str(struct buf *, const char *s, size_t len);
 
