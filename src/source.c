@@ -349,3 +349,24 @@ source_recent_free(struct source_recent *r)
 		free(r->ids[i]);
 	memset(r, 0, sizeof(*r));
 }
+
+void
+source_stream_opts(struct stream_opts *o, const struct conf_source *cs, const char *url,
+    int mode)
+{
+	memset(o, 0, sizeof(*o));
+	o->name = cs->name;
+	o->url = url;
+	o->headers = cs->headers;
+	o->nheaders = cs->nheaders;
+	o->token = cs->token;
+	o->mode = (enum stream_mode)mode;
+	o->max_event = cs->max_event;
+	o->reconnect_ms = cs->reconnect_ms;
+	o->backoff_max_ms = cs->backoff_max_ms;
+	if (mode == STREAM_POLL) {
+		o->interval_ms = cs->interval_ms;
+		o->timeout_ms = cs->timeout_ms;
+	} else
+		o->stall_ms = cs->stall_ms;
+}

@@ -83,6 +83,15 @@ int source_recent_seen(const struct source_recent *, const char *id);
 void source_recent_add(struct source_recent *, const char *id);
 void source_recent_free(struct source_recent *);
 
+/*
+ * The stream options every network source takes from its config: url,
+ * headers, token, limits and timers (the poll ones only for STREAM_POLL,
+ * the stall timer only for streams). The strings stay owned by cs.
+ */
+struct stream_opts;
+void source_stream_opts(struct stream_opts *o, const struct conf_source *cs, const char *url,
+    int mode);
+
 /* What every source kind shares. */
 struct source {
 	char *name;

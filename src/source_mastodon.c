@@ -596,17 +596,7 @@ source_mastodon_start(const struct source_env *env, const struct conf_source *cs
 	if (s->last)
 		log_info("source %s: resuming after status %s (backfilling the gap)", cs->name,
 		    s->last);
-	memset(&o, 0, sizeof(o));
-	o.name = cs->name;
-	o.url = url;
-	o.headers = cs->headers;
-	o.nheaders = cs->nheaders;
-	o.token = cs->token;
-	o.mode = STREAM_SSE;
-	o.max_event = cs->max_event;
-	o.stall_ms = cs->stall_ms;
-	o.reconnect_ms = cs->reconnect_ms;
-	o.backoff_max_ms = cs->backoff_max_ms;
+	source_stream_opts(&o, cs, url, STREAM_SSE);
 	memset(&h, 0, sizeof(h));
 	h.event = ms_event;
 	h.request = ms_request;

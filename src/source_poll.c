@@ -284,18 +284,7 @@ source_poll_start(const struct source_env *env, const struct conf_source *cs, so
 	p->cursor_param = cs->cursor_param ? xstrdup(cs->cursor_param) : NULL;
 	if (p->cursor_ptr && p->spool && (p->cursor = spool_cursor_get(p->spool, cs->name)))
 		log_info("source %s: resuming after cursor %s", cs->name, p->cursor);
-	memset(&o, 0, sizeof(o));
-	o.name = cs->name;
-	o.url = cs->url;
-	o.headers = cs->headers;
-	o.nheaders = cs->nheaders;
-	o.token = cs->token;
-	o.mode = STREAM_POLL;
-	o.max_event = cs->max_event;
-	o.reconnect_ms = cs->reconnect_ms;
-	o.backoff_max_ms = cs->backoff_max_ms;
-	o.interval_ms = cs->interval_ms;
-	o.timeout_ms = cs->timeout_ms;
+	source_stream_opts(&o, cs, cs->url, STREAM_POLL);
 	memset(&h, 0, sizeof(h));
 	h.body = psrc_body;
 	h.request = psrc_request;

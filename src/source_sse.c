@@ -91,17 +91,7 @@ source_sse_start(const struct source_env *env, const struct conf_source *cs, sou
 	s->nevents = cs->nevents;
 	if (cs->type == SRC_SSE && s->spool)
 		last = spool_cursor_get(s->spool, cs->name);
-	memset(&o, 0, sizeof(o));
-	o.name = cs->name;
-	o.url = cs->url;
-	o.headers = cs->headers;
-	o.nheaders = cs->nheaders;
-	o.token = cs->token;
-	o.mode = cs->type == SRC_SSE ? STREAM_SSE : STREAM_NDJSON;
-	o.max_event = cs->max_event;
-	o.stall_ms = cs->stall_ms;
-	o.reconnect_ms = cs->reconnect_ms;
-	o.backoff_max_ms = cs->backoff_max_ms;
+	source_stream_opts(&o, cs, cs->url, cs->type == SRC_SSE ? STREAM_SSE : STREAM_NDJSON);
 	o.last_event_id = last;
 	memset(&h, 0, sizeof(h));
 	h.event = ssrc_event;

@@ -241,17 +241,7 @@ source_x_start(const struct source_env *env, const struct conf_source *cs, sourc
 	/* without fields and expansions X sends id and text only (A2.1) */
 	url = strchr(cs->url, '?') ? xstrdup(cs->url) : xasprintf("%s?%s", cs->url,
 	    X_DEFAULT_QUERY);
-	memset(&o, 0, sizeof(o));
-	o.name = cs->name;
-	o.url = url;
-	o.headers = cs->headers;
-	o.nheaders = cs->nheaders;
-	o.token = cs->token;
-	o.mode = STREAM_NDJSON;
-	o.max_event = cs->max_event;
-	o.stall_ms = cs->stall_ms;
-	o.reconnect_ms = cs->reconnect_ms;
-	o.backoff_max_ms = cs->backoff_max_ms;
+	source_stream_opts(&o, cs, url, STREAM_NDJSON);
 	o.backoff = STREAM_BACKOFF_X;
 	memset(&h, 0, sizeof(h));
 	h.event = x_event;
