@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "mention.h"
 #include "sign.h"
 #include "stream.h"
 #include "util.h"
@@ -34,7 +35,7 @@ static const char *const grouping_keys[] = { "by", "first_alert_after",
 static const char *const prio_keys[] = { "critical", "high", "normal", "low" };
 static const char *const incident_keys[] = { "name", "rules", "at_least", "within", "spike",
 	"cooldown" };
-static const char *const dup_keys[] = { "window", "max_ids" };
+static const char *const dup_keys[] = { "window", "max_ids", "same_text" };
 static const char *const admin_keys[] = { "socket" };
 static const char *const group_part_names[GK__N] = { "rule", "team", "priority", "source",
 	"author", "mention" };
@@ -1259,6 +1260,7 @@ conf_defaults(struct conf *c)
 	c->max_samples = 100;
 	c->dedup_window_ms = 600000;
 	c->dedup_max = 100000;
+	c->dedup_same_text = 40;
 	c->max_pending_deliveries = 100000;
 	c->keep_history_ms = 7 * 86400000LL;
 }
@@ -1338,13 +1340,16 @@ conf_load_flags(const char *path, struct diag *d, int flags)
 		long x;
 
 		if (!yis_map(v))
-			yerror(d, &yf, v, "'duplicates' must be a mapping with window and max_ids");
+			yerror(d, &yf, v, "'duplicates' must be a mapping with window, max_ids and same_text");
 		else {
 			ycheck_keys(d, &yf, v, "duplicates", dup_keys, NKEYS(dup_keys));
 			cl_duration(&L, v, "window", &c->dedup_window_ms);
 			if (cl_long(&L, v, "max_ids", 1, 100000000, &x) == 0 &&
 			    ymap_get(&yf, v, "max_ids"))
 				c->dedup_max = (size_t)x;
+			if (cl_long(&L, v, "same_text", 0, MENTION_MAX_TEXT, &x) == 0 &&
+			    ymap_get(&yf, v, "same_text"))
+				c->dedup_same_text = (size_t)x;
 		}
 	}
 	if ((v = ymap_get(&yf, root, "admin")) != NULL && !yis_null(v)) {

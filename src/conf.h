@@ -142,6 +142,7 @@ struct conf {
 	/* duplicates */
 	int64_t dedup_window_ms;
 	size_t dedup_max;
+	size_t dedup_same_text;	/* complaints of at least this many bytes (0: off) */
 
 	/* backpressure */
 	size_t max_pending_deliveries;	/* 503 above this */

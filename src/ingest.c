@@ -5,23 +5,11 @@
 #include <time.h>
 
 #include "classify.h"
+#include "dedup.h"
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
 #include "util.h"
-
-#define DEDUP_NONE UINT32_MAX
-
-/*
- * Recently seen mention ids: a FIFO of hashes in a fixed array (the oldest
- * is evicted first) with hash chains for lookup. Bounded by dedup_max.
- */
-struct dedup_entry {
-	uint64_t h;
-	int64_t at;
-	uint32_t next;
-	int used;
-};
 
 struct ingest {
 	const struct conf *conf;
@@ -38,80 +26,9 @@ struct ingest {
 	size_t nrule_cache;
 	struct buf rec;		/* the spool row being written */
 
-	struct dedup_entry *dd;
-	uint32_t *buckets;
-	size_t cap, nbuckets, oldest, count;
+	struct dedup *ids;	/* mention ids seen within duplicates.window */
+	struct dedup *texts;	/* complaint texts seen within it (same_text) */
 };
-
-static uint64_t
-hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
-		h = (h ^ *c) * 1099511628211ULL;
-	return h ? h : 1;
-}
-
-static void
-dedup_setup(struct ingest *in, size_t cap)
-{
-	free(in->dd);
-	free(in->buckets);
-	in->cap = cap;
-	in->nbuckets = cap * 2 + 1;
-	in->dd = xcalloc(cap, sizeof(*in->dd));
-	in->buckets = xmalloc(in->nbuckets * sizeof(uint32_t));
-	for (size_t i = 0; i < in->nbuckets; i++)
-		in->buckets[i] = DEDUP_NONE;
-	in->oldest = in->count = 0;
-}
-
-static void
-dedup_unlink(struct ingest *in, uint32_t idx)
-{
-	uint32_t *pp = &in->buckets[in->dd[idx].h % in->nbuckets];
-
-	while (*pp != DEDUP_NONE && *pp != idx)
-		pp = &in->dd[*pp].next;
-	if (*pp == idx)
-		*pp = in->dd[idx].next;
-	in->dd[idx].used = 0;
-	in->count--;
-}
-
-/* Returns 1 if id was seen within the window, else records it and returns 0. */
-static int
-dedup_check(struct ingest *in, const char *id, int64_t now)
-{
-	uint64_t h = hash_str(id);
-	int64_t window = in->conf->dedup_window_ms;
-	uint32_t idx, slot;
-
-	/* expire from the oldest end */
-	while (in->count && in->dd[in->oldest].used && now - in->dd[in->oldest].at > window) {
-		dedup_unlink(in, (uint32_t)in->oldest);
-		in->oldest = (in->oldest + 1) % in->cap;
-	}
-	for (idx = in->buckets[h % in->nbuckets]; idx != DEDUP_NONE; idx = in->dd[idx].next)
-		if (in->dd[idx].h == h && now - in->dd[idx].at <= window)
-			return 1;
-	if (in->count == in->cap) {
-		/* full inside the window: the oldest id is forgotten early */
-		metrics_bound_hit("dedup_ids", "duplicate window is full; the oldest ids are "
-		    "forgotten early (raise duplicates.max_ids)");
-		dedup_unlink(in, (uint32_t)in->oldest);
-		in->oldest = (in->oldest + 1) % in->cap;
-	}
-	slot = (uint32_t)((in->oldest + in->count) % in->cap);
-	in->dd[slot].h = h;
-	in->dd[slot].at = now;
-	in->dd[slot].used = 1;
-	in->dd[slot].next = in->buckets[h % in->nbuckets];
-	in->buckets[h % in->nbuckets] = slot;
-	in->count++;
-	return 0;
-}
 
 static void
 ingest_cache_free(struct ingest *in)
@@ -158,8 +75,16 @@ ingest_set(struct ingest *in, const struct conf *c, struct ruleset *rs)
 	in->rs = rs;
 	in->ctx = classify_ctx_new(rs);
 	classify_set_evidence(in->ctx, CLASSIFY_EVIDENCE_COMPLAINTS);
-	if (resize)
-		dedup_setup(in, c->dedup_max);
+	if (resize) {
+		dedup_free(in->ids);
+		dedup_free(in->texts);
+		in->ids = dedup_new(c->dedup_max, "dedup_ids",
+		    "duplicate window is full; the oldest ids are forgotten early (raise "
+		    "duplicates.max_ids)");
+		in->texts = dedup_new(c->dedup_max, "dedup_texts",
+		    "duplicate window is full; the oldest texts are forgotten early (raise "
+		    "duplicates.max_ids)");
+	}
 	metrics_set("keluh_rules", NULL, (double)rules_count(rs));
 }
 
@@ -171,8 +96,8 @@ ingest_free(struct ingest *in)
 	classify_ctx_free(in->ctx);
 	ingest_cache_free(in);
 	buf_free(&in->rec);
-	free(in->dd);
-	free(in->buckets);
+	dedup_free(in->ids);
+	dedup_free(in->texts);
 	free(in);
 }
 
@@ -289,7 +214,7 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 		snprintf(in->source_label, sizeof(in->source_label), "source=\"%s\"", src);
 	}
 	labels = in->source_label;
-	if (dedup_check(in, m->id, now)) {
+	if (dedup_seen(in->ids, dedup_hash_str(m->id), now, in->conf->dedup_window_ms)) {
 		metrics_add("keluh_mentions_duplicate_total", labels, 1);
 		counts->duplicates++;
 		return 0;
@@ -298,6 +223,18 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 		/* sources hand in valid UTF-8 (JSON guarantees it); count and move on */
 		metrics_add("keluh_mentions_rejected_total", "reason=\"invalid_utf8\"", 1);
 		return 0;
+	}
+	if (v.complaint && in->conf->dedup_same_text > 0) {
+		size_t kept;
+		uint64_t h = dedup_hash_text(m->text, m->text_len, &kept);
+
+		/* short texts are written alike by different people: not copies */
+		if (kept >= in->conf->dedup_same_text &&
+		    dedup_seen(in->texts, h, now, in->conf->dedup_window_ms)) {
+			metrics_add("keluh_mentions_copies_total", labels, 1);
+			counts->duplicates++;
+			return 0;
+		}
 	}
 	metrics_add("keluh_mentions_total", labels, 1);
 	counts->accepted++;

@@ -17,6 +17,8 @@ static const struct metric_help metric_helps[] = {
 	{ "keluh_mentions_total", "counter", "Mentions accepted, by source." },
 	{ "keluh_mentions_duplicate_total", "counter",
 	    "Mentions dropped as duplicates inside the window, by source." },
+	{ "keluh_mentions_copies_total", "counter",
+	    "Complaints dropped because the same text was seen inside the window, by source." },
 	{ "keluh_mentions_rejected_total", "counter", "Mentions refused as bad input, by reason." },
 	{ "keluh_complaints_total", "counter", "Complaints, by priority." },
 	{ "keluh_complaints_muted_total", "counter",

@@ -91,6 +91,39 @@ is "the daemon keeps serving after bad input" "$r" '202 {"accepted":1,"complaint
 curl -s "$URL/metrics" >"$TMPD/metrics"
 contains "metrics: rejected input is counted" "$TMPD/metrics" 'keluh_mentions_rejected_total{reason="unauthorized"}'
 contains "metrics: duplicates are counted" "$TMPD/metrics" 'keluh_mentions_duplicate_total{source="http"} 1'
+
+# The same complaint text under other ids (a copy-paste storm, or one post
+# through two sources) counts once per window; short texts that people
+# write alike on their own do not.
+COPY='@acme my card was charged twice for one order and nobody answers'
+r=$(post "{\"id\":\"h1\",\"text\":\"$COPY https://t.co/aaa\"}
+{\"id\":\"h2\",\"source\":\"x\",\"text\":\"$COPY https://t.co/bbb\"}
+{\"id\":\"h3\",\"source\":\"mastodon\",\"text\":\"  @ACME my card was charged twice  for one order and nobody answers\"}
+{\"id\":\"h4\",\"text\":\"@acme my card was charged twice for two orders and nobody answers\"}
+{\"id\":\"h5\",\"text\":\"refund please, charged twice\"}
+{\"id\":\"h6\",\"text\":\"refund please, charged twice\"}" application/x-ndjson -H "$AUTH")
+is "copies of one complaint: counted once" "$r" '202 {"accepted":4,"complaints":4,"duplicates":2}'
+n=$(sqlite3 "$TMPD/spool.db" "select count(*) from mentions where mention_id in ('h1','h2','h3','h4','h5','h6')" 2>/dev/null || echo skip)
+[ "$n" = skip ] || is "only the first copy is in the spool" "$n" 4
+curl -s "$URL/metrics" >"$TMPD/metrics"
+contains "metrics: copies are counted per source" "$TMPD/metrics" 'keluh_mentions_copies_total{source="x"} 1'
+contains "metrics: copies are counted per source (2)" "$TMPD/metrics" 'keluh_mentions_copies_total{source="mastodon"} 1'
+stop_keluhd
+
+# duplicates.same_text: 0 turns the copy check off
+cat >"$TMPD/nocopy.yaml" <<Y
+rules: $top_srcdir/etc/rules.d
+http:
+  listen: 127.0.0.1:0
+spool:
+  path: $TMPD/spool-nocopy.db
+duplicates:
+  same_text: 0
+Y
+start_keluhd "$TMPD/nocopy.yaml" "$TMPD/keluhd-nocopy.log"
+r=$(post "{\"id\":\"i1\",\"text\":\"$COPY\"}
+{\"id\":\"i2\",\"text\":\"$COPY\"}" application/x-ndjson)
+is "same_text: 0 takes every copy" "$r" '202 {"accepted":2,"complaints":2,"duplicates":0}'
 stop_keluhd
 
 # Standard Webhooks signatures, when signing keys are configured
