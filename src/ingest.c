@@ -160,7 +160,13 @@ ingest_entry(struct buf *b, const struct ruleset *rs, const struct mention *m,
 		buf_add_int(b, m->followers);
 	else
 		buf_adds(b, "null");
-	buf_adds(b, m->verified ? ",\"verified\":true},\"score\":" : ",\"verified\":false},\"score\":");
+	buf_adds(b, m->verified ? ",\"verified\":true}" : ",\"verified\":false}");
+	/* only when set: most mentions are neither, and the row stays short */
+	if (m->reply)
+		buf_adds(b, ",\"reply\":true");
+	if (m->reblog)
+		buf_adds(b, ",\"reblog\":true");
+	buf_adds(b, ",\"score\":");
 	buf_add_int(b, v->score);
 	buf_adds(b, ",\"priority\":\"");
 	buf_adds(b, prio_name(v->priority));

@@ -52,6 +52,22 @@ mention_str(const json_t *obj, const char *key, char **out, int required, char *
 	return 0;
 }
 
+/* An optional boolean: absent or null leaves *out at 0. */
+static int
+mention_flag(const json_t *obj, const char *key, int *out, char *err, size_t errlen)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_boolean(v)) {
+		snprintf(err, errlen, "'%s' must be true or false", key);
+		return -1;
+	}
+	*out = json_is_true(v);
+	return 0;
+}
+
 int
 mention_from_json(struct mention *m, const json_t *obj, char *err, size_t errlen)
 {
@@ -93,6 +109,9 @@ mention_from_json(struct mention *m, const json_t *obj, char *err, size_t errlen
 	    mention_str(obj, "url", &m->url, 0, err, errlen) < 0 ||
 	    mention_str(obj, "lang", &m->lang, 0, err, errlen) < 0 ||
 	    mention_str(obj, "created_at", &m->created_at, 0, err, errlen) < 0)
+		goto fail;
+	if (mention_flag(obj, "reply", &m->reply, err, errlen) < 0 ||
+	    mention_flag(obj, "reblog", &m->reblog, err, errlen) < 0)
 		goto fail;
 	if ((a = json_object_get(obj, "author")) != NULL && !json_is_null(a)) {
 		if (!json_is_object(a)) {
@@ -496,7 +515,8 @@ struct mctx {
 };
 
 enum { K_ID = 1, K_SOURCE = 2, K_TEXT = 4, K_URL = 8, K_LANG = 16, K_CREATED = 32,
-	K_AUTHOR = 64, K_HANDLE = 128, K_NAME = 256, K_FOLLOWERS = 512, K_VERIFIED = 1024 };
+	K_AUTHOR = 64, K_HANDLE = 128, K_NAME = 256, K_FOLLOWERS = 512, K_VERIFIED = 1024,
+	K_REPLY = 2048, K_REBLOG = 4096 };
 
 static int
 mctx_dup(struct jrd *r, struct mctx *c, unsigned bit, const char *key)
@@ -547,6 +567,26 @@ mctx_string(struct jrd *r, struct mctx *c, unsigned bit, const char *key, char *
 /* Key tests by length first: most keys of a post are not ours. */
 #define KEY_IS(key, klen, lit) ((klen) == sizeof(lit) - 1 && memcmp((key), (lit), (klen)) == 0)
 
+/* An optional boolean field: null leaves *out as it is. */
+static int
+mctx_bool(struct jrd *r, struct mctx *c, unsigned bit, const char *what, int *out)
+{
+	long long iv;
+	int bv;
+	enum jrd_kind kind;
+	const char *dot = strrchr(what, '.');
+
+	if (mctx_dup(r, c, bit, dot ? dot + 1 : what) < 0 ||
+	    jrd_value(r, &c->v, &iv, &bv, &kind) < 0)
+		return -1;
+	if (kind == JK_NULL)
+		return 0;
+	if (kind != JK_BOOL)
+		return mctx_field_error(c, what, "true or false");
+	*out = bv;
+	return 0;
+}
+
 static int
 mctx_author(struct jrd *r, void *arg, const char *key, size_t klen)
 {
@@ -572,17 +612,8 @@ mctx_author(struct jrd *r, void *arg, const char *key, size_t klen)
 		m->followers = iv > LONG_MAX ? LONG_MAX : (long)iv;
 		return 0;
 	}
-	if (KEY_IS(key, klen, "verified")) {
-		if (mctx_dup(r, c, K_VERIFIED, "verified") < 0 ||
-		    jrd_value(r, &c->v, &iv, &bv, &kind) < 0)
-			return -1;
-		if (kind == JK_NULL)
-			return 0;
-		if (kind != JK_BOOL)
-			return mctx_field_error(c, "author.verified", "true or false");
-		m->verified = bv;
-		return 0;
-	}
+	if (KEY_IS(key, klen, "verified"))
+		return mctx_bool(r, c, K_VERIFIED, "author.verified", &m->verified);
 	return jrd_skip(r, 2);
 }
 
@@ -632,6 +663,10 @@ mctx_top(struct jrd *r, void *arg, const char *key, size_t klen)
 		return mctx_string(r, c, K_LANG, key, &m->lang, 0);
 	if (KEY_IS(key, klen, "created_at"))
 		return mctx_string(r, c, K_CREATED, key, &m->created_at, 0);
+	if (KEY_IS(key, klen, "reply"))
+		return mctx_bool(r, c, K_REPLY, "reply", &m->reply);
+	if (KEY_IS(key, klen, "reblog"))
+		return mctx_bool(r, c, K_REBLOG, "reblog", &m->reblog);
 	if (KEY_IS(key, klen, "author")) {
 		const char *save;
 

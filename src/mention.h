@@ -25,6 +25,8 @@ struct mention {
 	char *author_name;
 	long followers;		/* -1 when unknown */
 	int verified;
+	int reply;		/* an answer to another post */
+	int reblog;		/* a repost (boost, retweet) of someone else's post */
 };
 
 /* Returns 0, or -1 with a specific reason in err ("text must be a string"). */

@@ -1163,6 +1163,10 @@ rcv_author_rest(const json_t *m, struct buf *b)
 	}
 	if (json_is_true(json_object_get(au, "verified")))
 		buf_adds(b, " \xc2\xb7 verified");
+	if (json_is_true(json_object_get(m, "reply")))
+		buf_adds(b, " \xc2\xb7 reply");
+	if (json_is_true(json_object_get(m, "reblog")))
+		buf_adds(b, " \xc2\xb7 repost");
 }
 
 /* --- the sample loop ------------------------------------------------------ */

@@ -236,7 +236,13 @@ ms_status(struct msrc *s, json_t *st, int edit)
 	mid = edit ? xasprintf("mastodon:%s:%s:edited:%s", s->host, id,
 	    ms_str(st, "edited_at") ? ms_str(st, "edited_at") : "") :
 	    xasprintf("mastodon:%s:%s", s->host, id);
-	if ((m = ms_mention(s, st, mid)) == NULL) {
+	if ((m = ms_mention(s, st, mid)) != NULL) {
+		if (json_is_string(json_object_get(st, "in_reply_to_id")))
+			json_object_set_new(m, "reply", json_true());
+		if (json_is_object(reblog))
+			json_object_set_new(m, "reblog", json_true());
+	}
+	if (m == NULL) {
 		ms_count(s, "no_text");
 		rc = 0;
 	} else if ((rc = source_take_item(&s->src, (char *const[SF__N]){ NULL }, m)) < 0) {

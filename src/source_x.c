@@ -66,7 +66,7 @@ x_errors(struct xsrc *x, json_t *errs)
 }
 
 static int
-x_retweet(json_t *data)
+x_ref(json_t *data, const char *type)
 {
 	json_t *refs = x_get2(data, "referenced_tweets", "referenced_posts"), *r;
 	size_t i;
@@ -74,7 +74,7 @@ x_retweet(json_t *data)
 	json_array_foreach(refs, i, r) {
 		const char *t = x_str(r, "type");
 
-		if (t && strcmp(t, "retweeted") == 0)
+		if (t && strcmp(t, type) == 0)
 			return 1;
 	}
 	return 0;
@@ -141,6 +141,10 @@ x_mention(json_t *root, json_t *data, const char *id)
 	    xasprintf("https://x.com/i/web/status/%s", id);
 	json_object_set_new(m, "url", json_string(s));
 	free(s);
+	if (x_ref(data, "replied_to"))
+		json_object_set_new(m, "reply", json_true());
+	if (x_ref(data, "retweeted"))
+		json_object_set_new(m, "reblog", json_true());
 	return m;
 }
 
@@ -190,7 +194,7 @@ x_event(void *arg, const struct stream_event *ev)
 		json_decref(root);
 		return 0;
 	}
-	if (!x->reblogs && x_retweet(data)) {
+	if (!x->reblogs && x_ref(data, "retweeted")) {
 		char labels[300];
 
 		snprintf(labels, sizeof(labels), "source=\"%s\",kind=\"reblog\"", x->src.name);

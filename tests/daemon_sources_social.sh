@@ -213,6 +213,18 @@ contains "X: the author comes from includes.users" "$TMPD/m.out" \
 contains "X: note_post (the other spelling) gives the whole long text" "$TMPD/m.out" \
 	"x:3	\"login gagal, the whole long post\""
 
+python3 - "$hook_log" >"$TMPD/flags.out" <<'PY'
+import json, sys
+seen = {}
+for line in open(sys.argv[1]):
+    for m in json.loads(json.loads(line)["body"])["alert"]["mentions"]:
+        seen[m["id"]] = " ".join(k for k in ("reply", "reblog") if m.get(k) is True) or "-"
+print(" ".join("%s=%s" % (k, seen[k]) for k in sorted(seen)))
+PY
+is "replies are flagged (Mastodon in_reply_to_id, X replied_to), nothing else is" \
+	"$(cat "$TMPD/flags.out")" \
+	"$M:100=- $M:102=reply $M:103=- $M:104=- $M:105=- x:1=- x:3=reply x:4=-"
+
 # the backfill: after the disconnect, min_id = the last status seen; once
 python3 - "$TMPD/srv.log" >"$TMPD/reqs.out" <<'PY'
 import json, sys

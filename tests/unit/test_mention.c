@@ -35,6 +35,18 @@ START_TEST(test_fields)
 	ck_assert_str_eq(m.author_name, "Budi");
 	ck_assert_int_eq(m.followers, 1200);
 	ck_assert_int_eq(m.verified, 1);
+	ck_assert_int_eq(m.reply, 0);
+	ck_assert_int_eq(m.reblog, 0);
+	mention_free(&m);
+
+	/* reply and repost flags; null leaves them unset */
+	ck_assert_int_eq(parse("{\"text\":\"t\",\"reply\":true,\"reblog\":null}", &m, err), 0);
+	ck_assert_int_eq(m.reply, 1);
+	ck_assert_int_eq(m.reblog, 0);
+	mention_free(&m);
+	ck_assert_int_eq(parse("{\"reblog\":true,\"text\":\"t\",\"reply\":false}", &m, err), 0);
+	ck_assert_int_eq(m.reply, 0);
+	ck_assert_int_eq(m.reblog, 1);
 	mention_free(&m);
 
 	/* numeric id, nulls, no author */
@@ -101,6 +113,9 @@ START_TEST(test_errors)
 	BAD("{\"text\":\"x\",\"author\":{\"followers\":-3}}", "'author.followers' must be a whole number");
 	BAD("{\"text\":\"x\",\"author\":{\"verified\":\"yes\"}}", "'author.verified' must be true or false");
 	BAD("{\"text\":\"x\",\"author\":[]}", "'author' must be an object");
+	BAD("{\"text\":\"x\",\"reply\":1}", "'reply' must be true or false");
+	BAD("{\"text\":\"x\",\"reblog\":\"yes\"}", "'reblog' must be true or false");
+	BAD("{\"text\":\"x\",\"reply\":true,\"reply\":true}", "duplicate object key 'reply'");
 	BAD("{\"text\":\"x\",\"text\":\"y\"}", "duplicate object key 'text'");
 	BAD("{\"text\":\"x\",\"n\":tru}", "unexpected character");
 }
@@ -153,6 +168,8 @@ START_TEST(test_agrees_with_jansson)
 		ck_assert(memcmp(a.text, b.text, a.text_len) == 0);
 		ck_assert_int_eq(a.followers, b.followers);
 		ck_assert_int_eq(a.verified, b.verified);
+		ck_assert_int_eq(a.reply, b.reply);
+		ck_assert_int_eq(a.reblog, b.reblog);
 		ck_assert_str_eq(a.author_handle ? a.author_handle : "", b.author_handle ?
 		    b.author_handle : "");
 		mention_free(&a);
