@@ -279,6 +279,19 @@ source_mapped(char *const *fields)
 	return 0;
 }
 
+/* The item has been turned into m: emit it. */
+static int
+source_emit(struct source *s, struct mention *m)
+{
+	if (s->emit(s->arg, m, s->name) < 0) {
+		mention_free(m);
+		return -1;
+	}
+	mention_free(m);
+	s->count++;
+	return 1;
+}
+
 int
 source_take_item(struct source *s, char *const *fields, json_t *item)
 {
@@ -295,20 +308,16 @@ source_take_item(struct source *s, char *const *fields, json_t *item)
 		    source_mapped(fields) ? " (after the fields map)" : "");
 		return 0;
 	}
-	if (s->emit(s->arg, &m, s->name) < 0) {
-		mention_free(&m);
-		return -1;
-	}
-	mention_free(&m);
-	s->count++;
-	return 1;
+	return source_emit(s, &m);
 }
 
 int
 source_take_json(struct source *s, char *const *fields, const char *data, size_t len)
 {
 	size_t good = utf8_valid_prefix(data, len);
+	struct mention m;
 	json_error_t je;
+	char err[256];
 	json_t *v;
 	int rc;
 
@@ -316,6 +325,9 @@ source_take_json(struct source *s, char *const *fields, const char *data, size_t
 		source_bad(s, "utf8", "an event is not valid UTF-8 (at byte %zu)", good);
 		return 0;
 	}
+	/* an event that is a mention object: the direct reader, no JSON tree */
+	if (!source_mapped(fields) && mention_parse(&m, data, len, err, sizeof(err)) == 0)
+		return source_emit(s, &m);
 	if ((v = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
 		source_bad(s, "json", "an event is not JSON (column %d: %s)", je.column, je.text);
 		return 0;
