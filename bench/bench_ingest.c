@@ -33,6 +33,18 @@
  *	  lat_p99_ms=.. lat_max_ms=.. post_p50_ms=.. post_p99_ms=.. rate_per_s=..
  *	  bg_mentions=.. bg_per_s=.. bg_req_p99_ms=.. errors=E
  *
+ *   bench_ingest sse --port-file F --keluhd-port-file G CORPUS.ndjson
+ *           [--count 1000000] [--seconds 60]
+ *	Mentions/s through an SSE source. Serves one Server-Sent Events stream
+ *	on 127.0.0.1 (port written to F) and waits for keluhd to connect (its
+ *	config names http://127.0.0.1:<F>/ as an sse source). The stream is
+ *	--count events ("id: k" and one corpus mention with a fresh id each),
+ *	written as fast as keluhd reads them. Once keluhd's HTTP port is in G,
+ *	polls its /metrics every 5 ms until keluh_mentions_total (all labels)
+ *	reaches --count; the time runs from the first byte of the stream.
+ *	  mode=sse events=N bytes=B taken=T seconds=S mentions_per_s=T/S
+ *	  write_seconds=W
+ *
  * Exit status: 0 when every answer was the one expected (and, for alert,
  * every alert arrived), 1 otherwise, 2 on usage errors.
  */
@@ -745,6 +757,35 @@ bg_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * A listening socket on 127.0.0.1 and any free port, written to path
+ * (through a rename, so a reader never sees half a number).
+ */
+static int
+listen_port_file(const char *path, const char *what)
+{
+	struct sockaddr_in sa;
+	socklen_t salen = sizeof(sa);
+	char tmp[4096];
+	FILE *fp;
+	int fd, one = 1;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		die("socket: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(int));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &salen) < 0)
+		die("%s: %s", what, strerror(errno));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((fp = fopen(tmp, "w")) == NULL || fprintf(fp, "%d\n", ntohs(sa.sin_port)) < 0 ||
+	    fclose(fp) != 0 || rename(tmp, path) < 0)
+		die("%s: %s", path, strerror(errno));
+	return fd;
+}
+
 /* --- alert mode --------------------------------------------------------------- */
 
 static int
@@ -775,18 +816,13 @@ run_alert(int argc, char **argv)
 	const char *path = NULL, *bgpath = NULL, *sink_port_file = NULL, *port_file = NULL;
 	unsigned long long rate = 200, bg_rate = 20000, wait_s = 10;
 	struct corpus crit, bg;
-	struct sockaddr_in sa;
-	socklen_t salen = sizeof(sa);
 	pthread_t sink_th, bg_th;
 	struct client cl;
 	struct buf body = { 0 };
 	struct answer a;
 	double *lat, *post, *e2e, t0, end;
 	size_t nl = 0, np = 0;
-	int one = 1;
 	uint64_t errors = 0;
-	FILE *fp;
-	char tmp[4096];
 
 	if (A == NULL)
 		die("out of memory");
@@ -839,20 +875,7 @@ run_alert(int argc, char **argv)
 	pthread_mutex_init(&A->lock, NULL);
 
 	/* the sink, on 127.0.0.1 and any free port */
-	if ((A->sink_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		die("socket: %s", strerror(errno));
-	setsockopt(A->sink_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(int));
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(A->sink_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(A->sink_fd, 64) < 0 ||
-	    getsockname(A->sink_fd, (struct sockaddr *)&sa, &salen) < 0)
-		die("sink: %s", strerror(errno));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", sink_port_file);
-	if ((fp = fopen(tmp, "w")) == NULL || fprintf(fp, "%d\n", ntohs(sa.sin_port)) < 0 ||
-	    fclose(fp) != 0 || rename(tmp, sink_port_file) < 0)
-		die("%s: %s", sink_port_file, strerror(errno));
+	A->sink_fd = listen_port_file(sink_port_file, "sink");
 	if (pthread_create(&sink_th, NULL, sink_thread, A) != 0)
 		die("cannot start the sink");
 
@@ -950,6 +973,182 @@ run_alert(int argc, char **argv)
 	return errors || A->bg_errors || A->received < A->count ? 1 : 0;
 }
 
+/* --- sse mode ---------------------------------------------------------------- */
+
+/* Sum of keluh_mentions_total over its labels, from GET /metrics; -1 on errors. */
+static long long
+metrics_mentions(int port)
+{
+	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "Connection: close\r\n\r\n";
+	struct buf b = { 0 };
+	long long sum = 0;
+	int fd = tcp_connect(port);
+	const char *p;
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, req, sizeof(req) - 1) != (ssize_t)(sizeof(req) - 1)) {
+		close(fd);
+		return -1;
+	}
+	for (;;) {
+		ssize_t r;
+
+		buf_need(&b, 65536);
+		r = read(fd, b.data + b.len, b.cap - b.len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		b.len += (size_t)r;
+	}
+	close(fd);
+	if (b.data == NULL)
+		return -1;
+	b.data[b.len] = '\0';
+	for (p = b.data; (p = strstr(p, "\nkeluh_mentions_total")) != NULL; p++) {
+		const char *eol = strchr(p + 1, '\n'), *sp;
+
+		if (eol == NULL)
+			break;
+		for (sp = eol; sp > p && *sp != ' '; sp--)
+			;
+		sum += strtoll(sp + 1, NULL, 10);
+	}
+	free(b.data);
+	return sum;
+}
+
+struct sse_run {
+	int fd;
+	const struct buf *body;
+	double t_written;
+	int failed;
+};
+
+static void *
+sse_writer(void *arg)
+{
+	struct sse_run *S = arg;
+	size_t off = 0;
+
+	while (off < S->body->len) {
+		ssize_t w = write(S->fd, S->body->data + off, S->body->len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			S->failed = 1;
+			break;
+		}
+		off += (size_t)w;
+	}
+	S->t_written = now_s();
+	return NULL;
+}
+
+static int
+run_sse(int argc, char **argv)
+{
+	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+	    "Cache-Control: no-cache\r\n\r\n";
+	const char *path = NULL, *port_file = NULL, *keluhd_port_file = NULL;
+	unsigned long long count = 1000000, seconds = 60;
+	struct sse_run S = { 0 };
+	struct buf body = { 0 }, req = { 0 };
+	struct timeval tv = { IO_TIMEOUT_S, 0 };
+	struct pollfd pf;
+	struct corpus c;
+	char tag[32];
+	long long got = 0;
+	double t0, t1 = 0, deadline;
+	pthread_t th;
+	int lfd, port;
+
+	for (int i = 0; i < argc; i++) {
+		const char *o = argv[i];
+
+		if (strcmp(o, "--port-file") == 0 && i + 1 < argc)
+			port_file = argv[++i];
+		else if (strcmp(o, "--keluhd-port-file") == 0 && i + 1 < argc)
+			keluhd_port_file = argv[++i];
+		else if (strcmp(o, "--count") == 0 && i + 1 < argc)
+			count = num_arg(o, argv[++i]);
+		else if (strcmp(o, "--seconds") == 0 && i + 1 < argc)
+			seconds = num_arg(o, argv[++i]);
+		else if (o[0] != '-' && path == NULL)
+			path = o;
+		else
+			die("sse: unknown argument %s", o);
+	}
+	if (path == NULL || port_file == NULL || keluhd_port_file == NULL || count == 0 ||
+	    seconds == 0 || seconds > 3600)
+		die("usage: bench_ingest sse --port-file F --keluhd-port-file G CORPUS.ndjson "
+		    "[--count N] [--seconds 1-3600]");
+	corpus_load(&c, path);
+	snprintf(tag, sizeof(tag), "s%lx-%ld-", (long)getpid(), (long)time(NULL));
+	for (uint64_t k = 0; k < count; k++) {
+		buf_printf(&body, "id: %llu\ndata: ", (unsigned long long)k);
+		corpus_line(&body, &c, tag, k);
+		buf_add(&body, "\n", 1);
+	}
+
+	lfd = listen_port_file(port_file, "sse");
+	pf.fd = lfd;
+	pf.events = POLLIN;
+	if (poll(&pf, 1, 60000) != 1 || (S.fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+		die("sse: keluhd did not connect within 60 s");
+	setsockopt(S.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(S.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	/* the request head, then the stream: no length, it ends when we close */
+	while (req.data == NULL || strstr(req.data, "\r\n\r\n") == NULL) {
+		ssize_t r;
+
+		buf_need(&req, 4096);
+		if (req.len > 65536 || (r = read(S.fd, req.data + req.len, req.cap - req.len - 1)) <= 0)
+			die("sse: no request head from keluhd");
+		req.len += (size_t)r;
+		req.data[req.len] = '\0';
+	}
+	if (strncmp(req.data, "GET ", 4) != 0)
+		die("sse: keluhd sent %.20s", req.data);
+	if (write(S.fd, head, sizeof(head) - 1) != (ssize_t)(sizeof(head) - 1))
+		die("sse: cannot answer: %s", strerror(errno));
+	t0 = now_s();
+	deadline = t0 + (double)seconds;
+	S.body = &body;
+	if (pthread_create(&th, NULL, sse_writer, &S) != 0)
+		die("cannot start a thread");
+	if ((port = wait_port_file(keluhd_port_file, 60)) < 0)
+		die("sse: no keluhd port in %s", keluhd_port_file);
+	/* taken = counted by keluhd; polled, so the end is known to within ~5 ms */
+	while (now_s() < deadline) {
+		got = metrics_mentions(port);
+		if (got >= (long long)count) {
+			t1 = now_s();
+			break;
+		}
+		usleep(5000);
+	}
+	shutdown(S.fd, SHUT_RDWR);
+	pthread_join(th, NULL);
+	close(S.fd);
+	close(lfd);
+	if (t1 == 0) {
+		t1 = now_s();
+		fprintf(stderr, "bench_ingest: sse: %lld of %llu mentions taken in %llu s\n",
+		    got < 0 ? 0 : got, count, seconds);
+	}
+	printf("mode=sse events=%llu bytes=%zu taken=%lld seconds=%.3f mentions_per_s=%.0f "
+	       "write_seconds=%.3f\n",
+	    count, body.len, got < 0 ? 0 : got, t1 - t0, (double)(got < 0 ? 0 : got) / (t1 - t0),
+	    S.t_written - t0);
+	free(body.data);
+	free(req.data);
+	return got == (long long)count && !S.failed ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -958,10 +1157,14 @@ main(int argc, char **argv)
 		return run_ingest(argc - 2, argv + 2);
 	if (argc >= 2 && strcmp(argv[1], "alert") == 0)
 		return run_alert(argc - 2, argv + 2);
+	if (argc >= 2 && strcmp(argv[1], "sse") == 0)
+		return run_sse(argc - 2, argv + 2);
 	fprintf(stderr, "usage: bench_ingest ingest --port P CORPUS.ndjson [--batch N] [--conns N] "
 			"[--count N] [--seconds S]\n"
 			"       bench_ingest alert --sink-port-file F (--port P | --port-file G) "
 			"CRITICAL.ndjson [--count N] [--rate N]\n"
-			"           [--bg BACKGROUND.ndjson --bg-rate N --bg-batch N] [--wait S]\n");
+			"           [--bg BACKGROUND.ndjson --bg-rate N --bg-batch N] [--wait S]\n"
+			"       bench_ingest sse --port-file F --keluhd-port-file G CORPUS.ndjson "
+			"[--count N] [--seconds S]\n");
 	return 2;
 }

@@ -10,6 +10,7 @@
 #   - keluh and the naive loop on the 2,000 rules, and their compile time;
 #   - peak RSS of each run;
 #   - the daemon: HTTP ingest rate into a real keluhd (bench_ingest ingest)
+#     and the rate through one SSE source beside it (bench_ingest sse)
 #     and the latency from a critical mention's 202 to its alert at a webhook
 #     sink (bench_ingest alert), with keluhd's peak RSS (VmHWM) in each;
 #   - complaint detection on the labelled sets (bench/eval.py), when
@@ -31,7 +32,8 @@
 # (1000), BENCH_ALERT_RATE (critical mentions/s, 200), BENCH_ALERT_BG_RATE
 # (background mentions/s, 10000; 0 = none), BENCH_SPOOL_DIR (where the
 # temporary spool goes, ${TMPDIR:-/tmp}), BENCH_PERF=1 (perf record keluhd
-# during the first ingest run).
+# during the first ingest run), BENCH_SSE_COUNT (events through the SSE
+# source, 400000).
 
 here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$(cd "$here/.." && pwd)}
@@ -62,6 +64,7 @@ BENCH_INGEST_CONNS=${BENCH_INGEST_CONNS:-4}
 BENCH_INGEST_COUNT=${BENCH_INGEST_COUNT:-2000000}
 BENCH_INGEST_SECONDS=${BENCH_INGEST_SECONDS:-10}
 BENCH_DAEMON_RUNS=${BENCH_DAEMON_RUNS:-3}
+BENCH_SSE_COUNT=${BENCH_SSE_COUNT:-400000}
 BENCH_ALERT_COUNT=${BENCH_ALERT_COUNT:-1000}
 BENCH_ALERT_RATE=${BENCH_ALERT_RATE:-200}
 BENCH_ALERT_BG_RATE=${BENCH_ALERT_BG_RATE:-10000}
@@ -490,6 +493,10 @@ http:
   listen: 127.0.0.1:0
 spool:
   path: $dtmp/ingest.db
+# the corpus is replayed (with fresh ids) past its end: its texts repeat,
+# and copies would skip the spool
+duplicates:
+  same_text: 0
 Y
 		if ! start_keluhd "$dtmp/ingest.yaml" "$out/$name.log"; then
 			failed=1
@@ -544,6 +551,53 @@ Y
 		echo "  perf (keluhd, first run; % of its samples, with callees):"
 		head -n 25 "$out/daemon-ingest.perf.txt" |
 		    sed -E 's/^ +([0-9.]+%) +[0-9.]+% +[^ ]+ +[^ ]+ +\[.\] +/    \1  /'
+	fi
+	echo
+
+	# 1b. the same corpus through one SSE source: bench_ingest serves the
+	# stream and counts what keluhd took (keluh_mentions_total)
+	rm -f "$dtmp"/sse.db* "$dtmp/sse.port" "$dtmp/keluhd.port"
+	echo "\$ bench_ingest sse $(basename "$ndjson") --count $BENCH_SSE_COUNT"
+	$PIN_LOAD "$bench_ingest" sse --port-file "$dtmp/sse.port" --keluhd-port-file "$dtmp/keluhd.port" \
+	    "$ndjson" --count "$BENCH_SSE_COUNT" --seconds 120 >"$out/daemon-sse.txt" 2>"$out/daemon-sse.err" &
+	spid=$!
+	DPIDS="$DPIDS $spid"
+	rc=0
+	if wait_grep 60 . "$dtmp/sse.port"; then
+		cat >"$dtmp/sse.yaml" <<Y
+rules: $default_rules
+http:
+  listen: 127.0.0.1:0
+spool:
+  path: $dtmp/sse.db
+duplicates:
+  same_text: 0
+sources:
+  - name: bench-sse
+    type: sse
+    url: http://127.0.0.1:$(cat "$dtmp/sse.port")/
+Y
+		if start_keluhd "$dtmp/sse.yaml" "$out/daemon-sse.log"; then
+			echo "$KPORT" >"$dtmp/keluhd.port.tmp" && mv "$dtmp/keluhd.port.tmp" "$dtmp/keluhd.port"
+			wait "$spid" || rc=1
+			stop_keluhd daemon-sse
+		else
+			rc=1
+			kill -TERM "$spid" 2>/dev/null
+			wait "$spid" 2>/dev/null
+		fi
+	else
+		rc=1
+		kill -TERM "$spid" 2>/dev/null
+		wait "$spid" 2>/dev/null
+	fi
+	DPIDS=$(echo "$DPIDS" | sed "s/ $spid\$//; s/ $spid / /")
+	tail -n 1 "$out/daemon-sse.txt" | fold -w 150 | sed 's/^/  /'
+	if [ $rc -ne 0 ]; then
+		failed=1
+		echo "  (failed)"
+		tail -n 5 "$out/daemon-sse.err" | sed 's/^/  ! /'
+		[ -f "$out/daemon-sse.log" ] && tail -n 3 "$out/daemon-sse.log" | sed 's/^/  ! /'
 	fi
 	echo
 
@@ -614,13 +668,17 @@ Y
 	echo "== daemon figures (keluhd on one core; targets beside)"
 	row "HTTP ingest: $BENCH_INGEST_CONNS conns x $BENCH_INGEST_BATCH mentions/POST" "$(fmt_int "$d_rate")/s" ">= 150,000/s" "$(check "$d_rate" ">=" 150000)"
 	row "HTTP ingest: request latency p50 / p99" "${d_p50:-n/a} / ${d_p99:-n/a} ms" "" ""
+	s_rate=$(getkv "$out/daemon-sse.txt" mode= mentions_per_s)
+	s_ratio=$(awk -v a="${s_rate:-0}" -v b="${d_rate:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b }')
+	row "SSE source: one stream of $(fmt_int "$BENCH_SSE_COUNT") events" "$(fmt_int "$s_rate")/s" "" ""
+	row "  SSE / HTTP ingest, same run" "${s_ratio:-n/a}x" "" ""
 	row "alert latency 202 -> webhook: p50" "${a_p50:-n/a} ms" "" ""
 	row "alert latency 202 -> webhook: p99" "${a_p99:-n/a} ms" "< 10 ms" "$(check "$a_p99" "<" 10)"
 	row "alert latency 202 -> webhook: max" "${a_max:-n/a} ms" "" ""
 	row "  alerts received / sent" "${a_got:-0} / $BENCH_ALERT_COUNT" "all" "$([ "${a_got:-0}" = "$BENCH_ALERT_COUNT" ] && echo ok || echo MISS)"
 	[ "$BENCH_ALERT_BG_RATE" -gt 0 ] &&
 	    row "  background during it (asked $(fmt_int "$BENCH_ALERT_BG_RATE")/s)" "$(fmt_int "$a_bg")/s" "" ""
-	for name in daemon-ingest daemon-alert; do
+	for name in daemon-ingest daemon-sse daemon-alert; do
 		v=$(rss "$name")
 		row "keluhd peak RSS (VmHWM), $name" "${v:-n/a} KB" "" ""
 	done
