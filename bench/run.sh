@@ -630,6 +630,9 @@ grouping:
   by: [mention]
   first_alert_after: {critical: 0s, high: 1h, normal: 1h, low: 1h}
   max_groups: 1000000
+# every probe must alert, even one whose text another probe shares
+duplicates:
+  same_text: 0
 Y
 		if start_keluhd "$dtmp/alert.yaml" "$out/daemon-alert.log"; then
 			echo "$KPORT" >"$dtmp/keluhd.port.tmp" && mv "$dtmp/keluhd.port.tmp" "$dtmp/keluhd.port"
