@@ -2,9 +2,10 @@
 # rss: an RSS 2.0 feed (a review site) and an Atom feed (Google Alerts)
 # polled every second. Each complaint becomes exactly one alert however
 # many polls list it again; the validators come back as If-None-Match and
-# If-Modified-Since and get 304s; a malformed answer is counted and the
-# next poll recovers; 429 and 503 with Retry-After are waited out; a
-# restart resumes from the spool without alerting anything again.
+# If-Modified-Since and get 304s; a 403 is logged as refused credentials;
+# a malformed answer is counted and the next poll recovers; 429 and 503
+# with Retry-After are waited out; a restart resumes from the spool
+# without alerting anything again.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/daemon_lib.sh"
 
@@ -88,7 +89,8 @@ rss_answer = {"body_b64": base64.b64encode(rss.encode().replace(b"\xc3\xbf", b"\
               % {"first": 1, "new": 2, "bad": 2, "recovered": 3, "restart": 4}[rstep]}
 atom_answer = {"body": atom, "headers": {"Content-Type": "application/atom+xml"},
                "last_modified": "Mon, 23 Nov 2026 04:55:00 GMT"}
-s = {"/reviews.rss": [rss_answer], "/alerts/feeds/1/2": [atom_answer]}
+s = {"/reviews.rss": [rss_answer], "/alerts/feeds/1/2": [atom_answer],
+     "/private.rss": [{"status": 403, "body": "Forbidden: sign in to see this feed"}]}
 if step == "bad":
     s["/reviews.rss"] = [{"body": rss[:len(rss) // 2], "stream": False,
                           "headers": {"Content-Type": "application/rss+xml"}}]
@@ -125,6 +127,10 @@ sources:
     interval: 1s
     timeout: 5s
     headers: {User-Agent: acme-support}
+  - name: private
+    type: rss
+    url: http://127.0.0.1:$SP/private.rss
+    interval: 1s
 receivers:
   - {name: hook, type: webhook, url: "http://127.0.0.1:$hook_port/h"}
 routes:
@@ -229,6 +235,8 @@ is "the next poll after a malformed one recovers" "$(alert_ids | sort | tr '\n' 
 bad=$(metric 'keluh_source_errors_total{source="reviews",kind="xml"}')
 check "the malformed answers are counted" test "${bad:-0}" -ge 2
 is "still one alert per item" "$(alert_ids | sort | uniq -d | wc -l | tr -d ' ')" 0
+is "answers that list old items with new ones: each item taken once" \
+	"$(metric 'keluh_source_events_total{source="reviews"}')" 5
 
 # 429 then 503, each with Retry-After: no request sooner than allowed
 n0=$(reqs /alerts/feeds/1/2)
@@ -250,6 +258,10 @@ contains "the 429 is logged with its Retry-After" "$klog" \
 	"source galerts: rate limited (HTTP 429, Retry-After: 3); trying again in"
 contains "the 503 is logged with its Retry-After" "$klog" \
 	"source galerts: HTTP 503, Retry-After: 2; trying again in"
+contains "a 403 is logged as refused credentials, with the server's words" "$klog" \
+	"source private: the server refused our credentials (HTTP 403: Forbidden: sign in to see this feed); check token_file and headers; trying again in 10m"
+is "a 403 is counted" "$(metric 'keluh_source_errors_total{source="private",kind="auth"}')" 1
+is "and not asked again every interval" "$(reqs /private.rss)" 1
 stop_keluhd
 
 v=$(sqlite3 "$TMPD/c.db" "select value from cursors where source='reviews'" 2>/dev/null || echo skip)
