@@ -358,7 +358,8 @@ feed_atom_link(xmlDoc *doc, const xmlNode *n)
 		href = xmlGetProp(c, (const xmlChar *)"href");
 		type = xmlGetProp(c, (const xmlChar *)"type");
 		html = type == NULL || xmlStrcasecmp(type, (const xmlChar *)"text/html") == 0;
-		if (href && *href && (rel == NULL || xmlStrEqual(rel, (const xmlChar *)"alternate")) &&
+		if (href && *href &&
+		    (rel == NULL || xmlStrEqual(rel, (const xmlChar *)"alternate")) &&
 		    (best == NULL || (html && !best_html))) {
 			free(best);
 			best = xstrdup((const char *)href);
@@ -482,8 +483,8 @@ feed_parse(struct feed *f, const char *data, size_t len, const char *base, char 
 			ml = strlen(e->message);
 			while (ml && isspace((unsigned char)e->message[ml - 1]))
 				ml--;
-			snprintf(err, errlen, "not well-formed XML (line %d, column %d: %.*s)", e->line,
-			    e->int2, (int)ml, e->message);
+			snprintf(err, errlen, "not well-formed XML (line %d, column %d: %.*s)",
+			    e->line, e->int2, (int)ml, e->message);
 		} else
 			snprintf(err, errlen, "not well-formed XML");
 		goto out;

@@ -141,7 +141,8 @@ rss_load(struct rsrc *r)
 
 	if (s == NULL)
 		return;
-	if ((o = json_loads(s, 0, NULL)) == NULL || !json_is_array(a = json_object_get(o, "seen"))) {
+	if ((o = json_loads(s, 0, NULL)) == NULL ||
+	    !json_is_array(a = json_object_get(o, "seen"))) {
 		log_warnx("source %s: the stored cursor is not an rss one; starting afresh",
 		    r->src.name);
 		json_decref(o);
@@ -316,7 +317,8 @@ rss_body(void *arg, const char *data, size_t len, const char *etag)
 
 		if (it->id == NULL && it->text == NULL) {
 			/* nothing to know it by: counted on every poll that lists it */
-			rss_bad(r, "mapping", "item %zu has no id, link, title or text; skipped", i);
+			rss_bad(r, "mapping", "item %zu has no id, link, title or text; skipped",
+			    i + 1);
 			continue;
 		}
 		k = rss_hash(it->id ? it->id : it->text);
@@ -327,7 +329,8 @@ rss_body(void *arg, const char *data, size_t len, const char *etag)
 		/* a bad item is remembered too: counted once, not on every poll that lists it */
 		if (it->bad_utf8) {
 			rss_remember(r, k);
-			rss_bad(r, "utf8", "item %zu of the feed is not valid UTF-8; skipped", i + 1);
+			rss_bad(r, "utf8", "item %zu of the feed is not valid UTF-8; skipped",
+			    i + 1);
 			continue;
 		}
 		if (it->text == NULL) {

@@ -200,8 +200,8 @@ START_TEST(entities)
 	buf_init(&lol);
 	buf_adds(&lol, "<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY l0 \"lol\">");
 	for (int i = 1; i < 10; i++)
-		buf_printf(&lol, "<!ENTITY l%d \"&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;\">",
-		    i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+		buf_printf(&lol, "<!ENTITY l%d \"&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;"
+		    "&l%d;\">", i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
 	buf_adds(&lol, "]><rss version=\"2.0\"><channel><item><guid>1</guid><title>x&l9;</title>"
 	    "</item></channel></rss>");
 	if (feed_parse(&f, lol.data, lol.len, NULL, err, sizeof(err)) == 0) {
