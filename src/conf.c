@@ -40,7 +40,7 @@ static const char *const admin_keys[] = { "socket" };
 static const char *const group_part_names[GK__N] = { "rule", "team", "priority", "source",
 	"author", "mention" };
 static const char *const source_type_names[SRC__N] = { "demo", "stdin", "file", "sse",
-	"ndjson-stream", "json-poll", "mastodon", "x" };
+	"ndjson-stream", "json-poll", "mastodon", "x", "rss" };
 const char *const conf_source_field_names[SF__N] = { "id", "text", "url", "lang", "created_at",
 	"author.handle", "author.name", "author.followers", "author.verified" };
 
@@ -415,6 +415,13 @@ source_key_allowed(enum source_type t, const char *key)
 		return 0;
 	}
 	IN(health_keys);
+	if (t == SRC_RSS) {
+		/* the mapping is built in: no fields, items or cursor */
+		if (strcmp(key, "fields") == 0)
+			return 0;
+		IN(net_keys);
+		return strcmp(key, "interval") == 0 || strcmp(key, "timeout") == 0;
+	}
 	if (t == SRC_MASTODON || t == SRC_X) {
 		/* the mapping is built in: no fields or events */
 		if (strcmp(key, "fields") == 0)
@@ -654,11 +661,13 @@ cl_source_net(struct cl *L, struct conf_source *src, yaml_node_t *item)
 	const char *what = conf_source_type_name(src->type);
 
 	/* a poll answer holds many posts; a stream event one */
-	src->max_event = src->type == SRC_JSON_POLL ? 8 * 1024 * 1024 : 1024 * 1024;
+	src->max_event = src->type == SRC_JSON_POLL || src->type == SRC_RSS ? 8 * 1024 * 1024 :
+	    1024 * 1024;
 	src->stall_ms = 90000;
 	src->reconnect_ms = 1000;
 	src->backoff_max_ms = 5 * 60000;
-	src->interval_ms = 60000;
+	/* feeds change slowly and their hosts ask to be polled gently */
+	src->interval_ms = src->type == SRC_RSS ? 5 * 60000 : 60000;
 	src->timeout_ms = 30000;
 	if (src->type == SRC_MASTODON || src->type == SRC_X)
 		cl_source_social_defaults(src);
@@ -765,7 +774,7 @@ cl_sources(struct cl *L, yaml_node_t *n)
 		src.name = xstrdup(s);
 		if ((v = ymap_get(L->yf, item, "type")) == NULL)
 			yerror(L->d, L->yf, item, "source '%s' needs a type (demo, stdin, file, sse, "
-			    "ndjson-stream, json-poll, mastodon or x)", src.name);
+			    "ndjson-stream, json-poll, rss, mastodon or x)", src.name);
 		else if (yget_string(L->d, L->yf, v, "type", &s) == 0) {
 			size_t t;
 
@@ -776,7 +785,8 @@ cl_sources(struct cl *L, yaml_node_t *n)
 				const char *sug = diag_suggest(s, source_type_names, SRC__N);
 
 				yerror(L->d, L->yf, v, "unknown source type '%s'%s%s%s; this version "
-				    "has demo, stdin, file, sse, ndjson-stream, json-poll, mastodon and x", s,
+				    "has demo, stdin, file, sse, ndjson-stream, json-poll, rss, mastodon "
+				    "and x", s,
 				    sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
 			} else {
 				src.type = (enum source_type)t;

@@ -22,7 +22,7 @@
 #define CONF_DEFAULT_SPOOL "/var/lib/keluh/spool.db"
 
 enum source_type { SRC_DEMO, SRC_STDIN, SRC_FILE, SRC_SSE, SRC_NDJSON_STREAM, SRC_JSON_POLL,
-	SRC_MASTODON, SRC_X, SRC__N };
+	SRC_MASTODON, SRC_X, SRC_RSS, SRC__N };
 
 /* Mention fields a source's field map can fill (keys of fields:). */
 enum source_field { SF_ID, SF_TEXT, SF_URL, SF_LANG, SF_CREATED_AT, SF_AUTHOR_HANDLE,
@@ -37,7 +37,7 @@ struct conf_source {
 	double rate_per_s;	/* demo: mentions per second */
 	int loop;		/* demo: start again at the end */
 
-	/* sse, ndjson-stream, json-poll */
+	/* sse, ndjson-stream, json-poll, rss */
 	char *url;
 	char **headers;		/* "Name: value" */
 	size_t nheaders;
@@ -49,8 +49,8 @@ struct conf_source {
 	int64_t stall_ms;	/* no byte for this long: reconnect */
 	int64_t reconnect_ms;	/* first reconnect delay */
 	int64_t backoff_max_ms;
-	int64_t interval_ms;	/* json-poll */
-	int64_t timeout_ms;	/* json-poll: one request */
+	int64_t interval_ms;	/* json-poll, rss */
+	int64_t timeout_ms;	/* json-poll, rss: one request */
 	char *items;		/* json-poll: pointer to the array of items ("" = the answer) */
 	char *cursor;		/* json-poll: pointer, inside an item, to its cursor */
 	char *cursor_param;	/* json-poll: query parameter that sends the cursor */

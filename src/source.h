@@ -59,7 +59,10 @@ struct source *source_demo_start(struct event_base *, const struct conf_source *
 struct source *source_file_start(struct event_base *, const struct conf_source *, source_emit_fn,
     void *, char *, size_t);
 
-/* source_sse.c (sse, ndjson-stream), source_poll.c (json-poll), source_mastodon.c, source_x.c */
+/*
+ * source_sse.c (sse, ndjson-stream), source_poll.c (json-poll), source_mastodon.c,
+ * source_x.c, source_rss.c (rss)
+ */
 struct source *source_sse_start(const struct source_env *, const struct conf_source *,
     source_emit_fn, void *, char *, size_t);
 struct source *source_poll_start(const struct source_env *, const struct conf_source *,
@@ -67,6 +70,8 @@ struct source *source_poll_start(const struct source_env *, const struct conf_so
 struct source *source_mastodon_start(const struct source_env *, const struct conf_source *,
     source_emit_fn, void *, char *, size_t);
 struct source *source_x_start(const struct source_env *, const struct conf_source *,
+    source_emit_fn, void *, char *, size_t);
+struct source *source_rss_start(const struct source_env *, const struct conf_source *,
     source_emit_fn, void *, char *, size_t);
 
 /*

@@ -346,7 +346,7 @@ struct stream {
 	/* this response */
 	long status;
 	int paused, events_this_conn, aborted;
-	char *ctype, *retry_after, *etag, *rl_reset;
+	char *ctype, *retry_after, *etag, *rl_reset, *last_modified;
 	struct buf body;		/* poll: the body; else: an error body for the log */
 	int64_t connected_at;
 
@@ -533,7 +533,8 @@ header_cb(char *s, size_t size, size_t n, void *arg)
 		free(st->retry_after);
 		free(st->etag);
 		free(st->rl_reset);
-		st->ctype = st->retry_after = st->etag = st->rl_reset = NULL;
+		free(st->last_modified);
+		st->ctype = st->retry_after = st->etag = st->rl_reset = st->last_modified = NULL;
 		return len;
 	}
 	if ((colon = memchr(s, ':', len)) == NULL)
@@ -546,6 +547,8 @@ header_cb(char *s, size_t size, size_t n, void *arg)
 		slot = &st->etag;
 	else if ((size_t)(colon - s) == 18 && strncasecmp(s, "x-rate-limit-reset", 18) == 0)
 		slot = &st->rl_reset;
+	else if ((size_t)(colon - s) == 13 && strncasecmp(s, "last-modified", 13) == 0)
+		slot = &st->last_modified;
 	if (slot == NULL)
 		return len;
 	v = colon + 1;
@@ -770,7 +773,9 @@ after(struct stream *st, CURLcode rc)
 		return;
 	}
 	if (st->o.mode == STREAM_POLL && st->status == 304) {
+		/* nothing new is an answer too: the source is neither failing nor silent */
 		st->fails = 0;
+		st->last_event = now_ms();
 		if (st->h.not_modified)
 			st->h.not_modified(st->h.arg);
 		schedule(st, st->o.interval_ms);
@@ -805,6 +810,13 @@ after(struct stream *st, CURLcode rc)
 		log_warnx("source %s: rate limited (HTTP 429%s%s); trying again in %s", st->name,
 		    st->retry_after ? ", Retry-After: " : "", st->retry_after ? st->retry_after : "",
 		    human(delay, hb, sizeof(hb)));
+	} else if (st->status == 503 && retry_after_ms(st->retry_after) >= 0) {
+		/* an overloaded or maintained server that says when to come back */
+		st->fails++;
+		delay = retry_after_ms(st->retry_after) + 50;
+		stream_error(st, "http");
+		log_warnx("source %s: HTTP 503, Retry-After: %s; trying again in %s", st->name,
+		    st->retry_after, human(delay, hb, sizeof(hb)));
 	} else if (st->status == 204 && st->o.mode != STREAM_POLL) {
 		delay = STREAM_AUTH_BACKOFF_MS;
 		log_warnx("source %s: the server answered 204, which asks clients to stop; trying "
@@ -847,7 +859,8 @@ after(struct stream *st, CURLcode rc)
 		log_warnx("source %s: HTTP %ld%s%s; trying again in %s", st->name, st->status,
 		    bl ? ": " : "", body, human(delay, hb, sizeof(hb)));
 	}
-	if (st->o.mode == STREAM_POLL && delay < st->o.interval_ms && st->status != 429)
+	if (st->o.mode == STREAM_POLL && delay < st->o.interval_ms && st->status != 429 &&
+	    st->status != 503)
 		delay = st->o.interval_ms;
 	metrics_add("keluh_source_reconnects_total", st->labels, 1);
 	schedule(st, delay);
@@ -911,6 +924,12 @@ stream_add_header(struct stream *st, const char *h)
 	st->req_headers = curl_slist_append(st->req_headers, h);
 }
 
+const char *
+stream_last_modified(const struct stream *st)
+{
+	return st->last_modified && *st->last_modified ? st->last_modified : NULL;
+}
+
 static void
 stream_connect(struct stream *st)
 {
@@ -947,7 +966,11 @@ stream_connect(struct stream *st)
 		}
 	} else if (st->o.mode == STREAM_NDJSON)
 		stream_add_header(st, "Accept: application/x-ndjson");
-	else
+	else if (st->o.accept) {
+		h = xasprintf("Accept: %s", st->o.accept);
+		stream_add_header(st, h);
+		free(h);
+	} else
 		stream_add_header(st, "Accept: application/json");
 	if ((e = curl_easy_init()) == NULL) {
 		log_warnx("source %s: curl_easy_init failed", st->name);
@@ -1004,6 +1027,7 @@ stream_new(struct event_base *base, struct curlev *ce, const struct stream_opts 
 	st->o.url = st->url;
 	st->o.token = o->token ? xstrdup(o->token) : NULL;
 	st->o.last_event_id = NULL;
+	st->o.accept = o->accept ? xstrdup(o->accept) : NULL;
 	st->headers = xcalloc(o->nheaders + 1, sizeof(char *));
 	for (size_t i = 0; i < o->nheaders; i++)
 		st->headers[i] = xstrdup(o->headers[i]);
@@ -1047,6 +1071,8 @@ stream_free(struct stream *st)
 	free(st->retry_after);
 	free(st->etag);
 	free(st->rl_reset);
+	free(st->last_modified);
+	free((char *)st->o.accept);
 	for (size_t i = 0; i < st->nheaders; i++)
 		free(st->headers[i]);
 	free(st->headers);

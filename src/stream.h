@@ -5,7 +5,7 @@
  * Two layers. The parser is pure: bytes in, in chunks cut anywhere, events
  * out (unit-tested at every split position). The stream owns one transfer
  * at a time: it reconnects with full-jitter exponential backoff, honours
- * the server's retry: (SSE) and Retry-After (429), sends Last-Event-ID,
+ * the server's retry: (SSE) and Retry-After (429, 503), sends Last-Event-ID,
  * watches for stalls with a timer re-armed on every byte, and pauses the
  * transfer while the consumer cannot take events (nothing is dropped).
  *
@@ -104,6 +104,7 @@ struct stream_opts {
 	int64_t interval_ms;	/* poll: time between requests */
 	int64_t timeout_ms;	/* poll: the whole request */
 	const char *last_event_id;	/* SSE: resume from here */
+	const char *accept;	/* poll: the Accept header's value (NULL: application/json) */
 	enum stream_backoff backoff;
 };
 
@@ -112,7 +113,7 @@ struct stream_handlers {
 	int (*event)(void *arg, const struct stream_event *);
 	/* Poll: a whole 200 response (etag may be NULL). */
 	void (*body)(void *arg, const char *data, size_t len, const char *etag);
-	/* Poll: 304 Not Modified. */
+	/* Poll: 304 Not Modified (an answer: it counts as healthy). */
 	void (*not_modified)(void *arg);
 	/* Before each request: may call stream_set_url/stream_add_header; -1 skips this turn. */
 	int (*request)(void *arg, struct stream *);
@@ -125,6 +126,8 @@ void stream_free(struct stream *);
 /* For the request handler: this request's URL, and one more header. */
 void stream_set_url(struct stream *, const char *url);
 void stream_add_header(struct stream *, const char *header);
+/* For the body handler: the answer's Last-Modified, or NULL. */
+const char *stream_last_modified(const struct stream *);
 /* Counts a bad input (kind: json, utf8, too_long, mapping...) for the source. */
 void stream_count_error(const char *source, const char *kind);
 unsigned long stream_errors(const struct stream *);

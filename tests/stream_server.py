@@ -16,11 +16,15 @@ file changes (the answer counters then start over). An answer:
                            "hold" (keep-alives every 0.5 s: ": ka" comments
                            for text/event-stream, else empty lines; "ka" and
                            "ka_every" set the bytes and the seconds between),
-   "etag": "v1"}           answer 304 when If-None-Match matches
+   "etag": "v1",           answer 304 when If-None-Match matches
+   "last_modified": "Mon, 23 Nov 2026 05:00:00 GMT"}
+                           send it as Last-Modified; answer 304 when
+                           If-Modified-Since is that date (and no
+                           If-None-Match asks otherwise)
 
 Bodies of status 200 for SSE/NDJSON go out chunked; others get a
 Content-Length. Every request is logged as one JSON line with its path,
-query, headers and time. SIGTERM stops the server.
+query, headers, time and the status answered. SIGTERM stops the server.
 """
 import argparse
 import base64
@@ -68,24 +72,36 @@ class Handler(BaseHTTPRequestHandler):
 
     def handle_one(self):
         u = urlsplit(self.path)
-        with lock:
-            logf.write(json.dumps({"t": time.time(), "path": u.path, "query": u.query,
-                                   "headers": {k.lower(): v for k, v in self.headers.items()}}) + "\n")
+        t = time.time()
         a = answer_for(u.path)
         status = a.get("status", 200)
         body = base64.b64decode(a["body_b64"]) if "body_b64" in a else a.get("body", "").encode()
-        if a.get("etag") and self.headers.get("If-None-Match") == a["etag"]:
+        inm, ims = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
+        if status == 200 and ((a.get("etag") and inm == a["etag"]) or
+                              (a.get("last_modified") and inm is None and
+                               ims == a["last_modified"])):
+            status = 304
+        with lock:
+            logf.write(json.dumps({"t": t, "path": u.path, "query": u.query, "status": status,
+                                   "headers": {k.lower(): v for k, v in self.headers.items()}}) + "\n")
+        if status == 304:
             self.send_response(304)
-            self.send_header("ETag", a["etag"])
+            if a.get("etag"):
+                self.send_header("ETag", a["etag"])
+            if a.get("last_modified"):
+                self.send_header("Last-Modified", a["last_modified"])
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        streaming = status == 200 and a.get("stream", True) and "etag" not in a
+        streaming = (status == 200 and a.get("stream", True) and "etag" not in a and
+                     "last_modified" not in a)
         self.send_response(status)
         for k, v in a.get("headers", {}).items():
             self.send_header(k, v)
         if a.get("etag"):
             self.send_header("ETag", a["etag"])
+        if a.get("last_modified"):
+            self.send_header("Last-Modified", a["last_modified"])
         if not streaming:
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
