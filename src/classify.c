@@ -27,6 +27,9 @@ struct classify_ctx {
 	uint8_t *rx_res;
 	size_t *rx_span;
 	uint32_t *cond_gen;	/* == gen: a keyword of this condition was seen */
+	uint32_t *seen;		/* keywords seen, in the order first seen */
+	size_t nseen;
+	uint32_t *pos;		/* scratch for classify_evidence */
 	uint32_t *rule_gen;	/* == gen: rule already a candidate */
 	uint32_t *cand;
 	size_t ncand;
@@ -61,6 +64,8 @@ classify_ctx_new(struct ruleset *rs)
 	c->rx_res = xcalloc(nx, 1);
 	c->rx_span = xcalloc(nx * 2, sizeof(size_t));
 	c->cond_gen = xcalloc(rs->nconds ? rs->nconds : 1, sizeof(uint32_t));
+	c->seen = xcalloc(nk, sizeof(uint32_t));
+	c->pos = xcalloc(nk, sizeof(uint32_t));
 	c->rule_gen = xcalloc(nr, sizeof(uint32_t));
 	c->evidence = 1;
 	c->cand = xcalloc(nr, sizeof(uint32_t));
@@ -83,6 +88,8 @@ classify_ctx_free(struct classify_ctx *c)
 	free(c->rx_res);
 	free(c->rx_span);
 	free(c->cond_gen);
+	free(c->seen);
+	free(c->pos);
 	free(c->rule_gen);
 	free(c->cand);
 	free(c->matched);
@@ -184,6 +191,7 @@ classify_hit(void *arg, uint32_t id, size_t end)
 			break;
 		}
 		c->kw_gen[k] = c->gen;
+		c->seen[c->nseen++] = k;
 		c->kw_span[2 * k] = (uint32_t)start;
 		c->kw_span[2 * k + 1] = (uint32_t)end;
 		kw = &rs->kws[k];
@@ -281,22 +289,62 @@ classify_add_match(struct classify_ctx *c, uint32_t rule, enum match_kind kind,
 	m->end = end;
 }
 
+static void
+classify_keyword_match(struct classify_ctx *c, uint32_t rule, uint32_t k)
+{
+	classify_add_match(c, rule, MATCH_KEYWORD, c->rs->kws[k].src,
+	    c->nb.map[c->kw_span[2 * k]], c->nb.map[c->kw_span[2 * k + 1]]);
+}
+
+/* Matched rules and keywords seen are few: an insertion sort will do. */
+static void
+u32_sort(uint32_t *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		uint32_t x = v[i];
+		size_t j = i;
+
+		while (j > 0 && v[j - 1] > x) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
+}
+
 /* Records the evidence of a matched rule: every true leaf not under 'none'. */
 static void
 classify_evidence(struct classify_ctx *c, uint32_t rule, uint32_t ci)
 {
 	const struct rs_cond *cond = &c->rs->conds[ci];
+	size_t npos;
 
 	switch (cond->type) {
 	case COND_KEYWORDS:
-		for (uint32_t i = 0; i < cond->n; i++) {
-			uint32_t k = cond->items[i];
-
-			if (c->kw_gen[k] != c->gen)
-				continue;
-			classify_add_match(c, rule, MATCH_KEYWORD, c->rs->kws[k].src,
-			    c->nb.map[c->kw_span[2 * k]], c->nb.map[c->kw_span[2 * k + 1]]);
+		if (cond->dups || cond->n <= 4 * c->nseen) {
+			for (uint32_t i = 0; i < cond->n; i++)
+				if (c->kw_gen[cond->items[i]] == c->gen)
+					classify_keyword_match(c, rule, cond->items[i]);
+			break;
 		}
+		/*
+		 * A list of hundreds of keywords and a mention that has a few:
+		 * the keywords seen are looked up in the list instead, and
+		 * put back in its order.
+		 */
+		npos = 0;
+		for (size_t i = 0; i < c->nseen; i++) {
+			const struct rs_keyword *kw = &c->rs->kws[c->seen[i]];
+
+			for (uint32_t j = 0; j < kw->nconds; j++)
+				if (kw->conds[j] == ci) {
+					c->pos[npos++] = kw->condpos[j];
+					break;
+				}
+		}
+		u32_sort(c->pos, npos);
+		for (size_t i = 0; i < npos; i++)
+			classify_keyword_match(c, rule, cond->items[c->pos[i]]);
 		break;
 	case COND_REGEX:
 		if (classify_regex(c, cond->items[0])) {
@@ -314,22 +362,6 @@ classify_evidence(struct classify_ctx *c, uint32_t rule, uint32_t ci)
 		break;
 	case COND_NONE:
 		break;
-	}
-}
-
-/* Matched rules are few: an insertion sort puts them in load order. */
-static void
-u32_sort(uint32_t *v, size_t n)
-{
-	for (size_t i = 1; i < n; i++) {
-		uint32_t x = v[i];
-		size_t j = i;
-
-		while (j > 0 && v[j - 1] > x) {
-			v[j] = v[j - 1];
-			j--;
-		}
-		v[j] = x;
 	}
 }
 
@@ -360,6 +392,7 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 	c->text = text;
 	c->len = len;
 	c->ncand = 0;
+	c->nseen = 0;
 	c->nmatched = 0;
 	c->nmatches = 0;
 	c->regex_errors = 0;

@@ -116,6 +116,7 @@ rules_add_cond(struct ruleset *rs, enum cond_type type, uint32_t *items, uint32_
 	GROW(rs->conds, rs->nconds, rs->capconds);
 	c = &rs->conds[rs->nconds];
 	c->type = (uint8_t)type;
+	c->dups = 0;
 	c->n = n;
 	c->items = items;
 	return (uint32_t)rs->nconds++;
@@ -383,13 +384,19 @@ rules_compile(struct ruleset *rs)
 	rs->aho = aho_build(ab);
 
 	for (uint32_t ci = 0; ci < rs->nconds; ci++) {
-		const struct rs_cond *c = &rs->conds[ci];
+		struct rs_cond *c = &rs->conds[ci];
 
 		if (c->type != COND_KEYWORDS)
 			continue;
 		for (uint32_t i = 0; i < c->n; i++) {
 			struct rs_keyword *k = &rs->kws[c->items[i]];
 
+			if (k->nconds && k->conds[k->nconds - 1] == ci) {
+				c->dups = 1;
+				continue;
+			}
+			k->condpos = xreallocarray(k->condpos, k->nconds + 1, sizeof(uint32_t));
+			k->condpos[k->nconds] = i;
 			rules_index_add(&k->conds, &k->nconds, ci);
 		}
 	}
@@ -442,6 +449,7 @@ rules_free(struct ruleset *rs)
 		free(rs->kws[i].folded);
 		free(rs->kws[i].rules);
 		free(rs->kws[i].conds);
+		free(rs->kws[i].condpos);
 	}
 	free(rs->kws);
 	for (size_t i = 0; i < rs->nrxs; i++) {

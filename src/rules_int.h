@@ -25,6 +25,7 @@ struct rs_keyword {
 	uint32_t *rules;	/* rules that can become true when it is seen */
 	uint32_t nrules;
 	uint32_t *conds;	/* keyword conditions it belongs to */
+	uint32_t *condpos;	/* its index in the items of each of conds */
 	uint32_t nconds;
 };
 
@@ -40,6 +41,7 @@ enum cond_type { COND_ALL, COND_ANY, COND_NONE, COND_KEYWORDS, COND_REGEX };
 
 struct rs_cond {
 	uint8_t type;		/* enum cond_type */
+	uint8_t dups;		/* keywords: some keyword is listed twice */
 	uint32_t n;
 	uint32_t *items;	/* child conds, keyword ids, or the one regex id */
 };
