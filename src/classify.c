@@ -398,10 +398,15 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 	c->regex_errors = 0;
 
 	/*
-	 * No offset map yet: only the evidence of matched rules needs it,
-	 * and most mentions match nothing. It is made below when needed.
+	 * Only the evidence of matched rules needs the offset map. With
+	 * evidence for every verdict most mentions match something, and one
+	 * fold with the map costs less than a fold without it and another
+	 * with it; otherwise the map is made below when needed.
 	 */
-	norm_fold_text(&c->nb, text, len);
+	if (c->evidence == CLASSIFY_EVIDENCE_ALL)
+		norm_fold(&c->nb, text, len);
+	else
+		norm_fold_text(&c->nb, text, len);
 	aho_scan(rs->aho, c->nb.text, c->nb.len, classify_hit, c);
 	for (size_t i = 0; i < rs->nalways; i++)
 		classify_candidate(c, rs->always[i]);
@@ -456,7 +461,8 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 	v->complaint = v->priority != PRIO_NONE;
 	if (c->nmatched > 0 && (c->evidence == CLASSIFY_EVIDENCE_ALL ||
 	    (c->evidence == CLASSIFY_EVIDENCE_COMPLAINTS && v->complaint))) {
-		norm_fold(&c->nb, text, len);	/* the same text, now with the map */
+		if (c->evidence != CLASSIFY_EVIDENCE_ALL)
+			norm_fold(&c->nb, text, len);	/* the same text, now with the map */
 		for (size_t i = 0; i < c->nmatched; i++)
 			classify_evidence(c, c->matched[i], rs->rules[c->matched[i]].when);
 	}
