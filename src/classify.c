@@ -27,8 +27,14 @@ struct classify_ctx {
 	uint8_t *rx_res;
 	size_t *rx_span;
 	uint32_t *cond_gen;	/* == gen: a keyword of this condition was seen */
-	uint32_t *seen;		/* keywords seen, in the order first seen */
-	size_t nseen;
+	/*
+	 * For the evidence: the index in its condition of every keyword
+	 * seen, as lists per condition: cond_head[ci] (valid when cond_gen
+	 * is) starts one, cpos/cnext hold the entries.
+	 */
+	uint32_t *cond_head;
+	uint32_t *cpos, *cnext;
+	uint32_t ncpos;
 	uint32_t *pos;		/* scratch for classify_evidence */
 	uint32_t *rule_gen;	/* == gen: rule already a candidate */
 	uint32_t *cand;
@@ -64,8 +70,10 @@ classify_ctx_new(struct ruleset *rs)
 	c->rx_res = xcalloc(nx, 1);
 	c->rx_span = xcalloc(nx * 2, sizeof(size_t));
 	c->cond_gen = xcalloc(rs->nconds ? rs->nconds : 1, sizeof(uint32_t));
-	c->seen = xcalloc(nk, sizeof(uint32_t));
-	c->pos = xcalloc(nk, sizeof(uint32_t));
+	c->cond_head = xcalloc(rs->nconds ? rs->nconds : 1, sizeof(uint32_t));
+	c->cpos = xcalloc(rs->nkwconds ? rs->nkwconds : 1, sizeof(uint32_t));
+	c->cnext = xcalloc(rs->nkwconds ? rs->nkwconds : 1, sizeof(uint32_t));
+	c->pos = xcalloc(rs->nkwconds ? rs->nkwconds : 1, sizeof(uint32_t));
 	c->rule_gen = xcalloc(nr, sizeof(uint32_t));
 	c->evidence = 1;
 	c->cand = xcalloc(nr, sizeof(uint32_t));
@@ -88,7 +96,9 @@ classify_ctx_free(struct classify_ctx *c)
 	free(c->rx_res);
 	free(c->rx_span);
 	free(c->cond_gen);
-	free(c->seen);
+	free(c->cond_head);
+	free(c->cpos);
+	free(c->cnext);
 	free(c->pos);
 	free(c->rule_gen);
 	free(c->cand);
@@ -165,11 +175,11 @@ classify_hit(void *arg, uint32_t id, size_t end)
 	struct classify_ctx *c = arg;
 	const struct ruleset *rs = c->rs;
 	const struct rs_pat *p = &rs->pats[id];
+	const uint32_t *l = rs->links + p->link;
 
 	if (p->kind == PAT_KEYWORD) {
-		uint32_t k = p->target;
+		uint32_t k = p->target, n = p->nconds;
 		size_t start = end - p->flen;
-		const struct rs_keyword *kw;
 
 		if (c->kw_gen[k] == c->gen)
 			return 0;
@@ -191,23 +201,30 @@ classify_hit(void *arg, uint32_t id, size_t end)
 			break;
 		}
 		c->kw_gen[k] = c->gen;
-		c->seen[c->nseen++] = k;
 		c->kw_span[2 * k] = (uint32_t)start;
 		c->kw_span[2 * k + 1] = (uint32_t)end;
-		kw = &rs->kws[k];
-		for (uint32_t i = 0; i < kw->nconds; i++)
-			c->cond_gen[kw->conds[i]] = c->gen;
-		for (uint32_t i = 0; i < kw->nrules; i++)
-			classify_candidate(c, kw->rules[i]);
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t ci = l[i];
+
+			if (c->cond_gen[ci] != c->gen) {
+				c->cond_gen[ci] = c->gen;
+				c->cond_head[ci] = UINT32_MAX;
+			}
+			c->cpos[c->ncpos] = l[n + i];
+			c->cnext[c->ncpos] = c->cond_head[ci];
+			c->cond_head[ci] = c->ncpos++;
+		}
+		l += 2 * n;
+		for (uint32_t i = 0; i < p->nrules; i++)
+			classify_candidate(c, l[i]);
 	} else if (p->flen) {
 		uint32_t x = p->target;
-		const struct rs_regex *rx = &rs->rxs[x];
 
 		if (c->rx_gen[x] == c->gen)
 			return 0;
 		c->rx_gen[x] = c->gen;
-		for (uint32_t i = 0; i < rx->nrules; i++)
-			classify_candidate(c, rx->rules[i]);
+		for (uint32_t i = 0; i < p->nrules; i++)
+			classify_candidate(c, l[i]);
 	}
 	return 0;
 }
@@ -321,7 +338,7 @@ classify_evidence(struct classify_ctx *c, uint32_t rule, uint32_t ci)
 
 	switch (cond->type) {
 	case COND_KEYWORDS:
-		if (cond->dups || cond->n <= 4 * c->nseen) {
+		if (cond->dups) {
 			for (uint32_t i = 0; i < cond->n; i++)
 				if (c->kw_gen[cond->items[i]] == c->gen)
 					classify_keyword_match(c, rule, cond->items[i]);
@@ -329,19 +346,14 @@ classify_evidence(struct classify_ctx *c, uint32_t rule, uint32_t ci)
 		}
 		/*
 		 * A list of hundreds of keywords and a mention that has a few:
-		 * the keywords seen are looked up in the list instead, and
-		 * put back in its order.
+		 * the hits recorded the index of each keyword seen in the
+		 * list, so only those are visited, put back in list order.
 		 */
+		if (c->cond_gen[ci] != c->gen)
+			break;
 		npos = 0;
-		for (size_t i = 0; i < c->nseen; i++) {
-			const struct rs_keyword *kw = &c->rs->kws[c->seen[i]];
-
-			for (uint32_t j = 0; j < kw->nconds; j++)
-				if (kw->conds[j] == ci) {
-					c->pos[npos++] = kw->condpos[j];
-					break;
-				}
-		}
+		for (uint32_t q = c->cond_head[ci]; q != UINT32_MAX; q = c->cnext[q])
+			c->pos[npos++] = c->cpos[q];
 		u32_sort(c->pos, npos);
 		for (size_t i = 0; i < npos; i++)
 			classify_keyword_match(c, rule, cond->items[c->pos[i]]);
@@ -392,7 +404,7 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 	c->text = text;
 	c->len = len;
 	c->ncand = 0;
-	c->nseen = 0;
+	c->ncpos = 0;
 	c->nmatched = 0;
 	c->nmatches = 0;
 	c->regex_errors = 0;

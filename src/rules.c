@@ -340,6 +340,50 @@ rules_order(struct ruleset *rs, uint32_t ci)
 	}
 }
 
+static void
+rules_link_add(struct ruleset *rs, size_t *cap, const uint32_t *v, uint32_t n)
+{
+	while (rs->nlinks + n > *cap) {
+		*cap = *cap ? *cap * 2 : 1024;
+		rs->links = xreallocarray(rs->links, *cap, sizeof(uint32_t));
+	}
+	if (n > 0)
+		memcpy(rs->links + rs->nlinks, v, n * sizeof(uint32_t));
+	rs->nlinks += n;
+}
+
+/* The links of every automaton id (struct rs_pat). */
+static void
+rules_link(struct ruleset *rs)
+{
+	size_t cap = 0;
+
+	rs->nlinks = 0;
+	rs->nkwconds = 0;
+	for (size_t i = 0; i < rs->nkws; i++)
+		rs->nkwconds += rs->kws[i].nconds;
+	for (size_t i = 0; i < rs->npats; i++) {
+		struct rs_pat *p = &rs->pats[i];
+
+		p->link = (uint32_t)rs->nlinks;
+		if (p->kind == PAT_KEYWORD) {
+			const struct rs_keyword *k = &rs->kws[p->target];
+
+			p->nconds = k->nconds;
+			p->nrules = k->nrules;
+			rules_link_add(rs, &cap, k->conds, k->nconds);
+			rules_link_add(rs, &cap, k->condpos, k->nconds);
+			rules_link_add(rs, &cap, k->rules, k->nrules);
+		} else {
+			const struct rs_regex *x = &rs->rxs[p->target];
+
+			p->nconds = 0;
+			p->nrules = x->nrules;
+			rules_link_add(rs, &cap, x->rules, x->nrules);
+		}
+	}
+}
+
 void
 rules_compile(struct ruleset *rs)
 {
@@ -417,6 +461,7 @@ rules_compile(struct ruleset *rs)
 			rs->always[rs->nalways++] = r;
 		}
 	}
+	rules_link(rs);
 	free(rs->kwhash);
 	rs->kwhash = NULL;
 	rs->kwhashcap = 0;
@@ -459,6 +504,7 @@ rules_free(struct ruleset *rs)
 	}
 	free(rs->rxs);
 	free(rs->pats);
+	free(rs->links);
 	for (size_t i = 0; i < rs->ntests; i++) {
 		for (size_t j = 0; j < rs->tests[i].nstrs; j++)
 			free(rs->tests[i].strs[j]);

@@ -48,12 +48,19 @@ struct rs_cond {
 
 enum pat_kind { PAT_KEYWORD, PAT_REGEX_LITERAL };
 
-/* What an automaton id stands for. */
+/*
+ * What an automaton id stands for, with what a hit on it touches, so that
+ * a hit reads one record and one stretch of links: links[link] on are the
+ * keyword's nconds conditions, its index in each (condpos), then the
+ * nrules rules of the keyword or regex.
+ */
 struct rs_pat {
 	uint8_t kind;		/* enum pat_kind */
 	uint8_t kwkind;		/* for keywords */
 	uint32_t target;	/* keyword or regex id */
 	uint32_t flen;		/* folded length */
+	uint32_t link;
+	uint32_t nconds, nrules;
 };
 
 struct rs_rule {
@@ -91,6 +98,9 @@ struct ruleset {
 	size_t nrxs, caprxs;
 	struct rs_pat *pats;
 	size_t npats, cappats;
+	uint32_t *links;	/* see struct rs_pat */
+	size_t nlinks;
+	size_t nkwconds;	/* the nconds of every keyword, added up */
 	struct rs_test *tests;
 	size_t ntests, captests;
 
