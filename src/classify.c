@@ -259,33 +259,33 @@ classify_regex(struct classify_ctx *c, uint32_t x)
 	return rc;
 }
 
+/*
+ * A condition's value. Most children are keyword tests, a load and a
+ * compare: they are done in place, and only any/all/none and regexes
+ * recurse. Written with ifs: the switch's jump table was an indirect
+ * branch per node, often mispredicted.
+ */
 static int
 classify_eval(struct classify_ctx *c, uint32_t ci)
 {
-	const struct rs_cond *cond = &c->rs->conds[ci];
+	const struct rs_cond *conds = c->rs->conds, *cond = &conds[ci];
+	int stop;
 
-	switch (cond->type) {
-	case COND_KEYWORDS:
+	if (cond->type == COND_KEYWORDS)
 		return c->cond_gen[ci] == c->gen;
-	case COND_REGEX:
+	if (cond->type == COND_REGEX)
 		return classify_regex(c, cond->items[0]);
-	case COND_ANY:
-		for (uint32_t i = 0; i < cond->n; i++)
-			if (classify_eval(c, cond->items[i]))
-				return 1;
-		return 0;
-	case COND_ALL:
-		for (uint32_t i = 0; i < cond->n; i++)
-			if (!classify_eval(c, cond->items[i]))
-				return 0;
-		return 1;
-	case COND_NONE:
-		for (uint32_t i = 0; i < cond->n; i++)
-			if (classify_eval(c, cond->items[i]))
-				return 0;
-		return 1;
+	/* any stops at the first true child, all and none at the first false or true */
+	stop = cond->type != COND_ALL;
+	for (uint32_t i = 0; i < cond->n; i++) {
+		uint32_t ch = cond->items[i];
+		int r = conds[ch].type == COND_KEYWORDS ? c->cond_gen[ch] == c->gen :
+		    classify_eval(c, ch);
+
+		if (r == stop)
+			return cond->type == COND_ANY;
 	}
-	return 0;
+	return cond->type != COND_ANY;
 }
 
 static void
