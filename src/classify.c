@@ -260,6 +260,34 @@ classify_regex(struct classify_ctx *c, uint32_t x)
 }
 
 /*
+ * A rule's value, from its tree in ruleset.flat: the nodes a rule visits
+ * sit together there, where the conditions and their item lists are
+ * spread over the heap. The same as classify_eval below.
+ */
+static int
+classify_eval_flat(struct classify_ctx *c, uint32_t at)
+{
+	const uint32_t *flat = c->rs->flat, *node = flat + at;
+	uint32_t type = node[0] & 0xff, n = node[0] >> 8;
+	int stop;
+
+	if (type == COND_KEYWORDS)
+		return c->cond_gen[node[1]] == c->gen;
+	if (type == COND_REGEX)
+		return classify_regex(c, node[1]);
+	stop = type != COND_ALL;
+	for (uint32_t i = 1; i <= n; i++) {
+		const uint32_t *ch = flat + node[i];
+		int r = (ch[0] & 0xff) == COND_KEYWORDS ? c->cond_gen[ch[1]] == c->gen :
+		    classify_eval_flat(c, node[i]);
+
+		if (r == stop)
+			return type == COND_ANY;
+	}
+	return type != COND_ANY;
+}
+
+/*
  * A condition's value. Most children are keyword tests, a load and a
  * compare: they are done in place, and only any/all/none and regexes
  * recurse. Written with ifs: the switch's jump table was an indirect
@@ -427,7 +455,7 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 		const struct rs_rule *rule = &rs->rules[r];
 
 		c->rule_failed = 0;
-		if (!classify_eval(c, rule->when) || c->rule_failed)
+		if (!classify_eval_flat(c, rule->flat) || c->rule_failed)
 			continue;
 		c->matched[c->nmatched++] = r;
 		c->hits[r]++;

@@ -352,6 +352,33 @@ rules_link_add(struct ruleset *rs, size_t *cap, const uint32_t *v, uint32_t n)
 	rs->nlinks += n;
 }
 
+/* Appends condition ci, children first, to rs->flat; returns its offset. */
+static uint32_t
+rules_flatten(struct ruleset *rs, uint32_t ci)
+{
+	const struct rs_cond *c = &rs->conds[ci];
+	uint32_t n = c->type == COND_KEYWORDS || c->type == COND_REGEX ? 1 : c->n;
+	uint32_t *kids = xcalloc(n ? n : 1, sizeof(uint32_t)), at;
+
+	if (c->type == COND_KEYWORDS)
+		kids[0] = ci;
+	else if (c->type == COND_REGEX)
+		kids[0] = c->items[0];
+	else
+		for (uint32_t i = 0; i < n; i++)
+			kids[i] = rules_flatten(rs, c->items[i]);
+	while (rs->nflat + n + 1 > rs->capflat) {
+		rs->capflat = rs->capflat ? rs->capflat * 2 : 256;
+		rs->flat = xreallocarray(rs->flat, rs->capflat, sizeof(uint32_t));
+	}
+	at = (uint32_t)rs->nflat;
+	rs->flat[rs->nflat++] = c->type | n << 8;
+	memcpy(rs->flat + rs->nflat, kids, n * sizeof(uint32_t));
+	rs->nflat += n;
+	free(kids);
+	return at;
+}
+
 /* The links of every automaton id (struct rs_pat). */
 static void
 rules_link(struct ruleset *rs)
@@ -462,6 +489,9 @@ rules_compile(struct ruleset *rs)
 		}
 	}
 	rules_link(rs);
+	rs->nflat = 0;
+	for (uint32_t r = 0; r < rs->nrules; r++)
+		rs->rules[r].flat = rules_flatten(rs, rs->rules[r].when);
 	free(rs->kwhash);
 	rs->kwhash = NULL;
 	rs->kwhashcap = 0;
@@ -505,6 +535,7 @@ rules_free(struct ruleset *rs)
 	free(rs->rxs);
 	free(rs->pats);
 	free(rs->links);
+	free(rs->flat);
 	for (size_t i = 0; i < rs->ntests; i++) {
 		for (size_t j = 0; j < rs->tests[i].nstrs; j++)
 			free(rs->tests[i].strs[j]);

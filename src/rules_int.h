@@ -69,6 +69,7 @@ struct rs_rule {
 	char **tags;
 	size_t ntags;
 	uint32_t when;		/* root cond */
+	uint32_t flat;		/* offset of the root in ruleset.flat */
 	char *file;
 	unsigned line, col;
 	int always;		/* cannot be prefiltered */
@@ -98,6 +99,14 @@ struct ruleset {
 	size_t nrxs, caprxs;
 	struct rs_pat *pats;
 	size_t npats, cappats;
+	/*
+	 * Every rule's condition tree again, in one array for evaluation:
+	 * a node is a word type | n << 8, then n words: the offsets of the
+	 * children (any/all/none), the condition id (keywords, n = 1) or
+	 * the regex id (regex, n = 1).
+	 */
+	uint32_t *flat;
+	size_t nflat, capflat;
 	uint32_t *links;	/* see struct rs_pat */
 	size_t nlinks;
 	size_t nkwconds;	/* the nconds of every keyword, added up */
