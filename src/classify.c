@@ -27,6 +27,15 @@ struct classify_ctx {
 	uint8_t *rx_res;
 	size_t *rx_span;
 	uint32_t *cond_gen;	/* == gen: a keyword of this condition was seen */
+	/*
+	 * For the evidence: the index in its condition of every keyword
+	 * seen, as lists per condition: cond_head[ci] (valid when cond_gen
+	 * is) starts one, cpos/cnext hold the entries.
+	 */
+	uint32_t *cond_head;
+	uint32_t *cpos, *cnext;
+	uint32_t ncpos;
+	uint32_t *pos;		/* scratch for classify_evidence */
 	uint32_t *rule_gen;	/* == gen: rule already a candidate */
 	uint32_t *cand;
 	size_t ncand;
@@ -61,6 +70,10 @@ classify_ctx_new(struct ruleset *rs)
 	c->rx_res = xcalloc(nx, 1);
 	c->rx_span = xcalloc(nx * 2, sizeof(size_t));
 	c->cond_gen = xcalloc(rs->nconds ? rs->nconds : 1, sizeof(uint32_t));
+	c->cond_head = xcalloc(rs->nconds ? rs->nconds : 1, sizeof(uint32_t));
+	c->cpos = xcalloc(rs->nkwconds ? rs->nkwconds : 1, sizeof(uint32_t));
+	c->cnext = xcalloc(rs->nkwconds ? rs->nkwconds : 1, sizeof(uint32_t));
+	c->pos = xcalloc(rs->nkwconds ? rs->nkwconds : 1, sizeof(uint32_t));
 	c->rule_gen = xcalloc(nr, sizeof(uint32_t));
 	c->evidence = 1;
 	c->cand = xcalloc(nr, sizeof(uint32_t));
@@ -83,6 +96,10 @@ classify_ctx_free(struct classify_ctx *c)
 	free(c->rx_res);
 	free(c->rx_span);
 	free(c->cond_gen);
+	free(c->cond_head);
+	free(c->cpos);
+	free(c->cnext);
+	free(c->pos);
 	free(c->rule_gen);
 	free(c->cand);
 	free(c->matched);
@@ -158,11 +175,11 @@ classify_hit(void *arg, uint32_t id, size_t end)
 	struct classify_ctx *c = arg;
 	const struct ruleset *rs = c->rs;
 	const struct rs_pat *p = &rs->pats[id];
+	const uint32_t *l = rs->links + p->link;
 
 	if (p->kind == PAT_KEYWORD) {
-		uint32_t k = p->target;
+		uint32_t k = p->target, n = p->nconds;
 		size_t start = end - p->flen;
-		const struct rs_keyword *kw;
 
 		if (c->kw_gen[k] == c->gen)
 			return 0;
@@ -186,20 +203,28 @@ classify_hit(void *arg, uint32_t id, size_t end)
 		c->kw_gen[k] = c->gen;
 		c->kw_span[2 * k] = (uint32_t)start;
 		c->kw_span[2 * k + 1] = (uint32_t)end;
-		kw = &rs->kws[k];
-		for (uint32_t i = 0; i < kw->nconds; i++)
-			c->cond_gen[kw->conds[i]] = c->gen;
-		for (uint32_t i = 0; i < kw->nrules; i++)
-			classify_candidate(c, kw->rules[i]);
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t ci = l[i];
+
+			if (c->cond_gen[ci] != c->gen) {
+				c->cond_gen[ci] = c->gen;
+				c->cond_head[ci] = UINT32_MAX;
+			}
+			c->cpos[c->ncpos] = l[n + i];
+			c->cnext[c->ncpos] = c->cond_head[ci];
+			c->cond_head[ci] = c->ncpos++;
+		}
+		l += 2 * n;
+		for (uint32_t i = 0; i < p->nrules; i++)
+			classify_candidate(c, l[i]);
 	} else if (p->flen) {
 		uint32_t x = p->target;
-		const struct rs_regex *rx = &rs->rxs[x];
 
 		if (c->rx_gen[x] == c->gen)
 			return 0;
 		c->rx_gen[x] = c->gen;
-		for (uint32_t i = 0; i < rx->nrules; i++)
-			classify_candidate(c, rx->rules[i]);
+		for (uint32_t i = 0; i < p->nrules; i++)
+			classify_candidate(c, l[i]);
 	}
 	return 0;
 }
@@ -234,33 +259,61 @@ classify_regex(struct classify_ctx *c, uint32_t x)
 	return rc;
 }
 
+/*
+ * A rule's value, from its tree in ruleset.flat: the nodes a rule visits
+ * sit together there, where the conditions and their item lists are
+ * spread over the heap. The same as classify_eval below.
+ */
+static int
+classify_eval_flat(struct classify_ctx *c, uint32_t at)
+{
+	const uint32_t *flat = c->rs->flat, *node = flat + at;
+	uint32_t type = node[0] & 0xff, n = node[0] >> 8;
+	int stop;
+
+	if (type == COND_KEYWORDS)
+		return c->cond_gen[node[1]] == c->gen;
+	if (type == COND_REGEX)
+		return classify_regex(c, node[1]);
+	stop = type != COND_ALL;
+	for (uint32_t i = 1; i <= n; i++) {
+		const uint32_t *ch = flat + node[i];
+		int r = (ch[0] & 0xff) == COND_KEYWORDS ? c->cond_gen[ch[1]] == c->gen :
+		    classify_eval_flat(c, node[i]);
+
+		if (r == stop)
+			return type == COND_ANY;
+	}
+	return type != COND_ANY;
+}
+
+/*
+ * A condition's value. Most children are keyword tests, a load and a
+ * compare: they are done in place, and only any/all/none and regexes
+ * recurse. Written with ifs: the switch's jump table was an indirect
+ * branch per node, often mispredicted.
+ */
 static int
 classify_eval(struct classify_ctx *c, uint32_t ci)
 {
-	const struct rs_cond *cond = &c->rs->conds[ci];
+	const struct rs_cond *conds = c->rs->conds, *cond = &conds[ci];
+	int stop;
 
-	switch (cond->type) {
-	case COND_KEYWORDS:
+	if (cond->type == COND_KEYWORDS)
 		return c->cond_gen[ci] == c->gen;
-	case COND_REGEX:
+	if (cond->type == COND_REGEX)
 		return classify_regex(c, cond->items[0]);
-	case COND_ANY:
-		for (uint32_t i = 0; i < cond->n; i++)
-			if (classify_eval(c, cond->items[i]))
-				return 1;
-		return 0;
-	case COND_ALL:
-		for (uint32_t i = 0; i < cond->n; i++)
-			if (!classify_eval(c, cond->items[i]))
-				return 0;
-		return 1;
-	case COND_NONE:
-		for (uint32_t i = 0; i < cond->n; i++)
-			if (classify_eval(c, cond->items[i]))
-				return 0;
-		return 1;
+	/* any stops at the first true child, all and none at the first false or true */
+	stop = cond->type != COND_ALL;
+	for (uint32_t i = 0; i < cond->n; i++) {
+		uint32_t ch = cond->items[i];
+		int r = conds[ch].type == COND_KEYWORDS ? c->cond_gen[ch] == c->gen :
+		    classify_eval(c, ch);
+
+		if (r == stop)
+			return cond->type == COND_ANY;
 	}
-	return 0;
+	return cond->type != COND_ANY;
 }
 
 static void
@@ -281,22 +334,57 @@ classify_add_match(struct classify_ctx *c, uint32_t rule, enum match_kind kind,
 	m->end = end;
 }
 
+static void
+classify_keyword_match(struct classify_ctx *c, uint32_t rule, uint32_t k)
+{
+	classify_add_match(c, rule, MATCH_KEYWORD, c->rs->kws[k].src,
+	    c->nb.map[c->kw_span[2 * k]], c->nb.map[c->kw_span[2 * k + 1]]);
+}
+
+/* Matched rules and keywords seen are few: an insertion sort will do. */
+static void
+u32_sort(uint32_t *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		uint32_t x = v[i];
+		size_t j = i;
+
+		while (j > 0 && v[j - 1] > x) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
+}
+
 /* Records the evidence of a matched rule: every true leaf not under 'none'. */
 static void
 classify_evidence(struct classify_ctx *c, uint32_t rule, uint32_t ci)
 {
 	const struct rs_cond *cond = &c->rs->conds[ci];
+	size_t npos;
 
 	switch (cond->type) {
 	case COND_KEYWORDS:
-		for (uint32_t i = 0; i < cond->n; i++) {
-			uint32_t k = cond->items[i];
-
-			if (c->kw_gen[k] != c->gen)
-				continue;
-			classify_add_match(c, rule, MATCH_KEYWORD, c->rs->kws[k].src,
-			    c->nb.map[c->kw_span[2 * k]], c->nb.map[c->kw_span[2 * k + 1]]);
+		if (cond->dups) {
+			for (uint32_t i = 0; i < cond->n; i++)
+				if (c->kw_gen[cond->items[i]] == c->gen)
+					classify_keyword_match(c, rule, cond->items[i]);
+			break;
 		}
+		/*
+		 * A list of hundreds of keywords and a mention that has a few:
+		 * the hits recorded the index of each keyword seen in the
+		 * list, so only those are visited, put back in list order.
+		 */
+		if (c->cond_gen[ci] != c->gen)
+			break;
+		npos = 0;
+		for (uint32_t q = c->cond_head[ci]; q != UINT32_MAX; q = c->cnext[q])
+			c->pos[npos++] = c->cpos[q];
+		u32_sort(c->pos, npos);
+		for (size_t i = 0; i < npos; i++)
+			classify_keyword_match(c, rule, cond->items[c->pos[i]]);
 		break;
 	case COND_REGEX:
 		if (classify_regex(c, cond->items[0])) {
@@ -314,22 +402,6 @@ classify_evidence(struct classify_ctx *c, uint32_t rule, uint32_t ci)
 		break;
 	case COND_NONE:
 		break;
-	}
-}
-
-/* Matched rules are few: an insertion sort puts them in load order. */
-static void
-u32_sort(uint32_t *v, size_t n)
-{
-	for (size_t i = 1; i < n; i++) {
-		uint32_t x = v[i];
-		size_t j = i;
-
-		while (j > 0 && v[j - 1] > x) {
-			v[j] = v[j - 1];
-			j--;
-		}
-		v[j] = x;
 	}
 }
 
@@ -360,15 +432,21 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 	c->text = text;
 	c->len = len;
 	c->ncand = 0;
+	c->ncpos = 0;
 	c->nmatched = 0;
 	c->nmatches = 0;
 	c->regex_errors = 0;
 
 	/*
-	 * No offset map yet: only the evidence of matched rules needs it,
-	 * and most mentions match nothing. It is made below when needed.
+	 * Only the evidence of matched rules needs the offset map. With
+	 * evidence for every verdict most mentions match something, and one
+	 * fold with the map costs less than a fold without it and another
+	 * with it; otherwise the map is made below when needed.
 	 */
-	norm_fold_text(&c->nb, text, len);
+	if (c->evidence == CLASSIFY_EVIDENCE_ALL)
+		norm_fold(&c->nb, text, len);
+	else
+		norm_fold_text(&c->nb, text, len);
 	aho_scan(rs->aho, c->nb.text, c->nb.len, classify_hit, c);
 	for (size_t i = 0; i < rs->nalways; i++)
 		classify_candidate(c, rs->always[i]);
@@ -377,7 +455,7 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 		const struct rs_rule *rule = &rs->rules[r];
 
 		c->rule_failed = 0;
-		if (!classify_eval(c, rule->when) || c->rule_failed)
+		if (!classify_eval_flat(c, rule->flat) || c->rule_failed)
 			continue;
 		c->matched[c->nmatched++] = r;
 		c->hits[r]++;
@@ -423,7 +501,8 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 	v->complaint = v->priority != PRIO_NONE;
 	if (c->nmatched > 0 && (c->evidence == CLASSIFY_EVIDENCE_ALL ||
 	    (c->evidence == CLASSIFY_EVIDENCE_COMPLAINTS && v->complaint))) {
-		norm_fold(&c->nb, text, len);	/* the same text, now with the map */
+		if (c->evidence != CLASSIFY_EVIDENCE_ALL)
+			norm_fold(&c->nb, text, len);	/* the same text, now with the map */
 		for (size_t i = 0; i < c->nmatched; i++)
 			classify_evidence(c, c->matched[i], rs->rules[c->matched[i]].when);
 	}

@@ -116,6 +116,7 @@ rules_add_cond(struct ruleset *rs, enum cond_type type, uint32_t *items, uint32_
 	GROW(rs->conds, rs->nconds, rs->capconds);
 	c = &rs->conds[rs->nconds];
 	c->type = (uint8_t)type;
+	c->dups = 0;
 	c->n = n;
 	c->items = items;
 	return (uint32_t)rs->nconds++;
@@ -339,6 +340,77 @@ rules_order(struct ruleset *rs, uint32_t ci)
 	}
 }
 
+static void
+rules_link_add(struct ruleset *rs, size_t *cap, const uint32_t *v, uint32_t n)
+{
+	while (rs->nlinks + n > *cap) {
+		*cap = *cap ? *cap * 2 : 1024;
+		rs->links = xreallocarray(rs->links, *cap, sizeof(uint32_t));
+	}
+	if (n > 0)
+		memcpy(rs->links + rs->nlinks, v, n * sizeof(uint32_t));
+	rs->nlinks += n;
+}
+
+/* Appends condition ci, children first, to rs->flat; returns its offset. */
+static uint32_t
+rules_flatten(struct ruleset *rs, uint32_t ci)
+{
+	const struct rs_cond *c = &rs->conds[ci];
+	uint32_t n = c->type == COND_KEYWORDS || c->type == COND_REGEX ? 1 : c->n;
+	uint32_t *kids = xcalloc(n ? n : 1, sizeof(uint32_t)), at;
+
+	if (c->type == COND_KEYWORDS)
+		kids[0] = ci;
+	else if (c->type == COND_REGEX)
+		kids[0] = c->items[0];
+	else
+		for (uint32_t i = 0; i < n; i++)
+			kids[i] = rules_flatten(rs, c->items[i]);
+	while (rs->nflat + n + 1 > rs->capflat) {
+		rs->capflat = rs->capflat ? rs->capflat * 2 : 256;
+		rs->flat = xreallocarray(rs->flat, rs->capflat, sizeof(uint32_t));
+	}
+	at = (uint32_t)rs->nflat;
+	rs->flat[rs->nflat++] = c->type | n << 8;
+	memcpy(rs->flat + rs->nflat, kids, n * sizeof(uint32_t));
+	rs->nflat += n;
+	free(kids);
+	return at;
+}
+
+/* The links of every automaton id (struct rs_pat). */
+static void
+rules_link(struct ruleset *rs)
+{
+	size_t cap = 0;
+
+	rs->nlinks = 0;
+	rs->nkwconds = 0;
+	for (size_t i = 0; i < rs->nkws; i++)
+		rs->nkwconds += rs->kws[i].nconds;
+	for (size_t i = 0; i < rs->npats; i++) {
+		struct rs_pat *p = &rs->pats[i];
+
+		p->link = (uint32_t)rs->nlinks;
+		if (p->kind == PAT_KEYWORD) {
+			const struct rs_keyword *k = &rs->kws[p->target];
+
+			p->nconds = k->nconds;
+			p->nrules = k->nrules;
+			rules_link_add(rs, &cap, k->conds, k->nconds);
+			rules_link_add(rs, &cap, k->condpos, k->nconds);
+			rules_link_add(rs, &cap, k->rules, k->nrules);
+		} else {
+			const struct rs_regex *x = &rs->rxs[p->target];
+
+			p->nconds = 0;
+			p->nrules = x->nrules;
+			rules_link_add(rs, &cap, x->rules, x->nrules);
+		}
+	}
+}
+
 void
 rules_compile(struct ruleset *rs)
 {
@@ -383,13 +455,19 @@ rules_compile(struct ruleset *rs)
 	rs->aho = aho_build(ab);
 
 	for (uint32_t ci = 0; ci < rs->nconds; ci++) {
-		const struct rs_cond *c = &rs->conds[ci];
+		struct rs_cond *c = &rs->conds[ci];
 
 		if (c->type != COND_KEYWORDS)
 			continue;
 		for (uint32_t i = 0; i < c->n; i++) {
 			struct rs_keyword *k = &rs->kws[c->items[i]];
 
+			if (k->nconds && k->conds[k->nconds - 1] == ci) {
+				c->dups = 1;
+				continue;
+			}
+			k->condpos = xreallocarray(k->condpos, k->nconds + 1, sizeof(uint32_t));
+			k->condpos[k->nconds] = i;
 			rules_index_add(&k->conds, &k->nconds, ci);
 		}
 	}
@@ -410,6 +488,10 @@ rules_compile(struct ruleset *rs)
 			rs->always[rs->nalways++] = r;
 		}
 	}
+	rules_link(rs);
+	rs->nflat = 0;
+	for (uint32_t r = 0; r < rs->nrules; r++)
+		rs->rules[r].flat = rules_flatten(rs, rs->rules[r].when);
 	free(rs->kwhash);
 	rs->kwhash = NULL;
 	rs->kwhashcap = 0;
@@ -442,6 +524,7 @@ rules_free(struct ruleset *rs)
 		free(rs->kws[i].folded);
 		free(rs->kws[i].rules);
 		free(rs->kws[i].conds);
+		free(rs->kws[i].condpos);
 	}
 	free(rs->kws);
 	for (size_t i = 0; i < rs->nrxs; i++) {
@@ -451,6 +534,8 @@ rules_free(struct ruleset *rs)
 	}
 	free(rs->rxs);
 	free(rs->pats);
+	free(rs->links);
+	free(rs->flat);
 	for (size_t i = 0; i < rs->ntests; i++) {
 		for (size_t j = 0; j < rs->tests[i].nstrs; j++)
 			free(rs->tests[i].strs[j]);

@@ -25,6 +25,7 @@ struct rs_keyword {
 	uint32_t *rules;	/* rules that can become true when it is seen */
 	uint32_t nrules;
 	uint32_t *conds;	/* keyword conditions it belongs to */
+	uint32_t *condpos;	/* its index in the items of each of conds */
 	uint32_t nconds;
 };
 
@@ -40,18 +41,26 @@ enum cond_type { COND_ALL, COND_ANY, COND_NONE, COND_KEYWORDS, COND_REGEX };
 
 struct rs_cond {
 	uint8_t type;		/* enum cond_type */
+	uint8_t dups;		/* keywords: some keyword is listed twice */
 	uint32_t n;
 	uint32_t *items;	/* child conds, keyword ids, or the one regex id */
 };
 
 enum pat_kind { PAT_KEYWORD, PAT_REGEX_LITERAL };
 
-/* What an automaton id stands for. */
+/*
+ * What an automaton id stands for, with what a hit on it touches, so that
+ * a hit reads one record and one stretch of links: links[link] on are the
+ * keyword's nconds conditions, its index in each (condpos), then the
+ * nrules rules of the keyword or regex.
+ */
 struct rs_pat {
 	uint8_t kind;		/* enum pat_kind */
 	uint8_t kwkind;		/* for keywords */
 	uint32_t target;	/* keyword or regex id */
 	uint32_t flen;		/* folded length */
+	uint32_t link;
+	uint32_t nconds, nrules;
 };
 
 struct rs_rule {
@@ -60,6 +69,7 @@ struct rs_rule {
 	char **tags;
 	size_t ntags;
 	uint32_t when;		/* root cond */
+	uint32_t flat;		/* offset of the root in ruleset.flat */
 	char *file;
 	unsigned line, col;
 	int always;		/* cannot be prefiltered */
@@ -89,6 +99,17 @@ struct ruleset {
 	size_t nrxs, caprxs;
 	struct rs_pat *pats;
 	size_t npats, cappats;
+	/*
+	 * Every rule's condition tree again, in one array for evaluation:
+	 * a node is a word type | n << 8, then n words: the offsets of the
+	 * children (any/all/none), the condition id (keywords, n = 1) or
+	 * the regex id (regex, n = 1).
+	 */
+	uint32_t *flat;
+	size_t nflat, capflat;
+	uint32_t *links;	/* see struct rs_pat */
+	size_t nlinks;
+	size_t nkwconds;	/* the nconds of every keyword, added up */
 	struct rs_test *tests;
 	size_t ntests, captests;
 

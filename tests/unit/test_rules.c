@@ -58,6 +58,15 @@ static const char *ruleset_yaml =
     "      keywords: [zzlimit]\n"
     "      none:\n"
     "        - regex: '(a+)+$'\n"
+    "  - id: evidence.order\n"
+    "    score: 1\n"
+    "    when:\n"
+    "      keywords: [kw01, kw02, kw03, kw04, kw05, kw06, kw07, kw08, kw09, kw10, kw11,\n"
+    "          kw12, kw13, kw14, kw15, kw16, kw17, kw18, kw19, kw20, kw21, kw22, kw23, kw24]\n"
+    "  - id: evidence.dups\n"
+    "    score: 1\n"
+    "    when:\n"
+    "      keywords: [dupa, dupb, DUPA, dupc, dupd, dupe, dupf, dupg, duph, dupi, dupj]\n"
     "  - id: only.none\n"
     "    score: 0\n"
     "    when:\n"
@@ -234,6 +243,35 @@ START_TEST(test_spans_in_original_text)
 }
 END_TEST
 
+/*
+ * Keyword evidence comes in the order of the list, whatever the order in
+ * the text, each keyword once at its first occurrence, also one listed
+ * twice (dupa and DUPA fold alike). Long lists take another way there
+ * than short ones (classify_evidence).
+ */
+START_TEST(test_evidence_order)
+{
+	const char *t = "kw09 then KW02, kw09 again and kw05; dupc dupa";
+	static const char *const want[][2] = {
+		{ "evidence.order", "kw02" }, { "evidence.order", "kw05" },
+		{ "evidence.order", "kw09" }, { "evidence.dups", "dupa" },
+		{ "evidence.dups", "dupc" },
+	};
+	static const size_t start[] = { 10, 31, 0, 42, 37 };
+	struct verdict v = run(t, -1, 0);
+
+	ck_assert_uint_eq(v.nmatches, 5);
+	for (size_t i = 0; i < v.nmatches; i++) {
+		const struct match *m = &v.matches[i];
+
+		ck_assert_str_eq(rules_id(rs, m->rule), want[i][0]);
+		ck_assert_str_eq(m->pattern, want[i][1]);
+		ck_assert_uint_eq(m->start, start[i]);
+		ck_assert_uint_eq(m->end, start[i] + 4);
+	}
+}
+END_TEST
+
 START_TEST(test_runaway_regex_decides_nothing)
 {
 	/* a regex that hits the match limit under 'none' must not let the rule through */
@@ -264,7 +302,7 @@ START_TEST(test_summary)
 	struct rules_summary s;
 
 	rules_summary(rs, &s);
-	ck_assert_uint_eq(s.rules, 9);
+	ck_assert_uint_eq(s.rules, 11);
 	ck_assert_uint_eq(s.regexes, 3);
 	ck_assert_uint_eq(s.regexes_no_literal, 2); /* \d{6,} and (a+)+$ */
 	ck_assert_uint_eq(s.lists, 1);
@@ -284,6 +322,7 @@ main(void)
 	tcase_add_test(tc, test_keyword_forms);
 	tcase_add_test(tc, test_scoring);
 	tcase_add_test(tc, test_spans_in_original_text);
+	tcase_add_test(tc, test_evidence_order);
 	tcase_add_test(tc, test_runaway_regex_decides_nothing);
 	tcase_add_test(tc, test_invalid_utf8);
 	tcase_add_test(tc, test_summary);
