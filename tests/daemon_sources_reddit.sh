@@ -190,7 +190,8 @@ ids() { mentions | cut -f1 | sort | tr '\n' ' '; }
 R=reddit:t3_1h
 want="reddit:t1_k001 reddit:t1_k004 ${R}001z ${R}002z ${R}003z ${R}005z ${R}006z ${R}007z ${R}009z "
 # the whole script: 9 answers over about 10 s (two 2 s waits)
-wait_for 40 test "$(ids)" = "$want"
+ids_are() { [ "$(ids)" = "$1" ]; }
+wait_for 40 ids_are "$want"
 is "every complaint in the listings became an alert" "$(ids)" "$want"
 is "... exactly once" "$(mentions | cut -f1 | sort | uniq -d | wc -l | tr -d ' ')" 0
 
