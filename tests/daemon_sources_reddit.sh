@@ -76,6 +76,8 @@ new = [
     {"revoke": True},                                 # the token was revoked: 401
     ok(P[5], P[6], P[7]),
     {"status": 429, "headers": rl(600, 0, 2), "body": json.dumps({"message": "Too Many Requests"})},
+    {"status": 503, "body": "<html>upstream busy</html>"},
+    {"status": 503, "body": "<html>upstream busy</html>"},
     ok(P[6], P[7]),
 ]
 comments = [
@@ -91,6 +93,7 @@ if phase == "restart":
     new = [ok(*[P[i] for i in range(1, 9)])]
     comments = [comments[0]]
 s = {"clients": {"acmeapp": "s3cr3t-app", "scriptapp": "s3cr3t-script"},
+     "expires_in": {"scriptapp": 3},
      "users": {"acme_support": "hunter2 &x"},
      "paths": {"/r/AcmeSupport+acme/new.json": new, "/r/acme/comments.json": comments,
                "/search.json": search, "/busy/r/acme/new.json": busy}}
@@ -160,7 +163,7 @@ sources:
     url: http://127.0.0.1:$SP/busy
     token_url: http://127.0.0.1:$SP/api/v1/access_token
     interval: 1s
-    alert_after: 2s
+    alert_after: 4s
 receivers:
   - {name: hook, type: webhook, url: "http://127.0.0.1:$hook_port/h"}
   - {name: ops, type: webhook, url: "http://127.0.0.1:$ops_port/o"}
@@ -189,7 +192,7 @@ PY
 ids() { mentions | cut -f1 | sort | tr '\n' ' '; }
 R=reddit:t3_1h
 want="reddit:t1_k001 reddit:t1_k004 ${R}001z ${R}002z ${R}003z ${R}005z ${R}006z ${R}007z ${R}009z "
-# the whole script: 9 answers over about 10 s (two 2 s waits)
+# the whole script: 11 answers over about 15 s (three 2 s waits, two backoffs)
 ids_are() { [ "$(ids)" = "$1" ]; }
 wait_for 40 ids_are "$want"
 is "every complaint in the listings became an alert" "$(ids)" "$want"
@@ -205,7 +208,7 @@ contains "a comment: its body and its own permalink" "$TMPD/m.out" \
 	"reddit:t1_k001	\"login error terus\"	c1	https://www.reddit.com/r/acme/comments/1h001z/post_1/k001/"
 contains "search finds posts in other subreddits" "$TMPD/m.out" "${R}009z	\"acme login down?"
 
-wait_for 20 sh -c "grep -c '\"path\": \"/r/AcmeSupport+acme/new.json\"' '$TMPD/srv.log' | awk '{exit !(\$1 >= 9)}'"
+wait_for 40 sh -c "grep -c '\"path\": \"/r/AcmeSupport+acme/new.json\"' '$TMPD/srv.log' | awk '{exit !(\$1 >= 11)}'"
 python3 - "$TMPD/srv.log" >"$TMPD/reqs.out" <<'PY'
 import json, sys
 r = [json.loads(l) for l in open(sys.argv[1])]
@@ -223,6 +226,8 @@ print("spread", ok(g(0), 0.9, 1.8))
 print("retry-after", ok(g(2), 2.0, 3.5))
 print("used-up", ok(g(4), 2.0, 3.5))
 print("reset-429", ok(g(7), 2.0, 3.5))
+# 5xx: full jitter from reconnect (1s) doubling, never sooner than interval (1s)
+print("5xx", ok(g(8), 0.95, 4.5), ok(g(9), 0.95, 8.5))
 # the revoked token: one token request between the 401 and the next poll, which used it
 t401, tnext = n[5]["t"], n[6]["t"]
 mid = [x for x in mine if t401 <= x["t"] <= tnext]
@@ -236,17 +241,25 @@ st = [x for x in tok if x.get("client") == "scriptapp"]
 print("search", s[0]["query"], s[0]["token_ok"])
 print("script", st[0]["form"].get("grant_type"), st[0]["form"].get("username"), st[0]["password_ok"])
 print("sua", s[0]["headers"].get("user-agent"))
+# a token that lives 3s is renewed (at half its life) before it runs out: no 401 for it
+t_revoke = n[5]["t"]
+early = [x for x in s if x["t"] < t_revoke]
+print("renew", len([x for x in st if x["t"] < t_revoke]) >= 2, all(x["status"] == 200 for x in early),
+      len(set(x["token"] for x in early)) >= 2)
 PY
 contains "the listing: the subreddits joined with +, a page of 100, raw JSON text" "$TMPD/reqs.out" \
 	"query limit=100&raw_json=1"
 contains "the user_agent goes with every request" "$TMPD/reqs.out" "ua linux:acme-triage:1.0 (by /u/acme_support)"
 contains "the first poll carries the token just issued" "$TMPD/reqs.out" "first True True"
 contains "the script played in order" "$TMPD/reqs.out" \
-	"answers 0:200 1:200 2:429 3:200 4:200 5:401 6:200 7:429 8:200"
+	"answers 0:200 1:200 2:429 3:200 4:200 5:401 6:200 7:429 8:503 9:503 10:200"
 contains "polls every interval while plenty of requests are left" "$TMPD/reqs.out" "spread ok"
 contains "429 with Retry-After: 2 waits 2 s, not less" "$TMPD/reqs.out" "retry-after ok"
 contains "X-Ratelimit-Remaining 0 waits X-Ratelimit-Reset (2 s)" "$TMPD/reqs.out" "used-up ok"
 contains "429 without Retry-After waits X-Ratelimit-Reset" "$TMPD/reqs.out" "reset-429 ok"
+contains "503s back off, not sooner than interval" "$TMPD/reqs.out" "5xx ok ok"
+contains "a short-lived token is renewed before it expires, without a 401" "$TMPD/reqs.out" \
+	"renew True True True"
 contains "a revoked token: one new token, and the poll again at once with it" "$TMPD/reqs.out" \
 	"refresh 1 True 200 ok"
 contains "app-only tokens use client_credentials" "$TMPD/reqs.out" "grant ['client_credentials']"
@@ -265,6 +278,7 @@ contains "the rate limit left is a metric" "$TMPD/metrics" 'keluh_source_ratelim
 contains "429s are counted" "$TMPD/metrics" 'keluh_source_errors_total{source="rnew",kind="rate_limited"} 2'
 contains "the bad JSON is logged and skipped" "$klog" "source rnew: the answer is not JSON"
 contains "the used-up window is logged" "$klog" "source rnew: the rate limit is used up (600 requests); waiting 2s"
+contains "a 503 is logged" "$klog" "source rnew: HTTP 503: <html>upstream busy</html>; trying again in"
 contains "the refused token is logged" "$klog" "source rnew: the access token was refused; fetching a new one"
 contains "refused app credentials are logged" "$klog" "source rbad: Reddit refused the app's credentials (HTTP 401)"
 lacks "secrets never reach the log" "$klog" "s3cr3t"

@@ -7,7 +7,9 @@ POST /api/v1/access_token issues tokens ("tok-1", "tok-2"...) when HTTP
 Basic auth carries a client in the script's "clients" ({"id": "secret"})
 and, for grant_type=password, the user in "users" ({"name": "password"});
 a bad client gets 401, a bad password 200 {"error": "invalid_grant"}. The
-answer is {"access_token", "token_type": "bearer", "expires_in", "scope"}.
+answer is {"access_token", "token_type": "bearer", "expires_in", "scope"};
+expires_in is 86400 unless the script's "expires_in" ({"id": seconds})
+says otherwise for the client.
 
 Any other path needs "Authorization: bearer <a token issued and not
 revoked>", else 401. S.json's "paths" maps a path to a list of answers;
@@ -105,8 +107,9 @@ class Handler(BaseHTTPRequestHandler):
             tok = "tok-%d" % state["issued"]
             state["tokens"].add(tok)
             rec["issued"] = tok
+        exp = s.get("expires_in", {}).get(rec["client"], 86400)
         return self.reply(200, json.dumps({"access_token": tok, "token_type": "bearer",
-                                           "expires_in": s.get("expires_in", 86400),
+                                           "expires_in": exp,
                                            "scope": "*"}),
                           {"Content-Type": "application/json"})
 
