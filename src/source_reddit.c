@@ -183,6 +183,10 @@ rd_mention(const char *kind, json_t *d, const char **skip)
 		}
 		buf_adds(&b, body);
 	}
+	if (b.len == 0) {
+		*skip = "no_text";
+		return NULL;
+	}
 	m = json_object();
 	json_object_set_new(m, "text", json_stringn(b.data, rd_fit(b.data, b.len,
 	    MENTION_MAX_TEXT)));
@@ -452,7 +456,8 @@ rd_token_done(void *arg, CURL *easy, CURLcode rc)
 		return;
 	}
 	root = json_loadb(r->tok_body.data ? r->tok_body.data : "", r->tok_body.len, 0, NULL);
-	explicit_bzero(r->tok_body.data, r->tok_body.len);
+	if (r->tok_body.data)
+		explicit_bzero(r->tok_body.data, r->tok_body.len);
 	buf_reset(&r->tok_body);
 	tok = rd_str(root, "access_token");
 	type = rd_str(root, "token_type");
@@ -618,6 +623,8 @@ rd_wait(void *arg, long status, int64_t ms)
 			return 0;
 		}
 		/* refused with a new token too: the stream's credential backoff; then one more */
+		log_error("source %s: the API refuses a new token too; check the app (client_id, its "
+		    "type and the account it belongs to)", r->src.name);
 		r->refreshed = 0;
 		rd_token_forget(r);
 		return ms;

@@ -88,6 +88,7 @@ comments = [
 search = [{"status": 200, "headers": rl(1, 599, 500),
            "body": listing(post(9, "acme login down?", subreddit="sysadmin",
                                 permalink="/r/sysadmin/comments/1h009z/acme/"))}]
+denied = [{"status": 401, "body": json.dumps({"message": "Unauthorized", "error": 401})}]
 busy = [{"status": 429, "headers": {"Retry-After": "1"}, "body": "{\"message\": \"Too Many Requests\"}"}]
 if phase == "restart":
     new = [ok(*[P[i] for i in range(1, 9)])]
@@ -96,7 +97,8 @@ s = {"clients": {"acmeapp": "s3cr3t-app", "scriptapp": "s3cr3t-script"},
      "expires_in": {"scriptapp": 3},
      "users": {"acme_support": "hunter2 &x"},
      "paths": {"/r/AcmeSupport+acme/new.json": new, "/r/acme/comments.json": comments,
-               "/search.json": search, "/busy/r/acme/new.json": busy}}
+               "/search.json": search, "/busy/r/acme/new.json": busy,
+               "/denied/r/acme/new.json": denied}}
 json.dump(s, open(sys.argv[1] + ".tmp", "w"))
 PY
 script() { python3 "$TMPD/script.py" "$TMPD/script.json" "$1" && mv "$TMPD/script.json.tmp" "$TMPD/script.json"; }
@@ -164,6 +166,14 @@ sources:
     token_url: http://127.0.0.1:$SP/api/v1/access_token
     interval: 1s
     alert_after: 4s
+  - name: rdenied
+    type: reddit
+    subreddits: [acme]
+    client_id: acmeapp
+    client_secret_file: reddit.secret
+    url: http://127.0.0.1:$SP/denied
+    token_url: http://127.0.0.1:$SP/api/v1/access_token
+    interval: 1s
 receivers:
   - {name: hook, type: webhook, url: "http://127.0.0.1:$hook_port/h"}
   - {name: ops, type: webhook, url: "http://127.0.0.1:$ops_port/o"}
@@ -241,6 +251,10 @@ st = [x for x in tok if x.get("client") == "scriptapp"]
 print("search", s[0]["query"], s[0]["token_ok"])
 print("script", st[0]["form"].get("grant_type"), st[0]["form"].get("username"), st[0]["password_ok"])
 print("sua", s[0]["headers"].get("user-agent"))
+# refused with a fresh token too: one new token, then the long credential backoff
+dn = [x for x in r if x["path"] == "/denied/r/acme/new.json"]
+dt = [x for x in tok if x["headers"].get("user-agent") == dn[0]["headers"].get("user-agent")]
+print("denied", len(dn), len(dt), dn[0]["token"] != dn[1]["token"], dn[1]["token"] == dt[1].get("issued"))
 # a token that lives 3s is renewed (at half its life) before it runs out: no 401 for it
 t_revoke = n[5]["t"]
 early = [x for x in s if x["t"] < t_revoke]
@@ -265,6 +279,9 @@ contains "a revoked token: one new token, and the poll again at once with it" "$
 contains "app-only tokens use client_credentials" "$TMPD/reqs.out" "grant ['client_credentials']"
 contains "search without subreddits: q escaped, sorted by new" "$TMPD/reqs.out" \
 	"search q=%22acme%22%20login&sort=new&type=link&limit=100&raw_json=1 True"
+contains "401 with a new token too: one new token, then the credential backoff" "$TMPD/reqs.out" \
+	"denied 2 2 True True"
+contains "... logged as an error" "$klog" "source rdenied: the API refuses a new token too"
 contains "a script app signs in with the password grant" "$TMPD/reqs.out" "script password acme_support True"
 contains "the default User-Agent names keluh, its version and the user" "$TMPD/reqs.out" \
 	"sua linux:keluh:$(sed -n 's/^PACKAGE_VERSION = //p' "$top_builddir/Makefile") (by /u/acme_support)"
