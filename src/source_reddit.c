@@ -37,8 +37,11 @@
  * newest fullname taken is stored in the spool with each mention, and
  * after a restart items not newer than it are skipped (the ids taken in
  * this run are remembered too: pages overlap, and a search can list a
- * post late). On a first start the current page is taken once, and
- * nothing older.
+ * post late). When a whole page is newer than the last item taken, the
+ * pages before it are read at once (after=, up to RD_PAGES_MAX) and the
+ * lot is taken oldest first; a failure in between starts the next poll
+ * from the newest page again. On a first start the current page is taken
+ * once, and nothing older.
  *
  * Rate limits: every answer's X-Ratelimit-Remaining and -Reset spread the
  * requests left over the window (never faster than interval); at 0 the
@@ -47,6 +50,7 @@
  */
 
 #define RD_PAGE 100
+#define RD_PAGES_MAX 10		/* pages read back through a gap in one poll */
 #define RD_RETRY_MS 200
 #define RD_TOKEN_TIMEOUT_MS 30000
 #define RD_TOKEN_BODY_MAX 65536
@@ -62,6 +66,7 @@ struct rsrc {
 	struct event *retry;		/* offers the queue again */
 	struct event *tok_timer;	/* the next token request after a failure */
 	char *labels;
+	char *url;			/* the listing */
 	char *token_url, *client_id, *client_secret, *username, *password, *user_agent;
 	int64_t reconnect_ms, backoff_max_ms;
 	char *cursor;			/* the newest fullname taken */
@@ -80,6 +85,11 @@ struct rsrc {
 	/* the items of the last answer not yet taken, oldest first */
 	json_t *queue;
 	size_t qi;
+
+	/* reading back through a gap: the next page's after=, the new items so far */
+	char *after;
+	json_t *pending;
+	int pages;
 };
 
 static const char *
@@ -246,6 +256,16 @@ rd_queue_clear(struct rsrc *r)
 }
 
 static void
+rd_paging_end(struct rsrc *r)
+{
+	free(r->after);
+	r->after = NULL;
+	json_decref(r->pending);
+	r->pending = NULL;
+	r->pages = 0;
+}
+
+static void
 rd_drain(struct rsrc *r)
 {
 	while (r->qi < json_array_size(r->queue)) {
@@ -313,9 +333,17 @@ rd_body(void *arg, const char *data, size_t len, const char *etag)
 	json_t *root, *children, *child, **v;
 	json_error_t je;
 	size_t good = utf8_valid_prefix(data, len), i, n = 0, seen = 0;
-	const char *oldest = NULL;
+	const char *oldest = NULL, *after;
 
+	if (r->pending == NULL) {
+		r->pending = json_array();
+		r->pages = 0;
+	}
+	free(r->after);
+	r->after = NULL;
+	r->pages++;
 	if (good != len) {
+		rd_paging_end(r);
 		r->src.errors++;
 		stream_count_error(r->src.name, "utf8");
 		log_warnx("source %s: the answer is not valid UTF-8 (at byte %zu); skipped",
@@ -323,6 +351,7 @@ rd_body(void *arg, const char *data, size_t len, const char *etag)
 		return;
 	}
 	if ((root = json_loadb(data, len, 0, &je)) == NULL) {
+		rd_paging_end(r);
 		r->src.errors++;
 		stream_count_error(r->src.name, "json");
 		log_warnx("source %s: the answer is not JSON (line %d, column %d: %s); skipped",
@@ -332,6 +361,7 @@ rd_body(void *arg, const char *data, size_t len, const char *etag)
 	children = json_object_get(json_object_get(root, "data"), "children");
 	if (!json_is_array(children) || rd_str(root, "kind") == NULL ||
 	    strcmp(rd_str(root, "kind"), "Listing") != 0) {
+		rd_paging_end(r);
 		r->src.errors++;
 		stream_count_error(r->src.name, "mapping");
 		log_warnx("source %s: the answer is not a Reddit listing (no data.children); "
@@ -365,21 +395,41 @@ rd_body(void *arg, const char *data, size_t len, const char *etag)
 		}
 		v[n++] = child;
 	}
+	for (i = 0; i < n; i++)
+		json_array_append(r->pending, v[i]);
+	free(v);
+	log_debug("source %s: page %d: %zu new item(s), %zu seen before", r->src.name, r->pages,
+	    n, seen);
+	after = rd_str(json_object_get(root, "data"), "after");
 	if (r->cursor && oldest && json_array_size(children) >= RD_PAGE &&
 	    rd_samekind(oldest, r->cursor) && rd_idcmp(oldest, r->cursor) > 0) {
 		/* a whole page newer than the cursor: more came since the last poll than a page */
+		if (after && rd_fullname_ok(rd_str(json_array_get(children, 0), "kind"), after) &&
+		    r->pages < RD_PAGES_MAX) {
+			r->after = xstrdup(after);
+			json_decref(root);
+			return;	/* the next page at once (rd_wait), then all of them */
+		}
 		rd_count(r, "gap");
 		log_warnx("source %s: more than %d new items since the last poll; the older ones "
-		    "are not read (a shorter interval avoids this)", r->src.name, RD_PAGE);
+		    "are not read (a shorter interval avoids this)", r->src.name,
+		    RD_PAGE * r->pages);
 	}
+	json_decref(root);
+	n = json_array_size(r->pending);
+	v = xcalloc(n + 1, sizeof(*v));
+	for (i = 0; i < n; i++)
+		v[i] = json_array_get(r->pending, i);
 	qsort(v, n, sizeof(*v), rd_child_cmp);
 	rd_queue_clear(r);
 	r->queue = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append(r->queue, v[i]);
 	free(v);
-	json_decref(root);
-	log_debug("source %s: %zu new item(s), %zu seen before", r->src.name, n, seen);
+	if (r->pages > 1)
+		log_info("source %s: read %d pages back to the last item taken", r->src.name,
+		    r->pages);
+	rd_paging_end(r);
 	rd_drain(r);
 }
 
@@ -583,6 +633,11 @@ rd_request(void *arg, struct stream *st)
 	h = xasprintf("User-Agent: %s", r->user_agent);
 	stream_add_header(st, h);
 	free(h);
+	if (r->after) {
+		h = xasprintf("%s&after=%s", r->url, r->after);
+		stream_set_url(st, h);
+		free(h);
+	}
 	return 0;
 }
 
@@ -613,6 +668,10 @@ rd_wait(void *arg, long status, int64_t ms)
 		metrics_set("keluh_source_ratelimit_remaining", r->labels, rem);
 	if (status == 200)
 		r->refreshed = 0;
+	if (status == 200 && r->after)
+		w = 0;		/* the next page of a gap: now, as the rate limit allows */
+	else if (status != 200 && status != 304 && r->pending)
+		rd_paging_end(r);	/* the next poll starts again from the newest page */
 	if (status == 401) {
 		if (!r->refreshed) {
 			/* expired or revoked: one new token, and the poll again at once */
@@ -662,6 +721,8 @@ rd_stop(struct source *src)
 	event_free(r->retry);
 	event_free(r->tok_timer);
 	rd_queue_clear(r);
+	rd_paging_end(r);
+	free(r->url);
 	buf_free(&r->tok_body);
 	source_recent_free(&r->recent);
 	rd_token_forget(r);
@@ -762,6 +823,7 @@ source_reddit_start(const struct source_env *env, const struct conf_source *cs,
 		log_info("source %s: resuming after %s", cs->name, r->cursor);
 	}
 	url = rd_listing_url(cs);
+	r->url = xstrdup(url);
 	log_debug("source %s: polling %s", cs->name, url);
 	source_stream_opts(&o, cs, url, STREAM_POLL);
 	o.token = NULL;

@@ -88,6 +88,13 @@ comments = [
 search = [{"status": 200, "headers": rl(1, 599, 500),
            "body": listing(post(9, "acme login down?", subreddit="sysadmin",
                                 permalink="/r/sysadmin/comments/1h009z/acme/"))}]
+# a gap longer than a page: 2g001..003 taken, then 110 new ones; 2g004..013 are on page 2
+G = lambda i: post(i, "login gagal g%d" % i if i in (2, 5, 10, 100, 114) else "hello %d" % i,
+                   name="t3_2g%03dz" % i, id="2g%03dz" % i)
+gap = [{"status": 200, "headers": rl(1, 590, 300), "body": listing(*[G(i) for i in range(1, 4)])},
+       {"status": 200, "headers": rl(2, 589, 300), "body": listing(*[G(i) for i in range(14, 114)])},
+       {"status": 200, "headers": rl(3, 588, 300), "body": listing(*[G(i) for i in range(1, 14)])},
+       {"status": 200, "headers": rl(4, 587, 300), "body": listing(*[G(i) for i in range(15, 115)])}]
 denied = [{"status": 401, "body": json.dumps({"message": "Unauthorized", "error": 401})}]
 busy = [{"status": 429, "headers": {"Retry-After": "1"}, "body": "{\"message\": \"Too Many Requests\"}"}]
 if phase == "restart":
@@ -98,7 +105,7 @@ s = {"clients": {"acmeapp": "s3cr3t-app", "scriptapp": "s3cr3t-script"},
      "users": {"acme_support": "hunter2 &x"},
      "paths": {"/r/AcmeSupport+acme/new.json": new, "/r/acme/comments.json": comments,
                "/search.json": search, "/busy/r/acme/new.json": busy,
-               "/denied/r/acme/new.json": denied}}
+               "/denied/r/acme/new.json": denied, "/gap/r/acme/new.json": gap}}
 json.dump(s, open(sys.argv[1] + ".tmp", "w"))
 PY
 script() { python3 "$TMPD/script.py" "$TMPD/script.json" "$1" && mv "$TMPD/script.json.tmp" "$TMPD/script.json"; }
@@ -166,6 +173,14 @@ sources:
     token_url: http://127.0.0.1:$SP/api/v1/access_token
     interval: 1s
     alert_after: 4s
+  - name: rgap
+    type: reddit
+    subreddits: [acme]
+    client_id: acmeapp
+    client_secret_file: reddit.secret
+    url: http://127.0.0.1:$SP/gap
+    token_url: http://127.0.0.1:$SP/api/v1/access_token
+    interval: 1s
   - name: rdenied
     type: reddit
     subreddits: [acme]
@@ -201,7 +216,8 @@ PY
 }
 ids() { mentions | cut -f1 | sort | tr '\n' ' '; }
 R=reddit:t3_1h
-want="reddit:t1_k001 reddit:t1_k004 ${R}001z ${R}002z ${R}003z ${R}005z ${R}006z ${R}007z ${R}009z "
+G=reddit:t3_2g
+want="reddit:t1_k001 reddit:t1_k004 ${R}001z ${R}002z ${R}003z ${R}005z ${R}006z ${R}007z ${R}009z ${G}002z ${G}005z ${G}010z ${G}100z ${G}114z "
 # the whole script: 11 answers over about 15 s (three 2 s waits, two backoffs)
 ids_are() { [ "$(ids)" = "$1" ]; }
 wait_for 40 ids_are "$want"
@@ -251,6 +267,9 @@ st = [x for x in tok if x.get("client") == "scriptapp"]
 print("search", s[0]["query"], s[0]["token_ok"])
 print("script", st[0]["form"].get("grant_type"), st[0]["form"].get("username"), st[0]["password_ok"])
 print("sua", s[0]["headers"].get("user-agent"))
+gp = [x for x in r if x["path"] == "/gap/r/acme/new.json"]
+print("gap", " ".join(x["query"].replace("limit=100&raw_json=1", "") or "-" for x in gp[:4]),
+      ok(gp[2]["t"] - gp[1]["t"], 0, 0.9))
 # refused with a fresh token too: one new token, then the long credential backoff
 dn = [x for x in r if x["path"] == "/denied/r/acme/new.json"]
 dt = [x for x in tok if x["headers"].get("user-agent") == dn[0]["headers"].get("user-agent")]
@@ -282,6 +301,8 @@ contains "search without subreddits: q escaped, sorted by new" "$TMPD/reqs.out" 
 contains "401 with a new token too: one new token, then the credential backoff" "$TMPD/reqs.out" \
 	"denied 2 2 True True"
 contains "... logged as an error" "$klog" "source rdenied: the API refuses a new token too"
+contains "a gap longer than a page: the page before it is asked for at once with after=" \
+	"$TMPD/reqs.out" "gap - - &after=t3_2g014z - ok"
 contains "a script app signs in with the password grant" "$TMPD/reqs.out" "script password acme_support True"
 contains "the default User-Agent names keluh, its version and the user" "$TMPD/reqs.out" \
 	"sua linux:keluh:$(sed -n 's/^PACKAGE_VERSION = //p' "$top_builddir/Makefile") (by /u/acme_support)"
@@ -296,6 +317,7 @@ contains "429s are counted" "$TMPD/metrics" 'keluh_source_errors_total{source="r
 contains "the bad JSON is logged and skipped" "$klog" "source rnew: the answer is not JSON"
 contains "the used-up window is logged" "$klog" "source rnew: the rate limit is used up (600 requests); waiting 2s"
 contains "a 503 is logged" "$klog" "source rnew: HTTP 503: <html>upstream busy</html>; trying again in"
+contains "reading back through a gap is logged" "$klog" "source rgap: read 2 pages back to the last item taken"
 contains "the refused token is logged" "$klog" "source rnew: the access token was refused; fetching a new one"
 contains "refused app credentials are logged" "$klog" "source rbad: Reddit refused the app's credentials (HTTP 401)"
 lacks "secrets never reach the log" "$klog" "s3cr3t"
