@@ -23,7 +23,8 @@ static const char *const spool_keys[] = { "path", "max_pending", "keep_history" 
 static const char *const source_keys[] = { "name", "type", "path", "rate", "loop", "url",
 	"headers", "token_file", "fields", "events", "max_event", "stall", "reconnect",
 	"backoff_max", "interval", "timeout", "items", "cursor", "cursor_param", "stream", "tag",
-	"list", "reblogs", "alert_after", "alert_to" };
+	"list", "reblogs", "alert_after", "alert_to", "subreddits", "query", "listing", "client_id",
+	"client_secret_file", "username", "password_file", "user_agent", "token_url" };
 static const char *const receiver_keys[] = { "name", "type", "url", "url_file", "secret",
 	"secret_file", "bot_token", "bot_token_file", "routing_key", "routing_key_file", "chat_id",
 	"channel", "username", "password", "password_file", "from", "to", "max_concurrency", "rate",
@@ -40,7 +41,7 @@ static const char *const admin_keys[] = { "socket" };
 static const char *const group_part_names[GK__N] = { "rule", "team", "priority", "source",
 	"author", "mention" };
 static const char *const source_type_names[SRC__N] = { "demo", "stdin", "file", "sse",
-	"ndjson-stream", "json-poll", "mastodon", "x", "rss" };
+	"ndjson-stream", "json-poll", "mastodon", "x", "rss", "reddit" };
 const char *const conf_source_field_names[SF__N] = { "id", "text", "url", "lang", "created_at",
 	"author.handle", "author.name", "author.followers", "author.verified" };
 
@@ -338,6 +339,15 @@ free_strings(char **v, size_t n)
 }
 
 static void
+free_secret(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+static void
 cl_http(struct cl *L, yaml_node_t *n)
 {
 	struct conf *c = L->c;
@@ -406,6 +416,9 @@ source_key_allowed(enum source_type t, const char *key)
 		"cursor_param" };
 	static const char *const health_keys[] = { "alert_after", "alert_to" };
 	static const char *const mastodon_keys[] = { "stream", "tag", "list", "reblogs" };
+	static const char *const reddit_keys[] = { "url", "headers", "max_event", "reconnect",
+		"backoff_max", "interval", "timeout", "subreddits", "query", "listing", "client_id",
+		"client_secret_file", "username", "password_file", "user_agent", "token_url" };
 
 #define IN(a) for (size_t i = 0; i < NKEYS(a); i++) if (strcmp(key, a[i]) == 0) return 1
 	if (strcmp(key, "name") == 0 || strcmp(key, "type") == 0)
@@ -421,6 +434,11 @@ source_key_allowed(enum source_type t, const char *key)
 			return 0;
 		IN(net_keys);
 		return strcmp(key, "interval") == 0 || strcmp(key, "timeout") == 0;
+	}
+	if (t == SRC_REDDIT) {
+		/* the mapping and the bearer token are built in */
+		IN(reddit_keys);
+		return 0;
 	}
 	if (t == SRC_MASTODON || t == SRC_X) {
 		/* the mapping is built in: no fields or events */
@@ -600,6 +618,141 @@ cl_source_social(struct cl *L, struct conf_source *src, yaml_node_t *item)
 		    src->name);
 }
 
+static const char *const reddit_listings[] = { "new", "search", "comments" };
+
+/* A secret from a *_file key: one line. */
+static char *
+cl_secret_line(struct cl *L, yaml_node_t *item, const char *key)
+{
+	const char *s;
+	char *p, *v;
+
+	if (cl_string(L, item, key, &s) < 0 || s == NULL)
+		return NULL;
+	p = cl_secret_path(L, s);
+	v = cl_read_file(L, ymap_get(L->yf, item, key), p, key);
+	free(p);
+	if (v && strpbrk(v, "\r\n")) {
+		yerror(L->d, L->yf, ymap_get(L->yf, item, key), "%s must hold one line", key);
+		explicit_bzero(v, strlen(v));
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* reddit: what to read (subreddits, query, listing) and the app's credentials. */
+static void
+cl_source_reddit(struct cl *L, struct conf_source *src, yaml_node_t *item)
+{
+	yaml_node_t *v;
+	const char *s;
+
+	if ((v = ymap_get(L->yf, item, "subreddits")) != NULL &&
+	    cl_strings(L, v, "subreddits", &src->subreddits, &src->nsubreddits) == 0)
+		for (size_t i = 0; i < src->nsubreddits; i++) {
+			char *n = src->subreddits[i];
+			size_t skip = strncmp(n, "/r/", 3) == 0 ? 3 : strncmp(n, "r/", 2) == 0 ? 2 : 0;
+
+			memmove(n, n + skip, strlen(n + skip) + 1);
+			if (strlen(n) < 2 || strlen(n) > 21 || strspn(n, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(n))
+				yerror(L->d, L->yf, yis_seq(v) ? yseq_item(L->yf, v, i) : v,
+				    "subreddits: '%s' is not a subreddit name (2 to 21 letters, digits "
+				    "or _, like AcmeSupport, without r/)", n);
+		}
+	if (cl_string(L, item, "query", &s) == 0 && s) {
+		if (*s == '\0' || strlen(s) > 512 || strpbrk(s, "\r\n"))
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "query"), "query must be one line of "
+			    "Reddit search syntax, at most 512 characters, like '\"acme\" (down OR "
+			    "broken)'");
+		else
+			src->query = xstrdup(s);
+	}
+	if (cl_string(L, item, "listing", &s) == 0 && s) {
+		size_t i, n = NKEYS(reddit_listings);
+
+		for (i = 0; i < n; i++)
+			if (strcmp(s, reddit_listings[i]) == 0)
+				break;
+		if (i == n) {
+			const char *sug = diag_suggest(s, reddit_listings, n);
+
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "listing"), "unknown Reddit listing "
+			    "'%s'%s%s%s; use new, search or comments", s, sug ? "; did you mean '" : "",
+			    sug ? sug : "", sug ? "'?" : "");
+		} else
+			src->listing = xstrdup(s);
+	}
+	if (src->listing == NULL && ymap_get(L->yf, item, "listing") == NULL)
+		src->listing = xstrdup(ymap_get(L->yf, item, "query") ? "search" : "new");
+	if (src->listing && strcmp(src->listing, "search") == 0) {
+		if (ymap_get(L->yf, item, "query") == NULL)
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "listing"), "listing search needs "
+			    "query: (what to search for)");
+	} else if (src->listing) {
+		if (ymap_get(L->yf, item, "subreddits") == NULL)
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "listing") ?
+			    ymap_get(L->yf, item, "listing") : item, "source '%s': listing %s needs "
+			    "subreddits: (the subreddits to read), or give query: to search",
+			    src->name, src->listing);
+		if ((v = ymap_get(L->yf, item, "query")) != NULL)
+			yerror(L->d, L->yf, v, "query is for listing: search (listing %s reads "
+			    "everything posted)", src->listing);
+	}
+	if (cl_string(L, item, "client_id", &s) == 0 && s) {
+		if (*s == '\0' || strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789-_") != strlen(s))
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "client_id"), "client_id: '%s' is "
+			    "not a Reddit app id (letters, digits, - and _, from "
+			    "https://www.reddit.com/prefs/apps)", s);
+		else
+			src->client_id = xstrdup(s);
+	} else if (ymap_get(L->yf, item, "client_id") == NULL)
+		yerror(L->d, L->yf, item, "source '%s' of type reddit needs client_id (the app's id, "
+		    "from https://www.reddit.com/prefs/apps)", src->name);
+	src->client_secret = cl_secret_line(L, item, "client_secret_file");
+	if (ymap_get(L->yf, item, "client_secret_file") == NULL)
+		yerror(L->d, L->yf, item, "source '%s' of type reddit needs client_secret_file (a "
+		    "file holding the app's secret)", src->name);
+	if (cl_string(L, item, "username", &s) == 0 && s) {
+		if (*s == '\0' || strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789-_") != strlen(s))
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "username"), "username: '%s' is not "
+			    "a Reddit user name (without u/)", s);
+		else
+			src->username = xstrdup(s);
+	}
+	src->password = cl_secret_line(L, item, "password_file");
+	if ((ymap_get(L->yf, item, "username") == NULL) !=
+	    (ymap_get(L->yf, item, "password_file") == NULL))
+		yerror(L->d, L->yf, ymap_get(L->yf, item, "username") ?
+		    ymap_get(L->yf, item, "username") : ymap_get(L->yf, item, "password_file"),
+		    "username and password_file go together (a script app signs in as its "
+		    "developer); give both, or neither for an app-only token");
+	if (cl_string(L, item, "user_agent", &s) == 0 && s) {
+		if (strlen(s) < 8 || strpbrk(s, "\r\n"))
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "user_agent"), "user_agent must be "
+			    "one descriptive line, like 'linux:acme-keluh:1.0 (by /u/acme_support)'; "
+			    "Reddit throttles generic ones");
+		else
+			src->user_agent = xstrdup(s);
+	}
+	if (src->user_agent == NULL)
+		src->user_agent = src->username ? xasprintf("linux:keluh:%s (by /u/%s)",
+		    PACKAGE_VERSION, src->username) : xasprintf("linux:keluh:%s (keluhd source %s)",
+		    PACKAGE_VERSION, src->name);
+	if ((v = ymap_get(L->yf, item, "token_url")) != NULL && yget_string(L->d, L->yf, v,
+	    "token_url", &s) == 0) {
+		if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0)
+			yerror(L->d, L->yf, v, "token_url: '%s' must start with https:// or http://", s);
+		else {
+			free(src->token_url);
+			src->token_url = xstrdup(s);
+		}
+	}
+}
+
 /* Receiver names of health_receivers and every alert_to, once receivers are known. */
 static void
 cl_health_names(struct cl *L, yaml_node_t *v, char *const *names, size_t n)
@@ -661,8 +814,8 @@ cl_source_net(struct cl *L, struct conf_source *src, yaml_node_t *item)
 	const char *what = conf_source_type_name(src->type);
 
 	/* a poll answer holds many posts; a stream event one */
-	src->max_event = src->type == SRC_JSON_POLL || src->type == SRC_RSS ? 8 * 1024 * 1024 :
-	    1024 * 1024;
+	src->max_event = src->type == SRC_JSON_POLL || src->type == SRC_RSS ||
+	    src->type == SRC_REDDIT ? 8 * 1024 * 1024 : 1024 * 1024;
 	src->stall_ms = 90000;
 	src->reconnect_ms = 1000;
 	src->backoff_max_ms = 5 * 60000;
@@ -671,6 +824,11 @@ cl_source_net(struct cl *L, struct conf_source *src, yaml_node_t *item)
 	src->timeout_ms = 30000;
 	if (src->type == SRC_MASTODON || src->type == SRC_X)
 		cl_source_social_defaults(src);
+	if (src->type == SRC_REDDIT) {
+		src->url = xstrdup("https://oauth.reddit.com");
+		src->token_url = xstrdup("https://www.reddit.com/api/v1/access_token");
+		src->interval_ms = 30000;
+	}
 	if ((v = ymap_get(L->yf, item, "url")) == NULL) {
 		if (src->url == NULL)
 			yerror(L->d, L->yf, item, "source '%s' of type %s needs a url%s", src->name,
@@ -733,6 +891,8 @@ cl_source_net(struct cl *L, struct conf_source *src, yaml_node_t *item)
 			    "cursor_param needs cursor (the pointer to each item's cursor)");
 	}
 	cl_source_social(L, src, item);
+	if (src->type == SRC_REDDIT)
+		cl_source_reddit(L, src, item);
 }
 
 static void
@@ -774,7 +934,7 @@ cl_sources(struct cl *L, yaml_node_t *n)
 		src.name = xstrdup(s);
 		if ((v = ymap_get(L->yf, item, "type")) == NULL)
 			yerror(L->d, L->yf, item, "source '%s' needs a type (demo, stdin, file, sse, "
-			    "ndjson-stream, json-poll, rss, mastodon or x)", src.name);
+			    "ndjson-stream, json-poll, rss, mastodon, x or reddit)", src.name);
 		else if (yget_string(L->d, L->yf, v, "type", &s) == 0) {
 			size_t t;
 
@@ -785,8 +945,8 @@ cl_sources(struct cl *L, yaml_node_t *n)
 				const char *sug = diag_suggest(s, source_type_names, SRC__N);
 
 				yerror(L->d, L->yf, v, "unknown source type '%s'%s%s%s; this version "
-				    "has demo, stdin, file, sse, ndjson-stream, json-poll, rss, mastodon "
-				    "and x", s,
+				    "has demo, stdin, file, sse, ndjson-stream, json-poll, rss, mastodon, "
+				    "x and reddit", s,
 				    sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
 			} else {
 				src.type = (enum source_type)t;
@@ -860,7 +1020,12 @@ conf_source_same(const struct conf_source *a, const struct conf_source *b)
 	    !same_str(a->cursor_param, b->cursor_param) || !same_str(a->stream, b->stream) ||
 	    !same_str(a->tag, b->tag) || !same_str(a->list, b->list) || a->reblogs != b->reblogs ||
 	    a->alert_after_ms != b->alert_after_ms ||
-	    !same_strs(a->alert_to, a->nalert_to, b->alert_to, b->nalert_to))
+	    !same_strs(a->alert_to, a->nalert_to, b->alert_to, b->nalert_to) ||
+	    !same_strs(a->subreddits, a->nsubreddits, b->subreddits, b->nsubreddits) ||
+	    !same_str(a->query, b->query) || !same_str(a->listing, b->listing) ||
+	    !same_str(a->client_id, b->client_id) || !same_str(a->client_secret, b->client_secret) ||
+	    !same_str(a->username, b->username) || !same_str(a->password, b->password) ||
+	    !same_str(a->user_agent, b->user_agent) || !same_str(a->token_url, b->token_url))
 		return 0;
 	for (int f = 0; f < SF__N; f++)
 		if (!same_str(a->fields[f], b->fields[f]))
@@ -1419,6 +1584,15 @@ conf_free(struct conf *c)
 		free(c->sources[i].tag);
 		free(c->sources[i].list);
 		free_strings(c->sources[i].alert_to, c->sources[i].nalert_to);
+		free_strings(c->sources[i].subreddits, c->sources[i].nsubreddits);
+		free(c->sources[i].query);
+		free(c->sources[i].listing);
+		free(c->sources[i].client_id);
+		free_secret(c->sources[i].client_secret);
+		free(c->sources[i].username);
+		free_secret(c->sources[i].password);
+		free(c->sources[i].user_agent);
+		free(c->sources[i].token_url);
 	}
 	free(c->sources);
 	for (size_t i = 0; i < c->nreceivers; i++)

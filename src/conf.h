@@ -22,7 +22,7 @@
 #define CONF_DEFAULT_SPOOL "/var/lib/keluh/spool.db"
 
 enum source_type { SRC_DEMO, SRC_STDIN, SRC_FILE, SRC_SSE, SRC_NDJSON_STREAM, SRC_JSON_POLL,
-	SRC_MASTODON, SRC_X, SRC_RSS, SRC__N };
+	SRC_MASTODON, SRC_X, SRC_RSS, SRC_REDDIT, SRC__N };
 
 /* Mention fields a source's field map can fill (keys of fields:). */
 enum source_field { SF_ID, SF_TEXT, SF_URL, SF_LANG, SF_CREATED_AT, SF_AUTHOR_HANDLE,
@@ -61,6 +61,19 @@ struct conf_source {
 	char *tag;
 	char *list;
 	int reblogs;
+
+	/* reddit: one listing (new, search or comments) of subreddits and/or a search query;
+	 * the app's credentials (secrets read from their files) and the User-Agent */
+	char **subreddits;
+	size_t nsubreddits;
+	char *query;
+	char *listing;
+	char *client_id;
+	char *client_secret;
+	char *username;
+	char *password;
+	char *user_agent;
+	char *token_url;
 
 	/* source health: one operational alert after this long silent, failing or
 	 * throttled (0: off), to alert_to (none: conf.health_receivers) */

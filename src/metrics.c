@@ -53,8 +53,10 @@ static const struct metric_help metric_helps[] = {
 	    "Bad input and failures of a source, by kind (json, utf8, too_long, mapping, stall, "
 	    "http, auth, rate_limited, connect)." },
 	{ "keluh_source_skipped_total", "counter",
-	    "Posts a mastodon or x source passed over on purpose, by kind (reblog, no_text, seen_before), and "
-	    "replies kept (reply_kept)." },
+	    "Posts a mastodon, x or reddit source passed over on purpose, by kind (reblog, no_text, "
+	    "seen_before, deleted, gap), and replies kept (reply_kept)." },
+	{ "keluh_source_ratelimit_remaining", "gauge",
+	    "Requests a reddit source may still make in the current rate limit window." },
 	{ "keluh_source_health_alerts_total", "counter",
 	    "Source health alerts raised (alert_after), by source and state (silent, failing, "
 	    "throttled, recovered)." },

@@ -180,6 +180,9 @@ source_start(const struct source_env *env, const struct conf_source *cs, source_
 	case SRC_RSS:
 		s = source_rss_start(env, cs, fn, arg, err, errlen);
 		break;
+	case SRC_REDDIT:
+		s = source_reddit_start(env, cs, fn, arg, err, errlen);
+		break;
 	default:
 		return NULL;
 	}

@@ -73,6 +73,9 @@ struct source *source_x_start(const struct source_env *, const struct conf_sourc
     source_emit_fn, void *, char *, size_t);
 struct source *source_rss_start(const struct source_env *, const struct conf_source *,
     source_emit_fn, void *, char *, size_t);
+/* source_reddit.c */
+struct source *source_reddit_start(const struct source_env *, const struct conf_source *,
+    source_emit_fn, void *, char *, size_t);
 
 /*
  * The last SOURCE_RECENT ids a source emitted, so a post seen twice (a

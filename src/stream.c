@@ -347,6 +347,8 @@ struct stream {
 	long status;
 	int paused, events_this_conn, aborted;
 	char *ctype, *retry_after, *etag, *rl_reset, *last_modified;
+	char *keep[STREAM_KEEP_MAX], *kept[STREAM_KEEP_MAX];	/* keep_headers, their values */
+	size_t nkeep;
 	struct buf body;		/* poll: the body; else: an error body for the log */
 	int64_t connected_at;
 
@@ -535,10 +537,26 @@ header_cb(char *s, size_t size, size_t n, void *arg)
 		free(st->rl_reset);
 		free(st->last_modified);
 		st->ctype = st->retry_after = st->etag = st->rl_reset = st->last_modified = NULL;
+		for (size_t i = 0; i < st->nkeep; i++) {
+			free(st->kept[i]);
+			st->kept[i] = NULL;
+		}
 		return len;
 	}
 	if ((colon = memchr(s, ':', len)) == NULL)
 		return len;
+	v = colon + 1;
+	vlen = len - (size_t)(v - s);
+	while (vlen && (*v == ' ' || *v == '\t'))
+		v++, vlen--;
+	while (vlen && isspace((unsigned char)v[vlen - 1]))
+		vlen--;
+	for (size_t i = 0; i < st->nkeep; i++)
+		if ((size_t)(colon - s) == strlen(st->keep[i]) &&
+		    strncasecmp(s, st->keep[i], (size_t)(colon - s)) == 0) {
+			free(st->kept[i]);
+			st->kept[i] = xstrndup(v, vlen);
+		}
 	if ((size_t)(colon - s) == 12 && strncasecmp(s, "content-type", 12) == 0)
 		slot = &st->ctype;
 	else if ((size_t)(colon - s) == 11 && strncasecmp(s, "retry-after", 11) == 0)
@@ -551,12 +569,6 @@ header_cb(char *s, size_t size, size_t n, void *arg)
 		slot = &st->last_modified;
 	if (slot == NULL)
 		return len;
-	v = colon + 1;
-	vlen = len - (size_t)(v - s);
-	while (vlen && (*v == ' ' || *v == '\t'))
-		v++, vlen--;
-	while (vlen && isspace((unsigned char)v[vlen - 1]))
-		vlen--;
 	free(*slot);
 	*slot = xstrndup(v, vlen);
 	return len;
@@ -750,12 +762,25 @@ end_request(struct stream *st)
 		stream_connected(st, 0);
 }
 
+/* Poll: never sooner than interval (but as a 429 or 503 allows), then what the source says. */
+static int64_t
+poll_wait(struct stream *st, int64_t delay)
+{
+	if (st->o.mode != STREAM_POLL)
+		return delay;
+	if (delay < st->o.interval_ms && st->status != 429 && st->status != 503)
+		delay = st->o.interval_ms;
+	if (st->h.wait)
+		delay = st->h.wait(st->h.arg, st->status, delay);
+	return delay < 0 ? 0 : delay;
+}
+
 /* The connection ended (or never started): decide when to try again. */
 static void
 after(struct stream *st, CURLcode rc)
 {
 	char hb[32], ub[32], body[STREAM_ERRBODY_MAX + 1];
-	int64_t delay, up = st->connected_at ? now_ms() - st->connected_at : 0;
+	int64_t delay, w, up = st->connected_at ? now_ms() - st->connected_at : 0;
 	size_t bl = 0;
 
 	for (size_t i = 0; i < st->body.len && i < STREAM_ERRBODY_MAX; i++)
@@ -769,7 +794,7 @@ after(struct stream *st, CURLcode rc)
 		st->fails = 0;
 		st->last_event = now_ms();
 		st->h.body(st->h.arg, st->body.data ? st->body.data : "", st->body.len, st->etag);
-		schedule(st, st->o.interval_ms);
+		schedule(st, poll_wait(st, st->o.interval_ms));
 		return;
 	}
 	if (st->o.mode == STREAM_POLL && st->status == 304) {
@@ -778,7 +803,7 @@ after(struct stream *st, CURLcode rc)
 		st->last_event = now_ms();
 		if (st->h.not_modified)
 			st->h.not_modified(st->h.arg);
-		schedule(st, st->o.interval_ms);
+		schedule(st, poll_wait(st, st->o.interval_ms));
 		return;
 	}
 	if (st->status != 200 && st->status != 304) {
@@ -789,9 +814,16 @@ after(struct stream *st, CURLcode rc)
 		delay = st->o.backoff_max_ms > STREAM_AUTH_BACKOFF_MS ? st->o.backoff_max_ms :
 		    STREAM_AUTH_BACKOFF_MS;
 		stream_error(st, "auth");
-		log_error("source %s: the server refused our credentials (HTTP %ld%s%s); check "
-		    "token_file and headers; trying again in %s", st->name, st->status,
-		    bl ? ": " : "", body, human(delay, hb, sizeof(hb)));
+		if ((w = poll_wait(st, delay)) < delay)
+			/* the source has its way out (a new token) */
+			log_warnx("source %s: the server refused our credentials (HTTP %ld%s%s); "
+			    "trying again in %s", st->name, st->status, bl ? ": " : "", body,
+			    human(w, hb, sizeof(hb)));
+		else
+			log_error("source %s: the server refused our credentials (HTTP %ld%s%s); "
+			    "check token_file and headers; trying again in %s", st->name, st->status,
+			    bl ? ": " : "", body, human(w, hb, sizeof(hb)));
+		delay = w;
 		st->fails++;
 		schedule(st, delay);
 		return;
@@ -805,7 +837,7 @@ after(struct stream *st, CURLcode rc)
 		 * now can fire a little early by the wall clock: never retry
 		 * sooner than the server allowed.
 		 */
-		delay = policy_delay(st, XC_429, ra >= 0 ? ra + 50 : backoff(st));
+		delay = poll_wait(st, policy_delay(st, XC_429, ra >= 0 ? ra + 50 : backoff(st)));
 		stream_error(st, "rate_limited");
 		log_warnx("source %s: rate limited (HTTP 429%s%s); trying again in %s", st->name,
 		    st->retry_after ? ", Retry-After: " : "", st->retry_after ? st->retry_after : "",
@@ -830,7 +862,8 @@ after(struct stream *st, CURLcode rc)
 		    human(delay, hb, sizeof(hb)));
 	} else if (st->status == 200 && st->aborted) {
 		st->fails++;
-		delay = st->o.interval_ms > backoff(st) ? st->o.interval_ms : backoff(st);
+		delay = poll_wait(st, st->o.interval_ms > backoff(st) ? st->o.interval_ms :
+		    backoff(st));
 		stream_error(st, "too_long");
 		log_warnx("source %s: the answer is over %zu bytes (max_event); trying again in %s",
 		    st->name, st->o.max_event, human(delay, hb, sizeof(hb)));
@@ -848,20 +881,17 @@ after(struct stream *st, CURLcode rc)
 		    human(delay, hb, sizeof(hb)));
 	} else if (st->status == 0) {
 		st->fails++;
-		delay = policy_delay(st, XC_NET, backoff(st));
+		delay = poll_wait(st, policy_delay(st, XC_NET, backoff(st)));
 		stream_error(st, "connect");
 		log_warnx("source %s: cannot connect: %s; trying again in %s", st->name,
 		    curl_easy_strerror(rc), human(delay, hb, sizeof(hb)));
 	} else {
 		st->fails++;
-		delay = policy_delay(st, XC_HTTP, backoff(st));
+		delay = poll_wait(st, policy_delay(st, XC_HTTP, backoff(st)));
 		stream_error(st, "http");
 		log_warnx("source %s: HTTP %ld%s%s; trying again in %s", st->name, st->status,
 		    bl ? ": " : "", body, human(delay, hb, sizeof(hb)));
 	}
-	if (st->o.mode == STREAM_POLL && delay < st->o.interval_ms && st->status != 429 &&
-	    st->status != 503)
-		delay = st->o.interval_ms;
 	metrics_add("keluh_source_reconnects_total", st->labels, 1);
 	schedule(st, delay);
 }
@@ -928,6 +958,30 @@ const char *
 stream_last_modified(const struct stream *st)
 {
 	return st->last_modified && *st->last_modified ? st->last_modified : NULL;
+}
+
+const char *
+stream_header(const struct stream *st, const char *name)
+{
+	for (size_t i = 0; i < st->nkeep; i++)
+		if (strcasecmp(st->keep[i], name) == 0)
+			return st->kept[i];
+	return NULL;
+}
+
+void
+stream_retry_in(struct stream *st, int64_t ms)
+{
+	if (st->easy == NULL)
+		schedule(st, ms);
+}
+
+void
+stream_note_failure(struct stream *st, long status)
+{
+	stream_connected(st, 0);
+	st->fail_status = status;
+	st->throttled = status == 429;
 }
 
 static void
@@ -1028,6 +1082,9 @@ stream_new(struct event_base *base, struct curlev *ce, const struct stream_opts 
 	st->o.token = o->token ? xstrdup(o->token) : NULL;
 	st->o.last_event_id = NULL;
 	st->o.accept = o->accept ? xstrdup(o->accept) : NULL;
+	for (size_t i = 0; o->keep_headers && o->keep_headers[i] && i < STREAM_KEEP_MAX; i++)
+		st->keep[st->nkeep++] = xstrdup(o->keep_headers[i]);
+	st->o.keep_headers = NULL;
 	st->headers = xcalloc(o->nheaders + 1, sizeof(char *));
 	for (size_t i = 0; i < o->nheaders; i++)
 		st->headers[i] = xstrdup(o->headers[i]);
@@ -1073,6 +1130,10 @@ stream_free(struct stream *st)
 	free(st->rl_reset);
 	free(st->last_modified);
 	free((char *)st->o.accept);
+	for (size_t i = 0; i < st->nkeep; i++) {
+		free(st->keep[i]);
+		free(st->kept[i]);
+	}
 	for (size_t i = 0; i < st->nheaders; i++)
 		free(st->headers[i]);
 	free(st->headers);

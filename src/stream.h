@@ -106,7 +106,11 @@ struct stream_opts {
 	const char *last_event_id;	/* SSE: resume from here */
 	const char *accept;	/* poll: the Accept header's value (NULL: application/json) */
 	enum stream_backoff backoff;
+	/* response headers the source reads with stream_header (lower case; NULL-ended; at
+	 * most STREAM_KEEP_MAX) */
+	const char *const *keep_headers;
 };
+#define STREAM_KEEP_MAX 8
 
 struct stream_handlers {
 	/* An event or line: 0 when done with it (taken or skipped), -1 to be offered again later. */
@@ -117,6 +121,13 @@ struct stream_handlers {
 	void (*not_modified)(void *arg);
 	/* Before each request: may call stream_set_url/stream_add_header; -1 skips this turn. */
 	int (*request)(void *arg, struct stream *);
+	/*
+	 * Poll: after each answer (status 0: none), with the wait the stream
+	 * chose before the next request; returns the wait to use (a source's
+	 * own rules, like a rate limit window). Called before the failure is
+	 * logged, so the log tells the wait that holds.
+	 */
+	int64_t (*wait)(void *arg, long status, int64_t ms);
 	void *arg;
 };
 
@@ -128,6 +139,15 @@ void stream_set_url(struct stream *, const char *url);
 void stream_add_header(struct stream *, const char *header);
 /* For the body handler: the answer's Last-Modified, or NULL. */
 const char *stream_last_modified(const struct stream *);
+/* A header of the last answer that keep_headers names, or NULL. */
+const char *stream_header(const struct stream *, const char *name);
+/* The next request in ms instead of when planned (nothing while one is under way). */
+void stream_retry_in(struct stream *, int64_t ms);
+/*
+ * A failure outside the stream's own requests (a source's token request):
+ * health shows the source failing (429: throttled) until an answer comes.
+ */
+void stream_note_failure(struct stream *, long status);
 /* Counts a bad input (kind: json, utf8, too_long, mapping...) for the source. */
 void stream_count_error(const char *source, const char *kind);
 unsigned long stream_errors(const struct stream *);
