@@ -19,6 +19,8 @@
 #define RSS_SEEN_MAX 2048
 #define RSS_ACCEPT "application/rss+xml, application/atom+xml, application/xml;q=0.9, " \
 	"text/xml;q=0.9, */*;q=0.8"
+/* answer headers the stream keeps for us: Last-Modified goes back as If-Modified-Since */
+static const char *const rss_keep[] = { "last-modified", NULL };
 
 /*
  * rss: an RSS 2.0, RSS 1.0 or Atom feed (Google Alerts, review sites)
@@ -284,6 +286,7 @@ rss_body(void *arg, const char *data, size_t len, const char *etag)
 	struct rsrc *r = arg;
 	struct feed f;
 	struct rss_ord *v;
+	const char *lm;
 	char err[400];
 	size_t n = 0, old = 0;
 	int dated = 1;
@@ -364,8 +367,8 @@ rss_body(void *arg, const char *data, size_t len, const char *etag)
 	free(r->pend_etag);
 	free(r->pend_modified);
 	r->pend_etag = etag && *etag ? xstrdup(etag) : NULL;
-	r->pend_modified = stream_last_modified(r->st) ? xstrdup(stream_last_modified(r->st)) :
-	    NULL;
+	lm = stream_header(r->st, "last-modified");
+	r->pend_modified = lm && *lm ? xstrdup(lm) : NULL;
 	log_debug("source %s: %zu new item(s), %zu seen before", r->src.name, n, old);
 	rss_drain(r);
 }
@@ -445,6 +448,7 @@ source_rss_start(const struct source_env *env, const struct conf_source *cs, sou
 	rss_load(r);
 	source_stream_opts(&o, cs, cs->url, STREAM_POLL);
 	o.accept = RSS_ACCEPT;
+	o.keep_headers = rss_keep;
 	memset(&h, 0, sizeof(h));
 	h.body = rss_body;
 	h.not_modified = rss_not_modified;

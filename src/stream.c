@@ -346,7 +346,7 @@ struct stream {
 	/* this response */
 	long status;
 	int paused, events_this_conn, aborted;
-	char *ctype, *retry_after, *etag, *rl_reset, *last_modified;
+	char *ctype, *retry_after, *etag, *rl_reset;
 	char *keep[STREAM_KEEP_MAX], *kept[STREAM_KEEP_MAX];	/* keep_headers, their values */
 	size_t nkeep;
 	struct buf body;		/* poll: the body; else: an error body for the log */
@@ -535,8 +535,7 @@ header_cb(char *s, size_t size, size_t n, void *arg)
 		free(st->retry_after);
 		free(st->etag);
 		free(st->rl_reset);
-		free(st->last_modified);
-		st->ctype = st->retry_after = st->etag = st->rl_reset = st->last_modified = NULL;
+		st->ctype = st->retry_after = st->etag = st->rl_reset = NULL;
 		for (size_t i = 0; i < st->nkeep; i++) {
 			free(st->kept[i]);
 			st->kept[i] = NULL;
@@ -565,8 +564,6 @@ header_cb(char *s, size_t size, size_t n, void *arg)
 		slot = &st->etag;
 	else if ((size_t)(colon - s) == 18 && strncasecmp(s, "x-rate-limit-reset", 18) == 0)
 		slot = &st->rl_reset;
-	else if ((size_t)(colon - s) == 13 && strncasecmp(s, "last-modified", 13) == 0)
-		slot = &st->last_modified;
 	if (slot == NULL)
 		return len;
 	free(*slot);
@@ -955,12 +952,6 @@ stream_add_header(struct stream *st, const char *h)
 }
 
 const char *
-stream_last_modified(const struct stream *st)
-{
-	return st->last_modified && *st->last_modified ? st->last_modified : NULL;
-}
-
-const char *
 stream_header(const struct stream *st, const char *name)
 {
 	for (size_t i = 0; i < st->nkeep; i++)
@@ -1128,7 +1119,6 @@ stream_free(struct stream *st)
 	free(st->retry_after);
 	free(st->etag);
 	free(st->rl_reset);
-	free(st->last_modified);
 	free((char *)st->o.accept);
 	for (size_t i = 0; i < st->nkeep; i++) {
 		free(st->keep[i]);

@@ -137,8 +137,6 @@ void stream_free(struct stream *);
 /* For the request handler: this request's URL, and one more header. */
 void stream_set_url(struct stream *, const char *url);
 void stream_add_header(struct stream *, const char *header);
-/* For the body handler: the answer's Last-Modified, or NULL. */
-const char *stream_last_modified(const struct stream *);
 /* A header of the last answer that keep_headers names, or NULL. */
 const char *stream_header(const struct stream *, const char *name);
 /* The next request in ms instead of when planned (nothing while one is under way). */
