@@ -731,24 +731,25 @@ reload(char *err, size_t errlen, size_t *nerrors)
 static void
 stats_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct spool_counts sc;
+	int64_t depth = 0;
+	int ok = 1;
 
-	if (spool_counts(K.spool, NULL, &sc) == 0) {
-		int64_t depth = 0;
+	/* per receiver only: a spool-wide count walks every pending mention, every second */
+	for (size_t i = 0; i < K.conf->nreceivers; i++) {
+		int64_t pending, dead;
+		char labels[160];
 
-		for (size_t i = 0; i < K.conf->nreceivers; i++) {
-			struct spool_counts rc;
-			char labels[160];
-
-			if (spool_counts(K.spool, K.conf->receivers[i].name, &rc) < 0)
-				continue;
-			depth += rc.pending;
-			snprintf(labels, sizeof(labels), "receiver=\"%s\"", K.conf->receivers[i].name);
-			metrics_set("keluh_queue_depth", labels, (double)rc.pending);
-			metrics_set("keluh_dead_letters", labels, (double)rc.dead);
+		if (spool_queue_counts(K.spool, K.conf->receivers[i].name, &pending, &dead) < 0) {
+			ok = 0;
+			continue;
 		}
-		K.queue_depth = depth;
+		depth += pending;
+		snprintf(labels, sizeof(labels), "receiver=\"%s\"", K.conf->receivers[i].name);
+		metrics_set("keluh_queue_depth", labels, (double)pending);
+		metrics_set("keluh_dead_letters", labels, (double)dead);
 	}
+	if (ok)
+		K.queue_depth = depth;
 	if (K.httpd)
 		metrics_set("keluh_http_connections", NULL, httpd_connections(K.httpd));
 }

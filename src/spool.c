@@ -126,6 +126,7 @@ enum {
 	ST_GET_DELIVERY,
 	ST_COUNTS_RECEIVER,
 	ST_COUNTS_ALL,
+	ST_QUEUE_COUNTS,
 	ST_LIST_DELIVERIES_STATE,
 	ST_LIST_DELIVERIES_ALL,
 	ST_LIST_ALERTS,
@@ -198,6 +199,10 @@ static const char *const spool_sql[ST__N] = {
 			  " (SELECT count(*) FROM deliveries WHERE state = 2),"
 			  " (SELECT count(*) FROM mentions WHERE alert_rowid IS NULL),"
 			  " (SELECT count(*) FROM alerts)",
+	/* what the daemon reads every second: nothing spool-wide, no history */
+	[ST_QUEUE_COUNTS] = "SELECT"
+			    " (SELECT count(*) FROM deliveries WHERE receiver = ?1 AND state = 0),"
+			    " (SELECT count(*) FROM deliveries WHERE receiver = ?1 AND state = 2)",
 	[ST_LIST_DELIVERIES_STATE] = "SELECT " DELIVERY_COLS " FROM deliveries d "
 				     "JOIN alerts a ON a.id = d.alert_rowid WHERE d.state = ?1 "
 				     "ORDER BY d.id DESC LIMIT ?2",
@@ -1049,6 +1054,24 @@ spool_counts(struct spool *s, const char *receiver, struct spool_counts *c)
 		c->dead = sqlite3_column_int64(st, 2);
 		c->pending_mentions = sqlite3_column_int64(st, 3);
 		c->alerts = sqlite3_column_int64(st, 4);
+	} else
+		spool_dberr(s);
+	spool_done(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+spool_queue_counts(struct spool *s, const char *receiver, int64_t *pending, int64_t *dead)
+{
+	sqlite3_stmt *st = s->st[ST_QUEUE_COUNTS];
+	int rc;
+
+	*pending = *dead = 0;
+	spool_bind_text(st, 1, receiver);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*pending = sqlite3_column_int64(st, 0);
+		*dead = sqlite3_column_int64(st, 1);
 	} else
 		spool_dberr(s);
 	spool_done(st);

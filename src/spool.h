@@ -151,6 +151,11 @@ struct spool_counts {
 };
 /* Deliveries of receiver (all receivers when NULL); mentions and alerts are spool-wide. */
 int spool_counts(struct spool *, const char *receiver, struct spool_counts *);
+/*
+ * Pending and dead deliveries of one receiver only: cheap enough to read
+ * every second under load (spool_counts also counts every pending mention).
+ */
+int spool_queue_counts(struct spool *, const char *receiver, int64_t *pending, int64_t *dead);
 
 /* Listings for keluhctl, newest first, at most limit rows; state -1 for any. */
 int spool_list_deliveries(struct spool *, int state, size_t limit,
