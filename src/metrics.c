@@ -224,9 +224,15 @@ void
 metrics_bound_hit(const char *bound, const char *what)
 {
 	char labels[128];
+	size_t n = strlen(bound);
 	struct series *s;
 
-	snprintf(labels, sizeof(labels), "bound=\"%s\"", bound);
+	/* no printf: a full table hits this on every mention */
+	if (n > sizeof(labels) - 9)
+		n = sizeof(labels) - 9;
+	memcpy(labels, "bound=\"", 7);
+	memcpy(labels + 7, bound, n);
+	memcpy(labels + 7 + n, "\"", 2);
 	s = metrics_find("keluh_bound_hits_total", labels, 1);
 	if (s == NULL)
 		return;
