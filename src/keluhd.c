@@ -280,7 +280,8 @@ http_parse(struct httpd_req *req, int ndjson, struct mention **out, size_t *nout
 					cap = cap ? cap * 2 : 64;
 					ms = xreallocarray(ms, cap, sizeof(*ms));
 				}
-				if (mention_parse(&ms[n], p, l, err, sizeof(err)) < 0) {
+				/* the whole body was checked for UTF-8 above */
+				if (mention_parse_utf8(&ms[n], p, l, err, sizeof(err)) < 0) {
 					snprintf(msg, msglen, "line %zu: %s", lineno, err);
 					snprintf(extra, extralen, "\"line\":%zu", lineno);
 					goto fail;
