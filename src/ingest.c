@@ -11,6 +11,7 @@
 #include "util.h"
 
 #define DEDUP_NONE UINT32_MAX
+#define INGEST_SOURCE_LABELS 16
 
 /*
  * Recently seen mention ids: a FIFO of hashes in a fixed array (the oldest
@@ -33,8 +34,15 @@ struct ingest {
 	json_t **rule_json;	/* per rule of rs, made on first use */
 	char **rule_text;
 	char **rule_label;	/* 'rule="id"', for the hit counter */
-	char source_label[160];	/* 'source="name"' of the last source seen */
-	char last_source[128];
+	/*
+	 * 'source="name"' of the sources seen last, a few of them: mentions of
+	 * several sources come interleaved in one batch.
+	 */
+	struct {
+		char name[128];
+		char label[160];
+	} src_labels[INGEST_SOURCE_LABELS];
+	size_t nsrc_labels, src_next;
 	size_t nrule_cache;
 	struct buf rec;		/* the spool row being written */
 
@@ -272,6 +280,26 @@ ingest_group_input(struct group_input *gi, const char *rule, const char *team,
 	gi->rowid = rowid;
 }
 
+/* Labels are made once per source: formatting them per mention showed in profiles. */
+static const char *
+ingest_source_label(struct ingest *in, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i < in->nsrc_labels; i++)
+		if (strcmp(in->src_labels[i].name, src) == 0)
+			return in->src_labels[i].label;
+	if (in->nsrc_labels < INGEST_SOURCE_LABELS)
+		i = in->nsrc_labels++;
+	else {
+		i = in->src_next;
+		in->src_next = (in->src_next + 1) % INGEST_SOURCE_LABELS;
+	}
+	snprintf(in->src_labels[i].name, sizeof(in->src_labels[i].name), "%s", src);
+	snprintf(in->src_labels[i].label, sizeof(in->src_labels[i].label), "source=\"%s\"", src);
+	return in->src_labels[i].label;
+}
+
 int
 ingest_mention(struct ingest *in, const struct mention *m, const char *source,
     struct ingest_counts *counts)
@@ -283,12 +311,7 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 	const char *labels;
 	size_t bad;
 
-	/* labels are made once: formatting them per mention showed in profiles */
-	if (strcmp(in->last_source, src) != 0) {
-		snprintf(in->last_source, sizeof(in->last_source), "%s", src);
-		snprintf(in->source_label, sizeof(in->source_label), "source=\"%s\"", src);
-	}
-	labels = in->source_label;
+	labels = ingest_source_label(in, src);
 	if (dedup_check(in, m->id, now)) {
 		metrics_add("keluh_mentions_duplicate_total", labels, 1);
 		counts->duplicates++;
