@@ -77,6 +77,7 @@ struct series {
 
 static struct series *series;
 static size_t nseries;
+static unsigned generation = 1;	/* of the series table: a metrics_ref from before is stale */
 static int dropped_logged;
 /* open addressing over (metric, labels): index + 1, twice the series bound */
 #define HASH_SIZE (METRICS_MAX_SERIES * 2)
@@ -133,6 +134,7 @@ metrics_free(void)
 	free(series);
 	series = NULL;
 	nseries = 0;
+	generation++;
 	dropped_logged = 0;
 	memset(hash_index, 0, sizeof(hash_index));
 }
@@ -183,6 +185,22 @@ metrics_add(const char *name, const char *labels, double v)
 
 	if (s)
 		s->v += v;
+}
+
+void
+metrics_add_ref(struct metrics_ref *ref, const char *name, const char *labels, double v)
+{
+	struct series *s;
+
+	if (ref->gen == generation && ref->idx > 0) {
+		series[ref->idx - 1].v += v;
+		return;
+	}
+	if ((s = metrics_find(name, labels, 1)) == NULL)
+		return;
+	s->v += v;
+	ref->gen = generation;
+	ref->idx = (uint32_t)(s - series) + 1;
 }
 
 void
