@@ -461,7 +461,13 @@ spool_setup(struct spool *s, const char *path)
 		if (!ok)
 			return -1;
 	}
-	if (spool_sql_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON") < 0)
+	/*
+	 * Checkpoints run inside a commit, on the loop thread, each with two
+	 * fsyncs; every 4,000 WAL pages (16 MB with 4 KiB pages) instead of
+	 * SQLite's 1,000, pages rewritten by several commits are copied once.
+	 */
+	if (spool_sql_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+			      "PRAGMA wal_autocheckpoint = 4000") < 0)
 		return -1;
 	if (spool_pragma_int(s, "PRAGMA user_version", &version) < 0 ||
 	    spool_pragma_int(s, "PRAGMA application_id", &appid) < 0)
