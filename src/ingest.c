@@ -11,6 +11,8 @@
 #include "metrics.h"
 #include "util.h"
 
+#define INGEST_SOURCE_LABELS 16
+
 struct ingest {
 	const struct conf *conf;
 	struct ruleset *rs;
@@ -21,8 +23,18 @@ struct ingest {
 	json_t **rule_json;	/* per rule of rs, made on first use */
 	char **rule_text;
 	char **rule_label;	/* 'rule="id"', for the hit counter */
-	char source_label[160];	/* 'source="name"' of the last source seen */
-	char last_source[128];
+	/*
+	 * 'source="name"' of the sources seen last, a few of them: mentions of
+	 * several sources come interleaved in one batch.
+	 */
+	struct {
+		char name[128];
+		char label[160];
+		struct metrics_ref accepted, duplicate;
+	} src_labels[INGEST_SOURCE_LABELS];
+	struct metrics_ref *rule_hits;	/* per rule of rs */
+	struct metrics_ref complaints[PRIO__N];
+	size_t nsrc_labels, src_next;
 	size_t nrule_cache;
 	struct buf rec;		/* the spool row being written */
 
@@ -42,9 +54,11 @@ ingest_cache_free(struct ingest *in)
 	free(in->rule_json);
 	free(in->rule_text);
 	free(in->rule_label);
+	free(in->rule_hits);
 	in->rule_json = NULL;
 	in->rule_text = NULL;
 	in->rule_label = NULL;
+	in->rule_hits = NULL;
 	in->nrule_cache = 0;
 }
 
@@ -70,6 +84,7 @@ ingest_set(struct ingest *in, const struct conf *c, struct ruleset *rs)
 	in->rule_json = xcalloc(in->nrule_cache + 1, sizeof(json_t *));
 	in->rule_text = xcalloc(in->nrule_cache + 1, sizeof(char *));
 	in->rule_label = xcalloc(in->nrule_cache + 1, sizeof(char *));
+	in->rule_hits = xcalloc(in->nrule_cache + 1, sizeof(*in->rule_hits));
 	if (in->ctx)
 		classify_ctx_free(in->ctx);
 	in->rs = rs;
@@ -203,6 +218,31 @@ ingest_group_input(struct group_input *gi, const char *rule, const char *team,
 	gi->rowid = rowid;
 }
 
+/*
+ * The slot of src in src_labels. Labels (and their counters) are made
+ * once per source: formatting them per mention showed in profiles.
+ */
+static size_t
+ingest_source_label(struct ingest *in, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i < in->nsrc_labels; i++)
+		if (strcmp(in->src_labels[i].name, src) == 0)
+			return i;
+	if (in->nsrc_labels < INGEST_SOURCE_LABELS)
+		i = in->nsrc_labels++;
+	else {
+		i = in->src_next;
+		in->src_next = (in->src_next + 1) % INGEST_SOURCE_LABELS;
+	}
+	snprintf(in->src_labels[i].name, sizeof(in->src_labels[i].name), "%s", src);
+	snprintf(in->src_labels[i].label, sizeof(in->src_labels[i].label), "source=\"%s\"", src);
+	memset(&in->src_labels[i].accepted, 0, sizeof(in->src_labels[i].accepted));
+	memset(&in->src_labels[i].duplicate, 0, sizeof(in->src_labels[i].duplicate));
+	return i;
+}
+
 int
 ingest_mention(struct ingest *in, const struct mention *m, const char *source,
     struct ingest_counts *counts)
@@ -212,16 +252,13 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 	int64_t now = util_now_ms();
 	struct verdict v;
 	const char *labels;
-	size_t bad;
+	size_t bad, sl;
 
-	/* labels are made once: formatting them per mention showed in profiles */
-	if (strcmp(in->last_source, src) != 0) {
-		snprintf(in->last_source, sizeof(in->last_source), "%s", src);
-		snprintf(in->source_label, sizeof(in->source_label), "source=\"%s\"", src);
-	}
-	labels = in->source_label;
+	sl = ingest_source_label(in, src);
+	labels = in->src_labels[sl].label;
 	if (dedup_seen(in->ids, dedup_hash_str(m->id), now, in->conf->dedup_window_ms)) {
-		metrics_add("keluh_mentions_duplicate_total", labels, 1);
+		metrics_add_ref(&in->src_labels[sl].duplicate, "keluh_mentions_duplicate_total", labels,
+		    1);
 		counts->duplicates++;
 		return 0;
 	}
@@ -242,7 +279,7 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 			return 0;
 		}
 	}
-	metrics_add("keluh_mentions_total", labels, 1);
+	metrics_add_ref(&in->src_labels[sl].accepted, "keluh_mentions_total", labels, 1);
 	counts->accepted++;
 	if (v.regex_errors)
 		metrics_add("keluh_regex_errors_total", NULL, (double)v.regex_errors);
@@ -251,7 +288,7 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 
 		if (in->rule_label[r] == NULL)
 			in->rule_label[r] = xasprintf("rule=\"%s\"", rules_id(in->rs, r));
-		metrics_add("keluh_rule_hits_total", in->rule_label[r], 1);
+		metrics_add_ref(&in->rule_hits[r], "keluh_rule_hits_total", in->rule_label[r], 1);
 	}
 	if (!v.complaint)
 		return 0;
@@ -261,7 +298,8 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 			"priority=\"low\"", "priority=\"normal\"", "priority=\"high\"",
 			"priority=\"critical\"" };
 
-		metrics_add("keluh_complaints_total", prio_labels[v.priority], 1);
+		metrics_add_ref(&in->complaints[v.priority], "keluh_complaints_total",
+		    prio_labels[v.priority], 1);
 	}
 
 	struct group_input gi;

@@ -53,6 +53,8 @@ struct waiting {
 	struct httpd_req *req;
 	struct ingest_counts counts;
 	int failed;
+	int committed;		/* in commit seq, waiting for it to be durable */
+	uint64_t seq;
 	struct waiting *prev, *next;
 };
 
@@ -78,6 +80,8 @@ struct keluhd {
 	struct admin *admin;	/* the admin API, when admin.socket is set */
 
 	struct event *flush_ev;
+	struct event *sync_ev;	/* the spool's deferred sync finished one */
+	uint64_t kick_seq;	/* the kicks wait for this commit to be durable */
 	struct event *sig_term, *sig_int, *sig_hup;
 	struct event *watchdog, *stats_timer, *drain_timer, *prune_timer;
 	struct waiting *waiting;
@@ -148,10 +152,55 @@ waiting_unlink(struct waiting *w)
 	K.nwaiting--;
 }
 
+/*
+ * Answers the requests whose commit is durable (up to commit done), or
+ * all committed ones with 503 when the sync failed; then the kicks.
+ */
+static void
+release_durable(uint64_t done, int failed)
+{
+	struct waiting *w, *next;
+
+	for (w = K.waiting; w; w = next) {
+		next = w->next;
+		if (!w->committed || (!failed && w->seq > done))
+			continue;
+		waiting_unlink(w);
+		if (failed) {
+			static const char body503[] =
+			    "{\"error\":\"could not store the mentions; send them again\"}\n";
+
+			httpd_reply(w->req, 503, "application/json", "Retry-After: 5\r\n", body503,
+			    sizeof(body503) - 1);
+		} else {
+			char body[160];
+			int n = snprintf(body, sizeof(body),
+			    "{\"accepted\":%zu,\"complaints\":%zu,\"duplicates\":%zu}\n",
+			    w->counts.accepted, w->counts.complaints, w->counts.duplicates);
+
+			httpd_reply(w->req, 202, "application/json", NULL, body, (size_t)n);
+		}
+		free(w);
+	}
+	if (!failed && K.kick_seq <= done) {
+		for (size_t i = 0; i < K.nkick; i++)
+			deliver_kick(K.deliver, K.kick[i]);
+		K.nkick = 0;
+	}
+}
+
+/*
+ * The end of a loop pass (arg is &K from the flush event) and the direct
+ * calls (arg NULL: start, reload, admin, stop), which need the batch
+ * durable before they return. With the spool's deferred sync the pass
+ * commits, asks for the sync and goes on; the answers go out from sync_cb.
+ */
 static void
 flush_cb(evutil_socket_t fd, short what, void *arg)
 {
-	int ok = 1;
+	int ok = 1, wait = arg == NULL || K.sync_ev == NULL;
+	uint64_t seq;
+	struct waiting *w, *next;
 
 	if (spool_in_txn(K.spool)) {
 		if (spool_commit(K.spool) < 0) {
@@ -165,30 +214,57 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 			metrics_add("keluh_spool_commits_total", NULL, 1);
 		}
 	}
-	while (K.waiting) {
-		struct waiting *w = K.waiting;
-		char body[160];
-
-		waiting_unlink(w);
-		if (!ok || w->failed) {
+	if (ok && K.sync_ev && (wait ? spool_sync_now(K.spool) : spool_sync_request(K.spool)) < 0) {
+		ok = 0;
+		K.spool_broken = 1;
+		metrics_add("keluh_spool_errors_total", NULL, 1);
+		log_warnx("spool: %s; this pass is answered 503", spool_error(K.spool));
+	}
+	seq = spool_commit_seq(K.spool);
+	for (w = K.waiting; w; w = next) {
+		next = w->next;
+		if (w->committed)
+			continue;
+		if (ok && !w->failed) {
+			w->committed = 1;
+			w->seq = seq;
+			continue;
+		}
+		{
 			static const char body503[] =
 			    "{\"error\":\"could not store the mentions; send them again\"}\n";
 
+			waiting_unlink(w);
 			httpd_reply(w->req, 503, "application/json", "Retry-After: 5\r\n", body503,
 			    sizeof(body503) - 1);
-		} else {
-			int n = snprintf(body, sizeof(body),
-			    "{\"accepted\":%zu,\"complaints\":%zu,\"duplicates\":%zu}\n",
-			    w->counts.accepted, w->counts.complaints, w->counts.duplicates);
-
-			httpd_reply(w->req, 202, "application/json", NULL, body, (size_t)n);
+			free(w);
 		}
-		free(w);
 	}
-	if (ok)
-		for (size_t i = 0; i < K.nkick; i++)
-			deliver_kick(K.deliver, K.kick[i]);
-	K.nkick = 0;
+	if (ok && K.nkick)
+		K.kick_seq = seq;
+	if (!wait)
+		return;
+	if (ok) {
+		release_durable(seq, 0);
+		return;
+	}
+	/* earlier passes waiting for their sync: everything committed is synced here */
+	release_durable(seq, K.sync_ev && spool_sync_now(K.spool) < 0);
+}
+
+static void
+sync_cb(evutil_socket_t fd, short what, void *arg)
+{
+	int err;
+	uint64_t done = spool_synced(K.spool, &err);
+
+	if (err) {
+		K.spool_broken = 1;
+		metrics_add("keluh_spool_errors_total", NULL, 1);
+		log_warnx("spool: %s; the passes waiting for it are answered 503",
+		    spool_error(K.spool));
+	}
+	release_durable(done, err != 0);
 }
 
 static void
@@ -280,7 +356,8 @@ http_parse(struct httpd_req *req, int ndjson, struct mention **out, size_t *nout
 					cap = cap ? cap * 2 : 64;
 					ms = xreallocarray(ms, cap, sizeof(*ms));
 				}
-				if (mention_parse(&ms[n], p, l, err, sizeof(err)) < 0) {
+				/* the whole body was checked for UTF-8 above */
+				if (mention_parse_utf8(&ms[n], p, l, err, sizeof(err)) < 0) {
 					snprintf(msg, msglen, "line %zu: %s", lineno, err);
 					snprintf(extra, extralen, "\"line\":%zu", lineno);
 					goto fail;
@@ -731,24 +808,25 @@ reload(char *err, size_t errlen, size_t *nerrors)
 static void
 stats_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct spool_counts sc;
+	int64_t depth = 0;
+	int ok = 1;
 
-	if (spool_counts(K.spool, NULL, &sc) == 0) {
-		int64_t depth = 0;
+	/* per receiver only: a spool-wide count walks every pending mention, every second */
+	for (size_t i = 0; i < K.conf->nreceivers; i++) {
+		int64_t pending, dead;
+		char labels[160];
 
-		for (size_t i = 0; i < K.conf->nreceivers; i++) {
-			struct spool_counts rc;
-			char labels[160];
-
-			if (spool_counts(K.spool, K.conf->receivers[i].name, &rc) < 0)
-				continue;
-			depth += rc.pending;
-			snprintf(labels, sizeof(labels), "receiver=\"%s\"", K.conf->receivers[i].name);
-			metrics_set("keluh_queue_depth", labels, (double)rc.pending);
-			metrics_set("keluh_dead_letters", labels, (double)rc.dead);
+		if (spool_queue_counts(K.spool, K.conf->receivers[i].name, &pending, &dead) < 0) {
+			ok = 0;
+			continue;
 		}
-		K.queue_depth = depth;
+		depth += pending;
+		snprintf(labels, sizeof(labels), "receiver=\"%s\"", K.conf->receivers[i].name);
+		metrics_set("keluh_queue_depth", labels, (double)pending);
+		metrics_set("keluh_dead_letters", labels, (double)dead);
 	}
+	if (ok)
+		K.queue_depth = depth;
 	if (K.httpd)
 		metrics_set("keluh_http_connections", NULL, httpd_connections(K.httpd));
 }
@@ -970,8 +1048,16 @@ run(void)
 	event_config_free(ec);
 	if (K.base == NULL)
 		fatalx("cannot create the event loop");
-	K.flush_ev = event_new(K.base, -1, 0, flush_cb, NULL);
+	K.flush_ev = event_new(K.base, -1, 0, flush_cb, &K);
 	spool_on_begin(K.spool, schedule_flush, NULL);
+	/* the fdatasync of a batch runs beside the next one (see spool_defer_sync) */
+	if (spool_defer_sync(K.spool) < 0)
+		log_warnx("spool: %s; every batch waits for its own sync", spool_error(K.spool));
+	else
+		K.sync_ev = event_new(K.base, spool_sync_fd(K.spool), EV_READ | EV_PERSIST, sync_cb,
+		    NULL);
+	if (K.sync_ev)
+		event_add(K.sync_ev, NULL);
 	K.kick = xcalloc(K.conf->nreceivers + 1, sizeof(size_t));
 	K.ce = curlev_new(K.base);
 	K.deliver = deliver_new(K.base, K.ce, K.spool, K.conf);
@@ -1046,6 +1132,8 @@ run(void)
 	group_free(K.groups);
 	silences_free(K.silences);
 	ingest_free(K.ingest);
+	if (K.sync_ev)
+		event_free(K.sync_ev);
 	if (spool_in_txn(K.spool) && spool_commit(K.spool) < 0)
 		log_warnx("spool: final commit failed: %s", spool_error(K.spool));
 	spool_close(K.spool);

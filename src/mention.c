@@ -156,6 +156,25 @@ struct jrd {
 	char *err;
 	size_t errlen;
 	int failed;
+	int utf8_ok;	/* the caller checked the whole input is valid UTF-8 */
+};
+
+/* Bytes a JSON string holds as they are: not '"', not '\\', not a control character. */
+static const unsigned char jrd_plain[256] = {
+	['\x20'] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x20-0x2f, '"' */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,		/* '\\' at 0x5c */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	[0x80] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
 
 #define JRD_MAX_DEPTH 64
@@ -238,7 +257,7 @@ jrd_string(struct jrd *r, struct buf *out)
 		const char *q = r->p;
 		size_t valid;
 
-		while (q < r->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+		while (q < r->end && jrd_plain[(unsigned char)*q])
 			q++;
 		if (q >= r->end)
 			return jrd_fail(r, "unterminated string");
@@ -246,7 +265,7 @@ jrd_string(struct jrd *r, struct buf *out)
 			r->p = q;
 			return jrd_fail(r, "control character in a string");
 		}
-		valid = utf8_valid_prefix(r->p, (size_t)(q - r->p));
+		valid = r->utf8_ok ? (size_t)(q - r->p) : utf8_valid_prefix(r->p, (size_t)(q - r->p));
 		if (valid != (size_t)(q - r->p)) {
 			r->p += valid;
 			return jrd_fail(r, "invalid UTF-8 in a string");
@@ -296,6 +315,36 @@ jrd_string(struct jrd *r, struct buf *out)
 			return jrd_fail(r, "bad escape");
 		}
 	}
+}
+
+/*
+ * A string's value without a copy when it has no escape (most keys and
+ * values): *v points into the input. Escaped ones are decoded into tmp.
+ */
+static int
+jrd_string_ref(struct jrd *r, struct buf *tmp, const char **v, size_t *vlen)
+{
+	const char *q, *start = r->p;
+
+	if (r->p < r->end && *r->p == '"') {
+		q = r->p + 1;
+		while (q < r->end && jrd_plain[(unsigned char)*q])
+			q++;
+		if (q < r->end && *q == '"' && (r->utf8_ok ||
+		    utf8_valid_prefix(r->p + 1, (size_t)(q - r->p - 1)) == (size_t)(q - r->p - 1))) {
+			*v = r->p + 1;
+			*vlen = (size_t)(q - r->p - 1);
+			r->p = q + 1;
+			return 0;
+		}
+	}
+	r->p = start;
+	buf_reset(tmp);
+	if (jrd_string(r, tmp) < 0)
+		return -1;
+	*v = tmp->data ? tmp->data : "";
+	*vlen = tmp->len;
+	return 0;
 }
 
 /* A number; *is_int and *iv when it is a whole number that fits. */
@@ -417,9 +466,13 @@ jrd_skip(struct jrd *r, int depth)
 
 enum jrd_kind { JK_NULL, JK_STRING, JK_INT, JK_BOOL, JK_OTHER };
 
-/* One value: strings into out, whole numbers into *iv, booleans into *bv. */
+/*
+ * One value: a string as *sv, *svlen (into the input or tmp, see
+ * jrd_string_ref), whole numbers into *iv, booleans into *bv.
+ */
 static int
-jrd_value(struct jrd *r, struct buf *out, long long *iv, int *bv, enum jrd_kind *kind)
+jrd_value(struct jrd *r, struct buf *tmp, const char **sv, size_t *svlen, long long *iv, int *bv,
+    enum jrd_kind *kind)
 {
 	int is_int;
 
@@ -429,8 +482,7 @@ jrd_value(struct jrd *r, struct buf *out, long long *iv, int *bv, enum jrd_kind 
 	switch (*r->p) {
 	case '"':
 		*kind = JK_STRING;
-		buf_reset(out);
-		return jrd_string(r, out);
+		return jrd_string_ref(r, tmp, sv, svlen);
 	case 'n':
 		*kind = JK_NULL;
 		return jrd_literal(r, "null");
@@ -454,15 +506,15 @@ jrd_value(struct jrd *r, struct buf *out, long long *iv, int *bv, enum jrd_kind 
 	}
 }
 
-/* Walks an object's members; fn sees each key. */
+/* Walks an object's members; fn sees each key (not NUL-terminated: klen bytes). */
 static int
-jrd_object(struct jrd *r, int (*fn)(struct jrd *, void *, const char *key, size_t klen),
-    void *arg)
+jrd_object(struct jrd *r, struct buf *keybuf,
+    int (*fn)(struct jrd *, void *, const char *key, size_t klen), void *arg)
 {
-	struct buf key;
+	const char *key;
+	size_t klen;
 	int first = 1, rc = -1;
 
-	buf_init(&key);
 	jrd_ws(r);
 	if (r->p >= r->end || *r->p != '{') {
 		jrd_fail(r, "expected an object");
@@ -475,8 +527,7 @@ jrd_object(struct jrd *r, int (*fn)(struct jrd *, void *, const char *key, size_
 			r->p++;
 			break;
 		}
-		buf_reset(&key);
-		if (jrd_string(r, &key) < 0)
+		if (jrd_string_ref(r, keybuf, &key, &klen) < 0)
 			goto out;
 		jrd_ws(r);
 		if (r->p >= r->end || *r->p != ':') {
@@ -484,7 +535,7 @@ jrd_object(struct jrd *r, int (*fn)(struct jrd *, void *, const char *key, size_
 			goto out;
 		}
 		r->p++;
-		if (fn(r, arg, key.data ? key.data : "", key.len) < 0)
+		if (fn(r, arg, key, klen) < 0)
 			goto out;
 		first = 0;
 		jrd_ws(r);
@@ -501,13 +552,13 @@ jrd_object(struct jrd *r, int (*fn)(struct jrd *, void *, const char *key, size_
 	}
 	rc = 0;
 out:
-	buf_free(&key);
 	return rc;
 }
 
 struct mctx {
 	struct mention *m;
-	struct buf v;
+	struct buf v;		/* escaped values, decoded */
+	struct buf k;		/* escaped keys, decoded */
 	unsigned seen;	/* known keys met, to refuse duplicates */
 	int bad;	/* a field of the wrong type: message already written */
 	char *err;
@@ -548,8 +599,10 @@ mctx_string(struct jrd *r, struct mctx *c, unsigned bit, const char *key, char *
 	long long iv = 0;
 	int bv;
 	enum jrd_kind kind;
+	const char *sv = NULL;
+	size_t svlen = 0;
 
-	if (mctx_dup(r, c, bit, key) < 0 || jrd_value(r, &c->v, &iv, &bv, &kind) < 0)
+	if (mctx_dup(r, c, bit, key) < 0 || jrd_value(r, &c->v, &sv, &svlen, &iv, &bv, &kind) < 0)
 		return -1;
 	if (kind == JK_NULL)
 		return 0;
@@ -560,7 +613,7 @@ mctx_string(struct jrd *r, struct mctx *c, unsigned bit, const char *key, char *
 	if (kind != JK_STRING)
 		return mctx_field_error(c, key, "a string");
 	free(*out);
-	*out = xstrndup(c->v.data ? c->v.data : "", c->v.len);
+	*out = xstrndup(sv, svlen);
 	return 0;
 }
 
@@ -574,10 +627,11 @@ mctx_bool(struct jrd *r, struct mctx *c, unsigned bit, const char *what, int *ou
 	long long iv;
 	int bv;
 	enum jrd_kind kind;
-	const char *dot = strrchr(what, '.');
+	const char *sv, *dot = strrchr(what, '.');
+	size_t svlen;
 
 	if (mctx_dup(r, c, bit, dot ? dot + 1 : what) < 0 ||
-	    jrd_value(r, &c->v, &iv, &bv, &kind) < 0)
+	    jrd_value(r, &c->v, &sv, &svlen, &iv, &bv, &kind) < 0)
 		return -1;
 	if (kind == JK_NULL)
 		return 0;
@@ -595,6 +649,8 @@ mctx_author(struct jrd *r, void *arg, const char *key, size_t klen)
 	long long iv = 0;
 	int bv = 0;
 	enum jrd_kind kind;
+	const char *sv;
+	size_t svlen;
 
 	if (KEY_IS(key, klen, "handle"))
 		return mctx_string(r, c, K_HANDLE, "author.handle", &m->author_handle, 0);
@@ -602,7 +658,7 @@ mctx_author(struct jrd *r, void *arg, const char *key, size_t klen)
 		return mctx_string(r, c, K_NAME, "author.name", &m->author_name, 0);
 	if (KEY_IS(key, klen, "followers")) {
 		if (mctx_dup(r, c, K_FOLLOWERS, "followers") < 0 ||
-		    jrd_value(r, &c->v, &iv, &bv, &kind) < 0)
+		    jrd_value(r, &c->v, &sv, &svlen, &iv, &bv, &kind) < 0)
 			return -1;
 		if (kind == JK_NULL)
 			return 0;
@@ -627,42 +683,42 @@ mctx_top(struct jrd *r, void *arg, const char *key, size_t klen)
 		long long iv;
 		int bv;
 		enum jrd_kind kind;
+		const char *sv = NULL;
+		size_t svlen = 0;
 
-		if (mctx_dup(r, c, K_TEXT, key) < 0 || jrd_value(r, &c->v, &iv, &bv, &kind) < 0)
+		if (mctx_dup(r, c, K_TEXT, "text") < 0 ||
+		    jrd_value(r, &c->v, &sv, &svlen, &iv, &bv, &kind) < 0)
 			return -1;
 		if (kind == JK_NULL)
 			return 0;
 		if (kind != JK_STRING)
 			return mctx_field_error(c, "text", "a string");
-		if (c->v.len > MENTION_MAX_TEXT) {
+		if (svlen > MENTION_MAX_TEXT) {
 			if (!c->bad)
 				snprintf(c->err, c->errlen, "'text' is %zu bytes, the limit is %d",
-				    c->v.len, MENTION_MAX_TEXT);
+				    svlen, MENTION_MAX_TEXT);
 			c->bad = 1;
 			return 0;
 		}
-		if (memchr(c->v.data ? c->v.data : "", '\0', c->v.len)) {
-			c->bad = 1;
-			snprintf(c->err, c->errlen, "'text' contains a NUL character");
-			return 0;
-		}
+		/* only \u0000 makes a NUL, and the reader refuses it: no scan needed */
 		/* padded: see mention_from_json */
 		free(m->text);
-		m->text = xcalloc(1, c->v.len + 16);
-		memcpy(m->text, c->v.data ? c->v.data : "", c->v.len);
-		m->text_len = c->v.len;
+		m->text = xmalloc(svlen + 16);
+		memcpy(m->text, sv, svlen);
+		memset(m->text + svlen, 0, 16);
+		m->text_len = svlen;
 		return 0;
 	}
 	if (KEY_IS(key, klen, "id"))
-		return mctx_string(r, c, K_ID, key, &m->id, 1);
+		return mctx_string(r, c, K_ID, "id", &m->id, 1);
 	if (KEY_IS(key, klen, "source"))
-		return mctx_string(r, c, K_SOURCE, key, &m->source, 0);
+		return mctx_string(r, c, K_SOURCE, "source", &m->source, 0);
 	if (KEY_IS(key, klen, "url"))
-		return mctx_string(r, c, K_URL, key, &m->url, 0);
+		return mctx_string(r, c, K_URL, "url", &m->url, 0);
 	if (KEY_IS(key, klen, "lang"))
-		return mctx_string(r, c, K_LANG, key, &m->lang, 0);
+		return mctx_string(r, c, K_LANG, "lang", &m->lang, 0);
 	if (KEY_IS(key, klen, "created_at"))
-		return mctx_string(r, c, K_CREATED, key, &m->created_at, 0);
+		return mctx_string(r, c, K_CREATED, "created_at", &m->created_at, 0);
 	if (KEY_IS(key, klen, "reply"))
 		return mctx_bool(r, c, K_REPLY, "reply", &m->reply);
 	if (KEY_IS(key, klen, "reblog"))
@@ -670,7 +726,7 @@ mctx_top(struct jrd *r, void *arg, const char *key, size_t klen)
 	if (KEY_IS(key, klen, "author")) {
 		const char *save;
 
-		if (mctx_dup(r, c, K_AUTHOR, key) < 0)
+		if (mctx_dup(r, c, K_AUTHOR, "author") < 0)
 			return -1;
 		jrd_ws(r);
 		save = r->p;
@@ -684,15 +740,16 @@ mctx_top(struct jrd *r, void *arg, const char *key, size_t klen)
 			(void)save;
 			return mctx_field_error(c, "author", "an object");
 		}
-		return jrd_object(r, mctx_author, c);
+		return jrd_object(r, &c->k, mctx_author, c);
 	}
 	return jrd_skip(r, 1);
 }
 
-int
-mention_parse(struct mention *m, const char *buf, size_t len, char *err, size_t errlen)
+static int
+mention_parse_jrd(struct mention *m, const char *buf, size_t len, int utf8_ok, char *err,
+    size_t errlen)
 {
-	struct jrd r = { buf, buf + len, buf, err, errlen, 0 };
+	struct jrd r = { buf, buf + len, buf, err, errlen, 0, utf8_ok };
 	struct mctx c;
 
 	memset(m, 0, sizeof(*m));
@@ -702,12 +759,13 @@ mention_parse(struct mention *m, const char *buf, size_t len, char *err, size_t 
 	c.err = err;
 	c.errlen = errlen;
 	buf_init(&c.v);
+	buf_init(&c.k);
 	jrd_ws(&r);
 	if (r.p < r.end && *r.p != '{') {
 		jrd_fail(&r, "a mention must be a JSON object");
 		goto fail;
 	}
-	if (jrd_object(&r, mctx_top, &c) < 0)
+	if (jrd_object(&r, &c.k, mctx_top, &c) < 0)
 		goto fail;
 	jrd_ws(&r);
 	if (r.p != r.end) {
@@ -721,12 +779,26 @@ mention_parse(struct mention *m, const char *buf, size_t len, char *err, size_t 
 		goto fail;
 	}
 	buf_free(&c.v);
+	buf_free(&c.k);
 	mention_finish_id(m);
 	return 0;
 fail:
 	buf_free(&c.v);
+	buf_free(&c.k);
 	mention_free(m);
 	return -1;
+}
+
+int
+mention_parse(struct mention *m, const char *buf, size_t len, char *err, size_t errlen)
+{
+	return mention_parse_jrd(m, buf, len, 0, err, errlen);
+}
+
+int
+mention_parse_utf8(struct mention *m, const char *buf, size_t len, char *err, size_t errlen)
+{
+	return mention_parse_jrd(m, buf, len, 1, err, errlen);
 }
 
 void

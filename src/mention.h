@@ -33,6 +33,9 @@ struct mention {
 int mention_from_json(struct mention *, const json_t *, char *err, size_t errlen);
 /* Parses one JSON object from buf[0..len). */
 int mention_parse(struct mention *, const char *buf, size_t len, char *err, size_t errlen);
+/* The same for a buf the caller has checked is valid UTF-8 in full (an HTTP body). */
+int mention_parse_utf8(struct mention *, const char *buf, size_t len, char *err,
+    size_t errlen);
 void mention_free(struct mention *);
 
 #endif

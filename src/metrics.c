@@ -81,6 +81,7 @@ struct series {
 
 static struct series *series;
 static size_t nseries;
+static unsigned generation = 1;	/* of the series table: a metrics_ref from before is stale */
 static int dropped_logged;
 /* open addressing over (metric, labels): index + 1, twice the series bound */
 #define HASH_SIZE (METRICS_MAX_SERIES * 2)
@@ -137,6 +138,7 @@ metrics_free(void)
 	free(series);
 	series = NULL;
 	nseries = 0;
+	generation++;
 	dropped_logged = 0;
 	memset(hash_index, 0, sizeof(hash_index));
 }
@@ -190,6 +192,22 @@ metrics_add(const char *name, const char *labels, double v)
 }
 
 void
+metrics_add_ref(struct metrics_ref *ref, const char *name, const char *labels, double v)
+{
+	struct series *s;
+
+	if (ref->gen == generation && ref->idx > 0) {
+		series[ref->idx - 1].v += v;
+		return;
+	}
+	if ((s = metrics_find(name, labels, 1)) == NULL)
+		return;
+	s->v += v;
+	ref->gen = generation;
+	ref->idx = (uint32_t)(s - series) + 1;
+}
+
+void
 metrics_set(const char *name, const char *labels, double v)
 {
 	struct series *s = metrics_find(name, labels, 1);
@@ -228,9 +246,15 @@ void
 metrics_bound_hit(const char *bound, const char *what)
 {
 	char labels[128];
+	size_t n = strlen(bound);
 	struct series *s;
 
-	snprintf(labels, sizeof(labels), "bound=\"%s\"", bound);
+	/* no printf: a full table hits this on every mention */
+	if (n > sizeof(labels) - 9)
+		n = sizeof(labels) - 9;
+	memcpy(labels, "bound=\"", 7);
+	memcpy(labels + 7, bound, n);
+	memcpy(labels + 7 + n, "\"", 2);
 	s = metrics_find("keluh_bound_hits_total", labels, 1);
 	if (s == NULL)
 		return;

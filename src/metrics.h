@@ -23,6 +23,17 @@ void metrics_free(void);
 /* name must be one of the names documented in metrics.c (they carry help text). */
 void metrics_add(const char *name, const char *labels, double v);
 void metrics_set(const char *name, const char *labels, double v);
+/*
+ * metrics_add for the per-mention counters: the series is looked up once
+ * and remembered in *ref (owned by the caller, zeroed at first; it is
+ * looked up again after metrics_free). name and labels must be the same
+ * on every call with the same ref.
+ */
+struct metrics_ref {
+	unsigned gen;
+	uint32_t idx;
+};
+void metrics_add_ref(struct metrics_ref *, const char *name, const char *labels, double v);
 /* Observes seconds into the delivery latency histogram of a receiver. */
 void metrics_observe_latency(const char *receiver, double seconds);
 /* A bound was hit: counts it and logs the first time and then every 1000th. */

@@ -61,6 +61,25 @@ int spool_in_txn(const struct spool *);
  */
 void spool_on_begin(struct spool *, void (*fn)(void *), void *arg);
 
+/*
+ * Deferred sync, for the daemon: from now on a spool_begin/spool_commit
+ * batch commits without waiting for the disk (writes outside a batch still
+ * do), and a thread makes it durable (fdatasync of the WAL) while the
+ * caller goes on. After a commit, spool_sync_request() starts that sync;
+ * spool_sync_fd() becomes readable when one finishes, and spool_synced()
+ * then says up to which spool_commit_seq() commits are durable (err: the
+ * errno of a failed sync since the last call, with spool_error() set).
+ * spool_sync_now() makes every commit so far durable before it returns.
+ * Nothing a batch wrote may be acknowledged before it is durable.
+ * spool_close() stops the thread and syncs once more.
+ */
+int spool_defer_sync(struct spool *);
+int spool_sync_fd(const struct spool *);
+uint64_t spool_commit_seq(const struct spool *);
+int spool_sync_request(struct spool *);
+int spool_sync_now(struct spool *);
+uint64_t spool_synced(struct spool *, int *err);
+
 /* A complaint accepted into a group that has not been alerted yet. */
 int64_t spool_add_mention(struct spool *, const char *mention_id, const char *group_key,
     int priority, int64_t at_ms, const char *json);
@@ -151,6 +170,11 @@ struct spool_counts {
 };
 /* Deliveries of receiver (all receivers when NULL); mentions and alerts are spool-wide. */
 int spool_counts(struct spool *, const char *receiver, struct spool_counts *);
+/*
+ * Pending and dead deliveries of one receiver only: cheap enough to read
+ * every second under load (spool_counts also counts every pending mention).
+ */
+int spool_queue_counts(struct spool *, const char *receiver, int64_t *pending, int64_t *dead);
 
 /* Listings for keluhctl, newest first, at most limit rows; state -1 for any. */
 int spool_list_deliveries(struct spool *, int state, size_t limit,

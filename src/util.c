@@ -118,27 +118,6 @@ buf_reserve(struct buf *b, size_t extra)
 }
 
 void
-buf_add(struct buf *b, const void *p, size_t n)
-{
-	buf_reserve(b, n);
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void
-buf_addc(struct buf *b, char c)
-{
-	buf_add(b, &c, 1);
-}
-
-void
-buf_adds(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-void
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
@@ -176,25 +155,39 @@ void
 buf_add_json_str(struct buf *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
+	size_t i = 0;
 
-	buf_reserve(b, len + 8);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
+	/* worst case up front (\u00XX for every byte), then plain stores: no call per byte */
+	buf_reserve(b, len * 6);
+	while (i < len) {
+		size_t run = i;
+		char *o;
 
-		switch (c) {
-		case '"': buf_add(b, "\\\"", 2); break;
-		case '\\': buf_add(b, "\\\\", 2); break;
-		case '\n': buf_add(b, "\\n", 2); break;
-		case '\r': buf_add(b, "\\r", 2); break;
-		case '\t': buf_add(b, "\\t", 2); break;
+		while (run < len && (unsigned char)s[run] >= 0x20 && s[run] != '"' && s[run] != '\\')
+			run++;
+		memcpy(b->data + b->len, s + i, run - i);
+		b->len += run - i;
+		if (run == len)
+			break;
+		o = b->data + b->len;
+		o[0] = '\\';
+		switch (s[run]) {
+		case '"': o[1] = '"'; b->len += 2; break;
+		case '\\': o[1] = '\\'; b->len += 2; break;
+		case '\n': o[1] = 'n'; b->len += 2; break;
+		case '\r': o[1] = 'r'; b->len += 2; break;
+		case '\t': o[1] = 't'; b->len += 2; break;
 		default:
-			if (c < 0x20) {
-				char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-				buf_add(b, esc, 6);
-			} else
-				buf_addc(b, (char)c);
+			o[1] = 'u';
+			o[2] = '0';
+			o[3] = '0';
+			o[4] = hex[(unsigned char)s[run] >> 4];
+			o[5] = hex[s[run] & 15];
+			b->len += 6;
 		}
+		i = run + 1;
 	}
+	b->data[b->len] = '\0';
 }
 
 size_t

@@ -537,6 +537,20 @@ START_TEST(test_post_content_length)
 	wait_resp(cl, &r);
 	ck_assert(body_is(&r, "300000"));
 	buf_free(&r.body);
+
+	/* the body read straight from the socket stops at its length: the next request is intact */
+	client_sends(cl, head);
+	client_send(cl, big, 300000 - 10);
+	run_for(20);
+	ck_assert_int_eq(handled, 2);
+	client_send(cl, big, 10);
+	client_sends(cl, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	wait_resp(cl, &r);
+	ck_assert(body_is(&r, "300000"));
+	buf_free(&r.body);
+	wait_resp(cl, &r);
+	ck_assert(body_is(&r, "hi"));
+	buf_free(&r.body);
 	free(big);
 
 	/* duplicate but equal Content-Length is fine */

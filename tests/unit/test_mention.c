@@ -7,11 +7,48 @@
 
 #include "mention.h"
 #include "unit.h"
+#include "util.h"
 
+static const char *
+nz(const char *s)
+{
+	return s ? s : "(null)";
+}
+
+/*
+ * Parses s; when s is valid UTF-8, mention_parse_utf8 (which skips the
+ * UTF-8 checks) must come to the same mention or the same error.
+ */
 static int
 parse(const char *s, struct mention *m, char *err)
 {
-	return mention_parse(m, s, strlen(s), err, 256);
+	size_t len = strlen(s);
+	int rc = mention_parse(m, s, len, err, 256);
+
+	if (utf8_valid_prefix(s, len) == len) {
+		struct mention t;
+		char err2[256];
+		int rc2 = mention_parse_utf8(&t, s, len, err2, sizeof(err2));
+
+		ck_assert_int_eq(rc, rc2);
+		if (rc < 0) {
+			ck_assert_str_eq(err, err2);
+			return rc;
+		}
+		ck_assert_str_eq(m->id, t.id);
+		ck_assert_str_eq(nz(m->source), nz(t.source));
+		ck_assert_uint_eq(m->text_len, t.text_len);
+		ck_assert(memcmp(m->text, t.text, m->text_len + 1) == 0);
+		ck_assert_str_eq(nz(m->url), nz(t.url));
+		ck_assert_str_eq(nz(m->lang), nz(t.lang));
+		ck_assert_str_eq(nz(m->created_at), nz(t.created_at));
+		ck_assert_str_eq(nz(m->author_handle), nz(t.author_handle));
+		ck_assert_str_eq(nz(m->author_name), nz(t.author_name));
+		ck_assert_int_eq(m->followers, t.followers);
+		ck_assert_int_eq(m->verified, t.verified);
+		mention_free(&t);
+	}
+	return rc;
 }
 
 START_TEST(test_fields)

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <poll.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -924,6 +925,71 @@ START_TEST(test_silences)
 END_TEST
 
 /* A spool of version 2 gets the silences table, and keeps what it had. */
+/*
+ * Deferred sync: a batch commits at once and is reported durable by the
+ * thread (the pipe wakes the caller); writes outside a batch and
+ * spool_sync_now work as before; what was committed is there after close.
+ */
+START_TEST(test_deferred_sync)
+{
+	struct spool *ro;
+	struct spool_counts c;
+	struct pollfd pfd;
+	uint64_t done = 0;
+	int e = 0;
+
+	ck_assert_int_eq(spool_defer_sync(sp), 0);
+	ck_assert_int_ge(spool_sync_fd(sp), 0);
+	ck_assert_int_eq(spool_defer_sync(sp), 0); /* twice: no-op */
+	ck_assert_uint_eq(spool_commit_seq(sp), 0);
+	ck_assert_int_eq(spool_sync_request(sp), 0); /* nothing committed yet */
+
+	for (int i = 1; i <= 3; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "m%d", i);
+		ck_assert_int_eq(spool_begin(sp), 0);
+		mention(id, 2, 100 + i);
+		ck_assert_int_eq(spool_commit(sp), 0);
+		ck_assert_uint_eq(spool_commit_seq(sp), (uint64_t)i);
+		ck_assert_int_eq(spool_sync_request(sp), 0);
+	}
+	pfd.fd = spool_sync_fd(sp);
+	pfd.events = POLLIN;
+	while (done < 3) {
+		ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
+		done = spool_synced(sp, &e);
+		ck_assert_int_eq(e, 0);
+	}
+	ck_assert_uint_eq(done, 3);
+
+	/* outside a batch: written as before, and the batch level is not left behind */
+	ck_assert_int_eq(spool_cursor_set(sp, "demo", "7"), 0);
+	ck_assert_int_eq(spool_begin(sp), 0);
+	mention("m4", 2, 200);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(spool_sync_now(sp), 0);
+	ck_assert_uint_eq(spool_synced(sp, &e), 4);
+
+	ro = spool_open(path, 1, err, sizeof(err));
+	ck_assert_msg(ro != NULL, "%s", err);
+	ck_assert_int_eq(spool_counts(ro, NULL, &c), 0);
+	ck_assert_int_eq(c.pending_mentions, 4);
+	spool_close(ro);
+	spool_close(sp);
+	sp = spool_open(path, 0, err, sizeof(err));
+	ck_assert_msg(sp != NULL, "%s", err);
+	ck_assert_int_eq(spool_counts(sp, NULL, &c), 0);
+	ck_assert_int_eq(c.pending_mentions, 4);
+	{
+		char *v = spool_cursor_get(sp, "demo");
+
+		ck_assert_str_eq(v, "7");
+		free(v);
+	}
+}
+END_TEST
+
 START_TEST(test_upgrade_v2)
 {
 	sqlite3 *db;
@@ -970,6 +1036,7 @@ main(void)
 	tcase_add_test(tc, test_crash_mid_transaction);
 	tcase_add_test(tc, test_silences);
 	tcase_add_test(tc, test_upgrade_v2);
+	tcase_add_test(tc, test_deferred_sync);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
