@@ -102,6 +102,75 @@ fi
 [ -d "$default_rules" ] || die "$default_rules not found"
 mkdir -p "$out" || die "cannot create $out"
 
+# The keluhd configs of the runs with a peer; $1 is the peer's port.
+sse_conf() {
+	cat <<Y
+rules: $default_rules
+http:
+  listen: 127.0.0.1:0
+spool:
+  path: $dtmp/sse.db
+duplicates:
+  same_text: 0
+sources:
+  - name: bench-sse
+    type: sse
+    url: http://127.0.0.1:$1/
+Y
+}
+
+alert_conf() {
+	cat <<Y
+rules: $default_rules
+http:
+  listen: 127.0.0.1:0
+spool:
+  path: $dtmp/alert.db
+receivers:
+  - {name: hook, type: webhook, url: "http://127.0.0.1:$1/hook", rate: 100000/s, max_concurrency: 8, timeout: 5s}
+routes:
+  - {match: {priority: critical}, receivers: [hook]}
+grouping:
+  by: [mention]
+  first_alert_after: {critical: 0s, high: 1h, normal: 1h, low: 1h}
+  max_groups: 1000000
+# every probe must alert, even one whose text another probe shares
+duplicates:
+  same_text: 0
+Y
+}
+
+# with_peer NAME PID PORTFILE CONF: the bench_ingest process PID (started
+# in the background, writing $out/NAME.txt and .err) is a peer keluhd talks
+# to; once it wrote its port to PORTFILE, keluhd runs on what CONF PORT
+# prints, its own port goes to $dtmp/keluhd.port for the peer, and the run
+# lasts as long as the peer. Prints the peer's last line; a failure sets
+# failed.
+with_peer() {
+	wp_rc=1
+	DPIDS="$DPIDS $2"
+	if wait_grep 60 . "$3"; then
+		"$4" "$(cat "$3")" >"$dtmp/$1.yaml"
+		if start_keluhd "$dtmp/$1.yaml" "$out/$1.log"; then
+			echo "$KPORT" >"$dtmp/keluhd.port.tmp" && mv "$dtmp/keluhd.port.tmp" "$dtmp/keluhd.port"
+			wait "$2" && wp_rc=0
+			stop_keluhd "$1"
+		fi
+	fi
+	if [ $wp_rc -ne 0 ]; then
+		kill -TERM "$2" 2>/dev/null
+		wait "$2" 2>/dev/null
+	fi
+	DPIDS=$(echo "$DPIDS" | sed "s/ $2\$//; s/ $2 / /")
+	tail -n 1 "$out/$1.txt" | fold -w 150 | sed 's/^/  /'
+	if [ $wp_rc -ne 0 ]; then
+		failed=1
+		echo "  (failed)"
+		tail -n 5 "$out/$1.err" | sed 's/^/  ! /'
+		[ -f "$out/$1.log" ] && tail -n 3 "$out/$1.log" | sed 's/^/  ! /'
+	fi
+}
+
 if [ "$BENCH_DAEMON" != 0 ]; then
 	if [ ! -x "$keluhd" ] && [ -f "$top_builddir/Makefile" ]; then
 		echo "bench: building keluhd"
@@ -560,45 +629,7 @@ Y
 	echo "\$ bench_ingest sse $(basename "$ndjson") --count $BENCH_SSE_COUNT"
 	$PIN_LOAD "$bench_ingest" sse --port-file "$dtmp/sse.port" --keluhd-port-file "$dtmp/keluhd.port" \
 	    "$ndjson" --count "$BENCH_SSE_COUNT" --seconds 120 >"$out/daemon-sse.txt" 2>"$out/daemon-sse.err" &
-	spid=$!
-	DPIDS="$DPIDS $spid"
-	rc=0
-	if wait_grep 60 . "$dtmp/sse.port"; then
-		cat >"$dtmp/sse.yaml" <<Y
-rules: $default_rules
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $dtmp/sse.db
-duplicates:
-  same_text: 0
-sources:
-  - name: bench-sse
-    type: sse
-    url: http://127.0.0.1:$(cat "$dtmp/sse.port")/
-Y
-		if start_keluhd "$dtmp/sse.yaml" "$out/daemon-sse.log"; then
-			echo "$KPORT" >"$dtmp/keluhd.port.tmp" && mv "$dtmp/keluhd.port.tmp" "$dtmp/keluhd.port"
-			wait "$spid" || rc=1
-			stop_keluhd daemon-sse
-		else
-			rc=1
-			kill -TERM "$spid" 2>/dev/null
-			wait "$spid" 2>/dev/null
-		fi
-	else
-		rc=1
-		kill -TERM "$spid" 2>/dev/null
-		wait "$spid" 2>/dev/null
-	fi
-	DPIDS=$(echo "$DPIDS" | sed "s/ $spid\$//; s/ $spid / /")
-	tail -n 1 "$out/daemon-sse.txt" | fold -w 150 | sed 's/^/  /'
-	if [ $rc -ne 0 ]; then
-		failed=1
-		echo "  (failed)"
-		tail -n 5 "$out/daemon-sse.err" | sed 's/^/  ! /'
-		[ -f "$out/daemon-sse.log" ] && tail -n 3 "$out/daemon-sse.log" | sed 's/^/  ! /'
-	fi
+	with_peer daemon-sse $! "$dtmp/sse.port" sse_conf
 	echo
 
 	# 2. alert latency: one critical mention at a time, unique ids, grouped
@@ -612,51 +643,7 @@ Y
 	$PIN_LOAD "$bench_ingest" alert --sink-port-file "$dtmp/sink.port" --port-file "$dtmp/keluhd.port" \
 	    "$crit" --count "$BENCH_ALERT_COUNT" --rate "$BENCH_ALERT_RATE" $bgargs \
 	    >"$out/daemon-alert.txt" 2>"$out/daemon-alert.err" &
-	apid=$!
-	DPIDS="$DPIDS $apid"
-	if wait_grep 30 . "$dtmp/sink.port"; then
-		sport=$(cat "$dtmp/sink.port")
-		cat >"$dtmp/alert.yaml" <<Y
-rules: $default_rules
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $dtmp/alert.db
-receivers:
-  - {name: hook, type: webhook, url: "http://127.0.0.1:$sport/hook", rate: 100000/s, max_concurrency: 8, timeout: 5s}
-routes:
-  - {match: {priority: critical}, receivers: [hook]}
-grouping:
-  by: [mention]
-  first_alert_after: {critical: 0s, high: 1h, normal: 1h, low: 1h}
-  max_groups: 1000000
-# every probe must alert, even one whose text another probe shares
-duplicates:
-  same_text: 0
-Y
-		if start_keluhd "$dtmp/alert.yaml" "$out/daemon-alert.log"; then
-			echo "$KPORT" >"$dtmp/keluhd.port.tmp" && mv "$dtmp/keluhd.port.tmp" "$dtmp/keluhd.port"
-			wait "$apid"
-			rc=$?
-			stop_keluhd daemon-alert
-		else
-			rc=1
-			kill -TERM "$apid" 2>/dev/null
-			wait "$apid" 2>/dev/null
-		fi
-	else
-		rc=1
-		kill -TERM "$apid" 2>/dev/null
-		wait "$apid" 2>/dev/null
-	fi
-	DPIDS=$(echo "$DPIDS" | sed "s/ $apid\$//; s/ $apid / /")
-	tail -n 1 "$out/daemon-alert.txt" | fold -w 150 | sed 's/^/  /'
-	if [ $rc -ne 0 ]; then
-		failed=1
-		echo "  (failed)"
-		tail -n 5 "$out/daemon-alert.err" | sed 's/^/  ! /'
-		[ -f "$out/daemon-alert.log" ] && tail -n 3 "$out/daemon-alert.log" | sed 's/^/  ! /'
-	fi
+	with_peer daemon-alert $! "$dtmp/sink.port" alert_conf
 	echo
 	daemon_cleanup
 
