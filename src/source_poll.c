@@ -91,7 +91,8 @@ psrc_drain(struct psrc *p)
 	while (p->qi < p->nq) {
 		size_t i = p->qi;
 
-		if (source_take_item(&p->src, p->fields, p->queue[i]) < 0) {
+		/* an item that was not UTF-8 (NULL) is not taken, but the cursor passes it */
+		if (p->queue[i] && source_take_item(&p->src, p->fields, p->queue[i]) < 0) {
 			struct timeval tv = { 0, POLL_RETRY_MS * 1000 };
 
 			/* the daemon cannot take it now: keep it, offer it again shortly */
@@ -106,7 +107,8 @@ psrc_drain(struct psrc *p)
 				    spool_error(p->spool));
 		}
 		p->qi++;
-		metrics_add("keluh_source_events_total", p->labels, 1);
+		if (p->queue[i])
+			metrics_add("keluh_source_events_total", p->labels, 1);
 	}
 	queue_clear(p);
 }
@@ -135,6 +137,58 @@ ord_cmp(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
+/*
+ * Parses an answer that is not all UTF-8 with each bad byte made \u0000,
+ * which a JSON string can hold and text does not: the items that had such
+ * bytes can then be skipped alone, and the rest taken. NULL when even so
+ * it is not JSON.
+ */
+static json_t *
+load_marked(const char *data, size_t len, json_error_t *je)
+{
+	struct buf b;
+	size_t i = 0, good, bs;
+	json_t *root;
+
+	buf_init(&b);
+	while (i < len) {
+		good = utf8_valid_prefix(data + i, len - i);
+		buf_add(&b, data + i, good);
+		if ((i += good) == len)
+			break;
+		/* after an odd run of backslashes the marker's own one would be escaped */
+		for (bs = 0; bs < b.len && b.data[b.len - 1 - bs] == '\\'; bs++)
+			;
+		buf_adds(&b, bs % 2 ? "u0000" : "\\u0000");
+		i++;
+	}
+	root = json_loadb(b.data ? b.data : "", b.len, JSON_ALLOW_NUL, je);
+	buf_free(&b);
+	return root;
+}
+
+/* Whether a string in v holds a NUL: one of load_marked's markers. */
+static int
+has_nul(json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_string(v))
+		return strlen(json_string_value(v)) != json_string_length(v);
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, x)
+			if (has_nul(x))
+				return 1;
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			if (has_nul(x))
+				return 1;
+	}
+	return 0;
+}
+
 static void
 psrc_body(void *arg, const char *data, size_t len, const char *etag)
 {
@@ -144,14 +198,14 @@ psrc_body(void *arg, const char *data, size_t len, const char *etag)
 	struct ord *v;
 	size_t n = 0, good = utf8_valid_prefix(data, len), skipped = 0;
 
-	if (good != len) {
+	if (good != len && (root = load_marked(data, len, &je)) == NULL) {
 		p->src.errors++;
 		stream_count_error(p->src.name, "utf8");
 		log_warnx("source %s: the answer is not valid UTF-8 (at byte %zu); skipped",
 		    p->src.name, good);
 		return;
 	}
-	if ((root = json_loadb(data, len, 0, &je)) == NULL) {
+	if (good == len && (root = json_loadb(data, len, 0, &je)) == NULL) {
 		p->src.errors++;
 		stream_count_error(p->src.name, "json");
 		log_warnx("source %s: the answer is not JSON (line %d, column %d: %s); skipped",
@@ -188,6 +242,16 @@ psrc_body(void *arg, const char *data, size_t len, const char *etag)
 				skipped++;
 				continue;
 			}
+		}
+		if (good != len && has_nul(item)) {
+			p->src.errors++;
+			stream_count_error(p->src.name, "utf8");
+			log_warnx("source %s: item %zu of the answer is not valid UTF-8; skipped",
+			    p->src.name, i + 1);
+			if (c == NULL)
+				continue;
+			/* queued empty: the cursor passes it, so the next answers skip it */
+			item = NULL;
 		}
 		v[n].item = json_incref(item);
 		v[n].cursor = c ? c : xstrdup("");

@@ -876,6 +876,27 @@ after(struct stream *st, CURLcode rc)
 		    "in %s", st->name, rc == CURLE_OK ? "closed by the server" :
 		    curl_easy_strerror(rc), human(up, ub, sizeof(ub)), st->events_this_conn,
 		    human(delay, hb, sizeof(hb)));
+	} else if (st->o.mode == STREAM_POLL && rc == CURLE_OPERATION_TIMEDOUT &&
+	    (st->status == 0 || st->status == 200)) {
+		/* timeout covers the whole request: connected (most likely), but no full answer */
+		st->fails++;
+		delay = poll_wait(st, policy_delay(st, XC_NET, backoff(st)));
+		stream_error(st, "timeout");
+		if (st->status)
+			log_warnx("source %s: the answer (HTTP 200) did not complete within %s "
+			    "(timeout); trying again in %s", st->name,
+			    human(st->o.timeout_ms, ub, sizeof(ub)), human(delay, hb, sizeof(hb)));
+		else
+			log_warnx("source %s: no answer within %s (timeout); trying again in %s",
+			    st->name, human(st->o.timeout_ms, ub, sizeof(ub)),
+			    human(delay, hb, sizeof(hb)));
+	} else if (st->o.mode == STREAM_POLL && st->status == 200 && rc != CURLE_OK) {
+		/* a cut connection or a broken encoding: nothing of the answer is taken */
+		st->fails++;
+		delay = poll_wait(st, policy_delay(st, XC_NET, backoff(st)));
+		stream_error(st, "network");
+		log_warnx("source %s: the answer (HTTP 200) broke off: %s; trying again in %s",
+		    st->name, curl_easy_strerror(rc), human(delay, hb, sizeof(hb)));
 	} else if (st->status == 0) {
 		st->fails++;
 		delay = poll_wait(st, policy_delay(st, XC_NET, backoff(st)));

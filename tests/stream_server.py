@@ -16,6 +16,13 @@ file changes (the answer counters then start over). An answer:
                            "hold" (keep-alives every 0.5 s: ": ka" comments
                            for text/event-stream, else empty lines; "ka" and
                            "ka_every" set the bytes and the seconds between),
+   "cut_at": 40,           (with a Content-Length) send only this many bytes
+                           of the body, then do as "after" says: close in
+                           the middle of the answer, or "stall",
+   "hang": true,           send nothing at all, not even a status line, and
+                           keep the connection until the client goes,
+   "auth": "Bearer t2",    a request whose Authorization is not this gets
+                           401 with "auth_body" (JSON) instead,
    "etag": "v1",           answer 304 when If-None-Match matches
    "last_modified": "Mon, 23 Nov 2026 05:00:00 GMT"}
                            send it as Last-Modified; answer 304 when
@@ -24,7 +31,8 @@ file changes (the answer counters then start over). An answer:
 
 Bodies of status 200 for SSE/NDJSON go out chunked; others get a
 Content-Length. Every request is logged as one JSON line with its path,
-query, headers, time and the status answered. SIGTERM stops the server.
+query, headers, time and the status answered (0 for "hang"; "fault" says
+"hang" or "cut"). SIGTERM stops the server.
 """
 import argparse
 import base64
@@ -70,20 +78,40 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 
+    def wait_for_client_to_go(self):
+        # nothing more, connection open, until the client gives up
+        self.connection.settimeout(600)
+        try:
+            while self.connection.recv(1):
+                pass
+        except OSError:
+            pass
+
     def handle_one(self):
         u = urlsplit(self.path)
         t = time.time()
         a = answer_for(u.path)
         status = a.get("status", 200)
         body = base64.b64decode(a["body_b64"]) if "body_b64" in a else a.get("body", "").encode()
+        if "auth" in a and self.headers.get("Authorization") != a["auth"]:
+            a = {"status": 401, "headers": {"Content-Type": "application/json",
+                                            "WWW-Authenticate": 'Bearer error="invalid_token"'},
+                 "body": a.get("auth_body", '{"error":"invalid_token"}'), "stream": False}
+            status, body = 401, a["body"].encode()
         inm, ims = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
         if status == 200 and ((a.get("etag") and inm == a["etag"]) or
                               (a.get("last_modified") and inm is None and
                                ims == a["last_modified"])):
             status = 304
+        fault = "hang" if a.get("hang") else "cut" if "cut_at" in a else None
         with lock:
-            logf.write(json.dumps({"t": t, "path": u.path, "query": u.query, "status": status,
+            logf.write(json.dumps({"t": t, "path": u.path, "query": u.query,
+                                   "status": 0 if fault == "hang" else status, "fault": fault,
                                    "headers": {k.lower(): v for k, v in self.headers.items()}}) + "\n")
+        if fault == "hang":
+            self.wait_for_client_to_go()
+            self.close_connection = True
+            return
         if status == 304:
             self.send_response(304)
             if a.get("etag"):
@@ -102,11 +130,15 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("ETag", a["etag"])
         if a.get("last_modified"):
             self.send_header("Last-Modified", a["last_modified"])
-        if not streaming:
+        if not streaming or fault == "cut":
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            self.wfile.write(body[:a["cut_at"]] if fault == "cut" else body)
             self.wfile.flush()
+            if fault == "cut":
+                if a.get("after") == "stall":
+                    self.wait_for_client_to_go()
+                self.close_connection = True
             return
         self.send_header("Transfer-Encoding", "chunked")
         self.send_header("Connection", "close")
@@ -124,13 +156,7 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(a.get("gap", 0.02))
         after = a.get("after", "close")
         if after == "stall":
-            # nothing more, connection open, until the client gives up
-            self.connection.settimeout(600)
-            try:
-                while self.connection.recv(1):
-                    pass
-            except OSError:
-                pass
+            self.wait_for_client_to_go()
         elif after == "hold":
             end = time.time() + a.get("hold_seconds", 600)
             # SSE keeps alive with a comment, NDJSON with an empty line
