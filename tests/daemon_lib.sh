@@ -24,6 +24,19 @@ wait_for() {
 	return 0
 }
 
+# wait_until SECONDS 'shell condition': like wait_for, but the condition is
+# evaluated afresh each time, so "$(...)" inside it is read again
+wait_until() {
+	limit=$1
+	shift
+	end=$(($(date +%s) + limit))
+	while ! eval "$*" >/dev/null 2>&1; do
+		[ "$(date +%s)" -ge "$end" ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
 # start_sink NAME [sink.py options]: a webhook sink; sets NAME_port and NAME_log
 start_sink() {
 	name=$1

@@ -83,7 +83,7 @@ reqs() { grep -c '"path": "/api"' "$TMPD/srv.log" 2>/dev/null || echo 0; }
 ids_are() { [ "$(alert_ids | sort -n | tr '\n' ' ')" = "$1" ]; }
 wait_for 15 ids_are "9 10 11 "
 is "every item became one alert" "$(alert_ids | sort -n | tr '\n' ' ')" "9 10 11 "
-wait_for 10 test "$(reqs)" -ge 3
+wait_until 10 'test "$(reqs)" -ge 3'
 python3 - "$TMPD/srv.log" >"$TMPD/reqs.out" <<'PY'
 import json, sys
 r = [json.loads(l) for l in open(sys.argv[1])]

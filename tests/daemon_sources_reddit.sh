@@ -333,7 +333,7 @@ for line in open(sys.argv[1]):
     print(a["health"]["source"], a["health"]["state"], a["health"]["detail"])
 PY
 }
-wait_for 20 test "$(health | wc -l)" -ge 2
+wait_until 20 'test "$(health | wc -l)" -ge 2'
 health | sort >"$TMPD/health.out"
 is "health: rbad failing and rbusy throttled, nothing else" "$(cut -d' ' -f1-2 "$TMPD/health.out" | tr '\n' ' ')" \
 	"rbad failing rbusy throttled "

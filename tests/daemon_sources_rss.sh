@@ -184,8 +184,8 @@ contains "pubDate becomes ISO 8601 UTC" "$TMPD/mentions.out" '"created_at": "202
 contains "dc:creator is the author" "$TMPD/mentions.out" '"name": "Budi S."'
 
 # several polls later: validators sent back, 304s, nothing alerted again
-wait_for 15 test "$(reqs /reviews.rss)" -ge 4
-wait_for 15 test "$(reqs /alerts/feeds/1/2)" -ge 4
+wait_until 15 'test "$(reqs /reviews.rss)" -ge 4'
+wait_until 15 'test "$(reqs /alerts/feeds/1/2)" -ge 4'
 python3 - "$TMPD/srv.log" >"$TMPD/reqs.out" <<'PY'
 import json, sys
 r = [json.loads(l) for l in open(sys.argv[1])]
@@ -225,7 +225,7 @@ wait_for 15 grep -q 'source reviews: the feed is not usable' "$klog"
 contains "a malformed feed is logged with what is wrong" "$klog" \
 	"source reviews: the feed is not usable: not well-formed XML (line"
 n=$(reqs /reviews.rss)
-wait_for 10 test "$(reqs /reviews.rss)" -ge $((n + 2))
+wait_until 10 'test "$(reqs /reviews.rss)" -ge $((n + 2))'
 feeds recovered
 # shellcheck disable=SC2086
 wait_for 15 ids_are $first rss:review-985 rss:review-986
@@ -241,7 +241,8 @@ is "answers that list old items with new ones: each item taken once" \
 # 429 then 503, each with Retry-After: no request sooner than allowed
 n0=$(reqs /alerts/feeds/1/2)
 feeds throttled
-wait_for 20 test "$(reqs /alerts/feeds/1/2)" -ge $((n0 + 3))
+# until the request after the 503 is in the log
+wait_until 20 'grep "/alerts/feeds/1/2" "$TMPD/srv.log" | grep -A1 "\"status\": 503" | sed -n 2p | grep -q .'
 python3 - "$TMPD/srv.log" >"$TMPD/throttle.out" <<'PY'
 import json, sys
 r = [json.loads(l) for l in open(sys.argv[1]) if '"/alerts/feeds/1/2"' in l]
@@ -285,7 +286,7 @@ is "after the restart only the new item alerts" "$(alert_ids | sort | tr '\n' ' 
 python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; r=[q for q in r if q["path"]=="/reviews.rss"]; print(r[int(sys.argv[2])]["headers"].get("if-none-match","-"))' \
 	"$TMPD/srv.log" "$n0" >"$TMPD/inm.out"
 contains "the first poll after the restart sends the stored ETag" "$TMPD/inm.out" '"r-recovered"'
-wait_for 10 test "$(reqs /reviews.rss)" -ge $((n0 + 3))
+wait_until 10 'test "$(reqs /reviews.rss)" -ge $((n0 + 3))'
 is "after the restart the source took the new item only" \
 	"$(metric 'keluh_source_events_total{source="reviews"}')" 1
 is "the Atom source took nothing again" "$(metric 'keluh_source_events_total{source="galerts"}')" 0

@@ -196,7 +196,7 @@ ids() { mentions | cut -f1 | sort | tr '\n' ' '; }
 reqs() { grep -c "\"path\": \"$1\"" "$TMPD/srv.log" 2>/dev/null || echo 0; }
 M=mastodon:127.0.0.1
 want="$M:100 $M:102 $M:103 $M:104 $M:105 x:1 x:3 x:4 "
-wait_for 30 test "$(ids)" = "$want"
+wait_until 30 'test "$(ids)" = "$want"'
 is "every Mastodon and X complaint became an alert (boosts, retweets, repeats skipped)" "$(ids)" "$want"
 is "... exactly once" "$(mentions | cut -f1 | sort | uniq -d | wc -l | tr -d ' ')" 0
 
@@ -242,7 +242,7 @@ contains "the user token goes to the stream and the timeline" "$TMPD/reqs.out" \
 	"auth Bearer masto-token-123 Bearer masto-token-123"
 contains "X: the bearer token, and the expansions asked for" "$TMPD/reqs.out" "xauth Bearer x-bearer-456 True"
 
-wait_for 20 test "$(reqs /x/stream)" -ge 6
+wait_until 20 'test "$(reqs /x/stream)" -ge 6'
 python3 - "$TMPD/srv.log" >>"$TMPD/reqs.out" <<'PY'
 import json, sys
 r = [json.loads(l) for l in open(sys.argv[1])]
@@ -280,7 +280,7 @@ for line in open(sys.argv[1]):
     print(a["priority"], a["health"]["source"], a["health"]["state"], a["tags"][0], a["rule_info"][0]["description"])
 PY
 }
-wait_for 20 test "$(health | wc -l)" -ge 2
+wait_until 20 'test "$(health | wc -l)" -ge 2'
 sleep 1
 health >"$TMPD/health.out"
 is "health: one alert and one recovered note, nothing else" "$(cut -d' ' -f1-3 "$TMPD/health.out" | tr '\n' ' ')" \

@@ -127,7 +127,7 @@ wait_for 30 has_all
 is "every complaint in both feeds became an alert" "$(alert_ids | sort | tr '\n' ' ')" \
 	"n1 n2 s1 s2 s3 s4 s5 "
 is "... exactly once" "$(alert_ids | sort | uniq -d | wc -l | tr -d ' ')" 0
-wait_for 10 test "$(reqs /sse)" -ge 5
+wait_until 10 'test "$(reqs /sse)" -ge 5'
 
 python3 - "$TMPD/srv.log" >"$TMPD/reqs.out" <<'PY'
 import json, sys
@@ -168,7 +168,7 @@ stop_keluhd
 # a restart resumes after the last event taken
 n0=$(reqs /sse)
 start_keluhd "$TMPD/c.yaml" "$TMPD/keluhd2.log"
-wait_for 10 test "$(reqs /sse)" -gt "$n0"
+wait_until 10 'test "$(reqs /sse)" -gt "$n0"'
 last=$(python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1]) if "\"/sse\"" in l]; print(r[-1]["headers"].get("last-event-id", "-"))' "$TMPD/srv.log")
 is "after a restart the first request sends the stored Last-Event-ID" "$last" 5
 contains "the resume is logged" "$TMPD/keluhd2.log" "source feed: resuming after event ID 5"
