@@ -23,10 +23,8 @@
  * linearly, then that state's dense row. When everything fits in the
  * budget, the automaton is a plain dense DFA.
  *
- * When there are at most 65,536 states and 16-bit rows of them all fit in
- * the budget, rows hold 16-bit row numbers instead (the narrow layout, see
- * struct aho): a step then shifts the number into an offset, one more
- * operation, but the first cache line of a row covers twice the classes.
+ * When there are at most 65,536 states and 16-bit entries for all of them
+ * fit in the budget, the table is narrow instead (see struct aho).
  */
 #include "config.h"
 
@@ -74,18 +72,23 @@ struct aho_builder {
 
 struct aho {
 	/*
-	 * Narrow layout, when every state fits in 16 bits and the rows in
-	 * AHO_DENSE_MAX: all rows dense, of 2^shift 16-bit entries holding
-	 * the target's row number; a state is the offset of its row in
-	 * trans16 (row << shift), and rowout[row] its output set. Half the
-	 * bytes of a wide row: the first cache line of a row then covers
-	 * the 32 most frequent classes, where a wide row's covers 16, so a
-	 * scan touches fewer lines, and all states are dense.
+	 * Narrow layout, when every state fits in 16 bits and all the
+	 * transitions in AHO_DENSE_MAX: all states dense, numbered in BFS
+	 * order (those with outputs last), the table stored by columns:
+	 * trans16[c * nrows + s] is the state after s on class c, and
+	 * colp[byte] the start of the byte's column. A step is then one
+	 * load at a base that depends on the text alone, indexed by the
+	 * state: nothing but the load on the chain from one byte to the
+	 * next (the wide layout adds the class to the state first). The
+	 * shallow states, where a scan spends its time, are the low
+	 * numbers, so a column's first lines hold all of them. rowout[s]
+	 * is the output set of state s.
 	 */
 	uint16_t *trans16;
 	uint32_t *rowout;
-	unsigned shift;
+	uint32_t nrows;
 	int narrow;
+	const uint16_t *colp[256];
 	uint32_t *trans;	/* dense rows of nclass + 1 entries */
 	uint32_t *outs;		/* output sets: count, then that many ids */
 	uint32_t *sparse;	/* sparse state records */
@@ -439,38 +442,45 @@ aho_lay_out(struct aho *a, const struct aho_trie *t)
 	free(pos);
 }
 
-/* The narrow layout (see struct aho): rows in BFS order, those with outputs last. */
+/* The narrow layout (see struct aho). */
 static void
 aho_lay_out_narrow(struct aho *a, const struct aho_trie *t)
 {
-	size_t stride = (size_t)1 << a->shift, nd0 = 0, r0 = 0, r1;
-	uint32_t *row = xreallocarray(NULL, t->n, sizeof(uint32_t));
+	size_t n = t->n, nd0 = 0, r0 = 0, r1;
+	uint32_t *row = xreallocarray(NULL, n, sizeof(uint32_t));
+	uint16_t *tr;
 
-	for (size_t k = 0; k < t->n; k++)
+	for (size_t k = 0; k < n; k++)
 		nd0 += t->out[t->order[k]] == AHO_NONE;
 	r1 = nd0;
-	for (size_t k = 0; k < t->n; k++) {
+	for (size_t k = 0; k < n; k++) {
 		uint32_t v = t->order[k];
 
 		row[v] = (uint32_t)(t->out[v] == AHO_NONE ? r0++ : r1++);
 	}
-	a->special = (uint32_t)(nd0 << a->shift);
+	a->special = (uint32_t)nd0;
 	a->sparse_base = UINT32_MAX;
-	a->ntrans = t->n * stride;
-	a->trans16 = xcalloc(a->ntrans, sizeof(uint16_t));
-	a->rowout = xcalloc(t->n, sizeof(uint32_t));
-	/* BFS order: a state's failure state is done before it */
-	for (size_t k = 0; k < t->n; k++) {
-		uint32_t v = t->order[k];
-		uint16_t *r = a->trans16 + ((size_t)row[v] << a->shift);
+	a->nrows = (uint32_t)n;
+	a->ntrans = n * a->nclass;
+	tr = a->trans16 = xcalloc(a->ntrans, sizeof(uint16_t));
+	a->rowout = xcalloc(n, sizeof(uint32_t));
+	/*
+	 * In BFS order a state's failure state is complete before it: its
+	 * transitions are a copy of those, then its own children. The root
+	 * is row 0, which calloc left in every entry of its row.
+	 */
+	for (size_t k = 0; k < n; k++) {
+		uint32_t v = t->order[k], r = row[v], f = row[t->fail[v]];
 
-		if (v != 0)
-			memcpy(r, a->trans16 + ((size_t)row[t->fail[v]] << a->shift),
-			    a->nclass * sizeof(uint16_t));
+		if (k > 0)
+			for (size_t c = 0; c < a->nclass; c++)
+				tr[c * n + r] = tr[c * n + f];
 		for (uint32_t w = t->child[v]; w != AHO_NONE; w = t->sib[w])
-			r[t->label[w]] = (uint16_t)row[w];
-		a->rowout[row[v]] = t->out[v];
+			tr[t->label[w] * n + r] = (uint16_t)row[w];
+		a->rowout[r] = t->out[v];
 	}
+	for (int b = 0; b < 256; b++)
+		a->colp[b] = tr + a->cls[b] * n;
 	free(row);
 }
 
@@ -484,10 +494,7 @@ aho_build(struct aho_builder *b)
 	aho_classes(a, b);
 	aho_trie_build(&t, a, b);
 	aho_link(&t, b, &outs);
-	for (a->shift = 0; ((size_t)1 << a->shift) < a->nclass; a->shift++)
-		continue;
-	if (t.n <= (size_t)UINT16_MAX + 1 &&
-	    (t.n << a->shift) * sizeof(uint16_t) <= AHO_DENSE_MAX && (t.n << a->shift) < AHO_NONE) {
+	if (t.n <= (size_t)UINT16_MAX + 1 && t.n * a->nclass * sizeof(uint16_t) <= AHO_DENSE_MAX) {
 		a->narrow = 1;
 		aho_lay_out_narrow(a, &t);
 	} else
@@ -544,7 +551,7 @@ aho_next(const struct aho *a, uint32_t s, uint32_t c, int narrow)
 	uint32_t k, n;
 
 	if (narrow)
-		return (uint32_t)a->trans16[s + c] << a->shift;
+		return a->trans16[(size_t)c * a->nrows + s];
 	if (s < a->sparse_base)
 		return a->trans[s + c];
 	r = a->sparse + (s - a->sparse_base);
@@ -560,7 +567,7 @@ static inline __attribute__((always_inline)) uint32_t
 aho_out(const struct aho *a, uint32_t s, int narrow)
 {
 	if (narrow)
-		return a->rowout[s >> a->shift];
+		return a->rowout[s];
 	if (s < a->sparse_base)
 		return a->trans[s + a->nclass];
 	return a->sparse[s - a->sparse_base + AHO_REC_OUT];
@@ -634,6 +641,7 @@ aho_window(const struct aho *a, const unsigned char *p, size_t w0, size_t w1, ui
 {
 	const uint32_t *tr = a->trans;
 	const uint8_t *cls = a->cls;
+	const uint16_t *const *colp = a->colp;
 	const uint32_t special = a->special, sbase = a->sparse_base;
 	/* Written for two walks below; the rest takes any number. */
 	_Static_assert(AHO_WALKS == 2, "the loop of aho_window has two walks");
@@ -662,10 +670,15 @@ aho_window(const struct aho *a, const unsigned char *p, size_t w0, size_t w1, ui
 		uint32_t s0 = s[0], s1 = s[1], o;
 
 		while (k < n) {
-			uint32_t c0 = cls[p0[k]], c1 = cls[p1[k]];
+			if (narrow) {
+				s0 = colp[p0[k]][s0];
+				s1 = colp[p1[k]][s1];
+			} else {
+				uint32_t c0 = cls[p0[k]], c1 = cls[p1[k]];
 
-			s0 = !narrow && s0 < sbase ? tr[s0 + c0] : aho_next(a, s0, c0, narrow);
-			s1 = !narrow && s1 < sbase ? tr[s1 + c1] : aho_next(a, s1, c1, narrow);
+				s0 = s0 < sbase ? tr[s0 + c0] : aho_next(a, s0, c0, 0);
+				s1 = s1 < sbase ? tr[s1 + c1] : aho_next(a, s1, c1, 0);
+			}
 			k++;
 			if (k < AHO_SYNC)
 				rec[0][k] = s1;
@@ -777,6 +790,6 @@ aho_memory(const struct aho *a)
 {
 	if (a->narrow)
 		return sizeof(*a) + a->ntrans * sizeof(uint16_t) +
-		    (a->nouts + (a->ntrans >> a->shift)) * sizeof(uint32_t);
+		    (a->nouts + a->nrows) * sizeof(uint32_t);
 	return sizeof(*a) + (a->ntrans + a->nouts + a->nsparse) * sizeof(uint32_t);
 }
