@@ -22,6 +22,9 @@
  * that differ from those of their nearest dense failure state, searched
  * linearly, then that state's dense row. When everything fits in the
  * budget, the automaton is a plain dense DFA.
+ *
+ * When there are at most 65,536 states and 16-bit entries for all of them
+ * fit in the budget, the table is narrow instead (see struct aho).
  */
 #include "config.h"
 
@@ -68,6 +71,24 @@ struct aho_builder {
 };
 
 struct aho {
+	/*
+	 * Narrow layout, when every state fits in 16 bits and all the
+	 * transitions in AHO_DENSE_MAX: all states dense, numbered in BFS
+	 * order (those with outputs last), the table stored by columns:
+	 * trans16[c * nrows + s] is the state after s on class c, and
+	 * colp[byte] the start of the byte's column. A step is then one
+	 * load at a base that depends on the text alone, indexed by the
+	 * state: nothing but the load on the chain from one byte to the
+	 * next (the wide layout adds the class to the state first). The
+	 * shallow states, where a scan spends its time, are the low
+	 * numbers, so a column's first lines hold all of them. rowout[s]
+	 * is the output set of state s.
+	 */
+	uint16_t *trans16;
+	uint32_t *rowout;
+	uint32_t nrows;
+	int narrow;
+	const uint16_t *colp[256];
 	uint32_t *trans;	/* dense rows of nclass + 1 entries */
 	uint32_t *outs;		/* output sets: count, then that many ids */
 	uint32_t *sparse;	/* sparse state records */
@@ -421,6 +442,48 @@ aho_lay_out(struct aho *a, const struct aho_trie *t)
 	free(pos);
 }
 
+/* The narrow layout (see struct aho). */
+static void
+aho_lay_out_narrow(struct aho *a, const struct aho_trie *t)
+{
+	size_t n = t->n, nd0 = 0, r0 = 0, r1;
+	uint32_t *row = xreallocarray(NULL, n, sizeof(uint32_t));
+	uint16_t *tr;
+
+	for (size_t k = 0; k < n; k++)
+		nd0 += t->out[t->order[k]] == AHO_NONE;
+	r1 = nd0;
+	for (size_t k = 0; k < n; k++) {
+		uint32_t v = t->order[k];
+
+		row[v] = (uint32_t)(t->out[v] == AHO_NONE ? r0++ : r1++);
+	}
+	a->special = (uint32_t)nd0;
+	a->sparse_base = UINT32_MAX;
+	a->nrows = (uint32_t)n;
+	a->ntrans = n * a->nclass;
+	tr = a->trans16 = xcalloc(a->ntrans, sizeof(uint16_t));
+	a->rowout = xcalloc(n, sizeof(uint32_t));
+	/*
+	 * In BFS order a state's failure state is complete before it: its
+	 * transitions are a copy of those, then its own children. The root
+	 * is row 0, which calloc left in every entry of its row.
+	 */
+	for (size_t k = 0; k < n; k++) {
+		uint32_t v = t->order[k], r = row[v], f = row[t->fail[v]];
+
+		if (k > 0)
+			for (size_t c = 0; c < a->nclass; c++)
+				tr[c * n + r] = tr[c * n + f];
+		for (uint32_t w = t->child[v]; w != AHO_NONE; w = t->sib[w])
+			tr[t->label[w] * n + r] = (uint16_t)row[w];
+		a->rowout[r] = t->out[v];
+	}
+	for (int b = 0; b < 256; b++)
+		a->colp[b] = tr + a->cls[b] * n;
+	free(row);
+}
+
 struct aho *
 aho_build(struct aho_builder *b)
 {
@@ -431,7 +494,11 @@ aho_build(struct aho_builder *b)
 	aho_classes(a, b);
 	aho_trie_build(&t, a, b);
 	aho_link(&t, b, &outs);
-	aho_lay_out(a, &t);
+	if (t.n <= (size_t)UINT16_MAX + 1 && t.n * a->nclass * sizeof(uint16_t) <= AHO_DENSE_MAX) {
+		a->narrow = 1;
+		aho_lay_out_narrow(a, &t);
+	} else
+		aho_lay_out(a, &t);
 	if (outs.n > 0 && outs.n < outs.cap)
 		outs.v = xreallocarray(outs.v, outs.n, sizeof(*outs.v));
 	a->outs = outs.v;
@@ -459,6 +526,8 @@ aho_free(struct aho *a)
 	if (a == NULL)
 		return;
 	free(a->trans);
+	free(a->trans16);
+	free(a->rowout);
 	free(a->outs);
 	free(a->sparse);
 	free(a);
@@ -474,13 +543,15 @@ aho_report(const uint32_t *o, aho_hit_fn fn, void *arg, size_t end)
 }
 
 /* The state after s on class c, for a dense or a sparse s. */
-static inline uint32_t
-aho_next(const struct aho *a, uint32_t s, uint32_t c)
+static inline __attribute__((always_inline)) uint32_t
+aho_next(const struct aho *a, uint32_t s, uint32_t c, int narrow)
 {
 	const uint32_t *r;
 	const uint8_t *rc;
 	uint32_t k, n;
 
+	if (narrow)
+		return a->trans16[(size_t)c * a->nrows + s];
 	if (s < a->sparse_base)
 		return a->trans[s + c];
 	r = a->sparse + (s - a->sparse_base);
@@ -492,9 +563,11 @@ aho_next(const struct aho *a, uint32_t s, uint32_t c)
 }
 
 /* The offset in outs of the output set of a state >= special, or AHO_NONE. */
-static inline uint32_t
-aho_out(const struct aho *a, uint32_t s)
+static inline __attribute__((always_inline)) uint32_t
+aho_out(const struct aho *a, uint32_t s, int narrow)
 {
+	if (narrow)
+		return a->rowout[s];
 	if (s < a->sparse_base)
 		return a->trans[s + a->nclass];
 	return a->sparse[s - a->sparse_base + AHO_REC_OUT];
@@ -505,9 +578,9 @@ aho_out(const struct aho *a, uint32_t s)
  * been reported already. Leaves the state at to in *sp; returns 1 when fn
  * asked to stop.
  */
-static int
+static inline __attribute__((always_inline)) int
 aho_walk(const struct aho *a, const unsigned char *p, size_t i, size_t to, uint32_t *sp,
-    aho_hit_fn fn, void *arg)
+    aho_hit_fn fn, void *arg, int narrow)
 {
 	const uint32_t *tr = a->trans;
 	const uint8_t *cls = a->cls;
@@ -515,13 +588,13 @@ aho_walk(const struct aho *a, const unsigned char *p, size_t i, size_t to, uint3
 	uint32_t s = *sp, o;
 
 	while (i < to) {
-		if (s < sbase)
+		if (!narrow && s < sbase)
 			s = tr[s + cls[p[i++]]];
 		else
-			s = aho_next(a, s, cls[p[i++]]);
+			s = aho_next(a, s, cls[p[i++]], narrow);
 		if (s < special)
 			continue;
-		o = aho_out(a, s);
+		o = aho_out(a, s, narrow);
 		if (o != AHO_NONE && aho_report(a->outs + o, fn, arg, i))
 			return 1;
 	}
@@ -562,12 +635,13 @@ struct aho_pend {
  * Scans p[w0..w1), AHO_WALKS <= w1 - w0 <= AHO_WALKS * AHO_LANE, from the
  * state *sp at w0, as aho_walk does.
  */
-static int
+static inline __attribute__((always_inline)) int
 aho_window(const struct aho *a, const unsigned char *p, size_t w0, size_t w1, uint32_t *sp,
-    aho_hit_fn fn, void *arg)
+    aho_hit_fn fn, void *arg, int narrow)
 {
 	const uint32_t *tr = a->trans;
 	const uint8_t *cls = a->cls;
+	const uint16_t *const *colp = a->colp;
 	const uint32_t special = a->special, sbase = a->sparse_base;
 	/* Written for two walks below; the rest takes any number. */
 	_Static_assert(AHO_WALKS == 2, "the loop of aho_window has two walks");
@@ -596,17 +670,22 @@ aho_window(const struct aho *a, const unsigned char *p, size_t w0, size_t w1, ui
 		uint32_t s0 = s[0], s1 = s[1], o;
 
 		while (k < n) {
-			uint32_t c0 = cls[p0[k]], c1 = cls[p1[k]];
+			if (narrow) {
+				s0 = colp[p0[k]][s0];
+				s1 = colp[p1[k]][s1];
+			} else {
+				uint32_t c0 = cls[p0[k]], c1 = cls[p1[k]];
 
-			s0 = s0 < sbase ? tr[s0 + c0] : aho_next(a, s0, c0);
-			s1 = s1 < sbase ? tr[s1 + c1] : aho_next(a, s1, c1);
+				s0 = s0 < sbase ? tr[s0 + c0] : aho_next(a, s0, c0, 0);
+				s1 = s1 < sbase ? tr[s1 + c1] : aho_next(a, s1, c1, 0);
+			}
 			k++;
 			if (k < AHO_SYNC)
 				rec[0][k] = s1;
-			if (s0 >= special && (o = aho_out(a, s0)) != AHO_NONE &&
+			if (s0 >= special && (o = aho_out(a, s0, narrow)) != AHO_NONE &&
 			    aho_report(a->outs + o, fn, arg, b[0] + k))
 				return 1;
-			if (s1 >= special && (o = aho_out(a, s1)) != AHO_NONE) {
+			if (s1 >= special && (o = aho_out(a, s1, narrow)) != AHO_NONE) {
 				pend[0][npend[0]].out = o;
 				pend[0][npend[0]].end = (uint32_t)(b[1] + k);
 				npend[0]++;
@@ -617,7 +696,7 @@ aho_window(const struct aho *a, const unsigned char *p, size_t w0, size_t w1, ui
 	}
 
 	/* Piece 0's leftover, then each walk goes on until it meets the next. */
-	if (aho_walk(a, p, b[0] + n, b[1], &s[0], fn, arg))
+	if (aho_walk(a, p, b[0] + n, b[1], &s[0], fn, arg, narrow))
 		return 1;
 	nrec = n + 1 < AHO_SYNC ? n + 1 : AHO_SYNC;
 	for (int j = 0; j + 1 < AHO_WALKS; j++) {
@@ -627,13 +706,13 @@ aho_window(const struct aho *a, const unsigned char *p, size_t w0, size_t w1, ui
 			uint32_t o;
 
 			if (i - b[j + 1] >= nrec || i == w1) {
-				if (aho_walk(a, p, i, w1, &s[j], fn, arg))
+				if (aho_walk(a, p, i, w1, &s[j], fn, arg, narrow))
 					return 1;
 				*sp = s[j];
 				return 0;
 			}
-			s[j] = aho_next(a, s[j], cls[p[i++]]);
-			if (s[j] >= special && (o = aho_out(a, s[j])) != AHO_NONE &&
+			s[j] = aho_next(a, s[j], cls[p[i++]], narrow);
+			if (s[j] >= special && (o = aho_out(a, s[j], narrow)) != AHO_NONE &&
 			    aho_report(a->outs + o, fn, arg, i))
 				return 1;
 		}
@@ -646,8 +725,9 @@ aho_window(const struct aho *a, const unsigned char *p, size_t w0, size_t w1, ui
 	return 0;
 }
 
-void
-aho_scan(const struct aho *a, const char *text, size_t len, aho_hit_fn fn, void *arg)
+static inline __attribute__((always_inline)) void
+aho_scan_any(const struct aho *a, const char *text, size_t len, aho_hit_fn fn, void *arg,
+    int narrow)
 {
 	const unsigned char *p = (const unsigned char *)text;
 	uint32_t s = 0;
@@ -660,17 +740,26 @@ aho_scan(const struct aho *a, const char *text, size_t len, aho_hit_fn fn, void 
 
 			/* A window's loop starts from a dense state. */
 			if (s >= a->sparse_base) {
-				if (aho_walk(a, p, i, i + 1, &s, fn, arg))
+				if (aho_walk(a, p, i, i + 1, &s, fn, arg, narrow))
 					return;
 				i++;
 				continue;
 			}
-			if (aho_window(a, p, i, i + w, &s, fn, arg))
+			if (aho_window(a, p, i, i + w, &s, fn, arg, narrow))
 				return;
 			i += w;
 		}
 	}
-	aho_walk(a, p, i, len, &s, fn, arg);
+	aho_walk(a, p, i, len, &s, fn, arg, narrow);
+}
+
+void
+aho_scan(const struct aho *a, const char *text, size_t len, aho_hit_fn fn, void *arg)
+{
+	if (a->narrow)
+		aho_scan_any(a, text, len, fn, arg, 1);
+	else
+		aho_scan_any(a, text, len, fn, arg, 0);
 }
 
 void
@@ -678,7 +767,10 @@ aho_scan_serial(const struct aho *a, const char *text, size_t len, aho_hit_fn fn
 {
 	uint32_t s = 0;
 
-	aho_walk(a, (const unsigned char *)text, 0, len, &s, fn, arg);
+	if (a->narrow)
+		aho_walk(a, (const unsigned char *)text, 0, len, &s, fn, arg, 1);
+	else
+		aho_walk(a, (const unsigned char *)text, 0, len, &s, fn, arg, 0);
 }
 
 size_t
@@ -696,5 +788,8 @@ aho_states(const struct aho *a)
 size_t
 aho_memory(const struct aho *a)
 {
+	if (a->narrow)
+		return sizeof(*a) + a->ntrans * sizeof(uint16_t) +
+		    (a->nouts + a->nrows) * sizeof(uint32_t);
 	return sizeof(*a) + (a->ntrans + a->nouts + a->nsparse) * sizeof(uint32_t);
 }

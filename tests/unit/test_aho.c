@@ -483,6 +483,32 @@ END_TEST
  * sparse path; hits must not change, and the memory must stay far below
  * what all-dense rows would take.
  */
+/*
+ * Tens of thousands of states in 16-bit rows (the shipped packs' size):
+ * the narrow layout, checked by its memory, against the reference.
+ */
+START_TEST(test_brute_narrow)
+{
+	static const char *const alpha[] = {
+		"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p",
+		"q", "r", "s", "t", "u", "v", "w", "x", "y", "z", " ", "'",
+	};
+	size_t nalpha = sizeof(alpha) / sizeof(alpha[0]);
+	struct set s;
+	struct aho *a;
+
+	rng_state = 11;
+	gen_set(&s, 3000, alpha, nalpha, 3, 14);
+	a = build_set(&s);
+	ck_assert_uint_gt(aho_states(a), 10000);
+	/* wide rows would take 4 bytes for each of 29 entries a state */
+	ck_assert_uint_lt(aho_memory(a), aho_states(a) * 100);
+	compare(&s, a, 40, 400, alpha, nalpha);
+	aho_free(a);
+	set_free(&s);
+}
+END_TEST
+
 START_TEST(test_brute_large)
 {
 	static const char *const alpha[] = {
@@ -660,6 +686,7 @@ aho_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_brute_small);
 	tcase_add_test(tc, test_brute_bytes);
+	tcase_add_test(tc, test_brute_narrow);
 	tcase_add_test(tc, test_brute_large);
 	tcase_add_test(tc, test_walks);
 	tcase_add_test(tc, test_memory);

@@ -67,6 +67,22 @@ static const char *ruleset_yaml =
     "    score: 1\n"
     "    when:\n"
     "      keywords: [dupa, dupb, DUPA, dupc, dupd, dupe, dupf, dupg, duph, dupi, dupj]\n"
+    "  - id: index.nested\n"
+    "    score: 1\n"
+    "    when:\n"
+    "      any:\n"
+    "        - all:\n"
+    "            - keywords: [aaidx1, aaidx2, aaidx3]\n"
+    "            - keywords: [bbidx]\n"
+    "        - regex: 'zzidx\\d'\n"
+    "  - id: index.guarded\n"
+    "    score: 1\n"
+    "    when:\n"
+    "      keywords: [zzguard]\n"
+    "      all:\n"
+    "        - keywords: [zzlong1, zzlong2]\n"
+    "        - none:\n"
+    "            - regex: '(a+)+$'\n"
     "  - id: only.none\n"
     "    score: 0\n"
     "    when:\n"
@@ -146,6 +162,39 @@ START_TEST(test_any_all_none)
 	ck_assert(!matched(&v, "order.number"));
 	v = run("apa saja", -1, 0); /* a rule of only 'none' runs on everything */
 	ck_assert(matched(&v, "only.none"));
+}
+END_TEST
+
+/*
+ * An 'all' is looked for under its shortest keyword list only: the rule is
+ * the same wherever the other lists or a regex beside it are seen.
+ */
+START_TEST(test_all_indexed_by_one_list)
+{
+	struct verdict v;
+
+	v = run("aaidx2 dan bbidx", -1, 0);
+	ck_assert(matched(&v, "index.nested"));
+	v = run("aaidx2 saja", -1, 0);
+	ck_assert(!matched(&v, "index.nested"));
+	v = run("bbidx saja", -1, 0);
+	ck_assert(!matched(&v, "index.nested"));
+	v = run("aaidx3 zzidx7", -1, 0); /* the regex beside the 'all' */
+	ck_assert(matched(&v, "index.nested"));
+	v = run("zzidx7", -1, 0);
+	ck_assert(matched(&v, "index.nested"));
+
+	v = run("zzguard zzlong2 aaaa", -1, 0);
+	ck_assert(!matched(&v, "index.guarded")); /* vetoed: the regex matches */
+	v = run("zzguard zzlong2 b", -1, 0);
+	ck_assert(matched(&v, "index.guarded"));
+	/* without the guard the runaway regex never runs, as before */
+	v = run("zzlong1 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", -1, 0);
+	ck_assert(!matched(&v, "index.guarded"));
+	ck_assert_uint_eq(v.regex_errors, 0);
+	v = run("zzguard zzlong1 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", -1, 0);
+	ck_assert(!matched(&v, "index.guarded"));
+	ck_assert_uint_eq(v.regex_errors, 1);
 }
 END_TEST
 
@@ -302,9 +351,9 @@ START_TEST(test_summary)
 	struct rules_summary s;
 
 	rules_summary(rs, &s);
-	ck_assert_uint_eq(s.rules, 11);
-	ck_assert_uint_eq(s.regexes, 3);
-	ck_assert_uint_eq(s.regexes_no_literal, 2); /* \d{6,} and (a+)+$ */
+	ck_assert_uint_eq(s.rules, 13);
+	ck_assert_uint_eq(s.regexes, 5);
+	ck_assert_uint_eq(s.regexes_no_literal, 3); /* \d{6,} and (a+)+$ twice */
 	ck_assert_uint_eq(s.lists, 1);
 	ck_assert_uint_eq(s.rules_always, 1);	/* only.none */
 	ck_assert_uint_gt(s.aho_states, 10);
@@ -319,6 +368,7 @@ main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_any_all_none);
+	tcase_add_test(tc, test_all_indexed_by_one_list);
 	tcase_add_test(tc, test_keyword_forms);
 	tcase_add_test(tc, test_scoring);
 	tcase_add_test(tc, test_spans_in_original_text);
