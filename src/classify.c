@@ -233,7 +233,7 @@ static int
 classify_regex(struct classify_ctx *c, uint32_t x)
 {
 	const struct rs_regex *rx = &c->rs->rxs[x];
-	int rc;
+	int rc, failed;
 
 	if (rx->nlits && c->rx_gen[x] != c->gen)
 		return 0;
@@ -244,7 +244,8 @@ classify_regex(struct classify_ctx *c, uint32_t x)
 	}
 	rc = regex_match(rx->re, c->scratch, c->text, c->len, &c->rx_span[2 * x],
 	    &c->rx_span[2 * x + 1]);
-	if (rc < 0) {
+	failed = rc < 0;
+	if (failed) {
 		/*
 		 * A runaway pattern must decide nothing: not match, and not
 		 * veto either (under 'none'). The rule being evaluated is
@@ -255,7 +256,8 @@ classify_regex(struct classify_ctx *c, uint32_t x)
 		rc = 0;
 	}
 	c->rx_done[x] = c->gen;
-	c->rx_res[x] = c->rule_failed ? 2 : (uint8_t)rc;
+	/* only this regex's own failure is remembered: another rule may use it */
+	c->rx_res[x] = failed ? 2 : (uint8_t)rc;
 	return rc;
 }
 

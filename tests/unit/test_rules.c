@@ -58,6 +58,17 @@ static const char *ruleset_yaml =
     "      keywords: [zzlimit]\n"
     "      none:\n"
     "        - regex: '(a+)+$'\n"
+    "  - id: limit.pair\n"
+    "    score: 20\n"
+    "    when:\n"
+    "      keywords: [zzpair]\n"
+    "      none:\n"
+    "        - regex: '(a+)+$'\n"
+    "      regex: 'zzpair\\s+\\w'\n"
+    "  - id: limit.second\n"
+    "    score: 20\n"
+    "    when:\n"
+    "      regex: 'zzpair\\s+\\w'\n"
     "  - id: evidence.order\n"
     "    score: 1\n"
     "    when:\n"
@@ -333,6 +344,11 @@ START_TEST(test_runaway_regex_decides_nothing)
 	v = run("zzlimit b", -1, 0);
 	ck_assert(matched(&v, "limit.veto"));
 	ck_assert_uint_eq(v.regex_errors, 0);
+	/* the runaway drops its own rule, not another regex's result */
+	v = run("zzpair aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", -1, 0);
+	ck_assert_uint_eq(v.regex_errors, 1);
+	ck_assert(!matched(&v, "limit.pair"));
+	ck_assert(matched(&v, "limit.second"));
 }
 END_TEST
 
@@ -351,9 +367,9 @@ START_TEST(test_summary)
 	struct rules_summary s;
 
 	rules_summary(rs, &s);
-	ck_assert_uint_eq(s.rules, 13);
-	ck_assert_uint_eq(s.regexes, 5);
-	ck_assert_uint_eq(s.regexes_no_literal, 3); /* \d{6,} and (a+)+$ twice */
+	ck_assert_uint_eq(s.rules, 15);
+	ck_assert_uint_eq(s.regexes, 8);
+	ck_assert_uint_eq(s.regexes_no_literal, 4); /* \d{6,} and (a+)+$ three times */
 	ck_assert_uint_eq(s.lists, 1);
 	ck_assert_uint_eq(s.rules_always, 1);	/* only.none */
 	ck_assert_uint_gt(s.aho_states, 10);
