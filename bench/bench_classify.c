@@ -5,10 +5,15 @@
  *	keluh's own path: load the ruleset, then classify_text() on every
  *	line of the corpus, with evidence (struct match) as keluhd needs it;
  *	--no-evidence counts only, like keluhctl test --quiet --stats.
- *   bench_classify naive RULES_DIR CORPUS.txt [--limit N] [--per-regex]
+ *   bench_classify naive RULES_DIR CORPUS.txt [--limit N] [--per-regex | --whole-rules]
  *	the baseline keluh is measured against: every regex of the ruleset
  *	(rules_regex_source) compiled with PCRE2 UTF|UCP|CASELESS + JIT, UTF-8
  *	checked once per mention, then every regex run on every mention.
+ *	--whole-rules: every rule's whole condition instead (rules_naive.h:
+ *	each keyword list one pattern, each regex its own, the any/all/none
+ *	tree walked per rule with no prefilter), the way a tool without
+ *	keluh's automaton would run keyword rules; "complaints" then counts
+ *	mentions whose matched rules' scores reach the low threshold.
  *	--per-regex times each regex and counts how often one of its
  *	required literals (regex_literals, folded) occurs in the folded text,
  *	i.e. how often keluh's prefilter lets it run: the costly regexes of a
@@ -44,6 +49,7 @@
 #include "normalize.h"
 #include "regex.h"
 #include "rules.h"
+#include "rules_naive.h"
 #include "util.h"
 
 #define READ_BUF_SIZE  (1024 * 1024) /* also the longest line kept */
@@ -233,6 +239,7 @@ struct opts {
 	unsigned long long limit; /* 0: no limit */
 	unsigned long long repeat;
 	int per_regex;
+	int whole_rules;
 	int no_evidence;
 };
 
@@ -384,6 +391,65 @@ run_classify(const struct opts *o)
 	return 0;
 }
 
+/* naive --whole-rules: every rule's whole condition, the plain way */
+static int
+run_naive_rules(const struct opts *o, struct ruleset *rs, double load_ms)
+{
+	struct rules_naive *nv;
+	struct reader rd;
+	const char *line;
+	size_t len;
+	uint64_t n = 0, complaints = 0, invalid = 0, matches = 0, errors = 0;
+	double t0, compile_ms, secs;
+	char err[300];
+	int rc;
+
+	(void)load_ms;
+	t0 = now_seconds();
+	if ((nv = rules_naive_new(rs, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "bench_classify: %s\n", err);
+		rules_unref(rs);
+		return 1;
+	}
+	compile_ms = (now_seconds() - t0) * 1e3;
+	printf("naive patterns=%zu rules=%zu\n", rules_naive_patterns(nv), rules_count(rs));
+	if (reader_open(&rd, o->corpus) < 0) {
+		rules_naive_free(nv);
+		rules_unref(rs);
+		return 1;
+	}
+	t0 = now_seconds();
+	while ((o->limit == 0 || n < o->limit) && (rc = reader_next(&rd, &line, &len)) > 0) {
+		int score = 0;
+
+		n++;
+		if (utf8_valid_prefix(line, len) != len) {
+			invalid++;
+			continue;
+		}
+
+		for (size_t r = 0; r < rules_count(rs); r++) {
+			int m = rules_naive_match(nv, r, line, len);
+
+			if (m > 0) {
+				score += rules_score(rs, r);
+				matches++;
+			} else if (m < 0)
+				errors++;
+		}
+		complaints += score >= rules_threshold(rs, PRIO_LOW);
+	}
+	secs = now_seconds() - t0;
+	printf("detail invalid_utf8=%llu rule_matches=%llu regex_errors=%llu too_long=%llu\n",
+	       (unsigned long long)invalid, (unsigned long long)matches, (unsigned long long)errors,
+	       (unsigned long long)rd.too_long);
+	print_result("naive-rules", rules_count(rs), n, complaints, secs, compile_ms);
+	reader_close(&rd);
+	rules_naive_free(nv);
+	rules_unref(rs);
+	return rc < 0 ? 1 : 0;
+}
+
 static int
 run_naive(const struct opts *o)
 {
@@ -404,6 +470,8 @@ run_naive(const struct opts *o)
 	if (rs == NULL)
 		return 1;
 
+	if (o->whole_rules)
+		return run_naive_rules(o, rs, load_ms);
 	nre = rules_nregex(rs);
 	codes = xcalloc(nre, sizeof(*codes));
 	t0 = now_seconds();
@@ -538,7 +606,7 @@ run_compile(const struct opts *o)
 static void __attribute__((noreturn)) usage(int status)
 {
 	fputs("usage: bench_classify classify RULES_DIR CORPUS.txt [--limit N] [--no-evidence]\n"
-	      "       bench_classify naive RULES_DIR CORPUS.txt [--limit N] [--per-regex]\n"
+	      "       bench_classify naive RULES_DIR CORPUS.txt [--limit N] [--per-regex | --whole-rules]\n"
 	      "       bench_classify compile RULES_DIR [--repeat K]\n"
 	      "CORPUS.txt: plain text, one mention per line (- for stdin)\n",
 	      status ? stderr : stdout);
@@ -569,6 +637,8 @@ main(int argc, char **argv)
 			i++;
 		} else if (strcmp(argv[i], "--per-regex") == 0) {
 			o.per_regex = 1;
+		} else if (strcmp(argv[i], "--whole-rules") == 0) {
+			o.whole_rules = 1;
 		} else if (strcmp(argv[i], "--no-evidence") == 0) {
 			o.no_evidence = 1;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
@@ -580,6 +650,8 @@ main(int argc, char **argv)
 			usage(2);
 		}
 	}
+	if (o.per_regex && o.whole_rules)
+		usage(2);
 	want = strcmp(o.mode, "compile") == 0 ? 1 : 2;
 	if (npos != want)
 		usage(2);

@@ -6,7 +6,8 @@
 # works:
 #   - keluh's throughput with the default packs (etc/rules.d), through
 #     bench_classify and through the real tool (keluhctl test --stats);
-#   - the naive loop (every regex on every mention) on the same packs;
+#   - the naive loop on the same packs: every rule's whole condition
+#     (keyword lists as patterns too) on every mention, and every regex;
 #   - keluh and the naive loop on the 2,000 rules, and their compile time;
 #   - peak RSS of each run;
 #   - the daemon: HTTP ingest rate into a real keluhd (bench_ingest ingest)
@@ -20,7 +21,8 @@
 #
 # Knobs (environment): BENCH_N (corpus size, 1000000), BENCH_RULES (2000),
 # NAIVE_LIMIT (mentions for the naive loop on the generated rules, 20000),
-# NAIVE_LIMIT_DEFAULT (same on the default packs, 200000), BENCH_REPEAT
+# NAIVE_LIMIT_DEFAULT (same on the default packs, 20000), NAIVE_RULES_LIMIT
+# (the whole-rule naive loop on the generated rules, 2000), BENCH_REPEAT
 # (compile repetitions, 5), PROFILE_LIMIT (mentions for the per-regex cost
 # table, 50000), BENCH_RUNS (runs of each default-pack measurement, the
 # fastest kept, 3), EVAL_DIR, BENCH_NO_PIN=1, PYTHON.
@@ -52,7 +54,8 @@ PYTHON=${PYTHON:-python3}
 BENCH_N=${BENCH_N:-1000000}
 BENCH_RULES=${BENCH_RULES:-2000}
 NAIVE_LIMIT=${NAIVE_LIMIT:-20000}
-NAIVE_LIMIT_DEFAULT=${NAIVE_LIMIT_DEFAULT:-200000}
+NAIVE_LIMIT_DEFAULT=${NAIVE_LIMIT_DEFAULT:-20000}
+NAIVE_RULES_LIMIT=${NAIVE_RULES_LIMIT:-2000}
 BENCH_REPEAT=${BENCH_REPEAT:-5}
 PROFILE_LIMIT=${PROFILE_LIMIT:-50000}
 BENCH_RUNS=${BENCH_RUNS:-3}
@@ -363,9 +366,11 @@ if [ "$BENCH_DAEMON" != only ]; then
 run "$BENCH_RUNS" classify-default "$bench" classify "$default_rules" "$corpus" || failed=1
 run "$BENCH_RUNS" classify-default-noev "$bench" classify "$default_rules" "$corpus" --no-evidence || failed=1
 run "$BENCH_RUNS" keluhctl-default "$keluhctl" test -r "$default_rules" --text --quiet --stats "$corpus" || failed=1
-run "$BENCH_RUNS" naive-default "$bench" naive "$default_rules" "$corpus" --limit "$NAIVE_LIMIT_DEFAULT" || failed=1
+run "$BENCH_RUNS" naive-default "$bench" naive "$default_rules" "$corpus" --limit "$NAIVE_LIMIT_DEFAULT" --whole-rules || failed=1
+run 1 naive-default-re "$bench" naive "$default_rules" "$corpus" --limit "$NAIVE_LIMIT_DEFAULT" || failed=1
 run 1 classify-gen "$bench" classify "$gen_rules" "$corpus" || failed=1
 run 1 naive-gen "$bench" naive "$gen_rules" "$corpus" --limit "$NAIVE_LIMIT" || failed=1
+run 1 naive-gen-rules "$bench" naive "$gen_rules" "$corpus" --limit "$NAIVE_RULES_LIMIT" --whole-rules || failed=1
 run 1 compile-gen "$bench" compile "$gen_rules" --repeat "$BENCH_REPEAT" || failed=1
 run 1 profile-default "$bench" naive "$default_rules" "$corpus" --limit "$PROFILE_LIMIT" --per-regex ||
     failed=1
@@ -379,7 +384,11 @@ k_def_rules=$(getkv "$out/classify-default.txt" mode= rules)
 k_def_ms=$(getkv "$out/classify-default.txt" mode= compile_ms)
 c_def=$(getkv "$out/keluhctl-default.txt" mentions= mentions_per_s)
 n_def=$(getkv "$out/naive-default.txt" mode= mentions_per_s)
-n_def_re=$(getkv "$out/naive-default.txt" naive regexes)
+n_def_pat=$(getkv "$out/naive-default.txt" naive patterns)
+n_def_rx=$(getkv "$out/naive-default-re.txt" mode= mentions_per_s)
+n_def_re=$(getkv "$out/naive-default-re.txt" naive regexes)
+n_gen_w=$(getkv "$out/naive-gen-rules.txt" mode= mentions_per_s)
+n_gen_wn=$(getkv "$out/naive-gen-rules.txt" mode= mentions)
 k_gen=$(getkv "$out/classify-gen.txt" mode= mentions_per_s)
 k_gen_rules=$(getkv "$out/classify-gen.txt" mode= rules)
 n_gen=$(getkv "$out/naive-gen.txt" mode= mentions_per_s)
@@ -388,17 +397,23 @@ n_gen_re=$(getkv "$out/naive-gen.txt" naive regexes)
 comp=$(getkv "$out/compile-gen.txt" mode= median_ms)
 r_def=$(ratio "$k_def" "$n_def")
 r_gen=$(ratio "$k_gen" "$n_gen")
+r_def_rx=$(ratio "$k_def" "$n_def_rx")
+r_gen_w=$(ratio "$k_gen" "$n_gen_w")
 
 echo "== figures (mentions/s on one core; targets beside)"
 row "default packs (${k_def_rules:-?} rules): keluh" "$(fmt_int "$k_def")/s" ">= 1,000,000/s" "$(check "$k_def" ">=" 1000000)"
 row "default packs: keluh, counting only (no evidence)" "$(fmt_int "$k_def_noev")/s" ">= 1,000,000/s" "$(check "$k_def_noev" ">=" 1000000)"
 row "default packs: keluhctl test --stats" "$(fmt_int "$c_def")/s" ">= 1,000,000/s" "$(check "$c_def" ">=" 1000000)"
-row "default packs: naive loop (${n_def_re:-?} regexes)" "$(fmt_int "$n_def")/s" "" ""
+row "default packs: naive, every rule whole (${n_def_pat:-?} patterns)" "$(fmt_int "$n_def")/s" "" ""
 row "default packs: keluh / naive" "${r_def:-n/a}x" ">= 10x" "$(check "$r_def" ">=" 10)"
+row "default packs: naive, its ${n_def_re:-?} regexes only" "$(fmt_int "$n_def_rx")/s" "" ""
+row "default packs: keluh / naive regexes only" "${r_def_rx:-n/a}x" "" ""
 row "default packs: load + compile" "${k_def_ms:-n/a} ms" "" ""
 row "${k_gen_rules:-$BENCH_RULES} rules: keluh" "$(fmt_int "$k_gen")/s" "" ""
 row "$BENCH_RULES rules: naive loop (${n_gen_re:-?} regexes, ${n_gen_n:-?} mentions)" "$(fmt_int "$n_gen")/s" "" ""
 row "$BENCH_RULES rules: keluh / naive" "${r_gen:-n/a}x" ">= 10x" "$(check "$r_gen" ">=" 10)"
+row "$BENCH_RULES rules: naive, every rule whole (${n_gen_wn:-?} mentions)" "$(fmt_int "$n_gen_w")/s" "" ""
+row "$BENCH_RULES rules: keluh / naive whole rules" "${r_gen_w:-n/a}x" "" ""
 row "$BENCH_RULES rules: load + compile (median of $BENCH_REPEAT)" "${comp:-n/a} ms" "< 250 ms" "$(check "$comp" "<" 250)"
 echo
 echo "== costliest regexes of the default packs (first $PROFILE_LIMIT mentions)"

@@ -1,7 +1,8 @@
 /*
  * rules_int.h: the compiled ruleset's insides, shared by the loader
- * (rules_load.c), the compiler and accessors (rules.c) and the classifier
- * (classify.c). Nothing else includes this file.
+ * (rules_load.c), the compiler and accessors (rules.c), the classifier
+ * (classify.c) and the benchmarks' baseline (rules_naive.c). Nothing else
+ * includes this file.
  *
  * Everything is stored in flat arrays indexed by uint32_t ids; a ruleset is
  * immutable once rules_compile() returns.
@@ -18,7 +19,7 @@
 enum kw_kind { KW_WORD, KW_PREFIX, KW_SUFFIX, KW_SUBSTR };
 
 struct rs_keyword {
-	char *src;		/* as written, without the '*' marks */
+	char *src;		/* as written, '*' marks and all */
 	char *folded;
 	uint32_t flen;
 	uint8_t kind;		/* enum kw_kind */

@@ -8,6 +8,7 @@
 
 #include "classify.h"
 #include "rules.h"
+#include "rules_naive.h"
 #include "unit.h"
 
 static const char *ruleset_yaml =
@@ -352,6 +353,37 @@ START_TEST(test_runaway_regex_decides_nothing)
 }
 END_TEST
 
+/*
+ * The benchmarks' naive baseline agrees with the engine wherever folding
+ * plays no part, so the two measure the same work.
+ */
+START_TEST(test_naive_baseline)
+{
+	static const char *const texts[] = {
+		"Gak bisa LOGIN dari tadi", "cannot login, giveaway", "unable to log in again",
+		"app lemotnya parah", "sudah bayar, gagal bayar", "barang rusak parah", "akunrusakkah",
+		"mau lapor   polisi soal ojk", "terima kasih", "order 1234567 belum", "order 12345",
+		"zzlimit b", "zzlimit aaaa", "nothing here",
+	};
+	char err[300];
+	struct rules_naive *nv = rules_naive_new(rs, err, sizeof(err));
+
+	ck_assert_msg(nv != NULL, "%s", err);
+	ck_assert_uint_gt(rules_naive_patterns(nv), 10);
+	for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+		struct verdict v = run(texts[t], -1, 0);
+
+		for (size_t r = 0; r < rules_count(rs); r++) {
+			int m = rules_naive_match(nv, r, texts[t], strlen(texts[t]));
+
+			ck_assert_msg(m == matched(&v, rules_id(rs, r)), "%s on '%s': naive %d",
+			    rules_id(rs, r), texts[t], m);
+		}
+	}
+	rules_naive_free(nv);
+}
+END_TEST
+
 START_TEST(test_invalid_utf8)
 {
 	struct verdict v;
@@ -390,6 +422,7 @@ main(void)
 	tcase_add_test(tc, test_spans_in_original_text);
 	tcase_add_test(tc, test_evidence_order);
 	tcase_add_test(tc, test_runaway_regex_decides_nothing);
+	tcase_add_test(tc, test_naive_baseline);
 	tcase_add_test(tc, test_invalid_utf8);
 	tcase_add_test(tc, test_summary);
 	suite_add_tcase(s, tc);
