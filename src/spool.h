@@ -79,6 +79,13 @@ uint64_t spool_commit_seq(const struct spool *);
 int spool_sync_request(struct spool *);
 int spool_sync_now(struct spool *);
 uint64_t spool_synced(struct spool *, int *err);
+/*
+ * Deferred sync also moves WAL checkpoints to a thread, beside the
+ * writer. This says how many times since the last call the WAL passed its
+ * bound, so that the checkpoint held the writer off; *failed: a checkpoint
+ * failed since the last call (spool_error() says why).
+ */
+unsigned spool_wal_bound_hits(struct spool *, int *failed);
 
 /* A complaint accepted into a group that has not been alerted yet. */
 int64_t spool_add_mention(struct spool *, const char *mention_id, const char *group_key,

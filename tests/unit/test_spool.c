@@ -990,6 +990,54 @@ START_TEST(test_deferred_sync)
 }
 END_TEST
 
+/*
+ * With deferred sync a thread checkpoints the WAL, and under a load that
+ * never pauses the WAL still starts over once it passes its bound
+ * (16,000 pages): it does not grow with what was written.
+ */
+START_TEST(test_deferred_sync_checkpoints)
+{
+	enum { TEXT = 256 * 1024, BATCHES = 600 };
+	char wal[160], id[32], *json = malloc(TEXT + 64);
+	struct spool_counts c;
+	struct pollfd pfd;
+	struct stat st;
+	unsigned hits = 0;
+	int failed, e;
+
+	ck_assert_ptr_nonnull(json);
+	ck_assert_int_eq(spool_defer_sync(sp), 0);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	pfd.fd = spool_sync_fd(sp);
+	pfd.events = POLLIN;
+	/* 600 batches of 256 KiB, about 150 MB, over twice the bound */
+	for (int i = 1; i <= BATCHES; i++) {
+		int n = snprintf(json, TEXT + 64, "{\"id\":\"m%d\",\"text\":\"", i);
+
+		memset(json + n, 'a' + i % 26, TEXT);
+		memcpy(json + n + TEXT, "\"}", 3);
+		snprintf(id, sizeof(id), "m%d", i);
+		ck_assert_int_eq(spool_begin(sp), 0);
+		ck_assert_int_gt(spool_add_mention(sp, id, "g", 2, i, json), 0);
+		ck_assert_int_eq(spool_commit(sp), 0);
+		ck_assert_int_eq(spool_sync_request(sp), 0);
+		while (spool_synced(sp, &e) < (uint64_t)i) {
+			ck_assert_int_eq(e, 0);
+			ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
+		}
+		hits += spool_wal_bound_hits(sp, &failed);
+		ck_assert_msg(!failed, "%s", spool_error(sp));
+	}
+	ck_assert_uint_ge(hits, 1);
+	ck_assert_int_eq(stat(wal, &st), 0);
+	/* the bound and what came in while the last passive checkpoint ran */
+	ck_assert_int_lt(st.st_size, (off_t)(16000 + 4000 + 2000) * 4096);
+	ck_assert_int_eq(spool_counts(sp, NULL, &c), 0);
+	ck_assert_int_eq(c.pending_mentions, BATCHES);
+	free(json);
+}
+END_TEST
+
 START_TEST(test_upgrade_v2)
 {
 	sqlite3 *db;
@@ -1037,6 +1085,7 @@ main(void)
 	tcase_add_test(tc, test_silences);
 	tcase_add_test(tc, test_upgrade_v2);
 	tcase_add_test(tc, test_deferred_sync);
+	tcase_add_test(tc, test_deferred_sync_checkpoints);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
