@@ -17,7 +17,7 @@
 #include "spool.h"
 #include "util.h"
 
-#define SPOOL_SCHEMA 3
+#define SPOOL_SCHEMA 4
 /* "kluh": lets us refuse to add tables to some other program's database. */
 #define SPOOL_APP_ID 0x6b6c7568
 #define SPOOL_BUSY_MS 2000
@@ -103,6 +103,16 @@ static const char *const spool_migrations[SPOOL_SCHEMA] = {
 	"  suppressed INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX IF NOT EXISTS silences_active ON silences(expires_ms) "
 	"WHERE ended_ms IS NULL;",
+	/*
+	 * v4: a complaint's row names its rules' {"id","description","score"}
+	 * texts by their id here ("rule_refs") instead of holding them: a
+	 * third of a row's bytes. A text is stored as it was when the mention
+	 * came in, so a restored group says what it said before a rule edit.
+	 * Rows written before name no texts; they hold them ("rule_info").
+	 */
+	"CREATE TABLE IF NOT EXISTS rule_texts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  json TEXT NOT NULL UNIQUE);",
 };
 
 /* The column order spool_row_delivery() reads. */
@@ -151,6 +161,10 @@ enum {
 	ST_LIST_SILENCES_ALL,
 	ST_SYNC_NORMAL,
 	ST_SYNC_FULL,
+	ST_RULE_TEXT_ADD,
+	ST_RULE_TEXT_ID,
+	ST_RULE_TEXT_GET,
+	ST_RULE_TEXT_PRUNE,
 	ST__N
 };
 
@@ -243,6 +257,13 @@ static const char *const spool_sql[ST__N] = {
 	[ST_LIST_SILENCES_ALL] = "SELECT " SILENCE_COLS " FROM silences ORDER BY id DESC LIMIT ?1",
 	[ST_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
 	[ST_SYNC_FULL] = "PRAGMA synchronous = FULL",
+	[ST_RULE_TEXT_ADD] = "INSERT OR IGNORE INTO rule_texts (json) VALUES (?1)",
+	[ST_RULE_TEXT_ID] = "SELECT id FROM rule_texts WHERE json = ?1",
+	[ST_RULE_TEXT_GET] = "SELECT json FROM rule_texts WHERE id = ?1",
+	/* only pending mentions are ever read back; alerted ones keep their alert's JSON */
+	[ST_RULE_TEXT_PRUNE] = "DELETE FROM rule_texts WHERE id NOT IN (SELECT r.value FROM "
+			       "mentions m, json_each(m.json, '$.rule_refs') r WHERE "
+			       "m.alert_rowid IS NULL AND json_valid(m.json))",
 };
 
 /*
@@ -292,6 +313,7 @@ struct spool {
 	char err[512];
 	char *wal_path;
 	uint64_t seq;		/* deferred commits made */
+	uint64_t rollbacks;	/* batches lost (spool_rollbacks) */
 	struct spool_syncer *sy;	/* deferred sync, when on */
 };
 
@@ -682,6 +704,7 @@ spool_commit(struct spool *s)
 	if (sqlite3_get_autocommit(s->db)) {
 		spool_seterr(s, "the transaction was rolled back after an earlier error; "
 				"nothing written since spool_begin was kept");
+		s->rollbacks++;
 		rc = -1;
 	} else if (spool_exec(s, s->st[ST_COMMIT]) == 0) {
 		rc = 0;
@@ -692,6 +715,7 @@ spool_commit(struct spool *s)
 		memcpy(why, s->err, sizeof(why));
 		if (!sqlite3_get_autocommit(s->db))
 			spool_exec(s, s->st[ST_ROLLBACK]);
+		s->rollbacks++;
 		spool_seterr(s, "commit failed, nothing written since spool_begin was kept: "
 				"%.400s", why);
 		rc = -1;
@@ -1079,6 +1103,54 @@ spool_add_mention(struct spool *s, const char *mention_id, const char *group_key
 	if (spool_exec(s, st) < 0)
 		return -1;
 	return sqlite3_last_insert_rowid(s->db);
+}
+
+uint64_t
+spool_rollbacks(const struct spool *s)
+{
+	return s->rollbacks;
+}
+
+int64_t
+spool_rule_text(struct spool *s, const char *json)
+{
+	sqlite3_stmt *st = s->st[ST_RULE_TEXT_ADD];
+	int64_t id = -1;
+
+	if (spool_check_txn(s) < 0)
+		return -1;
+	spool_bind_text(st, 1, json);
+	if (spool_exec(s, st) < 0)
+		return -1;
+	st = s->st[ST_RULE_TEXT_ID];
+	spool_bind_text(st, 1, json);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	else
+		spool_dberr(s);
+	spool_done(st);
+	return id;
+}
+
+char *
+spool_rule_text_get(struct spool *s, int64_t id)
+{
+	sqlite3_stmt *st = s->st[ST_RULE_TEXT_GET];
+	char *json = NULL;
+
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		json = spool_col_str(st, 0);
+	spool_done(st);
+	return json;
+}
+
+int
+spool_prune_rule_texts(struct spool *s)
+{
+	if (spool_check_txn(s) < 0 || spool_exec(s, s->st[ST_RULE_TEXT_PRUNE]) < 0)
+		return -1;
+	return sqlite3_changes(s->db);
 }
 
 static void

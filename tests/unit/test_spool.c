@@ -187,7 +187,7 @@ START_TEST(test_open_create_reopen)
 {
 	char buf[64];
 
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 3);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 4);
 	ck_assert_str_eq(sql_text("PRAGMA journal_mode", buf, sizeof(buf)), "wal");
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
 				 "name IN ('mentions', 'alerts', 'deliveries', 'cursors', 'silences')"), 5);
@@ -195,7 +195,7 @@ START_TEST(test_open_create_reopen)
 				 "name = 'deliveries_due'"), 1);
 	mention("m1", 2, 1000);
 	reopen();
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 3);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 4);
 	ck_assert_uint_eq(pending().n, 1);
 	ck_assert_int_eq(spool_in_txn(sp), 0);
 }
@@ -1050,9 +1050,60 @@ START_TEST(test_upgrade_v2)
 			     NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	reopen();
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 3);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 4);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM mentions"), 1);
 	ck_assert_int_gt(spool_add_silence(sp, "{}", "a", "r", 1, 2), 0);
+}
+END_TEST
+
+/*
+ * v4: rule texts named by id. A v3 spool gets the table; its rows keep
+ * their texts inline and stay as they are.
+ */
+START_TEST(test_upgrade_v3_rule_texts)
+{
+	const char *t1 = "{\"id\":\"a\",\"description\":\"A\",\"score\":5}";
+	const char *t2 = "{\"id\":\"a\",\"description\":\"A, edited\",\"score\":5}";
+	char json[128];
+	int64_t id1, id2;
+	char *v;
+	sqlite3 *db;
+
+	ck_assert_int_gt(spool_add_mention(sp, "old", "g", 2, 1,
+			     "{\"rule_info\":[{\"id\":\"a\"}],\"entry\":{}}"), 0);
+	spool_close(sp);
+	sp = NULL;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "DROP TABLE rule_texts; PRAGMA user_version = 3", NULL,
+			     NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	reopen();
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 4);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM mentions WHERE json LIKE '%rule_info%'"), 1);
+
+	ck_assert_int_eq(spool_begin(sp), 0);
+	id1 = spool_rule_text(sp, t1);
+	ck_assert_int_gt(id1, 0);
+	ck_assert_int_eq(spool_rule_text(sp, t1), id1); /* the same text: the same id */
+	id2 = spool_rule_text(sp, t2);
+	ck_assert_int_gt(id2, 0);
+	ck_assert_int_ne(id2, id1);
+	snprintf(json, sizeof(json), "{\"rule_refs\":[%lld],\"entry\":{}}", (long long)id1);
+	ck_assert_int_gt(spool_add_mention(sp, "new", "g", 2, 2, json), 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+
+	v = spool_rule_text_get(sp, id1);
+	ck_assert_str_eq(v, t1);
+	free(v);
+	ck_assert_ptr_null(spool_rule_text_get(sp, id2 + 100));
+	/* only the text a pending mention names stays */
+	ck_assert_int_eq(spool_prune_rule_texts(sp), 1);
+	v = spool_rule_text_get(sp, id1);
+	ck_assert_str_eq(v, t1);
+	free(v);
+	ck_assert_ptr_null(spool_rule_text_get(sp, id2));
+
+	ck_assert_uint_eq(spool_rollbacks(sp), 0);
 }
 END_TEST
 
@@ -1084,6 +1135,7 @@ main(void)
 	tcase_add_test(tc, test_crash_mid_transaction);
 	tcase_add_test(tc, test_silences);
 	tcase_add_test(tc, test_upgrade_v2);
+	tcase_add_test(tc, test_upgrade_v3_rule_texts);
 	tcase_add_test(tc, test_deferred_sync);
 	tcase_add_test(tc, test_deferred_sync_checkpoints);
 	suite_add_tcase(s, tc);
