@@ -1080,6 +1080,9 @@ START_TEST(test_upgrade_v3_rule_texts)
 	reopen();
 	ck_assert_int_eq(sql_int("PRAGMA user_version"), 4);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM mentions WHERE json LIKE '%rule_info%'"), 1);
+	/* pending mentions are no longer in mentions_alert */
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE name = 'mentions_alert' "
+				 "AND sql LIKE '%WHERE alert_rowid IS NOT NULL'"), 1);
 
 	ck_assert_int_eq(spool_begin(sp), 0);
 	id1 = spool_rule_text(sp, t1);
