@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +18,7 @@
 #define OVERFLOW_KEY "overflow"
 
 struct author {
+	uint64_t hash;		/* of handle: most lookups are misses in a full list */
 	char *handle;
 	long followers;
 	unsigned count;
@@ -163,6 +165,17 @@ author_cmp(const void *a, const void *b)
 	const struct author *x = a, *y = b;
 
 	return x->followers < y->followers ? 1 : x->followers > y->followers ? -1 : 0;
+}
+
+/* FNV-1a */
+static uint64_t
+author_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
 }
 
 static void
@@ -549,13 +562,16 @@ group_add(struct group_engine *ge, const struct group_input *in)
 			json_array_append_new(g->samples, entry);
 	}
 	if (in->author && *in->author) {
+		uint64_t h = author_hash(in->author);
+
 		for (i = 0; i < g->nauthors; i++)
-			if (strcmp(g->authors[i].handle, in->author) == 0)
+			if (g->authors[i].hash == h && strcmp(g->authors[i].handle, in->author) == 0)
 				break;
 		if (i < g->nauthors)
 			g->authors[i].count++;
 		else if (g->nauthors < GROUP_MAX_AUTHORS) {
 			g->authors = xreallocarray(g->authors, g->nauthors + 1, sizeof(*g->authors));
+			g->authors[g->nauthors].hash = h;
 			g->authors[g->nauthors].handle = xstrdup(in->author);
 			g->authors[g->nauthors].followers = in->followers < 0 ? 0 : in->followers;
 			g->authors[g->nauthors++].count = 1;

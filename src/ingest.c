@@ -22,6 +22,8 @@ struct ingest {
 
 	json_t **rule_json;	/* per rule of rs, made on first use */
 	char **rule_text;
+	int64_t *rule_ref;	/* its id in the spool (spool_rule_text), 0: not asked yet */
+	uint64_t rule_ref_gen;	/* spool_rollbacks() when they were asked */
 	char **rule_label;	/* 'rule="id"', for the hit counter */
 	/*
 	 * 'source="name"' of the sources seen last, a few of them: mentions of
@@ -53,10 +55,12 @@ ingest_cache_free(struct ingest *in)
 		free(in->rule_label[i]);
 	free(in->rule_json);
 	free(in->rule_text);
+	free(in->rule_ref);
 	free(in->rule_label);
 	free(in->rule_hits);
 	in->rule_json = NULL;
 	in->rule_text = NULL;
+	in->rule_ref = NULL;
 	in->rule_label = NULL;
 	in->rule_hits = NULL;
 	in->nrule_cache = 0;
@@ -83,6 +87,7 @@ ingest_set(struct ingest *in, const struct conf *c, struct ruleset *rs)
 	in->nrule_cache = rules_count(rs);
 	in->rule_json = xcalloc(in->nrule_cache + 1, sizeof(json_t *));
 	in->rule_text = xcalloc(in->nrule_cache + 1, sizeof(char *));
+	in->rule_ref = xcalloc(in->nrule_cache + 1, sizeof(int64_t));
 	in->rule_label = xcalloc(in->nrule_cache + 1, sizeof(char *));
 	in->rule_hits = xcalloc(in->nrule_cache + 1, sizeof(*in->rule_hits));
 	if (in->ctx)
@@ -310,16 +315,35 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 	char *key;
 	int64_t rowid;
 
-	/* the spool row: everything group_add needs, so a restart can rebuild the group */
+	/*
+	 * The spool row: everything group_add needs, so a restart can rebuild
+	 * the group; the rules' texts by their ids in the spool.
+	 */
+	spool_begin(in->spool);
+	if (in->rule_ref_gen != spool_rollbacks(in->spool)) {
+		/* a lost batch took the texts it added with it */
+		memset(in->rule_ref, 0, in->nrule_cache * sizeof(int64_t));
+		in->rule_ref_gen = spool_rollbacks(in->spool);
+	}
 	buf_reset(&in->rec);
-	buf_adds(&in->rec, "{\"rule_info\":[");
+	buf_adds(&in->rec, "{\"rule_refs\":[");
 	for (size_t i = 0; i < v.nrules; i++) {
 		uint32_t r = v.rules[i];
 
 		ingest_rule_cache(in, r);
+		if (in->rule_ref[r] <= 0)
+			in->rule_ref[r] = spool_rule_text(in->spool, in->rule_text[r]);
+		if (in->rule_ref[r] <= 0) {
+			log_warnx("spool: cannot record mention %s: %s", m->id,
+			    spool_error(in->spool));
+			metrics_add("keluh_spool_errors_total", NULL, 1);
+			json_decref(info);
+			json_decref(tags);
+			return -1;
+		}
 		if (i)
 			buf_addc(&in->rec, ',');
-		buf_adds(&in->rec, in->rule_text[r]);
+		buf_add_int(&in->rec, in->rule_ref[r]);
 		if (in->rule_json[r])
 			json_array_append(info, in->rule_json[r]);
 		for (size_t t = 0; t < rules_ntags(in->rs, r); t++) {
@@ -358,7 +382,6 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 	gi.rule_info = info;
 	gi.tags = tags;
 	key = group_key(in->conf, &gi);
-	spool_begin(in->spool);
 	rowid = spool_add_mention(in->spool, m->id, key, v.priority, now, in->rec.data);
 	free(key);
 	if (rowid <= 0) {
@@ -383,7 +406,39 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 struct restore_ctx {
 	struct ingest *in;
 	size_t n, bad;
+	json_t *texts;		/* rule texts read so far, by id */
 };
+
+/* A row's rules: their texts by id (schema 4), or held in the row. */
+static json_t *
+ingest_restore_rules(struct restore_ctx *rc, json_t *rec)
+{
+	json_t *refs = json_object_get(rec, "rule_refs"), *info, *v;
+	size_t i;
+
+	if (refs == NULL)
+		return json_incref(json_object_get(rec, "rule_info"));
+	info = json_array();
+	json_array_foreach(refs, i, v) {
+		char key[24];
+		json_t *t;
+
+		if (!json_is_integer(v))
+			continue;
+		snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(v));
+		if ((t = json_object_get(rc->texts, key)) == NULL) {
+			char *s = spool_rule_text_get(rc->in->spool, json_integer_value(v));
+
+			t = s ? json_loads(s, 0, NULL) : NULL;
+			free(s);
+			if (t == NULL)
+				continue;
+			json_object_set_new(rc->texts, key, t);
+		}
+		json_array_append(info, t);
+	}
+	return info;
+}
 
 static void
 ingest_restore_one(void *arg, const struct spool_mention *sm)
@@ -409,7 +464,7 @@ ingest_restore_one(void *arg, const struct spool_mention *sm)
 	ingest_group_input(&gi, json_string_value(json_object_get(rec, "rule")),
 	    json_string_value(json_object_get(rec, "team")), &m,
 	    json_string_value(json_object_get(entry, "source")), sm->priority, sm->at_ms, sm->rowid);
-	gi.rule_info = json_object_get(rec, "rule_info");
+	gi.rule_info = ingest_restore_rules(rc, rec);
 	gi.tags = json_object_get(rec, "tags");
 	gi.text = json_string_value(json_object_get(entry, "text"));
 	gi.text_len = json_string_length(json_object_get(entry, "text"));
@@ -419,18 +474,25 @@ ingest_restore_one(void *arg, const struct spool_mention *sm)
 	group_add(rc->in->ge, &gi);
 	rc->n++;
 	free(entry_json);
+	json_decref(gi.rule_info);
 	json_decref(rec);
 }
 
 int
 ingest_restore(struct ingest *in)
 {
-	struct restore_ctx rc = { in, 0, 0 };
+	struct restore_ctx rc = { in, 0, 0, json_object() };
 
 	if (spool_pending_mentions(in->spool, ingest_restore_one, &rc) < 0) {
 		log_warnx("spool: cannot read pending mentions: %s", spool_error(in->spool));
+		json_decref(rc.texts);
 		return -1;
 	}
+	json_decref(rc.texts);
+	/* texts of rules no pending mention names any more; ids asked before are stale */
+	if (spool_prune_rule_texts(in->spool) < 0)
+		log_warnx("spool: cannot forget old rule texts: %s", spool_error(in->spool));
+	memset(in->rule_ref, 0, in->nrule_cache * sizeof(int64_t));
 	if (rc.n)
 		log_info("restored %zu pending complaint(s) into %zu group(s)", rc.n,
 		    group_count(in->ge));

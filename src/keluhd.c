@@ -257,6 +257,8 @@ sync_cb(evutil_socket_t fd, short what, void *arg)
 {
 	int err;
 	uint64_t done = spool_synced(K.spool, &err);
+	unsigned hits;
+	int ckfail;
 
 	if (err) {
 		K.spool_broken = 1;
@@ -265,6 +267,14 @@ sync_cb(evutil_socket_t fd, short what, void *arg)
 		    spool_error(K.spool));
 	}
 	release_durable(done, err != 0);
+	hits = spool_wal_bound_hits(K.spool, &ckfail);
+	while (hits-- > 0)
+		metrics_bound_hit("spool_wal", "the spool's write-ahead log passed its bound "
+					       "(16,000 pages) under load; it starts over");
+	if (ckfail) {
+		metrics_add("keluh_spool_errors_total", NULL, 1);
+		log_warnx("spool: %s", spool_error(K.spool));
+	}
 }
 
 static void

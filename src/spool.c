@@ -17,10 +17,18 @@
 #include "spool.h"
 #include "util.h"
 
-#define SPOOL_SCHEMA 3
+#define SPOOL_SCHEMA 4
 /* "kluh": lets us refuse to add tables to some other program's database. */
 #define SPOOL_APP_ID 0x6b6c7568
 #define SPOOL_BUSY_MS 2000
+/*
+ * With deferred sync a thread of the spool checkpoints the WAL, passively
+ * (never blocking the loop), each time it has grown by SPOOL_CKPT_PAGES,
+ * and past SPOOL_WAL_BOUND pages the loop has it start over (see
+ * spool_wal_restart).
+ */
+#define SPOOL_CKPT_PAGES 4000
+#define SPOOL_WAL_BOUND 16000
 
 /*
  * Schema scripts: migrations[v] takes a spool from version v to v + 1 and
@@ -95,6 +103,22 @@ static const char *const spool_migrations[SPOOL_SCHEMA] = {
 	"  suppressed INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX IF NOT EXISTS silences_active ON silences(expires_ms) "
 	"WHERE ended_ms IS NULL;",
+	/*
+	 * v4: a complaint's row names its rules' {"id","description","score"}
+	 * texts by their id here ("rule_refs") instead of holding them: a
+	 * third of a row's bytes. A text is stored as it was when the mention
+	 * came in, so a restored group says what it said before a rule edit.
+	 * Rows written before name no texts; they hold them ("rule_info").
+	 * mentions_alert leaves out the pending mentions (mentions_pending
+	 * finds those): a complaint costs one entry in it, made when it is
+	 * tied to its alert, instead of one then and one moved then.
+	 */
+	"CREATE TABLE IF NOT EXISTS rule_texts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  json TEXT NOT NULL UNIQUE);"
+	"DROP INDEX IF EXISTS mentions_alert;"
+	"CREATE INDEX mentions_alert ON mentions(alert_rowid, at_ms) "
+	"WHERE alert_rowid IS NOT NULL;",
 };
 
 /* The column order spool_row_delivery() reads. */
@@ -143,6 +167,10 @@ enum {
 	ST_LIST_SILENCES_ALL,
 	ST_SYNC_NORMAL,
 	ST_SYNC_FULL,
+	ST_RULE_TEXT_ADD,
+	ST_RULE_TEXT_ID,
+	ST_RULE_TEXT_GET,
+	ST_RULE_TEXT_PRUNE,
 	ST__N
 };
 
@@ -235,6 +263,13 @@ static const char *const spool_sql[ST__N] = {
 	[ST_LIST_SILENCES_ALL] = "SELECT " SILENCE_COLS " FROM silences ORDER BY id DESC LIMIT ?1",
 	[ST_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
 	[ST_SYNC_FULL] = "PRAGMA synchronous = FULL",
+	[ST_RULE_TEXT_ADD] = "INSERT OR IGNORE INTO rule_texts (json) VALUES (?1)",
+	[ST_RULE_TEXT_ID] = "SELECT id FROM rule_texts WHERE json = ?1",
+	[ST_RULE_TEXT_GET] = "SELECT json FROM rule_texts WHERE id = ?1",
+	/* only pending mentions are ever read back; alerted ones keep their alert's JSON */
+	[ST_RULE_TEXT_PRUNE] = "DELETE FROM rule_texts WHERE id NOT IN (SELECT r.value FROM "
+			       "mentions m, json_each(m.json, '$.rule_refs') r WHERE "
+			       "m.alert_rowid IS NULL AND json_valid(m.json))",
 };
 
 /*
@@ -256,6 +291,21 @@ struct spool_syncer {
 	int busy;		/* the thread is in fdatasync(fd), under mu */
 	int stop;
 	int pipe[2];
+	/*
+	 * The checkpointer: its own thread and its own connection, which no
+	 * other thread touches. The loop's connection has no autocheckpoint;
+	 * its WAL hook (spool_wal_hook) asks for checkpoints instead.
+	 */
+	pthread_t ck_th;
+	sqlite3 *ck;
+	int ck_want;		/* under mu, as all below */
+	int ck_frames;		/* the WAL's size in pages after the last commit */
+	int ck_base;		/* pages in the WAL already checkpointed */
+	int ck_log;		/* the WAL's size when the last checkpoint ended */
+	int ck_restart;		/* the WAL passed its bound: the loop restarts it */
+	unsigned ck_bound_hits;	/* restarts not yet reported */
+	int ck_rc;		/* a failed checkpoint not yet reported, and why */
+	char ck_err[256];
 };
 
 struct spool {
@@ -269,6 +319,7 @@ struct spool {
 	char err[512];
 	char *wal_path;
 	uint64_t seq;		/* deferred commits made */
+	uint64_t rollbacks;	/* batches lost (spool_rollbacks) */
 	struct spool_syncer *sy;	/* deferred sync, when on */
 };
 
@@ -494,9 +545,10 @@ spool_setup(struct spool *s, const char *path)
 			return -1;
 	}
 	/*
-	 * Checkpoints run inside a commit, on the loop thread, each with two
-	 * fsyncs; every 4,000 WAL pages (16 MB with 4 KiB pages) instead of
-	 * SQLite's 1,000, pages rewritten by several commits are copied once.
+	 * Here checkpoints run inside a commit, each with two fsyncs; every
+	 * 4,000 WAL pages (16 MB with 4 KiB pages) instead of SQLite's 1,000,
+	 * pages rewritten by several commits are copied once. With deferred
+	 * sync a thread of their own runs them instead (spool_ckpt_main).
 	 */
 	if (spool_sql_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
 			      "PRAGMA wal_autocheckpoint = 4000") < 0)
@@ -598,6 +650,9 @@ spool_close(struct spool *s)
 		pthread_cond_broadcast(&sy->cv);
 		pthread_mutex_unlock(&sy->mu);
 		pthread_join(sy->th, NULL);
+		pthread_join(sy->ck_th, NULL);
+		sqlite3_close(sy->ck);
+		sqlite3_wal_hook(s->db, NULL, NULL);
 		/* what was committed is made durable even if nobody waits for it */
 		if (sy->fd >= 0) {
 			fdatasync(sy->fd);
@@ -655,6 +710,7 @@ spool_commit(struct spool *s)
 	if (sqlite3_get_autocommit(s->db)) {
 		spool_seterr(s, "the transaction was rolled back after an earlier error; "
 				"nothing written since spool_begin was kept");
+		s->rollbacks++;
 		rc = -1;
 	} else if (spool_exec(s, s->st[ST_COMMIT]) == 0) {
 		rc = 0;
@@ -665,6 +721,7 @@ spool_commit(struct spool *s)
 		memcpy(why, s->err, sizeof(why));
 		if (!sqlite3_get_autocommit(s->db))
 			spool_exec(s, s->st[ST_ROLLBACK]);
+		s->rollbacks++;
 		spool_seterr(s, "commit failed, nothing written since spool_begin was kept: "
 				"%.400s", why);
 		rc = -1;
@@ -717,6 +774,87 @@ spool_sync_main(void *arg)
 	return NULL;
 }
 
+static void *
+spool_ckpt_main(void *arg)
+{
+	struct spool_syncer *sy = arg;
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_mutex_lock(&sy->mu);
+	for (;;) {
+		int rc, nlog = -1, nckpt = -1;
+
+		while (!sy->stop && !sy->ck_want)
+			pthread_cond_wait(&sy->cv, &sy->mu);
+		if (sy->stop)
+			break;
+		sy->ck_want = 0;
+		pthread_mutex_unlock(&sy->mu);
+		/* copies what no reader needs and leaves the writer alone */
+		rc = sqlite3_wal_checkpoint_v2(sy->ck, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog,
+		    &nckpt);
+		pthread_mutex_lock(&sy->mu);
+		if (rc == SQLITE_OK && nckpt >= 0) {
+			sy->ck_base = nckpt;
+			sy->ck_log = nlog;
+			if (nlog >= SPOOL_WAL_BOUND)
+				sy->ck_restart = 1;
+		} else if (rc != SQLITE_BUSY && sy->ck_rc == 0) {
+			/* BUSY: keluhctl or a shell checkpoints; ours comes again */
+			sy->ck_rc = rc;
+			snprintf(sy->ck_err, sizeof(sy->ck_err), "%s", sqlite3_errmsg(sy->ck));
+		}
+	}
+	pthread_mutex_unlock(&sy->mu);
+	return NULL;
+}
+
+/* After each commit of the loop's connection, on the loop thread. */
+static int
+spool_wal_hook(void *arg, sqlite3 *db, const char *name, int nframe)
+{
+	struct spool_syncer *sy = arg;
+
+	(void)db;
+	(void)name;
+	pthread_mutex_lock(&sy->mu);
+	/* a WAL smaller than at the last checkpoint started over: none of it is copied */
+	if (nframe < sy->ck_log)
+		sy->ck_base = sy->ck_log = 0;
+	sy->ck_frames = nframe;
+	if (nframe - sy->ck_base >= SPOOL_CKPT_PAGES && !sy->ck_want) {
+		/* the checkpoint will take it all unless a reader holds it back */
+		sy->ck_base = nframe;
+		sy->ck_want = 1;
+		pthread_cond_broadcast(&sy->cv);
+	}
+	pthread_mutex_unlock(&sy->mu);
+	return SQLITE_OK;
+}
+
+unsigned
+spool_wal_bound_hits(struct spool *s, int *failed)
+{
+	struct spool_syncer *sy = s->sy;
+	unsigned n;
+
+	*failed = 0;
+	if (sy == NULL)
+		return 0;
+	pthread_mutex_lock(&sy->mu);
+	n = sy->ck_bound_hits;
+	sy->ck_bound_hits = 0;
+	if (sy->ck_rc) {
+		spool_seterr(s, "checkpoint: %s", sy->ck_err);
+		sy->ck_rc = 0;
+		*failed = 1;
+	}
+	pthread_mutex_unlock(&sy->mu);
+	return n;
+}
+
 int
 spool_defer_sync(struct spool *s)
 {
@@ -742,19 +880,51 @@ spool_defer_sync(struct spool *s)
 		fcntl(sy->pipe[i], F_SETFD, FD_CLOEXEC);
 		fcntl(sy->pipe[i], F_SETFL, fcntl(sy->pipe[i], F_GETFL) | O_NONBLOCK);
 	}
+	/* used by the checkpointer thread alone, so it needs no mutex of its own */
+	if (sqlite3_open_v2(sqlite3_db_filename(s->db, "main"), &sy->ck,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		spool_seterr(s, "cannot open the spool for checkpoints: %s",
+		    sy->ck ? sqlite3_errmsg(sy->ck) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(sy->ck, SPOOL_BUSY_MS);
+	/* a connection opens the WAL with its first read; until then it has none to checkpoint */
+	if (sqlite3_exec(sy->ck, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		spool_seterr(s, "cannot open the spool for checkpoints: %s", sqlite3_errmsg(sy->ck));
+		goto fail;
+	}
 	pthread_mutex_init(&sy->mu, NULL);
 	pthread_cond_init(&sy->cv, NULL);
 	if (pthread_create(&sy->th, NULL, spool_sync_main, sy) != 0) {
 		spool_seterr(s, "cannot start the sync thread");
-		close(sy->pipe[0]);
-		close(sy->pipe[1]);
-		pthread_mutex_destroy(&sy->mu);
-		pthread_cond_destroy(&sy->cv);
-		free(sy);
-		return -1;
+		goto fail_thread;
 	}
+	if (pthread_create(&sy->ck_th, NULL, spool_ckpt_main, sy) != 0) {
+		spool_seterr(s, "cannot start the checkpoint thread");
+		pthread_mutex_lock(&sy->mu);
+		sy->stop = 1;
+		pthread_cond_broadcast(&sy->cv);
+		pthread_mutex_unlock(&sy->mu);
+		pthread_join(sy->th, NULL);
+		goto fail_thread;
+	}
+	/* replaces SQLite's autocheckpoint, which would run inside our commits */
+	sqlite3_wal_hook(s->db, spool_wal_hook, sy);
 	s->sy = sy;
 	return 0;
+
+fail_thread:
+	pthread_mutex_destroy(&sy->mu);
+	pthread_cond_destroy(&sy->cv);
+fail:
+	sqlite3_close(sy->ck);
+	close(sy->pipe[0]);
+	close(sy->pipe[1]);
+	free(sy);
+	free(s->wal_path);
+	s->wal_path = NULL;
+	return -1;
 }
 
 int
@@ -808,10 +978,43 @@ spool_sync_wal_fd(struct spool *s)
 	return 0;
 }
 
+/*
+ * The passive checkpoints of the thread copy the WAL, but it only starts
+ * over if one of them ends with all of it copied before the next commit
+ * begins, and under a steady load none does. Past its bound the loop,
+ * between two batches, copies what is left (little, the thread has just
+ * checkpointed) and has the next commit write the WAL from its start.
+ * The writer lock this takes would hold the thread's checkpoints off;
+ * they would hold the loop off if it waited (it does not: busy, it tries
+ * again after the next batch).
+ */
+static void
+spool_wal_restart(struct spool *s)
+{
+	struct spool_syncer *sy = s->sy;
+	int rc;
+
+	sqlite3_busy_timeout(s->db, 0);
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+	sqlite3_busy_timeout(s->db, SPOOL_BUSY_MS);
+	if (rc == SQLITE_BUSY)
+		return;
+	pthread_mutex_lock(&sy->mu);
+	sy->ck_restart = 0;
+	if (rc == SQLITE_OK) {
+		sy->ck_bound_hits++;
+	} else if (sy->ck_rc == 0) {
+		sy->ck_rc = rc;
+		snprintf(sy->ck_err, sizeof(sy->ck_err), "%s", sqlite3_errmsg(s->db));
+	}
+	pthread_mutex_unlock(&sy->mu);
+}
+
 int
 spool_sync_request(struct spool *s)
 {
 	struct spool_syncer *sy = s->sy;
+	int restart;
 
 	/* want is written by this thread only: read without the lock */
 	if (sy == NULL || sy->want >= s->seq)
@@ -823,7 +1026,10 @@ spool_sync_request(struct spool *s)
 		sy->want = s->seq;
 		pthread_cond_broadcast(&sy->cv);
 	}
+	restart = sy->ck_restart;
 	pthread_mutex_unlock(&sy->mu);
+	if (restart)
+		spool_wal_restart(s);
 	return 0;
 }
 
@@ -903,6 +1109,54 @@ spool_add_mention(struct spool *s, const char *mention_id, const char *group_key
 	if (spool_exec(s, st) < 0)
 		return -1;
 	return sqlite3_last_insert_rowid(s->db);
+}
+
+uint64_t
+spool_rollbacks(const struct spool *s)
+{
+	return s->rollbacks;
+}
+
+int64_t
+spool_rule_text(struct spool *s, const char *json)
+{
+	sqlite3_stmt *st = s->st[ST_RULE_TEXT_ADD];
+	int64_t id = -1;
+
+	if (spool_check_txn(s) < 0)
+		return -1;
+	spool_bind_text(st, 1, json);
+	if (spool_exec(s, st) < 0)
+		return -1;
+	st = s->st[ST_RULE_TEXT_ID];
+	spool_bind_text(st, 1, json);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	else
+		spool_dberr(s);
+	spool_done(st);
+	return id;
+}
+
+char *
+spool_rule_text_get(struct spool *s, int64_t id)
+{
+	sqlite3_stmt *st = s->st[ST_RULE_TEXT_GET];
+	char *json = NULL;
+
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		json = spool_col_str(st, 0);
+	spool_done(st);
+	return json;
+}
+
+int
+spool_prune_rule_texts(struct spool *s)
+{
+	if (spool_check_txn(s) < 0 || spool_exec(s, s->st[ST_RULE_TEXT_PRUNE]) < 0)
+		return -1;
+	return sqlite3_changes(s->db);
 }
 
 static void

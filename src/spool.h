@@ -79,6 +79,27 @@ uint64_t spool_commit_seq(const struct spool *);
 int spool_sync_request(struct spool *);
 int spool_sync_now(struct spool *);
 uint64_t spool_synced(struct spool *, int *err);
+/*
+ * Deferred sync also moves WAL checkpoints to a thread, beside the
+ * writer. This says how many times since the last call the WAL passed its
+ * bound, so that the checkpoint held the writer off; *failed: a checkpoint
+ * failed since the last call (spool_error() says why).
+ */
+unsigned spool_wal_bound_hits(struct spool *, int *failed);
+
+/*
+ * The id of a rule's {"id","description","score"} text in the spool,
+ * added if new (in the caller's batch, if one is open). A complaint's row
+ * names its rules by these ids. A failed batch loses the texts it added:
+ * when spool_rollbacks() changes, ids cached since are to be asked again.
+ * spool_rule_text_get: the text (free() it), NULL if unknown.
+ * spool_prune_rule_texts: forgets the texts no pending mention names,
+ * for a caller that holds no ids cached; the number forgotten, -1 on error.
+ */
+int64_t spool_rule_text(struct spool *, const char *json);
+char *spool_rule_text_get(struct spool *, int64_t id);
+int spool_prune_rule_texts(struct spool *);
+uint64_t spool_rollbacks(const struct spool *);
 
 /* A complaint accepted into a group that has not been alerted yet. */
 int64_t spool_add_mention(struct spool *, const char *mention_id, const char *group_key,

@@ -187,7 +187,7 @@ START_TEST(test_open_create_reopen)
 {
 	char buf[64];
 
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 3);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 4);
 	ck_assert_str_eq(sql_text("PRAGMA journal_mode", buf, sizeof(buf)), "wal");
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
 				 "name IN ('mentions', 'alerts', 'deliveries', 'cursors', 'silences')"), 5);
@@ -195,7 +195,7 @@ START_TEST(test_open_create_reopen)
 				 "name = 'deliveries_due'"), 1);
 	mention("m1", 2, 1000);
 	reopen();
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 3);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 4);
 	ck_assert_uint_eq(pending().n, 1);
 	ck_assert_int_eq(spool_in_txn(sp), 0);
 }
@@ -990,6 +990,54 @@ START_TEST(test_deferred_sync)
 }
 END_TEST
 
+/*
+ * With deferred sync a thread checkpoints the WAL, and under a load that
+ * never pauses the WAL still starts over once it passes its bound
+ * (16,000 pages): it does not grow with what was written.
+ */
+START_TEST(test_deferred_sync_checkpoints)
+{
+	enum { TEXT = 256 * 1024, BATCHES = 600 };
+	char wal[160], id[32], *json = malloc(TEXT + 64);
+	struct spool_counts c;
+	struct pollfd pfd;
+	struct stat st;
+	unsigned hits = 0;
+	int failed, e;
+
+	ck_assert_ptr_nonnull(json);
+	ck_assert_int_eq(spool_defer_sync(sp), 0);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	pfd.fd = spool_sync_fd(sp);
+	pfd.events = POLLIN;
+	/* 600 batches of 256 KiB, about 150 MB, over twice the bound */
+	for (int i = 1; i <= BATCHES; i++) {
+		int n = snprintf(json, TEXT + 64, "{\"id\":\"m%d\",\"text\":\"", i);
+
+		memset(json + n, 'a' + i % 26, TEXT);
+		memcpy(json + n + TEXT, "\"}", 3);
+		snprintf(id, sizeof(id), "m%d", i);
+		ck_assert_int_eq(spool_begin(sp), 0);
+		ck_assert_int_gt(spool_add_mention(sp, id, "g", 2, i, json), 0);
+		ck_assert_int_eq(spool_commit(sp), 0);
+		ck_assert_int_eq(spool_sync_request(sp), 0);
+		while (spool_synced(sp, &e) < (uint64_t)i) {
+			ck_assert_int_eq(e, 0);
+			ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
+		}
+		hits += spool_wal_bound_hits(sp, &failed);
+		ck_assert_msg(!failed, "%s", spool_error(sp));
+	}
+	ck_assert_uint_ge(hits, 1);
+	ck_assert_int_eq(stat(wal, &st), 0);
+	/* the bound and what came in while the last passive checkpoint ran */
+	ck_assert_int_lt(st.st_size, (off_t)(16000 + 4000 + 2000) * 4096);
+	ck_assert_int_eq(spool_counts(sp, NULL, &c), 0);
+	ck_assert_int_eq(c.pending_mentions, BATCHES);
+	free(json);
+}
+END_TEST
+
 START_TEST(test_upgrade_v2)
 {
 	sqlite3 *db;
@@ -1002,9 +1050,63 @@ START_TEST(test_upgrade_v2)
 			     NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	reopen();
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 3);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 4);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM mentions"), 1);
 	ck_assert_int_gt(spool_add_silence(sp, "{}", "a", "r", 1, 2), 0);
+}
+END_TEST
+
+/*
+ * v4: rule texts named by id. A v3 spool gets the table; its rows keep
+ * their texts inline and stay as they are.
+ */
+START_TEST(test_upgrade_v3_rule_texts)
+{
+	const char *t1 = "{\"id\":\"a\",\"description\":\"A\",\"score\":5}";
+	const char *t2 = "{\"id\":\"a\",\"description\":\"A, edited\",\"score\":5}";
+	char json[128];
+	int64_t id1, id2;
+	char *v;
+	sqlite3 *db;
+
+	ck_assert_int_gt(spool_add_mention(sp, "old", "g", 2, 1,
+			     "{\"rule_info\":[{\"id\":\"a\"}],\"entry\":{}}"), 0);
+	spool_close(sp);
+	sp = NULL;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "DROP TABLE rule_texts; PRAGMA user_version = 3", NULL,
+			     NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	reopen();
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 4);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM mentions WHERE json LIKE '%rule_info%'"), 1);
+	/* pending mentions are no longer in mentions_alert */
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE name = 'mentions_alert' "
+				 "AND sql LIKE '%WHERE alert_rowid IS NOT NULL'"), 1);
+
+	ck_assert_int_eq(spool_begin(sp), 0);
+	id1 = spool_rule_text(sp, t1);
+	ck_assert_int_gt(id1, 0);
+	ck_assert_int_eq(spool_rule_text(sp, t1), id1); /* the same text: the same id */
+	id2 = spool_rule_text(sp, t2);
+	ck_assert_int_gt(id2, 0);
+	ck_assert_int_ne(id2, id1);
+	snprintf(json, sizeof(json), "{\"rule_refs\":[%lld],\"entry\":{}}", (long long)id1);
+	ck_assert_int_gt(spool_add_mention(sp, "new", "g", 2, 2, json), 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+
+	v = spool_rule_text_get(sp, id1);
+	ck_assert_str_eq(v, t1);
+	free(v);
+	ck_assert_ptr_null(spool_rule_text_get(sp, id2 + 100));
+	/* only the text a pending mention names stays */
+	ck_assert_int_eq(spool_prune_rule_texts(sp), 1);
+	v = spool_rule_text_get(sp, id1);
+	ck_assert_str_eq(v, t1);
+	free(v);
+	ck_assert_ptr_null(spool_rule_text_get(sp, id2));
+
+	ck_assert_uint_eq(spool_rollbacks(sp), 0);
 }
 END_TEST
 
@@ -1036,7 +1138,9 @@ main(void)
 	tcase_add_test(tc, test_crash_mid_transaction);
 	tcase_add_test(tc, test_silences);
 	tcase_add_test(tc, test_upgrade_v2);
+	tcase_add_test(tc, test_upgrade_v3_rule_texts);
 	tcase_add_test(tc, test_deferred_sync);
+	tcase_add_test(tc, test_deferred_sync_checkpoints);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
