@@ -101,16 +101,6 @@ dedup_seen(struct dedup *d, uint64_t h, int64_t now, int64_t window_ms)
 	return 0;
 }
 
-uint64_t
-dedup_hash_str(const char *s)
-{
-	uint64_t h = FNV_OFFSET;
-
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
-		h = (h ^ *c) * FNV_PRIME;
-	return h;
-}
-
 static int
 is_space(unsigned char c)
 {

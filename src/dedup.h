@@ -27,8 +27,6 @@ size_t dedup_cap(const struct dedup *);
  */
 int dedup_seen(struct dedup *, uint64_t h, int64_t now, int64_t window_ms);
 
-uint64_t dedup_hash_str(const char *s);
-
 /*
  * The fingerprint of a text as people copy it: ASCII letters in lower case,
  * every run of white space as one space, leading and trailing space and

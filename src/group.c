@@ -167,17 +167,6 @@ author_cmp(const void *a, const void *b)
 	return x->followers < y->followers ? 1 : x->followers > y->followers ? -1 : 0;
 }
 
-/* FNV-1a */
-static uint64_t
-author_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
-}
-
 static void
 json_array_add_unique(json_t *arr, const char *s)
 {
@@ -562,7 +551,7 @@ group_add(struct group_engine *ge, const struct group_input *in)
 			json_array_append_new(g->samples, entry);
 	}
 	if (in->author && *in->author) {
-		uint64_t h = author_hash(in->author);
+		uint64_t h = util_hash_str(in->author);
 
 		for (i = 0; i < g->nauthors; i++)
 			if (g->authors[i].hash == h && strcmp(g->authors[i].handle, in->author) == 0)

@@ -261,7 +261,7 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 
 	sl = ingest_source_label(in, src);
 	labels = in->src_labels[sl].label;
-	if (dedup_seen(in->ids, dedup_hash_str(m->id), now, in->conf->dedup_window_ms)) {
+	if (dedup_seen(in->ids, util_hash_str(m->id), now, in->conf->dedup_window_ms)) {
 		metrics_add_ref(&in->src_labels[sl].duplicate, "keluh_mentions_duplicate_total", labels,
 		    1);
 		counts->duplicates++;

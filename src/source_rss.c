@@ -54,16 +54,6 @@ struct rsrc {
 	size_t nq, qi;
 };
 
-static uint64_t
-rss_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
-}
-
 static int
 rss_seen(const struct rsrc *r, uint64_t k)
 {
@@ -305,7 +295,7 @@ rss_body(void *arg, const char *data, size_t len, const char *etag)
 	/* the ids of this answer stay remembered however many new ones come */
 	for (size_t i = f.nitems; i-- > 0;) {
 		const struct feed_item *it = &f.items[i];
-		uint64_t k = rss_hash(it->id ? it->id : it->text ? it->text : "");
+		uint64_t k = util_hash_str(it->id ? it->id : it->text ? it->text : "");
 
 		if ((it->id || it->text) && rss_seen(r, k)) {
 			rss_remember(r, k);
@@ -324,7 +314,7 @@ rss_body(void *arg, const char *data, size_t len, const char *etag)
 			    i + 1);
 			continue;
 		}
-		k = rss_hash(it->id ? it->id : it->text);
+		k = util_hash_str(it->id ? it->id : it->text);
 		for (size_t j = 0; j < n; j++)
 			dup |= v[j].key == k;
 		if (dup || rss_seen(r, k))

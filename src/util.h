@@ -65,6 +65,12 @@ void buf_add_int(struct buf *, long long v);
 /* Appends s as the inside of a JSON string (no quotes). s must be valid UTF-8. */
 void buf_add_json_str(struct buf *, const char *s, size_t len);
 
+/*
+ * FNV-1a, 64 bits, of a string: for hash tables and fingerprints kept in
+ * memory or in a source's cursor (so it must never change).
+ */
+uint64_t util_hash_str(const char *s);
+
 /* Wall-clock time in Unix milliseconds (what the spool and alerts record). */
 int64_t util_now_ms(void);
 /* ms as RFC 3339 UTC, "2026-11-23T04:20:00Z"; out needs 21 bytes. */
