@@ -1167,41 +1167,65 @@ spool_mention_clear(struct spool_mention *m)
 	free(m->json);
 }
 
+/*
+ * Steps st to its end and returns its rows, each made into an element of
+ * elem bytes by row(); *n is how many. The rows are all read (and st reset)
+ * before the caller hands them on, so its callback may write to the spool.
+ * NULL with *n = 0 when there are none; *ok is 0 when stepping failed
+ * (the rows read so far are still returned, to be freed).
+ */
+static void *
+spool_rows(struct spool *s, sqlite3_stmt *st, size_t elem, void (*row)(sqlite3_stmt *, void *),
+    size_t *n, int *ok)
+{
+	char *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 32;
+			v = xreallocarray(v, cap, elem);
+		}
+		row(st, v + elem * (*n)++);
+	}
+	*ok = rc == SQLITE_DONE;
+	if (!*ok)
+		spool_dberr(s);
+	spool_done(st);
+	return v;
+}
+
+static void
+spool_row_mention(sqlite3_stmt *st, void *p)
+{
+	struct spool_mention *m = p;
+
+	m->rowid = sqlite3_column_int64(st, 0);
+	m->mention_id = spool_col_str(st, 1);
+	m->group_key = spool_col_str(st, 2);
+	m->priority = sqlite3_column_int(st, 3);
+	m->at_ms = sqlite3_column_int64(st, 4);
+	m->json = spool_col_str(st, 5);
+}
+
 int
 spool_pending_mentions(struct spool *s, void (*fn)(void *arg, const struct spool_mention *),
     void *arg)
 {
-	sqlite3_stmt *st = s->st[ST_PENDING_MENTIONS];
-	struct spool_mention *v = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
+	size_t n;
+	int ok;
+	struct spool_mention *v = spool_rows(s, s->st[ST_PENDING_MENTIONS], sizeof(*v),
+	    spool_row_mention, &n, &ok);
 
-	/* Read everything first so that fn may write to the spool. */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct spool_mention *m;
-
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
-		m = &v[n++];
-		m->rowid = sqlite3_column_int64(st, 0);
-		m->mention_id = spool_col_str(st, 1);
-		m->group_key = spool_col_str(st, 2);
-		m->priority = sqlite3_column_int(st, 3);
-		m->at_ms = sqlite3_column_int64(st, 4);
-		m->json = spool_col_str(st, 5);
-	}
-	if (rc != SQLITE_DONE)
-		spool_dberr(s);
-	spool_done(st);
 	for (size_t i = 0; i < n; i++) {
-		if (rc == SQLITE_DONE)
+		if (ok)
 			fn(arg, &v[i]);
 		spool_mention_clear(&v[i]);
 	}
 	free(v);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return ok ? 0 : -1;
 }
 
 int64_t
@@ -1294,8 +1318,10 @@ spool_delivery_free(struct spool_delivery *d)
 }
 
 static void
-spool_row_delivery(sqlite3_stmt *st, struct spool_delivery *d)
+spool_row_delivery(sqlite3_stmt *st, void *p)
 {
+	struct spool_delivery *d = p;
+
 	d->id = sqlite3_column_int64(st, 0);
 	d->alert_rowid = sqlite3_column_int64(st, 1);
 	d->alert_id = spool_col_str(st, 2);
@@ -1610,33 +1636,42 @@ spool_list_deliveries(struct spool *s, int state, size_t limit,
     void (*fn)(void *arg, const struct spool_delivery *), void *arg)
 {
 	sqlite3_stmt *st = s->st[state < 0 ? ST_LIST_DELIVERIES_ALL : ST_LIST_DELIVERIES_STATE];
-	struct spool_delivery *v = NULL;
-	size_t n = 0, cap = 0;
-	int rc = SQLITE_DONE;
+	struct spool_delivery *v;
+	size_t n;
+	int ok;
 
 	if (limit == 0)
 		return 0;
 	if (state >= 0)
 		sqlite3_bind_int(st, 1, state);
 	sqlite3_bind_int64(st, 2, spool_limit(limit));
-	/* Read everything first so that fn may act on the spool (keluhctl retry). */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 32;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
-		spool_row_delivery(st, &v[n++]);
-	}
-	if (rc != SQLITE_DONE)
-		spool_dberr(s);
-	spool_done(st);
+	/* fn may act on the spool (keluhctl retry) */
+	v = spool_rows(s, st, sizeof(*v), spool_row_delivery, &n, &ok);
 	for (size_t i = 0; i < n; i++) {
-		if (rc == SQLITE_DONE)
+		if (ok)
 			fn(arg, &v[i]);
 		spool_delivery_free(&v[i]);
 	}
 	free(v);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return ok ? 0 : -1;
+}
+
+static void
+spool_row_alert(sqlite3_stmt *st, void *p)
+{
+	struct spool_alert *a = p;
+
+	a->rowid = sqlite3_column_int64(st, 0);
+	a->alert_id = spool_col_str(st, 1);
+	a->group_key = spool_col_str(st, 2);
+	a->team = spool_col_str(st, 3);
+	a->json = spool_col_str(st, 4);
+	a->priority = sqlite3_column_int(st, 5);
+	a->at_ms = sqlite3_column_int64(st, 6);
+	a->delivered = sqlite3_column_int(st, 7);
+	a->pending = sqlite3_column_int(st, 8);
+	a->dead = sqlite3_column_int(st, 9);
+	a->mentions = sqlite3_column_int(st, 10);
 }
 
 int
@@ -1644,38 +1679,16 @@ spool_list_alerts(struct spool *s, size_t limit,
     void (*fn)(void *arg, const struct spool_alert *), void *arg)
 {
 	sqlite3_stmt *st = s->st[ST_LIST_ALERTS];
-	struct spool_alert *v = NULL;
-	size_t n = 0, cap = 0;
-	int rc = SQLITE_DONE;
+	struct spool_alert *v;
+	size_t n;
+	int ok;
 
 	if (limit == 0)
 		return 0;
 	sqlite3_bind_int64(st, 1, spool_limit(limit));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct spool_alert *a;
-
-		if (n == cap) {
-			cap = cap ? cap * 2 : 32;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
-		a = &v[n++];
-		a->rowid = sqlite3_column_int64(st, 0);
-		a->alert_id = spool_col_str(st, 1);
-		a->group_key = spool_col_str(st, 2);
-		a->team = spool_col_str(st, 3);
-		a->json = spool_col_str(st, 4);
-		a->priority = sqlite3_column_int(st, 5);
-		a->at_ms = sqlite3_column_int64(st, 6);
-		a->delivered = sqlite3_column_int(st, 7);
-		a->pending = sqlite3_column_int(st, 8);
-		a->dead = sqlite3_column_int(st, 9);
-		a->mentions = sqlite3_column_int(st, 10);
-	}
-	if (rc != SQLITE_DONE)
-		spool_dberr(s);
-	spool_done(st);
+	v = spool_rows(s, st, sizeof(*v), spool_row_alert, &n, &ok);
 	for (size_t i = 0; i < n; i++) {
-		if (rc == SQLITE_DONE)
+		if (ok)
 			fn(arg, &v[i]);
 		free(v[i].alert_id);
 		free(v[i].group_key);
@@ -1683,7 +1696,7 @@ spool_list_alerts(struct spool *s, size_t limit,
 		free(v[i].json);
 	}
 	free(v);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return ok ? 0 : -1;
 }
 
 char *
@@ -1769,44 +1782,40 @@ spool_silence_free(struct spool_silence *v)
 	free(v->ended_by);
 }
 
+static void
+spool_row_silence(sqlite3_stmt *st, void *p)
+{
+	struct spool_silence *x = p;
+
+	x->id = sqlite3_column_int64(st, 0);
+	x->matchers = spool_col_str(st, 1);
+	x->created_by = spool_col_str(st, 2);
+	x->reason = spool_col_str(st, 3);
+	x->created_ms = sqlite3_column_int64(st, 4);
+	x->expires_ms = sqlite3_column_int64(st, 5);
+	x->ended_ms = sqlite3_column_int64(st, 6);
+	x->ended_by = spool_col_str(st, 7);
+	x->suppressed = sqlite3_column_int64(st, 8);
+}
+
 int
 spool_list_silences(struct spool *s, int all, size_t limit,
     void (*fn)(void *arg, const struct spool_silence *), void *arg)
 {
 	sqlite3_stmt *st = s->st[all ? ST_LIST_SILENCES_ALL : ST_LIST_SILENCES_ACTIVE];
-	struct spool_silence *v = NULL;
-	size_t n = 0, cap = 0;
-	int rc = SQLITE_DONE;
+	struct spool_silence *v;
+	size_t n;
+	int ok;
 
 	if (limit == 0)
 		return 0;
 	sqlite3_bind_int64(st, 1, spool_limit(limit));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct spool_silence *x;
-
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
-		x = &v[n++];
-		x->id = sqlite3_column_int64(st, 0);
-		x->matchers = spool_col_str(st, 1);
-		x->created_by = spool_col_str(st, 2);
-		x->reason = spool_col_str(st, 3);
-		x->created_ms = sqlite3_column_int64(st, 4);
-		x->expires_ms = sqlite3_column_int64(st, 5);
-		x->ended_ms = sqlite3_column_int64(st, 6);
-		x->ended_by = spool_col_str(st, 7);
-		x->suppressed = sqlite3_column_int64(st, 8);
-	}
-	if (rc != SQLITE_DONE)
-		spool_dberr(s);
-	spool_done(st);
+	v = spool_rows(s, st, sizeof(*v), spool_row_silence, &n, &ok);
 	for (size_t i = 0; i < n; i++) {
-		if (rc == SQLITE_DONE)
+		if (ok)
 			fn(arg, &v[i]);
 		spool_silence_free(&v[i]);
 	}
 	free(v);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return ok ? 0 : -1;
 }
