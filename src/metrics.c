@@ -50,8 +50,8 @@ static const struct metric_help metric_helps[] = {
 	{ "keluh_source_events_total", "counter",
 	    "Events (or poll items) a network source handed over, bad ones included." },
 	{ "keluh_source_errors_total", "counter",
-	    "Bad input and failures of a source, by kind (json, utf8, too_long, mapping, stall, "
-	    "http, auth, rate_limited, connect)." },
+	    "Bad input and failures of a source, by kind (json, utf8, xml, too_long, mapping, "
+	    "stall, timeout, network, connect, http, auth, rate_limited)." },
 	{ "keluh_source_skipped_total", "counter",
 	    "Posts a mastodon, x or reddit source passed over on purpose, by kind (reblog, no_text, "
 	    "seen_before, deleted, gap), and replies kept (reply_kept)." },

@@ -2,7 +2,7 @@
 # The manual keeps up with the code: every key the configuration loader
 # (src/conf.c) and the rule loader (src/rules_load.c) accept is documented
 # in keluhd.yaml(5) and keluh-rules(5), every keluhctl command and option
-# in keluhctl(1), every keluhd option in keluhd(8); and mandoc finds
+# in keluhctl(1), every keluhd option and metric in keluhd(8); and mandoc finds
 # nothing to warn about in any page.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
@@ -50,6 +50,15 @@ check_keys() {
 
 check_keys src/conf.c keluhd.yaml.5
 check_keys src/rules_load.c keluh-rules.5
+
+# every metric src/metrics.c declares is in keluhd(8)'s list
+grep -o '{ "keluh_[a-z_]*"' "$top_srcdir/src/metrics.c" | sed 's/{ "//; s/"//' >"$TMPD/metrics"
+n=$(wc -l <"$TMPD/metrics" | tr -d ' ')
+missing=
+while read -r m; do
+	documented "$MAN/keluhd.8" "$m" 'It Ic' || missing="$missing $m"
+done <"$TMPD/metrics"
+is "every metric of src/metrics.c ($n) is in man/keluhd.8" "${missing# }" ""
 
 # options_of: -x and --long options of a --help text on stdin (option lines only)
 options_of() {
