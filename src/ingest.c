@@ -230,6 +230,7 @@ ingest_group_input(struct group_input *gi, const char *rule, const char *team,
 static size_t
 ingest_source_label(struct ingest *in, const char *src)
 {
+	char esc[128];
 	size_t i;
 
 	for (i = 0; i < in->nsrc_labels; i++)
@@ -242,7 +243,9 @@ ingest_source_label(struct ingest *in, const char *src)
 		in->src_next = (in->src_next + 1) % INGEST_SOURCE_LABELS;
 	}
 	snprintf(in->src_labels[i].name, sizeof(in->src_labels[i].name), "%s", src);
-	snprintf(in->src_labels[i].label, sizeof(in->src_labels[i].label), "source=\"%s\"", src);
+	/* a mention's own source is outside input: escaped, it cannot break /metrics */
+	metrics_label_value(esc, sizeof(esc), src);
+	snprintf(in->src_labels[i].label, sizeof(in->src_labels[i].label), "source=\"%s\"", esc);
 	memset(&in->src_labels[i].accepted, 0, sizeof(in->src_labels[i].accepted));
 	memset(&in->src_labels[i].duplicate, 0, sizeof(in->src_labels[i].duplicate));
 	return i;

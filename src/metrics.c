@@ -326,3 +326,32 @@ metrics_render(struct buf *b)
 		}
 	}
 }
+
+void
+metrics_label_value(char *dst, size_t n, const char *v)
+{
+	size_t o = 0;
+
+	if (n == 0)
+		return;
+	for (; *v; v++) {
+		char e = *v == '\\' ? '\\' : *v == '"' ? '"' : *v == '\n' ? 'n' : 0;
+
+		if (o + (e ? 2 : 1) >= n) {
+			/* cut inside a UTF-8 sequence: drop its first bytes too */
+			if (((unsigned char)*v & 0xc0) == 0x80) {
+				while (o && ((unsigned char)dst[o - 1] & 0xc0) == 0x80)
+					o--;
+				if (o)
+					o--;
+			}
+			break;
+		}
+		if (e) {
+			dst[o++] = '\\';
+			dst[o++] = e;
+		} else
+			dst[o++] = *v;
+	}
+	dst[o] = '\0';
+}

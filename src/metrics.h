@@ -34,6 +34,13 @@ struct metrics_ref {
 	uint32_t idx;
 };
 void metrics_add_ref(struct metrics_ref *, const char *name, const char *labels, double v);
+/*
+ * v as the inside of a label value ('source="<here>"'): backslash, double
+ * quote and newline escaped as the Prometheus text format wants, cut to
+ * fit n bytes (NUL included) without splitting an escape. For values that
+ * come from outside, such as a mention's source.
+ */
+void metrics_label_value(char *dst, size_t n, const char *v);
 /* Observes seconds into the delivery latency histogram of a receiver. */
 void metrics_observe_latency(const char *receiver, double seconds);
 /* A bound was hit: counts it and logs the first time and then every 1000th. */

@@ -92,6 +92,13 @@ curl -s "$URL/metrics" >"$TMPD/metrics"
 contains "metrics: rejected input is counted" "$TMPD/metrics" 'keluh_mentions_rejected_total{reason="unauthorized"}'
 contains "metrics: duplicates are counted" "$TMPD/metrics" 'keluh_mentions_duplicate_total{source="http"} 1'
 
+# a mention's source is outside input: escaped in the label, /metrics stays well-formed
+r=$(post '{"id":"q1","source":"a\"b\\c\nd","text":"cannot login since monday"}' application/json -H "$AUTH")
+is "a source with quotes and a newline: 202" "$r" '202 {"accepted":1,"complaints":1,"duplicates":0}'
+curl -s "$URL/metrics" >"$TMPD/metrics"
+contains "its label is escaped" "$TMPD/metrics" 'keluh_mentions_total{source="a\"b\\c\nd"} 1'
+is "no line of /metrics starts with the part after the newline" "$(grep -c '^d' "$TMPD/metrics")" 0
+
 # The same complaint text under other ids (a copy-paste storm, or one post
 # through two sources) counts once per window; short texts that people
 # write alike on their own do not.
