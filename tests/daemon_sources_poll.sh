@@ -101,8 +101,11 @@ contains "an item that makes no mention is counted" "$TMPD/metrics" \
 contains "the poll source is connected" "$TMPD/metrics" 'keluh_source_connected{source="api"} 1'
 contains "the bad item is logged and skipped" "$klog" "source api: an event does not make a mention: 'text' is missing"
 stop_keluhd
-v=$(sqlite3 "$TMPD/c.db" "select value from cursors where source='api'" 2>/dev/null || echo skip)
-[ "$v" = skip ] || is "the cursor is in the spool" "$v" 11
+if command -v sqlite3 >/dev/null 2>&1; then
+	is "the cursor is in the spool" "$(sqlite3 "$TMPD/c.db" "select value from cursors where source='api'" 2>&1)" 11
+else
+	skip "the cursor is in the spool" "sqlite3 is not installed"
+fi
 
 # the API moved on while keluhd was down; it still lists the old items
 script - 9 10 11 12 13

@@ -341,8 +341,12 @@ contains "health: the failing detail names the HTTP status" "$TMPD/health.out" "
 is "refused credentials are not asked again at once" \
 	"$(grep -c '"client": "acmeapp", "client_ok": false' "$TMPD/srv.log")" 1
 stop_keluhd
-v=$(sqlite3 "$TMPD/c.db" "select value from cursors where source='rnew'" 2>/dev/null || echo skip)
-[ "$v" = skip ] || is "the newest fullname is the cursor in the spool" "$v" t3_1h007z
+if command -v sqlite3 >/dev/null 2>&1; then
+	is "the newest fullname is the cursor in the spool" \
+		"$(sqlite3 "$TMPD/c.db" "select value from cursors where source='rnew'" 2>&1)" t3_1h007z
+else
+	skip "the newest fullname is the cursor in the spool" "sqlite3 is not installed"
+fi
 
 # the restart: the listings still hold everything, and one new post each
 script restart

@@ -19,12 +19,6 @@ if [ ! -f "$UNIT" ]; then
 fi
 ok "the unit is built"
 
-# skip DESCRIPTION REASON
-skip() {
-	tap_n=$((tap_n + 1))
-	echo "ok $tap_n - $1 # SKIP $2"
-}
-
 # --- what keluhd needs from the unit ---------------------------------------
 if grep -Eq '@[a-zA-Z_]+@' "$UNIT"; then
 	not_ok "every @var@ is substituted" "$(grep -E '@[a-zA-Z_]+@' "$UNIT")"
