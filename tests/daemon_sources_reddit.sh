@@ -351,10 +351,21 @@ fi
 # the restart: the listings still hold everything, and one new post each
 script restart
 n0=$(wc -l <"$hook_log")
+l0=$(wc -l <"$TMPD/srv.log")
+# polled_twice: every listing was asked twice since the restart; a poll goes
+# out only when the answer before it was taken in full
+polled_twice() {
+	for p in /r/AcmeSupport+acme/new.json /r/acme/comments.json /search.json /gap/r/acme/new.json; do
+		[ "$(tail -n +$((l0 + 1)) "$TMPD/srv.log" | grep -c "\"path\": \"$p\"")" -ge 2 ] || return 1
+	done
+}
 start_keluhd "$TMPD/c.yaml" "$TMPD/keluhd2.log"
 contains "the restart resumes from the stored cursor" "$TMPD/keluhd2.log" "source rnew: resuming after t3_1h007z"
 wait_for 15 grep -q "${R}008z" "$hook_log"
-sleep 2
+wait_for 15 polled_twice
+is "every listing was read again after the restart" "$?" 0
+is "after the restart one complaint alert was made (counted)" \
+	"$(metric_value 'keluh_alerts_total{priority="normal"}')" 1
 is "after the restart only the new post alerts" "$(tail -n +$((n0 + 1)) "$hook_log" | grep -o 'reddit:t[13]_[a-z0-9]*' | sort -u | tr '\n' ' ')" \
 	"${R}008z "
 is "no complaint alerted twice" "$(mentions | cut -f1 | sort | uniq -d | wc -l | tr -d ' ')" 0
