@@ -334,6 +334,14 @@ for line in open(sys.argv[1]):
 PY
 }
 wait_until 20 'test "$(health | wc -l)" -ge 2'
+# nothing else: both watches look three more times, and still two notes
+looks() { metric_value "keluh_source_health_checks_total{source=\"$1\"}"; }
+notes() { curl -s "$URL/metrics" | awk '/^keluh_source_health_alerts_total\{/ { n += $NF } END { print n + 0 }'; }
+c1=$(looks rbad)
+c2=$(looks rbusy)
+wait_until 10 'test "$(looks rbad)" -ge $((c1 + 3)) && test "$(looks rbusy)" -ge $((c2 + 3))'
+is "health: the watches went on looking" "$?" 0
+is "health: two notes raised, no more" "$(notes)" 2
 health | sort >"$TMPD/health.out"
 is "health: rbad failing and rbusy throttled, nothing else" "$(cut -d' ' -f1-2 "$TMPD/health.out" | tr '\n' ' ')" \
 	"rbad failing rbusy throttled "
