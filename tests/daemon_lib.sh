@@ -94,6 +94,12 @@ metric_value() {
 		'index($0, s) == 1 { v = substr($0, length(s) + 1) } END { print v == "" ? 0 : v }'
 }
 
+# metric_sum NAME: the sum of every series of NAME in /metrics now (0 if none)
+metric_sum() {
+	curl -s "$URL/metrics" | awk -v n="$1" \
+		'index($0, n "{") == 1 || index($0, n " ") == 1 { s += $NF } END { print s + 0 }'
+}
+
 # count_lines FILE: lines in FILE (0 if missing)
 count_lines() {
 	if [ -f "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi
