@@ -204,9 +204,10 @@ Y
 "$KELUHD" --check -c "$TMPD/bad.yaml" >"$TMPD/bad.out" 2>&1
 is "--check rejects bad source settings" "$?" 1
 contains "unknown type, with a suggestion" "$TMPD/bad.out" "bad.yaml:3:11: error: unknown source type 'ssee'; did you mean 'sse'?"
-contains "unknown key, with a suggestion" "$TMPD/bad.out" "bad.yaml:7:5: error: unknown key 'stal'"
+contains "unknown key, with a suggestion" "$TMPD/bad.out" "bad.yaml:7:5: error: unknown key 'stal' in a source; did you mean 'stall'?"
 contains "a bad JSON pointer" "$TMPD/bad.out" "text: 'content' is not a JSON pointer"
-contains "an unknown field, with a suggestion" "$TMPD/bad.out" "author.handel"
+contains "an unknown field, with a suggestion" "$TMPD/bad.out" \
+	"bad.yaml:8:29: error: unknown key 'author.handel' in fields; did you mean 'author.handle'?"
 contains "a bad url" "$TMPD/bad.out" "url: 'ftp://x' must start with https:// or http://"
 contains "a bad duration" "$TMPD/bad.out" "interval: 'soon' is not a duration"
 contains "a key of another source type" "$TMPD/bad.out" "json-poll sources take no 'stall'"
