@@ -97,6 +97,11 @@ post '{"id":"w1","text":"calling my lawyer"}' >/dev/null
 wait_for 10 sh -c "grep -q lawyer $sa_log && [ \$(grep -c lawyer $sb_log) -ge 1 ]"
 is "critical goes to a (continue) ..." "$(alerts "$sa_log" | grep t.lawyer)" "rule=t.lawyer|team=legal 1 1 False critical 1"
 is "... and on to the next matching route" "$(alerts "$sb_log" | grep -c t.lawyer)" 1
+# what c could get by mistake was routed when the alert was made: once the
+# outbox is empty, every delivery of every alert so far is done
+outbox_empty() { [ -z "$("$KELUHCTL" queue --json --spool "$TMPD/c.db")" ]; }
+wait_for 10 outbox_empty
+is "every delivery so far is done" "$?" 0
 is "billing got nothing else but the incident" "$(alerts "$sc_log" | grep -vc 't.refund\|incident=')" 0
 
 # the fifth complaint of t.* within a minute: one critical incident alert
