@@ -298,6 +298,11 @@ is "health: one alert and one recovered note, nothing else" "$(cut -d' ' -f1-3 "
 contains "health: the silent source raises a high operational alert" "$TMPD/health.out" \
 	"high quiet silent source-health Source quiet is silent"
 contains "health: then one recovered note" "$TMPD/health.out" "low quiet recovered source-health Source quiet recovered"
+# a note's receivers are chosen when it is raised: once the outbox is empty,
+# hook has everything it was ever going to get
+outbox_empty() { [ -z "$("$KELUHCTL" queue --json --spool "$TMPD/c.db")" ]; }
+wait_for 10 outbox_empty
+is "health: every delivery so far is done" "$?" 0
 is "health: complaint receivers do not get it" "$(grep -c source-health "$hook_log")" 0
 curl -s "$URL/metrics" >"$TMPD/metrics"
 contains "health alerts are counted" "$TMPD/metrics" 'keluh_source_health_alerts_total{source="quiet",state="silent"} 1'
