@@ -57,6 +57,8 @@ static const struct metric_help metric_helps[] = {
 	    "seen_before, deleted, gap), and replies kept (reply_kept)." },
 	{ "keluh_source_ratelimit_remaining", "gauge",
 	    "Requests a reddit source may still make in the current rate limit window." },
+	{ "keluh_source_health_checks_total", "counter",
+	    "Times the health watch (alert_after) looked at a source, by source." },
 	{ "keluh_source_health_alerts_total", "counter",
 	    "Source health alerts raised (alert_after), by source and state (silent, failing, "
 	    "throttled, recovered)." },

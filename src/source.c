@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "source.h"
 #include "stream.h"
 #include "util.h"
@@ -30,6 +31,8 @@ struct source_watch {
 	int raised;
 	int64_t bad_since;	/* monotonic ms */
 	char *bad_state;
+	char *labels;		/* keluh_source_health_checks_total: a look is observable */
+	struct metrics_ref checks;
 };
 
 static const char *
@@ -71,6 +74,7 @@ watch_cb(evutil_socket_t fd, short what, void *arg)
 	char detail[400], b1[32], b2[32];
 	int64_t now = stream_now_ms(), since = 0;
 
+	metrics_add_ref(&w->checks, "keluh_source_health_checks_total", w->labels, 1);
 	stream_health(w->src->stream, &h);
 	if (!h.connected && now - h.since_ms >= w->after_ms) {
 		state = h.throttled ? "throttled" : "failing";
@@ -124,6 +128,7 @@ source_watch_new(const struct source_env *env, const struct conf_source *cs, str
 	w->fn = env->health;
 	w->arg = env->health_arg;
 	w->type = xstrdup(conf_source_type_name(cs->type));
+	w->labels = xasprintf("source=\"%s\"", s->name);
 	w->after_ms = cs->alert_after_ms;
 	w->to = xcalloc(cs->nalert_to + 1, sizeof(char *));
 	for (size_t i = 0; i < cs->nalert_to; i++)
@@ -149,6 +154,7 @@ source_watch_free(struct source_watch *w)
 	free(w->to);
 	free(w->type);
 	free(w->bad_state);
+	free(w->labels);
 	free(w);
 }
 

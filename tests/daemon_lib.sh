@@ -86,6 +86,20 @@ post() {
 	cat "$TMPD/post.out"
 }
 
+# metric_value SERIES: the value /metrics gives SERIES now (name and labels
+# as printed there, e.g. 'keluh_alerts_total{priority="high"}'); 0 when the
+# series is not there yet
+metric_value() {
+	curl -s "$URL/metrics" | awk -v s="$1 " \
+		'index($0, s) == 1 { v = substr($0, length(s) + 1) } END { print v == "" ? 0 : v }'
+}
+
+# metric_sum NAME: the sum of every series of NAME in /metrics now (0 if none)
+metric_sum() {
+	curl -s "$URL/metrics" | awk -v n="$1" \
+		'index($0, n "{") == 1 || index($0, n " ") == 1 { s += $NF } END { print s + 0 }'
+}
+
 # count_lines FILE: lines in FILE (0 if missing)
 count_lines() {
 	if [ -f "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi

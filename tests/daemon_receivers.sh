@@ -63,12 +63,13 @@ for p in slack mattermost discord teams gchat telegram pagerduty webhook content
 	contains "$p: the platform's shape" "$TMPD/shapes" "$p True"
 done
 python3 - "$TMPD/smtp.log" >"$TMPD/mail" <<'PY'
-import json, sys
+import email, email.policy, json, sys
 m = json.loads(open(sys.argv[1]).readline())
 print(m["from"], sorted(m["to"]))
-print("Subject" in m["data"] and "CRITICAL" in m["data"].split("\r\n\r\n")[0])
+# the Subject decoded (it is RFC 2047 encoded-words), not any header
+print("subject:", email.message_from_string(m["data"], policy=email.policy.default)["Subject"])
 PY
 contains "email: envelope sender and recipients" "$TMPD/mail" "<keluh@example.com> ['<lead@example.com>', '<support@example.com>']"
-contains "email: the subject carries the priority" "$TMPD/mail" "True"
+contains "email: the subject carries the priority" "$TMPD/mail" "subject: [keluh] CRITICAL: "
 stop_keluhd
 done_testing

@@ -265,11 +265,13 @@ is "a 403 is counted" "$(metric 'keluh_source_errors_total{source="private",kind
 is "and not asked again every interval" "$(reqs /private.rss)" 1
 stop_keluhd
 
-v=$(sqlite3 "$TMPD/c.db" "select value from cursors where source='reviews'" 2>/dev/null || echo skip)
-if [ "$v" != skip ]; then
-	printf '%s' "$v" >"$TMPD/cursor.out"
+if command -v sqlite3 >/dev/null 2>&1; then
+	sqlite3 "$TMPD/c.db" "select value from cursors where source='reviews'" >"$TMPD/cursor.out" 2>&1
 	contains "the validators are in the spool" "$TMPD/cursor.out" '"etag":"\"r-recovered\""'
 	contains "the newest item's date is in the spool" "$TMPD/cursor.out" '"newest":"2026-11-22T23:15:00Z"'
+else
+	skip "the validators are in the spool" "sqlite3 is not installed"
+	skip "the newest item's date is in the spool" "sqlite3 is not installed"
 fi
 
 # while keluhd was down the feed got one more item; it still lists the old ones

@@ -281,13 +281,28 @@ for line in open(sys.argv[1]):
 PY
 }
 wait_until 20 'test "$(health | wc -l)" -ge 2'
-sleep 1
+# nothing else: the watch looks at quiet every 0.2 s; after both notes came
+# it looks three more times, and still two notes were raised for quiet
+looks() { metric_value 'keluh_source_health_checks_total{source="quiet"}'; }
+notes() {
+	curl -s "$URL/metrics" |
+		awk '/^keluh_source_health_alerts_total\{source="quiet",/ { n += $NF } END { print n + 0 }'
+}
+c0=$(looks)
+wait_until 10 'test "$(looks)" -ge $((c0 + 3))'
+is "health: the watch went on looking at quiet" "$?" 0
+is "health: two notes raised for quiet, no more" "$(notes)" 2
 health >"$TMPD/health.out"
 is "health: one alert and one recovered note, nothing else" "$(cut -d' ' -f1-3 "$TMPD/health.out" | tr '\n' ' ')" \
 	"high quiet silent low quiet recovered "
 contains "health: the silent source raises a high operational alert" "$TMPD/health.out" \
 	"high quiet silent source-health Source quiet is silent"
 contains "health: then one recovered note" "$TMPD/health.out" "low quiet recovered source-health Source quiet recovered"
+# a note's receivers are chosen when it is raised: once the outbox is empty,
+# hook has everything it was ever going to get
+outbox_empty() { [ -z "$("$KELUHCTL" queue --json --spool "$TMPD/c.db")" ]; }
+wait_for 10 outbox_empty
+is "health: every delivery so far is done" "$?" 0
 is "health: complaint receivers do not get it" "$(grep -c source-health "$hook_log")" 0
 curl -s "$URL/metrics" >"$TMPD/metrics"
 contains "health alerts are counted" "$TMPD/metrics" 'keluh_source_health_alerts_total{source="quiet",state="silent"} 1'

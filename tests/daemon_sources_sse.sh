@@ -172,9 +172,18 @@ wait_until 10 'test "$(reqs /sse)" -gt "$n0"'
 last=$(python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1]) if "\"/sse\"" in l]; print(r[-1]["headers"].get("last-event-id", "-"))' "$TMPD/srv.log")
 is "after a restart the first request sends the stored Last-Event-ID" "$last" 5
 contains "the resume is logged" "$TMPD/keluhd2.log" "source feed: resuming after event ID 5"
+# The SSE server sends nothing new after the restart, so what could alert
+# again is the spool: pending mentions are read back at start. The NDJSON
+# stream has no resume position: its server sends n1, n2 again, and once
+# they alerted and every alert made was delivered, the sink has it all.
+wait_until 15 'test "$(alert_ids | grep -c "^n")" -ge 4'
+is "the NDJSON stream's n1 and n2 alert again after the restart" "$?" 0
+delivered_all() { [ "$(metric_value 'keluh_deliveries_total{receiver="hook",outcome="ok"}')" -ge "$(metric_sum keluh_alerts_total)" ]; }
+wait_for 10 delivered_all
+is "every alert made after the restart was delivered" "$?" 0
 stop_keluhd
-# (the NDJSON stream has no resume position: its server sends n1, n2 again)
-is "no SSE alert twice across the restart" "$(alert_ids | grep '^s' | sort | uniq -d | wc -l | tr -d ' ')" 0
+is "no SSE alert twice across the restart (none from the spool)" \
+	"$(alert_ids | grep '^s' | sort | uniq -d | wc -l | tr -d ' ')" 0
 
 # config errors: file:line:col, did-you-mean, bad pointers and durations
 cat >"$TMPD/bad.yaml" <<Y
@@ -195,9 +204,10 @@ Y
 "$KELUHD" --check -c "$TMPD/bad.yaml" >"$TMPD/bad.out" 2>&1
 is "--check rejects bad source settings" "$?" 1
 contains "unknown type, with a suggestion" "$TMPD/bad.out" "bad.yaml:3:11: error: unknown source type 'ssee'; did you mean 'sse'?"
-contains "unknown key, with a suggestion" "$TMPD/bad.out" "bad.yaml:7:5: error: unknown key 'stal'"
+contains "unknown key, with a suggestion" "$TMPD/bad.out" "bad.yaml:7:5: error: unknown key 'stal' in a source; did you mean 'stall'?"
 contains "a bad JSON pointer" "$TMPD/bad.out" "text: 'content' is not a JSON pointer"
-contains "an unknown field, with a suggestion" "$TMPD/bad.out" "author.handel"
+contains "an unknown field, with a suggestion" "$TMPD/bad.out" \
+	"bad.yaml:8:29: error: unknown key 'author.handel' in fields; did you mean 'author.handle'?"
 contains "a bad url" "$TMPD/bad.out" "url: 'ftp://x' must start with https:// or http://"
 contains "a bad duration" "$TMPD/bad.out" "interval: 'soon' is not a duration"
 contains "a key of another source type" "$TMPD/bad.out" "json-poll sources take no 'stall'"

@@ -26,6 +26,13 @@ not_ok() {
 	fi
 }
 
+# skip DESCRIPTION REASON: a check that cannot run here is still reported,
+# as TAP "ok N - DESCRIPTION # SKIP REASON"
+skip() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $1 # SKIP $2"
+}
+
 # check DESCRIPTION COMMAND...: passes when the command succeeds
 check() {
 	desc=$1

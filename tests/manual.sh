@@ -58,7 +58,11 @@ missing=
 while read -r m; do
 	documented "$MAN/keluhd.8" "$m" 'It Ic' || missing="$missing $m"
 done <"$TMPD/metrics"
-is "every metric of src/metrics.c ($n) is in man/keluhd.8" "${missing# }" ""
+if [ "$n" -lt 5 ]; then
+	not_ok "src/metrics.c: the metric names are found" "only $n parsed; did their form change?"
+else
+	is "every metric of src/metrics.c ($n) is in man/keluhd.8" "${missing# }" ""
+fi
 
 # options_of: -x and --long options of a --help text on stdin (option lines only)
 options_of() {
@@ -107,8 +111,9 @@ if command -v mandoc >/dev/null 2>&1; then
 		is "mandoc -T lint -W warning ${p##*/}: nothing" "$(cat "$TMPD/lint.out")" ""
 	done
 else
-	tap_n=$((tap_n + 1))
-	echo "ok $tap_n - mandoc -T lint # SKIP mandoc not found"
+	for p in "$MAN"/*.[1-8]; do
+		skip "mandoc -T lint -W warning ${p##*/}: nothing" "mandoc is not installed"
+	done
 fi
 
 done_testing

@@ -44,9 +44,18 @@ START_TEST(text_differs)
 }
 END_TEST
 
+static double
+bound_hits(void)
+{
+	return metrics_get("keluh_bound_hits_total", "bound=\"test_dedup\"");
+}
+
 START_TEST(window_and_bound)
 {
-	struct dedup *d = dedup_new(3, "test_dedup", "test");
+	struct dedup *d;
+
+	metrics_init();
+	d = dedup_new(3, "test_dedup", "test");
 
 	ck_assert_int_eq(dedup_seen(d, 1, 1000, 100), 0);
 	ck_assert_int_eq(dedup_seen(d, 1, 1050, 100), 1);
@@ -57,8 +66,11 @@ START_TEST(window_and_bound)
 	/* full: the oldest goes first, counted as a bound hit */
 	ck_assert_int_eq(dedup_seen(d, 2, 1151, 100), 0);
 	ck_assert_int_eq(dedup_seen(d, 3, 1152, 100), 0);
+	ck_assert_double_eq(bound_hits(), 0);
 	ck_assert_int_eq(dedup_seen(d, 4, 1153, 100), 0);
+	ck_assert_double_eq(bound_hits(), 1);
 	ck_assert_int_eq(dedup_seen(d, 1, 1154, 100), 0);
+	ck_assert_double_eq(bound_hits(), 2);
 	ck_assert_int_eq(dedup_seen(d, 3, 1155, 100), 1);
 	ck_assert_int_eq(dedup_seen(d, 4, 1156, 100), 1);
 	/* colliding chains: many keys in one bucket */
@@ -70,7 +82,10 @@ START_TEST(window_and_bound)
 		ck_assert_int_eq(dedup_seen(d, h * 129, 1, 1000), 1);
 	ck_assert_int_eq(dedup_seen(d, 5, 2, 1000), 0);
 	ck_assert_int_eq(dedup_seen(d, 0, 3, 1000), 0);
+	/* 64 keys in a table of 64, plus two: two more bound hits */
+	ck_assert_double_eq(bound_hits(), 4);
 	dedup_free(d);
+	metrics_free();
 }
 END_TEST
 
