@@ -102,6 +102,7 @@ struct keluhd {
 static struct keluhd K;
 
 static void check_orphans(void);
+static void sync_cb(evutil_socket_t fd, short what, void *arg);
 
 static void
 notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -242,8 +243,14 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (ok && K.nkick)
 		K.kick_seq = seq;
-	if (!wait)
+	if (!wait) {
+		/*
+		 * A pass that wrote nothing asked for no sync, so none will report:
+		 * what its requests wait for (an earlier commit) may be durable now.
+		 */
+		sync_cb(-1, 0, NULL);
 		return;
+	}
 	if (ok) {
 		release_durable(seq, 0);
 		return;
