@@ -1037,11 +1037,49 @@ check(const char *path)
 	return 0;
 }
 
+/*
+ * In the reverse order of run(); also after a failed start, so that the
+ * admin socket file goes and the spool closes cleanly.
+ */
+static void
+teardown(void)
+{
+	sources_stop();
+	httpd_free(K.httpd);
+	admin_free(K.admin);
+	deliver_free(K.deliver);
+	curlev_free(K.ce);
+	group_free(K.groups);
+	silences_free(K.silences);
+	ingest_free(K.ingest);
+	if (K.sync_ev)
+		event_free(K.sync_ev);
+	if (spool_in_txn(K.spool) && spool_commit(K.spool) < 0)
+		log_warnx("spool: final commit failed: %s", spool_error(K.spool));
+	spool_close(K.spool);
+	rules_unref(K.rules);
+	conf_free(K.conf);
+	free(K.keys);
+	free(K.kick);
+	{
+		struct event *evs[] = { K.flush_ev, K.sig_term, K.sig_int, K.sig_hup,
+			K.stats_timer, K.prune_timer, K.watchdog, K.drain_timer };
+
+		for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+			if (evs[i])
+				event_free(evs[i]);
+	}
+	event_base_free(K.base);
+	metrics_free();
+	curl_global_cleanup();
+}
+
 static int
 run(void)
 {
 	char why[300], err[300];
 	struct event_config *ec;
+	int status = 1;
 
 	K.started = time(NULL);
 	metrics_init();
@@ -1080,10 +1118,8 @@ run(void)
 	K.deliver = deliver_new(K.base, K.ce, K.spool, K.conf);
 	K.groups = group_new(K.base, K.conf, K.spool, on_alert, NULL);
 	K.ingest = ingest_new(K.conf, K.rules, K.spool, K.groups);
-	if (admin_start(err, sizeof(err)) < 0)
-		return 1;
-	if (ingest_restore(K.ingest) < 0)
-		return 1;
+	if (admin_start(err, sizeof(err)) < 0 || ingest_restore(K.ingest) < 0)
+		goto out;
 	flush_cb(-1, 0, NULL);
 	if (K.conf->listen) {
 		struct httpd_limits lim = { K.conf->max_body, K.conf->max_headers,
@@ -1093,11 +1129,11 @@ run(void)
 		    sizeof(err));
 		if (K.httpd == NULL) {
 			log_error("http: cannot listen on %s: %s", K.conf->listen, err);
-			return 1;
+			goto out;
 		}
 	}
 	if (sources_start(K.conf, NULL) < 0)
-		return 1;
+		goto out;
 	check_orphans();
 	K.sig_term = evsignal_new(K.base, SIGTERM, signal_cb, NULL);
 	K.sig_int = evsignal_new(K.base, SIGINT, signal_cb, NULL);
@@ -1139,40 +1175,12 @@ run(void)
 	notify("READY=1");
 	notify_status();
 	event_base_dispatch(K.base);
-
-	/* teardown, in the reverse order */
-	sources_stop();
-	httpd_free(K.httpd);
-	admin_free(K.admin);
-	deliver_free(K.deliver);
-	curlev_free(K.ce);
-	group_free(K.groups);
-	silences_free(K.silences);
-	ingest_free(K.ingest);
-	if (K.sync_ev)
-		event_free(K.sync_ev);
-	if (spool_in_txn(K.spool) && spool_commit(K.spool) < 0)
-		log_warnx("spool: final commit failed: %s", spool_error(K.spool));
-	spool_close(K.spool);
-	rules_unref(K.rules);
-	conf_free(K.conf);
-	free(K.keys);
-	free(K.kick);
-	event_free(K.flush_ev);
-	event_free(K.sig_term);
-	event_free(K.sig_int);
-	event_free(K.sig_hup);
-	event_free(K.stats_timer);
-	event_free(K.prune_timer);
-	if (K.watchdog)
-		event_free(K.watchdog);
-	if (K.drain_timer)
-		event_free(K.drain_timer);
-	event_base_free(K.base);
-	metrics_free();
-	curl_global_cleanup();
-	log_info("stopped");
-	return 0;
+	status = 0;
+out:
+	teardown();
+	if (status == 0)
+		log_info("stopped");
+	return status;
 }
 
 int

@@ -47,6 +47,22 @@ r=$(post_t '
 case $r in "400 "*"no mentions"*) ok "idle daemon, NDJSON without a mention: 400 at once" ;; *) not_ok "idle daemon, NDJSON without a mention: 400 at once" "$r" ;; esac
 r=$(post_t '{"text":"what a lovely evening by the river"}' application/json)
 is "no complaint after all that: still 202 at once" "$r" '202 {"accepted":1,"complaints":0,"duplicates":0}'
+# --- a failed start leaves no admin socket behind -------------------------
+cat >"$TMPD/taken.yaml" <<Y
+rules: $top_srcdir/etc/rules.d
+http:
+  listen: 127.0.0.1:$KPORT
+spool:
+  path: $TMPD/taken.db
+admin:
+  socket: $TMPD/taken.sock
+Y
+${KELUHD_WRAPPER:-} "$KELUHD" -c "$TMPD/taken.yaml" >"$TMPD/taken.out" 2>"$TMPD/taken.log"
+st=$?
+is "keluhd on a port already taken: exit status 1" "$st" 1
+contains "it says why" "$TMPD/taken.log" "http: cannot listen on 127.0.0.1:$KPORT"
+contains "the admin socket had been made" "$TMPD/taken.log" "admin: listening on $TMPD/taken.sock"
+check "the admin socket file is gone after the failed start" test ! -e "$TMPD/taken.sock"
 stop_keluhd
 
 done_testing
