@@ -65,4 +65,87 @@ contains "the admin socket had been made" "$TMPD/taken.log" "admin: listening on
 check "the admin socket file is gone after the failed start" test ! -e "$TMPD/taken.sock"
 stop_keluhd
 
+# --- the disk fails: 503, nothing sent that is not durable, recovery -----
+# tests/faultfs.so, preloaded, fails calls on the spool's files as the
+# control file says. Under ASan its runtime must come first.
+SHIM=$top_builddir/tests/faultfs.so
+FAULTS=$TMPD/faults
+asan=$(ldd "$KELUHD" 2>/dev/null | awk '/libasan/ { print $3 }')
+preload=$SHIM
+[ -n "$asan" ] && preload=$asan:$SHIM
+start_sink hook
+cat >"$TMPD/faults.yaml" <<Y
+rules: $top_srcdir/etc/rules.d
+http:
+  listen: 127.0.0.1:0
+spool:
+  path: $TMPD/faults.db
+receivers:
+  - {name: hook, type: webhook, url: "http://127.0.0.1:$hook_port/hook", timeout: 2s}
+routes:
+  - {receivers: [hook]}
+grouping:
+  by: [mention]
+  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+Y
+: >"$FAULTS"
+KELUHD_WRAPPER="env LD_PRELOAD=$preload KELUH_FAULTS=$FAULTS" start_keluhd "$TMPD/faults.yaml" "$TMPD/faults.log"
+is "keluhd starts with the fault shim" "$?" 0
+
+# metric NAME: its value in /metrics (0 if absent)
+metric() {
+	v=$(curl -s "$URL/metrics" | sed -n "s/^$1 //p")
+	echo "${v:-0}"
+}
+r=$(post_t '{"id":"w0","text":"cannot login since monday"}' application/json)
+is "before any fault: 202" "$r" '202 {"accepted":1,"complaints":1,"duplicates":0}'
+wait_for 15 grep -qF '\"w0\"' "$hook_log"
+is "before any fault: its alert is delivered" "$?" 0
+
+# fault_case NAME FAULT ID TEXT: the POST that meets FAULT is answered 503
+# with Retry-After, its alert is not sent while the fault lasts, ingest
+# stays closed; once the fault clears keluhd takes mentions again and the
+# same mention sent again is taken and delivered.
+fault_case() {
+	name=$1 fault=$2 id=$3 text=$4
+	errs=$(metric keluh_spool_errors_total)
+	echo "$fault" >"$FAULTS"
+	r=$(post_t "{\"id\":\"$id\",\"text\":\"$text\"}" application/json)
+	is "$name: 503" "$r" '503 {"error":"could not store the mentions; send them again"}'
+	contains "$name: with Retry-After" "$TMPD/post.head" "Retry-After: 5"
+	# keluhd tries the spool again every second; two more failed tries are
+	# two more delivery rounds in which nothing may go out
+	wait_until 20 '[ "$(metric keluh_spool_errors_total)" -ge $((errs + 3)) ]'
+	is "$name: the spool is tried again and still fails" "$?" 0
+	lacks "$name: nothing of that batch is delivered" "$hook_log" "\\\"$id\\\""
+	r=$(post_t '{"id":"x-'"$id"'","text":"my refund never arrived"}' application/json)
+	is "$name: ingest answers 503 while the spool fails" "$r" '503 {"error":"the spool is failing; retry later"}'
+	contains "$name: ... with Retry-After" "$TMPD/post.head" "Retry-After: 5"
+	is "$name: /healthz says so" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")" 503
+	lacks "$name: still nothing of that batch delivered" "$hook_log" "\\\"$id\\\""
+	: >"$FAULTS"
+	wait_until 20 '[ "$(curl -s -o /dev/null -w "%{http_code}" "$URL/healthz")" = 200 ]'
+	is "$name: the spool works again once the fault clears" "$?" 0
+	r=$(post_t "{\"id\":\"$id\",\"text\":\"$text\"}" application/json)
+	is "$name: the same mention sent again: 202, taken again" "$r" '202 {"accepted":1,"complaints":1,"duplicates":0}'
+	wait_for 15 grep -qF "\\\"$id\\\"" "$hook_log"
+	is "$name: now its alert is delivered" "$?" 0
+}
+fault_case "fdatasync fails (EIO)" "fdatasync EIO faults.db" w1 "the app crashes at checkout"
+fault_case "the disk is full (ENOSPC)" "write ENOSPC faults.db" w2 "my parcel never arrived, refund please"
+fault_case "the spool is read-only (EROFS)" "write EROFS faults.db" w3 "saldo saya terpotong dua kali"
+contains "the failure is logged once, with the reason" "$TMPD/faults.log" "spool: sync failed: $TMPD/faults.db-wal: fdatasync: Input/output error"
+contains "the disk full is logged" "$TMPD/faults.log" "spool: commit failed"
+contains "the recovery is logged" "$TMPD/faults.log" "spool: works again after"
+n=$(grep -cF '\"w2\"' "$hook_log")
+is "a batch the disk lost and was sent again is delivered once" "$n" 1
+stop_keluhd
+
+# a spool that cannot be opened for writing: keluhd does not start
+echo "open EACCES unwritable.db" >"$FAULTS"
+env LD_PRELOAD="$preload" KELUH_FAULTS="$FAULTS" "$KELUHD" -c "$TMPD/faults.yaml" --spool "$TMPD/unwritable.db" >/dev/null 2>"$TMPD/unwritable.log"
+is "an unwritable spool: exit status 1" "$?" 1
+contains "it names the spool and the reason" "$TMPD/unwritable.log" "cannot open the spool $TMPD/unwritable.db"
+: >"$FAULTS"
+
 done_testing
