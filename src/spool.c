@@ -658,6 +658,26 @@ spool_setup(struct spool *s, const char *path)
 	return 0;
 }
 
+/*
+ * The spool holds what customers wrote: a new one is made 0600 whatever
+ * the umask, and SQLite gives its -wal and -shm files the mode of the
+ * database file. One that exists keeps its mode (an operator may have
+ * opened it to a group). Errors are left to SQLite's open, which says them.
+ */
+static void
+spool_create(const char *path)
+{
+	int fd;
+
+	if (*path == '\0' || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
+		return;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		return;
+	/* a umask such as 0277 would leave even the owner without write */
+	(void)fchmod(fd, 0600);
+	close(fd);
+}
+
 struct spool *
 spool_open(const char *path, int readonly, char *err, size_t errlen)
 {
@@ -671,6 +691,8 @@ spool_open(const char *path, int readonly, char *err, size_t errlen)
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->readonly = readonly != 0;
+	if (!readonly)
+		spool_create(path);
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		int e = s->db ? sqlite3_system_errno(s->db) : 0;
 

@@ -5,9 +5,12 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/daemon_lib.sh"
 
-# post_t BODY CONTENT-TYPE: like post, but gives up after 5 s ("000" then)
+# post_t BODY CONTENT-TYPE [curl args]: like post, but gives up after 5 s
+# ("000" then); the answer's head is in $TMPD/post.head
 post_t() {
-	post "$1" "$2" --max-time 5 -D "$TMPD/post.head"
+	pb=$1 pc=$2
+	shift 2
+	post "$pb" "$pc" --max-time 5 -D "$TMPD/post.head" "$@"
 }
 
 # --- a pass that commits nothing still answers --------------------------
@@ -147,5 +150,45 @@ env LD_PRELOAD="$preload" KELUH_FAULTS="$FAULTS" "$KELUHD" -c "$TMPD/faults.yaml
 is "an unwritable spool: exit status 1" "$?" 1
 contains "it names the spool and the reason" "$TMPD/unwritable.log" "cannot open the spool $TMPD/unwritable.db"
 : >"$FAULTS"
+
+# --- file modes: the spool is 0600 whatever the umask; open secrets are said
+M=$TMPD/modes
+mkdir "$M"
+umask 022
+printf 'tok-m\n' >"$M/tokens"
+printf 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n' >"$M/hook.secret"
+cat >"$M/keluhd.yaml" <<Y
+rules: $top_srcdir/etc/rules.d
+http:
+  listen: 127.0.0.1:0
+  tokens_file: $M/tokens
+spool:
+  path: $M/spool.db
+receivers:
+  - {name: hook, type: webhook, url: "http://127.0.0.1:9/hook", secret_file: $M/hook.secret}
+routes:
+  - {receivers: [hook]}
+Y
+start_keluhd "$M/keluhd.yaml" "$M/k1.log"
+r=$(post_t '{"id":"p1","text":"cannot login since monday"}' application/json -H "Authorization: Bearer tok-m")
+is "umask 022: keluhd takes mentions" "$r" '202 {"accepted":1,"complaints":1,"duplicates":0}'
+is "umask 022: the spool is made 0600" "$(stat -c %a "$M/spool.db")" 600
+is "umask 022: its write-ahead log is 0600" "$(stat -c %a "$M/spool.db-wal")" 600
+is "umask 022: its shared-memory file is 0600" "$(stat -c %a "$M/spool.db-shm")" 600
+contains "a tokens_file others can read: a warning that says what to do" "$M/k1.log" \
+	"tokens_file $M/tokens is readable by others (mode 0644); chmod 600 $M/tokens"
+contains "a receiver's secret_file others can read: the same" "$M/k1.log" \
+	"secret_file $M/hook.secret is readable by others (mode 0644); chmod 600 $M/hook.secret"
+is "the warning comes once per load" "$(grep -c 'tokens_file.*readable by others' "$M/k1.log")" 1
+stop_keluhd
+chmod 600 "$M/tokens" "$M/hook.secret"
+# an existing spool keeps its mode, and works
+chmod 640 "$M/spool.db"
+start_keluhd "$M/keluhd.yaml" "$M/k2.log"
+lacks "secrets at 0600: no warning" "$M/k2.log" "readable by others"
+r=$(post_t '{"id":"p2","text":"my refund never arrived"}' application/json -H "Authorization: Bearer tok-m")
+is "an existing spool of mode 0640: keluhd takes mentions" "$r" '202 {"accepted":1,"complaints":1,"duplicates":0}'
+is "... and it keeps its mode" "$(stat -c %a "$M/spool.db")" 640
+stop_keluhd
 
 done_testing
