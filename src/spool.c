@@ -903,9 +903,15 @@ spool_ckpt_main(void *arg)
 			if (nlog >= SPOOL_WAL_BOUND)
 				sy->ck_restart = 1;
 		} else if (rc != SQLITE_BUSY && sy->ck_rc == 0) {
+			ssize_t w;
+
 			/* BUSY: keluhctl or a shell checkpoints; ours comes again */
 			sy->ck_rc = rc;
 			snprintf(sy->ck_err, sizeof(sy->ck_err), "%s", sqlite3_errmsg(sy->ck));
+			/* the loop hears of it now, not at its next sync */
+			do
+				w = write(sy->pipe[1], "c", 1);
+			while (w < 0 && errno == EINTR);
 		}
 	}
 	pthread_mutex_unlock(&sy->mu);

@@ -191,4 +191,51 @@ is "an existing spool of mode 0640: keluhd takes mentions" "$r" '202 {"accepted"
 is "... and it keeps its mode" "$(stat -c %a "$M/spool.db")" 640
 stop_keluhd
 
+# --- a failed checkpoint: nothing is lost, so no 503 ---------------------
+# Copying the write-ahead log into the database runs on a thread every
+# 4,000 pages (16 MB); when it fails the log keeps everything and keeps
+# being synced, so mentions are still answered 202, and durable. The
+# failure is logged and counted; the next copy after the fault works.
+cat >"$TMPD/ckpt.yaml" <<Y
+rules: $top_srcdir/etc/rules.d
+http:
+  listen: 127.0.0.1:0
+  max_body: 32MiB
+spool:
+  path: $TMPD/ckpt.db
+duplicates:
+  same_text: 0
+Y
+# big_batch PREFIX: 300 complaints of 60 KB each, about 18 MB in the log
+big_batch() {
+	python3 - "$1" >"$TMPD/big.ndjson" <<'PY'
+import json, sys
+for i in range(300):
+    t = "cannot login since monday, order %s-%d " % (sys.argv[1], i)
+    print(json.dumps({"id": "%s-%d" % (sys.argv[1], i), "text": t + "x" * (60000 - len(t))}))
+PY
+	curl -s --max-time 60 -o "$TMPD/big.out" -w '%{http_code}' -H 'Content-Type: application/x-ndjson' \
+		--data-binary @"$TMPD/big.ndjson" "$URL/v1/mentions"
+}
+: >"$FAULTS"
+: >"$FAULTS.hits"
+KELUHD_WRAPPER="env LD_PRELOAD=$preload KELUH_FAULTS=$FAULTS" start_keluhd "$TMPD/ckpt.yaml" "$TMPD/ckpt.log"
+# writes to the database file itself (not its -wal) are the checkpoint's
+echo 'write EIO ckpt.db$' >"$FAULTS"
+is "checkpoint failing: a big batch is still answered 202" "$(big_batch c1)" 202
+wait_for 20 grep -q 'spool: checkpoint:' "$TMPD/ckpt.log"
+is "the failed checkpoint is logged" "$?" 0
+contains "... at the database file" "$FAULTS.hits" "write $TMPD/ckpt.db"
+r=$(post_t '{"id":"c-small","text":"my refund never arrived"}' application/json)
+is "checkpoint failed: ingest stays open (nothing is lost)" "$r" '202 {"accepted":1,"complaints":1,"duplicates":0}'
+is "checkpoint failed: /healthz stays ok" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")" 200
+ck0=$(stat -c %s "$TMPD/ckpt.db")
+: >"$FAULTS"
+is "fault cleared: the next big batch: 202" "$(big_batch c2)" 202
+wait_until 20 '[ "$(stat -c %s "$TMPD/ckpt.db")" -gt $((ck0 + 8000000)) ]'
+is "fault cleared: the next checkpoint copies the log into the database" "$?" 0
+stop_keluhd
+is "every complaint is in the spool" \
+	"$(sqlite3 "$TMPD/ckpt.db" 'select count(*) from mentions' 2>&1)" 601
+
 done_testing
