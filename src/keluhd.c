@@ -196,6 +196,8 @@ spool_working(void)
 	old = K.groups;
 	K.groups = group_new(K.base, K.conf, K.spool, on_alert, NULL);
 	group_set_silences(K.groups, K.silences);
+	/* what the rebuild writes goes into the next batch, synced beside the loop */
+	spool_begin(K.spool);
 	if (ingest_lost(K.ingest, K.groups) < 0)
 		log_warnx("spool: the groups could not be read back from it");
 	group_free(old);

@@ -1144,10 +1144,18 @@ int
 spool_sync_now(struct spool *s)
 {
 	struct spool_syncer *sy = s->sy;
-	int e = 0;
+	int e = 0, synced;
 
 	if (sy == NULL || s->seq == 0)
 		return 0;
+	/* nothing committed since the last sync that worked: no need to wait for the disk */
+	pthread_mutex_lock(&sy->mu);
+	synced = sy->ok_done >= s->seq;
+	pthread_mutex_unlock(&sy->mu);
+	if (synced) {
+		spool_deliv_synced(s, s->seq);
+		return 0;
+	}
 	if (spool_sync_wal_fd(s) < 0)
 		return -1;
 	if (fdatasync(sy->fd) < 0)
