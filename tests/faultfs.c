@@ -37,11 +37,10 @@ static const struct {
 	const char *name;
 	int e;
 } errnos[] = {
-	{ "EIO", EIO }, { "ENOSPC", ENOSPC }, { "EROFS", EROFS }, { "EACCES", EACCES },
-	{ "EDQUOT", EDQUOT },
+    {"EIO", EIO}, {"ENOSPC", ENOSPC}, {"EROFS", EROFS}, {"EACCES", EACCES}, {"EDQUOT", EDQUOT},
 };
 
-static const char *const calls[] = { "fdatasync", "write", "open" };
+static const char *const calls[] = {"fdatasync", "write", "open"};
 
 /* The control file, read with raw system calls so that nothing here recurses. */
 static int
@@ -73,12 +72,13 @@ faultfs_hit(const char *call, const char *path)
 	if (snprintf(name, sizeof(name), "%s.hits", ctl) >= (int)sizeof(name))
 		return;
 	fd = (int)syscall(SYS_openat, AT_FDCWD, name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-	    0600);
+	                  0600);
 	if (fd < 0)
 		return;
 	n = snprintf(line, sizeof(line), "%s %s\n", call, path);
 	if (n > 0)
-		syscall(SYS_write, fd, line, (size_t)(n < (int)sizeof(line) ? n : (int)sizeof(line) - 1));
+		syscall(SYS_write, fd, line,
+		        (size_t)(n < (int)sizeof(line) ? n : (int)sizeof(line) - 1));
 	syscall(SYS_close, fd);
 }
 
@@ -178,7 +178,7 @@ write(int fd, const void *buf, size_t len)
 		return -1;
 	}
 	if (next == NULL)
-		next = (ssize_t (*)(int, const void *, size_t))faultfs_next("write");
+		next = (ssize_t(*)(int, const void *, size_t))faultfs_next("write");
 	return next(fd, buf, len);
 }
 
@@ -193,7 +193,7 @@ pwrite(int fd, const void *buf, size_t len, off_t off)
 		return -1;
 	}
 	if (next == NULL)
-		next = (ssize_t (*)(int, const void *, size_t, off_t))faultfs_next("pwrite");
+		next = (ssize_t(*)(int, const void *, size_t, off_t))faultfs_next("pwrite");
 	return next(fd, buf, len, off);
 }
 
@@ -208,7 +208,7 @@ pwrite64(int fd, const void *buf, size_t len, off64_t off)
 		return -1;
 	}
 	if (next == NULL)
-		next = (ssize_t (*)(int, const void *, size_t, off64_t))faultfs_next("pwrite64");
+		next = (ssize_t(*)(int, const void *, size_t, off64_t))faultfs_next("pwrite64");
 	return next(fd, buf, len, off);
 }
 
