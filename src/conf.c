@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "conf.h"
 #include "mention.h"
@@ -177,6 +178,24 @@ cl_secret_path(struct cl *L, const char *name)
 	return conf_resolve(L->c, name);
 }
 
+/*
+ * A secret that others on the machine can read is no secret: said at every
+ * load, as ssh does, but not refused (a file shared with a group may be
+ * meant so).
+ */
+static void
+cl_check_mode(struct cl *L, const yaml_node_t *n, FILE *fp, const char *path,
+    const char *what)
+{
+	struct stat st;
+
+	if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) == 0)
+		return;
+	diag_warning(L->d, L->yf->path, n ? ynode_line(n) : 0, n ? ynode_col(n) : 0,
+	    "%s %s is %s by others (mode %04o); chmod 600 %s", what, path,
+	    (st.st_mode & 044) ? "readable" : "writable", (unsigned)(st.st_mode & 07777), path);
+}
+
 /* Reads a whole small file; trailing white space dropped. */
 static char *
 cl_read_file(struct cl *L, const yaml_node_t *n, const char *path, const char *what)
@@ -194,6 +213,7 @@ cl_read_file(struct cl *L, const yaml_node_t *n, const char *path, const char *w
 		yerror(L->d, L->yf, n, "cannot read %s from %s: %s", what, path, strerror(errno));
 		return NULL;
 	}
+	cl_check_mode(L, n, fp, path, what);
 	len = fread(buf, 1, sizeof(buf) - 1, fp);
 	if (!feof(fp)) {
 		fclose(fp);

@@ -77,6 +77,19 @@ ingest_new(const struct conf *c, struct ruleset *rs, struct spool *spool, struct
 	return in;
 }
 
+static void
+ingest_dedup_new(struct ingest *in)
+{
+	dedup_free(in->ids);
+	dedup_free(in->texts);
+	in->ids = dedup_new(in->conf->dedup_max, "dedup_ids",
+	    "duplicate window is full; the oldest ids are forgotten early (raise "
+	    "duplicates.max_ids)");
+	in->texts = dedup_new(in->conf->dedup_max, "dedup_texts",
+	    "duplicate window is full; the oldest texts are forgotten early (raise "
+	    "duplicates.max_ids)");
+}
+
 void
 ingest_set(struct ingest *in, const struct conf *c, struct ruleset *rs)
 {
@@ -95,17 +108,17 @@ ingest_set(struct ingest *in, const struct conf *c, struct ruleset *rs)
 	in->rs = rs;
 	in->ctx = classify_ctx_new(rs);
 	classify_set_evidence(in->ctx, CLASSIFY_EVIDENCE_COMPLAINTS);
-	if (resize) {
-		dedup_free(in->ids);
-		dedup_free(in->texts);
-		in->ids = dedup_new(c->dedup_max, "dedup_ids",
-		    "duplicate window is full; the oldest ids are forgotten early (raise "
-		    "duplicates.max_ids)");
-		in->texts = dedup_new(c->dedup_max, "dedup_texts",
-		    "duplicate window is full; the oldest texts are forgotten early (raise "
-		    "duplicates.max_ids)");
-	}
+	if (resize)
+		ingest_dedup_new(in);
 	metrics_set("keluh_rules", NULL, (double)rules_count(rs));
+}
+
+int
+ingest_lost(struct ingest *in, struct group_engine *ge)
+{
+	in->ge = ge;
+	ingest_dedup_new(in);
+	return ingest_restore(in);
 }
 
 void

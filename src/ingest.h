@@ -37,4 +37,14 @@ int ingest_mention(struct ingest *, const struct mention *, const char *source,
 /* Rebuilds the groups from the spool's pending mentions (at start-up). */
 int ingest_restore(struct ingest *);
 
+/*
+ * After the spool failed (batches rolled back, or syncs that failed): the
+ * groups in memory may hold complaints that are gone. ge replaces them,
+ * new and empty, and is rebuilt from the spool as ingest_restore does; the
+ * ids and texts seen are forgotten, so that a mention sent again after its
+ * 503 is taken again, not counted as a duplicate of one that was lost. The
+ * caller frees the old engine.
+ */
+int ingest_lost(struct ingest *, struct group_engine *ge);
+
 #endif

@@ -89,7 +89,9 @@ struct keluhd {
 	size_t *kick;		/* receivers with new alerts this pass */
 	size_t nkick;
 	int draining;
-	int spool_broken;
+	int spool_broken;	/* ingest answers 503; a probe each second (stats_cb) */
+	uint64_t broken_seq;	/* the commit that, once durable, ends spool_broken */
+	uint64_t spool_failures;	/* while spool_broken, for the log line at the end */
 	int64_t queue_depth;	/* pending deliveries, refreshed every second */
 	time_t started;
 	uint64_t reloads, reload_failures;
@@ -102,6 +104,8 @@ struct keluhd {
 static struct keluhd K;
 
 static void check_orphans(void);
+static void sync_cb(evutil_socket_t fd, short what, void *arg);
+static void on_alert(void *arg, const size_t *receivers, size_t n);
 
 static void
 notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -153,6 +157,54 @@ waiting_unlink(struct waiting *w)
 }
 
 /*
+ * A commit or a sync failed: what it carried is answered 503, and so is
+ * ingest until a later commit is durable. Said once, not at every probe.
+ */
+static void
+spool_failing(const char *what, const char *why)
+{
+	metrics_add("keluh_spool_errors_total", NULL, 1);
+	K.broken_seq = spool_commit_seq(K.spool) + 1;
+	K.spool_failures++;
+	if (K.spool_broken) {
+		log_debug("spool: %s: %s", what, why);
+		return;
+	}
+	K.spool_broken = 1;
+	log_warnx("spool: %s: %s; this pass is answered 503, and so is ingest until the spool "
+	    "works again", what, why);
+}
+
+/*
+ * The spool works again. What failed meanwhile may be gone (a batch
+ * rolled back) or not on the disk (a failed sync), so the groups in memory
+ * are rebuilt from the spool and the ids and texts seen are forgotten: no
+ * alert carries a complaint that is gone, and one that is sent again
+ * after its 503 is taken again, not counted as a duplicate.
+ */
+static void
+spool_working(void)
+{
+	struct group_engine *old;
+
+	if (!K.spool_broken)
+		return;
+	K.spool_broken = 0;
+	log_info("spool: works again after %llu failed attempt(s); ingest is open",
+	    (unsigned long long)K.spool_failures);
+	K.spool_failures = 0;
+	old = K.groups;
+	K.groups = group_new(K.base, K.conf, K.spool, on_alert, NULL);
+	group_set_silences(K.groups, K.silences);
+	/* what the rebuild writes goes into the next batch, synced beside the loop */
+	spool_begin(K.spool);
+	if (ingest_lost(K.ingest, K.groups) < 0)
+		log_warnx("spool: the groups could not be read back from it");
+	group_free(old);
+	log_info("spool: %zu group(s) read back from it", group_count(K.groups));
+}
+
+/*
  * Answers the requests whose commit is durable (up to commit done), or
  * all committed ones with 503 when the sync failed; then the kicks.
  */
@@ -182,6 +234,8 @@ release_durable(uint64_t done, int failed)
 		}
 		free(w);
 	}
+	if (!failed && K.sync_ev && done >= K.broken_seq)
+		spool_working();
 	if (!failed && K.kick_seq <= done) {
 		for (size_t i = 0; i < K.nkick; i++)
 			deliver_kick(K.deliver, K.kick[i]);
@@ -205,20 +259,17 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 	if (spool_in_txn(K.spool)) {
 		if (spool_commit(K.spool) < 0) {
 			ok = 0;
-			K.spool_broken = 1;
-			metrics_add("keluh_spool_errors_total", NULL, 1);
-			log_warnx("spool: commit failed: %s; this pass is answered 503",
-			    spool_error(K.spool));
+			spool_failing("commit failed", spool_error(K.spool));
 		} else {
-			K.spool_broken = 0;
+			/* without the deferred sync a commit is durable when it returns */
+			if (!K.sync_ev)
+				spool_working();
 			metrics_add("keluh_spool_commits_total", NULL, 1);
 		}
 	}
 	if (ok && K.sync_ev && (wait ? spool_sync_now(K.spool) : spool_sync_request(K.spool)) < 0) {
 		ok = 0;
-		K.spool_broken = 1;
-		metrics_add("keluh_spool_errors_total", NULL, 1);
-		log_warnx("spool: %s; this pass is answered 503", spool_error(K.spool));
+		spool_failing("sync failed", spool_error(K.spool));
 	}
 	seq = spool_commit_seq(K.spool);
 	for (w = K.waiting; w; w = next) {
@@ -242,8 +293,14 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (ok && K.nkick)
 		K.kick_seq = seq;
-	if (!wait)
+	if (!wait) {
+		/*
+		 * A pass that wrote nothing asked for no sync, so none will report:
+		 * what its requests wait for (an earlier commit) may be durable now.
+		 */
+		sync_cb(-1, 0, NULL);
 		return;
+	}
 	if (ok) {
 		release_durable(seq, 0);
 		return;
@@ -260,12 +317,8 @@ sync_cb(evutil_socket_t fd, short what, void *arg)
 	unsigned hits;
 	int ckfail;
 
-	if (err) {
-		K.spool_broken = 1;
-		metrics_add("keluh_spool_errors_total", NULL, 1);
-		log_warnx("spool: %s; the passes waiting for it are answered 503",
-		    spool_error(K.spool));
-	}
+	if (err)
+		spool_failing("sync failed", spool_error(K.spool));
 	release_durable(done, err != 0);
 	hits = spool_wal_bound_hits(K.spool, &ckfail);
 	while (hits-- > 0)
@@ -837,6 +890,9 @@ stats_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (ok)
 		K.queue_depth = depth;
+	/* a failing spool is tried again with a write of nothing: its sync ends the 503s */
+	if (K.spool_broken && !K.draining && !spool_in_txn(K.spool) && spool_probe(K.spool) < 0)
+		spool_failing("probe failed", spool_error(K.spool));
 	if (K.httpd)
 		metrics_set("keluh_http_connections", NULL, httpd_connections(K.httpd));
 }
@@ -1030,11 +1086,49 @@ check(const char *path)
 	return 0;
 }
 
+/*
+ * In the reverse order of run(); also after a failed start, so that the
+ * admin socket file goes and the spool closes cleanly.
+ */
+static void
+teardown(void)
+{
+	sources_stop();
+	httpd_free(K.httpd);
+	admin_free(K.admin);
+	deliver_free(K.deliver);
+	curlev_free(K.ce);
+	group_free(K.groups);
+	silences_free(K.silences);
+	ingest_free(K.ingest);
+	if (K.sync_ev)
+		event_free(K.sync_ev);
+	if (spool_in_txn(K.spool) && spool_commit(K.spool) < 0)
+		log_warnx("spool: final commit failed: %s", spool_error(K.spool));
+	spool_close(K.spool);
+	rules_unref(K.rules);
+	conf_free(K.conf);
+	free(K.keys);
+	free(K.kick);
+	{
+		struct event *evs[] = { K.flush_ev, K.sig_term, K.sig_int, K.sig_hup,
+			K.stats_timer, K.prune_timer, K.watchdog, K.drain_timer };
+
+		for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+			if (evs[i])
+				event_free(evs[i]);
+	}
+	event_base_free(K.base);
+	metrics_free();
+	curl_global_cleanup();
+}
+
 static int
 run(void)
 {
 	char why[300], err[300];
 	struct event_config *ec;
+	int status = 1;
 
 	K.started = time(NULL);
 	metrics_init();
@@ -1073,10 +1167,8 @@ run(void)
 	K.deliver = deliver_new(K.base, K.ce, K.spool, K.conf);
 	K.groups = group_new(K.base, K.conf, K.spool, on_alert, NULL);
 	K.ingest = ingest_new(K.conf, K.rules, K.spool, K.groups);
-	if (admin_start(err, sizeof(err)) < 0)
-		return 1;
-	if (ingest_restore(K.ingest) < 0)
-		return 1;
+	if (admin_start(err, sizeof(err)) < 0 || ingest_restore(K.ingest) < 0)
+		goto out;
 	flush_cb(-1, 0, NULL);
 	if (K.conf->listen) {
 		struct httpd_limits lim = { K.conf->max_body, K.conf->max_headers,
@@ -1086,11 +1178,11 @@ run(void)
 		    sizeof(err));
 		if (K.httpd == NULL) {
 			log_error("http: cannot listen on %s: %s", K.conf->listen, err);
-			return 1;
+			goto out;
 		}
 	}
 	if (sources_start(K.conf, NULL) < 0)
-		return 1;
+		goto out;
 	check_orphans();
 	K.sig_term = evsignal_new(K.base, SIGTERM, signal_cb, NULL);
 	K.sig_int = evsignal_new(K.base, SIGINT, signal_cb, NULL);
@@ -1132,40 +1224,12 @@ run(void)
 	notify("READY=1");
 	notify_status();
 	event_base_dispatch(K.base);
-
-	/* teardown, in the reverse order */
-	sources_stop();
-	httpd_free(K.httpd);
-	admin_free(K.admin);
-	deliver_free(K.deliver);
-	curlev_free(K.ce);
-	group_free(K.groups);
-	silences_free(K.silences);
-	ingest_free(K.ingest);
-	if (K.sync_ev)
-		event_free(K.sync_ev);
-	if (spool_in_txn(K.spool) && spool_commit(K.spool) < 0)
-		log_warnx("spool: final commit failed: %s", spool_error(K.spool));
-	spool_close(K.spool);
-	rules_unref(K.rules);
-	conf_free(K.conf);
-	free(K.keys);
-	free(K.kick);
-	event_free(K.flush_ev);
-	event_free(K.sig_term);
-	event_free(K.sig_int);
-	event_free(K.sig_hup);
-	event_free(K.stats_timer);
-	event_free(K.prune_timer);
-	if (K.watchdog)
-		event_free(K.watchdog);
-	if (K.drain_timer)
-		event_free(K.drain_timer);
-	event_base_free(K.base);
-	metrics_free();
-	curl_global_cleanup();
-	log_info("stopped");
-	return 0;
+	status = 0;
+out:
+	teardown();
+	if (status == 0)
+		log_info("stopped");
+	return status;
 }
 
 int

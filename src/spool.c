@@ -18,6 +18,8 @@
 #include "util.h"
 
 #define SPOOL_SCHEMA 4
+#define SPOOL_STR_(x) #x
+#define SPOOL_STR(x) SPOOL_STR_(x)
 /* "kluh": lets us refuse to add tables to some other program's database. */
 #define SPOOL_APP_ID 0x6b6c7568
 #define SPOOL_BUSY_MS 2000
@@ -29,6 +31,12 @@
  */
 #define SPOOL_CKPT_PAGES 4000
 #define SPOOL_WAL_BOUND 16000
+/*
+ * Commits waiting for their sync whose delivery ids are kept; one sync
+ * runs at a time, so few ever wait. Past this the oldest is forgotten,
+ * which only holds its deliveries back until a later commit is synced.
+ */
+#define SPOOL_SEQ_IDS 16
 
 /*
  * Schema scripts: migrations[v] takes a spool from version v to v + 1 and
@@ -171,6 +179,8 @@ enum {
 	ST_RULE_TEXT_ID,
 	ST_RULE_TEXT_GET,
 	ST_RULE_TEXT_PRUNE,
+	ST_MAX_DELIVERY,
+	ST_PROBE,
 	ST__N
 };
 
@@ -200,11 +210,12 @@ static const char *const spool_sql[ST__N] = {
 	 */
 	[ST_DUE] = "SELECT " DELIVERY_COLS " FROM ("
 		   "  SELECT id FROM deliveries"
-		   "  WHERE receiver = ?1 AND state = 0 AND due_ms <= ?2"
+		   "  WHERE receiver = ?1 AND state = 0 AND due_ms <= ?2 AND id <= ?4"
 		   "  ORDER BY priority DESC, created_ms, id LIMIT ?3) AS t "
 		   "JOIN deliveries d ON d.id = t.id JOIN alerts a ON a.id = d.alert_rowid "
 		   "ORDER BY d.priority DESC, d.created_ms, d.id",
-	[ST_NEXT_DUE] = "SELECT min(due_ms) FROM deliveries WHERE receiver = ?1 AND state = 0",
+	[ST_NEXT_DUE] = "SELECT min(due_ms) FROM deliveries WHERE receiver = ?1 AND state = 0 "
+			"AND id <= ?2",
 	[ST_DELIVERED] = "UPDATE deliveries SET state = 1, done_ms = ?2, attempts = attempts + 1 "
 			 "WHERE id = ?1 AND state = 0",
 	[ST_RETRY_LATER] = "UPDATE deliveries SET attempts = attempts + 1, due_ms = ?2, "
@@ -270,6 +281,9 @@ static const char *const spool_sql[ST__N] = {
 	[ST_RULE_TEXT_PRUNE] = "DELETE FROM rule_texts WHERE id NOT IN (SELECT r.value FROM "
 			       "mentions m, json_each(m.json, '$.rule_refs') r WHERE "
 			       "m.alert_rowid IS NULL AND json_valid(m.json))",
+	[ST_MAX_DELIVERY] = "SELECT coalesce(max(id), 0) FROM deliveries",
+	/* a write that changes nothing but still goes through the WAL and its sync */
+	[ST_PROBE] = "PRAGMA user_version = " SPOOL_STR(SPOOL_SCHEMA),
 };
 
 /*
@@ -287,6 +301,7 @@ struct spool_syncer {
 	dev_t dev;
 	ino_t ino;
 	uint64_t want, done;	/* under mu */
+	uint64_t ok_done;	/* under mu: done by a sync that worked */
 	int err;		/* errno of a failed fdatasync, under mu */
 	int busy;		/* the thread is in fdatasync(fd), under mu */
 	int stop;
@@ -321,6 +336,18 @@ struct spool {
 	uint64_t seq;		/* deferred commits made */
 	uint64_t rollbacks;	/* batches lost (spool_rollbacks) */
 	struct spool_syncer *sy;	/* deferred sync, when on */
+	/*
+	 * spool_due hands out only deliveries whose row is durable: deliv_max
+	 * is the greatest delivery id written, deliv_durable the greatest one
+	 * synced, and deliv_seq remembers for a few deferred commits the
+	 * greatest id each one wrote, until its sync reports.
+	 */
+	int64_t deliv_max, deliv_durable;
+	struct {
+		uint64_t seq;
+		int64_t id;
+	} deliv_seq[SPOOL_SEQ_IDS];
+	size_t ndeliv_seq;
 };
 
 static void
@@ -515,6 +542,45 @@ fail:
 }
 
 static int
+spool_read_deliv_max(struct spool *s)
+{
+	sqlite3_stmt *st = s->st[ST_MAX_DELIVERY];
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		s->deliv_max = sqlite3_column_int64(st, 0);
+	else
+		spool_dberr(s);
+	spool_done(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* A deferred commit: its deliveries wait for its sync (spool_deliv_synced). */
+static void
+spool_deliv_committed(struct spool *s)
+{
+	if (s->ndeliv_seq == SPOOL_SEQ_IDS) {
+		memmove(s->deliv_seq, s->deliv_seq + 1, (SPOOL_SEQ_IDS - 1) * sizeof(s->deliv_seq[0]));
+		s->ndeliv_seq--;
+	}
+	s->deliv_seq[s->ndeliv_seq].seq = s->seq;
+	s->deliv_seq[s->ndeliv_seq++].id = s->deliv_max;
+}
+
+/* The commits up to done are durable: so are the deliveries they wrote. */
+static void
+spool_deliv_synced(struct spool *s, uint64_t done)
+{
+	size_t k = 0;
+
+	for (; k < s->ndeliv_seq && s->deliv_seq[k].seq <= done; k++)
+		if (s->deliv_seq[k].id > s->deliv_durable)
+			s->deliv_durable = s->deliv_seq[k].id;
+	memmove(s->deliv_seq, s->deliv_seq + k, (s->ndeliv_seq - k) * sizeof(s->deliv_seq[0]));
+	s->ndeliv_seq -= k;
+}
+
+static int
 spool_setup(struct spool *s, const char *path)
 {
 	int version, appid;
@@ -585,7 +651,31 @@ spool_setup(struct spool *s, const char *path)
 			spool_dberr(s);
 			return -1;
 		}
+	/* what an earlier run wrote is on disk by now */
+	if (spool_read_deliv_max(s) < 0)
+		return -1;
+	s->deliv_durable = s->deliv_max;
 	return 0;
+}
+
+/*
+ * The spool holds what customers wrote: a new one is made 0600 whatever
+ * the umask, and SQLite gives its -wal and -shm files the mode of the
+ * database file. One that exists keeps its mode (an operator may have
+ * opened it to a group). Errors are left to SQLite's open, which says them.
+ */
+static void
+spool_create(const char *path)
+{
+	int fd;
+
+	if (*path == '\0' || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
+		return;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		return;
+	/* a umask such as 0277 would leave even the owner without write */
+	(void)fchmod(fd, 0600);
+	close(fd);
 }
 
 struct spool *
@@ -601,6 +691,8 @@ spool_open(const char *path, int readonly, char *err, size_t errlen)
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->readonly = readonly != 0;
+	if (!readonly)
+		spool_create(path);
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		int e = s->db ? sqlite3_system_errno(s->db) : 0;
 
@@ -714,8 +806,11 @@ spool_commit(struct spool *s)
 		rc = -1;
 	} else if (spool_exec(s, s->st[ST_COMMIT]) == 0) {
 		rc = 0;
-		if (s->sy)
+		if (s->sy) {
 			s->seq++;
+			spool_deliv_committed(s);
+		} else
+			s->deliv_durable = s->deliv_max;
 	} else {
 		/* Leave no half-known state: a failed commit keeps nothing. */
 		memcpy(why, s->err, sizeof(why));
@@ -726,9 +821,13 @@ spool_commit(struct spool *s)
 				"%.400s", why);
 		rc = -1;
 	}
-	if (s->sy) {
+	if (s->sy || rc < 0) {
 		memcpy(why, s->err, sizeof(why));
-		spool_exec(s, s->st[ST_SYNC_FULL]);
+		if (s->sy)
+			spool_exec(s, s->st[ST_SYNC_FULL]);
+		/* the ids of a lost batch come back */
+		if (rc < 0 && spool_read_deliv_max(s) < 0)
+			s->deliv_max = s->deliv_durable;
 		memcpy(s->err, why, sizeof(why));
 	}
 	return rc;
@@ -765,6 +864,8 @@ spool_sync_main(void *arg)
 		sy->done = target;
 		if (e && !sy->err)
 			sy->err = e;
+		if (!e && sy->ok_done < target)
+			sy->ok_done = target;
 		do
 			w = write(sy->pipe[1], "s", 1);
 		while (w < 0 && errno == EINTR);
@@ -802,9 +903,15 @@ spool_ckpt_main(void *arg)
 			if (nlog >= SPOOL_WAL_BOUND)
 				sy->ck_restart = 1;
 		} else if (rc != SQLITE_BUSY && sy->ck_rc == 0) {
+			ssize_t w;
+
 			/* BUSY: keluhctl or a shell checkpoints; ours comes again */
 			sy->ck_rc = rc;
 			snprintf(sy->ck_err, sizeof(sy->ck_err), "%s", sqlite3_errmsg(sy->ck));
+			/* the loop hears of it now, not at its next sync */
+			do
+				w = write(sy->pipe[1], "c", 1);
+			while (w < 0 && errno == EINTR);
 		}
 	}
 	pthread_mutex_unlock(&sy->mu);
@@ -1037,10 +1144,18 @@ int
 spool_sync_now(struct spool *s)
 {
 	struct spool_syncer *sy = s->sy;
-	int e = 0;
+	int e = 0, synced;
 
 	if (sy == NULL || s->seq == 0)
 		return 0;
+	/* nothing committed since the last sync that worked: no need to wait for the disk */
+	pthread_mutex_lock(&sy->mu);
+	synced = sy->ok_done >= s->seq;
+	pthread_mutex_unlock(&sy->mu);
+	if (synced) {
+		spool_deliv_synced(s, s->seq);
+		return 0;
+	}
 	if (spool_sync_wal_fd(s) < 0)
 		return -1;
 	if (fdatasync(sy->fd) < 0)
@@ -1048,6 +1163,8 @@ spool_sync_now(struct spool *s)
 	pthread_mutex_lock(&sy->mu);
 	if (sy->done < s->seq && !e)
 		sy->done = s->seq;
+	if (!e && sy->ok_done < s->seq)
+		sy->ok_done = s->seq;
 	if (sy->want < sy->done)
 		sy->want = sy->done;
 	pthread_mutex_unlock(&sy->mu);
@@ -1055,6 +1172,7 @@ spool_sync_now(struct spool *s)
 		spool_seterr(s, "%s: fdatasync: %s", s->wal_path, strerror(e));
 		return -1;
 	}
+	spool_deliv_synced(s, s->seq);
 	return 0;
 }
 
@@ -1062,7 +1180,7 @@ uint64_t
 spool_synced(struct spool *s, int *err)
 {
 	struct spool_syncer *sy = s->sy;
-	uint64_t done;
+	uint64_t done, ok_done;
 	char drain[64];
 
 	*err = 0;
@@ -1072,12 +1190,23 @@ spool_synced(struct spool *s, int *err)
 		;
 	pthread_mutex_lock(&sy->mu);
 	done = sy->done;
+	ok_done = sy->ok_done;
 	*err = sy->err;
 	sy->err = 0;
 	pthread_mutex_unlock(&sy->mu);
 	if (*err)
 		spool_seterr(s, "%s: fdatasync: %s", s->wal_path, strerror(*err));
+	/* a failed sync counts as done, but its deliveries wait for one that works */
+	spool_deliv_synced(s, ok_done);
 	return done;
+}
+
+int
+spool_probe(struct spool *s)
+{
+	if (spool_begin(s) < 0)
+		return -1;
+	return spool_exec(s, s->st[ST_PROBE]);
 }
 
 void
@@ -1235,7 +1364,7 @@ spool_add_alert(struct spool *s, const char *alert_id, const char *group_key, in
     size_t nreceivers, int64_t due_ms)
 {
 	sqlite3_stmt *st = s->st[ST_ADD_ALERT];
-	int64_t rowid;
+	int64_t rowid, last = 0;
 
 	if (spool_op_begin(s) < 0)
 		return -1;
@@ -1279,9 +1408,15 @@ spool_add_alert(struct spool *s, const char *alert_id, const char *group_key, in
 		free(idem);
 		if (r < 0)
 			goto fail;
+		last = sqlite3_last_insert_rowid(s->db);
 	}
 	if (spool_op_end(s, 1) < 0)
 		return -1;
+	if (last > s->deliv_max)
+		s->deliv_max = last;
+	/* outside a batch the write was synced before it returned */
+	if (!s->txn)
+		s->deliv_durable = s->deliv_max;
 	return rowid;
 fail:
 	spool_op_end(s, 0);
@@ -1357,6 +1492,7 @@ spool_due(struct spool *s, const char *receiver, int64_t now_ms, const int64_t *
 	spool_bind_text(st, 1, receiver);
 	sqlite3_bind_int64(st, 2, now_ms);
 	sqlite3_bind_int64(st, 3, spool_limit(max + nskip < max ? SIZE_MAX : max + nskip));
+	sqlite3_bind_int64(st, 4, s->deliv_durable);
 	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		size_t i;
@@ -1386,6 +1522,7 @@ spool_next_due(struct spool *s, const char *receiver)
 	int rc;
 
 	spool_bind_text(st, 1, receiver);
+	sqlite3_bind_int64(st, 2, s->deliv_durable);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		if (sqlite3_column_type(st, 0) != SQLITE_NULL)

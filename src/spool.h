@@ -70,7 +70,10 @@ void spool_on_begin(struct spool *, void (*fn)(void *), void *arg);
  * then says up to which spool_commit_seq() commits are durable (err: the
  * errno of a failed sync since the last call, with spool_error() set).
  * spool_sync_now() makes every commit so far durable before it returns.
- * Nothing a batch wrote may be acknowledged before it is durable.
+ * Nothing a batch wrote may be acknowledged before it is durable, and
+ * spool_due() and spool_next_due() leave out the deliveries whose rows
+ * are not durable yet (a failed sync keeps them out until a later one
+ * works).
  * spool_close() stops the thread and syncs once more.
  */
 int spool_defer_sync(struct spool *);
@@ -86,6 +89,11 @@ uint64_t spool_synced(struct spool *, int *err);
  * failed since the last call (spool_error() says why).
  */
 unsigned spool_wal_bound_hits(struct spool *, int *failed);
+/*
+ * A write that changes nothing, in the caller's batch (opened if need
+ * be): its commit and sync tell whether the disk takes writes again.
+ */
+int spool_probe(struct spool *);
 
 /*
  * The id of a rule's {"id","description","score"} text in the spool,

@@ -995,6 +995,51 @@ END_TEST
  * never pauses the WAL still starts over once it passes its bound
  * (16,000 pages): it does not grow with what was written.
  */
+/*
+ * A delivery is due only once its row is durable: with deferred sync,
+ * not between the commit and its sync; a batch that was lost leaves none
+ * behind; a probe is a write of its own.
+ */
+START_TEST(test_due_waits_for_sync)
+{
+	struct spool_delivery out[4];
+	struct pollfd pfd;
+	uint64_t seq;
+	int e = 0;
+
+	ck_assert_int_eq(spool_defer_sync(sp), 0);
+	pfd.fd = spool_sync_fd(sp);
+	pfd.events = POLLIN;
+	ck_assert_int_eq(spool_begin(sp), 0);
+	alert("a1", 2, 1000, 1000, rcv1, 1);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(spool_due(sp, "r", 5000, NULL, 0, out, 4), 0);
+	ck_assert_int_eq(spool_next_due(sp, "r"), INT64_MAX);
+	ck_assert_int_eq(spool_sync_request(sp), 0);
+	seq = spool_commit_seq(sp);
+	while (spool_synced(sp, &e) < seq) {
+		ck_assert_int_eq(e, 0);
+		ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
+	}
+	ck_assert_int_eq(spool_next_due(sp, "r"), 1000);
+	ck_assert_int_eq(spool_due(sp, "r", 5000, NULL, 0, out, 4), 1);
+	spool_delivery_free(&out[0]);
+
+	/* written outside a batch: synced before it returns */
+	alert("a2", 2, 1000, 1000, rcv1, 1);
+	ck_assert_int_eq(spool_due(sp, "r", 5000, NULL, 0, out, 4), 2);
+	spool_delivery_free(&out[0]);
+	spool_delivery_free(&out[1]);
+
+	ck_assert_int_eq(spool_probe(sp), 0);
+	ck_assert_int_eq(spool_in_txn(sp), 1);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_uint_eq(spool_commit_seq(sp), seq + 1);
+	ck_assert_int_eq(spool_sync_now(sp), 0);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 4);
+}
+END_TEST
+
 START_TEST(test_deferred_sync_checkpoints)
 {
 	enum { TEXT = 256 * 1024, BATCHES = 600 };
@@ -1140,6 +1185,7 @@ main(void)
 	tcase_add_test(tc, test_upgrade_v2);
 	tcase_add_test(tc, test_upgrade_v3_rule_texts);
 	tcase_add_test(tc, test_deferred_sync);
+	tcase_add_test(tc, test_due_waits_for_sync);
 	tcase_add_test(tc, test_deferred_sync_checkpoints);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
