@@ -1356,6 +1356,26 @@ START_TEST(test_unix_socket)
 }
 END_TEST
 
+/* A full metrics table still counts what it drops, and still shows each bound hit. */
+START_TEST(test_metrics_full)
+{
+	char labels[64];
+
+	ck_assert(metrics_get("keluh_bound_hits_total", "bound=\"metric_series\"") == 0);
+	for (int i = 0; i < METRICS_MAX_SERIES + 10; i++) {
+		snprintf(labels, sizeof(labels), "path=\"p%d\",status=\"200\"", i);
+		metrics_add("keluh_http_requests_total", labels, 1);
+	}
+	ck_assert(metrics_get("keluh_bound_hits_total", "bound=\"metric_series\"") >= 10);
+	metrics_add("keluh_http_requests_total", "path=\"/healthz\",status=\"417\"", 1);
+	ck_assert(metrics_get("keluh_http_requests_total", "path=\"/healthz\",status=\"417\"") ==
+	    0);
+	/* a bound first hit now is still recorded */
+	metrics_bound_hit("test_bound", "a test bound");
+	ck_assert(metrics_get("keluh_bound_hits_total", "bound=\"test_bound\"") == 1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1392,6 +1412,7 @@ main(void)
 	tcase_add_test(tc, test_accept_backoff);
 	tcase_add_test(tc, test_listen_parse);
 	tcase_add_test(tc, test_unix_socket);
+	tcase_add_test(tc, test_metrics_full);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
