@@ -34,6 +34,8 @@ static const struct metric_help metric_helps[] = {
 	{ "keluh_groups", "gauge", "Open alert groups." },
 	{ "keluh_http_requests_total", "counter", "HTTP requests, by path and status." },
 	{ "keluh_http_connections", "gauge", "Open HTTP connections." },
+	{ "keluh_http_clients", "gauge",
+	    "Client addresses (IPv6: /64 prefixes) with an HTTP connection open." },
 	{ "keluh_bound_hits_total", "counter", "Times a bound (queue, table, buffer) was hit." },
 	{ "keluh_reloads_total", "counter", "Configuration reloads, by result." },
 	{ "keluh_regex_errors_total", "counter", "Regex matches stopped by a limit." },
