@@ -406,9 +406,8 @@ httpd_busy_update(struct httpd *h)
 	if ((int64_t)h->nconns * 4 <= (int64_t)h->lim.max_connections * 3)
 		return;
 	h->busy = 1;
-	metrics_bound_hit(h->is_unix ? "admin_busy" : "http_busy",
-	    "HTTP connections above 3/4 of max_connections; idle connections and request heads "
-	    "get the short busy deadline");
+	metrics_bound_hit("http_busy", "HTTP connections above 3/4 of max_connections; idle "
+	    "connections and request heads get the short busy deadline");
 	now = httpd_mono_ms();
 	for (struct conn *c = h->conns; c != NULL; c = c->next)
 		if ((c->phase == PH_IDLE || c->phase == PH_HEAD) &&
@@ -474,6 +473,33 @@ httpd_client_release(struct httpd *h, struct client_slot *cs)
 }
 
 /*
+ * Counts one more connection from sa's address in *out (NULL for a Unix
+ * socket, which has none); -1 when the address has max_per_client already.
+ */
+static int
+httpd_client_admit(struct httpd *h, const struct sockaddr *sa, struct client_slot **out)
+{
+	struct client_slot **pp;
+	unsigned char key[9];
+
+	*out = NULL;
+	if (!httpd_client_key(sa, key))
+		return 0;
+	pp = httpd_client_find(h, key);
+	if (*pp != NULL && (*pp)->n >= h->lim.max_per_client)
+		return -1;
+	if (*pp == NULL) {
+		/* no more entries than connections: bounded by max_connections + HTTPD_SPARE */
+		*pp = xcalloc(1, sizeof(**pp));
+		memcpy((*pp)->key, key, sizeof(key));
+		h->nclients++;
+	}
+	(*pp)->n++;
+	*out = *pp;
+	return 0;
+}
+
+/*
  * A connection over max_per_client: a short 429 written straight to the
  * socket (it fits the empty send buffer; the loop never waits on it), and
  * closed. What the client already sent is read first where it is there,
@@ -491,8 +517,7 @@ httpd_refuse(struct httpd *h, evutil_socket_t fd, const char *peer)
 
 	snprintf(what, sizeof(what), "%s has max_connections_per_client connections open; "
 	    "more are answered 429", peer);
-	metrics_bound_hit(h->is_unix ? "admin_connections_per_client" :
-	    "http_connections_per_client", what);
+	metrics_bound_hit("http_connections_per_client", what);
 	len = snprintf(head, sizeof(head), "HTTP/1.1 429 %s\r\nContent-Type: application/json\r\n"
 	    "Content-Length: %zu\r\nConnection: close\r\nRetry-After: 1\r\n\r\n%s",
 	    httpd_reason(429), sizeof(body) - 1, body);
@@ -1337,8 +1362,7 @@ httpd_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr 
     void *arg)
 {
 	struct httpd *h = arg;
-	struct client_slot *cs = NULL, **pp = NULL;
-	unsigned char key[9];
+	struct client_slot *cs;
 	struct bufferevent *bev;
 	struct conn *c;
 	char peer[INET6_ADDRSTRLEN + 8];
@@ -1348,30 +1372,17 @@ httpd_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr 
 	(void)salen;
 	h->backoff_logged = 0;
 	httpd_peer_name(sa, peer, sizeof(peer));
-	if (httpd_client_key(sa, key)) {
-		pp = httpd_client_find(h, key);
-		if (*pp != NULL && (*pp)->n >= h->lim.max_per_client) {
-			httpd_refuse(h, fd, peer);
-			return;
-		}
-		cs = *pp;
+	if (httpd_client_admit(h, sa, &cs) == -1) {
+		httpd_refuse(h, fd, peer);
+		return;
 	}
 	bev = bufferevent_socket_new(h->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		log_warnx("http: cannot set up a connection");
+		httpd_client_release(h, cs);
 		evutil_closesocket(fd);
 		return;
 	}
-	if (pp != NULL && cs == NULL) {
-		/* no more entries than connections: bounded by max_connections + HTTPD_SPARE */
-		cs = xcalloc(1, sizeof(*cs));
-		memcpy(cs->key, key, sizeof(key));
-		cs->next = *pp;
-		*pp = cs;
-		h->nclients++;
-	}
-	if (cs != NULL)
-		cs->n++;
 	/* replies are written whole; Nagle would only delay the last segment */
 	if (!h->is_unix)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -1380,7 +1391,7 @@ httpd_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr 
 	c->bev = bev;
 	c->phase = PH_IDLE;
 	c->client = cs;
-	c->spare = h->nconns >= h->lim.max_connections;
+	c->spare = h->lim.spare_paths != NULL && h->nconns >= h->lim.max_connections;
 	buf_init(&c->line);
 	memcpy(c->peer, peer, sizeof(peer));
 	c->timer = evtimer_new(h->base, conn_timer_cb, c);
@@ -1395,9 +1406,9 @@ httpd_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr 
 	httpd_busy_update(h);
 	httpd_gauge(h);
 	if (h->nconns >= h->lim.max_connections)
-		metrics_bound_hit(h->is_unix ? "admin_connections" : "http_connections",
-		    h->lim.spare_paths != NULL ? "HTTP connections at max_connections; the spare "
-		    "ones serve only health and metrics, then accepting pauses" :
+		metrics_bound_hit("http_connections", h->lim.spare_paths != NULL ?
+		    "HTTP connections at max_connections; the spare ones serve only health and "
+		    "metrics, then accepting pauses" :
 		    "HTTP connections at max_connections; accepting paused");
 	httpd_listener_update(h);
 
