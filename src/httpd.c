@@ -67,6 +67,7 @@
 /* the per-address table: chains, one entry per address with a connection open */
 #define HTTPD_CLIENT_BUCKETS	256
 #define HTTPD_REFUSE_DRAIN	(64 * 1024)
+#define HTTPD_SPARE_HEAD_MS	500		/* a spare connection's request head */
 
 enum phase { PH_IDLE, PH_HEAD, PH_BODY, PH_HANDLER, PH_CLOSING, PH_LINGER, PH_DEAD };
 enum chunk_state { CK_SIZE, CK_DATA, CK_DATA_END, CK_TRAILER };
@@ -377,7 +378,11 @@ conn_arm(struct conn *c, int64_t ms)
 	c->deadline = httpd_mono_ms() + ms;
 }
 
-/* For the idle and head phases: a busy server, or a spare connection, gives less time. */
+/*
+ * For the idle and head phases: a busy server gives less time, and a spare
+ * connection less still: a health check sends its request at once, and a
+ * slow client holding a spare keeps the checks behind it waiting.
+ */
 static void
 conn_arm_short(struct conn *c, int64_t ms)
 {
@@ -385,6 +390,8 @@ conn_arm_short(struct conn *c, int64_t ms)
 
 	if ((h->busy || c->spare) && h->lim.busy_timeout_ms < ms)
 		ms = h->lim.busy_timeout_ms;
+	if (c->spare && ms > HTTPD_SPARE_HEAD_MS)
+		ms = HTTPD_SPARE_HEAD_MS;
 	conn_arm(c, ms);
 }
 

@@ -1175,6 +1175,7 @@ START_TEST(test_spare)
 	struct client *full[2], *cl, *extra[HTTPD_SPARE], *late;
 	struct resp r;
 	int passes = 0;
+	int64_t t0;
 
 	lim.max_connections = 2;
 	lim.busy_timeout_ms = 5000;
@@ -1210,6 +1211,13 @@ START_TEST(test_spare)
 	client_free(late);
 	for (int i = 1; i < HTTPD_SPARE; i++)
 		client_free(extra[i]);
+	/* a spare connection that sends nothing gives its slot back in 500 ms, not 5 s */
+	t0 = now_ms();
+	cl = client_new();
+	wait_closed(cl);
+	ck_assert_int_lt(now_ms() - t0, 1500);
+	ck_assert_uint_eq(cl->in.len, 0);
+	client_free(cl);
 	client_free(full[0]);
 	client_free(full[1]);
 }
