@@ -382,7 +382,8 @@ struct admin *
 admin_new(struct event_base *base, const char *path, struct spool *spool,
     struct silences *silences, const struct admin_ops *ops, char *err, size_t errlen)
 {
-	struct httpd_limits lim = { ADMIN_MAX_BODY, 0, ADMIN_MAX_CONNECTIONS, 0, 0, 0 };
+	struct httpd_limits lim = { .max_body = ADMIN_MAX_BODY,
+		.max_connections = ADMIN_MAX_CONNECTIONS };
 	struct admin *a = xcalloc(1, sizeof(*a));
 
 	a->spool = spool;

@@ -19,7 +19,7 @@
 static const char *const conf_keys[] = { "http", "spool", "rules", "sources", "receivers",
 	"routes", "grouping", "incidents", "duplicates", "admin", "health_receivers" };
 static const char *const http_keys[] = { "listen", "tokens_file", "signing_keys_file",
-	"max_body", "max_headers", "max_connections", "timeout" };
+	"max_body", "max_headers", "max_connections", "max_connections_per_client", "timeout" };
 static const char *const spool_keys[] = { "path", "max_pending", "keep_history" };
 static const char *const source_keys[] = { "name", "type", "path", "rate", "loop", "url",
 	"headers", "token_file", "fields", "events", "max_event", "stall", "reconnect",
@@ -420,6 +420,9 @@ cl_http(struct cl *L, yaml_node_t *n)
 	if (cl_long(L, n, "max_connections", 1, 100000, &x) == 0 && ymap_get(L->yf, n,
 	    "max_connections"))
 		c->max_connections = (int)x;
+	if (cl_long(L, n, "max_connections_per_client", 1, 100000, &x) == 0 && ymap_get(L->yf, n,
+	    "max_connections_per_client"))
+		c->max_connections_per_client = (int)x;
 	cl_duration(L, n, "timeout", &c->http_timeout_ms);
 }
 
@@ -1444,6 +1447,7 @@ conf_defaults(struct conf *c)
 	c->max_body = 8 * 1024 * 1024;
 	c->max_headers = 16 * 1024;
 	c->max_connections = 256;
+	c->max_connections_per_client = 32;
 	c->http_timeout_ms = 30000;
 	c->group_by = (1u << GK_RULE) | (1u << GK_TEAM);
 	c->first_alert_after_ms[PRIO_CRITICAL] = 0;

@@ -131,6 +131,7 @@ struct conf {
 	size_t max_body;
 	size_t max_headers;
 	int max_connections;
+	int max_connections_per_client;	/* from one address (IPv6: one /64) */
 	int64_t http_timeout_ms;
 	char *admin_socket;	/* Unix socket path, or NULL */
 

@@ -64,6 +64,10 @@
 #define HTTPD_BODY_STEP		(1024 * 1024)
 #define HTTPD_BACKOFF_MS	1000
 #define HTTPD_BACKLOG		511
+/* the per-address table: chains, one entry per address with a connection open */
+#define HTTPD_CLIENT_BUCKETS	256
+#define HTTPD_REFUSE_DRAIN	(64 * 1024)
+#define HTTPD_SPARE_HEAD_MS	500		/* a spare connection's request head */
 
 enum phase { PH_IDLE, PH_HEAD, PH_BODY, PH_HANDLER, PH_CLOSING, PH_LINGER, PH_DEAD };
 enum chunk_state { CK_SIZE, CK_DATA, CK_DATA_END, CK_TRAILER };
@@ -73,6 +77,17 @@ struct httpd_hdr {
 };
 
 struct conn;
+
+/*
+ * Connections open from one address (IPv4, or the /64 of an IPv6 one).
+ * There is an entry only while a connection is open, so the table never
+ * holds more entries than there are connections.
+ */
+struct client_slot {
+	struct client_slot *next;
+	unsigned char key[9];		/* family, then 4 or 8 bytes */
+	int n;
+};
 
 struct httpd_req {
 	struct conn *conn;
@@ -100,6 +115,9 @@ struct conn {
 	enum phase phase;
 	int in_handler;
 	int out_paused;
+	int spare;			/* accepted past max_connections: spare_paths only */
+	struct client_slot *client;	/* NULL on a Unix socket */
+	int64_t deadline;		/* of the timer, on the monotonic clock in ms */
 	unsigned nreq;			/* requests answered */
 	char peer[INET6_ADDRSTRLEN + 8];
 	struct httpd_req *req;
@@ -123,6 +141,9 @@ struct httpd {
 	struct conn *work;
 	struct conn *conns;
 	int nconns;
+	int busy;			/* above 3/4 of max_connections, until back to half */
+	struct client_slot *clients[HTTPD_CLIENT_BUCKETS];
+	int nclients;
 	int port;
 	int is_unix;
 	char *unix_path;		/* a Unix socket's path, removed when it closes */
@@ -135,12 +156,23 @@ struct httpd {
 static void conn_process(struct conn *);
 static void conn_kill(struct conn *);
 
-/* The gauge counts the TCP server's connections; an admin socket's would overwrite it. */
+/* The gauges count the TCP server's connections; an admin socket's would overwrite them. */
 static void
 httpd_gauge(const struct httpd *h)
 {
-	if (!h->is_unix)
+	if (!h->is_unix) {
 		metrics_set("keluh_http_connections", NULL, h->nconns);
+		metrics_set("keluh_http_clients", NULL, h->nclients);
+	}
+}
+
+static int64_t
+httpd_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static const char *
@@ -287,7 +319,8 @@ httpd_listener_update(struct httpd *h)
 
 	if (h->lev == NULL)
 		return;
-	want = !h->backoff && h->nconns < h->lim.max_connections;
+	want = !h->backoff && h->nconns < h->lim.max_connections +
+	    (h->lim.spare_paths != NULL ? HTTPD_SPARE : 0);
 	if (want && !h->lev_on)
 		evconnlistener_enable(h->lev);
 	else if (!want && h->lev_on)
@@ -342,6 +375,165 @@ conn_arm(struct conn *c, int64_t ms)
 
 	httpd_timeval(&tv, ms);
 	evtimer_add(c->timer, &tv);
+	c->deadline = httpd_mono_ms() + ms;
+}
+
+/*
+ * For the idle and head phases: a busy server gives less time, and a spare
+ * connection less still: a health check sends its request at once, and a
+ * slow client holding a spare keeps the checks behind it waiting.
+ */
+static void
+conn_arm_short(struct conn *c, int64_t ms)
+{
+	struct httpd *h = c->h;
+
+	if ((h->busy || c->spare) && h->lim.busy_timeout_ms < ms)
+		ms = h->lim.busy_timeout_ms;
+	if (c->spare && ms > HTTPD_SPARE_HEAD_MS)
+		ms = HTTPD_SPARE_HEAD_MS;
+	conn_arm(c, ms);
+}
+
+/*
+ * Busy from above 3/4 of max_connections until back to half: between the
+ * two the state holds, so the sweep of all connections runs once per
+ * quarter of max_connections accepted at most.
+ */
+static void
+httpd_busy_update(struct httpd *h)
+{
+	int64_t now;
+
+	if (h->busy) {
+		if (h->nconns * 2 <= h->lim.max_connections)
+			h->busy = 0;
+		return;
+	}
+	if ((int64_t)h->nconns * 4 <= (int64_t)h->lim.max_connections * 3)
+		return;
+	h->busy = 1;
+	metrics_bound_hit("http_busy", "HTTP connections above 3/4 of max_connections; idle "
+	    "connections and request heads get the short busy deadline");
+	now = httpd_mono_ms();
+	for (struct conn *c = h->conns; c != NULL; c = c->next)
+		if ((c->phase == PH_IDLE || c->phase == PH_HEAD) &&
+		    c->deadline - now > h->lim.busy_timeout_ms)
+			conn_arm(c, h->lim.busy_timeout_ms);
+}
+
+/* --- the per-address table ---------------------------------------------------- */
+
+/* The key of sa, or 0 for an address that has none (a Unix socket). */
+static int
+httpd_client_key(const struct sockaddr *sa, unsigned char key[9])
+{
+	static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	memset(key, 0, 9);
+	if (sa->sa_family == AF_INET) {
+		key[0] = 4;
+		memcpy(key + 1, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		return 1;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const unsigned char *a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+
+		if (memcmp(a, v4mapped, 12) == 0) {
+			key[0] = 4;
+			memcpy(key + 1, a + 12, 4);
+		} else {
+			/* one host usually has a whole /64 to pick addresses from */
+			key[0] = 6;
+			memcpy(key + 1, a, 8);
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static struct client_slot **
+httpd_client_find(struct httpd *h, const unsigned char key[9])
+{
+	uint64_t x = 1469598103934665603ULL;
+	struct client_slot **pp;
+
+	for (int i = 0; i < 9; i++)
+		x = (x ^ key[i]) * 1099511628211ULL;
+	for (pp = &h->clients[x % HTTPD_CLIENT_BUCKETS]; *pp != NULL; pp = &(*pp)->next)
+		if (memcmp((*pp)->key, key, 9) == 0)
+			break;
+	return pp;
+}
+
+static void
+httpd_client_release(struct httpd *h, struct client_slot *cs)
+{
+	struct client_slot **pp;
+
+	if (cs == NULL || --cs->n > 0)
+		return;
+	pp = httpd_client_find(h, cs->key);
+	*pp = cs->next;
+	free(cs);
+	h->nclients--;
+}
+
+/*
+ * Counts one more connection from sa's address in *out (NULL for a Unix
+ * socket, which has none); -1 when the address has max_per_client already.
+ */
+static int
+httpd_client_admit(struct httpd *h, const struct sockaddr *sa, struct client_slot **out)
+{
+	struct client_slot **pp;
+	unsigned char key[9];
+
+	*out = NULL;
+	if (!httpd_client_key(sa, key))
+		return 0;
+	pp = httpd_client_find(h, key);
+	if (*pp != NULL && (*pp)->n >= h->lim.max_per_client)
+		return -1;
+	if (*pp == NULL) {
+		/* no more entries than connections: bounded by max_connections + HTTPD_SPARE */
+		*pp = xcalloc(1, sizeof(**pp));
+		memcpy((*pp)->key, key, sizeof(key));
+		h->nclients++;
+	}
+	(*pp)->n++;
+	*out = *pp;
+	return 0;
+}
+
+/*
+ * A connection over max_per_client: a short 429 written straight to the
+ * socket (it fits the empty send buffer; the loop never waits on it), and
+ * closed. What the client already sent is read first where it is there,
+ * so that the close does not reset the connection under the answer.
+ */
+static void
+httpd_refuse(struct httpd *h, evutil_socket_t fd, const char *peer)
+{
+	static const char body[] = "{\"error\":\"too many connections from your address; "
+	    "retry later\"}";
+	char head[256], what[160], drain[4096];
+	size_t drained = 0;
+	ssize_t n;
+	int len;
+
+	snprintf(what, sizeof(what), "%s has max_connections_per_client connections open; "
+	    "more are answered 429", peer);
+	metrics_bound_hit("http_connections_per_client", what);
+	len = snprintf(head, sizeof(head), "HTTP/1.1 429 %s\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\nConnection: close\r\nRetry-After: 1\r\n\r\n%s",
+	    httpd_reason(429), sizeof(body) - 1, body);
+	while ((n = recv(fd, drain, sizeof(drain), MSG_DONTWAIT)) > 0 &&
+	    (drained += (size_t)n) < HTTPD_REFUSE_DRAIN)
+		;
+	if (send(fd, head, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL) == len)
+		shutdown(fd, SHUT_WR);
+	evutil_closesocket(fd);
 }
 
 static void
@@ -402,8 +594,10 @@ conn_free(struct conn *c)
 	event_free(c->watch);
 	bufferevent_free(c->bev);
 	buf_free(&c->line);
+	httpd_client_release(h, c->client);
 	free(c);
 	h->nconns--;
+	httpd_busy_update(h);
 	httpd_gauge(h);
 	httpd_listener_update(h);
 }
@@ -637,6 +831,17 @@ conn_header_line(struct conn *c)
 	return 0;
 }
 
+static int
+httpd_spare_allowed(const struct httpd *h, const struct httpd_req *req)
+{
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
+		return 0;
+	for (const char *const *p = h->lim.spare_paths; p != NULL && *p != NULL; p++)
+		if (strcmp(req->path, *p) == 0)
+			return 1;
+	return 0;
+}
+
 /* The head is complete: decide framing, reject what we will not serve. */
 static int
 conn_head_done(struct conn *c)
@@ -720,6 +925,10 @@ conn_head_done(struct conn *c)
 		conn_fail(c, 405, "method not allowed", "Allow: GET, HEAD, POST\r\n");
 		return -1;
 	}
+	if (c->spare && !httpd_spare_allowed(h, req)) {
+		conn_fail(c, 503, "too many connections; retry later", "Retry-After: 1\r\n");
+		return -1;
+	}
 	/* RFC 9110 10.1.1: an HTTP/1.0 client's expectations are ignored */
 	if (req->minor == 0)
 		expect_continue = expect_other = 0;
@@ -732,6 +941,9 @@ conn_head_done(struct conn *c)
 		return -1;
 	}
 	req->keepalive = req->minor == 1 ? !conn_close : conn_keep && !conn_close;
+	/* a spare connection is for one request: kept open, it would hold the slot */
+	if (c->spare)
+		req->keepalive = 0;
 	req->length = cl;
 	c->remaining = cl;
 	c->ck = CK_SIZE;
@@ -972,7 +1184,7 @@ conn_start_request(struct conn *c)
 	c->scan = 0;
 	/* a new connection's head deadline has run since accept */
 	if (c->nreq > 0)
-		conn_arm(c, c->h->lim.header_timeout_ms);
+		conn_arm_short(c, c->h->lim.header_timeout_ms);
 }
 
 static void
@@ -1157,16 +1369,24 @@ httpd_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr 
     void *arg)
 {
 	struct httpd *h = arg;
+	struct client_slot *cs;
 	struct bufferevent *bev;
 	struct conn *c;
+	char peer[INET6_ADDRSTRLEN + 8];
 	int one = 1;
 
 	(void)lev;
 	(void)salen;
 	h->backoff_logged = 0;
+	httpd_peer_name(sa, peer, sizeof(peer));
+	if (httpd_client_admit(h, sa, &cs) == -1) {
+		httpd_refuse(h, fd, peer);
+		return;
+	}
 	bev = bufferevent_socket_new(h->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		log_warnx("http: cannot set up a connection");
+		httpd_client_release(h, cs);
 		evutil_closesocket(fd);
 		return;
 	}
@@ -1177,8 +1397,10 @@ httpd_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr 
 	c->h = h;
 	c->bev = bev;
 	c->phase = PH_IDLE;
+	c->client = cs;
+	c->spare = h->lim.spare_paths != NULL && h->nconns >= h->lim.max_connections;
 	buf_init(&c->line);
-	httpd_peer_name(sa, c->peer, sizeof(c->peer));
+	memcpy(c->peer, peer, sizeof(peer));
 	c->timer = evtimer_new(h->base, conn_timer_cb, c);
 	c->watch = event_new(h->base, fd, EV_READ, conn_watch_cb, c);
 	if (c->timer == NULL || c->watch == NULL)
@@ -1188,9 +1410,12 @@ httpd_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr 
 		h->conns->prev = c;
 	h->conns = c;
 	h->nconns++;
+	httpd_busy_update(h);
 	httpd_gauge(h);
 	if (h->nconns >= h->lim.max_connections)
-		metrics_bound_hit("http_connections",
+		metrics_bound_hit("http_connections", h->lim.spare_paths != NULL ?
+		    "HTTP connections at max_connections; the spare ones serve only health and "
+		    "metrics, then accepting pauses" :
 		    "HTTP connections at max_connections; accepting paused");
 	httpd_listener_update(h);
 
@@ -1198,7 +1423,7 @@ httpd_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr 
 	bufferevent_setwatermark(bev, EV_READ, 0,
 	    h->lim.max_headers + h->lim.max_body + HTTPD_INPUT_SLACK);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
-	conn_arm(c, h->lim.header_timeout_ms);
+	conn_arm_short(c, h->lim.header_timeout_ms);
 }
 
 /*
@@ -1245,6 +1470,8 @@ httpd_limits_fill(struct httpd_limits *dst, const struct httpd_limits *src)
 		.header_timeout_ms = 10000,
 		.body_timeout_ms = 30000,
 		.idle_timeout_ms = 60000,
+		.max_per_client = 32,
+		.busy_timeout_ms = 2000,
 	};
 
 	*dst = src != NULL ? *src : def;
@@ -1260,6 +1487,10 @@ httpd_limits_fill(struct httpd_limits *dst, const struct httpd_limits *src)
 		dst->body_timeout_ms = def.body_timeout_ms;
 	if (dst->idle_timeout_ms <= 0)
 		dst->idle_timeout_ms = def.idle_timeout_ms;
+	if (dst->max_per_client <= 0)
+		dst->max_per_client = def.max_per_client;
+	if (dst->busy_timeout_ms <= 0)
+		dst->busy_timeout_ms = def.busy_timeout_ms;
 }
 
 /* Numeric addresses only: a name lookup here would block the loop. */
@@ -1525,6 +1756,7 @@ void
 httpd_set_limits(struct httpd *h, const struct httpd_limits *lim)
 {
 	httpd_limits_fill(&h->lim, lim);
+	httpd_busy_update(h);
 	for (struct conn *c = h->conns; c != NULL; c = c->next)
 		bufferevent_setwatermark(c->bev, EV_READ, 0,
 		    h->lim.max_headers + h->lim.max_body + HTTPD_INPUT_SLACK);
@@ -1618,7 +1850,7 @@ httpd_reply(struct httpd_req *req, int status, const char *content_type, const c
 		return;
 	}
 	c->phase = PH_IDLE;
-	conn_arm(c, c->h->lim.idle_timeout_ms);
+	conn_arm_short(c, c->h->lim.idle_timeout_ms);
 	bufferevent_enable(c->bev, EV_READ);
 	/* inside the handler, conn_process() goes on by itself after it returns */
 	if (!c->in_handler) {

@@ -25,15 +25,33 @@
 struct httpd;
 struct httpd_req;
 
-/* A zero (or negative) field means its default. */
+/*
+ * A zero (or negative) field means its default.
+ *
+ * Above 3/4 of max_connections the server is busy until it is back to
+ * half: idle connections and request heads then get busy_timeout_ms at
+ * most, so that slow clients give their slots back quickly.
+ */
 struct httpd_limits {
 	size_t max_body;		/* 413 above; default 8 MiB */
 	size_t max_headers;		/* request line + headers; 431 above; default 16 KiB */
-	int max_connections;		/* accept() pauses at this many; default 256 */
+	int max_connections;		/* see spare_paths; default 256 */
 	int64_t header_timeout_ms;	/* whole request head must arrive within; default 10 s */
 	int64_t body_timeout_ms;	/* whole body must arrive within; default 30 s */
 	int64_t idle_timeout_ms;	/* keep-alive idle; default 60 s */
+	/* from one IP address (IPv6: one /64); more are answered 429 and closed; default 32 */
+	int max_per_client;
+	int64_t busy_timeout_ms;	/* default 2 s (never more than the others) */
+	/*
+	 * NULL-terminated, or NULL. With paths, HTTPD_SPARE connections more
+	 * than max_connections are accepted, and serve only GET and HEAD of
+	 * these paths (503 otherwise), so health checks get through while the
+	 * rest is full. accept() pauses when those are taken too.
+	 */
+	const char *const *spare_paths;
 };
+
+#define HTTPD_SPARE 8
 
 /*
  * Called once per complete request. The request stays valid until

@@ -12,6 +12,13 @@
 #include "util.h"
 
 #define INGEST_SOURCE_LABELS 16
+/*
+ * A mention's own "source" is chosen by whoever sends it: only this many
+ * names that are not configured sources get a label of their own; the
+ * rest are counted as source="other", so no client can fill /metrics.
+ */
+#define INGEST_FREE_SOURCES 32
+#define INGEST_SOURCE_NAME 128
 
 struct ingest {
 	const struct conf *conf;
@@ -30,13 +37,16 @@ struct ingest {
 	 * several sources come interleaved in one batch.
 	 */
 	struct {
-		char name[128];
+		char name[INGEST_SOURCE_NAME];
 		char label[160];
+		int other;	/* counted as source="other" */
 		struct metrics_ref accepted, duplicate;
 	} src_labels[INGEST_SOURCE_LABELS];
 	struct metrics_ref *rule_hits;	/* per rule of rs */
 	struct metrics_ref complaints[PRIO__N];
 	size_t nsrc_labels, src_next;
+	char free_src[INGEST_FREE_SOURCES][INGEST_SOURCE_NAME];	/* never forgotten */
+	size_t nfree_src;
 	size_t nrule_cache;
 	struct buf rec;		/* the spool row being written */
 
@@ -97,6 +107,8 @@ ingest_set(struct ingest *in, const struct conf *c, struct ruleset *rs)
 
 	in->conf = c;
 	ingest_cache_free(in);
+	/* a source configured now may have been "other" before */
+	in->nsrc_labels = in->src_next = 0;
 	in->nrule_cache = rules_count(rs);
 	in->rule_json = xcalloc(in->nrule_cache + 1, sizeof(json_t *));
 	in->rule_text = xcalloc(in->nrule_cache + 1, sizeof(char *));
@@ -237,12 +249,41 @@ ingest_group_input(struct group_input *gi, const char *rule, const char *team,
 }
 
 /*
+ * The label value for a mention's own source src: itself when it is the
+ * source the mention came through, a configured source's name, or one of
+ * the first INGEST_FREE_SOURCES other names seen; otherwise NULL.
+ */
+static const char *
+ingest_source_value(struct ingest *in, const char *src, const char *via)
+{
+	char name[INGEST_SOURCE_NAME];
+	size_t i;
+
+	if (strcmp(src, via) == 0)
+		return src;
+	for (i = 0; i < in->conf->nsources; i++)
+		if (strcmp(in->conf->sources[i].name, src) == 0)
+			return src;
+	/* compared as the cache keeps it: cut to the same length */
+	snprintf(name, sizeof(name), "%s", src);
+	for (i = 0; i < in->nfree_src; i++)
+		if (strcmp(in->free_src[i], name) == 0)
+			return src;
+	if (in->nfree_src < INGEST_FREE_SOURCES) {
+		memcpy(in->free_src[in->nfree_src++], name, sizeof(name));
+		return src;
+	}
+	return NULL;
+}
+
+/*
  * The slot of src in src_labels. Labels (and their counters) are made
  * once per source: formatting them per mention showed in profiles.
  */
 static size_t
-ingest_source_label(struct ingest *in, const char *src)
+ingest_source_label(struct ingest *in, const char *src, const char *via)
 {
+	const char *value;
 	char esc[128];
 	size_t i;
 
@@ -257,7 +298,9 @@ ingest_source_label(struct ingest *in, const char *src)
 	}
 	snprintf(in->src_labels[i].name, sizeof(in->src_labels[i].name), "%s", src);
 	/* a mention's own source is outside input: escaped, it cannot break /metrics */
-	metrics_label_value(esc, sizeof(esc), src);
+	value = ingest_source_value(in, src, via);
+	in->src_labels[i].other = value == NULL;
+	metrics_label_value(esc, sizeof(esc), value != NULL ? value : "other");
 	snprintf(in->src_labels[i].label, sizeof(in->src_labels[i].label), "source=\"%s\"", esc);
 	memset(&in->src_labels[i].accepted, 0, sizeof(in->src_labels[i].accepted));
 	memset(&in->src_labels[i].duplicate, 0, sizeof(in->src_labels[i].duplicate));
@@ -275,8 +318,11 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 	const char *labels;
 	size_t bad, sl;
 
-	sl = ingest_source_label(in, src);
+	sl = ingest_source_label(in, src, source);
 	labels = in->src_labels[sl].label;
+	if (in->src_labels[sl].other)
+		metrics_bound_hit("source_labels", "more mention sources than have labels of their "
+		    "own; the rest are counted as source=\"other\"");
 	if (dedup_seen(in->ids, util_hash_str(m->id), now, in->conf->dedup_window_ms)) {
 		metrics_add_ref(&in->src_labels[sl].duplicate, "keluh_mentions_duplicate_total", labels,
 		    1);

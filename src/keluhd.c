@@ -575,6 +575,26 @@ http_mentions(struct httpd_req *req)
 	schedule_flush(NULL);
 }
 
+/* Health checks and scrapes still get through when ingest has every connection. */
+static const char *const http_spare_paths[] = { "/healthz", "/metrics", NULL };
+
+static struct httpd_limits
+http_limits(const struct conf *c)
+{
+	struct httpd_limits lim = {
+		.max_body = c->max_body,
+		.max_headers = c->max_headers,
+		.max_connections = c->max_connections,
+		.header_timeout_ms = 10000,
+		.body_timeout_ms = c->http_timeout_ms,
+		.idle_timeout_ms = 60000,
+		.max_per_client = c->max_connections_per_client,
+		.spare_paths = http_spare_paths,
+	};
+
+	return lim;
+}
+
 static void
 http_handler(void *arg, struct httpd_req *req)
 {
@@ -841,8 +861,7 @@ reload(char *err, size_t errlen, size_t *nerrors)
 	silences_set_conf(K.silences, c);
 	deliver_set_conf(K.deliver, c);
 	if (K.httpd) {
-		struct httpd_limits lim = { c->max_body, c->max_headers, c->max_connections,
-			10000, c->http_timeout_ms, 60000 };
+		struct httpd_limits lim = http_limits(c);
 
 		httpd_set_limits(K.httpd, &lim);
 	}
@@ -1171,8 +1190,7 @@ run(void)
 		goto out;
 	flush_cb(-1, 0, NULL);
 	if (K.conf->listen) {
-		struct httpd_limits lim = { K.conf->max_body, K.conf->max_headers,
-			K.conf->max_connections, 10000, K.conf->http_timeout_ms, 60000 };
+		struct httpd_limits lim = http_limits(K.conf);
 
 		K.httpd = httpd_new(K.base, K.conf->listen, &lim, http_handler, NULL, err,
 		    sizeof(err));

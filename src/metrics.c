@@ -34,6 +34,8 @@ static const struct metric_help metric_helps[] = {
 	{ "keluh_groups", "gauge", "Open alert groups." },
 	{ "keluh_http_requests_total", "counter", "HTTP requests, by path and status." },
 	{ "keluh_http_connections", "gauge", "Open HTTP connections." },
+	{ "keluh_http_clients", "gauge",
+	    "Client addresses (IPv6: /64 prefixes) with an HTTP connection open." },
 	{ "keluh_bound_hits_total", "counter", "Times a bound (queue, table, buffer) was hit." },
 	{ "keluh_reloads_total", "counter", "Configuration reloads, by result." },
 	{ "keluh_regex_errors_total", "counter", "Regex matches stopped by a limit." },
@@ -84,9 +86,15 @@ struct series {
 static struct series *series;
 static size_t nseries;
 static unsigned generation = 1;	/* of the series table: a metrics_ref from before is stale */
+/*
+ * keluh_bound_hits_total has slots of its own past METRICS_MAX_SERIES: a
+ * table filled by other series must still show which bound was hit.
+ */
+static size_t nbound_series;
+static size_t dropped_idx;	/* index + 1 of bound="metric_series", made by metrics_init */
 static int dropped_logged;
 /* open addressing over (metric, labels): index + 1, twice the series bound */
-#define HASH_SIZE (METRICS_MAX_SERIES * 2)
+#define HASH_SIZE ((METRICS_MAX_SERIES + METRICS_MAX_BOUND_SERIES) * 2)
 static uint32_t hash_index[HASH_SIZE];
 
 static size_t
@@ -128,6 +136,9 @@ void
 metrics_init(void)
 {
 	metrics_free();
+	/* there from the start, so a full table can still report itself */
+	metrics_add("keluh_bound_hits_total", "bound=\"metric_series\"", 0);
+	dropped_idx = nseries;
 }
 
 void
@@ -140,6 +151,8 @@ metrics_free(void)
 	free(series);
 	series = NULL;
 	nseries = 0;
+	nbound_series = 0;
+	dropped_idx = 0;
 	generation++;
 	dropped_logged = 0;
 	memset(hash_index, 0, sizeof(hash_index));
@@ -164,17 +177,18 @@ metrics_find(const char *name, const char *labels, int create)
 	}
 	if (!create)
 		return NULL;
-	if (nseries >= METRICS_MAX_SERIES) {
+	if (strcmp(m->name, "keluh_bound_hits_total") == 0 ?
+	    nbound_series >= METRICS_MAX_BOUND_SERIES :
+	    nseries - nbound_series >= METRICS_MAX_SERIES) {
 		if (!dropped_logged++)
 			log_warnx("metrics: more than %d series; new ones are not recorded",
 			    METRICS_MAX_SERIES);
-		/* counted on an existing series so the bound is visible */
-		for (size_t i = 0; i < nseries; i++)
-			if (strcmp(series[i].m->name, "keluh_bound_hits_total") == 0 &&
-			    strcmp(series[i].labels, "bound=\"metric_series\"") == 0)
-				series[i].v++;
+		if (dropped_idx > 0)
+			series[dropped_idx - 1].v++;
 		return NULL;
 	}
+	if (strcmp(m->name, "keluh_bound_hits_total") == 0)
+		nbound_series++;
 	if (nseries % 64 == 0)
 		series = xreallocarray(series, nseries + 64, sizeof(*series));
 	memset(&series[nseries], 0, sizeof(*series));

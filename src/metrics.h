@@ -5,7 +5,11 @@
  * A series is a metric name plus a label string such as
  * 'source="demo"'. The number of series is bounded (METRICS_MAX_SERIES);
  * past it new series are dropped, counted in keluh_bound_hits_total
- * {bound="metric_series"} and logged once.
+ * {bound="metric_series"} and logged once. That counter exists from
+ * metrics_init on, and keluh_bound_hits_total has METRICS_MAX_BOUND_SERIES
+ * slots of its own, so bound hits show even when the table is full.
+ * Labels whose values come from outside (a mention's source) must be
+ * bounded by their caller.
  */
 #ifndef KELUH_METRICS_H
 #define KELUH_METRICS_H
@@ -16,6 +20,7 @@
 #include "util.h"
 
 #define METRICS_MAX_SERIES 4096
+#define METRICS_MAX_BOUND_SERIES 64
 
 void metrics_init(void);
 void metrics_free(void);

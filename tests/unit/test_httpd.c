@@ -241,14 +241,21 @@ client_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* from: the local address to connect from (any of 127.0.0.0/8), or NULL */
 static int
-client_try(struct client **out)
+client_try_from(const char *from, struct client **out)
 {
 	struct sockaddr_in sin;
 	struct client *cl;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	ck_assert_int_ge(fd, 0);
+	if (from != NULL) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		ck_assert_int_eq(inet_pton(AF_INET, from, &sin.sin_addr), 1);
+		ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	}
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)port);
@@ -268,13 +275,25 @@ client_try(struct client **out)
 	return 0;
 }
 
+static int
+client_try(struct client **out)
+{
+	return client_try_from(NULL, out);
+}
+
 static struct client *
-client_new(void)
+client_new_from(const char *from)
 {
 	struct client *cl = NULL;
 
-	ck_assert_int_eq(client_try(&cl), 0);
+	ck_assert_int_eq(client_try_from(from, &cl), 0);
 	return cl;
+}
+
+static struct client *
+client_new(void)
+{
+	return client_new_from(NULL);
 }
 
 static void
@@ -656,6 +675,78 @@ START_TEST(test_413_chunked)
 }
 END_TEST
 
+/*
+ * A chunked body crosses max_body (1024 here) at a chunk-size line: the
+ * answer is 413 as soon as that line is read, before any of its data, and
+ * the handler never sees the request. Sent in pieces, so a server that
+ * waited for the data would not answer at all.
+ */
+static void
+chunked_413(const char *before, const char *size_line, const char *what)
+{
+	struct client *cl = client_new();
+	struct resp r;
+
+	client_sends(cl, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+	client_sends(cl, before);
+	run_for(20);
+	ck_assert_msg(cl->in.len == 0, "%s: answered before the limit was crossed", what);
+	client_sends(cl, size_line);
+	ck_assert_msg(wait_resp_opt(cl, 0, &r), "%s: no answer before the chunk's data", what);
+	ck_assert_msg(r.status == 413, "%s: %d, not 413", what, r.status);
+	ck_assert_str_eq(resp_header(&r, "Connection"), "close");
+	wait_closed(cl);
+	ck_assert_msg(handled == 0, "%s: the handler got the request", what);
+	buf_free(&r.body);
+	client_free(cl);
+}
+
+static char *
+chunk_of(size_t n)
+{
+	char *s = xmalloc(n + 16);
+	int k = snprintf(s, n + 16, "%zx\r\n", n);
+
+	memset(s + k, 'c', n);
+	memcpy(s + k + n, "\r\n", 3);
+	return s;
+}
+
+START_TEST(test_413_chunked_edges)
+{
+	char *c1000 = chunk_of(1000), *c24 = chunk_of(24), *c1024 = chunk_of(1024), *both;
+	struct client *cl;
+	struct resp r;
+
+	/* the limit falls inside the next chunk: 1000 + 100 */
+	chunked_413(c1000, "64\r\n", "crossed inside a chunk");
+	/* with part of that chunk's data in the same write */
+	chunked_413(c1000, "64\r\nccccccccccccccccccccccc", "crossed inside a chunk, data sent");
+	/* exactly at the limit at a chunk boundary is accepted... */
+	both = xasprintf("%s%s", c1000, c24);
+	cl = client_new();
+	client_sends(cl, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+	client_sends(cl, both);
+	client_sends(cl, "0\r\n\r\n");
+	wait_resp(cl, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert(body_is(&r, "1024"));
+	buf_free(&r.body);
+	client_free(cl);
+	handled = 0;
+	/* ...and one byte more after that boundary is not */
+	chunked_413(both, "1\r\n", "one byte past a chunk boundary");
+	chunked_413(c1024, "1\r\n", "one byte past a single full chunk");
+	/* the first size line alone announces too much: 1025, and a size no integer holds */
+	chunked_413("", "401\r\n", "first chunk over the limit");
+	chunked_413("", "fffffffffffffffffffffffffffff;ext=1\r\n", "size beyond 64 bits");
+	free(both);
+	free(c1000);
+	free(c24);
+	free(c1024);
+}
+END_TEST
+
 START_TEST(test_431)
 {
 	char req[4096];
@@ -973,6 +1064,165 @@ START_TEST(test_connection_cap)
 }
 END_TEST
 
+/* One address gets max_per_client connections; the next is answered 429, others go on. */
+START_TEST(test_per_client)
+{
+	struct httpd_limits lim = limits();
+	struct client *mine[3], *extra, *other;
+	struct resp r;
+	int passes = 0;
+
+	lim.max_per_client = 3;
+	restart(&lim);
+	for (int i = 0; i < 3; i++)
+		mine[i] = client_new_from("127.0.0.1");
+	RUN_UNTIL(httpd_connections(h) == 3, SAFETY_MS, passes);
+	extra = client_new_from("127.0.0.1");
+	client_sends(extra, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	wait_resp(extra, &r);
+	ck_assert_int_eq(r.status, 429);
+	ck_assert_str_eq(resp_header(&r, "Retry-After"), "1");
+	ck_assert_str_eq(resp_header(&r, "Connection"), "close");
+	wait_closed(extra);
+	buf_free(&r.body);
+	client_free(extra);
+	ck_assert(metrics_get("keluh_bound_hits_total", "bound=\"http_connections_per_client\"") ==
+	    1);
+	ck_assert_int_eq(handled, 0);
+
+	/* another address is served meanwhile */
+	other = client_new_from("127.0.0.2");
+	client_sends(other, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	wait_resp(other, &r);
+	ck_assert_int_eq(r.status, 200);
+	buf_free(&r.body);
+	ck_assert(metrics_get("keluh_http_clients", NULL) == 2);
+
+	/* a slot given back can be taken again */
+	client_free(mine[0]);
+	RUN_UNTIL(httpd_connections(h) == 3, SAFETY_MS, passes);
+	mine[0] = client_new_from("127.0.0.1");
+	client_sends(mine[0], "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	wait_resp(mine[0], &r);
+	ck_assert_int_eq(r.status, 200);
+	buf_free(&r.body);
+	for (int i = 0; i < 3; i++)
+		client_free(mine[i]);
+	client_free(other);
+	RUN_UNTIL(httpd_connections(h) == 0, SAFETY_MS, passes);
+	ck_assert(metrics_get("keluh_http_clients", NULL) == 0);
+}
+END_TEST
+
+static int
+eofs(struct client **cl, int n)
+{
+	int k = 0;
+
+	for (int i = 0; i < n; i++)
+		k += cl[i]->eof;
+	return k;
+}
+
+/* Above 3/4 of max_connections, idle connections and heads get busy_timeout_ms. */
+START_TEST(test_busy_deadline)
+{
+	struct httpd_limits lim = limits();
+	struct client *cl[7];
+	int passes = 0, closed;
+	int64_t t0;
+
+	lim.max_connections = 8;
+	lim.header_timeout_ms = 10000;
+	lim.idle_timeout_ms = 10000;
+	lim.busy_timeout_ms = 200;
+	restart(&lim);
+	/* 6 of 8 is not busy: a head started there keeps its 10 s */
+	for (int i = 0; i < 6; i++)
+		cl[i] = client_new();
+	client_sends(cl[0], "GET /hello HTTP/1.1\r\n");
+	RUN_UNTIL(httpd_connections(h) == 6, SAFETY_MS, passes);
+	run_for(400);
+	for (int i = 0; i < 6; i++)
+		ck_assert_msg(!cl[i]->eof, "connection %d closed while not busy", i);
+	ck_assert(metrics_get("keluh_bound_hits_total", "bound=\"http_busy\"") == 0);
+	/* the 7th makes it busy: the waiting ones get 200 ms from now, not 10 s */
+	t0 = now_ms();
+	cl[6] = client_new();
+	RUN_UNTIL((closed = eofs(cl, 7)) == 7, SAFETY_MS, passes);
+	ck_assert_int_eq(closed, 7);
+	ck_assert_int_lt(now_ms() - t0, 2000);
+	ck_assert(metrics_get("keluh_bound_hits_total", "bound=\"http_busy\"") == 1);
+	/* the one with half a head got a 408, the idle ones nothing */
+	ck_assert_ptr_nonnull(strstr(cl[0]->in.data, " 408 "));
+	ck_assert_uint_eq(cl[1]->in.len, 0);
+	for (int i = 0; i < 7; i++)
+		client_free(cl[i]);
+	RUN_UNTIL(httpd_connections(h) == 0, SAFETY_MS, passes);
+	/* back below half: not busy, full deadlines again */
+	cl[0] = client_new();
+	run_for(400);
+	ck_assert(!cl[0]->eof);
+	client_free(cl[0]);
+}
+END_TEST
+
+/* Past max_connections, spare connections serve the spare paths only. */
+START_TEST(test_spare)
+{
+	static const char *const spare[] = { "/healthz", NULL };
+	struct httpd_limits lim = limits();
+	struct client *full[2], *cl, *extra[HTTPD_SPARE], *late;
+	struct resp r;
+	int passes = 0;
+	int64_t t0;
+
+	lim.max_connections = 2;
+	lim.busy_timeout_ms = 5000;
+	lim.spare_paths = spare;
+	restart(&lim);
+	full[0] = client_new();
+	full[1] = client_new();
+	RUN_UNTIL(httpd_connections(h) == 2, SAFETY_MS, passes);
+	ck_assert_int_eq(status_of("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 1), 200);
+	cl = client_new();
+	client_sends(cl, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	wait_resp(cl, &r);
+	ck_assert_int_eq(r.status, 503);
+	ck_assert_str_eq(resp_header(&r, "Retry-After"), "1");
+	wait_closed(cl);
+	buf_free(&r.body);
+	client_free(cl);
+	ck_assert_int_eq(status_of("POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+	    1), 503);
+	/* when the spares are taken too, accepting pauses */
+	for (int i = 0; i < HTTPD_SPARE; i++)
+		extra[i] = client_new();
+	RUN_UNTIL(httpd_connections(h) == 2 + HTTPD_SPARE, SAFETY_MS, passes);
+	late = client_new();
+	client_sends(late, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+	run_for(150);
+	ck_assert_uint_eq(late->in.len, 0);
+	ck_assert_int_eq(httpd_connections(h), 2 + HTTPD_SPARE);
+	client_free(extra[0]);
+	wait_resp(late, &r);
+	ck_assert_int_eq(r.status, 200);
+	buf_free(&r.body);
+	client_free(late);
+	for (int i = 1; i < HTTPD_SPARE; i++)
+		client_free(extra[i]);
+	/* a spare connection that sends nothing gives its slot back in 500 ms, not 5 s */
+	t0 = now_ms();
+	cl = client_new();
+	wait_closed(cl);
+	ck_assert_int_lt(now_ms() - t0, 1500);
+	ck_assert_uint_eq(cl->in.len, 0);
+	client_free(cl);
+	client_free(full[0]);
+	client_free(full[1]);
+}
+END_TEST
+
 START_TEST(test_deferred)
 {
 	struct client *cl = client_new();
@@ -1131,10 +1381,10 @@ START_TEST(test_accept_backoff)
 	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
 	rl = old;
 	rl.rlim_cur = (rlim_t)fd;
-	if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
-		client_free(cl);
-		return;
-	}
+	/* lowering the soft limit never needs a privilege: a failure is a failure */
+	ck_assert_uint_le(rl.rlim_cur, rl.rlim_max);
+	ck_assert_msg(setrlimit(RLIMIT_NOFILE, &rl) == 0, "setrlimit(RLIMIT_NOFILE, %llu): %s",
+	    (unsigned long long)rl.rlim_cur, strerror(errno));
 	client_sends(cl, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
 	passes = run_for(300);
 	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
@@ -1284,6 +1534,26 @@ START_TEST(test_unix_socket)
 }
 END_TEST
 
+/* A full metrics table still counts what it drops, and still shows each bound hit. */
+START_TEST(test_metrics_full)
+{
+	char labels[64];
+
+	ck_assert(metrics_get("keluh_bound_hits_total", "bound=\"metric_series\"") == 0);
+	for (int i = 0; i < METRICS_MAX_SERIES + 10; i++) {
+		snprintf(labels, sizeof(labels), "path=\"p%d\",status=\"200\"", i);
+		metrics_add("keluh_http_requests_total", labels, 1);
+	}
+	ck_assert(metrics_get("keluh_bound_hits_total", "bound=\"metric_series\"") >= 10);
+	metrics_add("keluh_http_requests_total", "path=\"/healthz\",status=\"417\"", 1);
+	ck_assert(metrics_get("keluh_http_requests_total", "path=\"/healthz\",status=\"417\"") ==
+	    0);
+	/* a bound first hit now is still recorded */
+	metrics_bound_hit("test_bound", "a test bound");
+	ck_assert(metrics_get("keluh_bound_hits_total", "bound=\"test_bound\"") == 1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1301,6 +1571,7 @@ main(void)
 	tcase_add_test(tc, test_413_content_length);
 	tcase_add_test(tc, test_413_while_uploading);
 	tcase_add_test(tc, test_413_chunked);
+	tcase_add_test(tc, test_413_chunked_edges);
 	tcase_add_test(tc, test_431);
 	tcase_add_test(tc, test_400);
 	tcase_add_test(tc, test_405_501_505);
@@ -1309,6 +1580,9 @@ main(void)
 	tcase_add_test(tc, test_408_slow_body);
 	tcase_add_test(tc, test_idle_close);
 	tcase_add_test(tc, test_connection_cap);
+	tcase_add_test(tc, test_per_client);
+	tcase_add_test(tc, test_busy_deadline);
+	tcase_add_test(tc, test_spare);
 	tcase_add_test(tc, test_deferred);
 	tcase_add_test(tc, test_cancel_on_close);
 	tcase_add_test(tc, test_cancel_on_reset);
@@ -1319,6 +1593,7 @@ main(void)
 	tcase_add_test(tc, test_accept_backoff);
 	tcase_add_test(tc, test_listen_parse);
 	tcase_add_test(tc, test_unix_socket);
+	tcase_add_test(tc, test_metrics_full);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
