@@ -818,3 +818,22 @@ mention_free(struct mention *m)
 	memset(m, 0, sizeof(*m));
 	m->followers = -1;
 }
+
+json_t *
+mention_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *je)
+{
+	const char *nul = memchr(buf, '\0', len), *bol = buf;
+	int line = 1;
+
+	if (nul == NULL)
+		return json_loadb(buf, len, flags, je);
+	for (const char *p = buf; p < nul; p++)
+		if (*p == '\n')
+			line++, bol = p + 1;
+	memset(je, 0, sizeof(*je));
+	je->line = line;
+	je->column = (int)(nul - bol) + 1;
+	je->position = (int)(nul - buf);
+	snprintf(je->text, sizeof(je->text), "a NUL byte (write it as \\u0000 inside a string)");
+	return NULL;
+}

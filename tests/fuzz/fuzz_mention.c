@@ -3,10 +3,11 @@
  *
  * The input is a body of NDJSON: each line (trailing CR, spaces and tabs
  * cut, as keluhd's ingest does) goes to the direct reader (mention_parse,
- * and mention_parse_utf8 when the line is valid UTF-8) and to jansson plus
- * mention_from_json, the path of JSON bodies and mapped sources. When both
- * accept, the mentions must be equal field by field; when one refuses,
- * the other must too, except where the two are documented to differ:
+ * and mention_parse_utf8 when the line is valid UTF-8) and to jansson
+ * (mention_json_loadb) plus mention_from_json, the path of JSON bodies and
+ * mapped sources. When both accept, the mentions must be equal field by
+ * field; when one refuses, the other must too, except where the two are
+ * documented to differ:
  *
  *   - jansson refuses every duplicate key; the direct reader refuses
  *     duplicates of the keys it reads and skips the others unchecked;
@@ -66,7 +67,7 @@ check_line(const char *line, size_t len)
 	int ra, rb;
 
 	ra = mention_parse(&a, line, len, aerr, sizeof(aerr));
-	root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+	root = mention_json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
 	rb = root != NULL ? mention_from_json(&b, root, berr, sizeof(berr)) : -1;
 	if (root == NULL)
 		snprintf(berr, sizeof(berr), "%s", je.text);
