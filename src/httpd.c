@@ -89,6 +89,13 @@ struct client_slot {
 	int n;
 };
 
+/* Why a request head is refused: the answer conn_fail sends. */
+struct httpd_fail {
+	int status;
+	const char *message;
+	const char *headers;	/* NULL or extra "Name: value\r\n" lines */
+};
+
 struct httpd_req {
 	struct conn *conn;
 	char *method, *path, *query;
@@ -720,52 +727,46 @@ conn_getline(struct conn *c, struct evbuffer *in, size_t max)
 
 /* NUL or a CR that is not part of the line end: both are how smuggling starts. */
 static int
-httpd_line_clean(const struct buf *line)
+httpd_line_clean(const char *line, size_t len)
 {
-	return memchr(line->data, '\0', line->len) == NULL &&
-	    memchr(line->data, '\r', line->len) == NULL;
+	return memchr(line, '\0', len) == NULL && memchr(line, '\r', len) == NULL;
 }
 
 static int
-conn_request_line(struct conn *c)
+req_fail(struct httpd_fail *f, int status, const char *message, const char *headers)
 {
-	struct httpd_req *req = c->req;
-	char *line = c->line.data, *sp1, *sp2, *target, *ver, *q;
-	size_t len = c->line.len;
+	f->status = status;
+	f->message = message;
+	f->headers = headers;
+	return -1;
+}
+
+static int
+req_request_line(struct httpd_req *req, char *line, size_t len, struct httpd_fail *f)
+{
+	char *sp1, *sp2, *target, *ver, *q;
 
 	if ((sp1 = memchr(line, ' ', len)) == NULL ||
-	    (sp2 = memchr(sp1 + 1, ' ', len - (size_t)(sp1 + 1 - line))) == NULL) {
-		conn_fail(c, 400, "malformed request line", NULL);
-		return -1;
-	}
+	    (sp2 = memchr(sp1 + 1, ' ', len - (size_t)(sp1 + 1 - line))) == NULL)
+		return req_fail(f, 400, "malformed request line", NULL);
 	ver = sp2 + 1;
 	if (strlen(ver) != 8 || strncmp(ver, "HTTP/", 5) != 0 || ver[5] < '0' || ver[5] > '9' ||
-	    ver[6] != '.' || ver[7] < '0' || ver[7] > '9') {
-		conn_fail(c, 400, "malformed HTTP version", NULL);
-		return -1;
-	}
-	if (ver[5] != '1' || (ver[7] != '0' && ver[7] != '1')) {
-		conn_fail(c, 505, "only HTTP/1.0 and HTTP/1.1 are supported", NULL);
-		return -1;
-	}
+	    ver[6] != '.' || ver[7] < '0' || ver[7] > '9')
+		return req_fail(f, 400, "malformed HTTP version", NULL);
+	if (ver[5] != '1' || (ver[7] != '0' && ver[7] != '1'))
+		return req_fail(f, 505, "only HTTP/1.0 and HTTP/1.1 are supported", NULL);
 	req->minor = ver[7] - '0';
-	if (!httpd_token(line, (size_t)(sp1 - line))) {
-		conn_fail(c, 400, "malformed method", NULL);
-		return -1;
-	}
+	if (!httpd_token(line, (size_t)(sp1 - line)))
+		return req_fail(f, 400, "malformed method", NULL);
 	req->method = xstrndup(line, (size_t)(sp1 - line));
 	req->head = strcmp(req->method, "HEAD") == 0;
 	*sp2 = '\0';
 	target = sp1 + 1;
-	if (*target == '\0') {
-		conn_fail(c, 400, "empty request target", NULL);
-		return -1;
-	}
+	if (*target == '\0')
+		return req_fail(f, 400, "empty request target", NULL);
 	for (const char *p = target; *p != '\0'; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || *p == '#') {
-			conn_fail(c, 400, "invalid character in request target", NULL);
-			return -1;
-		}
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || *p == '#')
+			return req_fail(f, 400, "invalid character in request target", NULL);
 	/* absolute-form (RFC 9112 3.2.2): only the path and query matter here */
 	if (strncasecmp(target, "http://", 7) == 0 || strncasecmp(target, "https://", 8) == 0) {
 		char *auth = strstr(target, "//") + 2;
@@ -778,14 +779,10 @@ conn_request_line(struct conn *c)
 			return 0;
 		}
 	} else if (strcmp(target, "*") == 0) {
-		if (strcmp(req->method, "OPTIONS") != 0) {
-			conn_fail(c, 400, "'*' is only for OPTIONS", NULL);
-			return -1;
-		}
-	} else if (*target != '/') {
-		conn_fail(c, 400, "request target must start with '/'", NULL);
-		return -1;
-	}
+		if (strcmp(req->method, "OPTIONS") != 0)
+			return req_fail(f, 400, "'*' is only for OPTIONS", NULL);
+	} else if (*target != '/')
+		return req_fail(f, 400, "request target must start with '/'", NULL);
 	if ((q = strchr(target, '?')) != NULL) {
 		req->path = xstrndup(target, (size_t)(q - target));
 		req->query = xstrdup(q + 1);
@@ -797,31 +794,24 @@ conn_request_line(struct conn *c)
 }
 
 static int
-conn_header_line(struct conn *c)
+req_header_line(struct httpd_req *req, const char *line, size_t len, struct httpd_fail *f)
 {
-	struct httpd_req *req = c->req;
-	const char *line = c->line.data, *colon, *v, *end;
+	const char *colon, *v, *end;
 
-	if (line[0] == ' ' || line[0] == '\t') {
-		conn_fail(c, 400, "obsolete header line folding", NULL);
-		return -1;
-	}
-	colon = memchr(line, ':', c->line.len);
-	if (colon == NULL || !httpd_token(line, (size_t)(colon - line))) {
-		conn_fail(c, 400, "malformed header field", NULL);
-		return -1;
-	}
+	if (line[0] == ' ' || line[0] == '\t')
+		return req_fail(f, 400, "obsolete header line folding", NULL);
+	colon = memchr(line, ':', len);
+	if (colon == NULL || !httpd_token(line, (size_t)(colon - line)))
+		return req_fail(f, 400, "malformed header field", NULL);
 	for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
 		;
-	for (end = line + c->line.len; end > v && (end[-1] == ' ' || end[-1] == '\t'); end--)
+	for (end = line + len; end > v && (end[-1] == ' ' || end[-1] == '\t'); end--)
 		;
 	for (const char *p = v; p < end; p++) {
 		unsigned char ch = (unsigned char)*p;
 
-		if (ch != '\t' && (ch < 0x20 || ch == 0x7f)) {
-			conn_fail(c, 400, "invalid character in header value", NULL);
-			return -1;
-		}
+		if (ch != '\t' && (ch < 0x20 || ch == 0x7f))
+			return req_fail(f, 400, "invalid character in header value", NULL);
 	}
 	if (req->nhdrs % 16 == 0)
 		req->hdrs = xreallocarray(req->hdrs, req->nhdrs + 16, sizeof(*req->hdrs));
@@ -842,14 +832,16 @@ httpd_spare_allowed(const struct httpd *h, const struct httpd_req *req)
 	return 0;
 }
 
-/* The head is complete: decide framing, reject what we will not serve. */
+/*
+ * The head is complete: decide framing, reject what we will not serve.
+ * *expect_continue: the client waits for a 100 Continue.
+ */
 static int
-conn_head_done(struct conn *c)
+req_head_check(struct httpd_req *req, uint64_t max_body, int *expect_continue,
+    struct httpd_fail *f)
 {
-	struct httpd_req *req = c->req;
-	struct httpd *h = c->h;
 	int nhost = 0, ncl = 0, nte = 0, nchunked = 0, te_other = 0;
-	int conn_close = 0, conn_keep = 0, expect_continue = 0, expect_other = 0;
+	int conn_close = 0, conn_keep = 0, expect_other = 0;
 	uint64_t cl = 0;
 
 	for (size_t i = 0; i < req->nhdrs; i++) {
@@ -861,18 +853,14 @@ conn_head_done(struct conn *c)
 		else if (strcasecmp(name, "Content-Length") == 0) {
 			uint64_t val = 0;
 
-			if (*v == '\0' || strspn(v, "0123456789") != strlen(v)) {
-				conn_fail(c, 400, "invalid Content-Length", NULL);
-				return -1;
-			}
+			if (*v == '\0' || strspn(v, "0123456789") != strlen(v))
+				return req_fail(f, 400, "invalid Content-Length", NULL);
 			/* saturate: any overflowing length is over max_body anyway */
 			for (; *v != '\0'; v++)
 				val = val > (UINT64_MAX - 9) / 10 ? UINT64_MAX : val * 10 +
 				    (uint64_t)(*v - '0');
-			if (ncl++ > 0 && val != cl) {
-				conn_fail(c, 400, "conflicting Content-Length", NULL);
-				return -1;
-			}
+			if (ncl++ > 0 && val != cl)
+				return req_fail(f, 400, "conflicting Content-Length", NULL);
 			cl = val;
 		} else if (strcasecmp(name, "Transfer-Encoding") == 0) {
 			nte++;
@@ -891,69 +879,80 @@ conn_head_done(struct conn *c)
 			}
 		} else if (strcasecmp(name, "Expect") == 0) {
 			if (strcasecmp(v, "100-continue") == 0)
-				expect_continue = 1;
+				*expect_continue = 1;
 			else
 				expect_other = 1;
 		}
 	}
 	if ((req->minor == 1 && nhost == 0) || nhost > 1) {
-		conn_fail(c, 400, nhost ? "more than one Host header" : "missing Host header", NULL);
-		return -1;
+		return req_fail(f, 400, nhost ? "more than one Host header" : "missing Host header",
+		    NULL);
 	}
-	if (nte > 0 && ncl > 0) {
-		conn_fail(c, 400, "both Content-Length and Transfer-Encoding", NULL);
-		return -1;
-	}
+	if (nte > 0 && ncl > 0)
+		return req_fail(f, 400, "both Content-Length and Transfer-Encoding", NULL);
 	if (nte > 0) {
 		/* RFC 9112 6.1: HTTP/1.0 framing with Transfer-Encoding is faulty */
-		if (req->minor == 0) {
-			conn_fail(c, 400, "Transfer-Encoding in an HTTP/1.0 request", NULL);
-			return -1;
-		}
-		if (te_other) {
-			conn_fail(c, 501, "only chunked Transfer-Encoding is supported", NULL);
-			return -1;
-		}
-		if (nchunked != 1) {
-			conn_fail(c, 400, "invalid Transfer-Encoding", NULL);
-			return -1;
-		}
+		if (req->minor == 0)
+			return req_fail(f, 400, "Transfer-Encoding in an HTTP/1.0 request", NULL);
+		if (te_other)
+			return req_fail(f, 501, "only chunked Transfer-Encoding is supported", NULL);
+		if (nchunked != 1)
+			return req_fail(f, 400, "invalid Transfer-Encoding", NULL);
 		req->chunked = 1;
 	}
 	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0 &&
-	    strcmp(req->method, "POST") != 0) {
-		conn_fail(c, 405, "method not allowed", "Allow: GET, HEAD, POST\r\n");
-		return -1;
-	}
-	if (c->spare && !httpd_spare_allowed(h, req)) {
-		conn_fail(c, 503, "too many connections; retry later", "Retry-After: 1\r\n");
-		return -1;
-	}
+	    strcmp(req->method, "POST") != 0)
+		return req_fail(f, 405, "method not allowed", "Allow: GET, HEAD, POST\r\n");
 	/* RFC 9110 10.1.1: an HTTP/1.0 client's expectations are ignored */
 	if (req->minor == 0)
-		expect_continue = expect_other = 0;
-	if (expect_other) {
-		conn_fail(c, 417, "only 100-continue can be expected", NULL);
-		return -1;
-	}
-	if (cl > h->lim.max_body) {
-		conn_fail(c, 413, "request body too large", NULL);
-		return -1;
-	}
+		*expect_continue = expect_other = 0;
+	if (expect_other)
+		return req_fail(f, 417, "only 100-continue can be expected", NULL);
+	if (cl > max_body)
+		return req_fail(f, 413, "request body too large", NULL);
 	req->keepalive = req->minor == 1 ? !conn_close : conn_keep && !conn_close;
-	/* a spare connection is for one request: kept open, it would hold the slot */
-	if (c->spare)
-		req->keepalive = 0;
 	req->length = cl;
-	c->remaining = cl;
+	return 0;
+}
+
+/*
+ * One line of a request head, without its line end: 1 when it was the
+ * blank line that ends a valid head, 0 when more lines are needed, -1
+ * when the request is refused (f says how). *nlines counts header lines.
+ */
+static int
+req_head_line(struct httpd_req *req, char *line, size_t len, int *nlines, uint64_t max_body,
+    int *expect_continue, struct httpd_fail *f)
+{
+	if (!httpd_line_clean(line, len))
+		return req_fail(f, 400, "invalid character in request head", NULL);
+	if (req->method == NULL) {
+		/* RFC 9112 2.2: empty lines before the request line are ignored */
+		if (len == 0)
+			return 0;
+		return req_request_line(req, line, len, f);
+	}
+	if (len == 0)
+		return req_head_check(req, max_body, expect_continue, f) < 0 ? -1 : 1;
+	if (++*nlines > HTTPD_MAX_HEADER_LINES)
+		return req_fail(f, 431, "too many header fields", NULL);
+	return req_header_line(req, line, len, f);
+}
+
+/* The head is in: set up for the body. */
+static void
+conn_head_done(struct conn *c, int expect_continue)
+{
+	struct httpd_req *req = c->req;
+
+	c->remaining = req->length;
 	c->ck = CK_SIZE;
 	c->trailer_bytes = 0;
-	if (expect_continue && (req->chunked || cl > 0) &&
+	if (expect_continue && (req->chunked || req->length > 0) &&
 	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0)
 		bufferevent_write(c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 	c->phase = PH_BODY;
-	conn_arm(c, h->lim.body_timeout_ms);
-	return 0;
+	conn_arm(c, c->h->lim.body_timeout_ms);
 }
 
 /* 1: head complete, 0: more input needed, -1: failed and answered. */
@@ -961,6 +960,8 @@ static int
 conn_read_head(struct conn *c, struct evbuffer *in)
 {
 	size_t max = c->h->lim.max_headers;
+	struct httpd_fail f;
+	int expect = 0, rc;
 	long n;
 
 	for (;;) {
@@ -972,28 +973,25 @@ conn_read_head(struct conn *c, struct evbuffer *in)
 			return -1;
 		}
 		c->head_bytes += (size_t)n;
-		if (!httpd_line_clean(&c->line)) {
-			conn_fail(c, 400, "invalid character in request head", NULL);
+		rc = req_head_line(c->req, c->line.data, c->line.len, &c->nlines, c->h->lim.max_body,
+		    &expect, &f);
+		if (rc < 0) {
+			conn_fail(c, f.status, f.message, f.headers);
 			return -1;
 		}
-		if (c->req->method == NULL) {
-			/* RFC 9112 2.2: empty lines before the request line are ignored */
-			if (c->line.len == 0)
-				continue;
-			if (conn_request_line(c) == -1)
-				return -1;
-			continue;
-		}
-		if (c->line.len == 0)
+		if (rc > 0)
 			break;
-		if (++c->nlines > HTTPD_MAX_HEADER_LINES) {
-			conn_fail(c, 431, "too many header fields", NULL);
+	}
+	if (c->spare) {
+		if (!httpd_spare_allowed(c->h, c->req)) {
+			conn_fail(c, 503, "too many connections; retry later", "Retry-After: 1\r\n");
 			return -1;
 		}
-		if (conn_header_line(c) == -1)
-			return -1;
+		/* a spare connection is for one request: kept open, it would hold the slot */
+		c->req->keepalive = 0;
 	}
-	return conn_head_done(c) == 0 ? 1 : -1;
+	conn_head_done(c, expect);
+	return 1;
 }
 
 static int
@@ -1048,7 +1046,7 @@ conn_read_chunked(struct conn *c, struct evbuffer *in)
 		case CK_SIZE:
 			if ((got = conn_getline(c, in, HTTPD_CHUNK_LINE_MAX)) == 0)
 				return 0;
-			if (got < 0 || !httpd_line_clean(&c->line) ||
+			if (got < 0 || !httpd_line_clean(c->line.data, c->line.len) ||
 			    httpd_chunk_size(c->line.data, &size) == -1) {
 				conn_fail(c, 400, "malformed chunk size", NULL);
 				return -1;
@@ -1091,7 +1089,7 @@ conn_read_chunked(struct conn *c, struct evbuffer *in)
 			if (c->line.len == 0)
 				return 1;
 			/* trailer fields are dropped, but must still be well-formed */
-			if (!httpd_line_clean(&c->line) || c->line.data[0] == ' ' ||
+			if (!httpd_line_clean(c->line.data, c->line.len) || c->line.data[0] == ' ' ||
 			    c->line.data[0] == '\t' || strchr(c->line.data, ':') == NULL) {
 				conn_fail(c, 400, "malformed chunked trailer", NULL);
 				return -1;
@@ -1819,7 +1817,59 @@ httpd_body_len(const struct httpd_req *req)
 const char *
 httpd_peer(const struct httpd_req *req)
 {
-	return req->conn->peer;
+	return req->conn != NULL ? req->conn->peer : "";
+}
+
+/*
+ * The request head at the start of buf, split into lines as conn_getline
+ * does and read by the same functions as a connection's.
+ */
+int
+httpd_parse_head(const char *buf, size_t len, const struct httpd_limits *lim,
+    struct httpd_req **out, size_t *used, int *status, const char **msg)
+{
+	struct httpd_limits l;
+	struct httpd_req *req = req_new(NULL);
+	struct httpd_fail f = { 0, NULL, NULL };
+	struct buf line;
+	size_t at = 0;
+	int nlines = 0, expect = 0, rc = 0;
+
+	httpd_limits_fill(&l, lim);
+	buf_init(&line);
+	while (rc == 0) {
+		const char *nl = memchr(buf + at, '\n', len - at);
+		size_t n = nl != NULL ? (size_t)(nl - (buf + at)) + 1 : len - at + 1;
+
+		if (n > l.max_headers - at) {
+			rc = req_fail(&f, 431, "request header too large", NULL);
+			break;
+		}
+		if (nl == NULL)
+			break;
+		buf_reset(&line);
+		buf_add(&line, buf + at, n - 1);
+		if (line.len > 0 && line.data[line.len - 1] == '\r')
+			line.data[--line.len] = '\0';
+		at += n;
+		rc = req_head_line(req, line.data, line.len, &nlines, l.max_body, &expect, &f);
+	}
+	buf_free(&line);
+	*out = NULL;
+	*used = at;
+	*status = f.status;
+	*msg = f.message;
+	if (rc > 0)
+		*out = req;
+	else
+		req_free(req);
+	return rc;
+}
+
+void
+httpd_req_free(struct httpd_req *req)
+{
+	req_free(req);
 }
 
 void

@@ -91,6 +91,18 @@ const char *httpd_body(const struct httpd_req *);	/* NUL-terminated copy */
 size_t httpd_body_len(const struct httpd_req *);
 const char *httpd_peer(const struct httpd_req *);	/* "127.0.0.1:53211", "[::1]:53211" */
 
+/*
+ * Reads a request head (request line, header fields, the blank line) at
+ * the start of buf exactly as a connection reads one, without a socket:
+ * for tests and fuzzing. Returns 1 with the request in *out (free it with
+ * httpd_req_free; it has no body and no peer) and the head's bytes in
+ * *used; 0 when the head is not complete yet; -1 when the server would
+ * refuse it, with the answer's status and message (static strings).
+ */
+int httpd_parse_head(const char *buf, size_t len, const struct httpd_limits *,
+    struct httpd_req **out, size_t *used, int *status, const char **msg);
+void httpd_req_free(struct httpd_req *);	/* only for a request from httpd_parse_head */
+
 void httpd_req_on_cancel(struct httpd_req *, void (*fn)(void *arg), void *arg);
 
 /*

@@ -435,7 +435,7 @@ http_parse(struct httpd_req *req, int ndjson, struct mention **out, size_t *nout
 		}
 	} else {
 		json_error_t je;
-		json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je), *items;
+		json_t *root = mention_json_loadb(body, len, JSON_REJECT_DUPLICATES, &je), *items;
 		size_t count;
 
 		if (root == NULL) {

@@ -353,20 +353,23 @@ jrd_number(struct jrd *r, int *is_int, long long *iv)
 {
 	const char *s = r->p;
 	int neg = 0, frac = 0;
-	long long v = 0;
+	unsigned long long v = 0, lim = LLONG_MAX;
 	int overflow = 0;
 
 	if (r->p < r->end && *r->p == '-')
-		neg = 1, r->p++;
+		neg = 1, lim = (unsigned long long)LLONG_MAX + 1, r->p++;
 	if (r->p >= r->end || *r->p < '0' || *r->p > '9')
 		return jrd_fail(r, "bad number");
 	if (*r->p == '0' && r->p + 1 < r->end && r->p[1] >= '0' && r->p[1] <= '9')
 		return jrd_fail(r, "leading zero in a number");
+	/* exactly what fits a long long, as jansson takes it: LLONG_MIN too */
 	while (r->p < r->end && *r->p >= '0' && *r->p <= '9') {
-		if (v > (LLONG_MAX - 9) / 10)
+		unsigned d = (unsigned)(*r->p - '0');
+
+		if (overflow || v > (lim - d) / 10)
 			overflow = 1;
 		else
-			v = v * 10 + (*r->p - '0');
+			v = v * 10 + d;
 		r->p++;
 	}
 	if (r->p < r->end && *r->p == '.') {
@@ -389,7 +392,7 @@ jrd_number(struct jrd *r, int *is_int, long long *iv)
 	}
 	(void)s;
 	*is_int = !frac && !overflow;
-	*iv = neg ? -v : v;
+	*iv = !neg ? (long long)v : v == lim ? LLONG_MIN : -(long long)v;
 	return 0;
 }
 
@@ -814,4 +817,23 @@ mention_free(struct mention *m)
 	free(m->author_name);
 	memset(m, 0, sizeof(*m));
 	m->followers = -1;
+}
+
+json_t *
+mention_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *je)
+{
+	const char *nul = memchr(buf, '\0', len), *bol = buf;
+	int line = 1;
+
+	if (nul == NULL)
+		return json_loadb(buf, len, flags, je);
+	for (const char *p = buf; p < nul; p++)
+		if (*p == '\n')
+			line++, bol = p + 1;
+	memset(je, 0, sizeof(*je));
+	je->line = line;
+	je->column = (int)(nul - bol) + 1;
+	je->position = (int)(nul - buf);
+	snprintf(je->text, sizeof(je->text), "a NUL byte (write it as \\u0000 inside a string)");
+	return NULL;
 }

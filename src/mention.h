@@ -37,5 +37,11 @@ int mention_parse(struct mention *, const char *buf, size_t len, char *err, size
 int mention_parse_utf8(struct mention *, const char *buf, size_t len, char *err,
     size_t errlen);
 void mention_free(struct mention *);
+/*
+ * json_loadb for a mention body or event: the same, but a raw NUL byte
+ * anywhere is an error (RFC 8259 allows none, and jansson 2.14 takes one
+ * after true, false or null, which the direct reader refuses).
+ */
+json_t *mention_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *je);
 
 #endif

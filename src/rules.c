@@ -433,6 +433,13 @@ rules_link(struct ruleset *rs)
 			rules_link_add(rs, &cap, x->rules, x->nrules);
 		}
 	}
+	/*
+	 * Keywords of a list that no rule uses are in the automaton without
+	 * links; classify_hit still adds their (empty) range to rs->links,
+	 * which must then not be NULL (an offset on NULL is undefined).
+	 */
+	if (rs->links == NULL)
+		rs->links = xcalloc(1, sizeof(uint32_t));
 }
 
 void

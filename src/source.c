@@ -340,7 +340,7 @@ source_take_json(struct source *s, char *const *fields, const char *data, size_t
 	/* an event that is a mention object: the direct reader, no JSON tree */
 	if (!source_mapped(fields) && mention_parse_utf8(&m, data, len, err, sizeof(err)) == 0)
 		return source_emit(s, &m);
-	if ((v = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
+	if ((v = mention_json_loadb(data, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
 		source_bad(s, "json", "an event is not JSON (column %d: %s)", je.column, je.text);
 		return 0;
 	}

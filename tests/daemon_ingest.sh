@@ -49,6 +49,11 @@ r=$(post '{"id":"c1","text":"ok"}
 case $r in "400 "*'"line":2'*) ok "malformed NDJSON: 400 with the line number" ;; *) not_ok "malformed NDJSON: 400 with the line number" "$r" ;; esac
 r=$(post '{"id":"d1","text":' application/json -H "$AUTH")
 case $r in "400 "*"malformed JSON at line 1"*) ok "malformed JSON: 400 with the position" ;; *) not_ok "malformed JSON: 400" "$r" ;; esac
+# jansson alone takes a NUL byte after a literal; the NDJSON reader does not
+printf '{"id":"n1","text":"x",\n"reply":true\000}' >"$TMPD/nul.json"
+r=$(curl -s -o "$TMPD/nul.out" -w '%{http_code}' -H 'Content-Type: application/json' -H "$AUTH" \
+	--data-binary @"$TMPD/nul.json" "$URL/v1/mentions"; printf ' '; cat "$TMPD/nul.out")
+case $r in "400 "*"line 2, column 13: a NUL byte"*) ok "a NUL byte in JSON: 400 with the position" ;; *) not_ok "a NUL byte in JSON: 400" "$r" ;; esac
 r=$(post "$(printf '{"id":"e1","text":"bad \377 byte"}')" application/json -H "$AUTH")
 case $r in "400 "*"not valid UTF-8 (at byte 23)"*) ok "invalid UTF-8: 400 with the byte offset" ;; *) not_ok "invalid UTF-8: 400" "$r" ;; esac
 r=$(post '{"id":"f1"}' application/json -H "$AUTH")

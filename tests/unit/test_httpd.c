@@ -1412,6 +1412,48 @@ START_TEST(test_accept_backoff)
 }
 END_TEST
 
+/* httpd_parse_head reads a head from memory as a connection does, with the same answers. */
+START_TEST(test_parse_head)
+{
+	static const char ok[] = "\r\nPOST /v1/mentions?x=1 HTTP/1.1\r\nHost: a\r\n"
+	    "X-A:  v \r\nContent-Length: 5\r\n\r\nhello";
+	struct httpd_limits lim = limits();
+	struct httpd_req *req;
+	const char *msg;
+	size_t used;
+	int status;
+
+	ck_assert_int_eq(httpd_parse_head(ok, sizeof(ok) - 1, &lim, &req, &used, &status, &msg), 1);
+	ck_assert_uint_eq(used, sizeof(ok) - 1 - 5);
+	ck_assert_str_eq(httpd_method(req), "POST");
+	ck_assert_str_eq(httpd_path(req), "/v1/mentions");
+	ck_assert_str_eq(httpd_query(req), "x=1");
+	ck_assert_str_eq(httpd_header(req, "x-a"), "v");
+	ck_assert_str_eq(httpd_peer(req), "");
+	httpd_req_free(req);
+	/* not complete yet */
+	ck_assert_int_eq(httpd_parse_head(ok, 40, &lim, &req, &used, &status, &msg), 0);
+	ck_assert_ptr_null(req);
+	/* refused as test_400, test_405_501_505 and test_431 see it over a socket */
+	ck_assert_int_eq(httpd_parse_head("GET / HTTP/1.1\r\n\r\n", 18, &lim, &req, &used,
+	    &status, &msg), -1);
+	ck_assert_int_eq(status, 400);
+	ck_assert_str_eq(msg, "missing Host header");
+	ck_assert_int_eq(httpd_parse_head("PUT / HTTP/1.1\nHost: a\n\n", 24, &lim, &req, &used,
+	    &status, &msg), -1);
+	ck_assert_int_eq(status, 405);
+	ck_assert_int_eq(httpd_parse_head("GET / HTTP/2.0\n", 15, &lim, &req, &used, &status, &msg),
+	    -1);
+	ck_assert_int_eq(status, 505);
+	lim.max_headers = 16;
+	ck_assert_int_eq(httpd_parse_head("GET /0123456789", 15, &lim, &req, &used, &status, &msg),
+	    0);
+	ck_assert_int_eq(httpd_parse_head("GET /0123456789a", 16, &lim, &req, &used, &status, &msg),
+	    -1);
+	ck_assert_int_eq(status, 431);
+}
+END_TEST
+
 START_TEST(test_listen_parse)
 {
 	char err[256], addr[64];
@@ -1592,6 +1634,7 @@ main(void)
 	tcase_add_test(tc, test_stop_accepting);
 	tcase_add_test(tc, test_accept_backoff);
 	tcase_add_test(tc, test_listen_parse);
+	tcase_add_test(tc, test_parse_head);
 	tcase_add_test(tc, test_unix_socket);
 	tcase_add_test(tc, test_metrics_full);
 	suite_add_tcase(s, tc);

