@@ -1,8 +1,8 @@
 /*
  * rules_int.h: the compiled ruleset's insides, shared by the loader
  * (rules_load.c), the compiler and accessors (rules.c), the classifier
- * (classify.c) and the benchmarks' baseline (rules_naive.c). Nothing else
- * includes this file.
+ * (classify.c), the benchmarks' baseline (rules_naive.c) and the unit
+ * tests of the rules. Nothing else includes this file.
  *
  * Everything is stored in flat arrays indexed by uint32_t ids; a ruleset is
  * immutable once rules_compile() returns.
@@ -128,6 +128,8 @@ struct ruleset {
 	size_t kwhashcap;
 	size_t nfiles, nlists;
 	double compile_seconds;
+	/* keyword ids compared by the loader's duplicate checks (unit tests) */
+	uint64_t load_probes;
 	struct diag *diag;	/* only while loading: where warnings go */
 };
 

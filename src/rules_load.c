@@ -35,6 +35,9 @@ struct loader {
 	size_t nlists;
 	struct yfile *scoring_file;
 	yaml_node_t *scoring_node;
+	uint32_t *mark;		/* per keyword id: markgen when in the list being built */
+	size_t capmark;
+	uint32_t markgen;
 };
 
 static const char *const top_keys[] = { "lists", "rules", "scoring", "tests" };
@@ -166,20 +169,47 @@ loader_unknown_list(struct loader *L, struct yfile *yf, yaml_node_t *n, const ch
 	free(names);
 }
 
+/*
+ * The keyword ids of the list being built, as a stamp per id: a keyword
+ * is already in it when its stamp is the list's. One compare per keyword,
+ * where searching the list made a list of N keywords cost N^2 / 2.
+ */
 static void
-push_id(uint32_t **arr, uint32_t *n, uint32_t id)
+loader_list_begin(struct loader *L)
 {
-	for (uint32_t i = 0; i < *n; i++)
-		if ((*arr)[i] == id)
-			return;
-	*arr = xreallocarray(*arr, *n + 1, sizeof(uint32_t));
+	if (++L->markgen == 0) {
+		memset(L->mark, 0, L->capmark * sizeof(*L->mark));
+		L->markgen = 1;
+	}
+}
+
+static void
+push_id(struct loader *L, uint32_t **arr, uint32_t *n, uint32_t *cap, uint32_t id)
+{
+	if (id >= L->capmark) {
+		size_t cap2 = L->capmark ? L->capmark : 256;
+
+		while (cap2 <= id)
+			cap2 *= 2;
+		L->mark = xreallocarray(L->mark, cap2, sizeof(*L->mark));
+		memset(L->mark + L->capmark, 0, (cap2 - L->capmark) * sizeof(*L->mark));
+		L->capmark = cap2;
+	}
+	L->rs->load_probes++;
+	if (L->mark[id] == L->markgen)
+		return;
+	L->mark[id] = L->markgen;
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		*arr = xreallocarray(*arr, *cap, sizeof(uint32_t));
+	}
 	(*arr)[(*n)++] = id;
 }
 
 static long
 loader_keywords(struct loader *L, struct yfile *yf, yaml_node_t *n)
 {
-	uint32_t *ids = NULL, nids = 0;
+	uint32_t *ids = NULL, nids = 0, capids = 0;
 	size_t len;
 	int bad = 0;
 
@@ -194,6 +224,7 @@ loader_keywords(struct loader *L, struct yfile *yf, yaml_node_t *n)
 		yerror(L->d, yf, n, "empty keyword list; give at least one keyword or remove it");
 		return -1;
 	}
+	loader_list_begin(L);
 	for (size_t i = 0; i < len; i++) {
 		yaml_node_t *item = yis_seq(n) ? yseq_item(yf, n, i) : n;
 		const char *s = yscalar(item);
@@ -207,7 +238,7 @@ loader_keywords(struct loader *L, struct yfile *yf, yaml_node_t *n)
 				continue;
 			}
 			for (uint32_t k = 0; k < nl->nkws; k++)
-				push_id(&ids, &nids, nl->kws[k]);
+				push_id(L, &ids, &nids, &capids, nl->kws[k]);
 			continue;
 		}
 		long id = loader_keyword(L, yf, item);
@@ -215,7 +246,7 @@ loader_keywords(struct loader *L, struct yfile *yf, yaml_node_t *n)
 		if (id < 0)
 			bad = 1;
 		else
-			push_id(&ids, &nids, (uint32_t)id);
+			push_id(L, &ids, &nids, &capids, (uint32_t)id);
 	}
 	if (bad || nids == 0) {
 		free(ids);
@@ -499,6 +530,7 @@ loader_lists(struct loader *L, struct yfile *yf, yaml_node_t *n)
 		yaml_node_t *kn = ymap_key(yf, n, i), *v = ymap_value(yf, n, i);
 		const char *name = yscalar(kn);
 		struct named_list *prev;
+		uint32_t cap = 0;
 
 		if (name == NULL || !rules_valid_id(name)) {
 			yerror(L->d, yf, kn, "list name must be plain text using a-z, 0-9, '.', '_' "
@@ -522,6 +554,7 @@ loader_lists(struct loader *L, struct yfile *yf, yaml_node_t *n)
 			    name, yis_seq(v) ? "an empty list" : ynode_kind(v));
 			continue;
 		}
+		loader_list_begin(L);
 		for (size_t j = 0; j < yseq_len(v); j++) {
 			yaml_node_t *item = yseq_item(yf, v, j);
 			const char *s = yscalar(item);
@@ -533,7 +566,7 @@ loader_lists(struct loader *L, struct yfile *yf, yaml_node_t *n)
 				continue;
 			}
 			if ((id = loader_keyword(L, yf, item)) >= 0)
-				push_id(&prev->kws, &prev->nkws, (uint32_t)id);
+				push_id(L, &prev->kws, &prev->nkws, &cap, (uint32_t)id);
 		}
 	}
 }
@@ -843,6 +876,7 @@ loader_run(struct loader *L, const char *const *paths, size_t n)
 		free(L->lists[i].kws);
 	}
 	free(L->lists);
+	free(L->mark);
 	for (size_t i = 0; i < n; i++)
 		yfile_free(&L->files[i]);
 	free(L->files);

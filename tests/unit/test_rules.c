@@ -8,8 +8,10 @@
 
 #include "classify.h"
 #include "rules.h"
+#include "rules_int.h"
 #include "rules_naive.h"
 #include "unit.h"
+#include "util.h"
 
 static const char *ruleset_yaml =
     "lists:\n"
@@ -408,6 +410,71 @@ START_TEST(test_summary)
 }
 END_TEST
 
+/* Loads yaml as a file of its own beside the fixture's; NULL on errors (in d). */
+static struct ruleset *
+load_other(const char *yaml, struct diag *d)
+{
+	char other[300];
+	const char *files[1] = { other };
+	struct ruleset *o;
+	FILE *fp;
+
+	snprintf(other, sizeof(other), "%s/other.yml.txt", dir);
+	fp = fopen(other, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs(yaml, fp);
+	fclose(fp);
+	o = rules_load_files(files, 1, d);
+	unlink(other);
+	return o;
+}
+
+/* n distinct keywords in a list, each repeated in a rule that also uses the list */
+static struct ruleset *
+load_keywords(size_t n, struct diag *d)
+{
+	struct buf b;
+	struct ruleset *o;
+
+	buf_init(&b);
+	buf_printf(&b, "lists:\n  many:\n");
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "    - w%zux\n    - w%zux\n", i, i);
+	buf_printf(&b, "rules:\n  - id: many\n    score: 10\n    when:\n      keywords:\n"
+	    "        - \"@many\"\n");
+	for (size_t i = n; i-- > 0;)
+		buf_printf(&b, "        - w%zux\n", i);
+	o = load_other(b.data, d);
+	buf_free(&b);
+	return o;
+}
+
+START_TEST(test_keyword_duplicates_linear)
+{
+	struct diag d;
+	struct ruleset *a, *b;
+	uint64_t pa, pb;
+
+	diag_init(&d);
+	a = load_keywords(1000, &d);
+	b = load_keywords(4000, &d);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	/* every keyword once: in the list, and in the rule's condition */
+	ck_assert_uint_eq(a->nkws, 1000);
+	ck_assert_uint_eq(b->conds[b->rules[0].when].n, 4000);
+	ck_assert_uint_eq(b->kws[b->conds[b->rules[0].when].items[3999]].src[1], '3');
+	pa = a->load_probes;
+	pb = b->load_probes;
+	/* four times the keywords: four times the work, where it was sixteen */
+	ck_assert_msg(pb < 8 * pa, "duplicate checks: %llu for 1000 keywords, %llu for 4000",
+	    (unsigned long long)pa, (unsigned long long)pb);
+	rules_unref(a);
+	rules_unref(b);
+	diag_free(&d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -425,6 +492,7 @@ main(void)
 	tcase_add_test(tc, test_naive_baseline);
 	tcase_add_test(tc, test_invalid_utf8);
 	tcase_add_test(tc, test_summary);
+	tcase_add_test(tc, test_keyword_duplicates_linear);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
