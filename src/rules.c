@@ -433,6 +433,12 @@ rules_link(struct ruleset *rs)
 			rules_link_add(rs, &cap, x->rules, x->nrules);
 		}
 	}
+	/*
+	 * Keywords of lists no rule uses are in the automaton with no links:
+	 * classify_hit still points into the array, which must exist.
+	 */
+	if (rs->links == NULL)
+		rs->links = xcalloc(1, sizeof(uint32_t));
 }
 
 void

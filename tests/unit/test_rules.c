@@ -429,6 +429,28 @@ load_other(const char *yaml, struct diag *d)
 	return o;
 }
 
+START_TEST(test_lists_without_rules)
+{
+	/* the list's keywords are in the automaton, with nothing linked to them */
+	struct diag d;
+	struct ruleset *o;
+	struct classify_ctx *c;
+	struct verdict v;
+	size_t bad;
+
+	diag_init(&d);
+	o = load_other("lists:\n  words: [refund, broken]\n", &d);
+	ck_assert_ptr_nonnull(o);
+	c = classify_ctx_new(o);
+	ck_assert_int_eq(classify_text(c, "refund please, it is broken", 27, NULL, &v, &bad), 0);
+	ck_assert_uint_eq(v.nrules, 0);
+	ck_assert(!v.complaint);
+	classify_ctx_free(c);
+	rules_unref(o);
+	diag_free(&d);
+}
+END_TEST
+
 /* n distinct keywords in a list, each repeated in a rule that also uses the list */
 static struct ruleset *
 load_keywords(size_t n, struct diag *d)
@@ -492,6 +514,7 @@ main(void)
 	tcase_add_test(tc, test_naive_baseline);
 	tcase_add_test(tc, test_invalid_utf8);
 	tcase_add_test(tc, test_summary);
+	tcase_add_test(tc, test_lists_without_rules);
 	tcase_add_test(tc, test_keyword_duplicates_linear);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
