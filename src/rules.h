@@ -23,6 +23,9 @@ int prio_parse(const char *, enum prio *); /* 0, or -1 if unknown */
 
 struct ruleset;
 
+/* Deepest nesting of any/all/none in a rule's 'when' accepted. */
+#define RULES_MAX_DEPTH 32
+
 struct rules_summary {
 	size_t files;
 	size_t rules;

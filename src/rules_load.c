@@ -324,11 +324,12 @@ loader_regex(struct loader *L, struct yfile *yf, yaml_node_t *n)
 	return rules_add_cond(L->rs, COND_REGEX, items, 1);
 }
 
-static long loader_cond(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *where);
+static long loader_cond(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *where,
+    unsigned depth);
 
 static long
 loader_cond_list(struct loader *L, struct yfile *yf, yaml_node_t *n, enum cond_type type,
-    const char *key)
+    const char *key, unsigned depth)
 {
 	uint32_t *items = NULL, nitems = 0;
 	size_t len = yseq_len(n);
@@ -345,7 +346,7 @@ loader_cond_list(struct loader *L, struct yfile *yf, yaml_node_t *n, enum cond_t
 		return -1;
 	}
 	for (size_t i = 0; i < len; i++) {
-		long c = loader_cond(L, yf, yseq_item(yf, n, i), key);
+		long c = loader_cond(L, yf, yseq_item(yf, n, i), key, depth);
 
 		if (c < 0)
 			bad = 1;
@@ -361,13 +362,23 @@ loader_cond_list(struct loader *L, struct yfile *yf, yaml_node_t *n, enum cond_t
 	return rules_add_cond(L->rs, type, items, nitems);
 }
 
+/*
+ * depth counts the any/all/none above n: the compiler and the classifier
+ * walk condition trees recursively, so their depth is bounded here.
+ */
 static long
-loader_cond(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *where)
+loader_cond(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *where,
+    unsigned depth)
 {
 	uint32_t *items = NULL, nitems = 0;
 	size_t len;
 	int bad = 0;
 
+	if (depth > RULES_MAX_DEPTH) {
+		yerror(L->d, yf, n, "conditions nested deeper than %d; flatten them (an 'any' "
+		    "directly inside an 'any' is one 'any' with both lists)", RULES_MAX_DEPTH);
+		return -1;
+	}
 	if (!yis_map(n)) {
 		yerror(L->d, yf, n, "a condition in '%s' must be a mapping such as 'keywords: [...]' "
 		    "or 'regex: ...', not %s", where, ynode_kind(n));
@@ -386,11 +397,11 @@ loader_cond(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *wher
 		long c;
 
 		if (strcmp(k, "any") == 0)
-			c = loader_cond_list(L, yf, v, COND_ANY, k);
+			c = loader_cond_list(L, yf, v, COND_ANY, k, depth + 1);
 		else if (strcmp(k, "all") == 0)
-			c = loader_cond_list(L, yf, v, COND_ALL, k);
+			c = loader_cond_list(L, yf, v, COND_ALL, k, depth + 1);
 		else if (strcmp(k, "none") == 0)
-			c = loader_cond_list(L, yf, v, COND_NONE, k);
+			c = loader_cond_list(L, yf, v, COND_NONE, k, depth + 1);
 		else if (strcmp(k, "keywords") == 0)
 			c = loader_keywords(L, yf, v);
 		else
@@ -493,7 +504,7 @@ loader_rule(struct loader *L, struct yfile *yf, yaml_node_t *n)
 		bad = 1;
 		when = -1;
 	} else
-		when = loader_cond(L, yf, v, "when");
+		when = loader_cond(L, yf, v, "when", 0);
 	if (when < 0)
 		bad = 1;
 
