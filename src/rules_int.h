@@ -117,6 +117,16 @@ struct ruleset {
 	uint32_t *always;	/* rules evaluated on every mention */
 	size_t nalways;
 
+	/*
+	 * Bounds on regex work (limits: in a rule file). A regex sees at most
+	 * regex_window bytes of a mention, one anchored at the end only its
+	 * last regex_tail_window bytes; the regexes of one mention look at
+	 * regex_work bytes in all, those of one batch (classify_batch) at
+	 * regex_batch_work (0: no batch bound). What is over a bound does not
+	 * run, and its rule is dropped for that mention.
+	 */
+	size_t regex_window, regex_tail_window, regex_work, regex_batch_work;
+
 	int thresholds[PRIO__N];
 	struct rs_step *follower_steps;
 	size_t nfollower_steps;

@@ -35,15 +35,19 @@ struct loader {
 	size_t nlists;
 	struct yfile *scoring_file;
 	yaml_node_t *scoring_node;
+	struct yfile *limits_file;
+	yaml_node_t *limits_node;
 	uint32_t *mark;		/* per keyword id: markgen when in the list being built */
 	size_t capmark;
 	uint32_t markgen;
 };
 
-static const char *const top_keys[] = { "lists", "rules", "scoring", "tests" };
+static const char *const top_keys[] = { "lists", "rules", "scoring", "tests", "limits" };
 static const char *const rule_keys[] = { "id", "description", "team", "score", "tags", "when" };
 static const char *const cond_keys[] = { "any", "all", "none", "keywords", "regex" };
 static const char *const scoring_keys[] = { "thresholds", "boosts" };
+static const char *const limit_keys[] = { "regex_window", "regex_tail_window", "regex_work",
+	"regex_batch_work" };
 static const char *const threshold_keys[] = { "critical", "high", "normal", "low" };
 static const char *const boost_keys[] = { "followers", "verified" };
 static const char *const step_keys[] = { "at_least", "add" };
@@ -294,7 +298,7 @@ scalar_pos(const yaml_node_t *n, size_t off, unsigned *line, unsigned *col)
 static long
 loader_regex(struct loader *L, struct yfile *yf, yaml_node_t *n)
 {
-	const char *s;
+	const char *s, *why;
 	char err[256];
 	size_t off = 0;
 	struct regex *re;
@@ -316,6 +320,12 @@ loader_regex(struct loader *L, struct yfile *yf, yaml_node_t *n)
 		    "escape the character with a backslash",
 		    err, off);
 		return -1;
+	}
+	if (regex_lint(s, yscalar_len(n), &off, &why)) {
+		unsigned line, col;
+
+		scalar_pos(n, off, &line, &col);
+		diag_warning(L->d, yf->path, line, col, "regex may take super-linear time: %s", why);
 	}
 	uint32_t rid = rules_add_regex(L->rs, s, re);
 	uint32_t *items = xmalloc(sizeof(uint32_t));
@@ -685,6 +695,37 @@ loader_scoring(struct loader *L, struct yfile *yf, yaml_node_t *n)
 	}
 }
 
+/* The bounds on regex work (see rules_int.h); one 'limits:' for all files. */
+static void
+loader_limits(struct loader *L, struct yfile *yf, yaml_node_t *n)
+{
+	struct ruleset *rs = L->rs;
+	size_t *const dst[] = { &rs->regex_window, &rs->regex_tail_window, &rs->regex_work,
+		&rs->regex_batch_work };
+	static const long lo[] = { 256, 64, 256, 0 }, hi[] = { 65536, 65536, 16 << 20, 1L << 30 };
+
+	if (L->limits_file) {
+		yerror(L->d, yf, n, "'limits' is already set in %s:%u; keep one 'limits:' block "
+		    "for all rule files", L->limits_file->path, ynode_line(L->limits_node));
+		return;
+	}
+	L->limits_file = yf;
+	L->limits_node = n;
+	if (!yis_map(n)) {
+		yerror(L->d, yf, n, "'limits' must be a mapping such as {regex_window: 4096, "
+		    "regex_work: 65536}, not %s", ynode_kind(n));
+		return;
+	}
+	ycheck_keys(L->d, yf, n, "limits", limit_keys, NKEYS(limit_keys));
+	for (size_t i = 0; i < NKEYS(limit_keys); i++) {
+		yaml_node_t *v = ymap_get(yf, n, limit_keys[i]);
+		long x;
+
+		if (v && yget_long(L->d, yf, v, limit_keys[i], lo[i], hi[i], &x) == 0)
+			*dst[i] = (size_t)x;
+	}
+}
+
 static const char *
 test_str(struct rs_test *t, const char *s)
 {
@@ -867,6 +908,8 @@ loader_run(struct loader *L, const char *const *paths, size_t n)
 			continue;
 		if ((v = ymap_get(yf, root, "scoring")) != NULL)
 			loader_scoring(L, yf, v);
+		if ((v = ymap_get(yf, root, "limits")) != NULL)
+			loader_limits(L, yf, v);
 		if ((v = ymap_get(yf, root, "rules")) != NULL) {
 			if (!yis_seq(v))
 				yerror(L->d, yf, v, "'rules' must be a list of rules ('- id: ...'), "

@@ -113,13 +113,15 @@ yload_alias(struct yload *Y, const yaml_event_t *ev)
 {
 	const char *name = (const char *)ev->data.alias.anchor;
 	size_t i = Y->nanchors;
-	char msg[200];
+	char msg[320];
 
 	while (i > 0 && strcmp(Y->anchors[i - 1].name, name) != 0)
 		i--;
-	if (i == 0)
-		return yload_error(Y, &ev->start_mark, "YAML alias to an unknown anchor; define "
-		    "'&name' before using '*name'");
+	if (i == 0) {
+		snprintf(msg, sizeof(msg), "YAML syntax: found undefined alias '*%.60s'; quote a "
+		    "value that starts with '*', or define '&%.60s' before it", name, name);
+		return yload_error(Y, &ev->start_mark, msg);
+	}
 	for (size_t k = 0; k < Y->depth; k++)
 		if (Y->stack[k] == Y->anchors[i - 1].id)
 			return yload_error(Y, &ev->start_mark, "YAML alias inside the node it names "
