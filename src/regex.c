@@ -56,6 +56,25 @@ regex_end_anchored(const char *pat, size_t len)
 	return pat[last] == '$';
 }
 
+/* Whether an inline option group turns multiline on: '$' then matches at every line end. */
+static int
+regex_multiline(const char *pat, size_t len)
+{
+	for (size_t i = 0; i + 2 < len; i++) {
+		if (pat[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (pat[i] != '(' || pat[i + 1] != '?')
+			continue;
+		for (size_t j = i + 2; j < len && ((pat[j] | 0x20) >= 'a' && (pat[j] | 0x20) <= 'z');
+		    j++)
+			if (pat[j] == 'm')
+				return 1;
+	}
+	return 0;
+}
+
 static int
 regex_start_anchored(const pcre2_code *code)
 {
@@ -88,7 +107,7 @@ regex_compile(const char *pat, size_t len, char *err, size_t errlen, size_t *err
 	re = xcalloc(1, sizeof(*re));
 	re->code = code;
 	re->head = regex_start_anchored(code);
-	re->tail = regex_end_anchored(pat, len) && !re->head;
+	re->tail = regex_end_anchored(pat, len) && !re->head && !regex_multiline(pat, len);
 	/*
 	 * When JIT is refused (no executable memory, e.g. under
 	 * MemoryDenyWriteExecute) PCRE2 falls back to the interpreter on its

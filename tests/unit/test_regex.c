@@ -219,6 +219,7 @@ START_TEST(test_window_tail)
 	ck_assert(!regex_is_tail(compile("a$|b")));
 	ck_assert(regex_is_tail(compile("(a|b)\\z")));
 	ck_assert(!regex_is_tail(compile("a\\$")));
+	ck_assert(!regex_is_tail(compile("(?im)a$")));
 	/* a match at the end of a long text is found in the last window, with its span */
 	memset(text, 'x', 2000);
 	memcpy(text + 2000, " \xe2\x80\xa6 https://t.co/x", 19);
