@@ -111,4 +111,16 @@ is "an alias inside its own anchor: exit 2" "$?" 2
 contains "an alias inside its own anchor: located error" "$TMPD/alias.err" \
 	"$TMPD/alias/a.yaml:2:40: error: YAML alias inside the node it names"
 
+# Aliases that double at every level would make a tree of 2^24 nodes.
+mkdir -p "$TMPD/bomb"
+awk 'BEGIN {
+	print "lists:"
+	print "  l0: &a0 [x, y]"
+	for (i = 1; i < 25; i++) printf "  l%d: &a%d [*a%d, *a%d]\n", i, i, i - 1, i - 1
+}' >"$TMPD/bomb/b.yaml"
+"$KELUHCTL" test -r "$TMPD/bomb" --verify >/dev/null 2>"$TMPD/bomb.err"
+is "aliases that repeat too much: exit 2" "$?" 2
+contains "aliases that repeat too much: located error" "$TMPD/bomb.err" \
+	"$TMPD/bomb/b.yaml:16:20: error: YAML aliases repeat more than 100000 nodes"
+
 done_testing
