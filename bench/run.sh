@@ -35,7 +35,9 @@
 # (background mentions/s, 10000; 0 = none), BENCH_SPOOL_DIR (where the
 # temporary spool goes, ${TMPDIR:-/tmp}), BENCH_PERF=1 (perf record keluhd
 # during the first ingest run), BENCH_SSE_COUNT (events through the SSE
-# source, 400000).
+# source, 400000), BENCH_STALL_MENTIONS and BENCH_STALL_BYTES (the worst-case
+# requests of bench/stall.py, 130 mentions of 60000 bytes). BENCH_BIGLIST
+# (keywords in the one-list load figure, 1000000).
 
 here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$(cd "$here/.." && pwd)}
@@ -68,6 +70,9 @@ BENCH_INGEST_COUNT=${BENCH_INGEST_COUNT:-2000000}
 BENCH_INGEST_SECONDS=${BENCH_INGEST_SECONDS:-10}
 BENCH_DAEMON_RUNS=${BENCH_DAEMON_RUNS:-3}
 BENCH_SSE_COUNT=${BENCH_SSE_COUNT:-400000}
+BENCH_BIGLIST=${BENCH_BIGLIST:-1000000}
+BENCH_STALL_MENTIONS=${BENCH_STALL_MENTIONS:-130}
+BENCH_STALL_BYTES=${BENCH_STALL_BYTES:-60000}
 BENCH_ALERT_COUNT=${BENCH_ALERT_COUNT:-1000}
 BENCH_ALERT_RATE=${BENCH_ALERT_RATE:-200}
 BENCH_ALERT_BG_RATE=${BENCH_ALERT_BG_RATE:-10000}
@@ -82,6 +87,7 @@ default_rules=$top_srcdir/etc/rules.d
 corpus=$out/corpus-$BENCH_N.txt
 ndjson=$out/mentions-$BENCH_INGEST_N.ndjson
 gen_rules=$out/rules-$BENCH_RULES
+big_rules=$out/rules-biglist-$BENCH_BIGLIST
 
 die() {
 	echo "bench: $*" >&2
@@ -205,6 +211,12 @@ if [ ! -s "$corpus" ] || newer "$top_srcdir/bench/gen_corpus.py" "$corpus"; then
 		die "gen_corpus.py failed"
 	fi
 	mv "$corpus.tmp" "$corpus" || die "cannot write $corpus"
+fi
+if [ ! -f "$big_rules/.done" ] || newer "$top_srcdir/bench/gen_rules.py" "$big_rules/.done"; then
+	rm -rf "$big_rules"
+	"$PYTHON" "$top_srcdir/bench/gen_rules.py" --big-list "$BENCH_BIGLIST" --out "$big_rules" ||
+	    die "gen_rules.py --big-list failed"
+	: >"$big_rules/.done"
 fi
 if [ ! -f "$gen_rules/.done" ] || newer "$top_srcdir/bench/gen_rules.py" "$gen_rules/.done"; then
 	echo "bench: generating $BENCH_RULES rules into $gen_rules"
@@ -372,6 +384,7 @@ run 1 classify-gen "$bench" classify "$gen_rules" "$corpus" || failed=1
 run 1 naive-gen "$bench" naive "$gen_rules" "$corpus" --limit "$NAIVE_LIMIT" || failed=1
 run 1 naive-gen-rules "$bench" naive "$gen_rules" "$corpus" --limit "$NAIVE_RULES_LIMIT" --whole-rules || failed=1
 run 1 compile-gen "$bench" compile "$gen_rules" --repeat "$BENCH_REPEAT" || failed=1
+run 1 compile-biglist "$bench" compile "$big_rules" --repeat 1 || failed=1
 run 1 profile-default "$bench" naive "$default_rules" "$corpus" --limit "$PROFILE_LIMIT" --per-regex ||
     failed=1
 echo
@@ -395,6 +408,7 @@ n_gen=$(getkv "$out/naive-gen.txt" mode= mentions_per_s)
 n_gen_n=$(getkv "$out/naive-gen.txt" mode= mentions)
 n_gen_re=$(getkv "$out/naive-gen.txt" naive regexes)
 comp=$(getkv "$out/compile-gen.txt" mode= median_ms)
+comp_big=$(getkv "$out/compile-biglist.txt" mode= median_ms)
 r_def=$(ratio "$k_def" "$n_def")
 r_gen=$(ratio "$k_gen" "$n_gen")
 r_def_rx=$(ratio "$k_def" "$n_def_rx")
@@ -415,6 +429,7 @@ row "$BENCH_RULES rules: keluh / naive" "${r_gen:-n/a}x" ">= 10x" "$(check "$r_g
 row "$BENCH_RULES rules: naive, every rule whole (${n_gen_wn:-?} mentions)" "$(fmt_int "$n_gen_w")/s" "" ""
 row "$BENCH_RULES rules: keluh / naive whole rules" "${r_gen_w:-n/a}x" "" ""
 row "$BENCH_RULES rules: load + compile (median of $BENCH_REPEAT)" "${comp:-n/a} ms" "< 250 ms" "$(check "$comp" "<" 250)"
+row "one list of $(fmt_int "$BENCH_BIGLIST") keywords: load + compile" "${comp_big:-n/a} ms" "" ""
 echo
 echo "== costliest regexes of the default packs (first $PROFILE_LIMIT mentions)"
 echo "  ns/run: cost of one run on one mention; gated: share of mentions where one of"
@@ -660,6 +675,18 @@ Y
 	    >"$out/daemon-alert.txt" 2>"$out/daemon-alert.err" &
 	with_peer daemon-alert $! "$dtmp/sink.port" alert_conf
 	echo
+
+	# 3. the loop's longest stall: requests of long mentions made to be
+	# slow for the packs' regexes, while another process polls /healthz
+	echo "\$ stall.py --mentions $BENCH_STALL_MENTIONS --bytes $BENCH_STALL_BYTES"
+	$PYTHON "$top_srcdir/bench/stall.py" --keluhd "$keluhd" --rules "$default_rules" \
+	    --mentions "$BENCH_STALL_MENTIONS" --bytes "$BENCH_STALL_BYTES" \
+	    --log "$out/daemon-stall.log" >"$out/daemon-stall.txt" 2>"$out/daemon-stall.err" || {
+		failed=1
+		tail -n 5 "$out/daemon-stall.err" | sed 's/^/  ! /'
+	}
+	tail -n 1 "$out/daemon-stall.txt" | sed 's/^/  /'
+	echo
 	daemon_cleanup
 
 	d_rate=$(getkv "$out/daemon-ingest.txt" mode= mentions_per_s)
@@ -683,6 +710,10 @@ Y
 	row "  alerts received / sent" "${a_got:-0} / $BENCH_ALERT_COUNT" "all" "$([ "${a_got:-0}" = "$BENCH_ALERT_COUNT" ] && echo ok || echo MISS)"
 	[ "$BENCH_ALERT_BG_RATE" -gt 0 ] &&
 	    row "  background during it (asked $(fmt_int "$BENCH_ALERT_BG_RATE")/s)" "$(fmt_int "$a_bg")/s" "" ""
+	st_max=$(getkv "$out/daemon-stall.txt" mode= healthz_max_ms)
+	st_post=$(getkv "$out/daemon-stall.txt" mode= post_max_ms)
+	row "loop stall: /healthz max during $BENCH_STALL_MENTIONS x $(fmt_int "$BENCH_STALL_BYTES") B worst-case POSTs" "${st_max:-n/a} ms" "< 30,000 ms (WatchdogSec)" "$(check "$st_max" "<" 30000)"
+	row "  the slowest of those POSTs" "${st_post:-n/a} ms" "" ""
 	for name in daemon-ingest daemon-sse daemon-alert; do
 		v=$(rss "$name")
 		row "keluhd peak RSS (VmHWM), $name" "${v:-n/a} KB" "" ""

@@ -48,6 +48,12 @@ struct classify_ctx {
 
 	int evidence;
 	int rule_failed;	/* a regex of the rule being evaluated hit a limit */
+	uint32_t cur_rule;	/* the rule being evaluated */
+	struct bound_hit *bounds;	/* one per regex at most */
+	size_t nbounds;
+	size_t work_left;	/* regex bytes this mention may still look at */
+	size_t batch_left;	/* ... and this batch, when in_batch */
+	int in_batch;
 	const char *text;	/* the original text being classified */
 	size_t len;
 	size_t regex_errors;
@@ -79,6 +85,7 @@ classify_ctx_new(struct ruleset *rs)
 	c->cand = xcalloc(nr, sizeof(uint32_t));
 	c->matched = xcalloc(nr, sizeof(uint32_t));
 	c->hits = xcalloc(nr, sizeof(uint64_t));
+	c->bounds = xcalloc(nx, sizeof(*c->bounds));
 	return c;
 }
 
@@ -105,6 +112,7 @@ classify_ctx_free(struct classify_ctx *c)
 	free(c->matched);
 	free(c->matches);
 	free(c->hits);
+	free(c->bounds);
 	rules_unref(c->rs);
 	free(c);
 }
@@ -119,6 +127,22 @@ void
 classify_set_evidence(struct classify_ctx *c, int mode)
 {
 	c->evidence = mode;
+}
+
+const char *
+classify_bound_name(enum bound_kind k)
+{
+	static const char *const names[] = { "regex_window", "regex_tail_window", "regex_work",
+		"regex_batch_work" };
+
+	return names[k];
+}
+
+void
+classify_batch(struct classify_ctx *c, int on)
+{
+	c->in_batch = on && c->rs->regex_batch_work > 0;
+	c->batch_left = c->rs->regex_batch_work;
 }
 
 const uint64_t *
@@ -229,6 +253,50 @@ classify_hit(void *arg, uint32_t id, size_t end)
 	return 0;
 }
 
+static void
+classify_bound(struct classify_ctx *c, uint32_t x, enum bound_kind kind)
+{
+	struct bound_hit *b = &c->bounds[c->nbounds++];
+
+	b->rule = c->cur_rule;
+	b->kind = kind;
+	b->pattern = c->rs->rxs[x].src;
+	b->window = kind == BOUND_REGEX_TAIL_WINDOW ? c->rs->regex_tail_window :
+	    c->rs->regex_window;
+}
+
+/*
+ * Runs regex x on at most regex_window bytes, if the mention's (and the
+ * batch's) budget of regex bytes still holds them. A regex over budget
+ * decides nothing, like one that hits the match limit.
+ */
+static int
+classify_regex_run(struct classify_ctx *c, uint32_t x)
+{
+	const struct ruleset *rs = c->rs;
+	const struct regex *re = rs->rxs[x].re;
+	size_t w = regex_is_tail(re) ? rs->regex_tail_window : rs->regex_window;
+	int rc;
+
+	if (c->len < w)
+		w = c->len;
+	if (w > c->work_left || (c->in_batch && w > c->batch_left)) {
+		classify_bound(c, x, w > c->work_left ? BOUND_REGEX_WORK : BOUND_REGEX_BATCH);
+		return -1;
+	}
+	c->work_left -= w;
+	if (c->in_batch)
+		c->batch_left -= w;
+	/* a pattern anchored at the start looks at the start: its cut is not news */
+	if (c->len > w && !regex_is_head(re))
+		classify_bound(c, x, regex_is_tail(re) ? BOUND_REGEX_TAIL_WINDOW : BOUND_REGEX_WINDOW);
+	rc = regex_match_window(re, c->scratch, c->text, c->len, w,
+	    &c->rx_span[2 * x], &c->rx_span[2 * x + 1]);
+	if (rc < 0)
+		c->regex_errors++;
+	return rc;
+}
+
 static int
 classify_regex(struct classify_ctx *c, uint32_t x)
 {
@@ -242,8 +310,7 @@ classify_regex(struct classify_ctx *c, uint32_t x)
 			c->rule_failed = 1;
 		return c->rx_res[x] == 1;
 	}
-	rc = regex_match(rx->re, c->scratch, c->text, c->len, &c->rx_span[2 * x],
-	    &c->rx_span[2 * x + 1]);
+	rc = classify_regex_run(c, x);
 	failed = rc < 0;
 	if (failed) {
 		/*
@@ -251,7 +318,6 @@ classify_regex(struct classify_ctx *c, uint32_t x)
 		 * veto either (under 'none'). The rule being evaluated is
 		 * dropped for this mention.
 		 */
-		c->regex_errors++;
 		c->rule_failed = 1;
 		rc = 0;
 	}
@@ -438,6 +504,8 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 	c->nmatched = 0;
 	c->nmatches = 0;
 	c->regex_errors = 0;
+	c->nbounds = 0;
+	c->work_left = rs->regex_work;
 
 	/*
 	 * Only the evidence of matched rules needs the offset map. With
@@ -457,6 +525,7 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 		const struct rs_rule *rule = &rs->rules[r];
 
 		c->rule_failed = 0;
+		c->cur_rule = r;
 		if (!classify_eval_flat(c, rule->flat) || c->rule_failed)
 			continue;
 		c->matched[c->nmatched++] = r;
@@ -514,5 +583,7 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 	v->matches = c->matches;
 	v->nmatches = c->nmatches;
 	v->regex_errors = c->regex_errors;
+	v->bounds = c->bounds;
+	v->nbounds = c->nbounds;
 	return 0;
 }

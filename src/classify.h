@@ -31,6 +31,27 @@ struct match {
 	size_t start, end;	/* byte span [start, end) in the ORIGINAL text */
 };
 
+/* The bounds on regex work (limits: in keluh-rules(5)). */
+enum bound_kind { BOUND_REGEX_WINDOW, BOUND_REGEX_TAIL_WINDOW, BOUND_REGEX_WORK,
+	BOUND_REGEX_BATCH };
+
+/*
+ * A regex that met a bound on this mention: it saw only a window of the
+ * text (the first regex_window bytes, or the last regex_tail_window ones
+ * for a pattern anchored at the end: it still ran), or it did not run at
+ * all because the mention's or the batch's work was spent (its rule is then
+ * dropped).
+ */
+struct bound_hit {
+	uint32_t rule;		/* the rule being evaluated when the regex was due */
+	enum bound_kind kind;
+	const char *pattern;	/* the regex as written; owned by the ruleset */
+	size_t window;		/* the windows: the bytes it saw */
+};
+
+/* "regex_window", "regex_tail_window"...: the names of the limits keys. */
+const char *classify_bound_name(enum bound_kind);
+
 struct verdict {
 	int complaint;		/* score >= the low threshold */
 	enum prio priority;
@@ -42,6 +63,8 @@ struct verdict {
 	const struct match *matches; /* evidence for the matched rules */
 	size_t nmatches;
 	size_t regex_errors;	/* regexes that hit a match limit (counted as no match) */
+	const struct bound_hit *bounds;	/* at most one per regex */
+	size_t nbounds;
 };
 
 /* The author fields that boosts read; NULL means unknown. */
@@ -71,6 +94,14 @@ int classify_text(struct classify_ctx *, const char *text, size_t len,
 #define CLASSIFY_EVIDENCE_ALL 1
 #define CLASSIFY_EVIDENCE_COMPLAINTS 2
 void classify_set_evidence(struct classify_ctx *, int mode);
+
+/*
+ * Between classify_batch(ctx, 1) and classify_batch(ctx, 0) the mentions
+ * share one budget of regex work (regex_batch_work), so that one request
+ * of many long mentions cannot hold the loop for long: keluhd opens a batch
+ * around each request it classifies.
+ */
+void classify_batch(struct classify_ctx *, int on);
 
 /* Per-rule hit counters kept by the ctx since it was made (for --stats). */
 const uint64_t *classify_rule_hits(const struct classify_ctx *);

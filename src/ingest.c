@@ -307,6 +307,30 @@ ingest_source_label(struct ingest *in, const char *src, const char *via)
 	return i;
 }
 
+/* A regex that met a bound of the rule files' limits: block (see classify.h). */
+static void
+ingest_bound_hit(struct ingest *in, const struct bound_hit *h)
+{
+	char what[300];
+
+	if (h->kind == BOUND_REGEX_WINDOW || h->kind == BOUND_REGEX_TAIL_WINDOW)
+		snprintf(what, sizeof(what), "rule %s: a regex saw only %zu bytes of a long mention "
+		    "(limits: %s in the rule files)", rules_id(in->rs, h->rule), h->window,
+		    classify_bound_name(h->kind));
+	else
+		snprintf(what, sizeof(what), "rule %s: a regex did not run, the %s's regex work was "
+		    "spent, so the rule counted as no match (limits: %s in the rule files)",
+		    rules_id(in->rs, h->rule), h->kind == BOUND_REGEX_WORK ? "mention" : "request",
+		    classify_bound_name(h->kind));
+	metrics_bound_hit(classify_bound_name(h->kind), what);
+}
+
+void
+ingest_batch(struct ingest *in, int on)
+{
+	classify_batch(in->ctx, on);
+}
+
 int
 ingest_mention(struct ingest *in, const struct mention *m, const char *source,
     struct ingest_counts *counts)
@@ -350,6 +374,8 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 	counts->accepted++;
 	if (v.regex_errors)
 		metrics_add("keluh_regex_errors_total", NULL, (double)v.regex_errors);
+	for (size_t i = 0; i < v.nbounds; i++)
+		ingest_bound_hit(in, &v.bounds[i]);
 	for (size_t i = 0; i < v.nrules; i++) {
 		uint32_t r = v.rules[i];
 

@@ -34,6 +34,12 @@ void ingest_set(struct ingest *, const struct conf *, struct ruleset *);
 int ingest_mention(struct ingest *, const struct mention *, const char *source,
     struct ingest_counts *counts);
 
+/*
+ * Around the mentions of one request: they share one budget of regex work
+ * (regex_batch_work in the rule files), so one request cannot hold the loop.
+ */
+void ingest_batch(struct ingest *, int on);
+
 /* Rebuilds the groups from the spool's pending mentions (at start-up). */
 int ingest_restore(struct ingest *);
 

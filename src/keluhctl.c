@@ -177,6 +177,21 @@ print_human(struct test_run *tr, const char *id, const char *text, size_t len,
 	if (v->regex_errors)
 		buf_printf(b, "  ! %zu regex(es) hit the match limit and counted as no match\n",
 		    v->regex_errors);
+	for (size_t i = 0; i < v->nbounds; i++) {
+		const struct bound_hit *h = &v->bounds[i];
+
+		if (h->kind == BOUND_REGEX_WINDOW || h->kind == BOUND_REGEX_TAIL_WINDOW)
+			buf_printf(b, "  ! %s: regex '%s' saw only the %s %zu bytes of the text "
+			    "(limits: %s)\n", rules_id(tr->rs, h->rule), h->pattern,
+			    h->kind == BOUND_REGEX_TAIL_WINDOW ? "last" : "first", h->window,
+			    classify_bound_name(h->kind));
+		else
+			buf_printf(b, "  ! %s: regex '%s' did not run, the %s's regex work was spent "
+			    "(limits: %s); the rule counts as no match\n",
+			    rules_id(tr->rs, h->rule), h->pattern,
+			    h->kind == BOUND_REGEX_WORK ? "mention" : "batch",
+			    classify_bound_name(h->kind));
+	}
 }
 
 static void

@@ -559,11 +559,13 @@ http_mentions(struct httpd_req *req)
 	}
 	w = xcalloc(1, sizeof(*w));
 	w->req = req;
+	ingest_batch(K.ingest, 1);
 	for (size_t i = 0; i < n; i++) {
 		if (!w->failed && ingest_mention(K.ingest, &ms[i], "http", &w->counts) < 0)
 			w->failed = 1;
 		mention_free(&ms[i]);
 	}
+	ingest_batch(K.ingest, 0);
 	free(ms);
 	w->next = K.waiting;
 	if (K.waiting)

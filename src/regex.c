@@ -12,6 +12,8 @@
 struct regex {
 	pcre2_code *code;
 	int jit;
+	int tail;	/* anchored at the end only: a window is the text's last bytes */
+	int head;	/* anchored at the start */
 };
 
 struct regex_scratch {
@@ -19,6 +21,68 @@ struct regex_scratch {
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *stack;
 };
+
+/*
+ * Whether every match must end at the end of the text: the pattern ends in
+ * an unescaped '$', '\\z' or '\\Z' and has no '|' outside parentheses.
+ */
+static int
+regex_end_anchored(const char *pat, size_t len)
+{
+	int depth = 0, cls = 0;
+	size_t i, last = len;
+
+	for (i = 0; i < len; i++) {
+		if (pat[i] == '\\' && i + 1 < len) {
+			last = i++;
+			continue;
+		}
+		last = i;
+		if (cls)
+			cls = pat[i] != ']';
+		else if (pat[i] == '[')
+			cls = 1;
+		else if (pat[i] == '(')
+			depth++;
+		else if (pat[i] == ')')
+			depth--;
+		else if (pat[i] == '|' && depth == 0)
+			return 0;
+	}
+	if (last >= len || cls)
+		return 0;
+	if (pat[last] == '\\')
+		return last + 1 < len && (pat[last + 1] == 'z' || pat[last + 1] == 'Z');
+	return pat[last] == '$';
+}
+
+/* Whether an inline option group turns multiline on: '$' then matches at every line end. */
+static int
+regex_multiline(const char *pat, size_t len)
+{
+	for (size_t i = 0; i + 2 < len; i++) {
+		if (pat[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (pat[i] != '(' || pat[i + 1] != '?')
+			continue;
+		for (size_t j = i + 2; j < len && ((pat[j] | 0x20) >= 'a' && (pat[j] | 0x20) <= 'z');
+		    j++)
+			if (pat[j] == 'm')
+				return 1;
+	}
+	return 0;
+}
+
+static int
+regex_start_anchored(const pcre2_code *code)
+{
+	uint32_t opts = 0;
+
+	return pcre2_pattern_info(code, PCRE2_INFO_ALLOPTIONS, &opts) == 0 &&
+	    (opts & PCRE2_ANCHORED);
+}
 
 struct regex *
 regex_compile(const char *pat, size_t len, char *err, size_t errlen, size_t *erroff)
@@ -42,6 +106,8 @@ regex_compile(const char *pat, size_t len, char *err, size_t errlen, size_t *err
 	}
 	re = xcalloc(1, sizeof(*re));
 	re->code = code;
+	re->head = regex_start_anchored(code);
+	re->tail = regex_end_anchored(pat, len) && !re->head && !regex_multiline(pat, len);
 	/*
 	 * When JIT is refused (no executable memory, e.g. under
 	 * MemoryDenyWriteExecute) PCRE2 falls back to the interpreter on its
@@ -100,13 +166,48 @@ regex_scratch_free(struct regex_scratch *rs)
 }
 
 int
+regex_is_tail(const struct regex *re)
+{
+	return re->tail;
+}
+
+int
+regex_is_head(const struct regex *re)
+{
+	return re->head;
+}
+
+int
 regex_match(const struct regex *re, struct regex_scratch *rs, const char *s, size_t len,
     size_t *start, size_t *end)
 {
-	PCRE2_SIZE *ov;
+	return regex_match_window(re, rs, s, len, len, start, end);
+}
+
+int
+regex_match_window(const struct regex *re, struct regex_scratch *rs, const char *s, size_t len,
+    size_t window, size_t *start, size_t *end)
+{
+	PCRE2_SIZE *ov, from = 0;
+	uint32_t opts = PCRE2_NO_UTF_CHECK;
 	int rc;
 
-	rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, 0, PCRE2_NO_UTF_CHECK, rs->md, rs->mctx);
+	if (len > window && re->tail) {
+		/*
+		 * The whole text is passed, so lookbehinds see before the
+		 * window and '^' cannot match at its start; matches may only
+		 * start inside it.
+		 */
+		from = len - window;
+		while (from < len && ((unsigned char)s[from] & 0xc0) == 0x80)
+			from++;
+	} else if (len > window) {
+		len = window;
+		while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+			len--;
+		opts |= PCRE2_NOTEOL;	/* the cut is not the end of the text */
+	}
+	rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, from, opts, rs->md, rs->mctx);
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return 0;
 	if (rc < 0)
@@ -542,4 +643,233 @@ regex_literals_free(char **lits, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(lits[i]);
 	free(lits);
+}
+
+/*
+ * The shape check. One pass over the pattern with a stack of open groups,
+ * each remembering whether it holds an unbounded repeat (* + {n,}) and
+ * whether one of those can give characters back (not possessive, not in
+ * an atomic group). It knows three shapes:
+ *
+ *  - an unbounded repeat of a group that holds one that gives back, as in
+ *    (a+)+ or (\s*x*)*: the text can be split between the two in
+ *    exponentially many ways;
+ *  - an unbounded repeat of a group holding an unbounded repeat, followed
+ *    by the end '$', in a pattern not anchored at the start: PCRE2 tries
+ *    it from every start position, each run going to the end of the text,
+ *    so the time is quadratic even when everything is possessive (unless
+ *    a lookahead such as (?=[\s\S]{0,400}+$) bounds the distance to '$',
+ *    or the whole pattern is anchored at the end: it then only runs on
+ *    the last regex_window bytes, see regex_match_window);
+ *  - two unbounded '.' repeats that give back: cubic splits.
+ */
+#define LINT_DEPTH 64
+
+struct lint_group {
+	size_t at;	/* offset of its '(' */
+	int look;	/* a lookaround: repeating it repeats no text */
+	int atomic;
+	int unbounded;	/* holds an unbounded repeat */
+	int loose;	/* holds one that can give back */
+};
+
+/* The length of the quantifier at p (0: none); *unb for * + {n,}, *poss for a trailing +. */
+static size_t
+lint_quant(const char *p, const char *end, int *unb, int *poss)
+{
+	const char *q = p;
+
+	*unb = *poss = 0;
+	if (q >= end)
+		return 0;
+	if (*q == '*' || *q == '+') {
+		*unb = 1;
+		q++;
+	} else if (*q == '?')
+		q++;
+	else if (*q == '{') {
+		const char *r = q + 1;
+		int digits = 0, comma = 0, after = 0;
+
+		for (; r < end && ((*r >= '0' && *r <= '9') || *r == ','); r++)
+			if (*r == ',')
+				comma = 1;
+			else if (comma)
+				after = 1;
+			else
+				digits = 1;
+		if (r >= end || *r != '}' || !digits)
+			return 0; /* a literal '{' */
+		*unb = comma && !after;
+		q = r + 1;
+	} else
+		return 0;
+	if (q < end && *q == '+') {
+		*poss = 1;
+		q++;
+	} else if (q < end && *q == '?')
+		q++;
+	return (size_t)(q - p);
+}
+
+/* Skips what follows '(' up to the group's content; 1 for a group with no content. */
+static int
+lint_group_open(const char **pp, const char *end, struct lint_group *g)
+{
+	const char *p = *pp;
+
+	if (p < end && *p == '*') { /* (*VERB) */
+		while (p < end && *p != ')')
+			p++;
+		*pp = p < end ? p + 1 : end;
+		return 1;
+	}
+	if (p >= end || *p != '?')
+		return 0;
+	p++;
+	if (p < end && (*p == '=' || *p == '!'))
+		g->look = 1, p++;
+	else if (p + 1 < end && *p == '<' && (p[1] == '=' || p[1] == '!'))
+		g->look = 1, p += 2;
+	else if (p < end && *p == '>')
+		g->atomic = 1, p++;
+	else if (p < end && (*p == ':' || *p == '|'))
+		p++;
+	else if (p < end && (*p == '<' || *p == '\'' || *p == 'P')) {
+		while (p < end && *p != '>' && !(p > *pp + 1 && *p == '\''))
+			p++;
+		p = p < end ? p + 1 : end;
+	} else {
+		while (p < end && *p != ':' && *p != ')')
+			p++;
+		if (p < end && *p == ')') {
+			*pp = p + 1;
+			return 1; /* (?i) or a comment */
+		}
+		p = p < end ? p + 1 : end;
+	}
+	*pp = p;
+	return 0;
+}
+
+/* Skips one atom that is not a group; *dot when it is '.'. */
+static void
+lint_atom(const char **pp, const char *end, int *dot)
+{
+	const char *p = *pp;
+
+	*dot = *p == '.';
+	if (*p == '\\' && p + 1 < end) {
+		char e = p[1];
+
+		p += 2;
+		if (e == 'Q') {
+			while (p + 1 < end && !(p[0] == '\\' && p[1] == 'E'))
+				p++;
+			p = p + 1 < end ? p + 2 : end;
+		} else if (p < end && *p == '{' && strchr("xpPogkN", e)) {
+			while (p < end && *p != '}')
+				p++;
+			p = p < end ? p + 1 : end;
+		}
+	} else if (*p == '[') {
+		p++;
+		if (p < end && *p == '^')
+			p++;
+		if (p < end && *p == ']')
+			p++;
+		while (p < end && *p != ']')
+			p += *p == '\\' && p + 1 < end ? 2 : 1;
+		p = p < end ? p + 1 : end;
+	} else
+		p += utf8_seqlen((unsigned char)*p);
+	*pp = p > end ? end : p;
+}
+
+static int
+lint_at_end(const char *p, const char *end)
+{
+	return (end - p == 1 && *p == '$') ||
+	    (end - p == 2 && p[0] == '\\' && (p[1] == 'z' || p[1] == 'Z'));
+}
+
+int
+regex_lint(const char *pat, size_t len, size_t *off, const char **why)
+{
+	struct lint_group st[LINT_DEPTH + 1], g;
+	const char *p = pat, *end = pat + len;
+	size_t depth = 0;
+	int dots = 0, bounded_end = 0, unb, poss, dot;
+	int start_anchored = len > 0 && (pat[0] == '^' || (len > 1 && !memcmp(pat, "\\A", 2)));
+
+	memset(st, 0, sizeof(st[0]));
+	while (p < end) {
+		if (*p == '|' || *p == '^' || *p == '$') {
+			p++;
+			continue;
+		}
+		if (*p == '(') {
+			if (depth == LINT_DEPTH)
+				return 0;
+			memset(&g, 0, sizeof(g));
+			g.at = (size_t)(p - pat);
+			g.atomic = st[depth].atomic;
+			p++;
+			if (!lint_group_open(&p, end, &g))
+				st[++depth] = g;
+			continue;
+		}
+		if (*p == ')') {
+			if (depth == 0)
+				return 0;
+			g = st[depth--];
+			p++;
+			p += lint_quant(p, end, &unb, &poss);
+			if (g.look) {
+				/* (?=[\s\S]{0,400}+$): the distance to the end is bounded */
+				if (p[-1] == ')' && p - 2 > pat && p[-2] == '$' &&
+				    memmem(pat + g.at, (size_t)(p - pat) - g.at, "{0,", 3))
+					bounded_end = 1;
+				continue;
+			}
+			if (unb && g.unbounded && g.loose && !poss && !g.atomic) {
+				*off = g.at;
+				*why = "nested unbounded repeats, as in (a+)+, can split a text in "
+				    "exponentially many ways; make one of them possessive (++, *+) or "
+				    "the group atomic (?>...)";
+				return 1;
+			}
+			if (unb && g.unbounded && lint_at_end(p, end) && !start_anchored &&
+			    !bounded_end && !regex_end_anchored(pat, len)) {
+				*off = g.at;
+				*why = "a repeated group with an unbounded repeat inside that must reach "
+				    "'$' is run to the end of the text from every start, which is "
+				    "quadratic; bound the distance, e.g. (?=[\\s\\S]{0,400}+$) after "
+				    "the first character";
+				return 1;
+			}
+			st[depth].unbounded |= g.unbounded || unb;
+			st[depth].loose |= g.loose || (unb && !poss && !g.atomic);
+			continue;
+		}
+		{
+			const char *atom = p;
+
+			lint_atom(&p, end, &dot);
+			p += lint_quant(p, end, &unb, &poss);
+			if (!unb)
+				continue;
+			st[depth].unbounded = 1;
+			if (!poss && !st[depth].atomic)
+				st[depth].loose = 1;
+			if (dot && !poss && ++dots == 2) {
+				*off = (size_t)(atom - pat);
+				*why = "two unbounded '.' repeats can split a text in many ways, which "
+				    "takes time cubic in its length; keep one, or use a class that "
+				    "stops at what follows, e.g. [^,]*";
+				return 1;
+			}
+		}
+	}
+	return 0;
 }

@@ -40,6 +40,27 @@ int regex_match(const struct regex *, struct regex_scratch *, const char *s, siz
     size_t *start, size_t *end);
 
 /*
+ * regex_match on at most window bytes of s: its last ones when the pattern
+ * is anchored at the end only (regex_is_tail), its first ones otherwise
+ * (then '$' does not match at the cut). PCRE2's match limit holds for each
+ * start position, so a pattern that scans to the end of the text from
+ * every start takes time quadratic in the length: the window bounds that.
+ */
+int regex_match_window(const struct regex *, struct regex_scratch *, const char *s, size_t len,
+    size_t window, size_t *start, size_t *end);
+int regex_is_tail(const struct regex *);
+/* Anchored at the start ('^' in every branch): only a window's start matters. */
+int regex_is_head(const struct regex *);
+
+/*
+ * A heuristic, not a proof: finds a shape known to take super-linear time
+ * on some texts (nested unbounded repeats, an unbounded repeated group
+ * that must reach '$', two unbounded '.*' in a row). Returns 0, or 1 with
+ * the byte offset of the construct in *off and why in *why (static text).
+ */
+int regex_lint(const char *pat, size_t len, size_t *off, const char **why);
+
+/*
  * Literals required by a pattern: any match of the pattern contains at
  * least one of out[0..n) (as written in the pattern, not folded). Returns
  * n (0: no usable literal, the regex must run on every mention); the

@@ -48,6 +48,10 @@ rules_new(void)
 	rs->thresholds[PRIO_NORMAL] = 25;
 	rs->thresholds[PRIO_HIGH] = 50;
 	rs->thresholds[PRIO_CRITICAL] = 80;
+	rs->regex_window = RULES_REGEX_WINDOW;
+	rs->regex_tail_window = RULES_REGEX_TAIL_WINDOW;
+	rs->regex_work = RULES_REGEX_WORK;
+	rs->regex_batch_work = RULES_REGEX_BATCH_WORK;
 	return rs;
 }
 

@@ -23,6 +23,15 @@ int prio_parse(const char *, enum prio *); /* 0, or -1 if unknown */
 
 struct ruleset;
 
+/* Deepest nesting of any/all/none in a rule's 'when' accepted. */
+#define RULES_MAX_DEPTH 32
+
+/* Defaults of the 'limits:' block of the rule files (keluh-rules(5)). */
+#define RULES_REGEX_WINDOW 4096
+#define RULES_REGEX_TAIL_WINDOW 1024
+#define RULES_REGEX_WORK (64 * 1024)
+#define RULES_REGEX_BATCH_WORK (4 * 1024 * 1024)
+
 struct rules_summary {
 	size_t files;
 	size_t rules;

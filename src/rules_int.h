@@ -1,8 +1,8 @@
 /*
  * rules_int.h: the compiled ruleset's insides, shared by the loader
  * (rules_load.c), the compiler and accessors (rules.c), the classifier
- * (classify.c) and the benchmarks' baseline (rules_naive.c). Nothing else
- * includes this file.
+ * (classify.c), the benchmarks' baseline (rules_naive.c) and the unit
+ * tests of the rules. Nothing else includes this file.
  *
  * Everything is stored in flat arrays indexed by uint32_t ids; a ruleset is
  * immutable once rules_compile() returns.
@@ -117,6 +117,16 @@ struct ruleset {
 	uint32_t *always;	/* rules evaluated on every mention */
 	size_t nalways;
 
+	/*
+	 * Bounds on regex work (limits: in a rule file). A regex sees at most
+	 * regex_window bytes of a mention, one anchored at the end only its
+	 * last regex_tail_window bytes; the regexes of one mention look at
+	 * regex_work bytes in all, those of one batch (classify_batch) at
+	 * regex_batch_work (0: no batch bound). What is over a bound does not
+	 * run, and its rule is dropped for that mention.
+	 */
+	size_t regex_window, regex_tail_window, regex_work, regex_batch_work;
+
 	int thresholds[PRIO__N];
 	struct rs_step *follower_steps;
 	size_t nfollower_steps;
@@ -128,6 +138,8 @@ struct ruleset {
 	size_t kwhashcap;
 	size_t nfiles, nlists;
 	double compile_seconds;
+	/* keyword ids compared by the loader's duplicate checks (unit tests) */
+	uint64_t load_probes;
 	struct diag *diag;	/* only while loading: where warnings go */
 };
 

@@ -35,12 +35,19 @@ struct loader {
 	size_t nlists;
 	struct yfile *scoring_file;
 	yaml_node_t *scoring_node;
+	struct yfile *limits_file;
+	yaml_node_t *limits_node;
+	uint32_t *mark;		/* per keyword id: markgen when in the list being built */
+	size_t capmark;
+	uint32_t markgen;
 };
 
-static const char *const top_keys[] = { "lists", "rules", "scoring", "tests" };
+static const char *const top_keys[] = { "lists", "rules", "scoring", "tests", "limits" };
 static const char *const rule_keys[] = { "id", "description", "team", "score", "tags", "when" };
 static const char *const cond_keys[] = { "any", "all", "none", "keywords", "regex" };
 static const char *const scoring_keys[] = { "thresholds", "boosts" };
+static const char *const limit_keys[] = { "regex_window", "regex_tail_window", "regex_work",
+	"regex_batch_work" };
 static const char *const threshold_keys[] = { "critical", "high", "normal", "low" };
 static const char *const boost_keys[] = { "followers", "verified" };
 static const char *const step_keys[] = { "at_least", "add" };
@@ -166,20 +173,47 @@ loader_unknown_list(struct loader *L, struct yfile *yf, yaml_node_t *n, const ch
 	free(names);
 }
 
+/*
+ * The keyword ids of the list being built, as a stamp per id: a keyword
+ * is already in it when its stamp is the list's. One compare per keyword,
+ * where searching the list made a list of N keywords cost N^2 / 2.
+ */
 static void
-push_id(uint32_t **arr, uint32_t *n, uint32_t id)
+loader_list_begin(struct loader *L)
 {
-	for (uint32_t i = 0; i < *n; i++)
-		if ((*arr)[i] == id)
-			return;
-	*arr = xreallocarray(*arr, *n + 1, sizeof(uint32_t));
+	if (++L->markgen == 0) {
+		memset(L->mark, 0, L->capmark * sizeof(*L->mark));
+		L->markgen = 1;
+	}
+}
+
+static void
+push_id(struct loader *L, uint32_t **arr, uint32_t *n, uint32_t *cap, uint32_t id)
+{
+	if (id >= L->capmark) {
+		size_t cap2 = L->capmark ? L->capmark : 256;
+
+		while (cap2 <= id)
+			cap2 *= 2;
+		L->mark = xreallocarray(L->mark, cap2, sizeof(*L->mark));
+		memset(L->mark + L->capmark, 0, (cap2 - L->capmark) * sizeof(*L->mark));
+		L->capmark = cap2;
+	}
+	L->rs->load_probes++;
+	if (L->mark[id] == L->markgen)
+		return;
+	L->mark[id] = L->markgen;
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		*arr = xreallocarray(*arr, *cap, sizeof(uint32_t));
+	}
 	(*arr)[(*n)++] = id;
 }
 
 static long
 loader_keywords(struct loader *L, struct yfile *yf, yaml_node_t *n)
 {
-	uint32_t *ids = NULL, nids = 0;
+	uint32_t *ids = NULL, nids = 0, capids = 0;
 	size_t len;
 	int bad = 0;
 
@@ -194,6 +228,7 @@ loader_keywords(struct loader *L, struct yfile *yf, yaml_node_t *n)
 		yerror(L->d, yf, n, "empty keyword list; give at least one keyword or remove it");
 		return -1;
 	}
+	loader_list_begin(L);
 	for (size_t i = 0; i < len; i++) {
 		yaml_node_t *item = yis_seq(n) ? yseq_item(yf, n, i) : n;
 		const char *s = yscalar(item);
@@ -207,7 +242,7 @@ loader_keywords(struct loader *L, struct yfile *yf, yaml_node_t *n)
 				continue;
 			}
 			for (uint32_t k = 0; k < nl->nkws; k++)
-				push_id(&ids, &nids, nl->kws[k]);
+				push_id(L, &ids, &nids, &capids, nl->kws[k]);
 			continue;
 		}
 		long id = loader_keyword(L, yf, item);
@@ -215,7 +250,7 @@ loader_keywords(struct loader *L, struct yfile *yf, yaml_node_t *n)
 		if (id < 0)
 			bad = 1;
 		else
-			push_id(&ids, &nids, (uint32_t)id);
+			push_id(L, &ids, &nids, &capids, (uint32_t)id);
 	}
 	if (bad || nids == 0) {
 		free(ids);
@@ -263,7 +298,7 @@ scalar_pos(const yaml_node_t *n, size_t off, unsigned *line, unsigned *col)
 static long
 loader_regex(struct loader *L, struct yfile *yf, yaml_node_t *n)
 {
-	const char *s;
+	const char *s, *why;
 	char err[256];
 	size_t off = 0;
 	struct regex *re;
@@ -286,6 +321,12 @@ loader_regex(struct loader *L, struct yfile *yf, yaml_node_t *n)
 		    err, off);
 		return -1;
 	}
+	if (regex_lint(s, yscalar_len(n), &off, &why)) {
+		unsigned line, col;
+
+		scalar_pos(n, off, &line, &col);
+		diag_warning(L->d, yf->path, line, col, "regex may take super-linear time: %s", why);
+	}
 	uint32_t rid = rules_add_regex(L->rs, s, re);
 	uint32_t *items = xmalloc(sizeof(uint32_t));
 
@@ -293,11 +334,12 @@ loader_regex(struct loader *L, struct yfile *yf, yaml_node_t *n)
 	return rules_add_cond(L->rs, COND_REGEX, items, 1);
 }
 
-static long loader_cond(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *where);
+static long loader_cond(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *where,
+    unsigned depth);
 
 static long
 loader_cond_list(struct loader *L, struct yfile *yf, yaml_node_t *n, enum cond_type type,
-    const char *key)
+    const char *key, unsigned depth)
 {
 	uint32_t *items = NULL, nitems = 0;
 	size_t len = yseq_len(n);
@@ -314,7 +356,7 @@ loader_cond_list(struct loader *L, struct yfile *yf, yaml_node_t *n, enum cond_t
 		return -1;
 	}
 	for (size_t i = 0; i < len; i++) {
-		long c = loader_cond(L, yf, yseq_item(yf, n, i), key);
+		long c = loader_cond(L, yf, yseq_item(yf, n, i), key, depth);
 
 		if (c < 0)
 			bad = 1;
@@ -330,13 +372,23 @@ loader_cond_list(struct loader *L, struct yfile *yf, yaml_node_t *n, enum cond_t
 	return rules_add_cond(L->rs, type, items, nitems);
 }
 
+/*
+ * depth counts the any/all/none above n: the compiler and the classifier
+ * walk condition trees recursively, so their depth is bounded here.
+ */
 static long
-loader_cond(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *where)
+loader_cond(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *where,
+    unsigned depth)
 {
 	uint32_t *items = NULL, nitems = 0;
 	size_t len;
 	int bad = 0;
 
+	if (depth > RULES_MAX_DEPTH) {
+		yerror(L->d, yf, n, "conditions nested deeper than %d; flatten them (an 'any' "
+		    "directly inside an 'any' is one 'any' with both lists)", RULES_MAX_DEPTH);
+		return -1;
+	}
 	if (!yis_map(n)) {
 		yerror(L->d, yf, n, "a condition in '%s' must be a mapping such as 'keywords: [...]' "
 		    "or 'regex: ...', not %s", where, ynode_kind(n));
@@ -355,11 +407,11 @@ loader_cond(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *wher
 		long c;
 
 		if (strcmp(k, "any") == 0)
-			c = loader_cond_list(L, yf, v, COND_ANY, k);
+			c = loader_cond_list(L, yf, v, COND_ANY, k, depth + 1);
 		else if (strcmp(k, "all") == 0)
-			c = loader_cond_list(L, yf, v, COND_ALL, k);
+			c = loader_cond_list(L, yf, v, COND_ALL, k, depth + 1);
 		else if (strcmp(k, "none") == 0)
-			c = loader_cond_list(L, yf, v, COND_NONE, k);
+			c = loader_cond_list(L, yf, v, COND_NONE, k, depth + 1);
 		else if (strcmp(k, "keywords") == 0)
 			c = loader_keywords(L, yf, v);
 		else
@@ -462,7 +514,7 @@ loader_rule(struct loader *L, struct yfile *yf, yaml_node_t *n)
 		bad = 1;
 		when = -1;
 	} else
-		when = loader_cond(L, yf, v, "when");
+		when = loader_cond(L, yf, v, "when", 0);
 	if (when < 0)
 		bad = 1;
 
@@ -499,6 +551,7 @@ loader_lists(struct loader *L, struct yfile *yf, yaml_node_t *n)
 		yaml_node_t *kn = ymap_key(yf, n, i), *v = ymap_value(yf, n, i);
 		const char *name = yscalar(kn);
 		struct named_list *prev;
+		uint32_t cap = 0;
 
 		if (name == NULL || !rules_valid_id(name)) {
 			yerror(L->d, yf, kn, "list name must be plain text using a-z, 0-9, '.', '_' "
@@ -522,6 +575,7 @@ loader_lists(struct loader *L, struct yfile *yf, yaml_node_t *n)
 			    name, yis_seq(v) ? "an empty list" : ynode_kind(v));
 			continue;
 		}
+		loader_list_begin(L);
 		for (size_t j = 0; j < yseq_len(v); j++) {
 			yaml_node_t *item = yseq_item(yf, v, j);
 			const char *s = yscalar(item);
@@ -533,7 +587,7 @@ loader_lists(struct loader *L, struct yfile *yf, yaml_node_t *n)
 				continue;
 			}
 			if ((id = loader_keyword(L, yf, item)) >= 0)
-				push_id(&prev->kws, &prev->nkws, (uint32_t)id);
+				push_id(L, &prev->kws, &prev->nkws, &cap, (uint32_t)id);
 		}
 	}
 }
@@ -638,6 +692,37 @@ loader_scoring(struct loader *L, struct yfile *yf, yaml_node_t *n)
 				rs->follower_steps[rs->nfollower_steps++].add = (int)add;
 			}
 		}
+	}
+}
+
+/* The bounds on regex work (see rules_int.h); one 'limits:' for all files. */
+static void
+loader_limits(struct loader *L, struct yfile *yf, yaml_node_t *n)
+{
+	struct ruleset *rs = L->rs;
+	size_t *const dst[] = { &rs->regex_window, &rs->regex_tail_window, &rs->regex_work,
+		&rs->regex_batch_work };
+	static const long lo[] = { 256, 64, 256, 0 }, hi[] = { 65536, 65536, 16 << 20, 1L << 30 };
+
+	if (L->limits_file) {
+		yerror(L->d, yf, n, "'limits' is already set in %s:%u; keep one 'limits:' block "
+		    "for all rule files", L->limits_file->path, ynode_line(L->limits_node));
+		return;
+	}
+	L->limits_file = yf;
+	L->limits_node = n;
+	if (!yis_map(n)) {
+		yerror(L->d, yf, n, "'limits' must be a mapping such as {regex_window: 4096, "
+		    "regex_work: 65536}, not %s", ynode_kind(n));
+		return;
+	}
+	ycheck_keys(L->d, yf, n, "limits", limit_keys, NKEYS(limit_keys));
+	for (size_t i = 0; i < NKEYS(limit_keys); i++) {
+		yaml_node_t *v = ymap_get(yf, n, limit_keys[i]);
+		long x;
+
+		if (v && yget_long(L->d, yf, v, limit_keys[i], lo[i], hi[i], &x) == 0)
+			*dst[i] = (size_t)x;
 	}
 }
 
@@ -823,6 +908,8 @@ loader_run(struct loader *L, const char *const *paths, size_t n)
 			continue;
 		if ((v = ymap_get(yf, root, "scoring")) != NULL)
 			loader_scoring(L, yf, v);
+		if ((v = ymap_get(yf, root, "limits")) != NULL)
+			loader_limits(L, yf, v);
 		if ((v = ymap_get(yf, root, "rules")) != NULL) {
 			if (!yis_seq(v))
 				yerror(L->d, yf, v, "'rules' must be a list of rules ('- id: ...'), "
@@ -843,6 +930,7 @@ loader_run(struct loader *L, const char *const *paths, size_t n)
 		free(L->lists[i].kws);
 	}
 	free(L->lists);
+	free(L->mark);
 	for (size_t i = 0; i < n; i++)
 		yfile_free(&L->files[i]);
 	free(L->files);

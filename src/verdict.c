@@ -58,6 +58,20 @@ verdict_json(struct buf *b, const struct ruleset *rs, const char *id, const char
 	buf_addc(b, ']');
 	if (v->regex_errors)
 		buf_printf(b, ",\"regex_errors\":%zu", v->regex_errors);
+	if (v->nbounds) {
+		buf_adds(b, ",\"bounds\":[");
+		for (size_t i = 0; i < v->nbounds; i++) {
+			const struct bound_hit *h = &v->bounds[i];
+			const char *rid = rules_id(rs, h->rule);
+
+			buf_adds(b, i ? ",{\"rule\":" : "{\"rule\":");
+			json_str(b, rid, strlen(rid));
+			buf_adds(b, ",\"regex\":");
+			json_str(b, h->pattern, strlen(h->pattern));
+			buf_printf(b, ",\"bound\":\"%s\"}", classify_bound_name(h->kind));
+		}
+		buf_addc(b, ']');
+	}
 	buf_addc(b, '}');
 }
 

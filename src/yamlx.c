@@ -10,45 +10,235 @@
 #include "util.h"
 #include "yamlx.h"
 
+/*
+ * The document is built from the parser's events here rather than by
+ * yaml_parser_load, so that nesting is counted as it is read: a file of
+ * thousands of nested lists is refused at the first level too many, before
+ * libyaml has spent seconds on it and before any recursive walk of the tree
+ * could run out of stack. Aliases are weighed the same way: what they
+ * repeat is counted, and one that refers to an open node (a loop) is
+ * refused.
+ */
+struct yload {
+	struct yfile *yf;
+	struct diag *d;
+	int stack[YAMLX_MAX_DEPTH];
+	int key[YAMLX_MAX_DEPTH];	/* mappings: the key waiting for its value, or 0 */
+	size_t depth;
+	struct {
+		char *name;
+		int id;
+	} *anchors;
+	size_t nanchors;
+	size_t *weight;			/* per node id: nodes it stands for, aliases expanded */
+	size_t capweight;
+	size_t repeated;		/* nodes that aliases repeat, in total */
+	int docs;
+};
+
+static void
+yload_syntax(struct yload *Y, yaml_parser_t *p)
+{
+	const char *what = p->problem ? p->problem : "malformed YAML";
+
+	if (p->context)
+		diag_error(Y->d, Y->yf->path, (unsigned)p->problem_mark.line + 1,
+		    (unsigned)p->problem_mark.column + 1,
+		    "YAML syntax: %s %s (the problem starts at line %u); check indentation "
+		    "and quoting",
+		    what, p->context, (unsigned)p->context_mark.line + 1);
+	else
+		diag_error(Y->d, Y->yf->path, (unsigned)p->problem_mark.line + 1,
+		    (unsigned)p->problem_mark.column + 1,
+		    "YAML syntax: %s; check indentation and quoting", what);
+}
+
+static int
+yload_error(struct yload *Y, const yaml_mark_t *m, const char *msg)
+{
+	diag_error(Y->d, Y->yf->path, (unsigned)m->line + 1, (unsigned)m->column + 1, "%s", msg);
+	return -1;
+}
+
+/* Puts node id in its parent (the root has none). */
+static void
+yload_attach(struct yload *Y, int id)
+{
+	yaml_document_t *doc = &Y->yf->doc;
+	size_t top = Y->depth - 1;
+	int parent;
+
+	if (Y->depth == 0)
+		return;	/* the root: the first node of the document */
+	parent = Y->stack[top];
+	Y->weight[parent] += Y->weight[id];
+	if (yaml_document_get_node(doc, parent)->type == YAML_SEQUENCE_NODE)
+		yaml_document_append_sequence_item(doc, parent, id);
+	else if (Y->key[top] == 0)
+		Y->key[top] = id;
+	else {
+		yaml_document_append_mapping_pair(doc, parent, Y->key[top], id);
+		Y->key[top] = 0;
+	}
+}
+
+/* A node just made: its marks, its anchor, its place. */
+static void
+yload_node(struct yload *Y, int id, const yaml_event_t *ev, const yaml_char_t *anchor)
+{
+	yaml_node_t *n;
+
+	if (id == 0)
+		abort(); /* out of memory in libyaml */
+	n = yaml_document_get_node(&Y->yf->doc, id);
+	n->start_mark = ev->start_mark;
+	n->end_mark = ev->end_mark;
+	if ((size_t)id >= Y->capweight) {
+		size_t cap = Y->capweight ? Y->capweight * 2 : 256;
+
+		Y->weight = xreallocarray(Y->weight, cap, sizeof(*Y->weight));
+		Y->capweight = cap;
+	}
+	Y->weight[id] = 1;
+	if (anchor) {
+		Y->anchors = xreallocarray(Y->anchors, Y->nanchors + 1, sizeof(*Y->anchors));
+		Y->anchors[Y->nanchors].name = xstrdup((const char *)anchor);
+		Y->anchors[Y->nanchors++].id = id;
+	}
+	yload_attach(Y, id);
+}
+
+static int
+yload_alias(struct yload *Y, const yaml_event_t *ev)
+{
+	const char *name = (const char *)ev->data.alias.anchor;
+	size_t i = Y->nanchors;
+	char msg[320];
+
+	while (i > 0 && strcmp(Y->anchors[i - 1].name, name) != 0)
+		i--;
+	if (i == 0) {
+		snprintf(msg, sizeof(msg), "YAML syntax: found undefined alias '*%.60s'; quote a "
+		    "value that starts with '*', or define '&%.60s' before it", name, name);
+		return yload_error(Y, &ev->start_mark, msg);
+	}
+	for (size_t k = 0; k < Y->depth; k++)
+		if (Y->stack[k] == Y->anchors[i - 1].id)
+			return yload_error(Y, &ev->start_mark, "YAML alias inside the node it names "
+			    "(a loop); write the values out");
+	Y->repeated += Y->weight[Y->anchors[i - 1].id];
+	if (Y->repeated > YAMLX_MAX_REPEATED) {
+		snprintf(msg, sizeof(msg), "YAML aliases repeat more than %d nodes; write the values "
+		    "out, or use fewer aliases", YAMLX_MAX_REPEATED);
+		return yload_error(Y, &ev->start_mark, msg);
+	}
+	yload_attach(Y, Y->anchors[i - 1].id);
+	return 0;
+}
+
+static const yaml_char_t *
+yload_tag(const yaml_char_t *tag)
+{
+	return tag && strcmp((const char *)tag, "!") != 0 ? tag : NULL;
+}
+
+static int
+yload_open(struct yload *Y, const yaml_event_t *ev)
+{
+	yaml_document_t *doc = &Y->yf->doc;
+	char msg[160];
+	int id;
+
+	if (Y->depth == YAMLX_MAX_DEPTH) {
+		snprintf(msg, sizeof(msg), "lists and mappings nested deeper than %d levels; flatten "
+		    "the file", YAMLX_MAX_DEPTH);
+		return yload_error(Y, &ev->start_mark, msg);
+	}
+	if (ev->type == YAML_SEQUENCE_START_EVENT) {
+		id = yaml_document_add_sequence(doc,
+		    (yaml_char_t *)yload_tag(ev->data.sequence_start.tag),
+		    ev->data.sequence_start.style);
+		yload_node(Y, id, ev, ev->data.sequence_start.anchor);
+	} else {
+		id = yaml_document_add_mapping(doc, (yaml_char_t *)yload_tag(ev->data.mapping_start.tag),
+		    ev->data.mapping_start.style);
+		yload_node(Y, id, ev, ev->data.mapping_start.anchor);
+	}
+	Y->key[Y->depth] = 0;
+	Y->stack[Y->depth++] = id;
+	return 0;
+}
+
+/* One event; returns 1 at the end of the stream, 0 to go on, -1 on an error. */
+static int
+yload_event(struct yload *Y, const yaml_event_t *ev)
+{
+	yaml_document_t *doc = &Y->yf->doc;
+	int id;
+
+	if (ev->type == YAML_DOCUMENT_START_EVENT)
+		Y->docs++;
+	if (Y->docs > 1 && (ev->type == YAML_SCALAR_EVENT || ev->type == YAML_ALIAS_EVENT ||
+	    ev->type == YAML_SEQUENCE_START_EVENT || ev->type == YAML_MAPPING_START_EVENT))
+		return yload_error(Y, &ev->start_mark, "a second YAML document ('---') in one file; "
+		    "put it in a file of its own");
+	switch (ev->type) {
+	case YAML_STREAM_END_EVENT:
+		return 1;
+	case YAML_ALIAS_EVENT:
+		return yload_alias(Y, ev);
+	case YAML_SCALAR_EVENT:
+		id = yaml_document_add_scalar(doc, (yaml_char_t *)yload_tag(ev->data.scalar.tag),
+		    ev->data.scalar.value, (int)ev->data.scalar.length, ev->data.scalar.style);
+		yload_node(Y, id, ev, ev->data.scalar.anchor);
+		return 0;
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		return yload_open(Y, ev);
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		id = Y->stack[--Y->depth];
+		yaml_document_get_node(doc, id)->end_mark = ev->end_mark;
+		if (Y->depth > 0)
+			Y->weight[Y->stack[Y->depth - 1]] += Y->weight[id] - 1;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 static int
 yfile_parse(struct yfile *yf, yaml_parser_t *p, struct diag *d)
 {
-	yaml_document_t extra;
+	struct yload Y;
+	int rc = 0;
 
-	if (!yaml_parser_load(p, &yf->doc)) {
-		const char *what = p->problem ? p->problem : "malformed YAML";
+	memset(&Y, 0, sizeof(Y));
+	Y.yf = yf;
+	Y.d = d;
+	if (!yaml_document_initialize(&yf->doc, NULL, NULL, NULL, 1, 1))
+		abort();
+	while (rc == 0) {
+		yaml_event_t ev;
 
-		if (p->context)
-			diag_error(d, yf->path, (unsigned)p->problem_mark.line + 1,
-			    (unsigned)p->problem_mark.column + 1,
-			    "YAML syntax: %s %s (the problem starts at line %u); check indentation "
-			    "and quoting",
-			    what, p->context, (unsigned)p->context_mark.line + 1);
-		else
-			diag_error(d, yf->path, (unsigned)p->problem_mark.line + 1,
-			    (unsigned)p->problem_mark.column + 1,
-			    "YAML syntax: %s; check indentation and quoting", what);
+		if (!yaml_parser_parse(p, &ev)) {
+			yload_syntax(&Y, p);
+			rc = -1;
+			break;
+		}
+		rc = yload_event(&Y, &ev);
+		yaml_event_delete(&ev);
+	}
+	for (size_t i = 0; i < Y.nanchors; i++)
+		free(Y.anchors[i].name);
+	free(Y.anchors);
+	free(Y.weight);
+	if (rc < 0) {
+		/* a file cut short is unusable: nothing of it is read */
+		yaml_document_delete(&yf->doc);
 		return -1;
 	}
 	yf->loaded = 1;
-	if (yaml_document_get_root_node(&yf->doc) == NULL)
-		return 0;
-	if (!yaml_parser_load(p, &extra)) {
-		diag_error(d, yf->path, (unsigned)p->problem_mark.line + 1,
-		    (unsigned)p->problem_mark.column + 1, "YAML syntax: %s",
-		    p->problem ? p->problem : "malformed YAML");
-		return -1;
-	}
-	if (yaml_document_get_root_node(&extra) != NULL) {
-		yaml_node_t *n = yaml_document_get_root_node(&extra);
-
-		diag_error(d, yf->path, (unsigned)n->start_mark.line + 1,
-		    (unsigned)n->start_mark.column + 1,
-		    "a second YAML document ('---') in one file; put it in a file of its own");
-		yaml_document_delete(&extra);
-		return -1;
-	}
-	yaml_document_delete(&extra);
 	return 0;
 }
 

@@ -14,6 +14,14 @@
 
 #include "diag.h"
 
+/*
+ * Deepest nesting of lists and mappings accepted: a file nested deeper is
+ * refused while it is read (rule conditions stop far below this).
+ */
+#define YAMLX_MAX_DEPTH 128
+/* Nodes that aliases ('*name') may repeat in one file, in total. */
+#define YAMLX_MAX_REPEATED 100000
+
 struct yfile {
 	char *path;
 	yaml_document_t doc;

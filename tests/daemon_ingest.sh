@@ -177,4 +177,21 @@ r=$(post "$body" application/json)
 case $r in "401 "*"signature required"*) ok "no signature: 401" ;; *) not_ok "no signature: 401" "$r" ;; esac
 stop_keluhd
 
+# A long mention whose end-anchored regex sees only the tail: counted as a
+# bound hit, logged once, and the request is still answered.
+start_keluhd "$TMPD/keluhd.yaml" "$TMPD/keluhd3.log"
+awk 'BEGIN {
+	printf "{\"id\":\"long1\",\"text\":\""
+	for (i = 0; i < 3000; i++) printf "\342\200\246https://a"
+	printf " x\"}\n{\"id\":\"long2\",\"text\":\"gak bisa login dari pagi, parah\"}\n"
+}' >"$TMPD/long.ndjson"
+r=$(post "$(cat "$TMPD/long.ndjson")" application/x-ndjson -H "$AUTH")
+is "long mention: 202" "$r" '202 {"accepted":2,"complaints":1,"duplicates":0}'
+curl -s "$URL/metrics" >"$TMPD/metrics3"
+contains "long mention: keluh_bound_hits_total counts the tail window" "$TMPD/metrics3" \
+	'keluh_bound_hits_total{bound="regex_tail_window"} 1'
+contains "long mention: the log names the rule" "$TMPD/keluhd3.log" \
+	"bound hit: rule noise.truncated_share: a regex saw only 1024 bytes of a long mention (limits: regex_tail_window in the rule files)"
+stop_keluhd
+
 done_testing

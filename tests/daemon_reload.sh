@@ -60,6 +60,24 @@ is "the running rules are unchanged" "$(rules_now)" 2
 r=$(post '{"id":"x2","text":"cannot login"}' application/json)
 is "mentions are still classified with the running rules" "$r" '202 {"accepted":1,"complaints":1,"duplicates":0}'
 
+# a rule file nested 30,000 deep: refused while read, the daemon stays up
+rm -f "$TMPD/rules.d/20-bad.yaml"
+awk 'BEGIN {
+	printf "rules:\n  - id: t.deep\n    score: 10\n    when: "
+	for (i = 0; i < 30000; i++) printf "{any: ["
+	printf "{keywords: [x]}"
+	for (i = 0; i < 30000; i++) printf "]}"
+	printf "\n"
+}' >"$TMPD/rules.d/30-deep.yaml"
+kill -HUP "$KPID"
+wait_until 20 '[ "$(grep -c "reload failed" "$TMPD/keluhd.log")" -ge 2 ]'
+contains "a deep rule file is named in the log" "$TMPD/keluhd.log" \
+	"30-deep.yaml:4:"
+is "keluhd is still running after the deep reload" "$(kill -0 "$KPID" 2>/dev/null && echo yes)" yes
+is "it keeps the running rules" "$(rules_now)" 2
+r=$(post '{"id":"x3","text":"cannot login"}' application/json)
+is "and classifies with them" "$r" '202 {"accepted":1,"complaints":1,"duplicates":0}'
+
 stop_keluhd
 contains "STOPPING=1 at shutdown" "$TMPD/notify.log" "STOPPING=1"
 

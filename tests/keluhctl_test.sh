@@ -119,4 +119,21 @@ n=$(grep -c '"complaint":false' "$TMPD/demo.json")
 [ "$n" -gt 5 ]
 is "demo samples: and leave other mentions alone ($n)" "$?" 0
 
+# A long mention: the regex anchored at the end sees only the last
+# regex_tail_window bytes, and the verdict says which rule's regex it was.
+awk 'BEGIN {
+	printf "{\"id\":\"long\",\"text\":\""
+	for (i = 0; i < 3000; i++) printf "\342\200\246https://a"
+	printf " x\"}\n{\"id\":\"short\",\"text\":\"read this\342\200\246 https://t.co/x\"}\n"
+}' >"$TMPD/long.ndjson"
+"$KELUHCTL" test -r "$RULES" --json "$TMPD/long.ndjson" >"$TMPD/long.json" 2>&1
+contains "long mention, --json: the bound and the rule whose regex hit it" "$TMPD/long.json" \
+	'"bounds":[{"rule":"noise.truncated_share","regex":"…\\s*+(?:https?://\\S++\\s*+)*+$","bound":"regex_tail_window"}]}'
+grep '"id":"short"' "$TMPD/long.json" >"$TMPD/short.json"
+lacks "short mention, --json: no bounds field" "$TMPD/short.json" '"bounds"'
+contains "short mention: the tail regex still matches" "$TMPD/short.json" '"rules":["noise.truncated_share"]'
+"$KELUHCTL" test -r "$RULES" "$TMPD/long.ndjson" >"$TMPD/long.txt" 2>&1
+contains "long mention, text: the bound and the rule" "$TMPD/long.txt" \
+	"  ! noise.truncated_share: regex '…\\s*+(?:https?://\\S++\\s*+)*+\$' saw only the last 1024 bytes of the text (limits: regex_tail_window)"
+
 done_testing

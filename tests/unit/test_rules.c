@@ -8,8 +8,10 @@
 
 #include "classify.h"
 #include "rules.h"
+#include "rules_int.h"
 #include "rules_naive.h"
 #include "unit.h"
+#include "util.h"
 
 static const char *ruleset_yaml =
     "lists:\n"
@@ -408,6 +410,201 @@ START_TEST(test_summary)
 }
 END_TEST
 
+/* Loads yaml as a file of its own beside the fixture's; NULL on errors (in d). */
+static struct ruleset *
+load_other(const char *yaml, struct diag *d)
+{
+	char other[300];
+	const char *files[1] = { other };
+	struct ruleset *o;
+	FILE *fp;
+
+	snprintf(other, sizeof(other), "%s/other.yml.txt", dir);
+	fp = fopen(other, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs(yaml, fp);
+	fclose(fp);
+	o = rules_load_files(files, 1, d);
+	unlink(other);
+	return o;
+}
+
+START_TEST(test_lists_without_rules)
+{
+	/* the list's keywords are in the automaton, with nothing linked to them */
+	struct diag d;
+	struct ruleset *o;
+	struct classify_ctx *c;
+	struct verdict v;
+	size_t bad;
+
+	diag_init(&d);
+	o = load_other("lists:\n  words: [refund, broken]\n", &d);
+	ck_assert_ptr_nonnull(o);
+	c = classify_ctx_new(o);
+	ck_assert_int_eq(classify_text(c, "refund please, it is broken", 27, NULL, &v, &bad), 0);
+	ck_assert_uint_eq(v.nrules, 0);
+	ck_assert(!v.complaint);
+	classify_ctx_free(c);
+	rules_unref(o);
+	diag_free(&d);
+}
+END_TEST
+
+/* n distinct keywords in a list, each repeated in a rule that also uses the list */
+static struct ruleset *
+load_keywords(size_t n, struct diag *d)
+{
+	struct buf b;
+	struct ruleset *o;
+
+	buf_init(&b);
+	buf_printf(&b, "lists:\n  many:\n");
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "    - w%zux\n    - w%zux\n", i, i);
+	buf_printf(&b, "rules:\n  - id: many\n    score: 10\n    when:\n      keywords:\n"
+	    "        - \"@many\"\n");
+	for (size_t i = n; i-- > 0;)
+		buf_printf(&b, "        - w%zux\n", i);
+	o = load_other(b.data, d);
+	buf_free(&b);
+	return o;
+}
+
+START_TEST(test_keyword_duplicates_linear)
+{
+	struct diag d;
+	struct ruleset *a, *b;
+	uint64_t pa, pb;
+
+	diag_init(&d);
+	a = load_keywords(1000, &d);
+	b = load_keywords(4000, &d);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	/* every keyword once: in the list, and in the rule's condition */
+	ck_assert_uint_eq(a->nkws, 1000);
+	ck_assert_uint_eq(b->conds[b->rules[0].when].n, 4000);
+	ck_assert_uint_eq(b->kws[b->conds[b->rules[0].when].items[3999]].src[1], '3');
+	pa = a->load_probes;
+	pb = b->load_probes;
+	/* four times the keywords: four times the work, where it was sixteen */
+	ck_assert_msg(pb < 8 * pa, "duplicate checks: %llu for 1000 keywords, %llu for 4000",
+	    (unsigned long long)pa, (unsigned long long)pb);
+	rules_unref(a);
+	rules_unref(b);
+	diag_free(&d);
+}
+END_TEST
+
+static const char *bounded_yaml =
+    "limits: {regex_window: 256, regex_tail_window: 64, regex_work: 600, "
+    "regex_batch_work: 2000}\n"
+    "rules:\n"
+    "  - id: r.one\n"
+    "    score: 10\n"
+    "    when: {regex: 'zzone\\s+\\w+'}\n"
+    "  - id: r.two\n"
+    "    score: 10\n"
+    "    when: {regex: 'zztwo\\s+\\w+'}\n"
+    "  - id: r.three\n"
+    "    score: 10\n"
+    "    when: {regex: 'zzthree\\s+\\w+'}\n"
+    "  - id: r.tail\n"
+    "    score: 10\n"
+    "    when: {regex: 'zzend\\s*+(?:x\\S++\\s*+)*+$'}\n";
+
+static int
+has_bound(const struct ruleset *o, const struct verdict *v, const char *rule, enum bound_kind k)
+{
+	for (size_t i = 0; i < v->nbounds; i++)
+		if (v->bounds[i].kind == k && strcmp(rules_id(o, v->bounds[i].rule), rule) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+has_rule(const struct ruleset *o, const struct verdict *v, const char *id)
+{
+	for (size_t i = 0; i < v->nrules; i++)
+		if (strcmp(rules_id(o, v->rules[i]), id) == 0)
+			return 1;
+	return 0;
+}
+
+START_TEST(test_regex_work_bounded)
+{
+	struct diag d;
+	struct ruleset *o;
+	struct classify_ctx *c;
+	struct verdict v;
+	char text[400];
+	size_t bad;
+
+	diag_init(&d);
+	o = load_other(bounded_yaml, &d);
+	ck_assert_ptr_nonnull(o);
+	c = classify_ctx_new(o);
+	/* 300 bytes: each regex sees the first 256; two fit in 600, the third does not */
+	memset(text, '.', sizeof(text));
+	memcpy(text, "zzone a zztwo b zzthree c", 25);
+	ck_assert_int_eq(classify_text(c, text, 300, NULL, &v, &bad), 0);
+	ck_assert(has_rule(o, &v, "r.one") && has_rule(o, &v, "r.two"));
+	ck_assert(!has_rule(o, &v, "r.three"));
+	ck_assert(has_bound(o, &v, "r.one", BOUND_REGEX_WINDOW));
+	ck_assert(has_bound(o, &v, "r.three", BOUND_REGEX_WORK));
+	ck_assert_uint_eq(v.nbounds, 3);
+	ck_assert_uint_eq(v.regex_errors, 0);
+	/* a short mention: no window cut, all three fit */
+	ck_assert_int_eq(classify_text(c, text, 40, NULL, &v, &bad), 0);
+	ck_assert_uint_eq(v.nrules, 3);
+	ck_assert_uint_eq(v.nbounds, 0);
+	/* a pattern anchored at the end sees the tail window */
+	memcpy(text + 300, " zzend xa xb", 12);
+	ck_assert_int_eq(classify_text(c, text + 100, 212, NULL, &v, &bad), 0);
+	ck_assert(has_rule(o, &v, "r.tail"));
+	ck_assert(has_bound(o, &v, "r.tail", BOUND_REGEX_TAIL_WINDOW));
+	/* a batch shares its budget: 2000 bytes are seven 256-byte windows, two a mention */
+	classify_batch(c, 1);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(classify_text(c, text, 300, NULL, &v, &bad), 0);
+		ck_assert(has_rule(o, &v, "r.one") && has_rule(o, &v, "r.two"));
+	}
+	ck_assert_int_eq(classify_text(c, text, 300, NULL, &v, &bad), 0);
+	ck_assert(has_rule(o, &v, "r.one"));
+	ck_assert(has_bound(o, &v, "r.two", BOUND_REGEX_BATCH));
+	ck_assert(!has_rule(o, &v, "r.two"));
+	classify_batch(c, 0);
+	ck_assert_int_eq(classify_text(c, text, 300, NULL, &v, &bad), 0);
+	ck_assert(has_rule(o, &v, "r.one") && has_rule(o, &v, "r.two"));
+	classify_ctx_free(c);
+	rules_unref(o);
+	diag_free(&d);
+}
+END_TEST
+
+START_TEST(test_limits_errors)
+{
+	struct diag d;
+	struct ruleset *o;
+
+	diag_init(&d);
+	o = load_other("limits: {regex_window: 10, regex_wrok: 5}\n", &d);
+	ck_assert_ptr_null(o);
+	ck_assert_uint_eq(d.errors, 2);
+	diag_free(&d);
+	diag_init(&d);
+	o = load_other("limits: {regex_work: 1000}\nrules:\n  - id: a\n    score: 10\n"
+	    "    when: {regex: '(a+)+$'}\n", &d);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_uint_eq(o->regex_work, 1000);
+	ck_assert_uint_eq(o->regex_window, RULES_REGEX_WINDOW);
+	ck_assert_uint_eq(d.warnings, 2); /* the nested repeat; no literal to prefilter */
+	rules_unref(o);
+	diag_free(&d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -425,6 +622,10 @@ main(void)
 	tcase_add_test(tc, test_naive_baseline);
 	tcase_add_test(tc, test_invalid_utf8);
 	tcase_add_test(tc, test_summary);
+	tcase_add_test(tc, test_lists_without_rules);
+	tcase_add_test(tc, test_keyword_duplicates_linear);
+	tcase_add_test(tc, test_regex_work_bounded);
+	tcase_add_test(tc, test_limits_errors);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
