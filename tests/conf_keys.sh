@@ -277,6 +277,45 @@ while IFS='|' read -r tag key typo where nerr; do
 	run_case keluhd.yaml "$tag" "$key" "$typo" "$where" "$nerr"
 done <"$TMPD/conf_cases"
 
+# A real key of another source or receiver type is named too, not
+# ignored: TAG|KEY: VALUE|TYPE|NAME, the line added after TAG's.
+foreign_cases='src-demo|url: http://127.0.0.1:1/x|demo|demo|sources
+src-stdin|interval: 1m|stdin|stdin|sources
+src-file|events: [mention]|file|file|sources
+src-sse|interval: 1m|sse|sse|sources
+src-ndjson|events: [mention]|ndjson-stream|ndjson|sources
+src-poll|stall: 1m|json-poll|poll|sources
+src-mastodon|subreddits: [acme]|mastodon|masto|sources
+src-x|tag: acme|x|x|sources
+src-rss|items: /items|rss|feed|sources
+src-reddit|token_file: mastodon.token|reddit|reddit|sources
+rcv-console|url: http://127.0.0.1:1/x|console|console|receivers
+rcv-webhook|channel: "#support"|webhook|hook|receivers
+rcv-slack|chat_id: "-100123"|slack|slack|receivers
+rcv-mattermost|secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw|mattermost|mm|receivers
+rcv-discord|channel: "#support"|discord|discord|receivers
+rcv-teams|username: keluh|teams|teams|receivers
+rcv-googlechat|routing_key: R0UT1NGKEY|googlechat|gchat|receivers
+rcv-telegram|from: keluh@example.com|telegram|tg|receivers
+rcv-pagerduty|bot_token: "123:abc"|pagerduty|pd|receivers
+rcv-email|channel: "#support"|email|mail|receivers'
+
+printf '%s\n' "$foreign_cases" >"$TMPD/foreign_cases"
+while IFS='|' read -r tag kv type name what; do
+	dir=$TMPD/foreign-$tag
+	rm -rf "$dir"
+	cp -R "$base" "$dir"
+	line=$(grep -n "#@$tag\$" "$base/keluhd.yaml" | cut -d: -f1)
+	indent=$(sed -n "${line}p" "$base/keluhd.yaml" | sed 's/[^ ].*//')
+	awk -v L="$line" -v add="$indent$kv" '{ print } NR == L { print add }' \
+		"$base/keluhd.yaml" >"$dir/keluhd.yaml"
+	"$KELUHD" --check -c "$dir/keluhd.yaml" >/dev/null 2>"$dir.err"
+	is "$type: '${kv%%:*}' of another type fails --check with exit 1" "$?" 1
+	contains "$type: '${kv%%:*}' of another type is named" "$dir.err" \
+		"$dir/keluhd.yaml:$((line + 1)):$((${#indent} + 1)): error: ${what%s} '$name': $type $what take no '${kv%%:*}'"
+	is "$type: '${kv%%:*}' of another type: no other error" "$(grep -c ': error: ' "$dir.err")" 1
+done <"$TMPD/foreign_cases"
+
 printf '%s\n' "$rules_cases" >"$TMPD/rules_cases"
 while IFS='|' read -r tag key typo where nerr; do
 	run_case rules.d/10-all.yaml "$tag" "$key" "$typo" "$where" "$nerr"
