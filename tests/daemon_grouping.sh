@@ -119,4 +119,28 @@ is "the cooldown keeps it to one" "$(alerts "$sa_log" | grep -c 'incident=login-
 "$KELUHCTL" alerts --spool "$TMPD/c.db" >"$TMPD/alerts.out"
 contains "keluhctl alerts lists them" "$TMPD/alerts.out" "t.lawyer"
 stop_keluhd
+
+# max_groups: 2 open groups are allowed, the third complaint goes to 'overflow'
+cat >"$TMPD/g.yaml" <<Y
+rules: rules.d
+http:
+  listen: 127.0.0.1:0
+spool:
+  path: $TMPD/g.db
+grouping:
+  by: [mention]
+  first_alert_after: {critical: 1h, high: 1h, normal: 1h, low: 1h}
+  max_groups: 2
+Y
+start_keluhd "$TMPD/g.yaml" "$TMPD/kg.log"
+groups_hit() {
+	curl -s "$URL/metrics" | sed -n 's/^keluh_bound_hits_total{bound="groups"} //p'
+}
+post '{"id":"g1","text":"login one"}
+{"id":"g2","text":"login two"}' >/dev/null
+is "max_groups: two groups fit" "$(groups_hit)" ""
+post '{"id":"g3","text":"login three"}' >/dev/null
+wait_until 10 '[ "$(groups_hit)" = 1 ]'
+is "max_groups: the third is a bound hit" "$(groups_hit)" 1
+stop_keluhd
 done_testing
