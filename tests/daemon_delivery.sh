@@ -3,7 +3,7 @@
 # throttles or hangs still gets every alert once it recovers (never sooner
 # than its Retry-After allows); a 400 lands in the dead letters with the
 # reason, and keluhctl retry sends it again; a delivery that cannot make it
-# within max_age is dead-lettered.
+# within max_age is dead-lettered; ingest answers 503 at max_pending.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/daemon_lib.sh"
 
@@ -139,6 +139,17 @@ wait_for 20 sh -c "'$KELUHCTL' queue --dead --spool '$TMPD/c6.db' | grep -q 'exp
 contains "max_age: the failing delivery expires into the dead letters" "$TMPD/dead6.out" \
 	"expired after"
 contains "max_age: with the last error" "$TMPD/dead6.out" "HTTP 500"
+stop_keluhd
+
+# 7. spool.max_pending: with that many deliveries waiting, ingest answers 503
+start_sink s7 --default 500
+conf c7 "  - {name: hook, type: webhook, url: \"http://127.0.0.1:$s7_port/hook\"}"
+sed -i 's/^spool:$/spool:\n  max_pending: 1/' "$TMPD/c7.yaml"
+start_keluhd "$TMPD/c7.yaml" "$TMPD/k7.log"
+post '{"id":"p1","text":"gak bisa login dari pagi"}' >/dev/null
+wait_until 20 '[ "$(curl -s "$URL/metrics" | grep "^keluh_queue_depth{receiver=\"hook\"}")" = "keluh_queue_depth{receiver=\"hook\"} 1" ]'
+r=$(post '{"id":"p2","text":"saldo saya terpotong dua kali"}')
+is "max_pending: 1 waiting delivery: ingest answers 503" "${r%% *}" 503
 stop_keluhd
 
 done_testing
