@@ -82,7 +82,7 @@ START_TEST(incident_window)
 	struct conf *c;
 
 	c = load("incidents:\n  - {name: storm, rules: [a.*], at_least: 3, within: 2m}\n", err,
-	    sizeof(err));
+	         sizeof(err));
 	ck_assert_ptr_nonnull(c);
 	ck_assert_int_eq(c->incidents[0].window_ms, 120000);
 	ck_assert_uint_eq(c->incidents[0].at_least, 3);
