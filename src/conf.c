@@ -1056,6 +1056,55 @@ conf_source_same(const struct conf_source *a, const struct conf_source *b)
 	return 1;
 }
 
+/* Which keys each receiver type takes, past the ones every type takes. */
+static int
+rcv_key_allowed(enum rcv_type t, const char *key)
+{
+	static const char *const any_keys[] = { "name", "type", "max_concurrency", "rate",
+		"max_age", "timeout", "samples" };
+	static const char *const url_keys[] = { "url", "url_file" };
+	static const char *const webhook_keys[] = { "secret", "secret_file" };
+	static const char *const chat_keys[] = { "channel", "username" };
+	static const char *const telegram_keys[] = { "bot_token", "bot_token_file", "chat_id" };
+	static const char *const pd_keys[] = { "routing_key", "routing_key_file" };
+	static const char *const email_keys[] = { "username", "password", "password_file",
+		"from", "to" };
+
+#define IN(a) for (size_t i = 0; i < NKEYS(a); i++) if (strcmp(key, a[i]) == 0) return 1
+	IN(any_keys);
+	if (t == RCV_CONSOLE)
+		return 0;
+	IN(url_keys);
+	switch (t) {
+	case RCV_WEBHOOK: IN(webhook_keys); break;
+	case RCV_SLACK: case RCV_MATTERMOST: IN(chat_keys); break;
+	case RCV_DISCORD: return strcmp(key, "username") == 0;
+	case RCV_TELEGRAM: IN(telegram_keys); break;
+	case RCV_PAGERDUTY: IN(pd_keys); break;
+	case RCV_EMAIL: IN(email_keys); break;
+	default: break;
+	}
+#undef IN
+	return 0;
+}
+
+/* A key of another receiver type would be a silent no-op: name it. */
+static void
+cl_receiver_keys(struct cl *L, yaml_node_t *item, const struct receiver *r)
+{
+	for (size_t k = 0; k < ymap_len(item); k++) {
+		yaml_node_t *key = ymap_key(L->yf, item, k);
+		const char *ks = yscalar(key);
+		int known = 0;
+
+		for (size_t j = 0; ks && j < NKEYS(receiver_keys); j++)
+			known |= strcmp(ks, receiver_keys[j]) == 0;
+		if (known && !rcv_key_allowed(r->type, ks))
+			yerror(L->d, L->yf, key, "receiver '%s': %s receivers take no '%s'", r->name,
+			    receiver_type_name(r->type), ks);
+	}
+}
+
 /* Which keys each receiver type needs (one of a group of alternatives). */
 static int
 rcv_needs_url(enum rcv_type t)
@@ -1146,6 +1195,7 @@ cl_receivers(struct cl *L, yaml_node_t *n)
 			receiver_free(&r);
 			continue;
 		}
+		cl_receiver_keys(L, item, &r);
 		r.url = cl_value_or_file(L, item, "url", "url_file", &given);
 		if (rcv_needs_url(r.type) && !given)
 			yerror(L->d, L->yf, item, "receiver '%s' (%s) needs url or url_file", r.name,
@@ -1187,8 +1237,6 @@ cl_receivers(struct cl *L, yaml_node_t *n)
 				yerror(L->d, L->yf, ymap_get(L->yf, item, "secret") ?
 				    ymap_get(L->yf, item, "secret") : ymap_get(L->yf, item, "secret_file"),
 				    "a webhook secret must start with whsec_ (HMAC) or whsk_ (Ed25519)");
-			if (secret && r.type != RCV_WEBHOOK)
-				yerror(L->d, L->yf, item, "only webhook receivers take a secret");
 			if (secret && *secret && r.type == RCV_WEBHOOK &&
 			    (strncmp(secret, "whsec_", 6) == 0 || strncmp(secret, "whsk_", 5) == 0)) {
 				struct sign_key k;

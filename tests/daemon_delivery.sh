@@ -2,7 +2,8 @@
 # Delivery against real webhook sinks on 127.0.0.1: a sink that fails,
 # throttles or hangs still gets every alert once it recovers (never sooner
 # than its Retry-After allows); a 400 lands in the dead letters with the
-# reason, and keluhctl retry sends it again.
+# reason, and keluhctl retry sends it again; a delivery that cannot make it
+# within max_age is dead-lettered; ingest answers 503 at max_pending.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/daemon_lib.sh"
 
@@ -126,5 +127,29 @@ stop_keluhd
 contains "the drain is logged" "$TMPD/k5.log" "stopping: finishing 1 delivery(ies) in flight"
 "$KELUHCTL" queue --json --spool "$TMPD/c5.db" >"$TMPD/q5"
 is "the delivery in flight finished before the exit" "$(count_lines "$TMPD/q5")" 0
+
+# 6. a sink that always fails: once the next try would come after max_age,
+# the delivery goes to the dead letters instead of being retried for ever
+start_sink s6 --default 500
+conf c6 "  - {name: hook, type: webhook, url: \"http://127.0.0.1:$s6_port/hook\", max_age: 2s}"
+start_keluhd "$TMPD/c6.yaml" "$TMPD/k6.log"
+post '{"id":"x1","text":"gak bisa login dari pagi"}' >/dev/null
+wait_for 20 sh -c "'$KELUHCTL' queue --dead --spool '$TMPD/c6.db' | grep -q 'expired after'"
+"$KELUHCTL" queue --dead --spool "$TMPD/c6.db" >"$TMPD/dead6.out" 2>&1
+contains "max_age: the failing delivery expires into the dead letters" "$TMPD/dead6.out" \
+	"expired after"
+contains "max_age: with the last error" "$TMPD/dead6.out" "HTTP 500"
+stop_keluhd
+
+# 7. spool.max_pending: with that many deliveries waiting, ingest answers 503
+start_sink s7 --default 500
+conf c7 "  - {name: hook, type: webhook, url: \"http://127.0.0.1:$s7_port/hook\"}"
+sed -i 's/^spool:$/spool:\n  max_pending: 1/' "$TMPD/c7.yaml"
+start_keluhd "$TMPD/c7.yaml" "$TMPD/k7.log"
+post '{"id":"p1","text":"gak bisa login dari pagi"}' >/dev/null
+wait_until 20 '[ "$(curl -s "$URL/metrics" | grep "^keluh_queue_depth{receiver=\"hook\"}")" = "keluh_queue_depth{receiver=\"hook\"} 1" ]'
+r=$(post '{"id":"p2","text":"saldo saya terpotong dua kali"}')
+is "max_pending: 1 waiting delivery: ingest answers 503" "${r%% *}" 503
+stop_keluhd
 
 done_testing

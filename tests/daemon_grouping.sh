@@ -1,14 +1,16 @@
 #!/bin/sh
 # Grouping, routing and incidents end to end: mentions of one group wait
 # first_alert_after and arrive as one digest; updates come no sooner than
-# updates_at_most_every; routes pick receivers (first match wins unless
-# continue); a burst raises one critical incident alert.
+# updates_at_most_every; routes pick receivers by priority, team and rule
+# pattern (first match wins unless continue); a burst raises one critical
+# incident alert.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/daemon_lib.sh"
 
 start_sink sa
 start_sink sb
 start_sink sc
+start_sink sd
 mkdir -p "$TMPD/rules.d"
 cat >"$TMPD/rules.d/10.yaml" <<'Y'
 rules:
@@ -38,7 +40,9 @@ receivers:
   - {name: a, type: webhook, url: "http://127.0.0.1:$sa_port/a"}
   - {name: b, type: webhook, url: "http://127.0.0.1:$sb_port/b"}
   - {name: c, type: webhook, url: "http://127.0.0.1:$sc_port/c"}
+  - {name: d, type: webhook, url: "http://127.0.0.1:$sd_port/d"}
 routes:
+  - {match: {rule: "t.law*"}, receivers: [d], continue: true}
   - {match: {priority: critical}, receivers: [a], continue: true}
   - {match: {team: billing}, receivers: [c]}
   - {receivers: [b]}
@@ -94,7 +98,7 @@ wait_for 10 sh -c "python3 $TMPD/alerts.py $sc_log | grep -q rule=t.refund"
 is "team billing goes to its route only" "$(alerts "$sc_log" | grep t.refund)" "rule=t.refund|team=billing 1 1 False normal 1"
 
 post '{"id":"w1","text":"calling my lawyer"}' >/dev/null
-wait_for 10 sh -c "grep -q lawyer $sa_log && [ \$(grep -c lawyer $sb_log) -ge 1 ]"
+wait_for 10 sh -c "grep -q lawyer $sa_log && grep -q lawyer $sd_log && [ \$(grep -c lawyer $sb_log) -ge 1 ]"
 is "critical goes to a (continue) ..." "$(alerts "$sa_log" | grep t.lawyer)" "rule=t.lawyer|team=legal 1 1 False critical 1"
 is "... and on to the next matching route" "$(alerts "$sb_log" | grep -c t.lawyer)" 1
 # what c could get by mistake was routed when the alert was made: once the
@@ -103,6 +107,9 @@ outbox_empty() { [ -z "$("$KELUHCTL" queue --json --spool "$TMPD/c.db")" ]; }
 wait_for 10 outbox_empty
 is "every delivery so far is done" "$?" 0
 is "billing got nothing else but the incident" "$(alerts "$sc_log" | grep -vc 't.refund\|incident=')" 0
+is "a takes critical alerts only" "$(alerts "$sa_log" | grep -vc ' critical ')" 0
+is "a rule pattern (t.law*) picks its route" "$(alerts "$sd_log" | grep -c 'rule=t.lawyer|')" 1
+is "... and only its rules" "$(alerts "$sd_log" | grep -v 'incident=' | grep -vc 'rule=t.lawyer|')" 0
 
 # the fifth complaint of t.* within a minute: one critical incident alert
 wait_for 10 grep -q '"incident": true\|incident=login-storm' "$sa_log"
@@ -126,5 +133,29 @@ is "the cooldown keeps it to one" "$(alerts "$sa_log" | grep -c 'incident=login-
 
 "$KELUHCTL" alerts --spool "$TMPD/c.db" >"$TMPD/alerts.out"
 contains "keluhctl alerts lists them" "$TMPD/alerts.out" "t.lawyer"
+stop_keluhd
+
+# max_groups: 2 open groups are allowed, the third complaint goes to 'overflow'
+cat >"$TMPD/g.yaml" <<Y
+rules: rules.d
+http:
+  listen: 127.0.0.1:0
+spool:
+  path: $TMPD/g.db
+grouping:
+  by: [mention]
+  first_alert_after: {critical: 1h, high: 1h, normal: 1h, low: 1h}
+  max_groups: 2
+Y
+start_keluhd "$TMPD/g.yaml" "$TMPD/kg.log"
+groups_hit() {
+	curl -s "$URL/metrics" | sed -n 's/^keluh_bound_hits_total{bound="groups"} //p'
+}
+post '{"id":"g1","text":"login one"}
+{"id":"g2","text":"login two"}' >/dev/null
+is "max_groups: two groups fit" "$(groups_hit)" ""
+post '{"id":"g3","text":"login three"}' >/dev/null
+wait_until 10 '[ "$(groups_hit)" = 1 ]'
+is "max_groups: the third is a bound hit" "$(groups_hit)" 1
 stop_keluhd
 done_testing

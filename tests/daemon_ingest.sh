@@ -146,6 +146,15 @@ r=$(post "{\"id\":\"i1\",\"text\":\"$COPY\"}
 is "same_text: 0 takes every copy" "$r" '202 {"accepted":2,"complaints":2,"duplicates":0}'
 stop_keluhd
 
+# same_text: N: a text of exactly N characters is long enough to be a copy
+SHORT='refund please, charged twice'
+sed 's/same_text: 0/same_text: 28/; s/spool-nocopy.db/spool-edge.db/' "$TMPD/nocopy.yaml" >"$TMPD/edge.yaml"
+start_keluhd "$TMPD/edge.yaml" "$TMPD/keluhd-edge.log"
+r=$(post "{\"id\":\"j1\",\"text\":\"$SHORT\"}
+{\"id\":\"j2\",\"text\":\"$SHORT\"}" application/x-ndjson)
+is "same_text: ${#SHORT} counts a copy of ${#SHORT} characters once" "$r" '202 {"accepted":1,"complaints":1,"duplicates":1}'
+stop_keluhd
+
 # Standard Webhooks signatures, when signing keys are configured
 cat >"$TMPD/signed.yaml" <<Y
 rules: $top_srcdir/etc/rules.d

@@ -625,6 +625,9 @@ START_TEST(test_413_content_length)
 	/* a length no integer holds is too large, not a crash */
 	ck_assert_int_eq(status_of("POST /echo HTTP/1.1\r\nHost: x\r\n"
 				   "Content-Length: 99999999999999999999999999\r\n\r\n", 1), 413);
+	/* the limit is max_body: one byte over is refused at once, not read */
+	ck_assert_int_eq(status_of("POST /echo HTTP/1.1\r\nHost: x\r\n"
+				   "Content-Length: 1025\r\n\r\n", 1), 413);
 }
 END_TEST
 

@@ -236,6 +236,8 @@ START_TEST(test_keyword_forms)
 	ck_assert(matched(&v, "legal.ojk"));
 	v = run("ojk2", -1, 0);
 	ck_assert(!matched(&v, "legal.ojk"));
+	v = run("lapor kojk", -1, 0); /* a word starts at a boundary too */
+	ck_assert(!matched(&v, "legal.ojk"));
 	v = run("I can\xe2\x80\x99t login", -1, 0); /* typographic apostrophe in a keyword */
 	ck_assert(matched(&v, "access.login"));
 }
@@ -273,9 +275,17 @@ START_TEST(test_scoring)
 	ck_assert_int_eq(v.priority, PRIO_HIGH);
 	v = run("gak bisa login", 999, 0);
 	ck_assert_int_eq(v.boost, 0);
+	v = run("gak bisa login", 1000, 0); /* at_least is reached at its value */
+	ck_assert_int_eq(v.boost, 5);
+	ck_assert_int_eq(v.score, 45);
 
 	/* no boost without a complaint rule: a famous fan is not a complaint */
 	v = run("terima kasih banyak", 1000000, 1);
+	ck_assert_int_eq(v.boost, 0);
+	ck_assert_int_eq(v.complaint, 0);
+	/* nor below the low threshold: a weak hit by a famous author stays quiet */
+	v = run("kw01", 1000000, 1);
+	ck_assert_int_eq(v.score, 1);
 	ck_assert_int_eq(v.boost, 0);
 	ck_assert_int_eq(v.complaint, 0);
 }

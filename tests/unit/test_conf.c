@@ -1,0 +1,109 @@
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "diag.h"
+#include "unit.h"
+
+START_TEST(durations)
+{
+	ck_assert_int_eq(conf_parse_duration("0"), 0);
+	ck_assert_int_eq(conf_parse_duration("500ms"), 500);
+	ck_assert_int_eq(conf_parse_duration("30s"), 30000);
+	ck_assert_int_eq(conf_parse_duration("2m"), 120000);
+	ck_assert_int_eq(conf_parse_duration("2min"), 120000);
+	ck_assert_int_eq(conf_parse_duration("1h"), 3600000);
+	ck_assert_int_eq(conf_parse_duration("1d"), 86400000);
+	ck_assert_int_eq(conf_parse_duration("1h30m"), 5400000);
+	ck_assert_int_eq(conf_parse_duration("1.5s"), 1500);
+	/* a number needs its unit: '5' could be seconds or milliseconds */
+	ck_assert_int_eq(conf_parse_duration("5"), -1);
+	ck_assert_int_eq(conf_parse_duration(""), -1);
+	ck_assert_int_eq(conf_parse_duration("1w"), -1);
+	ck_assert_int_eq(conf_parse_duration("-1s"), -1);
+	ck_assert_int_eq(conf_parse_duration("s"), -1);
+	ck_assert_int_eq(conf_parse_duration("1e300h"), -1);
+}
+END_TEST
+
+START_TEST(sizes)
+{
+	ck_assert_int_eq(conf_parse_size("65536"), 65536);
+	ck_assert_int_eq(conf_parse_size("512KiB"), 512 * 1024);
+	ck_assert_int_eq(conf_parse_size("8MiB"), 8 * 1024 * 1024);
+	ck_assert_int_eq(conf_parse_size("8 M"), 8 * 1024 * 1024);
+	ck_assert_int_eq(conf_parse_size("1GiB"), 1024 * 1024 * 1024);
+	ck_assert_int_eq(conf_parse_size("1TiB"), -1);
+	ck_assert_int_eq(conf_parse_size("-1"), -1);
+	ck_assert_int_eq(conf_parse_size("MiB"), -1);
+}
+END_TEST
+
+START_TEST(rates)
+{
+	ck_assert_double_eq(conf_parse_rate("2/s"), 2.0);
+	ck_assert_double_eq(conf_parse_rate("30/min"), 0.5);
+	ck_assert_double_eq(conf_parse_rate("30/m"), 0.5);
+	ck_assert_double_eq(conf_parse_rate("3600/h"), 1.0);
+	ck_assert_double_eq(conf_parse_rate("0/s"), -1.0);
+	ck_assert_double_eq(conf_parse_rate("2"), -1.0);
+	ck_assert_double_eq(conf_parse_rate("2/d"), -1.0);
+}
+END_TEST
+
+/* Loads text as a keluhd.yaml; the first error (or "") into first. */
+static struct conf *
+load(const char *text, char *first, size_t len)
+{
+	char path[] = "/tmp/keluh-test-conf.XXXXXX";
+	int fd = mkstemp(path);
+	struct conf *c;
+	struct diag d;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	diag_init(&d);
+	c = conf_load(path, &d);
+	snprintf(first, len, "%s", d.n ? d.items[0].msg : "");
+	diag_free(&d);
+	unlink(path);
+	return c;
+}
+
+START_TEST(incident_window)
+{
+	char err[300];
+	struct conf *c;
+
+	c = load("incidents:\n  - {name: storm, rules: [a.*], at_least: 3, within: 2m}\n", err,
+	         sizeof(err));
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->incidents[0].window_ms, 120000);
+	ck_assert_uint_eq(c->incidents[0].at_least, 3);
+	conf_free(c);
+	/* a window of nothing can never see at_least mentions */
+	c = load("incidents:\n  - {name: storm, rules: [a.*], within: 0s}\n", err, sizeof(err));
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(err, "incident 'storm': within must be more than 0s");
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *tc = tcase_create("conf");
+
+	tcase_add_test(tc, durations);
+	tcase_add_test(tc, sizes);
+	tcase_add_test(tc, rates);
+	tcase_add_test(tc, incident_window);
+	suite_add_tcase(s, tc);
+	return unit_run(s);
+}
