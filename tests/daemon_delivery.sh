@@ -127,4 +127,81 @@ contains "the drain is logged" "$TMPD/k5.log" "stopping: finishing 1 delivery(ie
 "$KELUHCTL" queue --json --spool "$TMPD/c5.db" >"$TMPD/q5"
 is "the delivery in flight finished before the exit" "$(count_lines "$TMPD/q5")" 0
 
+# 6. an outage: while the sink answers 500, one probe at a time goes out,
+# not every pending alert; once it answers, the backlog goes out at once
+# at the receiver's rate instead of each alert waiting out its backoff
+# ok_keys LOG: unique idempotency keys answered 200
+ok_keys() {
+	python3 -c 'import json, sys
+print(len({json.loads(l)["headers"]["webhook-id"] for l in open(sys.argv[1]) if json.loads(l)["answer"] == "200"}))' "$1"
+}
+up_gauge() {
+	curl -s "$URL/metrics" | sed -n 's/^keluh_receiver_up{receiver="hook"} //p'
+}
+touch "$TMPD/s6.down"
+start_sink s6 --fail-while "$TMPD/s6.down"
+conf c6 "  - {name: hook, type: webhook, url: \"http://127.0.0.1:$s6_port/hook\", rate: 20/s}"
+start_keluhd "$TMPD/c6.yaml" "$TMPD/k6.log"
+is "the receiver starts up" "$(up_gauge)" 1
+body=
+for i in $(seq 1 20); do
+	body="$body{\"id\":\"o$i\",\"text\":\"gak bisa login dari pagi, sudah $i kali coba\"}
+"
+done
+r=$(post "$body")
+is "twenty complaints accepted" "$r" '202 {"accepted":20,"complaints":20,"duplicates":0}'
+wait_until 30 '[ "$(up_gauge)" = 0 ]'
+is "keluh_receiver_up is 0 while the sink fails" "$(up_gauge)" 0
+contains "the failure is logged once" "$TMPD/k6.log" "receiver hook is failing"
+wait_until 30 '[ "$(count_lines "$s6_log")" -ge 7 ]'
+# three failures in a row open the circuit; then probes come at least
+# 0.5, 1 and 2 s apart (every pending alert at 20/s would take 0.35 s)
+span=$(python3 -c 'import json, sys
+t = [json.loads(l)["t"] for l in open(sys.argv[1])][:7]
+print("ok" if t[6] - t[0] >= 2.5 else "7 requests in %.2f s" % (t[6] - t[0]))' "$s6_log")
+is "while it fails, one probe at a time at its backoff" "$span" ok
+rm -f "$TMPD/s6.down"
+wait_until 15 '[ "$(ok_keys "$s6_log")" -ge 20 ]'
+is "after recovery all 20 arrive without waiting out their backoff" "$(ok_keys "$s6_log")" 20
+grep -q 'receiver hook recovered after [0-9]* failure(s); draining [0-9]* pending' "$TMPD/k6.log"
+is "the recovery is logged with the backlog it drains" "$?" 0
+is "keluh_receiver_up is 1 again" "$(up_gauge)" 1
+is "a failing receiver logs its state once" "$(grep -c 'receiver hook is failing' "$TMPD/k6.log")" 1
+stop_keluhd
+
+# 7. a backlog backed off far into the future (as a long outage leaves
+# it) is sent as soon as the receiver answers, not minutes later
+touch "$TMPD/s7.down"
+start_sink s7 --fail-while "$TMPD/s7.down"
+conf c7 "  - {name: hook, type: webhook, url: \"http://127.0.0.1:$s7_port/hook\", rate: 20/s}"
+start_keluhd "$TMPD/c7.yaml" "$TMPD/k7.log"
+body=
+for i in $(seq 1 10); do
+	body="$body{\"id\":\"b$i\",\"text\":\"saldo saya terpotong dua kali, sudah $i hari\"}
+"
+done
+r=$(post "$body")
+is "ten complaints accepted" "${r%% *}" 202
+wait_until 30 '[ "$(count_lines "$s7_log")" -ge 3 ]'
+stop_keluhd
+python3 - "$TMPD/c7.db" <<'PY'
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1])
+now = int(time.time() * 1000)
+db.execute("UPDATE deliveries SET due_ms = ?, attempts = 9, last_error = 'HTTP 500' "
+           "WHERE state = 0", (now + 600000,))
+db.commit()
+PY
+before=$(count_lines "$s7_log")
+start_keluhd "$TMPD/c7.yaml" "$TMPD/k7b.log"
+wait_until 15 '[ "$(count_lines "$s7_log")" -gt "$before" ]'
+is "after a restart one probe goes out at once, not in 10 minutes" \
+    "$([ "$(count_lines "$s7_log")" -gt "$before" ] && echo yes)" yes
+rm -f "$TMPD/s7.down"
+wait_until 20 '[ "$(ok_keys "$s7_log")" -ge 10 ]'
+is "all 10 arrive once the sink answers" "$(ok_keys "$s7_log")" 10
+"$KELUHCTL" queue --json --spool "$TMPD/c7.db" >"$TMPD/q7"
+is "nothing is left in the queue" "$(count_lines "$TMPD/q7")" 0
+stop_keluhd
+
 done_testing
