@@ -86,6 +86,47 @@ PY
 is "429: the retry waits for Retry-After" "$(cat "$TMPD/s2.gap")" ok
 stop_keluhd
 
+# 2b. Retry-After as an HTTP-date and with a trailing space are waited
+# for too; a negative or unreadable one falls back to the backoff; a huge
+# one is capped at a day
+# gaps LOG: seconds between the sink's requests, one decimal each
+gaps() {
+	python3 -c 'import json, sys
+t = [json.loads(l)["t"] for l in open(sys.argv[1])]
+print(" ".join("%.1f" % (b - a) for a, b in zip(t, t[1:])))' "$1"
+}
+start_sink s2b --plan "429:date+3,429:3 "
+conf c2b "  - {name: hook, type: webhook, url: \"http://127.0.0.1:$s2b_port/hook\", max_concurrency: 1}"
+start_keluhd "$TMPD/c2b.yaml" "$TMPD/k2b.log"
+post '{"id":"r2","text":"gak bisa login dari pagi"}' >/dev/null
+wait_for 30 sh -c "grep -q '\"answer\": \"200\"' $s2b_log"
+set -- $(gaps "$s2b_log")
+python3 -c 'import sys; sys.exit(not (float(sys.argv[1]) >= 1.9))' "${1:-0}"
+is "Retry-After as an HTTP-date 3 s ahead is waited for ($1 s)" "$?" 0
+python3 -c 'import sys; sys.exit(not (float(sys.argv[1]) >= 2.9))' "${2:-0}"
+is "Retry-After \"3 \" (trailing space) is 3 s ($2 s)" "$?" 0
+stop_keluhd
+
+start_sink s2c --plan "429:-5,429:soon"
+conf c2c "  - {name: hook, type: webhook, url: \"http://127.0.0.1:$s2c_port/hook\", max_concurrency: 1}"
+start_keluhd "$TMPD/c2c.yaml" "$TMPD/k2c.log"
+post '{"id":"r3","text":"gak bisa login dari pagi"}' >/dev/null
+wait_for 30 sh -c "grep -q '\"answer\": \"200\"' $s2c_log"
+is "a negative or unreadable Retry-After: the alert arrives on the next try" \
+    "$(grep -c '"answer": "200"' "$s2c_log")" 1
+n=$(grep -c 'HTTP 429.*retry in [0-2]\.[0-9] s' "$TMPD/k2c.log")
+is "and each waited the backoff (at most 2 s) instead" "$n" 2
+stop_keluhd
+
+start_sink s2d --plan "429:99999999999"
+conf c2d "  - {name: hook, type: webhook, url: \"http://127.0.0.1:$s2d_port/hook\", max_age: 48h}"
+start_keluhd "$TMPD/c2d.yaml" "$TMPD/k2d.log"
+post '{"id":"r4","text":"gak bisa login dari pagi"}' >/dev/null
+wait_for 20 grep -q 'retry in' "$TMPD/k2d.log"
+grep -q 'HTTP 429.*retry in 86400\.[0-9] s' "$TMPD/k2d.log"
+is "a huge Retry-After is capped at a day" "$?" 0
+stop_keluhd
+
 # 3. a sink that hangs: the request times out, the alert arrives on a later try
 start_sink s3 --plan hang --hang-seconds 4
 conf c3 "  - {name: hook, type: webhook, url: \"http://127.0.0.1:$s3_port/hook\", timeout: 1s}"

@@ -11,6 +11,8 @@ answers according to a plan given on the command line:
 Plan items are used in order, one per request, then --default:
   200 / 204 / 400 / 500 ...   answer with that status
   429                         answer 429 with Retry-After: --retry-after
+  429:VALUE                   answer 429 with Retry-After: VALUE as it is
+                              ("date+N": an HTTP-date N seconds ahead)
   hang                        keep the request open for --hang-seconds, then 200
 While the file --fail-while names exists, every request gets --fail-status
 instead (the plan is not used up); removing the file ends the outage.
@@ -18,6 +20,7 @@ The port is written to F once listening (port 0 = any free port).
 SIGTERM stops it.
 """
 import argparse
+import email.utils
 import json
 import os
 import signal
@@ -69,11 +72,17 @@ class Handler(BaseHTTPRequestHandler):
         if step == "hang":
             time.sleep(args.hang_seconds)
             step = "200"
+        retry_after = args.retry_after
+        if step.startswith("429:"):
+            step, retry_after = "429", step[4:]
+            if retry_after.startswith("date+"):
+                retry_after = email.utils.formatdate(time.time() + float(retry_after[5:]),
+                                                     usegmt=True)
         status = int(step)
         out = args.body.encode()
         self.send_response(status)
         if status == 429:
-            self.send_header("Retry-After", args.retry_after)
+            self.send_header("Retry-After", retry_after)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(out)))
         self.end_headers()
