@@ -45,12 +45,11 @@ struct xfer {
 
 /*
  * Like a circuit breaker: UP sends every due delivery. FAILING (after
- * DELIVER_FAIL_AFTER failed attempts in a row) and CHECK (after a start,
- * when the whole backlog waits for retries that failed before) send one
- * delivery at a time, the probe, at probe_at; its success makes every
- * pending delivery of the receiver due at once, sent at its rate limit.
+ * DELIVER_FAIL_AFTER failed attempts in a row) sends one delivery at a
+ * time, the probe, at probe_at; its success makes every pending delivery
+ * of the receiver due at once, sent at its rate limit.
  */
-enum rs_mode { RS_UP, RS_CHECK, RS_FAILING };
+enum rs_mode { RS_UP, RS_FAILING };
 
 /* Runtime of one receiver; survives reloads by name. */
 struct rstate {
@@ -64,7 +63,6 @@ struct rstate {
 	int fails;			/* failed attempts in a row */
 	int probes;			/* failed probes since it began failing */
 	int64_t probe_at;		/* not UP: when the next probe may start */
-	int answered;			/* some attempt finished since the start */
 	char last_error[512];		/* of the last failed attempt */
 	struct event *timer;
 	struct deliver *d;
@@ -348,12 +346,8 @@ deliver_answered(struct rstate *st, int64_t now)
 	if (spool_make_due(d->spool, st->name, now) < 0 ||
 	    spool_queue_counts(d->spool, st->name, &pending, &dead) < 0)
 		log_warnx("spool: %s", spool_error(d->spool));
-	if (st->mode == RS_FAILING)
-		log_info("receiver %s recovered after %d failure(s); draining %lld pending",
-		    st->name, fails, (long long)pending);
-	else
-		log_info("receiver %s answers; draining %lld pending", st->name,
-		    (long long)pending);
+	log_info("receiver %s recovered after %d failure(s); draining %lld pending", st->name,
+	    fails, (long long)pending);
 	st->mode = RS_UP;
 	rstate_gauge(st);
 }
@@ -395,7 +389,6 @@ xfer_done(void *arg, CURL *easy, CURLcode rc)
 	deliver_outcome(x, v, wait_ms, reason);
 	if (v == RCV_OK)
 		deliver_answered(st, util_now_ms());
-	st->answered = 1;
 	st->inflight--;
 	xfer_free(x);
 	if (!st->d->draining)
@@ -539,7 +532,7 @@ deliver_expire(struct rstate *st, int64_t now)
 	    st->name, (long long)n);
 }
 
-/* Not UP: one delivery at a time, the one due first, due or not. */
+/* FAILING: one delivery at a time, the one due first, due or not. */
 static void
 deliver_probe(struct rstate *st, int64_t now)
 {
@@ -570,23 +563,6 @@ deliver_probe(struct rstate *st, int64_t now)
 	spool_delivery_free(&sd);
 	if (st->inflight == 0)	/* not sent (expired, or cannot be rendered): the next one */
 		rstate_arm(st, 0);
-}
-
-/*
- * Just started, nothing due, but a backlog waits for retries that failed
- * before: try one now instead of waiting for them all.
- */
-static int
-deliver_check_backlog(struct rstate *st, int64_t now, int64_t next)
-{
-	if (st->answered || st->inflight > 0 || next == INT64_MAX || next - now <= DELIVER_POLL_MS)
-		return 0;
-	log_info("receiver %s: its pending deliveries wait for retries; trying one now",
-	    st->name);
-	st->mode = RS_CHECK;
-	st->probe_at = now;
-	rstate_arm(st, 0);
-	return 1;
 }
 
 /* Starts as many due deliveries as the receiver's limits allow, then sleeps. */
@@ -644,8 +620,6 @@ deliver_pump(struct rstate *st)
 		return;
 	}
 	next = spool_next_due(d->spool, st->name);
-	if (n == 0 && next >= 0 && deliver_check_backlog(st, now, next))
-		return;
 	if (next == INT64_MAX || next - now > DELIVER_POLL_MS)
 		next = now + DELIVER_POLL_MS;
 	rstate_arm(st, next - now);
