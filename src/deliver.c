@@ -550,7 +550,6 @@ deliver_probe(struct rstate *st, int64_t now)
 		rstate_arm(st, (int64_t)((1.0 - st->tokens) / st->r->rate_per_s * 1000.0) + 1);
 		return;
 	}
-	deliver_expire(st, now);
 	n = spool_first_due(d->spool, st->name, NULL, 0, &sd);
 	if (n < 0)
 		log_warnx("spool: %s", spool_error(d->spool));
@@ -558,10 +557,14 @@ deliver_probe(struct rstate *st, int64_t now)
 		rstate_arm(st, DELIVER_POLL_MS);
 		return;
 	}
-	st->tokens -= 1;
-	deliver_start(d, st, &sd);
+	/* only with a backlog: an idle failing receiver writes nothing */
+	deliver_expire(st, now);
+	if (sd.expires_ms > now) {
+		st->tokens -= 1;
+		deliver_start(d, st, &sd);
+	}
 	spool_delivery_free(&sd);
-	if (st->inflight == 0)	/* not sent (expired, or cannot be rendered): the next one */
+	if (st->inflight == 0)	/* expired, or could not be rendered: the next one */
 		rstate_arm(st, 0);
 }
 

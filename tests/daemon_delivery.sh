@@ -244,4 +244,24 @@ is "all 10 arrive once the sink answers" "$(ok_keys "$s7_log")" 10
 is "nothing is left in the queue" "$(count_lines "$TMPD/q7")" 0
 stop_keluhd
 
+# 8. while only probes go out, the deliveries that wait still go to the
+# dead letters once past their max age
+start_sink s8 --default 500
+conf c8 "  - {name: hook, type: webhook, url: \"http://127.0.0.1:$s8_port/hook\", rate: 20/s, max_age: 4s}"
+start_keluhd "$TMPD/c8.yaml" "$TMPD/k8.log"
+body=
+for i in $(seq 1 20); do
+	body="$body{\"id\":\"x$i\",\"text\":\"paket belum sampai seminggu, kecewa, sudah $i hari\"}
+"
+done
+r=$(post "$body")
+is "twenty complaints accepted" "${r%% *}" 202
+wait_until 20 '[ "$("$KELUHCTL" queue --dead --json --spool "$TMPD/c8.db" | wc -l)" -ge 20 ]'
+"$KELUHCTL" queue --dead --json --spool "$TMPD/c8.db" >"$TMPD/dead8"
+is "all 20 are dead letters after their max age" "$(count_lines "$TMPD/dead8")" 20
+grep -q 'while the receiver was failing; last error: HTTP 500' "$TMPD/dead8"
+is "those never tried say so, with the last error" "$?" 0
+contains "and it is logged" "$TMPD/k8.log" "expired while it was failing: dead letters"
+stop_keluhd
+
 done_testing
