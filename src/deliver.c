@@ -16,6 +16,13 @@
 #define DELIVER_BATCH 16
 #define DELIVER_POLL_MS 1000	/* notice operator requeues and restored rows */
 #define DELIVER_MAX_BODY (64 * 1024)
+/*
+ * A receiver counts as failing after this many failed attempts in a row;
+ * one alert that the receiver alone refuses does not stop the others.
+ */
+#define DELIVER_FAIL_AFTER 3
+/* While failing, a probe waits 1 s, doubling up to this, less up to half as jitter. */
+#define DELIVER_PROBE_MAX_MS 4000
 
 struct rstate;
 
@@ -36,6 +43,14 @@ struct xfer {
 	struct xfer *next;
 };
 
+/*
+ * Like a circuit breaker: UP sends every due delivery. FAILING (after
+ * DELIVER_FAIL_AFTER failed attempts in a row) sends one delivery at a
+ * time, the probe, at probe_at; its success makes every pending delivery
+ * of the receiver due at once, sent at its rate limit.
+ */
+enum rs_mode { RS_UP, RS_FAILING };
+
 /* Runtime of one receiver; survives reloads by name. */
 struct rstate {
 	char *name;
@@ -44,6 +59,11 @@ struct rstate {
 	double tokens;
 	int64_t tokens_at;
 	int64_t blocked_until;		/* platform asked us to wait */
+	enum rs_mode mode;
+	int fails;			/* failed attempts in a row */
+	int probes;			/* failed probes since it began failing */
+	int64_t probe_at;		/* not UP: when the next probe may start */
+	char last_error[512];		/* of the last failed attempt */
 	struct event *timer;
 	struct deliver *d;
 };
@@ -85,6 +105,15 @@ rstate_arm(struct rstate *st, int64_t delay_ms)
 	evtimer_add(st->timer, &tv);
 }
 
+static void
+rstate_gauge(const struct rstate *st)
+{
+	char labels[200];
+
+	snprintf(labels, sizeof(labels), "receiver=\"%s\"", st->name);
+	metrics_set("keluh_receiver_up", labels, st->mode == RS_FAILING ? 0 : 1);
+}
+
 static struct rstate *
 deliver_state(struct deliver *d, const char *name)
 {
@@ -117,7 +146,10 @@ deliver_set_conf(struct deliver *d, const struct conf *c)
 			st->timer = evtimer_new(d->base, rstate_wake, st);
 			st->tokens = 1;
 			st->tokens_at = util_now_ms();
+			rstate_gauge(st);
 		}
+		/* a failing receiver may have a new url: probe it at once */
+		st->probe_at = 0;
 		st->r = &c->receivers[i];
 	}
 	deliver_kick_all(d);
@@ -247,6 +279,10 @@ deliver_outcome(struct xfer *x, enum rcv_verdict v, int64_t wait_ms, const char 
 		int64_t delay = (int64_t)randombytes_uniform((uint32_t)cap + 1);
 		char why[600];
 
+		/* a failing receiver: this one is tried again as the next probe at the latest */
+		if (st && st->mode != RS_UP)
+			delay = st->probe_at > now ? st->probe_at - now : 0;
+
 		/* +50 ms: a timer set from the loop's cached clock can fire a little early */
 		if (wait_ms > 0 && wait_ms + 50 > delay)
 			delay = wait_ms + 50;
@@ -269,6 +305,51 @@ deliver_outcome(struct xfer *x, enum rcv_verdict v, int64_t wait_ms, const char 
 		}
 	}
 	metrics_add("keluh_deliveries_total", labels, 1);
+}
+
+/* An attempt failed (retry verdict): the receiver may be failing now. */
+static void
+deliver_failed(struct rstate *st, const char *reason, int64_t now)
+{
+	int64_t cap;
+
+	st->fails++;
+	snprintf(st->last_error, sizeof(st->last_error), "%s", reason);
+	if (st->mode == RS_UP && st->fails < DELIVER_FAIL_AFTER)
+		return;
+	if (st->mode != RS_FAILING) {
+		log_warnx("receiver %s is failing (%d failed attempt(s) in a row, last: %s); "
+		    "sending one delivery at a time until it answers", st->name, st->fails, reason);
+		st->mode = RS_FAILING;
+		st->probes = 0;
+		rstate_gauge(st);
+	}
+	st->probes++;
+	cap = deliver_backoff_cap(st->probes);
+	if (cap > DELIVER_PROBE_MAX_MS)
+		cap = DELIVER_PROBE_MAX_MS;
+	st->probe_at = now + cap / 2 + (int64_t)randombytes_uniform((uint32_t)(cap / 2) + 1);
+}
+
+/* An attempt succeeded: a receiver that was failing gets its backlog now. */
+static void
+deliver_answered(struct rstate *st, int64_t now)
+{
+	struct deliver *d = st->d;
+	int64_t pending = 0, dead = 0;
+	int fails = st->fails;
+
+	st->fails = 0;
+	if (st->mode == RS_UP)
+		return;
+	spool_begin(d->spool);
+	if (spool_make_due(d->spool, st->name, now) < 0 ||
+	    spool_queue_counts(d->spool, st->name, &pending, &dead) < 0)
+		log_warnx("spool: %s", spool_error(d->spool));
+	log_info("receiver %s recovered after %d failure(s); draining %lld pending", st->name,
+	    fails, (long long)pending);
+	st->mode = RS_UP;
+	rstate_gauge(st);
 }
 
 static void
@@ -303,7 +384,11 @@ xfer_done(void *arg, CURL *easy, CURLcode rc)
 		v = status >= 200 && status < 300 ? RCV_OK : RCV_RETRY;
 		snprintf(reason, sizeof(reason), "HTTP %ld", status);
 	}
+	if (v == RCV_RETRY)
+		deliver_failed(st, reason, util_now_ms());
 	deliver_outcome(x, v, wait_ms, reason);
+	if (v == RCV_OK)
+		deliver_answered(st, util_now_ms());
 	st->inflight--;
 	xfer_free(x);
 	if (!st->d->draining)
@@ -427,6 +512,62 @@ deliver_start(struct deliver *d, struct rstate *st, struct spool_delivery *sd)
 	return 0;
 }
 
+/* Deliveries whose max age passed while only probes went out go to the dead letters. */
+static void
+deliver_expire(struct rstate *st, int64_t now)
+{
+	struct deliver *d = st->d;
+	char labels[200];
+	int64_t n;
+
+	spool_begin(d->spool);
+	n = spool_expire(d->spool, st->name, now, st->last_error[0] ? st->last_error : "none");
+	if (n < 0)
+		log_warnx("spool: %s", spool_error(d->spool));
+	if (n <= 0)
+		return;
+	snprintf(labels, sizeof(labels), "receiver=\"%s\",outcome=\"dead\"", st->name);
+	metrics_add("keluh_deliveries_total", labels, (double)n);
+	log_warnx("receiver %s: %lld delivery(ies) expired while it was failing: dead letters",
+	    st->name, (long long)n);
+}
+
+/* FAILING: one delivery at a time, the one due first, due or not. */
+static void
+deliver_probe(struct rstate *st, int64_t now)
+{
+	struct deliver *d = st->d;
+	struct spool_delivery sd;
+	int n;
+
+	if (st->inflight > 0)
+		return;		/* its answer pumps again */
+	if (st->probe_at > now) {
+		rstate_arm(st, st->probe_at - now);
+		return;
+	}
+	if (st->tokens < 1) {
+		rstate_arm(st, (int64_t)((1.0 - st->tokens) / st->r->rate_per_s * 1000.0) + 1);
+		return;
+	}
+	n = spool_first_due(d->spool, st->name, NULL, 0, &sd);
+	if (n < 0)
+		log_warnx("spool: %s", spool_error(d->spool));
+	if (n <= 0) {
+		rstate_arm(st, DELIVER_POLL_MS);
+		return;
+	}
+	/* only with a backlog: an idle failing receiver writes nothing */
+	deliver_expire(st, now);
+	if (sd.expires_ms > now) {
+		st->tokens -= 1;
+		deliver_start(d, st, &sd);
+	}
+	spool_delivery_free(&sd);
+	if (st->inflight == 0)	/* expired, or could not be rendered: the next one */
+		rstate_arm(st, 0);
+}
+
 /* Starts as many due deliveries as the receiver's limits allow, then sleeps. */
 static void
 deliver_pump(struct rstate *st)
@@ -449,6 +590,10 @@ deliver_pump(struct rstate *st)
 	if (st->tokens > r->max_concurrency)
 		st->tokens = r->max_concurrency;
 	st->tokens_at = now;
+	if (st->mode != RS_UP) {
+		deliver_probe(st, now);
+		return;
+	}
 	room = r->max_concurrency - st->inflight;
 	if (room > (int)st->tokens)
 		room = (int)st->tokens;

@@ -31,6 +31,8 @@ static const struct metric_help metric_helps[] = {
 	    "Delivery attempts, by receiver and outcome (ok, retry, dead)." },
 	{ "keluh_queue_depth", "gauge", "Deliveries waiting, by receiver." },
 	{ "keluh_dead_letters", "gauge", "Deliveries in the dead letters, by receiver." },
+	{ "keluh_receiver_up", "gauge",
+	    "0 while a receiver is failing (only one probe delivery at a time goes out), else 1." },
 	{ "keluh_groups", "gauge", "Open alert groups." },
 	{ "keluh_http_requests_total", "counter", "HTTP requests, by path and status." },
 	{ "keluh_http_connections", "gauge", "Open HTTP connections." },

@@ -122,7 +122,7 @@ receiver_render(const struct receiver *r, const json_t *alert, const char *idem_
 /* --- judging answers ------------------------------------------------------ */
 
 /* The platform said how long to wait; a day at most, the delivery's max age does the rest. */
-#define RCV_MAX_WAIT_MS (24 * 3600 * 1000LL)
+#define RCV_MAX_WAIT_MS UTIL_RETRY_AFTER_MAX_MS
 #define RCV_EXCERPT 100		/* characters of an error body in a reason */
 
 static int64_t
@@ -139,21 +139,12 @@ judge_clamp_ms(double ms)
 static int64_t
 judge_retry_after(const char *v)
 {
-	char *end;
-	double s;
-	int64_t t;
+	int64_t t, ms;
 
 	if (v == NULL)
 		return 0;
-	while (*v == ' ' || *v == '\t')
-		v++;
-	if (*v >= '0' && *v <= '9') {
-		s = strtod(v, &end);
-		while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
-			end++;
-		if (*end == '\0')
-			return judge_clamp_ms(s * 1000.0);
-	}
+	if (util_retry_after_seconds(v, &ms) == 0)
+		return ms;
 	if (rcv_http_date_parse(v, &t) == 0)
 		return judge_clamp_ms(((double)t - (double)time(NULL)) * 1000.0);
 	return 0;

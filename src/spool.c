@@ -152,6 +152,9 @@ enum {
 	ST_ADD_DELIVERY,
 	ST_DUE,
 	ST_NEXT_DUE,
+	ST_FIRST_DUE,
+	ST_MAKE_DUE,
+	ST_EXPIRE,
 	ST_DELIVERED,
 	ST_RETRY_LATER,
 	ST_DEAD,
@@ -216,6 +219,17 @@ static const char *const spool_sql[ST__N] = {
 		   "ORDER BY d.priority DESC, d.created_ms, d.id",
 	[ST_NEXT_DUE] = "SELECT min(due_ms) FROM deliveries WHERE receiver = ?1 AND state = 0 "
 			"AND id <= ?2",
+	[ST_FIRST_DUE] = "SELECT " DELIVERY_COLS " FROM ("
+			 "  SELECT id FROM deliveries"
+			 "  WHERE receiver = ?1 AND state = 0 AND due_ms <= ?2 AND id <= ?4"
+			 "  ORDER BY due_ms, priority DESC, created_ms, id LIMIT ?3) AS t "
+			 "JOIN deliveries d ON d.id = t.id JOIN alerts a ON a.id = d.alert_rowid "
+			 "ORDER BY d.due_ms, d.priority DESC, d.created_ms, d.id",
+	[ST_MAKE_DUE] = "UPDATE deliveries SET due_ms = ?2 "
+			"WHERE receiver = ?1 AND state = 0 AND due_ms > ?2",
+	[ST_EXPIRE] = "UPDATE deliveries SET state = 2, done_ms = ?2, last_error = 'expired after ' "
+		      "|| attempts || ' attempt(s), while the receiver was failing; last error: ' "
+		      "|| ?3 WHERE receiver = ?1 AND state = 0 AND expires_ms <= ?2",
 	[ST_DELIVERED] = "UPDATE deliveries SET state = 1, done_ms = ?2, attempts = attempts + 1 "
 			 "WHERE id = ?1 AND state = 0",
 	[ST_RETRY_LATER] = "UPDATE deliveries SET attempts = attempts + 1, due_ms = ?2, "
@@ -1473,11 +1487,11 @@ spool_row_delivery(sqlite3_stmt *st, void *p)
 	d->priority = sqlite3_column_int(st, 13);
 }
 
-int
-spool_due(struct spool *s, const char *receiver, int64_t now_ms, const int64_t *skip,
-    size_t nskip, struct spool_delivery *out, size_t max)
+static int
+spool_select_due(struct spool *s, int which, const char *receiver, int64_t now_ms,
+    const int64_t *skip, size_t nskip, struct spool_delivery *out, size_t max)
 {
-	sqlite3_stmt *st = s->st[ST_DUE];
+	sqlite3_stmt *st = s->st[which];
 	size_t n = 0;
 	int rc = SQLITE_DONE;
 
@@ -1512,6 +1526,49 @@ spool_due(struct spool *s, const char *receiver, int64_t now_ms, const int64_t *
 	}
 	spool_done(st);
 	return (int)n;
+}
+
+int
+spool_due(struct spool *s, const char *receiver, int64_t now_ms, const int64_t *skip,
+    size_t nskip, struct spool_delivery *out, size_t max)
+{
+	return spool_select_due(s, ST_DUE, receiver, now_ms, skip, nskip, out, max);
+}
+
+int
+spool_first_due(struct spool *s, const char *receiver, const int64_t *skip, size_t nskip,
+    struct spool_delivery *out)
+{
+	return spool_select_due(s, ST_FIRST_DUE, receiver, INT64_MAX, skip, nskip, out, 1);
+}
+
+int64_t
+spool_make_due(struct spool *s, const char *receiver, int64_t now_ms)
+{
+	sqlite3_stmt *st = s->st[ST_MAKE_DUE];
+
+	if (spool_check_txn(s) < 0)
+		return -1;
+	spool_bind_text(st, 1, receiver);
+	sqlite3_bind_int64(st, 2, now_ms);
+	if (spool_exec(s, st) < 0)
+		return -1;
+	return sqlite3_changes(s->db);
+}
+
+int64_t
+spool_expire(struct spool *s, const char *receiver, int64_t now_ms, const char *error)
+{
+	sqlite3_stmt *st = s->st[ST_EXPIRE];
+
+	if (spool_check_txn(s) < 0)
+		return -1;
+	spool_bind_text(st, 1, receiver);
+	sqlite3_bind_int64(st, 2, now_ms);
+	spool_bind_text(st, 3, error);
+	if (spool_exec(s, st) < 0)
+		return -1;
+	return sqlite3_changes(s->db);
 }
 
 int64_t

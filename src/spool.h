@@ -167,6 +167,21 @@ int spool_due(struct spool *, const char *receiver, int64_t now_ms, const int64_
     size_t nskip, struct spool_delivery *out, size_t max);
 /* Earliest due time of a pending delivery of receiver, or INT64_MAX (-1 on error). */
 int64_t spool_next_due(struct spool *, const char *receiver);
+/*
+ * The pending delivery of receiver that is due first, due or not (the
+ * probe of a failing receiver), skipping skip[0..nskip): 1 and *out
+ * filled, 0 when there is none, -1.
+ */
+int spool_first_due(struct spool *, const char *receiver, const int64_t *skip, size_t nskip,
+    struct spool_delivery *out);
+/* Every pending delivery of receiver due later than now_ms becomes due at now_ms; how many. */
+int64_t spool_make_due(struct spool *, const char *receiver, int64_t now_ms);
+/*
+ * Pending deliveries of receiver whose max age has passed at now_ms go to
+ * the dead letters, "expired after N attempt(s), while the receiver was
+ * failing; last error: <error>". Returns how many.
+ */
+int64_t spool_expire(struct spool *, const char *receiver, int64_t now_ms, const char *error);
 
 /*
  * The daemon's transitions; attempts counts tries made, so delivered and

@@ -713,16 +713,13 @@ policy_delay(struct stream *st, enum xclass c, int64_t dflt)
 static int64_t
 retry_after_ms(const char *v)
 {
-	char *end;
-	long s;
+	int64_t ms;
 	time_t t;
 
 	if (v == NULL || *v == '\0')
 		return -1;
-	errno = 0;
-	s = strtol(v, &end, 10);
-	if (*end == '\0' && !errno && s >= 0)
-		return (int64_t)(s > 86400 ? 86400 : s) * 1000;
+	if (util_retry_after_seconds(v, &ms) == 0)
+		return ms;
 	if ((t = curl_getdate(v, NULL)) < 0)
 		return -1;
 	t -= time(NULL);

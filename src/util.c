@@ -249,6 +249,29 @@ util_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int
+util_retry_after_seconds(const char *v, int64_t *ms)
+{
+	int64_t s = 0;
+	const char *p;
+
+	if (v == NULL)
+		return -1;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	for (p = v; *p >= '0' && *p <= '9'; p++)
+		if (s <= UTIL_RETRY_AFTER_MAX_MS / 1000)	/* saturates: no overflow */
+			s = s * 10 + (*p - '0');
+	if (p == v)
+		return -1;
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	if (*p != '\0')
+		return -1;
+	*ms = s * 1000 > UTIL_RETRY_AFTER_MAX_MS ? UTIL_RETRY_AFTER_MAX_MS : s * 1000;
+	return 0;
+}
+
 void
 util_iso8601(int64_t ms, char *out, size_t len)
 {

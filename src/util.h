@@ -76,6 +76,17 @@ int64_t util_now_ms(void);
 /* ms as RFC 3339 UTC, "2026-11-23T04:20:00Z"; out needs 21 bytes. */
 void util_iso8601(int64_t ms, char *out, size_t len);
 
+/*
+ * A Retry-After header as delay-seconds (RFC 9110 section 10.2.3): digits
+ * only, with white space around them allowed ("120 "). *ms gets the wait,
+ * at most UTIL_RETRY_AFTER_MAX_MS: a longer one is a mistake, and the
+ * caller's own limits (a delivery's max age) do the rest. Returns -1 for
+ * anything else: empty, negative, fractional, garbage, or an HTTP-date,
+ * which the caller then tries to read as a date.
+ */
+#define UTIL_RETRY_AFTER_MAX_MS (24 * 3600 * 1000LL)
+int util_retry_after_seconds(const char *v, int64_t *ms);
+
 /* Length of the valid UTF-8 prefix of s (== len when all of s is valid). */
 size_t utf8_valid_prefix(const char *s, size_t len);
 

@@ -3,8 +3,10 @@
 # scratch copy of the tree, built, and tested. A mutation the tests do not
 # notice (a survivor) is a behaviour no test holds down.
 #
-# usage: tests/mutants.sh [-l] [N...]
+# usage: tests/mutants.sh [-l | -c] [N...]
 #   -l   list the mutations with their numbers, run nothing
+#   -c   check, as TAP, that each find: text is on exactly one line of the
+#        tree as it is now (make check runs this), run nothing
 #   N    run only these mutations (by number); all when none is given
 #
 # The tests a mutation names run first; only when they all pass does the
@@ -84,9 +86,10 @@ field() {
 	[ -f "$work/m/$1/$2" ] && cat "$work/m/$1/$2"
 }
 
-# apply N: the one line holding find: gets replace: in its place.
+# apply N [TREE]: the one line holding find: gets replace: in its place.
 apply() {
 	f=$(field "$1" file)
+	[ -f "${2:-$tree}/$f" ] || { echo "no such file" >"$work/apply.err"; return 1; }
 	FIND=$(field "$1" find) REPL=$(field "$1" replace) awk '
 	BEGIN { find = ENVIRON["FIND"]; repl = ENVIRON["REPL"] }
 	{ lines[NR] = $0; if (index($0, find)) { hits++; at = NR } }
@@ -104,8 +107,8 @@ apply() {
 			print lines[i]
 		}
 		print at > "/dev/stderr"
-	}' "$tree/$f" >"$work/mutated" 2>"$work/apply.err" || return 1
-	cp "$work/mutated" "$tree/$f"
+	}' "${2:-$tree}/$f" >"$work/mutated" 2>"$work/apply.err" || return 1
+	[ -n "${2:-}" ] || cp "$work/mutated" "$tree/$f"
 }
 
 # Which tests failed in a make check log, on one line.
@@ -206,10 +209,10 @@ one() {
 }
 
 listing=0
-if [ "${1:-}" = "-l" ]; then
-	listing=1
-	shift
-fi
+case ${1:-} in
+-l) listing=1 && shift ;;
+-c) listing=2 && shift && work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT ;;
+esac
 [ -f "$list" ] || die "no $list"
 mkdir -p "$work"
 parse_list || die "$list is malformed"
@@ -227,6 +230,19 @@ if [ $listing = 1 ]; then
 		    "$(field "$n" find)" "$(field "$n" replace)" "$(field "$n" why)"
 	done
 	exit 0
+fi
+if [ $listing = 2 ]; then
+	echo "1..$(echo $sel | wc -w)"
+	bad=0
+	for n in $sel; do
+		if apply "$n" "$top_srcdir"; then
+			echo "ok $n - mutation $n applies to $(field "$n" file)"
+		else
+			echo "not ok $n - mutation $n: $(field "$n" file): find: $(field "$n" find): $(cat "$work/apply.err")"
+			bad=1
+		fi
+	done
+	exit $bad
 fi
 
 setup

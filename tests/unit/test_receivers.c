@@ -1323,6 +1323,20 @@ START_TEST(test_judge_throttled)
 	ck_assert_int_eq(w, 24 * 3600 * 1000LL);
 	ck_assert_int_eq(judge(RCV_WEBHOOK, 429, NULL, "soon", &w, why, sizeof(why)), RCV_RETRY);
 	ck_assert_int_eq(w, 0);
+	/* the neighbours: 0, a trailing space, negative, fractional (not delay-seconds) */
+	ck_assert_int_eq(judge(RCV_WEBHOOK, 429, NULL, "0", &w, why, sizeof(why)), RCV_RETRY);
+	ck_assert_int_eq(w, 0);
+	ck_assert_int_eq(judge(RCV_WEBHOOK, 429, NULL, "120 ", &w, why, sizeof(why)), RCV_RETRY);
+	ck_assert_int_eq(w, 120000);
+	ck_assert_int_eq(judge(RCV_WEBHOOK, 503, NULL, "\t7\r\n", &w, why, sizeof(why)),
+	    RCV_RETRY);
+	ck_assert_int_eq(w, 7000);
+	ck_assert_int_eq(judge(RCV_WEBHOOK, 429, NULL, "-5", &w, why, sizeof(why)), RCV_RETRY);
+	ck_assert_int_eq(w, 0);
+	ck_assert_int_eq(judge(RCV_WEBHOOK, 429, NULL, "1.5", &w, why, sizeof(why)), RCV_RETRY);
+	ck_assert_int_eq(w, 0);
+	ck_assert_int_eq(judge(RCV_WEBHOOK, 429, NULL, "", &w, why, sizeof(why)), RCV_RETRY);
+	ck_assert_int_eq(w, 0);
 	/* Discord's body says it to the millisecond. */
 	ck_assert_int_eq(judge(RCV_DISCORD, 429, "{\"message\":\"You are being rate limited.\","
 	    "\"retry_after\":64.57,\"global\":false}", "65", &w, why, sizeof(why)), RCV_RETRY);

@@ -390,6 +390,56 @@ START_TEST(test_next_due)
 }
 END_TEST
 
+/* A failing receiver's probe, its recovery, and the age limit while it fails. */
+START_TEST(test_probe_drain_expire)
+{
+	struct spool_delivery d;
+	int64_t pending, dead;
+
+	ck_assert_int_eq(spool_first_due(sp, "r", NULL, 0, &d), 0);
+	alert("late", 4, 1000, 90000, rcv1, 1);
+	alert("soon", 1, 2000, 5000, rcv1, 1);
+	alert("sooner", 1, 3000, 4000, rcv1, 1);
+	alert("gone", 1, 500, 500, rcv1, 1);
+	ck_assert_int_eq(spool_delivered(sp, delivery_id("gone", "r"), 600), 0);
+
+	/* the probe: due first, even when nothing is due yet; in-flight ids skipped */
+	ck_assert_int_eq(spool_first_due(sp, "r", NULL, 0, &d), 1);
+	ck_assert_str_eq(d.alert_id, "sooner");
+	ck_assert_str_eq(d.alert_json, "{\"type\":\"keluh.alert\"}");
+	spool_delivery_free(&d);
+	{
+		int64_t skip[1] = { delivery_id("sooner", "r") };
+
+		ck_assert_int_eq(spool_first_due(sp, "r", skip, 1, &d), 1);
+		ck_assert_str_eq(d.alert_id, "soon");
+		spool_delivery_free(&d);
+	}
+	ck_assert_int_eq(spool_first_due(sp, "nobody", NULL, 0, &d), 0);
+
+	/* recovery: every later one due now; the delivered one untouched */
+	ck_assert_int_eq(spool_make_due(sp, "r", 4500), 2);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM deliveries WHERE due_ms = 4500"), 2);
+	ck_assert_int_eq(spool_next_due(sp, "r"), 4000);
+	ck_assert_int_eq(spool_make_due(sp, "r", 4500), 0);
+	ck_assert_int_eq(sql_int("SELECT due_ms FROM deliveries WHERE idem_key = 'gone.r'"), 500);
+
+	/* past its age while failing: dead with the last error */
+	ck_assert_int_eq(spool_retry_later(sp, delivery_id("late", "r"), 5000, "HTTP 503"), 0);
+	ck_assert_int_eq(spool_expire(sp, "r", 1000 + DAY_MS - 1, "HTTP 500"), 0);
+	ck_assert_int_eq(spool_expire(sp, "r", 2000 + DAY_MS, "HTTP 500"), 2);
+	ck_assert_int_eq(spool_queue_counts(sp, "r", &pending, &dead), 0);
+	ck_assert_int_eq(pending, 1);
+	ck_assert_int_eq(dead, 2);
+	ck_assert_int_eq(spool_get_delivery(sp, delivery_id("late", "r"), &d), 1);
+	ck_assert_int_eq(d.state, SPOOL_DEAD);
+	ck_assert_int_eq(d.attempts, 1);
+	ck_assert_str_eq(d.last_error, "expired after 1 attempt(s), while the receiver was failing; "
+	    "last error: HTTP 500");
+	spool_delivery_free(&d);
+}
+END_TEST
+
 START_TEST(test_transitions_and_counts)
 {
 	int64_t ic, is, ih;
@@ -1169,6 +1219,7 @@ main(void)
 	tcase_add_test(tc, test_tie_mentions_by_group);
 	tcase_add_test(tc, test_due_order_and_skip);
 	tcase_add_test(tc, test_next_due);
+	tcase_add_test(tc, test_probe_drain_expire);
 	tcase_add_test(tc, test_transitions_and_counts);
 	tcase_add_test(tc, test_requeue);
 	tcase_add_test(tc, test_drop);
