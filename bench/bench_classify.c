@@ -21,6 +21,10 @@
  *	slows the loop, so its rate is not the baseline).
  *   bench_classify compile RULES_DIR [--repeat K]
  *	load + compile the ruleset K times (default 5), report the median.
+ *   bench_classify html
+ *	htmltext() on hostile post HTML ("<a" repeated: no tag ever closes)
+ *	of 64 KiB, 256 KiB and 1 MiB; one line each, mode=html bytes=N ms=T
+ *	mb_per_s=R. Linear time shows as a flat rate.
  *
  * The corpus is plain text, one mention per line, read through a fixed-size
  * buffer so memory stays flat whatever the corpus size. Each mode ends with
@@ -46,6 +50,7 @@
 
 #include "classify.h"
 #include "diag.h"
+#include "htmltext.h"
 #include "normalize.h"
 #include "regex.h"
 #include "rules.h"
@@ -601,6 +606,28 @@ run_compile(const struct opts *o)
 	return 0;
 }
 
+static int
+run_html(void)
+{
+	for (size_t kib = 64; kib <= 1024; kib *= 4) {
+		struct buf in, out;
+		double t0, ms;
+
+		buf_init(&in);
+		buf_init(&out);
+		while (in.len < kib * 1024)
+			buf_add(&in, "<a", 2);
+		t0 = now_seconds();
+		htmltext(&out, in.data, in.len);
+		ms = (now_seconds() - t0) * 1e3;
+		printf("mode=html bytes=%zu ms=%.3f mb_per_s=%.1f\n", in.len, ms,
+		       ms > 0 ? in.len / 1048576.0 / (ms / 1e3) : 0);
+		buf_free(&in);
+		buf_free(&out);
+	}
+	return 0;
+}
+
 /* --- main --------------------------------------------------------------- */
 
 static void __attribute__((noreturn)) usage(int status)
@@ -608,6 +635,7 @@ static void __attribute__((noreturn)) usage(int status)
 	fputs("usage: bench_classify classify RULES_DIR CORPUS.txt [--limit N] [--no-evidence]\n"
 	      "       bench_classify naive RULES_DIR CORPUS.txt [--limit N] [--per-regex | --whole-rules]\n"
 	      "       bench_classify compile RULES_DIR [--repeat K]\n"
+	      "       bench_classify html\n"
 	      "CORPUS.txt: plain text, one mention per line (- for stdin)\n",
 	      status ? stderr : stdout);
 	exit(status);
@@ -626,6 +654,8 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
 		usage(0);
 	o.mode = argv[1];
+	if (strcmp(o.mode, "html") == 0)
+		return argc == 2 ? run_html() : (usage(2), 2);
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--limit") == 0 || strcmp(argv[i], "--repeat") == 0) {
 			unsigned long long *dst = argv[i][2] == 'l' ? &o.limit : &o.repeat;

@@ -385,6 +385,7 @@ run 1 naive-gen "$bench" naive "$gen_rules" "$corpus" --limit "$NAIVE_LIMIT" || 
 run 1 naive-gen-rules "$bench" naive "$gen_rules" "$corpus" --limit "$NAIVE_RULES_LIMIT" --whole-rules || failed=1
 run 1 compile-gen "$bench" compile "$gen_rules" --repeat "$BENCH_REPEAT" || failed=1
 run 1 compile-biglist "$bench" compile "$big_rules" --repeat 1 || failed=1
+run 1 html "$bench" html || failed=1
 run 1 profile-default "$bench" naive "$default_rules" "$corpus" --limit "$PROFILE_LIMIT" --per-regex ||
     failed=1
 echo
@@ -430,6 +431,9 @@ row "$BENCH_RULES rules: naive, every rule whole (${n_gen_wn:-?} mentions)" "$(f
 row "$BENCH_RULES rules: keluh / naive whole rules" "${r_gen_w:-n/a}x" "" ""
 row "$BENCH_RULES rules: load + compile (median of $BENCH_REPEAT)" "${comp:-n/a} ms" "< 250 ms" "$(check "$comp" "<" 250)"
 row "one list of $(fmt_int "$BENCH_BIGLIST") keywords: load + compile" "${comp_big:-n/a} ms" "" ""
+awk '/^mode=html/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+	printf "  %-54s %14s\n", "htmltext, \"<a\" repeated, " f["bytes"] / 1024 " KiB", f["ms"] " ms" }' \
+    "$out/html.txt"
 echo
 echo "== costliest regexes of the default packs (first $PROFILE_LIMIT mentions)"
 echo "  ns/run: cost of one run on one mention; gated: share of mentions where one of"

@@ -186,6 +186,15 @@ admin_str(const json_t *o, const char *key)
 	return s && *s ? s : NULL;
 }
 
+/* An author or a reason: UTF-8 of at most SILENCE_MAX_VALUE bytes, so stored rows stay bounded. */
+static int
+admin_text_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n <= SILENCE_MAX_VALUE && utf8_valid_prefix(s, n) == n;
+}
+
 static void
 admin_silence_add(struct admin *a, struct httpd_req *req)
 {
@@ -226,9 +235,7 @@ admin_silence_add(struct admin *a, struct httpd_req *req)
 		snprintf(err, sizeof(err), "a silence needs an author and a reason");
 		goto invalid;
 	}
-	if (strlen(author) > SILENCE_MAX_VALUE || strlen(reason) > SILENCE_MAX_VALUE ||
-	    utf8_valid_prefix(author, strlen(author)) != strlen(author) ||
-	    utf8_valid_prefix(reason, strlen(reason)) != strlen(reason)) {
+	if (!admin_text_ok(author) || !admin_text_ok(reason)) {
 		snprintf(err, sizeof(err), "author and reason are UTF-8 of at most %d bytes",
 		    SILENCE_MAX_VALUE);
 		goto invalid;
@@ -305,6 +312,13 @@ admin_silence_expire(struct admin *a, struct httpd_req *req, const char *idstr, 
 		}
 		if (admin_str(body, "author"))
 			by = admin_str(body, "author");
+		if (!admin_text_ok(by)) {
+			json_decref(body);
+			snprintf(msg, sizeof(msg), "author is UTF-8 of at most %d bytes",
+			    SILENCE_MAX_VALUE);
+			admin_fail(req, 422, msg);
+			return;
+		}
 	}
 	if ((s = silences_get(a->silences, id)) == NULL) {
 		json_decref(body);

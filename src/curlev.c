@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,7 @@ struct curlev_xfer {
 	curlev_done_fn fn;
 	void *arg;
 	CURL *easy;
+	char *origin;		/* the first URL's scheme://host:port (curlev_same_origin) */
 	struct curlev_xfer *prev, *next;
 };
 
@@ -67,6 +69,7 @@ curlev_drain(struct curlev *ce)
 			void *arg = x->arg;
 
 			curlev_unlink(ce, x);
+			free(x->origin);
 			free(x);
 			fn(arg, easy, rc);
 		}
@@ -202,6 +205,7 @@ curlev_add(struct curlev *ce, CURL *easy, curlev_done_fn fn, void *arg)
 	x->arg = arg;
 	x->easy = easy;
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(easy, CURLOPT_PREREQDATA, x);
 	if (curl_multi_add_handle(ce->multi, easy) != CURLM_OK) {
 		curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
 		free(x);
@@ -224,6 +228,7 @@ curlev_cancel(struct curlev *ce, CURL *easy)
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
 	if (x) {
 		curlev_unlink(ce, x);
+		free(x->origin);
 		free(x);
 	}
 }
@@ -232,4 +237,74 @@ int
 curlev_running(const struct curlev *ce)
 {
 	return ce->running;
+}
+
+char *
+curlev_origin(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *o = NULL;
+
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+		for (char *p = host; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		o = xasprintf("%s://%s:%s", scheme, host, port);
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return o;
+}
+
+/* Before every request libcurl sends: the first sets the origin, redirects must keep it. */
+static int
+curlev_prereq(void *clientp, char *ip, char *local_ip, int port, int local_port)
+{
+	struct curlev_xfer *x = clientp;
+	long redirects = 0;
+	char *url = NULL, *o;
+	int same;
+
+	(void)ip, (void)local_ip, (void)port, (void)local_port;
+	if (x == NULL)
+		return CURL_PREREQFUNC_OK;
+	curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &redirects);
+	curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
+	if (url == NULL)
+		return CURL_PREREQFUNC_ABORT;
+	o = curlev_origin(url);
+	if (redirects == 0 && x->origin == NULL) {
+		x->origin = o;
+		return o ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
+	}
+	same = o && x->origin && strcmp(o, x->origin) == 0;
+	free(o);
+	return same ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
+}
+
+void
+curlev_same_origin(CURL *easy)
+{
+	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, curlev_prereq);
+}
+
+const char *
+curlev_refused_redirect(CURL *easy, CURLcode rc)
+{
+	long redirects = 0;
+	char *url = NULL;
+
+	if (rc != CURLE_ABORTED_BY_CALLBACK)
+		return NULL;
+	curl_easy_getinfo(easy, CURLINFO_REDIRECT_COUNT, &redirects);
+	curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &url);
+	return redirects > 0 ? url : NULL;
 }

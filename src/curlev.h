@@ -27,4 +27,22 @@ int curlev_add(struct curlev *, CURL *easy, curlev_done_fn fn, void *arg);
 void curlev_cancel(struct curlev *, CURL *easy);
 int curlev_running(const struct curlev *);
 
+/*
+ * For a request that carries secrets (configured headers, a token): follow
+ * redirects (up to 5) only within the origin (scheme, host and port) of the
+ * first URL. A redirect to another origin (another host or port, or from
+ * https to http) ends the transfer before any request goes there, with
+ * CURLE_ABORTED_BY_CALLBACK: libcurl would send custom headers to any host.
+ * Set before curlev_add().
+ */
+void curlev_same_origin(CURL *easy);
+/*
+ * After a transfer ended with rc: the address of the redirect that
+ * curlev_same_origin() refused (valid until easy is cleaned up), or NULL.
+ */
+const char *curlev_refused_redirect(CURL *easy, CURLcode rc);
+/* The origin curlev_same_origin() compares: "scheme://host:port" (port always given, host in
+ * lower case), malloc'd, or NULL when url cannot be parsed. */
+char *curlev_origin(const char *url);
+
 #endif

@@ -333,15 +333,114 @@ ht_tag(struct ht *h, const char *t, size_t n)
 		ht_break(h, 1);
 }
 
+/*
+ * Where a tag scan (from a '<', looking for a '>' outside quotes) is known to
+ * fail. A scan is a machine with three states (outside quotes, inside "...",
+ * inside '...'); two scans in the same state at the same byte go on alike.
+ * So once a scan from some byte failed, every later scan that meets it in the
+ * same state fails too. dead holds the states known to fail at byte pos; it
+ * is carried forward lazily, a byte at a time, so all the scans of one input
+ * together read each byte a bounded number of times: without it, "<a"
+ * repeated would rescan the rest of the input from every '<' (quadratic).
+ */
+struct ht_scan {
+	const char *s;
+	size_t n;
+	size_t pos;
+	unsigned dead;		/* bit 0: outside quotes, 1: in "...", 2: in '...' */
+	size_t *steps;		/* bytes looked at, or NULL */
+};
+
+static int
+ht_qstate(char q)
+{
+	return q == '"' ? 1 : q == '\'' ? 2 : 0;
+}
+
+static unsigned
+ht_step(unsigned dead, char c)
+{
+	unsigned next = 0;
+
+	if (dead & 1u) {
+		if (c == '"' || c == '\'')
+			next |= 1u << ht_qstate(c);
+		else if (c != '>')	/* cannot happen: a dead scan met no '>' */
+			next |= 1u;
+	}
+	for (int k = 1; k <= 2; k++)
+		if (dead & (1u << k))
+			next |= (c == (k == 1 ? '"' : '\'')) ? 1u : 1u << k;
+	return next;
+}
+
+static void
+ht_scan_move(struct ht_scan *sc, size_t to)
+{
+	if (to <= sc->pos)
+		return;
+	if (sc->steps)
+		*sc->steps += sc->dead ? to - sc->pos : 1;
+	if (!sc->dead) {
+		sc->pos = to;
+		return;
+	}
+	for (; sc->pos < to && sc->dead; sc->pos++)
+		sc->dead = ht_step(sc->dead, sc->s[sc->pos]);
+	sc->pos = to;
+}
+
+/* The '>' that ends a tag whose name starts at from, or n: none. */
+static size_t
+ht_tag_end(struct ht_scan *sc, size_t from)
+{
+	char q = 0;
+	size_t j;
+
+	ht_scan_move(sc, from);
+	if (sc->dead & 1u)
+		return sc->n;
+	for (j = from; j < sc->n; j++) {
+		if (sc->steps)
+			++*sc->steps;
+		if (q) {
+			if (sc->s[j] == q)
+				q = 0;
+		} else if (sc->s[j] == '"' || sc->s[j] == '\'')
+			q = sc->s[j];
+		else if (sc->s[j] == '>')
+			return j;
+	}
+	/* this scan failed: a later one at from, outside quotes, fails too */
+	sc->dead |= 1u;
+	return sc->n;
+}
+
+/* The end of a comment that starts at s[i] ("<!--"): just past its "-->", or n. */
+static size_t
+ht_comment_end(const char *s, size_t n, size_t i, size_t *steps)
+{
+	for (size_t j = i + 4; j + 2 < n; j++) {
+		if (steps)
+			++*steps;
+		if (memcmp(s + j, "-->", 3) == 0)
+			return j + 3;
+	}
+	return n;
+}
+
 void
-htmltext(struct buf *out, const char *s, size_t n)
+htmltext_count(struct buf *out, const char *s, size_t n, size_t *steps)
 {
 	struct ht h;
+	struct ht_scan sc = { s, n, 0, 0, steps };
 	size_t i = 0, run = 0;
 
 	memset(&h, 0, sizeof(h));
 	h.out = out;
 	h.start = out->len;
+	if (steps)
+		*steps += n;	/* the loop below reads each byte once */
 	while (i < n) {
 		size_t j;
 
@@ -351,33 +450,11 @@ htmltext(struct buf *out, const char *s, size_t n)
 		}
 		ht_chars(&h, s + run, i - run);
 		if (i + 3 < n && memcmp(s + i, "<!--", 4) == 0) {
-			const char *e = NULL;
-
-			for (j = i + 4; j + 2 < n; j++)
-				if (memcmp(s + j, "-->", 3) == 0) {
-					e = s + j;
-					break;
-				}
-			i = e ? (size_t)(e - s) + 3 : n;
-			run = i;
+			i = run = ht_comment_end(s, n, i, steps);
 			continue;
 		}
-		/* a tag ends at the first '>' outside quotes */
-		{
-			char q = 0;
-
-			for (j = i + 1; j < n; j++) {
-				if (q) {
-					if (s[j] == q)
-						q = 0;
-				} else if (s[j] == '"' || s[j] == '\'')
-					q = s[j];
-				else if (s[j] == '>')
-					break;
-			}
-		}
-		if (j >= n || !(isalpha((unsigned char)s[i + 1]) || s[i + 1] == '/' ||
-		    s[i + 1] == '!' || s[i + 1] == '?')) {
+		if (i + 1 >= n || !(isalpha((unsigned char)s[i + 1]) || s[i + 1] == '/' ||
+		    s[i + 1] == '!' || s[i + 1] == '?') || (j = ht_tag_end(&sc, i + 1)) >= n) {
 			/* not a tag: "a < b" is text */
 			ht_text(&h, "<", 1);
 			i++;
@@ -389,4 +466,10 @@ htmltext(struct buf *out, const char *s, size_t n)
 		run = i;
 	}
 	ht_chars(&h, s + run, n - run);
+}
+
+void
+htmltext(struct buf *out, const char *s, size_t n)
+{
+	htmltext_count(out, s, n, NULL);
 }

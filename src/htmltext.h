@@ -21,4 +21,11 @@
 /* Appends the text of html[0..len) to out (valid UTF-8 in, valid UTF-8 out). */
 void htmltext(struct buf *out, const char *html, size_t len);
 
+/*
+ * htmltext(), also adding to *steps (when not NULL) the bytes its tag and
+ * comment scans looked at: a measure of work that tests check grows linearly
+ * with hostile input ("<a" repeated, unclosed quotes).
+ */
+void htmltext_count(struct buf *out, const char *html, size_t len, size_t *steps);
+
 #endif

@@ -66,6 +66,7 @@ struct keluhd {
 	struct ruleset *rules;
 	struct sign_key *keys;
 	size_t nkeys;
+	struct sign_replay *replay;	/* webhook-ids taken, kept across reloads */
 
 	struct event_base *base;
 	struct spool *spool;
@@ -512,7 +513,10 @@ http_mentions(struct httpd_req *req)
 			return;
 		}
 		if (sign_verify(K.keys, K.nkeys, id, ts, sig, httpd_body(req), httpd_body_len(req),
-		    (int64_t)time(NULL), err, sizeof(err)) < 0) {
+		    (int64_t)time(NULL), err, sizeof(err)) < 0 ||
+		    (sign_replay_seen(K.replay, id, (int64_t)time(NULL)) &&
+		    snprintf(err, sizeof(err), "webhook-id %.60s was already received (a replay)",
+		    id) > 0)) {
 			char m2[256];
 
 			metrics_add("keluh_mentions_rejected_total", "reason=\"signature\"", 1);
@@ -557,6 +561,11 @@ http_mentions(struct httpd_req *req)
 		httpd_reply_error(req, 400, msg, extra[0] ? extra : NULL);
 		return;
 	}
+	/* taken: the same signed message again is a replay (a refused one may be retried) */
+	if (K.nkeys && sign_replay_add(K.replay, httpd_header(req, "webhook-id"),
+	    (int64_t)time(NULL)) == 1)
+		metrics_bound_hit("webhook_ids", "webhook-ids remembered against replays: the "
+		    "oldest is forgotten early");
 	w = xcalloc(1, sizeof(*w));
 	w->req = req;
 	ingest_batch(K.ingest, 1);
@@ -1130,6 +1139,7 @@ teardown(void)
 	rules_unref(K.rules);
 	conf_free(K.conf);
 	free(K.keys);
+	sign_replay_free(K.replay);
 	free(K.kick);
 	{
 		struct event *evs[] = { K.flush_ev, K.sig_term, K.sig_int, K.sig_hup,
@@ -1159,6 +1169,7 @@ run(void)
 		log_error("%s", why);
 		return 1;
 	}
+	K.replay = sign_replay_new(SIGN_REPLAY_MAX);
 	if (load_keys(K.conf, &K.keys, &K.nkeys) < 0)
 		return 1;
 	if ((K.spool = spool_open(K.conf->spool_path, 0, err, sizeof(err))) == NULL) {

@@ -1,7 +1,9 @@
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +47,8 @@ mention_str(const json_t *obj, const char *key, char **out, int required, char *
 		return 0;
 	}
 	if (!json_is_string(v)) {
-		snprintf(err, errlen, "'%s' must be a string", key);
+		snprintf(err, errlen, "'%s' must be a string%s", key, strcmp(key, "id") == 0 ?
+		    " or a whole number" : "");
 		return -1;
 	}
 	*out = xstrndup(json_string_value(v), json_string_length(v));
@@ -178,6 +181,24 @@ static const unsigned char jrd_plain[256] = {
 };
 
 #define JRD_MAX_DEPTH 64
+
+/* Whether the number s[0..n) is beyond a double (strtod: HUGE_VAL), as jansson refuses it. */
+static int
+jrd_real_overflows(const char *s, size_t n)
+{
+	char small[64], *t = n < sizeof(small) ? small : xmalloc(n + 1);
+	double d;
+	int over;
+
+	memcpy(t, s, n);
+	t[n] = '\0';
+	errno = 0;
+	d = strtod(t, NULL);
+	over = errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL);
+	if (t != small)
+		free(t);
+	return over;
+}
 
 static int
 jrd_fail(struct jrd *r, const char *what)
@@ -347,26 +368,29 @@ jrd_string_ref(struct jrd *r, struct buf *tmp, const char **v, size_t *vlen)
 	return 0;
 }
 
-/* A number; *is_int and *iv when it is a whole number that fits. */
+/*
+ * A number; *is_int and *iv when it is a whole number. As jansson does (the
+ * reader of application/json bodies), a whole number beyond 64 bits and a
+ * number too large for a double are refused, so both readers agree.
+ */
 static int
 jrd_number(struct jrd *r, int *is_int, long long *iv)
 {
 	const char *s = r->p;
-	int neg = 0, frac = 0;
-	unsigned long long v = 0, lim = LLONG_MAX;
-	int overflow = 0;
+	int neg = 0, frac = 0, overflow = 0;
+	unsigned long long v = 0;
 
 	if (r->p < r->end && *r->p == '-')
-		neg = 1, lim = (unsigned long long)LLONG_MAX + 1, r->p++;
+		neg = 1, r->p++;
 	if (r->p >= r->end || *r->p < '0' || *r->p > '9')
 		return jrd_fail(r, "bad number");
 	if (*r->p == '0' && r->p + 1 < r->end && r->p[1] >= '0' && r->p[1] <= '9')
 		return jrd_fail(r, "leading zero in a number");
-	/* exactly what fits a long long, as jansson takes it: LLONG_MIN too */
 	while (r->p < r->end && *r->p >= '0' && *r->p <= '9') {
 		unsigned d = (unsigned)(*r->p - '0');
 
-		if (overflow || v > (lim - d) / 10)
+		/* up to 2^63 - 1, or 2^63 for a negative number */
+		if (v > ((unsigned long long)LLONG_MAX + (unsigned)neg - d) / 10)
 			overflow = 1;
 		else
 			v = v * 10 + d;
@@ -390,9 +414,16 @@ jrd_number(struct jrd *r, int *is_int, long long *iv)
 		while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
 			r->p++;
 	}
-	(void)s;
-	*is_int = !frac && !overflow;
-	*iv = !neg ? (long long)v : v == lim ? LLONG_MIN : -(long long)v;
+	if (!frac && overflow) {
+		r->p = s;
+		return jrd_fail(r, "a whole number beyond 64 bits");
+	}
+	if (frac && jrd_real_overflows(s, (size_t)(r->p - s))) {
+		r->p = s;
+		return jrd_fail(r, "a number too large");
+	}
+	*is_int = !frac;
+	*iv = neg ? (long long)(0 - v) : (long long)v;
 	return 0;
 }
 
@@ -614,7 +645,7 @@ mctx_string(struct jrd *r, struct mctx *c, unsigned bit, const char *key, char *
 		return 0;
 	}
 	if (kind != JK_STRING)
-		return mctx_field_error(c, key, "a string");
+		return mctx_field_error(c, key, allow_int ? "a string or a whole number" : "a string");
 	free(*out);
 	*out = xstrndup(sv, svlen);
 	return 0;

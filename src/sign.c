@@ -223,13 +223,16 @@ sign_header(const struct sign_key *k, const char *id, int64_t ts, const char *bo
 	return 0;
 }
 
-/* Strict Unix seconds: digits only, so "12.5" or " 12" cannot slip through. */
+/* Strict Unix seconds: digits only, so "12.5" or " 12" cannot slip through, and no leading zero. */
 static int
 sign_parse_ts(const char *s, int64_t *out)
 {
 	int64_t v = 0;
 
 	if (s == NULL || *s == '\0' || strlen(s) > 18)
+		return -1;
+	/* canonical: "0123" would be a second signed form of the same moment */
+	if (s[0] == '0' && s[1] != '\0')
 		return -1;
 	for (; *s; s++) {
 		if (*s < '0' || *s > '9')
@@ -360,4 +363,125 @@ sign_token_equal(const char *a, const char *b)
 	sodium_memzero(ha, sizeof(ha));
 	sodium_memzero(hb, sizeof(hb));
 	return eq;
+}
+
+/*
+ * The replay cache: a webhook-id (by its BLAKE2b hash, so entries have one
+ * size whatever the sender puts in the header) is remembered for twice the
+ * tolerance, the longest a message carrying it can still verify: its
+ * timestamp is at most SIGN_TOLERANCE_S ahead of the moment it arrived,
+ * and verifies until SIGN_TOLERANCE_S after that. Entries expire in the
+ * order they came, so a FIFO list holds them and a chained hash finds them.
+ */
+struct sign_seen {
+	unsigned char h[16];
+	int64_t until;
+	struct sign_seen *next;		/* FIFO, oldest first */
+	struct sign_seen *hnext;	/* bucket chain */
+};
+
+struct sign_replay {
+	size_t max, n, nbuckets;
+	struct sign_seen **buckets;
+	struct sign_seen *head, *tail;
+};
+
+struct sign_replay *
+sign_replay_new(size_t max)
+{
+	struct sign_replay *r = xcalloc(1, sizeof(*r));
+
+	r->max = max ? max : 1;
+	for (r->nbuckets = 16; r->nbuckets < r->max; r->nbuckets *= 2)
+		;
+	r->buckets = xcalloc(r->nbuckets, sizeof(*r->buckets));
+	return r;
+}
+
+void
+sign_replay_free(struct sign_replay *r)
+{
+	if (r == NULL)
+		return;
+	while (r->head) {
+		struct sign_seen *e = r->head;
+
+		r->head = e->next;
+		free(e);
+	}
+	free(r->buckets);
+	free(r);
+}
+
+static size_t
+sign_replay_bucket(const struct sign_replay *r, const unsigned char *h)
+{
+	uint64_t v;
+
+	memcpy(&v, h, sizeof(v));
+	return (size_t)(v & (r->nbuckets - 1));
+}
+
+/* Drops the oldest entry (the head of the FIFO). */
+static void
+sign_replay_pop(struct sign_replay *r)
+{
+	struct sign_seen *e = r->head, **pp;
+
+	for (pp = &r->buckets[sign_replay_bucket(r, e->h)]; *pp != e; pp = &(*pp)->hnext)
+		;
+	*pp = e->hnext;
+	r->head = e->next;
+	if (r->head == NULL)
+		r->tail = NULL;
+	r->n--;
+	free(e);
+}
+
+static void
+sign_replay_hash(const char *id, unsigned char h[16])
+{
+	crypto_generichash(h, 16, (const unsigned char *)id, strlen(id), NULL, 0);
+}
+
+int
+sign_replay_seen(struct sign_replay *r, const char *id, int64_t now_s)
+{
+	unsigned char h[16];
+
+	while (r->head && r->head->until <= now_s)
+		sign_replay_pop(r);
+	sign_replay_hash(id, h);
+	for (struct sign_seen *e = r->buckets[sign_replay_bucket(r, h)]; e; e = e->hnext)
+		if (memcmp(e->h, h, sizeof(h)) == 0)
+			return 1;
+	return 0;
+}
+
+int
+sign_replay_add(struct sign_replay *r, const char *id, int64_t now_s)
+{
+	struct sign_seen *e;
+	size_t b;
+	int full = 0;
+
+	if (sign_replay_seen(r, id, now_s))
+		return 0;
+	if (r->n >= r->max) {
+		sign_replay_pop(r);
+		full = 1;
+	}
+	e = xcalloc(1, sizeof(*e));
+	sign_replay_hash(id, e->h);
+	e->until = now_s + 2 * SIGN_TOLERANCE_S;
+	b = sign_replay_bucket(r, e->h);
+	e->hnext = r->buckets[b];
+	r->buckets[b] = e;
+	if (r->tail)
+		r->tail->next = e;
+	else
+		r->head = e;
+	r->tail = e;
+	r->n++;
+	return full;
 }

@@ -44,6 +44,23 @@ int sign_verify(const struct sign_key *keys, size_t nkeys, const char *id, const
     const char *sig_header, const char *body, size_t len, int64_t now_s, char *err,
     size_t errlen);
 
+/*
+ * webhook-ids already taken, so that a message replayed inside the
+ * tolerance is refused: at most max entries, each kept for twice
+ * SIGN_TOLERANCE_S (the longest its message can still verify).
+ */
+#define SIGN_REPLAY_MAX 65536	/* webhook-ids remembered: about 4 MB at most */
+struct sign_replay;
+struct sign_replay *sign_replay_new(size_t max);
+void sign_replay_free(struct sign_replay *);
+/* Whether id was added and has not expired by now_s. */
+int sign_replay_seen(struct sign_replay *, const char *id, int64_t now_s);
+/*
+ * Remembers id from now_s. At max entries the oldest is forgotten first
+ * (a replay of it would then pass): returns 1 when that happened, else 0.
+ */
+int sign_replay_add(struct sign_replay *, const char *id, int64_t now_s);
+
 /* Constant-time equality of two strings of possibly different lengths. */
 int sign_token_equal(const char *a, const char *b);
 

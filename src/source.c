@@ -88,6 +88,11 @@ watch_cb(evutil_socket_t fd, short what, void *arg)
 			snprintf(detail, sizeof(detail), "Source %s (%s) has been rate limited (HTTP "
 			    "429) for %s; no mention is read while it waits.", w->src->name, w->type,
 			    watch_human(now - since, b1, sizeof(b1)));
+		else if (strcmp(state, "failing") == 0 && h.redirect)
+			snprintf(detail, sizeof(detail), "Source %s (%s) has not been connected for "
+			    "%s; it was redirected to another host: %.150s; set url to the new "
+			    "address.", w->src->name, w->type, watch_human(now - since, b1,
+			    sizeof(b1)), h.redirect);
 		else if (strcmp(state, "failing") == 0 && h.status)
 			snprintf(detail, sizeof(detail), "Source %s (%s) has not been connected for "
 			    "%s; the server answers HTTP %ld (see the keluhd log).", w->src->name,

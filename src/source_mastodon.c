@@ -331,21 +331,28 @@ ms_fill_done(void *arg, CURL *easy, CURLcode rc)
 	json_error_t je;
 	json_t *root, **v;
 	size_t n;
-	char why[200];
+	char why[300], *tofree = NULL;
+	const char *to;
 
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	if ((to = curlev_refused_redirect(easy, rc)) != NULL)
+		to = tofree = xstrdup(to);
 	curl_easy_cleanup(easy);
 	s->easy = NULL;
 	curl_slist_free_all(s->hdrs);
 	s->hdrs = NULL;
 	if (rc != CURLE_OK || status != 200) {
-		if (rc != CURLE_OK)
+		if (to)
+			snprintf(why, sizeof(why), "HTTP %ld redirected to another host: %.100s; the "
+			    "token is not sent there: set url to the new address", status, to);
+		else if (rc != CURLE_OK)
 			snprintf(why, sizeof(why), "%s", curl_easy_strerror(rc));
 		else
 			snprintf(why, sizeof(why), "HTTP %ld%s", status, status == 401 ||
 			    status == 403 ? " (the token cannot read this timeline)" : status == 429 ?
 			    " (rate limited)" : "");
-		stream_count_error(s->src.name, "backfill");
+		stream_count_error(s->src.name, to ? "redirect" : "backfill");
+		free(tofree);
 		ms_fill_end(s, why);
 		return;
 	}
@@ -415,10 +422,7 @@ ms_fill_start(struct msrc *s)
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, ms_fill_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curlev_same_origin(e);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)MS_TIMEOUT_MS);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	free(url);

@@ -363,6 +363,7 @@ struct stream {
 	/* health: whether it is up, since when, and the last failure */
 	int up, throttled;
 	long fail_status;
+	char *redirect;			/* the last request was redirected to another origin */
 	int64_t up_changed;
 	/* STREAM_BACKOFF_X: the class of the failures in a row, and how many */
 	enum xclass xclass;
@@ -431,6 +432,7 @@ stream_health(const struct stream *st, struct stream_health *h)
 	h->connected = st->up;
 	h->throttled = st->throttled;
 	h->status = st->fail_status;
+	h->redirect = st->redirect;
 	h->since_ms = st->up_changed;
 	h->last_event_ms = st->last_event;
 }
@@ -822,7 +824,14 @@ after(struct stream *st, CURLcode rc)
 		schedule(st, delay);
 		return;
 	}
-	if (st->status == 429) {
+	if (st->redirect) {
+		st->fails++;
+		delay = poll_wait(st, policy_delay(st, XC_HTTP, backoff(st)));
+		stream_error(st, "redirect");
+		log_error("source %s: HTTP %ld redirected to another host: %s; its headers and token "
+		    "are not sent there: set url to the new address; trying again in %s", st->name,
+		    st->status, st->redirect, human(delay, hb, sizeof(hb)));
+	} else if (st->status == 429) {
 		int64_t ra = retry_after_ms(st->retry_after);
 
 		st->fails++;
@@ -915,7 +924,10 @@ static void
 done_cb(void *arg, CURL *easy, CURLcode rc)
 {
 	struct stream *st = arg;
+	const char *to = curlev_refused_redirect(easy, rc);
 
+	free(st->redirect);
+	st->redirect = to ? xstrdup(to) : NULL;
 	/* curlev removed the handle already: only ours to free */
 	curl_easy_cleanup(easy);
 	st->easy = NULL;
@@ -1049,10 +1061,7 @@ stream_connect(struct stream *st)
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, st);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, st);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curlev_same_origin(e);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	/* HTTP/2 would buffer up to a window per paused stream; 1.1 pauses cleanly */
@@ -1152,6 +1161,7 @@ stream_free(struct stream *st)
 	free(st->name);
 	free(st->url);
 	free(st->req_url);
+	free(st->redirect);
 	free(st->labels);
 	free(st);
 }

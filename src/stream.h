@@ -155,6 +155,7 @@ struct stream_health {
 	int connected;		/* a stream is up, or the last poll was answered */
 	int throttled;		/* the last failure was HTTP 429 */
 	long status;		/* the last failure's HTTP status (0: no answer) */
+	const char *redirect;	/* the last failure: a redirect to another origin, to this */
 	int64_t since_ms;	/* when connected last changed */
 	int64_t last_event_ms;	/* the last event taken (poll: answer), or the start */
 };

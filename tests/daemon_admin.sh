@@ -200,6 +200,22 @@ start_keluhd "$TMPD/c.yaml"
 ctl silence list --json >"$TMPD/sl4.json"
 is "after a restart the active silence is back" "$(jget '[(s["id"], s["reason"]) for s in j["silences"]]' "$TMPD/sl4.json")" \
 	"[(3, 'persist')]"
+
+# expire takes an author as add does: UTF-8 of at most 256 bytes
+expire3() {
+	python3 -c 'import json, sys; print(json.dumps({"author": "a" * int(sys.argv[1])}))' "$1" \
+		>"$TMPD/exp.json"
+	curl -s --unix-socket "$SOCK" -X POST -H 'Content-Type: application/json' \
+		--data-binary @"$TMPD/exp.json" -o "$TMPD/exp.out" -w '%{http_code}' \
+		http://x/v1/admin/silences/3/expire
+}
+is "expire with a 257-byte author: 422" "$(expire3 257)" 422
+contains "saying why" "$TMPD/exp.out" "author is UTF-8 of at most 256 bytes"
+ctl silence list --json >"$TMPD/sl5.json"
+is "and the silence stays active" "$(jget '[s["id"] for s in j["silences"]]' "$TMPD/sl5.json")" "[3]"
+is "expire with a 256-byte author: 200" "$(expire3 256)" 200
+ctl silence list --all --json >"$TMPD/sl6.json"
+is "it ended, by that author" "$(jget '[len(s["ended_by"]) for s in j["silences"] if s["id"] == 3]' "$TMPD/sl6.json")" "[256]"
 stop_keluhd
 
 done_testing

@@ -71,6 +71,33 @@ case $r in "401 "*) ok "a comment line is not a token" ;; *) not_ok "comment is 
 python3 -c 'import sys; sys.stdout.write("{\"text\":\"" + "a"*70000 + "\"}")' >"$TMPD/big.json"
 r=$(curl -s -o "$TMPD/big.out" -w '%{http_code}' -H "$AUTH" -H 'Content-Type: application/json' --data-binary @"$TMPD/big.json" "$URL/v1/mentions")
 is "oversized body: 413" "$r" 413
+
+# a numeric id is kept as its decimal text, and JSON and NDJSON bodies get
+# the same answer on every boundary: the NDJSON pass sends the ids again,
+# beside a fresh complaint, and each is a duplicate of its JSON twin
+k=0
+for id in 9223372036854775807 -9223372036854775808 -42; do
+	k=$((k + 1))
+	text=$(echo "paket belum sampai sudah seminggu|my order never arrived|akun saya diblokir tanpa alasan" | cut -d'|' -f$k)
+	fresh=$(echo "refund belum masuk juga|double charge on my card|cannot log in to my account again" | cut -d'|' -f$k)
+	r=$(post "{\"id\":$id,\"text\":\"$text\"}" application/json -H "$AUTH")
+	is "application/json: numeric id $id: 202" "$r" '202 {"accepted":1,"complaints":1,"duplicates":0}'
+	r=$(post "{\"id\":$id,\"text\":\"$text\"}
+{\"id\":\"fresh-$k\",\"text\":\"$fresh\"}" application/x-ndjson -H "$AUTH")
+	is "application/x-ndjson: numeric id $id: 202, the same id" "$r" '202 {"accepted":1,"complaints":1,"duplicates":1}'
+done
+for ct in application/json application/x-ndjson; do
+	for id in 9223372036854775808 -9223372036854775809 12345678901234567890 1e999; do
+		r=$(post "{\"id\":$id,\"text\":\"halo\"}" $ct -H "$AUTH")
+		case $r in "400 "*"too big"*|"400 "*"beyond 64 bits"*|"400 "*"overflow"*|"400 "*"too large"*)
+			ok "$ct: numeric id $id: 400 saying it is too large" ;;
+		*) not_ok "$ct: numeric id $id: 400 saying it is too large" "$r" ;; esac
+	done
+	for id in 1.5 0123; do
+		r=$(post "{\"id\":$id,\"text\":\"halo\"}" $ct -H "$AUTH")
+		is "$ct: id $id: 400" "${r%% *}" 400
+	done
+done
 r=$(curl -s -o /dev/null -w '%{http_code}' -X GET "$URL/v1/mentions")
 is "GET on the ingest endpoint: 405" "$r" 405
 r=$(curl -s -o /dev/null -w '%{http_code}' "$URL/nope")
@@ -103,7 +130,8 @@ r=$(post '{"id":"g1","text":"still serving: cannot login"}' application/json -H 
 is "the daemon keeps serving after bad input" "$r" '202 {"accepted":1,"complaints":1,"duplicates":0}'
 curl -s "$URL/metrics" >"$TMPD/metrics"
 contains "metrics: rejected input is counted" "$TMPD/metrics" 'keluh_mentions_rejected_total{reason="unauthorized"}'
-contains "metrics: duplicates are counted" "$TMPD/metrics" 'keluh_mentions_duplicate_total{source="http"} 1'
+# (one a1 copy, and the three numeric ids sent again as NDJSON)
+contains "metrics: duplicates are counted" "$TMPD/metrics" 'keluh_mentions_duplicate_total{source="http"} 4'
 
 # a mention's source is outside input: escaped in the label, /metrics stays well-formed
 r=$(post '{"id":"q1","source":"a\"b\\c\nd","text":"cannot login since monday"}' application/json -H "$AUTH")
@@ -179,6 +207,16 @@ r=$(post "$body" application/json -H "webhook-id: msg_1" -H "webhook-timestamp: 
 is "signed request: 202" "$r" '202 {"accepted":1,"complaints":1,"duplicates":0}'
 r=$(post "$body" application/json -H "webhook-id: msg_2" -H "webhook-timestamp: $now" -H "webhook-signature: $(sig msg_2 "$now" "$body x")")
 case $r in "401 "*"bad signature"*) ok "bad signature: 401" ;; *) not_ok "bad signature: 401" "$r" ;; esac
+# a replay of the accepted message, inside the tolerance: refused
+r=$(post "$body" application/json -H "webhook-id: msg_1" -H "webhook-timestamp: $now" -H "webhook-signature: $(sig msg_1 "$now" "$body")")
+case $r in "401 "*"webhook-id msg_1 was already received (a replay)"*) ok "a replayed webhook-id: 401" ;; *) not_ok "a replayed webhook-id: 401" "$r" ;; esac
+# a message refused before (msg_2) may come again, correctly signed
+body2='{"id":"s2","text":"saldo terpotong tapi transaksi gagal"}'
+r=$(post "$body2" application/json -H "webhook-id: msg_2" -H "webhook-timestamp: $now" -H "webhook-signature: $(sig msg_2 "$now" "$body2")")
+is "a refused webhook-id may be sent again: 202" "${r%% *}" 202
+# a timestamp with a leading zero, signed as written, is not canonical
+r=$(post "$body" application/json -H "webhook-id: msg_4" -H "webhook-timestamp: 0$now" -H "webhook-signature: $(sig msg_4 "0$now" "$body")")
+case $r in "401 "*"not Unix seconds"*) ok "a timestamp with a leading zero: 401" ;; *) not_ok "a timestamp with a leading zero: 401" "$r" ;; esac
 old=$((now - 3600))
 r=$(post "$body" application/json -H "webhook-id: msg_3" -H "webhook-timestamp: $old" -H "webhook-signature: $(sig msg_3 "$old" "$body")")
 case $r in "401 "*) ok "stale timestamp: 401" ;; *) not_ok "stale timestamp: 401" "$r" ;; esac

@@ -97,6 +97,76 @@ START_TEST(every_prefix)
 }
 END_TEST
 
+/* Hostile shapes: n copies of unit, then tail. */
+static const struct {
+	const char *unit, *tail;
+} hostile[] = {
+	{ "<a", "" },			/* every '<' looks for a '>' that never comes */
+	{ "< a", "" },			/* not a tag: no need to look for its end */
+	{ "<a", "\"'>" },		/* a '>' at the very end, but inside quotes */
+	{ "<a\"", ">" },		/* quotes: scans from alternate '<' disagree */
+	{ "<a'<b\"", "'\">" },		/* both quote kinds */
+	{ "<!--<a", "" },		/* an unclosed comment */
+	{ "<!-<a\"", "" },
+};
+
+static size_t
+hostile_steps(size_t h, size_t n)
+{
+	struct buf in, out;
+	size_t steps = 0;
+
+	buf_init(&in);
+	buf_init(&out);
+	for (size_t k = 0; k < n; k++)
+		buf_add(&in, hostile[h].unit, strlen(hostile[h].unit));
+	buf_add(&in, hostile[h].tail, strlen(hostile[h].tail));
+	htmltext_count(&out, in.data, in.len, &steps);
+	ck_assert_int_eq(utf8_valid_prefix(out.data ? out.data : "", out.len), out.len);
+	ck_assert_msg(steps <= 5 * in.len + 16, "hostile %d: %zu steps for %zu bytes", (int)h,
+	    steps, in.len);
+	buf_free(&in);
+	buf_free(&out);
+	return steps;
+}
+
+/* The tag scans do work linear in the input: 4x the input, about 4x the steps. */
+START_TEST(linear)
+{
+	size_t small = hostile_steps((size_t)_i, 4096), big = hostile_steps((size_t)_i, 16384);
+
+	ck_assert_msg(big < 8 * small, "hostile %d: %zu steps at 4096 copies, %zu at 16384", _i,
+	    small, big);
+}
+END_TEST
+
+/* What hostile shapes read as: an unclosed '<' is text, a closed tag goes. */
+START_TEST(hostile_text)
+{
+	static const struct {
+		const char *html, *text;
+	} c[] = {
+		{ "<a<a<a", "<a<a<a" },
+		{ "<a<a<a\"'>x", "<a<a<a\"'>x" },
+		{ "<a\"<a\"<a\">x", "<a\"x" },
+		{ "<a'<b\"<a'<b\"'\">x", "x" },
+		{ "<!--<a<a", "" },
+		{ "a < b > c <b>d</b>", "a < b > c d" },
+	};
+
+	for (size_t k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+		struct buf b;
+
+		buf_init(&b);
+		htmltext(&b, c[k].html, strlen(c[k].html));
+		buf_addc(&b, '\0');
+		ck_assert_msg(strcmp(b.data, c[k].text) == 0, "[%s]: got [%s] want [%s]", c[k].html,
+		    b.data, c[k].text);
+		buf_free(&b);
+	}
+}
+END_TEST
+
 /* A health alert renders through the receivers: the headline says which source and what. */
 START_TEST(health_renders)
 {
@@ -145,6 +215,8 @@ main(void)
 
 	tcase_add_loop_test(tc, table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, every_prefix);
+	tcase_add_loop_test(tc, linear, 0, (int)(sizeof(hostile) / sizeof(hostile[0])));
+	tcase_add_test(tc, hostile_text);
 	tcase_add_test(tc, health_renders);
 	suite_add_tcase(s, tc);
 	return unit_run(s);

@@ -197,10 +197,11 @@ START_TEST(test_integer_range)
 	    "9223372036854775807}}", &m, err), 0);
 	ck_assert_int_eq(m.followers, 9223372036854775807L);
 	mention_free(&m);
+	/* beyond 64 bits the body is malformed, as jansson finds it */
 	ck_assert_int_eq(parse("{\"text\":\"x\",\"id\":9223372036854775808}", &m, err), -1);
-	ck_assert_str_eq(err, "'id' must be a string");
+	ck_assert_str_eq(err, "malformed JSON at column 18: a whole number beyond 64 bits");
 	ck_assert_int_eq(parse("{\"text\":\"x\",\"id\":-9223372036854775809}", &m, err), -1);
-	ck_assert_str_eq(err, "'id' must be a string");
+	ck_assert_str_eq(err, "malformed JSON at column 18: a whole number beyond 64 bits");
 }
 END_TEST
 
@@ -243,6 +244,133 @@ START_TEST(test_agrees_with_jansson)
 }
 END_TEST
 
+/*
+ * Both readers on one body: the direct one (NDJSON lines, sources) and
+ * jansson + mention_from_json (application/json bodies), as keluhd calls
+ * them. Returns the id (to free) or NULL with both errors in err/jerr.
+ */
+static char *
+both(const char *s, char *err, char *jerr)
+{
+	struct mention a, b;
+	json_error_t je;
+	json_t *o = json_loadb(s, strlen(s), JSON_REJECT_DUPLICATES, &je);
+	int ra = mention_parse(&a, s, strlen(s), err, 256), rb;
+	char *id = NULL;
+
+	if (o == NULL) {
+		snprintf(jerr, 256, "%s", je.text);
+		rb = -1;
+	} else
+		rb = mention_from_json(&b, o, jerr, 256);
+	json_decref(o);
+	ck_assert_msg(ra == rb, "%s: direct reader %d (%s), jansson %d (%s)", s, ra,
+	    ra ? err : "", rb, rb ? jerr : "");
+	if (ra == 0) {
+		ck_assert_str_eq(a.id, b.id);
+		id = strdup(a.id);
+		mention_free(&a);
+		mention_free(&b);
+	}
+	return id;
+}
+
+/* A numeric id is kept as its decimal text; both readers agree on every boundary. */
+START_TEST(test_numeric_ids)
+{
+	static const struct {
+		const char *id, *want, *err, *jerr;
+	} c[] = {
+		{ "9223372036854775807", "9223372036854775807", NULL, NULL },	/* INT64_MAX */
+		{ "-9223372036854775808", "-9223372036854775808", NULL, NULL },	/* INT64_MIN */
+		{ "922337203685477580", "922337203685477580", NULL, NULL },
+		{ "1234567890123456789", "1234567890123456789", NULL, NULL },	/* 19 digits */
+		{ "-42", "-42", NULL, NULL },
+		{ "0", "0", NULL, NULL },
+		{ "-0", "0", NULL, NULL },
+		{ "9223372036854775808", NULL, "a whole number beyond 64 bits", "too big integer" },
+		{ "-9223372036854775809", NULL, "a whole number beyond 64 bits",
+		  "too big negative integer" },
+		{ "12345678901234567890", NULL, "a whole number beyond 64 bits", "too big integer" },
+		{ "00", NULL, "leading zero in a number", "invalid token" },
+		{ "0123", NULL, "leading zero in a number", "invalid token" },
+		{ "1.5", NULL, "'id' must be a string or a whole number",
+		  "'id' must be a string or a whole number" },
+		{ "1e3", NULL, "'id' must be a string or a whole number",
+		  "'id' must be a string or a whole number" },
+		{ "12345678901234567890.0", NULL, "'id' must be a string or a whole number",
+		  "'id' must be a string or a whole number" },
+		{ "1e999", NULL, "a number too large", "real number overflow" },
+		{ "\"0042\"", "0042", NULL, NULL },	/* a string id stays as written */
+	};
+	char body[256], err[256], jerr[256];
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char *id;
+
+		snprintf(body, sizeof(body), "{\"id\":%s,\"text\":\"login\"}", c[i].id);
+		err[0] = jerr[0] = '\0';
+		id = both(body, err, jerr);
+		if (c[i].want) {
+			ck_assert_msg(id && strcmp(id, c[i].want) == 0, "%s: got %s", body, nz(id));
+		} else {
+			ck_assert_msg(id == NULL, "%s: accepted as %s", body, nz(id));
+			ck_assert_msg(strstr(err, c[i].err), "%s: got '%s'", body, err);
+			ck_assert_msg(strstr(jerr, c[i].jerr), "%s: jansson said '%s'", body, jerr);
+		}
+		free(id);
+	}
+	/* the same numbers in a field the mention does not have */
+	ck_assert_ptr_null(both("{\"text\":\"x\",\"n\":9223372036854775808}", err, jerr));
+	ck_assert_ptr_null(both("{\"text\":\"x\",\"n\":[1e400]}", err, jerr));
+	free(both("{\"text\":\"x\",\"n\":-9223372036854775808}", err, jerr));
+	free(both("{\"text\":\"x\",\"n\":1e-400}", err, jerr));
+}
+END_TEST
+
+/*
+ * Invalid UTF-8 at the start, in the middle and at the end of every string
+ * field (and of a key, and of a field the mention does not have), plain and
+ * after an escape: both readers refuse it, the direct one saying where.
+ */
+START_TEST(test_utf8_every_field)
+{
+	/* each field as what comes before the value and after it */
+	static const char *const fields[][2] = { { "\"text\":", "" }, { "\"id\":", "" },
+		{ "\"source\":", "" }, { "\"url\":", "" }, { "\"lang\":", "" },
+		{ "\"created_at\":", "" }, { "\"author\":{\"handle\":", "}" },
+		{ "\"author\":{\"name\":", "}" }, { "\"extra\":", "" }, { "\"extra\":[", "]" },
+		{ "", ":1" } };
+	static const char *const bad[] = { "\xff", "\xc3", "\xc0\xaf", "\xed\xa0\x80",
+		"\xf4\x90\x80\x80", "\x80" };
+	char val[64], member[128], body[256], err[256];
+
+	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
+		for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++)
+			for (int at = 0; at < 6; at++) {
+				struct mention m;
+				json_error_t je;
+				json_t *o;
+				const char *esc = at >= 3 ? "\\n" : "";
+
+				/* at % 3: 0 start, 1 middle, 2 end */
+				snprintf(val, sizeof(val), "\"%s%s%s%s\"", at % 3 ? "ab" : "",
+				    at % 3 == 1 ? esc : "", bad[b], at % 3 == 2 ? esc : at % 3 ? "cd" : esc);
+				snprintf(member, sizeof(member), "%s%s%s", fields[f][0], val,
+				    fields[f][1]);
+				snprintf(body, sizeof(body), "{%s%s}", f == 0 ? "" : "\"text\":\"login\",",
+				    member);
+				ck_assert_msg(mention_parse(&m, body, strlen(body), err, sizeof(err)) == -1,
+				    "accepted: %s", body);
+				ck_assert_msg(strstr(err, "invalid UTF-8 in a string") != NULL,
+				    "%s: got '%s'", body, err);
+				ck_assert_msg(strstr(err, "malformed JSON at column ") != NULL, "%s", err);
+				o = json_loadb(body, strlen(body), JSON_REJECT_DUPLICATES, &je);
+				ck_assert_msg(o == NULL, "jansson accepted: %s", body);
+			}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -255,6 +383,8 @@ main(void)
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_integer_range);
 	tcase_add_test(tc, test_agrees_with_jansson);
+	tcase_add_test(tc, test_numeric_ids);
+	tcase_add_test(tc, test_utf8_every_field);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -279,6 +279,96 @@ START_TEST(test_token_equal)
 }
 END_TEST
 
+/* The signature with byte i of the MAC changed: the first, one in the middle, the last. */
+START_TEST(test_wrong_byte)
+{
+	static const size_t at[] = { 0, 1, 15, 16, 30, 31 };
+	struct sign_key k = key(VEC_SECRET);
+	unsigned char mac[64];
+	size_t mlen = 0;
+	char sig[128], err[128];
+
+	ck_assert_int_eq(sodium_base642bin(mac, sizeof(mac), VEC_SIG + 3, strlen(VEC_SIG) - 3,
+	    NULL, &mlen, NULL, sodium_base64_VARIANT_ORIGINAL), 0);
+	ck_assert_uint_eq(mlen, 32);
+	for (size_t j = 0; j < sizeof(at) / sizeof(at[0]); j++)
+		for (unsigned flip = 0x01; flip <= 0x80; flip <<= 7) {
+			mac[at[j]] ^= (unsigned char)flip;
+			memcpy(sig, "v1,", 3);
+			sodium_bin2base64(sig + 3, sizeof(sig) - 3, mac, mlen,
+			    sodium_base64_VARIANT_ORIGINAL);
+			ck_assert_msg(verify(&k, 1, VEC_ID, VEC_TS_S, sig, VEC_BODY, VEC_TS, err,
+			    sizeof(err)) == -1, "byte %zu ^ 0x%02x passed", at[j], flip);
+			ck_assert_str_eq(err, "no valid signature");
+			mac[at[j]] ^= (unsigned char)flip;
+		}
+	/* and unchanged it still verifies: the loop above tested the right bytes */
+	memcpy(sig, "v1,", 3);
+	sodium_bin2base64(sig + 3, sizeof(sig) - 3, mac, mlen, sodium_base64_VARIANT_ORIGINAL);
+	ck_assert_int_eq(verify(&k, 1, VEC_ID, VEC_TS_S, sig, VEC_BODY, VEC_TS, err, sizeof(err)),
+	    0);
+}
+END_TEST
+
+/* A timestamp with a leading zero, correctly signed as written, is not canonical: refused. */
+START_TEST(test_timestamp_canonical)
+{
+	struct sign_key k = key(VEC_SECRET);
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256_state st;
+	const char *forms[] = { "0" VEC_TS_S, "00" VEC_TS_S };
+	char content[256], sig[128], err[128];
+
+	for (size_t i = 0; i < 2; i++) {
+		int n = snprintf(content, sizeof(content), "%s.%s.%s", VEC_ID, forms[i], VEC_BODY);
+
+		crypto_auth_hmacsha256_init(&st, k.key, k.len);
+		crypto_auth_hmacsha256_update(&st, (const unsigned char *)content, (size_t)n);
+		crypto_auth_hmacsha256_final(&st, mac);
+		memcpy(sig, "v1,", 3);
+		sodium_bin2base64(sig + 3, sizeof(sig) - 3, mac, sizeof(mac),
+		    sodium_base64_VARIANT_ORIGINAL);
+		ck_assert_int_eq(verify(&k, 1, VEC_ID, forms[i], sig, VEC_BODY, VEC_TS, err,
+		    sizeof(err)), -1);
+		ck_assert_str_eq(err, "webhook-timestamp is not Unix seconds");
+	}
+}
+END_TEST
+
+/* The replay cache: an id is seen until twice the tolerance has passed; the bound holds. */
+START_TEST(test_replay)
+{
+	struct sign_replay *r = sign_replay_new(3);
+	int64_t now = 1800000000;
+	char id[32];
+
+	ck_assert_int_eq(sign_replay_seen(r, "msg_1", now), 0);
+	ck_assert_int_eq(sign_replay_add(r, "msg_1", now), 0);
+	ck_assert_int_eq(sign_replay_seen(r, "msg_1", now), 1);
+	ck_assert_int_eq(sign_replay_seen(r, "msg_1", now + 2 * SIGN_TOLERANCE_S - 1), 1);
+	ck_assert_int_eq(sign_replay_seen(r, "msg_2", now), 0);
+	ck_assert_int_eq(sign_replay_add(r, "msg_2", now + 1), 0);
+	ck_assert_int_eq(sign_replay_add(r, "msg_3", now + 2), 0);
+	/* full: the fourth pushes out the oldest, and says so */
+	ck_assert_int_eq(sign_replay_add(r, "msg_4", now + 3), 1);
+	ck_assert_int_eq(sign_replay_seen(r, "msg_1", now + 3), 0);
+	ck_assert_int_eq(sign_replay_seen(r, "msg_2", now + 3), 1);
+	ck_assert_int_eq(sign_replay_seen(r, "msg_4", now + 3), 1);
+	/* expired: msg_2 went at now + 1 + 2 * tolerance, the others stay */
+	ck_assert_int_eq(sign_replay_seen(r, "msg_2", now + 1 + 2 * SIGN_TOLERANCE_S), 0);
+	ck_assert_int_eq(sign_replay_seen(r, "msg_3", now + 1 + 2 * SIGN_TOLERANCE_S), 1);
+	/* everything expired: room again without a bound hit */
+	now += 10 * SIGN_TOLERANCE_S;
+	for (int i = 0; i < 3; i++) {
+		snprintf(id, sizeof(id), "later_%d", i);
+		ck_assert_int_eq(sign_replay_add(r, id, now), 0);
+	}
+	ck_assert_int_eq(sign_replay_seen(r, "msg_4", now), 0);
+	ck_assert_int_eq(sign_replay_seen(r, "later_0", now), 1);
+	sign_replay_free(r);
+}
+END_TEST
+
 static Suite *
 sign_suite(void)
 {
@@ -294,6 +384,9 @@ sign_suite(void)
 	tcase_add_test(tc, test_ed25519);
 	tcase_add_test(tc, test_bad_keys);
 	tcase_add_test(tc, test_token_equal);
+	tcase_add_test(tc, test_wrong_byte);
+	tcase_add_test(tc, test_timestamp_canonical);
+	tcase_add_test(tc, test_replay);
 	suite_add_tcase(s, tc);
 	return s;
 }

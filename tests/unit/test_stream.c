@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "curlev.h"
 #include "stream.h"
 #include "unit.h"
 #include "util.h"
@@ -270,6 +271,41 @@ START_TEST(json_pointers)
 }
 END_TEST
 
+/*
+ * The origins redirects are checked against (curlev_same_origin): no TLS
+ * server is at hand in tests, so https to http is checked here, where the
+ * scheme alone makes two origins differ; tests/daemon_sources_redirect.sh
+ * checks another port end to end.
+ */
+START_TEST(redirect_origins)
+{
+	static const struct {
+		const char *a, *b;
+		int same;
+	} c[] = {
+		{ "https://api.example/v1/x", "http://api.example/v1/x", 0 },
+		{ "https://api.example/", "https://api.example:8443/", 0 },
+		{ "https://api.example/", "https://evil.example/", 0 },
+		{ "https://api.example/", "https://api.example.evil.example/", 0 },
+		{ "http://127.0.0.1:8080/a", "http://127.0.0.1:8081/a", 0 },
+		{ "https://API.Example/a?x=1", "https://api.example:443/b", 1 },
+		{ "http://api.example/feed", "http://api.example:80/feed/", 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char *a = curlev_origin(c[i].a), *b = curlev_origin(c[i].b);
+
+		ck_assert_ptr_nonnull(a);
+		ck_assert_ptr_nonnull(b);
+		ck_assert_msg((strcmp(a, b) == 0) == c[i].same, "%s (%s) and %s (%s)", c[i].a, a,
+		    c[i].b, b);
+		free(a);
+		free(b);
+	}
+	ck_assert_ptr_null(curlev_origin("not a url"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -286,6 +322,7 @@ main(void)
 	tcase_add_test(tc, ndjson_too_long);
 	tcase_add_test(tc, last_id_survives_reset);
 	tcase_add_test(tc, json_pointers);
+	tcase_add_test(tc, redirect_origins);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
