@@ -40,15 +40,14 @@ fuzz_dict() {
 
 # fuzz_max_len NAME: the longest input libFuzzer makes. Super-linear time
 # only shows on long inputs (a quadratic loop is invisible at 16 KB), so
-# most harnesses go to 1 MiB; httpd's head is 16 KiB at most, a signature
-# check's inputs are short, and a rule file is compiled whole on every run.
+# most harnesses go to 1 MiB; httpd's head is 16 KiB at most and a
+# signature check's inputs are short.
 fuzz_max_len() {
 	case $1 in
 	httpd | sign) echo 65536 ;;
-	# until htmltext's quadratic case and the rule nesting fix land:
-	# keeps the short runs of make fuzz and CI from tripping over them
-	htmltext) echo 65536 ;;
-	rules) echo 16384 ;;
+	# a rule file is compiled whole on every run: 256 KiB is some 10,000
+	# keywords or 25,000 levels of nesting, enough to show what grows
+	rules) echo 262144 ;;
 	*) echo 1048576 ;;
 	esac
 }
