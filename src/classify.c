@@ -574,8 +574,11 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 	    (c->evidence == CLASSIFY_EVIDENCE_COMPLAINTS && v->complaint))) {
 		if (c->evidence != CLASSIFY_EVIDENCE_ALL)
 			norm_fold(&c->nb, text, len);	/* the same text, now with the map */
-		for (size_t i = 0; i < c->nmatched; i++)
+		for (size_t i = 0; i < c->nmatched; i++) {
+			/* a regex first run for evidence reports its bounds under this rule */
+			c->cur_rule = c->matched[i];
 			classify_evidence(c, c->matched[i], rs->rules[c->matched[i]].when);
+		}
 	}
 	v->team = team;
 	v->rules = c->matched;

@@ -136,4 +136,15 @@ contains "short mention: the tail regex still matches" "$TMPD/short.json" '"rule
 contains "long mention, text: the bound and the rule" "$TMPD/long.txt" \
 	"  ! noise.truncated_share: regex '…\\s*+(?:https?://\\S++\\s*+)*+\$' saw only the last 1024 bytes of the text (limits: regex_tail_window)"
 
+# A regex that first runs when the evidence of a matched rule is gathered
+# (its rule matched on keywords) reports its bound under that rule.
+awk 'BEGIN {
+	printf "{\"id\":\"ev\",\"text\":\"aduh gak bisa login"
+	for (i = 0; i < 600; i++) printf " lagi dan"
+	printf " \342\200\246https://a\"}\n"
+}' >"$TMPD/ev.ndjson"
+"$KELUHCTL" test -r "$RULES" --json "$TMPD/ev.ndjson" >"$TMPD/ev.json" 2>&1
+contains "a bound met while gathering evidence names the rule gathered for" "$TMPD/ev.json" \
+	'{"rule":"access.login","regex":"\\b(can'
+
 done_testing
