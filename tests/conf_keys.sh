@@ -9,6 +9,7 @@ base=$TMPD/base
 mkdir -p "$base/rules.d"
 printf 'secret-token\n' >"$base/mastodon.token"
 printf 'reddit-app-secret\n' >"$base/reddit.secret"
+chmod 600 "$base/mastodon.token" "$base/reddit.secret"
 
 # A line ending in '#@TAG' holds the key of case TAG, first on its line
 # (after the indentation and any '- '): so its column is known.
