@@ -90,6 +90,7 @@ struct keluhd {
 	size_t *kick;		/* receivers with new alerts this pass */
 	size_t nkick;
 	int draining;
+	int src_batch;		/* sources' mentions share a regex budget until the flush */
 	int spool_broken;	/* ingest answers 503; a probe each second (stats_cb) */
 	uint64_t broken_seq;	/* the commit that, once durable, ends spool_broken */
 	uint64_t spool_failures;	/* while spool_broken, for the log line at the end */
@@ -257,6 +258,10 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 	uint64_t seq;
 	struct waiting *w, *next;
 
+	if (K.src_batch) {
+		ingest_batch(K.ingest, 0);
+		K.src_batch = 0;
+	}
 	if (spool_in_txn(K.spool)) {
 		if (spool_commit(K.spool) < 0) {
 			ok = 0;
@@ -575,6 +580,7 @@ http_mentions(struct httpd_req *req)
 		mention_free(&ms[i]);
 	}
 	ingest_batch(K.ingest, 0);
+	K.src_batch = 0;	/* the POST's budget replaced the sources'; they open another */
 	free(ms);
 	w->next = K.waiting;
 	if (K.waiting)
@@ -656,6 +662,16 @@ source_emit(void *arg, const struct mention *m, const char *source)
 
 	if (K.draining || K.spool_broken)
 		return -1;
+	/*
+	 * Like the mentions of one POST, those a source hands over in one loop
+	 * pass (a poll answer of a thousand items) share one regex budget, so
+	 * they cannot hold the loop either; the flush at the pass's end closes it.
+	 */
+	if (!K.src_batch) {
+		ingest_batch(K.ingest, 1);
+		K.src_batch = 1;
+		schedule_flush(NULL);
+	}
 	if (ingest_mention(K.ingest, m, source, &c) < 0)
 		return -1;
 	return 0;

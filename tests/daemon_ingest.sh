@@ -241,4 +241,39 @@ contains "long mention: the log names the rule" "$TMPD/keluhd3.log" \
 	"bound hit: rule noise.truncated_share: a regex saw only 1024 bytes of a long mention (limits: regex_tail_window in the rule files)"
 stop_keluhd
 
+# Mentions a source hands over in one loop pass share one regex budget,
+# as the mentions of one POST do: a file source's lines of about 1 KB,
+# several to a read.
+mkdir -p "$TMPD/budget.d"
+cat >"$TMPD/budget.d/10.yaml" <<'Y'
+limits: {regex_batch_work: 2000}
+rules:
+  - id: t.login
+    description: Cannot log in
+    team: tech
+    score: 30
+    when: {regex: 'login\s+gagal'}
+Y
+awk 'BEGIN {
+	for (m = 1; m <= 10; m++) {
+		printf "{\"id\":\"b%d\",\"text\":\"login", m
+		for (i = 0; i < 180; i++) printf " lagi"
+		printf " gagal\"}\n"
+	}
+}' >"$TMPD/budget.ndjson"
+cat >"$TMPD/budget.yaml" <<Y
+rules: $TMPD/budget.d
+http:
+  listen: 127.0.0.1:0
+spool:
+  path: $TMPD/budget.db
+sources:
+  - {name: feed, type: file, path: $TMPD/budget.ndjson}
+Y
+start_keluhd "$TMPD/budget.yaml" "$TMPD/keluhd-budget.log"
+wait_until 20 '[ "$(metric_sum keluh_mentions_total)" = 10 ]'
+n=$(metric_value 'keluh_bound_hits_total{bound="regex_batch_work"}')
+check "a source's mentions of one pass share the regex budget ($n hits)" test "${n:-0}" -ge 1
+stop_keluhd
+
 done_testing
