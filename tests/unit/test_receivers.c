@@ -708,7 +708,8 @@ START_TEST(test_basic_console)
 	ck_assert(strstr(m.body, "@budi_s (Budi Santoso) \xc2\xb7 x \xc2\xb7 12.3k followers "
 	    "\xc2\xb7 verified \xc2\xb7 posted 10:14 UTC, 5 min ago\n  Udah 3 jam *gak bisa login* "
 	    "\xf0\x9f\x98\xa1"));
-	ck_assert(strstr(m.body, "\nalert a-20261122-0007 \xc2\xb7 group rule=access.login|team=tech\n"));
+	ck_assert(strstr(m.body, "\nalert a-20261122-0007 \xc2\xb7 group "
+	    "rule=access.login|team=tech\n"));
 	ck_assert(strstr(m.body, "*Charged twice* for my plan"));
 	ck_assert(strstr(m.body, "\n+1 more mention\n"));
 	ck_assert(strstr(m.body, "sari") == NULL);	/* the third is not shown */
@@ -853,7 +854,7 @@ START_TEST(test_basic_discord)
 	ck_assert(strstr(v, "\\*bintang\\* \\_miring\\_ \\`kode\\`"));
 	ck_assert(strstr(v, "[Open post](https://x.com/budi_s/status/1790)"));
 	ck_assert(strstr(v, "`@everyone`"));
-	/* The handle as it is, so a copied handle is the handle; allowed_mentions keeps it quiet. */
+	/* The handle as it is, so a copy finds its author; allowed_mentions keeps it quiet. */
 	ck_assert(strstr(jstr(json_array_get(json_object_get(e, "fields"), 0), "name"),
 	    "`@budi_s`"));
 	ck_assert(strstr(m.body, "\xe2\x80\x8b") == NULL);
@@ -1596,7 +1597,8 @@ has_word(const char *s, const char *w)
 	size_t n = strlen(w);
 
 	for (const char *p = s; (p = strstr(p, w)) != NULL; p++) {
-		int before = p > s && (isalnum((unsigned char)p[-1]) || (unsigned char)p[-1] >= 0x80);
+		int before = p > s &&
+		    (isalnum((unsigned char)p[-1]) || (unsigned char)p[-1] >= 0x80);
 		int after = isalnum((unsigned char)p[n]) || (unsigned char)p[n] >= 0x80;
 
 		if (!before && !after)
@@ -1636,8 +1638,8 @@ START_TEST(test_language)
 				words.data[--words.len] = '\0';
 			if (words.len == 0)
 				continue;
-			ck_assert_msg(strstr(b.data, words.data) != NULL, "%s in %s: no '%s' in:\n%s",
-			    receiver_type_name(t), words_lang_name((enum words_lang)l), words.data,
+			ck_assert_msg(strstr(b.data, words.data) != NULL,
+			    "%s in %s: no '%s' in:\n%s", receiver_type_name(t), words_lang_name((enum words_lang)l), words.data,
 			    b.data);
 		}
 		if (t != RCV_PAGERDUTY)	/* its "more" is a number */
