@@ -11,13 +11,15 @@
 #include "mention.h"
 #include "sign.h"
 #include "stream.h"
+#include "tz.h"
 #include "util.h"
+#include "words.h"
 #include "yamlx.h"
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const conf_keys[] = { "http", "spool", "rules", "sources", "receivers",
-	"routes", "grouping", "incidents", "duplicates", "admin", "health_receivers" };
+	"routes", "grouping", "incidents", "duplicates", "admin", "health_receivers", "display" };
 static const char *const http_keys[] = { "listen", "tokens_file", "signing_keys_file",
 	"max_body", "max_headers", "max_connections", "max_connections_per_client", "timeout" };
 static const char *const spool_keys[] = { "path", "max_pending", "keep_history" };
@@ -39,6 +41,7 @@ static const char *const incident_keys[] = { "name", "rules", "at_least", "withi
 	"cooldown" };
 static const char *const dup_keys[] = { "window", "max_ids", "same_text" };
 static const char *const admin_keys[] = { "socket" };
+static const char *const display_keys[] = { "timezone", "language" };
 static const char *const group_part_names[GK__N] = { "rule", "team", "priority", "source",
 	"author", "mention" };
 static const char *const source_type_names[SRC__N] = { "demo", "stdin", "file", "sse",
@@ -1489,6 +1492,31 @@ cl_incidents(struct cl *L, yaml_node_t *n)
 	}
 }
 
+/* display: the time zone of post times and the language of chat messages. */
+static void
+cl_display(struct cl *L, yaml_node_t *n)
+{
+	struct conf *c = L->c;
+	yaml_node_t *v;
+	const char *s;
+	char err[400];
+
+	if (!yis_map(n)) {
+		yerror(L->d, L->yf, n, "'display' must be a mapping with timezone and language");
+		return;
+	}
+	ycheck_keys(L->d, L->yf, n, "display", display_keys, NKEYS(display_keys));
+	if (cl_string(L, n, "timezone", &s) == 0 && s) {
+		v = ymap_get(L->yf, n, "timezone");
+		if ((c->display.tz = tz_load(s, err, sizeof(err))) == NULL)
+			yerror(L->d, L->yf, v, "display.timezone: %s", err);
+	}
+	if (cl_string(L, n, "language", &s) == 0 && s &&
+	    words_lang_parse(s, &c->display.lang) < 0)
+		yerror(L->d, L->yf, ymap_get(L->yf, n, "language"), "display.language: unknown "
+		    "language '%s'; the languages are %s (en when not set)", s, words_lang_list());
+}
+
 static void
 conf_defaults(struct conf *c)
 {
@@ -1609,6 +1637,10 @@ conf_load_flags(const char *path, struct diag *d, int flags)
 		}
 	}
 	cl_health(&L, root);
+	if ((v = ymap_get(&yf, root, "display")) != NULL && !yis_null(v))
+		cl_display(&L, v);
+	for (size_t i = 0; i < c->nreceivers; i++)
+		c->receivers[i].display = &c->display;
 	if (c->nreceivers && c->nroutes == 0)
 		diag_warning(d, path, ynode_line(root), ynode_col(root),
 		    "receivers are defined but there are no routes: no alert will be sent; add "
@@ -1636,6 +1668,7 @@ conf_free(struct conf *c)
 	free_strings(c->signing_keys, c->nsigning_keys);
 	free_strings(c->health_receivers, c->nhealth_receivers);
 	free(c->admin_socket);
+	tz_free(c->display.tz);
 	for (size_t i = 0; i < c->nsources; i++) {
 		free(c->sources[i].name);
 		free(c->sources[i].path);

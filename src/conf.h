@@ -160,6 +160,9 @@ struct conf {
 
 	/* backpressure */
 	size_t max_pending_deliveries;	/* 503 above this */
+
+	/* display: how chat messages read; every receiver points here */
+	struct rcv_display display;
 };
 
 /* Returns NULL with every error in d. */

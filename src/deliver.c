@@ -422,7 +422,7 @@ deliver_start(struct deliver *d, struct rstate *st, struct spool_delivery *sd)
 	json_error_t je;
 	json_t *alert = json_loads(sd->alert_json, 0, &je);
 	struct xfer *x;
-	int64_t now = util_now_ms();
+	int64_t now = util_now_ms(), delayed_s;
 
 	if (now > sd->expires_ms) {
 		char why[600];
@@ -452,8 +452,14 @@ deliver_start(struct deliver *d, struct rstate *st, struct spool_delivery *sd)
 	x->expires_ms = sd->expires_ms;
 	x->receiver = xstrdup(sd->receiver);
 	buf_init(&x->resp);
-	if (alert == NULL || receiver_render(r, alert, sd->idem_key, now / 1000, &x->msg, err,
-	    sizeof(err)) < 0) {
+	/*
+	 * A delivery that failed before (attempts, or a dead letter requeued
+	 * with its last error kept) says how late it is; one that only waited
+	 * its turn does not.
+	 */
+	delayed_s = sd->attempts > 0 || sd->last_error ? (now - sd->created_ms) / 1000 : 0;
+	if (alert == NULL || receiver_render_delayed(r, alert, sd->idem_key, now / 1000,
+	    delayed_s, &x->msg, err, sizeof(err)) < 0) {
 		deliver_outcome(x, RCV_DEAD, 0, alert ? err : "the stored alert is not valid JSON");
 		json_decref(alert);
 		xfer_free(x);

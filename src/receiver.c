@@ -81,6 +81,13 @@ int
 receiver_render(const struct receiver *r, const json_t *alert, const char *idem_key,
     int64_t now_s, struct rcv_msg *out, char *err, size_t errlen)
 {
+	return receiver_render_delayed(r, alert, idem_key, now_s, 0, out, err, errlen);
+}
+
+int
+receiver_render_delayed(const struct receiver *r, const json_t *alert, const char *idem_key,
+    int64_t now_s, int64_t delayed_s, struct rcv_msg *out, char *err, size_t errlen)
+{
 	static const rcv_render_fn fns[RCV__N] = {
 		[RCV_CONSOLE] = rcv_render_console,
 		[RCV_WEBHOOK] = rcv_render_webhook,
@@ -111,6 +118,12 @@ receiver_render(const struct receiver *r, const json_t *alert, const char *idem_
 	c.samples = r->max_samples > 0 ? (size_t)r->max_samples : RCV_DEFAULT_SAMPLES;
 	if (rcv_alert_load(alert, &c.a, err, errlen) < 0)
 		return -1;
+	if (r->display) {
+		c.a.lang = r->display->lang;
+		c.a.tz = r->display->tz;
+	}
+	c.a.now_s = now_s;
+	c.a.delayed_s = delayed_s >= RCV_LATE_AFTER_S ? delayed_s : 0;
 	c.idem_key = idem_key && *idem_key ? idem_key : c.a.id ? c.a.id : "keluh";
 	if (fns[r->type](&c, out) < 0) {
 		receiver_msg_free(out);
@@ -717,6 +730,32 @@ rcv_url_at(const char *s, size_t len)
 	return i;
 }
 
+/*
+ * The length of an @handle at s[i] ("@budi_s", "@jane@mastodon.social",
+ * "@channel"), or 0. Only where a mention can start: not inside a word or
+ * an address. A trailing '.' is the sentence's, not the handle's.
+ */
+static size_t
+rcv_handle_at(const char *s, size_t i, size_t len)
+{
+	size_t n = 1;
+
+	if (i > 0 && ((s[i - 1] >= 'a' && s[i - 1] <= 'z') || (s[i - 1] >= 'A' &&
+	    s[i - 1] <= 'Z') || (s[i - 1] >= '0' && s[i - 1] <= '9') || s[i - 1] == '_'))
+		return 0;
+	while (i + n < len) {
+		char c = s[i + n];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '_' || c == '.' || c == '-' || c == '@' || c == ':'))
+			break;
+		n++;
+	}
+	while (n > 1 && (s[i + n - 1] == '.' || s[i + n - 1] == ':' || s[i + n - 1] == '-'))
+		n--;
+	return n;
+}
+
 void
 rcv_esc(struct buf *b, enum rcv_markup mk, const char *s, size_t len)
 {
@@ -792,9 +831,18 @@ rcv_esc(struct buf *b, enum rcv_markup mk, const char *s, size_t len)
 			if (strchr("\\*_~`|<>[]#", c) || (i == 0 && (c == '-' || c == '+'))) {
 				buf_addc(b, '\\');
 				buf_addc(b, (char)c);
-			} else if (c == '@') {
-				/* A zero-width space keeps @channel or @someone from pinging. */
-				buf_adds(b, "@\xe2\x80\x8b");
+			} else if (c == '@' && (n = rcv_handle_at(s, i, len)) > 1) {
+				/*
+				 * A handle goes in a code span, as it is: Mattermost
+				 * notifies no one named inside code (Discord is kept
+				 * quiet by allowed_mentions), and the text a person
+				 * copies is the handle byte for byte.
+				 */
+				buf_addc(b, '`');
+				buf_add(b, s + i, n);
+				buf_addc(b, '`');
+				i += n;
+				continue;
 			} else
 				buf_addc(b, (char)c);
 			break;
@@ -939,6 +987,30 @@ rcv_is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/*
+ * Markdown: widens [*s, *e) to whole @handles, so that no '@' is left out
+ * of the code span its handle goes into (rcv_esc).
+ */
+static void
+rcv_span_handles(const char *t, size_t len, size_t *s, size_t *e)
+{
+	size_t k = *s, n;
+
+	while (k > 0 && t[k - 1] != ' ' && t[k - 1] != '\n' && *s - k < 64)
+		k--;
+	for (; k < *e && k < len; k++) {
+		if (t[k] != '@' || (n = rcv_handle_at(t, k, len)) <= 1)
+			continue;
+		if (k + n > *s) {
+			if (k < *s)
+				*s = k;
+			if (k + n > *e)
+				*e = k + n;
+		}
+		k += n - 1;
+	}
+}
+
 void
 rcv_emph_text(struct buf *b, enum rcv_markup mk, const json_t *m, size_t units)
 {
@@ -960,6 +1032,8 @@ rcv_emph_text(struct buf *b, enum rcv_markup mk, const json_t *m, size_t units)
 	for (size_t i = 0; i < n; i++) {
 		size_t s = sp[i].s, e = sp[i].e;
 
+		if (mk == RCV_MK_MD)
+			rcv_span_handles(text, keep, &s, &e);
 		/* Delimiters next to a space do not make emphasis in mrkdwn or Markdown. */
 		while (s < e && rcv_is_space(text[s]))
 			s++;
@@ -1011,6 +1085,15 @@ rcv_link(const json_t *m)
 
 /* --- wording -------------------------------------------------------------- */
 
+const char *
+rcv_label(const struct rcv_alert *a)
+{
+	static const enum word labels[] = { [RCV_P_LOW] = W_LOW, [RCV_P_NORMAL] = W_NORMAL,
+		[RCV_P_HIGH] = W_HIGH, [RCV_P_CRITICAL] = W_CRITICAL };
+
+	return rcv_w(a, labels[a->prio <= RCV_P_CRITICAL ? a->prio : RCV_P_NORMAL]);
+}
+
 void
 rcv_headline(const struct rcv_alert *a, struct buf *b, int emoji)
 {
@@ -1018,9 +1101,11 @@ rcv_headline(const struct rcv_alert *a, struct buf *b, int emoji)
 		buf_adds(b, a->style->emoji);
 		buf_addc(b, ' ');
 	}
-	buf_adds(b, a->style->label);
 	if (a->incident)
-		buf_adds(b, " INCIDENT");
+		buf_adds(b, rcv_w(a, W_INCIDENT_PRE));
+	buf_adds(b, rcv_label(a));
+	if (a->incident)
+		buf_adds(b, rcv_w(a, W_INCIDENT_POST));
 }
 
 /*
@@ -1055,56 +1140,170 @@ rcv_title(const struct rcv_alert *a, struct buf *out, size_t units)
 				first = json_string_value(v);
 			n++;
 		}
-	buf_adds(&b, first ? first : "complaints");
+	buf_adds(&b, first ? first : rcv_w(a, W_COMPLAINTS));
 	if (n > 1)
-		buf_printf(&b, " (+%zu more rule%s)", n - 1, n > 2 ? "s" : "");
+		buf_printf(&b, " (+%zu%s)", n - 1, rcv_w(a, n > 2 ? W_MORE_RULES : W_MORE_RULE));
 	rcv_fit(&b, units);
 	buf_add(out, b.data, b.len);
 	buf_free(&b);
 }
 
+/* Month and day names of protocol dates (RFC 5322, HTTP): never translated. */
 static const char *const rcv_months[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
 	"Aug", "Sep", "Oct", "Nov", "Dec" };
 static const char *const rcv_days[7] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
 
 void
-rcv_counts(const struct rcv_alert *a, struct buf *b)
+rcv_time_local(const struct rcv_alert *a, int64_t t, int64_t day_of, struct buf *b)
 {
-	int64_t t, last;
-	struct tm tm, tl;
+	struct tm tm, td;
+	const char *abbr, *dabbr;
 
-	if (a->total > a->count) {
-		buf_printf(b, "%lld new, %lld", a->count, a->total);
-		if (a->first_at && rcv_time_parse(a->first_at, &t) == 0) {
-			time_t tt = (time_t)t;
-
-			gmtime_r(&tt, &tm);
-			buf_adds(b, " since ");
-			/* An hour alone would be ambiguous once the group spans midnight. */
-			if (a->last_at && rcv_time_parse(a->last_at, &last) == 0) {
-				time_t tlt = (time_t)last;
-
-				gmtime_r(&tlt, &tl);
-				if (tl.tm_yday != tm.tm_yday || tl.tm_year != tm.tm_year)
-					buf_printf(b, "%d %s ", tm.tm_mday, rcv_months[tm.tm_mon]);
-			}
-			buf_printf(b, "%02d:%02d UTC", tm.tm_hour, tm.tm_min);
-		} else
-			buf_adds(b, " in all");
-	} else
-		buf_printf(b, "%lld mention%s", a->count, a->count == 1 ? "" : "s");
-	if (a->suppressed > 0)
-		buf_printf(b, ", %lld muted", a->suppressed);
+	tz_local(a->tz, t, &tm, &abbr);
+	tz_local(a->tz, day_of, &td, &dabbr);
+	/* An hour alone would be ambiguous on another day. */
+	if (td.tm_yday != tm.tm_yday || td.tm_year != tm.tm_year)
+		buf_printf(b, "%d %s ", tm.tm_mday, rcv_w(a, (enum word)(W_JAN + tm.tm_mon)));
+	buf_printf(b, "%02d:%02d %s", tm.tm_hour, tm.tm_min, abbr);
 }
 
 void
-rcv_more(struct buf *b, size_t n)
+rcv_counts(const struct rcv_alert *a, struct buf *b)
 {
-	buf_printf(b, "+%zu more mention%s", n, n == 1 ? "" : "s");
+	int64_t t, last;
+
+	if (a->total > a->count) {
+		buf_printf(b, "%lld%s, %lld", a->count, rcv_w(a, W_NEW), a->total);
+		if (a->first_at && rcv_time_parse(a->first_at, &t) == 0) {
+			buf_adds(b, rcv_w(a, W_SINCE));
+			if (!a->last_at || rcv_time_parse(a->last_at, &last) < 0)
+				last = t;
+			rcv_time_local(a, t, last, b);
+		} else
+			buf_adds(b, rcv_w(a, W_IN_ALL));
+	} else
+		buf_printf(b, "%lld%s", a->count, rcv_w(a, a->count == 1 ? W_MENTION : W_MENTIONS));
+	if (a->suppressed > 0)
+		buf_printf(b, ", %lld%s", a->suppressed, rcv_w(a, W_MUTED));
+}
+
+void
+rcv_more(const struct rcv_alert *a, struct buf *b, size_t n)
+{
+	buf_printf(b, "+%zu%s", n, rcv_w(a, n == 1 ? W_MORE_MENTION : W_MORE_MENTIONS));
+}
+
+void
+rcv_team(const struct rcv_alert *a, struct buf *b)
+{
+	if (a->team == NULL)
+		return;
+	buf_adds(b, rcv_w(a, W_TEAM));
+	buf_addc(b, ' ');
+	rcv_esc_fit(b, RCV_MK_PLAIN, a->team, strlen(a->team), 100);
+}
+
+void
+rcv_idline(const struct rcv_alert *a, struct buf *b)
+{
+	if (a->id == NULL || *a->id == '\0')
+		return;
+	buf_adds(b, rcv_w(a, W_ALERT));
+	buf_addc(b, ' ');
+	rcv_esc_fit(b, RCV_MK_PLAIN, a->id, strlen(a->id), 100);
+	if (a->group && *a->group) {
+		buf_printf(b, " \xc2\xb7 %s ", rcv_w(a, W_GROUP));
+		rcv_esc_fit(b, RCV_MK_PLAIN, a->group, strlen(a->group), 200);
+	}
+}
+
+void
+rcv_duration(const struct rcv_alert *a, struct buf *b, int64_t secs)
+{
+	int64_t m = secs / 60, h = m / 60, d = h / 24;
+
+	if (m < 60)
+		buf_printf(b, "%lld%s", (long long)m, rcv_w(a, W_MIN));
+	else if (h < 24) {
+		buf_printf(b, "%lld%s", (long long)h, rcv_w(a, W_HOURS));
+		if (m % 60)
+			buf_printf(b, " %lld%s", (long long)(m % 60), rcv_w(a, W_MIN));
+	} else {
+		buf_printf(b, "%lld%s", (long long)d, rcv_w(a, W_DAYS));
+		if (h % 24)
+			buf_printf(b, " %lld%s", (long long)(h % 24), rcv_w(a, W_HOURS));
+	}
+}
+
+void
+rcv_late(const struct rcv_alert *a, struct buf *b)
+{
+	if (a->delayed_s <= 0)
+		return;
+	buf_adds(b, rcv_w(a, W_DELAYED_PRE));
+	rcv_duration(a, b, a->delayed_s);
+	buf_adds(b, rcv_w(a, W_DELAYED_POST));
+}
+
+void
+rcv_ref_lines(const struct rcv_alert *a, struct buf *b, enum rcv_markup mk, const char *nl)
+{
+	struct buf t;
+
+	buf_init(&t);
+	rcv_idline(a, &t);
+	if (t.len) {
+		buf_adds(b, nl);
+		rcv_esc(b, mk, t.data, t.len);
+	}
+	buf_reset(&t);
+	rcv_late(a, &t);
+	if (t.len) {
+		buf_adds(b, nl);
+		rcv_esc(b, mk, t.data, t.len);
+	}
+	buf_free(&t);
+}
+
+void
+rcv_posted(const struct rcv_alert *a, const json_t *m, struct buf *b)
+{
+	int64_t t, age;
+
+	if (rcv_time_parse(rcv_str(m, "created_at"), &t) < 0)
+		return;
+	buf_adds(b, rcv_w(a, W_POSTED));
+	buf_addc(b, ' ');
+	rcv_time_local(a, t, a->now_s, b);
+	buf_adds(b, ", ");
+	age = a->now_s - t;
+	/* A post "from the future" is clock skew between the source and us. */
+	if (age < 60) {
+		buf_adds(b, rcv_w(a, W_JUST_NOW));
+		return;
+	}
+	buf_adds(b, rcv_w(a, W_AGO_PRE));
+	rcv_duration(a, b, age);
+	buf_adds(b, rcv_w(a, W_AGO_POST));
+}
+
+void
+rcv_byline(const struct rcv_alert *a, const json_t *m, struct buf *b)
+{
+	size_t mark;
+
+	rcv_author_rest(a, m, b);
+	buf_adds(b, " \xc2\xb7 ");
+	mark = b->len;
+	rcv_posted(a, m, b);
+	if (b->len == mark) {
+		b->len = mark - 4;	/* no post time: no separator either */
+		b->data[b->len] = '\0';
+	}
 }
 
 const char *
-rcv_handle(const json_t *m)
+rcv_handle(const struct rcv_alert *a, const json_t *m)
 {
 	const json_t *au = json_object_get(m, "author");
 	const char *h = rcv_str(au, "handle");
@@ -1112,7 +1311,7 @@ rcv_handle(const json_t *m)
 	if (h && *h)
 		return h;
 	h = rcv_str(au, "name");
-	return h && *h ? h : "unknown";
+	return h && *h ? h : rcv_w(a, W_UNKNOWN_AUTHOR);
 }
 
 void
@@ -1132,7 +1331,7 @@ rcv_followers(struct buf *b, long long n)
 }
 
 void
-rcv_author_rest(const json_t *m, struct buf *b)
+rcv_author_rest(const struct rcv_alert *a, const json_t *m, struct buf *b)
 {
 	const json_t *au = json_object_get(m, "author"), *f;
 	const char *h = rcv_str(au, "handle"), *name = rcv_str(au, "name");
@@ -1150,14 +1349,14 @@ rcv_author_rest(const json_t *m, struct buf *b)
 	if (json_is_integer(f) && json_integer_value(f) >= 0) {
 		buf_adds(b, " \xc2\xb7 ");
 		rcv_followers(b, json_integer_value(f));
-		buf_adds(b, json_integer_value(f) == 1 ? " follower" : " followers");
+		buf_adds(b, rcv_w(a, json_integer_value(f) == 1 ? W_FOLLOWER : W_FOLLOWERS));
 	}
 	if (json_is_true(json_object_get(au, "verified")))
-		buf_adds(b, " \xc2\xb7 verified");
+		buf_printf(b, " \xc2\xb7 %s", rcv_w(a, W_VERIFIED));
 	if (json_is_true(json_object_get(m, "reply")))
-		buf_adds(b, " \xc2\xb7 reply");
+		buf_printf(b, " \xc2\xb7 %s", rcv_w(a, W_REPLY));
 	if (json_is_true(json_object_get(m, "reblog")))
-		buf_adds(b, " \xc2\xb7 repost");
+		buf_printf(b, " \xc2\xb7 %s", rcv_w(a, W_REPOST));
 }
 
 /* --- the sample loop ------------------------------------------------------ */

@@ -28,6 +28,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "words.h"
+
+struct tz;
+
 enum rcv_type {
 	RCV_CONSOLE,
 	RCV_WEBHOOK,
@@ -40,6 +44,16 @@ enum rcv_type {
 	RCV_PAGERDUTY,
 	RCV_EMAIL,
 	RCV__N
+};
+
+/*
+ * How chat messages read (keluhd.yaml's display: section): the words'
+ * language and the time zone of post times. Owned by the conf; receivers
+ * point at it. A receiver without one shows English and UTC.
+ */
+struct rcv_display {
+	enum words_lang lang;
+	struct tz *tz;		/* NULL: UTC */
 };
 
 struct receiver {
@@ -59,6 +73,7 @@ struct receiver {
 	int64_t max_age_ms;	/* a delivery older than this goes to the dead letters */
 	int64_t timeout_ms;	/* one request */
 	int max_samples;	/* mentions shown in chat formats */
+	const struct rcv_display *display;	/* borrowed from the conf; NULL: defaults */
 };
 
 const char *receiver_type_name(enum rcv_type);
@@ -91,6 +106,21 @@ void receiver_msg_free(struct rcv_msg *);
  */
 int receiver_render(const struct receiver *r, const json_t *alert, const char *idem_key,
     int64_t now_s, struct rcv_msg *out, char *err, size_t errlen);
+
+/*
+ * A delivery is late when delivery failures held it back this long since
+ * its alert was made; chat messages then say "delayed 8 min by delivery
+ * failures". Shorter waits are the ordinary retries of a brief hiccup.
+ */
+#define RCV_LATE_AFTER_S 120
+/*
+ * receiver_render for a delivery that failed before: delayed_s is how long
+ * ago its alert was made. At RCV_LATE_AFTER_S or more a chat message is
+ * marked late; the generic webhook's body stays the canonical alert.
+ */
+int receiver_render_delayed(const struct receiver *r, const json_t *alert,
+    const char *idem_key, int64_t now_s, int64_t delayed_s, struct rcv_msg *out, char *err,
+    size_t errlen);
 
 enum rcv_verdict { RCV_OK, RCV_RETRY, RCV_DEAD };
 

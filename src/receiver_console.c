@@ -13,8 +13,9 @@
  *   CRITICAL INCIDENT: Cannot log in; Charged twice
  *   team tech · 3 new, 40 since 10:02 UTC, 2 muted
  *   alert a-1 · group rule=access.login
+ *   delayed 8 min by delivery failures            (only when late)
  *
- *   @budi (Budi) · x · 12.3k followers · verified
+ *   @budi (Budi) · x · 12.3k followers · verified · posted 10:12 UTC, 8 min ago
  *     gak bisa *login* dari pagi
  *     https://x.com/budi/status/1
  *
@@ -36,19 +37,21 @@ rcv_plain_text(const struct rcv_ctx *c, struct buf *b, size_t text_units)
 	rcv_clean(b, t.data, t.len);
 	buf_adds(b, "\n");
 	if (a->team) {
-		buf_adds(b, "team ");
-		rcv_esc_fit(b, RCV_MK_PLAIN, a->team, strlen(a->team), 100);
+		rcv_team(a, b);
 		buf_adds(b, " \xc2\xb7 ");
 	}
 	rcv_counts(a, b);
 	buf_adds(b, "\n");
-	if (a->id) {
-		buf_adds(b, "alert ");
-		rcv_esc_fit(b, RCV_MK_PLAIN, a->id, strlen(a->id), 100);
-		if (a->group) {
-			buf_adds(b, " \xc2\xb7 group ");
-			rcv_esc_fit(b, RCV_MK_PLAIN, a->group, strlen(a->group), 200);
-		}
+	buf_reset(&t);
+	rcv_idline(a, &t);
+	if (t.len) {
+		rcv_clean(b, t.data, t.len);
+		buf_adds(b, "\n");
+	}
+	buf_reset(&t);
+	rcv_late(a, &t);
+	if (t.len) {
+		rcv_clean(b, t.data, t.len);
 		buf_adds(b, "\n");
 	}
 	for (size_t i = 0; i < listed && shown < c->samples; i++) {
@@ -57,11 +60,11 @@ rcv_plain_text(const struct rcv_ctx *c, struct buf *b, size_t text_units)
 
 		if (m == NULL)
 			continue;
-		h = rcv_handle(m);
+		h = rcv_handle(a, m);
 		buf_adds(b, "\n");
 		rcv_clean(b, h, strlen(h));
 		buf_reset(&t);
-		rcv_author_rest(m, &t);
+		rcv_byline(a, m, &t);
 		rcv_clean(b, t.data, t.len);
 		buf_adds(b, "\n  ");
 		rcv_emph_text(b, RCV_MK_PLAIN, m, text_units);
@@ -75,7 +78,7 @@ rcv_plain_text(const struct rcv_ctx *c, struct buf *b, size_t text_units)
 	}
 	if (a->nall > shown) {
 		buf_adds(b, "\n");
-		rcv_more(b, a->nall - shown);
+		rcv_more(a, b, a->nall - shown);
 		buf_adds(b, "\n");
 	}
 	buf_free(&t);

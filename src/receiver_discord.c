@@ -25,6 +25,7 @@
 #define DISCORD_MORE_UNITS 40		/* the footer: "+N more mentions" */
 
 struct discord_fill {
+	const struct rcv_alert *a;
 	struct buf name, value;
 	json_t *fields;
 };
@@ -39,8 +40,8 @@ discord_render_sample(void *arg, const json_t *m, size_t cap)
 
 	buf_init(&t);
 	buf_reset(&f->name);
-	buf_adds(&t, rcv_handle(m));
-	rcv_author_rest(m, &t);
+	buf_adds(&t, rcv_handle(f->a, m));
+	rcv_byline(f->a, m, &t);
 	rcv_esc_fit(&f->name, RCV_MK_MD, t.data, t.len, DISCORD_NAME_UNITS);
 	buf_free(&t);
 	/* The value has its own limit: shorten the text until it fits. */
@@ -48,7 +49,7 @@ discord_render_sample(void *arg, const json_t *m, size_t cap)
 		buf_reset(&f->value);
 		rcv_emph_text(&f->value, RCV_MK_MD, m, cap);
 		if (link)
-			buf_printf(&f->value, "\n[Open post](%s)", link);
+			buf_printf(&f->value, "\n[%s](%s)", rcv_w(f->a, W_OPEN_POST), link);
 		else if (url) {
 			buf_adds(&f->value, "\n");
 			rcv_url_text(&f->value, RCV_MK_MD, url);
@@ -98,6 +99,7 @@ rcv_render_discord(struct rcv_ctx *c, struct rcv_msg *m)
 	buf_init(&f.name);
 	buf_init(&f.value);
 	f.fields = json_array();
+	f.a = a;
 
 	/* content: "🔴 **CRITICAL INCIDENT** · Cannot log in" */
 	rcv_headline(a, &t, 1);
@@ -107,17 +109,19 @@ rcv_render_discord(struct rcv_ctx *c, struct rcv_msg *m)
 	rcv_title(a, &t, RCV_TITLE_UNITS);
 	rcv_esc_fit(&content, RCV_MK_MD, t.data, t.len, DISCORD_NOTICE_UNITS);
 	rcv_esc_fit(&title, RCV_MK_MD, t.data, t.len, DISCORD_TITLE_UNITS);
-	/* description: "team **tech** · 3 new, 40 since 10:02 UTC" */
+	/* description: "team **tech** · 3 new, 40 since 10:02 UTC", then id, group, delay */
 	if (a->team) {
 		buf_reset(&t);
 		rcv_esc_fit(&t, RCV_MK_PLAIN, a->team, strlen(a->team), 100);
-		buf_adds(&desc, "team ");
+		buf_adds(&desc, rcv_w(a, W_TEAM));
+		buf_addc(&desc, ' ');
 		rcv_bold(&desc, RCV_MK_MD, t.data, t.len);
 		buf_adds(&desc, " \xc2\xb7 ");
 	}
 	buf_reset(&t);
 	rcv_counts(a, &t);
 	rcv_esc(&desc, RCV_MK_MD, t.data, t.len);
+	rcv_ref_lines(a, &desc, RCV_MK_MD, "\n");
 	used = rcv_ulen(title.data, title.len) + rcv_ulen(desc.data, desc.len);
 
 	fl.budget = DISCORD_EMBED_UNITS - DISCORD_SLACK_UNITS - used - DISCORD_MORE_UNITS;
@@ -131,7 +135,7 @@ rcv_render_discord(struct rcv_ctx *c, struct rcv_msg *m)
 	shown = rcv_fill(a, &fl);
 	/* The footer is plain text (no Markdown there). */
 	if (a->nall > shown)
-		rcv_more(&footer, a->nall - shown);
+		rcv_more(a, &footer, a->nall - shown);
 	else
 		buf_adds(&footer, "keluh");
 

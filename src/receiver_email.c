@@ -256,8 +256,10 @@ rcv_render_email(struct rcv_ctx *c, struct rcv_msg *m)
 	buf_adds(&t, ": ");
 	rcv_title(&c->a, &t, EMAIL_SUBJECT_UNITS);
 	buf_adds(&t, " (");
-	if (c->a.team)
-		buf_printf(&t, "team %s, ", c->a.team);
+	if (c->a.team) {
+		rcv_team(&c->a, &t);
+		buf_adds(&t, ", ");
+	}
 	rcv_counts(&c->a, &t);
 	buf_adds(&t, ")");
 	rcv_fit(&t, EMAIL_SUBJECT_UNITS + 80);

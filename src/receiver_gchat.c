@@ -28,6 +28,7 @@
 #define GCHAT_KEY_BYTES 120
 
 struct gchat_fill {
+	const struct rcv_alert *a;
 	json_t *piece;
 	json_t *sections;
 	struct buf b;
@@ -42,15 +43,17 @@ gchat_render_sample(void *arg, const json_t *m, size_t cap)
 
 	buf_init(&rest);
 	buf_reset(&f->b);
-	rcv_bolds(&f->b, RCV_MK_HTML, rcv_handle(m));
-	rcv_author_rest(m, &rest);
+	rcv_bolds(&f->b, RCV_MK_HTML, rcv_handle(f->a, m));
+	rcv_byline(f->a, m, &rest);
 	rcv_esc(&f->b, RCV_MK_HTML, rest.data, rest.len);
 	buf_adds(&f->b, "<br>");
 	rcv_emph_text(&f->b, RCV_MK_HTML, m, cap);
 	if (link) {
 		buf_adds(&f->b, "<br><a href=\"");
 		rcv_escs(&f->b, RCV_MK_HTML, link);
-		buf_adds(&f->b, "\">Open post</a>");
+		buf_adds(&f->b, "\">");
+		buf_adds(&f->b, rcv_w(f->a, W_OPEN_POST));
+		buf_adds(&f->b, "</a>");
 	} else if (url) {
 		buf_adds(&f->b, "<br>");
 		rcv_url_text(&f->b, RCV_MK_HTML, url);
@@ -107,6 +110,7 @@ rcv_render_gchat(struct rcv_ctx *c, struct rcv_msg *m)
 	if (c->r->url == NULL || *c->r->url == '\0')
 		return rcv_fail(c, "googlechat receiver '%s' has no url", rcv_rname(c));
 	memset(&f, 0, sizeof(f));
+	f.a = a;
 	buf_init(&f.b);
 	buf_init(&t);
 	buf_init(&h);
@@ -119,17 +123,23 @@ rcv_render_gchat(struct rcv_ctx *c, struct rcv_msg *m)
 	buf_printf(&h, "<font color=\"%s\"><b>", a->style->hex);
 	rcv_headline(a, &h, 0);
 	buf_adds(&h, "</b></font>");
-	json_array_append_new(widgets, gchat_decorated("Priority", h.data, h.len));
+	json_array_append_new(widgets, gchat_decorated(rcv_w(a, W_L_PRIORITY), h.data, h.len));
 	if (a->team) {
 		buf_reset(&h);
 		rcv_esc_fit(&h, RCV_MK_HTML, a->team, strlen(a->team), 100);
-		json_array_append_new(widgets, gchat_decorated("Team", h.data, h.len));
+		json_array_append_new(widgets, gchat_decorated(rcv_w(a, W_L_TEAM), h.data, h.len));
 	}
 	buf_reset(&t);
 	rcv_counts(a, &t);
 	buf_reset(&h);
 	rcv_esc(&h, RCV_MK_HTML, t.data, t.len);
-	json_array_append_new(widgets, gchat_decorated("Mentions", h.data, h.len));
+	json_array_append_new(widgets, gchat_decorated(rcv_w(a, W_L_MENTIONS), h.data, h.len));
+	/* The alert's id and group (to quote it), and any delay. */
+	buf_reset(&h);
+	rcv_ref_lines(a, &h, RCV_MK_HTML, "<br>");
+	if (h.len > 4)
+		json_array_append_new(widgets, json_pack("{s:{s:o}}", "textParagraph", "text",
+		    rcv_jstr(h.data + 4, h.len - 4)));
 	nwidgets = json_array_size(widgets);
 	json_array_append_new(f.sections, json_pack("{s:o}", "widgets", widgets));
 
@@ -142,8 +152,10 @@ rcv_render_gchat(struct rcv_ctx *c, struct rcv_msg *m)
 	buf_reset(&t);
 	rcv_title(a, &t, RCV_TITLE_UNITS);
 	buf_adds(&t, " (");
-	if (a->team)
-		buf_printf(&t, "team %s, ", a->team);
+	if (a->team) {
+		rcv_team(a, &t);
+		buf_adds(&t, ", ");
+	}
 	rcv_counts(a, &t);
 	buf_adds(&t, ")");
 	rcv_esc_fit(&h, RCV_MK_GTEXT, t.data, t.len, GCHAT_TEXT_UNITS);
@@ -180,7 +192,7 @@ rcv_render_gchat(struct rcv_ctx *c, struct rcv_msg *m)
 	if (a->nall > shown) {
 		buf_reset(&t);
 		buf_adds(&t, "<i>");
-		rcv_more(&t, a->nall - shown);
+		rcv_more(a, &t, a->nall - shown);
 		buf_adds(&t, "</i>");
 		json_array_append_new(f.sections, json_pack("{s:[{s:{s:o}}]}", "widgets",
 		    "textParagraph", "text", rcv_jstr(t.data, t.len)));

@@ -22,7 +22,9 @@
 #include <stdint.h>
 
 #include "receiver.h"
+#include "tz.h"
 #include "util.h"
+#include "words.h"
 
 #define RCV_ELLIPSIS "\xe2\x80\xa6"	/* U+2026: 3 bytes, 1 unit */
 #define RCV_DEFAULT_SAMPLES 5
@@ -53,7 +55,20 @@ struct rcv_alert {
 	long long count, total, suppressed;
 	const json_t *mentions;		/* an array, maybe empty */
 	size_t nall;			/* mentions the alert covers: max(count, listed) */
+
+	/* How it is shown: set by receiver_render from the receiver's display. */
+	enum words_lang lang;
+	const struct tz *tz;		/* NULL: UTC */
+	int64_t now_s;			/* when the message is made: ages count from here */
+	int64_t delayed_s;		/* > 0: late by this much (delivery failures) */
 };
+
+/* A word of the table (words.c) in the alert's language. */
+static inline const char *
+rcv_w(const struct rcv_alert *a, enum word w)
+{
+	return words_get(a->lang, w);
+}
 
 /* One render call. */
 struct rcv_ctx {
@@ -129,7 +144,7 @@ void rcv_fit(struct buf *, size_t units);
 enum rcv_markup {
 	RCV_MK_PLAIN,	/* console, email, plain JSON fields: no escaping, *emphasis* */
 	RCV_MK_SLACK,	/* mrkdwn: & < > as entities, *bold* */
-	RCV_MK_MD,	/* Discord, Mattermost: backslash escapes, **bold**, @ defused */
+	RCV_MK_MD,	/* Discord, Mattermost: backslash escapes, **bold**, @handles as code */
 	RCV_MK_HTML,	/* Telegram, Google Chat cards: & < > " as entities, <b>bold</b> */
 	RCV_MK_GTEXT,	/* Google Chat message text: no escape exists, so < > are replaced */
 };
@@ -178,16 +193,39 @@ const char *rcv_url(const json_t *mention);	/* any URL given, or NULL */
 
 /* "CRITICAL INCIDENT" with the priority emoji first when emoji is set. */
 void rcv_headline(const struct rcv_alert *, struct buf *, int emoji);
+/* The priority's label alone: "CRITICAL". */
+const char *rcv_label(const struct rcv_alert *);
 /* The rule descriptions (rule ids where none), plain, at most units long. */
 void rcv_title(const struct rcv_alert *, struct buf *, size_t units);
 /* "12 mentions", or "3 new, 40 since 10:02 UTC"; ", 2 muted" when some were. */
 void rcv_counts(const struct rcv_alert *, struct buf *);
 /* "+N more mentions" (or "+1 more mention"). */
-void rcv_more(struct buf *, size_t n);
+void rcv_more(const struct rcv_alert *, struct buf *, size_t n);
+/* "team" then the team: "team tech" (nothing when there is no team). Plain. */
+void rcv_team(const struct rcv_alert *, struct buf *);
+/*
+ * "alert a-20261122-0007 · group rule=access.login|team=tech", plain, so a
+ * person can quote the alert (keluhctl takes the id). Nothing without an id.
+ */
+void rcv_idline(const struct rcv_alert *, struct buf *);
+/* "delayed 8 min by delivery failures" when the alert is late, else nothing. Plain. */
+void rcv_late(const struct rcv_alert *, struct buf *);
+/* rcv_idline and rcv_late escaped for mk, each that is not empty after nl. */
+void rcv_ref_lines(const struct rcv_alert *, struct buf *, enum rcv_markup, const char *nl);
 /* The author's handle (or name, or "unknown"). */
-const char *rcv_handle(const json_t *mention);
+const char *rcv_handle(const struct rcv_alert *, const json_t *mention);
 /* What follows the handle: " (Name) · x · 12.3k followers · verified". Plain. */
-void rcv_author_rest(const json_t *mention, struct buf *);
+void rcv_author_rest(const struct rcv_alert *, const json_t *mention, struct buf *);
+/*
+ * When the mention was posted and its age at the time of the message, in
+ * display.timezone: "posted 09:40 WIB, 8 min ago" ("posted 17 Nov 09:40
+ * WIB, 2 d ago" on another day). Nothing when created_at is absent or bad.
+ */
+void rcv_posted(const struct rcv_alert *, const json_t *mention, struct buf *);
+/* rcv_author_rest, then " · " and rcv_posted when there is a post time. */
+void rcv_byline(const struct rcv_alert *, const json_t *mention, struct buf *);
+/* An age or a delay: "8 min", "3 h 5 min", "2 d 4 h". */
+void rcv_duration(const struct rcv_alert *, struct buf *, int64_t secs);
 /* 950, 12.3k, 1.2M */
 void rcv_followers(struct buf *, long long n);
 
@@ -216,6 +254,8 @@ size_t rcv_fill(const struct rcv_alert *, const struct rcv_fill *);
 
 /* RFC 3339 ("2026-11-22T10:02:00Z", fractions and offsets allowed) to Unix seconds. */
 int rcv_time_parse(const char *s, int64_t *t);
+/* "10:02 WIB", with "22 Nov " first when day_of is on another local day. */
+void rcv_time_local(const struct rcv_alert *, int64_t t, int64_t day_of, struct buf *);
 /* "2026-11-22T10:02:00Z" */
 void rcv_time_rfc3339(int64_t t, char out[RCV_TIMELEN]);
 /* "Sun, 22 Nov 2026 10:02:00 +0000" (RFC 5322), never localised. */

@@ -13,6 +13,7 @@
 
 #define PD_SUMMARY_UNITS 1024		/* B7: payload.summary <= 1024 */
 #define PD_DEDUP_BYTES 255		/* B7: dedup_key <= 255 */
+#define PD_ID_UNITS 120			/* " · alert " and an id of at most 100 */
 /* B7: the event is at most 512 KB; keep it under 480,000 bytes. */
 #define PD_BYTES 480000
 #define PD_SAMPLE_UNITS 2000
@@ -20,6 +21,7 @@
 #define PD_MORE_BYTES 64
 
 struct pd_fill {
+	const struct rcv_alert *a;
 	json_t *piece, *link;
 	json_t *samples, *links;
 };
@@ -29,7 +31,7 @@ pd_render_sample(void *arg, const json_t *m, size_t cap)
 {
 	struct pd_fill *f = arg;
 	const json_t *tj = json_object_get(m, "text");
-	const char *h = rcv_handle(m), *url = rcv_url(m), *link = rcv_link(m);
+	const char *h = rcv_handle(f->a, m), *url = rcv_url(m), *link = rcv_link(m);
 	const char *src = rcv_str(m, "source"), *text = json_string_value(tj);
 	struct rcv_span *sp;
 	struct buf b;
@@ -43,7 +45,7 @@ pd_render_sample(void *arg, const json_t *m, size_t cap)
 	f->piece = json_object();
 	f->link = NULL;
 	json_object_set_new(f->piece, "author", rcv_jstr(h, strlen(h)));
-	rcv_author_rest(m, &b);
+	rcv_author_rest(f->a, m, &b);
 	/* " · x · 980 followers" reads as a list here: drop the leading separator. */
 	{
 		size_t skip = 0;
@@ -69,6 +71,10 @@ pd_render_sample(void *arg, const json_t *m, size_t cap)
 			json_array_append_new(matched, rcv_jstr(text + sp[i].s, sp[i].e - sp[i].s));
 		free(sp);
 	}
+	buf_reset(&b);
+	rcv_posted(f->a, m, &b);
+	if (b.len)
+		json_object_set_new(f->piece, "posted", rcv_jstr(b.data, b.len));
 	if (url)
 		json_object_set_new(f->piece, "url", rcv_jstr(url, strlen(url)));
 	if (json_array_size(matched))
@@ -80,7 +86,7 @@ pd_render_sample(void *arg, const json_t *m, size_t cap)
 		buf_reset(&b);
 		buf_adds(&b, h);
 		if (src && *src)
-			buf_printf(&b, " on %s", src);
+			buf_printf(&b, "%s%s", rcv_w(f->a, W_ON), src);
 		f->link = json_pack("{s:s, s:o}", "href", link, "text", rcv_jstr(b.data, b.len));
 		cost += rcv_jlen(f->link) + 1;
 	}
@@ -105,7 +111,7 @@ rcv_render_pagerduty(struct rcv_ctx *c, struct rcv_msg *m)
 	const struct rcv_alert *a = &c->a;
 	const char *url = c->r->url && *c->r->url ? c->r->url :
 	    "https://events.pagerduty.com/v2/enqueue";
-	struct pd_fill f = { NULL, NULL, NULL, NULL };
+	struct pd_fill f = { a, NULL, NULL, NULL, NULL };
 	struct rcv_fill fl;
 	struct buf t, key;
 	json_t *o, *payload, *details, *rules, *v;
@@ -120,17 +126,26 @@ rcv_render_pagerduty(struct rcv_ctx *c, struct rcv_msg *m)
 	f.samples = json_array();
 	f.links = json_array();
 
-	/* "CRITICAL INCIDENT: Cannot log in (team tech, 3 new, 40 since 10:02 UTC)" */
+	/*
+	 * "CRITICAL INCIDENT: Cannot log in (team tech, 3 new, 40 since 10:02
+	 * UTC) · alert a-1": the id last, and never cut, so it can be quoted.
+	 */
 	rcv_headline(a, &t, 0);
 	buf_adds(&t, ": ");
 	rcv_title(a, &t, PD_SUMMARY_UNITS);
 	buf_adds(&t, " (");
-	if (a->team)
-		buf_printf(&t, "team %s, ", a->team);
+	if (a->team) {
+		rcv_team(a, &t);
+		buf_adds(&t, ", ");
+	}
 	rcv_counts(a, &t);
 	buf_adds(&t, ")");
 	buf_reset(&key);
-	rcv_esc_fit(&key, RCV_MK_PLAIN, t.data, t.len, PD_SUMMARY_UNITS);
+	rcv_esc_fit(&key, RCV_MK_PLAIN, t.data, t.len, PD_SUMMARY_UNITS - PD_ID_UNITS);
+	if (a->id && *a->id) {
+		buf_printf(&key, " \xc2\xb7 %s ", rcv_w(a, W_ALERT));
+		rcv_esc_fit(&key, RCV_MK_PLAIN, a->id, strlen(a->id), 100);
+	}
 	payload = json_object();
 	json_object_set_new(payload, "summary", rcv_jstr(key.data, key.len));
 	buf_reset(&t);
@@ -170,6 +185,10 @@ rcv_render_pagerduty(struct rcv_ctx *c, struct rcv_msg *m)
 	buf_reset(&t);
 	rcv_counts(a, &t);
 	json_object_set_new(details, "mentions", rcv_jstr(t.data, t.len));
+	buf_reset(&t);
+	rcv_late(a, &t);
+	if (t.len)
+		json_object_set_new(details, "late", rcv_jstr(t.data, t.len));
 	json_object_set_new(details, "count", json_integer(a->count));
 	json_object_set_new(details, "total", json_integer(a->total));
 	json_object_set_new(details, "suppressed", json_integer(a->suppressed));

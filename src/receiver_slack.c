@@ -33,6 +33,7 @@
 #define MM_MIN_UNITS 80
 
 struct slack_fill {
+	const struct rcv_alert *a;
 	struct buf piece;
 	json_t *blocks;		/* Slack: kept sections */
 	struct buf kept;	/* Mattermost: kept samples, as one Markdown text */
@@ -50,15 +51,17 @@ slack_notice(const struct rcv_alert *a, struct buf *out, enum rcv_markup mk, siz
 	buf_adds(&t, ": ");
 	rcv_title(a, &t, RCV_TITLE_UNITS);
 	buf_adds(&t, " (");
-	if (a->team)
-		buf_printf(&t, "team %s, ", a->team);
+	if (a->team) {
+		rcv_team(a, &t);
+		buf_adds(&t, ", ");
+	}
 	rcv_counts(a, &t);
 	buf_adds(&t, ")");
 	rcv_esc_fit(out, mk, t.data, t.len, units);
 	buf_free(&t);
 }
 
-/* "team *tech* · 3 new, 40 since 10:02 UTC" in mk. */
+/* "team *tech* · 3 new, 40 since 10:02 UTC", the alert's id and group, and any delay, in mk. */
 static void
 slack_summary(const struct rcv_alert *a, struct buf *b, enum rcv_markup mk)
 {
@@ -66,7 +69,8 @@ slack_summary(const struct rcv_alert *a, struct buf *b, enum rcv_markup mk)
 
 	buf_init(&t);
 	if (a->team) {
-		buf_adds(b, "team ");
+		buf_adds(b, rcv_w(a, W_TEAM));
+		buf_addc(b, ' ');
 		rcv_esc_fit(&t, RCV_MK_PLAIN, a->team, strlen(a->team), 100);
 		rcv_bold(b, mk, t.data, t.len);
 		buf_adds(b, " \xc2\xb7 ");
@@ -74,26 +78,28 @@ slack_summary(const struct rcv_alert *a, struct buf *b, enum rcv_markup mk)
 	buf_reset(&t);
 	rcv_counts(a, &t);
 	rcv_esc(b, mk, t.data, t.len);
+	rcv_ref_lines(a, b, mk, "\n");
 	buf_free(&t);
 }
 
 /* One mention: bold handle and reach, the text quoted, then the link. */
 static void
-slack_sample_text(struct buf *b, enum rcv_markup mk, const json_t *m, size_t cap)
+slack_sample_text(const struct rcv_alert *a, struct buf *b, enum rcv_markup mk, const json_t *m,
+    size_t cap)
 {
 	const char *link = rcv_link(m), *url = rcv_url(m);
 	struct buf rest;
 
 	buf_init(&rest);
-	rcv_bolds(b, mk, rcv_handle(m));
-	rcv_author_rest(m, &rest);
+	rcv_bolds(b, mk, rcv_handle(a, m));
+	rcv_byline(a, m, &rest);
 	rcv_esc(b, mk, rest.data, rest.len);
 	buf_adds(b, mk == RCV_MK_SLACK ? "\n>" : "\n> ");
 	rcv_emph_text(b, mk, m, cap);
 	if (mk == RCV_MK_SLACK && link && strchr(link, '&') == NULL)
-		buf_printf(b, "\n<%s|Open post>", link);
+		buf_printf(b, "\n<%s|%s>", link, rcv_w(a, W_OPEN_POST));
 	else if (mk == RCV_MK_MD && link)
-		buf_printf(b, "\n[Open post](%s)", link);
+		buf_printf(b, "\n[%s](%s)", rcv_w(a, W_OPEN_POST), link);
 	else if (url) {
 		buf_adds(b, "\n");
 		rcv_url_text(b, mk, url);
@@ -114,7 +120,7 @@ slack_render_sample(void *arg, const json_t *m, size_t cap)
 	struct slack_fill *f = arg;
 
 	buf_reset(&f->piece);
-	slack_sample_text(&f->piece, f->mk, m, cap);
+	slack_sample_text(f->a, &f->piece, f->mk, m, cap);
 	/* Mattermost samples are joined by a blank line: count it. */
 	return rcv_ulen(f->piece.data, f->piece.len) + (f->mk == RCV_MK_MD ? 2 : 0);
 }
@@ -152,6 +158,7 @@ rcv_render_slack(struct rcv_ctx *c, struct rcv_msg *m)
 	buf_init(&t);
 	buf_init(&notice);
 	f.mk = RCV_MK_SLACK;
+	f.a = a;
 	f.blocks = json_array();
 
 	/* "*🔴 CRITICAL INCIDENT* · Cannot log in\nteam *tech* · 12 mentions" */
@@ -178,7 +185,7 @@ rcv_render_slack(struct rcv_ctx *c, struct rcv_msg *m)
 	shown = rcv_fill(a, &fl);
 	if (a->nall > shown) {
 		buf_reset(&t);
-		rcv_more(&t, a->nall - shown);
+		rcv_more(a, &t, a->nall - shown);
 		json_array_append_new(f.blocks, json_pack("{s:s, s:[{s:s, s:o}]}", "type",
 		    "context", "elements", "type", "mrkdwn", "text", rcv_jstr(t.data, t.len)));
 	}
@@ -209,8 +216,9 @@ rcv_render_slack(struct rcv_ctx *c, struct rcv_msg *m)
 
 /*
  * Mattermost: the headline as a Markdown heading in text, the samples in a
- * coloured attachment. Handles and text have '@' defused (RCV_MK_MD), since
- * a post's mentions notify people on the server.
+ * coloured attachment. Handles go in code spans (RCV_MK_MD): a post's
+ * mentions notify people on the server, but none inside code, and a code
+ * span shows the handle as it is, so a copied handle still finds its author.
  */
 int
 rcv_render_mattermost(struct rcv_ctx *c, struct rcv_msg *m)
@@ -231,6 +239,7 @@ rcv_render_mattermost(struct rcv_ctx *c, struct rcv_msg *m)
 	buf_init(&t);
 	buf_init(&notice);
 	f.mk = RCV_MK_MD;
+	f.a = a;
 
 	/* "#### 🔴 CRITICAL INCIDENT · Cannot log in\nteam **tech** · 12 mentions" */
 	buf_adds(&text, "#### ");
@@ -256,7 +265,7 @@ rcv_render_mattermost(struct rcv_ctx *c, struct rcv_msg *m)
 		if (f.kept.len)
 			buf_adds(&f.kept, "\n\n");
 		buf_adds(&f.kept, "_");
-		rcv_more(&f.kept, a->nall - shown);
+		rcv_more(a, &f.kept, a->nall - shown);
 		buf_adds(&f.kept, "_");
 	}
 

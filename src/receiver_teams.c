@@ -24,6 +24,7 @@
 #define TEAMS_MORE_BYTES 200
 
 struct teams_fill {
+	const struct rcv_alert *a;
 	json_t *piece;
 	json_t *body;
 };
@@ -92,12 +93,12 @@ static size_t
 teams_render_sample(void *arg, const json_t *m, size_t cap)
 {
 	struct teams_fill *f = arg;
-	const char *h = rcv_handle(m), *link = rcv_link(m), *url = rcv_url(m);
+	const char *h = rcv_handle(f->a, m), *link = rcv_link(m), *url = rcv_url(m);
 	json_t *items = json_array(), *who = json_array();
 	struct buf rest;
 
 	buf_init(&rest);
-	rcv_author_rest(m, &rest);
+	rcv_byline(f->a, m, &rest);
 	json_array_append_new(who, teams_run(h, strlen(h), 0));
 	json_object_set_new(json_array_get(who, 0), "weight", json_string("Bolder"));
 	json_array_append_new(who, teams_run(rest.data, rest.len, 0));
@@ -105,7 +106,7 @@ teams_render_sample(void *arg, const json_t *m, size_t cap)
 	json_array_append_new(items, teams_rich(teams_text_runs(m, cap)));
 	if (link)
 		json_array_append_new(items, teams_rich(json_pack("[{s:s, s:s, s:{s:s, s:s}}]",
-		    "type", "TextRun", "text", "Open post", "selectAction", "type",
+		    "type", "TextRun", "text", rcv_w(f->a, W_OPEN_POST), "selectAction", "type",
 		    "Action.OpenUrl", "url", link)));
 	else if (url) {
 		buf_reset(&rest);
@@ -133,7 +134,7 @@ int
 rcv_render_teams(struct rcv_ctx *c, struct rcv_msg *m)
 {
 	const struct rcv_alert *a = &c->a;
-	struct teams_fill f = { NULL, NULL };
+	struct teams_fill f = { a, NULL, NULL };
 	struct rcv_fill fl;
 	struct buf t;
 	json_t *o, *card, *head, *line;
@@ -159,15 +160,28 @@ rcv_render_teams(struct rcv_ctx *c, struct rcv_msg *m)
 	if (a->team) {
 		buf_reset(&t);
 		rcv_esc_fit(&t, RCV_MK_PLAIN, a->team, strlen(a->team), 100);
-		json_array_append_new(line, teams_run("team ", 5, 0));
 		json_array_append_new(line, teams_run(t.data, t.len, 0));
-		json_object_set_new(json_array_get(line, 1), "weight", json_string("Bolder"));
+		json_object_set_new(json_array_get(line, 0), "weight", json_string("Bolder"));
+		buf_reset(&t);
+		buf_printf(&t, "%s ", rcv_w(a, W_TEAM));
+		json_array_insert_new(line, 0, teams_run(t.data, t.len, 0));
 		json_array_append_new(line, teams_run(" \xc2\xb7 ", 4, 0));
 	}
 	buf_reset(&t);
 	rcv_counts(a, &t);
 	json_array_append_new(line, teams_run(t.data, t.len, 0));
 	json_array_append_new(head, teams_rich(line));
+	/* The alert's id and group (to quote it), and any delay: a line each. */
+	buf_reset(&t);
+	rcv_idline(a, &t);
+	if (t.len)
+		json_array_append_new(head, teams_rich(json_pack("[o]", teams_run(t.data, t.len,
+		    0))));
+	buf_reset(&t);
+	rcv_late(a, &t);
+	if (t.len)
+		json_array_append_new(head, teams_rich(json_pack("[o]", teams_run(t.data, t.len,
+		    1))));
 	json_array_append_new(f.body, json_pack("{s:s, s:s, s:b, s:o}", "type", "Container",
 	    "style", a->style->card_style, "bleed", 1, "items", head));
 
@@ -198,7 +212,7 @@ rcv_render_teams(struct rcv_ctx *c, struct rcv_msg *m)
 	json_decref(f.piece);
 	if (a->nall > shown) {
 		buf_reset(&t);
-		rcv_more(&t, a->nall - shown);
+		rcv_more(a, &t, a->nall - shown);
 		json_array_append_new(f.body, json_pack("{s:s, s:o, s:b, s:b, s:b}", "type",
 		    "TextBlock", "text", rcv_jstr(t.data, t.len), "isSubtle", 1, "wrap", 1,
 		    "separator", 1));

@@ -25,6 +25,7 @@
 #define TG_MORE_UNITS 40
 
 struct tg_fill {
+	const struct rcv_alert *a;
 	struct buf piece, kept;
 };
 
@@ -38,15 +39,17 @@ tg_render_sample(void *arg, const json_t *m, size_t cap)
 	buf_init(&rest);
 	buf_reset(&f->piece);
 	buf_adds(&f->piece, "\n\n");
-	rcv_bolds(&f->piece, RCV_MK_HTML, rcv_handle(m));
-	rcv_author_rest(m, &rest);
+	rcv_bolds(&f->piece, RCV_MK_HTML, rcv_handle(f->a, m));
+	rcv_byline(f->a, m, &rest);
 	rcv_esc(&f->piece, RCV_MK_HTML, rest.data, rest.len);
 	buf_adds(&f->piece, "\n");
 	rcv_emph_text(&f->piece, RCV_MK_HTML, m, cap);
 	if (link) {
 		buf_adds(&f->piece, "\n<a href=\"");
 		rcv_escs(&f->piece, RCV_MK_HTML, link);
-		buf_adds(&f->piece, "\">Open post</a>");
+		buf_adds(&f->piece, "\">");
+		buf_adds(&f->piece, rcv_w(f->a, W_OPEN_POST));
+		buf_adds(&f->piece, "</a>");
 	} else if (url) {
 		buf_adds(&f->piece, "\n");
 		rcv_url_text(&f->piece, RCV_MK_HTML, url);
@@ -97,6 +100,7 @@ rcv_render_telegram(struct rcv_ctx *c, struct rcv_msg *m)
 		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || strchr("/?#%", *p))
 			return rcv_fail(c, "telegram receiver '%s': the bot token has characters "
 			    "that cannot be part of a URL", rcv_rname(c));
+	f.a = a;
 	buf_init(&f.piece);
 	buf_init(&f.kept);
 	buf_init(&text);
@@ -115,13 +119,15 @@ rcv_render_telegram(struct rcv_ctx *c, struct rcv_msg *m)
 	if (a->team) {
 		buf_reset(&t);
 		rcv_esc_fit(&t, RCV_MK_PLAIN, a->team, strlen(a->team), 100);
-		buf_adds(&text, "team ");
+		buf_adds(&text, rcv_w(a, W_TEAM));
+		buf_addc(&text, ' ');
 		rcv_bold(&text, RCV_MK_HTML, t.data, t.len);
 		buf_adds(&text, " \xc2\xb7 ");
 	}
 	buf_reset(&t);
 	rcv_counts(a, &t);
 	rcv_esc(&text, RCV_MK_HTML, t.data, t.len);
+	rcv_ref_lines(a, &text, RCV_MK_HTML, "\n");
 
 	fl.budget = TG_TEXT_UNITS - rcv_ulen(text.data, text.len) - TG_MORE_UNITS;
 	fl.piece_max = fl.budget;
@@ -135,7 +141,7 @@ rcv_render_telegram(struct rcv_ctx *c, struct rcv_msg *m)
 	buf_add(&text, f.kept.data ? f.kept.data : "", f.kept.len);
 	if (a->nall > shown) {
 		buf_adds(&text, "\n\n<i>");
-		rcv_more(&text, a->nall - shown);
+		rcv_more(a, &text, a->nall - shown);
 		buf_adds(&text, "</i>");
 	}
 

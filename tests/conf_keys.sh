@@ -145,6 +145,9 @@ incidents:
 duplicates:
   window: 10m
   same_text: 40 #@duplicates
+display:
+  timezone: Asia/Jakarta
+  language: id #@display
 Y
 
 cat >"$base/rules.d/10-all.yaml" <<'Y'
@@ -222,7 +225,8 @@ match|team|teams|match
 grouping|updates_at_most_every|updates_at_most_evry|grouping
 first_alert_after|normal|normall|first_alert_after
 incident|cooldown|cooldwn|an incident
-duplicates|same_text|same_txt|duplicates'
+duplicates|same_text|same_txt|duplicates
+display|language|languag|display'
 
 rules_cases='top|tests|test|a rule file
 scoring|boosts|boost|scoring

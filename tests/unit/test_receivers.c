@@ -24,25 +24,29 @@
 #include "config.h"
 
 #include <check.h>
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "receiver.h"
 #include "sign.h"
+#include "tz.h"
 #include "util.h"
 #include "unit.h"
+#include "words.h"
 
 #ifndef FIXTURES
 #define FIXTURES "tests/fixtures"
 #endif
 
-#define NOW 1795000000	/* 2026-11-18T11:06:40Z */
+#define NOW 1795342800	/* 2026-11-22T10:20:00Z: the basic alert's posts are minutes old */
 #define IDEM "a-20261122-0007.ops"
 #define ELLIPSIS "\xe2\x80\xa6"
 
@@ -343,6 +347,31 @@ check_slack(const struct rcv_msg *m, json_t *j)
 	return samples;
 }
 
+/*
+ * Every '@' that could start a mention in Markdown text t is inside a code
+ * span (after an odd number of unescaped backticks on its line), inside a
+ * URL, or inside a word (an address, not a mention).
+ */
+static void
+check_md_quiet(const char *t)
+{
+	for (const char *p = t; (p = strchr(p, '@')) != NULL; p++) {
+		const char *q = p, *line = p;
+		int ticks = 0;
+
+		while (line > t && line[-1] != '\n')
+			line--;
+		for (const char *r = line; r < p; r++)
+			if (*r == '`' && (r == line || r[-1] != '\\'))
+				ticks++;
+		while (q > t && !strchr(" \n(", q[-1]))
+			q--;
+		ck_assert_msg(ticks % 2 == 1 || strncmp(q, "http", 4) == 0 ||
+		    (p > t && (isalnum((unsigned char)p[-1]) || p[-1] == '_')),
+		    "live @ in %.40s", p);
+	}
+}
+
 static size_t
 check_mattermost(const struct rcv_msg *m, json_t *j)
 {
@@ -355,15 +384,10 @@ check_mattermost(const struct rcv_msg *m, json_t *j)
 	ck_assert(strlen(jstr(att, "fallback")) > 0);
 	ck_assert(jstr(att, "color")[0] == '#');
 	ck_assert_str_eq(jstr(j, "channel"), "support-alerts");
-	/* No live @: a zero-width space follows every '@' outside URLs. */
-	for (const char *p = atext; (p = strchr(p, '@')) != NULL; p++) {
-		const char *q = p;
-
-		while (q > atext && !strchr(" \n(", q[-1]))
-			q--;
-		ck_assert_msg(strncmp(p + 1, "\xe2\x80\x8b", 3) == 0 || strncmp(q, "http", 4) == 0,
-		    "live @ in %.30s", p);
-	}
+	/* No live @: Mattermost notifies no one named inside a code span. */
+	check_md_quiet(text);
+	check_md_quiet(atext);
+	check_md_quiet(jstr(att, "fallback"));
 	ck_assert_ptr_ne(m->url, NULL);
 	return count_of(atext, "\n> ");
 }
@@ -557,7 +581,7 @@ check_email(const struct rcv_msg *m, struct buf *text)
 	ck_assert(strncmp(m->body, "From: keluh <alerts@acme.co.id>\r\n", 33) == 0);
 	ck_assert(strstr(m->body, "\r\nTo: ops@acme.co.id,\r\n lead@acme.co.id\r\n"));
 	ck_assert(strstr(m->body, "\r\nSubject: "));
-	ck_assert(strstr(m->body, "\r\nDate: Wed, 18 Nov 2026 11:06:40 +0000\r\n"));
+	ck_assert(strstr(m->body, "\r\nDate: Sun, 22 Nov 2026 10:20:00 +0000\r\n"));
 	ck_assert(strstr(m->body, "\r\nMessage-ID: <a-20261122-0007.ops@acme.co.id>\r\n"));
 	ck_assert(strstr(m->body, "\r\nMIME-Version: 1.0\r\n"));
 	ck_assert(strstr(m->body, "\r\nContent-Type: text/plain; charset=utf-8\r\n"));
@@ -682,7 +706,10 @@ START_TEST(test_basic_console)
 	ck_assert(starts(m.body, "CRITICAL INCIDENT: Charged twice <refund> & "
 	    "\"urgent\" (+2 more rules)\nteam tech \xc2\xb7 3 new, 40 since 10:02 UTC, 2 muted\n"));
 	ck_assert(strstr(m.body, "@budi_s (Budi Santoso) \xc2\xb7 x \xc2\xb7 12.3k followers "
-	    "\xc2\xb7 verified\n  Udah 3 jam *gak bisa login* \xf0\x9f\x98\xa1"));
+	    "\xc2\xb7 verified \xc2\xb7 posted 10:14 UTC, 5 min ago\n  Udah 3 jam *gak bisa login* "
+	    "\xf0\x9f\x98\xa1"));
+	ck_assert(strstr(m.body, "\nalert a-20261122-0007 \xc2\xb7 group "
+	    "rule=access.login|team=tech\n"));
 	ck_assert(strstr(m.body, "*Charged twice* for my plan"));
 	ck_assert(strstr(m.body, "\n+1 more mention\n"));
 	ck_assert(strstr(m.body, "sari") == NULL);	/* the third is not shown */
@@ -709,7 +736,7 @@ START_TEST(test_basic_webhook)
 	    "mentions")), 3);
 	ck_assert_str_eq(m.url, "https://hooks.example.com/keluh");
 	ck_assert_str_eq(header(&m, "webhook-id"), "a-20261122-0007_ops");
-	ck_assert_str_eq(header(&m, "webhook-timestamp"), "1795000000");
+	ck_assert_str_eq(header(&m, "webhook-timestamp"), "1795342800");
 	ck_assert(strncmp(header(&m, "webhook-signature"), "v1,", 3) == 0);
 	ck_assert_int_eq(sign_key_parse(r.secret, &k, err, sizeof(err)), 0);
 	ck_assert_msg(sign_verify(&k, 1, header(&m, "webhook-id"), header(&m, "webhook-timestamp"),
@@ -795,10 +822,13 @@ START_TEST(test_basic_mattermost)
 
 	ck_assert_uint_eq(check_mattermost(&m, j), 2);
 	t = jstr(json_array_get(json_object_get(j, "attachments"), 0), "text");
-	ck_assert(strstr(t, "**@\xe2\x80\x8b" "budi\\_s**"));
+	/* Handles as they are, in code spans: a copied handle is the handle. */
+	ck_assert(strstr(t, "**`@budi_s`**"));
+	ck_assert(strstr(t, "**`@jane@mastodon.social`**"));
 	ck_assert(strstr(t, "**gak bisa login**"));
 	ck_assert(strstr(t, "\\<script\\>alert(1)\\</script\\> & \\*bintang\\* \\_miring\\_ "
-	    "\\`kode\\` \"kutip\" \\\\ backslash @\xe2\x80\x8b" "everyone"));
+	    "\\`kode\\` \"kutip\" \\\\ backslash `@everyone`"));
+	ck_assert(strstr(t, "\xe2\x80\x8b") == NULL);
 	/* URLs in the text stay intact so they still link. */
 	ck_assert(strstr(t, "https://acme.co.id/status?x=1&y=2_z"));
 	ck_assert(strstr(t, "[Open post](https://x.com/budi_s/status/1790)"));
@@ -823,6 +853,11 @@ START_TEST(test_basic_discord)
 	ck_assert(strstr(v, "**gak bisa login**"));
 	ck_assert(strstr(v, "\\*bintang\\* \\_miring\\_ \\`kode\\`"));
 	ck_assert(strstr(v, "[Open post](https://x.com/budi_s/status/1790)"));
+	ck_assert(strstr(v, "`@everyone`"));
+	/* The handle as it is, so a copy finds its author; allowed_mentions keeps it quiet. */
+	ck_assert(strstr(jstr(json_array_get(json_object_get(e, "fields"), 0), "name"),
+	    "`@budi_s`"));
+	ck_assert(strstr(m.body, "\xe2\x80\x8b") == NULL);
 	ck_assert_str_eq(jstr(json_object_get(e, "footer"), "text"), "+1 more mention");
 	golden(RCV_DISCORD, &m, j);
 	json_decref(j);
@@ -1444,6 +1479,251 @@ START_TEST(test_judge_smtp)
 }
 END_TEST
 
+/* --- display: language, time zone, late alerts ---------------------------- */
+
+/*
+ * An alert whose own texts (rules, team, posts) are Indonesian, so that
+ * any English word in an Indonesian rendering can only be keluh's own.
+ */
+static const char display_alert[] =
+    "{\"type\":\"keluh.alert\",\"alert\":{\"id\":\"a-20261122-0042\","
+    "\"group\":\"akses.masuk/teknis\",\"priority\":\"critical\",\"team\":\"teknis\","
+    "\"incident\":true,\"rules\":[\"akses.masuk\",\"uang.ganda\"],"
+    "\"rule_info\":[{\"id\":\"akses.masuk\",\"description\":\"Tidak bisa masuk\",\"score\":40},"
+    "{\"id\":\"uang.ganda\",\"description\":\"Terpotong dua kali\",\"score\":30}],"
+    "\"count\":4,\"total\":9,\"suppressed\":1,\"first_at\":\"2026-11-21T23:50:00Z\","
+    "\"last_at\":\"2026-11-22T10:12:00Z\",\"mentions\":["
+    "{\"id\":\"m1\",\"source\":\"x\",\"text\":\"gak bisa masuk dari pagi @dompetku tolong\","
+    "\"url\":\"https://x.com/budi_s/status/1\",\"created_at\":\"2026-11-22T10:12:00Z\","
+    "\"author\":{\"handle\":\"@budi_s\",\"name\":\"Budi\",\"followers\":12345,"
+    "\"verified\":true},\"reply\":true,\"matches\":[[4,14]]},"
+    "{\"id\":\"m2\",\"source\":\"mastodon\",\"text\":\"saldo terpotong dua kali\","
+    "\"url\":\"https://mastodon.social/@sari/2\",\"created_at\":\"2026-11-21T23:50:00Z\","
+    "\"author\":{\"handle\":\"@sari\",\"followers\":1},\"reblog\":true}]}}";
+
+/* The text a person reads: string values of a JSON body, minus machine fields. */
+static void
+human_text(const json_t *j, const char *key, struct buf *out)
+{
+	static const char *const machine[] = { "url", "color", "type", "style", "severity",
+		"class", "contentType", "weight", "size", "spacing", "$schema", "version", "cardId",
+		"parse_mode", "routing_key", "event_action", "dedup_key", "client", "href",
+		"width", "timestamp", "priority", "first_at", "last_at", "threadKey", "channel",
+		"username", "source", "component", "group", "rules" };
+	const char *k;
+	const json_t *v;
+	size_t i;
+
+	for (i = 0; key && i < sizeof(machine) / sizeof(machine[0]); i++)
+		if (strcmp(key, machine[i]) == 0)
+			return;
+	if (json_is_string(j)) {
+		buf_add(out, json_string_value(j), json_string_length(j));
+		buf_adds(out, "\n");
+	} else if (json_is_object(j)) {
+		json_object_foreach((json_t *)j, k, v)
+			human_text(v, k, out);
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			human_text(v, key, out);
+	}
+}
+
+/* An email's subject (RFC 2047 words decoded) and body (quoted-printable decoded). */
+static void
+email_text(const char *msg, struct buf *out)
+{
+	const char *p = strstr(msg, "\r\nSubject: "), *body = strstr(msg, "\r\n\r\n");
+	unsigned char bin[512];
+	size_t n;
+
+	ck_assert(p && body);
+	for (p += 11; (p = strstr(p, "=?UTF-8?B?")) != NULL && p < body;) {
+		const char *e = strstr(p + 10, "?=");
+
+		ck_assert(sodium_base642bin(bin, sizeof(bin), p + 10, (size_t)(e - p - 10), NULL,
+		    &n, NULL, sodium_base64_VARIANT_ORIGINAL) == 0);
+		buf_add(out, bin, n);
+		p = e + 2;
+	}
+	buf_adds(out, "\n");
+	for (p = body + 4; *p;) {
+		if (p[0] == '=' && p[1] == '\r' && p[2] == '\n')
+			p += 3;
+		else if (p[0] == '=' && p[1] && p[2]) {
+			char hex[3] = { p[1], p[2], 0 };
+
+			buf_addc(out, (char)strtol(hex, NULL, 16));
+			p += 3;
+		} else
+			buf_addc(out, *p++);
+	}
+}
+
+/* Renders the display alert for type t in lang, zone tz, delayed_s late. */
+static void
+display_render(enum rcv_type t, enum words_lang lang, struct tz *tz, int64_t delayed_s,
+    struct buf *out)
+{
+	struct rcv_display disp = { lang, tz };
+	struct receiver r = rcv(t, 2);
+	struct rcv_msg m;
+	json_error_t e;
+	json_t *a = json_loads(display_alert, 0, &e), *j;
+	char err[256] = "";
+
+	ck_assert_msg(a != NULL, "%s", e.text);
+	r.display = &disp;
+	ck_assert_msg(receiver_render_delayed(&r, a, IDEM, NOW, delayed_s, &m, err,
+	    sizeof(err)) == 0, "%s: %s", receiver_type_name(t), err);
+	buf_reset(out);
+	if (t == RCV_CONSOLE)
+		buf_add(out, m.body, m.body_len);
+	else if (t == RCV_EMAIL)
+		email_text(m.body, out);
+	else {
+		j = body_json(&m);
+		human_text(j, NULL, out);
+		json_decref(j);
+	}
+	receiver_msg_free(&m);
+	json_decref(a);
+}
+
+/* Whether word w occurs in s as a whole word (not inside a longer one). */
+static int
+has_word(const char *s, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (const char *p = s; (p = strstr(p, w)) != NULL; p++) {
+		int before = p > s &&
+		    (isalnum((unsigned char)p[-1]) || (unsigned char)p[-1] >= 0x80);
+		int after = isalnum((unsigned char)p[n]) || (unsigned char)p[n] >= 0x80;
+
+		if (!before && !after)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Every chat receiver words its message from the table: the same alert in
+ * en and id carries each language's words, and the id rendering holds no
+ * English word of the table (a word left in a renderer would show here).
+ */
+START_TEST(test_language)
+{
+	enum rcv_type t = (enum rcv_type)_i;
+	static const enum word shown[] = { W_CRITICAL, W_INCIDENT_POST, W_INCIDENT_PRE,
+		W_POSTED, W_ALERT, W_GROUP, W_AGO_POST, W_DELAYED_PRE, W_DELAYED_POST, W_MUTED };
+	struct buf b, words;
+
+	if (t == RCV_WEBHOOK)
+		return;	/* a machine format: the canonical JSON, no words */
+	buf_init(&b);
+	buf_init(&words);
+	for (int l = 0; l < WORDS__N; l++) {
+		display_render(t, (enum words_lang)l, NULL, 480, &b);
+		for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
+			const char *w = words_get((enum words_lang)l, shown[i]);
+			size_t k = strspn(w, " ");
+
+			/* PagerDuty carries the group as its dedup_key and a detail */
+			if (t == RCV_PAGERDUTY && shown[i] == W_GROUP)
+				continue;
+			buf_reset(&words);
+			buf_adds(&words, w + k);
+			while (words.len && words.data[words.len - 1] == ' ')
+				words.data[--words.len] = '\0';
+			if (words.len == 0)
+				continue;
+			ck_assert_msg(strstr(b.data, words.data) != NULL,
+			    "%s in %s: no '%s' in:\n%s", receiver_type_name(t), words_lang_name((enum words_lang)l), words.data,
+			    b.data);
+		}
+		if (t != RCV_PAGERDUTY)	/* its "more" is a number */
+			ck_assert_msg(strstr(b.data, words_get((enum words_lang)l,
+			    W_MORE_MENTIONS)) != NULL, "%s: no more line", receiver_type_name(t));
+	}
+	/* b holds the id rendering: no English word of the table is left in it. */
+	for (int w = 0; w < W__N; w++) {
+		char copy[64], *save = NULL, *tok;
+
+		snprintf(copy, sizeof(copy), "%s", words_get(WORDS_EN, (enum word)w));
+		for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+			int shared = 0;
+
+			if (strlen(tok) < 3)
+				continue;
+			for (int v = 0; v < W__N; v++)
+				shared |= has_word(words_get(WORDS_ID, (enum word)v), tok);
+			if (!shared)
+				ck_assert_msg(!has_word(b.data, tok), "%s: English '%s' in the id "
+				    "rendering:\n%s", receiver_type_name(t), tok, b.data);
+		}
+	}
+	buf_free(&b);
+	buf_free(&words);
+}
+END_TEST
+
+/*
+ * Post times in display.timezone with their age at NOW, and the late
+ * marker only past RCV_LATE_AFTER_S.
+ */
+START_TEST(test_times_and_late)
+{
+	enum rcv_type t = (enum rcv_type)_i;
+	char err[400];
+	struct tz *jkt;
+	struct buf b;
+
+	if (t == RCV_WEBHOOK)
+		return;
+	if (access("/usr/share/zoneinfo/Asia/Jakarta", R_OK) != 0) {
+		printf("# SKIP %s: no zone files (install tzdata)\n", receiver_type_name(t));
+		return;
+	}
+	jkt = tz_load("Asia/Jakarta", err, sizeof(err));
+	ck_assert_msg(jkt != NULL, "%s", err);
+	buf_init(&b);
+	display_render(t, WORDS_EN, jkt, 480, &b);
+	/* 10:12Z is 17:12 WIB, 8 min before NOW (10:20Z) */
+	ck_assert_msg(strstr(b.data, "posted 17:12 WIB, 8 min ago"), "%s:\n%s",
+	    receiver_type_name(t), b.data);
+	ck_assert_msg(strstr(b.data, "delayed 8 min by delivery failures"), "%s:\n%s",
+	    receiver_type_name(t), b.data);
+	ck_assert_msg(strstr(b.data, "alert a-20261122-0042"), "%s:\n%s", receiver_type_name(t),
+	    b.data);
+	if (t != RCV_PAGERDUTY)	/* PagerDuty has the group as dedup_key and a detail */
+		ck_assert_msg(strstr(b.data, "group akses.masuk/teknis"), "%s:\n%s",
+		    receiver_type_name(t), b.data);
+	/* the other post and the counts' "since": 23:50Z is 06:50 WIB, today there */
+	ck_assert_msg(strstr(b.data, "posted 06:50 WIB, 10 h 30 min ago"), "%s:\n%s",
+	    receiver_type_name(t), b.data);
+	ck_assert_msg(strstr(b.data, "since 06:50 WIB"), "%s:\n%s", receiver_type_name(t),
+	    b.data);
+	display_render(t, WORDS_ID, jkt, 3 * 3600 + 5 * 60, &b);
+	ck_assert_msg(strstr(b.data, "diunggah 17:12 WIB, 8 menit lalu"), "%s:\n%s",
+	    receiver_type_name(t), b.data);
+	ck_assert_msg(strstr(b.data, "terlambat 3 jam 5 menit karena pengiriman gagal"),
+	    "%s:\n%s", receiver_type_name(t), b.data);
+	/* UTC when no zone is set: the other post was yesterday there, so it has its date */
+	display_render(t, WORDS_EN, NULL, RCV_LATE_AFTER_S - 1, &b);
+	ck_assert_msg(strstr(b.data, "posted 10:12 UTC, 8 min ago"), "%s:\n%s",
+	    receiver_type_name(t), b.data);
+	ck_assert_msg(strstr(b.data, "posted 21 Nov 23:50 UTC, 10 h 30 min ago"), "%s:\n%s",
+	    receiver_type_name(t), b.data);
+	ck_assert_msg(strstr(b.data, "since 21 Nov 23:50 UTC"), "%s:\n%s",
+	    receiver_type_name(t), b.data);
+	ck_assert_msg(strstr(b.data, "delayed") == NULL, "%s: late before %d s:\n%s",
+	    receiver_type_name(t), RCV_LATE_AFTER_S, b.data);
+	buf_free(&b);
+	tz_free(jkt);
+}
+END_TEST
+
 static Suite *
 receivers_suite(void)
 {
@@ -1471,6 +1751,10 @@ receivers_suite(void)
 	tcase_add_checked_fixture(tc, big_setup, big_teardown);
 	tcase_add_loop_test(tc, test_big, 0, RCV__N);
 	tcase_add_test(tc, test_one_huge_mention);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("display");
+	tcase_add_loop_test(tc, test_language, 0, RCV__N);
+	tcase_add_loop_test(tc, test_times_and_late, 0, RCV__N);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("judge");
 	tcase_add_test(tc, test_judge_success);
