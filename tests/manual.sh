@@ -327,6 +327,13 @@ Y
 contains "loader: warns, at the rule, of a regex without a prefilter literal" "$TMPD/lit.err" \
 	"$TMPD/lit/10.yaml:2:5: warning: rule 't.unfiltered': regex '\\b\\d{10,13}\\b' has no literal the prefilter can use"
 lacks "loader: no warning for a regex with a literal" "$TMPD/lit.err" "'t.filtered'"
+# a long pattern is cut at 80 bytes, between characters, and marked so
+e39=$(printf 'é%.0s' $(seq 39))
+printf "rules:\n  - id: t.long\n    score: 1\n    when: {regex: '[%s%s]\\\\d'}\n" "$e39" "$e39" \
+	>"$TMPD/lit/20.yaml"
+"$KELUHCTL" test -r "$TMPD/lit" --verify >/dev/null 2>"$TMPD/lit.err"
+contains "loader: a long regex is cut at a character, with '...'" "$TMPD/lit.err" \
+	"rule 't.long': regex '[$e39...' has no literal"
 
 # todo DESCRIPTION REASON: a known failure left to fix, as TAP "# TODO"
 todo() {
