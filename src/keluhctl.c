@@ -50,7 +50,7 @@ struct test_run {
 static void
 usage(FILE *fp)
 {
-	fputs("usage: keluhctl [--version] [--help] COMMAND [ARGS]\n"
+	fputs("usage: keluhctl [--version] [-h | --help] COMMAND [ARGS]\n"
 	      "\n"
 	      "commands:\n"
 	      "  test [-c FILE | -r DIR] [--json] [--text] [--stats] [--quiet] [FILE...]\n"

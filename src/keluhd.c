@@ -1097,6 +1097,7 @@ usage(FILE *fp)
 	      "      --admin-socket PATH  serve the admin API here instead of admin.socket\n"
 	      "  -v, --verbose      more log lines (debug)\n"
 	      "      --version      print the version\n"
+	      "  -h, --help         print this help\n"
 	      "signals: HUP reloads the configuration and rules; TERM and INT finish the\n"
 	      "deliveries in flight and exit.\n",
 	    fp);

@@ -446,6 +446,38 @@ rules_link(struct ruleset *rs)
 		rs->links = xcalloc(1, sizeof(uint32_t));
 }
 
+/*
+ * Warns about each regex under rule's condition ci that has no required
+ * literal: it runs on every mention the rule is evaluated on, which is the
+ * cost keluhd --check counts as "without a prefilter literal".
+ */
+static void
+rules_warn_unfiltered(struct ruleset *rs, const struct rs_rule *rule, uint32_t ci)
+{
+	const struct rs_cond *c = &rs->conds[ci];
+
+	if (c->type == COND_REGEX) {
+		const char *src = rs->rxs[c->items[0]].src;
+		size_t len = strcspn(src, "\n");
+
+		if (rs->rxs[c->items[0]].nlits)
+			return;
+		/* the pattern's first line, at most 80 bytes, cut between characters */
+		len = utf8_valid_prefix(src, len < 80 ? len : 80);
+		diag_warning(rs->diag, rule->file, rule->line, rule->col,
+		    "rule '%s': regex '%.*s%s' has no literal the prefilter can use, so it runs "
+		    "on every mention the rule is evaluated on; make every match hold a plain "
+		    "word of two letters or more, or use keywords (see Required literals in "
+		    "keluh-rules(5))",
+		    rule->id, (int)len, src, src[len] ? "..." : "");
+		return;
+	}
+	if (c->type == COND_KEYWORDS)
+		return;
+	for (uint32_t i = 0; i < c->n; i++)
+		rules_warn_unfiltered(rs, rule, c->items[i]);
+}
+
 void
 rules_compile(struct ruleset *rs)
 {
@@ -512,6 +544,8 @@ rules_compile(struct ruleset *rs)
 		rules_order(rs, rule->when);
 		rules_index(rs, rule->when, r, 1);
 		rule->always = rules_possible(rs, rule->when, 1);
+		if (rs->diag)
+			rules_warn_unfiltered(rs, rule, rule->when);
 		if (rule->always && rs->diag)
 			diag_warning(rs->diag, rule->file, rule->line, rule->col,
 			    "rule '%s' can match without any of its keywords or regex literals, so "

@@ -7,7 +7,9 @@
 is "shipped config: exit 0" "$?" 0
 grep -Eq '^.*/etc/keluhd.yaml: ok: [0-9]+ rule files, [0-9]+ rules, [0-9]+ keywords, [0-9]+ regexes \([0-9]+ without a prefilter literal\), [0-9]+ lists, [0-9]+ tests, compiled in [0-9.]+ ms; [0-9]+ sources, [0-9]+ receivers, [0-9]+ routes$' "$TMPD/ok.out"
 is "shipped config: one summary line" "$?" 0
-is "shipped config: nothing on stderr" "$(cat "$TMPD/ok.err")" ""
+# (a regex without a prefilter literal is reported rule by rule by tests/manual.sh)
+is "shipped config: nothing on stderr" \
+	"$(grep -v 'has no literal the prefilter can use' "$TMPD/ok.err")" ""
 
 mkdir -p "$TMPD/c1/rules.d"
 cat >"$TMPD/c1/keluhd.yaml" <<'Y'

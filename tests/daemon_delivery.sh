@@ -149,6 +149,10 @@ wait_for 20 sh -c "'$KELUHCTL' queue --dead --spool '$TMPD/c4.db' | grep -q 'HTT
 contains "keluhctl queue --dead shows the reason" "$TMPD/dead.out" "HTTP 400"
 grep -q 'dead letter' "$TMPD/k4.log"
 is "the dead letter is logged" "$?" 0
+# the try that made the dead letter counts, in keluhctl as in the log (keluhd(8))
+contains "the log counts that one try" "$TMPD/k4.log" "dead letter after 1 attempt(s)"
+att=$("$KELUHCTL" queue --dead --json --spool "$TMPD/c4.db" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["attempts"])')
+is "keluhctl queue counts it too: attempts 1" "$att" 1
 id=$("$KELUHCTL" queue --dead --json --spool "$TMPD/c4.db" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')
 "$KELUHCTL" retry --spool "$TMPD/c4.db" "$id" >"$TMPD/retry.out" 2>&1
 is "keluhctl retry: exit 0" "$?" 0

@@ -75,7 +75,9 @@ fi
 "$KD" --check -c "$R$sysconfdir/keluh/keluhd.yaml" >"$TMPD/check.out" 2>"$TMPD/check.err"
 is "installed keluhd --check -c installed keluhd.yaml: exit 0" "$?" 0
 contains "installed keluhd --check: summary" "$TMPD/check.out" "keluhd.yaml: ok: "
-is "installed keluhd --check: nothing on stderr" "$(cat "$TMPD/check.err")" ""
+# (a regex without a prefilter literal is reported rule by rule by tests/manual.sh)
+is "installed keluhd --check: nothing on stderr" \
+	"$(grep -v 'has no literal the prefilter can use' "$TMPD/check.err")" ""
 
 # The installed keluhd runs with the installed rules. The demo source's
 # samples are found through KELUH_DATADIR, i.e. without DESTDIR, so the
