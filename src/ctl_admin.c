@@ -110,6 +110,20 @@ ctl_conf_default(void)
 	return access(CTL_LOCAL_CONF, F_OK) == 0 ? CTL_LOCAL_CONF : CONF_DEFAULT_PATH;
 }
 
+int
+ctl_conf_missing(const char *path, const char *what, const char *alt)
+{
+	if (access(path, F_OK) == 0)
+		return 0;
+	if (what)
+		fprintf(stderr, "keluhctl: cannot find %s: %s: %s (give -c FILE or %s)\n", what,
+		    path, errno == ENOENT ? "no such file" : strerror(errno), alt);
+	else
+		fprintf(stderr, "keluhctl: %s: %s (give -c FILE)\n", path,
+		    errno == ENOENT ? "no such file" : strerror(errno));
+	return -1;
+}
+
 struct conf *
 ctl_conf_load(const char *path, const char *what, const char *alt)
 {
@@ -118,11 +132,8 @@ ctl_conf_load(const char *path, const char *what, const char *alt)
 
 	if (path == NULL)
 		path = ctl_conf_default();
-	if (access(path, F_OK) < 0) {
-		fprintf(stderr, "keluhctl: cannot find %s: %s: %s (give -c FILE or %s)\n", what,
-		    path, errno == ENOENT ? "no such file" : strerror(errno), alt);
+	if (ctl_conf_missing(path, what, alt) < 0)
 		return NULL;
-	}
 	diag_init(&d);
 	c = conf_load_flags(path, &d, CONF_NO_SECRETS);
 	diag_print(&d, stderr);

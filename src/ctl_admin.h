@@ -16,6 +16,13 @@
 #define CTL_LOCAL_CONF "keluhd.yaml"
 const char *ctl_conf_default(void);
 
+/*
+ * 0 when path exists; else -1, having said "keluhctl: cannot find WHAT:
+ * FILE: no such file (give -c FILE or ALT)" (WHAT NULL: "keluhctl: FILE:
+ * no such file (give -c FILE)").
+ */
+int ctl_conf_missing(const char *path, const char *what, const char *alt);
+
 struct conf;
 /*
  * Loads path (NULL: ctl_conf_default()) without its secrets, for the

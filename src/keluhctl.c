@@ -129,14 +129,18 @@ load_rules(const struct test_opts *o)
 	if (o->rules_dir)
 		dir = xstrdup(o->rules_dir);
 	else if (o->conf_path || access(ctl_conf_default(), F_OK) == 0) {
-		if ((c = ctl_conf_load(o->conf_path, "the rules", "-r DIR")) == NULL) {
+		const char *path = o->conf_path ? o->conf_path : ctl_conf_default();
+
+		if (ctl_conf_missing(path, "the rules", "-r DIR") < 0) {
 			diag_free(&d);
 			return NULL;
 		}
-		dir = xstrdup(c->rules_dir);
+		c = conf_load_flags(path, &d, CONF_NO_SECRETS);
+		dir = c ? xstrdup(c->rules_dir) : NULL;
 	} else
 		dir = xstrdup(KELUH_SYSCONFDIR "/rules.d");
-	rs = rules_load_dir(dir, &d);
+	if (dir)
+		rs = rules_load_dir(dir, &d);
 	diag_print(&d, stderr);
 	if (rs == NULL)
 		fprintf(stderr, "keluhctl: %zu error%s; nothing classified\n", d.errors,
@@ -1182,11 +1186,8 @@ cmd_check(int argc, char **argv)
 	}
 	if (path == NULL)
 		path = ctl_conf_default();
-	if (access(path, F_OK) < 0) {
-		fprintf(stderr, "keluhctl: %s: %s (give -c FILE)\n", path,
-		    errno == ENOENT ? "no such file" : strerror(errno));
+	if (ctl_conf_missing(path, NULL, NULL) < 0)
 		return EXIT_USAGE;
-	}
 	return confcheck_run(path, "keluhctl") < 0 ? EXIT_USAGE : 0;
 }
 
