@@ -207,9 +207,12 @@ cl_read_file(struct cl *L, const yaml_node_t *n, const char *path, const char *w
 	size_t len;
 	FILE *fp;
 
-	/* keluhctl needs paths, not secrets it may not be allowed to read */
+	/*
+	 * keluhctl needs paths, not secrets it may not be allowed to read:
+	 * NULL without an error, and the checks of the value are skipped.
+	 */
 	if (L->flags & CONF_NO_SECRETS)
-		return xstrdup("");
+		return NULL;
 	fp = fopen(path, "rb");
 
 	if (fp == NULL) {
@@ -241,10 +244,8 @@ cl_read_lines(struct cl *L, const yaml_node_t *n, const char *path, const char *
 	char *all = cl_read_file(L, n, path, what), *save = NULL, **out = NULL;
 
 	*count = 0;
-	if (all == NULL || (L->flags & CONF_NO_SECRETS)) {
-		free(all);
+	if (all == NULL)
 		return NULL;
-	}
 	for (char *line = strtok_r(all, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		size_t len = strlen(line);
 

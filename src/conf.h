@@ -167,7 +167,11 @@ struct conf {
 
 /* Returns NULL with every error in d. */
 struct conf *conf_load(const char *path, struct diag *d);
-/* CONF_NO_SECRETS: do not read *_file secrets (tools that need paths only). */
+/*
+ * CONF_NO_SECRETS: do not open *_file secrets, nor check their values (tools
+ * that need paths only, and may not be allowed to read them): their fields
+ * stay NULL.
+ */
 #define CONF_NO_SECRETS 1
 struct conf *conf_load_flags(const char *path, struct diag *d, int flags);
 void conf_free(struct conf *);

@@ -4,11 +4,16 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -99,25 +104,84 @@ ctl_parse(int argc, char **argv, const char *cmd, struct ctl_opts *o)
 	return 0;
 }
 
-/* --socket, else the admin.socket of -c FILE, else the systemd unit's path. */
+const char *
+ctl_conf_default(void)
+{
+	return access(CTL_LOCAL_CONF, F_OK) == 0 ? CTL_LOCAL_CONF : CONF_DEFAULT_PATH;
+}
+
+int
+ctl_conf_missing(const char *path, const char *what, const char *alt)
+{
+	if (access(path, F_OK) == 0)
+		return 0;
+	if (what)
+		fprintf(stderr, "keluhctl: cannot find %s: %s: %s (give -c FILE or %s)\n", what,
+		    path, errno == ENOENT ? "no such file" : strerror(errno), alt);
+	else
+		fprintf(stderr, "keluhctl: %s: %s (give -c FILE)\n", path,
+		    errno == ENOENT ? "no such file" : strerror(errno));
+	return -1;
+}
+
+struct conf *
+ctl_conf_load(const char *path, const char *what, const char *alt)
+{
+	struct diag d;
+	struct conf *c;
+
+	if (path == NULL)
+		path = ctl_conf_default();
+	if (ctl_conf_missing(path, what, alt) < 0)
+		return NULL;
+	diag_init(&d);
+	c = conf_load_flags(path, &d, CONF_NO_SECRETS);
+	diag_print(&d, stderr);
+	diag_free(&d);
+	if (c == NULL)
+		fprintf(stderr, "keluhctl: cannot find %s: %s has errors (or give %s)\n", what,
+		    path, alt);
+	return c;
+}
+
+/*
+ * Without -c: the admin.socket of the default configuration when it sets
+ * one. A broken one must not stop a reload that would report its errors,
+ * so it only earns a note.
+ */
+static char *
+ctl_socket_default(void)
+{
+	const char *path = ctl_conf_default();
+	struct diag d;
+	struct conf *c;
+	char *sock;
+
+	if (access(path, F_OK) < 0)
+		return xstrdup(CTL_ADMIN_SOCKET);
+	diag_init(&d);
+	c = conf_load_flags(path, &d, CONF_NO_SECRETS);
+	diag_free(&d);
+	if (c == NULL)
+		fprintf(stderr, "keluhctl: note: %s has errors (keluhctl check shows them); trying "
+		    "%s\n", path, CTL_ADMIN_SOCKET);
+	sock = xstrdup(c && c->admin_socket ? c->admin_socket : CTL_ADMIN_SOCKET);
+	conf_free(c);
+	return sock;
+}
+
+/* --socket, else the admin.socket of -c FILE or of the default config, else the unit's path. */
 static char *
 ctl_socket(const struct ctl_opts *o, int *rc)
 {
-	struct diag d;
 	struct conf *c;
 	char *path;
 
 	if (o->socket)
 		return xstrdup(o->socket);
 	if (o->conf_path == NULL)
-		return xstrdup(CTL_ADMIN_SOCKET);
-	diag_init(&d);
-	c = conf_load_flags(o->conf_path, &d, CONF_NO_SECRETS);
-	diag_print(&d, stderr);
-	diag_free(&d);
-	if (c == NULL) {
-		fprintf(stderr, "keluhctl: cannot find the admin socket: %s has errors (or give "
-		    "--socket PATH)\n", o->conf_path);
+		return ctl_socket_default();
+	if ((c = ctl_conf_load(o->conf_path, "the admin socket", "--socket PATH")) == NULL) {
 		*rc = CTL_EXIT_USAGE;
 		return NULL;
 	}
@@ -131,6 +195,52 @@ ctl_socket(const struct ctl_opts *o, int *rc)
 	path = xstrdup(c->admin_socket);
 	conf_free(c);
 	return path;
+}
+
+/*
+ * Says in keluh's words why the socket cannot be reached: curl would speak
+ * of "localhost port 80", which is not where anything went.
+ */
+static int
+ctl_reachable(const char *sock)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	int fd, e;
+
+	memset(&sa, 0, sizeof(sa));
+	if (strlen(sock) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "keluhctl: the admin socket path %s is longer than %zu bytes; "
+		    "choose a shorter one\n", sock, sizeof(sa.sun_path) - 1);
+		return -1;
+	}
+	if (stat(sock, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		fprintf(stderr, "keluhctl: cannot reach keluhd: %s is not a socket (give the "
+		    "admin.socket of keluhd.yaml)\n", sock);
+		return -1;
+	}
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, sock, strlen(sock));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return 0; /* curl will tell */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		close(fd);
+		return 0;
+	}
+	e = errno;
+	close(fd);
+	if (e == ENOENT)
+		fprintf(stderr, "keluhctl: cannot reach keluhd: no socket at %s (is keluhd running, "
+		    "with admin.socket or --admin-socket set to this path?)\n", sock);
+	else if (e == ECONNREFUSED)
+		fprintf(stderr, "keluhctl: cannot reach keluhd: nothing listens on %s (keluhd is "
+		    "not running; the file is left from an earlier run)\n", sock);
+	else if (e == EACCES || e == EPERM)
+		fprintf(stderr, "keluhctl: cannot reach keluhd at %s: permission denied (run as "
+		    "keluhd's user, a member of its group, or root)\n", sock);
+	else
+		fprintf(stderr, "keluhctl: cannot reach keluhd at %s: %s\n", sock, strerror(e));
+	return -1;
 }
 
 static size_t
@@ -178,8 +288,7 @@ ctl_request(const char *sock, const char *method, const char *path, const char *
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(h);
 	if (cc != CURLE_OK) {
-		fprintf(stderr, "keluhctl: cannot reach keluhd at %s: %s (is it running, with "
-		    "admin.socket set, and may this user open the socket?)\n", sock,
+		fprintf(stderr, "keluhctl: no answer from keluhd at %s: %s\n", sock,
 		    errbuf[0] ? errbuf : curl_easy_strerror(cc));
 		return -1;
 	}
@@ -390,6 +499,68 @@ ctl_author(const struct ctl_opts *o)
 	return "unknown";
 }
 
+/* "2 hours": the unit letter people meant, or 0 when the word is no unit. */
+static char
+ctl_unit_word(const char *w)
+{
+	static const struct {
+		const char *word;
+		char unit;
+	} units[] = { { "s", 's' }, { "sec", 's' }, { "secs", 's' }, { "second", 's' },
+		{ "seconds", 's' }, { "m", 'm' }, { "min", 'm' }, { "mins", 'm' },
+		{ "minute", 'm' }, { "minutes", 'm' }, { "h", 'h' }, { "hr", 'h' },
+		{ "hrs", 'h' }, { "hour", 'h' }, { "hours", 'h' }, { "d", 'd' }, { "day", 'd' },
+		{ "days", 'd' } };
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcasecmp(w, units[i].word) == 0)
+			return units[i].unit;
+	return 0;
+}
+
+/*
+ * silence add's arguments, judged before keluhd is asked: each mistake
+ * said with the form expected, not only the usage.
+ */
+static int
+ctl_silence_add_args(const struct ctl_opts *o, int nargs, char **args)
+{
+	int64_t ms = 0;
+	char u;
+
+	if (nargs > 0) {
+		if (o->dur && (u = ctl_unit_word(args[0])) != 0)
+			fprintf(stderr, "keluhctl: silence add: --for %s %s: write the duration as "
+			    "one word, the number and its unit with no space: --for %s%c\n", o->dur,
+			    args[0], o->dur, u);
+		else
+			fprintf(stderr, "keluhctl: silence add: unexpected '%s'; quote a value with "
+			    "spaces, as in --reason \"known outage\"\n", args[0]);
+		return -1;
+	}
+	if (o->match == NULL)
+		fprintf(stderr, "keluhctl: silence add needs --match M, what to mute, e.g. "
+		    "--match rule=access.login,team=tech\n");
+	else if (o->reason == NULL)
+		fprintf(stderr, "keluhctl: silence add needs --reason TEXT, why (shown in the "
+		    "announcement)\n");
+	else if (o->dur && o->until)
+		fprintf(stderr, "keluhctl: silence add takes --for or --until, not both\n");
+	else if (o->dur == NULL && o->until == NULL)
+		fprintf(stderr, "keluhctl: silence add needs how long: --for DURATION (30m, 2h, 1d) "
+		    "or --until TIME (2026-03-01T12:00:00Z)\n");
+	else if (o->dur && (ms = conf_parse_duration(o->dur)) <= 0)
+		fprintf(stderr, "keluhctl: --for: '%s' is not a duration: write a number and a unit "
+		    "with no space, such as 30m, 2h or 1d (units: s, m, h, d)%s\n", o->dur,
+		    ms == 0 ? "; it must be more than 0" : "");
+	else if (o->until && silence_parse_time(o->until) < 0)
+		fprintf(stderr, "keluhctl: --until: '%s' is not an RFC 3339 time: write it like "
+		    "2026-03-01T12:00:00Z or 2026-03-01T19:00:00+07:00\n", o->until);
+	else
+		return 0;
+	return -1;
+}
+
 static int
 ctl_silence_add(const char *sock, const struct ctl_opts *o)
 {
@@ -398,12 +569,6 @@ ctl_silence_add(const char *sock, const struct ctl_opts *o)
 	char err[300], *body;
 	int rc = 0;
 
-	if (o->match == NULL || o->reason == NULL || (o->dur == NULL) == (o->until == NULL)) {
-		fprintf(stderr, "keluhctl: silence add needs --match, --reason, and one of --for "
-		    "or --until\n");
-		ctl_usage(stderr, "silence");
-		return CTL_EXIT_USAGE;
-	}
 	if ((m = silence_spec_parse(o->match, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "keluhctl: --match: %s\n", err);
 		return CTL_EXIT_USAGE;
@@ -549,12 +714,21 @@ ctl_admin_main(int argc, char **argv)
 	}
 	nargs = argc - optind;
 	want = sub && strcmp(sub, "expire") == 0 ? 1 : 0;
-	if (nargs != want) {
+	if (sub && strcmp(sub, "add") == 0) {
+		if (ctl_silence_add_args(&o, nargs, argv + optind) < 0) {
+			fprintf(stderr, "(keluhctl silence --help shows the usage)\n");
+			return CTL_EXIT_USAGE;
+		}
+	} else if (nargs != want) {
 		ctl_usage(stderr, cmd);
 		return CTL_EXIT_USAGE;
 	}
 	if ((sock = ctl_socket(&o, &rc)) == NULL)
 		return rc;
+	if (ctl_reachable(sock) < 0) {
+		free(sock);
+		return CTL_EXIT_FAIL;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "keluhctl: cannot start libcurl\n");
 		free(sock);

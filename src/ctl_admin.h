@@ -8,6 +8,30 @@
 /* Where keluhctl looks without --socket or -c: the systemd unit's RuntimeDirectory. */
 #define CTL_ADMIN_SOCKET "/run/keluh/keluhd.sock"
 
+/*
+ * The configuration keluhctl reads without -c: keluhd.yaml in the current
+ * directory when there is one (the build tree after tools/quick run, or
+ * /etc/keluh itself), else CONF_DEFAULT_PATH.
+ */
+#define CTL_LOCAL_CONF "keluhd.yaml"
+const char *ctl_conf_default(void);
+
+/*
+ * 0 when path exists; else -1, having said "keluhctl: cannot find WHAT:
+ * FILE: no such file (give -c FILE or ALT)" (WHAT NULL: "keluhctl: FILE:
+ * no such file (give -c FILE)").
+ */
+int ctl_conf_missing(const char *path, const char *what, const char *alt);
+
+struct conf;
+/*
+ * Loads path (NULL: ctl_conf_default()) without its secrets, for the
+ * paths in it. On failure prints why, as "keluhctl: cannot find WHAT:
+ * FILE: no such file (or give ALT)" or the file's errors, and returns
+ * NULL.
+ */
+struct conf *ctl_conf_load(const char *path, const char *what, const char *alt);
+
 /* argv[0] is the command. Exit status: 0 ok; 1 keluhd refused or is unreachable; 2 usage. */
 int ctl_admin_main(int argc, char **argv);
 

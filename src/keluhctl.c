@@ -20,6 +20,7 @@
 
 #include "classify.h"
 #include "conf.h"
+#include "confcheck.h"
 #include "ctl_admin.h"
 #include "diag.h"
 #include "log.h"
@@ -53,6 +54,8 @@ usage(FILE *fp)
 	fputs("usage: keluhctl [--version] [-h | --help] COMMAND [ARGS]\n"
 	      "\n"
 	      "commands:\n"
+	      "  check [-c FILE]\n"
+	      "        check the configuration, its secrets and rules, as keluhd --check does\n"
 	      "  test [-c FILE | -r DIR] [--json] [--text] [--stats] [--quiet] [FILE...]\n"
 	      "        classify mentions (NDJSON objects or plain text lines) and show why\n"
 	      "  test [-c FILE | -r DIR] --verify\n"
@@ -74,9 +77,12 @@ usage(FILE *fp)
 	      "  silence list [--all] | silence expire ID\n"
 	      "        the active silences (--all: ended too); end one now\n"
 	      "\n"
+	      "-c FILE: without it, keluhd.yaml in the current directory when there is one\n"
+	      "(the build tree after tools/quick run), else " CONF_DEFAULT_PATH ".\n"
+	      "No command but check opens the secret files the configuration names.\n"
+	      "\n"
 	      "options of test:\n"
-	      "  -c, --config FILE  read the rules directory from FILE (default " CONF_DEFAULT_PATH
-	      ")\n"
+	      "  -c, --config FILE  read the rules directory from FILE\n"
 	      "  -r, --rules DIR    use the rule files in DIR instead\n"
 	      "      --json         one verdict object per line\n"
 	      "      --text         every input line is plain text (no JSON detection)\n"
@@ -86,14 +92,15 @@ usage(FILE *fp)
 	      "      --color WHEN   highlight matched words: auto, always or never\n"
 	      "\n"
 	      "options of alerts, queue, retry and drop:\n"
-	      "  -c, --config FILE  find the spool through FILE (default " CONF_DEFAULT_PATH ")\n"
+	      "  -c, --config FILE  find the spool through FILE\n"
 	      "      --spool PATH   use the spool database at PATH\n"
 	      "      --json         one object per line\n"
 	      "  -n N               at most N rows (default 20)\n"
 	      "\n"
 	      "options of status, reload and silence (they talk to keluhd's admin socket):\n"
 	      "  -c, --config FILE  use the admin.socket of FILE\n"
-	      "      --socket PATH  the admin socket (default " CTL_ADMIN_SOCKET ")\n"
+	      "      --socket PATH  the admin socket (without it and -c: the admin.socket of the\n"
+	      "                     default configuration, else " CTL_ADMIN_SOCKET ")\n"
 	      "      --json         print keluhd's JSON answer\n"
 	      "      --match M      silence add: what to mute, key=value,... (quote values with ,)\n"
 	      "      --for D        silence add: how long (30m, 2h, 1d)\n"
@@ -102,7 +109,8 @@ usage(FILE *fp)
 	      "      --author NAME  silence add, expire: who (default: the login name)\n"
 	      "      --all          silence list: ended silences too\n"
 	      "\n"
-	      "exit status: 0 ok, 1 bad input or failed expectations, 2 usage or rule errors\n"
+	      "exit status: 0 ok, 1 bad input or failed expectations, 2 usage, configuration or\n"
+	      "rule errors\n"
 	      "(alerts, queue, retry, drop: 1 when the spool or an ID failed;\n"
 	      " status, reload, silence: 1 when keluhd refused or could not be reached,\n"
 	      " and reload when keluhd kept the running configuration)\n",
@@ -120,9 +128,14 @@ load_rules(const struct test_opts *o)
 	diag_init(&d);
 	if (o->rules_dir)
 		dir = xstrdup(o->rules_dir);
-	else if (o->conf_path || access(CONF_DEFAULT_PATH, F_OK) == 0) {
-		c = conf_load_flags(o->conf_path ? o->conf_path : CONF_DEFAULT_PATH, &d,
-		    CONF_NO_SECRETS);
+	else if (o->conf_path || access(ctl_conf_default(), F_OK) == 0) {
+		const char *path = o->conf_path ? o->conf_path : ctl_conf_default();
+
+		if (ctl_conf_missing(path, "the rules", "-r DIR") < 0) {
+			diag_free(&d);
+			return NULL;
+		}
+		c = conf_load_flags(path, &d, CONF_NO_SECRETS);
 		dir = c ? xstrdup(c->rules_dir) : NULL;
 	} else
 		dir = xstrdup(KELUH_SYSCONFDIR "/rules.d");
@@ -735,17 +748,9 @@ spoolcmd_open(const struct spoolcmd_opts *o, int readonly, int *rc)
 	if (o->spool_path)
 		path = xstrdup(o->spool_path);
 	else {
-		const char *cpath = o->conf_path ? o->conf_path : CONF_DEFAULT_PATH;
-		struct diag d;
-		struct conf *c;
+		struct conf *c = ctl_conf_load(o->conf_path, "the spool", "--spool PATH");
 
-		diag_init(&d);
-		c = conf_load_flags(cpath, &d, CONF_NO_SECRETS);
-		diag_print(&d, stderr);
-		diag_free(&d);
 		if (c == NULL) {
-			fprintf(stderr, "keluhctl: cannot find the spool: %s has errors (or give "
-					"--spool PATH)\n", cpath);
 			*rc = EXIT_USAGE;
 			return NULL;
 		}
@@ -1155,6 +1160,37 @@ cmd_drop(int argc, char **argv)
 	return rc;
 }
 
+/* The word people type to test a config: the same check as keluhd --check. */
+static int
+cmd_check(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = NULL;
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'h': fputs("usage: keluhctl check [-c FILE]\n", stdout); return 0;
+		default: fputs("usage: keluhctl check [-c FILE]\n", stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fputs("usage: keluhctl check [-c FILE]\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (path == NULL)
+		path = ctl_conf_default();
+	if (ctl_conf_missing(path, NULL, NULL) < 0)
+		return EXIT_USAGE;
+	return confcheck_run(path, "keluhctl") < 0 ? EXIT_USAGE : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1174,6 +1210,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "test") == 0)
 		return cmd_test(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0 || strcmp(argv[1], "--check") == 0)
+		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "alerts") == 0)
 		return cmd_alerts(argc - 1, argv + 1);
 	if (strcmp(argv[1], "queue") == 0)

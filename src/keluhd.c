@@ -27,6 +27,7 @@
 
 #include "admin.h"
 #include "conf.h"
+#include "confcheck.h"
 #include "curlev.h"
 #include "deliver.h"
 #include "diag.h"
@@ -1090,9 +1091,10 @@ admin_start(char *err, size_t errlen)
 static void
 usage(FILE *fp)
 {
-	fputs("usage: keluhd [-c FILE] [--check] [--spool PATH] [--admin-socket PATH] [-v] [--version]\n"
+	fputs("usage: keluhd [-c FILE] [-t | --check] [--spool PATH] [--admin-socket PATH] [-v] [--version]\n"
 	      "  -c, --config FILE  configuration (default " CONF_DEFAULT_PATH ")\n"
-	      "      --check        validate the configuration and rules, print a summary, exit\n"
+	      "  -t, --check        validate the configuration and rules, print a summary, exit\n"
+	      "                     (keluhctl check does the same)\n"
 	      "      --spool PATH   use this spool instead of spool.path\n"
 	      "      --admin-socket PATH  serve the admin API here instead of admin.socket\n"
 	      "  -v, --verbose      more log lines (debug)\n"
@@ -1101,36 +1103,6 @@ usage(FILE *fp)
 	      "signals: HUP reloads the configuration and rules; TERM and INT finish the\n"
 	      "deliveries in flight and exit.\n",
 	    fp);
-}
-
-static int
-check(const char *path)
-{
-	struct rules_summary s;
-	struct ruleset *rs = NULL;
-	struct conf *c;
-	struct diag d;
-
-	diag_init(&d);
-	if ((c = conf_load(path, &d)) != NULL)
-		rs = rules_load_dir(c->rules_dir, &d);
-	diag_print(&d, stderr);
-	if (rs == NULL) {
-		fprintf(stderr, "keluhd: %s: %zu error%s\n", path, d.errors, d.errors == 1 ? "" : "s");
-		diag_free(&d);
-		conf_free(c);
-		return 1;
-	}
-	rules_summary(rs, &s);
-	printf("%s: ok: %zu rule files, %zu rules, %zu keywords, %zu regexes (%zu without a "
-	       "prefilter literal), %zu lists, %zu tests, compiled in %.1f ms; %zu sources, "
-	       "%zu receivers, %zu routes\n",
-	    path, s.files, s.rules, s.keywords, s.regexes, s.regexes_no_literal, s.lists, s.tests,
-	    s.compile_seconds * 1000.0, c->nsources, c->nreceivers, c->nroutes);
-	rules_unref(rs);
-	conf_free(c);
-	diag_free(&d);
-	return 0;
 }
 
 /*
@@ -1171,6 +1143,25 @@ teardown(void)
 	curl_global_cleanup();
 }
 
+/*
+ * In the foreground keluhd makes the directories it keeps its state in, as
+ * systemd's StateDirectory= and RuntimeDirectory= do for the unit: the
+ * spool's 0700, as the unit's StateDirectoryMode.
+ */
+static int
+make_dir_for(const char *path, unsigned mode, const char *what)
+{
+	int n = util_mkdir_parents(path, mode);
+
+	if (n < 0) {
+		log_error("cannot create the %s directory for %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	if (n > 0)
+		log_info("created the %s directory for %s (mode %04o)", what, path, mode);
+	return 0;
+}
+
 static int
 run(void)
 {
@@ -1188,6 +1179,9 @@ run(void)
 	}
 	K.replay = sign_replay_new(SIGN_REPLAY_MAX);
 	if (load_keys(K.conf, &K.keys, &K.nkeys) < 0)
+		return 1;
+	if (make_dir_for(K.conf->spool_path, 0700, "state") < 0 ||
+	    (K.conf->admin_socket && make_dir_for(K.conf->admin_socket, 0755, "admin socket") < 0))
 		return 1;
 	if ((K.spool = spool_open(K.conf->spool_path, 0, err, sizeof(err))) == NULL) {
 		log_error("cannot open the spool %s: %s", K.conf->spool_path, err);
@@ -1296,10 +1290,11 @@ main(int argc, char **argv)
 	int ch, do_check = 0, verbose = 0;
 
 	K.conf_path = CONF_DEFAULT_PATH;
-	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:tvh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': K.conf_path = optarg; break;
-		case 'k': do_check = 1; break;
+		case 'k':
+		case 't': do_check = 1; break;
 		case 's': K.spool_override = optarg; break;
 		case 'a': K.admin_override = optarg; break;
 		case 'v': verbose++; break;
@@ -1313,7 +1308,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("keluhd", verbose);
+	log_stamp_terminal();
 	if (do_check)
-		return check(K.conf_path);
+		return confcheck_run(K.conf_path, "keluhd") < 0 ? 1 : 0;
 	return run();
 }

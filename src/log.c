@@ -4,12 +4,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static const char *log_progname = "keluh";
 static int log_verb;
 static int log_prefix; /* journal wants "<N>" priority prefixes */
+static int log_stamp;  /* a terminal has no clock of its own */
 
 void
 log_init(const char *progname, int verbose)
@@ -17,6 +20,30 @@ log_init(const char *progname, int verbose)
 	log_progname = progname;
 	log_verb = verbose;
 	log_prefix = getenv("JOURNAL_STREAM") != NULL;
+}
+
+void
+log_stamp_terminal(void)
+{
+	log_stamp = !log_prefix && isatty(STDERR_FILENO);
+}
+
+/* Local time with its offset, to the millisecond: 2026-11-23T09:12:40.123+0700 */
+static void
+log_time(char *out, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	char ymd[32], zone[8];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (localtime_r(&ts.tv_sec, &tm) == NULL ||
+	    strftime(ymd, sizeof(ymd), "%Y-%m-%dT%H:%M:%S", &tm) == 0 ||
+	    strftime(zone, sizeof(zone), "%z", &tm) == 0) {
+		out[0] = '\0';
+		return;
+	}
+	snprintf(out, len, "%.19s.%03ld%.5s ", ymd, ts.tv_nsec / 1000000, zone);
 }
 
 void
@@ -35,15 +62,18 @@ static void
 log_vwrite(int level, const char *tag, const char *fmt, va_list ap, int with_errno)
 {
 	int saved = errno;
-	char buf[2048];
+	char buf[2048], when[64];
 
+	when[0] = '\0';
+	if (log_stamp)
+		log_time(when, sizeof(when));
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (log_prefix)
 		fprintf(stderr, "<%d>%s%s%s%s\n", level, tag, buf, with_errno ? ": " : "",
 		    with_errno ? strerror(saved) : "");
 	else
-		fprintf(stderr, "%s: %s%s%s%s\n", log_progname, tag, buf, with_errno ? ": " : "",
-		    with_errno ? strerror(saved) : "");
+		fprintf(stderr, "%s%s: %s%s%s%s\n", when, log_progname, tag, buf,
+		    with_errno ? ": " : "", with_errno ? strerror(saved) : "");
 	errno = saved;
 }
 

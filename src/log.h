@@ -3,7 +3,9 @@
  *
  * Lines go to stderr. When stderr is the journal (JOURNAL_STREAM set, as
  * systemd does) each line starts with a syslog priority prefix "<N>" so the
- * journal keeps the level. errno is preserved across every call.
+ * journal keeps the level. On a terminal, and only after
+ * log_stamp_terminal(), each line starts with the local time, which the
+ * journal adds itself. errno is preserved across every call.
  */
 #ifndef KELUH_LOG_H
 #define KELUH_LOG_H
@@ -15,6 +17,8 @@ enum log_level { LOG_LEVEL_ERR = 3, LOG_LEVEL_WARN = 4, LOG_LEVEL_INFO = 6, LOG_
 #define LOG_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
 void log_init(const char *progname, int verbose);
+/* keluhd: time-stamp the lines when stderr is a terminal, not the journal. */
+void log_stamp_terminal(void);
 void log_set_verbose(int verbose);
 int log_verbose(void);
 void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);  /* appends strerror(errno) */

@@ -1,8 +1,10 @@
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "util.h"
@@ -290,4 +292,49 @@ util_hash_str(const char *s)
 	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
 		h = (h ^ *c) * 0x100000001b3ULL;
 	return h;
+}
+
+int
+util_mkdir_parents(const char *path, unsigned last_mode)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	struct stat st;
+	int made = 0;
+
+	if (slash == NULL || slash == dir) {
+		free(dir);
+		return 0;
+	}
+	*slash = '\0';
+	if (stat(dir, &st) == 0) {
+		free(dir);
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		errno = ENOTDIR;
+		return -1;
+	}
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) == 0)
+			made++;
+		else if (errno != EEXIST)
+			goto fail;
+		*p = '/';
+	}
+	if (mkdir(dir, (mode_t)last_mode) == 0)
+		made++;
+	else if (errno != EEXIST)
+		goto fail;
+	free(dir);
+	return made;
+fail:
+	{
+		int e = errno;
+
+		free(dir);
+		errno = e;
+		return -1;
+	}
 }

@@ -71,6 +71,13 @@ void buf_add_json_str(struct buf *, const char *s, size_t len);
  */
 uint64_t util_hash_str(const char *s);
 
+/*
+ * Creates the missing directories above path (not path itself), as mkdir
+ * -p would: the one that holds path with last_mode, those above it 0755
+ * (both less the umask). Returns how many it made, or -1 with errno set.
+ */
+int util_mkdir_parents(const char *path, unsigned last_mode);
+
 /* Wall-clock time in Unix milliseconds (what the spool and alerts record). */
 int64_t util_now_ms(void);
 /* ms as RFC 3339 UTC, "2026-11-23T04:20:00Z"; out needs 21 bytes. */
