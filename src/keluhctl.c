@@ -34,7 +34,8 @@
 
 struct test_opts {
 	const char *conf_path;
-	const char *rules_dir;
+	const char *rules_dirs[16]; /* -r DIR, as often as given */
+	size_t nrules_dirs;
 	int json, text, stats, quiet, verify, color;
 };
 
@@ -50,62 +51,64 @@ struct test_run {
 static void
 usage(FILE *fp)
 {
-	fputs("usage: keluhctl [--version] [--help] COMMAND [ARGS]\n"
-	      "\n"
-	      "commands:\n"
-	      "  test [-c FILE | -r DIR] [--json] [--text] [--stats] [--quiet] [FILE...]\n"
-	      "        classify mentions (NDJSON objects or plain text lines) and show why\n"
-	      "  test [-c FILE | -r DIR] --verify\n"
-	      "        run the tests: kept in the rule files\n"
-	      "  alerts [-n N]\n"
-	      "        the newest alerts: priority, team, mentions, deliveries, rules\n"
-	      "  queue [--dead] [-n N]\n"
-	      "        pending deliveries (or the dead letters), newest first\n"
-	      "  retry ID... | retry --all-dead [--receiver NAME]\n"
-	      "        send dead deliveries again, due now\n"
-	      "  drop ID...\n"
-	      "        delete deliveries from the outbox\n"
-	      "  status\n"
-	      "        ask the running keluhd what it runs: rules, sources, queues, reload\n"
-	      "  reload\n"
-	      "        make keluhd reload its configuration and rules, and wait for the result\n"
-	      "  silence add --match M (--for D | --until TIME) --reason TEXT [--author NAME]\n"
-	      "        mute the complaints that match M (rule=,team=,priority=,author=,words=)\n"
-	      "  silence list [--all] | silence expire ID\n"
-	      "        the active silences (--all: ended too); end one now\n"
-	      "\n"
-	      "options of test:\n"
-	      "  -c, --config FILE  read the rules directory from FILE (default " CONF_DEFAULT_PATH
-	      ")\n"
-	      "  -r, --rules DIR    use the rule files in DIR instead\n"
-	      "      --json         one verdict object per line\n"
-	      "      --text         every input line is plain text (no JSON detection)\n"
-	      "      --stats        then print hits per rule and priority, and the throughput\n"
-	      "  -q, --quiet        no verdicts (with --stats: the counts only)\n"
-	      "      --verify       check the tests: blocks of the rule files\n"
-	      "      --color WHEN   highlight matched words: auto, always or never\n"
-	      "\n"
-	      "options of alerts, queue, retry and drop:\n"
-	      "  -c, --config FILE  find the spool through FILE (default " CONF_DEFAULT_PATH ")\n"
-	      "      --spool PATH   use the spool database at PATH\n"
-	      "      --json         one object per line\n"
-	      "  -n N               at most N rows (default 20)\n"
-	      "\n"
-	      "options of status, reload and silence (they talk to keluhd's admin socket):\n"
-	      "  -c, --config FILE  use the admin.socket of FILE\n"
-	      "      --socket PATH  the admin socket (default " CTL_ADMIN_SOCKET ")\n"
-	      "      --json         print keluhd's JSON answer\n"
-	      "      --match M      silence add: what to mute, key=value,... (quote values with ,)\n"
-	      "      --for D        silence add: how long (30m, 2h, 1d)\n"
-	      "      --until TIME   silence add: until an RFC 3339 time\n"
-	      "      --reason TEXT  silence add: why (shown in the announcement)\n"
-	      "      --author NAME  silence add, expire: who (default: the login name)\n"
-	      "      --all          silence list: ended silences too\n"
-	      "\n"
-	      "exit status: 0 ok, 1 bad input or failed expectations, 2 usage or rule errors\n"
-	      "(alerts, queue, retry, drop: 1 when the spool or an ID failed;\n"
-	      " status, reload, silence: 1 when keluhd refused or could not be reached,\n"
-	      " and reload when keluhd kept the running configuration)\n",
+	fputs(
+	    "usage: keluhctl [--version] [--help] COMMAND [ARGS]\n"
+	    "\n"
+	    "commands:\n"
+	    "  test [-c FILE | -r DIR] [--json] [--text] [--stats] [--quiet] [FILE...]\n"
+	    "        classify mentions (NDJSON objects or plain text lines) and show why\n"
+	    "  test [-c FILE | -r DIR] --verify\n"
+	    "        run the tests: kept in the rule files\n"
+	    "  alerts [-n N]\n"
+	    "        the newest alerts: priority, team, mentions, deliveries, rules\n"
+	    "  queue [--dead] [-n N]\n"
+	    "        pending deliveries (or the dead letters), newest first\n"
+	    "  retry ID... | retry --all-dead [--receiver NAME]\n"
+	    "        send dead deliveries again, due now\n"
+	    "  drop ID...\n"
+	    "        delete deliveries from the outbox\n"
+	    "  status\n"
+	    "        ask the running keluhd what it runs: rules, sources, queues, reload\n"
+	    "  reload\n"
+	    "        make keluhd reload its configuration and rules, and wait for the result\n"
+	    "  silence add --match M (--for D | --until TIME) --reason TEXT [--author NAME]\n"
+	    "        mute the complaints that match M (rule=,team=,priority=,author=,words=)\n"
+	    "  silence list [--all] | silence expire ID\n"
+	    "        the active silences (--all: ended too); end one now\n"
+	    "\n"
+	    "options of test:\n"
+	    "  -c, --config FILE  load the rules keluhd would: FILE's packs, rules directory,\n"
+	    "                     disable and override (default " CONF_DEFAULT_PATH ")\n"
+	    "  -r, --rules DIR    use the rule files in DIR instead (repeat -r to load several\n"
+	    "                     directories as one set, e.g. -r packs/core -r packs/city)\n"
+	    "      --json         one verdict object per line\n"
+	    "      --text         every input line is plain text (no JSON detection)\n"
+	    "      --stats        then print hits per rule and priority, and the throughput\n"
+	    "  -q, --quiet        no verdicts (with --stats: the counts only)\n"
+	    "      --verify       check the tests: blocks of the rule files\n"
+	    "      --color WHEN   highlight matched words: auto, always or never\n"
+	    "\n"
+	    "options of alerts, queue, retry and drop:\n"
+	    "  -c, --config FILE  find the spool through FILE (default " CONF_DEFAULT_PATH ")\n"
+	    "      --spool PATH   use the spool database at PATH\n"
+	    "      --json         one object per line\n"
+	    "  -n N               at most N rows (default 20)\n"
+	    "\n"
+	    "options of status, reload and silence (they talk to keluhd's admin socket):\n"
+	    "  -c, --config FILE  use the admin.socket of FILE\n"
+	    "      --socket PATH  the admin socket (default " CTL_ADMIN_SOCKET ")\n"
+	    "      --json         print keluhd's JSON answer\n"
+	    "      --match M      silence add: what to mute, key=value,... (quote values with ,)\n"
+	    "      --for D        silence add: how long (30m, 2h, 1d)\n"
+	    "      --until TIME   silence add: until an RFC 3339 time\n"
+	    "      --reason TEXT  silence add: why (shown in the announcement)\n"
+	    "      --author NAME  silence add, expire: who (default: the login name)\n"
+	    "      --all          silence list: ended silences too\n"
+	    "\n"
+	    "exit status: 0 ok, 1 bad input or failed expectations, 2 usage or rule errors\n"
+	    "(alerts, queue, retry, drop: 1 when the spool or an ID failed;\n"
+	    " status, reload, silence: 1 when keluhd refused or could not be reached,\n"
+	    " and reload when keluhd kept the running configuration)\n",
 	    fp);
 }
 
@@ -115,26 +118,30 @@ load_rules(const struct test_opts *o)
 	struct diag d;
 	struct ruleset *rs = NULL;
 	struct conf *c = NULL;
-	char *dir;
 
 	diag_init(&d);
-	if (o->rules_dir)
-		dir = xstrdup(o->rules_dir);
-	else if (o->conf_path || access(CONF_DEFAULT_PATH, F_OK) == 0) {
+	/* without -r: the set keluhd runs, packs, user files, disables and all */
+	if (o->nrules_dirs) {
+		struct rules_spec spec;
+
+		rules_spec_init(&spec);
+		for (size_t i = 0; i < o->nrules_dirs; i++)
+			rules_spec_add_dir(&spec, o->rules_dirs[i]);
+		rs = rules_load_spec(&spec, &d);
+		rules_spec_free(&spec);
+	} else if (o->conf_path || access(CONF_DEFAULT_PATH, F_OK) == 0) {
 		c = conf_load_flags(o->conf_path ? o->conf_path : CONF_DEFAULT_PATH, &d,
 		    CONF_NO_SECRETS);
-		dir = c ? xstrdup(c->rules_dir) : NULL;
+		if (c)
+			rs = rules_load_spec(&c->rules, &d);
 	} else
-		dir = xstrdup(KELUH_SYSCONFDIR "/rules.d");
-	if (dir)
-		rs = rules_load_dir(dir, &d);
+		rs = rules_load_dir(KELUH_SYSCONFDIR "/rules.d", &d);
 	diag_print(&d, stderr);
 	if (rs == NULL)
 		fprintf(stderr, "keluhctl: %zu error%s; nothing classified\n", d.errors,
 		    d.errors == 1 ? "" : "s");
 	diag_free(&d);
 	conf_free(c);
-	free(dir);
 	return rs;
 }
 
@@ -208,14 +215,14 @@ flush_out(struct test_run *tr, int force)
  * the counting path (--quiet --stats) stays free of formatting.
  */
 static void
-classify_one(struct test_run *tr, const char *id, const char *text, size_t len,
-    const struct classify_author *author, const char *name, unsigned long lineno)
+classify_one(struct test_run *tr, const char *id, const char *text, size_t len, const char *lang,
+             const struct classify_author *author, const char *name, unsigned long lineno)
 {
 	char where[512];
 	struct verdict v;
 	size_t bad;
 
-	if (classify_text(tr->ctx, text, len, author, &v, &bad) < 0) {
+	if (classify_mention(tr->ctx, text, len, lang, author, &v, &bad) < 0) {
 		fprintf(stderr, "%s:%lu: error: invalid UTF-8 at byte %zu; mention skipped\n", name,
 		    lineno, bad);
 		tr->bad++;
@@ -273,10 +280,10 @@ run_file(struct test_run *tr, const char *path)
 			}
 			a.followers = m.followers;
 			a.verified = m.verified;
-			classify_one(tr, m.id, m.text, m.text_len, &a, name, lineno);
+			classify_one(tr, m.id, m.text, m.text_len, m.lang, &a, name, lineno);
 			mention_free(&m);
 		} else
-			classify_one(tr, NULL, line, len, NULL, name, lineno);
+			classify_one(tr, NULL, line, len, NULL, NULL, name, lineno);
 	}
 	free(line);
 	if (ferror(fp)) {
@@ -330,7 +337,7 @@ static int
 run_verify(struct test_run *tr)
 {
 	const struct ruleset *rs = tr->rs;
-	size_t n = rules_ntests(rs), passed = 0, failed = 0;
+	size_t n = rules_ntests(rs), passed = 0, failed = 0, skipped = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct rules_test *t = rules_test_get(rs, i);
@@ -339,8 +346,16 @@ run_verify(struct test_run *tr)
 		struct buf why;
 		size_t bad;
 
+		if (t->skip) {
+			skipped++;
+			if (!tr->o->quiet)
+				printf("%s:%u:%u: skipped: %s\n", t->file, t->line, t->col,
+				       t->skip);
+			continue;
+		}
 		buf_init(&why);
-		if (classify_text(tr->ctx, t->text, strlen(t->text), &a, &v, &bad) < 0) {
+		if (classify_mention(tr->ctx, t->text, strlen(t->text), t->lang, &a, &v, &bad) <
+		    0) {
 			buf_printf(&why, "invalid UTF-8 at byte %zu", bad);
 			goto report;
 		}
@@ -382,7 +397,12 @@ report:
 	}
 	if (n == 0)
 		printf("verify: the rule files have no tests: blocks\n");
-	printf("verify: %zu passed, %zu failed\n", passed, failed);
+	if (skipped)
+		printf("verify: %zu passed, %zu failed, %zu skipped (they name rules that are "
+		       "disabled)\n",
+		       passed, failed, skipped);
+	else
+		printf("verify: %zu passed, %zu failed\n", passed, failed);
 	return failed ? EXIT_BAD_INPUT : 0;
 }
 
@@ -413,7 +433,14 @@ cmd_test(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "c:r:qh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o.conf_path = optarg; break;
-		case 'r': o.rules_dir = optarg; break;
+		case 'r':
+			if (o.nrules_dirs == sizeof(o.rules_dirs) / sizeof(o.rules_dirs[0])) {
+				fprintf(stderr, "keluhctl: at most %zu -r directories\n",
+				        o.nrules_dirs);
+				return EXIT_USAGE;
+			}
+			o.rules_dirs[o.nrules_dirs++] = optarg;
+			break;
 		case 'j': o.json = 1; break;
 		case 't': o.text = 1; break;
 		case 's': o.stats = 1; break;
@@ -432,7 +459,7 @@ cmd_test(int argc, char **argv)
 		fprintf(stderr, "keluhctl: --color takes auto, always or never\n");
 		return EXIT_USAGE;
 	}
-	if (o.conf_path && o.rules_dir) {
+	if (o.conf_path && o.nrules_dirs) {
 		fprintf(stderr, "keluhctl: give either -c FILE or -r DIR, not both\n");
 		return EXIT_USAGE;
 	}

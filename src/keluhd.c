@@ -795,7 +795,7 @@ load_all(const char *path, struct ruleset **rs_out, char *why, size_t whylen, si
 			free(c->admin_socket);
 			c->admin_socket = xstrdup(K.admin_override);
 		}
-		rs = rules_load_dir(c->rules_dir, &d);
+		rs = rules_load_spec(&c->rules, &d);
 	}
 	for (size_t i = 0; i < d.n; i++) {
 		const struct diag_item *it = &d.items[i];
@@ -1112,7 +1112,7 @@ check(const char *path)
 
 	diag_init(&d);
 	if ((c = conf_load(path, &d)) != NULL)
-		rs = rules_load_dir(c->rules_dir, &d);
+		rs = rules_load_spec(&c->rules, &d);
 	diag_print(&d, stderr);
 	if (rs == NULL) {
 		fprintf(stderr, "keluhd: %s: %zu error%s\n", path, d.errors, d.errors == 1 ? "" : "s");
