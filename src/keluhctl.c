@@ -112,6 +112,28 @@ usage(FILE *fp)
 	    fp);
 }
 
+/* No configuration file: what keluhd.yaml's rules: defaults to, the core pack and rules.d. */
+static struct ruleset *
+load_default_rules(struct diag *d)
+{
+	struct rules_spec spec;
+	struct ruleset *rs;
+	char *packs = rules_packs_dir_default(NULL), *core;
+
+	rules_spec_init(&spec);
+	if (packs) {
+		core = xasprintf("%s/" RULES_DEFAULT_PACK, packs);
+		rules_spec_add_dir(&spec, core);
+		free(core);
+		free(packs);
+	}
+	rules_spec_add_dir(&spec, KELUH_SYSCONFDIR "/rules.d");
+	spec.user_dir = xstrdup(KELUH_SYSCONFDIR "/rules.d");
+	rs = rules_load_spec(&spec, d);
+	rules_spec_free(&spec);
+	return rs;
+}
+
 static struct ruleset *
 load_rules(const struct test_opts *o)
 {
@@ -135,7 +157,7 @@ load_rules(const struct test_opts *o)
 		if (c)
 			rs = rules_load_spec(&c->rules, &d);
 	} else
-		rs = rules_load_dir(KELUH_SYSCONFDIR "/rules.d", &d);
+		rs = load_default_rules(&d);
 	diag_print(&d, stderr);
 	if (rs == NULL)
 		fprintf(stderr, "keluhctl: %zu error%s; nothing classified\n", d.errors,
