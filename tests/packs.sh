@@ -61,6 +61,7 @@ printf '%s\n' 'ini penipuan, scam' 'topup gagal lagi' 'zzqoff' 'GIVEAWAY! follow
 	'wtf' >"$TMPD/in.txt"
 "$KELUHCTL" test -c "$C/keluhd.yaml" --json --text "$TMPD/in.txt" >"$TMPD/t.json" 2>"$TMPD/t.err"
 is "keluhctl test -c: exit 0" "$?" 0
+is "keluhctl test -c: one verdict per line" "$(grep -c '"complaint"' "$TMPD/t.json")" 5
 contains "keluhctl test -c: the override's team" "$TMPD/t.json" '"team":"fraud"'
 contains "keluhctl test -c: the override's score" "$TMPD/t.json" '"score":45'
 contains "keluhctl test -c: the user's rule" "$TMPD/t.json" '"rules":["mine.topup"]'
@@ -129,6 +130,7 @@ printf '%s\n' '{"id":"en","lang":"en","text":"I got my parcel"}' \
 	'{"id":"id","lang":"id","text":"got mampet"}' '{"id":"in","lang":"in","text":"got mampet"}' \
 	'{"id":"enus","lang":"en-US","text":"got it"}' '{"id":"unk","text":"got mampet"}' >"$TMPD/lang.ndjson"
 "$KELUHCTL" test -c "$C/keluhd.yaml" --json "$TMPD/lang.ndjson" >"$TMPD/lang.json" 2>/dev/null
+is "lang: every mention is classified" "$(grep -c '"complaint"' "$TMPD/lang.json")" 5
 for id in en enus; do
 	grep "\"id\":\"$id\"" "$TMPD/lang.json" >"$TMPD/one"
 	lacks "lang: [id, su] does not fire on lang $id" "$TMPD/one" mine.got
@@ -167,7 +169,7 @@ mis() {
 	printf '%s\n' "$1" | "$KELUHCTL" test -c "$2" --json --text 2>/dev/null
 }
 v=$(mis 'jalanan depan kantor DompetKu macet parah gara2 antrian ojol' "$D")
-case $v in *'"priority":"high"'* | *'"priority":"critical"'* | *city.*) r=no ;; *) r=yes ;; esac
+case $v in *'"priority":"high"'* | *'"priority":"critical"'* | *city.*) r=no ;; *'"complaint"'*) r=yes ;; *) r="no verdict" ;; esac
 is "default: a traffic jam in front of the brand's office is not high for the brand" "$r" yes
 printf 'rules: {packs: [core, city], packs_dir: %s, dir: none}\n' "$PACKS" >"$TMPD/city.yaml"
 v=$(mis 'jalanan depan kantor DompetKu macet parah gara2 antrian ojol' "$TMPD/city.yaml")
@@ -176,13 +178,14 @@ is "core+city: the same jam is the city's traffic" "$r" yes
 v=$(mis 'saldo sy raib tiba2, dompet maling' "$D")
 case $v in *'"team":"billing"'*) r=yes ;; *) r="no: $v" ;; esac
 is "default: a stolen balance goes to the money team" "$r" yes
-case $v in *safety.crime*) r=no ;; *) r=yes ;; esac
+case $v in *safety.crime*) r=no ;; *'"complaint"'*) r=yes ;; *) r="no verdict" ;; esac
 is "default: ... and is not a safety crime" "$r" yes
 v=$(mis 'cashback ga masuk2, CS lemot, mending pindah ke ovo' "$D")
 case $v in *'"complaint":true'*) r=yes ;; *) r="no: $v" ;; esac
 is "default: a promo word does not cancel a failed cashback and a threat to leave" "$r" yes
 printf '{"id":"g","lang":"en","text":"I got my package but the box was open"}\n' |
 	"$KELUHCTL" test -c "$TMPD/city.yaml" --json >"$TMPD/got.json" 2>/dev/null
+contains "core+city: the English mention is classified" "$TMPD/got.json" '"id":"g"'
 lacks "core+city: English 'got' does not fire the Indonesian street words" "$TMPD/got.json" \
 	general.city_topic
 
