@@ -112,7 +112,7 @@ usage(FILE *fp)
 	    fp);
 }
 
-/* No configuration file: what keluhd.yaml's rules: defaults to, the core pack and rules.d. */
+/* No configuration file: what a rules: mapping defaults to, the core pack and rules.d. */
 static struct ruleset *
 load_default_rules(struct diag *d)
 {
