@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
 """Measure keluh's rule packs against labelled mentions.
 
-    eval.py [--errors] [--top K] KELUHCTL RULES_DIR [EVAL_DIR]
+    eval.py [--errors] [--top K] KELUHCTL RULES_DIR... [EVAL_DIR]
+    eval.py [--errors] [--top K] --packs core,city KELUHCTL [EVAL_DIR]
+    eval.py [--errors] [--top K] --config keluhd.yaml KELUHCTL [EVAL_DIR]
 
 For each EVAL_DIR/*.dev.mentions.ndjson, runs
-    KELUHCTL test -r RULES_DIR --json FILE
+    KELUHCTL test -r RULES_DIR [-r RULES_DIR...] --json FILE
+(or -c CONFIG: the rule set keluhd would run with that configuration;
+--packs names shipped packs of the source tree, packs/NAME, loaded in
+that order as one set)
 joins the verdicts ({"id", "complaint", "priority", "score", "rules", ...},
 one per line) with the matching *.dev.gold.csv by id, and prints for each
 set: n, accuracy, macro-F1 over the two classes (complaint / not), P/R/F1
@@ -13,7 +18,8 @@ priority. With --errors, also the most frequent false positives and false
 negatives (identical texts counted together) and the rules behind the false
 positives.
 
-EVAL_DIR defaults to ../shared/eval beside the source tree. When it does not
+EVAL_DIR defaults to ../shared/eval beside the source tree; a last
+positional directory holding *.dev.mentions.ndjson files is taken as it. When it does not
 exist the script says so and exits 0: the labelled sets are not part of
 keluh and are never copied into it.
 
@@ -66,9 +72,18 @@ def read_gold(path):
     return gold
 
 
+def rules_args(args):
+    if args.config:
+        return ["-c", args.config]
+    out = []
+    for d in args.rules:
+        out += ["-r", d]
+    return out
+
+
 def run_keluhctl(keluhctl, rules, path):
     """Returns ({id: verdict}, error string or None)."""
-    cmd = [keluhctl, "test", "-r", rules, "--json", path]
+    cmd = [keluhctl, "test"] + rules + ["--json", path]
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError as e:
@@ -113,7 +128,7 @@ def short(text, width=110):
 def evaluate(name, mentions_path, gold_path, args):
     ids, texts = read_mentions(mentions_path)
     gold = read_gold(gold_path)
-    verdicts, err = run_keluhctl(args.keluhctl, args.rules, mentions_path)
+    verdicts, err = run_keluhctl(args.keluhctl, rules_args(args), mentions_path)
     if err:
         print("%s: %s" % (name, err))
         return None
@@ -214,13 +229,24 @@ def show_errors(title, errs, texts, top):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("keluhctl")
-    ap.add_argument("rules")
-    ap.add_argument("eval_dir", nargs="?", default=None)
+    ap.add_argument("rules", nargs="*", help="rule directories, loaded as one set")
+    ap.add_argument("--packs", help="shipped packs of the source tree, e.g. core,city")
+    ap.add_argument("--config", help="a keluhd.yaml: its packs, rules dir, disable, override")
     ap.add_argument("--errors", action="store_true",
                     help="list the most frequent false positives/negatives")
     ap.add_argument("--top", type=int, default=10, help="how many errors to list (default 10)")
-    args = ap.parse_args(argv)
+    args = ap.parse_intermixed_args(argv)
 
+    args.eval_dir = None
+    if args.rules and os.path.isdir(args.rules[-1]) and any(
+            f.endswith(".dev.mentions.ndjson") for f in os.listdir(args.rules[-1])):
+        args.eval_dir = args.rules.pop()
+    if args.packs:
+        top = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir)
+        args.rules += [os.path.normpath(os.path.join(top, "packs", p.strip()))
+                       for p in args.packs.split(",") if p.strip()]
+    if bool(args.rules) == bool(args.config):
+        ap.error("give rule directories (or --packs), or --config, and not both")
     eval_dir = args.eval_dir or default_eval_dir()
     if not os.path.isdir(eval_dir):
         print("eval: %s not found; skipping the labelled-set evaluation" % eval_dir)

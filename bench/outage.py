@@ -159,7 +159,7 @@ class Keluh:
         self.log = os.path.join(tmp, "keluhd.log")
         self.proc = None
         with open(self.conf, "w") as f:
-            f.write("""rules: %s/etc/rules.d
+            f.write("""rules: %s/packs/core
 http:
   listen: 127.0.0.1:0
 spool:

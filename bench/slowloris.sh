@@ -28,7 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cat >"$tmp/k.yaml" <<Y
-rules: $top_srcdir/etc/rules.d
+rules: $top_srcdir/packs/core
 http:
   listen: 127.0.0.1:0
 spool:

@@ -6,6 +6,7 @@
 #include "classify.h"
 #include "normalize.h"
 #include "rules_int.h"
+#include "rules_select.h"
 #include "util.h"
 
 /*
@@ -477,6 +478,13 @@ int
 classify_text(struct classify_ctx *c, const char *text, size_t len,
     const struct classify_author *author, struct verdict *v, size_t *bad_offset)
 {
+	return classify_mention(c, text, len, NULL, author, v, bad_offset);
+}
+
+int
+classify_mention(struct classify_ctx *c, const char *text, size_t len, const char *lang,
+                 const struct classify_author *author, struct verdict *v, size_t *bad_offset)
+{
 	const struct ruleset *rs = c->rs;
 	size_t valid = utf8_valid_prefix(text, len);
 	int score = 0, best = 0, positive = 0;
@@ -524,6 +532,9 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 		uint32_t r = c->cand[i];
 		const struct rs_rule *rule = &rs->rules[r];
 
+		if (rule->nlangs &&
+		    !rules_lang_allows((const char *const *)rule->langs, rule->nlangs, lang))
+			continue;
 		c->rule_failed = 0;
 		c->cur_rule = r;
 		if (!classify_eval_flat(c, rule->flat) || c->rule_failed)

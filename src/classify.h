@@ -84,6 +84,13 @@ const struct ruleset *classify_ruleset(const struct classify_ctx *);
  */
 int classify_text(struct classify_ctx *, const char *text, size_t len,
     const struct classify_author *author, struct verdict *v, size_t *bad_offset);
+/*
+ * The same for a mention in language lang ("id", "en-US"; NULL when
+ * unknown): a rule with lang: fires only when lang is unknown or one of its
+ * languages.
+ */
+int classify_mention(struct classify_ctx *, const char *text, size_t len, const char *lang,
+                     const struct classify_author *author, struct verdict *v, size_t *bad_offset);
 
 /*
  * Whether verdicts carry evidence (struct match): for every verdict (the

@@ -42,6 +42,7 @@ static const char *const incident_keys[] = { "name", "rules", "at_least", "withi
 static const char *const dup_keys[] = { "window", "max_ids", "same_text" };
 static const char *const admin_keys[] = { "socket" };
 static const char *const display_keys[] = { "timezone", "language" };
+static const char *const rules_keys[] = {"packs", "dir", "disable", "override", "packs_dir"};
 static const char *const group_part_names[GK__N] = { "rule", "team", "priority", "source",
 	"author", "mention" };
 static const char *const source_type_names[SRC__N] = { "demo", "stdin", "file", "sse",
@@ -1518,6 +1519,80 @@ cl_display(struct cl *L, yaml_node_t *n)
 		    "language '%s'; the languages are %s (en when not set)", s, words_lang_list());
 }
 
+/* One shipped pack by name: its directory under packs_dir. */
+static void
+cl_rules_pack(struct cl *L, yaml_node_t *item, const char *name, const char *packs_dir)
+{
+	char *dir, *have;
+	struct stat st;
+
+	if (!rules_pack_name_valid(name)) {
+		yerror(L->d, L->yf, item, "pack name '%s' may only use a-z, 0-9, '_' and '-'",
+		       name);
+		return;
+	}
+	if (packs_dir == NULL) {
+		yerror(L->d, L->yf, item,
+		       "pack '%s': the shipped packs are not installed (no " KELUH_DATADIR
+		       "/packs); set rules.packs_dir to their directory",
+		       name);
+		return;
+	}
+	dir = xasprintf("%s/%s", packs_dir, name);
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		have = rules_packs_list(packs_dir);
+		yerror(L->d, L->yf, item, "no pack '%s' in %s; the packs there are: %s", name,
+		       packs_dir, have);
+		free(have);
+	} else
+		rules_spec_add_dir(&L->c->rules, dir);
+	free(dir);
+}
+
+/*
+ * rules: {packs: [core], dir: rules.d, disable: [...], override: {...}}:
+ * the shipped packs in the order given, then the user's directory.
+ */
+static void
+cl_rules(struct cl *L, yaml_node_t *n)
+{
+	struct conf *c = L->c;
+	yaml_node_t *v, *p = ymap_get(L->yf, n, "packs");
+	char *packs_dir = NULL;
+	const char *s;
+
+	ycheck_keys(L->d, L->yf, n, "rules", rules_keys, NKEYS(rules_keys));
+	if (cl_string(L, n, "packs_dir", &s) == 0 && s)
+		packs_dir = conf_resolve(c, s);
+	else
+		packs_dir = rules_packs_dir_default(c->dir);
+	if (p == NULL)
+		cl_rules_pack(L, n, RULES_DEFAULT_PACK, packs_dir);
+	else if (yis_seq(p))
+		for (size_t i = 0; i < yseq_len(p); i++) {
+			yaml_node_t *item = yseq_item(L->yf, p, i);
+
+			if (yget_string(L->d, L->yf, item, "a pack name", &s) == 0)
+				cl_rules_pack(L, item, s, packs_dir);
+		}
+	else if (!yis_null(p))
+		yerror(L->d, L->yf, p,
+		       "rules.packs must be a list of pack names such as [core, "
+		       "city], or [] for none, not %s",
+		       ynode_kind(p));
+	free(packs_dir);
+	if (cl_string(L, n, "dir", &s) == 0)
+		c->rules_dir = conf_resolve(c, s ? s : "rules.d");
+	if (c->rules_dir) {
+		rules_spec_add_dir(&c->rules, c->rules_dir);
+		c->rules.user_dir = xstrdup(c->rules_dir);
+	}
+	if ((v = ymap_get(L->yf, n, "disable")) != NULL)
+		rules_spec_parse_disable(&c->rules, L->d, L->yf, v);
+	if ((v = ymap_get(L->yf, n, "override")) != NULL)
+		rules_spec_parse_override(&c->rules, L->d, L->yf, v);
+}
+
 static void
 conf_defaults(struct conf *c)
 {
@@ -1578,11 +1653,20 @@ conf_load_flags(const char *path, struct diag *d, int flags)
 		goto out;
 	}
 	ycheck_keys(d, &yf, root, "keluhd.yaml", conf_keys, NKEYS(conf_keys));
-	if ((v = ymap_get(&yf, root, "rules")) != NULL) {
-		if (yget_string(d, &yf, v, "rules (the rules directory)", &s) == 0)
+	if ((v = ymap_get(&yf, root, "rules")) != NULL && yis_map(v))
+		cl_rules(&L, v);
+	else {
+		/* rules: DIR (or nothing: rules.d) is that directory alone */
+		if (v == NULL)
+			c->rules_dir = conf_resolve(c, "rules.d");
+		else if (yget_string(d, &yf, v,
+		                     "rules (the rules directory, or a mapping with "
+		                     "packs and dir)",
+		                     &s) == 0)
 			c->rules_dir = conf_resolve(c, s);
-	} else
-		c->rules_dir = conf_resolve(c, "rules.d");
+		if (c->rules_dir)
+			rules_spec_add_dir(&c->rules, c->rules_dir);
+	}
 	if ((v = ymap_get(&yf, root, "http")) != NULL && !yis_null(v))
 		cl_http(&L, v);
 	if ((v = ymap_get(&yf, root, "spool")) != NULL && !yis_null(v)) {
@@ -1663,6 +1747,7 @@ conf_free(struct conf *c)
 	free(c->path);
 	free(c->dir);
 	free(c->rules_dir);
+	rules_spec_free(&c->rules);
 	free(c->spool_path);
 	free(c->listen);
 	free_strings(c->tokens, c->ntokens);

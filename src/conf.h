@@ -17,6 +17,7 @@
 #include "diag.h"
 #include "receiver.h"
 #include "rules.h"
+#include "rules_select.h"
 
 #define CONF_DEFAULT_PATH KELUH_SYSCONFDIR "/keluhd.yaml"
 #define CONF_DEFAULT_SPOOL "/var/lib/keluh/spool.db"
@@ -118,7 +119,8 @@ struct conf_incident {
 struct conf {
 	char *path;		/* the file it came from */
 	char *dir;		/* its directory: relative paths resolve against it */
-	char *rules_dir;
+	char *rules_dir;        /* the user's rule files */
+	struct rules_spec rules; /* what rules_load_spec loads: packs, rules_dir, tuning */
 	char *spool_path;
 	int64_t keep_history_ms;	/* delivered alerts are forgotten after this */
 

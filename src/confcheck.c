@@ -21,7 +21,7 @@ confcheck_run(const char *path, const char *prog)
 
 	diag_init(&d);
 	if ((c = conf_load(path, &d)) != NULL)
-		rs = rules_load_dir(c->rules_dir, &d);
+		rs = rules_load_spec(&c->rules, &d);
 	diag_print(&d, stderr);
 	if (rs == NULL) {
 		fprintf(stderr, "%s: %s: %zu error%s\n", prog, path, d.errors,

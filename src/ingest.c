@@ -353,7 +353,7 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 		counts->duplicates++;
 		return 0;
 	}
-	if (classify_text(in->ctx, m->text, m->text_len, &a, &v, &bad) < 0) {
+	if (classify_mention(in->ctx, m->text, m->text_len, m->lang, &a, &v, &bad) < 0) {
 		/* sources hand in valid UTF-8 (JSON guarantees it); count and move on */
 		metrics_add("keluh_mentions_rejected_total", "reason=\"invalid_utf8\"", 1);
 		return 0;

@@ -35,7 +35,8 @@
 
 struct test_opts {
 	const char *conf_path;
-	const char *rules_dir;
+	const char *rules_dirs[16]; /* -r DIR, as often as given */
+	size_t nrules_dirs;
 	int json, text, stats, quiet, verify, color;
 };
 
@@ -82,8 +83,10 @@ usage(FILE *fp)
 	      "No command but check opens the secret files the configuration names.\n"
 	      "\n"
 	      "options of test:\n"
-	      "  -c, --config FILE  read the rules directory from FILE\n"
-	      "  -r, --rules DIR    use the rule files in DIR instead\n"
+	      "  -c, --config FILE  load the rules keluhd would: FILE's packs, rules directory,\n"
+	      "                     disable and override\n"
+	      "  -r, --rules DIR    use the rule files in DIR instead (repeat -r to load several\n"
+	      "                     directories as one set, e.g. -r packs/core -r packs/city)\n"
 	      "      --json         one verdict object per line\n"
 	      "      --text         every input line is plain text (no JSON detection)\n"
 	      "      --stats        then print hits per rule and priority, and the throughput\n"
@@ -117,18 +120,46 @@ usage(FILE *fp)
 	    fp);
 }
 
+/* No configuration file: what a rules: mapping defaults to, the core pack and rules.d. */
+static struct ruleset *
+load_default_rules(struct diag *d)
+{
+	struct rules_spec spec;
+	struct ruleset *rs;
+	char *packs = rules_packs_dir_default(NULL), *core;
+
+	rules_spec_init(&spec);
+	if (packs) {
+		core = xasprintf("%s/" RULES_DEFAULT_PACK, packs);
+		rules_spec_add_dir(&spec, core);
+		free(core);
+		free(packs);
+	}
+	rules_spec_add_dir(&spec, KELUH_SYSCONFDIR "/rules.d");
+	spec.user_dir = xstrdup(KELUH_SYSCONFDIR "/rules.d");
+	rs = rules_load_spec(&spec, d);
+	rules_spec_free(&spec);
+	return rs;
+}
+
 static struct ruleset *
 load_rules(const struct test_opts *o)
 {
 	struct diag d;
 	struct ruleset *rs = NULL;
 	struct conf *c = NULL;
-	char *dir;
 
 	diag_init(&d);
-	if (o->rules_dir)
-		dir = xstrdup(o->rules_dir);
-	else if (o->conf_path || access(ctl_conf_default(), F_OK) == 0) {
+	/* without -r: the set keluhd runs, packs, user files, disables and all */
+	if (o->nrules_dirs) {
+		struct rules_spec spec;
+
+		rules_spec_init(&spec);
+		for (size_t i = 0; i < o->nrules_dirs; i++)
+			rules_spec_add_dir(&spec, o->rules_dirs[i]);
+		rs = rules_load_spec(&spec, &d);
+		rules_spec_free(&spec);
+	} else if (o->conf_path || access(ctl_conf_default(), F_OK) == 0) {
 		const char *path = o->conf_path ? o->conf_path : ctl_conf_default();
 
 		if (ctl_conf_missing(path, "the rules", "-r DIR") < 0) {
@@ -136,18 +167,16 @@ load_rules(const struct test_opts *o)
 			return NULL;
 		}
 		c = conf_load_flags(path, &d, CONF_NO_SECRETS);
-		dir = c ? xstrdup(c->rules_dir) : NULL;
+		if (c)
+			rs = rules_load_spec(&c->rules, &d);
 	} else
-		dir = xstrdup(KELUH_SYSCONFDIR "/rules.d");
-	if (dir)
-		rs = rules_load_dir(dir, &d);
+		rs = load_default_rules(&d);
 	diag_print(&d, stderr);
 	if (rs == NULL)
 		fprintf(stderr, "keluhctl: %zu error%s; nothing classified\n", d.errors,
 		    d.errors == 1 ? "" : "s");
 	diag_free(&d);
 	conf_free(c);
-	free(dir);
 	return rs;
 }
 
@@ -221,14 +250,14 @@ flush_out(struct test_run *tr, int force)
  * the counting path (--quiet --stats) stays free of formatting.
  */
 static void
-classify_one(struct test_run *tr, const char *id, const char *text, size_t len,
-    const struct classify_author *author, const char *name, unsigned long lineno)
+classify_one(struct test_run *tr, const char *id, const char *text, size_t len, const char *lang,
+             const struct classify_author *author, const char *name, unsigned long lineno)
 {
 	char where[512];
 	struct verdict v;
 	size_t bad;
 
-	if (classify_text(tr->ctx, text, len, author, &v, &bad) < 0) {
+	if (classify_mention(tr->ctx, text, len, lang, author, &v, &bad) < 0) {
 		fprintf(stderr, "%s:%lu: error: invalid UTF-8 at byte %zu; mention skipped\n", name,
 		    lineno, bad);
 		tr->bad++;
@@ -286,10 +315,10 @@ run_file(struct test_run *tr, const char *path)
 			}
 			a.followers = m.followers;
 			a.verified = m.verified;
-			classify_one(tr, m.id, m.text, m.text_len, &a, name, lineno);
+			classify_one(tr, m.id, m.text, m.text_len, m.lang, &a, name, lineno);
 			mention_free(&m);
 		} else
-			classify_one(tr, NULL, line, len, NULL, name, lineno);
+			classify_one(tr, NULL, line, len, NULL, NULL, name, lineno);
 	}
 	free(line);
 	if (ferror(fp)) {
@@ -343,7 +372,7 @@ static int
 run_verify(struct test_run *tr)
 {
 	const struct ruleset *rs = tr->rs;
-	size_t n = rules_ntests(rs), passed = 0, failed = 0;
+	size_t n = rules_ntests(rs), passed = 0, failed = 0, skipped = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct rules_test *t = rules_test_get(rs, i);
@@ -352,8 +381,16 @@ run_verify(struct test_run *tr)
 		struct buf why;
 		size_t bad;
 
+		if (t->skip) {
+			skipped++;
+			if (!tr->o->quiet)
+				printf("%s:%u:%u: skipped: %s\n", t->file, t->line, t->col,
+				       t->skip);
+			continue;
+		}
 		buf_init(&why);
-		if (classify_text(tr->ctx, t->text, strlen(t->text), &a, &v, &bad) < 0) {
+		if (classify_mention(tr->ctx, t->text, strlen(t->text), t->lang, &a, &v, &bad) <
+		    0) {
 			buf_printf(&why, "invalid UTF-8 at byte %zu", bad);
 			goto report;
 		}
@@ -395,7 +432,12 @@ report:
 	}
 	if (n == 0)
 		printf("verify: the rule files have no tests: blocks\n");
-	printf("verify: %zu passed, %zu failed\n", passed, failed);
+	if (skipped)
+		printf("verify: %zu passed, %zu failed, %zu skipped (they name rules that are "
+		       "disabled)\n",
+		       passed, failed, skipped);
+	else
+		printf("verify: %zu passed, %zu failed\n", passed, failed);
 	return failed ? EXIT_BAD_INPUT : 0;
 }
 
@@ -426,7 +468,14 @@ cmd_test(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "c:r:qh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o.conf_path = optarg; break;
-		case 'r': o.rules_dir = optarg; break;
+		case 'r':
+			if (o.nrules_dirs == sizeof(o.rules_dirs) / sizeof(o.rules_dirs[0])) {
+				fprintf(stderr, "keluhctl: at most %zu -r directories\n",
+				        o.nrules_dirs);
+				return EXIT_USAGE;
+			}
+			o.rules_dirs[o.nrules_dirs++] = optarg;
+			break;
 		case 'j': o.json = 1; break;
 		case 't': o.text = 1; break;
 		case 's': o.stats = 1; break;
@@ -445,7 +494,7 @@ cmd_test(int argc, char **argv)
 		fprintf(stderr, "keluhctl: --color takes auto, always or never\n");
 		return EXIT_USAGE;
 	}
-	if (o.conf_path && o.rules_dir) {
+	if (o.conf_path && o.nrules_dirs) {
 		fprintf(stderr, "keluhctl: give either -c FILE or -r DIR, not both\n");
 		return EXIT_USAGE;
 	}

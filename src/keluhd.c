@@ -796,7 +796,7 @@ load_all(const char *path, struct ruleset **rs_out, char *why, size_t whylen, si
 			free(c->admin_socket);
 			c->admin_socket = xstrdup(K.admin_override);
 		}
-		rs = rules_load_dir(c->rules_dir, &d);
+		rs = rules_load_spec(&c->rules, &d);
 	}
 	for (size_t i = 0; i < d.n; i++) {
 		const struct diag_item *it = &d.items[i];

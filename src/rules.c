@@ -569,22 +569,34 @@ rules_compile(struct ruleset *rs)
 }
 
 void
+rules_rule_free(struct rs_rule *r)
+{
+	free(r->id);
+	free(r->description);
+	free(r->team);
+	for (size_t j = 0; j < r->ntags; j++)
+		free(r->tags[j]);
+	free(r->tags);
+	free(r->file);
+	for (size_t j = 0; j < r->nlangs; j++)
+		free(r->langs[j]);
+	free(r->langs);
+}
+
+void
 rules_free(struct ruleset *rs)
 {
 	if (rs == NULL)
 		return;
-	for (size_t i = 0; i < rs->nrules; i++) {
-		struct rs_rule *r = &rs->rules[i];
-
-		free(r->id);
-		free(r->description);
-		free(r->team);
-		for (size_t j = 0; j < r->ntags; j++)
-			free(r->tags[j]);
-		free(r->tags);
-		free(r->file);
-	}
+	for (size_t i = 0; i < rs->nrules; i++)
+		rules_rule_free(&rs->rules[i]);
 	free(rs->rules);
+	for (size_t i = 0; i < rs->ndisabled; i++) {
+		free(rs->disabled[i]);
+		free(rs->disabled_why[i]);
+	}
+	free(rs->disabled);
+	free(rs->disabled_why);
 	for (size_t i = 0; i < rs->nconds; i++)
 		free(rs->conds[i].items);
 	free(rs->conds);
@@ -730,6 +742,24 @@ size_t
 rules_ntests(const struct ruleset *rs)
 {
 	return rs->ntests;
+}
+
+size_t
+rules_ndisabled(const struct ruleset *rs)
+{
+	return rs->ndisabled;
+}
+
+const char *
+rules_disabled_id(const struct ruleset *rs, size_t i)
+{
+	return rs->disabled[i];
+}
+
+const char *
+rules_disabled_why(const struct ruleset *rs, size_t i)
+{
+	return rs->disabled_why[i];
 }
 
 const struct rules_test *

@@ -93,8 +93,14 @@ struct rules_test {
 	const char *team;		/* or NULL */
 	long followers;			/* author, for boosts */
 	int verified;
+	const char *lang; /* the mention's language, or NULL */
+	const char *skip; /* why it is not run (it names a disabled rule), or NULL */
 };
 size_t rules_ntests(const struct ruleset *);
+/* Rules taken out by enabled: false or disable:, with the reason of each. */
+size_t rules_ndisabled(const struct ruleset *);
+const char *rules_disabled_id(const struct ruleset *, size_t i);
+const char *rules_disabled_why(const struct ruleset *, size_t i);
 const struct rules_test *rules_test_get(const struct ruleset *, size_t i);
 
 #endif

@@ -74,6 +74,9 @@ struct rs_rule {
 	char *file;
 	unsigned line, col;
 	int always;		/* cannot be prefiltered */
+	char **langs;           /* lang: the mention languages it may fire on (none: any) */
+	size_t nlangs;
+	int off; /* enabled: false (rules_select_apply takes it out) */
 };
 
 struct rs_step {
@@ -113,6 +116,9 @@ struct ruleset {
 	size_t nkwconds;	/* the nconds of every keyword, added up */
 	struct rs_test *tests;
 	size_t ntests, captests;
+	/* Rules taken out by enabled: false or disable:, and why (rules_select.c). */
+	char **disabled, **disabled_why;
+	size_t ndisabled;
 
 	uint32_t *always;	/* rules evaluated on every mention */
 	size_t nalways;
@@ -150,6 +156,19 @@ uint32_t rules_add_keyword(struct ruleset *, const char *src, const char *folded
     enum kw_kind kind);
 uint32_t rules_add_cond(struct ruleset *, enum cond_type, uint32_t *items, uint32_t n);
 uint32_t rules_add_regex(struct ruleset *, const char *src, struct regex *re);
+/* rules_load.c: rules_load_files with the disables and overrides of sel. */
+struct rules_spec;
+struct ruleset *rules_load_files_sel(const char *const *files, size_t n,
+                                     const struct rules_spec *sel, struct diag *d);
+/* rules_select.c: merges the files' disable:/override: into sel's copy. */
+void rules_select_merge(struct rules_spec *dst, const struct rules_spec *src);
+/*
+ * rules_select.c: takes disabled rules out, applies overrides, marks the
+ * tests of disabled rules skipped; warns of entries that name no rule.
+ * Runs before the tests' rule ids are checked and before compiling.
+ */
+void rules_select_apply(struct ruleset *, const struct rules_spec *sel, struct diag *d);
+void rules_rule_free(struct rs_rule *);
 /* Indexes literals, builds the automaton; the ruleset is immutable after. */
 void rules_compile(struct ruleset *);
 void rules_free(struct ruleset *);

@@ -1,13 +1,12 @@
 #include "config.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "normalize.h"
 #include "rules_int.h"
+#include "rules_select.h"
 #include "util.h"
 #include "yamlx.h"
 
@@ -40,10 +39,13 @@ struct loader {
 	uint32_t *mark;		/* per keyword id: markgen when in the list being built */
 	size_t capmark;
 	uint32_t markgen;
+	struct rules_spec sel; /* disables and overrides: the config's, then the files' */
 };
 
-static const char *const top_keys[] = { "lists", "rules", "scoring", "tests", "limits" };
-static const char *const rule_keys[] = { "id", "description", "team", "score", "tags", "when" };
+static const char *const top_keys[] = {"lists",  "rules",   "scoring", "tests",
+                                       "limits", "disable", "override"};
+static const char *const rule_keys[] = {"id",   "description", "team",    "score",
+                                        "tags", "when",        "enabled", "lang"};
 static const char *const cond_keys[] = { "any", "all", "none", "keywords", "regex" };
 static const char *const scoring_keys[] = { "thresholds", "boosts" };
 static const char *const limit_keys[] = { "regex_window", "regex_tail_window", "regex_work",
@@ -51,8 +53,8 @@ static const char *const limit_keys[] = { "regex_window", "regex_tail_window", "
 static const char *const threshold_keys[] = { "critical", "high", "normal", "low" };
 static const char *const boost_keys[] = { "followers", "verified" };
 static const char *const step_keys[] = { "at_least", "add" };
-static const char *const test_keys[] = { "text", "rules", "not_rules", "priority", "complaint",
-	"team", "author" };
+static const char *const test_keys[] = {"text",      "rules", "not_rules", "priority",
+                                        "complaint", "team",  "author",    "lang"};
 static const char *const author_keys[] = { "followers", "verified" };
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
@@ -437,6 +439,58 @@ loader_cond(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *wher
 	return rules_add_cond(L->rs, COND_ALL, items, nitems);
 }
 
+/* A language code as mentions carry it: two or three letters (ISO 639). */
+static int
+lang_code_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len < 2 || len > 3)
+		return 0;
+	for (; *s; s++)
+		if (*s < 'a' || *s > 'z')
+			return 0;
+	return 1;
+}
+
+/* lang: id, or lang: [id, su]: the mention languages the rule may fire on. */
+static int
+loader_rule_lang(struct loader *L, struct yfile *yf, yaml_node_t *v, struct rs_rule *r)
+{
+	size_t n = yis_seq(v) ? yseq_len(v) : 1;
+	const char *s;
+
+	if (!yis_seq(v) && !(yis_scalar(v) && !yis_null(v))) {
+		yerror(L->d, yf, v,
+		       "lang must be a language code such as id, or a list such as "
+		       "[id, su], not %s",
+		       ynode_kind(v));
+		return -1;
+	}
+	if (n == 0) {
+		yerror(L->d, yf, v,
+		       "lang is an empty list; name a language such as id, or remove "
+		       "it to fire on every language");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *item = yis_seq(v) ? yseq_item(yf, v, i) : v;
+
+		if (yget_string(L->d, yf, item, "a language code", &s) < 0)
+			return -1;
+		if (!lang_code_valid(s)) {
+			yerror(L->d, yf, item,
+			       "lang '%s' is not a language code; write two or three "
+			       "lowercase letters as mentions carry them (id, en, su)",
+			       s);
+			return -1;
+		}
+		r->langs = xreallocarray(r->langs, r->nlangs + 1, sizeof(char *));
+		r->langs[r->nlangs++] = xstrdup(s);
+	}
+	return 0;
+}
+
 static void
 loader_rule(struct loader *L, struct yfile *yf, yaml_node_t *n)
 {
@@ -508,6 +562,15 @@ loader_rule(struct loader *L, struct yfile *yf, yaml_node_t *n)
 				r.tags[r.ntags++] = xstrdup(s);
 			}
 	}
+	if ((v = ymap_get(yf, n, "enabled")) != NULL) {
+		int on = 1;
+
+		if (yget_bool(L->d, yf, v, "enabled", &on) < 0)
+			bad = 1;
+		r.off = !on;
+	}
+	if ((v = ymap_get(yf, n, "lang")) != NULL && loader_rule_lang(L, yf, v, &r) < 0)
+		bad = 1;
 	if ((v = ymap_get(yf, n, "when")) == NULL) {
 		yerror(L->d, yf, n, "rule '%s' has no 'when'; say which keywords or regexes make it "
 		    "match", r.id ? r.id : "?");
@@ -519,12 +582,7 @@ loader_rule(struct loader *L, struct yfile *yf, yaml_node_t *n)
 		bad = 1;
 
 	if (bad) {
-		free(r.id);
-		free(r.description);
-		free(r.team);
-		for (size_t i = 0; i < r.ntags; i++)
-			free(r.tags[i]);
-		free(r.tags);
+		rules_rule_free(&r);
 		return;
 	}
 	r.score = (int)score;
@@ -813,6 +871,9 @@ loader_tests(struct loader *L, struct yfile *yf, yaml_node_t *n)
 		if ((v = ymap_get(yf, item, "team")) != NULL &&
 		    yget_string(L->d, yf, v, "team", &s) == 0)
 			t.pub.team = test_str(&t, s);
+		if ((v = ymap_get(yf, item, "lang")) != NULL &&
+		    yget_string(L->d, yf, v, "lang", &s) == 0)
+			t.pub.lang = test_str(&t, s);
 		if ((v = ymap_get(yf, item, "author")) != NULL) {
 			yaml_node_t *a;
 
@@ -848,6 +909,8 @@ loader_check_test_ids(struct loader *L)
 	for (size_t i = 0; i < rs->ntests; i++) {
 		const struct rules_test *t = &rs->tests[i].pub;
 
+		if (t->skip)
+			continue; /* it names a disabled rule: that is said at --verify */
 		for (int pass = 0; pass < 2; pass++) {
 			const char *const *arr = pass ? t->not_rules : t->want_rules;
 			size_t n = pass ? t->n_not_rules : t->n_want_rules;
@@ -920,7 +983,13 @@ loader_run(struct loader *L, const char *const *paths, size_t n)
 		}
 		if ((v = ymap_get(yf, root, "tests")) != NULL)
 			loader_tests(L, yf, v);
+		if ((v = ymap_get(yf, root, "disable")) != NULL)
+			rules_spec_parse_disable(&L->sel, L->d, yf, v);
+		if ((v = ymap_get(yf, root, "override")) != NULL)
+			rules_spec_parse_override(&L->sel, L->d, yf, v);
 	}
+	if (L->d->errors == errors0)
+		rules_select_apply(L->rs, &L->sel, L->d);
 	loader_check_test_ids(L);
 	L->rs->nfiles = n;
 	L->rs->nlists = L->nlists;
@@ -945,66 +1014,37 @@ loader_run(struct loader *L, const char *const *paths, size_t n)
 }
 
 struct ruleset *
-rules_load_files(const char *const *files, size_t n, struct diag *d)
+rules_load_files_sel(const char *const *files, size_t n, const struct rules_spec *sel,
+                     struct diag *d)
 {
+	struct ruleset *rs;
 	struct loader L;
 
 	memset(&L, 0, sizeof(L));
 	L.d = d;
-	return loader_run(&L, files, n);
+	rules_spec_init(&L.sel);
+	if (sel)
+		rules_select_merge(&L.sel, sel);
+	rs = loader_run(&L, files, n);
+	rules_spec_free(&L.sel);
+	return rs;
 }
 
-static int
-name_cmp(const void *a, const void *b)
+struct ruleset *
+rules_load_files(const char *const *files, size_t n, struct diag *d)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int
-is_yaml_name(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (s[0] == '.')
-		return 0;
-	return (len > 5 && strcmp(s + len - 5, ".yaml") == 0) ||
-	    (len > 4 && strcmp(s + len - 4, ".yml") == 0);
+	return rules_load_files_sel(files, n, NULL, d);
 }
 
 struct ruleset *
 rules_load_dir(const char *dir, struct diag *d)
 {
+	struct rules_spec spec;
 	struct ruleset *rs;
-	struct dirent *de;
-	char **paths = NULL;
-	size_t n = 0;
-	DIR *dp;
 
-	if ((dp = opendir(dir)) == NULL) {
-		diag_error(d, dir, 0, 0, "cannot read the rules directory: %s", strerror(errno));
-		return NULL;
-	}
-	while ((de = readdir(dp)) != NULL) {
-		if (!is_yaml_name(de->d_name))
-			continue;
-		paths = xreallocarray(paths, n + 1, sizeof(char *));
-		paths[n++] = xstrdup(de->d_name);
-	}
-	closedir(dp);
-	if (n > 1)
-		qsort(paths, n, sizeof(char *), name_cmp);
-	for (size_t i = 0; i < n; i++) {
-		char *full = xasprintf("%s/%s", dir, paths[i]);
-
-		free(paths[i]);
-		paths[i] = full;
-	}
-	if (n == 0)
-		diag_warning(d, dir, 0, 0, "no *.yaml rule files: nothing will be classified as a "
-		    "complaint");
-	rs = rules_load_files((const char *const *)paths, n, d);
-	for (size_t i = 0; i < n; i++)
-		free(paths[i]);
-	free(paths);
+	rules_spec_init(&spec);
+	rules_spec_add_dir(&spec, dir);
+	rs = rules_load_spec(&spec, d);
+	rules_spec_free(&spec);
 	return rs;
 }

@@ -14,7 +14,13 @@ chmod 600 "$base/mastodon.token" "$base/reddit.secret"
 # A line ending in '#@TAG' holds the key of case TAG, first on its line
 # (after the indentation and any '- '): so its column is known.
 cat >"$base/keluhd.yaml" <<'Y'
-rules: rules.d
+rules:
+  packs: []
+  dir: rules.d
+  disable: [billing.spare]
+  override: #@rules
+    billing.angry:
+      score: 12 #@override
 http:
   listen: 127.0.0.1:8470
   max_body: 1MiB
@@ -184,6 +190,13 @@ rules:
   - id: billing.thanks
     score: -10
     when: {keywords: [thanks, makasih]}
+  - id: billing.spare
+    score: 5
+    enabled: false
+    lang: [id, en] #@rule2
+    when: {keywords: [spare]}
+override: #@top2
+  billing.double: {team: billing}
 tests: #@top
   - text: where is my refund
     rules: [billing.refund]
@@ -195,6 +208,8 @@ Y
 # TAG|KEY|TYPO|WHERE (as the error names the mapping)[|ERRORS]: ERRORS when the
 # key is required, so its absence is a second error (1 if not given).
 conf_cases='top|health_receivers|health_receiver|keluhd.yaml
+rules|override|overide|rules
+override|score|scor|an override
 http|timeout|timeoat|http
 spool|keep_history|keep_histry|spool
 admin|socket|sockets|admin
@@ -229,6 +244,8 @@ duplicates|same_text|same_txt|duplicates
 display|language|languag|display'
 
 rules_cases='top|tests|test|a rule file
+top2|override|overrid|a rule file
+rule2|lang|lng|a rule
 scoring|boosts|boost|scoring
 thresholds|low|lov|thresholds
 boosts|verified|verifed|boosts
@@ -244,7 +261,7 @@ author|followers|follower|author'
 is "base config passes --check" "$?" 0
 is "base config: nothing on stderr" "$(cat "$TMPD/base.err")" ""
 contains "base config: the rule file as written" "$TMPD/base.out" \
-	"1 rule files, 4 rules, 4 keywords, 1 regexes (0 without a prefilter literal), 1 lists, 1 tests"
+	"1 rule files, 4 rules, 5 keywords, 1 regexes (0 without a prefilter literal), 1 lists, 1 tests"
 contains "base config: every source and receiver kind" "$TMPD/base.out" \
 	"10 sources, 10 receivers, 2 routes"
 

@@ -9,7 +9,7 @@
 
 start_sink sk --plan hang,hang,hang,hang --hang-seconds 60
 cat >"$TMPD/c.yaml" <<Y
-rules: $top_srcdir/etc/rules.d
+rules: $top_srcdir/packs/core
 http:
   listen: 127.0.0.1:0
 spool:
@@ -61,7 +61,7 @@ db.execute("UPDATE mentions SET json = ? WHERE id = ?", (json.dumps(row), rowid)
 db.execute("PRAGMA user_version = 3")
 db.commit()
 PY
-cp -R "$top_srcdir/etc/rules.d" "$TMPD/rules.d"
+cp -R "$top_srcdir/packs/core" "$TMPD/rules.d"
 chmod -R u+w "$TMPD/rules.d"
 sed -i 's/description: /description: EDITED /' "$TMPD"/rules.d/*.yaml
 sed -i "s|^rules: .*|rules: $TMPD/rules.d|" "$TMPD/c.yaml"

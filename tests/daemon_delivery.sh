@@ -10,7 +10,7 @@
 # conf NAME RECEIVER-YAML: one alert per mention, sent at once
 conf() {
 	cat >"$TMPD/$1.yaml" <<Y
-rules: $top_srcdir/etc/rules.d
+rules: $top_srcdir/packs/core
 http:
   listen: 127.0.0.1:0
 spool:

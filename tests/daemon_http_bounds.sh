@@ -28,7 +28,7 @@ json() {
 }
 
 printf 'rules: %s\nhttp:\n  listen: 127.0.0.1:0\n  max_connections_per_client: 0\nspool:\n  path: %s\n' \
-	"$top_srcdir/etc/rules.d" "$TMPD/bad.db" >"$TMPD/bad.yaml"
+	"$top_srcdir/packs/core" "$TMPD/bad.db" >"$TMPD/bad.yaml"
 "$KELUHD" --check -c "$TMPD/bad.yaml" >"$TMPD/bad.out" 2>&1
 is "max_connections_per_client: 0 is refused" "$?" 1
 contains "with the place and the range" "$TMPD/bad.out" \
@@ -36,7 +36,7 @@ contains "with the place and the range" "$TMPD/bad.out" \
 
 SOCK=$TMPD/admin.sock
 cat >"$TMPD/conn.yaml" <<Y
-rules: $top_srcdir/etc/rules.d
+rules: $top_srcdir/packs/core
 http:
   listen: 127.0.0.1:0
   max_connections: 40
@@ -101,7 +101,7 @@ fi
 
 : >"$TMPD/empty.ndjson"
 cat >"$TMPD/keluhd.yaml" <<Y
-rules: $top_srcdir/etc/rules.d
+rules: $top_srcdir/packs/core
 http:
   listen: 127.0.0.1:0
 spool:

@@ -8,7 +8,7 @@
 printf 'tok-one\n# a comment\ntok-two\n' >"$TMPD/tokens"
 printf 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n' >"$TMPD/keys"
 cat >"$TMPD/keluhd.yaml" <<Y
-rules: $top_srcdir/etc/rules.d
+rules: $top_srcdir/packs/core
 http:
   listen: 127.0.0.1:0
   tokens_file: $TMPD/tokens
@@ -160,7 +160,7 @@ stop_keluhd
 
 # duplicates.same_text: 0 turns the copy check off
 cat >"$TMPD/nocopy.yaml" <<Y
-rules: $top_srcdir/etc/rules.d
+rules: $top_srcdir/packs/core
 http:
   listen: 127.0.0.1:0
 spool:
@@ -185,7 +185,7 @@ stop_keluhd
 
 # Standard Webhooks signatures, when signing keys are configured
 cat >"$TMPD/signed.yaml" <<Y
-rules: $top_srcdir/etc/rules.d
+rules: $top_srcdir/packs/core
 http:
   listen: 127.0.0.1:0
   signing_keys_file: $TMPD/keys

@@ -16,7 +16,7 @@ printf 'R3sT0ken\n' >"$TMPD/pd.key"
 printf '123:ABC\n' >"$TMPD/tg.token"
 H="http://127.0.0.1:$hs_port"
 cat >"$TMPD/c.yaml" <<Y
-rules: $top_srcdir/etc/rules.d
+rules: $top_srcdir/packs/core
 http:
   listen: 127.0.0.1:0
 spool:

@@ -15,7 +15,7 @@ post_t() {
 
 # --- a pass that commits nothing still answers --------------------------
 cat >"$TMPD/idle.yaml" <<Y
-rules: $top_srcdir/etc/rules.d
+rules: $top_srcdir/packs/core
 http:
   listen: 127.0.0.1:0
 spool:
@@ -52,7 +52,7 @@ r=$(post_t '{"text":"what a lovely evening by the river"}' application/json)
 is "no complaint after all that: still 202 at once" "$r" '202 {"accepted":1,"complaints":0,"duplicates":0}'
 # --- a failed start leaves no admin socket behind -------------------------
 cat >"$TMPD/taken.yaml" <<Y
-rules: $top_srcdir/etc/rules.d
+rules: $top_srcdir/packs/core
 http:
   listen: 127.0.0.1:$KPORT
 spool:
@@ -78,7 +78,7 @@ preload=$SHIM
 [ -n "$asan" ] && preload=$asan:$SHIM
 start_sink hook
 cat >"$TMPD/faults.yaml" <<Y
-rules: $top_srcdir/etc/rules.d
+rules: $top_srcdir/packs/core
 http:
   listen: 127.0.0.1:0
 spool:
@@ -158,7 +158,7 @@ umask 022
 printf 'tok-m\n' >"$M/tokens"
 printf 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n' >"$M/hook.secret"
 cat >"$M/keluhd.yaml" <<Y
-rules: $top_srcdir/etc/rules.d
+rules: $top_srcdir/packs/core
 http:
   listen: 127.0.0.1:0
   tokens_file: $M/tokens
@@ -197,7 +197,7 @@ stop_keluhd
 # being synced, so mentions are still answered 202, and durable. The
 # failure is logged and counted; the next copy after the fault works.
 cat >"$TMPD/ckpt.yaml" <<Y
-rules: $top_srcdir/etc/rules.d
+rules: $top_srcdir/packs/core
 http:
   listen: 127.0.0.1:0
   max_body: 32MiB

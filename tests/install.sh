@@ -1,9 +1,12 @@
 #!/bin/sh
-# make install DESTDIR=...: the programs, the configuration and rule packs
-# in $(sysconfdir)/keluh, the samples, the man pages and the systemd unit
-# land where they belong; the installed keluhd accepts the installed
-# configuration and serves /healthz with the installed rules; make
-# uninstall takes every file away again.
+# make install DESTDIR=...: the programs, the configuration in
+# $(sysconfdir)/keluh, the rule packs and the samples in $(pkgdatadir), the
+# man pages and the systemd unit land where they belong; the installed
+# keluhd accepts the installed configuration and serves /healthz with the
+# installed rules. A second install keeps an edited keluhd.yaml and the
+# user's rule files byte for byte (the new default goes beside it as
+# keluhd.yaml.dist) and updates the packs; make uninstall takes every file
+# away again but the user's.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/daemon_lib.sh"
 
@@ -39,10 +42,16 @@ check "keluhd in \$(sbindir), executable" test -x "$KD"
 check "keluhctl in \$(bindir), executable" test -x "$R$bindir/keluhctl"
 check "keluhd.yaml in \$(sysconfdir)/keluh" cmp "$top_srcdir/etc/keluhd.yaml" "$R$sysconfdir/keluh/keluhd.yaml"
 missing=
-for f in "$top_srcdir"/etc/rules.d/*.yaml; do
-	cmp -s "$f" "$R$sysconfdir/keluh/rules.d/${f##*/}" || missing="$missing ${f##*/}"
+for f in "$top_srcdir"/packs/*/*.yaml; do
+	p=${f%/*}
+	p=${p##*/}
+	cmp -s "$f" "$R$pkgdatadir/packs/$p/${f##*/}" || missing="$missing $p/${f##*/}"
 done
-is "every rule pack of etc/rules.d in \$(sysconfdir)/keluh/rules.d" "$missing" ""
+is "every shipped pack file in \$(pkgdatadir)/packs/NAME" "$missing" ""
+check "the commented example rules.d/local.yaml in \$(sysconfdir)/keluh" \
+	cmp "$top_srcdir/etc/rules.d/local.yaml" "$R$sysconfdir/keluh/rules.d/local.yaml"
+lacks "a fresh install says nothing of kept files" "$TMPD/install.log" "kept your edited"
+check "a fresh install leaves no keluhd.yaml.dist" test ! -e "$R$sysconfdir/keluh/keluhd.yaml.dist"
 check "samples in \$(pkgdatadir)/samples" cmp "$top_srcdir/etc/samples/mentions.ndjson" \
 	"$R$pkgdatadir/samples/mentions.ndjson"
 for m in man1/keluhctl.1 man5/keluhd.yaml.5 man5/keluh-rules.5 man8/keluhd.8; do
@@ -83,7 +92,7 @@ is "installed keluhd --check: nothing on stderr" \
 # samples are found through KELUH_DATADIR, i.e. without DESTDIR, so the
 # path is given explicitly; the spool goes to TMPD with --spool.
 cat >"$TMPD/keluhd.yaml" <<Y
-rules: $R$sysconfdir/keluh/rules.d
+rules: {packs: [core], packs_dir: $R$pkgdatadir/packs, dir: $R$sysconfdir/keluh/rules.d}
 http: {listen: "127.0.0.1:0"}
 spool: {path: $TMPD/ignored.db}
 sources:
@@ -131,8 +140,41 @@ else
 	done
 fi
 
+# A second install, as an upgrade: the user edited keluhd.yaml and wrote a
+# rule file; a pack file was changed (as an older release would have it).
+C=$R$sysconfdir/keluh
+printf '# my receivers\n' >>"$C/keluhd.yaml"
+cp "$C/keluhd.yaml" "$TMPD/edited.yaml"
+printf 'rules:\n  - {id: mine.x, score: 30, when: {keywords: [zzq]}}\n' >"$C/rules.d/50-mine.yaml"
+cp "$C/rules.d/50-mine.yaml" "$TMPD/mine.yaml"
+printf '# a local note\n' >>"$C/rules.d/local.yaml"
+cp "$C/rules.d/local.yaml" "$TMPD/local.yaml"
+printf '# an older pack\n' >>"$R$pkgdatadir/packs/core/70-churn.yaml"
+submake install DESTDIR="$R" >"$TMPD/install2.log" 2>&1
+is "second make install succeeds" "$?" 0
+check "second install: the edited keluhd.yaml is kept byte for byte" cmp "$TMPD/edited.yaml" "$C/keluhd.yaml"
+check "second install: the new default is beside it as keluhd.yaml.dist" \
+	cmp "$top_srcdir/etc/keluhd.yaml" "$C/keluhd.yaml.dist"
+contains "second install: says where the new default went" "$TMPD/install2.log" \
+	"keluh: kept your edited $C/keluhd.yaml; the new default is $C/keluhd.yaml.dist"
+check "second install: the user's rule file is kept byte for byte" cmp "$TMPD/mine.yaml" "$C/rules.d/50-mine.yaml"
+check "second install: the edited example is kept byte for byte" cmp "$TMPD/local.yaml" "$C/rules.d/local.yaml"
+check "second install: the packs are updated" cmp "$top_srcdir/packs/core/70-churn.yaml" \
+	"$R$pkgdatadir/packs/core/70-churn.yaml"
+
+# An unedited keluhd.yaml from an older release is simply replaced.
+printf '# an older default\n' >"$C/keluhd.yaml"
+cp "$C/keluhd.yaml" "$R$pkgdatadir/keluhd.yaml.shipped"
+rm -f "$C/keluhd.yaml.dist"
+submake install DESTDIR="$R" >"$TMPD/install3.log" 2>&1
+is "third make install succeeds" "$?" 0
+check "an unedited older keluhd.yaml is replaced by the new one" \
+	cmp "$top_srcdir/etc/keluhd.yaml" "$C/keluhd.yaml"
+check "... without a keluhd.yaml.dist" test ! -e "$C/keluhd.yaml.dist"
+
 submake uninstall DESTDIR="$R" >"$TMPD/uninstall.log" 2>&1
 is "make uninstall DESTDIR=... succeeds" "$?" 0
-is "make uninstall leaves no file behind" "$(find "$R" -type f -o -type l)" ""
+is "make uninstall leaves only the user's files" "$(find "$R" -type f -o -type l | sort)" \
+	"$(printf '%s\n' "$C/rules.d/50-mine.yaml" "$C/rules.d/local.yaml" | sort)"
 
 done_testing

@@ -5,7 +5,9 @@
 : "${top_builddir:=$top_srcdir}"
 KELUHCTL=${KELUHCTL:-$top_builddir/keluhctl}
 KELUHD=${KELUHD:-$top_builddir/keluhd}
-RULES=$top_srcdir/etc/rules.d
+# The shipped packs: core (any brand, the default) and the opt-in ones.
+PACKS=$top_srcdir/packs
+RULES=$PACKS/core
 
 tap_n=0
 tap_failed=0

@@ -11,7 +11,7 @@ if ! command -v valgrind >/dev/null 2>&1; then
 fi
 start_sink vs
 cat >"$TMPD/c.yaml" <<Y
-rules: $top_srcdir/etc/rules.d
+rules: $top_srcdir/packs/core
 http:
   listen: 127.0.0.1:0
 spool:

@@ -15,7 +15,7 @@ fuzz_seeds() {
 	set -- "$1" "tests/fuzz/corpus/$1"
 	case $1 in
 	mention | normalize) set -- "$@" etc/samples/mentions.ndjson ;;
-	rules) set -- "$@" etc/rules.d tests/rules/broken ;;
+	rules) set -- "$@" packs/core packs/city tests/rules/broken ;;
 	esac
 	shift
 	for s in "$@"; do
