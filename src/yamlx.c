@@ -531,3 +531,76 @@ yget_bool(struct diag *d, struct yfile *yf, const yaml_node_t *n, const char *wh
 	yerror(d, yf, n, "%s must be true or false", what);
 	return -1;
 }
+
+/* Whether s can stand unquoted as an item of a flow list. */
+static int
+yflow_plain(const char *s, size_t len)
+{
+	if (len == 0 || strchr("-?:,[]{}#&*!|>'\"%@`", s[0]) || s[len - 1] == ' ' || s[0] == ' ')
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (strchr(",[]{}\t\n", s[i]))
+			return 0;
+		if (s[i] == ':' && (i + 1 == len || s[i + 1] == ' '))
+			return 0;
+		if (s[i] == '#' && i > 0 && s[i - 1] == ' ')
+			return 0;
+	}
+	return 1;
+}
+
+void
+yflow_item(struct buf *b, const char *s, size_t len)
+{
+	if (yflow_plain(s, len)) {
+		buf_add(b, s, len);
+		return;
+	}
+	buf_addc(b, '\'');
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\'')
+			buf_addc(b, '\'');
+		buf_addc(b, s[i]);
+	}
+	buf_addc(b, '\'');
+}
+
+int
+yget_list(struct diag *d, struct yfile *yf, const yaml_node_t *n, const char *key,
+          const char *example)
+{
+	const char *s = yscalar(n);
+	struct buf fix;
+
+	if (yis_seq(n))
+		return 0;
+	if (s == NULL || yis_null(n) || strpbrk(s, "\n") != NULL) {
+		yerror(d, yf, n, "%s must be a list, e.g. %s, not %s", key, example, ynode_kind(n));
+		return -1;
+	}
+	/* the commas of text were meant to separate items */
+	buf_init(&fix);
+	buf_addc(&fix, '[');
+	for (const char *p = s;;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		while (len && (*p == ' ' || *p == '\t'))
+			p++, len--;
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len) {
+			if (fix.len > 1)
+				buf_adds(&fix, ", ");
+			yflow_item(&fix, p, len);
+		}
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	buf_addc(&fix, ']');
+	yerror(d, yf, n, "%s must be a list, not text; write %s: %s", key, key,
+	       fix.len > 2 ? fix.data : example);
+	buf_free(&fix);
+	return -1;
+}

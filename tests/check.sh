@@ -30,6 +30,24 @@ is "broken rules: exit 1" "$?" 1
 contains "broken rules: the regex error with its position" "$TMPD/c2.err" \
 	"$TMPD/c2/rules.d/10.yaml:4:29: error: regex does not compile: missing closing parenthesis"
 
+# Names given as one text with commas were meant as a list.
+mkdir -p "$TMPD/c4/rules.d"
+cat >"$TMPD/c4/keluhd.yaml" <<'Y'
+rules: rules.d
+receivers:
+  - name: console
+    type: console
+routes:
+  - match: {team: "billing, tech", priority: critical}
+    receivers: console, console
+Y
+"$KELUHD" --check -c "$TMPD/c4/keluhd.yaml" >/dev/null 2>"$TMPD/c4.err"
+is "names as text: exit 1" "$?" 1
+contains "names as text: a route's teams, with the fix" "$TMPD/c4.err" \
+	"$TMPD/c4/keluhd.yaml:6:19: error: team must be a list, not text; write team: [billing, tech]"
+contains "names as text: a route's receivers, with the fix" "$TMPD/c4.err" \
+	"$TMPD/c4/keluhd.yaml:7:16: error: receivers must be a list, not text; write receivers: [console, console]"
+
 "$KELUHD" --check -c "$TMPD/nope.yaml" >/dev/null 2>"$TMPD/c3.err"
 is "missing config: exit 1" "$?" 1
 contains "missing config: says why" "$TMPD/c3.err" "$TMPD/nope.yaml: error: cannot open: No such file or directory"
