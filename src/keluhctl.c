@@ -153,6 +153,11 @@ print_human(struct test_run *tr, const char *id, const char *text, size_t len,
 	if (v->team)
 		buf_printf(b, "  team=%s", v->team);
 	buf_addc(b, '\n');
+	if (v->nrules) {
+		buf_adds(b, "  ");
+		verdict_breakdown_text(b, tr->rs, v);
+		buf_addc(b, '\n');
+	}
 	for (size_t i = 0; i < v->nrules; i++) {
 		uint32_t r = v->rules[i];
 		const char *desc = rules_description(tr->rs, r);

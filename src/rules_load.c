@@ -51,7 +51,7 @@ struct loader {
 static const char *const top_keys[] = { "lists", "rules", "scoring", "tests", "limits" };
 static const char *const rule_keys[] = { "id", "description", "team", "score", "tags", "when" };
 static const char *const cond_keys[] = { "any", "all", "none", "keywords", "regex" };
-static const char *const scoring_keys[] = { "thresholds", "boosts" };
+static const char *const scoring_keys[] = {"thresholds", "max_extra", "boosts"};
 static const char *const limit_keys[] = { "regex_window", "regex_tail_window", "regex_work",
 	"regex_batch_work" };
 static const char *const threshold_keys[] = { "critical", "high", "normal", "low" };
@@ -617,6 +617,12 @@ loader_scoring(struct loader *L, struct yfile *yf, yaml_node_t *n)
 		return;
 	}
 	ycheck_keys(L->d, yf, n, "scoring", scoring_keys, NKEYS(scoring_keys));
+	if ((v = ymap_get(yf, n, "max_extra")) != NULL) {
+		long x;
+
+		if (yget_long(L->d, yf, v, "max_extra", 0, 100000, &x) == 0)
+			rs->max_extra = (int)x;
+	}
 	if ((t = ymap_get(yf, n, "thresholds")) != NULL) {
 		if (!yis_map(t))
 			yerror(L->d, yf, t, "'thresholds' must be a mapping such as {critical: 80, "
