@@ -376,7 +376,10 @@ report:
 				printf("    matched:");
 				for (size_t j = 0; j < v.nrules; j++)
 					printf(" %s", rules_id(rs, v.rules[j]));
-				printf("\n");
+				/* which rule and boost made the priority it got */
+				buf_reset(&why);
+				verdict_breakdown_text(&why, rs, &v);
+				printf("\n    %s\n", why.data);
 			}
 		} else {
 			passed++;

@@ -120,6 +120,15 @@ contains "breakdown --json: every part" "$TMPD/p.json" \
 contains "breakdown --json: below the low threshold" "$TMPD/p.json" \
 	'"threshold":{"priority":"none","below":10}}}'
 
+# --verify: a test that fails on its priority shows how the score was made
+mkdir -p "$TMPD/scored2"
+cp "$S/10-s.yaml" "$TMPD/scored2/"
+printf 'tests:\n  - text: saldo hilang, parah\n    priority: critical\n' >"$TMPD/scored2/20-t.yaml"
+"$KELUHCTL" test -r "$TMPD/scored2" --verify >"$TMPD/v2.out"
+is "--verify: a failed test exits 1" "$?" 1
+contains "--verify: the failure names the parts of the score" "$TMPD/v2.out" \
+	"    score 60 = 45 money.lost + 15 others (at most 30): high (50 or more)"
+
 # --stats: hits per rule and priority, rules that never fired, throughput
 printf 'charged twice\nojk\nhello\ncharged twice, ojk\n' | "$KELUHCTL" test -r "$R" --quiet --stats >"$TMPD/s.out"
 contains "--stats: hits per rule" "$TMPD/s.out" "  money.double                            2"
