@@ -474,6 +474,36 @@ classify_evidence(struct classify_ctx *c, uint32_t rule, uint32_t ci)
 	}
 }
 
+/*
+ * The rules' part of the score (keluh-rules(5), HOW A MENTION IS SCORED):
+ * the strongest positive rule in full, the other positive ones added up
+ * but at most max_extra together, and every rule of score 0 or less. So
+ * packs that each match the same post do not pile up past what one strong
+ * rule and some support can reach. matched is in load order, so on a tie
+ * the rule loaded first is the strongest.
+ */
+static int
+classify_combine(const struct ruleset *rs, const uint32_t *matched, size_t n, struct verdict *v)
+{
+	int sum = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int s = rs->rules[matched[i]].score;
+
+		if (s <= 0)
+			v->negative += s;
+		else if (s > v->top) {
+			sum += v->top;
+			v->top = s;
+			v->top_rule = matched[i];
+		} else
+			sum += s;
+	}
+	v->extra = sum;
+	v->extra_counted = sum < rs->max_extra ? sum : rs->max_extra;
+	return v->top + v->extra_counted + v->negative;
+}
+
 int
 classify_text(struct classify_ctx *c, const char *text, size_t len,
     const struct classify_author *author, struct verdict *v, size_t *bad_offset)
@@ -487,7 +517,7 @@ classify_mention(struct classify_ctx *c, const char *text, size_t len, const cha
 {
 	const struct ruleset *rs = c->rs;
 	size_t valid = utf8_valid_prefix(text, len);
-	int score = 0, best = 0, positive = 0;
+	int score, best = 0;
 	const char *team = NULL;
 
 	memset(v, 0, sizeof(*v));
@@ -541,9 +571,6 @@ classify_mention(struct classify_ctx *c, const char *text, size_t len, const cha
 			continue;
 		c->matched[c->nmatched++] = r;
 		c->hits[r]++;
-		score += rule->score;
-		if (rule->score > 0)
-			positive = 1;
 	}
 	u32_sort(c->matched, c->nmatched);
 	for (size_t i = 0; i < c->nmatched; i++) {
@@ -554,24 +581,23 @@ classify_mention(struct classify_ctx *c, const char *text, size_t len, const cha
 			team = rule->team;
 		}
 	}
+	score = classify_combine(rs, c->matched, c->nmatched, v);
 
 	/*
 	 * Boosts rank complaints; they never make one: a famous account
 	 * saying something mildly negative is not a complaint.
 	 */
-	if (positive && score >= rs->thresholds[PRIO_LOW]) {
-		int boost = 0;
-
+	if (v->top > 0 && score >= rs->thresholds[PRIO_LOW]) {
 		if (author && author->followers >= 0)
 			for (size_t i = rs->nfollower_steps; i-- > 0;)
 				if (author->followers >= rs->follower_steps[i].at_least) {
-					boost += rs->follower_steps[i].add;
+					v->boost_followers = rs->follower_steps[i].add;
 					break;
 				}
 		if (author && author->verified)
-			boost += rs->verified_add;
-		score += boost;
-		v->boost = boost;
+			v->boost_verified = rs->verified_add;
+		v->boost = v->boost_followers + v->boost_verified;
+		score += v->boost;
 	}
 	v->score = score;
 	v->priority = PRIO_NONE;

@@ -57,6 +57,18 @@ struct verdict {
 	enum prio priority;
 	int score;		/* rules + boosts */
 	int boost;		/* the part of score that came from boosts */
+	/*
+	 * How the score was made: top + extra_counted + negative + boost,
+	 * where top is the strongest positive rule's score (top_rule; 0 when
+	 * none matched), extra the other positive rules' scores added up,
+	 * extra_counted that sum cut at the scoring's max_extra, negative the
+	 * rules of score 0 or less, and boost = boost_followers +
+	 * boost_verified.
+	 */
+	int top;
+	uint32_t top_rule;
+	int extra, extra_counted, negative;
+	int boost_followers, boost_verified;
 	const char *team;	/* team of the highest-scoring matched rule, or NULL */
 	const uint32_t *rules;	/* matched rules, in load order */
 	size_t nrules;

@@ -339,6 +339,10 @@ cl_strings(struct cl *L, yaml_node_t *v, const char *what, char ***out, size_t *
 		    ynode_kind(v));
 		return -1;
 	}
+	/* no name holds a comma: "a, b" was meant as a list, not as one name */
+	if (yis_scalar(v) && strchr(yscalar(v), ',') &&
+	    yget_list(L->d, L->yf, v, what, "[a, b]") < 0)
+		return -1;
 	if (len == 0) {
 		yerror(L->d, L->yf, v, "%s is an empty list; give at least one or remove it", what);
 		return -1;

@@ -195,6 +195,11 @@ print_human(struct test_run *tr, const char *id, const char *text, size_t len,
 	if (v->team)
 		buf_printf(b, "  team=%s", v->team);
 	buf_addc(b, '\n');
+	if (v->nrules) {
+		buf_adds(b, "  ");
+		verdict_breakdown_text(b, tr->rs, v);
+		buf_addc(b, '\n');
+	}
 	for (size_t i = 0; i < v->nrules; i++) {
 		uint32_t r = v->rules[i];
 		const char *desc = rules_description(tr->rs, r);
@@ -421,7 +426,10 @@ report:
 				printf("    matched:");
 				for (size_t j = 0; j < v.nrules; j++)
 					printf(" %s", rules_id(rs, v.rules[j]));
-				printf("\n");
+				/* which rule and boost made the priority it got */
+				buf_reset(&why);
+				verdict_breakdown_text(&why, rs, &v);
+				printf("\n    %s\n", why.data);
 			}
 		} else {
 			passed++;

@@ -48,6 +48,7 @@ rules_new(void)
 	rs->thresholds[PRIO_NORMAL] = 25;
 	rs->thresholds[PRIO_HIGH] = 50;
 	rs->thresholds[PRIO_CRITICAL] = 80;
+	rs->max_extra = RULES_MAX_EXTRA;
 	rs->regex_window = RULES_REGEX_WINDOW;
 	rs->regex_tail_window = RULES_REGEX_TAIL_WINDOW;
 	rs->regex_work = RULES_REGEX_WORK;
@@ -736,6 +737,12 @@ int
 rules_threshold(const struct ruleset *rs, enum prio p)
 {
 	return rs->thresholds[p < PRIO__N ? p : PRIO_NONE];
+}
+
+int
+rules_max_extra(const struct ruleset *rs)
+{
+	return rs->max_extra;
 }
 
 size_t

@@ -78,6 +78,10 @@ const char *rules_regex_source(const struct ruleset *, size_t i);
 
 /* Priority thresholds: the lowest score for each priority (PRIO_LOW..). */
 int rules_threshold(const struct ruleset *, enum prio);
+/* Default of scoring.max_extra: what rules besides the strongest add at most. */
+#define RULES_MAX_EXTRA 40
+/* scoring.max_extra of the ruleset. */
+int rules_max_extra(const struct ruleset *);
 
 /* Inline expectations (tests: in rule files), for keluhctl test --verify. */
 struct rules_test {

@@ -134,6 +134,7 @@ struct ruleset {
 	size_t regex_window, regex_tail_window, regex_work, regex_batch_work;
 
 	int thresholds[PRIO__N];
+	int max_extra; /* what the rules besides the strongest add, at most */
 	struct rs_step *follower_steps;
 	size_t nfollower_steps;
 	int verified_add;

@@ -40,6 +40,12 @@ struct loader {
 	size_t capmark;
 	uint32_t markgen;
 	struct rules_spec sel; /* disables and overrides: the config's, then the files' */
+	/*
+	 * Ids of rules left out for an error of their own: a test naming one
+	 * is not reported again as naming an unknown rule.
+	 */
+	char **failed;
+	size_t nfailed;
 };
 
 static const char *const top_keys[] = {"lists",  "rules",   "scoring", "tests",
@@ -47,7 +53,7 @@ static const char *const top_keys[] = {"lists",  "rules",   "scoring", "tests",
 static const char *const rule_keys[] = {"id",   "description", "team",    "score",
                                         "tags", "when",        "enabled", "lang"};
 static const char *const cond_keys[] = { "any", "all", "none", "keywords", "regex" };
-static const char *const scoring_keys[] = { "thresholds", "boosts" };
+static const char *const scoring_keys[] = {"thresholds", "max_extra", "boosts"};
 static const char *const limit_keys[] = { "regex_window", "regex_tail_window", "regex_work",
 	"regex_batch_work" };
 static const char *const threshold_keys[] = { "critical", "high", "normal", "low" };
@@ -219,20 +225,15 @@ loader_keywords(struct loader *L, struct yfile *yf, yaml_node_t *n)
 	size_t len;
 	int bad = 0;
 
-	if (yis_scalar(n) && !yis_null(n)) {
-		/* a single keyword written without brackets */
-		len = 1;
-	} else if (!yis_seq(n)) {
-		yerror(L->d, yf, n, "keywords must be a list of words, e.g. [refund, 'uang kembali'], "
-		    "not %s", ynode_kind(n));
+	if (yget_list(L->d, yf, n, "keywords", "[refund, 'uang kembali']") < 0)
 		return -1;
-	} else if ((len = yseq_len(n)) == 0) {
+	if ((len = yseq_len(n)) == 0) {
 		yerror(L->d, yf, n, "empty keyword list; give at least one keyword or remove it");
 		return -1;
 	}
 	loader_list_begin(L);
 	for (size_t i = 0; i < len; i++) {
-		yaml_node_t *item = yis_seq(n) ? yseq_item(yf, n, i) : n;
+		yaml_node_t *item = yseq_item(yf, n, i);
 		const char *s = yscalar(item);
 
 		if (s && s[0] == '@') {
@@ -548,11 +549,9 @@ loader_rule(struct loader *L, struct yfile *yf, yaml_node_t *n)
 	} else if (yget_long(L->d, yf, v, "score", -1000, 1000, &score) < 0)
 		bad = 1;
 	if ((v = ymap_get(yf, n, "tags")) != NULL) {
-		if (!yis_seq(v)) {
-			yerror(L->d, yf, v, "tags must be a list, e.g. [outage, vip], not %s",
-			    ynode_kind(v));
+		if (yget_list(L->d, yf, v, "tags", "[outage, vip]") < 0)
 			bad = 1;
-		} else
+		else
 			for (size_t i = 0; i < yseq_len(v); i++) {
 				if (yget_string(L->d, yf, yseq_item(yf, v, i), "a tag", &s) < 0) {
 					bad = 1;
@@ -582,6 +581,11 @@ loader_rule(struct loader *L, struct yfile *yf, yaml_node_t *n)
 		bad = 1;
 
 	if (bad) {
+		if (r.id) {
+			L->failed = xreallocarray(L->failed, L->nfailed + 1, sizeof(char *));
+			L->failed[L->nfailed++] = r.id;
+			r.id = NULL;
+		}
 		rules_rule_free(&r);
 		return;
 	}
@@ -628,6 +632,10 @@ loader_lists(struct loader *L, struct yfile *yf, yaml_node_t *n)
 		prev->name = xstrdup(name);
 		prev->yf = yf;
 		prev->node = kn;
+		if (yis_scalar(v) && !yis_null(v)) {
+			yget_list(L->d, yf, v, name, "[refund, 'uang kembali']");
+			continue;
+		}
 		if (!yis_seq(v) || yseq_len(v) == 0) {
 			yerror(L->d, yf, v, "list '%s' must be a non-empty list of keywords, not %s",
 			    name, yis_seq(v) ? "an empty list" : ynode_kind(v));
@@ -669,6 +677,12 @@ loader_scoring(struct loader *L, struct yfile *yf, yaml_node_t *n)
 		return;
 	}
 	ycheck_keys(L->d, yf, n, "scoring", scoring_keys, NKEYS(scoring_keys));
+	if ((v = ymap_get(yf, n, "max_extra")) != NULL) {
+		long x;
+
+		if (yget_long(L->d, yf, v, "max_extra", 0, 100000, &x) == 0)
+			rs->max_extra = (int)x;
+	}
 	if ((t = ymap_get(yf, n, "thresholds")) != NULL) {
 		if (!yis_map(t))
 			yerror(L->d, yf, t, "'thresholds' must be a mapping such as {critical: 80, "
@@ -799,12 +813,10 @@ loader_test_ids(struct loader *L, struct yfile *yf, yaml_node_t *v, struct rs_te
 	size_t cnt = 0;
 	const char *s;
 
-	if (!yis_seq(v) && !(yis_scalar(v) && !yis_null(v))) {
-		yerror(L->d, yf, v, "'%s' must be a list of rule ids", key);
+	if (yget_list(L->d, yf, v, key, "[money.refund, access.login]") < 0)
 		return -1;
-	}
-	for (size_t i = 0; i < (yis_seq(v) ? yseq_len(v) : 1); i++) {
-		yaml_node_t *item = yis_seq(v) ? yseq_item(yf, v, i) : v;
+	for (size_t i = 0; i < yseq_len(v); i++) {
+		yaml_node_t *item = yseq_item(yf, v, i);
 
 		if (yget_string(L->d, yf, item, "a rule id", &s) < 0)
 			continue;
@@ -897,6 +909,15 @@ loader_tests(struct loader *L, struct yfile *yf, yaml_node_t *n)
 	}
 }
 
+static int
+loader_failed(const struct loader *L, const char *id)
+{
+	for (size_t i = 0; i < L->nfailed; i++)
+		if (strcmp(L->failed[i], id) == 0)
+			return 1;
+	return 0;
+}
+
 /* Checks that tests name rules that exist, once every file is read. */
 static void
 loader_check_test_ids(struct loader *L)
@@ -921,7 +942,7 @@ loader_check_test_ids(struct loader *L)
 				for (k = 0; k < rs->nrules; k++)
 					if (strcmp(ids[k], arr[j]) == 0)
 						break;
-				if (k < rs->nrules)
+				if (k < rs->nrules || loader_failed(L, arr[j]))
 					continue;
 				const char *s = diag_suggest(arr[j], ids, rs->nrules);
 
@@ -1000,6 +1021,9 @@ loader_run(struct loader *L, const char *const *paths, size_t n)
 	}
 	free(L->lists);
 	free(L->mark);
+	for (size_t i = 0; i < L->nfailed; i++)
+		free(L->failed[i]);
+	free(L->failed);
 	for (size_t i = 0; i < n; i++)
 		yfile_free(&L->files[i]);
 	free(L->files);

@@ -13,6 +13,101 @@ json_str(struct buf *b, const char *s, size_t len)
 	buf_addc(b, '"');
 }
 
+/* The rules of one part of the breakdown: 1 the extras, 0 the negative ones. */
+static void
+json_part_rules(struct buf *b, const struct ruleset *rs, const struct verdict *v, int extras)
+{
+	int first = 1;
+
+	buf_adds(b, "[");
+	for (size_t i = 0; i < v->nrules; i++) {
+		uint32_t r = v->rules[i];
+		int s = rules_score(rs, r);
+		const char *rid = rules_id(rs, r);
+
+		if ((v->top > 0 && r == v->top_rule) || (extras ? s <= 0 : s > 0))
+			continue;
+		buf_adds(b, first ? "{\"rule\":" : ",{\"rule\":");
+		json_str(b, rid, strlen(rid));
+		buf_printf(b, ",\"score\":%d}", s);
+		first = 0;
+	}
+	buf_addc(b, ']');
+}
+
+/*
+ * "breakdown": the parts of the score as keluh-rules(5) adds them, so a
+ * program can show which rule and which boost added what.
+ */
+static void
+json_breakdown(struct buf *b, const struct ruleset *rs, const struct verdict *v)
+{
+	buf_adds(b, ",\"breakdown\":{\"top\":");
+	if (v->top > 0) {
+		const char *rid = rules_id(rs, v->top_rule);
+
+		buf_adds(b, "{\"rule\":");
+		json_str(b, rid, strlen(rid));
+		buf_printf(b, ",\"score\":%d}", v->top);
+	} else
+		buf_adds(b, "null");
+	buf_adds(b, ",\"extra\":{\"rules\":");
+	json_part_rules(b, rs, v, 1);
+	buf_printf(b, ",\"sum\":%d,\"max\":%d,\"counted\":%d}", v->extra, rules_max_extra(rs),
+	           v->extra_counted);
+	buf_adds(b, ",\"negative\":{\"rules\":");
+	json_part_rules(b, rs, v, 0);
+	buf_printf(b, ",\"sum\":%d}", v->negative);
+	buf_printf(b, ",\"boosts\":{\"followers\":%d,\"verified\":%d}", v->boost_followers,
+	           v->boost_verified);
+	if (v->priority != PRIO_NONE)
+		buf_printf(b, ",\"threshold\":{\"priority\":\"%s\",\"at_least\":%d}}",
+		           prio_name(v->priority), rules_threshold(rs, v->priority));
+	else
+		buf_printf(b, ",\"threshold\":{\"priority\":\"none\",\"below\":%d}}",
+		           rules_threshold(rs, PRIO_LOW));
+}
+
+void
+verdict_breakdown_text(struct buf *b, const struct ruleset *rs, const struct verdict *v)
+{
+	int parts = 0;
+
+	buf_printf(b, "score %d", v->score);
+	if (v->nrules == 0) {
+		buf_printf(b, ": no rule matched; not a complaint (low needs %d)",
+		           rules_threshold(rs, PRIO_LOW));
+		return;
+	}
+	buf_adds(b, " =");
+	if (v->top > 0) {
+		buf_printf(b, " %d %s", v->top, rules_id(rs, v->top_rule));
+		parts++;
+	}
+	if (v->extra > 0) {
+		if (v->extra_counted < v->extra)
+			buf_printf(b, " + %d others (%d, at most %d)", v->extra_counted, v->extra,
+			           rules_max_extra(rs));
+		else
+			buf_printf(b, " + %d others (at most %d)", v->extra, rules_max_extra(rs));
+		parts++;
+	}
+	if (v->negative < 0 || parts == 0)
+		buf_printf(b, parts ? " - %d negative" : " %d negative",
+		           parts ? -v->negative : v->negative);
+	if (v->boost_followers)
+		buf_printf(b, " %c %d followers", v->boost_followers < 0 ? '-' : '+',
+		           abs(v->boost_followers));
+	if (v->boost_verified)
+		buf_printf(b, " %c %d verified", v->boost_verified < 0 ? '-' : '+',
+		           abs(v->boost_verified));
+	if (v->priority != PRIO_NONE)
+		buf_printf(b, ": %s (%d or more)", prio_name(v->priority),
+		           rules_threshold(rs, v->priority));
+	else
+		buf_printf(b, ": not a complaint (low needs %d)", rules_threshold(rs, PRIO_LOW));
+}
+
 void
 verdict_json(struct buf *b, const struct ruleset *rs, const char *id, const char *text,
     size_t len, const struct verdict *v)
@@ -56,6 +151,7 @@ verdict_json(struct buf *b, const struct ruleset *rs, const char *id, const char
 		buf_addc(b, '}');
 	}
 	buf_addc(b, ']');
+	json_breakdown(b, rs, v);
 	if (v->regex_errors)
 		buf_printf(b, ",\"regex_errors\":%zu", v->regex_errors);
 	if (v->nbounds) {

@@ -13,6 +13,13 @@ void verdict_json(struct buf *, const struct ruleset *, const char *id, const ch
     size_t len, const struct verdict *);
 
 /*
+ * How the score was made, on one line for people (no newline):
+ * "score 65 = 40 access.login + 15 others (at most 40) - 20 negative +
+ * 10 verified: high (50 or more)". Only the parts that count are named.
+ */
+void verdict_breakdown_text(struct buf *, const struct ruleset *, const struct verdict *);
+
+/*
  * Appends text with every matched span wrapped in open/close (overlapping
  * spans merged), so people see the words that made the verdict.
  */

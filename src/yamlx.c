@@ -34,23 +34,156 @@ struct yload {
 	size_t capweight;
 	size_t repeated;		/* nodes that aliases repeat, in total */
 	int docs;
+	const char *text; /* the input, when it is a string */
+	size_t textlen;
 };
+
+/* The longest line read back to word a hint; the rest is cut. */
+#define YLOAD_LINE_MAX 1024
+
+/*
+ * Line lineno (0-based) of the input, without its newline, cut at
+ * YLOAD_LINE_MAX bytes; NULL when it cannot be read again. A file is
+ * reopened: this runs once, after a syntax error.
+ */
+static char *
+yload_line(struct yload *Y, size_t lineno)
+{
+	struct buf line;
+	size_t at = 0;
+	FILE *fp = NULL;
+	int c;
+
+	if (Y->text == NULL && (fp = fopen(Y->yf->path, "rb")) == NULL)
+		return NULL;
+	buf_init(&line);
+	buf_addc(&line, '\0');
+	line.len = 0;
+	for (;;) {
+		if (fp)
+			c = getc(fp);
+		else
+			c = at < Y->textlen ? (unsigned char)Y->text[at++] : EOF;
+		if (c == EOF || (c == '\n' && lineno == 0))
+			break;
+		if (c == '\n')
+			lineno--;
+		else if (lineno == 0 && c != '\r' && line.len < YLOAD_LINE_MAX)
+			buf_addc(&line, (char)c);
+	}
+	if (fp)
+		fclose(fp);
+	return line.data;
+}
+
+/* The byte offset of character column col (0-based) of line. */
+static size_t
+yload_col_byte(const char *line, size_t col)
+{
+	size_t b = 0;
+
+	for (; line[b] && col > 0; col--)
+		do
+			b++;
+		while ((line[b] & 0xc0) == 0x80);
+	return b;
+}
+
+static void
+ysingle_quote(struct buf *b, const char *s, size_t len)
+{
+	buf_addc(b, '\'');
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\'')
+			buf_addc(b, '\'');
+		buf_addc(b, s[i]);
+	}
+	buf_addc(b, '\'');
+}
+
+/* The value that starts at v: to the end of the line, or of the flow item. */
+static size_t
+yload_value_len(const char *v, int flow)
+{
+	size_t len = flow ? strcspn(v, ",]}") : strlen(v);
+
+	for (size_t i = 1; i < len; i++)
+		if (v[i] == '#' && (v[i - 1] == ' ' || v[i - 1] == '\t'))
+			len = i; /* a comment */
+	while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+		len--;
+	return len;
+}
+
+/*
+ * What to do about the common slips, from the text at the error: a value
+ * starting with a character YAML reserves (@dk_topup, `code`, 50%), a tab
+ * in the indentation, ': ' inside a value, a line indented off its
+ * neighbours. Empty when nothing better than the parser's words is known.
+ */
+static void
+yload_hint(struct yload *Y, const yaml_parser_t *p, struct buf *hint)
+{
+	const char *what = p->problem ? p->problem : "";
+	char *line = yload_line(Y, p->problem_mark.line);
+	const char *at, *colon;
+	size_t len;
+
+	if (line == NULL)
+		return;
+	at = line + yload_col_byte(line, p->problem_mark.column);
+	if (*at == '\t' || strstr(what, "tab character")) {
+		buf_adds(hint, "found a tab in the indentation; YAML indents with spaces only: "
+		               "replace the tab with spaces");
+	} else if (strstr(what, "cannot start any token") && *at && strchr("@`%", *at)) {
+		len = yload_value_len(at, p->flow_level > 0);
+		buf_printf(hint, "%s; quote it: ", what);
+		ysingle_quote(hint, at, len);
+	} else if (strstr(what, "mapping values are not allowed")) {
+		/* the key's own ': ' comes first; a later one is in the value */
+		colon = strstr(line, ": ");
+		if (colon && colon + 1 < at) {
+			const char *v = colon + 2;
+
+			while (*v == ' ')
+				v++;
+			buf_adds(hint, "a ': ' inside a value starts a mapping; quote the value: ");
+			ysingle_quote(hint, v, yload_value_len(v, 0));
+		} else
+			buf_adds(hint, "this line is indented more than the keys above it; indent "
+			               "it like them (with spaces)");
+	} else if (strstr(what, "did not find expected key") ||
+	           strstr(what, "did not find expected '-'")) {
+		buf_printf(hint,
+		           "%s; indent this line like the other items of its list or "
+		           "mapping (with spaces), or quote a value that holds ': ' or starts with "
+		           "a quote",
+		           what);
+	}
+	free(line);
+}
 
 static void
 yload_syntax(struct yload *Y, yaml_parser_t *p)
 {
 	const char *what = p->problem ? p->problem : "malformed YAML";
+	unsigned line = (unsigned)p->problem_mark.line + 1,
+	         col = (unsigned)p->problem_mark.column + 1;
+	struct buf hint;
 
-	if (p->context)
-		diag_error(Y->d, Y->yf->path, (unsigned)p->problem_mark.line + 1,
-		    (unsigned)p->problem_mark.column + 1,
-		    "YAML syntax: %s %s (the problem starts at line %u); check indentation "
-		    "and quoting",
-		    what, p->context, (unsigned)p->context_mark.line + 1);
+	buf_init(&hint);
+	yload_hint(Y, p, &hint);
+	if (hint.len)
+		diag_error(Y->d, Y->yf->path, line, col, "YAML syntax: %s", hint.data);
+	else if (p->context)
+		diag_error(Y->d, Y->yf->path, line, col,
+		           "YAML syntax: %s %s (the problem starts at line %u); check indentation "
+		           "and quoting",
+		           what, p->context, (unsigned)p->context_mark.line + 1);
 	else
-		diag_error(Y->d, Y->yf->path, (unsigned)p->problem_mark.line + 1,
-		    (unsigned)p->problem_mark.column + 1,
-		    "YAML syntax: %s; check indentation and quoting", what);
+		diag_error(Y->d, Y->yf->path, line, col,
+		           "YAML syntax: %s; check indentation and quoting", what);
+	buf_free(&hint);
 }
 
 static int
@@ -208,7 +341,7 @@ yload_event(struct yload *Y, const yaml_event_t *ev)
 }
 
 static int
-yfile_parse(struct yfile *yf, yaml_parser_t *p, struct diag *d)
+yfile_parse(struct yfile *yf, yaml_parser_t *p, const char *text, size_t textlen, struct diag *d)
 {
 	struct yload Y;
 	int rc = 0;
@@ -216,6 +349,8 @@ yfile_parse(struct yfile *yf, yaml_parser_t *p, struct diag *d)
 	memset(&Y, 0, sizeof(Y));
 	Y.yf = yf;
 	Y.d = d;
+	Y.text = text;
+	Y.textlen = textlen;
 	if (!yaml_document_initialize(&yf->doc, NULL, NULL, NULL, 1, 1))
 		abort();
 	while (rc == 0) {
@@ -257,7 +392,7 @@ yfile_load(struct yfile *yf, const char *path, struct diag *d)
 	}
 	yaml_parser_initialize(&p);
 	yaml_parser_set_input_file(&p, fp);
-	rc = yfile_parse(yf, &p, d);
+	rc = yfile_parse(yf, &p, NULL, 0, d);
 	yaml_parser_delete(&p);
 	fclose(fp);
 	return rc;
@@ -273,7 +408,7 @@ yfile_load_string(struct yfile *yf, const char *name, const char *text, size_t l
 	yf->path = xstrdup(name);
 	yaml_parser_initialize(&p);
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-	rc = yfile_parse(yf, &p, d);
+	rc = yfile_parse(yf, &p, text, len, d);
 	yaml_parser_delete(&p);
 	return rc;
 }
@@ -478,6 +613,23 @@ int
 yget_string(struct diag *d, struct yfile *yf, const yaml_node_t *n, const char *what,
     const char **out)
 {
+	if (yis_map(n) && ymap_len(n) == 1 && yis_scalar(ymap_key(yf, n, 0)) &&
+	    yis_scalar(ymap_value(yf, n, 0))) {
+		/* "note: late" unquoted reads as a mapping */
+		char *t =
+		    xasprintf("%s: %s", yscalar(ymap_key(yf, n, 0)), yscalar(ymap_value(yf, n, 0)));
+		struct buf q;
+
+		buf_init(&q);
+		ysingle_quote(&q, t, strlen(t));
+		yerror(d, yf, n,
+		       "%s must be text, not a mapping; a ': ' inside text makes a "
+		       "mapping: quote it, as in %s",
+		       what, q.data);
+		buf_free(&q);
+		free(t);
+		return -1;
+	}
 	if (!yis_scalar(n) || yis_null(n)) {
 		yerror(d, yf, n, "%s must be text, not %s", what, ynode_kind(n));
 		return -1;
@@ -529,5 +681,78 @@ yget_bool(struct diag *d, struct yfile *yf, const yaml_node_t *n, const char *wh
 		}
 	}
 	yerror(d, yf, n, "%s must be true or false", what);
+	return -1;
+}
+
+/* Whether s can stand unquoted as an item of a flow list. */
+static int
+yflow_plain(const char *s, size_t len)
+{
+	if (len == 0 || strchr("-?:,[]{}#&*!|>'\"%@`", s[0]) || s[len - 1] == ' ' || s[0] == ' ')
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (strchr(",[]{}\t\n", s[i]))
+			return 0;
+		if (s[i] == ':' && (i + 1 == len || s[i + 1] == ' '))
+			return 0;
+		if (s[i] == '#' && i > 0 && s[i - 1] == ' ')
+			return 0;
+	}
+	return 1;
+}
+
+void
+yflow_item(struct buf *b, const char *s, size_t len)
+{
+	if (yflow_plain(s, len)) {
+		buf_add(b, s, len);
+		return;
+	}
+	buf_addc(b, '\'');
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\'')
+			buf_addc(b, '\'');
+		buf_addc(b, s[i]);
+	}
+	buf_addc(b, '\'');
+}
+
+int
+yget_list(struct diag *d, struct yfile *yf, const yaml_node_t *n, const char *key,
+          const char *example)
+{
+	const char *s = yscalar(n);
+	struct buf fix;
+
+	if (yis_seq(n))
+		return 0;
+	if (s == NULL || yis_null(n) || strpbrk(s, "\n") != NULL) {
+		yerror(d, yf, n, "%s must be a list, e.g. %s, not %s", key, example, ynode_kind(n));
+		return -1;
+	}
+	/* the commas of text were meant to separate items */
+	buf_init(&fix);
+	buf_addc(&fix, '[');
+	for (const char *p = s;;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		while (len && (*p == ' ' || *p == '\t'))
+			p++, len--;
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len) {
+			if (fix.len > 1)
+				buf_adds(&fix, ", ");
+			yflow_item(&fix, p, len);
+		}
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	buf_addc(&fix, ']');
+	yerror(d, yf, n, "%s must be a list, not text; write %s: %s", key, key,
+	       fix.len > 2 ? fix.data : example);
+	buf_free(&fix);
 	return -1;
 }

@@ -13,6 +13,7 @@
 #include <yaml.h>
 
 #include "diag.h"
+#include "util.h"
 
 /*
  * Deepest nesting of lists and mappings accepted: a file nested deeper is
@@ -77,5 +78,17 @@ int yget_string(struct diag *, struct yfile *, const yaml_node_t *, const char *
 int yget_long(struct diag *, struct yfile *, const yaml_node_t *, const char *what, long min,
     long max, long *out);
 int yget_bool(struct diag *, struct yfile *, const yaml_node_t *, const char *what, int *out);
+
+/*
+ * Checks that n, the value of key, is a list. Text is refused with the list
+ * it was meant to be: "keywords: a, b" gets "write keywords: [a, b]" (text
+ * would otherwise be read as one item and silently never match). example
+ * is shown for other shapes, such as "[refund, 'uang kembali']". Returns 0
+ * for a list, -1 (reported) otherwise.
+ */
+int yget_list(struct diag *, struct yfile *, const yaml_node_t *n, const char *key,
+              const char *example);
+/* Appends s as one item of a flow list, quoted when YAML needs it. */
+void yflow_item(struct buf *, const char *s, size_t len);
 
 #endif

@@ -32,6 +32,42 @@ is "broken rules: exit 1" "$?" 1
 contains "broken rules: the regex error with its position" "$TMPD/c2.err" \
 	"$TMPD/c2/rules.d/10.yaml:4:29: error: regex does not compile: missing closing parenthesis"
 
+# Names given as one text with commas were meant as a list.
+mkdir -p "$TMPD/c4/rules.d"
+cat >"$TMPD/c4/keluhd.yaml" <<'Y'
+rules: rules.d
+receivers:
+  - name: console
+    type: console
+routes:
+  - match: {team: "billing, tech", priority: critical}
+    receivers: console, console
+Y
+"$KELUHD" --check -c "$TMPD/c4/keluhd.yaml" >/dev/null 2>"$TMPD/c4.err"
+is "names as text: exit 1" "$?" 1
+contains "names as text: a route's teams, with the fix" "$TMPD/c4.err" \
+	"$TMPD/c4/keluhd.yaml:6:19: error: team must be a list, not text; write team: [billing, tech]"
+contains "names as text: a route's receivers, with the fix" "$TMPD/c4.err" \
+	"$TMPD/c4/keluhd.yaml:7:16: error: receivers must be a list, not text; write receivers: [console, console]"
+
+# The YAML slips a first config has: a bare '@handle', a tab, ': ' in a value.
+mkdir -p "$TMPD/c5/rules.d"
+printf 'rules: rules.d\nreceivers:\n  - name: tg\n    type: telegram\n    chat: @dk_support\n' \
+	>"$TMPD/c5/at.yaml"
+printf 'rules: rules.d\nhttp:\n\tlisten: 127.0.0.1:0\n' >"$TMPD/c5/tab.yaml"
+printf 'rules: rules.d\nsources:\n  - name: x\n    type: rss\n    url: https://x.test/q=a: b\n' \
+	>"$TMPD/c5/colon.yaml"
+for f in at tab colon; do
+	"$KELUHD" --check -c "$TMPD/c5/$f.yaml" >/dev/null 2>"$TMPD/c5-$f.err"
+	is "YAML slip '$f': exit 1" "$?" 1
+done
+contains "YAML slip: a bare @handle is to be quoted" "$TMPD/c5-at.err" \
+	"$TMPD/c5/at.yaml:5:11: error: YAML syntax: found character that cannot start any token; quote it: '@dk_support'"
+contains "YAML slip: a tab in the indentation" "$TMPD/c5-tab.err" \
+	"$TMPD/c5/tab.yaml:3:1: error: YAML syntax: found a tab in the indentation; YAML indents with spaces only: replace the tab with spaces"
+contains "YAML slip: ': ' inside a value" "$TMPD/c5-colon.err" \
+	"$TMPD/c5/colon.yaml:5:28: error: YAML syntax: a ': ' inside a value starts a mapping; quote the value: 'https://x.test/q=a: b'"
+
 "$KELUHD" --check -c "$TMPD/nope.yaml" >/dev/null 2>"$TMPD/c3.err"
 is "missing config: exit 1" "$?" 1
 contains "missing config: says why" "$TMPD/c3.err" "$TMPD/nope.yaml: error: cannot open: No such file or directory"

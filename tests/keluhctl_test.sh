@@ -83,6 +83,52 @@ contains "human: highlighted text" "$TMPD/h.out" "  | «Double charge»d again, 
 printf 'lawyer\n' | "$KELUHCTL" test -r "$R" --color always >"$TMPD/c.out"
 contains "human: --color always uses ANSI bold red" "$TMPD/c.out" "$(printf '\033[1;31mlawyer\033[0m')"
 
+# The score's breakdown: the strongest rule in full, the others up to
+# max_extra together, negative rules, boosts, and the threshold reached.
+S=$TMPD/scored
+mkdir -p "$S"
+cat >"$S/10-s.yaml" <<'Y'
+scoring:
+  thresholds: {critical: 80, high: 50, normal: 25, low: 10}
+  max_extra: 30
+  boosts:
+    followers: [{at_least: 10000, add: 15}]
+    verified: 5
+rules:
+  - {id: money.lost, team: billing, score: 45, when: {keywords: [saldo hilang]}}
+  - {id: legal.threat, team: legal, score: 60, when: {keywords: [ojk]}}
+  - {id: churn.leave, score: 35, when: {keywords: [pindah ke]}}
+  - {id: tone.angry, score: 15, when: {keywords: [parah]}}
+  - {id: noise.thanks, score: -20, when: {keywords: [makasih]}}
+Y
+printf '%s\n' '{"id":"p1","text":"saldo hilang, parah, pindah ke ovo, lapor ojk, makasih","author":{"followers":20000,"verified":true}}' \
+	'{"id":"p2","text":"parah"}' '{"id":"p3","text":"makasih"}' >"$TMPD/p.ndjson"
+"$KELUHCTL" test -r "$S" "$TMPD/p.ndjson" >"$TMPD/p.out"
+contains "breakdown: a pile of rules is the strongest plus at most max_extra" "$TMPD/p.out" \
+	"p1  critical  score=90 (boost +20)  team=legal"
+contains "breakdown: which rule and which boost added what, and the threshold" "$TMPD/p.out" \
+	"  score 90 = 60 legal.threat + 30 others (95, at most 30) - 20 negative + 15 followers + 5 verified: critical (80 or more)"
+contains "breakdown: one rule alone" "$TMPD/p.out" \
+	"  score 15 = 15 tone.angry: low (10 or more)"
+contains "breakdown: only a negative rule" "$TMPD/p.out" \
+	"  score -20 = -20 negative: not a complaint (low needs 10)"
+"$KELUHCTL" test -r "$S" --json "$TMPD/p.ndjson" >"$TMPD/p.json"
+contains "breakdown --json: the verdict's fields are kept" "$TMPD/p.json" \
+	'{"id":"p1","complaint":true,"priority":"critical","score":90,"boost":20,"team":"legal","rules":["money.lost","legal.threat","churn.leave","tone.angry","noise.thanks"],'
+contains "breakdown --json: every part" "$TMPD/p.json" \
+	'"breakdown":{"top":{"rule":"legal.threat","score":60},"extra":{"rules":[{"rule":"money.lost","score":45},{"rule":"churn.leave","score":35},{"rule":"tone.angry","score":15}],"sum":95,"max":30,"counted":30},"negative":{"rules":[{"rule":"noise.thanks","score":-20}],"sum":-20},"boosts":{"followers":15,"verified":5},"threshold":{"priority":"critical","at_least":80}}}'
+contains "breakdown --json: below the low threshold" "$TMPD/p.json" \
+	'"threshold":{"priority":"none","below":10}}}'
+
+# --verify: a test that fails on its priority shows how the score was made
+mkdir -p "$TMPD/scored2"
+cp "$S/10-s.yaml" "$TMPD/scored2/"
+printf 'tests:\n  - text: saldo hilang, parah\n    priority: critical\n' >"$TMPD/scored2/20-t.yaml"
+"$KELUHCTL" test -r "$TMPD/scored2" --verify >"$TMPD/v2.out"
+is "--verify: a failed test exits 1" "$?" 1
+contains "--verify: the failure names the parts of the score" "$TMPD/v2.out" \
+	"    score 60 = 45 money.lost + 15 others (at most 30): high (50 or more)"
+
 # --stats: hits per rule and priority, rules that never fired, throughput
 printf 'charged twice\nojk\nhello\ncharged twice, ojk\n' | "$KELUHCTL" test -r "$R" --quiet --stats >"$TMPD/s.out"
 contains "--stats: hits per rule" "$TMPD/s.out" "  money.double                            2"

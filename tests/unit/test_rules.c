@@ -263,14 +263,30 @@ START_TEST(test_scoring)
 	ck_assert_int_eq(v.priority, PRIO_CRITICAL);
 	ck_assert_str_eq(v.team, "legal");
 
+	/*
+	 * rules pile up no further than the strongest plus max_extra (40 by
+	 * default): 60 + min(40 + 10 + 10, 40), where the sum was 120
+	 */
+	v = run("gak bisa login, lapor OJK, lemot, rusak", -1, 0);
+	ck_assert_int_eq(v.score, 100);
+	ck_assert_int_eq(v.top, 60);
+	ck_assert_str_eq(rules_id(rs, v.top_rule), "legal.ojk");
+	ck_assert_int_eq(v.extra, 60);
+	ck_assert_int_eq(v.extra_counted, 40);
+	ck_assert_int_eq(v.negative, 0);
+	ck_assert_int_eq(rules_max_extra(rs), RULES_MAX_EXTRA);
+
 	/* a negative rule pulls the score down */
 	v = run("gak bisa login, terima kasih", -1, 0);
 	ck_assert_int_eq(v.score, 10);
+	ck_assert_int_eq(v.negative, -30);
 	ck_assert_int_eq(v.priority, PRIO_LOW);
 
 	/* boosts: only the highest follower step applies, plus verified */
 	v = run("gak bisa login", 150000, 1);
 	ck_assert_int_eq(v.boost, 27);
+	ck_assert_int_eq(v.boost_followers, 20);
+	ck_assert_int_eq(v.boost_verified, 7);
 	ck_assert_int_eq(v.score, 67);
 	ck_assert_int_eq(v.priority, PRIO_HIGH);
 	v = run("gak bisa login", 999, 0);
