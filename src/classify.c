@@ -517,6 +517,7 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 		norm_fold(&c->nb, text, len);
 	else
 		norm_fold_text(&c->nb, text, len);
+	norm_redup(&c->nb, c->evidence == CLASSIFY_EVIDENCE_ALL);
 	aho_scan(rs->aho, c->nb.text, c->nb.len, classify_hit, c);
 	for (size_t i = 0; i < rs->nalways; i++)
 		classify_candidate(c, rs->always[i]);
@@ -572,8 +573,10 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 	v->complaint = v->priority != PRIO_NONE;
 	if (c->nmatched > 0 && (c->evidence == CLASSIFY_EVIDENCE_ALL ||
 	    (c->evidence == CLASSIFY_EVIDENCE_COMPLAINTS && v->complaint))) {
-		if (c->evidence != CLASSIFY_EVIDENCE_ALL)
+		if (c->evidence != CLASSIFY_EVIDENCE_ALL) {
 			norm_fold(&c->nb, text, len);	/* the same text, now with the map */
+			norm_redup(&c->nb, 1);
+		}
 		for (size_t i = 0; i < c->nmatched; i++) {
 			/* a regex first run for evidence reports its bounds under this rule */
 			c->cur_rule = c->matched[i];

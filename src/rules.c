@@ -106,6 +106,7 @@ rules_add_keyword(struct ruleset *rs, const char *src, const char *folded, size_
 	memset(k, 0, sizeof(*k));
 	k->src = xstrdup(src);
 	k->folded = xstrndup(folded, flen);
+	k->alt = norm_redup_spaced(folded, flen, &flen);
 	k->flen = (uint32_t)flen;
 	k->kind = (uint8_t)kind;
 	rs->kwhash[i] = id + 1;
@@ -275,7 +276,9 @@ rules_index(struct ruleset *rs, uint32_t ci, uint32_t rule, int positive)
  * A letter doubled in the literal may stand for a longer run in the text,
  * which folds to one letter ("coool" -> "col"), so the literal is cut
  * between every doubled letter, each side keeping one copy ("cool" ->
- * "co", "ol"); a piece without doubles is always found. Returns the
+ * "co", "ol"); a piece without doubles is always found. A '2' that may
+ * end a word is cut out too: reduplication can turn it into a '-' and a
+ * copy of the word before. Returns the
  * length of the longest piece and its offset in *off.
  */
 /* Letters squeeze; digits, punctuation and spaces do not. */
@@ -300,6 +303,15 @@ rules_literal_piece(const char *f, size_t len, size_t *off)
 	while (i < len) {
 		size_t n = 1, m;
 
+		if (f[i] == '2' && !norm_word_after(f, len, i + 1)) {
+			/* reduplication may rewrite it in the text (norm_redup): cut it out */
+			if (i - start > best) {
+				best = i - start;
+				bestoff = start;
+			}
+			start = ++i;
+			continue;
+		}
 		while (i + n < len && ((unsigned char)f[i + n] & 0xc0) == 0x80)
 			n++;
 		m = n;
@@ -457,6 +469,8 @@ rules_compile(struct ruleset *rs)
 		const struct rs_keyword *k = &rs->kws[i];
 
 		rules_add_pat(rs, ab, PAT_KEYWORD, k->kind, i, k->folded, k->flen);
+		if (k->alt != NULL)
+			rules_add_pat(rs, ab, PAT_KEYWORD, k->kind, i, k->alt, k->flen);
 	}
 	for (uint32_t i = 0; i < rs->nrxs; i++) {
 		struct rs_regex *x = &rs->rxs[i];
@@ -557,6 +571,7 @@ rules_free(struct ruleset *rs)
 	for (size_t i = 0; i < rs->nkws; i++) {
 		free(rs->kws[i].src);
 		free(rs->kws[i].folded);
+		free(rs->kws[i].alt);
 		free(rs->kws[i].rules);
 		free(rs->kws[i].conds);
 		free(rs->kws[i].condpos);

@@ -21,7 +21,8 @@ enum kw_kind { KW_WORD, KW_PREFIX, KW_SUFFIX, KW_SUBSTR };
 struct rs_keyword {
 	char *src;		/* as written, '*' marks and all */
 	char *folded;
-	uint32_t flen;
+	char *alt;              /* also looked for: "x-x" for "x x" (norm_redup_spaced), or NULL */
+	uint32_t flen;          /* of both */
 	uint8_t kind;		/* enum kw_kind */
 	uint32_t *rules;	/* rules that can become true when it is seen */
 	uint32_t nrules;

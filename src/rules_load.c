@@ -128,7 +128,7 @@ loader_keyword(struct loader *L, struct yfile *yf, yaml_node_t *n)
 		yerror(L->d, yf, n, "keyword is not valid UTF-8");
 		return -1;
 	}
-	folded = norm_fold_str(s, len, &flen);
+	folded = norm_fold_key(s, len, &flen);
 	if (flen == 0) {
 		free(folded);
 		yerror(L->d, yf, n, "keyword '%.*s' is only spaces or marks after folding", (int)len,

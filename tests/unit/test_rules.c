@@ -615,6 +615,104 @@ START_TEST(test_limits_errors)
 }
 END_TEST
 
+static int
+has_match(const struct verdict *v, const struct ruleset *o, const char *rule, const char *text,
+          const char *pattern, const char *span)
+{
+	for (size_t i = 0; i < v->nmatches; i++) {
+		const struct match *m = &v->matches[i];
+
+		if (strcmp(rules_id(o, m->rule), rule) == 0 && strcmp(m->pattern, pattern) == 0 &&
+		    m->end - m->start == strlen(span) &&
+		    memcmp(text + m->start, span, m->end - m->start) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+matched_in(const struct verdict *v, const struct ruleset *o, const char *id)
+{
+	for (size_t i = 0; i < v->nrules; i++)
+		if (strcmp(rules_id(o, v->rules[i]), id) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Reduplication: "masuk2" and "masuk-masuk" are one form on both sides, a
+ * keyword written spaced matches them too, the base word matches all
+ * three, numbers and question words are left alone, and a regex literal
+ * with a '2' still lets its regex run.
+ */
+START_TEST(test_reduplication)
+{
+	static const char *const yaml =
+	    "rules:\n"
+	    "  - {id: r.dash, score: 10, when: {keywords: [masuk-masuk]}}\n"
+	    "  - {id: r.space, score: 10, when: {keywords: [masuk masuk]}}\n"
+	    "  - {id: r.two, score: 10, when: {keywords: [Masuk2]}}\n"
+	    "  - {id: r.base, score: 10, when: {keywords: [gara, masuk]}}\n"
+	    "  - {id: r.phrase, score: 10, when: {keywords: [ga masuk]}}\n"
+	    "  - {id: r.num, score: 10, when: {keywords: [b2b, x2, covid19]}}\n"
+	    "  - {id: r.rx, score: 10, when: {regex: 'pelan2\\w*'}}\n"
+	    "  - {id: r.question, score: 10, when: {keywords: [ada apa]}}\n";
+	static const char *const all[] = {"cashback ga masuk2, CS lemot", "ga Masuk-Masuk"};
+	static const char *const forms[] = {"r.dash", "r.space", "r.two", "r.base", "r.phrase"};
+	struct diag d;
+	struct ruleset *o;
+	struct classify_ctx *c;
+	struct verdict v;
+	size_t bad;
+	const char *t;
+
+	diag_init(&d);
+	o = load_other(yaml, &d);
+	if (o == NULL)
+		diag_print(&d, stderr);
+	ck_assert_ptr_nonnull(o);
+	c = classify_ctx_new(o);
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		ck_assert_int_eq(classify_text(c, all[i], strlen(all[i]), NULL, &v, &bad), 0);
+		for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
+			ck_assert_msg(matched_in(&v, o, forms[f]), "%s on '%s'", forms[f], all[i]);
+	}
+	t = "cashback ga masuk2, CS lemot";
+	ck_assert_int_eq(classify_text(c, t, strlen(t), NULL, &v, &bad), 0);
+	ck_assert(has_match(&v, o, "r.dash", t, "masuk-masuk", "masuk2"));
+	ck_assert(has_match(&v, o, "r.phrase", t, "ga masuk", "ga masuk"));
+	ck_assert(has_match(&v, o, "r.base", t, "masuk", "masuk"));
+	t = "macet gara2 ojol";
+	ck_assert_int_eq(classify_text(c, t, strlen(t), NULL, &v, &bad), 0);
+	ck_assert(has_match(&v, o, "r.base", t, "gara", "gara"));
+	/* numbers and codes keep their '2' */
+	t = "b2b x2 speed covid19";
+	ck_assert_int_eq(classify_text(c, t, strlen(t), NULL, &v, &bad), 0);
+	ck_assert(has_match(&v, o, "r.num", t, "b2b", "b2b"));
+	ck_assert(has_match(&v, o, "r.num", t, "x2", "x2"));
+	t = "masuk2nya gara-garanya";
+	ck_assert_int_eq(classify_text(c, t, strlen(t), NULL, &v, &bad), 0);
+	ck_assert(!matched_in(&v, o, "r.space"));
+	/* spaced text: only the keyword written spaced, and the base word */
+	t = "ga masuk   masuk!";
+	ck_assert_int_eq(classify_text(c, t, strlen(t), NULL, &v, &bad), 0);
+	ck_assert(has_match(&v, o, "r.space", t, "masuk masuk", "masuk   masuk"));
+	ck_assert(matched_in(&v, o, "r.base") && matched_in(&v, o, "r.phrase"));
+	ck_assert(!matched_in(&v, o, "r.dash") && !matched_in(&v, o, "r.two"));
+	/* a question word doubled is an indefinite: "apa2" is not "apa" */
+	t = "kalau ada apa2 kabari";
+	ck_assert_int_eq(classify_text(c, t, strlen(t), NULL, &v, &bad), 0);
+	ck_assert(!matched_in(&v, o, "r.question"));
+	/* the regex's literal "pelan2" is cut at the '2', or it would not be found */
+	t = "pelan2 saja";
+	ck_assert_int_eq(classify_text(c, t, strlen(t), NULL, &v, &bad), 0);
+	ck_assert(matched_in(&v, o, "r.rx"));
+	classify_ctx_free(c);
+	rules_unref(o);
+	diag_free(&d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -636,6 +734,7 @@ main(void)
 	tcase_add_test(tc, test_keyword_duplicates_linear);
 	tcase_add_test(tc, test_regex_work_bounded);
 	tcase_add_test(tc, test_limits_errors);
+	tcase_add_test(tc, test_reduplication);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
