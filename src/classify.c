@@ -36,6 +36,20 @@ struct classify_ctx {
 	uint32_t *cpos, *cnext;
 	uint32_t ncpos;
 	uint32_t *pos;		/* scratch for classify_evidence */
+	/*
+	 * near: conditions. near_gen[id] == gen: it holds, with the spans of
+	 * its words in near_ev (two per slot). Per slot (a word of a near):
+	 * its last occurrence (slot_gen, slot_ws: its first word's number,
+	 * slot_span) and, for ordered nears, the tightest chain of the words
+	 * before it that ends with it (chain_gen, chain_ws, and the spans of
+	 * the chain's words in chain_span, RULES_NEAR_MAX_WORDS pairs).
+	 */
+	uint32_t *near_gen, *near_ev;
+	uint32_t *slot_gen, *slot_ws, *slot_span;
+	uint32_t *chain_gen, *chain_ws, *chain_span;
+	size_t wpos; /* words counted in nb.text[0..wpos) */
+	uint32_t wcount;
+	int wprev;              /* nb.text[wpos - 1] is a word character */
 	uint32_t *rule_gen;	/* == gen: rule already a candidate */
 	uint32_t *cand;
 	size_t ncand;
@@ -64,7 +78,7 @@ classify_ctx_new(struct ruleset *rs)
 {
 	struct classify_ctx *c = xcalloc(1, sizeof(*c));
 	size_t nk = rs->nkws ? rs->nkws : 1, nx = rs->nrxs ? rs->nrxs : 1;
-	size_t nr = rs->nrules ? rs->nrules : 1;
+	size_t nr = rs->nrules ? rs->nrules : 1, ns = rs->nslots ? rs->nslots : 1;
 
 	c->rs = rules_ref(rs);
 	norm_init(&c->nb);
@@ -81,6 +95,14 @@ classify_ctx_new(struct ruleset *rs)
 	c->cnext = xcalloc(rs->nkwconds ? rs->nkwconds : 1, sizeof(uint32_t));
 	c->pos = xcalloc(rs->nkwconds ? rs->nkwconds : 1, sizeof(uint32_t));
 	c->rule_gen = xcalloc(nr, sizeof(uint32_t));
+	c->near_gen = xcalloc(rs->nnears ? rs->nnears : 1, sizeof(uint32_t));
+	c->near_ev = xcalloc(ns * 2, sizeof(uint32_t));
+	c->slot_gen = xcalloc(ns, sizeof(uint32_t));
+	c->slot_ws = xcalloc(ns, sizeof(uint32_t));
+	c->slot_span = xcalloc(ns * 2, sizeof(uint32_t));
+	c->chain_gen = xcalloc(ns, sizeof(uint32_t));
+	c->chain_ws = xcalloc(ns, sizeof(uint32_t));
+	c->chain_span = xcalloc(ns * 2 * RULES_NEAR_MAX_WORDS, sizeof(uint32_t));
 	c->evidence = 1;
 	c->cand = xcalloc(nr, sizeof(uint32_t));
 	c->matched = xcalloc(nr, sizeof(uint32_t));
@@ -108,6 +130,14 @@ classify_ctx_free(struct classify_ctx *c)
 	free(c->cnext);
 	free(c->pos);
 	free(c->rule_gen);
+	free(c->near_gen);
+	free(c->near_ev);
+	free(c->slot_gen);
+	free(c->slot_ws);
+	free(c->slot_span);
+	free(c->chain_gen);
+	free(c->chain_ws);
+	free(c->chain_span);
 	free(c->cand);
 	free(c->matched);
 	free(c->matches);
@@ -127,6 +157,12 @@ void
 classify_set_evidence(struct classify_ctx *c, int mode)
 {
 	c->evidence = mode;
+}
+
+const char *
+classify_match_kind_name(enum match_kind k)
+{
+	return k == MATCH_KEYWORD ? "keyword" : k == MATCH_NEAR ? "near" : "regex";
 }
 
 const char *
@@ -193,6 +229,131 @@ classify_word_after(const char *text, size_t len, size_t pos)
 	return ch < 0x80 ? classify_ascii_word(ch) : norm_word_after(text, len, pos);
 }
 
+/*
+ * The number of the word that ends at folded offset end (1 for the first
+ * word). Hits come in order of end offset, so the count only moves
+ * forward: all the calls of a mention look at each byte once.
+ */
+static uint32_t
+classify_word_number(struct classify_ctx *c, size_t end)
+{
+	const char *t = c->nb.text;
+	size_t len = c->nb.len;
+
+	while (c->wpos < end) {
+		unsigned char ch = (unsigned char)t[c->wpos];
+		size_t step = 1;
+		int w;
+
+		if (ch < 0x80)
+			w = classify_ascii_word(ch);
+		else {
+			w = norm_word_after(t, len, c->wpos);
+			while (c->wpos + step < len &&
+			       ((unsigned char)t[c->wpos + step] & 0xc0) == 0x80)
+				step++;
+		}
+		c->wcount += w && !c->wprev;
+		c->wprev = w;
+		c->wpos += step;
+	}
+	return c->wcount;
+}
+
+/* Whether the words from word ws to we hold at most within others. */
+static int
+near_close(const struct rs_near *nr, uint32_t ws, uint32_t we, uint32_t words)
+{
+	uint32_t span = we - ws + 1;
+
+	return span <= words || span - words <= nr->within;
+}
+
+/* Unordered: the last occurrence of every word is the closest to this one. */
+static void
+classify_near_any(struct classify_ctx *c, const struct rs_near *nr, uint32_t id, uint32_t we)
+{
+	uint32_t ws = we, words = 0;
+
+	for (uint32_t j = 0; j < nr->n; j++) {
+		uint32_t s = nr->slot + j;
+
+		if (c->slot_gen[s] != c->gen)
+			return;
+		if (c->slot_ws[s] < ws)
+			ws = c->slot_ws[s];
+		words += nr->twords[j];
+	}
+	if (!near_close(nr, ws, we, words))
+		return;
+	c->near_gen[id] = c->gen;
+	memcpy(c->near_ev + 2 * nr->slot, c->slot_span + 2 * nr->slot,
+	       2 * nr->n * sizeof(uint32_t));
+}
+
+/*
+ * Ordered: word j extends the chain of words 0..j-1 that starts last and
+ * ends before it, which makes the tightest chain ending here.
+ */
+static void
+classify_near_ordered(struct classify_ctx *c, const struct rs_near *nr, uint32_t id, uint32_t j,
+                      uint32_t we)
+{
+	uint32_t s = nr->slot + j, words = 0;
+	uint32_t *span = c->chain_span + 2 * RULES_NEAR_MAX_WORDS * (size_t)s;
+
+	if (j == 0)
+		c->chain_ws[s] = c->slot_ws[s];
+	else {
+		const uint32_t *prev = span - 2 * RULES_NEAR_MAX_WORDS;
+
+		if (c->chain_gen[s - 1] != c->gen || prev[2 * j - 1] > c->slot_span[2 * s])
+			return;
+		c->chain_ws[s] = c->chain_ws[s - 1];
+		memcpy(span, prev, 2 * j * sizeof(uint32_t));
+	}
+	span[2 * j] = c->slot_span[2 * s];
+	span[2 * j + 1] = c->slot_span[2 * s + 1];
+	c->chain_gen[s] = c->gen;
+	if (j + 1 < nr->n)
+		return;
+	for (uint32_t i = 0; i < nr->n; i++)
+		words += nr->twords[i];
+	if (!near_close(nr, c->chain_ws[s], we, words))
+		return;
+	c->near_gen[id] = c->gen;
+	memcpy(c->near_ev + 2 * nr->slot, span, 2 * nr->n * sizeof(uint32_t));
+}
+
+/*
+ * An occurrence of a near word at folded [start, end), for each of its
+ * slots: O(RULES_NEAR_MAX_WORDS) per slot, besides the word count.
+ */
+static void
+classify_near_hit(struct classify_ctx *c, const uint32_t *slots, uint32_t n, size_t start,
+                  size_t end)
+{
+	const struct ruleset *rs = c->rs;
+	uint32_t we = classify_word_number(c, end);
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t s = slots[i], id = rs->slot_near[s];
+		const struct rs_near *nr = &rs->nears[id];
+		uint32_t j = s - nr->slot;
+
+		if (c->near_gen[id] == c->gen)
+			continue;
+		c->slot_gen[s] = c->gen;
+		c->slot_ws[s] = we + 1 > nr->twords[j] ? we + 1 - nr->twords[j] : 0;
+		c->slot_span[2 * s] = (uint32_t)start;
+		c->slot_span[2 * s + 1] = (uint32_t)end;
+		if (nr->ordered)
+			classify_near_ordered(c, nr, id, j, we);
+		else
+			classify_near_any(c, nr, id, we);
+	}
+}
+
 static int
 classify_hit(void *arg, uint32_t id, size_t end)
 {
@@ -205,7 +366,8 @@ classify_hit(void *arg, uint32_t id, size_t end)
 		uint32_t k = p->target, n = p->nconds;
 		size_t start = end - p->flen;
 
-		if (c->kw_gen[k] == c->gen)
+		/* a near word counts every occurrence, a keyword its first */
+		if (c->kw_gen[k] == c->gen && p->nnears == 0)
 			return 0;
 		switch (p->kwkind) {
 		case KW_WORD:
@@ -223,6 +385,11 @@ classify_hit(void *arg, uint32_t id, size_t end)
 			break;
 		default:
 			break;
+		}
+		if (p->nnears != 0) {
+			classify_near_hit(c, l + 2 * n + p->nrules, p->nnears, start, end);
+			if (c->kw_gen[k] == c->gen)
+				return 0;
 		}
 		c->kw_gen[k] = c->gen;
 		c->kw_span[2 * k] = (uint32_t)start;
@@ -343,6 +510,8 @@ classify_eval_flat(struct classify_ctx *c, uint32_t at)
 		return c->cond_gen[node[1]] == c->gen;
 	if (type == COND_REGEX)
 		return classify_regex(c, node[1]);
+	if (type == COND_NEAR)
+		return c->near_gen[node[1]] == c->gen;
 	stop = type != COND_ALL;
 	for (uint32_t i = 1; i <= n; i++) {
 		const uint32_t *ch = flat + node[i];
@@ -371,6 +540,8 @@ classify_eval(struct classify_ctx *c, uint32_t ci)
 		return c->cond_gen[ci] == c->gen;
 	if (cond->type == COND_REGEX)
 		return classify_regex(c, cond->items[0]);
+	if (cond->type == COND_NEAR)
+		return c->near_gen[cond->items[0]] == c->gen;
 	/* any stops at the first true child, all and none at the first false or true */
 	stop = cond->type != COND_ALL;
 	for (uint32_t i = 0; i < cond->n; i++) {
@@ -462,6 +633,17 @@ classify_evidence(struct classify_ctx *c, uint32_t rule, uint32_t ci)
 			    c->rx_span[2 * x], c->rx_span[2 * x + 1]);
 		}
 		break;
+	case COND_NEAR:
+		if (c->near_gen[cond->items[0]] == c->gen) {
+			const struct rs_near *nr = &c->rs->nears[cond->items[0]];
+			const uint32_t *ev = c->near_ev + 2 * nr->slot;
+
+			for (uint32_t j = 0; j < nr->n; j++)
+				classify_add_match(c, rule, MATCH_NEAR,
+				                   c->rs->kws[nr->terms[j]].src,
+				                   c->nb.map[ev[2 * j]], c->nb.map[ev[2 * j + 1]]);
+		}
+		break;
 	case COND_ANY:
 	case COND_ALL:
 		for (uint32_t i = 0; i < cond->n; i++)
@@ -495,12 +677,18 @@ classify_text(struct classify_ctx *c, const char *text, size_t len,
 		memset(c->rx_done, 0, (rs->nrxs ? rs->nrxs : 1) * sizeof(uint32_t));
 		memset(c->rule_gen, 0, (rs->nrules ? rs->nrules : 1) * sizeof(uint32_t));
 		memset(c->cond_gen, 0, (rs->nconds ? rs->nconds : 1) * sizeof(uint32_t));
+		memset(c->near_gen, 0, (rs->nnears ? rs->nnears : 1) * sizeof(uint32_t));
+		memset(c->slot_gen, 0, (rs->nslots ? rs->nslots : 1) * sizeof(uint32_t));
+		memset(c->chain_gen, 0, (rs->nslots ? rs->nslots : 1) * sizeof(uint32_t));
 		c->gen = 1;
 	}
 	c->text = text;
 	c->len = len;
 	c->ncand = 0;
 	c->ncpos = 0;
+	c->wpos = 0;
+	c->wcount = 0;
+	c->wprev = 0;
 	c->nmatched = 0;
 	c->nmatches = 0;
 	c->regex_errors = 0;

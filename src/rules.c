@@ -140,6 +140,26 @@ rules_add_regex(struct ruleset *rs, const char *src, struct regex *re)
 	return (uint32_t)rs->nrxs++;
 }
 
+uint32_t
+rules_add_near(struct ruleset *rs, uint32_t *terms, uint8_t *twords, uint32_t n, uint32_t within,
+               int ordered)
+{
+	struct rs_near *nr;
+
+	GROW(rs->nears, rs->nnears, rs->capnears);
+	nr = &rs->nears[rs->nnears];
+	nr->terms = terms;
+	nr->twords = twords;
+	nr->n = n;
+	nr->within = within;
+	nr->ordered = ordered;
+	nr->slot = (uint32_t)rs->nslots;
+	rs->slot_near = xreallocarray(rs->slot_near, rs->nslots + n, sizeof(uint32_t));
+	for (uint32_t j = 0; j < n; j++)
+		rs->slot_near[rs->nslots++] = (uint32_t)rs->nnears;
+	return (uint32_t)rs->nnears++;
+}
+
 static void
 rules_add_pat(struct ruleset *rs, struct aho_builder *ab, enum pat_kind kind, uint8_t kwkind,
     uint32_t target, const char *folded, size_t flen)
@@ -168,7 +188,7 @@ rules_possible(const struct ruleset *rs, uint32_t ci, int want)
 
 	switch (c->type) {
 	case COND_KEYWORDS:
-		return !want;
+	case COND_NEAR: return !want;
 	case COND_REGEX:
 		return rs->rxs[c->items[0]].nlits ? !want : 1;
 	case COND_ANY:
@@ -261,6 +281,14 @@ rules_index(struct ruleset *rs, uint32_t ci, uint32_t rule, int positive)
 			rules_index_add(&x->rules, &x->nrules, rule);
 		}
 		break;
+	case COND_NEAR:
+		/* every word must be seen: the first one will do */
+		if (positive) {
+			struct rs_keyword *k = &rs->kws[rs->nears[c->items[0]].terms[0]];
+
+			rules_index_add(&k->rules, &k->nrules, rule);
+		}
+		break;
 	case COND_NONE:
 		for (uint32_t i = 0; i < c->n; i++)
 			rules_index(rs, c->items[i], rule, !positive);
@@ -343,7 +371,7 @@ rules_cost(const struct ruleset *rs, uint32_t ci)
 
 	switch (c->type) {
 	case COND_KEYWORDS:
-		return 0;
+	case COND_NEAR: return 0;
 	case COND_REGEX:
 		return rs->rxs[c->items[0]].nlits ? 10 : 20;
 	default:
@@ -363,7 +391,7 @@ rules_order(struct ruleset *rs, uint32_t ci)
 {
 	struct rs_cond *c = &rs->conds[ci];
 
-	if (c->type == COND_KEYWORDS || c->type == COND_REGEX)
+	if (c->type == COND_KEYWORDS || c->type == COND_REGEX || c->type == COND_NEAR)
 		return;
 	for (uint32_t i = 0; i < c->n; i++)
 		rules_order(rs, c->items[i]);
@@ -397,12 +425,13 @@ static uint32_t
 rules_flatten(struct ruleset *rs, uint32_t ci)
 {
 	const struct rs_cond *c = &rs->conds[ci];
-	uint32_t n = c->type == COND_KEYWORDS || c->type == COND_REGEX ? 1 : c->n;
+	int leaf = c->type == COND_KEYWORDS || c->type == COND_REGEX || c->type == COND_NEAR;
+	uint32_t n = leaf ? 1 : c->n;
 	uint32_t *kids = xcalloc(n ? n : 1, sizeof(uint32_t)), at;
 
 	if (c->type == COND_KEYWORDS)
 		kids[0] = ci;
-	else if (c->type == COND_REGEX)
+	else if (leaf)
 		kids[0] = c->items[0];
 	else
 		for (uint32_t i = 0; i < n; i++)
@@ -438,13 +467,16 @@ rules_link(struct ruleset *rs)
 
 			p->nconds = k->nconds;
 			p->nrules = k->nrules;
+			p->nnears = k->nnears;
 			rules_link_add(rs, &cap, k->conds, k->nconds);
 			rules_link_add(rs, &cap, k->condpos, k->nconds);
 			rules_link_add(rs, &cap, k->rules, k->nrules);
+			rules_link_add(rs, &cap, k->nears, k->nnears);
 		} else {
 			const struct rs_regex *x = &rs->rxs[p->target];
 
 			p->nconds = 0;
+			p->nnears = 0;
 			p->nrules = x->nrules;
 			rules_link_add(rs, &cap, x->rules, x->nrules);
 		}
@@ -520,6 +552,16 @@ rules_compile(struct ruleset *rs)
 			rules_index_add(&k->conds, &k->nconds, ci);
 		}
 	}
+	for (uint32_t i = 0; i < rs->nnears; i++) {
+		const struct rs_near *nr = &rs->nears[i];
+
+		for (uint32_t j = 0; j < nr->n; j++) {
+			struct rs_keyword *k = &rs->kws[nr->terms[j]];
+
+			k->nears = xreallocarray(k->nears, k->nnears + 1, sizeof(uint32_t));
+			k->nears[k->nnears++] = nr->slot + j;
+		}
+	}
 	for (uint32_t r = 0; r < rs->nrules; r++) {
 		struct rs_rule *rule = &rs->rules[r];
 
@@ -575,8 +617,15 @@ rules_free(struct ruleset *rs)
 		free(rs->kws[i].rules);
 		free(rs->kws[i].conds);
 		free(rs->kws[i].condpos);
+		free(rs->kws[i].nears);
 	}
 	free(rs->kws);
+	for (size_t i = 0; i < rs->nnears; i++) {
+		free(rs->nears[i].terms);
+		free(rs->nears[i].twords);
+	}
+	free(rs->nears);
+	free(rs->slot_near);
 	for (size_t i = 0; i < rs->nrxs; i++) {
 		free(rs->rxs[i].src);
 		regex_free(rs->rxs[i].re);

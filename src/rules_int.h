@@ -26,6 +26,8 @@ struct rs_keyword {
 	uint8_t kind;		/* enum kw_kind */
 	uint32_t *rules;	/* rules that can become true when it is seen */
 	uint32_t nrules;
+	uint32_t *nears;	/* near slots (struct rs_near) it is a word of */
+	uint32_t nnears;
 	uint32_t *conds;	/* keyword conditions it belongs to */
 	uint32_t *condpos;	/* its index in the items of each of conds */
 	uint32_t nconds;
@@ -39,7 +41,21 @@ struct rs_regex {
 	uint32_t nrules;
 };
 
-enum cond_type { COND_ALL, COND_ANY, COND_NONE, COND_KEYWORDS, COND_REGEX };
+enum cond_type { COND_ALL, COND_ANY, COND_NONE, COND_KEYWORDS, COND_REGEX, COND_NEAR };
+
+/*
+ * A near: condition: its words are keywords, and each has a slot, a
+ * number of its own across all nears (slot + j for word j), which the
+ * classifier uses to keep the word's last occurrence.
+ */
+struct rs_near {
+	uint32_t *terms;	/* keyword ids, as written */
+	uint8_t *twords;	/* words in each term's folding (1 or more) */
+	uint32_t n;		/* 2..RULES_NEAR_MAX_WORDS */
+	uint32_t within;	/* other words allowed between the first and the last */
+	uint32_t slot;
+	int ordered;
+};
 
 struct rs_cond {
 	uint8_t type;		/* enum cond_type */
@@ -54,7 +70,8 @@ enum pat_kind { PAT_KEYWORD, PAT_REGEX_LITERAL };
  * What an automaton id stands for, with what a hit on it touches, so that
  * a hit reads one record and one stretch of links: links[link] on are the
  * keyword's nconds conditions, its index in each (condpos), then the
- * nrules rules of the keyword or regex.
+ * nrules rules of the keyword or regex, then the keyword's nnears near
+ * slots.
  */
 struct rs_pat {
 	uint8_t kind;		/* enum pat_kind */
@@ -62,7 +79,7 @@ struct rs_pat {
 	uint32_t target;	/* keyword or regex id */
 	uint32_t flen;		/* folded length */
 	uint32_t link;
-	uint32_t nconds, nrules;
+	uint32_t nconds, nrules, nnears;
 };
 
 struct rs_rule {
@@ -101,6 +118,10 @@ struct ruleset {
 	size_t nrxs, caprxs;
 	struct rs_pat *pats;
 	size_t npats, cappats;
+	struct rs_near *nears;
+	size_t nnears, capnears;
+	uint32_t *slot_near;	/* per near slot: its near */
+	size_t nslots;
 	/*
 	 * Every rule's condition tree again, in one array for evaluation:
 	 * a node is a word type | n << 8, then n words: the offsets of the
@@ -151,6 +172,9 @@ uint32_t rules_add_keyword(struct ruleset *, const char *src, const char *folded
     enum kw_kind kind);
 uint32_t rules_add_cond(struct ruleset *, enum cond_type, uint32_t *items, uint32_t n);
 uint32_t rules_add_regex(struct ruleset *, const char *src, struct regex *re);
+/* Takes terms and twords (n entries each); returns the near's id. */
+uint32_t rules_add_near(struct ruleset *, uint32_t *terms, uint8_t *twords, uint32_t n,
+    uint32_t within, int ordered);
 /* Indexes literals, builds the automaton; the ruleset is immutable after. */
 void rules_compile(struct ruleset *);
 void rules_free(struct ruleset *);

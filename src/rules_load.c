@@ -44,7 +44,8 @@ struct loader {
 
 static const char *const top_keys[] = { "lists", "rules", "scoring", "tests", "limits" };
 static const char *const rule_keys[] = { "id", "description", "team", "score", "tags", "when" };
-static const char *const cond_keys[] = { "any", "all", "none", "keywords", "regex" };
+static const char *const cond_keys[] = {"any", "all", "none", "keywords", "regex", "near"};
+static const char *const near_keys[] = {"words", "within", "ordered"};
 static const char *const scoring_keys[] = { "thresholds", "boosts" };
 static const char *const limit_keys[] = { "regex_window", "regex_tail_window", "regex_work",
 	"regex_batch_work" };
@@ -334,6 +335,158 @@ loader_regex(struct loader *L, struct yfile *yf, yaml_node_t *n)
 	return rules_add_cond(L->rs, COND_REGEX, items, 1);
 }
 
+/* Words of a folded keyword: runs of word characters. */
+static unsigned
+near_words(const char *f, size_t len)
+{
+	unsigned n = 0;
+	int prev = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		int w;
+
+		if (((unsigned char)f[i] & 0xc0) == 0x80)
+			continue;
+		w = norm_word_after(f, len, i);
+		n += w && !prev;
+		prev = w;
+	}
+	return n;
+}
+
+/* One word of a near: condition, a keyword of any form but a list. */
+static long
+loader_near_word(struct loader *L, struct yfile *yf, yaml_node_t *item, uint8_t *words)
+{
+	const struct rs_keyword *k;
+	const char *s = yscalar(item);
+	long id;
+	unsigned w;
+
+	if (s != NULL && s[0] == '@') {
+		yerror(L->d, yf, item,
+		       "near words cannot name a list ('%s'); write the words "
+		       "themselves, or use 'all' with a 'keywords' list",
+		       s);
+		return -1;
+	}
+	if ((id = loader_keyword(L, yf, item)) < 0)
+		return -1;
+	k = &L->rs->kws[id];
+	w = near_words(k->folded, k->flen);
+	if (w == 0) {
+		yerror(L->d, yf, item,
+		       "near word '%s' has no letter or digit to count words by; "
+		       "use a keyword or a regex for it",
+		       k->src);
+		return -1;
+	}
+	*words = (uint8_t)(w > 255 ? 255 : w);
+	return id;
+}
+
+/*
+ * near: {words: [a, b, ...], within: N, ordered: false}: every word
+ * occurs, with at most N other words between the first and the last of
+ * them (in the order written when ordered).
+ */
+static long
+loader_near(struct loader *L, struct yfile *yf, yaml_node_t *n)
+{
+	yaml_node_t *w, *v;
+	uint32_t *terms = NULL, nt = 0;
+	uint8_t *twords = NULL;
+	long within = 0;
+	int ordered = 0, bad = 0;
+
+	if (!yis_map(n)) {
+		yerror(L->d, yf, n,
+		       "near must be a mapping such as {words: [saldo, hilang], "
+		       "within: 3}, not %s",
+		       ynode_kind(n));
+		return -1;
+	}
+	if (ycheck_keys(L->d, yf, n, "near", near_keys, NKEYS(near_keys)))
+		bad = 1;
+	if ((v = ymap_get(yf, n, "within")) == NULL) {
+		yerror(L->d, yf, n,
+		       "near needs 'within: N', the most other words allowed between "
+		       "its words (1 to %d)",
+		       RULES_NEAR_MAX_WITHIN);
+		bad = 1;
+	} else if (yget_long(L->d, yf, v, "within", LONG_MIN, LONG_MAX, &within) < 0)
+		bad = 1;
+	else if (within < 1 || within > RULES_NEAR_MAX_WITHIN) {
+		yerror(L->d, yf, v,
+		       "within must be from 1 to %d, not %ld: it counts the other "
+		       "words allowed between the near words (for words side by side, write them "
+		       "as one keyword)",
+		       RULES_NEAR_MAX_WITHIN, within);
+		bad = 1;
+	}
+	if ((v = ymap_get(yf, n, "ordered")) != NULL &&
+	    yget_bool(L->d, yf, v, "ordered", &ordered) < 0)
+		bad = 1;
+	if ((w = ymap_get(yf, n, "words")) == NULL) {
+		yerror(L->d, yf, n,
+		       "near needs 'words:', 2 to %d words or phrases, e.g. "
+		       "words: [saldo, hilang]",
+		       RULES_NEAR_MAX_WORDS);
+		bad = 1;
+	} else if (!yis_seq(w)) {
+		yerror(L->d, yf, w, "near words must be a list such as [saldo, hilang], not %s",
+		       ynode_kind(w));
+		bad = 1;
+	} else if (yseq_len(w) < 2) {
+		yerror(L->d, yf, w,
+		       "near needs at least 2 words, not %zu; for one word use "
+		       "'keywords'",
+		       yseq_len(w));
+		bad = 1;
+	} else if (yseq_len(w) > RULES_NEAR_MAX_WORDS) {
+		yerror(L->d, yf, w,
+		       "near takes at most %d words, not %zu; put several near "
+		       "conditions under 'all'",
+		       RULES_NEAR_MAX_WORDS, yseq_len(w));
+		bad = 1;
+	} else {
+		size_t len = yseq_len(w);
+
+		terms = xcalloc(len, sizeof(*terms));
+		twords = xcalloc(len, sizeof(*twords));
+		for (size_t i = 0; i < len; i++) {
+			yaml_node_t *item = yseq_item(yf, w, i);
+			long id = loader_near_word(L, yf, item, &twords[nt]);
+			uint32_t j;
+
+			if (id < 0) {
+				bad = 1;
+				continue;
+			}
+			for (j = 0; j < nt && terms[j] != (uint32_t)id; j++)
+				;
+			if (j < nt) {
+				yerror(L->d, yf, item,
+				       "near word '%s' is listed twice (as folded, "
+				       "'%s'); list each word once",
+				       yscalar(item), L->rs->kws[id].src);
+				bad = 1;
+				continue;
+			}
+			terms[nt++] = (uint32_t)id;
+		}
+	}
+	if (bad) {
+		free(terms);
+		free(twords);
+		return -1;
+	}
+	uint32_t *items = xmalloc(sizeof(uint32_t));
+
+	items[0] = rules_add_near(L->rs, terms, twords, nt, (uint32_t)within, ordered);
+	return rules_add_cond(L->rs, COND_NEAR, items, 1);
+}
+
 static long loader_cond(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *where,
     unsigned depth);
 
@@ -395,8 +548,10 @@ loader_cond(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *wher
 		return -1;
 	}
 	if ((len = ymap_len(n)) == 0) {
-		yerror(L->d, yf, n, "empty condition in '%s'; use any, all, none, keywords or regex",
-		    where);
+		yerror(L->d, yf, n,
+		       "empty condition in '%s'; use any, all, none, keywords, regex "
+		       "or near",
+		       where);
 		return -1;
 	}
 	if (ycheck_keys(L->d, yf, n, "a condition", cond_keys, NKEYS(cond_keys)))
@@ -414,6 +569,8 @@ loader_cond(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *wher
 			c = loader_cond_list(L, yf, v, COND_NONE, k, depth + 1);
 		else if (strcmp(k, "keywords") == 0)
 			c = loader_keywords(L, yf, v);
+		else if (strcmp(k, "near") == 0)
+			c = loader_near(L, yf, v);
 		else
 			c = loader_regex(L, yf, v);
 		if (c < 0) {
