@@ -9,6 +9,12 @@
 #include "util.h"
 
 /*
+ * An occurrence of a near word, as kept per slot: folded start and end,
+ * the keyword, and its number of words.
+ */
+#define NEAR_REC 4
+
+/*
  * Per-mention state lives in arrays indexed by keyword, regex and rule id,
  * tagged with a generation number instead of being cleared: a new mention
  * only bumps ctx->gen. That keeps the cost of a mention proportional to
@@ -37,16 +43,17 @@ struct classify_ctx {
 	uint32_t ncpos;
 	uint32_t *pos;		/* scratch for classify_evidence */
 	/*
-	 * near: conditions. near_gen[id] == gen: it holds, with the spans of
-	 * its words in near_ev (two per slot). Per slot (a word of a near):
-	 * its last occurrence (slot_gen, slot_ws: its first word's number,
-	 * slot_span) and, for ordered nears, the tightest chain of the words
-	 * before it that ends with it (chain_gen, chain_ws, and the spans of
-	 * the chain's words in chain_span, RULES_NEAR_MAX_WORDS pairs).
+	 * near: conditions. near_gen[id] == gen: it holds, with the
+	 * occurrences of its words in near_ev (NEAR_REC per slot). Per slot
+	 * (a place of a near): its last occurrence (slot_gen, slot_ws: its
+	 * first word's number, slot_rec) and, for ordered nears, the tightest
+	 * chain of the places before it that ends with it (chain_gen,
+	 * chain_ws, and its occurrences in chain_rec, RULES_NEAR_MAX_WORDS
+	 * records).
 	 */
 	uint32_t *near_gen, *near_ev;
-	uint32_t *slot_gen, *slot_ws, *slot_span;
-	uint32_t *chain_gen, *chain_ws, *chain_span;
+	uint32_t *slot_gen, *slot_ws, *slot_rec;
+	uint32_t *chain_gen, *chain_ws, *chain_rec;
 	size_t wpos; /* words counted in nb.text[0..wpos) */
 	uint32_t wcount;
 	int wprev;              /* nb.text[wpos - 1] is a word character */
@@ -96,13 +103,13 @@ classify_ctx_new(struct ruleset *rs)
 	c->pos = xcalloc(rs->nkwconds ? rs->nkwconds : 1, sizeof(uint32_t));
 	c->rule_gen = xcalloc(nr, sizeof(uint32_t));
 	c->near_gen = xcalloc(rs->nnears ? rs->nnears : 1, sizeof(uint32_t));
-	c->near_ev = xcalloc(ns * 2, sizeof(uint32_t));
+	c->near_ev = xcalloc(ns * NEAR_REC, sizeof(uint32_t));
 	c->slot_gen = xcalloc(ns, sizeof(uint32_t));
 	c->slot_ws = xcalloc(ns, sizeof(uint32_t));
-	c->slot_span = xcalloc(ns * 2, sizeof(uint32_t));
+	c->slot_rec = xcalloc(ns * NEAR_REC, sizeof(uint32_t));
 	c->chain_gen = xcalloc(ns, sizeof(uint32_t));
 	c->chain_ws = xcalloc(ns, sizeof(uint32_t));
-	c->chain_span = xcalloc(ns * 2 * RULES_NEAR_MAX_WORDS, sizeof(uint32_t));
+	c->chain_rec = xcalloc(ns * NEAR_REC * RULES_NEAR_MAX_WORDS, sizeof(uint32_t));
 	c->evidence = 1;
 	c->cand = xcalloc(nr, sizeof(uint32_t));
 	c->matched = xcalloc(nr, sizeof(uint32_t));
@@ -134,10 +141,10 @@ classify_ctx_free(struct classify_ctx *c)
 	free(c->near_ev);
 	free(c->slot_gen);
 	free(c->slot_ws);
-	free(c->slot_span);
+	free(c->slot_rec);
 	free(c->chain_gen);
 	free(c->chain_ws);
-	free(c->chain_span);
+	free(c->chain_rec);
 	free(c->cand);
 	free(c->matched);
 	free(c->matches);
@@ -269,7 +276,7 @@ near_close(const struct rs_near *nr, uint32_t ws, uint32_t we, uint32_t words)
 	return span <= words || span - words <= nr->within;
 }
 
-/* Unordered: the last occurrence of every word is the closest to this one. */
+/* Unordered: the last occurrence of every place is the closest to this one. */
 static void
 classify_near_any(struct classify_ctx *c, const struct rs_near *nr, uint32_t id, uint32_t we)
 {
@@ -282,78 +289,124 @@ classify_near_any(struct classify_ctx *c, const struct rs_near *nr, uint32_t id,
 			return;
 		if (c->slot_ws[s] < ws)
 			ws = c->slot_ws[s];
-		words += nr->twords[j];
+		words += c->slot_rec[NEAR_REC * s + 3];
 	}
 	if (!near_close(nr, ws, we, words))
 		return;
 	c->near_gen[id] = c->gen;
-	memcpy(c->near_ev + 2 * nr->slot, c->slot_span + 2 * nr->slot,
-	       2 * nr->n * sizeof(uint32_t));
+	memcpy(c->near_ev + NEAR_REC * nr->slot, c->slot_rec + NEAR_REC * nr->slot,
+	       NEAR_REC * nr->n * sizeof(uint32_t));
 }
 
 /*
- * Ordered: word j extends the chain of words 0..j-1 that starts last and
- * ends before it, which makes the tightest chain ending here.
+ * Ordered: place j extends the chain of places 0..j-1 that starts last
+ * and ends before it, which makes the tightest chain ending here.
  */
 static void
 classify_near_ordered(struct classify_ctx *c, const struct rs_near *nr, uint32_t id, uint32_t j,
                       uint32_t we)
 {
 	uint32_t s = nr->slot + j, words = 0;
-	uint32_t *span = c->chain_span + 2 * RULES_NEAR_MAX_WORDS * (size_t)s;
+	uint32_t *rec = c->chain_rec + NEAR_REC * RULES_NEAR_MAX_WORDS * (size_t)s;
 
 	if (j == 0)
 		c->chain_ws[s] = c->slot_ws[s];
 	else {
-		const uint32_t *prev = span - 2 * RULES_NEAR_MAX_WORDS;
+		const uint32_t *prev = rec - NEAR_REC * RULES_NEAR_MAX_WORDS;
 
-		if (c->chain_gen[s - 1] != c->gen || prev[2 * j - 1] > c->slot_span[2 * s])
+		if (c->chain_gen[s - 1] != c->gen ||
+		    prev[NEAR_REC * (j - 1) + 1] > c->slot_rec[NEAR_REC * s])
 			return;
 		c->chain_ws[s] = c->chain_ws[s - 1];
-		memcpy(span, prev, 2 * j * sizeof(uint32_t));
+		memcpy(rec, prev, NEAR_REC * j * sizeof(uint32_t));
 	}
-	span[2 * j] = c->slot_span[2 * s];
-	span[2 * j + 1] = c->slot_span[2 * s + 1];
+	memcpy(rec + NEAR_REC * j, c->slot_rec + NEAR_REC * s, NEAR_REC * sizeof(uint32_t));
 	c->chain_gen[s] = c->gen;
 	if (j + 1 < nr->n)
 		return;
 	for (uint32_t i = 0; i < nr->n; i++)
-		words += nr->twords[i];
+		words += rec[NEAR_REC * i + 3];
 	if (!near_close(nr, c->chain_ws[s], we, words))
 		return;
 	c->near_gen[id] = c->gen;
-	memcpy(c->near_ev + 2 * nr->slot, span, 2 * nr->n * sizeof(uint32_t));
+	memcpy(c->near_ev + NEAR_REC * nr->slot, rec, NEAR_REC * nr->n * sizeof(uint32_t));
 }
 
 /*
- * An occurrence of a near word at folded [start, end), for each of its
+ * An occurrence of near word k at folded [start, end), for each of its
  * slots: O(RULES_NEAR_MAX_WORDS) per slot, besides the word count.
  */
 static void
-classify_near_hit(struct classify_ctx *c, const uint32_t *slots, uint32_t n, size_t start,
-                  size_t end)
+classify_near_hit(struct classify_ctx *c, uint32_t k, const uint32_t *slots, uint32_t n,
+                  size_t start, size_t end)
 {
 	const struct ruleset *rs = c->rs;
-	uint32_t we = classify_word_number(c, end);
+	uint32_t we = classify_word_number(c, end), nw = rs->kws[k].nwords;
 
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t s = slots[i], id = rs->slot_near[s];
 		const struct rs_near *nr = &rs->nears[id];
-		uint32_t j = s - nr->slot;
+		uint32_t *rec = c->slot_rec + NEAR_REC * s;
 
 		if (c->near_gen[id] == c->gen)
 			continue;
 		c->slot_gen[s] = c->gen;
-		c->slot_ws[s] = we + 1 > nr->twords[j] ? we + 1 - nr->twords[j] : 0;
-		c->slot_span[2 * s] = (uint32_t)start;
-		c->slot_span[2 * s + 1] = (uint32_t)end;
+		c->slot_ws[s] = we + 1 > nw ? we + 1 - nw : 0;
+		rec[0] = (uint32_t)start;
+		rec[1] = (uint32_t)end;
+		rec[2] = k;
+		rec[3] = nw;
 		if (nr->ordered)
-			classify_near_ordered(c, nr, id, j, we);
+			classify_near_ordered(c, nr, id, s - nr->slot, we);
 		else
 			classify_near_any(c, nr, id, we);
 	}
 }
 
+/* Whether a keyword hit at folded [start, end) stands at the word edges its kind wants. */
+static inline __attribute__((always_inline)) int
+classify_edges(const struct classify_ctx *c, unsigned kwkind, size_t start, size_t end)
+{
+	switch (kwkind) {
+	case KW_WORD:
+		return !classify_word_before(c->nb.text, start) &&
+		       !classify_word_after(c->nb.text, c->nb.len, end);
+	case KW_PREFIX: return !classify_word_before(c->nb.text, start);
+	case KW_SUFFIX: return !classify_word_after(c->nb.text, c->nb.len, end);
+	default: return 1;
+	}
+}
+
+/* The first occurrence of keyword k: its span, its conditions and rules. */
+static inline __attribute__((always_inline)) void
+classify_keyword_seen(struct classify_ctx *c, const struct rs_pat *p, const uint32_t *l,
+                      size_t start, size_t end)
+{
+	uint32_t k = p->target, n = p->nconds;
+
+	c->kw_gen[k] = c->gen;
+	c->kw_span[2 * k] = (uint32_t)start;
+	c->kw_span[2 * k + 1] = (uint32_t)end;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t ci = l[i];
+
+		if (c->cond_gen[ci] != c->gen) {
+			c->cond_gen[ci] = c->gen;
+			c->cond_head[ci] = UINT32_MAX;
+		}
+		c->cpos[c->ncpos] = l[n + i];
+		c->cnext[c->ncpos] = c->cond_head[ci];
+		c->cond_head[ci] = c->ncpos++;
+	}
+	l += 2 * n;
+	for (uint32_t i = 0; i < p->nrules; i++)
+		classify_candidate(c, l[i]);
+}
+
+/*
+ * A keyword counts its first occurrence; a near word (its own pattern
+ * kind, so that plain keywords pay nothing for it) counts every one.
+ */
 static int
 classify_hit(void *arg, uint32_t id, size_t end)
 {
@@ -363,51 +416,20 @@ classify_hit(void *arg, uint32_t id, size_t end)
 	const uint32_t *l = rs->links + p->link;
 
 	if (p->kind == PAT_KEYWORD) {
-		uint32_t k = p->target, n = p->nconds;
 		size_t start = end - p->flen;
 
-		/* a near word counts every occurrence, a keyword its first */
-		if (c->kw_gen[k] == c->gen && p->nnears == 0)
+		if (c->kw_gen[p->target] == c->gen || !classify_edges(c, p->kwkind, start, end))
 			return 0;
-		switch (p->kwkind) {
-		case KW_WORD:
-			if (classify_word_before(c->nb.text, start) ||
-			    classify_word_after(c->nb.text, c->nb.len, end))
-				return 0;
-			break;
-		case KW_PREFIX:
-			if (classify_word_before(c->nb.text, start))
-				return 0;
-			break;
-		case KW_SUFFIX:
-			if (classify_word_after(c->nb.text, c->nb.len, end))
-				return 0;
-			break;
-		default:
-			break;
-		}
-		if (p->nnears != 0) {
-			classify_near_hit(c, l + 2 * n + p->nrules, p->nnears, start, end);
-			if (c->kw_gen[k] == c->gen)
-				return 0;
-		}
-		c->kw_gen[k] = c->gen;
-		c->kw_span[2 * k] = (uint32_t)start;
-		c->kw_span[2 * k + 1] = (uint32_t)end;
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t ci = l[i];
+		classify_keyword_seen(c, p, l, start, end);
+	} else if (p->kind == PAT_NEAR_WORD) {
+		size_t start = end - p->flen;
 
-			if (c->cond_gen[ci] != c->gen) {
-				c->cond_gen[ci] = c->gen;
-				c->cond_head[ci] = UINT32_MAX;
-			}
-			c->cpos[c->ncpos] = l[n + i];
-			c->cnext[c->ncpos] = c->cond_head[ci];
-			c->cond_head[ci] = c->ncpos++;
-		}
-		l += 2 * n;
-		for (uint32_t i = 0; i < p->nrules; i++)
-			classify_candidate(c, l[i]);
+		if (!classify_edges(c, p->kwkind, start, end))
+			return 0;
+		classify_near_hit(c, p->target, l + 2 * p->nconds + p->nrules, p->nnears, start,
+		                  end);
+		if (c->kw_gen[p->target] != c->gen)
+			classify_keyword_seen(c, p, l, start, end);
 	} else if (p->flen) {
 		uint32_t x = p->target;
 
@@ -636,12 +658,11 @@ classify_evidence(struct classify_ctx *c, uint32_t rule, uint32_t ci)
 	case COND_NEAR:
 		if (c->near_gen[cond->items[0]] == c->gen) {
 			const struct rs_near *nr = &c->rs->nears[cond->items[0]];
-			const uint32_t *ev = c->near_ev + 2 * nr->slot;
+			const uint32_t *ev = c->near_ev + NEAR_REC * nr->slot;
 
-			for (uint32_t j = 0; j < nr->n; j++)
-				classify_add_match(c, rule, MATCH_NEAR,
-				                   c->rs->kws[nr->terms[j]].src,
-				                   c->nb.map[ev[2 * j]], c->nb.map[ev[2 * j + 1]]);
+			for (uint32_t j = 0; j < nr->n; j++, ev += NEAR_REC)
+				classify_add_match(c, rule, MATCH_NEAR, c->rs->kws[ev[2]].src,
+				                   c->nb.map[ev[0]], c->nb.map[ev[1]]);
 		}
 		break;
 	case COND_ANY:

@@ -141,15 +141,16 @@ rules_add_regex(struct ruleset *rs, const char *src, struct regex *re)
 }
 
 uint32_t
-rules_add_near(struct ruleset *rs, uint32_t *terms, uint8_t *twords, uint32_t n, uint32_t within,
-               int ordered)
+rules_add_near(struct ruleset *rs, uint32_t *terms, uint32_t *tslot, uint32_t nterms, uint32_t n,
+               uint32_t within, int ordered)
 {
 	struct rs_near *nr;
 
 	GROW(rs->nears, rs->nnears, rs->capnears);
 	nr = &rs->nears[rs->nnears];
 	nr->terms = terms;
-	nr->twords = twords;
+	nr->tslot = tslot;
+	nr->nterms = nterms;
 	nr->n = n;
 	nr->within = within;
 	nr->ordered = ordered;
@@ -282,11 +283,16 @@ rules_index(struct ruleset *rs, uint32_t ci, uint32_t rule, int positive)
 		}
 		break;
 	case COND_NEAR:
-		/* every word must be seen: the first one will do */
+		/* every place must be filled: the first one will do */
 		if (positive) {
-			struct rs_keyword *k = &rs->kws[rs->nears[c->items[0]].terms[0]];
+			const struct rs_near *nr = &rs->nears[c->items[0]];
 
-			rules_index_add(&k->rules, &k->nrules, rule);
+			for (uint32_t t = 0; t < nr->nterms; t++)
+				if (nr->tslot[t] == 0) {
+					struct rs_keyword *k = &rs->kws[nr->terms[t]];
+
+					rules_index_add(&k->rules, &k->nrules, rule);
+				}
 		}
 		break;
 	case COND_NONE:
@@ -468,6 +474,8 @@ rules_link(struct ruleset *rs)
 			p->nconds = k->nconds;
 			p->nrules = k->nrules;
 			p->nnears = k->nnears;
+			if (k->nnears != 0)
+				p->kind = PAT_NEAR_WORD;
 			rules_link_add(rs, &cap, k->conds, k->nconds);
 			rules_link_add(rs, &cap, k->condpos, k->nconds);
 			rules_link_add(rs, &cap, k->rules, k->nrules);
@@ -555,11 +563,11 @@ rules_compile(struct ruleset *rs)
 	for (uint32_t i = 0; i < rs->nnears; i++) {
 		const struct rs_near *nr = &rs->nears[i];
 
-		for (uint32_t j = 0; j < nr->n; j++) {
+		for (uint32_t j = 0; j < nr->nterms; j++) {
 			struct rs_keyword *k = &rs->kws[nr->terms[j]];
 
 			k->nears = xreallocarray(k->nears, k->nnears + 1, sizeof(uint32_t));
-			k->nears[k->nnears++] = nr->slot + j;
+			k->nears[k->nnears++] = nr->slot + nr->tslot[j];
 		}
 	}
 	for (uint32_t r = 0; r < rs->nrules; r++) {
@@ -622,7 +630,7 @@ rules_free(struct ruleset *rs)
 	free(rs->kws);
 	for (size_t i = 0; i < rs->nnears; i++) {
 		free(rs->nears[i].terms);
-		free(rs->nears[i].twords);
+		free(rs->nears[i].tslot);
 	}
 	free(rs->nears);
 	free(rs->slot_near);

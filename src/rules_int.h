@@ -28,6 +28,7 @@ struct rs_keyword {
 	uint32_t nrules;
 	uint32_t *nears;	/* near slots (struct rs_near) it is a word of */
 	uint32_t nnears;
+	uint8_t nwords;		/* words in its folding, when a near word */
 	uint32_t *conds;	/* keyword conditions it belongs to */
 	uint32_t *condpos;	/* its index in the items of each of conds */
 	uint32_t nconds;
@@ -44,14 +45,15 @@ struct rs_regex {
 enum cond_type { COND_ALL, COND_ANY, COND_NONE, COND_KEYWORDS, COND_REGEX, COND_NEAR };
 
 /*
- * A near: condition: its words are keywords, and each has a slot, a
- * number of its own across all nears (slot + j for word j), which the
- * classifier uses to keep the word's last occurrence.
+ * A near: condition: n places, each filled by one of its keywords. Each
+ * place has a slot, a number of its own across all nears (slot + j for
+ * place j), under which the classifier keeps its last occurrence.
  */
 struct rs_near {
 	uint32_t *terms;	/* keyword ids, as written */
-	uint8_t *twords;	/* words in each term's folding (1 or more) */
-	uint32_t n;		/* 2..RULES_NEAR_MAX_WORDS */
+	uint32_t *tslot;	/* the place of each, 0..n-1 */
+	uint32_t nterms;
+	uint32_t n;		/* places: 2..RULES_NEAR_MAX_WORDS */
 	uint32_t within;	/* other words allowed between the first and the last */
 	uint32_t slot;
 	int ordered;
@@ -64,7 +66,7 @@ struct rs_cond {
 	uint32_t *items;	/* child conds, keyword ids, or the one regex id */
 };
 
-enum pat_kind { PAT_KEYWORD, PAT_REGEX_LITERAL };
+enum pat_kind { PAT_KEYWORD, PAT_REGEX_LITERAL, PAT_NEAR_WORD /* a keyword that is a near word */ };
 
 /*
  * What an automaton id stands for, with what a hit on it touches, so that
@@ -172,9 +174,9 @@ uint32_t rules_add_keyword(struct ruleset *, const char *src, const char *folded
     enum kw_kind kind);
 uint32_t rules_add_cond(struct ruleset *, enum cond_type, uint32_t *items, uint32_t n);
 uint32_t rules_add_regex(struct ruleset *, const char *src, struct regex *re);
-/* Takes terms and twords (n entries each); returns the near's id. */
-uint32_t rules_add_near(struct ruleset *, uint32_t *terms, uint8_t *twords, uint32_t n,
-    uint32_t within, int ordered);
+/* Takes terms and tslot (nterms entries each); returns the near's id. */
+uint32_t rules_add_near(struct ruleset *, uint32_t *terms, uint32_t *tslot, uint32_t nterms,
+    uint32_t n, uint32_t within, int ordered);
 /* Indexes literals, builds the automaton; the ruleset is immutable after. */
 void rules_compile(struct ruleset *);
 void rules_free(struct ruleset *);

@@ -354,26 +354,22 @@ near_words(const char *f, size_t len)
 	return n;
 }
 
-/* One word of a near: condition, a keyword of any form but a list. */
-static long
-loader_near_word(struct loader *L, struct yfile *yf, yaml_node_t *item, uint8_t *words)
-{
-	const struct rs_keyword *k;
-	const char *s = yscalar(item);
-	long id;
-	unsigned w;
+/* The near words being read: keyword ids, and the place of each. */
+struct near_acc {
+	uint32_t *terms, *tslot, n, cap;
+};
 
-	if (s != NULL && s[0] == '@') {
-		yerror(L->d, yf, item,
-		       "near words cannot name a list ('%s'); write the words "
-		       "themselves, or use 'all' with a 'keywords' list",
-		       s);
-		return -1;
-	}
-	if ((id = loader_keyword(L, yf, item)) < 0)
-		return -1;
-	k = &L->rs->kws[id];
-	w = near_words(k->folded, k->flen);
+/*
+ * Adds keyword id as a choice for place j. A keyword can stand in one
+ * place only; in the same place twice (through a list) it counts once.
+ */
+static int
+near_add(struct loader *L, struct yfile *yf, yaml_node_t *item, struct near_acc *a, uint32_t j,
+         uint32_t id)
+{
+	struct rs_keyword *k = &L->rs->kws[id];
+	unsigned w = near_words(k->folded, k->flen);
+
 	if (w == 0) {
 		yerror(L->d, yf, item,
 		       "near word '%s' has no letter or digit to count words by; "
@@ -381,23 +377,94 @@ loader_near_word(struct loader *L, struct yfile *yf, yaml_node_t *item, uint8_t 
 		       k->src);
 		return -1;
 	}
-	*words = (uint8_t)(w > 255 ? 255 : w);
-	return id;
+	for (uint32_t i = 0; i < a->n; i++) {
+		if (a->terms[i] != id)
+			continue;
+		if (a->tslot[i] == j)
+			return 0;
+		yerror(L->d, yf, item,
+		       "near word '%s' is in two places (word %u and word %u, as "
+		       "folded); list each word once",
+		       k->src, a->tslot[i] + 1, j + 1);
+		return -1;
+	}
+	k->nwords = (uint8_t)(w > 255 ? 255 : w);
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 8;
+		a->terms = xreallocarray(a->terms, a->cap, sizeof(*a->terms));
+		a->tslot = xreallocarray(a->tslot, a->cap, sizeof(*a->tslot));
+	}
+	a->terms[a->n] = id;
+	a->tslot[a->n++] = j;
+	return 0;
+}
+
+/* A keyword or '@list' (its keywords) as a choice for place j. */
+static int
+loader_near_choice(struct loader *L, struct yfile *yf, yaml_node_t *item, struct near_acc *a,
+                   uint32_t j)
+{
+	const char *s = yscalar(item);
+	long id;
+
+	if (s != NULL && s[0] == '@') {
+		struct named_list *nl = loader_find_list(L, s + 1);
+		int rc = 0;
+
+		if (nl == NULL) {
+			loader_unknown_list(L, yf, item, s + 1);
+			return -1;
+		}
+		for (uint32_t k = 0; k < nl->nkws; k++)
+			if (near_add(L, yf, item, a, j, nl->kws[k]) < 0)
+				rc = -1;
+		return rc;
+	}
+	if ((id = loader_keyword(L, yf, item)) < 0)
+		return -1;
+	return near_add(L, yf, item, a, j, (uint32_t)id);
+}
+
+/* Place j of a near: a keyword, a '@list', or a list of those (any one will do). */
+static int
+loader_near_word(struct loader *L, struct yfile *yf, yaml_node_t *item, struct near_acc *a,
+                 uint32_t j)
+{
+	int rc = 0;
+
+	if (!yis_seq(item))
+		return loader_near_choice(L, yf, item, a, j);
+	if (yseq_len(item) == 0) {
+		yerror(L->d, yf, item, "empty choice of words in near; give at least one word");
+		return -1;
+	}
+	for (size_t i = 0; i < yseq_len(item); i++) {
+		yaml_node_t *x = yseq_item(yf, item, i);
+
+		if (yis_seq(x)) {
+			yerror(L->d, yf, x,
+			       "a choice of near words is one list of keywords, not "
+			       "lists in a list");
+			rc = -1;
+		} else if (loader_near_choice(L, yf, x, a, j) < 0)
+			rc = -1;
+	}
+	return rc;
 }
 
 /*
- * near: {words: [a, b, ...], within: N, ordered: false}: every word
- * occurs, with at most N other words between the first and the last of
- * them (in the order written when ordered).
+ * near: {words: [a, [b, c], ...], within: N, ordered: false}: a word for
+ * every place (a, then b or c, ...), with at most N other words between
+ * the first and the last of them (in the order written when ordered).
  */
 static long
 loader_near(struct loader *L, struct yfile *yf, yaml_node_t *n)
 {
 	yaml_node_t *w, *v;
-	uint32_t *terms = NULL, nt = 0;
-	uint8_t *twords = NULL;
+	struct near_acc acc = {NULL, NULL, 0, 0};
 	long within = 0;
 	int ordered = 0, bad = 0;
+	size_t len = 0;
 
 	if (!yis_map(n)) {
 		yerror(L->d, yf, n,
@@ -437,53 +504,31 @@ loader_near(struct loader *L, struct yfile *yf, yaml_node_t *n)
 		yerror(L->d, yf, w, "near words must be a list such as [saldo, hilang], not %s",
 		       ynode_kind(w));
 		bad = 1;
-	} else if (yseq_len(w) < 2) {
+	} else if ((len = yseq_len(w)) < 2) {
 		yerror(L->d, yf, w,
 		       "near needs at least 2 words, not %zu; for one word use "
 		       "'keywords'",
-		       yseq_len(w));
+		       len);
 		bad = 1;
-	} else if (yseq_len(w) > RULES_NEAR_MAX_WORDS) {
+	} else if (len > RULES_NEAR_MAX_WORDS) {
 		yerror(L->d, yf, w,
 		       "near takes at most %d words, not %zu; put several near "
 		       "conditions under 'all'",
-		       RULES_NEAR_MAX_WORDS, yseq_len(w));
+		       RULES_NEAR_MAX_WORDS, len);
 		bad = 1;
-	} else {
-		size_t len = yseq_len(w);
-
-		terms = xcalloc(len, sizeof(*terms));
-		twords = xcalloc(len, sizeof(*twords));
-		for (size_t i = 0; i < len; i++) {
-			yaml_node_t *item = yseq_item(yf, w, i);
-			long id = loader_near_word(L, yf, item, &twords[nt]);
-			uint32_t j;
-
-			if (id < 0) {
+	} else
+		for (size_t i = 0; i < len; i++)
+			if (loader_near_word(L, yf, yseq_item(yf, w, i), &acc, (uint32_t)i) < 0)
 				bad = 1;
-				continue;
-			}
-			for (j = 0; j < nt && terms[j] != (uint32_t)id; j++)
-				;
-			if (j < nt) {
-				yerror(L->d, yf, item,
-				       "near word '%s' is listed twice (as folded, "
-				       "'%s'); list each word once",
-				       yscalar(item), L->rs->kws[id].src);
-				bad = 1;
-				continue;
-			}
-			terms[nt++] = (uint32_t)id;
-		}
-	}
 	if (bad) {
-		free(terms);
-		free(twords);
+		free(acc.terms);
+		free(acc.tslot);
 		return -1;
 	}
 	uint32_t *items = xmalloc(sizeof(uint32_t));
 
-	items[0] = rules_add_near(L->rs, terms, twords, nt, (uint32_t)within, ordered);
+	items[0] = rules_add_near(L->rs, acc.terms, acc.tslot, acc.n, (uint32_t)len,
+	                          (uint32_t)within, ordered);
 	return rules_add_cond(L->rs, COND_NEAR, items, 1);
 }
 

@@ -741,8 +741,12 @@ near_evidence(const struct verdict *v, const struct ruleset *o, const char *rule
 START_TEST(test_near)
 {
 	static const char *const yaml =
+	    "lists:\n"
+	    "  lost: [ilang, hilang, raib]\n"
 	    "rules:\n"
 	    "  - {id: n.any, score: 10, when: {near: {words: [saldo, ilang], within: 3}}}\n"
+	    "  - {id: n.alt, score: 10, when: {near: {words: [[saldo, uang, dana], '@lost'],\n"
+	    "      within: 2}}}\n"
 	    "  - {id: n.ord, score: 10, when: {near: {words: [uang, belum masuk, 'sald*'],\n"
 	    "      within: 2, ordered: true}}}\n"
 	    "  - id: n.none\n"
@@ -783,6 +787,11 @@ START_TEST(test_near)
 	    {"promo ini gak pernah dapat", "n.none", 0, ""},
 	    {"tolong akun saya diblokir", "n.all", 0, ""},
 	    {"tolong akun saya blokir", "n.all", 1, "akun=akun@7 blokir*=blokir@17"},
+	    /* a place filled by any of its words, from a list or not */
+	    {"dana gue raib", "n.alt", 1, "dana=dana@0 raib=raib@9"},
+	    {"HILANG semua uang", "n.alt", 1, "uang=uang@13 hilang=HILANG@0"},
+	    {"saldo a b c ilang", "n.alt", 0, ""},
+	    {"ilang ilang", "n.alt", 0, ""},
 	};
 	struct diag d;
 	struct ruleset *o;
