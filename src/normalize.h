@@ -92,7 +92,8 @@ char *norm_redup_spaced(const char *k, size_t len, size_t *outlen);
 
 /*
  * Rewrites folded text nb (from norm_fold, or norm_fold_text when
- * with_map is 0) into its reduplication form, in place; nb may grow. The
+ * with_map is 0) into its reduplication form, in place; nb may grow, to
+ * less than twice its length (each "X2" adds the length of X). The
  * map stays monotonic: for "X2" the first X keeps its offsets while the '-'
  * and the added copy of X map to the '2' (a span that starts in the copy
  * starts at the '2'; one that covers both copies covers "X2"). Text without
