@@ -10,6 +10,12 @@
 #include "util.h"
 
 /*
+ * An occurrence of a near word, as kept per slot: folded start and end,
+ * the keyword, and its number of words.
+ */
+#define NEAR_REC 4
+
+/*
  * Per-mention state lives in arrays indexed by keyword, regex and rule id,
  * tagged with a generation number instead of being cleared: a new mention
  * only bumps ctx->gen. That keeps the cost of a mention proportional to
@@ -37,6 +43,21 @@ struct classify_ctx {
 	uint32_t *cpos, *cnext;
 	uint32_t ncpos;
 	uint32_t *pos;		/* scratch for classify_evidence */
+	/*
+	 * near: conditions. near_gen[id] == gen: it holds, with the
+	 * occurrences of its words in near_ev (NEAR_REC per slot). Per slot
+	 * (a place of a near): its last occurrence (slot_gen, slot_ws: its
+	 * first word's number, slot_rec) and, for ordered nears, the tightest
+	 * chain of the places before it that ends with it (chain_gen,
+	 * chain_ws, and its occurrences in chain_rec, RULES_NEAR_MAX_WORDS
+	 * records).
+	 */
+	uint32_t *near_gen, *near_ev;
+	uint32_t *slot_gen, *slot_ws, *slot_rec;
+	uint32_t *chain_gen, *chain_ws, *chain_rec;
+	size_t wpos; /* words counted in nb.text[0..wpos) */
+	uint32_t wcount;
+	int wprev;              /* nb.text[wpos - 1] is a word character */
 	uint32_t *rule_gen;	/* == gen: rule already a candidate */
 	uint32_t *cand;
 	size_t ncand;
@@ -65,7 +86,7 @@ classify_ctx_new(struct ruleset *rs)
 {
 	struct classify_ctx *c = xcalloc(1, sizeof(*c));
 	size_t nk = rs->nkws ? rs->nkws : 1, nx = rs->nrxs ? rs->nrxs : 1;
-	size_t nr = rs->nrules ? rs->nrules : 1;
+	size_t nr = rs->nrules ? rs->nrules : 1, ns = rs->nslots ? rs->nslots : 1;
 
 	c->rs = rules_ref(rs);
 	norm_init(&c->nb);
@@ -82,6 +103,14 @@ classify_ctx_new(struct ruleset *rs)
 	c->cnext = xcalloc(rs->nkwconds ? rs->nkwconds : 1, sizeof(uint32_t));
 	c->pos = xcalloc(rs->nkwconds ? rs->nkwconds : 1, sizeof(uint32_t));
 	c->rule_gen = xcalloc(nr, sizeof(uint32_t));
+	c->near_gen = xcalloc(rs->nnears ? rs->nnears : 1, sizeof(uint32_t));
+	c->near_ev = xcalloc(ns * NEAR_REC, sizeof(uint32_t));
+	c->slot_gen = xcalloc(ns, sizeof(uint32_t));
+	c->slot_ws = xcalloc(ns, sizeof(uint32_t));
+	c->slot_rec = xcalloc(ns * NEAR_REC, sizeof(uint32_t));
+	c->chain_gen = xcalloc(ns, sizeof(uint32_t));
+	c->chain_ws = xcalloc(ns, sizeof(uint32_t));
+	c->chain_rec = xcalloc(ns * NEAR_REC * RULES_NEAR_MAX_WORDS, sizeof(uint32_t));
 	c->evidence = 1;
 	c->cand = xcalloc(nr, sizeof(uint32_t));
 	c->matched = xcalloc(nr, sizeof(uint32_t));
@@ -109,6 +138,14 @@ classify_ctx_free(struct classify_ctx *c)
 	free(c->cnext);
 	free(c->pos);
 	free(c->rule_gen);
+	free(c->near_gen);
+	free(c->near_ev);
+	free(c->slot_gen);
+	free(c->slot_ws);
+	free(c->slot_rec);
+	free(c->chain_gen);
+	free(c->chain_ws);
+	free(c->chain_rec);
 	free(c->cand);
 	free(c->matched);
 	free(c->matches);
@@ -128,6 +165,12 @@ void
 classify_set_evidence(struct classify_ctx *c, int mode)
 {
 	c->evidence = mode;
+}
+
+const char *
+classify_match_kind_name(enum match_kind k)
+{
+	return k == MATCH_KEYWORD ? "keyword" : k == MATCH_NEAR ? "near" : "regex";
 }
 
 const char *
@@ -194,6 +237,177 @@ classify_word_after(const char *text, size_t len, size_t pos)
 	return ch < 0x80 ? classify_ascii_word(ch) : norm_word_after(text, len, pos);
 }
 
+/*
+ * The number of the word that ends at folded offset end (1 for the first
+ * word). Hits come in order of end offset, so the count only moves
+ * forward: all the calls of a mention look at each byte once.
+ */
+static uint32_t
+classify_word_number(struct classify_ctx *c, size_t end)
+{
+	const char *t = c->nb.text;
+	size_t len = c->nb.len;
+
+	while (c->wpos < end) {
+		unsigned char ch = (unsigned char)t[c->wpos];
+		size_t step = 1;
+		int w;
+
+		if (ch < 0x80)
+			w = classify_ascii_word(ch);
+		else {
+			w = norm_word_after(t, len, c->wpos);
+			while (c->wpos + step < len &&
+			       ((unsigned char)t[c->wpos + step] & 0xc0) == 0x80)
+				step++;
+		}
+		c->wcount += w && !c->wprev;
+		c->wprev = w;
+		c->wpos += step;
+	}
+	return c->wcount;
+}
+
+/* Whether the words from word ws to we hold at most within others. */
+static int
+near_close(const struct rs_near *nr, uint32_t ws, uint32_t we, uint32_t words)
+{
+	uint32_t span = we - ws + 1;
+
+	return span <= words || span - words <= nr->within;
+}
+
+/* Unordered: the last occurrence of every place is the closest to this one. */
+static void
+classify_near_any(struct classify_ctx *c, const struct rs_near *nr, uint32_t id, uint32_t we)
+{
+	uint32_t ws = we, words = 0;
+
+	for (uint32_t j = 0; j < nr->n; j++) {
+		uint32_t s = nr->slot + j;
+
+		if (c->slot_gen[s] != c->gen)
+			return;
+		if (c->slot_ws[s] < ws)
+			ws = c->slot_ws[s];
+		words += c->slot_rec[NEAR_REC * s + 3];
+	}
+	if (!near_close(nr, ws, we, words))
+		return;
+	c->near_gen[id] = c->gen;
+	memcpy(c->near_ev + NEAR_REC * nr->slot, c->slot_rec + NEAR_REC * nr->slot,
+	       NEAR_REC * nr->n * sizeof(uint32_t));
+}
+
+/*
+ * Ordered: place j extends the chain of places 0..j-1 that starts last
+ * and ends before it, which makes the tightest chain ending here.
+ */
+static void
+classify_near_ordered(struct classify_ctx *c, const struct rs_near *nr, uint32_t id, uint32_t j,
+                      uint32_t we)
+{
+	uint32_t s = nr->slot + j, words = 0;
+	uint32_t *rec = c->chain_rec + NEAR_REC * RULES_NEAR_MAX_WORDS * (size_t)s;
+
+	if (j == 0)
+		c->chain_ws[s] = c->slot_ws[s];
+	else {
+		const uint32_t *prev = rec - NEAR_REC * RULES_NEAR_MAX_WORDS;
+
+		if (c->chain_gen[s - 1] != c->gen ||
+		    prev[NEAR_REC * (j - 1) + 1] > c->slot_rec[NEAR_REC * s])
+			return;
+		c->chain_ws[s] = c->chain_ws[s - 1];
+		memcpy(rec, prev, NEAR_REC * j * sizeof(uint32_t));
+	}
+	memcpy(rec + NEAR_REC * j, c->slot_rec + NEAR_REC * s, NEAR_REC * sizeof(uint32_t));
+	c->chain_gen[s] = c->gen;
+	if (j + 1 < nr->n)
+		return;
+	for (uint32_t i = 0; i < nr->n; i++)
+		words += rec[NEAR_REC * i + 3];
+	if (!near_close(nr, c->chain_ws[s], we, words))
+		return;
+	c->near_gen[id] = c->gen;
+	memcpy(c->near_ev + NEAR_REC * nr->slot, rec, NEAR_REC * nr->n * sizeof(uint32_t));
+}
+
+/*
+ * An occurrence of near word k at folded [start, end), for each of its
+ * slots: O(RULES_NEAR_MAX_WORDS) per slot, besides the word count.
+ */
+static void
+classify_near_hit(struct classify_ctx *c, uint32_t k, const uint32_t *slots, uint32_t n,
+                  size_t start, size_t end)
+{
+	const struct ruleset *rs = c->rs;
+	uint32_t we = classify_word_number(c, end), nw = rs->kws[k].nwords;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t s = slots[i], id = rs->slot_near[s];
+		const struct rs_near *nr = &rs->nears[id];
+		uint32_t *rec = c->slot_rec + NEAR_REC * s;
+
+		if (c->near_gen[id] == c->gen)
+			continue;
+		c->slot_gen[s] = c->gen;
+		c->slot_ws[s] = we + 1 > nw ? we + 1 - nw : 0;
+		rec[0] = (uint32_t)start;
+		rec[1] = (uint32_t)end;
+		rec[2] = k;
+		rec[3] = nw;
+		if (nr->ordered)
+			classify_near_ordered(c, nr, id, s - nr->slot, we);
+		else
+			classify_near_any(c, nr, id, we);
+	}
+}
+
+/* Whether a keyword hit at folded [start, end) stands at the word edges its kind wants. */
+static inline __attribute__((always_inline)) int
+classify_edges(const struct classify_ctx *c, unsigned kwkind, size_t start, size_t end)
+{
+	switch (kwkind) {
+	case KW_WORD:
+		return !classify_word_before(c->nb.text, start) &&
+		       !classify_word_after(c->nb.text, c->nb.len, end);
+	case KW_PREFIX: return !classify_word_before(c->nb.text, start);
+	case KW_SUFFIX: return !classify_word_after(c->nb.text, c->nb.len, end);
+	default: return 1;
+	}
+}
+
+/* The first occurrence of keyword k: its span, its conditions and rules. */
+static inline __attribute__((always_inline)) void
+classify_keyword_seen(struct classify_ctx *c, const struct rs_pat *p, const uint32_t *l,
+                      size_t start, size_t end)
+{
+	uint32_t k = p->target, n = p->nconds;
+
+	c->kw_gen[k] = c->gen;
+	c->kw_span[2 * k] = (uint32_t)start;
+	c->kw_span[2 * k + 1] = (uint32_t)end;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t ci = l[i];
+
+		if (c->cond_gen[ci] != c->gen) {
+			c->cond_gen[ci] = c->gen;
+			c->cond_head[ci] = UINT32_MAX;
+		}
+		c->cpos[c->ncpos] = l[n + i];
+		c->cnext[c->ncpos] = c->cond_head[ci];
+		c->cond_head[ci] = c->ncpos++;
+	}
+	l += 2 * n;
+	for (uint32_t i = 0; i < p->nrules; i++)
+		classify_candidate(c, l[i]);
+}
+
+/*
+ * A keyword counts its first occurrence; a near word (its own pattern
+ * kind, so that plain keywords pay nothing for it) counts every one.
+ */
 static int
 classify_hit(void *arg, uint32_t id, size_t end)
 {
@@ -203,45 +417,20 @@ classify_hit(void *arg, uint32_t id, size_t end)
 	const uint32_t *l = rs->links + p->link;
 
 	if (p->kind == PAT_KEYWORD) {
-		uint32_t k = p->target, n = p->nconds;
 		size_t start = end - p->flen;
 
-		if (c->kw_gen[k] == c->gen)
+		if (c->kw_gen[p->target] == c->gen || !classify_edges(c, p->kwkind, start, end))
 			return 0;
-		switch (p->kwkind) {
-		case KW_WORD:
-			if (classify_word_before(c->nb.text, start) ||
-			    classify_word_after(c->nb.text, c->nb.len, end))
-				return 0;
-			break;
-		case KW_PREFIX:
-			if (classify_word_before(c->nb.text, start))
-				return 0;
-			break;
-		case KW_SUFFIX:
-			if (classify_word_after(c->nb.text, c->nb.len, end))
-				return 0;
-			break;
-		default:
-			break;
-		}
-		c->kw_gen[k] = c->gen;
-		c->kw_span[2 * k] = (uint32_t)start;
-		c->kw_span[2 * k + 1] = (uint32_t)end;
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t ci = l[i];
+		classify_keyword_seen(c, p, l, start, end);
+	} else if (p->kind == PAT_NEAR_WORD) {
+		size_t start = end - p->flen;
 
-			if (c->cond_gen[ci] != c->gen) {
-				c->cond_gen[ci] = c->gen;
-				c->cond_head[ci] = UINT32_MAX;
-			}
-			c->cpos[c->ncpos] = l[n + i];
-			c->cnext[c->ncpos] = c->cond_head[ci];
-			c->cond_head[ci] = c->ncpos++;
-		}
-		l += 2 * n;
-		for (uint32_t i = 0; i < p->nrules; i++)
-			classify_candidate(c, l[i]);
+		if (!classify_edges(c, p->kwkind, start, end))
+			return 0;
+		classify_near_hit(c, p->target, l + 2 * p->nconds + p->nrules, p->nnears, start,
+		                  end);
+		if (c->kw_gen[p->target] != c->gen)
+			classify_keyword_seen(c, p, l, start, end);
 	} else if (p->flen) {
 		uint32_t x = p->target;
 
@@ -344,6 +533,8 @@ classify_eval_flat(struct classify_ctx *c, uint32_t at)
 		return c->cond_gen[node[1]] == c->gen;
 	if (type == COND_REGEX)
 		return classify_regex(c, node[1]);
+	if (type == COND_NEAR)
+		return c->near_gen[node[1]] == c->gen;
 	stop = type != COND_ALL;
 	for (uint32_t i = 1; i <= n; i++) {
 		const uint32_t *ch = flat + node[i];
@@ -372,6 +563,8 @@ classify_eval(struct classify_ctx *c, uint32_t ci)
 		return c->cond_gen[ci] == c->gen;
 	if (cond->type == COND_REGEX)
 		return classify_regex(c, cond->items[0]);
+	if (cond->type == COND_NEAR)
+		return c->near_gen[cond->items[0]] == c->gen;
 	/* any stops at the first true child, all and none at the first false or true */
 	stop = cond->type != COND_ALL;
 	for (uint32_t i = 0; i < cond->n; i++) {
@@ -463,6 +656,16 @@ classify_evidence(struct classify_ctx *c, uint32_t rule, uint32_t ci)
 			    c->rx_span[2 * x], c->rx_span[2 * x + 1]);
 		}
 		break;
+	case COND_NEAR:
+		if (c->near_gen[cond->items[0]] == c->gen) {
+			const struct rs_near *nr = &c->rs->nears[cond->items[0]];
+			const uint32_t *ev = c->near_ev + NEAR_REC * nr->slot;
+
+			for (uint32_t j = 0; j < nr->n; j++, ev += NEAR_REC)
+				classify_add_match(c, rule, MATCH_NEAR, c->rs->kws[ev[2]].src,
+				                   c->nb.map[ev[0]], c->nb.map[ev[1]]);
+		}
+		break;
 	case COND_ANY:
 	case COND_ALL:
 		for (uint32_t i = 0; i < cond->n; i++)
@@ -533,12 +736,18 @@ classify_mention(struct classify_ctx *c, const char *text, size_t len, const cha
 		memset(c->rx_done, 0, (rs->nrxs ? rs->nrxs : 1) * sizeof(uint32_t));
 		memset(c->rule_gen, 0, (rs->nrules ? rs->nrules : 1) * sizeof(uint32_t));
 		memset(c->cond_gen, 0, (rs->nconds ? rs->nconds : 1) * sizeof(uint32_t));
+		memset(c->near_gen, 0, (rs->nnears ? rs->nnears : 1) * sizeof(uint32_t));
+		memset(c->slot_gen, 0, (rs->nslots ? rs->nslots : 1) * sizeof(uint32_t));
+		memset(c->chain_gen, 0, (rs->nslots ? rs->nslots : 1) * sizeof(uint32_t));
 		c->gen = 1;
 	}
 	c->text = text;
 	c->len = len;
 	c->ncand = 0;
 	c->ncpos = 0;
+	c->wpos = 0;
+	c->wcount = 0;
+	c->wprev = 0;
 	c->nmatched = 0;
 	c->nmatches = 0;
 	c->regex_errors = 0;
@@ -555,6 +764,7 @@ classify_mention(struct classify_ctx *c, const char *text, size_t len, const cha
 		norm_fold(&c->nb, text, len);
 	else
 		norm_fold_text(&c->nb, text, len);
+	norm_redup(&c->nb, c->evidence == CLASSIFY_EVIDENCE_ALL);
 	aho_scan(rs->aho, c->nb.text, c->nb.len, classify_hit, c);
 	for (size_t i = 0; i < rs->nalways; i++)
 		classify_candidate(c, rs->always[i]);
@@ -609,8 +819,10 @@ classify_mention(struct classify_ctx *c, const char *text, size_t len, const cha
 	v->complaint = v->priority != PRIO_NONE;
 	if (c->nmatched > 0 && (c->evidence == CLASSIFY_EVIDENCE_ALL ||
 	    (c->evidence == CLASSIFY_EVIDENCE_COMPLAINTS && v->complaint))) {
-		if (c->evidence != CLASSIFY_EVIDENCE_ALL)
+		if (c->evidence != CLASSIFY_EVIDENCE_ALL) {
 			norm_fold(&c->nb, text, len);	/* the same text, now with the map */
+			norm_redup(&c->nb, 1);
+		}
 		for (size_t i = 0; i < c->nmatched; i++) {
 			/* a regex first run for evidence reports its bounds under this rule */
 			c->cur_rule = c->matched[i];

@@ -21,15 +21,21 @@
 
 struct classify_ctx;
 
-enum match_kind { MATCH_KEYWORD, MATCH_REGEX };
+enum match_kind { MATCH_KEYWORD, MATCH_REGEX, MATCH_NEAR };
 
-/* One piece of evidence: why a rule matched. */
+/*
+ * One piece of evidence: why a rule matched. A near: condition gives one
+ * per word, in the order written, each at the occurrence that made it hold.
+ */
 struct match {
 	uint32_t rule;		/* index into the ruleset */
 	enum match_kind kind;
-	const char *pattern;	/* the keyword or regex as written; owned by the ruleset */
+	const char *pattern;	/* keyword, near word or regex as written; owned by the ruleset */
 	size_t start, end;	/* byte span [start, end) in the ORIGINAL text */
 };
+
+/* "keyword", "regex", "near": how output names a match's kind. */
+const char *classify_match_kind_name(enum match_kind);
 
 /* The bounds on regex work (limits: in keluh-rules(5)). */
 enum bound_kind { BOUND_REGEX_WINDOW, BOUND_REGEX_TAIL_WINDOW, BOUND_REGEX_WORK,

@@ -212,7 +212,7 @@ print_human(struct test_run *tr, const char *id, const char *text, size_t len,
 			if (m->rule != r)
 				continue;
 			buf_printf(b, "    %s '%s' matched \"%.*s\" at %zu-%zu\n",
-			    m->kind == MATCH_KEYWORD ? "keyword" : "regex", m->pattern,
+			    classify_match_kind_name(m->kind), m->pattern,
 			    (int)(m->end - m->start), text + m->start, m->start, m->end);
 		}
 	}

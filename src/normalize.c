@@ -669,6 +669,152 @@ norm_fold_str(const char *s, size_t len, size_t *outlen)
 	return nb.text;
 }
 
+/*
+ * Reduplication (normalize.h). A '2' to expand is marked 0xff in a first
+ * pass (a byte valid UTF-8 never holds, so the second pass knows it without
+ * looking at neighbours it may already have overwritten). The second pass
+ * moves the text up from the end, so that nothing is read after it is
+ * written.
+ */
+#define REDUP_MARK '\xff'
+
+static int
+redup_vowel(char c)
+{
+	return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
+}
+
+/*
+ * Question words doubled are indefinites with a meaning of their own
+ * ("apa2" is "anything", "kemana2" "anywhere", "ga kenapa2" "I am fine"):
+ * the base word must not match them, so they are not expanded.
+ */
+static int
+redup_question(const char *w, size_t n)
+{
+	static const char *const q[] = {"apa",    "siapa",  "mana",    "kemana",
+	                                "dimana", "kapan",  "berapa",  "bagaimana",
+	                                "gimana", "kenapa", "mengapa", "napa"};
+
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++)
+		if (strlen(q[i]) == n && memcmp(q[i], w, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The length of the base word that ends at t[e]: ASCII letters from a word
+ * start, at least NORM_REDUP_MIN of them, two of them vowels (a word of two
+ * syllables, where abbreviations such as "ojk" or "gen" have one), not a
+ * question word; 0 when there is none.
+ */
+static size_t
+redup_base_before(const char *t, size_t e)
+{
+	size_t s = e;
+	int vowels = 0;
+
+	while (s > 0 && t[s - 1] >= 'a' && t[s - 1] <= 'z')
+		vowels += redup_vowel(t[--s]);
+	if (e - s < NORM_REDUP_MIN || vowels < 2 || norm_word_before(t, s) ||
+	    redup_question(t + s, e - s))
+		return 0;
+	return e - s;
+}
+
+/* Marks "X2" at word ends; returns the bytes the copies will add. */
+static size_t
+redup_mark_twos(char *t, size_t o)
+{
+	size_t grow = 0, n;
+	char *p = t;
+
+	while ((p = memchr(p, '2', o - (size_t)(p - t))) != NULL) {
+		size_t i = (size_t)(p - t);
+
+		p++;
+		/* "web2.0" and "versi2,5" are numbers */
+		if (norm_word_after(t, o, i + 1) || (n = redup_base_before(t, i)) == 0 ||
+		    (o - i > 2 && (t[i + 1] == '.' || t[i + 1] == ',') && t[i + 2] >= '0' &&
+		     t[i + 2] <= '9'))
+			continue;
+		t[i] = REDUP_MARK;
+		grow += n;
+	}
+	return grow;
+}
+
+void
+norm_redup(struct norm_buf *nb, int with_map)
+{
+	size_t o = nb->len, grow, i, j;
+	char *t = nb->text;
+	uint32_t *m;
+
+	if (o == 0 || memchr(t, '2', o) == NULL || (grow = redup_mark_twos(t, o)) == 0)
+		return;
+	norm_reserve(nb, o + grow + 1);
+	t = nb->text;
+	m = with_map ? nb->map : NULL;
+	i = o;
+	j = o + grow;
+	t[j] = '\0';
+	if (m != NULL)
+		m[j] = m[i];
+	while (i > 0) {
+		size_t n, at;
+
+		if (t[--i] != REDUP_MARK) {
+			t[--j] = t[i];
+			if (m != NULL)
+				m[j] = m[i];
+			continue;
+		}
+		for (n = 0; n < i && t[i - n - 1] >= 'a' && t[i - n - 1] <= 'z'; n++)
+			;
+		/* the '-' and the copy of X; the first X is then moved like the rest */
+		j -= n + 1;
+		memmove(t + j + 1, t + i - n, n);
+		t[j] = '-';
+		for (at = j; m != NULL && at <= j + n; at++)
+			m[at] = m[i];
+	}
+	nb->len = o + grow;
+}
+
+char *
+norm_redup_spaced(const char *k, size_t len, size_t *outlen)
+{
+	char *alt = NULL;
+	size_t n;
+
+	for (size_t i = 0; i < len; i++) {
+		if (k[i] != ' ' || (n = redup_base_before(k, i)) == 0 || len - i - 1 < n ||
+		    memcmp(k + i - n, k + i + 1, n) != 0 || norm_word_after(k, len, i + 1 + n))
+			continue;
+		if (alt == NULL)
+			alt = xstrndup(k, len);
+		alt[i] = '-';
+	}
+	if (alt != NULL)
+		*outlen = len;
+	return alt;
+}
+
+char *
+norm_fold_key(const char *s, size_t len, size_t *outlen)
+{
+	struct norm_buf nb;
+
+	norm_init(&nb);
+	norm_fold_text(&nb, s, len);
+	norm_redup(&nb, 0);
+	free(nb.map);
+	if (outlen != NULL)
+		*outlen = nb.len;
+	return nb.text;
+}
+
 int
 norm_is_word_cp(int32_t cp)
 {

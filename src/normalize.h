@@ -32,7 +32,24 @@
  * a run of equal letters: "goo" occurs in "goood", but "goo" does not occur
  * in its folding "god". The prefilter relies on this, so it splits regex
  * literals at doubled letters ("good" into "go" and "od").
+ *
+ * Reduplication (norm_redup, a separate step after the fold, which
+ * classify and keywords take and the rest of this contract leaves out):
+ * Indonesian writes a doubled word with a hyphen ("masuk-masuk") or, in
+ * chat, with a '2' ("masuk2", "gara2"). "X2" becomes "X-X" in the text and
+ * in keywords, so "masuk2" and "masuk-masuk" match each other either way,
+ * and the base word ("masuk", "ga masuk") matches both, as a hyphen ends a
+ * word. A keyword with the words spaced ("masuk masuk") is also looked for
+ * as "masuk-masuk" (norm_redup_spaced), so it matches all three; spaced
+ * text is left alone ("minta minta" may be the verb twice). The base word X
+ * must be at least NORM_REDUP_MIN ASCII letters (as folded), two of them
+ * vowels (abbreviations like "ojk" or "gen" have one), start a word, be the
+ * whole word before the '2', and not be a question word ("apa2" means
+ * "anything", not "what"); the '2' must end the word and not start a
+ * decimal ("web2.0"). So "b2b", "h2h", "mp3", "ojk2", "gen2", "covid19",
+ * "x2", "ps2", "100rb2", "masuk2nya" and "apa2" stay as they are.
  */
+#define NORM_REDUP_MIN 3
 #ifndef KELUH_NORMALIZE_H
 #define KELUH_NORMALIZE_H
 
@@ -62,8 +79,27 @@ int norm_fold(struct norm_buf *nb, const char *s, size_t len);
  */
 int norm_fold_text(struct norm_buf *nb, const char *s, size_t len);
 
-/* Folds a keyword or literal at load time; returns a malloc'd string. */
+/* Folds a literal at load time (no reduplication); returns a malloc'd string. */
 char *norm_fold_str(const char *s, size_t len, size_t *outlen);
+/* Folds a keyword at load time: norm_fold_str, then norm_redup. */
+char *norm_fold_key(const char *s, size_t len, size_t *outlen);
+/*
+ * For a folded keyword with a doubled word spaced ("masuk masuk"), the
+ * same with a '-' in each such space ("masuk-masuk"), malloc'd; NULL when
+ * there is none.
+ */
+char *norm_redup_spaced(const char *k, size_t len, size_t *outlen);
+
+/*
+ * Rewrites folded text nb (from norm_fold, or norm_fold_text when
+ * with_map is 0) into its reduplication form, in place; nb may grow, to
+ * less than twice its length (each "X2" adds the length of X). The
+ * map stays monotonic: for "X2" the first X keeps its offsets while the '-'
+ * and the added copy of X map to the '2' (a span that starts in the copy
+ * starts at the '2'; one that covers both copies covers "X2"). Text without
+ * a '2' costs one memchr.
+ */
+void norm_redup(struct norm_buf *nb, int with_map);
 
 /*
  * Word characters are letters, marks and digits of any script, and '_'.

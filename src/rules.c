@@ -107,6 +107,7 @@ rules_add_keyword(struct ruleset *rs, const char *src, const char *folded, size_
 	memset(k, 0, sizeof(*k));
 	k->src = xstrdup(src);
 	k->folded = xstrndup(folded, flen);
+	k->alt = norm_redup_spaced(folded, flen, &flen);
 	k->flen = (uint32_t)flen;
 	k->kind = (uint8_t)kind;
 	rs->kwhash[i] = id + 1;
@@ -140,6 +141,27 @@ rules_add_regex(struct ruleset *rs, const char *src, struct regex *re)
 	return (uint32_t)rs->nrxs++;
 }
 
+uint32_t
+rules_add_near(struct ruleset *rs, uint32_t *terms, uint32_t *tslot, uint32_t nterms, uint32_t n,
+               uint32_t within, int ordered)
+{
+	struct rs_near *nr;
+
+	GROW(rs->nears, rs->nnears, rs->capnears);
+	nr = &rs->nears[rs->nnears];
+	nr->terms = terms;
+	nr->tslot = tslot;
+	nr->nterms = nterms;
+	nr->n = n;
+	nr->within = within;
+	nr->ordered = ordered;
+	nr->slot = (uint32_t)rs->nslots;
+	rs->slot_near = xreallocarray(rs->slot_near, rs->nslots + n, sizeof(uint32_t));
+	for (uint32_t j = 0; j < n; j++)
+		rs->slot_near[rs->nslots++] = (uint32_t)rs->nnears;
+	return (uint32_t)rs->nnears++;
+}
+
 static void
 rules_add_pat(struct ruleset *rs, struct aho_builder *ab, enum pat_kind kind, uint8_t kwkind,
     uint32_t target, const char *folded, size_t flen)
@@ -168,7 +190,7 @@ rules_possible(const struct ruleset *rs, uint32_t ci, int want)
 
 	switch (c->type) {
 	case COND_KEYWORDS:
-		return !want;
+	case COND_NEAR: return !want;
 	case COND_REGEX:
 		return rs->rxs[c->items[0]].nlits ? !want : 1;
 	case COND_ANY:
@@ -261,6 +283,19 @@ rules_index(struct ruleset *rs, uint32_t ci, uint32_t rule, int positive)
 			rules_index_add(&x->rules, &x->nrules, rule);
 		}
 		break;
+	case COND_NEAR:
+		/* every place must be filled: the first one will do */
+		if (positive) {
+			const struct rs_near *nr = &rs->nears[c->items[0]];
+
+			for (uint32_t t = 0; t < nr->nterms; t++)
+				if (nr->tslot[t] == 0) {
+					struct rs_keyword *k = &rs->kws[nr->terms[t]];
+
+					rules_index_add(&k->rules, &k->nrules, rule);
+				}
+		}
+		break;
 	case COND_NONE:
 		for (uint32_t i = 0; i < c->n; i++)
 			rules_index(rs, c->items[i], rule, !positive);
@@ -276,7 +311,9 @@ rules_index(struct ruleset *rs, uint32_t ci, uint32_t rule, int positive)
  * A letter doubled in the literal may stand for a longer run in the text,
  * which folds to one letter ("coool" -> "col"), so the literal is cut
  * between every doubled letter, each side keeping one copy ("cool" ->
- * "co", "ol"); a piece without doubles is always found. Returns the
+ * "co", "ol"); a piece without doubles is always found. A '2' that may
+ * end a word is cut out too: reduplication can turn it into a '-' and a
+ * copy of the word before. Returns the
  * length of the longest piece and its offset in *off.
  */
 /* Letters squeeze; digits, punctuation and spaces do not. */
@@ -301,6 +338,15 @@ rules_literal_piece(const char *f, size_t len, size_t *off)
 	while (i < len) {
 		size_t n = 1, m;
 
+		if (f[i] == '2' && !norm_word_after(f, len, i + 1)) {
+			/* reduplication may rewrite it in the text (norm_redup): cut it out */
+			if (i - start > best) {
+				best = i - start;
+				bestoff = start;
+			}
+			start = ++i;
+			continue;
+		}
 		while (i + n < len && ((unsigned char)f[i + n] & 0xc0) == 0x80)
 			n++;
 		m = n;
@@ -332,7 +378,7 @@ rules_cost(const struct ruleset *rs, uint32_t ci)
 
 	switch (c->type) {
 	case COND_KEYWORDS:
-		return 0;
+	case COND_NEAR: return 0;
 	case COND_REGEX:
 		return rs->rxs[c->items[0]].nlits ? 10 : 20;
 	default:
@@ -352,7 +398,7 @@ rules_order(struct ruleset *rs, uint32_t ci)
 {
 	struct rs_cond *c = &rs->conds[ci];
 
-	if (c->type == COND_KEYWORDS || c->type == COND_REGEX)
+	if (c->type == COND_KEYWORDS || c->type == COND_REGEX || c->type == COND_NEAR)
 		return;
 	for (uint32_t i = 0; i < c->n; i++)
 		rules_order(rs, c->items[i]);
@@ -386,12 +432,13 @@ static uint32_t
 rules_flatten(struct ruleset *rs, uint32_t ci)
 {
 	const struct rs_cond *c = &rs->conds[ci];
-	uint32_t n = c->type == COND_KEYWORDS || c->type == COND_REGEX ? 1 : c->n;
+	int leaf = c->type == COND_KEYWORDS || c->type == COND_REGEX || c->type == COND_NEAR;
+	uint32_t n = leaf ? 1 : c->n;
 	uint32_t *kids = xcalloc(n ? n : 1, sizeof(uint32_t)), at;
 
 	if (c->type == COND_KEYWORDS)
 		kids[0] = ci;
-	else if (c->type == COND_REGEX)
+	else if (leaf)
 		kids[0] = c->items[0];
 	else
 		for (uint32_t i = 0; i < n; i++)
@@ -427,13 +474,18 @@ rules_link(struct ruleset *rs)
 
 			p->nconds = k->nconds;
 			p->nrules = k->nrules;
+			p->nnears = k->nnears;
+			if (k->nnears != 0)
+				p->kind = PAT_NEAR_WORD;
 			rules_link_add(rs, &cap, k->conds, k->nconds);
 			rules_link_add(rs, &cap, k->condpos, k->nconds);
 			rules_link_add(rs, &cap, k->rules, k->nrules);
+			rules_link_add(rs, &cap, k->nears, k->nnears);
 		} else {
 			const struct rs_regex *x = &rs->rxs[p->target];
 
 			p->nconds = 0;
+			p->nnears = 0;
 			p->nrules = x->nrules;
 			rules_link_add(rs, &cap, x->rules, x->nrules);
 		}
@@ -473,7 +525,7 @@ rules_warn_unfiltered(struct ruleset *rs, const struct rs_rule *rule, uint32_t c
 		    rule->id, (int)len, src, src[len] ? "..." : "");
 		return;
 	}
-	if (c->type == COND_KEYWORDS)
+	if (c->type == COND_KEYWORDS || c->type == COND_NEAR)
 		return;
 	for (uint32_t i = 0; i < c->n; i++)
 		rules_warn_unfiltered(rs, rule, c->items[i]);
@@ -490,6 +542,8 @@ rules_compile(struct ruleset *rs)
 		const struct rs_keyword *k = &rs->kws[i];
 
 		rules_add_pat(rs, ab, PAT_KEYWORD, k->kind, i, k->folded, k->flen);
+		if (k->alt != NULL)
+			rules_add_pat(rs, ab, PAT_KEYWORD, k->kind, i, k->alt, k->flen);
 	}
 	for (uint32_t i = 0; i < rs->nrxs; i++) {
 		struct rs_regex *x = &rs->rxs[i];
@@ -537,6 +591,16 @@ rules_compile(struct ruleset *rs)
 			k->condpos = xreallocarray(k->condpos, k->nconds + 1, sizeof(uint32_t));
 			k->condpos[k->nconds] = i;
 			rules_index_add(&k->conds, &k->nconds, ci);
+		}
+	}
+	for (uint32_t i = 0; i < rs->nnears; i++) {
+		const struct rs_near *nr = &rs->nears[i];
+
+		for (uint32_t j = 0; j < nr->nterms; j++) {
+			struct rs_keyword *k = &rs->kws[nr->terms[j]];
+
+			k->nears = xreallocarray(k->nears, k->nnears + 1, sizeof(uint32_t));
+			k->nears[k->nnears++] = nr->slot + nr->tslot[j];
 		}
 	}
 	for (uint32_t r = 0; r < rs->nrules; r++) {
@@ -604,11 +668,19 @@ rules_free(struct ruleset *rs)
 	for (size_t i = 0; i < rs->nkws; i++) {
 		free(rs->kws[i].src);
 		free(rs->kws[i].folded);
+		free(rs->kws[i].alt);
 		free(rs->kws[i].rules);
 		free(rs->kws[i].conds);
 		free(rs->kws[i].condpos);
+		free(rs->kws[i].nears);
 	}
 	free(rs->kws);
+	for (size_t i = 0; i < rs->nnears; i++) {
+		free(rs->nears[i].terms);
+		free(rs->nears[i].tslot);
+	}
+	free(rs->nears);
+	free(rs->slot_near);
 	for (size_t i = 0; i < rs->nrxs; i++) {
 		free(rs->rxs[i].src);
 		regex_free(rs->rxs[i].re);

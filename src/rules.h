@@ -26,6 +26,11 @@ struct ruleset;
 /* Deepest nesting of any/all/none in a rule's 'when' accepted. */
 #define RULES_MAX_DEPTH 32
 
+/* A near: condition has 2 to this many words ... */
+#define RULES_NEAR_MAX_WORDS 8
+/* ... and allows 1 to this many other words between them (within:). */
+#define RULES_NEAR_MAX_WITHIN 20
+
 /* Defaults of the 'limits:' block of the rule files (keluh-rules(5)). */
 #define RULES_REGEX_WINDOW 4096
 #define RULES_REGEX_TAIL_WINDOW 1024

@@ -21,10 +21,14 @@ enum kw_kind { KW_WORD, KW_PREFIX, KW_SUFFIX, KW_SUBSTR };
 struct rs_keyword {
 	char *src;		/* as written, '*' marks and all */
 	char *folded;
-	uint32_t flen;
+	char *alt;              /* also looked for: "x-x" for "x x" (norm_redup_spaced), or NULL */
+	uint32_t flen;          /* of both */
 	uint8_t kind;		/* enum kw_kind */
 	uint32_t *rules;	/* rules that can become true when it is seen */
 	uint32_t nrules;
+	uint32_t *nears;	/* near slots (struct rs_near) it is a word of */
+	uint32_t nnears;
+	uint8_t nwords;		/* words in its folding, when a near word */
 	uint32_t *conds;	/* keyword conditions it belongs to */
 	uint32_t *condpos;	/* its index in the items of each of conds */
 	uint32_t nconds;
@@ -38,7 +42,22 @@ struct rs_regex {
 	uint32_t nrules;
 };
 
-enum cond_type { COND_ALL, COND_ANY, COND_NONE, COND_KEYWORDS, COND_REGEX };
+enum cond_type { COND_ALL, COND_ANY, COND_NONE, COND_KEYWORDS, COND_REGEX, COND_NEAR };
+
+/*
+ * A near: condition: n places, each filled by one of its keywords. Each
+ * place has a slot, a number of its own across all nears (slot + j for
+ * place j), under which the classifier keeps its last occurrence.
+ */
+struct rs_near {
+	uint32_t *terms;	/* keyword ids, as written */
+	uint32_t *tslot;	/* the place of each, 0..n-1 */
+	uint32_t nterms;
+	uint32_t n;		/* places: 2..RULES_NEAR_MAX_WORDS */
+	uint32_t within;	/* other words allowed between the first and the last */
+	uint32_t slot;
+	int ordered;
+};
 
 struct rs_cond {
 	uint8_t type;		/* enum cond_type */
@@ -47,13 +66,14 @@ struct rs_cond {
 	uint32_t *items;	/* child conds, keyword ids, or the one regex id */
 };
 
-enum pat_kind { PAT_KEYWORD, PAT_REGEX_LITERAL };
+enum pat_kind { PAT_KEYWORD, PAT_REGEX_LITERAL, PAT_NEAR_WORD /* a keyword that is a near word */ };
 
 /*
  * What an automaton id stands for, with what a hit on it touches, so that
  * a hit reads one record and one stretch of links: links[link] on are the
  * keyword's nconds conditions, its index in each (condpos), then the
- * nrules rules of the keyword or regex.
+ * nrules rules of the keyword or regex, then the keyword's nnears near
+ * slots.
  */
 struct rs_pat {
 	uint8_t kind;		/* enum pat_kind */
@@ -61,7 +81,7 @@ struct rs_pat {
 	uint32_t target;	/* keyword or regex id */
 	uint32_t flen;		/* folded length */
 	uint32_t link;
-	uint32_t nconds, nrules;
+	uint32_t nconds, nrules, nnears;
 };
 
 struct rs_rule {
@@ -103,6 +123,10 @@ struct ruleset {
 	size_t nrxs, caprxs;
 	struct rs_pat *pats;
 	size_t npats, cappats;
+	struct rs_near *nears;
+	size_t nnears, capnears;
+	uint32_t *slot_near;	/* per near slot: its near */
+	size_t nslots;
 	/*
 	 * Every rule's condition tree again, in one array for evaluation:
 	 * a node is a word type | n << 8, then n words: the offsets of the
@@ -170,6 +194,9 @@ void rules_select_merge(struct rules_spec *dst, const struct rules_spec *src);
  */
 void rules_select_apply(struct ruleset *, const struct rules_spec *sel, struct diag *d);
 void rules_rule_free(struct rs_rule *);
+/* Takes terms and tslot (nterms entries each); returns the near's id. */
+uint32_t rules_add_near(struct ruleset *, uint32_t *terms, uint32_t *tslot, uint32_t nterms,
+    uint32_t n, uint32_t within, int ordered);
 /* Indexes literals, builds the automaton; the ruleset is immutable after. */
 void rules_compile(struct ruleset *);
 void rules_free(struct ruleset *);

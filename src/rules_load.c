@@ -52,7 +52,8 @@ static const char *const top_keys[] = {"lists",  "rules",   "scoring", "tests",
                                        "limits", "disable", "override"};
 static const char *const rule_keys[] = {"id",   "description", "team",    "score",
                                         "tags", "when",        "enabled", "lang"};
-static const char *const cond_keys[] = { "any", "all", "none", "keywords", "regex" };
+static const char *const cond_keys[] = {"any", "all", "none", "keywords", "regex", "near"};
+static const char *const near_keys[] = {"words", "within", "ordered"};
 static const char *const scoring_keys[] = {"thresholds", "max_extra", "boosts"};
 static const char *const limit_keys[] = { "regex_window", "regex_tail_window", "regex_work",
 	"regex_batch_work" };
@@ -136,7 +137,7 @@ loader_keyword(struct loader *L, struct yfile *yf, yaml_node_t *n)
 		yerror(L->d, yf, n, "keyword is not valid UTF-8");
 		return -1;
 	}
-	folded = norm_fold_str(s, len, &flen);
+	folded = norm_fold_key(s, len, &flen);
 	if (flen == 0) {
 		free(folded);
 		yerror(L->d, yf, n, "keyword '%.*s' is only spaces or marks after folding", (int)len,
@@ -337,6 +338,203 @@ loader_regex(struct loader *L, struct yfile *yf, yaml_node_t *n)
 	return rules_add_cond(L->rs, COND_REGEX, items, 1);
 }
 
+/* Words of a folded keyword: runs of word characters. */
+static unsigned
+near_words(const char *f, size_t len)
+{
+	unsigned n = 0;
+	int prev = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		int w;
+
+		if (((unsigned char)f[i] & 0xc0) == 0x80)
+			continue;
+		w = norm_word_after(f, len, i);
+		n += w && !prev;
+		prev = w;
+	}
+	return n;
+}
+
+/* The near words being read: keyword ids, and the place of each. */
+struct near_acc {
+	uint32_t *terms, *tslot, n, cap;
+};
+
+/*
+ * Adds keyword id as a choice for place j. A keyword can stand in one
+ * place only; in the same place twice (through a list) it counts once.
+ */
+static int
+near_add(struct loader *L, struct yfile *yf, yaml_node_t *item, struct near_acc *a, uint32_t j,
+         uint32_t id)
+{
+	struct rs_keyword *k = &L->rs->kws[id];
+	unsigned w = near_words(k->folded, k->flen);
+
+	if (w == 0) {
+		yerror(L->d, yf, item,
+		       "near word '%s' has no letter or digit to count words by; "
+		       "use a keyword or a regex for it",
+		       k->src);
+		return -1;
+	}
+	for (uint32_t i = 0; i < a->n; i++) {
+		if (a->terms[i] != id)
+			continue;
+		if (a->tslot[i] == j)
+			return 0;
+		yerror(L->d, yf, item,
+		       "near word '%s' is in two places (word %u and word %u, as "
+		       "folded); list each word once",
+		       k->src, a->tslot[i] + 1, j + 1);
+		return -1;
+	}
+	k->nwords = (uint8_t)(w > 255 ? 255 : w);
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 8;
+		a->terms = xreallocarray(a->terms, a->cap, sizeof(*a->terms));
+		a->tslot = xreallocarray(a->tslot, a->cap, sizeof(*a->tslot));
+	}
+	a->terms[a->n] = id;
+	a->tslot[a->n++] = j;
+	return 0;
+}
+
+/* A keyword or '@list' (its keywords) as a choice for place j. */
+static int
+loader_near_choice(struct loader *L, struct yfile *yf, yaml_node_t *item, struct near_acc *a,
+                   uint32_t j)
+{
+	const char *s = yscalar(item);
+	long id;
+
+	if (s != NULL && s[0] == '@') {
+		struct named_list *nl = loader_find_list(L, s + 1);
+		int rc = 0;
+
+		if (nl == NULL) {
+			loader_unknown_list(L, yf, item, s + 1);
+			return -1;
+		}
+		for (uint32_t k = 0; k < nl->nkws; k++)
+			if (near_add(L, yf, item, a, j, nl->kws[k]) < 0)
+				rc = -1;
+		return rc;
+	}
+	if ((id = loader_keyword(L, yf, item)) < 0)
+		return -1;
+	return near_add(L, yf, item, a, j, (uint32_t)id);
+}
+
+/* Place j of a near: a keyword, a '@list', or a list of those (any one will do). */
+static int
+loader_near_word(struct loader *L, struct yfile *yf, yaml_node_t *item, struct near_acc *a,
+                 uint32_t j)
+{
+	int rc = 0;
+
+	if (!yis_seq(item))
+		return loader_near_choice(L, yf, item, a, j);
+	if (yseq_len(item) == 0) {
+		yerror(L->d, yf, item, "empty choice of words in near; give at least one word");
+		return -1;
+	}
+	for (size_t i = 0; i < yseq_len(item); i++) {
+		yaml_node_t *x = yseq_item(yf, item, i);
+
+		if (yis_seq(x)) {
+			yerror(L->d, yf, x,
+			       "a choice of near words is one list of keywords, not "
+			       "lists in a list");
+			rc = -1;
+		} else if (loader_near_choice(L, yf, x, a, j) < 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+/*
+ * near: {words: [a, [b, c], ...], within: N, ordered: false}: a word for
+ * every place (a, then b or c, ...), with at most N other words between
+ * the first and the last of them (in the order written when ordered).
+ */
+static long
+loader_near(struct loader *L, struct yfile *yf, yaml_node_t *n)
+{
+	yaml_node_t *w, *v;
+	struct near_acc acc = {NULL, NULL, 0, 0};
+	long within = 0;
+	int ordered = 0, bad = 0;
+	size_t len = 0;
+
+	if (!yis_map(n)) {
+		yerror(L->d, yf, n,
+		       "near must be a mapping such as {words: [saldo, hilang], "
+		       "within: 3}, not %s",
+		       ynode_kind(n));
+		return -1;
+	}
+	if (ycheck_keys(L->d, yf, n, "near", near_keys, NKEYS(near_keys)))
+		bad = 1;
+	if ((v = ymap_get(yf, n, "within")) == NULL) {
+		yerror(L->d, yf, n,
+		       "near needs 'within: N', the most other words allowed between "
+		       "its words (1 to %d)",
+		       RULES_NEAR_MAX_WITHIN);
+		bad = 1;
+	} else if (yget_long(L->d, yf, v, "within", LONG_MIN, LONG_MAX, &within) < 0)
+		bad = 1;
+	else if (within < 1 || within > RULES_NEAR_MAX_WITHIN) {
+		yerror(L->d, yf, v,
+		       "within must be from 1 to %d, not %ld: it counts the other "
+		       "words allowed between the near words (for words side by side, write them "
+		       "as one keyword)",
+		       RULES_NEAR_MAX_WITHIN, within);
+		bad = 1;
+	}
+	if ((v = ymap_get(yf, n, "ordered")) != NULL &&
+	    yget_bool(L->d, yf, v, "ordered", &ordered) < 0)
+		bad = 1;
+	if ((w = ymap_get(yf, n, "words")) == NULL) {
+		yerror(L->d, yf, n,
+		       "near needs 'words:', 2 to %d words or phrases, e.g. "
+		       "words: [saldo, hilang]",
+		       RULES_NEAR_MAX_WORDS);
+		bad = 1;
+	} else if (!yis_seq(w)) {
+		yerror(L->d, yf, w, "near words must be a list such as [saldo, hilang], not %s",
+		       ynode_kind(w));
+		bad = 1;
+	} else if ((len = yseq_len(w)) < 2) {
+		yerror(L->d, yf, w,
+		       "near needs at least 2 words, not %zu; for one word use "
+		       "'keywords'",
+		       len);
+		bad = 1;
+	} else if (len > RULES_NEAR_MAX_WORDS) {
+		yerror(L->d, yf, w,
+		       "near takes at most %d words, not %zu; put several near "
+		       "conditions under 'all'",
+		       RULES_NEAR_MAX_WORDS, len);
+		bad = 1;
+	} else
+		for (size_t i = 0; i < len; i++)
+			if (loader_near_word(L, yf, yseq_item(yf, w, i), &acc, (uint32_t)i) < 0)
+				bad = 1;
+	if (bad) {
+		free(acc.terms);
+		free(acc.tslot);
+		return -1;
+	}
+	uint32_t *items = xmalloc(sizeof(uint32_t));
+
+	items[0] = rules_add_near(L->rs, acc.terms, acc.tslot, acc.n, (uint32_t)len,
+	                          (uint32_t)within, ordered);
+	return rules_add_cond(L->rs, COND_NEAR, items, 1);
+}
+
 static long loader_cond(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *where,
     unsigned depth);
 
@@ -398,8 +596,10 @@ loader_cond(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *wher
 		return -1;
 	}
 	if ((len = ymap_len(n)) == 0) {
-		yerror(L->d, yf, n, "empty condition in '%s'; use any, all, none, keywords or regex",
-		    where);
+		yerror(L->d, yf, n,
+		       "empty condition in '%s'; use any, all, none, keywords, regex "
+		       "or near",
+		       where);
 		return -1;
 	}
 	if (ycheck_keys(L->d, yf, n, "a condition", cond_keys, NKEYS(cond_keys)))
@@ -417,6 +617,8 @@ loader_cond(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *wher
 			c = loader_cond_list(L, yf, v, COND_NONE, k, depth + 1);
 		else if (strcmp(k, "keywords") == 0)
 			c = loader_keywords(L, yf, v);
+		else if (strcmp(k, "near") == 0)
+			c = loader_near(L, yf, v);
 		else
 			c = loader_regex(L, yf, v);
 		if (c < 0) {

@@ -75,6 +75,10 @@ rules_naive_new(const struct ruleset *rs, char *err, size_t errlen)
 	for (size_t c = 0; c < rs->nconds; c++) {
 		const struct rs_cond *cd = &rs->conds[c];
 
+		if (cd->type == COND_NEAR) {
+			snprintf(err, errlen, "near: conditions have no naive form");
+			goto fail;
+		}
 		if (cd->type != COND_KEYWORDS)
 			continue;
 		/* one alternation per kind, the word boundaries outside it */

@@ -140,8 +140,7 @@ verdict_json(struct buf *b, const struct ruleset *rs, const char *id, const char
 			buf_addc(b, ',');
 		buf_adds(b, "{\"rule\":");
 		json_str(b, rid, strlen(rid));
-		buf_printf(b, ",\"kind\":\"%s\",\"pattern\":",
-		    m->kind == MATCH_KEYWORD ? "keyword" : "regex");
+		buf_printf(b, ",\"kind\":\"%s\",\"pattern\":", classify_match_kind_name(m->kind));
 		json_str(b, m->pattern, strlen(m->pattern));
 		buf_printf(b, ",\"start\":%zu,\"end\":%zu,\"text\":", m->start, m->end);
 		if (m->end <= len && m->start <= m->end)

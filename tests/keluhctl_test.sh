@@ -193,4 +193,43 @@ awk 'BEGIN {
 contains "a bound met while gathering evidence names the rule gathered for" "$TMPD/ev.json" \
 	'{"rule":"access.login","regex":"\\b(can'
 
+# near: the words of one condition in any order, a few words apart, each
+# shown as evidence with its span; and a word doubled with a 2 matches the
+# keyword written with a hyphen.
+N=$TMPD/near
+mkdir -p "$N"
+cat >"$N/10-near.yaml" <<'Y'
+rules:
+  - id: money.lost
+    score: 60
+    when:
+      near: {words: [saldo, ilang], within: 3}
+  - id: money.late
+    score: 30
+    when:
+      near: {words: [uang, belum masuk], within: 2, ordered: true}
+  - id: money.cashback
+    score: 30
+    when: {keywords: [ga masuk-masuk]}
+Y
+printf '%s\n' 'saldo gue ilang' 'Ilang saldo gue!' 'saldo a b c d ilang' 'belum masuk uangnya' \
+	'uang saya belum masuk' 'cashback ga masuk2' >"$N/in.txt"
+"$KELUHCTL" test -r "$N" --color never "$N/in.txt" >"$N/out.txt" 2>&1
+is "near: exit 0" "$?" 0
+contains "near: evidence of the first word" "$N/out.txt" "    near 'saldo' matched \"saldo\" at 0-5"
+contains "near: evidence of the second word" "$N/out.txt" "    near 'ilang' matched \"ilang\" at 10-15"
+contains "near: in the other order too" "$N/out.txt" "    near 'ilang' matched \"Ilang\" at 0-5"
+contains "near: both words highlighted" "$N/out.txt" '  | «Ilang» «saldo» gue!'
+contains "near: a phrase as a word, in order" "$N/out.txt" \
+	"    near 'belum masuk' matched \"belum masuk\" at 10-21"
+contains "near: too far apart, out of order or not a whole word is no match" "$N/out.txt" \
+	"in.txt:3  not-a-complaint  score=0"
+contains "near: out of order is no match when ordered" "$N/out.txt" \
+	"in.txt:4  not-a-complaint  score=0"
+contains "reduplication: the keyword with a hyphen matches the 2" "$N/out.txt" \
+	"    keyword 'ga masuk-masuk' matched \"ga masuk2\" at 9-18"
+"$KELUHCTL" test -r "$N" --json "$N/in.txt" >"$N/out.json" 2>&1
+contains "near --json: each word with its kind and span" "$N/out.json" \
+	'"matches":[{"rule":"money.lost","kind":"near","pattern":"saldo","start":6,"end":11,"text":"saldo"},{"rule":"money.lost","kind":"near","pattern":"ilang","start":0,"end":5,"text":"Ilang"}]'
+
 done_testing

@@ -7,7 +7,9 @@
  * of normalize.c built with both off (normalize_scalar.c): text and offset
  * map must be identical. Also: norm_fold_text gives the same text, the
  * map never goes back and ends at the input's length, folding is valid
- * UTF-8, and word_before/word_after agree between the two builds.
+ * UTF-8, and word_before/word_after agree between the two builds. Then
+ * norm_redup: the same with and without the map, still UTF-8, and its map
+ * never goes back either.
  */
 #include "config.h"
 
@@ -55,6 +57,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		                    scalar_norm_word_after(a.text, a.len, i),
 		            "word tests differ at %zu", i);
 	}
+	/* the reduplication step: the same with and without the map, a sound map */
+	norm_redup(&a, 1);
+	norm_redup(&c, 0);
+	fuzz_assert(c.len == a.len && memcmp(c.text, a.text, a.len + 1) == 0,
+	            "norm_redup differs with and without the map");
+	fuzz_assert(a.map[a.len] == n, "the reduplication map's end is wrong");
+	fuzz_assert(utf8_valid_prefix(a.text, a.len) == a.len, "reduplication is not UTF-8");
+	for (size_t i = 0; i < a.len; i++)
+		fuzz_assert(a.map[i] <= a.map[i + 1] && a.map[i] < n,
+		            "the reduplication map goes back at %zu", i);
 	norm_free(&a);
 	scalar_norm_free(&b);
 	norm_free(&c);

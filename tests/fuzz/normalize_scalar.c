@@ -9,6 +9,9 @@
 #define norm_fold        scalar_norm_fold
 #define norm_fold_text   scalar_norm_fold_text
 #define norm_fold_str    scalar_norm_fold_str
+#define norm_fold_key     scalar_norm_fold_key
+#define norm_redup        scalar_norm_redup
+#define norm_redup_spaced scalar_norm_redup_spaced
 #define norm_word_before scalar_norm_word_before
 #define norm_word_after  scalar_norm_word_after
 #define norm_is_word_cp  scalar_norm_is_word_cp

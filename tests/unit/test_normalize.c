@@ -899,6 +899,159 @@ START_TEST(test_random_reference)
 }
 END_TEST
 
+/*
+ * Folds s, then its reduplication form, with and without the map; checks
+ * the text, that the map stays monotonic and within s, and returns it.
+ */
+static void
+redup_is(struct norm_buf *nb, const char *s, const char *want)
+{
+	size_t len = strlen(s);
+	struct norm_buf bare;
+	char *key;
+
+	norm_fold(nb, s, len);
+	norm_redup(nb, 1);
+	ck_assert_msg(nb->len == strlen(want) && memcmp(nb->text, want, nb->len + 1) == 0,
+	              "redup(\"%s\") = \"%s\", want \"%s\"", s, nb->text, want);
+	ck_assert_uint_eq(nb->map[nb->len], len);
+	for (size_t i = 0; i < nb->len; i++) {
+		ck_assert_uint_lt(nb->map[i], len);
+		ck_assert_uint_le(nb->map[i], nb->map[i + 1]);
+	}
+	norm_init(&bare);
+	norm_fold_text(&bare, s, len);
+	norm_redup(&bare, 0);
+	ck_assert_str_eq(bare.text, want);
+	norm_free(&bare);
+	key = norm_fold_key(s, len, NULL);
+	ck_assert_str_eq(key, want);
+	free(key);
+}
+
+START_TEST(test_redup)
+{
+	static const char *const folds[][2] = {
+	    {"masuk2", "masuk-masuk"},
+	    {"Masuk-Masuk", "masuk-masuk"},
+	    {"cashback ga masuk2, CS lemot", "cashback ga masuk-masuk, cs lemot"},
+	    {"macet gara2 ojol", "macet gara-gara ojol"},
+	    {"pelan2", "pelan-pelan"},
+	    {"PELAN2!", "pelan-pelan!"},
+	    {"lamaaa2 bgt", "lama-lama bgt"},
+	    {"ibu2 dan bapak2", "ibu-ibu dan bapak-bapak"},
+	    {"(hati2)", "(hati-hati)"},
+	    {"mas\xc3\xbak2", "masuk-masuk"},
+	    {"\xf0\x9f\x98\xa1masuk2", "\xf0\x9f\x98\xa1masuk-masuk"},
+	};
+	/* numbers, codes, question words and spaced text stay as they are */
+	static const char *const same[] = {
+	    "2",
+	    "b2b",
+	    "h2h",
+	    "mp3",
+	    "covid19",
+	    "x2 speed",
+	    "100rb2",
+	    "ps2",
+	    "co2",
+	    "masuk2nya",
+	    "2masuk",
+	    "masuk22",
+	    "s2",
+	    "web2.0",
+	    "versi2,5",
+	    "masuk_2",
+	    "ojk2",
+	    "gen2",
+	    "web2",
+	    "xyz2",
+	    "\xd0\xb4\xd0\xb0\xd0\xb0"
+	    "2",
+	    "ada apa2",
+	    "ga kenapa2",
+	    "kemana2",
+	    "minta minta",
+	    "e-wallet",
+	};
+	struct norm_buf nb;
+
+	norm_init(&nb);
+	for (size_t i = 0; i < sizeof(folds) / sizeof(folds[0]); i++)
+		redup_is(&nb, folds[i][0], folds[i][1]);
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		struct norm_buf plain;
+
+		norm_init(&plain);
+		norm_fold(&plain, same[i], strlen(same[i]));
+		redup_is(&nb, same[i], plain.text);
+		norm_free(&plain);
+	}
+	norm_free(&nb);
+}
+END_TEST
+
+/* A keyword with the doubled word spaced is also looked for with a '-'. */
+START_TEST(test_redup_spaced)
+{
+	static const char *const alts[][2] = {
+	    {"masuk masuk", "masuk-masuk"},
+	    {"ga masuk masuk ya", "ga masuk-masuk ya"},
+	    {"pelan pelan aja pelan pelan", "pelan-pelan aja pelan-pelan"},
+	    {"masuk masukan", NULL},
+	    {"apa apa", NULL},
+	    {"ok ok", NULL},
+	    {"masuk", NULL},
+	    {"kamasuk masuk", NULL},
+	};
+
+	for (size_t i = 0; i < sizeof(alts) / sizeof(alts[0]); i++) {
+		size_t n = 0;
+		char *a = norm_redup_spaced(alts[i][0], strlen(alts[i][0]), &n);
+
+		if (alts[i][1] == NULL) {
+			ck_assert_msg(a == NULL, "alt of '%s' is '%s'", alts[i][0], a);
+			continue;
+		}
+		ck_assert_ptr_nonnull(a);
+		ck_assert_uint_eq(n, strlen(alts[i][1]));
+		ck_assert_str_eq(a, alts[i][1]);
+		free(a);
+	}
+}
+END_TEST
+
+/*
+ * The offsets of "ga masuk2 ya": the first copy keeps its own, the '-'
+ * and the copy point at the '2'; so "masuk-masuk" covers "masuk2" and
+ * "masuk" covers "masuk".
+ */
+START_TEST(test_redup_map)
+{
+	static const uint32_t want[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 8, 8, 8, 8, 8, 9, 10, 11, 12};
+	struct norm_buf nb;
+	struct buf big, bigwant;
+
+	norm_init(&nb);
+	redup_is(&nb, "ga masuk2 ya", "ga masuk-masuk ya");
+	for (size_t i = 0; i <= nb.len; i++)
+		ck_assert_msg(nb.map[i] == want[i], "map[%zu] = %u, want %u", i, nb.map[i],
+		              want[i]);
+	/* many in one text: the buffer grows, and every copy lands where it belongs */
+	buf_init(&big);
+	buf_init(&bigwant);
+	for (int i = 0; i < 500; i++) {
+		buf_adds(&big, "gara2 x ");
+		buf_adds(&bigwant, "gara-gara x ");
+	}
+	bigwant.data[--bigwant.len] = '\0';
+	redup_is(&nb, big.data, bigwant.data);
+	buf_free(&big);
+	buf_free(&bigwant);
+	norm_free(&nb);
+}
+END_TEST
+
 static Suite *
 normalize_suite(void)
 {
@@ -926,6 +1079,9 @@ normalize_suite(void)
 	tcase_add_test(tc, test_fold_str);
 	tcase_add_test(tc, test_invalid_in_bounds);
 	tcase_add_test(tc, test_random_reference);
+	tcase_add_test(tc, test_redup);
+	tcase_add_test(tc, test_redup_spaced);
+	tcase_add_test(tc, test_redup_map);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("words");
 	tcase_add_test(tc, test_word_cp);

@@ -632,6 +632,225 @@ START_TEST(test_limits_errors)
 }
 END_TEST
 
+static int
+has_match(const struct verdict *v, const struct ruleset *o, const char *rule, const char *text,
+          const char *pattern, const char *span)
+{
+	for (size_t i = 0; i < v->nmatches; i++) {
+		const struct match *m = &v->matches[i];
+
+		if (strcmp(rules_id(o, m->rule), rule) == 0 && strcmp(m->pattern, pattern) == 0 &&
+		    m->end - m->start == strlen(span) &&
+		    memcmp(text + m->start, span, m->end - m->start) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+matched_in(const struct verdict *v, const struct ruleset *o, const char *id)
+{
+	for (size_t i = 0; i < v->nrules; i++)
+		if (strcmp(rules_id(o, v->rules[i]), id) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Reduplication: "masuk2" and "masuk-masuk" are one form on both sides, a
+ * keyword written spaced matches them too, the base word matches all
+ * three, numbers and question words are left alone, and a regex literal
+ * with a '2' still lets its regex run.
+ */
+START_TEST(test_reduplication)
+{
+	static const char *const yaml =
+	    "rules:\n"
+	    "  - {id: r.dash, score: 10, when: {keywords: [masuk-masuk]}}\n"
+	    "  - {id: r.space, score: 10, when: {keywords: [masuk masuk]}}\n"
+	    "  - {id: r.two, score: 10, when: {keywords: [Masuk2]}}\n"
+	    "  - {id: r.base, score: 10, when: {keywords: [gara, masuk]}}\n"
+	    "  - {id: r.phrase, score: 10, when: {keywords: [ga masuk]}}\n"
+	    "  - {id: r.num, score: 10, when: {keywords: [b2b, x2, covid19]}}\n"
+	    "  - {id: r.rx, score: 10, when: {regex: 'pelan2\\w*'}}\n"
+	    "  - {id: r.question, score: 10, when: {keywords: [ada apa]}}\n";
+	static const char *const all[] = {"cashback ga masuk2, CS lemot", "ga Masuk-Masuk"};
+	static const char *const forms[] = {"r.dash", "r.space", "r.two", "r.base", "r.phrase"};
+	struct diag d;
+	struct ruleset *o;
+	struct classify_ctx *c;
+	struct verdict v;
+	size_t bad;
+	const char *t;
+
+	diag_init(&d);
+	o = load_other(yaml, &d);
+	if (o == NULL)
+		diag_print(&d, stderr);
+	ck_assert_ptr_nonnull(o);
+	c = classify_ctx_new(o);
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		ck_assert_int_eq(classify_text(c, all[i], strlen(all[i]), NULL, &v, &bad), 0);
+		for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
+			ck_assert_msg(matched_in(&v, o, forms[f]), "%s on '%s'", forms[f], all[i]);
+	}
+	t = "cashback ga masuk2, CS lemot";
+	ck_assert_int_eq(classify_text(c, t, strlen(t), NULL, &v, &bad), 0);
+	ck_assert(has_match(&v, o, "r.dash", t, "masuk-masuk", "masuk2"));
+	ck_assert(has_match(&v, o, "r.phrase", t, "ga masuk", "ga masuk"));
+	ck_assert(has_match(&v, o, "r.base", t, "masuk", "masuk"));
+	t = "macet gara2 ojol";
+	ck_assert_int_eq(classify_text(c, t, strlen(t), NULL, &v, &bad), 0);
+	ck_assert(has_match(&v, o, "r.base", t, "gara", "gara"));
+	/* numbers and codes keep their '2' */
+	t = "b2b x2 speed covid19";
+	ck_assert_int_eq(classify_text(c, t, strlen(t), NULL, &v, &bad), 0);
+	ck_assert(has_match(&v, o, "r.num", t, "b2b", "b2b"));
+	ck_assert(has_match(&v, o, "r.num", t, "x2", "x2"));
+	t = "masuk2nya gara-garanya";
+	ck_assert_int_eq(classify_text(c, t, strlen(t), NULL, &v, &bad), 0);
+	ck_assert(!matched_in(&v, o, "r.space"));
+	/* spaced text: only the keyword written spaced, and the base word */
+	t = "ga masuk   masuk!";
+	ck_assert_int_eq(classify_text(c, t, strlen(t), NULL, &v, &bad), 0);
+	ck_assert(has_match(&v, o, "r.space", t, "masuk masuk", "masuk   masuk"));
+	ck_assert(matched_in(&v, o, "r.base") && matched_in(&v, o, "r.phrase"));
+	ck_assert(!matched_in(&v, o, "r.dash") && !matched_in(&v, o, "r.two"));
+	/* a question word doubled is an indefinite: "apa2" is not "apa" */
+	t = "kalau ada apa2 kabari";
+	ck_assert_int_eq(classify_text(c, t, strlen(t), NULL, &v, &bad), 0);
+	ck_assert(!matched_in(&v, o, "r.question"));
+	/* the regex's literal "pelan2" is cut at the '2', or it would not be found */
+	t = "pelan2 saja";
+	ck_assert_int_eq(classify_text(c, t, strlen(t), NULL, &v, &bad), 0);
+	ck_assert(matched_in(&v, o, "r.rx"));
+	classify_ctx_free(c);
+	rules_unref(o);
+	diag_free(&d);
+}
+END_TEST
+
+/* The spans of a rule's near evidence, as "pattern=text" joined by ' '. */
+static void
+near_evidence(const struct verdict *v, const struct ruleset *o, const char *rule, const char *text,
+              char *out, size_t cap)
+{
+	size_t at = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < v->nmatches; i++) {
+		const struct match *m = &v->matches[i];
+
+		if (m->kind != MATCH_NEAR || strcmp(rules_id(o, m->rule), rule) != 0)
+			continue;
+		at +=
+		    (size_t)snprintf(out + at, cap - at, "%s%s=%.*s@%zu", at ? " " : "", m->pattern,
+		                     (int)(m->end - m->start), text + m->start, m->start);
+	}
+}
+
+/*
+ * near: every word within 'within' other words of each other, in any
+ * order or in the order written; words are keywords (phrases, prefixes,
+ * folded); it works under any, all and none; the evidence is each word
+ * at the occurrence that made it hold.
+ */
+START_TEST(test_near)
+{
+	static const char *const yaml =
+	    "lists:\n"
+	    "  lost: [ilang, hilang, raib]\n"
+	    "rules:\n"
+	    "  - {id: n.any, score: 10, when: {near: {words: [saldo, ilang], within: 3}}}\n"
+	    "  - {id: n.alt, score: 10, when: {near: {words: [[saldo, uang, dana], '@lost'],\n"
+	    "      within: 2}}}\n"
+	    "  - {id: n.ord, score: 10, when: {near: {words: [uang, belum masuk, 'sald*'],\n"
+	    "      within: 2, ordered: true}}}\n"
+	    "  - id: n.none\n"
+	    "    score: 10\n"
+	    "    when:\n"
+	    "      keywords: [promo]\n"
+	    "      none: [{near: {words: [gak, dapat], within: 1}}]\n"
+	    "  - id: n.all\n"
+	    "    score: 10\n"
+	    "    when:\n"
+	    "      all: [{near: {words: [akun, blokir*], within: 2}}, {keywords: [tolong]}]\n";
+	static const struct {
+		const char *text, *rule;
+		int want;
+		const char *ev;
+	} cases[] = {
+	    {"saldo gue ilang", "n.any", 1, "saldo=saldo@0 ilang=ilang@10"},
+	    {"ILANG saldo gue!!", "n.any", 1, "saldo=saldo@6 ilang=ILANG@0"},
+	    {"saldo a b c ilang", "n.any", 1, "saldo=saldo@0 ilang=ilang@12"},
+	    {"saldo a b c d ilang", "n.any", 0, ""},
+	    {"saldonya ilang", "n.any", 0, ""},
+	    {"saldo\xe2\x80\xa6 \xf0\x9f\x98\xad ilang", "n.any", 1, NULL},
+	    /* the closest pair counts, wherever it is */
+	    {"saldo a b c d e saldo ilang", "n.any", 1, "saldo=saldo@16 ilang=ilang@22"},
+	    {"ilang a b c d e f ilang x saldo", "n.any", 1, "saldo=saldo@26 ilang=ilang@18"},
+	    /* a doubled word counts as two */
+	    {"saldo a tiba2 ilang", "n.any", 1, NULL},
+	    {"saldo a b tiba2 ilang", "n.any", 0, ""},
+	    {"uang aku belum masuk ke saldonya", "n.ord", 1,
+	     "uang=uang@0 belum masuk=belum masuk@9 sald*=sald@24"},
+	    {"belum masuk uang x saldo", "n.ord", 0, ""},
+	    {"uang belum masuk, a b c saldo", "n.ord", 0, ""},
+	    {"uang belum masuk, a b saldo", "n.ord", 1, NULL},
+	    {"uang x belum masuk lalu uang belum masuk ke saldo", "n.ord", 1,
+	     "uang=uang@24 belum masuk=belum masuk@29 sald*=sald@44"},
+	    {"promo ini gak dapat apa2", "n.none", 0, ""},
+	    {"promo ini gak pernah bisa dapat", "n.none", 1, ""},
+	    {"promo ini gak pernah dapat", "n.none", 0, ""},
+	    {"tolong akun saya diblokir", "n.all", 0, ""},
+	    {"tolong akun saya blokir", "n.all", 1, "akun=akun@7 blokir*=blokir@17"},
+	    /* a place filled by any of its words, from a list or not */
+	    {"dana gue raib", "n.alt", 1, "dana=dana@0 raib=raib@9"},
+	    {"HILANG semua uang", "n.alt", 1, "uang=uang@13 hilang=HILANG@0"},
+	    {"saldo a b c ilang", "n.alt", 0, ""},
+	    {"ilang ilang", "n.alt", 0, ""},
+	};
+	struct diag d;
+	struct ruleset *o;
+	struct classify_ctx *c;
+	char err[200], ev[300];
+
+	diag_init(&d);
+	o = load_other(yaml, &d);
+	if (o == NULL)
+		diag_print(&d, stderr);
+	ck_assert_ptr_nonnull(o);
+	c = classify_ctx_new(o);
+	for (int pass = 0; pass < 2; pass++) {
+		/* with evidence for all, then only for complaints (a second fold) */
+		classify_set_evidence(c,
+		                      pass ? CLASSIFY_EVIDENCE_COMPLAINTS : CLASSIFY_EVIDENCE_ALL);
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			struct verdict v;
+			size_t bad;
+
+			ck_assert_int_eq(
+			    classify_text(c, cases[i].text, strlen(cases[i].text), NULL, &v, &bad),
+			    0);
+			ck_assert_msg(matched_in(&v, o, cases[i].rule) == cases[i].want,
+			              "%s on '%s': want %d", cases[i].rule, cases[i].text,
+			              cases[i].want);
+			if (cases[i].ev == NULL)
+				continue;
+			near_evidence(&v, o, cases[i].rule, cases[i].text, ev, sizeof(ev));
+			ck_assert_msg(strcmp(ev, cases[i].ev) == 0, "%s on '%s': evidence '%s'",
+			              cases[i].rule, cases[i].text, ev);
+		}
+	}
+	/* the naive baseline has no near, and says so */
+	ck_assert_ptr_null(rules_naive_new(o, err, sizeof(err)));
+	ck_assert_str_eq(err, "near: conditions have no naive form");
+	classify_ctx_free(c);
+	rules_unref(o);
+	diag_free(&d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -653,6 +872,8 @@ main(void)
 	tcase_add_test(tc, test_keyword_duplicates_linear);
 	tcase_add_test(tc, test_regex_work_bounded);
 	tcase_add_test(tc, test_limits_errors);
+	tcase_add_test(tc, test_reduplication);
+	tcase_add_test(tc, test_near);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
