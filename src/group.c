@@ -16,6 +16,20 @@
 #define GROUP_MAX_AUTHORS 64
 #define INCIDENT_SAMPLES 10
 #define OVERFLOW_KEY "overflow"
+/* 2: a mention's "matches" are objects with rule and pattern, no longer [start, end] */
+#define GROUP_PAYLOAD_VERSION 2
+
+/*
+ * A mention kept for the group's next alert. The keys are copied out of
+ * the entry so that choosing among samples never parses JSON.
+ */
+struct sample {
+	json_t *entry;
+	long followers;		/* -1 when unknown */
+	int verified;
+	int score;
+	uint64_t seq;		/* arrival within the group */
+};
 
 struct author {
 	uint64_t hash;		/* of handle: most lookups are misses in a full list */
@@ -33,7 +47,9 @@ struct group {
 	json_t *rule_info;	/* id -> {"id","description","score"} */
 	json_t *tags;		/* array */
 	json_t *sources;	/* array */
-	json_t *samples;	/* entries not alerted yet, at most max_samples */
+	struct sample *samples;	/* not alerted yet, at most grouping.samples (see sample_keep) */
+	size_t nsamples, capsamples;
+	uint64_t sample_seq;
 	struct author *authors;
 	size_t nauthors;
 	uint64_t total, nnew;
@@ -127,6 +143,151 @@ group_schedule(struct group *g, int64_t due)
 	evtimer_add(g->timer, &tv);
 }
 
+/*
+ * Which mentions an alert shows. Chat messages show the first few of the
+ * alert's "mentions", so their order is the choice: they alternate between
+ * the highest score and the widest reach. First the mention with the
+ * highest score, then, of the rest, the one whose author has the most
+ * followers, then the next highest score, and so on. Ties in score go to
+ * the wider reach, ties in reach to the verified author, then the higher
+ * score; the earlier arrival wins any tie left. So the most urgent
+ * complaint leads, and a widely followed author is never buried under
+ * early arrivals.
+ */
+static int
+sample_by_score(const struct sample *x, const struct sample *y)
+{
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	if (x->followers != y->followers)
+		return x->followers > y->followers ? -1 : 1;
+	if (x->verified != y->verified)
+		return x->verified ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int
+sample_by_reach(const struct sample *x, const struct sample *y)
+{
+	if (x->followers != y->followers)
+		return x->followers > y->followers ? -1 : 1;
+	if (x->verified != y->verified)
+		return x->verified ? -1 : 1;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int
+sample_score_cmp(const void *a, const void *b)
+{
+	return sample_by_score(*(const struct sample *const *)a, *(const struct sample *const *)b);
+}
+
+static int
+sample_reach_cmp(const void *a, const void *b)
+{
+	return sample_by_reach(*(const struct sample *const *)a, *(const struct sample *const *)b);
+}
+
+/* order[0..n): indexes of s in the order the alert lists them (see above). */
+static void
+sample_order(const struct sample *s, size_t n, size_t *order)
+{
+	const struct sample **by_score = xreallocarray(NULL, n ? n : 1, sizeof(*by_score));
+	const struct sample **by_reach = xreallocarray(NULL, n ? n : 1, sizeof(*by_reach));
+	unsigned char *taken = xcalloc(n ? n : 1, 1);
+	size_t at[2] = { 0, 0 };
+
+	for (size_t i = 0; i < n; i++)
+		by_score[i] = by_reach[i] = &s[i];
+	qsort(by_score, n, sizeof(*by_score), sample_score_cmp);
+	qsort(by_reach, n, sizeof(*by_reach), sample_reach_cmp);
+	for (size_t k = 0; k < n; k++) {
+		const struct sample **list = k % 2 == 0 ? by_score : by_reach;
+		size_t *i = &at[k % 2];
+
+		while (taken[list[*i] - s])
+			(*i)++;
+		order[k] = (size_t)(list[*i] - s);
+		taken[order[k]] = 1;
+	}
+	free(taken);
+	free(by_reach);
+	free(by_score);
+}
+
+/*
+ * Keeps the mention among the group's samples, up to grouping.samples of
+ * them. When they are full, the one that would be listed last among the
+ * kept ones and the new one goes: dropping a mention that comes after the
+ * first N in that order never changes who the first N are, so the kept
+ * set is always the first N of all the group's mentions, whatever the
+ * order they came in. The dropped mention is still in the spool (keluhctl
+ * show lists every mention of an alert).
+ */
+static void
+sample_keep(struct group *g, const struct group_input *in, size_t max)
+{
+	struct sample cand = { NULL, in->followers < 0 ? -1 : in->followers, in->verified != 0,
+		in->score, g->sample_seq++ };
+	size_t drop = g->nsamples;
+
+	if (max == 0)
+		return;
+	if (g->capsamples < g->nsamples + 1) {
+		/* once per group (and per reload that raises the bound): room for one more */
+		g->capsamples = (g->nsamples > max ? g->nsamples : max) + 1;
+		g->samples = xreallocarray(g->samples, g->capsamples, sizeof(*g->samples));
+	}
+	if (g->nsamples >= max) {
+		size_t n = g->nsamples + 1, *order = xreallocarray(NULL, n, sizeof(size_t));
+
+		g->samples[g->nsamples] = cand;
+		sample_order(g->samples, n, order);
+		drop = order[n - 1];
+		free(order);
+		metrics_bound_hit("alert_samples", "a group holds grouping.samples mentions for its "
+		    "next alert: the lowest by score and reach are left out of the alert (still in "
+		    "the spool: keluhctl show ALERT lists them; raise grouping.samples)");
+		if (drop == g->nsamples)
+			return;
+		json_decref(g->samples[drop].entry);
+	}
+	if ((cand.entry = json_loads(in->entry_json, 0, NULL)) == NULL) {
+		/* the entry is ours, so never; keep the set as it was */
+		if (drop < g->nsamples)
+			g->samples[drop] = g->samples[--g->nsamples];
+		return;
+	}
+	g->samples[drop] = cand;
+	if (drop == g->nsamples)
+		g->nsamples++;
+}
+
+/* The samples as the alert lists them; the group's are released. */
+static json_t *
+samples_take(struct group *g)
+{
+	json_t *arr = json_array();
+	size_t *order = xreallocarray(NULL, g->nsamples ? g->nsamples : 1, sizeof(size_t));
+
+	sample_order(g->samples, g->nsamples, order);
+	for (size_t i = 0; i < g->nsamples; i++)
+		json_array_append_new(arr, g->samples[order[i]].entry);
+	free(order);
+	g->nsamples = 0;
+	return arr;
+}
+
+static void
+samples_clear(struct group *g)
+{
+	for (size_t i = 0; i < g->nsamples; i++)
+		json_decref(g->samples[i].entry);
+	g->nsamples = 0;
+}
+
 static void
 group_destroy(struct group *g)
 {
@@ -149,7 +310,8 @@ group_destroy(struct group *g)
 	json_decref(g->rule_info);
 	json_decref(g->tags);
 	json_decref(g->sources);
-	json_decref(g->samples);
+	samples_clear(g);
+	free(g->samples);
 	for (size_t i = 0; i < g->nauthors; i++)
 		free(g->authors[i].handle);
 	free(g->authors);
@@ -246,7 +408,8 @@ group_emit(struct group_engine *ge, const char *gkey, int prio, const char *team
 	    "rules", rule_ids, "rule_info", ri, "tags", tags,
 	    "count", (json_int_t)count, "total", (json_int_t)total, "suppressed", (json_int_t)suppressed,
 	    "first_at", t1, "last_at", t2, "top_authors", top, "mentions", samples);
-	body = json_pack("{s:s,s:o}", "type", "keluh.alert", "alert", alert);
+	body = json_pack("{s:s,s:i,s:o}", "type", "keluh.alert", "version", GROUP_PAYLOAD_VERSION,
+	    "alert", alert);
 	json = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	(void)k;
@@ -300,8 +463,7 @@ group_fire(struct group *g)
 
 	if (g->nnew == 0 && g->nsuppressed == 0)
 		return;
-	samples = g->samples;
-	g->samples = json_array();
+	samples = samples_take(g);
 	group_emit(ge, g->key, g->prio, g->team, 0, g->rule_ids, g->rule_info, g->tags, g->sources,
 	    samples, g->authors, g->nauthors, g->nnew, g->total, g->nsuppressed, g->first_at,
 	    g->last_at, g->max_rowid);
@@ -366,7 +528,6 @@ group_get(struct group_engine *ge, const char *key, int64_t at)
 	g->rule_info = json_object();
 	g->tags = json_array();
 	g->sources = json_array();
-	g->samples = json_array();
 	g->first_at = at;
 	g->timer = evtimer_new(ge->base, group_timer_cb, g);
 	g->next = ge->table[h];
@@ -544,12 +705,7 @@ group_add(struct group_engine *ge, const struct group_input *in)
 	json_array_foreach(in->tags, i, v)
 		json_array_add_unique(g->tags, json_string_value(v));
 	json_array_add_unique(g->sources, in->source);
-	if (json_array_size(g->samples) < c->max_samples) {
-		json_t *entry = json_loads(in->entry_json, 0, NULL);
-
-		if (entry)
-			json_array_append_new(g->samples, entry);
-	}
+	sample_keep(g, in, c->max_samples);
 	if (in->author && *in->author) {
 		uint64_t h = util_hash_str(in->author);
 

@@ -902,11 +902,16 @@ rcv_spans(const json_t *m, const char *text, size_t len, struct rcv_span **out)
 	json_array_foreach(ms, i, v) {
 		json_int_t s, e;
 
-		if (!json_is_array(v) || !json_is_integer(json_array_get(v, 0)) ||
-		    !json_is_integer(json_array_get(v, 1)))
+		/* {"start","end",...} since payload version 2; [start, end] before */
+		const json_t *js = json_is_object(v) ? json_object_get(v, "start") :
+		    json_array_get(v, 0);
+		const json_t *je = json_is_object(v) ? json_object_get(v, "end") :
+		    json_array_get(v, 1);
+
+		if (!json_is_integer(js) || !json_is_integer(je))
 			continue;
-		s = json_integer_value(json_array_get(v, 0));
-		e = json_integer_value(json_array_get(v, 1));
+		s = json_integer_value(js);
+		e = json_integer_value(je);
 		if (s < 0 || e <= s || (size_t)s >= len)
 			continue;
 		if ((size_t)e > len)

@@ -7,7 +7,7 @@
  * and asks receiver_judge() what the answer means.
  *
  * The canonical alert JSON is the generic webhook body:
- *   {"type":"keluh.alert","alert":{
+ *   {"type":"keluh.alert","version":2,"alert":{
  *     "id","group","priority","team","incident":bool,
  *     "rules":["id",...], "rule_info":[{"id","description","score"}],
  *     "tags":[...], "count":N (mentions in this alert), "total":N (in the
@@ -17,9 +17,13 @@
  *     "mentions":[{"id","source","text","url","created_at","lang",
  *                  "author":{"handle","name","followers","verified"},
  *                  "score","priority","rules":[...],
- *                  "matches":[[start,end],...]}]}}
- * "matches" are byte spans of "text", for emphasis. Chat formats show a few
- * samples and say "+N more"; the webhook carries every mention.
+ *                  "matches":[{"rule","kind","pattern","start","end","text"}]}]}}
+ * "matches" are the evidence, each once; start and end are byte offsets
+ * of "text", for emphasis. Version 1 (no "version" member: alerts spooled
+ * by an older keluh) had bare [start,end] pairs; renderers read both.
+ * "mentions" are listed in the order group.c chooses samples (score and
+ * reach), so chat formats show the first few and say "+N more"; the
+ * webhook carries them all.
  */
 #ifndef KELUH_RECEIVER_H
 #define KELUH_RECEIVER_H
