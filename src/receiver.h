@@ -63,7 +63,12 @@ struct receiver {
 	int64_t max_age_ms;	/* a delivery older than this goes to the dead letters */
 	int64_t timeout_ms;	/* one request */
 	int max_samples;	/* mentions shown in chat formats */
+	char **page;		/* mention_on_critical: who an alert pings (slack, mattermost,
+				 * discord, telegram), in the platform's syntax, checked by conf.c */
+	size_t npage;
+	int page_min;		/* mention_at_least: 0 low, 1 normal, 2 high, 3 critical */
 };
+#define RCV_MAX_PAGE 10		/* mention_on_critical entries per receiver */
 
 const char *receiver_type_name(enum rcv_type);
 int receiver_type_parse(const char *, enum rcv_type *);

@@ -2,6 +2,8 @@
 # What an alert says about its mentions: the samples are chosen by score
 # and reach (not by arrival), keluhctl show lists every mention of an alert
 # with its verdict, and the webhook's matches name their rule and pattern.
+# Then paging: receivers with mention_on_critical ping their people on a
+# critical alert and not on a high one; bad mentions fail --check.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/daemon_lib.sh"
 
@@ -20,6 +22,11 @@ rules:
     team: tech
     score: 20
     when: {keywords: [broken]}
+  - id: t.lawyer
+    description: Legal threat
+    team: legal
+    score: 90
+    when: {keywords: [lawyer]}
 Y
 cat >"$TMPD/c.yaml" <<Y
 rules: rules.d
@@ -103,4 +110,106 @@ contains "show: an unknown alert id says so" "$TMPD/none.out" "keluhctl: no aler
 is "show without an id is a usage error" "$?" 2
 contains "show without an id says what it takes" "$TMPD/noid.out" "show takes one alert id"
 stop_keluhd
+
+# paging: each kind of chat receiver, one critical and one high alert
+start_sink hs --body '{"ok":true}'
+cat >"$TMPD/p.yaml" <<Y
+rules: rules.d
+http:
+  listen: 127.0.0.1:0
+spool:
+  path: $TMPD/p.db
+receivers:
+  - name: slack
+    type: slack
+    url: "http://127.0.0.1:$slk_port/pslack"
+    mention_on_critical: ["<!subteam^S0123ABC>", "<@U0456DEF>"]
+  - name: mm
+    type: mattermost
+    url: "http://127.0.0.1:$hs_port/mm"
+    mention_on_critical: ["@oncall"]
+  - name: discord
+    type: discord
+    url: "http://127.0.0.1:$hs_port/discord"
+    mention_on_critical: ["<@&222222222222222222>", "<@111111111111111111>"]
+  - name: tg
+    type: telegram
+    url: "http://127.0.0.1:$hs_port"
+    bot_token: "123:abc"
+    chat_id: "-100"
+    mention_on_critical: ["@oncall_lead"]
+    mention_at_least: high
+routes:
+  - {receivers: [slack, mm, discord, tg]}
+grouping:
+  by: [mention]
+  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+Y
+start_keluhd "$TMPD/p.yaml"
+: >"$slk_log"
+r=$(post '{"id":"p1","text":"calling my lawyer"}
+{"id":"p2","text":"login broken"}')
+is "a critical and a high complaint: 202" "${r%% *}" 202
+wait_for 20 sh -c "[ \$(wc -l <$hs_log) -ge 6 ] && [ \$(wc -l <$slk_log) -ge 2 ]"
+python3 - "$hs_log" "$slk_log" >"$TMPD/pages" <<'PY'
+import json, sys
+for f in sys.argv[1:]:
+    for l in open(f):
+        r = json.loads(l)
+        b = json.loads(r["body"])
+        kind = r["path"].split("/")[1].split("?")[0]
+        text = b.get("content") if kind == "discord" else b.get("text")
+        prio = "critical" if "CRITICAL" in r["body"] else "high"
+        if kind == "discord":
+            print(kind, prio, "allowed", json.dumps(b["allowed_mentions"], sort_keys=True))
+        print(kind, prio, json.dumps(text.split(" ")[:2] if kind in ("pslack", "discord") else text.split("\n")[0]))
+PY
+contains "slack: a critical alert mentions the group and the user" "$TMPD/pages" 'pslack critical ["<!subteam^S0123ABC>", "<@U0456DEF>"]'
+lacks "slack: a high alert mentions nobody" "$TMPD/pages" 'pslack high ["<!subteam'
+contains "mattermost: a critical alert mentions @oncall on a line of its own" "$TMPD/pages" 'mm critical "@oncall"'
+lacks "mattermost: a high alert does not" "$TMPD/pages" 'mm high "@oncall"'
+contains "discord: a critical alert mentions the role and the user" \
+	"$TMPD/pages" 'discord critical ["<@&222222222222222222>", "<@111111111111111111>"]'
+contains "discord: ... and allows exactly them to be pinged" "$TMPD/pages" \
+	'discord critical allowed {"parse": [], "roles": ["222222222222222222"], "users": ["111111111111111111"]}'
+contains "discord: a high alert lets nobody be pinged" "$TMPD/pages" 'discord high allowed {"parse": []}'
+lacks "discord: a high alert mentions nobody" "$TMPD/pages" 'discord high ["<@'
+contains "telegram (mention_at_least: high): the critical alert mentions" "$TMPD/pages" 'bot123:abc critical "@oncall_lead"'
+contains "telegram (mention_at_least: high): the high alert too" "$TMPD/pages" 'bot123:abc high "@oncall_lead"'
+stop_keluhd
+
+# mentions that are not the platform's syntax fail at load, at their place
+cat >"$TMPD/bad.yaml" <<'Y'
+rules: rules.d
+receivers:
+  - name: slack
+    type: slack
+    url: https://hooks.slack.com/services/T/B/X
+    mention_on_critical: ["<@U0456DEF>", "@here"]
+  - name: discord
+    type: discord
+    url: https://discord.com/api/webhooks/1/t
+    mention_on_critical: ["<@&12a>"]
+  - name: tg
+    type: telegram
+    bot_token: "123:abc"
+    chat_id: "-100"
+    mention_on_critical: "@oncall_lead"
+  - name: teams
+    type: teams
+    url: https://example.com/teams
+    mention_on_critical: ["<at>x</at>"]
+  - name: mm
+    type: mattermost
+    url: https://example.com/hooks/x
+    mention_at_least: high
+Y
+"$KELUHD" --check -c "$TMPD/bad.yaml" >"$TMPD/bad.out" 2>&1
+is "bad mentions: --check exits 1" "$?" 1
+contains "slack: the bad entry, at its line and column, with the forms to use" "$TMPD/bad.out" \
+	"bad.yaml:6:42: error: receiver 'slack': '@here' is not a slack mention; write \"<@U123ABC>\" for a user, \"<!subteam^S123ABC>\" for a user group (their ids, not names), or \"<!here>\""
+contains "discord: ids are numbers" "$TMPD/bad.out" "bad.yaml:10:27: error: receiver 'discord': '<@&12a>' is not a discord mention"
+contains "a string where a list is expected" "$TMPD/bad.out" "bad.yaml:15:26: error: receiver 'tg': mention_on_critical must be a list"
+contains "teams cannot mention people" "$TMPD/bad.out" "bad.yaml:19:5: error: receiver 'teams': teams receivers cannot mention people"
+contains "mention_at_least alone does nothing" "$TMPD/bad.out" "bad.yaml:23:23: error: receiver 'mm': mention_at_least says"
 done_testing
