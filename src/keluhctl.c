@@ -953,43 +953,69 @@ spoolcmd_show_rules(struct spoolcmd_show *sh, json_t *rec, json_t *entry)
 	return out;
 }
 
+/*
+ * Prints s (text from the internet) with control characters, C1 ones too,
+ * as spaces: a post must not move the cursor or recolour the terminal.
+ */
+static void
+spoolcmd_show_clean(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "-");
+
+	for (; *p; p++) {
+		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			putchar(' ');
+			p++;
+		} else
+			putchar(*p < 0x20 || *p == 0x7f ? ' ' : *p);
+	}
+}
+
 static void
 spoolcmd_show_human(const json_t *e, const json_t *rules, int listed)
 {
 	const json_t *au = json_object_get(e, "author"), *v;
 	const char *url = json_string_value(json_object_get(e, "url"));
-	json_int_t fol = json_integer_value(json_object_get(au, "followers"));
+	const char *prio = json_string_value(json_object_get(e, "priority"));
+	const char *handle = json_string_value(json_object_get(au, "handle"));
 	size_t i;
 
-	printf("\n%s  %s  score %lld  %s", json_string_value(json_object_get(e, "id")),
-	    json_string_value(json_object_get(e, "priority")) ?
-	    json_string_value(json_object_get(e, "priority")) : "-",
-	    (long long)json_integer_value(json_object_get(e, "score")),
-	    json_string_value(json_object_get(au, "handle")) ?
-	    json_string_value(json_object_get(au, "handle")) : "(no author)");
+	putchar('\n');
+	spoolcmd_show_clean(json_string_value(json_object_get(e, "id")));
+	printf("  %s  score %lld  ", prio ? prio : "-",
+	    (long long)json_integer_value(json_object_get(e, "score")));
+	spoolcmd_show_clean(handle ? handle : "(no author)");
 	if (json_is_integer(json_object_get(au, "followers")))
-		printf(" (%lld followers%s)", (long long)fol,
+		printf(" (%lld followers%s)",
+		    (long long)json_integer_value(json_object_get(au, "followers")),
 		    json_is_true(json_object_get(au, "verified")) ? ", verified" : "");
 	printf("%s\n", listed ? "  [in the alert]" : "");
-	if (url)
-		printf("  %s\n", url);
-	printf("  %s\n", json_string_value(json_object_get(e, "text")) ?
-	    json_string_value(json_object_get(e, "text")) : "");
-	printf("  rules:");
+	if (url) {
+		fputs("  ", stdout);
+		spoolcmd_show_clean(url);
+		putchar('\n');
+	}
+	fputs("  ", stdout);
+	spoolcmd_show_clean(json_string_value(json_object_get(e, "text")));
+	printf("\n  rules:");
 	json_array_foreach(rules, i, v) {
-		printf("%s %s", i ? "," : "", json_string_value(json_object_get(v, "id")));
+		printf("%s ", i ? "," : "");
+		spoolcmd_show_clean(json_string_value(json_object_get(v, "id")));
 		if (json_is_integer(json_object_get(v, "score")))
 			printf(" (%lld)", (long long)json_integer_value(json_object_get(v, "score")));
 	}
-	printf("\n");
+	putchar('\n');
 	json_array_foreach(json_object_get(e, "matches"), i, v) {
 		if (!json_is_object(v))	/* an older alert: bare spans, no rule to name */
 			continue;
-		printf("  evidence: %s %s '%s' matched '%s'\n",
-		    json_string_value(json_object_get(v, "rule")),
-		    json_string_value(json_object_get(v, "kind")),
-		    json_string_value(json_object_get(v, "pattern")),
-		    json_string_value(json_object_get(v, "text")));
+		fputs("  evidence: ", stdout);
+		spoolcmd_show_clean(json_string_value(json_object_get(v, "rule")));
+		printf(" %s '", json_string_value(json_object_get(v, "kind")) ?
+		    json_string_value(json_object_get(v, "kind")) : "-");
+		spoolcmd_show_clean(json_string_value(json_object_get(v, "pattern")));
+		fputs("' matched '", stdout);
+		spoolcmd_show_clean(json_string_value(json_object_get(v, "text")));
+		fputs("'\n", stdout);
 	}
 }
 

@@ -48,7 +48,7 @@ start_keluhd "$TMPD/c.yaml"
 # eight complaints of one group: the widely followed author comes seventh,
 # the highest score last; grouping.samples keeps six of them for the alert
 r=$(post '{"id":"m1","text":"cannot login","author":{"handle":"@a1","followers":10}}
-{"id":"m2","text":"cannot login","author":{"handle":"@a2","followers":20}}
+{"id":"m2","text":"cannot login\u001b[2J\u009b1m","author":{"handle":"@a2","followers":20}}
 {"id":"m3","text":"cannot login","author":{"handle":"@a3","followers":30}}
 {"id":"m4","text":"cannot login","author":{"handle":"@a4","followers":40}}
 {"id":"m5","text":"cannot login","author":{"handle":"@a5","followers":50}}
@@ -88,6 +88,9 @@ is "show: one block per mention, all eight" "$(grep -c '^m[0-9]  ' "$TMPD/show.o
 contains "show: a mention left out of the alert is listed" "$TMPD/show.out" "m1  normal  score 30  @a1 (10 followers)"
 contains "show: the verdict's rules with their scores" "$TMPD/show.out" "rules: t.login (30), t.broken (20)"
 contains "show: the evidence" "$TMPD/show.out" "evidence: t.broken keyword 'broken' matched 'broken'"
+is "show: no control character of a post reaches the terminal" \
+	"$(LC_ALL=C grep -c "$(printf '\033')\\|$(printf '\302\233')" "$TMPD/show.out")" 0
+contains "show: they are shown as spaces" "$TMPD/show.out" "  cannot login [2J 1m"
 contains "show: which mentions the alert carried" "$TMPD/show.out" "@big199 (199000 followers, verified)  [in the alert]"
 "$KELUHCTL" show --json --spool "$TMPD/c.db" "$id" >"$TMPD/show.json"
 python3 - "$TMPD/show.json" "$id" >"$TMPD/show.check" <<'PY'
