@@ -50,6 +50,8 @@ struct group {
 	struct sample *samples;	/* not alerted yet, at most grouping.samples (see sample_keep) */
 	size_t nsamples, capsamples;
 	uint64_t sample_seq;
+	size_t worst_score, worst_reach;	/* last kept sample in each order, when worst_ok */
+	int worst_ok;
 	struct author *authors;
 	size_t nauthors;
 	uint64_t total, nnew;
@@ -217,6 +219,33 @@ sample_order(const struct sample *s, size_t n, size_t *order)
 	free(by_score);
 }
 
+#define SAMPLES_BOUND_WHAT "a group holds grouping.samples mentions for its next alert: " \
+	"the lowest by score and reach are left out of the alert (still in the spool: " \
+	"keluhctl show ALERT lists them; raise grouping.samples)"
+
+/*
+ * Whether cand comes after every kept sample in both orders: then it would
+ * be listed last, and is left out at the cost of two comparisons. Most
+ * complaints of a burst are such, so a full group costs a sort only when
+ * a complaint could make it in.
+ */
+static int
+sample_worse(struct group *g, const struct sample *cand)
+{
+	if (!g->worst_ok) {
+		g->worst_score = g->worst_reach = 0;
+		for (size_t i = 1; i < g->nsamples; i++) {
+			if (sample_by_score(&g->samples[i], &g->samples[g->worst_score]) > 0)
+				g->worst_score = i;
+			if (sample_by_reach(&g->samples[i], &g->samples[g->worst_reach]) > 0)
+				g->worst_reach = i;
+		}
+		g->worst_ok = 1;
+	}
+	return sample_by_score(cand, &g->samples[g->worst_score]) > 0 &&
+	    sample_by_reach(cand, &g->samples[g->worst_reach]) > 0;
+}
+
 /*
  * Keeps the mention among the group's samples, up to grouping.samples of
  * them. When they are full, the one that would be listed last among the
@@ -240,6 +269,11 @@ sample_keep(struct group *g, const struct group_input *in, size_t max)
 		g->capsamples = (g->nsamples > max ? g->nsamples : max) + 1;
 		g->samples = xreallocarray(g->samples, g->capsamples, sizeof(*g->samples));
 	}
+	if (g->nsamples >= max && sample_worse(g, &cand)) {
+		metrics_bound_hit("alert_samples", SAMPLES_BOUND_WHAT);
+		return;
+	}
+	g->worst_ok = 0;
 	if (g->nsamples >= max) {
 		size_t n = g->nsamples + 1, *order = xreallocarray(NULL, n, sizeof(size_t));
 
@@ -247,9 +281,7 @@ sample_keep(struct group *g, const struct group_input *in, size_t max)
 		sample_order(g->samples, n, order);
 		drop = order[n - 1];
 		free(order);
-		metrics_bound_hit("alert_samples", "a group holds grouping.samples mentions for its "
-		    "next alert: the lowest by score and reach are left out of the alert (still in "
-		    "the spool: keluhctl show ALERT lists them; raise grouping.samples)");
+		metrics_bound_hit("alert_samples", SAMPLES_BOUND_WHAT);
 		if (drop == g->nsamples)
 			return;
 		json_decref(g->samples[drop].entry);
@@ -277,6 +309,7 @@ samples_take(struct group *g)
 		json_array_append_new(arr, g->samples[order[i]].entry);
 	free(order);
 	g->nsamples = 0;
+	g->worst_ok = 0;
 	return arr;
 }
 
@@ -286,6 +319,7 @@ samples_clear(struct group *g)
 	for (size_t i = 0; i < g->nsamples; i++)
 		json_decref(g->samples[i].entry);
 	g->nsamples = 0;
+	g->worst_ok = 0;
 }
 
 static void
