@@ -525,6 +525,34 @@ ingest_restore_rules(struct restore_ctx *rc, json_t *rec)
 	return info;
 }
 
+/*
+ * A mention spooled by an older keluh has bare [start, end] matches: give
+ * them the shape of the alerts made now, with the words, and rule, kind
+ * and pattern null since the row does not say which rule matched.
+ */
+static void
+ingest_restore_matches(json_t *entry)
+{
+	json_t *ms = json_object_get(entry, "matches"), *v;
+	const char *text = json_string_value(json_object_get(entry, "text"));
+	size_t len = json_string_length(json_object_get(entry, "text")), i;
+
+	json_array_foreach(ms, i, v) {
+		json_int_t s = json_integer_value(json_array_get(v, 0));
+		json_int_t e = json_integer_value(json_array_get(v, 1));
+		json_t *o, *words;
+
+		if (!json_is_array(v))
+			continue;
+		o = json_pack("{s:n,s:n,s:n,s:I,s:I}", "rule", "kind", "pattern", "start", s,
+		    "end", e);
+		words = text && s >= 0 && s <= e && (size_t)e <= len ?
+		    json_stringn(text + s, (size_t)(e - s)) : NULL;
+		json_object_set_new(o, "text", words ? words : json_string(""));
+		json_array_set_new(ms, i, o);
+	}
+}
+
 static void
 ingest_restore_one(void *arg, const struct spool_mention *sm)
 {
@@ -556,6 +584,7 @@ ingest_restore_one(void *arg, const struct spool_mention *sm)
 	gi.text = json_string_value(json_object_get(entry, "text"));
 	gi.text_len = json_string_length(json_object_get(entry, "text"));
 	gi.restored = 1;
+	ingest_restore_matches(entry);
 	entry_json = json_dumps(entry, JSON_COMPACT);
 	gi.entry_json = entry_json ? entry_json : "{}";
 	group_add(rc->in->ge, &gi);

@@ -114,6 +114,34 @@ is "show without an id is a usage error" "$?" 2
 contains "show without an id says what it takes" "$TMPD/noid.out" "show takes one alert id"
 stop_keluhd
 
+# a complaint spooled by an older keluh (bare [start, end] matches) and
+# still pending goes out after the upgrade in the new shape
+python3 - "$TMPD/c.db" <<'PY'
+import json, sqlite3, sys, time
+row = {"rule_info": [{"id": "t.login", "description": "Cannot log in", "score": 30}],
+       "tags": [], "team": "tech", "rule": "t.login",
+       "entry": {"id": "old1", "source": "http", "text": "old login", "url": None,
+                 "created_at": None, "lang": None,
+                 "author": {"handle": "@old", "name": None, "followers": 1, "verified": False},
+                 "score": 30, "priority": "normal", "rules": ["t.login"], "matches": [[4, 9]]}}
+db = sqlite3.connect(sys.argv[1])
+db.execute("INSERT INTO mentions (mention_id, group_key, priority, at_ms, json) VALUES (?, ?, ?, ?, ?)",
+           ("old1", "team=tech", 2, int(time.time() * 1000), json.dumps(row)))
+db.commit()
+PY
+start_keluhd "$TMPD/c.yaml"
+wait_for 15 sh -c "grep -q old1 $wh_log"
+python3 - "$wh_log" >"$TMPD/old" <<'PY'
+import json, sys
+for l in open(sys.argv[1]):
+    for m in json.loads(json.loads(l)["body"])["alert"]["mentions"]:
+        if m["id"] == "old1":
+            print(json.dumps(m["matches"], sort_keys=True))
+PY
+is "a pending complaint from before the upgrade: its matches in the new shape" "$(cat "$TMPD/old")" \
+	'[{"end": 9, "kind": null, "pattern": null, "rule": null, "start": 4, "text": "login"}]'
+stop_keluhd
+
 # paging: each kind of chat receiver, one critical and one high alert
 start_sink hs --body '{"ok":true}'
 cat >"$TMPD/p.yaml" <<Y
