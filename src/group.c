@@ -20,11 +20,12 @@
 #define GROUP_PAYLOAD_VERSION 2
 
 /*
- * A mention kept for the group's next alert. The keys are copied out of
- * the entry so that choosing among samples never parses JSON.
+ * A mention kept for the group's next alert: its entry as JSON text, put
+ * into the alert as it is (parsing every kept entry was a third of the
+ * cost of a complaint), and the keys that choose samples.
  */
 struct sample {
-	json_t *entry;
+	char *entry;
 	long followers;		/* -1 when unknown */
 	int verified;
 	int score;
@@ -50,8 +51,7 @@ struct group {
 	struct sample *samples;	/* not alerted yet, at most grouping.samples (see sample_keep) */
 	size_t nsamples, capsamples;
 	uint64_t sample_seq;
-	size_t worst_score, worst_reach;	/* last kept sample in each order, when worst_ok */
-	int worst_ok;
+	struct sample_index *six;	/* when full: who a newcomer would have to beat */
 	struct author *authors;
 	size_t nauthors;
 	uint64_t total, nnew;
@@ -192,59 +192,143 @@ sample_reach_cmp(const void *a, const void *b)
 	return sample_by_reach(*(const struct sample *const *)a, *(const struct sample *const *)b);
 }
 
-/* order[0..n): indexes of s in the order the alert lists them (see above). */
+/*
+ * The kept samples in both orders, and when each is listed: built once
+ * the samples are full, and again only after one was replaced.
+ * by_*: the samples, best first; order[k]: the sample listed k-th;
+ * ahead_*[j]: the latest listing step of by_*[0..j), -1 for j = 0.
+ */
+struct sample_index {
+	size_t cap;
+	const struct sample **by_score, **by_reach;
+	size_t *order;
+	long *ahead_score, *ahead_reach;
+	long *step;		/* step[i]: when sample i is listed */
+	unsigned char *taken;
+	int ok;
+};
+
 static void
-sample_order(const struct sample *s, size_t n, size_t *order)
+sample_index_free(struct sample_index *x)
 {
-	const struct sample **by_score = xreallocarray(NULL, n ? n : 1, sizeof(*by_score));
-	const struct sample **by_reach = xreallocarray(NULL, n ? n : 1, sizeof(*by_reach));
-	unsigned char *taken = xcalloc(n ? n : 1, 1);
+	if (x == NULL)
+		return;
+	free(x->by_score);
+	free(x->by_reach);
+	free(x->order);
+	free(x->ahead_score);
+	free(x->ahead_reach);
+	free(x->step);
+	free(x->taken);
+	free(x);
+}
+
+/* Sorts g->samples[0..n) both ways and lists them into six->order (see above). */
+static void
+sample_walk(struct group *g, size_t n)
+{
+	struct sample_index *x = g->six;
 	size_t at[2] = { 0, 0 };
 
+	if (x == NULL || x->cap < n + 1) {
+		sample_index_free(x);
+		x = g->six = xcalloc(1, sizeof(*x));
+		x->cap = n + 1;
+		x->by_score = xreallocarray(NULL, x->cap, sizeof(*x->by_score));
+		x->by_reach = xreallocarray(NULL, x->cap, sizeof(*x->by_reach));
+		x->order = xreallocarray(NULL, x->cap, sizeof(*x->order));
+		x->ahead_score = xreallocarray(NULL, x->cap + 1, sizeof(long));
+		x->ahead_reach = xreallocarray(NULL, x->cap + 1, sizeof(long));
+		x->step = xreallocarray(NULL, x->cap, sizeof(long));
+		x->taken = xreallocarray(NULL, x->cap, 1);
+	}
+	x->ok = 0;
 	for (size_t i = 0; i < n; i++)
-		by_score[i] = by_reach[i] = &s[i];
-	qsort(by_score, n, sizeof(*by_score), sample_score_cmp);
-	qsort(by_reach, n, sizeof(*by_reach), sample_reach_cmp);
+		x->by_score[i] = x->by_reach[i] = &g->samples[i];
+	qsort(x->by_score, n, sizeof(*x->by_score), sample_score_cmp);
+	qsort(x->by_reach, n, sizeof(*x->by_reach), sample_reach_cmp);
+	memset(x->taken, 0, n);
 	for (size_t k = 0; k < n; k++) {
-		const struct sample **list = k % 2 == 0 ? by_score : by_reach;
+		const struct sample **list = k % 2 == 0 ? x->by_score : x->by_reach;
 		size_t *i = &at[k % 2];
 
-		while (taken[list[*i] - s])
+		while (x->taken[list[*i] - g->samples])
 			(*i)++;
-		order[k] = (size_t)(list[*i] - s);
-		taken[order[k]] = 1;
+		x->order[k] = (size_t)(list[*i] - g->samples);
+		x->taken[x->order[k]] = 1;
 	}
-	free(taken);
-	free(by_reach);
-	free(by_score);
+}
+
+/* sample_walk over the kept samples, and when each is listed. */
+static struct sample_index *
+sample_index(struct group *g)
+{
+	struct sample_index *x = g->six;
+	size_t n = g->nsamples;
+
+	if (x && x->ok)
+		return x;
+	sample_walk(g, n);
+	x = g->six;
+	for (size_t k = 0; k < n; k++)
+		x->step[x->order[k]] = (long)k;
+	x->ahead_score[0] = x->ahead_reach[0] = -1;
+	for (size_t j = 0; j < n; j++) {
+		long ss = x->step[x->by_score[j] - g->samples];
+		long sr = x->step[x->by_reach[j] - g->samples];
+
+		x->ahead_score[j + 1] = ss > x->ahead_score[j] ? ss : x->ahead_score[j];
+		x->ahead_reach[j + 1] = sr > x->ahead_reach[j] ? sr : x->ahead_reach[j];
+	}
+	x->ok = 1;
+	return x;
+}
+
+/* How many of list[0..n) come before cand in cmp's order. */
+static size_t
+sample_rank(const struct sample *const *list, size_t n, const struct sample *cand,
+    int (*cmp)(const struct sample *, const struct sample *))
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cmp(list[mid], cand) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Whether cand would be listed last among the kept samples and itself.
+ * Until cand is listed, the listing goes as it would without it; cand is
+ * listed at the first step of the score turn after every sample ahead of
+ * it by score was listed, or of the reach turn after every one ahead by
+ * reach. It comes last when neither happens before the last step. Two
+ * binary searches: most complaints of a burst go this way, and a full
+ * group sorts again only when one makes it in.
+ */
+static int
+sample_last(struct group *g, const struct sample *cand)
+{
+	struct sample_index *x = sample_index(g);
+	size_t n = g->nsamples;
+	long ks = x->ahead_score[sample_rank(x->by_score, n, cand, sample_by_score)] + 1;
+	long kr = x->ahead_reach[sample_rank(x->by_reach, n, cand, sample_by_reach)] + 1;
+
+	if (ks % 2)
+		ks++;	/* the score turns are the even steps */
+	if (kr % 2 == 0)
+		kr++;
+	return (ks < kr ? ks : kr) >= (long)n;
 }
 
 #define SAMPLES_BOUND_WHAT "a group holds grouping.samples mentions for its next alert: " \
 	"the lowest by score and reach are left out of the alert (still in the spool: " \
 	"keluhctl show ALERT lists them; raise grouping.samples)"
-
-/*
- * Whether cand comes after every kept sample in both orders: then it would
- * be listed last, and is left out at the cost of two comparisons. Most
- * complaints of a burst are such, so a full group costs a sort only when
- * a complaint could make it in.
- */
-static int
-sample_worse(struct group *g, const struct sample *cand)
-{
-	if (!g->worst_ok) {
-		g->worst_score = g->worst_reach = 0;
-		for (size_t i = 1; i < g->nsamples; i++) {
-			if (sample_by_score(&g->samples[i], &g->samples[g->worst_score]) > 0)
-				g->worst_score = i;
-			if (sample_by_reach(&g->samples[i], &g->samples[g->worst_reach]) > 0)
-				g->worst_reach = i;
-		}
-		g->worst_ok = 1;
-	}
-	return sample_by_score(cand, &g->samples[g->worst_score]) > 0 &&
-	    sample_by_reach(cand, &g->samples[g->worst_reach]) > 0;
-}
 
 /*
  * Keeps the mention among the group's samples, up to grouping.samples of
@@ -268,58 +352,54 @@ sample_keep(struct group *g, const struct group_input *in, size_t max)
 		/* once per group (and per reload that raises the bound): room for one more */
 		g->capsamples = (g->nsamples > max ? g->nsamples : max) + 1;
 		g->samples = xreallocarray(g->samples, g->capsamples, sizeof(*g->samples));
+		sample_index_free(g->six);	/* it points into the old array */
+		g->six = NULL;
 	}
-	if (g->nsamples >= max && sample_worse(g, &cand)) {
-		metrics_bound_hit("alert_samples", SAMPLES_BOUND_WHAT);
-		return;
-	}
-	g->worst_ok = 0;
 	if (g->nsamples >= max) {
-		size_t n = g->nsamples + 1, *order = xreallocarray(NULL, n, sizeof(size_t));
-
-		g->samples[g->nsamples] = cand;
-		sample_order(g->samples, n, order);
-		drop = order[n - 1];
-		free(order);
 		metrics_bound_hit("alert_samples", SAMPLES_BOUND_WHAT);
-		if (drop == g->nsamples)
+		if (sample_last(g, &cand))
 			return;
-		json_decref(g->samples[drop].entry);
+		g->samples[g->nsamples] = cand;
+		sample_walk(g, g->nsamples + 1);
+		drop = g->six->order[g->nsamples];
+		free(g->samples[drop].entry);
 	}
-	if ((cand.entry = json_loads(in->entry_json, 0, NULL)) == NULL) {
-		/* the entry is ours, so never; keep the set as it was */
-		if (drop < g->nsamples)
-			g->samples[drop] = g->samples[--g->nsamples];
-		return;
-	}
+	if (g->six)
+		g->six->ok = 0;
+	cand.entry = xstrdup(in->entry_json);
 	g->samples[drop] = cand;
 	if (drop == g->nsamples)
 		g->nsamples++;
 }
 
-/* The samples as the alert lists them; the group's are released. */
-static json_t *
-samples_take(struct group *g)
+/* The samples as the alert lists them, a JSON array as text; the group's are released. */
+static void
+samples_take(struct group *g, struct buf *out)
 {
-	json_t *arr = json_array();
-	size_t *order = xreallocarray(NULL, g->nsamples ? g->nsamples : 1, sizeof(size_t));
+	buf_addc(out, '[');
+	if (g->nsamples) {
+		sample_walk(g, g->nsamples);
+		for (size_t i = 0; i < g->nsamples; i++) {
+			char *e = g->samples[g->six->order[i]].entry;
 
-	sample_order(g->samples, g->nsamples, order);
-	for (size_t i = 0; i < g->nsamples; i++)
-		json_array_append_new(arr, g->samples[order[i]].entry);
-	free(order);
+			if (i)
+				buf_addc(out, ',');
+			buf_adds(out, e);
+			free(e);
+		}
+	}
+	buf_addc(out, ']');
 	g->nsamples = 0;
-	g->worst_ok = 0;
-	return arr;
 }
 
 static void
 samples_clear(struct group *g)
 {
 	for (size_t i = 0; i < g->nsamples; i++)
-		json_decref(g->samples[i].entry);
+		free(g->samples[i].entry);
 	g->nsamples = 0;
-	g->worst_ok = 0;
+	sample_index_free(g->six);
+	g->six = NULL;
 }
 
 static void
@@ -403,7 +483,7 @@ rule_info_sort(json_t *ri)
  */
 static void
 group_emit(struct group_engine *ge, const char *gkey, int prio, const char *team, int incident,
-    json_t *rule_ids, json_t *rule_info_obj, json_t *tags, json_t *sources, json_t *samples,
+    json_t *rule_ids, json_t *rule_info_obj, json_t *tags, json_t *sources, const char *samples,
     struct author *authors, size_t nauthors, uint64_t count, uint64_t total, uint64_t suppressed,
     int64_t first_at, int64_t last_at, int64_t upto_rowid)
 {
@@ -416,6 +496,7 @@ group_emit(struct group_engine *ge, const char *gkey, int prio, const char *team
 	int64_t expires[64], at = util_now_ms(), rowid;
 	char *json;
 	struct route_alert ra;
+	struct buf b;
 
 	snprintf(id, sizeof(id), "a-%llx-%llu", (unsigned long long)at,
 	    (unsigned long long)++ge->seq);
@@ -436,16 +517,26 @@ group_emit(struct group_engine *ge, const char *gkey, int prio, const char *team
 		json_array_append_new(top, json_pack("{s:s,s:I,s:I}", "handle", authors[i].handle,
 		    "followers", (json_int_t)authors[i].followers, "count",
 		    (json_int_t)authors[i].count));
-	alert = json_pack("{s:s,s:s,s:s,s:o,s:b,s:O,s:o,s:O,s:I,s:I,s:I,s:s,s:s,s:o,s:O}",
+	alert = json_pack("{s:s,s:s,s:s,s:o,s:b,s:O,s:o,s:O,s:I,s:I,s:I,s:s,s:s,s:o}",
 	    "id", id, "group", gkey, "priority", prio_name((enum prio)prio),
 	    "team", team ? json_string(team) : json_null(), "incident", incident,
 	    "rules", rule_ids, "rule_info", ri, "tags", tags,
 	    "count", (json_int_t)count, "total", (json_int_t)total, "suppressed", (json_int_t)suppressed,
-	    "first_at", t1, "last_at", t2, "top_authors", top, "mentions", samples);
+	    "first_at", t1, "last_at", t2, "top_authors", top);
 	body = json_pack("{s:s,s:i,s:o}", "type", "keluh.alert", "version", GROUP_PAYLOAD_VERSION,
 	    "alert", alert);
 	json = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
+	/* "mentions" last, spliced in as text: the body ends with the two closing braces */
+	if (json) {
+		buf_init(&b);
+		buf_add(&b, json, strlen(json) - 2);
+		buf_adds(&b, ",\"mentions\":");
+		buf_adds(&b, samples);
+		buf_adds(&b, "}}");
+		free(json);
+		json = b.data;
+	}
 	(void)k;
 
 	memset(&ra, 0, sizeof(ra));
@@ -493,15 +584,16 @@ static void
 group_fire(struct group *g)
 {
 	struct group_engine *ge = g->ge;
-	json_t *samples;
+	struct buf samples;
 
 	if (g->nnew == 0 && g->nsuppressed == 0)
 		return;
-	samples = samples_take(g);
+	buf_init(&samples);
+	samples_take(g, &samples);
 	group_emit(ge, g->key, g->prio, g->team, 0, g->rule_ids, g->rule_info, g->tags, g->sources,
-	    samples, g->authors, g->nauthors, g->nnew, g->total, g->nsuppressed, g->first_at,
+	    samples.data, g->authors, g->nauthors, g->nnew, g->total, g->nsuppressed, g->first_at,
 	    g->last_at, g->max_rowid);
-	json_decref(samples);
+	buf_free(&samples);
 	g->nnew = 0;
 	g->nsuppressed = 0;
 	g->last_sent = util_now_ms();
@@ -654,7 +746,7 @@ incident_add(struct group_engine *ge, struct incident *in, const struct group_in
 	{
 		char key[256];
 		json_t *ids = json_array(), *tags = json_array(), *sources = json_array();
-		json_t *samples = json_deep_copy(in->samples);
+		char *samples = json_dumps(in->samples, JSON_COMPACT);
 		const char *k;
 
 		json_object_foreach(in->rule_info, k, v)
@@ -670,11 +762,12 @@ incident_add(struct group_engine *ge, struct incident *in, const struct group_in
 			metrics_add("keluh_incidents_total", labels, 1);
 		}
 		group_emit(ge, key, PRIO_CRITICAL, gi->team, 1, ids, in->rule_info, tags, sources,
-		    samples, NULL, 0, count, count, 0, now - in->ci->window_ms, now, 0);
+		    samples ? samples : "[]", NULL, 0, count, count, 0, now - in->ci->window_ms, now,
+		    0);
 		json_decref(ids);
 		json_decref(tags);
 		json_decref(sources);
-		json_decref(samples);
+		free(samples);
 	}
 }
 

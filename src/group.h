@@ -32,8 +32,8 @@ void group_set_conf(struct group_engine *, const struct conf *);
 
 /*
  * Adds one complaint. entry_json is the mention's alert entry as JSON text
- * (see receiver.h, "mentions" items): it is parsed only if the group keeps
- * it as a sample. The group keeps at most grouping.samples of them for its
+ * (see receiver.h, "mentions" items): the group copies it, as text, if it
+ * keeps it as a sample. The group keeps at most grouping.samples of them for its
  * next alert, chosen by score and reach (followers, verified), and lists
  * them in that order: see sample_keep() in group.c. key_parts are the values
  * for rule, team, priority, source, author, mention. rule_info is an array
