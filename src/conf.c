@@ -31,7 +31,7 @@ static const char *const source_keys[] = { "name", "type", "path", "rate", "loop
 static const char *const receiver_keys[] = { "name", "type", "url", "url_file", "secret",
 	"secret_file", "bot_token", "bot_token_file", "routing_key", "routing_key_file", "chat_id",
 	"channel", "username", "password", "password_file", "from", "to", "max_concurrency", "rate",
-	"max_age", "timeout", "samples" };
+	"max_age", "timeout", "samples", "mention_on_critical", "mention_at_least" };
 static const char *const route_keys[] = { "match", "receivers", "continue" };
 static const char *const match_keys[] = { "priority", "team", "tags", "rule", "source" };
 static const char *const grouping_keys[] = { "by", "first_alert_after",
@@ -1078,6 +1078,7 @@ rcv_key_allowed(enum rcv_type t, const char *key)
 	static const char *const pd_keys[] = { "routing_key", "routing_key_file" };
 	static const char *const email_keys[] = { "username", "password", "password_file",
 		"from", "to" };
+	static const char *const page_keys[] = { "mention_on_critical", "mention_at_least" };
 
 #define IN(a) for (size_t i = 0; i < NKEYS(a); i++) if (strcmp(key, a[i]) == 0) return 1
 	IN(any_keys);
@@ -1086,9 +1087,9 @@ rcv_key_allowed(enum rcv_type t, const char *key)
 	IN(url_keys);
 	switch (t) {
 	case RCV_WEBHOOK: IN(webhook_keys); break;
-	case RCV_SLACK: case RCV_MATTERMOST: IN(chat_keys); break;
-	case RCV_DISCORD: return strcmp(key, "username") == 0;
-	case RCV_TELEGRAM: IN(telegram_keys); break;
+	case RCV_SLACK: case RCV_MATTERMOST: IN(chat_keys); IN(page_keys); break;
+	case RCV_DISCORD: IN(page_keys); return strcmp(key, "username") == 0;
+	case RCV_TELEGRAM: IN(telegram_keys); IN(page_keys); break;
 	case RCV_PAGERDUTY: IN(pd_keys); break;
 	case RCV_EMAIL: IN(email_keys); break;
 	default: break;
@@ -1108,7 +1109,11 @@ cl_receiver_keys(struct cl *L, yaml_node_t *item, const struct receiver *r)
 
 		for (size_t j = 0; ks && j < NKEYS(receiver_keys); j++)
 			known |= strcmp(ks, receiver_keys[j]) == 0;
-		if (known && !rcv_key_allowed(r->type, ks))
+		if (known && !rcv_key_allowed(r->type, ks) && strncmp(ks, "mention_", 8) == 0)
+			yerror(L->d, L->yf, key, "receiver '%s': %s receivers cannot mention people "
+			    "('%s'); it works on slack, mattermost, discord and telegram receivers",
+			    r->name, receiver_type_name(r->type), ks);
+		else if (known && !rcv_key_allowed(r->type, ks))
 			yerror(L->d, L->yf, key, "receiver '%s': %s receivers take no '%s'", r->name,
 			    receiver_type_name(r->type), ks);
 	}
@@ -1142,6 +1147,130 @@ cl_value_or_file(struct cl *L, yaml_node_t *item, const char *key, const char *f
 		return val;
 	}
 	return NULL;
+}
+
+static int
+page_id(const char *s, size_t len, int digits)
+{
+	if (len < 1 || len > 32)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (digits ? !(s[i] >= '0' && s[i] <= '9') :
+		    !((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+static int
+page_name(const char *s, size_t min, size_t max, const char *chars)
+{
+	size_t len = strlen(s);
+
+	return len >= min && len <= max && strspn(s, chars) == len;
+}
+
+/* Whether s is a mention in the platform's own syntax (protocols.md B1, B3, B4, B6). */
+static int
+page_valid(enum rcv_type t, const char *s)
+{
+	size_t len = strlen(s);
+
+	switch (t) {
+	case RCV_SLACK:
+		if (strcmp(s, "<!here>") == 0 || strcmp(s, "<!channel>") == 0)
+			return 1;
+		if (strncmp(s, "<@", 2) == 0 && len > 4 && (s[2] == 'U' || s[2] == 'W') &&
+		    s[len - 1] == '>')
+			return page_id(s + 3, len - 4, 0);
+		if (strncmp(s, "<!subteam^S", 11) == 0 && len > 12 && s[len - 1] == '>')
+			return page_id(s + 11, len - 12, 0);
+		return 0;
+	case RCV_DISCORD:
+		if (strncmp(s, "<@&", 3) == 0 && len > 4 && s[len - 1] == '>')
+			return page_id(s + 3, len - 4, 1);
+		if (strncmp(s, "<@", 2) == 0 && len > 3 && s[len - 1] == '>')
+			return page_id(s + 2, len - 3, 1);
+		return 0;
+	case RCV_MATTERMOST:
+		return s[0] == '@' && page_name(s + 1, 1, 64,
+		    "abcdefghijklmnopqrstuvwxyz0123456789._-");
+	case RCV_TELEGRAM:
+		return s[0] == '@' && ((s[1] >= 'a' && s[1] <= 'z') || (s[1] >= 'A' && s[1] <= 'Z')) &&
+		    page_name(s + 1, 5, 32, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789_");
+	default:
+		return 0;
+	}
+}
+
+static const char *
+page_hint(enum rcv_type t)
+{
+	switch (t) {
+	case RCV_SLACK:
+		return "write \"<@U123ABC>\" for a user, \"<!subteam^S123ABC>\" for a user group "
+		       "(their ids, not names), or \"<!here>\"";
+	case RCV_DISCORD:
+		return "write \"<@123456789012345678>\" for a user or \"<@&123456789012345678>\" "
+		       "for a role (their numeric ids)";
+	case RCV_MATTERMOST:
+		return "write \"@username\" or \"@groupname\" (lower case, digits, '.', '_', '-')";
+	default:
+		return "write \"@username\" (5 to 32 letters, digits or '_', starting with a "
+		       "letter)";
+	}
+}
+
+/* mention_on_critical and mention_at_least: who a receiver pings, and from which priority. */
+static void
+cl_receiver_page(struct cl *L, yaml_node_t *item, struct receiver *r)
+{
+	yaml_node_t *v = ymap_get(L->yf, item, "mention_on_critical");
+	const char *s;
+	enum prio p;
+
+	r->page_min = PRIO_CRITICAL - PRIO_LOW;
+	if (!rcv_key_allowed(r->type, "mention_on_critical"))
+		return;
+	if (v == NULL) {
+		if ((v = ymap_get(L->yf, item, "mention_at_least")) != NULL)
+			yerror(L->d, L->yf, v, "receiver '%s': mention_at_least says from which "
+			    "priority the people of mention_on_critical are pinged; add "
+			    "mention_on_critical or remove it", r->name);
+		return;
+	}
+	if (!yis_seq(v)) {
+		yerror(L->d, L->yf, v, "receiver '%s': mention_on_critical must be a list, e.g. "
+		    "[\"%s\"]", r->name, r->type == RCV_SLACK ? "<@U123ABC>" :
+		    r->type == RCV_DISCORD ? "<@&123456789012345678>" : "@oncall_lead");
+		return;
+	}
+	if (yseq_len(v) > RCV_MAX_PAGE) {
+		yerror(L->d, L->yf, v, "receiver '%s': mention_on_critical has %zu entries; at most "
+		    "%d (mention a group instead)", r->name, yseq_len(v), RCV_MAX_PAGE);
+		return;
+	}
+	for (size_t i = 0; i < yseq_len(v); i++) {
+		yaml_node_t *e = yseq_item(L->yf, v, i);
+
+		if (yget_string(L->d, L->yf, e, "mention_on_critical", &s) < 0)
+			continue;
+		if (!page_valid(r->type, s)) {
+			yerror(L->d, L->yf, e, "receiver '%s': '%s' is not a %s mention; %s", r->name,
+			    s, receiver_type_name(r->type), page_hint(r->type));
+			continue;
+		}
+		r->page = xreallocarray(r->page, r->npage + 1, sizeof(*r->page));
+		r->page[r->npage++] = xstrdup(s);
+	}
+	if ((v = ymap_get(L->yf, item, "mention_at_least")) != NULL &&
+	    yget_string(L->d, L->yf, v, "mention_at_least", &s) == 0) {
+		if (prio_parse(s, &p) < 0 || p < PRIO_LOW)
+			yerror(L->d, L->yf, v, "receiver '%s': mention_at_least: '%s' is not a "
+			    "priority; use critical, high, normal or low", r->name, s);
+		else
+			r->page_min = (int)(p - PRIO_LOW);
+	}
 }
 
 static void
@@ -1286,6 +1415,7 @@ cl_receivers(struct cl *L, yaml_node_t *n)
 		}
 		cl_duration(L, item, "max_age", &r.max_age_ms);
 		cl_duration(L, item, "timeout", &r.timeout_ms);
+		cl_receiver_page(L, item, &r);
 		if (r.rate_per_s == 0)
 			r.rate_per_s = r.type == RCV_SLACK || r.type == RCV_DISCORD ||
 			    r.type == RCV_TELEGRAM ? 1 : 10;

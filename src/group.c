@@ -16,6 +16,21 @@
 #define GROUP_MAX_AUTHORS 64
 #define INCIDENT_SAMPLES 10
 #define OVERFLOW_KEY "overflow"
+/* 2: a mention's "matches" are objects with rule and pattern, no longer [start, end] */
+#define GROUP_PAYLOAD_VERSION 2
+
+/*
+ * A mention kept for the group's next alert: its entry as JSON text, put
+ * into the alert as it is (parsing every kept entry was a third of the
+ * cost of a complaint), and the keys that choose samples.
+ */
+struct sample {
+	char *entry;
+	long followers;		/* -1 when unknown */
+	int verified;
+	int score;
+	uint64_t seq;		/* arrival within the group */
+};
 
 struct author {
 	uint64_t hash;		/* of handle: most lookups are misses in a full list */
@@ -33,7 +48,10 @@ struct group {
 	json_t *rule_info;	/* id -> {"id","description","score"} */
 	json_t *tags;		/* array */
 	json_t *sources;	/* array */
-	json_t *samples;	/* entries not alerted yet, at most max_samples */
+	struct sample *samples;	/* not alerted yet, at most grouping.samples (see sample_keep) */
+	size_t nsamples, capsamples;
+	uint64_t sample_seq;
+	struct sample_index *six;	/* when full: who a newcomer would have to beat */
 	struct author *authors;
 	size_t nauthors;
 	uint64_t total, nnew;
@@ -127,6 +145,263 @@ group_schedule(struct group *g, int64_t due)
 	evtimer_add(g->timer, &tv);
 }
 
+/*
+ * Which mentions an alert shows. Chat messages show the first few of the
+ * alert's "mentions", so their order is the choice: they alternate between
+ * the highest score and the widest reach. First the mention with the
+ * highest score, then, of the rest, the one whose author has the most
+ * followers, then the next highest score, and so on. Ties in score go to
+ * the wider reach, ties in reach to the verified author, then the higher
+ * score; the earlier arrival wins any tie left. So the most urgent
+ * complaint leads, and a widely followed author is never buried under
+ * early arrivals.
+ */
+static int
+sample_by_score(const struct sample *x, const struct sample *y)
+{
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	if (x->followers != y->followers)
+		return x->followers > y->followers ? -1 : 1;
+	if (x->verified != y->verified)
+		return x->verified ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int
+sample_by_reach(const struct sample *x, const struct sample *y)
+{
+	if (x->followers != y->followers)
+		return x->followers > y->followers ? -1 : 1;
+	if (x->verified != y->verified)
+		return x->verified ? -1 : 1;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int
+sample_score_cmp(const void *a, const void *b)
+{
+	return sample_by_score(*(const struct sample *const *)a, *(const struct sample *const *)b);
+}
+
+static int
+sample_reach_cmp(const void *a, const void *b)
+{
+	return sample_by_reach(*(const struct sample *const *)a, *(const struct sample *const *)b);
+}
+
+/*
+ * The kept samples in both orders, and when each is listed: built once
+ * the samples are full, and again only after one was replaced.
+ * by_*: the samples, best first; order[k]: the sample listed k-th;
+ * ahead_*[j]: the latest listing step of by_*[0..j), -1 for j = 0.
+ */
+struct sample_index {
+	size_t cap;
+	const struct sample **by_score, **by_reach;
+	size_t *order;
+	long *ahead_score, *ahead_reach;
+	long *step;		/* step[i]: when sample i is listed */
+	unsigned char *taken;
+	int ok;
+};
+
+static void
+sample_index_free(struct sample_index *x)
+{
+	if (x == NULL)
+		return;
+	free(x->by_score);
+	free(x->by_reach);
+	free(x->order);
+	free(x->ahead_score);
+	free(x->ahead_reach);
+	free(x->step);
+	free(x->taken);
+	free(x);
+}
+
+/* Sorts g->samples[0..n) both ways and lists them into six->order (see above). */
+static void
+sample_walk(struct group *g, size_t n)
+{
+	struct sample_index *x = g->six;
+	size_t at[2] = { 0, 0 };
+
+	if (x == NULL || x->cap < n + 1) {
+		sample_index_free(x);
+		x = g->six = xcalloc(1, sizeof(*x));
+		x->cap = n + 1;
+		x->by_score = xreallocarray(NULL, x->cap, sizeof(*x->by_score));
+		x->by_reach = xreallocarray(NULL, x->cap, sizeof(*x->by_reach));
+		x->order = xreallocarray(NULL, x->cap, sizeof(*x->order));
+		x->ahead_score = xreallocarray(NULL, x->cap + 1, sizeof(long));
+		x->ahead_reach = xreallocarray(NULL, x->cap + 1, sizeof(long));
+		x->step = xreallocarray(NULL, x->cap, sizeof(long));
+		x->taken = xreallocarray(NULL, x->cap, 1);
+	}
+	x->ok = 0;
+	for (size_t i = 0; i < n; i++)
+		x->by_score[i] = x->by_reach[i] = &g->samples[i];
+	qsort(x->by_score, n, sizeof(*x->by_score), sample_score_cmp);
+	qsort(x->by_reach, n, sizeof(*x->by_reach), sample_reach_cmp);
+	memset(x->taken, 0, n);
+	for (size_t k = 0; k < n; k++) {
+		const struct sample **list = k % 2 == 0 ? x->by_score : x->by_reach;
+		size_t *i = &at[k % 2];
+
+		while (x->taken[list[*i] - g->samples])
+			(*i)++;
+		x->order[k] = (size_t)(list[*i] - g->samples);
+		x->taken[x->order[k]] = 1;
+	}
+}
+
+/* sample_walk over the kept samples, and when each is listed. */
+static struct sample_index *
+sample_index(struct group *g)
+{
+	struct sample_index *x = g->six;
+	size_t n = g->nsamples;
+
+	if (x && x->ok)
+		return x;
+	sample_walk(g, n);
+	x = g->six;
+	for (size_t k = 0; k < n; k++)
+		x->step[x->order[k]] = (long)k;
+	x->ahead_score[0] = x->ahead_reach[0] = -1;
+	for (size_t j = 0; j < n; j++) {
+		long ss = x->step[x->by_score[j] - g->samples];
+		long sr = x->step[x->by_reach[j] - g->samples];
+
+		x->ahead_score[j + 1] = ss > x->ahead_score[j] ? ss : x->ahead_score[j];
+		x->ahead_reach[j + 1] = sr > x->ahead_reach[j] ? sr : x->ahead_reach[j];
+	}
+	x->ok = 1;
+	return x;
+}
+
+/* How many of list[0..n) come before cand in cmp's order. */
+static size_t
+sample_rank(const struct sample *const *list, size_t n, const struct sample *cand,
+    int (*cmp)(const struct sample *, const struct sample *))
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cmp(list[mid], cand) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Whether cand would be listed last among the kept samples and itself.
+ * Until cand is listed, the listing goes as it would without it; cand is
+ * listed at the first step of the score turn after every sample ahead of
+ * it by score was listed, or of the reach turn after every one ahead by
+ * reach. It comes last when neither happens before the last step. Two
+ * binary searches: most complaints of a burst go this way, and a full
+ * group sorts again only when one makes it in.
+ */
+static int
+sample_last(struct group *g, const struct sample *cand)
+{
+	struct sample_index *x = sample_index(g);
+	size_t n = g->nsamples;
+	long ks = x->ahead_score[sample_rank(x->by_score, n, cand, sample_by_score)] + 1;
+	long kr = x->ahead_reach[sample_rank(x->by_reach, n, cand, sample_by_reach)] + 1;
+
+	if (ks % 2)
+		ks++;	/* the score turns are the even steps */
+	if (kr % 2 == 0)
+		kr++;
+	return (ks < kr ? ks : kr) >= (long)n;
+}
+
+#define SAMPLES_BOUND_WHAT "a group holds grouping.samples mentions for its next alert: " \
+	"the lowest by score and reach are left out of the alert (still in the spool: " \
+	"keluhctl show ALERT lists them; raise grouping.samples)"
+
+/*
+ * Keeps the mention among the group's samples, up to grouping.samples of
+ * them. When they are full, the one that would be listed last among the
+ * kept ones and the new one goes: dropping a mention that comes after the
+ * first N in that order never changes who the first N are, so the kept
+ * set is always the first N of all the group's mentions, whatever the
+ * order they came in. The dropped mention is still in the spool (keluhctl
+ * show lists every mention of an alert).
+ */
+static void
+sample_keep(struct group *g, const struct group_input *in, size_t max)
+{
+	struct sample cand = { NULL, in->followers < 0 ? -1 : in->followers, in->verified != 0,
+		in->score, g->sample_seq++ };
+	size_t drop = g->nsamples;
+
+	if (max == 0)
+		return;
+	if (g->capsamples < g->nsamples + 1) {
+		/* once per group (and per reload that raises the bound): room for one more */
+		g->capsamples = (g->nsamples > max ? g->nsamples : max) + 1;
+		g->samples = xreallocarray(g->samples, g->capsamples, sizeof(*g->samples));
+		sample_index_free(g->six);	/* it points into the old array */
+		g->six = NULL;
+	}
+	if (g->nsamples >= max) {
+		metrics_bound_hit("alert_samples", SAMPLES_BOUND_WHAT);
+		if (sample_last(g, &cand))
+			return;
+		g->samples[g->nsamples] = cand;
+		sample_walk(g, g->nsamples + 1);
+		drop = g->six->order[g->nsamples];
+		free(g->samples[drop].entry);
+	}
+	if (g->six)
+		g->six->ok = 0;
+	cand.entry = xstrdup(in->entry_json);
+	g->samples[drop] = cand;
+	if (drop == g->nsamples)
+		g->nsamples++;
+}
+
+/* The samples as the alert lists them, a JSON array as text; the group's are released. */
+static void
+samples_take(struct group *g, struct buf *out)
+{
+	buf_addc(out, '[');
+	if (g->nsamples) {
+		sample_walk(g, g->nsamples);
+		for (size_t i = 0; i < g->nsamples; i++) {
+			char *e = g->samples[g->six->order[i]].entry;
+
+			if (i)
+				buf_addc(out, ',');
+			buf_adds(out, e);
+			free(e);
+		}
+	}
+	buf_addc(out, ']');
+	g->nsamples = 0;
+}
+
+static void
+samples_clear(struct group *g)
+{
+	for (size_t i = 0; i < g->nsamples; i++)
+		free(g->samples[i].entry);
+	g->nsamples = 0;
+	sample_index_free(g->six);
+	g->six = NULL;
+}
+
 static void
 group_destroy(struct group *g)
 {
@@ -149,7 +424,8 @@ group_destroy(struct group *g)
 	json_decref(g->rule_info);
 	json_decref(g->tags);
 	json_decref(g->sources);
-	json_decref(g->samples);
+	samples_clear(g);
+	free(g->samples);
 	for (size_t i = 0; i < g->nauthors; i++)
 		free(g->authors[i].handle);
 	free(g->authors);
@@ -207,7 +483,7 @@ rule_info_sort(json_t *ri)
  */
 static void
 group_emit(struct group_engine *ge, const char *gkey, int prio, const char *team, int incident,
-    json_t *rule_ids, json_t *rule_info_obj, json_t *tags, json_t *sources, json_t *samples,
+    json_t *rule_ids, json_t *rule_info_obj, json_t *tags, json_t *sources, const char *samples,
     struct author *authors, size_t nauthors, uint64_t count, uint64_t total, uint64_t suppressed,
     int64_t first_at, int64_t last_at, int64_t upto_rowid)
 {
@@ -220,6 +496,7 @@ group_emit(struct group_engine *ge, const char *gkey, int prio, const char *team
 	int64_t expires[64], at = util_now_ms(), rowid;
 	char *json;
 	struct route_alert ra;
+	struct buf b;
 
 	snprintf(id, sizeof(id), "a-%llx-%llu", (unsigned long long)at,
 	    (unsigned long long)++ge->seq);
@@ -240,15 +517,26 @@ group_emit(struct group_engine *ge, const char *gkey, int prio, const char *team
 		json_array_append_new(top, json_pack("{s:s,s:I,s:I}", "handle", authors[i].handle,
 		    "followers", (json_int_t)authors[i].followers, "count",
 		    (json_int_t)authors[i].count));
-	alert = json_pack("{s:s,s:s,s:s,s:o,s:b,s:O,s:o,s:O,s:I,s:I,s:I,s:s,s:s,s:o,s:O}",
+	alert = json_pack("{s:s,s:s,s:s,s:o,s:b,s:O,s:o,s:O,s:I,s:I,s:I,s:s,s:s,s:o}",
 	    "id", id, "group", gkey, "priority", prio_name((enum prio)prio),
 	    "team", team ? json_string(team) : json_null(), "incident", incident,
 	    "rules", rule_ids, "rule_info", ri, "tags", tags,
 	    "count", (json_int_t)count, "total", (json_int_t)total, "suppressed", (json_int_t)suppressed,
-	    "first_at", t1, "last_at", t2, "top_authors", top, "mentions", samples);
-	body = json_pack("{s:s,s:o}", "type", "keluh.alert", "alert", alert);
+	    "first_at", t1, "last_at", t2, "top_authors", top);
+	body = json_pack("{s:s,s:i,s:o}", "type", "keluh.alert", "version", GROUP_PAYLOAD_VERSION,
+	    "alert", alert);
 	json = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
+	/* "mentions" last, spliced in as text: the body ends with the two closing braces */
+	if (json) {
+		buf_init(&b);
+		buf_add(&b, json, strlen(json) - 2);
+		buf_adds(&b, ",\"mentions\":");
+		buf_adds(&b, samples);
+		buf_adds(&b, "}}");
+		free(json);
+		json = b.data;
+	}
 	(void)k;
 
 	memset(&ra, 0, sizeof(ra));
@@ -296,16 +584,16 @@ static void
 group_fire(struct group *g)
 {
 	struct group_engine *ge = g->ge;
-	json_t *samples;
+	struct buf samples;
 
 	if (g->nnew == 0 && g->nsuppressed == 0)
 		return;
-	samples = g->samples;
-	g->samples = json_array();
+	buf_init(&samples);
+	samples_take(g, &samples);
 	group_emit(ge, g->key, g->prio, g->team, 0, g->rule_ids, g->rule_info, g->tags, g->sources,
-	    samples, g->authors, g->nauthors, g->nnew, g->total, g->nsuppressed, g->first_at,
+	    samples.data, g->authors, g->nauthors, g->nnew, g->total, g->nsuppressed, g->first_at,
 	    g->last_at, g->max_rowid);
-	json_decref(samples);
+	buf_free(&samples);
 	g->nnew = 0;
 	g->nsuppressed = 0;
 	g->last_sent = util_now_ms();
@@ -366,7 +654,6 @@ group_get(struct group_engine *ge, const char *key, int64_t at)
 	g->rule_info = json_object();
 	g->tags = json_array();
 	g->sources = json_array();
-	g->samples = json_array();
 	g->first_at = at;
 	g->timer = evtimer_new(ge->base, group_timer_cb, g);
 	g->next = ge->table[h];
@@ -459,7 +746,7 @@ incident_add(struct group_engine *ge, struct incident *in, const struct group_in
 	{
 		char key[256];
 		json_t *ids = json_array(), *tags = json_array(), *sources = json_array();
-		json_t *samples = json_deep_copy(in->samples);
+		char *samples = json_dumps(in->samples, JSON_COMPACT);
 		const char *k;
 
 		json_object_foreach(in->rule_info, k, v)
@@ -475,11 +762,12 @@ incident_add(struct group_engine *ge, struct incident *in, const struct group_in
 			metrics_add("keluh_incidents_total", labels, 1);
 		}
 		group_emit(ge, key, PRIO_CRITICAL, gi->team, 1, ids, in->rule_info, tags, sources,
-		    samples, NULL, 0, count, count, 0, now - in->ci->window_ms, now, 0);
+		    samples ? samples : "[]", NULL, 0, count, count, 0, now - in->ci->window_ms, now,
+		    0);
 		json_decref(ids);
 		json_decref(tags);
 		json_decref(sources);
-		json_decref(samples);
+		free(samples);
 	}
 }
 
@@ -544,12 +832,7 @@ group_add(struct group_engine *ge, const struct group_input *in)
 	json_array_foreach(in->tags, i, v)
 		json_array_add_unique(g->tags, json_string_value(v));
 	json_array_add_unique(g->sources, in->source);
-	if (json_array_size(g->samples) < c->max_samples) {
-		json_t *entry = json_loads(in->entry_json, 0, NULL);
-
-		if (entry)
-			json_array_append_new(g->samples, entry);
-	}
+	sample_keep(g, in, c->max_samples);
 	if (in->author && *in->author) {
 		uint64_t h = util_hash_str(in->author);
 

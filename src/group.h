@@ -32,8 +32,10 @@ void group_set_conf(struct group_engine *, const struct conf *);
 
 /*
  * Adds one complaint. entry_json is the mention's alert entry as JSON text
- * (see receiver.h, "mentions" items): it is parsed only if the group keeps
- * it as a sample. key_parts are the values
+ * (see receiver.h, "mentions" items): the group copies it, as text, if it
+ * keeps it as a sample. The group keeps at most grouping.samples of them for its
+ * next alert, chosen by score and reach (followers, verified), and lists
+ * them in that order: see sample_keep() in group.c. key_parts are the values
  * for rule, team, priority, source, author, mention. rule_info is an array
  * of {"id","description","score"} of the matched rules; tags the union of
  * their tags.
@@ -47,7 +49,9 @@ struct group_input {
 	const char *mention_id;
 	int64_t at_ms;
 	int64_t rowid;		/* spool row of the pending mention */
-	long followers;
+	long followers;		/* -1 when unknown */
+	int verified;		/* author verified: with followers and score, picks samples */
+	int score;
 	const char *entry_json;
 	json_t *rule_info;
 	json_t *tags;

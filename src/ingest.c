@@ -10,6 +10,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "util.h"
+#include "verdict.h"
 
 #define INGEST_SOURCE_LABELS 16
 /*
@@ -221,15 +222,9 @@ ingest_entry(struct buf *b, const struct ruleset *rs, const struct mention *m,
 			buf_addc(b, ',');
 		jstr(b, rules_id(rs, v->rules[i]));
 	}
-	buf_adds(b, "],\"matches\":[");
-	for (size_t i = 0; i < v->nmatches; i++) {
-		buf_adds(b, i ? ",[" : "[");
-		buf_add_int(b, (long long)v->matches[i].start);
-		buf_addc(b, ',');
-		buf_add_int(b, (long long)v->matches[i].end);
-		buf_addc(b, ']');
-	}
-	buf_adds(b, "]}");
+	buf_adds(b, "],\"matches\":");
+	verdict_matches_json(b, rs, m->text, m->text_len, v);
+	buf_addc(b, '}');
 }
 
 static void
@@ -244,6 +239,7 @@ ingest_group_input(struct group_input *gi, const char *rule, const char *team,
 	gi->author = m ? m->author_handle : NULL;
 	gi->mention_id = m ? m->id : NULL;
 	gi->followers = m ? m->followers : -1;
+	gi->verified = m ? m->verified : 0;
 	gi->at_ms = at;
 	gi->rowid = rowid;
 }
@@ -467,6 +463,7 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 	buf_addc(&in->rec, '}');
 
 	ingest_group_input(&gi, top, v.team, m, src, v.priority, now, 0);
+	gi.score = v.score;
 	gi.rule_info = info;
 	gi.tags = tags;
 	key = group_key(in->conf, &gi);
@@ -528,6 +525,34 @@ ingest_restore_rules(struct restore_ctx *rc, json_t *rec)
 	return info;
 }
 
+/*
+ * A mention spooled by an older keluh has bare [start, end] matches: give
+ * them the shape of the alerts made now, with the words, and rule, kind
+ * and pattern null since the row does not say which rule matched.
+ */
+static void
+ingest_restore_matches(json_t *entry)
+{
+	json_t *ms = json_object_get(entry, "matches"), *v;
+	const char *text = json_string_value(json_object_get(entry, "text"));
+	size_t len = json_string_length(json_object_get(entry, "text")), i;
+
+	json_array_foreach(ms, i, v) {
+		json_int_t s = json_integer_value(json_array_get(v, 0));
+		json_int_t e = json_integer_value(json_array_get(v, 1));
+		json_t *o, *words;
+
+		if (!json_is_array(v))
+			continue;
+		o = json_pack("{s:n,s:n,s:n,s:I,s:I}", "rule", "kind", "pattern", "start", s,
+		    "end", e);
+		words = text && s >= 0 && s <= e && (size_t)e <= len ?
+		    json_stringn(text + s, (size_t)(e - s)) : NULL;
+		json_object_set_new(o, "text", words ? words : json_string(""));
+		json_array_set_new(ms, i, o);
+	}
+}
+
 static void
 ingest_restore_one(void *arg, const struct spool_mention *sm)
 {
@@ -549,14 +574,17 @@ ingest_restore_one(void *arg, const struct spool_mention *sm)
 	m.author_handle = (char *)json_string_value(json_object_get(author, "handle"));
 	m.followers = json_is_integer(json_object_get(author, "followers")) ?
 	    (long)json_integer_value(json_object_get(author, "followers")) : -1;
+	m.verified = json_is_true(json_object_get(author, "verified"));
 	ingest_group_input(&gi, json_string_value(json_object_get(rec, "rule")),
 	    json_string_value(json_object_get(rec, "team")), &m,
 	    json_string_value(json_object_get(entry, "source")), sm->priority, sm->at_ms, sm->rowid);
+	gi.score = (int)json_integer_value(json_object_get(entry, "score"));
 	gi.rule_info = ingest_restore_rules(rc, rec);
 	gi.tags = json_object_get(rec, "tags");
 	gi.text = json_string_value(json_object_get(entry, "text"));
 	gi.text_len = json_string_length(json_object_get(entry, "text"));
 	gi.restored = 1;
+	ingest_restore_matches(entry);
 	entry_json = json_dumps(entry, JSON_COMPACT);
 	gi.entry_json = entry_json ? entry_json : "{}";
 	group_add(rc->in->ge, &gi);

@@ -63,6 +63,8 @@ usage(FILE *fp)
 	      "        run the tests: kept in the rule files\n"
 	      "  alerts [-n N]\n"
 	      "        the newest alerts: priority, team, mentions, deliveries, rules\n"
+	      "  show ALERT\n"
+	      "        every mention of one alert, with its verdict and evidence\n"
 	      "  queue [--dead] [-n N]\n"
 	      "        pending deliveries (or the dead letters), newest first\n"
 	      "  retry ID... | retry --all-dead [--receiver NAME]\n"
@@ -94,7 +96,7 @@ usage(FILE *fp)
 	      "      --verify       check the tests: blocks of the rule files\n"
 	      "      --color WHEN   highlight matched words: auto, always or never\n"
 	      "\n"
-	      "options of alerts, queue, retry and drop:\n"
+	      "options of alerts, show, queue, retry and drop:\n"
 	      "  -c, --config FILE  find the spool through FILE\n"
 	      "      --spool PATH   use the spool database at PATH\n"
 	      "      --json         one object per line\n"
@@ -114,7 +116,7 @@ usage(FILE *fp)
 	      "\n"
 	      "exit status: 0 ok, 1 bad input or failed expectations, 2 usage, configuration or\n"
 	      "rule errors\n"
-	      "(alerts, queue, retry, drop: 1 when the spool or an ID failed;\n"
+	      "(alerts, show, queue, retry, drop: 1 when the spool or an ID failed;\n"
 	      " status, reload, silence: 1 when keluhd refused or could not be reached,\n"
 	      " and reload when keluhd kept the running configuration)\n",
 	    fp);
@@ -723,6 +725,8 @@ spoolcmd_usage(FILE *fp, const char *cmd)
 {
 	if (strcmp(cmd, "alerts") == 0)
 		fputs("usage: keluhctl alerts [-c FILE | --spool PATH] [-n N] [--json]\n", fp);
+	else if (strcmp(cmd, "show") == 0)
+		fputs("usage: keluhctl show [-c FILE | --spool PATH] [--json] ALERT\n", fp);
 	else if (strcmp(cmd, "queue") == 0)
 		fputs("usage: keluhctl queue [-c FILE | --spool PATH] [--dead] [-n N] [--json]\n", fp);
 	else if (strcmp(cmd, "retry") == 0)
@@ -936,6 +940,236 @@ cmd_alerts(int argc, char **argv)
 		free(ac.t.cells[i]);
 	free(ac.t.cells);
 	buf_free(&ac.out);
+	spool_close(s);
+	return rc;
+}
+
+/*
+ * show: every mention of one alert with its verdict. The alert lists only
+ * samples (grouping.samples of them, chosen by score and reach); the spool
+ * keeps every mention tied to it, with the verdict it got.
+ */
+struct spoolcmd_show {
+	const struct spoolcmd_opts *o;
+	struct spool *s;
+	int64_t rowid;
+	int found;
+	json_t *alert;		/* the alert's JSON ("alert" object), owned */
+	json_t *listed;		/* ids of the mentions the alert lists: id -> true */
+	json_t *rule_texts;	/* rule text id -> {"id","description","score"} */
+	size_t n;
+};
+
+static void
+spoolcmd_show_alert(void *arg, const struct spool_alert *a)
+{
+	struct spoolcmd_show *sh = arg;
+	json_t *root = a->json ? json_loads(a->json, 0, NULL) : NULL, *m;
+	char t[32];
+	size_t i;
+
+	sh->found = 1;
+	sh->rowid = a->rowid;
+	sh->alert = json_incref(json_object_get(root, "alert"));
+	json_decref(root);
+	json_array_foreach(json_object_get(sh->alert, "mentions"), i, m)
+		if (json_is_string(json_object_get(m, "id")))
+			json_object_set_new(sh->listed, json_string_value(json_object_get(m, "id")),
+			    json_true());
+	if (sh->o->json)
+		return;
+	printf("alert %s  %s  team %s  %s\n", a->alert_id, prio_name((enum prio)a->priority),
+	    a->team ? a->team : "-", spoolcmd_time(t, sizeof(t), a->at_ms));
+	printf("group %s; %d mention(s); deliveries: %d delivered, %d pending, %d dead\n",
+	    a->group_key, a->mentions, a->delivered, a->pending, a->dead);
+}
+
+/* The rules of a spooled mention: [{"id","description","score"}], from its row. */
+static json_t *
+spoolcmd_show_rules(struct spoolcmd_show *sh, json_t *rec, json_t *entry)
+{
+	json_t *out = json_array(), *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(rec, "rule_refs"), i, v) {
+		char key[24];
+		json_t *t;
+
+		if (!json_is_integer(v))
+			continue;
+		snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(v));
+		if ((t = json_object_get(sh->rule_texts, key)) == NULL) {
+			char *txt = spool_rule_text_get(sh->s, json_integer_value(v));
+
+			t = txt ? json_loads(txt, 0, NULL) : NULL;
+			free(txt);
+			if (t == NULL)
+				continue;
+			json_object_set_new(sh->rule_texts, key, t);
+		}
+		json_array_append(out, t);
+	}
+	if (json_array_size(out) == 0)	/* an older row: the ids only */
+		json_array_foreach(json_object_get(entry, "rules"), i, v)
+			json_array_append_new(out, json_pack("{s:O}", "id", v));
+	return out;
+}
+
+/*
+ * Prints s (text from the internet) with control characters, C1 ones too,
+ * as spaces: a post must not move the cursor or recolour the terminal.
+ */
+static void
+spoolcmd_show_clean(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "-");
+
+	for (; *p; p++) {
+		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			putchar(' ');
+			p++;
+		} else
+			putchar(*p < 0x20 || *p == 0x7f ? ' ' : *p);
+	}
+}
+
+static void
+spoolcmd_show_human(const json_t *e, const json_t *rules, int listed)
+{
+	const json_t *au = json_object_get(e, "author"), *v;
+	const char *url = json_string_value(json_object_get(e, "url"));
+	const char *prio = json_string_value(json_object_get(e, "priority"));
+	const char *handle = json_string_value(json_object_get(au, "handle"));
+	size_t i;
+
+	putchar('\n');
+	spoolcmd_show_clean(json_string_value(json_object_get(e, "id")));
+	printf("  %s  score %lld  ", prio ? prio : "-",
+	    (long long)json_integer_value(json_object_get(e, "score")));
+	spoolcmd_show_clean(handle ? handle : "(no author)");
+	if (json_is_integer(json_object_get(au, "followers")))
+		printf(" (%lld followers%s)",
+		    (long long)json_integer_value(json_object_get(au, "followers")),
+		    json_is_true(json_object_get(au, "verified")) ? ", verified" : "");
+	printf("%s\n", listed ? "  [in the alert]" : "");
+	if (url) {
+		fputs("  ", stdout);
+		spoolcmd_show_clean(url);
+		putchar('\n');
+	}
+	fputs("  ", stdout);
+	spoolcmd_show_clean(json_string_value(json_object_get(e, "text")));
+	printf("\n  rules:");
+	json_array_foreach(rules, i, v) {
+		printf("%s ", i ? "," : "");
+		spoolcmd_show_clean(json_string_value(json_object_get(v, "id")));
+		if (json_is_integer(json_object_get(v, "score")))
+			printf(" (%lld)", (long long)json_integer_value(json_object_get(v, "score")));
+	}
+	putchar('\n');
+	json_array_foreach(json_object_get(e, "matches"), i, v) {
+		if (!json_is_object(v))	/* an older alert: bare spans, no rule to name */
+			continue;
+		fputs("  evidence: ", stdout);
+		spoolcmd_show_clean(json_string_value(json_object_get(v, "rule")));
+		printf(" %s '", json_string_value(json_object_get(v, "kind")) ?
+		    json_string_value(json_object_get(v, "kind")) : "-");
+		spoolcmd_show_clean(json_string_value(json_object_get(v, "pattern")));
+		fputs("' matched '", stdout);
+		spoolcmd_show_clean(json_string_value(json_object_get(v, "text")));
+		fputs("'\n", stdout);
+	}
+}
+
+/* One mention: its entry (what the alert would list) and what the spool row adds. */
+static void
+spoolcmd_show_entry(struct spoolcmd_show *sh, json_t *rec, json_t *entry, int64_t at_ms)
+{
+	const char *id = json_string_value(json_object_get(entry, "id"));
+	int listed = id && json_object_get(sh->listed, id);
+	json_t *rules = spoolcmd_show_rules(sh, rec, entry);
+	char t[32];
+
+	sh->n++;
+	if (!sh->o->json) {
+		spoolcmd_show_human(entry, rules, listed);
+		json_decref(rules);
+		return;
+	}
+	entry = json_deep_copy(entry);
+	json_object_set_new(entry, "alert", json_string(json_string_value(json_object_get(sh->alert,
+	    "id"))));
+	json_object_set_new(entry, "received_at", at_ms > 0 ? json_string(spoolcmd_time(t, sizeof(t),
+	    at_ms)) : json_null());
+	json_object_set(entry, "team", json_object_get(rec, "team") ?
+	    json_object_get(rec, "team") : json_null());
+	json_object_set_new(entry, "rule_info", rules);
+	json_object_set_new(entry, "listed", json_boolean(listed));
+	{
+		char *line = json_dumps(entry, JSON_COMPACT);
+
+		if (line)
+			printf("%s\n", line);
+		free(line);
+	}
+	json_decref(entry);
+}
+
+static void
+spoolcmd_show_mention(void *arg, const struct spool_mention *m)
+{
+	struct spoolcmd_show *sh = arg;
+	json_t *rec = json_loads(m->json, 0, NULL), *entry = json_object_get(rec, "entry");
+
+	if (entry)
+		spoolcmd_show_entry(sh, rec, entry, m->at_ms);
+	json_decref(rec);
+}
+
+static int
+cmd_show(int argc, char **argv)
+{
+	struct spoolcmd_opts o;
+	struct spoolcmd_show sh;
+	struct spool *s;
+	int rc = 0, r;
+
+	if ((rc = spoolcmd_parse(argc, argv, 0, &o)) != 0)
+		return rc > 0 ? 0 : EXIT_USAGE;
+	if (optind + 1 != argc) {
+		fprintf(stderr, "keluhctl: show takes one alert id (keluhctl alerts lists them)\n");
+		spoolcmd_usage(stderr, "show");
+		return EXIT_USAGE;
+	}
+	if ((s = spoolcmd_open(&o, 1, &rc)) == NULL)
+		return rc;
+	memset(&sh, 0, sizeof(sh));
+	sh.o = &o;
+	sh.s = s;
+	sh.listed = json_object();
+	sh.rule_texts = json_object();
+	if ((r = spool_get_alert(s, argv[optind], spoolcmd_show_alert, &sh)) < 0) {
+		fprintf(stderr, "keluhctl: cannot read alert %s: %s\n", argv[optind], spool_error(s));
+		rc = EXIT_BAD_INPUT;
+	} else if (r == 0) {
+		fprintf(stderr, "keluhctl: no alert '%s' in the spool (keluhctl alerts lists the "
+				"newest; old ones are pruned)\n", argv[optind]);
+		rc = EXIT_BAD_INPUT;
+	} else if (spool_alert_mentions(s, sh.rowid, spoolcmd_show_mention, &sh) < 0) {
+		fprintf(stderr, "keluhctl: cannot read the mentions of %s: %s\n", argv[optind],
+		    spool_error(s));
+		rc = EXIT_BAD_INPUT;
+	} else if (sh.n == 0) {
+		/* an incident: its mentions are tied to their own groups' alerts */
+		json_t *m;
+		size_t i;
+
+		json_array_foreach(json_object_get(sh.alert, "mentions"), i, m)
+			spoolcmd_show_entry(&sh, NULL, m, 0);
+	}
+	json_decref(sh.alert);
+	json_decref(sh.listed);
+	json_decref(sh.rule_texts);
 	spool_close(s);
 	return rc;
 }
@@ -1271,6 +1505,8 @@ main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "alerts") == 0)
 		return cmd_alerts(argc - 1, argv + 1);
+	if (strcmp(argv[1], "show") == 0)
+		return cmd_show(argc - 1, argv + 1);
 	if (strcmp(argv[1], "queue") == 0)
 		return cmd_queue(argc - 1, argv + 1);
 	if (strcmp(argv[1], "retry") == 0)

@@ -54,6 +54,11 @@ receiver_free(struct receiver *r)
 	for (size_t i = 0; i < r->nmail_to; i++)
 		free(r->mail_to[i]);
 	free(r->mail_to);
+	for (size_t i = 0; i < r->npage; i++)
+		free(r->page[i]);
+	free(r->page);
+	r->page = NULL;
+	r->npage = 0;
 	r->name = r->url = r->secret = r->chat_id = r->channel = r->username = NULL;
 	r->mail_from = NULL;
 	r->mail_to = NULL;
@@ -950,11 +955,16 @@ rcv_spans(const json_t *m, const char *text, size_t len, struct rcv_span **out)
 	json_array_foreach(ms, i, v) {
 		json_int_t s, e;
 
-		if (!json_is_array(v) || !json_is_integer(json_array_get(v, 0)) ||
-		    !json_is_integer(json_array_get(v, 1)))
+		/* {"start","end",...} since payload version 2; [start, end] before */
+		const json_t *js = json_is_object(v) ? json_object_get(v, "start") :
+		    json_array_get(v, 0);
+		const json_t *je = json_is_object(v) ? json_object_get(v, "end") :
+		    json_array_get(v, 1);
+
+		if (!json_is_integer(js) || !json_is_integer(je))
 			continue;
-		s = json_integer_value(json_array_get(v, 0));
-		e = json_integer_value(json_array_get(v, 1));
+		s = json_integer_value(js);
+		e = json_integer_value(je);
 		if (s < 0 || e <= s || (size_t)s >= len)
 			continue;
 		if ((size_t)e > len)
@@ -1560,4 +1570,43 @@ rcv_http_date_parse(const char *s, int64_t *t)
 			return -1;
 	}
 	return rcv_mktime(y, mo, d, h, mi, sec, t);
+}
+
+int
+rcv_pages(const struct rcv_ctx *c)
+{
+	return c->r->npage > 0 && (int)c->a.prio >= c->r->page_min;
+}
+
+size_t
+rcv_page_units(const struct rcv_ctx *c)
+{
+	size_t n = 0;
+
+	if (!rcv_pages(c))
+		return 0;
+	for (size_t i = 0; i < c->r->npage; i++)
+		n += rcv_ulen(c->r->page[i], strlen(c->r->page[i])) + 1;
+	return n;
+}
+
+void
+rcv_page(const struct rcv_ctx *c, json_t *o, const char *key, int nl)
+{
+	const char *was = rcv_str(o, key);
+	struct buf b;
+
+	if (!rcv_pages(c))
+		return;
+	buf_init(&b);
+	for (size_t i = 0; i < c->r->npage; i++) {
+		if (i)
+			buf_addc(&b, ' ');
+		buf_adds(&b, c->r->page[i]);
+	}
+	buf_addc(&b, nl ? '\n' : ' ');
+	if (was)
+		buf_adds(&b, was);
+	json_object_set_new(o, key, rcv_jstr(b.data, b.len));
+	buf_free(&b);
 }

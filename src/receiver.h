@@ -7,7 +7,7 @@
  * and asks receiver_judge() what the answer means.
  *
  * The canonical alert JSON is the generic webhook body:
- *   {"type":"keluh.alert","alert":{
+ *   {"type":"keluh.alert","version":2,"alert":{
  *     "id","group","priority","team","incident":bool,
  *     "rules":["id",...], "rule_info":[{"id","description","score"}],
  *     "tags":[...], "count":N (mentions in this alert), "total":N (in the
@@ -17,9 +17,13 @@
  *     "mentions":[{"id","source","text","url","created_at","lang",
  *                  "author":{"handle","name","followers","verified"},
  *                  "score","priority","rules":[...],
- *                  "matches":[[start,end],...]}]}}
- * "matches" are byte spans of "text", for emphasis. Chat formats show a few
- * samples and say "+N more"; the webhook carries every mention.
+ *                  "matches":[{"rule","kind","pattern","start","end","text"}]}]}}
+ * "matches" are the evidence, each once; start and end are byte offsets
+ * of "text", for emphasis. Version 1 (no "version" member: alerts spooled
+ * by an older keluh) had bare [start,end] pairs; renderers read both.
+ * "mentions" are listed in the order group.c chooses samples (score and
+ * reach), so chat formats show the first few and say "+N more"; the
+ * webhook carries them all.
  */
 #ifndef KELUH_RECEIVER_H
 #define KELUH_RECEIVER_H
@@ -74,7 +78,12 @@ struct receiver {
 	int64_t timeout_ms;	/* one request */
 	int max_samples;	/* mentions shown in chat formats */
 	const struct rcv_display *display;	/* borrowed from the conf; NULL: defaults */
+	char **page;		/* mention_on_critical: who an alert pings (slack, mattermost,
+				 * discord, telegram), in the platform's syntax, checked by conf.c */
+	size_t npage;
+	int page_min;		/* mention_at_least: 0 low, 1 normal, 2 high, 3 critical */
 };
+#define RCV_MAX_PAGE 10		/* mention_on_critical entries per receiver */
 
 const char *receiver_type_name(enum rcv_type);
 int receiver_type_parse(const char *, enum rcv_type *);

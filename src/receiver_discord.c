@@ -77,6 +77,31 @@ discord_keep_sample(void *arg)
 	    "inline", 0));
 }
 
+/*
+ * Nothing in user text pings ("parse": []); an alert that pages allows
+ * exactly the users and roles of mention_on_critical (<@ID>, <@&ID>).
+ */
+static json_t *
+discord_allowed(const struct rcv_ctx *c)
+{
+	json_t *o = json_pack("{s:[]}", "parse"), *users = json_array(), *roles = json_array();
+
+	for (size_t i = 0; rcv_pages(c) && i < c->r->npage; i++) {
+		const char *p = c->r->page[i];	/* "<@123>" or "<@&123>", checked by conf.c */
+		int role = p[2] == '&';
+
+		json_array_append_new(role ? roles : users,
+		    rcv_jstr(p + 2 + role, strlen(p) - 3 - (size_t)role));
+	}
+	if (json_array_size(users))
+		json_object_set(o, "users", users);
+	if (json_array_size(roles))
+		json_object_set(o, "roles", roles);
+	json_decref(users);
+	json_decref(roles);
+	return o;
+}
+
 int
 rcv_render_discord(struct rcv_ctx *c, struct rcv_msg *m)
 {
@@ -144,7 +169,8 @@ rcv_render_discord(struct rcv_ctx *c, struct rcv_msg *m)
 	if (c->r->username && *c->r->username)
 		json_object_set_new(o, "username",
 		    rcv_jstr(c->r->username, strlen(c->r->username)));
-	json_object_set_new(o, "allowed_mentions", json_pack("{s:[]}", "parse"));
+	json_object_set_new(o, "allowed_mentions", discord_allowed(c));
+	rcv_page(c, o, "content", 0);	/* embeds ping nobody */
 	embed = json_object();
 	json_object_set_new(embed, "title", rcv_jstr(title.data, title.len));
 	json_object_set_new(embed, "description", rcv_jstr(desc.data, desc.len));

@@ -229,6 +229,24 @@ void rcv_duration(const struct rcv_alert *, struct buf *, int64_t secs);
 /* 950, 12.3k, 1.2M */
 void rcv_followers(struct buf *, long long n);
 
+/* --- paging -------------------------------------------------------------- */
+
+/*
+ * Whether this alert pings the receiver's people: it has mention_on_critical
+ * and the alert's priority is at least mention_at_least (critical unless
+ * set).
+ */
+int rcv_pages(const struct rcv_ctx *);
+/* What the mentions add to a text (0 when the alert does not page). */
+size_t rcv_page_units(const struct rcv_ctx *);
+/*
+ * When the alert pages: puts the mentions, as written in the config, in
+ * front of o's string member key (on a line of their own when nl is set,
+ * else followed by a space). They are never escaped: conf.c let through
+ * only the platform's mention syntax.
+ */
+void rcv_page(const struct rcv_ctx *, json_t *o, const char *key, int nl);
+
 /* --- the sample loop ------------------------------------------------------ */
 
 /*

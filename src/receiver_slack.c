@@ -203,6 +203,7 @@ rcv_render_slack(struct rcv_ctx *c, struct rcv_msg *m)
 	json_object_set_new(att, "fallback", rcv_jstr(notice.data, notice.len));
 	json_object_set_new(att, "blocks", f.blocks);
 	json_object_set_new(o, "attachments", json_pack("[o]", att));
+	rcv_page(c, o, "text", 0);	/* in the text: mentions in attachments ping nobody */
 	m->url = xstrdup(c->r->url);
 	rcv_msg_header(m, "Content-Type: application/json");
 	rcv_msg_json(m, o);
@@ -282,6 +283,7 @@ rcv_render_mattermost(struct rcv_ctx *c, struct rcv_msg *m)
 	if (f.kept.len)
 		json_object_set_new(att, "text", rcv_jstr(f.kept.data, f.kept.len));
 	json_object_set_new(o, "attachments", json_pack("[o]", att));
+	rcv_page(c, o, "text", 1);	/* a line of its own: the heading must start one */
 	m->url = xstrdup(c->r->url);
 	rcv_msg_header(m, "Content-Type: application/json");
 	rcv_msg_json(m, o);

@@ -129,7 +129,8 @@ rcv_render_telegram(struct rcv_ctx *c, struct rcv_msg *m)
 	rcv_esc(&text, RCV_MK_HTML, t.data, t.len);
 	rcv_ref_lines(a, &text, RCV_MK_HTML, "\n");
 
-	fl.budget = TG_TEXT_UNITS - rcv_ulen(text.data, text.len) - TG_MORE_UNITS;
+	fl.budget = TG_TEXT_UNITS - rcv_ulen(text.data, text.len) - TG_MORE_UNITS -
+	    rcv_page_units(c);
 	fl.piece_max = fl.budget;
 	fl.cap = TG_SAMPLE_UNITS;
 	fl.min_cap = TG_MIN_UNITS;
@@ -151,6 +152,7 @@ rcv_render_telegram(struct rcv_ctx *c, struct rcv_msg *m)
 	json_object_set_new(o, "parse_mode", json_string("HTML"));
 	json_object_set_new(o, "link_preview_options", json_pack("{s:b}", "is_disabled", 1));
 	json_object_set_new(o, "disable_notification", json_boolean(a->prio == RCV_P_LOW));
+	rcv_page(c, o, "text", 1);
 	blen = strlen(base);
 	while (blen > 0 && base[blen - 1] == '/')
 		blen--;

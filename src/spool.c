@@ -169,6 +169,8 @@ enum {
 	ST_LIST_DELIVERIES_STATE,
 	ST_LIST_DELIVERIES_ALL,
 	ST_LIST_ALERTS,
+	ST_GET_ALERT,
+	ST_ALERT_MENTIONS,
 	ST_CURSOR_GET,
 	ST_CURSOR_SET,
 	ST_ADD_SILENCE,
@@ -275,6 +277,15 @@ static const char *const spool_sql[ST__N] = {
 	    " (SELECT count(*) FROM deliveries WHERE alert_rowid = a.id AND state = 2),"
 	    " (SELECT count(*) FROM mentions WHERE alert_rowid = a.id) "
 	    "FROM alerts a ORDER BY a.id DESC LIMIT ?1",
+	[ST_GET_ALERT] =
+	    "SELECT a.id, a.alert_id, a.group_key, a.team, a.json, a.priority, a.at_ms,"
+	    " (SELECT count(*) FROM deliveries WHERE alert_rowid = a.id AND state = 1),"
+	    " (SELECT count(*) FROM deliveries WHERE alert_rowid = a.id AND state = 0),"
+	    " (SELECT count(*) FROM deliveries WHERE alert_rowid = a.id AND state = 2),"
+	    " (SELECT count(*) FROM mentions WHERE alert_rowid = a.id) "
+	    "FROM alerts a WHERE a.alert_id = ?1",
+	[ST_ALERT_MENTIONS] = "SELECT id, mention_id, group_key, priority, at_ms, json "
+			      "FROM mentions WHERE alert_rowid = ?1 ORDER BY at_ms, id",
 	[ST_CURSOR_GET] = "SELECT value FROM cursors WHERE source = ?1",
 	[ST_CURSOR_SET] = "INSERT INTO cursors (source, value) VALUES (?1, ?2) "
 			  "ON CONFLICT (source) DO UPDATE SET value = excluded.value",
@@ -1888,6 +1899,49 @@ spool_list_alerts(struct spool *s, size_t limit,
 		free(v[i].group_key);
 		free(v[i].team);
 		free(v[i].json);
+	}
+	free(v);
+	return ok ? 0 : -1;
+}
+
+int
+spool_get_alert(struct spool *s, const char *alert_id,
+    void (*fn)(void *arg, const struct spool_alert *), void *arg)
+{
+	sqlite3_stmt *st = s->st[ST_GET_ALERT];
+	struct spool_alert *v;
+	size_t n;
+	int ok;
+
+	spool_bind_text(st, 1, alert_id);
+	v = spool_rows(s, st, sizeof(*v), spool_row_alert, &n, &ok);
+	for (size_t i = 0; i < n; i++) {
+		if (ok)
+			fn(arg, &v[i]);
+		free(v[i].alert_id);
+		free(v[i].group_key);
+		free(v[i].team);
+		free(v[i].json);
+	}
+	free(v);
+	return ok ? n > 0 : -1;
+}
+
+int
+spool_alert_mentions(struct spool *s, int64_t alert_rowid,
+    void (*fn)(void *arg, const struct spool_mention *), void *arg)
+{
+	sqlite3_stmt *st = s->st[ST_ALERT_MENTIONS];
+	struct spool_mention *v;
+	size_t n;
+	int ok;
+
+	sqlite3_bind_int64(st, 1, alert_rowid);
+	v = spool_rows(s, st, sizeof(*v), spool_row_mention, &n, &ok);
+	for (size_t i = 0; i < n; i++) {
+		if (ok)
+			fn(arg, &v[i]);
+		spool_mention_clear(&v[i]);
 	}
 	free(v);
 	return ok ? 0 : -1;

@@ -233,6 +233,12 @@ struct spool_alert {
 };
 int spool_list_alerts(struct spool *, size_t limit,
     void (*fn)(void *arg, const struct spool_alert *), void *arg);
+/* One alert by its id (fn called once): 1, 0 when there is none, -1. */
+int spool_get_alert(struct spool *, const char *alert_id,
+    void (*fn)(void *arg, const struct spool_alert *), void *arg);
+/* The mentions tied to an alert, in the order they came. */
+int spool_alert_mentions(struct spool *, int64_t alert_rowid,
+    void (*fn)(void *arg, const struct spool_mention *), void *arg);
 
 /*
  * Forgets history older than before_ms: delivered deliveries, then alerts

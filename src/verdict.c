@@ -35,6 +35,53 @@ json_part_rules(struct buf *b, const struct ruleset *rs, const struct verdict *v
 	buf_addc(b, ']');
 }
 
+/* The same evidence twice (a keyword written twice, say) says nothing new. */
+static int
+match_seen(const struct verdict *v, size_t i)
+{
+	const struct match *m = &v->matches[i];
+
+	for (size_t j = 0; j < i; j++) {
+		const struct match *o = &v->matches[j];
+
+		if (o->rule == m->rule && o->kind == m->kind && o->start == m->start &&
+		    o->end == m->end && (o->pattern == m->pattern ||
+		    strcmp(o->pattern, m->pattern) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+void
+verdict_matches_json(struct buf *b, const struct ruleset *rs, const char *text, size_t len,
+    const struct verdict *v)
+{
+	int first = 1;
+
+	buf_addc(b, '[');
+	for (size_t i = 0; i < v->nmatches; i++) {
+		const struct match *m = &v->matches[i];
+		const char *rid = rules_id(rs, m->rule);
+
+		if (match_seen(v, i))
+			continue;
+		if (!first)
+			buf_addc(b, ',');
+		first = 0;
+		buf_adds(b, "{\"rule\":");
+		json_str(b, rid, strlen(rid));
+		buf_printf(b, ",\"kind\":\"%s\",\"pattern\":", classify_match_kind_name(m->kind));
+		json_str(b, m->pattern, strlen(m->pattern));
+		buf_printf(b, ",\"start\":%zu,\"end\":%zu,\"text\":", m->start, m->end);
+		if (m->end <= len && m->start <= m->end)
+			json_str(b, text + m->start, m->end - m->start);
+		else
+			buf_adds(b, "\"\"");
+		buf_addc(b, '}');
+	}
+	buf_addc(b, ']');
+}
+
 /*
  * "breakdown": the parts of the score as keluh-rules(5) adds them, so a
  * program can show which rule and which boost added what.
@@ -131,25 +178,8 @@ verdict_json(struct buf *b, const struct ruleset *rs, const char *id, const char
 			buf_addc(b, ',');
 		json_str(b, rid, strlen(rid));
 	}
-	buf_adds(b, "],\"matches\":[");
-	for (size_t i = 0; i < v->nmatches; i++) {
-		const struct match *m = &v->matches[i];
-		const char *rid = rules_id(rs, m->rule);
-
-		if (i)
-			buf_addc(b, ',');
-		buf_adds(b, "{\"rule\":");
-		json_str(b, rid, strlen(rid));
-		buf_printf(b, ",\"kind\":\"%s\",\"pattern\":", classify_match_kind_name(m->kind));
-		json_str(b, m->pattern, strlen(m->pattern));
-		buf_printf(b, ",\"start\":%zu,\"end\":%zu,\"text\":", m->start, m->end);
-		if (m->end <= len && m->start <= m->end)
-			json_str(b, text + m->start, m->end - m->start);
-		else
-			buf_adds(b, "\"\"");
-		buf_addc(b, '}');
-	}
-	buf_addc(b, ']');
+	buf_adds(b, "],\"matches\":");
+	verdict_matches_json(b, rs, text, len, v);
 	json_breakdown(b, rs, v);
 	if (v->regex_errors)
 		buf_printf(b, ",\"regex_errors\":%zu", v->regex_errors);

@@ -20,6 +20,15 @@ void verdict_json(struct buf *, const struct ruleset *, const char *id, const ch
 void verdict_breakdown_text(struct buf *, const struct ruleset *, const struct verdict *);
 
 /*
+ * The evidence as a JSON array, each match once:
+ * [{"rule","kind":"keyword"|"regex"|"near","pattern","start","end","text"}],
+ * start and end byte offsets into text. keluhctl test --json and the
+ * alerts' mention entries both use it.
+ */
+void verdict_matches_json(struct buf *, const struct ruleset *, const char *text, size_t len,
+    const struct verdict *);
+
+/*
  * Appends text with every matched span wrapped in open/close (overlapping
  * spans merged), so people see the words that made the verdict.
  */

@@ -97,6 +97,8 @@ receivers:
     type: slack
     url: http://127.0.0.1:1/slack
     channel: "#support" #@rcv-slack
+    mention_on_critical: ["<!subteam^S0123ABC>"]
+    mention_at_least: high #@rcv-page-min
   - name: mm
     type: mattermost
     url: http://127.0.0.1:1/mm
@@ -105,6 +107,7 @@ receivers:
     type: discord
     url: http://127.0.0.1:1/discord
     rate: 1/s #@rcv-discord
+    mention_on_critical: ["<@&222222222222222222>"] #@rcv-page
   - name: teams
     type: teams
     url: http://127.0.0.1:1/teams
@@ -230,6 +233,8 @@ rcv-webhook|max_concurrency|max_concurency|a receiver
 rcv-slack|channel|chanel|a receiver
 rcv-mattermost|username|usernme|a receiver
 rcv-discord|rate|rat|a receiver
+rcv-page|mention_on_critical|mention_on_critcal|a receiver
+rcv-page-min|mention_at_least|mention_at_lest|a receiver
 rcv-teams|max_age|max_ag|a receiver
 rcv-googlechat|timeout|timout|a receiver
 rcv-telegram|url|urk|a receiver

@@ -988,6 +988,73 @@ START_TEST(test_priorities)
 }
 END_TEST
 
+/* The message text each platform notifies with, where mentions ping. */
+static const char *
+page_field(enum rcv_type t, json_t *j)
+{
+	return jstr(j, t == RCV_DISCORD ? "content" : "text");
+}
+
+/*
+ * mention_on_critical: a critical alert starts its text with the mentions,
+ * a high one does not (nor does it let Discord ping anyone); with
+ * mention_at_least: high, high pings too and normal does not.
+ */
+START_TEST(test_paging)
+{
+	static const enum rcv_type types[] = { RCV_SLACK, RCV_MATTERMOST, RCV_DISCORD,
+		RCV_TELEGRAM };
+	static char *const pages[][2] = {
+		{ (char *)"<!subteam^S0123ABC>", (char *)"<@U0456DEF>" },
+		{ (char *)"@oncall", (char *)"@support.lead" },
+		{ (char *)"<@&222222222222222222>", (char *)"<@111111111111111111>" },
+		{ (char *)"@oncall_lead", (char *)"@support_lead" },
+	};
+	static const char *const heads[] = { "<!subteam^S0123ABC> <@U0456DEF> ",
+		"@oncall @support.lead\n", "<@&222222222222222222> <@111111111111111111> ",
+		"@oncall_lead @support_lead\n" };
+	static const char *const prio[] = { "critical", "high", "normal" };
+	struct rcv_msg m;
+
+	for (size_t k = 0; k < 4; k++)
+		for (int min = 2; min <= 3; min++)
+			for (int i = 0; i < 3; i++) {
+				struct receiver r = rcv(types[k], 2);
+				json_t *a = json_deep_copy(basic), *j, *am;
+				int pages_now = 3 - i >= min;
+
+				r.page = (char **)pages[k];
+				r.npage = 2;
+				r.page_min = min;
+				json_object_set_new(json_object_get(a, "alert"), "priority",
+				    json_string(prio[i]));
+				render(&r, a, &m);
+				j = body_json(&m);
+				ck_assert_msg(starts(page_field(types[k], j), heads[k]) == pages_now,
+				    "%s at least %d, %s: %s", receiver_type_name(types[k]), min,
+				    prio[i], page_field(types[k], j));
+				ck_assert_uint_eq(count_of(m.body, pages[k][1]), pages_now ? 1 : 0);
+				am = json_object_get(j, "allowed_mentions");
+				if (types[k] == RCV_DISCORD) {
+					ck_assert_uint_eq(json_array_size(json_object_get(am, "parse")), 0);
+					ck_assert_uint_eq(json_array_size(json_object_get(am, "users")),
+					    pages_now);
+					ck_assert_uint_eq(json_array_size(json_object_get(am, "roles")),
+					    pages_now);
+					if (pages_now) {
+						ck_assert_str_eq(json_string_value(json_array_get(
+						    json_object_get(am, "users"), 0)), "111111111111111111");
+						ck_assert_str_eq(json_string_value(json_array_get(
+						    json_object_get(am, "roles"), 0)), "222222222222222222");
+					}
+				}
+				json_decref(j);
+				receiver_msg_free(&m);
+				json_decref(a);
+			}
+}
+END_TEST
+
 /* Odd but valid alerts render everywhere; broken ones fail with a reason. */
 START_TEST(test_odd_alerts)
 {
@@ -1239,6 +1306,33 @@ START_TEST(test_big)
 	}
 	json_decref(j);
 	buf_free(&text);
+	receiver_msg_free(&m);
+}
+END_TEST
+
+/* The mentions of a big critical alert count in Telegram's 4096 units too. */
+START_TEST(test_big_paging)
+{
+	static char *const ten[] = { (char *)"@a123456789012345678901234567890b",
+		(char *)"@c123456789012345678901234567890d", (char *)"@e123456789012345678901234567890f",
+		(char *)"@g123456789012345678901234567890h", (char *)"@i123456789012345678901234567890j",
+		(char *)"@k123456789012345678901234567890l", (char *)"@m123456789012345678901234567890n",
+		(char *)"@o123456789012345678901234567890p", (char *)"@q123456789012345678901234567890r",
+		(char *)"@s123456789012345678901234567890t" };
+	struct receiver r = rcv(RCV_TELEGRAM, 50);
+	struct rcv_msg m;
+	json_t *j;
+
+	r.page = (char **)ten;
+	r.npage = 10;
+	r.page_min = 3;
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(big, "alert"),
+	    "priority")), "critical");
+	render(&r, big, &m);
+	j = body_json(&m);
+	check_telegram(&m, j);
+	ck_assert(starts(jstr(j, "text"), "@a123456789012345678901234567890b @c"));
+	json_decref(j);
 	receiver_msg_free(&m);
 }
 END_TEST
@@ -1743,6 +1837,7 @@ receivers_suite(void)
 	tcase_add_test(tc, test_basic_pagerduty);
 	tcase_add_test(tc, test_basic_email);
 	tcase_add_test(tc, test_priorities);
+	tcase_add_test(tc, test_paging);
 	tcase_add_test(tc, test_odd_alerts);
 	tcase_add_test(tc, test_type_names);
 	suite_add_tcase(s, tc);
@@ -1751,6 +1846,7 @@ receivers_suite(void)
 	tcase_add_checked_fixture(tc, big_setup, big_teardown);
 	tcase_add_loop_test(tc, test_big, 0, RCV__N);
 	tcase_add_test(tc, test_one_huge_mention);
+	tcase_add_test(tc, test_big_paging);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("display");
 	tcase_add_loop_test(tc, test_language, 0, RCV__N);
