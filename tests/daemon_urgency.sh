@@ -1,7 +1,10 @@
 #!/bin/sh
 # Urgent news and the daemon's own health: a critical complaint, or one
 # that raises its group's priority, goes out at once (at most every
-# urgent_updates_at_most_every), not after updates_at_most_every.
+# urgent_updates_at_most_every), not after updates_at_most_every; a
+# receiver that starts failing and recovers says so in the log without
+# -v; /healthz says "degraded" and why while a receiver fails or holds
+# dead letters or a source is unhealthy; the reload gauges.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/daemon_lib.sh"
 
@@ -84,6 +87,106 @@ is "every complaint of a critical burst goes out within seconds (12 + the waitin
 alerts | awk 'NR > 1 && $1 - t < 1.5 { bad = bad " " $1 - t } { t = $1 }
 	END { print bad == "" ? "ok" : "too close:" bad }' >"$TMPD/gaps"
 is "urgent updates keep urgent_updates_at_most_every apart" "$(cat "$TMPD/gaps")" ok
+stop_keluhd
+
+# --- receivers and sources in trouble -------------------------------------
+# hook answers 500 (retried), dl answers 400 (refused: dead letters) while
+# their .down files exist; feed is an sse source whose server answers 501
+touch "$TMPD/hook.down" "$TMPD/dl.down"
+start_sink hook --fail-while "$TMPD/hook.down" --fail-status 500
+start_sink dl --fail-while "$TMPD/dl.down" --fail-status 400
+start_sink ops
+hconf() {
+	cat <<Y
+rules: rules.d
+http:
+  listen: 127.0.0.1:0
+spool:
+  path: $TMPD/h.db
+receivers:
+  - {name: hook, type: webhook, url: "http://127.0.0.1:$hook_port/h"}
+  - {name: dl, type: webhook, url: "http://127.0.0.1:$dl_port/d"}
+  - {name: ops, type: webhook, url: "http://127.0.0.1:$ops_port/o"}
+routes:
+  - {receivers: [hook, dl]}
+grouping:
+  by: [mention]
+  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+Y
+	[ "${1:-}" = feed ] && cat <<Y
+sources:
+  - {name: feed, type: sse, url: "http://127.0.0.1:$hook_port/events", alert_after: 1s,
+     alert_to: [ops]}
+Y
+}
+hconf feed >"$TMPD/h.yaml"
+start_keluhd "$TMPD/h.yaml" "$TMPD/kh.log"
+healthz() { curl -s "$URL/healthz"; }
+is "/healthz is ok before anything failed" "$(healthz | cut -c1-15)" '{"status":"ok",'
+post '{"id":"f1","text":"the app is slow"}
+{"id":"f2","text":"slow again"}
+{"id":"f3","text":"so slow"}' >/dev/null
+wait_until 30 'healthz | grep -q "receiver hook is failing since" &&
+	healthz | grep -q "receiver dl is failing since" &&
+	healthz | grep -q "receiver dl has 3 dead letter(s)" &&
+	healthz | grep -q "source feed is failing"'
+healthz >"$TMPD/hz.json"
+is "/healthz still answers 200 for liveness" \
+	"$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")" 200
+python3 - "$TMPD/hz.json" >"$TMPD/hz.out" <<'PY'
+import json, sys
+h = json.load(open(sys.argv[1]))
+print(h["status"], sorted(h) == ["groups", "queue", "reasons", "rules", "status"])
+for r in h["reasons"]:
+    print(r)
+PY
+is "/healthz says degraded, and keeps its fields" "$(head -n 1 "$TMPD/hz.out")" "degraded True"
+contains "/healthz names the failing receiver and its last error" "$TMPD/hz.out" \
+	"): HTTP 500"
+contains "/healthz counts dead letters" "$TMPD/hz.out" \
+	"receiver dl has 3 dead letter(s): see keluhctl queue --dead"
+contains "/healthz names the unhealthy source" "$TMPD/hz.out" "source feed is failing (alert_after)"
+contains "without -v: a receiver that refuses every alert is failing, with the reason" \
+	"$TMPD/kh.log" "receiver dl is failing (3 failed attempt(s) in a row, last: HTTP 400"
+contains "without -v: a receiver that does not answer is failing, with the reason" \
+	"$TMPD/kh.log" "receiver hook is failing (3 failed attempt(s) in a row, last: HTTP 500"
+
+# reloads: a bad one sets keluh_config_last_reload_successful to 0 and
+# keeps the time of the last good one; a good one sets both
+is "the start counts as a good load" "$(metric_value keluh_config_last_reload_successful)" 1
+t0=$(metric_value keluh_config_last_reload_success_timestamp_seconds)
+python3 -c "import sys, time; sys.exit(0 if abs(time.time() - $t0) < 600 else 1)"
+is "... and its time is now" "$?" 0
+echo "receivers: [oops" >>"$TMPD/h.yaml"
+kill -HUP "$KPID"
+wait_until 10 '[ "$(metric_value keluh_config_last_reload_successful)" = 0 ]'
+is "a bad reload: keluh_config_last_reload_successful 0" \
+	"$(metric_value keluh_config_last_reload_successful)" 0
+is "a bad reload keeps the time of the last good one" \
+	"$(metric_value keluh_config_last_reload_success_timestamp_seconds)" "$t0"
+hconf >"$TMPD/h.yaml"
+kill -HUP "$KPID"
+wait_until 10 '[ "$(metric_value keluh_config_last_reload_successful)" = 1 ]'
+is "a good reload: keluh_config_last_reload_successful 1" \
+	"$(metric_value keluh_config_last_reload_successful)" 1
+t1=$(metric_value keluh_config_last_reload_success_timestamp_seconds)
+python3 -c "import sys; sys.exit(0 if $t1 > $t0 else 1)"
+is "a good reload moves the success time on" "$?" 0
+
+# the receivers answer again: one line each says so, with how long and how
+# many attempts failed; once the dead letters are sent, /healthz is ok
+rm -f "$TMPD/hook.down" "$TMPD/dl.down"
+post '{"id":"f4","text":"slow today"}' >/dev/null
+wait_until 20 'grep -q "receiver hook recovered" "$TMPD/kh.log" &&
+	grep -q "receiver dl recovered" "$TMPD/kh.log"'
+check "without -v: the recovery says how many attempts failed and for how long" \
+	grep -Eq 'receiver dl recovered after 3 failure\(s\) in [0-9]+s; draining' "$TMPD/kh.log"
+is "... once" "$(grep -c 'receiver hook recovered' "$TMPD/kh.log")" 1
+"$KELUHCTL" retry --spool "$TMPD/h.db" --all-dead --receiver dl >/dev/null
+wait_until 20 'healthz | grep -q "\"status\":\"ok\""'
+is "/healthz is ok again once the receivers answer and the dead letters went out" \
+	"$(healthz | python3 -c 'import json, sys; h = json.load(sys.stdin); print(h["status"], h["reasons"])')" \
+	"ok []"
 stop_keluhd
 
 done_testing
