@@ -1136,6 +1136,32 @@ admin_reload_cb(void *arg, char *err, size_t errlen, size_t *nerrors)
 }
 
 static int
+admin_send_test_cb(void *arg, const char *name, char *id, size_t idlen, char *err,
+    size_t errlen)
+{
+	long r = conf_receiver_index(K.conf, name);
+	size_t one;
+	struct buf b;
+
+	if (r < 0) {
+		buf_init(&b);
+		for (size_t i = 0; i < K.conf->nreceivers; i++)
+			buf_printf(&b, "%s%s", i ? ", " : "", K.conf->receivers[i].name);
+		snprintf(err, errlen, "unknown receiver '%s'; %s%s", name, b.len ? "the receivers "
+		    "are: " : "the configuration has no receivers", b.len ? b.data : "");
+		buf_free(&b);
+		return 404;
+	}
+	if (K.spool_broken || health_record_test(K.spool, K.conf, (size_t)r, id, idlen) < 0) {
+		snprintf(err, errlen, "the spool is failing; see the log");
+		return 503;
+	}
+	one = (size_t)r;
+	on_alert(NULL, &one, 1);
+	return 0;
+}
+
+static int
 admin_commit_cb(void *arg)
 {
 	flush_cb(-1, 0, NULL);
@@ -1150,7 +1176,7 @@ static int
 admin_start(char *err, size_t errlen)
 {
 	static const struct admin_ops ops = { admin_status_cb, admin_reload_cb, admin_commit_cb,
-		NULL };
+		NULL, admin_send_test_cb };
 
 	K.silences = silences_new(K.base, K.spool, K.conf, on_alert, NULL);
 	group_set_silences(K.groups, K.silences);

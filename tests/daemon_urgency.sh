@@ -4,7 +4,8 @@
 # urgent_updates_at_most_every), not after updates_at_most_every; a
 # receiver that starts failing and recovers says so in the log without
 # -v; /healthz says "degraded" and why while a receiver fails or holds
-# dead letters or a source is unhealthy; the reload gauges.
+# dead letters or a source is unhealthy; the reload gauges; keluhctl
+# send-test, and the dead letter of a URL that is not the platform's.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/daemon_lib.sh"
 
@@ -187,6 +188,63 @@ wait_until 20 'healthz | grep -q "\"status\":\"ok\""'
 is "/healthz is ok again once the receivers answer and the dead letters went out" \
 	"$(healthz | python3 -c 'import json, sys; h = json.load(sys.stdin); print(h["status"], h["reasons"])')" \
 	"ok []"
+stop_keluhd
+
+# --- keluhctl send-test -------------------------------------------------------
+# tw answers 500 once, then 200; notslack is a slack receiver whose URL
+# answers 200 "hello", as a server that is not Slack does
+start_sink tw --plan 500
+start_sink notslack --body hello
+SOCK=$TMPD/admin.sock
+cat >"$TMPD/t.yaml" <<Y
+rules: rules.d
+http:
+  listen: 127.0.0.1:0
+spool:
+  path: $TMPD/t.db
+admin:
+  socket: $SOCK
+receivers:
+  - {name: tw, type: webhook, url: "http://127.0.0.1:$tw_port/t"}
+  - {name: notslack, type: slack, url: "http://127.0.0.1:$notslack_port/services/x"}
+routes:
+  - {receivers: [tw]}
+Y
+start_keluhd "$TMPD/t.yaml" "$TMPD/kt.log"
+"$KELUHCTL" send-test --socket "$SOCK" tw >"$TMPD/st.out" 2>&1
+is "send-test: exit 0" "$?" 0
+contains "send-test says which alert it queued" "$TMPD/st.out" "queued for tw"
+# the outbox retries it: the first try gets 500, the second 200
+wait_until 20 '[ "$(count_lines "$tw_log")" -ge 2 ]'
+python3 - "$tw_log" >"$TMPD/tw.out" <<'PY'
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+a = json.loads(rs[-1]["body"])["alert"]
+print([r["answer"] for r in rs], rs[0]["headers"]["webhook-id"] == rs[1]["headers"]["webhook-id"])
+print(a["test"], a["tags"], a["rule_info"][0]["description"])
+print(a["mentions"][0]["text"])
+PY
+is "the test alert goes through the outbox: retried after a 500, delivered once" \
+	"$(sed -n 1p "$TMPD/tw.out")" "['500', '200'] True"
+is "the alert says it is a test" "$(sed -n 2p "$TMPD/tw.out")" \
+	"True ['test'] TEST ALERT (keluhctl send-test), not a real complaint"
+contains "its text says so too" "$TMPD/tw.out" "This is a test alert, sent with keluhctl send-test"
+"$KELUHCTL" alerts --spool "$TMPD/t.db" >"$TMPD/talerts.out"
+contains "keluhctl alerts lists it, with its rule keluh.test" "$TMPD/talerts.out" "keluh.test"
+
+"$KELUHCTL" send-test --socket "$SOCK" notslack >/dev/null 2>&1
+wait_until 20 '"$KELUHCTL" queue --dead --spool "$TMPD/t.db" | grep -q notslack'
+"$KELUHCTL" queue --dead --json --spool "$TMPD/t.db" >"$TMPD/tdead.out"
+contains "a Slack URL that does not answer like Slack: the dead letter says so" "$TMPD/tdead.out" \
+	"this URL did not answer like Slack's webhook; is it a Slack URL? (it answered \\\"hello\\\")"
+contains "the chat text it carried is marked as a test" "$notslack_log" "TEST ALERT"
+
+"$KELUHCTL" send-test --socket "$SOCK" nope >"$TMPD/snope.out" 2>&1
+is "send-test to an unknown receiver: exit 1" "$?" 1
+contains "... and the error lists the receivers" "$TMPD/snope.out" \
+	"keluhctl: send-test: unknown receiver 'nope'; the receivers are: tw, notslack"
+"$KELUHCTL" send-test --socket "$SOCK" >"$TMPD/snone.out" 2>&1
+is "send-test without a receiver: usage, exit 2" "$?" 2
 stop_keluhd
 
 done_testing
