@@ -369,6 +369,37 @@ admin_silences(struct admin *a, struct httpd_req *req, const char *rest)
 	admin_fail(req, 404, "no such endpoint; see keluhd(8)");
 }
 
+/* --- send-test --------------------------------------------------------------- */
+
+static void
+admin_send_test(struct admin *a, struct httpd_req *req)
+{
+	json_error_t je;
+	json_t *body = json_loadb(httpd_body(req), httpd_body_len(req), JSON_REJECT_DUPLICATES,
+	    &je);
+	const char *name = admin_str(body, "receiver");
+	char err[600], id[64];
+	int rc;
+
+	if (name == NULL || json_object_size(body) != 1) {
+		json_decref(body);
+		admin_fail(req, 400, "the body must be {\"receiver\": NAME}");
+		return;
+	}
+	rc = a->ops.send_test(a->ops.arg, name, id, sizeof(id), err, sizeof(err));
+	if (rc != 0) {
+		json_decref(body);
+		admin_fail(req, rc, err);
+		return;
+	}
+	if (admin_commit(a, req) < 0) {
+		json_decref(body);
+		return;
+	}
+	admin_reply(req, 200, json_pack("{s:b,s:s,s:s}", "ok", 1, "alert", id, "receiver", name));
+	json_decref(body);
+}
+
 static void
 admin_handler(void *arg, struct httpd_req *req)
 {
@@ -387,7 +418,12 @@ admin_handler(void *arg, struct httpd_req *req)
 			admin_method(req, "POST");
 	} else if (strncmp(path, "/v1/admin/silences", 18) == 0)
 		admin_silences(a, req, path + 18);
-	else
+	else if (strcmp(path, "/v1/admin/send-test") == 0 && a->ops.send_test) {
+		if (admin_is(req, "POST"))
+			admin_send_test(a, req);
+		else
+			admin_method(req, "POST");
+	} else
 		admin_fail(req, 404, "no such endpoint; try GET /v1/admin/status, POST "
 		    "/v1/admin/reload, GET or POST /v1/admin/silences");
 }

@@ -8,6 +8,7 @@
  *   GET  /v1/admin/silences[?all=1]        the active silences (all: ended ones too)
  *   POST /v1/admin/silences                create one
  *   POST /v1/admin/silences/ID/expire      end one now
+ *   POST /v1/admin/send-test               {"receiver":NAME}: a test alert to it
  *
  * Replies are JSON. Changes answer after their spool commit. Loop thread only.
  */
@@ -46,6 +47,12 @@ struct admin_ops {
 	/* Commits the spool batch now and starts the deliveries it holds; -1 if it failed. */
 	int (*commit)(void *arg);
 	void *arg;
+	/*
+	 * Records a test alert for the receiver (health.h), to be sent once
+	 * committed: 0 with its id, 404 (unknown receiver) or 503 with err.
+	 */
+	int (*send_test)(void *arg, const char *receiver, char *id, size_t idlen, char *err,
+	    size_t errlen);
 };
 
 struct admin;

@@ -35,7 +35,7 @@ static const char *const receiver_keys[] = { "name", "type", "url", "url_file", 
 static const char *const route_keys[] = { "match", "receivers", "continue" };
 static const char *const match_keys[] = { "priority", "team", "tags", "rule", "source" };
 static const char *const grouping_keys[] = { "by", "first_alert_after",
-	"updates_at_most_every", "max_groups", "samples" };
+	"updates_at_most_every", "urgent_updates_at_most_every", "max_groups", "samples" };
 static const char *const prio_keys[] = { "critical", "high", "normal", "low" };
 static const char *const incident_keys[] = { "name", "rules", "at_least", "within", "spike",
 	"cooldown" };
@@ -1562,6 +1562,7 @@ cl_grouping(struct cl *L, yaml_node_t *n)
 		}
 	}
 	cl_duration(L, n, "updates_at_most_every", &c->updates_every_ms);
+	cl_duration(L, n, "urgent_updates_at_most_every", &c->urgent_every_ms);
 	if (cl_long(L, n, "max_groups", 1, 10000000, &x) == 0 && ymap_get(L->yf, n, "max_groups"))
 		c->max_groups = (size_t)x;
 	if (cl_long(L, n, "samples", 1, 1000, &x) == 0 && ymap_get(L->yf, n, "samples"))
@@ -1741,6 +1742,7 @@ conf_defaults(struct conf *c)
 	c->first_alert_after_ms[PRIO_NORMAL] = 120000;
 	c->first_alert_after_ms[PRIO_LOW] = 600000;
 	c->updates_every_ms = 300000;
+	c->urgent_every_ms = 10000;
 	c->max_groups = 10000;
 	c->max_samples = 100;
 	c->dedup_window_ms = 600000;

@@ -152,6 +152,7 @@ struct conf {
 	unsigned group_by;	/* bits of enum group_key_part */
 	int64_t first_alert_after_ms[PRIO__N];
 	int64_t updates_every_ms;
+	int64_t urgent_every_ms;	/* updates that carry a critical or raised priority */
 	size_t max_groups;
 	size_t max_samples;	/* mentions kept per alert for the body */
 

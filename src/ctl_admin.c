@@ -1,5 +1,5 @@
 /*
- * ctl_admin.c: keluhctl status, reload and silence, the client side of the
+ * ctl_admin.c: keluhctl status, reload, silence and send-test, the client side of the
  * admin API (admin.h), with libcurl over the Unix socket.
  */
 #include "config.h"
@@ -51,6 +51,8 @@ ctl_usage(FILE *fp, const char *cmd)
 		fputs("usage: keluhctl status [-c FILE | --socket PATH] [--json]\n", fp);
 	else if (strcmp(cmd, "reload") == 0)
 		fputs("usage: keluhctl reload [-c FILE | --socket PATH] [--json]\n", fp);
+	else if (strcmp(cmd, "send-test") == 0)
+		fputs("usage: keluhctl send-test [-c FILE | --socket PATH] [--json] RECEIVER\n", fp);
 	else
 		fputs("usage: keluhctl silence add --match M (--for DURATION | --until TIME) "
 		      "--reason TEXT [--author NAME]\n"
@@ -481,6 +483,34 @@ ctl_reload(const char *sock, const struct ctl_opts *o)
 	return rc;
 }
 
+/* A test alert through the outbox: keluhd records it, we say how to follow it. */
+static int
+ctl_send_test(const char *sock, const struct ctl_opts *o, const char *receiver)
+{
+	struct ctl_reply r;
+	json_t *req = json_pack("{s:s}", "receiver", receiver);
+	char *body = json_dumps(req, JSON_COMPACT);
+	int rc = 0;
+
+	json_decref(req);
+	if (body == NULL || ctl_request(sock, "POST", "/v1/admin/send-test", body, CTL_TIMEOUT_S,
+	    &r) < 0) {
+		free(body);
+		return CTL_EXIT_FAIL;
+	}
+	free(body);
+	if (r.status != 200 || !json_is_true(json_object_get(r.body, "ok")))
+		rc = ctl_refused(&r, "send-test", o->json);
+	else if (o->json)
+		ctl_print_raw(&r);
+	else
+		printf("test alert %s queued for %s; follow it with keluhctl queue and keluhctl "
+		    "alerts (a failure shows in keluhctl queue --dead)\n", ctl_str(r.body, "alert"),
+		    receiver);
+	ctl_reply_free(&r);
+	return rc;
+}
+
 static const char *
 ctl_author(const struct ctl_opts *o)
 {
@@ -713,7 +743,7 @@ ctl_admin_main(int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	}
 	nargs = argc - optind;
-	want = sub && strcmp(sub, "expire") == 0 ? 1 : 0;
+	want = (sub && strcmp(sub, "expire") == 0) || strcmp(cmd, "send-test") == 0 ? 1 : 0;
 	if (sub && strcmp(sub, "add") == 0) {
 		if (ctl_silence_add_args(&o, nargs, argv + optind) < 0) {
 			fprintf(stderr, "(keluhctl silence --help shows the usage)\n");
@@ -738,6 +768,8 @@ ctl_admin_main(int argc, char **argv)
 		rc = ctl_status(sock, &o);
 	else if (strcmp(cmd, "reload") == 0)
 		rc = ctl_reload(sock, &o);
+	else if (strcmp(cmd, "send-test") == 0)
+		rc = ctl_send_test(sock, &o, argv[optind]);
 	else if (strcmp(sub, "add") == 0)
 		rc = ctl_silence_add(sock, &o);
 	else if (strcmp(sub, "list") == 0)

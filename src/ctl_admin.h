@@ -1,6 +1,6 @@
 /*
  * ctl_admin.h: keluhctl's commands that talk to a running keluhd over its
- * admin socket (admin.h): status, reload, silence add|list|expire.
+ * admin socket (admin.h): status, reload, silence add|list|expire, send-test.
  */
 #ifndef KELUH_CTL_ADMIN_H
 #define KELUH_CTL_ADMIN_H

@@ -63,6 +63,7 @@ struct rstate {
 	int fails;			/* failed attempts in a row */
 	int probes;			/* failed probes since it began failing */
 	int64_t probe_at;		/* not UP: when the next probe may start */
+	int64_t failing_since;		/* FAILING: wall clock ms it began */
 	char last_error[512];		/* of the last failed attempt */
 	struct event *timer;
 	struct deliver *d;
@@ -322,6 +323,7 @@ deliver_failed(struct rstate *st, const char *reason, int64_t now)
 		    "sending one delivery at a time until it answers", st->name, st->fails, reason);
 		st->mode = RS_FAILING;
 		st->probes = 0;
+		st->failing_since = util_now_ms();
 		rstate_gauge(st);
 	}
 	st->probes++;
@@ -338,6 +340,7 @@ deliver_answered(struct rstate *st, int64_t now)
 	struct deliver *d = st->d;
 	int64_t pending = 0, dead = 0;
 	int fails = st->fails;
+	char took[32];
 
 	st->fails = 0;
 	if (st->mode == RS_UP)
@@ -346,8 +349,9 @@ deliver_answered(struct rstate *st, int64_t now)
 	if (spool_make_due(d->spool, st->name, now) < 0 ||
 	    spool_queue_counts(d->spool, st->name, &pending, &dead) < 0)
 		log_warnx("spool: %s", spool_error(d->spool));
-	log_info("receiver %s recovered after %d failure(s); draining %lld pending", st->name,
-	    fails, (long long)pending);
+	util_human_ms(util_now_ms() - st->failing_since, took, sizeof(took));
+	log_info("receiver %s recovered after %d failure(s) in %s; draining %lld pending",
+	    st->name, fails, took, (long long)pending);
 	st->mode = RS_UP;
 	rstate_gauge(st);
 }
@@ -384,7 +388,11 @@ xfer_done(void *arg, CURL *easy, CURLcode rc)
 		v = status >= 200 && status < 300 ? RCV_OK : RCV_RETRY;
 		snprintf(reason, sizeof(reason), "HTTP %ld", status);
 	}
-	if (v == RCV_RETRY)
+	/*
+	 * A receiver that refuses every alert (a URL that is not what its type
+	 * says, a revoked token) is as broken as one that does not answer.
+	 */
+	if (v != RCV_OK)
 		deliver_failed(st, reason, util_now_ms());
 	deliver_outcome(x, v, wait_ms, reason);
 	if (v == RCV_OK)
@@ -638,6 +646,22 @@ static void
 rstate_wake(evutil_socket_t fd, short what, void *arg)
 {
 	deliver_pump(arg);
+}
+
+int
+deliver_failing(const struct deliver *d, const char *receiver, const char **last_error,
+    int64_t *since_ms)
+{
+	for (size_t i = 0; i < d->nrs; i++) {
+		const struct rstate *st = &d->rs[i];
+
+		if (strcmp(st->name, receiver) != 0 || st->mode != RS_FAILING)
+			continue;
+		*last_error = st->last_error;
+		*since_ms = st->failing_since;
+		return 1;
+	}
+	return 0;
 }
 
 void

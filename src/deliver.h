@@ -28,6 +28,13 @@ void deliver_kick_all(struct deliver *);
 /* Stops starting new requests; fn(arg) once nothing is in flight. */
 void deliver_drain(struct deliver *, void (*fn)(void *arg), void *arg);
 int deliver_inflight(const struct deliver *);
+/*
+ * 1 while the receiver is failing (failed attempts in a row, retried or
+ * refused): its last error (owned by d, valid until the next loop pass) and
+ * the wall clock ms it began. 0 when it is up or unknown.
+ */
+int deliver_failing(const struct deliver *, const char *receiver, const char **last_error,
+    int64_t *since_ms);
 
 /* Backoff for attempt n (1-based), in ms, before jitter: 1 s doubling to 5 min. */
 int64_t deliver_backoff_cap(int attempt);

@@ -57,6 +57,8 @@ struct group {
 	uint64_t total, nnew;
 	uint64_t nsuppressed;	/* muted since the last alert */
 	int quiet_timer;	/* the timer only closes a group of muted complaints */
+	int sent_prio;		/* the highest priority an alert of the group had */
+	int urgent;		/* an unsent complaint is critical or above sent_prio */
 	int64_t first_at, last_at, last_sent;
 	int64_t max_rowid;
 	int64_t due;
@@ -597,6 +599,9 @@ group_fire(struct group *g)
 	g->nnew = 0;
 	g->nsuppressed = 0;
 	g->last_sent = util_now_ms();
+	if (g->prio > g->sent_prio)
+		g->sent_prio = g->prio;
+	g->urgent = 0;
 	/* the next update describes its own mentions: priority, team and rules start over */
 	g->prio = PRIO_NONE;
 	free(g->team);
@@ -790,6 +795,32 @@ group_add_muted(struct group_engine *ge, struct group *g, const struct group_inp
 	}
 }
 
+static int64_t
+group_urgent_every(const struct conf *c)
+{
+	return c->urgent_every_ms < c->updates_every_ms ? c->urgent_every_ms :
+	    c->updates_every_ms;
+}
+
+/*
+ * When the group's next alert is due, now that a complaint of priority prio
+ * joined it. The first alert waits first_alert_after of the group's
+ * priority, counted from the first mention. An update waits
+ * updates_at_most_every, unless it carries news someone must see now: a
+ * critical complaint, or one above every alert the group sent. Then it
+ * waits only urgent_updates_at_most_every since the last alert, which
+ * still bounds how often a storm of them can post.
+ */
+static int64_t
+group_due(struct group *g, const struct conf *c, int prio)
+{
+	if (g->last_sent == 0)
+		return g->first_at + c->first_alert_after_ms[g->prio];
+	if (prio == PRIO_CRITICAL || prio > g->sent_prio)
+		g->urgent = 1;
+	return g->last_sent + (g->urgent ? group_urgent_every(c) : c->updates_every_ms);
+}
+
 void
 group_add(struct group_engine *ge, const struct group_input *in)
 {
@@ -849,12 +880,8 @@ group_add(struct group_engine *ge, const struct group_input *in)
 			g->authors[g->nauthors++].count = 1;
 		}
 	}
-	/* first alert: first_alert_after of the group's priority, counted from the first mention */
-	if (g->last_sent == 0)
-		due = g->first_at + c->first_alert_after_ms[g->prio];
-	else
-		due = g->last_sent + c->updates_every_ms;
-	if (due <= in->at_ms && g->last_sent == 0) {
+	due = group_due(g, c, in->priority);
+	if (due <= in->at_ms && (g->last_sent == 0 || g->urgent)) {
 		/* nothing to wait for: alert now, in the same commit as the mention */
 		evtimer_del(g->timer);
 		group_fire(g);

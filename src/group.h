@@ -1,8 +1,10 @@
 /*
  * group.h: complaints -> alerts. Groups by configurable keys, waits
  * first_alert_after (per priority) before the first alert of a group and at
- * least updates_at_most_every between updates, builds the digest, routes it,
- * and records alert + deliveries in the spool. Also the velocity incidents.
+ * least updates_at_most_every between updates (urgent_updates_at_most_every
+ * when an update holds a critical complaint or raises the group's priority),
+ * builds the digest, routes it, and records alert + deliveries in the spool.
+ * Also the velocity incidents.
  *
  * Every complaint handed to group_add has already been written to the
  * spool as a pending mention (same transaction as the 202), so a group in

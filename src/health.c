@@ -130,3 +130,58 @@ health_record(struct spool *sp, const struct conf *c, const struct source_health
 		    id);
 	return 0;
 }
+
+char *
+health_test_alert_json(const char *receiver, const char *alert_id, int64_t at_ms)
+{
+	char at[32], mid[300], group[300], text[600];
+	json_t *alert, *mention, *body;
+	char *out;
+
+	health_time(at_ms, at, sizeof(at));
+	snprintf(mid, sizeof(mid), "test:%s:%lld", receiver, (long long)at_ms);
+	snprintf(group, sizeof(group), "test:%s", receiver);
+	snprintf(text, sizeof(text), "This is a test alert, sent with keluhctl send-test to the "
+	    "receiver %s at %s. It is not a complaint; nothing needs doing. If you read it "
+	    "here, keluhd can post to this receiver.", receiver, at);
+	mention = json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:s},s:i,s:s,s:[s],s:[]}",
+	    "id", mid, "source", "keluhctl", "text", text, "created_at", at,
+	    "author", "handle", "keluhd", "name", "keluhctl send-test", "score", 0,
+	    "priority", "low", "rules", "keluh.test", "matches");
+	alert = json_pack("{s:s,s:s,s:s,s:n,s:b,s:b,s:[s],s:[{s:s,s:s,s:i}],s:[s],s:i,s:i,s:i,"
+	    "s:s,s:s,s:[],s:[o]}",
+	    "id", alert_id, "group", group, "priority", "low", "team", "incident", 0, "test", 1,
+	    "rules", "keluh.test", "rule_info", "id", "keluh.test", "description",
+	    "TEST ALERT (keluhctl send-test), not a real complaint", "score", 0, "tags", "test",
+	    "count", 1, "total", 1, "suppressed", 0, "first_at", at, "last_at", at,
+	    "top_authors", "mentions", mention);
+	body = json_pack("{s:s,s:o}", "type", "keluh.alert", "alert", alert);
+	out = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	return out;
+}
+
+int
+health_record_test(struct spool *sp, const struct conf *c, size_t r, char *id, size_t idlen)
+{
+	static unsigned seq;
+	const char *names[1] = { c->receivers[r].name };
+	int64_t at = health_now(), expires[1] = { at + c->receivers[r].max_age_ms }, rowid;
+	char group[300], *json;
+
+	snprintf(id, idlen, "t-%llx-%u", (unsigned long long)at, ++seq);
+	json = health_test_alert_json(names[0], id, at);
+	snprintf(group, sizeof(group), "test:%s", names[0]);
+	spool_begin(sp);
+	rowid = spool_add_alert(sp, id, group, PRIO_LOW, NULL, at, json, NULL, 0, names, expires, 1,
+	    at);
+	free(json);
+	if (rowid <= 0) {
+		metrics_add("keluh_spool_errors_total", NULL, 1);
+		log_warnx("spool: cannot record the test alert for receiver %s: %s", names[0],
+		    spool_error(sp));
+		return -1;
+	}
+	log_info("test alert %s for receiver %s recorded (keluhctl send-test)", id, names[0]);
+	return 0;
+}

@@ -79,6 +79,8 @@ usage(FILE *fp)
 	      "        mute the complaints that match M (rule=,team=,priority=,author=,words=)\n"
 	      "  silence list [--all] | silence expire ID\n"
 	      "        the active silences (--all: ended too); end one now\n"
+	      "  send-test RECEIVER\n"
+	      "        send a test alert to one receiver, through keluhd's outbox\n"
 	      "\n"
 	      "-c FILE: without it, keluhd.yaml in the current directory when there is one\n"
 	      "(the build tree after tools/quick run), else " CONF_DEFAULT_PATH ".\n"
@@ -102,7 +104,8 @@ usage(FILE *fp)
 	      "      --json         one object per line\n"
 	      "  -n N               at most N rows (default 20)\n"
 	      "\n"
-	      "options of status, reload and silence (they talk to keluhd's admin socket):\n"
+	      "options of status, reload, silence and send-test (they talk to keluhd's admin\n"
+	      "socket):\n"
 	      "  -c, --config FILE  use the admin.socket of FILE\n"
 	      "      --socket PATH  the admin socket (without it and -c: the admin.socket of the\n"
 	      "                     default configuration, else " CTL_ADMIN_SOCKET ")\n"
@@ -117,7 +120,8 @@ usage(FILE *fp)
 	      "exit status: 0 ok, 1 bad input or failed expectations, 2 usage, configuration or\n"
 	      "rule errors\n"
 	      "(alerts, show, queue, retry, drop: 1 when the spool or an ID failed;\n"
-	      " status, reload, silence: 1 when keluhd refused or could not be reached,\n"
+	      " status, reload, silence, send-test: 1 when keluhd refused or could not be\n"
+	      " reached,\n"
 	      " and reload when keluhd kept the running configuration)\n",
 	    fp);
 }
@@ -1514,7 +1518,7 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "drop") == 0)
 		return cmd_drop(argc - 1, argv + 1);
 	if (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "reload") == 0 ||
-	    strcmp(argv[1], "silence") == 0)
+	    strcmp(argv[1], "silence") == 0 || strcmp(argv[1], "send-test") == 0)
 		return ctl_admin_main(argc - 1, argv + 1);
 	fprintf(stderr, "keluhctl: unknown command '%s'\n", argv[1]);
 	usage(stderr);

@@ -613,6 +613,85 @@ http_limits(const struct conf *c)
 	return lim;
 }
 
+/* Receivers that fail, or hold dead letters (as the last stats pass counted them). */
+static void
+healthz_receivers(json_t *reasons)
+{
+	for (size_t i = 0; i < K.conf->nreceivers; i++) {
+		const char *name = K.conf->receivers[i].name, *err;
+		char labels[160], since[32], took[32];
+		int64_t since_ms;
+		double dead;
+
+		if (deliver_failing(K.deliver, name, &err, &since_ms)) {
+			util_iso8601(since_ms, since, sizeof(since));
+			json_array_append_new(reasons, json_sprintf("receiver %s is failing since %s "
+			    "(%s): %s", name, since, util_human_ms(util_now_ms() - since_ms, took,
+			    sizeof(took)), err));
+		}
+		snprintf(labels, sizeof(labels), "receiver=\"%s\"", name);
+		if ((dead = metrics_get("keluh_dead_letters", labels)) > 0)
+			json_array_append_new(reasons, json_sprintf("receiver %s has %.0f dead "
+			    "letter(s): see keluhctl queue --dead", name, dead));
+	}
+}
+
+static void
+healthz_sources(json_t *reasons)
+{
+	for (size_t i = 0; i < K.conf->nsources; i++) {
+		const char *name = K.conf->sources[i].name, *state;
+		struct source *s = i < K.nsources ? K.sources[i] : NULL;
+
+		if (s == NULL)
+			json_array_append_new(reasons, json_sprintf("source %s is not running: it "
+			    "could not start (see the log)", name));
+		else if ((state = source_health_state(s)) != NULL)
+			json_array_append_new(reasons, json_sprintf("source %s is %s (alert_after)",
+			    name, state));
+	}
+}
+
+/*
+ * 200 while keluhd takes mentions (liveness); "degraded", still 200, when
+ * a receiver or a source is in trouble, with one sentence per problem.
+ */
+static void
+healthz(struct httpd_req *req)
+{
+	json_t *reasons = json_array(), *o;
+	const char *status;
+	char *body;
+	int code = 503;
+
+	healthz_receivers(reasons);
+	healthz_sources(reasons);
+	if (K.draining)
+		status = "stopping";
+	else if (K.spool_broken)
+		status = "spool failing";
+	else {
+		status = json_array_size(reasons) ? "degraded" : "ok";
+		code = 200;
+	}
+	o = json_pack("{s:s,s:I,s:I,s:I,s:o}", "status", status, "rules",
+	    (json_int_t)rules_count(K.rules), "groups", (json_int_t)group_count(K.groups), "queue",
+	    (json_int_t)K.queue_depth, "reasons", reasons);
+	body = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (body == NULL) {
+		httpd_reply_error(req, 500, "out of memory", NULL);
+		return;
+	}
+	{
+		char *line = xasprintf("%s\n", body);
+
+		httpd_reply(req, code, "application/json", NULL, line, strlen(line));
+		free(line);
+	}
+	free(body);
+}
+
 static void
 http_handler(void *arg, struct httpd_req *req)
 {
@@ -628,14 +707,7 @@ http_handler(void *arg, struct httpd_req *req)
 		return;
 	}
 	if (strcmp(path, "/healthz") == 0) {
-		char body[200];
-		int n = snprintf(body, sizeof(body),
-		    "{\"status\":\"%s\",\"rules\":%zu,\"groups\":%zu,\"queue\":%lld}\n",
-		    K.draining ? "stopping" : K.spool_broken ? "spool failing" : "ok",
-		    rules_count(K.rules), group_count(K.groups), (long long)K.queue_depth);
-
-		httpd_reply(req, K.draining || K.spool_broken ? 503 : 200, "application/json",
-		    NULL, body, (size_t)n);
+		healthz(req);
 		return;
 	}
 	if (strcmp(path, "/metrics") == 0) {
@@ -829,6 +901,16 @@ load_all(const char *path, struct ruleset **rs_out, char *why, size_t whylen, si
 	return c;
 }
 
+/* As Alertmanager's: whether the last load worked, and when one last worked. */
+static void
+reload_gauges(int ok)
+{
+	metrics_set("keluh_config_last_reload_successful", NULL, ok);
+	if (ok)
+		metrics_set("keluh_config_last_reload_success_timestamp_seconds", NULL,
+		    (double)util_now_ms() / 1000.0);
+}
+
 /* As SIGHUP asks, and the admin API: 0, or -1 with the first error in err. */
 static int
 reload(char *err, size_t errlen, size_t *nerrors)
@@ -860,6 +942,7 @@ reload(char *err, size_t errlen, size_t *nerrors)
 		snprintf(K.last_reload, sizeof(K.last_reload), "; last reload failed: %.120s", why);
 		log_warnx("reload failed, keeping the running configuration: %s", why);
 		K.last_reload_ok = 0;
+		reload_gauges(0);
 		snprintf(K.last_reload_error, sizeof(K.last_reload_error), "%s", why);
 		if (err)
 			snprintf(err, errlen, "%s", why);
@@ -904,6 +987,7 @@ reload(char *err, size_t errlen, size_t *nerrors)
 	check_orphans();
 	K.last_reload_ok = 1;
 	K.last_reload_error[0] = '\0';
+	reload_gauges(1);
 	if ((c->admin_socket == NULL) != (old_admin[0] == '\0') ||
 	    (c->admin_socket && strcmp(c->admin_socket, old_admin) != 0))
 		log_warnx("admin.socket changed: the new socket is used after a restart");
@@ -1053,6 +1137,32 @@ admin_reload_cb(void *arg, char *err, size_t errlen, size_t *nerrors)
 }
 
 static int
+admin_send_test_cb(void *arg, const char *name, char *id, size_t idlen, char *err,
+    size_t errlen)
+{
+	long r = conf_receiver_index(K.conf, name);
+	size_t one;
+	struct buf b;
+
+	if (r < 0) {
+		buf_init(&b);
+		for (size_t i = 0; i < K.conf->nreceivers; i++)
+			buf_printf(&b, "%s%s", i ? ", " : "", K.conf->receivers[i].name);
+		snprintf(err, errlen, "unknown receiver '%s'; %s%s", name, b.len ? "the receivers "
+		    "are: " : "the configuration has no receivers", b.len ? b.data : "");
+		buf_free(&b);
+		return 404;
+	}
+	if (K.spool_broken || health_record_test(K.spool, K.conf, (size_t)r, id, idlen) < 0) {
+		snprintf(err, errlen, "the spool is failing; see the log");
+		return 503;
+	}
+	one = (size_t)r;
+	on_alert(NULL, &one, 1);
+	return 0;
+}
+
+static int
 admin_commit_cb(void *arg)
 {
 	flush_cb(-1, 0, NULL);
@@ -1067,7 +1177,7 @@ static int
 admin_start(char *err, size_t errlen)
 {
 	static const struct admin_ops ops = { admin_status_cb, admin_reload_cb, admin_commit_cb,
-		NULL };
+		NULL, admin_send_test_cb };
 
 	K.silences = silences_new(K.base, K.spool, K.conf, on_alert, NULL);
 	group_set_silences(K.groups, K.silences);
@@ -1177,6 +1287,7 @@ run(void)
 		log_error("%s", why);
 		return 1;
 	}
+	reload_gauges(1);
 	K.replay = sign_replay_new(SIGN_REPLAY_MAX);
 	if (load_keys(K.conf, &K.keys, &K.nkeys) < 0)
 		return 1;

@@ -265,6 +265,48 @@ judge_say(enum rcv_verdict v, char *reason, size_t reasonlen, const char *what, 
 	return v;
 }
 
+/*
+ * A 2xx that the platform never gives: the URL is something else (a proxy's
+ * login page, another service, a test server). Retrying will not help;
+ * the person reading the dead letter should check the URL.
+ */
+static enum rcv_verdict
+judge_not_like(char *reason, size_t reasonlen, long status, const char *what, const char *who,
+    const char *body, size_t len)
+{
+	struct buf ex;
+
+	buf_init(&ex);
+	judge_excerpt(NULL, body, len, &ex);
+	if (reason && reasonlen)
+		snprintf(reason, reasonlen, "HTTP %ld: this URL did not answer like %s; is it a %s "
+		    "URL? (it answered %s%s%s)", status, what, who, ex.len ? "\"" : "nothing",
+		    ex.len ? ex.data : "", ex.len ? "\"" : "");
+	buf_free(&ex);
+	return RCV_DEAD;
+}
+
+/* What a 2xx of each platform must look like to be its own: NULL when anything goes. */
+static const char *const judge_platform[RCV__N][2] = {
+	[RCV_SLACK] = { "Slack's webhook", "Slack" },
+	[RCV_DISCORD] = { "Discord's webhook", "Discord" },
+	[RCV_TELEGRAM] = { "Telegram's Bot API", "Telegram" },
+	[RCV_PAGERDUTY] = { "PagerDuty's Events API v2", "PagerDuty" },
+	[RCV_GCHAT] = { "Google Chat's webhook", "Google Chat" },
+};
+
+/* Discord, Telegram, PagerDuty and Google Chat answer JSON, or nothing. */
+static int
+judge_json_expected(enum rcv_type type, const json_t *j, const char *body, size_t len)
+{
+	if (type != RCV_DISCORD && type != RCV_TELEGRAM && type != RCV_PAGERDUTY &&
+	    type != RCV_GCHAT)
+		return 1;
+	while (len > 0 && (body[len - 1] == '\n' || body[len - 1] == '\r' || body[len - 1] == ' '))
+		len--;
+	return len == 0 || json_is_object(j);
+}
+
 static enum rcv_verdict
 judge_smtp(long status, const char *body, size_t len, char *reason, size_t reasonlen)
 {
@@ -330,9 +372,10 @@ judge_http(enum rcv_type type, long status, const char *body, size_t len, const 
 	    type == RCV_GCHAT || type == RCV_WEBHOOK || type == RCV_TEAMS)
 		j = judge_json(body, len);
 	if (status >= 200 && status < 300) {
-		if (type == RCV_SLACK && !judge_body_is(body, len, "ok"))
-			v = judge_say(RCV_DEAD, reason, reasonlen, "HTTP", status, NULL, body, len,
-			    len ? NULL : "Slack answered without \"ok\"");
+		if ((type == RCV_SLACK && !judge_body_is(body, len, "ok")) ||
+		    !judge_json_expected(type, j, body, len))
+			v = judge_not_like(reason, reasonlen, status, judge_platform[type][0],
+			    judge_platform[type][1], body, len);
 		else if (type == RCV_TELEGRAM && !json_is_true(json_object_get(j, "ok"))) {
 			json_t *code = json_object_get(j, "error_code");
 

@@ -35,18 +35,6 @@ struct source_watch {
 	struct metrics_ref checks;
 };
 
-static const char *
-watch_human(int64_t ms, char *b, size_t blen)
-{
-	if (ms < 120000)
-		snprintf(b, blen, "%llds", (long long)(ms / 1000));
-	else if (ms < 2 * 3600000)
-		snprintf(b, blen, "%lldm", (long long)(ms / 60000));
-	else
-		snprintf(b, blen, "%.1fh", (double)ms / 3600000.0);
-	return b;
-}
-
 static void
 watch_note(struct source_watch *w, const char *state, const char *detail, int64_t since_mono)
 {
@@ -87,25 +75,25 @@ watch_cb(evutil_socket_t fd, short what, void *arg)
 		if (strcmp(state, "throttled") == 0)
 			snprintf(detail, sizeof(detail), "Source %s (%s) has been rate limited (HTTP "
 			    "429) for %s; no mention is read while it waits.", w->src->name, w->type,
-			    watch_human(now - since, b1, sizeof(b1)));
+			    util_human_ms(now - since, b1, sizeof(b1)));
 		else if (strcmp(state, "failing") == 0 && h.redirect)
 			snprintf(detail, sizeof(detail), "Source %s (%s) has not been connected for "
 			    "%s; it was redirected to another host: %.150s; set url to the new "
-			    "address.", w->src->name, w->type, watch_human(now - since, b1,
+			    "address.", w->src->name, w->type, util_human_ms(now - since, b1,
 			    sizeof(b1)), h.redirect);
 		else if (strcmp(state, "failing") == 0 && h.status)
 			snprintf(detail, sizeof(detail), "Source %s (%s) has not been connected for "
 			    "%s; the server answers HTTP %ld (see the keluhd log).", w->src->name,
-			    w->type, watch_human(now - since, b1, sizeof(b1)), h.status);
+			    w->type, util_human_ms(now - since, b1, sizeof(b1)), h.status);
 		else if (strcmp(state, "failing") == 0)
 			snprintf(detail, sizeof(detail), "Source %s (%s) has not been connected for "
 			    "%s; it cannot reach the server (see the keluhd log).", w->src->name,
-			    w->type, watch_human(now - since, b1, sizeof(b1)));
+			    w->type, util_human_ms(now - since, b1, sizeof(b1)));
 		else
 			snprintf(detail, sizeof(detail), "Source %s (%s) has had no event for %s "
 			    "(alert_after %s): the feed may be broken or the filter too narrow.",
-			    w->src->name, w->type, watch_human(now - since, b1, sizeof(b1)),
-			    watch_human(w->after_ms, b2, sizeof(b2)));
+			    w->src->name, w->type, util_human_ms(now - since, b1, sizeof(b1)),
+			    util_human_ms(w->after_ms, b2, sizeof(b2)));
 		log_warnx("source %s: health: %s; raising an alert", w->src->name, state);
 		w->raised = 1;
 		w->bad_since = since;
@@ -114,7 +102,7 @@ watch_cb(evutil_socket_t fd, short what, void *arg)
 		watch_note(w, state, detail, since);
 	} else if (!state && w->raised && h.connected) {
 		snprintf(detail, sizeof(detail), "Source %s (%s) is receiving events again after "
-		    "%s %s.", w->src->name, w->type, watch_human(now - w->bad_since, b1, sizeof(b1)),
+		    "%s %s.", w->src->name, w->type, util_human_ms(now - w->bad_since, b1, sizeof(b1)),
 		    w->bad_state);
 		log_info("source %s: health: recovered", w->src->name);
 		w->raised = 0;
@@ -215,6 +203,12 @@ const char *
 source_name(const struct source *s)
 {
 	return s->name;
+}
+
+const char *
+source_health_state(const struct source *s)
+{
+	return s->watch && s->watch->raised ? s->watch->bad_state : NULL;
 }
 
 unsigned long

@@ -52,6 +52,8 @@ const char *source_name(const struct source *);
 /* Mentions read, and lines skipped as bad input. */
 unsigned long source_count(const struct source *);
 unsigned long source_errors(const struct source *);
+/* What its health watch (alert_after) reports now: "silent", "failing", "throttled"; NULL: fine. */
+const char *source_health_state(const struct source *);
 
 /* source_demo.c, source_file.c */
 struct source *source_demo_start(struct event_base *, const struct conf_source *, source_emit_fn,

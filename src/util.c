@@ -274,6 +274,18 @@ util_retry_after_seconds(const char *v, int64_t *ms)
 	return 0;
 }
 
+const char *
+util_human_ms(int64_t ms, char *b, size_t blen)
+{
+	if (ms < 120000)
+		snprintf(b, blen, "%llds", (long long)(ms / 1000));
+	else if (ms < 2 * 3600000)
+		snprintf(b, blen, "%lldm", (long long)(ms / 60000));
+	else
+		snprintf(b, blen, "%.1fh", (double)ms / 3600000.0);
+	return b;
+}
+
 void
 util_iso8601(int64_t ms, char *out, size_t len)
 {

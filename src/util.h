@@ -82,6 +82,8 @@ int util_mkdir_parents(const char *path, unsigned last_mode);
 int64_t util_now_ms(void);
 /* ms as RFC 3339 UTC, "2026-11-23T04:20:00Z"; out needs 21 bytes. */
 void util_iso8601(int64_t ms, char *out, size_t len);
+/* A duration for people, coarse as logs want it: 45s, 17m, 3.5h. Returns b. */
+const char *util_human_ms(int64_t ms, char *b, size_t blen);
 
 /*
  * A Retry-After header as delay-seconds (RFC 9110 section 10.2.3): digits

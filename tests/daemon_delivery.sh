@@ -233,7 +233,7 @@ is "while it fails, one probe at a time at its backoff" "$span" ok
 rm -f "$TMPD/s8.down"
 wait_until 15 '[ "$(ok_keys "$s8_log")" -ge 20 ]'
 is "after recovery all 20 arrive without waiting out their backoff" "$(ok_keys "$s8_log")" 20
-grep -q 'receiver hook recovered after [0-9]* failure(s); draining [0-9]* pending' "$TMPD/k8.log"
+grep -Eq 'receiver hook recovered after [0-9]+ failure\(s\) in [0-9]+s; draining [0-9]+ pending' "$TMPD/k8.log"
 is "the recovery is logged with the backlog it drains" "$?" 0
 is "keluh_receiver_up is 1 again" "$(up_gauge)" 1
 is "a failing receiver logs its state once" "$(grep -c 'receiver hook is failing' "$TMPD/k8.log")" 1

@@ -1397,7 +1397,20 @@ START_TEST(test_judge_success)
 	ck_assert_int_eq(judge(RCV_SLACK, 200, "ok\n", NULL, &w, why, sizeof(why)), RCV_OK);
 	ck_assert_int_eq(judge(RCV_SLACK, 200, "", NULL, &w, why, sizeof(why)), RCV_DEAD);
 	ck_assert_int_eq(judge(RCV_SLACK, 200, "no_text", NULL, &w, why, sizeof(why)), RCV_DEAD);
-	ck_assert_str_eq(why, "HTTP 200: no_text");
+	ck_assert_str_eq(why, "HTTP 200: this URL did not answer like Slack's webhook; is it a "
+	    "Slack URL? (it answered \"no_text\")");
+	ck_assert_int_eq(judge(RCV_SLACK, 200, "", NULL, &w, why, sizeof(why)), RCV_DEAD);
+	ck_assert_str_eq(why, "HTTP 200: this URL did not answer like Slack's webhook; is it a "
+	    "Slack URL? (it answered nothing)");
+	ck_assert_int_eq(judge(RCV_PAGERDUTY, 200, "<html><body>Sign in</body></html>", NULL, &w,
+	    why, sizeof(why)), RCV_DEAD);
+	ck_assert_str_eq(why, "HTTP 200: this URL did not answer like PagerDuty's Events API v2; "
+	    "is it a PagerDuty URL? (it answered \"<html><body>Sign in</body></html>\")");
+	ck_assert_int_eq(judge(RCV_DISCORD, 200, "hello", NULL, &w, why, sizeof(why)), RCV_DEAD);
+	ck_assert_int_eq(judge(RCV_GCHAT, 200, "ok", NULL, &w, why, sizeof(why)), RCV_DEAD);
+	ck_assert_int_eq(judge(RCV_DISCORD, 200, "{\"id\":\"1\"}", NULL, &w, why, sizeof(why)),
+	    RCV_OK);
+	ck_assert_int_eq(judge(RCV_WEBHOOK, 200, "hello", NULL, &w, why, sizeof(why)), RCV_OK);
 	ck_assert_int_eq(judge(RCV_DISCORD, 204, NULL, NULL, &w, why, sizeof(why)), RCV_OK);
 	ck_assert_int_eq(judge(RCV_TEAMS, 202, "", NULL, &w, why, sizeof(why)), RCV_OK);
 	ck_assert_int_eq(judge(RCV_PAGERDUTY, 202, "{\"status\":\"success\",\"dedup_key\":\"x\"}",
@@ -1410,6 +1423,8 @@ START_TEST(test_judge_success)
 	    sizeof(why)), RCV_OK);
 	ck_assert_int_eq(judge(RCV_TELEGRAM, 200, "<html>", NULL, &w, why, sizeof(why)),
 	    RCV_DEAD);
+	ck_assert_str_eq(why, "HTTP 200: this URL did not answer like Telegram's Bot API; is it a "
+	    "Telegram URL? (it answered \"<html>\")");
 }
 END_TEST
 
