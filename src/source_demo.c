@@ -52,6 +52,13 @@ demo_tick(evutil_socket_t fd, short what, void *arg)
 		d->next++;
 		return;
 	}
+	/* a replayed sample is posted now, so chat shows its time and age */
+	if (m.created_at == NULL) {
+		char when[32];
+
+		util_iso8601(util_now_ms(), when, sizeof(when));
+		m.created_at = xstrdup(when);
+	}
 	if (d->cycle) {
 		char *id = xasprintf("%s#%u", m.id, d->cycle);
 

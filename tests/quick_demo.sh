@@ -39,6 +39,9 @@ wait_until 30 '[ "$(./keluhctl alerts --json | wc -l)" -ge 1 ]'
 ./keluhctl alerts >"$TMPD/alerts.out" 2>&1
 is "keluhctl alerts from the build directory, no flags: exit 0" "$?" 0
 check "alerts: the demo's alerts are listed" grep -Eq '^20[0-9-]+T.* (critical|high|normal|low) ' "$TMPD/alerts.out"
+# the samples carry no time of their own: they are posted as they are replayed
+check "the console shows a demo post's time and age" \
+	grep -Eq 'posted [0-9]{2}:[0-9]{2} UTC, (just now|[0-9]+ (s|min) ago)' "$TMPD/keluhd.out"
 
 ./keluhctl silence add --match 'rule=access.*' --for 30m --reason 'trying silences' >"$TMPD/sil.out" 2>&1
 is "keluhctl silence add from the build directory: exit 0" "$?" 0
