@@ -1879,18 +1879,15 @@ spool_row_alert(sqlite3_stmt *st, void *p)
 	a->mentions = sqlite3_column_int(st, 10);
 }
 
-int
-spool_list_alerts(struct spool *s, size_t limit,
+/* Runs st, hands each alert row to fn; returns the rows' count, or -1. */
+static int
+spool_alerts_each(struct spool *s, sqlite3_stmt *st,
     void (*fn)(void *arg, const struct spool_alert *), void *arg)
 {
-	sqlite3_stmt *st = s->st[ST_LIST_ALERTS];
 	struct spool_alert *v;
 	size_t n;
 	int ok;
 
-	if (limit == 0)
-		return 0;
-	sqlite3_bind_int64(st, 1, spool_limit(limit));
 	v = spool_rows(s, st, sizeof(*v), spool_row_alert, &n, &ok);
 	for (size_t i = 0; i < n; i++) {
 		if (ok)
@@ -1901,7 +1898,19 @@ spool_list_alerts(struct spool *s, size_t limit,
 		free(v[i].json);
 	}
 	free(v);
-	return ok ? 0 : -1;
+	return ok ? (int)n : -1;
+}
+
+int
+spool_list_alerts(struct spool *s, size_t limit,
+    void (*fn)(void *arg, const struct spool_alert *), void *arg)
+{
+	sqlite3_stmt *st = s->st[ST_LIST_ALERTS];
+
+	if (limit == 0)
+		return 0;
+	sqlite3_bind_int64(st, 1, spool_limit(limit));
+	return spool_alerts_each(s, st, fn, arg) < 0 ? -1 : 0;
 }
 
 int
@@ -1909,22 +1918,11 @@ spool_get_alert(struct spool *s, const char *alert_id,
     void (*fn)(void *arg, const struct spool_alert *), void *arg)
 {
 	sqlite3_stmt *st = s->st[ST_GET_ALERT];
-	struct spool_alert *v;
-	size_t n;
-	int ok;
+	int n;
 
 	spool_bind_text(st, 1, alert_id);
-	v = spool_rows(s, st, sizeof(*v), spool_row_alert, &n, &ok);
-	for (size_t i = 0; i < n; i++) {
-		if (ok)
-			fn(arg, &v[i]);
-		free(v[i].alert_id);
-		free(v[i].group_key);
-		free(v[i].team);
-		free(v[i].json);
-	}
-	free(v);
-	return ok ? n > 0 : -1;
+	n = spool_alerts_each(s, st, fn, arg);
+	return n < 0 ? -1 : n > 0;
 }
 
 int
