@@ -12,6 +12,7 @@
 #include "mention.h"
 #include "metrics.h"
 #include "source.h"
+#include "source_queue.h"
 #include "spool.h"
 #include "stream.h"
 #include "util.h"
@@ -30,7 +31,6 @@
 
 #define MS_PAGE 40		/* Mastodon's largest page */
 #define MS_PAGES_MAX 25		/* a longer gap is a flood: the rest is left */
-#define MS_RETRY_MS 200
 #define MS_BODY_MAX (8 * 1024 * 1024)
 #define MS_TIMEOUT_MS 30000
 
@@ -39,7 +39,6 @@ struct msrc {
 	struct stream *st;
 	struct spool *spool;
 	struct curlev *ce;
-	struct event *retry;
 	char *host;		/* the instance, for mention ids */
 	char *timeline;		/* the REST timeline of the stream (a URL) */
 	char *token;
@@ -57,8 +56,8 @@ struct msrc {
 	struct curl_slist *hdrs;
 	struct buf body;
 	int pages;
-	json_t *page;		/* the answer's statuses, oldest first */
-	size_t pi, page_n;
+	struct source_queue page;	/* the answer's statuses not yet taken, oldest first */
+	size_t page_n;			/* how many the answer listed */
 	unsigned long filled;
 };
 
@@ -269,9 +268,8 @@ static void ms_fill_start(struct msrc *s);
 static void
 ms_fill_end(struct msrc *s, const char *why)
 {
-	json_decref(s->page);
-	s->page = NULL;
-	s->pi = s->page_n = 0;
+	source_queue_clear(&s->page);
+	s->page_n = 0;
 	s->filling = 0;
 	if (why)
 		log_warnx("source %s: backfill after %s: %s; statuses posted while disconnected "
@@ -283,36 +281,31 @@ ms_fill_end(struct msrc *s, const char *why)
 		log_debug("source %s: backfill: nothing missed", s->src.name);
 }
 
-static void
-ms_fill_drain(struct msrc *s)
+static int
+ms_fill_take(void *arg, json_t *st, void *aux)
 {
-	while (s->pi < json_array_size(s->page)) {
-		int rc = ms_status(s, json_array_get(s->page, s->pi), 0);
+	struct msrc *s = arg;
+	int rc = ms_status(s, st, 0);
 
-		if (rc < 0) {
-			struct timeval tv = { 0, MS_RETRY_MS * 1000 };
+	if (rc < 0)
+		return -1;
+	s->filled += rc > 0;
+	metrics_add("keluh_source_events_total", s->labels, 1);
+	return 0;
+}
 
-			evtimer_add(s->retry, &tv);
-			return;
-		}
-		s->filled += rc > 0;
-		s->pi++;
-		metrics_add("keluh_source_events_total", s->labels, 1);
-	}
-	json_decref(s->page);
-	s->page = NULL;
+/* A page is taken: the next one, or the end of the backfill. */
+static void
+ms_fill_next(void *arg)
+{
+	struct msrc *s = arg;
+
 	if (s->page_n >= MS_PAGE && s->pages < MS_PAGES_MAX) {
 		ms_fill_start(s);
 		return;
 	}
 	ms_fill_end(s, s->page_n >= MS_PAGE ? "the gap is longer than the pages read at once; "
 	    "the oldest were read" : NULL);
-}
-
-static void
-ms_retry_cb(evutil_socket_t fd, short what, void *arg)
-{
-	ms_fill_drain(arg);
 }
 
 static int
@@ -369,17 +362,16 @@ ms_fill_done(void *arg, CURL *easy, CURLcode rc)
 	for (size_t i = 0; i < n; i++)
 		v[i] = json_array_get(root, i);
 	qsort(v, n, sizeof(*v), ms_page_cmp);
-	s->page = json_array();
+	source_queue_clear(&s->page);
 	for (size_t i = 0; i < n; i++)
 		if (json_is_object(v[i]) && ms_str(v[i], "id"))
-			json_array_append(s->page, v[i]);
+			source_queue_push(&s->page, json_incref(v[i]), NULL);
 	free(v);
 	json_decref(root);
 	s->page_n = n;
-	s->pi = 0;
 	s->pages++;
 	log_debug("source %s: backfill page %d: %zu status(es)", s->src.name, s->pages, n);
-	ms_fill_drain(s);
+	source_queue_drain(&s->page);
 }
 
 static size_t
@@ -498,8 +490,7 @@ ms_stop(struct source *src)
 		curl_easy_cleanup(s->easy);
 	}
 	curl_slist_free_all(s->hdrs);
-	event_free(s->retry);
-	json_decref(s->page);
+	source_queue_free(&s->page);
 	buf_free(&s->body);
 	source_recent_free(&s->recent);
 	for (size_t i = 0; i < s->nheaders; i++)
@@ -558,7 +549,8 @@ source_mastodon_start(const struct source_env *env, const struct conf_source *cs
 	s->src.stop = ms_stop;
 	s->spool = env->spool;
 	s->ce = env->ce;
-	s->retry = evtimer_new(env->base, ms_retry_cb, s);
+	/* bounded by the answer: one page of MS_BODY_MAX bytes at most */
+	source_queue_init(&s->page, env->base, s->src.name, 0, ms_fill_take, ms_fill_next, s);
 	s->reblogs = cs->reblogs;
 	s->token = cs->token ? xstrdup(cs->token) : NULL;
 	s->headers = xcalloc(cs->nheaders + 1, sizeof(char *));

@@ -10,11 +10,10 @@
 #include "log.h"
 #include "metrics.h"
 #include "source.h"
+#include "source_queue.h"
 #include "spool.h"
 #include "stream.h"
 #include "util.h"
-
-#define POLL_RETRY_MS 200
 
 /*
  * json-poll: GET a JSON API every interval; the items (an array at the
@@ -30,16 +29,13 @@ struct psrc {
 	struct source src;
 	struct stream *st;
 	struct spool *spool;
-	struct event *retry;
 	char *fields[SF__N];
 	char *url, *items, *cursor_ptr, *cursor_param;
 	char *labels;		/* source="name" */
 	char *cursor;		/* greatest cursor taken */
 	char *etag;
-	/* items of the last answer not yet taken, oldest first */
-	json_t **queue;
-	char **qcursor;
-	size_t nq, qi;
+	/* items of the last answer not yet taken, oldest first; aux: the cursor */
+	struct source_queue queue;
 };
 
 /* Cursors compare as numbers when both are digits (ids), else as text (timestamps). */
@@ -71,52 +67,25 @@ item_cursor(json_t *item, const char *ptr)
 	return NULL;
 }
 
-static void
-queue_clear(struct psrc *p)
+static int
+psrc_take(void *arg, json_t *item, void *aux)
 {
-	for (size_t i = 0; i < p->nq; i++) {
-		json_decref(p->queue[i]);
-		free(p->qcursor[i]);
+	struct psrc *p = arg;
+	const char *c = aux;
+
+	/* an item that was not UTF-8 (NULL) is not taken, but the cursor passes it */
+	if (item && source_take_item(&p->src, p->fields, item) < 0)
+		return -1;
+	if (c && (p->cursor == NULL || cursor_cmp(c, p->cursor) > 0)) {
+		free(p->cursor);
+		p->cursor = xstrdup(c);
+		if (p->spool && spool_cursor_set(p->spool, p->src.name, p->cursor) < 0)
+			log_warnx("source %s: cannot store the cursor: %s", p->src.name,
+			    spool_error(p->spool));
 	}
-	free(p->queue);
-	free(p->qcursor);
-	p->queue = NULL;
-	p->qcursor = NULL;
-	p->nq = p->qi = 0;
-}
-
-static void
-psrc_drain(struct psrc *p)
-{
-	while (p->qi < p->nq) {
-		size_t i = p->qi;
-
-		/* an item that was not UTF-8 (NULL) is not taken, but the cursor passes it */
-		if (p->queue[i] && source_take_item(&p->src, p->fields, p->queue[i]) < 0) {
-			struct timeval tv = { 0, POLL_RETRY_MS * 1000 };
-
-			/* the daemon cannot take it now: keep it, offer it again shortly */
-			evtimer_add(p->retry, &tv);
-			return;
-		}
-		if (p->qcursor[i] && (p->cursor == NULL || cursor_cmp(p->qcursor[i], p->cursor) > 0)) {
-			free(p->cursor);
-			p->cursor = xstrdup(p->qcursor[i]);
-			if (p->spool && spool_cursor_set(p->spool, p->src.name, p->cursor) < 0)
-				log_warnx("source %s: cannot store the cursor: %s", p->src.name,
-				    spool_error(p->spool));
-		}
-		p->qi++;
-		if (p->queue[i])
-			metrics_add("keluh_source_events_total", p->labels, 1);
-	}
-	queue_clear(p);
-}
-
-static void
-psrc_retry(evutil_socket_t fd, short what, void *arg)
-{
-	psrc_drain(arg);
+	if (item)
+		metrics_add("keluh_source_events_total", p->labels, 1);
+	return 0;
 }
 
 /* Sorting by cursor: ties keep the answer's order. */
@@ -261,19 +230,15 @@ psrc_body(void *arg, const char *data, size_t len, const char *etag)
 	json_decref(root);
 	if (p->cursor_ptr)
 		qsort(v, n, sizeof(*v), ord_cmp);
-	queue_clear(p);
-	p->queue = xcalloc(n + 1, sizeof(json_t *));
-	p->qcursor = xcalloc(n + 1, sizeof(char *));
+	source_queue_clear(&p->queue);
 	for (size_t i = 0; i < n; i++) {
-		p->queue[i] = v[i].item;
-		p->qcursor[i] = p->cursor_ptr ? v[i].cursor : NULL;
+		source_queue_push(&p->queue, v[i].item, p->cursor_ptr ? v[i].cursor : NULL);
 		if (!p->cursor_ptr)
 			free(v[i].cursor);
 	}
-	p->nq = n;
 	free(v);
 	log_debug("source %s: %zu new item(s), %zu seen before", p->src.name, n, skipped);
-	psrc_drain(p);
+	source_queue_drain(&p->queue);
 }
 
 static int
@@ -281,7 +246,7 @@ psrc_request(void *arg, struct stream *st)
 {
 	struct psrc *p = arg;
 
-	if (p->qi < p->nq)
+	if (source_queue_busy(&p->queue))
 		return -1;	/* the last answer is not all taken yet */
 	if (p->cursor_param && p->cursor) {
 		char *esc = curl_easy_escape(NULL, p->cursor, 0);
@@ -307,8 +272,7 @@ psrc_stop(struct source *src)
 	struct psrc *p = (struct psrc *)src;
 
 	stream_free(p->st);
-	event_free(p->retry);
-	queue_clear(p);
+	source_queue_free(&p->queue);
 	source_fields_free(p->fields);
 	free(p->url);
 	free(p->items);
@@ -339,7 +303,7 @@ source_poll_start(const struct source_env *env, const struct conf_source *cs, so
 	p->src.arg = arg;
 	p->src.stop = psrc_stop;
 	p->spool = env->spool;
-	p->retry = evtimer_new(env->base, psrc_retry, p);
+	source_queue_init(&p->queue, env->base, p->src.name, 0, psrc_take, NULL, p);
 	source_fields_copy(p->fields, cs);
 	p->url = xstrdup(cs->url);
 	p->labels = xasprintf("source=\"%s\"", cs->name);

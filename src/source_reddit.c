@@ -14,6 +14,7 @@
 #include "mention.h"
 #include "metrics.h"
 #include "source.h"
+#include "source_queue.h"
 #include "spool.h"
 #include "stream.h"
 #include "util.h"
@@ -51,7 +52,6 @@
 
 #define RD_PAGE 100
 #define RD_PAGES_MAX 10		/* pages read back through a gap in one poll */
-#define RD_RETRY_MS 200
 #define RD_TOKEN_TIMEOUT_MS 30000
 #define RD_TOKEN_BODY_MAX 65536
 #define RD_TOKEN_MARGIN_MS 60000	/* renew this long before the token expires */
@@ -63,7 +63,6 @@ struct rsrc {
 	struct stream *st;
 	struct spool *spool;
 	struct curlev *ce;
-	struct event *retry;		/* offers the queue again */
 	struct event *tok_timer;	/* the next token request after a failure */
 	char *labels;
 	char *url;			/* the listing */
@@ -83,8 +82,7 @@ struct rsrc {
 	unsigned tok_fails;
 
 	/* the items of the last answer not yet taken, oldest first */
-	json_t *queue;
-	size_t qi;
+	struct source_queue queue;
 
 	/* reading back through a gap: the next page's after=, the new items so far */
 	char *after;
@@ -248,14 +246,6 @@ rd_advance(struct rsrc *r, const char *name)
 }
 
 static void
-rd_queue_clear(struct rsrc *r)
-{
-	json_decref(r->queue);
-	r->queue = NULL;
-	r->qi = 0;
-}
-
-static void
 rd_paging_end(struct rsrc *r)
 {
 	free(r->after);
@@ -265,46 +255,33 @@ rd_paging_end(struct rsrc *r)
 	r->pages = 0;
 }
 
-static void
-rd_drain(struct rsrc *r)
+static int
+rd_take(void *arg, json_t *child, void *aux)
 {
-	while (r->qi < json_array_size(r->queue)) {
-		json_t *child = json_array_get(r->queue, r->qi), *d = json_object_get(child, "data");
-		const char *kind = rd_str(child, "kind"), *name = rd_str(d, "name"), *skip;
-		json_t *m = rd_mention(kind, d, &skip);
-		int rc = 0;
+	struct rsrc *r = arg;
+	json_t *d = json_object_get(child, "data");
+	const char *kind = rd_str(child, "kind"), *name = rd_str(d, "name"), *skip;
+	json_t *m = rd_mention(kind, d, &skip);
+	int rc = 0;
 
-		if (m) {
-			rc = source_take_item(&r->src, (char *const[SF__N]){ NULL }, m);
-			json_decref(m);
-			if (rc < 0) {
-				struct timeval tv = { 0, RD_RETRY_MS * 1000 };
-
-				/* the daemon cannot take it now: keep it, offer it again shortly */
-				evtimer_add(r->retry, &tv);
-				return;
-			}
-		} else if (skip) {
-			rd_count(r, skip);
-			log_debug("source %s: %s is %s; skipped", r->src.name, name, skip);
-		} else {
-			r->src.errors++;
-			stream_count_error(r->src.name, "mapping");
-			log_warnx("source %s: %s has no %s; skipped", r->src.name, name,
-			    strcmp(kind, "t3") == 0 ? "title" : "body");
-		}
-		source_recent_add(&r->recent, name);
-		rd_advance(r, name);
-		r->qi++;
-		metrics_add("keluh_source_events_total", r->labels, 1);
+	if (m) {
+		rc = source_take_item(&r->src, (char *const[SF__N]){ NULL }, m);
+		json_decref(m);
+		if (rc < 0)
+			return -1;
+	} else if (skip) {
+		rd_count(r, skip);
+		log_debug("source %s: %s is %s; skipped", r->src.name, name, skip);
+	} else {
+		r->src.errors++;
+		stream_count_error(r->src.name, "mapping");
+		log_warnx("source %s: %s has no %s; skipped", r->src.name, name,
+		    strcmp(kind, "t3") == 0 ? "title" : "body");
 	}
-	rd_queue_clear(r);
-}
-
-static void
-rd_retry_cb(evutil_socket_t fd, short what, void *arg)
-{
-	rd_drain(arg);
+	source_recent_add(&r->recent, name);
+	rd_advance(r, name);
+	metrics_add("keluh_source_events_total", r->labels, 1);
+	return 0;
 }
 
 static int
@@ -421,16 +398,15 @@ rd_body(void *arg, const char *data, size_t len, const char *etag)
 	for (i = 0; i < n; i++)
 		v[i] = json_array_get(r->pending, i);
 	qsort(v, n, sizeof(*v), rd_child_cmp);
-	rd_queue_clear(r);
-	r->queue = json_array();
+	source_queue_clear(&r->queue);
 	for (i = 0; i < n; i++)
-		json_array_append(r->queue, v[i]);
+		source_queue_push(&r->queue, json_incref(v[i]), NULL);
 	free(v);
 	if (r->pages > 1)
 		log_info("source %s: read %d pages back to the last item taken", r->src.name,
 		    r->pages);
 	rd_paging_end(r);
-	rd_drain(r);
+	source_queue_drain(&r->queue);
 }
 
 /* ---- the token ------------------------------------------------------- */
@@ -617,7 +593,7 @@ rd_request(void *arg, struct stream *st)
 	struct rsrc *r = arg;
 	char *h;
 
-	if (r->qi < json_array_size(r->queue))
+	if (source_queue_busy(&r->queue))
 		return -1;	/* the last answer is not all taken yet */
 	if (r->token && stream_now_ms() >= r->token_until)
 		rd_token_forget(r);
@@ -718,9 +694,8 @@ rd_stop(struct source *src)
 		curl_easy_cleanup(r->tok_easy);
 	}
 	curl_slist_free_all(r->tok_hdrs);
-	event_free(r->retry);
+	source_queue_free(&r->queue);
 	event_free(r->tok_timer);
-	rd_queue_clear(r);
 	rd_paging_end(r);
 	free(r->url);
 	buf_free(&r->tok_body);
@@ -806,7 +781,8 @@ source_reddit_start(const struct source_env *env, const struct conf_source *cs,
 	r->src.stop = rd_stop;
 	r->spool = env->spool;
 	r->ce = env->ce;
-	r->retry = evtimer_new(env->base, rd_retry_cb, r);
+	/* bounded by the answers: RD_PAGES_MAX pages of a listing at most */
+	source_queue_init(&r->queue, env->base, r->src.name, 0, rd_take, NULL, r);
 	r->tok_timer = evtimer_new(env->base, rd_tok_timer_cb, r);
 	r->labels = xasprintf("source=\"%s\"", cs->name);
 	r->token_url = xstrdup(cs->token_url);

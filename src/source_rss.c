@@ -10,11 +10,11 @@
 #include "log.h"
 #include "metrics.h"
 #include "source.h"
+#include "source_queue.h"
 #include "spool.h"
 #include "stream.h"
 #include "util.h"
 
-#define RSS_RETRY_MS 200
 /* Item ids remembered: more than a feed lists at once (FEED_MAX_ITEMS), so its window fits. */
 #define RSS_SEEN_MAX 2048
 #define RSS_ACCEPT "application/rss+xml, application/atom+xml, application/xml;q=0.9, " \
@@ -38,7 +38,6 @@ struct rsrc {
 	struct source src;
 	struct stream *st;
 	struct spool *spool;
-	struct event *retry;
 	char *labels;		/* source="name" */
 	char *url;
 	char *etag, *modified;	/* validators of the last answer wholly taken */
@@ -47,11 +46,13 @@ struct rsrc {
 	size_t nseen;
 	int64_t newest_ms;	/* the newest item date taken, or -1 */
 	char *stored;		/* the cursor as last written */
-	/* items of the last answer not yet taken, oldest first */
-	json_t **queue;
-	uint64_t *qkey;
-	int64_t *qms;
-	size_t nq, qi;
+	/* items of the last answer not yet taken, oldest first; aux: a struct rss_qaux */
+	struct source_queue queue;
+};
+
+struct rss_qaux {
+	uint64_t key;
+	int64_t ms;
 };
 
 static int
@@ -156,57 +157,37 @@ rss_load(struct rsrc *r)
 	r->stored = s;
 }
 
-static void
-rss_queue_clear(struct rsrc *r)
+static int
+rss_take(void *arg, json_t *item, void *aux)
 {
-	for (size_t i = r->qi; i < r->nq; i++)
-		json_decref(r->queue[i]);
-	free(r->queue);
-	free(r->qkey);
-	free(r->qms);
-	r->queue = NULL;
-	r->qkey = NULL;
-	r->qms = NULL;
-	r->nq = r->qi = 0;
+	struct rsrc *r = arg;
+	const struct rss_qaux *x = aux;
+	int rc = source_take_item(&r->src, (char *const[SF__N]){ NULL }, item);
+
+	if (rc < 0)
+		return -1;
+	/* taken, or counted as bad: either way not offered again */
+	rss_remember(r, x->key);
+	if (x->ms > r->newest_ms)
+		r->newest_ms = x->ms;
+	if (rc > 0)
+		metrics_add("keluh_source_events_total", r->labels, 1);
+	rss_store(r);
+	return 0;
 }
 
+/* The whole answer is taken: its validators may be stored. */
 static void
-rss_drain(struct rsrc *r)
+rss_taken(void *arg)
 {
-	while (r->qi < r->nq) {
-		size_t i = r->qi;
-		int rc = source_take_item(&r->src, (char *const[SF__N]){ NULL }, r->queue[i]);
+	struct rsrc *r = arg;
 
-		if (rc < 0) {
-			struct timeval tv = { 0, RSS_RETRY_MS * 1000 };
-
-			/* the daemon cannot take it now: keep it, offer it again shortly */
-			evtimer_add(r->retry, &tv);
-			return;
-		}
-		/* taken, or counted as bad: either way not offered again */
-		json_decref(r->queue[i]);
-		rss_remember(r, r->qkey[i]);
-		if (r->qms[i] > r->newest_ms)
-			r->newest_ms = r->qms[i];
-		r->qi++;
-		if (rc > 0)
-			metrics_add("keluh_source_events_total", r->labels, 1);
-		rss_store(r);
-	}
-	rss_queue_clear(r);
 	free(r->etag);
 	free(r->modified);
 	r->etag = r->pend_etag;
 	r->modified = r->pend_modified;
 	r->pend_etag = r->pend_modified = NULL;
 	rss_store(r);
-}
-
-static void
-rss_retry(evutil_socket_t fd, short what, void *arg)
-{
-	rss_drain(arg);
 }
 
 static void rss_bad(struct rsrc *r, const char *kind, const char *fmt, ...)
@@ -343,16 +324,14 @@ rss_body(void *arg, const char *data, size_t len, const char *etag)
 		for (size_t i = 0; i < n; i++)
 			v[i].ms = 0;
 	qsort(v, n, sizeof(*v), rss_ord_cmp);
-	rss_queue_clear(r);
-	r->queue = xcalloc(n + 1, sizeof(*r->queue));
-	r->qkey = xcalloc(n + 1, sizeof(*r->qkey));
-	r->qms = xcalloc(n + 1, sizeof(*r->qms));
+	source_queue_clear(&r->queue);
 	for (size_t i = 0; i < n; i++) {
-		r->queue[i] = v[i].m;
-		r->qkey[i] = v[i].key;
-		r->qms[i] = v[i].ms;
+		struct rss_qaux *x = xcalloc(1, sizeof(*x));
+
+		x->key = v[i].key;
+		x->ms = v[i].ms;
+		source_queue_push(&r->queue, v[i].m, x);
 	}
-	r->nq = n;
 	free(v);
 	free(r->pend_etag);
 	free(r->pend_modified);
@@ -360,7 +339,7 @@ rss_body(void *arg, const char *data, size_t len, const char *etag)
 	lm = stream_header(r->st, "last-modified");
 	r->pend_modified = lm && *lm ? xstrdup(lm) : NULL;
 	log_debug("source %s: %zu new item(s), %zu seen before", r->src.name, n, old);
-	rss_drain(r);
+	source_queue_drain(&r->queue);
 }
 
 static void
@@ -377,7 +356,7 @@ rss_request(void *arg, struct stream *st)
 	struct rsrc *r = arg;
 	char *h;
 
-	if (r->qi < r->nq)
+	if (source_queue_busy(&r->queue))
 		return -1;	/* the last answer is not all taken yet */
 	if (r->etag) {
 		h = xasprintf("If-None-Match: %s", r->etag);
@@ -398,8 +377,7 @@ rss_stop(struct source *src)
 	struct rsrc *r = (struct rsrc *)src;
 
 	stream_free(r->st);
-	event_free(r->retry);
-	rss_queue_clear(r);
+	source_queue_free(&r->queue);
 	free(r->seen);
 	free(r->etag);
 	free(r->modified);
@@ -430,7 +408,8 @@ source_rss_start(const struct source_env *env, const struct conf_source *cs, sou
 	r->src.arg = arg;
 	r->src.stop = rss_stop;
 	r->spool = env->spool;
-	r->retry = evtimer_new(env->base, rss_retry, r);
+	/* a feed is read up to FEED_MAX_ITEMS, so its answer always fits */
+	source_queue_init(&r->queue, env->base, r->src.name, FEED_MAX_ITEMS, rss_take, rss_taken, r);
 	r->labels = xasprintf("source=\"%s\"", cs->name);
 	r->url = xstrdup(cs->url);
 	r->seen = xcalloc(RSS_SEEN_MAX, sizeof(*r->seen));
