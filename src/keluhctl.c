@@ -620,25 +620,14 @@ spoolcmd_table_print(struct spoolcmd_table *t, FILE *fp)
 	t->ncells = t->cap = 0;
 }
 
-static int64_t
-spoolcmd_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* UTC, ISO 8601, to the second: what people paste into tickets. */
 static const char *
 spoolcmd_time(char *out, size_t len, int64_t ms)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (ms <= 0 || gmtime_r(&t, &tm) == NULL || strftime(out, len, "%Y-%m-%dT%H:%M:%SZ",
-	    &tm) == 0)
+	if (ms <= 0)
 		snprintf(out, len, "-");
+	else
+		util_iso8601(ms, out, len);
 	return out;
 }
 
@@ -1244,7 +1233,7 @@ cmd_queue(int argc, char **argv)
 		return rc;
 	memset(&q, 0, sizeof(q));
 	q.o = &o;
-	q.now = spoolcmd_now();
+	q.now = util_now_ms();
 	q.t.ncols = 8;
 	buf_init(&q.out);
 	if (!o.json) {
@@ -1328,7 +1317,7 @@ static int
 spoolcmd_each(struct spool *s, const struct spoolcmd_opts *o, const int64_t *ids, size_t n,
     int drop)
 {
-	int64_t now = spoolcmd_now();
+	int64_t now = util_now_ms();
 	struct buf b;
 	int rc = 0;
 
@@ -1398,7 +1387,7 @@ cmd_retry(int argc, char **argv)
 		return rc;
 	}
 	if (o.all_dead) {
-		int64_t k = spool_requeue_dead(s, o.receiver, spoolcmd_now());
+		int64_t k = spool_requeue_dead(s, o.receiver, util_now_ms());
 
 		if (k < 0) {
 			fprintf(stderr, "keluhctl: cannot requeue: %s\n", spool_error(s));
