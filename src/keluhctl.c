@@ -631,22 +631,6 @@ spoolcmd_time(char *out, size_t len, int64_t ms)
 	return out;
 }
 
-static const char *
-spoolcmd_age(char *out, size_t len, int64_t ms)
-{
-	long long s = ms > 0 ? (long long)(ms / 1000) : 0;
-
-	if (s < 60)
-		snprintf(out, len, "%llds", s);
-	else if (s < 3600)
-		snprintf(out, len, "%lldm%02llds", s / 60, s % 60);
-	else if (s < 86400)
-		snprintf(out, len, "%lldh%02lldm", s / 3600, s / 60 % 60);
-	else
-		snprintf(out, len, "%lldd%02lldh", s / 86400, s / 3600 % 24);
-	return out;
-}
-
 static void
 spoolcmd_json_key(struct buf *b, const char *key)
 {
@@ -1210,7 +1194,8 @@ spoolcmd_queue_row(void *arg, const struct spool_delivery *d)
 	spoolcmd_cell(&q->t, prio_name((enum prio)d->priority));
 	spoolcmd_cell(&q->t, att);
 	spoolcmd_cell(&q->t, spoolcmd_time(t, sizeof(t), q->o->dead ? d->done_ms : d->due_ms));
-	spoolcmd_cell(&q->t, spoolcmd_age(age, sizeof(age), q->now - d->created_ms));
+	spoolcmd_cell(&q->t, util_human_age(q->now > d->created_ms ? q->now - d->created_ms : 0, age,
+	    sizeof(age)));
 	spoolcmd_cell(&q->t, d->last_error);
 }
 

@@ -92,6 +92,8 @@ void util_http_date(int64_t t, char *out, size_t len);
 const char *util_human_ms(int64_t ms, char *b, size_t blen);
 /* A wait before trying again, finer: 250ms, 2.5s, 3m. Returns b. */
 const char *util_human_wait_ms(int64_t ms, char *b, size_t blen);
+/* An age or uptime for tables, two units: 45s, 3m07s, 2h05m, 1d03h. Returns b. */
+const char *util_human_age(int64_t ms, char *b, size_t blen);
 
 /*
  * RFC 3339 ("2026-11-22T10:02:00Z", fractions and offsets allowed) to Unix

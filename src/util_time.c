@@ -49,6 +49,22 @@ util_human_wait_ms(int64_t ms, char *b, size_t blen)
 	return b;
 }
 
+const char *
+util_human_age(int64_t ms, char *b, size_t blen)
+{
+	long long s = (long long)(ms / 1000);
+
+	if (s < 60)
+		snprintf(b, blen, "%llds", s);
+	else if (s < 3600)
+		snprintf(b, blen, "%lldm%02llds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(b, blen, "%lldh%02lldm", s / 3600, s / 60 % 60);
+	else
+		snprintf(b, blen, "%lldd%02lldh", s / 86400, s / 3600 % 24);
+	return b;
+}
+
 /* IMF-fixdate by hand: strftime's %a and %b follow the locale. */
 void
 util_http_date(int64_t t, char *out, size_t len)

@@ -96,6 +96,13 @@ START_TEST(time_formats)
 	ck_assert_str_eq(util_human_ms(45999, b, sizeof(b)), "45s");
 	ck_assert_str_eq(util_human_ms(17 * 60000, b, sizeof(b)), "17m");
 	ck_assert_str_eq(util_human_ms(3 * 3600000 + 1800000, b, sizeof(b)), "3.5h");
+	ck_assert_str_eq(util_human_wait_ms(250, b, sizeof(b)), "250ms");
+	ck_assert_str_eq(util_human_wait_ms(2500, b, sizeof(b)), "2.5s");
+	ck_assert_str_eq(util_human_wait_ms(180000, b, sizeof(b)), "3m");
+	ck_assert_str_eq(util_human_age(45999, b, sizeof(b)), "45s");
+	ck_assert_str_eq(util_human_age(187000, b, sizeof(b)), "3m07s");
+	ck_assert_str_eq(util_human_age(7500000, b, sizeof(b)), "2h05m");
+	ck_assert_str_eq(util_human_age(97200000, b, sizeof(b)), "1d03h");
 
 	/* and read back */
 	ck_assert_int_eq(util_rfc3339_parse("1994-11-06T08:49:37Z", &t), 0);
