@@ -1,7 +1,8 @@
 /*
  * util.h: allocation helpers that cannot fail (they abort on out of
- * memory: a daemon without memory cannot do anything useful) and a growable
- * byte buffer.
+ * memory: a daemon without memory cannot do anything useful), a growable
+ * byte buffer, and (util_time.c) the clock and every time format keluh
+ * writes or reads. All of it depends on libc alone.
  */
 #ifndef KELUH_UTIL_H
 #define KELUH_UTIL_H
