@@ -30,13 +30,10 @@ static json_t *
 admin_time(int64_t ms)
 {
 	char out[32];
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
 
 	if (ms <= 0)
 		return json_null();
-	gmtime_r(&t, &tm);
-	strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	util_iso8601(ms, out, sizeof(out));
 	return json_string(out);
 }
 

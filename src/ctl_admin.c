@@ -345,26 +345,13 @@ ctl_refused(const struct ctl_reply *r, const char *what, int json)
 }
 
 static void
-ctl_duration(char *out, size_t len, long long s)
-{
-	if (s >= 86400)
-		snprintf(out, len, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
-	else if (s >= 3600)
-		snprintf(out, len, "%lldh%02lldm", s / 3600, s % 3600 / 60);
-	else if (s >= 60)
-		snprintf(out, len, "%lldm%02llds", s / 60, s % 60);
-	else
-		snprintf(out, len, "%llds", s);
-}
-
-static void
 ctl_print_status(const json_t *o)
 {
 	const json_t *rl = json_object_get(o, "reload"), *v;
 	char up[32];
 	size_t i;
 
-	ctl_duration(up, sizeof(up), ctl_int(o, "uptime_s"));
+	util_human_age(ctl_int(o, "uptime_s") * 1000, up, sizeof(up));
 	printf("keluhd %s, %s, up %s\n", ctl_str(o, "version"), ctl_str(o, "state"), up);
 	printf("config %s, spool %s\n", ctl_str(o, "config"), ctl_str(o, "spool"));
 	printf("%lld rules, %lld routes, %lld open groups, %lld active silences\n",

@@ -14,25 +14,6 @@
 #include "spool.h"
 #include "util.h"
 
-static void
-health_time(int64_t ms, char *out, size_t len)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static int64_t
-health_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 health_recovered(const struct source_health_note *n)
 {
@@ -47,8 +28,8 @@ health_alert_json(const struct source_health_note *n, const char *alert_id, int6
 	json_t *alert, *mention, *body;
 	char *out;
 
-	health_time(n->since_ms, since, sizeof(since));
-	health_time(at_ms, at, sizeof(at));
+	util_iso8601(n->since_ms, since, sizeof(since));
+	util_iso8601(at_ms, at, sizeof(at));
 	/* the headline every chat format shows first: what and which */
 	if (health_recovered(n))
 		snprintf(title, sizeof(title), "Source %s recovered", n->source);
@@ -83,7 +64,7 @@ health_record(struct spool *sp, const struct conf *c, const struct source_health
 	char *const *to = n->nto ? n->to : c->health_receivers;
 	size_t nto = n->nto ? n->nto : c->nhealth_receivers;
 	const char **names = xcalloc(nto + 1, sizeof(char *));
-	int64_t *expires = xcalloc(nto + 1, sizeof(int64_t)), at = health_now(), rowid;
+	int64_t *expires = xcalloc(nto + 1, sizeof(int64_t)), at = util_now_ms(), rowid;
 	char id[64], group[300], *json;
 	int prio = health_recovered(n) ? PRIO_LOW : PRIO_HIGH;
 	size_t k = 0;
@@ -138,7 +119,7 @@ health_test_alert_json(const char *receiver, const char *alert_id, int64_t at_ms
 	json_t *alert, *mention, *body;
 	char *out;
 
-	health_time(at_ms, at, sizeof(at));
+	util_iso8601(at_ms, at, sizeof(at));
 	snprintf(mid, sizeof(mid), "test:%s:%lld", receiver, (long long)at_ms);
 	snprintf(group, sizeof(group), "test:%s", receiver);
 	snprintf(text, sizeof(text), "This is a test alert, sent with keluhctl send-test to the "
@@ -166,7 +147,7 @@ health_record_test(struct spool *sp, const struct conf *c, size_t r, char *id, s
 {
 	static unsigned seq;
 	const char *names[1] = { c->receivers[r].name };
-	int64_t at = health_now(), expires[1] = { at + c->receivers[r].max_age_ms }, rowid;
+	int64_t at = util_now_ms(), expires[1] = { at + c->receivers[r].max_age_ms }, rowid;
 	char group[300], *json;
 
 	snprintf(id, idlen, "t-%llx-%u", (unsigned long long)at, ++seq);

@@ -219,22 +219,6 @@ httpd_reason(int status)
 	    "Server Error";
 }
 
-/* IMF-fixdate by hand: strftime's %a and %b follow the locale. */
-static void
-httpd_date(char *out, size_t len)
-{
-	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-		"Aug", "Sep", "Oct", "Nov", "Dec" };
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	snprintf(out, len, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7],
-	    tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec);
-}
-
 /* Metric labels stay bounded: unknown paths are all "other". */
 static const char *
 httpd_path_label(const char *path)
@@ -649,7 +633,7 @@ conn_write_reply(struct conn *c, int status, const char *content_type, const cha
 	int bodiless = status == 204 || status == 304;
 	char date[64], labels[96];
 
-	httpd_date(date, sizeof(date));
+	util_http_date(time(NULL), date, sizeof(date));
 	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, httpd_reason(status),
 	    date);
 	if (content_type != NULL)

@@ -620,41 +620,14 @@ spoolcmd_table_print(struct spoolcmd_table *t, FILE *fp)
 	t->ncells = t->cap = 0;
 }
 
-static int64_t
-spoolcmd_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* UTC, ISO 8601, to the second: what people paste into tickets. */
 static const char *
 spoolcmd_time(char *out, size_t len, int64_t ms)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (ms <= 0 || gmtime_r(&t, &tm) == NULL || strftime(out, len, "%Y-%m-%dT%H:%M:%SZ",
-	    &tm) == 0)
+	if (ms <= 0)
 		snprintf(out, len, "-");
-	return out;
-}
-
-static const char *
-spoolcmd_age(char *out, size_t len, int64_t ms)
-{
-	long long s = ms > 0 ? (long long)(ms / 1000) : 0;
-
-	if (s < 60)
-		snprintf(out, len, "%llds", s);
-	else if (s < 3600)
-		snprintf(out, len, "%lldm%02llds", s / 60, s % 60);
-	else if (s < 86400)
-		snprintf(out, len, "%lldh%02lldm", s / 3600, s / 60 % 60);
 	else
-		snprintf(out, len, "%lldd%02lldh", s / 86400, s / 3600 % 24);
+		util_iso8601(ms, out, len);
 	return out;
 }
 
@@ -1221,7 +1194,8 @@ spoolcmd_queue_row(void *arg, const struct spool_delivery *d)
 	spoolcmd_cell(&q->t, prio_name((enum prio)d->priority));
 	spoolcmd_cell(&q->t, att);
 	spoolcmd_cell(&q->t, spoolcmd_time(t, sizeof(t), q->o->dead ? d->done_ms : d->due_ms));
-	spoolcmd_cell(&q->t, spoolcmd_age(age, sizeof(age), q->now - d->created_ms));
+	spoolcmd_cell(&q->t, util_human_age(q->now > d->created_ms ? q->now - d->created_ms : 0, age,
+	    sizeof(age)));
 	spoolcmd_cell(&q->t, d->last_error);
 }
 
@@ -1244,7 +1218,7 @@ cmd_queue(int argc, char **argv)
 		return rc;
 	memset(&q, 0, sizeof(q));
 	q.o = &o;
-	q.now = spoolcmd_now();
+	q.now = util_now_ms();
 	q.t.ncols = 8;
 	buf_init(&q.out);
 	if (!o.json) {
@@ -1328,7 +1302,7 @@ static int
 spoolcmd_each(struct spool *s, const struct spoolcmd_opts *o, const int64_t *ids, size_t n,
     int drop)
 {
-	int64_t now = spoolcmd_now();
+	int64_t now = util_now_ms();
 	struct buf b;
 	int rc = 0;
 
@@ -1398,7 +1372,7 @@ cmd_retry(int argc, char **argv)
 		return rc;
 	}
 	if (o.all_dead) {
-		int64_t k = spool_requeue_dead(s, o.receiver, spoolcmd_now());
+		int64_t k = spool_requeue_dead(s, o.receiver, util_now_ms());
 
 		if (k < 0) {
 			fprintf(stderr, "keluhctl: cannot requeue: %s\n", spool_error(s));

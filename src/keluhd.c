@@ -921,14 +921,12 @@ reload(char *err, size_t errlen, size_t *nerrors)
 	size_t nkeys;
 	char why[400], old_admin[256];
 	struct timespec mono;
-	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	notify("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
 	    (unsigned long long)mono.tv_sec * 1000000ULL + (unsigned long long)mono.tv_nsec / 1000);
 	log_info("reloading %s", K.conf_path);
-	clock_gettime(CLOCK_REALTIME, &now);
-	K.last_reload_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	K.last_reload_ms = util_now_ms();
 	c = load_all(K.conf_path, &rs, why, sizeof(why), nerrors);
 	if (c && load_keys(c, &keys, &nkeys) < 0) {
 		snprintf(why, sizeof(why), "a signing key in %s is not valid", K.conf_path);

@@ -157,15 +157,9 @@ judge_clamp_ms(double ms)
 static int64_t
 judge_retry_after(const char *v)
 {
-	int64_t t, ms;
+	int64_t ms;
 
-	if (v == NULL)
-		return 0;
-	if (util_retry_after_seconds(v, &ms) == 0)
-		return ms;
-	if (rcv_http_date_parse(v, &t) == 0)
-		return judge_clamp_ms(((double)t - (double)time(NULL)) * 1000.0);
-	return 0;
+	return util_retry_after_ms(v, util_now_ms(), &ms) == 0 ? ms : 0;
 }
 
 static json_t *
@@ -1201,11 +1195,6 @@ rcv_title(const struct rcv_alert *a, struct buf *out, size_t units)
 	buf_free(&b);
 }
 
-/* Month and day names of protocol dates (RFC 5322, HTTP): never translated. */
-static const char *const rcv_months[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-	"Aug", "Sep", "Oct", "Nov", "Dec" };
-static const char *const rcv_days[7] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-
 void
 rcv_time_local(const struct rcv_alert *a, int64_t t, int64_t day_of, struct buf *b)
 {
@@ -1227,9 +1216,9 @@ rcv_counts(const struct rcv_alert *a, struct buf *b)
 
 	if (a->total > a->count) {
 		buf_printf(b, "%lld%s, %lld", a->count, rcv_w(a, W_NEW), a->total);
-		if (a->first_at && rcv_time_parse(a->first_at, &t) == 0) {
+		if (a->first_at && util_rfc3339_parse(a->first_at, &t) == 0) {
 			buf_adds(b, rcv_w(a, W_SINCE));
-			if (!a->last_at || rcv_time_parse(a->last_at, &last) < 0)
+			if (!a->last_at || util_rfc3339_parse(a->last_at, &last) < 0)
 				last = t;
 			rcv_time_local(a, t, last, b);
 		} else
@@ -1323,7 +1312,7 @@ rcv_posted(const struct rcv_alert *a, const json_t *m, struct buf *b)
 {
 	int64_t t, age;
 
-	if (rcv_time_parse(rcv_str(m, "created_at"), &t) < 0)
+	if (util_rfc3339_parse(rcv_str(m, "created_at"), &t) < 0)
 		return;
 	buf_adds(b, rcv_w(a, W_POSTED));
 	buf_addc(b, ' ');
@@ -1447,172 +1436,6 @@ rcv_fill(const struct rcv_alert *a, const struct rcv_fill *f)
 		kept++;
 	}
 	return kept;
-}
-
-/* --- time ----------------------------------------------------------------- */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t
-rcv_days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static int
-rcv_digits(const char **p, int n, int *out)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if ((*p)[i] < '0' || (*p)[i] > '9')
-			return -1;
-		v = v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	*out = v;
-	return 0;
-}
-
-static int
-rcv_mktime(int y, int mo, int d, int h, int mi, int s, int64_t *t)
-{
-	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || s > 60)
-		return -1;
-	*t = rcv_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s;
-	return 0;
-}
-
-int
-rcv_time_parse(const char *s, int64_t *t)
-{
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
-
-	if (s == NULL || rcv_digits(&s, 4, &y) || *s++ != '-' || rcv_digits(&s, 2, &mo) ||
-	    *s++ != '-' || rcv_digits(&s, 2, &d) || (*s != 'T' && *s != 't' && *s != ' '))
-		return -1;
-	s++;
-	if (rcv_digits(&s, 2, &h) || *s++ != ':' || rcv_digits(&s, 2, &mi) || *s++ != ':' ||
-	    rcv_digits(&s, 2, &sec))
-		return -1;
-	if (*s == '.') {
-		s++;
-		if (*s < '0' || *s > '9')
-			return -1;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	if (*s == 'Z' || *s == 'z')
-		s++;
-	else if (*s == '+' || *s == '-') {
-		sign = *s++ == '+' ? 1 : -1;
-		if (rcv_digits(&s, 2, &oh) || *s++ != ':' || rcv_digits(&s, 2, &om) || oh > 23 ||
-		    om > 59)
-			return -1;
-	} else
-		return -1;
-	if (*s != '\0' || rcv_mktime(y, mo, d, h, mi, sec, t) < 0)
-		return -1;
-	*t -= sign * (oh * 3600 + om * 60);
-	return 0;
-}
-
-void
-rcv_time_rfc3339(int64_t t, char out[RCV_TIMELEN])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	snprintf(out, RCV_TIMELEN, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-void
-rcv_time_rfc5322(int64_t t, char out[RCV_TIMELEN])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	snprintf(out, RCV_TIMELEN, "%s, %d %s %04d %02d:%02d:%02d +0000", rcv_days[tm.tm_wday],
-	    tm.tm_mday, rcv_months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec);
-}
-
-static int
-rcv_month(const char *s)
-{
-	for (int i = 0; i < 12; i++)
-		if (strncasecmp(s, rcv_months[i], 3) == 0)
-			return i + 1;
-	return 0;
-}
-
-int
-rcv_http_date_parse(const char *s, int64_t *t)
-{
-	int d, mo, y, h, mi, sec;
-	const char *p;
-
-	if (s == NULL)
-		return -1;
-	while (*s == ' ')
-		s++;
-	/* Skip the weekday: "Sun," (IMF-fixdate), "Sunday," (RFC 850) or "Sun " (asctime). */
-	for (p = s; *p && *p != ',' && *p != ' '; p++)
-		;
-	if (*p == ',') {
-		p++;
-		while (*p == ' ')
-			p++;
-		if (rcv_digits(&p, 2, &d) || (*p != ' ' && *p != '-'))
-			return -1;
-		p++;
-		if ((mo = rcv_month(p)) == 0)
-			return -1;
-		p += 3;
-		if (*p != ' ' && *p != '-')
-			return -1;
-		p++;
-		if (rcv_digits(&p, 4, &y) == 0)
-			;
-		else if (rcv_digits(&p, 2, &y) == 0)
-			y += y < 70 ? 2000 : 1900;	/* RFC 9110's two-digit years, roughly */
-		else
-			return -1;
-		if (*p++ != ' ' || rcv_digits(&p, 2, &h) || *p++ != ':' || rcv_digits(&p, 2, &mi) ||
-		    *p++ != ':' || rcv_digits(&p, 2, &sec))
-			return -1;
-		while (*p == ' ')
-			p++;
-		if (strncmp(p, "GMT", 3) != 0 && strncmp(p, "UTC", 3) != 0)
-			return -1;
-	} else {
-		/* asctime: "Sun Nov  6 08:49:37 1994" */
-		while (*p == ' ')
-			p++;
-		if ((mo = rcv_month(p)) == 0)
-			return -1;
-		p += 3;
-		while (*p == ' ')
-			p++;
-		if (rcv_digits(&p, 2, &d) && rcv_digits(&p, 1, &d))
-			return -1;
-		if (*p++ != ' ' || rcv_digits(&p, 2, &h) || *p++ != ':' || rcv_digits(&p, 2, &mi) ||
-		    *p++ != ':' || rcv_digits(&p, 2, &sec) || *p++ != ' ' || rcv_digits(&p, 4, &y))
-			return -1;
-	}
-	return rcv_mktime(y, mo, d, h, mi, sec, t);
 }
 
 int

@@ -175,8 +175,8 @@ rcv_render_discord(struct rcv_ctx *c, struct rcv_msg *m)
 	json_object_set_new(embed, "title", rcv_jstr(title.data, title.len));
 	json_object_set_new(embed, "description", rcv_jstr(desc.data, desc.len));
 	json_object_set_new(embed, "color", json_integer((json_int_t)a->style->rgb));
-	if (a->last_at && rcv_time_parse(a->last_at, &ts) == 0) {
-		rcv_time_rfc3339(ts, tsbuf);
+	if (a->last_at && util_rfc3339_parse(a->last_at, &ts) == 0) {
+		util_iso8601(ts * 1000, tsbuf, sizeof(tsbuf));
 		json_object_set_new(embed, "timestamp", json_string(tsbuf));
 	}
 	if (json_array_size(f.fields))

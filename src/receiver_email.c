@@ -266,7 +266,7 @@ rcv_render_email(struct rcv_ctx *c, struct rcv_msg *m)
 	buf_reset(&addr);
 	rcv_clean(&addr, t.data, t.len);
 	email_header_text(&b, "Subject", addr.data, addr.len);
-	rcv_time_rfc5322(c->now_s, date);
+	util_rfc5322(c->now_s, date, sizeof(date));
 	buf_printf(&b, "Date: %s\r\n", date);
 	buf_adds(&b, "Message-ID: <");
 	email_msgid_left(&b, c->idem_key);

@@ -270,15 +270,7 @@ size_t rcv_fill(const struct rcv_alert *, const struct rcv_fill *);
 
 /* --- time ----------------------------------------------------------------- */
 
-/* RFC 3339 ("2026-11-22T10:02:00Z", fractions and offsets allowed) to Unix seconds. */
-int rcv_time_parse(const char *s, int64_t *t);
 /* "10:02 WIB", with "22 Nov " first when day_of is on another local day. */
 void rcv_time_local(const struct rcv_alert *, int64_t t, int64_t day_of, struct buf *);
-/* "2026-11-22T10:02:00Z" */
-void rcv_time_rfc3339(int64_t t, char out[RCV_TIMELEN]);
-/* "Sun, 22 Nov 2026 10:02:00 +0000" (RFC 5322), never localised. */
-void rcv_time_rfc5322(int64_t t, char out[RCV_TIMELEN]);
-/* An HTTP-date (IMF-fixdate, RFC 850 or asctime form) to Unix seconds. */
-int rcv_http_date_parse(const char *s, int64_t *t);
 
 #endif

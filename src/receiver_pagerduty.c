@@ -156,8 +156,8 @@ rcv_render_pagerduty(struct rcv_ctx *c, struct rcv_msg *m)
 	}
 	json_object_set_new(payload, "source", rcv_jstr(t.data, t.len));
 	json_object_set_new(payload, "severity", json_string(a->style->pd_severity));
-	if (a->last_at && rcv_time_parse(a->last_at, &ts) == 0) {
-		rcv_time_rfc3339(ts, tsbuf);
+	if (a->last_at && util_rfc3339_parse(a->last_at, &ts) == 0) {
+		util_iso8601(ts * 1000, tsbuf, sizeof(tsbuf));
 		json_object_set_new(payload, "timestamp", json_string(tsbuf));
 	}
 	if (a->team)

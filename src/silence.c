@@ -43,7 +43,7 @@ silence_parse_time(const char *s)
 {
 	int64_t t;
 
-	if (s == NULL || rcv_time_parse(s, &t) < 0)
+	if (s == NULL || util_rfc3339_parse(s, &t) < 0)
 		return -1;
 	return t * 1000;
 }

@@ -39,7 +39,6 @@ static void
 watch_note(struct source_watch *w, const char *state, const char *detail, int64_t since_mono)
 {
 	struct source_health_note n;
-	struct timespec ts;
 
 	n.source = w->src->name;
 	n.type = w->type;
@@ -47,9 +46,7 @@ watch_note(struct source_watch *w, const char *state, const char *detail, int64_
 	n.detail = detail;
 	n.to = w->to;
 	n.nto = w->nto;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	n.since_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 -
-	    (stream_now_ms() - since_mono);
+	n.since_ms = util_now_ms() - (stream_now_ms() - since_mono);
 	w->fn(w->arg, &n);
 }
 

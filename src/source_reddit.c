@@ -215,12 +215,9 @@ rd_mention(const char *kind, json_t *d, const char **skip)
 		json_object_set_new(m, "url", json_string(link));
 	if (json_is_number(created) && json_number_value(created) > 0 &&
 	    json_number_value(created) < 253402300800.0) {
-		time_t t = (time_t)json_number_value(created);
-		struct tm tm;
 		char ts[32];
 
-		gmtime_r(&t, &tm);
-		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		util_iso8601((int64_t)json_number_value(created) * 1000, ts, sizeof(ts));
 		json_object_set_new(m, "created_at", json_string(ts));
 	}
 	if (author && *author && !rd_gone(author)) {

@@ -711,33 +711,13 @@ policy_delay(struct stream *st, enum xclass c, int64_t dflt)
 	return x_backoff(st, c);
 }
 
-/* Retry-After: seconds, or an HTTP date. */
+/* Retry-After: seconds, or an HTTP date. -1 when absent or unusable. */
 static int64_t
 retry_after_ms(const char *v)
 {
 	int64_t ms;
-	time_t t;
 
-	if (v == NULL || *v == '\0')
-		return -1;
-	if (util_retry_after_seconds(v, &ms) == 0)
-		return ms;
-	if ((t = curl_getdate(v, NULL)) < 0)
-		return -1;
-	t -= time(NULL);
-	return t <= 0 ? 0 : (int64_t)(t > 86400 ? 86400 : t) * 1000;
-}
-
-static const char *
-human(int64_t ms, char *b, size_t blen)
-{
-	if (ms < 1000)
-		snprintf(b, blen, "%lldms", (long long)ms);
-	else if (ms < 120000)
-		snprintf(b, blen, "%.1fs", (double)ms / 1000);
-	else
-		snprintf(b, blen, "%.0fm", (double)ms / 60000);
-	return b;
+	return util_retry_after_ms(v, util_now_ms(), &ms) == 0 ? ms : -1;
 }
 
 static void
@@ -814,11 +794,11 @@ after(struct stream *st, CURLcode rc)
 			/* the source has its way out (a new token) */
 			log_warnx("source %s: the server refused our credentials (HTTP %ld%s%s); "
 			    "trying again in %s", st->name, st->status, bl ? ": " : "", body,
-			    human(w, hb, sizeof(hb)));
+			    util_human_wait_ms(w, hb, sizeof(hb)));
 		else
 			log_error("source %s: the server refused our credentials (HTTP %ld%s%s); "
 			    "check token_file and headers; trying again in %s", st->name, st->status,
-			    bl ? ": " : "", body, human(w, hb, sizeof(hb)));
+			    bl ? ": " : "", body, util_human_wait_ms(w, hb, sizeof(hb)));
 		delay = w;
 		st->fails++;
 		schedule(st, delay);
@@ -830,7 +810,7 @@ after(struct stream *st, CURLcode rc)
 		stream_error(st, "redirect");
 		log_error("source %s: HTTP %ld redirected to another host: %s; its headers and token "
 		    "are not sent there: set url to the new address; trying again in %s", st->name,
-		    st->status, st->redirect, human(delay, hb, sizeof(hb)));
+		    st->status, st->redirect, util_human_wait_ms(delay, hb, sizeof(hb)));
 	} else if (st->status == 429) {
 		int64_t ra = retry_after_ms(st->retry_after);
 
@@ -844,32 +824,32 @@ after(struct stream *st, CURLcode rc)
 		stream_error(st, "rate_limited");
 		log_warnx("source %s: rate limited (HTTP 429%s%s); trying again in %s", st->name,
 		    st->retry_after ? ", Retry-After: " : "", st->retry_after ? st->retry_after : "",
-		    human(delay, hb, sizeof(hb)));
+		    util_human_wait_ms(delay, hb, sizeof(hb)));
 	} else if (st->status == 503 && retry_after_ms(st->retry_after) >= 0) {
 		/* an overloaded or maintained server that says when to come back */
 		st->fails++;
 		delay = retry_after_ms(st->retry_after) + 50;
 		stream_error(st, "http");
 		log_warnx("source %s: HTTP 503, Retry-After: %s; trying again in %s", st->name,
-		    st->retry_after, human(delay, hb, sizeof(hb)));
+		    st->retry_after, util_human_wait_ms(delay, hb, sizeof(hb)));
 	} else if (st->status == 204 && st->o.mode != STREAM_POLL) {
 		delay = STREAM_AUTH_BACKOFF_MS;
 		log_warnx("source %s: the server answered 204, which asks clients to stop; trying "
-		    "again in %s", st->name, human(delay, hb, sizeof(hb)));
+		    "again in %s", st->name, util_human_wait_ms(delay, hb, sizeof(hb)));
 	} else if (st->status == 200 && st->aborted && st->o.mode == STREAM_SSE) {
 		st->fails++;
 		delay = backoff(st) > 60000 ? backoff(st) : 60000;
 		stream_error(st, "http");
 		log_error("source %s: the answer is %s, not text/event-stream; is the url an SSE "
 		    "endpoint? trying again in %s", st->name, st->ctype ? st->ctype : "untyped",
-		    human(delay, hb, sizeof(hb)));
+		    util_human_wait_ms(delay, hb, sizeof(hb)));
 	} else if (st->status == 200 && st->aborted) {
 		st->fails++;
 		delay = poll_wait(st, st->o.interval_ms > backoff(st) ? st->o.interval_ms :
 		    backoff(st));
 		stream_error(st, "too_long");
 		log_warnx("source %s: the answer is over %zu bytes (max_event); trying again in %s",
-		    st->name, st->o.max_event, human(delay, hb, sizeof(hb)));
+		    st->name, st->o.max_event, util_human_wait_ms(delay, hb, sizeof(hb)));
 	} else if (st->status == 200 && st->o.mode != STREAM_POLL) {
 		/* the stream ended (the server closed it, or the network did) */
 		if (st->events_this_conn || up >= STREAM_HEALTHY_MS) {
@@ -880,8 +860,8 @@ after(struct stream *st, CURLcode rc)
 		delay = policy_delay(st, XC_DROP, backoff(st));
 		log_info("source %s: the stream ended (%s) after %s and %d event(s); reconnecting "
 		    "in %s", st->name, rc == CURLE_OK ? "closed by the server" :
-		    curl_easy_strerror(rc), human(up, ub, sizeof(ub)), st->events_this_conn,
-		    human(delay, hb, sizeof(hb)));
+		    curl_easy_strerror(rc), util_human_wait_ms(up, ub, sizeof(ub)), st->events_this_conn,
+		    util_human_wait_ms(delay, hb, sizeof(hb)));
 	} else if (st->o.mode == STREAM_POLL && rc == CURLE_OPERATION_TIMEDOUT &&
 	    (st->status == 0 || st->status == 200)) {
 		/* timeout covers the whole request: connected (most likely), but no full answer */
@@ -891,30 +871,30 @@ after(struct stream *st, CURLcode rc)
 		if (st->status)
 			log_warnx("source %s: the answer (HTTP 200) did not complete within %s "
 			    "(timeout); trying again in %s", st->name,
-			    human(st->o.timeout_ms, ub, sizeof(ub)), human(delay, hb, sizeof(hb)));
+			    util_human_wait_ms(st->o.timeout_ms, ub, sizeof(ub)), util_human_wait_ms(delay, hb, sizeof(hb)));
 		else
 			log_warnx("source %s: no answer within %s (timeout); trying again in %s",
-			    st->name, human(st->o.timeout_ms, ub, sizeof(ub)),
-			    human(delay, hb, sizeof(hb)));
+			    st->name, util_human_wait_ms(st->o.timeout_ms, ub, sizeof(ub)),
+			    util_human_wait_ms(delay, hb, sizeof(hb)));
 	} else if (st->o.mode == STREAM_POLL && st->status == 200 && rc != CURLE_OK) {
 		/* a cut connection or a broken encoding: nothing of the answer is taken */
 		st->fails++;
 		delay = poll_wait(st, policy_delay(st, XC_NET, backoff(st)));
 		stream_error(st, "network");
 		log_warnx("source %s: the answer (HTTP 200) broke off: %s; trying again in %s",
-		    st->name, curl_easy_strerror(rc), human(delay, hb, sizeof(hb)));
+		    st->name, curl_easy_strerror(rc), util_human_wait_ms(delay, hb, sizeof(hb)));
 	} else if (st->status == 0) {
 		st->fails++;
 		delay = poll_wait(st, policy_delay(st, XC_NET, backoff(st)));
 		stream_error(st, "connect");
 		log_warnx("source %s: cannot connect: %s; trying again in %s", st->name,
-		    curl_easy_strerror(rc), human(delay, hb, sizeof(hb)));
+		    curl_easy_strerror(rc), util_human_wait_ms(delay, hb, sizeof(hb)));
 	} else {
 		st->fails++;
 		delay = poll_wait(st, policy_delay(st, XC_HTTP, backoff(st)));
 		stream_error(st, "http");
 		log_warnx("source %s: HTTP %ld%s%s; trying again in %s", st->name, st->status,
-		    bl ? ": " : "", body, human(delay, hb, sizeof(hb)));
+		    bl ? ": " : "", body, util_human_wait_ms(delay, hb, sizeof(hb)));
 	}
 	metrics_add("keluh_source_reconnects_total", st->labels, 1);
 	schedule(st, delay);
@@ -945,7 +925,7 @@ stall_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	stream_error(st, "stall");
 	log_warnx("source %s: nothing received for %s (stall); reconnecting", st->name,
-	    human(st->o.stall_ms, hb, sizeof(hb)));
+	    util_human_wait_ms(st->o.stall_ms, hb, sizeof(hb)));
 	end_request(st);
 	if (st->o.mode == STREAM_POLL) {
 		st->status = 0;

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "util.h"
 
@@ -240,60 +239,6 @@ utf8_valid_prefix(const char *s, size_t len)
 		i += n;
 	}
 	return len;
-}
-
-int64_t
-util_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int
-util_retry_after_seconds(const char *v, int64_t *ms)
-{
-	int64_t s = 0;
-	const char *p;
-
-	if (v == NULL)
-		return -1;
-	while (*v == ' ' || *v == '\t')
-		v++;
-	for (p = v; *p >= '0' && *p <= '9'; p++)
-		if (s <= UTIL_RETRY_AFTER_MAX_MS / 1000)	/* saturates: no overflow */
-			s = s * 10 + (*p - '0');
-	if (p == v)
-		return -1;
-	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-		p++;
-	if (*p != '\0')
-		return -1;
-	*ms = s * 1000 > UTIL_RETRY_AFTER_MAX_MS ? UTIL_RETRY_AFTER_MAX_MS : s * 1000;
-	return 0;
-}
-
-const char *
-util_human_ms(int64_t ms, char *b, size_t blen)
-{
-	if (ms < 120000)
-		snprintf(b, blen, "%llds", (long long)(ms / 1000));
-	else if (ms < 2 * 3600000)
-		snprintf(b, blen, "%lldm", (long long)(ms / 60000));
-	else
-		snprintf(b, blen, "%.1fh", (double)ms / 3600000.0);
-	return b;
-}
-
-void
-util_iso8601(int64_t ms, char *out, size_t len)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 uint64_t

@@ -1,7 +1,8 @@
 /*
  * util.h: allocation helpers that cannot fail (they abort on out of
- * memory: a daemon without memory cannot do anything useful) and a growable
- * byte buffer.
+ * memory: a daemon without memory cannot do anything useful), a growable
+ * byte buffer, and (util_time.c) the clock and every time format keluh
+ * writes or reads. All of it depends on libc alone.
  */
 #ifndef KELUH_UTIL_H
 #define KELUH_UTIL_H
@@ -78,23 +79,47 @@ uint64_t util_hash_str(const char *s);
  */
 int util_mkdir_parents(const char *path, unsigned last_mode);
 
+/* --- time (util_time.c) --------------------------------------------------- */
+
 /* Wall-clock time in Unix milliseconds (what the spool and alerts record). */
 int64_t util_now_ms(void);
 /* ms as RFC 3339 UTC, "2026-11-23T04:20:00Z"; out needs 21 bytes. */
 void util_iso8601(int64_t ms, char *out, size_t len);
+/* Unix seconds as an RFC 5322 date, "Sun, 22 Nov 2026 10:02:00 +0000", never localised. */
+void util_rfc5322(int64_t t, char *out, size_t len);
+/* Unix seconds as an HTTP-date (IMF-fixdate), "Sun, 06 Nov 1994 08:49:37 GMT". */
+void util_http_date(int64_t t, char *out, size_t len);
 /* A duration for people, coarse as logs want it: 45s, 17m, 3.5h. Returns b. */
 const char *util_human_ms(int64_t ms, char *b, size_t blen);
+/* A wait before trying again, finer: 250ms, 2.5s, 3m. Returns b. */
+const char *util_human_wait_ms(int64_t ms, char *b, size_t blen);
+/* An age or uptime for tables, two units: 45s, 3m07s, 2h05m, 1d03h. Returns b. */
+const char *util_human_age(int64_t ms, char *b, size_t blen);
 
 /*
- * A Retry-After header as delay-seconds (RFC 9110 section 10.2.3): digits
- * only, with white space around them allowed ("120 "). *ms gets the wait,
- * at most UTIL_RETRY_AFTER_MAX_MS: a longer one is a mistake, and the
- * caller's own limits (a delivery's max age) do the rest. Returns -1 for
- * anything else: empty, negative, fractional, garbage, or an HTTP-date,
- * which the caller then tries to read as a date.
+ * RFC 3339 ("2026-11-22T10:02:00Z", fractions and offsets allowed) to Unix
+ * seconds. Returns -1 when s is not one.
+ */
+int util_rfc3339_parse(const char *s, int64_t *t);
+/*
+ * An HTTP-date (IMF-fixdate, RFC 850 or asctime form, RFC 9110 section
+ * 5.6.7) to Unix seconds. Returns -1 when s is not one.
+ */
+int util_http_date_parse(const char *s, int64_t *t);
+
+/*
+ * A Retry-After header (RFC 9110 section 10.2.3) as the wait from now_ms,
+ * read the same way by the deliveries and the sources:
+ * - delay-seconds: digits, with white space around them allowed ("120 ");
+ * - an HTTP-date: the time left until it, 0 when it is past;
+ * - either way at most UTIL_RETRY_AFTER_MAX_MS: a longer wait is a
+ *   mistake, and the caller's own limits (a delivery's max age) do the rest.
+ * Returns 0 with *ms set, or -1 (*ms untouched) for NULL, empty, negative,
+ * fractional or any other garbage: the caller then falls back on its own
+ * backoff, as if there were no header.
  */
 #define UTIL_RETRY_AFTER_MAX_MS (24 * 3600 * 1000LL)
-int util_retry_after_seconds(const char *v, int64_t *ms);
+int util_retry_after_ms(const char *v, int64_t now_ms, int64_t *ms);
 
 /* Length of the valid UTF-8 prefix of s (== len when all of s is valid). */
 size_t utf8_valid_prefix(const char *s, size_t len);
