@@ -403,6 +403,44 @@ spool_bind_text(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_null(st, i);
 }
 
+/*
+ * One argument of a statement, typed, so a caller's int64_t cannot be read
+ * as an int on its way to SQLite (a varargs list would allow that).
+ */
+struct spool_arg {
+	enum { SPOOL_ARG_TEXT, SPOOL_ARG_INT, SPOOL_ARG_I64, SPOOL_ARG_SKIP } kind;
+	const char *text;
+	int64_t i64;
+};
+
+#define SPOOL_TEXT(v) ((struct spool_arg){.kind = SPOOL_ARG_TEXT, .text = (v)})
+#define SPOOL_INT(v)  ((struct spool_arg){.kind = SPOOL_ARG_INT, .i64 = (v)})
+#define SPOOL_I64(v)  ((struct spool_arg){.kind = SPOOL_ARG_I64, .i64 = (v)})
+/* leaves a parameter unbound (NULL): a statement with an optional filter */
+#define SPOOL_SKIP ((struct spool_arg){.kind = SPOOL_ARG_SKIP})
+#define SPOOL_ARGS(...)                                                                            \
+	(const struct spool_arg[]){__VA_ARGS__},                                                   \
+	    sizeof((const struct spool_arg[]){__VA_ARGS__}) / sizeof(struct spool_arg)
+/* SPOOL_BIND(st, SPOOL_TEXT(a), SPOOL_I64(b)) binds ?1 and ?2 */
+#define SPOOL_BIND(st, ...)     spool_bind((st), SPOOL_ARGS(__VA_ARGS__))
+#define SPOOL_WRITE(s, st, ...) spool_write((s), (st), SPOOL_ARGS(__VA_ARGS__))
+
+/* Binds a[i] to parameter i + 1; the caller steps and spool_done()s st. */
+static void
+spool_bind(sqlite3_stmt *st, const struct spool_arg *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int at = (int)i + 1;
+
+		switch (a[i].kind) {
+		case SPOOL_ARG_TEXT: spool_bind_text(st, at, a[i].text); break;
+		case SPOOL_ARG_INT: sqlite3_bind_int(st, at, (int)a[i].i64); break;
+		case SPOOL_ARG_I64: sqlite3_bind_int64(st, at, a[i].i64); break;
+		case SPOOL_ARG_SKIP: break;
+		}
+	}
+}
+
 static int64_t
 spool_limit(size_t n)
 {
@@ -458,6 +496,21 @@ spool_check_txn(struct spool *s)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * A one-statement write: refuses to autocommit after a rollback (see
+ * spool_check_txn), binds a, steps st and resets it, leaving any error in
+ * s->err. sqlite3_changes() and sqlite3_last_insert_rowid() still answer
+ * for st afterwards.
+ */
+static int
+spool_write(struct spool *s, sqlite3_stmt *st, const struct spool_arg *a, size_t n)
+{
+	if (spool_check_txn(s) < 0)
+		return -1;
+	spool_bind(st, a, n);
+	return spool_exec(s, st);
 }
 
 /*
@@ -1253,14 +1306,8 @@ spool_add_mention(struct spool *s, const char *mention_id, const char *group_key
 {
 	sqlite3_stmt *st = s->st[ST_ADD_MENTION];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	spool_bind_text(st, 1, mention_id);
-	spool_bind_text(st, 2, group_key);
-	sqlite3_bind_int(st, 3, priority);
-	sqlite3_bind_int64(st, 4, at_ms);
-	spool_bind_text(st, 5, json);
-	if (spool_exec(s, st) < 0)
+	if (SPOOL_WRITE(s, st, SPOOL_TEXT(mention_id), SPOOL_TEXT(group_key), SPOOL_INT(priority),
+		SPOOL_I64(at_ms), SPOOL_TEXT(json)) < 0)
 		return -1;
 	return sqlite3_last_insert_rowid(s->db);
 }
@@ -1277,13 +1324,10 @@ spool_rule_text(struct spool *s, const char *json)
 	sqlite3_stmt *st = s->st[ST_RULE_TEXT_ADD];
 	int64_t id = -1;
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	spool_bind_text(st, 1, json);
-	if (spool_exec(s, st) < 0)
+	if (SPOOL_WRITE(s, st, SPOOL_TEXT(json)) < 0)
 		return -1;
 	st = s->st[ST_RULE_TEXT_ID];
-	spool_bind_text(st, 1, json);
+	SPOOL_BIND(st, SPOOL_TEXT(json));
 	if (sqlite3_step(st) == SQLITE_ROW)
 		id = sqlite3_column_int64(st, 0);
 	else
@@ -1298,7 +1342,7 @@ spool_rule_text_get(struct spool *s, int64_t id)
 	sqlite3_stmt *st = s->st[ST_RULE_TEXT_GET];
 	char *json = NULL;
 
-	sqlite3_bind_int64(st, 1, id);
+	SPOOL_BIND(st, SPOOL_I64(id));
 	if (sqlite3_step(st) == SQLITE_ROW)
 		json = spool_col_str(st, 0);
 	spool_done(st);
@@ -1308,7 +1352,7 @@ spool_rule_text_get(struct spool *s, int64_t id)
 int
 spool_prune_rule_texts(struct spool *s)
 {
-	if (spool_check_txn(s) < 0 || spool_exec(s, s->st[ST_RULE_TEXT_PRUNE]) < 0)
+	if (spool_write(s, s->st[ST_RULE_TEXT_PRUNE], NULL, 0) < 0)
 		return -1;
 	return sqlite3_changes(s->db);
 }
@@ -1393,20 +1437,15 @@ spool_add_alert(struct spool *s, const char *alert_id, const char *group_key, in
 
 	if (spool_op_begin(s) < 0)
 		return -1;
-	spool_bind_text(st, 1, alert_id);
-	spool_bind_text(st, 2, group_key);
-	sqlite3_bind_int(st, 3, priority);
-	spool_bind_text(st, 4, team);
-	sqlite3_bind_int64(st, 5, at_ms);
-	spool_bind_text(st, 6, json);
+	SPOOL_BIND(st, SPOOL_TEXT(alert_id), SPOOL_TEXT(group_key), SPOOL_INT(priority),
+	    SPOOL_TEXT(team), SPOOL_I64(at_ms), SPOOL_TEXT(json));
 	if (spool_exec(s, st) < 0)
 		goto fail;
 	rowid = sqlite3_last_insert_rowid(s->db);
 
 	st = s->st[ST_TIE_MENTION];
 	for (size_t i = 0; i < nmentions; i++) {
-		sqlite3_bind_int64(st, 1, rowid);
-		sqlite3_bind_int64(st, 2, mention_rowids[i]);
+		SPOOL_BIND(st, SPOOL_I64(rowid), SPOOL_I64(mention_rowids[i]));
 		if (spool_exec(s, st) < 0)
 			goto fail;
 		/* Tying a mention twice would hide it from one of the two alerts' history. */
@@ -1422,13 +1461,8 @@ spool_add_alert(struct spool *s, const char *alert_id, const char *group_key, in
 		char *idem = xasprintf("%s.%s", alert_id, receivers[i]);
 		int r;
 
-		sqlite3_bind_int64(st, 1, rowid);
-		spool_bind_text(st, 2, receivers[i]);
-		spool_bind_text(st, 3, idem);
-		sqlite3_bind_int(st, 4, priority);
-		sqlite3_bind_int64(st, 5, at_ms);
-		sqlite3_bind_int64(st, 6, due_ms);
-		sqlite3_bind_int64(st, 7, expires_ms[i]);
+		SPOOL_BIND(st, SPOOL_I64(rowid), SPOOL_TEXT(receivers[i]), SPOOL_TEXT(idem),
+		    SPOOL_INT(priority), SPOOL_I64(at_ms), SPOOL_I64(due_ms), SPOOL_I64(expires_ms[i]));
 		r = spool_exec(s, st);
 		free(idem);
 		if (r < 0)
@@ -1454,12 +1488,8 @@ spool_tie_mentions(struct spool *s, int64_t alert_rowid, const char *group_key,
 {
 	sqlite3_stmt *st = s->st[ST_TIE_GROUP];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, alert_rowid);
-	spool_bind_text(st, 2, group_key);
-	sqlite3_bind_int64(st, 3, upto_rowid);
-	if (spool_exec(s, st) < 0)
+	if (SPOOL_WRITE(s, st, SPOOL_I64(alert_rowid), SPOOL_TEXT(group_key),
+		SPOOL_I64(upto_rowid)) < 0)
 		return -1;
 	return sqlite3_changes(s->db);
 }
@@ -1514,10 +1544,9 @@ spool_select_due(struct spool *s, int which, const char *receiver, int64_t now_m
 	 * The in-flight list is small (bounded by the receiver's concurrency):
 	 * asking for max + nskip rows and filtering here leaves at least max.
 	 */
-	spool_bind_text(st, 1, receiver);
-	sqlite3_bind_int64(st, 2, now_ms);
-	sqlite3_bind_int64(st, 3, spool_limit(max + nskip < max ? SIZE_MAX : max + nskip));
-	sqlite3_bind_int64(st, 4, s->deliv_durable);
+	SPOOL_BIND(st, SPOOL_TEXT(receiver), SPOOL_I64(now_ms),
+	    SPOOL_I64(spool_limit(max + nskip < max ? SIZE_MAX : max + nskip)),
+	    SPOOL_I64(s->deliv_durable));
 	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		size_t i;
@@ -1558,11 +1587,7 @@ spool_make_due(struct spool *s, const char *receiver, int64_t now_ms)
 {
 	sqlite3_stmt *st = s->st[ST_MAKE_DUE];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	spool_bind_text(st, 1, receiver);
-	sqlite3_bind_int64(st, 2, now_ms);
-	if (spool_exec(s, st) < 0)
+	if (SPOOL_WRITE(s, st, SPOOL_TEXT(receiver), SPOOL_I64(now_ms)) < 0)
 		return -1;
 	return sqlite3_changes(s->db);
 }
@@ -1572,12 +1597,7 @@ spool_expire(struct spool *s, const char *receiver, int64_t now_ms, const char *
 {
 	sqlite3_stmt *st = s->st[ST_EXPIRE];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	spool_bind_text(st, 1, receiver);
-	sqlite3_bind_int64(st, 2, now_ms);
-	spool_bind_text(st, 3, error);
-	if (spool_exec(s, st) < 0)
+	if (SPOOL_WRITE(s, st, SPOOL_TEXT(receiver), SPOOL_I64(now_ms), SPOOL_TEXT(error)) < 0)
 		return -1;
 	return sqlite3_changes(s->db);
 }
@@ -1589,8 +1609,7 @@ spool_next_due(struct spool *s, const char *receiver)
 	int64_t due = INT64_MAX;
 	int rc;
 
-	spool_bind_text(st, 1, receiver);
-	sqlite3_bind_int64(st, 2, s->deliv_durable);
+	SPOOL_BIND(st, SPOOL_TEXT(receiver), SPOOL_I64(s->deliv_durable));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
@@ -1609,15 +1628,12 @@ spool_transition(struct spool *s, int which, int64_t id, int64_t at_ms, const ch
 {
 	sqlite3_stmt *st = s->st[which];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, at_ms);
-	if (which != ST_DELIVERED)
-		spool_bind_text(st, 3, error);
+	if (which == ST_DELIVERED)
+		return SPOOL_WRITE(s, st, SPOOL_I64(id), SPOOL_I64(at_ms));
 	if (which == ST_DEAD)
-		sqlite3_bind_int(st, 4, s->dead_tried);
-	return spool_exec(s, st);
+		return SPOOL_WRITE(s, st, SPOOL_I64(id), SPOOL_I64(at_ms), SPOOL_TEXT(error),
+		    SPOOL_INT(s->dead_tried));
+	return SPOOL_WRITE(s, st, SPOOL_I64(id), SPOOL_I64(at_ms), SPOOL_TEXT(error));
 }
 
 int
@@ -1664,7 +1680,7 @@ spool_explain(struct spool *s, int64_t id, const char *action)
 	sqlite3_stmt *st = s->st[ST_STATE_OF];
 	int rc;
 
-	sqlite3_bind_int64(st, 1, id);
+	SPOOL_BIND(st, SPOOL_I64(id));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		spool_seterr(s, "delivery %" PRId64 " is %s, not dead: only dead deliveries can be %s",
@@ -1681,11 +1697,7 @@ spool_requeue(struct spool *s, int64_t id, int64_t now_ms)
 {
 	sqlite3_stmt *st = s->st[ST_REQUEUE];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now_ms);
-	if (spool_exec(s, st) < 0)
+	if (SPOOL_WRITE(s, st, SPOOL_I64(id), SPOOL_I64(now_ms)) < 0)
 		return -1;
 	if (sqlite3_changes(s->db) == 1)
 		return 0;
@@ -1698,11 +1710,7 @@ spool_requeue_dead(struct spool *s, const char *receiver, int64_t now_ms)
 {
 	sqlite3_stmt *st = s->st[ST_REQUEUE_DEAD];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, now_ms);
-	spool_bind_text(st, 2, receiver);
-	if (spool_exec(s, st) < 0)
+	if (SPOOL_WRITE(s, st, SPOOL_I64(now_ms), SPOOL_TEXT(receiver)) < 0)
 		return -1;
 	return sqlite3_changes(s->db);
 }
@@ -1712,10 +1720,7 @@ spool_drop(struct spool *s, int64_t id)
 {
 	sqlite3_stmt *st = s->st[ST_DROP];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (spool_exec(s, st) < 0)
+	if (SPOOL_WRITE(s, st, SPOOL_I64(id)) < 0)
 		return -1;
 	if (sqlite3_changes(s->db) == 1)
 		return 0;
@@ -1767,7 +1772,7 @@ spool_prune(struct spool *s, int64_t before_ms)
 			spool_dberr(s);
 			return -1;
 		}
-		sqlite3_bind_int64(st, 1, before_ms);
+		SPOOL_BIND(st, SPOOL_I64(before_ms));
 		rc = sqlite3_step(st);
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE) {
@@ -1786,7 +1791,7 @@ spool_get_delivery(struct spool *s, int64_t id, struct spool_delivery *out)
 	sqlite3_stmt *st = s->st[ST_GET_DELIVERY];
 	int rc;
 
-	sqlite3_bind_int64(st, 1, id);
+	SPOOL_BIND(st, SPOOL_I64(id));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		spool_row_delivery(st, out);
@@ -1804,7 +1809,7 @@ spool_counts(struct spool *s, const char *receiver, struct spool_counts *c)
 
 	memset(c, 0, sizeof(*c));
 	if (receiver)
-		spool_bind_text(st, 1, receiver);
+		SPOOL_BIND(st, SPOOL_TEXT(receiver));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		c->pending = sqlite3_column_int64(st, 0);
@@ -1825,7 +1830,7 @@ spool_queue_counts(struct spool *s, const char *receiver, int64_t *pending, int6
 	int rc;
 
 	*pending = *dead = 0;
-	spool_bind_text(st, 1, receiver);
+	SPOOL_BIND(st, SPOOL_TEXT(receiver));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*pending = sqlite3_column_int64(st, 0);
@@ -1847,9 +1852,7 @@ spool_list_deliveries(struct spool *s, int state, size_t limit,
 
 	if (limit == 0)
 		return 0;
-	if (state >= 0)
-		sqlite3_bind_int(st, 1, state);
-	sqlite3_bind_int64(st, 2, spool_limit(limit));
+	SPOOL_BIND(st, state >= 0 ? SPOOL_INT(state) : SPOOL_SKIP, SPOOL_I64(spool_limit(limit)));
 	/* fn may act on the spool (keluhctl retry) */
 	v = spool_rows(s, st, sizeof(*v), spool_row_delivery, &n, &ok);
 	for (size_t i = 0; i < n; i++) {
@@ -1909,7 +1912,7 @@ spool_list_alerts(struct spool *s, size_t limit,
 
 	if (limit == 0)
 		return 0;
-	sqlite3_bind_int64(st, 1, spool_limit(limit));
+	SPOOL_BIND(st, SPOOL_I64(spool_limit(limit)));
 	return spool_alerts_each(s, st, fn, arg) < 0 ? -1 : 0;
 }
 
@@ -1920,7 +1923,7 @@ spool_get_alert(struct spool *s, const char *alert_id,
 	sqlite3_stmt *st = s->st[ST_GET_ALERT];
 	int n;
 
-	spool_bind_text(st, 1, alert_id);
+	SPOOL_BIND(st, SPOOL_TEXT(alert_id));
 	n = spool_alerts_each(s, st, fn, arg);
 	return n < 0 ? -1 : n > 0;
 }
@@ -1934,7 +1937,7 @@ spool_alert_mentions(struct spool *s, int64_t alert_rowid,
 	size_t n;
 	int ok;
 
-	sqlite3_bind_int64(st, 1, alert_rowid);
+	SPOOL_BIND(st, SPOOL_I64(alert_rowid));
 	v = spool_rows(s, st, sizeof(*v), spool_row_mention, &n, &ok);
 	for (size_t i = 0; i < n; i++) {
 		if (ok)
@@ -1952,7 +1955,7 @@ spool_cursor_get(struct spool *s, const char *source)
 	char *v = NULL;
 	int rc;
 
-	spool_bind_text(st, 1, source);
+	SPOOL_BIND(st, SPOOL_TEXT(source));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		v = spool_col_str(st, 0);
@@ -1967,11 +1970,7 @@ spool_cursor_set(struct spool *s, const char *source, const char *value)
 {
 	sqlite3_stmt *st = s->st[ST_CURSOR_SET];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	spool_bind_text(st, 1, source);
-	spool_bind_text(st, 2, value);
-	return spool_exec(s, st);
+	return SPOOL_WRITE(s, st, SPOOL_TEXT(source), SPOOL_TEXT(value));
 }
 
 int64_t
@@ -1980,14 +1979,8 @@ spool_add_silence(struct spool *s, const char *matchers_json, const char *create
 {
 	sqlite3_stmt *st = s->st[ST_ADD_SILENCE];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	spool_bind_text(st, 1, matchers_json);
-	spool_bind_text(st, 2, created_by);
-	spool_bind_text(st, 3, reason);
-	sqlite3_bind_int64(st, 4, created_ms);
-	sqlite3_bind_int64(st, 5, expires_ms);
-	if (spool_exec(s, st) < 0)
+	if (SPOOL_WRITE(s, st, SPOOL_TEXT(matchers_json), SPOOL_TEXT(created_by),
+		SPOOL_TEXT(reason), SPOOL_I64(created_ms), SPOOL_I64(expires_ms)) < 0)
 		return -1;
 	return sqlite3_last_insert_rowid(s->db);
 }
@@ -1997,12 +1990,7 @@ spool_end_silence(struct spool *s, int64_t id, int64_t at_ms, const char *by)
 {
 	sqlite3_stmt *st = s->st[ST_END_SILENCE];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, at_ms);
-	spool_bind_text(st, 3, by);
-	if (spool_exec(s, st) < 0)
+	if (SPOOL_WRITE(s, st, SPOOL_I64(id), SPOOL_I64(at_ms), SPOOL_TEXT(by)) < 0)
 		return -1;
 	return sqlite3_changes(s->db) > 0 ? 1 : 0;
 }
@@ -2012,11 +2000,7 @@ spool_silence_suppressed(struct spool *s, int64_t id, int64_t n)
 {
 	sqlite3_stmt *st = s->st[ST_SILENCE_SUPPRESSED];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, n);
-	return spool_exec(s, st);
+	return SPOOL_WRITE(s, st, SPOOL_I64(id), SPOOL_I64(n));
 }
 
 void
@@ -2055,7 +2039,7 @@ spool_list_silences(struct spool *s, int all, size_t limit,
 
 	if (limit == 0)
 		return 0;
-	sqlite3_bind_int64(st, 1, spool_limit(limit));
+	SPOOL_BIND(st, SPOOL_I64(spool_limit(limit)));
 	v = spool_rows(s, st, sizeof(*v), spool_row_silence, &n, &ok);
 	for (size_t i = 0; i < n; i++) {
 		if (ok)
