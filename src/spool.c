@@ -4,8 +4,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pthread.h>
-#include <signal.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,119 +13,9 @@
 #include <unistd.h>
 
 #include "spool.h"
+#include "spool_int.h"
 #include "util.h"
 
-#define SPOOL_SCHEMA 4
-#define SPOOL_STR_(x) #x
-#define SPOOL_STR(x) SPOOL_STR_(x)
-/* "kluh": lets us refuse to add tables to some other program's database. */
-#define SPOOL_APP_ID 0x6b6c7568
-#define SPOOL_BUSY_MS 2000
-/*
- * With deferred sync a thread of the spool checkpoints the WAL, passively
- * (never blocking the loop), each time it has grown by SPOOL_CKPT_PAGES,
- * and past SPOOL_WAL_BOUND pages the loop has it start over (see
- * spool_wal_restart).
- */
-#define SPOOL_CKPT_PAGES 4000
-#define SPOOL_WAL_BOUND 16000
-/*
- * Commits waiting for their sync whose delivery ids are kept; one sync
- * runs at a time, so few ever wait. Past this the oldest is forgotten,
- * which only holds its deliveries back until a later commit is synced.
- */
-#define SPOOL_SEQ_IDS 16
-
-/*
- * Schema scripts: migrations[v] takes a spool from version v to v + 1 and
- * runs inside the transaction that bumps user_version, so a spool is never
- * left between two versions.
- *
- * The ids are INTEGER PRIMARY KEY so VACUUM cannot renumber the rows that
- * alert_rowid points at. Deliveries are AUTOINCREMENT because operators
- * and the daemon's in-flight list name them by id: a dropped id must never
- * come back as another delivery. priority is copied into deliveries so the
- * due query sorts without touching alerts; ttl_ms keeps the receiver's
- * max age so a requeued dead letter gets the same time to live again.
- */
-static const char *const spool_migrations[SPOOL_SCHEMA] = {
-	"CREATE TABLE IF NOT EXISTS alerts ("
-	"  id INTEGER PRIMARY KEY,"
-	"  alert_id TEXT NOT NULL UNIQUE,"
-	"  group_key TEXT NOT NULL,"
-	"  priority INTEGER NOT NULL,"
-	"  team TEXT,"
-	"  at_ms INTEGER NOT NULL,"
-	"  json TEXT NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS mentions ("
-	"  id INTEGER PRIMARY KEY,"
-	"  mention_id TEXT NOT NULL,"
-	"  group_key TEXT NOT NULL,"
-	"  priority INTEGER NOT NULL,"
-	"  at_ms INTEGER NOT NULL,"
-	"  json TEXT NOT NULL,"
-	"  alert_rowid INTEGER REFERENCES alerts(id));"
-	"CREATE INDEX IF NOT EXISTS mentions_alert ON mentions(alert_rowid, at_ms);"
-	"CREATE TABLE IF NOT EXISTS deliveries ("
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  alert_rowid INTEGER NOT NULL REFERENCES alerts(id),"
-	"  receiver TEXT NOT NULL,"
-	"  idem_key TEXT NOT NULL UNIQUE,"
-	"  priority INTEGER NOT NULL,"
-	"  state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),"
-	"  attempts INTEGER NOT NULL DEFAULT 0,"
-	"  created_ms INTEGER NOT NULL,"
-	"  due_ms INTEGER NOT NULL,"
-	"  expires_ms INTEGER NOT NULL,"
-	"  ttl_ms INTEGER NOT NULL,"
-	"  done_ms INTEGER,"
-	"  last_error TEXT);"
-	"CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(receiver, state, due_ms);"
-	"CREATE INDEX IF NOT EXISTS deliveries_alert ON deliveries(alert_rowid, state);"
-	"CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries(state);"
-	"CREATE TABLE IF NOT EXISTS cursors ("
-	"  source TEXT PRIMARY KEY,"
-	"  value TEXT NOT NULL) WITHOUT ROWID;",
-	/*
-	 * v2: tying a group's pending mentions to its alert must not scan every
-	 * pending mention of every group (quadratic under load).
-	 */
-	"CREATE INDEX IF NOT EXISTS mentions_pending ON mentions(group_key, id) "
-	"WHERE alert_rowid IS NULL;",
-	/*
-	 * v3: silences. AUTOINCREMENT because operators name them by id: an
-	 * expired silence's id must never come back as another one. matchers
-	 * is the JSON object the API took; ended_ms is NULL while active.
-	 */
-	"CREATE TABLE IF NOT EXISTS silences ("
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  matchers TEXT NOT NULL,"
-	"  created_by TEXT NOT NULL,"
-	"  reason TEXT NOT NULL,"
-	"  created_ms INTEGER NOT NULL,"
-	"  expires_ms INTEGER NOT NULL,"
-	"  ended_ms INTEGER,"
-	"  ended_by TEXT,"
-	"  suppressed INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX IF NOT EXISTS silences_active ON silences(expires_ms) "
-	"WHERE ended_ms IS NULL;",
-	/*
-	 * v4: a complaint's row names its rules' {"id","description","score"}
-	 * texts by their id here ("rule_refs") instead of holding them: a
-	 * third of a row's bytes. A text is stored as it was when the mention
-	 * came in, so a restored group says what it said before a rule edit.
-	 * Rows written before name no texts; they hold them ("rule_info").
-	 * mentions_alert leaves out the pending mentions (mentions_pending
-	 * finds those): a complaint costs one entry in it, made when it is
-	 * tied to its alert, instead of one then and one moved then.
-	 */
-	"CREATE TABLE IF NOT EXISTS rule_texts ("
-	"  id INTEGER PRIMARY KEY,"
-	"  json TEXT NOT NULL UNIQUE);"
-	"DROP INDEX IF EXISTS mentions_alert;"
-	"CREATE INDEX mentions_alert ON mentions(alert_rowid, at_ms) "
-	"WHERE alert_rowid IS NOT NULL;",
-};
 
 /* The column order spool_row_delivery() reads. */
 #define DELIVERY_COLS                                                                              \
@@ -137,57 +25,6 @@ static const char *const spool_migrations[SPOOL_SCHEMA] = {
 #define SILENCE_COLS                                                                               \
 	"id, matchers, created_by, reason, created_ms, expires_ms, ended_ms, ended_by, suppressed"
 
-enum {
-	ST_BEGIN,
-	ST_COMMIT,
-	ST_ROLLBACK,
-	ST_SAVEPOINT,
-	ST_RELEASE,
-	ST_ROLLBACK_TO,
-	ST_ADD_MENTION,
-	ST_PENDING_MENTIONS,
-	ST_ADD_ALERT,
-	ST_TIE_MENTION,
-	ST_TIE_GROUP,
-	ST_ADD_DELIVERY,
-	ST_DUE,
-	ST_NEXT_DUE,
-	ST_FIRST_DUE,
-	ST_MAKE_DUE,
-	ST_EXPIRE,
-	ST_DELIVERED,
-	ST_RETRY_LATER,
-	ST_DEAD,
-	ST_REQUEUE,
-	ST_REQUEUE_DEAD,
-	ST_STATE_OF,
-	ST_DROP,
-	ST_GET_DELIVERY,
-	ST_COUNTS_RECEIVER,
-	ST_COUNTS_ALL,
-	ST_QUEUE_COUNTS,
-	ST_LIST_DELIVERIES_STATE,
-	ST_LIST_DELIVERIES_ALL,
-	ST_LIST_ALERTS,
-	ST_GET_ALERT,
-	ST_ALERT_MENTIONS,
-	ST_CURSOR_GET,
-	ST_CURSOR_SET,
-	ST_ADD_SILENCE,
-	ST_END_SILENCE,
-	ST_SILENCE_SUPPRESSED,
-	ST_LIST_SILENCES_ACTIVE,
-	ST_LIST_SILENCES_ALL,
-	ST_SYNC_NORMAL,
-	ST_SYNC_FULL,
-	ST_RULE_TEXT_ADD,
-	ST_RULE_TEXT_ID,
-	ST_RULE_TEXT_GET,
-	ST_RULE_TEXT_PRUNE,
-	ST_MAX_DELIVERY,
-	ST_PROBE,
-	ST__N
-};
 
 static const char *const spool_sql[ST__N] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -311,74 +148,7 @@ static const char *const spool_sql[ST__N] = {
 	[ST_PROBE] = "PRAGMA user_version = " SPOOL_STR(SPOOL_SCHEMA),
 };
 
-/*
- * Deferred sync (spool_defer_sync): a batch commits with synchronous=NORMAL,
- * so COMMIT writes the WAL without waiting for the disk, and this thread
- * then makes the WAL durable with fdatasync while the loop goes on with
- * the next batch. seq numbers the deferred commits; done is the highest
- * whose fdatasync has finished. A byte on the pipe tells the loop.
- */
-struct spool_syncer {
-	pthread_t th;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int fd;			/* the WAL, opened by us; -1 until the first commit */
-	dev_t dev;
-	ino_t ino;
-	uint64_t want, done;	/* under mu */
-	uint64_t ok_done;	/* under mu: done by a sync that worked */
-	int err;		/* errno of a failed fdatasync, under mu */
-	int busy;		/* the thread is in fdatasync(fd), under mu */
-	int stop;
-	int pipe[2];
-	/*
-	 * The checkpointer: its own thread and its own connection, which no
-	 * other thread touches. The loop's connection has no autocheckpoint;
-	 * its WAL hook (spool_wal_hook) asks for checkpoints instead.
-	 */
-	pthread_t ck_th;
-	sqlite3 *ck;
-	int ck_want;		/* under mu, as all below */
-	int ck_frames;		/* the WAL's size in pages after the last commit */
-	int ck_base;		/* pages in the WAL already checkpointed */
-	int ck_log;		/* the WAL's size when the last checkpoint ended */
-	int ck_restart;		/* the WAL passed its bound: the loop restarts it */
-	unsigned ck_bound_hits;	/* restarts not yet reported */
-	int ck_rc;		/* a failed checkpoint not yet reported, and why */
-	char ck_err[256];
-};
-
-struct spool {
-	sqlite3 *db;
-	int readonly;
-	int txn;		/* spool_begin opened one that spool_commit has not closed */
-	int dead_tried;		/* the next ST_DEAD counts an attempt */
-	void (*on_begin)(void *);
-	void *on_begin_arg;
-	sqlite3_stmt *st[ST__N];
-	char err[512];
-	char *wal_path;
-	uint64_t seq;		/* deferred commits made */
-	uint64_t rollbacks;	/* batches lost (spool_rollbacks) */
-	struct spool_syncer *sy;	/* deferred sync, when on */
-	/*
-	 * spool_due hands out only deliveries whose row is durable: deliv_max
-	 * is the greatest delivery id written, deliv_durable the greatest one
-	 * synced, and deliv_seq remembers for a few deferred commits the
-	 * greatest id each one wrote, until its sync reports.
-	 */
-	int64_t deliv_max, deliv_durable;
-	struct {
-		uint64_t seq;
-		int64_t id;
-	} deliv_seq[SPOOL_SEQ_IDS];
-	size_t ndeliv_seq;
-};
-
-static void
-spool_seterr(struct spool *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
+void
 spool_seterr(struct spool *s, const char *fmt, ...)
 {
 	va_list ap;
@@ -388,7 +158,7 @@ spool_seterr(struct spool *s, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
+void
 spool_dberr(struct spool *s)
 {
 	spool_seterr(s, "%s", sqlite3_errmsg(s->db));
@@ -401,6 +171,44 @@ spool_bind_text(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, i);
+}
+
+/*
+ * One argument of a statement, typed, so a caller's int64_t cannot be read
+ * as an int on its way to SQLite (a varargs list would allow that).
+ */
+struct spool_arg {
+	enum { SPOOL_ARG_TEXT, SPOOL_ARG_INT, SPOOL_ARG_I64, SPOOL_ARG_SKIP } kind;
+	const char *text;
+	int64_t i64;
+};
+
+#define SPOOL_TEXT(v) ((struct spool_arg){.kind = SPOOL_ARG_TEXT, .text = (v)})
+#define SPOOL_INT(v)  ((struct spool_arg){.kind = SPOOL_ARG_INT, .i64 = (v)})
+#define SPOOL_I64(v)  ((struct spool_arg){.kind = SPOOL_ARG_I64, .i64 = (v)})
+/* leaves a parameter unbound (NULL): a statement with an optional filter */
+#define SPOOL_SKIP ((struct spool_arg){.kind = SPOOL_ARG_SKIP})
+#define SPOOL_ARGS(...)                                                                            \
+	(const struct spool_arg[]){__VA_ARGS__},                                                   \
+	    sizeof((const struct spool_arg[]){__VA_ARGS__}) / sizeof(struct spool_arg)
+/* SPOOL_BIND(st, SPOOL_TEXT(a), SPOOL_I64(b)) binds ?1 and ?2 */
+#define SPOOL_BIND(st, ...)     spool_bind((st), SPOOL_ARGS(__VA_ARGS__))
+#define SPOOL_WRITE(s, st, ...) spool_write((s), (st), SPOOL_ARGS(__VA_ARGS__))
+
+/* Binds a[i] to parameter i + 1; the caller steps and spool_done()s st. */
+static void
+spool_bind(sqlite3_stmt *st, const struct spool_arg *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int at = (int)i + 1;
+
+		switch (a[i].kind) {
+		case SPOOL_ARG_TEXT: spool_bind_text(st, at, a[i].text); break;
+		case SPOOL_ARG_INT: sqlite3_bind_int(st, at, (int)a[i].i64); break;
+		case SPOOL_ARG_I64: sqlite3_bind_int64(st, at, a[i].i64); break;
+		case SPOOL_ARG_SKIP: break;
+		}
+	}
 }
 
 static int64_t
@@ -461,6 +269,21 @@ spool_check_txn(struct spool *s)
 }
 
 /*
+ * A one-statement write: refuses to autocommit after a rollback (see
+ * spool_check_txn), binds a, steps st and resets it, leaving any error in
+ * s->err. sqlite3_changes() and sqlite3_last_insert_rowid() still answer
+ * for st afterwards.
+ */
+static int
+spool_write(struct spool *s, sqlite3_stmt *st, const struct spool_arg *a, size_t n)
+{
+	if (spool_check_txn(s) < 0)
+		return -1;
+	spool_bind(st, a, n);
+	return spool_exec(s, st);
+}
+
+/*
  * A write of several statements is all or nothing: its own transaction
  * outside spool_begin, a savepoint inside one (so a failure midway does
  * not leave half an alert in the caller's batch).
@@ -495,76 +318,6 @@ spool_op_end(struct spool *s, int ok)
 	return -1;
 }
 
-static int
-spool_pragma_int(struct spool *s, const char *sql, int *out)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		spool_dberr(s);
-		return -1;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int(st, 0);
-	else
-		spool_dberr(s);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : -1;
-}
-
-static int
-spool_sql_exec(struct spool *s, const char *sql)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		spool_seterr(s, "%s", msg ? msg : sqlite3_errmsg(s->db));
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-spool_migrate(struct spool *s, const char *path)
-{
-	char sql[128];
-	int version, tables;
-
-	/* Another process may be upgrading the same file: decide under the lock. */
-	if (spool_sql_exec(s, "BEGIN IMMEDIATE") < 0)
-		return -1;
-	if (spool_pragma_int(s, "PRAGMA user_version", &version) < 0)
-		goto fail;
-	if (version == 0) {
-		if (spool_pragma_int(s, "SELECT count(*) FROM sqlite_master", &tables) < 0)
-			goto fail;
-		if (tables) {
-			spool_seterr(s, "%s is an SQLite database but not a keluh spool; refusing to "
-					"add tables to it", path);
-			goto fail;
-		}
-	}
-	for (; version < SPOOL_SCHEMA; version++)
-		if (spool_sql_exec(s, spool_migrations[version]) < 0)
-			goto fail;
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; PRAGMA application_id = %d",
-	    SPOOL_SCHEMA, SPOOL_APP_ID);
-	if (spool_sql_exec(s, sql) < 0 || spool_sql_exec(s, "COMMIT") < 0)
-		goto fail;
-	return 0;
-fail:
-	if (!sqlite3_get_autocommit(s->db)) {
-		char keep[sizeof(s->err)];
-
-		memcpy(keep, s->err, sizeof(keep));
-		spool_sql_exec(s, "ROLLBACK");
-		memcpy(s->err, keep, sizeof(keep));
-	}
-	return -1;
-}
 
 static int
 spool_read_deliv_max(struct spool *s)
@@ -580,96 +333,11 @@ spool_read_deliv_max(struct spool *s)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
-/* A deferred commit: its deliveries wait for its sync (spool_deliv_synced). */
-static void
-spool_deliv_committed(struct spool *s)
-{
-	if (s->ndeliv_seq == SPOOL_SEQ_IDS) {
-		memmove(s->deliv_seq, s->deliv_seq + 1, (SPOOL_SEQ_IDS - 1) * sizeof(s->deliv_seq[0]));
-		s->ndeliv_seq--;
-	}
-	s->deliv_seq[s->ndeliv_seq].seq = s->seq;
-	s->deliv_seq[s->ndeliv_seq++].id = s->deliv_max;
-}
-
-/* The commits up to done are durable: so are the deliveries they wrote. */
-static void
-spool_deliv_synced(struct spool *s, uint64_t done)
-{
-	size_t k = 0;
-
-	for (; k < s->ndeliv_seq && s->deliv_seq[k].seq <= done; k++)
-		if (s->deliv_seq[k].id > s->deliv_durable)
-			s->deliv_durable = s->deliv_seq[k].id;
-	memmove(s->deliv_seq, s->deliv_seq + k, (s->ndeliv_seq - k) * sizeof(s->deliv_seq[0]));
-	s->ndeliv_seq -= k;
-}
-
 static int
 spool_setup(struct spool *s, const char *path)
 {
-	int version, appid;
-
-	if (!s->readonly) {
-		sqlite3_stmt *st;
-		const unsigned char *mode;
-		int ok;
-
-		if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) !=
-		    SQLITE_OK) {
-			spool_dberr(s);
-			return -1;
-		}
-		if (sqlite3_step(st) != SQLITE_ROW) {
-			spool_dberr(s);
-			sqlite3_finalize(st);
-			return -1;
-		}
-		mode = sqlite3_column_text(st, 0);
-		ok = mode && strcmp((const char *)mode, "wal") == 0;
-		if (!ok)
-			spool_seterr(s, "cannot use write-ahead logging here (the journal mode stays "
-					"'%s'); put the spool on a local file system",
-			    mode ? (const char *)mode : "?");
-		sqlite3_finalize(st);
-		if (!ok)
-			return -1;
-	}
-	/*
-	 * Here checkpoints run inside a commit, each with two fsyncs; every
-	 * 4,000 WAL pages (16 MB with 4 KiB pages) instead of SQLite's 1,000,
-	 * pages rewritten by several commits are copied once. With deferred
-	 * sync a thread of their own runs them instead (spool_ckpt_main).
-	 */
-	if (spool_sql_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
-			      "PRAGMA wal_autocheckpoint = 4000") < 0)
+	if (spool_schema_setup(s, path) < 0)
 		return -1;
-	if (spool_pragma_int(s, "PRAGMA user_version", &version) < 0 ||
-	    spool_pragma_int(s, "PRAGMA application_id", &appid) < 0)
-		return -1;
-	if (appid != 0 && appid != SPOOL_APP_ID) {
-		spool_seterr(s, "%s is an SQLite database but not a keluh spool (application_id "
-				"%#x)", path, (unsigned)appid);
-		return -1;
-	}
-	if (version > SPOOL_SCHEMA) {
-		spool_seterr(s, "%s has spool schema version %d, but this keluh knows only up to "
-				"%d: it was written by a newer keluh", path, version, SPOOL_SCHEMA);
-		return -1;
-	}
-	if (version < SPOOL_SCHEMA) {
-		if (s->readonly && version == 0) {
-			spool_seterr(s, "no spool at %s: has keluhd run with this config?", path);
-			return -1;
-		}
-		if (s->readonly) {
-			spool_seterr(s, "%s has spool schema version %d, older than %d: start keluhd "
-					"once to upgrade it", path, version, SPOOL_SCHEMA);
-			return -1;
-		}
-		if (spool_migrate(s, path) < 0)
-			return -1;
-	}
 	for (int i = 0; i < ST__N; i++)
 		if (sqlite3_prepare_v3(s->db, spool_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
 			NULL) != SQLITE_OK) {
@@ -759,28 +427,7 @@ spool_close(struct spool *s)
 {
 	if (s == NULL)
 		return;
-	if (s->sy) {
-		struct spool_syncer *sy = s->sy;
-
-		pthread_mutex_lock(&sy->mu);
-		sy->stop = 1;
-		pthread_cond_broadcast(&sy->cv);
-		pthread_mutex_unlock(&sy->mu);
-		pthread_join(sy->th, NULL);
-		pthread_join(sy->ck_th, NULL);
-		sqlite3_close(sy->ck);
-		sqlite3_wal_hook(s->db, NULL, NULL);
-		/* what was committed is made durable even if nobody waits for it */
-		if (sy->fd >= 0) {
-			fdatasync(sy->fd);
-			close(sy->fd);
-		}
-		close(sy->pipe[0]);
-		close(sy->pipe[1]);
-		pthread_mutex_destroy(&sy->mu);
-		pthread_cond_destroy(&sy->cv);
-		free(sy);
-	}
+	spool_sync_stop(s);
 	for (int i = 0; i < ST__N; i++)
 		sqlite3_finalize(s->st[i]);
 	/* An open transaction is rolled back here: that is the crash semantics. */
@@ -858,373 +505,6 @@ spool_commit(struct spool *s)
 	return rc;
 }
 
-static void *
-spool_sync_main(void *arg)
-{
-	struct spool_syncer *sy = arg;
-	sigset_t all;
-
-	/* signals are the loop's business */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	pthread_mutex_lock(&sy->mu);
-	for (;;) {
-		uint64_t target;
-		int e = 0, fd;
-		ssize_t w;
-
-		while (!sy->stop && sy->want == sy->done)
-			pthread_cond_wait(&sy->cv, &sy->mu);
-		if (sy->stop)
-			break;
-		target = sy->want;
-		fd = sy->fd;
-		sy->busy = 1;
-		pthread_mutex_unlock(&sy->mu);
-		if (fdatasync(fd) < 0)
-			e = errno;
-		pthread_mutex_lock(&sy->mu);
-		sy->busy = 0;
-		pthread_cond_broadcast(&sy->cv);
-		sy->done = target;
-		if (e && !sy->err)
-			sy->err = e;
-		if (!e && sy->ok_done < target)
-			sy->ok_done = target;
-		do
-			w = write(sy->pipe[1], "s", 1);
-		while (w < 0 && errno == EINTR);
-		/* a full pipe already has a wakeup in it */
-	}
-	pthread_mutex_unlock(&sy->mu);
-	return NULL;
-}
-
-static void *
-spool_ckpt_main(void *arg)
-{
-	struct spool_syncer *sy = arg;
-	sigset_t all;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	pthread_mutex_lock(&sy->mu);
-	for (;;) {
-		int rc, nlog = -1, nckpt = -1;
-
-		while (!sy->stop && !sy->ck_want)
-			pthread_cond_wait(&sy->cv, &sy->mu);
-		if (sy->stop)
-			break;
-		sy->ck_want = 0;
-		pthread_mutex_unlock(&sy->mu);
-		/* copies what no reader needs and leaves the writer alone */
-		rc = sqlite3_wal_checkpoint_v2(sy->ck, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog,
-		    &nckpt);
-		pthread_mutex_lock(&sy->mu);
-		if (rc == SQLITE_OK && nckpt >= 0) {
-			sy->ck_base = nckpt;
-			sy->ck_log = nlog;
-			if (nlog >= SPOOL_WAL_BOUND)
-				sy->ck_restart = 1;
-		} else if (rc != SQLITE_BUSY && sy->ck_rc == 0) {
-			ssize_t w;
-
-			/* BUSY: keluhctl or a shell checkpoints; ours comes again */
-			sy->ck_rc = rc;
-			snprintf(sy->ck_err, sizeof(sy->ck_err), "%s", sqlite3_errmsg(sy->ck));
-			/* the loop hears of it now, not at its next sync */
-			do
-				w = write(sy->pipe[1], "c", 1);
-			while (w < 0 && errno == EINTR);
-		}
-	}
-	pthread_mutex_unlock(&sy->mu);
-	return NULL;
-}
-
-/* After each commit of the loop's connection, on the loop thread. */
-static int
-spool_wal_hook(void *arg, sqlite3 *db, const char *name, int nframe)
-{
-	struct spool_syncer *sy = arg;
-
-	(void)db;
-	(void)name;
-	pthread_mutex_lock(&sy->mu);
-	/* a WAL smaller than at the last checkpoint started over: none of it is copied */
-	if (nframe < sy->ck_log)
-		sy->ck_base = sy->ck_log = 0;
-	sy->ck_frames = nframe;
-	if (nframe - sy->ck_base >= SPOOL_CKPT_PAGES && !sy->ck_want) {
-		/* the checkpoint will take it all unless a reader holds it back */
-		sy->ck_base = nframe;
-		sy->ck_want = 1;
-		pthread_cond_broadcast(&sy->cv);
-	}
-	pthread_mutex_unlock(&sy->mu);
-	return SQLITE_OK;
-}
-
-unsigned
-spool_wal_bound_hits(struct spool *s, int *failed)
-{
-	struct spool_syncer *sy = s->sy;
-	unsigned n;
-
-	*failed = 0;
-	if (sy == NULL)
-		return 0;
-	pthread_mutex_lock(&sy->mu);
-	n = sy->ck_bound_hits;
-	sy->ck_bound_hits = 0;
-	if (sy->ck_rc) {
-		spool_seterr(s, "checkpoint: %s", sy->ck_err);
-		sy->ck_rc = 0;
-		*failed = 1;
-	}
-	pthread_mutex_unlock(&sy->mu);
-	return n;
-}
-
-int
-spool_defer_sync(struct spool *s)
-{
-	struct spool_syncer *sy;
-	const char *wal;
-
-	if (s->sy)
-		return 0;
-	wal = sqlite3_filename_wal(sqlite3_db_filename(s->db, "main"));
-	if (wal == NULL || *wal == '\0') {
-		spool_seterr(s, "deferred sync needs a spool file with a write-ahead log");
-		return -1;
-	}
-	s->wal_path = xstrdup(wal);
-	sy = xcalloc(1, sizeof(*sy));
-	sy->fd = -1;
-	if (pipe(sy->pipe) < 0) {
-		spool_seterr(s, "pipe: %s", strerror(errno));
-		free(sy);
-		return -1;
-	}
-	for (int i = 0; i < 2; i++) {
-		fcntl(sy->pipe[i], F_SETFD, FD_CLOEXEC);
-		fcntl(sy->pipe[i], F_SETFL, fcntl(sy->pipe[i], F_GETFL) | O_NONBLOCK);
-	}
-	/* used by the checkpointer thread alone, so it needs no mutex of its own */
-	if (sqlite3_open_v2(sqlite3_db_filename(s->db, "main"), &sy->ck,
-		SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		spool_seterr(s, "cannot open the spool for checkpoints: %s",
-		    sy->ck ? sqlite3_errmsg(sy->ck) : "out of memory");
-		goto fail;
-	}
-	sqlite3_busy_timeout(sy->ck, SPOOL_BUSY_MS);
-	/* a connection opens the WAL with its first read; until then it has none to checkpoint */
-	if (sqlite3_exec(sy->ck, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) !=
-	    SQLITE_OK) {
-		spool_seterr(s, "cannot open the spool for checkpoints: %s", sqlite3_errmsg(sy->ck));
-		goto fail;
-	}
-	pthread_mutex_init(&sy->mu, NULL);
-	pthread_cond_init(&sy->cv, NULL);
-	if (pthread_create(&sy->th, NULL, spool_sync_main, sy) != 0) {
-		spool_seterr(s, "cannot start the sync thread");
-		goto fail_thread;
-	}
-	if (pthread_create(&sy->ck_th, NULL, spool_ckpt_main, sy) != 0) {
-		spool_seterr(s, "cannot start the checkpoint thread");
-		pthread_mutex_lock(&sy->mu);
-		sy->stop = 1;
-		pthread_cond_broadcast(&sy->cv);
-		pthread_mutex_unlock(&sy->mu);
-		pthread_join(sy->th, NULL);
-		goto fail_thread;
-	}
-	/* replaces SQLite's autocheckpoint, which would run inside our commits */
-	sqlite3_wal_hook(s->db, spool_wal_hook, sy);
-	s->sy = sy;
-	return 0;
-
-fail_thread:
-	pthread_mutex_destroy(&sy->mu);
-	pthread_cond_destroy(&sy->cv);
-fail:
-	sqlite3_close(sy->ck);
-	close(sy->pipe[0]);
-	close(sy->pipe[1]);
-	free(sy);
-	free(s->wal_path);
-	s->wal_path = NULL;
-	return -1;
-}
-
-int
-spool_sync_fd(const struct spool *s)
-{
-	return s->sy ? s->sy->pipe[0] : -1;
-}
-
-uint64_t
-spool_commit_seq(const struct spool *s)
-{
-	return s->seq;
-}
-
-/*
- * The WAL as we hold it open must be the file SQLite writes: it is made
- * when the first transaction commits and would only change if every
- * connection closed, but a stat per batch is cheap insurance.
- */
-static int
-spool_sync_wal_fd(struct spool *s)
-{
-	struct spool_syncer *sy = s->sy;
-	struct stat st;
-	int fd;
-
-	if (stat(s->wal_path, &st) < 0) {
-		spool_seterr(s, "%s: %s", s->wal_path, strerror(errno));
-		return -1;
-	}
-	if (sy->fd >= 0 && st.st_dev == sy->dev && st.st_ino == sy->ino)
-		return 0;
-	if ((fd = open(s->wal_path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
-		spool_seterr(s, "%s: %s", s->wal_path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	/* swapped while the thread is not using it; the old file is made durable first */
-	pthread_mutex_lock(&sy->mu);
-	while (sy->busy)
-		pthread_cond_wait(&sy->cv, &sy->mu);
-	if (sy->fd >= 0) {
-		fdatasync(sy->fd);
-		close(sy->fd);
-	}
-	sy->fd = fd;
-	sy->dev = st.st_dev;
-	sy->ino = st.st_ino;
-	pthread_mutex_unlock(&sy->mu);
-	return 0;
-}
-
-/*
- * The passive checkpoints of the thread copy the WAL, but it only starts
- * over if one of them ends with all of it copied before the next commit
- * begins, and under a steady load none does. Past its bound the loop,
- * between two batches, copies what is left (little, the thread has just
- * checkpointed) and has the next commit write the WAL from its start.
- * The writer lock this takes would hold the thread's checkpoints off;
- * they would hold the loop off if it waited (it does not: busy, it tries
- * again after the next batch).
- */
-static void
-spool_wal_restart(struct spool *s)
-{
-	struct spool_syncer *sy = s->sy;
-	int rc;
-
-	sqlite3_busy_timeout(s->db, 0);
-	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
-	sqlite3_busy_timeout(s->db, SPOOL_BUSY_MS);
-	if (rc == SQLITE_BUSY)
-		return;
-	pthread_mutex_lock(&sy->mu);
-	sy->ck_restart = 0;
-	if (rc == SQLITE_OK) {
-		sy->ck_bound_hits++;
-	} else if (sy->ck_rc == 0) {
-		sy->ck_rc = rc;
-		snprintf(sy->ck_err, sizeof(sy->ck_err), "%s", sqlite3_errmsg(s->db));
-	}
-	pthread_mutex_unlock(&sy->mu);
-}
-
-int
-spool_sync_request(struct spool *s)
-{
-	struct spool_syncer *sy = s->sy;
-	int restart;
-
-	/* want is written by this thread only: read without the lock */
-	if (sy == NULL || sy->want >= s->seq)
-		return 0;
-	if (spool_sync_wal_fd(s) < 0)
-		return -1;
-	pthread_mutex_lock(&sy->mu);
-	if (sy->want < s->seq) {
-		sy->want = s->seq;
-		pthread_cond_broadcast(&sy->cv);
-	}
-	restart = sy->ck_restart;
-	pthread_mutex_unlock(&sy->mu);
-	if (restart)
-		spool_wal_restart(s);
-	return 0;
-}
-
-int
-spool_sync_now(struct spool *s)
-{
-	struct spool_syncer *sy = s->sy;
-	int e = 0, synced;
-
-	if (sy == NULL || s->seq == 0)
-		return 0;
-	/* nothing committed since the last sync that worked: no need to wait for the disk */
-	pthread_mutex_lock(&sy->mu);
-	synced = sy->ok_done >= s->seq;
-	pthread_mutex_unlock(&sy->mu);
-	if (synced) {
-		spool_deliv_synced(s, s->seq);
-		return 0;
-	}
-	if (spool_sync_wal_fd(s) < 0)
-		return -1;
-	if (fdatasync(sy->fd) < 0)
-		e = errno;
-	pthread_mutex_lock(&sy->mu);
-	if (sy->done < s->seq && !e)
-		sy->done = s->seq;
-	if (!e && sy->ok_done < s->seq)
-		sy->ok_done = s->seq;
-	if (sy->want < sy->done)
-		sy->want = sy->done;
-	pthread_mutex_unlock(&sy->mu);
-	if (e) {
-		spool_seterr(s, "%s: fdatasync: %s", s->wal_path, strerror(e));
-		return -1;
-	}
-	spool_deliv_synced(s, s->seq);
-	return 0;
-}
-
-uint64_t
-spool_synced(struct spool *s, int *err)
-{
-	struct spool_syncer *sy = s->sy;
-	uint64_t done, ok_done;
-	char drain[64];
-
-	*err = 0;
-	if (sy == NULL)
-		return s->seq;
-	while (read(sy->pipe[0], drain, sizeof(drain)) > 0)
-		;
-	pthread_mutex_lock(&sy->mu);
-	done = sy->done;
-	ok_done = sy->ok_done;
-	*err = sy->err;
-	sy->err = 0;
-	pthread_mutex_unlock(&sy->mu);
-	if (*err)
-		spool_seterr(s, "%s: fdatasync: %s", s->wal_path, strerror(*err));
-	/* a failed sync counts as done, but its deliveries wait for one that works */
-	spool_deliv_synced(s, ok_done);
-	return done;
-}
 
 int
 spool_probe(struct spool *s)
@@ -1253,14 +533,8 @@ spool_add_mention(struct spool *s, const char *mention_id, const char *group_key
 {
 	sqlite3_stmt *st = s->st[ST_ADD_MENTION];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	spool_bind_text(st, 1, mention_id);
-	spool_bind_text(st, 2, group_key);
-	sqlite3_bind_int(st, 3, priority);
-	sqlite3_bind_int64(st, 4, at_ms);
-	spool_bind_text(st, 5, json);
-	if (spool_exec(s, st) < 0)
+	if (SPOOL_WRITE(s, st, SPOOL_TEXT(mention_id), SPOOL_TEXT(group_key), SPOOL_INT(priority),
+		SPOOL_I64(at_ms), SPOOL_TEXT(json)) < 0)
 		return -1;
 	return sqlite3_last_insert_rowid(s->db);
 }
@@ -1277,13 +551,10 @@ spool_rule_text(struct spool *s, const char *json)
 	sqlite3_stmt *st = s->st[ST_RULE_TEXT_ADD];
 	int64_t id = -1;
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	spool_bind_text(st, 1, json);
-	if (spool_exec(s, st) < 0)
+	if (SPOOL_WRITE(s, st, SPOOL_TEXT(json)) < 0)
 		return -1;
 	st = s->st[ST_RULE_TEXT_ID];
-	spool_bind_text(st, 1, json);
+	SPOOL_BIND(st, SPOOL_TEXT(json));
 	if (sqlite3_step(st) == SQLITE_ROW)
 		id = sqlite3_column_int64(st, 0);
 	else
@@ -1298,7 +569,7 @@ spool_rule_text_get(struct spool *s, int64_t id)
 	sqlite3_stmt *st = s->st[ST_RULE_TEXT_GET];
 	char *json = NULL;
 
-	sqlite3_bind_int64(st, 1, id);
+	SPOOL_BIND(st, SPOOL_I64(id));
 	if (sqlite3_step(st) == SQLITE_ROW)
 		json = spool_col_str(st, 0);
 	spool_done(st);
@@ -1308,7 +579,7 @@ spool_rule_text_get(struct spool *s, int64_t id)
 int
 spool_prune_rule_texts(struct spool *s)
 {
-	if (spool_check_txn(s) < 0 || spool_exec(s, s->st[ST_RULE_TEXT_PRUNE]) < 0)
+	if (spool_write(s, s->st[ST_RULE_TEXT_PRUNE], NULL, 0) < 0)
 		return -1;
 	return sqlite3_changes(s->db);
 }
@@ -1393,20 +664,15 @@ spool_add_alert(struct spool *s, const char *alert_id, const char *group_key, in
 
 	if (spool_op_begin(s) < 0)
 		return -1;
-	spool_bind_text(st, 1, alert_id);
-	spool_bind_text(st, 2, group_key);
-	sqlite3_bind_int(st, 3, priority);
-	spool_bind_text(st, 4, team);
-	sqlite3_bind_int64(st, 5, at_ms);
-	spool_bind_text(st, 6, json);
+	SPOOL_BIND(st, SPOOL_TEXT(alert_id), SPOOL_TEXT(group_key), SPOOL_INT(priority),
+	    SPOOL_TEXT(team), SPOOL_I64(at_ms), SPOOL_TEXT(json));
 	if (spool_exec(s, st) < 0)
 		goto fail;
 	rowid = sqlite3_last_insert_rowid(s->db);
 
 	st = s->st[ST_TIE_MENTION];
 	for (size_t i = 0; i < nmentions; i++) {
-		sqlite3_bind_int64(st, 1, rowid);
-		sqlite3_bind_int64(st, 2, mention_rowids[i]);
+		SPOOL_BIND(st, SPOOL_I64(rowid), SPOOL_I64(mention_rowids[i]));
 		if (spool_exec(s, st) < 0)
 			goto fail;
 		/* Tying a mention twice would hide it from one of the two alerts' history. */
@@ -1422,13 +688,8 @@ spool_add_alert(struct spool *s, const char *alert_id, const char *group_key, in
 		char *idem = xasprintf("%s.%s", alert_id, receivers[i]);
 		int r;
 
-		sqlite3_bind_int64(st, 1, rowid);
-		spool_bind_text(st, 2, receivers[i]);
-		spool_bind_text(st, 3, idem);
-		sqlite3_bind_int(st, 4, priority);
-		sqlite3_bind_int64(st, 5, at_ms);
-		sqlite3_bind_int64(st, 6, due_ms);
-		sqlite3_bind_int64(st, 7, expires_ms[i]);
+		SPOOL_BIND(st, SPOOL_I64(rowid), SPOOL_TEXT(receivers[i]), SPOOL_TEXT(idem),
+		    SPOOL_INT(priority), SPOOL_I64(at_ms), SPOOL_I64(due_ms), SPOOL_I64(expires_ms[i]));
 		r = spool_exec(s, st);
 		free(idem);
 		if (r < 0)
@@ -1454,12 +715,8 @@ spool_tie_mentions(struct spool *s, int64_t alert_rowid, const char *group_key,
 {
 	sqlite3_stmt *st = s->st[ST_TIE_GROUP];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, alert_rowid);
-	spool_bind_text(st, 2, group_key);
-	sqlite3_bind_int64(st, 3, upto_rowid);
-	if (spool_exec(s, st) < 0)
+	if (SPOOL_WRITE(s, st, SPOOL_I64(alert_rowid), SPOOL_TEXT(group_key),
+		SPOOL_I64(upto_rowid)) < 0)
 		return -1;
 	return sqlite3_changes(s->db);
 }
@@ -1514,10 +771,9 @@ spool_select_due(struct spool *s, int which, const char *receiver, int64_t now_m
 	 * The in-flight list is small (bounded by the receiver's concurrency):
 	 * asking for max + nskip rows and filtering here leaves at least max.
 	 */
-	spool_bind_text(st, 1, receiver);
-	sqlite3_bind_int64(st, 2, now_ms);
-	sqlite3_bind_int64(st, 3, spool_limit(max + nskip < max ? SIZE_MAX : max + nskip));
-	sqlite3_bind_int64(st, 4, s->deliv_durable);
+	SPOOL_BIND(st, SPOOL_TEXT(receiver), SPOOL_I64(now_ms),
+	    SPOOL_I64(spool_limit(max + nskip < max ? SIZE_MAX : max + nskip)),
+	    SPOOL_I64(s->deliv_durable));
 	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		size_t i;
@@ -1558,11 +814,7 @@ spool_make_due(struct spool *s, const char *receiver, int64_t now_ms)
 {
 	sqlite3_stmt *st = s->st[ST_MAKE_DUE];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	spool_bind_text(st, 1, receiver);
-	sqlite3_bind_int64(st, 2, now_ms);
-	if (spool_exec(s, st) < 0)
+	if (SPOOL_WRITE(s, st, SPOOL_TEXT(receiver), SPOOL_I64(now_ms)) < 0)
 		return -1;
 	return sqlite3_changes(s->db);
 }
@@ -1572,12 +824,7 @@ spool_expire(struct spool *s, const char *receiver, int64_t now_ms, const char *
 {
 	sqlite3_stmt *st = s->st[ST_EXPIRE];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	spool_bind_text(st, 1, receiver);
-	sqlite3_bind_int64(st, 2, now_ms);
-	spool_bind_text(st, 3, error);
-	if (spool_exec(s, st) < 0)
+	if (SPOOL_WRITE(s, st, SPOOL_TEXT(receiver), SPOOL_I64(now_ms), SPOOL_TEXT(error)) < 0)
 		return -1;
 	return sqlite3_changes(s->db);
 }
@@ -1589,8 +836,7 @@ spool_next_due(struct spool *s, const char *receiver)
 	int64_t due = INT64_MAX;
 	int rc;
 
-	spool_bind_text(st, 1, receiver);
-	sqlite3_bind_int64(st, 2, s->deliv_durable);
+	SPOOL_BIND(st, SPOOL_TEXT(receiver), SPOOL_I64(s->deliv_durable));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
@@ -1609,15 +855,12 @@ spool_transition(struct spool *s, int which, int64_t id, int64_t at_ms, const ch
 {
 	sqlite3_stmt *st = s->st[which];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, at_ms);
-	if (which != ST_DELIVERED)
-		spool_bind_text(st, 3, error);
+	if (which == ST_DELIVERED)
+		return SPOOL_WRITE(s, st, SPOOL_I64(id), SPOOL_I64(at_ms));
 	if (which == ST_DEAD)
-		sqlite3_bind_int(st, 4, s->dead_tried);
-	return spool_exec(s, st);
+		return SPOOL_WRITE(s, st, SPOOL_I64(id), SPOOL_I64(at_ms), SPOOL_TEXT(error),
+		    SPOOL_INT(s->dead_tried));
+	return SPOOL_WRITE(s, st, SPOOL_I64(id), SPOOL_I64(at_ms), SPOOL_TEXT(error));
 }
 
 int
@@ -1664,7 +907,7 @@ spool_explain(struct spool *s, int64_t id, const char *action)
 	sqlite3_stmt *st = s->st[ST_STATE_OF];
 	int rc;
 
-	sqlite3_bind_int64(st, 1, id);
+	SPOOL_BIND(st, SPOOL_I64(id));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		spool_seterr(s, "delivery %" PRId64 " is %s, not dead: only dead deliveries can be %s",
@@ -1681,11 +924,7 @@ spool_requeue(struct spool *s, int64_t id, int64_t now_ms)
 {
 	sqlite3_stmt *st = s->st[ST_REQUEUE];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now_ms);
-	if (spool_exec(s, st) < 0)
+	if (SPOOL_WRITE(s, st, SPOOL_I64(id), SPOOL_I64(now_ms)) < 0)
 		return -1;
 	if (sqlite3_changes(s->db) == 1)
 		return 0;
@@ -1698,11 +937,7 @@ spool_requeue_dead(struct spool *s, const char *receiver, int64_t now_ms)
 {
 	sqlite3_stmt *st = s->st[ST_REQUEUE_DEAD];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, now_ms);
-	spool_bind_text(st, 2, receiver);
-	if (spool_exec(s, st) < 0)
+	if (SPOOL_WRITE(s, st, SPOOL_I64(now_ms), SPOOL_TEXT(receiver)) < 0)
 		return -1;
 	return sqlite3_changes(s->db);
 }
@@ -1712,10 +947,7 @@ spool_drop(struct spool *s, int64_t id)
 {
 	sqlite3_stmt *st = s->st[ST_DROP];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (spool_exec(s, st) < 0)
+	if (SPOOL_WRITE(s, st, SPOOL_I64(id)) < 0)
 		return -1;
 	if (sqlite3_changes(s->db) == 1)
 		return 0;
@@ -1767,7 +999,7 @@ spool_prune(struct spool *s, int64_t before_ms)
 			spool_dberr(s);
 			return -1;
 		}
-		sqlite3_bind_int64(st, 1, before_ms);
+		SPOOL_BIND(st, SPOOL_I64(before_ms));
 		rc = sqlite3_step(st);
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE) {
@@ -1786,7 +1018,7 @@ spool_get_delivery(struct spool *s, int64_t id, struct spool_delivery *out)
 	sqlite3_stmt *st = s->st[ST_GET_DELIVERY];
 	int rc;
 
-	sqlite3_bind_int64(st, 1, id);
+	SPOOL_BIND(st, SPOOL_I64(id));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		spool_row_delivery(st, out);
@@ -1804,7 +1036,7 @@ spool_counts(struct spool *s, const char *receiver, struct spool_counts *c)
 
 	memset(c, 0, sizeof(*c));
 	if (receiver)
-		spool_bind_text(st, 1, receiver);
+		SPOOL_BIND(st, SPOOL_TEXT(receiver));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		c->pending = sqlite3_column_int64(st, 0);
@@ -1825,7 +1057,7 @@ spool_queue_counts(struct spool *s, const char *receiver, int64_t *pending, int6
 	int rc;
 
 	*pending = *dead = 0;
-	spool_bind_text(st, 1, receiver);
+	SPOOL_BIND(st, SPOOL_TEXT(receiver));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*pending = sqlite3_column_int64(st, 0);
@@ -1847,9 +1079,7 @@ spool_list_deliveries(struct spool *s, int state, size_t limit,
 
 	if (limit == 0)
 		return 0;
-	if (state >= 0)
-		sqlite3_bind_int(st, 1, state);
-	sqlite3_bind_int64(st, 2, spool_limit(limit));
+	SPOOL_BIND(st, state >= 0 ? SPOOL_INT(state) : SPOOL_SKIP, SPOOL_I64(spool_limit(limit)));
 	/* fn may act on the spool (keluhctl retry) */
 	v = spool_rows(s, st, sizeof(*v), spool_row_delivery, &n, &ok);
 	for (size_t i = 0; i < n; i++) {
@@ -1909,7 +1139,7 @@ spool_list_alerts(struct spool *s, size_t limit,
 
 	if (limit == 0)
 		return 0;
-	sqlite3_bind_int64(st, 1, spool_limit(limit));
+	SPOOL_BIND(st, SPOOL_I64(spool_limit(limit)));
 	return spool_alerts_each(s, st, fn, arg) < 0 ? -1 : 0;
 }
 
@@ -1920,7 +1150,7 @@ spool_get_alert(struct spool *s, const char *alert_id,
 	sqlite3_stmt *st = s->st[ST_GET_ALERT];
 	int n;
 
-	spool_bind_text(st, 1, alert_id);
+	SPOOL_BIND(st, SPOOL_TEXT(alert_id));
 	n = spool_alerts_each(s, st, fn, arg);
 	return n < 0 ? -1 : n > 0;
 }
@@ -1934,7 +1164,7 @@ spool_alert_mentions(struct spool *s, int64_t alert_rowid,
 	size_t n;
 	int ok;
 
-	sqlite3_bind_int64(st, 1, alert_rowid);
+	SPOOL_BIND(st, SPOOL_I64(alert_rowid));
 	v = spool_rows(s, st, sizeof(*v), spool_row_mention, &n, &ok);
 	for (size_t i = 0; i < n; i++) {
 		if (ok)
@@ -1952,7 +1182,7 @@ spool_cursor_get(struct spool *s, const char *source)
 	char *v = NULL;
 	int rc;
 
-	spool_bind_text(st, 1, source);
+	SPOOL_BIND(st, SPOOL_TEXT(source));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		v = spool_col_str(st, 0);
@@ -1967,11 +1197,7 @@ spool_cursor_set(struct spool *s, const char *source, const char *value)
 {
 	sqlite3_stmt *st = s->st[ST_CURSOR_SET];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	spool_bind_text(st, 1, source);
-	spool_bind_text(st, 2, value);
-	return spool_exec(s, st);
+	return SPOOL_WRITE(s, st, SPOOL_TEXT(source), SPOOL_TEXT(value));
 }
 
 int64_t
@@ -1980,14 +1206,8 @@ spool_add_silence(struct spool *s, const char *matchers_json, const char *create
 {
 	sqlite3_stmt *st = s->st[ST_ADD_SILENCE];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	spool_bind_text(st, 1, matchers_json);
-	spool_bind_text(st, 2, created_by);
-	spool_bind_text(st, 3, reason);
-	sqlite3_bind_int64(st, 4, created_ms);
-	sqlite3_bind_int64(st, 5, expires_ms);
-	if (spool_exec(s, st) < 0)
+	if (SPOOL_WRITE(s, st, SPOOL_TEXT(matchers_json), SPOOL_TEXT(created_by),
+		SPOOL_TEXT(reason), SPOOL_I64(created_ms), SPOOL_I64(expires_ms)) < 0)
 		return -1;
 	return sqlite3_last_insert_rowid(s->db);
 }
@@ -1997,12 +1217,7 @@ spool_end_silence(struct spool *s, int64_t id, int64_t at_ms, const char *by)
 {
 	sqlite3_stmt *st = s->st[ST_END_SILENCE];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, at_ms);
-	spool_bind_text(st, 3, by);
-	if (spool_exec(s, st) < 0)
+	if (SPOOL_WRITE(s, st, SPOOL_I64(id), SPOOL_I64(at_ms), SPOOL_TEXT(by)) < 0)
 		return -1;
 	return sqlite3_changes(s->db) > 0 ? 1 : 0;
 }
@@ -2012,11 +1227,7 @@ spool_silence_suppressed(struct spool *s, int64_t id, int64_t n)
 {
 	sqlite3_stmt *st = s->st[ST_SILENCE_SUPPRESSED];
 
-	if (spool_check_txn(s) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, n);
-	return spool_exec(s, st);
+	return SPOOL_WRITE(s, st, SPOOL_I64(id), SPOOL_I64(n));
 }
 
 void
@@ -2055,7 +1266,7 @@ spool_list_silences(struct spool *s, int all, size_t limit,
 
 	if (limit == 0)
 		return 0;
-	sqlite3_bind_int64(st, 1, spool_limit(limit));
+	SPOOL_BIND(st, SPOOL_I64(spool_limit(limit)));
 	v = spool_rows(s, st, sizeof(*v), spool_row_silence, &n, &ok);
 	for (size_t i = 0; i < n; i++) {
 		if (ok)
