@@ -551,6 +551,36 @@ START_TEST(unrouted_recorded)
 }
 END_TEST
 
+/*
+ * Velocity incidents: at_least matching complaints within the window make
+ * one critical alert of their own; the cooldown holds the next one back.
+ */
+START_TEST(incident)
+{
+	int64_t t = util_now_ms();
+	json_t *a;
+
+	start("  by: [rule]\n  first_alert_after: {normal: 1h}\n"
+	      "incidents:\n"
+	      "  - {name: storm, rules: [r.*], at_least: 3, within: 1m, cooldown: 10m}\n");
+	add("r.a", PRIO_NORMAL, t);
+	add("x", PRIO_NORMAL, t + 1000);
+	add("r.b", PRIO_NORMAL, t + 1000);
+	ck_assert_uint_eq(nalerts(), 0);
+	add("r.c", PRIO_NORMAL, t + 2000);
+	ck_assert_uint_eq(nalerts(), 1);
+	/* an incident names no source, so the route by source does not take it */
+	ck_assert_str_eq(kicked, "crit");
+	a = alert_of("incident=storm");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(alert_count(a), 3);
+	ck_assert_str_eq(alert_prio(a), "critical");
+	json_decref(a);
+	add("r.d", PRIO_NORMAL, t + 3000);
+	ck_assert_uint_eq(nalerts(), 1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -570,6 +600,7 @@ main(void)
 	tcase_add_test(tc, samples_ties);
 	tcase_add_test(tc, max_groups_overflow);
 	tcase_add_test(tc, unrouted_recorded);
+	tcase_add_test(tc, incident);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
