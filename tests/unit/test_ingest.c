@@ -1,0 +1,373 @@
+/* ingest.c through its public API: real rules, a real spool, a real group engine. */
+#include "config.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <event2/event.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "diag.h"
+#include "group.h"
+#include "ingest.h"
+#include "metrics.h"
+#include "rules.h"
+#include "spool.h"
+#include "unit.h"
+
+static const char *rules_yaml = "scoring:\n"
+                                "  thresholds: {critical: 80, high: 50, normal: 25, low: 10}\n"
+                                "rules:\n"
+                                "  - id: refund.late\n"
+                                "    team: billing\n"
+                                "    score: 30\n"
+                                "    tags: [money]\n"
+                                "    when: {keywords: [refund]}\n"
+                                "  - id: legal.ojk\n"
+                                "    team: legal\n"
+                                "    score: 60\n"
+                                "    tags: [legal, money]\n"
+                                "    when: {keywords: [ojk]}\n"
+                                "  - id: noise.thanks\n"
+                                "    score: -30\n"
+                                "    when: {keywords: [thanks]}\n";
+
+static const char *conf_yaml =
+    "grouping:\n"
+    "  by: [rule]\n"
+    "  first_alert_after: {critical: 1h, high: 1h, normal: 1h, low: 1h}\n"
+    "duplicates: {window: 1h, same_text: 30}\n";
+
+static char dir[256];
+static struct spool *sp;
+static struct event_base *base;
+static struct conf *cf;
+static struct ruleset *rs;
+static struct group_engine *ge;
+static struct ingest *in;
+static struct ingest_counts counts;
+
+static void
+write_file(const char *name, const char *text)
+{
+	char p[400];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+setup(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char p[400], err[300];
+	struct diag d;
+
+	metrics_init();
+	snprintf(dir, sizeof(dir), "%s/keluh-ingest.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/spool.db", dir);
+	sp = spool_open(p, 0, err, sizeof(err));
+	ck_assert_msg(sp != NULL, "%s", err);
+	base = event_base_new();
+	write_file("keluhd.yaml", conf_yaml);
+	mkdir(strcat(strcpy(p, dir), "/rules"), 0700);
+	write_file("rules/r.yaml", rules_yaml);
+	diag_init(&d);
+	snprintf(p, sizeof(p), "%s/keluhd.yaml", dir);
+	cf = conf_load(p, &d);
+	ck_assert_msg(cf != NULL, "config: %s", d.n ? d.items[0].msg : "?");
+	snprintf(p, sizeof(p), "%s/rules", dir);
+	rs = rules_load_dir(p, &d);
+	ck_assert_msg(rs != NULL, "rules: %s", d.n ? d.items[0].msg : "?");
+	diag_free(&d);
+	ge = group_new(base, cf, sp, NULL, NULL);
+	in = ingest_new(cf, rs, sp, ge);
+	memset(&counts, 0, sizeof(counts));
+}
+
+static void
+rm_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char p[600];
+
+	while (d && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
+		if (unlink(p) < 0)
+			rm_dir(p);
+	}
+	if (d)
+		closedir(d);
+	rmdir(path);
+}
+
+static void
+teardown(void)
+{
+	ingest_free(in);
+	group_free(ge);
+	rules_unref(rs);
+	conf_free(cf);
+	spool_close(sp);
+	event_base_free(base);
+	rm_dir(dir);
+	metrics_free();
+}
+
+/* Hands in one mention with this id, text and own source (NULL: none), via "tw". */
+static int
+take(const char *id, const char *text, const char *own_source)
+{
+	struct mention m;
+
+	memset(&m, 0, sizeof(m));
+	m.id = (char *)id;
+	m.source = (char *)own_source;
+	m.text = (char *)text;
+	m.text_len = strlen(text);
+	m.author_handle = (char *)"@ana";
+	m.followers = 12;
+	return ingest_mention(in, &m, "tw", &counts);
+}
+
+/* --- the pending mentions in the spool --------------------------------------- */
+
+struct rows {
+	size_t n;
+	char key[4][64];
+	int prio[4];
+	json_t *rec[4];
+};
+
+static void
+row_cb(void *arg, const struct spool_mention *sm)
+{
+	struct rows *r = arg;
+
+	if (r->n < 4) {
+		snprintf(r->key[r->n], sizeof(r->key[0]), "%s", sm->group_key);
+		r->prio[r->n] = sm->priority;
+		r->rec[r->n] = json_loads(sm->json, 0, NULL);
+		r->n++;
+	}
+}
+
+static size_t
+rows(struct rows *r)
+{
+	memset(r, 0, sizeof(*r));
+	ck_assert_int_ge(spool_pending_mentions(sp, row_cb, r), 0);
+	return r->n;
+}
+
+static void
+rows_free(struct rows *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		json_decref(r->rec[i]);
+}
+
+static const char *
+entry_str(json_t *rec, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(rec, "entry"), key));
+}
+
+struct find {
+	const char *gkey;
+	json_t *found;
+};
+
+static void
+alert_cb(void *arg, const struct spool_alert *sa)
+{
+	struct find *f = arg;
+	json_t *body;
+
+	if (f->found || strcmp(sa->group_key, f->gkey) != 0)
+		return;
+	body = json_loads(sa->json, 0, NULL);
+	f->found = json_incref(json_object_get(body, "alert"));
+	json_decref(body);
+}
+
+/* The "alert" object of the newest alert of group gkey (a new reference), or NULL. */
+static json_t *
+alert_of(const char *gkey)
+{
+	struct find f = {gkey, NULL};
+
+	ck_assert_int_ge(spool_list_alerts(sp, 16, alert_cb, &f), 0);
+	return f.found;
+}
+
+/* --- tests ------------------------------------------------------------------- */
+
+/* A complaint is counted, written as a pending row with its group key, and grouped. */
+START_TEST(complaint_recorded)
+{
+	struct rows r;
+
+	ck_assert_int_eq(take("t1", "where is my refund", NULL), 0);
+	ck_assert_uint_eq(counts.accepted, 1);
+	ck_assert_uint_eq(counts.complaints, 1);
+	ck_assert_uint_eq(counts.duplicates, 0);
+	ck_assert_uint_eq(rows(&r), 1);
+	ck_assert_str_eq(r.key[0], "rule=refund.late");
+	ck_assert_int_eq(r.prio[0], PRIO_NORMAL);
+	ck_assert_str_eq(json_string_value(json_object_get(r.rec[0], "rule")), "refund.late");
+	ck_assert_str_eq(json_string_value(json_object_get(r.rec[0], "team")), "billing");
+	ck_assert_str_eq(entry_str(r.rec[0], "id"), "t1");
+	ck_assert_str_eq(entry_str(r.rec[0], "text"), "where is my refund");
+	ck_assert_str_eq(entry_str(r.rec[0], "source"), "tw");
+	ck_assert_str_eq(entry_str(r.rec[0], "priority"), "normal");
+	rows_free(&r);
+	ck_assert_uint_eq(group_count(ge), 1);
+}
+END_TEST
+
+/* A mention that is no complaint is counted as accepted and goes nowhere. */
+START_TEST(not_a_complaint)
+{
+	struct rows r;
+
+	ck_assert_int_eq(take("t1", "thanks, all good now", NULL), 0);
+	ck_assert_int_eq(take("t2", "refund came, thanks", NULL), 0);
+	ck_assert_uint_eq(counts.accepted, 2);
+	ck_assert_uint_eq(counts.complaints, 0);
+	ck_assert_uint_eq(rows(&r), 0);
+	ck_assert_uint_eq(group_count(ge), 0);
+}
+END_TEST
+
+/* The strongest rule names the group; the row lists every rule and tag once. */
+START_TEST(top_rule)
+{
+	struct rows r;
+	json_t *rules, *tags;
+
+	ck_assert_int_eq(take("t1", "refund late, I will report to ojk", NULL), 0);
+	ck_assert_uint_eq(rows(&r), 1);
+	ck_assert_str_eq(r.key[0], "rule=legal.ojk");
+	ck_assert_int_eq(r.prio[0], PRIO_CRITICAL);
+	ck_assert_str_eq(json_string_value(json_object_get(r.rec[0], "team")), "legal");
+	rules = json_object_get(json_object_get(r.rec[0], "entry"), "rules");
+	ck_assert_uint_eq(json_array_size(rules), 2);
+	tags = json_object_get(r.rec[0], "tags");
+	ck_assert_uint_eq(json_array_size(tags), 2);
+	ck_assert_uint_eq(json_array_size(json_object_get(r.rec[0], "rule_refs")), 2);
+	rows_free(&r);
+}
+END_TEST
+
+/* The same id within duplicates.window is taken once. */
+START_TEST(duplicate_id)
+{
+	struct rows r;
+
+	ck_assert_int_eq(take("t1", "where is my refund", NULL), 0);
+	ck_assert_int_eq(take("t1", "where is my refund now", NULL), 0);
+	ck_assert_uint_eq(counts.accepted, 1);
+	ck_assert_uint_eq(counts.duplicates, 1);
+	ck_assert_uint_eq(rows(&r), 1);
+	rows_free(&r);
+}
+END_TEST
+
+/* A long complaint text seen again under a new id is a copy; a short one is not. */
+START_TEST(same_text)
+{
+	struct rows r;
+
+	ck_assert_int_eq(take("t1", "my refund is three weeks late already", NULL), 0);
+	ck_assert_int_eq(take("t2", "my refund is three weeks late already", NULL), 0);
+	ck_assert_uint_eq(counts.duplicates, 1);
+	ck_assert_int_eq(take("t3", "refund please", NULL), 0);
+	ck_assert_int_eq(take("t4", "refund please", NULL), 0);
+	ck_assert_uint_eq(counts.duplicates, 1);
+	ck_assert_uint_eq(counts.complaints, 3);
+	ck_assert_uint_eq(rows(&r), 3);
+	rows_free(&r);
+}
+END_TEST
+
+/* The mention's own source wins over the one it came through. */
+START_TEST(own_source)
+{
+	struct rows r;
+
+	ck_assert_int_eq(take("t1", "where is my refund", "rss"), 0);
+	ck_assert_uint_eq(rows(&r), 1);
+	ck_assert_str_eq(entry_str(r.rec[0], "source"), "rss");
+	rows_free(&r);
+	ck_assert_double_eq(metrics_get("keluh_mentions_total", "source=\"rss\""), 1);
+}
+END_TEST
+
+/*
+ * After a loss, the groups are rebuilt from the pending rows, and ids are
+ * forgotten so that a mention sent again is taken again.
+ */
+START_TEST(lost_rebuilds)
+{
+	struct group_engine *ge2 = group_new(base, cf, sp, NULL, NULL);
+	struct rows r;
+	json_t *a;
+
+	ck_assert_int_eq(take("t1", "where is my refund", NULL), 0);
+	ck_assert_int_eq(take("t2", "report to ojk", NULL), 0);
+	ck_assert_int_eq(take("t3", "refund refund", NULL), 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_uint_eq(group_count(ge2), 0);
+	ck_assert_int_ge(ingest_lost(in, ge2), 0);
+	group_free(ge);
+	ge = ge2;
+	ck_assert_uint_eq(group_count(ge), 2);
+	group_flush_all(ge);
+	a = alert_of("rule=refund.late");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(json_integer_value(json_object_get(a, "count")), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(a, "team")), "billing");
+	ck_assert_str_eq(json_string_value(json_object_get(
+	                     json_array_get(json_object_get(a, "rule_info"), 0), "id")),
+	                 "refund.late");
+	ck_assert_uint_eq(json_array_size(json_object_get(a, "mentions")), 2);
+	json_decref(a);
+	ck_assert_int_eq(take("t1", "where is my refund", NULL), 0);
+	ck_assert_uint_eq(counts.duplicates, 0);
+	/* the three restored ones are tied to their alerts now */
+	ck_assert_uint_eq(rows(&r), 1);
+	rows_free(&r);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("ingest");
+	TCase *tc = tcase_create("ingest");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, complaint_recorded);
+	tcase_add_test(tc, not_a_complaint);
+	tcase_add_test(tc, top_rule);
+	tcase_add_test(tc, duplicate_id);
+	tcase_add_test(tc, same_text);
+	tcase_add_test(tc, own_source);
+	tcase_add_test(tc, lost_rebuilds);
+	suite_add_tcase(s, tc);
+	return unit_run(s);
+}
