@@ -704,17 +704,10 @@ yflow_plain(const char *s, size_t len)
 void
 yflow_item(struct buf *b, const char *s, size_t len)
 {
-	if (yflow_plain(s, len)) {
+	if (yflow_plain(s, len))
 		buf_add(b, s, len);
-		return;
-	}
-	buf_addc(b, '\'');
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '\'')
-			buf_addc(b, '\'');
-		buf_addc(b, s[i]);
-	}
-	buf_addc(b, '\'');
+	else
+		ysingle_quote(b, s, len);
 }
 
 int
