@@ -123,22 +123,21 @@ fi
 # And the installed keluhd on the installed keluhd.yaml itself, as the unit
 # runs it (spool and admin socket moved into TMPD, as the unit moves them
 # into its own directories); its demo samples are found beside the binary.
-if python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 8470))' 2>/dev/null; then
-	KELUHD_FLAGS="--spool $TMPD/spool2.db --admin-socket $TMPD/admin.sock"
-	if start_keluhd "$R$sysconfdir/keluh/keluhd.yaml" "$TMPD/installed.log"; then
-		ok "installed keluhd starts on the installed keluhd.yaml"
-		wait_for 10 grep -q 'replaying [0-9]* sample mentions from .*/share/keluh/samples' "$klog"
-		is "the demo source finds the installed samples" "$?" 0
-		stop_keluhd
-	else
-		not_ok "installed keluhd starts on the installed keluhd.yaml" "$(tail -n 20 "$klog")"
-	fi
+# The copy beside it differs only in the port (8470 may be taken here), so
+# its relative paths resolve as the installed file's do.
+T=$R$sysconfdir/keluh/.keluhd-test.yaml
+sed 's/127\.0\.0\.1:8470/127.0.0.1:0/' "$R$sysconfdir/keluh/keluhd.yaml" >"$T"
+KELUHD_FLAGS="--spool $TMPD/spool2.db --admin-socket $TMPD/admin.sock"
+if start_keluhd "$T" "$TMPD/installed.log"; then
+	ok "installed keluhd starts on the installed keluhd.yaml"
+	wait_for 10 grep -q 'replaying [0-9]* sample mentions from .*/share/keluh/samples' "$klog"
+	is "the demo source finds the installed samples" "$?" 0
+	stop_keluhd
 else
-	for d in "installed keluhd starts on the installed keluhd.yaml" \
-		"the demo source finds the installed samples" "keluhd exits cleanly after SIGTERM"; do
-		skip "$d" "127.0.0.1:8470 is in use"
-	done
+	not_ok "installed keluhd starts on the installed keluhd.yaml" "$(tail -n 20 "$klog")"
 fi
+unset KELUHD_FLAGS
+rm -f "$T"
 
 # A second install, as an upgrade: the user edited keluhd.yaml and wrote a
 # rule file; a pack file was changed (as an older release would have it).
