@@ -78,7 +78,7 @@ struct verdict {
 	const char *team;	/* team of the highest-scoring matched rule, or NULL */
 	const uint32_t *rules;	/* matched rules, in load order */
 	size_t nrules;
-	const struct match *matches; /* evidence for the matched rules */
+	const struct match *matches; /* evidence, rule by rule: one rule's are contiguous */
 	size_t nmatches;
 	size_t regex_errors;	/* regexes that hit a match limit (counted as no match) */
 	const struct bound_hit *bounds;	/* at most one per regex */

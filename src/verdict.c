@@ -35,18 +35,21 @@ json_part_rules(struct buf *b, const struct ruleset *rs, const struct verdict *v
 	buf_addc(b, ']');
 }
 
-/* The same evidence twice (a keyword written twice, say) says nothing new. */
+/*
+ * The same evidence twice (a keyword in two conditions of one rule) says
+ * nothing new. A rule's matches are contiguous (classify gathers them rule
+ * by rule), so only that rule's earlier ones are compared, not all of them.
+ */
 static int
 match_seen(const struct verdict *v, size_t i)
 {
 	const struct match *m = &v->matches[i];
 
-	for (size_t j = 0; j < i; j++) {
+	for (size_t j = i; j-- > 0 && v->matches[j].rule == m->rule;) {
 		const struct match *o = &v->matches[j];
 
-		if (o->rule == m->rule && o->kind == m->kind && o->start == m->start &&
-		    o->end == m->end && (o->pattern == m->pattern ||
-		    strcmp(o->pattern, m->pattern) == 0))
+		if (o->kind == m->kind && o->start == m->start && o->end == m->end &&
+		    (o->pattern == m->pattern || strcmp(o->pattern, m->pattern) == 0))
 			return 1;
 	}
 	return 0;
