@@ -48,14 +48,14 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include "classify.h"
-#include "diag.h"
-#include "htmltext.h"
-#include "normalize.h"
-#include "regex.h"
-#include "rules.h"
-#include "rules_naive.h"
-#include "util.h"
+#include "engine/classify.h"
+#include "engine/normalize.h"
+#include "engine/regex.h"
+#include "engine/rules.h"
+#include "engine/rules_naive.h"
+#include "lib/diag.h"
+#include "lib/htmltext.h"
+#include "lib/util.h"
 
 #define READ_BUF_SIZE  (1024 * 1024) /* also the longest line kept */
 #define DEFAULT_REPEAT 5

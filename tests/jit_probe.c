@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-#include "regex.h"
+#include "engine/regex.h"
 
 #ifndef PR_SET_MDWE
 #define PR_SET_MDWE 65

@@ -1,8 +1,8 @@
 #!/bin/sh
 # The manual keeps up with the code. Every list below is read from the
 # sources or the binaries, so what is added later is checked too:
-# - every key the configuration loader (src/conf.c), the rule loader
-#   (src/rules_load.c) and the silence matchers (src/silence.c) accept, and
+# - every key the configuration loader (src/conf/conf.c), the rule loader
+#   (src/engine/rules_load.c) and the silence matchers (src/daemon/silence.c) accept, and
 #   every source and receiver type, is documented;
 # - every command keluhctl dispatches is in keluhctl(1), and every command
 #   keluhctl(1) shows exists; every option of the programs is in their page
@@ -97,14 +97,14 @@ check_keys() {
 	is "every key of $src ($n) is in man/$(echo "$@" | sed 's| |, man/|g')" "${missing# }" ""
 }
 
-check_keys src/conf.c 5 keluhd.yaml.5
-check_keys src/rules_load.c 5 keluh-rules.5
-check_keys src/silence.c 5 keluhctl.1
+check_keys src/conf/conf.c 5 keluhd.yaml.5
+check_keys src/engine/rules_load.c 5 keluh-rules.5
+check_keys src/daemon/silence.c 5 keluhctl.1
 # keys of any other loader: in one of the pages
-for f in "$SRC"/*.c; do
+for f in "$SRC"/*/*.c; do
 	case ${f##*/} in conf.c | rules_load.c | silence.c) continue ;; esac
 	grep -q 'static const char \*const [a-z_]*_keys\[\]' "$f" || continue
-	check_keys "src/${f##*/}" 1 keluhd.yaml.5 keluh-rules.5 keluhctl.1 keluhd.8
+	check_keys "${f#"$top_srcdir"/}" 1 keluhd.yaml.5 keluh-rules.5 keluhctl.1 keluhd.8
 done
 
 # check_names DESCRIPTION PAGE MACROS FILE ARRAY: every string of ARRAY in PAGE
@@ -122,25 +122,25 @@ check_names() {
 	is "every $1 of $4 ($n) is in man/$2" "${missing# }" ""
 }
 
-check_names "source type" keluhd.yaml.5 'It Cm' src/conf.c source_type_names
-check_names "receiver type" keluhd.yaml.5 'It Cm' src/receiver.c rcv_names
-check_names "mention field of a source's fields:" keluhd.yaml.5 'Cm|Ic' src/conf.c \
+check_names "source type" keluhd.yaml.5 'It Cm' src/conf/conf.c source_type_names
+check_names "receiver type" keluhd.yaml.5 'It Cm' src/receivers/receiver.c rcv_names
+check_names "mention field of a source's fields:" keluhd.yaml.5 'Cm|Ic' src/conf/conf.c \
 	conf_source_field_names
 
 # every metric the code names is in keluhd(8)'s list, and the other way
-grep -oh '"keluh_[a-z0-9_]*"' "$SRC"/*.c | tr -d '"' | sort -u >"$TMPD/metrics"
+grep -oh '"keluh_[a-z0-9_]*"' "$SRC"/*/*.c | tr -d '"' | sort -u >"$TMPD/metrics"
 n=$(count "$TMPD/metrics")
 missing=
 while read -r m; do
 	documented "$MAN/keluhd.8" "$m" 'It Ic' || missing="$missing $m"
 done <"$TMPD/metrics"
 if [ "$n" -lt 5 ]; then
-	not_ok "src/*.c: the metric names are found" "only $n parsed; did their form change?"
+	not_ok "src/*/*.c: the metric names are found" "only $n parsed; did their form change?"
 else
-	is "every metric named in src/*.c ($n) is in man/keluhd.8" "${missing# }" ""
+	is "every metric named in src/*/*.c ($n) is in man/keluhd.8" "${missing# }" ""
 fi
 sed -n 's/^\.It Ic \(keluh_[a-z0-9_]*\).*/\1/p' "$MAN/keluhd.8" | sort -u >"$TMPD/mdoc.metrics"
-is "every metric man/keluhd.8 lists is named in src/*.c (else remove it from the page)" \
+is "every metric man/keluhd.8 lists is named in src/*/*.c (else remove it from the page)" \
 	"$(comm -23 "$TMPD/mdoc.metrics" "$TMPD/metrics" | tr '\n' ' ' | sed 's/ $//')" ""
 
 # options_of: -x and --long options of a --help text on stdin (option lines only)
@@ -185,7 +185,7 @@ check_options keluhctl.1 keluhctl <"$TMPD/keluhctl.help"
 
 # The commands keluhctl dispatches: the words its main and its command
 # parsers compare argv[N], cmd or sub with.
-grep -ohE 'strcmp\((argv\[[0-9]\]|cmd|sub), "[a-z][a-z-]*"\)' "$SRC/keluhctl.c" "$SRC"/ctl_*.c |
+grep -ohE 'strcmp\((argv\[[0-9]\]|cmd|sub), "[a-z][a-z-]*"\)' "$SRC/ctl/keluhctl.c" "$SRC"/ctl/ctl_*.c |
 	sed 's/.*"\(.*\)").*/\1/' | sort -u >"$TMPD/dispatched"
 n=$(count "$TMPD/dispatched")
 missing=
@@ -193,10 +193,10 @@ while read -r c; do
 	after_macro "$MAN/keluhctl.1" "$c" Cm || missing="$missing $c"
 done <"$TMPD/dispatched"
 if [ "$n" -lt 5 ]; then
-	not_ok "src/keluhctl.c: the dispatched commands are found" \
+	not_ok "src/ctl/keluhctl.c: the dispatched commands are found" \
 		"only $n parsed ($(tr '\n' ' ' <"$TMPD/dispatched")); did the dispatch change form?"
 else
-	is "keluhctl: every command src/keluhctl.c and src/ctl_*.c dispatch ($n) is a Cm in man/keluhctl.1" \
+	is "keluhctl: every command src/ctl/*.c dispatch ($n) is a Cm in man/keluhctl.1" \
 		"${missing# }" ""
 fi
 
@@ -253,14 +253,14 @@ check_program() {
 	is "$name: every option of $* ($n) is in its --help" "${nohelp# }" ""
 }
 
-check_program keluhd keluhd.8 "$TMPD/keluhd.help" src/keluhd.c
+check_program keluhd keluhd.8 "$TMPD/keluhd.help" src/daemon/keluhd.c
 cp "$TMPD/keluhctl.help" "$TMPD/keluhctl.allhelp"
 while read -r c; do
 	case $c in -* | help | version) continue ;; esac
 	"$KELUHCTL" "$c" --help >>"$TMPD/keluhctl.allhelp" 2>&1
 done <"$TMPD/dispatched"
-check_program keluhctl keluhctl.1 "$TMPD/keluhctl.allhelp" src/keluhctl.c \
-	$(cd "$top_srcdir" && echo src/ctl_*.c)
+check_program keluhctl keluhctl.1 "$TMPD/keluhctl.allhelp" src/ctl/keluhctl.c \
+	$(cd "$top_srcdir" && echo src/ctl/ctl_*.c)
 
 if command -v mandoc >/dev/null 2>&1; then
 	# mandoc -T lint -W warning: silent for every page

@@ -10,9 +10,9 @@
 
 #include <string.h>
 
-#include "feed.h"
+#include "sources/feed.h"
 #include "fuzz.h"
-#include "util.h"
+#include "lib/util.h"
 
 static void
 check_str(const char *s, const char *what)

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "htmltext.h"
-#include "util.h"
+#include "lib/htmltext.h"
+#include "lib/util.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "httpd.h"
-#include "util.h"
+#include "lib/util.h"
+#include "net/httpd.h"
 
 static void
 check_visible(const char *s, const char *what)

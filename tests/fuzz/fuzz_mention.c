@@ -23,8 +23,8 @@
 #include <jansson.h>
 
 #include "fuzz.h"
-#include "mention.h"
-#include "util.h"
+#include "engine/mention.h"
+#include "lib/util.h"
 
 static int
 same_str(const char *a, const char *b)

@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "normalize.h"
-#include "util.h"
+#include "engine/normalize.h"
+#include "lib/util.h"
 
 void scalar_norm_init(struct norm_buf *);
 void scalar_norm_free(struct norm_buf *);

@@ -13,11 +13,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "classify.h"
-#include "diag.h"
+#include "engine/classify.h"
+#include "lib/diag.h"
 #include "fuzz.h"
-#include "rules.h"
-#include "util.h"
+#include "engine/rules.h"
+#include "lib/util.h"
 
 static void
 classify_one(struct classify_ctx *ctx, const struct ruleset *rs, const char *text)

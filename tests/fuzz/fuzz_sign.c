@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "sign.h"
-#include "util.h"
+#include "lib/sign.h"
+#include "lib/util.h"
 
 /* The next line of [*p, end) as a string (up to a NUL in it). */
 static char *

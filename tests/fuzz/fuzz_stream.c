@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "stream.h"
-#include "util.h"
+#include "lib/util.h"
+#include "net/stream.h"
 
 struct rec {
 	struct buf out;

@@ -15,4 +15,4 @@
 #define norm_word_before scalar_norm_word_before
 #define norm_word_after  scalar_norm_word_after
 #define norm_is_word_cp  scalar_norm_is_word_cp
-#include "normalize.c"
+#include "engine/normalize.c"

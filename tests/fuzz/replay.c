@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 
 #include "fuzz.h"
-#include "util.h"
+#include "lib/util.h"
 
 static int
 replay_file(const char *path)

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aho.h"
-#include "util.h"
+#include "engine/aho.h"
+#include "lib/util.h"
 #include "unit.h"
 
 struct hit {

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "diag.h"
+#include "conf/conf.h"
+#include "lib/diag.h"
 #include "unit.h"
 
 START_TEST(durations)

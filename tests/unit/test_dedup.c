@@ -3,8 +3,8 @@
 #include <check.h>
 #include <string.h>
 
-#include "dedup.h"
-#include "metrics.h"
+#include "daemon/dedup.h"
+#include "lib/metrics.h"
 #include "unit.h"
 
 static uint64_t

@@ -2,7 +2,7 @@
 
 #include <check.h>
 
-#include "deliver.h"
+#include "daemon/deliver.h"
 #include "unit.h"
 
 /* The cap of a retry's full-jitter delay: 1 s, doubling per attempt, at most 5 min. */

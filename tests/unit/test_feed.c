@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "feed.h"
+#include "sources/feed.h"
 #include "unit.h"
-#include "util.h"
+#include "lib/util.h"
 
 static struct feed
 parse_ok(const char *doc, const char *base)

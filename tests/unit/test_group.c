@@ -19,14 +19,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "diag.h"
-#include "group.h"
-#include "metrics.h"
-#include "rules.h"
-#include "spool.h"
+#include "conf/conf.h"
+#include "daemon/group.h"
+#include "engine/rules.h"
+#include "lib/diag.h"
+#include "lib/metrics.h"
+#include "store/spool.h"
 #include "unit.h"
-#include "util.h"
+#include "lib/util.h"
 
 static char dir[256], path[300];
 static struct spool *sp;

@@ -7,11 +7,11 @@
 
 #include <jansson.h>
 
-#include "health.h"
-#include "htmltext.h"
-#include "receiver.h"
+#include "daemon/health.h"
+#include "lib/htmltext.h"
+#include "receivers/receiver.h"
 #include "unit.h"
-#include "util.h"
+#include "lib/util.h"
 
 /* Real-shaped Mastodon status content and what a person reads in it. */
 static const struct {

@@ -23,10 +23,10 @@
 
 #include <event2/event.h>
 
-#include "httpd.h"
-#include "metrics.h"
+#include "lib/metrics.h"
+#include "net/httpd.h"
 #include "unit.h"
-#include "util.h"
+#include "lib/util.h"
 
 #define SAFETY_MS 5000
 

@@ -11,13 +11,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "diag.h"
-#include "group.h"
-#include "ingest.h"
-#include "metrics.h"
-#include "rules.h"
-#include "spool.h"
+#include "conf/conf.h"
+#include "daemon/group.h"
+#include "daemon/ingest.h"
+#include "engine/rules.h"
+#include "lib/diag.h"
+#include "lib/metrics.h"
+#include "store/spool.h"
 #include "unit.h"
 
 static const char *rules_yaml = "scoring:\n"

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mention.h"
+#include "engine/mention.h"
 #include "unit.h"
-#include "util.h"
+#include "lib/util.h"
 
 static const char *
 nz(const char *s)

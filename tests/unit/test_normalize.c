@@ -8,8 +8,8 @@
 
 #include <utf8proc.h>
 
-#include "normalize.h"
-#include "util.h"
+#include "engine/normalize.h"
+#include "lib/util.h"
 #include "unit.h"
 
 /*

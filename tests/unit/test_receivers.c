@@ -35,12 +35,12 @@
 
 #include <sodium.h>
 
-#include "receiver.h"
-#include "sign.h"
-#include "tz.h"
-#include "util.h"
+#include "lib/sign.h"
+#include "lib/tz.h"
+#include "lib/util.h"
+#include "receivers/receiver.h"
 #include "unit.h"
-#include "words.h"
+#include "lib/words.h"
 
 #ifndef FIXTURES
 #define FIXTURES "tests/fixtures"

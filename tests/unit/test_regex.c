@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "regex.h"
+#include "engine/regex.h"
 #include "unit.h"
 
 /* The extracted set, sorted and joined with '|', or "" for none. */

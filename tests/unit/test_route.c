@@ -7,10 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "diag.h"
-#include "route.h"
-#include "rules.h"
+#include "conf/conf.h"
+#include "daemon/route.h"
+#include "engine/rules.h"
+#include "lib/diag.h"
 #include "unit.h"
 
 #define RECEIVERS                                                                                  \

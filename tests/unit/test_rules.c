@@ -6,12 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "classify.h"
-#include "rules.h"
-#include "rules_int.h"
-#include "rules_naive.h"
+#include "engine/classify.h"
+#include "engine/rules.h"
+#include "engine/rules_int.h"
+#include "engine/rules_naive.h"
 #include "unit.h"
-#include "util.h"
+#include "lib/util.h"
 
 static const char *ruleset_yaml =
     "lists:\n"

@@ -7,7 +7,7 @@
 
 #include <sodium.h>
 
-#include "sign.h"
+#include "lib/sign.h"
 #include "unit.h"
 
 /* protocols.md C1, from the Standard Webhooks reference libraries. */

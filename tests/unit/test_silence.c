@@ -16,12 +16,12 @@
 #include <event2/event.h>
 #include <jansson.h>
 
-#include "metrics.h"
-#include "normalize.h"
-#include "route.h"
-#include "silence.h"
+#include "daemon/route.h"
+#include "daemon/silence.h"
+#include "engine/normalize.h"
+#include "lib/metrics.h"
 #include "unit.h"
-#include "util.h"
+#include "lib/util.h"
 
 static struct silence_match
 match_of(const char *json)

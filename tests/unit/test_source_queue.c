@@ -7,8 +7,8 @@
 
 #include <event2/event.h>
 
-#include "metrics.h"
-#include "source_queue.h"
+#include "lib/metrics.h"
+#include "sources/source_queue.h"
 #include "unit.h"
 
 /* What the source side saw. */

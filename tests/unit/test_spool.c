@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "spool.h"
+#include "store/spool.h"
 #include "unit.h"
 
 #define DAY_MS (24 * 3600 * 1000LL)

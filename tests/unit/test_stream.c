@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "curlev.h"
-#include "stream.h"
+#include "net/curlev.h"
+#include "net/stream.h"
 #include "unit.h"
-#include "util.h"
+#include "lib/util.h"
 
 /* What the parser handed over, one "type|id|data" record per event, and the too-long count. */
 struct got {

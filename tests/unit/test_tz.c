@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tz.h"
+#include "lib/tz.h"
 #include "unit.h"
 
 static const char *const zones[] = { "Asia/Jakarta", "Europe/Berlin", "America/New_York",

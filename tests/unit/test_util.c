@@ -4,7 +4,7 @@
 #include <stdint.h>
 
 #include "unit.h"
-#include "util.h"
+#include "lib/util.h"
 
 /* 1994-11-06T08:49:37Z, the date RFC 9110 writes in its three forms. */
 #define T1994_MS 784111777000LL

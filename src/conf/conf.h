@@ -1,0 +1,195 @@
+/*
+ * conf.h: keluhd.yaml -> struct conf.
+ *
+ * The file is parsed into a fresh object and validated completely (every
+ * error as file:line:col) before anything uses it, so --check, start-up and
+ * reload share one path: build a new conf, and only swap it in when it is
+ * whole. Secrets named by *_file keys are read here; a relative *_file
+ * path resolves against $CREDENTIALS_DIRECTORY when systemd sets it, else
+ * against the config file's directory. Secrets never reach logs.
+ */
+#ifndef KELUH_CONF_H
+#define KELUH_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/rules.h"
+#include "engine/rules_select.h"
+#include "lib/diag.h"
+#include "receivers/receiver.h"
+
+#define CONF_DEFAULT_PATH KELUH_SYSCONFDIR "/keluhd.yaml"
+#define CONF_DEFAULT_SPOOL "/var/lib/keluh/spool.db"
+
+enum source_type { SRC_DEMO, SRC_STDIN, SRC_FILE, SRC_SSE, SRC_NDJSON_STREAM, SRC_JSON_POLL,
+	SRC_MASTODON, SRC_X, SRC_RSS, SRC_REDDIT, SRC__N };
+
+/* Mention fields a source's field map can fill (keys of fields:). */
+enum source_field { SF_ID, SF_TEXT, SF_URL, SF_LANG, SF_CREATED_AT, SF_AUTHOR_HANDLE,
+	SF_AUTHOR_NAME, SF_AUTHOR_FOLLOWERS, SF_AUTHOR_VERIFIED, SF__N };
+extern const char *const conf_source_field_names[SF__N];	/* "id", "author.handle"... */
+
+struct conf_source {
+	char *name;
+	enum source_type type;
+	char *path;		/* file; demo: the sample file (default: the bundled one) */
+	char *fallback_path;	/* demo: <config dir>/samples/mentions.ndjson */
+	double rate_per_s;	/* demo: mentions per second */
+	int loop;		/* demo: start again at the end */
+
+	/* sse, ndjson-stream, json-poll, rss */
+	char *url;
+	char **headers;		/* "Name: value" */
+	size_t nheaders;
+	char *token;		/* token_file's content: sent as a bearer token */
+	char *fields[SF__N];	/* JSON pointers; none set: the data is a mention object */
+	char **events;		/* sse: event types taken (none: all) */
+	size_t nevents;
+	size_t max_event;	/* longest event, line or poll answer */
+	int64_t stall_ms;	/* no byte for this long: reconnect */
+	int64_t reconnect_ms;	/* first reconnect delay */
+	int64_t backoff_max_ms;
+	int64_t interval_ms;	/* json-poll, rss */
+	int64_t timeout_ms;	/* json-poll, rss: one request */
+	char *items;		/* json-poll: pointer to the array of items ("" = the answer) */
+	char *cursor;		/* json-poll: pointer, inside an item, to its cursor */
+	char *cursor_param;	/* json-poll: query parameter that sends the cursor */
+
+	/* mastodon: the stream (public, public:local, public:remote, hashtag,
+	 * hashtag:local, user, list) and its tag or list id; mastodon, x: reblogs too */
+	char *stream;
+	char *tag;
+	char *list;
+	int reblogs;
+
+	/* reddit: one listing (new, search or comments) of subreddits and/or a search query;
+	 * the app's credentials (secrets read from their files) and the User-Agent */
+	char **subreddits;
+	size_t nsubreddits;
+	char *query;
+	char *listing;
+	char *client_id;
+	char *client_secret;
+	char *username;
+	char *password;
+	char *user_agent;
+	char *token_url;
+
+	/* source health: one operational alert after this long silent, failing or
+	 * throttled (0: off), to alert_to (none: conf.health_receivers) */
+	int64_t alert_after_ms;
+	char **alert_to;
+	size_t nalert_to;
+};
+
+/* Whether a running source started from a may keep running for b (a reload). */
+int conf_source_same(const struct conf_source *a, const struct conf_source *b);
+
+/* A route: every given matcher must hold; lists mean "any of". */
+struct conf_route {
+	unsigned prio_mask;	/* bit (1 << enum prio); 0 = any */
+	char **teams;
+	size_t nteams;
+	char **tags;
+	size_t ntags;
+	char **rules;
+	size_t nrules;
+	char **sources;
+	size_t nsources;
+	size_t *receivers;	/* indexes into conf.receivers */
+	size_t nreceivers;
+	int cont;		/* continue: true */
+	unsigned line;
+};
+
+enum group_key_part { GK_RULE, GK_TEAM, GK_PRIORITY, GK_SOURCE, GK_AUTHOR, GK_MENTION, GK__N };
+
+/* Velocity: at_least complaints of these rules within window -> one critical alert. */
+struct conf_incident {
+	char *name;
+	char **rules;		/* rule ids; a trailing '*' is a prefix */
+	size_t nrules;
+	unsigned at_least;
+	int64_t window_ms;
+	double spike;		/* 0: off; else also when the window count > spike x baseline */
+	int64_t cooldown_ms;
+};
+
+struct conf {
+	char *path;		/* the file it came from */
+	char *dir;		/* its directory: relative paths resolve against it */
+	char *rules_dir;        /* the user's rule files */
+	struct rules_spec rules; /* what rules_load_spec loads: packs, rules_dir, tuning */
+	char *spool_path;
+	int64_t keep_history_ms;	/* delivered alerts are forgotten after this */
+
+	/* http */
+	char *listen;		/* host:port, or NULL for no HTTP */
+	char **tokens;		/* bearer tokens; none = no auth */
+	size_t ntokens;
+	char **signing_keys;	/* whsec_/whpk_ keys: signatures required when set */
+	size_t nsigning_keys;
+	size_t max_body;
+	size_t max_headers;
+	int max_connections;
+	int max_connections_per_client;	/* from one address (IPv6: one /64) */
+	int64_t http_timeout_ms;
+	char *admin_socket;	/* Unix socket path, or NULL */
+
+	struct conf_source *sources;
+	size_t nsources;
+	struct receiver *receivers;
+	size_t nreceivers;
+	struct conf_route *routes;
+	size_t nroutes;
+	struct conf_incident *incidents;
+	size_t nincidents;
+	char **health_receivers;	/* source health alerts go here (alert_to overrides) */
+	size_t nhealth_receivers;
+
+	/* grouping */
+	unsigned group_by;	/* bits of enum group_key_part */
+	int64_t first_alert_after_ms[PRIO__N];
+	int64_t updates_every_ms;
+	int64_t urgent_every_ms;	/* updates that carry a critical or raised priority */
+	size_t max_groups;
+	size_t max_samples;	/* mentions kept per alert for the body */
+
+	/* duplicates */
+	int64_t dedup_window_ms;
+	size_t dedup_max;
+	size_t dedup_same_text;	/* complaints of at least this many bytes (0: off) */
+
+	/* backpressure */
+	size_t max_pending_deliveries;	/* 503 above this */
+
+	/* display: how chat messages read; every receiver points here */
+	struct rcv_display display;
+};
+
+/* Returns NULL with every error in d. */
+struct conf *conf_load(const char *path, struct diag *d);
+/*
+ * CONF_NO_SECRETS: do not open *_file secrets, nor check their values (tools
+ * that need paths only, and may not be allowed to read them): their fields
+ * stay NULL.
+ */
+#define CONF_NO_SECRETS 1
+struct conf *conf_load_flags(const char *path, struct diag *d, int flags);
+void conf_free(struct conf *);
+
+/* Resolves a path from the config against its directory (malloc'd). */
+char *conf_resolve(const struct conf *, const char *path);
+/* Index of the receiver called name, or -1. */
+long conf_receiver_index(const struct conf *, const char *name);
+const char *conf_source_type_name(enum source_type);
+
+/* "30s", "2m", "1h30m", "500ms", "1d" -> milliseconds; -1 on error. */
+int64_t conf_parse_duration(const char *);
+/* "8MiB", "512KiB", "1000" -> bytes; -1 on error. */
+int64_t conf_parse_size(const char *);
+/* "5/s", "20/min", "100/h" -> per second; -1 on error. */
+double conf_parse_rate(const char *);
+
+#endif

@@ -1,0 +1,707 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "daemon/deliver.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
+#include "lib/util.h"
+#include "receivers/receiver.h"
+
+#define DELIVER_BATCH 16
+#define DELIVER_POLL_MS 1000	/* notice operator requeues and restored rows */
+#define DELIVER_MAX_BODY (64 * 1024)
+/*
+ * A receiver counts as failing after this many failed attempts in a row;
+ * one alert that the receiver alone refuses does not stop the others.
+ */
+#define DELIVER_FAIL_AFTER 3
+/* While failing, a probe waits 1 s, doubling up to this, less up to half as jitter. */
+#define DELIVER_PROBE_MAX_MS 4000
+
+struct rstate;
+
+struct xfer {
+	struct deliver *d;
+	struct rstate *rs;
+	CURL *easy;
+	int64_t id;
+	int attempts;
+	int64_t created_ms, expires_ms;
+	char *receiver;
+	struct rcv_msg msg;
+	struct curl_slist *headers;
+	struct curl_slist *rcpt;
+	struct buf resp;
+	char retry_after[64];
+	size_t upload_off;
+	struct xfer *next;
+};
+
+/*
+ * Like a circuit breaker: UP sends every due delivery. FAILING (after
+ * DELIVER_FAIL_AFTER failed attempts in a row) sends one delivery at a
+ * time, the probe, at probe_at; its success makes every pending delivery
+ * of the receiver due at once, sent at its rate limit.
+ */
+enum rs_mode { RS_UP, RS_FAILING };
+
+/* Runtime of one receiver; survives reloads by name. */
+struct rstate {
+	char *name;
+	const struct receiver *r;	/* in the current conf; NULL when removed */
+	int inflight;
+	double tokens;
+	int64_t tokens_at;
+	int64_t blocked_until;		/* platform asked us to wait */
+	enum rs_mode mode;
+	int fails;			/* failed attempts in a row */
+	int probes;			/* failed probes since it began failing */
+	int64_t probe_at;		/* not UP: when the next probe may start */
+	int64_t failing_since;		/* FAILING: wall clock ms it began */
+	char last_error[512];		/* of the last failed attempt */
+	struct event *timer;
+	struct deliver *d;
+};
+
+struct deliver {
+	struct event_base *base;
+	struct curlev *ce;
+	struct spool *spool;
+	const struct conf *conf;
+	struct rstate *rs;
+	size_t nrs;
+	struct xfer *xfers;
+	int draining;
+	void (*drained)(void *);
+	void *drained_arg;
+};
+
+int64_t
+deliver_backoff_cap(int attempt)
+{
+	int64_t cap = 1000;
+
+	for (int i = 1; i < attempt && cap < 300000; i++)
+		cap *= 2;
+	return cap > 300000 ? 300000 : cap;
+}
+
+static void rstate_wake(evutil_socket_t fd, short what, void *arg);
+
+static void
+rstate_arm(struct rstate *st, int64_t delay_ms)
+{
+	struct timeval tv;
+
+	if (delay_ms < 0)
+		delay_ms = 0;
+	tv.tv_sec = (time_t)(delay_ms / 1000);
+	tv.tv_usec = (suseconds_t)((delay_ms % 1000) * 1000);
+	evtimer_add(st->timer, &tv);
+}
+
+static void
+rstate_gauge(const struct rstate *st)
+{
+	char labels[200];
+
+	snprintf(labels, sizeof(labels), "receiver=\"%s\"", st->name);
+	metrics_set("keluh_receiver_up", labels, st->mode == RS_FAILING ? 0 : 1);
+}
+
+static struct rstate *
+deliver_state(struct deliver *d, const char *name)
+{
+	for (size_t i = 0; i < d->nrs; i++)
+		if (strcmp(d->rs[i].name, name) == 0)
+			return &d->rs[i];
+	return NULL;
+}
+
+void
+deliver_set_conf(struct deliver *d, const struct conf *c)
+{
+	d->conf = c;
+	for (size_t i = 0; i < d->nrs; i++)
+		d->rs[i].r = NULL;
+	for (size_t i = 0; i < c->nreceivers; i++) {
+		struct rstate *st = deliver_state(d, c->receivers[i].name);
+
+		if (st == NULL) {
+			/* rstates are reached by pointer from timers: never realloc them */
+			if (d->nrs >= 256) {
+				metrics_bound_hit("receivers", "more than 256 receivers over the "
+				    "daemon's life; restart keluhd to use the new ones");
+				continue;
+			}
+			st = &d->rs[d->nrs++];
+			memset(st, 0, sizeof(*st));
+			st->name = xstrdup(c->receivers[i].name);
+			st->d = d;
+			st->timer = evtimer_new(d->base, rstate_wake, st);
+			st->tokens = 1;
+			st->tokens_at = util_now_ms();
+			rstate_gauge(st);
+		}
+		/* a failing receiver may have a new url: probe it at once */
+		st->probe_at = 0;
+		st->r = &c->receivers[i];
+	}
+	deliver_kick_all(d);
+}
+
+struct deliver *
+deliver_new(struct event_base *base, struct curlev *ce, struct spool *spool,
+    const struct conf *c)
+{
+	struct deliver *d = xcalloc(1, sizeof(*d));
+
+	d->base = base;
+	d->ce = ce;
+	d->spool = spool;
+	d->rs = xcalloc(256, sizeof(struct rstate));
+	deliver_set_conf(d, c);
+	return d;
+}
+
+static void
+xfer_free(struct xfer *x)
+{
+	struct xfer **pp = &x->d->xfers;
+
+	while (*pp && *pp != x)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = x->next;
+	if (x->easy)
+		curl_easy_cleanup(x->easy);
+	curl_slist_free_all(x->headers);
+	curl_slist_free_all(x->rcpt);
+	receiver_msg_free(&x->msg);
+	buf_free(&x->resp);
+	free(x->receiver);
+	free(x);
+}
+
+void
+deliver_free(struct deliver *d)
+{
+	if (d == NULL)
+		return;
+	while (d->xfers) {
+		struct xfer *x = d->xfers;
+
+		curlev_cancel(d->ce, x->easy);
+		xfer_free(x);
+	}
+	for (size_t i = 0; i < d->nrs; i++) {
+		event_free(d->rs[i].timer);
+		free(d->rs[i].name);
+	}
+	free(d->rs);
+	free(d);
+}
+
+static size_t
+xfer_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct xfer *x = arg;
+	size_t len = size * n;
+
+	/* keep what fits: enough for the reason and any retry field */
+	if (x->resp.len < DELIVER_MAX_BODY)
+		buf_add(&x->resp, p, len < DELIVER_MAX_BODY - x->resp.len ? len :
+		    DELIVER_MAX_BODY - x->resp.len);
+	return len;
+}
+
+static size_t
+xfer_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct xfer *x = arg;
+	size_t len = size * n;
+
+	if (len > 12 && strncasecmp(p, "retry-after:", 12) == 0) {
+		size_t v = 12, e = len;
+
+		while (v < e && (p[v] == ' ' || p[v] == '\t'))
+			v++;
+		while (e > v && (p[e - 1] == '\r' || p[e - 1] == '\n' || p[e - 1] == ' '))
+			e--;
+		snprintf(x->retry_after, sizeof(x->retry_after), "%.*s", (int)(e - v), p + v);
+	}
+	return len;
+}
+
+static size_t
+xfer_read(char *buf, size_t size, size_t n, void *arg)
+{
+	struct xfer *x = arg;
+	size_t left = x->msg.body_len - x->upload_off, len = size * n;
+
+	if (len > left)
+		len = left;
+	memcpy(buf, x->msg.body + x->upload_off, len);
+	x->upload_off += len;
+	return len;
+}
+
+static void deliver_pump(struct rstate *st);
+
+/* Writes the outcome of one attempt; the commit happens at the end of the loop pass. */
+static void
+deliver_outcome(struct xfer *x, enum rcv_verdict v, int64_t wait_ms, const char *reason)
+{
+	struct deliver *d = x->d;
+	struct rstate *st = x->rs;
+	int64_t now = util_now_ms();
+	char labels[200];
+
+	spool_begin(d->spool);
+	if (v == RCV_OK) {
+		spool_delivered(d->spool, x->id, now);
+		metrics_observe_latency(x->receiver, (double)(now - x->created_ms) / 1000.0);
+		snprintf(labels, sizeof(labels), "receiver=\"%s\",outcome=\"ok\"", x->receiver);
+		log_debug("delivery %lld to %s: delivered", (long long)x->id, x->receiver);
+	} else if (v == RCV_DEAD) {
+		spool_dead_tried(d->spool, x->id, now, reason);
+		snprintf(labels, sizeof(labels), "receiver=\"%s\",outcome=\"dead\"", x->receiver);
+		log_warnx("delivery %lld to %s: dead letter after %d attempt(s): %s",
+		    (long long)x->id, x->receiver, x->attempts + 1, reason);
+	} else {
+		/* full jitter: anywhere in [0, cap], so retries of many alerts spread out */
+		int64_t cap = deliver_backoff_cap(x->attempts + 1);
+		int64_t delay = (int64_t)randombytes_uniform((uint32_t)cap + 1);
+		char why[600];
+
+		/* a failing receiver: this one is tried again as the next probe at the latest */
+		if (st && st->mode != RS_UP)
+			delay = st->probe_at > now ? st->probe_at - now : 0;
+
+		/* +50 ms: a timer set from the loop's cached clock can fire a little early */
+		if (wait_ms > 0 && wait_ms + 50 > delay)
+			delay = wait_ms + 50;
+		if (wait_ms > 0 && st)
+			st->blocked_until = now + wait_ms;
+		if (now + delay > x->expires_ms) {
+			snprintf(why, sizeof(why), "expired after %d attempt(s); last error: %s",
+			    x->attempts + 1, reason);
+			spool_dead_tried(d->spool, x->id, now, why);
+			snprintf(labels, sizeof(labels), "receiver=\"%s\",outcome=\"dead\"",
+			    x->receiver);
+			log_warnx("delivery %lld to %s: dead letter: %s", (long long)x->id,
+			    x->receiver, why);
+		} else {
+			spool_retry_later(d->spool, x->id, now + delay, reason);
+			snprintf(labels, sizeof(labels), "receiver=\"%s\",outcome=\"retry\"",
+			    x->receiver);
+			log_info("delivery %lld to %s: %s; retry in %.1f s", (long long)x->id,
+			    x->receiver, reason, (double)delay / 1000.0);
+		}
+	}
+	metrics_add("keluh_deliveries_total", labels, 1);
+}
+
+/* An attempt failed (retry verdict): the receiver may be failing now. */
+static void
+deliver_failed(struct rstate *st, const char *reason, int64_t now)
+{
+	int64_t cap;
+
+	st->fails++;
+	snprintf(st->last_error, sizeof(st->last_error), "%s", reason);
+	if (st->mode == RS_UP && st->fails < DELIVER_FAIL_AFTER)
+		return;
+	if (st->mode != RS_FAILING) {
+		log_warnx("receiver %s is failing (%d failed attempt(s) in a row, last: %s); "
+		    "sending one delivery at a time until it answers", st->name, st->fails, reason);
+		st->mode = RS_FAILING;
+		st->probes = 0;
+		st->failing_since = util_now_ms();
+		rstate_gauge(st);
+	}
+	st->probes++;
+	cap = deliver_backoff_cap(st->probes);
+	if (cap > DELIVER_PROBE_MAX_MS)
+		cap = DELIVER_PROBE_MAX_MS;
+	st->probe_at = now + cap / 2 + (int64_t)randombytes_uniform((uint32_t)(cap / 2) + 1);
+}
+
+/* An attempt succeeded: a receiver that was failing gets its backlog now. */
+static void
+deliver_answered(struct rstate *st, int64_t now)
+{
+	struct deliver *d = st->d;
+	int64_t pending = 0, dead = 0;
+	int fails = st->fails;
+	char took[32];
+
+	st->fails = 0;
+	if (st->mode == RS_UP)
+		return;
+	spool_begin(d->spool);
+	if (spool_make_due(d->spool, st->name, now) < 0 ||
+	    spool_queue_counts(d->spool, st->name, &pending, &dead) < 0)
+		log_warnx("spool: %s", spool_error(d->spool));
+	util_human_ms(util_now_ms() - st->failing_since, took, sizeof(took));
+	log_info("receiver %s recovered after %d failure(s) in %s; draining %lld pending",
+	    st->name, fails, took, (long long)pending);
+	st->mode = RS_UP;
+	rstate_gauge(st);
+}
+
+static void
+deliver_check_drained(struct deliver *d)
+{
+	if (d->draining && d->xfers == NULL && d->drained) {
+		void (*fn)(void *) = d->drained;
+
+		d->drained = NULL;
+		fn(d->drained_arg);
+	}
+}
+
+static void
+xfer_done(void *arg, CURL *easy, CURLcode rc)
+{
+	struct xfer *x = arg;
+	struct rstate *st = x->rs;
+	long status = 0;
+	int64_t wait_ms = 0;
+	char reason[512];
+	enum rcv_verdict v;
+
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	if (rc != CURLE_OK && status == 0) {
+		snprintf(reason, sizeof(reason), "%s", curl_easy_strerror(rc));
+		v = RCV_RETRY;
+	} else if (st->r) {
+		v = receiver_judge(st->r, status, x->resp.data ? x->resp.data : "", x->resp.len,
+		    x->retry_after[0] ? x->retry_after : NULL, &wait_ms, reason, sizeof(reason));
+	} else {
+		v = status >= 200 && status < 300 ? RCV_OK : RCV_RETRY;
+		snprintf(reason, sizeof(reason), "HTTP %ld", status);
+	}
+	/*
+	 * A receiver that refuses every alert (a URL that is not what its type
+	 * says, a revoked token) is as broken as one that does not answer.
+	 */
+	if (v != RCV_OK)
+		deliver_failed(st, reason, util_now_ms());
+	deliver_outcome(x, v, wait_ms, reason);
+	if (v == RCV_OK)
+		deliver_answered(st, util_now_ms());
+	st->inflight--;
+	xfer_free(x);
+	if (!st->d->draining)
+		deliver_pump(st);
+	deliver_check_drained(st->d);
+}
+
+/* Console: printed at once, counted as delivered. */
+static void
+deliver_console(struct deliver *d, struct rstate *st, struct spool_delivery *sd,
+    struct rcv_msg *m)
+{
+	struct xfer x;
+
+	fwrite(m->body, 1, m->body_len, stdout);
+	fflush(stdout);
+	memset(&x, 0, sizeof(x));
+	x.d = d;
+	x.rs = st;
+	x.id = sd->id;
+	x.created_ms = sd->created_ms;
+	x.receiver = sd->receiver;
+	deliver_outcome(&x, RCV_OK, 0, "");
+}
+
+static int
+deliver_start(struct deliver *d, struct rstate *st, struct spool_delivery *sd)
+{
+	const struct receiver *r = st->r;
+	char err[256];
+	json_error_t je;
+	json_t *alert = json_loads(sd->alert_json, 0, &je);
+	struct xfer *x;
+	int64_t now = util_now_ms(), delayed_s;
+
+	if (now > sd->expires_ms) {
+		char why[600];
+
+		snprintf(why, sizeof(why), "expired after %d attempt(s); last error: %s",
+		    sd->attempts, sd->last_error ? sd->last_error : "none");
+		spool_begin(d->spool);
+		spool_dead(d->spool, sd->id, now, why);
+		log_warnx("delivery %lld to %s: dead letter: %s", (long long)sd->id, sd->receiver,
+		    why);
+		{
+			char labels[200];
+
+			snprintf(labels, sizeof(labels), "receiver=\"%s\",outcome=\"dead\"",
+			    sd->receiver);
+			metrics_add("keluh_deliveries_total", labels, 1);
+		}
+		json_decref(alert);
+		return 0;
+	}
+	x = xcalloc(1, sizeof(*x));
+	x->d = d;
+	x->rs = st;
+	x->id = sd->id;
+	x->attempts = sd->attempts;
+	x->created_ms = sd->created_ms;
+	x->expires_ms = sd->expires_ms;
+	x->receiver = xstrdup(sd->receiver);
+	buf_init(&x->resp);
+	/*
+	 * A delivery that failed before (attempts, or a dead letter requeued
+	 * with its last error kept) says how late it is; one that only waited
+	 * its turn does not.
+	 */
+	delayed_s = sd->attempts > 0 || sd->last_error ? (now - sd->created_ms) / 1000 : 0;
+	if (alert == NULL || receiver_render_delayed(r, alert, sd->idem_key, now / 1000,
+	    delayed_s, &x->msg, err, sizeof(err)) < 0) {
+		deliver_outcome(x, RCV_DEAD, 0, alert ? err : "the stored alert is not valid JSON");
+		json_decref(alert);
+		xfer_free(x);
+		return 0;
+	}
+	json_decref(alert);
+	if (r->type == RCV_CONSOLE) {
+		deliver_console(d, st, sd, &x->msg);
+		xfer_free(x);
+		return 0;
+	}
+	x->easy = curl_easy_init();
+	curl_easy_setopt(x->easy, CURLOPT_URL, x->msg.url);
+	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)r->timeout_ms);
+	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)(r->timeout_ms < 10000 ?
+	    r->timeout_ms : 10000));
+	curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, xfer_write);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, xfer_header);
+	curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_USERAGENT, "keluh/" PACKAGE_VERSION);
+	for (size_t i = 0; i < x->msg.nheaders; i++)
+		x->headers = curl_slist_append(x->headers, x->msg.headers[i]);
+	if (r->type == RCV_EMAIL) {
+		curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+		curl_easy_setopt(x->easy, CURLOPT_MAIL_FROM, x->msg.mail_from);
+		for (size_t i = 0; i < x->msg.nrcpt; i++)
+			x->rcpt = curl_slist_append(x->rcpt, x->msg.rcpt[i]);
+		curl_easy_setopt(x->easy, CURLOPT_MAIL_RCPT, x->rcpt);
+		curl_easy_setopt(x->easy, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(x->easy, CURLOPT_READFUNCTION, xfer_read);
+		curl_easy_setopt(x->easy, CURLOPT_READDATA, x);
+		curl_easy_setopt(x->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)x->msg.body_len);
+		if (r->username)
+			curl_easy_setopt(x->easy, CURLOPT_USERNAME, r->username);
+		if (r->secret)
+			curl_easy_setopt(x->easy, CURLOPT_PASSWORD, r->secret);
+		curl_easy_setopt(x->easy, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	} else {
+		curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(x->easy, CURLOPT_POST, 1L);
+		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->msg.body);
+		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->msg.body_len);
+		x->headers = curl_slist_append(x->headers, "Expect:");
+	}
+	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+	if (curlev_add(d->ce, x->easy, xfer_done, x) < 0) {
+		xfer_free(x);
+		return -1;
+	}
+	x->next = d->xfers;
+	d->xfers = x;
+	st->inflight++;
+	return 0;
+}
+
+/* Deliveries whose max age passed while only probes went out go to the dead letters. */
+static void
+deliver_expire(struct rstate *st, int64_t now)
+{
+	struct deliver *d = st->d;
+	char labels[200];
+	int64_t n;
+
+	spool_begin(d->spool);
+	n = spool_expire(d->spool, st->name, now, st->last_error[0] ? st->last_error : "none");
+	if (n < 0)
+		log_warnx("spool: %s", spool_error(d->spool));
+	if (n <= 0)
+		return;
+	snprintf(labels, sizeof(labels), "receiver=\"%s\",outcome=\"dead\"", st->name);
+	metrics_add("keluh_deliveries_total", labels, (double)n);
+	log_warnx("receiver %s: %lld delivery(ies) expired while it was failing: dead letters",
+	    st->name, (long long)n);
+}
+
+/* FAILING: one delivery at a time, the one due first, due or not. */
+static void
+deliver_probe(struct rstate *st, int64_t now)
+{
+	struct deliver *d = st->d;
+	struct spool_delivery sd;
+	int n;
+
+	if (st->inflight > 0)
+		return;		/* its answer pumps again */
+	if (st->probe_at > now) {
+		rstate_arm(st, st->probe_at - now);
+		return;
+	}
+	if (st->tokens < 1) {
+		rstate_arm(st, (int64_t)((1.0 - st->tokens) / st->r->rate_per_s * 1000.0) + 1);
+		return;
+	}
+	n = spool_first_due(d->spool, st->name, NULL, 0, &sd);
+	if (n < 0)
+		log_warnx("spool: %s", spool_error(d->spool));
+	if (n <= 0) {
+		rstate_arm(st, DELIVER_POLL_MS);
+		return;
+	}
+	/* only with a backlog: an idle failing receiver writes nothing */
+	deliver_expire(st, now);
+	if (sd.expires_ms > now) {
+		st->tokens -= 1;
+		deliver_start(d, st, &sd);
+	}
+	spool_delivery_free(&sd);
+	if (st->inflight == 0)	/* expired, or could not be rendered: the next one */
+		rstate_arm(st, 0);
+}
+
+/* Starts as many due deliveries as the receiver's limits allow, then sleeps. */
+static void
+deliver_pump(struct rstate *st)
+{
+	struct deliver *d = st->d;
+	const struct receiver *r = st->r;
+	struct spool_delivery due[DELIVER_BATCH];
+	int64_t skip[DELIVER_BATCH * 4 + 64], now = util_now_ms(), next;
+	size_t nskip = 0;
+	int n, room;
+
+	if (r == NULL || d->draining)
+		return;
+	if (st->blocked_until > now) {
+		rstate_arm(st, st->blocked_until - now);
+		return;
+	}
+	/* token bucket: rate_per_s, burst of max_concurrency */
+	st->tokens += (double)(now - st->tokens_at) / 1000.0 * r->rate_per_s;
+	if (st->tokens > r->max_concurrency)
+		st->tokens = r->max_concurrency;
+	st->tokens_at = now;
+	if (st->mode != RS_UP) {
+		deliver_probe(st, now);
+		return;
+	}
+	room = r->max_concurrency - st->inflight;
+	if (room > (int)st->tokens)
+		room = (int)st->tokens;
+	if (room > DELIVER_BATCH)
+		room = DELIVER_BATCH;
+	if (room <= 0) {
+		if (st->inflight < r->max_concurrency)
+			rstate_arm(st, (int64_t)((1.0 - st->tokens) / r->rate_per_s * 1000.0) + 1);
+		return;
+	}
+	for (struct xfer *x = d->xfers; x && nskip < sizeof(skip) / sizeof(skip[0]); x = x->next)
+		if (x->rs == st)
+			skip[nskip++] = x->id;
+	n = spool_due(d->spool, st->name, now, skip, nskip, due, (size_t)room);
+	if (n < 0) {
+		log_warnx("spool: %s", spool_error(d->spool));
+		rstate_arm(st, DELIVER_POLL_MS);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		st->tokens -= 1;
+		deliver_start(d, st, &due[i]);
+		spool_delivery_free(&due[i]);
+	}
+	if (n == room) {
+		rstate_arm(st, 0);
+		return;
+	}
+	next = spool_next_due(d->spool, st->name);
+	if (next == INT64_MAX || next - now > DELIVER_POLL_MS)
+		next = now + DELIVER_POLL_MS;
+	rstate_arm(st, next - now);
+}
+
+static void
+rstate_wake(evutil_socket_t fd, short what, void *arg)
+{
+	deliver_pump(arg);
+}
+
+int
+deliver_failing(const struct deliver *d, const char *receiver, const char **last_error,
+    int64_t *since_ms)
+{
+	for (size_t i = 0; i < d->nrs; i++) {
+		const struct rstate *st = &d->rs[i];
+
+		if (strcmp(st->name, receiver) != 0 || st->mode != RS_FAILING)
+			continue;
+		*last_error = st->last_error;
+		*since_ms = st->failing_since;
+		return 1;
+	}
+	return 0;
+}
+
+void
+deliver_kick(struct deliver *d, size_t receiver)
+{
+	struct rstate *st;
+
+	if (receiver >= d->conf->nreceivers)
+		return;
+	st = deliver_state(d, d->conf->receivers[receiver].name);
+	/* called after the commit, outside any libcurl callback: start now */
+	if (st && !d->draining)
+		deliver_pump(st);
+}
+
+void
+deliver_kick_all(struct deliver *d)
+{
+	for (size_t i = 0; i < d->nrs; i++)
+		if (d->rs[i].r)
+			rstate_arm(&d->rs[i], 0);
+}
+
+void
+deliver_drain(struct deliver *d, void (*fn)(void *), void *arg)
+{
+	d->draining = 1;
+	d->drained = fn;
+	d->drained_arg = arg;
+	for (size_t i = 0; i < d->nrs; i++)
+		evtimer_del(d->rs[i].timer);
+	deliver_check_drained(d);
+}
+
+int
+deliver_inflight(const struct deliver *d)
+{
+	int n = 0;
+
+	for (struct xfer *x = d->xfers; x; x = x->next)
+		n++;
+	return n;
+}

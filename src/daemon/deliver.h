@@ -1,0 +1,42 @@
+/*
+ * deliver.h: the delivery scheduler. Takes due deliveries from the spool,
+ * renders them for their receiver, sends them through curlev, and writes
+ * the outcome back: delivered, retry later (exponential backoff with full
+ * jitter, never sooner than the platform's Retry-After), or dead letter
+ * with the reason. Per receiver: at most max_concurrency requests in
+ * flight and at most rate_per_s started per second. Loop thread only.
+ */
+#ifndef KELUH_DELIVER_H
+#define KELUH_DELIVER_H
+
+#include <event2/event.h>
+
+#include "conf/conf.h"
+#include "net/curlev.h"
+#include "store/spool.h"
+
+struct deliver;
+
+struct deliver *deliver_new(struct event_base *, struct curlev *, struct spool *,
+    const struct conf *);
+void deliver_free(struct deliver *);
+/* On reload: receivers are matched by name; in-flight requests finish. */
+void deliver_set_conf(struct deliver *, const struct conf *);
+/* Something new may be due for receiver index i (of the current conf). */
+void deliver_kick(struct deliver *, size_t receiver);
+void deliver_kick_all(struct deliver *);
+/* Stops starting new requests; fn(arg) once nothing is in flight. */
+void deliver_drain(struct deliver *, void (*fn)(void *arg), void *arg);
+int deliver_inflight(const struct deliver *);
+/*
+ * 1 while the receiver is failing (failed attempts in a row, retried or
+ * refused): its last error (owned by d, valid until the next loop pass) and
+ * the wall clock ms it began. 0 when it is up or unknown.
+ */
+int deliver_failing(const struct deliver *, const char *receiver, const char **last_error,
+    int64_t *since_ms);
+
+/* Backoff for attempt n (1-based), in ms, before jitter: 1 s doubling to 5 min. */
+int64_t deliver_backoff_cap(int attempt);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * ingest.h: the one path every mention takes, whatever its source:
+ * duplicate check, classification, and for complaints a pending row in the
+ * spool (inside the current transaction) and a place in its group.
+ * Loop thread only.
+ */
+#ifndef KELUH_INGEST_H
+#define KELUH_INGEST_H
+
+#include "conf/conf.h"
+#include "daemon/group.h"
+#include "engine/mention.h"
+#include "engine/rules.h"
+#include "store/spool.h"
+
+struct ingest;
+
+struct ingest_counts {
+	size_t accepted, complaints, duplicates;
+};
+
+struct ingest *ingest_new(const struct conf *, struct ruleset *, struct spool *,
+    struct group_engine *);
+void ingest_free(struct ingest *);
+/* On reload: mentions from now on use the new rules and settings. */
+void ingest_set(struct ingest *, const struct conf *, struct ruleset *);
+
+/*
+ * Takes one mention. source names where it came from (the mention's own
+ * "source" field wins when set). Returns 0 and updates *counts, or -1 when
+ * the spool could not record a complaint (the caller must not acknowledge:
+ * answer 503 or retry later).
+ */
+int ingest_mention(struct ingest *, const struct mention *, const char *source,
+    struct ingest_counts *counts);
+
+/*
+ * Around the mentions of one request: they share one budget of regex work
+ * (regex_batch_work in the rule files), so one request cannot hold the loop.
+ */
+void ingest_batch(struct ingest *, int on);
+
+/* Rebuilds the groups from the spool's pending mentions (at start-up). */
+int ingest_restore(struct ingest *);
+
+/*
+ * After the spool failed (batches rolled back, or syncs that failed): the
+ * groups in memory may hold complaints that are gone. ge replaces them,
+ * new and empty, and is rebuilt from the spool as ingest_restore does; the
+ * ids and texts seen are forgotten, so that a mention sent again after its
+ * 503 is taken again, not counted as a duplicate of one that was lost. The
+ * caller frees the old engine.
+ */
+int ingest_lost(struct ingest *, struct group_engine *ge);
+
+#endif

@@ -1,0 +1,252 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/verdict.h"
+
+static void
+json_str(struct buf *b, const char *s, size_t len)
+{
+	buf_addc(b, '"');
+	buf_add_json_str(b, s, len);
+	buf_addc(b, '"');
+}
+
+/* The rules of one part of the breakdown: 1 the extras, 0 the negative ones. */
+static void
+json_part_rules(struct buf *b, const struct ruleset *rs, const struct verdict *v, int extras)
+{
+	int first = 1;
+
+	buf_adds(b, "[");
+	for (size_t i = 0; i < v->nrules; i++) {
+		uint32_t r = v->rules[i];
+		int s = rules_score(rs, r);
+		const char *rid = rules_id(rs, r);
+
+		if ((v->top > 0 && r == v->top_rule) || (extras ? s <= 0 : s > 0))
+			continue;
+		buf_adds(b, first ? "{\"rule\":" : ",{\"rule\":");
+		json_str(b, rid, strlen(rid));
+		buf_printf(b, ",\"score\":%d}", s);
+		first = 0;
+	}
+	buf_addc(b, ']');
+}
+
+/*
+ * The same evidence twice (a keyword in two conditions of one rule) says
+ * nothing new. A rule's matches are contiguous (classify gathers them rule
+ * by rule), so only that rule's earlier ones are compared, not all of them.
+ */
+static int
+match_seen(const struct verdict *v, size_t i)
+{
+	const struct match *m = &v->matches[i];
+
+	for (size_t j = i; j-- > 0 && v->matches[j].rule == m->rule;) {
+		const struct match *o = &v->matches[j];
+
+		if (o->kind == m->kind && o->start == m->start && o->end == m->end &&
+		    (o->pattern == m->pattern || strcmp(o->pattern, m->pattern) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+void
+verdict_matches_json(struct buf *b, const struct ruleset *rs, const char *text, size_t len,
+    const struct verdict *v)
+{
+	int first = 1;
+
+	buf_addc(b, '[');
+	for (size_t i = 0; i < v->nmatches; i++) {
+		const struct match *m = &v->matches[i];
+		const char *rid = rules_id(rs, m->rule);
+
+		if (match_seen(v, i))
+			continue;
+		if (!first)
+			buf_addc(b, ',');
+		first = 0;
+		buf_adds(b, "{\"rule\":");
+		json_str(b, rid, strlen(rid));
+		buf_printf(b, ",\"kind\":\"%s\",\"pattern\":", classify_match_kind_name(m->kind));
+		json_str(b, m->pattern, strlen(m->pattern));
+		buf_printf(b, ",\"start\":%zu,\"end\":%zu,\"text\":", m->start, m->end);
+		if (m->end <= len && m->start <= m->end)
+			json_str(b, text + m->start, m->end - m->start);
+		else
+			buf_adds(b, "\"\"");
+		buf_addc(b, '}');
+	}
+	buf_addc(b, ']');
+}
+
+/*
+ * "breakdown": the parts of the score as keluh-rules(5) adds them, so a
+ * program can show which rule and which boost added what.
+ */
+static void
+json_breakdown(struct buf *b, const struct ruleset *rs, const struct verdict *v)
+{
+	buf_adds(b, ",\"breakdown\":{\"top\":");
+	if (v->top > 0) {
+		const char *rid = rules_id(rs, v->top_rule);
+
+		buf_adds(b, "{\"rule\":");
+		json_str(b, rid, strlen(rid));
+		buf_printf(b, ",\"score\":%d}", v->top);
+	} else
+		buf_adds(b, "null");
+	buf_adds(b, ",\"extra\":{\"rules\":");
+	json_part_rules(b, rs, v, 1);
+	buf_printf(b, ",\"sum\":%d,\"max\":%d,\"counted\":%d}", v->extra, rules_max_extra(rs),
+	           v->extra_counted);
+	buf_adds(b, ",\"negative\":{\"rules\":");
+	json_part_rules(b, rs, v, 0);
+	buf_printf(b, ",\"sum\":%d}", v->negative);
+	buf_printf(b, ",\"boosts\":{\"followers\":%d,\"verified\":%d}", v->boost_followers,
+	           v->boost_verified);
+	if (v->priority != PRIO_NONE)
+		buf_printf(b, ",\"threshold\":{\"priority\":\"%s\",\"at_least\":%d}}",
+		           prio_name(v->priority), rules_threshold(rs, v->priority));
+	else
+		buf_printf(b, ",\"threshold\":{\"priority\":\"none\",\"below\":%d}}",
+		           rules_threshold(rs, PRIO_LOW));
+}
+
+void
+verdict_breakdown_text(struct buf *b, const struct ruleset *rs, const struct verdict *v)
+{
+	int parts = 0;
+
+	buf_printf(b, "score %d", v->score);
+	if (v->nrules == 0) {
+		buf_printf(b, ": no rule matched; not a complaint (low needs %d)",
+		           rules_threshold(rs, PRIO_LOW));
+		return;
+	}
+	buf_adds(b, " =");
+	if (v->top > 0) {
+		buf_printf(b, " %d %s", v->top, rules_id(rs, v->top_rule));
+		parts++;
+	}
+	if (v->extra > 0) {
+		if (v->extra_counted < v->extra)
+			buf_printf(b, " + %d others (%d, at most %d)", v->extra_counted, v->extra,
+			           rules_max_extra(rs));
+		else
+			buf_printf(b, " + %d others (at most %d)", v->extra, rules_max_extra(rs));
+		parts++;
+	}
+	if (v->negative < 0 || parts == 0)
+		buf_printf(b, parts ? " - %d negative" : " %d negative",
+		           parts ? -v->negative : v->negative);
+	if (v->boost_followers)
+		buf_printf(b, " %c %d followers", v->boost_followers < 0 ? '-' : '+',
+		           abs(v->boost_followers));
+	if (v->boost_verified)
+		buf_printf(b, " %c %d verified", v->boost_verified < 0 ? '-' : '+',
+		           abs(v->boost_verified));
+	if (v->priority != PRIO_NONE)
+		buf_printf(b, ": %s (%d or more)", prio_name(v->priority),
+		           rules_threshold(rs, v->priority));
+	else
+		buf_printf(b, ": not a complaint (low needs %d)", rules_threshold(rs, PRIO_LOW));
+}
+
+void
+verdict_json(struct buf *b, const struct ruleset *rs, const char *id, const char *text,
+    size_t len, const struct verdict *v)
+{
+	buf_adds(b, "{\"id\":");
+	if (id)
+		json_str(b, id, strlen(id));
+	else
+		buf_adds(b, "null");
+	buf_printf(b, ",\"complaint\":%s,\"priority\":\"%s\",\"score\":%d,\"boost\":%d,\"team\":",
+	    v->complaint ? "true" : "false", prio_name(v->priority), v->score, v->boost);
+	if (v->team)
+		json_str(b, v->team, strlen(v->team));
+	else
+		buf_adds(b, "null");
+	buf_adds(b, ",\"rules\":[");
+	for (size_t i = 0; i < v->nrules; i++) {
+		const char *rid = rules_id(rs, v->rules[i]);
+
+		if (i)
+			buf_addc(b, ',');
+		json_str(b, rid, strlen(rid));
+	}
+	buf_adds(b, "],\"matches\":");
+	verdict_matches_json(b, rs, text, len, v);
+	json_breakdown(b, rs, v);
+	if (v->regex_errors)
+		buf_printf(b, ",\"regex_errors\":%zu", v->regex_errors);
+	if (v->nbounds) {
+		buf_adds(b, ",\"bounds\":[");
+		for (size_t i = 0; i < v->nbounds; i++) {
+			const struct bound_hit *h = &v->bounds[i];
+			const char *rid = rules_id(rs, h->rule);
+
+			buf_adds(b, i ? ",{\"rule\":" : "{\"rule\":");
+			json_str(b, rid, strlen(rid));
+			buf_adds(b, ",\"regex\":");
+			json_str(b, h->pattern, strlen(h->pattern));
+			buf_printf(b, ",\"bound\":\"%s\"}", classify_bound_name(h->kind));
+		}
+		buf_addc(b, ']');
+	}
+	buf_addc(b, '}');
+}
+
+struct span {
+	size_t start, end;
+};
+
+static int
+span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->end < y->end ? -1 : x->end > y->end;
+}
+
+void
+verdict_highlight(struct buf *b, const char *text, size_t len, const struct verdict *v,
+    const char *open, const char *close)
+{
+	struct span *sp;
+	size_t n = 0, pos = 0;
+
+	sp = calloc(v->nmatches ? v->nmatches : 1, sizeof(*sp));
+	if (sp == NULL)
+		abort();
+	for (size_t i = 0; i < v->nmatches; i++)
+		if (v->matches[i].start < v->matches[i].end && v->matches[i].end <= len)
+			sp[n++] = (struct span){ v->matches[i].start, v->matches[i].end };
+	qsort(sp, n, sizeof(*sp), span_cmp);
+	for (size_t i = 0; i < n; i++) {
+		size_t s = sp[i].start, e = sp[i].end;
+
+		while (i + 1 < n && sp[i + 1].start <= e) {
+			if (sp[i + 1].end > e)
+				e = sp[i + 1].end;
+			i++;
+		}
+		if (s < pos)
+			s = pos;
+		buf_add(b, text + pos, s - pos);
+		buf_adds(b, open);
+		buf_add(b, text + s, e - s);
+		buf_adds(b, close);
+		pos = e;
+	}
+	buf_add(b, text + pos, len - pos);
+	free(sp);
+}

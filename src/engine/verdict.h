@@ -1,0 +1,38 @@
+/*
+ * verdict.h: turning a verdict into text for people and for programs.
+ * Spans are byte offsets into the original text (see classify.h).
+ */
+#ifndef KELUH_VERDICT_H
+#define KELUH_VERDICT_H
+
+#include "engine/classify.h"
+#include "lib/util.h"
+
+/* One JSON object, no trailing newline. id may be NULL. */
+void verdict_json(struct buf *, const struct ruleset *, const char *id, const char *text,
+    size_t len, const struct verdict *);
+
+/*
+ * How the score was made, on one line for people (no newline):
+ * "score 65 = 40 access.login + 15 others (at most 40) - 20 negative +
+ * 10 verified: high (50 or more)". Only the parts that count are named.
+ */
+void verdict_breakdown_text(struct buf *, const struct ruleset *, const struct verdict *);
+
+/*
+ * The evidence as a JSON array, each match once:
+ * [{"rule","kind":"keyword"|"regex"|"near","pattern","start","end","text"}],
+ * start and end byte offsets into text. keluhctl test --json and the
+ * alerts' mention entries both use it.
+ */
+void verdict_matches_json(struct buf *, const struct ruleset *, const char *text, size_t len,
+    const struct verdict *);
+
+/*
+ * Appends text with every matched span wrapped in open/close (overlapping
+ * spans merged), so people see the words that made the verdict.
+ */
+void verdict_highlight(struct buf *, const char *text, size_t len, const struct verdict *,
+    const char *open, const char *close);
+
+#endif

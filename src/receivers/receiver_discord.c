@@ -1,0 +1,200 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "receivers/receiver_int.h"
+
+/*
+ * Discord webhooks (protocols.md B3): a short content line for the
+ * notification and one embed with a field per sample. allowed_mentions
+ * with an empty parse list keeps user text from pinging anyone.
+ */
+
+#define DISCORD_CONTENT_UNITS 2000	/* B3: content <= 2000 */
+#define DISCORD_TITLE_UNITS 256		/* B3: embed title <= 256 */
+#define DISCORD_DESC_UNITS 4096		/* B3: description <= 4096 */
+#define DISCORD_MAX_FIELDS 25		/* B3: fields <= 25 */
+#define DISCORD_NAME_UNITS 256		/* B3: field name <= 256 */
+#define DISCORD_VALUE_UNITS 1024	/* B3: field value <= 1024 */
+#define DISCORD_FOOTER_UNITS 2048	/* B3: footer text <= 2048 */
+#define DISCORD_EMBED_UNITS 6000	/* B3: all embeds together <= 6000 */
+#define DISCORD_SLACK_UNITS 100		/* kept free under the 6000 */
+#define DISCORD_SAMPLE_UNITS 900
+#define DISCORD_MIN_UNITS 80
+#define DISCORD_NOTICE_UNITS 300
+#define DISCORD_MORE_UNITS 40		/* the footer: "+N more mentions" */
+
+struct discord_fill {
+	const struct rcv_alert *a;
+	struct buf name, value;
+	json_t *fields;
+};
+
+static size_t
+discord_render_sample(void *arg, const json_t *m, size_t cap)
+{
+	struct discord_fill *f = arg;
+	const char *link = rcv_link(m), *url = rcv_url(m);
+	struct buf t;
+	size_t u, next;
+
+	buf_init(&t);
+	buf_reset(&f->name);
+	buf_adds(&t, rcv_handle(f->a, m));
+	rcv_byline(f->a, m, &t);
+	rcv_esc_fit(&f->name, RCV_MK_MD, t.data, t.len, DISCORD_NAME_UNITS);
+	buf_free(&t);
+	/* The value has its own limit: shorten the text until it fits. */
+	for (;;) {
+		buf_reset(&f->value);
+		rcv_emph_text(&f->value, RCV_MK_MD, m, cap);
+		if (link)
+			buf_printf(&f->value, "\n[%s](%s)", rcv_w(f->a, W_OPEN_POST), link);
+		else if (url) {
+			buf_adds(&f->value, "\n");
+			rcv_url_text(&f->value, RCV_MK_MD, url);
+		}
+		if (f->value.len == 0)
+			buf_adds(&f->value, "\xe2\x80\x94");	/* a value must not be empty */
+		u = rcv_ulen(f->value.data, f->value.len);
+		if (u <= DISCORD_VALUE_UNITS || cap == 0)
+			break;
+		next = (size_t)((double)cap * DISCORD_VALUE_UNITS / (double)u * 0.9);
+		cap = next < cap ? next : cap - 1;
+	}
+	if (u > DISCORD_VALUE_UNITS)
+		return (size_t)-1 / 2;	/* not even without its text: the samples end here */
+	return rcv_ulen(f->name.data, f->name.len) + u;
+}
+
+static void
+discord_keep_sample(void *arg)
+{
+	struct discord_fill *f = arg;
+
+	json_array_append_new(f->fields, json_pack("{s:o, s:o, s:b}", "name",
+	    rcv_jstr(f->name.data, f->name.len), "value", rcv_jstr(f->value.data, f->value.len),
+	    "inline", 0));
+}
+
+/*
+ * Nothing in user text pings ("parse": []); an alert that pages allows
+ * exactly the users and roles of mention_on_critical (<@ID>, <@&ID>).
+ */
+static json_t *
+discord_allowed(const struct rcv_ctx *c)
+{
+	json_t *o = json_pack("{s:[]}", "parse"), *users = json_array(), *roles = json_array();
+
+	for (size_t i = 0; rcv_pages(c) && i < c->r->npage; i++) {
+		const char *p = c->r->page[i];	/* "<@123>" or "<@&123>", checked by conf.c */
+		int role = p[2] == '&';
+
+		json_array_append_new(role ? roles : users,
+		    rcv_jstr(p + 2 + role, strlen(p) - 3 - (size_t)role));
+	}
+	if (json_array_size(users))
+		json_object_set(o, "users", users);
+	if (json_array_size(roles))
+		json_object_set(o, "roles", roles);
+	json_decref(users);
+	json_decref(roles);
+	return o;
+}
+
+int
+rcv_render_discord(struct rcv_ctx *c, struct rcv_msg *m)
+{
+	const struct rcv_alert *a = &c->a;
+	struct discord_fill f;
+	struct rcv_fill fl;
+	struct buf content, title, desc, footer, t;
+	size_t shown, used;
+	int64_t ts;
+	char tsbuf[RCV_TIMELEN];
+	json_t *o, *embed;
+
+	if (c->r->url == NULL || *c->r->url == '\0')
+		return rcv_fail(c, "discord receiver '%s' has no url", rcv_rname(c));
+	buf_init(&content);
+	buf_init(&title);
+	buf_init(&desc);
+	buf_init(&footer);
+	buf_init(&t);
+	buf_init(&f.name);
+	buf_init(&f.value);
+	f.fields = json_array();
+	f.a = a;
+
+	/* content: "🔴 **CRITICAL INCIDENT** · Cannot log in" */
+	rcv_headline(a, &t, 1);
+	rcv_bold(&content, RCV_MK_MD, t.data, t.len);
+	buf_adds(&content, " \xc2\xb7 ");
+	buf_reset(&t);
+	rcv_title(a, &t, RCV_TITLE_UNITS);
+	rcv_esc_fit(&content, RCV_MK_MD, t.data, t.len, DISCORD_NOTICE_UNITS);
+	rcv_esc_fit(&title, RCV_MK_MD, t.data, t.len, DISCORD_TITLE_UNITS);
+	/* description: "team **tech** · 3 new, 40 since 10:02 UTC", then id, group, delay */
+	if (a->team) {
+		buf_reset(&t);
+		rcv_esc_fit(&t, RCV_MK_PLAIN, a->team, strlen(a->team), 100);
+		buf_adds(&desc, rcv_w(a, W_TEAM));
+		buf_addc(&desc, ' ');
+		rcv_bold(&desc, RCV_MK_MD, t.data, t.len);
+		buf_adds(&desc, " \xc2\xb7 ");
+	}
+	buf_reset(&t);
+	rcv_counts(a, &t);
+	rcv_esc(&desc, RCV_MK_MD, t.data, t.len);
+	rcv_ref_lines(a, &desc, RCV_MK_MD, "\n");
+	used = rcv_ulen(title.data, title.len) + rcv_ulen(desc.data, desc.len);
+
+	fl.budget = DISCORD_EMBED_UNITS - DISCORD_SLACK_UNITS - used - DISCORD_MORE_UNITS;
+	fl.piece_max = DISCORD_NAME_UNITS + DISCORD_VALUE_UNITS;
+	fl.cap = DISCORD_SAMPLE_UNITS;
+	fl.min_cap = DISCORD_MIN_UNITS;
+	fl.max_pieces = c->samples < DISCORD_MAX_FIELDS ? c->samples : DISCORD_MAX_FIELDS;
+	fl.render = discord_render_sample;
+	fl.keep = discord_keep_sample;
+	fl.arg = &f;
+	shown = rcv_fill(a, &fl);
+	/* The footer is plain text (no Markdown there). */
+	if (a->nall > shown)
+		rcv_more(a, &footer, a->nall - shown);
+	else
+		buf_adds(&footer, "keluh");
+
+	o = json_object();
+	json_object_set_new(o, "content", rcv_jstr(content.data, content.len));
+	if (c->r->username && *c->r->username)
+		json_object_set_new(o, "username",
+		    rcv_jstr(c->r->username, strlen(c->r->username)));
+	json_object_set_new(o, "allowed_mentions", discord_allowed(c));
+	rcv_page(c, o, "content", 0);	/* embeds ping nobody */
+	embed = json_object();
+	json_object_set_new(embed, "title", rcv_jstr(title.data, title.len));
+	json_object_set_new(embed, "description", rcv_jstr(desc.data, desc.len));
+	json_object_set_new(embed, "color", json_integer((json_int_t)a->style->rgb));
+	if (a->last_at && util_rfc3339_parse(a->last_at, &ts) == 0) {
+		util_iso8601(ts * 1000, tsbuf, sizeof(tsbuf));
+		json_object_set_new(embed, "timestamp", json_string(tsbuf));
+	}
+	if (json_array_size(f.fields))
+		json_object_set_new(embed, "fields", f.fields);
+	else
+		json_decref(f.fields);
+	json_object_set_new(embed, "footer", json_pack("{s:o}", "text",
+	    rcv_jstr(footer.data, footer.len)));
+	json_object_set_new(o, "embeds", json_pack("[o]", embed));
+	m->url = xstrdup(c->r->url);
+	rcv_msg_header(m, "Content-Type: application/json");
+	rcv_msg_json(m, o);
+	buf_free(&content);
+	buf_free(&title);
+	buf_free(&desc);
+	buf_free(&footer);
+	buf_free(&t);
+	buf_free(&f.name);
+	buf_free(&f.value);
+	return 0;
+}

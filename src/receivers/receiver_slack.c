@@ -1,0 +1,296 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "receivers/receiver_int.h"
+
+/*
+ * Slack incoming webhooks (protocols.md B1) and Mattermost incoming
+ * webhooks (B4), which take Slack-style attachments but speak Markdown.
+ *
+ * Slack: the top-level text is the notification; the colour bar needs a
+ * (legacy, still supported) attachment, so the blocks go inside one.
+ */
+
+#define SLACK_SECTION_UNITS 3000	/* B1: section text <= 3,000 */
+#define SLACK_MAX_BLOCKS 50		/* B1: <= 50 blocks */
+/*
+ * B1: Slack answers msg_blocks_too_long from about 13k characters of
+ * block text, well below the documented limits: stay under 11k.
+ */
+#define SLACK_BLOCK_UNITS 11000
+#define SLACK_TEXT_UNITS 300		/* the notification line (40,000 allowed) */
+#define SLACK_SAMPLE_UNITS 700		/* text of one mention */
+#define SLACK_MIN_UNITS 80
+#define SLACK_MORE_UNITS 40		/* room kept for "+N more mentions" */
+
+/*
+ * B4: a post holds 16,383 characters; longer text is split into several
+ * posts. Text plus attachment text stay under 15,000 so one alert is one post.
+ */
+#define MM_UNITS 15000
+#define MM_SAMPLE_UNITS 1000
+#define MM_MIN_UNITS 80
+
+struct slack_fill {
+	const struct rcv_alert *a;
+	struct buf piece;
+	json_t *blocks;		/* Slack: kept sections */
+	struct buf kept;	/* Mattermost: kept samples, as one Markdown text */
+	enum rcv_markup mk;
+};
+
+/* The notification line: "🔴 CRITICAL INCIDENT: Cannot log in (team tech, 12 mentions)". */
+static void
+slack_notice(const struct rcv_alert *a, struct buf *out, enum rcv_markup mk, size_t units)
+{
+	struct buf t;
+
+	buf_init(&t);
+	rcv_headline(a, &t, 1);
+	buf_adds(&t, ": ");
+	rcv_title(a, &t, RCV_TITLE_UNITS);
+	buf_adds(&t, " (");
+	if (a->team) {
+		rcv_team(a, &t);
+		buf_adds(&t, ", ");
+	}
+	rcv_counts(a, &t);
+	buf_adds(&t, ")");
+	rcv_esc_fit(out, mk, t.data, t.len, units);
+	buf_free(&t);
+}
+
+/* "team *tech* · 3 new, 40 since 10:02 UTC", the alert's id and group, and any delay, in mk. */
+static void
+slack_summary(const struct rcv_alert *a, struct buf *b, enum rcv_markup mk)
+{
+	struct buf t;
+
+	buf_init(&t);
+	if (a->team) {
+		buf_adds(b, rcv_w(a, W_TEAM));
+		buf_addc(b, ' ');
+		rcv_esc_fit(&t, RCV_MK_PLAIN, a->team, strlen(a->team), 100);
+		rcv_bold(b, mk, t.data, t.len);
+		buf_adds(b, " \xc2\xb7 ");
+	}
+	buf_reset(&t);
+	rcv_counts(a, &t);
+	rcv_esc(b, mk, t.data, t.len);
+	rcv_ref_lines(a, b, mk, "\n");
+	buf_free(&t);
+}
+
+/* One mention: bold handle and reach, the text quoted, then the link. */
+static void
+slack_sample_text(const struct rcv_alert *a, struct buf *b, enum rcv_markup mk, const json_t *m,
+    size_t cap)
+{
+	const char *link = rcv_link(m), *url = rcv_url(m);
+	struct buf rest;
+
+	buf_init(&rest);
+	rcv_bolds(b, mk, rcv_handle(a, m));
+	rcv_byline(a, m, &rest);
+	rcv_esc(b, mk, rest.data, rest.len);
+	buf_adds(b, mk == RCV_MK_SLACK ? "\n>" : "\n> ");
+	rcv_emph_text(b, mk, m, cap);
+	if (mk == RCV_MK_SLACK && link && strchr(link, '&') == NULL)
+		buf_printf(b, "\n<%s|%s>", link, rcv_w(a, W_OPEN_POST));
+	else if (mk == RCV_MK_MD && link)
+		buf_printf(b, "\n[%s](%s)", rcv_w(a, W_OPEN_POST), link);
+	else if (url) {
+		buf_adds(b, "\n");
+		rcv_url_text(b, mk, url);
+	}
+	buf_free(&rest);
+}
+
+static json_t *
+slack_section(const char *text, size_t len)
+{
+	return json_pack("{s:s, s:{s:s, s:o}}", "type", "section", "text", "type", "mrkdwn",
+	    "text", rcv_jstr(text, len));
+}
+
+static size_t
+slack_render_sample(void *arg, const json_t *m, size_t cap)
+{
+	struct slack_fill *f = arg;
+
+	buf_reset(&f->piece);
+	slack_sample_text(f->a, &f->piece, f->mk, m, cap);
+	/* Mattermost samples are joined by a blank line: count it. */
+	return rcv_ulen(f->piece.data, f->piece.len) + (f->mk == RCV_MK_MD ? 2 : 0);
+}
+
+static void
+slack_keep_sample(void *arg)
+{
+	struct slack_fill *f = arg;
+
+	if (f->mk == RCV_MK_SLACK) {
+		json_array_append_new(f->blocks, slack_section(f->piece.data, f->piece.len));
+		return;
+	}
+	if (f->kept.len)
+		buf_adds(&f->kept, "\n\n");
+	buf_add(&f->kept, f->piece.data, f->piece.len);
+}
+
+int
+rcv_render_slack(struct rcv_ctx *c, struct rcv_msg *m)
+{
+	const struct rcv_alert *a = &c->a;
+	struct slack_fill f;
+	struct rcv_fill fl;
+	struct buf head, t, notice;
+	size_t shown, used, max;
+	json_t *o, *att;
+
+	if (c->r->url == NULL || *c->r->url == '\0')
+		return rcv_fail(c, "slack receiver '%s' has no url", rcv_rname(c));
+	memset(&f, 0, sizeof(f));
+	buf_init(&f.piece);
+	buf_init(&f.kept);
+	buf_init(&head);
+	buf_init(&t);
+	buf_init(&notice);
+	f.mk = RCV_MK_SLACK;
+	f.a = a;
+	f.blocks = json_array();
+
+	/* "*🔴 CRITICAL INCIDENT* · Cannot log in\nteam *tech* · 12 mentions" */
+	rcv_headline(a, &t, 1);
+	rcv_bold(&head, RCV_MK_SLACK, t.data, t.len);
+	buf_adds(&head, " \xc2\xb7 ");
+	buf_reset(&t);
+	rcv_title(a, &t, RCV_TITLE_UNITS);
+	rcv_esc(&head, RCV_MK_SLACK, t.data, t.len);
+	buf_adds(&head, "\n");
+	slack_summary(a, &head, RCV_MK_SLACK);
+	json_array_append_new(f.blocks, slack_section(head.data, head.len));
+	used = rcv_ulen(head.data, head.len);
+
+	max = SLACK_MAX_BLOCKS - 2;	/* the header section and the "more" line */
+	fl.budget = SLACK_BLOCK_UNITS - used - SLACK_MORE_UNITS;
+	fl.piece_max = SLACK_SECTION_UNITS;
+	fl.cap = SLACK_SAMPLE_UNITS;
+	fl.min_cap = SLACK_MIN_UNITS;
+	fl.max_pieces = c->samples < max ? c->samples : max;
+	fl.render = slack_render_sample;
+	fl.keep = slack_keep_sample;
+	fl.arg = &f;
+	shown = rcv_fill(a, &fl);
+	if (a->nall > shown) {
+		buf_reset(&t);
+		rcv_more(a, &t, a->nall - shown);
+		json_array_append_new(f.blocks, json_pack("{s:s, s:[{s:s, s:o}]}", "type",
+		    "context", "elements", "type", "mrkdwn", "text", rcv_jstr(t.data, t.len)));
+	}
+
+	slack_notice(a, &notice, RCV_MK_SLACK, SLACK_TEXT_UNITS);
+	o = json_object();
+	json_object_set_new(o, "text", rcv_jstr(notice.data, notice.len));
+	if (c->r->channel && *c->r->channel)
+		json_object_set_new(o, "channel", rcv_jstr(c->r->channel, strlen(c->r->channel)));
+	if (c->r->username && *c->r->username)
+		json_object_set_new(o, "username",
+		    rcv_jstr(c->r->username, strlen(c->r->username)));
+	att = json_object();
+	json_object_set_new(att, "color", json_string(a->style->hex));
+	json_object_set_new(att, "fallback", rcv_jstr(notice.data, notice.len));
+	json_object_set_new(att, "blocks", f.blocks);
+	json_object_set_new(o, "attachments", json_pack("[o]", att));
+	rcv_page(c, o, "text", 0);	/* in the text: mentions in attachments ping nobody */
+	m->url = xstrdup(c->r->url);
+	rcv_msg_header(m, "Content-Type: application/json");
+	rcv_msg_json(m, o);
+	buf_free(&f.piece);
+	buf_free(&f.kept);
+	buf_free(&head);
+	buf_free(&t);
+	buf_free(&notice);
+	return 0;
+}
+
+/*
+ * Mattermost: the headline as a Markdown heading in text, the samples in a
+ * coloured attachment. Handles go in code spans (RCV_MK_MD): a post's
+ * mentions notify people on the server, but none inside code, and a code
+ * span shows the handle as it is, so a copied handle still finds its author.
+ */
+int
+rcv_render_mattermost(struct rcv_ctx *c, struct rcv_msg *m)
+{
+	const struct rcv_alert *a = &c->a;
+	struct slack_fill f;
+	struct rcv_fill fl;
+	struct buf text, t, notice;
+	size_t shown;
+	json_t *o, *att;
+
+	if (c->r->url == NULL || *c->r->url == '\0')
+		return rcv_fail(c, "mattermost receiver '%s' has no url", rcv_rname(c));
+	memset(&f, 0, sizeof(f));
+	buf_init(&f.piece);
+	buf_init(&f.kept);
+	buf_init(&text);
+	buf_init(&t);
+	buf_init(&notice);
+	f.mk = RCV_MK_MD;
+	f.a = a;
+
+	/* "#### 🔴 CRITICAL INCIDENT · Cannot log in\nteam **tech** · 12 mentions" */
+	buf_adds(&text, "#### ");
+	rcv_headline(a, &text, 1);
+	buf_adds(&text, " \xc2\xb7 ");
+	rcv_title(a, &t, RCV_TITLE_UNITS);
+	rcv_esc(&text, RCV_MK_MD, t.data, t.len);
+	buf_adds(&text, "\n");
+	slack_summary(a, &text, RCV_MK_MD);
+	slack_notice(a, &notice, RCV_MK_PLAIN, SLACK_TEXT_UNITS);
+
+	fl.budget = MM_UNITS - rcv_ulen(text.data, text.len) - rcv_ulen(notice.data, notice.len) -
+	    SLACK_MORE_UNITS;
+	fl.piece_max = fl.budget;
+	fl.cap = MM_SAMPLE_UNITS;
+	fl.min_cap = MM_MIN_UNITS;
+	fl.max_pieces = c->samples;
+	fl.render = slack_render_sample;
+	fl.keep = slack_keep_sample;
+	fl.arg = &f;
+	shown = rcv_fill(a, &fl);
+	if (a->nall > shown) {
+		if (f.kept.len)
+			buf_adds(&f.kept, "\n\n");
+		buf_adds(&f.kept, "_");
+		rcv_more(a, &f.kept, a->nall - shown);
+		buf_adds(&f.kept, "_");
+	}
+
+	o = json_object();
+	json_object_set_new(o, "text", rcv_jstr(text.data, text.len));
+	if (c->r->channel && *c->r->channel)
+		json_object_set_new(o, "channel", rcv_jstr(c->r->channel, strlen(c->r->channel)));
+	if (c->r->username && *c->r->username)
+		json_object_set_new(o, "username",
+		    rcv_jstr(c->r->username, strlen(c->r->username)));
+	att = json_object();
+	json_object_set_new(att, "fallback", rcv_jstr(notice.data, notice.len));
+	json_object_set_new(att, "color", json_string(a->style->hex));
+	if (f.kept.len)
+		json_object_set_new(att, "text", rcv_jstr(f.kept.data, f.kept.len));
+	json_object_set_new(o, "attachments", json_pack("[o]", att));
+	rcv_page(c, o, "text", 1);	/* a line of its own: the heading must start one */
+	m->url = xstrdup(c->r->url);
+	rcv_msg_header(m, "Content-Type: application/json");
+	rcv_msg_json(m, o);
+	buf_free(&f.piece);
+	buf_free(&f.kept);
+	buf_free(&text);
+	buf_free(&t);
+	buf_free(&notice);
+	return 0;
+}

@@ -1,0 +1,167 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "receivers/receiver_int.h"
+
+/*
+ * Telegram Bot API sendMessage (protocols.md B6) in HTML parse mode: only
+ * < > & need escaping, and tags are easy to keep balanced because every
+ * tag is opened and closed around text that was escaped first. No colours
+ * in Telegram: the priority shows as an emoji, and low-priority alerts
+ * arrive silently.
+ */
+
+/*
+ * B6: text is 1-4096 characters after entity parsing, counted in UTF-16
+ * units. We count the raw HTML, tags and entities included, which can only
+ * be more.
+ */
+#define TG_TEXT_UNITS 4096
+#define TG_SAMPLE_UNITS 700
+#define TG_MIN_UNITS 60
+#define TG_MORE_UNITS 40
+
+struct tg_fill {
+	const struct rcv_alert *a;
+	struct buf piece, kept;
+};
+
+static size_t
+tg_render_sample(void *arg, const json_t *m, size_t cap)
+{
+	struct tg_fill *f = arg;
+	const char *link = rcv_link(m), *url = rcv_url(m);
+	struct buf rest;
+
+	buf_init(&rest);
+	buf_reset(&f->piece);
+	buf_adds(&f->piece, "\n\n");
+	rcv_bolds(&f->piece, RCV_MK_HTML, rcv_handle(f->a, m));
+	rcv_byline(f->a, m, &rest);
+	rcv_esc(&f->piece, RCV_MK_HTML, rest.data, rest.len);
+	buf_adds(&f->piece, "\n");
+	rcv_emph_text(&f->piece, RCV_MK_HTML, m, cap);
+	if (link) {
+		buf_adds(&f->piece, "\n<a href=\"");
+		rcv_escs(&f->piece, RCV_MK_HTML, link);
+		buf_adds(&f->piece, "\">");
+		buf_adds(&f->piece, rcv_w(f->a, W_OPEN_POST));
+		buf_adds(&f->piece, "</a>");
+	} else if (url) {
+		buf_adds(&f->piece, "\n");
+		rcv_url_text(&f->piece, RCV_MK_HTML, url);
+	}
+	buf_free(&rest);
+	return rcv_ulen(f->piece.data, f->piece.len);
+}
+
+static void
+tg_keep_sample(void *arg)
+{
+	struct tg_fill *f = arg;
+
+	buf_add(&f->kept, f->piece.data, f->piece.len);
+}
+
+/* chat_id: an integer when it is one (-100123...), else a string ("@channel"). */
+static json_t *
+tg_chat_id(const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*s && *end == '\0' && errno == 0 && (*s == '-' || (*s >= '0' && *s <= '9')))
+		return json_integer((json_int_t)v);
+	return rcv_jstr(s, strlen(s));
+}
+
+int
+rcv_render_telegram(struct rcv_ctx *c, struct rcv_msg *m)
+{
+	const struct rcv_alert *a = &c->a;
+	const char *base = c->r->url && *c->r->url ? c->r->url : "https://api.telegram.org";
+	struct tg_fill f;
+	struct rcv_fill fl;
+	struct buf text, t;
+	size_t shown, blen;
+	json_t *o;
+
+	if (c->r->secret == NULL || *c->r->secret == '\0')
+		return rcv_fail(c, "telegram receiver '%s' has no bot token", rcv_rname(c));
+	if (c->r->chat_id == NULL || *c->r->chat_id == '\0')
+		return rcv_fail(c, "telegram receiver '%s' has no chat_id", rcv_rname(c));
+	/* The token goes into the URL path; anything else there would change the request. */
+	for (const char *p = c->r->secret; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || strchr("/?#%", *p))
+			return rcv_fail(c, "telegram receiver '%s': the bot token has characters "
+			    "that cannot be part of a URL", rcv_rname(c));
+	f.a = a;
+	buf_init(&f.piece);
+	buf_init(&f.kept);
+	buf_init(&text);
+	buf_init(&t);
+
+	/* "🔴 <b>CRITICAL INCIDENT</b> · Cannot log in\nteam <b>tech</b> · 12 mentions" */
+	buf_adds(&text, a->style->emoji);
+	buf_adds(&text, " ");
+	rcv_headline(a, &t, 0);
+	rcv_bold(&text, RCV_MK_HTML, t.data, t.len);
+	buf_adds(&text, " \xc2\xb7 ");
+	buf_reset(&t);
+	rcv_title(a, &t, RCV_TITLE_UNITS);
+	rcv_esc(&text, RCV_MK_HTML, t.data, t.len);
+	buf_adds(&text, "\n");
+	if (a->team) {
+		buf_reset(&t);
+		rcv_esc_fit(&t, RCV_MK_PLAIN, a->team, strlen(a->team), 100);
+		buf_adds(&text, rcv_w(a, W_TEAM));
+		buf_addc(&text, ' ');
+		rcv_bold(&text, RCV_MK_HTML, t.data, t.len);
+		buf_adds(&text, " \xc2\xb7 ");
+	}
+	buf_reset(&t);
+	rcv_counts(a, &t);
+	rcv_esc(&text, RCV_MK_HTML, t.data, t.len);
+	rcv_ref_lines(a, &text, RCV_MK_HTML, "\n");
+
+	fl.budget = TG_TEXT_UNITS - rcv_ulen(text.data, text.len) - TG_MORE_UNITS -
+	    rcv_page_units(c);
+	fl.piece_max = fl.budget;
+	fl.cap = TG_SAMPLE_UNITS;
+	fl.min_cap = TG_MIN_UNITS;
+	fl.max_pieces = c->samples;
+	fl.render = tg_render_sample;
+	fl.keep = tg_keep_sample;
+	fl.arg = &f;
+	shown = rcv_fill(a, &fl);
+	buf_add(&text, f.kept.data ? f.kept.data : "", f.kept.len);
+	if (a->nall > shown) {
+		buf_adds(&text, "\n\n<i>");
+		rcv_more(a, &text, a->nall - shown);
+		buf_adds(&text, "</i>");
+	}
+
+	o = json_object();
+	json_object_set_new(o, "chat_id", tg_chat_id(c->r->chat_id));
+	json_object_set_new(o, "text", rcv_jstr(text.data, text.len));
+	json_object_set_new(o, "parse_mode", json_string("HTML"));
+	json_object_set_new(o, "link_preview_options", json_pack("{s:b}", "is_disabled", 1));
+	json_object_set_new(o, "disable_notification", json_boolean(a->prio == RCV_P_LOW));
+	rcv_page(c, o, "text", 1);
+	blen = strlen(base);
+	while (blen > 0 && base[blen - 1] == '/')
+		blen--;
+	m->url = xasprintf("%.*s/bot%s/sendMessage", (int)blen, base, c->r->secret);
+	rcv_msg_header(m, "Content-Type: application/json");
+	rcv_msg_json(m, o);
+	buf_free(&f.piece);
+	buf_free(&f.kept);
+	buf_free(&text);
+	buf_free(&t);
+	return 0;
+}

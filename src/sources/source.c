@@ -1,0 +1,392 @@
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/log.h"
+#include "lib/metrics.h"
+#include "lib/util.h"
+#include "net/stream.h"
+#include "sources/source.h"
+
+/*
+ * The health watch (alert_after): a timer reads the stream's state and
+ * raises one note when the source has been silent (no event), failing (not
+ * connected) or throttled (429) for alert_after, and one when events flow
+ * again. A source that goes from failing to silent is still the same
+ * trouble: no second note.
+ */
+struct source_watch {
+	struct source *src;
+	struct event *timer;
+	source_health_fn fn;
+	void *arg;
+	char *type;
+	char **to;
+	size_t nto;
+	int64_t after_ms;
+	int raised;
+	int64_t bad_since;	/* monotonic ms */
+	char *bad_state;
+	char *labels;		/* keluh_source_health_checks_total: a look is observable */
+	struct metrics_ref checks;
+};
+
+static void
+watch_note(struct source_watch *w, const char *state, const char *detail, int64_t since_mono)
+{
+	struct source_health_note n;
+
+	n.source = w->src->name;
+	n.type = w->type;
+	n.state = state;
+	n.detail = detail;
+	n.to = w->to;
+	n.nto = w->nto;
+	n.since_ms = util_now_ms() - (stream_now_ms() - since_mono);
+	w->fn(w->arg, &n);
+}
+
+static void
+watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct source_watch *w = arg;
+	struct stream_health h;
+	const char *state = NULL;
+	char detail[400], b1[32], b2[32];
+	int64_t now = stream_now_ms(), since = 0;
+
+	metrics_add_ref(&w->checks, "keluh_source_health_checks_total", w->labels, 1);
+	stream_health(w->src->stream, &h);
+	if (!h.connected && now - h.since_ms >= w->after_ms) {
+		state = h.throttled ? "throttled" : "failing";
+		since = h.since_ms;
+	} else if (now - h.last_event_ms >= w->after_ms) {
+		state = "silent";
+		since = h.last_event_ms;
+	}
+	if (state && !w->raised) {
+		if (strcmp(state, "throttled") == 0)
+			snprintf(detail, sizeof(detail), "Source %s (%s) has been rate limited (HTTP "
+			    "429) for %s; no mention is read while it waits.", w->src->name, w->type,
+			    util_human_ms(now - since, b1, sizeof(b1)));
+		else if (strcmp(state, "failing") == 0 && h.redirect)
+			snprintf(detail, sizeof(detail), "Source %s (%s) has not been connected for "
+			    "%s; it was redirected to another host: %.150s; set url to the new "
+			    "address.", w->src->name, w->type, util_human_ms(now - since, b1,
+			    sizeof(b1)), h.redirect);
+		else if (strcmp(state, "failing") == 0 && h.status)
+			snprintf(detail, sizeof(detail), "Source %s (%s) has not been connected for "
+			    "%s; the server answers HTTP %ld (see the keluhd log).", w->src->name,
+			    w->type, util_human_ms(now - since, b1, sizeof(b1)), h.status);
+		else if (strcmp(state, "failing") == 0)
+			snprintf(detail, sizeof(detail), "Source %s (%s) has not been connected for "
+			    "%s; it cannot reach the server (see the keluhd log).", w->src->name,
+			    w->type, util_human_ms(now - since, b1, sizeof(b1)));
+		else
+			snprintf(detail, sizeof(detail), "Source %s (%s) has had no event for %s "
+			    "(alert_after %s): the feed may be broken or the filter too narrow.",
+			    w->src->name, w->type, util_human_ms(now - since, b1, sizeof(b1)),
+			    util_human_ms(w->after_ms, b2, sizeof(b2)));
+		log_warnx("source %s: health: %s; raising an alert", w->src->name, state);
+		w->raised = 1;
+		w->bad_since = since;
+		free(w->bad_state);
+		w->bad_state = xstrdup(state);
+		watch_note(w, state, detail, since);
+	} else if (!state && w->raised && h.connected) {
+		snprintf(detail, sizeof(detail), "Source %s (%s) is receiving events again after "
+		    "%s %s.", w->src->name, w->type, util_human_ms(now - w->bad_since, b1, sizeof(b1)),
+		    w->bad_state);
+		log_info("source %s: health: recovered", w->src->name);
+		w->raised = 0;
+		watch_note(w, "recovered", detail, w->bad_since);
+	}
+}
+
+static struct source_watch *
+source_watch_new(const struct source_env *env, const struct conf_source *cs, struct source *s)
+{
+	struct source_watch *w = xcalloc(1, sizeof(*w));
+	int64_t every = cs->alert_after_ms / 10;
+	struct timeval tv;
+
+	w->src = s;
+	w->fn = env->health;
+	w->arg = env->health_arg;
+	w->type = xstrdup(conf_source_type_name(cs->type));
+	w->labels = xasprintf("source=\"%s\"", s->name);
+	w->after_ms = cs->alert_after_ms;
+	w->to = xcalloc(cs->nalert_to + 1, sizeof(char *));
+	for (size_t i = 0; i < cs->nalert_to; i++)
+		w->to[i] = xstrdup(cs->alert_to[i]);
+	w->nto = cs->nalert_to;
+	/* often enough that the alert is late by a tenth of alert_after at most */
+	every = every < 200 ? 200 : every > 10000 ? 10000 : every;
+	tv.tv_sec = (time_t)(every / 1000);
+	tv.tv_usec = (suseconds_t)((every % 1000) * 1000);
+	w->timer = event_new(env->base, -1, EV_PERSIST, watch_cb, w);
+	evtimer_add(w->timer, &tv);
+	return w;
+}
+
+static void
+source_watch_free(struct source_watch *w)
+{
+	if (w == NULL)
+		return;
+	event_free(w->timer);
+	for (size_t i = 0; i < w->nto; i++)
+		free(w->to[i]);
+	free(w->to);
+	free(w->type);
+	free(w->bad_state);
+	free(w->labels);
+	free(w);
+}
+
+struct source *
+source_start(const struct source_env *env, const struct conf_source *cs, source_emit_fn fn,
+    void *arg, char *err, size_t errlen)
+{
+	struct source *s;
+
+	switch (cs->type) {
+	case SRC_DEMO:
+		return source_demo_start(env->base, cs, fn, arg, err, errlen);
+	case SRC_STDIN:
+	case SRC_FILE:
+		return source_file_start(env->base, cs, fn, arg, err, errlen);
+	case SRC_SSE:
+	case SRC_NDJSON_STREAM:
+		s = source_sse_start(env, cs, fn, arg, err, errlen);
+		break;
+	case SRC_JSON_POLL:
+		s = source_poll_start(env, cs, fn, arg, err, errlen);
+		break;
+	case SRC_MASTODON:
+		s = source_mastodon_start(env, cs, fn, arg, err, errlen);
+		break;
+	case SRC_X:
+		s = source_x_start(env, cs, fn, arg, err, errlen);
+		break;
+	case SRC_RSS:
+		s = source_rss_start(env, cs, fn, arg, err, errlen);
+		break;
+	case SRC_REDDIT:
+		s = source_reddit_start(env, cs, fn, arg, err, errlen);
+		break;
+	default:
+		return NULL;
+	}
+	if (s && s->stream && cs->alert_after_ms > 0 && env->health)
+		s->watch = source_watch_new(env, cs, s);
+	return s;
+}
+
+void
+source_stop(struct source *s)
+{
+	if (s == NULL)
+		return;
+	source_watch_free(s->watch);
+	s->stop(s);
+}
+
+const char *
+source_name(const struct source *s)
+{
+	return s->name;
+}
+
+const char *
+source_health_state(const struct source *s)
+{
+	return s->watch && s->watch->raised ? s->watch->bad_state : NULL;
+}
+
+unsigned long
+source_count(const struct source *s)
+{
+	return s->count;
+}
+
+unsigned long
+source_errors(const struct source *s)
+{
+	return s->errors;
+}
+
+void
+source_fields_copy(char **dst, const struct conf_source *cs)
+{
+	for (int f = 0; f < SF__N; f++)
+		dst[f] = cs->fields[f] ? xstrdup(cs->fields[f]) : NULL;
+}
+
+void
+source_fields_free(char **f)
+{
+	for (int i = 0; i < SF__N; i++) {
+		free(f[i]);
+		f[i] = NULL;
+	}
+}
+
+static void
+source_bad(struct source *s, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+source_bad(struct source *s, const char *kind, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	s->errors++;
+	stream_count_error(s->name, kind);
+	log_warnx("source %s: %s; skipped", s->name, msg);
+}
+
+/* The item as a mention object: each mapped field copied to where mention_from_json looks. */
+static json_t *
+source_map(char *const *fields, json_t *item)
+{
+	json_t *obj = json_object(), *author = json_object();
+
+	for (int f = 0; f < SF__N; f++) {
+		const char *key = conf_source_field_names[f];
+		json_t *v;
+
+		if (fields[f] == NULL || (v = stream_jptr_get(item, fields[f])) == NULL ||
+		    json_is_null(v))
+			continue;
+		if (strncmp(key, "author.", 7) == 0)
+			json_object_set(author, key + 7, v);
+		else
+			json_object_set(obj, key, v);
+	}
+	if (json_object_size(author))
+		json_object_set(obj, "author", author);
+	json_decref(author);
+	return obj;
+}
+
+static int
+source_mapped(char *const *fields)
+{
+	for (int f = 0; f < SF__N; f++)
+		if (fields[f])
+			return 1;
+	return 0;
+}
+
+/* The item has been turned into m: emit it. */
+static int
+source_emit(struct source *s, struct mention *m)
+{
+	if (s->emit(s->arg, m, s->name) < 0) {
+		mention_free(m);
+		return -1;
+	}
+	mention_free(m);
+	s->count++;
+	return 1;
+}
+
+int
+source_take_item(struct source *s, char *const *fields, json_t *item)
+{
+	struct mention m;
+	char err[256];
+	json_t *obj;
+	int rc;
+
+	obj = source_mapped(fields) ? source_map(fields, item) : json_incref(item);
+	rc = mention_from_json(&m, obj, err, sizeof(err));
+	json_decref(obj);
+	if (rc < 0) {
+		source_bad(s, "mapping", "an event does not make a mention: %s%s", err,
+		    source_mapped(fields) ? " (after the fields map)" : "");
+		return 0;
+	}
+	return source_emit(s, &m);
+}
+
+int
+source_take_json(struct source *s, char *const *fields, const char *data, size_t len)
+{
+	size_t good = utf8_valid_prefix(data, len);
+	struct mention m;
+	json_error_t je;
+	char err[256];
+	json_t *v;
+	int rc;
+
+	if (good != len) {
+		source_bad(s, "utf8", "an event is not valid UTF-8 (at byte %zu)", good);
+		return 0;
+	}
+	/* an event that is a mention object: the direct reader, no JSON tree */
+	if (!source_mapped(fields) && mention_parse_utf8(&m, data, len, err, sizeof(err)) == 0)
+		return source_emit(s, &m);
+	if ((v = mention_json_loadb(data, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
+		source_bad(s, "json", "an event is not JSON (column %d: %s)", je.column, je.text);
+		return 0;
+	}
+	rc = source_take_item(s, fields, v);
+	json_decref(v);
+	return rc;
+}
+
+int
+source_recent_seen(const struct source_recent *r, const char *id)
+{
+	for (size_t i = 0; i < SOURCE_RECENT && r->ids[i]; i++)
+		if (strcmp(r->ids[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+void
+source_recent_add(struct source_recent *r, const char *id)
+{
+	free(r->ids[r->pos]);
+	r->ids[r->pos] = xstrdup(id);
+	r->pos = (r->pos + 1) % SOURCE_RECENT;
+}
+
+void
+source_recent_free(struct source_recent *r)
+{
+	for (size_t i = 0; i < SOURCE_RECENT; i++)
+		free(r->ids[i]);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+source_stream_opts(struct stream_opts *o, const struct conf_source *cs, const char *url,
+    int mode)
+{
+	memset(o, 0, sizeof(*o));
+	o->name = cs->name;
+	o->url = url;
+	o->headers = cs->headers;
+	o->nheaders = cs->nheaders;
+	o->token = cs->token;
+	o->mode = (enum stream_mode)mode;
+	o->max_event = cs->max_event;
+	o->reconnect_ms = cs->reconnect_ms;
+	o->backoff_max_ms = cs->backoff_max_ms;
+	if (mode == STREAM_POLL) {
+		o->interval_ms = cs->interval_ms;
+		o->timeout_ms = cs->timeout_ms;
+	} else
+		o->stall_ms = cs->stall_ms;
+}

@@ -1,0 +1,257 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/mention.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
+#include "lib/util.h"
+#include "net/stream.h"
+#include "sources/source.h"
+
+/*
+ * x: the X API v2 filtered stream (protocols.md A2): NDJSON, one post per
+ * line with its expansions, "\r\n" keep-alives at least every 20 s. The
+ * stream core reconnects after stall (20 s by default) of silence and
+ * waits as X demands (STREAM_BACKOFF_X). X has no resume position and may
+ * send a post twice: the ids taken lately are remembered. The API renamed
+ * some fields (referenced_posts, note_post); both spellings are read.
+ */
+
+#define X_DEFAULT_QUERY "tweet.fields=created_at,lang,author_id,referenced_tweets,note_tweet," \
+	"entities&expansions=author_id&user.fields=username,name,verified,verified_type," \
+	"public_metrics"
+
+struct xsrc {
+	struct source src;
+	struct stream *st;
+	int reblogs;
+	struct source_recent recent;
+};
+
+static const char *
+x_str(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* The first of two spellings that is there (X renamed fields in its schemas). */
+static json_t *
+x_get2(json_t *o, const char *a, const char *b)
+{
+	json_t *v = json_object_get(o, a);
+
+	return v ? v : json_object_get(o, b);
+}
+
+/* An error object in the stream (operational-disconnect, TooManyConnections...). */
+static void
+x_errors(struct xsrc *x, json_t *errs)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(errs, i, e) {
+		const char *t = x_str(e, "title"), *d = x_str(e, "detail");
+
+		x->src.errors++;
+		stream_count_error(x->src.name, "stream_error");
+		log_warnx("source %s: X says: %s%s%s", x->src.name, t ? t : "error", d ? ": " : "",
+		    d ? d : "");
+	}
+}
+
+static int
+x_ref(json_t *data, const char *type)
+{
+	json_t *refs = x_get2(data, "referenced_tweets", "referenced_posts"), *r;
+	size_t i;
+
+	json_array_foreach(refs, i, r) {
+		const char *t = x_str(r, "type");
+
+		if (t && strcmp(t, type) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The author from includes.users (the author_id expansion). */
+static json_t *
+x_author(json_t *root, const char *author_id)
+{
+	json_t *users = json_object_get(json_object_get(root, "includes"), "users"), *u;
+	size_t i;
+
+	if (author_id == NULL)
+		return NULL;
+	json_array_foreach(users, i, u) {
+		const char *id = x_str(u, "id");
+
+		if (id && strcmp(id, author_id) == 0)
+			return u;
+	}
+	return NULL;
+}
+
+static json_t *
+x_mention(json_t *root, json_t *data, const char *id)
+{
+	json_t *m = json_object(), *u = x_author(root, x_str(data, "author_id")), *note, *v;
+	const char *text = NULL, *user = NULL, *lang = x_str(data, "lang");
+	char *s;
+
+	/* a long post's whole text is in note_tweet; text has its first 280 characters */
+	note = x_get2(data, "note_tweet", "note_post");
+	if (json_is_object(note))
+		text = x_str(note, "text");
+	if (text == NULL)
+		text = x_str(data, "text");
+	s = xasprintf("x:%s", id);
+	json_object_set_new(m, "id", json_string(s));
+	free(s);
+	json_object_set_new(m, "text", json_string(text ? text : ""));
+	if (lang && strcmp(lang, "und") != 0)
+		json_object_set_new(m, "lang", json_string(lang));
+	if (x_str(data, "created_at"))
+		json_object_set_new(m, "created_at", json_string(x_str(data, "created_at")));
+	if (u) {
+		json_t *a = json_object(), *pm = json_object_get(u, "public_metrics");
+		const char *vt = x_str(u, "verified_type");
+
+		if ((user = x_str(u, "username")) != NULL) {
+			s = xasprintf("@%s", user);
+			json_object_set_new(a, "handle", json_string(s));
+			free(s);
+		}
+		if (x_str(u, "name"))
+			json_object_set_new(a, "name", json_string(x_str(u, "name")));
+		v = json_object_get(pm, "followers_count");
+		if (json_is_integer(v) && json_integer_value(v) >= 0)
+			json_object_set(a, "followers", v);
+		json_object_set_new(a, "verified", json_boolean(json_is_true(json_object_get(u,
+		    "verified")) || (vt && strcmp(vt, "none") != 0)));
+		json_object_set_new(m, "author", a);
+	}
+	s = user ? xasprintf("https://x.com/%s/status/%s", user, id) :
+	    xasprintf("https://x.com/i/web/status/%s", id);
+	json_object_set_new(m, "url", json_string(s));
+	free(s);
+	if (x_ref(data, "replied_to"))
+		json_object_set_new(m, "reply", json_true());
+	if (x_ref(data, "retweeted"))
+		json_object_set_new(m, "reblog", json_true());
+	return m;
+}
+
+static int
+x_event(void *arg, const struct stream_event *ev)
+{
+	struct xsrc *x = arg;
+	size_t good = utf8_valid_prefix(ev->data, ev->len);
+	json_error_t je;
+	json_t *root, *data, *m;
+	const char *id;
+	int rc;
+
+	if (good != ev->len) {
+		x->src.errors++;
+		stream_count_error(x->src.name, "utf8");
+		log_warnx("source %s: a line is not valid UTF-8 (at byte %zu); skipped", x->src.name,
+		    good);
+		return 0;
+	}
+	if ((root = json_loadb(ev->data, ev->len, 0, &je)) == NULL) {
+		x->src.errors++;
+		stream_count_error(x->src.name, "json");
+		log_warnx("source %s: a line is not JSON (column %d: %s); skipped", x->src.name,
+		    je.column, je.text);
+		return 0;
+	}
+	data = json_object_get(root, "data");
+	if (!json_is_object(data)) {
+		if (json_is_array(json_object_get(root, "errors")))
+			x_errors(x, json_object_get(root, "errors"));
+		else
+			log_debug("source %s: a message that is not a post; skipped", x->src.name);
+		json_decref(root);
+		return 0;
+	}
+	if ((id = x_str(data, "id")) == NULL || x_str(data, "text") == NULL) {
+		x->src.errors++;
+		stream_count_error(x->src.name, "mapping");
+		log_warnx("source %s: a post without id or text; skipped", x->src.name);
+		json_decref(root);
+		return 0;
+	}
+	if (source_recent_seen(&x->recent, id)) {
+		/* X may deliver a post twice (A2.3) */
+		log_debug("source %s: post %s taken already", x->src.name, id);
+		json_decref(root);
+		return 0;
+	}
+	if (!x->reblogs && x_ref(data, "retweeted")) {
+		char labels[300];
+
+		snprintf(labels, sizeof(labels), "source=\"%s\",kind=\"reblog\"", x->src.name);
+		metrics_add("keluh_source_skipped_total", labels, 1);
+		source_recent_add(&x->recent, id);
+		json_decref(root);
+		return 0;
+	}
+	m = x_mention(root, data, id);
+	rc = source_take_item(&x->src, (char *const[SF__N]){ NULL }, m);
+	json_decref(m);
+	if (rc >= 0)
+		source_recent_add(&x->recent, id);
+	json_decref(root);
+	return rc < 0 ? -1 : 0;
+}
+
+static void
+x_stop(struct source *src)
+{
+	struct xsrc *x = (struct xsrc *)src;
+
+	stream_free(x->st);
+	source_recent_free(&x->recent);
+	free(x->src.name);
+	free(x);
+}
+
+struct source *
+source_x_start(const struct source_env *env, const struct conf_source *cs, source_emit_fn fn,
+    void *arg, char *err, size_t errlen)
+{
+	struct xsrc *x;
+	struct stream_opts o;
+	struct stream_handlers h;
+	char *url;
+
+	if (env->ce == NULL) {
+		snprintf(err, errlen, "no HTTP client to stream with");
+		return NULL;
+	}
+	x = xcalloc(1, sizeof(*x));
+	x->src.name = xstrdup(cs->name);
+	x->src.emit = fn;
+	x->src.arg = arg;
+	x->src.stop = x_stop;
+	x->reblogs = cs->reblogs;
+	/* without fields and expansions X sends id and text only (A2.1) */
+	url = strchr(cs->url, '?') ? xstrdup(cs->url) : xasprintf("%s?%s", cs->url,
+	    X_DEFAULT_QUERY);
+	source_stream_opts(&o, cs, url, STREAM_NDJSON);
+	o.backoff = STREAM_BACKOFF_X;
+	memset(&h, 0, sizeof(h));
+	h.event = x_event;
+	h.arg = x;
+	x->st = stream_new(env->base, env->ce, &o, &h);
+	x->src.stream = x->st;
+	free(url);
+	return &x->src;
+}

@@ -1,0 +1,246 @@
+/*
+ * spool_schema.c: the spool's tables, the scripts that upgrade an older
+ * spool to them, and the checks made when a spool is opened.
+ */
+#include "config.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "store/spool.h"
+#include "store/spool_int.h"
+
+/*
+ * Schema scripts: migrations[v] takes a spool from version v to v + 1 and
+ * runs inside the transaction that bumps user_version, so a spool is never
+ * left between two versions.
+ *
+ * The ids are INTEGER PRIMARY KEY so VACUUM cannot renumber the rows that
+ * alert_rowid points at. Deliveries are AUTOINCREMENT because operators
+ * and the daemon's in-flight list name them by id: a dropped id must never
+ * come back as another delivery. priority is copied into deliveries so the
+ * due query sorts without touching alerts; ttl_ms keeps the receiver's
+ * max age so a requeued dead letter gets the same time to live again.
+ */
+static const char *const spool_migrations[SPOOL_SCHEMA] = {
+	"CREATE TABLE IF NOT EXISTS alerts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  alert_id TEXT NOT NULL UNIQUE,"
+	"  group_key TEXT NOT NULL,"
+	"  priority INTEGER NOT NULL,"
+	"  team TEXT,"
+	"  at_ms INTEGER NOT NULL,"
+	"  json TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS mentions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  mention_id TEXT NOT NULL,"
+	"  group_key TEXT NOT NULL,"
+	"  priority INTEGER NOT NULL,"
+	"  at_ms INTEGER NOT NULL,"
+	"  json TEXT NOT NULL,"
+	"  alert_rowid INTEGER REFERENCES alerts(id));"
+	"CREATE INDEX IF NOT EXISTS mentions_alert ON mentions(alert_rowid, at_ms);"
+	"CREATE TABLE IF NOT EXISTS deliveries ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  alert_rowid INTEGER NOT NULL REFERENCES alerts(id),"
+	"  receiver TEXT NOT NULL,"
+	"  idem_key TEXT NOT NULL UNIQUE,"
+	"  priority INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  created_ms INTEGER NOT NULL,"
+	"  due_ms INTEGER NOT NULL,"
+	"  expires_ms INTEGER NOT NULL,"
+	"  ttl_ms INTEGER NOT NULL,"
+	"  done_ms INTEGER,"
+	"  last_error TEXT);"
+	"CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(receiver, state, due_ms);"
+	"CREATE INDEX IF NOT EXISTS deliveries_alert ON deliveries(alert_rowid, state);"
+	"CREATE INDEX IF NOT EXISTS deliveries_state ON deliveries(state);"
+	"CREATE TABLE IF NOT EXISTS cursors ("
+	"  source TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL) WITHOUT ROWID;",
+	/*
+	 * v2: tying a group's pending mentions to its alert must not scan every
+	 * pending mention of every group (quadratic under load).
+	 */
+	"CREATE INDEX IF NOT EXISTS mentions_pending ON mentions(group_key, id) "
+	"WHERE alert_rowid IS NULL;",
+	/*
+	 * v3: silences. AUTOINCREMENT because operators name them by id: an
+	 * expired silence's id must never come back as another one. matchers
+	 * is the JSON object the API took; ended_ms is NULL while active.
+	 */
+	"CREATE TABLE IF NOT EXISTS silences ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  matchers TEXT NOT NULL,"
+	"  created_by TEXT NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  expires_ms INTEGER NOT NULL,"
+	"  ended_ms INTEGER,"
+	"  ended_by TEXT,"
+	"  suppressed INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX IF NOT EXISTS silences_active ON silences(expires_ms) "
+	"WHERE ended_ms IS NULL;",
+	/*
+	 * v4: a complaint's row names its rules' {"id","description","score"}
+	 * texts by their id here ("rule_refs") instead of holding them: a
+	 * third of a row's bytes. A text is stored as it was when the mention
+	 * came in, so a restored group says what it said before a rule edit.
+	 * Rows written before name no texts; they hold them ("rule_info").
+	 * mentions_alert leaves out the pending mentions (mentions_pending
+	 * finds those): a complaint costs one entry in it, made when it is
+	 * tied to its alert, instead of one then and one moved then.
+	 */
+	"CREATE TABLE IF NOT EXISTS rule_texts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  json TEXT NOT NULL UNIQUE);"
+	"DROP INDEX IF EXISTS mentions_alert;"
+	"CREATE INDEX mentions_alert ON mentions(alert_rowid, at_ms) "
+	"WHERE alert_rowid IS NOT NULL;",
+};
+
+static int
+spool_pragma_int(struct spool *s, const char *sql, int *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		spool_dberr(s);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int(st, 0);
+	else
+		spool_dberr(s);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int
+spool_sql_exec(struct spool *s, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		spool_seterr(s, "%s", msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+spool_migrate(struct spool *s, const char *path)
+{
+	char sql[128];
+	int version, tables;
+
+	/* Another process may be upgrading the same file: decide under the lock. */
+	if (spool_sql_exec(s, "BEGIN IMMEDIATE") < 0)
+		return -1;
+	if (spool_pragma_int(s, "PRAGMA user_version", &version) < 0)
+		goto fail;
+	if (version == 0) {
+		if (spool_pragma_int(s, "SELECT count(*) FROM sqlite_master", &tables) < 0)
+			goto fail;
+		if (tables) {
+			spool_seterr(s, "%s is an SQLite database but not a keluh spool; refusing to "
+					"add tables to it", path);
+			goto fail;
+		}
+	}
+	for (; version < SPOOL_SCHEMA; version++)
+		if (spool_sql_exec(s, spool_migrations[version]) < 0)
+			goto fail;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; PRAGMA application_id = %d",
+	    SPOOL_SCHEMA, SPOOL_APP_ID);
+	if (spool_sql_exec(s, sql) < 0 || spool_sql_exec(s, "COMMIT") < 0)
+		goto fail;
+	return 0;
+fail:
+	if (!sqlite3_get_autocommit(s->db)) {
+		char keep[sizeof(s->err)];
+
+		memcpy(keep, s->err, sizeof(keep));
+		spool_sql_exec(s, "ROLLBACK");
+		memcpy(s->err, keep, sizeof(keep));
+	}
+	return -1;
+}
+
+/*
+ * Puts a writable spool in WAL mode, checks that the file is a keluh spool
+ * of a version this keluh knows, and upgrades an older one.
+ */
+int
+spool_schema_setup(struct spool *s, const char *path)
+{
+	int version, appid;
+
+	if (!s->readonly) {
+		sqlite3_stmt *st;
+		const unsigned char *mode;
+		int ok;
+
+		if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) !=
+		    SQLITE_OK) {
+			spool_dberr(s);
+			return -1;
+		}
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			spool_dberr(s);
+			sqlite3_finalize(st);
+			return -1;
+		}
+		mode = sqlite3_column_text(st, 0);
+		ok = mode && strcmp((const char *)mode, "wal") == 0;
+		if (!ok)
+			spool_seterr(s, "cannot use write-ahead logging here (the journal mode stays "
+					"'%s'); put the spool on a local file system",
+			    mode ? (const char *)mode : "?");
+		sqlite3_finalize(st);
+		if (!ok)
+			return -1;
+	}
+	/*
+	 * Here checkpoints run inside a commit, each with two fsyncs; every
+	 * 4,000 WAL pages (16 MB with 4 KiB pages) instead of SQLite's 1,000,
+	 * pages rewritten by several commits are copied once. With deferred
+	 * sync a thread of their own runs them instead (spool_ckpt_main).
+	 */
+	if (spool_sql_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+			      "PRAGMA wal_autocheckpoint = 4000") < 0)
+		return -1;
+	if (spool_pragma_int(s, "PRAGMA user_version", &version) < 0 ||
+	    spool_pragma_int(s, "PRAGMA application_id", &appid) < 0)
+		return -1;
+	if (appid != 0 && appid != SPOOL_APP_ID) {
+		spool_seterr(s, "%s is an SQLite database but not a keluh spool (application_id "
+				"%#x)", path, (unsigned)appid);
+		return -1;
+	}
+	if (version > SPOOL_SCHEMA) {
+		spool_seterr(s, "%s has spool schema version %d, but this keluh knows only up to "
+				"%d: it was written by a newer keluh", path, version, SPOOL_SCHEMA);
+		return -1;
+	}
+	if (version < SPOOL_SCHEMA) {
+		if (s->readonly && version == 0) {
+			spool_seterr(s, "no spool at %s: has keluhd run with this config?", path);
+			return -1;
+		}
+		if (s->readonly) {
+			spool_seterr(s, "%s has spool schema version %d, older than %d: start keluhd "
+					"once to upgrade it", path, version, SPOOL_SCHEMA);
+			return -1;
+		}
+		if (spool_migrate(s, path) < 0)
+			return -1;
+	}
+	return 0;
+}
