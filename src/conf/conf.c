@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "conf/conf.h"
+#include "conf/conf_parse.h"
 #include "engine/mention.h"
 #include "lib/sign.h"
 #include "lib/tz.h"
@@ -50,13 +51,6 @@ static const char *const source_type_names[SRC__N] = { "demo", "stdin", "file", 
 const char *const conf_source_field_names[SF__N] = { "id", "text", "url", "lang", "created_at",
 	"author.handle", "author.name", "author.followers", "author.verified" };
 
-/* The loader's state: the file, the diag, and the conf being built. */
-struct cl {
-	struct yfile *yf;
-	struct diag *d;
-	struct conf *c;
-	int flags;
-};
 
 const char *
 conf_source_type_name(enum source_type t)
@@ -64,102 +58,13 @@ conf_source_type_name(enum source_type t)
 	return t < SRC__N ? source_type_names[t] : "?";
 }
 
-int64_t
-conf_parse_duration(const char *s)
-{
-	int64_t total = 0;
-	int any = 0;
 
-	if (s == NULL || *s == '\0')
-		return -1;
-	if (strcmp(s, "0") == 0)
-		return 0;
-	while (*s) {
-		char *end;
-		double v;
-		int64_t unit;
 
-		errno = 0;
-		v = strtod(s, &end);
-		if (end == s || errno || v < 0)
-			return -1;
-		s = end;
-		if (strncmp(s, "ms", 2) == 0)
-			unit = 1, s += 2;
-		else if (*s == 's')
-			unit = 1000, s++;
-		else if (strncmp(s, "min", 3) == 0)
-			unit = 60000, s += 3;
-		else if (*s == 'm')
-			unit = 60000, s++;
-		else if (*s == 'h')
-			unit = 3600000, s++;
-		else if (*s == 'd')
-			unit = 86400000, s++;
-		else
-			return -1;
-		if (v * (double)unit > 9.0e15)
-			return -1;
-		total += (int64_t)(v * (double)unit);
-		any = 1;
-	}
-	return any ? total : -1;
-}
-
-int64_t
-conf_parse_size(const char *s)
-{
-	char *end;
-	double v;
-	int64_t mul = 1;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || v < 0)
-		return -1;
-	while (*end == ' ')
-		end++;
-	if (*end == '\0' || strcmp(end, "B") == 0)
-		mul = 1;
-	else if (strcmp(end, "KiB") == 0 || strcmp(end, "K") == 0 || strcmp(end, "KB") == 0)
-		mul = 1024;
-	else if (strcmp(end, "MiB") == 0 || strcmp(end, "M") == 0 || strcmp(end, "MB") == 0)
-		mul = 1024 * 1024;
-	else if (strcmp(end, "GiB") == 0 || strcmp(end, "G") == 0 || strcmp(end, "GB") == 0)
-		mul = 1024 * 1024 * 1024;
-	else
-		return -1;
-	if (v * (double)mul > 1.0e15)
-		return -1;
-	return (int64_t)(v * (double)mul);
-}
-
-double
-conf_parse_rate(const char *s)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || v <= 0 || *end != '/')
-		return -1;
-	end++;
-	if (strcmp(end, "s") == 0 || strcmp(end, "sec") == 0)
-		return v;
-	if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
-		return v / 60.0;
-	if (strcmp(end, "h") == 0)
-		return v / 3600.0;
-	return -1;
-}
 
 char *
 conf_resolve(const struct conf *c, const char *path)
 {
-	if (path[0] == '/' || c->dir == NULL)
-		return xstrdup(path);
-	return xasprintf("%s/%s", c->dir, path);
+	return util_path_resolve(c->dir, path);
 }
 
 long
@@ -171,213 +76,19 @@ conf_receiver_index(const struct conf *c, const char *name)
 	return -1;
 }
 
-/* Secrets: relative names come from systemd's credentials directory when there is one. */
-static char *
-cl_secret_path(struct cl *L, const char *name)
-{
-	const char *cred = getenv("CREDENTIALS_DIRECTORY");
 
-	if (name[0] != '/' && cred && *cred)
-		return xasprintf("%s/%s", cred, name);
-	return conf_resolve(L->c, name);
-}
 
-/*
- * A secret that others on the machine can read is no secret: said at every
- * load, as ssh does, but not refused (a file shared with a group may be
- * meant so).
- */
-static void
-cl_check_mode(struct cl *L, const yaml_node_t *n, FILE *fp, const char *path,
-    const char *what)
-{
-	struct stat st;
 
-	if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) == 0)
-		return;
-	diag_warning(L->d, L->yf->path, n ? ynode_line(n) : 0, n ? ynode_col(n) : 0,
-	    "%s %s is %s by others (mode %04o); chmod 600 %s", what, path,
-	    (st.st_mode & 044) ? "readable" : "writable", (unsigned)(st.st_mode & 07777), path);
-}
 
-/* Reads a whole small file; trailing white space dropped. */
-static char *
-cl_read_file(struct cl *L, const yaml_node_t *n, const char *path, const char *what)
-{
-	char buf[65536];
-	size_t len;
-	FILE *fp;
 
-	/*
-	 * keluhctl needs paths, not secrets it may not be allowed to read:
-	 * NULL without an error, and the checks of the value are skipped.
-	 */
-	if (L->flags & CONF_NO_SECRETS)
-		return NULL;
-	fp = fopen(path, "rb");
 
-	if (fp == NULL) {
-		yerror(L->d, L->yf, n, "cannot read %s from %s: %s", what, path, strerror(errno));
-		return NULL;
-	}
-	cl_check_mode(L, n, fp, path, what);
-	len = fread(buf, 1, sizeof(buf) - 1, fp);
-	if (!feof(fp)) {
-		fclose(fp);
-		yerror(L->d, L->yf, n, "%s in %s is larger than 64 KiB", what, path);
-		return NULL;
-	}
-	fclose(fp);
-	while (len && isspace((unsigned char)buf[len - 1]))
-		len--;
-	if (len == 0) {
-		yerror(L->d, L->yf, n, "%s file %s is empty", what, path);
-		return NULL;
-	}
-	return xstrndup(buf, len);
-}
 
-/* One entry per non-empty line, '#' comments skipped. */
-static char **
-cl_read_lines(struct cl *L, const yaml_node_t *n, const char *path, const char *what,
-    size_t *count)
-{
-	char *all = cl_read_file(L, n, path, what), *save = NULL, **out = NULL;
 
-	*count = 0;
-	if (all == NULL)
-		return NULL;
-	for (char *line = strtok_r(all, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		size_t len = strlen(line);
 
-		while (len && isspace((unsigned char)line[len - 1]))
-			line[--len] = '\0';
-		while (*line && isspace((unsigned char)*line))
-			line++;
-		if (*line == '\0' || *line == '#')
-			continue;
-		out = xreallocarray(out, *count + 1, sizeof(char *));
-		out[(*count)++] = xstrdup(line);
-	}
-	free(all);
-	if (*count == 0)
-		yerror(L->d, L->yf, n, "%s file %s has no entries", what, path);
-	return out;
-}
 
-static int
-cl_string(struct cl *L, const yaml_node_t *map, const char *key, const char **out)
-{
-	yaml_node_t *v = ymap_get(L->yf, map, key);
-
-	*out = NULL;
-	if (v == NULL)
-		return 0;
-	return yget_string(L->d, L->yf, v, key, out);
-}
-
-static int
-cl_duration(struct cl *L, const yaml_node_t *map, const char *key, int64_t *out)
-{
-	yaml_node_t *v = ymap_get(L->yf, map, key);
-	const char *s;
-	int64_t ms;
-
-	if (v == NULL)
-		return 0;
-	if (yget_string(L->d, L->yf, v, key, &s) < 0)
-		return -1;
-	if ((ms = conf_parse_duration(s)) < 0) {
-		yerror(L->d, L->yf, v, "%s: '%s' is not a duration; write it like 30s, 2m, 1h or 500ms",
-		    key, s);
-		return -1;
-	}
-	*out = ms;
-	return 0;
-}
-
-static int
-cl_size(struct cl *L, const yaml_node_t *map, const char *key, size_t *out)
-{
-	yaml_node_t *v = ymap_get(L->yf, map, key);
-	const char *s;
-	int64_t b;
-
-	if (v == NULL)
-		return 0;
-	if (yget_string(L->d, L->yf, v, key, &s) < 0)
-		return -1;
-	if ((b = conf_parse_size(s)) <= 0) {
-		yerror(L->d, L->yf, v, "%s: '%s' is not a size; write it like 8MiB, 512KiB or 65536",
-		    key, s);
-		return -1;
-	}
-	*out = (size_t)b;
-	return 0;
-}
-
-static int
-cl_long(struct cl *L, const yaml_node_t *map, const char *key, long min, long max, long *out)
-{
-	yaml_node_t *v = ymap_get(L->yf, map, key);
-
-	if (v == NULL)
-		return 0;
-	return yget_long(L->d, L->yf, v, key, min, max, out);
-}
-
-/* A scalar or a list of scalars -> a string array. */
-static int
-cl_strings(struct cl *L, yaml_node_t *v, const char *what, char ***out, size_t *n)
-{
-	size_t len = yis_seq(v) ? yseq_len(v) : 1;
-
-	*out = NULL;
-	*n = 0;
-	if (!yis_seq(v) && !(yis_scalar(v) && !yis_null(v))) {
-		yerror(L->d, L->yf, v, "%s must be a name or a list of names, not %s", what,
-		    ynode_kind(v));
-		return -1;
-	}
-	/* no name holds a comma: "a, b" was meant as a list, not as one name */
-	if (yis_scalar(v) && strchr(yscalar(v), ',') &&
-	    yget_list(L->d, L->yf, v, what, "[a, b]") < 0)
-		return -1;
-	if (len == 0) {
-		yerror(L->d, L->yf, v, "%s is an empty list; give at least one or remove it", what);
-		return -1;
-	}
-	for (size_t i = 0; i < len; i++) {
-		yaml_node_t *item = yis_seq(v) ? yseq_item(L->yf, v, i) : v;
-		const char *s;
-
-		if (yget_string(L->d, L->yf, item, what, &s) < 0)
-			continue;
-		*out = xreallocarray(*out, *n + 1, sizeof(char *));
-		(*out)[(*n)++] = xstrdup(s);
-	}
-	return 0;
-}
 
 static void
-free_strings(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static void
-free_secret(char *s)
-{
-	if (s) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
-
-static void
-cl_http(struct cl *L, yaml_node_t *n)
+cl_http(struct confp *L, yaml_node_t *n)
 {
 	struct conf *c = L->c;
 	const char *s;
@@ -388,7 +99,7 @@ cl_http(struct cl *L, yaml_node_t *n)
 		return;
 	}
 	ycheck_keys(L->d, L->yf, n, "http", http_keys, NKEYS(http_keys));
-	if (cl_string(L, n, "listen", &s) == 0 && s) {
+	if (confp_string(L, n, "listen", &s) == 0 && s) {
 		const char *colon = strrchr(s, ':');
 		char *end;
 		long port = colon ? strtol(colon + 1, &end, 10) : -1;
@@ -401,17 +112,17 @@ cl_http(struct cl *L, yaml_node_t *n)
 			c->listen = xstrdup(s);
 		}
 	}
-	if (cl_string(L, n, "tokens_file", &s) == 0 && s) {
-		char *p = cl_secret_path(L, s);
+	if (confp_string(L, n, "tokens_file", &s) == 0 && s) {
+		char *p = confp_secret_path(L, s);
 
-		c->tokens = cl_read_lines(L, ymap_get(L->yf, n, "tokens_file"), p, "tokens_file",
+		c->tokens = confp_read_lines(L, ymap_get(L->yf, n, "tokens_file"), p, "tokens_file",
 		    &c->ntokens);
 		free(p);
 	}
-	if (cl_string(L, n, "signing_keys_file", &s) == 0 && s) {
-		char *p = cl_secret_path(L, s);
+	if (confp_string(L, n, "signing_keys_file", &s) == 0 && s) {
+		char *p = confp_secret_path(L, s);
 
-		c->signing_keys = cl_read_lines(L, ymap_get(L->yf, n, "signing_keys_file"), p,
+		c->signing_keys = confp_read_lines(L, ymap_get(L->yf, n, "signing_keys_file"), p,
 		    "signing_keys_file", &c->nsigning_keys);
 		for (size_t i = 0; i < c->nsigning_keys; i++) {
 			struct sign_key k;
@@ -424,15 +135,15 @@ cl_http(struct cl *L, yaml_node_t *n)
 		}
 		free(p);
 	}
-	cl_size(L, n, "max_body", &c->max_body);
-	cl_size(L, n, "max_headers", &c->max_headers);
-	if (cl_long(L, n, "max_connections", 1, 100000, &x) == 0 && ymap_get(L->yf, n,
+	confp_size(L, n, "max_body", &c->max_body);
+	confp_size(L, n, "max_headers", &c->max_headers);
+	if (confp_long(L, n, "max_connections", 1, 100000, &x) == 0 && ymap_get(L->yf, n,
 	    "max_connections"))
 		c->max_connections = (int)x;
-	if (cl_long(L, n, "max_connections_per_client", 1, 100000, &x) == 0 && ymap_get(L->yf, n,
+	if (confp_long(L, n, "max_connections_per_client", 1, 100000, &x) == 0 && ymap_get(L->yf, n,
 	    "max_connections_per_client"))
 		c->max_connections_per_client = (int)x;
-	cl_duration(L, n, "timeout", &c->http_timeout_ms);
+	confp_duration(L, n, "timeout", &c->http_timeout_ms);
 }
 
 /* Which keys each source type takes, past name and type. */
@@ -498,24 +209,9 @@ source_key_allowed(enum source_type t, const char *key)
 	return 0;
 }
 
-/* A JSON pointer from the config: checked here so a typo is a startup error, not silence. */
-static char *
-cl_jptr(struct cl *L, yaml_node_t *v, const char *what)
-{
-	const char *s;
-	char why[200];
-
-	if (yget_string(L->d, L->yf, v, what, &s) < 0)
-		return NULL;
-	if (stream_jptr_check(s, why, sizeof(why)) < 0) {
-		yerror(L->d, L->yf, v, "%s: '%s' is not a JSON pointer: %s", what, s, why);
-		return NULL;
-	}
-	return xstrdup(s);
-}
 
 static void
-cl_source_fields(struct cl *L, struct conf_source *src, yaml_node_t *n)
+cl_source_fields(struct confp *L, struct conf_source *src, yaml_node_t *n)
 {
 	if (!yis_map(n)) {
 		yerror(L->d, L->yf, n, "fields must be a mapping from mention fields to JSON "
@@ -527,14 +223,14 @@ cl_source_fields(struct cl *L, struct conf_source *src, yaml_node_t *n)
 		yaml_node_t *v = ymap_get(L->yf, n, conf_source_field_names[f]);
 
 		if (v)
-			src->fields[f] = cl_jptr(L, v, conf_source_field_names[f]);
+			src->fields[f] = confp_jptr(L, v, conf_source_field_names[f]);
 	}
 	if (src->fields[SF_TEXT] == NULL && ymap_get(L->yf, n, "text") == NULL)
 		yerror(L->d, L->yf, n, "fields needs text (the pointer to the mention's text)");
 }
 
 static void
-cl_source_headers(struct cl *L, struct conf_source *src, yaml_node_t *n)
+cl_source_headers(struct confp *L, struct conf_source *src, yaml_node_t *n)
 {
 	if (!yis_map(n)) {
 		yerror(L->d, L->yf, n, "headers must be a mapping such as {User-Agent: acme}");
@@ -580,26 +276,26 @@ static const char *const mastodon_streams[] = { "public", "public:local", "publi
 
 /* mastodon's stream, tag, list; reblogs; and every network type's alert_after and alert_to. */
 static void
-cl_source_social(struct cl *L, struct conf_source *src, yaml_node_t *item)
+cl_source_social(struct confp *L, struct conf_source *src, yaml_node_t *item)
 {
 	yaml_node_t *v;
 	const char *s;
 
 	if ((v = ymap_get(L->yf, item, "reblogs")) != NULL)
 		yget_bool(L->d, L->yf, v, "reblogs", &src->reblogs);
-	if (cl_duration(L, item, "alert_after", &src->alert_after_ms) == 0 &&
+	if (confp_duration(L, item, "alert_after", &src->alert_after_ms) == 0 &&
 	    (v = ymap_get(L->yf, item, "alert_after")) != NULL && src->alert_after_ms < 1000)
 		yerror(L->d, L->yf, v, "alert_after must be at least 1s (it is how long a source may "
 		    "be silent, failing or throttled before one alert says so)");
 	if ((v = ymap_get(L->yf, item, "alert_to")) != NULL) {
-		cl_strings(L, v, "alert_to", &src->alert_to, &src->nalert_to);
+		confp_strings(L, v, "alert_to", &src->alert_to, &src->nalert_to);
 		if (ymap_get(L->yf, item, "alert_after") == NULL)
 			yerror(L->d, L->yf, v, "alert_to needs alert_after (how long a source may be "
 			    "silent or failing before the alert)");
 	}
 	if (src->type != SRC_MASTODON)
 		return;
-	if (cl_string(L, item, "stream", &s) == 0) {
+	if (confp_string(L, item, "stream", &s) == 0) {
 		size_t i, n = sizeof(mastodon_streams) / sizeof(mastodon_streams[0]);
 
 		for (i = 0; s && i < n; i++)
@@ -615,7 +311,7 @@ cl_source_social(struct cl *L, struct conf_source *src, yaml_node_t *item)
 		} else
 			src->stream = xstrdup(s ? s : "public");
 	}
-	if (cl_string(L, item, "tag", &s) == 0 && s) {
+	if (confp_string(L, item, "tag", &s) == 0 && s) {
 		if (*s == '#')
 			s++;
 		if (*s == '\0' || strpbrk(s, "#&?/= "))
@@ -624,7 +320,7 @@ cl_source_social(struct cl *L, struct conf_source *src, yaml_node_t *item)
 		else
 			src->tag = xstrdup(s);
 	}
-	if (cl_string(L, item, "list", &s) == 0 && s) {
+	if (confp_string(L, item, "list", &s) == 0 && s) {
 		if (*s == '\0' || strspn(s, "0123456789") != strlen(s))
 			yerror(L->d, L->yf, ymap_get(L->yf, item, "list"), "list: '%s' must be a "
 			    "list id (digits)", s);
@@ -652,36 +348,16 @@ cl_source_social(struct cl *L, struct conf_source *src, yaml_node_t *item)
 
 static const char *const reddit_listings[] = { "new", "search", "comments" };
 
-/* A secret from a *_file key: one line. */
-static char *
-cl_secret_line(struct cl *L, yaml_node_t *item, const char *key)
-{
-	const char *s;
-	char *p, *v;
-
-	if (cl_string(L, item, key, &s) < 0 || s == NULL)
-		return NULL;
-	p = cl_secret_path(L, s);
-	v = cl_read_file(L, ymap_get(L->yf, item, key), p, key);
-	free(p);
-	if (v && strpbrk(v, "\r\n")) {
-		yerror(L->d, L->yf, ymap_get(L->yf, item, key), "%s must hold one line", key);
-		explicit_bzero(v, strlen(v));
-		free(v);
-		return NULL;
-	}
-	return v;
-}
 
 /* reddit: what to read (subreddits, query, listing) and the app's credentials. */
 static void
-cl_source_reddit(struct cl *L, struct conf_source *src, yaml_node_t *item)
+cl_source_reddit(struct confp *L, struct conf_source *src, yaml_node_t *item)
 {
 	yaml_node_t *v;
 	const char *s;
 
 	if ((v = ymap_get(L->yf, item, "subreddits")) != NULL &&
-	    cl_strings(L, v, "subreddits", &src->subreddits, &src->nsubreddits) == 0)
+	    confp_strings(L, v, "subreddits", &src->subreddits, &src->nsubreddits) == 0)
 		for (size_t i = 0; i < src->nsubreddits; i++) {
 			char *n = src->subreddits[i];
 			size_t skip = strncmp(n, "/r/", 3) == 0 ? 3 : strncmp(n, "r/", 2) == 0 ? 2 : 0;
@@ -693,7 +369,7 @@ cl_source_reddit(struct cl *L, struct conf_source *src, yaml_node_t *item)
 				    "subreddits: '%s' is not a subreddit name (2 to 21 letters, digits "
 				    "or _, like AcmeSupport, without r/)", n);
 		}
-	if (cl_string(L, item, "query", &s) == 0 && s) {
+	if (confp_string(L, item, "query", &s) == 0 && s) {
 		if (*s == '\0' || strlen(s) > 512 || strpbrk(s, "\r\n"))
 			yerror(L->d, L->yf, ymap_get(L->yf, item, "query"), "query must be one line of "
 			    "Reddit search syntax, at most 512 characters, like '\"acme\" (down OR "
@@ -701,7 +377,7 @@ cl_source_reddit(struct cl *L, struct conf_source *src, yaml_node_t *item)
 		else
 			src->query = xstrdup(s);
 	}
-	if (cl_string(L, item, "listing", &s) == 0 && s) {
+	if (confp_string(L, item, "listing", &s) == 0 && s) {
 		size_t i, n = NKEYS(reddit_listings);
 
 		for (i = 0; i < n; i++)
@@ -732,7 +408,7 @@ cl_source_reddit(struct cl *L, struct conf_source *src, yaml_node_t *item)
 			yerror(L->d, L->yf, v, "query is for listing: search (listing %s reads "
 			    "everything posted)", src->listing);
 	}
-	if (cl_string(L, item, "client_id", &s) == 0 && s) {
+	if (confp_string(L, item, "client_id", &s) == 0 && s) {
 		if (*s == '\0' || strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		    "0123456789-_") != strlen(s))
 			yerror(L->d, L->yf, ymap_get(L->yf, item, "client_id"), "client_id: '%s' is "
@@ -743,11 +419,11 @@ cl_source_reddit(struct cl *L, struct conf_source *src, yaml_node_t *item)
 	} else if (ymap_get(L->yf, item, "client_id") == NULL)
 		yerror(L->d, L->yf, item, "source '%s' of type reddit needs client_id (the app's id, "
 		    "from https://www.reddit.com/prefs/apps)", src->name);
-	src->client_secret = cl_secret_line(L, item, "client_secret_file");
+	src->client_secret = confp_secret_line(L, item, "client_secret_file");
 	if (ymap_get(L->yf, item, "client_secret_file") == NULL)
 		yerror(L->d, L->yf, item, "source '%s' of type reddit needs client_secret_file (a "
 		    "file holding the app's secret)", src->name);
-	if (cl_string(L, item, "username", &s) == 0 && s) {
+	if (confp_string(L, item, "username", &s) == 0 && s) {
 		if (*s == '\0' || strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		    "0123456789-_") != strlen(s))
 			yerror(L->d, L->yf, ymap_get(L->yf, item, "username"), "username: '%s' is not "
@@ -755,14 +431,14 @@ cl_source_reddit(struct cl *L, struct conf_source *src, yaml_node_t *item)
 		else
 			src->username = xstrdup(s);
 	}
-	src->password = cl_secret_line(L, item, "password_file");
+	src->password = confp_secret_line(L, item, "password_file");
 	if ((ymap_get(L->yf, item, "username") == NULL) !=
 	    (ymap_get(L->yf, item, "password_file") == NULL))
 		yerror(L->d, L->yf, ymap_get(L->yf, item, "username") ?
 		    ymap_get(L->yf, item, "username") : ymap_get(L->yf, item, "password_file"),
 		    "username and password_file go together (a script app signs in as its "
 		    "developer); give both, or neither for an app-only token");
-	if (cl_string(L, item, "user_agent", &s) == 0 && s) {
+	if (confp_string(L, item, "user_agent", &s) == 0 && s) {
 		if (strlen(s) < 8 || strpbrk(s, "\r\n"))
 			yerror(L->d, L->yf, ymap_get(L->yf, item, "user_agent"), "user_agent must be "
 			    "one descriptive line, like 'linux:acme-keluh:1.0 (by /u/acme_support)'; "
@@ -787,7 +463,7 @@ cl_source_reddit(struct cl *L, struct conf_source *src, yaml_node_t *item)
 
 /* Receiver names of health_receivers and every alert_to, once receivers are known. */
 static void
-cl_health_names(struct cl *L, yaml_node_t *v, char *const *names, size_t n)
+cl_health_names(struct confp *L, yaml_node_t *v, char *const *names, size_t n)
 {
 	for (size_t j = 0; j < n; j++)
 		if (conf_receiver_index(L->c, names[j]) < 0) {
@@ -805,13 +481,13 @@ cl_health_names(struct cl *L, yaml_node_t *v, char *const *names, size_t n)
 }
 
 static void
-cl_health(struct cl *L, yaml_node_t *root)
+cl_health(struct confp *L, yaml_node_t *root)
 {
 	struct conf *c = L->c;
 	yaml_node_t *v, *srcs = ymap_get(L->yf, root, "sources");
 
 	if ((v = ymap_get(L->yf, root, "health_receivers")) != NULL &&
-	    cl_strings(L, v, "health_receivers", &c->health_receivers,
+	    confp_strings(L, v, "health_receivers", &c->health_receivers,
 	    &c->nhealth_receivers) == 0)
 		cl_health_names(L, v, c->health_receivers, c->nhealth_receivers);
 	for (size_t i = 0; srcs && yis_seq(srcs) && i < yseq_len(srcs); i++) {
@@ -839,7 +515,7 @@ cl_health(struct cl *L, yaml_node_t *root)
 
 /* The keys of the network source types. */
 static void
-cl_source_net(struct cl *L, struct conf_source *src, yaml_node_t *item)
+cl_source_net(struct confp *L, struct conf_source *src, yaml_node_t *item)
 {
 	yaml_node_t *v;
 	const char *s;
@@ -877,10 +553,10 @@ cl_source_net(struct cl *L, struct conf_source *src, yaml_node_t *item)
 	}
 	if ((v = ymap_get(L->yf, item, "headers")) != NULL)
 		cl_source_headers(L, src, v);
-	if (cl_string(L, item, "token_file", &s) == 0 && s) {
-		char *p = cl_secret_path(L, s);
+	if (confp_string(L, item, "token_file", &s) == 0 && s) {
+		char *p = confp_secret_path(L, s);
 
-		src->token = cl_read_file(L, ymap_get(L->yf, item, "token_file"), p, "token_file");
+		src->token = confp_read_file(L, ymap_get(L->yf, item, "token_file"), p, "token_file");
 		free(p);
 		if (src->token && strpbrk(src->token, "\r\n"))
 			yerror(L->d, L->yf, ymap_get(L->yf, item, "token_file"),
@@ -889,13 +565,13 @@ cl_source_net(struct cl *L, struct conf_source *src, yaml_node_t *item)
 	if ((v = ymap_get(L->yf, item, "fields")) != NULL)
 		cl_source_fields(L, src, v);
 	if ((v = ymap_get(L->yf, item, "events")) != NULL)
-		cl_strings(L, v, "events", &src->events, &src->nevents);
-	cl_size(L, item, "max_event", &src->max_event);
-	cl_duration(L, item, "stall", &src->stall_ms);
-	cl_duration(L, item, "reconnect", &src->reconnect_ms);
-	cl_duration(L, item, "backoff_max", &src->backoff_max_ms);
-	cl_duration(L, item, "interval", &src->interval_ms);
-	cl_duration(L, item, "timeout", &src->timeout_ms);
+		confp_strings(L, v, "events", &src->events, &src->nevents);
+	confp_size(L, item, "max_event", &src->max_event);
+	confp_duration(L, item, "stall", &src->stall_ms);
+	confp_duration(L, item, "reconnect", &src->reconnect_ms);
+	confp_duration(L, item, "backoff_max", &src->backoff_max_ms);
+	confp_duration(L, item, "interval", &src->interval_ms);
+	confp_duration(L, item, "timeout", &src->timeout_ms);
 	if (ymap_get(L->yf, item, "stall") && src->stall_ms > 0 && src->stall_ms < 1000)
 		yerror(L->d, L->yf, ymap_get(L->yf, item, "stall"), "stall must be at least 1s "
 		    "(or 0 to turn the check off)");
@@ -909,10 +585,10 @@ cl_source_net(struct cl *L, struct conf_source *src, yaml_node_t *item)
 		yerror(L->d, L->yf, ymap_get(L->yf, item, "timeout"), "timeout must be at least "
 		    "100ms");
 	if ((v = ymap_get(L->yf, item, "items")) != NULL)
-		src->items = cl_jptr(L, v, "items");
+		src->items = confp_jptr(L, v, "items");
 	if ((v = ymap_get(L->yf, item, "cursor")) != NULL)
-		src->cursor = cl_jptr(L, v, "cursor");
-	if (cl_string(L, item, "cursor_param", &s) == 0 && s) {
+		src->cursor = confp_jptr(L, v, "cursor");
+	if (confp_string(L, item, "cursor_param", &s) == 0 && s) {
 		if (*s == '\0' || strpbrk(s, "&=?# "))
 			yerror(L->d, L->yf, ymap_get(L->yf, item, "cursor_param"),
 			    "cursor_param: '%s' must be a plain query parameter name like since_id", s);
@@ -928,7 +604,7 @@ cl_source_net(struct cl *L, struct conf_source *src, yaml_node_t *item)
 }
 
 static void
-cl_sources(struct cl *L, yaml_node_t *n)
+cl_sources(struct confp *L, yaml_node_t *n)
 {
 	struct conf *c = L->c;
 
@@ -951,7 +627,7 @@ cl_sources(struct cl *L, yaml_node_t *n)
 			continue;
 		}
 		ycheck_keys(L->d, L->yf, item, "a source", source_keys, NKEYS(source_keys));
-		if (cl_string(L, item, "name", &s) < 0 || s == NULL) {
+		if (confp_string(L, item, "name", &s) < 0 || s == NULL) {
 			if (s == NULL && ymap_get(L->yf, item, "name") == NULL)
 				yerror(L->d, L->yf, item, "a source needs a name");
 			continue;
@@ -997,7 +673,7 @@ cl_sources(struct cl *L, yaml_node_t *n)
 				yerror(L->d, L->yf, key, "source '%s': %s sources take no '%s'",
 				    src.name, source_type_names[src.type], ks);
 		}
-		if (cl_string(L, item, "path", &s) == 0 && s)
+		if (confp_string(L, item, "path", &s) == 0 && s)
 			src.path = conf_resolve(c, s);
 		src.fallback_path = conf_resolve(c, "samples/mentions.ndjson");
 		if (src.type == SRC_FILE && src.path == NULL)
@@ -1100,7 +776,7 @@ rcv_key_allowed(enum rcv_type t, const char *key)
 
 /* A key of another receiver type would be a silent no-op: name it. */
 static void
-cl_receiver_keys(struct cl *L, yaml_node_t *item, const struct receiver *r)
+cl_receiver_keys(struct confp *L, yaml_node_t *item, const struct receiver *r)
 {
 	for (size_t k = 0; k < ymap_len(item); k++) {
 		yaml_node_t *key = ymap_key(L->yf, item, k);
@@ -1126,28 +802,6 @@ rcv_needs_url(enum rcv_type t)
 	return t != RCV_CONSOLE && t != RCV_TELEGRAM && t != RCV_PAGERDUTY;
 }
 
-static char *
-cl_value_or_file(struct cl *L, yaml_node_t *item, const char *key, const char *file_key,
-    int *given)
-{
-	const char *s;
-	yaml_node_t *v = ymap_get(L->yf, item, key), *f = ymap_get(L->yf, item, file_key);
-
-	*given = v || f;
-	if (v && f) {
-		yerror(L->d, L->yf, f, "give either %s or %s, not both", key, file_key);
-		return NULL;
-	}
-	if (v)
-		return yget_string(L->d, L->yf, v, key, &s) == 0 ? xstrdup(s) : NULL;
-	if (f && yget_string(L->d, L->yf, f, file_key, &s) == 0) {
-		char *p = cl_secret_path(L, s), *val = cl_read_file(L, f, p, file_key);
-
-		free(p);
-		return val;
-	}
-	return NULL;
-}
 
 static int
 page_id(const char *s, size_t len, int digits)
@@ -1223,7 +877,7 @@ page_hint(enum rcv_type t)
 
 /* mention_on_critical and mention_at_least: who a receiver pings, and from which priority. */
 static void
-cl_receiver_page(struct cl *L, yaml_node_t *item, struct receiver *r)
+cl_receiver_page(struct confp *L, yaml_node_t *item, struct receiver *r)
 {
 	yaml_node_t *v = ymap_get(L->yf, item, "mention_on_critical");
 	const char *s;
@@ -1274,7 +928,7 @@ cl_receiver_page(struct cl *L, yaml_node_t *item, struct receiver *r)
 }
 
 static void
-cl_receivers(struct cl *L, yaml_node_t *n)
+cl_receivers(struct confp *L, yaml_node_t *n)
 {
 	struct conf *c = L->c;
 
@@ -1334,16 +988,16 @@ cl_receivers(struct cl *L, yaml_node_t *n)
 			continue;
 		}
 		cl_receiver_keys(L, item, &r);
-		r.url = cl_value_or_file(L, item, "url", "url_file", &given);
+		r.url = confp_value_or_file(L, item, "url", "url_file", &given);
 		if (rcv_needs_url(r.type) && !given)
 			yerror(L->d, L->yf, item, "receiver '%s' (%s) needs url or url_file", r.name,
 			    receiver_type_name(r.type));
 		if (r.type == RCV_TELEGRAM) {
-			r.secret = cl_value_or_file(L, item, "bot_token", "bot_token_file", &given);
+			r.secret = confp_value_or_file(L, item, "bot_token", "bot_token_file", &given);
 			if (!given)
 				yerror(L->d, L->yf, item, "receiver '%s' (telegram) needs bot_token or bot_token_file",
 				    r.name);
-			if (cl_string(L, item, "chat_id", &s) == 0 && s)
+			if (confp_string(L, item, "chat_id", &s) == 0 && s)
 				r.chat_id = xstrdup(s);
 			else if (!ymap_get(L->yf, item, "chat_id"))
 				yerror(L->d, L->yf, item, "receiver '%s' (telegram) needs chat_id",
@@ -1351,7 +1005,7 @@ cl_receivers(struct cl *L, yaml_node_t *n)
 			if (r.url == NULL)
 				r.url = xstrdup("https://api.telegram.org");
 		} else if (r.type == RCV_PAGERDUTY) {
-			r.secret = cl_value_or_file(L, item, "routing_key", "routing_key_file",
+			r.secret = confp_value_or_file(L, item, "routing_key", "routing_key_file",
 			    &given);
 			if (!given)
 				yerror(L->d, L->yf, item, "receiver '%s' (pagerduty) needs "
@@ -1359,17 +1013,17 @@ cl_receivers(struct cl *L, yaml_node_t *n)
 			if (r.url == NULL)
 				r.url = xstrdup("https://events.pagerduty.com/v2/enqueue");
 		} else if (r.type == RCV_EMAIL) {
-			r.secret = cl_value_or_file(L, item, "password", "password_file", &given);
-			if (cl_string(L, item, "from", &s) == 0 && s)
+			r.secret = confp_value_or_file(L, item, "password", "password_file", &given);
+			if (confp_string(L, item, "from", &s) == 0 && s)
 				r.mail_from = xstrdup(s);
 			else
 				yerror(L->d, L->yf, item, "receiver '%s' (email) needs from", r.name);
 			if ((v = ymap_get(L->yf, item, "to")) != NULL)
-				cl_strings(L, v, "to", &r.mail_to, &r.nmail_to);
+				confp_strings(L, v, "to", &r.mail_to, &r.nmail_to);
 			else
 				yerror(L->d, L->yf, item, "receiver '%s' (email) needs to", r.name);
 		} else {
-			secret = cl_value_or_file(L, item, "secret", "secret_file", &given);
+			secret = confp_value_or_file(L, item, "secret", "secret_file", &given);
 			if (secret && r.type == RCV_WEBHOOK && strncmp(secret, "whsec_", 6) != 0 &&
 			    strncmp(secret, "whsk_", 5) != 0)
 				yerror(L->d, L->yf, ymap_get(L->yf, item, "secret") ?
@@ -1395,14 +1049,14 @@ cl_receivers(struct cl *L, yaml_node_t *n)
 		    strncmp(r.url, "smtps://", 8) != 0)
 			yerror(L->d, L->yf, item, "receiver '%s': the url must start with https:// or "
 			    "http:// (smtp:// or smtps:// for email)", r.name);
-		if (cl_string(L, item, "channel", &s) == 0 && s)
+		if (confp_string(L, item, "channel", &s) == 0 && s)
 			r.channel = xstrdup(s);
-		if (cl_string(L, item, "username", &s) == 0 && s)
+		if (confp_string(L, item, "username", &s) == 0 && s)
 			r.username = xstrdup(s);
-		if (cl_long(L, item, "max_concurrency", 1, 64, &x) == 0 &&
+		if (confp_long(L, item, "max_concurrency", 1, 64, &x) == 0 &&
 		    ymap_get(L->yf, item, "max_concurrency"))
 			r.max_concurrency = (int)x;
-		if (cl_long(L, item, "samples", 1, 50, &x) == 0 && ymap_get(L->yf, item, "samples"))
+		if (confp_long(L, item, "samples", 1, 50, &x) == 0 && ymap_get(L->yf, item, "samples"))
 			r.max_samples = (int)x;
 		if ((v = ymap_get(L->yf, item, "rate")) != NULL &&
 		    yget_string(L->d, L->yf, v, "rate", &s) == 0) {
@@ -1413,8 +1067,8 @@ cl_receivers(struct cl *L, yaml_node_t *n)
 			else
 				r.rate_per_s = rate;
 		}
-		cl_duration(L, item, "max_age", &r.max_age_ms);
-		cl_duration(L, item, "timeout", &r.timeout_ms);
+		confp_duration(L, item, "max_age", &r.max_age_ms);
+		confp_duration(L, item, "timeout", &r.timeout_ms);
 		cl_receiver_page(L, item, &r);
 		if (r.rate_per_s == 0)
 			r.rate_per_s = r.type == RCV_SLACK || r.type == RCV_DISCORD ||
@@ -1425,16 +1079,16 @@ cl_receivers(struct cl *L, yaml_node_t *n)
 }
 
 static void
-cl_route_names(struct cl *L, yaml_node_t *m, const char *key, char ***out, size_t *n)
+cl_route_names(struct confp *L, yaml_node_t *m, const char *key, char ***out, size_t *n)
 {
 	yaml_node_t *v = ymap_get(L->yf, m, key);
 
 	if (v)
-		cl_strings(L, v, key, out, n);
+		confp_strings(L, v, key, out, n);
 }
 
 static void
-cl_routes(struct cl *L, yaml_node_t *n)
+cl_routes(struct confp *L, yaml_node_t *n)
 {
 	struct conf *c = L->c;
 
@@ -1466,7 +1120,7 @@ cl_routes(struct cl *L, yaml_node_t *n)
 					char **p;
 					size_t np;
 
-					if (cl_strings(L, v, "priority", &p, &np) == 0)
+					if (confp_strings(L, v, "priority", &p, &np) == 0)
 						for (size_t j = 0; j < np; j++) {
 							enum prio pr;
 
@@ -1477,7 +1131,7 @@ cl_routes(struct cl *L, yaml_node_t *n)
 							else
 								rt.prio_mask |= 1u << pr;
 						}
-					free_strings(p, np);
+					confp_free_strings(p, np);
 				}
 				cl_route_names(L, m, "team", &rt.teams, &rt.nteams);
 				cl_route_names(L, m, "tags", &rt.tags, &rt.ntags);
@@ -1487,7 +1141,7 @@ cl_routes(struct cl *L, yaml_node_t *n)
 		}
 		if ((v = ymap_get(L->yf, item, "receivers")) == NULL)
 			yerror(L->d, L->yf, item, "a route needs receivers: [names]");
-		else if (cl_strings(L, v, "receivers", &names, &nnames) == 0) {
+		else if (confp_strings(L, v, "receivers", &names, &nnames) == 0) {
 			for (size_t j = 0; j < nnames; j++) {
 				long idx = conf_receiver_index(c, names[j]);
 
@@ -1508,7 +1162,7 @@ cl_routes(struct cl *L, yaml_node_t *n)
 				    sizeof(size_t));
 				rt.receivers[rt.nreceivers++] = (size_t)idx;
 			}
-			free_strings(names, nnames);
+			confp_free_strings(names, nnames);
 		}
 		if ((v = ymap_get(L->yf, item, "continue")) != NULL)
 			yget_bool(L->d, L->yf, v, "continue", &rt.cont);
@@ -1518,7 +1172,7 @@ cl_routes(struct cl *L, yaml_node_t *n)
 }
 
 static void
-cl_grouping(struct cl *L, yaml_node_t *n)
+cl_grouping(struct confp *L, yaml_node_t *n)
 {
 	struct conf *c = L->c;
 	yaml_node_t *v;
@@ -1535,7 +1189,7 @@ cl_grouping(struct cl *L, yaml_node_t *n)
 		size_t np;
 
 		c->group_by = 0;
-		if (cl_strings(L, v, "by", &parts, &np) == 0) {
+		if (confp_strings(L, v, "by", &parts, &np) == 0) {
 			for (size_t i = 0; i < np; i++) {
 				int k;
 
@@ -1548,7 +1202,7 @@ cl_grouping(struct cl *L, yaml_node_t *n)
 				else
 					c->group_by |= 1u << k;
 			}
-			free_strings(parts, np);
+			confp_free_strings(parts, np);
 		}
 	}
 	if ((v = ymap_get(L->yf, n, "first_alert_after")) != NULL) {
@@ -1558,19 +1212,19 @@ cl_grouping(struct cl *L, yaml_node_t *n)
 		else {
 			ycheck_keys(L->d, L->yf, v, "first_alert_after", prio_keys, NKEYS(prio_keys));
 			for (int p = PRIO_LOW; p <= PRIO_CRITICAL; p++)
-				cl_duration(L, v, prio_name((enum prio)p), &c->first_alert_after_ms[p]);
+				confp_duration(L, v, prio_name((enum prio)p), &c->first_alert_after_ms[p]);
 		}
 	}
-	cl_duration(L, n, "updates_at_most_every", &c->updates_every_ms);
-	cl_duration(L, n, "urgent_updates_at_most_every", &c->urgent_every_ms);
-	if (cl_long(L, n, "max_groups", 1, 10000000, &x) == 0 && ymap_get(L->yf, n, "max_groups"))
+	confp_duration(L, n, "updates_at_most_every", &c->updates_every_ms);
+	confp_duration(L, n, "urgent_updates_at_most_every", &c->urgent_every_ms);
+	if (confp_long(L, n, "max_groups", 1, 10000000, &x) == 0 && ymap_get(L->yf, n, "max_groups"))
 		c->max_groups = (size_t)x;
-	if (cl_long(L, n, "samples", 1, 1000, &x) == 0 && ymap_get(L->yf, n, "samples"))
+	if (confp_long(L, n, "samples", 1, 1000, &x) == 0 && ymap_get(L->yf, n, "samples"))
 		c->max_samples = (size_t)x;
 }
 
 static void
-cl_incidents(struct cl *L, yaml_node_t *n)
+cl_incidents(struct confp *L, yaml_node_t *n)
 {
 	struct conf *c = L->c;
 
@@ -1595,7 +1249,7 @@ cl_incidents(struct cl *L, yaml_node_t *n)
 			continue;
 		}
 		ycheck_keys(L->d, L->yf, item, "an incident", incident_keys, NKEYS(incident_keys));
-		if (cl_string(L, item, "name", &s) == 0 && s)
+		if (confp_string(L, item, "name", &s) == 0 && s)
 			in.name = xstrdup(s);
 		else {
 			yerror(L->d, L->yf, item, "an incident needs a name");
@@ -1604,12 +1258,12 @@ cl_incidents(struct cl *L, yaml_node_t *n)
 		if ((v = ymap_get(L->yf, item, "rules")) == NULL)
 			yerror(L->d, L->yf, item, "incident '%s' needs rules: [rule ids]", in.name);
 		else
-			cl_strings(L, v, "rules", &in.rules, &in.nrules);
-		if (cl_long(L, item, "at_least", 1, 1000000, &x) == 0 &&
+			confp_strings(L, v, "rules", &in.rules, &in.nrules);
+		if (confp_long(L, item, "at_least", 1, 1000000, &x) == 0 &&
 		    ymap_get(L->yf, item, "at_least"))
 			in.at_least = (unsigned)x;
-		cl_duration(L, item, "within", &in.window_ms);
-		cl_duration(L, item, "cooldown", &in.cooldown_ms);
+		confp_duration(L, item, "within", &in.window_ms);
+		confp_duration(L, item, "cooldown", &in.cooldown_ms);
 		if (in.window_ms <= 0)
 			yerror(L->d, L->yf, item, "incident '%s': within must be more than 0s", in.name);
 		if ((v = ymap_get(L->yf, item, "spike")) != NULL &&
@@ -1631,7 +1285,7 @@ cl_incidents(struct cl *L, yaml_node_t *n)
 
 /* display: the time zone of post times and the language of chat messages. */
 static void
-cl_display(struct cl *L, yaml_node_t *n)
+cl_display(struct confp *L, yaml_node_t *n)
 {
 	struct conf *c = L->c;
 	yaml_node_t *v;
@@ -1643,12 +1297,12 @@ cl_display(struct cl *L, yaml_node_t *n)
 		return;
 	}
 	ycheck_keys(L->d, L->yf, n, "display", display_keys, NKEYS(display_keys));
-	if (cl_string(L, n, "timezone", &s) == 0 && s) {
+	if (confp_string(L, n, "timezone", &s) == 0 && s) {
 		v = ymap_get(L->yf, n, "timezone");
 		if ((c->display.tz = tz_load(s, err, sizeof(err))) == NULL)
 			yerror(L->d, L->yf, v, "display.timezone: %s", err);
 	}
-	if (cl_string(L, n, "language", &s) == 0 && s &&
+	if (confp_string(L, n, "language", &s) == 0 && s &&
 	    words_lang_parse(s, &c->display.lang) < 0)
 		yerror(L->d, L->yf, ymap_get(L->yf, n, "language"), "display.language: unknown "
 		    "language '%s'; the languages are %s (en when not set)", s, words_lang_list());
@@ -1656,7 +1310,7 @@ cl_display(struct cl *L, yaml_node_t *n)
 
 /* One shipped pack by name: its directory under packs_dir. */
 static void
-cl_rules_pack(struct cl *L, yaml_node_t *item, const char *name, const char *packs_dir)
+cl_rules_pack(struct confp *L, yaml_node_t *item, const char *name, const char *packs_dir)
 {
 	char *dir, *have;
 	struct stat st;
@@ -1689,7 +1343,7 @@ cl_rules_pack(struct cl *L, yaml_node_t *item, const char *name, const char *pac
  * the shipped packs in the order given, then the user's directory.
  */
 static void
-cl_rules(struct cl *L, yaml_node_t *n)
+cl_rules(struct confp *L, yaml_node_t *n)
 {
 	struct conf *c = L->c;
 	yaml_node_t *v, *p = ymap_get(L->yf, n, "packs");
@@ -1697,7 +1351,7 @@ cl_rules(struct cl *L, yaml_node_t *n)
 	const char *s;
 
 	ycheck_keys(L->d, L->yf, n, "rules", rules_keys, NKEYS(rules_keys));
-	if (cl_string(L, n, "packs_dir", &s) == 0 && s)
+	if (confp_string(L, n, "packs_dir", &s) == 0 && s)
 		packs_dir = conf_resolve(c, s);
 	else
 		packs_dir = rules_packs_dir_default(c->dir);
@@ -1716,7 +1370,7 @@ cl_rules(struct cl *L, yaml_node_t *n)
 		       "city], or [] for none, not %s",
 		       ynode_kind(p));
 	free(packs_dir);
-	if (cl_string(L, n, "dir", &s) == 0)
+	if (confp_string(L, n, "dir", &s) == 0)
 		c->rules_dir = conf_resolve(c, s ? s : "rules.d");
 	if (c->rules_dir) {
 		rules_spec_add_dir(&c->rules, c->rules_dir);
@@ -1764,7 +1418,7 @@ conf_load_flags(const char *path, struct diag *d, int flags)
 	struct conf *c = xcalloc(1, sizeof(*c));
 	size_t errors0 = d->errors;
 	struct yfile yf;
-	struct cl L = { &yf, d, c, flags };
+	struct confp L = { .yf = &yf, .d = d, .c = c, .flags = flags };
 	yaml_node_t *root, *v;
 	const char *slash, *s;
 
@@ -1772,6 +1426,7 @@ conf_load_flags(const char *path, struct diag *d, int flags)
 	c->path = xstrdup(path);
 	slash = strrchr(path, '/');
 	c->dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+	L.dir = c->dir;
 	if (yfile_load(&yf, path, d) < 0) {
 		yfile_free(&yf);
 		conf_free(c);
@@ -1812,12 +1467,12 @@ conf_load_flags(const char *path, struct diag *d, int flags)
 			long x;
 
 			ycheck_keys(d, &yf, v, "spool", spool_keys, NKEYS(spool_keys));
-			if (cl_string(&L, v, "path", &s) == 0 && s)
+			if (confp_string(&L, v, "path", &s) == 0 && s)
 				c->spool_path = conf_resolve(c, s);
-			if (cl_long(&L, v, "max_pending", 1, 100000000, &x) == 0 &&
+			if (confp_long(&L, v, "max_pending", 1, 100000000, &x) == 0 &&
 			    ymap_get(&yf, v, "max_pending"))
 				c->max_pending_deliveries = (size_t)x;
-			cl_duration(&L, v, "keep_history", &c->keep_history_ms);
+			confp_duration(&L, v, "keep_history", &c->keep_history_ms);
 		}
 	}
 	if (c->spool_path == NULL)
@@ -1839,11 +1494,11 @@ conf_load_flags(const char *path, struct diag *d, int flags)
 			yerror(d, &yf, v, "'duplicates' must be a mapping with window, max_ids and same_text");
 		else {
 			ycheck_keys(d, &yf, v, "duplicates", dup_keys, NKEYS(dup_keys));
-			cl_duration(&L, v, "window", &c->dedup_window_ms);
-			if (cl_long(&L, v, "max_ids", 1, 100000000, &x) == 0 &&
+			confp_duration(&L, v, "window", &c->dedup_window_ms);
+			if (confp_long(&L, v, "max_ids", 1, 100000000, &x) == 0 &&
 			    ymap_get(&yf, v, "max_ids"))
 				c->dedup_max = (size_t)x;
-			if (cl_long(&L, v, "same_text", 0, MENTION_MAX_TEXT, &x) == 0 &&
+			if (confp_long(&L, v, "same_text", 0, MENTION_MAX_TEXT, &x) == 0 &&
 			    ymap_get(&yf, v, "same_text"))
 				c->dedup_same_text = (size_t)x;
 		}
@@ -1853,7 +1508,7 @@ conf_load_flags(const char *path, struct diag *d, int flags)
 			yerror(d, &yf, v, "'admin' must be a mapping with socket");
 		else {
 			ycheck_keys(d, &yf, v, "admin", admin_keys, NKEYS(admin_keys));
-			if (cl_string(&L, v, "socket", &s) == 0 && s)
+			if (confp_string(&L, v, "socket", &s) == 0 && s)
 				c->admin_socket = conf_resolve(c, s);
 		}
 	}
@@ -1886,9 +1541,9 @@ conf_free(struct conf *c)
 	rules_spec_free(&c->rules);
 	free(c->spool_path);
 	free(c->listen);
-	free_strings(c->tokens, c->ntokens);
-	free_strings(c->signing_keys, c->nsigning_keys);
-	free_strings(c->health_receivers, c->nhealth_receivers);
+	confp_free_strings(c->tokens, c->ntokens);
+	confp_free_strings(c->signing_keys, c->nsigning_keys);
+	confp_free_strings(c->health_receivers, c->nhealth_receivers);
 	free(c->admin_socket);
 	tz_free(c->display.tz);
 	for (size_t i = 0; i < c->nsources; i++) {
@@ -1896,28 +1551,28 @@ conf_free(struct conf *c)
 		free(c->sources[i].path);
 		free(c->sources[i].fallback_path);
 		free(c->sources[i].url);
-		free_strings(c->sources[i].headers, c->sources[i].nheaders);
+		confp_free_strings(c->sources[i].headers, c->sources[i].nheaders);
 		if (c->sources[i].token) {
 			explicit_bzero(c->sources[i].token, strlen(c->sources[i].token));
 			free(c->sources[i].token);
 		}
 		for (int f = 0; f < SF__N; f++)
 			free(c->sources[i].fields[f]);
-		free_strings(c->sources[i].events, c->sources[i].nevents);
+		confp_free_strings(c->sources[i].events, c->sources[i].nevents);
 		free(c->sources[i].items);
 		free(c->sources[i].cursor);
 		free(c->sources[i].cursor_param);
 		free(c->sources[i].stream);
 		free(c->sources[i].tag);
 		free(c->sources[i].list);
-		free_strings(c->sources[i].alert_to, c->sources[i].nalert_to);
-		free_strings(c->sources[i].subreddits, c->sources[i].nsubreddits);
+		confp_free_strings(c->sources[i].alert_to, c->sources[i].nalert_to);
+		confp_free_strings(c->sources[i].subreddits, c->sources[i].nsubreddits);
 		free(c->sources[i].query);
 		free(c->sources[i].listing);
 		free(c->sources[i].client_id);
-		free_secret(c->sources[i].client_secret);
+		confp_free_secret(c->sources[i].client_secret);
 		free(c->sources[i].username);
-		free_secret(c->sources[i].password);
+		confp_free_secret(c->sources[i].password);
 		free(c->sources[i].user_agent);
 		free(c->sources[i].token_url);
 	}
@@ -1928,16 +1583,16 @@ conf_free(struct conf *c)
 	for (size_t i = 0; i < c->nroutes; i++) {
 		struct conf_route *r = &c->routes[i];
 
-		free_strings(r->teams, r->nteams);
-		free_strings(r->tags, r->ntags);
-		free_strings(r->rules, r->nrules);
-		free_strings(r->sources, r->nsources);
+		confp_free_strings(r->teams, r->nteams);
+		confp_free_strings(r->tags, r->ntags);
+		confp_free_strings(r->rules, r->nrules);
+		confp_free_strings(r->sources, r->nsources);
 		free(r->receivers);
 	}
 	free(c->routes);
 	for (size_t i = 0; i < c->nincidents; i++) {
 		free(c->incidents[i].name);
-		free_strings(c->incidents[i].rules, c->nincidents ? c->incidents[i].nrules : 0);
+		confp_free_strings(c->incidents[i].rules, c->nincidents ? c->incidents[i].nrules : 0);
 	}
 	free(c->incidents);
 	free(c);

@@ -16,6 +16,7 @@
 
 #include "engine/rules.h"
 #include "engine/rules_select.h"
+#include "conf/conf_parse.h"
 #include "lib/diag.h"
 #include "receivers/receiver.h"
 
@@ -170,12 +171,6 @@ struct conf {
 
 /* Returns NULL with every error in d. */
 struct conf *conf_load(const char *path, struct diag *d);
-/*
- * CONF_NO_SECRETS: do not open *_file secrets, nor check their values (tools
- * that need paths only, and may not be allowed to read them): their fields
- * stay NULL.
- */
-#define CONF_NO_SECRETS 1
 struct conf *conf_load_flags(const char *path, struct diag *d, int flags);
 void conf_free(struct conf *);
 
@@ -185,11 +180,5 @@ char *conf_resolve(const struct conf *, const char *path);
 long conf_receiver_index(const struct conf *, const char *name);
 const char *conf_source_type_name(enum source_type);
 
-/* "30s", "2m", "1h30m", "500ms", "1d" -> milliseconds; -1 on error. */
-int64_t conf_parse_duration(const char *);
-/* "8MiB", "512KiB", "1000" -> bytes; -1 on error. */
-int64_t conf_parse_size(const char *);
-/* "5/s", "20/min", "100/h" -> per second; -1 on error. */
-double conf_parse_rate(const char *);
 
 #endif

@@ -295,3 +295,11 @@ fail:
 		return -1;
 	}
 }
+
+char *
+util_path_resolve(const char *dir, const char *path)
+{
+	if (path[0] == '/' || dir == NULL)
+		return xstrdup(path);
+	return xasprintf("%s/%s", dir, path);
+}

@@ -79,6 +79,9 @@ uint64_t util_hash_str(const char *s);
  */
 int util_mkdir_parents(const char *path, unsigned last_mode);
 
+/* path when it is absolute or dir is NULL, else dir/path (malloc'd). */
+char *util_path_resolve(const char *dir, const char *path);
+
 /* --- time (util_time.c) --------------------------------------------------- */
 
 /* Wall-clock time in Unix milliseconds (what the spool and alerts record). */
