@@ -420,17 +420,21 @@ bizhours_workday(const struct bizhours *c, int64_t day)
 	return !(at < c->nhol && c->hol[at] == day);
 }
 
-/* The zone's offset from UTC at t_s, in seconds. */
+/* The zone's offset from UTC at t_s, in seconds (timegm, by hand: it took half the time). */
 static int64_t
 bizhours_off(const struct bizhours *c, int64_t t_s)
 {
 	struct tm tm;
 	const char *abbr;
+	int64_t y, days;
 
 	if (c->tz == NULL)
 		return 0;
 	tz_local(c->tz, t_s, &tm, &abbr);
-	return (int64_t)timegm(&tm) - t_s;
+	/* Days to 1 January of the year: 477 leap days came before 1970. */
+	y = tm.tm_year + 1900LL - 1;
+	days = 365 * (y + 1 - 1970) + floordiv(y, 4) - floordiv(y, 100) + floordiv(y, 400) - 477;
+	return (days + tm.tm_yday) * DAY_S + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec - t_s;
 }
 
 /*
@@ -459,30 +463,38 @@ bizhours_segment(const struct bizhours *c, int64_t t_s, int64_t *off, int64_t *e
 	*end_s = hi;
 }
 
+/* A walk forward in time keeps the current segment of one offset, in ms. */
+struct bizhours_walk {
+	const struct bizhours *c;
+	int64_t off, end; /* the offset holds until end (INT64_MIN: no segment yet) */
+};
+
 /*
  * The first business interval [*s, *e) that ends after t, cut to start
- * at t or later, if it starts before limit: 0, else -1. Inside a segment
- * of one offset, local time is UTC shifted by it, so each range of each
- * working local day is one interval.
+ * at t or later, if it starts before limit: 0, else -1. t never goes back
+ * in a walk. Inside a segment of one offset, local time is UTC shifted by
+ * it, so each range of each working local day is one interval.
  */
 static int
-bizhours_next(const struct bizhours *c, int64_t t, int64_t limit, int64_t *s, int64_t *e)
+bizhours_next(struct bizhours_walk *w, int64_t t, int64_t limit, int64_t *s, int64_t *e)
 {
-	while (t < limit) {
-		int64_t off, end;
+	const struct bizhours *c = w->c;
 
-		bizhours_segment(c, floordiv(t, 1000), &off, &end);
-		off *= 1000;
-		end *= 1000;
-		for (int64_t d = floordiv(t + off, DAY_MS); d * DAY_MS - off < end; d++) {
+	for (; t < limit; t = w->end) {
+		if (t >= w->end) {
+			bizhours_segment(c, floordiv(t, 1000), &w->off, &w->end);
+			w->off *= 1000;
+			w->end *= 1000;
+		}
+		for (int64_t d = floordiv(t + w->off, DAY_MS); d * DAY_MS - w->off < w->end; d++) {
 			if (!bizhours_workday(c, d))
 				continue;
 			for (size_t i = 0; i < c->nr; i++) {
-				int64_t lo = d * DAY_MS + c->r[i].from * 1000LL - off;
-				int64_t hi = d * DAY_MS + c->r[i].to * 1000LL - off;
+				int64_t lo = d * DAY_MS + c->r[i].from * 1000LL - w->off;
+				int64_t hi = d * DAY_MS + c->r[i].to * 1000LL - w->off;
 
 				lo = lo < t ? t : lo;
-				hi = hi > end ? end : hi;
+				hi = hi > w->end ? w->end : hi;
 				if (lo >= hi)
 					continue;
 				if (lo >= limit)
@@ -492,7 +504,6 @@ bizhours_next(const struct bizhours *c, int64_t t, int64_t limit, int64_t *s, in
 				return 0;
 			}
 		}
-		t = end;
 	}
 	return -1;
 }
@@ -500,6 +511,7 @@ bizhours_next(const struct bizhours *c, int64_t t, int64_t limit, int64_t *s, in
 int64_t
 bizhours_between(const struct bizhours *c, int64_t from_ms, int64_t to_ms)
 {
+	struct bizhours_walk w = {c, 0, INT64_MIN};
 	int64_t sum = 0, s, e;
 
 	if (to_ms <= from_ms)
@@ -508,7 +520,7 @@ bizhours_between(const struct bizhours *c, int64_t from_ms, int64_t to_ms)
 		return -1;
 	if (c == NULL)
 		return to_ms - from_ms;
-	for (int64_t t = from_ms; bizhours_next(c, t, to_ms, &s, &e) == 0; t = e)
+	for (int64_t t = from_ms; bizhours_next(&w, t, to_ms, &s, &e) == 0; t = e)
 		sum += (e < to_ms ? e : to_ms) - s;
 	return sum;
 }
@@ -516,6 +528,7 @@ bizhours_between(const struct bizhours *c, int64_t from_ms, int64_t to_ms)
 int
 bizhours_deadline(const struct bizhours *c, int64_t start_ms, int64_t amount_ms, int64_t *at)
 {
+	struct bizhours_walk w = {c, 0, INT64_MIN};
 	int64_t limit, s, e;
 
 	if (start_ms < T_MIN_MS || start_ms > T_MAX_MS)
@@ -533,7 +546,7 @@ bizhours_deadline(const struct bizhours *c, int64_t start_ms, int64_t amount_ms,
 		*at = start_ms + amount_ms;
 		return 0;
 	}
-	for (int64_t t = start_ms; bizhours_next(c, t, limit, &s, &e) == 0; t = e) {
+	for (int64_t t = start_ms; bizhours_next(&w, t, limit, &s, &e) == 0; t = e) {
 		if (e - s >= amount_ms) {
 			*at = s + amount_ms;
 			return 0;
@@ -546,11 +559,12 @@ bizhours_deadline(const struct bizhours *c, int64_t start_ms, int64_t amount_ms,
 int
 bizhours_open(const struct bizhours *c, int64_t t_ms)
 {
+	struct bizhours_walk w = {c, 0, INT64_MIN};
 	int64_t s, e;
 
 	if (c == NULL)
 		return 1;
 	if (t_ms < T_MIN_MS || t_ms >= T_MAX_MS)
 		return 0;
-	return bizhours_next(c, t_ms, t_ms + 1, &s, &e) == 0;
+	return bizhours_next(&w, t_ms, t_ms + 1, &s, &e) == 0;
 }
