@@ -101,8 +101,10 @@ int actsig_link_make(const unsigned char key[ACTSIG_LINK_KEYBYTES], const char *
                      const char *action, int64_t expires_s, char *out, size_t outlen);
 /*
  * Reads a token back into *link. The link is valid while now_s <
- * expires_s: ACTSIG_EEXPIRED from then on; ACTSIG_EBADSIG when any byte
- * was changed or another key made it.
+ * expires_s: ACTSIG_EEXPIRED from then on (*link is still filled, so the
+ * page can say what the link was for); ACTSIG_EBADSIG when any byte was
+ * changed or another key made it (*link is left empty then, as for every
+ * other refusal).
  */
 int actsig_link_parse(const unsigned char key[ACTSIG_LINK_KEYBYTES], const char *token,
                       int64_t now_s, struct actsig_link *link, const char **why);
