@@ -13,8 +13,7 @@
 
 #define DAY_S  86400
 #define DAY_MS (86400 * 1000LL)
-/* Instants from year 0 to year 9999: gmtime and the zone rules hold there, and sums cannot
- * overflow. */
+/* Instants in years 0 to 9999: the zone rules hold there and no sum overflows. */
 #define T_MIN_MS (-62167219200000LL)
 #define T_MAX_MS 253402300800000LL
 #define QUOTE    40 /* at most this much of a bad value is quoted back in a message */
@@ -307,6 +306,13 @@ bizhours_set_hours(struct bizhours *c, const char *spec, char *err, size_t errle
 			         "hours: more than %d ranges; join the ones that "
 			         "touch",
 			         BIZHOURS_MAX_RANGES);
+			return -1;
+		}
+		if (len == 0) {
+			snprintf(err, errlen,
+			         "hours: an empty item between commas in '%.*s'; write "
+			         "it like 08:00-12:00,13:00-17:00",
+			         Q(strlen(spec)), spec);
 			return -1;
 		}
 		if (bizhours_range(item, len, &r[n++], err, errlen) < 0)

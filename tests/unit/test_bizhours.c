@@ -388,7 +388,9 @@ struct bad {
 static const struct bad bads[] = {
     {2, "8-17", "hours: '8-17' is not a range; write it like 08:00-17:00"},
     {2, "08:00", "hours: '08:00' is not a range; write it like 08:00-17:00"},
-    {2, "08:00-17:00,", "hours: '' is not a range; write it like 08:00-17:00"},
+    {2, "08:00-17:00,",
+     "hours: an empty item between commas in '08:00-17:00,'; write it like "
+     "08:00-12:00,13:00-17:00"},
     {2, "08:00-25:00",
      "hours: '08:00-25:00' has a time that is not on a clock; use 00:00 to "
      "24:00"},
