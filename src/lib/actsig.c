@@ -44,24 +44,6 @@ actsig_reason(int rc)
 	}
 }
 
-/* Unix seconds as the platforms send them: digits only, no leading zero, at most 12 of them. */
-static int
-actsig_ts(const char *s, int64_t *out)
-{
-	int64_t v = 0;
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 12 || (s[0] == '0' && n > 1))
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 /* The timestamp header: present, in form, and within the tolerance both ways. */
 static int
 actsig_window(const char *ts_header, int64_t now_s, const char *missing, const char **why)
@@ -70,7 +52,7 @@ actsig_window(const char *ts_header, int64_t now_s, const char *missing, const c
 
 	if (ts_header == NULL || *ts_header == '\0')
 		return actsig_fail(ACTSIG_EMISSING, missing, why);
-	if (actsig_ts(ts_header, &t) < 0)
+	if (sign_parse_ts(ts_header, &t) < 0)
 		return actsig_fail(ACTSIG_EMALFORMED, "timestamp is not Unix seconds", why);
 	if (t < now_s - ACTSIG_TOLERANCE_S)
 		return actsig_fail(ACTSIG_ESTALE, "timestamp too old", why);

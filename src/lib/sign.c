@@ -223,8 +223,7 @@ sign_header(const struct sign_key *k, const char *id, int64_t ts, const char *bo
 	return 0;
 }
 
-/* Strict Unix seconds: digits only, so "12.5" or " 12" cannot slip through, and no leading zero. */
-static int
+int
 sign_parse_ts(const char *s, int64_t *out)
 {
 	int64_t v = 0;

@@ -61,6 +61,13 @@ int sign_replay_seen(struct sign_replay *, const char *id, int64_t now_s);
  */
 int sign_replay_add(struct sign_replay *, const char *id, int64_t now_s);
 
+/*
+ * Strict Unix seconds as headers carry them: digits only, so "12.5" or
+ * " 12" cannot slip through, and no leading zero (a second spelling of
+ * the same moment). 0, or -1.
+ */
+int sign_parse_ts(const char *s, int64_t *out);
+
 /* Constant-time equality of two strings of possibly different lengths. */
 int sign_token_equal(const char *a, const char *b);
 
