@@ -90,7 +90,8 @@ uint64_t spool_synced(struct spool *, int *err);
  * Deferred sync also moves WAL checkpoints to a thread, beside the
  * writer. This says how many times since the last call the WAL passed its
  * bound, so that the checkpoint held the writer off; *failed: a checkpoint
- * failed since the last call (spool_error() says why).
+ * failed since the last call (spool_error() says why). A backend without
+ * a WAL answers 0.
  */
 unsigned spool_wal_bound_hits(struct spool *, int *failed);
 /*
