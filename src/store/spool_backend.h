@@ -6,11 +6,11 @@
  * backends (src/store/sqlite*.c today), spool.c and spool_backends.c, and
  * the unit tests include this header.
  *
- * A backend's open allocates its own state with a struct spool as its
- * first member, returns a pointer to that member, and is handed it back by
- * every other operation (cast it to its own type). spool_open_with() sets
- * be; on_begin and on_begin_arg belong to spool.c; err is the backend's to
- * fill, and spool_error() returns it.
+ * A backend's open allocates its own state, zeroed, with a struct spool as
+ * its first member, returns a pointer to that member, and is handed it
+ * back by every other operation (cast it to its own type).
+ * spool_open_with() sets be; on_begin and on_begin_arg belong to spool.c;
+ * err is the backend's to fill, and spool_error() returns it.
  *
  * Each operation has the meaning, the arguments and the return values of
  * the spool.h function of the same name (spool_<op>), with these
