@@ -1,11 +1,15 @@
 /*
- * spool.h: the durable outbox, in SQLite (WAL, synchronous=FULL).
+ * spool.h: the durable outbox: the one interface through which keluh
+ * reads and writes what must survive a restart. A backend does the work
+ * (spool_backend.h says how one is made): SQLite today (sqlite.c: WAL,
+ * synchronous=FULL), chosen by the spool path (spool_backends.c).
  *
  * What is in it:
  *   mentions    every accepted complaint, first pending in its group, then
  *               tied to the alert that carried it;
  *   alerts      every alert sent, with its canonical JSON (the generic
- *               webhook body, see DESIGN section 6) - the history;
+ *               webhook body, described in src/receivers/receiver.h)
+ *               - the history;
  *   deliveries  one row per (alert, receiver): pending -> delivered, or
  *               dead (with the reason); attempts, next due time, last error;
  *   cursors     per-source resume positions;
@@ -16,13 +20,13 @@
  * that commit does it answer 202 or advance anything. Loop thread only.
  *
  * Times are Unix milliseconds. Functions return 0 (or a row id > 0) on
- * success and -1 on error, with the SQLite message in spool_error().
+ * success and -1 on error, with the backend's message in spool_error().
  * Strings returned in structs are malloc'd and freed by the matching
  * *_free function.
  *
  * Every write works inside or outside spool_begin(); one that takes
  * several statements (spool_add_alert) is all or nothing either way. If
- * SQLite rolls the open transaction back by itself (disk full, I/O error),
+ * the store rolls the open transaction back by itself (disk full, I/O error),
  * every later write and the spool_commit() fail, so a batch is never
  * reported committed when part of it is gone.
  *
@@ -86,7 +90,8 @@ uint64_t spool_synced(struct spool *, int *err);
  * Deferred sync also moves WAL checkpoints to a thread, beside the
  * writer. This says how many times since the last call the WAL passed its
  * bound, so that the checkpoint held the writer off; *failed: a checkpoint
- * failed since the last call (spool_error() says why).
+ * failed since the last call (spool_error() says why). A backend without
+ * a WAL answers 0.
  */
 unsigned spool_wal_bound_hits(struct spool *, int *failed);
 /*

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "store/spool.h"
+#include "store/spool_backend.h"
 #include "unit.h"
 
 #define DAY_MS (24 * 3600 * 1000LL)
@@ -1205,6 +1206,195 @@ START_TEST(test_upgrade_v3_rule_texts)
 }
 END_TEST
 
+/*
+ * A backend that keeps nothing and counts what it is asked: the interface
+ * must hand each call to the backend it opened, with its arguments.
+ */
+struct fake_spool {
+	struct spool base;
+	int begins, commits, probes, mentions, dead, dead_tried;
+	int txn;
+	char path[64];
+};
+
+static int fake_closed;
+
+static struct spool *
+fake_open(const char *p, int readonly, char *e, size_t elen)
+{
+	struct fake_spool *f;
+
+	(void)readonly;
+	if (strncmp(p, "fake:", 5) != 0) {
+		snprintf(e, elen, "fake: %s is not mine", p);
+		return NULL;
+	}
+	f = calloc(1, sizeof(*f));
+	ck_assert_ptr_nonnull(f);
+	snprintf(f->path, sizeof(f->path), "%s", p);
+	return &f->base;
+}
+
+static void
+fake_close(struct spool *s)
+{
+	fake_closed++;
+	free(s);
+}
+
+static int
+fake_begin(struct spool *s)
+{
+	struct fake_spool *f = (struct fake_spool *)s;
+
+	f->begins++;
+	if (f->txn)
+		return 0;
+	f->txn = 1;
+	return 1;
+}
+
+static int
+fake_commit(struct spool *s)
+{
+	struct fake_spool *f = (struct fake_spool *)s;
+
+	f->commits++;
+	f->txn = 0;
+	snprintf(s->err, sizeof(s->err), "fake: commit %d", f->commits);
+	return -1;
+}
+
+static int
+fake_in_txn(const struct spool *s)
+{
+	return ((const struct fake_spool *)s)->txn;
+}
+
+static int
+fake_probe(struct spool *s)
+{
+	struct fake_spool *f = (struct fake_spool *)s;
+
+	/* spool_probe opens the batch before it asks for the write */
+	ck_assert_int_eq(f->txn, 1);
+	f->probes++;
+	return 0;
+}
+
+static int64_t
+fake_add_mention(struct spool *s, const char *mention_id, const char *group_key, int priority,
+    int64_t at_ms, const char *json)
+{
+	struct fake_spool *f = (struct fake_spool *)s;
+
+	ck_assert_str_eq(mention_id, "m1");
+	ck_assert_str_eq(group_key, "g");
+	ck_assert_int_eq(priority, 3);
+	ck_assert_int_eq(at_ms, 1234);
+	ck_assert_str_eq(json, "{}");
+	return 1000 + ++f->mentions;
+}
+
+static int
+fake_dead(struct spool *s, int64_t id, int64_t at_ms, const char *reason, int tried)
+{
+	struct fake_spool *f = (struct fake_spool *)s;
+
+	ck_assert_int_eq(id, 7);
+	ck_assert_int_eq(at_ms, 8);
+	ck_assert_str_eq(reason, "gone");
+	if (tried)
+		f->dead_tried++;
+	else
+		f->dead++;
+	return 0;
+}
+
+/* Only what the test calls: the rest stays NULL, which spool_backend_missing names. */
+static const struct spool_backend fake_backend = {
+	.name = "fake",
+	.scheme = "fake",
+	.open = fake_open,
+	.close = fake_close,
+	.begin = fake_begin,
+	.commit = fake_commit,
+	.in_txn = fake_in_txn,
+	.probe = fake_probe,
+	.add_mention = fake_add_mention,
+	.dead = fake_dead,
+};
+
+static void
+count_begin(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+START_TEST(test_dispatch_to_backend)
+{
+	struct spool *s;
+	struct fake_spool *f;
+	int hooks = 0;
+
+	err[0] = '\0';
+	ck_assert_ptr_null(spool_open_with(&fake_backend, "/nowhere", 0, err, sizeof(err)));
+	ck_assert_str_eq(err, "fake: /nowhere is not mine");
+	s = spool_open_with(&fake_backend, "fake:one", 0, err, sizeof(err));
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_eq(s->be, &fake_backend);
+	f = (struct fake_spool *)s;
+	ck_assert_str_eq(f->path, "fake:one");
+
+	spool_on_begin(s, count_begin, &hooks);
+	ck_assert_int_eq(spool_in_txn(s), 0);
+	ck_assert_int_eq(spool_begin(s), 0);
+	ck_assert_int_eq(spool_begin(s), 0);
+	ck_assert_int_eq(f->begins, 2);
+	/* the hook runs when a batch is opened, not when one was open already */
+	ck_assert_int_eq(hooks, 1);
+	ck_assert_int_eq(spool_in_txn(s), 1);
+	ck_assert_int_eq(spool_add_mention(s, "m1", "g", 3, 1234, "{}"), 1001);
+	ck_assert_int_eq(spool_dead(s, 7, 8, "gone"), 0);
+	ck_assert_int_eq(spool_dead_tried(s, 7, 8, "gone"), 0);
+	ck_assert_int_eq(f->dead, 1);
+	ck_assert_int_eq(f->dead_tried, 1);
+	ck_assert_int_eq(spool_commit(s), -1);
+	ck_assert_str_eq(spool_error(s), "fake: commit 1");
+	ck_assert_int_eq(spool_in_txn(s), 0);
+
+	/* a probe opens a batch (the hook runs again), then writes in it */
+	ck_assert_int_eq(spool_probe(s), 0);
+	ck_assert_int_eq(f->probes, 1);
+	ck_assert_int_eq(f->begins, 3);
+	ck_assert_int_eq(hooks, 2);
+
+	fake_closed = 0;
+	spool_close(s);
+	ck_assert_int_eq(fake_closed, 1);
+	spool_close(NULL);
+	ck_assert_int_eq(fake_closed, 1);
+}
+END_TEST
+
+START_TEST(test_backend_table)
+{
+	const char *missing;
+
+	/* the fixture's spool, opened by path like the daemon's, is SQLite's */
+	ck_assert_ptr_eq(sp->be, &spool_sqlite);
+	ck_assert_ptr_eq(spool_backend_find(path), &spool_sqlite);
+	ck_assert_ptr_eq(spool_backend_find("file:spool.db?mode=rwc"), &spool_sqlite);
+	ck_assert_str_eq(spool_sqlite.name, "sqlite");
+	ck_assert_ptr_null(spool_sqlite.scheme);
+	/* every operation is set */
+	missing = spool_backend_missing(&spool_sqlite);
+	ck_assert_msg(missing == NULL, "the sqlite backend leaves %s unset", missing);
+	/* and the check sees one that is not */
+	ck_assert_str_eq(spool_backend_missing(&fake_backend), "rollbacks");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1238,6 +1428,8 @@ main(void)
 	tcase_add_test(tc, test_deferred_sync);
 	tcase_add_test(tc, test_due_waits_for_sync);
 	tcase_add_test(tc, test_deferred_sync_checkpoints);
+	tcase_add_test(tc, test_dispatch_to_backend);
+	tcase_add_test(tc, test_backend_table);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

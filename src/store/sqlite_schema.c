@@ -1,15 +1,15 @@
 /*
- * spool_schema.c: the spool's tables, the scripts that upgrade an older
- * spool to them, and the checks made when a spool is opened.
+ * sqlite_schema.c: the SQLite spool's tables, the scripts that upgrade an
+ * older spool to them, and the checks made when a spool is opened.
  */
 #include "config.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "store/spool.h"
-#include "store/spool_int.h"
+#include "store/sqlite_int.h"
 
 /*
  * Schema scripts: migrations[v] takes a spool from version v to v + 1 and
@@ -23,7 +23,7 @@
  * due query sorts without touching alerts; ttl_ms keeps the receiver's
  * max age so a requeued dead letter gets the same time to live again.
  */
-static const char *const spool_migrations[SPOOL_SCHEMA] = {
+static const char *const sqlite_migrations[SPOOL_SCHEMA] = {
 	"CREATE TABLE IF NOT EXISTS alerts ("
 	"  id INTEGER PRIMARY KEY,"
 	"  alert_id TEXT NOT NULL UNIQUE,"
@@ -102,32 +102,38 @@ static const char *const spool_migrations[SPOOL_SCHEMA] = {
 	"WHERE alert_rowid IS NOT NULL;",
 };
 
+/* One row of a statement made for the occasion (a pragma, a count): 1, 0 for none, -1. */
 static int
-spool_pragma_int(struct spool *s, const char *sql, int *out)
+sqlite_query_row(struct sqlite_spool *s, const char *sql, void (*row)(sqlite3_stmt *, void *),
+    void *out)
 {
 	sqlite3_stmt *st;
-	int rc;
+	int r;
 
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		spool_dberr(s);
+		sqlite_dberr(s);
 		return -1;
 	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int(st, 0);
-	else
-		spool_dberr(s);
+	r = sqlite_row(s, st, row, out, NULL, 0);
+	if (r == 0)
+		sqlite_dberr(s);
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	return r;
 }
 
 static int
-spool_sql_exec(struct spool *s, const char *sql)
+sqlite_pragma_int(struct sqlite_spool *s, const char *sql, int *out)
+{
+	return sqlite_query_row(s, sql, sqlite_col0_int, out) > 0 ? 0 : -1;
+}
+
+static int
+sqlite_sql_exec(struct sqlite_spool *s, const char *sql)
 {
 	char *msg = NULL;
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		spool_seterr(s, "%s", msg ? msg : sqlite3_errmsg(s->db));
+		sqlite_seterr(s, "%s", msg ? msg : sqlite3_errmsg(s->db));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -135,40 +141,40 @@ spool_sql_exec(struct spool *s, const char *sql)
 }
 
 static int
-spool_migrate(struct spool *s, const char *path)
+sqlite_migrate(struct sqlite_spool *s, const char *path)
 {
 	char sql[128];
 	int version, tables;
 
 	/* Another process may be upgrading the same file: decide under the lock. */
-	if (spool_sql_exec(s, "BEGIN IMMEDIATE") < 0)
+	if (sqlite_sql_exec(s, "BEGIN IMMEDIATE") < 0)
 		return -1;
-	if (spool_pragma_int(s, "PRAGMA user_version", &version) < 0)
+	if (sqlite_pragma_int(s, "PRAGMA user_version", &version) < 0)
 		goto fail;
 	if (version == 0) {
-		if (spool_pragma_int(s, "SELECT count(*) FROM sqlite_master", &tables) < 0)
+		if (sqlite_pragma_int(s, "SELECT count(*) FROM sqlite_master", &tables) < 0)
 			goto fail;
 		if (tables) {
-			spool_seterr(s, "%s is an SQLite database but not a keluh spool; refusing to "
+			sqlite_seterr(s, "%s is an SQLite database but not a keluh spool; refusing to "
 					"add tables to it", path);
 			goto fail;
 		}
 	}
 	for (; version < SPOOL_SCHEMA; version++)
-		if (spool_sql_exec(s, spool_migrations[version]) < 0)
+		if (sqlite_sql_exec(s, sqlite_migrations[version]) < 0)
 			goto fail;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; PRAGMA application_id = %d",
 	    SPOOL_SCHEMA, SPOOL_APP_ID);
-	if (spool_sql_exec(s, sql) < 0 || spool_sql_exec(s, "COMMIT") < 0)
+	if (sqlite_sql_exec(s, sql) < 0 || sqlite_sql_exec(s, "COMMIT") < 0)
 		goto fail;
 	return 0;
 fail:
 	if (!sqlite3_get_autocommit(s->db)) {
-		char keep[sizeof(s->err)];
+		char keep[sizeof(s->base.err)];
 
-		memcpy(keep, s->err, sizeof(keep));
-		spool_sql_exec(s, "ROLLBACK");
-		memcpy(s->err, keep, sizeof(keep));
+		memcpy(keep, s->base.err, sizeof(keep));
+		sqlite_sql_exec(s, "ROLLBACK");
+		memcpy(s->base.err, keep, sizeof(keep));
 	}
 	return -1;
 }
@@ -178,32 +184,22 @@ fail:
  * of a version this keluh knows, and upgrades an older one.
  */
 int
-spool_schema_setup(struct spool *s, const char *path)
+sqlite_schema_setup(struct sqlite_spool *s, const char *path)
 {
 	int version, appid;
 
 	if (!s->readonly) {
-		sqlite3_stmt *st;
-		const unsigned char *mode;
+		char *mode = NULL;
 		int ok;
 
-		if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) !=
-		    SQLITE_OK) {
-			spool_dberr(s);
+		if (sqlite_query_row(s, "PRAGMA journal_mode = WAL", sqlite_col0_str, &mode) <= 0)
 			return -1;
-		}
-		if (sqlite3_step(st) != SQLITE_ROW) {
-			spool_dberr(s);
-			sqlite3_finalize(st);
-			return -1;
-		}
-		mode = sqlite3_column_text(st, 0);
-		ok = mode && strcmp((const char *)mode, "wal") == 0;
+		ok = mode && strcmp(mode, "wal") == 0;
 		if (!ok)
-			spool_seterr(s, "cannot use write-ahead logging here (the journal mode stays "
-					"'%s'); put the spool on a local file system",
-			    mode ? (const char *)mode : "?");
-		sqlite3_finalize(st);
+			sqlite_seterr(s, "cannot use write-ahead logging here (the journal mode stays "
+					 "'%s'); put the spool on a local file system",
+			    mode ? mode : "?");
+		free(mode);
 		if (!ok)
 			return -1;
 	}
@@ -211,35 +207,35 @@ spool_schema_setup(struct spool *s, const char *path)
 	 * Here checkpoints run inside a commit, each with two fsyncs; every
 	 * 4,000 WAL pages (16 MB with 4 KiB pages) instead of SQLite's 1,000,
 	 * pages rewritten by several commits are copied once. With deferred
-	 * sync a thread of their own runs them instead (spool_ckpt_main).
+	 * sync a thread of their own runs them instead (sqlite_ckpt_main).
 	 */
-	if (spool_sql_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+	if (sqlite_sql_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
 			      "PRAGMA wal_autocheckpoint = 4000") < 0)
 		return -1;
-	if (spool_pragma_int(s, "PRAGMA user_version", &version) < 0 ||
-	    spool_pragma_int(s, "PRAGMA application_id", &appid) < 0)
+	if (sqlite_pragma_int(s, "PRAGMA user_version", &version) < 0 ||
+	    sqlite_pragma_int(s, "PRAGMA application_id", &appid) < 0)
 		return -1;
 	if (appid != 0 && appid != SPOOL_APP_ID) {
-		spool_seterr(s, "%s is an SQLite database but not a keluh spool (application_id "
+		sqlite_seterr(s, "%s is an SQLite database but not a keluh spool (application_id "
 				"%#x)", path, (unsigned)appid);
 		return -1;
 	}
 	if (version > SPOOL_SCHEMA) {
-		spool_seterr(s, "%s has spool schema version %d, but this keluh knows only up to "
+		sqlite_seterr(s, "%s has spool schema version %d, but this keluh knows only up to "
 				"%d: it was written by a newer keluh", path, version, SPOOL_SCHEMA);
 		return -1;
 	}
 	if (version < SPOOL_SCHEMA) {
 		if (s->readonly && version == 0) {
-			spool_seterr(s, "no spool at %s: has keluhd run with this config?", path);
+			sqlite_seterr(s, "no spool at %s: has keluhd run with this config?", path);
 			return -1;
 		}
 		if (s->readonly) {
-			spool_seterr(s, "%s has spool schema version %d, older than %d: start keluhd "
+			sqlite_seterr(s, "%s has spool schema version %d, older than %d: start keluhd "
 					"once to upgrade it", path, version, SPOOL_SCHEMA);
 			return -1;
 		}
-		if (spool_migrate(s, path) < 0)
+		if (sqlite_migrate(s, path) < 0)
 			return -1;
 	}
 	return 0;

@@ -1,5 +1,5 @@
 /*
- * spool_sync.c: deferred sync (the thread that makes the WAL durable while
+ * sqlite_sync.c: the SQLite spool's deferred sync (the thread that makes the WAL durable while
  * the loop goes on) and the thread that checkpoints the WAL.
  */
 #include "config.h"
@@ -16,14 +16,13 @@
 #include <unistd.h>
 
 #include "lib/util.h"
-#include "store/spool.h"
-#include "store/spool_int.h"
+#include "store/sqlite_int.h"
 
 /*
  * With deferred sync a thread of the spool checkpoints the WAL, passively
  * (never blocking the loop), each time it has grown by SPOOL_CKPT_PAGES,
  * and past SPOOL_WAL_BOUND pages the loop has it start over (see
- * spool_wal_restart).
+ * sqlite_wal_restart).
  */
 #define SPOOL_CKPT_PAGES 4000
 #define SPOOL_WAL_BOUND 16000
@@ -35,7 +34,7 @@
  * the next batch. seq numbers the deferred commits; done is the highest
  * whose fdatasync has finished. A byte on the pipe tells the loop.
  */
-struct spool_syncer {
+struct sqlite_syncer {
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -51,7 +50,7 @@ struct spool_syncer {
 	/*
 	 * The checkpointer: its own thread and its own connection, which no
 	 * other thread touches. The loop's connection has no autocheckpoint;
-	 * its WAL hook (spool_wal_hook) asks for checkpoints instead.
+	 * its WAL hook (sqlite_wal_hook) asks for checkpoints instead.
 	 */
 	pthread_t ck_th;
 	sqlite3 *ck;
@@ -65,9 +64,9 @@ struct spool_syncer {
 	char ck_err[256];
 };
 
-/* A deferred commit: its deliveries wait for its sync (spool_deliv_synced). */
+/* A deferred commit: its deliveries wait for its sync (sqlite_deliv_synced). */
 void
-spool_deliv_committed(struct spool *s)
+sqlite_deliv_committed(struct sqlite_spool *s)
 {
 	if (s->ndeliv_seq == SPOOL_SEQ_IDS) {
 		memmove(s->deliv_seq, s->deliv_seq + 1, (SPOOL_SEQ_IDS - 1) * sizeof(s->deliv_seq[0]));
@@ -79,7 +78,7 @@ spool_deliv_committed(struct spool *s)
 
 /* The commits up to done are durable: so are the deliveries they wrote. */
 static void
-spool_deliv_synced(struct spool *s, uint64_t done)
+sqlite_deliv_synced(struct sqlite_spool *s, uint64_t done)
 {
 	size_t k = 0;
 
@@ -92,9 +91,9 @@ spool_deliv_synced(struct spool *s, uint64_t done)
 
 /* Stops the threads and makes what was committed durable (spool_close). */
 void
-spool_sync_stop(struct spool *s)
+sqlite_sync_stop(struct sqlite_spool *s)
 {
-	struct spool_syncer *sy = s->sy;
+	struct sqlite_syncer *sy = s->sy;
 
 	if (sy == NULL)
 		return;
@@ -118,20 +117,37 @@ spool_sync_stop(struct spool *s)
 	free(sy);
 }
 
-static void *
-spool_sync_main(void *arg)
+/* Signals are the loop's business: the spool's threads block them all. */
+static void
+sqlite_block_signals(void)
 {
-	struct spool_syncer *sy = arg;
 	sigset_t all;
 
-	/* signals are the loop's business */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+}
+
+/* A byte on the pipe wakes the loop; a full pipe already has a wakeup in it. */
+static void
+sqlite_wake(struct sqlite_syncer *sy, const char *why)
+{
+	ssize_t w;
+
+	do
+		w = write(sy->pipe[1], why, 1);
+	while (w < 0 && errno == EINTR);
+}
+
+static void *
+sqlite_sync_main(void *arg)
+{
+	struct sqlite_syncer *sy = arg;
+
+	sqlite_block_signals();
 	pthread_mutex_lock(&sy->mu);
 	for (;;) {
 		uint64_t target;
 		int e = 0, fd;
-		ssize_t w;
 
 		while (!sy->stop && sy->want == sy->done)
 			pthread_cond_wait(&sy->cv, &sy->mu);
@@ -151,23 +167,18 @@ spool_sync_main(void *arg)
 			sy->err = e;
 		if (!e && sy->ok_done < target)
 			sy->ok_done = target;
-		do
-			w = write(sy->pipe[1], "s", 1);
-		while (w < 0 && errno == EINTR);
-		/* a full pipe already has a wakeup in it */
+		sqlite_wake(sy, "s");
 	}
 	pthread_mutex_unlock(&sy->mu);
 	return NULL;
 }
 
 static void *
-spool_ckpt_main(void *arg)
+sqlite_ckpt_main(void *arg)
 {
-	struct spool_syncer *sy = arg;
-	sigset_t all;
+	struct sqlite_syncer *sy = arg;
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	sqlite_block_signals();
 	pthread_mutex_lock(&sy->mu);
 	for (;;) {
 		int rc, nlog = -1, nckpt = -1;
@@ -188,15 +199,11 @@ spool_ckpt_main(void *arg)
 			if (nlog >= SPOOL_WAL_BOUND)
 				sy->ck_restart = 1;
 		} else if (rc != SQLITE_BUSY && sy->ck_rc == 0) {
-			ssize_t w;
-
 			/* BUSY: keluhctl or a shell checkpoints; ours comes again */
 			sy->ck_rc = rc;
 			snprintf(sy->ck_err, sizeof(sy->ck_err), "%s", sqlite3_errmsg(sy->ck));
 			/* the loop hears of it now, not at its next sync */
-			do
-				w = write(sy->pipe[1], "c", 1);
-			while (w < 0 && errno == EINTR);
+			sqlite_wake(sy, "c");
 		}
 	}
 	pthread_mutex_unlock(&sy->mu);
@@ -205,9 +212,9 @@ spool_ckpt_main(void *arg)
 
 /* After each commit of the loop's connection, on the loop thread. */
 static int
-spool_wal_hook(void *arg, sqlite3 *db, const char *name, int nframe)
+sqlite_wal_hook(void *arg, sqlite3 *db, const char *name, int nframe)
 {
-	struct spool_syncer *sy = arg;
+	struct sqlite_syncer *sy = arg;
 
 	(void)db;
 	(void)name;
@@ -227,9 +234,10 @@ spool_wal_hook(void *arg, sqlite3 *db, const char *name, int nframe)
 }
 
 unsigned
-spool_wal_bound_hits(struct spool *s, int *failed)
+sqlite_wal_bound_hits(struct spool *sp, int *failed)
 {
-	struct spool_syncer *sy = s->sy;
+	struct sqlite_spool *s = sqlite_of(sp);
+	struct sqlite_syncer *sy = s->sy;
 	unsigned n;
 
 	*failed = 0;
@@ -239,7 +247,7 @@ spool_wal_bound_hits(struct spool *s, int *failed)
 	n = sy->ck_bound_hits;
 	sy->ck_bound_hits = 0;
 	if (sy->ck_rc) {
-		spool_seterr(s, "checkpoint: %s", sy->ck_err);
+		sqlite_seterr(s, "checkpoint: %s", sy->ck_err);
 		sy->ck_rc = 0;
 		*failed = 1;
 	}
@@ -248,23 +256,24 @@ spool_wal_bound_hits(struct spool *s, int *failed)
 }
 
 int
-spool_defer_sync(struct spool *s)
+sqlite_defer_sync(struct spool *sp)
 {
-	struct spool_syncer *sy;
+	struct sqlite_spool *s = sqlite_of(sp);
+	struct sqlite_syncer *sy;
 	const char *wal;
 
 	if (s->sy)
 		return 0;
 	wal = sqlite3_filename_wal(sqlite3_db_filename(s->db, "main"));
 	if (wal == NULL || *wal == '\0') {
-		spool_seterr(s, "deferred sync needs a spool file with a write-ahead log");
+		sqlite_seterr(s, "deferred sync needs a spool file with a write-ahead log");
 		return -1;
 	}
 	s->wal_path = xstrdup(wal);
 	sy = xcalloc(1, sizeof(*sy));
 	sy->fd = -1;
 	if (pipe(sy->pipe) < 0) {
-		spool_seterr(s, "pipe: %s", strerror(errno));
+		sqlite_seterr(s, "pipe: %s", strerror(errno));
 		free(sy);
 		return -1;
 	}
@@ -275,7 +284,7 @@ spool_defer_sync(struct spool *s)
 	/* used by the checkpointer thread alone, so it needs no mutex of its own */
 	if (sqlite3_open_v2(sqlite3_db_filename(s->db, "main"), &sy->ck,
 		SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		spool_seterr(s, "cannot open the spool for checkpoints: %s",
+		sqlite_seterr(s, "cannot open the spool for checkpoints: %s",
 		    sy->ck ? sqlite3_errmsg(sy->ck) : "out of memory");
 		goto fail;
 	}
@@ -283,17 +292,17 @@ spool_defer_sync(struct spool *s)
 	/* a connection opens the WAL with its first read; until then it has none to checkpoint */
 	if (sqlite3_exec(sy->ck, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) !=
 	    SQLITE_OK) {
-		spool_seterr(s, "cannot open the spool for checkpoints: %s", sqlite3_errmsg(sy->ck));
+		sqlite_seterr(s, "cannot open the spool for checkpoints: %s", sqlite3_errmsg(sy->ck));
 		goto fail;
 	}
 	pthread_mutex_init(&sy->mu, NULL);
 	pthread_cond_init(&sy->cv, NULL);
-	if (pthread_create(&sy->th, NULL, spool_sync_main, sy) != 0) {
-		spool_seterr(s, "cannot start the sync thread");
+	if (pthread_create(&sy->th, NULL, sqlite_sync_main, sy) != 0) {
+		sqlite_seterr(s, "cannot start the sync thread");
 		goto fail_thread;
 	}
-	if (pthread_create(&sy->ck_th, NULL, spool_ckpt_main, sy) != 0) {
-		spool_seterr(s, "cannot start the checkpoint thread");
+	if (pthread_create(&sy->ck_th, NULL, sqlite_ckpt_main, sy) != 0) {
+		sqlite_seterr(s, "cannot start the checkpoint thread");
 		pthread_mutex_lock(&sy->mu);
 		sy->stop = 1;
 		pthread_cond_broadcast(&sy->cv);
@@ -302,7 +311,7 @@ spool_defer_sync(struct spool *s)
 		goto fail_thread;
 	}
 	/* replaces SQLite's autocheckpoint, which would run inside our commits */
-	sqlite3_wal_hook(s->db, spool_wal_hook, sy);
+	sqlite3_wal_hook(s->db, sqlite_wal_hook, sy);
 	s->sy = sy;
 	return 0;
 
@@ -320,14 +329,18 @@ fail:
 }
 
 int
-spool_sync_fd(const struct spool *s)
+sqlite_sync_fd(const struct spool *sp)
 {
+	const struct sqlite_spool *s = sqlite_of_const(sp);
+
 	return s->sy ? s->sy->pipe[0] : -1;
 }
 
 uint64_t
-spool_commit_seq(const struct spool *s)
+sqlite_commit_seq(const struct spool *sp)
 {
+	const struct sqlite_spool *s = sqlite_of_const(sp);
+
 	return s->seq;
 }
 
@@ -337,20 +350,20 @@ spool_commit_seq(const struct spool *s)
  * connection closed, but a stat per batch is cheap insurance.
  */
 static int
-spool_sync_wal_fd(struct spool *s)
+sqlite_sync_wal_fd(struct sqlite_spool *s)
 {
-	struct spool_syncer *sy = s->sy;
+	struct sqlite_syncer *sy = s->sy;
 	struct stat st;
 	int fd;
 
 	if (stat(s->wal_path, &st) < 0) {
-		spool_seterr(s, "%s: %s", s->wal_path, strerror(errno));
+		sqlite_seterr(s, "%s: %s", s->wal_path, strerror(errno));
 		return -1;
 	}
 	if (sy->fd >= 0 && st.st_dev == sy->dev && st.st_ino == sy->ino)
 		return 0;
 	if ((fd = open(s->wal_path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
-		spool_seterr(s, "%s: %s", s->wal_path, strerror(errno));
+		sqlite_seterr(s, "%s: %s", s->wal_path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -381,9 +394,9 @@ spool_sync_wal_fd(struct spool *s)
  * again after the next batch).
  */
 static void
-spool_wal_restart(struct spool *s)
+sqlite_wal_restart(struct sqlite_spool *s)
 {
-	struct spool_syncer *sy = s->sy;
+	struct sqlite_syncer *sy = s->sy;
 	int rc;
 
 	sqlite3_busy_timeout(s->db, 0);
@@ -403,15 +416,16 @@ spool_wal_restart(struct spool *s)
 }
 
 int
-spool_sync_request(struct spool *s)
+sqlite_sync_request(struct spool *sp)
 {
-	struct spool_syncer *sy = s->sy;
+	struct sqlite_spool *s = sqlite_of(sp);
+	struct sqlite_syncer *sy = s->sy;
 	int restart;
 
 	/* want is written by this thread only: read without the lock */
 	if (sy == NULL || sy->want >= s->seq)
 		return 0;
-	if (spool_sync_wal_fd(s) < 0)
+	if (sqlite_sync_wal_fd(s) < 0)
 		return -1;
 	pthread_mutex_lock(&sy->mu);
 	if (sy->want < s->seq) {
@@ -421,14 +435,15 @@ spool_sync_request(struct spool *s)
 	restart = sy->ck_restart;
 	pthread_mutex_unlock(&sy->mu);
 	if (restart)
-		spool_wal_restart(s);
+		sqlite_wal_restart(s);
 	return 0;
 }
 
 int
-spool_sync_now(struct spool *s)
+sqlite_sync_now(struct spool *sp)
 {
-	struct spool_syncer *sy = s->sy;
+	struct sqlite_spool *s = sqlite_of(sp);
+	struct sqlite_syncer *sy = s->sy;
 	int e = 0, synced;
 
 	if (sy == NULL || s->seq == 0)
@@ -438,10 +453,10 @@ spool_sync_now(struct spool *s)
 	synced = sy->ok_done >= s->seq;
 	pthread_mutex_unlock(&sy->mu);
 	if (synced) {
-		spool_deliv_synced(s, s->seq);
+		sqlite_deliv_synced(s, s->seq);
 		return 0;
 	}
-	if (spool_sync_wal_fd(s) < 0)
+	if (sqlite_sync_wal_fd(s) < 0)
 		return -1;
 	if (fdatasync(sy->fd) < 0)
 		e = errno;
@@ -454,17 +469,18 @@ spool_sync_now(struct spool *s)
 		sy->want = sy->done;
 	pthread_mutex_unlock(&sy->mu);
 	if (e) {
-		spool_seterr(s, "%s: fdatasync: %s", s->wal_path, strerror(e));
+		sqlite_seterr(s, "%s: fdatasync: %s", s->wal_path, strerror(e));
 		return -1;
 	}
-	spool_deliv_synced(s, s->seq);
+	sqlite_deliv_synced(s, s->seq);
 	return 0;
 }
 
 uint64_t
-spool_synced(struct spool *s, int *err)
+sqlite_synced(struct spool *sp, int *err)
 {
-	struct spool_syncer *sy = s->sy;
+	struct sqlite_spool *s = sqlite_of(sp);
+	struct sqlite_syncer *sy = s->sy;
 	uint64_t done, ok_done;
 	char drain[64];
 
@@ -480,8 +496,8 @@ spool_synced(struct spool *s, int *err)
 	sy->err = 0;
 	pthread_mutex_unlock(&sy->mu);
 	if (*err)
-		spool_seterr(s, "%s: fdatasync: %s", s->wal_path, strerror(*err));
+		sqlite_seterr(s, "%s: fdatasync: %s", s->wal_path, strerror(*err));
 	/* a failed sync counts as done, but its deliveries wait for one that works */
-	spool_deliv_synced(s, ok_done);
+	sqlite_deliv_synced(s, ok_done);
 	return done;
 }

@@ -1,0 +1,176 @@
+/*
+ * spool_backend.h: what a spool backend provides. spool.h is the one
+ * interface the rest of keluh calls; each spool_* function there hands its
+ * work to the backend the spool was opened with, through the table of
+ * operations below (the shape of OpenSMTPD's queue_backend). Only the
+ * backends (src/store/sqlite*.c today), spool.c and spool_backends.c, and
+ * the unit tests include this header.
+ *
+ * A backend's open allocates its own state, zeroed, with a struct spool as
+ * its first member, returns a pointer to that member, and is handed it
+ * back by every other operation (cast it to its own type).
+ * spool_open_with() sets be; on_begin and on_begin_arg belong to spool.c;
+ * err is the backend's to fill, and spool_error() returns it.
+ *
+ * Each operation has the meaning, the arguments and the return values of
+ * the spool.h function of the same name (spool_<op>), with these
+ * differences: begin returns 1 when it opened a transaction and 0 when one
+ * was open already (spool.c then runs the on_begin hook); dead is
+ * spool_dead (tried 0) and spool_dead_tried (tried 1); probe is only the
+ * write that changes nothing, made inside the batch spool.c opened for it.
+ * Rows handed to callbacks are the backend's, read in full before the
+ * first call, and freed by it after the last.
+ *
+ * Adding a backend: its files in src/store/ (they include this header,
+ * never another backend's), its table (every operation set: the unit test
+ * checks the SQLite one with spool_backend_missing()), one line in
+ * spool_backends[] (spool_backends.c) with the scheme of the paths it
+ * takes, and Makefile.am. The daemon and the tools change nothing: they
+ * call spool_open() with the spool path of the config.
+ */
+#ifndef KELUH_SPOOL_BACKEND_H
+#define KELUH_SPOOL_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* spool.h defines these; a backend includes it too. */
+struct spool_alert;
+struct spool_counts;
+struct spool_delivery;
+struct spool_mention;
+struct spool_silence;
+
+struct spool {
+	const struct spool_backend *be;
+	void (*on_begin)(void *);
+	void *on_begin_arg;
+	char err[512];
+};
+
+struct spool_backend {
+	const char *name;
+	/*
+	 * The paths it takes start with "<scheme>:" (e.g. "postgresql:"); NULL
+	 * for the one that takes every other path (SQLite: a file name, or a
+	 * "file:" URI).
+	 */
+	const char *scheme;
+
+	/* opening; close also rolls back an open transaction and stops threads */
+	struct spool *(*open)(const char *path, int readonly, char *err, size_t errlen);
+	void (*close)(struct spool *);
+
+	/* the batch of a loop pass */
+	int (*begin)(struct spool *);
+	int (*commit)(struct spool *);
+	int (*in_txn)(const struct spool *);
+	uint64_t (*rollbacks)(const struct spool *);
+	int (*probe)(struct spool *);
+
+	/* durability, when the daemon defers it (spool_defer_sync) */
+	int (*defer_sync)(struct spool *);
+	int (*sync_fd)(const struct spool *);
+	uint64_t (*commit_seq)(const struct spool *);
+	int (*sync_request)(struct spool *);
+	int (*sync_now)(struct spool *);
+	uint64_t (*synced)(struct spool *, int *err);
+	unsigned (*wal_bound_hits)(struct spool *, int *failed);
+
+	/* rule texts that mentions name by id */
+	int64_t (*rule_text)(struct spool *, const char *json);
+	char *(*rule_text_get)(struct spool *, int64_t id);
+	int (*prune_rule_texts)(struct spool *);
+
+	/* mentions and the groups they wait in */
+	int64_t (*add_mention)(struct spool *, const char *mention_id, const char *group_key,
+	                       int priority, int64_t at_ms, const char *json);
+	int (*pending_mentions)(struct spool *, void (*fn)(void *arg, const struct spool_mention *),
+	                        void *arg);
+	int64_t (*add_alert)(struct spool *, const char *alert_id, const char *group_key,
+	                     int priority, const char *team, int64_t at_ms, const char *json,
+	                     const int64_t *mention_rowids, size_t nmentions,
+	                     const char *const *receivers, const int64_t *expires_ms,
+	                     size_t nreceivers, int64_t due_ms);
+	int64_t (*tie_mentions)(struct spool *, int64_t alert_rowid, const char *group_key,
+	                        int64_t upto_rowid);
+
+	/* deliveries: what is due, claimed by the caller's in-flight list */
+	int (*due)(struct spool *, const char *receiver, int64_t now_ms, const int64_t *skip,
+	           size_t nskip, struct spool_delivery *out, size_t max);
+	int64_t (*next_due)(struct spool *, const char *receiver);
+	int (*first_due)(struct spool *, const char *receiver, const int64_t *skip, size_t nskip,
+	                 struct spool_delivery *out);
+	int64_t (*make_due)(struct spool *, const char *receiver, int64_t now_ms);
+	int64_t (*expire)(struct spool *, const char *receiver, int64_t now_ms, const char *error);
+
+	/* deliveries: the outcome of an attempt (the acknowledgement) */
+	int (*delivered)(struct spool *, int64_t id, int64_t at_ms);
+	int (*retry_later)(struct spool *, int64_t id, int64_t due_ms, const char *error);
+	int (*dead)(struct spool *, int64_t id, int64_t at_ms, const char *reason, int tried);
+
+	/* operators (keluhctl, the admin API) */
+	int (*requeue)(struct spool *, int64_t id, int64_t now_ms);
+	int (*drop)(struct spool *, int64_t id);
+	int64_t (*requeue_dead)(struct spool *, const char *receiver, int64_t now_ms);
+	int (*get_delivery)(struct spool *, int64_t id, struct spool_delivery *out);
+	int (*counts)(struct spool *, const char *receiver, struct spool_counts *);
+	int (*queue_counts)(struct spool *, const char *receiver, int64_t *pending, int64_t *dead);
+	int (*list_deliveries)(struct spool *, int state, size_t limit,
+	                       void (*fn)(void *arg, const struct spool_delivery *), void *arg);
+	int (*list_alerts)(struct spool *, size_t limit,
+	                   void (*fn)(void *arg, const struct spool_alert *), void *arg);
+	int (*get_alert)(struct spool *, const char *alert_id,
+	                 void (*fn)(void *arg, const struct spool_alert *), void *arg);
+	int (*alert_mentions)(struct spool *, int64_t alert_rowid,
+	                      void (*fn)(void *arg, const struct spool_mention *), void *arg);
+	int (*pending_by_receiver)(struct spool *,
+	                           void (*fn)(void *arg, const char *receiver, int64_t n),
+	                           void *arg);
+	int64_t (*prune)(struct spool *, int64_t before_ms);
+
+	/* silences */
+	int64_t (*add_silence)(struct spool *, const char *matchers_json, const char *created_by,
+	                       const char *reason, int64_t created_ms, int64_t expires_ms);
+	int (*end_silence)(struct spool *, int64_t id, int64_t at_ms, const char *by);
+	int (*silence_suppressed)(struct spool *, int64_t id, int64_t n);
+	int (*list_silences)(struct spool *, int all, size_t limit,
+	                     void (*fn)(void *arg, const struct spool_silence *), void *arg);
+
+	/* per-source cursors */
+	char *(*cursor_get)(struct spool *, const char *source);
+	int (*cursor_set)(struct spool *, const char *source, const char *value);
+
+	/* new kinds of records (cases) add their section here, and to the list below */
+};
+
+/* Every operation by name, in the order of the struct (spool.c checks both agree). */
+/* clang-format off */
+#define SPOOL_BACKEND_OPS(X)                                                                       \
+	X(open) X(close)                                                                           \
+	X(begin) X(commit) X(in_txn) X(rollbacks) X(probe)                                         \
+	X(defer_sync) X(sync_fd) X(commit_seq) X(sync_request) X(sync_now) X(synced)               \
+	X(wal_bound_hits)                                                                          \
+	X(rule_text) X(rule_text_get) X(prune_rule_texts)                                          \
+	X(add_mention) X(pending_mentions) X(add_alert) X(tie_mentions)                            \
+	X(due) X(next_due) X(first_due) X(make_due) X(expire)                                      \
+	X(delivered) X(retry_later) X(dead)                                                        \
+	X(requeue) X(drop) X(requeue_dead) X(get_delivery) X(counts) X(queue_counts)               \
+	X(list_deliveries) X(list_alerts) X(get_alert) X(alert_mentions)                           \
+	X(pending_by_receiver) X(prune)                                                            \
+	X(add_silence) X(end_silence) X(silence_suppressed) X(list_silences)                       \
+	X(cursor_get) X(cursor_set)
+/* clang-format on */
+
+/* The SQLite backend (sqlite.c). */
+extern const struct spool_backend spool_sqlite;
+
+/* The backend that stores a spool at path (spool_backends.c); never NULL. */
+const struct spool_backend *spool_backend_find(const char *path);
+/* spool_open() with the backend given: what spool_open() does after spool_backend_find(). */
+struct spool *spool_open_with(const struct spool_backend *, const char *path, int readonly,
+                              char *err, size_t errlen);
+/* The name of an operation be leaves NULL, or NULL when every one is set. */
+const char *spool_backend_missing(const struct spool_backend *be);
+
+#endif
