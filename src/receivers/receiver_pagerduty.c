@@ -105,7 +105,7 @@ pd_keep_sample(void *arg)
 	f->piece = f->link = NULL;
 }
 
-int
+static int
 rcv_render_pagerduty(struct rcv_ctx *c, struct rcv_msg *m)
 {
 	const struct rcv_alert *a = &c->a;
@@ -234,3 +234,34 @@ rcv_render_pagerduty(struct rcv_ctx *c, struct rcv_msg *m)
 	buf_free(&key);
 	return 0;
 }
+
+/* routing_key (the secret); the Events API v2 unless url is given. */
+static void
+pd_parse(struct confp *L, yaml_node_t *item, struct receiver *r)
+{
+	int given;
+
+	r->secret = confp_value_or_file(L, item, "routing_key", "routing_key_file", &given);
+	if (!given)
+		yerror(L->d, L->yf, item, "receiver '%s' (pagerduty) needs routing_key or "
+		    "routing_key_file", r->name);
+	if (r->url == NULL)
+		r->url = xstrdup("https://events.pagerduty.com/v2/enqueue");
+}
+
+static const char *const pagerduty_keys[] = { "url", "url_file", "routing_key",
+	"routing_key_file", NULL };
+
+const struct rcv_kind rcv_kind_pagerduty = {
+	.conf = {
+		.name = "pagerduty",
+		.keys = pagerduty_keys,
+		.rate_per_s = 10,
+		.parse = pd_parse,
+	},
+	.render = rcv_render_pagerduty,
+	.transport = RCV_TR_HTTP,
+	.judge = rcv_judge_http,
+	.answers = { .json = 1, .json_only = 1, .what = "PagerDuty's Events API v2",
+	    .who = "PagerDuty" },
+};
