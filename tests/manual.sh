@@ -1,7 +1,8 @@
 #!/bin/sh
 # The manual keeps up with the code. Every list below is read from the
 # sources or the binaries, so what is added later is checked too:
-# - every key the configuration loader (src/conf/conf.c), the rule loader
+# - every key the configuration loader (src/conf/conf.c, src/conf/conf_receiver.c,
+#   each receiver kind's src/receivers/receiver_*.c), the rule loader
 #   (src/engine/rules_load.c) and the silence matchers (src/daemon/silence.c) accept, and
 #   every source and receiver type, is documented;
 # - every command keluhctl dispatches is in keluhctl(1), and every command
@@ -100,9 +101,15 @@ check_keys() {
 check_keys src/conf/conf.c 5 keluhd.yaml.5
 check_keys src/engine/rules_load.c 5 keluh-rules.5
 check_keys src/daemon/silence.c 5 keluhctl.1
+# a receiver's keys: those every kind takes, and each kind's own (receiver_*.c)
+check_keys src/conf/conf_receiver.c 5 keluhd.yaml.5
+for f in "$SRC"/receivers/receiver_*.c; do
+	grep -q 'static const char \*const [a-z_]*_keys\[\]' "$f" || continue
+	check_keys "${f#"$top_srcdir"/}" 1 keluhd.yaml.5
+done
 # keys of any other loader: in one of the pages
 for f in "$SRC"/*/*.c; do
-	case ${f##*/} in conf.c | rules_load.c | silence.c) continue ;; esac
+	case ${f##*/} in conf.c | rules_load.c | silence.c | conf_receiver.c | receiver_*.c) continue ;; esac
 	grep -q 'static const char \*const [a-z_]*_keys\[\]' "$f" || continue
 	check_keys "${f#"$top_srcdir"/}" 1 keluhd.yaml.5 keluh-rules.5 keluhctl.1 keluhd.8
 done
@@ -123,7 +130,23 @@ check_names() {
 }
 
 check_names "source type" keluhd.yaml.5 'It Cm' src/conf/conf.c source_type_names
-check_names "receiver type" keluhd.yaml.5 'It Cm' src/receivers/receiver.c rcv_names
+
+# every receiver kind's name (the .name of each struct rcv_kind in src/receivers/receiver_*.c),
+# as many as the registry (src/receivers/kinds.c) lists
+sed -n 's/^[[:space:]]*\.name = "\([^"]*\)",.*/\1/p' "$SRC"/receivers/receiver_*.c >"$TMPD/kinds"
+n=$(count "$TMPD/kinds")
+nreg=$(grep -c '^[[:space:]]*\[RCV_[A-Z]*\] = &rcv_kind_[a-z]*,' "$SRC/receivers/kinds.c")
+if [ "$n" -lt 3 ] || [ "$n" -ne "$nreg" ]; then
+	not_ok "src/receivers/receiver_*.c: the receiver kinds' names are found" \
+		"$n names parsed for $nreg kinds in src/receivers/kinds.c; did the tables change form?"
+else
+	missing=
+	while read -r w; do
+		after_macro "$MAN/keluhd.yaml.5" "$w" 'It Cm' || missing="$missing $w"
+	done <"$TMPD/kinds"
+	is "every receiver type of src/receivers/receiver_*.c ($n) is in man/keluhd.yaml.5" \
+		"${missing# }" ""
+fi
 check_names "mention field of a source's fields:" keluhd.yaml.5 'Cm|Ic' src/conf/conf.c \
 	conf_source_field_names
 

@@ -17,8 +17,8 @@
 #include "engine/rules.h"
 #include "engine/rules_select.h"
 #include "conf/conf_parse.h"
+#include "conf/conf_receiver.h"
 #include "lib/diag.h"
-#include "receivers/receiver.h"
 
 #define CONF_DEFAULT_PATH KELUH_SYSCONFDIR "/keluhd.yaml"
 #define CONF_DEFAULT_SPOOL "/var/lib/keluh/spool.db"

@@ -405,22 +405,95 @@ xfer_done(void *arg, CURL *easy, CURLcode rc)
 }
 
 /* Console: printed at once, counted as delivered. */
-static void
-deliver_console(struct deliver *d, struct rstate *st, struct spool_delivery *sd,
-    struct rcv_msg *m)
+static int
+send_console(struct deliver *d, struct rstate *st, struct xfer *x)
 {
-	struct xfer x;
-
-	fwrite(m->body, 1, m->body_len, stdout);
+	fwrite(x->msg.body, 1, x->msg.body_len, stdout);
 	fflush(stdout);
-	memset(&x, 0, sizeof(x));
-	x.d = d;
-	x.rs = st;
-	x.id = sd->id;
-	x.created_ms = sd->created_ms;
-	x.receiver = sd->receiver;
-	deliver_outcome(&x, RCV_OK, 0, "");
+	deliver_outcome(x, RCV_OK, 0, "");
+	xfer_free(x);
+	return 0;
 }
+
+/* The options every transfer shares: where, how long, where the answer goes. */
+static void
+xfer_easy(struct xfer *x, const struct receiver *r)
+{
+	x->easy = curl_easy_init();
+	curl_easy_setopt(x->easy, CURLOPT_URL, x->msg.url);
+	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)r->timeout_ms);
+	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)(r->timeout_ms < 10000 ?
+	    r->timeout_ms : 10000));
+	curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, xfer_write);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, xfer_header);
+	curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_USERAGENT, "keluh/" PACKAGE_VERSION);
+	for (size_t i = 0; i < x->msg.nheaders; i++)
+		x->headers = curl_slist_append(x->headers, x->msg.headers[i]);
+}
+
+/* Hands the transfer to curlev; its answer comes to xfer_done. */
+static int
+xfer_start(struct deliver *d, struct rstate *st, struct xfer *x)
+{
+	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+	if (curlev_add(d->ce, x->easy, xfer_done, x) < 0) {
+		xfer_free(x);
+		return -1;
+	}
+	x->next = d->xfers;
+	d->xfers = x;
+	st->inflight++;
+	return 0;
+}
+
+static int
+send_http(struct deliver *d, struct rstate *st, struct xfer *x)
+{
+	xfer_easy(x, st->r);
+	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(x->easy, CURLOPT_POST, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->msg.body);
+	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->msg.body_len);
+	x->headers = curl_slist_append(x->headers, "Expect:");
+	return xfer_start(d, st, x);
+}
+
+static int
+send_smtp(struct deliver *d, struct rstate *st, struct xfer *x)
+{
+	const struct receiver *r = st->r;
+
+	xfer_easy(x, r);
+	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(x->easy, CURLOPT_MAIL_FROM, x->msg.mail_from);
+	for (size_t i = 0; i < x->msg.nrcpt; i++)
+		x->rcpt = curl_slist_append(x->rcpt, x->msg.rcpt[i]);
+	curl_easy_setopt(x->easy, CURLOPT_MAIL_RCPT, x->rcpt);
+	curl_easy_setopt(x->easy, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_READFUNCTION, xfer_read);
+	curl_easy_setopt(x->easy, CURLOPT_READDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)x->msg.body_len);
+	if (r->username)
+		curl_easy_setopt(x->easy, CURLOPT_USERNAME, r->username);
+	if (r->secret)
+		curl_easy_setopt(x->easy, CURLOPT_PASSWORD, r->secret);
+	curl_easy_setopt(x->easy, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	return xfer_start(d, st, x);
+}
+
+/*
+ * The senders, one per way a kind's requests travel (its transport): each
+ * takes the rendered x and owns it from then on.
+ */
+static int (*const deliver_send[RCV_TR__N])(struct deliver *, struct rstate *, struct xfer *) = {
+	[RCV_TR_CONSOLE] = send_console,
+	[RCV_TR_HTTP] = send_http,
+	[RCV_TR_SMTP] = send_smtp,
+};
 
 static int
 deliver_start(struct deliver *d, struct rstate *st, struct spool_delivery *sd)
@@ -474,56 +547,7 @@ deliver_start(struct deliver *d, struct rstate *st, struct spool_delivery *sd)
 		return 0;
 	}
 	json_decref(alert);
-	if (r->type == RCV_CONSOLE) {
-		deliver_console(d, st, sd, &x->msg);
-		xfer_free(x);
-		return 0;
-	}
-	x->easy = curl_easy_init();
-	curl_easy_setopt(x->easy, CURLOPT_URL, x->msg.url);
-	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)r->timeout_ms);
-	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)(r->timeout_ms < 10000 ?
-	    r->timeout_ms : 10000));
-	curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, xfer_write);
-	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, xfer_header);
-	curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(x->easy, CURLOPT_USERAGENT, "keluh/" PACKAGE_VERSION);
-	for (size_t i = 0; i < x->msg.nheaders; i++)
-		x->headers = curl_slist_append(x->headers, x->msg.headers[i]);
-	if (r->type == RCV_EMAIL) {
-		curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-		curl_easy_setopt(x->easy, CURLOPT_MAIL_FROM, x->msg.mail_from);
-		for (size_t i = 0; i < x->msg.nrcpt; i++)
-			x->rcpt = curl_slist_append(x->rcpt, x->msg.rcpt[i]);
-		curl_easy_setopt(x->easy, CURLOPT_MAIL_RCPT, x->rcpt);
-		curl_easy_setopt(x->easy, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(x->easy, CURLOPT_READFUNCTION, xfer_read);
-		curl_easy_setopt(x->easy, CURLOPT_READDATA, x);
-		curl_easy_setopt(x->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)x->msg.body_len);
-		if (r->username)
-			curl_easy_setopt(x->easy, CURLOPT_USERNAME, r->username);
-		if (r->secret)
-			curl_easy_setopt(x->easy, CURLOPT_PASSWORD, r->secret);
-		curl_easy_setopt(x->easy, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
-	} else {
-		curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(x->easy, CURLOPT_POST, 1L);
-		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->msg.body);
-		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->msg.body_len);
-		x->headers = curl_slist_append(x->headers, "Expect:");
-	}
-	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
-	if (curlev_add(d->ce, x->easy, xfer_done, x) < 0) {
-		xfer_free(x);
-		return -1;
-	}
-	x->next = d->xfers;
-	d->xfers = x;
-	st->inflight++;
-	return 0;
+	return deliver_send[receiver_transport(r)](d, st, x);
 }
 
 /* Deliveries whose max age passed while only probes went out go to the dead letters. */

@@ -18,7 +18,7 @@
 #include "engine/rules.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
-#include "receivers/receiver_int.h"
+#include "lib/util.h"
 
 #define SILENCE_MAX_RECEIVERS 64
 #define SILENCE_LIST_ALL 1000

@@ -9,62 +9,6 @@
 
 #include "receivers/receiver_int.h"
 
-static const char *const rcv_names[RCV__N] = {
-	[RCV_CONSOLE] = "console",
-	[RCV_WEBHOOK] = "webhook",
-	[RCV_SLACK] = "slack",
-	[RCV_MATTERMOST] = "mattermost",
-	[RCV_DISCORD] = "discord",
-	[RCV_TEAMS] = "teams",
-	[RCV_GCHAT] = "googlechat",
-	[RCV_TELEGRAM] = "telegram",
-	[RCV_PAGERDUTY] = "pagerduty",
-	[RCV_EMAIL] = "email",
-};
-
-const char *
-receiver_type_name(enum rcv_type t)
-{
-	return (unsigned)t < RCV__N ? rcv_names[t] : "unknown";
-}
-
-int
-receiver_type_parse(const char *s, enum rcv_type *t)
-{
-	for (int i = 0; i < RCV__N; i++)
-		if (strcmp(s, rcv_names[i]) == 0) {
-			*t = (enum rcv_type)i;
-			return 0;
-		}
-	return -1;
-}
-
-void
-receiver_free(struct receiver *r)
-{
-	if (r == NULL)
-		return;
-	free(r->name);
-	free(r->url);
-	free(r->secret);
-	free(r->chat_id);
-	free(r->channel);
-	free(r->username);
-	free(r->mail_from);
-	for (size_t i = 0; i < r->nmail_to; i++)
-		free(r->mail_to[i]);
-	free(r->mail_to);
-	for (size_t i = 0; i < r->npage; i++)
-		free(r->page[i]);
-	free(r->page);
-	r->page = NULL;
-	r->npage = 0;
-	r->name = r->url = r->secret = r->chat_id = r->channel = r->username = NULL;
-	r->mail_from = NULL;
-	r->mail_to = NULL;
-	r->nmail_to = 0;
-}
-
 void
 receiver_msg_free(struct rcv_msg *m)
 {
@@ -83,34 +27,16 @@ receiver_msg_free(struct rcv_msg *m)
 }
 
 int
-receiver_render(const struct receiver *r, const json_t *alert, const char *idem_key,
-    int64_t now_s, struct rcv_msg *out, char *err, size_t errlen)
+rcv_render(const struct rcv_kind *k, const struct receiver *r, const json_t *alert,
+    const char *idem_key, int64_t now_s, int64_t delayed_s, struct rcv_msg *out, char *err,
+    size_t errlen)
 {
-	return receiver_render_delayed(r, alert, idem_key, now_s, 0, out, err, errlen);
-}
-
-int
-receiver_render_delayed(const struct receiver *r, const json_t *alert, const char *idem_key,
-    int64_t now_s, int64_t delayed_s, struct rcv_msg *out, char *err, size_t errlen)
-{
-	static const rcv_render_fn fns[RCV__N] = {
-		[RCV_CONSOLE] = rcv_render_console,
-		[RCV_WEBHOOK] = rcv_render_webhook,
-		[RCV_SLACK] = rcv_render_slack,
-		[RCV_MATTERMOST] = rcv_render_mattermost,
-		[RCV_DISCORD] = rcv_render_discord,
-		[RCV_TEAMS] = rcv_render_teams,
-		[RCV_GCHAT] = rcv_render_gchat,
-		[RCV_TELEGRAM] = rcv_render_telegram,
-		[RCV_PAGERDUTY] = rcv_render_pagerduty,
-		[RCV_EMAIL] = rcv_render_email,
-	};
 	struct rcv_ctx c;
 
 	memset(out, 0, sizeof(*out));
 	if (err && errlen)
 		err[0] = '\0';
-	if (r == NULL || (unsigned)r->type >= RCV__N) {
+	if (r == NULL || k == NULL) {
 		if (err && errlen)
 			snprintf(err, errlen, "unknown receiver type");
 		return -1;
@@ -130,7 +56,7 @@ receiver_render_delayed(const struct receiver *r, const json_t *alert, const cha
 	c.a.now_s = now_s;
 	c.a.delayed_s = delayed_s >= RCV_LATE_AFTER_S ? delayed_s : 0;
 	c.idem_key = idem_key && *idem_key ? idem_key : c.a.id ? c.a.id : "keluh";
-	if (fns[r->type](&c, out) < 0) {
+	if (k->render(&c, out) < 0) {
 		receiver_msg_free(out);
 		return -1;
 	}
@@ -153,9 +79,8 @@ judge_clamp_ms(double ms)
 	return (int64_t)ms + ((double)(int64_t)ms < ms);	/* round up */
 }
 
-/* Retry-After: delay-seconds or an HTTP-date. 0 when absent or unusable. */
-static int64_t
-judge_retry_after(const char *v)
+int64_t
+rcv_retry_after(const char *v)
 {
 	int64_t ms;
 
@@ -243,17 +168,17 @@ judge_excerpt(const json_t *j, const char *body, size_t len, struct buf *out)
 	buf_free(&raw);
 }
 
-static enum rcv_verdict
-judge_say(enum rcv_verdict v, char *reason, size_t reasonlen, const char *what, long status,
-    const json_t *j, const char *body, size_t len, const char *note)
+enum rcv_verdict
+rcv_judge_say(enum rcv_verdict v, struct rcv_answer *an, const char *what, long status,
+    const json_t *j, const char *note)
 {
 	struct buf ex;
 
 	buf_init(&ex);
 	if (note == NULL)
-		judge_excerpt(j, body, len, &ex);
-	if (reason && reasonlen)
-		snprintf(reason, reasonlen, "%s %ld%s%s", what, status,
+		judge_excerpt(j, an->body, an->len, &ex);
+	if (an->reason && an->reasonlen)
+		snprintf(an->reason, an->reasonlen, "%s %ld%s%s", what, status,
 		    note || ex.len ? ": " : "", note ? note : ex.len ? ex.data : "");
 	buf_free(&ex);
 	return v;
@@ -265,55 +190,27 @@ judge_say(enum rcv_verdict v, char *reason, size_t reasonlen, const char *what, 
  * the person reading the dead letter should check the URL.
  */
 static enum rcv_verdict
-judge_not_like(char *reason, size_t reasonlen, long status, const char *what, const char *who,
-    const char *body, size_t len)
+judge_not_like(struct rcv_answer *an, const char *what, const char *who)
 {
 	struct buf ex;
 
 	buf_init(&ex);
-	judge_excerpt(NULL, body, len, &ex);
-	if (reason && reasonlen)
-		snprintf(reason, reasonlen, "HTTP %ld: this URL did not answer like %s; is it a %s "
-		    "URL? (it answered %s%s%s)", status, what, who, ex.len ? "\"" : "nothing",
-		    ex.len ? ex.data : "", ex.len ? "\"" : "");
+	judge_excerpt(NULL, an->body, an->len, &ex);
+	if (an->reason && an->reasonlen)
+		snprintf(an->reason, an->reasonlen, "HTTP %ld: this URL did not answer like %s; "
+		    "is it a %s URL? (it answered %s%s%s)", an->status, what, who,
+		    ex.len ? "\"" : "nothing", ex.len ? ex.data : "", ex.len ? "\"" : "");
 	buf_free(&ex);
 	return RCV_DEAD;
 }
 
-/* What a 2xx of each platform must look like to be its own: NULL when anything goes. */
-static const char *const judge_platform[RCV__N][2] = {
-	[RCV_SLACK] = { "Slack's webhook", "Slack" },
-	[RCV_DISCORD] = { "Discord's webhook", "Discord" },
-	[RCV_TELEGRAM] = { "Telegram's Bot API", "Telegram" },
-	[RCV_PAGERDUTY] = { "PagerDuty's Events API v2", "PagerDuty" },
-	[RCV_GCHAT] = { "Google Chat's webhook", "Google Chat" },
-};
-
-/* Discord, Telegram, PagerDuty and Google Chat answer JSON, or nothing. */
+/* An answer that must be JSON (or nothing) is. */
 static int
-judge_json_expected(enum rcv_type type, const json_t *j, const char *body, size_t len)
+judge_json_shape(const json_t *j, const char *body, size_t len)
 {
-	if (type != RCV_DISCORD && type != RCV_TELEGRAM && type != RCV_PAGERDUTY &&
-	    type != RCV_GCHAT)
-		return 1;
 	while (len > 0 && (body[len - 1] == '\n' || body[len - 1] == '\r' || body[len - 1] == ' '))
 		len--;
 	return len == 0 || json_is_object(j);
-}
-
-static enum rcv_verdict
-judge_smtp(long status, const char *body, size_t len, char *reason, size_t reasonlen)
-{
-	if (status == 0)
-		return judge_say(RCV_RETRY, reason, reasonlen, "SMTP", 0, NULL, NULL, 0,
-		    "no answer (connection failed or timed out)");
-	if (status >= 200 && status < 400)
-		return judge_say(RCV_OK, reason, reasonlen, "SMTP", status, NULL, body, len, NULL);
-	if (status >= 500 && status < 600)
-		return judge_say(RCV_DEAD, reason, reasonlen, "SMTP", status, NULL, body, len,
-		    NULL);
-	/* 4xx is temporary by definition; anything else is not a final answer either. */
-	return judge_say(RCV_RETRY, reason, reasonlen, "SMTP", status, NULL, body, len, NULL);
 }
 
 static int
@@ -338,8 +235,8 @@ judge_body_is(const char *body, size_t len, const char *want)
 	return body && len == n && memcmp(body, want, n) == 0;
 }
 
-static int
-judge_body_has(const char *body, size_t len, const char *needle)
+int
+rcv_body_has(const char *body, size_t len, const char *needle)
 {
 	size_t n = strlen(needle);
 
@@ -351,75 +248,58 @@ judge_body_has(const char *body, size_t len, const char *needle)
 	return 0;
 }
 
+/* A 2xx: delivered, unless its body is not the platform's or tells of a failure. */
 static enum rcv_verdict
-judge_http(enum rcv_type type, long status, const char *body, size_t len, const char *retry_after,
-    int64_t *wait_ms, char *reason, size_t reasonlen, int depth)
+judge_2xx(const struct rcv_kind *k, struct rcv_answer *an)
+{
+	const struct rcv_answers *ka = &k->answers;
+
+	if ((ka->ok_body && !judge_body_is(an->body, an->len, ka->ok_body)) ||
+	    (ka->json_only && !judge_json_shape(an->j, an->body, an->len)))
+		return judge_not_like(an, ka->what, ka->who);
+	if (ka->judge_2xx)
+		return ka->judge_2xx(k, an);
+	return rcv_judge_say(RCV_OK, an, "HTTP", an->status, NULL, "OK");
+}
+
+enum rcv_verdict
+rcv_judge_http(const struct rcv_kind *k, struct rcv_answer *an)
 {
 	enum rcv_verdict v;
 	json_t *j = NULL;
 	int64_t w;
 
-	if (status == 0)
-		return judge_say(RCV_RETRY, reason, reasonlen, "HTTP", 0, NULL, NULL, 0,
+	if (an->status == 0)
+		return rcv_judge_say(RCV_RETRY, an, "HTTP", 0, NULL,
 		    "no answer (connection failed or timed out)");
-	if (type == RCV_TELEGRAM || type == RCV_DISCORD || type == RCV_PAGERDUTY ||
-	    type == RCV_GCHAT || type == RCV_WEBHOOK || type == RCV_TEAMS)
-		j = judge_json(body, len);
-	if (status >= 200 && status < 300) {
-		if ((type == RCV_SLACK && !judge_body_is(body, len, "ok")) ||
-		    !judge_json_expected(type, j, body, len))
-			v = judge_not_like(reason, reasonlen, status, judge_platform[type][0],
-			    judge_platform[type][1], body, len);
-		else if (type == RCV_TELEGRAM && !json_is_true(json_object_get(j, "ok"))) {
-			json_t *code = json_object_get(j, "error_code");
-
-			/* Telegram's verdict is in the body; judge its error code instead. */
-			if (json_is_integer(code) && depth == 0 &&
-			    json_integer_value(code) >= 300 && json_integer_value(code) < 600) {
-				v = judge_http(type, (long)json_integer_value(code), body, len,
-				    retry_after, wait_ms, reason, reasonlen, 1);
-			} else
-				v = judge_say(RCV_DEAD, reason, reasonlen, "HTTP", status, j, body,
-				    len, json_is_object(j) ? NULL :
-				    "Telegram answered without \"ok\":true");
-		} else if (type == RCV_TEAMS && judge_body_has(body, len, "HTTP error 429")) {
-			/* Legacy connectors report throttling in a 200 body (protocols.md B2). */
-			*wait_ms = judge_retry_after(retry_after);
-			v = judge_say(RCV_RETRY, reason, reasonlen, "HTTP", status, NULL, NULL, 0,
-			    "throttled (HTTP error 429 in the body)");
-		} else
-			v = judge_say(RCV_OK, reason, reasonlen, "HTTP", status, NULL, NULL, 0,
-			    "OK");
-		json_decref(j);
-		return v;
-	}
-	if (status >= 300 && status < 400) {
-		json_decref(j);
-		return judge_say(RCV_DEAD, reason, reasonlen, "HTTP", status, NULL, NULL, 0,
+	if (k->answers.json)
+		j = judge_json(an->body, an->len);
+	an->j = j;
+	if (an->status >= 200 && an->status < 300)
+		v = judge_2xx(k, an);
+	else if (an->status >= 300 && an->status < 400)
+		v = rcv_judge_say(RCV_DEAD, an, "HTTP", an->status, NULL,
 		    "redirects are not followed (update the receiver's url)");
-	}
-	if (judge_retryable(status)) {
-		*wait_ms = judge_retry_after(retry_after);
+	else if (judge_retryable(an->status)) {
+		*an->wait_ms = rcv_retry_after(an->retry_after);
 		w = judge_body_wait(j);
-		if (w > *wait_ms)
-			*wait_ms = w;
-		v = judge_say(RCV_RETRY, reason, reasonlen, "HTTP", status, j, body, len, NULL);
-		json_decref(j);
-		return v;
-	}
-	if (status >= 400 && status < 600)
-		v = judge_say(RCV_DEAD, reason, reasonlen, "HTTP", status, j, body, len, NULL);
+		if (w > *an->wait_ms)
+			*an->wait_ms = w;
+		v = rcv_judge_say(RCV_RETRY, an, "HTTP", an->status, j, NULL);
+	} else if (an->status >= 400 && an->status < 600)
+		v = rcv_judge_say(RCV_DEAD, an, "HTTP", an->status, j, NULL);
 	else	/* 1xx as a final answer, or nonsense: not something to give up on */
-		v = judge_say(RCV_RETRY, reason, reasonlen, "HTTP", status, NULL, NULL, 0,
-		    "unexpected status");
+		v = rcv_judge_say(RCV_RETRY, an, "HTTP", an->status, NULL, "unexpected status");
+	an->j = NULL;
 	json_decref(j);
 	return v;
 }
 
 enum rcv_verdict
-receiver_judge(const struct receiver *r, long status, const char *body, size_t body_len,
+rcv_judge(const struct rcv_kind *k, long status, const char *body, size_t body_len,
     const char *retry_after, int64_t *wait_ms, char *reason, size_t reasonlen)
 {
+	struct rcv_answer an;
 	int64_t dummy;
 
 	if (wait_ms == NULL)
@@ -429,10 +309,45 @@ receiver_judge(const struct receiver *r, long status, const char *body, size_t b
 		reason[0] = '\0';
 	if (body == NULL)
 		body_len = 0;
-	if (r->type == RCV_EMAIL)
-		return judge_smtp(status, body, body_len, reason, reasonlen);
-	return judge_http(r->type, status, body, body_len, retry_after, wait_ms, reason, reasonlen,
-	    0);
+	memset(&an, 0, sizeof(an));
+	an.status = status;
+	an.body = body;
+	an.len = body_len;
+	an.retry_after = retry_after;
+	an.wait_ms = wait_ms;
+	an.reason = reason;
+	an.reasonlen = reasonlen;
+	return k->judge(k, &an);
+}
+
+/* --- config --------------------------------------------------------------- */
+
+void
+rcv_parse_secret(struct confp *L, yaml_node_t *item, struct receiver *r)
+{
+	int given;
+
+	r->secret = confp_value_or_file(L, item, "secret", "secret_file", &given);
+}
+
+int
+rcv_page_id(const char *s, size_t len, int digits)
+{
+	if (len < 1 || len > 32)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (digits ? !(s[i] >= '0' && s[i] <= '9') :
+		    !((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+int
+rcv_page_name(const char *s, size_t min, size_t max, const char *chars)
+{
+	size_t len = strlen(s);
+
+	return len >= min && len <= max && strspn(s, chars) == len;
 }
 
 /* --- the alert ------------------------------------------------------------ */

@@ -3,8 +3,12 @@
  * platform (one renderer per chat format, in receiver_*.c).
  *
  * Renderers are pure: canonical alert JSON in, a request out. They never
- * do I/O; the delivery scheduler (deliver.c) sends the request with libcurl
- * and asks receiver_judge() what the answer means.
+ * do I/O; the delivery scheduler (daemon/deliver.c) sends the request by
+ * the kind's transport (receiver_transport) and asks receiver_judge() what
+ * the answer means.
+ *
+ * Each kind is one struct rcv_kind, in its own receiver_*.c, listed once in
+ * the registry (kinds.c); the functions below find a receiver's kind there.
  *
  * The canonical alert JSON is the generic webhook body:
  *   {"type":"keluh.alert","version":2,"alert":{
@@ -32,62 +36,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conf/conf_receiver.h"
 #include "lib/words.h"
-
-struct tz;
-
-enum rcv_type {
-	RCV_CONSOLE,
-	RCV_WEBHOOK,
-	RCV_SLACK,
-	RCV_MATTERMOST,
-	RCV_DISCORD,
-	RCV_TEAMS,
-	RCV_GCHAT,
-	RCV_TELEGRAM,
-	RCV_PAGERDUTY,
-	RCV_EMAIL,
-	RCV__N
-};
-
-/*
- * How chat messages read (keluhd.yaml's display: section): the words'
- * language and the time zone of post times. Owned by the conf; receivers
- * point at it. A receiver without one shows English and UTC.
- */
-struct rcv_display {
-	enum words_lang lang;
-	struct tz *tz;		/* NULL: UTC */
-};
-
-struct receiver {
-	char *name;
-	enum rcv_type type;
-	char *url;		/* endpoint; email: smtp:// or smtps:// URL; telegram: API base */
-	char *secret;		/* webhook: whsec_/whsk_ key; telegram: bot token;
-				 * pagerduty: routing key; email: SMTP password */
-	char *chat_id;		/* telegram */
-	char *channel;		/* slack, mattermost: optional override */
-	char *username;		/* slack, mattermost: optional; email: SMTP user */
-	char *mail_from;	/* email */
-	char **mail_to;		/* email */
-	size_t nmail_to;
-	int max_concurrency;	/* requests in flight at once */
-	double rate_per_s;	/* requests per second, at most */
-	int64_t max_age_ms;	/* a delivery older than this goes to the dead letters */
-	int64_t timeout_ms;	/* one request */
-	int max_samples;	/* mentions shown in chat formats */
-	const struct rcv_display *display;	/* borrowed from the conf; NULL: defaults */
-	char **page;		/* mention_on_critical: who an alert pings (slack, mattermost,
-				 * discord, telegram), in the platform's syntax, checked by conf.c */
-	size_t npage;
-	int page_min;		/* mention_at_least: 0 low, 1 normal, 2 high, 3 critical */
-};
-#define RCV_MAX_PAGE 10		/* mention_on_critical entries per receiver */
-
-const char *receiver_type_name(enum rcv_type);
-int receiver_type_parse(const char *, enum rcv_type *);
-void receiver_free(struct receiver *);	/* frees the members, not r itself */
 
 /* A rendered request. All members malloc'd; receiver_msg_free releases them. */
 struct rcv_msg {
@@ -143,5 +93,48 @@ enum rcv_verdict { RCV_OK, RCV_RETRY, RCV_DEAD };
 enum rcv_verdict receiver_judge(const struct receiver *r, long status, const char *body,
     size_t body_len, const char *retry_after, int64_t *wait_ms, char *reason,
     size_t reasonlen);
+
+/* How a kind's requests travel; the delivery scheduler holds one sender for each. */
+enum rcv_transport {
+	RCV_TR_CONSOLE,	/* the body printed on stdout, delivered at once */
+	RCV_TR_HTTP,	/* an HTTP(S) POST of the body with the headers to url */
+	RCV_TR_SMTP,	/* the body as a mail to rcpt, through the SMTP(S) server at url */
+	RCV_TR__N
+};
+const char *receiver_transport_name(enum rcv_transport);	/* "console", "http", "smtp" */
+enum rcv_transport receiver_transport(const struct receiver *);
+
+struct rcv_ctx;
+struct rcv_answer;
+
+/*
+ * A kind of receiver. conf comes first: the loader sees only that part
+ * (conf/conf_receiver.h). The rest is for sending: render builds the
+ * request (receiver_int.h: struct rcv_ctx), transport says how it travels,
+ * judge says what the answer means, with what the kind's platform answers
+ * (answers) for the shared judge of HTTP answers, rcv_judge_http.
+ */
+struct rcv_kind {
+	struct rcv_conf_kind conf;
+	int (*render)(struct rcv_ctx *, struct rcv_msg *);
+	enum rcv_transport transport;
+	enum rcv_verdict (*judge)(const struct rcv_kind *, struct rcv_answer *);
+	struct rcv_answers {
+		int json;		/* error answers are JSON: messages and waits are read */
+		int json_only;		/* a 2xx that is neither JSON nor empty is not the platform */
+		const char *ok_body;	/* a 2xx must say exactly this (Slack: "ok") */
+		const char *what, *who;	/* "Slack's webhook", "Slack": for a 2xx unlike theirs */
+		/*
+		 * A 2xx of the right shape that still tells of a failure (Telegram's
+		 * "ok":false, Teams' throttling): its verdict. NULL: delivered.
+		 */
+		enum rcv_verdict (*judge_2xx)(const struct rcv_kind *, struct rcv_answer *);
+	} answers;
+};
+
+/* The registry (kinds.c): every kind, indexed by its type. */
+extern const struct rcv_kind *const rcv_kinds[RCV__N];
+/* The kind of t; NULL when t is out of range. */
+const struct rcv_kind *receiver_kind(enum rcv_type t);
 
 #endif

@@ -84,7 +84,7 @@ rcv_plain_text(const struct rcv_ctx *c, struct buf *b, size_t text_units)
 	buf_free(&t);
 }
 
-int
+static int
 rcv_render_console(struct rcv_ctx *c, struct rcv_msg *m)
 {
 	struct buf b;
@@ -94,3 +94,14 @@ rcv_render_console(struct rcv_ctx *c, struct rcv_msg *m)
 	rcv_msg_text(m, &b);
 	return 0;
 }
+
+const struct rcv_kind rcv_kind_console = {
+	.conf = {
+		.name = "console",
+		.rate_per_s = 10,
+		.parse = rcv_parse_secret,
+	},
+	.render = rcv_render_console,
+	.transport = RCV_TR_CONSOLE,
+	.judge = rcv_judge_http,
+};

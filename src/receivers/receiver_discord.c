@@ -87,7 +87,7 @@ discord_allowed(const struct rcv_ctx *c)
 	json_t *o = json_pack("{s:[]}", "parse"), *users = json_array(), *roles = json_array();
 
 	for (size_t i = 0; rcv_pages(c) && i < c->r->npage; i++) {
-		const char *p = c->r->page[i];	/* "<@123>" or "<@&123>", checked by conf.c */
+		const char *p = c->r->page[i];	/* "<@123>" or "<@&123>", checked by discord_page_valid */
 		int role = p[2] == '&';
 
 		json_array_append_new(role ? roles : users,
@@ -102,7 +102,7 @@ discord_allowed(const struct rcv_ctx *c)
 	return o;
 }
 
-int
+static int
 rcv_render_discord(struct rcv_ctx *c, struct rcv_msg *m)
 {
 	const struct rcv_alert *a = &c->a;
@@ -198,3 +198,37 @@ rcv_render_discord(struct rcv_ctx *c, struct rcv_msg *m)
 	buf_free(&f.value);
 	return 0;
 }
+
+/* Whether s is a Discord mention (protocols.md B3): a user or a role, by numeric id. */
+static int
+discord_page_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (strncmp(s, "<@&", 3) == 0 && len > 4 && s[len - 1] == '>')
+		return rcv_page_id(s + 3, len - 4, 1);
+	if (strncmp(s, "<@", 2) == 0 && len > 3 && s[len - 1] == '>')
+		return rcv_page_id(s + 2, len - 3, 1);
+	return 0;
+}
+
+static const char *const discord_keys[] = { "url", "url_file", "username",
+	"mention_on_critical", "mention_at_least", NULL };
+
+const struct rcv_kind rcv_kind_discord = {
+	.conf = {
+		.name = "discord",
+		.keys = discord_keys,
+		.needs_url = 1,
+		.rate_per_s = 1,
+		.parse = rcv_parse_secret,
+		.page_valid = discord_page_valid,
+		.page_hint = "write \"<@123456789012345678>\" for a user or "
+		    "\"<@&123456789012345678>\" for a role (their numeric ids)",
+		.page_example = "<@&123456789012345678>",
+	},
+	.render = rcv_render_discord,
+	.transport = RCV_TR_HTTP,
+	.judge = rcv_judge_http,
+	.answers = { .json = 1, .json_only = 1, .what = "Discord's webhook", .who = "Discord" },
+};

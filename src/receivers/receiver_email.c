@@ -214,7 +214,7 @@ email_domain(struct buf *b, const char *addr)
 		buf_adds(b, "keluh.invalid");
 }
 
-int
+static int
 rcv_render_email(struct rcv_ctx *c, struct rcv_msg *m)
 {
 	const struct receiver *r = c->r;
@@ -290,3 +290,53 @@ rcv_render_email(struct rcv_ctx *c, struct rcv_msg *m)
 	rcv_msg_text(m, &b);
 	return 0;
 }
+
+/* password (the secret), from and to; username is read with the keys every kind shares. */
+static void
+email_parse(struct confp *L, yaml_node_t *item, struct receiver *r)
+{
+	yaml_node_t *v;
+	const char *s;
+	int given;
+
+	r->secret = confp_value_or_file(L, item, "password", "password_file", &given);
+	if (confp_string(L, item, "from", &s) == 0 && s)
+		r->mail_from = xstrdup(s);
+	else
+		yerror(L->d, L->yf, item, "receiver '%s' (email) needs from", r->name);
+	if ((v = ymap_get(L->yf, item, "to")) != NULL)
+		confp_strings(L, v, "to", &r->mail_to, &r->nmail_to);
+	else
+		yerror(L->d, L->yf, item, "receiver '%s' (email) needs to", r->name);
+}
+
+/* An SMTP answer: 4xx is temporary by definition, 5xx final. */
+static enum rcv_verdict
+email_judge(const struct rcv_kind *k, struct rcv_answer *an)
+{
+	if (an->status == 0)
+		return rcv_judge_say(RCV_RETRY, an, "SMTP", 0, NULL,
+		    "no answer (connection failed or timed out)");
+	if (an->status >= 200 && an->status < 400)
+		return rcv_judge_say(RCV_OK, an, "SMTP", an->status, NULL, NULL);
+	if (an->status >= 500 && an->status < 600)
+		return rcv_judge_say(RCV_DEAD, an, "SMTP", an->status, NULL, NULL);
+	/* anything else is not a final answer either */
+	return rcv_judge_say(RCV_RETRY, an, "SMTP", an->status, NULL, NULL);
+}
+
+static const char *const email_keys[] = { "url", "url_file", "username", "password",
+	"password_file", "from", "to", NULL };
+
+const struct rcv_kind rcv_kind_email = {
+	.conf = {
+		.name = "email",
+		.keys = email_keys,
+		.needs_url = 1,
+		.rate_per_s = 10,
+		.parse = email_parse,
+	},
+	.render = rcv_render_email,
+	.transport = RCV_TR_SMTP,
+	.judge = email_judge,
+};

@@ -97,7 +97,7 @@ gchat_decorated(const char *label, const char *html, size_t len)
 	    rcv_jstr(html, len));
 }
 
-int
+static int
 rcv_render_gchat(struct rcv_ctx *c, struct rcv_msg *m)
 {
 	const struct rcv_alert *a = &c->a;
@@ -220,3 +220,20 @@ rcv_render_gchat(struct rcv_ctx *c, struct rcv_msg *m)
 	buf_free(&url);
 	return 0;
 }
+
+static const char *const gchat_keys[] = { "url", "url_file", NULL };
+
+const struct rcv_kind rcv_kind_gchat = {
+	.conf = {
+		.name = "googlechat",
+		.keys = gchat_keys,
+		.needs_url = 1,
+		.rate_per_s = 10,
+		.parse = rcv_parse_secret,
+	},
+	.render = rcv_render_gchat,
+	.transport = RCV_TR_HTTP,
+	.judge = rcv_judge_http,
+	.answers = { .json = 1, .json_only = 1, .what = "Google Chat's webhook",
+	    .who = "Google Chat" },
+};

@@ -1,6 +1,6 @@
 /*
- * receiver_int.h: what the renderers (receiver_*.c) share and nothing else
- * uses: a borrowed view of the canonical alert, the wording every chat
+ * receiver_int.h: what the kinds (receiver_*.c, kinds.c) share and nothing
+ * else uses: the base their tables point into, a borrowed view of the canonical alert, the wording every chat
  * message uses, text emphasis and escaping per markup, truncation that never
  * cuts a code point, the sample loop that keeps a message within its limits,
  * priority styles and time formats.
@@ -81,17 +81,51 @@ struct rcv_ctx {
 	size_t errlen;
 };
 
-typedef int (*rcv_render_fn)(struct rcv_ctx *, struct rcv_msg *);
-int rcv_render_console(struct rcv_ctx *, struct rcv_msg *);
-int rcv_render_webhook(struct rcv_ctx *, struct rcv_msg *);
-int rcv_render_slack(struct rcv_ctx *, struct rcv_msg *);
-int rcv_render_mattermost(struct rcv_ctx *, struct rcv_msg *);
-int rcv_render_discord(struct rcv_ctx *, struct rcv_msg *);
-int rcv_render_teams(struct rcv_ctx *, struct rcv_msg *);
-int rcv_render_gchat(struct rcv_ctx *, struct rcv_msg *);
-int rcv_render_telegram(struct rcv_ctx *, struct rcv_msg *);
-int rcv_render_pagerduty(struct rcv_ctx *, struct rcv_msg *);
-int rcv_render_email(struct rcv_ctx *, struct rcv_msg *);
+/*
+ * The base that every kind's table points into (receiver.c). kinds.c calls
+ * these with the receiver's kind; the base calls the kind only through the
+ * table's pointers.
+ */
+int rcv_render(const struct rcv_kind *, const struct receiver *r, const json_t *alert,
+    const char *idem_key, int64_t now_s, int64_t delayed_s, struct rcv_msg *out, char *err,
+    size_t errlen);
+enum rcv_verdict rcv_judge(const struct rcv_kind *, long status, const char *body,
+    size_t body_len, const char *retry_after, int64_t *wait_ms, char *reason, size_t reasonlen);
+
+/* An answer being judged (receiver_judge's arguments). */
+struct rcv_answer {
+	long status;
+	const char *body;
+	size_t len;
+	const char *retry_after;
+	const json_t *j;	/* the body as JSON, when the kind's answers are JSON */
+	int depth;		/* 1: judging a status found inside the body */
+	int64_t *wait_ms;
+	char *reason;
+	size_t reasonlen;
+};
+/* HTTP: the status, then the body as the kind's answers say (a kind's judge). */
+enum rcv_verdict rcv_judge_http(const struct rcv_kind *, struct rcv_answer *);
+/* Writes "<what> <status>: <note or excerpt of the body>" to reason; returns v. */
+enum rcv_verdict rcv_judge_say(enum rcv_verdict v, struct rcv_answer *, const char *what,
+    long status, const json_t *j, const char *note);
+/* Retry-After: delay-seconds or an HTTP-date, in ms. 0 when absent or unusable. */
+int64_t rcv_retry_after(const char *);
+/* Whether len bytes of body hold needle. */
+int rcv_body_has(const char *body, size_t len, const char *needle);
+
+/* --- config: what several kinds' parse and page_valid share --------------- */
+
+/*
+ * secret or secret_file into r->secret. Only webhooks take them; the other
+ * kinds that read them too have them refused by the key check, and a bad
+ * secret_file is reported all the same.
+ */
+void rcv_parse_secret(struct confp *, yaml_node_t *item, struct receiver *r);
+/* 1..32 characters, digits only (digits) or upper case letters and digits. */
+int rcv_page_id(const char *s, size_t len, int digits);
+/* min..max characters, all of chars. */
+int rcv_page_name(const char *s, size_t min, size_t max, const char *chars);
 
 /* The plain-text rendering shared by console and email (lines end in "\n"). */
 void rcv_plain_text(const struct rcv_ctx *, struct buf *, size_t text_units);
@@ -242,8 +276,8 @@ size_t rcv_page_units(const struct rcv_ctx *);
 /*
  * When the alert pages: puts the mentions, as written in the config, in
  * front of o's string member key (on a line of their own when nl is set,
- * else followed by a space). They are never escaped: conf.c let through
- * only the platform's mention syntax.
+ * else followed by a space). They are never escaped: the loader let through
+ * only the platform's mention syntax (the kind's page_valid).
  */
 void rcv_page(const struct rcv_ctx *, json_t *o, const char *key, int nl);
 

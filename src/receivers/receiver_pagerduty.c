@@ -105,7 +105,73 @@ pd_keep_sample(void *arg)
 	f->piece = f->link = NULL;
 }
 
-int
+/*
+ * "CRITICAL INCIDENT: Cannot log in (team tech, 3 new, 40 since 10:02
+ * UTC) · alert a-1": the id last, and never cut, so it can be quoted.
+ */
+static void
+pd_summary(const struct rcv_alert *a, struct buf *out)
+{
+	struct buf t;
+
+	buf_init(&t);
+	rcv_headline(a, &t, 0);
+	buf_adds(&t, ": ");
+	rcv_title(a, &t, PD_SUMMARY_UNITS);
+	buf_adds(&t, " (");
+	if (a->team) {
+		rcv_team(a, &t);
+		buf_adds(&t, ", ");
+	}
+	rcv_counts(a, &t);
+	buf_adds(&t, ")");
+	rcv_esc_fit(out, RCV_MK_PLAIN, t.data, t.len, PD_SUMMARY_UNITS - PD_ID_UNITS);
+	if (a->id && *a->id) {
+		buf_printf(out, " \xc2\xb7 %s ", rcv_w(a, W_ALERT));
+		rcv_esc_fit(out, RCV_MK_PLAIN, a->id, strlen(a->id), 100);
+	}
+	buf_free(&t);
+}
+
+/* custom_details: the alert's fields, and the samples (filled later). */
+static json_t *
+pd_details(const struct rcv_alert *a, json_t *rules, json_t *samples)
+{
+	json_t *details = json_object();
+	struct buf t;
+
+	buf_init(&t);
+	if (a->id)
+		json_object_set_new(details, "alert_id", rcv_jstr(a->id, strlen(a->id)));
+	if (a->group)
+		json_object_set_new(details, "group", rcv_jstr(a->group, strlen(a->group)));
+	json_object_set_new(details, "priority", json_string(a->priority ? a->priority :
+	    "normal"));
+	json_object_set_new(details, "incident", json_boolean(a->incident));
+	json_object_set_new(details, "rules", rules);
+	rcv_title(a, &t, PD_SUMMARY_UNITS);
+	json_object_set_new(details, "rule_descriptions", rcv_jstr(t.data, t.len));
+	buf_reset(&t);
+	rcv_counts(a, &t);
+	json_object_set_new(details, "mentions", rcv_jstr(t.data, t.len));
+	buf_reset(&t);
+	rcv_late(a, &t);
+	if (t.len)
+		json_object_set_new(details, "late", rcv_jstr(t.data, t.len));
+	json_object_set_new(details, "count", json_integer(a->count));
+	json_object_set_new(details, "total", json_integer(a->total));
+	json_object_set_new(details, "suppressed", json_integer(a->suppressed));
+	if (a->first_at)
+		json_object_set_new(details, "first_at", rcv_jstr(a->first_at,
+		    strlen(a->first_at)));
+	if (a->last_at)
+		json_object_set_new(details, "last_at", rcv_jstr(a->last_at, strlen(a->last_at)));
+	json_object_set(details, "samples", samples);
+	buf_free(&t);
+	return details;
+}
+
+static int
 rcv_render_pagerduty(struct rcv_ctx *c, struct rcv_msg *m)
 {
 	const struct rcv_alert *a = &c->a;
@@ -126,26 +192,7 @@ rcv_render_pagerduty(struct rcv_ctx *c, struct rcv_msg *m)
 	f.samples = json_array();
 	f.links = json_array();
 
-	/*
-	 * "CRITICAL INCIDENT: Cannot log in (team tech, 3 new, 40 since 10:02
-	 * UTC) · alert a-1": the id last, and never cut, so it can be quoted.
-	 */
-	rcv_headline(a, &t, 0);
-	buf_adds(&t, ": ");
-	rcv_title(a, &t, PD_SUMMARY_UNITS);
-	buf_adds(&t, " (");
-	if (a->team) {
-		rcv_team(a, &t);
-		buf_adds(&t, ", ");
-	}
-	rcv_counts(a, &t);
-	buf_adds(&t, ")");
-	buf_reset(&key);
-	rcv_esc_fit(&key, RCV_MK_PLAIN, t.data, t.len, PD_SUMMARY_UNITS - PD_ID_UNITS);
-	if (a->id && *a->id) {
-		buf_printf(&key, " \xc2\xb7 %s ", rcv_w(a, W_ALERT));
-		rcv_esc_fit(&key, RCV_MK_PLAIN, a->id, strlen(a->id), 100);
-	}
+	pd_summary(a, &key);
 	payload = json_object();
 	json_object_set_new(payload, "summary", rcv_jstr(key.data, key.len));
 	buf_reset(&t);
@@ -170,34 +217,7 @@ rcv_render_pagerduty(struct rcv_ctx *c, struct rcv_msg *m)
 		json_object_set_new(payload, "group", json_copy(json_array_get(rules, 0)));
 	json_object_set_new(payload, "class", json_string(a->incident ? "complaint incident" :
 	    "complaint"));
-	details = json_object();
-	if (a->id)
-		json_object_set_new(details, "alert_id", rcv_jstr(a->id, strlen(a->id)));
-	if (a->group)
-		json_object_set_new(details, "group", rcv_jstr(a->group, strlen(a->group)));
-	json_object_set_new(details, "priority", json_string(a->priority ? a->priority :
-	    "normal"));
-	json_object_set_new(details, "incident", json_boolean(a->incident));
-	json_object_set_new(details, "rules", rules);
-	buf_reset(&t);
-	rcv_title(a, &t, PD_SUMMARY_UNITS);
-	json_object_set_new(details, "rule_descriptions", rcv_jstr(t.data, t.len));
-	buf_reset(&t);
-	rcv_counts(a, &t);
-	json_object_set_new(details, "mentions", rcv_jstr(t.data, t.len));
-	buf_reset(&t);
-	rcv_late(a, &t);
-	if (t.len)
-		json_object_set_new(details, "late", rcv_jstr(t.data, t.len));
-	json_object_set_new(details, "count", json_integer(a->count));
-	json_object_set_new(details, "total", json_integer(a->total));
-	json_object_set_new(details, "suppressed", json_integer(a->suppressed));
-	if (a->first_at)
-		json_object_set_new(details, "first_at", rcv_jstr(a->first_at,
-		    strlen(a->first_at)));
-	if (a->last_at)
-		json_object_set_new(details, "last_at", rcv_jstr(a->last_at, strlen(a->last_at)));
-	json_object_set(details, "samples", f.samples);
+	details = pd_details(a, rules, f.samples);
 	json_object_set_new(payload, "custom_details", details);
 
 	buf_reset(&key);
@@ -234,3 +254,34 @@ rcv_render_pagerduty(struct rcv_ctx *c, struct rcv_msg *m)
 	buf_free(&key);
 	return 0;
 }
+
+/* routing_key (the secret); the Events API v2 unless url is given. */
+static void
+pd_parse(struct confp *L, yaml_node_t *item, struct receiver *r)
+{
+	int given;
+
+	r->secret = confp_value_or_file(L, item, "routing_key", "routing_key_file", &given);
+	if (!given)
+		yerror(L->d, L->yf, item, "receiver '%s' (pagerduty) needs routing_key or "
+		    "routing_key_file", r->name);
+	if (r->url == NULL)
+		r->url = xstrdup("https://events.pagerduty.com/v2/enqueue");
+}
+
+static const char *const pagerduty_keys[] = { "url", "url_file", "routing_key",
+	"routing_key_file", NULL };
+
+const struct rcv_kind rcv_kind_pagerduty = {
+	.conf = {
+		.name = "pagerduty",
+		.keys = pagerduty_keys,
+		.rate_per_s = 10,
+		.parse = pd_parse,
+	},
+	.render = rcv_render_pagerduty,
+	.transport = RCV_TR_HTTP,
+	.judge = rcv_judge_http,
+	.answers = { .json = 1, .json_only = 1, .what = "PagerDuty's Events API v2",
+	    .who = "PagerDuty" },
+};

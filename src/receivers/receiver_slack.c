@@ -139,7 +139,7 @@ slack_keep_sample(void *arg)
 	buf_add(&f->kept, f->piece.data, f->piece.len);
 }
 
-int
+static int
 rcv_render_slack(struct rcv_ctx *c, struct rcv_msg *m)
 {
 	const struct rcv_alert *a = &c->a;
@@ -221,7 +221,7 @@ rcv_render_slack(struct rcv_ctx *c, struct rcv_msg *m)
  * mentions notify people on the server, but none inside code, and a code
  * span shows the handle as it is, so a copied handle still finds its author.
  */
-int
+static int
 rcv_render_mattermost(struct rcv_ctx *c, struct rcv_msg *m)
 {
 	const struct rcv_alert *a = &c->a;
@@ -294,3 +294,64 @@ rcv_render_mattermost(struct rcv_ctx *c, struct rcv_msg *m)
 	buf_free(&notice);
 	return 0;
 }
+
+/* Whether s is a Slack mention (protocols.md B1): a user, a user group, or @here. */
+static int
+slack_page_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (strcmp(s, "<!here>") == 0 || strcmp(s, "<!channel>") == 0)
+		return 1;
+	if (strncmp(s, "<@", 2) == 0 && len > 4 && (s[2] == 'U' || s[2] == 'W') &&
+	    s[len - 1] == '>')
+		return rcv_page_id(s + 3, len - 4, 0);
+	if (strncmp(s, "<!subteam^S", 11) == 0 && len > 12 && s[len - 1] == '>')
+		return rcv_page_id(s + 11, len - 12, 0);
+	return 0;
+}
+
+/* Whether s is a Mattermost mention (B4): a user or a group. */
+static int
+mattermost_page_valid(const char *s)
+{
+	return s[0] == '@' && rcv_page_name(s + 1, 1, 64, "abcdefghijklmnopqrstuvwxyz0123456789._-");
+}
+
+static const char *const slack_keys[] = { "url", "url_file", "channel", "username",
+	"mention_on_critical", "mention_at_least", NULL };
+
+const struct rcv_kind rcv_kind_slack = {
+	.conf = {
+		.name = "slack",
+		.keys = slack_keys,
+		.needs_url = 1,
+		.rate_per_s = 1,
+		.parse = rcv_parse_secret,
+		.page_valid = slack_page_valid,
+		.page_hint = "write \"<@U123ABC>\" for a user, \"<!subteam^S123ABC>\" for a user "
+		    "group (their ids, not names), or \"<!here>\"",
+		.page_example = "<@U123ABC>",
+	},
+	.render = rcv_render_slack,
+	.transport = RCV_TR_HTTP,
+	.judge = rcv_judge_http,
+	.answers = { .ok_body = "ok", .what = "Slack's webhook", .who = "Slack" },
+};
+
+const struct rcv_kind rcv_kind_mattermost = {
+	.conf = {
+		.name = "mattermost",
+		.keys = slack_keys,
+		.needs_url = 1,
+		.rate_per_s = 10,
+		.parse = rcv_parse_secret,
+		.page_valid = mattermost_page_valid,
+		.page_hint = "write \"@username\" or \"@groupname\" (lower case, digits, '.', '_', "
+		    "'-')",
+		.page_example = "@oncall_lead",
+	},
+	.render = rcv_render_mattermost,
+	.transport = RCV_TR_HTTP,
+	.judge = rcv_judge_http,
+};

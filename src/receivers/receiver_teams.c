@@ -130,7 +130,7 @@ teams_keep_sample(void *arg)
 	f->piece = NULL;
 }
 
-int
+static int
 rcv_render_teams(struct rcv_ctx *c, struct rcv_msg *m)
 {
 	const struct rcv_alert *a = &c->a;
@@ -224,3 +224,30 @@ rcv_render_teams(struct rcv_ctx *c, struct rcv_msg *m)
 	buf_free(&t);
 	return 0;
 }
+
+/* Legacy connectors report throttling in a 200 body (protocols.md B2). */
+static enum rcv_verdict
+teams_judge_2xx(const struct rcv_kind *k, struct rcv_answer *an)
+{
+	if (!rcv_body_has(an->body, an->len, "HTTP error 429"))
+		return rcv_judge_say(RCV_OK, an, "HTTP", an->status, NULL, "OK");
+	*an->wait_ms = rcv_retry_after(an->retry_after);
+	return rcv_judge_say(RCV_RETRY, an, "HTTP", an->status, NULL,
+	    "throttled (HTTP error 429 in the body)");
+}
+
+static const char *const teams_keys[] = { "url", "url_file", NULL };
+
+const struct rcv_kind rcv_kind_teams = {
+	.conf = {
+		.name = "teams",
+		.keys = teams_keys,
+		.needs_url = 1,
+		.rate_per_s = 10,
+		.parse = rcv_parse_secret,
+	},
+	.render = rcv_render_teams,
+	.transport = RCV_TR_HTTP,
+	.judge = rcv_judge_http,
+	.answers = { .json = 1, .judge_2xx = teams_judge_2xx },
+};

@@ -80,7 +80,7 @@ tg_chat_id(const char *s)
 	return rcv_jstr(s, strlen(s));
 }
 
-int
+static int
 rcv_render_telegram(struct rcv_ctx *c, struct rcv_msg *m)
 {
 	const struct rcv_alert *a = &c->a;
@@ -165,3 +165,72 @@ rcv_render_telegram(struct rcv_ctx *c, struct rcv_msg *m)
 	buf_free(&t);
 	return 0;
 }
+
+/* bot_token (the secret) and chat_id; the Bot API's base URL unless url is given. */
+static void
+telegram_parse(struct confp *L, yaml_node_t *item, struct receiver *r)
+{
+	const char *s;
+	int given;
+
+	r->secret = confp_value_or_file(L, item, "bot_token", "bot_token_file", &given);
+	if (!given)
+		yerror(L->d, L->yf, item, "receiver '%s' (telegram) needs bot_token or "
+		    "bot_token_file", r->name);
+	if (confp_string(L, item, "chat_id", &s) == 0 && s)
+		r->chat_id = xstrdup(s);
+	else if (!ymap_get(L->yf, item, "chat_id"))
+		yerror(L->d, L->yf, item, "receiver '%s' (telegram) needs chat_id", r->name);
+	if (r->url == NULL)
+		r->url = xstrdup("https://api.telegram.org");
+}
+
+/* Whether s is a Telegram mention (protocols.md B6): @username. */
+static int
+telegram_page_valid(const char *s)
+{
+	return s[0] == '@' && ((s[1] >= 'a' && s[1] <= 'z') || (s[1] >= 'A' && s[1] <= 'Z')) &&
+	    rcv_page_name(s + 1, 5, 32, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_");
+}
+
+/* Telegram's verdict is in the body: "ok":false with an error code is judged by that code. */
+static enum rcv_verdict
+telegram_judge_2xx(const struct rcv_kind *k, struct rcv_answer *an)
+{
+	const json_t *code = json_object_get(an->j, "error_code");
+	struct rcv_answer in;
+
+	if (json_is_true(json_object_get(an->j, "ok")))
+		return rcv_judge_say(RCV_OK, an, "HTTP", an->status, NULL, "OK");
+	if (json_is_integer(code) && an->depth == 0 && json_integer_value(code) >= 300 &&
+	    json_integer_value(code) < 600) {
+		in = *an;
+		in.status = (long)json_integer_value(code);
+		in.depth = 1;
+		return rcv_judge_http(k, &in);
+	}
+	return rcv_judge_say(RCV_DEAD, an, "HTTP", an->status, an->j,
+	    json_is_object(an->j) ? NULL : "Telegram answered without \"ok\":true");
+}
+
+static const char *const telegram_keys[] = { "url", "url_file", "bot_token", "bot_token_file",
+	"chat_id", "mention_on_critical", "mention_at_least", NULL };
+
+const struct rcv_kind rcv_kind_telegram = {
+	.conf = {
+		.name = "telegram",
+		.keys = telegram_keys,
+		.rate_per_s = 1,
+		.parse = telegram_parse,
+		.page_valid = telegram_page_valid,
+		.page_hint = "write \"@username\" (5 to 32 letters, digits or '_', starting with a "
+		    "letter)",
+		.page_example = "@oncall_lead",
+	},
+	.render = rcv_render_telegram,
+	.transport = RCV_TR_HTTP,
+	.judge = rcv_judge_http,
+	.answers = { .json = 1, .json_only = 1, .what = "Telegram's Bot API", .who = "Telegram",
+	    .judge_2xx = telegram_judge_2xx },
+};

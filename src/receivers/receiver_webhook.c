@@ -12,7 +12,7 @@
  * idempotency key, so a retried delivery carries the same id and the
  * consumer can drop the duplicate.
  */
-int
+static int
 rcv_render_webhook(struct rcv_ctx *c, struct rcv_msg *m)
 {
 	char sig[128], err[160];
@@ -61,3 +61,44 @@ rcv_render_webhook(struct rcv_ctx *c, struct rcv_msg *m)
 	free(id);
 	return 0;
 }
+
+/* secret: a key that signs (whsec_ HMAC, whsk_ Ed25519), checked now rather than at the first alert. */
+static void
+webhook_parse(struct confp *L, yaml_node_t *item, struct receiver *r)
+{
+	yaml_node_t *at = ymap_get(L->yf, item, "secret");
+	const char *secret;
+	struct sign_key k;
+	char why[200];
+
+	rcv_parse_secret(L, item, r);
+	if ((secret = r->secret) == NULL)
+		return;
+	if (at == NULL)
+		at = ymap_get(L->yf, item, "secret_file");
+	if (strncmp(secret, "whsec_", 6) != 0 && strncmp(secret, "whsk_", 5) != 0) {
+		yerror(L->d, L->yf, at, "a webhook secret must start with whsec_ (HMAC) or whsk_ "
+		    "(Ed25519)");
+		return;
+	}
+	if (sign_key_parse(secret, &k, why, sizeof(why)) < 0)
+		yerror(L->d, L->yf, at, "receiver '%s': the secret is not a valid key: %s", r->name,
+		    why);
+	sign_key_wipe(&k);
+}
+
+static const char *const webhook_keys[] = { "url", "url_file", "secret", "secret_file", NULL };
+
+const struct rcv_kind rcv_kind_webhook = {
+	.conf = {
+		.name = "webhook",
+		.keys = webhook_keys,
+		.needs_url = 1,
+		.rate_per_s = 10,
+		.parse = webhook_parse,
+	},
+	.render = rcv_render_webhook,
+	.transport = RCV_TR_HTTP,
+	.judge = rcv_judge_http,
+	.answers = { .json = 1 },
+};
