@@ -42,7 +42,7 @@ struct complaint {
 	int64_t rowid; /* spool row of the pending mention */
 	/*
 	 * The alert entry (receiver.h, "mentions" items) as JSON text, not
-	 * NUL-terminated: an alert quotes it as it is, unparsed.
+	 * always NUL-terminated: a group's alert quotes it as it is, unparsed.
 	 */
 	const char *entry;
 	size_t entry_len;
@@ -50,7 +50,7 @@ struct complaint {
 	json_t *tags;      /* the union of their tags */
 	const char *text;  /* the mention's text (NULL: none) */
 	size_t text_len;
-	const char *folded; /* text folded with norm_fold_text (NULL with text) */
+	const char *folded; /* text folded with norm_fold_text (NULL when text is) */
 	size_t folded_len;
 	int restored; /* read back from the spool (counted when it came) */
 };
