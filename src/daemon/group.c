@@ -75,7 +75,9 @@ struct incident {
 	size_t head;
 	double baseline;	/* moving average of the window count */
 	int64_t last_fired;
-	json_t *samples;	/* ring of recent entries */
+	/* the latest entries, oldest first, as JSON text */
+	char *samples[INCIDENT_SAMPLES];
+	size_t nsamples;
 	json_t *rule_info;
 };
 
@@ -104,30 +106,6 @@ group_hash(const char *key, size_t size)
 	for (const unsigned char *c = (const unsigned char *)key; *c; c++)
 		h = (h ^ *c) * 1099511628211ULL;
 	return (size_t)(h % size);
-}
-
-char *
-group_key(const struct conf *c, const struct group_input *in)
-{
-	static const char *const names[GK__N] = { "rule", "team", "priority", "source", "author",
-		"mention" };
-	const char *vals[GK__N] = { in->rule, in->team, prio_name((enum prio)in->priority),
-		in->source, in->author, in->mention_id };
-	struct buf b;
-
-	buf_init(&b);
-	for (int k = 0; k < GK__N; k++) {
-		if (!(c->group_by & (1u << k)))
-			continue;
-		if (b.len)
-			buf_addc(&b, '|');
-		buf_adds(&b, names[k]);
-		buf_addc(&b, '=');
-		buf_adds(&b, vals[k] ? vals[k] : "");
-	}
-	if (b.len == 0)
-		buf_adds(&b, "all");
-	return b.data;
 }
 
 static void group_timer_cb(evutil_socket_t fd, short what, void *arg);
@@ -342,10 +320,10 @@ sample_last(struct group *g, const struct sample *cand)
  * show lists every mention of an alert).
  */
 static void
-sample_keep(struct group *g, const struct group_input *in, size_t max)
+sample_keep(struct group *g, const struct complaint *c, size_t max)
 {
-	struct sample cand = { NULL, in->followers < 0 ? -1 : in->followers, in->verified != 0,
-		in->score, g->sample_seq++ };
+	struct sample cand = {NULL, c->followers < 0 ? -1 : c->followers, c->verified != 0,
+	                      c->score, g->sample_seq++};
 	size_t drop = g->nsamples;
 
 	if (max == 0)
@@ -368,7 +346,7 @@ sample_keep(struct group *g, const struct group_input *in, size_t max)
 	}
 	if (g->six)
 		g->six->ok = 0;
-	cand.entry = xstrdup(in->entry_json);
+	cand.entry = xstrndup(c->entry, c->entry_len);
 	g->samples[drop] = cand;
 	if (drop == g->nsamples)
 		g->nsamples++;
@@ -480,102 +458,140 @@ rule_info_sort(json_t *ri)
 }
 
 /*
- * Builds the canonical alert object (see receiver.h), records it with one
- * delivery per routed receiver, and ties the group's pending mentions to it.
+ * What an alert says, as group_emit takes it: a group's update or an
+ * incident. The id and the time are group_emit's.
  */
-static void
-group_emit(struct group_engine *ge, const char *gkey, int prio, const char *team, int incident,
-    json_t *rule_ids, json_t *rule_info_obj, json_t *tags, json_t *sources, const char *samples,
-    struct author *authors, size_t nauthors, uint64_t count, uint64_t total, uint64_t suppressed,
-    int64_t first_at, int64_t last_at, int64_t upto_rowid)
+struct alert_draft {
+	const char *group; /* the group key */
+	int priority;      /* enum prio */
+	const char *team;  /* NULL: none */
+	int incident;
+	json_t *rule_ids;       /* array of ids, in first-seen order */
+	json_t *rule_info;      /* id -> {"id","description","score"} */
+	json_t *tags;           /* array of strings */
+	json_t *sources;        /* array of strings */
+	const char *mentions;   /* the samples, a JSON array as text */
+	struct author *authors; /* sorted by followers here: the first three are named */
+	size_t nauthors;
+	uint64_t count;      /* complaints since the last alert, muted ones left out */
+	uint64_t total;      /* since the group opened */
+	uint64_t suppressed; /* muted since the last alert */
+	int64_t first_at, last_at;
+	int64_t upto_rowid; /* the group's pending mentions up to this row are its; 0: none */
+};
+
+/* The canonical alert body (see receiver.h) of d as JSON text, or NULL. */
+static char *
+alert_json(const struct alert_draft *d, const char *id)
 {
-	const struct conf *c = ge->conf;
-	char id[64], t1[32], t2[32];
+	char t1[32], t2[32];
 	json_t *alert, *body, *ri, *top, *v;
-	const char *k;
-	size_t recv[64], nrecv, i;
-	const char *names[64];
-	int64_t expires[64], at = util_now_ms(), rowid;
 	char *json;
-	struct route_alert ra;
+	size_t i;
 	struct buf b;
 
-	snprintf(id, sizeof(id), "a-%llx-%llu", (unsigned long long)at,
-	    (unsigned long long)++ge->seq);
-	util_iso8601(first_at, t1, sizeof(t1));
-	util_iso8601(last_at, t2, sizeof(t2));
+	util_iso8601(d->first_at, t1, sizeof(t1));
+	util_iso8601(d->last_at, t2, sizeof(t2));
 	ri = json_array();
-	json_array_foreach(rule_ids, i, v) {
-		json_t *info = json_object_get(rule_info_obj, json_string_value(v));
+	json_array_foreach(d->rule_ids, i, v)
+	{
+		json_t *info = json_object_get(d->rule_info, json_string_value(v));
 
 		if (info)
 			json_array_append(ri, info);
 	}
 	rule_info_sort(ri);
 	top = json_array();
-	if (nauthors > 1)
-		qsort(authors, nauthors, sizeof(*authors), author_cmp);
-	for (i = 0; i < nauthors && i < 3; i++)
-		json_array_append_new(top, json_pack("{s:s,s:I,s:I}", "handle", authors[i].handle,
-		    "followers", (json_int_t)authors[i].followers, "count",
-		    (json_int_t)authors[i].count));
-	alert = json_pack("{s:s,s:s,s:s,s:o,s:b,s:O,s:o,s:O,s:I,s:I,s:I,s:s,s:s,s:o}",
-	    "id", id, "group", gkey, "priority", prio_name((enum prio)prio),
-	    "team", team ? json_string(team) : json_null(), "incident", incident,
-	    "rules", rule_ids, "rule_info", ri, "tags", tags,
-	    "count", (json_int_t)count, "total", (json_int_t)total, "suppressed", (json_int_t)suppressed,
-	    "first_at", t1, "last_at", t2, "top_authors", top);
+	if (d->nauthors > 1)
+		qsort(d->authors, d->nauthors, sizeof(*d->authors), author_cmp);
+	for (i = 0; i < d->nauthors && i < 3; i++)
+		json_array_append_new(top,
+		                      json_pack("{s:s,s:I,s:I}", "handle", d->authors[i].handle,
+		                                "followers", (json_int_t)d->authors[i].followers,
+		                                "count", (json_int_t)d->authors[i].count));
+	alert =
+	    json_pack("{s:s,s:s,s:s,s:o,s:b,s:O,s:o,s:O,s:I,s:I,s:I,s:s,s:s,s:o}", "id", id,
+	              "group", d->group, "priority", prio_name((enum prio)d->priority), "team",
+	              d->team ? json_string(d->team) : json_null(), "incident", d->incident,
+	              "rules", d->rule_ids, "rule_info", ri, "tags", d->tags, "count",
+	              (json_int_t)d->count, "total", (json_int_t)d->total, "suppressed",
+	              (json_int_t)d->suppressed, "first_at", t1, "last_at", t2, "top_authors", top);
 	body = json_pack("{s:s,s:i,s:o}", "type", "keluh.alert", "version", GROUP_PAYLOAD_VERSION,
 	    "alert", alert);
 	json = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
+	if (json == NULL)
+		return NULL;
 	/* "mentions" last, spliced in as text: the body ends with the two closing braces */
-	if (json) {
-		buf_init(&b);
-		buf_add(&b, json, strlen(json) - 2);
-		buf_adds(&b, ",\"mentions\":");
-		buf_adds(&b, samples);
-		buf_adds(&b, "}}");
-		free(json);
-		json = b.data;
-	}
-	(void)k;
+	buf_init(&b);
+	buf_add(&b, json, strlen(json) - 2);
+	buf_adds(&b, ",\"mentions\":");
+	buf_adds(&b, d->mentions);
+	buf_adds(&b, "}}");
+	free(json);
+	return b.data;
+}
 
+/* The alert's log lines and metric, once it is in the spool. */
+static void
+alert_recorded(const struct alert_draft *d, const char *id, size_t nrecv)
+{
+	char labels[64];
+
+	snprintf(labels, sizeof(labels), "priority=\"%s\"", prio_name((enum prio)d->priority));
+	metrics_add("keluh_alerts_total", labels, 1);
+	log_debug("alert %s group %s: %llu mention(s), %zu receiver(s)", id, d->group,
+	          (unsigned long long)d->count, nrecv);
+	if (d->count == 0)
+		log_info("alert %s (%s): %llu muted complaint(s) recorded, not sent", id, d->group,
+		         (unsigned long long)d->suppressed);
+	else if (nrecv == 0)
+		log_info("alert %s (%s) matched no route: recorded, not sent", id, d->group);
+}
+
+/*
+ * Builds the canonical alert object (see receiver.h), records it with one
+ * delivery per routed receiver, and ties the group's pending mentions to it.
+ */
+static void
+group_emit(struct group_engine *ge, const struct alert_draft *d)
+{
+	const struct conf *c = ge->conf;
+	char id[64];
+	size_t recv[64], nrecv, i;
+	const char *names[64];
+	int64_t expires[64], at = util_now_ms(), rowid;
+	char *json;
+	struct route_alert ra;
+
+	snprintf(id, sizeof(id), "a-%llx-%llu", (unsigned long long)at,
+	         (unsigned long long)++ge->seq);
+	json = alert_json(d, id);
 	memset(&ra, 0, sizeof(ra));
-	ra.priority = prio;
-	ra.team = team;
-	ra.tags = tags;
-	ra.rules = rule_ids;
-	ra.sources = sources;
-	ra.incident = incident;
+	ra.priority = d->priority;
+	ra.team = d->team;
+	ra.tags = d->tags;
+	ra.rules = d->rule_ids;
+	ra.sources = d->sources;
+	ra.incident = d->incident;
 	/* muted complaints only: recorded (their rows tie to it), sent nowhere */
-	nrecv = count == 0 ? 0 : route_alert(c, &ra, recv, sizeof(recv) / sizeof(recv[0]));
+	nrecv = d->count == 0 ? 0 : route_alert(c, &ra, recv, sizeof(recv) / sizeof(recv[0]));
 	for (i = 0; i < nrecv; i++) {
 		names[i] = c->receivers[recv[i]].name;
 		expires[i] = at + c->receivers[recv[i]].max_age_ms;
 	}
 	spool_begin(ge->spool);
-	rowid = spool_add_alert(ge->spool, id, gkey, prio, team, at, json, NULL, 0, names, expires,
-	    nrecv, at);
-	if (rowid > 0 && upto_rowid > 0 &&
-	    spool_tie_mentions(ge->spool, rowid, gkey, upto_rowid) < 0)
+	rowid = spool_add_alert(ge->spool, id, d->group, d->priority, d->team, at, json, NULL, 0,
+	                        names, expires, nrecv, at);
+	if (rowid > 0 && d->upto_rowid > 0 &&
+	    spool_tie_mentions(ge->spool, rowid, d->group, d->upto_rowid) < 0)
 		log_warnx("spool: cannot tie mentions to alert %s: %s", id, spool_error(ge->spool));
 	if (rowid <= 0) {
 		/* the mentions stay pending in the spool and come back at restart */
 		metrics_add("keluh_spool_errors_total", NULL, 1);
 		log_warnx("spool: cannot record alert %s: %s", id, spool_error(ge->spool));
 	} else {
-		char labels[64];
-
-		snprintf(labels, sizeof(labels), "priority=\"%s\"", prio_name((enum prio)prio));
-		metrics_add("keluh_alerts_total", labels, 1);
-		log_debug("alert %s group %s: %llu mention(s), %zu receiver(s)", id, gkey,
-		    (unsigned long long)count, nrecv);
-		if (count == 0)
-			log_info("alert %s (%s): %llu muted complaint(s) recorded, not sent", id, gkey,
-			    (unsigned long long)suppressed);
-		else if (nrecv == 0)
-			log_info("alert %s (%s) matched no route: recorded, not sent", id, gkey);
+		alert_recorded(d, id, nrecv);
 		if (ge->fn && nrecv)
 			ge->fn(ge->arg, recv, nrecv);
 	}
@@ -586,15 +602,30 @@ static void
 group_fire(struct group *g)
 {
 	struct group_engine *ge = g->ge;
+	struct alert_draft d = {0};
 	struct buf samples;
 
 	if (g->nnew == 0 && g->nsuppressed == 0)
 		return;
 	buf_init(&samples);
 	samples_take(g, &samples);
-	group_emit(ge, g->key, g->prio, g->team, 0, g->rule_ids, g->rule_info, g->tags, g->sources,
-	    samples.data, g->authors, g->nauthors, g->nnew, g->total, g->nsuppressed, g->first_at,
-	    g->last_at, g->max_rowid);
+	d.group = g->key;
+	d.priority = g->prio;
+	d.team = g->team;
+	d.rule_ids = g->rule_ids;
+	d.rule_info = g->rule_info;
+	d.tags = g->tags;
+	d.sources = g->sources;
+	d.mentions = samples.data;
+	d.authors = g->authors;
+	d.nauthors = g->nauthors;
+	d.count = g->nnew;
+	d.total = g->total;
+	d.suppressed = g->nsuppressed;
+	d.first_at = g->first_at;
+	d.last_at = g->last_at;
+	d.upto_rowid = g->max_rowid;
+	group_emit(ge, &d);
 	buf_free(&samples);
 	g->nnew = 0;
 	g->nsuppressed = 0;
@@ -717,30 +748,105 @@ incident_window(struct incident *in, int64_t now_sec)
 	return sum;
 }
 
-static void
-incident_add(struct group_engine *ge, struct incident *in, const struct group_input *gi)
+/*
+ * The entry as an incident quotes it: as jansson writes it, which is the
+ * text ingest wrote but for control characters (\b there, \u0008 here;
+ * \u001F, \u001f), so only an entry with such an escape is read and
+ * written again. NULL when it cannot be read.
+ */
+static char *
+incident_entry(const struct complaint *c)
 {
-	int64_t now = gi->at_ms, sec = now / 1000;
+	json_t *e;
+	char *s;
+
+	if (memmem(c->entry, c->entry_len, "\\u00", 4) == NULL)
+		return xstrndup(c->entry, c->entry_len);
+	if ((e = json_loadb(c->entry, c->entry_len, 0, NULL)) == NULL)
+		return NULL;
+	s = json_dumps(e, JSON_COMPACT);
+	json_decref(e);
+	return s;
+}
+
+/* Keeps the entry among the incident's latest INCIDENT_SAMPLES. */
+static void
+incident_sample(struct incident *in, const struct complaint *c)
+{
+	char *e = incident_entry(c);
+
+	if (e == NULL)
+		return;
+	if (in->nsamples == INCIDENT_SAMPLES) {
+		free(in->samples[0]);
+		memmove(in->samples, in->samples + 1, (INCIDENT_SAMPLES - 1) * sizeof(char *));
+		in->nsamples--;
+	}
+	in->samples[in->nsamples++] = e;
+}
+
+/* The incident's alert: its latest entries, its rules, critical, tagged "incident". */
+static void
+incident_fire(struct group_engine *ge, struct incident *in, const struct complaint *c,
+              uint64_t count)
+{
+	struct alert_draft d = {0};
+	char key[256], labels[200];
+	json_t *ids = json_array(), *tags = json_array(), *sources = json_array(), *v;
+	const char *k;
+	struct buf samples;
+
+	buf_init(&samples);
+	buf_addc(&samples, '[');
+	for (size_t i = 0; i < in->nsamples; i++) {
+		if (i)
+			buf_addc(&samples, ',');
+		buf_adds(&samples, in->samples[i]);
+	}
+	buf_addc(&samples, ']');
+	json_object_foreach(in->rule_info, k, v) json_array_append_new(ids, json_string(k));
+	json_array_append_new(tags, json_string("incident"));
+	snprintf(key, sizeof(key), "incident=%s", in->ci->name);
+	log_info("incident %s: %llu complaints within %llds", in->ci->name,
+	         (unsigned long long)count, (long long)(in->ci->window_ms / 1000));
+	snprintf(labels, sizeof(labels), "incident=\"%s\"", in->ci->name);
+	metrics_add("keluh_incidents_total", labels, 1);
+	d.group = key;
+	d.priority = PRIO_CRITICAL;
+	d.team = c->team;
+	d.incident = 1;
+	d.rule_ids = ids;
+	d.rule_info = in->rule_info;
+	d.tags = tags;
+	d.sources = sources;
+	d.mentions = samples.data;
+	d.count = d.total = count;
+	d.first_at = c->at_ms - in->ci->window_ms;
+	d.last_at = c->at_ms;
+	group_emit(ge, &d);
+	json_decref(ids);
+	json_decref(tags);
+	json_decref(sources);
+	buf_free(&samples);
+}
+
+static void
+incident_add(struct group_engine *ge, struct incident *in, const struct complaint *c)
+{
+	int64_t now = c->at_ms, sec = now / 1000;
 	uint64_t count;
 	size_t i;
 	json_t *v;
 
-	if (!incident_matches(in->ci, gi->rule_info))
+	if (!incident_matches(in->ci, c->rule_info))
 		return;
 	count = incident_window(in, sec);
 	in->buckets[in->head]++;
 	count++;
-	{
-		json_t *entry = json_loads(gi->entry_json, 0, NULL);
-
-		if (entry)
-			json_array_append_new(in->samples, entry);
-	}
-	if (json_array_size(in->samples) > INCIDENT_SAMPLES)
-		json_array_remove(in->samples, 0);
-	json_array_foreach(gi->rule_info, i, v)
-		if (json_object_size(in->rule_info) < GROUP_MAX_RULES)
-			json_object_set(in->rule_info, json_string_value(json_object_get(v, "id")), v);
+	incident_sample(in, c);
+	json_array_foreach(c->rule_info, i,
+	                   v) if (json_object_size(in->rule_info) < GROUP_MAX_RULES)
+	    json_object_set(in->rule_info, json_string_value(json_object_get(v, "id")), v);
 	if (count < in->ci->at_least)
 		return;
 	if (in->ci->spike > 0 && in->baseline > 0 && (double)count < in->ci->spike * in->baseline)
@@ -748,32 +854,7 @@ incident_add(struct group_engine *ge, struct incident *in, const struct group_in
 	if (in->last_fired && now - in->last_fired < in->ci->cooldown_ms)
 		return;
 	in->last_fired = now;
-	{
-		char key[256];
-		json_t *ids = json_array(), *tags = json_array(), *sources = json_array();
-		char *samples = json_dumps(in->samples, JSON_COMPACT);
-		const char *k;
-
-		json_object_foreach(in->rule_info, k, v)
-			json_array_append_new(ids, json_string(k));
-		json_array_append_new(tags, json_string("incident"));
-		snprintf(key, sizeof(key), "incident=%s", in->ci->name);
-		log_info("incident %s: %llu complaints within %llds", in->ci->name,
-		    (unsigned long long)count, (long long)(in->ci->window_ms / 1000));
-		{
-			char labels[200];
-
-			snprintf(labels, sizeof(labels), "incident=\"%s\"", in->ci->name);
-			metrics_add("keluh_incidents_total", labels, 1);
-		}
-		group_emit(ge, key, PRIO_CRITICAL, gi->team, 1, ids, in->rule_info, tags, sources,
-		    samples ? samples : "[]", NULL, 0, count, count, 0, now - in->ci->window_ms, now,
-		    0);
-		json_decref(ids);
-		json_decref(tags);
-		json_decref(sources);
-		free(samples);
-	}
+	incident_fire(ge, in, c, count);
 }
 
 /*
@@ -782,15 +863,15 @@ incident_add(struct group_engine *ge, struct incident *in, const struct group_in
  * else that alert says, and starts no alert by itself.
  */
 static void
-group_add_muted(struct group_engine *ge, struct group *g, const struct group_input *in)
+group_add_muted(struct group_engine *ge, struct group *g, const struct complaint *c)
 {
 	g->nsuppressed++;
-	if (in->rowid > g->max_rowid)
-		g->max_rowid = in->rowid;
+	if (c->rowid > g->max_rowid)
+		g->max_rowid = c->rowid;
 	metrics_add("keluh_complaints_muted_total", NULL, 1);
 	/* an open group closes on its own timer; a new one of muted complaints needs one */
 	if (!evtimer_pending(g->timer, NULL)) {
-		group_schedule(g, in->at_ms + ge->conf->updates_every_ms);
+		group_schedule(g, c->at_ms + ge->conf->updates_every_ms);
 		g->quiet_timer = 1;
 	}
 }
@@ -821,36 +902,15 @@ group_due(struct group *g, const struct conf *c, int prio)
 	return g->last_sent + (g->urgent ? group_urgent_every(c) : c->updates_every_ms);
 }
 
-void
-group_add(struct group_engine *ge, const struct group_input *in)
+/* The complaint's rules and tags join the group's, up to GROUP_MAX_RULES rules. */
+static void
+group_add_rules(struct group *g, const struct complaint *c)
 {
-	const struct conf *c = ge->conf;
-	char *key = group_key(c, in);
-	struct group *g = group_get(ge, key, in->at_ms);
 	size_t i;
 	json_t *v;
-	int64_t due;
 
-	free(key);
-	g->total++;
-	if (ge->silences && silences_mute(ge->silences, in) != NULL) {
-		group_add_muted(ge, g, in);
-		return;
-	}
-	g->nnew++;
-	if (g->nnew == 1)
-		g->first_at = in->at_ms;
-	if (in->at_ms > g->last_at)
-		g->last_at = in->at_ms;
-	if (in->rowid > g->max_rowid)
-		g->max_rowid = in->rowid;
-	if (in->priority > g->prio) {
-		g->prio = in->priority;
-		free(g->team);
-		g->team = in->team ? xstrdup(in->team) : NULL;
-	} else if (g->team == NULL && in->team)
-		g->team = xstrdup(in->team);
-	json_array_foreach(in->rule_info, i, v) {
+	json_array_foreach(c->rule_info, i, v)
+	{
 		const char *id = json_string_value(json_object_get(v, "id"));
 
 		if (id == NULL || json_object_get(g->rule_info, id))
@@ -860,36 +920,72 @@ group_add(struct group_engine *ge, const struct group_input *in)
 			json_object_set(g->rule_info, id, v);
 		}
 	}
-	json_array_foreach(in->tags, i, v)
-		json_array_add_unique(g->tags, json_string_value(v));
-	json_array_add_unique(g->sources, in->source);
-	sample_keep(g, in, c->max_samples);
-	if (in->author && *in->author) {
-		uint64_t h = util_hash_str(in->author);
+	json_array_foreach(c->tags, i, v) json_array_add_unique(g->tags, json_string_value(v));
+}
 
-		for (i = 0; i < g->nauthors; i++)
-			if (g->authors[i].hash == h && strcmp(g->authors[i].handle, in->author) == 0)
-				break;
-		if (i < g->nauthors)
-			g->authors[i].count++;
-		else if (g->nauthors < GROUP_MAX_AUTHORS) {
-			g->authors = xreallocarray(g->authors, g->nauthors + 1, sizeof(*g->authors));
-			g->authors[g->nauthors].hash = h;
-			g->authors[g->nauthors].handle = xstrdup(in->author);
-			g->authors[g->nauthors].followers = in->followers < 0 ? 0 : in->followers;
-			g->authors[g->nauthors++].count = 1;
-		}
+/* Counts the complaint's author, up to GROUP_MAX_AUTHORS of them. */
+static void
+group_add_author(struct group *g, const struct complaint *c)
+{
+	uint64_t h;
+	size_t i;
+
+	if (c->author == NULL || *c->author == '\0')
+		return;
+	h = util_hash_str(c->author);
+	for (i = 0; i < g->nauthors; i++)
+		if (g->authors[i].hash == h && strcmp(g->authors[i].handle, c->author) == 0)
+			break;
+	if (i < g->nauthors)
+		g->authors[i].count++;
+	else if (g->nauthors < GROUP_MAX_AUTHORS) {
+		g->authors = xreallocarray(g->authors, g->nauthors + 1, sizeof(*g->authors));
+		g->authors[g->nauthors].hash = h;
+		g->authors[g->nauthors].handle = xstrdup(c->author);
+		g->authors[g->nauthors].followers = c->followers < 0 ? 0 : c->followers;
+		g->authors[g->nauthors++].count = 1;
 	}
-	due = group_due(g, c, in->priority);
-	if (due <= in->at_ms && (g->last_sent == 0 || g->urgent)) {
+}
+
+void
+group_add(struct group_engine *ge, const struct complaint *c)
+{
+	const struct conf *conf = ge->conf;
+	struct group *g = group_get(ge, c->key, c->at_ms);
+	int64_t due;
+
+	g->total++;
+	if (ge->silences && silences_mute(ge->silences, c) != NULL) {
+		group_add_muted(ge, g, c);
+		return;
+	}
+	g->nnew++;
+	if (g->nnew == 1)
+		g->first_at = c->at_ms;
+	if (c->at_ms > g->last_at)
+		g->last_at = c->at_ms;
+	if (c->rowid > g->max_rowid)
+		g->max_rowid = c->rowid;
+	if (c->priority > g->prio) {
+		g->prio = c->priority;
+		free(g->team);
+		g->team = c->team ? xstrdup(c->team) : NULL;
+	} else if (g->team == NULL && c->team)
+		g->team = xstrdup(c->team);
+	group_add_rules(g, c);
+	json_array_add_unique(g->sources, c->source);
+	sample_keep(g, c, conf->max_samples);
+	group_add_author(g, c);
+	due = group_due(g, conf, c->priority);
+	if (due <= c->at_ms && (g->last_sent == 0 || g->urgent)) {
 		/* nothing to wait for: alert now, in the same commit as the mention */
 		evtimer_del(g->timer);
 		group_fire(g);
-		group_schedule(g, g->last_sent + c->updates_every_ms);
+		group_schedule(g, g->last_sent + conf->updates_every_ms);
 	} else if (!evtimer_pending(g->timer, NULL) || due < g->due || g->quiet_timer)
 		group_schedule(g, due);
-	for (i = 0; i < ge->nincidents; i++)
-		incident_add(ge, &ge->incidents[i], in);
+	for (size_t i = 0; i < ge->nincidents; i++)
+		incident_add(ge, &ge->incidents[i], c);
 }
 
 static void
@@ -924,7 +1020,6 @@ group_incidents_setup(struct group_engine *ge)
 			in->nbuckets = 86400;
 		in->buckets = xcalloc(in->nbuckets, sizeof(uint32_t));
 		in->head_sec = util_now_ms() / 1000;
-		in->samples = json_array();
 		in->rule_info = json_object();
 	}
 }
@@ -934,7 +1029,8 @@ group_incidents_free(struct group_engine *ge)
 {
 	for (size_t i = 0; i < ge->nincidents; i++) {
 		free(ge->incidents[i].buckets);
-		json_decref(ge->incidents[i].samples);
+		for (size_t k = 0; k < ge->incidents[i].nsamples; k++)
+			free(ge->incidents[i].samples[k]);
 		json_decref(ge->incidents[i].rule_info);
 	}
 	free(ge->incidents);

@@ -8,7 +8,7 @@
  *
  * Every complaint handed to group_add has already been written to the
  * spool as a pending mention (same transaction as the 202), so a group in
- * memory can always be rebuilt after a crash (group_restore). Loop thread
+ * memory can always be rebuilt after a crash (ingest_restore). Loop thread
  * only; all writes go into the current spool transaction.
  */
 #ifndef KELUH_GROUP_H
@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "conf/conf.h"
+#include "daemon/complaint.h"
 #include "store/spool.h"
 
 struct group_engine;
@@ -33,42 +34,18 @@ void group_free(struct group_engine *);
 void group_set_conf(struct group_engine *, const struct conf *);
 
 /*
- * Adds one complaint. entry_json is the mention's alert entry as JSON text
- * (see receiver.h, "mentions" items): the group copies it, as text, if it
- * keeps it as a sample. The group keeps at most grouping.samples of them for its
- * next alert, chosen by score and reach (followers, verified), and lists
- * them in that order: see sample_keep() in group.c. key_parts are the values
- * for rule, team, priority, source, author, mention. rule_info is an array
- * of {"id","description","score"} of the matched rules; tags the union of
- * their tags.
+ * Adds one complaint, under the key it carries (c->key: the group never
+ * makes keys). The group copies c->entry, as text, if it keeps it as a
+ * sample: it keeps at most grouping.samples of them for its next alert,
+ * chosen by score and reach (followers, verified), and lists them in that
+ * order (see sample_keep() in group.c). Silences (group_set_silences) see
+ * the complaint first; a muted one only counts.
  */
-struct group_input {
-	const char *rule;	/* top rule id */
-	const char *team;
-	int priority;		/* enum prio */
-	const char *source;
-	const char *author;
-	const char *mention_id;
-	int64_t at_ms;
-	int64_t rowid;		/* spool row of the pending mention */
-	long followers;		/* -1 when unknown */
-	int verified;		/* author verified: with followers and score, picks samples */
-	int score;
-	const char *entry_json;
-	json_t *rule_info;
-	json_t *tags;
-	const char *text;	/* the mention's text, for silences that match words */
-	size_t text_len;
-	int restored;		/* read back from the spool at start (counted already) */
-};
-void group_add(struct group_engine *, const struct group_input *);
+void group_add(struct group_engine *, const struct complaint *c);
 
 /* Silences mute what they match from then on (NULL: none). See silence.h. */
 struct silences;
 void group_set_silences(struct group_engine *, struct silences *);
-
-/* The group key a mention would get (for the spool row). */
-char *group_key(const struct conf *, const struct group_input *);
 
 size_t group_count(const struct group_engine *);
 

@@ -4,10 +4,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/complaint.h"
 #include "daemon/dedup.h"
 #include "daemon/ingest.h"
 #include "engine/classify.h"
-#include "engine/verdict.h"
+#include "engine/normalize.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "lib/util.h"
@@ -50,6 +51,11 @@ struct ingest {
 	size_t nfree_src;
 	size_t nrule_cache;
 	struct buf rec;		/* the spool row being written */
+	/* its rules' texts by their ids in the spool */
+	int64_t *refs;
+	size_t caprefs;
+	/* the complaint's text, folded */
+	struct norm_buf nb;
 
 	struct dedup *ids;	/* mention ids seen within duplicates.window */
 	struct dedup *texts;	/* complaint texts seen within it (same_text) */
@@ -84,6 +90,7 @@ ingest_new(const struct conf *c, struct ruleset *rs, struct spool *spool, struct
 
 	in->spool = spool;
 	in->ge = ge;
+	norm_init(&in->nb);
 	ingest_set(in, c, rs);
 	return in;
 }
@@ -142,106 +149,21 @@ ingest_free(struct ingest *in)
 	classify_ctx_free(in->ctx);
 	ingest_cache_free(in);
 	buf_free(&in->rec);
+	free(in->refs);
+	norm_free(&in->nb);
 	dedup_free(in->ids);
 	dedup_free(in->texts);
 	free(in);
 }
 
-static void
-jstr(struct buf *b, const char *s)
-{
-	if (s == NULL) {
-		buf_adds(b, "null");
-		return;
-	}
-	buf_addc(b, '"');
-	buf_add_json_str(b, s, strlen(s));
-	buf_addc(b, '"');
-}
-
-/*
- * Per rule, made once per ruleset: its {"id","description","score"} object
- * (for groups and alerts) and the same as text (for the spool row).
- */
+/* Per rule, made once per ruleset: its text for the spool, and that text parsed. */
 static void
 ingest_rule_cache(struct ingest *in, uint32_t r)
 {
-	struct buf b;
-
-	if (in->rule_json[r])
+	if (in->rule_text[r])
 		return;
-	buf_init(&b);
-	buf_adds(&b, "{\"id\":");
-	jstr(&b, rules_id(in->rs, r));
-	buf_adds(&b, ",\"description\":");
-	jstr(&b, rules_description(in->rs, r));
-	buf_printf(&b, ",\"score\":%d}", rules_score(in->rs, r));
-	in->rule_text[r] = b.data;
-	in->rule_json[r] = json_loads(b.data, 0, NULL);
-}
-
-/* The mention as an alert entry (see receiver.h), as JSON text. */
-static void
-ingest_entry(struct buf *b, const struct ruleset *rs, const struct mention *m,
-    const char *source, const struct verdict *v)
-{
-	buf_adds(b, "{\"id\":");
-	jstr(b, m->id);
-	buf_adds(b, ",\"source\":");
-	jstr(b, source);
-	buf_adds(b, ",\"text\":\"");
-	buf_add_json_str(b, m->text, m->text_len);
-	buf_adds(b, "\",\"url\":");
-	jstr(b, m->url);
-	buf_adds(b, ",\"created_at\":");
-	jstr(b, m->created_at);
-	buf_adds(b, ",\"lang\":");
-	jstr(b, m->lang);
-	buf_adds(b, ",\"author\":{\"handle\":");
-	jstr(b, m->author_handle);
-	buf_adds(b, ",\"name\":");
-	jstr(b, m->author_name);
-	buf_adds(b, ",\"followers\":");
-	if (m->followers >= 0)
-		buf_add_int(b, m->followers);
-	else
-		buf_adds(b, "null");
-	buf_adds(b, m->verified ? ",\"verified\":true}" : ",\"verified\":false}");
-	/* only when set: most mentions are neither, and the row stays short */
-	if (m->reply)
-		buf_adds(b, ",\"reply\":true");
-	if (m->reblog)
-		buf_adds(b, ",\"reblog\":true");
-	buf_adds(b, ",\"score\":");
-	buf_add_int(b, v->score);
-	buf_adds(b, ",\"priority\":\"");
-	buf_adds(b, prio_name(v->priority));
-	buf_adds(b, "\",\"rules\":[");
-	for (size_t i = 0; i < v->nrules; i++) {
-		if (i)
-			buf_addc(b, ',');
-		jstr(b, rules_id(rs, v->rules[i]));
-	}
-	buf_adds(b, "],\"matches\":");
-	verdict_matches_json(b, rs, m->text, m->text_len, v);
-	buf_addc(b, '}');
-}
-
-static void
-ingest_group_input(struct group_input *gi, const char *rule, const char *team,
-    const struct mention *m, const char *source, int prio, int64_t at, int64_t rowid)
-{
-	memset(gi, 0, sizeof(*gi));
-	gi->rule = rule;
-	gi->team = team;
-	gi->priority = prio;
-	gi->source = source;
-	gi->author = m ? m->author_handle : NULL;
-	gi->mention_id = m ? m->id : NULL;
-	gi->followers = m ? m->followers : -1;
-	gi->verified = m ? m->verified : 0;
-	gi->at_ms = at;
-	gi->rowid = rowid;
+	in->rule_text[r] = complaint_rule_text(in->rs, r);
+	in->rule_json[r] = json_loads(in->rule_text[r], 0, NULL);
 }
 
 /*
@@ -327,14 +249,37 @@ ingest_batch(struct ingest *in, int on)
 	classify_batch(in->ctx, on);
 }
 
-int
-ingest_mention(struct ingest *in, const struct mention *m, const char *source,
-    struct ingest_counts *counts)
+/* The metrics of a verdict: rule hits, regex errors, the bounds it met. */
+static void
+ingest_count_verdict(struct ingest *in, const struct verdict *v)
 {
+	if (v->regex_errors)
+		metrics_add("keluh_regex_errors_total", NULL, (double)v->regex_errors);
+	for (size_t i = 0; i < v->nbounds; i++)
+		ingest_bound_hit(in, &v->bounds[i]);
+	for (size_t i = 0; i < v->nrules; i++) {
+		uint32_t r = v->rules[i];
+
+		if (in->rule_label[r] == NULL)
+			in->rule_label[r] = xasprintf("rule=\"%s\"", rules_id(in->rs, r));
+		metrics_add_ref(&in->rule_hits[r], "keluh_rule_hits_total", in->rule_label[r], 1);
+	}
+}
+
+/*
+ * Checks and counts a mention: 1 when it goes on as a complaint, with its
+ * verdict in *v; 0 when it is a duplicate, a copy, not valid UTF-8, or no
+ * complaint.
+ */
+static int
+ingest_check(struct ingest *in, const struct mention *m, const char *source, int64_t now,
+             struct verdict *v, struct ingest_counts *counts)
+{
+	static const char *const prio_labels[PRIO__N] = {"priority=\"none\"", "priority=\"low\"",
+	                                                 "priority=\"normal\"", "priority=\"high\"",
+	                                                 "priority=\"critical\""};
 	struct classify_author a = { m->followers, m->verified };
 	const char *src = m->source ? m->source : source;
-	int64_t now = util_now_ms();
-	struct verdict v;
 	const char *labels;
 	size_t bad, sl;
 
@@ -349,12 +294,12 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 		counts->duplicates++;
 		return 0;
 	}
-	if (classify_mention(in->ctx, m->text, m->text_len, m->lang, &a, &v, &bad) < 0) {
+	if (classify_mention(in->ctx, m->text, m->text_len, m->lang, &a, v, &bad) < 0) {
 		/* sources hand in valid UTF-8 (JSON guarantees it); count and move on */
 		metrics_add("keluh_mentions_rejected_total", "reason=\"invalid_utf8\"", 1);
 		return 0;
 	}
-	if (v.complaint && in->conf->dedup_same_text > 0) {
+	if (v->complaint && in->conf->dedup_same_text > 0) {
 		size_t kept;
 		uint64_t h = dedup_hash_text(m->text, m->text_len, &kept);
 
@@ -368,51 +313,56 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 	}
 	metrics_add_ref(&in->src_labels[sl].accepted, "keluh_mentions_total", labels, 1);
 	counts->accepted++;
-	if (v.regex_errors)
-		metrics_add("keluh_regex_errors_total", NULL, (double)v.regex_errors);
-	for (size_t i = 0; i < v.nbounds; i++)
-		ingest_bound_hit(in, &v.bounds[i]);
-	for (size_t i = 0; i < v.nrules; i++) {
-		uint32_t r = v.rules[i];
-
-		if (in->rule_label[r] == NULL)
-			in->rule_label[r] = xasprintf("rule=\"%s\"", rules_id(in->rs, r));
-		metrics_add_ref(&in->rule_hits[r], "keluh_rule_hits_total", in->rule_label[r], 1);
-	}
-	if (!v.complaint)
+	ingest_count_verdict(in, v);
+	if (!v->complaint)
 		return 0;
 	counts->complaints++;
-	{
-		static const char *const prio_labels[PRIO__N] = { "priority=\"none\"",
-			"priority=\"low\"", "priority=\"normal\"", "priority=\"high\"",
-			"priority=\"critical\"" };
+	metrics_add_ref(&in->complaints[v->priority], "keluh_complaints_total",
+	                prio_labels[v->priority], 1);
+	return 1;
+}
 
-		metrics_add_ref(&in->complaints[v.priority], "keluh_complaints_total",
-		    prio_labels[v.priority], 1);
+/* Adds rule r's tags to tags, each once. */
+static void
+ingest_tags(struct ingest *in, uint32_t r, json_t *tags)
+{
+	for (size_t t = 0; t < rules_ntags(in->rs, r); t++) {
+		const char *tag = rules_tag(in->rs, r, t);
+		size_t k;
+		json_t *x;
+
+		json_array_foreach(tags, k, x)
+		{
+			if (strcmp(json_string_value(x), tag) == 0)
+				break;
+		}
+		if (k == json_array_size(tags))
+			json_array_append_new(tags, json_string(tag));
 	}
+}
 
-	struct group_input gi;
-	const char *top = NULL;
-	json_t *info = json_array(), *tags = json_array();
+/*
+ * The verdict's rules for c: their {"id","description","score"} objects,
+ * the union of their tags and the top rule; and the ids of their texts in
+ * the spool, into in->refs. -1 when the spool cannot record a text.
+ */
+static int
+ingest_rules(struct ingest *in, const struct mention *m, const struct verdict *v,
+             struct complaint *c)
+{
 	int best = -100000;
-	size_t entry_at, entry_len;
-	char *key;
-	int64_t rowid;
 
-	/*
-	 * The spool row: everything group_add needs, so a restart can rebuild
-	 * the group; the rules' texts by their ids in the spool.
-	 */
-	spool_begin(in->spool);
 	if (in->rule_ref_gen != spool_rollbacks(in->spool)) {
 		/* a lost batch took the texts it added with it */
 		memset(in->rule_ref, 0, in->nrule_cache * sizeof(int64_t));
 		in->rule_ref_gen = spool_rollbacks(in->spool);
 	}
-	buf_reset(&in->rec);
-	buf_adds(&in->rec, "{\"rule_refs\":[");
-	for (size_t i = 0; i < v.nrules; i++) {
-		uint32_t r = v.rules[i];
+	if (in->caprefs < v->nrules) {
+		in->refs = xreallocarray(in->refs, v->nrules, sizeof(*in->refs));
+		in->caprefs = v->nrules;
+	}
+	for (size_t i = 0; i < v->nrules; i++) {
+		uint32_t r = v->rules[i];
 
 		ingest_rule_cache(in, r);
 		if (in->rule_ref[r] <= 0)
@@ -421,71 +371,80 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 			log_warnx("spool: cannot record mention %s: %s", m->id,
 			    spool_error(in->spool));
 			metrics_add("keluh_spool_errors_total", NULL, 1);
-			json_decref(info);
-			json_decref(tags);
 			return -1;
 		}
-		if (i)
-			buf_addc(&in->rec, ',');
-		buf_add_int(&in->rec, in->rule_ref[r]);
+		in->refs[i] = in->rule_ref[r];
 		if (in->rule_json[r])
-			json_array_append(info, in->rule_json[r]);
-		for (size_t t = 0; t < rules_ntags(in->rs, r); t++) {
-			const char *tag = rules_tag(in->rs, r, t);
-			size_t k;
-			json_t *x;
-
-			json_array_foreach(tags, k, x)
-				if (strcmp(json_string_value(x), tag) == 0)
-					break;
-			if (k == json_array_size(tags))
-				json_array_append_new(tags, json_string(tag));
-		}
+			json_array_append(c->rule_info, in->rule_json[r]);
+		ingest_tags(in, r, c->tags);
 		if (rules_score(in->rs, r) > best) {
 			best = rules_score(in->rs, r);
-			top = rules_id(in->rs, r);
+			c->rule = rules_id(in->rs, r);
 		}
 	}
-	buf_adds(&in->rec, "],\"tags\":[");
-	for (size_t k = 0; k < json_array_size(tags); k++) {
-		if (k)
-			buf_addc(&in->rec, ',');
-		jstr(&in->rec, json_string_value(json_array_get(tags, k)));
-	}
-	buf_adds(&in->rec, "],\"team\":");
-	jstr(&in->rec, v.team);
-	buf_adds(&in->rec, ",\"rule\":");
-	jstr(&in->rec, top);
-	buf_adds(&in->rec, ",\"entry\":");
-	entry_at = in->rec.len;
-	ingest_entry(&in->rec, in->rs, m, src, &v);
-	entry_len = in->rec.len - entry_at;
-	buf_addc(&in->rec, '}');
+	return 0;
+}
 
-	ingest_group_input(&gi, top, v.team, m, src, v.priority, now, 0);
-	gi.score = v.score;
-	gi.rule_info = info;
-	gi.tags = tags;
-	key = group_key(in->conf, &gi);
-	rowid = spool_add_mention(in->spool, m->id, key, v.priority, now, in->rec.data);
-	free(key);
-	if (rowid <= 0) {
+/*
+ * A complaint: its pending row in the spool (in the current transaction)
+ * with everything group_add needs, so a restart can rebuild the group,
+ * then its place in its group. -1 when the spool could not record it.
+ */
+static int
+ingest_complaint(struct ingest *in, const struct mention *m, const char *src,
+                 const struct verdict *v, int64_t now)
+{
+	struct complaint c;
+	char *key = NULL;
+	int rc = -1;
+
+	memset(&c, 0, sizeof(c));
+	c.team = v->team;
+	c.priority = v->priority;
+	c.score = v->score;
+	c.source = src;
+	c.author = m->author_handle;
+	c.mention_id = m->id;
+	c.followers = m->followers;
+	c.verified = m->verified;
+	c.at_ms = now;
+	c.rule_info = json_array();
+	c.tags = json_array();
+	spool_begin(in->spool);
+	if (ingest_rules(in, m, v, &c) < 0)
+		goto out;
+	c.key = key = complaint_key(in->conf, &c);
+	complaint_row_write(&in->rec, &c, in->refs, in->rs, m, v);
+	c.rowid = spool_add_mention(in->spool, m->id, c.key, v->priority, now, in->rec.data);
+	if (c.rowid <= 0) {
 		log_warnx("spool: cannot record mention %s: %s", m->id, spool_error(in->spool));
 		metrics_add("keluh_spool_errors_total", NULL, 1);
-		json_decref(info);
-		json_decref(tags);
-		return -1;
+		goto out;
 	}
-	gi.rowid = rowid;
-	gi.text = m->text;
-	gi.text_len = m->text_len;
-	/* the entry, as its own string, for the group to parse if it keeps a sample */
-	in->rec.data[entry_at + entry_len] = '\0';
-	gi.entry_json = in->rec.data + entry_at;
-	group_add(in->ge, &gi);
-	json_decref(info);
-	json_decref(tags);
-	return 0;
+	c.text = m->text;
+	c.text_len = m->text_len;
+	norm_fold_text(&in->nb, m->text, m->text_len);
+	c.folded = in->nb.text;
+	c.folded_len = in->nb.len;
+	group_add(in->ge, &c);
+	rc = 0;
+out:
+	free(key);
+	json_decref(c.rule_info);
+	json_decref(c.tags);
+	return rc;
+}
+
+int
+ingest_mention(struct ingest *in, const struct mention *m, const char *source,
+               struct ingest_counts *counts)
+{
+	int64_t now = util_now_ms();
+	struct verdict v;
+
+	if (!ingest_check(in, m, source, now, &v, counts))
+		return 0;
+	return ingest_complaint(in, m, m->source ? m->source : source, &v, now);
 }
 
 struct restore_ctx {
@@ -494,104 +453,40 @@ struct restore_ctx {
 	json_t *texts;		/* rule texts read so far, by id */
 };
 
-/* A row's rules: their texts by id (schema 4), or held in the row. */
+/* A rule text by its id in the spool (complaint_rule_fn), read once per restore. */
 static json_t *
-ingest_restore_rules(struct restore_ctx *rc, json_t *rec)
+ingest_restore_rule(void *arg, int64_t ref)
 {
-	json_t *refs = json_object_get(rec, "rule_refs"), *info, *v;
-	size_t i;
+	struct restore_ctx *rc = arg;
+	char key[24];
+	json_t *t;
 
-	if (refs == NULL)
-		return json_incref(json_object_get(rec, "rule_info"));
-	info = json_array();
-	json_array_foreach(refs, i, v) {
-		char key[24];
-		json_t *t;
+	snprintf(key, sizeof(key), "%lld", (long long)ref);
+	if ((t = json_object_get(rc->texts, key)) == NULL) {
+		char *s = spool_rule_text_get(rc->in->spool, ref);
 
-		if (!json_is_integer(v))
-			continue;
-		snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(v));
-		if ((t = json_object_get(rc->texts, key)) == NULL) {
-			char *s = spool_rule_text_get(rc->in->spool, json_integer_value(v));
-
-			t = s ? json_loads(s, 0, NULL) : NULL;
-			free(s);
-			if (t == NULL)
-				continue;
-			json_object_set_new(rc->texts, key, t);
-		}
-		json_array_append(info, t);
+		t = s ? json_loads(s, 0, NULL) : NULL;
+		free(s);
+		if (t == NULL)
+			return NULL;
+		json_object_set_new(rc->texts, key, t);
 	}
-	return info;
-}
-
-/*
- * A mention spooled by an older keluh has bare [start, end] matches: give
- * them the shape of the alerts made now, with the words, and rule, kind
- * and pattern null since the row does not say which rule matched.
- */
-static void
-ingest_restore_matches(json_t *entry)
-{
-	json_t *ms = json_object_get(entry, "matches"), *v;
-	const char *text = json_string_value(json_object_get(entry, "text"));
-	size_t len = json_string_length(json_object_get(entry, "text")), i;
-
-	json_array_foreach(ms, i, v) {
-		json_int_t s = json_integer_value(json_array_get(v, 0));
-		json_int_t e = json_integer_value(json_array_get(v, 1));
-		json_t *o, *words;
-
-		if (!json_is_array(v))
-			continue;
-		o = json_pack("{s:n,s:n,s:n,s:I,s:I}", "rule", "kind", "pattern", "start", s,
-		    "end", e);
-		words = text && s >= 0 && s <= e && (size_t)e <= len ?
-		    json_stringn(text + s, (size_t)(e - s)) : NULL;
-		json_object_set_new(o, "text", words ? words : json_string(""));
-		json_array_set_new(ms, i, o);
-	}
+	return t;
 }
 
 static void
 ingest_restore_one(void *arg, const struct spool_mention *sm)
 {
 	struct restore_ctx *rc = arg;
-	json_error_t je;
-	json_t *rec = json_loads(sm->json, 0, &je), *entry, *author;
-	struct group_input gi;
-	struct mention m;
-	char *entry_json;
+	struct complaint_read cr;
 
-	if (rec == NULL || (entry = json_object_get(rec, "entry")) == NULL) {
+	if (complaint_row_read(&cr, rc->in->conf, sm, &rc->in->nb, ingest_restore_rule, rc) < 0)
 		rc->bad++;
-		json_decref(rec);
-		return;
+	else {
+		group_add(rc->in->ge, &cr.c);
+		rc->n++;
 	}
-	memset(&m, 0, sizeof(m));
-	m.id = (char *)sm->mention_id;
-	author = json_object_get(entry, "author");
-	m.author_handle = (char *)json_string_value(json_object_get(author, "handle"));
-	m.followers = json_is_integer(json_object_get(author, "followers")) ?
-	    (long)json_integer_value(json_object_get(author, "followers")) : -1;
-	m.verified = json_is_true(json_object_get(author, "verified"));
-	ingest_group_input(&gi, json_string_value(json_object_get(rec, "rule")),
-	    json_string_value(json_object_get(rec, "team")), &m,
-	    json_string_value(json_object_get(entry, "source")), sm->priority, sm->at_ms, sm->rowid);
-	gi.score = (int)json_integer_value(json_object_get(entry, "score"));
-	gi.rule_info = ingest_restore_rules(rc, rec);
-	gi.tags = json_object_get(rec, "tags");
-	gi.text = json_string_value(json_object_get(entry, "text"));
-	gi.text_len = json_string_length(json_object_get(entry, "text"));
-	gi.restored = 1;
-	ingest_restore_matches(entry);
-	entry_json = json_dumps(entry, JSON_COMPACT);
-	gi.entry_json = entry_json ? entry_json : "{}";
-	group_add(rc->in->ge, &gi);
-	rc->n++;
-	free(entry_json);
-	json_decref(gi.rule_info);
-	json_decref(rec);
+	complaint_read_free(&cr);
 }
 
 int

@@ -1,8 +1,8 @@
 /*
  * ingest.h: the one path every mention takes, whatever its source:
  * duplicate check, classification, and for complaints a pending row in the
- * spool (inside the current transaction) and a place in its group.
- * Loop thread only.
+ * spool (inside the current transaction) and a place in its group, handed
+ * over as a struct complaint (complaint.h). Loop thread only.
  */
 #ifndef KELUH_INGEST_H
 #define KELUH_INGEST_H

@@ -27,12 +27,11 @@ struct silences {
 	struct event_base *base;
 	struct spool *spool;
 	const struct conf *conf;
-	group_alert_fn kick;
+	silence_kick_fn kick;
 	void *arg;
 	struct silence *list;	/* active, newest first */
 	size_t n;
 	struct event *timer;	/* the next expiry */
-	struct norm_buf nb;
 };
 
 static const char *const silence_keys[] = { "rule", "team", "priority", "author", "words" };
@@ -277,14 +276,15 @@ silence_words_in(const char *w, size_t wlen, const char *text, size_t len)
 }
 
 static int
-silence_rule_in(const char *pat, const struct group_input *in)
+silence_rule_in(const char *pat, const struct complaint *c)
 {
 	size_t i;
 	json_t *v;
 
-	if (in->rule && fnmatch(pat, in->rule, 0) == 0)
+	if (c->rule && fnmatch(pat, c->rule, 0) == 0)
 		return 1;
-	json_array_foreach(in->rule_info, i, v) {
+	json_array_foreach(c->rule_info, i, v)
+	{
 		const char *id = json_string_value(json_object_get(v, "id"));
 
 		if (id && fnmatch(pat, id, 0) == 0)
@@ -294,25 +294,25 @@ silence_rule_in(const char *pat, const struct group_input *in)
 }
 
 int
-silence_matches(const struct silence_match *m, const struct group_input *in,
-    const char *folded, size_t folded_len)
+silence_matches(const struct silence_match *m, const struct complaint *c)
 {
-	if (m->priority >= 0 && in->priority != m->priority)
+	if (m->priority >= 0 && c->priority != m->priority)
 		return 0;
-	if (m->team && (in->team == NULL || strcmp(in->team, m->team) != 0))
+	if (m->team && (c->team == NULL || strcmp(c->team, m->team) != 0))
 		return 0;
 	if (m->author) {
-		const char *a = in->author;
+		const char *a = c->author;
 
 		if (a && a[0] == '@')
 			a++;
 		if (a == NULL || strcasecmp(a, m->author) != 0)
 			return 0;
 	}
-	if (m->rule && !silence_rule_in(m->rule, in))
+	if (m->rule && !silence_rule_in(m->rule, c))
 		return 0;
-	if (m->words && (folded == NULL ||
-	    !silence_words_in(m->words_folded, strlen(m->words_folded), folded, folded_len)))
+	if (m->words &&
+	    (c->folded == NULL ||
+	     !silence_words_in(m->words_folded, strlen(m->words_folded), c->folded, c->folded_len)))
 		return 0;
 	return 1;
 }
@@ -323,7 +323,7 @@ static void silence_timer_cb(evutil_socket_t fd, short what, void *arg);
 
 struct silences *
 silences_new(struct event_base *base, struct spool *spool, const struct conf *c,
-    group_alert_fn kick, void *arg)
+             silence_kick_fn kick, void *arg)
 {
 	struct silences *ss = xcalloc(1, sizeof(*ss));
 
@@ -332,7 +332,6 @@ silences_new(struct event_base *base, struct spool *spool, const struct conf *c,
 	ss->conf = c;
 	ss->kick = kick;
 	ss->arg = arg;
-	norm_init(&ss->nb);
 	ss->timer = evtimer_new(base, silence_timer_cb, ss);
 	if (ss->timer == NULL)
 		fatalx("silences: cannot allocate the timer");
@@ -360,7 +359,6 @@ silences_free(struct silences *ss)
 		silence_free(s);
 	}
 	event_free(ss->timer);
-	norm_free(&ss->nb);
 	free(ss);
 }
 
@@ -673,22 +671,13 @@ silences_expire(struct silences *ss, int64_t id, const char *by)
 }
 
 const struct silence *
-silences_mute(struct silences *ss, const struct group_input *in)
+silences_mute(struct silences *ss, const struct complaint *c)
 {
-	const char *folded = NULL;
-	size_t flen = 0;
-
 	for (struct silence *s = ss->list; s; s = s->next) {
-		/* fold once, and only when a silence asks for words */
-		if (s->m.words && folded == NULL && in->text) {
-			norm_fold_text(&ss->nb, in->text, in->text_len);
-			folded = ss->nb.text;
-			flen = ss->nb.len;
-		}
-		if (!silence_matches(&s->m, in, folded, flen))
+		if (!silence_matches(&s->m, c))
 			continue;
 		s->suppressed++;
-		if (!in->restored) {
+		if (!c->restored) {
 			spool_begin(ss->spool);
 			if (spool_silence_suppressed(ss->spool, s->id, 1) < 0)
 				log_warnx("spool: cannot count for silence %lld: %s",

@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #include "conf/conf.h"
-#include "daemon/group.h"
+#include "daemon/complaint.h"
 #include "lib/util.h"
 #include "store/spool.h"
 
@@ -57,12 +57,12 @@ json_t *silence_spec_parse(const char *spec, char *err, size_t errlen);
 void silence_match_describe(const struct silence_match *m, struct buf *b);
 
 /*
- * Whether the complaint in matches. folded is its text folded with
- * norm_fold_text (only read when m->words is set): words match whole words
- * of it, so "gak bisa" matches "GAK  bisa login" but not "gak bisanya".
+ * Whether complaint c matches. Words are looked for in c->folded, the text
+ * as its maker folded it (norm_fold_text), never folded here; they match
+ * whole words of it, so "gak bisa" matches "GAK  bisa login" but not "gak
+ * bisanya", and nothing when c->folded is NULL.
  */
-int silence_matches(const struct silence_match *m, const struct group_input *in,
-    const char *folded, size_t folded_len);
+int silence_matches(const struct silence_match *m, const struct complaint *c);
 
 struct silence {
 	int64_t id;
@@ -76,8 +76,11 @@ struct silence {
 
 struct silences;
 
+/* Called after an announcement and its deliveries were added to the spool. */
+typedef void (*silence_kick_fn)(void *arg, const size_t *receivers, size_t n);
+
 struct silences *silences_new(struct event_base *, struct spool *, const struct conf *,
-    group_alert_fn kick, void *arg);
+                              silence_kick_fn kick, void *arg);
 void silences_free(struct silences *);
 /* On reload: the receivers of announcements follow the new routes. */
 void silences_set_conf(struct silences *, const struct conf *);
@@ -94,11 +97,11 @@ const struct silence *silences_add(struct silences *, struct silence_match *m,
 int silences_expire(struct silences *, int64_t id, const char *by);
 
 /*
- * The first active silence that matches in, after counting the complaint
- * as muted by it (in the spool too, unless in->restored: a complaint read
+ * The first active silence that matches c, after counting the complaint
+ * as muted by it (in the spool too, unless c->restored: a complaint read
  * back at start was counted when it came). NULL when none matches.
  */
-const struct silence *silences_mute(struct silences *, const struct group_input *in);
+const struct silence *silences_mute(struct silences *, const struct complaint *c);
 
 size_t silences_active(const struct silences *);
 const struct silence *silences_get(const struct silences *, int64_t id);	/* active only */

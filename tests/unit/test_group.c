@@ -125,35 +125,51 @@ start(const char *grouping)
 	ge = group_new(base, cf, sp, kick, NULL);
 }
 
-/* One mention of rule and priority at time at, with score and followers. */
+/*
+ * One complaint of rule and priority at time at, with score and followers,
+ * its entry (NULL: {"id":ID}) and its group key (NULL: the one the
+ * configuration gives it).
+ */
+static void
+add_entry(const char *rule, int prio, int64_t at, const char *id, int score, long followers,
+          int verified, const char *entry, const char *key)
+{
+	struct complaint c;
+	char ebuf[128], *made = NULL;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(ebuf, sizeof(ebuf), "{\"id\":\"%s\"}", id);
+	c.rule = rule;
+	c.team = "ops";
+	c.priority = prio;
+	c.source = source;
+	c.author = id;
+	c.mention_id = id;
+	c.at_ms = at;
+	c.rowid = ++rowid;
+	c.followers = followers;
+	c.verified = verified;
+	c.score = score;
+	c.entry = entry ? entry : ebuf;
+	c.entry_len = strlen(c.entry);
+	c.rule_info = json_pack("[{s:s,s:s,s:i}]", "id", rule, "description", "d", "score", score);
+	c.tags = json_pack("[s]", "t");
+	c.text = "x";
+	c.text_len = 1;
+	c.folded = "x";
+	c.folded_len = 1;
+	c.key = key ? key : (made = complaint_key(cf, &c));
+	group_add(ge, &c);
+	free(made);
+	json_decref(c.rule_info);
+	json_decref(c.tags);
+}
+
 static void
 add_full(const char *rule, int prio, int64_t at, const char *id, int score, long followers,
          int verified)
 {
-	struct group_input in;
-	char entry[128];
-
-	memset(&in, 0, sizeof(in));
-	snprintf(entry, sizeof(entry), "{\"id\":\"%s\"}", id);
-	in.rule = rule;
-	in.team = "ops";
-	in.priority = prio;
-	in.source = source;
-	in.author = id;
-	in.mention_id = id;
-	in.at_ms = at;
-	in.rowid = ++rowid;
-	in.followers = followers;
-	in.verified = verified;
-	in.score = score;
-	in.entry_json = entry;
-	in.rule_info = json_pack("[{s:s,s:s,s:i}]", "id", rule, "description", "d", "score", score);
-	in.tags = json_pack("[s]", "t");
-	in.text = "x";
-	in.text_len = 1;
-	group_add(ge, &in);
-	json_decref(in.rule_info);
-	json_decref(in.tags);
+	add_entry(rule, prio, at, id, score, followers, verified, NULL, NULL);
 }
 
 static void
@@ -212,6 +228,30 @@ alert_of(const char *gkey)
 	return found;
 }
 
+/* The newest alert of group gkey as the spool keeps it, its text (free it), or NULL. */
+struct raw {
+	const char *gkey;
+	char *json;
+};
+
+static void
+raw_cb(void *arg, const struct spool_alert *a)
+{
+	struct raw *r = arg;
+
+	if (r->json == NULL && strcmp(a->group_key, r->gkey) == 0)
+		r->json = strdup(a->json);
+}
+
+static char *
+alert_text(const char *gkey)
+{
+	struct raw r = {gkey, NULL};
+
+	ck_assert_int_ge(spool_list_alerts(sp, 16, raw_cb, &r), 0);
+	return r.json;
+}
+
 static json_int_t
 alert_count(json_t *body)
 {
@@ -247,30 +287,30 @@ mention_ids(json_t *body)
 /* The key names the chosen parts in a fixed order; no part at all is "all". */
 START_TEST(keys)
 {
-	struct group_input in = {.rule = "refund.late",
-	                         .team = "billing",
-	                         .priority = PRIO_HIGH,
-	                         .source = "tw",
-	                         .author = "@ana",
-	                         .mention_id = "t1"};
+	struct complaint in = {.rule = "refund.late",
+	                       .team = "billing",
+	                       .priority = PRIO_HIGH,
+	                       .source = "tw",
+	                       .author = "@ana",
+	                       .mention_id = "t1"};
 	char *k;
 
 	start("  by: [team, rule]\n");
-	k = group_key(cf, &in);
+	k = complaint_key(cf, &in);
 	ck_assert_str_eq(k, "rule=refund.late|team=billing");
 	free(k);
 	cf->group_by = (1u << GK__N) - 1;
-	k = group_key(cf, &in);
+	k = complaint_key(cf, &in);
 	ck_assert_str_eq(k, "rule=refund.late|team=billing|priority=high|source=tw|author=@ana|"
 	                    "mention=t1");
 	free(k);
 	in.team = NULL;
 	cf->group_by = 1u << GK_TEAM | 1u << GK_PRIORITY;
-	k = group_key(cf, &in);
+	k = complaint_key(cf, &in);
 	ck_assert_str_eq(k, "team=|priority=high");
 	free(k);
 	cf->group_by = 0;
-	k = group_key(cf, &in);
+	k = complaint_key(cf, &in);
 	ck_assert_str_eq(k, "all");
 	free(k);
 }
@@ -581,6 +621,64 @@ START_TEST(incident)
 }
 END_TEST
 
+/* A complaint joins the group of the key it carries: the group makes none of its own. */
+START_TEST(key_as_given)
+{
+	int64_t t = util_now_ms();
+	json_t *a;
+
+	start("  by: [rule]\n  first_alert_after: {normal: 1h}\n");
+	add_entry("r.one", PRIO_NORMAL, t, "m1", 1, -1, 0, NULL, "team=ops");
+	add_entry("r.two", PRIO_NORMAL, t, "m2", 1, -1, 0, NULL, "team=ops");
+	ck_assert_uint_eq(group_count(ge), 1);
+	group_flush_all(ge);
+	a = alert_of("team=ops");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(alert_count(a), 2);
+	json_decref(a);
+	ck_assert_ptr_null(alert_of("rule=r.one"));
+	ck_assert_ptr_null(alert_of("rule=r.two"));
+}
+END_TEST
+
+/*
+ * A group's alert quotes each entry as it came, byte for byte, unparsed;
+ * an incident quotes them as jansson writes them, control characters as
+ * \b and \u001F, as its alerts always did.
+ */
+START_TEST(entries_quoted)
+{
+	static const char plain[] = "{\"id\":\"p\",\"text\":\"caf\xc3\xa9 \\\"x\\\" a\\\\b\\n\"}";
+	static const char ctl[] = "{\"id\":\"c\",\"text\":\"a\\u0008b\\u001fc\"}";
+	static const char nul[] = "{\"id\":\"n\",\"text\":\"a\\u0000b\"}";
+	int64_t t = util_now_ms();
+	char *text;
+
+	start("  by: [rule]\n  first_alert_after: {normal: 1h}\n"
+	      "incidents:\n"
+	      "  - {name: storm, rules: [r], at_least: 3, within: 1m, cooldown: 10m}\n");
+	add_entry("r", PRIO_NORMAL, t, "p", 3, -1, 0, plain, NULL);
+	add_entry("r", PRIO_NORMAL, t, "c", 2, -1, 0, ctl, NULL);
+	add_entry("r", PRIO_NORMAL, t, "n", 1, -1, 0, nul, NULL);
+	text = alert_text("incident=storm");
+	ck_assert_ptr_nonnull(text);
+	/* jansson reads no NUL: that entry is left out */
+	ck_assert_msg(strstr(text,
+	                     ",\"mentions\":[{\"id\":\"p\",\"text\":\"caf\xc3\xa9 \\\"x\\\" "
+	                     "a\\\\b\\n\"},{\"id\":\"c\",\"text\":\"a\\bb\\u001Fc\"}]}}") != NULL,
+	              "%s", text);
+	free(text);
+	group_flush_all(ge);
+	text = alert_text("rule=r");
+	ck_assert_ptr_nonnull(text);
+	ck_assert_msg(strstr(text, ",\"mentions\":[{\"id\":\"p\",\"text\":\"caf\xc3\xa9 \\\"x\\\" "
+	                           "a\\\\b\\n\"},{\"id\":\"c\",\"text\":\"a\\u0008b\\u001fc\"},"
+	                           "{\"id\":\"n\",\"text\":\"a\\u0000b\"}]}}") != NULL,
+	              "%s", text);
+	free(text);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -601,6 +699,8 @@ main(void)
 	tcase_add_test(tc, max_groups_overflow);
 	tcase_add_test(tc, unrouted_recorded);
 	tcase_add_test(tc, incident);
+	tcase_add_test(tc, key_as_given);
+	tcase_add_test(tc, entries_quoted);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

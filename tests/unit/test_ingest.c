@@ -12,11 +12,14 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "daemon/complaint.h"
 #include "daemon/group.h"
 #include "daemon/ingest.h"
+#include "engine/normalize.h"
 #include "engine/rules.h"
 #include "lib/diag.h"
 #include "lib/metrics.h"
+#include "lib/util.h"
 #include "store/spool.h"
 #include "unit.h"
 
@@ -354,6 +357,175 @@ START_TEST(lost_rebuilds)
 }
 END_TEST
 
+/* --- a complaint read back from its row ---------------------------------------- */
+
+struct readback {
+	struct complaint_read cr;
+	struct norm_buf nb;
+	json_t *texts; /* the rule texts handed out, owned here */
+	char *row;     /* the row as the spool keeps it */
+	int n;
+};
+
+/* complaint_rule_fn: the rule text by its id, straight from the spool. */
+static json_t *
+rule_of(void *arg, int64_t ref)
+{
+	struct readback *rb = arg;
+	char *text = spool_rule_text_get(sp, ref);
+	json_t *t = text ? json_loads(text, 0, NULL) : NULL;
+
+	free(text);
+	if (t)
+		json_array_append_new(rb->texts, t);
+	return t;
+}
+
+static void
+readback_cb(void *arg, const struct spool_mention *sm)
+{
+	struct readback *rb = arg;
+
+	if (rb->n++ > 0)
+		return;
+	rb->row = strdup(sm->json);
+	ck_assert_int_eq(complaint_row_read(&rb->cr, cf, sm, &rb->nb, rule_of, rb), 0);
+	ck_assert_str_eq(rb->cr.c.key, sm->group_key);
+	ck_assert_int_eq(rb->cr.c.rowid, sm->rowid);
+	ck_assert_int_eq(rb->cr.c.at_ms, sm->at_ms);
+	ck_assert_str_eq(rb->cr.c.mention_id, sm->mention_id);
+}
+
+/*
+ * The one reader of pending rows gives back what ingest handed its group:
+ * the same fields, the same key, the entry's very bytes, the text folded.
+ */
+START_TEST(row_reads_back)
+{
+	struct readback rb;
+	const struct complaint *c;
+	const char *entry;
+	char *want;
+	size_t wlen;
+
+	memset(&rb, 0, sizeof(rb));
+	norm_init(&rb.nb);
+	rb.texts = json_array();
+	ck_assert_int_eq(
+	    take("t1", "Refund   LAMAAA, I will report to \"ojk\" \\ caf\xc3\xa9\n", NULL), 0);
+	ck_assert_int_ge(spool_pending_mentions(sp, readback_cb, &rb), 0);
+	ck_assert_int_eq(rb.n, 1);
+	c = &rb.cr.c;
+	ck_assert_str_eq(c->rule, "legal.ojk");
+	ck_assert_str_eq(c->team, "legal");
+	ck_assert_int_eq(c->priority, PRIO_CRITICAL);
+	ck_assert_int_eq(c->score, 90);
+	ck_assert_str_eq(c->source, "tw");
+	ck_assert_str_eq(c->author, "@ana");
+	ck_assert_int_eq(c->followers, 12);
+	ck_assert_int_eq(c->verified, 0);
+	ck_assert_int_eq(c->restored, 1);
+	ck_assert_str_eq(c->key, "rule=legal.ojk");
+	ck_assert_uint_eq(json_array_size(c->rule_info), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(c->rule_info, 0), "id")),
+	                 "refund.late");
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(json_array_get(c->rule_info, 1), "score")), 60);
+	ck_assert_uint_eq(json_array_size(c->tags), 2);
+	ck_assert_str_eq(json_string_value(json_array_get(c->tags, 1)), "legal");
+	ck_assert_uint_eq(c->text_len,
+	                  strlen("Refund   LAMAAA, I will report to \"ojk\" \\ caf\xc3\xa9\n"));
+	ck_assert(memcmp(c->text, "Refund   LAMAAA", 15) == 0);
+	ck_assert_uint_eq(c->folded_len, strlen("refund lama, i will report to \"ojk\" \\ cafe"));
+	ck_assert(
+	    memcmp(c->folded, "refund lama, i will report to \"ojk\" \\ cafe", c->folded_len) == 0);
+	/* the entry is the row's, byte for byte: {"rule_refs":...,"entry":ENTRY} */
+	entry = strstr(rb.row, ",\"entry\":");
+	ck_assert_ptr_nonnull(entry);
+	entry += strlen(",\"entry\":");
+	wlen = strlen(entry) - 1;
+	want = strndup(entry, wlen);
+	ck_assert_uint_eq(c->entry_len, wlen);
+	ck_assert_msg(memcmp(c->entry, want, wlen) == 0, "%.*s\n%s", (int)c->entry_len, c->entry,
+	              want);
+	free(want);
+	free(rb.row);
+	complaint_read_free(&rb.cr);
+	norm_free(&rb.nb);
+	json_decref(rb.texts);
+}
+END_TEST
+
+/* The two newest alerts of group gkey, as text: newest first. */
+struct two {
+	const char *gkey;
+	char *json[2];
+	int n;
+};
+
+static void
+two_cb(void *arg, const struct spool_alert *sa)
+{
+	struct two *t = arg;
+
+	if (t->n < 2 && strcmp(sa->group_key, t->gkey) == 0)
+		t->json[t->n++] = strdup(sa->json);
+}
+
+/* An alert's text without its id, which names the time it was made. */
+static char *
+without_id(const char *json)
+{
+	json_t *body = json_loads(json, 0, NULL);
+	char *out;
+
+	ck_assert_ptr_nonnull(body);
+	ck_assert_int_eq(json_object_del(json_object_get(body, "alert"), "id"), 0);
+	out = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	return out;
+}
+
+/*
+ * A group rebuilt from the spool makes the alert the group made of the
+ * same complaints as they came: the same text, but for its id.
+ */
+START_TEST(restored_alert_equals_live)
+{
+	struct group_engine *ge2 = group_new(base, cf, sp, NULL, NULL);
+	struct two t = {"rule=refund.late", {NULL, NULL}, 0};
+	char *a, *b;
+
+	ck_assert_int_eq(take("t1", "where is my \"refund\" \\ caf\xc3\xa9\tnow\n", NULL), 0);
+	ck_assert_int_eq(take("t2", "refund, thanks for nothing", NULL), 0);
+	ck_assert_int_eq(take("t3", "refund refund ojk", "rss"), 0);
+	ck_assert_int_eq(take("t4", "REFUND \xf0\x9f\x98\xa1 please", NULL), 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_ge(ingest_lost(in, ge2), 0);
+	ck_assert_uint_eq(group_count(ge2), group_count(ge));
+	group_flush_all(ge);
+	group_free(ge);
+	ge = ge2;
+	/* alert ids are made of the time and a count per engine: let the clock move on */
+	for (int64_t t0 = util_now_ms(); util_now_ms() == t0;)
+		;
+	group_flush_all(ge);
+	ck_assert_int_ge(spool_list_alerts(sp, 16, two_cb, &t), 0);
+	ck_assert_int_eq(t.n, 2);
+	ck_assert_str_ne(t.json[0], t.json[1]);
+	a = without_id(t.json[0]);
+	b = without_id(t.json[1]);
+	ck_assert_str_eq(a, b);
+	/* and the mentions, quoted as text, byte for byte */
+	ck_assert_str_eq(strstr(t.json[0], ",\"mentions\":"), strstr(t.json[1], ",\"mentions\":"));
+	ck_assert_ptr_nonnull(strstr(t.json[0], "caf\xc3\xa9\\tnow\\n"));
+	free(a);
+	free(b);
+	free(t.json[0]);
+	free(t.json[1]);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -368,6 +540,8 @@ main(void)
 	tcase_add_test(tc, same_text);
 	tcase_add_test(tc, own_source);
 	tcase_add_test(tc, lost_rebuilds);
+	tcase_add_test(tc, row_reads_back);
+	tcase_add_test(tc, restored_alert_equals_live);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

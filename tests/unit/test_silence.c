@@ -50,9 +50,12 @@ bad_match(const char *json, const char *want)
 	return 1;
 }
 
-/* A complaint as group_add sees it: rules is "a,b" (the first is the top rule). */
+/*
+ * A complaint as group_add sees it: rules is "a,b" (the first is the top
+ * rule), its text folded as ingest folds it.
+ */
 struct subject {
-	struct group_input in;
+	struct complaint in;
 	json_t *info;
 	struct norm_buf nb;
 };
@@ -81,6 +84,8 @@ subject_init(struct subject *s, const char *rules, const char *team, int prio,
 	s->in.text_len = strlen(text);
 	norm_init(&s->nb);
 	norm_fold_text(&s->nb, text, strlen(text));
+	s->in.folded = s->nb.text;
+	s->in.folded_len = s->nb.len;
 }
 
 static void
@@ -99,7 +104,7 @@ hits(const char *match_json, const char *rules, const char *team, int prio, cons
 	int r;
 
 	subject_init(&s, rules, team, prio, author, text);
-	r = silence_matches(&m, &s.in, s.nb.text, s.nb.len);
+	r = silence_matches(&m, &s.in);
 	subject_free(&s);
 	silence_match_free(&m);
 	return r;
@@ -153,6 +158,39 @@ START_TEST(test_match_words)
 	/* words and another matcher */
 	ck_assert(!hits("{\"words\":\"gak bisa\",\"team\":\"tech\"}", "r", "billing", PRIO_LOW,
 	    "a", "gak bisa"));
+}
+END_TEST
+
+/*
+ * Words are looked for in the folded text the complaint carries, never in
+ * a folding of its own: what the maker folded is what counts.
+ */
+START_TEST(test_match_folded_given)
+{
+	struct silence_match m = match_of("{\"words\":\"gak bisa\"}");
+	struct subject s;
+
+	subject_init(&s, "r", NULL, PRIO_LOW, "a", "login error");
+	ck_assert(!silence_matches(&m, &s.in));
+	s.in.folded = "kok gak bisa login";
+	s.in.folded_len = strlen(s.in.folded);
+	ck_assert(silence_matches(&m, &s.in));
+	/* only the given length counts */
+	s.in.folded_len = strlen("kok gak bi");
+	ck_assert(!silence_matches(&m, &s.in));
+	subject_free(&s);
+
+	subject_init(&s, "r", NULL, PRIO_LOW, "a", "gak bisa login");
+	ck_assert(silence_matches(&m, &s.in));
+	s.in.folded = NULL;
+	s.in.folded_len = 0;
+	ck_assert(!silence_matches(&m, &s.in));
+	/* other matchers do not need it */
+	silence_match_free(&m);
+	m = match_of("{\"author\":\"a\"}");
+	ck_assert(silence_matches(&m, &s.in));
+	subject_free(&s);
+	silence_match_free(&m);
 }
 END_TEST
 
@@ -390,6 +428,12 @@ START_TEST(test_set_mute_expire_reload)
 	    "matchers"), "words")), "gak bisa");
 	json_decref(list);
 
+	/* the folded text the complaint carries decides, not its text */
+	no.in.folded = yes.in.folded;
+	no.in.folded_len = yes.in.folded_len;
+	ck_assert_ptr_eq(silences_mute(ss, &no.in), silences_get(ss, id));
+	ck_assert_int_eq(silences_get(ss, id)->suppressed, 2);
+
 	/* ended by hand: announced, gone from the set, kept in the listing of all */
 	ck_assert_int_eq(silences_expire(ss, id, "budi"), 1);
 	ck_assert_int_eq(silences_expire(ss, id, "budi"), 0);
@@ -462,6 +506,7 @@ main(void)
 
 	tcase_add_test(tc, test_match_fields);
 	tcase_add_test(tc, test_match_words);
+	tcase_add_test(tc, test_match_folded_given);
 	tcase_add_test(tc, test_match_errors);
 	tcase_add_test(tc, test_spec_parse);
 	tcase_add_test(tc, test_parse_time);
