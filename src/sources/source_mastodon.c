@@ -15,7 +15,6 @@
 #include "net/stream.h"
 #include "sources/source.h"
 #include "sources/source_queue.h"
-#include "store/spool.h"
 
 /*
  * mastodon: a Mastodon streaming timeline (SSE) read with a user token.

@@ -13,7 +13,6 @@
 #include "net/stream.h"
 #include "sources/source.h"
 #include "sources/source_queue.h"
-#include "store/spool.h"
 
 /*
  * json-poll: GET a JSON API every interval; the items (an array at the

@@ -17,7 +17,6 @@
 #include "net/stream.h"
 #include "sources/source.h"
 #include "sources/source_queue.h"
-#include "store/spool.h"
 
 /*
  * reddit: one Reddit listing (a subreddit's new posts or comments, or a

@@ -13,7 +13,6 @@
 #include "sources/feed.h"
 #include "sources/source.h"
 #include "sources/source_queue.h"
-#include "store/spool.h"
 
 /* Item ids remembered: more than a feed lists at once (FEED_MAX_ITEMS), so its window fits. */
 #define RSS_SEEN_MAX 2048

@@ -7,7 +7,6 @@
 #include "lib/util.h"
 #include "net/stream.h"
 #include "sources/source.h"
-#include "store/spool.h"
 
 /*
  * sse and ndjson-stream: a long-lived HTTP stream whose events (SSE) or

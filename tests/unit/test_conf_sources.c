@@ -388,6 +388,9 @@ START_TEST(reddit)
 }
 END_TEST
 
+/* Two receivers for alert_to. */
+#define RECEIVERS "receivers: [{name: a, type: console}, {name: b, type: console}]\n"
+
 START_TEST(health)
 {
 	fails_with(SSE ", alert_after: 500ms, alert_to: [a]}\nreceivers: [{name: a, type: "
@@ -407,6 +410,12 @@ START_TEST(health)
 	                SSE ", alert_after: 1m, alert_to: [b]}\n"
 	                    "receivers: [{name: a, type: console}, {name: b, type: console}]\n",
 	                0));
+	ck_assert(!same(SSE ", alert_after: 1m, alert_to: [a]}\n" RECEIVERS,
+	                SSE ", alert_after: 1m, alert_to: [a, b]}\n" RECEIVERS, 0));
+	ck_assert(!same(SSE ", alert_after: 1m, alert_to: [a]}\n" RECEIVERS,
+	                SSE ", alert_after: 2m, alert_to: [a]}\n" RECEIVERS, 0));
+	ck_assert(same(SSE ", alert_after: 1m, alert_to: [a, b]}\n" RECEIVERS,
+	               SSE ", alert_after: 60s, alert_to: [a, b]}\n" RECEIVERS, 0));
 }
 END_TEST
 
