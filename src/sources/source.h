@@ -1,7 +1,10 @@
 /*
- * source.h: where mentions come from, besides HTTP push. Every source hands
- * its mentions to the same emit callback (the ingest path). Loop thread
- * only.
+ * source.h: where mentions come from, besides HTTP push. This is the base
+ * every kind of source builds on (source.c: start and stop, the health
+ * watch, the resume cursor, an item turned into a mention) and struct
+ * source_kind, which each kind defines in its own file (source_*.c) and the
+ * registry (kinds.c) lists. Every source hands its mentions to the same
+ * emit callback (the ingest path). Loop thread only.
  */
 #ifndef KELUH_SOURCE_H
 #define KELUH_SOURCE_H
