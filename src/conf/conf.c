@@ -15,7 +15,6 @@
 #include "lib/util.h"
 #include "lib/words.h"
 #include "lib/yamlx.h"
-#include "net/stream.h"
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
