@@ -1,10 +1,11 @@
 #!/bin/sh
 # The manual keeps up with the code. Every list below is read from the
 # sources or the binaries, so what is added later is checked too:
-# - every key the configuration loader (src/conf/conf.c, src/conf/conf_receiver.c,
-#   each receiver kind's src/receivers/receiver_*.c), the rule loader
-#   (src/engine/rules_load.c) and the silence matchers (src/daemon/silence.c) accept, and
-#   every source and receiver type, is documented;
+# - every key the configuration loader (src/conf/conf.c, src/conf/conf_receiver.c),
+#   each kind of source (src/sources/source_*.c) and of receiver
+#   (src/receivers/receiver_*.c), the rule loader (src/engine/rules_load.c) and
+#   the silence matchers (src/daemon/silence.c) accept, and every source and
+#   receiver type, is documented;
 # - every command keluhctl dispatches is in keluhctl(1), and every command
 #   keluhctl(1) shows exists; every option of the programs is in their page
 #   and their --help, and every flag a page shows is a real option (a roff
@@ -107,16 +108,22 @@ for f in "$SRC"/receivers/receiver_*.c; do
 	grep -q 'static const char \*const [a-z_]*_keys\[\]' "$f" || continue
 	check_keys "${f#"$top_srcdir"/}" 1 keluhd.yaml.5
 done
+# the keys of every kind of source (src/sources/source_*.c): in keluhd.yaml(5)
+for f in "$SRC"/sources/*.c; do
+	grep -q 'static const char \*const [a-z_]*_keys\[\]' "$f" || continue
+	check_keys "${f#"$top_srcdir"/}" 3 keluhd.yaml.5
+done
 # keys of any other loader: in one of the pages
 for f in "$SRC"/*/*.c; do
 	case ${f##*/} in conf.c | rules_load.c | silence.c | conf_receiver.c | receiver_*.c) continue ;; esac
+	case $f in "$SRC"/sources/*) continue ;; esac
 	grep -q 'static const char \*const [a-z_]*_keys\[\]' "$f" || continue
 	check_keys "${f#"$top_srcdir"/}" 1 keluhd.yaml.5 keluh-rules.5 keluhctl.1 keluhd.8
 done
 
-# check_names DESCRIPTION PAGE MACROS FILE ARRAY: every string of ARRAY in PAGE
-check_names() {
-	strings_of "$top_srcdir/$4" "$5" >"$TMPD/names"
+# names_in_page DESCRIPTION PAGE MACROS WHERE WHAT: every line of $TMPD/names
+# (WHAT, read from WHERE) in PAGE
+names_in_page() {
 	n=$(count "$TMPD/names")
 	if [ "$n" -lt 3 ]; then
 		not_ok "$4: the $1 ($5) are found" "only $n names parsed; did $5 move or change form?"
@@ -129,26 +136,36 @@ check_names() {
 	is "every $1 of $4 ($n) is in man/$2" "${missing# }" ""
 }
 
-check_names "source type" keluhd.yaml.5 'It Cm' src/conf/conf.c source_type_names
+# check_names DESCRIPTION PAGE MACROS FILE ARRAY: every string of ARRAY in PAGE
+check_names() {
+	strings_of "$top_srcdir/$4" "$5" >"$TMPD/names"
+	names_in_page "$@"
+}
 
+# source_kinds: the .name of every `const struct source_kind NAME = {` in src/sources
+source_kinds() {
+	awk '
+	/^const struct source_kind [a-z_]+ = \{/ { on = 1 }
+	on && match($0, /\.name = "[^"]*"/) {
+		s = substr($0, RSTART, RLENGTH); sub(/^[^"]*"/, "", s); sub(/"$/, "", s)
+		print s; on = 0
+	}' "$SRC"/sources/*.c
+}
+
+source_kinds >"$TMPD/names"
+names_in_page "source type" keluhd.yaml.5 'It Cm' src/sources "struct source_kind .name"
 # every receiver kind's name (the .name of each struct rcv_kind in src/receivers/receiver_*.c),
 # as many as the registry (src/receivers/kinds.c) lists
-sed -n 's/^[[:space:]]*\.name = "\([^"]*\)",.*/\1/p' "$SRC"/receivers/receiver_*.c >"$TMPD/kinds"
-n=$(count "$TMPD/kinds")
+sed -n 's/^[[:space:]]*\.name = "\([^"]*\)",.*/\1/p' "$SRC"/receivers/receiver_*.c >"$TMPD/names"
 nreg=$(grep -c '^[[:space:]]*\[RCV_[A-Z]*\] = &rcv_kind_[a-z]*,' "$SRC/receivers/kinds.c")
-if [ "$n" -lt 3 ] || [ "$n" -ne "$nreg" ]; then
+if [ "$(count "$TMPD/names")" -ne "$nreg" ]; then
 	not_ok "src/receivers/receiver_*.c: the receiver kinds' names are found" \
-		"$n names parsed for $nreg kinds in src/receivers/kinds.c; did the tables change form?"
+		"$(count "$TMPD/names") names parsed for $nreg kinds in src/receivers/kinds.c; did the tables change form?"
 else
-	missing=
-	while read -r w; do
-		after_macro "$MAN/keluhd.yaml.5" "$w" 'It Cm' || missing="$missing $w"
-	done <"$TMPD/kinds"
-	is "every receiver type of src/receivers/receiver_*.c ($n) is in man/keluhd.yaml.5" \
-		"${missing# }" ""
+	names_in_page "receiver type" keluhd.yaml.5 'It Cm' src/receivers "struct rcv_kind .name"
 fi
-check_names "mention field of a source's fields:" keluhd.yaml.5 'Cm|Ic' src/conf/conf.c \
-	conf_source_field_names
+check_names "mention field of a source's fields:" keluhd.yaml.5 'Cm|Ic' \
+	src/sources/source_conf.c source_field_names
 
 # every metric the code names is in keluhd(8)'s list, and the other way
 grep -oh '"keluh_[a-z0-9_]*"' "$SRC"/*/*.c | tr -d '"' | sort -u >"$TMPD/metrics"

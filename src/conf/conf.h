@@ -18,74 +18,11 @@
 #include "engine/rules_select.h"
 #include "conf/conf_parse.h"
 #include "conf/conf_receiver.h"
+#include "conf/conf_source.h"
 #include "lib/diag.h"
 
 #define CONF_DEFAULT_PATH KELUH_SYSCONFDIR "/keluhd.yaml"
 #define CONF_DEFAULT_SPOOL "/var/lib/keluh/spool.db"
-
-enum source_type { SRC_DEMO, SRC_STDIN, SRC_FILE, SRC_SSE, SRC_NDJSON_STREAM, SRC_JSON_POLL,
-	SRC_MASTODON, SRC_X, SRC_RSS, SRC_REDDIT, SRC__N };
-
-/* Mention fields a source's field map can fill (keys of fields:). */
-enum source_field { SF_ID, SF_TEXT, SF_URL, SF_LANG, SF_CREATED_AT, SF_AUTHOR_HANDLE,
-	SF_AUTHOR_NAME, SF_AUTHOR_FOLLOWERS, SF_AUTHOR_VERIFIED, SF__N };
-extern const char *const conf_source_field_names[SF__N];	/* "id", "author.handle"... */
-
-struct conf_source {
-	char *name;
-	enum source_type type;
-	char *path;		/* file; demo: the sample file (default: the bundled one) */
-	char *fallback_path;	/* demo: <config dir>/samples/mentions.ndjson */
-	double rate_per_s;	/* demo: mentions per second */
-	int loop;		/* demo: start again at the end */
-
-	/* sse, ndjson-stream, json-poll, rss */
-	char *url;
-	char **headers;		/* "Name: value" */
-	size_t nheaders;
-	char *token;		/* token_file's content: sent as a bearer token */
-	char *fields[SF__N];	/* JSON pointers; none set: the data is a mention object */
-	char **events;		/* sse: event types taken (none: all) */
-	size_t nevents;
-	size_t max_event;	/* longest event, line or poll answer */
-	int64_t stall_ms;	/* no byte for this long: reconnect */
-	int64_t reconnect_ms;	/* first reconnect delay */
-	int64_t backoff_max_ms;
-	int64_t interval_ms;	/* json-poll, rss */
-	int64_t timeout_ms;	/* json-poll, rss: one request */
-	char *items;		/* json-poll: pointer to the array of items ("" = the answer) */
-	char *cursor;		/* json-poll: pointer, inside an item, to its cursor */
-	char *cursor_param;	/* json-poll: query parameter that sends the cursor */
-
-	/* mastodon: the stream (public, public:local, public:remote, hashtag,
-	 * hashtag:local, user, list) and its tag or list id; mastodon, x: reblogs too */
-	char *stream;
-	char *tag;
-	char *list;
-	int reblogs;
-
-	/* reddit: one listing (new, search or comments) of subreddits and/or a search query;
-	 * the app's credentials (secrets read from their files) and the User-Agent */
-	char **subreddits;
-	size_t nsubreddits;
-	char *query;
-	char *listing;
-	char *client_id;
-	char *client_secret;
-	char *username;
-	char *password;
-	char *user_agent;
-	char *token_url;
-
-	/* source health: one operational alert after this long silent, failing or
-	 * throttled (0: off), to alert_to (none: conf.health_receivers) */
-	int64_t alert_after_ms;
-	char **alert_to;
-	size_t nalert_to;
-};
-
-/* Whether a running source started from a may keep running for b (a reload). */
-int conf_source_same(const struct conf_source *a, const struct conf_source *b);
 
 /* A route: every given matcher must hold; lists mean "any of". */
 struct conf_route {
@@ -178,7 +115,6 @@ void conf_free(struct conf *);
 char *conf_resolve(const struct conf *, const char *path);
 /* Index of the receiver called name, or -1. */
 long conf_receiver_index(const struct conf *, const char *name);
-const char *conf_source_type_name(enum source_type);
 
 
 #endif

@@ -104,7 +104,7 @@ admin_status(struct admin *a, struct httpd_req *req)
 		struct source *s = i < st.nsources ? st.sources[i] : NULL;
 
 		json_array_append_new(sources, json_pack("{s:s,s:s,s:b,s:I,s:I}", "name", cs->name,
-		    "type", conf_source_type_name(cs->type), "running", s != NULL,
+		    "type", cs->kind->name, "running", s != NULL,
 		    "mentions", (json_int_t)(s ? source_count(s) : 0),
 		    "errors", (json_int_t)(s ? source_errors(s) : 0)));
 	}

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "lib/util.h"
 #include "net/stream.h"
 #include "sources/source.h"
+#include "store/spool.h"
 
 /*
  * The health watch (alert_after): a timer reads the stream's state and
@@ -117,7 +119,7 @@ source_watch_new(const struct source_env *env, const struct conf_source *cs, str
 	w->src = s;
 	w->fn = env->health;
 	w->arg = env->health_arg;
-	w->type = xstrdup(conf_source_type_name(cs->type));
+	w->type = xstrdup(cs->kind->name);
 	w->labels = xasprintf("source=\"%s\"", s->name);
 	w->after_ms = cs->alert_after_ms;
 	w->to = xcalloc(cs->nalert_to + 1, sizeof(char *));
@@ -148,42 +150,40 @@ source_watch_free(struct source_watch *w)
 	free(w);
 }
 
+const struct source_kind *
+source_kind_of(const struct conf_source *cs)
+{
+	_Static_assert(offsetof(struct source_kind, conf) == 0, "conf is a source_kind's first member");
+	return (const struct source_kind *)cs->kind;
+}
+
 struct source *
 source_start(const struct source_env *env, const struct conf_source *cs, source_emit_fn fn,
     void *arg, char *err, size_t errlen)
 {
 	struct source *s;
 
-	switch (cs->type) {
-	case SRC_DEMO:
-		return source_demo_start(env->base, cs, fn, arg, err, errlen);
-	case SRC_STDIN:
-	case SRC_FILE:
-		return source_file_start(env->base, cs, fn, arg, err, errlen);
-	case SRC_SSE:
-	case SRC_NDJSON_STREAM:
-		s = source_sse_start(env, cs, fn, arg, err, errlen);
-		break;
-	case SRC_JSON_POLL:
-		s = source_poll_start(env, cs, fn, arg, err, errlen);
-		break;
-	case SRC_MASTODON:
-		s = source_mastodon_start(env, cs, fn, arg, err, errlen);
-		break;
-	case SRC_X:
-		s = source_x_start(env, cs, fn, arg, err, errlen);
-		break;
-	case SRC_RSS:
-		s = source_rss_start(env, cs, fn, arg, err, errlen);
-		break;
-	case SRC_REDDIT:
-		s = source_reddit_start(env, cs, fn, arg, err, errlen);
-		break;
-	default:
+	if (cs->kind == NULL) {
+		snprintf(err, errlen, "no type");
 		return NULL;
 	}
+	s = source_kind_of(cs)->start(env, cs, fn, arg, err, errlen);
 	if (s && s->stream && cs->alert_after_ms > 0 && env->health)
 		s->watch = source_watch_new(env, cs, s);
+	return s;
+}
+
+void *
+source_new(size_t size, const struct source_env *env, const struct conf_source *cs,
+    source_emit_fn fn, void *arg, void (*stop)(struct source *))
+{
+	struct source *s = xcalloc(1, size);
+
+	s->name = xstrdup(cs->name);
+	s->emit = fn;
+	s->arg = arg;
+	s->spool = env->spool;
+	s->stop = stop;
 	return s;
 }
 
@@ -194,6 +194,21 @@ source_stop(struct source *s)
 		return;
 	source_watch_free(s->watch);
 	s->stop(s);
+	free(s->name);
+	free(s);
+}
+
+char *
+source_cursor_get(const struct source *s)
+{
+	return s->spool ? spool_cursor_get(s->spool, s->name) : NULL;
+}
+
+void
+source_cursor_set(struct source *s, const char *value, const char *what)
+{
+	if (s->spool && spool_cursor_set(s->spool, s->name, value) < 0)
+		log_warnx("source %s: cannot store %s: %s", s->name, what, spool_error(s->spool));
 }
 
 const char *
@@ -221,10 +236,10 @@ source_errors(const struct source *s)
 }
 
 void
-source_fields_copy(char **dst, const struct conf_source *cs)
+source_fields_copy(char **dst, char *const *fields)
 {
 	for (int f = 0; f < SF__N; f++)
-		dst[f] = cs->fields[f] ? xstrdup(cs->fields[f]) : NULL;
+		dst[f] = fields[f] ? xstrdup(fields[f]) : NULL;
 }
 
 void
@@ -261,7 +276,7 @@ source_map(char *const *fields, json_t *item)
 	json_t *obj = json_object(), *author = json_object();
 
 	for (int f = 0; f < SF__N; f++) {
-		const char *key = conf_source_field_names[f];
+		const char *key = source_field_names[f];
 		json_t *v;
 
 		if (fields[f] == NULL || (v = stream_jptr_get(item, fields[f])) == NULL ||
@@ -368,25 +383,4 @@ source_recent_free(struct source_recent *r)
 	for (size_t i = 0; i < SOURCE_RECENT; i++)
 		free(r->ids[i]);
 	memset(r, 0, sizeof(*r));
-}
-
-void
-source_stream_opts(struct stream_opts *o, const struct conf_source *cs, const char *url,
-    int mode)
-{
-	memset(o, 0, sizeof(*o));
-	o->name = cs->name;
-	o->url = url;
-	o->headers = cs->headers;
-	o->nheaders = cs->nheaders;
-	o->token = cs->token;
-	o->mode = (enum stream_mode)mode;
-	o->max_event = cs->max_event;
-	o->reconnect_ms = cs->reconnect_ms;
-	o->backoff_max_ms = cs->backoff_max_ms;
-	if (mode == STREAM_POLL) {
-		o->interval_ms = cs->interval_ms;
-		o->timeout_ms = cs->timeout_ms;
-	} else
-		o->stall_ms = cs->stall_ms;
 }

@@ -1,14 +1,18 @@
 /*
- * source.h: where mentions come from, besides HTTP push. Every source hands
- * its mentions to the same emit callback (the ingest path). Loop thread
- * only.
+ * source.h: where mentions come from, besides HTTP push. This is the base
+ * every kind of source builds on (source.c: start and stop, the health
+ * watch, the resume cursor, an item turned into a mention) and struct
+ * source_kind, which each kind defines in its own file (source_*.c) and the
+ * registry (kinds.c) lists. Every source hands its mentions to the same
+ * emit callback (the ingest path). Loop thread only.
  */
 #ifndef KELUH_SOURCE_H
 #define KELUH_SOURCE_H
 
 #include <event2/event.h>
 
-#include "conf/conf.h"
+#include "conf/conf_source.h"
+#include "sources/source_conf.h"
 #include "engine/mention.h"
 
 struct source;
@@ -45,6 +49,11 @@ struct source_env {
 /* Returns 0 when taken, -1 when the daemon cannot take it now (retry later). */
 typedef int (*source_emit_fn)(void *arg, const struct mention *m, const char *source);
 
+/*
+ * Starts the source cs describes, with its kind's start, and its health
+ * watch when it has a stream and alert_after. NULL with err filled when it
+ * cannot start.
+ */
 struct source *source_start(const struct source_env *, const struct conf_source *,
     source_emit_fn fn, void *arg, char *err, size_t errlen);
 void source_stop(struct source *);
@@ -55,29 +64,21 @@ unsigned long source_errors(const struct source *);
 /* What its health watch (alert_after) reports now: "silent", "failing", "throttled"; NULL: fine. */
 const char *source_health_state(const struct source *);
 
-/* source_demo.c, source_file.c */
-struct source *source_demo_start(struct event_base *, const struct conf_source *, source_emit_fn,
-    void *, char *, size_t);
-struct source *source_file_start(struct event_base *, const struct conf_source *, source_emit_fn,
-    void *, char *, size_t);
-
 /*
- * source_sse.c (sse, ndjson-stream), source_poll.c (json-poll), source_mastodon.c,
- * source_x.c, source_rss.c (rss)
+ * One kind of source, defined in its own file (source_demo.c...) and
+ * listed once in the registry (kinds.c). Its conf part is what the loader
+ * sees (conf/conf_source.h); start makes a running source from a
+ * conf_source of this kind (cs->opts are the kind's options), which the
+ * source does not keep: it copies what it needs, as sources outlive the
+ * conf on reload.
  */
-struct source *source_sse_start(const struct source_env *, const struct conf_source *,
-    source_emit_fn, void *, char *, size_t);
-struct source *source_poll_start(const struct source_env *, const struct conf_source *,
-    source_emit_fn, void *, char *, size_t);
-struct source *source_mastodon_start(const struct source_env *, const struct conf_source *,
-    source_emit_fn, void *, char *, size_t);
-struct source *source_x_start(const struct source_env *, const struct conf_source *,
-    source_emit_fn, void *, char *, size_t);
-struct source *source_rss_start(const struct source_env *, const struct conf_source *,
-    source_emit_fn, void *, char *, size_t);
-/* source_reddit.c */
-struct source *source_reddit_start(const struct source_env *, const struct conf_source *,
-    source_emit_fn, void *, char *, size_t);
+struct source_kind {
+	struct conf_source_kind conf;	/* first: the registry lists &kind.conf */
+	struct source *(*start)(const struct source_env *, const struct conf_source *cs,
+	    source_emit_fn fn, void *arg, char *err, size_t errlen);
+};
+/* The kind of a conf_source (its conf part is the first member). */
+const struct source_kind *source_kind_of(const struct conf_source *);
 
 /*
  * The last SOURCE_RECENT ids a source emitted, so a post seen twice (a
@@ -93,28 +94,37 @@ int source_recent_seen(const struct source_recent *, const char *id);
 void source_recent_add(struct source_recent *, const char *id);
 void source_recent_free(struct source_recent *);
 
-/*
- * The stream options every network source takes from its config: url,
- * headers, token, limits and timers (the poll ones only for STREAM_POLL,
- * the stall timer only for streams). The strings stay owned by cs.
- */
-struct stream_opts;
-void source_stream_opts(struct stream_opts *o, const struct conf_source *cs, const char *url,
-    int mode);
-
 /* What every source kind shares. */
 struct source {
 	char *name;
 	unsigned long count, errors;
 	source_emit_fn emit;
 	void *arg;
-	void (*stop)(struct source *);
+	struct spool *spool;		/* cursors (source_cursor_get/set); may be NULL */
+	void (*stop)(struct source *);	/* frees the kind's part; the base frees the rest */
 	struct stream *stream;		/* network sources: what the health watch reads */
 	struct source_watch *watch;	/* alert_after, or NULL */
 };
 
-/* Copies of a conf_source's field map (sources outlive the conf on reload). */
-void source_fields_copy(char **dst, const struct conf_source *);
+/*
+ * The start of every kind's start: a zeroed struct of size bytes, whose
+ * first member is a struct source, with its name, emit, arg, spool and stop
+ * set. source_stop calls stop, then frees the name and the struct.
+ */
+void *source_new(size_t size, const struct source_env *, const struct conf_source *,
+    source_emit_fn fn, void *arg, void (*stop)(struct source *));
+
+/*
+ * The resume point of a source in the spool: the last event ID, cursor,
+ * status id... (malloc'd; NULL without a spool or when none is stored).
+ * Set it with the mention it follows (same spool transaction); a failure
+ * is logged as "cannot store WHAT".
+ */
+char *source_cursor_get(const struct source *);
+void source_cursor_set(struct source *, const char *value, const char *what);
+
+/* Copies of a field map (sources outlive the conf on reload). */
+void source_fields_copy(char **dst, char *const *fields);
 void source_fields_free(char **);
 /*
  * One item of a network source: maps it through fields (a JSON pointer per

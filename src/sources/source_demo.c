@@ -81,20 +81,18 @@ demo_stop(struct source *s)
 	for (size_t i = 0; i < d->nlines; i++)
 		free(d->lines[i]);
 	free(d->lines);
-	free(d->src.name);
-	free(d);
 }
 
-struct source *
-source_demo_start(struct event_base *base, const struct conf_source *cs, source_emit_fn fn,
-    void *arg, char *err, size_t errlen)
+/* The sample file: the one given, else the bundled one wherever it is. */
+static FILE *
+demo_open(const struct source_local *o, const char **path, char *rel, size_t rellen)
 {
-	const char *path = cs->path ? cs->path : DEMO_DEFAULT_FILE;
-	char rel[PATH_MAX + 64];
-	FILE *fp = fopen(path, "r");
+	FILE *fp;
 
+	*path = o->path ? o->path : DEMO_DEFAULT_FILE;
+	fp = fopen(*path, "r");
 	/* installed elsewhere (a package tree, DESTDIR): beside the binary */
-	if (fp == NULL && cs->path == NULL) {
+	if (fp == NULL && o->path == NULL) {
 		char exe[PATH_MAX], *slash;
 		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
@@ -102,22 +100,32 @@ source_demo_start(struct event_base *base, const struct conf_source *cs, source_
 			exe[n] = '\0';
 			if ((slash = strrchr(exe, '/')) != NULL) {
 				*slash = '\0';
-				snprintf(rel, sizeof(rel), "%s/../share/keluh/samples/mentions.ndjson",
-				    exe);
+				snprintf(rel, rellen, "%s/../share/keluh/samples/mentions.ndjson", exe);
 				if ((fp = fopen(rel, "r")) != NULL)
-					path = rel;
+					*path = rel;
 			}
 		}
 	}
 	/* not installed yet (a source tree): the samples beside the config */
-	if (fp == NULL && cs->path == NULL && cs->fallback_path) {
-		path = cs->fallback_path;
-		fp = fopen(path, "r");
+	if (fp == NULL && o->path == NULL && o->fallback_path) {
+		*path = o->fallback_path;
+		fp = fopen(*path, "r");
 	}
+	return fp;
+}
+
+static struct source *
+demo_start(const struct source_env *env, const struct conf_source *cs, source_emit_fn fn,
+    void *arg, char *err, size_t errlen)
+{
+	const struct source_local *o = cs->opts;
+	char rel[PATH_MAX + 64];
+	const char *path;
+	FILE *fp = demo_open(o, &path, rel, sizeof(rel));
 	struct demo *d;
 	struct timeval tv;
-	char *line = NULL;
-	size_t cap = 0;
+	char *line = NULL, **lines = NULL;
+	size_t cap = 0, nlines = 0;
 	ssize_t n;
 	double period;
 
@@ -125,34 +133,49 @@ source_demo_start(struct event_base *base, const struct conf_source *cs, source_
 		snprintf(err, errlen, "cannot read the demo samples %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	d = xcalloc(1, sizeof(*d));
-	while ((n = getline(&line, &cap, fp)) > 0 && d->nlines < DEMO_MAX_LINES) {
+	while ((n = getline(&line, &cap, fp)) > 0 && nlines < DEMO_MAX_LINES) {
 		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
 		if (n == 0)
 			continue;
-		d->lines = xreallocarray(d->lines, d->nlines + 1, sizeof(char *));
-		d->lines[d->nlines++] = xstrdup(line);
+		lines = xreallocarray(lines, nlines + 1, sizeof(char *));
+		lines[nlines++] = xstrdup(line);
 	}
 	free(line);
 	fclose(fp);
-	if (d->nlines == 0) {
+	if (nlines == 0) {
 		snprintf(err, errlen, "the demo samples %s are empty", path);
-		free(d->lines);
-		free(d);
 		return NULL;
 	}
-	d->src.name = xstrdup(cs->name);
-	d->src.emit = fn;
-	d->src.arg = arg;
-	d->src.stop = demo_stop;
-	d->loop = cs->loop;
-	period = 1.0 / cs->rate_per_s;
+	d = source_new(sizeof(*d), env, cs, fn, arg, demo_stop);
+	d->lines = lines;
+	d->nlines = nlines;
+	d->loop = o->loop;
+	period = 1.0 / o->rate_per_s;
 	tv.tv_sec = (time_t)period;
 	tv.tv_usec = (suseconds_t)((period - (double)tv.tv_sec) * 1e6);
-	d->timer = event_new(base, -1, EV_PERSIST, demo_tick, d);
+	d->timer = event_new(env->base, -1, EV_PERSIST, demo_tick, d);
 	event_add(d->timer, &tv);
 	log_info("source %s: replaying %zu sample mentions from %s at %.1f/s", d->src.name,
-	    d->nlines, path, cs->rate_per_s);
+	    d->nlines, path, o->rate_per_s);
 	return &d->src;
 }
+
+static void *
+demo_parse(struct confp *L, struct conf_source *cs, yaml_node_t *item)
+{
+	return source_local_parse(L, cs, item, 0);
+}
+
+static const char *const demo_keys[] = { "path", "rate", "loop", NULL };
+
+const struct source_kind source_kind_demo = {
+	.conf = {
+		.name = "demo",
+		.keys = demo_keys,
+		.parse = demo_parse,
+		.same = source_local_same,
+		.free = source_local_free,
+	},
+	.start = demo_start,
+};

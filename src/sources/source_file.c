@@ -139,40 +139,83 @@ fsrc_stop(struct source *s)
 	event_free(f->retry);
 	evbuffer_free(f->in);
 	close(f->fd);
-	free(f->src.name);
-	free(f);
 }
 
-struct source *
-source_file_start(struct event_base *base, const struct conf_source *cs, source_emit_fn fn,
-    void *arg, char *err, size_t errlen)
+/* what: "stdin" or the file's path, for the error. */
+static struct source *
+fsrc_start(const struct source_env *env, const struct conf_source *cs, int fd, const char *what,
+    source_emit_fn fn, void *arg, char *err, size_t errlen)
 {
 	struct fsrc *f;
 	struct stat st;
-	int fd;
 
-	if (cs->type == SRC_STDIN)
-		fd = dup(STDIN_FILENO);
-	else
-		fd = open(cs->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", cs->type == SRC_STDIN ? "stdin" :
-		    cs->path, strerror(errno));
+		snprintf(err, errlen, "cannot open %s: %s", what, strerror(errno));
 		return NULL;
 	}
-	f = xcalloc(1, sizeof(*f));
+	f = source_new(sizeof(*f), env, cs, fn, arg, fsrc_stop);
 	f->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 	if (!f->regular)
 		evutil_make_socket_nonblocking(fd);
-	f->src.name = xstrdup(cs->name);
-	f->src.emit = fn;
-	f->src.arg = arg;
-	f->src.stop = fsrc_stop;
 	f->fd = fd;
 	f->in = evbuffer_new();
-	f->ev = f->regular ? evtimer_new(base, fsrc_readable, f) :
-	    event_new(base, fd, EV_READ | EV_PERSIST, fsrc_readable, f);
-	f->retry = evtimer_new(base, fsrc_retry, f);
+	f->ev = f->regular ? evtimer_new(env->base, fsrc_readable, f) :
+	    event_new(env->base, fd, EV_READ | EV_PERSIST, fsrc_readable, f);
+	f->retry = evtimer_new(env->base, fsrc_retry, f);
 	fsrc_arm(f);
 	return &f->src;
 }
+
+static struct source *
+stdin_start(const struct source_env *env, const struct conf_source *cs, source_emit_fn fn,
+    void *arg, char *err, size_t errlen)
+{
+	return fsrc_start(env, cs, dup(STDIN_FILENO), "stdin", fn, arg, err, errlen);
+}
+
+static struct source *
+file_start(const struct source_env *env, const struct conf_source *cs, source_emit_fn fn,
+    void *arg, char *err, size_t errlen)
+{
+	const struct source_local *o = cs->opts;
+
+	return fsrc_start(env, cs, open(o->path, O_RDONLY | O_CLOEXEC), o->path, fn, arg, err,
+	    errlen);
+}
+
+static void *
+stdin_parse(struct confp *L, struct conf_source *cs, yaml_node_t *item)
+{
+	return source_local_parse(L, cs, item, 0);
+}
+
+static void *
+file_parse(struct confp *L, struct conf_source *cs, yaml_node_t *item)
+{
+	return source_local_parse(L, cs, item, 1);
+}
+
+/* stdin reads no path, rate nor loop, but has always taken them */
+static const char *const file_keys[] = { "path", "rate", "loop", NULL };
+
+const struct source_kind source_kind_stdin = {
+	.conf = {
+		.name = "stdin",
+		.keys = file_keys,
+		.parse = stdin_parse,
+		.same = source_local_same,
+		.free = source_local_free,
+	},
+	.start = stdin_start,
+};
+
+const struct source_kind source_kind_file = {
+	.conf = {
+		.name = "file",
+		.keys = file_keys,
+		.parse = file_parse,
+		.same = source_local_same,
+		.free = source_local_free,
+	},
+	.start = file_start,
+};

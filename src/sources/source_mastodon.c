@@ -15,7 +15,6 @@
 #include "net/stream.h"
 #include "sources/source.h"
 #include "sources/source_queue.h"
-#include "store/spool.h"
 
 /*
  * mastodon: a Mastodon streaming timeline (SSE) read with a user token.
@@ -37,7 +36,6 @@
 struct msrc {
 	struct source src;
 	struct stream *st;
-	struct spool *spool;
 	struct curlev *ce;
 	char *host;		/* the instance, for mention ids */
 	char *timeline;		/* the REST timeline of the stream (a URL) */
@@ -80,9 +78,7 @@ ms_advance(struct msrc *s, const char *id)
 	free(s->last);
 	s->last = xstrdup(id);
 	/* with the mention, in the same spool transaction when there is one */
-	if (s->spool && spool_cursor_set(s->spool, s->src.name, id) < 0)
-		log_warnx("source %s: cannot store the last status id: %s", s->src.name,
-		    spool_error(s->spool));
+	source_cursor_set(&s->src, id, "the last status id");
 }
 
 static const char *
@@ -505,8 +501,6 @@ ms_stop(struct source *src)
 	free(s->labels);
 	free(s->last);
 	free(s->floor);
-	free(s->src.name);
-	free(s);
 }
 
 /* The host of a URL, without port or credentials. */
@@ -527,47 +521,31 @@ ms_host(const char *url)
 	return xstrndup(p, strcspn(p, ":/?#"));
 }
 
-struct source *
-source_mastodon_start(const struct source_env *env, const struct conf_source *cs,
-    source_emit_fn fn, void *arg, char *err, size_t errlen)
+/* mastodon's options: the network ones, the stream and its tag or list, reblogs. */
+struct mastodon_opts {
+	struct source_net net;
+	char *stream;		/* public, public:local, public:remote, hashtag... (NULL: public) */
+	char *tag;
+	char *list;
+	int reblogs;
+};
+
+/* The stream's URL (returned) and its REST timeline (s->timeline). */
+static char *
+ms_urls(struct msrc *s, const struct mastodon_opts *mo)
 {
-	struct msrc *s;
-	struct stream_opts o;
-	struct stream_handlers h;
-	const char *stream = cs->stream ? cs->stream : "public";
+	const char *stream = mo->stream ? mo->stream : "public";
 	char *base, *url, *tag = NULL, *list = NULL;
 	size_t blen;
 
-	if (env->ce == NULL) {
-		snprintf(err, errlen, "no HTTP client to stream with");
-		return NULL;
-	}
-	s = xcalloc(1, sizeof(*s));
-	s->src.name = xstrdup(cs->name);
-	s->src.emit = fn;
-	s->src.arg = arg;
-	s->src.stop = ms_stop;
-	s->spool = env->spool;
-	s->ce = env->ce;
-	/* bounded by the answer: one page of MS_BODY_MAX bytes at most */
-	source_queue_init(&s->page, env->base, s->src.name, 0, ms_fill_take, ms_fill_next, s);
-	s->reblogs = cs->reblogs;
-	s->token = cs->token ? xstrdup(cs->token) : NULL;
-	s->headers = xcalloc(cs->nheaders + 1, sizeof(char *));
-	for (size_t i = 0; i < cs->nheaders; i++)
-		s->headers[i] = xstrdup(cs->headers[i]);
-	s->nheaders = cs->nheaders;
-	s->host = ms_host(cs->url);
-	s->labels = xasprintf("source=\"%s\"", cs->name);
-	buf_init(&s->body);
-	blen = strlen(cs->url);
-	while (blen && cs->url[blen - 1] == '/')
+	blen = strlen(mo->net.url);
+	while (blen && mo->net.url[blen - 1] == '/')
 		blen--;
-	base = xstrndup(cs->url, blen);
-	if (cs->tag)
-		tag = curl_easy_escape(NULL, cs->tag, 0);
-	if (cs->list)
-		list = curl_easy_escape(NULL, cs->list, 0);
+	base = xstrndup(mo->net.url, blen);
+	if (mo->tag)
+		tag = curl_easy_escape(NULL, mo->tag, 0);
+	if (mo->list)
+		list = curl_easy_escape(NULL, mo->list, 0);
 	if (strcmp(stream, "public:local") == 0) {
 		url = xasprintf("%s/api/v1/streaming/public/local", base);
 		s->timeline = xasprintf("%s/api/v1/timelines/public?local=true", base);
@@ -593,12 +571,43 @@ source_mastodon_start(const struct source_env *env, const struct conf_source *cs
 	curl_free(tag);
 	curl_free(list);
 	free(base);
-	if (s->spool && (s->last = spool_cursor_get(s->spool, cs->name)) != NULL)
+	return url;
+}
+
+static struct source *
+ms_start(const struct source_env *env, const struct conf_source *cs, source_emit_fn fn,
+    void *arg, char *err, size_t errlen)
+{
+	const struct mastodon_opts *mo = cs->opts;
+	struct msrc *s;
+	struct stream_opts o;
+	struct stream_handlers h;
+	char *url;
+
+	if (env->ce == NULL) {
+		snprintf(err, errlen, "no HTTP client to stream with");
+		return NULL;
+	}
+	s = source_new(sizeof(*s), env, cs, fn, arg, ms_stop);
+	s->ce = env->ce;
+	/* bounded by the answer: one page of MS_BODY_MAX bytes at most */
+	source_queue_init(&s->page, env->base, s->src.name, 0, ms_fill_take, ms_fill_next, s);
+	s->reblogs = mo->reblogs;
+	s->token = mo->net.token ? xstrdup(mo->net.token) : NULL;
+	s->headers = xcalloc(mo->net.nheaders + 1, sizeof(char *));
+	for (size_t i = 0; i < mo->net.nheaders; i++)
+		s->headers[i] = xstrdup(mo->net.headers[i]);
+	s->nheaders = mo->net.nheaders;
+	s->host = ms_host(mo->net.url);
+	s->labels = xasprintf("source=\"%s\"", cs->name);
+	buf_init(&s->body);
+	url = ms_urls(s, mo);
+	if ((s->last = source_cursor_get(&s->src)) != NULL)
 		s->floor = xstrdup(s->last);
 	if (s->last)
 		log_info("source %s: resuming after status %s (backfilling the gap)", cs->name,
 		    s->last);
-	source_stream_opts(&o, cs, url, STREAM_SSE);
+	source_stream_opts(&o, cs->name, &mo->net, url, STREAM_SSE);
 	memset(&h, 0, sizeof(h));
 	h.event = ms_event;
 	h.request = ms_request;
@@ -608,3 +617,125 @@ source_mastodon_start(const struct source_env *env, const struct conf_source *cs
 	free(url);
 	return &s->src;
 }
+
+static const char *const mastodon_streams[] = { "public", "public:local", "public:remote",
+	"hashtag", "hashtag:local", "user", "list" };
+
+/* stream: one of mastodon_streams (NULL when not given: public). */
+static void
+ms_parse_stream(struct confp *L, struct mastodon_opts *mo, yaml_node_t *item)
+{
+	size_t i, n = sizeof(mastodon_streams) / sizeof(mastodon_streams[0]);
+	const char *s;
+
+	if (confp_string(L, item, "stream", &s) < 0)
+		return;
+	for (i = 0; s && i < n; i++)
+		if (strcmp(s, mastodon_streams[i]) == 0)
+			break;
+	if (s && i == n) {
+		const char *sug = diag_suggest(s, mastodon_streams, n);
+
+		yerror(L->d, L->yf, ymap_get(L->yf, item, "stream"), "unknown Mastodon stream "
+		    "'%s'%s%s%s; use public, public:local, public:remote, hashtag, "
+		    "hashtag:local, user or list", s, sug ? "; did you mean '" : "",
+		    sug ? sug : "", sug ? "'?" : "");
+	} else
+		mo->stream = xstrdup(s ? s : "public");
+}
+
+/* tag and list, and whether the stream has what it needs. */
+static void
+ms_parse_target(struct confp *L, struct mastodon_opts *mo, yaml_node_t *item)
+{
+	const char *s;
+
+	if (confp_string(L, item, "tag", &s) == 0 && s) {
+		if (*s == '#')
+			s++;
+		if (*s == '\0' || strpbrk(s, "#&?/= "))
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "tag"), "tag: '%s' must be one "
+			    "hashtag name, like acme (without #)", s);
+		else
+			mo->tag = xstrdup(s);
+	}
+	if (confp_string(L, item, "list", &s) == 0 && s) {
+		if (*s == '\0' || strspn(s, "0123456789") != strlen(s))
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "list"), "list: '%s' must be a "
+			    "list id (digits)", s);
+		else
+			mo->list = xstrdup(s);
+	}
+	if (mo->stream && strncmp(mo->stream, "hashtag", 7) == 0 && mo->tag == NULL &&
+	    ymap_get(L->yf, item, "tag") == NULL)
+		yerror(L->d, L->yf, ymap_get(L->yf, item, "stream"), "stream %s needs tag: (the "
+		    "hashtag to follow)", mo->stream);
+	if (mo->stream && strcmp(mo->stream, "list") == 0 && mo->list == NULL &&
+	    ymap_get(L->yf, item, "list") == NULL)
+		yerror(L->d, L->yf, ymap_get(L->yf, item, "stream"), "stream list needs list: (the "
+		    "list id)");
+	if (mo->tag && ymap_get(L->yf, item, "stream") &&
+	    strncmp(mo->stream ? mo->stream : "", "hashtag", 7) != 0)
+		yerror(L->d, L->yf, ymap_get(L->yf, item, "tag"), "tag is for stream: hashtag "
+		    "(or hashtag:local)");
+}
+
+static void *
+ms_parse(struct confp *L, struct conf_source *cs, yaml_node_t *item)
+{
+	struct mastodon_opts *mo = xcalloc(1, sizeof(*mo));
+	yaml_node_t *v;
+
+	source_net_init(&mo->net, 0);
+	mo->net.stall_ms = 45000;	/* Mastodon: a heartbeat every 15 s */
+	source_net_parse(L, cs, &mo->net, item, " (the instance, like https://mastodon.social)");
+	if ((v = ymap_get(L->yf, item, "reblogs")) != NULL)
+		yget_bool(L->d, L->yf, v, "reblogs", &mo->reblogs);
+	source_health_parse(L, cs, item);
+	ms_parse_stream(L, mo, item);
+	ms_parse_target(L, mo, item);
+	if (mo->net.token == NULL && ymap_get(L->yf, item, "token_file") == NULL &&
+	    !(L->flags & CONF_NO_SECRETS))
+		yerror(L->d, L->yf, item, "source '%s' of type mastodon needs token_file (a user "
+		    "token with read:statuses; Mastodon 4.2 and later refuse streams without one)",
+		    cs->name);
+	return mo;
+}
+
+static int
+ms_same(const void *va, const void *vb)
+{
+	const struct mastodon_opts *a = va, *b = vb;
+
+	return source_net_same(&a->net, &b->net) && source_same_str(a->stream, b->stream) &&
+	    source_same_str(a->tag, b->tag) && source_same_str(a->list, b->list) &&
+	    a->reblogs == b->reblogs;
+}
+
+static void
+ms_free(void *opts)
+{
+	struct mastodon_opts *mo = opts;
+
+	source_net_free(&mo->net);
+	free(mo->stream);
+	free(mo->tag);
+	free(mo->list);
+	free(mo);
+}
+
+/* the mapping is built in: no fields or events */
+static const char *const mastodon_keys[] = { "url", "headers", "token_file", "max_event",
+	"stall", "reconnect", "backoff_max", "stream", "tag", "list", "reblogs", "alert_after",
+	"alert_to", NULL };
+
+const struct source_kind source_kind_mastodon = {
+	.conf = {
+		.name = "mastodon",
+		.keys = mastodon_keys,
+		.parse = ms_parse,
+		.same = ms_same,
+		.free = ms_free,
+	},
+	.start = ms_start,
+};

@@ -13,7 +13,6 @@
 #include "net/stream.h"
 #include "sources/source.h"
 #include "sources/source_queue.h"
-#include "store/spool.h"
 
 /*
  * json-poll: GET a JSON API every interval; the items (an array at the
@@ -28,7 +27,6 @@
 struct psrc {
 	struct source src;
 	struct stream *st;
-	struct spool *spool;
 	char *fields[SF__N];
 	char *url, *items, *cursor_ptr, *cursor_param;
 	char *labels;		/* source="name" */
@@ -79,9 +77,7 @@ psrc_take(void *arg, json_t *item, void *aux)
 	if (c && (p->cursor == NULL || cursor_cmp(c, p->cursor) > 0)) {
 		free(p->cursor);
 		p->cursor = xstrdup(c);
-		if (p->spool && spool_cursor_set(p->spool, p->src.name, p->cursor) < 0)
-			log_warnx("source %s: cannot store the cursor: %s", p->src.name,
-			    spool_error(p->spool));
+		source_cursor_set(&p->src, p->cursor, "the cursor");
 	}
 	if (item)
 		metrics_add("keluh_source_events_total", p->labels, 1);
@@ -281,14 +277,21 @@ psrc_stop(struct source *src)
 	free(p->cursor);
 	free(p->etag);
 	free(p->labels);
-	free(p->src.name);
-	free(p);
 }
 
-struct source *
-source_poll_start(const struct source_env *env, const struct conf_source *cs, source_emit_fn fn,
+/* json-poll's options: the network ones and where the items and their cursor are. */
+struct poll_opts {
+	struct source_net net;
+	char *items;		/* pointer to the array of items ("" = the answer) */
+	char *cursor;		/* pointer, inside an item, to its cursor */
+	char *cursor_param;	/* query parameter that sends the cursor */
+};
+
+static struct source *
+psrc_start(const struct source_env *env, const struct conf_source *cs, source_emit_fn fn,
     void *arg, char *err, size_t errlen)
 {
+	const struct poll_opts *po = cs->opts;
 	struct psrc *p;
 	struct stream_opts o;
 	struct stream_handlers h;
@@ -297,22 +300,17 @@ source_poll_start(const struct source_env *env, const struct conf_source *cs, so
 		snprintf(err, errlen, "no HTTP client to poll with");
 		return NULL;
 	}
-	p = xcalloc(1, sizeof(*p));
-	p->src.name = xstrdup(cs->name);
-	p->src.emit = fn;
-	p->src.arg = arg;
-	p->src.stop = psrc_stop;
-	p->spool = env->spool;
+	p = source_new(sizeof(*p), env, cs, fn, arg, psrc_stop);
 	source_queue_init(&p->queue, env->base, p->src.name, 0, psrc_take, NULL, p);
-	source_fields_copy(p->fields, cs);
-	p->url = xstrdup(cs->url);
+	source_fields_copy(p->fields, po->net.fields);
+	p->url = xstrdup(po->net.url);
 	p->labels = xasprintf("source=\"%s\"", cs->name);
-	p->items = cs->items ? xstrdup(cs->items) : NULL;
-	p->cursor_ptr = cs->cursor ? xstrdup(cs->cursor) : NULL;
-	p->cursor_param = cs->cursor_param ? xstrdup(cs->cursor_param) : NULL;
-	if (p->cursor_ptr && p->spool && (p->cursor = spool_cursor_get(p->spool, cs->name)))
+	p->items = po->items ? xstrdup(po->items) : NULL;
+	p->cursor_ptr = po->cursor ? xstrdup(po->cursor) : NULL;
+	p->cursor_param = po->cursor_param ? xstrdup(po->cursor_param) : NULL;
+	if (p->cursor_ptr && (p->cursor = source_cursor_get(&p->src)))
 		log_info("source %s: resuming after cursor %s", cs->name, p->cursor);
-	source_stream_opts(&o, cs, cs->url, STREAM_POLL);
+	source_stream_opts(&o, cs->name, &po->net, NULL, STREAM_POLL);
 	memset(&h, 0, sizeof(h));
 	h.body = psrc_body;
 	h.request = psrc_request;
@@ -321,3 +319,67 @@ source_poll_start(const struct source_env *env, const struct conf_source *cs, so
 	p->src.stream = p->st;
 	return &p->src;
 }
+
+static void *
+poll_parse(struct confp *L, struct conf_source *cs, yaml_node_t *item)
+{
+	struct poll_opts *po = xcalloc(1, sizeof(*po));
+	yaml_node_t *v;
+	const char *s;
+
+	source_net_init(&po->net, 1);
+	source_net_parse(L, cs, &po->net, item, NULL);
+	if ((v = ymap_get(L->yf, item, "items")) != NULL)
+		po->items = confp_jptr(L, v, "items");
+	if ((v = ymap_get(L->yf, item, "cursor")) != NULL)
+		po->cursor = confp_jptr(L, v, "cursor");
+	if (confp_string(L, item, "cursor_param", &s) == 0 && s) {
+		if (*s == '\0' || strpbrk(s, "&=?# "))
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "cursor_param"),
+			    "cursor_param: '%s' must be a plain query parameter name like since_id", s);
+		else
+			po->cursor_param = xstrdup(s);
+		if (ymap_get(L->yf, item, "cursor") == NULL)
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "cursor_param"),
+			    "cursor_param needs cursor (the pointer to each item's cursor)");
+	}
+	source_health_parse(L, cs, item);
+	return po;
+}
+
+static int
+poll_same(const void *va, const void *vb)
+{
+	const struct poll_opts *a = va, *b = vb;
+
+	return source_net_same(&a->net, &b->net) && source_same_str(a->items, b->items) &&
+	    source_same_str(a->cursor, b->cursor) &&
+	    source_same_str(a->cursor_param, b->cursor_param);
+}
+
+static void
+poll_free(void *opts)
+{
+	struct poll_opts *po = opts;
+
+	source_net_free(&po->net);
+	free(po->items);
+	free(po->cursor);
+	free(po->cursor_param);
+	free(po);
+}
+
+static const char *const poll_keys[] = { "url", "headers", "token_file", "fields", "max_event",
+	"reconnect", "backoff_max", "interval", "timeout", "items", "cursor", "cursor_param",
+	"alert_after", "alert_to", NULL };
+
+const struct source_kind source_kind_json_poll = {
+	.conf = {
+		.name = "json-poll",
+		.keys = poll_keys,
+		.parse = poll_parse,
+		.same = poll_same,
+		.free = poll_free,
+	},
+	.start = psrc_start,
+};

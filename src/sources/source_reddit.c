@@ -17,7 +17,6 @@
 #include "net/stream.h"
 #include "sources/source.h"
 #include "sources/source_queue.h"
-#include "store/spool.h"
 
 /*
  * reddit: one Reddit listing (a subreddit's new posts or comments, or a
@@ -61,7 +60,6 @@
 struct rsrc {
 	struct source src;
 	struct stream *st;
-	struct spool *spool;
 	struct curlev *ce;
 	struct event *tok_timer;	/* the next token request after a failure */
 	char *labels;
@@ -237,9 +235,7 @@ rd_advance(struct rsrc *r, const char *name)
 	free(r->cursor);
 	r->cursor = xstrdup(name);
 	/* with the mention, in the same spool transaction when there is one */
-	if (r->spool && spool_cursor_set(r->spool, r->src.name, name) < 0)
-		log_warnx("source %s: cannot store the cursor: %s", r->src.name,
-		    spool_error(r->spool));
+	source_cursor_set(&r->src, name, "the cursor");
 }
 
 static void
@@ -711,32 +707,45 @@ rd_stop(struct source *src)
 	free(r->labels);
 	free(r->cursor);
 	free(r->floor);
-	free(r->src.name);
-	free(r);
 }
+
+/* reddit's options: one listing of subreddits and/or a search, and the app's credentials. */
+struct reddit_opts {
+	struct source_net net;
+	char **subreddits;
+	size_t nsubreddits;
+	char *query;
+	char *listing;		/* new, search or comments */
+	char *client_id;
+	char *client_secret;	/* secrets, read from their files */
+	char *username;
+	char *password;
+	char *user_agent;
+	char *token_url;
+};
 
 /* The listing's URL: /r/a+b/new.json, /r/a+b/comments.json or a search sorted by new. */
 static char *
-rd_listing_url(const struct conf_source *cs)
+rd_listing_url(const struct reddit_opts *ro)
 {
-	size_t blen = strlen(cs->url);
+	size_t blen = strlen(ro->net.url);
 	char *base, *url, *q = NULL;
 	struct buf subs;
 
-	while (blen && cs->url[blen - 1] == '/')
+	while (blen && ro->net.url[blen - 1] == '/')
 		blen--;
-	base = xstrndup(cs->url, blen);
+	base = xstrndup(ro->net.url, blen);
 	buf_init(&subs);
-	for (size_t i = 0; i < cs->nsubreddits; i++) {
+	for (size_t i = 0; i < ro->nsubreddits; i++) {
 		if (i)
 			buf_adds(&subs, "+");
-		buf_adds(&subs, cs->subreddits[i]);
+		buf_adds(&subs, ro->subreddits[i]);
 	}
 	buf_add(&subs, "", 1);
-	if (cs->query)
-		q = curl_easy_escape(NULL, cs->query, 0);
-	if (cs->listing && strcmp(cs->listing, "search") == 0) {
-		if (cs->nsubreddits)
+	if (ro->query)
+		q = curl_easy_escape(NULL, ro->query, 0);
+	if (ro->listing && strcmp(ro->listing, "search") == 0) {
+		if (ro->nsubreddits)
 			url = xasprintf("%s/r/%s/search.json?q=%s&restrict_sr=1&sort=new&type=link&"
 			    "limit=%d&raw_json=1", base, subs.data, q ? q : "", RD_PAGE);
 		else
@@ -744,7 +753,7 @@ rd_listing_url(const struct conf_source *cs)
 			    base, q ? q : "", RD_PAGE);
 	} else
 		url = xasprintf("%s/r/%s/%s.json?limit=%d&raw_json=1", base, subs.data,
-		    cs->listing && strcmp(cs->listing, "comments") == 0 ? "comments" : "new",
+		    ro->listing && strcmp(ro->listing, "comments") == 0 ? "comments" : "new",
 		    RD_PAGE);
 	curl_free(q);
 	buf_free(&subs);
@@ -752,12 +761,13 @@ rd_listing_url(const struct conf_source *cs)
 	return url;
 }
 
-struct source *
-source_reddit_start(const struct source_env *env, const struct conf_source *cs,
-    source_emit_fn fn, void *arg, char *err, size_t errlen)
+static struct source *
+rd_start(const struct source_env *env, const struct conf_source *cs, source_emit_fn fn,
+    void *arg, char *err, size_t errlen)
 {
 	static const char *const keep[] = { "x-ratelimit-remaining", "x-ratelimit-reset",
 		"x-ratelimit-used", "retry-after", NULL };
+	const struct reddit_opts *ro = cs->opts;
 	struct rsrc *r;
 	struct stream_opts o;
 	struct stream_handlers h;
@@ -767,38 +777,33 @@ source_reddit_start(const struct source_env *env, const struct conf_source *cs,
 		snprintf(err, errlen, "no HTTP client to poll with");
 		return NULL;
 	}
-	if (cs->client_id == NULL || cs->client_secret == NULL) {
+	if (ro->client_id == NULL || ro->client_secret == NULL) {
 		snprintf(err, errlen, "no client_id or client_secret_file");
 		return NULL;
 	}
-	r = xcalloc(1, sizeof(*r));
-	r->src.name = xstrdup(cs->name);
-	r->src.emit = fn;
-	r->src.arg = arg;
-	r->src.stop = rd_stop;
-	r->spool = env->spool;
+	r = source_new(sizeof(*r), env, cs, fn, arg, rd_stop);
 	r->ce = env->ce;
 	/* bounded by the answers: RD_PAGES_MAX pages of a listing at most */
 	source_queue_init(&r->queue, env->base, r->src.name, 0, rd_take, NULL, r);
 	r->tok_timer = evtimer_new(env->base, rd_tok_timer_cb, r);
 	r->labels = xasprintf("source=\"%s\"", cs->name);
-	r->token_url = xstrdup(cs->token_url);
-	r->client_id = xstrdup(cs->client_id);
-	r->client_secret = xstrdup(cs->client_secret);
-	r->username = cs->username ? xstrdup(cs->username) : NULL;
-	r->password = cs->password ? xstrdup(cs->password) : NULL;
-	r->user_agent = xstrdup(cs->user_agent);
-	r->reconnect_ms = cs->reconnect_ms;
-	r->backoff_max_ms = cs->backoff_max_ms;
+	r->token_url = xstrdup(ro->token_url);
+	r->client_id = xstrdup(ro->client_id);
+	r->client_secret = xstrdup(ro->client_secret);
+	r->username = ro->username ? xstrdup(ro->username) : NULL;
+	r->password = ro->password ? xstrdup(ro->password) : NULL;
+	r->user_agent = xstrdup(ro->user_agent);
+	r->reconnect_ms = ro->net.reconnect_ms;
+	r->backoff_max_ms = ro->net.backoff_max_ms;
 	buf_init(&r->tok_body);
-	if (r->spool && (r->cursor = spool_cursor_get(r->spool, cs->name)) != NULL) {
+	if ((r->cursor = source_cursor_get(&r->src)) != NULL) {
 		r->floor = xstrdup(r->cursor);
 		log_info("source %s: resuming after %s", cs->name, r->cursor);
 	}
-	url = rd_listing_url(cs);
+	url = rd_listing_url(ro);
 	r->url = xstrdup(url);
 	log_debug("source %s: polling %s", cs->name, url);
-	source_stream_opts(&o, cs, url, STREAM_POLL);
+	source_stream_opts(&o, cs->name, &ro->net, url, STREAM_POLL);
 	o.token = NULL;
 	o.keep_headers = keep;
 	memset(&h, 0, sizeof(h));
@@ -811,3 +816,210 @@ source_reddit_start(const struct source_env *env, const struct conf_source *cs,
 	free(url);
 	return &r->src;
 }
+
+static const char *const reddit_listings[] = { "new", "search", "comments" };
+
+/* What to read: subreddits, query, listing. */
+static void
+rd_parse_what(struct confp *L, const struct conf_source *cs, struct reddit_opts *ro,
+    yaml_node_t *item)
+{
+	yaml_node_t *v;
+	const char *s;
+
+	if ((v = ymap_get(L->yf, item, "subreddits")) != NULL &&
+	    confp_strings(L, v, "subreddits", &ro->subreddits, &ro->nsubreddits) == 0)
+		for (size_t i = 0; i < ro->nsubreddits; i++) {
+			char *n = ro->subreddits[i];
+			size_t skip = strncmp(n, "/r/", 3) == 0 ? 3 : strncmp(n, "r/", 2) == 0 ? 2 : 0;
+
+			memmove(n, n + skip, strlen(n + skip) + 1);
+			if (strlen(n) < 2 || strlen(n) > 21 || strspn(n, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(n))
+				yerror(L->d, L->yf, yis_seq(v) ? yseq_item(L->yf, v, i) : v,
+				    "subreddits: '%s' is not a subreddit name (2 to 21 letters, digits "
+				    "or _, like AcmeSupport, without r/)", n);
+		}
+	if (confp_string(L, item, "query", &s) == 0 && s) {
+		if (*s == '\0' || strlen(s) > 512 || strpbrk(s, "\r\n"))
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "query"), "query must be one line of "
+			    "Reddit search syntax, at most 512 characters, like '\"acme\" (down OR "
+			    "broken)'");
+		else
+			ro->query = xstrdup(s);
+	}
+	if (confp_string(L, item, "listing", &s) == 0 && s) {
+		size_t i, n = sizeof(reddit_listings) / sizeof(reddit_listings[0]);
+
+		for (i = 0; i < n; i++)
+			if (strcmp(s, reddit_listings[i]) == 0)
+				break;
+		if (i == n) {
+			const char *sug = diag_suggest(s, reddit_listings, n);
+
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "listing"), "unknown Reddit listing "
+			    "'%s'%s%s%s; use new, search or comments", s, sug ? "; did you mean '" : "",
+			    sug ? sug : "", sug ? "'?" : "");
+		} else
+			ro->listing = xstrdup(s);
+	}
+	if (ro->listing == NULL && ymap_get(L->yf, item, "listing") == NULL)
+		ro->listing = xstrdup(ymap_get(L->yf, item, "query") ? "search" : "new");
+	if (ro->listing && strcmp(ro->listing, "search") == 0) {
+		if (ymap_get(L->yf, item, "query") == NULL)
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "listing"), "listing search needs "
+			    "query: (what to search for)");
+	} else if (ro->listing) {
+		if (ymap_get(L->yf, item, "subreddits") == NULL)
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "listing") ?
+			    ymap_get(L->yf, item, "listing") : item, "source '%s': listing %s needs "
+			    "subreddits: (the subreddits to read), or give query: to search",
+			    cs->name, ro->listing);
+		if ((v = ymap_get(L->yf, item, "query")) != NULL)
+			yerror(L->d, L->yf, v, "query is for listing: search (listing %s reads "
+			    "everything posted)", ro->listing);
+	}
+}
+
+static int
+rd_app_name(const char *s)
+{
+	return *s != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789-_") == strlen(s);
+}
+
+/* The app's credentials: client_id, its secret, and a script app's developer. */
+static void
+rd_parse_app(struct confp *L, const struct conf_source *cs, struct reddit_opts *ro,
+    yaml_node_t *item)
+{
+	const char *s;
+
+	if (confp_string(L, item, "client_id", &s) == 0 && s) {
+		if (!rd_app_name(s))
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "client_id"), "client_id: '%s' is "
+			    "not a Reddit app id (letters, digits, - and _, from "
+			    "https://www.reddit.com/prefs/apps)", s);
+		else
+			ro->client_id = xstrdup(s);
+	} else if (ymap_get(L->yf, item, "client_id") == NULL)
+		yerror(L->d, L->yf, item, "source '%s' of type reddit needs client_id (the app's id, "
+		    "from https://www.reddit.com/prefs/apps)", cs->name);
+	ro->client_secret = confp_secret_line(L, item, "client_secret_file");
+	if (ymap_get(L->yf, item, "client_secret_file") == NULL)
+		yerror(L->d, L->yf, item, "source '%s' of type reddit needs client_secret_file (a "
+		    "file holding the app's secret)", cs->name);
+	if (confp_string(L, item, "username", &s) == 0 && s) {
+		if (!rd_app_name(s))
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "username"), "username: '%s' is not "
+			    "a Reddit user name (without u/)", s);
+		else
+			ro->username = xstrdup(s);
+	}
+	ro->password = confp_secret_line(L, item, "password_file");
+	if ((ymap_get(L->yf, item, "username") == NULL) !=
+	    (ymap_get(L->yf, item, "password_file") == NULL))
+		yerror(L->d, L->yf, ymap_get(L->yf, item, "username") ?
+		    ymap_get(L->yf, item, "username") : ymap_get(L->yf, item, "password_file"),
+		    "username and password_file go together (a script app signs in as its "
+		    "developer); give both, or neither for an app-only token");
+}
+
+/* user_agent (a default that names the app) and token_url. */
+static void
+rd_parse_http(struct confp *L, const struct conf_source *cs, struct reddit_opts *ro,
+    yaml_node_t *item)
+{
+	yaml_node_t *v;
+	const char *s;
+
+	if (confp_string(L, item, "user_agent", &s) == 0 && s) {
+		if (strlen(s) < 8 || strpbrk(s, "\r\n"))
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "user_agent"), "user_agent must be "
+			    "one descriptive line, like 'linux:acme-keluh:1.0 (by /u/acme_support)'; "
+			    "Reddit throttles generic ones");
+		else
+			ro->user_agent = xstrdup(s);
+	}
+	if (ro->user_agent == NULL)
+		ro->user_agent = ro->username ? xasprintf("linux:keluh:%s (by /u/%s)",
+		    PACKAGE_VERSION, ro->username) : xasprintf("linux:keluh:%s (keluhd source %s)",
+		    PACKAGE_VERSION, cs->name);
+	if ((v = ymap_get(L->yf, item, "token_url")) != NULL && yget_string(L->d, L->yf, v,
+	    "token_url", &s) == 0) {
+		if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0)
+			yerror(L->d, L->yf, v, "token_url: '%s' must start with https:// or http://", s);
+		else {
+			free(ro->token_url);
+			ro->token_url = xstrdup(s);
+		}
+	}
+}
+
+static void *
+rd_parse(struct confp *L, struct conf_source *cs, yaml_node_t *item)
+{
+	struct reddit_opts *ro = xcalloc(1, sizeof(*ro));
+
+	source_net_init(&ro->net, 1);
+	ro->net.url = xstrdup("https://oauth.reddit.com");
+	ro->net.interval_ms = 30000;
+	ro->token_url = xstrdup("https://www.reddit.com/api/v1/access_token");
+	source_net_parse(L, cs, &ro->net, item, NULL);
+	source_health_parse(L, cs, item);
+	rd_parse_what(L, cs, ro, item);
+	rd_parse_app(L, cs, ro, item);
+	rd_parse_http(L, cs, ro, item);
+	return ro;
+}
+
+static int
+rd_same(const void *va, const void *vb)
+{
+	const struct reddit_opts *a = va, *b = vb;
+
+	return source_net_same(&a->net, &b->net) &&
+	    source_same_strs(a->subreddits, a->nsubreddits, b->subreddits, b->nsubreddits) &&
+	    source_same_str(a->query, b->query) && source_same_str(a->listing, b->listing) &&
+	    source_same_str(a->client_id, b->client_id) &&
+	    source_same_str(a->client_secret, b->client_secret) &&
+	    source_same_str(a->username, b->username) &&
+	    source_same_str(a->password, b->password) &&
+	    source_same_str(a->user_agent, b->user_agent) &&
+	    source_same_str(a->token_url, b->token_url);
+}
+
+static void
+rd_free(void *opts)
+{
+	struct reddit_opts *ro = opts;
+
+	source_net_free(&ro->net);
+	confp_free_strings(ro->subreddits, ro->nsubreddits);
+	free(ro->query);
+	free(ro->listing);
+	free(ro->client_id);
+	confp_free_secret(ro->client_secret);
+	free(ro->username);
+	confp_free_secret(ro->password);
+	free(ro->user_agent);
+	free(ro->token_url);
+	free(ro);
+}
+
+/* the mapping and the bearer token are built in: no fields, events or token_file */
+static const char *const reddit_keys[] = { "url", "headers", "max_event", "reconnect",
+	"backoff_max", "interval", "timeout", "alert_after", "alert_to", "subreddits", "query",
+	"listing", "client_id", "client_secret_file", "username", "password_file", "user_agent",
+	"token_url", NULL };
+
+const struct source_kind source_kind_reddit = {
+	.conf = {
+		.name = "reddit",
+		.keys = reddit_keys,
+		.parse = rd_parse,
+		.same = rd_same,
+		.free = rd_free,
+	},
+	.start = rd_start,
+};

@@ -13,7 +13,6 @@
 #include "sources/feed.h"
 #include "sources/source.h"
 #include "sources/source_queue.h"
-#include "store/spool.h"
 
 /* Item ids remembered: more than a feed lists at once (FEED_MAX_ITEMS), so its window fits. */
 #define RSS_SEEN_MAX 2048
@@ -37,7 +36,6 @@ static const char *const rss_keep[] = { "last-modified", NULL };
 struct rsrc {
 	struct source src;
 	struct stream *st;
-	struct spool *spool;
 	char *labels;		/* source="name" */
 	char *url;
 	char *etag, *modified;	/* validators of the last answer wholly taken */
@@ -88,7 +86,7 @@ rss_store(struct rsrc *r)
 	char hex[17], iso[40];
 	char *s;
 
-	if (r->spool == NULL)
+	if (r->src.spool == NULL)
 		return;
 	if (r->etag)
 		json_object_set_new(o, "etag", json_string(r->etag));
@@ -109,9 +107,7 @@ rss_store(struct rsrc *r)
 		free(s);
 		return;
 	}
-	if (spool_cursor_set(r->spool, r->src.name, s) < 0)
-		log_warnx("source %s: cannot store the ids seen: %s", r->src.name,
-		    spool_error(r->spool));
+	source_cursor_set(&r->src, s, "the ids seen");
 	free(r->stored);
 	r->stored = s;
 }
@@ -127,7 +123,7 @@ rss_jstr(json_t *o, const char *k)
 static void
 rss_load(struct rsrc *r)
 {
-	char *s = r->spool ? spool_cursor_get(r->spool, r->src.name) : NULL;
+	char *s = source_cursor_get(&r->src);
 	json_t *o, *a, *v;
 	char *newest;
 	size_t i;
@@ -386,14 +382,13 @@ rss_stop(struct source *src)
 	free(r->stored);
 	free(r->labels);
 	free(r->url);
-	free(r->src.name);
-	free(r);
 }
 
-struct source *
-source_rss_start(const struct source_env *env, const struct conf_source *cs, source_emit_fn fn,
+static struct source *
+rss_start(const struct source_env *env, const struct conf_source *cs, source_emit_fn fn,
     void *arg, char *err, size_t errlen)
 {
+	const struct source_net *n = cs->opts;
 	struct rsrc *r;
 	struct stream_opts o;
 	struct stream_handlers h;
@@ -402,20 +397,15 @@ source_rss_start(const struct source_env *env, const struct conf_source *cs, sou
 		snprintf(err, errlen, "no HTTP client to poll with");
 		return NULL;
 	}
-	r = xcalloc(1, sizeof(*r));
-	r->src.name = xstrdup(cs->name);
-	r->src.emit = fn;
-	r->src.arg = arg;
-	r->src.stop = rss_stop;
-	r->spool = env->spool;
+	r = source_new(sizeof(*r), env, cs, fn, arg, rss_stop);
 	/* a feed is read up to FEED_MAX_ITEMS, so its answer always fits */
 	source_queue_init(&r->queue, env->base, r->src.name, FEED_MAX_ITEMS, rss_take, rss_taken, r);
 	r->labels = xasprintf("source=\"%s\"", cs->name);
-	r->url = xstrdup(cs->url);
+	r->url = xstrdup(n->url);
 	r->seen = xcalloc(RSS_SEEN_MAX, sizeof(*r->seen));
 	r->newest_ms = -1;
 	rss_load(r);
-	source_stream_opts(&o, cs, cs->url, STREAM_POLL);
+	source_stream_opts(&o, cs->name, n, NULL, STREAM_POLL);
 	o.accept = RSS_ACCEPT;
 	o.keep_headers = rss_keep;
 	memset(&h, 0, sizeof(h));
@@ -427,3 +417,44 @@ source_rss_start(const struct source_env *env, const struct conf_source *cs, sou
 	r->src.stream = r->st;
 	return &r->src;
 }
+
+static void *
+rss_parse(struct confp *L, struct conf_source *cs, yaml_node_t *item)
+{
+	struct source_net *n = xmalloc(sizeof(*n));
+
+	source_net_init(n, 1);
+	/* feeds change slowly and their hosts ask to be polled gently */
+	n->interval_ms = 5 * 60000;
+	source_net_parse(L, cs, n, item, NULL);
+	source_health_parse(L, cs, item);
+	return n;
+}
+
+static int
+rss_same(const void *a, const void *b)
+{
+	return source_net_same(a, b);
+}
+
+static void
+rss_free(void *opts)
+{
+	source_net_free(opts);
+	free(opts);
+}
+
+/* the mapping is built in: no fields, items or cursor */
+static const char *const rss_keys[] = { "url", "headers", "token_file", "max_event", "reconnect",
+	"backoff_max", "interval", "timeout", "alert_after", "alert_to", NULL };
+
+const struct source_kind source_kind_rss = {
+	.conf = {
+		.name = "rss",
+		.keys = rss_keys,
+		.parse = rss_parse,
+		.same = rss_same,
+		.free = rss_free,
+	},
+	.start = rss_start,
+};

@@ -7,7 +7,6 @@
 #include "lib/util.h"
 #include "net/stream.h"
 #include "sources/source.h"
-#include "store/spool.h"
 
 /*
  * sse and ndjson-stream: a long-lived HTTP stream whose events (SSE) or
@@ -20,7 +19,6 @@
 struct ssrc {
 	struct source src;
 	struct stream *st;
-	struct spool *spool;
 	char *fields[SF__N];
 	char **events;
 	size_t nevents;
@@ -45,9 +43,8 @@ ssrc_event(void *arg, const struct stream_event *ev)
 	/* a filtered or bad event is done with too: its ID moves the resume point */
 	if (ssrc_wanted(s, ev->type) && source_take_json(&s->src, s->fields, ev->data, ev->len) < 0)
 		return -1;
-	if (s->spool && ev->id && ev->id[0] && spool_cursor_set(s->spool, s->src.name, ev->id) < 0)
-		log_warnx("source %s: cannot store the last event ID: %s", s->src.name,
-		    spool_error(s->spool));
+	if (ev->id && ev->id[0])
+		source_cursor_set(&s->src, ev->id, "the last event ID");
 	return 0;
 }
 
@@ -61,14 +58,16 @@ ssrc_stop(struct source *src)
 	for (size_t i = 0; i < s->nevents; i++)
 		free(s->events[i]);
 	free(s->events);
-	free(s->src.name);
-	free(s);
 }
 
-struct source *
-source_sse_start(const struct source_env *env, const struct conf_source *cs, source_emit_fn fn,
+extern const struct source_kind source_kind_sse;
+
+static struct source *
+ssrc_start(const struct source_env *env, const struct conf_source *cs, source_emit_fn fn,
     void *arg, char *err, size_t errlen)
 {
+	const struct source_net *n = cs->opts;
+	int sse = source_kind_of(cs) == &source_kind_sse;
 	struct ssrc *s;
 	struct stream_opts o;
 	struct stream_handlers h;
@@ -78,20 +77,15 @@ source_sse_start(const struct source_env *env, const struct conf_source *cs, sou
 		snprintf(err, errlen, "no HTTP client to stream with");
 		return NULL;
 	}
-	s = xcalloc(1, sizeof(*s));
-	s->src.name = xstrdup(cs->name);
-	s->src.emit = fn;
-	s->src.arg = arg;
-	s->src.stop = ssrc_stop;
-	s->spool = env->spool;
-	source_fields_copy(s->fields, cs);
-	s->events = xcalloc(cs->nevents + 1, sizeof(char *));
-	for (size_t i = 0; i < cs->nevents; i++)
-		s->events[i] = xstrdup(cs->events[i]);
-	s->nevents = cs->nevents;
-	if (cs->type == SRC_SSE && s->spool)
-		last = spool_cursor_get(s->spool, cs->name);
-	source_stream_opts(&o, cs, cs->url, cs->type == SRC_SSE ? STREAM_SSE : STREAM_NDJSON);
+	s = source_new(sizeof(*s), env, cs, fn, arg, ssrc_stop);
+	source_fields_copy(s->fields, n->fields);
+	s->events = xcalloc(n->nevents + 1, sizeof(char *));
+	for (size_t i = 0; i < n->nevents; i++)
+		s->events[i] = xstrdup(n->events[i]);
+	s->nevents = n->nevents;
+	if (sse)
+		last = source_cursor_get(&s->src);
+	source_stream_opts(&o, cs->name, n, NULL, sse ? STREAM_SSE : STREAM_NDJSON);
 	o.last_event_id = last;
 	memset(&h, 0, sizeof(h));
 	h.event = ssrc_event;
@@ -103,3 +97,54 @@ source_sse_start(const struct source_env *env, const struct conf_source *cs, sou
 	free(last);
 	return &s->src;
 }
+
+static void *
+ssrc_parse(struct confp *L, struct conf_source *cs, yaml_node_t *item)
+{
+	struct source_net *n = xmalloc(sizeof(*n));
+
+	source_net_init(n, 0);
+	source_net_parse(L, cs, n, item, NULL);
+	source_health_parse(L, cs, item);
+	return n;
+}
+
+static int
+ssrc_same(const void *a, const void *b)
+{
+	return source_net_same(a, b);
+}
+
+static void
+ssrc_free(void *opts)
+{
+	source_net_free(opts);
+	free(opts);
+}
+
+static const char *const sse_keys[] = { "url", "headers", "token_file", "fields", "events",
+	"max_event", "stall", "reconnect", "backoff_max", "alert_after", "alert_to", NULL };
+static const char *const ndjson_keys[] = { "url", "headers", "token_file", "fields",
+	"max_event", "stall", "reconnect", "backoff_max", "alert_after", "alert_to", NULL };
+
+const struct source_kind source_kind_sse = {
+	.conf = {
+		.name = "sse",
+		.keys = sse_keys,
+		.parse = ssrc_parse,
+		.same = ssrc_same,
+		.free = ssrc_free,
+	},
+	.start = ssrc_start,
+};
+
+const struct source_kind source_kind_ndjson_stream = {
+	.conf = {
+		.name = "ndjson-stream",
+		.keys = ndjson_keys,
+		.parse = ssrc_parse,
+		.same = ssrc_same,
+		.free = ssrc_free,
+	},
+	.start = ssrc_start,
+};

@@ -219,14 +219,19 @@ x_stop(struct source *src)
 
 	stream_free(x->st);
 	source_recent_free(&x->recent);
-	free(x->src.name);
-	free(x);
 }
 
-struct source *
-source_x_start(const struct source_env *env, const struct conf_source *cs, source_emit_fn fn,
+/* x's options: the network ones (with X's defaults) and reblogs. */
+struct x_opts {
+	struct source_net net;
+	int reblogs;
+};
+
+static struct source *
+x_start(const struct source_env *env, const struct conf_source *cs, source_emit_fn fn,
     void *arg, char *err, size_t errlen)
 {
+	const struct x_opts *xo = cs->opts;
 	struct xsrc *x;
 	struct stream_opts o;
 	struct stream_handlers h;
@@ -236,16 +241,12 @@ source_x_start(const struct source_env *env, const struct conf_source *cs, sourc
 		snprintf(err, errlen, "no HTTP client to stream with");
 		return NULL;
 	}
-	x = xcalloc(1, sizeof(*x));
-	x->src.name = xstrdup(cs->name);
-	x->src.emit = fn;
-	x->src.arg = arg;
-	x->src.stop = x_stop;
-	x->reblogs = cs->reblogs;
+	x = source_new(sizeof(*x), env, cs, fn, arg, x_stop);
+	x->reblogs = xo->reblogs;
 	/* without fields and expansions X sends id and text only (A2.1) */
-	url = strchr(cs->url, '?') ? xstrdup(cs->url) : xasprintf("%s?%s", cs->url,
+	url = strchr(xo->net.url, '?') ? xstrdup(xo->net.url) : xasprintf("%s?%s", xo->net.url,
 	    X_DEFAULT_QUERY);
-	source_stream_opts(&o, cs, url, STREAM_NDJSON);
+	source_stream_opts(&o, cs->name, &xo->net, url, STREAM_NDJSON);
 	o.backoff = STREAM_BACKOFF_X;
 	memset(&h, 0, sizeof(h));
 	h.event = x_event;
@@ -255,3 +256,53 @@ source_x_start(const struct source_env *env, const struct conf_source *cs, sourc
 	free(url);
 	return &x->src;
 }
+
+static void *
+x_parse(struct confp *L, struct conf_source *cs, yaml_node_t *item)
+{
+	struct x_opts *xo = xcalloc(1, sizeof(*xo));
+	yaml_node_t *v;
+
+	source_net_init(&xo->net, 0);
+	xo->net.url = xstrdup("https://api.x.com/2/tweets/search/stream");
+	xo->net.stall_ms = 20000;		/* X: keep-alives every 20 s at least */
+	xo->net.reconnect_ms = 5000;		/* X: HTTP errors wait 5 s, doubling */
+	xo->net.backoff_max_ms = 320000;	/* ... up to 320 s */
+	source_net_parse(L, cs, &xo->net, item, NULL);
+	if ((v = ymap_get(L->yf, item, "reblogs")) != NULL)
+		yget_bool(L->d, L->yf, v, "reblogs", &xo->reblogs);
+	source_health_parse(L, cs, item);
+	return xo;
+}
+
+static int
+x_same(const void *va, const void *vb)
+{
+	const struct x_opts *a = va, *b = vb;
+
+	return source_net_same(&a->net, &b->net) && a->reblogs == b->reblogs;
+}
+
+static void
+x_free(void *opts)
+{
+	struct x_opts *xo = opts;
+
+	source_net_free(&xo->net);
+	free(xo);
+}
+
+/* the mapping is built in: no fields or events */
+static const char *const x_keys[] = { "url", "headers", "token_file", "max_event", "stall",
+	"reconnect", "backoff_max", "reblogs", "alert_after", "alert_to", NULL };
+
+const struct source_kind source_kind_x = {
+	.conf = {
+		.name = "x",
+		.keys = x_keys,
+		.parse = x_parse,
+		.same = x_same,
+		.free = x_free,
+	},
+	.start = x_start,
+};

@@ -1,0 +1,39 @@
+/*
+ * kinds.c: the registry of source kinds, in the order keluhd.yaml(5) and
+ * the loader's messages list them.
+ *
+ * How to add a source kind: write src/sources/source_NAME.c with its
+ * options struct (private to the file), the keys it takes, and a
+ * `const struct source_kind source_kind_NAME` whose conf part parses,
+ * compares and frees those options and whose start makes the running
+ * source; take the shared pieces from the base (source_conf.h: network
+ * options, health keys; source.h: source_new, source_cursor_get/set,
+ * source_take_json; source_queue.h). Then add one line here and the file
+ * to libkeluh_a_SOURCES in Makefile.am, document the type and its keys in
+ * man/keluhd.yaml.5 (tests/manual.sh checks), and add its cases to
+ * tests/unit/test_conf_sources.c.
+ */
+#include "config.h"
+
+#include <stddef.h>
+
+#include "conf/conf_source.h"
+#include "sources/source.h"
+
+extern const struct source_kind source_kind_demo, source_kind_stdin, source_kind_file,
+    source_kind_sse, source_kind_ndjson_stream, source_kind_json_poll, source_kind_rss,
+    source_kind_mastodon, source_kind_x, source_kind_reddit;
+
+const struct conf_source_kind *const conf_source_kinds[] = {
+    &source_kind_demo.conf,
+    &source_kind_stdin.conf,
+    &source_kind_file.conf,
+    &source_kind_sse.conf,
+    &source_kind_ndjson_stream.conf,
+    &source_kind_json_poll.conf,
+    &source_kind_rss.conf,
+    &source_kind_mastodon.conf,
+    &source_kind_x.conf,
+    &source_kind_reddit.conf,
+    NULL,
+};

@@ -1,0 +1,444 @@
+/*
+ * The sources: part of keluhd.yaml, kind by kind: a minimal source loads
+ * with the options it should, a wrong key or value gives its exact error
+ * (and only that one), and a reload keeps a source whose options did not
+ * change and restarts one whose options did (conf_source_same). Also the
+ * registry itself: every kind is whole and named once.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "conf/conf_source.h"
+#include "lib/diag.h"
+#include "sources/source.h"
+#include "unit.h"
+
+/* The head every test config shares: no rules to load, no spool to open. */
+#define HEAD "rules: {packs: [], dir: .}\nsources:\n"
+
+struct loaded {
+	struct conf *c;
+	char first[1024]; /* the first error, or "" */
+	size_t errors;
+};
+
+/* Loads HEAD + text as a keluhd.yaml (flags: CONF_NO_SECRETS or 0). */
+static struct loaded
+load_flags(const char *text, int flags)
+{
+	const char *tmp = getenv("TMPDIR");
+	char path[4096];
+	struct loaded l;
+	struct diag d;
+	FILE *fp;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/keluh-test-conf-sources.XXXXXX", tmp ? tmp : "/tmp");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	fp = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(fp);
+	fprintf(fp, "%s%s", HEAD, text);
+	fclose(fp);
+	diag_init(&d);
+	l.c = conf_load_flags(path, &d, flags);
+	snprintf(l.first, sizeof(l.first), "%s", d.n ? d.items[0].msg : "");
+	l.errors = d.errors;
+	diag_free(&d);
+	unlink(path);
+	return l;
+}
+
+static struct loaded
+load(const char *text)
+{
+	return load_flags(text, 0);
+}
+
+/* A config that must load: its only source. */
+static const struct conf_source *
+one_source(struct loaded *l)
+{
+	ck_assert_msg(l->c != NULL, "the config does not load: %s", l->first);
+	ck_assert_uint_eq(l->c->nsources, 1);
+	return &l->c->sources[0];
+}
+
+/* A config that must fail with this one error. */
+static void
+fails_with(const char *text, int flags, const char *error)
+{
+	struct loaded l = load_flags(text, flags);
+
+	ck_assert_ptr_null(l.c);
+	ck_assert_str_eq(l.first, error);
+	ck_assert_uint_eq(l.errors, 1);
+}
+
+/* Whether a source loaded from a may keep running when the config says b. */
+static int
+same(const char *a, const char *b, int flags)
+{
+	struct loaded la = load_flags(a, flags), lb = load_flags(b, flags);
+	int r = conf_source_same(one_source(&la), one_source(&lb));
+
+	conf_free(la.c);
+	conf_free(lb.c);
+	return r;
+}
+
+START_TEST(registry)
+{
+	size_t n = 0;
+
+	for (; conf_source_kinds[n]; n++) {
+		const struct conf_source_kind *k = conf_source_kinds[n];
+		const struct source_kind *sk = (const struct source_kind *)k;
+
+		ck_assert_ptr_nonnull(k->name);
+		ck_assert_uint_gt(strlen(k->name), 0);
+		ck_assert_ptr_nonnull(k->keys);
+		ck_assert_ptr_nonnull(k->parse);
+		ck_assert_ptr_nonnull(k->same);
+		ck_assert_ptr_nonnull(k->free);
+		ck_assert_ptr_nonnull(sk->start);
+		ck_assert_ptr_eq(conf_source_kind_find(k->name), k);
+		for (size_t j = 0; j < n; j++)
+			ck_assert_str_ne(conf_source_kinds[j]->name, k->name);
+	}
+	ck_assert_uint_eq(n, 10);
+	ck_assert_ptr_null(conf_source_kind_find("twitter"));
+}
+END_TEST
+
+/* The merged key list is the one the "expected one of" message has always shown. */
+START_TEST(keys_listed)
+{
+	const char *keys[128];
+	size_t n = conf_source_keys(keys, 128);
+	char all[2048] = "";
+
+	for (size_t i = 0; i < n; i++)
+		snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s", i ? ", " : "",
+		         keys[i]);
+	ck_assert_str_eq(
+	    all,
+	    "name, type, path, rate, loop, url, headers, token_file, fields, "
+	    "events, max_event, stall, reconnect, backoff_max, interval, timeout, items, cursor, "
+	    "cursor_param, stream, tag, list, reblogs, alert_after, alert_to, subreddits, query, "
+	    "listing, client_id, client_secret_file, username, password_file, user_agent, "
+	    "token_url");
+	fails_with(
+	    "  - {name: s, type: sse, url: 'http://127.0.0.1:1/', zzzzzz: 1}\n", 0,
+	    "unknown key 'zzzzzz' in a source; expected one of: name, type, path, rate, loop, url, "
+	    "headers, token_file, fields, events, max_event, stall, reconnect, backoff_max, "
+	    "interval, timeout, items, cursor, cursor_param, stream, tag, list, reblogs, "
+	    "alert_after, alert_to, subreddits, query, listing, client_id, client_secret_file, "
+	    "username, password_file, user_agent, token_url");
+	fails_with("  - {name: s, type: sse, url: 'http://127.0.0.1:1/', evnts: [a]}\n", 0,
+	           "unknown key 'evnts' in a source; did you mean 'events'?");
+}
+END_TEST
+
+START_TEST(types)
+{
+	fails_with("  - {name: s}\n", 0,
+	           "source 's' needs a type (demo, stdin, file, sse, "
+	           "ndjson-stream, json-poll, rss, mastodon, x or reddit)");
+	fails_with(
+	    "  - {name: s, type: rsss}\n", 0,
+	    "unknown source type 'rsss'; did you mean "
+	    "'rss'?; this version has demo, stdin, file, sse, ndjson-stream, json-poll, rss, "
+	    "mastodon, x and reddit");
+	fails_with(
+	    "  - {name: s, type: twitter}\n", 0,
+	    "unknown source type 'twitter'; this "
+	    "version has demo, stdin, file, sse, ndjson-stream, json-poll, rss, mastodon, x and "
+	    "reddit");
+	fails_with("  - {name: s, type: demo}\n  - {name: s, type: demo}\n", 0,
+	           "duplicate source name 's'");
+	fails_with("  - {type: demo}\n", 0, "a source needs a name");
+}
+END_TEST
+
+START_TEST(demo)
+{
+	struct loaded l = load("  - {name: d, type: demo}\n");
+	const struct source_local *o = one_source(&l)->opts;
+
+	ck_assert_str_eq(l.c->sources[0].kind->name, "demo");
+	ck_assert_ptr_null(o->path);
+	ck_assert_ptr_nonnull(strstr(o->fallback_path, "samples/mentions.ndjson"));
+	ck_assert_double_eq(o->rate_per_s, 2);
+	ck_assert_int_eq(o->loop, 1);
+	conf_free(l.c);
+	l = load("  - {name: d, type: demo, rate: 30/min, loop: false, path: /x/m.ndjson}\n");
+	o = one_source(&l)->opts;
+	ck_assert_double_eq(o->rate_per_s, 0.5);
+	ck_assert_int_eq(o->loop, 0);
+	ck_assert_str_eq(o->path, "/x/m.ndjson");
+	conf_free(l.c);
+	fails_with("  - {name: d, type: demo, rate: fast}\n", 0,
+	           "rate: 'fast' must look like 2/s or 30/min");
+	fails_with("  - {name: d, type: demo, url: 'http://127.0.0.1:1/'}\n", 0,
+	           "source 'd': demo sources take no 'url'");
+	ck_assert(same("  - {name: d, type: demo, rate: 2/s}\n", "  - {name: d, type: demo}\n", 0));
+	ck_assert(
+	    !same("  - {name: d, type: demo}\n", "  - {name: d, type: demo, rate: 3/s}\n", 0));
+	ck_assert(!same("  - {name: d, type: demo}\n", "  - {name: e, type: demo}\n", 0));
+}
+END_TEST
+
+START_TEST(stdin_kind)
+{
+	struct loaded l = load("  - {name: i, type: stdin}\n");
+
+	ck_assert_str_eq(one_source(&l)->kind->name, "stdin");
+	conf_free(l.c);
+	fails_with("  - {name: i, type: stdin, interval: 1m}\n", 0,
+	           "source 'i': stdin sources take no 'interval'");
+	ck_assert(same("  - {name: i, type: stdin}\n", "  - {name: i, type: stdin}\n", 0));
+	ck_assert(!same("  - {name: i, type: stdin}\n", "  - {name: i, type: demo}\n", 0));
+}
+END_TEST
+
+START_TEST(file_kind)
+{
+	struct loaded l = load("  - {name: f, type: file, path: /var/m.ndjson}\n");
+	const struct source_local *o = one_source(&l)->opts;
+
+	ck_assert_str_eq(o->path, "/var/m.ndjson");
+	conf_free(l.c);
+	fails_with("  - {name: f, type: file}\n", 0, "source 'f' of type file needs a path");
+	ck_assert(!same("  - {name: f, type: file, path: /a}\n",
+	                "  - {name: f, type: file, path: /b}\n", 0));
+	ck_assert(same("  - {name: f, type: file, path: /a}\n",
+	               "  - {name: f, type: file, path: /a}\n", 0));
+}
+END_TEST
+
+#define SSE "  - {name: s, type: sse, url: 'http://127.0.0.1:1/e'"
+
+START_TEST(sse)
+{
+	struct loaded l = load(SSE ", events: [post], fields: {text: /t}, stall: 10s}\n");
+	const struct conf_source *cs = one_source(&l);
+	const struct source_net *n = cs->opts;
+
+	ck_assert_str_eq(n->url, "http://127.0.0.1:1/e");
+	ck_assert_uint_eq(n->nevents, 1);
+	ck_assert_str_eq(n->events[0], "post");
+	ck_assert_str_eq(n->fields[SF_TEXT], "/t");
+	ck_assert_int_eq(n->stall_ms, 10000);
+	ck_assert_int_eq(n->reconnect_ms, 1000);
+	ck_assert_uint_eq(n->max_event, 1024 * 1024);
+	ck_assert_int_eq(cs->alert_after_ms, 0);
+	conf_free(l.c);
+	fails_with("  - {name: s, type: sse}\n", 0, "source 's' of type sse needs a url");
+	fails_with(SSE ", stall: 500ms}\n", 0,
+	           "stall must be at least 1s (or 0 to turn the "
+	           "check off)");
+	fails_with(SSE ", interval: 1m}\n", 0, "source 's': sse sources take no 'interval'");
+	ck_assert(!same(SSE ", events: [a]}\n", SSE ", events: [b]}\n", 0));
+	ck_assert(same(SSE ", events: [a]}\n", SSE ", events: [a]}\n", 0));
+}
+END_TEST
+
+START_TEST(ndjson)
+{
+	struct loaded l = load("  - {name: n, type: ndjson-stream, url: 'http://127.0.0.1:1/',"
+	                       " headers: {X-A: b}}\n");
+	const struct source_net *n = one_source(&l)->opts;
+
+	ck_assert_uint_eq(n->nheaders, 1);
+	ck_assert_str_eq(n->headers[0], "X-A: b");
+	ck_assert_int_eq(n->stall_ms, 90000);
+	conf_free(l.c);
+	fails_with("  - {name: n, type: ndjson-stream, url: 'http://127.0.0.1:1/', events: [a]}\n",
+	           0, "source 'n': ndjson-stream sources take no 'events'");
+	fails_with("  - {name: n, type: ndjson-stream, url: 'ftp://127.0.0.1/'}\n", 0,
+	           "url: 'ftp://127.0.0.1/' must start with https:// or http://");
+	ck_assert(!same("  - {name: n, type: ndjson-stream, url: 'http://127.0.0.1:1/'}\n",
+	                "  - {name: n, type: ndjson-stream, url: 'http://127.0.0.1:2/'}\n", 0));
+}
+END_TEST
+
+/* Somewhere for health alerts to go. */
+#define HEALTH "health_receivers: [a]\nreceivers: [{name: a, type: console}]\n"
+#define POLL   "  - {name: p, type: json-poll, url: 'http://127.0.0.1:1/p'"
+
+START_TEST(json_poll)
+{
+	struct loaded l = load(POLL ", interval: 2m, alert_after: 10m, alert_to: [a]}\n"
+	                            "receivers: [{name: a, type: console}]\n");
+	const struct conf_source *cs = one_source(&l);
+	const struct source_net *n = cs->opts;
+
+	ck_assert_uint_eq(n->max_event, 8 * 1024 * 1024);
+	ck_assert_int_eq(n->interval_ms, 120000);
+	ck_assert_int_eq(n->timeout_ms, 30000);
+	ck_assert_int_eq(cs->alert_after_ms, 600000);
+	conf_free(l.c);
+	fails_with(POLL ", cursor_param: since_id}\n", 0,
+	           "cursor_param needs cursor (the pointer to each item's cursor)");
+	fails_with(POLL ", stall: 1m}\n", 0, "source 'p': json-poll sources take no 'stall'");
+	ck_assert(!same(POLL ", cursor: /id}\n", POLL ", cursor: /date}\n", 0));
+	ck_assert(same(POLL ", cursor: /id}\n", POLL ", cursor: /id}\n", 0));
+	ck_assert(!same(POLL "}\n" HEALTH, POLL ", alert_after: 1m}\n" HEALTH, 0));
+}
+END_TEST
+
+#define RSS "  - {name: r, type: rss, url: 'http://127.0.0.1:1/feed'"
+
+START_TEST(rss)
+{
+	struct loaded l = load(RSS "}\n");
+	const struct source_net *n = one_source(&l)->opts;
+
+	ck_assert_int_eq(n->interval_ms, 5 * 60000);
+	ck_assert_uint_eq(n->max_event, 8 * 1024 * 1024);
+	conf_free(l.c);
+	fails_with(RSS ", fields: {text: /t}}\n", 0, "source 'r': rss sources take no 'fields'");
+	fails_with(RSS ", interval: 500ms}\n", 0, "interval must be at least 1s");
+	ck_assert(!same(RSS "}\n", RSS ", interval: 10m}\n", 0));
+	ck_assert(same(RSS "}\n", RSS ", interval: 5m}\n", 0));
+}
+END_TEST
+
+#define MASTODON "  - {name: m, type: mastodon, url: 'http://127.0.0.1:1'"
+
+START_TEST(mastodon)
+{
+	struct loaded l = load_flags(MASTODON ", stream: hashtag, tag: acme}\n", CONF_NO_SECRETS);
+	const struct source_net *n = one_source(&l)->opts;
+
+	ck_assert_int_eq(n->stall_ms, 45000);
+	ck_assert_uint_eq(n->max_event, 1024 * 1024);
+	conf_free(l.c);
+	fails_with(
+	    MASTODON ", stream: publik}\n", CONF_NO_SECRETS,
+	    "unknown Mastodon stream "
+	    "'publik'; did you mean 'public'?; use public, public:local, public:remote, hashtag, "
+	    "hashtag:local, user or list");
+	fails_with(MASTODON "}\n", 0,
+	           "source 'm' of type mastodon needs token_file (a user token "
+	           "with read:statuses; Mastodon 4.2 and later refuse streams without one)");
+	fails_with("  - {name: m, type: mastodon}\n", CONF_NO_SECRETS,
+	           "source 'm' of type "
+	           "mastodon needs a url (the instance, like https://mastodon.social)");
+	ck_assert(!same(MASTODON ", stream: hashtag, tag: a}\n",
+	                MASTODON ", stream: hashtag, tag: b}\n", CONF_NO_SECRETS));
+	ck_assert(!same(MASTODON "}\n", MASTODON ", reblogs: true}\n", CONF_NO_SECRETS));
+	ck_assert(same(MASTODON "}\n", MASTODON ", stream: public}\n", CONF_NO_SECRETS));
+}
+END_TEST
+
+START_TEST(x)
+{
+	struct loaded l = load("  - {name: x, type: x}\n");
+	const struct source_net *n = one_source(&l)->opts;
+
+	ck_assert_str_eq(n->url, "https://api.x.com/2/tweets/search/stream");
+	ck_assert_int_eq(n->stall_ms, 20000);
+	ck_assert_int_eq(n->reconnect_ms, 5000);
+	ck_assert_int_eq(n->backoff_max_ms, 320000);
+	conf_free(l.c);
+	fails_with("  - {name: x, type: x, tag: acme}\n", 0, "source 'x': x sources take no 'tag'");
+	fails_with("  - {name: x, type: x, reconnect: 10m}\n", 0,
+	           "backoff_max must not be shorter than reconnect");
+	ck_assert(!same("  - {name: x, type: x}\n", "  - {name: x, type: x, reblogs: true}\n", 0));
+	ck_assert(same("  - {name: x, type: x}\n", "  - {name: x, type: x, reblogs: false}\n", 0));
+}
+END_TEST
+
+#define REDDIT "  - {name: rd, type: reddit, client_id: abc, client_secret_file: s"
+
+START_TEST(reddit)
+{
+	struct loaded l = load_flags(REDDIT ", subreddits: [r/acme]}\n", CONF_NO_SECRETS);
+	const struct source_net *n = one_source(&l)->opts;
+
+	ck_assert_str_eq(n->url, "https://oauth.reddit.com");
+	ck_assert_int_eq(n->interval_ms, 30000);
+	ck_assert_uint_eq(n->max_event, 8 * 1024 * 1024);
+	conf_free(l.c);
+	fails_with(REDDIT ", subreddits: [acme], listing: neww}\n", CONF_NO_SECRETS,
+	           "unknown "
+	           "Reddit listing 'neww'; did you mean 'new'?; use new, search or comments");
+	fails_with("  - {name: rd, type: reddit, client_secret_file: s, query: acme}\n",
+	           CONF_NO_SECRETS,
+	           "source 'rd' of type reddit needs client_id (the app's id, from "
+	           "https://www.reddit.com/prefs/apps)");
+	fails_with(REDDIT ", query: acme, token_file: t}\n", CONF_NO_SECRETS,
+	           "source 'rd': reddit sources take no 'token_file'");
+	ck_assert(!same(REDDIT ", subreddits: [acme]}\n",
+	                REDDIT ", subreddits: [acme], "
+	                       "listing: comments}\n",
+	                CONF_NO_SECRETS));
+	ck_assert(same(REDDIT ", subreddits: [acme]}\n",
+	               REDDIT ", subreddits: [r/acme], "
+	                      "listing: new}\n",
+	               CONF_NO_SECRETS));
+}
+END_TEST
+
+/* Two receivers for alert_to. */
+#define RECEIVERS "receivers: [{name: a, type: console}, {name: b, type: console}]\n"
+
+START_TEST(health)
+{
+	fails_with(SSE ", alert_after: 500ms, alert_to: [a]}\nreceivers: [{name: a, type: "
+	               "console}]\n",
+	           0,
+	           "alert_after must be at least 1s (it is how "
+	           "long a source may be silent, failing or throttled before one alert says so)");
+	fails_with(SSE ", alert_to: [ops]}\n", 0,
+	           "alert_to needs alert_after (how long a source "
+	           "may be silent or failing before the alert)");
+	fails_with(
+	    SSE ", alert_after: 1m}\n", 0,
+	    "source 's' has alert_after but nowhere to send "
+	    "the alert: add alert_to: [receiver] here or health_receivers: [receiver] at the top");
+	ck_assert(!same(SSE ", alert_after: 1m, alert_to: [a]}\nreceivers: [{name: a, type: "
+	                    "console}, {name: b, type: console}]\n",
+	                SSE ", alert_after: 1m, alert_to: [b]}\n"
+	                    "receivers: [{name: a, type: console}, {name: b, type: console}]\n",
+	                0));
+	ck_assert(!same(SSE ", alert_after: 1m, alert_to: [a]}\n" RECEIVERS,
+	                SSE ", alert_after: 1m, alert_to: [a, b]}\n" RECEIVERS, 0));
+	ck_assert(!same(SSE ", alert_after: 1m, alert_to: [a]}\n" RECEIVERS,
+	                SSE ", alert_after: 2m, alert_to: [a]}\n" RECEIVERS, 0));
+	ck_assert(same(SSE ", alert_after: 1m, alert_to: [a, b]}\n" RECEIVERS,
+	               SSE ", alert_after: 60s, alert_to: [a, b]}\n" RECEIVERS, 0));
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("conf_sources");
+	TCase *tc = tcase_create("conf_sources");
+
+	tcase_add_test(tc, registry);
+	tcase_add_test(tc, keys_listed);
+	tcase_add_test(tc, types);
+	tcase_add_test(tc, demo);
+	tcase_add_test(tc, stdin_kind);
+	tcase_add_test(tc, file_kind);
+	tcase_add_test(tc, sse);
+	tcase_add_test(tc, ndjson);
+	tcase_add_test(tc, json_poll);
+	tcase_add_test(tc, rss);
+	tcase_add_test(tc, mastodon);
+	tcase_add_test(tc, x);
+	tcase_add_test(tc, reddit);
+	tcase_add_test(tc, health);
+	suite_add_tcase(s, tc);
+	return unit_run(s);
+}
