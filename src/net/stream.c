@@ -314,7 +314,7 @@ stream_jptr_get(json_t *v, const char *p)
 #define STREAM_ERRBODY_MAX 300
 #define STREAM_HEALTHY_MS 10000		/* a connection up this long resets the backoff */
 
-/* X's reconnect rules (protocols.md A2.5): steps for network errors, the 429 start and cap. */
+/* X's published reconnect rules (x_backoff): steps for network errors, the 429 start and cap. */
 #define X_NET_STEP_MS 250
 #define X_NET_MAX_MS 16000
 #define X_429_START_MS 60000
