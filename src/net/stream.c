@@ -370,22 +370,6 @@ struct stream {
 	unsigned xn;
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-ms_to_tv(int64_t ms, struct timeval *tv)
-{
-	tv->tv_sec = (time_t)(ms / 1000);
-	tv->tv_usec = (suseconds_t)((ms % 1000) * 1000);
-}
-
 void
 stream_count_error(const char *source, const char *kind)
 {
@@ -414,7 +398,7 @@ stream_connected(struct stream *st, int up)
 	metrics_set("keluh_source_connected", st->labels, up);
 	if (up != st->up) {
 		st->up = up;
-		st->up_changed = now_ms();
+		st->up_changed = util_mono_ms();
 	}
 	if (up)
 		st->throttled = 0;
@@ -423,7 +407,7 @@ stream_connected(struct stream *st, int up)
 int64_t
 stream_now_ms(void)
 {
-	return now_ms();
+	return util_mono_ms();
 }
 
 void
@@ -444,7 +428,7 @@ stall_arm(struct stream *st)
 
 	if (st->o.stall_ms <= 0)
 		return;
-	ms_to_tv(st->o.stall_ms, &tv);
+	util_ms_to_tv(st->o.stall_ms, &tv);
 	evtimer_add(st->stall, &tv);
 }
 
@@ -503,11 +487,11 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 			struct timeval tv;
 
 			/* the daemon cannot take it now: keep it, ask again shortly */
-			ms_to_tv(STREAM_RETRY_EMIT_MS, &tv);
+			util_ms_to_tv(STREAM_RETRY_EMIT_MS, &tv);
 			evtimer_add(st->flush, &tv);
 			return;
 		}
-		st->last_event = now_ms();
+		st->last_event = util_mono_ms();
 		metrics_add("keluh_source_events_total", st->labels, 1);
 		queue_pop(st);
 	}
@@ -596,7 +580,7 @@ write_cb(char *s, size_t size, size_t n, void *arg)
 		return len;
 	}
 	if (!st->connected_at) {
-		st->connected_at = now_ms();
+		st->connected_at = util_mono_ms();
 		if (st->o.mode == STREAM_SSE && (st->ctype == NULL ||
 		    strncasecmp(st->ctype, "text/event-stream", 17) != 0)) {
 			st->aborted = 1;
@@ -630,7 +614,7 @@ schedule(struct stream *st, int64_t ms)
 {
 	struct timeval tv;
 
-	ms_to_tv(ms, &tv);
+	util_ms_to_tv(ms, &tv);
 	evtimer_add(st->reconnect, &tv);
 }
 
@@ -770,7 +754,7 @@ after_poll_answer(struct stream *st, CURLcode rc)
 {
 	if (st->o.mode == STREAM_POLL && st->status == 200 && rc == CURLE_OK && !st->aborted) {
 		st->fails = 0;
-		st->last_event = now_ms();
+		st->last_event = util_mono_ms();
 		st->h.body(st->h.arg, st->body.data ? st->body.data : "", st->body.len, st->etag);
 		schedule(st, poll_wait(st, st->o.interval_ms));
 		return 1;
@@ -778,7 +762,7 @@ after_poll_answer(struct stream *st, CURLcode rc)
 	if (st->o.mode == STREAM_POLL && st->status == 304) {
 		/* nothing new is an answer too: the source is neither failing nor silent */
 		st->fails = 0;
-		st->last_event = now_ms();
+		st->last_event = util_mono_ms();
 		if (st->h.not_modified)
 			st->h.not_modified(st->h.arg);
 		schedule(st, poll_wait(st, st->o.interval_ms));
@@ -949,7 +933,7 @@ static void
 after(struct stream *st, CURLcode rc)
 {
 	char body[STREAM_ERRBODY_MAX + 1];
-	int64_t delay, up = st->connected_at ? now_ms() - st->connected_at : 0;
+	int64_t delay, up = st->connected_at ? util_mono_ms() - st->connected_at : 0;
 	size_t bl = error_body(st, body);
 
 	if (st->o.mode == STREAM_POLL)
@@ -1016,7 +1000,7 @@ age_cb(evutil_socket_t fd, short what, void *arg)
 	struct stream *st = arg;
 
 	metrics_set("keluh_source_last_event_age_seconds", st->labels,
-	    (double)(now_ms() - st->last_event) / 1000.0);
+	    (double)(util_mono_ms() - st->last_event) / 1000.0);
 }
 
 void
@@ -1168,7 +1152,7 @@ stream_new(struct event_base *base, struct curlev *ce, const struct stream_opts 
 	st->reconnect = evtimer_new(base, reconnect_cb, st);
 	st->flush = evtimer_new(base, flush_cb, st);
 	st->age = event_new(base, -1, EV_PERSIST, age_cb, st);
-	st->last_event = now_ms();
+	st->last_event = util_mono_ms();
 	st->up_changed = st->last_event;
 	evtimer_add(st->age, &sec);
 	stream_connected(st, 0);
