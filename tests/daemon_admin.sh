@@ -9,26 +9,15 @@
 . "$top_srcdir/tests/daemon_lib.sh"
 
 start_sink hook
-mkdir -p "$TMPD/rules.d"
-cat >"$TMPD/rules.d/10.yaml" <<'Y'
-rules:
-  - id: t.login
-    description: Cannot log in
-    team: tech
-    score: 30
-    when: {keywords: [login]}
+write_login_rules
+add_rules <<'Y'
   - id: t.refund
     team: billing
     score: 30
     when: {keywords: [refund]}
 Y
 SOCK=$TMPD/admin.sock
-cat >"$TMPD/c.yaml" <<Y
-rules: rules.d
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/c.db
+write_conf "$TMPD/c.yaml" <<Y
 admin:
   socket: $SOCK
 receivers:
@@ -77,7 +66,7 @@ is "no daemon there: exit 1" "$?" 1
 contains "and it says so" "$TMPD/nope.err" "cannot reach keluhd"
 
 # --- reload --------------------------------------------------------------------
-cat >>"$TMPD/rules.d/10.yaml" <<'Y'
+add_rules <<'Y'
   - id: t.otp
     team: tech
     score: 30

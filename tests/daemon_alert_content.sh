@@ -9,14 +9,8 @@
 
 start_sink wh
 start_sink slk --body ok
-mkdir -p "$TMPD/rules.d"
-cat >"$TMPD/rules.d/10.yaml" <<'Y'
-rules:
-  - id: t.login
-    description: Cannot log in
-    team: tech
-    score: 30
-    when: {keywords: [login]}
+write_login_rules
+add_rules <<'Y'
   - id: t.broken
     description: Something broke
     team: tech
@@ -28,12 +22,7 @@ rules:
     score: 90
     when: {keywords: [lawyer]}
 Y
-cat >"$TMPD/c.yaml" <<Y
-rules: rules.d
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/c.db
+write_conf "$TMPD/c.yaml" <<Y
 receivers:
   - {name: wh, type: webhook, url: "http://127.0.0.1:$wh_port/wh"}
   - {name: slack, type: slack, url: "http://127.0.0.1:$slk_port/slack"}
@@ -144,12 +133,7 @@ stop_keluhd
 
 # paging: each kind of chat receiver, one critical and one high alert
 start_sink hs --body '{"ok":true}'
-cat >"$TMPD/p.yaml" <<Y
-rules: rules.d
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/p.db
+write_conf "$TMPD/p.yaml" <<Y
 receivers:
   - name: slack
     type: slack
@@ -172,9 +156,7 @@ receivers:
     mention_at_least: high
 routes:
   - {receivers: [slack, mm, discord, tg]}
-grouping:
-  by: [mention]
-  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+$(conf_at_once)
 Y
 start_keluhd "$TMPD/p.yaml"
 : >"$slk_log"

@@ -8,19 +8,12 @@
 . "$top_srcdir/tests/daemon_lib.sh"
 
 start_sink sk --plan hang,hang,hang,hang --hang-seconds 60
-cat >"$TMPD/c.yaml" <<Y
-rules: $top_srcdir/packs/core
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/c.db
+write_conf "$TMPD/c.yaml" "$top_srcdir/packs/core" <<Y
 receivers:
   - {name: hook, type: webhook, url: "http://127.0.0.1:$sk_port/hook", max_concurrency: 4, timeout: 30s}
 routes:
   - {receivers: [hook]}
-grouping:
-  by: [mention]
-  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+$(conf_at_once)
 Y
 start_keluhd "$TMPD/c.yaml" "$TMPD/k1.log"
 accepted=0

@@ -9,19 +9,12 @@
 
 # conf NAME RECEIVER-YAML: one alert per mention, sent at once
 conf() {
-	cat >"$TMPD/$1.yaml" <<Y
-rules: $top_srcdir/packs/core
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/$1.db
+	write_conf "$TMPD/$1.yaml" "$top_srcdir/packs/core" <<Y
 receivers:
 $2
 routes:
   - {receivers: [hook]}
-grouping:
-  by: [mention]
-  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+$(conf_at_once)
 Y
 }
 

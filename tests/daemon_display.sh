@@ -30,12 +30,7 @@ is "a known zone and language pass --check" "$?" 0
 # 2. one complaint to Mattermost: the sink refuses it (400, a dead letter),
 # then takes it when keluhctl retry sends it again
 start_sink mm --plan 400
-cat >"$TMPD/c.yaml" <<Y
-rules: $RULES
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/c.db
+write_conf "$TMPD/c.yaml" "$RULES" <<Y
 display:
   timezone: Asia/Jakarta
   language: id
@@ -43,9 +38,7 @@ receivers:
   - {name: mm, type: mattermost, url: "http://127.0.0.1:$mm_port/hooks/x"}
 routes:
   - {receivers: [mm]}
-grouping:
-  by: [mention]
-  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+$(conf_at_once)
 Y
 posted=$(($(date +%s) - 305))
 created=$(date -u -d "@$posted" +%Y-%m-%dT%H:%M:%SZ)

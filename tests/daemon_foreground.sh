@@ -6,12 +6,11 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/daemon_lib.sh"
 
-mkdir -p "$TMPD/rules.d"
-printf 'rules:\n  - {id: t.x, score: 30, when: {keywords: [refund]}}\n' >"$TMPD/rules.d/10.yaml"
-cat >"$TMPD/c.yaml" <<Y
-rules: rules.d
-http: {listen: 127.0.0.1:0}
-spool: {path: $TMPD/var/lib/keluh/spool.db}
+write_rules <<'Y'
+rules:
+  - {id: t.x, score: 30, when: {keywords: [refund]}}
+Y
+write_conf "$TMPD/c.yaml" rules.d "$TMPD/var/lib/keluh/spool.db" <<Y
 admin: {socket: $TMPD/run/keluh/keluhd.sock}
 receivers:
   - {name: console, type: console}

@@ -11,14 +11,8 @@ start_sink sa
 start_sink sb
 start_sink sc
 start_sink sd
-mkdir -p "$TMPD/rules.d"
-cat >"$TMPD/rules.d/10.yaml" <<'Y'
-rules:
-  - id: t.login
-    description: Cannot log in
-    team: tech
-    score: 30
-    when: {keywords: [login]}
+write_login_rules
+add_rules <<'Y'
   - id: t.refund
     description: Refund missing
     team: billing
@@ -30,12 +24,7 @@ rules:
     score: 90
     when: {keywords: [lawyer]}
 Y
-cat >"$TMPD/c.yaml" <<Y
-rules: rules.d
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/c.db
+write_conf "$TMPD/c.yaml" <<Y
 receivers:
   - {name: a, type: webhook, url: "http://127.0.0.1:$sa_port/a"}
   - {name: b, type: webhook, url: "http://127.0.0.1:$sb_port/b"}
@@ -136,12 +125,7 @@ contains "keluhctl alerts lists them" "$TMPD/alerts.out" "t.lawyer"
 stop_keluhd
 
 # max_groups: 2 open groups are allowed, the third complaint goes to 'overflow'
-cat >"$TMPD/g.yaml" <<Y
-rules: rules.d
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/g.db
+write_conf "$TMPD/g.yaml" <<Y
 grouping:
   by: [mention]
   first_alert_after: {critical: 1h, high: 1h, normal: 1h, low: 1h}

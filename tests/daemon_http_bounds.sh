@@ -100,12 +100,7 @@ else
 fi
 
 : >"$TMPD/empty.ndjson"
-cat >"$TMPD/keluhd.yaml" <<Y
-rules: $top_srcdir/packs/core
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/spool.db
+write_conf "$TMPD/keluhd.yaml" "$top_srcdir/packs/core" "$TMPD/spool.db" <<Y
 sources:
   - {name: feed, type: file, path: $TMPD/empty.ndjson}
 Y

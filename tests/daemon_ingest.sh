@@ -159,12 +159,7 @@ contains "metrics: copies are counted per source (2)" "$TMPD/metrics" 'keluh_men
 stop_keluhd
 
 # duplicates.same_text: 0 turns the copy check off
-cat >"$TMPD/nocopy.yaml" <<Y
-rules: $top_srcdir/packs/core
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/spool-nocopy.db
+write_conf "$TMPD/nocopy.yaml" "$top_srcdir/packs/core" "$TMPD/spool-nocopy.db" <<Y
 duplicates:
   same_text: 0
 Y
@@ -244,8 +239,7 @@ stop_keluhd
 # Mentions a source hands over in one loop pass share one regex budget,
 # as the mentions of one POST do: a file source's lines of about 1 KB,
 # several to a read.
-mkdir -p "$TMPD/budget.d"
-cat >"$TMPD/budget.d/10.yaml" <<'Y'
+write_rules "$TMPD/budget.d/10.yaml" <<'Y'
 limits: {regex_batch_work: 2000}
 rules:
   - id: t.login
@@ -261,12 +255,7 @@ awk 'BEGIN {
 		printf " gagal\"}\n"
 	}
 }' >"$TMPD/budget.ndjson"
-cat >"$TMPD/budget.yaml" <<Y
-rules: $TMPD/budget.d
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/budget.db
+write_conf "$TMPD/budget.yaml" "$TMPD/budget.d" <<Y
 sources:
   - {name: feed, type: file, path: $TMPD/budget.ndjson}
 Y

@@ -37,18 +37,109 @@ wait_until() {
 	return 0
 }
 
-# start_sink NAME [sink.py options]: a webhook sink; sets NAME_port and NAME_log
-start_sink() {
+# start_peer NAME SCRIPT [options]: one of the fake peers in tests/ (a
+# python SCRIPT that takes --port-file and --log), waited for until it
+# listens; sets NAME_port, NAME_log and NAME_pid
+start_peer() {
 	name=$1
-	shift
+	_peer=$2
+	shift 2
 	rm -f "$TMPD/$name.port" "$TMPD/$name.log"
 	touch "$TMPD/$name.log"
-	python3 "$top_srcdir/tests/sink.py" --port-file "$TMPD/$name.port" --log "$TMPD/$name.log" "$@" &
+	python3 "$top_srcdir/tests/$_peer" --port-file "$TMPD/$name.port" --log "$TMPD/$name.log" "$@" &
 	PIDS="$PIDS $!"
 	eval "${name}_pid=$!"
-	wait_for 10 test -s "$TMPD/$name.port" || { echo "# sink $name did not start"; return 1; }
+	wait_for 10 test -s "$TMPD/$name.port" || { echo "# $_peer $name did not start"; return 1; }
 	eval "${name}_port=$(cat "$TMPD/$name.port")"
 	eval "${name}_log=$TMPD/$name.log"
+}
+
+# start_sink NAME [sink.py options]: a webhook sink; sets NAME_port and NAME_log
+start_sink() {
+	_sink=$1
+	shift
+	start_peer "$_sink" sink.py "$@"
+}
+
+# start_stream_server NAME SCRIPT_FILE: the scripted HTTP server the
+# sources read (tests/stream_server.py); sets NAME_port and NAME_log
+start_stream_server() {
+	start_peer "$1" stream_server.py --script "$2"
+}
+
+# write_rules [FILE]: the rule file FILE (default $TMPD/rules.d/10.yaml), from stdin
+write_rules() {
+	_rules=${1:-$TMPD/rules.d/10.yaml}
+	mkdir -p "$(dirname "$_rules")"
+	cat >"$_rules"
+}
+
+# add_rules [FILE]: appends the rules on stdin (list items, indented as
+# under rules:) to the rule file FILE (default $TMPD/rules.d/10.yaml)
+add_rules() {
+	cat >>"${1:-$TMPD/rules.d/10.yaml}"
+}
+
+# write_login_rules [FILE]: the rule file most daemon tests alert on, with
+# one rule: t.login ('login'; team tech, score 30); add_rules adds others
+write_login_rules() {
+	write_rules "$@" <<'Y'
+rules:
+  - id: t.login
+    description: Cannot log in
+    team: tech
+    score: 30
+    when: {keywords: [login]}
+Y
+}
+
+# write_conf FILE [RULES [SPOOL]]: a keluhd.yaml at FILE with the rules
+# RULES (default rules.d, beside FILE), HTTP on a free port of 127.0.0.1
+# and the spool SPOOL (default FILE with .db for .yaml); the rest of it
+# (receivers, routes, grouping, sources...) comes from stdin
+write_conf() {
+	{
+		printf 'rules: %s\nhttp:\n  listen: 127.0.0.1:0\nspool:\n  path: %s\n' \
+			"${2:-rules.d}" "${3:-${1%.yaml}.db}"
+		cat
+	} >"$1"
+}
+
+# conf_at_once: the grouping of a keluhd.yaml that makes one alert a
+# mention and sends it at once, whatever its priority
+conf_at_once() {
+	cat <<'Y'
+grouping:
+  by: [mention]
+  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+Y
+}
+
+# conf_alert_each SINK PATH [OTHER PATH]...: the end of a keluhd.yaml that
+# sends every complaint to the webhook sink SINK (start_sink) at PATH, one
+# alert a mention, at once. The OTHER sinks are receivers too, with no
+# route (for health_receivers or alert_to).
+conf_alert_each() {
+	_route=$1
+	echo 'receivers:'
+	while [ $# -ge 2 ]; do
+		eval "_port=\$${1}_port"
+		echo "  - {name: $1, type: webhook, url: \"http://127.0.0.1:$_port$2\"}"
+		shift 2
+	done
+	printf 'routes:\n  - {receivers: [%s]}\n' "$_route"
+	conf_at_once
+}
+
+# alert_ids [LOG]: the id of every mention in the alerts a webhook sink got
+# (its log; default $hook_log), one a line, in the order they came
+alert_ids() {
+	python3 - "${1:-$hook_log}" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    for m in json.loads(json.loads(line)["body"])["alert"]["mentions"]:
+        print(m["id"])
+PY
 }
 
 # start_keluhd CONF [LOG]: runs keluhd, waits until it answers /healthz; sets KPID and KPORT

@@ -7,20 +7,11 @@
 
 start_sink hs --body '{"ok":true}'
 start_sink slk --body ok
-rm -f "$TMPD/smtp.port"
-python3 "$top_srcdir/tests/smtp_sink.py" --port-file "$TMPD/smtp.port" --log "$TMPD/smtp.log" &
-PIDS="$PIDS $!"
-wait_for 10 test -s "$TMPD/smtp.port"
-smtp_port=$(cat "$TMPD/smtp.port")
+start_peer smtp smtp_sink.py
 printf 'R3sT0ken\n' >"$TMPD/pd.key"
 printf '123:ABC\n' >"$TMPD/tg.token"
 H="http://127.0.0.1:$hs_port"
-cat >"$TMPD/c.yaml" <<Y
-rules: $top_srcdir/packs/core
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/c.db
+write_conf "$TMPD/c.yaml" "$top_srcdir/packs/core" <<Y
 receivers:
   - {name: slack, type: slack, url: "http://127.0.0.1:$slk_port/slack"}
   - {name: mattermost, type: mattermost, url: "$H/mattermost"}
@@ -33,9 +24,7 @@ receivers:
   - {name: mail, type: email, url: "smtp://127.0.0.1:$smtp_port", from: keluh@example.com, to: [support@example.com, lead@example.com]}
 routes:
   - {receivers: [slack, mattermost, discord, teams, gchat, telegram, pagerduty, webhook, mail]}
-grouping:
-  by: [mention]
-  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+$(conf_at_once)
 Y
 start_keluhd "$TMPD/c.yaml"
 r=$(post '{"id":"x1","text":"Saldo saya hilang, saya lapor OJK dan YLKI!","url":"https://example.com/p/1","author":{"handle":"@budi","followers":15000}}')

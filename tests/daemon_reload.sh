@@ -8,21 +8,14 @@
 python3 "$top_srcdir/tests/notify.py" "$TMPD/notify.sock" "$TMPD/notify.log" &
 PIDS="$PIDS $!"
 wait_for 10 grep -q LISTENING "$TMPD/notify.log"
-mkdir -p "$TMPD/rules.d"
-cat >"$TMPD/rules.d/10.yaml" <<'Y'
+write_rules <<'Y'
 rules:
   - id: t.login
     team: tech
     score: 40
     when: {keywords: [login]}
 Y
-cat >"$TMPD/c.yaml" <<Y
-rules: rules.d
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/c.db
-Y
+write_conf "$TMPD/c.yaml" </dev/null
 NOTIFY_SOCKET=$TMPD/notify.sock WATCHDOG_USEC=400000 \
 	start_keluhd "$TMPD/c.yaml"
 wait_for 10 grep -q 'READY=1' "$TMPD/notify.log"
@@ -34,7 +27,7 @@ contains "watchdog pings" "$TMPD/notify.log" "WATCHDOG=1"
 rules_now() { curl -s "$URL/healthz" | sed -n 's/.*"rules":\([0-9]*\).*/\1/p'; }
 
 # a good change: two rules after the reload
-cat >>"$TMPD/rules.d/10.yaml" <<'Y'
+add_rules <<'Y'
   - id: t.refund
     team: billing
     score: 40

@@ -6,27 +6,19 @@
 . "$top_srcdir/tests/daemon_lib.sh"
 
 start_sink rl
-mkdir -p "$TMPD/rules.d"
-cat >"$TMPD/rules.d/10.yaml" <<'Y'
+write_rules <<'Y'
 rules:
   - id: t.login
     team: tech
     score: 40
     when: {keywords: [login]}
 Y
-cat >"$TMPD/c.yaml" <<Y
-rules: rules.d
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/c.db
+write_conf "$TMPD/c.yaml" <<Y
 receivers:
   - {name: hook, type: webhook, url: "http://127.0.0.1:$rl_port/hook", max_concurrency: 8, rate: 1000/s}
 routes:
   - {receivers: [hook]}
-grouping:
-  by: [mention]
-  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+$(conf_at_once)
 Y
 start_keluhd "$TMPD/c.yaml"
 

@@ -7,15 +7,7 @@
 . "$top_srcdir/tests/daemon_lib.sh"
 
 start_sink hook
-mkdir -p "$TMPD/rules.d"
-cat >"$TMPD/rules.d/10.yaml" <<'Y'
-rules:
-  - id: t.login
-    description: Cannot log in
-    team: tech
-    score: 30
-    when: {keywords: [login]}
-Y
+write_login_rules
 
 # script ETAG ID...: an answer with these items, newest first (as most APIs list them)
 script() {
@@ -39,18 +31,10 @@ PY
 	mv "$TMPD/script.json.tmp" "$TMPD/script.json"
 }
 script '"v1"' 9 10 bad 11
-python3 "$top_srcdir/tests/stream_server.py" --port-file "$TMPD/srv.port" --log "$TMPD/srv.log" \
-	--script "$TMPD/script.json" &
-PIDS="$PIDS $!"
-wait_for 10 test -s "$TMPD/srv.port" || echo "# stream server did not start"
-SP=$(cat "$TMPD/srv.port")
+start_stream_server srv "$TMPD/script.json"
+SP=$srv_port
 
-cat >"$TMPD/c.yaml" <<Y
-rules: rules.d
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/c.db
+write_conf "$TMPD/c.yaml" <<Y
 sources:
   - name: api
     type: json-poll
@@ -60,25 +44,11 @@ sources:
     cursor: /id
     cursor_param: since_id
     fields: {id: /id, text: /content, author.handle: /account/acct}
-receivers:
-  - {name: hook, type: webhook, url: "http://127.0.0.1:$hook_port/h"}
-routes:
-  - {receivers: [hook]}
-grouping:
-  by: [mention]
-  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+$(conf_alert_each hook /h)
 Y
 start_keluhd "$TMPD/c.yaml"
 is "keluhd starts" "$?" 0
 
-alert_ids() {
-	python3 - "$hook_log" <<'PY'
-import json, sys
-for line in open(sys.argv[1]):
-    for m in json.loads(json.loads(line)["body"])["alert"]["mentions"]:
-        print(m["id"])
-PY
-}
 reqs() { grep -c '"path": "/api"' "$TMPD/srv.log" 2>/dev/null || echo 0; }
 ids_are() { [ "$(alert_ids | sort -n | tr '\n' ' ')" = "$1" ]; }
 wait_for 15 ids_are "9 10 11 "

@@ -10,15 +10,7 @@
 . "$top_srcdir/tests/daemon_lib.sh"
 
 start_sink hook
-mkdir -p "$TMPD/rules.d"
-cat >"$TMPD/rules.d/10.yaml" <<'Y'
-rules:
-  - id: t.login
-    description: Cannot log in
-    team: tech
-    score: 30
-    when: {keywords: [login]}
-Y
+write_login_rules
 
 # phase NAME: writes the server's script for that phase. Each path answers
 # its list in turn, the last answer repeating; the lists start over when
@@ -87,19 +79,11 @@ PY
 	mv "$TMPD/script.json.tmp" "$TMPD/script.json"
 }
 phase auth
-python3 "$top_srcdir/tests/stream_server.py" --port-file "$TMPD/srv.port" --log "$TMPD/srv.log" \
-	--script "$TMPD/script.json" &
-PIDS="$PIDS $!"
-wait_for 10 test -s "$TMPD/srv.port" || echo "# stream server did not start"
-SP=$(cat "$TMPD/srv.port")
+start_stream_server srv "$TMPD/script.json"
+SP=$srv_port
 printf 'old-token-123\n' >"$TMPD/poll.token"
 
-cat >"$TMPD/c.yaml" <<Y
-rules: rules.d
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/c.db
+write_conf "$TMPD/c.yaml" <<Y
 sources:
   - name: api
     type: json-poll
@@ -118,13 +102,7 @@ sources:
     interval: 1s
     timeout: 1s
     backoff_max: 1s
-receivers:
-  - {name: hook, type: webhook, url: "http://127.0.0.1:$hook_port/h"}
-routes:
-  - {receivers: [hook]}
-grouping:
-  by: [mention]
-  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+$(conf_alert_each hook /h)
 Y
 t0=$(date +%s)
 start_keluhd "$TMPD/c.yaml"

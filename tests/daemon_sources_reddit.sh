@@ -13,15 +13,7 @@
 
 start_sink hook
 start_sink ops
-mkdir -p "$TMPD/rules.d"
-cat >"$TMPD/rules.d/10.yaml" <<'Y'
-rules:
-  - id: t.login
-    description: Cannot log in
-    team: tech
-    score: 30
-    when: {keywords: [login]}
-Y
+write_login_rules
 
 # script.py PHASE: the server's script for this phase of the test
 cat >"$TMPD/script.py" <<'PY'
@@ -110,22 +102,14 @@ json.dump(s, open(sys.argv[1] + ".tmp", "w"))
 PY
 script() { python3 "$TMPD/script.py" "$TMPD/script.json" "$1" && mv "$TMPD/script.json.tmp" "$TMPD/script.json"; }
 script first
-python3 "$top_srcdir/tests/reddit_server.py" --port-file "$TMPD/srv.port" --log "$TMPD/srv.log" \
-	--script "$TMPD/script.json" &
-PIDS="$PIDS $!"
-wait_for 10 test -s "$TMPD/srv.port" || echo "# reddit server did not start"
-SP=$(cat "$TMPD/srv.port")
+start_peer srv reddit_server.py --script "$TMPD/script.json"
+SP=$srv_port
 printf 's3cr3t-app\n' >"$TMPD/reddit.secret"
 printf 's3cr3t-script\n' >"$TMPD/script.secret"
 printf 'hunter2 &x\n' >"$TMPD/reddit.password"
 printf 'wrong\n' >"$TMPD/wrong.secret"
 
-cat >"$TMPD/c.yaml" <<Y
-rules: rules.d
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/c.db
+write_conf "$TMPD/c.yaml" <<Y
 health_receivers: [ops]
 sources:
   - name: rnew
@@ -189,14 +173,7 @@ sources:
     url: http://127.0.0.1:$SP/denied
     token_url: http://127.0.0.1:$SP/api/v1/access_token
     interval: 1s
-receivers:
-  - {name: hook, type: webhook, url: "http://127.0.0.1:$hook_port/h"}
-  - {name: ops, type: webhook, url: "http://127.0.0.1:$ops_port/o"}
-routes:
-  - {receivers: [hook]}
-grouping:
-  by: [mention]
-  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+$(conf_alert_each hook /h ops /o)
 Y
 "$KELUHD" --check -c "$TMPD/c.yaml" >"$TMPD/check.out" 2>&1
 is "--check accepts reddit sources" "$?" 0

@@ -10,25 +10,12 @@
 . "$top_srcdir/tests/daemon_lib.sh"
 
 start_sink hook
-mkdir -p "$TMPD/rules.d"
-cat >"$TMPD/rules.d/10.yaml" <<'Y'
-rules:
-  - id: t.login
-    description: Cannot log in
-    team: tech
-    score: 30
-    when: {keywords: [login]}
-Y
+write_login_rules
 
 # server NAME SCRIPT: a stream server with that script; sets NAME_port
 server() {
 	printf '%s\n' "$2" >"$TMPD/$1.json"
-	: >"$TMPD/$1.log"
-	python3 "$top_srcdir/tests/stream_server.py" --port-file "$TMPD/$1.port" \
-		--log "$TMPD/$1.log" --script "$TMPD/$1.json" &
-	PIDS="$PIDS $!"
-	wait_for 10 test -s "$TMPD/$1.port" || echo "# stream server $1 did not start"
-	eval "${1}_port=$(cat "$TMPD/$1.port")"
+	start_stream_server "$1" "$TMPD/$1.json"
 }
 
 api='{"headers": {"Content-Type": "application/json"}, "stream": false,
@@ -44,12 +31,7 @@ server first "{
   \"/new\": [$api]}"
 printf 'tok-secret-789\n' >"$TMPD/src.token"
 
-cat >"$TMPD/c.yaml" <<Y
-rules: rules.d
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/c.db
+write_conf "$TMPD/c.yaml" <<Y
 sources:
   - name: api
     type: json-poll
@@ -75,14 +57,8 @@ sources:
     interval: 1s
     items: /items
     fields: {id: /id, text: /content}
-receivers:
-  - {name: hook, type: webhook, url: "http://127.0.0.1:$hook_port/h"}
-routes:
-  - {receivers: [hook]}
 health_receivers: [hook]
-grouping:
-  by: [mention]
-  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+$(conf_alert_each hook /h)
 Y
 start_keluhd "$TMPD/c.yaml"
 is "keluhd starts" "$?" 0

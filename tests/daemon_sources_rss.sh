@@ -10,14 +10,8 @@
 . "$top_srcdir/tests/daemon_lib.sh"
 
 start_sink hook
-mkdir -p "$TMPD/rules.d"
-cat >"$TMPD/rules.d/10.yaml" <<'Y'
-rules:
-  - id: t.login
-    description: Cannot log in
-    team: tech
-    score: 30
-    when: {keywords: [login]}
+write_login_rules
+add_rules <<'Y'
   - id: m.refund
     description: Refund
     team: billing
@@ -104,18 +98,10 @@ PY
 	mv "$TMPD/script.json.tmp" "$TMPD/script.json"
 }
 feeds first
-python3 "$top_srcdir/tests/stream_server.py" --port-file "$TMPD/srv.port" --log "$TMPD/srv.log" \
-	--script "$TMPD/script.json" &
-PIDS="$PIDS $!"
-wait_for 10 test -s "$TMPD/srv.port" || echo "# stream server did not start"
-SP=$(cat "$TMPD/srv.port")
+start_stream_server srv "$TMPD/script.json"
+SP=$srv_port
 
-cat >"$TMPD/c.yaml" <<Y
-rules: rules.d
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/c.db
+write_conf "$TMPD/c.yaml" <<Y
 sources:
   - name: reviews
     type: rss
@@ -131,25 +117,11 @@ sources:
     type: rss
     url: http://127.0.0.1:$SP/private.rss
     interval: 1s
-receivers:
-  - {name: hook, type: webhook, url: "http://127.0.0.1:$hook_port/h"}
-routes:
-  - {receivers: [hook]}
-grouping:
-  by: [mention]
-  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+$(conf_alert_each hook /h)
 Y
 start_keluhd "$TMPD/c.yaml"
 is "keluhd starts" "$?" 0
 
-alert_ids() {
-	python3 - "$hook_log" <<'PY'
-import json, sys
-for line in open(sys.argv[1]):
-    for m in json.loads(json.loads(line)["body"])["alert"]["mentions"]:
-        print(m["id"])
-PY
-}
 nalerts() { alert_ids | wc -l | tr -d ' '; }
 # want ID...: the ids sorted as alert_ids are compared
 want() { printf '%s\n' "$@" | sort | tr '\n' ' '; }

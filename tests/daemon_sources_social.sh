@@ -14,15 +14,7 @@
 
 start_sink hook
 start_sink ops
-mkdir -p "$TMPD/rules.d"
-cat >"$TMPD/rules.d/10.yaml" <<'Y'
-rules:
-  - id: t.login
-    description: Cannot log in
-    team: tech
-    score: 30
-    when: {keywords: [login]}
-Y
+write_login_rules
 
 python3 - "$TMPD/script.json" <<'PY'
 import base64, json, sys
@@ -123,20 +115,12 @@ script = {
 }
 json.dump(script, open(sys.argv[1], "w"))
 PY
-python3 "$top_srcdir/tests/stream_server.py" --port-file "$TMPD/srv.port" --log "$TMPD/srv.log" \
-	--script "$TMPD/script.json" &
-PIDS="$PIDS $!"
-wait_for 10 test -s "$TMPD/srv.port" || echo "# stream server did not start"
-SP=$(cat "$TMPD/srv.port")
+start_stream_server srv "$TMPD/script.json"
+SP=$srv_port
 printf 'masto-token-123\n' >"$TMPD/m.token"
 printf 'x-bearer-456\n' >"$TMPD/x.token"
 
-cat >"$TMPD/c.yaml" <<Y
-rules: rules.d
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/c.db
+write_conf "$TMPD/c.yaml" <<Y
 health_receivers: [ops]
 sources:
   - name: masto
@@ -167,14 +151,7 @@ sources:
     token_file: x.token
     stall: 2s
     reconnect: 1s
-receivers:
-  - {name: hook, type: webhook, url: "http://127.0.0.1:$hook_port/h"}
-  - {name: ops, type: webhook, url: "http://127.0.0.1:$ops_port/o"}
-routes:
-  - {receivers: [hook]}
-grouping:
-  by: [mention]
-  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+$(conf_alert_each hook /h ops /o)
 Y
 "$KELUHD" --check -c "$TMPD/c.yaml" >"$TMPD/check.out" 2>&1
 is "--check accepts mastodon and x sources with health settings" "$?" 0

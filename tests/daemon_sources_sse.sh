@@ -8,15 +8,7 @@
 . "$top_srcdir/tests/daemon_lib.sh"
 
 start_sink hook
-mkdir -p "$TMPD/rules.d"
-cat >"$TMPD/rules.d/10.yaml" <<'Y'
-rules:
-  - id: t.login
-    description: Cannot log in
-    team: tech
-    score: 30
-    when: {keywords: [login]}
-Y
+write_login_rules
 
 # The script: /sse answers in turn; /nd is an NDJSON stream; /auth says 401.
 python3 - "$TMPD/script.json" <<'PY'
@@ -66,19 +58,11 @@ script = {
 }
 json.dump(script, open(sys.argv[1], "w"))
 PY
-python3 "$top_srcdir/tests/stream_server.py" --port-file "$TMPD/srv.port" --log "$TMPD/srv.log" \
-	--script "$TMPD/script.json" &
-PIDS="$PIDS $!"
-wait_for 10 test -s "$TMPD/srv.port" || echo "# stream server did not start"
-SP=$(cat "$TMPD/srv.port")
+start_stream_server srv "$TMPD/script.json"
+SP=$srv_port
 printf 'sekret-token-123\n' >"$TMPD/feed.token"
 
-cat >"$TMPD/c.yaml" <<Y
-rules: rules.d
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/c.db
+write_conf "$TMPD/c.yaml" <<Y
 sources:
   - name: feed
     type: sse
@@ -99,28 +83,13 @@ sources:
     type: sse
     url: http://127.0.0.1:$SP/auth
     token_file: feed.token
-receivers:
-  - {name: hook, type: webhook, url: "http://127.0.0.1:$hook_port/h"}
-routes:
-  - {receivers: [hook]}
-grouping:
-  by: [mention]
-  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+$(conf_alert_each hook /h)
 Y
 "$KELUHD" --check -c "$TMPD/c.yaml" >"$TMPD/check.out" 2>&1
 is "--check accepts sse and ndjson-stream sources" "$?" 0
 start_keluhd "$TMPD/c.yaml"
 is "keluhd starts" "$?" 0
 
-# ids in the alerts the sink got, one per line
-alert_ids() {
-	python3 - "$hook_log" <<'PY'
-import json, sys
-for line in open(sys.argv[1]):
-    for m in json.loads(json.loads(line)["body"])["alert"]["mentions"]:
-        print(m["id"])
-PY
-}
 reqs() { grep -c "\"path\": \"$1\"" "$TMPD/srv.log" 2>/dev/null || echo 0; }
 has_all() { [ "$(alert_ids | sort | tr '\n' ' ')" = "n1 n2 s1 s2 s3 s4 s5 " ]; }
 wait_for 30 has_all

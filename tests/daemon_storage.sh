@@ -14,13 +14,7 @@ post_t() {
 }
 
 # --- a pass that commits nothing still answers --------------------------
-cat >"$TMPD/idle.yaml" <<Y
-rules: $top_srcdir/packs/core
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/idle.db
-Y
+write_conf "$TMPD/idle.yaml" "$top_srcdir/packs/core" </dev/null
 start_keluhd "$TMPD/idle.yaml" "$TMPD/idle.log"
 NC='what a lovely day at the beach'
 r=$(post_t "{\"text\":\"$NC\"}" application/json)
@@ -77,19 +71,12 @@ asan=$(ldd "$KELUHD" 2>/dev/null | awk '/libasan/ { print $3 }')
 preload=$SHIM
 [ -n "$asan" ] && preload=$asan:$SHIM
 start_sink hook
-cat >"$TMPD/faults.yaml" <<Y
-rules: $top_srcdir/packs/core
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/faults.db
+write_conf "$TMPD/faults.yaml" "$top_srcdir/packs/core" <<Y
 receivers:
   - {name: hook, type: webhook, url: "http://127.0.0.1:$hook_port/hook", timeout: 2s}
 routes:
   - {receivers: [hook]}
-grouping:
-  by: [mention]
-  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+$(conf_at_once)
 Y
 : >"$FAULTS"
 KELUHD_WRAPPER="env LD_PRELOAD=$preload KELUH_FAULTS=$FAULTS" start_keluhd "$TMPD/faults.yaml" "$TMPD/faults.log"

@@ -10,8 +10,7 @@
 . "$top_srcdir/tests/daemon_lib.sh"
 
 start_sink su
-mkdir -p "$TMPD/rules.d"
-cat >"$TMPD/rules.d/10.yaml" <<'Y'
+write_rules <<'Y'
 rules:
   - id: u.slow
     description: App is slow
@@ -29,12 +28,7 @@ rules:
     score: 90
     when: {keywords: [stolen]}
 Y
-cat >"$TMPD/u.yaml" <<Y
-rules: rules.d
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/u.db
+write_conf "$TMPD/u.yaml" <<Y
 receivers:
   - {name: u, type: webhook, url: "http://127.0.0.1:$su_port/u"}
 routes:
@@ -98,29 +92,22 @@ start_sink hook --fail-while "$TMPD/hook.down" --fail-status 500
 start_sink dl --fail-while "$TMPD/dl.down" --fail-status 400
 start_sink ops
 hconf() {
-	cat <<Y
-rules: rules.d
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/h.db
+	write_conf "$TMPD/h.yaml" <<Y
 receivers:
   - {name: hook, type: webhook, url: "http://127.0.0.1:$hook_port/h"}
   - {name: dl, type: webhook, url: "http://127.0.0.1:$dl_port/d"}
   - {name: ops, type: webhook, url: "http://127.0.0.1:$ops_port/o"}
 routes:
   - {receivers: [hook, dl]}
-grouping:
-  by: [mention]
-  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+$(conf_at_once)
 Y
-	[ "${1:-}" = feed ] && cat <<Y
+	[ "${1:-}" = feed ] && cat >>"$TMPD/h.yaml" <<Y
 sources:
   - {name: feed, type: sse, url: "http://127.0.0.1:$hook_port/events", alert_after: 1s,
      alert_to: [ops]}
 Y
 }
-hconf feed >"$TMPD/h.yaml"
+hconf feed
 start_keluhd "$TMPD/h.yaml" "$TMPD/kh.log"
 healthz() { curl -s "$URL/healthz"; }
 post '{"id":"f1","text":"the app is slow"}
@@ -164,7 +151,7 @@ is "a bad reload: keluh_config_last_reload_successful 0" \
 	"$(metric_value keluh_config_last_reload_successful)" 0
 is "a bad reload keeps the time of the last good one" \
 	"$(metric_value keluh_config_last_reload_success_timestamp_seconds)" "$t0"
-hconf >"$TMPD/h.yaml"
+hconf
 kill -HUP "$KPID"
 wait_until 10 '[ "$(metric_value keluh_config_last_reload_successful)" = 1 ]'
 is "a good reload: keluh_config_last_reload_successful 1" \
@@ -195,12 +182,7 @@ stop_keluhd
 start_sink tw --plan 500
 start_sink notslack --body hello
 SOCK=$TMPD/admin.sock
-cat >"$TMPD/t.yaml" <<Y
-rules: rules.d
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/t.db
+write_conf "$TMPD/t.yaml" <<Y
 admin:
   socket: $SOCK
 receivers:

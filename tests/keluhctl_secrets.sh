@@ -7,8 +7,8 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/daemon_lib.sh"
 
-mkdir -p "$TMPD/rules.d" "$TMPD/etc"
-cat >"$TMPD/rules.d/10.yaml" <<'Y'
+mkdir -p "$TMPD/etc"
+write_rules <<'Y'
 rules:
   - id: t.refund
     team: billing
@@ -20,10 +20,7 @@ Y
 start_sink hook --default 400
 SOCK=$TMPD/admin.sock
 # keluhd runs on a config of its own: the same spool, socket and rules
-cat >"$TMPD/d.yaml" <<Y
-rules: $TMPD/rules.d
-http: {listen: 127.0.0.1:0}
-spool: {path: $TMPD/spool.db}
+write_conf "$TMPD/d.yaml" "$TMPD/rules.d" "$TMPD/spool.db" <<Y
 admin: {socket: $SOCK}
 receivers:
   - {name: support-slack, type: webhook, url: "http://127.0.0.1:$hook_port/h"}

@@ -10,12 +10,7 @@ if ! command -v valgrind >/dev/null 2>&1; then
 	exit 0
 fi
 start_sink vs
-cat >"$TMPD/c.yaml" <<Y
-rules: $top_srcdir/packs/core
-http:
-  listen: 127.0.0.1:0
-spool:
-  path: $TMPD/c.db
+write_conf "$TMPD/c.yaml" "$top_srcdir/packs/core" <<Y
 sources:
   - {name: demo, type: demo, rate: 20/s, path: $top_srcdir/etc/samples/mentions.ndjson}
 receivers:

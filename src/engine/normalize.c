@@ -507,6 +507,140 @@ norm_reserve(struct norm_buf *nb, size_t need)
 }
 
 /*
+ * The fold's output and the state of its two rules, carried between its
+ * ASCII and non-ASCII paths. A local of norm_fold_any that its inlined
+ * helpers share, so it lives in registers.
+ */
+struct fold_out {
+	char *t;
+	uint32_t *m;
+	size_t o;	/* bytes of t written */
+	uint32_t prev;	/* the code point written last, ' ' at the start */
+	uint32_t nrep;	/* repeats of prev when it is a non-ASCII letter */
+};
+
+/*
+ * The ASCII bytes from p[i]: sixteen, then eight at a time, then one by
+ * one. Returns where they end: len or a non-ASCII byte. A block with a
+ * non-ASCII byte contributes the ASCII bytes before it, so the way back
+ * here from the slow path is one branch.
+ */
+static inline __attribute__((always_inline)) size_t
+norm_fold_ascii(struct fold_out *fo, const unsigned char *p, size_t i, size_t len, int wm)
+{
+#if NORM_SSE2
+	while (len - i >= 16) {
+		__m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		unsigned hi = (unsigned)_mm_movemask_epi8(w);
+
+		if (hi == 0) {
+			fo->o = norm_fold_16(fo->t, fo->m, fo->o, i, w, 16, &fo->prev, wm);
+			i += 16;
+		} else {
+			unsigned r = (unsigned)__builtin_ctz(hi);
+
+			if (r > 0) {
+				fo->o = norm_fold_16(fo->t, fo->m, fo->o, i, w, r, &fo->prev, wm);
+				i += r;
+			}
+			break;
+		}
+	}
+	if (i < len && p[i] >= 0x80)
+		return i;
+#endif
+#if NORM_SWAR
+	while (len - i >= 8) {
+		uint64_t w, hi;
+
+		memcpy(&w, p + i, 8);
+		if ((hi = w & SW_B(0x80)) == 0) {
+			fo->o = norm_fold_word(fo->t, fo->m, fo->o, i, w, 8, &fo->prev, wm);
+			i += 8;
+		} else {
+			size_t r = (size_t)__builtin_ctzll(hi) / 8;
+
+			if (r > 0) {
+				fo->o = norm_fold_word(fo->t, fo->m, fo->o, i,
+				    w & ((UINT64_C(1) << (8 * r)) - 1), r, &fo->prev, wm);
+				i += r;
+			}
+			break;
+		}
+	}
+#endif
+	/*
+	 * Branch-free apart from the loop test: the byte and its offset are
+	 * always stored and o only advances when the byte is kept. A dropped
+	 * byte equals prev, so prev can be updated blindly.
+	 */
+	for (; i < len && p[i] < 0x80; i++) {
+		unsigned e = ascii_tab[p[i]];
+		unsigned f = e & 0xff;
+
+		fo->t[fo->o] = (char)f;
+		if (wm)
+			fo->m[fo->o] = (uint32_t)i;
+		fo->o += 1 - ((e >> 8) & (unsigned)(f == fo->prev));
+		fo->prev = f;
+	}
+	return i;
+}
+
+/*
+ * The non-ASCII code point at p[i] (n bytes), decoded and folded, with the
+ * rules applied to what it folds to. Returns the offset after it.
+ */
+static inline __attribute__((always_inline)) size_t
+norm_fold_nonascii(struct norm_buf *nb, struct fold_out *fo, const unsigned char *p, size_t i,
+    size_t len, int wm)
+{
+	int32_t cp, buf[FOLD_BUF];
+	const int32_t *out;
+	uint32_t let;
+	size_t n, nout;
+
+	n = norm_decode(p + i, len - i, &cp);
+	nout = norm_fold_cached(cp, buf, &out, &let);
+	/* Room for this fold plus the rest of the input as ASCII. */
+	if (fo->o + 4 * nout + (len - i - n) + 1 > nb->cap) {
+		norm_reserve(nb, fo->o + 4 * nout + (len - i - n) + 1);
+		fo->t = nb->text;
+		fo->m = nb->map;
+	}
+	/*
+	 * Rule 1, and rule 2 for non-ASCII letters: nrep counts the repeats of
+	 * prev, the code point emitted last, when it is a non-ASCII letter.
+	 * The third of a run takes back the second, which is the last thing
+	 * emitted, and what follows is dropped, so the run keeps its first
+	 * letter with that letter's offsets. nrep goes stale while the ASCII
+	 * paths run, but they always leave an ASCII prev behind (a byte they
+	 * drop is a ' ' equal to prev), so the next non-ASCII code point
+	 * resets it.
+	 */
+	for (size_t k = 0; k < nout; k++) {
+		uint32_t oc = (uint32_t)out[k];
+		size_t w;
+
+		if (oc != fo->prev)
+			fo->nrep = 0;
+		else if (oc == ' ')
+			continue;
+		else if (((let >> k) & 1) && ++fo->nrep >= 2) {
+			if (fo->nrep == 2)
+				fo->o -= oc < 0x800 ? 2 : oc < 0x10000 ? 3 : 4;
+			continue;
+		}
+		w = norm_encode(fo->t + fo->o, out[k]);
+		for (size_t b = 0; b < w && wm; b++)
+			fo->m[fo->o + b] = (uint32_t)i;
+		fo->o += w;
+		fo->prev = oc;
+	}
+	return i + n;
+}
+
+/*
  * The fold, with the map when wm is set. Inlined into both callers, so
  * that the test goes away and the fold without the map stores nothing but
  * the text.
@@ -515,132 +649,29 @@ static inline __attribute__((always_inline)) int
 norm_fold_any(struct norm_buf *nb, const char *s, size_t len, int wm)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	uint32_t prev = ' ', let, nrep = 0;
-	size_t i = 0, o = 0, n, nout;
-	int32_t cp, buf[FOLD_BUF];
-	const int32_t *out;
-	char *t;
-	uint32_t *m;
+	struct fold_out fo;
+	size_t i = 0;
 
-	/* ASCII output is never longer than its input: no checks in the loop. */
+	/* ASCII output is never longer than its input: no checks in its paths. */
 	norm_reserve(nb, len + 1);
-	t = nb->text;
-	m = nb->map;
+	fo.t = nb->text;
+	fo.m = nb->map;
+	fo.o = 0;
+	fo.prev = ' ';
+	fo.nrep = 0;
 	for (;;) {
-		/*
-		 * Sixteen, then eight bytes at a time while they are ASCII; a
-		 * block with a non-ASCII byte contributes the ASCII bytes
-		 * before it, so the way back here from the slow path is one
-		 * branch. The byte loop below does the last few bytes.
-		 */
-#if NORM_SSE2
-		while (len - i >= 16) {
-			__m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-			unsigned hi = (unsigned)_mm_movemask_epi8(w);
-
-			if (hi == 0) {
-				o = norm_fold_16(t, m, o, i, w, 16, &prev, wm);
-				i += 16;
-			} else {
-				unsigned r = (unsigned)__builtin_ctz(hi);
-
-				if (r > 0) {
-					o = norm_fold_16(t, m, o, i, w, r, &prev, wm);
-					i += r;
-				}
-				break;
-			}
-		}
-		if (i < len && p[i] >= 0x80)
-			goto nonascii;
-#endif
-#if NORM_SWAR
-		while (len - i >= 8) {
-			uint64_t w, hi;
-
-			memcpy(&w, p + i, 8);
-			if ((hi = w & SW_B(0x80)) == 0) {
-				o = norm_fold_word(t, m, o, i, w, 8, &prev, wm);
-				i += 8;
-			} else {
-				size_t r = (size_t)__builtin_ctzll(hi) / 8;
-
-				if (r > 0) {
-					o = norm_fold_word(t, m, o, i,
-					    w & ((UINT64_C(1) << (8 * r)) - 1), r, &prev, wm);
-					i += r;
-				}
-				break;
-			}
-		}
-#endif
-		/*
-		 * Branch-free apart from the loop test: the byte and its offset
-		 * are always stored and o only advances when the byte is kept.
-		 * A dropped byte equals prev, so prev can be updated blindly.
-		 */
-		for (; i < len && p[i] < 0x80; i++) {
-			unsigned e = ascii_tab[p[i]];
-			unsigned f = e & 0xff;
-
-			t[o] = (char)f;
-			if (wm)
-				m[o] = (uint32_t)i;
-			o += 1 - ((e >> 8) & (unsigned)(f == prev));
-			prev = f;
-		}
+		i = norm_fold_ascii(&fo, p, i, len, wm);
 		if (i >= len)
 			break;
-#if NORM_SSE2
-nonascii:
-#endif
-		/* One non-ASCII code point. */
-		n = norm_decode(p + i, len - i, &cp);
-		nout = norm_fold_cached(cp, buf, &out, &let);
-		/* Room for this fold plus the rest of the input as ASCII. */
-		if (o + 4 * nout + (len - i - n) + 1 > nb->cap) {
-			norm_reserve(nb, o + 4 * nout + (len - i - n) + 1);
-			t = nb->text;
-			m = nb->map;
-		}
-		/*
-		 * Rule 1, and rule 2 for non-ASCII letters: nrep counts the
-		 * repeats of prev, the code point emitted last, when it is a
-		 * non-ASCII letter. The third of a run takes back the second,
-		 * which is the last thing emitted, and what follows is dropped,
-		 * so the run keeps its first letter with that letter's offsets.
-		 * nrep goes stale while the ASCII paths run, but they always
-		 * leave an ASCII prev behind (a byte they drop is a ' ' equal to
-		 * prev), so the next non-ASCII code point resets it.
-		 */
-		for (size_t k = 0; k < nout; k++) {
-			uint32_t oc = (uint32_t)out[k];
-			size_t w;
-
-			if (oc != prev)
-				nrep = 0;
-			else if (oc == ' ')
-				continue;
-			else if (((let >> k) & 1) && ++nrep >= 2) {
-				if (nrep == 2)
-					o -= oc < 0x800 ? 2 : oc < 0x10000 ? 3 : 4;
-				continue;
-			}
-			w = norm_encode(t + o, out[k]);
-			for (size_t b = 0; b < w && wm; b++)
-				m[o + b] = (uint32_t)i;
-			o += w;
-			prev = oc;
-		}
-		i += n;
+		i = norm_fold_nonascii(nb, &fo, p, i, len, wm);
 	}
-	if (o > 0 && t[o - 1] == ' ')
-		o--;
-	o = norm_collapse_runs(t, wm ? m : NULL, o);
-	t[o] = '\0';
+	if (fo.o > 0 && fo.t[fo.o - 1] == ' ')
+		fo.o--;
+	fo.o = norm_collapse_runs(fo.t, wm ? fo.m : NULL, fo.o);
+	fo.t[fo.o] = '\0';
 	if (wm)
-		m[o] = (uint32_t)len;
-	nb->len = o;
+		fo.m[fo.o] = (uint32_t)len;
+	nb->len = fo.o;
 	return 0;
 }
 

@@ -376,29 +376,179 @@ utf8_seqlen(unsigned char c)
 	return 2;
 }
 
+/* A run of literal characters ends: without its edge spaces, it is a candidate. */
+static void
+litrun_flush(struct buf *run, struct litset *best)
+{
+	struct litset cand = {0};
+	size_t b = 0, e = run->len;
+
+	while (b < e && run->data[b] == ' ')
+		b++;
+	while (e > b && run->data[e - 1] == ' ')
+		e--;
+	if (e > b) {
+		litset_single(&cand, run->data + b, e - b);
+		litset_take_best(best, &cand);
+	}
+	buf_reset(run);
+}
+
+/*
+ * (?i) (?-i) (?i:...) and the like, q just past the '?'. The extended mode
+ * is refused: spaces and '#' stop being literal in it. Returns as
+ * litparse_group_head does.
+ */
+static int
+litparse_group_options(struct litparse *lp, const char *q)
+{
+	const char *r = q;
+
+	while (r < lp->end &&
+	       ((*r >= 'a' && *r <= 'z') || (*r >= 'A' && *r <= 'Z') || *r == '-' || *r == '^'))
+		r++;
+	if (r == q || r >= lp->end) {
+		lp->bad = 1;
+		return -1;
+	}
+	for (const char *f = q; f < r; f++)
+		if (*f == 'x' || *f == 'X') {
+			lp->bad = 1;
+			return -1;
+		}
+	if (*r == ')') {
+		lp->p = r + 1;
+		return 0;
+	}
+	if (*r != ':') {
+		lp->bad = 1;
+		return -1;
+	}
+	lp->p = r + 1;
+	return 1;
+}
+
+/*
+ * What follows a '(' (lp->p just past it) up to the group's body. Returns 1
+ * with lp->p at the body, *discard set for a lookaround (what it sees is
+ * not part of the match, so not required); 0 past a group with no body (a
+ * comment, an option setting); -1 with lp->bad set for a verb or a
+ * construct we do not understand.
+ */
+static int
+litparse_group_head(struct litparse *lp, int *discard)
+{
+	const char *q, *e;
+
+	if (lp->p < lp->end && *lp->p == '*') { /* (*VERB) */
+		lp->bad = 1;
+		return -1;
+	}
+	if (lp->p >= lp->end || *lp->p != '?')
+		return 1;
+	q = lp->p + 1;
+	if (q >= lp->end) {
+		lp->bad = 1;
+		return -1;
+	}
+	if (*q == ':' || *q == '>' || *q == '|') {
+		lp->p = q + 1;
+		return 1;
+	}
+	if (*q == '=' || *q == '!' ||
+	    (*q == '<' && q + 1 < lp->end && (q[1] == '=' || q[1] == '!'))) {
+		*discard = 1;
+		lp->p = q + (*q == '<' ? 2 : 1);
+		return 1;
+	}
+	if (*q != '<' && *q != '\'' && !(*q == 'P' && q + 1 < lp->end && q[1] == '<') && *q != '#')
+		return litparse_group_options(lp, q);
+	/* a name, or a comment that runs to the first ')' */
+	if (*q == '\'')
+		e = memchr(q + 1, '\'', (size_t)(lp->end - q - 1));
+	else
+		e = memchr(q, *q == '#' ? ')' : '>', (size_t)(lp->end - q));
+	if (e == NULL) {
+		lp->bad = 1;
+		return -1;
+	}
+	lp->p = e + 1;
+	return *q == '#' ? 0 : 1;
+}
+
+/* A group at lp->p: its literals compete with the sequence's, unless it may be absent. */
+static void
+litparse_group(struct litparse *lp, struct litset *best)
+{
+	struct litset inner;
+	int discard = 0, optional, repeat;
+
+	lp->p++;
+	if (litparse_group_head(lp, &discard) <= 0)
+		return;
+	if (++lp->depth > 64) {
+		lp->bad = 1;
+		return;
+	}
+	litparse_alt(lp, &inner);
+	lp->depth--;
+	if (lp->p >= lp->end || *lp->p != ')') {
+		litset_clear(&inner);
+		lp->bad = 1;
+		return;
+	}
+	lp->p++;
+	litparse_quant(lp, &optional, &repeat);
+	if (discard || optional)
+		litset_clear(&inner);
+	litset_take_best(best, &inner);
+}
+
+/*
+ * A backslash and a letter or digit at lp->p: classes, assertions, back
+ * references, \x{..}, \p{..}, \Q...\E. None is a literal we keep; this
+ * only steps over it and its quantifier.
+ */
+static void
+litparse_skip_escape(struct litparse *lp, unsigned char e)
+{
+	int optional, repeat;
+
+	if (e == 'Q') {
+		const char *q = lp->p + 2;
+
+		while (q + 1 < lp->end && !(q[0] == '\\' && q[1] == 'E'))
+			q++;
+		lp->p = q + 1 < lp->end ? q + 2 : lp->end;
+		return;
+	}
+	lp->p += 2;
+	if (lp->p < lp->end && *lp->p == '{' &&
+	    (e == 'x' || e == 'p' || e == 'P' || e == 'o' || e == 'g' || e == 'k' || e == 'N')) {
+		const char *q = memchr(lp->p, '}', (size_t)(lp->end - lp->p));
+
+		lp->p = q ? q + 1 : lp->end;
+	} else if (e == 'x') {
+		for (int k = 0;
+		     k < 2 && lp->p < lp->end && strchr("0123456789abcdefABCDEF", *lp->p); k++)
+			lp->p++;
+	} else if ((e == 'k' || e == 'g') && lp->p < lp->end && (*lp->p == '<' || *lp->p == '\'')) {
+		const char *q =
+		    memchr(lp->p, *lp->p == '<' ? '>' : '\'', (size_t)(lp->end - lp->p));
+
+		lp->p = q ? q + 1 : lp->end;
+	} else if (e == 'c' && lp->p < lp->end)
+		lp->p++;
+	litparse_quant(lp, &optional, &repeat);
+}
+
 static void
 litparse_seq(struct litparse *lp, struct litset *best)
 {
 	struct buf run;
-	struct litset cand = { 0 };
 
 	buf_init(&run);
 	memset(best, 0, sizeof(*best));
-
-#define FLUSH()                                                                                    \
-	do {                                                                                       \
-		size_t b_ = 0, e_ = run.len;                                                       \
-		while (b_ < e_ && run.data[b_] == ' ')                                             \
-			b_++;                                                                      \
-		while (e_ > b_ && run.data[e_ - 1] == ' ')                                         \
-			e_--;                                                                      \
-		if (e_ > b_) {                                                                     \
-			litset_single(&cand, run.data + b_, e_ - b_);                              \
-			litset_take_best(best, &cand);                                             \
-		}                                                                                  \
-		buf_reset(&run);                                                                   \
-	} while (0)
-
 	while (lp->p < lp->end && !lp->bad) {
 		const char *atom = lp->p;
 		size_t alen;
@@ -408,102 +558,19 @@ litparse_seq(struct litparse *lp, struct litset *best)
 		if (c == '|' || c == ')')
 			break;
 		if (c == '(') {
-			struct litset inner;
-			int discard = 0;
-
-			FLUSH();
-			lp->p++;
-			if (lp->p < lp->end && *lp->p == '*') { /* (*VERB) */
-				lp->bad = 1;
-				break;
-			}
-			if (lp->p < lp->end && *lp->p == '?') {
-				const char *q = lp->p + 1;
-
-				if (q >= lp->end) {
-					lp->bad = 1;
-					break;
-				}
-				if (*q == ':' || *q == '>' || *q == '|')
-					lp->p = q + 1;
-				else if (*q == '=' || *q == '!')
-					discard = 1, lp->p = q + 1;
-				else if (*q == '<' && q + 1 < lp->end && (q[1] == '=' || q[1] == '!'))
-					discard = 1, lp->p = q + 2;
-				else if (*q == '<' || *q == '\'' || (*q == 'P' && q + 1 < lp->end &&
-				    q[1] == '<')) {
-					const char *e = *q == '\''
-					    ? memchr(q + 1, '\'', (size_t)(lp->end - q - 1))
-					    : memchr(q, '>', (size_t)(lp->end - q));
-
-					if (e == NULL) {
-						lp->bad = 1;
-						break;
-					}
-					lp->p = e + 1;
-				} else if (*q == '#') {
-					const char *e = memchr(q, ')', (size_t)(lp->end - q));
-
-					if (e == NULL) {
-						lp->bad = 1;
-						break;
-					}
-					lp->p = e + 1;
-					continue;
-				} else {
-					/* option setting: (?i) (?-i) (?i:...) and the like */
-					const char *r = q;
-
-					while (r < lp->end && ((*r >= 'a' && *r <= 'z') ||
-					    (*r >= 'A' && *r <= 'Z') || *r == '-' || *r == '^'))
-						r++;
-					if (r == q || r >= lp->end) {
-						lp->bad = 1;
-						break;
-					}
-					for (const char *f = q; f < r; f++)
-						if (*f == 'x' || *f == 'X') /* extended mode */
-							lp->bad = 1;
-					if (lp->bad)
-						break;
-					if (*r == ')') {
-						lp->p = r + 1;
-						continue;
-					}
-					if (*r != ':') {
-						lp->bad = 1;
-						break;
-					}
-					lp->p = r + 1;
-				}
-			}
-			if (++lp->depth > 64) {
-				lp->bad = 1;
-				break;
-			}
-			litparse_alt(lp, &inner);
-			lp->depth--;
-			if (lp->p >= lp->end || *lp->p != ')') {
-				litset_clear(&inner);
-				lp->bad = 1;
-				break;
-			}
-			lp->p++;
-			litparse_quant(lp, &optional, &repeat);
-			if (discard || optional)
-				litset_clear(&inner);
-			litset_take_best(best, &inner);
+			litrun_flush(&run, best);
+			litparse_group(lp, best);
 			continue;
 		}
 		if (c == '[') {
-			FLUSH();
+			litrun_flush(&run, best);
 			lp->p++;
 			litparse_skip_class(lp);
 			litparse_quant(lp, &optional, &repeat);
 			continue;
 		}
 		if (c == '.' || c == '^' || c == '$') {
-			FLUSH();
+			litrun_flush(&run, best);
 			lp->p++;
 			litparse_quant(lp, &optional, &repeat);
 			continue;
@@ -512,7 +579,7 @@ litparse_seq(struct litparse *lp, struct litset *best)
 			/* a quantifier with nothing we kept before it */
 			if (c != '{')
 				lp->p++;
-			FLUSH();
+			litrun_flush(&run, best);
 			continue;
 		}
 		if (c == '\\') {
@@ -524,36 +591,8 @@ litparse_seq(struct litparse *lp, struct litset *best)
 			}
 			e = (unsigned char)lp->p[1];
 			if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9')) {
-				/* classes, assertions, back references, \x{..}, \p{..}, \Q: none literal */
-				FLUSH();
-				if (e == 'Q') {
-					const char *q = lp->p + 2;
-
-					while (q + 1 < lp->end && !(q[0] == '\\' && q[1] == 'E'))
-						q++;
-					lp->p = q + 1 < lp->end ? q + 2 : lp->end;
-					continue;
-				}
-				lp->p += 2;
-				if (lp->p < lp->end && *lp->p == '{' &&
-				    (e == 'x' || e == 'p' || e == 'P' || e == 'o' || e == 'g' ||
-				    e == 'k' || e == 'N')) {
-					const char *q = memchr(lp->p, '}', (size_t)(lp->end - lp->p));
-
-					lp->p = q ? q + 1 : lp->end;
-				} else if (e == 'x') {
-					for (int k = 0; k < 2 && lp->p < lp->end &&
-					    strchr("0123456789abcdefABCDEF", *lp->p); k++)
-						lp->p++;
-				} else if ((e == 'k' || e == 'g') && lp->p < lp->end &&
-				    (*lp->p == '<' || *lp->p == '\'')) {
-					const char *q = memchr(lp->p, *lp->p == '<' ? '>' : '\'',
-					    (size_t)(lp->end - lp->p));
-
-					lp->p = q ? q + 1 : lp->end;
-				} else if (e == 'c' && lp->p < lp->end)
-					lp->p++;
-				litparse_quant(lp, &optional, &repeat);
+				litrun_flush(&run, best);
+				litparse_skip_escape(lp, e);
 				continue;
 			}
 			atom = lp->p + 1;
@@ -568,18 +607,15 @@ litparse_seq(struct litparse *lp, struct litset *best)
 			break;
 		}
 		if (litparse_quant(lp, &optional, &repeat)) {
-			if (optional) {
-				FLUSH();
-				continue;
-			}
-			buf_add(&run, atom, alen);
-			FLUSH();
+			/* a repeated character is required once; an optional one not at all */
+			if (!optional)
+				buf_add(&run, atom, alen);
+			litrun_flush(&run, best);
 			continue;
 		}
 		buf_add(&run, atom, alen);
 	}
-	FLUSH();
-#undef FLUSH
+	litrun_flush(&run, best);
 	buf_free(&run);
 }
 

@@ -59,6 +59,14 @@ struct rules_summary {
 struct ruleset *rules_load_dir(const char *dir, struct diag *d);
 /* Loads exactly the given files, in the given order. */
 struct ruleset *rules_load_files(const char *const *files, size_t n, struct diag *d);
+/*
+ * Loads the directories of a spec (rules_select.h) as one set: lists and
+ * scoring are shared, rules of every file, then the disables and
+ * overrides of the spec and of the files applied. Tests that name a
+ * disabled rule are kept and marked skipped (rules_test.skip).
+ */
+struct rules_spec;
+struct ruleset *rules_load_spec(const struct rules_spec *, struct diag *);
 
 struct ruleset *rules_ref(struct ruleset *);
 void rules_unref(struct ruleset *);

@@ -181,10 +181,7 @@ uint32_t rules_add_keyword(struct ruleset *, const char *src, const char *folded
     enum kw_kind kind);
 uint32_t rules_add_cond(struct ruleset *, enum cond_type, uint32_t *items, uint32_t n);
 uint32_t rules_add_regex(struct ruleset *, const char *src, struct regex *re);
-/* rules_load.c: rules_load_files with the disables and overrides of sel. */
 struct rules_spec;
-struct ruleset *rules_load_files_sel(const char *const *files, size_t n,
-                                     const struct rules_spec *sel, struct diag *d);
 /* rules_select.c: merges the files' disable:/override: into sel's copy. */
 void rules_select_merge(struct rules_spec *dst, const struct rules_spec *src);
 /*

@@ -1,7 +1,6 @@
 #include "config.h"
 
 #include <dirent.h>
-#include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -434,78 +433,4 @@ rules_select_apply(struct ruleset *rs, const struct rules_spec *sel, struct diag
 			warn_unused_disable(rs, &sel->disable[i], d);
 	free(used);
 	skip_tests(rs);
-}
-
-static int
-name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int
-is_yaml_name(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (s[0] == '.')
-		return 0;
-	return (len > 5 && strcmp(s + len - 5, ".yaml") == 0) ||
-	       (len > 4 && strcmp(s + len - 4, ".yml") == 0);
-}
-
-/* Appends the rule files of dir, in name order; -1 when dir cannot be read. */
-static int
-add_dir_files(const char *dir, char ***paths, size_t *n, struct diag *d)
-{
-	struct dirent *de;
-	size_t first = *n;
-	DIR *dp;
-
-	if ((dp = opendir(dir)) == NULL) {
-		diag_error(d, dir, 0, 0, "cannot read the rules directory: %s", strerror(errno));
-		return -1;
-	}
-	while ((de = readdir(dp)) != NULL) {
-		if (!is_yaml_name(de->d_name))
-			continue;
-		*paths = xreallocarray(*paths, *n + 1, sizeof(char *));
-		(*paths)[(*n)++] = xstrdup(de->d_name);
-	}
-	closedir(dp);
-	if (*n - first > 1)
-		qsort(*paths + first, *n - first, sizeof(char *), name_cmp);
-	for (size_t i = first; i < *n; i++) {
-		char *full = xasprintf("%s/%s", dir, (*paths)[i]);
-
-		free((*paths)[i]);
-		(*paths)[i] = full;
-	}
-	return 0;
-}
-
-struct ruleset *
-rules_load_spec(const struct rules_spec *spec, struct diag *d)
-{
-	struct ruleset *rs = NULL;
-	char **paths = NULL;
-	size_t n = 0, errors0 = d->errors;
-
-	for (size_t i = 0; i < spec->ndirs; i++) {
-		/* the user's directory may be absent: a fresh setup runs the packs alone */
-		if (spec->user_dir && strcmp(spec->dirs[i], spec->user_dir) == 0 &&
-		    access(spec->dirs[i], F_OK) < 0 && errno == ENOENT && spec->ndirs > 1)
-			continue;
-		add_dir_files(spec->dirs[i], &paths, &n, d);
-	}
-	if (d->errors == errors0) {
-		if (n == 0)
-			diag_warning(
-			    d, spec->ndirs ? spec->dirs[0] : "rules", 0, 0,
-			    "no *.yaml rule files: nothing will be classified as a complaint");
-		rs = rules_load_files_sel((const char *const *)paths, n, spec, d);
-	}
-	for (size_t i = 0; i < n; i++)
-		free(paths[i]);
-	free(paths);
-	return rs;
 }

@@ -8,8 +8,9 @@
  * (override: {ID: {score: N, team: T}}) from keluhd.yaml or from any rule
  * file, so a pack is never edited and an upgrade may replace it whole.
  *
- * A rules_spec owns every string it holds. The loader (rules_load.c) copies
- * it, adds what the rule files say, and applies it before compiling.
+ * A rules_spec owns every string it holds. The loader (rules_load_spec in
+ * rules.h) reads its directories, copies it, adds what the rule files say,
+ * and applies it before compiling.
  */
 #ifndef KELUH_RULES_SELECT_H
 #define KELUH_RULES_SELECT_H
@@ -72,14 +73,6 @@ char *rules_packs_dir_default(const char *conf_dir);
 int rules_pack_name_valid(const char *);
 /* The names of the packs in packs_dir, sorted, as one string "a, b". */
 char *rules_packs_list(const char *packs_dir);
-
-/*
- * Loads the spec's directories as one set: lists and scoring are shared,
- * rules of every file, then the disables and overrides of the spec and of
- * the files applied. Tests that name a disabled rule are kept and marked
- * skipped (rules_test.skip).
- */
-struct ruleset *rules_load_spec(const struct rules_spec *, struct diag *);
 
 /* Whether a mention in language mention_lang may fire a rule written for langs. */
 int rules_lang_allows(const char *const *langs, size_t nlangs, const char *mention_lang);

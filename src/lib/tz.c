@@ -47,21 +47,6 @@ tz_be64(const unsigned char *p)
 	return (int64_t)((uint64_t)tz_be32(p) << 32 | tz_be32(p + 4));
 }
 
-/* Days since 1970-01-01 of a Gregorian date. */
-static int64_t
-tz_days(int64_t y, int m, int d)
-{
-	int64_t era;
-	int64_t yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /* --- the footer (POSIX TZ) ------------------------------------------------ */
 
 static const char *
@@ -161,7 +146,7 @@ tz_change(const struct tz_rule *r, int64_t y, int k)
 {
 	static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int m = r->mon[k], len = mdays[m - 1], d;
-	int64_t first = tz_days(y, m, 1);
+	int64_t first = util_days_from_civil(y, (unsigned)m, 1);
 	int wd1 = (int)(((first % 7) + 11) % 7); /* 1970-01-01 was a Thursday */
 
 	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))

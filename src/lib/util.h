@@ -86,6 +86,16 @@ char *util_path_resolve(const char *dir, const char *path);
 
 /* Wall-clock time in Unix milliseconds (what the spool and alerts record). */
 int64_t util_now_ms(void);
+/*
+ * Monotonic milliseconds, for deadlines and intervals: a wall clock set
+ * back or forward does not move it. Not a date; never stored.
+ */
+int64_t util_mono_ms(void);
+/* ms (>= 0) as the struct timeval that libevent's timers take. */
+struct timeval;
+void util_ms_to_tv(int64_t ms, struct timeval *tv);
+/* Days since 1970-01-01 of a proleptic Gregorian date (m 1-12, d 1-31). */
+int64_t util_days_from_civil(int64_t y, unsigned m, unsigned d);
 /* ms as RFC 3339 UTC, "2026-11-23T04:20:00Z"; out needs 21 bytes. */
 void util_iso8601(int64_t ms, char *out, size_t len);
 /* Unix seconds as an RFC 5322 date, "Sun, 22 Nov 2026 10:02:00 +0000", never localised. */

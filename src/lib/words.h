@@ -1,6 +1,6 @@
 /*
  * words.h: every word a person reads in a chat message, in each language
- * display.language offers. The renderers (receiver*.c) take their words
+ * display.language offers. The renderers (receivers/) take their words
  * from here and hold no wording of their own, so a language is one column
  * of one table (words.c).
  *

@@ -148,8 +148,7 @@ curlev_timer_set(CURLM *multi, long timeout_ms, void *clientp)
 		return 0;
 	}
 	/* 0 means "now": never call back into libcurl from here */
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	util_ms_to_tv(timeout_ms, &tv);
 	evtimer_add(ce->timer, &tv);
 	return 0;
 }

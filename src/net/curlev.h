@@ -1,6 +1,8 @@
 /*
  * curlev.h: one libcurl multi handle driven by the libevent loop, shared by
- * every outgoing transfer (deliveries now, streaming sources later).
+ * every outgoing transfer: the deliveries, the sources' streams and polls
+ * (stream.h), and the requests some sources make beside them (a token, a
+ * backfill).
  *
  * A transfer is an easy handle the caller configured; when it finishes the
  * done callback runs from the loop (never from inside a libcurl callback),

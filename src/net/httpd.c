@@ -173,15 +173,6 @@ httpd_gauge(const struct httpd *h)
 	}
 }
 
-static int64_t
-httpd_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const char *
 httpd_reason(int status)
 {
@@ -297,13 +288,6 @@ httpd_error_body(struct buf *b, const char *message, const char *extra_json)
 }
 
 static void
-httpd_timeval(struct timeval *tv, int64_t ms)
-{
-	tv->tv_sec = (time_t)(ms / 1000);
-	tv->tv_usec = (suseconds_t)((ms % 1000) * 1000);
-}
-
-static void
 httpd_listener_update(struct httpd *h)
 {
 	int want;
@@ -364,9 +348,9 @@ conn_arm(struct conn *c, int64_t ms)
 {
 	struct timeval tv;
 
-	httpd_timeval(&tv, ms);
+	util_ms_to_tv(ms, &tv);
 	evtimer_add(c->timer, &tv);
-	c->deadline = httpd_mono_ms() + ms;
+	c->deadline = util_mono_ms() + ms;
 }
 
 /*
@@ -406,7 +390,7 @@ httpd_busy_update(struct httpd *h)
 	h->busy = 1;
 	metrics_bound_hit("http_busy", "HTTP connections above 3/4 of max_connections; idle "
 	    "connections and request heads get the short busy deadline");
-	now = httpd_mono_ms();
+	now = util_mono_ms();
 	for (struct conn *c = h->conns; c != NULL; c = c->next)
 		if ((c->phase == PH_IDLE || c->phase == PH_HEAD) &&
 		    c->deadline - now > h->lim.busy_timeout_ms)
@@ -1427,7 +1411,7 @@ httpd_accept_error_cb(struct evconnlistener *lev, void *arg)
 	}
 	h->backoff = 1;
 	httpd_listener_update(h);
-	httpd_timeval(&tv, HTTPD_BACKOFF_MS);
+	util_ms_to_tv(HTTPD_BACKOFF_MS, &tv);
 	evtimer_add(h->backoff_ev, &tv);
 }
 

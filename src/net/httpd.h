@@ -1,6 +1,6 @@
 /*
  * httpd.h: a small HTTP/1.1 server on the libevent loop, for ingest,
- * health, metrics and (later) the admin API.
+ * health and metrics on TCP, and for the admin API on a Unix socket.
  *
  * Why not evhttp: libevent 2.1's evhttp buffers whole bodies before any
  * hook, has no connection cap and no close hook for connections that never

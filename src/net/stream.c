@@ -314,7 +314,7 @@ stream_jptr_get(json_t *v, const char *p)
 #define STREAM_ERRBODY_MAX 300
 #define STREAM_HEALTHY_MS 10000		/* a connection up this long resets the backoff */
 
-/* X's reconnect rules (protocols.md A2.5): steps for network errors, the 429 start and cap. */
+/* X's published reconnect rules (x_backoff): steps for network errors, the 429 start and cap. */
 #define X_NET_STEP_MS 250
 #define X_NET_MAX_MS 16000
 #define X_429_START_MS 60000
@@ -370,22 +370,6 @@ struct stream {
 	unsigned xn;
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-ms_to_tv(int64_t ms, struct timeval *tv)
-{
-	tv->tv_sec = (time_t)(ms / 1000);
-	tv->tv_usec = (suseconds_t)((ms % 1000) * 1000);
-}
-
 void
 stream_count_error(const char *source, const char *kind)
 {
@@ -414,7 +398,7 @@ stream_connected(struct stream *st, int up)
 	metrics_set("keluh_source_connected", st->labels, up);
 	if (up != st->up) {
 		st->up = up;
-		st->up_changed = now_ms();
+		st->up_changed = util_mono_ms();
 	}
 	if (up)
 		st->throttled = 0;
@@ -423,7 +407,7 @@ stream_connected(struct stream *st, int up)
 int64_t
 stream_now_ms(void)
 {
-	return now_ms();
+	return util_mono_ms();
 }
 
 void
@@ -444,7 +428,7 @@ stall_arm(struct stream *st)
 
 	if (st->o.stall_ms <= 0)
 		return;
-	ms_to_tv(st->o.stall_ms, &tv);
+	util_ms_to_tv(st->o.stall_ms, &tv);
 	evtimer_add(st->stall, &tv);
 }
 
@@ -503,11 +487,11 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 			struct timeval tv;
 
 			/* the daemon cannot take it now: keep it, ask again shortly */
-			ms_to_tv(STREAM_RETRY_EMIT_MS, &tv);
+			util_ms_to_tv(STREAM_RETRY_EMIT_MS, &tv);
 			evtimer_add(st->flush, &tv);
 			return;
 		}
-		st->last_event = now_ms();
+		st->last_event = util_mono_ms();
 		metrics_add("keluh_source_events_total", st->labels, 1);
 		queue_pop(st);
 	}
@@ -596,7 +580,7 @@ write_cb(char *s, size_t size, size_t n, void *arg)
 		return len;
 	}
 	if (!st->connected_at) {
-		st->connected_at = now_ms();
+		st->connected_at = util_mono_ms();
 		if (st->o.mode == STREAM_SSE && (st->ctype == NULL ||
 		    strncasecmp(st->ctype, "text/event-stream", 17) != 0)) {
 			st->aborted = 1;
@@ -630,7 +614,7 @@ schedule(struct stream *st, int64_t ms)
 {
 	struct timeval tv;
 
-	ms_to_tv(ms, &tv);
+	util_ms_to_tv(ms, &tv);
 	evtimer_add(st->reconnect, &tv);
 }
 
@@ -751,66 +735,85 @@ poll_wait(struct stream *st, int64_t delay)
 	return delay < 0 ? 0 : delay;
 }
 
-/* The connection ended (or never started): decide when to try again. */
-static void
-after(struct stream *st, CURLcode rc)
+/* The start of an error answer's body, for the log: printable, at most STREAM_ERRBODY_MAX. */
+static size_t
+error_body(const struct stream *st, char *body)
 {
-	char hb[32], ub[32], body[STREAM_ERRBODY_MAX + 1];
-	int64_t delay, w, up = st->connected_at ? now_ms() - st->connected_at : 0;
 	size_t bl = 0;
 
 	for (size_t i = 0; i < st->body.len && i < STREAM_ERRBODY_MAX; i++)
 		if (st->status != 200)
 			body[bl++] = isprint((unsigned char)st->body.data[i]) ? st->body.data[i] : ' ';
 	body[bl] = '\0';
-	if (st->o.mode == STREAM_POLL)
-		stream_connected(st, (st->status == 200 && rc == CURLE_OK && !st->aborted) ||
-		    st->status == 304);
+	return bl;
+}
+
+/* A poll that got its answer (a 200, or a 304: nothing new) polls again at its interval. */
+static int
+after_poll_answer(struct stream *st, CURLcode rc)
+{
 	if (st->o.mode == STREAM_POLL && st->status == 200 && rc == CURLE_OK && !st->aborted) {
 		st->fails = 0;
-		st->last_event = now_ms();
+		st->last_event = util_mono_ms();
 		st->h.body(st->h.arg, st->body.data ? st->body.data : "", st->body.len, st->etag);
 		schedule(st, poll_wait(st, st->o.interval_ms));
-		return;
+		return 1;
 	}
 	if (st->o.mode == STREAM_POLL && st->status == 304) {
 		/* nothing new is an answer too: the source is neither failing nor silent */
 		st->fails = 0;
-		st->last_event = now_ms();
+		st->last_event = util_mono_ms();
 		if (st->h.not_modified)
 			st->h.not_modified(st->h.arg);
 		schedule(st, poll_wait(st, st->o.interval_ms));
-		return;
+		return 1;
 	}
-	if (st->status != 200 && st->status != 304) {
-		st->fail_status = st->status;
-		st->throttled = st->status == 429;
-	}
-	if (st->status == 401 || st->status == 403) {
-		delay = st->o.backoff_max_ms > STREAM_AUTH_BACKOFF_MS ? st->o.backoff_max_ms :
-		    STREAM_AUTH_BACKOFF_MS;
-		stream_error(st, "auth");
-		if ((w = poll_wait(st, delay)) < delay)
-			/* the source has its way out (a new token) */
-			log_warnx("source %s: the server refused our credentials (HTTP %ld%s%s); "
-			    "trying again in %s", st->name, st->status, bl ? ": " : "", body,
-			    util_human_wait_ms(w, hb, sizeof(hb)));
-		else
-			log_error("source %s: the server refused our credentials (HTTP %ld%s%s); "
-			    "check token_file and headers; trying again in %s", st->name, st->status,
-			    bl ? ": " : "", body, util_human_wait_ms(w, hb, sizeof(hb)));
-		delay = w;
-		st->fails++;
-		schedule(st, delay);
-		return;
-	}
+	return 0;
+}
+
+/*
+ * 401 or 403: asking again soon would only be refused again, unless the
+ * source can get a new token (its wait handler then says when).
+ */
+static void
+after_refused(struct stream *st, const char *body, size_t bl)
+{
+	char hb[32];
+	int64_t delay, w;
+
+	delay = st->o.backoff_max_ms > STREAM_AUTH_BACKOFF_MS ? st->o.backoff_max_ms :
+	    STREAM_AUTH_BACKOFF_MS;
+	stream_error(st, "auth");
+	if ((w = poll_wait(st, delay)) < delay)
+		/* the source has its way out (a new token) */
+		log_warnx("source %s: the server refused our credentials (HTTP %ld%s%s); "
+		    "trying again in %s", st->name, st->status, bl ? ": " : "", body,
+		    util_human_wait_ms(w, hb, sizeof(hb)));
+	else
+		log_error("source %s: the server refused our credentials (HTTP %ld%s%s); "
+		    "check token_file and headers; trying again in %s", st->name, st->status,
+		    bl ? ": " : "", body, util_human_wait_ms(w, hb, sizeof(hb)));
+	st->fails++;
+	schedule(st, w);
+}
+
+/*
+ * The answers that say themselves when to come back, or that trying again
+ * as usual would not help: a redirect to another origin, 429, 503 with
+ * Retry-After, 204 on a stream. Returns 1 with *delay set if it was one.
+ */
+static int
+wait_told(struct stream *st, int64_t *delay)
+{
+	char hb[32];
+
 	if (st->redirect) {
 		st->fails++;
-		delay = poll_wait(st, policy_delay(st, XC_HTTP, backoff(st)));
+		*delay = poll_wait(st, policy_delay(st, XC_HTTP, backoff(st)));
 		stream_error(st, "redirect");
 		log_error("source %s: HTTP %ld redirected to another host: %s; its headers and token "
 		    "are not sent there: set url to the new address; trying again in %s", st->name,
-		    st->status, st->redirect, util_human_wait_ms(delay, hb, sizeof(hb)));
+		    st->status, st->redirect, util_human_wait_ms(*delay, hb, sizeof(hb)));
 	} else if (st->status == 429) {
 		int64_t ra = retry_after_ms(st->retry_after);
 
@@ -820,52 +823,81 @@ after(struct stream *st, CURLcode rc)
 		 * now can fire a little early by the wall clock: never retry
 		 * sooner than the server allowed.
 		 */
-		delay = poll_wait(st, policy_delay(st, XC_429, ra >= 0 ? ra + 50 : backoff(st)));
+		*delay = poll_wait(st, policy_delay(st, XC_429, ra >= 0 ? ra + 50 : backoff(st)));
 		stream_error(st, "rate_limited");
 		log_warnx("source %s: rate limited (HTTP 429%s%s); trying again in %s", st->name,
 		    st->retry_after ? ", Retry-After: " : "", st->retry_after ? st->retry_after : "",
-		    util_human_wait_ms(delay, hb, sizeof(hb)));
+		    util_human_wait_ms(*delay, hb, sizeof(hb)));
 	} else if (st->status == 503 && retry_after_ms(st->retry_after) >= 0) {
 		/* an overloaded or maintained server that says when to come back */
 		st->fails++;
-		delay = retry_after_ms(st->retry_after) + 50;
+		*delay = retry_after_ms(st->retry_after) + 50;
 		stream_error(st, "http");
 		log_warnx("source %s: HTTP 503, Retry-After: %s; trying again in %s", st->name,
-		    st->retry_after, util_human_wait_ms(delay, hb, sizeof(hb)));
+		    st->retry_after, util_human_wait_ms(*delay, hb, sizeof(hb)));
 	} else if (st->status == 204 && st->o.mode != STREAM_POLL) {
-		delay = STREAM_AUTH_BACKOFF_MS;
+		*delay = STREAM_AUTH_BACKOFF_MS;
 		log_warnx("source %s: the server answered 204, which asks clients to stop; trying "
-		    "again in %s", st->name, util_human_wait_ms(delay, hb, sizeof(hb)));
-	} else if (st->status == 200 && st->aborted && st->o.mode == STREAM_SSE) {
+		    "again in %s", st->name, util_human_wait_ms(*delay, hb, sizeof(hb)));
+	} else
+		return 0;
+	return 1;
+}
+
+/*
+ * A 200 that ended without being taken whole: not an event stream, over
+ * max_event, or a stream that ended after up ms. Returns 1 with *delay set
+ * if it was one.
+ */
+static int
+wait_after_200(struct stream *st, CURLcode rc, int64_t up, int64_t *delay)
+{
+	char hb[32], ub[32];
+
+	if (st->status != 200)
+		return 0;
+	if (st->aborted && st->o.mode == STREAM_SSE) {
 		st->fails++;
-		delay = backoff(st) > 60000 ? backoff(st) : 60000;
+		*delay = backoff(st) > 60000 ? backoff(st) : 60000;
 		stream_error(st, "http");
 		log_error("source %s: the answer is %s, not text/event-stream; is the url an SSE "
 		    "endpoint? trying again in %s", st->name, st->ctype ? st->ctype : "untyped",
-		    util_human_wait_ms(delay, hb, sizeof(hb)));
-	} else if (st->status == 200 && st->aborted) {
+		    util_human_wait_ms(*delay, hb, sizeof(hb)));
+	} else if (st->aborted) {
 		st->fails++;
-		delay = poll_wait(st, st->o.interval_ms > backoff(st) ? st->o.interval_ms :
+		*delay = poll_wait(st, st->o.interval_ms > backoff(st) ? st->o.interval_ms :
 		    backoff(st));
 		stream_error(st, "too_long");
 		log_warnx("source %s: the answer is over %zu bytes (max_event); trying again in %s",
-		    st->name, st->o.max_event, util_human_wait_ms(delay, hb, sizeof(hb)));
-	} else if (st->status == 200 && st->o.mode != STREAM_POLL) {
+		    st->name, st->o.max_event, util_human_wait_ms(*delay, hb, sizeof(hb)));
+	} else if (st->o.mode != STREAM_POLL) {
 		/* the stream ended (the server closed it, or the network did) */
 		if (st->events_this_conn || up >= STREAM_HEALTHY_MS) {
 			st->fails = 0;
 			st->xclass = XC_NONE;
 		} else
 			st->fails++;
-		delay = policy_delay(st, XC_DROP, backoff(st));
+		*delay = policy_delay(st, XC_DROP, backoff(st));
 		log_info("source %s: the stream ended (%s) after %s and %d event(s); reconnecting "
 		    "in %s", st->name, rc == CURLE_OK ? "closed by the server" :
 		    curl_easy_strerror(rc), util_human_wait_ms(up, ub, sizeof(ub)), st->events_this_conn,
-		    util_human_wait_ms(delay, hb, sizeof(hb)));
-	} else if (st->o.mode == STREAM_POLL && rc == CURLE_OPERATION_TIMEDOUT &&
+		    util_human_wait_ms(*delay, hb, sizeof(hb)));
+	} else
+		return 0;
+	return 1;
+}
+
+/* Everything else failed: a timeout, a broken answer, no connection, an HTTP error. */
+static int64_t
+wait_failed(struct stream *st, CURLcode rc, const char *body, size_t bl)
+{
+	char hb[32], ub[32];
+	int64_t delay;
+
+	st->fails++;
+	if (st->o.mode == STREAM_POLL && rc == CURLE_OPERATION_TIMEDOUT &&
 	    (st->status == 0 || st->status == 200)) {
 		/* timeout covers the whole request: connected (most likely), but no full answer */
-		st->fails++;
 		delay = poll_wait(st, policy_delay(st, XC_NET, backoff(st)));
 		stream_error(st, "timeout");
 		if (st->status)
@@ -878,24 +910,47 @@ after(struct stream *st, CURLcode rc)
 			    util_human_wait_ms(delay, hb, sizeof(hb)));
 	} else if (st->o.mode == STREAM_POLL && st->status == 200 && rc != CURLE_OK) {
 		/* a cut connection or a broken encoding: nothing of the answer is taken */
-		st->fails++;
 		delay = poll_wait(st, policy_delay(st, XC_NET, backoff(st)));
 		stream_error(st, "network");
 		log_warnx("source %s: the answer (HTTP 200) broke off: %s; trying again in %s",
 		    st->name, curl_easy_strerror(rc), util_human_wait_ms(delay, hb, sizeof(hb)));
 	} else if (st->status == 0) {
-		st->fails++;
 		delay = poll_wait(st, policy_delay(st, XC_NET, backoff(st)));
 		stream_error(st, "connect");
 		log_warnx("source %s: cannot connect: %s; trying again in %s", st->name,
 		    curl_easy_strerror(rc), util_human_wait_ms(delay, hb, sizeof(hb)));
 	} else {
-		st->fails++;
 		delay = poll_wait(st, policy_delay(st, XC_HTTP, backoff(st)));
 		stream_error(st, "http");
 		log_warnx("source %s: HTTP %ld%s%s; trying again in %s", st->name, st->status,
 		    bl ? ": " : "", body, util_human_wait_ms(delay, hb, sizeof(hb)));
 	}
+	return delay;
+}
+
+/* The connection ended (or never started): decide when to try again. */
+static void
+after(struct stream *st, CURLcode rc)
+{
+	char body[STREAM_ERRBODY_MAX + 1];
+	int64_t delay, up = st->connected_at ? util_mono_ms() - st->connected_at : 0;
+	size_t bl = error_body(st, body);
+
+	if (st->o.mode == STREAM_POLL)
+		stream_connected(st, (st->status == 200 && rc == CURLE_OK && !st->aborted) ||
+		    st->status == 304);
+	if (after_poll_answer(st, rc))
+		return;
+	if (st->status != 200 && st->status != 304) {
+		st->fail_status = st->status;
+		st->throttled = st->status == 429;
+	}
+	if (st->status == 401 || st->status == 403) {
+		after_refused(st, body, bl);
+		return;
+	}
+	if (!wait_told(st, &delay) && !wait_after_200(st, rc, up, &delay))
+		delay = wait_failed(st, rc, body, bl);
 	metrics_add("keluh_source_reconnects_total", st->labels, 1);
 	schedule(st, delay);
 }
@@ -945,7 +1000,7 @@ age_cb(evutil_socket_t fd, short what, void *arg)
 	struct stream *st = arg;
 
 	metrics_set("keluh_source_last_event_age_seconds", st->labels,
-	    (double)(now_ms() - st->last_event) / 1000.0);
+	    (double)(util_mono_ms() - st->last_event) / 1000.0);
 }
 
 void
@@ -1097,7 +1152,7 @@ stream_new(struct event_base *base, struct curlev *ce, const struct stream_opts 
 	st->reconnect = evtimer_new(base, reconnect_cb, st);
 	st->flush = evtimer_new(base, flush_cb, st);
 	st->age = event_new(base, -1, EV_PERSIST, age_cb, st);
-	st->last_event = now_ms();
+	st->last_event = util_mono_ms();
 	st->up_changed = st->last_event;
 	evtimer_add(st->age, &sec);
 	stream_connected(st, 0);

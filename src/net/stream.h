@@ -87,7 +87,7 @@ struct stream;
 /* How long to wait before trying again. */
 enum stream_backoff {
 	STREAM_BACKOFF_JITTER,	/* full-jitter exponential from reconnect_ms up to backoff_max_ms */
-	STREAM_BACKOFF_X	/* X's published rules (protocols.md A2.5), see stream.c */
+	STREAM_BACKOFF_X	/* the steps X publishes for its streams, see x_backoff in stream.c */
 };
 
 struct stream_opts {

@@ -54,15 +54,6 @@ struct resp {
 	struct buf body;
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 safety_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -931,7 +922,7 @@ trickle_cb(evutil_socket_t fd, short what, void *arg)
 static int64_t
 trickle(struct client *cl, const char *s, struct resp *r, struct trickle *t)
 {
-	int64_t t0 = now_ms();
+	int64_t t0 = util_mono_ms();
 
 	t->cl = cl;
 	t->s = s;
@@ -941,7 +932,7 @@ trickle(struct client *cl, const char *s, struct resp *r, struct trickle *t)
 	event_active(t->ev, EV_TIMEOUT, 1);
 	ck_assert(wait_resp_opt(cl, 0, r));
 	event_free(t->ev);
-	return now_ms() - t0;
+	return util_mono_ms() - t0;
 }
 
 START_TEST(test_408_slow_head)
@@ -1002,12 +993,12 @@ START_TEST(test_idle_close)
 	restart(&lim);
 	cl = client_new();
 	/* the idle time runs from the reply, which comes after this */
-	t0 = now_ms();
+	t0 = util_mono_ms();
 	client_sends(cl, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
 	wait_resp(cl, &r);
 	buf_free(&r.body);
 	wait_closed(cl);
-	ck_assert_int_ge(now_ms() - t0, 190);
+	ck_assert_int_ge(util_mono_ms() - t0, 190);
 	ck_assert_uint_eq(cl->in.len, 0); /* closed without a word */
 	client_free(cl);
 
@@ -1150,11 +1141,11 @@ START_TEST(test_busy_deadline)
 		ck_assert_msg(!cl[i]->eof, "connection %d closed while not busy", i);
 	ck_assert(metrics_get("keluh_bound_hits_total", "bound=\"http_busy\"") == 0);
 	/* the 7th makes it busy: the waiting ones get 200 ms from now, not 10 s */
-	t0 = now_ms();
+	t0 = util_mono_ms();
 	cl[6] = client_new();
 	RUN_UNTIL((closed = eofs(cl, 7)) == 7, SAFETY_MS, passes);
 	ck_assert_int_eq(closed, 7);
-	ck_assert_int_lt(now_ms() - t0, 2000);
+	ck_assert_int_lt(util_mono_ms() - t0, 2000);
 	ck_assert(metrics_get("keluh_bound_hits_total", "bound=\"http_busy\"") == 1);
 	/* the one with half a head got a 408, the idle ones nothing */
 	ck_assert_ptr_nonnull(strstr(cl[0]->in.data, " 408 "));
@@ -1215,10 +1206,10 @@ START_TEST(test_spare)
 	for (int i = 1; i < HTTPD_SPARE; i++)
 		client_free(extra[i]);
 	/* a spare connection that sends nothing gives its slot back in 500 ms, not 5 s */
-	t0 = now_ms();
+	t0 = util_mono_ms();
 	cl = client_new();
 	wait_closed(cl);
-	ck_assert_int_lt(now_ms() - t0, 1500);
+	ck_assert_int_lt(util_mono_ms() - t0, 1500);
 	ck_assert_uint_eq(cl->in.len, 0);
 	client_free(cl);
 	client_free(full[0]);
@@ -1230,13 +1221,13 @@ START_TEST(test_deferred)
 {
 	struct client *cl = client_new();
 	struct resp r;
-	int64_t t0 = now_ms();
+	int64_t t0 = util_mono_ms();
 
 	/* the pipelined GET waits until the deferred request is answered */
 	client_sends(cl, "POST /defer HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx"
 			 "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
 	wait_resp(cl, &r);
-	ck_assert_int_ge(now_ms() - t0, 45);
+	ck_assert_int_ge(util_mono_ms() - t0, 45);
 	ck_assert(body_is(&r, "deferred"));
 	buf_free(&r.body);
 	wait_resp(cl, &r);
