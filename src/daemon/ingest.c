@@ -6,6 +6,7 @@
 
 #include "daemon/dedup.h"
 #include "daemon/ingest.h"
+#include "daemon/pass.h"
 #include "engine/classify.h"
 #include "engine/verdict.h"
 #include "lib/log.h"
@@ -403,7 +404,7 @@ ingest_mention(struct ingest *in, const struct mention *m, const char *source,
 	 * The spool row: everything group_add needs, so a restart can rebuild
 	 * the group; the rules' texts by their ids in the spool.
 	 */
-	spool_begin(in->spool);
+	pass_join(in->spool);
 	if (in->rule_ref_gen != spool_rollbacks(in->spool)) {
 		/* a lost batch took the texts it added with it */
 		memset(in->rule_ref, 0, in->nrule_cache * sizeof(int64_t));
