@@ -1,11 +1,13 @@
 /*
- * keluhd: the daemon. One libevent loop drives the HTTP ingest, the
- * sources, the group timers, libcurl's transfers and the spool.
+ * keluhd: the daemon's main and its wiring. One libevent loop drives the
+ * HTTP ingest (ingest_http.c), the sources (feeds.c), the group timers,
+ * libcurl's transfers and the spool; control.c answers reloads and the
+ * admin API.
  *
  * Durability: everything a loop pass accepts is written into one spool
- * transaction, committed once at the end of the pass (the flush event);
- * only then do the 202 answers go out and the deliveries start. A crash
- * at any point loses nothing that was answered 202.
+ * transaction, committed once at the end of the pass (the flush event,
+ * pass.c); only then do the 202 answers go out and the deliveries start.
+ * A crash at any point loses nothing that was answered 202.
  */
 #include "config.h"
 
@@ -13,110 +15,24 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
-#include <jansson.h>
-#ifdef HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
 
-#include "conf/conf.h"
 #include "conf/confcheck.h"
-#include "daemon/admin.h"
 #include "daemon/deliver.h"
-#include "daemon/feeds.h"
 #include "daemon/group.h"
-#include "daemon/health.h"
 #include "daemon/healthz.h"
-#include "daemon/ingest.h"
-#include "daemon/ingest_http.h"
-#include "daemon/pass.h"
-#include "daemon/silence.h"
-#include "engine/rules.h"
-#include "lib/diag.h"
+#include "daemon/keluhd_int.h"
+#include "daemon/sdnotify.h"
+#include "daemon/upkeep.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
-#include "lib/sign.h"
 #include "lib/util.h"
-#include "net/curlev.h"
-#include "store/spool.h"
 
 #define DRAIN_TIMEOUT_S 10
-
-struct keluhd {
-	const char *conf_path;
-	const char *spool_override;
-	const char *admin_override;
-	struct conf *conf;
-	struct ruleset *rules;
-	struct sign_key *keys;	/* http.signing_keys, for ingest_http */
-	size_t nkeys;
-
-	struct event_base *base;
-	struct spool *spool;
-	struct pass *pass;
-	struct curlev *ce;
-	struct deliver *deliver;
-	struct group_engine *groups;
-	struct ingest *ingest;
-	struct ingest_http *http;	/* when http.listen is set */
-	struct feeds *feeds;
-	struct silences *silences;
-	struct admin *admin;	/* the admin API, when admin.socket is set */
-
-	struct event *flush_ev;
-	struct event *sync_ev;	/* the spool's deferred sync finished one */
-	struct event *sig_term, *sig_int, *sig_hup;
-	struct event *watchdog, *stats_timer, *drain_timer, *prune_timer;
-	int draining;
-	int64_t queue_depth;	/* pending deliveries, refreshed every second */
-	time_t started;
-	uint64_t reloads, reload_failures;
-	char last_reload[160];
-	int64_t last_reload_ms;
-	int last_reload_ok;
-	char last_reload_error[400];
-};
-
-static struct keluhd K;
-
-static void check_orphans(void);
-static void admin_status_cb(void *arg, struct admin_status *st);
-
-static void
-notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-notify(const char *fmt, ...)
-{
-#ifdef HAVE_SYSTEMD
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	sd_notify(0, buf);
-#else
-	(void)fmt;
-#endif
-}
-
-static void
-notify_status(void)
-{
-	size_t nsources;
-
-	feeds_sources(K.feeds, &nsources);
-	notify("STATUS=%zu rules, %zu sources, %zu receivers, %lld deliveries waiting%s",
-	    rules_count(K.rules), nsources, K.conf->nreceivers, (long long)K.queue_depth,
-	    K.last_reload[0] ? K.last_reload : "");
-}
 
 /* ------------------------------------------------------------------ */
 /* the pass (pass.h): the flush event ends it, the sync event reports */
@@ -141,27 +57,21 @@ sync_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-pass_answer(void *arg, struct pass_wait *w, int ok)
+on_answer(void *arg, struct pass_wait *w, int ok)
 {
 	ingest_http_answer(w, ok);
 }
 
 static void
-pass_kick(void *arg, size_t receiver)
+on_kick(void *arg, size_t receiver)
 {
 	deliver_kick(K.deliver, receiver);
 }
 
 static void
-pass_before_commit(void *arg)
+on_pass_end(void *arg)
 {
 	feeds_end_pass(K.feeds);
-}
-
-static void
-on_alert(void *arg, const size_t *receivers, size_t n)
-{
-	pass_alerted(K.pass, receivers, n);
 }
 
 /*
@@ -172,11 +82,11 @@ on_alert(void *arg, const size_t *receivers, size_t n)
  * after its 503 is taken again, not counted as a duplicate.
  */
 static void
-pass_recovered(void *arg)
+on_recovered(void *arg)
 {
 	struct group_engine *old = K.groups;
 
-	K.groups = group_new(K.base, K.conf, K.spool, on_alert, NULL);
+	K.groups = group_new(K.base, K.conf, K.spool, keluhd_alerted, NULL);
 	group_set_silences(K.groups, K.silences);
 	/* what the rebuild writes goes into the next batch, synced beside the loop */
 	pass_open(K.pass);
@@ -192,7 +102,7 @@ http_other(void *arg, struct httpd_req *req)
 {
 	struct admin_status st;
 
-	admin_status_cb(NULL, &st);
+	keluhd_status(&st);
 	healthz_handle(req, &st, K.deliver, K.queue_depth);
 }
 
@@ -203,179 +113,12 @@ budget_closed(void *arg)
 }
 
 /* ------------------------------------------------------------------ */
-/* configuration */
-
-/*
- * Builds a new conf + ruleset; NULL on any error (printed), with the first
- * error in why (file:line:col: message) and their number in *nerrors.
- */
-static struct conf *
-load_all(const char *path, struct ruleset **rs_out, char *why, size_t whylen, size_t *nerrors)
-{
-	int have_first = 0;
-
-	struct diag d;
-	struct conf *c;
-	struct ruleset *rs = NULL;
-
-	diag_init(&d);
-	c = conf_load(path, &d);
-	if (c) {
-		if (K.spool_override) {
-			free(c->spool_path);
-			c->spool_path = xstrdup(K.spool_override);
-		}
-		if (K.admin_override) {
-			free(c->admin_socket);
-			c->admin_socket = xstrdup(K.admin_override);
-		}
-		rs = rules_load_spec(&c->rules, &d);
-	}
-	for (size_t i = 0; i < d.n; i++) {
-		const struct diag_item *it = &d.items[i];
-
-		if (it->line)
-			log_warnx("%s:%u:%u: %s: %s", it->file, it->line, it->col,
-			    it->warning ? "warning" : "error", it->msg);
-		else
-			log_warnx("%s: %s: %s", it->file, it->warning ? "warning" : "error", it->msg);
-		if (!it->warning && !have_first++) {
-			if (it->line)
-				snprintf(why, whylen, "%s:%u:%u: %s", it->file, it->line, it->col,
-				    it->msg);
-			else
-				snprintf(why, whylen, "%s: %s", it->file, it->msg);
-		}
-	}
-	if (nerrors)
-		*nerrors = d.errors;
-	if (c == NULL || rs == NULL) {
-		if (!have_first)
-			snprintf(why, whylen, "%zu error%s in %s or its rules (see the log)",
-			    d.errors, d.errors == 1 ? "" : "s", path);
-		conf_free(c);
-		diag_free(&d);
-		return NULL;
-	}
-	diag_free(&d);
-	*rs_out = rs;
-	return c;
-}
-
-/* As Alertmanager's: whether the last load worked, and when one last worked. */
-static void
-reload_gauges(int ok)
-{
-	metrics_set("keluh_config_last_reload_successful", NULL, ok);
-	if (ok)
-		metrics_set("keluh_config_last_reload_success_timestamp_seconds", NULL,
-		    (double)util_now_ms() / 1000.0);
-}
-
-/* As SIGHUP asks, and the admin API: 0, or -1 with the first error in err. */
-static int
-reload(char *err, size_t errlen, size_t *nerrors)
-{
-	struct ruleset *rs;
-	struct conf *c, *old;
-	struct sign_key *keys;
-	size_t nkeys;
-	char why[400], old_admin[256];
-	struct timespec mono;
-
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	notify("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
-	    (unsigned long long)mono.tv_sec * 1000000ULL + (unsigned long long)mono.tv_nsec / 1000);
-	log_info("reloading %s", K.conf_path);
-	K.last_reload_ms = util_now_ms();
-	c = load_all(K.conf_path, &rs, why, sizeof(why), nerrors);
-	if (c && ingest_http_load_keys(c, &keys, &nkeys) < 0) {
-		snprintf(why, sizeof(why), "a signing key in %s is not valid", K.conf_path);
-		conf_free(c);
-		rules_unref(rs);
-		c = NULL;
-	}
-	if (c == NULL) {
-		K.reload_failures++;
-		metrics_add("keluh_reloads_total", "result=\"failed\"", 1);
-		snprintf(K.last_reload, sizeof(K.last_reload), "; last reload failed: %.120s", why);
-		log_warnx("reload failed, keeping the running configuration: %s", why);
-		K.last_reload_ok = 0;
-		reload_gauges(0);
-		snprintf(K.last_reload_error, sizeof(K.last_reload_error), "%s", why);
-		if (err)
-			snprintf(err, errlen, "%s", why);
-		notify("READY=1");
-		notify_status();
-		return -1;
-	}
-	if ((c->listen == NULL) != (K.conf->listen == NULL) ||
-	    (c->listen && strcmp(c->listen, K.conf->listen) != 0))
-		log_warnx("http.listen changed: the new address takes effect after a restart");
-	if (strcmp(c->spool_path, K.conf->spool_path) != 0)
-		log_warnx("spool.path changed: the new spool is used after a restart");
-	snprintf(old_admin, sizeof(old_admin), "%s", K.conf->admin_socket ? K.conf->admin_socket : "");
-	/* swap: everything from here on sees the new set; in-flight work finishes on the old */
-	pass_end(K.pass, 1);
-	old = K.conf;
-	K.conf = c;
-	free(K.keys);
-	K.keys = keys;
-	K.nkeys = nkeys;
-	pass_set_receivers(K.pass, c->nreceivers);
-	ingest_set(K.ingest, c, rs);
-	rules_unref(K.rules);
-	K.rules = rs;
-	group_set_conf(K.groups, c);
-	silences_set_conf(K.silences, c);
-	deliver_set_conf(K.deliver, c);
-	if (K.http)
-		ingest_http_set_conf(K.http, c, keys, nkeys);
-	feeds_start(K.feeds, c, old);
-	conf_free(old);
-	K.reloads++;
-	metrics_add("keluh_reloads_total", "result=\"ok\"", 1);
-	snprintf(K.last_reload, sizeof(K.last_reload), "; reloaded %llu time(s)",
-	    (unsigned long long)K.reloads);
-	log_info("reloaded: %zu rules, %zu sources, %zu receivers, %zu routes",
-	    rules_count(rs), c->nsources, c->nreceivers, c->nroutes);
-	check_orphans();
-	K.last_reload_ok = 1;
-	K.last_reload_error[0] = '\0';
-	reload_gauges(1);
-	if ((c->admin_socket == NULL) != (old_admin[0] == '\0') ||
-	    (c->admin_socket && strcmp(c->admin_socket, old_admin) != 0))
-		log_warnx("admin.socket changed: the new socket is used after a restart");
-	notify("READY=1");
-	notify_status();
-	return 0;
-}
-
-/* ------------------------------------------------------------------ */
 /* timers and signals */
 
 static void
 stats_cb(evutil_socket_t fd, short what, void *arg)
 {
-	int64_t depth = 0;
-	int ok = 1;
-
-	/* per receiver only: a spool-wide count walks every pending mention, every second */
-	for (size_t i = 0; i < K.conf->nreceivers; i++) {
-		int64_t pending, dead;
-		char labels[160];
-
-		if (spool_queue_counts(K.spool, K.conf->receivers[i].name, &pending, &dead) < 0) {
-			ok = 0;
-			continue;
-		}
-		depth += pending;
-		snprintf(labels, sizeof(labels), "receiver=\"%s\"", K.conf->receivers[i].name);
-		metrics_set("keluh_queue_depth", labels, (double)pending);
-		metrics_set("keluh_dead_letters", labels, (double)dead);
-	}
-	if (ok)
-		K.queue_depth = depth;
+	upkeep_queue(K.spool, K.conf, &K.queue_depth);
 	/* a failing spool is tried again with a write of nothing: its sync ends the 503s */
 	if (pass_broken(K.pass) && !K.draining && !spool_in_txn(K.spool) &&
 	    (pass_join(K.spool) < 0 || spool_probe(K.spool) < 0))
@@ -390,35 +133,7 @@ stats_cb(evutil_socket_t fd, short what, void *arg)
 static void
 prune_cb(evutil_socket_t fd, short what, void *arg)
 {
-	int64_t n, before = (int64_t)time(NULL) * 1000 - K.conf->keep_history_ms;
-
-	pass_join(K.spool);
-	if ((n = spool_prune(K.spool, before)) < 0)
-		log_warnx("spool: pruning old history failed: %s", spool_error(K.spool));
-	else if (n > 0)
-		log_info("spool: forgot %lld delivered alert(s) older than %lld h",
-		    (long long)n, (long long)(K.conf->keep_history_ms / 3600000));
-}
-
-static void
-orphan_cb(void *arg, const char *receiver, int64_t n)
-{
-	if (conf_receiver_index(K.conf, receiver) < 0)
-		log_warnx("%lld deliveries wait for receiver '%s', which is no longer configured: "
-		    "add it back, or drop them with keluhctl drop", (long long)n, receiver);
-}
-
-/* Deliveries of a receiver that was removed would wait forever: say so. */
-static void
-check_orphans(void)
-{
-	spool_pending_by_receiver(K.spool, orphan_cb, NULL);
-}
-
-static void
-watchdog_cb(evutil_socket_t fd, short what, void *arg)
-{
-	notify("WATCHDOG=1");
+	upkeep_prune(K.spool, K.conf);
 }
 
 static void
@@ -442,7 +157,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	if (sig == SIGHUP) {
 		if (!K.draining)
-			reload(NULL, 0, NULL);
+			keluhd_reload(NULL, 0, NULL);
 		return;
 	}
 	if (K.draining) {
@@ -451,7 +166,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	K.draining = 1;
-	notify("STOPPING=1\nSTATUS=stopping: finishing deliveries in flight");
+	sdnotify("STOPPING=1\nSTATUS=stopping: finishing deliveries in flight");
 	log_info("stopping: finishing %d delivery(ies) in flight", deliver_inflight(K.deliver));
 	feeds_stop(K.feeds);
 	if (K.http)
@@ -465,92 +180,6 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		evtimer_add(K.drain_timer, &tv);
 	}
 	deliver_drain(K.deliver, drained, NULL);
-}
-
-/* ------------------------------------------------------------------ */
-/* the admin API (admin.h) and silences (silence.h) */
-
-static void
-admin_status_cb(void *arg, struct admin_status *st)
-{
-	st->conf = K.conf;
-	st->sources = feeds_sources(K.feeds, &st->nsources);
-	st->rules = rules_count(K.rules);
-	st->groups = group_count(K.groups);
-	st->started_ms = (int64_t)K.started * 1000;
-	st->last_reload_ms = K.last_reload_ms;
-	st->last_reload_ok = K.last_reload_ok;
-	st->last_reload_error = K.last_reload_error;
-	st->reloads = K.reloads;
-	st->reload_failures = K.reload_failures;
-	st->draining = K.draining;
-	st->spool_broken = pass_broken(K.pass);
-}
-
-static int
-admin_reload_cb(void *arg, char *err, size_t errlen, size_t *nerrors)
-{
-	return reload(err, errlen, nerrors);
-}
-
-static int
-admin_send_test_cb(void *arg, const char *name, char *id, size_t idlen, char *err,
-    size_t errlen)
-{
-	long r = conf_receiver_index(K.conf, name);
-	size_t one;
-	struct buf b;
-
-	if (r < 0) {
-		buf_init(&b);
-		for (size_t i = 0; i < K.conf->nreceivers; i++)
-			buf_printf(&b, "%s%s", i ? ", " : "", K.conf->receivers[i].name);
-		snprintf(err, errlen, "unknown receiver '%s'; %s%s", name, b.len ? "the receivers "
-		    "are: " : "the configuration has no receivers", b.len ? b.data : "");
-		buf_free(&b);
-		return 404;
-	}
-	if (pass_broken(K.pass) || health_record_test(K.spool, K.conf, (size_t)r, id, idlen) < 0) {
-		snprintf(err, errlen, "the spool is failing; see the log");
-		return 503;
-	}
-	one = (size_t)r;
-	on_alert(NULL, &one, 1);
-	return 0;
-}
-
-static int
-admin_commit_cb(void *arg)
-{
-	pass_end(K.pass, 1);
-	return pass_broken(K.pass) ? -1 : 0;
-}
-
-/*
- * Silences first: those that expired while keluhd was down end before the
- * pending complaints are read back. Then the socket, when configured.
- */
-static int
-admin_start(char *err, size_t errlen)
-{
-	static const struct admin_ops ops = { admin_status_cb, admin_reload_cb, admin_commit_cb,
-		NULL, admin_send_test_cb };
-
-	K.silences = silences_new(K.base, K.spool, K.conf, on_alert, NULL);
-	group_set_silences(K.groups, K.silences);
-	if (silences_load(K.silences, err, errlen) < 0) {
-		log_error("%s", err);
-		return -1;
-	}
-	if (K.conf->admin_socket == NULL)
-		return 0;
-	K.admin = admin_new(K.base, K.conf->admin_socket, K.spool, K.silences, &ops, err, errlen);
-	if (K.admin == NULL) {
-		log_error("admin: cannot listen on %s: %s", K.conf->admin_socket, err);
-		return -1;
-	}
-	log_info("admin: listening on %s", K.conf->admin_socket);
-	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -630,8 +259,8 @@ make_dir_for(const char *path, unsigned mode, const char *what)
 static void
 start_pass(void)
 {
-	static const struct pass_hooks hooks = { schedule_flush, pass_before_commit, pass_answer,
-		pass_kick, pass_recovered, NULL };
+	static const struct pass_hooks hooks = { schedule_flush, on_pass_end, on_answer,
+		on_kick, on_recovered, NULL };
 	int deferred;
 
 	K.flush_ev = event_new(K.base, -1, 0, flush_cb, &K);
@@ -653,10 +282,10 @@ start_modules(char *err, size_t errlen)
 {
 	K.ce = curlev_new(K.base);
 	K.deliver = deliver_new(K.base, K.ce, K.spool, K.conf);
-	K.groups = group_new(K.base, K.conf, K.spool, on_alert, NULL);
+	K.groups = group_new(K.base, K.conf, K.spool, keluhd_alerted, NULL);
 	K.ingest = ingest_new(K.conf, K.rules, K.spool, K.groups);
 	K.feeds = feeds_new(&(struct feeds_env){ K.base, K.ce, K.spool, K.ingest, K.pass });
-	if (admin_start(err, errlen) < 0 || ingest_restore(K.ingest) < 0)
+	if (keluhd_admin_start(err, errlen) < 0 || ingest_restore(K.ingest) < 0)
 		return -1;
 	pass_end(K.pass, 1);
 	return 0;
@@ -673,11 +302,11 @@ run(void)
 	metrics_init();
 	if (sign_init() < 0)
 		fatalx("libsodium failed to initialise");
-	if ((K.conf = load_all(K.conf_path, &K.rules, why, sizeof(why), NULL)) == NULL) {
+	if ((K.conf = confload(&K.args, &K.rules, why, sizeof(why), NULL)) == NULL) {
 		log_error("%s", why);
 		return 1;
 	}
-	reload_gauges(1);
+	confload_gauges(1);
 	if (ingest_http_load_keys(K.conf, &K.keys, &K.nkeys) < 0)
 		return 1;
 	if (make_dir_for(K.conf->spool_path, 0700, "state") < 0 ||
@@ -709,7 +338,7 @@ run(void)
 	}
 	if (feeds_start(K.feeds, K.conf, NULL) < 0)
 		goto out;
-	check_orphans();
+	upkeep_orphans(K.spool, K.conf);
 	K.sig_term = evsignal_new(K.base, SIGTERM, signal_cb, NULL);
 	K.sig_int = evsignal_new(K.base, SIGINT, signal_cb, NULL);
 	K.sig_hup = evsignal_new(K.base, SIGHUP, signal_cb, NULL);
@@ -728,27 +357,15 @@ run(void)
 		event_add(K.prune_timer, &hour);
 		prune_cb(-1, 0, NULL);
 	}
-#ifdef HAVE_SYSTEMD
-	{
-		uint64_t usec = 0;
-
-		if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
-			struct timeval half = { (time_t)(usec / 2000000),
-				(suseconds_t)((usec / 2) % 1000000) };
-
-			K.watchdog = event_new(K.base, -1, EV_PERSIST, watchdog_cb, NULL);
-			event_add(K.watchdog, &half);
-		}
-	}
-#endif
+	K.watchdog = sdnotify_watchdog(K.base);
 	log_info("keluhd %s: %zu rules, %zu sources, %zu receivers, %zu routes; %s%s; spool %s",
 	    PACKAGE_VERSION, rules_count(K.rules), K.conf->nsources, K.conf->nreceivers,
 	    K.conf->nroutes, K.http ? "listening on " : "no HTTP listener",
 	    K.http ? K.conf->listen : "", K.conf->spool_path);
 	if (K.http)
 		log_info("http: port %d", ingest_http_port(K.http));
-	notify("READY=1");
-	notify_status();
+	sdnotify("READY=1");
+	keluhd_notify_status();
 	event_base_dispatch(K.base);
 	status = 0;
 out:
@@ -773,14 +390,14 @@ main(int argc, char **argv)
 	};
 	int ch, do_check = 0, verbose = 0;
 
-	K.conf_path = CONF_DEFAULT_PATH;
+	K.args.path = CONF_DEFAULT_PATH;
 	while ((ch = getopt_long(argc, argv, "c:tvh", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': K.conf_path = optarg; break;
+		case 'c': K.args.path = optarg; break;
 		case 'k':
 		case 't': do_check = 1; break;
-		case 's': K.spool_override = optarg; break;
-		case 'a': K.admin_override = optarg; break;
+		case 's': K.args.spool = optarg; break;
+		case 'a': K.args.admin_socket = optarg; break;
 		case 'v': verbose++; break;
 		case 'V': printf("keluhd %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
@@ -794,6 +411,6 @@ main(int argc, char **argv)
 	log_init("keluhd", verbose);
 	log_stamp_terminal();
 	if (do_check)
-		return confcheck_run(K.conf_path, "keluhd") < 0 ? 1 : 0;
+		return confcheck_run(K.args.path, "keluhd") < 0 ? 1 : 0;
 	return run();
 }
