@@ -66,6 +66,14 @@ reply_503(struct httpd_req *req, const char *body)
 	httpd_reply(req, 503, "application/json", "Retry-After: 5\r\n", body, strlen(body));
 }
 
+/* A request refused for what it is: counted by reason (a label), answered status. */
+static void
+reject(struct httpd_req *req, const char *reason, int status, const char *msg, const char *extra)
+{
+	metrics_add("keluh_mentions_rejected_total", reason, 1);
+	httpd_reply_error(req, status, msg, extra);
+}
+
 void
 ingest_http_answer(struct pass_wait *pw, int ok)
 {
@@ -140,11 +148,10 @@ signed_ok(struct ingest_http *ih, struct httpd_req *req)
 	char err[200], m2[256];
 
 	if (id == NULL || ts == NULL || sig == NULL) {
-		metrics_add("keluh_mentions_rejected_total", "reason=\"signature\"", 1);
-		httpd_reply_error(req, 401,
-		                  "signature required: send webhook-id, "
-		                  "webhook-timestamp and webhook-signature",
-		                  NULL);
+		reject(req, "reason=\"signature\"", 401,
+		       "signature required: send webhook-id, webhook-timestamp and "
+		       "webhook-signature",
+		       NULL);
 		return -1;
 	}
 	if (sign_verify(ih->keys, ih->nkeys, id, ts, sig, httpd_body(req), httpd_body_len(req),
@@ -152,9 +159,8 @@ signed_ok(struct ingest_http *ih, struct httpd_req *req)
 	    (sign_replay_seen(ih->replay, id, (int64_t)time(NULL)) &&
 	     snprintf(err, sizeof(err), "webhook-id %.60s was already received (a replay)", id) >
 	         0)) {
-		metrics_add("keluh_mentions_rejected_total", "reason=\"signature\"", 1);
 		snprintf(m2, sizeof(m2), "bad signature: %s", err);
-		httpd_reply_error(req, 401, m2, NULL);
+		reject(req, "reason=\"signature\"", 401, m2, NULL);
 		return -1;
 	}
 	return 0;
@@ -168,11 +174,9 @@ body_kind(struct httpd_req *req)
 	char msg[400];
 
 	if (ct == NULL) {
-		metrics_add("keluh_mentions_rejected_total", "reason=\"content_type\"", 1);
-		httpd_reply_error(req, 415,
-		                  "Content-Type is missing; use application/json or "
-		                  "application/x-ndjson",
-		                  NULL);
+		reject(req, "reason=\"content_type\"", 415,
+		       "Content-Type is missing; use application/json or application/x-ndjson",
+		       NULL);
 		return -1;
 	}
 	if (strncasecmp(ct, "application/json", 16) == 0 && (ct[16] == '\0' || ct[16] == ';'))
@@ -181,12 +185,11 @@ body_kind(struct httpd_req *req)
 	     (ct[20] == '\0' || ct[20] == ';')) ||
 	    (strncasecmp(ct, "application/ndjson", 18) == 0 && (ct[18] == '\0' || ct[18] == ';')))
 		return 1;
-	metrics_add("keluh_mentions_rejected_total", "reason=\"content_type\"", 1);
 	snprintf(msg, sizeof(msg),
-	         "Content-Type %.100s is not accepted; use "
-	         "application/json or application/x-ndjson",
+	         "Content-Type %.100s is not accepted; use application/json or "
+	         "application/x-ndjson",
 	         ct);
-	httpd_reply_error(req, 415, msg, NULL);
+	reject(req, "reason=\"content_type\"", 415, msg, NULL);
 	return -1;
 }
 
@@ -387,8 +390,7 @@ post_mentions(struct ingest_http *ih, struct httpd_req *req)
 	    open_for_ingest(ih, req) < 0)
 		return;
 	if (parse_body(req, ndjson, &pr) < 0) {
-		metrics_add("keluh_mentions_rejected_total", "reason=\"bad_request\"", 1);
-		httpd_reply_error(req, 400, pr.msg, pr.extra[0] ? pr.extra : NULL);
+		reject(req, "reason=\"bad_request\"", 400, pr.msg, pr.extra[0] ? pr.extra : NULL);
 		return;
 	}
 	/* taken: the same signed message again is a replay (a refused one may be retried) */

@@ -57,8 +57,11 @@ pass_free(struct pass *p)
 			*pp = p->next_pass;
 			break;
 		}
-	if (p->spool && spool_in_txn(p->spool) && spool_commit(p->spool) < 0)
-		log_warnx("spool: final commit failed: %s", spool_error(p->spool));
+	if (p->spool) {
+		if (spool_in_txn(p->spool) && spool_commit(p->spool) < 0)
+			log_warnx("spool: final commit failed: %s", spool_error(p->spool));
+		spool_on_begin(p->spool, NULL, NULL);
+	}
 	free(p->kick);
 	free(p);
 }

@@ -71,7 +71,11 @@ struct pass *pass_new(const struct pass_store *, void *store_arg, const struct p
 /* The daemon's pass on a spool; deferred when spool_defer_sync worked. */
 struct pass *pass_new_spool(struct spool *, int deferred, const struct pass_hooks *,
                             size_t nreceivers);
-/* Requests still waiting are forgotten, unanswered (their connections close). */
+/*
+ * Commits what is still open (the spool's pass: logged if that fails).
+ * Requests still waiting are forgotten, unanswered: free their connections
+ * first (ingest_http_free).
+ */
 void pass_free(struct pass *);
 
 /*

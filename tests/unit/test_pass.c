@@ -160,16 +160,23 @@ new_pass(int deferred)
 	return pass_new(&st, NULL, &h, 4);
 }
 
+/* One request that wrote nothing (all duplicates, or no complaint). */
+static void
+wait_only(struct pass *p, struct req *r, int id, int failed)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = id;
+	pass_wait(p, &r->pw, failed);
+}
+
 /* One request that wrote (a complaint for receiver 2) in this pass. */
 static void
 write_and_wait(struct pass *p, struct req *r, int id)
 {
 	size_t recv = 2;
 
-	memset(r, 0, sizeof(*r));
-	r->id = id;
 	ck_assert_int_eq(pass_open(p), 0);
-	pass_wait(p, &r->pw, 0);
+	wait_only(p, r, id, 0);
 	pass_alerted(p, &recv, 1);
 }
 
@@ -255,9 +262,7 @@ START_TEST(a_pass_that_writes_nothing_answers_what_is_durable)
 	pass_end(p, 0);
 	/* the disk has it, but the sync's report has not come yet */
 	disk_catches_up();
-	memset(&b, 0, sizeof(b));
-	b.id = 2;
-	pass_wait(p, &b.pw, 0); /* all duplicates: nothing written */
+	wait_only(p, &b, 2, 0); /* all duplicates: nothing written */
 	pass_end(p, 0);
 	ck_assert_int_eq(a.answer, 202);
 	ck_assert_int_eq(b.answer, 202);
@@ -265,9 +270,7 @@ START_TEST(a_pass_that_writes_nothing_answers_what_is_durable)
 	/* and one that writes nothing while the last commit is not durable waits for it */
 	write_and_wait(p, &a, 3);
 	pass_end(p, 0);
-	memset(&c, 0, sizeof(c));
-	c.id = 4;
-	pass_wait(p, &c.pw, 0);
+	wait_only(p, &c, 4, 0);
 	pass_end(p, 0);
 	ck_assert_int_eq(c.answer, 0);
 	disk_catches_up();
@@ -329,9 +332,7 @@ START_TEST(failed_writes_of_one_request)
 	struct req a, b;
 
 	write_and_wait(p, &a, 1);
-	memset(&b, 0, sizeof(b));
-	b.id = 2;
-	pass_wait(p, &b.pw, 1); /* ingest could not record one of its complaints */
+	wait_only(p, &b, 2, 1); /* ingest could not record one of its complaints */
 	pass_end(p, 0);
 	ck_assert_int_eq(a.answer, 202);
 	ck_assert_int_eq(b.answer, 503);
