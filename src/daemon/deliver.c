@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "daemon/deliver.h"
+#include "daemon/pass.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "lib/util.h"
@@ -263,7 +264,7 @@ deliver_outcome(struct xfer *x, enum rcv_verdict v, int64_t wait_ms, const char 
 	int64_t now = util_now_ms();
 	char labels[200];
 
-	spool_begin(d->spool);
+	pass_join(d->spool);
 	if (v == RCV_OK) {
 		spool_delivered(d->spool, x->id, now);
 		metrics_observe_latency(x->receiver, (double)(now - x->created_ms) / 1000.0);
@@ -345,7 +346,7 @@ deliver_answered(struct rstate *st, int64_t now)
 	st->fails = 0;
 	if (st->mode == RS_UP)
 		return;
-	spool_begin(d->spool);
+	pass_join(d->spool);
 	if (spool_make_due(d->spool, st->name, now) < 0 ||
 	    spool_queue_counts(d->spool, st->name, &pending, &dead) < 0)
 		log_warnx("spool: %s", spool_error(d->spool));
@@ -510,7 +511,7 @@ deliver_start(struct deliver *d, struct rstate *st, struct spool_delivery *sd)
 
 		snprintf(why, sizeof(why), "expired after %d attempt(s); last error: %s",
 		    sd->attempts, sd->last_error ? sd->last_error : "none");
-		spool_begin(d->spool);
+		pass_join(d->spool);
 		spool_dead(d->spool, sd->id, now, why);
 		log_warnx("delivery %lld to %s: dead letter: %s", (long long)sd->id, sd->receiver,
 		    why);
@@ -558,7 +559,7 @@ deliver_expire(struct rstate *st, int64_t now)
 	char labels[200];
 	int64_t n;
 
-	spool_begin(d->spool);
+	pass_join(d->spool);
 	n = spool_expire(d->spool, st->name, now, st->last_error[0] ? st->last_error : "none");
 	if (n < 0)
 		log_warnx("spool: %s", spool_error(d->spool));

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "daemon/group.h"
+#include "daemon/pass.h"
 #include "daemon/route.h"
 #include "daemon/silence.h"
 #include "lib/log.h"
@@ -580,7 +581,7 @@ group_emit(struct group_engine *ge, const struct alert_draft *d)
 		names[i] = c->receivers[recv[i]].name;
 		expires[i] = at + c->receivers[recv[i]].max_age_ms;
 	}
-	spool_begin(ge->spool);
+	pass_join(ge->spool);
 	rowid = spool_add_alert(ge->spool, id, d->group, d->priority, d->team, at, json, NULL, 0,
 	                        names, expires, nrecv, at);
 	if (rowid > 0 && d->upto_rowid > 0 &&

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "daemon/health.h"
+#include "daemon/pass.h"
 #include "engine/rules.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
@@ -87,7 +88,7 @@ health_record(struct spool *sp, const struct conf *c, const struct source_health
 	snprintf(id, sizeof(id), "h-%llx-%u", (unsigned long long)at, ++seq);
 	json = health_alert_json(n, id, at);
 	snprintf(group, sizeof(group), "source-health:%s", n->source);
-	spool_begin(sp);
+	pass_join(sp);
 	rowid = spool_add_alert(sp, id, group, prio, NULL, at, json, NULL, 0, names,
 	    expires, k, at);
 	free(json);
@@ -153,7 +154,7 @@ health_record_test(struct spool *sp, const struct conf *c, size_t r, char *id, s
 	snprintf(id, idlen, "t-%llx-%u", (unsigned long long)at, ++seq);
 	json = health_test_alert_json(names[0], id, at);
 	snprintf(group, sizeof(group), "test:%s", names[0]);
-	spool_begin(sp);
+	pass_join(sp);
 	rowid = spool_add_alert(sp, id, group, PRIO_LOW, NULL, at, json, NULL, 0, names, expires, 1,
 	    at);
 	free(json);

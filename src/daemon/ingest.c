@@ -7,6 +7,7 @@
 #include "daemon/complaint.h"
 #include "daemon/dedup.h"
 #include "daemon/ingest.h"
+#include "daemon/pass.h"
 #include "engine/classify.h"
 #include "engine/normalize.h"
 #include "lib/log.h"
@@ -410,7 +411,7 @@ ingest_complaint(struct ingest *in, const struct mention *m, const char *src,
 	c.at_ms = now;
 	c.rule_info = json_array();
 	c.tags = json_array();
-	spool_begin(in->spool);
+	pass_join(in->spool);
 	if (ingest_rules(in, m, v, &c) < 0)
 		goto out;
 	c.key = key = complaint_key(in->conf, &c);

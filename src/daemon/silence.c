@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "daemon/pass.h"
 #include "daemon/route.h"
 #include "daemon/silence.h"
 #include "engine/normalize.h"
@@ -481,7 +482,7 @@ silence_announce(struct silences *ss, const struct silence *s, const char *event
 		names[i] = c->receivers[recv[i]].name;
 		expires[i] = at + c->receivers[recv[i]].max_age_ms;
 	}
-	spool_begin(ss->spool);
+	pass_join(ss->spool);
 	rowid = spool_add_alert(ss->spool, id, group, PRIO_LOW, s->m.team, at, json, NULL, 0,
 	    names, expires, nrecv, at);
 	if (rowid <= 0) {
@@ -512,7 +513,7 @@ silence_end(struct silences *ss, struct silence *s, const char *by)
 {
 	int64_t now = util_now_ms();
 
-	spool_begin(ss->spool);
+	pass_join(ss->spool);
 	if (spool_end_silence(ss->spool, s->id, now, by ? by : "expiry") < 0)
 		log_warnx("spool: cannot end silence %lld: %s", (long long)s->id,
 		    spool_error(ss->spool));
@@ -625,7 +626,7 @@ silences_add(struct silences *ss, struct silence_match *m, const char *created_b
 	mj = silence_match_json(m);
 	text = json_dumps(mj, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(mj);
-	spool_begin(ss->spool);
+	pass_join(ss->spool);
 	id = spool_add_silence(ss->spool, text, created_by, reason, now, expires_ms);
 	free(text);
 	if (id <= 0) {
@@ -678,7 +679,7 @@ silences_mute(struct silences *ss, const struct complaint *c)
 			continue;
 		s->suppressed++;
 		if (!c->restored) {
-			spool_begin(ss->spool);
+			pass_join(ss->spool);
 			if (spool_silence_suppressed(ss->spool, s->id, 1) < 0)
 				log_warnx("spool: cannot count for silence %lld: %s",
 				    (long long)s->id, spool_error(ss->spool));

@@ -1,0 +1,160 @@
+/*
+ * feeds.c: the running sources (see feeds.h).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "daemon/feeds.h"
+#include "daemon/health.h"
+#include "lib/log.h"
+#include "lib/util.h"
+
+struct feeds {
+	struct feeds_env env;
+	const struct conf *conf;
+	struct source **sources;
+	size_t nsources;
+	int budget; /* sources' mentions share a regex budget until the pass ends */
+	int stopping;
+};
+
+struct feeds *
+feeds_new(const struct feeds_env *env)
+{
+	struct feeds *f = xcalloc(1, sizeof(*f));
+
+	f->env = *env;
+	return f;
+}
+
+void
+feeds_stop(struct feeds *f)
+{
+	f->stopping = 1;
+	for (size_t i = 0; i < f->nsources; i++)
+		source_stop(f->sources[i]);
+	free(f->sources);
+	f->sources = NULL;
+	f->nsources = 0;
+}
+
+void
+feeds_free(struct feeds *f)
+{
+	if (f == NULL)
+		return;
+	feeds_stop(f);
+	free(f);
+}
+
+struct source *const *
+feeds_sources(const struct feeds *f, size_t *n)
+{
+	*n = f->nsources;
+	return f->sources;
+}
+
+void
+feeds_end_pass(struct feeds *f)
+{
+	if (f->budget) {
+		ingest_batch(f->env.ingest, 0);
+		f->budget = 0;
+	}
+}
+
+void
+feeds_budget_closed(struct feeds *f)
+{
+	f->budget = 0;
+}
+
+static int
+emit(void *arg, const struct mention *m, const char *source)
+{
+	struct feeds *f = arg;
+	struct ingest_counts c = {0, 0, 0};
+
+	if (f->stopping || pass_broken(f->env.pass))
+		return -1;
+	if (!f->budget) {
+		ingest_batch(f->env.ingest, 1);
+		f->budget = 1;
+		pass_schedule(f->env.pass);
+	}
+	if (ingest_mention(f->env.ingest, m, source, &c) < 0)
+		return -1;
+	return 0;
+}
+
+/* A source's health changed (alert_after): an operational alert, through the spool. */
+static void
+health(void *arg, const struct source_health_note *n)
+{
+	struct feeds *f = arg;
+	size_t recv[64], nrecv = 0;
+
+	if (health_record(f->env.spool, f->conf, n, recv, sizeof(recv) / sizeof(recv[0]), &nrecv) ==
+	    0)
+		pass_alerted(f->env.pass, recv, nrecv);
+}
+
+static int
+same_source(const struct conf_source *a, const struct conf_source *b)
+{
+	return conf_source_same(a, b);
+}
+
+/* The running source of old whose settings are those of cs, taken out of f, or NULL. */
+static struct source *
+keep(struct feeds *f, const struct conf *old, const struct conf_source *cs)
+{
+	struct source *s;
+
+	for (size_t j = 0; old && j < old->nsources && j < f->nsources; j++)
+		if (f->sources[j] && same_source(&old->sources[j], cs)) {
+			s = f->sources[j];
+			f->sources[j] = NULL;
+			return s;
+		}
+	return NULL;
+}
+
+int
+feeds_start(struct feeds *f, const struct conf *c, const struct conf *old)
+{
+	struct source **next = xcalloc(c->nsources ? c->nsources : 1, sizeof(*next));
+	size_t n = 0;
+	char err[300];
+
+	f->conf = c;
+	for (size_t i = 0; i < c->nsources; i++) {
+		struct source *s = keep(f, old, &c->sources[i]);
+
+		if (s == NULL)
+			s = source_start(
+			    &(struct source_env){f->env.base, f->env.ce, f->env.spool, health, f},
+			    &c->sources[i], emit, f, err, sizeof(err));
+		if (s == NULL) {
+			if (old == NULL) {
+				log_error("source %s: %s", c->sources[i].name, err);
+				for (size_t k = 0; k < n; k++)
+					source_stop(next[k]);
+				free(next);
+				return -1;
+			}
+			log_warnx("source %s: %s; left out until the next reload",
+			          c->sources[i].name, err);
+			/* keep the slot so indexes follow c->sources */
+		}
+		next[n++] = s;
+	}
+	for (size_t j = 0; j < f->nsources; j++)
+		if (f->sources[j])
+			source_stop(f->sources[j]);
+	free(f->sources);
+	f->sources = next;
+	f->nsources = n;
+	return 0;
+}
