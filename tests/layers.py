@@ -2,7 +2,8 @@
 """The layering of src/ (see src/LAYERS), as TAP lines on stdout.
 
 layers.py SRCDIR [BUILDDIR]: checks every include of every file under
-SRCDIR; with BUILDDIR, also reads the objects' symbols with nm to find
+SRCDIR; with BUILDDIR, first shows itself a small tree with each kind of
+fault (it must find them all), then also reads the objects' symbols with nm to find
 circles between objects, and runs tests/engine_link (the engine's archive
 linked alone) on the core pack.
 """
@@ -123,7 +124,7 @@ def check_includes(src, rank):
         "\n".join(private))
     circ = cycles(graph)
     tap(not circ, "no circle between modules by includes",
-        "\n".join(" -> ".join(c) for c in circ))
+        "\n".join("a circle among: " + ", ".join(c) for c in circ))
     return len(files)
 
 
@@ -152,7 +153,7 @@ def check_objects(objdir):
              for o, u in undefined.items()}
     circ = cycles(graph)
     tap(not circ, "no circle between objects (by the symbols they use)",
-        "\n".join(" -> ".join(c) for c in circ))
+        "\n".join("a circle among: " + ", ".join(c) for c in circ))
 
 
 def check_engine_link(prog, rules):
@@ -167,8 +168,38 @@ def check_engine_link(prog, rules):
         run.stdout + run.stderr)
 
 
+def self_test():
+    """The checker is first shown a small tree with each kind of fault."""
+    import tempfile
+    files = {
+        "LAYERS": "low 0\nhigh 1\n",
+        "low/a.h": '#include "high/b.h"\n',
+        "high/b.h": '#include "low/a.h"\n#include "low/c_int.h"\n#include "d.h"\n',
+        "low/c_int.h": "",
+        "low/e.h": '#include "low/f.h"\n',
+        "low/f.h": '#include "low/e.h"\n',
+    }
+    want = ["low/a.h:1: low (rank 0) includes high (rank 1)",
+            "high/b.h:2: low/c_int.h is private to low/",
+            'high/b.h:3: "d.h" is not FOLDER/NAME.h under src/',
+            "a circle among: low/e, low/f"]
+    with tempfile.TemporaryDirectory() as t:
+        for name, text in files.items():
+            os.makedirs(os.path.dirname(os.path.join(t, name)), exist_ok=True)
+            with open(os.path.join(t, name), "w") as f:
+                f.write(text)
+        run = subprocess.run([sys.executable, os.path.abspath(__file__), t],
+                             capture_output=True, text=True)
+    tap(run.returncode == 1, "the checker fails on a tree with faults",
+        "exit %d" % run.returncode)
+    for w in want:
+        tap(w in run.stdout, "the checker names: " + w, run.stdout)
+
+
 def main():
     src = sys.argv[1]
+    if len(sys.argv) > 2:
+        self_test()
     rank = read_layers(os.path.join(src, "LAYERS"))
     tap(len(rank) >= 5, "src/LAYERS names the layers", "found %d" % len(rank))
     check_includes(src, rank)
