@@ -135,18 +135,7 @@ rcv_render_discord(struct rcv_ctx *c, struct rcv_msg *m)
 	rcv_esc_fit(&content, RCV_MK_MD, t.data, t.len, DISCORD_NOTICE_UNITS);
 	rcv_esc_fit(&title, RCV_MK_MD, t.data, t.len, DISCORD_TITLE_UNITS);
 	/* description: "team **tech** · 3 new, 40 since 10:02 UTC", then id, group, delay */
-	if (a->team) {
-		buf_reset(&t);
-		rcv_esc_fit(&t, RCV_MK_PLAIN, a->team, strlen(a->team), 100);
-		buf_adds(&desc, rcv_w(a, W_TEAM));
-		buf_addc(&desc, ' ');
-		rcv_bold(&desc, RCV_MK_MD, t.data, t.len);
-		buf_adds(&desc, " \xc2\xb7 ");
-	}
-	buf_reset(&t);
-	rcv_counts(a, &t);
-	rcv_esc(&desc, RCV_MK_MD, t.data, t.len);
-	rcv_ref_lines(a, &desc, RCV_MK_MD, "\n");
+	rcv_summary(a, &desc, RCV_MK_MD);
 	used = rcv_ulen(title.data, title.len) + rcv_ulen(desc.data, desc.len);
 
 	fl.budget = DISCORD_EMBED_UNITS - DISCORD_SLACK_UNITS - used - DISCORD_MORE_UNITS;
@@ -186,9 +175,7 @@ rcv_render_discord(struct rcv_ctx *c, struct rcv_msg *m)
 	json_object_set_new(embed, "footer", json_pack("{s:o}", "text",
 	    rcv_jstr(footer.data, footer.len)));
 	json_object_set_new(o, "embeds", json_pack("[o]", embed));
-	m->url = xstrdup(c->r->url);
-	rcv_msg_header(m, "Content-Type: application/json");
-	rcv_msg_json(m, o);
+	rcv_msg_post_json(m, xstrdup(c->r->url), o);
 	buf_free(&content);
 	buf_free(&title);
 	buf_free(&desc);

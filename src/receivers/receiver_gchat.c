@@ -150,14 +150,7 @@ rcv_render_gchat(struct rcv_ctx *c, struct rcv_msg *m)
 	rcv_bold(&h, RCV_MK_GTEXT, t.data, t.len);
 	buf_adds(&h, ": ");
 	buf_reset(&t);
-	rcv_title(a, &t, RCV_TITLE_UNITS);
-	buf_adds(&t, " (");
-	if (a->team) {
-		rcv_team(a, &t);
-		buf_adds(&t, ", ");
-	}
-	rcv_counts(a, &t);
-	buf_adds(&t, ")");
+	rcv_title_counts(a, &t, RCV_TITLE_UNITS);
 	rcv_esc_fit(&h, RCV_MK_GTEXT, t.data, t.len, GCHAT_TEXT_UNITS);
 
 	/* Card header fields are plain text: t the title, key (for now) the subtitle. */

@@ -117,14 +117,7 @@ pd_summary(const struct rcv_alert *a, struct buf *out)
 	buf_init(&t);
 	rcv_headline(a, &t, 0);
 	buf_adds(&t, ": ");
-	rcv_title(a, &t, PD_SUMMARY_UNITS);
-	buf_adds(&t, " (");
-	if (a->team) {
-		rcv_team(a, &t);
-		buf_adds(&t, ", ");
-	}
-	rcv_counts(a, &t);
-	buf_adds(&t, ")");
+	rcv_title_counts(a, &t, PD_SUMMARY_UNITS);
 	rcv_esc_fit(out, RCV_MK_PLAIN, t.data, t.len, PD_SUMMARY_UNITS - PD_ID_UNITS);
 	if (a->id && *a->id) {
 		buf_printf(out, " \xc2\xb7 %s ", rcv_w(a, W_ALERT));
@@ -247,9 +240,7 @@ rcv_render_pagerduty(struct rcv_ctx *c, struct rcv_msg *m)
 		json_object_del(o, "links");
 	json_decref(f.samples);
 	json_decref(f.links);
-	m->url = xstrdup(url);
-	rcv_msg_header(m, "Content-Type: application/json");
-	rcv_msg_json(m, o);
+	rcv_msg_post_json(m, xstrdup(url), o);
 	buf_free(&t);
 	buf_free(&key);
 	return 0;

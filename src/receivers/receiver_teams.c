@@ -218,9 +218,7 @@ rcv_render_teams(struct rcv_ctx *c, struct rcv_msg *m)
 		    "separator", 1));
 	}
 	json_decref(f.body);	/* the card holds its own reference */
-	m->url = xstrdup(c->r->url);
-	rcv_msg_header(m, "Content-Type: application/json");
-	rcv_msg_json(m, o);
+	rcv_msg_post_json(m, xstrdup(c->r->url), o);
 	buf_free(&t);
 	return 0;
 }

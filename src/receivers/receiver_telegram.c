@@ -116,18 +116,7 @@ rcv_render_telegram(struct rcv_ctx *c, struct rcv_msg *m)
 	rcv_title(a, &t, RCV_TITLE_UNITS);
 	rcv_esc(&text, RCV_MK_HTML, t.data, t.len);
 	buf_adds(&text, "\n");
-	if (a->team) {
-		buf_reset(&t);
-		rcv_esc_fit(&t, RCV_MK_PLAIN, a->team, strlen(a->team), 100);
-		buf_adds(&text, rcv_w(a, W_TEAM));
-		buf_addc(&text, ' ');
-		rcv_bold(&text, RCV_MK_HTML, t.data, t.len);
-		buf_adds(&text, " \xc2\xb7 ");
-	}
-	buf_reset(&t);
-	rcv_counts(a, &t);
-	rcv_esc(&text, RCV_MK_HTML, t.data, t.len);
-	rcv_ref_lines(a, &text, RCV_MK_HTML, "\n");
+	rcv_summary(a, &text, RCV_MK_HTML);
 
 	fl.budget = TG_TEXT_UNITS - rcv_ulen(text.data, text.len) - TG_MORE_UNITS -
 	    rcv_page_units(c);
@@ -156,9 +145,8 @@ rcv_render_telegram(struct rcv_ctx *c, struct rcv_msg *m)
 	blen = strlen(base);
 	while (blen > 0 && base[blen - 1] == '/')
 		blen--;
-	m->url = xasprintf("%.*s/bot%s/sendMessage", (int)blen, base, c->r->secret);
-	rcv_msg_header(m, "Content-Type: application/json");
-	rcv_msg_json(m, o);
+	rcv_msg_post_json(m, xasprintf("%.*s/bot%s/sendMessage", (int)blen, base, c->r->secret),
+	    o);
 	buf_free(&f.piece);
 	buf_free(&f.kept);
 	buf_free(&text);
