@@ -5,19 +5,20 @@
 #include "receivers/receiver_int.h"
 
 /*
- * Discord webhooks (protocols.md B3): a short content line for the
+ * Discord webhooks (Discord developer documentation: Execute Webhook,
+ * Embed limits): a short content line for the
  * notification and one embed with a field per sample. allowed_mentions
  * with an empty parse list keeps user text from pinging anyone.
  */
 
-#define DISCORD_CONTENT_UNITS 2000	/* B3: content <= 2000 */
-#define DISCORD_TITLE_UNITS 256		/* B3: embed title <= 256 */
-#define DISCORD_DESC_UNITS 4096		/* B3: description <= 4096 */
-#define DISCORD_MAX_FIELDS 25		/* B3: fields <= 25 */
-#define DISCORD_NAME_UNITS 256		/* B3: field name <= 256 */
-#define DISCORD_VALUE_UNITS 1024	/* B3: field value <= 1024 */
-#define DISCORD_FOOTER_UNITS 2048	/* B3: footer text <= 2048 */
-#define DISCORD_EMBED_UNITS 6000	/* B3: all embeds together <= 6000 */
+#define DISCORD_CONTENT_UNITS 2000	/* Discord: content <= 2000 */
+#define DISCORD_TITLE_UNITS 256		/* Discord: embed title <= 256 */
+#define DISCORD_DESC_UNITS 4096		/* Discord: description <= 4096 */
+#define DISCORD_MAX_FIELDS 25		/* Discord: fields <= 25 */
+#define DISCORD_NAME_UNITS 256		/* Discord: field name <= 256 */
+#define DISCORD_VALUE_UNITS 1024	/* Discord: field value <= 1024 */
+#define DISCORD_FOOTER_UNITS 2048	/* Discord: footer text <= 2048 */
+#define DISCORD_EMBED_UNITS 6000	/* Discord: all embeds together <= 6000 */
 #define DISCORD_SLACK_UNITS 100		/* kept free under the 6000 */
 #define DISCORD_SAMPLE_UNITS 900
 #define DISCORD_MIN_UNITS 80
@@ -186,7 +187,7 @@ rcv_render_discord(struct rcv_ctx *c, struct rcv_msg *m)
 	return 0;
 }
 
-/* Whether s is a Discord mention (protocols.md B3): a user or a role, by numeric id. */
+/* Whether s is a Discord mention (<@id> or <@&id>): a user or a role, by numeric id. */
 static int
 discord_page_valid(const char *s)
 {

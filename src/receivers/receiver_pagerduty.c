@@ -6,15 +6,16 @@
 #include "receivers/receiver_int.h"
 
 /*
- * PagerDuty Events API v2 (protocols.md B7): one trigger event per alert.
+ * PagerDuty Events API v2 (PagerDuty developer documentation): one
+ * trigger event per alert.
  * dedup_key is the alert's group, so every update of a group folds into
  * the incident it opened instead of paging again.
  */
 
-#define PD_SUMMARY_UNITS 1024		/* B7: payload.summary <= 1024 */
-#define PD_DEDUP_BYTES 255		/* B7: dedup_key <= 255 */
+#define PD_SUMMARY_UNITS 1024		/* Events API: payload.summary <= 1024 */
+#define PD_DEDUP_BYTES 255		/* Events API: dedup_key <= 255 */
 #define PD_ID_UNITS 120			/* " · alert " and an id of at most 100 */
-/* B7: the event is at most 512 KB; keep it under 480,000 bytes. */
+/* Events API: the event is at most 512 KB; keep it under 480,000 bytes. */
 #define PD_BYTES 480000
 #define PD_SAMPLE_UNITS 2000
 #define PD_MIN_UNITS 100

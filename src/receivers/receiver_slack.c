@@ -5,17 +5,18 @@
 #include "receivers/receiver_int.h"
 
 /*
- * Slack incoming webhooks (protocols.md B1) and Mattermost incoming
- * webhooks (B4), which take Slack-style attachments but speak Markdown.
+ * Slack incoming webhooks (Slack API documentation, Block Kit limits) and
+ * Mattermost incoming webhooks (Mattermost developer documentation), which
+ * take Slack-style attachments but speak Markdown.
  *
  * Slack: the top-level text is the notification; the colour bar needs a
  * (legacy, still supported) attachment, so the blocks go inside one.
  */
 
-#define SLACK_SECTION_UNITS 3000	/* B1: section text <= 3,000 */
-#define SLACK_MAX_BLOCKS 50		/* B1: <= 50 blocks */
+#define SLACK_SECTION_UNITS 3000	/* Slack: section text <= 3,000 */
+#define SLACK_MAX_BLOCKS 50		/* Slack: <= 50 blocks */
 /*
- * B1: Slack answers msg_blocks_too_long from about 13k characters of
+ * Slack answers msg_blocks_too_long from about 13k characters of
  * block text, well below the documented limits: stay under 11k.
  */
 #define SLACK_BLOCK_UNITS 11000
@@ -25,8 +26,9 @@
 #define SLACK_MORE_UNITS 40		/* room kept for "+N more mentions" */
 
 /*
- * B4: a post holds 16,383 characters; longer text is split into several
- * posts. Text plus attachment text stay under 15,000 so one alert is one post.
+ * Mattermost: a post holds 16,383 characters; longer text is split into
+ * several posts. Text plus attachment text stay under 15,000 so one alert
+ * is one post.
  */
 #define MM_UNITS 15000
 #define MM_SAMPLE_UNITS 1000
@@ -273,7 +275,7 @@ rcv_render_mattermost(struct rcv_ctx *c, struct rcv_msg *m)
 	return 0;
 }
 
-/* Whether s is a Slack mention (protocols.md B1): a user, a user group, or @here. */
+/* Whether s is a Slack mention (Slack's message formatting): a user, a user group, or @here. */
 static int
 slack_page_valid(const char *s)
 {
@@ -289,7 +291,7 @@ slack_page_valid(const char *s)
 	return 0;
 }
 
-/* Whether s is a Mattermost mention (B4): a user or a group. */
+/* Whether s is a Mattermost mention: a user or a group. */
 static int
 mattermost_page_valid(const char *s)
 {

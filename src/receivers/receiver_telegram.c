@@ -7,15 +7,15 @@
 #include "receivers/receiver_int.h"
 
 /*
- * Telegram Bot API sendMessage (protocols.md B6) in HTML parse mode: only
- * < > & need escaping, and tags are easy to keep balanced because every
- * tag is opened and closed around text that was escaped first. No colours
- * in Telegram: the priority shows as an emoji, and low-priority alerts
- * arrive silently.
+ * Telegram Bot API sendMessage (core.telegram.org/bots/api) in HTML parse
+ * mode: only < > & need escaping, and tags are easy to keep balanced
+ * because every tag is opened and closed around text that was escaped
+ * first. No colours in Telegram: the priority shows as an emoji, and
+ * low-priority alerts arrive silently.
  */
 
 /*
- * B6: text is 1-4096 characters after entity parsing, counted in UTF-16
+ * Bot API: text is 1-4096 characters after entity parsing, counted in UTF-16
  * units. We count the raw HTML, tags and entities included, which can only
  * be more.
  */
@@ -173,7 +173,7 @@ telegram_parse(struct confp *L, yaml_node_t *item, struct receiver *r)
 		r->url = xstrdup("https://api.telegram.org");
 }
 
-/* Whether s is a Telegram mention (protocols.md B6): @username. */
+/* Whether s is a Telegram mention: @username. */
 static int
 telegram_page_valid(const char *s)
 {
