@@ -491,6 +491,14 @@ rcv_msg_json(struct rcv_msg *m, json_t *o)
 }
 
 void
+rcv_msg_post_json(struct rcv_msg *m, char *url, json_t *o)
+{
+	m->url = url;
+	rcv_msg_header(m, "Content-Type: application/json");
+	rcv_msg_json(m, o);
+}
+
+void
 rcv_msg_text(struct rcv_msg *m, struct buf *b)
 {
 	free(m->body);
@@ -745,23 +753,15 @@ rcv_esc(struct buf *b, enum rcv_markup mk, const char *s, size_t len)
 		}
 		switch (mk) {
 		case RCV_MK_SLACK:
-			if (c == '&')
-				buf_adds(b, "&amp;");
-			else if (c == '<')
-				buf_adds(b, "&lt;");
-			else if (c == '>')
-				buf_adds(b, "&gt;");
-			else
-				buf_addc(b, (char)c);
-			break;
 		case RCV_MK_HTML:
+			/* Slack has no entity for '"' and needs none: only HTML attributes do. */
 			if (c == '&')
 				buf_adds(b, "&amp;");
 			else if (c == '<')
 				buf_adds(b, "&lt;");
 			else if (c == '>')
 				buf_adds(b, "&gt;");
-			else if (c == '"')
+			else if (c == '"' && mk == RCV_MK_HTML)
 				buf_adds(b, "&quot;");
 			else
 				buf_addc(b, (char)c);
@@ -1219,6 +1219,39 @@ rcv_ref_lines(const struct rcv_alert *a, struct buf *b, enum rcv_markup mk, cons
 		buf_adds(b, nl);
 		rcv_esc(b, mk, t.data, t.len);
 	}
+	buf_free(&t);
+}
+
+void
+rcv_title_counts(const struct rcv_alert *a, struct buf *b, size_t units)
+{
+	rcv_title(a, b, units);
+	buf_adds(b, " (");
+	if (a->team) {
+		rcv_team(a, b);
+		buf_adds(b, ", ");
+	}
+	rcv_counts(a, b);
+	buf_adds(b, ")");
+}
+
+void
+rcv_summary(const struct rcv_alert *a, struct buf *b, enum rcv_markup mk)
+{
+	struct buf t;
+
+	buf_init(&t);
+	if (a->team) {
+		buf_adds(b, rcv_w(a, W_TEAM));
+		buf_addc(b, ' ');
+		rcv_esc_fit(&t, RCV_MK_PLAIN, a->team, strlen(a->team), 100);
+		rcv_bold(b, mk, t.data, t.len);
+		buf_adds(b, " \xc2\xb7 ");
+	}
+	buf_reset(&t);
+	rcv_counts(a, &t);
+	rcv_esc(b, mk, t.data, t.len);
+	rcv_ref_lines(a, b, mk, "\n");
 	buf_free(&t);
 }
 

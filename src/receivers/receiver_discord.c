@@ -5,19 +5,20 @@
 #include "receivers/receiver_int.h"
 
 /*
- * Discord webhooks (protocols.md B3): a short content line for the
+ * Discord webhooks (Discord developer documentation: Execute Webhook,
+ * Embed limits): a short content line for the
  * notification and one embed with a field per sample. allowed_mentions
  * with an empty parse list keeps user text from pinging anyone.
  */
 
-#define DISCORD_CONTENT_UNITS 2000	/* B3: content <= 2000 */
-#define DISCORD_TITLE_UNITS 256		/* B3: embed title <= 256 */
-#define DISCORD_DESC_UNITS 4096		/* B3: description <= 4096 */
-#define DISCORD_MAX_FIELDS 25		/* B3: fields <= 25 */
-#define DISCORD_NAME_UNITS 256		/* B3: field name <= 256 */
-#define DISCORD_VALUE_UNITS 1024	/* B3: field value <= 1024 */
-#define DISCORD_FOOTER_UNITS 2048	/* B3: footer text <= 2048 */
-#define DISCORD_EMBED_UNITS 6000	/* B3: all embeds together <= 6000 */
+#define DISCORD_CONTENT_UNITS 2000	/* Discord: content <= 2000 */
+#define DISCORD_TITLE_UNITS 256		/* Discord: embed title <= 256 */
+#define DISCORD_DESC_UNITS 4096		/* Discord: description <= 4096 */
+#define DISCORD_MAX_FIELDS 25		/* Discord: fields <= 25 */
+#define DISCORD_NAME_UNITS 256		/* Discord: field name <= 256 */
+#define DISCORD_VALUE_UNITS 1024	/* Discord: field value <= 1024 */
+#define DISCORD_FOOTER_UNITS 2048	/* Discord: footer text <= 2048 */
+#define DISCORD_EMBED_UNITS 6000	/* Discord: all embeds together <= 6000 */
 #define DISCORD_SLACK_UNITS 100		/* kept free under the 6000 */
 #define DISCORD_SAMPLE_UNITS 900
 #define DISCORD_MIN_UNITS 80
@@ -135,18 +136,7 @@ rcv_render_discord(struct rcv_ctx *c, struct rcv_msg *m)
 	rcv_esc_fit(&content, RCV_MK_MD, t.data, t.len, DISCORD_NOTICE_UNITS);
 	rcv_esc_fit(&title, RCV_MK_MD, t.data, t.len, DISCORD_TITLE_UNITS);
 	/* description: "team **tech** · 3 new, 40 since 10:02 UTC", then id, group, delay */
-	if (a->team) {
-		buf_reset(&t);
-		rcv_esc_fit(&t, RCV_MK_PLAIN, a->team, strlen(a->team), 100);
-		buf_adds(&desc, rcv_w(a, W_TEAM));
-		buf_addc(&desc, ' ');
-		rcv_bold(&desc, RCV_MK_MD, t.data, t.len);
-		buf_adds(&desc, " \xc2\xb7 ");
-	}
-	buf_reset(&t);
-	rcv_counts(a, &t);
-	rcv_esc(&desc, RCV_MK_MD, t.data, t.len);
-	rcv_ref_lines(a, &desc, RCV_MK_MD, "\n");
+	rcv_summary(a, &desc, RCV_MK_MD);
 	used = rcv_ulen(title.data, title.len) + rcv_ulen(desc.data, desc.len);
 
 	fl.budget = DISCORD_EMBED_UNITS - DISCORD_SLACK_UNITS - used - DISCORD_MORE_UNITS;
@@ -186,9 +176,7 @@ rcv_render_discord(struct rcv_ctx *c, struct rcv_msg *m)
 	json_object_set_new(embed, "footer", json_pack("{s:o}", "text",
 	    rcv_jstr(footer.data, footer.len)));
 	json_object_set_new(o, "embeds", json_pack("[o]", embed));
-	m->url = xstrdup(c->r->url);
-	rcv_msg_header(m, "Content-Type: application/json");
-	rcv_msg_json(m, o);
+	rcv_msg_post_json(m, xstrdup(c->r->url), o);
 	buf_free(&content);
 	buf_free(&title);
 	buf_free(&desc);
@@ -199,7 +187,7 @@ rcv_render_discord(struct rcv_ctx *c, struct rcv_msg *m)
 	return 0;
 }
 
-/* Whether s is a Discord mention (protocols.md B3): a user or a role, by numeric id. */
+/* Whether s is a Discord mention (<@id> or <@&id>): a user or a role, by numeric id. */
 static int
 discord_page_valid(const char *s)
 {

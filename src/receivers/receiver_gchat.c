@@ -5,7 +5,8 @@
 #include "receivers/receiver_int.h"
 
 /*
- * Google Chat incoming webhooks (protocols.md B5): a text line for the
+ * Google Chat incoming webhooks (Google Chat API guide, "Send a message
+ * using an incoming webhook"): a text line for the
  * notification and a cardsV2 card, whose text widgets take an HTML subset
  * (<b> <i> <a href> <br>), so mention text is HTML-escaped there.
  *
@@ -20,7 +21,7 @@
  * 32,000 bytes. Keep the body under 30,000.
  */
 #define GCHAT_BYTES 30000
-#define GCHAT_MAX_WIDGETS 100	/* B5: at most 100 widgets per card */
+#define GCHAT_MAX_WIDGETS 100	/* cards v2: at most 100 widgets per card */
 #define GCHAT_TEXT_UNITS 300
 #define GCHAT_SAMPLE_UNITS 1000
 #define GCHAT_MIN_UNITS 80
@@ -150,14 +151,7 @@ rcv_render_gchat(struct rcv_ctx *c, struct rcv_msg *m)
 	rcv_bold(&h, RCV_MK_GTEXT, t.data, t.len);
 	buf_adds(&h, ": ");
 	buf_reset(&t);
-	rcv_title(a, &t, RCV_TITLE_UNITS);
-	buf_adds(&t, " (");
-	if (a->team) {
-		rcv_team(a, &t);
-		buf_adds(&t, ", ");
-	}
-	rcv_counts(a, &t);
-	buf_adds(&t, ")");
+	rcv_title_counts(a, &t, RCV_TITLE_UNITS);
 	rcv_esc_fit(&h, RCV_MK_GTEXT, t.data, t.len, GCHAT_TEXT_UNITS);
 
 	/* Card header fields are plain text: t the title, key (for now) the subtitle. */

@@ -154,6 +154,8 @@ void rcv_msg_header(struct rcv_msg *, const char *fmt, ...) __attribute__((forma
 /* Serialises o compactly as the body and drops the reference. */
 void rcv_msg_json(struct rcv_msg *, json_t *o);
 void rcv_msg_text(struct rcv_msg *, struct buf *);	/* takes b's data */
+/* A JSON POST: url (taken, malloc'd) and o (rcv_msg_json) as the body. */
+void rcv_msg_post_json(struct rcv_msg *, char *url, json_t *o);
 /* A JSON string from len bytes of valid UTF-8 (never NULL). */
 json_t *rcv_jstr(const char *s, size_t len);
 /* Length of o serialised compactly. */
@@ -233,6 +235,13 @@ const char *rcv_label(const struct rcv_alert *);
 void rcv_title(const struct rcv_alert *, struct buf *, size_t units);
 /* "12 mentions", or "3 new, 40 since 10:02 UTC"; ", 2 muted" when some were. */
 void rcv_counts(const struct rcv_alert *, struct buf *);
+/* rcv_title at most units long, then " (team tech, 12 mentions)". Plain. */
+void rcv_title_counts(const struct rcv_alert *, struct buf *, size_t units);
+/*
+ * "team *tech* · 3 new, 40 since 10:02 UTC" in mk (the team in bold, no
+ * team part without one), then rcv_ref_lines on lines of their own.
+ */
+void rcv_summary(const struct rcv_alert *, struct buf *, enum rcv_markup);
 /* "+N more mentions" (or "+1 more mention"). */
 void rcv_more(const struct rcv_alert *, struct buf *, size_t n);
 /* "team" then the team: "team tech" (nothing when there is no team). Plain. */

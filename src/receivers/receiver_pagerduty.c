@@ -6,15 +6,16 @@
 #include "receivers/receiver_int.h"
 
 /*
- * PagerDuty Events API v2 (protocols.md B7): one trigger event per alert.
+ * PagerDuty Events API v2 (PagerDuty developer documentation): one
+ * trigger event per alert.
  * dedup_key is the alert's group, so every update of a group folds into
  * the incident it opened instead of paging again.
  */
 
-#define PD_SUMMARY_UNITS 1024		/* B7: payload.summary <= 1024 */
-#define PD_DEDUP_BYTES 255		/* B7: dedup_key <= 255 */
+#define PD_SUMMARY_UNITS 1024		/* Events API: payload.summary <= 1024 */
+#define PD_DEDUP_BYTES 255		/* Events API: dedup_key <= 255 */
 #define PD_ID_UNITS 120			/* " · alert " and an id of at most 100 */
-/* B7: the event is at most 512 KB; keep it under 480,000 bytes. */
+/* Events API: the event is at most 512 KB; keep it under 480,000 bytes. */
 #define PD_BYTES 480000
 #define PD_SAMPLE_UNITS 2000
 #define PD_MIN_UNITS 100
@@ -117,14 +118,7 @@ pd_summary(const struct rcv_alert *a, struct buf *out)
 	buf_init(&t);
 	rcv_headline(a, &t, 0);
 	buf_adds(&t, ": ");
-	rcv_title(a, &t, PD_SUMMARY_UNITS);
-	buf_adds(&t, " (");
-	if (a->team) {
-		rcv_team(a, &t);
-		buf_adds(&t, ", ");
-	}
-	rcv_counts(a, &t);
-	buf_adds(&t, ")");
+	rcv_title_counts(a, &t, PD_SUMMARY_UNITS);
 	rcv_esc_fit(out, RCV_MK_PLAIN, t.data, t.len, PD_SUMMARY_UNITS - PD_ID_UNITS);
 	if (a->id && *a->id) {
 		buf_printf(out, " \xc2\xb7 %s ", rcv_w(a, W_ALERT));
@@ -247,9 +241,7 @@ rcv_render_pagerduty(struct rcv_ctx *c, struct rcv_msg *m)
 		json_object_del(o, "links");
 	json_decref(f.samples);
 	json_decref(f.links);
-	m->url = xstrdup(url);
-	rcv_msg_header(m, "Content-Type: application/json");
-	rcv_msg_json(m, o);
+	rcv_msg_post_json(m, xstrdup(url), o);
 	buf_free(&t);
 	buf_free(&key);
 	return 0;

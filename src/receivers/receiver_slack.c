@@ -5,17 +5,18 @@
 #include "receivers/receiver_int.h"
 
 /*
- * Slack incoming webhooks (protocols.md B1) and Mattermost incoming
- * webhooks (B4), which take Slack-style attachments but speak Markdown.
+ * Slack incoming webhooks (Slack API documentation, Block Kit limits) and
+ * Mattermost incoming webhooks (Mattermost developer documentation), which
+ * take Slack-style attachments but speak Markdown.
  *
  * Slack: the top-level text is the notification; the colour bar needs a
  * (legacy, still supported) attachment, so the blocks go inside one.
  */
 
-#define SLACK_SECTION_UNITS 3000	/* B1: section text <= 3,000 */
-#define SLACK_MAX_BLOCKS 50		/* B1: <= 50 blocks */
+#define SLACK_SECTION_UNITS 3000	/* Slack: section text <= 3,000 */
+#define SLACK_MAX_BLOCKS 50		/* Slack: <= 50 blocks */
 /*
- * B1: Slack answers msg_blocks_too_long from about 13k characters of
+ * Slack answers msg_blocks_too_long from about 13k characters of
  * block text, well below the documented limits: stay under 11k.
  */
 #define SLACK_BLOCK_UNITS 11000
@@ -25,8 +26,9 @@
 #define SLACK_MORE_UNITS 40		/* room kept for "+N more mentions" */
 
 /*
- * B4: a post holds 16,383 characters; longer text is split into several
- * posts. Text plus attachment text stay under 15,000 so one alert is one post.
+ * Mattermost: a post holds 16,383 characters; longer text is split into
+ * several posts. Text plus attachment text stay under 15,000 so one alert
+ * is one post.
  */
 #define MM_UNITS 15000
 #define MM_SAMPLE_UNITS 1000
@@ -37,6 +39,7 @@ struct slack_fill {
 	struct buf piece;
 	json_t *blocks;		/* Slack: kept sections */
 	struct buf kept;	/* Mattermost: kept samples, as one Markdown text */
+	struct buf t, notice;	/* scratch, and the notification line */
 	enum rcv_markup mk;
 };
 
@@ -49,36 +52,8 @@ slack_notice(const struct rcv_alert *a, struct buf *out, enum rcv_markup mk, siz
 	buf_init(&t);
 	rcv_headline(a, &t, 1);
 	buf_adds(&t, ": ");
-	rcv_title(a, &t, RCV_TITLE_UNITS);
-	buf_adds(&t, " (");
-	if (a->team) {
-		rcv_team(a, &t);
-		buf_adds(&t, ", ");
-	}
-	rcv_counts(a, &t);
-	buf_adds(&t, ")");
+	rcv_title_counts(a, &t, RCV_TITLE_UNITS);
 	rcv_esc_fit(out, mk, t.data, t.len, units);
-	buf_free(&t);
-}
-
-/* "team *tech* · 3 new, 40 since 10:02 UTC", the alert's id and group, and any delay, in mk. */
-static void
-slack_summary(const struct rcv_alert *a, struct buf *b, enum rcv_markup mk)
-{
-	struct buf t;
-
-	buf_init(&t);
-	if (a->team) {
-		buf_adds(b, rcv_w(a, W_TEAM));
-		buf_addc(b, ' ');
-		rcv_esc_fit(&t, RCV_MK_PLAIN, a->team, strlen(a->team), 100);
-		rcv_bold(b, mk, t.data, t.len);
-		buf_adds(b, " \xc2\xb7 ");
-	}
-	buf_reset(&t);
-	rcv_counts(a, &t);
-	rcv_esc(b, mk, t.data, t.len);
-	rcv_ref_lines(a, b, mk, "\n");
 	buf_free(&t);
 }
 
@@ -139,37 +114,78 @@ slack_keep_sample(void *arg)
 	buf_add(&f->kept, f->piece.data, f->piece.len);
 }
 
+static void
+slack_fill_init(struct slack_fill *f, const struct rcv_alert *a, enum rcv_markup mk)
+{
+	memset(f, 0, sizeof(*f));
+	buf_init(&f->piece);
+	buf_init(&f->kept);
+	buf_init(&f->t);
+	buf_init(&f->notice);
+	f->mk = mk;
+	f->a = a;
+}
+
+static void
+slack_fill_free(struct slack_fill *f)
+{
+	buf_free(&f->piece);
+	buf_free(&f->kept);
+	buf_free(&f->t);
+	buf_free(&f->notice);
+}
+
+/* Runs the sample loop over f's pieces; returns the mentions shown. */
+static size_t
+slack_fill_run(struct slack_fill *f, struct rcv_fill *fl)
+{
+	fl->render = slack_render_sample;
+	fl->keep = slack_keep_sample;
+	fl->arg = f;
+	return rcv_fill(f->a, fl);
+}
+
+/* The text, the optional channel and username, and att as the one attachment. */
+static json_t *
+slack_payload(const struct rcv_ctx *c, const struct buf *text, json_t *att)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "text", rcv_jstr(text->data, text->len));
+	if (c->r->channel && *c->r->channel)
+		json_object_set_new(o, "channel", rcv_jstr(c->r->channel, strlen(c->r->channel)));
+	if (c->r->username && *c->r->username)
+		json_object_set_new(o, "username",
+		    rcv_jstr(c->r->username, strlen(c->r->username)));
+	json_object_set_new(o, "attachments", json_pack("[o]", att));
+	return o;
+}
+
 static int
 rcv_render_slack(struct rcv_ctx *c, struct rcv_msg *m)
 {
 	const struct rcv_alert *a = &c->a;
 	struct slack_fill f;
 	struct rcv_fill fl;
-	struct buf head, t, notice;
+	struct buf head;
 	size_t shown, used, max;
 	json_t *o, *att;
 
 	if (c->r->url == NULL || *c->r->url == '\0')
 		return rcv_fail(c, "slack receiver '%s' has no url", rcv_rname(c));
-	memset(&f, 0, sizeof(f));
-	buf_init(&f.piece);
-	buf_init(&f.kept);
+	slack_fill_init(&f, a, RCV_MK_SLACK);
 	buf_init(&head);
-	buf_init(&t);
-	buf_init(&notice);
-	f.mk = RCV_MK_SLACK;
-	f.a = a;
 	f.blocks = json_array();
 
 	/* "*🔴 CRITICAL INCIDENT* · Cannot log in\nteam *tech* · 12 mentions" */
-	rcv_headline(a, &t, 1);
-	rcv_bold(&head, RCV_MK_SLACK, t.data, t.len);
+	rcv_headline(a, &f.t, 1);
+	rcv_bold(&head, RCV_MK_SLACK, f.t.data, f.t.len);
 	buf_adds(&head, " \xc2\xb7 ");
-	buf_reset(&t);
-	rcv_title(a, &t, RCV_TITLE_UNITS);
-	rcv_esc(&head, RCV_MK_SLACK, t.data, t.len);
+	buf_reset(&f.t);
+	rcv_title(a, &f.t, RCV_TITLE_UNITS);
+	rcv_esc(&head, RCV_MK_SLACK, f.t.data, f.t.len);
 	buf_adds(&head, "\n");
-	slack_summary(a, &head, RCV_MK_SLACK);
+	rcv_summary(a, &head, RCV_MK_SLACK);
 	json_array_append_new(f.blocks, slack_section(head.data, head.len));
 	used = rcv_ulen(head.data, head.len);
 
@@ -179,39 +195,24 @@ rcv_render_slack(struct rcv_ctx *c, struct rcv_msg *m)
 	fl.cap = SLACK_SAMPLE_UNITS;
 	fl.min_cap = SLACK_MIN_UNITS;
 	fl.max_pieces = c->samples < max ? c->samples : max;
-	fl.render = slack_render_sample;
-	fl.keep = slack_keep_sample;
-	fl.arg = &f;
-	shown = rcv_fill(a, &fl);
+	shown = slack_fill_run(&f, &fl);
 	if (a->nall > shown) {
-		buf_reset(&t);
-		rcv_more(a, &t, a->nall - shown);
+		buf_reset(&f.t);
+		rcv_more(a, &f.t, a->nall - shown);
 		json_array_append_new(f.blocks, json_pack("{s:s, s:[{s:s, s:o}]}", "type",
-		    "context", "elements", "type", "mrkdwn", "text", rcv_jstr(t.data, t.len)));
+		    "context", "elements", "type", "mrkdwn", "text", rcv_jstr(f.t.data, f.t.len)));
 	}
 
-	slack_notice(a, &notice, RCV_MK_SLACK, SLACK_TEXT_UNITS);
-	o = json_object();
-	json_object_set_new(o, "text", rcv_jstr(notice.data, notice.len));
-	if (c->r->channel && *c->r->channel)
-		json_object_set_new(o, "channel", rcv_jstr(c->r->channel, strlen(c->r->channel)));
-	if (c->r->username && *c->r->username)
-		json_object_set_new(o, "username",
-		    rcv_jstr(c->r->username, strlen(c->r->username)));
+	slack_notice(a, &f.notice, RCV_MK_SLACK, SLACK_TEXT_UNITS);
 	att = json_object();
 	json_object_set_new(att, "color", json_string(a->style->hex));
-	json_object_set_new(att, "fallback", rcv_jstr(notice.data, notice.len));
+	json_object_set_new(att, "fallback", rcv_jstr(f.notice.data, f.notice.len));
 	json_object_set_new(att, "blocks", f.blocks);
-	json_object_set_new(o, "attachments", json_pack("[o]", att));
+	o = slack_payload(c, &f.notice, att);
 	rcv_page(c, o, "text", 0);	/* in the text: mentions in attachments ping nobody */
-	m->url = xstrdup(c->r->url);
-	rcv_msg_header(m, "Content-Type: application/json");
-	rcv_msg_json(m, o);
-	buf_free(&f.piece);
-	buf_free(&f.kept);
+	rcv_msg_post_json(m, xstrdup(c->r->url), o);
+	slack_fill_free(&f);
 	buf_free(&head);
-	buf_free(&t);
-	buf_free(&notice);
 	return 0;
 }
 
@@ -227,41 +228,32 @@ rcv_render_mattermost(struct rcv_ctx *c, struct rcv_msg *m)
 	const struct rcv_alert *a = &c->a;
 	struct slack_fill f;
 	struct rcv_fill fl;
-	struct buf text, t, notice;
+	struct buf text;
 	size_t shown;
 	json_t *o, *att;
 
 	if (c->r->url == NULL || *c->r->url == '\0')
 		return rcv_fail(c, "mattermost receiver '%s' has no url", rcv_rname(c));
-	memset(&f, 0, sizeof(f));
-	buf_init(&f.piece);
-	buf_init(&f.kept);
+	slack_fill_init(&f, a, RCV_MK_MD);
 	buf_init(&text);
-	buf_init(&t);
-	buf_init(&notice);
-	f.mk = RCV_MK_MD;
-	f.a = a;
 
 	/* "#### 🔴 CRITICAL INCIDENT · Cannot log in\nteam **tech** · 12 mentions" */
 	buf_adds(&text, "#### ");
 	rcv_headline(a, &text, 1);
 	buf_adds(&text, " \xc2\xb7 ");
-	rcv_title(a, &t, RCV_TITLE_UNITS);
-	rcv_esc(&text, RCV_MK_MD, t.data, t.len);
+	rcv_title(a, &f.t, RCV_TITLE_UNITS);
+	rcv_esc(&text, RCV_MK_MD, f.t.data, f.t.len);
 	buf_adds(&text, "\n");
-	slack_summary(a, &text, RCV_MK_MD);
-	slack_notice(a, &notice, RCV_MK_PLAIN, SLACK_TEXT_UNITS);
+	rcv_summary(a, &text, RCV_MK_MD);
+	slack_notice(a, &f.notice, RCV_MK_PLAIN, SLACK_TEXT_UNITS);
 
-	fl.budget = MM_UNITS - rcv_ulen(text.data, text.len) - rcv_ulen(notice.data, notice.len) -
-	    SLACK_MORE_UNITS;
+	fl.budget = MM_UNITS - rcv_ulen(text.data, text.len) -
+	    rcv_ulen(f.notice.data, f.notice.len) - SLACK_MORE_UNITS;
 	fl.piece_max = fl.budget;
 	fl.cap = MM_SAMPLE_UNITS;
 	fl.min_cap = MM_MIN_UNITS;
 	fl.max_pieces = c->samples;
-	fl.render = slack_render_sample;
-	fl.keep = slack_keep_sample;
-	fl.arg = &f;
-	shown = rcv_fill(a, &fl);
+	shown = slack_fill_run(&f, &fl);
 	if (a->nall > shown) {
 		if (f.kept.len)
 			buf_adds(&f.kept, "\n\n");
@@ -270,32 +262,20 @@ rcv_render_mattermost(struct rcv_ctx *c, struct rcv_msg *m)
 		buf_adds(&f.kept, "_");
 	}
 
-	o = json_object();
-	json_object_set_new(o, "text", rcv_jstr(text.data, text.len));
-	if (c->r->channel && *c->r->channel)
-		json_object_set_new(o, "channel", rcv_jstr(c->r->channel, strlen(c->r->channel)));
-	if (c->r->username && *c->r->username)
-		json_object_set_new(o, "username",
-		    rcv_jstr(c->r->username, strlen(c->r->username)));
 	att = json_object();
-	json_object_set_new(att, "fallback", rcv_jstr(notice.data, notice.len));
+	json_object_set_new(att, "fallback", rcv_jstr(f.notice.data, f.notice.len));
 	json_object_set_new(att, "color", json_string(a->style->hex));
 	if (f.kept.len)
 		json_object_set_new(att, "text", rcv_jstr(f.kept.data, f.kept.len));
-	json_object_set_new(o, "attachments", json_pack("[o]", att));
+	o = slack_payload(c, &text, att);
 	rcv_page(c, o, "text", 1);	/* a line of its own: the heading must start one */
-	m->url = xstrdup(c->r->url);
-	rcv_msg_header(m, "Content-Type: application/json");
-	rcv_msg_json(m, o);
-	buf_free(&f.piece);
-	buf_free(&f.kept);
+	rcv_msg_post_json(m, xstrdup(c->r->url), o);
+	slack_fill_free(&f);
 	buf_free(&text);
-	buf_free(&t);
-	buf_free(&notice);
 	return 0;
 }
 
-/* Whether s is a Slack mention (protocols.md B1): a user, a user group, or @here. */
+/* Whether s is a Slack mention (Slack's message formatting): a user, a user group, or @here. */
 static int
 slack_page_valid(const char *s)
 {
@@ -311,7 +291,7 @@ slack_page_valid(const char *s)
 	return 0;
 }
 
-/* Whether s is a Mattermost mention (B4): a user or a group. */
+/* Whether s is a Mattermost mention: a user or a group. */
 static int
 mattermost_page_valid(const char *s)
 {

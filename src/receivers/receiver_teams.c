@@ -6,7 +6,8 @@
 #include "receivers/receiver_int.h"
 
 /*
- * Microsoft Teams through a Workflows webhook (protocols.md B2): an
+ * Microsoft Teams through a Workflows webhook (Microsoft Teams
+ * developer documentation, "Create incoming webhooks with Workflows"): an
  * Adaptive Card in the "message" envelope with one attachment.
  *
  * Text that comes from mentions or rules goes into RichTextBlock TextRuns,
@@ -17,7 +18,7 @@
  * #7474), which this avoids. Only fixed strings go in TextBlocks.
  */
 
-/* B2: messages over 28 KB are refused; keep the whole body under 26,000 bytes. */
+/* Teams: messages over 28 KB are refused; keep the whole body under 26,000 bytes. */
 #define TEAMS_BYTES 26000
 #define TEAMS_SAMPLE_UNITS 1000
 #define TEAMS_MIN_UNITS 80
@@ -218,14 +219,12 @@ rcv_render_teams(struct rcv_ctx *c, struct rcv_msg *m)
 		    "separator", 1));
 	}
 	json_decref(f.body);	/* the card holds its own reference */
-	m->url = xstrdup(c->r->url);
-	rcv_msg_header(m, "Content-Type: application/json");
-	rcv_msg_json(m, o);
+	rcv_msg_post_json(m, xstrdup(c->r->url), o);
 	buf_free(&t);
 	return 0;
 }
 
-/* Legacy connectors report throttling in a 200 body (protocols.md B2). */
+/* Legacy Office 365 connectors report throttling as "HTTP error 429" in a 200 body. */
 static enum rcv_verdict
 teams_judge_2xx(const struct rcv_kind *k, struct rcv_answer *an)
 {

@@ -7,15 +7,15 @@
 #include "receivers/receiver_int.h"
 
 /*
- * Telegram Bot API sendMessage (protocols.md B6) in HTML parse mode: only
- * < > & need escaping, and tags are easy to keep balanced because every
- * tag is opened and closed around text that was escaped first. No colours
- * in Telegram: the priority shows as an emoji, and low-priority alerts
- * arrive silently.
+ * Telegram Bot API sendMessage (core.telegram.org/bots/api) in HTML parse
+ * mode: only < > & need escaping, and tags are easy to keep balanced
+ * because every tag is opened and closed around text that was escaped
+ * first. No colours in Telegram: the priority shows as an emoji, and
+ * low-priority alerts arrive silently.
  */
 
 /*
- * B6: text is 1-4096 characters after entity parsing, counted in UTF-16
+ * Bot API: text is 1-4096 characters after entity parsing, counted in UTF-16
  * units. We count the raw HTML, tags and entities included, which can only
  * be more.
  */
@@ -116,18 +116,7 @@ rcv_render_telegram(struct rcv_ctx *c, struct rcv_msg *m)
 	rcv_title(a, &t, RCV_TITLE_UNITS);
 	rcv_esc(&text, RCV_MK_HTML, t.data, t.len);
 	buf_adds(&text, "\n");
-	if (a->team) {
-		buf_reset(&t);
-		rcv_esc_fit(&t, RCV_MK_PLAIN, a->team, strlen(a->team), 100);
-		buf_adds(&text, rcv_w(a, W_TEAM));
-		buf_addc(&text, ' ');
-		rcv_bold(&text, RCV_MK_HTML, t.data, t.len);
-		buf_adds(&text, " \xc2\xb7 ");
-	}
-	buf_reset(&t);
-	rcv_counts(a, &t);
-	rcv_esc(&text, RCV_MK_HTML, t.data, t.len);
-	rcv_ref_lines(a, &text, RCV_MK_HTML, "\n");
+	rcv_summary(a, &text, RCV_MK_HTML);
 
 	fl.budget = TG_TEXT_UNITS - rcv_ulen(text.data, text.len) - TG_MORE_UNITS -
 	    rcv_page_units(c);
@@ -156,9 +145,8 @@ rcv_render_telegram(struct rcv_ctx *c, struct rcv_msg *m)
 	blen = strlen(base);
 	while (blen > 0 && base[blen - 1] == '/')
 		blen--;
-	m->url = xasprintf("%.*s/bot%s/sendMessage", (int)blen, base, c->r->secret);
-	rcv_msg_header(m, "Content-Type: application/json");
-	rcv_msg_json(m, o);
+	rcv_msg_post_json(m, xasprintf("%.*s/bot%s/sendMessage", (int)blen, base, c->r->secret),
+	    o);
 	buf_free(&f.piece);
 	buf_free(&f.kept);
 	buf_free(&text);
@@ -185,7 +173,7 @@ telegram_parse(struct confp *L, yaml_node_t *item, struct receiver *r)
 		r->url = xstrdup("https://api.telegram.org");
 }
 
-/* Whether s is a Telegram mention (protocols.md B6): @username. */
+/* Whether s is a Telegram mention: @username. */
 static int
 telegram_page_valid(const char *s)
 {

@@ -8,9 +8,10 @@
 
 /*
  * The generic webhook: the canonical alert JSON as the body, with the
- * Standard Webhooks headers (protocols.md C1). webhook-id is the delivery's
- * idempotency key, so a retried delivery carries the same id and the
- * consumer can drop the duplicate.
+ * Standard Webhooks headers (the specification at standardwebhooks.com:
+ * webhook-id, webhook-timestamp, webhook-signature). webhook-id is the
+ * delivery's idempotency key, so a retried delivery carries the same id
+ * and the consumer can drop the duplicate.
  */
 static int
 rcv_render_webhook(struct rcv_ctx *c, struct rcv_msg *m)

@@ -3,7 +3,7 @@
  *
  * Every receiver type renders tests/fixtures/alert_basic.json (Indonesian
  * and English mentions, emoji, characters that need escaping) and the body
- * is checked against what the platform accepts (protocols.md B), then
+ * is checked against the limits each platform documents, then
  * compared byte for byte with tests/fixtures/expected/<type>.txt, so any
  * change of format shows up in review. Those golden files hold the URL,
  * the headers and the body (JSON bodies indented; the test also checks
@@ -341,7 +341,7 @@ check_slack(const struct rcv_msg *m, json_t *j)
 		check_mrkdwn(t);
 		total += units(t);
 	}
-	/* protocols.md B1: msg_blocks_too_long is seen from about 13k characters. */
+	/* Slack answers msg_blocks_too_long from about 13k characters. */
 	ck_assert_uint_le(total, 12000);
 	ck_assert_str_eq(m->url, "https://hooks.slack.com/services/T000/B000/XXXX");
 	return samples;
