@@ -20,7 +20,7 @@
 
 #define NOW 1796000000LL /* 2026-12-01 */
 
-/* protocols.md C2: Slack's own example of a signed request. */
+/* Slack's own example of a signed request, from its documentation on verifying requests. */
 #define SLACK_SECRET "8f742231b10e8888abcd99yyyzzz85a5"
 #define SLACK_TS     "1531420618"
 #define SLACK_BODY                                                                                 \

@@ -10,7 +10,7 @@
 #include "lib/sign.h"
 #include "unit.h"
 
-/* protocols.md C1, from the Standard Webhooks reference libraries. */
+/* The example of the Standard Webhooks specification and its reference libraries. */
 #define VEC_SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 #define VEC_ID "msg_p5jXN8AQM9LWM0D4loKWxJek"
 #define VEC_TS 1614265330
