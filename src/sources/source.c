@@ -384,3 +384,71 @@ source_recent_free(struct source_recent *r)
 		free(r->ids[i]);
 	memset(r, 0, sizeof(*r));
 }
+
+void
+source_skipped(const struct source *s, const char *what)
+{
+	char labels[300];
+
+	snprintf(labels, sizeof(labels), "source=\"%s\",kind=\"%s\"", s->name, what);
+	metrics_add("keluh_source_skipped_total", labels, 1);
+}
+
+const char *
+source_json_str(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+size_t
+source_utf8_fit(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+char *
+source_url_base(const char *url)
+{
+	size_t len = strlen(url);
+
+	while (len && url[len - 1] == '/')
+		len--;
+	return xstrndup(url, len);
+}
+
+int
+source_need_http(const struct source_env *env, const char *verb, char *err, size_t errlen)
+{
+	if (env->ce != NULL)
+		return 0;
+	snprintf(err, errlen, "no HTTP client to %s with", verb);
+	return -1;
+}
+
+struct stream *
+source_stream_new(struct source *src, const struct source_env *env, const struct stream_opts *o,
+    const struct stream_handlers *h)
+{
+	src->stream = stream_new(env->base, env->ce, o, h);
+	return src->stream;
+}
+
+void
+source_add_header(struct stream *st, const char *fmt, ...)
+{
+	va_list ap;
+	char *h;
+
+	va_start(ap, fmt);
+	h = xvasprintf(fmt, ap);
+	va_end(ap);
+	stream_add_header(st, h);
+	explicit_bzero(h, strlen(h));
+	free(h);
+}
