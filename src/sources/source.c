@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lib/log.h"
 #include "lib/metrics.h"
@@ -48,7 +47,7 @@ watch_note(struct source_watch *w, const char *state, const char *detail, int64_
 	n.detail = detail;
 	n.to = w->to;
 	n.nto = w->nto;
-	n.since_ms = util_now_ms() - (stream_now_ms() - since_mono);
+	n.since_ms = util_now_ms() - (util_mono_ms() - since_mono);
 	w->fn(w->arg, &n);
 }
 
@@ -59,7 +58,7 @@ watch_cb(evutil_socket_t fd, short what, void *arg)
 	struct stream_health h;
 	const char *state = NULL;
 	char detail[400], b1[32], b2[32];
-	int64_t now = stream_now_ms(), since = 0;
+	int64_t now = util_mono_ms(), since = 0;
 
 	metrics_add_ref(&w->checks, "keluh_source_health_checks_total", w->labels, 1);
 	stream_health(w->src->stream, &h);
@@ -128,8 +127,7 @@ source_watch_new(const struct source_env *env, const struct conf_source *cs, str
 	w->nto = cs->nalert_to;
 	/* often enough that the alert is late by a tenth of alert_after at most */
 	every = every < 200 ? 200 : every > 10000 ? 10000 : every;
-	tv.tv_sec = (time_t)(every / 1000);
-	tv.tv_usec = (suseconds_t)((every % 1000) * 1000);
+	util_ms_to_tv(every, &tv);
 	w->timer = event_new(env->base, -1, EV_PERSIST, watch_cb, w);
 	evtimer_add(w->timer, &tv);
 	return w;

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <curl/curl.h>
 #include <event2/util.h>
@@ -72,7 +71,7 @@ struct rsrc {
 
 	/* the token */
 	char *token;
-	int64_t token_until;		/* stream_now_ms(): renew from here */
+	int64_t token_until;		/* util_mono_ms(): renew from here */
 	int refreshed;			/* a new token after a 401: another 401 backs off */
 	CURL *tok_easy;
 	struct curl_slist *tok_hdrs;
@@ -422,8 +421,7 @@ rd_token_failed(struct rsrc *r, long status, int credentials, const char *why)
 		log_warnx("source %s: no access token: %s; trying again in %lldms", r->src.name,
 		    why, (long long)d);
 	}
-	tv.tv_sec = (time_t)(d / 1000);
-	tv.tv_usec = (suseconds_t)((d % 1000) * 1000);
+	util_ms_to_tv(d, &tv);
 	evtimer_add(r->tok_timer, &tv);
 }
 
@@ -470,7 +468,7 @@ rd_token_done(void *arg, CURL *easy, CURLcode rc)
 	life = json_is_number(exp) && json_number_value(exp) > 0 &&
 	    json_number_value(exp) < 365 * 86400.0 ? (int64_t)(json_number_value(exp) * 1000) :
 	    3600000;
-	r->token_until = stream_now_ms() + (life > 2 * RD_TOKEN_MARGIN_MS ?
+	r->token_until = util_mono_ms() + (life > 2 * RD_TOKEN_MARGIN_MS ?
 	    life - RD_TOKEN_MARGIN_MS : life / 2);
 	explicit_bzero((char *)tok, strlen(tok));
 	json_decref(root);
@@ -561,7 +559,7 @@ rd_request(void *arg, struct stream *st)
 
 	if (source_queue_busy(&r->queue))
 		return -1;	/* the last answer is not all taken yet */
-	if (r->token && stream_now_ms() >= r->token_until)
+	if (r->token && util_mono_ms() >= r->token_until)
 		rd_token_forget(r);
 	if (r->token == NULL) {
 		/* the poll goes out when the token comes (stream_retry_in) */
