@@ -18,14 +18,15 @@
 
 /*
  * mastodon: a Mastodon streaming timeline (SSE) read with a user token.
- * Mastodon's streams carry no event IDs (protocols.md A1.3), so a gap is
- * filled through REST: whenever the stream (re)connects, the timeline is
- * read with min_id=<the greatest status id handled>, page after page,
- * oldest first, while the stream's events wait in the stream core (the
- * transfer pauses if they pile up). The greatest id is kept in the spool,
- * so a restart backfills too. Statuses seen in both the backfill and the
- * stream are taken once: the ids taken lately are remembered (not only
- * the greatest: a federated status may arrive with an older id).
+ * Mastodon's streaming server sends no SSE id: field, so Last-Event-ID
+ * cannot resume a stream and a gap is filled through REST: whenever the
+ * stream (re)connects, the timeline is read with min_id=<the greatest
+ * status id handled>, page after page, oldest first, while the stream's
+ * events wait in the stream core (the transfer pauses if they pile up).
+ * The greatest id is kept in the spool, so a restart backfills too.
+ * Statuses seen in both the backfill and the stream are taken once: the
+ * ids taken lately are remembered (not only the greatest: a federated
+ * status may arrive with an older id).
  */
 
 #define MS_PAGE 40		/* Mastodon's largest page */

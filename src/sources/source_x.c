@@ -12,7 +12,8 @@
 #include "sources/source.h"
 
 /*
- * x: the X API v2 filtered stream (protocols.md A2): NDJSON, one post per
+ * x: the X API v2 filtered stream (see X's developer documentation,
+ * "Filtered stream" and "Handling disconnections"): NDJSON, one post per
  * line with its expansions, "\r\n" keep-alives at least every 20 s. The
  * stream core reconnects after stall (20 s by default) of silence and
  * waits as X demands (STREAM_BACKOFF_X). X has no resume position and may
@@ -181,7 +182,7 @@ x_event(void *arg, const struct stream_event *ev)
 		return 0;
 	}
 	if (source_recent_seen(&x->recent, id)) {
-		/* X may deliver a post twice (A2.3) */
+		/* X's documentation warns that the stream may deliver a post twice */
 		log_debug("source %s: post %s taken already", x->src.name, id);
 		json_decref(root);
 		return 0;
@@ -229,7 +230,7 @@ x_start(const struct source_env *env, const struct conf_source *cs, source_emit_
 		return NULL;
 	x = source_new(sizeof(*x), env, cs, fn, arg, x_stop);
 	x->reblogs = xo->reblogs;
-	/* without fields and expansions X sends id and text only (A2.1) */
+	/* without fields and expansions X sends only id, text and the edit history ids */
 	url = strchr(xo->net.url, '?') ? xstrdup(xo->net.url) : xasprintf("%s?%s", xo->net.url,
 	    X_DEFAULT_QUERY);
 	source_stream_opts(&o, cs->name, &xo->net, url, STREAM_NDJSON);
