@@ -410,6 +410,16 @@ source_utf8_fit(const char *s, size_t len, size_t max)
 	return max;
 }
 
+int
+source_idcmp(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return strcmp(a, b);
+}
+
 char *
 source_url_base(const char *url)
 {

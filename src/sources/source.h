@@ -1,10 +1,11 @@
 /*
  * source.h: where mentions come from, besides HTTP push. This is the base
  * every kind of source builds on (source.c: start and stop, the health
- * watch, the resume cursor, an item turned into a mention) and struct
- * source_kind, which each kind defines in its own file (source_*.c) and the
- * registry (kinds.c) lists. Every source hands its mentions to the same
- * emit callback (the ingest path). Loop thread only.
+ * watch, the resume cursor, an item turned into a mention, the helpers
+ * the network kinds share) and struct source_kind, which each kind defines
+ * in its own file (source_*.c) and the registry (kinds.c) lists. Every
+ * source hands its mentions to the same emit callback (the ingest path).
+ * Loop thread only.
  */
 #ifndef KELUH_SOURCE_H
 #define KELUH_SOURCE_H
@@ -146,6 +147,11 @@ void source_skipped(const struct source *, const char *what);
 const char *source_json_str(json_t *o, const char *key);
 /* How much of s (len bytes) fits max bytes without cutting a code point. */
 size_t source_utf8_fit(const char *s, size_t len, size_t max);
+/*
+ * Ids that order by length, then as text: Mastodon's (opaque strings its
+ * guidelines sort so) and reddit's base-36 ones. <0, 0 or >0 as strcmp.
+ */
+int source_idcmp(const char *a, const char *b);
 /* url without its trailing slashes (malloc'd): what the API paths follow. */
 char *source_url_base(const char *url);
 /* 0 when the daemon has an HTTP client; -1 with err "no HTTP client to VERB with". */

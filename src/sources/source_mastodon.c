@@ -60,21 +60,10 @@ struct msrc {
 	unsigned long filled;
 };
 
-/* Mastodon ids are opaque strings; its guidelines sort them by length, then as text. */
-static int
-ms_idcmp(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (la != lb)
-		return la < lb ? -1 : 1;
-	return strcmp(a, b);
-}
-
 static void
 ms_advance(struct msrc *s, const char *id)
 {
-	if (s->last && ms_idcmp(id, s->last) <= 0)
+	if (s->last && source_idcmp(id, s->last) <= 0)
 		return;
 	free(s->last);
 	s->last = xstrdup(id);
@@ -173,7 +162,7 @@ ms_status(struct msrc *s, json_t *st, int edit)
 	 * A late federated status with an older id is lost here, once, right
 	 * after a restart: the price of never sending a status twice.
 	 */
-	if (!edit && s->floor && ms_idcmp(id, s->floor) <= 0) {
+	if (!edit && s->floor && source_idcmp(id, s->floor) <= 0) {
 		log_debug("source %s: status %s was handled before the restart", s->src.name, id);
 		source_skipped(&s->src, "seen_before");
 		free(key);
@@ -283,7 +272,7 @@ ms_page_cmp(const void *a, const void *b)
 	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
 	const char *ix = source_json_str(x, "id"), *iy = source_json_str(y, "id");
 
-	return ms_idcmp(ix ? ix : "", iy ? iy : "");
+	return source_idcmp(ix ? ix : "", iy ? iy : "");
 }
 
 static void

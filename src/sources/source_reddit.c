@@ -99,15 +99,7 @@ rd_base36(const char *fullname)
 static int
 rd_idcmp(const char *a, const char *b)
 {
-	size_t la, lb;
-
-	a = rd_base36(a);
-	b = rd_base36(b);
-	la = strlen(a);
-	lb = strlen(b);
-	if (la != lb)
-		return la < lb ? -1 : 1;
-	return strcmp(a, b);
+	return source_idcmp(rd_base36(a), rd_base36(b));
 }
 
 /* Whether two fullnames are of one kind (t1_, t3_): only those compare. */
