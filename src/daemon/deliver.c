@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <sodium.h>
 
@@ -102,8 +101,7 @@ rstate_arm(struct rstate *st, int64_t delay_ms)
 
 	if (delay_ms < 0)
 		delay_ms = 0;
-	tv.tv_sec = (time_t)(delay_ms / 1000);
-	tv.tv_usec = (suseconds_t)((delay_ms % 1000) * 1000);
+	util_ms_to_tv(delay_ms, &tv);
 	evtimer_add(st->timer, &tv);
 }
 

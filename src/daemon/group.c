@@ -3,7 +3,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "daemon/group.h"
 #include "daemon/pass.h"
@@ -121,8 +120,7 @@ group_schedule(struct group *g, int64_t due)
 		delta = 0;
 	g->due = due;
 	g->quiet_timer = 0;
-	tv.tv_sec = (time_t)(delta / 1000);
-	tv.tv_usec = (suseconds_t)((delta % 1000) * 1000);
+	util_ms_to_tv(delta, &tv);
 	evtimer_add(g->timer, &tv);
 }
 

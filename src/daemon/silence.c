@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "daemon/pass.h"
 #include "daemon/route.h"
@@ -407,8 +406,7 @@ silences_arm(struct silences *ss)
 	delta = next - util_now_ms();
 	if (delta < 0)
 		delta = 0;
-	tv.tv_sec = (time_t)(delta / 1000);
-	tv.tv_usec = (suseconds_t)((delta % 1000) * 1000);
+	util_ms_to_tv(delta, &tv);
 	evtimer_add(ss->timer, &tv);
 }
 

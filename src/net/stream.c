@@ -404,12 +404,6 @@ stream_connected(struct stream *st, int up)
 		st->throttled = 0;
 }
 
-int64_t
-stream_now_ms(void)
-{
-	return util_mono_ms();
-}
-
 void
 stream_health(const struct stream *st, struct stream_health *h)
 {

@@ -150,7 +150,7 @@ void stream_note_failure(struct stream *, long status);
 void stream_count_error(const char *source, const char *kind);
 unsigned long stream_errors(const struct stream *);
 
-/* What the source health checks look at. Times are stream_now_ms() values. */
+/* What the source health checks look at. Times are util_mono_ms() values. */
 struct stream_health {
 	int connected;		/* a stream is up, or the last poll was answered */
 	int throttled;		/* the last failure was HTTP 429 */
@@ -160,6 +160,5 @@ struct stream_health {
 	int64_t last_event_ms;	/* the last event taken (poll: answer), or the start */
 };
 void stream_health(const struct stream *, struct stream_health *);
-int64_t stream_now_ms(void);
 
 #endif

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lib/log.h"
 #include "lib/metrics.h"
@@ -48,7 +47,7 @@ watch_note(struct source_watch *w, const char *state, const char *detail, int64_
 	n.detail = detail;
 	n.to = w->to;
 	n.nto = w->nto;
-	n.since_ms = util_now_ms() - (stream_now_ms() - since_mono);
+	n.since_ms = util_now_ms() - (util_mono_ms() - since_mono);
 	w->fn(w->arg, &n);
 }
 
@@ -59,7 +58,7 @@ watch_cb(evutil_socket_t fd, short what, void *arg)
 	struct stream_health h;
 	const char *state = NULL;
 	char detail[400], b1[32], b2[32];
-	int64_t now = stream_now_ms(), since = 0;
+	int64_t now = util_mono_ms(), since = 0;
 
 	metrics_add_ref(&w->checks, "keluh_source_health_checks_total", w->labels, 1);
 	stream_health(w->src->stream, &h);
@@ -128,8 +127,7 @@ source_watch_new(const struct source_env *env, const struct conf_source *cs, str
 	w->nto = cs->nalert_to;
 	/* often enough that the alert is late by a tenth of alert_after at most */
 	every = every < 200 ? 200 : every > 10000 ? 10000 : every;
-	tv.tv_sec = (time_t)(every / 1000);
-	tv.tv_usec = (suseconds_t)((every % 1000) * 1000);
+	util_ms_to_tv(every, &tv);
 	w->timer = event_new(env->base, -1, EV_PERSIST, watch_cb, w);
 	evtimer_add(w->timer, &tv);
 	return w;
@@ -383,4 +381,82 @@ source_recent_free(struct source_recent *r)
 	for (size_t i = 0; i < SOURCE_RECENT; i++)
 		free(r->ids[i]);
 	memset(r, 0, sizeof(*r));
+}
+
+void
+source_skipped(const struct source *s, const char *what)
+{
+	char labels[300];
+
+	snprintf(labels, sizeof(labels), "source=\"%s\",kind=\"%s\"", s->name, what);
+	metrics_add("keluh_source_skipped_total", labels, 1);
+}
+
+const char *
+source_json_str(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+size_t
+source_utf8_fit(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+int
+source_idcmp(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return strcmp(a, b);
+}
+
+char *
+source_url_base(const char *url)
+{
+	size_t len = strlen(url);
+
+	while (len && url[len - 1] == '/')
+		len--;
+	return xstrndup(url, len);
+}
+
+int
+source_need_http(const struct source_env *env, const char *verb, char *err, size_t errlen)
+{
+	if (env->ce != NULL)
+		return 0;
+	snprintf(err, errlen, "no HTTP client to %s with", verb);
+	return -1;
+}
+
+struct stream *
+source_stream_new(struct source *src, const struct source_env *env, const struct stream_opts *o,
+    const struct stream_handlers *h)
+{
+	src->stream = stream_new(env->base, env->ce, o, h);
+	return src->stream;
+}
+
+void
+source_add_header(struct stream *st, const char *fmt, ...)
+{
+	va_list ap;
+	char *h;
+
+	va_start(ap, fmt);
+	h = xvasprintf(fmt, ap);
+	va_end(ap);
+	stream_add_header(st, h);
+	explicit_bzero(h, strlen(h));
+	free(h);
 }

@@ -1,10 +1,11 @@
 /*
  * source.h: where mentions come from, besides HTTP push. This is the base
  * every kind of source builds on (source.c: start and stop, the health
- * watch, the resume cursor, an item turned into a mention) and struct
- * source_kind, which each kind defines in its own file (source_*.c) and the
- * registry (kinds.c) lists. Every source hands its mentions to the same
- * emit callback (the ingest path). Loop thread only.
+ * watch, the resume cursor, an item turned into a mention, the helpers
+ * the network kinds share) and struct source_kind, which each kind defines
+ * in its own file (source_*.c) and the registry (kinds.c) lists. Every
+ * source hands its mentions to the same emit callback (the ingest path).
+ * Loop thread only.
  */
 #ifndef KELUH_SOURCE_H
 #define KELUH_SOURCE_H
@@ -135,5 +136,32 @@ void source_fields_free(char **);
  */
 int source_take_json(struct source *, char *const *fields, const char *data, size_t len);
 int source_take_item(struct source *, char *const *fields, json_t *item);
+
+/*
+ * What the network kinds share. source_skipped counts a post skipped on
+ * purpose (a reblog, a deleted one...) in
+ * keluh_source_skipped_total{source,kind=what}.
+ */
+void source_skipped(const struct source *, const char *what);
+/* o's key when it is a string (owned by o); NULL otherwise. */
+const char *source_json_str(json_t *o, const char *key);
+/* How much of s (len bytes) fits max bytes without cutting a code point. */
+size_t source_utf8_fit(const char *s, size_t len, size_t max);
+/*
+ * Ids that order by length, then as text: Mastodon's (opaque strings its
+ * guidelines sort so) and reddit's base-36 ones. <0, 0 or >0 as strcmp.
+ */
+int source_idcmp(const char *a, const char *b);
+/* url without its trailing slashes (malloc'd): what the API paths follow. */
+char *source_url_base(const char *url);
+/* 0 when the daemon has an HTTP client; -1 with err "no HTTP client to VERB with". */
+int source_need_http(const struct source_env *, const char *verb, char *err, size_t errlen);
+struct stream_opts;
+struct stream_handlers;
+/* One request header, "Name: value"; its copy is wiped (it may hold a token). */
+void source_add_header(struct stream *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The kind's stream (owned by the kind), also src->stream for the health watch. */
+struct stream *source_stream_new(struct source *src, const struct source_env *,
+    const struct stream_opts *, const struct stream_handlers *);
 
 #endif

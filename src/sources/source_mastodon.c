@@ -18,14 +18,15 @@
 
 /*
  * mastodon: a Mastodon streaming timeline (SSE) read with a user token.
- * Mastodon's streams carry no event IDs (protocols.md A1.3), so a gap is
- * filled through REST: whenever the stream (re)connects, the timeline is
- * read with min_id=<the greatest status id handled>, page after page,
- * oldest first, while the stream's events wait in the stream core (the
- * transfer pauses if they pile up). The greatest id is kept in the spool,
- * so a restart backfills too. Statuses seen in both the backfill and the
- * stream are taken once: the ids taken lately are remembered (not only
- * the greatest: a federated status may arrive with an older id).
+ * Mastodon's streaming server sends no SSE id: field, so Last-Event-ID
+ * cannot resume a stream and a gap is filled through REST: whenever the
+ * stream (re)connects, the timeline is read with min_id=<the greatest
+ * status id handled>, page after page, oldest first, while the stream's
+ * events wait in the stream core (the transfer pauses if they pile up).
+ * The greatest id is kept in the spool, so a restart backfills too.
+ * Statuses seen in both the backfill and the stream are taken once: the
+ * ids taken lately are remembered (not only the greatest: a federated
+ * status may arrive with an older id).
  */
 
 #define MS_PAGE 40		/* Mastodon's largest page */
@@ -59,21 +60,10 @@ struct msrc {
 	unsigned long filled;
 };
 
-/* Mastodon ids are opaque strings; its guidelines sort them by length, then as text. */
-static int
-ms_idcmp(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (la != lb)
-		return la < lb ? -1 : 1;
-	return strcmp(a, b);
-}
-
 static void
 ms_advance(struct msrc *s, const char *id)
 {
-	if (s->last && ms_idcmp(id, s->last) <= 0)
+	if (s->last && source_idcmp(id, s->last) <= 0)
 		return;
 	free(s->last);
 	s->last = xstrdup(id);
@@ -81,30 +71,11 @@ ms_advance(struct msrc *s, const char *id)
 	source_cursor_set(&s->src, id, "the last status id");
 }
 
-static const char *
-ms_str(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-/* The prefix of s (len bytes) that fits max bytes without cutting a code point. */
-static size_t
-ms_fit(const char *s, size_t len, size_t max)
-{
-	if (len <= max)
-		return len;
-	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
-		max--;
-	return max;
-}
-
 /* The text a person reads: the content warning, then the post. */
 static json_t *
 ms_text(json_t *st)
 {
-	const char *cw = ms_str(st, "spoiler_text"), *html = ms_str(st, "content");
+	const char *cw = source_json_str(st, "spoiler_text"), *html = source_json_str(st, "content");
 	struct buf b;
 	json_t *t;
 
@@ -117,7 +88,7 @@ ms_text(json_t *st)
 		htmltext(&b, html, strlen(html));
 	while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == ' '))
 		b.len--;
-	t = b.len ? json_stringn(b.data, ms_fit(b.data, b.len, MENTION_MAX_TEXT)) : NULL;
+	t = b.len ? json_stringn(b.data, source_utf8_fit(b.data, b.len, MENTION_MAX_TEXT)) : NULL;
 	buf_free(&b);
 	return t;
 }
@@ -127,7 +98,7 @@ static json_t *
 ms_mention(const struct msrc *s, json_t *st, const char *mid)
 {
 	json_t *acct = json_object_get(st, "account"), *m, *a, *text, *v;
-	const char *url = ms_str(st, "url");
+	const char *url = source_json_str(st, "url");
 	int verified = 0;
 	size_t i;
 
@@ -136,42 +107,33 @@ ms_mention(const struct msrc *s, json_t *st, const char *mid)
 	m = json_object();
 	json_object_set_new(m, "id", json_string(mid));
 	json_object_set_new(m, "text", text);
-	if (url || (url = ms_str(st, "uri")) != NULL)
+	if (url || (url = source_json_str(st, "uri")) != NULL)
 		json_object_set_new(m, "url", json_string(url));
-	if (ms_str(st, "language"))
-		json_object_set_new(m, "lang", json_string(ms_str(st, "language")));
-	if (ms_str(st, "created_at"))
-		json_object_set_new(m, "created_at", json_string(ms_str(st, "created_at")));
+	if (source_json_str(st, "language"))
+		json_object_set_new(m, "lang", json_string(source_json_str(st, "language")));
+	if (source_json_str(st, "created_at"))
+		json_object_set_new(m, "created_at", json_string(source_json_str(st, "created_at")));
 	if (json_is_object(acct)) {
 		a = json_object();
-		if (ms_str(acct, "acct")) {
-			char *h = xasprintf("@%s", ms_str(acct, "acct"));
+		if (source_json_str(acct, "acct")) {
+			char *h = xasprintf("@%s", source_json_str(acct, "acct"));
 
 			json_object_set_new(a, "handle", json_string(h));
 			free(h);
 		}
-		if (ms_str(acct, "display_name") && *ms_str(acct, "display_name"))
-			json_object_set_new(a, "name", json_string(ms_str(acct, "display_name")));
+		if (source_json_str(acct, "display_name") && *source_json_str(acct, "display_name"))
+			json_object_set_new(a, "name", json_string(source_json_str(acct, "display_name")));
 		v = json_object_get(acct, "followers_count");
 		if (json_is_integer(v) && json_integer_value(v) >= 0)
 			json_object_set(a, "followers", v);
 		/* Mastodon has no verified accounts; a verified profile link is the nearest */
 		json_array_foreach(json_object_get(acct, "fields"), i, v)
-			if (ms_str(v, "verified_at"))
+			if (source_json_str(v, "verified_at"))
 				verified = 1;
 		json_object_set_new(a, "verified", json_boolean(verified));
 		json_object_set_new(m, "author", a);
 	}
 	return m;
-}
-
-static void
-ms_count(struct msrc *s, const char *what)
-{
-	char labels[300];
-
-	snprintf(labels, sizeof(labels), "source=\"%s\",kind=\"%s\"", s->src.name, what);
-	metrics_add("keluh_source_skipped_total", labels, 1);
 }
 
 /*
@@ -181,7 +143,7 @@ ms_count(struct msrc *s, const char *what)
 static int
 ms_status(struct msrc *s, json_t *st, int edit)
 {
-	const char *id = ms_str(st, "id"), *outer = id;
+	const char *id = source_json_str(st, "id"), *outer = id;
 	json_t *reblog = json_object_get(st, "reblog"), *m;
 	char *mid, *key;
 	int rc;
@@ -193,16 +155,16 @@ ms_status(struct msrc *s, json_t *st, int edit)
 		return 0;
 	}
 	/* an edit is a new version to read: its key has the edit time */
-	key = edit ? xasprintf("%s@%s", id, ms_str(st, "edited_at") ? ms_str(st, "edited_at") :
-	    "") : xstrdup(id);
+	key = edit ? xasprintf("%s@%s", id, source_json_str(st, "edited_at") ?
+	    source_json_str(st, "edited_at") : "") : xstrdup(id);
 	/*
 	 * Taken by the last run (the recent ids did not survive the restart).
 	 * A late federated status with an older id is lost here, once, right
 	 * after a restart: the price of never sending a status twice.
 	 */
-	if (!edit && s->floor && ms_idcmp(id, s->floor) <= 0) {
+	if (!edit && s->floor && source_idcmp(id, s->floor) <= 0) {
 		log_debug("source %s: status %s was handled before the restart", s->src.name, id);
-		ms_count(s, "seen_before");
+		source_skipped(&s->src, "seen_before");
 		free(key);
 		return 0;
 	}
@@ -214,22 +176,22 @@ ms_status(struct msrc *s, json_t *st, int edit)
 	if (json_is_object(reblog)) {
 		if (!s->reblogs) {
 			/* a boost repeats a post; the original is what matters */
-			ms_count(s, "reblog");
+			source_skipped(&s->src, "reblog");
 			source_recent_add(&s->recent, key);
 			ms_advance(s, id);
 			free(key);
 			return 0;
 		}
 		st = reblog;
-		if ((id = ms_str(st, "id")) == NULL) {
+		if ((id = source_json_str(st, "id")) == NULL) {
 			free(key);
 			return 0;
 		}
 	}
 	if (json_is_string(json_object_get(st, "in_reply_to_id")))
-		ms_count(s, "reply_kept");
+		source_skipped(&s->src, "reply_kept");
 	mid = edit ? xasprintf("mastodon:%s:%s:edited:%s", s->host, id,
-	    ms_str(st, "edited_at") ? ms_str(st, "edited_at") : "") :
+	    source_json_str(st, "edited_at") ? source_json_str(st, "edited_at") : "") :
 	    xasprintf("mastodon:%s:%s", s->host, id);
 	if ((m = ms_mention(s, st, mid)) != NULL) {
 		if (json_is_string(json_object_get(st, "in_reply_to_id")))
@@ -238,7 +200,7 @@ ms_status(struct msrc *s, json_t *st, int edit)
 			json_object_set_new(m, "reblog", json_true());
 	}
 	if (m == NULL) {
-		ms_count(s, "no_text");
+		source_skipped(&s->src, "no_text");
 		rc = 0;
 	} else if ((rc = source_take_item(&s->src, (char *const[SF__N]){ NULL }, m)) < 0) {
 		json_decref(m);
@@ -308,8 +270,9 @@ static int
 ms_page_cmp(const void *a, const void *b)
 {
 	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	const char *ix = source_json_str(x, "id"), *iy = source_json_str(y, "id");
 
-	return ms_idcmp(ms_str(x, "id") ? ms_str(x, "id") : "", ms_str(y, "id") ? ms_str(y, "id") : "");
+	return source_idcmp(ix ? ix : "", iy ? iy : "");
 }
 
 static void
@@ -360,7 +323,7 @@ ms_fill_done(void *arg, CURL *easy, CURLcode rc)
 	qsort(v, n, sizeof(*v), ms_page_cmp);
 	source_queue_clear(&s->page);
 	for (size_t i = 0; i < n; i++)
-		if (json_is_object(v[i]) && ms_str(v[i], "id"))
+		if (json_is_object(v[i]) && source_json_str(v[i], "id"))
 			source_queue_push(&s->page, json_incref(v[i]), NULL);
 	free(v);
 	json_decref(root);
@@ -536,12 +499,8 @@ ms_urls(struct msrc *s, const struct mastodon_opts *mo)
 {
 	const char *stream = mo->stream ? mo->stream : "public";
 	char *base, *url, *tag = NULL, *list = NULL;
-	size_t blen;
 
-	blen = strlen(mo->net.url);
-	while (blen && mo->net.url[blen - 1] == '/')
-		blen--;
-	base = xstrndup(mo->net.url, blen);
+	base = source_url_base(mo->net.url);
 	if (mo->tag)
 		tag = curl_easy_escape(NULL, mo->tag, 0);
 	if (mo->list)
@@ -581,13 +540,10 @@ ms_start(const struct source_env *env, const struct conf_source *cs, source_emit
 	const struct mastodon_opts *mo = cs->opts;
 	struct msrc *s;
 	struct stream_opts o;
-	struct stream_handlers h;
 	char *url;
 
-	if (env->ce == NULL) {
-		snprintf(err, errlen, "no HTTP client to stream with");
+	if (source_need_http(env, "stream", err, errlen) < 0)
 		return NULL;
-	}
 	s = source_new(sizeof(*s), env, cs, fn, arg, ms_stop);
 	s->ce = env->ce;
 	/* bounded by the answer: one page of MS_BODY_MAX bytes at most */
@@ -608,12 +564,8 @@ ms_start(const struct source_env *env, const struct conf_source *cs, source_emit
 		log_info("source %s: resuming after status %s (backfilling the gap)", cs->name,
 		    s->last);
 	source_stream_opts(&o, cs->name, &mo->net, url, STREAM_SSE);
-	memset(&h, 0, sizeof(h));
-	h.event = ms_event;
-	h.request = ms_request;
-	h.arg = s;
-	s->st = stream_new(env->base, env->ce, &o, &h);
-	s->src.stream = s->st;
+	s->st = source_stream_new(&s->src, env, &o,
+	    &(struct stream_handlers){ .event = ms_event, .request = ms_request, .arg = s });
 	free(url);
 	return &s->src;
 }

@@ -253,12 +253,8 @@ psrc_request(void *arg, struct stream *st)
 		stream_set_url(st, url);
 		free(url);
 	}
-	if (p->etag) {
-		char *h = xasprintf("If-None-Match: %s", p->etag);
-
-		stream_add_header(st, h);
-		free(h);
-	}
+	if (p->etag)
+		source_add_header(st, "If-None-Match: %s", p->etag);
 	return 0;
 }
 
@@ -294,12 +290,9 @@ psrc_start(const struct source_env *env, const struct conf_source *cs, source_em
 	const struct poll_opts *po = cs->opts;
 	struct psrc *p;
 	struct stream_opts o;
-	struct stream_handlers h;
 
-	if (env->ce == NULL) {
-		snprintf(err, errlen, "no HTTP client to poll with");
+	if (source_need_http(env, "poll", err, errlen) < 0)
 		return NULL;
-	}
 	p = source_new(sizeof(*p), env, cs, fn, arg, psrc_stop);
 	source_queue_init(&p->queue, env->base, p->src.name, 0, psrc_take, NULL, p);
 	source_fields_copy(p->fields, po->net.fields);
@@ -311,12 +304,8 @@ psrc_start(const struct source_env *env, const struct conf_source *cs, source_em
 	if (p->cursor_ptr && (p->cursor = source_cursor_get(&p->src)))
 		log_info("source %s: resuming after cursor %s", cs->name, p->cursor);
 	source_stream_opts(&o, cs->name, &po->net, NULL, STREAM_POLL);
-	memset(&h, 0, sizeof(h));
-	h.body = psrc_body;
-	h.request = psrc_request;
-	h.arg = p;
-	p->st = stream_new(env->base, env->ce, &o, &h);
-	p->src.stream = p->st;
+	p->st = source_stream_new(&p->src, env, &o,
+	    &(struct stream_handlers){ .body = psrc_body, .request = psrc_request, .arg = p });
 	return &p->src;
 }
 

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <curl/curl.h>
 #include <event2/util.h>
@@ -72,7 +71,7 @@ struct rsrc {
 
 	/* the token */
 	char *token;
-	int64_t token_until;		/* stream_now_ms(): renew from here */
+	int64_t token_until;		/* util_mono_ms(): renew from here */
 	int refreshed;			/* a new token after a 401: another 401 backs off */
 	CURL *tok_easy;
 	struct curl_slist *tok_hdrs;
@@ -88,14 +87,6 @@ struct rsrc {
 	int pages;
 };
 
-static const char *
-rd_str(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 /* "t3_abc" -> "abc": the base-36 part, which orders by length, then as text. */
 static const char *
 rd_base36(const char *fullname)
@@ -108,15 +99,7 @@ rd_base36(const char *fullname)
 static int
 rd_idcmp(const char *a, const char *b)
 {
-	size_t la, lb;
-
-	a = rd_base36(a);
-	b = rd_base36(b);
-	la = strlen(a);
-	lb = strlen(b);
-	if (la != lb)
-		return la < lb ? -1 : 1;
-	return strcmp(a, b);
+	return source_idcmp(rd_base36(a), rd_base36(b));
 }
 
 /* Whether two fullnames are of one kind (t1_, t3_): only those compare. */
@@ -126,30 +109,10 @@ rd_samekind(const char *a, const char *b)
 	return strncmp(a, b, 3) == 0;
 }
 
-static void
-rd_count(struct rsrc *r, const char *what)
-{
-	char labels[300];
-
-	snprintf(labels, sizeof(labels), "source=\"%s\",kind=\"%s\"", r->src.name, what);
-	metrics_add("keluh_source_skipped_total", labels, 1);
-}
-
 static int
 rd_gone(const char *s)
 {
 	return s && (strcmp(s, "[deleted]") == 0 || strcmp(s, "[removed]") == 0);
-}
-
-/* The prefix of s (len bytes) that fits max bytes without cutting a code point. */
-static size_t
-rd_fit(const char *s, size_t len, size_t max)
-{
-	if (len <= max)
-		return len;
-	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
-		max--;
-	return max;
 }
 
 /*
@@ -159,8 +122,8 @@ rd_fit(const char *s, size_t len, size_t max)
 static json_t *
 rd_mention(const char *kind, json_t *d, const char **skip)
 {
-	const char *name = rd_str(d, "name"), *author = rd_str(d, "author");
-	const char *permalink = rd_str(d, "permalink"), *link = rd_str(d, "url");
+	const char *name = source_json_str(d, "name"), *author = source_json_str(d, "author");
+	const char *permalink = source_json_str(d, "permalink"), *link = source_json_str(d, "url");
 	json_t *m, *created = json_object_get(d, "created_utc");
 	struct buf b;
 	char *s;
@@ -168,7 +131,7 @@ rd_mention(const char *kind, json_t *d, const char **skip)
 	*skip = NULL;
 	buf_init(&b);
 	if (strcmp(kind, "t3") == 0) {
-		const char *title = rd_str(d, "title"), *self = rd_str(d, "selftext");
+		const char *title = source_json_str(d, "title"), *self = source_json_str(d, "selftext");
 
 		if (title == NULL)
 			return NULL;
@@ -179,7 +142,7 @@ rd_mention(const char *kind, json_t *d, const char **skip)
 			buf_adds(&b, self);
 		}
 	} else {
-		const char *body = rd_str(d, "body");
+		const char *body = source_json_str(d, "body");
 
 		if (body == NULL)
 			return NULL;
@@ -194,7 +157,7 @@ rd_mention(const char *kind, json_t *d, const char **skip)
 		return NULL;
 	}
 	m = json_object();
-	json_object_set_new(m, "text", json_stringn(b.data, rd_fit(b.data, b.len,
+	json_object_set_new(m, "text", json_stringn(b.data, source_utf8_fit(b.data, b.len,
 	    MENTION_MAX_TEXT)));
 	buf_free(&b);
 	s = xasprintf("reddit:%s", name);
@@ -204,9 +167,10 @@ rd_mention(const char *kind, json_t *d, const char **skip)
 		s = xasprintf(RD_WEB "%s", permalink);
 		json_object_set_new(m, "url", json_string(s));
 		free(s);
-	} else if (strcmp(kind, "t1") == 0 && rd_str(d, "link_permalink") && rd_str(d, "id")) {
+	} else if (strcmp(kind, "t1") == 0 && source_json_str(d, "link_permalink") &&
+	    source_json_str(d, "id")) {
 		/* a comment without its own permalink: the thread's, and the comment's id */
-		s = xasprintf("%s%s/", rd_str(d, "link_permalink"), rd_str(d, "id"));
+		s = xasprintf("%s%s/", source_json_str(d, "link_permalink"), source_json_str(d, "id"));
 		json_object_set_new(m, "url", json_string(s));
 		free(s);
 	} else if (link)
@@ -253,7 +217,7 @@ rd_take(void *arg, json_t *child, void *aux)
 {
 	struct rsrc *r = arg;
 	json_t *d = json_object_get(child, "data");
-	const char *kind = rd_str(child, "kind"), *name = rd_str(d, "name"), *skip;
+	const char *kind = source_json_str(child, "kind"), *name = source_json_str(d, "name"), *skip;
 	json_t *m = rd_mention(kind, d, &skip);
 	int rc = 0;
 
@@ -263,7 +227,7 @@ rd_take(void *arg, json_t *child, void *aux)
 		if (rc < 0)
 			return -1;
 	} else if (skip) {
-		rd_count(r, skip);
+		source_skipped(&r->src, skip);
 		log_debug("source %s: %s is %s; skipped", r->src.name, name, skip);
 	} else {
 		r->src.errors++;
@@ -282,8 +246,8 @@ rd_child_cmp(const void *a, const void *b)
 {
 	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
 
-	return rd_idcmp(rd_str(json_object_get(x, "data"), "name"),
-	    rd_str(json_object_get(y, "data"), "name"));
+	return rd_idcmp(source_json_str(json_object_get(x, "data"), "name"),
+	    source_json_str(json_object_get(y, "data"), "name"));
 }
 
 static int
@@ -329,8 +293,8 @@ rd_body(void *arg, const char *data, size_t len, const char *etag)
 		return;
 	}
 	children = json_object_get(json_object_get(root, "data"), "children");
-	if (!json_is_array(children) || rd_str(root, "kind") == NULL ||
-	    strcmp(rd_str(root, "kind"), "Listing") != 0) {
+	if (!json_is_array(children) || source_json_str(root, "kind") == NULL ||
+	    strcmp(source_json_str(root, "kind"), "Listing") != 0) {
 		rd_paging_end(r);
 		r->src.errors++;
 		stream_count_error(r->src.name, "mapping");
@@ -341,9 +305,9 @@ rd_body(void *arg, const char *data, size_t len, const char *etag)
 	}
 	v = xcalloc(json_array_size(children) + 1, sizeof(*v));
 	json_array_foreach(children, i, child) {
-		const char *kind = rd_str(child, "kind");
+		const char *kind = source_json_str(child, "kind");
 		json_t *d = json_object_get(child, "data");
-		const char *name = rd_str(d, "name");
+		const char *name = source_json_str(d, "name");
 
 		if (kind == NULL || (strcmp(kind, "t3") != 0 && strcmp(kind, "t1") != 0) ||
 		    !rd_fullname_ok(kind, name)) {
@@ -370,17 +334,17 @@ rd_body(void *arg, const char *data, size_t len, const char *etag)
 	free(v);
 	log_debug("source %s: page %d: %zu new item(s), %zu seen before", r->src.name, r->pages,
 	    n, seen);
-	after = rd_str(json_object_get(root, "data"), "after");
+	after = source_json_str(json_object_get(root, "data"), "after");
 	if (r->cursor && oldest && json_array_size(children) >= RD_PAGE &&
 	    rd_samekind(oldest, r->cursor) && rd_idcmp(oldest, r->cursor) > 0) {
 		/* a whole page newer than the cursor: more came since the last poll than a page */
-		if (after && rd_fullname_ok(rd_str(json_array_get(children, 0), "kind"), after) &&
+		if (after && rd_fullname_ok(source_json_str(json_array_get(children, 0), "kind"), after) &&
 		    r->pages < RD_PAGES_MAX) {
 			r->after = xstrdup(after);
 			json_decref(root);
 			return;	/* the next page at once (rd_wait), then all of them */
 		}
-		rd_count(r, "gap");
+		source_skipped(&r->src, "gap");
 		log_warnx("source %s: more than %d new items since the last poll; the older ones "
 		    "are not read (a shorter interval avoids this)", r->src.name,
 		    RD_PAGE * r->pages);
@@ -449,8 +413,7 @@ rd_token_failed(struct rsrc *r, long status, int credentials, const char *why)
 		log_warnx("source %s: no access token: %s; trying again in %lldms", r->src.name,
 		    why, (long long)d);
 	}
-	tv.tv_sec = (time_t)(d / 1000);
-	tv.tv_usec = (suseconds_t)((d % 1000) * 1000);
+	util_ms_to_tv(d, &tv);
 	evtimer_add(r->tok_timer, &tv);
 }
 
@@ -478,9 +441,9 @@ rd_token_done(void *arg, CURL *easy, CURLcode rc)
 	if (r->tok_body.data)
 		explicit_bzero(r->tok_body.data, r->tok_body.len);
 	buf_reset(&r->tok_body);
-	tok = rd_str(root, "access_token");
-	type = rd_str(root, "token_type");
-	err = rd_str(root, "error");
+	tok = source_json_str(root, "access_token");
+	type = source_json_str(root, "token_type");
+	err = source_json_str(root, "error");
 	if (status != 200 || tok == NULL || *tok == '\0' || strpbrk(tok, "\r\n") ||
 	    (type && strcasecmp(type, "bearer") != 0)) {
 		/* Reddit answers a bad password with 200 and {"error": "invalid_grant"} */
@@ -497,7 +460,7 @@ rd_token_done(void *arg, CURL *easy, CURLcode rc)
 	life = json_is_number(exp) && json_number_value(exp) > 0 &&
 	    json_number_value(exp) < 365 * 86400.0 ? (int64_t)(json_number_value(exp) * 1000) :
 	    3600000;
-	r->token_until = stream_now_ms() + (life > 2 * RD_TOKEN_MARGIN_MS ?
+	r->token_until = util_mono_ms() + (life > 2 * RD_TOKEN_MARGIN_MS ?
 	    life - RD_TOKEN_MARGIN_MS : life / 2);
 	explicit_bzero((char *)tok, strlen(tok));
 	json_decref(root);
@@ -588,20 +551,15 @@ rd_request(void *arg, struct stream *st)
 
 	if (source_queue_busy(&r->queue))
 		return -1;	/* the last answer is not all taken yet */
-	if (r->token && stream_now_ms() >= r->token_until)
+	if (r->token && util_mono_ms() >= r->token_until)
 		rd_token_forget(r);
 	if (r->token == NULL) {
 		/* the poll goes out when the token comes (stream_retry_in) */
 		rd_token_start(r);
 		return -1;
 	}
-	h = xasprintf("Authorization: bearer %s", r->token);
-	stream_add_header(st, h);
-	explicit_bzero(h, strlen(h));
-	free(h);
-	h = xasprintf("User-Agent: %s", r->user_agent);
-	stream_add_header(st, h);
-	free(h);
+	source_add_header(st, "Authorization: bearer %s", r->token);
+	source_add_header(st, "User-Agent: %s", r->user_agent);
 	if (r->after) {
 		h = xasprintf("%s&after=%s", r->url, r->after);
 		stream_set_url(st, h);
@@ -728,13 +686,9 @@ struct reddit_opts {
 static char *
 rd_listing_url(const struct reddit_opts *ro)
 {
-	size_t blen = strlen(ro->net.url);
-	char *base, *url, *q = NULL;
+	char *base = source_url_base(ro->net.url), *url, *q = NULL;
 	struct buf subs;
 
-	while (blen && ro->net.url[blen - 1] == '/')
-		blen--;
-	base = xstrndup(ro->net.url, blen);
 	buf_init(&subs);
 	for (size_t i = 0; i < ro->nsubreddits; i++) {
 		if (i)
@@ -770,13 +724,10 @@ rd_start(const struct source_env *env, const struct conf_source *cs, source_emit
 	const struct reddit_opts *ro = cs->opts;
 	struct rsrc *r;
 	struct stream_opts o;
-	struct stream_handlers h;
 	char *url;
 
-	if (env->ce == NULL) {
-		snprintf(err, errlen, "no HTTP client to poll with");
+	if (source_need_http(env, "poll", err, errlen) < 0)
 		return NULL;
-	}
 	if (ro->client_id == NULL || ro->client_secret == NULL) {
 		snprintf(err, errlen, "no client_id or client_secret_file");
 		return NULL;
@@ -806,13 +757,9 @@ rd_start(const struct source_env *env, const struct conf_source *cs, source_emit
 	source_stream_opts(&o, cs->name, &ro->net, url, STREAM_POLL);
 	o.token = NULL;
 	o.keep_headers = keep;
-	memset(&h, 0, sizeof(h));
-	h.body = rd_body;
-	h.request = rd_request;
-	h.wait = rd_wait;
-	h.arg = r;
-	r->st = stream_new(env->base, env->ce, &o, &h);
-	r->src.stream = r->st;
+	r->st = source_stream_new(&r->src, env, &o,
+	    &(struct stream_handlers){ .body = rd_body, .request = rd_request, .wait = rd_wait,
+	    .arg = r });
 	free(url);
 	return &r->src;
 }

@@ -350,20 +350,13 @@ static int
 rss_request(void *arg, struct stream *st)
 {
 	struct rsrc *r = arg;
-	char *h;
 
 	if (source_queue_busy(&r->queue))
 		return -1;	/* the last answer is not all taken yet */
-	if (r->etag) {
-		h = xasprintf("If-None-Match: %s", r->etag);
-		stream_add_header(st, h);
-		free(h);
-	}
-	if (r->modified) {
-		h = xasprintf("If-Modified-Since: %s", r->modified);
-		stream_add_header(st, h);
-		free(h);
-	}
+	if (r->etag)
+		source_add_header(st, "If-None-Match: %s", r->etag);
+	if (r->modified)
+		source_add_header(st, "If-Modified-Since: %s", r->modified);
 	return 0;
 }
 
@@ -391,12 +384,9 @@ rss_start(const struct source_env *env, const struct conf_source *cs, source_emi
 	const struct source_net *n = cs->opts;
 	struct rsrc *r;
 	struct stream_opts o;
-	struct stream_handlers h;
 
-	if (env->ce == NULL) {
-		snprintf(err, errlen, "no HTTP client to poll with");
+	if (source_need_http(env, "poll", err, errlen) < 0)
 		return NULL;
-	}
 	r = source_new(sizeof(*r), env, cs, fn, arg, rss_stop);
 	/* a feed is read up to FEED_MAX_ITEMS, so its answer always fits */
 	source_queue_init(&r->queue, env->base, r->src.name, FEED_MAX_ITEMS, rss_take, rss_taken, r);
@@ -408,13 +398,9 @@ rss_start(const struct source_env *env, const struct conf_source *cs, source_emi
 	source_stream_opts(&o, cs->name, n, NULL, STREAM_POLL);
 	o.accept = RSS_ACCEPT;
 	o.keep_headers = rss_keep;
-	memset(&h, 0, sizeof(h));
-	h.body = rss_body;
-	h.not_modified = rss_not_modified;
-	h.request = rss_request;
-	h.arg = r;
-	r->st = stream_new(env->base, env->ce, &o, &h);
-	r->src.stream = r->st;
+	r->st = source_stream_new(&r->src, env, &o,
+	    &(struct stream_handlers){ .body = rss_body, .not_modified = rss_not_modified,
+	    .request = rss_request, .arg = r });
 	return &r->src;
 }
 

@@ -70,13 +70,10 @@ ssrc_start(const struct source_env *env, const struct conf_source *cs, source_em
 	int sse = source_kind_of(cs) == &source_kind_sse;
 	struct ssrc *s;
 	struct stream_opts o;
-	struct stream_handlers h;
 	char *last = NULL;
 
-	if (env->ce == NULL) {
-		snprintf(err, errlen, "no HTTP client to stream with");
+	if (source_need_http(env, "stream", err, errlen) < 0)
 		return NULL;
-	}
 	s = source_new(sizeof(*s), env, cs, fn, arg, ssrc_stop);
 	source_fields_copy(s->fields, n->fields);
 	s->events = xcalloc(n->nevents + 1, sizeof(char *));
@@ -87,13 +84,10 @@ ssrc_start(const struct source_env *env, const struct conf_source *cs, source_em
 		last = source_cursor_get(&s->src);
 	source_stream_opts(&o, cs->name, n, NULL, sse ? STREAM_SSE : STREAM_NDJSON);
 	o.last_event_id = last;
-	memset(&h, 0, sizeof(h));
-	h.event = ssrc_event;
-	h.arg = s;
 	if (last)
 		log_info("source %s: resuming after event ID %s", cs->name, last);
-	s->st = stream_new(env->base, env->ce, &o, &h);
-	s->src.stream = s->st;
+	s->st = source_stream_new(&s->src, env, &o,
+	    &(struct stream_handlers){ .event = ssrc_event, .arg = s });
 	free(last);
 	return &s->src;
 }

@@ -12,7 +12,8 @@
 #include "sources/source.h"
 
 /*
- * x: the X API v2 filtered stream (protocols.md A2): NDJSON, one post per
+ * x: the X API v2 filtered stream (see X's developer documentation,
+ * "Filtered stream" and "Handling disconnections"): NDJSON, one post per
  * line with its expansions, "\r\n" keep-alives at least every 20 s. The
  * stream core reconnects after stall (20 s by default) of silence and
  * waits as X demands (STREAM_BACKOFF_X). X has no resume position and may
@@ -31,14 +32,6 @@ struct xsrc {
 	struct source_recent recent;
 };
 
-static const char *
-x_str(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 /* The first of two spellings that is there (X renamed fields in its schemas). */
 static json_t *
 x_get2(json_t *o, const char *a, const char *b)
@@ -56,7 +49,7 @@ x_errors(struct xsrc *x, json_t *errs)
 	json_t *e;
 
 	json_array_foreach(errs, i, e) {
-		const char *t = x_str(e, "title"), *d = x_str(e, "detail");
+		const char *t = source_json_str(e, "title"), *d = source_json_str(e, "detail");
 
 		x->src.errors++;
 		stream_count_error(x->src.name, "stream_error");
@@ -72,7 +65,7 @@ x_ref(json_t *data, const char *type)
 	size_t i;
 
 	json_array_foreach(refs, i, r) {
-		const char *t = x_str(r, "type");
+		const char *t = source_json_str(r, "type");
 
 		if (t && strcmp(t, type) == 0)
 			return 1;
@@ -90,7 +83,7 @@ x_author(json_t *root, const char *author_id)
 	if (author_id == NULL)
 		return NULL;
 	json_array_foreach(users, i, u) {
-		const char *id = x_str(u, "id");
+		const char *id = source_json_str(u, "id");
 
 		if (id && strcmp(id, author_id) == 0)
 			return u;
@@ -101,35 +94,35 @@ x_author(json_t *root, const char *author_id)
 static json_t *
 x_mention(json_t *root, json_t *data, const char *id)
 {
-	json_t *m = json_object(), *u = x_author(root, x_str(data, "author_id")), *note, *v;
-	const char *text = NULL, *user = NULL, *lang = x_str(data, "lang");
+	json_t *m = json_object(), *u = x_author(root, source_json_str(data, "author_id")), *note, *v;
+	const char *text = NULL, *user = NULL, *lang = source_json_str(data, "lang");
 	char *s;
 
 	/* a long post's whole text is in note_tweet; text has its first 280 characters */
 	note = x_get2(data, "note_tweet", "note_post");
 	if (json_is_object(note))
-		text = x_str(note, "text");
+		text = source_json_str(note, "text");
 	if (text == NULL)
-		text = x_str(data, "text");
+		text = source_json_str(data, "text");
 	s = xasprintf("x:%s", id);
 	json_object_set_new(m, "id", json_string(s));
 	free(s);
 	json_object_set_new(m, "text", json_string(text ? text : ""));
 	if (lang && strcmp(lang, "und") != 0)
 		json_object_set_new(m, "lang", json_string(lang));
-	if (x_str(data, "created_at"))
-		json_object_set_new(m, "created_at", json_string(x_str(data, "created_at")));
+	if (source_json_str(data, "created_at"))
+		json_object_set_new(m, "created_at", json_string(source_json_str(data, "created_at")));
 	if (u) {
 		json_t *a = json_object(), *pm = json_object_get(u, "public_metrics");
-		const char *vt = x_str(u, "verified_type");
+		const char *vt = source_json_str(u, "verified_type");
 
-		if ((user = x_str(u, "username")) != NULL) {
+		if ((user = source_json_str(u, "username")) != NULL) {
 			s = xasprintf("@%s", user);
 			json_object_set_new(a, "handle", json_string(s));
 			free(s);
 		}
-		if (x_str(u, "name"))
-			json_object_set_new(a, "name", json_string(x_str(u, "name")));
+		if (source_json_str(u, "name"))
+			json_object_set_new(a, "name", json_string(source_json_str(u, "name")));
 		v = json_object_get(pm, "followers_count");
 		if (json_is_integer(v) && json_integer_value(v) >= 0)
 			json_object_set(a, "followers", v);
@@ -181,7 +174,7 @@ x_event(void *arg, const struct stream_event *ev)
 		json_decref(root);
 		return 0;
 	}
-	if ((id = x_str(data, "id")) == NULL || x_str(data, "text") == NULL) {
+	if ((id = source_json_str(data, "id")) == NULL || source_json_str(data, "text") == NULL) {
 		x->src.errors++;
 		stream_count_error(x->src.name, "mapping");
 		log_warnx("source %s: a post without id or text; skipped", x->src.name);
@@ -189,16 +182,13 @@ x_event(void *arg, const struct stream_event *ev)
 		return 0;
 	}
 	if (source_recent_seen(&x->recent, id)) {
-		/* X may deliver a post twice (A2.3) */
+		/* X's documentation warns that the stream may deliver a post twice */
 		log_debug("source %s: post %s taken already", x->src.name, id);
 		json_decref(root);
 		return 0;
 	}
 	if (!x->reblogs && x_ref(data, "retweeted")) {
-		char labels[300];
-
-		snprintf(labels, sizeof(labels), "source=\"%s\",kind=\"reblog\"", x->src.name);
-		metrics_add("keluh_source_skipped_total", labels, 1);
+		source_skipped(&x->src, "reblog");
 		source_recent_add(&x->recent, id);
 		json_decref(root);
 		return 0;
@@ -234,25 +224,19 @@ x_start(const struct source_env *env, const struct conf_source *cs, source_emit_
 	const struct x_opts *xo = cs->opts;
 	struct xsrc *x;
 	struct stream_opts o;
-	struct stream_handlers h;
 	char *url;
 
-	if (env->ce == NULL) {
-		snprintf(err, errlen, "no HTTP client to stream with");
+	if (source_need_http(env, "stream", err, errlen) < 0)
 		return NULL;
-	}
 	x = source_new(sizeof(*x), env, cs, fn, arg, x_stop);
 	x->reblogs = xo->reblogs;
-	/* without fields and expansions X sends id and text only (A2.1) */
+	/* without fields and expansions X sends only id, text and the edit history ids */
 	url = strchr(xo->net.url, '?') ? xstrdup(xo->net.url) : xasprintf("%s?%s", xo->net.url,
 	    X_DEFAULT_QUERY);
 	source_stream_opts(&o, cs->name, &xo->net, url, STREAM_NDJSON);
 	o.backoff = STREAM_BACKOFF_X;
-	memset(&h, 0, sizeof(h));
-	h.event = x_event;
-	h.arg = x;
-	x->st = stream_new(env->base, env->ce, &o, &h);
-	x->src.stream = x->st;
+	x->st = source_stream_new(&x->src, env, &o,
+	    &(struct stream_handlers){ .event = x_event, .arg = x });
 	free(url);
 	return &x->src;
 }

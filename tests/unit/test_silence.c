@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -368,15 +367,6 @@ set_teardown(void)
 }
 
 static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t
 count_alerts(void)
 {
 	struct spool_counts c;
@@ -397,7 +387,7 @@ START_TEST(test_set_mute_expire_reload)
 
 	ck_assert_int_eq(silences_load(ss, err, sizeof(err)), 0);
 	ck_assert_uint_eq(silences_active(ss), 0);
-	s = silences_add(ss, &m, "ana", "deploy", now_ms() + 3600 * 1000, err, sizeof(err));
+	s = silences_add(ss, &m, "ana", "deploy", util_now_ms() + 3600 * 1000, err, sizeof(err));
 	ck_assert_msg(s != NULL, "%s", err);
 	id = s->id;
 	ck_assert_int_eq(spool_commit(sp), 0);
@@ -459,7 +449,7 @@ START_TEST(test_set_expires_on_time)
 	struct silence_match m2 = match_of("{\"team\":\"x\"}");
 	struct timeval limit = { 5, 0 };
 	char err[300];
-	int64_t t0 = now_ms();
+	int64_t t0 = util_now_ms();
 
 	ck_assert_ptr_nonnull(silences_add(ss, &m, "ana", "r", t0 + 300, err, sizeof(err)));
 	ck_assert_ptr_nonnull(silences_add(ss, &m2, "ana", "r", t0 + 3600 * 1000, err,
@@ -467,11 +457,11 @@ START_TEST(test_set_expires_on_time)
 	ck_assert_int_eq(spool_commit(sp), 0);
 	ck_assert_uint_eq(silences_active(ss), 2);
 	event_base_loopexit(base, &limit);
-	while (silences_active(ss) == 2 && now_ms() - t0 < 5000)
+	while (silences_active(ss) == 2 && util_now_ms() - t0 < 5000)
 		event_base_loop(base, EVLOOP_ONCE);
 	ck_assert_uint_eq(silences_active(ss), 1);
-	ck_assert_int_ge(now_ms() - t0, 300);
-	ck_assert_int_lt(now_ms() - t0, 2000);
+	ck_assert_int_ge(util_now_ms() - t0, 300);
+	ck_assert_int_lt(util_now_ms() - t0, 2000);
 	ck_assert_int_eq(spool_commit(sp), 0);
 	ck_assert_int_eq(count_alerts(), 3);	/* 2 created, 1 expired */
 	silences_free(ss);

@@ -3,11 +3,11 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <event2/event.h>
 
 #include "lib/metrics.h"
+#include "lib/util.h"
 #include "sources/source_queue.h"
 #include "unit.h"
 
@@ -54,15 +54,6 @@ aux_of(int v)
 
 	*a = v * 10;
 	return a;
-}
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 START_TEST(push_and_drain_in_order)
@@ -114,11 +105,11 @@ START_TEST(refused_item_is_offered_again_by_the_timer)
 	ck_assert_int_eq(s.offers, 1);
 	ck_assert_int_eq(s.done, 0);
 	ck_assert_int_eq(source_queue_busy(&q), 1);
-	t0 = mono_ms();
+	t0 = util_mono_ms();
 	/* the timer offers it again (refused a second time), then again: taken */
 	while (s.done == 0)
 		ck_assert_int_eq(event_base_loop(base, EVLOOP_ONCE), 0);
-	ck_assert_int_ge(mono_ms() - t0, 2 * SOURCE_QUEUE_RETRY_MS - 20);
+	ck_assert_int_ge(util_mono_ms() - t0, 2 * SOURCE_QUEUE_RETRY_MS - 20);
 	ck_assert_int_eq(s.offers, 4);
 	ck_assert_int_eq(s.n, 2);
 	ck_assert_int_eq(s.order[0], 1);
