@@ -46,6 +46,22 @@ route_matches(const struct conf_route *r, const struct route_alert *a)
 	    route_any_in(r->sources, r->nsources, a->sources);
 }
 
+/* Adds r's receivers to out[0..n) once each, up to max; the new count. */
+static size_t
+add_receivers(const struct conf_route *r, size_t *out, size_t n, size_t max)
+{
+	for (size_t j = 0; j < r->nreceivers; j++) {
+		size_t k;
+
+		for (k = 0; k < n; k++)
+			if (out[k] == r->receivers[j])
+				break;
+		if (k == n && n < max)
+			out[n++] = r->receivers[j];
+	}
+	return n;
+}
+
 size_t
 route_alert(const struct conf *c, const struct route_alert *a, size_t *out, size_t max)
 {
@@ -56,15 +72,7 @@ route_alert(const struct conf *c, const struct route_alert *a, size_t *out, size
 
 		if (!route_matches(r, a))
 			continue;
-		for (size_t j = 0; j < r->nreceivers; j++) {
-			size_t k;
-
-			for (k = 0; k < n; k++)
-				if (out[k] == r->receivers[j])
-					break;
-			if (k == n && n < max)
-				out[n++] = r->receivers[j];
-		}
+		n = add_receivers(r, out, n, max);
 		if (!r->cont)
 			break;
 	}
@@ -156,15 +164,7 @@ route_silence(const struct conf *c, const char *rule, const char *team, int prio
 			surely = 0;
 		if (!could)
 			continue;
-		for (size_t j = 0; j < r->nreceivers; j++) {
-			size_t k;
-
-			for (k = 0; k < n; k++)
-				if (out[k] == r->receivers[j])
-					break;
-			if (k == n && n < max)
-				out[n++] = r->receivers[j];
-		}
+		n = add_receivers(r, out, n, max);
 		if (surely && !r->cont)
 			break;
 	}
