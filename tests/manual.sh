@@ -22,11 +22,13 @@ MAN=$top_srcdir/man
 SRC=$top_srcdir/src
 
 # keys_of FILE: "ARRAY KEY" for every string of every
-# `static const char *const NAME_keys[] = { ... };` in FILE
+# `static const char *const NAME_keys[] = { ... };` and every key name of
+# every `[static ]const struct conf_key NAME_keys[] = { { "k", CONF_T }, ... };`
+# (a kind's keys with their types) in FILE
 keys_of() {
 	awk '
-	/static const char \*const [a-z_]+_keys\[\][ ]*=/ {
-		on = 1; name = $0; sub(/.*const /, "", name); sub(/\[.*/, "", name)
+	/static const char \*const [a-z_]+_keys\[\][ ]*=/ || /^(static )?const struct conf_key [a-z_]+_keys\[\][ ]*=/ {
+		on = 1; name = $0; sub(/.*(const|conf_key) /, "", name); sub(/\[.*/, "", name)
 		line = $0; sub(/^[^{]*\{/, "", line)
 	}
 	on {
@@ -82,6 +84,11 @@ count() {
 	wc -l <"$1" | tr -d ' '
 }
 
+# has_keys FILE: whether FILE has an array keys_of reads
+has_keys() {
+	grep -Eq 'static const char \*const [a-z_]*_keys\[\]|^(static )?const struct conf_key [a-z_]*_keys\[\]' "$1"
+}
+
 # check_keys SRC MIN PAGE...: every key of SRC's *_keys arrays in a PAGE
 check_keys() {
 	src=$1 min=$2
@@ -105,19 +112,19 @@ check_keys src/daemon/silence.c 5 keluhctl.1
 # a receiver's keys: those every kind takes, and each kind's own (receiver_*.c)
 check_keys src/conf/conf_receiver.c 5 keluhd.yaml.5
 for f in "$SRC"/receivers/receiver_*.c; do
-	grep -q 'static const char \*const [a-z_]*_keys\[\]' "$f" || continue
+	has_keys "$f" || continue
 	check_keys "${f#"$top_srcdir"/}" 1 keluhd.yaml.5
 done
 # the keys of every kind of source (src/sources/source_*.c): in keluhd.yaml(5)
 for f in "$SRC"/sources/*.c; do
-	grep -q 'static const char \*const [a-z_]*_keys\[\]' "$f" || continue
+	has_keys "$f" || continue
 	check_keys "${f#"$top_srcdir"/}" 3 keluhd.yaml.5
 done
 # keys of any other loader: in one of the pages
 for f in "$SRC"/*/*.c; do
 	case ${f##*/} in conf.c | rules_load.c | silence.c | conf_receiver.c | receiver_*.c) continue ;; esac
 	case $f in "$SRC"/sources/*) continue ;; esac
-	grep -q 'static const char \*const [a-z_]*_keys\[\]' "$f" || continue
+	has_keys "$f" || continue
 	check_keys "${f#"$top_srcdir"/}" 1 keluhd.yaml.5 keluh-rules.5 keluhctl.1 keluhd.8
 done
 

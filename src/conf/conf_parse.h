@@ -32,7 +32,30 @@ int64_t conf_parse_size(const char *);
 /* "5/s", "20/min", "100/h" -> per second; -1 on error. */
 double conf_parse_rate(const char *);
 
-/* The loader's state: the file, the diag, and the conf being built. */
+/*
+ * What a key's value is, as its reader takes it: a kind's table of keys
+ * (struct conf_key) says it for each key, so a test can try every key of a
+ * type with a value of the wrong form.
+ */
+enum conf_type {
+	CONF_STRING,      /* a scalar, maybe one of a fixed set */
+	CONF_DURATION,    /* confp_duration: 30s, 2m, 500ms */
+	CONF_SIZE,        /* confp_size: 8MiB, 65536 */
+	CONF_RATE,        /* conf_parse_rate: 2/s, 30/min */
+	CONF_INT,         /* confp_long, within bounds */
+	CONF_BOOL,        /* yget_bool: true, false */
+	CONF_LIST,        /* confp_strings or a list of its own */
+	CONF_MAP,         /* a mapping of its own */
+	CONF_JPTR,        /* confp_jptr: a JSON pointer */
+	CONF_SECRET_FILE, /* a file name, read as a secret */
+};
+
+/* One key of a kind's table; the tables end with { NULL, 0 }. */
+struct conf_key {
+	const char *name;
+	enum conf_type type;
+};
+
 /* The loader's state: the file, the diag, and the conf being built. */
 struct confp {
 	struct yfile *yf;

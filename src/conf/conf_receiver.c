@@ -14,11 +14,12 @@
 #include "lib/util.h"
 #include "lib/yamlx.h"
 
-#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
-
-/* The keys every kind takes. */
-static const char *const receiver_keys[] = { "name", "type", "max_concurrency", "rate",
-	"max_age", "timeout", "samples" };
+const struct conf_key conf_receiver_keys[] = {
+    {"name", CONF_STRING},         {"type", CONF_STRING},
+    {"max_concurrency", CONF_INT}, {"rate", CONF_RATE},
+    {"max_age", CONF_DURATION},    {"timeout", CONF_DURATION},
+    {"samples", CONF_INT},         {NULL, 0},
+};
 
 void
 receiver_free(struct receiver *r)
@@ -50,11 +51,11 @@ receiver_free(struct receiver *r)
 static int
 rcv_key_allowed(const struct rcv_conf_kind *k, const char *key)
 {
-	for (size_t i = 0; i < NKEYS(receiver_keys); i++)
-		if (strcmp(key, receiver_keys[i]) == 0)
+	for (size_t i = 0; conf_receiver_keys[i].name; i++)
+		if (strcmp(key, conf_receiver_keys[i].name) == 0)
 			return 1;
-	for (size_t i = 0; k->keys && k->keys[i]; i++)
-		if (strcmp(key, k->keys[i]) == 0)
+	for (size_t i = 0; k->keys && k->keys[i].name; i++)
+		if (strcmp(key, k->keys[i].name) == 0)
 			return 1;
 	return 0;
 }

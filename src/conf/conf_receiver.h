@@ -79,14 +79,15 @@ struct receiver {
 void receiver_free(struct receiver *);	/* frees the members, not r itself */
 
 /*
- * What the loader knows of a kind. Every kind takes name, type,
- * max_concurrency, rate, max_age, timeout and samples; keys lists the
- * others it takes (NULL-terminated; NULL: none). A key some other kind
- * takes is refused by name ("slack receivers take no 'secret'").
+ * What the loader knows of a kind. Every kind takes conf_receiver_keys
+ * (name, type, max_concurrency, rate, max_age, timeout and samples); keys
+ * lists the others it takes, with their types (a NULL name last; NULL:
+ * none). A key some other kind takes is refused by name ("slack receivers
+ * take no 'secret'").
  */
 struct rcv_conf_kind {
 	const char *name;		/* type: in keluhd.yaml */
-	const char *const *keys;
+	const struct conf_key *keys;
 	int needs_url;			/* url or url_file must be given */
 	double rate_per_s;		/* rate: when none is given */
 	/*
@@ -115,6 +116,9 @@ extern const char *const rcv_all_keys[];
 extern const size_t rcv_nall_keys;
 
 /* --- the loader ----------------------------------------------------------- */
+
+/* The keys every kind takes, with their types, a NULL name last. */
+extern const struct conf_key conf_receiver_keys[];
 
 /* keluhd.yaml's receivers: list, appended to the *n receivers of *out (malloc'd). */
 void conf_receivers_load(struct confp *L, yaml_node_t *list, struct receiver **out,

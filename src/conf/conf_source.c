@@ -42,19 +42,19 @@ conf_source_keys(const char **out, size_t max)
 	out[n++] = "name";
 	out[n++] = "type";
 	for (size_t k = 0; conf_source_kinds[k]; k++) {
-		const char *const *keys = conf_source_kinds[k]->keys;
+		const struct conf_key *keys = conf_source_kinds[k]->keys;
 
-		for (size_t i = 0; keys[i] && n < max; i++) {
+		for (size_t i = 0; keys[i].name && n < max; i++) {
 			long at = -1;
 
-			if (key_index(out, n, keys[i]) >= 0)
+			if (key_index(out, n, keys[i].name) >= 0)
 				continue;
-			for (size_t j = i + 1; keys[j] && at < 0; j++)
-				at = key_index(out, n, keys[j]);
+			for (size_t j = i + 1; keys[j].name && at < 0; j++)
+				at = key_index(out, n, keys[j].name);
 			if (at < 0)
 				at = (long)n;
 			memmove(&out[at + 1], &out[at], (n - (size_t)at) * sizeof(*out));
-			out[at] = keys[i];
+			out[at] = keys[i].name;
 			n++;
 		}
 	}
@@ -66,8 +66,8 @@ kind_takes(const struct conf_source_kind *k, const char *key)
 {
 	if (strcmp(key, "name") == 0 || strcmp(key, "type") == 0)
 		return 1;
-	for (size_t i = 0; k->keys[i]; i++)
-		if (strcmp(k->keys[i], key) == 0)
+	for (size_t i = 0; k->keys[i].name; i++)
+		if (strcmp(k->keys[i].name, key) == 0)
 			return 1;
 	return 0;
 }

@@ -36,10 +36,11 @@ struct conf_source {
 
 struct conf_source_kind {
 	const char *name; /* its type: in keluhd.yaml(5) */
-	/* The keys it takes besides name and type, NULL last. In the order the
-	 * loader's "expected one of" lists them: a key new to the list goes just
-	 * before the next key of this table already listed, else last. */
-	const char *const *keys;
+	/* The keys it takes besides name and type, with their types, a NULL
+	 * name last. In the order the loader's "expected one of" lists them: a
+	 * key new to the list goes just before the next key of this table
+	 * already listed, else last. */
+	const struct conf_key *keys;
 	/*
 	 * Reads the kind's keys of item (a mapping whose keys are all known)
 	 * into new options, errors into L->d, and may set cs's shared fields

@@ -6,8 +6,10 @@
  *  1. src/receivers/receiver_zulip.c: its render (struct rcv_ctx in, a
  *     struct rcv_msg out, built with receiver_int.h's helpers), and a
  *     `const struct rcv_kind rcv_kind_zulip` that names it, lists its own
- *     keys (an array zulip_keys, each documented in keluhd.yaml(5):
- *     tests/manual.sh checks), gives its parse (its keys and
+ *     keys with their types (a struct conf_key zulip_keys[], each
+ *     documented in keluhd.yaml(5): tests/manual.sh checks; each type is
+ *     tried by tests/unit/test_conf_receivers.c, which needs a minimal
+ *     receiver of the kind), gives its parse (its keys and
  *     their checks, with conf/conf_parse.h's confp_* readers), its default
  *     rate, its transport, its judge (rcv_judge_http with the answers its
  *     platform gives, or its own) and, when it pings people, page_valid,

@@ -200,8 +200,14 @@ discord_page_valid(const char *s)
 	return 0;
 }
 
-static const char *const discord_keys[] = { "url", "url_file", "username",
-	"mention_on_critical", "mention_at_least", NULL };
+static const struct conf_key discord_keys[] = {
+    {"url", CONF_STRING},
+    {"url_file", CONF_SECRET_FILE},
+    {"username", CONF_STRING},
+    {"mention_on_critical", CONF_LIST},
+    {"mention_at_least", CONF_STRING},
+    {NULL, 0},
+};
 
 const struct rcv_kind rcv_kind_discord = {
 	.conf = {

@@ -325,8 +325,16 @@ email_judge(const struct rcv_kind *k, struct rcv_answer *an)
 	return rcv_judge_say(RCV_RETRY, an, "SMTP", an->status, NULL, NULL);
 }
 
-static const char *const email_keys[] = { "url", "url_file", "username", "password",
-	"password_file", "from", "to", NULL };
+static const struct conf_key email_keys[] = {
+    {"url", CONF_STRING},
+    {"url_file", CONF_SECRET_FILE},
+    {"username", CONF_STRING},
+    {"password", CONF_STRING},
+    {"password_file", CONF_SECRET_FILE},
+    {"from", CONF_STRING},
+    {"to", CONF_LIST},
+    {NULL, 0},
+};
 
 const struct rcv_kind rcv_kind_email = {
 	.conf = {

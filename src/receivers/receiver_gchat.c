@@ -215,7 +215,11 @@ rcv_render_gchat(struct rcv_ctx *c, struct rcv_msg *m)
 	return 0;
 }
 
-static const char *const gchat_keys[] = { "url", "url_file", NULL };
+static const struct conf_key gchat_keys[] = {
+    {"url", CONF_STRING},
+    {"url_file", CONF_SECRET_FILE},
+    {NULL, 0},
+};
 
 const struct rcv_kind rcv_kind_gchat = {
 	.conf = {

@@ -261,8 +261,13 @@ pd_parse(struct confp *L, yaml_node_t *item, struct receiver *r)
 		r->url = xstrdup("https://events.pagerduty.com/v2/enqueue");
 }
 
-static const char *const pagerduty_keys[] = { "url", "url_file", "routing_key",
-	"routing_key_file", NULL };
+static const struct conf_key pagerduty_keys[] = {
+    {"url", CONF_STRING},
+    {"url_file", CONF_SECRET_FILE},
+    {"routing_key", CONF_STRING},
+    {"routing_key_file", CONF_SECRET_FILE},
+    {NULL, 0},
+};
 
 const struct rcv_kind rcv_kind_pagerduty = {
 	.conf = {

@@ -298,8 +298,15 @@ mattermost_page_valid(const char *s)
 	return s[0] == '@' && rcv_page_name(s + 1, 1, 64, "abcdefghijklmnopqrstuvwxyz0123456789._-");
 }
 
-static const char *const slack_keys[] = { "url", "url_file", "channel", "username",
-	"mention_on_critical", "mention_at_least", NULL };
+static const struct conf_key slack_keys[] = {
+    {"url", CONF_STRING},
+    {"url_file", CONF_SECRET_FILE},
+    {"channel", CONF_STRING},
+    {"username", CONF_STRING},
+    {"mention_on_critical", CONF_LIST},
+    {"mention_at_least", CONF_STRING},
+    {NULL, 0},
+};
 
 const struct rcv_kind rcv_kind_slack = {
 	.conf = {

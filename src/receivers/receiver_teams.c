@@ -235,7 +235,11 @@ teams_judge_2xx(const struct rcv_kind *k, struct rcv_answer *an)
 	    "throttled (HTTP error 429 in the body)");
 }
 
-static const char *const teams_keys[] = { "url", "url_file", NULL };
+static const struct conf_key teams_keys[] = {
+    {"url", CONF_STRING},
+    {"url_file", CONF_SECRET_FILE},
+    {NULL, 0},
+};
 
 const struct rcv_kind rcv_kind_teams = {
 	.conf = {

@@ -202,8 +202,16 @@ telegram_judge_2xx(const struct rcv_kind *k, struct rcv_answer *an)
 	    json_is_object(an->j) ? NULL : "Telegram answered without \"ok\":true");
 }
 
-static const char *const telegram_keys[] = { "url", "url_file", "bot_token", "bot_token_file",
-	"chat_id", "mention_on_critical", "mention_at_least", NULL };
+static const struct conf_key telegram_keys[] = {
+    {"url", CONF_STRING},
+    {"url_file", CONF_SECRET_FILE},
+    {"bot_token", CONF_STRING},
+    {"bot_token_file", CONF_SECRET_FILE},
+    {"chat_id", CONF_STRING},
+    {"mention_on_critical", CONF_LIST},
+    {"mention_at_least", CONF_STRING},
+    {NULL, 0},
+};
 
 const struct rcv_kind rcv_kind_telegram = {
 	.conf = {

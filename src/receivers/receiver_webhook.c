@@ -88,7 +88,13 @@ webhook_parse(struct confp *L, yaml_node_t *item, struct receiver *r)
 	sign_key_wipe(&k);
 }
 
-static const char *const webhook_keys[] = { "url", "url_file", "secret", "secret_file", NULL };
+static const struct conf_key webhook_keys[] = {
+    {"url", CONF_STRING},
+    {"url_file", CONF_SECRET_FILE},
+    {"secret", CONF_STRING},
+    {"secret_file", CONF_SECRET_FILE},
+    {NULL, 0},
+};
 
 const struct rcv_kind rcv_kind_webhook = {
 	.conf = {

@@ -3,7 +3,10 @@
  * the loader's messages list them.
  *
  * How to add a source kind: write src/sources/source_NAME.c with its
- * options struct (private to the file), the keys it takes, and a
+ * options struct (private to the file), the keys it takes with their
+ * types (a struct conf_key NAME_keys[]: tests/unit/test_conf_sources.c
+ * tries each duration, size, rate, number and boolean with a value of the
+ * wrong form), and a
  * `const struct source_kind source_kind_NAME` whose conf part parses,
  * compares and frees those options and whose start makes the running
  * source; take the shared pieces from the base (source_conf.h: network
@@ -11,7 +14,7 @@
  * source_take_json; source_queue.h). Then add one line here and the file
  * to libkeluh_a_SOURCES in Makefile.am, document the type and its keys in
  * man/keluhd.yaml.5 (tests/manual.sh checks), and add its cases to
- * tests/unit/test_conf_sources.c.
+ * tests/unit/test_conf_sources.c, with a minimal source of the kind.
  */
 #include "config.h"
 

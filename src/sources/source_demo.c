@@ -167,7 +167,12 @@ demo_parse(struct confp *L, struct conf_source *cs, yaml_node_t *item)
 	return source_local_parse(L, cs, item, 0);
 }
 
-static const char *const demo_keys[] = { "path", "rate", "loop", NULL };
+static const struct conf_key demo_keys[] = {
+    {"path", CONF_STRING},
+    {"rate", CONF_RATE},
+    {"loop", CONF_BOOL},
+    {NULL, 0},
+};
 
 const struct source_kind source_kind_demo = {
 	.conf = {

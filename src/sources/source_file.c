@@ -196,7 +196,12 @@ file_parse(struct confp *L, struct conf_source *cs, yaml_node_t *item)
 }
 
 /* stdin reads no path, rate nor loop, but has always taken them */
-static const char *const file_keys[] = { "path", "rate", "loop", NULL };
+static const struct conf_key file_keys[] = {
+    {"path", CONF_STRING},
+    {"rate", CONF_RATE},
+    {"loop", CONF_BOOL},
+    {NULL, 0},
+};
 
 const struct source_kind source_kind_stdin = {
 	.conf = {

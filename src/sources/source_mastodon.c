@@ -677,9 +677,22 @@ ms_free(void *opts)
 }
 
 /* the mapping is built in: no fields or events */
-static const char *const mastodon_keys[] = { "url", "headers", "token_file", "max_event",
-	"stall", "reconnect", "backoff_max", "stream", "tag", "list", "reblogs", "alert_after",
-	"alert_to", NULL };
+static const struct conf_key mastodon_keys[] = {
+    {"url", CONF_STRING},
+    {"headers", CONF_MAP},
+    {"token_file", CONF_SECRET_FILE},
+    {"max_event", CONF_SIZE},
+    {"stall", CONF_DURATION},
+    {"reconnect", CONF_DURATION},
+    {"backoff_max", CONF_DURATION},
+    {"stream", CONF_STRING},
+    {"tag", CONF_STRING},
+    {"list", CONF_STRING},
+    {"reblogs", CONF_BOOL},
+    {"alert_after", CONF_DURATION},
+    {"alert_to", CONF_LIST},
+    {NULL, 0},
+};
 
 const struct source_kind source_kind_mastodon = {
 	.conf = {

@@ -358,9 +358,13 @@ poll_free(void *opts)
 	free(po);
 }
 
-static const char *const poll_keys[] = { "url", "headers", "token_file", "fields", "max_event",
-	"reconnect", "backoff_max", "interval", "timeout", "items", "cursor", "cursor_param",
-	"alert_after", "alert_to", NULL };
+static const struct conf_key poll_keys[] = {
+    {"url", CONF_STRING},           {"headers", CONF_MAP},       {"token_file", CONF_SECRET_FILE},
+    {"fields", CONF_MAP},           {"max_event", CONF_SIZE},    {"reconnect", CONF_DURATION},
+    {"backoff_max", CONF_DURATION}, {"interval", CONF_DURATION}, {"timeout", CONF_DURATION},
+    {"items", CONF_JPTR},           {"cursor", CONF_JPTR},       {"cursor_param", CONF_STRING},
+    {"alert_after", CONF_DURATION}, {"alert_to", CONF_LIST},     {NULL, 0},
+};
 
 const struct source_kind source_kind_json_poll = {
 	.conf = {

@@ -955,10 +955,27 @@ rd_free(void *opts)
 }
 
 /* the mapping and the bearer token are built in: no fields, events or token_file */
-static const char *const reddit_keys[] = { "url", "headers", "max_event", "reconnect",
-	"backoff_max", "interval", "timeout", "alert_after", "alert_to", "subreddits", "query",
-	"listing", "client_id", "client_secret_file", "username", "password_file", "user_agent",
-	"token_url", NULL };
+static const struct conf_key reddit_keys[] = {
+    {"url", CONF_STRING},
+    {"headers", CONF_MAP},
+    {"max_event", CONF_SIZE},
+    {"reconnect", CONF_DURATION},
+    {"backoff_max", CONF_DURATION},
+    {"interval", CONF_DURATION},
+    {"timeout", CONF_DURATION},
+    {"alert_after", CONF_DURATION},
+    {"alert_to", CONF_LIST},
+    {"subreddits", CONF_LIST},
+    {"query", CONF_STRING},
+    {"listing", CONF_STRING},
+    {"client_id", CONF_STRING},
+    {"client_secret_file", CONF_SECRET_FILE},
+    {"username", CONF_STRING},
+    {"password_file", CONF_SECRET_FILE},
+    {"user_agent", CONF_STRING},
+    {"token_url", CONF_STRING},
+    {NULL, 0},
+};
 
 const struct source_kind source_kind_reddit = {
 	.conf = {

@@ -431,8 +431,19 @@ rss_free(void *opts)
 }
 
 /* the mapping is built in: no fields, items or cursor */
-static const char *const rss_keys[] = { "url", "headers", "token_file", "max_event", "reconnect",
-	"backoff_max", "interval", "timeout", "alert_after", "alert_to", NULL };
+static const struct conf_key rss_keys[] = {
+    {"url", CONF_STRING},
+    {"headers", CONF_MAP},
+    {"token_file", CONF_SECRET_FILE},
+    {"max_event", CONF_SIZE},
+    {"reconnect", CONF_DURATION},
+    {"backoff_max", CONF_DURATION},
+    {"interval", CONF_DURATION},
+    {"timeout", CONF_DURATION},
+    {"alert_after", CONF_DURATION},
+    {"alert_to", CONF_LIST},
+    {NULL, 0},
+};
 
 const struct source_kind source_kind_rss = {
 	.conf = {

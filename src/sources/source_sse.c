@@ -116,10 +116,25 @@ ssrc_free(void *opts)
 	free(opts);
 }
 
-static const char *const sse_keys[] = { "url", "headers", "token_file", "fields", "events",
-	"max_event", "stall", "reconnect", "backoff_max", "alert_after", "alert_to", NULL };
-static const char *const ndjson_keys[] = { "url", "headers", "token_file", "fields",
-	"max_event", "stall", "reconnect", "backoff_max", "alert_after", "alert_to", NULL };
+static const struct conf_key sse_keys[] = {
+    {"url", CONF_STRING},           {"headers", CONF_MAP},        {"token_file", CONF_SECRET_FILE},
+    {"fields", CONF_MAP},           {"events", CONF_LIST},        {"max_event", CONF_SIZE},
+    {"stall", CONF_DURATION},       {"reconnect", CONF_DURATION}, {"backoff_max", CONF_DURATION},
+    {"alert_after", CONF_DURATION}, {"alert_to", CONF_LIST},      {NULL, 0},
+};
+static const struct conf_key ndjson_keys[] = {
+    {"url", CONF_STRING},
+    {"headers", CONF_MAP},
+    {"token_file", CONF_SECRET_FILE},
+    {"fields", CONF_MAP},
+    {"max_event", CONF_SIZE},
+    {"stall", CONF_DURATION},
+    {"reconnect", CONF_DURATION},
+    {"backoff_max", CONF_DURATION},
+    {"alert_after", CONF_DURATION},
+    {"alert_to", CONF_LIST},
+    {NULL, 0},
+};
 
 const struct source_kind source_kind_sse = {
 	.conf = {

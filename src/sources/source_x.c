@@ -277,8 +277,19 @@ x_free(void *opts)
 }
 
 /* the mapping is built in: no fields or events */
-static const char *const x_keys[] = { "url", "headers", "token_file", "max_event", "stall",
-	"reconnect", "backoff_max", "reblogs", "alert_after", "alert_to", NULL };
+static const struct conf_key x_keys[] = {
+    {"url", CONF_STRING},
+    {"headers", CONF_MAP},
+    {"token_file", CONF_SECRET_FILE},
+    {"max_event", CONF_SIZE},
+    {"stall", CONF_DURATION},
+    {"reconnect", CONF_DURATION},
+    {"backoff_max", CONF_DURATION},
+    {"reblogs", CONF_BOOL},
+    {"alert_after", CONF_DURATION},
+    {"alert_to", CONF_LIST},
+    {NULL, 0},
+};
 
 const struct source_kind source_kind_x = {
 	.conf = {

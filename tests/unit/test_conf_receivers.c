@@ -339,10 +339,19 @@ START_TEST(names_and_types)
 END_TEST
 
 static int
-has_key(const char *const *keys, const char *k)
+has_name(const char *const *names, const char *k)
 {
-	for (size_t i = 0; keys && keys[i]; i++)
-		if (strcmp(keys[i], k) == 0)
+	for (size_t i = 0; names && names[i]; i++)
+		if (strcmp(names[i], k) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+has_key(const struct conf_key *keys, const char *k)
+{
+	for (size_t i = 0; keys && keys[i].name; i++)
+		if (strcmp(keys[i].name, k) == 0)
 			return 1;
 	return 0;
 }
@@ -382,18 +391,19 @@ START_TEST(registry)
 		if (k->conf.page_valid)
 			ck_assert_msg(k->conf.page_hint && k->conf.page_example &&
 			    k->conf.page_valid(k->conf.page_example), "%s: page", k->conf.name);
-		for (size_t i = 0; k->conf.keys && k->conf.keys[i]; i++) {
-			ck_assert_msg(!has_key(common, k->conf.keys[i]), "%s: '%s' is common",
-			    k->conf.name, k->conf.keys[i]);
-			ck_assert_msg(in_all_keys(k->conf.keys[i]), "%s: '%s' not in rcv_all_keys",
-			    k->conf.name, k->conf.keys[i]);
+		for (size_t i = 0; k->conf.keys && k->conf.keys[i].name; i++) {
+			ck_assert_msg(!has_name(common, k->conf.keys[i].name), "%s: '%s' is common",
+			              k->conf.name, k->conf.keys[i].name);
+			ck_assert_msg(in_all_keys(k->conf.keys[i].name),
+			              "%s: '%s' not in rcv_all_keys", k->conf.name,
+			              k->conf.keys[i].name);
 		}
 	}
 	ck_assert_ptr_null(receiver_kind(RCV__N));
 	ck_assert_str_eq(receiver_type_name(RCV__N), "unknown");
 	/* every key listed is common or some kind's, once */
 	for (size_t i = 0; i < rcv_nall_keys; i++) {
-		int owners = has_key(common, rcv_all_keys[i]);
+		int owners = has_name(common, rcv_all_keys[i]);
 
 		for (int t = 0; t < RCV__N; t++)
 			owners += has_key(rcv_kinds[t]->conf.keys, rcv_all_keys[i]);
@@ -401,8 +411,65 @@ START_TEST(registry)
 		for (size_t j = 0; j < i; j++)
 			ck_assert_str_ne(rcv_all_keys[i], rcv_all_keys[j]);
 	}
-	for (int i = 0; common[i]; i++)
+	for (int i = 0; common[i]; i++) {
 		ck_assert_msg(in_all_keys(common[i]), "'%s' not listed", common[i]);
+		ck_assert_str_eq(conf_receiver_keys[i].name, common[i]);
+	}
+	ck_assert_ptr_null(conf_receiver_keys[sizeof(common) / sizeof(common[0]) - 1].name);
+}
+END_TEST
+
+/* A receiver of each kind that loads, to which one key is added. */
+static const char *const minimal[RCV__N] = {
+    [RCV_CONSOLE] = "name: r, type: console",
+    [RCV_WEBHOOK] = "name: r, type: webhook, url: \"http://127.0.0.1:1/h\"",
+    [RCV_SLACK] = "name: r, type: slack, url: \"https://127.0.0.1:1/s\"",
+    [RCV_MATTERMOST] = "name: r, type: mattermost, url: \"http://127.0.0.1:1/m\"",
+    [RCV_DISCORD] = "name: r, type: discord, url: \"http://127.0.0.1:1/d\"",
+    [RCV_TEAMS] = "name: r, type: teams, url: \"https://127.0.0.1:1/t\"",
+    [RCV_GCHAT] = "name: r, type: googlechat, url: \"https://127.0.0.1:1/g\"",
+    [RCV_TELEGRAM] = "name: r, type: telegram, bot_token: \"123:abc\", chat_id: \"-100\"",
+    [RCV_PAGERDUTY] = "name: r, type: pagerduty, routing_key: R0123",
+    [RCV_EMAIL] = "name: r, type: email, url: \"smtp://127.0.0.1:25\", from: k@example.com, "
+                  "to: [a@example.com]",
+};
+
+/* A key of type DURATION, SIZE, RATE, INT or BOOL with a value of the wrong form: refused. */
+static void
+nonsense_refused(enum rcv_type t, const struct conf_key *key)
+{
+	char items[512];
+	struct buf errs;
+	struct conf *c;
+	size_t n = strlen(key->name);
+
+	if (key->type != CONF_DURATION && key->type != CONF_SIZE && key->type != CONF_RATE &&
+	    key->type != CONF_INT && key->type != CONF_BOOL)
+		return;
+	snprintf(items, sizeof(items), "  - {%s, %s: zz}\n", minimal[t], key->name);
+	c = load(items, &errs);
+	ck_assert_msg(c == NULL, "loaded: %s", items);
+	ck_assert_msg(strncmp(errs.data, key->name, n) == 0 &&
+	                  (errs.data[n] == ':' || errs.data[n] == ' '),
+	              "%s: %s", items, errs.data);
+	buf_free(&errs);
+}
+
+/* The types in the kinds' tables are the ones their parsers read. */
+START_TEST(key_types)
+{
+	for (int t = 0; t < RCV__N; t++) {
+		const struct rcv_conf_kind *k = rcv_conf_kind((enum rcv_type)t);
+		char items[512];
+
+		ck_assert_ptr_nonnull(minimal[t]);
+		snprintf(items, sizeof(items), "  - {%s}\n", minimal[t]);
+		conf_free(load_one(items, (enum rcv_type)t));
+		for (size_t i = 0; conf_receiver_keys[i].name; i++)
+			nonsense_refused((enum rcv_type)t, &conf_receiver_keys[i]);
+		for (size_t i = 0; k->keys && k->keys[i].name; i++)
+			nonsense_refused((enum rcv_type)t, &k->keys[i]);
+	}
 }
 END_TEST
 
@@ -426,6 +493,7 @@ main(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("registry");
 	tcase_add_test(tc, registry);
+	tcase_add_test(tc, key_types);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

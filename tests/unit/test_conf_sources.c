@@ -419,6 +419,66 @@ START_TEST(health)
 }
 END_TEST
 
+/* A source of each kind that loads (secrets not read), to which one key is added. */
+static const struct {
+	const char *kind, *source;
+} minimal[] = {
+    {"demo", "name: s, type: demo"},
+    {"stdin", "name: s, type: stdin"},
+    {"file", "name: s, type: file, path: /x/m.ndjson"},
+    {"sse", "name: s, type: sse, url: 'http://127.0.0.1:1/e'"},
+    {"ndjson-stream", "name: s, type: ndjson-stream, url: 'http://127.0.0.1:1/e'"},
+    {"json-poll", "name: s, type: json-poll, url: 'http://127.0.0.1:1/p'"},
+    {"rss", "name: s, type: rss, url: 'http://127.0.0.1:1/feed'"},
+    {"mastodon", "name: s, type: mastodon, url: 'http://127.0.0.1:1'"},
+    {"x", "name: s, type: x"},
+    {"reddit", "name: s, type: reddit, client_id: abc, client_secret_file: s, subreddits: [acme]"},
+};
+
+static const char *
+minimal_source(const char *kind)
+{
+	for (size_t i = 0; i < sizeof(minimal) / sizeof(minimal[0]); i++)
+		if (strcmp(minimal[i].kind, kind) == 0)
+			return minimal[i].source;
+	ck_abort_msg("no minimal source of kind %s", kind);
+	return NULL;
+}
+
+/* The types in the kinds' tables are the ones their parsers read: a value of the
+ * wrong form for a key of type DURATION, SIZE, RATE, INT or BOOL is refused, named. */
+START_TEST(key_types)
+{
+	char text[512];
+
+	for (size_t k = 0; conf_source_kinds[k]; k++) {
+		const struct conf_source_kind *kind = conf_source_kinds[k];
+		const char *base = minimal_source(kind->name);
+		struct loaded l;
+
+		snprintf(text, sizeof(text), "  - {%s}\n" HEALTH, base);
+		l = load_flags(text, CONF_NO_SECRETS);
+		ck_assert_str_eq(one_source(&l)->kind->name, kind->name);
+		conf_free(l.c);
+		for (size_t i = 0; kind->keys[i].name; i++) {
+			const struct conf_key *key = &kind->keys[i];
+			size_t n = strlen(key->name);
+
+			if (key->type != CONF_DURATION && key->type != CONF_SIZE &&
+			    key->type != CONF_RATE && key->type != CONF_INT &&
+			    key->type != CONF_BOOL)
+				continue;
+			snprintf(text, sizeof(text), "  - {%s, %s: zz}\n" HEALTH, base, key->name);
+			l = load_flags(text, CONF_NO_SECRETS);
+			ck_assert_msg(l.c == NULL, "loaded: %s", text);
+			ck_assert_msg(strncmp(l.first, key->name, n) == 0 &&
+			                  (l.first[n] == ':' || l.first[n] == ' '),
+			              "%s: %s", text, l.first);
+		}
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -439,6 +499,7 @@ main(void)
 	tcase_add_test(tc, x);
 	tcase_add_test(tc, reddit);
 	tcase_add_test(tc, health);
+	tcase_add_test(tc, key_types);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
