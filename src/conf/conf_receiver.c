@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +61,22 @@ rcv_key_allowed(const struct rcv_conf_kind *k, const char *key)
 	return 0;
 }
 
+/* "slack, mattermost, discord and telegram": the kinds that can mention people. */
+static void
+paging_kinds(char *out, size_t len)
+{
+	const char *names[RCV__N];
+	size_t n = 0, at = 0;
+
+	for (int t = 0; t < RCV__N; t++)
+		if (rcv_conf_kind((enum rcv_type)t)->page_valid)
+			names[n++] = rcv_conf_kind((enum rcv_type)t)->name;
+	out[0] = '\0';
+	for (size_t i = 0; i < n && at < len; i++)
+		at += (size_t)snprintf(out + at, len - at, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ",
+		    names[i]);
+}
+
 /* A key of another receiver type would be a silent no-op: name it. */
 static void
 cl_receiver_keys(struct confp *L, yaml_node_t *item, const struct receiver *r)
@@ -73,11 +90,13 @@ cl_receiver_keys(struct confp *L, yaml_node_t *item, const struct receiver *r)
 
 		for (size_t j = 0; ks && j < rcv_nall_keys; j++)
 			known |= strcmp(ks, rcv_all_keys[j]) == 0;
-		if (known && !rcv_key_allowed(kind, ks) && strncmp(ks, "mention_", 8) == 0)
+		if (known && !rcv_key_allowed(kind, ks) && strncmp(ks, "mention_", 8) == 0) {
+			char who[200];
+
+			paging_kinds(who, sizeof(who));
 			yerror(L->d, L->yf, key, "receiver '%s': %s receivers cannot mention people "
-			    "('%s'); it works on slack, mattermost, discord and telegram receivers",
-			    r->name, kind->name, ks);
-		else if (known && !rcv_key_allowed(kind, ks))
+			    "('%s'); it works on %s receivers", r->name, kind->name, ks, who);
+		} else if (known && !rcv_key_allowed(kind, ks))
 			yerror(L->d, L->yf, key, "receiver '%s': %s receivers take no '%s'", r->name,
 			    kind->name, ks);
 	}
