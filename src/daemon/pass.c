@@ -135,15 +135,8 @@ pass_waiting(const struct pass *p)
 void
 pass_alerted(struct pass *p, const size_t *receivers, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		size_t k;
-
-		for (k = 0; k < p->nkick; k++)
-			if (p->kick[k] == receivers[i])
-				break;
-		if (k == p->nkick && p->nkick < p->nreceivers)
-			p->kick[p->nkick++] = receivers[i];
-	}
+	for (size_t i = 0; i < n; i++)
+		p->nkick = util_set_add(p->kick, p->nkick, p->nreceivers, receivers[i]);
 }
 
 void

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "daemon/route.h"
+#include "lib/util.h"
 
 static int
 route_any_in(char **names, size_t n, json_t *arr)
@@ -50,15 +51,8 @@ route_matches(const struct conf_route *r, const struct route_alert *a)
 static size_t
 add_receivers(const struct conf_route *r, size_t *out, size_t n, size_t max)
 {
-	for (size_t j = 0; j < r->nreceivers; j++) {
-		size_t k;
-
-		for (k = 0; k < n; k++)
-			if (out[k] == r->receivers[j])
-				break;
-		if (k == n && n < max)
-			out[n++] = r->receivers[j];
-	}
+	for (size_t j = 0; j < r->nreceivers; j++)
+		n = util_set_add(out, n, max, r->receivers[j]);
 	return n;
 }
 

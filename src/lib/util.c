@@ -303,3 +303,14 @@ util_path_resolve(const char *dir, const char *path)
 		return xstrdup(path);
 	return xasprintf("%s/%s", dir, path);
 }
+
+size_t
+util_set_add(size_t *set, size_t n, size_t max, size_t v)
+{
+	for (size_t k = 0; k < n; k++)
+		if (set[k] == v)
+			return n;
+	if (n < max)
+		set[n++] = v;
+	return n;
+}

@@ -79,6 +79,12 @@ uint64_t util_hash_str(const char *s);
  */
 int util_mkdir_parents(const char *path, unsigned last_mode);
 
+/*
+ * Adds v to the set set[0..n) unless it is there or the set holds max
+ * already; returns the new count. Linear: for the few receivers of an alert.
+ */
+size_t util_set_add(size_t *set, size_t n, size_t max, size_t v);
+
 /* path when it is absolute or dir is NULL, else dir/path (malloc'd). */
 char *util_path_resolve(const char *dir, const char *path);
 

@@ -115,6 +115,22 @@ START_TEST(time_formats)
 }
 END_TEST
 
+START_TEST(set_add)
+{
+	size_t set[3], n = 0;
+
+	n = util_set_add(set, n, 3, 7);
+	n = util_set_add(set, n, 3, 7);	/* already there */
+	n = util_set_add(set, n, 3, 2);
+	n = util_set_add(set, n, 3, 9);
+	n = util_set_add(set, n, 3, 4);	/* full: dropped */
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(set[0], 7);
+	ck_assert_uint_eq(set[1], 2);
+	ck_assert_uint_eq(set[2], 9);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -125,6 +141,7 @@ main(void)
 	tcase_add_test(tc, retry_after_date);
 	tcase_add_test(tc, retry_after_garbage);
 	tcase_add_test(tc, time_formats);
+	tcase_add_test(tc, set_add);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
