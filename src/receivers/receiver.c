@@ -59,8 +59,11 @@ rcv_render_mode(const struct rcv_kind *k, const struct receiver *r, const json_t
 	}
 	c.a.now_s = now_s;
 	c.a.delayed_s = delayed_s >= RCV_LATE_AFTER_S ? delayed_s : 0;
-	/* Buttons where the kind draws them; elsewhere the signed links, as text. */
-	c.a.links = !(k->buttons && k->buttons(&c));
+	/*
+	 * Buttons where the kind draws them; elsewhere the signed links, as
+	 * text. A thread reply has neither: its message has the buttons.
+	 */
+	c.a.links = mode != RCV_M_REPLY && !(k->buttons && k->buttons(&c));
 	c.idem_key = idem_key && *idem_key ? idem_key : c.a.id ? c.a.id : "keluh";
 	if (k->render(&c, out) < 0) {
 		receiver_msg_free(out);

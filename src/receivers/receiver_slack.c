@@ -245,8 +245,11 @@ slack_api_msg(struct rcv_ctx *c, struct rcv_msg *m, const struct buf *notice, js
 	rcv_page(c, o, "text", 0);
 	while (blen > 0 && base[blen - 1] == '/')
 		blen--;
-	rcv_msg_post_json(m, xasprintf("%.*s/chat.%s", (int)blen, base,
-	    c->mode == RCV_M_EDIT ? "update" : "postMessage"), o);
+	/* Without the charset Slack answers with a "missing_charset" warning. */
+	m->url = xasprintf("%.*s/chat.%s", (int)blen, base,
+	    c->mode == RCV_M_EDIT ? "update" : "postMessage");
+	rcv_msg_header(m, "Content-Type: application/json; charset=utf-8");
+	rcv_msg_json(m, o);
 	buf_free(&ch);
 	buf_free(&ts);
 	return 0;

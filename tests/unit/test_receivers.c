@@ -235,6 +235,7 @@ body_json(const struct rcv_msg *m)
 	free(again);
 	ck_assert_str_eq(header(m, "Content-Type") ? header(m, "Content-Type") : "",
 	    m->url && strstr(m->url, "googleapis") ? "application/json; charset=UTF-8" :
+	    m->url && strstr(m->url, "/api/chat.") ? "application/json; charset=utf-8" :
 						       "application/json");
 	return j;
 }
@@ -2169,6 +2170,8 @@ START_TEST(test_render_reply)
 	ck_assert_str_eq(jstr(j, "thread_ts"), "1795342800.000100");
 	ck_assert_ptr_eq(json_object_get(j, "ts"), NULL);
 	ck_assert_msg(strstr(m.body, "\"actions\"") == NULL, "buttons in a reply");
+	ck_assert_msg(strstr(m.body, ACK_LINK) == NULL, "links in a reply");
+	ck_assert(strstr(m.body, CASE_LINE) != NULL);
 	json_decref(j);
 	receiver_msg_free(&m);
 	ck_assert_int_eq(living(&tg, 1, "-1001234567890:77", &m, err), 0);
