@@ -300,6 +300,19 @@ telegram_judge_2xx(const struct rcv_kind *k, struct rcv_answer *an)
 	    json_is_object(an->j) ? NULL : "Telegram answered without \"ok\":true");
 }
 
+/*
+ * An edit that changes nothing (the case looks as it did) is answered 400
+ * "Bad Request: message is not modified": the message already shows it.
+ */
+static enum rcv_verdict
+telegram_judge(const struct rcv_kind *k, struct rcv_answer *an)
+{
+	if (an->status == 400 && rcv_body_has(an->body, an->len, "message is not modified"))
+		return rcv_judge_say(RCV_OK, an, "HTTP", an->status, NULL,
+		    "the message already says this");
+	return rcv_judge_http(k, an);
+}
+
 static const struct conf_key telegram_keys[] = {
     {"url", CONF_STRING},
     {"url_file", CONF_SECRET_FILE},
@@ -324,7 +337,7 @@ const struct rcv_kind rcv_kind_telegram = {
 	},
 	.render = rcv_render_telegram,
 	.transport = RCV_TR_HTTP,
-	.judge = rcv_judge_http,
+	.judge = telegram_judge,
 	.answers = { .json = 1, .json_only = 1, .what = "Telegram's Bot API", .who = "Telegram",
 	    .judge_2xx = telegram_judge_2xx },
 	.living = tg_living,

@@ -2241,6 +2241,23 @@ START_TEST(test_judge_slack_api)
 }
 END_TEST
 
+/* Telegram refuses an edit that changes nothing; the message already says it. */
+START_TEST(test_judge_telegram_edit)
+{
+	char why[200];
+	int64_t w = -1;
+
+	ck_assert_int_eq(judge(RCV_TELEGRAM, 400, "{\"ok\":false,\"error_code\":400,"
+	    "\"description\":\"Bad Request: message is not modified: specified new message "
+	    "content and reply markup are exactly the same\"}", NULL, &w, why, sizeof(why)),
+	    RCV_OK);
+	ck_assert_str_eq(why, "HTTP 400: the message already says this");
+	ck_assert_int_eq(judge(RCV_TELEGRAM, 400, "{\"ok\":false,\"error_code\":400,"
+	    "\"description\":\"Bad Request: message to edit not found\"}", NULL, &w, why,
+	    sizeof(why)), RCV_DEAD);
+}
+END_TEST
+
 static Suite *
 receivers_suite(void)
 {
@@ -2281,6 +2298,7 @@ receivers_suite(void)
 	tcase_add_test(tc, test_judge_failures);
 	tcase_add_test(tc, test_judge_smtp);
 	tcase_add_test(tc, test_judge_slack_api);
+	tcase_add_test(tc, test_judge_telegram_edit);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("cases");
 	tcase_add_checked_fixture(tc, case_setup, case_teardown);
