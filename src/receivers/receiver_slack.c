@@ -229,6 +229,10 @@ slack_api_msg(struct rcv_ctx *c, struct rcv_msg *m, const struct buf *notice, js
 	buf_init(&ts);
 	if (slack_buttons(c))
 		json_array_append_new(blocks, slack_actions(&c->a));
+	if (c->mode == RCV_M_POST && (c->r->channel == NULL || *c->r->channel == '\0')) {
+		rcv_fail(c, "slack receiver '%s' has token_file but no channel", rcv_rname(c));
+		goto fail;
+	}
 	if (c->mode != RCV_M_POST && rcv_ref_split(c, 1, &ch, &ts) < 0)
 		goto fail;
 	if (rcv_bearer(c, m, c->r->token) < 0)

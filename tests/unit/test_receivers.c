@@ -2152,6 +2152,9 @@ START_TEST(test_render_edit)
 	ck_assert_str_eq(err, "receiver 'ops' edits no messages");
 	ck_assert_int_eq(living(&s, 0, "", &m, err), -1);
 	ck_assert_str_eq(err, "receiver 'ops' got no message reference");
+	s.channel = NULL;
+	ck_assert_int_eq(receiver_render(&s, kase, IDEM, NOW, &m, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "slack receiver 'ops' has token_file but no channel");
 	ck_assert_ptr_eq(m.body, NULL);
 }
 END_TEST
