@@ -1,9 +1,10 @@
 #!/bin/sh
 # Slack and Mattermost as bots (token_file), against the fake platforms of
 # tests/fake_chat.py: a complaint is one chat.postMessage (blocks, the bot
-# token, the channel) and one Mattermost post; Slack's "ok":false answers
-# are judged: invalid_auth is a dead letter with Slack's reason,
-# ratelimited waits for Retry-After and then delivers.
+# token, the channel) and one Mattermost post, Telegram's sendMessage answers
+# with the message, Discord posts an alert without a case as before; Slack's
+# "ok":false answers are judged: invalid_auth is a dead letter with Slack's
+# reason, ratelimited waits for Retry-After and then delivers.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/daemon_lib.sh"
 
@@ -12,7 +13,8 @@ start_peer dead fake_chat.py --plan okfalse:invalid_auth
 start_peer slow fake_chat.py --plan okfalse:ratelimited --retry-after 1
 printf 'xoxb-test-1\n' >"$TMPD/slack.token"
 printf 'mmtok0123\n' >"$TMPD/mm.token"
-chmod 600 "$TMPD/slack.token" "$TMPD/mm.token"
+printf '123:ABC\n' >"$TMPD/tg.token"
+chmod 600 "$TMPD/slack.token" "$TMPD/mm.token" "$TMPD/tg.token"
 write_login_rules
 write_conf "$TMPD/c.yaml" <<Y
 receivers:
@@ -20,15 +22,17 @@ receivers:
   - {name: mm, type: mattermost, token_file: $TMPD/mm.token, channel: chan0123, api_url: "http://127.0.0.1:$chat_port"}
   - {name: bad, type: slack, token_file: $TMPD/slack.token, channel: C0123ABCD, api_url: "http://127.0.0.1:$dead_port/api"}
   - {name: busy, type: slack, token_file: $TMPD/slack.token, channel: C0123ABCD, api_url: "http://127.0.0.1:$slow_port/api"}
+  - {name: tg, type: telegram, url: "http://127.0.0.1:$chat_port", bot_token_file: $TMPD/tg.token, chat_id: "-100"}
+  - {name: dc, type: discord, url: "http://127.0.0.1:$chat_port/api/webhooks/1/tok"}
 routes:
-  - {receivers: [bot, mm, bad, busy]}
+  - {receivers: [bot, mm, bad, busy, tg, dc]}
 $(conf_at_once)
 Y
 start_keluhd "$TMPD/c.yaml"
 r=$(post '{"id":"l1","text":"gak bisa login dari pagi"}')
 is "a complaint: 202" "${r%% *}" 202
 
-wait_until 20 '[ "$(count_lines "$chat_log")" -ge 2 ]'
+wait_until 20 '[ "$(count_lines "$chat_log")" -ge 4 ]'
 python3 - "$chat_log" >"$TMPD/calls" <<'PY'
 import json, sys
 for line in open(sys.argv[1]):
@@ -45,6 +49,9 @@ for line in open(sys.argv[1]):
         print("mattermost", r["method"], r["path"], r["op"], r["status"],
               r["headers"].get("authorization"), j.get("channel_id"),
               "login" in json.dumps(att), "#### " in (j.get("message") or ""))
+    elif r["platform"] in ("telegram", "discord"):
+        print(r["platform"], r["method"], r["path"], r["query"] or "-", r["op"], r["status"],
+              "ref=%s" % r["ref"], "reply_markup" in j or "components" in j)
     else:
         print("other", r["method"], r["path"])
 PY
@@ -53,6 +60,10 @@ contains "with the bot token, the channel and the blocks (no attachment)" "$TMPD
 	"slack POST /api/chat.postMessage post 200 Bearer xoxb-test-1 C0123ABCD blocks=2 first=section True False ref=C0123ABCD:"
 contains "the Mattermost bot: one post through the REST API, token and channel id" "$TMPD/calls" \
 	"mattermost POST /api/v4/posts post 201 Bearer mmtok0123 chan0123 True True"
+contains "Telegram: sendMessage, whose answer names the message" "$TMPD/calls" \
+	"telegram POST /bot123:ABC/sendMessage - post 200 ref=-100:"
+contains "Discord: an alert without a case posts as before (no ?wait=true, no buttons)" \
+	"$TMPD/calls" "discord POST /api/webhooks/1/tok - post 204 ref=None False"
 lacks "nothing else reached the fake" "$TMPD/calls" "other"
 
 # invalid_auth: never works by trying again
