@@ -33,6 +33,8 @@ receiver_free(struct receiver *r)
 	free(r->chat_id);
 	free(r->channel);
 	free(r->username);
+	confp_free_secret(r->token);
+	free(r->api_url);
 	free(r->mail_from);
 	for (size_t i = 0; i < r->nmail_to; i++)
 		free(r->mail_to[i]);
@@ -43,7 +45,7 @@ receiver_free(struct receiver *r)
 	r->page = NULL;
 	r->npage = 0;
 	r->name = r->url = r->secret = r->chat_id = r->channel = r->username = NULL;
-	r->mail_from = NULL;
+	r->token = r->api_url = r->mail_from = NULL;
 	r->mail_to = NULL;
 	r->nmail_to = 0;
 }

@@ -57,7 +57,11 @@ struct receiver {
 	char *secret;		/* webhook: whsec_/whsk_ key; telegram: bot token;
 				 * pagerduty: routing key; email: SMTP password */
 	char *chat_id;		/* telegram */
-	char *channel;		/* slack, mattermost: optional override */
+	char *channel;		/* slack, mattermost: optional override; with token: the
+				 * channel posted to (Slack: name or id; Mattermost: id) */
+	char *token;		/* slack, mattermost: bot token (token_file): the platform's
+				 * API instead of an incoming webhook, and living messages */
+	char *api_url;		/* slack, mattermost with token: the API base */
 	char *username;		/* slack, mattermost: optional; email: SMTP user */
 	char *mail_from;	/* email */
 	char **mail_to;		/* email */

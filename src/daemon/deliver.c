@@ -457,6 +457,9 @@ send_http(struct deliver *d, struct rstate *st, struct xfer *x)
 	curl_easy_setopt(x->easy, CURLOPT_POST, 1L);
 	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->msg.body);
 	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->msg.body_len);
+	/* An edit (PATCH, PUT) sends its body like a POST, under the kind's method. */
+	if (x->msg.method)
+		curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, x->msg.method);
 	x->headers = curl_slist_append(x->headers, "Expect:");
 	return xfer_start(d, st, x);
 }

@@ -67,6 +67,24 @@ enum word {
 	W_OCT,
 	W_NOV,
 	W_DEC,
+	W_CASE, /* "Case #42 · open" */
+	W_C_OPEN,
+	W_C_REOPENED,
+	W_C_ACKED_BY, /* "acknowledged by Rina 09:52 UTC" */
+	W_C_AFTER_PRE,
+	W_C_AFTER_POST, /* around "4 min": "4 min after the post" */
+	W_C_ASSIGNED_TO,
+	W_C_RESOLVED_BY,
+	W_C_NOT_COMPLAINT_BY,
+	W_C_NOTE,
+	W_C_OVERDUE,
+	W_A_ACK, /* button labels, one per action */
+	W_A_ASSIGN,
+	W_A_RESOLVE,
+	W_A_REOPEN,
+	W_A_NOT_COMPLAINT,
+	W_A_MUTE_AUTHOR,
+	W_A_SILENCE,
 	W__N
 };
 

@@ -54,7 +54,8 @@ const struct rcv_kind *const rcv_kinds[RCV__N] = {
 const char *const rcv_all_keys[] = { "name", "type", "url", "url_file", "secret",
 	"secret_file", "bot_token", "bot_token_file", "routing_key", "routing_key_file", "chat_id",
 	"channel", "username", "password", "password_file", "from", "to", "max_concurrency", "rate",
-	"max_age", "timeout", "samples", "mention_on_critical", "mention_at_least" };
+	"max_age", "timeout", "samples", "mention_on_critical", "mention_at_least", "token_file",
+	"api_url" };
 const size_t rcv_nall_keys = sizeof(rcv_all_keys) / sizeof(rcv_all_keys[0]);
 
 const struct rcv_kind *
@@ -122,4 +123,35 @@ receiver_judge(const struct receiver *r, long status, const char *body, size_t b
 {
 	return rcv_judge(rcv_kinds[r->type], status, body, body_len, retry_after, wait_ms, reason,
 	    reasonlen);
+}
+
+int
+receiver_living(const struct receiver *r)
+{
+	const struct rcv_kind *k = r ? receiver_kind(r->type) : NULL;
+
+	return k && k->living && k->living(r);
+}
+
+int
+receiver_post_ref(const struct receiver *r, const char *body, size_t len, char *ref,
+    size_t reflen)
+{
+	return rcv_post_ref(r ? receiver_kind(r->type) : NULL, r, body, len, ref, reflen);
+}
+
+int
+receiver_render_edit(const struct receiver *r, const json_t *alert, const char *ref,
+    int64_t now_s, struct rcv_msg *out, char *err, size_t errlen)
+{
+	return rcv_render_living(r ? receiver_kind(r->type) : NULL, r, alert, RCV_M_EDIT, ref,
+	    now_s, out, err, errlen);
+}
+
+int
+receiver_render_reply(const struct receiver *r, const json_t *alert, const char *ref,
+    int64_t now_s, struct rcv_msg *out, char *err, size_t errlen)
+{
+	return rcv_render_living(r ? receiver_kind(r->type) : NULL, r, alert, RCV_M_REPLY, ref,
+	    now_s, out, err, errlen);
 }

@@ -15,6 +15,7 @@ receiver_msg_free(struct rcv_msg *m)
 	if (m == NULL)
 		return;
 	free(m->url);
+	free(m->method);
 	for (size_t i = 0; i < m->nheaders; i++)
 		free(m->headers[i]);
 	free(m->headers);
@@ -26,10 +27,11 @@ receiver_msg_free(struct rcv_msg *m)
 	memset(m, 0, sizeof(*m));
 }
 
-int
-rcv_render(const struct rcv_kind *k, const struct receiver *r, const json_t *alert,
-    const char *idem_key, int64_t now_s, int64_t delayed_s, struct rcv_msg *out, char *err,
-    size_t errlen)
+/* One render: the ctx is filled in here, the kind's render does the rest. */
+static int
+rcv_render_mode(const struct rcv_kind *k, const struct receiver *r, const json_t *alert,
+    enum rcv_mode mode, const char *ref, const char *idem_key, int64_t now_s,
+    int64_t delayed_s, struct rcv_msg *out, char *err, size_t errlen)
 {
 	struct rcv_ctx c;
 
@@ -43,6 +45,8 @@ rcv_render(const struct rcv_kind *k, const struct receiver *r, const json_t *ale
 	}
 	memset(&c, 0, sizeof(c));
 	c.r = r;
+	c.mode = mode;
+	c.ref = ref;
 	c.now_s = now_s;
 	c.err = err;
 	c.errlen = errlen;
@@ -55,12 +59,71 @@ rcv_render(const struct rcv_kind *k, const struct receiver *r, const json_t *ale
 	}
 	c.a.now_s = now_s;
 	c.a.delayed_s = delayed_s >= RCV_LATE_AFTER_S ? delayed_s : 0;
+	/*
+	 * Buttons where the kind draws them; elsewhere the signed links, as
+	 * text. A thread reply has neither: its message has the buttons.
+	 */
+	c.a.links = mode != RCV_M_REPLY && !(k->buttons && k->buttons(&c));
 	c.idem_key = idem_key && *idem_key ? idem_key : c.a.id ? c.a.id : "keluh";
 	if (k->render(&c, out) < 0) {
 		receiver_msg_free(out);
 		return -1;
 	}
 	return 0;
+}
+
+int
+rcv_render(const struct rcv_kind *k, const struct receiver *r, const json_t *alert,
+    const char *idem_key, int64_t now_s, int64_t delayed_s, struct rcv_msg *out, char *err,
+    size_t errlen)
+{
+	return rcv_render_mode(k, r, alert, RCV_M_POST, NULL, idem_key, now_s, delayed_s, out,
+	    err, errlen);
+}
+
+int
+rcv_render_living(const struct rcv_kind *k, const struct receiver *r, const json_t *alert,
+    enum rcv_mode mode, const char *ref, int64_t now_s, struct rcv_msg *out, char *err,
+    size_t errlen)
+{
+	const char *why = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (r == NULL || k == NULL)
+		why = "unknown receiver type";
+	else if (k->living == NULL || !k->living(r))
+		why = "edits no messages";
+	else if (mode == RCV_M_REPLY && !k->threads)
+		why = "has no threads to reply in";
+	else if (ref == NULL || *ref == '\0')
+		why = "got no message reference";
+	if (why) {
+		if (err && errlen)
+			snprintf(err, errlen, "receiver '%s' %s", r && r->name ? r->name : "", why);
+		return -1;
+	}
+	return rcv_render_mode(k, r, alert, mode, ref, NULL, now_s, 0, out, err, errlen);
+}
+
+int
+rcv_post_ref(const struct rcv_kind *k, const struct receiver *r, const char *body, size_t len,
+    char *ref, size_t reflen)
+{
+	json_t *j;
+	int rc = -1;
+
+	if (ref && reflen)
+		ref[0] = '\0';
+	if (r == NULL || k == NULL || k->post_ref == NULL || k->living == NULL || !k->living(r) ||
+	    body == NULL || ref == NULL || reflen == 0)
+		return -1;
+	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+	if (json_is_object(j))
+		rc = k->post_ref(r, j, ref, reflen);
+	json_decref(j);
+	if (rc < 0)
+		ref[0] = '\0';
+	return rc;
 }
 
 /* --- judging answers ------------------------------------------------------ */
@@ -445,6 +508,14 @@ rcv_alert_load(const json_t *root, struct rcv_alert *a, char *err, size_t errlen
 	a->total = rcv_int(a->a, "total", a->count);
 	a->suppressed = rcv_int(a->a, "suppressed", 0);
 	a->nall = (size_t)a->count > listed ? (size_t)a->count : listed;
+	a->case_state = "";
+	a->kase = json_object_get(a->a, "case");
+	if (json_is_object(a->kase) && rcv_int(a->kase, "id", 0) > 0) {
+		a->case_id = rcv_int(a->kase, "id", 0);
+		p = rcv_str(a->kase, "state");
+		a->case_state = p ? p : "open";
+	} else
+		a->kase = NULL;
 	return 0;
 }
 
@@ -1208,6 +1279,7 @@ rcv_ref_lines(const struct rcv_alert *a, struct buf *b, enum rcv_markup mk, cons
 	struct buf t;
 
 	buf_init(&t);
+	rcv_case_lines(a, b, mk, nl);
 	rcv_idline(a, &t);
 	if (t.len) {
 		buf_adds(b, nl);
@@ -1423,4 +1495,183 @@ rcv_page(const struct rcv_ctx *c, json_t *o, const char *key, int nl)
 		buf_adds(&b, was);
 	json_object_set_new(o, key, rcv_jstr(b.data, b.len));
 	buf_free(&b);
+}
+
+/* --- cases ---------------------------------------------------------------- */
+
+/*
+ * A case as every kind shows it: one line of state, the buttons' actions
+ * and labels, the signed links where a kind has no buttons, and the
+ * message references of living messages.
+ */
+
+/* Times in the case are RFC 3339 ("acked_at"); -1 when absent or bad. */
+static int64_t
+case_time(const struct rcv_alert *a, const char *key)
+{
+	const char *s = rcv_str(a->kase, key);
+	int64_t t;
+
+	return s && util_rfc3339_parse(s, &t) == 0 ? t : -1;
+}
+
+/* " · " then word, who (cut to 100) and " 09:52 UTC" when the time is there. */
+static void
+case_who(const struct rcv_alert *a, struct buf *b, enum word w, const char *who, int64_t at)
+{
+	buf_adds(b, " \xc2\xb7 ");
+	buf_adds(b, rcv_w(a, w));
+	rcv_esc_fit(b, RCV_MK_PLAIN, who, strlen(who), 100);
+	if (at >= 0) {
+		buf_addc(b, ' ');
+		rcv_time_local(a, at, a->now_s, b);
+	}
+}
+
+void
+rcv_case_line(const struct rcv_alert *a, struct buf *b)
+{
+	const char *acked = rcv_str(a->kase, "acked_by"), *who = rcv_str(a->kase, "assignee");
+	const char *res = rcv_str(a->kase, "resolved_by"), *note = rcv_str(a->kase, "note");
+	int64_t opened = case_time(a, "opened_at"), at = case_time(a, "acked_at");
+
+	if (a->kase == NULL)
+		return;
+	buf_printf(b, "%s #%lld", rcv_w(a, W_CASE), a->case_id);
+	if (strcmp(a->case_state, "open") == 0 || strcmp(a->case_state, "acknowledged") == 0) {
+		if (acked == NULL)
+			buf_printf(b, " \xc2\xb7 %s", rcv_w(a, json_integer_value(json_object_get(
+			    a->kase, "reopened")) > 0 ? W_C_REOPENED : W_C_OPEN));
+	}
+	if (acked) {
+		case_who(a, b, W_C_ACKED_BY, acked, at);
+		if (at >= 0 && opened >= 0 && at >= opened) {
+			buf_adds(b, ", ");
+			buf_adds(b, rcv_w(a, W_C_AFTER_PRE));
+			rcv_duration(a, b, at - opened);
+			buf_adds(b, rcv_w(a, W_C_AFTER_POST));
+		}
+	}
+	if (who)
+		case_who(a, b, W_C_ASSIGNED_TO, who, -1);
+	if (strcmp(a->case_state, "resolved") == 0)
+		case_who(a, b, W_C_RESOLVED_BY, res ? res : "?", case_time(a, "resolved_at"));
+	else if (strcmp(a->case_state, "not_complaint") == 0)
+		case_who(a, b, W_C_NOT_COMPLAINT_BY, res ? res : "?", -1);
+	if (note && *note) {
+		buf_printf(b, " \xc2\xb7 %s", rcv_w(a, W_C_NOTE));
+		rcv_esc_fit(b, RCV_MK_PLAIN, note, strlen(note), 300);
+	}
+	if (json_is_true(json_object_get(a->kase, "overdue")))
+		buf_printf(b, " \xc2\xb7 %s", rcv_w(a, W_C_OVERDUE));
+}
+
+void
+rcv_case_lines(const struct rcv_alert *a, struct buf *b, enum rcv_markup mk, const char *nl)
+{
+	const json_t *acts = json_object_get(a->kase, "actions"), *e;
+	struct buf t;
+	size_t i;
+
+	if (a->kase == NULL)
+		return;
+	buf_init(&t);
+	rcv_case_line(a, &t);
+	buf_adds(b, nl);
+	rcv_esc(b, mk, t.data, t.len);
+	json_array_foreach(acts, i, e) {
+		const char *act = rcv_str(e, "action"), *url = rcv_str(e, "url");
+
+		if (!a->links || act == NULL || url == NULL || i >= 2 * RCV_MAX_ACTIONS)
+			continue;
+		buf_reset(&t);
+		buf_adds(&t, rcv_action_label(a, act));
+		buf_adds(&t, ": ");
+		buf_adds(b, nl);
+		rcv_esc(b, mk, t.data, t.len);
+		rcv_url_text(b, mk, url);
+	}
+	buf_free(&t);
+}
+
+static const struct {
+	const char *name;
+	enum word label;
+} case_acts[] = {
+	{ "ack", W_A_ACK },
+	{ "assign", W_A_ASSIGN },
+	{ "resolve", W_A_RESOLVE },
+	{ "not_complaint", W_A_NOT_COMPLAINT },
+	{ "mute_author", W_A_MUTE_AUTHOR },
+	{ "silence", W_A_SILENCE },
+	{ "reopen", W_A_REOPEN },
+};
+
+size_t
+rcv_case_actions(const struct rcv_alert *a, const char *out[RCV_MAX_ACTIONS])
+{
+	size_t n = 0;
+
+	if (a->kase == NULL)
+		return 0;
+	if (strcmp(a->case_state, "resolved") == 0 || strcmp(a->case_state, "not_complaint") == 0) {
+		out[0] = "reopen";
+		return 1;
+	}
+	for (size_t i = 0; i < RCV_MAX_ACTIONS; i++) {
+		if (i == 0 && strcmp(a->case_state, "acknowledged") == 0)
+			continue;
+		out[n++] = case_acts[i].name;
+	}
+	return n;
+}
+
+const char *
+rcv_action_label(const struct rcv_alert *a, const char *action)
+{
+	for (size_t i = 0; i < sizeof(case_acts) / sizeof(case_acts[0]); i++)
+		if (strcmp(action, case_acts[i].name) == 0)
+			return rcv_w(a, case_acts[i].label);
+	return action;
+}
+
+void
+rcv_action_value(const struct rcv_alert *a, const char *action, struct buf *b)
+{
+	buf_printf(b, "%s:%lld", action, a->case_id);
+}
+
+int
+rcv_ref_is(const char *ref, const char *chars)
+{
+	return ref && *ref && strspn(ref, chars) == strlen(ref);
+}
+
+int
+rcv_ref_split(struct rcv_ctx *c, int first, struct buf *left, struct buf *right)
+{
+	const char *ref = c->ref, *sep = first ? strchr(ref, ':') : strrchr(ref, ':');
+
+	for (const char *p = ref; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || strchr("/?#%\"\\", *p))
+			sep = NULL;
+	if (sep == NULL || sep == ref || sep[1] == '\0')
+		return rcv_fail(c, "receiver '%s': '%.40s' is not a message reference",
+		    rcv_rname(c), ref);
+	buf_add(left, ref, (size_t)(sep - ref));
+	buf_adds(right, sep + 1);
+	return 0;
+}
+
+int
+rcv_bearer(struct rcv_ctx *c, struct rcv_msg *m, const char *token)
+{
+	if (token == NULL || *token == '\0')
+		return rcv_fail(c, "receiver '%s' has no token", rcv_rname(c));
+	for (const char *p = token; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+			return rcv_fail(c, "receiver '%s': the token has characters that cannot "
+			    "be part of a header", rcv_rname(c));
+	rcv_msg_header(m, "Authorization: Bearer %s", token);
+	return 0;
 }

@@ -28,6 +28,16 @@
  * "mentions" are listed in the order group.c chooses samples (score and
  * reach), so chat formats show the first few and say "+N more"; the
  * webhook carries them all.
+ *
+ * An alert of a case also carries "case" inside "alert" (the case's state
+ * when the message is made): {"id","state","opened_at","reopened",
+ * "acked_by","acked_at","assignee","assigned_by","assigned_at",
+ * "resolved_by","resolved_at","note","overdue","first_reply_at","total",
+ * "actions":[{"action","label","url"}]}. Every kind shows it (a line
+ * "Case #42 · acknowledged by Rina 09:52 UTC, 4 min after the post"), and
+ * either buttons (Slack Web API, Discord, Telegram, Mattermost bot) whose
+ * value is "<action>:<case id>", or the actions' signed links as text.
+ * Without "case" a render is what it was before cases existed.
  */
 #ifndef KELUH_RECEIVER_H
 #define KELUH_RECEIVER_H
@@ -42,6 +52,7 @@
 /* A rendered request. All members malloc'd; receiver_msg_free releases them. */
 struct rcv_msg {
 	char *url;		/* NULL for console */
+	char *method;		/* HTTP: "PATCH", "PUT"...; NULL: POST */
 	char **headers;		/* "Name: value" */
 	size_t nheaders;
 	char *body;		/* console: the text to print */
@@ -81,6 +92,40 @@ int receiver_render_delayed(const struct receiver *r, const json_t *alert,
     const char *idem_key, int64_t now_s, int64_t delayed_s, struct rcv_msg *out, char *err,
     size_t errlen);
 
+/*
+ * Living messages. A living receiver posts a case's first alert once and
+ * afterwards edits that message; where the platform has threads, updates
+ * also go there as replies. The message reference is a string the caller
+ * keeps (in the spool) between the post and the edits:
+ *   Slack (Web API)   "CHANNEL:TS"          Discord  the message id
+ *   Telegram          "CHAT:MESSAGE_ID"     Mattermost (bot)  the post id
+ */
+#define RCV_REFLEN 128	/* room for any reference, with its NUL */
+
+/* Whether r edits its messages: Slack and Mattermost with token_file, Discord, Telegram. */
+int receiver_living(const struct receiver *r);
+/*
+ * The message reference from the body of a post's 2xx answer, into ref.
+ * Returns 0, or -1 when the answer has none (not living, not JSON, no id;
+ * a Discord post without ?wait=true answers 204 and has none).
+ */
+int receiver_post_ref(const struct receiver *r, const char *body, size_t len, char *ref,
+    size_t reflen);
+/*
+ * The request that edits the message ref into what alert says now (a
+ * case's new totals and state). Returns 0, or -1 with a reason: the kind
+ * does not edit, or ref is not one of its references.
+ */
+int receiver_render_edit(const struct receiver *r, const json_t *alert, const char *ref,
+    int64_t now_s, struct rcv_msg *out, char *err, size_t errlen);
+/*
+ * The request that posts alert as a reply in the thread of the message
+ * ref (no buttons: they stay on the message). -1 with a reason where the
+ * platform has no threads (Discord webhooks) or ref is not a reference.
+ */
+int receiver_render_reply(const struct receiver *r, const json_t *alert, const char *ref,
+    int64_t now_s, struct rcv_msg *out, char *err, size_t errlen);
+
 enum rcv_verdict { RCV_OK, RCV_RETRY, RCV_DEAD };
 
 /*
@@ -106,6 +151,7 @@ enum rcv_transport receiver_transport(const struct receiver *);
 
 struct rcv_ctx;
 struct rcv_answer;
+struct rcv_alert;
 
 /*
  * A kind of receiver. conf comes first: the loader sees only that part
@@ -130,6 +176,16 @@ struct rcv_kind {
 		 */
 		enum rcv_verdict (*judge_2xx)(const struct rcv_kind *, struct rcv_answer *);
 	} answers;
+	/*
+	 * Living messages (NULL/0 for kinds that never edit): whether r edits,
+	 * the reference in a post's answer (parsed JSON), whether replies go in
+	 * a thread, and whether a render draws buttons (the ctx's receiver and
+	 * alert decide; the other kinds show the actions' links as text).
+	 */
+	int (*living)(const struct receiver *);
+	int (*post_ref)(const struct receiver *, const json_t *answer, char *ref, size_t reflen);
+	int threads;
+	int (*buttons)(const struct rcv_ctx *);
 };
 
 /* The registry (kinds.c): every kind, indexed by its type. */

@@ -43,6 +43,12 @@ rcv_plain_text(const struct rcv_ctx *c, struct buf *b, size_t text_units)
 	rcv_counts(a, b);
 	buf_adds(b, "\n");
 	buf_reset(&t);
+	rcv_case_lines(a, &t, RCV_MK_PLAIN, "\n");
+	if (t.len) {
+		buf_add(b, t.data + 1, t.len - 1);	/* the first "\n" */
+		buf_adds(b, "\n");
+	}
+	buf_reset(&t);
 	rcv_idline(a, &t);
 	if (t.len) {
 		rcv_clean(b, t.data, t.len);

@@ -103,6 +103,110 @@ discord_allowed(const struct rcv_ctx *c)
 	return o;
 }
 
+/*
+ * Living messages: a webhook answers a post made with ?wait=true with the
+ * message (its "id"), and PATCH {webhook}/messages/{id} edits it (Discord
+ * developer documentation: Execute Webhook, Edit Webhook Message). Webhook
+ * messages have no threads of their own to reply in.
+ */
+static int
+discord_living(const struct receiver *r)
+{
+	(void)r;
+	return 1;
+}
+
+/*
+ * Whether a render draws the case's buttons (message components). Only
+ * an application's webhook can carry components, and their presses reach
+ * keluhd only when it knows the application's public key: this is the one
+ * place that decides.
+ */
+static int
+discord_buttons(const struct rcv_ctx *c)
+{
+	return discord_living(c->r) && c->a.kase != NULL && c->mode != RCV_M_REPLY;
+}
+
+/* The case's buttons: action rows of at most 5 buttons, custom_id "<action>:<case id>". */
+static json_t *
+discord_components(const struct rcv_alert *a)
+{
+	const char *acts[RCV_MAX_ACTIONS];
+	size_t n = rcv_case_actions(a, acts);
+	json_t *rows = json_array(), *row = NULL;
+	struct buf v;
+
+	buf_init(&v);
+	for (size_t i = 0; i < n; i++) {
+		if (i % 5 == 0) {
+			row = json_array();
+			json_array_append_new(rows, json_pack("{s:i, s:o}", "type", 1, "components",
+			    row));
+		}
+		buf_reset(&v);
+		rcv_action_value(a, acts[i], &v);
+		/* style 1 primary (the first), 2 secondary */
+		json_array_append_new(row, json_pack("{s:i, s:i, s:s, s:s%}", "type", 2, "style",
+		    i == 0 ? 1 : 2, "label", rcv_action_label(a, acts[i]), "custom_id", v.data,
+		    v.len));
+	}
+	buf_free(&v);
+	return rows;
+}
+
+/* The webhook's URL with "/messages/ID" or "wait=true" put in front of any query. */
+static char *
+discord_url(const char *url, const char *path, const char *query)
+{
+	const char *q = strchr(url, '?');
+	size_t n = q ? (size_t)(q - url) : strlen(url);
+
+	if (query)
+		return xasprintf("%s%c%s", url, q ? '&' : '?', query);
+	return xasprintf("%.*s%s%s", (int)n, url, path, q ? q : "");
+}
+
+/* The post (with ?wait=true when it is a case's, to learn its id) or the edit of c->ref. */
+static int
+discord_send(struct rcv_ctx *c, struct rcv_msg *m, json_t *o)
+{
+	struct buf path;
+
+	if (discord_buttons(c))
+		json_object_set_new(o, "components", discord_components(&c->a));
+	if (c->mode == RCV_M_POST) {
+		rcv_msg_post_json(m, c->a.kase ? discord_url(c->r->url, NULL, "wait=true") :
+		    xstrdup(c->r->url), o);
+		return 0;
+	}
+	if (!rcv_ref_is(c->ref, "0123456789") || strlen(c->ref) > 24) {
+		json_decref(o);
+		return rcv_fail(c, "receiver '%s': '%.40s' is not a Discord message id",
+		    rcv_rname(c), c->ref);
+	}
+	json_object_del(o, "username");	/* an edit keeps the message's author */
+	buf_init(&path);
+	buf_printf(&path, "/messages/%s", c->ref);
+	rcv_msg_post_json(m, discord_url(c->r->url, path.data, NULL), o);
+	m->method = xstrdup("PATCH");
+	buf_free(&path);
+	return 0;
+}
+
+/* The message an answer of ?wait=true holds: {"id":"1234...",...}. */
+static int
+discord_post_ref(const struct receiver *r, const json_t *j, char *ref, size_t reflen)
+{
+	const char *id = rcv_str(j, "id");
+
+	(void)r;
+	if (!rcv_ref_is(id, "0123456789") || strlen(id) >= reflen)
+		return -1;
+	memcpy(ref, id, strlen(id) + 1);
+	return 0;
+}
+
 static int
 rcv_render_discord(struct rcv_ctx *c, struct rcv_msg *m)
 {
@@ -112,6 +216,7 @@ rcv_render_discord(struct rcv_ctx *c, struct rcv_msg *m)
 	struct buf content, title, desc, footer, t;
 	size_t shown, used;
 	int64_t ts;
+	int rc;
 	char tsbuf[RCV_TIMELEN];
 	json_t *o, *embed;
 
@@ -176,7 +281,7 @@ rcv_render_discord(struct rcv_ctx *c, struct rcv_msg *m)
 	json_object_set_new(embed, "footer", json_pack("{s:o}", "text",
 	    rcv_jstr(footer.data, footer.len)));
 	json_object_set_new(o, "embeds", json_pack("[o]", embed));
-	rcv_msg_post_json(m, xstrdup(c->r->url), o);
+	rc = discord_send(c, m, o);
 	buf_free(&content);
 	buf_free(&title);
 	buf_free(&desc);
@@ -184,7 +289,7 @@ rcv_render_discord(struct rcv_ctx *c, struct rcv_msg *m)
 	buf_free(&t);
 	buf_free(&f.name);
 	buf_free(&f.value);
-	return 0;
+	return rc;
 }
 
 /* Whether s is a Discord mention (<@id> or <@&id>): a user or a role, by numeric id. */
@@ -225,4 +330,7 @@ const struct rcv_kind rcv_kind_discord = {
 	.transport = RCV_TR_HTTP,
 	.judge = rcv_judge_http,
 	.answers = { .json = 1, .json_only = 1, .what = "Discord's webhook", .who = "Discord" },
+	.living = discord_living,
+	.post_ref = discord_post_ref,
+	.buttons = discord_buttons,
 };

@@ -55,12 +55,16 @@ struct rcv_alert {
 	long long count, total, suppressed;
 	const json_t *mentions;		/* an array, maybe empty */
 	size_t nall;			/* mentions the alert covers: max(count, listed) */
+	const json_t *kase;		/* the "case" object, NULL when the alert has none */
+	long long case_id;		/* > 0 with a case */
+	const char *case_state;		/* "open", "acknowledged"...; "" when absent */
 
 	/* How it is shown: set by receiver_render from the receiver's display. */
 	enum words_lang lang;
 	const struct tz *tz;		/* NULL: UTC */
 	int64_t now_s;			/* when the message is made: ages count from here */
 	int64_t delayed_s;		/* > 0: late by this much (delivery failures) */
+	int links;			/* the case's action links go in the text: no buttons */
 };
 
 /* A word of the table (words.c) in the alert's language. */
@@ -70,8 +74,13 @@ rcv_w(const struct rcv_alert *a, enum word w)
 	return words_get(a->lang, w);
 }
 
+/* What a render makes: the first post, an edit of ref, or a reply in ref's thread. */
+enum rcv_mode { RCV_M_POST, RCV_M_EDIT, RCV_M_REPLY };
+
 /* One render call. */
 struct rcv_ctx {
+	enum rcv_mode mode;
+	const char *ref;		/* RCV_M_EDIT, RCV_M_REPLY: the message reference */
 	const struct receiver *r;
 	struct rcv_alert a;
 	const char *idem_key;
@@ -89,6 +98,13 @@ struct rcv_ctx {
 int rcv_render(const struct rcv_kind *, const struct receiver *r, const json_t *alert,
     const char *idem_key, int64_t now_s, int64_t delayed_s, struct rcv_msg *out, char *err,
     size_t errlen);
+/* rcv_render of an edit or a reply of the message ref (mode and ref in the ctx). */
+int rcv_render_living(const struct rcv_kind *, const struct receiver *r, const json_t *alert,
+    enum rcv_mode mode, const char *ref, int64_t now_s, struct rcv_msg *out, char *err,
+    size_t errlen);
+/* The answer of a post as JSON, for the kinds' post_ref; NULL when it is not JSON. */
+int rcv_post_ref(const struct rcv_kind *, const struct receiver *r, const char *body,
+    size_t len, char *ref, size_t reflen);
 enum rcv_verdict rcv_judge(const struct rcv_kind *, long status, const char *body,
     size_t body_len, const char *retry_after, int64_t *wait_ms, char *reason, size_t reasonlen);
 
@@ -271,6 +287,41 @@ void rcv_byline(const struct rcv_alert *, const json_t *mention, struct buf *);
 void rcv_duration(const struct rcv_alert *, struct buf *, int64_t secs);
 /* 950, 12.3k, 1.2M */
 void rcv_followers(struct buf *, long long n);
+
+/* --- cases --------------------------------------------------------------- */
+
+/*
+ * "Case #42 · acknowledged by Rina 09:52 UTC, 4 min after the post ·
+ * assigned to Budi · OVERDUE", plain. Nothing when the alert has no case.
+ */
+void rcv_case_line(const struct rcv_alert *, struct buf *);
+/*
+ * The case line, then (when a->links) a line "Acknowledge: URL" for each
+ * of the case's actions that has a url, each escaped for mk after nl.
+ */
+void rcv_case_lines(const struct rcv_alert *, struct buf *, enum rcv_markup, const char *nl);
+#define RCV_MAX_ACTIONS 6
+/*
+ * The actions a button row offers in the case's state, in order: an open
+ * case ack, assign, resolve, not_complaint, mute_author, silence (an
+ * acknowledged one the same without ack); a resolved one, or one found not
+ * a complaint, reopen. Returns the count (0 without a case).
+ */
+size_t rcv_case_actions(const struct rcv_alert *, const char *out[RCV_MAX_ACTIONS]);
+/* The button's label of an action in the alert's language ("Acknowledge"). */
+const char *rcv_action_label(const struct rcv_alert *, const char *action);
+/* "ack:42": a button's value. */
+void rcv_action_value(const struct rcv_alert *, const char *action, struct buf *);
+/*
+ * Splits ref at its sep (the first one when first, else the last) into two
+ * non-empty parts of printable ASCII without '/', '?', '#' or '%' (they go
+ * into URLs and JSON). Returns 0, or -1 after rcv_fail.
+ */
+int rcv_ref_split(struct rcv_ctx *, int first, struct buf *left, struct buf *right);
+/* Whether the ref is one non-empty token of the chars given (an id in a URL path). */
+int rcv_ref_is(const char *ref, const char *chars);
+/* A bot token as a header "Authorization: Bearer ..."; -1 after rcv_fail when it cannot be one. */
+int rcv_bearer(struct rcv_ctx *, struct rcv_msg *, const char *token);
 
 /* --- paging -------------------------------------------------------------- */
 

@@ -152,6 +152,11 @@ pd_details(const struct rcv_alert *a, json_t *rules, json_t *samples)
 	rcv_late(a, &t);
 	if (t.len)
 		json_object_set_new(details, "late", rcv_jstr(t.data, t.len));
+	buf_reset(&t);
+	/* The case's state and links, one per line ("\n" first, dropped). */
+	rcv_case_lines(a, &t, RCV_MK_PLAIN, "\n");
+	if (t.len)
+		json_object_set_new(details, "case", rcv_jstr(t.data + 1, t.len - 1));
 	json_object_set_new(details, "count", json_integer(a->count));
 	json_object_set_new(details, "total", json_integer(a->total));
 	json_object_set_new(details, "suppressed", json_integer(a->suppressed));

@@ -24,6 +24,7 @@
 #define SLACK_SAMPLE_UNITS 700		/* text of one mention */
 #define SLACK_MIN_UNITS 80
 #define SLACK_MORE_UNITS 40		/* room kept for "+N more mentions" */
+#define SLACK_ACTIONS_UNITS 300		/* room kept for the buttons' labels and values */
 
 /*
  * Mattermost: a post holds 16,383 characters; longer text is split into
@@ -161,6 +162,109 @@ slack_payload(const struct rcv_ctx *c, const struct buf *text, json_t *att)
 	return o;
 }
 
+/* Slack's Web API (a bot token), not an incoming webhook. */
+static int
+slack_api(const struct receiver *r)
+{
+	return r->token != NULL;
+}
+
+/*
+ * The case's buttons (Block Kit actions block). An action_id is
+ * "keluh.<action>", the value "<action>:<case id>": what an interaction
+ * payload sends back.
+ */
+static json_t *
+slack_actions(const struct rcv_alert *a)
+{
+	const char *acts[RCV_MAX_ACTIONS];
+	size_t n = rcv_case_actions(a, acts);
+	json_t *els = json_array();
+	struct buf id, v;
+
+	buf_init(&id);
+	buf_init(&v);
+	for (size_t i = 0; i < n; i++) {
+		json_t *b;
+
+		buf_reset(&id);
+		buf_reset(&v);
+		buf_printf(&id, "keluh.%s", acts[i]);
+		rcv_action_value(a, acts[i], &v);
+		b = json_pack("{s:s, s:s%, s:{s:s, s:s}, s:s%}", "type", "button", "action_id",
+		    id.data, id.len, "text", "type", "plain_text", "text",
+		    rcv_action_label(a, acts[i]), "value", v.data, v.len);
+		if (i == 0)
+			json_object_set_new(b, "style", json_string("primary"));
+		json_array_append_new(els, b);
+	}
+	buf_free(&id);
+	buf_free(&v);
+	return json_pack("{s:s, s:s, s:o}", "type", "actions", "block_id", "keluh.case",
+	    "elements", els);
+}
+
+/* Whether a Slack render draws buttons: Web API with a case, and not in a thread reply. */
+static int
+slack_buttons(const struct rcv_ctx *c)
+{
+	return slack_api(c->r) && c->a.kase != NULL && c->mode != RCV_M_REPLY;
+}
+
+/*
+ * The Web API request (Slack: chat.postMessage, chat.update): the blocks at
+ * the top (a colour bar would need a legacy attachment, and buttons belong
+ * in the message), the notice as text. ref is "CHANNEL:TS".
+ */
+static int
+slack_api_msg(struct rcv_ctx *c, struct rcv_msg *m, const struct buf *notice, json_t *blocks)
+{
+	const char *base = c->r->api_url && *c->r->api_url ? c->r->api_url :
+	    "https://slack.com/api";
+	size_t blen = strlen(base);
+	struct buf ch, ts;
+	json_t *o = json_object();
+
+	buf_init(&ch);
+	buf_init(&ts);
+	if (slack_buttons(c))
+		json_array_append_new(blocks, slack_actions(&c->a));
+	if (c->mode == RCV_M_POST && (c->r->channel == NULL || *c->r->channel == '\0')) {
+		rcv_fail(c, "slack receiver '%s' has token_file but no channel", rcv_rname(c));
+		goto fail;
+	}
+	if (c->mode != RCV_M_POST && rcv_ref_split(c, 1, &ch, &ts) < 0)
+		goto fail;
+	if (rcv_bearer(c, m, c->r->token) < 0)
+		goto fail;
+	json_object_set_new(o, "channel", c->mode == RCV_M_POST ? json_string(c->r->channel) :
+	    rcv_jstr(ch.data, ch.len));
+	if (c->mode != RCV_M_POST)
+		json_object_set_new(o, c->mode == RCV_M_EDIT ? "ts" : "thread_ts",
+		    rcv_jstr(ts.data, ts.len));
+	json_object_set_new(o, "text", rcv_jstr(notice->data, notice->len));
+	json_object_set_new(o, "blocks", blocks);
+	if (c->r->username && *c->r->username)
+		json_object_set_new(o, "username", json_string(c->r->username));
+	rcv_page(c, o, "text", 0);
+	while (blen > 0 && base[blen - 1] == '/')
+		blen--;
+	/* Without the charset Slack answers with a "missing_charset" warning. */
+	m->url = xasprintf("%.*s/chat.%s", (int)blen, base,
+	    c->mode == RCV_M_EDIT ? "update" : "postMessage");
+	rcv_msg_header(m, "Content-Type: application/json; charset=utf-8");
+	rcv_msg_json(m, o);
+	buf_free(&ch);
+	buf_free(&ts);
+	return 0;
+fail:
+	json_decref(blocks);
+	json_decref(o);
+	buf_free(&ch);
+	buf_free(&ts);
+	return -1;
+}
+
 static int
 rcv_render_slack(struct rcv_ctx *c, struct rcv_msg *m)
 {
@@ -169,9 +273,10 @@ rcv_render_slack(struct rcv_ctx *c, struct rcv_msg *m)
 	struct rcv_fill fl;
 	struct buf head;
 	size_t shown, used, max;
+	int rc = 0, api = slack_api(c->r);
 	json_t *o, *att;
 
-	if (c->r->url == NULL || *c->r->url == '\0')
+	if (!api && (c->r->url == NULL || *c->r->url == '\0'))
 		return rcv_fail(c, "slack receiver '%s' has no url", rcv_rname(c));
 	slack_fill_init(&f, a, RCV_MK_SLACK);
 	buf_init(&head);
@@ -189,8 +294,9 @@ rcv_render_slack(struct rcv_ctx *c, struct rcv_msg *m)
 	json_array_append_new(f.blocks, slack_section(head.data, head.len));
 	used = rcv_ulen(head.data, head.len);
 
-	max = SLACK_MAX_BLOCKS - 2;	/* the header section and the "more" line */
-	fl.budget = SLACK_BLOCK_UNITS - used - SLACK_MORE_UNITS;
+	/* The header section, the "more" line and, with the Web API, the buttons. */
+	max = SLACK_MAX_BLOCKS - 2 - (size_t)api;
+	fl.budget = SLACK_BLOCK_UNITS - used - SLACK_MORE_UNITS - (api ? SLACK_ACTIONS_UNITS : 0);
 	fl.piece_max = SLACK_SECTION_UNITS;
 	fl.cap = SLACK_SAMPLE_UNITS;
 	fl.min_cap = SLACK_MIN_UNITS;
@@ -204,15 +310,138 @@ rcv_render_slack(struct rcv_ctx *c, struct rcv_msg *m)
 	}
 
 	slack_notice(a, &f.notice, RCV_MK_SLACK, SLACK_TEXT_UNITS);
-	att = json_object();
-	json_object_set_new(att, "color", json_string(a->style->hex));
-	json_object_set_new(att, "fallback", rcv_jstr(f.notice.data, f.notice.len));
-	json_object_set_new(att, "blocks", f.blocks);
-	o = slack_payload(c, &f.notice, att);
-	rcv_page(c, o, "text", 0);	/* in the text: mentions in attachments ping nobody */
-	rcv_msg_post_json(m, xstrdup(c->r->url), o);
+	if (api)
+		rc = slack_api_msg(c, m, &f.notice, f.blocks);
+	else {
+		att = json_object();
+		json_object_set_new(att, "color", json_string(a->style->hex));
+		json_object_set_new(att, "fallback", rcv_jstr(f.notice.data, f.notice.len));
+		json_object_set_new(att, "blocks", f.blocks);
+		o = slack_payload(c, &f.notice, att);
+		rcv_page(c, o, "text", 0);	/* in the text: mentions in attachments ping nobody */
+		rcv_msg_post_json(m, xstrdup(c->r->url), o);
+	}
 	slack_fill_free(&f);
 	buf_free(&head);
+	return rc;
+}
+
+/*
+ * Mattermost's buttons call keluhd at <public_url>/v1/actions/<receiver>
+ * with the context given here; its token is the one of the case's signed
+ * link for the same action (<public_url>/v1/actions/link/<token>), which
+ * keluhd checks. Without those links there is nothing to check: no button.
+ */
+#define MM_LINK_PATH "/v1/actions/link/"
+
+/* The signed link of action in the case, split at MM_LINK_PATH; NULL when there is none. */
+static const char *
+mm_link(const struct rcv_alert *a, const char *action, size_t *baselen)
+{
+	const json_t *acts = json_object_get(a->kase, "actions"), *e;
+	size_t i;
+
+	json_array_foreach(acts, i, e) {
+		const char *act = rcv_str(e, "action"), *url = rcv_str(e, "url"), *p;
+
+		if (act && url && strcmp(act, action) == 0 && (p = strstr(url, MM_LINK_PATH)) &&
+		    p[strlen(MM_LINK_PATH)] != '\0') {
+			*baselen = (size_t)(p - url);
+			return url;
+		}
+	}
+	return NULL;
+}
+
+static int
+mm_buttons(const struct rcv_ctx *c)
+{
+	const char *acts[RCV_MAX_ACTIONS];
+	size_t n = rcv_case_actions(&c->a, acts), bl;
+
+	if (!slack_api(c->r) || c->mode == RCV_M_REPLY)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (mm_link(&c->a, acts[i], &bl))
+			return 1;
+	return 0;
+}
+
+/*
+ * The attachment's actions. Mattermost routes a button by its id, which
+ * must be letters and digits only (an id with '_' fails silently:
+ * mattermost/mattermost#21939), so "not_complaint" is "notcomplaint" there;
+ * the context carries the action's real name.
+ */
+static json_t *
+mm_actions(const struct rcv_ctx *c)
+{
+	const char *acts[RCV_MAX_ACTIONS], *url;
+	size_t n = rcv_case_actions(&c->a, acts), bl;
+	json_t *out = json_array();
+	struct buf id, hook;
+
+	buf_init(&id);
+	buf_init(&hook);
+	for (size_t i = 0; i < n; i++) {
+		if ((url = mm_link(&c->a, acts[i], &bl)) == NULL)
+			continue;
+		buf_reset(&id);
+		buf_reset(&hook);
+		for (const char *p = acts[i]; *p; p++)
+			if (*p != '_')
+				buf_addc(&id, *p);
+		buf_printf(&hook, "%.*s/v1/actions/%s", (int)bl, url, rcv_rname(c));
+		json_array_append_new(out, json_pack("{s:s%, s:s, s:s, s:{s:s%, s:{s:s, s:I, s:s}}}",
+		    "id", id.data, id.len, "type", "button", "name", rcv_action_label(&c->a, acts[i]),
+		    "integration", "url", hook.data, hook.len, "context", "action", acts[i], "case",
+		    (json_int_t)c->a.case_id, "token", url + bl + strlen(MM_LINK_PATH)));
+	}
+	buf_free(&id);
+	buf_free(&hook);
+	return out;
+}
+
+/*
+ * Mattermost's REST API with a bot token: POST /api/v4/posts (a reply
+ * names its thread in root_id), PUT /api/v4/posts/{id} to edit. The
+ * attachment goes in props, as in a webhook's payload.
+ */
+static int
+mm_api_msg(struct rcv_ctx *c, struct rcv_msg *m, const struct buf *text, json_t *att)
+{
+	const char *base = c->r->api_url ? c->r->api_url : "";
+	size_t blen = strlen(base);
+	json_t *o = json_object();
+
+	if (c->mode != RCV_M_POST && !rcv_ref_is(c->ref, "abcdefghijklmnopqrstuvwxyz0123456789")) {
+		json_decref(att);
+		json_decref(o);
+		return rcv_fail(c, "receiver '%s': '%.40s' is not a Mattermost post id",
+		    rcv_rname(c), c->ref);
+	}
+	if (rcv_bearer(c, m, c->r->token) < 0) {
+		json_decref(att);
+		json_decref(o);
+		return -1;
+	}
+	if (mm_buttons(c))
+		json_object_set_new(att, "actions", mm_actions(c));
+	if (c->mode == RCV_M_EDIT)
+		json_object_set_new(o, "id", json_string(c->ref));
+	json_object_set_new(o, "channel_id", json_string(c->r->channel ? c->r->channel : ""));
+	if (c->mode == RCV_M_REPLY)
+		json_object_set_new(o, "root_id", json_string(c->ref));
+	json_object_set_new(o, "message", rcv_jstr(text->data, text->len));
+	json_object_set_new(o, "props", json_pack("{s:[o]}", "attachments", att));
+	rcv_page(c, o, "message", 1);
+	while (blen > 0 && base[blen - 1] == '/')
+		blen--;
+	if (c->mode == RCV_M_EDIT) {
+		rcv_msg_post_json(m, xasprintf("%.*s/api/v4/posts/%s", (int)blen, base, c->ref), o);
+		m->method = xstrdup("PUT");
+	} else
+		rcv_msg_post_json(m, xasprintf("%.*s/api/v4/posts", (int)blen, base), o);
 	return 0;
 }
 
@@ -230,9 +459,10 @@ rcv_render_mattermost(struct rcv_ctx *c, struct rcv_msg *m)
 	struct rcv_fill fl;
 	struct buf text;
 	size_t shown;
+	int rc = 0;
 	json_t *o, *att;
 
-	if (c->r->url == NULL || *c->r->url == '\0')
+	if (!slack_api(c->r) && (c->r->url == NULL || *c->r->url == '\0'))
 		return rcv_fail(c, "mattermost receiver '%s' has no url", rcv_rname(c));
 	slack_fill_init(&f, a, RCV_MK_MD);
 	buf_init(&text);
@@ -267,12 +497,16 @@ rcv_render_mattermost(struct rcv_ctx *c, struct rcv_msg *m)
 	json_object_set_new(att, "color", json_string(a->style->hex));
 	if (f.kept.len)
 		json_object_set_new(att, "text", rcv_jstr(f.kept.data, f.kept.len));
-	o = slack_payload(c, &text, att);
-	rcv_page(c, o, "text", 1);	/* a line of its own: the heading must start one */
-	rcv_msg_post_json(m, xstrdup(c->r->url), o);
+	if (slack_api(c->r))
+		rc = mm_api_msg(c, m, &text, att);
+	else {
+		o = slack_payload(c, &text, att);
+		rcv_page(c, o, "text", 1);	/* a line of its own: the heading must start one */
+		rcv_msg_post_json(m, xstrdup(c->r->url), o);
+	}
 	slack_fill_free(&f);
 	buf_free(&text);
-	return 0;
+	return rc;
 }
 
 /* Whether s is a Slack mention (Slack's message formatting): a user, a user group, or @here. */
@@ -298,9 +532,135 @@ mattermost_page_valid(const char *s)
 	return s[0] == '@' && rcv_page_name(s + 1, 1, 64, "abcdefghijklmnopqrstuvwxyz0123456789._-");
 }
 
+/*
+ * An incoming webhook (url or url_file), or a bot (token_file and channel;
+ * api_url: Slack's by default, a Mattermost server's address). A bot edits
+ * its messages; a webhook cannot.
+ */
+static void
+slack_parse(struct confp *L, yaml_node_t *item, struct receiver *r)
+{
+	int mm = r->type == RCV_MATTERMOST;
+	const char *s, *kind = mm ? "mattermost" : "slack";
+	yaml_node_t *api = ymap_get(L->yf, item, "api_url");
+	int hook = ymap_get(L->yf, item, "url") || ymap_get(L->yf, item, "url_file");
+
+	rcv_parse_secret(L, item, r);
+	if (confp_string(L, item, "api_url", &s) == 0 && s) {
+		if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
+			yerror(L->d, L->yf, api, "receiver '%s': api_url must start with https:// "
+			    "or http://", r->name);
+		r->api_url = xstrdup(s);
+	}
+	if (ymap_get(L->yf, item, "token_file") == NULL) {
+		if (!hook)
+			yerror(L->d, L->yf, item, "receiver '%s' (%s) needs url or url_file (an "
+			    "incoming webhook), or token_file and channel (a bot)", r->name, kind);
+		if (api)
+			yerror(L->d, L->yf, api, "receiver '%s': api_url goes with token_file; an "
+			    "incoming webhook has only its url", r->name);
+		return;
+	}
+	r->token = confp_secret_line(L, item, "token_file");
+	if (hook)
+		yerror(L->d, L->yf, item, "receiver '%s' (%s) takes url (an incoming webhook) or "
+		    "token_file (a bot), not both: remove one", r->name, kind);
+	if (ymap_get(L->yf, item, "channel") == NULL)
+		yerror(L->d, L->yf, item, "receiver '%s' (%s) with token_file needs channel (%s)",
+		    r->name, kind, mm ? "the channel's id" : "a channel id such as C0123ABCD");
+	if (mm && api == NULL)
+		yerror(L->d, L->yf, item, "receiver '%s' (mattermost) with token_file needs "
+		    "api_url, the server's address (e.g. https://chat.example.com)", r->name);
+}
+
+static int
+slack_living(const struct receiver *r)
+{
+	return slack_api(r);
+}
+
+/* chat.postMessage answers {"ok":true,"channel":"C123","ts":"1700000000.000100",...}. */
+static int
+slack_post_ref(const struct receiver *r, const json_t *j, char *ref, size_t reflen)
+{
+	const char *ch = rcv_str(j, "channel"), *ts = rcv_str(j, "ts");
+	int n;
+
+	(void)r;
+	if (!json_is_true(json_object_get(j, "ok")) || ch == NULL || ts == NULL || !*ch || !*ts ||
+	    strchr(ch, ':'))
+		return -1;
+	n = snprintf(ref, reflen, "%s:%s", ch, ts);
+	return n > 0 && (size_t)n < reflen ? 0 : -1;
+}
+
+/* POST /api/v4/posts answers the post: {"id":"...",...}. */
+static int
+mm_post_ref(const struct receiver *r, const json_t *j, char *ref, size_t reflen)
+{
+	const char *id = rcv_str(j, "id");
+
+	(void)r;
+	if (!rcv_ref_is(id, "abcdefghijklmnopqrstuvwxyz0123456789") || strlen(id) >= reflen)
+		return -1;
+	memcpy(ref, id, strlen(id) + 1);
+	return 0;
+}
+
+/*
+ * The Web API answers 200 with {"ok":false,"error":"..."} on failure
+ * (Slack API documentation, "Evaluating responses"). ratelimited waits
+ * Retry-After; a server-side hiccup is retried; the rest (invalid_auth,
+ * channel_not_found, not_in_channel, ...) will not work by trying again.
+ */
+static enum rcv_verdict
+slack_api_judge(struct rcv_answer *an)
+{
+	static const char *const again[] = { "ratelimited", "internal_error", "fatal_error",
+		"service_unavailable", "request_timeout", "team_added_to_org", NULL };
+	const char *e = rcv_str(an->j, "error");
+
+	if (json_is_true(json_object_get(an->j, "ok")))
+		return rcv_judge_say(RCV_OK, an, "HTTP", an->status, NULL, "OK");
+	for (size_t i = 0; e && again[i]; i++)
+		if (strcmp(e, again[i]) == 0) {
+			*an->wait_ms = rcv_retry_after(an->retry_after);
+			return rcv_judge_say(RCV_RETRY, an, "Slack's Web API", an->status, NULL, e);
+		}
+	return rcv_judge_say(RCV_DEAD, an, "Slack's Web API", an->status, NULL,
+	    e ? e : "\"ok\":false without an error");
+}
+
+/*
+ * Slack's answers: the Web API's JSON (a bot) or the webhook's text "ok"
+ * (a webhook). The judge does not see the receiver, so the body tells
+ * them apart: a JSON object with "ok" is the Web API's.
+ */
+static enum rcv_verdict
+slack_judge(const struct rcv_kind *k, struct rcv_answer *an)
+{
+	enum rcv_verdict v;
+	json_t *j;
+
+	if (an->status < 200 || an->status >= 300 || an->body == NULL)
+		return rcv_judge_http(k, an);
+	j = json_loadb(an->body, an->len, 0, NULL);
+	if (!json_is_object(j) || json_object_get(j, "ok") == NULL) {
+		json_decref(j);
+		return rcv_judge_http(k, an);
+	}
+	an->j = j;
+	v = slack_api_judge(an);
+	an->j = NULL;
+	json_decref(j);
+	return v;
+}
+
 static const struct conf_key slack_keys[] = {
     {"url", CONF_STRING},
     {"url_file", CONF_SECRET_FILE},
+    {"token_file", CONF_SECRET_FILE},
+    {"api_url", CONF_STRING},
     {"channel", CONF_STRING},
     {"username", CONF_STRING},
     {"mention_on_critical", CONF_LIST},
@@ -312,9 +672,8 @@ const struct rcv_kind rcv_kind_slack = {
 	.conf = {
 		.name = "slack",
 		.keys = slack_keys,
-		.needs_url = 1,
 		.rate_per_s = 1,
-		.parse = rcv_parse_secret,
+		.parse = slack_parse,
 		.page_valid = slack_page_valid,
 		.page_hint = "write \"<@U123ABC>\" for a user, \"<!subteam^S123ABC>\" for a user "
 		    "group (their ids, not names), or \"<!here>\"",
@@ -322,17 +681,20 @@ const struct rcv_kind rcv_kind_slack = {
 	},
 	.render = rcv_render_slack,
 	.transport = RCV_TR_HTTP,
-	.judge = rcv_judge_http,
+	.judge = slack_judge,
 	.answers = { .ok_body = "ok", .what = "Slack's webhook", .who = "Slack" },
+	.living = slack_living,
+	.post_ref = slack_post_ref,
+	.threads = 1,
+	.buttons = slack_buttons,
 };
 
 const struct rcv_kind rcv_kind_mattermost = {
 	.conf = {
 		.name = "mattermost",
 		.keys = slack_keys,
-		.needs_url = 1,
 		.rate_per_s = 10,
-		.parse = rcv_parse_secret,
+		.parse = slack_parse,
 		.page_valid = mattermost_page_valid,
 		.page_hint = "write \"@username\" or \"@groupname\" (lower case, digits, '.', '_', "
 		    "'-')",
@@ -341,4 +703,8 @@ const struct rcv_kind rcv_kind_mattermost = {
 	.render = rcv_render_mattermost,
 	.transport = RCV_TR_HTTP,
 	.judge = rcv_judge_http,
+	.living = slack_living,
+	.post_ref = mm_post_ref,
+	.threads = 1,
+	.buttons = mm_buttons,
 };

@@ -172,7 +172,16 @@ rcv_render_teams(struct rcv_ctx *c, struct rcv_msg *m)
 	rcv_counts(a, &t);
 	json_array_append_new(line, teams_run(t.data, t.len, 0));
 	json_array_append_new(head, teams_rich(line));
-	/* The alert's id and group (to quote it), and any delay: a line each. */
+	/* The case and its links, the alert's id and group (to quote it), any delay: a line each. */
+	buf_reset(&t);
+	rcv_case_lines(a, &t, RCV_MK_PLAIN, "\n");
+	for (char *p = t.data, *nl; p && p < t.data + t.len; p = nl) {
+		nl = memchr(p + 1, '\n', (size_t)(t.data + t.len - p - 1));
+		if (nl == NULL)
+			nl = t.data + t.len;
+		json_array_append_new(head, teams_rich(json_pack("[o]", teams_run(p + 1,
+		    (size_t)(nl - p - 1), 0))));
+	}
 	buf_reset(&t);
 	rcv_idline(a, &t);
 	if (t.len)

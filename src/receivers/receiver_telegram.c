@@ -80,6 +80,115 @@ tg_chat_id(const char *s)
 	return rcv_jstr(s, strlen(s));
 }
 
+/*
+ * Living messages (Telegram Bot API): sendMessage answers the message
+ * ({"ok":true,"result":{"message_id":N,"chat":{"id":C}}}), editMessageText
+ * edits it, and a sendMessage with reply_parameters replies to it. The
+ * buttons are an inline keyboard whose callback_data (at most 64 bytes) is
+ * "<action>:<case id>".
+ */
+static int
+tg_living(const struct receiver *r)
+{
+	(void)r;
+	return 1;
+}
+
+static int
+tg_buttons(const struct rcv_ctx *c)
+{
+	return c->a.kase != NULL && c->mode != RCV_M_REPLY;
+}
+
+/* Two buttons a row: the labels are short words, phones are narrow. */
+static json_t *
+tg_keyboard(const struct rcv_alert *a)
+{
+	const char *acts[RCV_MAX_ACTIONS];
+	size_t n = rcv_case_actions(a, acts);
+	json_t *rows = json_array(), *row = NULL;
+	struct buf v;
+
+	buf_init(&v);
+	for (size_t i = 0; i < n; i++) {
+		if (i % 2 == 0) {
+			row = json_array();
+			json_array_append_new(rows, row);
+		}
+		buf_reset(&v);
+		rcv_action_value(a, acts[i], &v);
+		json_array_append_new(row, json_pack("{s:s, s:s%}", "text",
+		    rcv_action_label(a, acts[i]), "callback_data", v.data, v.len));
+	}
+	buf_free(&v);
+	return json_pack("{s:o}", "inline_keyboard", rows);
+}
+
+/* The request: sendMessage (a post, or a reply to c->ref) or editMessageText of c->ref. */
+static int
+tg_send(struct rcv_ctx *c, struct rcv_msg *m, const char *base, const struct buf *text)
+{
+	size_t blen = strlen(base);
+	struct buf chat, id;
+	json_t *o = json_object();
+
+	buf_init(&chat);
+	buf_init(&id);
+	if (c->mode != RCV_M_POST && (rcv_ref_split(c, 0, &chat, &id) < 0 ||
+	    !rcv_ref_is(id.data, "0123456789"))) {
+		if (c->err && !*c->err)
+			rcv_fail(c, "receiver '%s': '%.40s' is not a Telegram message reference",
+			    rcv_rname(c), c->ref);
+		json_decref(o);
+		buf_free(&chat);
+		buf_free(&id);
+		return -1;
+	}
+	json_object_set_new(o, "chat_id", tg_chat_id(c->mode == RCV_M_POST ? c->r->chat_id :
+	    chat.data));
+	if (c->mode == RCV_M_EDIT)
+		json_object_set_new(o, "message_id", json_integer(strtoll(id.data, NULL, 10)));
+	json_object_set_new(o, "text", rcv_jstr(text->data, text->len));
+	json_object_set_new(o, "parse_mode", json_string("HTML"));
+	json_object_set_new(o, "link_preview_options", json_pack("{s:b}", "is_disabled", 1));
+	if (c->mode != RCV_M_EDIT)
+		json_object_set_new(o, "disable_notification", json_boolean(c->a.prio == RCV_P_LOW));
+	if (c->mode == RCV_M_REPLY)
+		json_object_set_new(o, "reply_parameters", json_pack("{s:I, s:b}", "message_id",
+		    (json_int_t)strtoll(id.data, NULL, 10), "allow_sending_without_reply", 1));
+	if (tg_buttons(c))
+		json_object_set_new(o, "reply_markup", tg_keyboard(&c->a));
+	rcv_page(c, o, "text", 1);
+	while (blen > 0 && base[blen - 1] == '/')
+		blen--;
+	rcv_msg_post_json(m, xasprintf("%.*s/bot%s/%s", (int)blen, base, c->r->secret,
+	    c->mode == RCV_M_EDIT ? "editMessageText" : "sendMessage"), o);
+	buf_free(&chat);
+	buf_free(&id);
+	return 0;
+}
+
+/* "CHAT:MESSAGE_ID": the chat as the answer gives it (an id even for "@channel"). */
+static int
+tg_post_ref(const struct receiver *r, const json_t *j, char *ref, size_t reflen)
+{
+	const json_t *res = json_object_get(j, "result");
+	const json_t *id = json_object_get(res, "message_id");
+	const json_t *chat = json_object_get(json_object_get(res, "chat"), "id");
+	int n;
+
+	if (!json_is_true(json_object_get(j, "ok")) || !json_is_integer(id))
+		return -1;
+	if (json_is_integer(chat))
+		n = snprintf(ref, reflen, "%lld:%lld", (long long)json_integer_value(chat),
+		    (long long)json_integer_value(id));
+	else if (r->chat_id && *r->chat_id && strchr(r->chat_id, ':') == NULL)
+		n = snprintf(ref, reflen, "%s:%lld", r->chat_id, (long long)json_integer_value(id));
+	else
+		return -1;
+	return n > 0 && (size_t)n < reflen ? 0 : -1;
+}
+
 static int
 rcv_render_telegram(struct rcv_ctx *c, struct rcv_msg *m)
 {
@@ -88,8 +197,8 @@ rcv_render_telegram(struct rcv_ctx *c, struct rcv_msg *m)
 	struct tg_fill f;
 	struct rcv_fill fl;
 	struct buf text, t;
-	size_t shown, blen;
-	json_t *o;
+	size_t shown;
+	int rc;
 
 	if (c->r->secret == NULL || *c->r->secret == '\0')
 		return rcv_fail(c, "telegram receiver '%s' has no bot token", rcv_rname(c));
@@ -135,23 +244,12 @@ rcv_render_telegram(struct rcv_ctx *c, struct rcv_msg *m)
 		buf_adds(&text, "</i>");
 	}
 
-	o = json_object();
-	json_object_set_new(o, "chat_id", tg_chat_id(c->r->chat_id));
-	json_object_set_new(o, "text", rcv_jstr(text.data, text.len));
-	json_object_set_new(o, "parse_mode", json_string("HTML"));
-	json_object_set_new(o, "link_preview_options", json_pack("{s:b}", "is_disabled", 1));
-	json_object_set_new(o, "disable_notification", json_boolean(a->prio == RCV_P_LOW));
-	rcv_page(c, o, "text", 1);
-	blen = strlen(base);
-	while (blen > 0 && base[blen - 1] == '/')
-		blen--;
-	rcv_msg_post_json(m, xasprintf("%.*s/bot%s/sendMessage", (int)blen, base, c->r->secret),
-	    o);
+	rc = tg_send(c, m, base, &text);
 	buf_free(&f.piece);
 	buf_free(&f.kept);
 	buf_free(&text);
 	buf_free(&t);
-	return 0;
+	return rc;
 }
 
 /* bot_token (the secret) and chat_id; the Bot API's base URL unless url is given. */
@@ -202,6 +300,19 @@ telegram_judge_2xx(const struct rcv_kind *k, struct rcv_answer *an)
 	    json_is_object(an->j) ? NULL : "Telegram answered without \"ok\":true");
 }
 
+/*
+ * An edit that changes nothing (the case looks as it did) is answered 400
+ * "Bad Request: message is not modified": the message already shows it.
+ */
+static enum rcv_verdict
+telegram_judge(const struct rcv_kind *k, struct rcv_answer *an)
+{
+	if (an->status == 400 && rcv_body_has(an->body, an->len, "message is not modified"))
+		return rcv_judge_say(RCV_OK, an, "HTTP", an->status, NULL,
+		    "the message already says this");
+	return rcv_judge_http(k, an);
+}
+
 static const struct conf_key telegram_keys[] = {
     {"url", CONF_STRING},
     {"url_file", CONF_SECRET_FILE},
@@ -226,7 +337,11 @@ const struct rcv_kind rcv_kind_telegram = {
 	},
 	.render = rcv_render_telegram,
 	.transport = RCV_TR_HTTP,
-	.judge = rcv_judge_http,
+	.judge = telegram_judge,
 	.answers = { .json = 1, .json_only = 1, .what = "Telegram's Bot API", .who = "Telegram",
 	    .judge_2xx = telegram_judge_2xx },
+	.living = tg_living,
+	.post_ref = tg_post_ref,
+	.threads = 1,
+	.buttons = tg_buttons,
 };

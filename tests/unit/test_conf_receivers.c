@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf/conf.h"
@@ -189,6 +190,56 @@ START_TEST(mattermost)
 }
 END_TEST
 
+/* Slack and Mattermost as bots: token_file, channel and api_url instead of an incoming webhook. */
+START_TEST(bots)
+{
+	const char *tmp = getenv("TMPDIR");
+	char path[512], items[1024];
+	struct conf *c;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/keluh-test-token.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "xoxb-1-2\n", 9), 9);
+	close(fd);
+	chmod(path, 0600);
+	snprintf(items, sizeof(items), "  - {name: r, type: slack, token_file: \"%s\", "
+	    "channel: C0123ABCD}\n", path);
+	c = load_one(items, RCV_SLACK);
+	ck_assert_str_eq(c->receivers[0].token, "xoxb-1-2");
+	ck_assert_str_eq(c->receivers[0].channel, "C0123ABCD");
+	ck_assert_ptr_eq(c->receivers[0].api_url, NULL);	/* Slack's, by default */
+	ck_assert_ptr_eq(c->receivers[0].url, NULL);
+	conf_free(c);
+	snprintf(items, sizeof(items), "  - {name: r, type: mattermost, token_file: \"%s\", "
+	    "channel: abc123, api_url: \"http://127.0.0.1:1\"}\n", path);
+	c = load_one(items, RCV_MATTERMOST);
+	ck_assert_str_eq(c->receivers[0].api_url, "http://127.0.0.1:1");
+	conf_free(c);
+	snprintf(items, sizeof(items), "  - {name: r, type: slack, token_file: \"%s\"}\n", path);
+	refused(items, "receiver 'r' (slack) with token_file needs channel (a channel id such as "
+	    "C0123ABCD)");
+	snprintf(items, sizeof(items), "  - {name: r, type: slack, token_file: \"%s\", channel: C1, "
+	    "url: \"https://127.0.0.1:1/s\"}\n", path);
+	refused(items, "receiver 'r' (slack) takes url (an incoming webhook) or token_file (a "
+	    "bot), not both: remove one");
+	snprintf(items, sizeof(items), "  - {name: r, type: mattermost, token_file: \"%s\", "
+	    "channel: abc}\n", path);
+	refused(items, "receiver 'r' (mattermost) with token_file needs api_url, the server's "
+	    "address (e.g. https://chat.example.com)");
+	snprintf(items, sizeof(items), "  - {name: r, type: slack, token_file: \"%s\", channel: C1, "
+	    "api_url: \"slack.com/api\"}\n", path);
+	refused(items, "receiver 'r': api_url must start with https:// or http://");
+	unlink(path);
+	refused("  - {name: r, type: slack}\n", "receiver 'r' (slack) needs url or url_file (an "
+	    "incoming webhook), or token_file and channel (a bot)");
+	refused("  - {name: r, type: mattermost, url: \"http://127.0.0.1:1/m\", api_url: "
+	    "\"http://127.0.0.1:1\"}\n", "receiver 'r': api_url goes with token_file; an incoming "
+	    "webhook has only its url");
+}
+END_TEST
+
 START_TEST(discord)
 {
 	struct conf *c = load_one("  - {name: r, type: discord, url: \"http://127.0.0.1:1/d\", "
@@ -333,7 +384,7 @@ START_TEST(names_and_types)
 	    "name, type, url, url_file, secret, secret_file, bot_token, bot_token_file, "
 	    "routing_key, routing_key_file, chat_id, channel, username, password, password_file, "
 	    "from, to, max_concurrency, rate, max_age, timeout, samples, mention_on_critical, "
-	    "mention_at_least");
+	    "mention_at_least, token_file, api_url");
 	buf_free(&want);
 }
 END_TEST
@@ -482,6 +533,7 @@ main(void)
 	tcase_add_test(tc, console);
 	tcase_add_test(tc, webhook);
 	tcase_add_test(tc, slack);
+	tcase_add_test(tc, bots);
 	tcase_add_test(tc, mattermost);
 	tcase_add_test(tc, discord);
 	tcase_add_test(tc, teams);

@@ -235,6 +235,7 @@ body_json(const struct rcv_msg *m)
 	free(again);
 	ck_assert_str_eq(header(m, "Content-Type") ? header(m, "Content-Type") : "",
 	    m->url && strstr(m->url, "googleapis") ? "application/json; charset=UTF-8" :
+	    m->url && strstr(m->url, "/api/chat.") ? "application/json; charset=utf-8" :
 						       "application/json");
 	return j;
 }
@@ -606,8 +607,9 @@ check_email(const struct rcv_msg *m, struct buf *text)
 
 /* --- golden files ------------------------------------------------------- */
 
+/* The golden file tests/fixtures/expected/<name>.txt. */
 static void
-golden(enum rcv_type t, const struct rcv_msg *m, json_t *j)
+golden_as(const char *name, const struct rcv_msg *m, json_t *j)
 {
 	char path[1024];
 	struct buf b;
@@ -617,6 +619,8 @@ golden(enum rcv_type t, const struct rcv_msg *m, json_t *j)
 
 	buf_init(&b);
 	buf_printf(&b, "url: %s\n", m->url ? m->url : "(none)");
+	if (m->method)
+		buf_printf(&b, "method: %s\n", m->method);
 	for (size_t i = 0; i < m->nheaders; i++)
 		buf_printf(&b, "header: %s\n", m->headers[i]);
 	if (m->mail_from)
@@ -632,7 +636,7 @@ golden(enum rcv_type t, const struct rcv_msg *m, json_t *j)
 		free(pretty);
 	} else
 		buf_add(&b, m->body, m->body_len);
-	snprintf(path, sizeof(path), "%s/expected/%s.txt", FIXTURES, receiver_type_name(t));
+	snprintf(path, sizeof(path), "%s/expected/%s.txt", FIXTURES, name);
 	if (getenv("KELUH_UPDATE_GOLDEN")) {
 		f = fopen(path, "wb");
 		ck_assert_msg(f != NULL, "cannot write %s", path);
@@ -662,6 +666,12 @@ golden(enum rcv_type t, const struct rcv_msg *m, json_t *j)
 	}
 	free(want);
 	buf_free(&b);
+}
+
+static void
+golden(enum rcv_type t, const struct rcv_msg *m, json_t *j)
+{
+	golden_as(receiver_type_name(t), m, j);
 }
 
 /* --- the basic alert ---------------------------------------------------- */
@@ -1833,6 +1843,424 @@ START_TEST(test_times_and_late)
 }
 END_TEST
 
+
+/* --- cases and living messages ------------------------------------------ */
+
+/* "Case #42 ..." ('#' is escaped in Markdown: "Case \\#42") */
+#define CASE_LINE "42 \xc2\xb7 acknowledged by Rina 10:06 UTC, 4 min after the post " \
+    "\xc2\xb7 assigned to Rina"
+#define ACK_LINK "Acknowledge: https://keluh.example.com/v1/actions/link/ack.42.tok0"
+
+static json_t *kase;
+
+static void
+case_setup(void)
+{
+	kase = load("alert_case.json");
+}
+
+static void
+case_teardown(void)
+{
+	json_decref(kase);
+}
+
+/* The bot receivers (Slack Web API, Mattermost posts API) the living tests use. */
+static struct receiver
+bot(enum rcv_type t)
+{
+	struct receiver r = rcv(t, 2);
+
+	r.url = NULL;
+	r.token = (char *)(t == RCV_SLACK ? "xoxb-1-2-abc" : "mmtoken0123");
+	r.channel = (char *)(t == RCV_SLACK ? "C0123ABCD" : "chan0123");
+	r.api_url = (char *)(t == RCV_SLACK ? NULL : "https://chat.example.com/");
+	return r;
+}
+
+static void
+case_state(const char *state, int overdue)
+{
+	json_t *c = json_object_get(json_object_get(kase, "alert"), "case");
+
+	json_object_set_new(c, "state", json_string(state));
+	json_object_set_new(c, "overdue", json_boolean(overdue));
+	if (strcmp(state, "resolved") == 0) {
+		json_object_set_new(c, "resolved_by", json_string("Budi"));
+		json_object_set_new(c, "resolved_at", json_string("2026-11-22T10:15:00Z"));
+		json_object_set_new(c, "note", json_string("refund <sent>"));
+	}
+}
+
+/* Every kind shows the case: its line, and buttons or links. Goldens: <type>_case.txt. */
+START_TEST(test_case_render)
+{
+	enum rcv_type t = (enum rcv_type)_i;
+	struct receiver r = rcv(t, 2);
+	struct rcv_msg m;
+	char name[64];
+	json_t *j = NULL;
+	int buttons = t == RCV_DISCORD || t == RCV_TELEGRAM;
+
+	render(&r, kase, &m);
+	if (t != RCV_CONSOLE && t != RCV_EMAIL)
+		j = body_json(&m);
+	if (t == RCV_WEBHOOK) {	/* the canonical alert: "case" as it came */
+		ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(
+		    j, "alert"), "case"), "id")), 42);
+	} else if (t == RCV_EMAIL) {
+		ck_assert_msg(strstr(m.body, "Case #42") != NULL, "email: no case line");
+	} else {
+		ck_assert_msg(strstr(m.body, CASE_LINE) != NULL, "%s: no case line in %s",
+		    receiver_type_name(t), m.body);
+		ck_assert_msg((strstr(m.body, ACK_LINK) == NULL) == buttons, "%s: links",
+		    receiver_type_name(t));
+	}
+	ck_assert_msg((strstr(m.body, "\"ack:42\"") != NULL) == 0, "ack on an acked case");
+	ck_assert_msg((strstr(m.body, "\"resolve:42\"") != NULL) == buttons, "%s: buttons",
+	    receiver_type_name(t));
+	snprintf(name, sizeof(name), "%s_case", receiver_type_name(t));
+	golden_as(name, &m, j);
+	json_decref(j);
+	receiver_msg_free(&m);
+}
+END_TEST
+
+/* The bots: Slack's chat.postMessage with blocks and buttons, Mattermost's posts API. */
+START_TEST(test_case_bots)
+{
+	struct receiver s = bot(RCV_SLACK), mm = bot(RCV_MATTERMOST);
+	struct rcv_msg m;
+	json_t *j, *acts, *b;
+
+	render(&s, kase, &m);
+	j = body_json(&m);
+	ck_assert_str_eq(m.url, "https://slack.com/api/chat.postMessage");
+	ck_assert_str_eq(header(&m, "Authorization"), "Bearer xoxb-1-2-abc");
+	ck_assert_str_eq(jstr(j, "channel"), "C0123ABCD");
+	ck_assert_ptr_eq(m.method, NULL);
+	acts = json_array_get(json_object_get(j, "blocks"),
+	    json_array_size(json_object_get(j, "blocks")) - 1);
+	ck_assert_str_eq(jstr(acts, "type"), "actions");
+	b = json_array_get(json_object_get(acts, "elements"), 0);
+	ck_assert_str_eq(jstr(b, "action_id"), "keluh.assign");
+	ck_assert_str_eq(jstr(b, "value"), "assign:42");
+	ck_assert_msg(strstr(m.body, ACK_LINK) == NULL, "links beside buttons");
+	ck_assert(strstr(m.body, CASE_LINE) != NULL);
+	golden_as("slack_bot_case", &m, j);
+	json_decref(j);
+	receiver_msg_free(&m);
+
+	render(&mm, kase, &m);
+	j = body_json(&m);
+	ck_assert_str_eq(m.url, "https://chat.example.com/api/v4/posts");
+	ck_assert_str_eq(header(&m, "Authorization"), "Bearer mmtoken0123");
+	ck_assert_str_eq(jstr(j, "channel_id"), "chan0123");
+	b = json_array_get(json_object_get(json_array_get(json_object_get(json_object_get(j,
+	    "props"), "attachments"), 0), "actions"), 2);
+	ck_assert_str_eq(jstr(b, "id"), "notcomplaint");	/* letters and digits only */
+	ck_assert_str_eq(jstr(json_object_get(b, "integration"), "url"),
+	    "https://keluh.example.com/v1/actions/ops");
+	ck_assert_str_eq(jstr(json_object_get(json_object_get(b, "integration"), "context"),
+	    "token"), "notcomplaint.42.tok3");
+	golden_as("mattermost_bot_case", &m, j);
+	json_decref(j);
+	receiver_msg_free(&m);
+}
+END_TEST
+
+/* The action_ids of a Slack bot's buttons, joined by ' '. */
+static void
+slack_buttons_of(const json_t *alert, struct buf *out)
+{
+	struct receiver s = bot(RCV_SLACK);
+	struct rcv_msg m;
+	json_t *j, *blocks, *last, *e;
+	size_t i;
+
+	render(&s, alert, &m);
+	j = body_json(&m);
+	blocks = json_object_get(j, "blocks");
+	last = json_array_get(blocks, json_array_size(blocks) - 1);
+	buf_reset(out);
+	buf_adds(out, "");
+	if (strcmp(jstr(last, "type"), "actions") == 0)
+		json_array_foreach(json_object_get(last, "elements"), i, e)
+			buf_printf(out, "%s%s", i ? " " : "", jstr(e, "value"));
+	json_decref(j);
+	receiver_msg_free(&m);
+}
+
+START_TEST(test_case_states)
+{
+	struct buf b, t;
+	struct receiver tg = rcv(RCV_TELEGRAM, 2);
+	struct rcv_msg m;
+
+	buf_init(&b);
+	buf_init(&t);
+	case_state("open", 1);
+	json_object_set_new(json_object_get(json_object_get(kase, "alert"), "case"), "acked_by",
+	    json_null());
+	json_object_set_new(json_object_get(json_object_get(kase, "alert"), "case"), "assignee",
+	    json_null());
+	slack_buttons_of(kase, &b);
+	ck_assert_str_eq(b.data, "ack:42 assign:42 resolve:42 not_complaint:42 mute_author:42 "
+	    "silence:42");
+	render(&tg, kase, &m);
+	ck_assert(strstr(m.body, "Case #42 \xc2\xb7 open \xc2\xb7 OVERDUE") != NULL);
+	ck_assert(strstr(m.body, "\"callback_data\":\"mute_author:42\"") != NULL);
+	receiver_msg_free(&m);
+	case_state("acknowledged", 0);
+	slack_buttons_of(kase, &b);
+	ck_assert_str_eq(b.data, "assign:42 resolve:42 not_complaint:42 mute_author:42 "
+	    "silence:42");
+	case_state("resolved", 0);
+	slack_buttons_of(kase, &b);
+	ck_assert_str_eq(b.data, "reopen:42");
+	render(&tg, kase, &m);
+	ck_assert_msg(strstr(m.body, "Case #42 \xc2\xb7 resolved by Budi 10:15 UTC \xc2\xb7 "
+	    "note: refund &lt;sent&gt;") != NULL, "%s", m.body);
+	receiver_msg_free(&m);
+	case_state("not_complaint", 0);
+	slack_buttons_of(kase, &b);
+	ck_assert_str_eq(b.data, "reopen:42");
+	/* Without a case: no buttons, as before cases. */
+	json_object_del(json_object_get(kase, "alert"), "case");
+	slack_buttons_of(kase, &t);
+	ck_assert_str_eq(t.data, "");
+	buf_free(&b);
+	buf_free(&t);
+}
+END_TEST
+
+/* Indonesian words for the case, buttons included. */
+START_TEST(test_case_language)
+{
+	struct rcv_display disp = { WORDS_ID, NULL };
+	struct receiver s = bot(RCV_SLACK);
+	struct rcv_msg m;
+
+	s.display = &disp;
+	render(&s, kase, &m);
+	ck_assert_msg(strstr(m.body, "Kasus #42 \xc2\xb7 ditangani Rina 10:06 UTC, 4 menit setelah "
+	    "pesan \xc2\xb7 ditugaskan ke Rina") != NULL, "%s", m.body);
+	ck_assert(strstr(m.body, "\"text\":\"Selesai\"") != NULL);
+	receiver_msg_free(&m);
+}
+END_TEST
+
+static int
+post_ref(const struct receiver *r, const char *body, char *ref)
+{
+	return receiver_post_ref(r, body, strlen(body), ref, RCV_REFLEN);
+}
+
+START_TEST(test_post_ref)
+{
+	struct receiver s = bot(RCV_SLACK), mm = bot(RCV_MATTERMOST), d = rcv(RCV_DISCORD, 2);
+	struct receiver tg = rcv(RCV_TELEGRAM, 2), hook = rcv(RCV_SLACK, 2), tm = rcv(RCV_TEAMS, 2);
+	char ref[RCV_REFLEN];
+
+	ck_assert(receiver_living(&s) && receiver_living(&mm) && receiver_living(&d) &&
+	    receiver_living(&tg));
+	ck_assert(!receiver_living(&hook) && !receiver_living(&tm));
+	ck_assert_int_eq(post_ref(&s, "{\"ok\":true,\"channel\":\"C0123ABCD\",\"ts\":"
+	    "\"1795342800.000100\",\"message\":{}}", ref), 0);
+	ck_assert_str_eq(ref, "C0123ABCD:1795342800.000100");
+	ck_assert_int_eq(post_ref(&s, "{\"ok\":false,\"error\":\"invalid_auth\"}", ref), -1);
+	ck_assert_str_eq(ref, "");
+	ck_assert_int_eq(post_ref(&s, "{\"ok\":true,\"channel\":\"C1\"}", ref), -1);
+	ck_assert_int_eq(post_ref(&hook, "ok", ref), -1);
+	ck_assert_int_eq(post_ref(&d, "{\"id\":\"1234567890123456789\",\"type\":0}", ref), 0);
+	ck_assert_str_eq(ref, "1234567890123456789");
+	ck_assert_int_eq(post_ref(&d, "", ref), -1);	/* 204: posted without ?wait=true */
+	ck_assert_int_eq(post_ref(&d, "{\"id\":\"../x\"}", ref), -1);
+	ck_assert_int_eq(post_ref(&tg, "{\"ok\":true,\"result\":{\"message_id\":77,\"chat\":{\"id\":"
+	    "-1001234567890}}}", ref), 0);
+	ck_assert_str_eq(ref, "-1001234567890:77");
+	ck_assert_int_eq(post_ref(&tg, "{\"ok\":true,\"result\":{\"message_id\":78}}", ref), 0);
+	ck_assert_str_eq(ref, "-1001234567890:78");
+	ck_assert_int_eq(post_ref(&tg, "{\"ok\":true,\"result\":{}}", ref), -1);
+	ck_assert_int_eq(post_ref(&mm, "{\"id\":\"q7n3xk5z1jfwtr8ebh6ydc4m9a\",\"message\":\"x\"}",
+	    ref), 0);
+	ck_assert_str_eq(ref, "q7n3xk5z1jfwtr8ebh6ydc4m9a");
+	ck_assert_int_eq(post_ref(&mm, "{\"id\":\"a/b\"}", ref), -1);
+	ck_assert_int_eq(post_ref(&tm, "{\"id\":\"1\"}", ref), -1);
+	ck_assert_int_eq(receiver_post_ref(&s, "{\"ok\":true,\"channel\":\"C1\",\"ts\":\"1.2\"}",
+	    33, ref, 4), -1);	/* no room */
+}
+END_TEST
+
+static int
+living(const struct receiver *r, int reply, const char *ref, struct rcv_msg *m, char *err)
+{
+	return (reply ? receiver_render_reply : receiver_render_edit)(r, kase, ref, NOW, m, err,
+	    256);
+}
+
+START_TEST(test_render_edit)
+{
+	struct receiver s = bot(RCV_SLACK), mm = bot(RCV_MATTERMOST), d = rcv(RCV_DISCORD, 2);
+	struct receiver tg = rcv(RCV_TELEGRAM, 2), hook = rcv(RCV_SLACK, 2);
+	struct rcv_msg m;
+	char err[256];
+	json_t *j;
+
+	ck_assert_int_eq(living(&s, 0, "C0123ABCD:1795342800.000100", &m, err), 0);
+	j = body_json(&m);
+	ck_assert_str_eq(m.url, "https://slack.com/api/chat.update");
+	ck_assert_str_eq(jstr(j, "channel"), "C0123ABCD");
+	ck_assert_str_eq(jstr(j, "ts"), "1795342800.000100");
+	ck_assert(strstr(m.body, "\"resolve:42\"") && strstr(m.body, CASE_LINE));
+	json_decref(j);
+	receiver_msg_free(&m);
+	ck_assert_int_eq(living(&d, 0, "1234567890123456789", &m, err), 0);
+	ck_assert_str_eq(m.url, "https://discord.com/api/webhooks/1/tok/messages/"
+	    "1234567890123456789");
+	ck_assert_str_eq(m.method, "PATCH");
+	j = body_json(&m);
+	ck_assert_ptr_eq(json_object_get(j, "username"), NULL);
+	ck_assert(json_array_size(json_object_get(j, "components")) == 1);
+	json_decref(j);
+	receiver_msg_free(&m);
+	ck_assert_int_eq(living(&tg, 0, "-1001234567890:77", &m, err), 0);
+	ck_assert_str_eq(m.url, "https://api.telegram.org/bot123456:ABC-DEF_ghi/editMessageText");
+	j = body_json(&m);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "chat_id")), -1001234567890LL);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "message_id")), 77);
+	ck_assert(json_object_get(j, "reply_markup") != NULL);
+	golden_as("telegram_edit_case", &m, j);
+	json_decref(j);
+	receiver_msg_free(&m);
+	ck_assert_int_eq(living(&mm, 0, "q7n3xk5z1jfwtr8ebh6ydc4m9a", &m, err), 0);
+	ck_assert_str_eq(m.url, "https://chat.example.com/api/v4/posts/q7n3xk5z1jfwtr8ebh6ydc4m9a");
+	ck_assert_str_eq(m.method, "PUT");
+	j = body_json(&m);
+	ck_assert_str_eq(jstr(j, "id"), "q7n3xk5z1jfwtr8ebh6ydc4m9a");
+	json_decref(j);
+	receiver_msg_free(&m);
+	/* Refused: no such message, or a receiver that cannot edit. */
+	ck_assert_int_eq(living(&s, 0, "C0123ABCD", &m, err), -1);
+	ck_assert_str_eq(err, "receiver 'ops': 'C0123ABCD' is not a message reference");
+	ck_assert_int_eq(living(&s, 0, "C1:1\"}", &m, err), -1);
+	ck_assert_int_eq(living(&d, 0, "12/../34", &m, err), -1);
+	ck_assert_str_eq(err, "receiver 'ops': '12/../34' is not a Discord message id");
+	ck_assert_int_eq(living(&tg, 0, "-100:abc", &m, err), -1);
+	ck_assert_int_eq(living(&mm, 0, "x?y", &m, err), -1);
+	ck_assert_int_eq(living(&hook, 0, "C1:1.2", &m, err), -1);
+	ck_assert_str_eq(err, "receiver 'ops' edits no messages");
+	ck_assert_int_eq(living(&s, 0, "", &m, err), -1);
+	ck_assert_str_eq(err, "receiver 'ops' got no message reference");
+	s.channel = NULL;
+	ck_assert_int_eq(receiver_render(&s, kase, IDEM, NOW, &m, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "slack receiver 'ops' has token_file but no channel");
+	ck_assert_ptr_eq(m.body, NULL);
+}
+END_TEST
+
+START_TEST(test_render_reply)
+{
+	struct receiver s = bot(RCV_SLACK), mm = bot(RCV_MATTERMOST), d = rcv(RCV_DISCORD, 2);
+	struct receiver tg = rcv(RCV_TELEGRAM, 2);
+	struct rcv_msg m;
+	char err[256];
+	json_t *j;
+
+	ck_assert_int_eq(living(&s, 1, "C0123ABCD:1795342800.000100", &m, err), 0);
+	j = body_json(&m);
+	ck_assert_str_eq(m.url, "https://slack.com/api/chat.postMessage");
+	ck_assert_str_eq(jstr(j, "thread_ts"), "1795342800.000100");
+	ck_assert_ptr_eq(json_object_get(j, "ts"), NULL);
+	ck_assert_msg(strstr(m.body, "\"actions\"") == NULL, "buttons in a reply");
+	ck_assert_msg(strstr(m.body, ACK_LINK) == NULL, "links in a reply");
+	ck_assert(strstr(m.body, CASE_LINE) != NULL);
+	json_decref(j);
+	receiver_msg_free(&m);
+	ck_assert_int_eq(living(&tg, 1, "-1001234567890:77", &m, err), 0);
+	ck_assert_str_eq(m.url, "https://api.telegram.org/bot123456:ABC-DEF_ghi/sendMessage");
+	j = body_json(&m);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j,
+	    "reply_parameters"), "message_id")), 77);
+	ck_assert_ptr_eq(json_object_get(j, "reply_markup"), NULL);
+	json_decref(j);
+	receiver_msg_free(&m);
+	ck_assert_int_eq(living(&mm, 1, "q7n3xk5z1jfwtr8ebh6ydc4m9a", &m, err), 0);
+	ck_assert_str_eq(m.url, "https://chat.example.com/api/v4/posts");
+	ck_assert_ptr_eq(m.method, NULL);
+	j = body_json(&m);
+	ck_assert_str_eq(jstr(j, "root_id"), "q7n3xk5z1jfwtr8ebh6ydc4m9a");
+	ck_assert_msg(strstr(m.body, "\"actions\"") == NULL, "buttons in a reply");
+	json_decref(j);
+	receiver_msg_free(&m);
+	ck_assert_int_eq(living(&d, 1, "1234567890123456789", &m, err), -1);
+	ck_assert_str_eq(err, "receiver 'ops' has no threads to reply in");
+}
+END_TEST
+
+/* Discord posts a case with ?wait=true (its answer holds the message id). */
+START_TEST(test_discord_wait)
+{
+	struct receiver d = rcv(RCV_DISCORD, 2);
+	struct rcv_msg m;
+
+	render(&d, kase, &m);
+	ck_assert_str_eq(m.url, "https://discord.com/api/webhooks/1/tok?wait=true");
+	receiver_msg_free(&m);
+	d.url = (char *)"https://discord.com/api/webhooks/1/tok?thread_id=9";
+	render(&d, kase, &m);
+	ck_assert_str_eq(m.url, "https://discord.com/api/webhooks/1/tok?thread_id=9&wait=true");
+	receiver_msg_free(&m);
+}
+END_TEST
+
+/* Slack's Web API answers 200 with "ok":false on failure. */
+START_TEST(test_judge_slack_api)
+{
+	char why[200];
+	int64_t w = -1;
+
+	ck_assert_int_eq(judge(RCV_SLACK, 200, "{\"ok\":true,\"channel\":\"C1\",\"ts\":\"1.2\"}",
+	    NULL, &w, why, sizeof(why)), RCV_OK);
+	ck_assert_int_eq(judge(RCV_SLACK, 200, "{\"ok\":false,\"error\":\"ratelimited\"}", "30", &w,
+	    why, sizeof(why)), RCV_RETRY);
+	ck_assert_int_eq(w, 30000);
+	ck_assert_str_eq(why, "Slack's Web API 200: ratelimited");
+	ck_assert_int_eq(judge(RCV_SLACK, 200, "{\"ok\":false,\"error\":\"invalid_auth\"}", NULL,
+	    &w, why, sizeof(why)), RCV_DEAD);
+	ck_assert_str_eq(why, "Slack's Web API 200: invalid_auth");
+	ck_assert_int_eq(judge(RCV_SLACK, 200, "{\"ok\":false,\"error\":\"channel_not_found\"}",
+	    NULL, &w, why, sizeof(why)), RCV_DEAD);
+	ck_assert_str_eq(why, "Slack's Web API 200: channel_not_found");
+	ck_assert_int_eq(judge(RCV_SLACK, 200, "{\"ok\":false,\"error\":\"internal_error\"}", NULL,
+	    &w, why, sizeof(why)), RCV_RETRY);
+	ck_assert_int_eq(w, 0);
+	ck_assert_int_eq(judge(RCV_SLACK, 200, "{\"ok\":false}", NULL, &w, why, sizeof(why)),
+	    RCV_DEAD);
+	ck_assert_int_eq(judge(RCV_SLACK, 429, "{\"ok\":false,\"error\":\"ratelimited\"}", "5", &w,
+	    why, sizeof(why)), RCV_RETRY);
+	ck_assert_int_eq(w, 5000);
+	ck_assert_int_eq(judge(RCV_SLACK, 200, "ok", NULL, &w, why, sizeof(why)), RCV_OK);
+}
+END_TEST
+
+/* Telegram refuses an edit that changes nothing; the message already says it. */
+START_TEST(test_judge_telegram_edit)
+{
+	char why[200];
+	int64_t w = -1;
+
+	ck_assert_int_eq(judge(RCV_TELEGRAM, 400, "{\"ok\":false,\"error_code\":400,"
+	    "\"description\":\"Bad Request: message is not modified: specified new message "
+	    "content and reply markup are exactly the same\"}", NULL, &w, why, sizeof(why)),
+	    RCV_OK);
+	ck_assert_str_eq(why, "HTTP 400: the message already says this");
+	ck_assert_int_eq(judge(RCV_TELEGRAM, 400, "{\"ok\":false,\"error_code\":400,"
+	    "\"description\":\"Bad Request: message to edit not found\"}", NULL, &w, why,
+	    sizeof(why)), RCV_DEAD);
+}
+END_TEST
+
 static Suite *
 receivers_suite(void)
 {
@@ -1872,6 +2300,19 @@ receivers_suite(void)
 	tcase_add_test(tc, test_judge_throttled);
 	tcase_add_test(tc, test_judge_failures);
 	tcase_add_test(tc, test_judge_smtp);
+	tcase_add_test(tc, test_judge_slack_api);
+	tcase_add_test(tc, test_judge_telegram_edit);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("cases");
+	tcase_add_checked_fixture(tc, case_setup, case_teardown);
+	tcase_add_loop_test(tc, test_case_render, 0, RCV__N);
+	tcase_add_test(tc, test_case_bots);
+	tcase_add_test(tc, test_case_states);
+	tcase_add_test(tc, test_case_language);
+	tcase_add_test(tc, test_post_ref);
+	tcase_add_test(tc, test_render_edit);
+	tcase_add_test(tc, test_render_reply);
+	tcase_add_test(tc, test_discord_wait);
 	suite_add_tcase(s, tc);
 	return s;
 }
