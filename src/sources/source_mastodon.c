@@ -14,6 +14,7 @@
 #include "net/curlev.h"
 #include "net/stream.h"
 #include "sources/source.h"
+#include "sources/source_brand.h"
 #include "sources/source_queue.h"
 
 /*
@@ -491,6 +492,7 @@ struct mastodon_opts {
 	char *tag;
 	char *list;
 	int reblogs;
+	struct source_brands brands;
 };
 
 /* The stream's URL (returned) and its REST timeline (s->timeline). */
@@ -643,6 +645,7 @@ ms_parse(struct confp *L, struct conf_source *cs, yaml_node_t *item)
 	source_net_parse(L, cs, &mo->net, item, " (the instance, like https://mastodon.social)");
 	if ((v = ymap_get(L->yf, item, "reblogs")) != NULL)
 		yget_bool(L->d, L->yf, v, "reblogs", &mo->reblogs);
+	source_brands_parse(L, item, SOURCE_PLATFORM_MASTODON, &mo->brands);
 	source_health_parse(L, cs, item);
 	ms_parse_stream(L, mo, item);
 	ms_parse_target(L, mo, item);
@@ -661,7 +664,7 @@ ms_same(const void *va, const void *vb)
 
 	return source_net_same(&a->net, &b->net) && source_same_str(a->stream, b->stream) &&
 	    source_same_str(a->tag, b->tag) && source_same_str(a->list, b->list) &&
-	    a->reblogs == b->reblogs;
+	    a->reblogs == b->reblogs && source_brands_same(&a->brands, &b->brands);
 }
 
 static void
@@ -673,6 +676,7 @@ ms_free(void *opts)
 	free(mo->stream);
 	free(mo->tag);
 	free(mo->list);
+	source_brands_free(&mo->brands);
 	free(mo);
 }
 
@@ -689,6 +693,7 @@ static const struct conf_key mastodon_keys[] = {
     {"tag", CONF_STRING},
     {"list", CONF_STRING},
     {"reblogs", CONF_BOOL},
+    {"brand_accounts", CONF_LIST},
     {"alert_after", CONF_DURATION},
     {"alert_to", CONF_LIST},
     {NULL, 0},

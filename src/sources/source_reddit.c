@@ -15,6 +15,7 @@
 #include "net/curlev.h"
 #include "net/stream.h"
 #include "sources/source.h"
+#include "sources/source_brand.h"
 #include "sources/source_queue.h"
 
 /*
@@ -680,6 +681,7 @@ struct reddit_opts {
 	char *password;
 	char *user_agent;
 	char *token_url;
+	struct source_brands brands;
 };
 
 /* The listing's URL: /r/a+b/new.json, /r/a+b/comments.json or a search sorted by new. */
@@ -917,6 +919,7 @@ rd_parse(struct confp *L, struct conf_source *cs, yaml_node_t *item)
 	rd_parse_what(L, cs, ro, item);
 	rd_parse_app(L, cs, ro, item);
 	rd_parse_http(L, cs, ro, item);
+	source_brands_parse(L, item, SOURCE_PLATFORM_REDDIT, &ro->brands);
 	return ro;
 }
 
@@ -933,7 +936,8 @@ rd_same(const void *va, const void *vb)
 	    source_same_str(a->username, b->username) &&
 	    source_same_str(a->password, b->password) &&
 	    source_same_str(a->user_agent, b->user_agent) &&
-	    source_same_str(a->token_url, b->token_url);
+	    source_same_str(a->token_url, b->token_url) &&
+	    source_brands_same(&a->brands, &b->brands);
 }
 
 static void
@@ -951,6 +955,7 @@ rd_free(void *opts)
 	confp_free_secret(ro->password);
 	free(ro->user_agent);
 	free(ro->token_url);
+	source_brands_free(&ro->brands);
 	free(ro);
 }
 
@@ -963,6 +968,7 @@ static const struct conf_key reddit_keys[] = {
     {"backoff_max", CONF_DURATION},
     {"interval", CONF_DURATION},
     {"timeout", CONF_DURATION},
+    {"brand_accounts", CONF_LIST},
     {"alert_after", CONF_DURATION},
     {"alert_to", CONF_LIST},
     {"subreddits", CONF_LIST},

@@ -10,6 +10,7 @@
 #include "lib/util.h"
 #include "net/stream.h"
 #include "sources/source.h"
+#include "sources/source_brand.h"
 
 /*
  * x: the X API v2 filtered stream (see X's developer documentation,
@@ -215,6 +216,7 @@ x_stop(struct source *src)
 struct x_opts {
 	struct source_net net;
 	int reblogs;
+	struct source_brands brands;
 };
 
 static struct source *
@@ -255,6 +257,7 @@ x_parse(struct confp *L, struct conf_source *cs, yaml_node_t *item)
 	source_net_parse(L, cs, &xo->net, item, NULL);
 	if ((v = ymap_get(L->yf, item, "reblogs")) != NULL)
 		yget_bool(L->d, L->yf, v, "reblogs", &xo->reblogs);
+	source_brands_parse(L, item, SOURCE_PLATFORM_X, &xo->brands);
 	source_health_parse(L, cs, item);
 	return xo;
 }
@@ -264,7 +267,8 @@ x_same(const void *va, const void *vb)
 {
 	const struct x_opts *a = va, *b = vb;
 
-	return source_net_same(&a->net, &b->net) && a->reblogs == b->reblogs;
+	return source_net_same(&a->net, &b->net) && a->reblogs == b->reblogs &&
+	    source_brands_same(&a->brands, &b->brands);
 }
 
 static void
@@ -273,6 +277,7 @@ x_free(void *opts)
 	struct x_opts *xo = opts;
 
 	source_net_free(&xo->net);
+	source_brands_free(&xo->brands);
 	free(xo);
 }
 
@@ -286,6 +291,7 @@ static const struct conf_key x_keys[] = {
     {"reconnect", CONF_DURATION},
     {"backoff_max", CONF_DURATION},
     {"reblogs", CONF_BOOL},
+    {"brand_accounts", CONF_LIST},
     {"alert_after", CONF_DURATION},
     {"alert_to", CONF_LIST},
     {NULL, 0},
