@@ -124,7 +124,27 @@ source_kind(struct confp *L, struct conf_source *src, yaml_node_t *item)
 	return NULL;
 }
 
-/* A key of another kind is a mistake worth naming, not a silent no-op. */
+/* "mastodon, x and reddit": the kinds that take key. */
+static char *
+kinds_taking(const char *key)
+{
+	const struct conf_source_kind *v[SOURCE_KEYS_MAX];
+	struct buf b;
+	size_t n = 0;
+
+	for (size_t i = 0; conf_source_kinds[i] && n < SOURCE_KEYS_MAX; i++)
+		if (kind_takes(conf_source_kinds[i], key))
+			v[n++] = conf_source_kinds[i];
+	buf_init(&b);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ", v[i]->name);
+	return b.data;
+}
+
+/*
+ * A key of another kind is a mistake worth naming, not a silent no-op;
+ * the kinds that take it say where it belongs.
+ */
 static void
 source_foreign_keys(struct confp *L, const struct conf_source *src, yaml_node_t *item,
                     const char *const *known, size_t nknown)
@@ -133,9 +153,13 @@ source_foreign_keys(struct confp *L, const struct conf_source *src, yaml_node_t 
 		yaml_node_t *key = ymap_key(L->yf, item, k);
 		const char *ks = yscalar(key);
 
-		if (ks && key_index(known, nknown, ks) >= 0 && !kind_takes(src->kind, ks))
-			yerror(L->d, L->yf, key, "source '%s': %s sources take no '%s'", src->name,
-			       src->kind->name, ks);
+		if (ks && key_index(known, nknown, ks) >= 0 && !kind_takes(src->kind, ks)) {
+			char *who = kinds_taking(ks);
+
+			yerror(L->d, L->yf, key, "source '%s': %s sources take no '%s' (%s sources "
+			       "take it)", src->name, src->kind->name, ks, who);
+			free(who);
+		}
 	}
 }
 

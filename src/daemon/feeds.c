@@ -7,6 +7,7 @@
 
 #include "daemon/feeds.h"
 #include "daemon/health.h"
+#include "daemon/replies.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -17,6 +18,7 @@ struct feeds {
 	size_t nsources;
 	int budget; /* sources' mentions share a regex budget until the pass ends */
 	int stopping;
+	struct replies *replies; /* the brand's public replies the sources see */
 };
 
 struct feeds *
@@ -25,6 +27,7 @@ feeds_new(const struct feeds_env *env)
 	struct feeds *f = xcalloc(1, sizeof(*f));
 
 	f->env = *env;
+	f->replies = replies_new(env->spool);
 	return f;
 }
 
@@ -45,6 +48,7 @@ feeds_free(struct feeds *f)
 	if (f == NULL)
 		return;
 	feeds_stop(f);
+	replies_free(f->replies);
 	free(f);
 }
 
@@ -70,20 +74,29 @@ feeds_budget_closed(struct feeds *f)
 	f->budget = 0;
 }
 
+struct replies *
+feeds_replies(const struct feeds *f)
+{
+	return f->replies;
+}
+
 static int
-emit(void *arg, const struct mention *m, const char *source)
+emit(void *arg, const struct source_record *r)
 {
 	struct feeds *f = arg;
 	struct ingest_counts c = {0, 0, 0};
 
 	if (f->stopping || pass_broken(f->env.pass))
 		return -1;
+	/* the brand's own words: matched with their complaint, never classified */
+	if (r->kind == SOURCE_RECORD_REPLY)
+		return replies_take(f->replies, r->reply);
 	if (!f->budget) {
 		ingest_batch(f->env.ingest, 1);
 		f->budget = 1;
 		pass_schedule(f->env.pass);
 	}
-	if (ingest_mention(f->env.ingest, m, source, &c) < 0)
+	if (ingest_mention(f->env.ingest, r->mention, r->source, &c) < 0)
 		return -1;
 	return 0;
 }

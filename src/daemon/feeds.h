@@ -20,6 +20,7 @@
 #include "daemon/ingest.h"
 #include "daemon/pass.h"
 #include "net/curlev.h"
+#include "daemon/replies.h"
 #include "sources/source.h"
 #include "store/spool.h"
 
@@ -48,6 +49,12 @@ int feeds_start(struct feeds *, const struct conf *c, const struct conf *old);
 void feeds_stop(struct feeds *);
 /* The sources, following c->sources of the last feeds_start (NULL: left out). */
 struct source *const *feeds_sources(const struct feeds *, size_t *n);
+
+/*
+ * The brand's public replies the sources hand over (daemon/replies.h):
+ * set its callback there. Owned by feeds, alive until feeds_free.
+ */
+struct replies *feeds_replies(const struct feeds *);
 
 /* The pass ends: the sources' regex budget closes. */
 void feeds_end_pass(struct feeds *);

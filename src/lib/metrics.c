@@ -62,7 +62,11 @@ static const struct metric_help metric_helps[] = {
 	    "stall, timeout, network, connect, http, auth, rate_limited)." },
 	{ "keluh_source_skipped_total", "counter",
 	    "Posts a mastodon, x or reddit source passed over on purpose, by kind (reblog, no_text, "
-	    "seen_before, deleted, gap), and replies kept (reply_kept)." },
+	    "seen_before, deleted, gap, brand_post, brand_edit), and replies kept (reply_kept)." },
+	{ "keluh_public_replies_total", "counter",
+	    "Public replies by the brand's own accounts (brand_accounts) a source saw, by source." },
+	{ "keluh_public_replies_unmatched_total", "counter",
+	    "Public replies by the brand to a post that is no complaint in the spool, by source." },
 	{ "keluh_source_ratelimit_remaining", "gauge",
 	    "Requests a reddit source may still make in the current rate limit window." },
 	{ "keluh_source_health_checks_total", "counter",

@@ -300,16 +300,44 @@ source_mapped(char *const *fields)
 	return 0;
 }
 
+int
+source_emit_mention(struct source *s, const struct mention *m)
+{
+	struct source_record r = {SOURCE_RECORD_MENTION, s->name, m, NULL};
+
+	if (s->emit(s->arg, &r) < 0)
+		return -1;
+	s->count++;
+	return 0;
+}
+
 /* The item has been turned into m: emit it. */
 static int
 source_emit(struct source *s, struct mention *m)
 {
-	if (s->emit(s->arg, m, s->name) < 0) {
-		mention_free(m);
-		return -1;
-	}
+	int rc = source_emit_mention(s, m);
+
 	mention_free(m);
-	s->count++;
+	return rc < 0 ? -1 : 1;
+}
+
+int
+source_take_brand(struct source *s, const char *brand, const char *replied_to,
+    const char *reply_id, int64_t at_ms)
+{
+	struct reply_record rr = {s->name, replied_to, reply_id, at_ms > 0 ? at_ms : util_now_ms(),
+	    brand, NULL};
+	struct source_record r = {SOURCE_RECORD_REPLY, s->name, NULL, &rr};
+
+	if (replied_to == NULL) {
+		/* the brand's own post: what it says is not a complaint, nor an answer */
+		log_debug("source %s: %s is a post by %s, not a reply; skipped", s->name, reply_id,
+		    brand);
+		source_skipped(s, "brand_post");
+		return 0;
+	}
+	if (s->emit(s->arg, &r) < 0)
+		return -1;
 	return 1;
 }
 

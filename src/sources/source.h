@@ -47,8 +47,43 @@ struct source_env {
 	void *health_arg;
 };
 
+struct spool_mention;
+
+/*
+ * A reply by one of a source's brand_accounts to another post: the brand
+ * answering in public (see source_brand.h). Both posts are named by their
+ * mention ids, exactly as the source names a post it takes as a mention
+ * ("mastodon:<host>:<status id>", "x:<post id>", "reddit:<fullname>"),
+ * so the post replied to is found among the complaints whichever source
+ * took it. The strings belong to the caller, for the call only.
+ */
+struct reply_record {
+	const char *source;	/* the source that saw the reply */
+	const char *mention_id;	/* the post replied to */
+	const char *reply_id;	/* the reply itself */
+	int64_t at_ms;		/* when the reply was posted (Unix ms); when read, if unsaid */
+	const char *brand;	/* the brand account, as brand_accounts writes it */
+	/*
+	 * The complaint replied to: NULL from a source; the daemon fills it
+	 * before it hands the record on (daemon/replies.h).
+	 */
+	const struct spool_mention *complaint;
+};
+
+/*
+ * What a source hands to the daemon: a mention to classify, or a reply by
+ * the brand (never a mention: the brand's own words are no complaint).
+ */
+enum source_record_kind { SOURCE_RECORD_MENTION, SOURCE_RECORD_REPLY };
+struct source_record {
+	enum source_record_kind kind;
+	const char *source;			/* the source's name */
+	const struct mention *mention;		/* SOURCE_RECORD_MENTION */
+	const struct reply_record *reply;	/* SOURCE_RECORD_REPLY */
+};
+
 /* Returns 0 when taken, -1 when the daemon cannot take it now (retry later). */
-typedef int (*source_emit_fn)(void *arg, const struct mention *m, const char *source);
+typedef int (*source_emit_fn)(void *arg, const struct source_record *);
 
 /*
  * Starts the source cs describes, with its kind's start, and its health
@@ -136,6 +171,17 @@ void source_fields_free(char **);
  */
 int source_take_json(struct source *, char *const *fields, const char *data, size_t len);
 int source_take_item(struct source *, char *const *fields, json_t *item);
+/* Hands a mention to the daemon (counted): 0 when taken, -1 when refused for now. */
+int source_emit_mention(struct source *, const struct mention *);
+/*
+ * A post by one of the brand's accounts (brand names it): a reply to the
+ * post whose mention id is replied_to becomes a reply record for the
+ * daemon; with replied_to NULL (not a reply) it is skipped and counted as
+ * kind "brand_post". Returns 1 when handed over, 0 when skipped, -1 when
+ * the daemon cannot take it now (offer it again).
+ */
+int source_take_brand(struct source *, const char *brand, const char *replied_to,
+    const char *reply_id, int64_t at_ms);
 
 /*
  * What the network kinds share. source_skipped counts a post skipped on

@@ -65,10 +65,8 @@ demo_tick(evutil_socket_t fd, short what, void *arg)
 		free(m.id);
 		m.id = id;
 	}
-	if (d->src.emit(d->src.arg, &m, d->src.name) == 0) {
-		d->src.count++;
+	if (source_emit_mention(&d->src, &m) == 0)
 		d->next++;
-	}
 	mention_free(&m);
 }
 

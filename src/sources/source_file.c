@@ -89,7 +89,7 @@ fsrc_drain(struct fsrc *f)
 			f->src.errors++;
 			log_warnx("source %s: line %lu: %s; skipped", f->src.name, f->lineno + 1, err);
 		} else if (n) {
-			if (f->src.emit(f->src.arg, &m, f->src.name) < 0) {
+			if (source_emit_mention(&f->src, &m) < 0) {
 				/* keep the line and try again shortly: nothing read is dropped */
 				struct timeval tv = { 0, 200000 };
 
@@ -100,7 +100,6 @@ fsrc_drain(struct fsrc *f)
 				evtimer_add(f->retry, &tv);
 				return;
 			}
-			f->src.count++;
 			mention_free(&m);
 		}
 		free(line);

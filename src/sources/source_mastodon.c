@@ -14,6 +14,7 @@
 #include "net/curlev.h"
 #include "net/stream.h"
 #include "sources/source.h"
+#include "sources/source_brand.h"
 #include "sources/source_queue.h"
 
 /*
@@ -45,6 +46,7 @@ struct msrc {
 	size_t nheaders;
 	char *labels;
 	int reblogs;
+	struct source_brands brands;
 	char *last;		/* the greatest status id handled: the cursor */
 	char *floor;		/* the cursor at start: the last run handled up to here */
 	struct source_recent recent;
@@ -137,15 +139,73 @@ ms_mention(const struct msrc *s, json_t *st, const char *mid)
 }
 
 /*
+ * A status by one of the brand's accounts (brand): a reply goes to the
+ * daemon as a reply record (in_reply_to_id is a status of the instance
+ * read, named as its mention would be), anything else is skipped. An edit
+ * is skipped too: the answer was given when the first version came.
+ */
+static int
+ms_brand(struct msrc *s, json_t *st, const char *id, int edit, const char *brand)
+{
+	const char *to = source_json_str(st, "in_reply_to_id"), *when;
+	char *rid, *mid = NULL;
+	int64_t at = 0;
+	int rc;
+
+	if (edit) {
+		source_skipped(&s->src, "brand_edit");
+		return 0;
+	}
+	if ((when = source_json_str(st, "created_at")) != NULL && util_rfc3339_parse(when, &at) == 0)
+		at *= 1000;
+	rid = xasprintf("mastodon:%s:%s", s->host, id);
+	if (to && *to)
+		mid = xasprintf("mastodon:%s:%s", s->host, to);
+	rc = source_take_brand(&s->src, brand, mid, rid, at);
+	free(rid);
+	free(mid);
+	return rc;
+}
+
+/* A status that is not the brand's, as a mention: 1 taken, 0 skipped, -1 refused for now. */
+static int
+ms_take(struct msrc *s, json_t *st, const char *id, int edit, int reblog)
+{
+	char *mid;
+	json_t *m;
+	int rc;
+
+	if (json_is_string(json_object_get(st, "in_reply_to_id")))
+		source_skipped(&s->src, "reply_kept");
+	mid = edit ? xasprintf("mastodon:%s:%s:edited:%s", s->host, id,
+	    source_json_str(st, "edited_at") ? source_json_str(st, "edited_at") : "") :
+	    xasprintf("mastodon:%s:%s", s->host, id);
+	m = ms_mention(s, st, mid);
+	free(mid);
+	if (m == NULL) {
+		source_skipped(&s->src, "no_text");
+		return 0;
+	}
+	if (json_is_string(json_object_get(st, "in_reply_to_id")))
+		json_object_set_new(m, "reply", json_true());
+	if (reblog)
+		json_object_set_new(m, "reblog", json_true());
+	rc = source_take_item(&s->src, (char *const[SF__N]){ NULL }, m);
+	json_decref(m);
+	return rc;
+}
+
+/*
  * One status, from the stream or the backfill: 1 taken, 0 skipped (a
- * repeat, a reblog, no text), -1 when the daemon cannot take it now.
+ * repeat, a reblog, no text, the brand's own), -1 when the daemon cannot
+ * take it now.
  */
 static int
 ms_status(struct msrc *s, json_t *st, int edit)
 {
-	const char *id = source_json_str(st, "id"), *outer = id;
-	json_t *reblog = json_object_get(st, "reblog"), *m;
-	char *mid, *key;
+	const char *id = source_json_str(st, "id"), *outer = id, *brand;
+	json_t *reblog = json_object_get(st, "reblog");
+	char *key;
 	int rc;
 
 	if (id == NULL || *id == '\0') {
@@ -188,28 +248,14 @@ ms_status(struct msrc *s, json_t *st, int edit)
 			return 0;
 		}
 	}
-	if (json_is_string(json_object_get(st, "in_reply_to_id")))
-		source_skipped(&s->src, "reply_kept");
-	mid = edit ? xasprintf("mastodon:%s:%s:edited:%s", s->host, id,
-	    source_json_str(st, "edited_at") ? source_json_str(st, "edited_at") : "") :
-	    xasprintf("mastodon:%s:%s", s->host, id);
-	if ((m = ms_mention(s, st, mid)) != NULL) {
-		if (json_is_string(json_object_get(st, "in_reply_to_id")))
-			json_object_set_new(m, "reply", json_true());
-		if (json_is_object(reblog))
-			json_object_set_new(m, "reblog", json_true());
-	}
-	if (m == NULL) {
-		source_skipped(&s->src, "no_text");
-		rc = 0;
-	} else if ((rc = source_take_item(&s->src, (char *const[SF__N]){ NULL }, m)) < 0) {
-		json_decref(m);
-		free(mid);
+	brand = source_brands_find(&s->brands, SOURCE_PLATFORM_MASTODON,
+	    source_json_str(json_object_get(st, "account"), "acct"), s->host);
+	rc = brand ? ms_brand(s, st, id, edit, brand) : ms_take(s, st, id, edit,
+	    json_is_object(reblog));
+	if (rc < 0) {
 		free(key);
 		return -1;
-	} else
-		json_decref(m);
-	free(mid);
+	}
 	source_recent_add(&s->recent, key);
 	if (json_is_object(reblog))
 		source_recent_add(&s->recent, id);	/* the original, if it comes by itself later */
@@ -452,6 +498,7 @@ ms_stop(struct source *src)
 	source_queue_free(&s->page);
 	buf_free(&s->body);
 	source_recent_free(&s->recent);
+	source_brands_free(&s->brands);
 	for (size_t i = 0; i < s->nheaders; i++)
 		free(s->headers[i]);
 	free(s->headers);
@@ -491,6 +538,7 @@ struct mastodon_opts {
 	char *tag;
 	char *list;
 	int reblogs;
+	struct source_brands brands;
 };
 
 /* The stream's URL (returned) and its REST timeline (s->timeline). */
@@ -549,6 +597,7 @@ ms_start(const struct source_env *env, const struct conf_source *cs, source_emit
 	/* bounded by the answer: one page of MS_BODY_MAX bytes at most */
 	source_queue_init(&s->page, env->base, s->src.name, 0, ms_fill_take, ms_fill_next, s);
 	s->reblogs = mo->reblogs;
+	source_brands_copy(&s->brands, &mo->brands);
 	s->token = mo->net.token ? xstrdup(mo->net.token) : NULL;
 	s->headers = xcalloc(mo->net.nheaders + 1, sizeof(char *));
 	for (size_t i = 0; i < mo->net.nheaders; i++)
@@ -643,6 +692,7 @@ ms_parse(struct confp *L, struct conf_source *cs, yaml_node_t *item)
 	source_net_parse(L, cs, &mo->net, item, " (the instance, like https://mastodon.social)");
 	if ((v = ymap_get(L->yf, item, "reblogs")) != NULL)
 		yget_bool(L->d, L->yf, v, "reblogs", &mo->reblogs);
+	source_brands_parse(L, item, SOURCE_PLATFORM_MASTODON, &mo->brands);
 	source_health_parse(L, cs, item);
 	ms_parse_stream(L, mo, item);
 	ms_parse_target(L, mo, item);
@@ -661,7 +711,7 @@ ms_same(const void *va, const void *vb)
 
 	return source_net_same(&a->net, &b->net) && source_same_str(a->stream, b->stream) &&
 	    source_same_str(a->tag, b->tag) && source_same_str(a->list, b->list) &&
-	    a->reblogs == b->reblogs;
+	    a->reblogs == b->reblogs && source_brands_same(&a->brands, &b->brands);
 }
 
 static void
@@ -673,6 +723,7 @@ ms_free(void *opts)
 	free(mo->stream);
 	free(mo->tag);
 	free(mo->list);
+	source_brands_free(&mo->brands);
 	free(mo);
 }
 
@@ -689,6 +740,7 @@ static const struct conf_key mastodon_keys[] = {
     {"tag", CONF_STRING},
     {"list", CONF_STRING},
     {"reblogs", CONF_BOOL},
+    {"brand_accounts", CONF_LIST},
     {"alert_after", CONF_DURATION},
     {"alert_to", CONF_LIST},
     {NULL, 0},

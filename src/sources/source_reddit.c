@@ -15,6 +15,7 @@
 #include "net/curlev.h"
 #include "net/stream.h"
 #include "sources/source.h"
+#include "sources/source_brand.h"
 #include "sources/source_queue.h"
 
 /*
@@ -68,6 +69,7 @@ struct rsrc {
 	char *cursor;			/* the newest fullname taken */
 	char *floor;			/* the cursor at start: the last run took up to here */
 	struct source_recent recent;
+	struct source_brands brands;
 
 	/* the token */
 	char *token;
@@ -212,16 +214,50 @@ rd_paging_end(struct rsrc *r)
 	r->pages = 0;
 }
 
+static int rd_fullname_ok(const char *kind, const char *name);
+
+/*
+ * An item by one of the brand's accounts (brand): a comment answers the
+ * post or comment its parent_id names (t3_ or t1_), and goes to the
+ * daemon as a reply record; a post of its own is skipped. 1 handed over,
+ * 0 skipped, -1 refused for now.
+ */
+static int
+rd_brand(struct rsrc *r, const char *kind, json_t *d, const char *name, const char *brand)
+{
+	const char *parent = source_json_str(d, "parent_id");
+	json_t *created = json_object_get(d, "created_utc");
+	char *rid = xasprintf("reddit:%s", name), *mid = NULL;
+	int64_t at = 0;
+	int rc;
+
+	if (strcmp(kind, "t1") == 0 && parent &&
+	    (rd_fullname_ok("t1", parent) || rd_fullname_ok("t3", parent)))
+		mid = xasprintf("reddit:%s", parent);
+	if (json_is_number(created) && json_number_value(created) > 0 &&
+	    json_number_value(created) < 253402300800.0)
+		at = (int64_t)(json_number_value(created) * 1000);
+	rc = source_take_brand(&r->src, brand, mid, rid, at);
+	free(rid);
+	free(mid);
+	return rc;
+}
+
 static int
 rd_take(void *arg, json_t *child, void *aux)
 {
 	struct rsrc *r = arg;
 	json_t *d = json_object_get(child, "data");
 	const char *kind = source_json_str(child, "kind"), *name = source_json_str(d, "name"), *skip;
-	json_t *m = rd_mention(kind, d, &skip);
+	const char *brand = source_brands_find(&r->brands, SOURCE_PLATFORM_REDDIT,
+	    source_json_str(d, "author"), NULL);
+	json_t *m = brand ? NULL : rd_mention(kind, d, &skip);
 	int rc = 0;
 
-	if (m) {
+	if (brand) {
+		if (rd_brand(r, kind, d, name, brand) < 0)
+			return -1;
+	} else if (m) {
 		rc = source_take_item(&r->src, (char *const[SF__N]){ NULL }, m);
 		json_decref(m);
 		if (rc < 0)
@@ -651,6 +687,7 @@ rd_stop(struct source *src)
 	free(r->url);
 	buf_free(&r->tok_body);
 	source_recent_free(&r->recent);
+	source_brands_free(&r->brands);
 	rd_token_forget(r);
 	explicit_bzero(r->client_secret, strlen(r->client_secret));
 	free(r->client_secret);
@@ -680,6 +717,7 @@ struct reddit_opts {
 	char *password;
 	char *user_agent;
 	char *token_url;
+	struct source_brands brands;
 };
 
 /* The listing's URL: /r/a+b/new.json, /r/a+b/comments.json or a search sorted by new. */
@@ -746,6 +784,7 @@ rd_start(const struct source_env *env, const struct conf_source *cs, source_emit
 	r->user_agent = xstrdup(ro->user_agent);
 	r->reconnect_ms = ro->net.reconnect_ms;
 	r->backoff_max_ms = ro->net.backoff_max_ms;
+	source_brands_copy(&r->brands, &ro->brands);
 	buf_init(&r->tok_body);
 	if ((r->cursor = source_cursor_get(&r->src)) != NULL) {
 		r->floor = xstrdup(r->cursor);
@@ -917,6 +956,7 @@ rd_parse(struct confp *L, struct conf_source *cs, yaml_node_t *item)
 	rd_parse_what(L, cs, ro, item);
 	rd_parse_app(L, cs, ro, item);
 	rd_parse_http(L, cs, ro, item);
+	source_brands_parse(L, item, SOURCE_PLATFORM_REDDIT, &ro->brands);
 	return ro;
 }
 
@@ -933,7 +973,8 @@ rd_same(const void *va, const void *vb)
 	    source_same_str(a->username, b->username) &&
 	    source_same_str(a->password, b->password) &&
 	    source_same_str(a->user_agent, b->user_agent) &&
-	    source_same_str(a->token_url, b->token_url);
+	    source_same_str(a->token_url, b->token_url) &&
+	    source_brands_same(&a->brands, &b->brands);
 }
 
 static void
@@ -951,6 +992,7 @@ rd_free(void *opts)
 	confp_free_secret(ro->password);
 	free(ro->user_agent);
 	free(ro->token_url);
+	source_brands_free(&ro->brands);
 	free(ro);
 }
 
@@ -963,6 +1005,7 @@ static const struct conf_key reddit_keys[] = {
     {"backoff_max", CONF_DURATION},
     {"interval", CONF_DURATION},
     {"timeout", CONF_DURATION},
+    {"brand_accounts", CONF_LIST},
     {"alert_after", CONF_DURATION},
     {"alert_to", CONF_LIST},
     {"subreddits", CONF_LIST},

@@ -321,6 +321,14 @@ spool_alert_mentions(struct spool *s, int64_t alert_rowid,
 	return s->be->alert_mentions(s, alert_rowid, fn, arg);
 }
 
+/* public replies */
+int
+spool_mention_by_id(struct spool *s, const char *mention_id,
+                    void (*fn)(void *arg, const struct spool_mention *), void *arg)
+{
+	return s->be->mention_by_id(s, mention_id, fn, arg);
+}
+
 int
 spool_pending_by_receiver(struct spool *s, void (*fn)(void *arg, const char *receiver, int64_t n),
                           void *arg)

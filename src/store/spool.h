@@ -246,6 +246,14 @@ int spool_alert_mentions(struct spool *, int64_t alert_rowid,
     void (*fn)(void *arg, const struct spool_mention *), void *arg);
 
 /*
+ * Public replies: the newest complaint row whose mention id is mention_id
+ * (fn called once), so a reply by the brand finds the complaint it
+ * answers. 1, 0 when there is none, -1. Rows of a batch still open count.
+ */
+int spool_mention_by_id(struct spool *, const char *mention_id,
+    void (*fn)(void *arg, const struct spool_mention *), void *arg);
+
+/*
  * Forgets history older than before_ms: delivered deliveries, then alerts
  * with no delivery left, and their mentions. Pending deliveries and dead
  * letters are kept until they are delivered or dropped. Returns the

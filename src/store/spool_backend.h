@@ -141,6 +141,10 @@ struct spool_backend {
 	char *(*cursor_get)(struct spool *, const char *source);
 	int (*cursor_set)(struct spool *, const char *source, const char *value);
 
+	/* public replies: the complaint a reply answers */
+	int (*mention_by_id)(struct spool *, const char *mention_id,
+	                     void (*fn)(void *arg, const struct spool_mention *), void *arg);
+
 	/* new kinds of records (cases) add their section here, and to the list below */
 };
 
@@ -159,7 +163,8 @@ struct spool_backend {
 	X(list_deliveries) X(list_alerts) X(get_alert) X(alert_mentions)                           \
 	X(pending_by_receiver) X(prune)                                                            \
 	X(add_silence) X(end_silence) X(silence_suppressed) X(list_silences)                       \
-	X(cursor_get) X(cursor_set)
+	X(cursor_get) X(cursor_set)                                                                \
+	X(mention_by_id)
 /* clang-format on */
 
 /* The SQLite backend (sqlite.c). */

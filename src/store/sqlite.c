@@ -153,6 +153,9 @@ static const char *const sqlite_sql[ST__N] = {
 	[ST_PROBE] = "PRAGMA user_version = " SPOOL_STR(SPOOL_SCHEMA),
 	[ST_PENDING_BY_RECEIVER] = "SELECT receiver, count(*) FROM deliveries WHERE state = 0 "
 				   "GROUP BY receiver ORDER BY receiver",
+	/* public replies: the newest row of a mention id (mentions_id) */
+	[ST_MENTION_BY_ID] = "SELECT id, mention_id, group_key, priority, at_ms, json "
+			     "FROM mentions WHERE mention_id = ?1 ORDER BY id DESC LIMIT 1",
 };
 
 static int64_t
@@ -518,6 +521,30 @@ sqlite_alert_mentions(struct spool *sp, int64_t alert_rowid,
 	SPOOL_BIND(st, SPOOL_I64(alert_rowid));
 	return sqlite_mentions_each(s, st, fn, arg);
 }
+
+/* ---- public replies: the complaint a reply answers ------------------ */
+
+static int
+sqlite_mention_by_id(struct spool *sp, const char *mention_id,
+    void (*fn)(void *arg, const struct spool_mention *), void *arg)
+{
+	struct sqlite_spool *s = sqlite_of(sp);
+	sqlite3_stmt *st = s->st[ST_MENTION_BY_ID];
+	struct spool_mention *v;
+	size_t n;
+	int ok;
+
+	SPOOL_BIND(st, SPOOL_TEXT(mention_id));
+	v = sqlite_rows(s, st, sizeof(*v), sqlite_row_mention, &n, &ok);
+	if (ok && n > 0)
+		fn(arg, &v[0]);
+	for (size_t i = 0; i < n; i++)
+		sqlite_mention_clear(&v[i]);
+	free(v);
+	return ok ? n > 0 : -1;
+}
+
+/* ---------------------------------------------------------------------- */
 
 /* Ties the given mentions to the alert: each must be pending. */
 static int
@@ -1138,4 +1165,5 @@ const struct spool_backend spool_sqlite = {
 	.list_silences = sqlite_list_silences,
 	.cursor_get = sqlite_cursor_get,
 	.cursor_set = sqlite_cursor_set,
+	.mention_by_id = sqlite_mention_by_id,
 };

@@ -14,7 +14,7 @@
 
 #include "store/spool_backend.h"
 
-#define SPOOL_SCHEMA 4
+#define SPOOL_SCHEMA 5
 #define SPOOL_STR_(x) #x
 #define SPOOL_STR(x) SPOOL_STR_(x)
 /* "kluh": lets us refuse to add tables to some other program's database. */
@@ -78,6 +78,7 @@ enum {
 	ST_MAX_DELIVERY,
 	ST_PROBE,
 	ST_PENDING_BY_RECEIVER,
+	ST_MENTION_BY_ID, /* public replies */
 	ST__N
 };
 

@@ -100,6 +100,11 @@ static const char *const sqlite_migrations[SPOOL_SCHEMA] = {
 	"DROP INDEX IF EXISTS mentions_alert;"
 	"CREATE INDEX mentions_alert ON mentions(alert_rowid, at_ms) "
 	"WHERE alert_rowid IS NOT NULL;",
+	/*
+	 * v5: a public reply by the brand names the post it answers by its
+	 * mention id; finding that complaint must not read every row.
+	 */
+	"CREATE INDEX IF NOT EXISTS mentions_id ON mentions(mention_id, id);",
 };
 
 /* One row of a statement made for the occasion (a pragma, a count): 1, 0 for none, -1. */

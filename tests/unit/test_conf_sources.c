@@ -131,15 +131,15 @@ START_TEST(keys_listed)
 	    all,
 	    "name, type, path, rate, loop, url, headers, token_file, fields, "
 	    "events, max_event, stall, reconnect, backoff_max, interval, timeout, items, cursor, "
-	    "cursor_param, stream, tag, list, reblogs, alert_after, alert_to, subreddits, query, "
-	    "listing, client_id, client_secret_file, username, password_file, user_agent, "
+	    "cursor_param, stream, tag, list, reblogs, brand_accounts, alert_after, alert_to, "
+	    "subreddits, query, listing, client_id, client_secret_file, username, password_file, user_agent, "
 	    "token_url");
 	fails_with(
 	    "  - {name: s, type: sse, url: 'http://127.0.0.1:1/', zzzzzz: 1}\n", 0,
 	    "unknown key 'zzzzzz' in a source; expected one of: name, type, path, rate, loop, url, "
 	    "headers, token_file, fields, events, max_event, stall, reconnect, backoff_max, "
 	    "interval, timeout, items, cursor, cursor_param, stream, tag, list, reblogs, "
-	    "alert_after, alert_to, subreddits, query, listing, client_id, client_secret_file, "
+	    "brand_accounts, alert_after, alert_to, subreddits, query, listing, client_id, client_secret_file, "
 	    "username, password_file, user_agent, token_url");
 	fails_with("  - {name: s, type: sse, url: 'http://127.0.0.1:1/', evnts: [a]}\n", 0,
 	           "unknown key 'evnts' in a source; did you mean 'events'?");
@@ -187,7 +187,8 @@ START_TEST(demo)
 	fails_with("  - {name: d, type: demo, rate: fast}\n", 0,
 	           "rate: 'fast' must look like 2/s or 30/min");
 	fails_with("  - {name: d, type: demo, url: 'http://127.0.0.1:1/'}\n", 0,
-	           "source 'd': demo sources take no 'url'");
+	           "source 'd': demo sources take no 'url'"
+	           " (sse, ndjson-stream, json-poll, rss, mastodon, x and reddit sources take it)");
 	ck_assert(same("  - {name: d, type: demo, rate: 2/s}\n", "  - {name: d, type: demo}\n", 0));
 	ck_assert(
 	    !same("  - {name: d, type: demo}\n", "  - {name: d, type: demo, rate: 3/s}\n", 0));
@@ -202,7 +203,8 @@ START_TEST(stdin_kind)
 	ck_assert_str_eq(one_source(&l)->kind->name, "stdin");
 	conf_free(l.c);
 	fails_with("  - {name: i, type: stdin, interval: 1m}\n", 0,
-	           "source 'i': stdin sources take no 'interval'");
+	           "source 'i': stdin sources take no 'interval'"
+	           " (json-poll, rss and reddit sources take it)");
 	ck_assert(same("  - {name: i, type: stdin}\n", "  - {name: i, type: stdin}\n", 0));
 	ck_assert(!same("  - {name: i, type: stdin}\n", "  - {name: i, type: demo}\n", 0));
 }
@@ -244,7 +246,8 @@ START_TEST(sse)
 	fails_with(SSE ", stall: 500ms}\n", 0,
 	           "stall must be at least 1s (or 0 to turn the "
 	           "check off)");
-	fails_with(SSE ", interval: 1m}\n", 0, "source 's': sse sources take no 'interval'");
+	fails_with(SSE ", interval: 1m}\n", 0, "source 's': sse sources take no 'interval'"
+	           " (json-poll, rss and reddit sources take it)");
 	ck_assert(!same(SSE ", events: [a]}\n", SSE ", events: [b]}\n", 0));
 	ck_assert(same(SSE ", events: [a]}\n", SSE ", events: [a]}\n", 0));
 }
@@ -261,7 +264,8 @@ START_TEST(ndjson)
 	ck_assert_int_eq(n->stall_ms, 90000);
 	conf_free(l.c);
 	fails_with("  - {name: n, type: ndjson-stream, url: 'http://127.0.0.1:1/', events: [a]}\n",
-	           0, "source 'n': ndjson-stream sources take no 'events'");
+	           0, "source 'n': ndjson-stream sources take no 'events'"
+	           " (sse sources take it)");
 	fails_with("  - {name: n, type: ndjson-stream, url: 'ftp://127.0.0.1/'}\n", 0,
 	           "url: 'ftp://127.0.0.1/' must start with https:// or http://");
 	ck_assert(!same("  - {name: n, type: ndjson-stream, url: 'http://127.0.0.1:1/'}\n",
@@ -287,7 +291,8 @@ START_TEST(json_poll)
 	conf_free(l.c);
 	fails_with(POLL ", cursor_param: since_id}\n", 0,
 	           "cursor_param needs cursor (the pointer to each item's cursor)");
-	fails_with(POLL ", stall: 1m}\n", 0, "source 'p': json-poll sources take no 'stall'");
+	fails_with(POLL ", stall: 1m}\n", 0, "source 'p': json-poll sources take no 'stall'"
+	           " (sse, ndjson-stream, mastodon and x sources take it)");
 	ck_assert(!same(POLL ", cursor: /id}\n", POLL ", cursor: /date}\n", 0));
 	ck_assert(same(POLL ", cursor: /id}\n", POLL ", cursor: /id}\n", 0));
 	ck_assert(!same(POLL "}\n" HEALTH, POLL ", alert_after: 1m}\n" HEALTH, 0));
@@ -304,7 +309,8 @@ START_TEST(rss)
 	ck_assert_int_eq(n->interval_ms, 5 * 60000);
 	ck_assert_uint_eq(n->max_event, 8 * 1024 * 1024);
 	conf_free(l.c);
-	fails_with(RSS ", fields: {text: /t}}\n", 0, "source 'r': rss sources take no 'fields'");
+	fails_with(RSS ", fields: {text: /t}}\n", 0, "source 'r': rss sources take no 'fields'"
+	           " (sse, ndjson-stream and json-poll sources take it)");
 	fails_with(RSS ", interval: 500ms}\n", 0, "interval must be at least 1s");
 	ck_assert(!same(RSS "}\n", RSS ", interval: 10m}\n", 0));
 	ck_assert(same(RSS "}\n", RSS ", interval: 5m}\n", 0));
@@ -349,7 +355,8 @@ START_TEST(x)
 	ck_assert_int_eq(n->reconnect_ms, 5000);
 	ck_assert_int_eq(n->backoff_max_ms, 320000);
 	conf_free(l.c);
-	fails_with("  - {name: x, type: x, tag: acme}\n", 0, "source 'x': x sources take no 'tag'");
+	fails_with("  - {name: x, type: x, tag: acme}\n", 0, "source 'x': x sources take no 'tag'"
+	           " (mastodon sources take it)");
 	fails_with("  - {name: x, type: x, reconnect: 10m}\n", 0,
 	           "backoff_max must not be shorter than reconnect");
 	ck_assert(!same("  - {name: x, type: x}\n", "  - {name: x, type: x, reblogs: true}\n", 0));
@@ -376,7 +383,8 @@ START_TEST(reddit)
 	           "source 'rd' of type reddit needs client_id (the app's id, from "
 	           "https://www.reddit.com/prefs/apps)");
 	fails_with(REDDIT ", query: acme, token_file: t}\n", CONF_NO_SECRETS,
-	           "source 'rd': reddit sources take no 'token_file'");
+	           "source 'rd': reddit sources take no 'token_file'"
+	           " (sse, ndjson-stream, json-poll, rss, mastodon and x sources take it)");
 	ck_assert(!same(REDDIT ", subreddits: [acme]}\n",
 	                REDDIT ", subreddits: [acme], "
 	                       "listing: comments}\n",
@@ -385,6 +393,57 @@ START_TEST(reddit)
 	               REDDIT ", subreddits: [r/acme], "
 	                      "listing: new}\n",
 	               CONF_NO_SECRETS));
+}
+END_TEST
+
+/*
+ * brand_accounts: the kinds that see replies take it, each handle checked
+ * for its platform; the others name where it belongs.
+ */
+START_TEST(brand_accounts)
+{
+	struct loaded l = load("  - {name: x, type: x, brand_accounts: ['@DompetKu_Care', dk]}\n");
+	const struct conf_source *cs = one_source(&l);
+
+	ck_assert_str_eq(cs->kind->name, "x");
+	conf_free(l.c);
+	l = load_flags(MASTODON ", brand_accounts: ['@care@m.example', '@care']}\n",
+	               CONF_NO_SECRETS);
+	one_source(&l);
+	conf_free(l.c);
+	l = load_flags(REDDIT ", subreddits: [acme], brand_accounts: [u/dk_care, /u/dk-2]}\n",
+	               CONF_NO_SECRETS);
+	one_source(&l);
+	conf_free(l.c);
+	fails_with(RSS ", brand_accounts: ['@dk']}\n", 0,
+	           "source 'r': rss sources take no 'brand_accounts' (mastodon, x and reddit "
+	           "sources take it)");
+	fails_with("  - {name: x, type: x, brand_accounts: ['@dk', '']}\n", 0,
+	           "brand_accounts: an empty handle; write the account as @name, like "
+	           "@dompetku_care");
+	fails_with("  - {name: x, type: x, brand_accounts: ['@']}\n", 0,
+	           "brand_accounts: an empty handle; write the account as @name, like "
+	           "@dompetku_care");
+	fails_with(REDDIT ", subreddits: [acme], brand_accounts: [u/]}\n", CONF_NO_SECRETS,
+	           "brand_accounts: an empty handle; write the account as u/name, like "
+	           "u/dompetku_care");
+	fails_with("  - {name: x, type: x, brand_accounts: ['@dompet.care']}\n", 0,
+	           "brand_accounts: '@dompet.care' is not an X username (1 to 15 letters, digits "
+	           "or _, like @dompetku_care)");
+	fails_with(REDDIT ", subreddits: [acme], brand_accounts: [u/dk]}\n", CONF_NO_SECRETS,
+	           "brand_accounts: 'u/dk' is not a Reddit user name (3 to 20 letters, digits, "
+	           "- or _, like u/dompetku_care)");
+	fails_with(MASTODON ", brand_accounts: ['@care@']}\n", CONF_NO_SECRETS,
+	           "brand_accounts: '@care@' is not a Mastodon account (@name for an account of "
+	           "the instance read, or @name@domain, like @dompetku_care@mastodon.social)");
+	fails_with("  - {name: x, type: x, brand_accounts: []}\n", 0,
+	           "brand_accounts is an empty list; give at least one or remove it");
+	ck_assert(!same("  - {name: x, type: x, brand_accounts: [a]}\n",
+	                "  - {name: x, type: x, brand_accounts: [b]}\n", 0));
+	ck_assert(!same("  - {name: x, type: x}\n", "  - {name: x, type: x, brand_accounts: [b]}\n",
+	                0));
+	ck_assert(same("  - {name: x, type: x, brand_accounts: [a, b]}\n",
+	               "  - {name: x, type: x, brand_accounts: [a, b]}\n", 0));
 }
 END_TEST
 
@@ -498,6 +557,7 @@ main(void)
 	tcase_add_test(tc, mastodon);
 	tcase_add_test(tc, x);
 	tcase_add_test(tc, reddit);
+	tcase_add_test(tc, brand_accounts);
 	tcase_add_test(tc, health);
 	tcase_add_test(tc, key_types);
 	suite_add_tcase(s, tc);

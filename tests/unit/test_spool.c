@@ -188,7 +188,7 @@ START_TEST(test_open_create_reopen)
 {
 	char buf[64];
 
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 4);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 5);
 	ck_assert_str_eq(sql_text("PRAGMA journal_mode", buf, sizeof(buf)), "wal");
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
 				 "name IN ('mentions', 'alerts', 'deliveries', 'cursors', 'silences')"), 5);
@@ -196,7 +196,7 @@ START_TEST(test_open_create_reopen)
 				 "name = 'deliveries_due'"), 1);
 	mention("m1", 2, 1000);
 	reopen();
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 4);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 5);
 	ck_assert_uint_eq(pending().n, 1);
 	ck_assert_int_eq(spool_in_txn(sp), 0);
 }
@@ -220,6 +220,47 @@ START_TEST(test_mentions_pending_oldest_first)
 	ck_assert_str_eq(ms.id[1], "mid");
 	ck_assert_int_eq(ms.rowid[1], c);
 	ck_assert_str_eq(ms.id[2], "late");
+}
+END_TEST
+
+/* A public reply finds the complaint it answers by its mention id: the newest row, by index. */
+START_TEST(test_mention_by_id)
+{
+	struct mentions_seen ms;
+	char plan[256];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t b;
+
+	memset(&ms, 0, sizeof(ms));
+	mention("x:1", 3, 1000);
+	ck_assert_int_eq(spool_begin(sp), 0);
+	b = mention("x:2", 2, 2000);
+	/* a row of the batch still open is found */
+	ck_assert_int_eq(spool_mention_by_id(sp, "x:2", collect_mention, &ms), 1);
+	ck_assert_uint_eq(ms.n, 1);
+	ck_assert_int_eq(ms.rowid[0], b);
+	ck_assert_int_eq(ms.prio[0], 2);
+	ck_assert_int_eq(ms.at[0], 2000);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	/* the same post taken again later: the newest row answers */
+	b = mention("x:1", 4, 3000);
+	ck_assert_int_eq(spool_mention_by_id(sp, "x:1", collect_mention, &ms), 1);
+	ck_assert_uint_eq(ms.n, 2);
+	ck_assert_str_eq(ms.id[1], "x:1");
+	ck_assert_int_eq(ms.rowid[1], b);
+	ck_assert_int_eq(spool_mention_by_id(sp, "x:3", collect_mention, &ms), 0);
+	ck_assert_int_eq(spool_mention_by_id(sp, "", collect_mention, &ms), 0);
+	ck_assert_uint_eq(ms.n, 2);
+	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN SELECT id FROM mentions WHERE "
+	                 "mention_id = 'x:1' ORDER BY id DESC LIMIT 1", -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	snprintf(plan, sizeof(plan), "%s", (const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	ck_assert_msg(strstr(plan, "USING COVERING INDEX mentions_id") != NULL ||
+	              strstr(plan, "USING INDEX mentions_id") != NULL, "not by the index: %s", plan);
 }
 END_TEST
 
@@ -1087,7 +1128,7 @@ START_TEST(test_due_waits_for_sync)
 	ck_assert_int_eq(spool_commit(sp), 0);
 	ck_assert_uint_eq(spool_commit_seq(sp), seq + 1);
 	ck_assert_int_eq(spool_sync_now(sp), 0);
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 4);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 5);
 }
 END_TEST
 
@@ -1146,7 +1187,7 @@ START_TEST(test_upgrade_v2)
 			     NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	reopen();
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 4);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 5);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM mentions"), 1);
 	ck_assert_int_gt(spool_add_silence(sp, "{}", "a", "r", 1, 2), 0);
 }
@@ -1174,7 +1215,7 @@ START_TEST(test_upgrade_v3_rule_texts)
 			     NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	reopen();
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 4);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 5);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM mentions WHERE json LIKE '%rule_info%'"), 1);
 	/* pending mentions are no longer in mentions_alert */
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE name = 'mentions_alert' "
@@ -1405,6 +1446,7 @@ main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_open_create_reopen);
 	tcase_add_test(tc, test_mentions_pending_oldest_first);
+	tcase_add_test(tc, test_mention_by_id);
 	tcase_add_test(tc, test_alert_ties_mentions);
 	tcase_add_test(tc, test_tie_mentions_by_group);
 	tcase_add_test(tc, test_due_order_and_skip);
