@@ -298,6 +298,34 @@ mattermost_page_valid(const char *s)
 	return s[0] == '@' && rcv_page_name(s + 1, 1, 64, "abcdefghijklmnopqrstuvwxyz0123456789._-");
 }
 
+/*
+ * Slack's signing_secret_file: interactivity requests are taken only with
+ * it (receivers/action.h). Mattermost shares Slack's keys but signs
+ * nothing: its buttons carry keluh's own token instead.
+ */
+static void
+slack_parse(struct confp *L, yaml_node_t *item, struct receiver *r)
+{
+	yaml_node_t *n = ymap_get(L->yf, item, "signing_secret_file");
+
+	rcv_parse_secret(L, item, r);
+	if (n == NULL)
+		return;
+	if (r->type != RCV_SLACK) {
+		yerror(L->d, L->yf, n, "signing_secret_file: mattermost receivers take none "
+		    "(Mattermost does not sign its requests; keluh signs its buttons itself): "
+		    "remove it");
+		return;
+	}
+	r->signing_secret = confp_secret_line(L, item, "signing_secret_file");
+	if (r->signing_secret && *r->signing_secret == '\0') {
+		yerror(L->d, L->yf, n, "signing_secret_file: the file is empty; put the Signing "
+		    "Secret of the Slack app's Basic Information page in it");
+		confp_free_secret(r->signing_secret);
+		r->signing_secret = NULL;
+	}
+}
+
 static const struct conf_key slack_keys[] = {
     {"url", CONF_STRING},
     {"url_file", CONF_SECRET_FILE},
@@ -305,6 +333,7 @@ static const struct conf_key slack_keys[] = {
     {"username", CONF_STRING},
     {"mention_on_critical", CONF_LIST},
     {"mention_at_least", CONF_STRING},
+    {"signing_secret_file", CONF_SECRET_FILE},
     {NULL, 0},
 };
 
@@ -314,7 +343,7 @@ const struct rcv_kind rcv_kind_slack = {
 		.keys = slack_keys,
 		.needs_url = 1,
 		.rate_per_s = 1,
-		.parse = rcv_parse_secret,
+		.parse = slack_parse,
 		.page_valid = slack_page_valid,
 		.page_hint = "write \"<@U123ABC>\" for a user, \"<!subteam^S123ABC>\" for a user "
 		    "group (their ids, not names), or \"<!here>\"",
@@ -332,7 +361,7 @@ const struct rcv_kind rcv_kind_mattermost = {
 		.keys = slack_keys,
 		.needs_url = 1,
 		.rate_per_s = 10,
-		.parse = rcv_parse_secret,
+		.parse = slack_parse,
 		.page_valid = mattermost_page_valid,
 		.page_hint = "write \"@username\" or \"@groupname\" (lower case, digits, '.', '_', "
 		    "'-')",
