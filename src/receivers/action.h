@@ -185,6 +185,12 @@ int rcv_link_post(const unsigned char *key, const char *token, const char *body,
  * acts. The HTTP status is rcv_action_status(rc).
  */
 void rcv_link_page(struct buf *html, int rc, const struct rcv_action *a, const char *why);
+/*
+ * The headers of both pages: nothing but the page itself may load or run,
+ * the form may post only back to keluhd, no page may frame it, and the
+ * token in the URL goes to no other site nor into a cache.
+ */
+extern const char *const rcv_link_page_headers[]; /* "Name: value", NULL last */
 /* The page after the POST: done is whether the action was taken; text says more. */
 void rcv_link_result_page(struct buf *html, const struct rcv_action *a, int done, const char *text);
 

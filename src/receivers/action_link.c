@@ -40,6 +40,14 @@ static const struct {
     {"not_complaint", 1u << RCV_ACT_REOPEN},
 };
 
+const char *const rcv_link_page_headers[] = {
+    "Content-Type: text/html; charset=utf-8",
+    "Content-Security-Policy: default-src 'none'; form-action 'self'; frame-ancestors 'none'",
+    "Referrer-Policy: no-referrer",
+    "Cache-Control: no-store",
+    NULL,
+};
+
 int
 rcv_link_make(const unsigned char *key, int64_t case_id, enum rcv_act act, int64_t expires_s,
               char *out, size_t outlen)

@@ -202,7 +202,7 @@ slack_bad(const char *json, const char *want)
 
 #define SLACK_VALUE(v)                                                                             \
 	"{\"type\":\"block_actions\",\"user\":{\"id\":\"U1\"},\"actions\":[{\"value\":\"" v "\"}]" \
-	                                                                                    "}"
+	"}"
 
 START_TEST(slack_malformed)
 {
@@ -640,6 +640,12 @@ START_TEST(links)
 	ck_assert_ptr_nonnull(strstr(page.data, "<button type=\"submit\">Acknowledge case #42"));
 	ck_assert_ptr_null(strstr(page.data, "<script"));
 	ck_assert_ptr_null(strstr(page.data, "method=\"get\""));
+	/* its headers allow no script nor style at all, and the form back to keluhd only */
+	ck_assert_ptr_null(strstr(page.data, "style"));
+	ck_assert_ptr_nonnull(strstr(rcv_link_page_headers[1], "default-src 'none'"));
+	ck_assert_ptr_nonnull(strstr(rcv_link_page_headers[1], "form-action 'self'"));
+	ck_assert_str_eq(rcv_link_page_headers[3], "Cache-Control: no-store");
+	ck_assert_ptr_null(rcv_link_page_headers[4]);
 	buf_reset(&page);
 	/* the POST: who acted is the name given in the form */
 	ck_assert_int_eq(
