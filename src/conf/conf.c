@@ -19,7 +19,8 @@
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const conf_keys[] = { "http", "spool", "rules", "sources", "receivers",
-	"routes", "grouping", "incidents", "duplicates", "admin", "health_receivers", "display" };
+	"routes", "grouping", "incidents", "duplicates", "admin", "health_receivers", "display",
+	"public_url" };
 static const char *const http_keys[] = { "listen", "tokens_file", "signing_keys_file",
 	"max_body", "max_headers", "max_connections", "max_connections_per_client", "timeout" };
 static const char *const spool_keys[] = { "path", "max_pending", "keep_history" };
@@ -497,6 +498,40 @@ conf_load(const char *path, struct diag *d)
 	return conf_load_flags(path, d, 0);
 }
 
+/*
+ * public_url: how people reach keluhd's listener, for signed action links
+ * and platform callbacks. An http(s) URL with a host and no query or
+ * fragment; trailing slashes are dropped so paths can be appended.
+ */
+static void
+cl_public_url(struct confp *L, yaml_node_t *root)
+{
+	yaml_node_t *n = ymap_get(L->yf, root, "public_url");
+	const char *s = NULL, *host;
+	size_t len;
+
+	if (confp_string(L, root, "public_url", &s) < 0 || s == NULL)
+		return;
+	host = strncmp(s, "https://", 8) == 0 ? s + 8 : strncmp(s, "http://", 7) == 0 ? s + 7 : NULL;
+	if (host == NULL || *host == '\0' || *host == '/') {
+		yerror(L->d, L->yf, n, "public_url: '%s' is not an http(s) URL with a host; write "
+		    "how people reach keluhd, e.g. https://keluh.example.com", s);
+		return;
+	}
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '?' || *p == '#' || *p == '"' ||
+		    *p == '<' || *p == '>' || *p == '\\') {
+			yerror(L->d, L->yf, n, "public_url: '%s' has a space, a control character, "
+			    "a query, a fragment or one of \" < > \\; give the base URL alone", s);
+			return;
+		}
+	len = strlen(s);
+	while (len > 0 && s[len - 1] == '/')
+		len--;
+	free(L->c->public_url);
+	L->c->public_url = xstrndup(s, len);
+}
+
 struct conf *
 conf_load_flags(const char *path, struct diag *d, int flags)
 {
@@ -598,6 +633,7 @@ conf_load_flags(const char *path, struct diag *d, int flags)
 		}
 	}
 	cl_health(&L, root);
+	cl_public_url(&L, root);
 	if ((v = ymap_get(&yf, root, "display")) != NULL && !yis_null(v))
 		cl_display(&L, v);
 	for (size_t i = 0; i < c->nreceivers; i++)
@@ -630,6 +666,7 @@ conf_free(struct conf *c)
 	confp_free_strings(c->signing_keys, c->nsigning_keys);
 	confp_free_strings(c->health_receivers, c->nhealth_receivers);
 	free(c->admin_socket);
+	free(c->public_url);
 	tz_free(c->display.tz);
 	for (size_t i = 0; i < c->nsources; i++)
 		conf_source_free(&c->sources[i]);

@@ -74,6 +74,7 @@ struct conf {
 	int max_connections_per_client;	/* from one address (IPv6: one /64) */
 	int64_t http_timeout_ms;
 	char *admin_socket;	/* Unix socket path, or NULL */
+	char *public_url;	/* how people reach the listener, no trailing '/'; NULL: none */
 
 	struct conf_source *sources;
 	size_t nsources;

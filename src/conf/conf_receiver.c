@@ -42,6 +42,9 @@ receiver_free(struct receiver *r)
 	for (size_t i = 0; i < r->npage; i++)
 		free(r->page[i]);
 	free(r->page);
+	confp_free_secret(r->signing_secret);
+	confp_free_secret(r->webhook_secret);
+	r->signing_secret = r->webhook_secret = NULL;
 	r->page = NULL;
 	r->npage = 0;
 	r->name = r->url = r->secret = r->chat_id = r->channel = r->username = NULL;

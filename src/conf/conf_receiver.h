@@ -77,6 +77,13 @@ struct receiver {
 				 * kind's page_valid */
 	size_t npage;
 	int page_min;		/* mention_at_least: 0 low, 1 normal, 2 high, 3 critical */
+
+	/* Taking actions back (receivers/action.h); each kind checks its own. */
+	char *signing_secret;	/* slack: signing_secret_file; NULL: no actions */
+	unsigned char public_key[32];	/* discord: public_key, when has_public_key */
+	int has_public_key;
+	int updates_webhook;	/* telegram: 1 for updates: webhook, 0 for poll */
+	char *webhook_secret;	/* telegram: webhook_secret_file (webhook only) */
 };
 #define RCV_MAX_PAGE 10		/* mention_on_critical entries per receiver */
 

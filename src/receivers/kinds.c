@@ -55,7 +55,7 @@ const char *const rcv_all_keys[] = { "name", "type", "url", "url_file", "secret"
 	"secret_file", "bot_token", "bot_token_file", "routing_key", "routing_key_file", "chat_id",
 	"channel", "username", "password", "password_file", "from", "to", "max_concurrency", "rate",
 	"max_age", "timeout", "samples", "mention_on_critical", "mention_at_least", "token_file",
-	"api_url" };
+	"api_url", "signing_secret_file", "public_key", "updates", "webhook_secret_file" };
 const size_t rcv_nall_keys = sizeof(rcv_all_keys) / sizeof(rcv_all_keys[0]);
 
 const struct rcv_kind *

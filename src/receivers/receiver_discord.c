@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "lib/actsig.h"
 #include "receivers/receiver_int.h"
 
 /*
@@ -305,12 +306,34 @@ discord_page_valid(const char *s)
 	return 0;
 }
 
+/*
+ * public_key: the Discord application's public key (its General
+ * Information page), read once here; interactions are taken only with it.
+ */
+static void
+discord_parse(struct confp *L, yaml_node_t *item, struct receiver *r)
+{
+	const char *s = NULL, *why;
+
+	rcv_parse_secret(L, item, r);
+	if (confp_string(L, item, "public_key", &s) < 0 || s == NULL)
+		return;
+	if (actsig_discord_key(s, r->public_key, &why) != ACTSIG_OK) {
+		yerror(L->d, L->yf, ymap_get(L->yf, item, "public_key"), "public_key: %s; copy the "
+		    "application's Public Key (64 hex digits) from its General Information page",
+		    why);
+		return;
+	}
+	r->has_public_key = 1;
+}
+
 static const struct conf_key discord_keys[] = {
     {"url", CONF_STRING},
     {"url_file", CONF_SECRET_FILE},
     {"username", CONF_STRING},
     {"mention_on_critical", CONF_LIST},
     {"mention_at_least", CONF_STRING},
+    {"public_key", CONF_STRING},
     {NULL, 0},
 };
 
@@ -320,7 +343,7 @@ const struct rcv_kind rcv_kind_discord = {
 		.keys = discord_keys,
 		.needs_url = 1,
 		.rate_per_s = 1,
-		.parse = rcv_parse_secret,
+		.parse = discord_parse,
 		.page_valid = discord_page_valid,
 		.page_hint = "write \"<@123456789012345678>\" for a user or "
 		    "\"<@&123456789012345678>\" for a role (their numeric ids)",

@@ -533,6 +533,33 @@ mattermost_page_valid(const char *s)
 }
 
 /*
+ * Slack's signing_secret_file: interactivity requests are taken only with
+ * it (receivers/action.h). Mattermost shares Slack's keys but signs
+ * nothing: its buttons carry keluh's own token instead.
+ */
+static void
+slack_parse_signing(struct confp *L, yaml_node_t *item, struct receiver *r)
+{
+	yaml_node_t *n = ymap_get(L->yf, item, "signing_secret_file");
+
+	if (n == NULL)
+		return;
+	if (r->type != RCV_SLACK) {
+		yerror(L->d, L->yf, n, "signing_secret_file: mattermost receivers take none "
+		    "(Mattermost does not sign its requests; keluh signs its buttons itself): "
+		    "remove it");
+		return;
+	}
+	r->signing_secret = confp_secret_line(L, item, "signing_secret_file");
+	if (r->signing_secret && *r->signing_secret == '\0') {
+		yerror(L->d, L->yf, n, "signing_secret_file: the file is empty; put the Signing "
+		    "Secret of the Slack app's Basic Information page in it");
+		confp_free_secret(r->signing_secret);
+		r->signing_secret = NULL;
+	}
+}
+
+/*
  * An incoming webhook (url or url_file), or a bot (token_file and channel;
  * api_url: Slack's by default, a Mattermost server's address). A bot edits
  * its messages; a webhook cannot.
@@ -546,6 +573,7 @@ slack_parse(struct confp *L, yaml_node_t *item, struct receiver *r)
 	int hook = ymap_get(L->yf, item, "url") || ymap_get(L->yf, item, "url_file");
 
 	rcv_parse_secret(L, item, r);
+	slack_parse_signing(L, item, r);
 	if (confp_string(L, item, "api_url", &s) == 0 && s) {
 		if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
 			yerror(L->d, L->yf, api, "receiver '%s': api_url must start with https:// "
@@ -665,6 +693,7 @@ static const struct conf_key slack_keys[] = {
     {"username", CONF_STRING},
     {"mention_on_critical", CONF_LIST},
     {"mention_at_least", CONF_STRING},
+    {"signing_secret_file", CONF_SECRET_FILE},
     {NULL, 0},
 };
 

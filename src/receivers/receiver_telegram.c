@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/actsig.h"
 #include "receivers/receiver_int.h"
 
 /*
@@ -252,6 +253,46 @@ rcv_render_telegram(struct rcv_ctx *c, struct rcv_msg *m)
 	return rc;
 }
 
+/*
+ * How button presses come back (receivers/action.h): updates: poll (the
+ * default: getUpdates, no public address needed) or webhook, which needs
+ * webhook_secret_file (the setWebhook secret_token Telegram sends back).
+ */
+static void
+telegram_parse_updates(struct confp *L, yaml_node_t *item, struct receiver *r)
+{
+	yaml_node_t *f = ymap_get(L->yf, item, "webhook_secret_file");
+	const char *s = NULL, *why;
+
+	if (confp_string(L, item, "updates", &s) == 0 && s) {
+		if (strcmp(s, "webhook") == 0)
+			r->updates_webhook = 1;
+		else if (strcmp(s, "poll") != 0)
+			yerror(L->d, L->yf, ymap_get(L->yf, item, "updates"), "updates: '%s' is "
+			    "neither poll nor webhook; write poll (keluhd asks Telegram, no public "
+			    "address needed) or webhook (Telegram calls public_url)", s);
+	}
+	if (f && !r->updates_webhook) {
+		yerror(L->d, L->yf, f, "webhook_secret_file is read with updates: webhook only; "
+		    "add updates: webhook or remove it");
+		return;
+	}
+	if (!r->updates_webhook)
+		return;
+	if (f == NULL) {
+		yerror(L->d, L->yf, item, "receiver '%s' (telegram) with updates: webhook needs "
+		    "webhook_secret_file (the secret_token given to setWebhook)", r->name);
+		return;
+	}
+	r->webhook_secret = confp_secret_line(L, item, "webhook_secret_file");
+	if (r->webhook_secret && actsig_telegram_secret_ok(r->webhook_secret, &why) != ACTSIG_OK) {
+		yerror(L->d, L->yf, f, "webhook_secret_file: %s (it is the secret_token "
+		    "given to setWebhook)", why);
+		confp_free_secret(r->webhook_secret);
+		r->webhook_secret = NULL;
+	}
+}
+
 /* bot_token (the secret) and chat_id; the Bot API's base URL unless url is given. */
 static void
 telegram_parse(struct confp *L, yaml_node_t *item, struct receiver *r)
@@ -269,6 +310,7 @@ telegram_parse(struct confp *L, yaml_node_t *item, struct receiver *r)
 		yerror(L->d, L->yf, item, "receiver '%s' (telegram) needs chat_id", r->name);
 	if (r->url == NULL)
 		r->url = xstrdup("https://api.telegram.org");
+	telegram_parse_updates(L, item, r);
 }
 
 /* Whether s is a Telegram mention: @username. */
@@ -321,6 +363,8 @@ static const struct conf_key telegram_keys[] = {
     {"chat_id", CONF_STRING},
     {"mention_on_critical", CONF_LIST},
     {"mention_at_least", CONF_STRING},
+    {"updates", CONF_STRING},
+    {"webhook_secret_file", CONF_SECRET_FILE},
     {NULL, 0},
 };
 

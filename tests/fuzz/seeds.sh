@@ -26,7 +26,7 @@ fuzz_seeds() {
 # fuzz_dict NAME: its libFuzzer dictionary, if it has one
 fuzz_dict() {
 	case $1 in
-	mention) d=json ;;
+	mention | action_discord | action_telegram | action_mattermost) d=json ;;
 	httpd) d=http ;;
 	htmltext) d=html ;;
 	feed) d=xml ;;
@@ -44,7 +44,7 @@ fuzz_dict() {
 # signature check's inputs are short.
 fuzz_max_len() {
 	case $1 in
-	httpd | sign) echo 65536 ;;
+	httpd | sign | action_*) echo 65536 ;;
 	# a rule file is compiled whole on every run: 256 KiB is some 10,000
 	# keywords or 25,000 levels of nesting, enough to show what grows
 	rules) echo 262144 ;;

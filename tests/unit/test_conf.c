@@ -94,6 +94,38 @@ START_TEST(incident_window)
 }
 END_TEST
 
+/* public_url: an http(s) base URL, kept without its trailing slashes. */
+START_TEST(public_url)
+{
+	char err[300];
+	struct conf *c;
+
+	c = load("public_url: https://keluh.example.com/\n", err, sizeof(err));
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->public_url, "https://keluh.example.com");
+	conf_free(c);
+	c = load("public_url: http://127.0.0.1:8470/keluh\n", err, sizeof(err));
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->public_url, "http://127.0.0.1:8470/keluh");
+	conf_free(c);
+	c = load("http: {listen: \"127.0.0.1:8470\"}\n", err, sizeof(err));
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_null(c->public_url);
+	conf_free(c);
+	c = load("public_url: keluh.example.com\n", err, sizeof(err));
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(err, "public_url: 'keluh.example.com' is not an http(s) URL with a host; "
+	                      "write how people reach keluhd, e.g. https://keluh.example.com");
+	c = load("public_url: \"https://\"\n", err, sizeof(err));
+	ck_assert_ptr_null(c);
+	c = load("public_url: \"https://k.example.com/?a=1\"\n", err, sizeof(err));
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(err, "public_url: 'https://k.example.com/?a=1' has a space, a control "
+	                      "character, a query, a fragment or one of \" < > \\; give the base "
+	                      "URL alone");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -104,6 +136,7 @@ main(void)
 	tcase_add_test(tc, sizes);
 	tcase_add_test(tc, rates);
 	tcase_add_test(tc, incident_window);
+	tcase_add_test(tc, public_url);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -384,7 +384,8 @@ START_TEST(names_and_types)
 	    "name, type, url, url_file, secret, secret_file, bot_token, bot_token_file, "
 	    "routing_key, routing_key_file, chat_id, channel, username, password, password_file, "
 	    "from, to, max_concurrency, rate, max_age, timeout, samples, mention_on_critical, "
-	    "mention_at_least, token_file, api_url");
+	    "mention_at_least, token_file, api_url, signing_secret_file, public_key, updates, "
+	    "webhook_secret_file");
 	buf_free(&want);
 }
 END_TEST
@@ -524,6 +525,78 @@ START_TEST(key_types)
 }
 END_TEST
 
+/* A secret file in TMPDIR holding text; its path in path. */
+static void
+secret_file(char *path, size_t len, const char *text)
+{
+	const char *tmp = getenv("TMPDIR");
+	int fd;
+
+	snprintf(path, len, "%s/keluh-test-secret.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+#define DISCORD_PK "e9d8b8ac9f3f2fe44a1f0b1cf5bbd3c1f1d6e6b9b5d1c2a3f4e5d6c7b8a9f0e1"
+#define SLACK_R "  - {name: r, type: slack, url: \"https://127.0.0.1:1/s\", "
+#define TG_R "  - {name: r, type: telegram, bot_token: \"123:abc\", chat_id: \"-100\", "
+
+/* The keys that let a receiver take actions back: read, and refused with a way out. */
+START_TEST(action_keys)
+{
+	char sec[4096], items[8192];
+	struct conf *c;
+
+	secret_file(sec, sizeof(sec), "8f742231b10e8888abcd99yyyzzz85a5\n");
+	snprintf(items, sizeof(items), SLACK_R "signing_secret_file: \"%s\"}\n", sec);
+	c = load_one(items, RCV_SLACK);
+	ck_assert_str_eq(c->receivers[0].signing_secret, "8f742231b10e8888abcd99yyyzzz85a5");
+	conf_free(c);
+	snprintf(items, sizeof(items), "  - {name: r, type: mattermost, url: \"http://127.0.0.1:1/m"
+	    "\", signing_secret_file: \"%s\"}\n", sec);
+	refused(items, "signing_secret_file: mattermost receivers take none (Mattermost does not "
+	    "sign its requests; keluh signs its buttons itself): remove it");
+	c = load_one("  - {name: r, type: discord, url: \"http://127.0.0.1:1/d\", public_key: "
+	    DISCORD_PK "}\n", RCV_DISCORD);
+	ck_assert_int_eq(c->receivers[0].has_public_key, 1);
+	ck_assert_int_eq(c->receivers[0].public_key[0], 0xe9);
+	ck_assert_int_eq(c->receivers[0].public_key[31], 0xe1);
+	conf_free(c);
+	refused("  - {name: r, type: discord, url: \"http://127.0.0.1:1/d\", public_key: abc}\n",
+	    "public_key: the public key is not 64 hex digits; copy the application's Public Key "
+	    "(64 hex digits) from its General Information page");
+	/* Telegram: poll unless told, webhook with its secret token */
+	c = load_one(TG_R "updates: poll}\n", RCV_TELEGRAM);
+	ck_assert_int_eq(c->receivers[0].updates_webhook, 0);
+	conf_free(c);
+	unlink(sec);
+	secret_file(sec, sizeof(sec), "s3cret_token\n");
+	snprintf(items, sizeof(items), TG_R "updates: webhook, webhook_secret_file: \"%s\"}\n",
+	    sec);
+	c = load_one(items, RCV_TELEGRAM);
+	ck_assert_int_eq(c->receivers[0].updates_webhook, 1);
+	ck_assert_str_eq(c->receivers[0].webhook_secret, "s3cret_token");
+	conf_free(c);
+	snprintf(items, sizeof(items), TG_R "webhook_secret_file: \"%s\"}\n", sec);
+	refused(items, "webhook_secret_file is read with updates: webhook only; add updates: "
+	    "webhook or remove it");
+	refused(TG_R "updates: webhook}\n", "receiver 'r' (telegram) with updates: webhook needs "
+	    "webhook_secret_file (the secret_token given to setWebhook)");
+	refused(TG_R "updates: push}\n", "updates: 'push' is neither poll nor webhook; write poll "
+	    "(keluhd asks Telegram, no public address needed) or webhook (Telegram calls "
+	    "public_url)");
+	unlink(sec);
+	secret_file(sec, sizeof(sec), "not a token!\n");
+	snprintf(items, sizeof(items), TG_R "updates: webhook, webhook_secret_file: \"%s\"}\n",
+	    sec);
+	refused(items, "webhook_secret_file: a secret token is 1 to 256 of A-Z a-z 0-9 _ - (it is "
+	    "the secret_token given to setWebhook)");
+	unlink(sec);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -546,6 +619,9 @@ main(void)
 	tc = tcase_create("registry");
 	tcase_add_test(tc, registry);
 	tcase_add_test(tc, key_types);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("actions");
+	tcase_add_test(tc, action_keys);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
