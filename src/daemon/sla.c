@@ -77,6 +77,16 @@ sla_breached(const struct conf *c, const char *team, enum prio p, enum sla_targe
 }
 
 int
+sla_overdue(const struct conf *c, const char *team, enum prio p, int64_t opened_ms,
+            int64_t acked_ms, int64_t resolved_ms, int64_t now_ms)
+{
+	if (resolved_ms >= 0)
+		return 0;
+	return (acked_ms < 0 && sla_breached(c, team, p, SLA_ACK, opened_ms, -1, now_ms)) ||
+	       sla_breached(c, team, p, SLA_RESOLVE, opened_ms, -1, now_ms);
+}
+
+int
 sla_escalation_step(const struct conf *c, const char *team, enum prio p, int64_t opened_ms,
                     int acked, int64_t now_ms, unsigned steps_done, struct sla_escalation *out)
 {

@@ -56,6 +56,15 @@ int sla_breached(const struct conf *, const char *team, enum prio, enum sla_targ
                  int64_t opened_ms, int64_t done_ms, int64_t now_ms);
 
 /*
+ * Whether a case is overdue at now_ms: not acknowledged (acked_ms < 0)
+ * past its ack deadline, or not resolved (resolved_ms < 0) past its
+ * resolve deadline. What keluh_cases_overdue counts and the living
+ * message shows.
+ */
+int sla_overdue(const struct conf *, const char *team, enum prio, int64_t opened_ms,
+                int64_t acked_ms, int64_t resolved_ms, int64_t now_ms);
+
+/*
  * Escalation of a case not acknowledged. Step k (0-based, k < at_most) is
  * due at the ack deadline plus k times repeat_every, counted on the same
  * clock as the ack target (a case that waits for the morning does not

@@ -255,6 +255,27 @@ START_TEST(clock_business)
 	ck_assert_int_eq(sla_breached(c, NULL, PRIO_NORMAL, SLA_ACK, wib("2026-12-04 16:30"), -1,
 	                              wib("2026-12-07 08:31")),
 	                 1);
+	/* overdue: not acked past the ack deadline, or not resolved past the resolve one */
+	ck_assert_int_eq(sla_overdue(c, NULL, PRIO_NORMAL, wib("2026-12-04 16:30"), -1, -1,
+	                             wib("2026-12-07 08:30")),
+	                 0);
+	ck_assert_int_eq(sla_overdue(c, NULL, PRIO_NORMAL, wib("2026-12-04 16:30"), -1, -1,
+	                             wib("2026-12-07 08:31")),
+	                 1);
+	ck_assert_int_eq(sla_overdue(c, NULL, PRIO_NORMAL, wib("2026-12-04 16:30"),
+	                             wib("2026-12-07 08:00"), -1, wib("2026-12-07 08:31")),
+	                 0);
+	/* resolve 2d = 48h: Friday 30 min, Monday to Friday 45h, Monday 14th 2.5h -> 10:30 */
+	ck_assert_int_eq(sla_overdue(c, NULL, PRIO_NORMAL, wib("2026-12-04 16:30"),
+	                             wib("2026-12-07 08:00"), -1, wib("2026-12-11 16:59")),
+	                 0);
+	ck_assert_int_eq(sla_overdue(c, NULL, PRIO_NORMAL, wib("2026-12-04 16:30"),
+	                             wib("2026-12-07 08:00"), -1, wib("2026-12-14 10:31")),
+	                 1);
+	ck_assert_int_eq(sla_overdue(c, NULL, PRIO_NORMAL, wib("2026-12-04 16:30"),
+	                             wib("2026-12-07 08:00"), wib("2026-12-11 16:00"),
+	                             wib("2026-12-14 10:31")),
+	                 0);
 	/* no target: never due, never breached */
 	ck_assert_int_eq(sla_deadline(c, NULL, PRIO_CRITICAL, SLA_FIRST_REPLY, 0), -1);
 	ck_assert_int_eq(sla_breached(c, NULL, PRIO_LOW, SLA_ACK, 0, -1, wib("2027-01-01 00:00")),
