@@ -242,6 +242,20 @@ cl_escalation_entry(struct sla_load *X, yaml_node_t *n, const char *where,
 		e->at_most = (unsigned)x;
 }
 
+/* Whether any priority, of everyone or of a team, has an ack target. */
+static int
+any_ack_target(const struct conf_sla *s)
+{
+	for (int p = PRIO_LOW; p <= PRIO_CRITICAL; p++) {
+		if (s->prio[p].target_ms[SLA_ACK])
+			return 1;
+		for (size_t i = 0; i < s->nteams; i++)
+			if (s->teams[i].prio[p].target_ms[SLA_ACK])
+				return 1;
+	}
+	return 0;
+}
+
 /* escalation: {to, repeat_every, at_most, critical: {...}, ...}; a priority's entry overrides. */
 static void
 cl_escalation(struct sla_load *X, yaml_node_t *n)
@@ -289,6 +303,10 @@ cl_escalation(struct sla_load *X, yaml_node_t *n)
 		yerror(L->d, L->yf, n,
 		       "escalation needs to: [receiver names], at the top or per "
 		       "priority");
+	else if (!any_ack_target(s))
+		diag_warning(L->d, L->yf->path, ynode_line(n), ynode_col(n),
+		             "escalation is set but no priority has an ack target, so nothing "
+		             "ever escalates; add sla: {critical: {ack: 15m}}");
 }
 
 static void

@@ -153,6 +153,19 @@ START_TEST(conf_reads)
 	ck_assert_str_eq(c->sla.reports[1].team, "billing");
 	ck_assert_str_eq(tz_name(c->sla.report_tz), "Asia/Jakarta");
 	conf_free(c);
+	/* escalation without any ack target is allowed, and warned about */
+	{
+		struct diag d;
+
+		c = load(RECEIVERS "sla: {high: {resolve: 1d}}\nescalation: {to: [pager]}\n", &d);
+		ck_assert_ptr_nonnull(c);
+		ck_assert_uint_eq(d.warnings, 1);
+		ck_assert_msg(strstr(d.items[0].msg, "no priority has an ack target") != NULL, "%s",
+		              d.items[0].msg);
+		ck_assert_uint_eq(d.items[0].line, 7);
+		diag_free(&d);
+		conf_free(c);
+	}
 	/* nothing configured: no targets, no calendar */
 	c = load_ok(RECEIVERS);
 	ck_assert_ptr_null(c->sla.bizhours);
