@@ -34,7 +34,7 @@ struct sla_load {
 static const char *const target_names[SLA_TARGET__N] = {"ack", "first_reply", "resolve"};
 
 const char *
-sla_target_name(enum sla_target t)
+conf_sla_target_name(enum sla_target t)
 {
 	return (unsigned)t < SLA_TARGET__N ? target_names[t] : "?";
 }

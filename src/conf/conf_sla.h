@@ -24,7 +24,7 @@ struct tz;
 
 /* The clocks a case is measured on; names as in keluhd.yaml and metric labels. */
 enum sla_target { SLA_ACK, SLA_FIRST_REPLY, SLA_RESOLVE, SLA_TARGET__N };
-const char *sla_target_name(enum sla_target); /* "ack", "first_reply", "resolve" */
+const char *conf_sla_target_name(enum sla_target); /* "ack", "first_reply", "resolve" */
 
 /* The targets of one priority (of one team, or of everyone). */
 struct conf_sla_prio {

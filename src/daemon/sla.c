@@ -144,7 +144,7 @@ sla_metrics_breach(const char *team, enum prio p, enum sla_target t)
 {
 	char labels[256], target[48];
 
-	snprintf(target, sizeof(target), ",target=\"%s\"", sla_target_name(t));
+	snprintf(target, sizeof(target), ",target=\"%s\"", conf_sla_target_name(t));
 	sla_labels(labels, sizeof(labels), team, p, target);
 	metrics_add("keluh_sla_breaches_total", labels, 1);
 }

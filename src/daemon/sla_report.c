@@ -271,8 +271,8 @@ json_group(struct sla_report *r, struct buf *b, const struct group *g,
 	buf_printf(b, ", \"priority\": \"%s\", \"opened\": %zu, \"acked\": %zu, \"resolved\": %zu",
 	           prio_name(g->prio), g->opened, g->acked, g->resolved);
 	for (int t = 0; t < SLA_TARGET__N; t++) {
-		buf_printf(b, ", \"%s\": {\"count\": %zu, ", sla_target_name((enum sla_target)t),
-		           st[t].count);
+		buf_printf(b, ", \"%s\": {\"count\": %zu, ",
+		           conf_sla_target_name((enum sla_target)t), st[t].count);
 		json_ms(b, "median_s", st[t].median_ms, 1);
 		buf_adds(b, ", ");
 		json_ms(b, "p90_s", st[t].p90_ms, 1);
