@@ -83,6 +83,7 @@ bench=$top_builddir/bench/bench_classify
 keluhctl=$top_builddir/keluhctl
 keluhd=$top_builddir/keluhd
 bench_ingest=$top_builddir/bench/bench_ingest
+bench_report=$top_builddir/bench/bench_report
 default_rules=$top_srcdir/packs/core
 corpus=$out/corpus-$BENCH_N.txt
 ndjson=$out/mentions-$BENCH_INGEST_N.ndjson
@@ -386,6 +387,9 @@ run 1 naive-gen-rules "$bench" naive "$gen_rules" "$corpus" --limit "$NAIVE_RULE
 run 1 compile-gen "$bench" compile "$gen_rules" --repeat "$BENCH_REPEAT" || failed=1
 run 1 compile-biglist "$bench" compile "$big_rules" --repeat 1 || failed=1
 run 1 html "$bench" html || failed=1
+if [ -x "$bench_report" ]; then
+	run 1 report "$bench_report" 100000 || failed=1
+fi
 run 1 profile-default "$bench" naive "$default_rules" "$corpus" --limit "$PROFILE_LIMIT" --per-regex ||
     failed=1
 echo
@@ -431,6 +435,9 @@ row "$BENCH_RULES rules: naive, every rule whole (${n_gen_wn:-?} mentions)" "$(f
 row "$BENCH_RULES rules: keluh / naive whole rules" "${r_gen_w:-n/a}x" "" ""
 row "$BENCH_RULES rules: load + compile (median of $BENCH_REPEAT)" "${comp:-n/a} ms" "< 250 ms" "$(check "$comp" "<" 250)"
 row "one list of $(fmt_int "$BENCH_BIGLIST") keywords: load + compile" "${comp_big:-n/a} ms" "" ""
+[ -f "$out/report.1.txt" ] &&
+    row "report of 100,000 cases over 30 days: one pass + JSON" \
+	"$(getkv "$out/report.1.txt" "" ms) ms" "" ""
 awk '/^mode=html/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 	printf "  %-54s %14s\n", "htmltext, \"<a\" repeated, " f["bytes"] / 1024 " KiB", f["ms"] " ms" }' \
     "$out/html.txt"

@@ -157,6 +157,27 @@ duplicates:
 display:
   timezone: Asia/Jakarta
   language: id #@display
+business_hours:
+  timezone: Asia/Jakarta
+  days: mon-fri
+  hours: 08:00-17:00 #@bizhours
+sla:
+  critical:
+    ack: 15m
+    resolve: 4h #@sla-prio
+  high: {ack: 1h} #@sla
+  teams:
+    billing:
+      critical: {ack: 10m} #@sla-team
+escalation:
+  to: [console]
+  repeat_every: 30m #@escalation
+  critical:
+    at_most: 5 #@escalation-prio
+reports:
+  - every: "mon 09:00"
+    to: [console]
+    since: 7d #@report
 Y
 
 cat >"$base/rules.d/10-all.yaml" <<'Y'
@@ -246,7 +267,14 @@ grouping|updates_at_most_every|updates_at_most_evry|grouping
 first_alert_after|normal|normall|first_alert_after
 incident|cooldown|cooldwn|an incident
 duplicates|same_text|same_txt|duplicates
-display|language|languag|display'
+display|language|languag|display
+bizhours|hours|hourss|business_hours|2
+sla-prio|resolve|resolv|sla.critical
+sla|high|hight|sla
+sla-team|critical|critcal|sla.teams.billing
+escalation|repeat_every|repeat_evry|escalation
+escalation-prio|at_most|at_mots|escalation.critical
+report|since|sinse|a report'
 
 rules_cases='top|tests|test|a rule file
 top2|override|overrid|a rule file

@@ -20,7 +20,7 @@
 
 static const char *const conf_keys[] = { "http", "spool", "rules", "sources", "receivers",
 	"routes", "grouping", "incidents", "duplicates", "admin", "health_receivers", "display",
-	"public_url" };
+	"public_url", "business_hours", "sla", "escalation", "reports" };
 static const char *const http_keys[] = { "listen", "tokens_file", "signing_keys_file",
 	"max_body", "max_headers", "max_connections", "max_connections_per_client", "timeout" };
 static const char *const spool_keys[] = { "path", "max_pending", "keep_history" };
@@ -117,18 +117,7 @@ static void
 cl_health_names(struct confp *L, yaml_node_t *v, char *const *names, size_t n)
 {
 	for (size_t j = 0; j < n; j++)
-		if (conf_receiver_index(L->c, names[j]) < 0) {
-			const char **all = xcalloc(L->c->nreceivers + 1, sizeof(char *));
-			const char *sug;
-
-			for (size_t k = 0; k < L->c->nreceivers; k++)
-				all[k] = L->c->receivers[k].name;
-			sug = diag_suggest(names[j], all, L->c->nreceivers);
-			yerror(L->d, L->yf, v, "unknown receiver '%s'%s%s%s; define it under "
-			    "receivers:", names[j], sug ? "; did you mean '" : "", sug ? sug : "",
-			    sug ? "'?" : "");
-			free(all);
-		}
+		conf_receiver_lookup(L, v, L->c->receivers, L->c->nreceivers, names[j]);
 }
 
 static void
@@ -229,21 +218,11 @@ cl_routes(struct confp *L, yaml_node_t *n)
 			yerror(L->d, L->yf, item, "a route needs receivers: [names]");
 		else if (confp_strings(L, v, "receivers", &names, &nnames) == 0) {
 			for (size_t j = 0; j < nnames; j++) {
-				long idx = conf_receiver_index(c, names[j]);
+				long idx = conf_receiver_lookup(L, v, c->receivers, c->nreceivers,
+				    names[j]);
 
-				if (idx < 0) {
-					const char **all = xcalloc(c->nreceivers + 1, sizeof(char *));
-					const char *sug;
-
-					for (size_t k = 0; k < c->nreceivers; k++)
-						all[k] = c->receivers[k].name;
-					sug = diag_suggest(names[j], all, c->nreceivers);
-					yerror(L->d, L->yf, v, "unknown receiver '%s'%s%s%s; define it "
-					    "under receivers:", names[j], sug ? "; did you mean '" : "",
-					    sug ? sug : "", sug ? "'?" : "");
-					free(all);
+				if (idx < 0)
 					continue;
-				}
 				rt.receivers = xreallocarray(rt.receivers, rt.nreceivers + 1,
 				    sizeof(size_t));
 				rt.receivers[rt.nreceivers++] = (size_t)idx;
@@ -638,6 +617,7 @@ conf_load_flags(const char *path, struct diag *d, int flags)
 		cl_display(&L, v);
 	for (size_t i = 0; i < c->nreceivers; i++)
 		c->receivers[i].display = &c->display;
+	conf_sla_load(&L, root, &c->sla, c->receivers, c->nreceivers, c->display.tz);
 	if (c->nreceivers && c->nroutes == 0)
 		diag_warning(d, path, ynode_line(root), ynode_col(root),
 		    "receivers are defined but there are no routes: no alert will be sent; add "
@@ -668,6 +648,7 @@ conf_free(struct conf *c)
 	free(c->admin_socket);
 	free(c->public_url);
 	tz_free(c->display.tz);
+	conf_sla_free(&c->sla);
 	for (size_t i = 0; i < c->nsources; i++)
 		conf_source_free(&c->sources[i]);
 	free(c->sources);

@@ -18,6 +18,7 @@
 #include "engine/rules_select.h"
 #include "conf/conf_parse.h"
 #include "conf/conf_receiver.h"
+#include "conf/conf_sla.h"
 #include "conf/conf_source.h"
 #include "lib/diag.h"
 
@@ -105,6 +106,9 @@ struct conf {
 
 	/* display: how chat messages read; every receiver points here */
 	struct rcv_display display;
+
+	/* business_hours, sla, escalation, reports (conf_sla.c) */
+	struct conf_sla sla;
 };
 
 /* Returns NULL with every error in d. */

@@ -315,3 +315,22 @@ conf_receivers_load(struct confp *L, yaml_node_t *n, struct receiver **out, size
 		(*out)[(*nout)++] = r;
 	}
 }
+
+long
+conf_receiver_lookup(struct confp *L, const yaml_node_t *v, const struct receiver *rcv, size_t n,
+    const char *name)
+{
+	const char **all, *sug;
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(rcv[i].name, name) == 0)
+			return (long)i;
+	all = xcalloc(n + 1, sizeof(char *));
+	for (size_t k = 0; k < n; k++)
+		all[k] = rcv[k].name;
+	sug = diag_suggest(name, all, n);
+	yerror(L->d, L->yf, v, "unknown receiver '%s'%s%s%s; define it under receivers:", name,
+	    sug ? "; did you mean '" : "", sug ? sug : "", sug ? "'?" : "");
+	free(all);
+	return -1;
+}

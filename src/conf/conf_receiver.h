@@ -134,5 +134,12 @@ extern const struct conf_key conf_receiver_keys[];
 /* keluhd.yaml's receivers: list, appended to the *n receivers of *out (malloc'd). */
 void conf_receivers_load(struct confp *L, yaml_node_t *list, struct receiver **out,
     size_t *n);
+/*
+ * The index of the receiver called name in rcv[0..n), or -1 with "unknown
+ * receiver 'x'; did you mean 'y'?" reported at v (a route's, an
+ * escalation's or a report's receivers).
+ */
+long conf_receiver_lookup(struct confp *L, const yaml_node_t *v, const struct receiver *rcv,
+    size_t n, const char *name);
 
 #endif

@@ -12,6 +12,26 @@ struct metric_help {
 	const char *name, *type, *help;
 };
 
+static const double latency_buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+	10, 30, 60, 300 };
+/* a person's answer: from a minute to days (1m, 5m, 15m, 30m, 1h, 2h, 4h, 8h, 1d, 3d) */
+static const double case_buckets[] = { 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400,
+	259200 };
+
+/* Each histogram's buckets: upper bounds, ascending. */
+static const struct {
+	const char *name;
+	const double *le;
+	size_t n;
+} histogram_buckets[] = {
+#define BUCKETS(name, a) { name, a, sizeof(a) / sizeof(a[0]) }
+	BUCKETS("keluh_delivery_latency_seconds", latency_buckets),
+	BUCKETS("keluh_case_ack_seconds", case_buckets),
+	BUCKETS("keluh_case_first_reply_seconds", case_buckets),
+	BUCKETS("keluh_case_resolve_seconds", case_buckets),
+#undef BUCKETS
+};
+
 /* Stable names: dashboards and alerts are built on them. */
 static const struct metric_help metric_helps[] = {
 	{ "keluh_mentions_total", "counter", "Mentions accepted, by source." },
@@ -76,17 +96,30 @@ static const struct metric_help metric_helps[] = {
 	    "throttled, recovered)." },
 	{ "keluh_delivery_latency_seconds", "histogram",
 	    "Seconds from alert creation to delivery, by receiver." },
+	{ "keluh_case_ack_seconds", "histogram",
+	    "Seconds from a case's opening to its acknowledgement, on its SLA clock (business "
+	    "time where it counts), by team and priority." },
+	{ "keluh_case_first_reply_seconds", "histogram",
+	    "Seconds from a case's opening to the brand's first public reply, on its SLA clock, by "
+	    "team and priority." },
+	{ "keluh_case_resolve_seconds", "histogram",
+	    "Seconds from a case's opening to its resolution, on its SLA clock, by team and "
+	    "priority." },
+	{ "keluh_cases_overdue", "gauge",
+	    "Open cases past their acknowledgement or resolution target." },
+	{ "keluh_sla_breaches_total", "counter",
+	    "SLA targets missed, by team, priority and target (ack, first_reply, resolve)." },
+	{ "keluh_escalations_total", "counter",
+	    "Escalation steps sent for cases not acknowledged in time, by team and priority." },
 };
-
-static const double latency_buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
-	10, 30, 60, 300 };
-#define NBUCKETS (sizeof(latency_buckets) / sizeof(latency_buckets[0]))
 
 struct series {
 	const struct metric_help *m;
 	char *labels;
 	double v;
 	/* histogram only */
+	const double *le;	/* its buckets' bounds, from histogram_buckets */
+	size_t nle;
 	uint64_t *buckets;
 	uint64_t count;
 	double sum;
@@ -251,21 +284,36 @@ metrics_get(const char *name, const char *labels)
 }
 
 void
+metrics_observe(const char *name, const char *labels, double v)
+{
+	struct series *s = metrics_find(name, labels, 1);
+
+	if (s == NULL)
+		return;
+	if (s->buckets == NULL) {
+		for (size_t i = 0; i < sizeof(histogram_buckets) / sizeof(histogram_buckets[0]); i++)
+			if (strcmp(histogram_buckets[i].name, s->m->name) == 0) {
+				s->le = histogram_buckets[i].le;
+				s->nle = histogram_buckets[i].n;
+			}
+		if (s->le == NULL)
+			fatalx("metrics: %s is not a histogram", name);
+		s->buckets = xcalloc(s->nle, sizeof(uint64_t));
+	}
+	for (size_t i = 0; i < s->nle; i++)
+		if (v <= s->le[i])
+			s->buckets[i]++;
+	s->count++;
+	s->sum += v;
+}
+
+void
 metrics_observe_latency(const char *receiver, double seconds)
 {
 	char labels[256];
-	struct series *s;
 
 	snprintf(labels, sizeof(labels), "receiver=\"%s\"", receiver);
-	if ((s = metrics_find("keluh_delivery_latency_seconds", labels, 1)) == NULL)
-		return;
-	if (s->buckets == NULL)
-		s->buckets = xcalloc(NBUCKETS, sizeof(uint64_t));
-	for (size_t i = 0; i < NBUCKETS; i++)
-		if (seconds <= latency_buckets[i])
-			s->buckets[i]++;
-	s->count++;
-	s->sum += seconds;
+	metrics_observe("keluh_delivery_latency_seconds", labels, seconds);
 }
 
 void
@@ -328,12 +376,12 @@ metrics_render(struct buf *b)
 			if (strcmp(m->type, "histogram") == 0) {
 				char le[32];
 
-				for (size_t k = 0; k < NBUCKETS; k++) {
-					snprintf(le, sizeof(le), "le=\"%g\"", latency_buckets[k]);
+				/* a series made but never observed has no buckets yet: none shown */
+				for (size_t k = 0; k < s->nle; k++) {
+					snprintf(le, sizeof(le), "le=\"%g\"", s->le[k]);
 					buf_printf(b, "%s_bucket", m->name);
 					render_labels(b, s->labels, le);
-					buf_printf(b, " %llu\n", (unsigned long long)(s->buckets ?
-					    s->buckets[k] : 0));
+					buf_printf(b, " %llu\n", (unsigned long long)s->buckets[k]);
 				}
 				buf_printf(b, "%s_bucket", m->name);
 				render_labels(b, s->labels, "le=\"+Inf\"");

@@ -1,5 +1,5 @@
 /*
- * metrics.h: counters, gauges and one histogram, rendered as Prometheus
+ * metrics.h: counters, gauges and histograms, rendered as Prometheus
  * text at /metrics. Loop thread only.
  *
  * A series is a metric name plus a label string such as
@@ -46,6 +46,12 @@ void metrics_add_ref(struct metrics_ref *, const char *name, const char *labels,
  * come from outside, such as a mention's source.
  */
 void metrics_label_value(char *dst, size_t n, const char *v);
+/*
+ * Observes v into histogram name's series labels; each histogram has its
+ * buckets in metrics.c. A histogram series counts like any other against
+ * METRICS_MAX_SERIES.
+ */
+void metrics_observe(const char *name, const char *labels, double v);
 /* Observes seconds into the delivery latency histogram of a receiver. */
 void metrics_observe_latency(const char *receiver, double seconds);
 /* A bound was hit: counts it and logs the first time and then every 1000th. */
