@@ -224,6 +224,8 @@ sqlite_setup(struct sqlite_spool *s, const char *path)
 			sqlite_dberr(s);
 			return -1;
 		}
+	if (sqlite_cases_setup(s) < 0)
+		return -1;
 	/* what an earlier run wrote is on disk by now */
 	if (sqlite_read_deliv_max(s) < 0)
 		return -1;
@@ -319,6 +321,7 @@ sqlite_close(struct spool *sp)
 	sqlite_sync_stop(s);
 	for (int i = 0; i < ST__N; i++)
 		sqlite3_finalize(s->st[i]);
+	sqlite_cases_close(s);
 	/* An open transaction is rolled back here: that is the crash semantics. */
 	sqlite3_close(s->db);
 	free(s->wal_path);
@@ -952,7 +955,7 @@ sqlite_row_alert(sqlite3_stmt *st, void *p)
 }
 
 /* Runs st (bound already), hands each alert row to fn; returns the rows' count, or -1. */
-static int
+int
 sqlite_alerts_each(struct sqlite_spool *s, sqlite3_stmt *st,
     void (*fn)(void *arg, const struct spool_alert *), void *arg)
 {
@@ -1138,4 +1141,20 @@ const struct spool_backend spool_sqlite = {
 	.list_silences = sqlite_list_silences,
 	.cursor_get = sqlite_cursor_get,
 	.cursor_set = sqlite_cursor_set,
+	.case_open = sqlite_case_open,
+	.case_find = sqlite_case_find,
+	.case_get = sqlite_case_get,
+	.case_update = sqlite_case_update,
+	.case_tie_alert = sqlite_case_tie_alert,
+	.case_list = sqlite_case_list,
+	.case_counts = sqlite_case_counts,
+	.case_alerts = sqlite_case_alerts,
+	.case_event_add = sqlite_case_event_add,
+	.case_events = sqlite_case_events,
+	.case_message_add = sqlite_case_message_add,
+	.case_messages = sqlite_case_messages,
+	.case_touch = sqlite_case_touch,
+	.case_edits_pending = sqlite_case_edits_pending,
+	.case_message_edited = sqlite_case_message_edited,
+	.action_key = sqlite_action_key,
 };
