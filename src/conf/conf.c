@@ -19,7 +19,7 @@
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const conf_keys[] = { "http", "spool", "rules", "sources", "receivers",
-	"routes", "grouping", "incidents", "duplicates", "admin", "health_receivers", "display" };
+	"routes", "grouping", "incidents", "duplicates", "admin", "health_receivers", "display", "cases", "people" };
 static const char *const http_keys[] = { "listen", "tokens_file", "signing_keys_file",
 	"max_body", "max_headers", "max_connections", "max_connections_per_client", "timeout" };
 static const char *const spool_keys[] = { "path", "max_pending", "keep_history" };
@@ -489,6 +489,7 @@ conf_defaults(struct conf *c)
 	c->dedup_same_text = 40;
 	c->max_pending_deliveries = 100000;
 	c->keep_history_ms = 7 * 86400000LL;
+	conf_cases_defaults(&c->cases);
 }
 
 struct conf *
@@ -598,6 +599,7 @@ conf_load_flags(const char *path, struct diag *d, int flags)
 		}
 	}
 	cl_health(&L, root);
+	conf_cases_load(&L, root, &c->cases);
 	if ((v = ymap_get(&yf, root, "display")) != NULL && !yis_null(v))
 		cl_display(&L, v);
 	for (size_t i = 0; i < c->nreceivers; i++)
@@ -630,6 +632,7 @@ conf_free(struct conf *c)
 	confp_free_strings(c->signing_keys, c->nsigning_keys);
 	confp_free_strings(c->health_receivers, c->nhealth_receivers);
 	free(c->admin_socket);
+	conf_cases_free(&c->cases);
 	tz_free(c->display.tz);
 	for (size_t i = 0; i < c->nsources; i++)
 		conf_source_free(&c->sources[i]);

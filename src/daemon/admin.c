@@ -23,6 +23,7 @@ struct admin {
 	struct httpd *httpd;
 	struct spool *spool;
 	struct silences *silences;
+	struct cases *cases;
 	struct admin_ops ops;
 };
 
@@ -443,6 +444,12 @@ admin_new(struct event_base *base, const char *path, struct spool *spool,
 		return NULL;
 	}
 	return a;
+}
+
+void
+admin_set_cases(struct admin *a, struct cases *cs)
+{
+	a->cases = cs;
 }
 
 void

@@ -59,6 +59,9 @@ struct admin;
 
 struct admin *admin_new(struct event_base *, const char *path, struct spool *,
     struct silences *, const struct admin_ops *, char *err, size_t errlen);
+/* The cases the /v1/admin/cases endpoints act on (NULL: they answer 503). */
+struct cases;
+void admin_set_cases(struct admin *, struct cases *);
 /* Shutting down: no new connections; the socket file goes. */
 void admin_stop(struct admin *);
 void admin_free(struct admin *);

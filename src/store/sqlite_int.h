@@ -264,7 +264,7 @@ int sqlite_case_edits_pending(struct spool *, const char *receiver, size_t limit
     void (*fn)(void *arg, const struct spool_case_message *), void *arg);
 int sqlite_case_message_edited(struct spool *, int64_t message_id, int64_t seq);
 int sqlite_action_key(struct spool *, unsigned char *key);
-/* sqlite.c: hands each alert row st returns to fn; the rows' count, or -1. */
+/* sqlite_stmt.c: hands each alert row st returns to fn; the rows' count, or -1. */
 int sqlite_alerts_each(struct sqlite_spool *s, sqlite3_stmt *st,
     void (*fn)(void *arg, const struct spool_alert *), void *arg);
 
