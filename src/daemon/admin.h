@@ -9,6 +9,9 @@
  *   POST /v1/admin/silences                create one
  *   POST /v1/admin/silences/ID/expire      end one now
  *   POST /v1/admin/send-test               {"receiver":NAME}: a test alert to it
+ *   GET  /v1/admin/cases[?state=&team=&limit=]  the open (or all) cases
+ *   GET  /v1/admin/cases/ID                the case, its timeline, alerts and mentions
+ *   POST /v1/admin/cases/ID/ACTION         {"by","to","note"}: ack, assign, resolve...
  *
  * Replies are JSON. Changes answer after their spool commit. Loop thread only.
  */

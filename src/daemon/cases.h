@@ -85,6 +85,9 @@ enum cases_rc cases_act(struct cases *, int64_t id, const char *action,
  */
 json_t *cases_json(struct cases *, int64_t id, const char *public_url, int64_t now_ms);
 
+/* The fields of cases_json() but actions, for any case row (the admin API adds to them). */
+json_t *cases_case_json(const struct spool_case *);
+
 /* The person's display name for an actor (people: first), never NULL; valid until reload. */
 const char *cases_actor_name(const struct cases *, const struct cases_actor *);
 
