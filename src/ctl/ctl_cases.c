@@ -44,7 +44,8 @@ cases_usage(FILE *fp, const char *cmd)
 static int
 cases_parse(int argc, char **argv, const char *cmd, struct cases_opts *o)
 {
-	/* clang-format off: one option a line, as tests/manual.sh reads them */
+	/* one option a line, as tests/manual.sh reads them */
+	// clang-format off
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, 'S' },
@@ -57,7 +58,7 @@ cases_parse(int argc, char **argv, const char *cmd, struct cases_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	/* clang-format on */
+	// clang-format on
 	char *end;
 	int ch;
 

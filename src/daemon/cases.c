@@ -574,17 +574,15 @@ case_actions_json(struct cases *cs, const struct spool_case *c, const char *publ
 json_t *
 cases_case_json(const struct spool_case *c)
 {
-	return json_pack("{s:I,s:s,s:o,s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:I}", "id",
-	                 (json_int_t)c->id, "state", c->state, "opened_at",
-	                 json_time(c->opened_ms), "reopened", c->reopened, "acked_by",
-	                 json_str_or_null(c->acked_by), "acked_at", json_time(c->acked_ms),
-	                 "assignee", json_str_or_null(c->assignee), "assigned_by",
-	                 json_str_or_null(c->assigned_by), "assigned_at",
-	                 json_time(c->assigned_ms), "resolved_by",
-	                 json_str_or_null(c->resolved_by), "resolved_at",
-	                 json_time(c->resolved_ms), "note", json_str_or_null(c->note), "overdue",
-	                 c->overdue > 0, "first_reply_at", json_time(c->first_reply_ms), "total",
-	                 (json_int_t)c->total);
+	return json_pack(
+	    "{s:I,s:s,s:o,s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:I}", "id",
+	    (json_int_t)c->id, "state", c->state, "opened_at", json_time(c->opened_ms), "reopened",
+	    c->reopened, "acked_by", json_str_or_null(c->acked_by), "acked_at",
+	    json_time(c->acked_ms), "assignee", json_str_or_null(c->assignee), "assigned_by",
+	    json_str_or_null(c->assigned_by), "assigned_at", json_time(c->assigned_ms),
+	    "resolved_by", json_str_or_null(c->resolved_by), "resolved_at",
+	    json_time(c->resolved_ms), "note", json_str_or_null(c->note), "overdue", c->overdue > 0,
+	    "first_reply_at", json_time(c->first_reply_ms), "total", (json_int_t)c->total);
 }
 
 json_t *

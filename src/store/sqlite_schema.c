@@ -103,8 +103,9 @@ static const char *const sqlite_migrations[SPOOL_SCHEMA] = {
 	/*
 	 * v5: cases. AUTOINCREMENT because people name them by id ("#42"): an
 	 * id must never come back as another case. cases_group finds a group's
-	 * newest case; cases_live lists the open and acknowledged ones without
-	 * reading the resolved history. A message's edit is pending while
+	 * newest case; cases_live lists the open and acknowledged ones newest
+	 * first without reading the resolved history, and counts them and
+	 * filters them by team without reading the table (it holds both). A message's edit is pending while
 	 * edit_seq > edited_seq (see spool.h). meta keeps the action link key,
 	 * made by sqlite_cases.c when it is missing.
 	 */
@@ -125,7 +126,7 @@ static const char *const sqlite_migrations[SPOOL_SCHEMA] = {
 	"  last_alert_ms INTEGER,"
 	"  total INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX IF NOT EXISTS cases_group ON cases(group_key, id);"
-	"CREATE INDEX IF NOT EXISTS cases_live ON cases(team, id) "
+	"CREATE INDEX IF NOT EXISTS cases_live ON cases(id, state, team) "
 	"WHERE state IN ('open', 'acknowledged');"
 	"CREATE TABLE IF NOT EXISTS case_events ("
 	"  id INTEGER PRIMARY KEY,"
