@@ -51,6 +51,10 @@ rowid, row = db.execute("SELECT id, json FROM mentions WHERE mention_id = 'late-
 row = json.loads(row)
 row["rule_info"] = [json.loads(texts[i]) for i in row.pop("rule_refs")]
 db.execute("UPDATE mentions SET json = ? WHERE id = ?", (json.dumps(row), rowid))
+# and without what schemas 5 and 6 added (the mention id index, cases)
+db.executescript("DROP INDEX alerts_case; ALTER TABLE alerts DROP COLUMN case_id; "
+                 "DROP TABLE case_messages; DROP TABLE case_events; DROP TABLE cases; "
+                 "DROP TABLE meta; DROP INDEX mentions_id")
 db.execute("PRAGMA user_version = 3")
 db.commit()
 PY

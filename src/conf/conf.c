@@ -20,7 +20,8 @@
 
 static const char *const conf_keys[] = { "http", "spool", "rules", "sources", "receivers",
 	"routes", "grouping", "incidents", "duplicates", "admin", "health_receivers", "display",
-	"public_url", "business_hours", "sla", "escalation", "reports" };
+	"public_url", "business_hours", "sla", "escalation", "reports", "cases",
+	"people" };
 static const char *const http_keys[] = { "listen", "tokens_file", "signing_keys_file",
 	"max_body", "max_headers", "max_connections", "max_connections_per_client", "timeout" };
 static const char *const spool_keys[] = { "path", "max_pending", "keep_history" };
@@ -469,6 +470,7 @@ conf_defaults(struct conf *c)
 	c->dedup_same_text = 40;
 	c->max_pending_deliveries = 100000;
 	c->keep_history_ms = 7 * 86400000LL;
+	conf_cases_defaults(&c->cases);
 }
 
 struct conf *
@@ -613,6 +615,7 @@ conf_load_flags(const char *path, struct diag *d, int flags)
 	}
 	cl_health(&L, root);
 	cl_public_url(&L, root);
+	conf_cases_load(&L, root, &c->cases);
 	if ((v = ymap_get(&yf, root, "display")) != NULL && !yis_null(v))
 		cl_display(&L, v);
 	for (size_t i = 0; i < c->nreceivers; i++)
@@ -647,6 +650,7 @@ conf_free(struct conf *c)
 	confp_free_strings(c->health_receivers, c->nhealth_receivers);
 	free(c->admin_socket);
 	free(c->public_url);
+	conf_cases_free(&c->cases);
 	tz_free(c->display.tz);
 	conf_sla_free(&c->sla);
 	for (size_t i = 0; i < c->nsources; i++)

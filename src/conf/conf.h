@@ -16,6 +16,7 @@
 
 #include "engine/rules.h"
 #include "engine/rules_select.h"
+#include "conf/conf_cases.h"
 #include "conf/conf_parse.h"
 #include "conf/conf_receiver.h"
 #include "conf/conf_sla.h"
@@ -103,6 +104,9 @@ struct conf {
 
 	/* backpressure */
 	size_t max_pending_deliveries;	/* 503 above this */
+
+	/* cases: and people: (conf_cases.h) */
+	struct conf_cases cases;
 
 	/* display: how chat messages read; every receiver points here */
 	struct rcv_display display;

@@ -21,15 +21,13 @@
 
 #include "conf/conf.h"
 #include "ctl/ctl_admin.h"
+#include "ctl/ctl_int.h"
 #include "daemon/silence.h"
 #include "lib/diag.h"
 #include "lib/util.h"
 
-#define CTL_EXIT_FAIL 1
-#define CTL_EXIT_USAGE 2
 /* a reload compiles every rule: give it time; the rest answers at once */
 #define CTL_TIMEOUT_RELOAD_S 300
-#define CTL_TIMEOUT_S 30
 
 struct ctl_opts {
 	const char *conf_path;
@@ -38,11 +36,6 @@ struct ctl_opts {
 	int json, all;
 };
 
-struct ctl_reply {
-	long status;
-	json_t *body;		/* NULL when the answer was not JSON */
-	struct buf raw;
-};
 
 static void
 ctl_usage(FILE *fp, const char *cmd)
@@ -199,11 +192,22 @@ ctl_socket(const struct ctl_opts *o, int *rc)
 	return path;
 }
 
+char *
+ctl_admin_socket(const char *conf_path, const char *socket, int *rc)
+{
+	struct ctl_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.conf_path = conf_path;
+	o.socket = socket;
+	return ctl_socket(&o, rc);
+}
+
 /*
  * Says in keluh's words why the socket cannot be reached: curl would speak
  * of "localhost port 80", which is not where anything went.
  */
-static int
+int
 ctl_reachable(const char *sock)
 {
 	struct sockaddr_un sa;
@@ -253,7 +257,7 @@ ctl_write_cb(char *p, size_t size, size_t n, void *arg)
 }
 
 /* One request; -1 (with a message printed) when keluhd could not be asked. */
-static int
+int
 ctl_request(const char *sock, const char *method, const char *path, const char *body,
     long timeout_s, struct ctl_reply *r)
 {
@@ -299,7 +303,7 @@ ctl_request(const char *sock, const char *method, const char *path, const char *
 	return 0;
 }
 
-static void
+void
 ctl_reply_free(struct ctl_reply *r)
 {
 	json_decref(r->body);
@@ -321,7 +325,7 @@ ctl_int(const json_t *o, const char *key)
 }
 
 /* --json prints the daemon's answer as it came, one line. */
-static void
+void
 ctl_print_raw(const struct ctl_reply *r)
 {
 	fwrite(r->raw.data ? r->raw.data : "", 1, r->raw.len, stdout);
@@ -330,7 +334,7 @@ ctl_print_raw(const struct ctl_reply *r)
 }
 
 /* A refusal: the daemon's error, or the status when it gave none. */
-static int
+int
 ctl_refused(const struct ctl_reply *r, const char *what, int json)
 {
 	const char *e = json_string_value(json_object_get(r->body, "error"));
@@ -501,11 +505,15 @@ ctl_send_test(const char *sock, const struct ctl_opts *o, const char *receiver)
 static const char *
 ctl_author(const struct ctl_opts *o)
 {
+	return o->author ? o->author : ctl_login_name();
+}
+
+const char *
+ctl_login_name(void)
+{
 	const struct passwd *pw;
 	const char *s;
 
-	if (o->author)
-		return o->author;
 	/* under sudo the person is the one who ran sudo */
 	if ((s = getenv("SUDO_USER")) != NULL && *s)
 		return s;

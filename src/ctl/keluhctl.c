@@ -21,6 +21,8 @@
 #include "conf/conf.h"
 #include "conf/confcheck.h"
 #include "ctl/ctl_admin.h"
+#include "ctl/ctl_int.h"
+#include "daemon/cases.h"
 #include "engine/classify.h"
 #include "engine/mention.h"
 #include "engine/rules.h"
@@ -81,6 +83,12 @@ usage(FILE *fp)
 	      "        the active silences (--all: ended too); end one now\n"
 	      "  send-test RECEIVER\n"
 	      "        send a test alert to one receiver, through keluhd's outbox\n"
+	      "  cases [--open | --all] [--team T] [-n N]\n"
+	      "        the open and acknowledged cases (--all: every case), newest first\n"
+	      "  show CASE\n"
+	      "        one case (42 or #42): its state, timeline, alerts and mentions\n"
+	      "  ack CASE | assign CASE PERSON | resolve CASE [--note TEXT] | reopen CASE\n"
+	      "        act on a case as --by NAME (default: the login name)\n"
 	      "\n"
 	      "-c FILE: without it, keluhd.yaml in the current directory when there is one\n"
 	      "(the build tree after tools/quick run), else " CONF_DEFAULT_PATH ".\n"
@@ -104,8 +112,8 @@ usage(FILE *fp)
 	      "      --json         one object per line\n"
 	      "  -n N               at most N rows (default 20)\n"
 	      "\n"
-	      "options of status, reload, silence and send-test (they talk to keluhd's admin\n"
-	      "socket):\n"
+	      "options of status, reload, silence, send-test and the case commands (they talk\n"
+	      "to keluhd's admin socket):\n"
 	      "  -c, --config FILE  use the admin.socket of FILE\n"
 	      "      --socket PATH  the admin socket (without it and -c: the admin.socket of the\n"
 	      "                     default configuration, else " CTL_ADMIN_SOCKET ")\n"
@@ -115,13 +123,18 @@ usage(FILE *fp)
 	      "      --until TIME   silence add: until an RFC 3339 time\n"
 	      "      --reason TEXT  silence add: why (shown in the announcement)\n"
 	      "      --author NAME  silence add, expire: who (default: the login name)\n"
-	      "      --all          silence list: ended silences too\n"
+	      "      --all          silence list: ended silences too; cases: closed ones too\n"
+	      "      --open         cases: open and acknowledged ones only (the default)\n"
+	      "      --team T       cases: of team T only\n"
+	      "      --by NAME      ack, assign, resolve, reopen: who acts (default: the login\n"
+	      "                     name; a person of people: in keluhd.yaml by key or name)\n"
+	      "      --note TEXT    resolve: what was done\n"
 	      "\n"
 	      "exit status: 0 ok, 1 bad input or failed expectations, 2 usage, configuration or\n"
 	      "rule errors\n"
 	      "(alerts, show, queue, retry, drop: 1 when the spool or an ID failed;\n"
-	      " status, reload, silence, send-test: 1 when keluhd refused or could not be\n"
-	      " reached,\n"
+	      " status, reload, silence, send-test, cases, ack...: 1 when keluhd refused or\n"
+	      " could not be reached,\n"
 	      " and reload when keluhd kept the running configuration)\n",
 	    fp);
 }
@@ -1460,6 +1473,21 @@ cmd_check(int argc, char **argv)
 	return confcheck_run(path, "keluhctl") < 0 ? EXIT_USAGE : 0;
 }
 
+/* Whether keluhctl show names a case (42, #42) rather than an alert. */
+static int
+show_is_case(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *p = argv[i - 1];
+
+		if (argv[i][0] == '-' || strcmp(p, "-c") == 0 || strcmp(p, "--config") == 0 ||
+		    strcmp(p, "--spool") == 0 || strcmp(p, "--socket") == 0 || strcmp(p, "-n") == 0)
+			continue;
+		return cases_parse_id(argv[i]) > 0;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1483,8 +1511,15 @@ main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "alerts") == 0)
 		return cmd_alerts(argc - 1, argv + 1);
+	/* show CASE (42, #42) asks keluhd; show ALERT (a-...) reads the spool */
+	if (strcmp(argv[1], "show") == 0 && show_is_case(argc - 1, argv + 1))
+		return ctl_cases_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "show") == 0)
 		return cmd_show(argc - 1, argv + 1);
+	if (strcmp(argv[1], "cases") == 0 || strcmp(argv[1], "ack") == 0 ||
+	    strcmp(argv[1], "assign") == 0 || strcmp(argv[1], "resolve") == 0 ||
+	    strcmp(argv[1], "reopen") == 0)
+		return ctl_cases_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "queue") == 0)
 		return cmd_queue(argc - 1, argv + 1);
 	if (strcmp(argv[1], "retry") == 0)

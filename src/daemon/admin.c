@@ -12,6 +12,8 @@
 #include <jansson.h>
 
 #include "daemon/admin.h"
+#include "daemon/cases.h"
+#include "engine/rules.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "net/httpd.h"
@@ -23,6 +25,7 @@ struct admin {
 	struct httpd *httpd;
 	struct spool *spool;
 	struct silences *silences;
+	struct cases *cases;
 	struct admin_ops ops;
 };
 
@@ -366,6 +369,349 @@ admin_silences(struct admin *a, struct httpd_req *req, const char *rest)
 	admin_fail(req, 404, "no such endpoint; see keluhd(8)");
 }
 
+/* --- cases ------------------------------------------------------------------- */
+
+#define ADMIN_CASES_LIMIT 100
+#define ADMIN_CASES_MAX 100000
+#define ADMIN_CASES_HEAD "{\"ok\":true,\"cases\":["
+
+static int
+admin_hex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * The value of key in the query q, percent-decoded into out: 1, 0 when
+ * absent, -1 when it does not fit or a %XX is bad.
+ */
+static int
+admin_query_get(const char *q, const char *key, char *out, size_t outlen)
+{
+	size_t klen = strlen(key), n = 0;
+
+	for (const char *p = q; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
+		if (strncmp(p, key, klen) != 0 || p[klen] != '=')
+			continue;
+		for (p += klen + 1; *p && *p != '&'; p++) {
+			int c = *p == '+' ? ' ' : (unsigned char)*p;
+
+			if (*p == '%') {
+				int h = admin_hex(p[1]), l = h < 0 ? -1 : admin_hex(p[2]);
+
+				if (l < 0)
+					return -1;
+				c = h * 16 + l;
+				p += 2;
+			}
+			if (n + 1 >= outlen || c == 0)
+				return -1;
+			out[n++] = (char)c;
+		}
+		out[n] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+static json_t *
+admin_case_row(const struct spool_case *c)
+{
+	json_t *o = cases_case_json(c);
+
+	json_object_set_new(o, "group", json_string(c->group_key));
+	json_object_set_new(o, "priority", json_string(prio_name((enum prio)c->priority)));
+	json_object_set_new(o, "team", c->team ? json_string(c->team) : json_null());
+	json_object_set_new(o, "last_alert_at", admin_time(c->last_alert_ms));
+	return o;
+}
+
+/*
+ * Each row goes to text as it comes: a tree of 100,000 cases would hold
+ * ten times the bytes of its text, and the heap would keep them.
+ */
+static void
+admin_case_list_cb(void *arg, const struct spool_case *c)
+{
+	struct buf *b = arg;
+	json_t *o = admin_case_row(c);
+	char *s = json_dumps(o, JSON_COMPACT);
+
+	json_decref(o);
+	if (b->len > strlen(ADMIN_CASES_HEAD))
+		buf_addc(b, ',');
+	buf_adds(b, s ? s : "{}");
+	free(s);
+}
+
+static void
+admin_cases_list(struct admin *a, struct httpd_req *req)
+{
+	const char *q = httpd_query(req);
+	char state[16] = "open", team[128], lim[24], *end;
+	int hs = admin_query_get(q, "state", state, sizeof(state));
+	int ht = admin_query_get(q, "team", team, sizeof(team));
+	int hl = admin_query_get(q, "limit", lim, sizeof(lim));
+	long long limit = ADMIN_CASES_LIMIT;
+	struct buf b;
+
+	if (hs < 0 || (strcmp(state, "open") != 0 && strcmp(state, "all") != 0)) {
+		admin_fail(req, 400, "state is open (open and acknowledged cases) or all");
+		return;
+	}
+	if (ht < 0) {
+		admin_fail(req, 400, "team is at most 127 bytes, percent-encoded");
+		return;
+	}
+	if (hl != 0 && (hl < 0 || (errno = 0, limit = strtoll(lim, &end, 10), errno) ||
+	                *end || limit < 1 || limit > ADMIN_CASES_MAX)) {
+		admin_fail(req, 400, "limit is a number from 1 to 100000");
+		return;
+	}
+	buf_init(&b);
+	buf_adds(&b, ADMIN_CASES_HEAD);
+	if (spool_case_list(a->spool, strcmp(state, "all") == 0, ht > 0 ? team : NULL,
+	                    (size_t)limit, admin_case_list_cb, &b) < 0) {
+		buf_free(&b);
+		admin_fail(req, 503, "the spool could not be read; see the log");
+		return;
+	}
+	buf_adds(&b, "]}\n");
+	httpd_reply(req, 200, "application/json", NULL, b.data, b.len);
+	buf_free(&b);
+}
+
+static void
+admin_case_event_cb(void *arg, const struct spool_case_event *e)
+{
+	json_t *d = e->detail ? json_loads(e->detail, 0, NULL) : NULL;
+
+	json_array_append_new(arg, json_pack("{s:o,s:s,s:s,s:o,s:o,s:o}", "at", admin_time(e->at_ms),
+	                                     "kind", e->kind, "platform", e->platform, "actor_id",
+	                                     e->actor_id ? json_string(e->actor_id) : json_null(),
+	                                     "actor", e->actor_name ? json_string(e->actor_name)
+	                                                            : json_null(),
+	                                     "detail", d ? d : json_null()));
+}
+
+/* A mention tied to an alert of the case, with its verdict (the alert entry: score, matches). */
+static void
+admin_case_mention_cb(void *arg, const struct spool_mention *m)
+{
+	json_t *row = json_loads(m->json, 0, NULL);
+
+	json_array_append_new(
+	    arg, json_pack("{s:s,s:o,s:s,s:O,s:O,s:O,s:O}", "id", m->mention_id, "at",
+	                   admin_time(m->at_ms), "priority", prio_name((enum prio)m->priority),
+	                   "rule", json_object_get(row, "rule") ? json_object_get(row, "rule")
+	                                                       : json_null(),
+	                   "team", json_object_get(row, "team") ? json_object_get(row, "team")
+	                                                       : json_null(),
+	                   "tags", json_object_get(row, "tags") ? json_object_get(row, "tags")
+	                                                       : json_null(),
+	                   "entry", json_object_get(row, "entry") ? json_object_get(row, "entry")
+	                                                         : json_null()));
+	json_decref(row);
+}
+
+struct admin_case_alerts {
+	struct spool *spool;
+	json_t *arr;
+	int failed;
+};
+
+static void
+admin_case_alert_cb(void *arg, const struct spool_alert *al)
+{
+	struct admin_case_alerts *x = arg;
+	json_t *ms = json_array();
+
+	if (spool_alert_mentions(x->spool, al->rowid, admin_case_mention_cb, ms) < 0)
+		x->failed = 1;
+	json_array_append_new(x->arr, json_pack("{s:s,s:o,s:s,s:i,s:i,s:i,s:i,s:o}", "id",
+	                                        al->alert_id, "at", admin_time(al->at_ms),
+	                                        "priority", prio_name((enum prio)al->priority),
+	                                        "mentions_tied", al->mentions, "delivered",
+	                                        al->delivered, "pending", al->pending, "dead",
+	                                        al->dead, "mentions", ms));
+}
+
+static void
+admin_case_show(struct admin *a, struct httpd_req *req, int64_t id)
+{
+	struct spool_case c;
+	struct admin_case_alerts al = {a->spool, json_array(), 0};
+	json_t *o, *events = json_array();
+	char msg[64];
+	int r = spool_case_get(a->spool, id, &c);
+
+	if (r > 0 && (spool_case_events(a->spool, id, admin_case_event_cb, events) < 0 ||
+	              spool_case_alerts(a->spool, id, admin_case_alert_cb, &al) < 0 || al.failed))
+		r = -1;
+	if (r <= 0) {
+		json_decref(events);
+		json_decref(al.arr);
+		if (r == 0)
+			snprintf(msg, sizeof(msg), "no case #%lld", (long long)id);
+		else
+			spool_case_free(&c);
+		admin_fail(req, r == 0 ? 404 : 503,
+		           r == 0 ? msg : "the spool could not be read; see the log");
+		return;
+	}
+	o = admin_case_row(&c);
+	spool_case_free(&c);
+	json_object_set_new(o, "events", events);
+	json_object_set_new(o, "alerts", al.arr);
+	admin_reply(req, 200, json_pack("{s:b,s:o}", "ok", 1, "case", o));
+}
+
+static int
+admin_case_status(enum cases_rc rc)
+{
+	switch (rc) {
+	case CASES_CHANGED:
+	case CASES_UNCHANGED: return 200;
+	case CASES_ENOCASE: return 404;
+	case CASES_EACTION: return 400;
+	case CASES_ESTATE: return 409;
+	case CASES_ENOTYET: return 501;
+	case CASES_ESTORE: return 503;
+	}
+	return 500;
+}
+
+/* A body member that must be a string of at most max bytes when given: 0, or -1 with msg. */
+static int
+admin_case_field(const json_t *body, const char *key, size_t max, const char **out, char *msg,
+                 size_t msglen)
+{
+	const json_t *v = json_object_get(body, key);
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || json_string_length(v) > max ||
+	    strlen(json_string_value(v)) != json_string_length(v)) {
+		snprintf(msg, msglen, "%s must be text of at most %zu bytes", key, max);
+		return -1;
+	}
+	*out = json_string_value(v);
+	return 0;
+}
+
+static void
+admin_case_act(struct admin *a, struct httpd_req *req, int64_t id, const char *action)
+{
+	static const char *const keys[] = {"by", "to", "note", "via"};
+	json_t *body = httpd_body_len(req) ? json_loadb(httpd_body(req), httpd_body_len(req),
+	                                                JSON_REJECT_DUPLICATES, NULL)
+	                                   : json_object();
+	struct cases_actor actor = {"api", NULL, NULL};
+	const char *to, *note, *via, *k;
+	char err[300];
+	enum cases_rc rc;
+	json_t *v, *o;
+
+	if (!json_is_object(body)) {
+		json_decref(body);
+		admin_fail(req, 400, "the body must be a JSON object: {\"by\", \"to\", \"note\"}");
+		return;
+	}
+	json_object_foreach(body, k, v)
+	{
+		size_t i;
+
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && strcmp(keys[i], k) != 0; i++)
+			;
+		if (i == sizeof(keys) / sizeof(keys[0])) {
+			snprintf(err, sizeof(err), "unknown member '%.64s': the body takes by, to, "
+			                           "note and via", k);
+			json_decref(body);
+			admin_fail(req, 400, err);
+			return;
+		}
+	}
+	if (admin_case_field(body, "by", CASES_MAX_NAME, &actor.name, err, sizeof(err)) < 0 ||
+	    admin_case_field(body, "to", CASES_MAX_NAME, &to, err, sizeof(err)) < 0 ||
+	    admin_case_field(body, "note", CASES_MAX_NOTE, &note, err, sizeof(err)) < 0 ||
+	    admin_case_field(body, "via", 16, &via, err, sizeof(err)) < 0 ||
+	    (via && strcmp(via, "keluhctl") != 0 && strcmp(via, "api") != 0 &&
+	     snprintf(err, sizeof(err), "via is keluhctl or api") > 0)) {
+		json_decref(body);
+		admin_fail(req, 400, err);
+		return;
+	}
+	if (actor.name == NULL || *actor.name == '\0') {
+		json_decref(body);
+		admin_fail(req, 400, "by is needed: the name of who acts");
+		return;
+	}
+	if (via)
+		actor.platform = via;
+	rc = cases_act(a->cases, id, action, &actor, strcmp(action, "assign") == 0 ? to : note,
+	               util_now_ms(), err, sizeof(err));
+	json_decref(body);
+	if (rc < 0) {
+		admin_fail(req, admin_case_status(rc), err);
+		return;
+	}
+	/* the answer waits for the batch that holds the action to be durable */
+	if (rc == CASES_CHANGED && admin_commit(a, req) < 0)
+		return;
+	o = cases_json(a->cases, id, NULL, util_now_ms());
+	admin_reply(req, 200, json_pack("{s:b,s:b,s:o}", "ok", 1, "changed", rc == CASES_CHANGED,
+	                                "case", o ? o : json_null()));
+}
+
+static void
+admin_cases(struct admin *a, struct httpd_req *req, const char *rest)
+{
+	const char *slash;
+	char idbuf[32], action[32];
+	int64_t id;
+	size_t n;
+
+	if (a->cases == NULL) {
+		admin_fail(req, 503, "cases are not running");
+		return;
+	}
+	if (*rest == '\0') {
+		if (admin_is(req, "GET"))
+			admin_cases_list(a, req);
+		else
+			admin_method(req, "GET");
+		return;
+	}
+	slash = *rest == '/' ? strchr(rest + 1, '/') : NULL;
+	n = *rest == '/' ? (slash ? (size_t)(slash - rest - 1) : strlen(rest + 1)) : 0;
+	if (n == 0 || n >= sizeof(idbuf) || (slash && strlen(slash + 1) >= sizeof(action)) ||
+	    (slash && strchr(slash + 1, '/'))) {
+		admin_fail(req, 404, "no such endpoint; see keluhd(8)");
+		return;
+	}
+	memcpy(idbuf, rest + 1, n);
+	idbuf[n] = '\0';
+	if ((id = cases_parse_id(idbuf)) < 0) {
+		admin_fail(req, 404, "no such case: a case id is a positive number, such as 42");
+		return;
+	}
+	if (slash == NULL) {
+		if (admin_is(req, "GET"))
+			admin_case_show(a, req, id);
+		else
+			admin_method(req, "GET");
+	} else if (!admin_is(req, "POST"))
+		admin_method(req, "POST");
+	else {
+		snprintf(action, sizeof(action), "%s", slash + 1);
+		admin_case_act(a, req, id, action);
+	}
+}
+
 /* --- send-test --------------------------------------------------------------- */
 
 static void
@@ -415,6 +761,9 @@ admin_handler(void *arg, struct httpd_req *req)
 			admin_method(req, "POST");
 	} else if (strncmp(path, "/v1/admin/silences", 18) == 0)
 		admin_silences(a, req, path + 18);
+	else if (strncmp(path, "/v1/admin/cases", 15) == 0 &&
+	         (path[15] == '\0' || path[15] == '/'))
+		admin_cases(a, req, path + 15);
 	else if (strcmp(path, "/v1/admin/send-test") == 0 && a->ops.send_test) {
 		if (admin_is(req, "POST"))
 			admin_send_test(a, req);
@@ -422,7 +771,7 @@ admin_handler(void *arg, struct httpd_req *req)
 			admin_method(req, "POST");
 	} else
 		admin_fail(req, 404, "no such endpoint; try GET /v1/admin/status, POST "
-		    "/v1/admin/reload, GET or POST /v1/admin/silences");
+		    "/v1/admin/reload, GET or POST /v1/admin/silences, GET /v1/admin/cases");
 }
 
 struct admin *
@@ -443,6 +792,12 @@ admin_new(struct event_base *base, const char *path, struct spool *spool,
 		return NULL;
 	}
 	return a;
+}
+
+void
+admin_set_cases(struct admin *a, struct cases *cs)
+{
+	a->cases = cs;
 }
 
 void

@@ -9,6 +9,9 @@
  *   POST /v1/admin/silences                create one
  *   POST /v1/admin/silences/ID/expire      end one now
  *   POST /v1/admin/send-test               {"receiver":NAME}: a test alert to it
+ *   GET  /v1/admin/cases[?state=&team=&limit=]  the open (or all) cases
+ *   GET  /v1/admin/cases/ID                the case, its timeline, alerts and mentions
+ *   POST /v1/admin/cases/ID/ACTION         {"by","to","note"}: ack, assign, resolve...
  *
  * Replies are JSON. Changes answer after their spool commit. Loop thread only.
  */
@@ -59,6 +62,9 @@ struct admin;
 
 struct admin *admin_new(struct event_base *, const char *path, struct spool *,
     struct silences *, const struct admin_ops *, char *err, size_t errlen);
+/* The cases the /v1/admin/cases endpoints act on (NULL: they answer 503). */
+struct cases;
+void admin_set_cases(struct admin *, struct cases *);
 /* Shutting down: no new connections; the socket file goes. */
 void admin_stop(struct admin *);
 void admin_free(struct admin *);

@@ -88,6 +88,7 @@ keluhd_reload(char *err, size_t errlen, size_t *nerrors)
 	K.rules = rs;
 	group_set_conf(K.groups, c);
 	silences_set_conf(K.silences, c);
+	cases_set_conf(K.cases, c);
 	deliver_set_conf(K.deliver, c);
 	if (K.http)
 		ingest_http_set_conf(K.http, c, keys, nkeys);
@@ -189,6 +190,7 @@ keluhd_admin_start(char *err, size_t errlen)
 		log_error("admin: cannot listen on %s: %s", K.conf->admin_socket, err);
 		return -1;
 	}
+	admin_set_cases(K.admin, K.cases);
 	log_info("admin: listening on %s", K.conf->admin_socket);
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/cases.h"
 #include "daemon/group.h"
 #include "daemon/pass.h"
 #include "daemon/route.h"
@@ -96,6 +97,7 @@ struct group_engine {
 	size_t nincidents;
 	struct event *baseline_timer;
 	struct silences *silences;
+	struct cases *cases;
 };
 
 static size_t
@@ -590,6 +592,10 @@ group_emit(struct group_engine *ge, const struct alert_draft *d)
 		metrics_add("keluh_spool_errors_total", NULL, 1);
 		log_warnx("spool: cannot record alert %s: %s", id, spool_error(ge->spool));
 	} else {
+		/* muted complaints only open no case: nobody is told of them */
+		if (ge->cases && d->count > 0)
+			cases_alert(ge->cases, d->group, d->priority, d->team, rowid, id, at,
+			            (int64_t)d->count);
 		alert_recorded(d, id, nrecv);
 		if (ge->fn && nrecv)
 			ge->fn(ge->arg, recv, nrecv);
@@ -1069,6 +1075,12 @@ void
 group_set_silences(struct group_engine *ge, struct silences *ss)
 {
 	ge->silences = ss;
+}
+
+void
+group_set_cases(struct group_engine *ge, struct cases *cs)
+{
+	ge->cases = cs;
 }
 
 void

@@ -47,6 +47,13 @@ void group_add(struct group_engine *, const struct complaint *c);
 struct silences;
 void group_set_silences(struct group_engine *, struct silences *);
 
+/*
+ * Each recorded alert that carries complaints joins its group's case
+ * (cases_alert; NULL: no cases, as in the unit tests of the grouper).
+ */
+struct cases;
+void group_set_cases(struct group_engine *, struct cases *);
+
 size_t group_count(const struct group_engine *);
 
 /* Alerts every group with unsent mentions now (used by tests and on demand). */

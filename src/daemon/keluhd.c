@@ -88,6 +88,7 @@ on_recovered(void *arg)
 
 	K.groups = group_new(K.base, K.conf, K.spool, keluhd_alerted, NULL);
 	group_set_silences(K.groups, K.silences);
+	group_set_cases(K.groups, K.cases);
 	/* what the rebuild writes goes into the next batch, synced beside the loop */
 	pass_open(K.pass);
 	if (ingest_lost(K.ingest, K.groups) < 0)
@@ -214,6 +215,7 @@ teardown(void)
 	deliver_free(K.deliver);
 	curlev_free(K.ce);
 	group_free(K.groups);
+	cases_free(K.cases);
 	silences_free(K.silences);
 	ingest_free(K.ingest);
 	if (K.sync_ev)
@@ -283,6 +285,11 @@ start_modules(char *err, size_t errlen)
 	K.ce = curlev_new(K.base);
 	K.deliver = deliver_new(K.base, K.ce, K.spool, K.conf);
 	K.groups = group_new(K.base, K.conf, K.spool, keluhd_alerted, NULL);
+	if ((K.cases = cases_new(K.spool, K.conf, err, errlen)) == NULL) {
+		log_error("%s", err);
+		return -1;
+	}
+	group_set_cases(K.groups, K.cases);
 	K.ingest = ingest_new(K.conf, K.rules, K.spool, K.groups);
 	K.feeds = feeds_new(&(struct feeds_env){ K.base, K.ce, K.spool, K.ingest, K.pass });
 	if (keluhd_admin_start(err, errlen) < 0 || ingest_restore(K.ingest) < 0)

@@ -14,6 +14,7 @@
 
 #include "conf/conf.h"
 #include "daemon/admin.h"
+#include "daemon/cases.h"
 #include "daemon/confload.h"
 #include "daemon/feeds.h"
 #include "daemon/ingest.h"
@@ -42,6 +43,7 @@ struct keluhd {
 	struct ingest_http *http; /* when http.listen is set */
 	struct feeds *feeds;
 	struct silences *silences;
+	struct cases *cases;
 	struct admin *admin; /* the admin API, when admin.socket is set */
 
 	struct event *flush_ev;

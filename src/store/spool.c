@@ -388,3 +388,127 @@ spool_cursor_set(struct spool *s, const char *source, const char *value)
 {
 	return s->be->cursor_set(s, source, value);
 }
+
+void
+spool_case_free(struct spool_case *c)
+{
+	if (c == NULL)
+		return;
+	free(c->group_key);
+	free(c->state);
+	free(c->team);
+	free(c->acked_by);
+	free(c->assignee);
+	free(c->assigned_by);
+	free(c->resolved_by);
+	free(c->note);
+	c->group_key = c->state = c->team = c->acked_by = NULL;
+	c->assignee = c->assigned_by = c->resolved_by = c->note = NULL;
+}
+
+int64_t
+spool_case_open(struct spool *s, const char *group_key, int priority, const char *team,
+                int64_t at_ms)
+{
+	return s->be->case_open(s, group_key, priority, team, at_ms);
+}
+
+int
+spool_case_find(struct spool *s, const char *group_key, struct spool_case *out)
+{
+	return s->be->case_find(s, group_key, out);
+}
+
+int
+spool_case_get(struct spool *s, int64_t id, struct spool_case *out)
+{
+	return s->be->case_get(s, id, out);
+}
+
+int
+spool_case_update(struct spool *s, const struct spool_case *c)
+{
+	return s->be->case_update(s, c);
+}
+
+int
+spool_case_tie_alert(struct spool *s, int64_t case_id, int64_t alert_rowid, int64_t at_ms,
+                     int64_t count)
+{
+	return s->be->case_tie_alert(s, case_id, alert_rowid, at_ms, count);
+}
+
+int
+spool_case_list(struct spool *s, int all, const char *team, size_t limit,
+                void (*fn)(void *arg, const struct spool_case *), void *arg)
+{
+	return s->be->case_list(s, all, team, limit, fn, arg);
+}
+
+int
+spool_case_counts(struct spool *s, int64_t *open, int64_t *acknowledged)
+{
+	return s->be->case_counts(s, open, acknowledged);
+}
+
+int
+spool_case_alerts(struct spool *s, int64_t case_id,
+                  void (*fn)(void *arg, const struct spool_alert *), void *arg)
+{
+	return s->be->case_alerts(s, case_id, fn, arg);
+}
+
+int64_t
+spool_case_event_add(struct spool *s, int64_t case_id, int64_t at_ms, const char *kind,
+                     const char *platform, const char *actor_id, const char *actor_name,
+                     const char *detail)
+{
+	return s->be->case_event_add(s, case_id, at_ms, kind, platform, actor_id, actor_name,
+	                             detail);
+}
+
+int
+spool_case_events(struct spool *s, int64_t case_id,
+                  void (*fn)(void *arg, const struct spool_case_event *), void *arg)
+{
+	return s->be->case_events(s, case_id, fn, arg);
+}
+
+int64_t
+spool_case_message_add(struct spool *s, int64_t case_id, const char *receiver, const char *ref,
+                       int64_t posted_ms)
+{
+	return s->be->case_message_add(s, case_id, receiver, ref, posted_ms);
+}
+
+int
+spool_case_messages(struct spool *s, int64_t case_id,
+                    void (*fn)(void *arg, const struct spool_case_message *), void *arg)
+{
+	return s->be->case_messages(s, case_id, fn, arg);
+}
+
+int64_t
+spool_case_touch(struct spool *s, int64_t case_id)
+{
+	return s->be->case_touch(s, case_id);
+}
+
+int
+spool_case_edits_pending(struct spool *s, const char *receiver, size_t limit,
+                         void (*fn)(void *arg, const struct spool_case_message *), void *arg)
+{
+	return s->be->case_edits_pending(s, receiver, limit, fn, arg);
+}
+
+int
+spool_case_message_edited(struct spool *s, int64_t message_id, int64_t seq)
+{
+	return s->be->case_message_edited(s, message_id, seq);
+}
+
+int
+spool_action_key(struct spool *s, unsigned char key[SPOOL_ACTION_KEY_BYTES])
+{
+	return s->be->action_key(s, key);
+}

@@ -13,7 +13,9 @@
  *   deliveries  one row per (alert, receiver): pending -> delivered, or
  *               dead (with the reason); attempts, next due time, last error;
  *   cursors     per-source resume positions;
- *   silences    matchers that mute complaints until they expire (v3).
+ *   silences    matchers that mute complaints until they expire (v3);
+ *   cases       what people act on: their events, their living messages,
+ *               and the key of signed action links (v5).
  *
  * Writes are batched: the daemon calls spool_begin() when a loop pass
  * first writes and spool_commit() once at the end of the pass; only after
@@ -285,6 +287,114 @@ int spool_silence_suppressed(struct spool *, int64_t id, int64_t n);
 int spool_list_silences(struct spool *, int all, size_t limit,
     void (*fn)(void *arg, const struct spool_silence *), void *arg);
 void spool_silence_free(struct spool_silence *);
+
+/*
+ * Cases (v5): the unit people act on, one per alert group while it lives
+ * (see daemon/cases.h for the rules). Its id, never reused, is what people
+ * see as "#42". state is one of "open", "acknowledged", "resolved",
+ * "not_complaint". Times are 0 and names NULL when unset. overdue is the
+ * escalation step the case reached (0: none).
+ */
+struct spool_case {
+	int64_t id;
+	char *group_key, *state, *team;
+	int priority;
+	int64_t opened_ms;
+	int reopened;			/* times it was reopened */
+	int64_t acked_ms;
+	char *acked_by;
+	char *assignee, *assigned_by;
+	int64_t assigned_ms;
+	int64_t resolved_ms;		/* resolved or not_complaint */
+	char *resolved_by, *note;
+	int64_t first_reply_ms;
+	int overdue;
+	int64_t last_alert_ms;		/* 0 until an alert is tied to it */
+	int64_t total;			/* mentions in its alerts */
+};
+void spool_case_free(struct spool_case *);
+
+/* A new open case of group_key: its id (> 0), or -1. Writes no event. */
+int64_t spool_case_open(struct spool *, const char *group_key, int priority, const char *team,
+    int64_t at_ms);
+/* The newest case of group_key, whatever its state: 1 and *out filled, 0 if none, -1. */
+int spool_case_find(struct spool *, const char *group_key, struct spool_case *out);
+/* One case by id: 1 and *out filled, 0 if none, -1. */
+int spool_case_get(struct spool *, int64_t id, struct spool_case *out);
+/*
+ * Writes every field of c but id, group_key and opened_ms back to case
+ * c->id: 1, 0 when there is no such case, -1.
+ */
+int spool_case_update(struct spool *, const struct spool_case *c);
+/*
+ * Ties an alert to its case: the alert row names the case, and the case
+ * counts its mentions (total += count) and last_alert_ms = at_ms.
+ * 1, 0 when the alert or the case is unknown, -1.
+ */
+int spool_case_tie_alert(struct spool *, int64_t case_id, int64_t alert_rowid, int64_t at_ms,
+    int64_t count);
+/*
+ * Cases newest first: open and acknowledged ones only, or all; of team
+ * only when team is not NULL; at most limit. Returns how many, or -1.
+ */
+int spool_case_list(struct spool *, int all, const char *team, size_t limit,
+    void (*fn)(void *arg, const struct spool_case *), void *arg);
+/* How many cases are open and acknowledged now. */
+int spool_case_counts(struct spool *, int64_t *open, int64_t *acknowledged);
+/* The alerts tied to a case, oldest first (fn as spool_list_alerts). */
+int spool_case_alerts(struct spool *, int64_t case_id,
+    void (*fn)(void *arg, const struct spool_alert *), void *arg);
+
+/*
+ * A case's timeline. kind is one of the event kinds of daemon/cases.h;
+ * the actor is who acted (platform "keluhd" for the daemon itself);
+ * detail is a JSON object as text, or NULL.
+ */
+struct spool_case_event {
+	int64_t id, case_id, at_ms;
+	char *kind, *platform, *actor_id, *actor_name, *detail;
+};
+int64_t spool_case_event_add(struct spool *, int64_t case_id, int64_t at_ms, const char *kind,
+    const char *platform, const char *actor_id, const char *actor_name, const char *detail);
+/* The events of a case, oldest first. */
+int spool_case_events(struct spool *, int64_t case_id,
+    void (*fn)(void *arg, const struct spool_case_event *), void *arg);
+
+/*
+ * Living messages: the message a receiver posted for a case, by the
+ * platform's reference (Slack "CHANNEL:TS", a Discord message id...).
+ * An edit is pending while edit_seq > edited_seq: spool_case_touch makes
+ * every message of a case pending (edit_seq + 1), in the batch of the
+ * action, so a pending edit survives a crash; the sender, once the edit
+ * is made, calls spool_case_message_edited with the edit_seq it read, so
+ * an action that came meanwhile leaves the message pending once more.
+ */
+struct spool_case_message {
+	int64_t id, case_id;
+	char *receiver, *ref;
+	int64_t posted_ms;
+	int64_t edit_seq, edited_seq;
+};
+/* Records (or replaces) the message of receiver for a case: its id, or -1. */
+int64_t spool_case_message_add(struct spool *, int64_t case_id, const char *receiver,
+    const char *ref, int64_t posted_ms);
+/* The messages of a case (fn called for each), oldest first: how many, or -1. */
+int spool_case_messages(struct spool *, int64_t case_id,
+    void (*fn)(void *arg, const struct spool_case_message *), void *arg);
+/* Marks every message of the case edit-pending: how many, or -1. */
+int64_t spool_case_touch(struct spool *, int64_t case_id);
+/* Messages with an edit pending (of receiver, or any when NULL), oldest first, at most limit. */
+int spool_case_edits_pending(struct spool *, const char *receiver, size_t limit,
+    void (*fn)(void *arg, const struct spool_case_message *), void *arg);
+/* The edit up to seq is done: 1, 0 when the message is unknown, -1. */
+int spool_case_message_edited(struct spool *, int64_t message_id, int64_t seq);
+
+/*
+ * The key that signs action links: 32 random bytes made once, when the
+ * spool is created or upgraded to v5, and kept with it. 0, or -1.
+ */
+#define SPOOL_ACTION_KEY_BYTES 32
+int spool_action_key(struct spool *, unsigned char key[SPOOL_ACTION_KEY_BYTES]);
 
 /* Per-source resume cursors. get returns a malloc'd string or NULL. */
 char *spool_cursor_get(struct spool *, const char *source);

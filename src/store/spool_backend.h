@@ -36,6 +36,9 @@
 
 /* spool.h defines these; a backend includes it too. */
 struct spool_alert;
+struct spool_case;
+struct spool_case_event;
+struct spool_case_message;
 struct spool_counts;
 struct spool_delivery;
 struct spool_mention;
@@ -145,7 +148,36 @@ struct spool_backend {
 	int (*mention_by_id)(struct spool *, const char *mention_id,
 	                     void (*fn)(void *arg, const struct spool_mention *), void *arg);
 
-	/* new kinds of records (cases) add their section here, and to the list below */
+	/* cases, their timeline and living messages */
+	int64_t (*case_open)(struct spool *, const char *group_key, int priority, const char *team,
+	                     int64_t at_ms);
+	int (*case_find)(struct spool *, const char *group_key, struct spool_case *out);
+	int (*case_get)(struct spool *, int64_t id, struct spool_case *out);
+	int (*case_update)(struct spool *, const struct spool_case *c);
+	int (*case_tie_alert)(struct spool *, int64_t case_id, int64_t alert_rowid, int64_t at_ms,
+	                      int64_t count);
+	int (*case_list)(struct spool *, int all, const char *team, size_t limit,
+	                 void (*fn)(void *arg, const struct spool_case *), void *arg);
+	int (*case_counts)(struct spool *, int64_t *open, int64_t *acknowledged);
+	int (*case_alerts)(struct spool *, int64_t case_id,
+	                   void (*fn)(void *arg, const struct spool_alert *), void *arg);
+	int64_t (*case_event_add)(struct spool *, int64_t case_id, int64_t at_ms, const char *kind,
+	                          const char *platform, const char *actor_id,
+	                          const char *actor_name, const char *detail);
+	int (*case_events)(struct spool *, int64_t case_id,
+	                   void (*fn)(void *arg, const struct spool_case_event *), void *arg);
+	int64_t (*case_message_add)(struct spool *, int64_t case_id, const char *receiver,
+	                            const char *ref, int64_t posted_ms);
+	int (*case_messages)(struct spool *, int64_t case_id,
+	                     void (*fn)(void *arg, const struct spool_case_message *), void *arg);
+	int64_t (*case_touch)(struct spool *, int64_t case_id);
+	int (*case_edits_pending)(struct spool *, const char *receiver, size_t limit,
+	                          void (*fn)(void *arg, const struct spool_case_message *),
+	                          void *arg);
+	int (*case_message_edited)(struct spool *, int64_t message_id, int64_t seq);
+	int (*action_key)(struct spool *, unsigned char *key);
+
+	/* new kinds of records add their section here, and to the list below */
 };
 
 /* Every operation by name, in the order of the struct (spool.c checks both agree). */
@@ -164,7 +196,11 @@ struct spool_backend {
 	X(pending_by_receiver) X(prune)                                                            \
 	X(add_silence) X(end_silence) X(silence_suppressed) X(list_silences)                       \
 	X(cursor_get) X(cursor_set)                                                                \
-	X(mention_by_id)
+	X(mention_by_id)                                                                           \
+	X(case_open) X(case_find) X(case_get) X(case_update) X(case_tie_alert) X(case_list)       \
+	X(case_counts) X(case_alerts) X(case_event_add) X(case_events) X(case_message_add)        \
+	X(case_messages) X(case_touch) X(case_edits_pending) X(case_message_edited)              \
+	X(action_key)
 /* clang-format on */
 
 /* The SQLite backend (sqlite.c). */

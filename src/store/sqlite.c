@@ -227,6 +227,8 @@ sqlite_setup(struct sqlite_spool *s, const char *path)
 			sqlite_dberr(s);
 			return -1;
 		}
+	if (sqlite_cases_setup(s) < 0)
+		return -1;
 	/* what an earlier run wrote is on disk by now */
 	if (sqlite_read_deliv_max(s) < 0)
 		return -1;
@@ -322,6 +324,7 @@ sqlite_close(struct spool *sp)
 	sqlite_sync_stop(s);
 	for (int i = 0; i < ST__N; i++)
 		sqlite3_finalize(s->st[i]);
+	sqlite_cases_close(s);
 	/* An open transaction is rolled back here: that is the crash semantics. */
 	sqlite3_close(s->db);
 	free(s->wal_path);
@@ -960,46 +963,6 @@ sqlite_list_deliveries(struct spool *sp, int state, size_t limit,
 	return ok ? 0 : -1;
 }
 
-static void
-sqlite_row_alert(sqlite3_stmt *st, void *p)
-{
-	struct spool_alert *a = p;
-
-	a->rowid = sqlite3_column_int64(st, 0);
-	a->alert_id = sqlite_col_str(st, 1);
-	a->group_key = sqlite_col_str(st, 2);
-	a->team = sqlite_col_str(st, 3);
-	a->json = sqlite_col_str(st, 4);
-	a->priority = sqlite3_column_int(st, 5);
-	a->at_ms = sqlite3_column_int64(st, 6);
-	a->delivered = sqlite3_column_int(st, 7);
-	a->pending = sqlite3_column_int(st, 8);
-	a->dead = sqlite3_column_int(st, 9);
-	a->mentions = sqlite3_column_int(st, 10);
-}
-
-/* Runs st (bound already), hands each alert row to fn; returns the rows' count, or -1. */
-static int
-sqlite_alerts_each(struct sqlite_spool *s, sqlite3_stmt *st,
-    void (*fn)(void *arg, const struct spool_alert *), void *arg)
-{
-	struct spool_alert *v;
-	size_t n;
-	int ok;
-
-	v = sqlite_rows(s, st, sizeof(*v), sqlite_row_alert, &n, &ok);
-	for (size_t i = 0; i < n; i++) {
-		if (ok)
-			fn(arg, &v[i]);
-		free(v[i].alert_id);
-		free(v[i].group_key);
-		free(v[i].team);
-		free(v[i].json);
-	}
-	free(v);
-	return ok ? (int)n : -1;
-}
-
 static int
 sqlite_list_alerts(struct spool *sp, size_t limit,
     void (*fn)(void *arg, const struct spool_alert *), void *arg)
@@ -1166,4 +1129,20 @@ const struct spool_backend spool_sqlite = {
 	.cursor_get = sqlite_cursor_get,
 	.cursor_set = sqlite_cursor_set,
 	.mention_by_id = sqlite_mention_by_id,
+	.case_open = sqlite_case_open,
+	.case_find = sqlite_case_find,
+	.case_get = sqlite_case_get,
+	.case_update = sqlite_case_update,
+	.case_tie_alert = sqlite_case_tie_alert,
+	.case_list = sqlite_case_list,
+	.case_counts = sqlite_case_counts,
+	.case_alerts = sqlite_case_alerts,
+	.case_event_add = sqlite_case_event_add,
+	.case_events = sqlite_case_events,
+	.case_message_add = sqlite_case_message_add,
+	.case_messages = sqlite_case_messages,
+	.case_touch = sqlite_case_touch,
+	.case_edits_pending = sqlite_case_edits_pending,
+	.case_message_edited = sqlite_case_message_edited,
+	.action_key = sqlite_action_key,
 };

@@ -14,7 +14,7 @@
 
 #include "store/spool_backend.h"
 
-#define SPOOL_SCHEMA 5
+#define SPOOL_SCHEMA 6
 #define SPOOL_STR_(x) #x
 #define SPOOL_STR(x) SPOOL_STR_(x)
 /* "kluh": lets us refuse to add tables to some other program's database. */
@@ -82,6 +82,30 @@ enum {
 	ST__N
 };
 
+/* s->cst[]: the statements of cases, their SQL in sqlite_cases.c */
+enum {
+	SC_OPEN,
+	SC_FIND,
+	SC_GET,
+	SC_UPDATE,
+	SC_TIE_ALERT,
+	SC_BUMP,
+	SC_LIST_LIVE,
+	SC_LIST_ALL,
+	SC_COUNTS,
+	SC_ALERTS,
+	SC_EVENT_ADD,
+	SC_EVENTS,
+	SC_MESSAGE_ADD,
+	SC_MESSAGES,
+	SC_TOUCH,
+	SC_EDITS_PENDING,
+	SC_EDITED,
+	SC_KEY_GET,
+	SC_KEY_SET,
+	SC__N
+};
+
 struct sqlite_syncer;
 
 /* A spool kept by SQLite: what spool_sqlite.open returns, its base first. */
@@ -91,6 +115,7 @@ struct sqlite_spool {
 	int readonly;
 	int txn;		/* begin opened one that commit has not closed */
 	sqlite3_stmt *st[ST__N];
+	sqlite3_stmt *cst[SC__N];
 	char *wal_path;
 	uint64_t seq;		/* deferred commits made */
 	uint64_t rollbacks;	/* batches lost (spool_rollbacks) */
@@ -207,6 +232,42 @@ char *sqlite_col_str(sqlite3_stmt *st, int i);
  * so every write checks first. 0, or -1 with the error in s.
  */
 int sqlite_check_txn(struct sqlite_spool *s);
+
+/*
+ * sqlite_cases.c: prepares s->cst[] and makes the action link key of a
+ * writable spool that has none (open calls it after the schema setup);
+ * the case operations of the backend's table.
+ */
+int sqlite_cases_setup(struct sqlite_spool *s);
+void sqlite_cases_close(struct sqlite_spool *s);
+int64_t sqlite_case_open(struct spool *, const char *group_key, int priority, const char *team,
+    int64_t at_ms);
+int sqlite_case_find(struct spool *, const char *group_key, struct spool_case *out);
+int sqlite_case_get(struct spool *, int64_t id, struct spool_case *out);
+int sqlite_case_update(struct spool *, const struct spool_case *c);
+int sqlite_case_tie_alert(struct spool *, int64_t case_id, int64_t alert_rowid, int64_t at_ms,
+    int64_t count);
+int sqlite_case_list(struct spool *, int all, const char *team, size_t limit,
+    void (*fn)(void *arg, const struct spool_case *), void *arg);
+int sqlite_case_counts(struct spool *, int64_t *open, int64_t *acknowledged);
+int sqlite_case_alerts(struct spool *, int64_t case_id,
+    void (*fn)(void *arg, const struct spool_alert *), void *arg);
+int64_t sqlite_case_event_add(struct spool *, int64_t case_id, int64_t at_ms, const char *kind,
+    const char *platform, const char *actor_id, const char *actor_name, const char *detail);
+int sqlite_case_events(struct spool *, int64_t case_id,
+    void (*fn)(void *arg, const struct spool_case_event *), void *arg);
+int64_t sqlite_case_message_add(struct spool *, int64_t case_id, const char *receiver,
+    const char *ref, int64_t posted_ms);
+int sqlite_case_messages(struct spool *, int64_t case_id,
+    void (*fn)(void *arg, const struct spool_case_message *), void *arg);
+int64_t sqlite_case_touch(struct spool *, int64_t case_id);
+int sqlite_case_edits_pending(struct spool *, const char *receiver, size_t limit,
+    void (*fn)(void *arg, const struct spool_case_message *), void *arg);
+int sqlite_case_message_edited(struct spool *, int64_t message_id, int64_t seq);
+int sqlite_action_key(struct spool *, unsigned char *key);
+/* sqlite_stmt.c: hands each alert row st returns to fn; the rows' count, or -1. */
+int sqlite_alerts_each(struct sqlite_spool *s, sqlite3_stmt *st,
+    void (*fn)(void *arg, const struct spool_alert *), void *arg);
 
 /* sqlite_schema.c: run by open before the statements are prepared. */
 int sqlite_schema_setup(struct sqlite_spool *s, const char *path);

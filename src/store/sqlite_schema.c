@@ -105,6 +105,60 @@ static const char *const sqlite_migrations[SPOOL_SCHEMA] = {
 	 * mention id; finding that complaint must not read every row.
 	 */
 	"CREATE INDEX IF NOT EXISTS mentions_id ON mentions(mention_id, id);",
+	/*
+	 * v6: cases. AUTOINCREMENT because people name them by id ("#42"): an
+	 * id must never come back as another case. cases_group finds a group's
+	 * newest case; cases_live lists the open and acknowledged ones newest
+	 * first without reading the resolved history, and counts them and
+	 * filters them by team without reading the table (it holds both). A message's edit is pending while
+	 * edit_seq > edited_seq (see spool.h). meta keeps the action link key,
+	 * made by sqlite_cases.c when it is missing.
+	 */
+	"CREATE TABLE IF NOT EXISTS cases ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  group_key TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN "
+	"    ('open', 'acknowledged', 'resolved', 'not_complaint')),"
+	"  priority INTEGER NOT NULL,"
+	"  team TEXT,"
+	"  opened_ms INTEGER NOT NULL,"
+	"  reopened INTEGER NOT NULL DEFAULT 0,"
+	"  acked_ms INTEGER, acked_by TEXT,"
+	"  assignee TEXT, assigned_by TEXT, assigned_ms INTEGER,"
+	"  resolved_ms INTEGER, resolved_by TEXT, note TEXT,"
+	"  first_reply_ms INTEGER,"
+	"  overdue INTEGER NOT NULL DEFAULT 0,"
+	"  last_alert_ms INTEGER,"
+	"  total INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX IF NOT EXISTS cases_group ON cases(group_key, id);"
+	"CREATE INDEX IF NOT EXISTS cases_live ON cases(id, state, team) "
+	"WHERE state IN ('open', 'acknowledged');"
+	"CREATE TABLE IF NOT EXISTS case_events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  case_id INTEGER NOT NULL REFERENCES cases(id),"
+	"  at_ms INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  platform TEXT NOT NULL,"
+	"  actor_id TEXT,"
+	"  actor_name TEXT,"
+	"  detail TEXT);"
+	"CREATE INDEX IF NOT EXISTS case_events_case ON case_events(case_id, id);"
+	"CREATE TABLE IF NOT EXISTS case_messages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  case_id INTEGER NOT NULL REFERENCES cases(id),"
+	"  receiver TEXT NOT NULL,"
+	"  ref TEXT NOT NULL,"
+	"  posted_ms INTEGER NOT NULL,"
+	"  edit_seq INTEGER NOT NULL DEFAULT 0,"
+	"  edited_seq INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE (case_id, receiver));"
+	"CREATE INDEX IF NOT EXISTS case_messages_pending ON case_messages(receiver, id) "
+	"WHERE edit_seq > edited_seq;"
+	"ALTER TABLE alerts ADD COLUMN case_id INTEGER REFERENCES cases(id);"
+	"CREATE INDEX IF NOT EXISTS alerts_case ON alerts(case_id, id) WHERE case_id IS NOT NULL;"
+	"CREATE TABLE IF NOT EXISTS meta ("
+	"  key TEXT PRIMARY KEY,"
+	"  value BLOB NOT NULL) WITHOUT ROWID;",
 };
 
 /* One row of a statement made for the occasion (a pragma, a count): 1, 0 for none, -1. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "lib/util.h"
+#include "store/spool.h"
 #include "store/sqlite_int.h"
 
 void
@@ -167,4 +168,45 @@ sqlite_col_str(sqlite3_stmt *st, int i)
 	const unsigned char *v = sqlite3_column_text(st, i);
 
 	return v ? xstrndup((const char *)v, (size_t)sqlite3_column_bytes(st, i)) : NULL;
+}
+
+/* An alert row of the listings (ST_LIST_ALERTS and the like). */
+static void
+sqlite_row_alert(sqlite3_stmt *st, void *p)
+{
+	struct spool_alert *a = p;
+
+	a->rowid = sqlite3_column_int64(st, 0);
+	a->alert_id = sqlite_col_str(st, 1);
+	a->group_key = sqlite_col_str(st, 2);
+	a->team = sqlite_col_str(st, 3);
+	a->json = sqlite_col_str(st, 4);
+	a->priority = sqlite3_column_int(st, 5);
+	a->at_ms = sqlite3_column_int64(st, 6);
+	a->delivered = sqlite3_column_int(st, 7);
+	a->pending = sqlite3_column_int(st, 8);
+	a->dead = sqlite3_column_int(st, 9);
+	a->mentions = sqlite3_column_int(st, 10);
+}
+
+/* Runs st (bound already), hands each alert row to fn; returns the rows' count, or -1. */
+int
+sqlite_alerts_each(struct sqlite_spool *s, sqlite3_stmt *st,
+    void (*fn)(void *arg, const struct spool_alert *), void *arg)
+{
+	struct spool_alert *v;
+	size_t n;
+	int ok;
+
+	v = sqlite_rows(s, st, sizeof(*v), sqlite_row_alert, &n, &ok);
+	for (size_t i = 0; i < n; i++) {
+		if (ok)
+			fn(arg, &v[i]);
+		free(v[i].alert_id);
+		free(v[i].group_key);
+		free(v[i].team);
+		free(v[i].json);
+	}
+	free(v);
+	return ok ? (int)n : -1;
 }

@@ -22,6 +22,10 @@
 #include "unit.h"
 
 #define DAY_MS (24 * 3600 * 1000LL)
+/* What v5 added, so a test can make an older spool out of a new one. */
+#define UNDO_V6                                                                                    \
+	"DROP INDEX alerts_case; ALTER TABLE alerts DROP COLUMN case_id; DROP TABLE case_messages; " \
+	"DROP TABLE case_events; DROP TABLE cases; DROP TABLE meta; DROP INDEX mentions_id; "
 
 static char dir[64];
 static char path[128];
@@ -188,7 +192,7 @@ START_TEST(test_open_create_reopen)
 {
 	char buf[64];
 
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 5);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 6);
 	ck_assert_str_eq(sql_text("PRAGMA journal_mode", buf, sizeof(buf)), "wal");
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
 				 "name IN ('mentions', 'alerts', 'deliveries', 'cursors', 'silences')"), 5);
@@ -196,7 +200,7 @@ START_TEST(test_open_create_reopen)
 				 "name = 'deliveries_due'"), 1);
 	mention("m1", 2, 1000);
 	reopen();
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 5);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 6);
 	ck_assert_uint_eq(pending().n, 1);
 	ck_assert_int_eq(spool_in_txn(sp), 0);
 }
@@ -1128,7 +1132,7 @@ START_TEST(test_due_waits_for_sync)
 	ck_assert_int_eq(spool_commit(sp), 0);
 	ck_assert_uint_eq(spool_commit_seq(sp), seq + 1);
 	ck_assert_int_eq(spool_sync_now(sp), 0);
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 5);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 6);
 }
 END_TEST
 
@@ -1183,11 +1187,11 @@ START_TEST(test_upgrade_v2)
 	spool_close(sp);
 	sp = NULL;
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db, "DROP TABLE silences; PRAGMA user_version = 2", NULL,
+	ck_assert_int_eq(sqlite3_exec(db, UNDO_V6 "DROP TABLE silences; PRAGMA user_version = 2", NULL,
 			     NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	reopen();
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 5);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 6);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM mentions"), 1);
 	ck_assert_int_gt(spool_add_silence(sp, "{}", "a", "r", 1, 2), 0);
 }
@@ -1211,11 +1215,11 @@ START_TEST(test_upgrade_v3_rule_texts)
 	spool_close(sp);
 	sp = NULL;
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db, "DROP TABLE rule_texts; PRAGMA user_version = 3", NULL,
+	ck_assert_int_eq(sqlite3_exec(db, UNDO_V6 "DROP TABLE rule_texts; PRAGMA user_version = 3", NULL,
 			     NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	reopen();
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 5);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 6);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM mentions WHERE json LIKE '%rule_info%'"), 1);
 	/* pending mentions are no longer in mentions_alert */
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE name = 'mentions_alert' "
