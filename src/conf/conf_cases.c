@@ -15,7 +15,7 @@
 /* A bound on people:, so a huge map cannot make every action's lookup slow. */
 #define CONF_PEOPLE_MAX 10000
 
-static const char *const cases_keys[] = {"reopen_within", "mute_for", "silence_for"};
+static const char *const cases_keys[] = {"reopen_within", "mute_for", "silence_for", "keep"};
 static const char *const person_keys[] = {"name", "slack", "discord", "telegram", "mattermost"};
 
 const char *const conf_person_platforms[CONF_PERSON_PLATFORMS] = {"slack", "discord", "telegram",
@@ -28,6 +28,7 @@ conf_cases_defaults(struct conf_cases *cc)
 	cc->reopen_within_ms = 24 * 3600 * 1000LL;
 	cc->mute_for_ms = 24 * 3600 * 1000LL;
 	cc->silence_for_ms = 4 * 3600 * 1000LL;
+	cc->keep_ms = 90 * 86400 * 1000LL;
 }
 
 static void
@@ -35,20 +36,25 @@ cl_cases(struct confp *L, yaml_node_t *n, struct conf_cases *cc)
 {
 	if (!yis_map(n)) {
 		yerror(L->d, L->yf, n,
-		       "'cases' must be a mapping with reopen_within, mute_for and "
-		       "silence_for (durations such as 24h)");
+		       "'cases' must be a mapping with reopen_within, mute_for, "
+		       "silence_for and keep (durations such as 24h)");
 		return;
 	}
 	ycheck_keys(L->d, L->yf, n, "cases", cases_keys, NKEYS(cases_keys));
 	confp_duration(L, n, "reopen_within", &cc->reopen_within_ms);
 	confp_duration(L, n, "mute_for", &cc->mute_for_ms);
 	confp_duration(L, n, "silence_for", &cc->silence_for_ms);
+	confp_duration(L, n, "keep", &cc->keep_ms);
 	if (cc->mute_for_ms == 0)
 		yerror(L->d, L->yf, ymap_get(L->yf, n, "mute_for"),
 		       "cases.mute_for must be longer than 0 (e.g. 24h)");
 	if (cc->silence_for_ms == 0)
 		yerror(L->d, L->yf, ymap_get(L->yf, n, "silence_for"),
 		       "cases.silence_for must be longer than 0 (e.g. 4h)");
+	if (cc->keep_ms < 86400000LL)
+		yerror(L->d, L->yf, ymap_get(L->yf, n, "keep"),
+		       "cases.keep must be at least 1d: closed cases are the history reports "
+		       "read (e.g. 90d)");
 }
 
 /* One person: its name and ids; 0, or -1. */

@@ -30,6 +30,7 @@ struct conf_cases {
 	int64_t reopen_within_ms; /* a resolved case takes new complaints back this long */
 	int64_t mute_for_ms;      /* mute_author lasts this long */
 	int64_t silence_for_ms;   /* silence (the group) lasts this long */
+	int64_t keep_ms;          /* a closed case is forgotten this long after it closed */
 	struct conf_person *people;
 	size_t npeople;
 };

@@ -48,6 +48,12 @@ upkeep_prune(struct spool *sp, const struct conf *c)
 	else if (n > 0)
 		log_info("spool: forgot %lld delivered alert(s) older than %lld h", (long long)n,
 		         (long long)(c->keep_history_ms / 3600000));
+	before = (int64_t)time(NULL) * 1000 - c->cases.keep_ms;
+	if ((n = spool_prune_cases(sp, before)) < 0)
+		log_warnx("spool: pruning old cases failed: %s", spool_error(sp));
+	else if (n > 0)
+		log_info("spool: forgot %lld case(s) closed more than %lld day(s) ago", (long long)n,
+		         (long long)(c->cases.keep_ms / 86400000));
 }
 
 static void

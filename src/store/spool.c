@@ -343,6 +343,12 @@ spool_prune(struct spool *s, int64_t before_ms)
 }
 
 int64_t
+spool_prune_cases(struct spool *s, int64_t before_ms)
+{
+	return s->be->prune_cases(s, before_ms);
+}
+
+int64_t
 spool_add_silence(struct spool *s, const char *matchers_json, const char *created_by,
                   const char *reason, int64_t created_ms, int64_t expires_ms)
 {

@@ -263,6 +263,14 @@ int spool_mention_by_id(struct spool *, const char *mention_id,
  */
 int64_t spool_prune(struct spool *, int64_t before_ms);
 
+/*
+ * Forgets the cases closed (resolved or not a complaint) before before_ms
+ * that no alert names any more (spool_prune removes alerts first), with
+ * their timelines and messages. Open and acknowledged cases are kept
+ * however old. Returns the number of cases removed, or -1.
+ */
+int64_t spool_prune_cases(struct spool *, int64_t before_ms);
+
 /* fn(arg, receiver, n) for every receiver with pending deliveries. */
 int spool_pending_by_receiver(struct spool *, void (*fn)(void *arg, const char *receiver,
     int64_t n), void *arg);

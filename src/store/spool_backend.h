@@ -131,6 +131,7 @@ struct spool_backend {
 	                           void (*fn)(void *arg, const char *receiver, int64_t n),
 	                           void *arg);
 	int64_t (*prune)(struct spool *, int64_t before_ms);
+	int64_t (*prune_cases)(struct spool *, int64_t before_ms);
 
 	/* silences */
 	int64_t (*add_silence)(struct spool *, const char *matchers_json, const char *created_by,
@@ -193,7 +194,7 @@ struct spool_backend {
 	X(delivered) X(retry_later) X(dead)                                                        \
 	X(requeue) X(drop) X(requeue_dead) X(get_delivery) X(counts) X(queue_counts)               \
 	X(list_deliveries) X(list_alerts) X(get_alert) X(alert_mentions)                           \
-	X(pending_by_receiver) X(prune)                                                            \
+	X(pending_by_receiver) X(prune) X(prune_cases)                                             \
 	X(add_silence) X(end_silence) X(silence_suppressed) X(list_silences)                       \
 	X(cursor_get) X(cursor_set)                                                                \
 	X(mention_by_id)                                                                           \

@@ -863,6 +863,35 @@ sqlite_pending_by_receiver(struct spool *sp, void (*fn)(void *, const char *, in
 	return ok ? 0 : -1;
 }
 
+/*
+ * Runs each statement of sql with ?1 = before_ms, prepared each time (rare:
+ * not worth holding for the spool's life); the changes of statement
+ * counted. -1 on error.
+ */
+static int64_t
+sqlite_prune_run(struct sqlite_spool *s, const char *const *sql, size_t n, int64_t before_ms,
+    size_t counted)
+{
+	int64_t changes = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *st;
+		int r;
+
+		if (sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL) != SQLITE_OK) {
+			sqlite_dberr(s);
+			return -1;
+		}
+		r = SPOOL_WRITE(s, st, SPOOL_I64(before_ms));
+		sqlite3_finalize(st);
+		if (r < 0)
+			return -1;
+		if (i == counted)
+			changes = sqlite3_changes(s->db);
+	}
+	return changes;
+}
+
 static int64_t
 sqlite_prune(struct spool *sp, int64_t before_ms)
 {
@@ -874,26 +903,25 @@ sqlite_prune(struct spool *sp, int64_t before_ms)
 		"(SELECT 1 FROM deliveries d WHERE d.alert_rowid = alerts.id)",
 		"DELETE FROM silences WHERE ended_ms < ?1",
 	};
-	struct sqlite_spool *s = sqlite_of(sp);
-	int64_t alerts = 0;
 
-	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
-		sqlite3_stmt *st;
-		int r;
+	return sqlite_prune_run(sqlite_of(sp), sql, sizeof(sql) / sizeof(sql[0]), before_ms, 2);
+}
 
-		/* rare: prepared each time rather than held for the spool's life */
-		if (sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL) != SQLITE_OK) {
-			sqlite_dberr(s);
-			return -1;
-		}
-		r = SPOOL_WRITE(s, st, SPOOL_I64(before_ms));
-		sqlite3_finalize(st);
-		if (r < 0)
-			return -1;
-		if (i == 2)
-			alerts = sqlite3_changes(s->db);
-	}
-	return alerts;
+/* The closed cases old enough to go, which no alert names any more. */
+#define SQLITE_CASES_GONE                                                                          \
+	"SELECT c.id FROM cases c WHERE c.state IN ('resolved', 'not_complaint') AND "             \
+	"c.resolved_ms < ?1 AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.case_id = c.id)"
+
+static int64_t
+sqlite_prune_cases(struct spool *sp, int64_t before_ms)
+{
+	static const char *const sql[] = {
+		"DELETE FROM case_events WHERE case_id IN (" SQLITE_CASES_GONE ")",
+		"DELETE FROM case_messages WHERE case_id IN (" SQLITE_CASES_GONE ")",
+		"DELETE FROM cases WHERE id IN (" SQLITE_CASES_GONE ")",
+	};
+
+	return sqlite_prune_run(sqlite_of(sp), sql, sizeof(sql) / sizeof(sql[0]), before_ms, 2);
 }
 
 static int
@@ -1122,6 +1150,7 @@ const struct spool_backend spool_sqlite = {
 	.alert_mentions = sqlite_alert_mentions,
 	.pending_by_receiver = sqlite_pending_by_receiver,
 	.prune = sqlite_prune,
+	.prune_cases = sqlite_prune_cases,
 	.add_silence = sqlite_add_silence,
 	.end_silence = sqlite_end_silence,
 	.silence_suppressed = sqlite_silence_suppressed,

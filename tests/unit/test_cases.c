@@ -379,17 +379,20 @@ START_TEST(test_conf_errors)
 
 	snprintf(p, sizeof(p), "%s/bad.yaml", dir);
 	f = fopen(p, "w");
-	fprintf(f, "cases: {reopen_within: soon}\n"
+	fprintf(f, "cases: {reopen_within: soon, keep: 2h}\n"
 	           "people:\n  a: {slack: U1}\n  b: {slack: U1, fax: 1}\n");
 	fclose(f);
 	diag_init(&d);
 	bad = conf_load(p, &d);
 	ck_assert_ptr_null(bad);
-	ck_assert_uint_eq(d.n, 3);
+	ck_assert_uint_eq(d.n, 4);
 	ck_assert_msg(strstr(d.items[0].msg, "reopen_within") != NULL, "%s", d.items[0].msg);
-	ck_assert_msg(strstr(d.items[1].msg, "fax") != NULL, "%s", d.items[1].msg);
-	ck_assert_msg(strstr(d.items[2].msg, "slack id 'U1' is people.a's already") != NULL, "%s",
-	              d.items[2].msg);
+	ck_assert_msg(strstr(d.items[1].msg, "cases.keep must be at least 1d") != NULL, "%s",
+	              d.items[1].msg);
+	ck_assert_int_eq(d.items[1].col, 36); /* the value */
+	ck_assert_msg(strstr(d.items[2].msg, "fax") != NULL, "%s", d.items[2].msg);
+	ck_assert_msg(strstr(d.items[3].msg, "slack id 'U1' is people.a's already") != NULL, "%s",
+	              d.items[3].msg);
 	diag_free(&d);
 }
 END_TEST

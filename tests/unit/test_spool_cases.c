@@ -2,7 +2,8 @@
  * The spool's cases (schema v5): open, find, update, the timeline, the
  * alerts of a case, living messages whose pending edit survives a reopen
  * and is done once, the action link key, the listing through its index,
- * and the upgrade of a v4 spool.
+ * closed cases forgotten once no alert names them, and the upgrade of a
+ * v4 spool.
  */
 #include "config.h"
 
@@ -338,6 +339,58 @@ START_TEST(test_case_list)
 }
 END_TEST
 
+/* Closes case id at at_ms (resolved), with one event and one message. */
+static void
+close_case(int64_t id, int64_t at_ms)
+{
+	struct spool_case c;
+
+	ck_assert_int_eq(spool_case_get(sp, id, &c), 1);
+	free(c.state);
+	c.state = strdup("resolved");
+	c.resolved_ms = at_ms;
+	ck_assert_int_eq(spool_case_update(sp, &c), 1);
+	spool_case_free(&c);
+	ck_assert_int_gt(spool_case_event_add(sp, id, at_ms, "resolved", "keluhctl", NULL, "Rina",
+	                                      NULL), 0);
+	ck_assert_int_gt(spool_case_message_add(sp, id, "slack", "C1:1.2", at_ms), 0);
+}
+
+START_TEST(test_prune_cases)
+{
+	struct spool_case c;
+	int64_t old, young, open, named;
+
+	old = spool_case_open(sp, "old", 2, NULL, 1000);
+	young = spool_case_open(sp, "young", 2, NULL, 1000);
+	open = spool_case_open(sp, "open", 2, NULL, 1000);
+	named = spool_case_open(sp, "named", 2, NULL, 1000);
+	close_case(old, 2000);
+	close_case(young, 9000);
+	close_case(named, 2000);
+	ck_assert_int_eq(spool_case_tie_alert(sp, named, add_alert("a", "named", 1500), 1500, 1), 1);
+	ck_assert_int_gt(spool_case_event_add(sp, open, 1000, "opened", "keluhd", NULL, NULL, NULL),
+	                 0);
+
+	/* nothing closed before 2000 */
+	ck_assert_int_eq(spool_prune_cases(sp, 2000), 0);
+	/* old goes with its timeline and message; young is recent, open is open, named has an alert */
+	ck_assert_int_eq(spool_prune_cases(sp, 5000), 1);
+	ck_assert_int_eq(spool_case_get(sp, old, &c), 0);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM case_events WHERE case_id = 1"), 0);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM case_messages WHERE case_id = 1"), 0);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM cases"), 3);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM case_events"), 3);
+	/* once its alert is delivered and pruned, named goes too; open never */
+	sql_exec("UPDATE deliveries SET state = 1, done_ms = 1600");
+	ck_assert_int_eq(spool_prune(sp, 1000000), 1);
+	ck_assert_int_eq(spool_prune_cases(sp, 1000000), 2);
+	ck_assert_int_eq(spool_case_get(sp, open, &c), 1);
+	spool_case_free(&c);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM cases"), 1);
+}
+END_TEST
+
 START_TEST(test_upgrade_v4)
 {
 	struct spool_case c;
@@ -375,6 +428,7 @@ main(void)
 	tcase_add_test(tc, test_case_messages_edit_once);
 	tcase_add_test(tc, test_action_key);
 	tcase_add_test(tc, test_case_list);
+	tcase_add_test(tc, test_prune_cases);
 	tcase_add_test(tc, test_upgrade_v4);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
