@@ -126,7 +126,8 @@ discord_living(const struct receiver *r)
 static int
 discord_buttons(const struct rcv_ctx *c)
 {
-	return discord_living(c->r) && c->a.kase != NULL && c->mode != RCV_M_REPLY;
+	return discord_living(c->r) && c->r->has_public_key && c->a.kase != NULL &&
+	    c->mode != RCV_M_REPLY;
 }
 
 /* The case's buttons: action rows of at most 5 buttons, custom_id "<action>:<case id>". */

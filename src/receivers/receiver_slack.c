@@ -204,11 +204,16 @@ slack_actions(const struct rcv_alert *a)
 	    "elements", els);
 }
 
-/* Whether a Slack render draws buttons: Web API with a case, and not in a thread reply. */
+/*
+ * Whether a Slack render draws buttons: the Web API, with a case, not in a
+ * thread reply, and only when keluhd can check Slack's signature on the
+ * presses (signing_secret_file); else the case's signed links stand in.
+ */
 static int
 slack_buttons(const struct rcv_ctx *c)
 {
-	return slack_api(c->r) && c->a.kase != NULL && c->mode != RCV_M_REPLY;
+	return slack_api(c->r) && c->r->signing_secret != NULL && c->a.kase != NULL &&
+	    c->mode != RCV_M_REPLY;
 }
 
 /*

@@ -168,6 +168,7 @@ rcv(enum rcv_type t, int samples)
 	case RCV_DISCORD:
 		r.url = (char *)"https://discord.com/api/webhooks/1/tok";
 		r.username = (char *)"keluh";
+		r.has_public_key = 1;	/* its presses can be checked: buttons */
 		break;
 	case RCV_TEAMS:
 		r.url = (char *)"https://prod-01.westeurope.logic.azure.com/workflows/x/triggers/"
@@ -1875,6 +1876,8 @@ bot(enum rcv_type t)
 	r.token = (char *)(t == RCV_SLACK ? "xoxb-1-2-abc" : "mmtoken0123");
 	r.channel = (char *)(t == RCV_SLACK ? "C0123ABCD" : "chan0123");
 	r.api_url = (char *)(t == RCV_SLACK ? NULL : "https://chat.example.com/");
+	if (t == RCV_SLACK)
+		r.signing_secret = (char *)"8f742231b10e8888abcd99yyyzzz85a5";
 	return r;
 }
 
@@ -1922,6 +1925,30 @@ START_TEST(test_case_render)
 	snprintf(name, sizeof(name), "%s_case", receiver_type_name(t));
 	golden_as(name, &m, j);
 	json_decref(j);
+	receiver_msg_free(&m);
+}
+END_TEST
+
+/*
+ * Buttons only where keluhd can check the presses: a Slack bot without
+ * signing_secret_file, a Discord webhook without public_key show the
+ * case's signed links instead.
+ */
+START_TEST(test_case_buttons_need_keys)
+{
+	struct receiver s = bot(RCV_SLACK), d = rcv(RCV_DISCORD, 2);
+	struct rcv_msg m;
+
+	s.signing_secret = NULL;
+	d.has_public_key = 0;
+	render(&s, kase, &m);
+	ck_assert_msg(strstr(m.body, "\"resolve:42\"") == NULL, "slack: buttons without a secret");
+	ck_assert_msg(strstr(m.body, "Resolve: https://keluh.example.com/v1/actions/link/") != NULL,
+	    "slack: no links in %s", m.body);
+	receiver_msg_free(&m);
+	render(&d, kase, &m);
+	ck_assert_msg(strstr(m.body, "\"components\"") == NULL, "discord: buttons without a key");
+	ck_assert_msg(strstr(m.body, "/v1/actions/link/") != NULL, "discord: no links in %s", m.body);
 	receiver_msg_free(&m);
 }
 END_TEST
@@ -2307,6 +2334,7 @@ receivers_suite(void)
 	tcase_add_checked_fixture(tc, case_setup, case_teardown);
 	tcase_add_loop_test(tc, test_case_render, 0, RCV__N);
 	tcase_add_test(tc, test_case_bots);
+	tcase_add_test(tc, test_case_buttons_need_keys);
 	tcase_add_test(tc, test_case_states);
 	tcase_add_test(tc, test_case_language);
 	tcase_add_test(tc, test_post_ref);
