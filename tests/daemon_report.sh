@@ -119,6 +119,23 @@ report --since soon >/dev/null 2>"$TMPD/bad.err"
 is "a bad --since: exit 2" "$?" 2
 contains "with a clear error" "$TMPD/bad.err" "--since takes a duration such as 7d"
 
+sed "s|path: .*c.db|path: $TMPD/none/x.db|" "$TMPD/c.yaml" >"$TMPD/none.yaml"
+report_none() { "$KELUHCTL" report -c "$TMPD/none.yaml"; }
+report_none >/dev/null 2>"$TMPD/none.err"
+is "a spool keluhd never made: exit 1" "$?" 1
+contains "with a clear error" "$TMPD/none.err" "no spool at $TMPD/none/x.db"
+check "and none is made" test ! -e "$TMPD/none/x.db"
+report extra >/dev/null 2>"$TMPD/extra.err"
+is "an argument: exit 2" "$?" 2
+contains "with a clear error" "$TMPD/extra.err" "report takes no argument 'extra'"
+"$KELUHCTL" report --send 1 --team tech --socket "$SOCK" >/dev/null 2>"$TMPD/st.err"
+is "--send with --team: exit 2" "$?" 2
+contains "with a clear error" "$TMPD/st.err" "report --send takes the span and team of the report in keluhd.yaml"
+is "the admin API refuses a report that is not a number" \
+	"$(curl -s -o /dev/null -w '%{http_code}' -X POST --unix-socket "$SOCK" http://localhost/v1/admin/reports/one/send)" 404
+is "and a GET of a digest" \
+	"$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" http://localhost/v1/admin/reports/1/send)" 405
+
 # --- a digest on demand -----------------------------------------------------------
 "$KELUHCTL" report --send 9 --socket "$SOCK" >/dev/null 2>"$TMPD/s9.err"
 is "report --send of no such digest: exit 1" "$?" 1

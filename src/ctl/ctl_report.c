@@ -147,7 +147,7 @@ report_print(const struct report_opts *o)
 		return CTL_EXIT_USAGE;
 	}
 	/* the targets, business hours and zone come from the configuration */
-	if ((c = ctl_conf_load(o->conf_path, "the configuration", "-c FILE")) == NULL)
+	if ((c = ctl_conf_load(o->conf_path, NULL, NULL)) == NULL)
 		return CTL_EXIT_USAGE;
 	s = spool_open(o->spool_path ? o->spool_path : c->spool_path, 1, err, sizeof(err));
 	if (s == NULL) {
