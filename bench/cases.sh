@@ -6,7 +6,11 @@
 #   - the time of keluhctl cases --open (the newest 100) and of listing
 #     every open case (keluhctl cases --open -n N), against the target of
 #     1 s;
-#   - keluhd's RSS after that listing (target: under 128 MB).
+#   - keluhd's RSS after that listing (target: under 128 MB);
+#   - the time of keluhctl report --since 30d over every case (they are
+#     opened over the last 30 days, a third acknowledged, a sixth
+#     resolved, 7 teams, every priority, 40 topics; SLA targets with
+#     business hours), read-only while keluhd runs (target: under 1 s).
 # Knobs: BENCH_CASES (100000), BENCH_SPOOL_DIR (${TMPDIR:-/tmp}), PYTHON.
 # Figures only: nothing fails on a missed target.
 set -u
@@ -24,6 +28,12 @@ spool: {path: $D/spool.db}
 admin: {socket: $D/adm.sock}
 receivers: [{name: console, type: console}]
 routes: [{receivers: [console]}]
+business_hours: {timezone: Asia/Jakarta, days: mon-fri, hours: 08:00-17:00}
+sla:
+  critical: {ack: 15m, resolve: 4h}
+  high: {ack: 1h, first_reply: 2h, resolve: 1d}
+  normal: {ack: 4h, first_reply: 4h, resolve: 3d}
+  low: {ack: 1d, resolve: 5d}
 Y
 start() {
 	"$top_builddir/keluhd" -c "$D/c.yaml" >/dev/null 2>"$D/k.log" &
@@ -41,13 +51,23 @@ start
 kill -TERM "$KPID"
 wait "$KPID"
 "$PY" - "$D/spool.db" "$N" <<'PY'
-import sqlite3, sys
+import sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1])
 n = int(sys.argv[2])
-rows = ((f"rule=r{i}|team=t{i % 7}", "resolved" if i % 6 == 5 else "open", f"t{i % 7}",
-         1700000000000 + i) for i in range(n + n // 5))
-db.executemany("INSERT INTO cases (group_key, state, priority, team, opened_ms, total) "
-               "VALUES (?, ?, 2, ?, ?, 1)", rows)
+total = n + n // 5
+span = 30 * 86400 * 1000 - 60000
+start = int(time.time() * 1000) - span
+def row(i):
+    at = start + span * i // total
+    state = "resolved" if i % 6 == 5 else "acknowledged" if i % 3 == 1 else "open"
+    acked = at + 60000 * (1 + i % 240) if state != "open" else None
+    replied = at + 30000 * (1 + i % 97) if i % 2 == 0 else None
+    resolved = acked + 3600000 * (1 + i % 50) if state == "resolved" else None
+    return (f"rule=r{i}|team=t{i % 7}", state, 1 + i % 4, f"t{i % 7}", at, acked, replied,
+            resolved, f"r{i % 40}")
+db.executemany("INSERT INTO cases (group_key, state, priority, team, opened_ms, acked_ms, "
+               "first_reply_ms, resolved_ms, topic, total) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)", (row(i) for i in range(total)))
 db.commit()
 PY
 start
@@ -61,3 +81,7 @@ t2=$(date +%s.%N)
 echo "  keluhctl cases --open (newest 100): $(awk "BEGIN { printf \"%.3f\", $t1 - $t0 }") s (target < 1 s)"
 echo "  keluhctl cases --open -n $N ($(($(wc -l <"$D/list.out") - 1)) rows): $(awk "BEGIN { printf \"%.3f\", $t2 - $t1 }") s (target < 1 s)"
 echo "  keluhd RSS after listing them: $(rss) (target < 128 MB)"
+t3=$(date +%s.%N)
+"$top_builddir/keluhctl" report --since 30d -c "$D/c.yaml" --json >"$D/report.json"
+t4=$(date +%s.%N)
+echo "  keluhctl report --since 30d ($("$PY" -c 'import json,sys; print(sum(g["opened"] for g in json.load(open(sys.argv[1]))["groups"]))' "$D/report.json") cases): $(awk "BEGIN { printf \"%.3f\", $t4 - $t3 }") s (target < 1 s)"

@@ -37,5 +37,7 @@ const char *ctl_login_name(void);
 
 /* keluhctl cases, show CASE, ack, assign, resolve, reopen (ctl_cases.c); argv[0] the command. */
 int ctl_cases_main(int argc, char **argv);
+/* keluhctl report [--send N] (ctl_report.c); argv[0] "report". */
+int ctl_report_main(int argc, char **argv);
 
 #endif

@@ -89,6 +89,9 @@ usage(FILE *fp)
 	      "        one case (42 or #42): its state, timeline, alerts and mentions\n"
 	      "  ack CASE | assign CASE PERSON | resolve CASE [--note TEXT] | reopen CASE\n"
 	      "        act on a case as --by NAME (default: the login name)\n"
+	      "  report [--since D] [--team T] | report --send N\n"
+	      "        response times per team and priority against the SLA targets (from the\n"
+	      "        spool, default the last 7d); --send N: keluhd sends digest N of reports:\n"
 	      "\n"
 	      "-c FILE: without it, keluhd.yaml in the current directory when there is one\n"
 	      "(the build tree after tools/quick run), else " CONF_DEFAULT_PATH ".\n"
@@ -1520,6 +1523,8 @@ main(int argc, char **argv)
 	    strcmp(argv[1], "assign") == 0 || strcmp(argv[1], "resolve") == 0 ||
 	    strcmp(argv[1], "reopen") == 0)
 		return ctl_cases_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "report") == 0)
+		return ctl_report_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "queue") == 0)
 		return cmd_queue(argc - 1, argv + 1);
 	if (strcmp(argv[1], "retry") == 0)

@@ -743,6 +743,35 @@ admin_send_test(struct admin *a, struct httpd_req *req)
 	json_decref(body);
 }
 
+/* --- reports ------------------------------------------------------------------ */
+
+/* POST /v1/admin/reports/N/send: the digest is made between other events, then recorded. */
+static void
+admin_send_report(struct admin *a, struct httpd_req *req, const char *rest)
+{
+	char err[300], *end;
+	unsigned long long n;
+	int rc;
+
+	errno = 0;
+	n = strtoull(rest, &end, 10);
+	if (errno || end == rest || rest[0] == '-' || strcmp(end, "/send") != 0) {
+		admin_fail(req, 404, "no such endpoint; try POST /v1/admin/reports/N/send (N: 1 "
+		                     "for the first of reports: in keluhd.yaml)");
+		return;
+	}
+	if (!admin_is(req, "POST")) {
+		admin_method(req, "POST");
+		return;
+	}
+	rc = a->ops.send_report(a->ops.arg, (size_t)n, err, sizeof(err));
+	if (rc != 0) {
+		admin_fail(req, rc, err);
+		return;
+	}
+	admin_reply(req, 202, json_pack("{s:b,s:I}", "ok", 1, "report", (json_int_t)n));
+}
+
 static void
 admin_handler(void *arg, struct httpd_req *req)
 {
@@ -764,6 +793,8 @@ admin_handler(void *arg, struct httpd_req *req)
 	else if (strncmp(path, "/v1/admin/cases", 15) == 0 &&
 	         (path[15] == '\0' || path[15] == '/'))
 		admin_cases(a, req, path + 15);
+	else if (strncmp(path, "/v1/admin/reports/", 18) == 0 && a->ops.send_report)
+		admin_send_report(a, req, path + 18);
 	else if (strcmp(path, "/v1/admin/send-test") == 0 && a->ops.send_test) {
 		if (admin_is(req, "POST"))
 			admin_send_test(a, req);

@@ -12,6 +12,7 @@
  *   GET  /v1/admin/cases[?state=&team=&limit=]  the open (or all) cases
  *   GET  /v1/admin/cases/ID                the case, its timeline, alerts and mentions
  *   POST /v1/admin/cases/ID/ACTION         {"by","to","note"}: ack, assign, resolve...
+ *   POST /v1/admin/reports/N/send          make digest N of reports: and send it now (202)
  *
  * Replies are JSON. Changes answer after their spool commit. Loop thread only.
  */
@@ -56,6 +57,11 @@ struct admin_ops {
 	 */
 	int (*send_test)(void *arg, const char *receiver, char *id, size_t idlen, char *err,
 	    size_t errlen);
+	/*
+	 * Starts digest n (1-based) of reports: (digest.h): 0, or 404 (no such
+	 * report) or 409 (being made) with err. NULL: the endpoint answers 404.
+	 */
+	int (*send_report)(void *arg, size_t n, char *err, size_t errlen);
 };
 
 struct admin;

@@ -89,6 +89,7 @@ keluhd_reload(char *err, size_t errlen, size_t *nerrors)
 	group_set_conf(K.groups, c);
 	silences_set_conf(K.silences, c);
 	cases_set_conf(K.cases, c);
+	digests_set_conf(K.digests, c);
 	deliver_set_conf(K.deliver, c);
 	if (K.http)
 		ingest_http_set_conf(K.http, c, keys, nkeys);
@@ -165,6 +166,16 @@ admin_send_test_cb(void *arg, const char *name, char *id, size_t idlen, char *er
 }
 
 static int
+admin_send_report_cb(void *arg, size_t n, char *err, size_t errlen)
+{
+	if (pass_broken(K.pass)) {
+		snprintf(err, errlen, "the spool is failing; see the log");
+		return 503;
+	}
+	return digests_send(K.digests, n, err, errlen);
+}
+
+static int
 admin_commit_cb(void *arg)
 {
 	pass_end(K.pass, 1);
@@ -175,7 +186,7 @@ int
 keluhd_admin_start(char *err, size_t errlen)
 {
 	static const struct admin_ops ops = {admin_status_cb, admin_reload_cb, admin_commit_cb,
-	                                     NULL, admin_send_test_cb};
+	                                     NULL, admin_send_test_cb, admin_send_report_cb};
 
 	K.silences = silences_new(K.base, K.spool, K.conf, keluhd_alerted, NULL);
 	group_set_silences(K.groups, K.silences);

@@ -212,6 +212,7 @@ teardown(void)
 	feeds_free(K.feeds);
 	ingest_http_free(K.http);
 	admin_free(K.admin);
+	digests_free(K.digests);
 	deliver_free(K.deliver);
 	curlev_free(K.ce);
 	group_free(K.groups);
@@ -292,6 +293,7 @@ start_modules(char *err, size_t errlen)
 	group_set_cases(K.groups, K.cases);
 	K.ingest = ingest_new(K.conf, K.rules, K.spool, K.groups);
 	K.feeds = feeds_new(&(struct feeds_env){ K.base, K.ce, K.spool, K.ingest, K.pass });
+	K.digests = digests_new(K.base, K.spool, K.conf, keluhd_alerted, NULL);
 	if (keluhd_admin_start(err, errlen) < 0 || ingest_restore(K.ingest) < 0)
 		return -1;
 	pass_end(K.pass, 1);

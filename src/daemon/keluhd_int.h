@@ -16,6 +16,7 @@
 #include "daemon/admin.h"
 #include "daemon/cases.h"
 #include "daemon/confload.h"
+#include "daemon/digest.h"
 #include "daemon/feeds.h"
 #include "daemon/ingest.h"
 #include "daemon/ingest_http.h"
@@ -44,6 +45,7 @@ struct keluhd {
 	struct feeds *feeds;
 	struct silences *silences;
 	struct cases *cases;
+	struct digests *digests; /* reports: in keluhd.yaml */
 	struct admin *admin; /* the admin API, when admin.socket is set */
 
 	struct event *flush_ev;

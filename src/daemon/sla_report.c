@@ -217,7 +217,8 @@ group_cmp(const void *a, const void *b)
 static void
 report_finish(struct sla_report *r, struct report_stats st[][SLA_TARGET__N], struct sla_policy *pol)
 {
-	qsort(r->groups, r->ngroups, sizeof(*r->groups), group_cmp);
+	if (r->ngroups > 0) /* a report of no case has no groups: qsort must not see NULL */
+		qsort(r->groups, r->ngroups, sizeof(*r->groups), group_cmp);
 	/* the hash holds indexes into groups: made again for their new order */
 	memset(r->ghash, 0, sizeof(r->ghash));
 	for (size_t i = 0; i < r->ngroups; i++) {

@@ -97,6 +97,9 @@ static const struct metric_help metric_helps[] = {
 	{ "keluh_source_health_alerts_total", "counter",
 	    "Source health alerts raised (alert_after), by source and state (silent, failing, "
 	    "throttled, recovered)." },
+	{ "keluh_digests_total", "counter",
+	    "Digests (reports: in keluhd.yaml) made, by result: sent (recorded for their "
+	    "receivers) or failed." },
 	{ "keluh_delivery_latency_seconds", "histogram",
 	    "Seconds from alert creation to delivery, by receiver." },
 	{ "keluh_case_ack_seconds", "histogram",

@@ -451,6 +451,13 @@ spool_case_list(struct spool *s, int all, const char *team, size_t limit,
 	return s->be->case_list(s, all, team, limit, fn, arg);
 }
 
+int64_t
+spool_case_span(struct spool *s, int64_t since_ms, int64_t until_ms, const char *team,
+                void (*fn)(void *arg, const struct spool_case_span *), void *arg)
+{
+	return s->be->case_span(s, since_ms, until_ms, team, fn, arg);
+}
+
 int
 spool_case_counts(struct spool *s, int64_t *open, int64_t *acknowledged)
 {

@@ -349,6 +349,27 @@ int spool_case_list(struct spool *, int all, const char *team, size_t limit,
     void (*fn)(void *arg, const struct spool_case *), void *arg);
 /* How many cases are open and acknowledged now. */
 int spool_case_counts(struct spool *, int64_t *open, int64_t *acknowledged);
+/*
+ * What a response-time report reads of a case (spool_case_span): its
+ * team (NULL: none), priority, topic (the first rule of its first alert;
+ * NULL before an alert is tied to it) and the times of its clocks, -1 when
+ * not reached. resolved_ms is -1 unless the case is resolved now.
+ */
+struct spool_case_span {
+	int64_t id;
+	const char *team, *topic;
+	int priority;
+	int64_t opened_ms, acked_ms, first_reply_ms, resolved_ms;
+};
+/*
+ * The cases opened in [since_ms, until_ms), of team only when team is not
+ * NULL, in one pass over the index on opened_ms, oldest first; a case
+ * found not to be a complaint is left out. The rows are streamed: fn gets
+ * each one while the read is open, so it must not call the spool, and its
+ * strings live until it returns. Returns how many, or -1.
+ */
+int64_t spool_case_span(struct spool *, int64_t since_ms, int64_t until_ms, const char *team,
+    void (*fn)(void *arg, const struct spool_case_span *), void *arg);
 /* The alerts tied to a case, oldest first (fn as spool_list_alerts). */
 int spool_case_alerts(struct spool *, int64_t case_id,
     void (*fn)(void *arg, const struct spool_alert *), void *arg);

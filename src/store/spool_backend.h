@@ -38,6 +38,7 @@
 struct spool_alert;
 struct spool_case;
 struct spool_case_event;
+struct spool_case_span;
 struct spool_case_message;
 struct spool_counts;
 struct spool_delivery;
@@ -162,6 +163,8 @@ struct spool_backend {
 	int (*case_counts)(struct spool *, int64_t *open, int64_t *acknowledged);
 	int (*case_alerts)(struct spool *, int64_t case_id,
 	                   void (*fn)(void *arg, const struct spool_alert *), void *arg);
+	int64_t (*case_span)(struct spool *, int64_t since_ms, int64_t until_ms, const char *team,
+	                     void (*fn)(void *arg, const struct spool_case_span *), void *arg);
 	int64_t (*case_event_add)(struct spool *, int64_t case_id, int64_t at_ms, const char *kind,
 	                          const char *platform, const char *actor_id,
 	                          const char *actor_name, const char *detail);
@@ -199,7 +202,7 @@ struct spool_backend {
 	X(cursor_get) X(cursor_set)                                                                \
 	X(mention_by_id)                                                                           \
 	X(case_open) X(case_find) X(case_get) X(case_update) X(case_tie_alert) X(case_list)       \
-	X(case_counts) X(case_alerts) X(case_event_add) X(case_events) X(case_message_add)        \
+	X(case_counts) X(case_alerts) X(case_span) X(case_event_add) X(case_events) X(case_message_add)        \
 	X(case_messages) X(case_touch) X(case_edits_pending) X(case_message_edited)              \
 	X(action_key)
 /* clang-format on */

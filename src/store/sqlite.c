@@ -1166,6 +1166,7 @@ const struct spool_backend spool_sqlite = {
 	.case_list = sqlite_case_list,
 	.case_counts = sqlite_case_counts,
 	.case_alerts = sqlite_case_alerts,
+	.case_span = sqlite_case_span,
 	.case_event_add = sqlite_case_event_add,
 	.case_events = sqlite_case_events,
 	.case_message_add = sqlite_case_message_add,

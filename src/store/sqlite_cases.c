@@ -1,5 +1,6 @@
 /*
- * sqlite_cases.c: the SQLite spool's cases (schema v5): the cases, their
+ * sqlite_cases.c: the SQLite spool's cases (schema v6; topics and
+ * the index on opened_ms, v7): the cases, their
  * events, their living messages, and the key of signed action links.
  */
 #include "config.h"
@@ -38,8 +39,11 @@ static const char *const sqlite_case_sql[SC__N] = {
                   "overdue = ?15, last_alert_ms = nullif(?16, 0), total = ?17 WHERE id = ?1",
     [SC_TIE_ALERT] = "UPDATE alerts SET case_id = ?1 WHERE id = ?2 "
                      "AND EXISTS (SELECT 1 FROM cases WHERE id = ?1)",
+    /* the topic (v7) is the first rule of the first alert, read once: coalesce stops early */
     [SC_BUMP] = "UPDATE cases SET total = total + ?2, last_alert_ms = max(coalesce("
-                "last_alert_ms, 0), ?3) WHERE id = ?1",
+                "last_alert_ms, 0), ?3), topic = coalesce(topic, (SELECT CASE WHEN "
+                "json_valid(json) THEN json_extract(json, '$.alert.rules[0]') END "
+                "FROM alerts WHERE id = ?4)) WHERE id = ?1",
     /* the live ones through the partial index cases_live, not the history */
     [SC_LIST_LIVE] = "SELECT " CASE_COLS " FROM cases INDEXED BY cases_live "
                      "WHERE state IN ('open', 'acknowledged') AND (?1 IS NULL OR team = ?1) "
@@ -49,6 +53,12 @@ static const char *const sqlite_case_sql[SC__N] = {
     [SC_COUNTS] = "SELECT count(*) FILTER (WHERE state = 'open'), "
                   "count(*) FILTER (WHERE state = 'acknowledged') FROM cases "
                   "INDEXED BY cases_live WHERE state IN ('open', 'acknowledged')",
+    /* a report's pass: the range of cases_opened, one row a case */
+    [SC_SPAN] = "SELECT id, team, topic, priority, opened_ms, coalesce(acked_ms, -1), "
+                "coalesce(first_reply_ms, -1), CASE WHEN state = 'resolved' THEN "
+                "coalesce(resolved_ms, -1) ELSE -1 END FROM cases INDEXED BY cases_opened "
+                "WHERE opened_ms >= ?1 AND opened_ms < ?2 AND (?3 IS NULL OR team = ?3) "
+                "AND state != 'not_complaint' ORDER BY opened_ms",
     [SC_ALERTS] = "SELECT " ALERT_COLS " FROM alerts a WHERE a.case_id = ?1 ORDER BY a.id",
     [SC_EVENT_ADD] = "INSERT INTO case_events (case_id, at_ms, kind, platform, actor_id, "
                      "actor_name, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -223,8 +233,8 @@ sqlite_case_tie_alert(struct spool *sp, int64_t case_id, int64_t alert_rowid, in
 		return -1;
 	if (sqlite3_changes(s->db) == 0)
 		return 0;
-	if (SPOOL_WRITE(s, s->cst[SC_BUMP], SPOOL_I64(case_id), SPOOL_I64(count),
-	                SPOOL_I64(at_ms)) < 0)
+	if (SPOOL_WRITE(s, s->cst[SC_BUMP], SPOOL_I64(case_id), SPOOL_I64(count), SPOOL_I64(at_ms),
+	                SPOOL_I64(alert_rowid)) < 0)
 		return -1;
 	return 1;
 }
@@ -264,6 +274,39 @@ sqlite_case_counts(struct spool *sp, int64_t *open, int64_t *acknowledged)
 	if (r == 0)
 		sqlite_dberr(s);
 	return r > 0 ? 0 : -1;
+}
+
+/* Streams the rows (no copy): a report over 100,000 cases reads each once. */
+int64_t
+sqlite_case_span(struct spool *sp, int64_t since_ms, int64_t until_ms, const char *team,
+                 void (*fn)(void *arg, const struct spool_case_span *), void *arg)
+{
+	struct sqlite_spool *s = sqlite_of(sp);
+	sqlite3_stmt *st = s->cst[SC_SPAN];
+	struct spool_case_span c;
+	int64_t n = 0;
+	int rc;
+
+	SPOOL_BIND(st, SPOOL_I64(since_ms), SPOOL_I64(until_ms),
+	           team ? SPOOL_TEXT(team) : SPOOL_SKIP);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		c.id = sqlite3_column_int64(st, 0);
+		c.team = (const char *)sqlite3_column_text(st, 1);
+		c.topic = (const char *)sqlite3_column_text(st, 2);
+		c.priority = sqlite3_column_int(st, 3);
+		c.opened_ms = sqlite3_column_int64(st, 4);
+		c.acked_ms = sqlite3_column_int64(st, 5);
+		c.first_reply_ms = sqlite3_column_int64(st, 6);
+		c.resolved_ms = sqlite3_column_int64(st, 7);
+		fn(arg, &c);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		sqlite_dberr(s);
+		n = -1;
+	}
+	sqlite_done(st);
+	return n;
 }
 
 int

@@ -14,7 +14,7 @@
 
 #include "store/spool_backend.h"
 
-#define SPOOL_SCHEMA 6
+#define SPOOL_SCHEMA 7
 #define SPOOL_STR_(x) #x
 #define SPOOL_STR(x) SPOOL_STR_(x)
 /* "kluh": lets us refuse to add tables to some other program's database. */
@@ -94,6 +94,7 @@ enum {
 	SC_LIST_ALL,
 	SC_COUNTS,
 	SC_ALERTS,
+	SC_SPAN,
 	SC_EVENT_ADD,
 	SC_EVENTS,
 	SC_MESSAGE_ADD,
@@ -250,6 +251,8 @@ int sqlite_case_tie_alert(struct spool *, int64_t case_id, int64_t alert_rowid, 
 int sqlite_case_list(struct spool *, int all, const char *team, size_t limit,
     void (*fn)(void *arg, const struct spool_case *), void *arg);
 int sqlite_case_counts(struct spool *, int64_t *open, int64_t *acknowledged);
+int64_t sqlite_case_span(struct spool *, int64_t since_ms, int64_t until_ms, const char *team,
+                         void (*fn)(void *arg, const struct spool_case_span *), void *arg);
 int sqlite_case_alerts(struct spool *, int64_t case_id,
     void (*fn)(void *arg, const struct spool_alert *), void *arg);
 int64_t sqlite_case_event_add(struct spool *, int64_t case_id, int64_t at_ms, const char *kind,

@@ -159,6 +159,18 @@ static const char *const sqlite_migrations[SPOOL_SCHEMA] = {
 	"CREATE TABLE IF NOT EXISTS meta ("
 	"  key TEXT PRIMARY KEY,"
 	"  value BLOB NOT NULL) WITHOUT ROWID;",
+	/*
+	 * v7: reports. A report reads the cases opened in a span: cases_opened
+	 * finds them without reading the history. topic is the first rule of
+	 * a case's first alert (what a report ranks as its busiest topics),
+	 * kept when the alert is tied so a report never parses alert JSON;
+	 * the cases of an older spool get theirs here, once.
+	 */
+	"ALTER TABLE cases ADD COLUMN topic TEXT;"
+	"UPDATE cases SET topic = (SELECT CASE WHEN json_valid(a.json) THEN "
+	"  json_extract(a.json, '$.alert.rules[0]') END FROM alerts a "
+	"  WHERE a.case_id = cases.id ORDER BY a.id LIMIT 1);"
+	"CREATE INDEX IF NOT EXISTS cases_opened ON cases(opened_ms);",
 };
 
 /* One row of a statement made for the occasion (a pragma, a count): 1, 0 for none, -1. */

@@ -2,8 +2,9 @@
  * The spool's cases (schema v5): open, find, update, the timeline, the
  * alerts of a case, living messages whose pending edit survives a reopen
  * and is done once, the action link key, the listing through its index,
- * closed cases forgotten once no alert names them, and the upgrade of a
- * v4 spool.
+ * closed cases forgotten once no alert names them, the upgrade of a v4
+ * spool; the span a report reads (v7: topics and the index on opened_ms)
+ * and the upgrade of a v6 spool.
  */
 #include "config.h"
 
@@ -405,7 +406,7 @@ START_TEST(test_upgrade_v4)
 	         "DROP TABLE meta; PRAGMA user_version = 4");
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE name = 'cases'"), 0);
 	reopen();
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 6);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 7);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM alerts WHERE case_id IS NULL"), 1);
 	ck_assert_int_eq(spool_action_key(sp, k), 0);
 	a = spool_case_open(sp, "g", 2, NULL, 5);
@@ -413,6 +414,155 @@ START_TEST(test_upgrade_v4)
 	ck_assert_int_eq(spool_case_find(sp, "g", &c), 1);
 	ck_assert_int_eq(c.id, a);
 	spool_case_free(&c);
+}
+END_TEST
+
+static int64_t
+add_rule_alert(const char *id, const char *group, int64_t at, const char *rules)
+{
+	const char *recv[] = {"slack"};
+	int64_t exp[] = {at + 1000};
+	char json[256];
+	int64_t r;
+
+	snprintf(json, sizeof(json), "{\"type\":\"keluh.alert\",\"alert\":{\"rules\":%s}}",
+	         rules);
+	r = spool_add_alert(sp, id, group, 2, "cs", at, json, NULL, 0, recv, exp, 1, at);
+	ck_assert_int_gt(r, 0);
+	return r;
+}
+
+/* A case of the test: opened at `at`, with its clocks set (0: not reached). */
+static int64_t
+span_case(const char *group, const char *team, int prio, const char *state, int64_t at,
+          int64_t acked, int64_t replied, int64_t resolved)
+{
+	struct spool_case c;
+	int64_t id = spool_case_open(sp, group, prio, team, at);
+
+	ck_assert_int_gt(id, 0);
+	ck_assert_int_eq(spool_case_get(sp, id, &c), 1);
+	free(c.state);
+	c.state = strdup(state);
+	c.acked_ms = acked;
+	c.first_reply_ms = replied;
+	c.resolved_ms = resolved;
+	ck_assert_int_eq(spool_case_update(sp, &c), 1);
+	spool_case_free(&c);
+	return id;
+}
+
+struct span_seen {
+	int64_t n;
+	struct spool_case_span c[8];
+	char team[8][16], topic[8][16];
+};
+
+static void
+span_row(void *arg, const struct spool_case_span *c)
+{
+	struct span_seen *s = arg;
+
+	ck_assert_int_lt(s->n, 8);
+	s->c[s->n] = *c;
+	/* the strings live only for the call: keep copies */
+	snprintf(s->team[s->n], 16, "%s", c->team ? c->team : "-");
+	snprintf(s->topic[s->n], 16, "%s", c->topic ? c->topic : "-");
+	s->n++;
+}
+
+START_TEST(test_case_span)
+{
+	struct span_seen s = {0};
+	int64_t a, b;
+
+	ck_assert_int_eq(spool_begin(sp), 0);
+	a = span_case("g1", "cs", 1, "resolved", 1000, 1100, 1200, 1300);
+	ck_assert_int_eq(spool_case_tie_alert(sp, a, add_rule_alert("x1", "g1", 1000,
+	                 "[\"refund\",\"fraud\"]"), 1000, 2), 1);
+	/* a later alert does not change the topic */
+	ck_assert_int_eq(spool_case_tie_alert(sp, a, add_rule_alert("x2", "g1", 1050,
+	                 "[\"outage\"]"), 1050, 1), 1);
+	/* reopened: its old resolve does not count */
+	b = span_case("g2", NULL, 2, "open", 2000, 2100, 0, 2200);
+	span_case("g3", "billing", 3, "acknowledged", 3000, 3100, 0, 0);
+	span_case("g4", "cs", 3, "not_complaint", 3500, 0, 0, 3600);
+	span_case("g5", "cs", 3, "open", 5000, 0, 0, 0);
+	span_case("g0", "cs", 3, "open", 999, 0, 0, 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	reopen();
+
+	ck_assert_int_eq(spool_case_span(sp, 1000, 5000, NULL, span_row, &s), 3);
+	ck_assert_int_eq(s.n, 3);
+	ck_assert_int_eq(s.c[0].id, a);
+	ck_assert_str_eq(s.team[0], "cs");
+	ck_assert_str_eq(s.topic[0], "refund");
+	ck_assert_int_eq(s.c[0].priority, 1);
+	ck_assert_int_eq(s.c[0].opened_ms, 1000);
+	ck_assert_int_eq(s.c[0].acked_ms, 1100);
+	ck_assert_int_eq(s.c[0].first_reply_ms, 1200);
+	ck_assert_int_eq(s.c[0].resolved_ms, 1300);
+	ck_assert_int_eq(s.c[1].id, b);
+	ck_assert_str_eq(s.team[1], "-");
+	ck_assert_str_eq(s.topic[1], "-");
+	ck_assert_int_eq(s.c[1].acked_ms, 2100);
+	ck_assert_int_eq(s.c[1].first_reply_ms, -1);
+	ck_assert_int_eq(s.c[1].resolved_ms, -1);
+	ck_assert_str_eq(s.team[2], "billing");
+	ck_assert_int_eq(s.c[2].opened_ms, 3000);
+	ck_assert_int_eq(s.c[2].resolved_ms, -1);
+
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(spool_case_span(sp, 0, 10000, "cs", span_row, &s), 3);
+	ck_assert_int_eq(s.c[0].opened_ms, 999);
+	ck_assert_int_eq(s.c[1].opened_ms, 1000);
+	ck_assert_int_eq(s.c[2].opened_ms, 5000);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(spool_case_span(sp, 6000, 7000, NULL, span_row, &s), 0);
+	/* the pass reads a range of the index on opened_ms, not the table */
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE name = 'cases_opened'"), 1);
+}
+END_TEST
+
+/* A read-only spool (keluhctl report while keluhd runs) reads the span too. */
+START_TEST(test_case_span_readonly)
+{
+	struct span_seen s = {0};
+	struct spool *ro;
+
+	ck_assert_int_eq(spool_begin(sp), 0);
+	span_case("g1", "cs", 2, "open", 1000, 0, 0, 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ro = spool_open(path, 1, err, sizeof(err));
+	ck_assert_msg(ro != NULL, "open: %s", err);
+	ck_assert_int_eq(spool_case_span(ro, 0, 2000, NULL, span_row, &s), 1);
+	spool_close(ro);
+}
+END_TEST
+
+/* v7: a v6 spool gets the index and the topics of its cases from their first alert. */
+START_TEST(test_upgrade_v6)
+{
+	struct span_seen s = {0};
+	int64_t a;
+
+	ck_assert_int_eq(spool_begin(sp), 0);
+	a = span_case("g1", "cs", 2, "open", 1000, 0, 0, 0);
+	ck_assert_int_eq(spool_case_tie_alert(sp, a, add_rule_alert("x1", "g1", 1000,
+	                 "[\"refund\"]"), 1000, 1), 1);
+	ck_assert_int_eq(spool_case_tie_alert(sp, a, add_rule_alert("x2", "g1", 1001,
+	                 "[\"late\"]"), 1001, 1), 1);
+	span_case("g2", "cs", 2, "open", 1002, 0, 0, 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	spool_close(sp);
+	sp = NULL;
+	sql_exec("DROP INDEX cases_opened; ALTER TABLE cases DROP COLUMN topic; "
+	         "PRAGMA user_version = 6");
+	reopen();
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 7);
+	ck_assert_int_eq(spool_case_span(sp, 0, 2000, NULL, span_row, &s), 2);
+	ck_assert_str_eq(s.topic[0], "refund");
+	ck_assert_str_eq(s.topic[1], "-");
 }
 END_TEST
 
@@ -430,6 +580,9 @@ main(void)
 	tcase_add_test(tc, test_case_list);
 	tcase_add_test(tc, test_prune_cases);
 	tcase_add_test(tc, test_upgrade_v4);
+	tcase_add_test(tc, test_case_span);
+	tcase_add_test(tc, test_case_span_readonly);
+	tcase_add_test(tc, test_upgrade_v6);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
