@@ -8,7 +8,8 @@
 # token) and by getUpdates (fake_chat.py's queue, answerCallbackQuery, the
 # offset kept across a restart); Mattermost's context token; a link's GET
 # does not act, its POST does, a tampered or expired one is refused;
-# unknown receivers are 404; mute_author and silence make silences.
+# unknown receivers are 404; mute_author and silence make silences; an
+# answered press survives a SIGKILL.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/daemon_lib.sh"
 
@@ -213,9 +214,13 @@ ctl show 1 >"$TMPD/show3.out" 2>&1
 contains "both are events of the case" "$TMPD/show3.out" "muted_author"
 contains "..." "$TMPD/show3.out" "silenced"
 
-# --- a restart does not replay Telegram's updates -----------------------------------------------
-stop_keluhd
+# --- SIGKILL right after an answered press; a restart does not replay Telegram's updates -----------
+act "$A/support-slack" slack secret="$TMPD/slack.secret" value=resolve:1 user=U0RINA >"$TMPD/k.out"
+is "a press answered 200" "$(cat "$TMPD/k.out")" "200 "
+kill -KILL "$KPID"
+wait "$KPID" 2>/dev/null
 start_keluhd "$TMPD/c.yaml"
+is "after SIGKILL and a restart the case is still resolved" "$(state)" resolved
 wait_for 10 sh -c "grep 'reading button presses' '$klog' | grep -q 'offset 901'"
 contains "after a restart getUpdates goes on from the stored offset" "$klog" "tgp: reading button presses by getUpdates from offset 901"
 stop_keluhd
