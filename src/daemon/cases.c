@@ -22,8 +22,8 @@ struct cases {
 	struct spool *spool;
 	const struct conf *conf;
 	unsigned char key[SPOOL_ACTION_KEY_BYTES];
-	int64_t nopen, nacked; /* the gauges, kept as the states change */
-	uint64_t rollbacks;    /* spool_rollbacks() when they were last counted */
+	int64_t nopen, nacked;     /* the gauges, kept as the states change */
+	uint64_t rollbacks;        /* spool_rollbacks() when they were last counted */
 	struct silences *silences; /* mute_author and silence make theirs; NULL: not running */
 };
 
@@ -575,7 +575,8 @@ case_silence(struct cases *cs, const struct spool_case *c, const char *action,
 		json_decref(mj);
 		snprintf(err, errlen,
 		         mute ? "case #%" PRId64 " has no complaint with an author to mute"
-		              : "the group of case #%" PRId64 " has no rule, team, priority or author "
+		              : "the group of case #%" PRId64
+		                " has no rule, team, priority or author "
 		                "a silence can match; use keluhctl silence add",
 		         c->id);
 		return CASES_EACTION;
@@ -585,7 +586,8 @@ case_silence(struct cases *cs, const struct spool_case *c, const char *action,
 		return CASES_EACTION;
 	}
 	json_decref(mj);
-	snprintf(reason, sizeof(reason), "case #%" PRId64 ": %s", c->id, mute ? "mute_author" : "silence");
+	snprintf(reason, sizeof(reason), "case #%" PRId64 ": %s", c->id,
+	         mute ? "mute_author" : "silence");
 	pass_join(cs->spool);
 	if ((s = silences_add(cs->silences, &m, who, reason, until, err, errlen)) == NULL)
 		return CASES_EACTION;
