@@ -16,6 +16,14 @@ fails as on the real platform) and records every call:
                  PATCH /api/webhooks/ID/TOKEN/messages/MID  200 {"id",...}
   Telegram       POST /botTOKEN/sendMessage, /botTOKEN/editMessageText
                  {"ok":true,"result":{"message_id","chat":{"id"},"text"}}
+                 POST /botTOKEN/answerCallbackQuery {"ok":true,"result":true}
+                 GET /botTOKEN/getUpdates?offset=N&timeout=S: the queued
+                 updates from update_id N on (those before N are confirmed
+                 and dropped), waiting up to S seconds for one; logged (op
+                 "updates") when it arrives with N not 0, and when it answers
+                 updates ("ref": their update_ids), so a poll loop that gets
+                 nothing adds nothing to the log
+  (the test)     POST /_fake/updates  an update (JSON) joins the queue
   Mattermost     POST /api/v4/posts  201 {"id","channel_id","root_id","message"}
                  PUT /api/v4/posts/ID  200 {"id",...}
 
@@ -63,6 +71,8 @@ lock = threading.Lock()
 logf = open(args.log, "a", buffering=1)
 seq = itertools.count(1)
 messages = {}  # reference -> last body: what an edit may change
+updates = []  # Telegram updates queued for getUpdates
+updates_cv = threading.Condition(lock)
 
 
 def chat_id(v):
@@ -79,7 +89,52 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def do_POST(self):
+        if self.path == "/_fake/updates":
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            with updates_cv:
+                updates.append(json.loads(raw))
+                updates_cv.notify_all()
+            self.answer(200, {"ok": True}, "ok")
+            return
         self.handle_any()
+
+    def do_GET(self):
+        u = urlsplit(self.path)
+        if not (u.path.startswith("/bot") and u.path.endswith("/getUpdates")):
+            self.answer(404, {"error": "no such endpoint"}, "ok")
+            return
+        q = parse_qs(u.query)
+        offset = int(q.get("offset", ["0"])[0])
+        deadline = time.time() + min(int(q.get("timeout", ["0"])[0]), 30)
+        with updates_cv:
+            if offset:
+                logf.write(json.dumps({"t": time.time(), "method": "GET", "path": u.path,
+                                       "query": u.query, "platform": "telegram",
+                                       "op": "updates", "ref": None, "status": None}) + "\n")
+            while True:
+                updates[:] = [x for x in updates if x["update_id"] >= offset]
+                if updates or time.time() >= deadline:
+                    break
+                updates_cv.wait(deadline - time.time())
+            got = list(updates)
+            if got:
+                rec = {"t": time.time(), "method": "GET", "path": u.path, "query": u.query,
+                       "headers": {k.lower(): v for k, v in self.headers.items()},
+                       "body": "", "json": None, "platform": "telegram", "op": "updates",
+                       "ref": [x["update_id"] for x in got], "status": 200}
+                logf.write(json.dumps(rec) + "\n")
+        self.answer(200, {"ok": True, "result": got}, "ok")
+
+    def answer(self, status, answer, step):
+        out = json.dumps(answer).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        try:
+            self.wfile.write(out)
+        except OSError:
+            pass
 
     def do_PATCH(self):
         self.handle_any()
@@ -127,6 +182,8 @@ class Handler(BaseHTTPRequestHandler):
                 op = "reply" if (j or {}).get("reply_parameters") else "post"
                 return "telegram", op, 200, {"ok": True, "result": {
                     "message_id": n, "chat": {"id": chat}, "text": (j or {}).get("text")}}, ref
+            if method == "answerCallbackQuery":
+                return "telegram", "answer", 200, {"ok": True, "result": True}, None
             if method == "editMessageText":
                 ref = "%s:%s" % (chat, (j or {}).get("message_id"))
                 if ref not in messages:

@@ -12,6 +12,7 @@
 
 #include "daemon/cases.h"
 #include "daemon/pass.h"
+#include "daemon/silence.h"
 #include "lib/actsig.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
@@ -21,8 +22,9 @@ struct cases {
 	struct spool *spool;
 	const struct conf *conf;
 	unsigned char key[SPOOL_ACTION_KEY_BYTES];
-	int64_t nopen, nacked; /* the gauges, kept as the states change */
-	uint64_t rollbacks;    /* spool_rollbacks() when they were last counted */
+	int64_t nopen, nacked;     /* the gauges, kept as the states change */
+	uint64_t rollbacks;        /* spool_rollbacks() when they were last counted */
+	struct silences *silences; /* mute_author and silence make theirs; NULL: not running */
 };
 
 static const struct {
@@ -399,6 +401,12 @@ action_fn(const char *action)
 	return NULL;
 }
 
+static int
+case_silencing(const char *action)
+{
+	return strcmp(action, "mute_author") == 0 || strcmp(action, "silence") == 0;
+}
+
 /* Checks the action and its argument before the spool is touched. */
 static enum cases_rc
 act_check(const char *action, const struct cases_actor *actor, const char *arg, char *err,
@@ -411,7 +419,7 @@ act_check(const char *action, const struct cases_actor *actor, const char *arg, 
 		         action ? action : "");
 		return CASES_EACTION;
 	}
-	if (action_fn(action) == NULL) {
+	if (action_fn(action) == NULL && !case_silencing(action)) {
 		snprintf(err, errlen,
 		         "%s is not available on a case yet; use keluhctl silence "
 		         "add with a matcher instead",
@@ -477,6 +485,124 @@ act_write(struct cases *cs, const struct spool_case *c, const struct cases_actor
 	return CASES_CHANGED;
 }
 
+void
+cases_set_silences(struct cases *cs, struct silences *ss)
+{
+	cs->silences = ss;
+}
+
+/* The silence matchers of a group key ("rule=x|team=y|..."): those a silence can match. */
+static json_t *
+case_group_matchers(const char *key)
+{
+	static const char *const keys[] = {"rule", "team", "priority", "author"};
+	json_t *o = json_object();
+	const char *p = key;
+
+	while (p && *p) {
+		const char *eq = strchr(p, '='), *bar = strchr(p, '|');
+		size_t vlen;
+
+		if (eq == NULL || (bar && bar < eq))
+			break;
+		vlen = bar ? (size_t)(bar - eq - 1) : strlen(eq + 1);
+		for (size_t i = 0; vlen && i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (strlen(keys[i]) == (size_t)(eq - p) && strncmp(p, keys[i], eq - p) == 0)
+				json_object_set_new(o, keys[i], json_stringn(eq + 1, vlen));
+		p = bar ? bar + 1 : NULL;
+	}
+	return o;
+}
+
+static void
+case_last_alert(void *arg, const struct spool_alert *a)
+{
+	*(int64_t *)arg = a->rowid;
+}
+
+static void
+case_last_author(void *arg, const struct spool_mention *m)
+{
+	/* the row's JSON: {"rule",...,"entry": the mention as alerts carry it} */
+	json_t *j = json_loads(m->json, 0, NULL), *e = json_object_get(j, "entry");
+	const char *h = json_string_value(json_object_get(json_object_get(e, "author"), "handle"));
+
+	if (h && *h) {
+		json_decref(*(json_t **)arg);
+		*(json_t **)arg = json_pack("{s:s}", "author", h);
+	}
+	json_decref(j);
+}
+
+/* The author of the case's latest complaint, as matchers; NULL when none is known. */
+static json_t *
+case_author_matchers(struct cases *cs, int64_t id)
+{
+	int64_t alert = 0;
+	json_t *o = NULL;
+
+	if (spool_case_alerts(cs->spool, id, case_last_alert, &alert) < 0 || alert == 0 ||
+	    spool_alert_mentions(cs->spool, alert, case_last_author, &o) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/*
+ * mute_author (cases.mute_for) and silence (cases.silence_for): a silence
+ * like keluhctl silence add makes, in this pass, and the case's event.
+ * The case's state stays.
+ */
+static enum cases_rc
+case_silence(struct cases *cs, const struct spool_case *c, const char *action,
+             const struct cases_actor *actor, const char *who, int64_t now, char *err,
+             size_t errlen)
+{
+	int mute = strcmp(action, "mute_author") == 0;
+	int64_t until = now + (mute ? cs->conf->cases.mute_for_ms : cs->conf->cases.silence_for_ms);
+	json_t *mj = mute ? case_author_matchers(cs, c->id) : case_group_matchers(c->group_key);
+	struct silence_match m;
+	const struct silence *s;
+	char reason[96], at[40];
+
+	if (cs->silences == NULL) {
+		json_decref(mj);
+		snprintf(err, errlen, "silences are not running");
+		return CASES_ENOTYET;
+	}
+	if (mj == NULL || json_object_size(mj) == 0) {
+		json_decref(mj);
+		snprintf(err, errlen,
+		         mute ? "case #%" PRId64 " has no complaint with an author to mute"
+		              : "the group of case #%" PRId64
+		                " has no rule, team, priority or author "
+		                "a silence can match; use keluhctl silence add",
+		         c->id);
+		return CASES_EACTION;
+	}
+	if (silence_match_from_json(mj, &m, err, errlen) < 0) {
+		json_decref(mj);
+		return CASES_EACTION;
+	}
+	json_decref(mj);
+	snprintf(reason, sizeof(reason), "case #%" PRId64 ": %s", c->id,
+	         mute ? "mute_author" : "silence");
+	pass_join(cs->spool);
+	if ((s = silences_add(cs->silences, &m, who, reason, until, err, errlen)) == NULL)
+		return CASES_EACTION;
+	util_iso8601(until, at, sizeof(at));
+	if (case_event(cs, c->id, now, mute ? "muted_author" : "silenced", actor, who,
+	               json_pack("{s:I,s:o,s:s}", "silence", (json_int_t)s->id, "matchers",
+	                         silence_match_json(&s->m), "until", at)) < 0) {
+		snprintf(err, errlen, "the spool failed: %s", spool_error(cs->spool));
+		return CASES_ESTORE;
+	}
+	log_info("case #%" PRId64 ": %s by %s (%s): silence %" PRId64 " until %s", c->id, action,
+	         who, actor->platform, s->id, at);
+	return CASES_CHANGED;
+}
+
 enum cases_rc
 cases_act(struct cases *cs, int64_t id, const char *action, const struct cases_actor *actor,
           const char *arg, int64_t now, char *err, size_t errlen)
@@ -502,8 +628,11 @@ cases_act(struct cases *cs, int64_t id, const char *action, const struct cases_a
 	if (strcmp(action, "assign") == 0)
 		arg = assign_target(cs, arg, who);
 	was = xstrdup(c.state);
-	rc = action_fn(action)(&c, who, arg, now, err, errlen, &kind, &detail);
-	if (rc == CASES_CHANGED) {
+	if (case_silencing(action))
+		rc = case_silence(cs, &c, action, actor, who, now, err, errlen);
+	else
+		rc = action_fn(action)(&c, who, arg, now, err, errlen, &kind, &detail);
+	if (rc == CASES_CHANGED && kind) {
 		pass_join(cs->spool);
 		rc = act_write(cs, &c, actor, who, kind, detail, now, err, errlen);
 		if (rc == CASES_CHANGED) {

@@ -45,7 +45,7 @@ enum cases_rc {
 	CASES_ENOCASE = -1,  /* no such case */
 	CASES_EACTION = -2,  /* not an action, or a bad argument */
 	CASES_ESTATE = -3,   /* not allowed in the case's state ("already resolved") */
-	CASES_ENOTYET = -4,  /* an action cases cannot do yet (mute_author, silence) */
+	CASES_ENOTYET = -4,  /* mute_author, silence without silences running */
 	CASES_ESTORE = -5,   /* the spool failed */
 };
 
@@ -54,6 +54,9 @@ struct cases;
 /* Reads the gauges and the action link key from the spool; NULL with err. */
 struct cases *cases_new(struct spool *, const struct conf *, char *err, size_t errlen);
 void cases_free(struct cases *);
+struct silences;
+/* Where mute_author and silence add their silences (silence.h); NULL: they are refused. */
+void cases_set_silences(struct cases *, struct silences *);
 /* On reload: reopen_within and people: apply from the next call. */
 void cases_set_conf(struct cases *, const struct conf *);
 

@@ -90,6 +90,7 @@ keluhd_reload(char *err, size_t errlen, size_t *nerrors)
 	silences_set_conf(K.silences, c);
 	cases_set_conf(K.cases, c);
 	digests_set_conf(K.digests, c);
+	actions_set_conf(K.actions, c);
 	deliver_set_conf(K.deliver, c);
 	if (K.http)
 		ingest_http_set_conf(K.http, c, keys, nkeys);
@@ -190,6 +191,7 @@ keluhd_admin_start(char *err, size_t errlen)
 
 	K.silences = silences_new(K.base, K.spool, K.conf, keluhd_alerted, NULL);
 	group_set_silences(K.groups, K.silences);
+	cases_set_silences(K.cases, K.silences);
 	if (silences_load(K.silences, err, errlen) < 0) {
 		log_error("%s", err);
 		return -1;

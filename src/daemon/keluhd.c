@@ -22,6 +22,7 @@
 #include <event2/event.h>
 
 #include "conf/confcheck.h"
+#include "daemon/actions.h"
 #include "daemon/deliver.h"
 #include "daemon/group.h"
 #include "daemon/healthz.h"
@@ -59,7 +60,10 @@ sync_cb(evutil_socket_t fd, short what, void *arg)
 static void
 on_answer(void *arg, struct pass_wait *w, int ok)
 {
-	ingest_http_answer(w, ok);
+	if (w->answer)
+		w->answer(w, ok);
+	else
+		ingest_http_answer(w, ok);
 }
 
 static void
@@ -103,6 +107,8 @@ http_other(void *arg, struct httpd_req *req)
 {
 	struct admin_status st;
 
+	if (actions_handle(K.actions, req))
+		return;
 	keluhd_status(&st);
 	healthz_handle(req, &st, K.deliver, K.queue_depth);
 }
@@ -211,6 +217,7 @@ teardown(void)
 {
 	feeds_free(K.feeds);
 	ingest_http_free(K.http);
+	actions_free(K.actions);
 	admin_free(K.admin);
 	digests_free(K.digests);
 	deliver_free(K.deliver);
@@ -294,6 +301,12 @@ start_modules(char *err, size_t errlen)
 	K.ingest = ingest_new(K.conf, K.rules, K.spool, K.groups);
 	K.feeds = feeds_new(&(struct feeds_env){ K.base, K.ce, K.spool, K.ingest, K.pass });
 	K.digests = digests_new(K.base, K.spool, K.conf, keluhd_alerted, NULL);
+	K.actions = actions_new(&(struct actions_env){ K.base, K.ce, K.spool, K.pass, K.cases },
+	    K.conf, err, errlen);
+	if (K.actions == NULL) {
+		log_error("%s", err);
+		return -1;
+	}
 	if (keluhd_admin_start(err, errlen) < 0 || ingest_restore(K.ingest) < 0)
 		return -1;
 	pass_end(K.pass, 1);

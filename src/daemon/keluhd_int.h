@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "conf/conf.h"
+#include "daemon/actions.h"
 #include "daemon/admin.h"
 #include "daemon/cases.h"
 #include "daemon/confload.h"
@@ -47,6 +48,7 @@ struct keluhd {
 	struct cases *cases;
 	struct digests *digests; /* reports: in keluhd.yaml */
 	struct admin *admin; /* the admin API, when admin.socket is set */
+	struct actions *actions; /* /v1/actions/... on the listener, Telegram polling */
 
 	struct event *flush_ev;
 	struct event *sync_ev; /* the spool's deferred sync finished one */

@@ -51,6 +51,8 @@ struct pass_wait {
 	uint64_t seq; /* the commit that holds it, once committed */
 	int failed;   /* its own writes failed: answered "not stored" at the end of the pass */
 	int committed;
+	/* optional: answers this wait instead of hooks.answer (keluhd's on_answer asks) */
+	void (*answer)(struct pass_wait *w, int ok);
 };
 
 struct pass_hooks {

@@ -47,6 +47,8 @@ static const struct metric_help metric_helps[] = {
 	{ "keluh_cases", "gauge", "Cases open and acknowledged now, by state." },
 	{ "keluh_case_actions_total", "counter",
 	    "Actions taken on cases, by action and the platform of who acted." },
+	{ "keluh_action_requests_total", "counter",
+	    "Requests on /v1/actions/, by receiver and outcome." },
 	{ "keluh_rule_hits_total", "counter", "Mentions each rule matched." },
 	{ "keluh_alerts_total", "counter", "Alerts created, by priority." },
 	{ "keluh_incidents_total", "counter", "Incident alerts raised, by incident." },
