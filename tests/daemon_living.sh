@@ -2,7 +2,7 @@
 # Slack and Mattermost as bots (token_file), against the fake platforms of
 # tests/fake_chat.py: a complaint is one chat.postMessage (blocks, the bot
 # token, the channel) and one Mattermost post, Telegram's sendMessage answers
-# with the message, Discord posts an alert without a case as before; Slack's
+# with the message, Discord posts with ?wait=true (its case's message); Slack's
 # "ok":false answers are judged: invalid_auth is a dead letter with Slack's
 # reason, ratelimited waits for Retry-After and then delivers.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
@@ -56,14 +56,15 @@ for line in open(sys.argv[1]):
         print("other", r["method"], r["path"])
 PY
 is "the Slack bot: one chat.postMessage" "$(grep -c '^slack POST /api/chat.postMessage post 200' "$TMPD/calls")" 1
-contains "with the bot token, the channel and the blocks (no attachment)" "$TMPD/calls" \
-	"slack POST /api/chat.postMessage post 200 Bearer xoxb-test-1 C0123ABCD blocks=2 first=section True False ref=C0123ABCD:"
+contains "with the bot token, the channel and the blocks with the case's buttons (no attachment)" \
+	"$TMPD/calls" \
+	"slack POST /api/chat.postMessage post 200 Bearer xoxb-test-1 C0123ABCD blocks=3 first=section True False ref=C0123ABCD:"
 contains "the Mattermost bot: one post through the REST API, token and channel id" "$TMPD/calls" \
 	"mattermost POST /api/v4/posts post 201 Bearer mmtok0123 chan0123 True True"
 contains "Telegram: sendMessage, whose answer names the message" "$TMPD/calls" \
 	"telegram POST /bot123:ABC/sendMessage - post 200 ref=-100:"
-contains "Discord: an alert without a case posts as before (no ?wait=true, no buttons)" \
-	"$TMPD/calls" "discord POST /api/webhooks/1/tok - post 204 ref=None False"
+contains "Discord: an alert of a case posts with ?wait=true (to learn its id) and buttons" \
+	"$TMPD/calls" "discord POST /api/webhooks/1/tok wait=true post 200 ref=1300000000000000"
 lacks "nothing else reached the fake" "$TMPD/calls" "other"
 
 # invalid_auth: never works by trying again
