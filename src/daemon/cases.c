@@ -132,9 +132,8 @@ cases_free(struct cases *cs)
 }
 
 void
-cases_set_changed(struct cases *cs, void (*fn)(void *arg, int64_t id, const char *kind,
-                                               int64_t now_ms),
-                  void *arg)
+cases_set_changed(struct cases *cs,
+                  void (*fn)(void *arg, int64_t id, const char *kind, int64_t now_ms), void *arg)
 {
 	cs->changed = fn;
 	cs->changed_arg = arg;

@@ -522,8 +522,8 @@ spool_case_pending_before(struct spool *s, int64_t case_id, const char *receiver
 }
 
 int
-spool_case_receivers(struct spool *s, int64_t case_id,
-                     void (*fn)(void *arg, const char *receiver), void *arg)
+spool_case_receivers(struct spool *s, int64_t case_id, void (*fn)(void *arg, const char *receiver),
+                     void *arg)
 {
 	return s->be->case_receivers(s, case_id, fn, arg);
 }
