@@ -55,6 +55,7 @@ struct xfer {
 struct owed {
 	int64_t msg_id, first_ms, due_at;
 	int attempts;
+	int seen;		/* still owed in the spool, at the last look */
 };
 
 /*
@@ -751,9 +752,11 @@ edit_take_cb(void *arg, const struct spool_case_message *m)
 	struct rstate *st = t->st;
 	struct owed *o;
 
+	o = owed_find(st, m->id);
+	if (o)
+		o->seen = 1;
 	if (t->started >= t->room || edit_inflight(st, m->id))
 		return;
-	o = owed_find(st, m->id);
 	if (o == NULL && st->nowed >= DELIVER_OWED_MAX)
 		return;		/* waits until a failed one is made or given up */
 	if (o && o->due_at > t->now && !t->probe) {
@@ -774,14 +777,24 @@ deliver_edits(struct rstate *st, int room, int probe, int64_t now, int64_t *next
 {
 	struct deliver *d = st->d;
 	struct edit_take t = { st, now, INT64_MAX, room, 0, probe };
+	size_t limit = (size_t)room + st->nowed + (size_t)st->inflight;
+	int n;
 
 	*next = INT64_MAX;
 	if (d->cases == NULL || room <= 0 || !receiver_living(st->r))
 		return 0;
+	for (size_t i = 0; i < st->nowed; i++)
+		st->owed[i].seen = 0;
 	/* enough rows to find room of them past the waiting and the in-flight ones */
-	if (spool_case_edits_pending(d->spool, st->name,
-	    (size_t)room + st->nowed + (size_t)st->inflight, edit_take_cb, &t) < 0)
+	n = spool_case_edits_pending(d->spool, st->name, limit, edit_take_cb, &t);
+	if (n < 0)
 		log_warnx("spool: %s", spool_error(d->spool));
+	/* every owed edit was seen: a failed one no longer owed (pruned) frees its slot */
+	for (size_t i = 0; n >= 0 && (size_t)n < limit && i < st->nowed;)
+		if (!st->owed[i].seen)
+			st->owed[i] = st->owed[--st->nowed];
+		else
+			i++;
 	*next = t.next;
 	return t.started;
 }

@@ -4,7 +4,9 @@
  * the outcome back: delivered, retry later (exponential backoff with full
  * jitter, never sooner than the platform's Retry-After), or dead letter
  * with the reason. Per receiver: at most max_concurrency requests in
- * flight and at most rate_per_s started per second. Loop thread only.
+ * flight and at most rate_per_s started per second. The same limits carry
+ * the owed edits of living messages (daemon/living.h), after the due
+ * deliveries. Loop thread only.
  */
 #ifndef KELUH_DELIVER_H
 #define KELUH_DELIVER_H
