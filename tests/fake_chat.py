@@ -6,7 +6,7 @@ use, keeps the messages it was sent (so an edit of an unknown message
 fails as on the real platform) and records every call:
 
   fake_chat.py --port-file F --log L [--plan STEP,STEP...] [--retry-after 2]
-               [--port N]
+               [--edit-plan STEP,STEP...] [--port N]
 
   Slack Web API  POST /api/chat.postMessage  {"ok":true,"channel","ts","message"}
                  POST /api/chat.update       {"ok":true,"channel","ts"}
@@ -36,6 +36,9 @@ answered as above ("ok"):
   okfalse:ERROR   200 {"ok":false,"error":"ERROR"} (Slack's way of failing;
                   Telegram gets "error_code":400 and "description":ERROR);
                   okfalse:ratelimited also sends Retry-After
+--edit-plan has the same steps for edits only (chat.update, PATCH,
+editMessageText, PUT), used before --plan; a last step written STEP*
+answers every edit from then on (an edit that can never work).
 
 The log has one JSON object a line, written before the answer is sent:
   {"t": unix time, "method": "POST", "path": "/api/chat.postMessage",
@@ -63,10 +66,12 @@ ap.add_argument("--port-file", required=True)
 ap.add_argument("--log", required=True)
 ap.add_argument("--plan", default="")
 ap.add_argument("--retry-after", default="2")
+ap.add_argument("--edit-plan", default="")
 ap.add_argument("--port", type=int, default=0)
 args = ap.parse_args()
 
 plan = [p for p in args.plan.split(",") if p]
+edit_plan = [p for p in args.edit_plan.split(",") if p]
 lock = threading.Lock()
 logf = open(args.log, "a", buffering=1)
 seq = itertools.count(1)
@@ -231,7 +236,12 @@ class Handler(BaseHTTPRequestHandler):
             j = None
         with lock:
             platform, op, status, answer, ref = self.route(u.path, query, j)
-            step = plan.pop(0) if plan else "ok"
+            if op == "edit" and edit_plan:
+                step = edit_plan[0].rstrip("*")
+                if not edit_plan[0].endswith("*"):
+                    edit_plan.pop(0)
+            else:
+                step = plan.pop(0) if plan else "ok"
             if step != "ok":
                 status, answer = self.failure(step, platform)
                 ref = None

@@ -25,6 +25,9 @@ struct cases {
 	int64_t nopen, nacked;     /* the gauges, kept as the states change */
 	uint64_t rollbacks;        /* spool_rollbacks() when they were last counted */
 	struct silences *silences; /* mute_author and silence make theirs; NULL: not running */
+	/* told of every change an action made (cases_set_changed) */
+	void (*changed)(void *arg, int64_t id, const char *kind, int64_t now_ms);
+	void *changed_arg;
 };
 
 static const struct {
@@ -128,6 +131,14 @@ cases_free(struct cases *cs)
 		return;
 	memset(cs->key, 0, sizeof(cs->key));
 	free(cs);
+}
+
+void
+cases_set_changed(struct cases *cs,
+                  void (*fn)(void *arg, int64_t id, const char *kind, int64_t now_ms), void *arg)
+{
+	cs->changed = fn;
+	cs->changed_arg = arg;
 }
 
 void
@@ -639,6 +650,8 @@ cases_act(struct cases *cs, int64_t id, const char *action, const struct cases_a
 			cases_moved(cs, was, c.state);
 			log_info("case #%" PRId64 ": %s by %s (%s)", id, kind, who,
 			         actor->platform);
+			if (cs->changed)
+				cs->changed(cs->changed_arg, id, kind, now);
 		}
 	} else
 		json_decref(detail);

@@ -81,6 +81,15 @@ enum cases_rc cases_act(struct cases *, int64_t id, const char *action,
                         size_t errlen);
 
 /*
+ * fn(arg, id, event kind, now) after each action that changed case id, in
+ * the action's pass (its writes join it): living messages record the
+ * updates the change owes and kick the senders once the pass is durable.
+ */
+void cases_set_changed(struct cases *,
+                       void (*fn)(void *arg, int64_t id, const char *kind, int64_t now_ms),
+                       void *arg);
+
+/*
  * The "case" object of the canonical alert JSON (receivers/receiver.h)
  * for case id as it is now: a new reference, or NULL when there is no
  * such case. actions[] carry a signed link ("url") when public_url is not

@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "daemon/deliver.h"
+#include "daemon/living.h"
 #include "daemon/pass.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
@@ -23,6 +24,8 @@
 #define DELIVER_FAIL_AFTER 3
 /* While failing, a probe waits 1 s, doubling up to this, less up to half as jitter. */
 #define DELIVER_PROBE_MAX_MS 4000
+/* Owed edits of one receiver that failed and wait for their next try (the rest wait their turn). */
+#define DELIVER_OWED_MAX 32
 
 struct rstate;
 
@@ -40,7 +43,19 @@ struct xfer {
 	struct buf resp;
 	char retry_after[64];
 	size_t upload_off;
+	/* living messages: a post keeps its reference; an edit names its message */
+	int64_t case_id, alert_rowid;
+	int post;
+	int edit;		/* 1: id is a case message's id, seq the edit_seq sent */
+	int64_t seq;
 	struct xfer *next;
+};
+
+/* An owed edit that failed: tried again at due_at, given up after the receiver's max age. */
+struct owed {
+	int64_t msg_id, first_ms, due_at;
+	int attempts;
+	int seen;		/* still owed in the spool, at the last look */
 };
 
 /*
@@ -65,6 +80,8 @@ struct rstate {
 	int64_t probe_at;		/* not UP: when the next probe may start */
 	int64_t failing_since;		/* FAILING: wall clock ms it began */
 	char last_error[512];		/* of the last failed attempt */
+	struct owed owed[DELIVER_OWED_MAX];
+	size_t nowed;
 	struct event *timer;
 	struct deliver *d;
 };
@@ -77,6 +94,7 @@ struct deliver {
 	struct rstate *rs;
 	size_t nrs;
 	struct xfer *xfers;
+	struct cases *cases;		/* fills "case" at render time; NULL: none */
 	int draining;
 	void (*drained)(void *);
 	void *drained_arg;
@@ -253,6 +271,96 @@ xfer_read(char *buf, size_t size, size_t n, void *arg)
 
 static void deliver_pump(struct rstate *st);
 
+static struct owed *
+owed_find(struct rstate *st, int64_t msg_id)
+{
+	for (size_t i = 0; i < st->nowed; i++)
+		if (st->owed[i].msg_id == msg_id)
+			return &st->owed[i];
+	return NULL;
+}
+
+static void
+owed_drop(struct rstate *st, int64_t msg_id)
+{
+	struct owed *o = owed_find(st, msg_id);
+
+	if (o)
+		*o = st->owed[--st->nowed];
+}
+
+/*
+ * A failed edit waits: half its backoff cap and up to as much again (an
+ * edit is one per message, there are no crowds of them to spread), and
+ * never less than the platform asked. 0, or -1 when it cannot be tracked.
+ */
+static int
+owed_wait(struct rstate *st, int64_t msg_id, int64_t now, int64_t wait_ms)
+{
+	struct owed *o = owed_find(st, msg_id);
+	int64_t cap, delay;
+
+	if (o == NULL) {
+		if (st->nowed >= DELIVER_OWED_MAX) {
+			metrics_bound_hit("owed_edits", "failed edits waiting per receiver; the "
+			    "others wait until one is made or given up");
+			return -1;
+		}
+		o = &st->owed[st->nowed++];
+		memset(o, 0, sizeof(*o));
+		o->msg_id = msg_id;
+		o->first_ms = now;
+	}
+	cap = deliver_backoff_cap(++o->attempts);
+	delay = cap / 2 + (int64_t)randombytes_uniform((uint32_t)(cap / 2) + 1);
+	if (wait_ms + 50 > delay)
+		delay = wait_ms + 50;
+	o->due_at = now + delay;
+	return 0;
+}
+
+/*
+ * The outcome of an edit: made, or ended (a refusal that can never work,
+ * or failing longer than the receiver's max age), so it is owed no more up
+ * to the edit_seq it sent; or tried again later, still owed in the spool.
+ */
+static void
+edit_outcome(struct xfer *x, enum rcv_verdict v, int64_t wait_ms, const char *reason)
+{
+	struct deliver *d = x->d;
+	struct rstate *st = x->rs;
+	struct owed *o = owed_find(st, x->id);
+	int64_t now = util_now_ms();
+	const char *outcome = v == RCV_OK ? "ok" : v == RCV_DEAD ? "dead" : "retry";
+	char labels[200], why[600];
+
+	if (v == RCV_RETRY && o && st->r && now - o->first_ms > st->r->max_age_ms) {
+		snprintf(why, sizeof(why), "failing for longer than max_age after %d attempt(s); "
+		    "last error: %s", o->attempts + 1, reason);
+		reason = why;
+		v = RCV_DEAD;
+		outcome = "dead";
+	}
+	if (v == RCV_RETRY) {
+		owed_wait(st, x->id, now, wait_ms);
+		log_info("case #%lld: the edit of its message on %s: %s; tried again later",
+		    (long long)x->case_id, x->receiver, reason);
+	} else {
+		pass_join(d->spool);
+		if (spool_case_message_edited(d->spool, x->id, x->seq) < 0)
+			log_warnx("spool: %s", spool_error(d->spool));
+		owed_drop(st, x->id);
+		if (v == RCV_DEAD)
+			log_warnx("case #%lld: the edit of its message on %s is given up: %s",
+			    (long long)x->case_id, x->receiver, reason);
+		else
+			log_debug("case #%lld: its message on %s edited", (long long)x->case_id,
+			    x->receiver);
+	}
+	snprintf(labels, sizeof(labels), "receiver=\"%s\",outcome=\"%s\"", x->receiver, outcome);
+	metrics_add("keluh_case_edits_total", labels, 1);
+}
+
 /* Writes the outcome of one attempt; the commit happens at the end of the loop pass. */
 static void
 deliver_outcome(struct xfer *x, enum rcv_verdict v, int64_t wait_ms, const char *reason)
@@ -262,9 +370,17 @@ deliver_outcome(struct xfer *x, enum rcv_verdict v, int64_t wait_ms, const char 
 	int64_t now = util_now_ms();
 	char labels[200];
 
+	if (x->edit) {
+		edit_outcome(x, v, wait_ms, reason);
+		return;
+	}
 	pass_join(d->spool);
 	if (v == RCV_OK) {
 		spool_delivered(d->spool, x->id, now);
+		/* the message's reference, in the pass that says it was delivered */
+		if (x->post && st && st->r)
+			living_posted(d->spool, st->r, x->case_id, x->alert_rowid,
+			    x->resp.data ? x->resp.data : "", x->resp.len, now);
 		metrics_observe_latency(x->receiver, (double)(now - x->created_ms) / 1000.0);
 		snprintf(labels, sizeof(labels), "receiver=\"%s\",outcome=\"ok\"", x->receiver);
 		log_debug("delivery %lld to %s: delivered", (long long)x->id, x->receiver);
@@ -497,35 +613,66 @@ static int (*const deliver_send[RCV_TR__N])(struct deliver *, struct rstate *, s
 	[RCV_TR_SMTP] = send_smtp,
 };
 
+/* A delivery past its max age goes to the dead letters unsent: 1, else 0. */
+static int
+deliver_too_old(struct deliver *d, const struct spool_delivery *sd, int64_t now)
+{
+	char why[600], labels[200];
+
+	if (now <= sd->expires_ms)
+		return 0;
+	snprintf(why, sizeof(why), "expired after %d attempt(s); last error: %s", sd->attempts,
+	    sd->last_error ? sd->last_error : "none");
+	pass_join(d->spool);
+	spool_dead(d->spool, sd->id, now, why);
+	log_warnx("delivery %lld to %s: dead letter: %s", (long long)sd->id, sd->receiver, why);
+	snprintf(labels, sizeof(labels), "receiver=\"%s\",outcome=\"dead\"", sd->receiver);
+	metrics_add("keluh_deliveries_total", labels, 1);
+	return 1;
+}
+
+/* The request of x as plan says: a thread reply, or the alert as a post (late, maybe). */
+static int
+deliver_render(struct deliver *d, const struct receiver *r, const struct spool_delivery *sd,
+    const struct living_plan *plan, struct xfer *x, int64_t now, char *err, size_t errlen)
+{
+	json_t *alert = living_alert(d->cases, d->conf->public_url, sd->alert_json, sd->case_id,
+	    now);
+	int64_t delayed_s;
+	int rc;
+
+	if (alert == NULL) {
+		snprintf(err, errlen, "the stored alert is not valid JSON");
+		return -1;
+	}
+	/*
+	 * A delivery that failed before (attempts, or a dead letter requeued
+	 * with its last error kept) says how late it is; one that only waited
+	 * its turn does not.
+	 */
+	delayed_s = sd->attempts > 0 || sd->last_error ? (now - sd->created_ms) / 1000 : 0;
+	if (plan->way == LIVING_REPLY)
+		rc = receiver_render_reply(r, alert, plan->ref, now / 1000, &x->msg, err, errlen);
+	else
+		rc = receiver_render_delayed(r, alert, sd->idem_key, now / 1000, delayed_s, &x->msg,
+		    err, errlen);
+	json_decref(alert);
+	return rc;
+}
+
 static int
 deliver_start(struct deliver *d, struct rstate *st, struct spool_delivery *sd)
 {
 	const struct receiver *r = st->r;
 	char err[256];
-	json_error_t je;
-	json_t *alert = json_loads(sd->alert_json, 0, &je);
+	struct living_plan plan = { .way = LIVING_SEND };
 	struct xfer *x;
-	int64_t now = util_now_ms(), delayed_s;
+	int64_t now = util_now_ms();
 
-	if (now > sd->expires_ms) {
-		char why[600];
-
-		snprintf(why, sizeof(why), "expired after %d attempt(s); last error: %s",
-		    sd->attempts, sd->last_error ? sd->last_error : "none");
-		pass_join(d->spool);
-		spool_dead(d->spool, sd->id, now, why);
-		log_warnx("delivery %lld to %s: dead letter: %s", (long long)sd->id, sd->receiver,
-		    why);
-		{
-			char labels[200];
-
-			snprintf(labels, sizeof(labels), "receiver=\"%s\",outcome=\"dead\"",
-			    sd->receiver);
-			metrics_add("keluh_deliveries_total", labels, 1);
-		}
-		json_decref(alert);
+	if (deliver_too_old(d, sd, now))
 		return 0;
-	}
+	if (d->cases && living_plan(d->spool, r, sd, &plan) < 0)
+		return 0;	/* the spool failed: the delivery stays pending */
 	x = xcalloc(1, sizeof(*x));
 	x->d = d;
 	x->rs = st;
@@ -534,22 +681,122 @@ deliver_start(struct deliver *d, struct rstate *st, struct spool_delivery *sd)
 	x->created_ms = sd->created_ms;
 	x->expires_ms = sd->expires_ms;
 	x->receiver = xstrdup(sd->receiver);
+	x->case_id = sd->case_id;
+	x->alert_rowid = sd->alert_rowid;
+	x->post = plan.way == LIVING_POST;
 	buf_init(&x->resp);
-	/*
-	 * A delivery that failed before (attempts, or a dead letter requeued
-	 * with its last error kept) says how late it is; one that only waited
-	 * its turn does not.
-	 */
-	delayed_s = sd->attempts > 0 || sd->last_error ? (now - sd->created_ms) / 1000 : 0;
-	if (alert == NULL || receiver_render_delayed(r, alert, sd->idem_key, now / 1000,
-	    delayed_s, &x->msg, err, sizeof(err)) < 0) {
-		deliver_outcome(x, RCV_DEAD, 0, alert ? err : "the stored alert is not valid JSON");
-		json_decref(alert);
+	living_owe(d->spool, &plan);
+	if (plan.way == LIVING_FOLD) {
+		/* the case's message shows it once edited: nothing to send */
+		log_debug("delivery %lld to %s: folded into the message of case #%lld",
+		    (long long)sd->id, sd->receiver, (long long)sd->case_id);
+		deliver_outcome(x, RCV_OK, 0, "");
 		xfer_free(x);
 		return 0;
 	}
-	json_decref(alert);
+	if (deliver_render(d, r, sd, &plan, x, now, err, sizeof(err)) < 0) {
+		deliver_outcome(x, RCV_DEAD, 0, err);
+		xfer_free(x);
+		return 0;
+	}
 	return deliver_send[receiver_transport(r)](d, st, x);
+}
+
+/* Starts the owed edit of message m: 0, or -1 when it could not start. */
+static int
+edit_start(struct rstate *st, const struct spool_case_message *m, int64_t now)
+{
+	struct deliver *d = st->d;
+	struct xfer *x = xcalloc(1, sizeof(*x));
+	char err[256];
+
+	x->d = d;
+	x->rs = st;
+	x->id = m->id;
+	x->edit = 1;
+	x->seq = m->edit_seq;
+	x->case_id = m->case_id;
+	x->created_ms = m->posted_ms;
+	x->expires_ms = INT64_MAX;
+	x->receiver = xstrdup(st->name);
+	buf_init(&x->resp);
+	st->tokens -= 1;
+	if (living_edit(d->spool, d->cases, d->conf->public_url, st->r, m, now, &x->msg, err,
+	    sizeof(err)) < 0) {
+		edit_outcome(x, RCV_DEAD, 0, err);
+		xfer_free(x);
+		return 0;
+	}
+	return deliver_send[receiver_transport(st->r)](d, st, x);
+}
+
+struct edit_take {
+	struct rstate *st;
+	int64_t now, next;	/* next: the earliest try of a waiting edit */
+	int room, started, probe;
+};
+
+static int
+edit_inflight(const struct rstate *st, int64_t msg_id)
+{
+	for (const struct xfer *x = st->d->xfers; x; x = x->next)
+		if (x->rs == st && x->edit && x->id == msg_id)
+			return 1;
+	return 0;
+}
+
+static void
+edit_take_cb(void *arg, const struct spool_case_message *m)
+{
+	struct edit_take *t = arg;
+	struct rstate *st = t->st;
+	struct owed *o;
+
+	o = owed_find(st, m->id);
+	if (o)
+		o->seen = 1;
+	if (t->started >= t->room || edit_inflight(st, m->id))
+		return;
+	if (o == NULL && st->nowed >= DELIVER_OWED_MAX)
+		return;		/* waits until a failed one is made or given up */
+	if (o && o->due_at > t->now && !t->probe) {
+		if (o->due_at < t->next)
+			t->next = o->due_at;
+		return;
+	}
+	if (edit_start(st, m, t->now) == 0)
+		t->started++;
+}
+
+/*
+ * Starts up to room owed edits of the receiver (probe: one, waiting or not).
+ * Returns how many started; *next gets when a waiting one is due.
+ */
+static int
+deliver_edits(struct rstate *st, int room, int probe, int64_t now, int64_t *next)
+{
+	struct deliver *d = st->d;
+	struct edit_take t = { st, now, INT64_MAX, room, 0, probe };
+	size_t limit = (size_t)room + st->nowed + (size_t)st->inflight;
+	int n;
+
+	*next = INT64_MAX;
+	if (d->cases == NULL || room <= 0 || !receiver_living(st->r))
+		return 0;
+	for (size_t i = 0; i < st->nowed; i++)
+		st->owed[i].seen = 0;
+	/* enough rows to find room of them past the waiting and the in-flight ones */
+	n = spool_case_edits_pending(d->spool, st->name, limit, edit_take_cb, &t);
+	if (n < 0)
+		log_warnx("spool: %s", spool_error(d->spool));
+	/* every owed edit was seen: a failed one no longer owed (pruned) frees its slot */
+	for (size_t i = 0; n >= 0 && (size_t)n < limit && i < st->nowed;)
+		if (!st->owed[i].seen)
+			st->owed[i] = st->owed[--st->nowed];
+		else
+			i++;
+	*next = t.next;
+	return t.started;
 }
 
 /* Deliveries whose max age passed while only probes went out go to the dead letters. */
@@ -594,6 +841,11 @@ deliver_probe(struct rstate *st, int64_t now)
 	if (n < 0)
 		log_warnx("spool: %s", spool_error(d->spool));
 	if (n <= 0) {
+		int64_t next;
+
+		/* no delivery waits: an owed edit is the probe */
+		if (n == 0 && deliver_edits(st, 1, 1, now, &next) > 0)
+			return;
 		rstate_arm(st, DELIVER_POLL_MS);
 		return;
 	}
@@ -615,7 +867,7 @@ deliver_pump(struct rstate *st)
 	struct deliver *d = st->d;
 	const struct receiver *r = st->r;
 	struct spool_delivery due[DELIVER_BATCH];
-	int64_t skip[DELIVER_BATCH * 4 + 64], now = util_now_ms(), next;
+	int64_t skip[DELIVER_BATCH * 4 + 64], now = util_now_ms(), next, edit_next = INT64_MAX;
 	size_t nskip = 0;
 	int n, room;
 
@@ -645,7 +897,7 @@ deliver_pump(struct rstate *st)
 		return;
 	}
 	for (struct xfer *x = d->xfers; x && nskip < sizeof(skip) / sizeof(skip[0]); x = x->next)
-		if (x->rs == st)
+		if (x->rs == st && !x->edit)
 			skip[nskip++] = x->id;
 	n = spool_due(d->spool, st->name, now, skip, nskip, due, (size_t)room);
 	if (n < 0) {
@@ -658,11 +910,16 @@ deliver_pump(struct rstate *st)
 		deliver_start(d, st, &due[i]);
 		spool_delivery_free(&due[i]);
 	}
+	/* deliveries first; the owed edits of living messages get the room left */
+	if (n < room && deliver_edits(st, room - n, 0, now, &edit_next) == room - n)
+		n = room;
 	if (n == room) {
 		rstate_arm(st, 0);
 		return;
 	}
 	next = spool_next_due(d->spool, st->name);
+	if (edit_next < next)
+		next = edit_next;
 	if (next == INT64_MAX || next - now > DELIVER_POLL_MS)
 		next = now + DELIVER_POLL_MS;
 	rstate_arm(st, next - now);
@@ -688,6 +945,13 @@ deliver_failing(const struct deliver *d, const char *receiver, const char **last
 		return 1;
 	}
 	return 0;
+}
+
+void
+deliver_set_cases(struct deliver *d, struct cases *cs)
+{
+	d->cases = cs;
+	deliver_kick_all(d);
 }
 
 void

@@ -4,7 +4,9 @@
  * the outcome back: delivered, retry later (exponential backoff with full
  * jitter, never sooner than the platform's Retry-After), or dead letter
  * with the reason. Per receiver: at most max_concurrency requests in
- * flight and at most rate_per_s started per second. Loop thread only.
+ * flight and at most rate_per_s started per second. The same limits carry
+ * the owed edits of living messages (daemon/living.h), after the due
+ * deliveries. Loop thread only.
  */
 #ifndef KELUH_DELIVER_H
 #define KELUH_DELIVER_H
@@ -12,6 +14,7 @@
 #include <event2/event.h>
 
 #include "conf/conf.h"
+#include "daemon/cases.h"
 #include "net/curlev.h"
 #include "store/spool.h"
 
@@ -22,6 +25,12 @@ struct deliver *deliver_new(struct event_base *, struct curlev *, struct spool *
 void deliver_free(struct deliver *);
 /* On reload: receivers are matched by name; in-flight requests finish. */
 void deliver_set_conf(struct deliver *, const struct conf *);
+/*
+ * Cases: alerts of a case render with "case" as it is now, living
+ * receivers post a case once and then edit that message (daemon/living.h).
+ * NULL (the default): every alert renders as stored, nothing is edited.
+ */
+void deliver_set_cases(struct deliver *, struct cases *);
 /* Something new may be due for receiver index i (of the current conf). */
 void deliver_kick(struct deliver *, size_t receiver);
 void deliver_kick_all(struct deliver *);

@@ -27,6 +27,7 @@
 #include "daemon/group.h"
 #include "daemon/healthz.h"
 #include "daemon/keluhd_int.h"
+#include "daemon/living.h"
 #include "daemon/sdnotify.h"
 #include "daemon/upkeep.h"
 #include "lib/log.h"
@@ -70,6 +71,16 @@ static void
 on_kick(void *arg, size_t receiver)
 {
 	deliver_kick(K.deliver, receiver);
+}
+
+/* An action changed a case: updates for the receivers that carried it, kicked once durable. */
+static void
+on_case_changed(void *arg, int64_t id, const char *kind, int64_t now_ms)
+{
+	size_t recv[64], n;
+
+	if (living_case_changed(K.spool, K.conf, id, kind, now_ms, recv, 64, &n) == 0)
+		pass_alerted(K.pass, recv, n);
 }
 
 static void
@@ -298,6 +309,8 @@ start_modules(char *err, size_t errlen)
 		return -1;
 	}
 	group_set_cases(K.groups, K.cases);
+	cases_set_changed(K.cases, on_case_changed, NULL);
+	deliver_set_cases(K.deliver, K.cases);
 	K.ingest = ingest_new(K.conf, K.rules, K.spool, K.groups);
 	K.feeds = feeds_new(&(struct feeds_env){ K.base, K.ce, K.spool, K.ingest, K.pass });
 	K.digests = digests_new(K.base, K.spool, K.conf, keluhd_alerted, NULL);

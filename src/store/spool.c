@@ -521,6 +521,33 @@ spool_case_message_edited(struct spool *s, int64_t message_id, int64_t seq)
 }
 
 int
+spool_case_last_alert(struct spool *s, int64_t case_id,
+                      void (*fn)(void *arg, const struct spool_alert *), void *arg)
+{
+	return s->be->case_last_alert(s, case_id, fn, arg);
+}
+
+int64_t
+spool_case_pending_before(struct spool *s, int64_t case_id, const char *receiver,
+                          int64_t delivery_id)
+{
+	return s->be->case_pending_before(s, case_id, receiver, delivery_id);
+}
+
+int
+spool_case_receivers(struct spool *s, int64_t case_id, void (*fn)(void *arg, const char *receiver),
+                     void *arg)
+{
+	return s->be->case_receivers(s, case_id, fn, arg);
+}
+
+int
+spool_case_message_touch(struct spool *s, int64_t message_id)
+{
+	return s->be->case_message_touch(s, message_id);
+}
+
+int
 spool_action_key(struct spool *s, unsigned char key[SPOOL_ACTION_KEY_BYTES])
 {
 	return s->be->action_key(s, key);

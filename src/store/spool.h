@@ -162,6 +162,7 @@ struct spool_delivery {
 	int64_t created_ms, due_ms, expires_ms, done_ms;
 	char *last_error;
 	int priority;
+	int64_t case_id;	/* the alert's case; 0 when it has none */
 };
 void spool_delivery_free(struct spool_delivery *);
 
@@ -417,6 +418,22 @@ int spool_case_edits_pending(struct spool *, const char *receiver, size_t limit,
     void (*fn)(void *arg, const struct spool_case_message *), void *arg);
 /* The edit up to seq is done: 1, 0 when the message is unknown, -1. */
 int spool_case_message_edited(struct spool *, int64_t message_id, int64_t seq);
+
+/*
+ * Living messages, the delivery side (daemon/living.c): what the sender
+ * reads to choose between a post, a thread reply and an edit.
+ */
+/* The newest alert tied to the case (fn called once): 1, 0 when it has none, -1. */
+int spool_case_last_alert(struct spool *, int64_t case_id,
+    void (*fn)(void *arg, const struct spool_alert *), void *arg);
+/* Pending deliveries to receiver of the case's alerts with an id below delivery_id; -1. */
+int64_t spool_case_pending_before(struct spool *, int64_t case_id, const char *receiver,
+    int64_t delivery_id);
+/* fn for each receiver a delivery of the case's alerts went (or goes) to, by name: how many, -1. */
+int spool_case_receivers(struct spool *, int64_t case_id,
+    void (*fn)(void *arg, const char *receiver), void *arg);
+/* Marks one message edit-pending (edit_seq + 1): 1, 0 when it is unknown, -1. */
+int spool_case_message_touch(struct spool *, int64_t message_id);
 
 /*
  * The key that signs action links: 32 random bytes made once, when the

@@ -179,6 +179,14 @@ struct spool_backend {
 	                          void (*fn)(void *arg, const struct spool_case_message *),
 	                          void *arg);
 	int (*case_message_edited)(struct spool *, int64_t message_id, int64_t seq);
+	/* living messages, the delivery side */
+	int (*case_last_alert)(struct spool *, int64_t case_id,
+	                       void (*fn)(void *arg, const struct spool_alert *), void *arg);
+	int64_t (*case_pending_before)(struct spool *, int64_t case_id, const char *receiver,
+	                               int64_t delivery_id);
+	int (*case_receivers)(struct spool *, int64_t case_id,
+	                      void (*fn)(void *arg, const char *receiver), void *arg);
+	int (*case_message_touch)(struct spool *, int64_t message_id);
 	int (*action_key)(struct spool *, unsigned char *key);
 
 	/* new kinds of records add their section here, and to the list below */
@@ -204,6 +212,7 @@ struct spool_backend {
 	X(case_open) X(case_find) X(case_get) X(case_update) X(case_tie_alert) X(case_list)       \
 	X(case_counts) X(case_alerts) X(case_span) X(case_event_add) X(case_events) X(case_message_add)        \
 	X(case_messages) X(case_touch) X(case_edits_pending) X(case_message_edited)              \
+	X(case_last_alert) X(case_pending_before) X(case_receivers) X(case_message_touch)        \
 	X(action_key)
 /* clang-format on */
 

@@ -25,7 +25,8 @@
 /* The column order sqlite_row_delivery() reads. */
 #define DELIVERY_COLS                                                                              \
 	"d.id, d.alert_rowid, a.alert_id, d.receiver, d.idem_key, a.json, d.state, d.attempts, "   \
-	"d.created_ms, d.due_ms, d.expires_ms, d.done_ms, d.last_error, d.priority"
+	"d.created_ms, d.due_ms, d.expires_ms, d.done_ms, d.last_error, d.priority, "           \
+	"coalesce(a.case_id, 0)"
 
 #define SILENCE_COLS                                                                               \
 	"id, matchers, created_by, reason, created_ms, expires_ms, ended_ms, ended_by, suppressed"
@@ -640,6 +641,7 @@ sqlite_row_delivery(sqlite3_stmt *st, void *p)
 	d->done_ms = sqlite3_column_int64(st, 11);
 	d->last_error = sqlite_col_str(st, 12);
 	d->priority = sqlite3_column_int(st, 13);
+	d->case_id = sqlite3_column_int64(st, 14);
 }
 
 static int
@@ -1174,5 +1176,9 @@ const struct spool_backend spool_sqlite = {
 	.case_touch = sqlite_case_touch,
 	.case_edits_pending = sqlite_case_edits_pending,
 	.case_message_edited = sqlite_case_message_edited,
+	.case_last_alert = sqlite_case_last_alert,
+	.case_pending_before = sqlite_case_pending_before,
+	.case_receivers = sqlite_case_receivers,
+	.case_message_touch = sqlite_case_message_touch,
 	.action_key = sqlite_action_key,
 };

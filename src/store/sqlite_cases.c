@@ -74,6 +74,14 @@ static const char *const sqlite_case_sql[SC__N] = {
                          "case_messages_pending WHERE edit_seq > edited_seq AND "
                          "(?1 IS NULL OR receiver = ?1) ORDER BY id LIMIT ?2",
     [SC_EDITED] = "UPDATE case_messages SET edited_seq = max(edited_seq, ?2) WHERE id = ?1",
+    [SC_LAST_ALERT] = "SELECT " ALERT_COLS " FROM alerts a WHERE a.case_id = ?1 "
+                      "ORDER BY a.id DESC LIMIT 1",
+    [SC_PENDING_BEFORE] = "SELECT count(*) FROM alerts a JOIN deliveries d ON "
+                          "d.alert_rowid = a.id WHERE a.case_id = ?1 AND d.receiver = ?2 "
+                          "AND d.state = 0 AND d.id < ?3",
+    [SC_RECEIVERS] = "SELECT DISTINCT d.receiver FROM alerts a JOIN deliveries d ON "
+                     "d.alert_rowid = a.id WHERE a.case_id = ?1 ORDER BY d.receiver",
+    [SC_MESSAGE_TOUCH] = "UPDATE case_messages SET edit_seq = edit_seq + 1 WHERE id = ?1",
     [SC_KEY_GET] = "SELECT value FROM meta WHERE key = 'action_key'",
     [SC_KEY_SET] = "INSERT OR IGNORE INTO meta (key, value) VALUES ('action_key', ?1)",
 };
@@ -467,6 +475,72 @@ sqlite_case_message_edited(struct spool *sp, int64_t message_id, int64_t seq)
 	struct sqlite_spool *s = sqlite_of(sp);
 
 	if (SPOOL_WRITE(s, s->cst[SC_EDITED], SPOOL_I64(message_id), SPOOL_I64(seq)) < 0)
+		return -1;
+	return sqlite3_changes(s->db) > 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* living messages, the delivery side */
+
+int
+sqlite_case_last_alert(struct spool *sp, int64_t case_id,
+                       void (*fn)(void *arg, const struct spool_alert *), void *arg)
+{
+	struct sqlite_spool *s = sqlite_of(sp);
+	sqlite3_stmt *st = s->cst[SC_LAST_ALERT];
+	int n;
+
+	SPOOL_BIND(st, SPOOL_I64(case_id));
+	n = sqlite_alerts_each(s, st, fn, arg);
+	return n < 0 ? -1 : n > 0;
+}
+
+int64_t
+sqlite_case_pending_before(struct spool *sp, int64_t case_id, const char *receiver,
+                           int64_t delivery_id)
+{
+	struct sqlite_spool *s = sqlite_of(sp);
+	int64_t n = 0;
+	int r;
+
+	r = SPOOL_ROW(s, s->cst[SC_PENDING_BEFORE], sqlite_col0_i64, &n, SPOOL_I64(case_id),
+	              SPOOL_TEXT(receiver), SPOOL_I64(delivery_id));
+	return r < 0 ? -1 : n;
+}
+
+static void
+sqlite_row_name(sqlite3_stmt *st, void *p)
+{
+	*(char **)p = sqlite_col_str(st, 0);
+}
+
+int
+sqlite_case_receivers(struct spool *sp, int64_t case_id,
+                      void (*fn)(void *arg, const char *receiver), void *arg)
+{
+	struct sqlite_spool *s = sqlite_of(sp);
+	sqlite3_stmt *st = s->cst[SC_RECEIVERS];
+	char **v;
+	size_t n;
+	int ok;
+
+	SPOOL_BIND(st, SPOOL_I64(case_id));
+	v = sqlite_rows(s, st, sizeof(*v), sqlite_row_name, &n, &ok);
+	for (size_t i = 0; i < n; i++) {
+		if (ok && v[i])
+			fn(arg, v[i]);
+		free(v[i]);
+	}
+	free(v);
+	return ok ? (n > INT_MAX ? INT_MAX : (int)n) : -1;
+}
+
+int
+sqlite_case_message_touch(struct spool *sp, int64_t message_id)
+{
+	struct sqlite_spool *s = sqlite_of(sp);
+
+	if (SPOOL_WRITE(s, s->cst[SC_MESSAGE_TOUCH], SPOOL_I64(message_id)) < 0)
 		return -1;
 	return sqlite3_changes(s->db) > 0;
 }

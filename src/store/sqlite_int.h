@@ -102,6 +102,10 @@ enum {
 	SC_TOUCH,
 	SC_EDITS_PENDING,
 	SC_EDITED,
+	SC_LAST_ALERT,
+	SC_PENDING_BEFORE,
+	SC_RECEIVERS,
+	SC_MESSAGE_TOUCH,
 	SC_KEY_GET,
 	SC_KEY_SET,
 	SC__N
@@ -267,6 +271,13 @@ int64_t sqlite_case_touch(struct spool *, int64_t case_id);
 int sqlite_case_edits_pending(struct spool *, const char *receiver, size_t limit,
     void (*fn)(void *arg, const struct spool_case_message *), void *arg);
 int sqlite_case_message_edited(struct spool *, int64_t message_id, int64_t seq);
+int sqlite_case_last_alert(struct spool *, int64_t case_id,
+    void (*fn)(void *arg, const struct spool_alert *), void *arg);
+int64_t sqlite_case_pending_before(struct spool *, int64_t case_id, const char *receiver,
+    int64_t delivery_id);
+int sqlite_case_receivers(struct spool *, int64_t case_id,
+    void (*fn)(void *arg, const char *receiver), void *arg);
+int sqlite_case_message_touch(struct spool *, int64_t message_id);
 int sqlite_action_key(struct spool *, unsigned char *key);
 /* sqlite_stmt.c: hands each alert row st returns to fn; the rows' count, or -1. */
 int sqlite_alerts_each(struct sqlite_spool *s, sqlite3_stmt *st,
