@@ -34,7 +34,8 @@ ctl() {
 	"$KELUHCTL" $cmd --socket "$SOCK" "$@"
 }
 jget() { python3 -c "import json,sys; j=json.load(open(sys.argv[2])); print($1)" "$2" "$2"; }
-alerts() { count_lines "$hook_log"; }
+# the alerts that complaints made (not the updates an action sends the webhook)
+alerts() { if [ -f "$hook_log" ]; then grep -vc '\\"update\\":' "$hook_log"; else echo 0; fi; }
 
 # --- a complaint opens case #1 -------------------------------------------------
 post '{"id":"c1","text":"cannot login since morning"}' application/json >/dev/null

@@ -14,11 +14,13 @@ start_peer slow fake_chat.py --plan okfalse:ratelimited --retry-after 1
 printf 'xoxb-test-1\n' >"$TMPD/slack.token"
 printf 'mmtok0123\n' >"$TMPD/mm.token"
 printf '123:ABC\n' >"$TMPD/tg.token"
-chmod 600 "$TMPD/slack.token" "$TMPD/mm.token" "$TMPD/tg.token"
+printf 'bot-signing-secret\n' >"$TMPD/slack.signing"
+chmod 600 "$TMPD/slack.token" "$TMPD/mm.token" "$TMPD/tg.token" "$TMPD/slack.signing"
 write_login_rules
 write_conf "$TMPD/c.yaml" <<Y
 receivers:
-  - {name: bot, type: slack, token_file: $TMPD/slack.token, channel: C0123ABCD, api_url: "http://127.0.0.1:$chat_port/api"}
+  - {name: bot, type: slack, token_file: $TMPD/slack.token, channel: C0123ABCD, api_url: "http://127.0.0.1:$chat_port/api",
+     signing_secret_file: $TMPD/slack.signing}
   - {name: mm, type: mattermost, token_file: $TMPD/mm.token, channel: chan0123, api_url: "http://127.0.0.1:$chat_port"}
   - {name: bad, type: slack, token_file: $TMPD/slack.token, channel: C0123ABCD, api_url: "http://127.0.0.1:$dead_port/api"}
   - {name: busy, type: slack, token_file: $TMPD/slack.token, channel: C0123ABCD, api_url: "http://127.0.0.1:$slow_port/api"}
