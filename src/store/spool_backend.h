@@ -177,6 +177,10 @@ struct spool_backend {
 	int (*case_message_edited)(struct spool *, int64_t message_id, int64_t seq);
 	int (*action_key)(struct spool *, unsigned char *key);
 
+	/* the SLA clocks of cases */
+	int64_t (*case_of_mention)(struct spool *, int64_t mention_rowid);
+	int (*case_since)(struct spool *, int64_t case_id, int64_t *since_ms);
+
 	/* new kinds of records add their section here, and to the list below */
 };
 
@@ -200,7 +204,8 @@ struct spool_backend {
 	X(case_open) X(case_find) X(case_get) X(case_update) X(case_tie_alert) X(case_list)       \
 	X(case_counts) X(case_alerts) X(case_event_add) X(case_events) X(case_message_add)        \
 	X(case_messages) X(case_touch) X(case_edits_pending) X(case_message_edited)              \
-	X(action_key)
+	X(action_key)                                                                              \
+	X(case_of_mention) X(case_since)
 /* clang-format on */
 
 /* The SQLite backend (sqlite.c). */

@@ -1145,4 +1145,6 @@ const struct spool_backend spool_sqlite = {
 	.case_edits_pending = sqlite_case_edits_pending,
 	.case_message_edited = sqlite_case_message_edited,
 	.action_key = sqlite_action_key,
+	.case_of_mention = sqlite_case_of_mention,
+	.case_since = sqlite_case_since,
 };

@@ -103,6 +103,8 @@ enum {
 	SC_EDITED,
 	SC_KEY_GET,
 	SC_KEY_SET,
+	SC_OF_MENTION,
+	SC_SINCE,
 	SC__N
 };
 
@@ -264,6 +266,8 @@ int64_t sqlite_case_touch(struct spool *, int64_t case_id);
 int sqlite_case_edits_pending(struct spool *, const char *receiver, size_t limit,
     void (*fn)(void *arg, const struct spool_case_message *), void *arg);
 int sqlite_case_message_edited(struct spool *, int64_t message_id, int64_t seq);
+int64_t sqlite_case_of_mention(struct spool *, int64_t mention_rowid);
+int sqlite_case_since(struct spool *, int64_t case_id, int64_t *since_ms);
 int sqlite_action_key(struct spool *, unsigned char *key);
 /* sqlite_stmt.c: hands each alert row st returns to fn; the rows' count, or -1. */
 int sqlite_alerts_each(struct sqlite_spool *s, sqlite3_stmt *st,
