@@ -89,6 +89,7 @@ keluhd_reload(char *err, size_t errlen, size_t *nerrors)
 	group_set_conf(K.groups, c);
 	silences_set_conf(K.silences, c);
 	cases_set_conf(K.cases, c);
+	sla_timer_set_conf(K.sla, c);
 	deliver_set_conf(K.deliver, c);
 	if (K.http)
 		ingest_http_set_conf(K.http, c, keys, nkeys);

@@ -210,6 +210,7 @@ static void
 teardown(void)
 {
 	feeds_free(K.feeds);
+	sla_timer_free(K.sla);
 	ingest_http_free(K.http);
 	admin_free(K.admin);
 	deliver_free(K.deliver);
@@ -292,6 +293,8 @@ start_modules(char *err, size_t errlen)
 	group_set_cases(K.groups, K.cases);
 	K.ingest = ingest_new(K.conf, K.rules, K.spool, K.groups);
 	K.feeds = feeds_new(&(struct feeds_env){ K.base, K.ce, K.spool, K.ingest, K.pass });
+	K.sla = sla_timer_new(K.base, K.spool, K.pass, K.cases, K.conf, keluhd_alerted, NULL);
+	replies_set_fn(feeds_replies(K.feeds), sla_timer_reply, K.sla);
 	if (keluhd_admin_start(err, errlen) < 0 || ingest_restore(K.ingest) < 0)
 		return -1;
 	pass_end(K.pass, 1);

@@ -21,6 +21,7 @@
 #include "daemon/ingest_http.h"
 #include "daemon/pass.h"
 #include "daemon/silence.h"
+#include "daemon/sla_timer.h"
 #include "engine/rules.h"
 #include "lib/sign.h"
 #include "net/curlev.h"
@@ -44,6 +45,7 @@ struct keluhd {
 	struct feeds *feeds;
 	struct silences *silences;
 	struct cases *cases;
+	struct sla_timer *sla; /* the cases' SLA clocks: metrics, first reply, escalation */
 	struct admin *admin; /* the admin API, when admin.socket is set */
 
 	struct event *flush_ev;
