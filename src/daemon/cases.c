@@ -28,6 +28,8 @@ struct cases {
 	/* told of every change an action made (cases_set_changed) */
 	void (*changed)(void *arg, int64_t id, const char *kind, int64_t now_ms);
 	void *changed_arg;
+	cases_watch_fn watch;  /* the SLA clocks (cases_set_watch) */
+	void *watch_arg;
 };
 
 static const struct {
@@ -147,6 +149,20 @@ cases_set_conf(struct cases *cs, const struct conf *c)
 	cs->conf = c;
 }
 
+void
+cases_set_watch(struct cases *cs, cases_watch_fn fn, void *arg)
+{
+	cs->watch = fn;
+	cs->watch_arg = arg;
+}
+
+static void
+cases_watched(struct cases *cs, const struct spool_case *c, const char *kind, int64_t at)
+{
+	if (cs->watch)
+		cs->watch(cs->watch_arg, c, kind, at);
+}
+
 static void
 set_str(char **dst, const char *v)
 {
@@ -228,6 +244,7 @@ cases_current(struct cases *cs, const char *group_key, int64_t at, struct spool_
 	    spool_case_touch(cs->spool, c->id) < 0)
 		return -1;
 	cases_moved(cs, was, "open");
+	cases_watched(cs, c, "reopened", at);
 	log_info("case #%" PRId64 " (%s) reopened by a new complaint", c->id, group_key);
 	return 1;
 }
@@ -245,6 +262,7 @@ cases_open_new(struct cases *cs, const char *group_key, int priority, const char
 	    spool_case_get(cs->spool, id, c) <= 0)
 		return -1;
 	cases_moved(cs, NULL, "open");
+	cases_watched(cs, c, "opened", at);
 	log_debug("case #%" PRId64 " opened for %s", id, group_key);
 	return 1;
 }
@@ -650,6 +668,7 @@ cases_act(struct cases *cs, int64_t id, const char *action, const struct cases_a
 		rc = act_write(cs, &c, actor, who, kind, detail, now, err, errlen);
 		if (rc == CASES_CHANGED) {
 			cases_moved(cs, was, c.state);
+			cases_watched(cs, &c, kind, now);
 			log_info("case #%" PRId64 ": %s by %s (%s)", id, kind, who,
 			         actor->platform);
 			if (cs->changed)
@@ -741,4 +760,58 @@ cases_json(struct cases *cs, int64_t id, const char *public_url, int64_t now)
 	json_object_set_new(o, "actions", case_actions_json(cs, &c, public_url, now));
 	spool_case_free(&c);
 	return o;
+}
+
+/* ------------------------------------------------------------------ */
+/* what the SLA clocks write (daemon/sla_timer.h) */
+
+int
+cases_first_reply(struct cases *cs, int64_t id, int64_t at, const struct cases_actor *by,
+                  json_t *detail)
+{
+	struct spool_case c = {0};
+	int r;
+
+	if ((r = spool_case_get(cs->spool, id, &c)) <= 0 || c.first_reply_ms > 0) {
+		json_decref(detail);
+		spool_case_free(&c);
+		return r < 0 ? -1 : 0;
+	}
+	pass_join(cs->spool);
+	c.first_reply_ms = at > 0 ? at : 1;
+	r = spool_case_update(cs->spool, &c) > 0 &&
+	            case_event(cs, id, at, "replied_publicly", by, by->name, detail) == 0 &&
+	            spool_case_touch(cs->spool, id) >= 0
+	        ? 1
+	        : -1;
+	if (r < 0)
+		metrics_add("keluh_spool_errors_total", NULL, 1);
+	else
+		log_info("case #%" PRId64 ": answered publicly by %s (%s)", id, by->name,
+		         by->platform);
+	spool_case_free(&c);
+	return r;
+}
+
+int
+cases_escalated(struct cases *cs, int64_t id, int steps, int64_t at, json_t *detail)
+{
+	struct spool_case c = {0};
+	int r;
+
+	if ((r = spool_case_get(cs->spool, id, &c)) <= 0) {
+		json_decref(detail);
+		return r < 0 ? -1 : 0;
+	}
+	pass_join(cs->spool);
+	c.overdue = steps;
+	r = spool_case_update(cs->spool, &c) > 0 &&
+	            case_event(cs, id, at, "escalated", NULL, NULL, detail) == 0 &&
+	            spool_case_touch(cs->spool, id) >= 0
+	        ? 1
+	        : -1;
+	if (r < 0)
+		metrics_add("keluh_spool_errors_total", NULL, 1);
+	spool_case_free(&c);
+	return r;
 }

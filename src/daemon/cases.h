@@ -103,6 +103,33 @@ json_t *cases_case_json(const struct spool_case *);
 /* The person's display name for an actor (people: first), never NULL; valid until reload. */
 const char *cases_actor_name(const struct cases *, const struct cases_actor *);
 
+/*
+ * The SLA clocks (daemon/sla_timer.h) watch every change a case goes
+ * through: kind is the event written ("opened", "reopened",
+ * "acknowledged", "assigned", "resolved", "not_complaint"), c the case as
+ * it is now, at when. Called in the pass that wrote it.
+ */
+typedef void (*cases_watch_fn)(void *arg, const struct spool_case *c, const char *kind,
+                               int64_t at_ms);
+void cases_set_watch(struct cases *, cases_watch_fn fn, void *arg);
+
+/*
+ * The case's first public reply, at at_ms by the brand account `by`
+ * (platform: the source's kind): records first_reply_ms, the event
+ * replied_publicly (detail is taken) and marks its messages for an edit.
+ * 1 when recorded, 0 when the case has one already (or is gone), -1 when
+ * the spool failed.
+ */
+int cases_first_reply(struct cases *, int64_t id, int64_t at_ms, const struct cases_actor *by,
+                      json_t *detail);
+/*
+ * An escalation of case id was sent: overdue = steps (the steps sent so
+ * far), the event escalated by keluhd (detail is taken), its messages
+ * marked for an edit (they show it overdue). 1, 0 when there is no such
+ * case, -1 when the spool failed.
+ */
+int cases_escalated(struct cases *, int64_t id, int steps, int64_t at_ms, json_t *detail);
+
 /* "42" or "#42" -> 42; -1 when it is not a case id. */
 int64_t cases_parse_id(const char *);
 

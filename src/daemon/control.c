@@ -91,6 +91,7 @@ keluhd_reload(char *err, size_t errlen, size_t *nerrors)
 	cases_set_conf(K.cases, c);
 	digests_set_conf(K.digests, c);
 	actions_set_conf(K.actions, c);
+	sla_timer_set_conf(K.sla, c);
 	deliver_set_conf(K.deliver, c);
 	if (K.http)
 		ingest_http_set_conf(K.http, c, keys, nkeys);

@@ -227,6 +227,7 @@ static void
 teardown(void)
 {
 	feeds_free(K.feeds);
+	sla_timer_free(K.sla);
 	ingest_http_free(K.http);
 	actions_free(K.actions);
 	admin_free(K.admin);
@@ -320,6 +321,8 @@ start_modules(char *err, size_t errlen)
 		log_error("%s", err);
 		return -1;
 	}
+	K.sla = sla_timer_new(K.base, K.spool, K.pass, K.cases, K.conf, keluhd_alerted, NULL);
+	replies_set_fn(feeds_replies(K.feeds), sla_timer_reply, K.sla);
 	if (keluhd_admin_start(err, errlen) < 0 || ingest_restore(K.ingest) < 0)
 		return -1;
 	pass_end(K.pass, 1);

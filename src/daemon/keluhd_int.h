@@ -23,6 +23,7 @@
 #include "daemon/ingest_http.h"
 #include "daemon/pass.h"
 #include "daemon/silence.h"
+#include "daemon/sla_timer.h"
 #include "engine/rules.h"
 #include "lib/sign.h"
 #include "net/curlev.h"
@@ -47,6 +48,7 @@ struct keluhd {
 	struct silences *silences;
 	struct cases *cases;
 	struct digests *digests; /* reports: in keluhd.yaml */
+	struct sla_timer *sla; /* the cases' SLA clocks: metrics, first reply, escalation */
 	struct admin *admin; /* the admin API, when admin.socket is set */
 	struct actions *actions; /* /v1/actions/... on the listener, Telegram polling */
 

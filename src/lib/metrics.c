@@ -96,6 +96,9 @@ static const struct metric_help metric_helps[] = {
 	    "Public replies by the brand's own accounts (brand_accounts) a source saw, by source." },
 	{ "keluh_public_replies_unmatched_total", "counter",
 	    "Public replies by the brand to a post that is no complaint in the spool, by source." },
+	{ "keluh_public_replies_uncased_total", "counter",
+	    "Public replies by the brand to a complaint still waiting in its group (no case yet), "
+	    "by source." },
 	{ "keluh_source_ratelimit_remaining", "gauge",
 	    "Requests a reddit source may still make in the current rate limit window." },
 	{ "keluh_source_health_checks_total", "counter",

@@ -520,6 +520,18 @@ spool_case_message_edited(struct spool *s, int64_t message_id, int64_t seq)
 	return s->be->case_message_edited(s, message_id, seq);
 }
 
+int64_t
+spool_case_of_mention(struct spool *s, int64_t mention_rowid)
+{
+	return s->be->case_of_mention(s, mention_rowid);
+}
+
+int
+spool_case_since(struct spool *s, int64_t case_id, int64_t *since_ms)
+{
+	return s->be->case_since(s, case_id, since_ms);
+}
+
 int
 spool_case_last_alert(struct spool *s, int64_t case_id,
                       void (*fn)(void *arg, const struct spool_alert *), void *arg)

@@ -436,6 +436,17 @@ int spool_case_receivers(struct spool *, int64_t case_id,
 int spool_case_message_touch(struct spool *, int64_t message_id);
 
 /*
+ * The SLA clocks of cases. spool_case_of_mention: the case of the alert
+ * that carries the complaint row mention_rowid (a public reply finds its
+ * case): its id, 0 while the mention waits in its group (no alert yet) or
+ * its alert has no case, -1. spool_case_since: when the case's current
+ * round began, the time of its last "reopened" event, else opened_ms: 1
+ * and *since_ms set, 0 when there is no such case, -1.
+ */
+int64_t spool_case_of_mention(struct spool *, int64_t mention_rowid);
+int spool_case_since(struct spool *, int64_t case_id, int64_t *since_ms);
+
+/*
  * The key that signs action links: 32 random bytes made once, when the
  * spool is created or upgraded to v5, and kept with it. 0, or -1.
  */

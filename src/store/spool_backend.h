@@ -189,6 +189,10 @@ struct spool_backend {
 	int (*case_message_touch)(struct spool *, int64_t message_id);
 	int (*action_key)(struct spool *, unsigned char *key);
 
+	/* the SLA clocks of cases */
+	int64_t (*case_of_mention)(struct spool *, int64_t mention_rowid);
+	int (*case_since)(struct spool *, int64_t case_id, int64_t *since_ms);
+
 	/* new kinds of records add their section here, and to the list below */
 };
 
@@ -213,7 +217,8 @@ struct spool_backend {
 	X(case_counts) X(case_alerts) X(case_span) X(case_event_add) X(case_events) X(case_message_add)        \
 	X(case_messages) X(case_touch) X(case_edits_pending) X(case_message_edited)              \
 	X(case_last_alert) X(case_pending_before) X(case_receivers) X(case_message_touch)        \
-	X(action_key)
+	X(action_key)                                                                              \
+	X(case_of_mention) X(case_since)
 /* clang-format on */
 
 /* The SQLite backend (sqlite.c). */

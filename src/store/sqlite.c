@@ -1181,4 +1181,6 @@ const struct spool_backend spool_sqlite = {
 	.case_receivers = sqlite_case_receivers,
 	.case_message_touch = sqlite_case_message_touch,
 	.action_key = sqlite_action_key,
+	.case_of_mention = sqlite_case_of_mention,
+	.case_since = sqlite_case_since,
 };

@@ -84,6 +84,11 @@ static const char *const sqlite_case_sql[SC__N] = {
     [SC_MESSAGE_TOUCH] = "UPDATE case_messages SET edit_seq = edit_seq + 1 WHERE id = ?1",
     [SC_KEY_GET] = "SELECT value FROM meta WHERE key = 'action_key'",
     [SC_KEY_SET] = "INSERT OR IGNORE INTO meta (key, value) VALUES ('action_key', ?1)",
+    /* the SLA clocks: a reply's case, and when the case's round began */
+    [SC_OF_MENTION] = "SELECT coalesce(a.case_id, 0) FROM mentions m JOIN alerts a "
+                      "ON a.id = m.alert_rowid WHERE m.id = ?1",
+    [SC_SINCE] = "SELECT coalesce((SELECT max(at_ms) FROM case_events WHERE case_id = c.id "
+                 "AND kind = 'reopened'), c.opened_ms) FROM cases c WHERE c.id = ?1",
 };
 
 static int64_t
@@ -543,4 +548,23 @@ sqlite_case_message_touch(struct spool *sp, int64_t message_id)
 	if (SPOOL_WRITE(s, s->cst[SC_MESSAGE_TOUCH], SPOOL_I64(message_id)) < 0)
 		return -1;
 	return sqlite3_changes(s->db) > 0;
+}
+
+int64_t
+sqlite_case_of_mention(struct spool *sp, int64_t mention_rowid)
+{
+	struct sqlite_spool *s = sqlite_of(sp);
+	int64_t id = 0;
+	int r = SPOOL_ROW(s, s->cst[SC_OF_MENTION], sqlite_col0_i64, &id, SPOOL_I64(mention_rowid));
+
+	return r < 0 ? -1 : id;
+}
+
+int
+sqlite_case_since(struct spool *sp, int64_t case_id, int64_t *since_ms)
+{
+	struct sqlite_spool *s = sqlite_of(sp);
+
+	*since_ms = 0;
+	return SPOOL_ROW(s, s->cst[SC_SINCE], sqlite_col0_i64, since_ms, SPOOL_I64(case_id));
 }

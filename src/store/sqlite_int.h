@@ -108,6 +108,8 @@ enum {
 	SC_MESSAGE_TOUCH,
 	SC_KEY_GET,
 	SC_KEY_SET,
+	SC_OF_MENTION,
+	SC_SINCE,
 	SC__N
 };
 
@@ -278,6 +280,8 @@ int64_t sqlite_case_pending_before(struct spool *, int64_t case_id, const char *
 int sqlite_case_receivers(struct spool *, int64_t case_id,
     void (*fn)(void *arg, const char *receiver), void *arg);
 int sqlite_case_message_touch(struct spool *, int64_t message_id);
+int64_t sqlite_case_of_mention(struct spool *, int64_t mention_rowid);
+int sqlite_case_since(struct spool *, int64_t case_id, int64_t *since_ms);
 int sqlite_action_key(struct spool *, unsigned char *key);
 /* sqlite_stmt.c: hands each alert row st returns to fn; the rows' count, or -1. */
 int sqlite_alerts_each(struct sqlite_spool *s, sqlite3_stmt *st,

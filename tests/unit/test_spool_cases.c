@@ -392,6 +392,34 @@ START_TEST(test_prune_cases)
 }
 END_TEST
 
+/* A reply's case: through the complaint's alert; a reopened case's clock: its last reopening. */
+START_TEST(test_case_sla_lookups)
+{
+	const char *recv[] = {"slack"};
+	int64_t exp[] = {1000}, since = -1;
+	int64_t id = spool_case_open(sp, "g", 4, "cs", 100);
+	int64_t m1 = spool_add_mention(sp, "m1", "g", 4, 90, "{}");
+	int64_t m2 = spool_add_mention(sp, "m2", "g", 4, 95, "{}");
+	int64_t a = spool_add_alert(sp, "a1", "g", 4, "cs", 100, "{}", &m1, 1, recv, exp, 1, 100);
+
+	ck_assert_int_gt(a, 0);
+	ck_assert_int_eq(spool_case_of_mention(sp, m1), 0); /* its alert has no case yet */
+	ck_assert_int_eq(spool_case_tie_alert(sp, id, a, 100, 1), 1);
+	ck_assert_int_eq(spool_case_of_mention(sp, m1), id);
+	ck_assert_int_eq(spool_case_of_mention(sp, m2), 0); /* still waits in its group */
+	ck_assert_int_eq(spool_case_of_mention(sp, m2 + 99), 0);
+
+	ck_assert_int_eq(spool_case_since(sp, id, &since), 1);
+	ck_assert_int_eq(since, 100);
+	spool_case_event_add(sp, id, 500, "reopened", "keluhd", NULL, NULL, NULL);
+	spool_case_event_add(sp, id, 800, "reopened", "keluhd", NULL, NULL, NULL);
+	spool_case_event_add(sp, id, 900, "acknowledged", "slack", "U1", "Rina", NULL);
+	ck_assert_int_eq(spool_case_since(sp, id, &since), 1);
+	ck_assert_int_eq(since, 800);
+	ck_assert_int_eq(spool_case_since(sp, id + 99, &since), 0);
+}
+END_TEST
+
 START_TEST(test_upgrade_v4)
 {
 	struct spool_case c;
@@ -579,6 +607,7 @@ main(void)
 	tcase_add_test(tc, test_action_key);
 	tcase_add_test(tc, test_case_list);
 	tcase_add_test(tc, test_prune_cases);
+	tcase_add_test(tc, test_case_sla_lookups);
 	tcase_add_test(tc, test_upgrade_v4);
 	tcase_add_test(tc, test_case_span);
 	tcase_add_test(tc, test_case_span_readonly);
