@@ -45,8 +45,24 @@
  *	  mode=sse events=N bytes=B taken=T seconds=S mentions_per_s=T/S
  *	  write_seconds=W
  *
+ *   bench_ingest action --sink-port-file F --port-file G --secret S
+ *           CRITICAL.ndjson [--receiver slack] [--count 200]
+ *           [--bg BACKGROUND.ndjson --bg-rate 10000 --bg-batch 1000]
+ *	The round trip of a button press. Plays Slack's Web API on 127.0.0.1
+ *	(port written to F; keluhd's Slack bot receiver has api_url
+ *	http://127.0.0.1:<F>/api): chat.postMessage answers a ts made of the
+ *	case id it finds in the Acknowledge button ("ack:<id>"). For each of
+ *	--count critical mentions in turn: POSTs it, waits for its case's
+ *	post, then POSTs Slack's signed block_actions "ack:<id>" to
+ *	/v1/actions/<receiver> (signed with the signing secret S, as Slack
+ *	signs) and times from that request to the chat.update of the same ts
+ *	that says "acknowledged by". Background load as for alert.
+ *	  mode=action actions=N done=D rt_p50_ms=.. rt_p99_ms=.. rt_max_ms=..
+ *	  answer_p50_ms=.. answer_p99_ms=.. posts=.. updates=.. replies=..
+ *	  bg_mentions=.. bg_per_s=.. errors=E
+ *
  * Exit status: 0 when every answer was the one expected (and, for alert,
- * every alert arrived), 1 otherwise, 2 on usage errors.
+ * every alert arrived; for action, every edit), 1 otherwise, 2 on usage errors.
  */
 #define _GNU_SOURCE 1
 
@@ -68,6 +84,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sodium.h>
 
 #define IO_TIMEOUT_S 30		/* no single read or write waits longer */
 #define SINK_MAX_CONNS 64
@@ -973,6 +991,398 @@ run_alert(int argc, char **argv)
 	return errors || A->bg_errors || A->received < A->count ? 1 : 0;
 }
 
+/* --- action mode: the fake Slack Web API ------------------------------------ */
+
+#define ACT_QUEUE 4096
+
+/*
+ * What the fake Slack saw: the cases whose first post arrived (a queue the
+ * sender takes from), and the arrival of the edit that shows the case it
+ * waits for as acknowledged.
+ */
+struct act_sink {
+	int fd;
+	atomic_int stop;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	long long queue[ACT_QUEUE];
+	size_t qhead, qtail;
+	long long waiting;	/* the case whose acknowledged edit is awaited; 0: none */
+	double edited;		/* when it arrived; 0: not yet */
+	atomic_ullong posts, replies, updates, other;
+};
+
+/* The case id after needle in body ("ack:42", "\"ts\":\"42."), or 0. */
+static long long
+act_case_after(const char *body, size_t len, const char *needle)
+{
+	const char *p = memmem(body, len, needle, strlen(needle));
+
+	return p ? strtoll(p + strlen(needle), NULL, 10) : 0;
+}
+
+static void
+act_answer(int fd, long long id)
+{
+	char body[128], head[256];
+	int n = snprintf(body, sizeof(body), "{\"ok\":true,\"channel\":\"CBENCH\",\"ts\":\"%lld.000100\"}",
+	    id);
+	int h = snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %d\r\nConnection: keep-alive\r\n\r\n", n);
+
+	if (write(fd, head, (size_t)h) < 0 || write(fd, body, (size_t)n) < 0) {
+		/* keluhd retries; nothing to do */
+	}
+}
+
+/* One whole request in c->in? Then handles it and returns 1. */
+static int
+act_sink_request(struct act_sink *S, struct sink_conn *c, double t)
+{
+	char *hend = c->in.len ? strstr(c->in.data, "\r\n\r\n") : NULL, *cl, *body;
+	size_t need, blen;
+	long long id = 0;
+
+	if (hend == NULL)
+		return 0;
+	cl = strcasestr(c->in.data, "\r\nContent-Length:");
+	need = (size_t)(hend + 4 - c->in.data) + (cl && cl < hend ? strtoul(cl + 17, NULL, 10) : 0);
+	if (c->in.len < need)
+		return 0;
+	body = hend + 4;
+	blen = need - (size_t)(body - c->in.data);
+	if (strncmp(c->in.data, "POST /api/chat.update ", 22) == 0) {
+		atomic_fetch_add(&S->updates, 1);
+		id = act_case_after(body, blen, "\"ts\":\"");
+		pthread_mutex_lock(&S->lock);
+		if (id && id == S->waiting && S->edited == 0 &&
+		    memmem(body, blen, "acknowledged by ", 16) != NULL) {
+			S->edited = t;
+			pthread_cond_broadcast(&S->cond);
+		}
+		pthread_mutex_unlock(&S->lock);
+	} else if (strncmp(c->in.data, "POST /api/chat.postMessage ", 27) == 0) {
+		if (memmem(body, blen, "\"thread_ts\"", 11) != NULL) {
+			atomic_fetch_add(&S->replies, 1);
+			id = act_case_after(body, blen, "\"thread_ts\":\"");
+		} else if ((id = act_case_after(body, blen, "ack:")) > 0) {
+			atomic_fetch_add(&S->posts, 1);
+			pthread_mutex_lock(&S->lock);
+			if (S->qtail - S->qhead < ACT_QUEUE) {
+				S->queue[S->qtail++ % ACT_QUEUE] = id;
+				pthread_cond_broadcast(&S->cond);
+			}
+			pthread_mutex_unlock(&S->lock);
+		} else
+			atomic_fetch_add(&S->other, 1);
+	} else
+		atomic_fetch_add(&S->other, 1);
+	act_answer(c->fd, id > 0 ? id : 1);
+	memmove(c->in.data, c->in.data + need, c->in.len - need);
+	c->in.len -= need;
+	c->in.data[c->in.len] = '\0';
+	return 1;
+}
+
+static void *
+act_sink_thread(void *arg)
+{
+	struct act_sink *S = arg;
+	struct sink_conn conns[SINK_MAX_CONNS];
+	struct pollfd pf[SINK_MAX_CONNS + 1];
+	size_t n = 0;
+
+	memset(conns, 0, sizeof(conns));
+	while (!atomic_load(&S->stop)) {
+		pf[0].fd = S->fd;
+		pf[0].events = n < SINK_MAX_CONNS ? POLLIN : 0;
+		for (size_t i = 0; i < n; i++) {
+			pf[i + 1].fd = conns[i].fd;
+			pf[i + 1].events = POLLIN;
+		}
+		if (poll(pf, n + 1, 50) <= 0)
+			continue;
+		for (size_t i = n; i-- > 0;) {
+			struct sink_conn *c = &conns[i];
+			ssize_t got;
+			double t;
+
+			if (!(pf[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			buf_need(&c->in, 65536);
+			got = read(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len - 1);
+			t = now_s();
+			if (got <= 0) {
+				close(c->fd);
+				free(c->in.data);
+				conns[i] = conns[--n];
+				continue;
+			}
+			c->in.len += (size_t)got;
+			c->in.data[c->in.len] = '\0';
+			while (act_sink_request(S, c, t))
+				;
+		}
+		if (pf[0].revents & POLLIN) {
+			int fd = accept4(S->fd, NULL, NULL, SOCK_CLOEXEC), one = 1;
+
+			if (fd >= 0) {
+				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+				memset(&conns[n], 0, sizeof(conns[n]));
+				conns[n++].fd = fd;
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		close(conns[i].fd);
+		free(conns[i].in.data);
+	}
+	return NULL;
+}
+
+/* --- action mode: the signed button press ----------------------------------- */
+
+static void
+url_encode(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		    ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+			buf_add(b, s, 1);
+		} else {
+			char e[3] = { '%', hex[ch >> 4], hex[ch & 15] };
+
+			buf_add(b, e, 3);
+		}
+	}
+}
+
+/*
+ * cl->req = Slack's interactivity POST for "ack:<id>" to /v1/actions/<name>,
+ * signed as Slack signs it: v0= hex HMAC-SHA256(secret, "v0:" ts ":" body).
+ */
+static void
+act_request(struct client *cl, const char *name, const char *secret, long long id)
+{
+	struct buf payload = { 0 }, body = { 0 }, base = { 0 };
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	char hex[2 * sizeof(mac) + 1];
+	crypto_auth_hmacsha256_state st;
+	long long ts = (long long)time(NULL);
+
+	buf_printf(&payload, "{\"type\":\"block_actions\",\"user\":{\"id\":\"UBENCH\",\"username\":"
+	    "\"bench\"},\"actions\":[{\"action_id\":\"keluh.ack\",\"value\":\"ack:%lld\"}]}", id);
+	buf_add(&body, "payload=", 8);
+	url_encode(&body, payload.data);
+	buf_printf(&base, "v0:%lld:", ts);
+	buf_add(&base, body.data, body.len);
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)base.data, base.len);
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
+	cl->req.len = 0;
+	buf_printf(&cl->req, "POST /v1/actions/%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+	    "Content-Type: application/x-www-form-urlencoded\r\nX-Slack-Request-Timestamp: %lld\r\n"
+	    "X-Slack-Signature: v0=%s\r\nContent-Length: %zu\r\n\r\n", name, cl->port, ts, hex,
+	    body.len);
+	buf_add(&cl->req, body.data, body.len);
+	free(payload.data);
+	free(body.data);
+	free(base.data);
+}
+
+/* Waits, S->lock held, until fn(S) holds or timeout_s passed: 1 when it holds. */
+static int
+act_wait(struct act_sink *S, int (*fn)(const struct act_sink *), int timeout_s)
+{
+	struct timespec dl;
+
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += timeout_s;
+	while (!fn(S) && pthread_cond_timedwait(&S->cond, &S->lock, &dl) == 0)
+		;
+	return fn(S);
+}
+
+static int
+act_posted(const struct act_sink *S)
+{
+	return S->qtail > S->qhead;
+}
+
+static int
+act_edited(const struct act_sink *S)
+{
+	return S->edited > 0;
+}
+
+/* --- action mode ---------------------------------------------------------------- */
+
+struct act_times {
+	double *rt, *ans;	/* action POST written -> edit arrived; -> keluhd's answer */
+	size_t n;
+};
+
+/* One critical mention, its case's first post, the signed ack, its edit. 0 or -1. */
+static int
+act_one(struct alert_run *A, struct act_sink *S, struct client *ing, struct client *act,
+    const struct corpus *crit, uint64_t i, const char *name, const char *secret,
+    struct act_times *T)
+{
+	struct buf body = { 0 };
+	struct answer a;
+	long long id;
+	double t0, t1, edited;
+
+	corpus_line(&body, crit, A->tag, i);
+	client_post(ing, &body);
+	free(body.data);
+	if (client_roundtrip(ing, &a) < 0 || a.status != 202 || a.complaints != 1) {
+		note_error(&A->lock, A->first_error, sizeof(A->first_error),
+		    "critical mention %llu: HTTP %d %.300s", (unsigned long long)i, a.status, a.body);
+		return -1;
+	}
+	pthread_mutex_lock(&S->lock);
+	if (!act_wait(S, act_posted, 10)) {
+		pthread_mutex_unlock(&S->lock);
+		note_error(&A->lock, A->first_error, sizeof(A->first_error),
+		    "critical mention %llu: no chat.postMessage with buttons within 10 s",
+		    (unsigned long long)i);
+		return -1;
+	}
+	id = S->queue[S->qhead++ % ACT_QUEUE];
+	S->waiting = id;
+	S->edited = 0;
+	pthread_mutex_unlock(&S->lock);
+	act_request(act, name, secret, id);
+	t0 = now_s();
+	if (client_roundtrip(act, &a) < 0 || a.status != 200) {
+		note_error(&A->lock, A->first_error, sizeof(A->first_error),
+		    "action on case %lld: HTTP %d %.300s", id, a.status, a.body);
+		return -1;
+	}
+	t1 = now_s();
+	pthread_mutex_lock(&S->lock);
+	edited = act_wait(S, act_edited, 10) ? S->edited : 0;
+	S->waiting = 0;
+	pthread_mutex_unlock(&S->lock);
+	if (edited == 0) {
+		note_error(&A->lock, A->first_error, sizeof(A->first_error),
+		    "case %lld: no chat.update showing the ack within 10 s", id);
+		return -1;
+	}
+	T->ans[T->n] = t1 - t0;
+	T->rt[T->n++] = edited > t0 ? edited - t0 : 0;
+	return 0;
+}
+
+static int
+run_action(int argc, char **argv)
+{
+	struct alert_run *A = calloc(1, sizeof(*A));
+	struct act_sink *S = calloc(1, sizeof(*S));
+	const char *path = NULL, *bgpath = NULL, *sink_port_file = NULL, *port_file = NULL;
+	const char *name = "slack", *secret = NULL;
+	unsigned long long bg_rate = 10000;
+	struct corpus crit, bg;
+	pthread_t sink_th, bg_th;
+	struct client ing, act;
+	struct act_times T = { 0 };
+	uint64_t errors = 0;
+
+	if (A == NULL || S == NULL || sodium_init() < 0)
+		die("cannot start");
+	A->count = 200;
+	A->bg_batch = 1000;
+	for (int i = 0; i < argc; i++) {
+		const char *o = argv[i];
+
+		if (strcmp(o, "--port-file") == 0 && i + 1 < argc)
+			port_file = argv[++i];
+		else if (strcmp(o, "--sink-port-file") == 0 && i + 1 < argc)
+			sink_port_file = argv[++i];
+		else if (strcmp(o, "--receiver") == 0 && i + 1 < argc)
+			name = argv[++i];
+		else if (strcmp(o, "--secret") == 0 && i + 1 < argc)
+			secret = argv[++i];
+		else if (strcmp(o, "--count") == 0 && i + 1 < argc)
+			A->count = num_arg(o, argv[++i]);
+		else if (strcmp(o, "--bg") == 0 && i + 1 < argc)
+			bgpath = argv[++i];
+		else if (strcmp(o, "--bg-rate") == 0 && i + 1 < argc)
+			bg_rate = num_arg(o, argv[++i]);
+		else if (strcmp(o, "--bg-batch") == 0 && i + 1 < argc)
+			A->bg_batch = (size_t)num_arg(o, argv[++i]);
+		else if (o[0] != '-' && path == NULL)
+			path = o;
+		else
+			die("action: unknown argument %s", o);
+	}
+	if (path == NULL || sink_port_file == NULL || port_file == NULL || secret == NULL ||
+	    A->count == 0 || A->count > 100000 || A->bg_batch == 0 || bg_rate == 0)
+		die("usage: bench_ingest action --sink-port-file F --port-file G --secret S "
+		    "CRITICAL.ndjson [--receiver NAME] [--count N] [--bg FILE --bg-rate N --bg-batch N]");
+	corpus_load(&crit, path);
+	if (bgpath) {
+		corpus_load(&bg, bgpath);
+		A->bg = &bg;
+	}
+	A->bg_rate = (double)bg_rate;
+	T.rt = xmalloc(A->count * sizeof(double));
+	T.ans = xmalloc(A->count * sizeof(double));
+	snprintf(A->tag, sizeof(A->tag), "K%lx-%ld-", (long)getpid(), (long)time(NULL));
+	pthread_mutex_init(&A->lock, NULL);
+	pthread_mutex_init(&S->lock, NULL);
+	pthread_cond_init(&S->cond, NULL);
+
+	S->fd = listen_port_file(sink_port_file, "fake Slack");
+	if (pthread_create(&sink_th, NULL, act_sink_thread, S) != 0)
+		die("cannot start the fake Slack");
+	if ((A->port = wait_port_file(port_file, 60)) < 0) {
+		atomic_store(&S->stop, 1);
+		pthread_join(sink_th, NULL);
+		die("%s: no keluhd port within 60 s", port_file);
+	}
+	if (A->bg && pthread_create(&bg_th, NULL, bg_thread, A) != 0)
+		die("cannot start the background load");
+	memset(&ing, 0, sizeof(ing));
+	memset(&act, 0, sizeof(act));
+	ing.port = act.port = A->port;
+	ing.fd = act.fd = -1;
+	if (A->bg)
+		sleep_until(now_s() + 0.5);
+	for (uint64_t i = 0; i < A->count; i++)
+		if (act_one(A, S, &ing, &act, &crit, i, name, secret, &T) < 0 && ++errors >= 10)
+			break;
+	atomic_store(&A->stop_bg, 1);
+	if (A->bg)
+		pthread_join(bg_th, NULL);
+	atomic_store(&S->stop, 1);
+	pthread_join(sink_th, NULL);
+	if (ing.fd >= 0)
+		close(ing.fd);
+	if (act.fd >= 0)
+		close(act.fd);
+	qsort(T.rt, T.n, sizeof(double), dbl_cmp);
+	qsort(T.ans, T.n, sizeof(double), dbl_cmp);
+	if (A->first_error[0])
+		fprintf(stderr, "bench_ingest: %s\n", A->first_error);
+	printf("mode=action actions=%llu done=%zu rt_p50_ms=%.2f rt_p99_ms=%.2f rt_max_ms=%.2f "
+	       "answer_p50_ms=%.2f answer_p99_ms=%.2f posts=%llu updates=%llu replies=%llu "
+	       "bg_mentions=%llu bg_per_s=%.0f errors=%llu\n",
+	    (unsigned long long)A->count, T.n, pct_ms(T.rt, T.n, 0.5), pct_ms(T.rt, T.n, 0.99),
+	    T.n ? T.rt[T.n - 1] * 1000.0 : 0.0, pct_ms(T.ans, T.n, 0.5), pct_ms(T.ans, T.n, 0.99),
+	    (unsigned long long)S->posts, (unsigned long long)S->updates,
+	    (unsigned long long)S->replies, (unsigned long long)A->bg_mentions,
+	    A->bg && A->bg_t1 > A->bg_t0 ? (double)A->bg_mentions / (A->bg_t1 - A->bg_t0) : 0.0,
+	    (unsigned long long)(errors + A->bg_errors));
+	return errors || A->bg_errors || T.n < A->count ? 1 : 0;
+}
+
 /* --- sse mode ---------------------------------------------------------------- */
 
 /* Sum of keluh_mentions_total over its labels, from GET /metrics; -1 on errors. */
@@ -1159,12 +1569,17 @@ main(int argc, char **argv)
 		return run_alert(argc - 2, argv + 2);
 	if (argc >= 2 && strcmp(argv[1], "sse") == 0)
 		return run_sse(argc - 2, argv + 2);
+	if (argc >= 2 && strcmp(argv[1], "action") == 0)
+		return run_action(argc - 2, argv + 2);
 	fprintf(stderr, "usage: bench_ingest ingest --port P CORPUS.ndjson [--batch N] [--conns N] "
 			"[--count N] [--seconds S]\n"
 			"       bench_ingest alert --sink-port-file F (--port P | --port-file G) "
 			"CRITICAL.ndjson [--count N] [--rate N]\n"
 			"           [--bg BACKGROUND.ndjson --bg-rate N --bg-batch N] [--wait S]\n"
 			"       bench_ingest sse --port-file F --keluhd-port-file G CORPUS.ndjson "
-			"[--count N] [--seconds S]\n");
+			"[--count N] [--seconds S]\n"
+			"       bench_ingest action --sink-port-file F --port-file G --secret S "
+			"CRITICAL.ndjson [--receiver NAME]\n"
+			"           [--count N] [--bg BACKGROUND.ndjson --bg-rate N --bg-batch N]\n");
 	return 2;
 }

@@ -32,7 +32,8 @@
 # sent, 2000000), BENCH_INGEST_SECONDS (bound on time, 10),
 # BENCH_DAEMON_RUNS (ingest runs, the fastest kept, 3), BENCH_ALERT_COUNT
 # (1000), BENCH_ALERT_RATE (critical mentions/s, 200), BENCH_ALERT_BG_RATE
-# (background mentions/s, 10000; 0 = none), BENCH_SPOOL_DIR (where the
+# (background mentions/s, 10000; 0 = none), BENCH_ACTION_COUNT (button presses
+# timed, one at a time, with the same background, 200), BENCH_SPOOL_DIR (where the
 # temporary spool goes, ${TMPDIR:-/tmp}), BENCH_PERF=1 (perf record keluhd
 # during the first ingest run), BENCH_SSE_COUNT (events through the SSE
 # source, 400000), BENCH_STALL_MENTIONS and BENCH_STALL_BYTES (the worst-case
@@ -76,6 +77,7 @@ BENCH_STALL_BYTES=${BENCH_STALL_BYTES:-60000}
 BENCH_ALERT_COUNT=${BENCH_ALERT_COUNT:-1000}
 BENCH_ALERT_RATE=${BENCH_ALERT_RATE:-200}
 BENCH_ALERT_BG_RATE=${BENCH_ALERT_BG_RATE:-10000}
+BENCH_ACTION_COUNT=${BENCH_ACTION_COUNT:-200}
 BENCH_SPOOL_DIR=${BENCH_SPOOL_DIR:-${TMPDIR:-/tmp}}
 
 out=$top_builddir/bench/out
@@ -150,6 +152,31 @@ duplicates:
 Y
 }
 
+# $1: the port of bench_ingest's fake Slack Web API
+action_conf() {
+	echo xoxb-bench >"$dtmp/slack.token"
+	echo bench-signing-secret >"$dtmp/slack.signing"
+	cat <<Y
+rules: $default_rules
+http:
+  listen: 127.0.0.1:0
+spool:
+  path: $dtmp/action.db
+receivers:
+  - {name: slack, type: slack, token_file: $dtmp/slack.token, channel: CBENCH,
+     api_url: "http://127.0.0.1:$1/api", signing_secret_file: $dtmp/slack.signing,
+     rate: 100000/s, max_concurrency: 8, timeout: 5s}
+routes:
+  - {match: {priority: critical}, receivers: [slack]}
+grouping:
+  by: [mention]
+  first_alert_after: {critical: 0s, high: 1h, normal: 1h, low: 1h}
+  max_groups: 1000000
+duplicates:
+  same_text: 0
+Y
+}
+
 # with_peer NAME PID PORTFILE CONF: the bench_ingest process PID (started
 # in the background, writing $out/NAME.txt and .err) is a peer keluhd talks
 # to; once it wrote its port to PORTFILE, keluhd runs on what CONF PORT
@@ -187,7 +214,7 @@ if [ "$BENCH_DAEMON" != 0 ]; then
 		make -C "$top_builddir" keluhd >&2 || die "build failed"
 	fi
 	[ -x "$keluhd" ] || die "$keluhd not found: run make bench from the build directory"
-	# bench_ingest is plain C (sockets, pthreads): built by make when the
+	# bench_ingest is plain C (sockets, pthreads, libsodium for a signature): built by make when the
 	# Makefile knows it, else compiled here.
 	if [ ! -x "$bench_ingest" ] || newer "$top_srcdir/bench/bench_ingest.c" "$bench_ingest"; then
 		if [ -f "$top_builddir/Makefile" ] && grep -q '^bench_bench_ingest_SOURCES' "$top_builddir/Makefile"; then
@@ -196,7 +223,7 @@ if [ "$BENCH_DAEMON" != 0 ]; then
 			echo "bench: compiling bench/bench_ingest"
 			mkdir -p "$top_builddir/bench" &&
 			    ${CC:-cc} -std=c11 -O2 -g -Wall -Wextra -pthread -o "$bench_ingest" \
-			    "$top_srcdir/bench/bench_ingest.c" || die "build of bench_ingest failed"
+			    "$top_srcdir/bench/bench_ingest.c" -lsodium || die "build of bench_ingest failed"
 		fi
 	fi
 fi
@@ -692,7 +719,18 @@ Y
 	with_peer daemon-alert $! "$dtmp/sink.port" alert_conf
 	echo
 
-	# 3. the loop's longest stall: requests of long mentions made to be
+	# 3. a button press: a signed Slack ack on a case's first post, timed to
+	# the chat.update that shows it, with the same background load
+	rm -f "$dtmp/sink.port" "$dtmp/keluhd.port"
+	echo "\$ bench_ingest action $(basename "$crit") --count $BENCH_ACTION_COUNT${bgargs:+ }$(echo "$bgargs" | sed "s|$out/||g")"
+	# shellcheck disable=SC2086
+	$PIN_LOAD "$bench_ingest" action --sink-port-file "$dtmp/sink.port" --port-file "$dtmp/keluhd.port" \
+	    --secret bench-signing-secret "$crit" --count "$BENCH_ACTION_COUNT" $bgargs \
+	    >"$out/daemon-action.txt" 2>"$out/daemon-action.err" &
+	with_peer daemon-action $! "$dtmp/sink.port" action_conf
+	echo
+
+	# 4. the loop's longest stall: requests of long mentions made to be
 	# slow for the packs' regexes, while another process polls /healthz
 	echo "\$ stall.py --mentions $BENCH_STALL_MENTIONS --bytes $BENCH_STALL_BYTES"
 	$PYTHON "$top_srcdir/bench/stall.py" --keluhd "$keluhd" --rules "$default_rules" \
@@ -726,11 +764,20 @@ Y
 	row "  alerts received / sent" "${a_got:-0} / $BENCH_ALERT_COUNT" "all" "$([ "${a_got:-0}" = "$BENCH_ALERT_COUNT" ] && echo ok || echo MISS)"
 	[ "$BENCH_ALERT_BG_RATE" -gt 0 ] &&
 	    row "  background during it (asked $(fmt_int "$BENCH_ALERT_BG_RATE")/s)" "$(fmt_int "$a_bg")/s" "" ""
+	x_p50=$(getkv "$out/daemon-action.txt" mode= rt_p50_ms)
+	x_p99=$(getkv "$out/daemon-action.txt" mode= rt_p99_ms)
+	x_done=$(getkv "$out/daemon-action.txt" mode= done)
+	x_bg=$(getkv "$out/daemon-action.txt" mode= bg_per_s)
+	row "button press: signed Slack ack -> chat.update, p50" "${x_p50:-n/a} ms" "" ""
+	row "button press: signed Slack ack -> chat.update, p99" "${x_p99:-n/a} ms" "< 50 ms" "$(check "$x_p99" "<" 50)"
+	row "  presses done / asked" "${x_done:-0} / $BENCH_ACTION_COUNT" "all" "$([ "${x_done:-0}" = "$BENCH_ACTION_COUNT" ] && echo ok || echo MISS)"
+	[ "$BENCH_ALERT_BG_RATE" -gt 0 ] &&
+	    row "  background during it (asked $(fmt_int "$BENCH_ALERT_BG_RATE")/s)" "$(fmt_int "$x_bg")/s" "" ""
 	st_max=$(getkv "$out/daemon-stall.txt" mode= healthz_max_ms)
 	st_post=$(getkv "$out/daemon-stall.txt" mode= post_max_ms)
 	row "loop stall: /healthz max during $BENCH_STALL_MENTIONS x $(fmt_int "$BENCH_STALL_BYTES") B worst-case POSTs" "${st_max:-n/a} ms" "< 30,000 ms (WatchdogSec)" "$(check "$st_max" "<" 30000)"
 	row "  the slowest of those POSTs" "${st_post:-n/a} ms" "" ""
-	for name in daemon-ingest daemon-sse daemon-alert; do
+	for name in daemon-ingest daemon-sse daemon-alert daemon-action; do
 		v=$(rss "$name")
 		row "keluhd peak RSS (VmHWM), $name" "${v:-n/a} KB" "" ""
 	done
