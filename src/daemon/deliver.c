@@ -45,6 +45,7 @@ struct xfer {
 	size_t upload_off;
 	/* living messages: a post keeps its reference; an edit names its message */
 	int64_t case_id, alert_rowid;
+	int64_t case_event;	/* a post: the case's newest event when it was rendered */
 	int post;
 	int edit;		/* 1: id is a case message's id, seq the edit_seq sent */
 	int64_t seq;
@@ -379,7 +380,7 @@ deliver_outcome(struct xfer *x, enum rcv_verdict v, int64_t wait_ms, const char 
 		spool_delivered(d->spool, x->id, now);
 		/* the message's reference, in the pass that says it was delivered */
 		if (x->post && st && st->r)
-			living_posted(d->spool, st->r, x->case_id, x->alert_rowid,
+			living_posted(d->spool, st->r, x->case_id, x->alert_rowid, x->case_event,
 			    x->resp.data ? x->resp.data : "", x->resp.len, now);
 		metrics_observe_latency(x->receiver, (double)(now - x->created_ms) / 1000.0);
 		snprintf(labels, sizeof(labels), "receiver=\"%s\",outcome=\"ok\"", x->receiver);
@@ -684,6 +685,9 @@ deliver_start(struct deliver *d, struct rstate *st, struct spool_delivery *sd)
 	x->case_id = sd->case_id;
 	x->alert_rowid = sd->alert_rowid;
 	x->post = plan.way == LIVING_POST;
+	/* before the render: what the post shows of the case is at least this new */
+	if (x->post && (x->case_event = spool_case_last_event(d->spool, sd->case_id)) < 0)
+		x->case_event = 0;
 	buf_init(&x->resp);
 	living_owe(d->spool, &plan);
 	if (plan.way == LIVING_FOLD) {

@@ -121,11 +121,11 @@ last_alert_free(struct last_alert *l)
 
 int
 living_posted(struct spool *sp, const struct receiver *r, int64_t case_id, int64_t alert_rowid,
-              const char *body, size_t len, int64_t now_ms)
+              int64_t seen_event, const char *body, size_t len, int64_t now_ms)
 {
 	char ref[RCV_REFLEN];
 	struct last_alert l = {0};
-	int64_t mid;
+	int64_t mid, last;
 	int rc = 1;
 
 	if (receiver_post_ref(r, body, len, ref, sizeof(ref)) < 0) {
@@ -136,10 +136,15 @@ living_posted(struct spool *sp, const struct receiver *r, int64_t case_id, int64
 	}
 	pass_join(sp);
 	if ((mid = spool_case_message_add(sp, case_id, r->name, ref, now_ms)) < 0 ||
-	    spool_case_last_alert(sp, case_id, last_alert_cb, &l) < 0)
+	    spool_case_last_alert(sp, case_id, last_alert_cb, &l) < 0 ||
+	    (last = spool_case_last_event(sp, case_id)) < 0)
 		rc = -1;
-	/* alerts folded while the post was on its way: the message owes them an edit */
-	else if (l.rowid > alert_rowid && spool_case_message_touch(sp, mid) < 0)
+	/*
+	 * Alerts folded, or an action taken, while the post was on its way (an
+	 * action touched no message then): the message owes them an edit.
+	 */
+	else if ((l.rowid > alert_rowid || last > seen_event) &&
+	         spool_case_message_touch(sp, mid) < 0)
 		rc = -1;
 	if (rc < 0)
 		log_warnx("spool: the message of case #%" PRId64 " on %s: %s", case_id, r->name,

@@ -71,11 +71,14 @@ json_t *living_alert(struct cases *, const char *public_url, const char *alert_j
 
 /*
  * The post of alert_rowid (of case_id) to r was answered 2xx with body:
- * keeps the message reference and owes an edit when the case has a newer
- * alert. 1 when kept, 0 when the answer names no message (logged), -1.
+ * keeps the message reference and owes an edit when the case changed
+ * since the post was made: a newer alert, or any event after seen_event
+ * (spool_case_last_event when it was rendered: an action that came while
+ * the post was on its way). 1 when kept, 0 when the answer names no
+ * message (logged), -1.
  */
 int living_posted(struct spool *, const struct receiver *r, int64_t case_id, int64_t alert_rowid,
-                  const char *body, size_t len, int64_t now_ms);
+                  int64_t seen_event, const char *body, size_t len, int64_t now_ms);
 
 /*
  * The request that edits message m on r into the case's newest alert as

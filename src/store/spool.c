@@ -532,6 +532,12 @@ spool_case_since(struct spool *s, int64_t case_id, int64_t *since_ms)
 	return s->be->case_since(s, case_id, since_ms);
 }
 
+int64_t
+spool_case_last_event(struct spool *s, int64_t case_id)
+{
+	return s->be->case_last_event(s, case_id);
+}
+
 int
 spool_case_last_alert(struct spool *s, int64_t case_id,
                       void (*fn)(void *arg, const struct spool_alert *), void *arg)

@@ -445,6 +445,11 @@ int spool_case_message_touch(struct spool *, int64_t message_id);
  */
 int64_t spool_case_of_mention(struct spool *, int64_t mention_rowid);
 int spool_case_since(struct spool *, int64_t case_id, int64_t *since_ms);
+/*
+ * The id of the case's newest event (0 when it has none), -1: a message
+ * rendered when this was n is out of date once it is above n.
+ */
+int64_t spool_case_last_event(struct spool *, int64_t case_id);
 
 /*
  * The key that signs action links: 32 random bytes made once, when the

@@ -192,6 +192,7 @@ struct spool_backend {
 	/* the SLA clocks of cases */
 	int64_t (*case_of_mention)(struct spool *, int64_t mention_rowid);
 	int (*case_since)(struct spool *, int64_t case_id, int64_t *since_ms);
+	int64_t (*case_last_event)(struct spool *, int64_t case_id);
 
 	/* new kinds of records add their section here, and to the list below */
 };
@@ -218,7 +219,7 @@ struct spool_backend {
 	X(case_messages) X(case_touch) X(case_edits_pending) X(case_message_edited)              \
 	X(case_last_alert) X(case_pending_before) X(case_receivers) X(case_message_touch)        \
 	X(action_key)                                                                              \
-	X(case_of_mention) X(case_since)
+	X(case_of_mention) X(case_since) X(case_last_event)
 /* clang-format on */
 
 /* The SQLite backend (sqlite.c). */

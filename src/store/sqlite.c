@@ -1183,4 +1183,5 @@ const struct spool_backend spool_sqlite = {
 	.action_key = sqlite_action_key,
 	.case_of_mention = sqlite_case_of_mention,
 	.case_since = sqlite_case_since,
+	.case_last_event = sqlite_case_last_event,
 };

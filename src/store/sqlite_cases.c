@@ -89,6 +89,7 @@ static const char *const sqlite_case_sql[SC__N] = {
                       "ON a.id = m.alert_rowid WHERE m.id = ?1",
     [SC_SINCE] = "SELECT coalesce((SELECT max(at_ms) FROM case_events WHERE case_id = c.id "
                  "AND kind = 'reopened'), c.opened_ms) FROM cases c WHERE c.id = ?1",
+    [SC_LAST_EVENT] = "SELECT coalesce(max(id), 0) FROM case_events WHERE case_id = ?1",
 };
 
 static int64_t
@@ -567,4 +568,14 @@ sqlite_case_since(struct spool *sp, int64_t case_id, int64_t *since_ms)
 
 	*since_ms = 0;
 	return SPOOL_ROW(s, s->cst[SC_SINCE], sqlite_col0_i64, since_ms, SPOOL_I64(case_id));
+}
+
+int64_t
+sqlite_case_last_event(struct spool *sp, int64_t case_id)
+{
+	struct sqlite_spool *s = sqlite_of(sp);
+	int64_t id = 0;
+	int r = SPOOL_ROW(s, s->cst[SC_LAST_EVENT], sqlite_col0_i64, &id, SPOOL_I64(case_id));
+
+	return r < 0 ? -1 : id;
 }

@@ -110,6 +110,7 @@ enum {
 	SC_KEY_SET,
 	SC_OF_MENTION,
 	SC_SINCE,
+	SC_LAST_EVENT,
 	SC__N
 };
 
@@ -282,6 +283,7 @@ int sqlite_case_receivers(struct spool *, int64_t case_id,
 int sqlite_case_message_touch(struct spool *, int64_t message_id);
 int64_t sqlite_case_of_mention(struct spool *, int64_t mention_rowid);
 int sqlite_case_since(struct spool *, int64_t case_id, int64_t *since_ms);
+int64_t sqlite_case_last_event(struct spool *, int64_t case_id);
 int sqlite_action_key(struct spool *, unsigned char *key);
 /* sqlite_stmt.c: hands each alert row st returns to fn; the rows' count, or -1. */
 int sqlite_alerts_each(struct sqlite_spool *s, sqlite3_stmt *st,

@@ -159,10 +159,12 @@ START_TEST(test_post_fold_reply)
 {
 	struct spool_delivery d1, d2, d3, h;
 	struct living_plan p;
-	int64_t a1 = alert("g", 1000), a2;
+	int64_t a1 = alert("g", 1000), a2, seen;
 
 	delivery("dc", a1, &d1);
 	ck_assert_int_gt(d1.case_id, 0);
+	seen = spool_case_last_event(sp, d1.case_id);
+	ck_assert_int_gt(seen, 0);
 	ck_assert_int_eq(living_plan(sp, rcv("dc"), &d1, &p), 0);
 	ck_assert_int_eq(p.way, LIVING_POST);
 	delivery("hook", a1, &h);
@@ -181,13 +183,13 @@ START_TEST(test_post_fold_reply)
 
 	/* the post is answered: its reference is kept and it owes the folded alert an edit */
 	ck_assert_int_eq(spool_delivered(sp, d1.id, 2200), 0);
-	ck_assert_int_eq(living_posted(sp, rcv("dc"), d1.case_id, a1, "{\"id\":\"777\"}", 12, 2200),
-	                 1);
+	ck_assert_int_eq(living_posted(sp, rcv("dc"), d1.case_id, a1, seen, "{\"id\":\"777\"}", 12,
+	                               2200), 1);
 	ck_assert_int_eq(spool_commit(sp), 0);
 	ck_assert_int_eq(edits_owed("dc"), 1);
 
 	/* an answer without an id keeps nothing */
-	ck_assert_int_eq(living_posted(sp, rcv("dc"), d1.case_id, a1, "", 0, 2200), 0);
+	ck_assert_int_eq(living_posted(sp, rcv("dc"), d1.case_id, a1, seen, "", 0, 2200), 0);
 
 	/* a third alert: Discord has no threads (folded, the edit owed); Telegram replies */
 	alert("g", 3000);
@@ -209,6 +211,36 @@ START_TEST(test_post_fold_reply)
 	spool_delivery_free(&d2);
 	spool_delivery_free(&d3);
 	spool_delivery_free(&h);
+}
+END_TEST
+
+/*
+ * An action taken while the case's first post is on its way touches no
+ * message (there is none yet): the answered post owes it an edit. With
+ * nothing new since the post was rendered, no edit is owed.
+ */
+START_TEST(test_action_during_post)
+{
+	struct spool_delivery d1, d2;
+	static const char tg_answer[] = "{\"ok\":true,\"result\":{\"message_id\":5,\"chat\":"
+	                                "{\"id\":-100}}}";
+	int64_t a1 = alert("g", 1000), a2 = alert("h", 1000), seen1, seen2;
+
+	delivery("dc", a1, &d1);
+	delivery("tg", a2, &d2);
+	seen1 = spool_case_last_event(sp, d1.case_id);
+	seen2 = spool_case_last_event(sp, d2.case_id);
+	ck_assert_int_gt(spool_case_event_add(sp, d1.case_id, 1500, "acknowledged", "slack", "U1",
+	                                      "Rina", NULL), 0);
+	ck_assert_int_eq(living_posted(sp, rcv("dc"), d1.case_id, a1, seen1, "{\"id\":\"777\"}",
+	                               12, 2000), 1);
+	ck_assert_int_eq(living_posted(sp, rcv("tg"), d2.case_id, a2, seen2, tg_answer,
+	                               strlen(tg_answer), 2000), 1);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(edits_owed("dc"), 1);
+	ck_assert_int_eq(edits_owed("tg"), 0);
+	spool_delivery_free(&d1);
+	spool_delivery_free(&d2);
 }
 END_TEST
 
@@ -310,6 +342,7 @@ main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_post_fold_reply);
+	tcase_add_test(tc, test_action_during_post);
 	tcase_add_test(tc, test_edit_and_case_json);
 	tcase_add_test(tc, test_case_changed);
 	suite_add_tcase(s, tc);
