@@ -44,6 +44,8 @@ static const struct {
     {"silence", "Silence group"},
 };
 #define NACTIONS (sizeof(case_actions) / sizeof(case_actions[0]))
+/* people offered in a chat's "Assign to" menu: Slack takes 100 options at most */
+#define CASES_MENU_PEOPLE 100
 
 int
 cases_action_known(const char *s)
@@ -748,6 +750,21 @@ cases_case_json(const struct spool_case *c)
 	    "first_reply_at", json_time(c->first_reply_ms), "total", (json_int_t)c->total);
 }
 
+/*
+ * The people a case can be assigned to from chat (people: in keluhd.yaml),
+ * at most CASES_MENU_PEOPLE of them, in their order: {"key", "name"}.
+ */
+static json_t *
+case_people_json(const struct conf_cases *cc)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < cc->npeople && i < CASES_MENU_PEOPLE; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s}", "key", cc->people[i].key, "name",
+		                                   cc->people[i].name));
+	return a;
+}
+
 json_t *
 cases_json(struct cases *cs, int64_t id, const char *public_url, int64_t now)
 {
@@ -758,6 +775,8 @@ cases_json(struct cases *cs, int64_t id, const char *public_url, int64_t now)
 		return NULL;
 	o = cases_case_json(&c);
 	json_object_set_new(o, "actions", case_actions_json(cs, &c, public_url, now));
+	if (case_live(&c) && cs->conf->cases.npeople)
+		json_object_set_new(o, "people", case_people_json(&cs->conf->cases));
 	spool_case_free(&c);
 	return o;
 }

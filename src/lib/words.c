@@ -81,6 +81,7 @@ static const char *const words_table[W__N][WORDS__N] = {
     [W_A_NOT_COMPLAINT] = {"Not a complaint", "Bukan keluhan"},
     [W_A_MUTE_AUTHOR] = {"Mute author", "Bisukan penulis"},
     [W_A_SILENCE] = {"Silence group", "Senyapkan grup"},
+    [W_A_ASSIGN_TO] = {"Assign to\xe2\x80\xa6", "Tugaskan ke\xe2\x80\xa6"},
 };
 
 const char *

@@ -85,6 +85,7 @@ enum word {
 	W_A_NOT_COMPLAINT,
 	W_A_MUTE_AUTHOR,
 	W_A_SILENCE,
+	W_A_ASSIGN_TO, /* the menu of people to assign to */
 	W__N
 };
 

@@ -37,6 +37,9 @@ slack_payload(const json_t *p, struct rcv_action *out, char *why, size_t whylen)
 	if (!json_is_object(a))
 		return act_fail(RCV_ACTION_EBAD, why, whylen, "payload has no actions[0]");
 	v = json_string_value(json_object_get(a, "value"));
+	/* the "Assign to..." menu sends the chosen option */
+	if (v == NULL)
+		v = json_string_value(json_object_get(json_object_get(a, "selected_option"), "value"));
 	if (v == NULL)
 		v = json_string_value(json_object_get(a, "action_id"));
 	if (v == NULL)

@@ -170,9 +170,49 @@ slack_api(const struct receiver *r)
 }
 
 /*
+ * "Assign to..." (a static_select) when the case lists people: each
+ * option's value is "assign:<case id>:<person's key>", as a button's value
+ * with the person after it. Keys that cannot be such an argument are left
+ * out; NULL when none is left.
+ */
+static json_t *
+slack_assign_menu(const struct rcv_alert *a)
+{
+	const json_t *people = json_object_get(a->kase, "people"), *p;
+	json_t *opts = json_array();
+	struct buf v;
+	size_t i;
+
+	buf_init(&v);
+	json_array_foreach(people, i, p)
+	{
+		const char *key = rcv_str(p, "key"), *name = rcv_str(p, "name");
+
+		if (key == NULL || name == NULL || *key == '\0' || strlen(key) > 64 ||
+		    strpbrk(key, ": \t\r\n") != NULL)
+			continue;
+		buf_reset(&v);
+		rcv_action_value(a, "assign", &v);
+		buf_printf(&v, ":%s", key);
+		/* Slack: an option's text is at most 75 characters */
+		json_array_append_new(opts, json_pack("{s:{s:s, s:s%}, s:s%}", "text", "type",
+		    "plain_text", "text", name, rcv_prefix(name, strlen(name), 75), "value", v.data,
+		    v.len));
+	}
+	buf_free(&v);
+	if (json_array_size(opts) == 0) {
+		json_decref(opts);
+		return NULL;
+	}
+	return json_pack("{s:s, s:s, s:{s:s, s:s}, s:o}", "type", "static_select", "action_id",
+	    "keluh.assign_to", "placeholder", "type", "plain_text", "text",
+	    rcv_w(a, W_A_ASSIGN_TO), "options", opts);
+}
+
+/*
  * The case's buttons (Block Kit actions block). An action_id is
  * "keluh.<action>", the value "<action>:<case id>": what an interaction
- * payload sends back.
+ * payload sends back. After them, the menu of people to assign to.
  */
 static json_t *
 slack_actions(const struct rcv_alert *a)
@@ -197,6 +237,8 @@ slack_actions(const struct rcv_alert *a)
 		if (i == 0)
 			json_object_set_new(b, "style", json_string("primary"));
 		json_array_append_new(els, b);
+		if (strcmp(acts[i], "assign") == 0 && (b = slack_assign_menu(a)) != NULL)
+			json_array_append_new(els, b);
 	}
 	buf_free(&id);
 	buf_free(&v);

@@ -138,6 +138,17 @@ START_TEST(slack_good)
 	ck_assert_str_eq(a.arg, "dewi");
 	ck_assert_str_eq(a.user_name, "budi");
 	free(q.body);
+	/* the "Assign to..." menu: the chosen option's value */
+	slack_req(&q,
+	          "{\"type\":\"block_actions\",\"user\":{\"id\":\"U9\",\"name\":\"budi\"},"
+	          "\"actions\":[{\"type\":\"static_select\",\"action_id\":\"keluh.assign_to\","
+	          "\"selected_option\":{\"value\":\"assign:7:rina\"}}]}",
+	          NOW, "shh");
+	ck_assert_int_eq(run(&slack, &q, NOW, &a, why), RCV_ACTION_OK);
+	ck_assert_int_eq(a.action, RCV_ACT_ASSIGN);
+	ck_assert_int_eq(a.case_id, 7);
+	ck_assert_str_eq(a.arg, "rina");
+	free(q.body);
 }
 END_TEST
 

@@ -309,6 +309,11 @@ START_TEST(test_case_json)
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0), "action")),
 	                 "assign");
 	ck_assert_ptr_null(json_object_get(json_array_get(a, 0), "url"));
+	/* people: for a chat's "Assign to" menu, in their order */
+	a = json_object_get(o, "people");
+	ck_assert_uint_eq(json_array_size(a), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0), "key")), "rina");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 1), "name")), "Budi");
 	json_decref(o);
 
 	o = cases_json(cs, id, "https://keluh.example/", 3000);
@@ -316,6 +321,12 @@ START_TEST(test_case_json)
 	ck_assert_msg(strncmp(json_string_value(json_object_get(json_array_get(a, 1), "url")),
 	                      "https://keluh.example/v1/actions/link/", 38) == 0,
 	              "%s", json_string_value(json_object_get(json_array_get(a, 1), "url")));
+	json_decref(o);
+
+	/* a closed case is assigned to nobody: no menu */
+	act(id, "resolve", &slack_rina, NULL, 4000);
+	o = cases_json(cs, id, NULL, 5000);
+	ck_assert_ptr_null(json_object_get(o, "people"));
 	json_decref(o);
 }
 END_TEST

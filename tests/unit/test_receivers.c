@@ -1930,6 +1930,43 @@ START_TEST(test_case_render)
 END_TEST
 
 /*
+ * With people: in keluhd.yaml the case lists them, and a Slack bot offers
+ * "Assign to..." after its buttons, one option per person whose key can
+ * be an action's argument; a closed case offers no menu.
+ */
+START_TEST(test_case_assign_menu)
+{
+	struct receiver s = bot(RCV_SLACK);
+	json_t *c = json_object_get(json_object_get(kase, "alert"), "case"), *j, *els, *menu;
+	struct rcv_msg m;
+
+	json_object_set_new(c, "people", json_pack("[{s:s,s:s},{s:s,s:s}]", "key", "rina", "name",
+	    "Rina", "key", "tim cs", "name", "Tim CS"));
+	render(&s, kase, &m);
+	j = body_json(&m);
+	els = NULL;
+	for (size_t i = 0; i < json_array_size(json_object_get(j, "blocks")); i++) {
+		json_t *b = json_array_get(json_object_get(j, "blocks"), i);
+
+		if (strcmp(jstr(b, "type"), "actions") == 0)
+			els = json_object_get(b, "elements");
+	}
+	menu = json_array_get(els, 1);
+	ck_assert_str_eq(jstr(menu, "type"), "static_select");
+	ck_assert_str_eq(jstr(menu, "action_id"), "keluh.assign_to");
+	ck_assert_uint_eq(json_array_size(json_object_get(menu, "options")), 1);
+	ck_assert_str_eq(jstr(json_array_get(json_object_get(menu, "options"), 0), "value"),
+	    "assign:42:rina");
+	json_decref(j);
+	receiver_msg_free(&m);
+	case_state("resolved", 0);
+	render(&s, kase, &m);
+	ck_assert_msg(strstr(m.body, "static_select") == NULL, "a menu on a resolved case");
+	receiver_msg_free(&m);
+}
+END_TEST
+
+/*
  * Buttons only where keluhd can check the presses: a Slack bot without
  * signing_secret_file, a Discord webhook without public_key show the
  * case's signed links instead.
@@ -2335,6 +2372,7 @@ receivers_suite(void)
 	tcase_add_loop_test(tc, test_case_render, 0, RCV__N);
 	tcase_add_test(tc, test_case_bots);
 	tcase_add_test(tc, test_case_buttons_need_keys);
+	tcase_add_test(tc, test_case_assign_menu);
 	tcase_add_test(tc, test_case_states);
 	tcase_add_test(tc, test_case_language);
 	tcase_add_test(tc, test_post_ref);
