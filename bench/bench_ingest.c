@@ -624,8 +624,9 @@ struct alert_run {
 
 /* One whole request in c->in? Then handles it and returns 1. */
 static int
-sink_request(struct alert_run *A, struct sink_conn *c, double t)
+sink_request(void *arg, struct sink_conn *c, double t)
 {
+	struct alert_run *A = arg;
 	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
 	    "Content-Length: 2\r\nConnection: keep-alive\r\n\r\nok";
 	char *hend = c->in.len ? strstr(c->in.data, "\r\n\r\n") : NULL, *cl, *body, *p;
@@ -662,26 +663,26 @@ sink_request(struct alert_run *A, struct sink_conn *c, double t)
 	return 1;
 }
 
-static void *
-sink_thread(void *arg)
+/*
+ * The sinks' loop: accepts on fd, reads every connection, and hands each
+ * whole request to handle(arg, conn, read time) until *stop.
+ */
+static void
+sink_serve(int fd, atomic_int *stop, int (*handle)(void *, struct sink_conn *, double), void *arg)
 {
-	struct alert_run *A = arg;
 	struct sink_conn conns[SINK_MAX_CONNS];
 	struct pollfd pf[SINK_MAX_CONNS + 1];
 	size_t n = 0;
 
 	memset(conns, 0, sizeof(conns));
-	while (!atomic_load(&A->stop_sink)) {
-		int r;
-
-		pf[0].fd = A->sink_fd;
+	while (!atomic_load(stop)) {
+		pf[0].fd = fd;
 		pf[0].events = n < SINK_MAX_CONNS ? POLLIN : 0;
 		for (size_t i = 0; i < n; i++) {
 			pf[i + 1].fd = conns[i].fd;
 			pf[i + 1].events = POLLIN;
 		}
-		r = poll(pf, n + 1, 50);
-		if (r <= 0)
+		if (poll(pf, n + 1, 50) <= 0)
 			continue;
 		for (size_t i = n; i-- > 0;) {
 			struct sink_conn *c = &conns[i];
@@ -701,16 +702,16 @@ sink_thread(void *arg)
 			}
 			c->in.len += (size_t)got;
 			c->in.data[c->in.len] = '\0';
-			while (sink_request(A, c, t))
+			while (handle(arg, c, t))
 				;
 		}
 		if (pf[0].revents & POLLIN) {
-			int fd = accept4(A->sink_fd, NULL, NULL, SOCK_CLOEXEC), one = 1;
+			int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC), one = 1;
 
-			if (fd >= 0) {
-				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+			if (cfd >= 0) {
+				setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 				memset(&conns[n], 0, sizeof(conns[n]));
-				conns[n++].fd = fd;
+				conns[n++].fd = cfd;
 			}
 		}
 	}
@@ -718,6 +719,14 @@ sink_thread(void *arg)
 		close(conns[i].fd);
 		free(conns[i].in.data);
 	}
+}
+
+static void *
+sink_thread(void *arg)
+{
+	struct alert_run *A = arg;
+
+	sink_serve(A->sink_fd, &A->stop_sink, sink_request, A);
 	return NULL;
 }
 
@@ -1037,8 +1046,9 @@ act_answer(int fd, long long id)
 
 /* One whole request in c->in? Then handles it and returns 1. */
 static int
-act_sink_request(struct act_sink *S, struct sink_conn *c, double t)
+act_sink_request(void *arg, struct sink_conn *c, double t)
 {
+	struct act_sink *S = arg;
 	char *hend = c->in.len ? strstr(c->in.data, "\r\n\r\n") : NULL, *cl, *body;
 	size_t need, blen;
 	long long id = 0;
@@ -1088,55 +1098,8 @@ static void *
 act_sink_thread(void *arg)
 {
 	struct act_sink *S = arg;
-	struct sink_conn conns[SINK_MAX_CONNS];
-	struct pollfd pf[SINK_MAX_CONNS + 1];
-	size_t n = 0;
 
-	memset(conns, 0, sizeof(conns));
-	while (!atomic_load(&S->stop)) {
-		pf[0].fd = S->fd;
-		pf[0].events = n < SINK_MAX_CONNS ? POLLIN : 0;
-		for (size_t i = 0; i < n; i++) {
-			pf[i + 1].fd = conns[i].fd;
-			pf[i + 1].events = POLLIN;
-		}
-		if (poll(pf, n + 1, 50) <= 0)
-			continue;
-		for (size_t i = n; i-- > 0;) {
-			struct sink_conn *c = &conns[i];
-			ssize_t got;
-			double t;
-
-			if (!(pf[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			buf_need(&c->in, 65536);
-			got = read(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len - 1);
-			t = now_s();
-			if (got <= 0) {
-				close(c->fd);
-				free(c->in.data);
-				conns[i] = conns[--n];
-				continue;
-			}
-			c->in.len += (size_t)got;
-			c->in.data[c->in.len] = '\0';
-			while (act_sink_request(S, c, t))
-				;
-		}
-		if (pf[0].revents & POLLIN) {
-			int fd = accept4(S->fd, NULL, NULL, SOCK_CLOEXEC), one = 1;
-
-			if (fd >= 0) {
-				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-				memset(&conns[n], 0, sizeof(conns[n]));
-				conns[n++].fd = fd;
-			}
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		close(conns[i].fd);
-		free(conns[i].in.data);
-	}
+	sink_serve(S->fd, &S->stop, act_sink_request, S);
 	return NULL;
 }
 
