@@ -91,6 +91,26 @@ complaint_entry(struct buf *b, const struct ruleset *rs, const struct mention *m
 		buf_adds(b, ",\"reply\":true");
 	if (m->reblog)
 		buf_adds(b, ",\"reblog\":true");
+	if (m->reply_to) {
+		buf_adds(b, ",\"reply_to\":");
+		jstr(b, m->reply_to);
+	}
+	if (m->account) {
+		buf_adds(b, ",\"account\":");
+		jstr(b, m->account);
+	}
+	if (m->rating > 0) {
+		buf_adds(b, ",\"rating\":");
+		buf_add_int(b, m->rating);
+	}
+	if (m->app_version) {
+		buf_adds(b, ",\"app_version\":");
+		jstr(b, m->app_version);
+	}
+	if (m->device) {
+		buf_adds(b, ",\"device\":");
+		jstr(b, m->device);
+	}
 	buf_adds(b, ",\"score\":");
 	buf_add_int(b, v->score);
 	buf_adds(b, ",\"priority\":\"");

@@ -33,6 +33,7 @@ mention_str(const json_t *obj, const char *key, char **out, int required, char *
     size_t errlen)
 {
 	const json_t *v = json_object_get(obj, key);
+	int int_ok;
 
 	*out = NULL;
 	if (v == NULL || json_is_null(v)) {
@@ -42,12 +43,15 @@ mention_str(const json_t *obj, const char *key, char **out, int required, char *
 		}
 		return 0;
 	}
-	if (json_is_integer(v) && strcmp(key, "id") == 0) {
+	/* platforms give ids as numbers as often as strings */
+	int_ok = strcmp(key, "id") == 0 || strcmp(key, "reply_to") == 0 ||
+	    strcmp(key, "account") == 0;
+	if (json_is_integer(v) && int_ok) {
 		*out = xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		return 0;
 	}
 	if (!json_is_string(v)) {
-		snprintf(err, errlen, "'%s' must be a string%s", key, strcmp(key, "id") == 0 ?
+		snprintf(err, errlen, "'%s' must be a string%s", key, int_ok ?
 		    " or a whole number" : "");
 		return -1;
 	}
@@ -114,8 +118,21 @@ mention_from_json(struct mention *m, const json_t *obj, char *err, size_t errlen
 	    mention_str(obj, "created_at", &m->created_at, 0, err, errlen) < 0)
 		goto fail;
 	if (mention_flag(obj, "reply", &m->reply, err, errlen) < 0 ||
-	    mention_flag(obj, "reblog", &m->reblog, err, errlen) < 0)
+	    mention_flag(obj, "reblog", &m->reblog, err, errlen) < 0 ||
+	    mention_str(obj, "reply_to", &m->reply_to, 0, err, errlen) < 0 ||
+	    mention_str(obj, "account", &m->account, 0, err, errlen) < 0 ||
+	    mention_str(obj, "app_version", &m->app_version, 0, err, errlen) < 0 ||
+	    mention_str(obj, "device", &m->device, 0, err, errlen) < 0)
 		goto fail;
+	if ((v = json_object_get(obj, "rating")) != NULL && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 5) {
+			snprintf(err, errlen, "'rating' must be a whole number from 1 to 5");
+			goto fail;
+		}
+		m->rating = (int)json_integer_value(v);
+	}
+	if (m->reply_to)
+		m->reply = 1;
 	if ((a = json_object_get(obj, "author")) != NULL && !json_is_null(a)) {
 		if (!json_is_object(a)) {
 			snprintf(err, errlen, "'author' must be an object");
@@ -601,7 +618,8 @@ struct mctx {
 
 enum { K_ID = 1, K_SOURCE = 2, K_TEXT = 4, K_URL = 8, K_LANG = 16, K_CREATED = 32,
 	K_AUTHOR = 64, K_HANDLE = 128, K_NAME = 256, K_FOLLOWERS = 512, K_VERIFIED = 1024,
-	K_REPLY = 2048, K_REBLOG = 4096 };
+	K_REPLY = 2048, K_REBLOG = 4096, K_REPLY_TO = 8192, K_ACCOUNT = 16384, K_RATING = 32768,
+	K_APP_VERSION = 65536, K_DEVICE = 131072 };
 
 static int
 mctx_dup(struct jrd *r, struct mctx *c, unsigned bit, const char *key)
@@ -707,6 +725,27 @@ mctx_author(struct jrd *r, void *arg, const char *key, size_t klen)
 	return jrd_skip(r, 2);
 }
 
+/* A review's stars: a whole number from 1 to 5, or null. */
+static int
+mctx_rating(struct jrd *r, struct mctx *c)
+{
+	long long iv = 0;
+	int bv = 0;
+	enum jrd_kind kind;
+	const char *sv;
+	size_t svlen;
+
+	if (mctx_dup(r, c, K_RATING, "rating") < 0 ||
+	    jrd_value(r, &c->v, &sv, &svlen, &iv, &bv, &kind) < 0)
+		return -1;
+	if (kind == JK_NULL)
+		return 0;
+	if (kind != JK_INT || iv < 1 || iv > 5)
+		return mctx_field_error(c, "rating", "a whole number from 1 to 5");
+	c->m->rating = (int)iv;
+	return 0;
+}
+
 static int
 mctx_top(struct jrd *r, void *arg, const char *key, size_t klen)
 {
@@ -757,6 +796,16 @@ mctx_top(struct jrd *r, void *arg, const char *key, size_t klen)
 		return mctx_bool(r, c, K_REPLY, "reply", &m->reply);
 	if (KEY_IS(key, klen, "reblog"))
 		return mctx_bool(r, c, K_REBLOG, "reblog", &m->reblog);
+	if (KEY_IS(key, klen, "reply_to"))
+		return mctx_string(r, c, K_REPLY_TO, "reply_to", &m->reply_to, 1);
+	if (KEY_IS(key, klen, "account"))
+		return mctx_string(r, c, K_ACCOUNT, "account", &m->account, 1);
+	if (KEY_IS(key, klen, "app_version"))
+		return mctx_string(r, c, K_APP_VERSION, "app_version", &m->app_version, 0);
+	if (KEY_IS(key, klen, "device"))
+		return mctx_string(r, c, K_DEVICE, "device", &m->device, 0);
+	if (KEY_IS(key, klen, "rating"))
+		return mctx_rating(r, c);
 	if (KEY_IS(key, klen, "author")) {
 		const char *save;
 
@@ -812,6 +861,8 @@ mention_parse_jrd(struct mention *m, const char *buf, size_t len, int utf8_ok, c
 		snprintf(err, errlen, "'text' is missing");
 		goto fail;
 	}
+	if (m->reply_to)
+		m->reply = 1;
 	buf_free(&c.v);
 	buf_free(&c.k);
 	mention_finish_id(m);
@@ -846,6 +897,10 @@ mention_free(struct mention *m)
 	free(m->created_at);
 	free(m->author_handle);
 	free(m->author_name);
+	free(m->reply_to);
+	free(m->account);
+	free(m->app_version);
+	free(m->device);
 	memset(m, 0, sizeof(*m));
 	m->followers = -1;
 }

@@ -27,6 +27,11 @@ struct mention {
 	int verified;
 	int reply;		/* an answer to another post */
 	int reblog;		/* a repost (boost, retweet) of someone else's post */
+	char *reply_to;		/* the id of the post or comment it answers (sets reply) */
+	char *account;		/* where it arrived: the brand's page, account, number or app */
+	int rating;		/* a review's stars, 1 to 5; 0 when it is no review */
+	char *app_version;	/* a review: the app version it was written about */
+	char *device;		/* a review: the device it was written on */
 };
 
 /* Returns 0, or -1 with a specific reason in err ("text must be a string"). */

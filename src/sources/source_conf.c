@@ -18,7 +18,12 @@ const char *const source_field_names[SF__N] = {"id",
                                                "author.handle",
                                                "author.name",
                                                "author.followers",
-                                               "author.verified"};
+                                               "author.verified",
+                                               "reply_to",
+                                               "account",
+                                               "rating",
+                                               "app_version",
+                                               "device"};
 
 int
 source_same_str(const char *a, const char *b)

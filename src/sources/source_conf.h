@@ -29,6 +29,11 @@ enum source_field {
 	SF_AUTHOR_NAME,
 	SF_AUTHOR_FOLLOWERS,
 	SF_AUTHOR_VERIFIED,
+	SF_REPLY_TO,
+	SF_ACCOUNT,
+	SF_RATING,
+	SF_APP_VERSION,
+	SF_DEVICE,
 	SF__N
 };
 extern const char *const source_field_names[SF__N]; /* "id", "author.handle"... */

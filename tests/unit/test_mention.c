@@ -86,6 +86,37 @@ START_TEST(test_fields)
 	ck_assert_int_eq(m.reblog, 1);
 	mention_free(&m);
 
+	/* where it arrived, what it answers, a review's fields: the same in both readers */
+	{
+		const char *doc = "{\"text\":\"app crash\",\"reply_to\":17841,\"account\":\"ig:178\","
+		    "\"rating\":2,\"app_version\":\"4.2.1\",\"device\":\"Pixel 7\"}";
+		json_error_t je;
+		json_t *o = json_loads(doc, 0, &je);
+		struct mention j;
+
+		ck_assert_int_eq(parse(doc, &m, err), 0);
+		ck_assert_int_eq(mention_from_json(&j, o, err, sizeof(err)), 0);
+		ck_assert_str_eq(m.reply_to, "17841");
+		ck_assert_str_eq(j.reply_to, "17841");
+		ck_assert_int_eq(m.reply, 1);
+		ck_assert_int_eq(j.reply, 1);
+		ck_assert_str_eq(m.account, "ig:178");
+		ck_assert_str_eq(j.account, "ig:178");
+		ck_assert_int_eq(m.rating, 2);
+		ck_assert_int_eq(j.rating, 2);
+		ck_assert_str_eq(m.app_version, "4.2.1");
+		ck_assert_str_eq(j.device, "Pixel 7");
+		mention_free(&m);
+		mention_free(&j);
+		json_decref(o);
+	}
+	ck_assert_int_eq(parse("{\"text\":\"t\",\"rating\":6}", &m, err), -1);
+	ck_assert_str_eq(err, "'rating' must be a whole number from 1 to 5");
+	ck_assert_int_eq(parse("{\"text\":\"t\",\"rating\":\"2\"}", &m, err), -1);
+	ck_assert_int_eq(parse("{\"text\":\"t\",\"rating\":null}", &m, err), 0);
+	ck_assert_int_eq(m.rating, 0);
+	mention_free(&m);
+
 	/* numeric id, nulls, no author */
 	ck_assert_int_eq(parse(" {\"id\":42,\"text\":\"t\",\"url\":null,\"author\":null}\n", &m,
 	    err), 0);
