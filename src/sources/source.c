@@ -182,7 +182,75 @@ source_new(size_t size, const struct source_env *env, const struct conf_source *
 	s->arg = arg;
 	s->spool = env->spool;
 	s->stop = stop;
+	s->health = env->health;
+	s->health_arg = env->health_arg;
+	s->type = xstrdup(cs->kind ? cs->kind->name : "");
+	s->alert_to = xcalloc(cs->nalert_to + 1, sizeof(char *));
+	for (size_t i = 0; i < cs->nalert_to; i++)
+		s->alert_to[i] = xstrdup(cs->alert_to[i]);
+	s->nalert_to = cs->nalert_to;
 	return s;
+}
+
+static void
+source_note(struct source *s, const char *state, const char *detail)
+{
+	struct source_health_note n = {s->name, s->type, state, detail, s->alert_to, s->nalert_to,
+	    util_now_ms()};
+
+	if (s->health)
+		s->health(s->health_arg, &n);
+}
+
+void
+source_warn(struct source *s, const char *state, const char *detail)
+{
+	if (s->warned && strcmp(s->warned, state) == 0)
+		return;
+	log_warnx("source %s: %s: %s", s->name, state, detail);
+	free(s->warned);
+	s->warned = xstrdup(state);
+	source_note(s, state, detail);
+}
+
+void
+source_warn_clear(struct source *s, const char *detail)
+{
+	if (s->warned == NULL)
+		return;
+	log_info("source %s: %s is over: %s", s->name, s->warned, detail);
+	free(s->warned);
+	s->warned = NULL;
+	source_note(s, "recovered", detail);
+}
+
+void
+source_hook_taken(struct source_hook *h, const char *body)
+{
+	h->ops->taken(h, body);
+}
+
+void
+source_hook_reply(struct source_hook *h, int status, const char *content_type, const char *body,
+    size_t len)
+{
+	h->ops->reply(h, status, content_type, NULL, body, len);
+}
+
+void
+source_hook_refuse(struct source *s, struct source_hook *h, int status, const char *reason,
+    const char *msg)
+{
+	char labels[300], *body;
+	json_t *o = json_pack("{s:s}", "error", msg);
+
+	snprintf(labels, sizeof(labels), "source=\"%s\",reason=\"%s\"", s->name, reason);
+	metrics_add("keluh_hook_refused_total", labels, 1);
+	log_info("source %s: hook refused (%d, %s): %s", s->name, status, reason, msg);
+	body = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	h->ops->reply(h, status, "application/json", NULL, body, strlen(body));
+	free(body);
 }
 
 void
@@ -193,6 +261,11 @@ source_stop(struct source *s)
 	source_watch_free(s->watch);
 	s->stop(s);
 	free(s->name);
+	free(s->type);
+	for (size_t i = 0; i < s->nalert_to; i++)
+		free(s->alert_to[i]);
+	free(s->alert_to);
+	free(s->warned);
 	free(s);
 }
 

@@ -108,13 +108,81 @@ const char *source_health_state(const struct source *);
  * source does not keep: it copies what it needs, as sources outlive the
  * conf on reload.
  */
+struct source_hook_req;
+struct source_hook;
 struct source_kind {
 	struct conf_source_kind conf;	/* first: the registry lists &kind.conf */
 	struct source *(*start)(const struct source_env *, const struct conf_source *cs,
 	    source_emit_fn fn, void *arg, char *err, size_t errlen);
+	/*
+	 * Push kinds (a platform's webhooks): one request to /v1/hooks/NAME,
+	 * where NAME is the source's name. The kind checks it (signature
+	 * first, then the body), emits its mentions with source_emit_mention
+	 * or source_take_*, and answers h exactly once, now or later (after a
+	 * look-up): see source_hook_taken. NULL for kinds that read or poll.
+	 */
+	void (*hook)(struct source *, const struct source_hook_req *, struct source_hook *h);
 };
 /* The kind of a conf_source (its conf part is the first member). */
 const struct source_kind *source_kind_of(const struct conf_source *);
+
+/*
+ * A request to /v1/hooks/NAME, as keluhd's listener read it. Everything
+ * belongs to the daemon and lives until h is answered; body is the raw
+ * bytes as received (verify the signature over these, before parsing).
+ */
+struct source_hook_req {
+	const char *method;	/* "GET", "POST"... */
+	const char *query;	/* after '?', still %-encoded; "" when none */
+	const char *body;
+	size_t len;
+	/* A request header, case-insensitive; NULL when absent. */
+	const char *(*header)(const struct source_hook_req *, const char *name);
+	void *ctx;		/* the daemon's, for header */
+};
+
+/*
+ * How the daemon answers a hook: it makes h, hands it to the kind, and is
+ * called back once. taken: the mentions the kind emitted since h was
+ * made are in the pass now open; answer 200 (body, or "{}") once that
+ * pass is committed, 503 if it fails. reply: answer now with status and
+ * body (the handshake, a refusal), nothing taken.
+ */
+struct source_hook_ops {
+	void (*taken)(struct source_hook *, const char *body);
+	void (*reply)(struct source_hook *, int status, const char *content_type,
+	    const char *extra_headers, const char *body, size_t len);
+};
+struct source_hook {
+	const struct source_hook_ops *ops;
+	void *arg;	/* the daemon's */
+};
+
+/*
+ * The kind's answers to h (exactly one per hook; h is gone after it).
+ * source_hook_taken: what it emitted is answered 200 after the commit
+ * (body NULL: "{}"). source_hook_reply: an answer that takes nothing.
+ * source_hook_refuse: a JSON {"error": msg} with status, counted in
+ * keluh_hook_refused_total{source,reason} (reason: "signature", "json",
+ * "too_deep"... a short word).
+ */
+void source_hook_taken(struct source_hook *h, const char *body);
+void source_hook_reply(struct source_hook *h, int status, const char *content_type,
+    const char *body, size_t len);
+void source_hook_refuse(struct source *, struct source_hook *h, int status, const char *reason,
+    const char *msg);
+
+/*
+ * A trouble ahead that the stream cannot see: a daily quota running low,
+ * a token or key about to expire, a gap the platform will not fill. It
+ * becomes one operational alert (like the health watch's), to the
+ * source's alert_to or health_receivers, and a warning in the log; the
+ * same state again is not repeated. state is a short word
+ * ("quota_low", "token_expiring", "gap"); detail one sentence for
+ * people. source_warn_clear: that trouble is over ("recovered").
+ */
+void source_warn(struct source *, const char *state, const char *detail);
+void source_warn_clear(struct source *, const char *detail);
 
 /*
  * The last SOURCE_RECENT ids a source emitted, so a post seen twice (a
@@ -140,6 +208,13 @@ struct source {
 	void (*stop)(struct source *);	/* frees the kind's part; the base frees the rest */
 	struct stream *stream;		/* network sources: what the health watch reads */
 	struct source_watch *watch;	/* alert_after, or NULL */
+	/* source_warn: where its notes go, and the state it last raised */
+	source_health_fn health;
+	void *health_arg;
+	char *type;
+	char **alert_to;
+	size_t nalert_to;
+	char *warned;
 };
 
 /*
