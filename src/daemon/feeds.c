@@ -96,7 +96,8 @@ emit(void *arg, const struct source_record *r)
 		f->budget = 1;
 		pass_schedule(f->env.pass);
 	}
-	if (ingest_mention(f->env.ingest, r->mention, r->source, &c) < 0)
+	if ((r->redelivered ? ingest_mention_once : ingest_mention)(f->env.ingest, r->mention,
+	                                                            r->source, &c) < 0)
 		return -1;
 	return 0;
 }

@@ -80,6 +80,11 @@ struct source_record {
 	const char *source;			/* the source's name */
 	const struct mention *mention;		/* SOURCE_RECORD_MENTION */
 	const struct reply_record *reply;	/* SOURCE_RECORD_REPLY */
+	/*
+	 * A push kind's: the platform redelivers for hours, past any window
+	 * kept in memory, so a complaint already stored is a duplicate.
+	 */
+	int redelivered;
 };
 
 /* Returns 0 when taken, -1 when the daemon cannot take it now (retry later). */
@@ -215,6 +220,7 @@ struct source {
 	char **alert_to;
 	size_t nalert_to;
 	char *warned;
+	int pushed;	/* its kind has a hook: see source_record.redelivered */
 };
 
 /*
