@@ -416,17 +416,22 @@ source_take_brand(struct source *s, const char *brand, const char *replied_to,
 }
 
 int
+source_item_mention(char *const *fields, json_t *item, struct mention *m, char *err, size_t errlen)
+{
+	json_t *obj = source_mapped(fields) ? source_map(fields, item) : json_incref(item);
+	int rc = mention_from_json(m, obj, err, errlen);
+
+	json_decref(obj);
+	return rc;
+}
+
+int
 source_take_item(struct source *s, char *const *fields, json_t *item)
 {
 	struct mention m;
 	char err[256];
-	json_t *obj;
-	int rc;
 
-	obj = source_mapped(fields) ? source_map(fields, item) : json_incref(item);
-	rc = mention_from_json(&m, obj, err, sizeof(err));
-	json_decref(obj);
-	if (rc < 0) {
+	if (source_item_mention(fields, item, &m, err, sizeof(err)) < 0) {
 		source_bad(s, "mapping", "an event does not make a mention: %s%s", err,
 		    source_mapped(fields) ? " (after the fields map)" : "");
 		return 0;
