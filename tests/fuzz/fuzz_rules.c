@@ -23,7 +23,7 @@ static void
 classify_one(struct classify_ctx *ctx, const struct ruleset *rs, const char *text)
 {
 	size_t len = strlen(text), bad;
-	struct classify_author a = {1000, 0};
+	struct classify_author a = {1000, 0, 0};
 	struct verdict v;
 	/* PCRE2's JIT may read up to 16 bytes past the end: pad as mention.c does */
 	char *t = xcalloc(1, len + 16);
