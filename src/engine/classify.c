@@ -531,14 +531,16 @@ classify_eval_flat(struct classify_ctx *c, uint32_t at)
 	uint32_t type = node[0] & 0xff, n = node[0] >> 8;
 	int stop;
 
-	if (type == COND_KEYWORDS)
-		return c->cond_gen[node[1]] == c->gen;
-	if (type == COND_REGEX)
-		return classify_regex(c, node[1]);
-	if (type == COND_NEAR)
-		return c->near_gen[node[1]] == c->gen;
-	if (type == COND_RATING)
-		return node[1] >> c->rating & 1;
+	/* leaves are the types after any/all/none: one compare sends nodes on their way */
+	if (type >= COND_KEYWORDS) {
+		if (type == COND_KEYWORDS)
+			return c->cond_gen[node[1]] == c->gen;
+		if (type == COND_REGEX)
+			return classify_regex(c, node[1]);
+		if (type == COND_NEAR)
+			return c->near_gen[node[1]] == c->gen;
+		return node[1] >> c->rating & 1; /* COND_RATING */
+	}
 	stop = type != COND_ALL;
 	for (uint32_t i = 1; i <= n; i++) {
 		const uint32_t *ch = flat + node[i];
@@ -563,14 +565,15 @@ classify_eval(struct classify_ctx *c, uint32_t ci)
 	const struct rs_cond *conds = c->rs->conds, *cond = &conds[ci];
 	int stop;
 
-	if (cond->type == COND_KEYWORDS)
-		return c->cond_gen[ci] == c->gen;
-	if (cond->type == COND_REGEX)
-		return classify_regex(c, cond->items[0]);
-	if (cond->type == COND_NEAR)
-		return c->near_gen[cond->items[0]] == c->gen;
-	if (cond->type == COND_RATING)
-		return cond->items[0] >> c->rating & 1;
+	if (cond->type >= COND_KEYWORDS) {
+		if (cond->type == COND_KEYWORDS)
+			return c->cond_gen[ci] == c->gen;
+		if (cond->type == COND_REGEX)
+			return classify_regex(c, cond->items[0]);
+		if (cond->type == COND_NEAR)
+			return c->near_gen[cond->items[0]] == c->gen;
+		return cond->items[0] >> c->rating & 1; /* COND_RATING */
+	}
 	/* any stops at the first true child, all and none at the first false or true */
 	stop = cond->type != COND_ALL;
 	for (uint32_t i = 0; i < cond->n; i++) {

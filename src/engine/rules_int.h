@@ -42,6 +42,7 @@ struct rs_regex {
 	uint32_t nrules;
 };
 
+/* any/all/none first: the classifier tells them from leaves by type < COND_KEYWORDS */
 enum cond_type { COND_ALL, COND_ANY, COND_NONE, COND_KEYWORDS, COND_REGEX, COND_NEAR,
 	COND_RATING };
 
