@@ -209,6 +209,42 @@ START_TEST(health_renders)
 }
 END_TEST
 
+/* Every receiver's message carries the headline of a warning, not its state name. */
+START_TEST(health_warn_renders)
+{
+	char *const to[] = { NULL };
+	struct source_health_note n = { "yt", "youtube", "quota_low",
+		"Source yt (youtube) has 8% of its daily quota left.", to, 0, 1795000000000LL };
+	struct receiver r;
+	struct rcv_msg m;
+	char err[200], *json = health_alert_json(&n, "h-1", 1795000720000LL);
+	const char *says = "is running out of quota";
+	json_t *j = json_loads(json, 0, NULL);
+
+	ck_assert_ptr_nonnull(j);
+	for (int t = 0; t < RCV__N; t++) {
+		memset(&r, 0, sizeof(r));
+		r.name = "ops";
+		r.type = (enum rcv_type)t;
+		r.url = t == RCV_EMAIL ? "smtp://127.0.0.1:25" : "https://hooks.example/x";
+		r.secret = t == RCV_WEBHOOK ? NULL : "secret";
+		r.chat_id = "1";
+		r.mail_from = "keluh@example.com";
+		r.mail_to = (char *[]){ "ops@example.com" };
+		r.nmail_to = 1;
+		r.max_samples = 5;
+		memset(&m, 0, sizeof(m));
+		ck_assert_msg(receiver_render(&r, j, "h-1.ops", 1795000720, &m, err, sizeof(err)) == 0,
+		    "%s: %s", receiver_type_name(r.type), err);
+		ck_assert_msg(memmem(m.body, m.body_len, says, strlen(says)) != NULL,
+		    "%s does not say what the trouble is", receiver_type_name(r.type));
+		receiver_msg_free(&m);
+	}
+	json_decref(j);
+	free(json);
+}
+END_TEST
+
 /* The headline of an alert for a note in state (the text chat shows first). */
 static char *
 health_title(const char *state)
@@ -308,6 +344,7 @@ main(void)
 	tcase_add_test(tc, hostile_text);
 	tcase_add_test(tc, health_renders);
 	tcase_add_test(tc, health_warn_titles);
+	tcase_add_test(tc, health_warn_renders);
 	tcase_add_test(tc, source_warn_once);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
