@@ -591,15 +591,20 @@ loader_rating(struct loader *L, struct yfile *yf, yaml_node_t *n)
 	char *end;
 	uint32_t op, *items;
 	long stars = 0;
+	int bad;
 
 	if (s == NULL) {
 		yerror(L->d, yf, n, "rating must be one comparison, not %s; write rating: <= 2 "
 		    RATING_HOW, ynode_kind(n));
 		return -1;
 	}
-	errno = 0;
-	if (rating_op_parse(s, &op, &rest) < 0 || (stars = strtol(rest, &end, 10), errno) ||
-	    end[strspn(end, " ")] != '\0') {
+	bad = rating_op_parse(s, &op, &rest) < 0;
+	if (!bad) {
+		errno = 0;
+		stars = strtol(rest, &end, 10);
+		bad = errno != 0 || end[strspn(end, " ")] != '\0';
+	}
+	if (bad) {
 		yerror(L->d, yf, n, "rating '%s' is not a comparison; write rating: <= 2 " RATING_HOW,
 		    s);
 		return -1;
