@@ -225,4 +225,31 @@ contains "discord: ids are numbers" "$TMPD/bad.out" "bad.yaml:10:27: error: rece
 contains "a string where a list is expected" "$TMPD/bad.out" "bad.yaml:15:26: error: receiver 'tg': mention_on_critical must be a list"
 contains "teams cannot mention people" "$TMPD/bad.out" "bad.yaml:19:5: error: receiver 'teams': teams receivers cannot mention people"
 contains "mention_at_least alone does nothing" "$TMPD/bad.out" "bad.yaml:23:23: error: receiver 'mm': mention_at_least says"
+# a review's stars reach the rules: a 1-star review is an alert with the
+# rating as evidence, a 5-star one with the same words is none
+start_sink rv
+mkdir -p "$TMPD/rv/rules.d"
+write_rules "$TMPD/rv/rules.d/10.yaml" <<'Y'
+rules:
+  - id: t.low_review
+    description: A review of one or two stars
+    team: tech
+    score: 30
+    when: {rating: <= 2}
+Y
+conf_alert_each rv /rv | write_conf "$TMPD/rv/c.yaml"
+start_keluhd "$TMPD/rv/c.yaml"
+r=$(post '{"id":"google-play:r1","text":"meh","rating":1}
+{"id":"google-play:r5","text":"meh","rating":5}
+{"id":"x:1","text":"meh"}')
+is "reviews: one complaint, the 1-star one" "$r" '202 {"accepted":3,"complaints":1,"duplicates":0}'
+wait_for 15 test -s "$rv_log"
+python3 - "$rv_log" >"$TMPD/rv/out" <<'PY'
+import json, sys
+m = json.loads(json.loads(open(sys.argv[1]).readline())["body"])["alert"]["mentions"][0]
+print(m["id"], m["rating"], [(x["rule"], x["kind"], x["pattern"]) for x in m["matches"]])
+PY
+is "reviews: the alert carries the rating and its evidence" "$(cat "$TMPD/rv/out")" \
+	"google-play:r1 1 [('t.low_review', 'rating', '<= 2')]"
+stop_keluhd
 done_testing

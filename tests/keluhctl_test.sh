@@ -232,4 +232,44 @@ contains "reduplication: the keyword with a hyphen matches the 2" "$N/out.txt" \
 contains "near --json: each word with its kind and span" "$N/out.json" \
 	'"matches":[{"rule":"money.lost","kind":"near","pattern":"saldo","start":6,"end":11,"text":"saldo"},{"rule":"money.lost","kind":"near","pattern":"ilang","start":0,"end":5,"text":"Ilang"}]'
 
+# rating: a review's stars, from --rating N or the mention's own "rating"
+S=$TMPD/rating
+mkdir -p "$S"
+cat >"$S/r.yaml" <<'Y'
+rules:
+  - id: review.low
+    score: 30
+    when: {rating: <= 2}
+  - id: review.crash
+    score: 20
+    when: {keywords: [crash*], rating: < 3}
+tests:
+  - {text: app keeps crashing, rating: 1, rules: [review.low, review.crash]}
+  - {text: app keeps crashing, not_rules: [review.low, review.crash]}
+  - {text: app keeps crashing, rating: 5, not_rules: [review.low, review.crash]}
+Y
+printf 'app keeps crashing\n' >"$S/in.txt"
+"$KELUHCTL" test -r "$S" --rating 1 "$S/in.txt" >"$S/out.txt" 2>&1
+is "--rating 1: exit 0" "$?" 0
+contains "--rating 1: the rating rule matched" "$S/out.txt" "  review.low (+30)"
+contains "--rating 1: the evidence says the rating held" "$S/out.txt" "    rating 1 <= 2"
+contains "--rating 1: the keyword of a rule with both" "$S/out.txt" \
+	"    keyword 'crash*' matched \"crash\" at 10-15"
+"$KELUHCTL" test -r "$S" "$S/in.txt" >"$S/none.txt" 2>&1
+contains "no --rating: no review, no rating rule" "$S/none.txt" "in.txt:1  not-a-complaint  score=0"
+"$KELUHCTL" test -r "$S" --rating 5 --json "$S/in.txt" >"$S/five.json" 2>&1
+contains "--rating 5 --json: the rating is in the verdict, nothing matched" "$S/five.json" \
+	'"complaint":false,"priority":"none","score":0,"boost":0,"rating":5,"team":null,"rules":[]'
+printf '{"id":"r1","text":"app keeps crashing","rating":2}\n' >"$S/in.ndjson"
+"$KELUHCTL" test -r "$S" --json "$S/in.ndjson" >"$S/own.json" 2>&1
+contains "a mention's own rating: its evidence in --json" "$S/own.json" \
+	'"rating":2,"team":null,"rules":["review.low","review.crash"],"matches":[{"rule":"review.low","kind":"rating","pattern":"<= 2","start":0,"end":0,"text":""}'
+"$KELUHCTL" test -r "$S" --rating 6 "$S/in.txt" >/dev/null 2>"$S/bad.err"
+is "--rating 6: usage error" "$?" 2
+contains "--rating 6: says what it takes" "$S/bad.err" \
+	"keluhctl: --rating takes the review's stars, a number from 1 to 5, not '6'"
+"$KELUHCTL" test -r "$S" --verify >"$S/verify.txt" 2>&1
+is "rating: in tests: all pass" "$?" 0
+contains "rating: in tests: three run" "$S/verify.txt" "verify: 3 passed, 0 failed"
+
 done_testing

@@ -40,6 +40,7 @@ struct test_opts {
 	const char *rules_dirs[16]; /* -r DIR, as often as given */
 	size_t nrules_dirs;
 	int json, text, stats, quiet, verify, color;
+	int rating; /* --rating N: what a mention without its own rating is rated */
 };
 
 struct test_run {
@@ -59,7 +60,8 @@ usage(FILE *fp)
 	      "commands:\n"
 	      "  check [-c FILE]\n"
 	      "        check the configuration, its secrets and rules, as keluhd --check does\n"
-	      "  test [-c FILE | -r DIR] [--json] [--text] [--stats] [--quiet] [FILE...]\n"
+	      "  test [-c FILE | -r DIR] [--json] [--text] [--stats] [--quiet] [--rating N]\n"
+	      "       [FILE...]\n"
 	      "        classify mentions (NDJSON objects or plain text lines) and show why\n"
 	      "  test [-c FILE | -r DIR] --verify\n"
 	      "        run the tests: kept in the rule files\n"
@@ -108,6 +110,8 @@ usage(FILE *fp)
 	      "  -q, --quiet        no verdicts (with --stats: the counts only)\n"
 	      "      --verify       check the tests: blocks of the rule files\n"
 	      "      --color WHEN   highlight matched words: auto, always or never\n"
+	      "      --rating N     classify each mention as a review of N stars (1 to 5), for\n"
+	      "                     rating: conditions (a JSON mention's own rating wins)\n"
 	      "\n"
 	      "options of alerts, show, queue, retry and drop:\n"
 	      "  -c, --config FILE  find the spool through FILE\n"
@@ -233,6 +237,10 @@ print_human(struct test_run *tr, const char *id, const char *text, size_t len,
 
 			if (m->rule != r)
 				continue;
+			if (m->kind == MATCH_RATING) {
+				buf_printf(b, "    rating %d %s\n", v->rating, m->pattern);
+				continue;
+			}
 			buf_printf(b, "    %s '%s' matched \"%.*s\" at %zu-%zu\n",
 			    classify_match_kind_name(m->kind), m->pattern,
 			    (int)(m->end - m->start), text + m->start, m->start, m->end);
@@ -342,10 +350,14 @@ run_file(struct test_run *tr, const char *path)
 			}
 			a.followers = m.followers;
 			a.verified = m.verified;
+			a.rating = m.rating ? m.rating : tr->o->rating;
 			classify_one(tr, m.id, m.text, m.text_len, m.lang, &a, name, lineno);
 			mention_free(&m);
-		} else
-			classify_one(tr, NULL, line, len, NULL, NULL, name, lineno);
+		} else {
+			struct classify_author a = { -1, 0, tr->o->rating };
+
+			classify_one(tr, NULL, line, len, NULL, &a, name, lineno);
+		}
 	}
 	free(line);
 	if (ferror(fp)) {
@@ -403,7 +415,7 @@ run_verify(struct test_run *tr)
 
 	for (size_t i = 0; i < n; i++) {
 		const struct rules_test *t = rules_test_get(rs, i);
-		struct classify_author a = { t->followers, t->verified };
+		struct classify_author a = { t->followers, t->verified, t->rating };
 		struct verdict v;
 		struct buf why;
 		size_t bad;
@@ -483,6 +495,7 @@ cmd_test(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verify", no_argument, NULL, 'V' },
 		{ "color", required_argument, NULL, 'C' },
+		{ "rating", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -512,6 +525,14 @@ cmd_test(int argc, char **argv)
 		case 'q': o.quiet = 1; break;
 		case 'V': o.verify = 1; break;
 		case 'C': color = optarg; break;
+		case 'R':
+			if (strlen(optarg) != 1 || optarg[0] < '1' || optarg[0] > '5') {
+				fprintf(stderr, "keluhctl: --rating takes the review's stars, a "
+				        "number from 1 to 5, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			o.rating = optarg[0] - '0';
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}

@@ -21,19 +21,44 @@ health_recovered(const struct source_health_note *n)
 	return strcmp(n->state, "recovered") == 0;
 }
 
+/*
+ * The headline of a state, as a sentence after "Source NAME": the watch's
+ * states read as they are ("is silent"); the warnings of trouble ahead
+ * (source_warn) say what the trouble is.
+ */
+static const char *
+health_headline(const char *state)
+{
+	static const struct {
+		const char *state, *says;
+	} says[] = {
+		{ "recovered", "recovered" },
+		{ "quota_low", "is running out of quota" },
+		{ "quota_exhausted", "has used its daily quota" },
+		{ "token_expiring", "token expires soon" },
+		{ "token_invalid", "token is no longer accepted" },
+		{ "gap", "may have missed mentions" },
+	};
+
+	for (size_t i = 0; i < sizeof(says) / sizeof(says[0]); i++)
+		if (strcmp(state, says[i].state) == 0)
+			return says[i].says;
+	return NULL;
+}
+
 char *
 health_alert_json(const struct source_health_note *n, const char *alert_id, int64_t at_ms)
 {
 	char since[32], at[32], title[300], mid[300], group[300];
-	const char *prio = health_recovered(n) ? "low" : "high";
+	const char *prio = health_recovered(n) ? "low" : "high", *says;
 	json_t *alert, *mention, *body;
 	char *out;
 
 	util_iso8601(n->since_ms, since, sizeof(since));
 	util_iso8601(at_ms, at, sizeof(at));
 	/* the headline every chat format shows first: what and which */
-	if (health_recovered(n))
-		snprintf(title, sizeof(title), "Source %s recovered", n->source);
+	if ((says = health_headline(n->state)) != NULL)
+		snprintf(title, sizeof(title), "Source %s %s", n->source, says);
 	else
 		snprintf(title, sizeof(title), "Source %s is %s", n->source, n->state);
 	snprintf(mid, sizeof(mid), "health:%s:%lld", n->source, (long long)at_ms);

@@ -295,7 +295,7 @@ ingest_check(struct ingest *in, const struct mention *m, const char *source, int
 	static const char *const prio_labels[PRIO__N] = {"priority=\"none\"", "priority=\"low\"",
 	                                                 "priority=\"normal\"", "priority=\"high\"",
 	                                                 "priority=\"critical\""};
-	struct classify_author a = { m->followers, m->verified };
+	struct classify_author a = { m->followers, m->verified, m->rating };
 	const char *src = m->source ? m->source : source;
 	const char *labels;
 	size_t bad, sl;

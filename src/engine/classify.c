@@ -78,6 +78,7 @@ struct classify_ctx {
 	int in_batch;
 	const char *text;	/* the original text being classified */
 	size_t len;
+	uint32_t rating;	/* the review's stars, 1..5; 0: no review */
 	size_t regex_errors;
 };
 
@@ -170,7 +171,8 @@ classify_set_evidence(struct classify_ctx *c, int mode)
 const char *
 classify_match_kind_name(enum match_kind k)
 {
-	return k == MATCH_KEYWORD ? "keyword" : k == MATCH_NEAR ? "near" : "regex";
+	return k == MATCH_KEYWORD ? "keyword" : k == MATCH_NEAR ? "near" :
+	    k == MATCH_RATING ? "rating" : "regex";
 }
 
 const char *
@@ -529,12 +531,16 @@ classify_eval_flat(struct classify_ctx *c, uint32_t at)
 	uint32_t type = node[0] & 0xff, n = node[0] >> 8;
 	int stop;
 
-	if (type == COND_KEYWORDS)
-		return c->cond_gen[node[1]] == c->gen;
-	if (type == COND_REGEX)
-		return classify_regex(c, node[1]);
-	if (type == COND_NEAR)
-		return c->near_gen[node[1]] == c->gen;
+	/* leaves are the types after any/all/none: one compare sends nodes on their way */
+	if (type >= COND_KEYWORDS) {
+		if (type == COND_KEYWORDS)
+			return c->cond_gen[node[1]] == c->gen;
+		if (type == COND_REGEX)
+			return classify_regex(c, node[1]);
+		if (type == COND_NEAR)
+			return c->near_gen[node[1]] == c->gen;
+		return node[1] >> c->rating & 1; /* COND_RATING */
+	}
 	stop = type != COND_ALL;
 	for (uint32_t i = 1; i <= n; i++) {
 		const uint32_t *ch = flat + node[i];
@@ -559,12 +565,15 @@ classify_eval(struct classify_ctx *c, uint32_t ci)
 	const struct rs_cond *conds = c->rs->conds, *cond = &conds[ci];
 	int stop;
 
-	if (cond->type == COND_KEYWORDS)
-		return c->cond_gen[ci] == c->gen;
-	if (cond->type == COND_REGEX)
-		return classify_regex(c, cond->items[0]);
-	if (cond->type == COND_NEAR)
-		return c->near_gen[cond->items[0]] == c->gen;
+	if (cond->type >= COND_KEYWORDS) {
+		if (cond->type == COND_KEYWORDS)
+			return c->cond_gen[ci] == c->gen;
+		if (cond->type == COND_REGEX)
+			return classify_regex(c, cond->items[0]);
+		if (cond->type == COND_NEAR)
+			return c->near_gen[cond->items[0]] == c->gen;
+		return cond->items[0] >> c->rating & 1; /* COND_RATING */
+	}
 	/* any stops at the first true child, all and none at the first false or true */
 	stop = cond->type != COND_ALL;
 	for (uint32_t i = 0; i < cond->n; i++) {
@@ -666,6 +675,11 @@ classify_evidence(struct classify_ctx *c, uint32_t rule, uint32_t ci)
 				                   c->nb.map[ev[0]], c->nb.map[ev[1]]);
 		}
 		break;
+	case COND_RATING:
+		if (cond->items[0] >> c->rating & 1)
+			classify_add_match(c, rule, MATCH_RATING,
+			                   rules_rating_text(cond->items[1], cond->items[2]), 0, 0);
+		break;
 	case COND_ANY:
 	case COND_ALL:
 		for (uint32_t i = 0; i < cond->n; i++)
@@ -743,6 +757,8 @@ classify_mention(struct classify_ctx *c, const char *text, size_t len, const cha
 	}
 	c->text = text;
 	c->len = len;
+	/* out of range is no review: the shift below must stay under 32 */
+	c->rating = author && author->rating >= 1 && author->rating <= 5 ? (uint32_t)author->rating : 0;
 	c->ncand = 0;
 	c->ncpos = 0;
 	c->wpos = 0;
@@ -768,6 +784,9 @@ classify_mention(struct classify_ctx *c, const char *text, size_t len, const cha
 	aho_scan(rs->aho, c->nb.text, c->nb.len, classify_hit, c);
 	for (size_t i = 0; i < rs->nalways; i++)
 		classify_candidate(c, rs->always[i]);
+	if (c->rating)
+		for (size_t i = 0; i < rs->nrated; i++)
+			classify_candidate(c, rs->rated[i]);
 	for (size_t i = 0; i < c->ncand; i++) {
 		uint32_t r = c->cand[i];
 		const struct rs_rule *rule = &rs->rules[r];
@@ -837,5 +856,6 @@ classify_mention(struct classify_ctx *c, const char *text, size_t len, const cha
 	v->regex_errors = c->regex_errors;
 	v->bounds = c->bounds;
 	v->nbounds = c->nbounds;
+	v->rating = (int)c->rating;
 	return 0;
 }

@@ -21,11 +21,13 @@
 
 struct classify_ctx;
 
-enum match_kind { MATCH_KEYWORD, MATCH_REGEX, MATCH_NEAR };
+enum match_kind { MATCH_KEYWORD, MATCH_REGEX, MATCH_NEAR, MATCH_RATING };
 
 /*
  * One piece of evidence: why a rule matched. A near: condition gives one
  * per word, in the order written, each at the occurrence that made it hold.
+ * A rating: condition that held gives one with an empty span and its
+ * comparison as the pattern ("<= 2").
  */
 struct match {
 	uint32_t rule;		/* index into the ruleset */
@@ -34,7 +36,7 @@ struct match {
 	size_t start, end;	/* byte span [start, end) in the ORIGINAL text */
 };
 
-/* "keyword", "regex", "near": how output names a match's kind. */
+/* "keyword", "regex", "near", "rating": how output names a match's kind. */
 const char *classify_match_kind_name(enum match_kind);
 
 /* The bounds on regex work (limits: in keluh-rules(5)). */
@@ -83,12 +85,18 @@ struct verdict {
 	size_t regex_errors;	/* regexes that hit a match limit (counted as no match) */
 	const struct bound_hit *bounds;	/* at most one per regex */
 	size_t nbounds;
+	int rating;		/* the review stars classified with (0: no review) */
 };
 
-/* The author fields that boosts read; NULL means unknown. */
+/*
+ * What classify reads of a mention besides its text and language: the
+ * author fields that boosts read, and the review stars that rating:
+ * conditions read. NULL means all unknown (no review).
+ */
 struct classify_author {
 	long followers;		/* -1 when unknown */
 	int verified;
+	int rating;		/* a review's stars, 1..5; 0 (or out of range): no review */
 };
 
 struct classify_ctx *classify_ctx_new(struct ruleset *);

@@ -178,24 +178,38 @@ rules_add_pat(struct ruleset *rs, struct aho_builder *ab, enum pat_kind kind, ui
 	rs->npats++;
 }
 
+const char *
+rules_rating_text(uint32_t op, uint32_t stars)
+{
+#define RATING_TEXTS(op) { op " 1", op " 2", op " 3", op " 4", op " 5" }
+	static const char *const text[][5] = { RATING_TEXTS("<"), RATING_TEXTS("<="),
+		RATING_TEXTS("="), RATING_TEXTS(">="), RATING_TEXTS(">") };
+#undef RATING_TEXTS
+
+	return op <= RATING_GT && stars >= 1 && stars <= 5 ? text[op][stars - 1] : "?";
+}
+
 /*
  * Whether a condition can be true (want = 1) or false (want = 0) on a
- * mention in which no literal of the automaton was seen. Regexes with no
- * literal are unknown, so they can be either.
+ * mention in which no literal of the automaton was seen, which is a review
+ * (rated) or not. Regexes with no literal are unknown, so they can be
+ * either; so is a rating: condition on a review, and on anything else it
+ * is false.
  */
 static int
-rules_possible(const struct ruleset *rs, uint32_t ci, int want)
+rules_possible(const struct ruleset *rs, uint32_t ci, int want, int rated)
 {
 	const struct rs_cond *c = &rs->conds[ci];
 
 	switch (c->type) {
 	case COND_KEYWORDS:
 	case COND_NEAR: return !want;
+	case COND_RATING: return rated || !want;
 	case COND_REGEX:
 		return rs->rxs[c->items[0]].nlits ? !want : 1;
 	case COND_ANY:
 		for (uint32_t i = 0; i < c->n; i++) {
-			int r = rules_possible(rs, c->items[i], want);
+			int r = rules_possible(rs, c->items[i], want, rated);
 
 			if (want && r)
 				return 1;
@@ -205,7 +219,7 @@ rules_possible(const struct ruleset *rs, uint32_t ci, int want)
 		return !want;
 	case COND_ALL:
 		for (uint32_t i = 0; i < c->n; i++) {
-			int r = rules_possible(rs, c->items[i], want);
+			int r = rules_possible(rs, c->items[i], want, rated);
 
 			if (want && !r)
 				return 0;
@@ -216,7 +230,7 @@ rules_possible(const struct ruleset *rs, uint32_t ci, int want)
 	case COND_NONE:
 		/* NONE is true when every child is false */
 		for (uint32_t i = 0; i < c->n; i++) {
-			int r = rules_possible(rs, c->items[i], !want ? 1 : 0);
+			int r = rules_possible(rs, c->items[i], !want ? 1 : 0, rated);
 
 			if (want && !r)
 				return 0;
@@ -296,6 +310,7 @@ rules_index(struct ruleset *rs, uint32_t ci, uint32_t rule, int positive)
 				}
 		}
 		break;
+	case COND_RATING: break; /* no literal: the rated list (rules_compile) */
 	case COND_NONE:
 		for (uint32_t i = 0; i < c->n; i++)
 			rules_index(rs, c->items[i], rule, !positive);
@@ -378,7 +393,8 @@ rules_cost(const struct ruleset *rs, uint32_t ci)
 
 	switch (c->type) {
 	case COND_KEYWORDS:
-	case COND_NEAR: return 0;
+	case COND_NEAR:
+	case COND_RATING: return 0;
 	case COND_REGEX:
 		return rs->rxs[c->items[0]].nlits ? 10 : 20;
 	default:
@@ -398,7 +414,8 @@ rules_order(struct ruleset *rs, uint32_t ci)
 {
 	struct rs_cond *c = &rs->conds[ci];
 
-	if (c->type == COND_KEYWORDS || c->type == COND_REGEX || c->type == COND_NEAR)
+	if (c->type == COND_KEYWORDS || c->type == COND_REGEX || c->type == COND_NEAR ||
+	    c->type == COND_RATING)
 		return;
 	for (uint32_t i = 0; i < c->n; i++)
 		rules_order(rs, c->items[i]);
@@ -432,7 +449,8 @@ static uint32_t
 rules_flatten(struct ruleset *rs, uint32_t ci)
 {
 	const struct rs_cond *c = &rs->conds[ci];
-	int leaf = c->type == COND_KEYWORDS || c->type == COND_REGEX || c->type == COND_NEAR;
+	int leaf = c->type == COND_KEYWORDS || c->type == COND_REGEX || c->type == COND_NEAR ||
+	    c->type == COND_RATING;
 	uint32_t n = leaf ? 1 : c->n;
 	uint32_t *kids = xcalloc(n ? n : 1, sizeof(uint32_t)), at;
 
@@ -525,7 +543,7 @@ rules_warn_unfiltered(struct ruleset *rs, const struct rs_rule *rule, uint32_t c
 		    rule->id, (int)len, src, src[len] ? "..." : "");
 		return;
 	}
-	if (c->type == COND_KEYWORDS || c->type == COND_NEAR)
+	if (c->type == COND_KEYWORDS || c->type == COND_NEAR || c->type == COND_RATING)
 		return;
 	for (uint32_t i = 0; i < c->n; i++)
 		rules_warn_unfiltered(rs, rule, c->items[i]);
@@ -608,7 +626,8 @@ rules_compile(struct ruleset *rs)
 
 		rules_order(rs, rule->when);
 		rules_index(rs, rule->when, r, 1);
-		rule->always = rules_possible(rs, rule->when, 1);
+		rule->always = rules_possible(rs, rule->when, 1, 0);
+		rule->rated = !rule->always && rules_possible(rs, rule->when, 1, 1);
 		if (rs->diag)
 			rules_warn_unfiltered(rs, rule, rule->when);
 		if (rule->always && rs->diag)
@@ -620,6 +639,10 @@ rules_compile(struct ruleset *rs)
 		if (rule->always) {
 			rs->always = xreallocarray(rs->always, rs->nalways + 1, sizeof(uint32_t));
 			rs->always[rs->nalways++] = r;
+		}
+		if (rule->rated) {
+			rs->rated = xreallocarray(rs->rated, rs->nrated + 1, sizeof(uint32_t));
+			rs->rated[rs->nrated++] = r;
 		}
 	}
 	rules_link(rs);
@@ -699,6 +722,7 @@ rules_free(struct ruleset *rs)
 	}
 	free(rs->tests);
 	free(rs->always);
+	free(rs->rated);
 	free(rs->follower_steps);
 	free(rs->kwhash);
 	if (rs->aho)
@@ -733,6 +757,7 @@ rules_summary(const struct ruleset *rs, struct rules_summary *s)
 		if (rs->rxs[i].nlits == 0)
 			s->regexes_no_literal++;
 	s->rules_always = rs->nalways;
+	s->rules_rated = rs->nrated;
 	s->tests = rs->ntests;
 	s->aho_states = rs->aho ? aho_states(rs->aho) : 0;
 	s->aho_bytes = rs->aho ? aho_memory(rs->aho) : 0;

@@ -45,6 +45,7 @@ struct rules_summary {
 	size_t regexes;
 	size_t regexes_no_literal;	/* regexes that run on every mention */
 	size_t rules_always;		/* rules evaluated on every mention */
+	size_t rules_rated;		/* ... on every review (rating:), besides those */
 	size_t tests;			/* inline expectations (tests:) */
 	size_t aho_states;
 	size_t aho_bytes;
@@ -110,6 +111,7 @@ struct rules_test {
 	const char *team;		/* or NULL */
 	long followers;			/* author, for boosts */
 	int verified;
+	int rating;			/* a review's stars, 1..5; 0: no review */
 	const char *lang; /* the mention's language, or NULL */
 	const char *skip; /* why it is not run (it names a disabled rule), or NULL */
 };

@@ -42,7 +42,18 @@ struct rs_regex {
 	uint32_t nrules;
 };
 
-enum cond_type { COND_ALL, COND_ANY, COND_NONE, COND_KEYWORDS, COND_REGEX, COND_NEAR };
+/* any/all/none first: the classifier tells them from leaves by type < COND_KEYWORDS */
+enum cond_type { COND_ALL, COND_ANY, COND_NONE, COND_KEYWORDS, COND_REGEX, COND_NEAR,
+	COND_RATING };
+
+/*
+ * A rating: condition is a leaf with three items: the set of star counts
+ * that satisfy it (bit k for k stars, 1..5: bit 0, no review, is never
+ * set), then its operator and number as written, for the evidence.
+ */
+enum rating_op { RATING_LT, RATING_LE, RATING_EQ, RATING_GE, RATING_GT };
+/* "<= 2": a rating condition as keluhctl and the evidence show it (static). */
+const char *rules_rating_text(uint32_t op, uint32_t stars);
 
 /*
  * A near: condition: n places, each filled by one of its keywords. Each
@@ -94,6 +105,7 @@ struct rs_rule {
 	char *file;
 	unsigned line, col;
 	int always;		/* cannot be prefiltered */
+	int rated;		/* cannot be prefiltered on a review: a rating: condition */
 	char **langs;           /* lang: the mention languages it may fire on (none: any) */
 	size_t nlangs;
 	int off; /* enabled: false (rules_select_apply takes it out) */
@@ -146,6 +158,13 @@ struct ruleset {
 
 	uint32_t *always;	/* rules evaluated on every mention */
 	size_t nalways;
+	/*
+	 * Rules that a rating: condition can make true without any literal:
+	 * evaluated on every review only, so mentions that are no review pay
+	 * nothing for them.
+	 */
+	uint32_t *rated;
+	size_t nrated;
 
 	/*
 	 * Bounds on regex work (limits: in a rule file). A regex sees at most

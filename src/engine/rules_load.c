@@ -55,7 +55,8 @@ static const char *const top_keys[] = {"lists",  "rules",   "scoring", "tests",
                                        "limits", "disable", "override"};
 static const char *const rule_keys[] = {"id",   "description", "team",    "score",
                                         "tags", "when",        "enabled", "lang"};
-static const char *const cond_keys[] = {"any", "all", "none", "keywords", "regex", "near"};
+static const char *const cond_keys[] = {"any",   "all",  "none", "keywords",
+                                        "regex", "near", "rating"};
 static const char *const near_keys[] = {"words", "within", "ordered"};
 static const char *const scoring_keys[] = {"thresholds", "max_extra", "boosts"};
 static const char *const limit_keys[] = { "regex_window", "regex_tail_window", "regex_work",
@@ -63,8 +64,8 @@ static const char *const limit_keys[] = { "regex_window", "regex_tail_window", "
 static const char *const threshold_keys[] = { "critical", "high", "normal", "low" };
 static const char *const boost_keys[] = { "followers", "verified" };
 static const char *const step_keys[] = { "at_least", "add" };
-static const char *const test_keys[] = {"text",      "rules", "not_rules", "priority",
-                                        "complaint", "team",  "author",    "lang"};
+static const char *const test_keys[] = {"text", "rules",  "not_rules", "priority", "complaint",
+                                        "team", "author", "lang",      "rating"};
 static const char *const author_keys[] = { "followers", "verified" };
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
@@ -538,6 +539,93 @@ loader_near(struct loader *L, struct yfile *yf, yaml_node_t *n)
 	return rules_add_cond(L->rs, COND_NEAR, items, 1);
 }
 
+#define RATING_HOW "(an operator <, <=, =, >=, > and a number from 1 to 5)"
+
+/* "<= 2", "2" (meaning "= 2"): the operator, and where the number starts. */
+static int
+rating_op_parse(const char *s, uint32_t *op, const char **rest)
+{
+	static const struct {
+		const char *text;
+		uint32_t op;
+	} ops[] = { { "<=", RATING_LE }, { ">=", RATING_GE }, { "<", RATING_LT },
+		{ ">", RATING_GT }, { "=", RATING_EQ } };
+
+	while (*s == ' ')
+		s++;
+	*op = RATING_EQ;
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strncmp(s, ops[i].text, strlen(ops[i].text)) == 0) {
+			*op = ops[i].op;
+			s += strlen(ops[i].text);
+			break;
+		}
+	while (*s == ' ')
+		s++;
+	*rest = s;
+	return *s >= '0' && *s <= '9' ? 0 : -1;
+}
+
+/* The star counts 1..5 that op stars holds for, as bits 1..5. */
+static uint32_t
+rating_mask(uint32_t op, long stars)
+{
+	uint32_t mask = 0;
+
+	for (long k = 1; k <= 5; k++)
+		if ((op == RATING_LT && k < stars) || (op == RATING_LE && k <= stars) ||
+		    (op == RATING_EQ && k == stars) || (op == RATING_GE && k >= stars) ||
+		    (op == RATING_GT && k > stars))
+			mask |= 1u << k;
+	return mask;
+}
+
+/*
+ * rating: <= 2: the review's stars compared with a number. A plain YAML
+ * scalar, so "<= 2" and a bare 2 (meaning = 2) both arrive as text.
+ */
+static long
+loader_rating(struct loader *L, struct yfile *yf, yaml_node_t *n)
+{
+	const char *s = yscalar(n), *rest;
+	char *end;
+	uint32_t op, *items;
+	long stars = 0;
+	int bad;
+
+	if (s == NULL) {
+		yerror(L->d, yf, n, "rating must be one comparison, not %s; write rating: <= 2 "
+		    RATING_HOW, ynode_kind(n));
+		return -1;
+	}
+	bad = rating_op_parse(s, &op, &rest) < 0;
+	if (!bad) {
+		errno = 0;
+		stars = strtol(rest, &end, 10);
+		bad = errno != 0 || end[strspn(end, " ")] != '\0';
+	}
+	if (bad) {
+		yerror(L->d, yf, n, "rating '%s' is not a comparison; write rating: <= 2 " RATING_HOW,
+		    s);
+		return -1;
+	}
+	if (stars < 1 || stars > 5) {
+		yerror(L->d, yf, n, "rating '%s' is out of range: reviews have 1 to 5 stars; write "
+		    "a number from 1 to 5, e.g. rating: <= 2", s);
+		return -1;
+	}
+	if (rating_mask(op, stars) == 0) {
+		yerror(L->d, yf, n, "rating '%s' holds for no review (they have 1 to 5 stars); "
+		    "write rating: %s", s, op == RATING_LT ? "<= 1" : ">= 5");
+		return -1;
+	}
+	items = xcalloc(3, sizeof(uint32_t));
+	items[0] = rating_mask(op, stars);
+	items[1] = op;
+	items[2] = (uint32_t)stars;
+	return rules_add_cond(L->rs, COND_RATING, items, 3);
+}
+
 static long loader_cond(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *where,
     unsigned depth);
 
@@ -600,8 +688,8 @@ loader_cond(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *wher
 	}
 	if ((len = ymap_len(n)) == 0) {
 		yerror(L->d, yf, n,
-		       "empty condition in '%s'; use any, all, none, keywords, regex "
-		       "or near",
+		       "empty condition in '%s'; use any, all, none, keywords, regex, "
+		       "near or rating",
 		       where);
 		return -1;
 	}
@@ -622,6 +710,8 @@ loader_cond(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *wher
 			c = loader_keywords(L, yf, v);
 		else if (strcmp(k, "near") == 0)
 			c = loader_near(L, yf, v);
+		else if (strcmp(k, "rating") == 0)
+			c = loader_rating(L, yf, v);
 		else
 			c = loader_regex(L, yf, v);
 		if (c < 0) {
@@ -1091,6 +1181,12 @@ loader_tests(struct loader *L, struct yfile *yf, yaml_node_t *n)
 		if ((v = ymap_get(yf, item, "lang")) != NULL &&
 		    yget_string(L->d, yf, v, "lang", &s) == 0)
 			t.pub.lang = test_str(&t, s);
+		if ((v = ymap_get(yf, item, "rating")) != NULL) {
+			long stars;
+
+			if (yget_long(L->d, yf, v, "rating (the review's stars)", 1, 5, &stars) == 0)
+				t.pub.rating = (int)stars;
+		}
 		if ((v = ymap_get(yf, item, "author")) != NULL) {
 			yaml_node_t *a;
 

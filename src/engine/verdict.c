@@ -167,8 +167,12 @@ verdict_json(struct buf *b, const struct ruleset *rs, const char *id, const char
 		json_str(b, id, strlen(id));
 	else
 		buf_adds(b, "null");
-	buf_printf(b, ",\"complaint\":%s,\"priority\":\"%s\",\"score\":%d,\"boost\":%d,\"team\":",
+	buf_printf(b, ",\"complaint\":%s,\"priority\":\"%s\",\"score\":%d,\"boost\":%d,",
 	    v->complaint ? "true" : "false", prio_name(v->priority), v->score, v->boost);
+	/* only for a review: other mentions keep the shape they always had */
+	if (v->rating)
+		buf_printf(b, "\"rating\":%d,", v->rating);
+	buf_adds(b, "\"team\":");
 	if (v->team)
 		json_str(b, v->team, strlen(v->team));
 	else

@@ -1,7 +1,8 @@
 /*
  * fuzz_rules: a rule file (YAML) through the loader and compiler
  * (rules_load_files on a memory file), then the texts of its own tests
- * and a few fixed ones through the classifier.
+ * and a few fixed ones through the classifier (as reviews of every
+ * rating, and as no review).
  *
  * A refused file has at least one error, each with a message; a loaded
  * one classifies its texts with matches inside the text and matched rules
@@ -20,10 +21,10 @@
 #include "lib/util.h"
 
 static void
-classify_one(struct classify_ctx *ctx, const struct ruleset *rs, const char *text)
+classify_one(struct classify_ctx *ctx, const struct ruleset *rs, const char *text, int rating)
 {
 	size_t len = strlen(text), bad;
-	struct classify_author a = {1000, 0};
+	struct classify_author a = {1000, 0, rating};
 	struct verdict v;
 	/* PCRE2's JIT may read up to 16 bytes past the end: pad as mention.c does */
 	char *t = xcalloc(1, len + 16);
@@ -74,9 +75,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct classify_ctx *ctx = classify_ctx_new(rs);
 
 		for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-			classify_one(ctx, rs, texts[i]);
+			for (int r = 0; r <= 5; r++)
+				classify_one(ctx, rs, texts[i], r);
 		for (size_t i = 0; i < rules_ntests(rs); i++)
-			classify_one(ctx, rs, rules_test_get(rs, i)->text);
+			classify_one(ctx, rs, rules_test_get(rs, i)->text,
+			             rules_test_get(rs, i)->rating);
 		classify_ctx_free(ctx);
 		rules_unref(rs);
 	}

@@ -9,7 +9,9 @@
 
 #include "daemon/health.h"
 #include "lib/htmltext.h"
+#include "conf/conf.h"
 #include "receivers/receiver.h"
+#include "sources/source.h"
 #include "unit.h"
 #include "lib/util.h"
 
@@ -207,6 +209,129 @@ START_TEST(health_renders)
 }
 END_TEST
 
+/* Every receiver's message carries the headline of a warning, not its state name. */
+START_TEST(health_warn_renders)
+{
+	char *const to[] = { NULL };
+	struct source_health_note n = { "yt", "youtube", "quota_low",
+		"Source yt (youtube) has 8% of its daily quota left.", to, 0, 1795000000000LL };
+	struct receiver r;
+	struct rcv_msg m;
+	char err[200], *json = health_alert_json(&n, "h-1", 1795000720000LL);
+	const char *says = "is running out of quota";
+	json_t *j = json_loads(json, 0, NULL);
+
+	ck_assert_ptr_nonnull(j);
+	for (int t = 0; t < RCV__N; t++) {
+		memset(&r, 0, sizeof(r));
+		r.name = "ops";
+		r.type = (enum rcv_type)t;
+		r.url = t == RCV_EMAIL ? "smtp://127.0.0.1:25" : "https://hooks.example/x";
+		r.secret = t == RCV_WEBHOOK ? NULL : "secret";
+		r.chat_id = "1";
+		r.mail_from = "keluh@example.com";
+		r.mail_to = (char *[]){ "ops@example.com" };
+		r.nmail_to = 1;
+		r.max_samples = 5;
+		memset(&m, 0, sizeof(m));
+		ck_assert_msg(receiver_render(&r, j, "h-1.ops", 1795000720, &m, err, sizeof(err)) == 0,
+		    "%s: %s", receiver_type_name(r.type), err);
+		ck_assert_msg(memmem(m.body, m.body_len, says, strlen(says)) != NULL,
+		    "%s does not say what the trouble is", receiver_type_name(r.type));
+		receiver_msg_free(&m);
+	}
+	json_decref(j);
+	free(json);
+}
+END_TEST
+
+/* The headline of an alert for a note in state (the text chat shows first). */
+static char *
+health_title(const char *state)
+{
+	char *const to[] = { NULL };
+	struct source_health_note n = { "yt", "youtube", state, "detail", to, 0, 1795000000000LL };
+	char *json = health_alert_json(&n, "h-1", 1795000720000LL), *title;
+	json_t *j = json_loads(json, 0, NULL);
+	json_t *info = json_array_get(json_object_get(json_object_get(j, "alert"), "rule_info"), 0);
+
+	ck_assert_ptr_nonnull(info);
+	title = xstrdup(json_string_value(json_object_get(info, "description")));
+	json_decref(j);
+	free(json);
+	return title;
+}
+
+/* The warnings of trouble ahead (source_warn) read as sentences, not state names. */
+START_TEST(health_warn_titles)
+{
+	static const char *const want[][2] = {
+		{ "quota_low", "Source yt is running out of quota" },
+		{ "quota_exhausted", "Source yt has used its daily quota" },
+		{ "token_expiring", "Source yt token expires soon" },
+		{ "token_invalid", "Source yt token is no longer accepted" },
+		{ "gap", "Source yt may have missed mentions" },
+		{ "recovered", "Source yt recovered" },
+		{ "silent", "Source yt is silent" },
+		{ "failing", "Source yt is failing" },
+	};
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		char *t = health_title(want[i][0]);
+
+		ck_assert_str_eq(t, want[i][1]);
+		free(t);
+	}
+}
+END_TEST
+
+struct notes {
+	char states[8][32];
+	size_t n;
+};
+
+static void
+note_fn(void *arg, const struct source_health_note *n)
+{
+	struct notes *ns = arg;
+
+	ck_assert_uint_lt(ns->n, 8);
+	snprintf(ns->states[ns->n++], sizeof(ns->states[0]), "%s", n->state);
+}
+
+static void
+stop_nothing(struct source *s)
+{
+	(void)s;
+}
+
+/* source_warn raises a state once, again only when it changes, and clears as "recovered". */
+START_TEST(source_warn_once)
+{
+	struct notes ns = { .n = 0 };
+	struct source_env env = { .health = note_fn, .health_arg = &ns };
+	struct conf_source cs = { .name = "yt" };
+	struct source *s = source_new(sizeof(struct source), &env, &cs, NULL, NULL, stop_nothing);
+
+	source_warn_clear(s, "nothing raised: says nothing");
+	ck_assert_uint_eq(ns.n, 0);
+	source_warn(s, "quota_low", "10% of the daily quota left");
+	source_warn(s, "quota_low", "5% of the daily quota left");
+	ck_assert_uint_eq(ns.n, 1);
+	source_warn(s, "quota_exhausted", "the daily quota is spent");
+	ck_assert_uint_eq(ns.n, 2);
+	source_warn_clear(s, "a new day");
+	source_warn_clear(s, "a new day");
+	ck_assert_uint_eq(ns.n, 3);
+	ck_assert_str_eq(ns.states[0], "quota_low");
+	ck_assert_str_eq(ns.states[1], "quota_exhausted");
+	ck_assert_str_eq(ns.states[2], "recovered");
+	source_warn(s, "quota_low", "low again");
+	ck_assert_uint_eq(ns.n, 4);
+	source_stop(s);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -218,6 +343,9 @@ main(void)
 	tcase_add_loop_test(tc, linear, 0, (int)(sizeof(hostile) / sizeof(hostile[0])));
 	tcase_add_test(tc, hostile_text);
 	tcase_add_test(tc, health_renders);
+	tcase_add_test(tc, health_warn_titles);
+	tcase_add_test(tc, health_warn_renders);
+	tcase_add_test(tc, source_warn_once);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

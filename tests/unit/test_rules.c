@@ -140,7 +140,7 @@ teardown(void)
 static struct verdict
 run(const char *text, long followers, int verified)
 {
-	struct classify_author a = { followers, verified };
+	struct classify_author a = { followers, verified, 0 };
 	struct verdict v;
 	size_t bad;
 
@@ -851,6 +851,143 @@ START_TEST(test_near)
 }
 END_TEST
 
+/* Classifies text in o as a review of rating stars (0: no review). */
+static struct verdict
+run_rated(struct classify_ctx *c, const char *text, int rating)
+{
+	struct classify_author a = { -1, 0, rating };
+	struct verdict v;
+	size_t bad;
+
+	ck_assert_int_eq(classify_text(c, text, strlen(text), &a, &v, &bad), 0);
+	return v;
+}
+
+static int
+has_rating_match(const struct verdict *v, const struct ruleset *o, const char *rule,
+                 const char *pattern)
+{
+	for (size_t i = 0; i < v->nmatches; i++) {
+		const struct match *m = &v->matches[i];
+
+		if (m->kind == MATCH_RATING && strcmp(rules_id(o, m->rule), rule) == 0 &&
+		    strcmp(m->pattern, pattern) == 0 && m->start == 0 && m->end == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * rating: alone, with keywords in one mapping, under any and none; every
+ * operator and a bare number; false on a mention that is no review, which
+ * does not even evaluate the rules that only a rating can make true.
+ */
+START_TEST(test_rating)
+{
+	static const char *const yaml =
+	    "rules:\n"
+	    "  - {id: r.low, score: 30, when: {rating: <= 2}}\n"
+	    "  - {id: r.lt, score: 1, when: {rating: < 2}}\n"
+	    "  - {id: r.eq, score: 1, when: {rating: 3}}\n"
+	    "  - {id: r.eq2, score: 1, when: {rating: '= 4'}}\n"
+	    "  - {id: r.ge, score: 1, when: {rating: '>=4'}}\n"
+	    "  - {id: r.gt, score: 1, when: {rating: '> 4'}}\n"
+	    "  - {id: r.crash, score: 20, when: {keywords: [crash], rating: <= 2}}\n"
+	    "  - id: r.any\n"
+	    "    score: 5\n"
+	    "    when: {any: [{keywords: [lemot]}, {rating: 1}]}\n"
+	    "  - id: r.none\n"
+	    "    score: 5\n"
+	    "    when: {keywords: [bagus], none: [{rating: <= 3}]}\n";
+	static const struct {
+		int rating;
+		const char *text;
+		const char *yes[6];
+	} cases[] = {
+		{ 0, "app crash terus, lemot, bagus", { "r.any", "r.none" } },
+		{ 1, "app crash terus", { "r.low", "r.lt", "r.crash", "r.any" } },
+		{ 2, "app crash terus", { "r.low", "r.crash" } },
+		{ 3, "crash bagus", { "r.eq" } },
+		{ 4, "bagus", { "r.eq2", "r.ge", "r.none" } },
+		{ 5, "lemot tapi bagus", { "r.ge", "r.gt", "r.any", "r.none" } },
+	};
+	static const char *const all[] = { "r.low", "r.lt", "r.eq", "r.eq2", "r.ge", "r.gt",
+		"r.crash", "r.any", "r.none" };
+	struct diag d;
+	struct ruleset *o;
+	struct classify_ctx *c;
+	struct rules_summary sum;
+	struct verdict v;
+
+	diag_init(&d);
+	o = load_other(yaml, &d);
+	if (o == NULL)
+		diag_print(&d, stderr);
+	ck_assert_ptr_nonnull(o);
+	/* no rule is evaluated on every mention, so none is warned about */
+	ck_assert_uint_eq(d.warnings, 0);
+	rules_summary(o, &sum);
+	ck_assert_uint_eq(sum.rules_always, 0);
+	ck_assert_uint_eq(sum.rules_rated, 7); /* every rule but r.crash and r.none */
+	c = classify_ctx_new(o);
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		v = run_rated(c, cases[k].text, cases[k].rating);
+		ck_assert_int_eq(v.rating, cases[k].rating);
+		for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+			int want = 0;
+
+			for (size_t j = 0; j < 6 && cases[k].yes[j]; j++)
+				want |= strcmp(cases[k].yes[j], all[i]) == 0;
+			ck_assert_msg(matched_in(&v, o, all[i]) == want, "rating %d '%s': %s %s",
+			              cases[k].rating, cases[k].text, all[i],
+			              want ? "did not match" : "matched");
+		}
+	}
+	/* the evidence says the rating held, beside the keyword */
+	v = run_rated(c, "app crash terus", 1);
+	ck_assert(has_rating_match(&v, o, "r.low", "<= 2"));
+	ck_assert(has_rating_match(&v, o, "r.crash", "<= 2"));
+	ck_assert(has_match(&v, o, "r.crash", "app crash terus", "crash", "crash"));
+	ck_assert(has_rating_match(&v, o, "r.any", "= 1"));
+	/* out of range is no review, not a shift past the mask */
+	v = run_rated(c, "bagus", 40);
+	ck_assert_int_eq(v.rating, 0);
+	ck_assert(matched_in(&v, o, "r.none"));
+	ck_assert_uint_eq(v.nrules, 1);
+	classify_ctx_free(c);
+	rules_unref(o);
+	diag_free(&d);
+}
+END_TEST
+
+/* Inline tests give the test mention's stars with rating: N. */
+START_TEST(test_rating_inline_test)
+{
+	struct diag d;
+	struct ruleset *o;
+	const struct rules_test *t;
+
+	diag_init(&d);
+	o = load_other("rules:\n  - {id: r.low, score: 30, when: {rating: <= 2}}\n"
+	               "tests:\n  - {text: jelek, rating: 1, rules: [r.low]}\n"
+	               "  - {text: jelek, not_rules: [r.low]}\n", &d);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_uint_eq(rules_ntests(o), 2);
+	t = rules_test_get(o, 0);
+	ck_assert_int_eq(t->rating, 1);
+	t = rules_test_get(o, 1);
+	ck_assert_int_eq(t->rating, 0);
+	rules_unref(o);
+	diag_free(&d);
+	diag_init(&d);
+	o = load_other("rules:\n  - {id: r.low, score: 30, when: {rating: <= 2}}\n"
+	               "tests:\n  - {text: jelek, rating: 6, rules: [r.low]}\n", &d);
+	ck_assert_ptr_null(o);
+	ck_assert_uint_eq(d.errors, 1);
+	diag_free(&d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -874,6 +1011,8 @@ main(void)
 	tcase_add_test(tc, test_limits_errors);
 	tcase_add_test(tc, test_reduplication);
 	tcase_add_test(tc, test_near);
+	tcase_add_test(tc, test_rating);
+	tcase_add_test(tc, test_rating_inline_test);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
