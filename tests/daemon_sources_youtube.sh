@@ -57,7 +57,8 @@ if phase in ("more", "restart", "low", "quota"):
     v1 += [th(100 + i, "login hilang lagi %d" % i if i == 10 else "komentar %d" % i) for i in range(150)]
 if phase in ("restart", "low", "quota"):
     v1.append(th(400, "masih tidak bisa login setelah restart"))
-json.dump({"keys": ["AIzaSy-good-key"], "quota": quota, "reset_at": reset_at, "day": day,
+json.dump({"keys": ["AIzaSy-good-key", "AIzaSy-other-key"], "quota": quota, "reset_at": reset_at,
+           "day": day, "disabled": ["video:Vid4ddddddd"],
            "threads": {"video:" + V1: v1, "channel:" + BRAND: chan}},
           open(out + ".tmp", "w"))
 PY
@@ -66,7 +67,8 @@ state first
 start_peer yt fake_youtube.py --state "$TMPD/state.json"
 printf 'AIzaSy-good-key\n' >"$TMPD/yt.key"
 printf 'AIzaSy-wrong-key\n' >"$TMPD/bad.key"
-chmod 600 "$TMPD/yt.key" "$TMPD/bad.key"
+printf 'AIzaSy-other-key\n' >"$TMPD/other.key"
+chmod 600 "$TMPD/yt.key" "$TMPD/bad.key" "$TMPD/other.key"
 
 # conf DAILY_QUOTA: the keluhd.yaml of every phase
 conf() {
@@ -87,6 +89,13 @@ sources:
     videos: [$V2]
     api_url: http://127.0.0.1:$yt_port/youtube/v3/
     alert_after: 1s
+  - name: ytgone
+    type: youtube
+    key_file: other.key
+    videos: [Vid3ccccccc, Vid4ddddddd]
+    api_url: http://127.0.0.1:$yt_port/youtube/v3
+    daily_quota: 1000000
+    every: 300ms
 $(conf_alert_each hook /h ops /o)
 Y
 }
@@ -145,7 +154,7 @@ is "the brand channel's own comment is skipped and counted" "$?" 0
 python3 - "$yt_log" >"$TMPD/reqs.out" <<'PY'
 import json, sys
 r = [json.loads(l) for l in open(sys.argv[1])]
-g = [x for x in r if x["key_ok"]]
+g = [x for x in r if x["key_id"] == 0]
 print("query", " ".join("%s=%s" % (k, g[0]["query"][k]) for k in sorted(g[0]["query"])))
 print("key", all(x["key_ok"] for x in g), any(x["key_in_url"] for x in r))
 print("both", sorted(set(next(iter(k for k in x["query"] if k in ("videoId", "allThreadsRelatedToChannelId"))) for x in g)))
@@ -162,6 +171,16 @@ contains "... and says to check key_file" "$klog" \
 	"source ytbad: the API key is not valid (HTTP 400 badRequest): check key_file"
 is "... asked once, not again at once" "$(grep -c '"key_ok": false' "$yt_log")" 1
 lacks "the keys never reach the log" "$klog" "AIzaSy"
+
+# a video not found, and one whose comments are off: said once each, the rest goes on
+rounds() { grep -c '"videoId": "Vid4ddddddd"' "$yt_log"; }
+wait_until 10 'test "$(rounds)" -ge 3'
+is "a video not found and one without comments are asked again, round after round" "$?" 0
+is "... the one not found logged once" \
+	"$(grep -c 'source ytgone: video:Vid3ccccccc is not found (HTTP 404); it is tried again next round' "$klog")" 1
+is "... the one without comments logged once" \
+	"$(grep -c 'source ytgone: video:Vid4ddddddd: HTTP 403 commentsDisabled: its comments cannot be read' "$klog")" 1
+lacks "... neither is taken for a refused key" "$klog" "source ytgone: the API refused the key"
 
 # paging: 150 new threads, two pages newer than the cursor; page 2 reaches what was taken
 l0=$(count_lines "$yt_log")
@@ -182,11 +201,11 @@ contains "paging stops at the comments already taken: page 2 once, never page 3"
 	"pages [0, 100, 0] 1 False"
 is "the 150 new threads alerted once each" "$(mentions | cut -f1 | sort | uniq -d | wc -l | tr -d ' ')" 0
 left=$(metric_value 'keluh_source_quota_remaining{source="yt"}')
-made=$(grep -c '"key_ok": true' "$yt_log")
+made=$(grep -c '"key_id": 0' "$yt_log")
 # keluh counts a request before it goes: one may be on its way
 is "the quota remaining counts every request made" "$((1000000 - left - made <= 1 && 1000000 - left - made >= 0))" 1
 stop_keluhd
-made=$(grep -c '"key_ok": true' "$yt_log")
+made=$(grep -c '"key_id": 0' "$yt_log")
 
 # restart: the spool has the cursor and the quota spent; one new thread
 state restart
@@ -206,7 +225,7 @@ stop_keluhd
 
 # quota_low: the budget is all but spent with half the day to go
 state low
-spent_low=$(grep -c '"key_ok": true' "$yt_log")
+spent_low=$(grep -c '"key_id": 0' "$yt_log")
 l1=$(count_lines "$yt_log")
 conf $((spent_low + 3))
 start_keluhd "$TMPD/c.yaml" "$TMPD/keluhd3.log"
@@ -219,7 +238,7 @@ contains "... with the units left and the time to the reset" "$TMPD/low.out" \
 looks() { metric_value "keluh_source_health_checks_total{source=\"$1\"}"; }
 c0=$(looks ytbad)
 wait_until 15 'test "$(looks ytbad)" -ge $((c0 + 3))'
-n=$(tail -n +$((l1 + 1)) "$yt_log" | grep -c '"key_ok": true')
+n=$(tail -n +$((l1 + 1)) "$yt_log" | grep -c '"key_id": 0')
 is "the polls stop while the budget cannot pay a round (1 or 2 requests)" "$((n >= 1 && n <= 2))" 1
 is "the metric shows the units left (0 or 1)" "$(metric_value 'keluh_source_quota_remaining{source="yt"}' | awk '{print ($1 <= 1)}')" 1
 stop_keluhd
@@ -243,7 +262,7 @@ python3 - "$yt_log" "$RESET" >"$TMPD/quota.out" <<'PY'
 import json, sys
 r = [json.loads(l) for l in open(sys.argv[1])]
 reset = float(sys.argv[2])
-g = [x for x in r if x["key_ok"]]
+g = [x for x in r if x["key_id"] == 0]
 first403 = next(i for i, x in enumerate(g) if x["status"] == 403)
 print("403s", sum(1 for x in g if x["status"] == 403 and x["t"] < reset))
 print("stopped", first403 + 1 < len(g) and g[first403 + 1]["t"] >= reset)

@@ -13,7 +13,8 @@ when no key is given.
 The state (--state FILE, JSON, read again on every request so a test can
 rewrite it) says what there is:
   {"keys": ["the-good-key"],
-   "quota": 4,            # units a quota day (null: no limit)
+   "quota": 4,            # units a quota day, for each key (null: no limit)
+   "disabled": ["video:ID"],  # videos with their comments turned off
    "reset_at": T, "day": D,   # the quota resets at T and every D seconds
    "threads": {"video:ID" or "channel:ID": [thread, ...]}}
 a thread: {"id", "video", "channel", "text", "author", "author_channel", "at",
@@ -26,13 +27,14 @@ key_ok, status, used (units counted in this quota day).
 import argparse
 import base64
 import json
+import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 LOCK = threading.Lock()
-USED = {"window": None, "n": 0}
+USED = {}  # per key (a project each): its quota day, and the units used in it
 
 
 def google_error(code, message, domain, reason, status=None, details=None):
@@ -98,7 +100,10 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json; charset=UTF-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # keluhd stopped while the answer was on its way
         rec["status"] = status
         with LOCK, open(self.server.log, "a") as f:
             f.write(json.dumps(rec) + "\n")
@@ -109,7 +114,8 @@ class Handler(BaseHTTPRequestHandler):
         st = json.load(open(self.server.state))
         key = self.headers.get("X-Goog-Api-Key") or q.get("key")
         rec = {"t": time.time(), "path": u.path, "query": q, "key_ok": key in st["keys"],
-               "key_in_url": "key" in q}
+               "key_in_url": "key" in q,
+               "key_id": st["keys"].index(key) if key in st["keys"] else None}
         if u.path != "/youtube/v3/commentThreads":
             return self.answer(404, google_error(404, "Not Found", "global", "notFound"), rec)
         if not key:
@@ -119,15 +125,15 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             day = st.get("day") or 86400
             window = (st.get("reset_at", 0), day, int((time.time() - st.get("reset_at", 0)) // day))
-            if USED["window"] != window:
-                USED["window"], USED["n"] = window, 0
-            if st.get("quota") is not None and USED["n"] >= st["quota"]:
-                rec["used"] = USED["n"]
+            used = USED.setdefault(key, {"window": None, "n": 0})
+            if used["window"] != window:
+                used["window"], used["n"] = window, 0
+            if st.get("quota") is not None and used["n"] >= st["quota"]:
                 over = True
             else:
-                USED["n"] += 1
-                rec["used"] = USED["n"]
+                used["n"] += 1
                 over = False
+            rec["used"] = used["n"]
         if over:
             return self.answer(403, QUOTA_BODY, rec)
         if "videoId" in q:
@@ -139,6 +145,12 @@ class Handler(BaseHTTPRequestHandler):
                                                  "allThreadsRelatedToChannelId, id, videoId",
                                                  "youtube.parameter", "missingRequiredParameter"),
                                rec)
+        if name in st.get("disabled", []):
+            return self.answer(403, google_error(
+                403, "The video identified by the \u003ccode\u003e\u003ca href=\"/youtube/v3/docs/"
+                "commentThreads/list#videoId\"\u003evideoId\u003c/a\u003e\u003c/code\u003e "
+                "parameter has disabled comments.", "youtube.commentThread", "commentsDisabled"),
+                rec)
         if name not in st["threads"]:
             return self.answer(404, google_error(
                 404, "The video identified by the \u003ccode\u003e\u003ca href=\"/youtube/v3/docs/"
@@ -163,11 +175,11 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--state", required=True)
     a = ap.parse_args()
+    os.makedirs(os.path.dirname(os.path.abspath(a.log)), exist_ok=True)
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.log, srv.state = a.log, a.state
     with open(a.port_file + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))
-    import os
     os.rename(a.port_file + ".tmp", a.port_file)
     srv.serve_forever()
 
