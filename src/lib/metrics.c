@@ -101,6 +101,9 @@ static const struct metric_help metric_helps[] = {
 	    "by source." },
 	{ "keluh_source_ratelimit_remaining", "gauge",
 	    "Requests a reddit source may still make in the current rate limit window." },
+	{ "keluh_source_quota_remaining", "gauge",
+	    "Quota units a youtube source may still spend before the daily reset (midnight "
+	    "Pacific time), as keluh counts them; 0 once the API answers quotaExceeded." },
 	{ "keluh_source_health_checks_total", "counter",
 	    "Times the health watch (alert_after) looked at a source, by source." },
 	{ "keluh_source_health_alerts_total", "counter",

@@ -312,6 +312,7 @@ stream_jptr_get(json_t *v, const char *p)
 #define STREAM_RETRY_EMIT_MS 200
 #define STREAM_AUTH_BACKOFF_MS (10 * 60 * 1000)
 #define STREAM_ERRBODY_MAX 300
+#define STREAM_ERRKEEP_MAX 4096	/* of an error body, kept for the source (stream_error_body) */
 #define STREAM_HEALTHY_MS 10000		/* a connection up this long resets the backoff */
 
 /* X's published reconnect rules (x_backoff): steps for network errors, the 429 start and cap. */
@@ -558,9 +559,10 @@ write_cb(char *s, size_t size, size_t n, void *arg)
 	size_t len = size * n;
 
 	if (st->status != 200) {
-		/* keep the start of an error body for the log */
-		if (st->body.len < STREAM_ERRBODY_MAX)
-			buf_add(&st->body, s, len < STREAM_ERRBODY_MAX ? len : STREAM_ERRBODY_MAX);
+		/* keep the start of an error body, for the log and the source's reading of it */
+		if (st->body.len < STREAM_ERRKEEP_MAX)
+			buf_add(&st->body, s, len < STREAM_ERRKEEP_MAX - st->body.len ? len :
+			    STREAM_ERRKEEP_MAX - st->body.len);
 		stall_arm(st);
 		return st->body.len > 64 * 1024 ? 0 : len;
 	}
@@ -777,6 +779,12 @@ after_refused(struct stream *st, const char *body, size_t bl)
 
 	delay = st->o.backoff_max_ms > STREAM_AUTH_BACKOFF_MS ? st->o.backoff_max_ms :
 	    STREAM_AUTH_BACKOFF_MS;
+	if (st->h.refused && st->h.refused(st->h.arg, st->status)) {
+		/* not the credentials (a quota used up): the source said why, and says when */
+		st->fails++;
+		schedule(st, poll_wait(st, delay));
+		return;
+	}
 	stream_error(st, "auth");
 	if ((w = poll_wait(st, delay)) < delay)
 		/* the source has its way out (a new token) */
@@ -1017,6 +1025,17 @@ stream_header(const struct stream *st, const char *name)
 		if (strcasecmp(st->keep[i], name) == 0)
 			return st->kept[i];
 	return NULL;
+}
+
+const char *
+stream_error_body(const struct stream *st, size_t *len)
+{
+	if (st->status == 0 || st->status == 200 || st->status == 304 || st->body.len == 0) {
+		*len = 0;
+		return NULL;
+	}
+	*len = st->body.len;
+	return st->body.data;
 }
 
 void

@@ -128,6 +128,13 @@ struct stream_handlers {
 	 * logged, so the log tells the wait that holds.
 	 */
 	int64_t (*wait)(void *arg, long status, int64_t ms);
+	/*
+	 * Poll: a 401 or 403 the source reads itself (stream_error_body), as
+	 * a quota used up is no refused credential. 1 when it is the
+	 * source's to explain (it logged why; wait says when to ask again);
+	 * 0 or no handler: the credentials were refused.
+	 */
+	int (*refused)(void *arg, long status);
 	void *arg;
 };
 
@@ -139,6 +146,12 @@ void stream_set_url(struct stream *, const char *url);
 void stream_add_header(struct stream *, const char *header);
 /* A header of the last answer that keep_headers names, or NULL. */
 const char *stream_header(const struct stream *, const char *name);
+/*
+ * The start of the last answer's body when it was an error (at most 4 KiB,
+ * not NUL-terminated), for a source that reads the platform's reason; NULL
+ * after a 200, a 304 or no answer. Valid until the next request.
+ */
+const char *stream_error_body(const struct stream *, size_t *len);
 /* The next request in ms instead of when planned (nothing while one is under way). */
 void stream_retry_in(struct stream *, int64_t ms);
 /*

@@ -112,7 +112,7 @@ START_TEST(registry)
 		for (size_t j = 0; j < n; j++)
 			ck_assert_str_ne(conf_source_kinds[j]->name, k->name);
 	}
-	ck_assert_uint_eq(n, 11);
+	ck_assert_uint_eq(n, 12);
 	ck_assert_ptr_null(conf_source_kind_find("twitter"));
 }
 END_TEST
@@ -134,7 +134,8 @@ START_TEST(keys_listed)
 	    "cursor_param, stream, tag, list, reblogs, brand_accounts, alert_after, alert_to, "
 	    "subreddits, query, listing, client_id, client_secret_file, username, password_file, user_agent, "
 	    "token_url, secret_file, signature, signature_header, signature_prefix, "
-	    "signature_encoding");
+	    "signature_encoding, key_file, videos, channel, api_url, daily_quota, quota_share, "
+	    "every");
 	fails_with(
 	    "  - {name: s, type: sse, url: 'http://127.0.0.1:1/', zzzzzz: 1}\n", 0,
 	    "unknown key 'zzzzzz' in a source; expected one of: name, type, path, rate, loop, url, "
@@ -142,7 +143,8 @@ START_TEST(keys_listed)
 	    "interval, timeout, items, cursor, cursor_param, stream, tag, list, reblogs, "
 	    "brand_accounts, alert_after, alert_to, subreddits, query, listing, client_id, client_secret_file, "
 	    "username, password_file, user_agent, token_url, secret_file, signature, "
-	    "signature_header, signature_prefix, signature_encoding");
+	    "signature_header, signature_prefix, signature_encoding, key_file, videos, channel, "
+	    "api_url, daily_quota, quota_share, every");
 	fails_with("  - {name: s, type: sse, url: 'http://127.0.0.1:1/', evnts: [a]}\n", 0,
 	           "unknown key 'evnts' in a source; did you mean 'events'?");
 }
@@ -152,17 +154,17 @@ START_TEST(types)
 {
 	fails_with("  - {name: s}\n", 0,
 	           "source 's' needs a type (demo, stdin, file, sse, "
-	           "ndjson-stream, json-poll, rss, mastodon, x, reddit or webhook)");
+	           "ndjson-stream, json-poll, rss, mastodon, x, reddit, webhook or youtube)");
 	fails_with(
 	    "  - {name: s, type: rsss}\n", 0,
 	    "unknown source type 'rsss'; did you mean "
 	    "'rss'?; this version has demo, stdin, file, sse, ndjson-stream, json-poll, rss, "
-	    "mastodon, x, reddit and webhook");
+	    "mastodon, x, reddit, webhook and youtube");
 	fails_with(
 	    "  - {name: s, type: twitter}\n", 0,
 	    "unknown source type 'twitter'; this "
 	    "version has demo, stdin, file, sse, ndjson-stream, json-poll, rss, mastodon, x, "
-	    "reddit and webhook");
+	    "reddit, webhook and youtube");
 	fails_with("  - {name: s, type: demo}\n  - {name: s, type: demo}\n", 0,
 	           "duplicate source name 's'");
 	fails_with("  - {type: demo}\n", 0, "a source needs a name");
@@ -398,6 +400,56 @@ START_TEST(reddit)
 }
 END_TEST
 
+#define YOUTUBE "  - {name: yt, type: youtube, key_file: k"
+
+START_TEST(youtube)
+{
+	struct loaded l = load_flags(YOUTUBE ", videos: [dQw4w9WgXcQ]}\n", CONF_NO_SECRETS);
+	const struct source_net *n = one_source(&l)->opts;
+
+	/* the options begin with their network part */
+	ck_assert_str_eq(n->url, "https://www.googleapis.com/youtube/v3");
+	ck_assert_int_eq(n->interval_ms, 60000);
+	conf_free(l.c);
+	l = load_flags(YOUTUBE ", channel: UCabcdefghijklmnopqrstuv, every: 5m, "
+	               "api_url: 'http://127.0.0.1:1/yt'}\n", CONF_NO_SECRETS);
+	n = one_source(&l)->opts;
+	ck_assert_str_eq(n->url, "http://127.0.0.1:1/yt");
+	ck_assert_int_eq(n->interval_ms, 300000);
+	conf_free(l.c);
+	fails_with("  - {name: yt, type: youtube, videos: [dQw4w9WgXcQ]}\n", CONF_NO_SECRETS,
+	           "source 'yt' of type youtube needs key_file (a file holding the API key, from "
+	           "the Google Cloud console's Credentials page)");
+	fails_with(YOUTUBE "}\n", CONF_NO_SECRETS,
+	           "source 'yt' of type youtube needs videos: (video ids) or channel: (a channel "
+	           "id), or both");
+	fails_with(YOUTUBE ", videos: [dQw4w9WgXc]}\n", CONF_NO_SECRETS,
+	           "videos: 'dQw4w9WgXc' is not a YouTube video id (the 11 characters after "
+	           "watch?v=, like dQw4w9WgXcQ)");
+	fails_with(YOUTUBE ", channel: '@acme'}\n", CONF_NO_SECRETS,
+	           "channel: '@acme' is not a YouTube channel id (UC and 22 more characters, from "
+	           "the channel's advanced settings; not its @handle)");
+	fails_with(YOUTUBE ", channel: UCabcdefghijklmnopqrstuv, quota_share: 0.5}\n",
+	           CONF_NO_SECRETS,
+	           "quota_share: '0.5' must be a percent from 1% to 100%, like 50% (the part of "
+	           "daily_quota this source may spend)");
+	fails_with(YOUTUBE ", channel: UCabcdefghijklmnopqrstuv, every: 50ms}\n", CONF_NO_SECRETS,
+	           "every must be at least 100ms (the quota spaces polls out anyway)");
+	fails_with(YOUTUBE ", channel: UCabcdefghijklmnopqrstuv, api_url: ftp://x}\n",
+	           CONF_NO_SECRETS, "api_url: 'ftp://x' must start with https:// or http://");
+	fails_with(YOUTUBE ", channel: UCabcdefghijklmnopqrstuv, interval: 1m}\n", CONF_NO_SECRETS,
+	           "source 'yt': youtube sources take no 'interval' (json-poll, rss and reddit "
+	           "sources take it)");
+	ck_assert(same(YOUTUBE ", videos: [dQw4w9WgXcQ], quota_share: 100%}\n",
+	               YOUTUBE ", videos: [dQw4w9WgXcQ], daily_quota: 10000}\n", CONF_NO_SECRETS));
+	ck_assert(!same(YOUTUBE ", videos: [dQw4w9WgXcQ], quota_share: 50%}\n",
+	                YOUTUBE ", videos: [dQw4w9WgXcQ]}\n", CONF_NO_SECRETS));
+	ck_assert(!same(YOUTUBE ", videos: [dQw4w9WgXcQ]}\n",
+	                YOUTUBE ", videos: [dQw4w9WgXcQ], channel: UCabcdefghijklmnopqrstuv}\n",
+	                CONF_NO_SECRETS));
+}
+END_TEST
+
 /*
  * brand_accounts: the kinds that see replies take it, each handle checked
  * for its platform; the others name where it belongs.
@@ -532,6 +584,7 @@ static const struct {
     {"x", "name: s, type: x"},
     {"reddit", "name: s, type: reddit, client_id: abc, client_secret_file: s, subreddits: [acme]"},
     {"webhook", "name: s, type: webhook, secret_file: s"},
+    {"youtube", "name: s, type: youtube, key_file: k, videos: [dQw4w9WgXcQ]"},
 };
 
 static const char *
@@ -598,6 +651,7 @@ main(void)
 	tcase_add_test(tc, x);
 	tcase_add_test(tc, reddit);
 	tcase_add_test(tc, webhook);
+	tcase_add_test(tc, youtube);
 	tcase_add_test(tc, brand_accounts);
 	tcase_add_test(tc, health);
 	tcase_add_test(tc, key_types);
