@@ -112,7 +112,7 @@ START_TEST(registry)
 		for (size_t j = 0; j < n; j++)
 			ck_assert_str_ne(conf_source_kinds[j]->name, k->name);
 	}
-	ck_assert_uint_eq(n, 10);
+	ck_assert_uint_eq(n, 12);
 	ck_assert_ptr_null(conf_source_kind_find("twitter"));
 }
 END_TEST
@@ -130,17 +130,20 @@ START_TEST(keys_listed)
 	ck_assert_str_eq(
 	    all,
 	    "name, type, path, rate, loop, url, headers, token_file, fields, "
-	    "events, max_event, stall, reconnect, backoff_max, interval, timeout, items, cursor, "
-	    "cursor_param, stream, tag, list, reblogs, brand_accounts, alert_after, alert_to, "
-	    "subreddits, query, listing, client_id, client_secret_file, username, password_file, user_agent, "
-	    "token_url");
+	    "events, max_event, stall, reconnect, backoff_max, interval, service_account_file, "
+	    "package, packages, key_file, key_id, issuer_id, app_id, app_ids, api_url, every, "
+	    "timeout, items, cursor, cursor_param, stream, tag, list, reblogs, brand_accounts, "
+	    "translation_language, alert_after, alert_to, subreddits, query, listing, client_id, "
+	    "client_secret_file, username, password_file, user_agent, token_url");
 	fails_with(
 	    "  - {name: s, type: sse, url: 'http://127.0.0.1:1/', zzzzzz: 1}\n", 0,
 	    "unknown key 'zzzzzz' in a source; expected one of: name, type, path, rate, loop, url, "
 	    "headers, token_file, fields, events, max_event, stall, reconnect, backoff_max, "
-	    "interval, timeout, items, cursor, cursor_param, stream, tag, list, reblogs, "
-	    "brand_accounts, alert_after, alert_to, subreddits, query, listing, client_id, client_secret_file, "
-	    "username, password_file, user_agent, token_url");
+	    "interval, service_account_file, package, packages, key_file, key_id, issuer_id, "
+	    "app_id, app_ids, api_url, every, timeout, items, cursor, cursor_param, stream, tag, "
+	    "list, reblogs, brand_accounts, translation_language, alert_after, alert_to, "
+	    "subreddits, query, listing, client_id, client_secret_file, username, password_file, "
+	    "user_agent, token_url");
 	fails_with("  - {name: s, type: sse, url: 'http://127.0.0.1:1/', evnts: [a]}\n", 0,
 	           "unknown key 'evnts' in a source; did you mean 'events'?");
 }
@@ -150,17 +153,17 @@ START_TEST(types)
 {
 	fails_with("  - {name: s}\n", 0,
 	           "source 's' needs a type (demo, stdin, file, sse, "
-	           "ndjson-stream, json-poll, rss, mastodon, x or reddit)");
+	           "ndjson-stream, json-poll, rss, mastodon, x, reddit, google-play or app-store)");
 	fails_with(
 	    "  - {name: s, type: rsss}\n", 0,
 	    "unknown source type 'rsss'; did you mean "
 	    "'rss'?; this version has demo, stdin, file, sse, ndjson-stream, json-poll, rss, "
-	    "mastodon, x and reddit");
+	    "mastodon, x, reddit, google-play and app-store");
 	fails_with(
 	    "  - {name: s, type: twitter}\n", 0,
 	    "unknown source type 'twitter'; this "
-	    "version has demo, stdin, file, sse, ndjson-stream, json-poll, rss, mastodon, x and "
-	    "reddit");
+	    "version has demo, stdin, file, sse, ndjson-stream, json-poll, rss, mastodon, x, "
+	    "reddit, google-play and app-store");
 	fails_with("  - {name: s, type: demo}\n  - {name: s, type: demo}\n", 0,
 	           "duplicate source name 's'");
 	fails_with("  - {type: demo}\n", 0, "a source needs a name");
@@ -478,6 +481,54 @@ START_TEST(health)
 }
 END_TEST
 
+#define GPLAY "  - {name: gp, type: google-play, service_account_file: sa.json"
+#define APPSTORE                                                                           \
+	"  - {name: as, type: app-store, key_file: k.p8, key_id: 2X9R4HXF34, issuer_id: "  \
+	"57246542-96fe-1a63-e053-0824d011072a"
+
+/* google-play and app-store: their keys (the key files themselves: daemon_sources_reviews.sh). */
+START_TEST(reviews)
+{
+	struct loaded l = load_flags(GPLAY ", packages: [com.acme.app, id.acme.lite]}\n",
+	                             CONF_NO_SECRETS);
+
+	ck_assert_ptr_nonnull(l.c);
+	conf_free(l.c);
+	fails_with(GPLAY "}\n", CONF_NO_SECRETS,
+	           "source 'gp' of type google-play needs package (the app's package name, like "
+	           "com.acme.app) or packages");
+	fails_with("  - {name: gp, type: google-play, package: com.acme.app}\n", CONF_NO_SECRETS,
+	           "source 'gp' of type google-play needs service_account_file");
+	fails_with(GPLAY ", package: a.b, packages: [a.c]}\n", CONF_NO_SECRETS,
+	           "give package or packages, not both");
+	fails_with(GPLAY ", package: com..app}\n", CONF_NO_SECRETS,
+	           "'com..app' is not an Android package name (letters, digits and _ in two or more "
+	           "parts joined by dots, like com.acme.app)");
+	fails_with(GPLAY ", package: a.b, every: 500ms}\n", CONF_NO_SECRETS,
+	           "every must be 1s or more");
+	fails_with(GPLAY ", package: a.b, api_url: ftp://x}\n", CONF_NO_SECRETS,
+	           "api_url: 'ftp://x' must start with https:// or http://");
+	fails_with(GPLAY ", package: a.b, url: 'http://x'}\n", CONF_NO_SECRETS,
+	           "source 'gp': google-play sources take no 'url' (sse, ndjson-stream, json-poll, "
+	           "rss, mastodon, x and reddit sources take it)");
+	ck_assert(!same(GPLAY ", package: a.b}\n", GPLAY ", package: a.c}\n", CONF_NO_SECRETS));
+	ck_assert(same(GPLAY ", package: a.b}\n", GPLAY ", packages: [a.b], every: 15m}\n",
+	               CONF_NO_SECRETS));
+	l = load_flags(APPSTORE ", app_ids: ['682658836', '1']}\n", CONF_NO_SECRETS);
+	ck_assert_ptr_nonnull(l.c);
+	conf_free(l.c);
+	fails_with(APPSTORE ", app_id: 12a}\n", CONF_NO_SECRETS,
+	           "'12a' is not an Apple ID of an app (digits, like 682658836)");
+	fails_with("  - {name: as, type: app-store, key_file: k.p8, key_id: 2X9R4HXF34, app_id: "
+	           "'1'}\n",
+	           CONF_NO_SECRETS, "source 'as' of type app-store needs issuer_id");
+	fails_with(APPSTORE ", app_id: '1', translation_language: en}\n", CONF_NO_SECRETS,
+	           "source 'as': app-store sources take no 'translation_language' (google-play "
+	           "sources take it)");
+	ck_assert(!same(APPSTORE ", app_id: '1'}\n", APPSTORE ", app_id: '2'}\n", CONF_NO_SECRETS));
+}
+END_TEST
+
 /* A source of each kind that loads (secrets not read), to which one key is added. */
 static const struct {
 	const char *kind, *source;
@@ -492,6 +543,9 @@ static const struct {
     {"mastodon", "name: s, type: mastodon, url: 'http://127.0.0.1:1'"},
     {"x", "name: s, type: x"},
     {"reddit", "name: s, type: reddit, client_id: abc, client_secret_file: s, subreddits: [acme]"},
+    {"google-play", "name: s, type: google-play, service_account_file: sa.json, package: a.b"},
+    {"app-store", "name: s, type: app-store, key_file: k.p8, key_id: 2X9R4HXF34, issuer_id: "
+                  "57246542-96fe-1a63-e053-0824d011072a, app_id: '1'"},
 };
 
 static const char *
@@ -557,6 +611,7 @@ main(void)
 	tcase_add_test(tc, mastodon);
 	tcase_add_test(tc, x);
 	tcase_add_test(tc, reddit);
+	tcase_add_test(tc, reviews);
 	tcase_add_test(tc, brand_accounts);
 	tcase_add_test(tc, health);
 	tcase_add_test(tc, key_types);
