@@ -211,6 +211,17 @@ static const struct review_ops as_ops = {
     .platform = "app-store",
 };
 
+int
+source_app_store_read(const char *data, size_t len, json_t *items, char **next)
+{
+	char name[] = "fuzz", base[] = "http://127.0.0.1";
+	struct asrc a = {.rv = {.src = {.name = name}, .ops = &as_ops}, .base = base};
+	const char *kind;
+	char why[320];
+
+	return review_read(&a.rv, "682658836", data, len, items, next, &kind, why, sizeof(why));
+}
+
 static struct source *
 as_start(const struct source_env *env, const struct conf_source *cs, source_emit_fn fn, void *arg,
          char *err, size_t errlen)

@@ -435,6 +435,17 @@ static const struct review_ops gp_ops = {
     .platform = "google-play",
 };
 
+int
+source_google_play_read(const char *data, size_t len, json_t *items, char **next)
+{
+	char name[] = "fuzz", base[] = "http://127.0.0.1";
+	struct gsrc g = {.rv = {.src = {.name = name}, .ops = &gp_ops}, .base = base};
+	const char *kind;
+	char why[320];
+
+	return review_read(&g.rv, "com.acme.app", data, len, items, next, &kind, why, sizeof(why));
+}
+
 static struct source *
 gp_start(const struct source_env *env, const struct conf_source *cs, source_emit_fn fn, void *arg,
          char *err, size_t errlen)

@@ -210,37 +210,55 @@ rv_bad(struct review_src *r, const char *kind, const char *what)
 	rv_target_done(r);
 }
 
+int
+review_read(struct review_src *r, const char *target, const char *data, size_t len, json_t *items,
+            char **next, const char **kind, char *why, size_t whylen)
+{
+	size_t good = utf8_valid_prefix(data, len);
+	json_t *root;
+	json_error_t je;
+	int rc;
+
+	*next = NULL;
+	if (good != len) {
+		*kind = "utf8";
+		snprintf(why, whylen, "the answer is not valid UTF-8 (at byte %zu)", good);
+		return -1;
+	}
+	if ((root = json_loadb(data, len, 0, &je)) == NULL) {
+		*kind = "json";
+		snprintf(why, whylen, "the answer is not JSON (line %d, column %d: %.160s)",
+		         je.line, je.column, je.text);
+		return -1;
+	}
+	*kind = "mapping";
+	rc = r->ops->page(r, target, root, items, next, why, whylen);
+	json_decref(root);
+	if (rc < 0) {
+		free(*next);
+		*next = NULL;
+	}
+	return rc;
+}
+
 static void
 rv_body(void *arg, const char *data, size_t len, const char *etag)
 {
 	struct review_src *r = arg;
-	size_t good = utf8_valid_prefix(data, len), before = json_array_size(r->pending);
-	json_t *root;
-	json_error_t je;
+	size_t before = json_array_size(r->pending);
 	char why[320], *next = NULL;
+	const char *kind;
 	int64_t oldest;
 
 	(void)etag;
 	free(r->next);
 	r->next = NULL;
 	r->pages++;
-	if (good != len) {
-		snprintf(why, sizeof(why), "the answer is not valid UTF-8 (at byte %zu)", good);
-		rv_bad(r, "utf8", why);
+	if (review_read(r, r->targets[r->cur], data, len, r->pending, &next, &kind, why,
+	                sizeof(why)) < 0) {
+		rv_bad(r, kind, why);
 		return;
 	}
-	if ((root = json_loadb(data, len, 0, &je)) == NULL) {
-		snprintf(why, sizeof(why), "the answer is not JSON (line %d, column %d: %s)",
-		         je.line, je.column, je.text);
-		rv_bad(r, "json", why);
-		return;
-	}
-	if (r->ops->page(r, r->targets[r->cur], root, r->pending, &next, why, sizeof(why)) < 0) {
-		json_decref(root);
-		rv_bad(r, "mapping", why);
-		return;
-	}
-	json_decref(root);
 	oldest = rv_oldest(r->pending, before);
 	if (next && oldest != INT64_MAX && oldest > r->seen[r->cur]) {
 		if (r->pages < REVIEW_PAGES_MAX) {

@@ -90,4 +90,20 @@ struct review_src *review_start(size_t size, const struct source_env *, const st
 /* The kind's token is ready: the poll waiting for it goes out now. */
 void review_token_ready(struct review_src *);
 
+/*
+ * One answer (data, len) of target's listing, read as a page (ops->page):
+ * 0, or -1 with *kind ("utf8", "json", "mapping": the error's kind for
+ * keluh_source_errors_total) and why. Answers are untrusted input.
+ */
+int review_read(struct review_src *, const char *target, const char *data, size_t len,
+                json_t *items, char **next, const char **kind, char *why, size_t whylen);
+
+/*
+ * For the fuzz harness (tests/fuzz/fuzz_reviews.c): review_read of one
+ * answer by a google-play or app-store source that is not running
+ * (api_url http://127.0.0.1, target "com.acme.app" or "682658836").
+ */
+int source_google_play_read(const char *data, size_t len, json_t *items, char **next);
+int source_app_store_read(const char *data, size_t len, json_t *items, char **next);
+
 #endif
