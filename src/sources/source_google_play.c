@@ -577,11 +577,11 @@ gp_parse_key(struct confp *L, const struct conf_source *cs, struct gplay_opts *g
 	else if (pem && (k = jwt_key_pem(pem, strlen(pem), JWT_RS256, err, sizeof(err))) == NULL)
 		yerror(L->d, L->yf, n, "service_account_file %s: private_key: %s", path, err);
 	else if (email && pem && uri) {
-		jwt_key_free(k);
 		go->client_email = xstrdup(email);
 		go->private_key = xstrdup(pem);
 		go->token_uri = xstrdup(uri);
 	}
+	jwt_key_free(k); /* checked; the running source loads its own */
 	if (pem)
 		explicit_bzero((char *)pem, strlen(pem));
 	json_decref(sa);
