@@ -179,7 +179,8 @@ contains "the developer's answer is the brand replying" "$klog" \
 	"source gp: public reply to google-play:gp-r3 by google-play:com.acme.app"
 
 # the requests the fake saw
-wait_until 30 'test "$(grep -c "\"kind\": \"token\", \"status\": 200" "$TMPD/srv.log")" -ge 4'
+# four tokens issued: the first, the one after the revoked one, and two renewals
+wait_until 30 'test "$(grep -c "\"issued\": " "$TMPD/srv.log")" -ge 4'
 python3 - "$TMPD/srv.log" >"$TMPD/reqs.out" <<'PY'
 import json, sys
 r = [json.loads(l) for l in open(sys.argv[1])]
@@ -262,7 +263,10 @@ tail_ids() { tail -n +$((n0 + 1)) "$hook_log" >"$TMPD/hook2.log"; alert_ids "$TM
 wait_until 20 'tail_ids | grep -q gp-r6 && tail_ids | grep -q 00000028-a4'
 l0=$(wc -l <"$TMPD/srv.log")
 # two more whole polls of each app: anything repeated would be there by now
-wait_until 20 'test "$(tail -n +$((l0 + 1)) "$TMPD/srv.log" | grep -c "customerReviews\", \"query\": \"sort=-createdDate&limit=200\", \"kind\": \"as\", \"status\": 200")" -ge 2'
+polls() { tail -n +$((l0 + 1)) "$TMPD/srv.log" | grep "$1" | grep -c '"status": 200'; }
+wait_until 20 'test "$(polls "customerReviews\", \"query\": \"sort=-createdDate&limit=200\"")" -ge 2 &&
+	test "$(polls "com.acme.lite/reviews\", \"query\": \"maxResults=100\"")" -ge 2'
+is "two more polls of every app after the new reviews" "$?" 0
 is "after the restart only the new reviews alert, once" "$(tail_ids)" \
 	"app-store:00000028-a4 google-play:gp-r6 "
 lacks "no gap after a short stop" "$ops_log" '"state": "gap"'
@@ -278,7 +282,7 @@ db.execute("update cursors set value=? where source='gp'", (json.dumps(v),))
 db.commit()
 PY
 start_keluhd "$TMPD/c.yaml" "$TMPD/keluhd3.log"
-wait_until 10 'warns | grep -q "^gp gap"'
+wait_until 30 'warns | grep -q "^gp gap"'
 warns | grep '^gp gap' >"$TMPD/gap.out"
 contains "a gap longer than the week Play keeps raises gap" "$TMPD/gap.out" \
 	"gp gap keluhd last polled 192.0h ago; the API shows only the last week of reviews, so older ones may have been missed"
