@@ -34,11 +34,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_assert(next == NULL, "a refused page with a next page");
 		fuzz_assert(json_array_size(items) == 0, "a refused page made items");
 	}
-	json_array_foreach(items, i, it) {
+	json_array_foreach(items, i, it)
+	{
 		json_t *m = json_object_get(it, "m"), *t = json_object_get(m, "text");
 
 		fuzz_assert(json_is_string(json_object_get(it, "id")), "an item without an id");
-		fuzz_assert(json_integer_value(json_object_get(it, "at")) > 0, "an item without a time");
+		fuzz_assert(json_integer_value(json_object_get(it, "at")) > 0,
+		            "an item without a time");
 		if (m == NULL)
 			continue;
 		fuzz_assert(json_is_string(t) && json_string_length(t) > 0 &&
@@ -49,8 +51,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		            "a mention's text is not UTF-8");
 	}
 	if (apple && next)
-		fuzz_assert(strncmp(next, "http://127.0.0.1/", 17) == 0, "a next page elsewhere: %s",
-		            next);
+		fuzz_assert(strncmp(next, "http://127.0.0.1/", 17) == 0,
+		            "a next page elsewhere: %s", next);
 	free(next);
 	json_decref(items);
 	return 0;

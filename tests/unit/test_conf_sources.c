@@ -482,15 +482,15 @@ START_TEST(health)
 END_TEST
 
 #define GPLAY "  - {name: gp, type: google-play, service_account_file: sa.json"
-#define APPSTORE                                                                           \
-	"  - {name: as, type: app-store, key_file: k.p8, key_id: 2X9R4HXF34, issuer_id: "  \
+#define APPSTORE                                                                                   \
+	"  - {name: as, type: app-store, key_file: k.p8, key_id: 2X9R4HXF34, issuer_id: "          \
 	"57246542-96fe-1a63-e053-0824d011072a"
 
 /* google-play and app-store: their keys (the key files themselves: daemon_sources_reviews.sh). */
 START_TEST(reviews)
 {
-	struct loaded l = load_flags(GPLAY ", packages: [com.acme.app, id.acme.lite]}\n",
-	                             CONF_NO_SECRETS);
+	struct loaded l =
+	    load_flags(GPLAY ", packages: [com.acme.app, id.acme.lite]}\n", CONF_NO_SECRETS);
 
 	ck_assert_ptr_nonnull(l.c);
 	conf_free(l.c);
@@ -501,9 +501,10 @@ START_TEST(reviews)
 	           "source 'gp' of type google-play needs service_account_file");
 	fails_with(GPLAY ", package: a.b, packages: [a.c]}\n", CONF_NO_SECRETS,
 	           "give package or packages, not both");
-	fails_with(GPLAY ", package: com..app}\n", CONF_NO_SECRETS,
-	           "'com..app' is not an Android package name (letters, digits and _ in two or more "
-	           "parts joined by dots, like com.acme.app)");
+	fails_with(
+	    GPLAY ", package: com..app}\n", CONF_NO_SECRETS,
+	    "'com..app' is not an Android package name (letters, digits and _ in two or more "
+	    "parts joined by dots, like com.acme.app)");
 	fails_with(GPLAY ", package: a.b, every: 500ms}\n", CONF_NO_SECRETS,
 	           "every must be 1s or more");
 	fails_with(GPLAY ", package: a.b, api_url: ftp://x}\n", CONF_NO_SECRETS,
