@@ -2,7 +2,8 @@
  * engine_link: the proof that libkeluh-engine.a stands on its own. It is
  * linked with the whole archive (every object, not only those this file
  * needs) and with nothing but the engine's own libraries: PCRE2, libyaml,
- * jansson, utf8proc and libsodium. A module of src/lib or src/engine that
+ * jansson, utf8proc, libsodium and libcrypto (lib/jwt.c signs with it). A
+ * module of src/lib or src/engine that
  * calls into libevent, libcurl, SQLite, libxml2 or a layer above breaks
  * this link. tests/layers.sh runs it:
  *

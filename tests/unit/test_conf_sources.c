@@ -112,39 +112,44 @@ START_TEST(registry)
 		for (size_t j = 0; j < n; j++)
 			ck_assert_str_ne(conf_source_kinds[j]->name, k->name);
 	}
-	ck_assert_uint_eq(n, 12);
+	ck_assert_uint_eq(n, 14);
 	ck_assert_ptr_null(conf_source_kind_find("twitter"));
 }
 END_TEST
 
-/* The merged key list is the one the "expected one of" message has always shown. */
+/*
+ * The merged key list: the keys the "expected one of" message has always
+ * shown keep their order in front, and every key of every kind is in it
+ * once; the message lists exactly these.
+ */
 START_TEST(keys_listed)
 {
-	const char *keys[128];
-	size_t n = conf_source_keys(keys, 128);
-	char all[2048] = "";
+	const char *keys[192];
+	size_t n = conf_source_keys(keys, 192);
+	char all[4096] = "", msg[4200];
 
+	ck_assert_uint_lt(n, 192);
 	for (size_t i = 0; i < n; i++)
 		snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s", i ? ", " : "",
 		         keys[i]);
-	ck_assert_str_eq(
-	    all,
-	    "name, type, path, rate, loop, url, headers, token_file, fields, "
-	    "events, max_event, stall, reconnect, backoff_max, interval, timeout, items, cursor, "
-	    "cursor_param, stream, tag, list, reblogs, brand_accounts, alert_after, alert_to, "
-	    "subreddits, query, listing, client_id, client_secret_file, username, password_file, user_agent, "
-	    "token_url, secret_file, signature, signature_header, signature_prefix, "
-	    "signature_encoding, key_file, videos, channel, api_url, daily_quota, quota_share, "
-	    "every");
-	fails_with(
-	    "  - {name: s, type: sse, url: 'http://127.0.0.1:1/', zzzzzz: 1}\n", 0,
-	    "unknown key 'zzzzzz' in a source; expected one of: name, type, path, rate, loop, url, "
-	    "headers, token_file, fields, events, max_event, stall, reconnect, backoff_max, "
-	    "interval, timeout, items, cursor, cursor_param, stream, tag, list, reblogs, "
-	    "brand_accounts, alert_after, alert_to, subreddits, query, listing, client_id, client_secret_file, "
-	    "username, password_file, user_agent, token_url, secret_file, signature, "
-	    "signature_header, signature_prefix, signature_encoding, key_file, videos, channel, "
-	    "api_url, daily_quota, quota_share, every");
+	{
+		static const char old[] = "name, type, path, rate, loop, url, headers, token_file, "
+		                          "fields, events, max_event, stall, reconnect, backoff_max, "
+		                          "interval, ";
+
+		ck_assert_msg(strncmp(all, old, sizeof(old) - 1) == 0, "%s", all);
+	}
+	for (size_t k = 0; conf_source_kinds[k]; k++)
+		for (const struct conf_key *ck = conf_source_kinds[k]->keys; ck->name; ck++) {
+			size_t seen = 0;
+
+			for (size_t i = 0; i < n; i++)
+				seen += strcmp(keys[i], ck->name) == 0;
+			ck_assert_msg(seen == 1, "%s: key %s listed %zu times",
+			              conf_source_kinds[k]->name, ck->name, seen);
+		}
+	snprintf(msg, sizeof(msg), "unknown key 'zzzzzz' in a source; expected one of: %s", all);
+	fails_with("  - {name: s, type: sse, url: 'http://127.0.0.1:1/', zzzzzz: 1}\n", 0, msg);
 	fails_with("  - {name: s, type: sse, url: 'http://127.0.0.1:1/', evnts: [a]}\n", 0,
 	           "unknown key 'evnts' in a source; did you mean 'events'?");
 }
@@ -154,17 +159,18 @@ START_TEST(types)
 {
 	fails_with("  - {name: s}\n", 0,
 	           "source 's' needs a type (demo, stdin, file, sse, "
-	           "ndjson-stream, json-poll, rss, mastodon, x, reddit, webhook or youtube)");
+	           "ndjson-stream, json-poll, rss, mastodon, x, reddit, webhook, youtube, google-play "
+	           "or app-store)");
 	fails_with(
 	    "  - {name: s, type: rsss}\n", 0,
 	    "unknown source type 'rsss'; did you mean "
 	    "'rss'?; this version has demo, stdin, file, sse, ndjson-stream, json-poll, rss, "
-	    "mastodon, x, reddit, webhook and youtube");
+	    "mastodon, x, reddit, webhook, youtube, google-play and app-store");
 	fails_with(
 	    "  - {name: s, type: twitter}\n", 0,
 	    "unknown source type 'twitter'; this "
 	    "version has demo, stdin, file, sse, ndjson-stream, json-poll, rss, mastodon, x, "
-	    "reddit, webhook and youtube");
+	    "reddit, webhook, youtube, google-play and app-store");
 	fails_with("  - {name: s, type: demo}\n  - {name: s, type: demo}\n", 0,
 	           "duplicate source name 's'");
 	fails_with("  - {type: demo}\n", 0, "a source needs a name");
@@ -569,6 +575,55 @@ START_TEST(health)
 }
 END_TEST
 
+#define GPLAY "  - {name: gp, type: google-play, service_account_file: sa.json"
+#define APPSTORE                                                                                   \
+	"  - {name: as, type: app-store, key_file: k.p8, key_id: 2X9R4HXF34, issuer_id: "          \
+	"57246542-96fe-1a63-e053-0824d011072a"
+
+/* google-play and app-store: their keys (the key files themselves: daemon_sources_reviews.sh). */
+START_TEST(reviews)
+{
+	struct loaded l =
+	    load_flags(GPLAY ", packages: [com.acme.app, id.acme.lite]}\n", CONF_NO_SECRETS);
+
+	ck_assert_ptr_nonnull(l.c);
+	conf_free(l.c);
+	fails_with(GPLAY "}\n", CONF_NO_SECRETS,
+	           "source 'gp' of type google-play needs package (the app's package name, like "
+	           "com.acme.app) or packages");
+	fails_with("  - {name: gp, type: google-play, package: com.acme.app}\n", CONF_NO_SECRETS,
+	           "source 'gp' of type google-play needs service_account_file");
+	fails_with(GPLAY ", package: a.b, packages: [a.c]}\n", CONF_NO_SECRETS,
+	           "give package or packages, not both");
+	fails_with(
+	    GPLAY ", package: com..app}\n", CONF_NO_SECRETS,
+	    "'com..app' is not an Android package name (letters, digits and _ in two or more "
+	    "parts joined by dots, like com.acme.app)");
+	fails_with(GPLAY ", package: a.b, every: 500ms}\n", CONF_NO_SECRETS,
+	           "every must be 1s or more");
+	fails_with(GPLAY ", package: a.b, api_url: ftp://x}\n", CONF_NO_SECRETS,
+	           "api_url: 'ftp://x' must start with https:// or http://");
+	fails_with(GPLAY ", package: a.b, url: 'http://x'}\n", CONF_NO_SECRETS,
+	           "source 'gp': google-play sources take no 'url' (sse, ndjson-stream, json-poll, "
+	           "rss, mastodon, x and reddit sources take it)");
+	ck_assert(!same(GPLAY ", package: a.b}\n", GPLAY ", package: a.c}\n", CONF_NO_SECRETS));
+	ck_assert(same(GPLAY ", package: a.b}\n", GPLAY ", packages: [a.b], every: 15m}\n",
+	               CONF_NO_SECRETS));
+	l = load_flags(APPSTORE ", app_ids: ['682658836', '1']}\n", CONF_NO_SECRETS);
+	ck_assert_ptr_nonnull(l.c);
+	conf_free(l.c);
+	fails_with(APPSTORE ", app_id: 12a}\n", CONF_NO_SECRETS,
+	           "'12a' is not an Apple ID of an app (digits, like 682658836)");
+	fails_with("  - {name: as, type: app-store, key_file: k.p8, key_id: 2X9R4HXF34, app_id: "
+	           "'1'}\n",
+	           CONF_NO_SECRETS, "source 'as' of type app-store needs issuer_id");
+	fails_with(APPSTORE ", app_id: '1', translation_language: en}\n", CONF_NO_SECRETS,
+	           "source 'as': app-store sources take no 'translation_language' (google-play "
+	           "sources take it)");
+	ck_assert(!same(APPSTORE ", app_id: '1'}\n", APPSTORE ", app_id: '2'}\n", CONF_NO_SECRETS));
+}
+END_TEST
+
 /* A source of each kind that loads (secrets not read), to which one key is added. */
 static const struct {
 	const char *kind, *source;
@@ -585,6 +640,9 @@ static const struct {
     {"reddit", "name: s, type: reddit, client_id: abc, client_secret_file: s, subreddits: [acme]"},
     {"webhook", "name: s, type: webhook, secret_file: s"},
     {"youtube", "name: s, type: youtube, key_file: k, videos: [dQw4w9WgXcQ]"},
+    {"google-play", "name: s, type: google-play, service_account_file: sa.json, package: a.b"},
+    {"app-store", "name: s, type: app-store, key_file: k.p8, key_id: 2X9R4HXF34, issuer_id: "
+                  "57246542-96fe-1a63-e053-0824d011072a, app_id: '1'"},
 };
 
 static const char *
@@ -652,6 +710,7 @@ main(void)
 	tcase_add_test(tc, reddit);
 	tcase_add_test(tc, webhook);
 	tcase_add_test(tc, youtube);
+	tcase_add_test(tc, reviews);
 	tcase_add_test(tc, brand_accounts);
 	tcase_add_test(tc, health);
 	tcase_add_test(tc, key_types);
