@@ -383,8 +383,12 @@ deliver(struct ws *w)
 
 		w->held = 1;
 		evtimer_add(w->retry, &tv);
-	} else if (w->batch)
-		event_active(w->wake, EV_READ, 0); /* the rest after other events had a turn */
+	} else if (w->batch) {
+		struct timeval now = {0, 0};
+
+		/* the rest after a look at the sockets: HTTP must not wait behind a burst */
+		evtimer_add(w->retry, &now);
+	}
 }
 
 static void
