@@ -3,11 +3,16 @@
  * loop thread (ws_* calls, handlers) and the service thread (lws_service
  * and the lws callback). What both touch is under mu; the rest belongs to
  * one of them, as marked. The loop asks the service thread for something
- * (connect, close, read again, stop) by setting a field under mu and
+ * (connect, close, read again, leave) by setting a field under mu and
  * calling lws_cancel_service, the one libwebsockets call made from
  * another thread; the service thread answers in
  * LWS_CALLBACK_EVENT_WAIT_CANCELLED. The service thread wakes the loop by
  * a byte on a pipe when the queue goes from empty to not empty.
+ *
+ * Every ws of the process shares one lws context and one service thread
+ * (svc), made for the first and ended with the last: two contexts in one
+ * process leak the client TLS context of one of them (its CA store) in
+ * libwebsockets 4.1.
  */
 #include "config.h"
 
@@ -39,22 +44,33 @@ struct ws_item {
 	char data[]; /* WI_MSG: the message; WI_DOWN: why; WI_REFUSED: the kind */
 };
 
+struct ws;
+
+/* The shared context and its thread. mu guards the list and the flags. */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct lws_context *ctx;
+	pthread_t th;
+	int stop;
+	unsigned refs;
+	struct ws *list; /* the ws served, linked by next */
+} svc = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, 0, 0, NULL};
+
 struct ws {
 	struct event_base *base;
 	struct ws_handlers h;
 	char *name;
 	size_t max_msg, queue_max;
-	struct lws_protocols protocols[2];
-	struct lws_context *ctx;
-	pthread_t th;
-	int started;
+	struct ws *next;           /* in svc.list */
+	int leaving, left, joined; /* svc.mu: ws_free asked; the service thread let go */
 	int pipefd[2];
 	struct event *wake, *retry;
 
 	pthread_mutex_t mu; /* guards what follows, up to the loop's part */
 	struct ws_item *head, **tail;
 	size_t nmsg; /* messages not yet handed over: queued, or in the loop's batch */
-	int signalled, stop, paused, want_close, want_resume;
+	int signalled, paused, want_close, want_resume;
 	char *want_url;
 	unsigned long full_hits;
 
@@ -197,7 +213,7 @@ dial(struct ws *w, char *url)
 	}
 	free(url);
 	memset(&ci, 0, sizeof(ci));
-	ci.context = w->ctx;
+	ci.context = svc.ctx;
 	ci.address = w->url.host;
 	ci.port = w->url.port;
 	ci.path = w->url.path;
@@ -206,7 +222,8 @@ dial(struct ws *w, char *url)
 	/* wss: the certificate and its host name are checked (no LCCSCF_ALLOW_* flag) */
 	ci.ssl_connection = w->url.tls ? LCCSCF_USE_SSL : 0;
 	ci.protocol = NULL;
-	ci.local_protocol_name = w->protocols[0].name;
+	ci.local_protocol_name = "keluh-ws";
+	ci.opaque_user_data = w;
 	ci.pwsi = &w->wsi;
 	w->dialing = 1;
 	if (lws_client_connect_via_info(&ci) == NULL)
@@ -235,6 +252,35 @@ on_cancelled(struct ws *w)
 		free(url); /* connected meanwhile: the loop sees it in the queue */
 	else if (url)
 		dial(w, url);
+}
+
+/*
+ * The loop asked something of one ws or more. A ws that leaves has its
+ * connection closed now (its callbacks run before the kill returns) and
+ * is let go: ws_free waits for that before it frees anything.
+ */
+static void
+on_wake(void)
+{
+	struct ws **pp, *w;
+
+	pthread_mutex_lock(&svc.mu);
+	for (pp = &svc.list; (w = *pp) != NULL;) {
+		if (!w->leaving) {
+			on_cancelled(w);
+			pp = &w->next;
+			continue;
+		}
+		if (w->wsi) {
+			lws_set_opaque_user_data(w->wsi, NULL);
+			lws_set_timeout(w->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
+			w->wsi = NULL;
+		}
+		*pp = w->next;
+		w->left = 1;
+	}
+	pthread_cond_broadcast(&svc.cv);
+	pthread_mutex_unlock(&svc.mu);
 }
 
 /* A piece of a message; the message goes to the queue at its last piece. 0, or -1: close. */
@@ -269,13 +315,18 @@ on_receive(struct ws *w, struct lws *wsi, const char *in, size_t len)
 static int
 ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
-	struct ws *w = lws_context_user(lws_get_context(wsi));
+	struct ws *w = lws_get_opaque_user_data(wsi);
 	char why[300];
 	int status;
 
 	(void)user;
+	if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
+		on_wake();
+		return 0;
+	}
+	if (w == NULL)
+		return 0;
 	switch (reason) {
-	case LWS_CALLBACK_EVENT_WAIT_CANCELLED: on_cancelled(w); break;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		w->dialing = 0;
 		w->up = 1;
@@ -301,24 +352,23 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 }
 
 static int
-stopping(struct ws *w)
+stopping(void)
 {
 	int s;
 
-	pthread_mutex_lock(&w->mu);
-	s = w->stop;
-	pthread_mutex_unlock(&w->mu);
+	pthread_mutex_lock(&svc.mu);
+	s = svc.stop;
+	pthread_mutex_unlock(&svc.mu);
 	return s;
 }
 
 static void *
 service(void *arg)
 {
-	struct ws *w = arg;
-
-	while (!stopping(w))
-		if (lws_service(w->ctx, 0) < 0)
-			break;
+	(void)arg;
+	while (!stopping())
+		if (lws_service(svc.ctx, 0) < 0)
+			usleep(10000); /* not expected; never spin */
 	return NULL;
 }
 
@@ -377,7 +427,7 @@ deliver(struct ws *w)
 	}
 	pthread_mutex_unlock(&w->mu);
 	if (resume)
-		lws_cancel_service(w->ctx);
+		lws_cancel_service(svc.ctx);
 	if (rc < 0) {
 		struct timeval tv = {0, WS_RETRY_MS * 1000};
 
@@ -422,11 +472,67 @@ wake_cb(evutil_socket_t fd, short what, void *arg)
 		deliver(w);
 }
 
+static const struct lws_protocols svc_protocols[] = {
+    {"keluh-ws", ws_callback, 0, WS_RX_CHUNK, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+/* The shared context and thread for one more ws (svc.mu held): 0, or -1 (err). */
+static int
+svc_join(char *err, size_t errlen)
+{
+	struct lws_context_creation_info ci;
+
+	if (svc.refs++ > 0)
+		return 0;
+	/* libwebsockets' own log would go to stderr from its thread; ws reports what matters */
+	lws_set_log_level(0, NULL);
+	memset(&ci, 0, sizeof(ci));
+	ci.port = CONTEXT_PORT_NO_LISTEN;
+	ci.protocols = svc_protocols;
+	ci.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	ci.gid = -1;
+	ci.uid = -1;
+	ci.fd_limit_per_thread = 256; /* the connections, their DNS look-ups, lws's own pipe */
+	ci.timeout_secs = 20;
+	ci.connect_timeout_secs = 20;
+	svc.stop = 0;
+	if ((svc.ctx = lws_create_context(&ci)) == NULL) {
+		snprintf(err, errlen, "libwebsockets cannot start");
+		svc.refs--;
+		return -1;
+	}
+	if (pthread_create(&svc.th, NULL, service, NULL) != 0) {
+		snprintf(err, errlen, "cannot start the WebSocket thread");
+		lws_context_destroy(svc.ctx);
+		svc.ctx = NULL;
+		svc.refs--;
+		return -1;
+	}
+	return 0;
+}
+
+/* One ws less: the last one stops the thread and ends the context. */
+static void
+svc_leave(void)
+{
+	pthread_mutex_lock(&svc.mu);
+	if (--svc.refs > 0) {
+		pthread_mutex_unlock(&svc.mu);
+		return;
+	}
+	svc.stop = 1;
+	pthread_mutex_unlock(&svc.mu);
+	lws_cancel_service(svc.ctx);
+	pthread_join(svc.th, NULL);
+	lws_context_destroy(svc.ctx);
+	svc.ctx = NULL;
+}
+
 struct ws *
 ws_new(struct event_base *base, const struct ws_opts *o, const struct ws_handlers *h, char *err,
        size_t errlen)
 {
-	struct lws_context_creation_info ci;
 	struct ws *w = xcalloc(1, sizeof(*w));
 
 	w->base = base;
@@ -438,9 +544,6 @@ ws_new(struct event_base *base, const struct ws_opts *o, const struct ws_handler
 	w->btail = &w->batch;
 	buf_init(&w->msg);
 	pthread_mutex_init(&w->mu, NULL);
-	w->protocols[0].name = "keluh-ws";
-	w->protocols[0].callback = ws_callback;
-	w->protocols[0].rx_buffer_size = WS_RX_CHUNK;
 	if (pipe(w->pipefd) < 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		w->pipefd[0] = w->pipefd[1] = -1;
@@ -454,29 +557,16 @@ ws_new(struct event_base *base, const struct ws_opts *o, const struct ws_handler
 	w->wake = event_new(base, w->pipefd[0], EV_READ | EV_PERSIST, wake_cb, w);
 	event_add(w->wake, NULL);
 	w->retry = evtimer_new(base, retry_cb, w);
-	/* libwebsockets' own log would go to stderr from its thread; ws reports what matters */
-	lws_set_log_level(0, NULL);
-	memset(&ci, 0, sizeof(ci));
-	ci.port = CONTEXT_PORT_NO_LISTEN;
-	ci.protocols = w->protocols;
-	ci.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	ci.user = w;
-	ci.gid = -1;
-	ci.uid = -1;
-	ci.fd_limit_per_thread = 16; /* one connection, its DNS look-up, lws's own pipe */
-	ci.timeout_secs = 20;
-	ci.connect_timeout_secs = 20;
-	if ((w->ctx = lws_create_context(&ci)) == NULL) {
-		snprintf(err, errlen, "libwebsockets cannot start");
+	pthread_mutex_lock(&svc.mu);
+	if (svc_join(err, errlen) < 0) {
+		pthread_mutex_unlock(&svc.mu);
 		ws_free(w);
 		return NULL;
 	}
-	if (pthread_create(&w->th, NULL, service, w) != 0) {
-		snprintf(err, errlen, "cannot start the WebSocket thread");
-		ws_free(w);
-		return NULL;
-	}
-	w->started = 1;
+	w->joined = 1;
+	w->next = svc.list;
+	svc.list = w;
+	pthread_mutex_unlock(&svc.mu);
 	return w;
 }
 
@@ -492,7 +582,7 @@ ws_connect(struct ws *w, const char *url, char *err, size_t errlen)
 	free(w->want_url);
 	w->want_url = xstrdup(url);
 	pthread_mutex_unlock(&w->mu);
-	lws_cancel_service(w->ctx);
+	lws_cancel_service(svc.ctx);
 	return 0;
 }
 
@@ -502,7 +592,7 @@ ws_close(struct ws *w)
 	pthread_mutex_lock(&w->mu);
 	w->want_close = 1;
 	pthread_mutex_unlock(&w->mu);
-	lws_cancel_service(w->ctx);
+	lws_cancel_service(svc.ctx);
 }
 
 size_t
@@ -532,16 +622,18 @@ ws_free(struct ws *w)
 {
 	if (w == NULL)
 		return;
-	if (w->started) {
-		pthread_mutex_lock(&w->mu);
-		w->stop = 1;
-		pthread_mutex_unlock(&w->mu);
-		lws_cancel_service(w->ctx);
-		pthread_join(w->th, NULL);
+	if (w->joined) {
+		/* the service thread closes the connection and lets go of w */
+		pthread_mutex_lock(&svc.mu);
+		w->leaving = 1;
+		pthread_mutex_unlock(&svc.mu);
+		lws_cancel_service(svc.ctx);
+		pthread_mutex_lock(&svc.mu);
+		while (!w->left)
+			pthread_cond_wait(&svc.cv, &svc.mu);
+		pthread_mutex_unlock(&svc.mu);
+		svc_leave();
 	}
-	/* the service thread is gone: closing the connection calls back here, harmlessly */
-	if (w->ctx)
-		lws_context_destroy(w->ctx);
 	free_items(w->head);
 	free_items(w->batch);
 	free(w->want_url);
