@@ -212,6 +212,18 @@ is "the restart resumes from the saved cursor minus rewind" "$(cursors | cut -d'
 is "each complaint alerted once" "$(alert_ids | sort | uniq -d | wc -l | tr -d ' ')" 0
 is "the replayed posts the last run took were skipped (p8, p9, p10)" \
 	"$(metric_value 'keluh_source_skipped_total{source="bsky",kind="seen_before"}')" 3
+
+# a reload that changes the source: the old one (its connection, its
+# place on the WebSocket thread) is freed, the new one resumes from the cursor
+sed 's/rewind: 5s/rewind: 7s/' "$TMPD/c.yaml" >"$TMPD/c2.yaml" && mv "$TMPD/c2.yaml" "$TMPD/c.yaml"
+kill -HUP "$KPID"
+wait_until 15 'test "$(conns)" -ge 4'
+is "after a reload the changed source connects again" "$(conns)" 4
+is "... from the cursor minus the new rewind" "$(cursors | cut -d' ' -f4)" "$((T0 + 11000000 - 7000000))"
+ev post 12 "$S" "login gagal sesudah reload"
+add "${AT}$S/app.bsky.feed.post/p12"
+wait_until 15 'test "$(alerted)" = "$want"'
+is "... and takes new posts, none twice" "$(alerted)" "$want"
 stop_keluhd
 
 # bad configuration: a clear message for each
