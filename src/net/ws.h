@@ -1,8 +1,9 @@
 /*
  * ws.h: a WebSocket client (ws:// or wss://) that reads whole text
  * messages. libwebsockets runs on a thread of its own with its own service
- * loop (Debian's build has no libevent loop for it); complete messages
- * come back to the libevent loop through a bounded queue, in batches.
+ * loop (Debian's build has no libevent loop for it): one context and one
+ * thread for every ws of the process. Complete messages come back to the
+ * libevent loop through each ws's bounded queue, in batches of 512.
  *
  * Threads: every ws_* call is made on the loop thread, and every handler
  * is called there. The service thread only reads, reassembles messages
