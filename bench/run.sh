@@ -14,6 +14,8 @@
 #     and the rate through one SSE source beside it (bench_ingest sse)
 #     and the latency from a critical mention's 202 to its alert at a webhook
 #     sink (bench_ingest alert), with keluhd's peak RSS (VmHWM) in each;
+#   - the bluesky source: posts/s through a local Jetstream replay with the
+#     default pack (bench/bluesky.sh; BENCH_BSKY_COUNT posts, 200000);
 #   - complaint detection on the labelled sets (bench/eval.py), when
 #     ../shared/eval is there.
 # Figures are printed beside their targets; nothing here fails on a missed
@@ -781,6 +783,12 @@ Y
 		v=$(rss "$name")
 		row "keluhd peak RSS (VmHWM), $name" "${v:-n/a} KB" "" ""
 	done
+	echo
+fi
+if [ "$BENCH_DAEMON" != 0 ]; then
+	echo "\$ bench/bluesky.sh"
+	top_builddir=$top_builddir top_srcdir=$top_srcdir PYTHON=$PYTHON sh "$here/bluesky.sh" ||
+	    failed=1
 	echo
 fi
 echo "raw output: $out/*.txt"

@@ -61,7 +61,10 @@ watch_cb(evutil_socket_t fd, short what, void *arg)
 	int64_t now = util_mono_ms(), since = 0;
 
 	metrics_add_ref(&w->checks, "keluh_source_health_checks_total", w->labels, 1);
-	stream_health(w->src->stream, &h);
+	if (w->src->stream)
+		stream_health(w->src->stream, &h);
+	else
+		w->src->health_read(w->src, &h);
 	if (!h.connected && now - h.since_ms >= w->after_ms) {
 		state = h.throttled ? "throttled" : "failing";
 		since = h.since_ms;
@@ -166,7 +169,7 @@ source_start(const struct source_env *env, const struct conf_source *cs, source_
 		return NULL;
 	}
 	s = source_kind_of(cs)->start(env, cs, fn, arg, err, errlen);
-	if (s && s->stream && cs->alert_after_ms > 0 && env->health)
+	if (s && (s->stream || s->health_read) && cs->alert_after_ms > 0 && env->health)
 		s->watch = source_watch_new(env, cs, s);
 	return s;
 }

@@ -21,6 +21,7 @@ struct curlev;
 struct spool;
 struct stream;
 struct source_watch;
+struct stream_health;
 
 /*
  * A change in a source's health (alert_after): it went silent, failing or
@@ -92,7 +93,7 @@ typedef int (*source_emit_fn)(void *arg, const struct source_record *);
 
 /*
  * Starts the source cs describes, with its kind's start, and its health
- * watch when it has a stream and alert_after. NULL with err filled when it
+ * watch when it has a stream (or a health_read) and alert_after. NULL with err filled when it
  * cannot start.
  */
 struct source *source_start(const struct source_env *, const struct conf_source *,
@@ -212,6 +213,11 @@ struct source {
 	struct spool *spool;		/* cursors (source_cursor_get/set); may be NULL */
 	void (*stop)(struct source *);	/* frees the kind's part; the base frees the rest */
 	struct stream *stream;		/* network sources: what the health watch reads */
+	/*
+	 * A kind that reads without a struct stream (bluesky: a WebSocket)
+	 * tells the health watch its state here instead; NULL otherwise.
+	 */
+	void (*health_read)(const struct source *, struct stream_health *);
 	struct source_watch *watch;	/* alert_after, or NULL */
 	/* source_warn: where its notes go, and the state it last raised */
 	source_health_fn health;

@@ -112,7 +112,7 @@ START_TEST(registry)
 		for (size_t j = 0; j < n; j++)
 			ck_assert_str_ne(conf_source_kinds[j]->name, k->name);
 	}
-	ck_assert_uint_eq(n, 14);
+	ck_assert_uint_eq(n, 15);
 	ck_assert_ptr_null(conf_source_kind_find("twitter"));
 }
 END_TEST
@@ -159,18 +159,18 @@ START_TEST(types)
 {
 	fails_with("  - {name: s}\n", 0,
 	           "source 's' needs a type (demo, stdin, file, sse, "
-	           "ndjson-stream, json-poll, rss, mastodon, x, reddit, webhook, youtube, google-play "
-	           "or app-store)");
+	           "ndjson-stream, json-poll, rss, mastodon, x, reddit, webhook, youtube, google-play, "
+	           "app-store or bluesky)");
 	fails_with(
 	    "  - {name: s, type: rsss}\n", 0,
 	    "unknown source type 'rsss'; did you mean "
 	    "'rss'?; this version has demo, stdin, file, sse, ndjson-stream, json-poll, rss, "
-	    "mastodon, x, reddit, webhook, youtube, google-play and app-store");
+	    "mastodon, x, reddit, webhook, youtube, google-play, app-store and bluesky");
 	fails_with(
 	    "  - {name: s, type: twitter}\n", 0,
 	    "unknown source type 'twitter'; this "
 	    "version has demo, stdin, file, sse, ndjson-stream, json-poll, rss, mastodon, x, "
-	    "reddit, webhook, youtube, google-play and app-store");
+	    "reddit, webhook, youtube, google-play, app-store and bluesky");
 	fails_with("  - {name: s, type: demo}\n  - {name: s, type: demo}\n", 0,
 	           "duplicate source name 's'");
 	fails_with("  - {type: demo}\n", 0, "a source needs a name");
@@ -198,7 +198,7 @@ START_TEST(demo)
 	           "rate: 'fast' must look like 2/s or 30/min");
 	fails_with("  - {name: d, type: demo, url: 'http://127.0.0.1:1/'}\n", 0,
 	           "source 'd': demo sources take no 'url'"
-	           " (sse, ndjson-stream, json-poll, rss, mastodon, x and reddit sources take it)");
+	           " (sse, ndjson-stream, json-poll, rss, mastodon, x, reddit and bluesky sources take it)");
 	ck_assert(same("  - {name: d, type: demo, rate: 2/s}\n", "  - {name: d, type: demo}\n", 0));
 	ck_assert(
 	    !same("  - {name: d, type: demo}\n", "  - {name: d, type: demo, rate: 3/s}\n", 0));
@@ -302,7 +302,7 @@ START_TEST(json_poll)
 	fails_with(POLL ", cursor_param: since_id}\n", 0,
 	           "cursor_param needs cursor (the pointer to each item's cursor)");
 	fails_with(POLL ", stall: 1m}\n", 0, "source 'p': json-poll sources take no 'stall'"
-	           " (sse, ndjson-stream, mastodon and x sources take it)");
+	           " (sse, ndjson-stream, mastodon, x and bluesky sources take it)");
 	ck_assert(!same(POLL ", cursor: /id}\n", POLL ", cursor: /date}\n", 0));
 	ck_assert(same(POLL ", cursor: /id}\n", POLL ", cursor: /id}\n", 0));
 	ck_assert(!same(POLL "}\n" HEALTH, POLL ", alert_after: 1m}\n" HEALTH, 0));
@@ -324,6 +324,39 @@ START_TEST(rss)
 	fails_with(RSS ", interval: 500ms}\n", 0, "interval must be at least 1s");
 	ck_assert(!same(RSS "}\n", RSS ", interval: 10m}\n", 0));
 	ck_assert(same(RSS "}\n", RSS ", interval: 5m}\n", 0));
+}
+END_TEST
+
+#define BSKY "  - {name: b, type: bluesky"
+
+START_TEST(bluesky)
+{
+	struct loaded l = load(BSKY "}\n");
+
+	ck_assert_str_eq(one_source(&l)->kind->name, "bluesky");
+	conf_free(l.c);
+	fails_with(BSKY ", url: 'https://jetstream.example/subscribe'}\n", 0,
+	           "url: 'https://jetstream.example/subscribe' must start with wss:// or ws:// (a "
+	           "Jetstream address, like wss://jetstream2.us-east.bsky.network/subscribe)");
+	fails_with(BSKY ", url: 'wss://:99/subscribe'}\n", 0, "url: 'wss://:99/subscribe' has no host, or a bad one (a "
+	           "Jetstream address, like wss://jetstream2.us-east.bsky.network/subscribe)");
+	fails_with(BSKY ", url: 'wss://h:0/subscribe'}\n", 0, "url: 'wss://h:0/subscribe' has a bad port (a "
+	           "Jetstream address, like wss://jetstream2.us-east.bsky.network/subscribe)");
+	fails_with(BSKY ", collections: ['app.bsky.feed.post&x=1']}\n", 0,
+	           "collections: 'app.bsky.feed.post&x=1' is not a collection NSID (like "
+	           "app.bsky.feed.post, or app.bsky.feed.*)");
+	fails_with(BSKY ", dids: ['did:plc:a&b']}\n", 0, "dids: 'did:plc:a&b' is not a DID (like did:plc:eygmaihciaxprqvxpfvl6flk)");
+	fails_with(BSKY ", dids: [bob]}\n", 0, "dids: 'bob' is not a DID (like did:plc:eygmaihciaxprqvxpfvl6flk)");
+	fails_with(BSKY ", stall: 10ms}\n", 0, "stall must be at least 1s (or 0 to turn the check off)");
+	fails_with(BSKY ", max_event: 100}\n", 0, "max_event must be at least 1KB (a post is up to 3000 bytes of text)");
+	fails_with(BSKY ", reconnect: 10s, backoff_max: 1s}\n", 0,
+	           "backoff_max must not be shorter than reconnect");
+	fails_with(BSKY ", token_file: t}\n", 0, "source 'b': bluesky sources take no 'token_file' (sse, ndjson-stream, "
+	           "json-poll, rss, mastodon and x sources take it)");
+	ck_assert(same(BSKY "}\n", BSKY ", collections: [app.bsky.feed.post], rewind: 5s}\n", 0));
+	ck_assert(!same(BSKY "}\n", BSKY ", rewind: 10s}\n", 0));
+	ck_assert(!same(BSKY "}\n", BSKY ", dids: [did:plc:abc]}\n", 0));
+	ck_assert(!same(BSKY "}\n", BSKY ", url: 'ws://127.0.0.1:1/subscribe'}\n", 0));
 }
 END_TEST
 
@@ -535,7 +568,7 @@ START_TEST(webhook)
 	           "fields needs text (the pointer to the mention's text)");
 	fails_with(WEBHOOK ", url: 'http://127.0.0.1:1/'}\n", CONF_NO_SECRETS,
 	           "source 'w': webhook sources take no 'url'"
-	           " (sse, ndjson-stream, json-poll, rss, mastodon, x and reddit sources take it)");
+	           " (sse, ndjson-stream, json-poll, rss, mastodon, x, reddit and bluesky sources take it)");
 	ck_assert(!same(WEBHOOK ", signature_prefix: a}\n", WEBHOOK ", signature_prefix: b}\n",
 	                CONF_NO_SECRETS));
 	ck_assert(!same(WEBHOOK ", items: /a}\n", WEBHOOK ", items: /b}\n", CONF_NO_SECRETS));
@@ -605,7 +638,7 @@ START_TEST(reviews)
 	           "api_url: 'ftp://x' must start with https:// or http://");
 	fails_with(GPLAY ", package: a.b, url: 'http://x'}\n", CONF_NO_SECRETS,
 	           "source 'gp': google-play sources take no 'url' (sse, ndjson-stream, json-poll, "
-	           "rss, mastodon, x and reddit sources take it)");
+	           "rss, mastodon, x, reddit and bluesky sources take it)");
 	ck_assert(!same(GPLAY ", package: a.b}\n", GPLAY ", package: a.c}\n", CONF_NO_SECRETS));
 	ck_assert(same(GPLAY ", package: a.b}\n", GPLAY ", packages: [a.b], every: 15m}\n",
 	               CONF_NO_SECRETS));
@@ -643,6 +676,7 @@ static const struct {
     {"google-play", "name: s, type: google-play, service_account_file: sa.json, package: a.b"},
     {"app-store", "name: s, type: app-store, key_file: k.p8, key_id: 2X9R4HXF34, issuer_id: "
                   "57246542-96fe-1a63-e053-0824d011072a, app_id: '1'"},
+    {"bluesky", "name: s, type: bluesky"},
 };
 
 static const char *
@@ -711,6 +745,7 @@ main(void)
 	tcase_add_test(tc, webhook);
 	tcase_add_test(tc, youtube);
 	tcase_add_test(tc, reviews);
+	tcase_add_test(tc, bluesky);
 	tcase_add_test(tc, brand_accounts);
 	tcase_add_test(tc, health);
 	tcase_add_test(tc, key_types);
