@@ -112,7 +112,7 @@ START_TEST(registry)
 		for (size_t j = 0; j < n; j++)
 			ck_assert_str_ne(conf_source_kinds[j]->name, k->name);
 	}
-	ck_assert_uint_eq(n, 10);
+	ck_assert_uint_eq(n, 11);
 	ck_assert_ptr_null(conf_source_kind_find("twitter"));
 }
 END_TEST
@@ -133,14 +133,16 @@ START_TEST(keys_listed)
 	    "events, max_event, stall, reconnect, backoff_max, interval, timeout, items, cursor, "
 	    "cursor_param, stream, tag, list, reblogs, brand_accounts, alert_after, alert_to, "
 	    "subreddits, query, listing, client_id, client_secret_file, username, password_file, user_agent, "
-	    "token_url");
+	    "token_url, verify_token_file, app_secret_file, page_token_file, graph_url, max_body, "
+	    "max_lookups, lookup_timeout");
 	fails_with(
 	    "  - {name: s, type: sse, url: 'http://127.0.0.1:1/', zzzzzz: 1}\n", 0,
 	    "unknown key 'zzzzzz' in a source; expected one of: name, type, path, rate, loop, url, "
 	    "headers, token_file, fields, events, max_event, stall, reconnect, backoff_max, "
 	    "interval, timeout, items, cursor, cursor_param, stream, tag, list, reblogs, "
 	    "brand_accounts, alert_after, alert_to, subreddits, query, listing, client_id, client_secret_file, "
-	    "username, password_file, user_agent, token_url");
+	    "username, password_file, user_agent, token_url, verify_token_file, app_secret_file, "
+	    "page_token_file, graph_url, max_body, max_lookups, lookup_timeout");
 	fails_with("  - {name: s, type: sse, url: 'http://127.0.0.1:1/', evnts: [a]}\n", 0,
 	           "unknown key 'evnts' in a source; did you mean 'events'?");
 }
@@ -150,17 +152,17 @@ START_TEST(types)
 {
 	fails_with("  - {name: s}\n", 0,
 	           "source 's' needs a type (demo, stdin, file, sse, "
-	           "ndjson-stream, json-poll, rss, mastodon, x or reddit)");
+	           "ndjson-stream, json-poll, rss, mastodon, x, reddit or meta)");
 	fails_with(
 	    "  - {name: s, type: rsss}\n", 0,
 	    "unknown source type 'rsss'; did you mean "
 	    "'rss'?; this version has demo, stdin, file, sse, ndjson-stream, json-poll, rss, "
-	    "mastodon, x and reddit");
+	    "mastodon, x, reddit and meta");
 	fails_with(
 	    "  - {name: s, type: twitter}\n", 0,
 	    "unknown source type 'twitter'; this "
-	    "version has demo, stdin, file, sse, ndjson-stream, json-poll, rss, mastodon, x and "
-	    "reddit");
+	    "version has demo, stdin, file, sse, ndjson-stream, json-poll, rss, mastodon, x, "
+	    "reddit and meta");
 	fails_with("  - {name: s, type: demo}\n  - {name: s, type: demo}\n", 0,
 	           "duplicate source name 's'");
 	fails_with("  - {type: demo}\n", 0, "a source needs a name");
@@ -478,6 +480,41 @@ START_TEST(health)
 }
 END_TEST
 
+#define META "  - {name: m, type: meta, verify_token_file: v, app_secret_file: a"
+
+START_TEST(meta)
+{
+	struct loaded l = load_flags(META "}\n", CONF_NO_SECRETS);
+
+	ck_assert_str_eq(one_source(&l)->kind->name, "meta");
+	conf_free(l.c);
+	l = load_flags(META ", page_token_file: p, graph_url: 'http://127.0.0.1:9/v21.0', "
+	               "max_body: 64KiB, max_lookups: 4, lookup_timeout: 2s, alert_to: [a]}\n"
+	               RECEIVERS, CONF_NO_SECRETS);
+	ck_assert_str_eq(one_source(&l)->kind->name, "meta");
+	conf_free(l.c);
+	fails_with("  - {name: m, type: meta, app_secret_file: a}\n", CONF_NO_SECRETS,
+	           "source 'm' of type meta needs verify_token_file (a file holding the verify "
+	           "token you type into the app's Webhooks settings)");
+	fails_with("  - {name: m, type: meta, verify_token_file: v}\n", CONF_NO_SECRETS,
+	           "source 'm' of type meta needs app_secret_file (a file holding the app secret "
+	           "(App settings, Basic), which signs every webhook)");
+	fails_with(META ", graph_url: graph.facebook.com}\n", CONF_NO_SECRETS,
+	           "graph_url: 'graph.facebook.com' must start with https:// (or http://), like "
+	           "https://graph.facebook.com/v21.0");
+	fails_with(META ", max_body: 10}\n", CONF_NO_SECRETS,
+	           "max_body must be between 1KiB and 64MiB");
+	fails_with(META ", lookup_timeout: 5m}\n", CONF_NO_SECRETS,
+	           "lookup_timeout must be between 100ms and 60s (Meta waits about 20s for an "
+	           "answer)");
+	fails_with(META ", page_tokn_file: p}\n", CONF_NO_SECRETS,
+	           "unknown key 'page_tokn_file' in a source; did you mean 'page_token_file'?");
+	ck_assert(!same(META ", max_lookups: 4}\n", META ", max_lookups: 5}\n", CONF_NO_SECRETS));
+	ck_assert(same(META ", lookup_timeout: 2s}\n", META ", lookup_timeout: 2000ms}\n",
+	               CONF_NO_SECRETS));
+}
+END_TEST
+
 /* A source of each kind that loads (secrets not read), to which one key is added. */
 static const struct {
 	const char *kind, *source;
@@ -492,6 +529,7 @@ static const struct {
     {"mastodon", "name: s, type: mastodon, url: 'http://127.0.0.1:1'"},
     {"x", "name: s, type: x"},
     {"reddit", "name: s, type: reddit, client_id: abc, client_secret_file: s, subreddits: [acme]"},
+    {"meta", "name: s, type: meta, verify_token_file: v, app_secret_file: a"},
 };
 
 static const char *
@@ -557,6 +595,7 @@ main(void)
 	tcase_add_test(tc, mastodon);
 	tcase_add_test(tc, x);
 	tcase_add_test(tc, reddit);
+	tcase_add_test(tc, meta);
 	tcase_add_test(tc, brand_accounts);
 	tcase_add_test(tc, health);
 	tcase_add_test(tc, key_types);
