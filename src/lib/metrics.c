@@ -101,6 +101,11 @@ static const struct metric_help metric_helps[] = {
 	    "by source." },
 	{ "keluh_source_ratelimit_remaining", "gauge",
 	    "Requests a reddit source may still make in the current rate limit window." },
+	{ "keluh_source_quota_remaining", "gauge",
+	    "The share of its rate limit or quota a source has left, in percent (meta: 100 less the "
+	    "Graph API usage its answers report)." },
+	{ "keluh_source_lookups_in_flight", "gauge",
+	    "Graph API look-ups a meta source is waiting for." },
 	{ "keluh_source_health_checks_total", "counter",
 	    "Times the health watch (alert_after) looked at a source, by source." },
 	{ "keluh_source_health_alerts_total", "counter",
@@ -126,6 +131,9 @@ static const struct metric_help metric_helps[] = {
 	    "SLA targets missed, by team, priority and target (ack, first_reply, resolve)." },
 	{ "keluh_escalations_total", "counter",
 	    "Escalation steps sent for cases not acknowledged in time, by team and priority." },
+	{ "keluh_hook_refused_total", "counter",
+	    "Webhooks a push source refused, by source and reason (signature, json, utf8, "
+	    "too_deep, items, method...)." },
 };
 
 struct series {
