@@ -26,9 +26,8 @@
  * it is checked before the body is read, in constant time. The body
  * (meta_parse.c) gives mentions whose ids are the platform's object ids,
  * so an event Meta delivers twice is one mention: the daemon drops a
- * repeat within duplicates.window, and this source keeps the last
- * META_SEEN ids it took in the spool (its cursor, written with them), so
- * a repeat after a restart is dropped too.
+ * repeat within duplicates.window, and a push kind's complaint already
+ * in the spool past that window and a restart.
  *
  * An Instagram @mention carries ids only: its text is read from the Graph
  * API with the page token, and the hook is answered once every look-up of
@@ -40,7 +39,6 @@
  * daily: a warning a week before it expires, and when it is invalid.
  */
 
-#define META_SEEN           256          /* ids kept across a restart */
 #define META_USAGE_LOW      75.0         /* percent used: warn */
 #define META_USAGE_STOP     90.0         /* percent used: no more look-ups for now */
 #define META_PAUSE_MS       (10 * 60000) /* when Meta says nothing of when it ends */
@@ -88,11 +86,6 @@ struct msrc {
 	long inflight;
 	int64_t paused_until; /* util_mono_ms: no look-up before */
 	struct event *token_timer;
-	/* ids taken before the last start, and the ring written to the spool */
-	uint64_t floor[META_SEEN];
-	size_t nfloor;
-	uint64_t seen[META_SEEN];
-	size_t nseen, seen_pos;
 };
 
 /* ---- answers ---------------------------------------------------------------- */
@@ -115,80 +108,19 @@ mh_later(struct msrc *m, struct source_hook *h, const char *reason, const char *
 	free(body);
 }
 
-/* ---- ids seen before a restart ---------------------------------------------- */
-
-static void
-seen_load(struct msrc *m)
-{
-	char *c = source_cursor_get(&m->src), *p, *end;
-
-	if (c == NULL)
-		return;
-	for (p = c; *p && m->nfloor < META_SEEN; p = end) {
-		while (*p == ' ')
-			p++;
-		if (*p == '\0')
-			break;
-		m->floor[m->nfloor] = strtoull(p, &end, 16);
-		if (end == p || (*end != ' ' && *end != '\0'))
-			break;
-		m->seen[m->nfloor] = m->floor[m->nfloor];
-		m->nfloor++;
-	}
-	m->nseen = m->nfloor;
-	m->seen_pos = m->nfloor % META_SEEN;
-	free(c);
-	if (m->nfloor)
-		log_info("source %s: %zu ids taken before the restart are remembered", m->src.name,
-		         m->nfloor);
-}
-
-static int
-seen_before(const struct msrc *m, uint64_t h)
-{
-	for (size_t i = 0; i < m->nfloor; i++)
-		if (m->floor[i] == h)
-			return 1;
-	return 0;
-}
-
-static void
-seen_add(struct msrc *m, uint64_t h)
-{
-	m->seen[m->seen_pos] = h;
-	m->seen_pos = (m->seen_pos + 1) % META_SEEN;
-	if (m->nseen < META_SEEN)
-		m->nseen++;
-}
-
-/* The ring into the spool, in the transaction of the mentions just emitted. */
-static void
-seen_store(struct msrc *m)
-{
-	char *s = xmalloc(m->nseen * 17 + 1), *p = s;
-
-	*p = '\0';
-	/* oldest first, so that a restart goes on where the ring was */
-	for (size_t i = 0; i < m->nseen; i++) {
-		size_t k = m->nseen == META_SEEN ? (m->seen_pos + i) % META_SEEN : i;
-
-		p += snprintf(p, 18, "%s%016llx", i ? " " : "", (unsigned long long)m->seen[k]);
-	}
-	source_cursor_set(&m->src, s, "the ids taken");
-	free(s);
-}
-
 /* ---- taking a batch ----------------------------------------------------------- */
 
-/* Emits what b holds and answers h. */
+/*
+ * Emits what b holds and answers h. A repeat is not looked for here: the
+ * daemon drops an id seen within duplicates.window, and a push kind's
+ * complaint already in the spool, however old (a restart between the
+ * commit and Meta seeing the 200).
+ */
 static void
 mh_take(struct msrc *m, struct source_hook *h, struct meta_batch *b)
 {
-	size_t took = 0;
-
 	for (size_t i = 0; i < b->n; i++) {
 		struct meta_item *it = &b->items[i];
-		uint64_t hash = it->id ? util_hash_str(it->id) : 0;
 		int rc = 0;
 
 		if (it->kind == META_SKIP) {
@@ -197,29 +129,16 @@ mh_take(struct msrc *m, struct source_hook *h, struct meta_batch *b)
 			          it->id ? it->id : "a change", it->skip);
 			continue;
 		}
-		if (seen_before(m, hash)) {
-			source_skipped(&m->src, "seen_before");
-			continue;
-		}
 		if (it->kind == META_MENTION)
 			rc = source_emit_mention(&m->src, &it->m);
 		else if (it->kind == META_BRAND)
-			rc = source_take_brand(&m->src, it->brand, it->reply_to, it->id,
-			                       it->at_ms) < 0
-			         ? -1
-			         : 0;
+			rc = source_take_brand(&m->src, it->brand, it->reply_to, it->id, it->at_ms);
 		if (rc < 0) {
-			if (took)
-				seen_store(m);
 			mh_later(m, h, "busy", "keluhd cannot take mentions now; send again later",
 			         META_RETRY_BUSY_S);
 			return;
 		}
-		seen_add(m, hash);
-		took++;
 	}
-	if (took)
-		seen_store(m);
 	source_hook_taken(h, NULL);
 }
 
@@ -813,7 +732,6 @@ meta_start(const struct source_env *env, const struct conf_source *cs, source_em
 	m->max_lookups = o->max_lookups;
 	m->timeout_ms = o->timeout_ms;
 	m->labels = xasprintf("source=\"%s\"", cs->name);
-	seen_load(m);
 	if (m->page_token) {
 		struct timeval tv = {0, 0};
 

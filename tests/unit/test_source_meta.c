@@ -3,8 +3,7 @@
  * subscription handshake, X-Hub-Signature-256 (valid, missing, wrong,
  * malformed, over an altered body), each product's payload (in the shapes
  * of Meta's documentation) as mentions with their fields, what is skipped
- * and counted, bodies refused with their status and nothing taken, and a
- * repeat after a restart counted once (the ids kept in the spool).
+ * and counted, and bodies refused with their status and nothing taken.
  */
 #include "config.h"
 
@@ -21,7 +20,6 @@
 #include "lib/metrics.h"
 #include "sources/meta_parse.h"
 #include "sources/source.h"
-#include "store/spool.h"
 #include "unit.h"
 
 #define SECRET "app-secret-\xc3\xa9-42"
@@ -30,7 +28,6 @@
 static char dir[256];
 static struct conf *conf;
 static struct event_base *base;
-static struct spool *sp;
 
 /* What the source emitted and how it answered. */
 static struct {
@@ -157,7 +154,6 @@ start(const char *extra)
 	ck_assert_msg(conf != NULL, "%s", d.n ? d.items[0].msg : "?");
 	diag_free(&d);
 	env.base = base;
-	env.spool = sp;
 	s = source_start(&env, &conf->sources[0], emit, NULL, err, sizeof(err));
 	ck_assert_msg(s != NULL, "%s", err);
 	return s;
@@ -225,16 +221,11 @@ refused(const char *reason)
 static void
 setup(void)
 {
-	char p[512], err[256];
-
 	snprintf(dir, sizeof(dir), "%s/keluh-test-meta.XXXXXX",
 	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	write_file("verify", VERIFY "\n");
 	write_file("secret", SECRET "\n");
-	snprintf(p, sizeof(p), "%s/spool.db", dir);
-	sp = spool_open(p, 0, err, sizeof(err));
-	ck_assert_msg(sp != NULL, "%s", err);
 	base = event_base_new();
 	got_reset();
 }
@@ -247,7 +238,6 @@ teardown(void)
 	char p[600];
 
 	got_reset();
-	spool_close(sp);
 	event_base_free(base);
 	while (d && (e = readdir(d)) != NULL)
 		if (e->d_name[0] != '.') {
@@ -503,28 +493,6 @@ START_TEST(bad_bodies)
 }
 END_TEST
 
-START_TEST(replay_after_restart)
-{
-	struct source *s = start("");
-
-	hook(s, "POST", "", wa_text, "good");
-	ck_assert_uint_eq(got.n, 1);
-	hook(s, "POST", "", ig_comment, "good");
-	ck_assert_uint_eq(got.n, 2);
-	stop(s);
-	s = start("");
-	hook(s, "POST", "", wa_text, "good");
-	ck_assert_int_eq(got.status, 200);
-	hook(s, "POST", "", ig_comment, "good");
-	ck_assert_int_eq(got.status, 200);
-	ck_assert_uint_eq(got.n, 2);
-	ck_assert_double_eq(skipped("seen_before"), 2);
-	hook(s, "POST", "", fb_comment, "good");
-	ck_assert_uint_eq(got.n, 3);
-	stop(s);
-}
-END_TEST
-
 /* The parser's answers to the Graph API: usage headers, debug_token, a look-up. */
 START_TEST(graph_answers)
 {
@@ -596,7 +564,6 @@ main(void)
 	tcase_add_test(tc, visitor_post_and_page_reply);
 	tcase_add_test(tc, skipped_kinds);
 	tcase_add_test(tc, bad_bodies);
-	tcase_add_test(tc, replay_after_restart);
 	tcase_add_test(tc, graph_answers);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
