@@ -250,6 +250,12 @@ ig_comment(struct meta_batch *b, const char *account, int64_t at, json_t *v)
 	batch_mention(b, o);
 }
 
+static int
+numeric(const char *s)
+{
+	return s && *s && strspn(s, "0123456789") == strlen(s);
+}
+
 /* Instagram mentions: ids only; the look-up fills the rest. */
 static void
 ig_mention(struct meta_batch *b, const char *user, json_t *v)
@@ -259,7 +265,9 @@ ig_mention(struct meta_batch *b, const char *user, json_t *v)
 	const char *comment = jid(v, "comment_id", n2, sizeof(n2));
 	struct meta_item *it;
 
-	if (media == NULL && comment == NULL) {
+	if ((media == NULL && comment == NULL) || !numeric(user) || (media && !numeric(media)) ||
+	    (comment && !numeric(comment))) {
+		/* the ids go into a Graph API path: Meta's are numbers */
 		batch_skip(b, "no_id", NULL);
 		return;
 	}
@@ -584,12 +592,13 @@ char *
 meta_lookup_path(const struct meta_item *it)
 {
 	if (it->comment_id)
-		return xasprintf("/%s?fields=mentioned_comment.comment_id(%s){id,text,timestamp,"
-		                 "media{id,permalink}}",
+		return xasprintf("/%s?fields=mentioned_comment.comment_id(%s)%%7Bid,text,timestamp,"
+		                 "media%%7Bid,permalink%%7D%%7D",
 		                 it->ig_user, it->comment_id);
-	return xasprintf("/%s?fields=mentioned_media.media_id(%s){id,caption,permalink,timestamp,"
-	                 "username}",
-	                 it->ig_user, it->media_id);
+	return xasprintf(
+	    "/%s?fields=mentioned_media.media_id(%s)%%7Bid,caption,permalink,timestamp,"
+	    "username%%7D",
+	    it->ig_user, it->media_id);
 }
 
 /* The Graph API's "2017-05-18T23:19:36+0000" (RFC 3339 but for the colon) in ms; 0: none. */

@@ -533,8 +533,8 @@ START_TEST(graph_answers)
 	ck_assert_uint_eq(b.n, 1);
 	ck_assert_int_eq(b.items[0].kind, META_LOOKUP);
 	path = meta_lookup_path(&b.items[0]);
-	ck_assert_str_eq(path, "/178?fields=mentioned_comment.comment_id(180){id,text,timestamp,"
-	                       "media{id,permalink}}");
+	ck_assert_str_eq(path, "/178?fields=mentioned_comment.comment_id(180)%7Bid,text,timestamp,"
+	                       "media%7Bid,permalink%7D%7D");
 	free(path);
 	ck_assert_int_eq(meta_lookup_done(&b.items[0], answer, strlen(answer), err, sizeof(err)),
 	                 0);
