@@ -4,9 +4,11 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "daemon/feeds.h"
 #include "daemon/health.h"
+#include "daemon/hooks.h"
 #include "daemon/replies.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -31,12 +33,23 @@ feeds_new(const struct feeds_env *env)
 	return f;
 }
 
+/* The webhooks its kind still holds are answered 503 first (hooks.h). */
+static void
+stop_source(struct feeds *f, struct source *s)
+{
+	if (s && f->env.hooks)
+		hooks_source_stopping(f->env.hooks, s);
+	source_stop(s);
+	if (s && f->env.hooks)
+		hooks_source_stopped(f->env.hooks);
+}
+
 void
 feeds_stop(struct feeds *f)
 {
 	f->stopping = 1;
 	for (size_t i = 0; i < f->nsources; i++)
-		source_stop(f->sources[i]);
+		stop_source(f, f->sources[i]);
 	free(f->sources);
 	f->sources = NULL;
 	f->nsources = 0;
@@ -50,6 +63,17 @@ feeds_free(struct feeds *f)
 	feeds_stop(f);
 	replies_free(f->replies);
 	free(f);
+}
+
+struct source *
+feeds_find(const struct feeds *f, const char *name, const struct source_kind **kind)
+{
+	for (size_t i = 0; i < f->nsources && f->conf && i < f->conf->nsources; i++)
+		if (f->sources[i] && strcmp(source_name(f->sources[i]), name) == 0) {
+			*kind = source_kind_of(&f->conf->sources[i]);
+			return f->sources[i];
+		}
+	return NULL;
 }
 
 struct source *const *
@@ -96,7 +120,8 @@ emit(void *arg, const struct source_record *r)
 		f->budget = 1;
 		pass_schedule(f->env.pass);
 	}
-	if (ingest_mention(f->env.ingest, r->mention, r->source, &c) < 0)
+	if ((r->redelivered ? ingest_mention_once : ingest_mention)(f->env.ingest, r->mention,
+	                                                            r->source, &c) < 0)
 		return -1;
 	return 0;
 }
@@ -153,7 +178,7 @@ feeds_start(struct feeds *f, const struct conf *c, const struct conf *old)
 			if (old == NULL) {
 				log_error("source %s: %s", c->sources[i].name, err);
 				for (size_t k = 0; k < n; k++)
-					source_stop(next[k]);
+					stop_source(f, next[k]);
 				free(next);
 				return -1;
 			}
@@ -165,7 +190,7 @@ feeds_start(struct feeds *f, const struct conf *c, const struct conf *old)
 	}
 	for (size_t j = 0; j < f->nsources; j++)
 		if (f->sources[j])
-			source_stop(f->sources[j]);
+			stop_source(f, f->sources[j]);
 	free(f->sources);
 	f->sources = next;
 	f->nsources = n;

@@ -24,12 +24,16 @@
 #include "sources/source.h"
 #include "store/spool.h"
 
+struct hooks;
+
 struct feeds_env {
 	struct event_base *base;
 	struct curlev *ce;
 	struct spool *spool;
 	struct ingest *ingest;
 	struct pass *pass; /* health alerts kick their receivers through it */
+	/* the push sources' calls, answered 503 when their source stops; may be NULL */
+	struct hooks *hooks;
 };
 
 struct feeds;
@@ -47,6 +51,11 @@ void feeds_free(struct feeds *);
 int feeds_start(struct feeds *, const struct conf *c, const struct conf *old);
 /* keluhd stops: every source stops, and no mention is taken any more. */
 void feeds_stop(struct feeds *);
+/*
+ * The running source called name, and its kind in *kind (push kinds have a
+ * hook); NULL when none runs under that name.
+ */
+struct source *feeds_find(const struct feeds *, const char *name, const struct source_kind **kind);
 /* The sources, following c->sources of the last feeds_start (NULL: left out). */
 struct source *const *feeds_sources(const struct feeds *, size_t *n);
 

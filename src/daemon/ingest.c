@@ -272,9 +272,25 @@ ingest_count_verdict(struct ingest *in, const struct verdict *v)
  * verdict in *v; 0 when it is a duplicate, a copy, not valid UTF-8, or no
  * complaint.
  */
+static void
+ingest_stored_fn(void *arg, const struct spool_mention *sm)
+{
+	(void)sm;
+	*(int *)arg = 1;
+}
+
+/* Whether a complaint with this id is in the spool already (a failed look-up says no). */
+static int
+ingest_stored(struct ingest *in, const char *id)
+{
+	int found = 0;
+
+	return spool_mention_by_id(in->spool, id, ingest_stored_fn, &found) == 1 && found;
+}
+
 static int
 ingest_check(struct ingest *in, const struct mention *m, const char *source, int64_t now,
-             struct verdict *v, struct ingest_counts *counts)
+             struct verdict *v, struct ingest_counts *counts, int once)
 {
 	static const char *const prio_labels[PRIO__N] = {"priority=\"none\"", "priority=\"low\"",
 	                                                 "priority=\"normal\"", "priority=\"high\"",
@@ -298,6 +314,12 @@ ingest_check(struct ingest *in, const struct mention *m, const char *source, int
 	if (classify_mention(in->ctx, m->text, m->text_len, m->lang, &a, v, &bad) < 0) {
 		/* sources hand in valid UTF-8 (JSON guarantees it); count and move on */
 		metrics_add("keluh_mentions_rejected_total", "reason=\"invalid_utf8\"", 1);
+		return 0;
+	}
+	if (v->complaint && once && ingest_stored(in, m->id)) {
+		metrics_add_ref(&in->src_labels[sl].duplicate, "keluh_mentions_duplicate_total", labels,
+		                1);
+		counts->duplicates++;
 		return 0;
 	}
 	if (v->complaint && in->conf->dedup_same_text > 0) {
@@ -436,16 +458,30 @@ out:
 	return rc;
 }
 
-int
-ingest_mention(struct ingest *in, const struct mention *m, const char *source,
-               struct ingest_counts *counts)
+static int
+ingest_take(struct ingest *in, const struct mention *m, const char *source,
+            struct ingest_counts *counts, int once)
 {
 	int64_t now = util_now_ms();
 	struct verdict v;
 
-	if (!ingest_check(in, m, source, now, &v, counts))
+	if (!ingest_check(in, m, source, now, &v, counts, once))
 		return 0;
 	return ingest_complaint(in, m, m->source ? m->source : source, &v, now);
+}
+
+int
+ingest_mention(struct ingest *in, const struct mention *m, const char *source,
+               struct ingest_counts *counts)
+{
+	return ingest_take(in, m, source, counts, 0);
+}
+
+int
+ingest_mention_once(struct ingest *in, const struct mention *m, const char *source,
+                    struct ingest_counts *counts)
+{
+	return ingest_take(in, m, source, counts, 1);
 }
 
 struct restore_ctx {

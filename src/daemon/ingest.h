@@ -33,6 +33,14 @@ void ingest_set(struct ingest *, const struct conf *, struct ruleset *);
  */
 int ingest_mention(struct ingest *, const struct mention *, const char *source,
     struct ingest_counts *counts);
+/*
+ * The same, for a platform that redelivers for hours (webhooks): a
+ * complaint whose id is already in the spool is a duplicate too, also
+ * after a restart or past the dedup window. The look-up is made only for
+ * complaints, which are few.
+ */
+int ingest_mention_once(struct ingest *, const struct mention *, const char *source,
+    struct ingest_counts *counts);
 
 /*
  * Around the mentions of one request: they share one budget of regex work

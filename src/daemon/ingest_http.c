@@ -193,9 +193,8 @@ body_kind(struct httpd_req *req)
 	return -1;
 }
 
-/* Stopping, spool failing, too much waiting: 0 when ingest is open, else answered 503. */
-static int
-open_for_ingest(struct ingest_http *ih, struct httpd_req *req)
+int
+ingest_http_open(struct ingest_http *ih, struct httpd_req *req)
 {
 	int broken = pass_broken(ih->env.pass);
 	size_t nwaiting = pass_waiting(ih->env.pass);
@@ -387,7 +386,7 @@ post_mentions(struct ingest_http *ih, struct httpd_req *req)
 		return;
 	}
 	if ((ih->nkeys && signed_ok(ih, req) < 0) || (ndjson = body_kind(req)) < 0 ||
-	    open_for_ingest(ih, req) < 0)
+	    ingest_http_open(ih, req) < 0)
 		return;
 	if (parse_body(req, ndjson, &pr) < 0) {
 		reject(req, "reason=\"bad_request\"", 400, pr.msg, pr.extra[0] ? pr.extra : NULL);

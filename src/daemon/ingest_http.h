@@ -60,6 +60,13 @@ void ingest_http_stop(struct ingest_http *);
 int ingest_http_port(const struct ingest_http *);
 int ingest_http_connections(const struct ingest_http *);
 
+/*
+ * The gates a request that would take mentions passes first (keluhd stops,
+ * the spool fails, too much waits): 0 when open, else -1 and answered 503
+ * with Retry-After. /v1/hooks/NAME uses them too.
+ */
+int ingest_http_open(struct ingest_http *, struct httpd_req *);
+
 /* The pass's answer hook for the endpoint's waits: 202 with the counts, or 503. */
 void ingest_http_answer(struct pass_wait *, int ok);
 

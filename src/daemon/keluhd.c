@@ -118,10 +118,23 @@ http_other(void *arg, struct httpd_req *req)
 {
 	struct admin_status st;
 
-	if (actions_handle(K.actions, req))
+	if (actions_handle(K.actions, req) || hooks_route(K.hooks, req))
 		return;
 	keluhd_status(&st);
 	healthz_handle(req, &st, K.deliver, K.queue_depth);
+}
+
+/* The ingest gates, for the push sources' webhooks. */
+static int
+hooks_open(void *arg, struct httpd_req *req)
+{
+	return ingest_http_open(K.http, req);
+}
+
+static struct source *
+hooks_find(void *arg, const char *name, const struct source_kind **kind)
+{
+	return feeds_find(K.feeds, name, kind);
 }
 
 static void
@@ -229,6 +242,7 @@ teardown(void)
 	feeds_free(K.feeds);
 	sla_timer_free(K.sla);
 	ingest_http_free(K.http);
+	hooks_free(K.hooks);
 	actions_free(K.actions);
 	admin_free(K.admin);
 	digests_free(K.digests);
@@ -313,7 +327,9 @@ start_modules(char *err, size_t errlen)
 	cases_set_changed(K.cases, on_case_changed, NULL);
 	deliver_set_cases(K.deliver, K.cases);
 	K.ingest = ingest_new(K.conf, K.rules, K.spool, K.groups);
-	K.feeds = feeds_new(&(struct feeds_env){ K.base, K.ce, K.spool, K.ingest, K.pass });
+	K.hooks = hooks_new(&(struct hooks_env){ K.pass, hooks_find, hooks_open, NULL });
+	K.feeds = feeds_new(&(struct feeds_env){ K.base, K.ce, K.spool, K.ingest, K.pass,
+	    K.hooks });
 	K.digests = digests_new(K.base, K.spool, K.conf, keluhd_alerted, NULL);
 	K.actions = actions_new(&(struct actions_env){ K.base, K.ce, K.spool, K.pass, K.cases },
 	    K.conf, err, errlen);

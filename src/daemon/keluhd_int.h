@@ -19,6 +19,7 @@
 #include "daemon/confload.h"
 #include "daemon/digest.h"
 #include "daemon/feeds.h"
+#include "daemon/hooks.h"
 #include "daemon/ingest.h"
 #include "daemon/ingest_http.h"
 #include "daemon/pass.h"
@@ -45,6 +46,7 @@ struct keluhd {
 	struct ingest *ingest;
 	struct ingest_http *http; /* when http.listen is set */
 	struct feeds *feeds;
+	struct hooks *hooks; /* /v1/hooks/NAME: the push sources' webhooks */
 	struct silences *silences;
 	struct cases *cases;
 	struct digests *digests; /* reports: in keluhd.yaml */

@@ -131,9 +131,16 @@ static const struct metric_help metric_helps[] = {
 	    "SLA targets missed, by team, priority and target (ack, first_reply, resolve)." },
 	{ "keluh_escalations_total", "counter",
 	    "Escalation steps sent for cases not acknowledged in time, by team and priority." },
+	{ "keluh_hook_answers_total", "counter",
+	    "Answers to webhooks on /v1/hooks/NAME, by source and HTTP status." },
 	{ "keluh_hook_refused_total", "counter",
 	    "Webhooks a push source refused, by source and reason (signature, json, utf8, "
 	    "too_deep, items, method...)." },
+	{ "keluh_hook_not_found_total", "counter",
+	    "Requests to /v1/hooks/NAME for a name that is no running push source (404)." },
+	{ "keluh_hooks_pending", "gauge",
+	    "Webhooks not answered yet, by state: with_source (the source holds them) or commit "
+	    "(waiting for the spool commit)." },
 };
 
 struct series {

@@ -189,6 +189,7 @@ source_new(size_t size, const struct source_env *env, const struct conf_source *
 	for (size_t i = 0; i < cs->nalert_to; i++)
 		s->alert_to[i] = xstrdup(cs->alert_to[i]);
 	s->nalert_to = cs->nalert_to;
+	s->pushed = cs->kind && source_kind_of(cs)->hook != NULL;
 	return s;
 }
 
@@ -376,7 +377,7 @@ source_mapped(char *const *fields)
 int
 source_emit_mention(struct source *s, const struct mention *m)
 {
-	struct source_record r = {SOURCE_RECORD_MENTION, s->name, m, NULL};
+	struct source_record r = {SOURCE_RECORD_MENTION, s->name, m, NULL, s->pushed};
 
 	if (s->emit(s->arg, &r) < 0)
 		return -1;
@@ -400,7 +401,7 @@ source_take_brand(struct source *s, const char *brand, const char *replied_to,
 {
 	struct reply_record rr = {s->name, replied_to, reply_id, at_ms > 0 ? at_ms : util_now_ms(),
 	    brand, NULL};
-	struct source_record r = {SOURCE_RECORD_REPLY, s->name, NULL, &rr};
+	struct source_record r = {SOURCE_RECORD_REPLY, s->name, NULL, &rr, s->pushed};
 
 	if (replied_to == NULL) {
 		/* the brand's own post: what it says is not a complaint, nor an answer */
@@ -415,17 +416,22 @@ source_take_brand(struct source *s, const char *brand, const char *replied_to,
 }
 
 int
+source_item_mention(char *const *fields, json_t *item, struct mention *m, char *err, size_t errlen)
+{
+	json_t *obj = source_mapped(fields) ? source_map(fields, item) : json_incref(item);
+	int rc = mention_from_json(m, obj, err, errlen);
+
+	json_decref(obj);
+	return rc;
+}
+
+int
 source_take_item(struct source *s, char *const *fields, json_t *item)
 {
 	struct mention m;
 	char err[256];
-	json_t *obj;
-	int rc;
 
-	obj = source_mapped(fields) ? source_map(fields, item) : json_incref(item);
-	rc = mention_from_json(&m, obj, err, sizeof(err));
-	json_decref(obj);
-	if (rc < 0) {
+	if (source_item_mention(fields, item, &m, err, sizeof(err)) < 0) {
 		source_bad(s, "mapping", "an event does not make a mention: %s%s", err,
 		    source_mapped(fields) ? " (after the fields map)" : "");
 		return 0;

@@ -80,6 +80,11 @@ struct source_record {
 	const char *source;			/* the source's name */
 	const struct mention *mention;		/* SOURCE_RECORD_MENTION */
 	const struct reply_record *reply;	/* SOURCE_RECORD_REPLY */
+	/*
+	 * A push kind's: the platform redelivers for hours, past any window
+	 * kept in memory, so a complaint already stored is a duplicate.
+	 */
+	int redelivered;
 };
 
 /* Returns 0 when taken, -1 when the daemon cannot take it now (retry later). */
@@ -215,6 +220,7 @@ struct source {
 	char **alert_to;
 	size_t nalert_to;
 	char *warned;
+	int pushed;	/* its kind has a hook: see source_record.redelivered */
 };
 
 /*
@@ -246,6 +252,13 @@ void source_fields_free(char **);
  */
 int source_take_json(struct source *, char *const *fields, const char *data, size_t len);
 int source_take_item(struct source *, char *const *fields, json_t *item);
+/*
+ * item mapped through fields (none: it is a mention object) into m,
+ * without emitting it (a push kind maps a whole request before it takes
+ * any): 0, or -1 with the reason in err. mention_free(m) after 0.
+ */
+int source_item_mention(char *const *fields, json_t *item, struct mention *m, char *err,
+    size_t errlen);
 /* Hands a mention to the daemon (counted): 0 when taken, -1 when refused for now. */
 int source_emit_mention(struct source *, const struct mention *);
 /*

@@ -102,8 +102,8 @@ source_net_init(struct source_net *n, int polled)
 	n->timeout_ms = 30000;
 }
 
-static void
-net_fields(struct confp *L, struct source_net *n, yaml_node_t *v)
+void
+source_fields_parse(struct confp *L, char **fields, yaml_node_t *v)
 {
 	if (!yis_map(v)) {
 		yerror(L->d, L->yf, v,
@@ -116,9 +116,9 @@ net_fields(struct confp *L, struct source_net *n, yaml_node_t *v)
 		yaml_node_t *fv = ymap_get(L->yf, v, source_field_names[f]);
 
 		if (fv)
-			n->fields[f] = confp_jptr(L, fv, source_field_names[f]);
+			fields[f] = confp_jptr(L, fv, source_field_names[f]);
 	}
-	if (n->fields[SF_TEXT] == NULL && ymap_get(L->yf, v, "text") == NULL)
+	if (fields[SF_TEXT] == NULL && ymap_get(L->yf, v, "text") == NULL)
 		yerror(L->d, L->yf, v, "fields needs text (the pointer to the mention's text)");
 }
 
@@ -193,7 +193,7 @@ source_net_parse(struct confp *L, const struct conf_source *cs, struct source_ne
 
 	net_endpoint(L, cs, n, item, url_hint);
 	if ((v = ymap_get(L->yf, item, "fields")) != NULL)
-		net_fields(L, n, v);
+		source_fields_parse(L, n->fields, v);
 	if ((v = ymap_get(L->yf, item, "events")) != NULL)
 		confp_strings(L, v, "events", &n->events, &n->nevents);
 	confp_size(L, item, "max_event", &n->max_event);

@@ -69,6 +69,12 @@ struct source_net {
 	int64_t timeout_ms;  /* polled kinds: one request */
 };
 
+/*
+ * A fields: map (v) into fields (SF__N JSON pointers, malloc'd), as the
+ * network kinds and the push kinds read it: text is required.
+ */
+void source_fields_parse(struct confp *, char **fields, yaml_node_t *v);
+
 /* The defaults; polled: a poll answer holds many posts, a stream event one. */
 void source_net_init(struct source_net *, int polled);
 /*

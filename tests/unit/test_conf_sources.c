@@ -112,7 +112,7 @@ START_TEST(registry)
 		for (size_t j = 0; j < n; j++)
 			ck_assert_str_ne(conf_source_kinds[j]->name, k->name);
 	}
-	ck_assert_uint_eq(n, 11);
+	ck_assert_uint_eq(n, 12);
 	ck_assert_ptr_null(conf_source_kind_find("twitter"));
 }
 END_TEST
@@ -133,15 +133,17 @@ START_TEST(keys_listed)
 	    "events, max_event, stall, reconnect, backoff_max, interval, timeout, items, cursor, "
 	    "cursor_param, stream, tag, list, reblogs, brand_accounts, alert_after, alert_to, "
 	    "subreddits, query, listing, client_id, client_secret_file, username, password_file, user_agent, "
-	    "token_url, verify_token_file, app_secret_file, page_token_file, graph_url, max_body, "
-	    "max_lookups, lookup_timeout");
+	    "token_url, secret_file, signature, signature_header, signature_prefix, "
+	    "signature_encoding, verify_token_file, app_secret_file, "
+	    "page_token_file, graph_url, max_body, max_lookups, lookup_timeout");
 	fails_with(
 	    "  - {name: s, type: sse, url: 'http://127.0.0.1:1/', zzzzzz: 1}\n", 0,
 	    "unknown key 'zzzzzz' in a source; expected one of: name, type, path, rate, loop, url, "
 	    "headers, token_file, fields, events, max_event, stall, reconnect, backoff_max, "
 	    "interval, timeout, items, cursor, cursor_param, stream, tag, list, reblogs, "
 	    "brand_accounts, alert_after, alert_to, subreddits, query, listing, client_id, client_secret_file, "
-	    "username, password_file, user_agent, token_url, verify_token_file, app_secret_file, "
+	    "username, password_file, user_agent, token_url, secret_file, signature, "
+	    "signature_header, signature_prefix, signature_encoding, verify_token_file, app_secret_file, "
 	    "page_token_file, graph_url, max_body, max_lookups, lookup_timeout");
 	fails_with("  - {name: s, type: sse, url: 'http://127.0.0.1:1/', evnts: [a]}\n", 0,
 	           "unknown key 'evnts' in a source; did you mean 'events'?");
@@ -152,17 +154,17 @@ START_TEST(types)
 {
 	fails_with("  - {name: s}\n", 0,
 	           "source 's' needs a type (demo, stdin, file, sse, "
-	           "ndjson-stream, json-poll, rss, mastodon, x, reddit or meta)");
+	           "ndjson-stream, json-poll, rss, mastodon, x, reddit, webhook or meta)");
 	fails_with(
 	    "  - {name: s, type: rsss}\n", 0,
 	    "unknown source type 'rsss'; did you mean "
 	    "'rss'?; this version has demo, stdin, file, sse, ndjson-stream, json-poll, rss, "
-	    "mastodon, x, reddit and meta");
+	    "mastodon, x, reddit, webhook and meta");
 	fails_with(
 	    "  - {name: s, type: twitter}\n", 0,
 	    "unknown source type 'twitter'; this "
 	    "version has demo, stdin, file, sse, ndjson-stream, json-poll, rss, mastodon, x, "
-	    "reddit and meta");
+	    "reddit, webhook and meta");
 	fails_with("  - {name: s, type: demo}\n  - {name: s, type: demo}\n", 0,
 	           "duplicate source name 's'");
 	fails_with("  - {type: demo}\n", 0, "a source needs a name");
@@ -312,7 +314,7 @@ START_TEST(rss)
 	ck_assert_uint_eq(n->max_event, 8 * 1024 * 1024);
 	conf_free(l.c);
 	fails_with(RSS ", fields: {text: /t}}\n", 0, "source 'r': rss sources take no 'fields'"
-	           " (sse, ndjson-stream and json-poll sources take it)");
+	           " (sse, ndjson-stream, json-poll and webhook sources take it)");
 	fails_with(RSS ", interval: 500ms}\n", 0, "interval must be at least 1s");
 	ck_assert(!same(RSS "}\n", RSS ", interval: 10m}\n", 0));
 	ck_assert(same(RSS "}\n", RSS ", interval: 5m}\n", 0));
@@ -449,6 +451,43 @@ START_TEST(brand_accounts)
 }
 END_TEST
 
+#define WEBHOOK "  - {name: w, type: webhook, secret_file: s"
+
+START_TEST(webhook)
+{
+	struct loaded l = load_flags(WEBHOOK ", items: /events, fields: {id: /id, text: /msg}}\n",
+	                             CONF_NO_SECRETS);
+
+	ck_assert_str_eq(one_source(&l)->kind->name, "webhook");
+	conf_free(l.c);
+	fails_with("  - {name: w, type: webhook}\n", CONF_NO_SECRETS,
+	           "source 'w' of type webhook needs secret_file (a file holding the signing "
+	           "secret the platform shares)");
+	fails_with(WEBHOOK ", signature: hmac-sha512}\n", CONF_NO_SECRETS,
+	           "signature: 'hmac-sha512' is not one of hmac-sha256, hmac-sha1, "
+	           "standard-webhooks");
+	fails_with(WEBHOOK ", signature_encoding: b64}\n", CONF_NO_SECRETS,
+	           "signature_encoding: 'b64' is not one of hex, base64");
+	fails_with(WEBHOOK ", signature_header: 'X Sig'}\n", CONF_NO_SECRETS,
+	           "signature_header: 'X Sig' is not an HTTP header name");
+	fails_with(WEBHOOK ", signature: standard-webhooks, signature_prefix: v1}\n",
+	           CONF_NO_SECRETS,
+	           "standard-webhooks uses its webhook-id, webhook-timestamp and "
+	           "webhook-signature headers; drop signature_header, signature_prefix and "
+	           "signature_encoding");
+	fails_with(WEBHOOK ", fields: {id: /id}}\n", CONF_NO_SECRETS,
+	           "fields needs text (the pointer to the mention's text)");
+	fails_with(WEBHOOK ", url: 'http://127.0.0.1:1/'}\n", CONF_NO_SECRETS,
+	           "source 'w': webhook sources take no 'url'"
+	           " (sse, ndjson-stream, json-poll, rss, mastodon, x and reddit sources take it)");
+	ck_assert(!same(WEBHOOK ", signature_prefix: a}\n", WEBHOOK ", signature_prefix: b}\n",
+	                CONF_NO_SECRETS));
+	ck_assert(!same(WEBHOOK ", items: /a}\n", WEBHOOK ", items: /b}\n", CONF_NO_SECRETS));
+	ck_assert(!same(WEBHOOK "}\n", WEBHOOK ", signature: hmac-sha1}\n", CONF_NO_SECRETS));
+	ck_assert(same(WEBHOOK ", signature: hmac-sha256}\n", WEBHOOK "}\n", CONF_NO_SECRETS));
+}
+END_TEST
+
 /* Two receivers for alert_to. */
 #define RECEIVERS "receivers: [{name: a, type: console}, {name: b, type: console}]\n"
 
@@ -529,6 +568,7 @@ static const struct {
     {"mastodon", "name: s, type: mastodon, url: 'http://127.0.0.1:1'"},
     {"x", "name: s, type: x"},
     {"reddit", "name: s, type: reddit, client_id: abc, client_secret_file: s, subreddits: [acme]"},
+    {"webhook", "name: s, type: webhook, secret_file: s"},
     {"meta", "name: s, type: meta, verify_token_file: v, app_secret_file: a"},
 };
 
@@ -595,6 +635,7 @@ main(void)
 	tcase_add_test(tc, mastodon);
 	tcase_add_test(tc, x);
 	tcase_add_test(tc, reddit);
+	tcase_add_test(tc, webhook);
 	tcase_add_test(tc, meta);
 	tcase_add_test(tc, brand_accounts);
 	tcase_add_test(tc, health);

@@ -290,6 +290,40 @@ START_TEST(duplicate_id)
 }
 END_TEST
 
+/*
+ * A platform that redelivers for hours: after a restart (a fresh ingest,
+ * the same spool) its complaint is still known by its id; a mention taken
+ * the usual way is taken again, and a new id is taken.
+ */
+START_TEST(redelivered_once)
+{
+	struct mention m;
+	struct rows r;
+
+	ck_assert_int_eq(take("meta:1", "where is my refund", NULL), 0);
+	ingest_free(in);
+	in = ingest_new(cf, rs, sp, ge);
+	memset(&m, 0, sizeof(m));
+	m.id = (char *)"meta:1";
+	m.text = (char *)"where is my refund";
+	m.text_len = strlen(m.text);
+	ck_assert_int_eq(ingest_mention_once(in, &m, "ig", &counts), 0);
+	ck_assert_uint_eq(counts.duplicates, 1);
+	ck_assert_uint_eq(rows(&r), 1);
+	rows_free(&r);
+	m.id = (char *)"meta:2";
+	ck_assert_int_eq(ingest_mention_once(in, &m, "ig", &counts), 0);
+	ck_assert_uint_eq(counts.complaints, 2);
+	ingest_free(in);
+	in = ingest_new(cf, rs, sp, ge);
+	m.id = (char *)"meta:1";
+	ck_assert_int_eq(ingest_mention(in, &m, "ig", &counts), 0);
+	ck_assert_uint_eq(counts.complaints, 3);
+	ck_assert_uint_eq(rows(&r), 3);
+	rows_free(&r);
+}
+END_TEST
+
 /* A long complaint text seen again under a new id is a copy; a short one is not. */
 START_TEST(same_text)
 {
@@ -535,6 +569,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, complaint_recorded);
 	tcase_add_test(tc, not_a_complaint);
+	tcase_add_test(tc, redelivered_once);
 	tcase_add_test(tc, top_rule);
 	tcase_add_test(tc, duplicate_id);
 	tcase_add_test(tc, same_text);
