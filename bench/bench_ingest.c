@@ -489,12 +489,16 @@ note_error(pthread_mutex_t *lock, char *slot, size_t len, const char *fmt, ...)
 static const char *
 corpus_text(const struct corpus *c, size_t i, size_t *len)
 {
-	const char *p = memmem(c->rest[i], c->restlen[i], "\"text\":\"", 8), *q;
+	const char *p = memmem(c->rest[i], c->restlen[i], "\"text\":", 7), *end, *q;
 
 	if (p == NULL)
 		return NULL;
-	p += 8;
-	for (q = p; q < c->rest[i] + c->restlen[i] && *q != '"'; q++)
+	end = c->rest[i] + c->restlen[i];
+	for (p += 7; p < end && *p == ' '; p++)
+		;
+	if (p == end || *p++ != '"')
+		return NULL;
+	for (q = p; q < end && *q != '"'; q++)
 		if (*q == '\\')
 			q++;
 	*len = (size_t)(q - p);

@@ -131,12 +131,15 @@ jid(json_t *o, const char *key, char *out, size_t outlen)
 	return NULL;
 }
 
+/* A string member; NULL when absent, not a string, or holding a NUL (\\u0000). */
 static const char *
 jstr(json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
 
-	return json_is_string(v) ? json_string_value(v) : NULL;
+	if (!json_is_string(v) || memchr(json_string_value(v), '\0', json_string_length(v)))
+		return NULL;
+	return json_string_value(v);
 }
 
 /* Seconds (or, from some products, milliseconds) since the epoch as ISO 8601; 0 when none. */
@@ -159,69 +162,60 @@ jtime_ms(json_t *v)
 	return d >= 100000000000.0 ? (int64_t)d : (int64_t)(d * 1000);
 }
 
-/* The mention object every product fills: id, text, account, created_at. */
-static json_t *
-mention_obj(const char *id, const char *text, const char *account, int64_t at_ms)
+/*
+ * Fills m as mention_from_json would from the same fields, without a JSON
+ * object in between (this is the ingest path): the text cut to
+ * MENTION_MAX_TEXT at a code point and padded for PCRE2's JIT, the others
+ * copied.
+ */
+static void
+mention_fill(struct mention *m, const char *id, const char *text, const char *account,
+             int64_t at_ms)
 {
-	json_t *o = json_object();
+	size_t len = strlen(text);
 
-	json_object_set_new(o, "id", json_string(id));
-	json_object_set_new(
-	    o, "text",
-	    json_stringn(text, strlen(text) > MENTION_MAX_TEXT ? MENTION_MAX_TEXT : strlen(text)));
-	json_object_set_new(o, "account", json_string(account));
+	memset(m, 0, sizeof(*m));
+	m->followers = -1;
+	m->id = xstrdup(id);
+	if (len > MENTION_MAX_TEXT) {
+		len = MENTION_MAX_TEXT;
+		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
+			len--;
+	}
+	m->text = xcalloc(1, len + 16);
+	memcpy(m->text, text, len);
+	m->text_len = len;
+	m->account = xstrdup(account);
 	if (at_ms > 0) {
 		char ts[40];
 
 		util_iso8601(at_ms, ts, sizeof(ts));
-		json_object_set_new(o, "created_at", json_string(ts));
+		m->created_at = xstrdup(ts);
 	}
-	return o;
 }
 
+/* The author, and what it answers (prefix and id: "instagram:" "123"), when given. */
 static void
-obj_author(json_t *o, const char *handle, const char *name)
+mention_more(struct mention *m, const char *handle, const char *name, const char *prefix,
+             const char *reply_to)
 {
-	json_t *a;
-
-	if (!handle && !name)
-		return;
-	a = json_object();
-	if (handle)
-		json_object_set_new(a, "handle", json_string(handle));
-	if (name)
-		json_object_set_new(a, "name", json_string(name));
-	json_object_set_new(o, "author", a);
+	m->author_handle = handle ? xstrdup(handle) : NULL;
+	m->author_name = name ? xstrdup(name) : NULL;
+	if (reply_to) {
+		m->reply_to = xasprintf("%s%s", prefix, reply_to);
+		m->reply = 1;
+	}
 }
 
-/* key: prefix and v ("instagram:" "123"), when v is given. */
-static void
-obj_set(json_t *o, const char *key, const char *prefix, const char *v)
-{
-	char *s;
-
-	if (v == NULL)
-		return;
-	s = xasprintf("%s%s", prefix, v);
-	json_object_set_new(o, key, json_string(s));
-	free(s);
-}
-
-/* o (consumed) as a mention item; a text too long was cut above, so only a bad field fails. */
-static void
-batch_mention(struct meta_batch *b, json_t *o)
+static struct mention *
+batch_mention(struct meta_batch *b, const char *id, const char *text, const char *account,
+              int64_t at_ms)
 {
 	struct meta_item *it = batch_add(b, META_MENTION);
-	char err[200];
 
-	it->id = xstrdup(json_string_value(json_object_get(o, "id")));
-	if (mention_from_json(&it->m, o, err, sizeof(err)) < 0) {
-		free(it->id);
-		it->kind = META_SKIP;
-		it->skip = "bad_field";
-		it->id = NULL;
-	}
-	json_decref(o);
+	it->id = xstrdup(id);
+	mention_fill(&it->m, id, text, account, at_ms);
+	return &it->m;
 }
 
 /* Instagram comments and live_comments. */
@@ -231,7 +225,8 @@ ig_comment(struct meta_batch *b, const char *account, int64_t at, json_t *v)
 	char n1[32], n2[32], *id;
 	const char *cid = jid(v, "id", n1, sizeof(n1)), *text = jstr(v, "text");
 	const char *parent = jid(v, "parent_id", n2, sizeof(n2));
-	json_t *from = json_object_get(v, "from"), *o;
+	json_t *from = json_object_get(v, "from");
+	struct mention *m;
 
 	if (cid == NULL) {
 		batch_skip(b, "no_id", NULL);
@@ -243,11 +238,9 @@ ig_comment(struct meta_batch *b, const char *account, int64_t at, json_t *v)
 		free(id);
 		return;
 	}
-	o = mention_obj(id, text, account, at);
+	m = batch_mention(b, id, text, account, at);
 	free(id);
-	obj_author(o, jstr(from, "username"), NULL);
-	obj_set(o, "reply_to", "instagram:", parent);
-	batch_mention(b, o);
+	mention_more(m, jstr(from, "username"), NULL, "instagram:", parent);
 }
 
 static int
@@ -321,12 +314,13 @@ fb_brand(struct meta_batch *b, const char *page, const char *id, const char *to,
 static void
 fb_feed(struct meta_batch *b, const char *page, const char *account, int64_t at, json_t *v)
 {
-	char n1[48], n2[48], n3[48], n4[48], *id, *url;
+	char n1[48], n2[48], n3[48], n4[48], *id;
 	const char *item = jstr(v, "item"), *verb = jstr(v, "verb"), *msg = jstr(v, "message");
 	const char *post = jid(v, "post_id", n1, sizeof(n1));
 	const char *comment = jid(v, "comment_id", n2, sizeof(n2));
 	const char *parent = jid(v, "parent_id", n3, sizeof(n3));
-	json_t *from = json_object_get(v, "from"), *o;
+	json_t *from = json_object_get(v, "from");
+	struct mention *m;
 	const char *from_id = jid(from, "id", n4, sizeof(n4));
 	int is_comment = item && strcmp(item, "comment") == 0;
 	const char *oid = is_comment ? comment : post;
@@ -356,15 +350,11 @@ fb_feed(struct meta_batch *b, const char *page, const char *account, int64_t at,
 		free(id);
 		return;
 	}
-	o = mention_obj(id, msg, account, t ? t : at);
+	m = batch_mention(b, id, msg, account, t ? t : at);
 	free(id);
-	obj_author(o, from_id, jstr(from, "name"));
-	if (is_comment)
-		obj_set(o, "reply_to", "facebook:", parent ? parent : post);
-	if ((url = fb_url(v, post, is_comment ? comment : NULL)) != NULL)
-		json_object_set_new(o, "url", json_string(url));
-	free(url);
-	batch_mention(b, o);
+	mention_more(m, from_id, jstr(from, "name"),
+	             "facebook:", is_comment ? (parent ? parent : post) : NULL);
+	m->url = fb_url(v, post, is_comment ? comment : NULL);
 }
 
 /* A WhatsApp message's words: the text, a caption, a button's title; NULL: none. */
@@ -416,7 +406,7 @@ wa_message(struct meta_batch *b, const char *account, json_t *contacts, json_t *
 {
 	const char *mid = jstr(msg, "id"), *type = jstr(msg, "type"), *from = jstr(msg, "from");
 	const char *text, *skip;
-	json_t *o;
+	struct mention *m;
 	char *id;
 
 	if (mid == NULL || *mid == '\0' || strlen(mid) > 200) {
@@ -429,11 +419,10 @@ wa_message(struct meta_batch *b, const char *account, json_t *contacts, json_t *
 		free(id);
 		return;
 	}
-	o = mention_obj(id, text, account, jtime_ms(json_object_get(msg, "timestamp")));
+	m = batch_mention(b, id, text, account, jtime_ms(json_object_get(msg, "timestamp")));
 	free(id);
-	obj_author(o, from, wa_name(contacts, from));
-	obj_set(o, "reply_to", "whatsapp:", jstr(json_object_get(msg, "context"), "id"));
-	batch_mention(b, o);
+	mention_more(m, from, wa_name(contacts, from),
+	             "whatsapp:", jstr(json_object_get(msg, "context"), "id"));
 }
 
 static void
@@ -545,7 +534,7 @@ meta_parse(struct meta_batch *b, const char *body, size_t len, const char **reas
 		         META_MAX_DEPTH);
 		return -1;
 	}
-	if ((root = mention_json_loadb(body, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
+	if ((root = mention_json_loadb(body, len, 0, &je)) == NULL) {
 		*reason = "json";
 		snprintf(err, errlen, "the body is not JSON (line %d, column %d: %s)", je.line,
 		         je.column, je.text);
@@ -622,7 +611,7 @@ ig_time_ms(const char *ts)
 int
 meta_lookup_done(struct meta_item *it, const char *body, size_t len, char *err, size_t errlen)
 {
-	json_t *root = mention_json_loadb(body, len, 0, NULL), *d, *o;
+	json_t *root = mention_json_loadb(body, len, 0, NULL), *d;
 	const char *text, *url, *user;
 	char *account;
 	int64_t at = 0;
@@ -646,17 +635,12 @@ meta_lookup_done(struct meta_item *it, const char *body, size_t len, char *err, 
 		return 0;
 	}
 	account = xasprintf("instagram:%s", it->ig_user);
-	o = mention_obj(it->id, text, account, at > 0 ? at : 0);
+	mention_fill(&it->m, it->id, text, account, at);
 	free(account);
-	obj_author(o, user, NULL);
+	mention_more(&it->m, user, NULL, "", NULL);
 	if (url && strncmp(url, "https://", 8) == 0)
-		json_object_set_new(o, "url", json_string(url));
+		it->m.url = xstrdup(url);
 	json_decref(root);
-	if (mention_from_json(&it->m, o, err, errlen) < 0) {
-		json_decref(o);
-		return -1;
-	}
-	json_decref(o);
 	it->kind = META_MENTION;
 	return 0;
 }
