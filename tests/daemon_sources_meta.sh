@@ -31,6 +31,7 @@ graph_state() {
  "app_usage": {"call_count": $1, "total_time": 10, "total_cputime": 10},
  "buc_usage": {"104512345678901": [{"type": "pages", "call_count": 12, "total_cputime": 3,
      "total_time": 4, "estimated_time_to_regain_access": 0}]},
+ "delay": ${2:-0},
  "debug": {"is_valid": true, "expires_at": $((now + 3 * 86400)),
      "data_access_expires_at": $((now + 80 * 86400))}}
 J
@@ -53,6 +54,13 @@ sources:
     graph_url: http://127.0.0.1:$graph_port/v21.0
     max_body: 64KiB
     alert_to: [ops]
+  - name: meta-one
+    type: meta
+    verify_token_file: verify.token
+    app_secret_file: app.secret
+    page_token_file: page.token
+    graph_url: http://127.0.0.1:$graph_port/v21.0
+    max_lookups: 1
 $(conf_alert_each hook /h ops /o)
 Y
 "$KELUHD" --check -c "$TMPD/c.yaml" >"$TMPD/check.out" 2>&1
@@ -197,6 +205,21 @@ before=$(taken)
 send ig-gone
 is "a look-up the Graph API refuses is answered 503, for Meta to send again" "$st" 503
 is "  nothing taken" "$(taken)" "$before"
+
+# --- look-ups in flight are bounded ------------------------------------------------
+graph_state 20 3
+H=$URL/v1/hooks/meta-one
+python3 "$top_srcdir/tests/fake_meta.py" send --url "$H" --secret-file "$TMPD/app.secret" \
+	--body-file "$TMPD/ig-mention.json" >"$TMPD/slow.out" 2>&1 &
+slow=$!
+wait_until 10 '[ "$(metric_value "keluh_source_lookups_in_flight{source=\"meta-one\"}")" = 1 ]'
+send ig-caption
+is "past max_lookups in flight a hook is answered 503" "$st" 503
+is "  the bound hit is counted" "$(metric_value 'keluh_bound_hits_total{bound="meta_lookups"}')" 1
+wait "$slow"
+is "  the look-up in flight is answered 200 when it is back" "$(head -n 1 "$TMPD/slow.out")" 200
+graph_state 20
+H=$URL/v1/hooks/meta
 
 # --- the rate limit ---------------------------------------------------------------
 graph_state 95
