@@ -7,7 +7,8 @@
 # signature valid, missing, wrong and over an altered body; each product's
 # payload as a mention with its fields (alerts to a webhook sink); a replay
 # counted once, also after a restart; media-only messages skipped and
-# counted; an id-only @mention read through the Graph API; usage past 90%
+# counted; an id-only @mention read through the Graph API; look-ups in
+# flight bounded by max_lookups (503 past it, counted); usage past 90%
 # answered 503 with Retry-After and nothing looked up; bodies not JSON,
 # too large or too deep refused with their 4xx and nothing taken; the page
 # token about to expire raising an operational alert.
