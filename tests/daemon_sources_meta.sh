@@ -32,7 +32,7 @@ graph_state() {
  "app_usage": {"call_count": $1, "total_time": 10, "total_cputime": 10},
  "buc_usage": {"104512345678901": [{"type": "pages", "call_count": 12, "total_cputime": 3,
      "total_time": 4, "estimated_time_to_regain_access": 0}]},
- "delay": ${2:-0},
+ "hold": "$TMPD/hold",
  "debug": {"is_valid": true, "expires_at": $((now + 3 * 86400)),
      "data_access_expires_at": $((now + 80 * 86400))}}
 J
@@ -62,6 +62,7 @@ sources:
     page_token_file: page.token
     graph_url: http://127.0.0.1:$graph_port/v21.0
     max_lookups: 1
+    lookup_timeout: 60s
 $(conf_alert_each hook /h ops /o)
 Y
 "$KELUHD" --check -c "$TMPD/c.yaml" >"$TMPD/check.out" 2>&1
@@ -131,7 +132,7 @@ send ig
 is "a signed Instagram comment is taken (200)" "$st" 200
 send fb
 is "a signed Facebook Page comment is taken (200)" "$st" 200
-wait_until 10 '[ "$(alerts)" -ge 3 ]'
+wait_until 20 '[ "$(alerts)" -ge 3 ]'
 # "id|text|handle|name|account|reply_to|url" per mention the sink got
 python3 - "$hook_log" >"$TMPD/mentions.txt" <<'PY'
 import json, sys
@@ -151,7 +152,7 @@ contains "Facebook: id, text, author, page, the post answered, permalink" "$TMPD
 # --- a replay ---------------------------------------------------------------
 send wa
 is "Meta sending the same message again is answered 200" "$st" 200
-wait_until 5 '[ "$(metric_value "keluh_mentions_duplicate_total{source=\"meta\"}")" = 1 ]'
+wait_until 20 '[ "$(metric_value "keluh_mentions_duplicate_total{source=\"meta\"}")" = 1 ]'
 is "  and counted once: a duplicate" "$(metric_value 'keluh_mentions_duplicate_total{source="meta"}')" 1
 is "  no second alert" "$(alerts)" 3
 
@@ -183,7 +184,7 @@ J
 send ig-mention
 is "an Instagram @mention is answered 200 after its look-up" "$st" 200
 contains "  the look-up went to the Graph API with the page token" "$graph_log" '"path": "/v21.0/17841405822304914", "query": {"fields": "mentioned_comment.comment_id(17918195224117851){id,text,timestamp,media{id,permalink}}"}, "token_ok": true, "status": 200'
-wait_until 10 '[ "$(alerts)" -ge 4 ]'
+wait_until 20 '[ "$(alerts)" -ge 4 ]'
 tail -n 1 "$hook_log" >"$TMPD/last.json"
 contains "  its text from the Graph API" "$TMPD/last.json" '@acme login gagal terus sejak kemarin'
 contains "  its permalink" "$TMPD/last.json" 'https://www.instagram.com/p/CxAcme1/'
@@ -208,18 +209,18 @@ is "a look-up the Graph API refuses is answered 503, for Meta to send again" "$s
 is "  nothing taken" "$(taken)" "$before"
 
 # --- look-ups in flight are bounded ------------------------------------------------
-graph_state 20 3
+touch "$TMPD/hold"
 H=$URL/v1/hooks/meta-one
 python3 "$top_srcdir/tests/fake_meta.py" send --url "$H" --secret-file "$TMPD/app.secret" \
 	--body-file "$TMPD/ig-mention.json" >"$TMPD/slow.out" 2>&1 &
 slow=$!
-wait_until 10 '[ "$(metric_value "keluh_source_lookups_in_flight{source=\"meta-one\"}")" = 1 ]'
+wait_until 20 '[ "$(metric_value "keluh_source_lookups_in_flight{source=\"meta-one\"}")" = 1 ]'
 send ig-caption
 is "past max_lookups in flight a hook is answered 503" "$st" 503
 is "  the bound hit is counted" "$(metric_value 'keluh_bound_hits_total{bound="meta_lookups"}')" 1
+rm -f "$TMPD/hold"
 wait "$slow"
 is "  the look-up in flight is answered 200 when it is back" "$(head -n 1 "$TMPD/slow.out")" 200
-graph_state 20
 H=$URL/v1/hooks/meta
 
 # --- the rate limit ---------------------------------------------------------------
@@ -232,13 +233,13 @@ send ig-mention
 is "past 90% an @mention is answered 503" "$st" 503
 check "  with a Retry-After in seconds" expr "$ra" : '[1-9][0-9]*$'
 is "  and no look-up was made" "$(grep -c '"mentioned_comment' "$graph_log")" "$n"
-wait_until 10 'grep -q quota_exhausted "$ops_log"'
+wait_until 20 'grep -q quota_exhausted "$ops_log"'
 contains "  an operational alert says the quota is used up" "$ops_log" quota_exhausted
 send wa
 is "  a body that needs no look-up is still taken" "$st" 200
 
 # --- the page token ------------------------------------------------------------
-wait_until 10 'grep -q token_expiring "$ops_log"'
+wait_until 20 'grep -q token_expiring "$ops_log"'
 contains "a page token expiring in 3 days raises an operational alert" "$ops_log" token_expiring
 contains "  after debug_token was asked" "$graph_log" '"path": "/v21.0/debug_token"'
 lacks "  the token is in no log line" "$klog" EAAGm0PX4ZCpsBAPage
@@ -278,7 +279,7 @@ start_keluhd "$TMPD/c.yaml"
 H=$URL/v1/hooks/meta
 send fb
 is "after a restart, Meta sending a comment again is answered 200" "$st" 200
-wait_until 5 '[ "$(metric_value "keluh_mentions_duplicate_total{source=\"meta\"}")" = 1 ]'
+wait_until 20 '[ "$(metric_value "keluh_mentions_duplicate_total{source=\"meta\"}")" = 1 ]'
 is "  counted as a duplicate (the complaint is in the spool)" "$(metric_value 'keluh_mentions_duplicate_total{source="meta"}')" 1
 is "  no second alert" "$(alerts)" "$n"
 stop_keluhd

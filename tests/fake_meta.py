@@ -28,8 +28,8 @@
       {"<business id>": [{"type": "pages", "call_count": .., ...,
       "estimated_time_to_regain_access": <minutes>}]}), and S.json's
       "status" (when set) replaces 200. S.json is read again when it
-      changes; its "delay" (seconds) holds each look-up answer back that
-      long. Each request is logged as one JSON line (method, path,
+      changes; while the file its "hold" names exists (60 s at most),
+      look-up answers are held back. Each request is logged as one JSON line (method, path,
       query without the tokens, whether the token was good, status).
 
   fake_meta.py send --url U --secret-file F (--body-file B | --body TEXT)
@@ -148,7 +148,9 @@ def make_handler(args, logf):
                         "message": "Unsupported get request.", "type": "GraphMethodException",
                         "code": 100}})
                 else:
-                    time.sleep(float(s.get("delay", 0)))
+                    end = time.time() + 60
+                    while s.get("hold") and os.path.exists(s["hold"]) and time.time() < end:
+                        time.sleep(0.02)
                     field = m.group(1) or m.group(3)
                     oid = m.group(2) or m.group(4)
                     table = s.get("comments" if m.group(1) else "media", {})
