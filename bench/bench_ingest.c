@@ -15,6 +15,15 @@
  *	  complaints=K duplicates=D errors=E seconds=S mentions_per_s=A/S
  *	  req_p50_ms=.. req_p99_ms=.. req_max_ms=..
  *
+ *   bench_ingest meta --port P --path /v1/hooks/NAME --secret APP_SECRET
+ *           CORPUS.ndjson [--batch 1000] [--conns 4] [--count N] [--seconds 10]
+ *	The same load as signed Meta webhooks: each request is a WhatsApp
+ *	Cloud API body (Meta's documented shape) of --batch text messages
+ *	(the corpus texts, fresh wamid ids), with X-Hub-Signature-256 made
+ *	with the app secret as Meta makes it, POSTed to a meta source's
+ *	hook. Every answer must be 200 (all of it in the spool).
+ *	  mode=meta ... (the figures of ingest mode)
+ *
  *   bench_ingest alert --sink-port-file F (--port P | --port-file G)
  *           CRITICAL.ndjson [--count 1000] [--rate 200]
  *           [--bg BACKGROUND.ndjson --bg-rate 20000 --bg-batch 1000]
@@ -455,6 +464,8 @@ struct ingest_run {
 	atomic_ullong requests, mentions, accepted, complaints, duplicates, errors;
 	pthread_mutex_t lock;
 	char first_error[600];
+	/* meta mode: signed WhatsApp webhooks to this path, with this app secret */
+	const char *hook_path, *secret;
 };
 
 static void
@@ -469,6 +480,72 @@ note_error(pthread_mutex_t *lock, char *slot, size_t len, const char *fmt, ...)
 		va_end(ap);
 	}
 	pthread_mutex_unlock(lock);
+}
+
+/*
+ * The "text" member of corpus line i, still JSON-escaped (the corpus is
+ * gen_corpus.py's: a plain string member); NULL when it has none.
+ */
+static const char *
+corpus_text(const struct corpus *c, size_t i, size_t *len)
+{
+	const char *p = memmem(c->rest[i], c->restlen[i], "\"text\":", 7), *end, *q;
+
+	if (p == NULL)
+		return NULL;
+	end = c->rest[i] + c->restlen[i];
+	for (p += 7; p < end && *p == ' '; p++)
+		;
+	if (p == end || *p++ != '"')
+		return NULL;
+	for (q = p; q < end && *q != '"'; q++)
+		if (*q == '\\')
+			q++;
+	*len = (size_t)(q - p);
+	return p;
+}
+
+/*
+ * cl->req = a WhatsApp Cloud API webhook (the shape of Meta's
+ * documentation) holding mentions first..first+n as text messages, signed
+ * as Meta signs: X-Hub-Signature-256: sha256=<HMAC-SHA256 of the body>.
+ */
+static void
+meta_post(struct client *cl, struct buf *body, const struct ingest_run *R, uint64_t first,
+    uint64_t n)
+{
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	char hex[2 * crypto_auth_hmacsha256_BYTES + 1];
+	crypto_auth_hmacsha256_state st;
+
+	buf_printf(body, "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":"
+	    "\"102290129340398\",\"changes\":[{\"value\":{\"messaging_product\":\"whatsapp\","
+	    "\"metadata\":{\"display_phone_number\":\"15550783881\",\"phone_number_id\":"
+	    "\"106540352242922\"},\"contacts\":[{\"profile\":{\"name\":\"Pelanggan\"},"
+	    "\"wa_id\":\"6281200000000\"}],\"messages\":[");
+	for (uint64_t k = first; k < first + n; k++) {
+		size_t len = 0;
+		const char *text = corpus_text(R->c, (size_t)(k % R->c->n), &len);
+
+		buf_printf(body, "%s{\"from\":\"6281200000000\",\"id\":\"wamid.%s%llu\","
+		    "\"timestamp\":\"%lld\",\"type\":\"text\",\"text\":{\"body\":\"", k > first ? "," : "",
+		    R->tag, (unsigned long long)k, (long long)time(NULL));
+		if (text)
+			buf_add(body, text, len);
+		else
+			buf_printf(body, "aplikasi error %llu", (unsigned long long)k);
+		buf_add(body, "\"}}", 3);
+	}
+	buf_printf(body, "]},\"field\":\"messages\"}]}]}");
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)R->secret, strlen(R->secret));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)body->data, body->len);
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
+	cl->req.len = 0;
+	buf_printf(&cl->req, "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: "
+	    "application/json\r\nUser-Agent: facebookexternalua\r\nX-Hub-Signature-256: "
+	    "sha256=%s\r\nContent-Length: %zu\r\n\r\n", R->hook_path, cl->port, hex, body->len);
+	buf_add(&cl->req, body->data, body->len);
 }
 
 static void *
@@ -491,9 +568,13 @@ ingest_worker(void *arg)
 		first = b * R->batch;
 		n = R->count - first < R->batch ? R->count - first : R->batch;
 		body.len = 0;
-		for (uint64_t k = first; k < first + n; k++)
-			corpus_line(&body, R->c, R->tag, k);
-		client_post(&cl, &body);
+		if (R->hook_path)
+			meta_post(&cl, &body, R, first, n);
+		else {
+			for (uint64_t k = first; k < first + n; k++)
+				corpus_line(&body, R->c, R->tag, k);
+			client_post(&cl, &body);
+		}
 		t = now_s();
 		if (client_roundtrip(&cl, &a) < 0) {
 			atomic_fetch_add(&R->errors, 1);
@@ -505,6 +586,11 @@ ingest_worker(void *arg)
 		R->lat[b] = now_s() - t;
 		atomic_fetch_add(&R->requests, 1);
 		atomic_fetch_add(&R->mentions, n);
+		if (R->hook_path && a.status == 200) {
+			/* a hook's 200 says only that all of it is in the spool */
+			atomic_fetch_add(&R->accepted, n);
+			continue;
+		}
 		if (a.status != 202 || a.accepted < 0) {
 			atomic_fetch_add(&R->errors, 1);
 			note_error(&R->lock, R->first_error, sizeof(R->first_error),
@@ -523,7 +609,7 @@ ingest_worker(void *arg)
 }
 
 static int
-run_ingest(int argc, char **argv)
+run_ingest(int argc, char **argv, int meta)
 {
 	struct ingest_run *R = calloc(1, sizeof(*R));
 	const char *path = NULL;
@@ -550,11 +636,19 @@ run_ingest(int argc, char **argv)
 			R->count = num_arg(o, argv[++i]);
 		else if (strcmp(o, "--seconds") == 0 && i + 1 < argc)
 			seconds = num_arg(o, argv[++i]);
+		else if (meta && strcmp(o, "--path") == 0 && i + 1 < argc)
+			R->hook_path = argv[++i];
+		else if (meta && strcmp(o, "--secret") == 0 && i + 1 < argc)
+			R->secret = argv[++i];
 		else if (o[0] != '-' && path == NULL)
 			path = o;
 		else
 			die("ingest: unknown argument %s", o);
 	}
+	if (meta && (R->hook_path == NULL || R->secret == NULL || R->hook_path[0] != '/' ||
+	    sodium_init() < 0))
+		die("usage: bench_ingest meta --port P --path /v1/hooks/NAME --secret APP_SECRET "
+		    "CORPUS.ndjson [--batch N] [--conns N] [--count N] [--seconds S]");
 	if (path == NULL || R->port <= 0 || R->port > 65535 || R->batch == 0 || R->count == 0 ||
 	    conns == 0 || conns > MAX_CONNS || seconds == 0 || seconds > 3600)
 		die("usage: bench_ingest ingest --port P CORPUS.ndjson [--batch N] [--conns 1-%d] "
@@ -582,10 +676,11 @@ run_ingest(int argc, char **argv)
 	qsort(sorted, ns, sizeof(double), dbl_cmp);
 	if (R->first_error[0])
 		fprintf(stderr, "bench_ingest: %s\n", R->first_error);
-	printf("mode=ingest conns=%llu batch=%zu requests=%llu mentions=%llu accepted=%llu "
+	printf("mode=%s conns=%llu batch=%zu requests=%llu mentions=%llu accepted=%llu "
 	       "complaints=%llu duplicates=%llu errors=%llu seconds=%.3f mentions_per_s=%.0f "
 	       "req_p50_ms=%.2f req_p99_ms=%.2f req_max_ms=%.2f\n",
-	    conns, R->batch, (unsigned long long)R->requests, (unsigned long long)R->mentions,
+	    meta ? "meta" : "ingest", conns, R->batch, (unsigned long long)R->requests,
+	    (unsigned long long)R->mentions,
 	    (unsigned long long)R->accepted, (unsigned long long)R->complaints,
 	    (unsigned long long)R->duplicates, (unsigned long long)R->errors, t1 - R->t0,
 	    (double)R->accepted / (t1 - R->t0), pct_ms(sorted, ns, 0.50), pct_ms(sorted, ns, 0.99),
@@ -1527,7 +1622,9 @@ main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
 	if (argc >= 2 && strcmp(argv[1], "ingest") == 0)
-		return run_ingest(argc - 2, argv + 2);
+		return run_ingest(argc - 2, argv + 2, 0);
+	if (argc >= 2 && strcmp(argv[1], "meta") == 0)
+		return run_ingest(argc - 2, argv + 2, 1);
 	if (argc >= 2 && strcmp(argv[1], "alert") == 0)
 		return run_alert(argc - 2, argv + 2);
 	if (argc >= 2 && strcmp(argv[1], "sse") == 0)
@@ -1536,6 +1633,9 @@ main(int argc, char **argv)
 		return run_action(argc - 2, argv + 2);
 	fprintf(stderr, "usage: bench_ingest ingest --port P CORPUS.ndjson [--batch N] [--conns N] "
 			"[--count N] [--seconds S]\n"
+			"       bench_ingest meta --port P --path /v1/hooks/NAME --secret S "
+			"CORPUS.ndjson [--batch N] [--conns N]\n"
+			"           [--count N] [--seconds S]\n"
 			"       bench_ingest alert --sink-port-file F (--port P | --port-file G) "
 			"CRITICAL.ndjson [--count N] [--rate N]\n"
 			"           [--bg BACKGROUND.ndjson --bg-rate N --bg-batch N] [--wait S]\n"

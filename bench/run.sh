@@ -38,7 +38,9 @@
 # timed, one at a time, with the same background, 200), BENCH_SPOOL_DIR (where the
 # temporary spool goes, ${TMPDIR:-/tmp}), BENCH_PERF=1 (perf record keluhd
 # during the first ingest run), BENCH_SSE_COUNT (events through the SSE
-# source, 400000), BENCH_STALL_MENTIONS and BENCH_STALL_BYTES (the worst-case
+# source, 400000), BENCH_META_BATCH and BENCH_META_COUNT (signed Meta webhooks
+# beside unsigned POSTs of as many mentions each, 100 and 1000000),
+# BENCH_STALL_MENTIONS and BENCH_STALL_BYTES (the worst-case
 # requests of bench/stall.py, 130 mentions of 60000 bytes). BENCH_BIGLIST
 # (keywords in the one-list load figure, 1000000).
 
@@ -73,6 +75,8 @@ BENCH_INGEST_COUNT=${BENCH_INGEST_COUNT:-2000000}
 BENCH_INGEST_SECONDS=${BENCH_INGEST_SECONDS:-10}
 BENCH_DAEMON_RUNS=${BENCH_DAEMON_RUNS:-3}
 BENCH_SSE_COUNT=${BENCH_SSE_COUNT:-400000}
+BENCH_META_BATCH=${BENCH_META_BATCH:-100}
+BENCH_META_COUNT=${BENCH_META_COUNT:-1000000}
 BENCH_BIGLIST=${BENCH_BIGLIST:-1000000}
 BENCH_STALL_MENTIONS=${BENCH_STALL_MENTIONS:-130}
 BENCH_STALL_BYTES=${BENCH_STALL_BYTES:-60000}
@@ -707,6 +711,51 @@ Y
 	with_peer daemon-sse $! "$dtmp/sse.port" sse_conf
 	echo
 
+	# 1c. signed Meta webhooks (WhatsApp messages, X-Hub-Signature-256
+	# checked) beside unsigned POST /v1/mentions of the same batches, in
+	# one keluhd: the unsigned run first, so the spool has grown for the
+	# signed one
+	rm -f "$dtmp"/meta.db*
+	echo bench-verify-token >"$dtmp/meta-verify.token"
+	echo bench-app-secret >"$dtmp/meta-app.secret"
+	cat >"$dtmp/meta.yaml" <<Y
+rules: $default_rules
+http:
+  listen: 127.0.0.1:0
+spool:
+  path: $dtmp/meta.db
+duplicates:
+  same_text: 0
+sources:
+  - name: meta-bench
+    type: meta
+    verify_token_file: $dtmp/meta-verify.token
+    app_secret_file: $dtmp/meta-app.secret
+Y
+	if start_keluhd "$dtmp/meta.yaml" "$out/daemon-meta.log"; then
+		echo "\$ bench_ingest ingest --port $KPORT $(basename "$ndjson") --batch $BENCH_META_BATCH --conns $BENCH_INGEST_CONNS --count $BENCH_META_COUNT --seconds $BENCH_INGEST_SECONDS"
+		echo "\$ bench_ingest meta --port $KPORT --path /v1/hooks/meta-bench --secret bench-app-secret $(basename "$ndjson") (the same)"
+		# shellcheck disable=SC2086
+		$PIN_LOAD "$bench_ingest" ingest --port "$KPORT" "$ndjson" --batch "$BENCH_META_BATCH" \
+		    --conns "$BENCH_INGEST_CONNS" --count "$BENCH_META_COUNT" \
+		    --seconds "$BENCH_INGEST_SECONDS" >"$out/daemon-meta-plain.txt" 2>"$out/daemon-meta-plain.err" ||
+		    failed=1
+		# shellcheck disable=SC2086
+		$PIN_LOAD "$bench_ingest" meta --port "$KPORT" --path /v1/hooks/meta-bench \
+		    --secret bench-app-secret "$ndjson" --batch "$BENCH_META_BATCH" \
+		    --conns "$BENCH_INGEST_CONNS" --count "$BENCH_META_COUNT" \
+		    --seconds "$BENCH_INGEST_SECONDS" >"$out/daemon-meta.txt" 2>"$out/daemon-meta.err" ||
+		    failed=1
+		stop_keluhd daemon-meta
+		for f in daemon-meta-plain daemon-meta; do
+			tail -n 1 "$out/$f.txt" | fold -w 150 | sed 's/^/  /'
+			[ -s "$out/$f.err" ] && tail -n 3 "$out/$f.err" | sed 's/^/  ! /'
+		done
+	else
+		failed=1
+	fi
+	echo
+
 	# 2. alert latency: one critical mention at a time, unique ids, grouped
 	# by mention and sent at once to a webhook receiver (the sink in
 	# bench_ingest); non-critical mentions in the background
@@ -760,6 +809,12 @@ Y
 	s_ratio=$(awk -v a="${s_rate:-0}" -v b="${d_rate:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b }')
 	row "SSE source: one stream of $(fmt_int "$BENCH_SSE_COUNT") events" "$(fmt_int "$s_rate")/s" "" ""
 	row "  SSE / HTTP ingest, same run" "${s_ratio:-n/a}x" "" ""
+	m_plain=$(getkv "$out/daemon-meta-plain.txt" mode= mentions_per_s)
+	m_rate=$(getkv "$out/daemon-meta.txt" mode= mentions_per_s)
+	m_ratio=$(awk -v a="${m_rate:-0}" -v b="${m_plain:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b }')
+	row "POST /v1/mentions, $BENCH_META_BATCH mentions/POST (unsigned)" "$(fmt_int "$m_plain")/s" "" ""
+	row "Meta webhooks, $BENCH_META_BATCH WhatsApp messages each, signed" "$(fmt_int "$m_rate")/s" "" ""
+	row "  signed Meta / unsigned POST, same keluhd" "${m_ratio:-n/a}x" ">= 0.8x" "$(check "$m_ratio" ">=" 0.8)"
 	row "alert latency 202 -> webhook: p50" "${a_p50:-n/a} ms" "" ""
 	row "alert latency 202 -> webhook: p99" "${a_p99:-n/a} ms" "< 10 ms" "$(check "$a_p99" "<" 10)"
 	row "alert latency 202 -> webhook: max" "${a_max:-n/a} ms" "" ""
@@ -779,7 +834,7 @@ Y
 	st_post=$(getkv "$out/daemon-stall.txt" mode= post_max_ms)
 	row "loop stall: /healthz max during $BENCH_STALL_MENTIONS x $(fmt_int "$BENCH_STALL_BYTES") B worst-case POSTs" "${st_max:-n/a} ms" "< 30,000 ms (WatchdogSec)" "$(check "$st_max" "<" 30000)"
 	row "  the slowest of those POSTs" "${st_post:-n/a} ms" "" ""
-	for name in daemon-ingest daemon-sse daemon-alert daemon-action; do
+	for name in daemon-ingest daemon-sse daemon-meta daemon-alert daemon-action; do
 		v=$(rss "$name")
 		row "keluhd peak RSS (VmHWM), $name" "${v:-n/a} KB" "" ""
 	done

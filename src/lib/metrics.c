@@ -102,8 +102,10 @@ static const struct metric_help metric_helps[] = {
 	{ "keluh_source_ratelimit_remaining", "gauge",
 	    "Requests a reddit source may still make in the current rate limit window." },
 	{ "keluh_source_quota_remaining", "gauge",
-	    "Quota units a youtube source may still spend before the daily reset (midnight "
-	    "Pacific time), as keluh counts them; 0 once the API answers quotaExceeded." },
+	    "What a source has left of its quota: youtube, the units it may still spend before "
+	    "the daily reset; meta, the percent its Graph API answers report as unused." },
+	{ "keluh_source_lookups_in_flight", "gauge",
+	    "Graph API look-ups a meta source is waiting for." },
 	{ "keluh_source_health_checks_total", "counter",
 	    "Times the health watch (alert_after) looked at a source, by source." },
 	{ "keluh_source_health_alerts_total", "counter",

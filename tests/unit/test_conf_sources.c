@@ -112,7 +112,7 @@ START_TEST(registry)
 		for (size_t j = 0; j < n; j++)
 			ck_assert_str_ne(conf_source_kinds[j]->name, k->name);
 	}
-	ck_assert_uint_eq(n, 15);
+	ck_assert_uint_eq(n, 16);
 	ck_assert_ptr_null(conf_source_kind_find("twitter"));
 }
 END_TEST
@@ -160,17 +160,17 @@ START_TEST(types)
 	fails_with("  - {name: s}\n", 0,
 	           "source 's' needs a type (demo, stdin, file, sse, "
 	           "ndjson-stream, json-poll, rss, mastodon, x, reddit, webhook, youtube, google-play, "
-	           "app-store or bluesky)");
+	           "app-store, bluesky or meta)");
 	fails_with(
 	    "  - {name: s, type: rsss}\n", 0,
 	    "unknown source type 'rsss'; did you mean "
 	    "'rss'?; this version has demo, stdin, file, sse, ndjson-stream, json-poll, rss, "
-	    "mastodon, x, reddit, webhook, youtube, google-play, app-store and bluesky");
+	    "mastodon, x, reddit, webhook, youtube, google-play, app-store, bluesky and meta");
 	fails_with(
 	    "  - {name: s, type: twitter}\n", 0,
 	    "unknown source type 'twitter'; this "
 	    "version has demo, stdin, file, sse, ndjson-stream, json-poll, rss, mastodon, x, "
-	    "reddit, webhook, youtube, google-play, app-store and bluesky");
+	    "reddit, webhook, youtube, google-play, app-store, bluesky and meta");
 	fails_with("  - {name: s, type: demo}\n  - {name: s, type: demo}\n", 0,
 	           "duplicate source name 's'");
 	fails_with("  - {type: demo}\n", 0, "a source needs a name");
@@ -657,6 +657,41 @@ START_TEST(reviews)
 }
 END_TEST
 
+#define META "  - {name: m, type: meta, verify_token_file: v, app_secret_file: a"
+
+START_TEST(meta)
+{
+	struct loaded l = load_flags(META "}\n", CONF_NO_SECRETS);
+
+	ck_assert_str_eq(one_source(&l)->kind->name, "meta");
+	conf_free(l.c);
+	l = load_flags(META ", page_token_file: p, graph_url: 'http://127.0.0.1:9/v21.0', "
+	               "max_body: 64KiB, max_lookups: 4, lookup_timeout: 2s, alert_to: [a]}\n"
+	               RECEIVERS, CONF_NO_SECRETS);
+	ck_assert_str_eq(one_source(&l)->kind->name, "meta");
+	conf_free(l.c);
+	fails_with("  - {name: m, type: meta, app_secret_file: a}\n", CONF_NO_SECRETS,
+	           "source 'm' of type meta needs verify_token_file (a file holding the verify "
+	           "token you type into the app's Webhooks settings)");
+	fails_with("  - {name: m, type: meta, verify_token_file: v}\n", CONF_NO_SECRETS,
+	           "source 'm' of type meta needs app_secret_file (a file holding the app secret "
+	           "(App settings, Basic), which signs every webhook)");
+	fails_with(META ", graph_url: graph.facebook.com}\n", CONF_NO_SECRETS,
+	           "graph_url: 'graph.facebook.com' must start with https:// (or http://), like "
+	           "https://graph.facebook.com/v21.0");
+	fails_with(META ", max_body: 10}\n", CONF_NO_SECRETS,
+	           "max_body must be between 1KiB and 64MiB");
+	fails_with(META ", lookup_timeout: 5m}\n", CONF_NO_SECRETS,
+	           "lookup_timeout must be between 100ms and 60s (Meta waits about 20s for an "
+	           "answer)");
+	fails_with(META ", page_tokn_file: p}\n", CONF_NO_SECRETS,
+	           "unknown key 'page_tokn_file' in a source; did you mean 'page_token_file'?");
+	ck_assert(!same(META ", max_lookups: 4}\n", META ", max_lookups: 5}\n", CONF_NO_SECRETS));
+	ck_assert(same(META ", lookup_timeout: 2s}\n", META ", lookup_timeout: 2000ms}\n",
+	               CONF_NO_SECRETS));
+}
+END_TEST
+
 /* A source of each kind that loads (secrets not read), to which one key is added. */
 static const struct {
 	const char *kind, *source;
@@ -677,6 +712,7 @@ static const struct {
     {"app-store", "name: s, type: app-store, key_file: k.p8, key_id: 2X9R4HXF34, issuer_id: "
                   "57246542-96fe-1a63-e053-0824d011072a, app_id: '1'"},
     {"bluesky", "name: s, type: bluesky"},
+    {"meta", "name: s, type: meta, verify_token_file: v, app_secret_file: a"},
 };
 
 static const char *
@@ -746,6 +782,7 @@ main(void)
 	tcase_add_test(tc, youtube);
 	tcase_add_test(tc, reviews);
 	tcase_add_test(tc, bluesky);
+	tcase_add_test(tc, meta);
 	tcase_add_test(tc, brand_accounts);
 	tcase_add_test(tc, health);
 	tcase_add_test(tc, key_types);
