@@ -25,7 +25,7 @@
 
 extern const struct source_kind source_kind_demo, source_kind_stdin, source_kind_file,
     source_kind_sse, source_kind_ndjson_stream, source_kind_json_poll, source_kind_rss,
-    source_kind_mastodon, source_kind_x, source_kind_reddit, source_kind_webhook;
+    source_kind_mastodon, source_kind_x, source_kind_reddit, source_kind_webhook, source_kind_tiktok;
 
 const struct conf_source_kind *const conf_source_kinds[] = {
     &source_kind_demo.conf,
@@ -39,5 +39,6 @@ const struct conf_source_kind *const conf_source_kinds[] = {
     &source_kind_x.conf,
     &source_kind_reddit.conf,
     &source_kind_webhook.conf,
+    &source_kind_tiktok.conf,
     NULL,
 };
