@@ -26,7 +26,7 @@ fuzz_seeds() {
 # fuzz_dict NAME: its libFuzzer dictionary, if it has one
 fuzz_dict() {
 	case $1 in
-	mention | action_discord | action_telegram | action_mattermost) d=json ;;
+	mention | action_discord | action_telegram | action_mattermost | webhook) d=json ;;
 	httpd) d=http ;;
 	htmltext) d=html ;;
 	feed) d=xml ;;
