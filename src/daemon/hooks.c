@@ -64,6 +64,8 @@ hooks_new(const struct hooks_env *env)
 	struct hooks *hk = xcalloc(1, sizeof(*hk));
 
 	hk->env = *env;
+	if (hk->env.max_with_sources == 0)
+		hk->env.max_with_sources = MAX_WITH_KINDS;
 	return hk;
 }
 
@@ -282,7 +284,7 @@ hooks_route(struct hooks *hk, struct httpd_req *req)
 	}
 	if (hk->env.open(hk->env.arg, req) < 0)
 		return 1;
-	if (hk->nwith >= MAX_WITH_KINDS) {
+	if (hk->nwith >= hk->env.max_with_sources) {
 		metrics_bound_hit("hooks_with_sources",
 		                  "webhooks answer 503 until the sources answer those they hold");
 		log_warnx("source %s: %zu webhooks wait for their source's answer; answering 503",

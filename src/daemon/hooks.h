@@ -46,6 +46,7 @@ struct hooks_env {
 	/* the ingest gates: 0 when open, else the request was answered 503 */
 	int (*open)(void *arg, struct httpd_req *);
 	void *arg;
+	size_t max_with_sources; /* calls the kinds may hold unanswered; 0: 1024 */
 };
 
 struct hooks;
