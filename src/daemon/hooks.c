@@ -28,10 +28,10 @@ struct call {
 	struct call *prev, *next; /* hk->calls: WITH_KIND and ORPHANED */
 	enum call_state state;
 	struct httpd_req *req; /* NULL: the client left, or answered 503 at the stop */
-	const struct source *src;
-	char *source; /* its name, for the metrics: the source may stop first */
-	char *answer; /* taken: the 200's body */
-	char *copy;   /* the client left: method, query and body, copied */
+	struct source *src;    /* NULL once orphaned */
+	char *source;          /* its name, for the metrics: the source may stop first */
+	char *answer;          /* taken: the 200's body */
+	char *copy;            /* the client left: method, query and body, copied */
 };
 
 struct hooks {
@@ -183,6 +183,8 @@ call_taken(struct source_hook *h, const char *body)
 	struct hooks *hk = c->hk;
 
 	call_unlink(c);
+	if (c->src)
+		source_heard(c->src);
 	if (c->req == NULL) {
 		call_free(c);
 		return;
@@ -204,6 +206,8 @@ call_reply(struct source_hook *h, int status, const char *content_type, const ch
 	struct call *c = of_hook(h);
 
 	call_unlink(c);
+	if (c->src && status >= 200 && status < 300)
+		source_heard(c->src);
 	if (c->req) {
 		counted(c, status);
 		httpd_reply(c->req, status, content_type, extra_headers, body, len);
