@@ -275,6 +275,9 @@ hooks_route(struct hooks *hk, struct httpd_req *req)
 	if (strncmp(path, HOOKS_PREFIX, strlen(HOOKS_PREFIX)) != 0)
 		return 0;
 	name = path + strlen(HOOKS_PREFIX);
+	/* first: while keluhd stops, its sources are gone; a 404 would make the platform give up */
+	if (hk->env.open(hk->env.arg, req) < 0)
+		return 1;
 	src = *name && !strchr(name, '/') ? hk->env.find(hk->env.arg, name, &kind) : NULL;
 	if (src == NULL) {
 		not_found(req, name,
@@ -286,8 +289,6 @@ hooks_route(struct hooks *hk, struct httpd_req *req)
 		not_found(req, name, "this source reads or polls; it takes no webhooks");
 		return 1;
 	}
-	if (hk->env.open(hk->env.arg, req) < 0)
-		return 1;
 	if (hk->nwith >= hk->env.max_with_sources) {
 		metrics_bound_hit("hooks_with_sources",
 		                  "webhooks answer 503 until the sources answer those they hold");
