@@ -193,4 +193,42 @@ is "the secret never appears in the log" "$?" 1
 
 
 stop_keluhd
+
+# health: a webhook source that hears nothing for alert_after raises one
+# "silent" alert; a webhook it takes ends it with one "recovered" note
+start_sink ops
+write_conf "$TMPD/h.yaml" <<Y
+sources:
+  - name: quiet
+    type: webhook
+    secret_file: $TMPD/secret
+    signature_header: X-Shop-Signature
+    signature_prefix: "sha256="
+    alert_after: 1s
+receivers:
+  - {name: ops, type: webhook, url: "http://127.0.0.1:$ops_port/o"}
+health_receivers: [ops]
+Y
+start_keluhd "$TMPD/h.yaml" "$TMPD/k2.log"
+health() {
+	python3 - "$ops_log" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    a = json.loads(json.loads(line)["body"])["alert"]
+    print(a["health"]["source"], a["health"]["state"], a["health"]["detail"])
+PY
+}
+wait_until 20 'test "$(health | wc -l)" -ge 1'
+is "a push source with no webhook for alert_after: one silent alert" "$(health | cut -d' ' -f1-2)" "quiet silent"
+contains "saying no webhook came" "$TMPD/k2.log" "health: silent; raising an alert"
+body '{"id":"q-1","text":"halo"}'
+r=$(hook quiet)
+is "then a webhook is taken" "${r%% *}" 200
+wait_until 20 'test "$(health | wc -l)" -ge 2'
+# (alert_after later, it goes silent again: only the first two count)
+is "and one recovered note follows" "$(health | sed -n 1,2p | cut -d' ' -f1-2 | tr '\n' ' ')" \
+	"quiet silent quiet recovered "
+health | grep -q 'has received no webhook for'
+is "the alert names what is missing" "$?" 0
+stop_keluhd
 done_testing

@@ -28,10 +28,10 @@ struct call {
 	struct call *prev, *next; /* hk->calls: WITH_KIND and ORPHANED */
 	enum call_state state;
 	struct httpd_req *req; /* NULL: the client left, or answered 503 at the stop */
-	const struct source *src;
-	char *source; /* its name, for the metrics: the source may stop first */
-	char *answer; /* taken: the 200's body */
-	char *copy;   /* the client left: method, query and body, copied */
+	struct source *src;    /* NULL once orphaned */
+	char *source;          /* its name, for the metrics: the source may stop first */
+	char *answer;          /* taken: the 200's body */
+	char *copy;            /* the client left: method, query and body, copied */
 };
 
 struct hooks {
@@ -64,6 +64,8 @@ hooks_new(const struct hooks_env *env)
 	struct hooks *hk = xcalloc(1, sizeof(*hk));
 
 	hk->env = *env;
+	if (hk->env.max_with_sources == 0)
+		hk->env.max_with_sources = MAX_WITH_KINDS;
 	return hk;
 }
 
@@ -181,6 +183,8 @@ call_taken(struct source_hook *h, const char *body)
 	struct hooks *hk = c->hk;
 
 	call_unlink(c);
+	if (c->src)
+		source_heard(c->src);
 	if (c->req == NULL) {
 		call_free(c);
 		return;
@@ -202,6 +206,8 @@ call_reply(struct source_hook *h, int status, const char *content_type, const ch
 	struct call *c = of_hook(h);
 
 	call_unlink(c);
+	if (c->src && status >= 200 && status < 300)
+		source_heard(c->src);
 	if (c->req) {
 		counted(c, status);
 		httpd_reply(c->req, status, content_type, extra_headers, body, len);
@@ -269,6 +275,9 @@ hooks_route(struct hooks *hk, struct httpd_req *req)
 	if (strncmp(path, HOOKS_PREFIX, strlen(HOOKS_PREFIX)) != 0)
 		return 0;
 	name = path + strlen(HOOKS_PREFIX);
+	/* first: while keluhd stops, its sources are gone; a 404 would make the platform give up */
+	if (hk->env.open(hk->env.arg, req) < 0)
+		return 1;
 	src = *name && !strchr(name, '/') ? hk->env.find(hk->env.arg, name, &kind) : NULL;
 	if (src == NULL) {
 		not_found(req, name,
@@ -280,9 +289,7 @@ hooks_route(struct hooks *hk, struct httpd_req *req)
 		not_found(req, name, "this source reads or polls; it takes no webhooks");
 		return 1;
 	}
-	if (hk->env.open(hk->env.arg, req) < 0)
-		return 1;
-	if (hk->nwith >= MAX_WITH_KINDS) {
+	if (hk->nwith >= hk->env.max_with_sources) {
 		metrics_bound_hit("hooks_with_sources",
 		                  "webhooks answer 503 until the sources answer those they hold");
 		log_warnx("source %s: %zu webhooks wait for their source's answer; answering 503",

@@ -1,11 +1,13 @@
 /*
  * hooks.h: the push sources' path on keluhd's listener, /v1/hooks/NAME,
  * where NAME is a running source whose kind has a hook (a platform's
- * webhooks: sources/source.h). An unknown NAME, or a source that reads or
- * polls, is answered 404. The gates of POST /v1/mentions come first
- * (keluhd stops, the spool fails, too much waits: 503 with Retry-After;
- * the listener's max_body: 413), then a bound on the calls the kinds hold
- * unanswered; only then does the kind see the request.
+ * webhooks: sources/source.h). The gates of POST /v1/mentions come first
+ * (the listener's max_body: 413; keluhd stops, the spool fails, too much
+ * waits: 503 with Retry-After, so that a platform retries rather than
+ * drops its subscription while the sources are stopped); then an unknown
+ * NAME, or a source that reads or polls, is answered 404; then a bound on
+ * the calls the kinds hold unanswered; only then does the kind see the
+ * request.
  *
  * The kind answers each call once (source_hook_taken/reply/refuse):
  * taken waits for the commit of the pass that holds what it emitted and
@@ -46,6 +48,7 @@ struct hooks_env {
 	/* the ingest gates: 0 when open, else the request was answered 503 */
 	int (*open)(void *arg, struct httpd_req *);
 	void *arg;
+	size_t max_with_sources; /* calls the kinds may hold unanswered; 0: 1024 */
 };
 
 struct hooks;

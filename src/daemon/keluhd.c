@@ -327,7 +327,8 @@ start_modules(char *err, size_t errlen)
 	cases_set_changed(K.cases, on_case_changed, NULL);
 	deliver_set_cases(K.deliver, K.cases);
 	K.ingest = ingest_new(K.conf, K.rules, K.spool, K.groups);
-	K.hooks = hooks_new(&(struct hooks_env){ K.pass, hooks_find, hooks_open, NULL });
+	K.hooks = hooks_new(&(struct hooks_env){ .pass = K.pass, .find = hooks_find,
+	    .open = hooks_open });
 	K.feeds = feeds_new(&(struct feeds_env){ K.base, K.ce, K.spool, K.ingest, K.pass,
 	    K.hooks });
 	K.digests = digests_new(K.base, K.spool, K.conf, keluhd_alerted, NULL);

@@ -27,7 +27,7 @@ extern const struct source_kind source_kind_demo, source_kind_stdin, source_kind
     source_kind_sse, source_kind_ndjson_stream, source_kind_json_poll, source_kind_rss,
     source_kind_mastodon, source_kind_x, source_kind_reddit, source_kind_webhook,
     source_kind_youtube, source_kind_google_play, source_kind_app_store, source_kind_bluesky,
-    source_kind_meta;
+    source_kind_meta, source_kind_tiktok;
 
 const struct conf_source_kind *const conf_source_kinds[] = {
     &source_kind_demo.conf,
@@ -46,5 +46,6 @@ const struct conf_source_kind *const conf_source_kinds[] = {
     &source_kind_app_store.conf,
     &source_kind_bluesky.conf,
     &source_kind_meta.conf,
+    &source_kind_tiktok.conf,
     NULL,
 };

@@ -63,8 +63,14 @@ watch_cb(evutil_socket_t fd, short what, void *arg)
 	metrics_add_ref(&w->checks, "keluh_source_health_checks_total", w->labels, 1);
 	if (w->src->stream)
 		stream_health(w->src->stream, &h);
-	else
+	else if (w->src->health_read)
 		w->src->health_read(w->src, &h);
+	else {
+		/* a push source: always reachable; its events are the webhooks it took */
+		memset(&h, 0, sizeof(h));
+		h.connected = 1;
+		h.last_event_ms = w->src->heard_ms;
+	}
 	if (!h.connected && now - h.since_ms >= w->after_ms) {
 		state = h.throttled ? "throttled" : "failing";
 		since = h.since_ms;
@@ -90,6 +96,11 @@ watch_cb(evutil_socket_t fd, short what, void *arg)
 			snprintf(detail, sizeof(detail), "Source %s (%s) has not been connected for "
 			    "%s; it cannot reach the server (see the keluhd log).", w->src->name,
 			    w->type, util_human_ms(now - since, b1, sizeof(b1)));
+		else if (w->src->stream == NULL)
+			snprintf(detail, sizeof(detail), "Source %s (%s) has received no webhook for "
+			    "%s (alert_after %s): check the platform's subscription and keluhd's "
+			    "address.", w->src->name, w->type, util_human_ms(now - since, b1,
+			    sizeof(b1)), util_human_ms(w->after_ms, b2, sizeof(b2)));
 		else
 			snprintf(detail, sizeof(detail), "Source %s (%s) has had no event for %s "
 			    "(alert_after %s): the feed may be broken or the filter too narrow.",
@@ -169,7 +180,8 @@ source_start(const struct source_env *env, const struct conf_source *cs, source_
 		return NULL;
 	}
 	s = source_kind_of(cs)->start(env, cs, fn, arg, err, errlen);
-	if (s && (s->stream || s->health_read) && cs->alert_after_ms > 0 && env->health)
+	if (s && (s->stream || s->health_read || source_kind_of(cs)->hook) && cs->alert_after_ms > 0 &&
+	    env->health)
 		s->watch = source_watch_new(env, cs, s);
 	return s;
 }
@@ -185,6 +197,7 @@ source_new(size_t size, const struct source_env *env, const struct conf_source *
 	s->arg = arg;
 	s->spool = env->spool;
 	s->stop = stop;
+	s->heard_ms = util_mono_ms();
 	s->health = env->health;
 	s->health_arg = env->health_arg;
 	s->type = xstrdup(cs->kind ? cs->kind->name : "");
@@ -290,6 +303,12 @@ const char *
 source_name(const struct source *s)
 {
 	return s->name;
+}
+
+void
+source_heard(struct source *s)
+{
+	s->heard_ms = util_mono_ms();
 }
 
 const char *

@@ -93,7 +93,9 @@ typedef int (*source_emit_fn)(void *arg, const struct source_record *);
 
 /*
  * Starts the source cs describes, with its kind's start, and its health
- * watch when it has a stream (or a health_read) and alert_after. NULL with err filled when it
+ * watch when it has alert_after and a stream (or a health_read), or is a
+ * push kind (then only "silent" applies: no webhook for alert_after).
+ * NULL with err filled when it
  * cannot start.
  */
 struct source *source_start(const struct source_env *, const struct conf_source *,
@@ -103,6 +105,12 @@ const char *source_name(const struct source *);
 /* Mentions read, and lines skipped as bad input. */
 unsigned long source_count(const struct source *);
 unsigned long source_errors(const struct source *);
+/*
+ * A push source heard from its platform (a webhook it answered 2xx): its
+ * health watch counts it as an event, so alert_after raises "silent" when
+ * none came for that long.
+ */
+void source_heard(struct source *);
 /* What its health watch (alert_after) reports now: "silent", "failing", "throttled"; NULL: fine. */
 const char *source_health_state(const struct source *);
 
@@ -219,6 +227,7 @@ struct source {
 	 */
 	void (*health_read)(const struct source *, struct stream_health *);
 	struct source_watch *watch;	/* alert_after, or NULL */
+	int64_t heard_ms;		/* push kinds: the last webhook taken (monotonic ms) */
 	/* source_warn: where its notes go, and the state it last raised */
 	source_health_fn health;
 	void *health_arg;

@@ -79,17 +79,22 @@ source_webhook_body_free(struct source_webhook_body *b)
 		mention_free(&b->ms[i]);
 	free(b->ms);
 	b->ms = NULL;
-	b->n = 0;
+	b->n = b->cap = 0;
 }
 
-/* One event into b->ms[b->n], or counted as skipped. */
-static void
-map_one(struct source_webhook_body *b, json_t *item, char *const *fields, const char *id_prefix)
+void
+source_webhook_map(struct source_webhook_body *b, json_t *item, char *const *fields,
+                   const char *id_prefix)
 {
-	struct mention *m = &b->ms[b->n];
+	struct mention *m;
 	char err[200];
 	json_t *t;
 
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 8;
+		b->ms = xreallocarray(b->ms, b->cap, sizeof(*b->ms));
+	}
+	m = &b->ms[b->n];
 	if (source_item_mention(fields, item, m, err, sizeof(err)) < 0) {
 		t = fields[SF_TEXT] ? stream_jptr_get(item, fields[SF_TEXT])
 		                    : json_object_get(item, "text");
@@ -110,23 +115,37 @@ map_one(struct source_webhook_body *b, json_t *item, char *const *fields, const 
 	b->n++;
 }
 
+json_t *
+source_webhook_load(struct source_webhook_body *b, const char *text, size_t len, const char *what)
+{
+	size_t good = utf8_valid_prefix(text, len);
+	json_error_t je;
+	json_t *root;
+
+	if (good != len)
+		return body_error(b, "utf8", "%s is not valid UTF-8 (at byte %zu)", what, good),
+		       NULL;
+	if (source_webhook_depth(text, len, SOURCE_WEBHOOK_MAX_DEPTH) > SOURCE_WEBHOOK_MAX_DEPTH)
+		return body_error(b, "too_deep", "%s nests deeper than %d levels", what,
+		                  SOURCE_WEBHOOK_MAX_DEPTH),
+		       NULL;
+	if ((root = mention_json_loadb(text, len, JSON_REJECT_DUPLICATES, &je)) == NULL)
+		return body_error(b, "json", "%s is not JSON: line %d, column %d: %s", what,
+		                  je.line, je.column, je.text),
+		       NULL;
+	return root;
+}
+
 int
 source_webhook_parse(struct source_webhook_body *b, const char *body, size_t len, const char *items,
                      char *const *fields, const char *id_prefix)
 {
-	size_t good = utf8_valid_prefix(body, len), count;
-	json_error_t je;
 	json_t *root, *arr;
+	size_t count;
 
 	memset(b, 0, sizeof(*b));
-	if (good != len)
-		return body_error(b, "utf8", "the body is not valid UTF-8 (at byte %zu)", good);
-	if (source_webhook_depth(body, len, SOURCE_WEBHOOK_MAX_DEPTH) > SOURCE_WEBHOOK_MAX_DEPTH)
-		return body_error(b, "too_deep", "the JSON nests deeper than %d levels",
-		                  SOURCE_WEBHOOK_MAX_DEPTH);
-	if ((root = mention_json_loadb(body, len, JSON_REJECT_DUPLICATES, &je)) == NULL)
-		return body_error(b, "json", "the body is not JSON: line %d, column %d: %s",
-		                  je.line, je.column, je.text);
+	if ((root = source_webhook_load(b, body, len, "the body")) == NULL)
+		return -1;
 	arr = items ? stream_jptr_get(root, items) : root;
 	if (items && !json_is_array(arr)) {
 		json_decref(root);
@@ -138,11 +157,36 @@ source_webhook_parse(struct source_webhook_body *b, const char *body, size_t len
 		return body_error(b, "too_many", "%zu events in one request; at most %d", count,
 		                  SOURCE_WEBHOOK_MAX_ITEMS);
 	}
-	b->ms = xcalloc(count ? count : 1, sizeof(*b->ms));
 	for (size_t i = 0; i < count; i++)
-		map_one(b, json_is_array(arr) ? json_array_get(arr, i) : arr, fields, id_prefix);
+		source_webhook_map(b, json_is_array(arr) ? json_array_get(arr, i) : arr, fields,
+		                   id_prefix);
 	json_decref(root);
 	return 0;
+}
+
+void
+source_webhook_take(struct source *src, const struct source_webhook_body *b, struct source_hook *h)
+{
+	char body[160];
+
+	for (size_t i = 0; i < b->no_text; i++)
+		source_skipped(src, "no_text");
+	for (size_t i = 0; i < b->bad; i++)
+		source_skipped(src, "bad_event");
+	if (b->no_text + b->bad)
+		log_info("source %s: %zu event(s) skipped: %s", src->name, b->no_text + b->bad,
+		         b->first_bad);
+	for (size_t i = 0; i < b->n; i++)
+		if (source_emit_mention(src, &b->ms[i]) < 0) {
+			static const char busy[] = "{\"error\":\"keluhd cannot take events now; "
+			                           "retry later\"}";
+
+			h->ops->reply(h, 503, "application/json", "Retry-After: 5\r\n", busy,
+			              sizeof(busy) - 1);
+			return;
+		}
+	snprintf(body, sizeof(body), "{\"taken\":%zu,\"skipped\":%zu}", b->n, b->no_text + b->bad);
+	source_hook_taken(h, body);
 }
 
 /* ------------------------------------------------------------------ */
@@ -363,32 +407,6 @@ verify_standard(struct whsrc *w, const struct source_hook_req *r, char *why, siz
 	return 0;
 }
 
-/* The kind's answer once every mention of b was emitted (or the daemon refused one). */
-static void
-take(struct whsrc *w, const struct source_webhook_body *b, struct source_hook *h)
-{
-	char body[160];
-
-	for (size_t i = 0; i < b->no_text; i++)
-		source_skipped(&w->src, "no_text");
-	for (size_t i = 0; i < b->bad; i++)
-		source_skipped(&w->src, "bad_event");
-	if (b->no_text + b->bad)
-		log_info("source %s: %zu event(s) skipped: %s", w->src.name, b->no_text + b->bad,
-		         b->first_bad);
-	for (size_t i = 0; i < b->n; i++)
-		if (source_emit_mention(&w->src, &b->ms[i]) < 0) {
-			static const char busy[] = "{\"error\":\"keluhd cannot take events now; "
-			                           "retry later\"}";
-
-			h->ops->reply(h, 503, "application/json", "Retry-After: 5\r\n", busy,
-			              sizeof(busy) - 1);
-			return;
-		}
-	snprintf(body, sizeof(body), "{\"taken\":%zu,\"skipped\":%zu}", b->n, b->no_text + b->bad);
-	source_hook_taken(h, body);
-}
-
 static void
 whsrc_hook(struct source *s, const struct source_hook_req *r, struct source_hook *h)
 {
@@ -416,7 +434,7 @@ whsrc_hook(struct source *s, const struct source_hook_req *r, struct source_hook
 	    sign_replay_add(w->replay, r->header(r, "webhook-id"), (int64_t)time(NULL)) == 1)
 		metrics_bound_hit("webhook_ids", "webhook-ids remembered against replays: the "
 		                                 "oldest is forgotten early");
-	take(w, &b, h);
+	source_webhook_take(s, &b, h);
 	source_webhook_body_free(&b);
 }
 

@@ -16,13 +16,14 @@
 #include <stddef.h>
 
 #include "engine/mention.h"
+#include "sources/source.h"
 
 #define SOURCE_WEBHOOK_MAX_DEPTH 64
 #define SOURCE_WEBHOOK_MAX_ITEMS 10000 /* events in one request */
 
 struct source_webhook_body {
 	struct mention *ms; /* the mentions, owned (source_webhook_body_free) */
-	size_t n;
+	size_t n, cap;
 	size_t no_text;      /* events without a text: skipped */
 	size_t bad;          /* events that make no mention for another reason: skipped */
 	char first_bad[200]; /* why the first skipped event was skipped */
@@ -47,5 +48,26 @@ size_t source_webhook_depth(const char *body, size_t len, size_t max);
 int source_webhook_parse(struct source_webhook_body *b, const char *body, size_t len,
                          const char *items, char *const *fields, const char *id_prefix);
 void source_webhook_body_free(struct source_webhook_body *);
+
+/*
+ * Emits b's mentions from src and answers h: taken (200 after the commit,
+ * {"taken":N,"skipped":M}), or 503 with Retry-After when the daemon
+ * refuses one (those before it stay taken; the platform's retry finds
+ * them as duplicates). The skipped events are counted (no_text,
+ * bad_event) and logged once.
+ */
+void source_webhook_take(struct source *src, const struct source_webhook_body *b,
+                         struct source_hook *h);
+
+/*
+ * The pieces of source_webhook_parse, for a kind whose body wraps its
+ * events (b zeroed first). source_webhook_load: text (what names it in the
+ * message: "the body") checked and parsed, or NULL with b's error set.
+ * source_webhook_map: one event mapped into b, or counted as skipped.
+ */
+json_t *source_webhook_load(struct source_webhook_body *b, const char *text, size_t len,
+                            const char *what);
+void source_webhook_map(struct source_webhook_body *b, json_t *item, char *const *fields,
+                        const char *id_prefix);
 
 #endif

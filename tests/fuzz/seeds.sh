@@ -26,7 +26,8 @@ fuzz_seeds() {
 # fuzz_dict NAME: its libFuzzer dictionary, if it has one
 fuzz_dict() {
 	case $1 in
-	mention | jetstream | action_discord | action_telegram | action_mattermost | youtube | reviews | meta) d=json ;;
+	mention | jetstream | action_discord | action_telegram | action_mattermost | youtube | reviews | meta | \
+	webhook) d=json ;;
 	httpd) d=http ;;
 	htmltext) d=html ;;
 	feed) d=xml ;;

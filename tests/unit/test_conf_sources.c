@@ -112,7 +112,7 @@ START_TEST(registry)
 		for (size_t j = 0; j < n; j++)
 			ck_assert_str_ne(conf_source_kinds[j]->name, k->name);
 	}
-	ck_assert_uint_eq(n, 16);
+	ck_assert_uint_eq(n, 17);
 	ck_assert_ptr_null(conf_source_kind_find("twitter"));
 }
 END_TEST
@@ -160,17 +160,17 @@ START_TEST(types)
 	fails_with("  - {name: s}\n", 0,
 	           "source 's' needs a type (demo, stdin, file, sse, "
 	           "ndjson-stream, json-poll, rss, mastodon, x, reddit, webhook, youtube, google-play, "
-	           "app-store, bluesky or meta)");
+	           "app-store, bluesky, meta or tiktok)");
 	fails_with(
 	    "  - {name: s, type: rsss}\n", 0,
 	    "unknown source type 'rsss'; did you mean "
 	    "'rss'?; this version has demo, stdin, file, sse, ndjson-stream, json-poll, rss, "
-	    "mastodon, x, reddit, webhook, youtube, google-play, app-store, bluesky and meta");
+	    "mastodon, x, reddit, webhook, youtube, google-play, app-store, bluesky, meta and tiktok");
 	fails_with(
 	    "  - {name: s, type: twitter}\n", 0,
 	    "unknown source type 'twitter'; this "
 	    "version has demo, stdin, file, sse, ndjson-stream, json-poll, rss, mastodon, x, "
-	    "reddit, webhook, youtube, google-play, app-store, bluesky and meta");
+	    "reddit, webhook, youtube, google-play, app-store, bluesky, meta and tiktok");
 	fails_with("  - {name: s, type: demo}\n  - {name: s, type: demo}\n", 0,
 	           "duplicate source name 's'");
 	fails_with("  - {type: demo}\n", 0, "a source needs a name");
@@ -275,7 +275,7 @@ START_TEST(ndjson)
 	conf_free(l.c);
 	fails_with("  - {name: n, type: ndjson-stream, url: 'http://127.0.0.1:1/', events: [a]}\n",
 	           0, "source 'n': ndjson-stream sources take no 'events'"
-	           " (sse sources take it)");
+	           " (sse and tiktok sources take it)");
 	fails_with("  - {name: n, type: ndjson-stream, url: 'ftp://127.0.0.1/'}\n", 0,
 	           "url: 'ftp://127.0.0.1/' must start with https:// or http://");
 	ck_assert(!same("  - {name: n, type: ndjson-stream, url: 'http://127.0.0.1:1/'}\n",
@@ -320,7 +320,7 @@ START_TEST(rss)
 	ck_assert_uint_eq(n->max_event, 8 * 1024 * 1024);
 	conf_free(l.c);
 	fails_with(RSS ", fields: {text: /t}}\n", 0, "source 'r': rss sources take no 'fields'"
-	           " (sse, ndjson-stream, json-poll and webhook sources take it)");
+	           " (sse, ndjson-stream, json-poll, webhook and tiktok sources take it)");
 	fails_with(RSS ", interval: 500ms}\n", 0, "interval must be at least 1s");
 	ck_assert(!same(RSS "}\n", RSS ", interval: 10m}\n", 0));
 	ck_assert(same(RSS "}\n", RSS ", interval: 5m}\n", 0));
@@ -577,6 +577,34 @@ START_TEST(webhook)
 }
 END_TEST
 
+#define TIKTOK "  - {name: t, type: tiktok, client_secret_file: s"
+
+START_TEST(tiktok)
+{
+	struct loaded l = load_flags(TIKTOK ", events: [comment.create], fields: {id: /cid, "
+	                                    "text: /text}}\n",
+	                             CONF_NO_SECRETS);
+
+	ck_assert_str_eq(one_source(&l)->kind->name, "tiktok");
+	conf_free(l.c);
+	fails_with("  - {name: t, type: tiktok, events: [a], fields: {text: /t}}\n", CONF_NO_SECRETS,
+	           "source 't' of type tiktok needs client_secret_file (a file holding the app's "
+	           "client secret, from TikTok's developer portal)");
+	fails_with(TIKTOK ", fields: {text: /t}}\n", CONF_NO_SECRETS,
+	           "source 't' of type tiktok needs events: the names of the comment events its "
+	           "webhooks carry, as TikTok's portal lists them");
+	fails_with(TIKTOK ", events: [a]}\n", CONF_NO_SECRETS,
+	           "source 't' of type tiktok needs fields: where the comment's id and text are in "
+	           "the event's content, like {id: /comment_id, text: /text}");
+	fails_with(TIKTOK ", events: [a], fields: {text: /t}, secret_file: x}\n", CONF_NO_SECRETS,
+	           "source 't': tiktok sources take no 'secret_file' (webhook sources take it)");
+	ck_assert(!same(TIKTOK ", events: [a], fields: {text: /t}}\n",
+	                TIKTOK ", events: [b], fields: {text: /t}}\n", CONF_NO_SECRETS));
+	ck_assert(same(TIKTOK ", events: [a], fields: {text: /t}}\n",
+	               TIKTOK ", events: [a], fields: {text: /t}}\n", CONF_NO_SECRETS));
+}
+END_TEST
+
 /* Two receivers for alert_to. */
 #define RECEIVERS "receivers: [{name: a, type: console}, {name: b, type: console}]\n"
 
@@ -713,6 +741,8 @@ static const struct {
                   "57246542-96fe-1a63-e053-0824d011072a, app_id: '1'"},
     {"bluesky", "name: s, type: bluesky"},
     {"meta", "name: s, type: meta, verify_token_file: v, app_secret_file: a"},
+    {"tiktok", "name: s, type: tiktok, client_secret_file: s, events: [comment.create], "
+               "fields: {id: /comment_id, text: /text}"},
 };
 
 static const char *
@@ -783,6 +813,7 @@ main(void)
 	tcase_add_test(tc, reviews);
 	tcase_add_test(tc, bluesky);
 	tcase_add_test(tc, meta);
+	tcase_add_test(tc, tiktok);
 	tcase_add_test(tc, brand_accounts);
 	tcase_add_test(tc, health);
 	tcase_add_test(tc, key_types);
