@@ -299,6 +299,30 @@ source_cursor_set(struct source *s, const char *value, const char *what)
 		log_warnx("source %s: cannot store %s: %s", s->name, what, spool_error(s->spool));
 }
 
+json_t *
+source_cursor_get_json(const struct source *s)
+{
+	char *text = source_cursor_get(s);
+	json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+
+	if (text && !json_is_object(o)) {
+		log_warnx("source %s: the stored cursor is not one of ours; starting afresh", s->name);
+		json_decref(o);
+		o = NULL;
+	}
+	free(text);
+	return o;
+}
+
+void
+source_cursor_set_json(struct source *s, json_t *o, const char *what)
+{
+	char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+
+	source_cursor_set(s, text, what);
+	free(text);
+}
+
 const char *
 source_name(const struct source *s)
 {

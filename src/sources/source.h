@@ -254,6 +254,14 @@ void *source_new(size_t size, const struct source_env *, const struct conf_sourc
  */
 char *source_cursor_get(const struct source *);
 void source_cursor_set(struct source *, const char *value, const char *what);
+/*
+ * The same for a cursor kept as a JSON object (several apps, videos, a
+ * quota spent...). _get: a new reference, NULL when none is stored or it
+ * is not an object (logged: "the stored cursor is not one of ours").
+ * _set: o stays the caller's; its text has its keys sorted.
+ */
+json_t *source_cursor_get_json(const struct source *);
+void source_cursor_set_json(struct source *, json_t *o, const char *what);
 
 /* Copies of a field map (sources outlive the conf on reload). */
 void source_fields_copy(char **dst, char *const *fields);

@@ -20,29 +20,21 @@ static void
 rv_cursor_store(struct review_src *r)
 {
 	json_t *c = json_object(), *seen = json_object();
-	char *s;
 
 	for (size_t i = 0; i < r->ntargets; i++)
 		if (r->seen[i] > 0)
 			json_object_set_new(seen, r->targets[i], json_integer(r->seen[i]));
 	json_object_set_new(c, "polled", json_integer(r->polled_ms));
 	json_object_set_new(c, "seen", seen);
-	s = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
-	source_cursor_set(&r->src, s, "the cursor");
-	free(s);
+	source_cursor_set_json(&r->src, c, "the cursor");
 	json_decref(c);
 }
 
 static void
 rv_cursor_load(struct review_src *r)
 {
-	char *s = source_cursor_get(&r->src);
-	json_t *c = s ? json_loads(s, 0, NULL) : NULL, *seen = json_object_get(c, "seen");
+	json_t *c = source_cursor_get_json(&r->src), *seen = json_object_get(c, "seen");
 
-	if (s && !json_is_object(c))
-		log_warnx("source %s: the stored cursor is not one of ours; reading the last week "
-		          "again",
-		          r->src.name);
 	if (json_is_integer(json_object_get(c, "polled")))
 		r->polled_ms = json_integer_value(json_object_get(c, "polled"));
 	for (size_t i = 0; i < r->ntargets; i++) {
@@ -59,7 +51,6 @@ rv_cursor_load(struct review_src *r)
 			r->seen[i] = r->started_ms - REVIEW_WEEK_MS;
 	}
 	json_decref(c);
-	free(s);
 }
 
 /* Reviews may have been missed: no whole poll for longer than the API shows back. */

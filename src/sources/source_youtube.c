@@ -309,7 +309,6 @@ static void
 yt_save(struct ysrc *y)
 {
 	json_t *o = json_object(), *seen = json_object(), *edge = json_object();
-	char *s;
 
 	for (size_t i = 0; i < y->nt; i++)
 		if (y->t[i].seen_ms > 0) {
@@ -321,21 +320,16 @@ yt_save(struct ysrc *y)
 	json_object_set_new(o, "reset", json_integer(y->reset_s));
 	json_object_set_new(o, "spent", json_integer(y->spent));
 	json_object_set_new(o, "seen", seen);
-	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-	source_cursor_set(&y->src, s, "the cursor and the quota spent");
-	free(s);
+	source_cursor_set_json(&y->src, o, "the cursor and the quota spent");
 	json_decref(o);
 }
 
 static void
 yt_load(struct ysrc *y)
 {
-	char *s = source_cursor_get(&y->src);
-	json_t *o = s ? json_loads(s, 0, NULL) : NULL, *seen = json_object_get(o, "seen");
+	json_t *o = source_cursor_get_json(&y->src), *seen = json_object_get(o, "seen");
 	json_t *reset = json_object_get(o, "reset"), *spent = json_object_get(o, "spent");
 
-	if (s && o == NULL)
-		log_warnx("source %s: the stored cursor is not JSON; starting afresh", y->src.name);
 	for (size_t i = 0; i < y->nt; i++) {
 		json_t *v = json_object_get(seen, y->t[i].key), *id;
 		json_t *edge = json_object_get(json_object_get(o, "edge"), y->t[i].key);
@@ -357,11 +351,10 @@ yt_load(struct ysrc *y)
 	if (json_is_integer(reset) && json_integer_value(reset) == y->reset_s &&
 	    json_is_integer(spent) && json_integer_value(spent) > 0)
 		y->spent = (long)json_integer_value(spent);
-	if (s)
+	if (o)
 		log_info("source %s: resuming with %ld quota unit(s) spent today", y->src.name,
 		         y->spent);
 	json_decref(o);
-	free(s);
 }
 
 static long
