@@ -22,13 +22,14 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	json_t *items = json_array(), *it;
+	json_t *items, *it;
 	char *next = NULL;
 	int apple = size > 0 && (data[0] & 1);
 	size_t i;
 
 	if (size == 0)
 		return 0;
+	items = json_array();
 	if ((apple ? source_app_store_read : source_google_play_read)((const char *)data + 1,
 	                                                              size - 1, items, &next) < 0) {
 		fuzz_assert(next == NULL, "a refused page with a next page");
