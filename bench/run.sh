@@ -569,6 +569,12 @@ start_keluhd() {
 	KPORT=$(sed -n 's/.*http: port \([0-9]*\).*/\1/p' "$2" | tail -n 1)
 }
 
+# cpu_ms PID: the CPU time (user + system) the process has used so far, in ms
+cpu_ms() {
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%d\n", ($12 + $13) * 1000 / hz }' \
+	    "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
 # stop_keluhd NAME: records VmHWM (KB) in $out/NAME.rss, then stops keluhd
 stop_keluhd() {
 	awk '/^VmHWM:/ { print $2 }' "/proc/$KPID/status" >"$out/$1.rss" 2>/dev/null
@@ -735,17 +741,23 @@ Y
 	if start_keluhd "$dtmp/meta.yaml" "$out/daemon-meta.log"; then
 		echo "\$ bench_ingest ingest --port $KPORT $(basename "$ndjson") --batch $BENCH_META_BATCH --conns $BENCH_INGEST_CONNS --count $BENCH_META_COUNT --seconds $BENCH_INGEST_SECONDS"
 		echo "\$ bench_ingest meta --port $KPORT --path /v1/hooks/meta-bench --secret bench-app-secret $(basename "$ndjson") (the same)"
+		# keluhd's own CPU time per run as well: on two cores the client's
+		# work (a bigger body, its HMAC) takes from keluhd's wall-clock rate
+		c0=$(cpu_ms "$KPID")
 		# shellcheck disable=SC2086
 		$PIN_LOAD "$bench_ingest" ingest --port "$KPORT" "$ndjson" --batch "$BENCH_META_BATCH" \
 		    --conns "$BENCH_INGEST_CONNS" --count "$BENCH_META_COUNT" \
 		    --seconds "$BENCH_INGEST_SECONDS" >"$out/daemon-meta-plain.txt" 2>"$out/daemon-meta-plain.err" ||
 		    failed=1
+		c1=$(cpu_ms "$KPID")
 		# shellcheck disable=SC2086
 		$PIN_LOAD "$bench_ingest" meta --port "$KPORT" --path /v1/hooks/meta-bench \
 		    --secret bench-app-secret "$ndjson" --batch "$BENCH_META_BATCH" \
 		    --conns "$BENCH_INGEST_CONNS" --count "$BENCH_META_COUNT" \
 		    --seconds "$BENCH_INGEST_SECONDS" >"$out/daemon-meta.txt" 2>"$out/daemon-meta.err" ||
 		    failed=1
+		c2=$(cpu_ms "$KPID")
+		echo "plain_cpu_ms=$((c1 - c0)) meta_cpu_ms=$((c2 - c1))" >"$out/daemon-meta-cpu.txt"
 		stop_keluhd daemon-meta
 		for f in daemon-meta-plain daemon-meta; do
 			tail -n 1 "$out/$f.txt" | fold -w 150 | sed 's/^/  /'
@@ -815,6 +827,13 @@ Y
 	row "POST /v1/mentions, $BENCH_META_BATCH mentions/POST (unsigned)" "$(fmt_int "$m_plain")/s" "" ""
 	row "Meta webhooks, $BENCH_META_BATCH WhatsApp messages each, signed" "$(fmt_int "$m_rate")/s" "" ""
 	row "  signed Meta / unsigned POST, same keluhd" "${m_ratio:-n/a}x" ">= 0.8x" "$(check "$m_ratio" ">=" 0.8)"
+	m_pm=$(getkv "$out/daemon-meta-plain.txt" mode= mentions)
+	m_mm=$(getkv "$out/daemon-meta.txt" mode= mentions)
+	m_pc=$(getkv "$out/daemon-meta-cpu.txt" plain_cpu_ms= plain_cpu_ms)
+	m_mc=$(getkv "$out/daemon-meta-cpu.txt" plain_cpu_ms= meta_cpu_ms)
+	m_cratio=$(awk -v pm="${m_pm:-0}" -v mm="${m_mm:-0}" -v pc="${m_pc:-0}" -v mc="${m_mc:-0}" \
+	    'BEGIN { if (pm > 0 && mm > 0 && pc > 0 && mc > 0) printf "%.2f", (mm / mc) / (pm / pc) }')
+	row "  the same, mentions per keluhd CPU second" "${m_cratio:-n/a}x" ">= 0.8x" "$(check "$m_cratio" ">=" 0.8)"
 	row "alert latency 202 -> webhook: p50" "${a_p50:-n/a} ms" "" ""
 	row "alert latency 202 -> webhook: p99" "${a_p99:-n/a} ms" "< 10 ms" "$(check "$a_p99" "<" 10)"
 	row "alert latency 202 -> webhook: max" "${a_max:-n/a} ms" "" ""
