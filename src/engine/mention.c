@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/jrd.h"
 #include "engine/mention.h"
 #include "lib/util.h"
 
@@ -169,15 +170,9 @@ fail:
  * 8259: no trailing commas, no control characters in strings, valid
  * escapes and UTF-8, nothing after the object) but only builds the fields
  * a mention has; anything else is validated and skipped. Building a
- * jansson tree for every line cost more than classifying it.
+ * jansson tree for every line cost more than classifying it. engine/jrd.h
+ * lets the Meta source walk its bodies with it too.
  */
-struct jrd {
-	const char *p, *end, *start;
-	char *err;
-	size_t errlen;
-	int failed;
-	int utf8_ok;	/* the caller checked the whole input is valid UTF-8 */
-};
 
 /* Bytes a JSON string holds as they are: not '"', not '\\', not a control character. */
 static const unsigned char jrd_plain[256] = {
@@ -227,7 +222,7 @@ jrd_fail(struct jrd *r, const char *what)
 	return -1;
 }
 
-static void
+void
 jrd_ws(struct jrd *r)
 {
 	while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
@@ -359,7 +354,7 @@ jrd_string(struct jrd *r, struct buf *out)
  * A string's value without a copy when it has no escape (most keys and
  * values): *v points into the input. Escaped ones are decoded into tmp.
  */
-static int
+int
 jrd_string_ref(struct jrd *r, struct buf *tmp, const char **v, size_t *vlen)
 {
 	const char *q, *start = r->p;
@@ -455,7 +450,7 @@ jrd_literal(struct jrd *r, const char *lit)
 	return 0;
 }
 
-static int
+int
 jrd_skip(struct jrd *r, int depth)
 {
 	int is_int;
@@ -515,13 +510,11 @@ jrd_skip(struct jrd *r, int depth)
 	}
 }
 
-enum jrd_kind { JK_NULL, JK_STRING, JK_INT, JK_BOOL, JK_OTHER };
-
 /*
  * One value: a string as *sv, *svlen (into the input or tmp, see
  * jrd_string_ref), whole numbers into *iv, booleans into *bv.
  */
-static int
+int
 jrd_value(struct jrd *r, struct buf *tmp, const char **sv, size_t *svlen, long long *iv, int *bv,
     enum jrd_kind *kind)
 {
@@ -558,7 +551,7 @@ jrd_value(struct jrd *r, struct buf *tmp, const char **sv, size_t *svlen, long l
 }
 
 /* Walks an object's members; fn sees each key (not NUL-terminated: klen bytes). */
-static int
+int
 jrd_object(struct jrd *r, struct buf *keybuf,
     int (*fn)(struct jrd *, void *, const char *key, size_t klen), void *arg)
 {

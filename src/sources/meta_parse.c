@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "lib/util.h"
+#include "engine/jrd.h"
 #include "sources/meta_parse.h"
 
 /*
@@ -142,24 +143,33 @@ jstr(json_t *o, const char *key)
 	return json_string_value(v);
 }
 
-/* Seconds (or, from some products, milliseconds) since the epoch as ISO 8601; 0 when none. */
+/*
+ * Seconds (or, from some products, milliseconds) since the epoch in ms, from
+ * the text s when given, else from d; 0 when none.
+ */
 static int64_t
-jtime_ms(json_t *v)
+jtime_ms_of(const char *s, double d)
 {
-	double d = -1;
-
-	if (json_is_number(v))
-		d = json_number_value(v);
-	else if (json_is_string(v)) {
+	if (s) {
 		char *end;
 
-		d = strtod(json_string_value(v), &end);
+		d = strtod(s, &end);
 		if (*end != '\0')
 			return 0;
 	}
 	if (d <= 0 || d >= 253402300800000.0)
 		return 0;
 	return d >= 100000000000.0 ? (int64_t)d : (int64_t)(d * 1000);
+}
+
+static int64_t
+jtime_ms(json_t *v)
+{
+	if (json_is_number(v))
+		return jtime_ms_of(NULL, json_number_value(v));
+	if (json_is_string(v))
+		return jtime_ms_of(json_string_value(v), 0);
+	return 0;
 }
 
 /*
@@ -517,6 +527,453 @@ entries(struct meta_batch *b, enum meta_object obj, json_t *list)
 	return 0;
 }
 
+/* ---- the WhatsApp text fast path: no tree ---------------------------------------- */
+
+/*
+ * The hot shape (WhatsApp text messages) walked with the direct reader,
+ * building only the items: the tree jansson builds of a whole body cost
+ * more than the rest of the parse. Anything else, or anything unusual
+ * (another object, a duplicate key, a non-text message, fields in an
+ * order this walk cannot follow, malformed JSON), gives up with 1 and the
+ * caller reads the body again the general way: the results are the same.
+ */
+#define FAST_STR      256
+#define FAST_CONTACTS 8
+
+struct fast {
+	struct meta_batch *b;
+	struct buf k, v, text; /* decoded keys, values; a message's text */
+	char phone[FAST_STR];
+	int has_phone, nstatus, stat_done, seen, vseen, has_changes;
+	char wa[FAST_CONTACTS][FAST_STR], name[FAST_CONTACTS][FAST_STR];
+	int has_wa[FAST_CONTACTS], has_name[FAST_CONTACTS], ncontacts;
+	int root_obj, root_entry;
+	/* one message */
+	char mid[FAST_STR], from[FAST_STR], ts[64], ctx[FAST_STR];
+	int has_mid, has_from, has_ctx, is_text, has_text, has_body;
+	int64_t at;
+	/* one change */
+	int field_msgs, has_field, has_value;
+};
+
+#define FAST_GIVE_UP 1
+
+/* A string value copied into out (NUL-terminated); other kinds and long ones give up. */
+static int
+fast_str(struct jrd *r, struct fast *f, char *out, size_t outlen)
+{
+	const char *s;
+	size_t n;
+
+	jrd_ws(r);
+	if (r->p >= r->end || *r->p != '"' || jrd_string_ref(r, &f->v, &s, &n) < 0 || n >= outlen)
+		return -1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return 0;
+}
+
+#define FAST_KEY(key, klen, lit) ((klen) == sizeof(lit) - 1 && memcmp((key), (lit), (klen)) == 0)
+
+/* Each element of an array, or gives up on another kind. */
+static int
+fast_array(struct jrd *r, int (*fn)(struct jrd *, struct fast *), struct fast *f)
+{
+	jrd_ws(r);
+	if (r->p >= r->end || *r->p != '[')
+		return -1;
+	r->p++;
+	jrd_ws(r);
+	if (r->p < r->end && *r->p == ']') {
+		r->p++;
+		return 0;
+	}
+	for (;;) {
+		if (fn(r, f) < 0)
+			return -1;
+		jrd_ws(r);
+		if (r->p < r->end && *r->p == ',') {
+			r->p++;
+			continue;
+		}
+		if (r->p < r->end && *r->p == ']') {
+			r->p++;
+			return 0;
+		}
+		return -1;
+	}
+}
+
+static int
+fast_seen(struct fast *f, int bit)
+{
+	if (f->seen & bit)
+		return -1; /* a duplicate key: jansson keeps the last; the general way */
+	f->seen |= bit;
+	return 0;
+}
+
+static int
+fast_body(struct jrd *r, void *arg, const char *key, size_t klen)
+{
+	struct fast *f = arg;
+	const char *s;
+	size_t n;
+
+	if (!FAST_KEY(key, klen, "body"))
+		return jrd_skip(r, 1);
+	jrd_ws(r);
+	if (f->has_body || r->p >= r->end || *r->p != '"' || jrd_string_ref(r, &f->v, &s, &n) < 0)
+		return -1;
+	f->has_body = 1;
+	buf_reset(&f->text);
+	buf_add(&f->text, s, n);
+	return 0;
+}
+
+static int
+fast_ctx(struct jrd *r, void *arg, const char *key, size_t klen)
+{
+	struct fast *f = arg;
+
+	if (!FAST_KEY(key, klen, "id"))
+		return jrd_skip(r, 1);
+	if (f->has_ctx)
+		return -1;
+	f->has_ctx = 1;
+	return fast_str(r, f, f->ctx, sizeof(f->ctx));
+}
+
+static int
+fast_obj(struct jrd *r, struct fast *f, int (*fn)(struct jrd *, void *, const char *, size_t))
+{
+	jrd_ws(r);
+	if (r->p >= r->end || *r->p != '{')
+		return -1;
+	return jrd_object(r, &f->k, fn, f);
+}
+
+static int
+fast_msg_key(struct jrd *r, void *arg, const char *key, size_t klen)
+{
+	struct fast *f = arg;
+	char type[16];
+	long long iv;
+	int bv;
+	enum jrd_kind kind;
+	const char *s;
+	size_t n;
+
+	if (FAST_KEY(key, klen, "id"))
+		return fast_seen(f, 1) < 0
+		           ? -1
+		           : (f->has_mid = 1, fast_str(r, f, f->mid, sizeof(f->mid)));
+	if (FAST_KEY(key, klen, "from"))
+		return fast_seen(f, 2) < 0
+		           ? -1
+		           : (f->has_from = 1, fast_str(r, f, f->from, sizeof(f->from)));
+	if (FAST_KEY(key, klen, "type")) {
+		if (fast_seen(f, 4) < 0 || fast_str(r, f, type, sizeof(type)) < 0)
+			return -1;
+		f->is_text = strcmp(type, "text") == 0;
+		return f->is_text ? 0 : -1;
+	}
+	if (FAST_KEY(key, klen, "text"))
+		return fast_seen(f, 8) < 0 ? -1 : (f->has_text = 1, fast_obj(r, f, fast_body));
+	if (FAST_KEY(key, klen, "context"))
+		return fast_seen(f, 16) < 0 ? -1 : fast_obj(r, f, fast_ctx);
+	if (FAST_KEY(key, klen, "timestamp")) {
+		if (fast_seen(f, 32) < 0 || jrd_value(r, &f->v, &s, &n, &iv, &bv, &kind) < 0)
+			return -1;
+		if (kind == JK_INT) {
+			f->at = jtime_ms_of(NULL, (double)iv);
+			return 0;
+		}
+		if (kind != JK_STRING || n >= sizeof(f->ts))
+			return -1;
+		memcpy(f->ts, s, n);
+		f->ts[n] = '\0';
+		f->at = jtime_ms_of(f->ts, 0);
+		return 0;
+	}
+	return jrd_skip(r, 1);
+}
+
+/* wa_name over the contacts read. */
+static const char *
+fast_name(struct fast *f, const char *from)
+{
+	for (int i = 0; i < f->ncontacts; i++)
+		if ((from && f->has_wa[i] && strcmp(f->wa[i], from) == 0) || f->ncontacts == 1)
+			return (f->has_name[i] & 1) ? f->name[i] : NULL;
+	return NULL;
+}
+
+static int
+fast_message(struct jrd *r, struct fast *f)
+{
+	struct meta_item *it;
+	struct mention *m;
+	const char *text;
+	char account[FAST_STR + 16];
+
+	if (f->b->n >= META_MAX_ITEMS)
+		return jrd_skip(r, 1);
+	f->seen = 0;
+	f->has_mid = f->has_from = f->has_ctx = f->is_text = f->has_text = f->has_body = 0;
+	f->at = 0;
+	if (fast_obj(r, f, fast_msg_key) < 0 || !f->is_text || !f->has_text)
+		return -1;
+	if (!f->has_mid || f->mid[0] == '\0' || strlen(f->mid) > 200)
+		return -1; /* no_id: the general way says so */
+	text = f->has_body ? f->text.data : NULL;
+	if (text == NULL || *text == '\0')
+		return -1; /* media_only: the same */
+	snprintf(account, sizeof(account), "whatsapp:%s", f->phone);
+	it = batch_add(f->b, META_MENTION);
+	it->id = xasprintf("whatsapp:%s", f->mid);
+	mention_fill(&it->m, it->id, text, account, f->at);
+	m = &it->m;
+	mention_more(m, f->has_from ? f->from : NULL, fast_name(f, f->has_from ? f->from : NULL),
+	             "whatsapp:", f->has_ctx ? f->ctx : NULL);
+	return 0;
+}
+
+static int
+fast_profile(struct jrd *r, void *arg, const char *key, size_t klen)
+{
+	struct fast *f = arg;
+	int i = f->ncontacts - 1;
+
+	if (!FAST_KEY(key, klen, "name"))
+		return jrd_skip(r, 1);
+	if (f->has_name[i] & 1)
+		return -1;
+	f->has_name[i] |= 1;
+	return fast_str(r, f, f->name[i], FAST_STR);
+}
+
+static int
+fast_contact_key(struct jrd *r, void *arg, const char *key, size_t klen)
+{
+	struct fast *f = arg;
+	int i = f->ncontacts - 1;
+
+	if (FAST_KEY(key, klen, "wa_id")) {
+		if (f->has_wa[i])
+			return -1;
+		f->has_wa[i] = 1;
+		return fast_str(r, f, f->wa[i], FAST_STR);
+	}
+	if (FAST_KEY(key, klen, "profile")) {
+		if (f->has_name[i] & 2)
+			return -1;
+		f->has_name[i] |= 2;
+		return fast_obj(r, f, fast_profile);
+	}
+	return jrd_skip(r, 1);
+}
+
+static int
+fast_contact(struct jrd *r, struct fast *f)
+{
+	if (f->ncontacts == FAST_CONTACTS)
+		return -1;
+	f->ncontacts++;
+	return fast_obj(r, f, fast_contact_key);
+}
+
+static int
+fast_status(struct jrd *r, struct fast *f)
+{
+	f->nstatus++;
+	return jrd_skip(r, 1);
+}
+
+static int
+fast_metadata(struct jrd *r, void *arg, const char *key, size_t klen)
+{
+	struct fast *f = arg;
+
+	if (!FAST_KEY(key, klen, "phone_number_id"))
+		return jrd_skip(r, 1);
+	if (f->has_phone)
+		return -1;
+	f->has_phone = 1;
+	return fast_str(r, f, f->phone, sizeof(f->phone));
+}
+
+static void
+fast_statuses(struct fast *f)
+{
+	for (; f->stat_done < f->nstatus; f->stat_done++)
+		batch_skip(f->b, "status", NULL);
+}
+
+/* A change's value, read as wa_change would (messages last: they need the rest). */
+static int
+fast_value_key(struct jrd *r, void *arg, const char *key, size_t klen)
+{
+	struct fast *f = arg;
+	int bit = FAST_KEY(key, klen, "metadata")   ? 1
+	          : FAST_KEY(key, klen, "contacts") ? 2
+	          : FAST_KEY(key, klen, "statuses") ? 4
+	          : FAST_KEY(key, klen, "messages") ? 8
+	                                            : 0;
+
+	if (bit == 0)
+		return jrd_skip(r, 1);
+	if ((f->vseen & bit) || (f->vseen & 8))
+		return -1; /* a duplicate, or something after the messages */
+	f->vseen |= bit;
+	if (bit == 1)
+		return fast_obj(r, f, fast_metadata);
+	if (bit == 2)
+		return fast_array(r, fast_contact, f);
+	if (bit == 4)
+		return fast_array(r, fast_status, f);
+	fast_statuses(f);
+	if (!f->has_phone || f->phone[0] == '\0')
+		return -1;
+	return fast_array(r, fast_message, f);
+}
+
+static int
+fast_value(struct jrd *r, struct fast *f)
+{
+	f->vseen = 0;
+	f->has_phone = 0;
+	f->nstatus = f->stat_done = 0;
+	f->ncontacts = 0;
+	memset(f->has_wa, 0, sizeof(f->has_wa));
+	memset(f->has_name, 0, sizeof(f->has_name));
+	if (fast_obj(r, f, fast_value_key) < 0)
+		return -1;
+	fast_statuses(f);
+	return 0;
+}
+
+static int
+fast_change_key(struct jrd *r, void *arg, const char *key, size_t klen)
+{
+	struct fast *f = arg;
+	char field[32];
+
+	if (FAST_KEY(key, klen, "field")) {
+		if (f->has_field)
+			return -1;
+		f->has_field = 1;
+		jrd_ws(r);
+		if (r->p < r->end && *r->p != '"')
+			return jrd_skip(r, 1); /* not a string: no field */
+		if (fast_str(r, f, field, sizeof(field)) < 0)
+			return -1;
+		f->field_msgs = strcmp(field, "messages") == 0;
+		return 0;
+	}
+	if (!FAST_KEY(key, klen, "value"))
+		return jrd_skip(r, 1);
+	if (f->has_value)
+		return -1;
+	f->has_value = 1;
+	if (f->has_field && !f->field_msgs)
+		return jrd_skip(r, 1);
+	return fast_value(r, f);
+}
+
+/*
+ * One change of a WhatsApp entry. The value often comes before the field:
+ * it is read as messages, and its items dropped when the field is another.
+ */
+static int
+fast_change(struct jrd *r, struct fast *f)
+{
+	size_t n0 = f->b->n;
+
+	if (f->b->n >= META_MAX_ITEMS)
+		return -1; /* too_many: the general way says so */
+	f->has_field = f->has_value = f->field_msgs = 0;
+	if (fast_obj(r, f, fast_change_key) < 0)
+		return -1;
+	if (f->field_msgs && f->has_value)
+		return 0;
+	while (f->b->n > n0)
+		item_free(&f->b->items[--f->b->n]);
+	batch_skip(f->b, "field", NULL);
+	return 0;
+}
+
+static int
+fast_entry_key(struct jrd *r, void *arg, const char *key, size_t klen)
+{
+	struct fast *f = arg;
+
+	if (!FAST_KEY(key, klen, "changes"))
+		return jrd_skip(r, 1);
+	if (f->has_changes)
+		return -1;
+	f->has_changes = 1;
+	return fast_array(r, fast_change, f);
+}
+
+static int
+fast_entry(struct jrd *r, struct fast *f)
+{
+	f->has_changes = 0;
+	if (fast_obj(r, f, fast_entry_key) < 0)
+		return -1;
+	if (!f->has_changes)
+		batch_skip(f->b, "field", NULL);
+	return 0;
+}
+
+static int
+fast_root_key(struct jrd *r, void *arg, const char *key, size_t klen)
+{
+	struct fast *f = arg;
+	char object[32];
+
+	if (FAST_KEY(key, klen, "object")) {
+		if (f->root_obj || fast_str(r, f, object, sizeof(object)) < 0 ||
+		    strcmp(object, "whatsapp_business_account") != 0)
+			return -1;
+		f->root_obj = 1;
+		return 0;
+	}
+	if (!FAST_KEY(key, klen, "entry"))
+		return jrd_skip(r, 1);
+	if (!f->root_obj || f->root_entry)
+		return -1; /* the entries before the object, or twice */
+	f->root_entry = 1;
+	return fast_array(r, fast_entry, f);
+}
+
+/* 0: b holds the items; 1: not a body this walk reads (b empty). */
+static int
+meta_parse_fast(struct meta_batch *b, const char *body, size_t len)
+{
+	char err[160];
+	struct jrd r = {body, body + len, body, err, sizeof(err), 0, 0};
+	struct fast *f = xcalloc(1, sizeof(*f));
+	int rc;
+
+	f->b = b;
+	buf_init(&f->k);
+	buf_init(&f->v);
+	buf_init(&f->text);
+	rc = fast_obj(&r, f, fast_root_key);
+	jrd_ws(&r);
+	if (rc < 0 || r.p != r.end || !f->root_entry) {
+		meta_batch_free(b);
+		rc = FAST_GIVE_UP;
+	}
+	buf_free(&f->k);
+	buf_free(&f->v);
+	buf_free(&f->text);
+	free(f);
+	return rc;
+}
+
 int
 meta_parse(struct meta_batch *b, const char *body, size_t len, const char **reason, char *err,
            size_t errlen)
@@ -534,6 +991,8 @@ meta_parse(struct meta_batch *b, const char *body, size_t len, const char **reas
 		         META_MAX_DEPTH);
 		return -1;
 	}
+	if (meta_parse_fast(b, body, len) == 0)
+		return 0;
 	if ((root = mention_json_loadb(body, len, 0, &je)) == NULL) {
 		*reason = "json";
 		snprintf(err, errlen, "the body is not JSON (line %d, column %d: %s)", je.line,

@@ -548,6 +548,98 @@ START_TEST(graph_answers)
 }
 END_TEST
 
+static int
+same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+/* The WhatsApp bodies the direct walk reads give what the tree gives. */
+START_TEST(whatsapp_walk_agrees)
+{
+	static const char *const entries[] = {
+	    /* value before field, as Meta sends it; two contacts, a reply, escapes */
+	    "[{\"id\":\"1\",\"changes\":[{\"value\":{\"messaging_product\":\"whatsapp\","
+	    "\"metadata\":{\"display_phone_number\":\"1555\",\"phone_number_id\":\"106\"},"
+	    "\"contacts\":[{\"profile\":{\"name\":\"Budi\"},\"wa_id\":\"62811\"},"
+	    "{\"wa_id\":\"62822\",\"profile\":{\"name\":\"Sari \\u00e9\"}}],"
+	    "\"statuses\":[{\"id\":\"s1\"},{\"id\":\"s2\"}],"
+	    "\"messages\":[{\"from\":\"62822\",\"id\":\"wamid.A\",\"timestamp\":\"1700000000\","
+	    "\"type\":\"text\",\"text\":{\"body\":\"sinyal \\\"hilang\\\"\\nlagi\"},"
+	    "\"context\":{\"from\":\"1555\",\"id\":\"wamid.Z\"}},"
+	    "{\"text\":{\"body\":\"tagihan\"},\"type\":\"text\",\"id\":\"wamid.B\","
+	    "\"timestamp\":1700000001234,\"from\":\"62899\"},"
+	    "{\"id\":\"wamid.C\",\"type\":\"text\",\"text\":{\"body\":\"\"}},"
+	    "{\"id\":\"wamid.D\",\"type\":\"text\",\"text\":{\"body\":\"x\"},\"timestamp\":\"12a\"}"
+	    "]},\"field\":\"messages\"}]}]",
+	    /* field first; one contact whatever its wa_id; a change of another field */
+	    "[{\"changes\":[{\"field\":\"messages\",\"value\":{\"metadata\":{\"phone_number_id\":"
+	    "\"7\"},\"contacts\":[{\"wa_id\":\"1\",\"profile\":{\"name\":\"N\"}}],\"messages\":["
+	    "{\"id\":\"m1\",\"from\":\"2\",\"type\":\"text\",\"text\":{\"body\":\"ok\"}}]}},"
+	    "{\"value\":{\"metadata\":{\"phone_number_id\":\"7\"},\"messages\":[{\"id\":\"m2\","
+	    "\"type\":\"text\",\"text\":{\"body\":\"not this\"}}]},\"field\":\"account_update\"},"
+	    "{\"field\":\"account_update\",\"value\":{\"x\":1}},{\"field\":3,\"value\":{}}]},"
+	    "{\"id\":\"2\"},{\"changes\":[]}]",
+	    /* shapes the walk leaves to the tree */
+	    "[{\"changes\":[{\"field\":\"messages\",\"value\":{\"metadata\":{\"phone_number_id\":"
+	    "\"7\"},\"messages\":[{\"id\":\"m1\",\"type\":\"text\",\"text\":{\"body\":\"a\"}}],"
+	    "\"statuses\":[{}]}}]}]",
+	    "[{\"changes\":[{\"field\":\"messages\",\"value\":{\"metadata\":{\"phone_number_id\":"
+	    "\"7\"},\"messages\":[{\"id\":\"m1\",\"id\":\"m2\",\"type\":\"text\","
+	    "\"text\":{\"body\":\"a\"}},{\"id\":\"m3\",\"type\":\"image\",\"image\":{\"caption\":"
+	    "\"b\"}},{\"id\":\"m4\",\"type\":\"reaction\"}]}}]}]",
+	    "[{\"changes\":[{\"field\":\"messages\",\"value\":{\"messages\":[{\"id\":\"m1\","
+	    "\"type\":\"text\",\"text\":{\"body\":\"a\"}}]}}]}]",
+	    "[]",
+	};
+	char body[2][4096], err[2][200];
+	const char *reason[2];
+	struct meta_batch b[2];
+	int rc[2];
+
+	for (size_t e = 0; e < sizeof(entries) / sizeof(entries[0]); e++) {
+		/* the entries before the object: the tree reads it */
+		snprintf(body[0], sizeof(body[0]),
+		         "{\"object\":\"whatsapp_business_account\",\"entry\":%s}", entries[e]);
+		snprintf(body[1], sizeof(body[1]),
+		         "{\"entry\":%s,\"object\":\"whatsapp_business_account\"}", entries[e]);
+		for (int k = 0; k < 2; k++)
+			rc[k] = meta_parse(&b[k], body[k], strlen(body[k]), &reason[k], err[k],
+			                   sizeof(err[k]));
+		ck_assert_int_eq(rc[0], 0);
+		ck_assert_int_eq(rc[1], 0);
+		ck_assert_uint_eq(b[0].n, b[1].n);
+		for (size_t i = 0; i < b[0].n; i++) {
+			struct meta_item *x = &b[0].items[i], *y = &b[1].items[i];
+
+			ck_assert_int_eq(x->kind, y->kind);
+			ck_assert(same_str(x->skip, y->skip));
+			ck_assert(same_str(x->id, y->id));
+			ck_assert(same_str(x->m.id, y->m.id));
+			ck_assert(same_str(x->m.text, y->m.text));
+			ck_assert_uint_eq(x->m.text_len, y->m.text_len);
+			ck_assert(same_str(x->m.account, y->m.account));
+			ck_assert(same_str(x->m.created_at, y->m.created_at));
+			ck_assert(same_str(x->m.author_handle, y->m.author_handle));
+			ck_assert(same_str(x->m.author_name, y->m.author_name));
+			ck_assert(same_str(x->m.reply_to, y->m.reply_to));
+			ck_assert(same_str(x->m.url, y->m.url));
+			ck_assert_int_eq(x->m.reply, y->m.reply);
+			ck_assert_int_eq(x->m.followers, y->m.followers);
+		}
+		if (e == 0) {
+			ck_assert_uint_eq(b[0].n, 6);
+			ck_assert_str_eq(b[0].items[2].m.author_name, "Sari \xc3\xa9");
+			ck_assert_str_eq(b[0].items[2].m.text, "sinyal \"hilang\"\nlagi");
+			ck_assert_str_eq(b[0].items[2].m.reply_to, "whatsapp:wamid.Z");
+			ck_assert_str_eq(b[0].items[3].m.created_at, "2023-11-14T22:13:21Z");
+		}
+		meta_batch_free(&b[0]);
+		meta_batch_free(&b[1]);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -565,6 +657,7 @@ main(void)
 	tcase_add_test(tc, skipped_kinds);
 	tcase_add_test(tc, bad_bodies);
 	tcase_add_test(tc, graph_answers);
+	tcase_add_test(tc, whatsapp_walk_agrees);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
