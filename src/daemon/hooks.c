@@ -292,8 +292,6 @@ hooks_route(struct hooks *hk, struct httpd_req *req)
 	if (hk->nwith >= hk->env.max_with_sources) {
 		metrics_bound_hit("hooks_with_sources",
 		                  "webhooks answer 503 until the sources answer those they hold");
-		log_warnx("source %s: %zu webhooks wait for their source's answer; answering 503",
-		          name, hk->nwith);
 		reply_503(req, "too many webhooks wait for an answer; retry later");
 		return 1;
 	}

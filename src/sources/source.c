@@ -254,20 +254,38 @@ source_hook_reply(struct source_hook *h, int status, const char *content_type, c
 	h->ops->reply(h, status, content_type, NULL, body, len);
 }
 
-void
-source_hook_refuse(struct source *s, struct source_hook *h, int status, const char *reason,
-    const char *msg)
+static void
+source_hook_error(struct source *s, struct source_hook *h, int status, const char *reason,
+    const char *msg, const char *headers)
 {
 	char labels[300], *body;
 	json_t *o = json_pack("{s:s}", "error", msg);
 
 	snprintf(labels, sizeof(labels), "source=\"%s\",reason=\"%s\"", s->name, reason);
 	metrics_add("keluh_hook_refused_total", labels, 1);
-	log_info("source %s: hook refused (%d, %s): %s", s->name, status, reason, msg);
+	/* counted by reason and said in the answer: a log line each would let anyone fill the log */
+	log_debug("source %s: hook answered %d (%s): %s", s->name, status, reason, msg);
 	body = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
-	h->ops->reply(h, status, "application/json", NULL, body, strlen(body));
+	h->ops->reply(h, status, "application/json", headers, body, strlen(body));
 	free(body);
+}
+
+void
+source_hook_refuse(struct source *s, struct source_hook *h, int status, const char *reason,
+    const char *msg)
+{
+	source_hook_error(s, h, status, reason, msg, NULL);
+}
+
+void
+source_hook_later(struct source *s, struct source_hook *h, const char *reason, const char *msg,
+    int64_t retry_s)
+{
+	char hdr[64];
+
+	snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\n", (long long)(retry_s > 0 ? retry_s : 1));
+	source_hook_error(s, h, 503, reason, msg, hdr);
 }
 
 void

@@ -178,13 +178,17 @@ struct source_hook {
  * (body NULL: "{}"). source_hook_reply: an answer that takes nothing.
  * source_hook_refuse: a JSON {"error": msg} with status, counted in
  * keluh_hook_refused_total{source,reason} (reason: "signature", "json",
- * "too_deep"... a short word).
+ * "too_deep"... a short word); logged at debug only, since anyone can send
+ * them. source_hook_later: the same with 503 and Retry-After: retry_s,
+ * for a hook the platform should send again (nothing of it taken).
  */
 void source_hook_taken(struct source_hook *h, const char *body);
 void source_hook_reply(struct source_hook *h, int status, const char *content_type,
     const char *body, size_t len);
 void source_hook_refuse(struct source *, struct source_hook *h, int status, const char *reason,
     const char *msg);
+void source_hook_later(struct source *, struct source_hook *h, const char *reason,
+    const char *msg, int64_t retry_s);
 
 /*
  * A trouble ahead that the stream cannot see: a daily quota running low,

@@ -90,24 +90,6 @@ struct msrc {
 
 /* ---- answers ---------------------------------------------------------------- */
 
-/* 503 with Retry-After: nothing taken, Meta sends it again later. */
-static void
-mh_later(struct msrc *m, struct source_hook *h, const char *reason, const char *msg,
-         int64_t retry_s)
-{
-	char labels[300], hdr[64], *body;
-	json_t *o = json_pack("{s:s}", "error", msg);
-
-	snprintf(labels, sizeof(labels), "source=\"%s\",reason=\"%s\"", m->src.name, reason);
-	metrics_add("keluh_hook_refused_total", labels, 1);
-	log_info("source %s: hook answered 503 (%s): %s", m->src.name, reason, msg);
-	snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\n", (long long)(retry_s > 0 ? retry_s : 1));
-	body = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	h->ops->reply(h, 503, "application/json", hdr, body, strlen(body));
-	free(body);
-}
-
 /* ---- taking a batch ----------------------------------------------------------- */
 
 /*
@@ -134,8 +116,9 @@ mh_take(struct msrc *m, struct source_hook *h, struct meta_batch *b)
 		else if (it->kind == META_BRAND)
 			rc = source_take_brand(&m->src, it->brand, it->reply_to, it->id, it->at_ms);
 		if (rc < 0) {
-			mh_later(m, h, "busy", "keluhd cannot take mentions now; send again later",
-			         META_RETRY_BUSY_S);
+			source_hook_later(&m->src, h, "busy",
+			                  "keluhd cannot take mentions now; send again later",
+			                  META_RETRY_BUSY_S);
 			return;
 		}
 	}
@@ -347,10 +330,10 @@ mh_lookup_done(struct mreq *q, long status, CURLcode rc)
 	if (--hk->pending > 0)
 		return;
 	if (hk->failed)
-		mh_later(m, hk->h, "lookup",
-		         "the Graph API look-up of an Instagram @mention failed; "
-		         "send again later",
-		         60);
+		source_hook_later(&m->src, hk->h, "lookup",
+		                  "the Graph API look-up of an Instagram @mention failed; "
+		                  "send again later",
+		                  60);
 	else
 		mh_take(m, hk->h, &hk->b);
 	mh_unlink(hk);
@@ -402,9 +385,9 @@ mh_defer(struct msrc *m, struct source_hook *h, struct meta_batch *b, size_t nlo
 		return;
 	}
 	if (m->paused_until > now) {
-		mh_later(m, h, "quota",
-		         "the Graph API rate limit is nearly used up; send again later",
-		         (m->paused_until - now + 999) / 1000);
+		source_hook_later(&m->src, h, "quota",
+		                  "the Graph API rate limit is nearly used up; send again later",
+		                  (m->paused_until - now + 999) / 1000);
 		meta_batch_free(b);
 		return;
 	}
@@ -413,8 +396,9 @@ mh_defer(struct msrc *m, struct source_hook *h, struct meta_batch *b, size_t nlo
 		    "meta_lookups",
 		    "Graph API look-ups in flight are at max_lookups; "
 		    "the hook is answered 503 and Meta sends it again (raise max_lookups)");
-		mh_later(m, h, "lookups", "too many Graph API look-ups in flight; send again later",
-		         META_RETRY_BUSY_S);
+		source_hook_later(&m->src, h, "lookups",
+		                  "too many Graph API look-ups in flight; send again later",
+		                  META_RETRY_BUSY_S);
 		meta_batch_free(b);
 		return;
 	}
@@ -425,8 +409,8 @@ mh_defer(struct msrc *m, struct source_hook *h, struct meta_batch *b, size_t nlo
 	hk->next = m->hooks;
 	m->hooks = hk;
 	if (mh_lookups(m, hk) < 0) {
-		mh_later(m, h, "lookup", "cannot start the Graph API look-up; send again later",
-		         60);
+		source_hook_later(&m->src, h, "lookup",
+		                  "cannot start the Graph API look-up; send again later", 60);
 		mh_unlink(hk);
 	}
 }
@@ -688,8 +672,8 @@ meta_stop(struct source *src)
 
 	/* hooks still waiting: Meta sends them again */
 	while (m->hooks) {
-		mh_later(m, m->hooks->h, "stopped", "the source is stopping; send again later",
-		         META_RETRY_BUSY_S);
+		source_hook_later(&m->src, m->hooks->h, "stopped",
+		                  "the source is stopping; send again later", META_RETRY_BUSY_S);
 		mh_unlink(m->hooks);
 	}
 	while (m->reqs) {

@@ -178,11 +178,8 @@ source_webhook_take(struct source *src, const struct source_webhook_body *b, str
 		         b->first_bad);
 	for (size_t i = 0; i < b->n; i++)
 		if (source_emit_mention(src, &b->ms[i]) < 0) {
-			static const char busy[] = "{\"error\":\"keluhd cannot take events now; "
-			                           "retry later\"}";
-
-			h->ops->reply(h, 503, "application/json", "Retry-After: 5\r\n", busy,
-			              sizeof(busy) - 1);
+			source_hook_later(src, h, "busy",
+			                  "keluhd cannot take events now; retry later", 5);
 			return;
 		}
 	snprintf(body, sizeof(body), "{\"taken\":%zu,\"skipped\":%zu}", b->n, b->no_text + b->bad);
