@@ -21,6 +21,7 @@
 #include "conf/conf_receiver.h"
 #include "conf/conf_sla.h"
 #include "conf/conf_source.h"
+#include "conf/conf_ui.h"
 #include "lib/diag.h"
 
 #define CONF_DEFAULT_PATH KELUH_SYSCONFDIR "/keluhd.yaml"
@@ -113,6 +114,9 @@ struct conf {
 
 	/* business_hours, sla, escalation, reports (conf_sla.c) */
 	struct conf_sla sla;
+
+	/* ui: the web console (conf_ui.h) */
+	struct conf_ui ui;
 };
 
 /* Returns NULL with every error in d. */

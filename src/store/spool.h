@@ -462,4 +462,56 @@ int spool_action_key(struct spool *, unsigned char key[SPOOL_ACTION_KEY_BYTES]);
 char *spool_cursor_get(struct spool *, const char *source);
 int spool_cursor_set(struct spool *, const char *source, const char *value);
 
+/*
+ * Rollups (v8), for the console's trends and rules pages: counts per
+ * bucket of step_ms (one of the SPOOL_STEP_*) by kind and key, kept at
+ * the three steps so that a 30-day view reads 30 rows per key, not 8640.
+ * spool_stat_add adds n to the bucket that holds at_ms
+ * (at_ms - at_ms % step_ms), in the caller's batch (opened if need be);
+ * key "" when there is none (a complaint of no team). spool_stat_rows
+ * streams the rows with a bucket in [since_ms, until_ms), in bucket
+ * order, of one key or of all (key NULL): fn must not call the spool.
+ * It returns how many rows, or -1. spool_stat_prune forgets the rows of
+ * step_ms older than before_ms: how many, or -1.
+ */
+#define SPOOL_STEP_5MIN 300000
+#define SPOOL_STEP_HOUR 3600000
+#define SPOOL_STEP_DAY 86400000
+enum spool_stat_kind {
+	SPOOL_STAT_MENTIONS = 0,	/* every mention classified; key "" */
+	SPOOL_STAT_TEAM = 1,		/* complaints by team; key: the team, "" for none */
+	SPOOL_STAT_RULE = 2,		/* complaints a rule matched; key: the rule id */
+	SPOOL_STAT_TERM = 3,		/* complaints by a matched word or phrase, normalized */
+};
+int spool_stat_add(struct spool *, int kind, int64_t step_ms, int64_t at_ms, const char *key,
+    int64_t n);
+int64_t spool_stat_rows(struct spool *, int kind, int64_t step_ms, int64_t since_ms,
+    int64_t until_ms, const char *key,
+    void (*fn)(void *arg, int64_t bucket_ms, const char *key, int64_t n), void *arg);
+int64_t spool_stat_prune(struct spool *, int64_t step_ms, int64_t before_ms);
+
+/*
+ * The complaint rows with at_ms in [since_ms, until_ms), newest first, at
+ * most limit (a click on a bar of the trends). Returns how many, or -1.
+ */
+int spool_mentions_between(struct spool *, int64_t since_ms, int64_t until_ms, size_t limit,
+    void (*fn)(void *arg, const struct spool_mention *), void *arg);
+
+/*
+ * Recent mentions (v8), complaints or not, for the playground's backtests:
+ * json is {"id","text","lang","followers","verified","rating","source"}
+ * as the mention came in (members unknown left out); complaint is the
+ * verdict then. spool_recent_add writes one in the caller's batch: its row
+ * id, or -1. spool_recent_prune keeps the newest keep rows and none older
+ * than before_ms: how many went, or -1. spool_recent_scan streams the rows
+ * with at_ms >= since_ms, newest first, at most limit; fn returns non-zero
+ * to stop early and must not call the spool. It returns how many rows fn
+ * got, or -1. A backtest runs it on a spool of its own, opened read-only in
+ * its own thread, so the loop never waits for it.
+ */
+int64_t spool_recent_add(struct spool *, int64_t at_ms, int complaint, const char *json);
+int64_t spool_recent_prune(struct spool *, size_t keep, int64_t before_ms);
+int64_t spool_recent_scan(struct spool *, int64_t since_ms, size_t limit,
+    int (*fn)(void *arg, int64_t at_ms, int complaint, const char *json), void *arg);
+
 #endif
