@@ -33,6 +33,7 @@
 
 struct cases;
 struct console;
+struct pass;
 
 /* Who asked, once authenticated. */
 enum console_via {
@@ -52,6 +53,7 @@ struct console_env {
 	struct ruleset *rules;
 	struct spool *spool;
 	struct cases *cases;
+	struct pass *pass;	/* changes are published once its commit is durable */
 	/* Commits the current pass now; 0, or -1 if it failed. */
 	int (*commit)(void *arg);
 	/* Deliver what receiver (by name) has pending now (after a retry). */

@@ -72,6 +72,7 @@ console_env_of(const struct conf *c, struct console_env *env)
 	env->rules = K.rules;
 	env->spool = K.spool;
 	env->cases = K.cases;
+	env->pass = K.pass;
 	env->commit = console_commit_cb;
 	env->kick = console_kick_cb;
 	env->reload = console_reload_cb;
