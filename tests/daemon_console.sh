@@ -274,10 +274,48 @@ is "retry of the dead one: 200" "$(code "$UI/v1/deliveries/$dead/retry" -X POST 
 wait_until 10 '[ "$(count_lines "$bad_log")" -gt "$n0" ]'
 check "its receiver is tried again at once" test "$(count_lines "$bad_log")" -gt "$n0"
 contains "and the change is published" "$TMPD/ev.out" "data: {\"id\":$dead,\"state\":\"pending\"}"
+wait_until 10 'grep -q "data: {\"id\":$dead,\"state\":\"dead\"}" "$TMPD/ev.out"'
+contains "a delivery that dies is published" "$TMPD/ev.out" "data: {\"id\":$dead,\"state\":\"dead\"}"
+contains "and one delivered" "$TMPD/ev.out" "data: {\"id\":$good,\"state\":\"delivered\"}"
 is "drop: 200" "$(code "$UI/v1/deliveries/$dead/drop" -X POST -H "$B")" 200
 is "dropped: gone" "$(code "$UI/v1/deliveries/$dead/drop" -X POST -H "$B")" 404
 is "an unknown delivery path: 404" "$(code "$UI/v1/deliveries/$dead/explode" -X POST -H "$B")" 404
+wait_until 20 'grep -q "^: ping" "$TMPD/ev.out"'
+contains "a live client gets a ping every 15 s" "$TMPD/ev.out" ": ping"
 kill "$SSE"
+stop_keluhd
+
+# --- reload -------------------------------------------------------------------------
+SOCK=$TMPD/admin.sock
+write_conf "$TMPD/r.yaml" <<Y
+admin: {socket: $SOCK}
+Y
+start_keluhd "$TMPD/r.yaml"
+write_conf "$TMPD/r.yaml" <<Y
+admin: {socket: $SOCK}
+ui: {enabled: true, listen: "127.0.0.1:0", token_file: ui.token, root: ui, chart_js: chart.js}
+Y
+"$KELUHCTL" reload --socket "$SOCK" >"$TMPD/rl.out" 2>&1
+is "a reload turns the console on" "$?" 0
+wait_for 5 grep -q 'web console listens on' "$klog"
+UPORT=$(sed -n 's/.*web console listens on .* (port \([0-9]*\)).*/\1/p' "$klog" | tail -n 1)
+is "and it answers" "$(code "http://127.0.0.1:$UPORT/ui/")" 200
+write_conf "$TMPD/r.yaml" <<Y
+admin: {socket: $SOCK}
+ui: {enabled: true, listen: "127.0.0.1:$KPORT", token_file: ui.token, root: ui, chart_js: chart.js}
+Y
+"$KELUHCTL" reload --socket "$SOCK" >"$TMPD/rl.out" 2>&1
+is "a reload that moves it onto a port in use fails" "$?" 1
+contains "and says why" "$TMPD/rl.out" "ui: cannot start the web console on 127.0.0.1:$KPORT"
+is "the running console goes on" "$(code "http://127.0.0.1:$UPORT/ui/")" 200
+write_conf "$TMPD/r.yaml" <<Y
+admin: {socket: $SOCK}
+ui: {enabled: false}
+Y
+"$KELUHCTL" reload --socket "$SOCK" >"$TMPD/rl.out" 2>&1
+is "a reload turns it off" "$?" 0
+contains "and it says so" "$klog" "ui: the web console is off"
+is "its listener is closed" "$(code "http://127.0.0.1:$UPORT/ui/")" 000
 stop_keluhd
 
 # --- configuration errors --------------------------------------------------------------

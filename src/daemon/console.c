@@ -424,6 +424,15 @@ console_queue(struct console *c, const char *event, const char *data)
 	buf_printf(&p->text, "event: %s\ndata: %s\n\n", event, data);
 }
 
+void
+console_delivery_changed(void *arg, int64_t id, const char *state)
+{
+	char data[128];
+
+	snprintf(data, sizeof(data), "{\"id\":%lld,\"state\":\"%s\"}", (long long)id, state);
+	console_queue(arg, "delivery", data);
+}
+
 /* The cases' second watcher (cases_set_observer). */
 static void
 console_case_seen(void *arg, const struct spool_case *sc, const char *kind, int64_t at)
@@ -593,6 +602,8 @@ console_set(struct console *c, const struct console_env *env)
 	struct httpd_limits lim;
 
 	c->env = *env;
+	if (env->cases)
+		cases_set_observer(env->cases, console_case_seen, c);
 	if (c->httpd) {
 		console_limits(env->conf, &lim);
 		httpd_set_limits(c->httpd, &lim);

@@ -85,6 +85,11 @@ const struct console_env *console_env(const struct console *);
  * "case", "delivery" or "alert", data a JSON object as text.
  */
 void console_publish(struct console *, const char *event, const char *data);
+/*
+ * Delivery id became state ("delivered", "dead") in the current pass: the
+ * event "delivery" goes out once that pass is durable (deliver_set_observer).
+ */
+void console_delivery_changed(void *console, int64_t id, const char *state);
 
 /*
  * The page modules. Each answers req and returns 1 when its path is one
