@@ -179,12 +179,22 @@ ui:
   token_file: ui.token
   root: ui
   chart_js: chart.js
+  user_header: X-Remote-User
 Y
 start_keluhd "$TMPD/h.yaml"
 is "listen: http: /ui/ on the ingest listener" "$(code "$URL/ui/")" 200
 is "with its API" "$(code "$URL/v1/session" -H "$B") $(jget 'j["via"]' "$TMPD/b")" "200 bearer"
 is "the ingest listener's own paths still answer" "$(code "$URL/healthz")" 200
 is "and mentions are still taken" "$(post '{"id":"m1","text":"cannot login"}' | cut -c1-3)" 202
+P="X-Remote-User: Rina"
+is "ui.user_header names the user without a login" \
+	"$(code "$URL/v1/session" -H "$P") $(jget 'j["user"], j["via"], len(j["csrf"])' "$TMPD/b")" "200 Rina proxy 43"
+pcsrf=$(jget 'j["csrf"]' "$TMPD/b")
+is "a proxy user's change needs the CSRF token too" "$(code "$URL/v1/session/logout" -X POST -H "$P")" 403
+is "and passes with it" "$(code "$URL/v1/session/logout" -X POST -H "$P" -H "X-CSRF-Token: $pcsrf")" 200
+is "another user's token does not fit" \
+	"$(code "$URL/v1/session/logout" -X POST -H "X-Remote-User: Budi" -H "X-CSRF-Token: $pcsrf")" 403
+is "an empty proxy header is no user" "$(code "$URL/v1/session" -H "X-Remote-User;")" 401
 stop_keluhd
 
 # --- cases, response times and deliveries -------------------------------------------
