@@ -310,6 +310,9 @@ is "a reload turns the console on" "$?" 0
 wait_for 5 grep -q 'web console listens on' "$klog"
 UPORT=$(sed -n 's/.*web console listens on .* (port \([0-9]*\)).*/\1/p' "$klog" | tail -n 1)
 is "and it answers" "$(code "http://127.0.0.1:$UPORT/ui/")" 200
+"$KELUHCTL" status --json --socket "$SOCK" >"$TMPD/st.json"
+is "the admin status shows its listener" "$(jget 'j["ui"]["listen"], j["ui"]["port"] == '"$UPORT" "$TMPD/st.json")" \
+	"127.0.0.1:0 True"
 write_conf "$TMPD/r.yaml" <<Y
 admin: {socket: $SOCK}
 ui: {enabled: true, listen: "127.0.0.1:$KPORT", token_file: ui.token, root: ui, chart_js: chart.js}
@@ -326,6 +329,8 @@ Y
 is "a reload turns it off" "$?" 0
 contains "and it says so" "$klog" "ui: the web console is off"
 is "its listener is closed" "$(code "http://127.0.0.1:$UPORT/ui/")" 000
+"$KELUHCTL" status --json --socket "$SOCK" >"$TMPD/st.json"
+is "and the admin status says it is off" "$(jget 'j["ui"]' "$TMPD/st.json")" None
 stop_keluhd
 
 # --- configuration errors --------------------------------------------------------------
