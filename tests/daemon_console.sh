@@ -100,7 +100,8 @@ login() {
 is "a wrong token: 401" "$(login '{"token":"wrong","name":"Ayu"}')" 401
 is "a name with a control character: 400" "$(login '{"token":"'$TOKEN'","name":"A\u0007"}')" 400
 is "no name: 400" "$(login '{"token":"'$TOKEN'"}') $(jget 'j["error"]' "$TMPD/b")" \
-	"400 name: give your name, 1 to 64 characters without control characters"
+	"400 name: give your name, 1 to 64 characters without control or bidirectional override characters"
+is "a name with a right-to-left override: 400" "$(login '{"token":"'$TOKEN'","name":"Ayu\u202e"}')" 400
 is "the right token: 200" "$(login '{"token":"'$TOKEN'","name":"Ayu"}')" 200
 cookie=$(hdr "$TMPD/h" Set-Cookie)
 case $cookie in
