@@ -41,7 +41,7 @@ console_stop(struct console *c)
 void
 console_free(struct console *c)
 {
-	(void)c;
+	playground_stop(c);
 }
 
 const struct console_env *

@@ -89,5 +89,11 @@ void console_publish(struct console *, const char *event, const char *data);
 int console_cases_handle(struct console *, struct httpd_req *, const struct console_user *);
 int console_trends_handle(struct console *, struct httpd_req *, const struct console_user *);
 int playground_handle(struct console *, struct httpd_req *, const struct console_user *);
+/*
+ * console_free calls it first: a backtest running is stopped (its thread
+ * joined; its request, if still there, answered 503) and what the
+ * playground keeps (the last draft, its classify contexts) is freed.
+ */
+void playground_stop(struct console *);
 
 #endif
