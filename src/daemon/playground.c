@@ -465,8 +465,6 @@ pg_try(struct console *c, struct httpd_req *req)
 
 /* ---- POST /v1/playground/backtest ---------------------------------- */
 
-#pragma weak spool_recent_scan
-
 struct pg_list {
 	struct buf b;
 	size_t n;
@@ -620,9 +618,7 @@ pg_bt_main(void *arg)
 	buf_init(&s.lost.b);
 	s.t0 = util_mono_ms();
 	if ((sp = spool_open(job->spool_path, 1, job->err, sizeof(job->err))) != NULL) {
-		if (spool_recent_scan == NULL)
-			snprintf(job->err, sizeof(job->err), "this spool keeps no recent mentions");
-		else if ((n = spool_recent_scan(sp, job->since_ms, job->limit, pg_bt_row, &s)) < 0)
+		if ((n = spool_recent_scan(sp, job->since_ms, job->limit, pg_bt_row, &s)) < 0)
 			snprintf(job->err, sizeof(job->err),
 			         "reading the recent mentions failed: %s", spool_error(sp));
 		else

@@ -5,7 +5,10 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -21,6 +24,7 @@
 #include "engine/verdict.h"
 #include "lib/metrics.h"
 #include "lib/util.h"
+#include "store/spool.h"
 #include "unit.h"
 
 struct console {
@@ -138,7 +142,7 @@ setup(void)
 	if (conf == NULL)
 		diag_print(&d, stderr);
 	ck_assert_ptr_nonnull(conf);
-	conf->ui.backtest_keep = 1000;
+	conf->ui.backtest_keep = 100000;
 	conf->ui.backtest_budget_ms = 5000;
 	memset(&con, 0, sizeof(con));
 	con.env.rules = rules_load_spec(&conf->rules, &d);
@@ -546,6 +550,274 @@ START_TEST(test_save)
 }
 END_TEST
 
+/* ---- backtests ------------------------------------------------------- */
+
+/* Recent mentions as keluhd keeps them: n of text, then the extra ones. */
+static void
+seed(size_t n, const char *text, const char *const *extra, size_t nextra)
+{
+	char err[256], *path = xasprintf("%s/spool.db", root), *js;
+	struct spool *sp = spool_open(path, 0, err, sizeof(err));
+	int64_t now = util_now_ms();
+
+	ck_assert_msg(sp != NULL, "%s", err);
+	ck_assert_int_eq(spool_begin(sp), 0);
+	for (size_t i = 0; i < n + nextra; i++) {
+		json_t *o = json_pack("{s:s,s:s,s:s}", "id", "", "text",
+		                      i < n ? text : extra[i - n], "lang", "id");
+
+		json_object_set_new(o, "id", json_sprintf("r%zu", i));
+		js = json_dumps(o, JSON_COMPACT);
+		ck_assert_int_ge(spool_recent_add(sp, now - 60000 + (int64_t)i, 0, js), 0);
+		free(js);
+		json_decref(o);
+	}
+	ck_assert_int_eq(spool_commit(sp), 0);
+	spool_close(sp);
+	free(path);
+}
+
+static const char bt_draft[] =
+    "rules:\n"
+    "  - {id: bill.refund, team: billing, score: 30, when: {keywords: [refund]}}\n"
+    "  - {id: login.fail, team: tech, score: 30, when: {regex: 'gagal\\s+login'}}\n";
+
+static void
+s_backtest(void)
+{
+	struct resp r;
+	json_t *l;
+
+	post("/v1/playground/backtest",
+	     json_pack("{s:s,s:s,s:i}", "rules", bt_draft, "file", "billing.yaml", "days", 1), &r);
+	ck_assert_int_eq(r.code, 200);
+	ck_assert(json_is_true(json_object_get(r.json, "complete")));
+	ck_assert(json_is_null(json_object_get(r.json, "stopped")));
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "checked")), 4);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "kept")), 4);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "before")), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "after")), 2);
+	l = json_object_get(r.json, "new");
+	ck_assert_int_eq(json_array_size(l), 1);
+	ck_assert_str_eq(jstr(json_array_get(l, 0), "id"), "r1");
+	ck_assert_str_eq(jstr(json_array_get(l, 0), "text"), "minta refund dong");
+	ck_assert_str_eq(
+	    json_string_value(json_array_get(json_object_get(json_array_get(l, 0), "rules"), 0)),
+	    "bill.refund");
+	l = json_object_get(r.json, "lost");
+	ck_assert_int_eq(json_array_size(l), 1);
+	ck_assert_str_eq(jstr(json_array_get(l, 0), "id"), "r0");
+	ck_assert_str_eq(
+	    json_string_value(json_array_get(json_object_get(json_array_get(l, 0), "rules"), 0)),
+	    "bill.double");
+	resp_free(&r);
+
+	/* a draft with errors is not backtested */
+	post("/v1/playground/backtest",
+	     json_pack("{s:s,s:s}", "rules", "rules: [", "file", "b.yaml"), &r);
+	ck_assert_int_eq(r.code, 400);
+	ck_assert(json_is_false(json_object_get(json_object_get(r.json, "draft"), "ok")));
+	resp_free(&r);
+	post("/v1/playground/backtest", json_pack("{s:s,s:i}", "rules", bt_draft, "days", 31), &r);
+	ck_assert_int_eq(r.code, 400);
+	ck_assert_str_eq(jstr(r.json, "error"), "'days' must be a whole number from 1 to 30");
+	resp_free(&r);
+}
+
+START_TEST(test_backtest_new_and_lost)
+{
+	static const char *const rows[] = {"kena dobel bayar", "minta refund dong",
+	                                   "gagal login lagi", "halo kak"};
+
+	seed(0, NULL, rows, 4);
+	run(s_backtest);
+	ck_assert(metrics_get("keluh_ui_backtests_total", "result=\"complete\"") == 1);
+}
+END_TEST
+
+/* Mentions that keep a bounded regex busy to its work limit: a slow backtest. */
+static const char slow_draft[] =
+    "rules:\n  - {id: slow.re, score: 30, when: {regex: '^(a|aa)+$'}}\n";
+static char slow_text[1501];
+
+static void
+slow_seed(size_t n)
+{
+	memset(slow_text, 'a', sizeof(slow_text) - 2);
+	slow_text[sizeof(slow_text) - 2] = 'b';
+	seed(n, slow_text, NULL, 0);
+}
+
+static void
+s_budget(void)
+{
+	struct resp r;
+	const char *why;
+
+	post("/v1/playground/backtest",
+	     json_pack("{s:s,s:s}", "rules", slow_draft, "file", "s.yaml"), &r);
+	ck_assert_int_eq(r.code, 200);
+	ck_assert(json_is_false(json_object_get(r.json, "complete")));
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "kept")), 3000);
+	ck_assert_int_lt(json_integer_value(json_object_get(r.json, "checked")), 3000);
+	why = jstr(r.json, "stopped");
+	ck_assert_ptr_nonnull(why);
+	ck_assert_msg(strncmp(why, "stopped after 0.0", 17) == 0 &&
+	                  strstr(why, " of 3,000 mentions checked") != NULL,
+	              "%s", why);
+	resp_free(&r);
+}
+
+START_TEST(test_backtest_budget)
+{
+	slow_seed(3000);
+	conf->ui.backtest_budget_ms = 1;
+	run(s_budget);
+	ck_assert(metrics_get("keluh_bound_hits_total", "bound=\"backtest_budget\"") == 1);
+}
+END_TEST
+
+/* A request written on a socket of its own, its answer read later. */
+static int
+raw_post(const char *path, const char *body)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char *req = xasprintf("POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n\r\n%s", path,
+	                      strlen(body), body);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	free(req);
+	return fd;
+}
+
+static int
+raw_status(int fd)
+{
+	char in[256];
+	ssize_t n = read(fd, in, sizeof(in) - 1);
+	int st = 0;
+
+	close(fd);
+	if (n <= 0)
+		return 0;
+	in[n] = '\0';
+	sscanf(in, "HTTP/1.1 %d", &st);
+	return st;
+}
+
+/*
+ * One answer on another connection: the loop has read the raw request
+ * written before it by then (it was accepted and readable first).
+ */
+static void
+sync_loop(void)
+{
+	struct resp r;
+
+	post("/v1/playground", json_pack("{s:s}", "text", "halo"), &r);
+	ck_assert_int_eq(r.code, 200);
+	resp_free(&r);
+}
+
+static void
+s_one_at_a_time(void)
+{
+	char *body = xasprintf("{\"rules\":\"%s\",\"file\":\"s.yaml\"}",
+	                       "rules: [{id: slow.re, score: 30, when: {regex: '^(a|aa)+$'}}]");
+	int fd = raw_post("/v1/playground/backtest", body), first;
+	struct resp r;
+
+	post("/v1/playground/backtest",
+	     json_pack("{s:s,s:s}", "rules", slow_draft, "file", "s.yaml"), &r);
+	first = raw_status(fd);
+	/* whichever came in first ran; the other was told to come back */
+	ck_assert_msg((first == 200 && r.code == 429) || (first == 429 && r.code == 200),
+	              "%d and %ld", first, r.code);
+	if (r.code == 429)
+		ck_assert_str_eq(jstr(r.json, "error"),
+		                 "a backtest is running; one runs at a time");
+	resp_free(&r);
+	free(body);
+}
+
+START_TEST(test_backtest_one_at_a_time)
+{
+	slow_seed(3000);
+	run(s_one_at_a_time);
+	ck_assert(metrics_get("keluh_bound_hits_total", "bound=\"backtests\"") == 1);
+}
+END_TEST
+
+/* The client leaves: the backtest stops early and its result is dropped. */
+static void
+s_client_leaves(void)
+{
+	int fd = raw_post(
+	    "/v1/playground/backtest",
+	    "{\"rules\":\"rules: [{id: slow.re, score: 30, when: {regex: '^(a|aa)+$'}}]\"}");
+	struct resp r;
+	int code;
+
+	sync_loop();
+	post("/v1/playground/backtest", json_pack("{s:s}", "rules", slow_draft), &r);
+	ck_assert_int_eq(r.code, 429);
+	resp_free(&r);
+	close(fd);
+	do {
+		post("/v1/playground/backtest", json_pack("{s:s}", "rules", "rules: []\n"), &r);
+		code = (int)r.code;
+		resp_free(&r);
+	} while (code == 429);
+	ck_assert_int_eq(code, 200);
+}
+
+START_TEST(test_backtest_client_leaves)
+{
+	slow_seed(20000);
+	conf->ui.backtest_budget_ms = 60000;
+	run(s_client_leaves);
+	ck_assert(metrics_get("keluh_ui_backtests_total", "result=\"dropped\"") == 1);
+}
+END_TEST
+
+/* keluhd stops while a backtest runs: the thread is joined, nothing hangs or leaks. */
+static int stop_fd;
+
+static void
+s_stop_running(void)
+{
+	struct resp r;
+
+	stop_fd = raw_post(
+	    "/v1/playground/backtest",
+	    "{\"rules\":\"rules: [{id: slow.re, score: 30, when: {regex: '^(a|aa)+$'}}]\"}");
+	sync_loop();
+	post("/v1/playground/backtest", json_pack("{s:s}", "rules", slow_draft), &r);
+	ck_assert_int_eq(r.code, 429);
+	resp_free(&r);
+}
+
+START_TEST(test_backtest_stop_while_running)
+{
+	int64_t t0;
+
+	slow_seed(20000);
+	conf->ui.backtest_budget_ms = 60000;
+	run(s_stop_running);
+	t0 = util_mono_ms();
+	playground_stop(&con);
+	/* left alone it runs for about 12 s (20,000 mentions at the regex work limit) */
+	ck_assert_int_lt(util_mono_ms() - t0, 5000);
+	close(stop_fd);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -561,6 +833,11 @@ main(void)
 	tcase_add_test(tc, test_catastrophic_regex_bounded);
 	tcase_add_test(tc, test_bad_requests);
 	tcase_add_test(tc, test_save);
+	tcase_add_test(tc, test_backtest_new_and_lost);
+	tcase_add_test(tc, test_backtest_budget);
+	tcase_add_test(tc, test_backtest_one_at_a_time);
+	tcase_add_test(tc, test_backtest_client_leaves);
+	tcase_add_test(tc, test_backtest_stop_while_running);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
