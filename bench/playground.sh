@@ -48,11 +48,13 @@ tests:
   - {text: refund belum masuk, rules: [draft.refund]}
 Y
 echo bench-playground-token >"$D/ui.token"
+mkdir -p "$D/ui"
+echo '<!doctype html><title>keluh</title>' >"$D/ui/index.html"
 cat >"$D/c.yaml" <<Y
 rules: $D/rules.d
 http: {listen: 127.0.0.1:0}
 spool: {path: $D/spool.db}
-ui: {enabled: true, listen: http, token_file: $D/ui.token}
+ui: {enabled: true, listen: http, token_file: $D/ui.token, root: $D/ui}
 receivers: [{name: nul, type: console}]
 routes: [{match: {priority: critical}, receivers: [nul]}]
 Y
