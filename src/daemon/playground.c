@@ -41,8 +41,6 @@
 #define PG_DAYS_MAX     30
 #define PG_DEFAULT_FILE "playground.yaml"
 
-static const char pg_headers[] = "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
-
 /* The last draft compiled, against the live set it was made from. */
 struct pg_draft {
 	struct ruleset *live; /* a reference: the pointer stays unique while kept */
@@ -63,6 +61,7 @@ struct pg_job {
 	int days;
 	atomic_int stop; /* the client left, or keluhd stops */
 	struct buf out;  /* the answer's body */
+	int complete;    /* every mention of the window was checked */
 	char err[256];   /* or why it failed */
 	pthread_t th;
 	int pipefd[2];
@@ -81,26 +80,24 @@ static struct {
 static void
 pg_reply(struct httpd_req *req, int status, const struct buf *b)
 {
-	httpd_reply(req, status, "application/json", pg_headers, b->data, b->len);
+	/* the console adds its headers (no-store, nosniff, CSP) to every answer of its API */
+	httpd_reply(req, status, "application/json", NULL, b->data, b->len);
 }
 
 static void
 pg_error_extra(struct httpd_req *req, int status, const char *msg, const char *extra_hdr,
                const char *extra_json)
 {
-	struct buf b, h;
+	struct buf b;
 
 	buf_init(&b);
-	buf_init(&h);
 	buf_adds(&b, "{\"error\":\"");
 	buf_add_json_str(&b, msg, strlen(msg));
 	buf_addc(&b, '"');
 	if (extra_json)
 		buf_printf(&b, ",%s", extra_json);
 	buf_adds(&b, "}\n");
-	buf_printf(&h, "%s%s", pg_headers, extra_hdr ? extra_hdr : "");
-	httpd_reply(req, status, "application/json", h.data, b.data, b.len);
-	buf_free(&h);
+	httpd_reply(req, status, "application/json", extra_hdr, b.data, b.len);
 	buf_free(&b);
 }
 
@@ -588,6 +585,7 @@ pg_bt_answer(struct pg_job *job, struct pg_scan *s, double secs)
 	char done[32], all[32];
 	int complete = !s->over;
 
+	job->complete = complete;
 	buf_printf(b, "{\"days\":%d,\"checked\":%zu,\"kept\":%zu,\"complete\":%s,\"stopped\":",
 	           job->days, s->checked, s->kept, complete ? "true" : "false");
 	if (complete)
@@ -652,22 +650,18 @@ pg_bt_done(evutil_socket_t fd, short what, void *arg)
 {
 	struct pg_job *job = arg;
 	const char *result;
-	char x;
+	char x, label[32];
 
 	(void)what;
 	if (read(fd, &x, 1) < 0 && errno != EAGAIN)
 		log_warn("playground: backtest pipe");
 	pthread_join(job->th, NULL);
-	result = job->req == NULL                             ? "dropped"
-	         : job->out.len == 0                          ? "failed"
-	         : strstr(job->out.data, "\"complete\":true") ? "complete"
-	                                                      : "stopped";
-	metrics_add("keluh_ui_backtests_total",
-	            strcmp(result, "complete") == 0  ? "result=\"complete\""
-	            : strcmp(result, "stopped") == 0 ? "result=\"stopped\""
-	            : strcmp(result, "failed") == 0  ? "result=\"failed\""
-	                                             : "result=\"dropped\"",
-	            1);
+	result = job->req == NULL    ? "dropped"
+	         : job->out.len == 0 ? "failed"
+	         : job->complete     ? "complete"
+	                             : "stopped";
+	snprintf(label, sizeof(label), "result=\"%s\"", result);
+	metrics_add("keluh_ui_backtests_total", label, 1);
 	if (strcmp(result, "stopped") == 0)
 		metrics_bound_hit("backtest_budget", "a backtest ran out of ui.backtest_budget_ms");
 	if (job->req) {
