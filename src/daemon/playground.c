@@ -52,27 +52,50 @@ struct pg_draft {
 	char *tests_json; /* {"passed","failed","results"} */
 };
 
-/* A backtest; the thread reads the fields above 'out' and writes out and err. */
+struct pg_thread;
+
+/*
+ * A backtest. The thread reads what is above 'd' and writes d (the draft
+ * it compiles first), out, complete and err; the loop makes and frees
+ * the rest.
+ */
 struct pg_job {
 	char *spool_path;
-	struct classify_ctx *live, *draft; /* made and freed by the loop */
+	struct rules_spec spec; /* a copy: the conf may be replaced meanwhile */
+	char *text;             /* the draft */
+	size_t len;
+	struct classify_ctx *live;
 	int64_t since_ms, budget_ms;
 	size_t limit;
 	int days;
 	atomic_int stop; /* the client left, or keluhd stops */
-	struct buf out;  /* the answer's body */
-	int complete;    /* every mention of the window was checked */
-	char err[256];   /* or why it failed */
-	pthread_t th;
-	int pipefd[2];
-	struct event *ev;
+	struct pg_draft d;
+	struct buf out; /* the answer's body */
+	int complete;   /* every mention of the window was checked */
+	char err[256];  /* or why it failed */
+	struct pg_thread *t;
 	struct httpd_req *req; /* NULL once the client went away */
 };
+
+/* A draft compiling for a POST /v1/playground that waits for it. */
+struct pg_compile {
+	struct pg_compile *next;
+	struct console *c;
+	struct rules_spec spec;
+	struct pg_draft d; /* live, name, key set by the loop; the rest by the thread */
+	struct pg_body *body;
+	struct pg_thread *t;
+	struct httpd_req *req; /* NULL once the client went away */
+};
+
+#define PG_COMPILES_MAX 2 /* drafts compiling at once */
 
 static struct {
 	struct classify_ctx *live_ctx; /* bound to the live set last seen */
 	struct pg_draft draft;         /* name NULL: none */
 	struct pg_job *job;            /* the backtest running, or NULL */
+	struct pg_compile *compiles;
+	size_t ncompiles;
 } pg;
 
 /* ---- answers ------------------------------------------------------- */
@@ -356,29 +379,18 @@ pg_draft_key(unsigned char *key, const char *name, const char *text, size_t len)
 }
 
 /*
- * The draft compiled against the live set, from the cache when it is the
- * one compiled last. Its rs is NULL when it has errors.
+ * Compiles a draft against spec into d (rs, ctx, diag_json, tests_json):
+ * in a worker thread, on rules and memory of its own.
  */
-static const struct pg_draft *
-pg_draft_get(const struct console_env *env, const char *name, const char *text, size_t len)
+static void
+pg_compile(struct pg_draft *d, const struct rules_spec *spec, const char *text, size_t len)
 {
-	struct pg_draft *d = &pg.draft;
-	struct rules_draft dr = {name, text, len};
-	unsigned char key[crypto_generichash_BYTES];
+	struct rules_draft dr = {d->name, text, len};
 	struct diag dg;
 	struct buf b;
 
-	pg_draft_key(key, name, text, len);
-	if (d->name && d->live == env->rules && strcmp(d->name, name) == 0 &&
-	    sodium_memcmp(d->key, key, sizeof(key)) == 0)
-		return d;
-	pg_draft_clear(d);
-	metrics_add("keluh_ui_playground_compiles_total", NULL, 1);
-	d->live = rules_ref(env->rules);
-	d->name = xstrdup(name);
-	memcpy(d->key, key, sizeof(key));
 	diag_init(&dg);
-	d->rs = rules_load_spec_draft(&env->conf->rules, &dr, &dg);
+	d->rs = rules_load_spec_draft(spec, &dr, &dg);
 	buf_init(&b);
 	pg_diag_json(&b, &dg);
 	d->diag_json = xstrdup(b.data);
@@ -386,10 +398,65 @@ pg_draft_get(const struct console_env *env, const char *name, const char *text, 
 	diag_free(&dg);
 	if (d->rs) {
 		d->ctx = classify_ctx_new(d->rs);
-		d->tests_json = pg_tests_json(d->ctx, name);
+		d->tests_json = pg_tests_json(d->ctx, d->name);
 	} else
 		d->tests_json = xstrdup("{\"passed\":0,\"failed\":0,\"results\":[]}");
-	return d;
+}
+
+/* The last draft compiled, when it is this one against the live set; else NULL. */
+static const struct pg_draft *
+pg_draft_cached(const struct console_env *env, const char *name, const unsigned char *key)
+{
+	const struct pg_draft *d = &pg.draft;
+
+	if (d->name && d->live == env->rules && strcmp(d->name, name) == 0 &&
+	    sodium_memcmp(d->key, key, crypto_generichash_BYTES) == 0)
+		return d;
+	return NULL;
+}
+
+/* ---- worker threads ----------------------------------------------- */
+
+/* A thread that says it is done through a pipe the loop watches. */
+struct pg_thread {
+	pthread_t th;
+	int pipefd[2];
+	struct event *ev;
+};
+
+static int
+pg_thread_start(struct pg_thread *t, struct event_base *base, void *(*fn)(void *),
+                void (*done)(evutil_socket_t, short, void *), void *arg)
+{
+	if (pipe2(t->pipefd, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -1;
+	t->ev = event_new(base, t->pipefd[0], EV_READ, done, arg);
+	if (t->ev == NULL || pthread_create(&t->th, NULL, fn, arg) != 0) {
+		if (t->ev)
+			event_free(t->ev);
+		close(t->pipefd[0]);
+		close(t->pipefd[1]);
+		return -1;
+	}
+	event_add(t->ev, NULL);
+	return 0;
+}
+
+/* From the thread, last. */
+static void
+pg_thread_done(struct pg_thread *t)
+{
+	if (write(t->pipefd[1], "x", 1) < 0)
+		abort(); /* the loop's end is open until it joins this thread */
+}
+
+static void
+pg_thread_join(struct pg_thread *t)
+{
+	pthread_join(t->th, NULL);
+	event_free(t->ev);
+	close(t->pipefd[0]);
+	close(t->pipefd[1]);
 }
 
 static struct classify_ctx *
@@ -413,18 +480,140 @@ pg_draft_member(struct buf *b, const struct pg_draft *d)
 
 /* ---- POST /v1/playground ------------------------------------------- */
 
+/* Answers a request: the verdict of its text, with the draft d (or NULL). */
+static void
+pg_answer(struct console *c, struct httpd_req *req, const struct pg_body *pb,
+          const struct pg_draft *d)
+{
+	struct classify_ctx *ctx = d && d->ctx ? d->ctx : pg_live_ctx(console_env(c));
+	struct classify_author a = {-1, 0, pb->rating};
+	struct verdict v;
+	struct buf b;
+	size_t bad;
+
+	if (classify_mention(ctx, pb->text, pb->text_len, pb->lang, &a, &v, &bad) < 0) {
+		pg_error(req, 400, "'text' is not valid UTF-8");
+		return;
+	}
+	buf_init(&b);
+	verdict_json(&b, classify_ruleset(ctx), pb->id, pb->text, pb->text_len, &v);
+	if (d) {
+		b.len--; /* the verdict's closing brace */
+		buf_addc(&b, ',');
+		pg_draft_member(&b, d);
+		buf_addc(&b, '}');
+	}
+	buf_addc(&b, '\n');
+	metrics_add("keluh_ui_playground_verdicts_total", NULL, 1);
+	pg_reply(req, 200, &b);
+	buf_free(&b);
+}
+
+static void *
+pg_compile_main(void *arg)
+{
+	struct pg_compile *job = arg;
+
+	pg_compile(&job->d, &job->spec, job->body->rules, job->body->rules_len);
+	pg_thread_done(job->t);
+	return NULL;
+}
+
+static void
+pg_compile_free(struct pg_compile *job)
+{
+	struct pg_compile **pp;
+
+	for (pp = &pg.compiles; *pp != job; pp = &(*pp)->next)
+		;
+	*pp = job->next;
+	pg.ncompiles--;
+	free(job->t);
+	pg_draft_clear(&job->d);
+	rules_spec_free(&job->spec);
+	json_decref(job->body->root);
+	free(job->body);
+	free(job);
+}
+
+/* The draft is compiled: it becomes the one kept, and the request is answered. */
+static void
+pg_compile_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct pg_compile *job = arg;
+	char x;
+
+	(void)what;
+	if (read(fd, &x, 1) < 0 && errno != EAGAIN)
+		log_warn("playground: compile pipe");
+	pg_thread_join(job->t);
+	metrics_add("keluh_ui_playground_compiles_total", NULL, 1);
+	pg_draft_clear(&pg.draft);
+	pg.draft = job->d;
+	memset(&job->d, 0, sizeof(job->d));
+	if (job->req) {
+		httpd_req_on_cancel(job->req, NULL, NULL);
+		pg_answer(job->c, job->req, job->body, &pg.draft);
+	}
+	pg_compile_free(job);
+}
+
+static void
+pg_compile_cancelled(void *arg)
+{
+	((struct pg_compile *)arg)->req = NULL;
+}
+
+/* Compiles pb's draft in a thread; req is answered when it is done. Takes pb's root. */
+static void
+pg_compile_start(struct console *c, struct httpd_req *req, struct pg_body *pb,
+                 const unsigned char *key)
+{
+	const struct console_env *env = console_env(c);
+	struct pg_compile *job;
+
+	if (pg.ncompiles >= PG_COMPILES_MAX) {
+		json_decref(pb->root);
+		metrics_bound_hit("playground_compiles",
+		                  "drafts were sent faster than they compile");
+		pg_error_extra(req, 429, "drafts are compiling; send this one again in a moment",
+		               "Retry-After: 1\r\n", NULL);
+		return;
+	}
+	job = xcalloc(1, sizeof(*job));
+	job->c = c;
+	job->body = xmalloc(sizeof(*pb));
+	*job->body = *pb;
+	rules_spec_copy(&job->spec, &env->conf->rules);
+	job->d.live = rules_ref(env->rules);
+	job->d.name = xstrdup(pb->file);
+	memcpy(job->d.key, key, sizeof(job->d.key));
+	job->t = xcalloc(1, sizeof(*job->t));
+	job->req = req;
+	if (pg_thread_start(job->t, env->base, pg_compile_main, pg_compile_done, job) < 0) {
+		log_warn("playground: cannot start a thread to compile a draft");
+		pg_error(req, 503, "cannot compile a draft now");
+		pg_draft_clear(&job->d);
+		rules_spec_free(&job->spec);
+		json_decref(job->body->root);
+		free(job->body);
+		free(job->t);
+		free(job);
+		return;
+	}
+	job->next = pg.compiles;
+	pg.compiles = job;
+	pg.ncompiles++;
+	httpd_req_on_cancel(req, pg_compile_cancelled, job);
+}
+
 static void
 pg_try(struct console *c, struct httpd_req *req)
 {
 	static const char *const keys[] = {"text", "lang", "rating", "rules", "file", "id"};
-	const struct console_env *env = console_env(c);
+	unsigned char key[crypto_generichash_BYTES];
 	const struct pg_draft *d = NULL;
-	struct classify_ctx *ctx;
-	struct classify_author a;
 	struct pg_body pb;
-	struct verdict v;
-	struct buf b;
-	size_t bad;
 
 	if (pg_body_parse(req, &pb, keys, sizeof(keys) / sizeof(keys[0])) < 0)
 		return;
@@ -433,31 +622,16 @@ pg_try(struct console *c, struct httpd_req *req)
 		pg_error(req, 400, "'text' is missing: the text to classify");
 		return;
 	}
-	ctx = pg_live_ctx(env);
 	if (pb.rules) {
-		d = pg_draft_get(env, pb.file, pb.rules, pb.rules_len);
-		if (d->ctx)
-			ctx = d->ctx;
+		/* a draft not seen last compiles in a thread: the loop goes on meanwhile */
+		pg_draft_key(key, pb.file, pb.rules, pb.rules_len);
+		if ((d = pg_draft_cached(console_env(c), pb.file, key)) == NULL) {
+			pg_compile_start(c, req, &pb, key);
+			return;
+		}
 	}
-	a = (struct classify_author){-1, 0, pb.rating};
-	if (classify_mention(ctx, pb.text, pb.text_len, pb.lang, &a, &v, &bad) < 0) {
-		json_decref(pb.root);
-		pg_error(req, 400, "'text' is not valid UTF-8");
-		return;
-	}
-	buf_init(&b);
-	verdict_json(&b, classify_ruleset(ctx), pb.id, pb.text, pb.text_len, &v);
-	if (d) {
-		b.len--; /* the verdict's closing brace */
-		buf_addc(&b, ',');
-		pg_draft_member(&b, d);
-		buf_addc(&b, '}');
-	}
-	buf_addc(&b, '\n');
+	pg_answer(c, req, &pb, d);
 	json_decref(pb.root);
-	metrics_add("keluh_ui_playground_verdicts_total", NULL, 1);
-	pg_reply(req, 200, &b);
-	buf_free(&b);
 }
 
 /* ---- POST /v1/playground/backtest ---------------------------------- */
@@ -469,6 +643,7 @@ struct pg_list {
 
 struct pg_scan {
 	struct pg_job *job;
+	struct classify_ctx *draft;
 	int64_t t0, stopped_at;
 	size_t checked, kept, before, after;
 	int over; /* the budget is spent: rows are only counted */
@@ -546,12 +721,12 @@ pg_bt_row(void *arg, int64_t at_ms, int complaint, const char *json)
 	a.rating = (int)pg_json_long(o, "rating", 0);
 	s->checked++;
 	if (classify_mention(job->live, text, len, lang, &a, &lv, &bad) == 0 &&
-	    classify_mention(job->draft, text, len, lang, &a, &dv, &bad) == 0) {
+	    classify_mention(s->draft, text, len, lang, &a, &dv, &bad) == 0) {
 		was = lv.complaint;
 		s->before += was;
 		s->after += dv.complaint;
 		if (!was && dv.complaint)
-			pg_list_add(&s->added, classify_ruleset(job->draft), &dv, at_ms,
+			pg_list_add(&s->added, classify_ruleset(s->draft), &dv, at_ms,
 			            json_string_value(json_object_get(o, "id")), text, len);
 		else if (was && !dv.complaint)
 			pg_list_add(&s->lost, classify_ruleset(job->live), &lv, at_ms,
@@ -606,15 +781,23 @@ static void *
 pg_bt_main(void *arg)
 {
 	struct pg_job *job = arg;
+	struct classify_ctx *draft;
 	struct pg_scan s;
 	struct spool *sp;
 	int64_t n;
 
 	memset(&s, 0, sizeof(s));
 	s.job = job;
+	s.t0 = util_mono_ms();
+	pg_compile(&job->d, &job->spec, job->text, job->len);
+	if ((draft = job->d.ctx) == NULL) {
+		pg_thread_done(job->t);
+		return NULL;
+	}
+	classify_set_evidence(draft, CLASSIFY_EVIDENCE_NONE);
 	buf_init(&s.added.b);
 	buf_init(&s.lost.b);
-	s.t0 = util_mono_ms();
+	s.draft = draft;
 	if ((sp = spool_open(job->spool_path, 1, job->err, sizeof(job->err))) != NULL) {
 		if ((n = spool_recent_scan(sp, job->since_ms, job->limit, pg_bt_row, &s)) < 0)
 			snprintf(job->err, sizeof(job->err),
@@ -625,20 +808,19 @@ pg_bt_main(void *arg)
 	}
 	buf_free(&s.added.b);
 	buf_free(&s.lost.b);
-	if (write(job->pipefd[1], "x", 1) < 0)
-		abort(); /* the loop's end is open until it joins this thread */
+	pg_thread_done(job->t);
 	return NULL;
 }
 
 static void
 pg_job_free(struct pg_job *job)
 {
-	event_free(job->ev);
-	close(job->pipefd[0]);
-	close(job->pipefd[1]);
 	classify_ctx_free(job->live);
-	classify_ctx_free(job->draft);
+	pg_draft_clear(&job->d);
+	rules_spec_free(&job->spec);
 	free(job->spool_path);
+	free(job->text);
+	free(job->t);
 	buf_free(&job->out);
 	free(job);
 	pg.job = NULL;
@@ -651,12 +833,14 @@ pg_bt_done(evutil_socket_t fd, short what, void *arg)
 	struct pg_job *job = arg;
 	const char *result;
 	char x, label[32];
+	struct buf b;
 
 	(void)what;
 	if (read(fd, &x, 1) < 0 && errno != EAGAIN)
 		log_warn("playground: backtest pipe");
-	pthread_join(job->th, NULL);
+	pg_thread_join(job->t);
 	result = job->req == NULL    ? "dropped"
+	         : !job->d.rs        ? "draft_errors"
 	         : job->out.len == 0 ? "failed"
 	         : job->complete     ? "complete"
 	                             : "stopped";
@@ -666,7 +850,14 @@ pg_bt_done(evutil_socket_t fd, short what, void *arg)
 		metrics_bound_hit("backtest_budget", "a backtest ran out of ui.backtest_budget_ms");
 	if (job->req) {
 		httpd_req_on_cancel(job->req, NULL, NULL);
-		if (job->out.len)
+		if (!job->d.rs) {
+			buf_init(&b);
+			pg_draft_member(&b, &job->d);
+			pg_error_extra(job->req, 400,
+			               "the draft has errors; nothing was backtested", NULL,
+			               b.data);
+			buf_free(&b);
+		} else if (job->out.len)
 			pg_reply(job->req, 200, &job->out);
 		else {
 			log_warnx("playground: backtest failed: %s", job->err);
@@ -685,37 +876,37 @@ pg_bt_cancelled(void *arg)
 	atomic_store(&job->stop, 1);
 }
 
-static int
-pg_bt_start(struct console *c, struct httpd_req *req, const struct pg_draft *d, long days)
+/* Takes pb's root. */
+static void
+pg_bt_start(struct console *c, struct httpd_req *req, struct pg_body *pb)
 {
 	const struct console_env *env = console_env(c);
 	const struct conf_ui *ui = &env->conf->ui;
 	struct pg_job *job = xcalloc(1, sizeof(*job));
 
-	if (pipe2(job->pipefd, O_CLOEXEC | O_NONBLOCK) < 0) {
-		free(job);
-		return -1;
-	}
 	job->spool_path = xstrdup(env->conf->spool_path);
+	rules_spec_copy(&job->spec, &env->conf->rules);
+	job->d.name = xstrdup(pb->file);
+	job->text = xstrndup(pb->rules, pb->rules_len);
+	job->len = pb->rules_len;
+	json_decref(pb->root);
 	job->live = classify_ctx_new(env->rules);
-	job->draft = classify_ctx_new(d->rs);
 	classify_set_evidence(job->live, CLASSIFY_EVIDENCE_NONE);
-	classify_set_evidence(job->draft, CLASSIFY_EVIDENCE_NONE);
-	job->since_ms = util_now_ms() - days * 86400000LL;
+	job->since_ms = util_now_ms() - pb->days * 86400000LL;
 	job->budget_ms = ui->backtest_budget_ms > 0 ? ui->backtest_budget_ms : 5000;
 	job->limit = ui->backtest_keep;
-	job->days = (int)days;
+	job->days = (int)pb->days;
 	buf_init(&job->out);
-	job->ev = event_new(env->base, job->pipefd[0], EV_READ, pg_bt_done, job);
+	job->t = xcalloc(1, sizeof(*job->t));
 	job->req = req;
-	pg.job = job;
-	if (pthread_create(&job->th, NULL, pg_bt_main, job) != 0) {
+	if (pg_thread_start(job->t, env->base, pg_bt_main, pg_bt_done, job) < 0) {
+		log_warn("playground: cannot start a backtest");
+		pg_error(req, 503, "cannot start a backtest now");
 		pg_job_free(job);
-		return -1;
+		return;
 	}
-	event_add(job->ev, NULL);
+	pg.job = job;
 	httpd_req_on_cancel(req, pg_bt_cancelled, job);
-	return 0;
 }
 
 static void
@@ -723,10 +914,8 @@ pg_backtest(struct console *c, struct httpd_req *req)
 {
 	static const char *const keys[] = {"rules", "file", "days"};
 	const struct console_env *env = console_env(c);
-	const struct pg_draft *d;
 	struct pg_body pb;
 	char hdr[64];
-	struct buf x;
 
 	if (pg.job) {
 		snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\n",
@@ -747,20 +936,7 @@ pg_backtest(struct console *c, struct httpd_req *req)
 		pg_error(req, 400, "'rules' is missing: the draft rule file to backtest");
 		return;
 	}
-	d = pg_draft_get(env, pb.file, pb.rules, pb.rules_len);
-	json_decref(pb.root);
-	if (d->rs == NULL) {
-		buf_init(&x);
-		pg_draft_member(&x, d);
-		pg_error_extra(req, 400, "the draft has errors; nothing was backtested", NULL,
-		               x.data);
-		buf_free(&x);
-		return;
-	}
-	if (pg_bt_start(c, req, d, pb.days) < 0) {
-		log_warn("playground: cannot start a backtest");
-		pg_error(req, 503, "cannot start a backtest now");
-	}
+	pg_bt_start(c, req, &pb);
 }
 
 /* ---- POST /v1/playground/save -------------------------------------- */
@@ -955,13 +1131,23 @@ playground_stop(struct console *c)
 		struct pg_job *job = pg.job;
 
 		atomic_store(&job->stop, 1);
-		pthread_join(job->th, NULL);
+		pg_thread_join(job->t);
 		if (job->req) {
 			httpd_req_on_cancel(job->req, NULL, NULL);
 			pg_error(job->req, 503,
 			         "keluhd is stopping; the backtest was not finished");
 		}
 		pg_job_free(job);
+	}
+	while (pg.compiles) {
+		struct pg_compile *job = pg.compiles;
+
+		pg_thread_join(job->t);
+		if (job->req) {
+			httpd_req_on_cancel(job->req, NULL, NULL);
+			pg_error(job->req, 503, "keluhd is stopping");
+		}
+		pg_compile_free(job);
 	}
 	pg_draft_clear(&pg.draft);
 	classify_ctx_free(pg.live_ctx);
