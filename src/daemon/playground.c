@@ -1055,13 +1055,13 @@ pg_save(struct console *c, struct httpd_req *req, const struct console_user *u)
 		         "'rules' and 'file' are both needed: the text and its file name");
 		return;
 	}
-	if (env->conf->rules.user_dir == NULL) {
+	if (env->conf->rules_dir == NULL) {
 		json_decref(pb.root);
-		pg_error(req, 409, "no rules_dir is configured to save into");
+		pg_error(req, 409, "no rules.dir is configured to save into");
 		return;
 	}
 	/* the reload below replaces the conf: keep what is needed after it */
-	dir = xstrdup(env->conf->rules.user_dir);
+	dir = xstrdup(env->conf->rules_dir);
 	path = xasprintf("%s/%s", dir, pb.file);
 	if ((mkdir(dir, 0755) < 0 && errno != EEXIST) ||
 	    pg_read_old(dir, pb.file, &old, &oldlen) < 0) {
