@@ -643,6 +643,7 @@ console_free(struct console *c)
 	}
 	if (c->env.cases)
 		cases_set_observer(c->env.cases, NULL, NULL);
+	playground_stop(c);
 	while (c->streams)
 		cstream_end(c->streams);
 	httpd_free(c->httpd);
