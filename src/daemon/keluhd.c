@@ -297,13 +297,16 @@ start_pass(void)
 {
 	static const struct pass_hooks hooks = { schedule_flush, on_pass_end, on_answer,
 		on_kick, on_recovered, NULL };
-	int deferred;
+	int deferred, r;
 
 	K.flush_ev = event_new(K.base, -1, 0, flush_cb, &K);
 	/* the fdatasync of a batch runs beside the next one (see spool_defer_sync) */
-	deferred = spool_defer_sync(K.spool) == 0;
-	if (!deferred)
+	r = spool_defer_sync(K.spool);
+	deferred = r == 0;
+	if (r < 0)
 		log_warnx("spool: %s; every batch waits for its own sync", spool_error(K.spool));
+	else if (r > 0) /* a backend whose commits are durable when they return */
+		log_info("spool: %s", spool_error(K.spool));
 	else {
 		K.sync_ev = event_new(K.base, spool_sync_fd(K.spool), EV_READ | EV_PERSIST, sync_cb,
 		    NULL);

@@ -1,8 +1,9 @@
 /*
  * spool.h: the durable outbox: the one interface through which keluh
  * reads and writes what must survive a restart. A backend does the work
- * (spool_backend.h says how one is made): SQLite today (sqlite.c: WAL,
- * synchronous=FULL), chosen by the spool path (spool_backends.c).
+ * (spool_backend.h says how one is made): SQLite (sqlite.c: WAL,
+ * synchronous=FULL), or PostgreSQL for a path "postgresql:<conninfo>"
+ * (pg.c), chosen by the spool path (spool_backends.c).
  *
  * What is in it:
  *   mentions    every accepted complaint, first pending in its group, then
@@ -81,6 +82,10 @@ void spool_on_begin(struct spool *, void (*fn)(void *), void *arg);
  * are not durable yet (a failed sync keeps them out until a later one
  * works).
  * spool_close() stops the thread and syncs once more.
+ * spool_defer_sync returns 0 when sync is deferred, -1 when it cannot be
+ * (spool_error() says why; every batch then waits for its sync), and 1
+ * for a backend whose commits are durable when they return (PostgreSQL):
+ * nothing to defer, spool_error() says so, and the calls above do nothing.
  */
 int spool_defer_sync(struct spool *);
 int spool_sync_fd(const struct spool *);

@@ -244,8 +244,9 @@ struct spool_backend {
 	X(recent_add) X(recent_prune) X(recent_scan)
 /* clang-format on */
 
-/* The SQLite backend (sqlite.c). */
+/* The SQLite backend (sqlite.c) and the PostgreSQL one (pg.c). */
 extern const struct spool_backend spool_sqlite;
+extern const struct spool_backend spool_pg;
 
 /* The backend that stores a spool at path (spool_backends.c); never NULL. */
 const struct spool_backend *spool_backend_find(const char *path);

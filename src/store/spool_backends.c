@@ -12,6 +12,7 @@
 
 /* Those with a scheme first; the last one takes every other path. */
 static const struct spool_backend *const spool_backends[] = {
+    &spool_pg,
     &spool_sqlite,
 };
 
