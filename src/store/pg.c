@@ -106,6 +106,9 @@ pg_session(struct pg_spool *s)
 static int
 pg_prepare(struct pg_spool *s)
 {
+	/* a session where an earlier try stopped halfway */
+	if (pg_exec(s, "DEALLOCATE ALL") < 0)
+		return -1;
 	for (int i = 0; i < PQ__N; i++) {
 		const char *sql = pg_main_sql[i]    ? pg_main_sql[i]
 		                  : pg_deliv_sql[i] ? pg_deliv_sql[i]
@@ -144,12 +147,13 @@ pg_reconnect(struct pg_spool *s)
 			pg_seterr(s, "PostgreSQL: the connection is lost; trying again shortly");
 			return -1;
 		}
-		s->reset_ms = now;
 		PQreset(s->conn);
 		if (PQstatus(s->conn) != CONNECTION_OK) {
+			s->reset_ms = now;
 			pg_dberr(s, "reconnecting", PQerrorMessage(s->conn));
 			return -1;
 		}
+		s->reset_ms = 0;
 		s->prepared = 0;
 	}
 	if (pg_session(s) < 0 || pg_prepare(s) < 0)
@@ -319,7 +323,6 @@ pg_open(const char *path, int readonly, char *err, size_t errlen)
 		pg_dberr(s, "cannot connect", s->conn ? PQerrorMessage(s->conn) : "out of memory");
 		goto fail;
 	}
-	s->reset_ms = util_mono_ms();
 	if (pg_session(s) < 0 || pg_schema_setup(s) < 0 || pg_prepare(s) < 0 ||
 	    pg_cases_setup(s) < 0)
 		goto fail;

@@ -107,4 +107,11 @@ spool_test_path(char *path, size_t len, const char *dir)
 			tcase_add_test((tc), fn);                                                  \
 	} while (0)
 
+/* Adds a test of the PostgreSQL backend only (its sessions, its schema table). */
+#define SPOOL_TEST_PG_ONLY(tc, fn)                                                                 \
+	do {                                                                                       \
+		if (spool_test_pg())                                                               \
+			tcase_add_test((tc), fn);                                                  \
+	} while (0)
+
 #endif

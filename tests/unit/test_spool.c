@@ -1462,6 +1462,59 @@ START_TEST(test_backend_table)
 }
 END_TEST
 
+/* A database of a newer keluh is refused, with what to do; an empty one is no spool to read. */
+START_TEST(test_pg_refuses_newer_and_empty)
+{
+	spool_test_pg_exec(path, "UPDATE keluh_schema SET version = 99");
+	spool_close(sp);
+	sp = spool_open(path, 0, err, sizeof(err));
+	ck_assert_ptr_null(sp);
+	ck_assert_msg(strstr(err, "schema version 99") && strstr(err, "newer keluh"), "%s", err);
+	spool_test_pg_exec(path, "UPDATE keluh_schema SET version = 1");
+	spool_test_pg_empty(path);
+	ck_assert_ptr_null(spool_open(path, 1, err, sizeof(err)));
+	ck_assert_str_eq(err, "no spool in PostgreSQL database keluh: has keluhd run with this "
+	                      "config?");
+	/* and reading made nothing */
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), 0);
+	reopen();
+	ck_assert_int_eq(sql_int("SELECT version FROM keluh_schema"), 1);
+}
+END_TEST
+
+/*
+ * The connection lost in a batch: the batch is gone, the writes after it
+ * and its commit fail (never a half batch reported committed), and the
+ * next batch reconnects by itself.
+ */
+START_TEST(test_pg_lost_connection)
+{
+	uint64_t lost = spool_rollbacks(sp);
+
+	ck_assert_int_eq(spool_begin(sp), 0);
+	mention("m1", 2, 1000);
+	spool_test_pg_exec(path, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+	                         "WHERE application_name = 'keluhd'");
+	ck_assert_int_eq(spool_add_mention(sp, "m2", "g", 2, 1001, "{}"), -1);
+	ck_assert_int_eq(spool_add_mention(sp, "m3", "g", 2, 1002, "{}"), -1);
+	ck_assert_msg(strstr(spool_error(sp), "nothing written since spool_begin was kept"), "%s",
+	              spool_error(sp));
+	ck_assert_int_eq(spool_commit(sp), -1);
+	ck_assert_uint_eq(spool_rollbacks(sp), lost + 1);
+	ck_assert_int_eq(spool_in_txn(sp), 0);
+	ck_assert_msg(spool_begin(sp) == 0, "%s", spool_error(sp));
+	mention("m4", 2, 1003);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_uint_eq(pending().n, 1);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM mentions"), 1);
+	/* outside a batch a read reconnects too */
+	spool_test_pg_exec(path, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+	                         "WHERE application_name = 'keluhd'");
+	ck_assert_int_eq(spool_add_mention(sp, "m5", "g", 2, 1004, "{}"), -1);
+	ck_assert_uint_eq(pending().n, 1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1498,6 +1551,8 @@ main(void)
 	SPOOL_TEST_SQLITE_ONLY(tc, test_deferred_sync_checkpoints, "SQLite WAL checkpoints");
 	tcase_add_test(tc, test_dispatch_to_backend);
 	tcase_add_test(tc, test_backend_table);
+	SPOOL_TEST_PG_ONLY(tc, test_pg_refuses_newer_and_empty);
+	SPOOL_TEST_PG_ONLY(tc, test_pg_lost_connection);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
