@@ -833,7 +833,7 @@ spoolcmd_open(const struct spoolcmd_opts *o, int readonly, int *rc)
 		conf_free(c);
 	}
 	/* Changing the outbox must not create one where keluhd never ran. */
-	if (!readonly && access(path, F_OK) < 0 && errno == ENOENT) {
+	if (!readonly && spool_is_local(path) && access(path, F_OK) < 0 && errno == ENOENT) {
 		fprintf(stderr, "keluhctl: no spool at %s: has keluhd run with this config?\n", path);
 		free(path);
 		*rc = EXIT_BAD_INPUT;

@@ -352,7 +352,7 @@ start_modules(char *err, size_t errlen)
 static int
 run(void)
 {
-	char why[300], err[300];
+	char why[300], err[300], what[512];
 	struct event_config *ec;
 	int status = 1;
 
@@ -367,11 +367,13 @@ run(void)
 	confload_gauges(1);
 	if (ingest_http_load_keys(K.conf, &K.keys, &K.nkeys) < 0)
 		return 1;
-	if (make_dir_for(K.conf->spool_path, 0700, "state") < 0 ||
+	if ((spool_is_local(K.conf->spool_path) &&
+	     make_dir_for(K.conf->spool_path, 0700, "state") < 0) ||
 	    (K.conf->admin_socket && make_dir_for(K.conf->admin_socket, 0755, "admin socket") < 0))
 		return 1;
 	if ((K.spool = spool_open(K.conf->spool_path, 0, err, sizeof(err))) == NULL) {
-		log_error("cannot open the spool %s: %s", K.conf->spool_path, err);
+		log_error("cannot open the spool %s: %s",
+		    spool_describe(K.conf->spool_path, what, sizeof(what)), err);
 		return 1;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -419,7 +421,7 @@ run(void)
 	log_info("keluhd %s: %zu rules, %zu sources, %zu receivers, %zu routes; %s%s; spool %s",
 	    PACKAGE_VERSION, rules_count(K.rules), K.conf->nsources, K.conf->nreceivers,
 	    K.conf->nroutes, K.http ? "listening on " : "no HTTP listener",
-	    K.http ? K.conf->listen : "", K.conf->spool_path);
+	    K.http ? K.conf->listen : "", spool_describe(K.conf->spool_path, what, sizeof(what)));
 	if (K.http)
 		log_info("http: port %d", ingest_http_port(K.http));
 	sdnotify("READY=1");

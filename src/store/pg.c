@@ -49,9 +49,15 @@ pg_dberr(struct pg_spool *s, const char *what, const char *msg)
 	n = strlen(s->base.err);
 	while (n > 0 && (s->base.err[n - 1] == '\n' || s->base.err[n - 1] == ' '))
 		s->base.err[--n] = '\0';
-	for (char *p = s->base.err; *p; p++)
-		if (*p == '\n')
-			*p = ' ';
+	/* libpq's messages run over lines, indented with tabs */
+	for (char *p = s->base.err, *q = s->base.err;; p++) {
+		char ch = *p == '\n' || *p == '\t' ? ' ' : *p;
+
+		if (ch != ' ' || q == s->base.err || q[-1] != ' ')
+			*q++ = ch;
+		if (!ch)
+			break;
+	}
 }
 
 int64_t
@@ -76,6 +82,15 @@ pg_str(const PGresult *r, int row, int col)
 	return xstrndup(PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
 }
 
+/* What went wrong: the result's message, else the connection's (no result at all). */
+static const char *
+pg_why(struct pg_spool *s, const PGresult *r)
+{
+	const char *m = r ? PQresultErrorMessage(r) : "";
+
+	return *m ? m : PQerrorMessage(s->conn);
+}
+
 /* A command made for the occasion (SET, BEGIN, COMMIT): 0, or -1 with the error in s. */
 static int
 pg_exec(struct pg_spool *s, const char *sql)
@@ -84,7 +99,7 @@ pg_exec(struct pg_spool *s, const char *sql)
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
 
 	if (!ok)
-		pg_dberr(s, NULL, PQresultErrorMessage(r));
+		pg_dberr(s, NULL, pg_why(s, r));
 	PQclear(r);
 	return ok ? 0 : -1;
 }
@@ -212,7 +227,7 @@ pg_run(struct pg_spool *s, int q, const struct pg_arg *a, size_t n)
 	st = PQresultStatus(r);
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
 		return r;
-	pg_dberr(s, NULL, r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn));
+	pg_dberr(s, NULL, pg_why(s, r));
 	PQclear(r);
 	pg_failed(s);
 	return NULL;
@@ -306,6 +321,14 @@ pg_op_end(struct pg_spool *s, int ok)
 
 static void pg_close(struct spool *);
 
+/* Notices are not errors: what fails says so in the failed call's message. */
+static void
+pg_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 static struct spool *
 pg_open(const char *path, int readonly, char *err, size_t errlen)
 {
@@ -319,6 +342,9 @@ pg_open(const char *path, int readonly, char *err, size_t errlen)
 
 	s->readonly = readonly != 0;
 	s->conn = PQconnectdbParams(keys, vals, 1);
+	/* the server's notices (a shutdown's warning) would go to stderr as they are */
+	if (s->conn)
+		PQsetNoticeProcessor(s->conn, pg_notice, NULL);
 	if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) {
 		pg_dberr(s, "cannot connect", s->conn ? PQerrorMessage(s->conn) : "out of memory");
 		goto fail;
@@ -469,6 +495,46 @@ pg_wal_bound_hits(struct spool *sp, int *failed)
 	return 0;
 }
 
+/*
+ * "postgresql:" and the conninfo's words but the passwords, a value quoted
+ * when libpq would need it, so that the line can be pasted back.
+ */
+static void
+pg_describe(const char *path, char *buf, size_t len)
+{
+	PQconninfoOption *opts = PQconninfoParse(path + strlen("postgresql:"), NULL);
+	size_t at = 0;
+
+	if (!opts) {
+		snprintf(buf, len, "postgresql: (a conninfo libpq cannot read)");
+		return;
+	}
+	at = (size_t)snprintf(buf, len, "postgresql:");
+	for (PQconninfoOption *o = opts; o->keyword && at + 1 < len; o++) {
+		if (!o->val || strcmp(o->keyword, "password") == 0 ||
+		    strcmp(o->keyword, "sslpassword") == 0)
+			continue;
+		int quote = *o->val == '\0' || strpbrk(o->val, " '\\") != NULL;
+
+		at += (size_t)snprintf(buf + at, len - at, " %s=%s", o->keyword, quote ? "'" : "");
+		for (const char *p = o->val; *p && at + 3 < len; p++) {
+			if (*p == '\'' || *p == '\\')
+				buf[at++] = '\\';
+			buf[at++] = *p;
+		}
+		if (quote && at + 1 < len)
+			buf[at++] = '\'';
+		buf[at < len ? at : len - 1] = '\0';
+	}
+	PQconninfoFree(opts);
+}
+
+/* clang-format off */
 #define PG_OP(op) .op = pg_##op,
 const struct spool_backend spool_pg = {
-    .name = "postgresql", .scheme = "postgresql", SPOOL_BACKEND_OPS(PG_OP)};
+	.name = "postgresql",
+	.scheme = "postgresql",
+	.describe = pg_describe,
+	SPOOL_BACKEND_OPS(PG_OP)
+};
+/* clang-format on */

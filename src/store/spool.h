@@ -55,6 +55,15 @@ enum spool_state { SPOOL_PENDING = 0, SPOOL_DELIVERED = 1, SPOOL_DEAD = 2 };
  * refused. Never carry an open spool across fork().
  */
 struct spool *spool_open(const char *path, int readonly, char *err, size_t errlen);
+/*
+ * A spool path for people (logs, status, keluhctl): a file's path as it
+ * is; "postgresql: dbname=keluh host=/run/x user=keluh" for PostgreSQL,
+ * without the password the conninfo may hold. Every message that names
+ * the spool goes through this. Returns buf.
+ */
+const char *spool_describe(const char *path, char *buf, size_t len);
+/* 1 when the spool at path is a file on this machine (SQLite), 0 for a database server. */
+int spool_is_local(const char *path);
 void spool_close(struct spool *);
 const char *spool_error(const struct spool *);
 

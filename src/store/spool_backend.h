@@ -60,6 +60,12 @@ struct spool_backend {
 	 * "file:" URI).
 	 */
 	const char *scheme;
+	/*
+	 * Renders a path of this backend for people (spool_describe), leaving
+	 * out any secret; NULL: the path as it is. Not an operation: it needs
+	 * no open spool.
+	 */
+	void (*describe)(const char *path, char *buf, size_t len);
 
 	/* opening; close also rolls back an open transaction and stops threads */
 	struct spool *(*open)(const char *path, int readonly, char *err, size_t errlen);
