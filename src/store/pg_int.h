@@ -1,9 +1,10 @@
 /*
- * pg_int.h: the PostgreSQL spool backend, private to its files: pg.c (the
- * connection, batches, the statement helpers and the backend's table),
- * pg_schema.c (tables and migrations), pg_deliv.c (mentions, alerts,
- * deliveries, silences, cursors), pg_cases.c (cases) and pg_stats.c
- * (rollups and recent mentions). Loop thread only, as spool.h.
+ * pg_int.h: the PostgreSQL spool backend, private to its files: pg.c
+ * (opening, batches and the backend's table), pg_conn.c (the session and
+ * the statement helpers), pg_schema.c (tables and migrations), pg_deliv.c
+ * (mentions, alerts, deliveries, silences, cursors), pg_cases.c (cases)
+ * and pg_stats.c (rollups and recent mentions). Loop thread only, as
+ * spool.h.
  *
  * Every call is synchronous on the caller's thread, as SQLite's are, and
  * bounded: connect_timeout (5 s unless the conninfo says otherwise) and
@@ -120,12 +121,13 @@ struct pg_spool {
 	struct spool base;
 	PGconn *conn;
 	int readonly;
-	int txn;            /* begin opened one that commit has not closed */
-	int prepared;       /* the statements are prepared on this session */
-	int64_t reset_ms;   /* the last reconnect tried (PG_RECONNECT_MS) */
-	uint64_t rollbacks; /* batches lost (spool_rollbacks) */
-	uint64_t commits;   /* batches committed (spool_commit_seq) */
-	int savepoint;      /* an op of several statements is running in a batch */
+	int txn;                /* begin opened one that commit has not closed */
+	int prepared;           /* the statements are prepared on this session */
+	int64_t reset_ms;       /* the last reconnect tried (PG_RECONNECT_MS) */
+	uint64_t rollbacks;     /* batches lost (spool_rollbacks) */
+	uint64_t commits;       /* batches committed (spool_commit_seq) */
+	const char *sql[PQ__N]; /* each statement's SQL, from the files' tables (pg.c) */
+	int savepoint;          /* an op of several statements is running in a batch */
 };
 
 static inline struct pg_spool *
@@ -155,8 +157,22 @@ struct pg_arg {
 /* the most parameters a statement takes */
 #define PG_MAX_ARGS 20
 
-/* pg.c: the message spool_error() returns. */
+/* pg_conn.c: the message spool_error() returns; pg_dberr with libpq's message (what: context). */
 void pg_seterr(struct pg_spool *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pg_dberr(struct pg_spool *s, const char *what, const char *msg);
+/* A command made for the occasion (BEGIN, COMMIT, SET): 0, or -1 with the error in s. */
+int pg_exec(struct pg_spool *s, const char *sql);
+/* A new session: its settings (statement_timeout...), then every statement of s->sql prepared. */
+int pg_session(struct pg_spool *s);
+int pg_prepare(struct pg_spool *s);
+/* Outside a batch: the connection back (PQreset) if it was lost, and prepared. 0, or -1. */
+int pg_reconnect(struct pg_spool *s);
+/* After a failed call: a connection found lost must be prepared again once back. */
+void pg_failed(struct pg_spool *s);
+/* 0 while the open batch can take writes; -1 with the error once it is lost. */
+int pg_check_txn(struct pg_spool *s);
+/* libpq's notice processor: notices are dropped (a failure says why in its own message). */
+void pg_notice(void *arg, const char *message);
 
 /*
  * Runs statement q with a (a read, or a write that may fail alone: it does
