@@ -115,4 +115,14 @@ lacks "... nor after the restart" "$TMPD/k2.log" "Sekr1tPw"
 "$KELUHCTL" queue -c "$TMPD/c.yaml" >"$TMPD/ctl.out" 2>&1
 lacks "... nor keluhctl" "$TMPD/ctl.out" "Sekr1tPw"
 
+# keluhctl changes no database keluhd never used (and makes no tables in it)
+"$PG_BIN/createdb" -h "$PG_DIR" -U keluh empty
+"$KELUHCTL" retry --spool "postgresql:host=$PG_DIR dbname=empty user=keluh" 1 \
+	>"$TMPD/retry.out" 2>&1
+is "keluhctl retry on an empty database fails" "$?" 1
+contains "... saying there is no spool" "$TMPD/retry.out" \
+	"keluhctl: no spool in PostgreSQL database empty: has keluhd run with this config?"
+is "... and makes no tables there" "$("$PG_BIN/psql" -X -Atq -h "$PG_DIR" -U keluh -d empty \
+	-c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 0
+
 done_testing

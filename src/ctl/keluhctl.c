@@ -839,6 +839,16 @@ spoolcmd_open(const struct spoolcmd_opts *o, int readonly, int *rc)
 		*rc = EXIT_BAD_INPUT;
 		return NULL;
 	}
+	/* nor make the tables in a database keluhd never used: a read-only open refuses it */
+	if (!readonly && !spool_is_local(path)) {
+		if ((s = spool_open(path, 1, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "keluhctl: %s\n", err);
+			free(path);
+			*rc = EXIT_BAD_INPUT;
+			return NULL;
+		}
+		spool_close(s);
+	}
 	s = spool_open(path, readonly, err, sizeof(err));
 	if (s == NULL) {
 		fprintf(stderr, "keluhctl: %s\n", err);

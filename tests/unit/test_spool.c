@@ -1462,6 +1462,29 @@ START_TEST(test_backend_table)
 }
 END_TEST
 
+/* A spool path for people: a file as it is, a conninfo without its password. */
+START_TEST(test_describe)
+{
+	char b[256];
+
+	ck_assert_str_eq(spool_describe("/var/lib/keluh/spool.db", b, sizeof(b)),
+	                 "/var/lib/keluh/spool.db");
+	ck_assert_str_eq(spool_describe("postgresql:host=/run/x dbname=keluh user=keluh "
+	                                "password=Sekr1t", b, sizeof(b)),
+	                 "postgresql: user=keluh dbname=keluh host=/run/x");
+	ck_assert_str_eq(spool_describe("postgresql:postgresql://keluh:Sekr1t@db1:5433/keluh", b,
+	                                sizeof(b)),
+	                 "postgresql: user=keluh dbname=keluh host=db1 port=5433");
+	ck_assert_str_eq(spool_describe("postgresql:dbname='my db' password='a b'", b, sizeof(b)),
+	                 "postgresql: dbname='my db'");
+	ck_assert_str_eq(spool_describe("postgresql:dbname='unclosed", b, sizeof(b)),
+	                 "postgresql: (a conninfo libpq cannot read)");
+	/* cut short, never past the buffer */
+	ck_assert_str_eq(spool_describe("postgresql:dbname=keluh user=keluh", b, 16),
+	                 "postgresql: use");
+}
+END_TEST
+
 /* A database of a newer keluh is refused, with what to do; an empty one is no spool to read. */
 START_TEST(test_pg_refuses_newer_and_empty)
 {
@@ -1551,6 +1574,7 @@ main(void)
 	SPOOL_TEST_SQLITE_ONLY(tc, test_deferred_sync_checkpoints, "SQLite WAL checkpoints");
 	tcase_add_test(tc, test_dispatch_to_backend);
 	tcase_add_test(tc, test_backend_table);
+	tcase_add_test(tc, test_describe);
 	SPOOL_TEST_PG_ONLY(tc, test_pg_refuses_newer_and_empty);
 	SPOOL_TEST_PG_ONLY(tc, test_pg_lost_connection);
 	suite_add_tcase(s, tc);
