@@ -139,18 +139,25 @@ pg_prepare(struct pg_spool *s)
 int
 pg_reconnect(struct pg_spool *s)
 {
-	int64_t now = util_mono_ms();
+	int64_t now = util_mono_ms(), took;
 
 	if (PQstatus(s->conn) == CONNECTION_OK && s->prepared)
 		return 0;
 	if (PQstatus(s->conn) != CONNECTION_OK) {
-		if (s->reset_ms && now - s->reset_ms < PG_RECONNECT_MS && now >= s->reset_ms) {
+		if (s->reset_ms && now < s->reset_ms) {
 			pg_seterr(s, "PostgreSQL: the connection is lost; trying again shortly");
 			return -1;
 		}
 		PQreset(s->conn);
 		if (PQstatus(s->conn) != CONNECTION_OK) {
-			s->reset_ms = now;
+			/*
+			 * A connect that hangs until connect_timeout holds the loop:
+			 * the next waits four times as long, so it holds the loop a
+			 * fifth of the time at most.
+			 */
+			took = util_mono_ms() - now;
+			s->reset_ms = util_mono_ms() +
+			              (4 * took > PG_RECONNECT_MS ? 4 * took : PG_RECONNECT_MS);
 			pg_dberr(s, "reconnecting", PQerrorMessage(s->conn));
 			return -1;
 		}

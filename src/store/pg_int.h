@@ -27,7 +27,7 @@
 #define PG_MIGRATE_LOCK         0x6b6c7568
 #define PG_CONNECT_TIMEOUT      "5"
 #define PG_STATEMENT_TIMEOUT_MS 10000
-/* A lost connection is tried again at most this often, outside a batch. */
+/* After a failed reconnect the next waits this long at least (longer after a slow one). */
 #define PG_RECONNECT_MS 1000
 
 /* The prepared statements, by file; the SQL of each is in the file named. */
@@ -123,11 +123,10 @@ struct pg_spool {
 	int readonly;
 	int txn;                /* begin opened one that commit has not closed */
 	int prepared;           /* the statements are prepared on this session */
-	int64_t reset_ms;       /* the last reconnect tried (PG_RECONNECT_MS) */
+	int64_t reset_ms;       /* after a failed reconnect: none before this (monotonic ms) */
 	uint64_t rollbacks;     /* batches lost (spool_rollbacks) */
 	uint64_t commits;       /* batches committed (spool_commit_seq) */
 	const char *sql[PQ__N]; /* each statement's SQL, from the files' tables (pg.c) */
-	int savepoint;          /* an op of several statements is running in a batch */
 };
 
 static inline struct pg_spool *
