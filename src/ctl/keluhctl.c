@@ -798,11 +798,21 @@ spoolcmd_open(const struct spoolcmd_opts *o, int readonly, int *rc)
 		conf_free(c);
 	}
 	/* Changing the outbox must not create one where keluhd never ran. */
-	if (!readonly && access(path, F_OK) < 0 && errno == ENOENT) {
+	if (!readonly && spool_is_local(path) && access(path, F_OK) < 0 && errno == ENOENT) {
 		fprintf(stderr, "keluhctl: no spool at %s: has keluhd run with this config?\n", path);
 		free(path);
 		*rc = EXIT_BAD_INPUT;
 		return NULL;
+	}
+	/* nor make the tables in a database keluhd never used: a read-only open refuses it */
+	if (!readonly && !spool_is_local(path)) {
+		if ((s = spool_open(path, 1, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "keluhctl: %s\n", err);
+			free(path);
+			*rc = EXIT_BAD_INPUT;
+			return NULL;
+		}
+		spool_close(s);
 	}
 	s = spool_open(path, readonly, err, sizeof(err));
 	if (s == NULL) {
