@@ -648,7 +648,8 @@ console_free(struct console *c)
 	/* a stopped console gave its slot back; another may have it now */
 	if (c->env.cases && !c->stopped)
 		cases_set_observer(c->env.cases, NULL, NULL);
-	playground_stop(c);
+	if (c->env.on_free)
+		c->env.on_free(c);
 	while (c->streams)
 		cstream_end(c->streams);
 	httpd_free(c->httpd);

@@ -60,6 +60,8 @@ struct console_env {
 	 */
 	int (*pages[CONSOLE_PAGES])(struct console *, struct httpd_req *,
 	    const struct console_user *);
+	/* Run first by console_free (playground_stop), for what the modules keep. */
+	void (*on_free)(struct console *);
 };
 
 /*
@@ -105,7 +107,7 @@ int console_trends_answer(const struct console_env *, const char *path, const ch
     int64_t now_ms, char **body);
 int playground_handle(struct console *, struct httpd_req *, const struct console_user *);
 /*
- * console_free calls it first: a backtest running is stopped (its thread
+ * console_free calls it (console_env.on_free): a backtest running is stopped (its thread
  * joined; its request, if still there, answered 503) and what the
  * playground keeps (the last draft, its classify contexts) is freed.
  */
