@@ -673,7 +673,7 @@ conf_load_flags(const char *path, struct diag *d, int flags)
 	for (size_t i = 0; i < c->nreceivers; i++)
 		c->receivers[i].display = &c->display;
 	conf_sla_load(&L, root, &c->sla, c->receivers, c->nreceivers, c->display.tz);
-	conf_ui_load(&L, root, &c->ui);
+	conf_ui_load(&L, root, &c->ui, c->listen, c->public_url);
 	if (c->nreceivers && c->nroutes == 0)
 		diag_warning(d, path, ynode_line(root), ynode_col(root),
 		    "receivers are defined but there are no routes: no alert will be sent; add "

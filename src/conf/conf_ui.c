@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "conf/conf.h"
 #include "conf/conf_parse.h"
 #include "conf/conf_ui.h"
 #include "lib/util.h"
@@ -70,7 +69,7 @@ cu_bool(struct confp *L, yaml_node_t *n, const char *key, int *out)
 }
 
 static void
-cu_listen(struct confp *L, yaml_node_t *n, struct conf_ui *u)
+cu_listen(struct confp *L, yaml_node_t *n, struct conf_ui *u, const char *http_listen)
 {
 	yaml_node_t *v = ymap_get(L->yf, n, "listen");
 	const char *s = NULL, *colon;
@@ -82,7 +81,7 @@ cu_listen(struct confp *L, yaml_node_t *n, struct conf_ui *u)
 	if (s && strcmp(s, "http") == 0) {
 		free(u->listen);
 		u->listen = NULL;
-		if (L->c->listen == NULL && u->enabled)
+		if (http_listen == NULL && u->enabled)
 			yerror(
 			    L->d, L->yf, v,
 			    "ui.listen: http serves the console on http.listen, which is not set; "
@@ -101,7 +100,7 @@ cu_listen(struct confp *L, yaml_node_t *n, struct conf_ui *u)
 		       UI_LISTEN_DEFAULT);
 		return;
 	}
-	if (L->c->listen && strcmp(L->c->listen, s) == 0 && port != 0) {
+	if (http_listen && strcmp(http_listen, s) == 0 && port != 0) {
 		yerror(L->d, L->yf, v,
 		       "ui.listen: %s is http.listen already; write 'listen: http' to share it", s);
 		return;
@@ -144,12 +143,12 @@ cu_files(struct confp *L, yaml_node_t *n, struct conf_ui *u)
 	char *idx;
 
 	if (confp_string(L, n, "root", &s) == 0 && s)
-		u->root = conf_resolve(L->c, s);
+		u->root = util_path_resolve(L->dir, s);
 	else
 		u->root = xstrdup(UI_ROOT_DEFAULT);
 	s = NULL;
 	if (confp_string(L, n, "chart_js", &s) == 0 && s)
-		u->chart_js = conf_resolve(L->c, s);
+		u->chart_js = util_path_resolve(L->dir, s);
 	else
 		u->chart_js = xstrdup(UI_CHART_JS_DEFAULT);
 	if (!u->enabled)
@@ -221,9 +220,9 @@ cu_header(struct confp *L, yaml_node_t *n, struct conf_ui *u)
 
 /* Without TLS or a proxy in front, a token and cookie cross the network in clear. */
 static void
-cu_warn_exposed(struct confp *L, yaml_node_t *n, struct conf_ui *u)
+cu_warn_exposed(struct confp *L, yaml_node_t *n, struct conf_ui *u, const char *http_listen)
 {
-	const char *listen = u->listen ? u->listen : L->c->listen;
+	const char *listen = u->listen ? u->listen : http_listen;
 
 	if (!u->enabled || listen == NULL || conf_ui_loopback(listen) || u->cookie_secure ||
 	    u->user_header)
@@ -236,13 +235,14 @@ cu_warn_exposed(struct confp *L, yaml_node_t *n, struct conf_ui *u)
 }
 
 void
-conf_ui_load(struct confp *L, yaml_node_t *root, struct conf_ui *u)
+conf_ui_load(struct confp *L, yaml_node_t *root, struct conf_ui *u, const char *http_listen,
+             const char *public_url)
 {
 	yaml_node_t *n = ymap_get(L->yf, root, "ui");
 
 	conf_ui_defaults(u);
 	u->listen = xstrdup(UI_LISTEN_DEFAULT);
-	u->cookie_secure = L->c->public_url && strncmp(L->c->public_url, "https://", 8) == 0;
+	u->cookie_secure = public_url && strncmp(public_url, "https://", 8) == 0;
 	if (n == NULL || yis_null(n)) {
 		u->root = xstrdup(UI_ROOT_DEFAULT);
 		u->chart_js = xstrdup(UI_CHART_JS_DEFAULT);
@@ -261,10 +261,10 @@ conf_ui_load(struct confp *L, yaml_node_t *root, struct conf_ui *u)
 	cu_bool(L, n, "enabled", &u->enabled);
 	cu_bool(L, n, "rules_writable", &u->rules_writable);
 	cu_bool(L, n, "cookie_secure", &u->cookie_secure);
-	cu_listen(L, n, u);
+	cu_listen(L, n, u, http_listen);
 	cu_token(L, n, u);
 	cu_header(L, n, u);
 	cu_files(L, n, u);
 	cu_limits(L, n, u);
-	cu_warn_exposed(L, n, u);
+	cu_warn_exposed(L, n, u, http_listen);
 }

@@ -39,8 +39,9 @@ struct conf_ui {
 struct confp;
 
 void conf_ui_defaults(struct conf_ui *);
-/* Reads ui: of root (after http: and public_url:, whose values it uses). */
-void conf_ui_load(struct confp *, yaml_node_t *root, struct conf_ui *);
+/* Reads ui: of root; http.listen and public_url (NULL: unset) decide some defaults. */
+void conf_ui_load(struct confp *, yaml_node_t *root, struct conf_ui *, const char *http_listen,
+    const char *public_url);
 void conf_ui_free(struct conf_ui *);
 /* 1 when a listen address (host:port) is a loopback one. */
 int conf_ui_loopback(const char *listen);

@@ -522,9 +522,11 @@ console_api(struct console *c, struct httpd_req *req)
 		httpd_reply_error(req, 403, "missing or wrong CSRF token", NULL);
 		return;
 	}
-	if (console_own(c, req, &u) || console_cases_handle(c, req, &u) ||
-	    console_trends_handle(c, req, &u) || playground_handle(c, req, &u))
+	if (console_own(c, req, &u))
 		return;
+	for (size_t i = 0; i < CONSOLE_PAGES; i++)
+		if (c->env.pages[i] && c->env.pages[i](c, req, &u))
+			return;
 	httpd_reply_error(req, 404, "no such path in the console's API", NULL);
 }
 
@@ -625,6 +627,8 @@ console_stop(struct console *c)
 {
 	if (c == NULL)
 		return;
+	if (c->env.cases && !c->stopped)
+		cases_set_observer(c->env.cases, NULL, NULL);
 	c->stopped = 1;
 	while (c->streams)
 		cstream_end(c->streams);
@@ -641,9 +645,11 @@ console_free(struct console *c)
 		pass_cancel(c->env.pass, &c->pending->w);
 		cpending_unlink(c->pending);
 	}
-	if (c->env.cases)
+	/* a stopped console gave its slot back; another may have it now */
+	if (c->env.cases && !c->stopped)
 		cases_set_observer(c->env.cases, NULL, NULL);
-	playground_stop(c);
+	if (c->env.on_free)
+		c->env.on_free(c);
 	while (c->streams)
 		cstream_end(c->streams);
 	httpd_free(c->httpd);

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "conf/conf.h"
+#include "daemon/console_auth.h"
 #include "engine/rules.h"
 #include "net/httpd.h"
 #include "store/spool.h"
@@ -35,16 +36,7 @@ struct cases;
 struct console;
 struct pass;
 
-/* Who asked, once authenticated. */
-enum console_via {
-	CONSOLE_VIA_BEARER,	/* Authorization: Bearer TOKEN (tools; no CSRF) */
-	CONSOLE_VIA_SESSION,	/* the session cookie (CSRF token on changes) */
-	CONSOLE_VIA_PROXY,	/* ui.user_header of a trusted reverse proxy (CSRF token too) */
-};
-struct console_user {
-	char name[128];		/* shown in case timelines: "console:NAME" */
-	enum console_via via;
-};
+#define CONSOLE_PAGES 4
 
 /* What the daemon lends the console; refreshed on reload (console_set). */
 struct console_env {
@@ -61,6 +53,15 @@ struct console_env {
 	/* Reloads as SIGHUP does: 0, or -1 with the first error and the count. */
 	int (*reload)(void *arg, char *err, size_t errlen, size_t *nerrors);
 	void *arg;
+	/*
+	 * The page modules' handlers (below), asked in turn after the
+	 * console's own paths; unused slots are NULL. keluhd fills them, so
+	 * that console.c needs none of the modules it serves.
+	 */
+	int (*pages[CONSOLE_PAGES])(struct console *, struct httpd_req *,
+	    const struct console_user *);
+	/* Run first by console_free (playground_stop), for what the modules keep. */
+	void (*on_free)(struct console *);
 };
 
 /*
@@ -72,7 +73,7 @@ struct console *console_new(const struct console_env *, char *err, size_t errlen
 void console_set(struct console *, const struct console_env *);	/* on reload */
 /* 1 when req was one of the console's (/ui/..., its /v1/ paths): answered or taken. */
 int console_route(struct console *, struct httpd_req *);
-/* Stop: no new connections; live streams end. */
+/* Stop: no new connections; live streams end; changes are no longer watched. */
 void console_stop(struct console *);
 void console_free(struct console *);
 /* Its own listener's port (for the log and the admin status), or 0 on http.listen. */
@@ -106,7 +107,7 @@ int console_trends_answer(const struct console_env *, const char *path, const ch
     int64_t now_ms, char **body);
 int playground_handle(struct console *, struct httpd_req *, const struct console_user *);
 /*
- * console_free calls it first: a backtest running is stopped (its thread
+ * console_free calls it (console_env.on_free): a backtest running is stopped (its thread
  * joined; its request, if still there, answered 503) and what the
  * playground keeps (the last draft, its classify contexts) is freed.
  */

@@ -14,8 +14,18 @@
 #include <stdint.h>
 
 #include "conf/conf.h"
-#include "daemon/console.h"
 #include "net/httpd.h"
+
+/* Who asked, once authenticated. */
+enum console_via {
+	CONSOLE_VIA_BEARER,  /* Authorization: Bearer TOKEN (tools; no CSRF) */
+	CONSOLE_VIA_SESSION, /* the session cookie (CSRF token on changes) */
+	CONSOLE_VIA_PROXY,   /* ui.user_header of a trusted reverse proxy (CSRF token too) */
+};
+struct console_user {
+	char name[128]; /* shown in case timelines: "console:NAME" */
+	enum console_via via;
+};
 
 struct console_auth;
 

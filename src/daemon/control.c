@@ -76,6 +76,10 @@ console_env_of(const struct conf *c, struct console_env *env)
 	env->commit = console_commit_cb;
 	env->kick = console_kick_cb;
 	env->reload = console_reload_cb;
+	env->pages[0] = console_cases_handle;
+	env->pages[1] = console_trends_handle;
+	env->pages[2] = playground_handle;
+	env->on_free = playground_stop;
 }
 
 int
@@ -130,6 +134,31 @@ console_prepare(const struct conf *c, struct console **fresh, char *why, size_t 
 	return 0;
 }
 
+static void
+console_retired_cb(evutil_socket_t fd, short what, void *arg)
+{
+	console_free(K.console_retired);
+	K.console_retired = NULL;
+}
+
+/*
+ * A console a reload replaces or turns off: stopped now, freed on the next
+ * turn of the loop, since the reload may run inside one of its own
+ * requests (the playground's save).
+ */
+static void
+console_retire(struct console *c)
+{
+	struct timeval now = {0, 0};
+
+	if (c == NULL)
+		return;
+	console_stop(c);
+	console_free(K.console_retired);
+	K.console_retired = c;
+	event_base_once(K.base, -1, EV_TIMEOUT, console_retired_cb, NULL, &now);
+}
+
 /* After the swap: the console follows the new conf (K.conf). */
 static void
 console_swap(struct console *fresh)
@@ -140,12 +169,12 @@ console_swap(struct console *fresh)
 		if (K.console)
 			log_info("ui: the web console is off");
 		deliver_set_observer(K.deliver, NULL, NULL);
-		console_free(K.console);
+		console_retire(K.console);
 		K.console = NULL;
 		return;
 	}
 	if (fresh) {
-		console_free(K.console);
+		console_retire(K.console);
 		K.console = fresh;
 		deliver_set_observer(K.deliver, console_delivery_changed, K.console);
 	}

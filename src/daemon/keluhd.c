@@ -251,6 +251,7 @@ teardown(void)
 	if (K.deliver)
 		deliver_set_observer(K.deliver, NULL, NULL);
 	console_free(K.console);
+	console_free(K.console_retired);
 	ingest_http_free(K.http);
 	hooks_free(K.hooks);
 	actions_free(K.actions);
