@@ -205,7 +205,10 @@ hup
 curl -s -o "$TMPD/bt1.out" -w '%{http_code}' -H "Authorization: Bearer $TOK" \
 	--data-binary @"$TMPD/slow.json" "$URL/v1/playground/backtest" >"$TMPD/bt1.code" &
 BT=$!
-wait_until 10 '[ "$(pg /backtest "$TMPD/slow.json")" = 429 ]'
+# a body without rules is refused (400) unless a backtest runs (429): a
+# probe that never starts one itself
+echo '{"days": 1}' >"$TMPD/probe.json"
+wait_until 20 '[ "$(pg /backtest "$TMPD/probe.json")" = 429 ]'
 is "a second backtest while one runs: 429" "$(pg /backtest "$TMPD/slow.json")" 429
 check "with Retry-After" grep -qi '^Retry-After: 60' "$TMPD/pg.head"
 # keluhd stops while it runs (about 12 s more): it ends it and exits at once

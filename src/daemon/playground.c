@@ -788,7 +788,6 @@ pg_bt_main(void *arg)
 
 	memset(&s, 0, sizeof(s));
 	s.job = job;
-	s.t0 = util_mono_ms();
 	pg_compile(&job->d, &job->spec, job->text, job->len);
 	if ((draft = job->d.ctx) == NULL) {
 		pg_thread_done(job->t);
@@ -798,7 +797,9 @@ pg_bt_main(void *arg)
 	buf_init(&s.added.b);
 	buf_init(&s.lost.b);
 	s.draft = draft;
+	/* the budget is the scan's: the draft's compile and the open do not count */
 	if ((sp = spool_open(job->spool_path, 1, job->err, sizeof(job->err))) != NULL) {
+		s.t0 = util_mono_ms();
 		if ((n = spool_recent_scan(sp, job->since_ms, job->limit, pg_bt_row, &s)) < 0)
 			snprintf(job->err, sizeof(job->err),
 			         "reading the recent mentions failed: %s", spool_error(sp));
