@@ -248,6 +248,8 @@ teardown(void)
 {
 	feeds_free(K.feeds);
 	sla_timer_free(K.sla);
+	if (K.deliver)
+		deliver_set_observer(K.deliver, NULL, NULL);
 	console_free(K.console);
 	ingest_http_free(K.http);
 	hooks_free(K.hooks);
