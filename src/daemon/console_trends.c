@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "daemon/case_json.h"
 #include "daemon/console.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
@@ -80,76 +81,11 @@ trends_spool_fail(struct trends_out *o, struct spool *sp)
 	trends_fail(o, 503, "the spool could not be read; see the log");
 }
 
-static json_t *
-trends_time(int64_t ms)
-{
-	char out[32];
-
-	if (ms <= 0)
-		return json_null();
-	util_iso8601(ms, out, sizeof(out));
-	return json_string(out);
-}
-
 /* x >= 0 to two decimals, as people read it */
 static double
 trends_round2(double x)
 {
 	return (double)(int64_t)(x * 100 + 0.5) / 100;
-}
-
-static int
-trends_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* Percent-decodes s[0..len) into out: 0, or -1 when it does not fit or a %XX is bad. */
-static int
-trends_decode(const char *s, size_t len, char *out, size_t outlen)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		int c = s[i] == '+' ? ' ' : (unsigned char)s[i];
-
-		if (s[i] == '%') {
-			int h = i + 2 < len ? trends_hex(s[i + 1]) : -1;
-			int l = h < 0 ? -1 : trends_hex(s[i + 2]);
-
-			if (l < 0)
-				return -1;
-			c = h * 16 + l;
-			i += 2;
-		}
-		if (n + 1 >= outlen || c == 0)
-			return -1;
-		out[n++] = (char)c;
-	}
-	out[n] = '\0';
-	return 0;
-}
-
-/* The value of key in the query q, decoded: 1, 0 when absent, -1 when bad or too long. */
-static int
-trends_query(const char *q, const char *key, char *out, size_t outlen)
-{
-	size_t klen = strlen(key);
-
-	for (const char *p = q; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
-		const char *end;
-
-		if (strncmp(p, key, klen) != 0 || p[klen] != '=')
-			continue;
-		p += klen + 1;
-		end = strchr(p, '&');
-		return trends_decode(p, end ? (size_t)(end - p) : strlen(p), out, outlen) < 0 ? -1
-		                                                                              : 1;
-	}
-	return 0;
 }
 
 /* A whole number from lo to hi in the query (def when absent): 0, or -1 after a 400. */
@@ -158,7 +94,7 @@ trends_query_int(const char *q, const char *key, long lo, long hi, long def, lon
                  struct trends_out *o)
 {
 	char s[24], msg[128], *end;
-	int h = trends_query(q, key, s, sizeof(s));
+	int h = case_json_query(q, key, s, sizeof(s));
 
 	*v = def;
 	if (h == 0)
@@ -179,7 +115,7 @@ static const struct trends_range *
 trends_query_range(const char *q, struct trends_out *o)
 {
 	char s[8];
-	int h = trends_query(q, "range", s, sizeof(s));
+	int h = case_json_query(q, "range", s, sizeof(s));
 
 	if (h == 0)
 		return &trends_ranges[0];
@@ -353,10 +289,11 @@ trends_spikes(json_t *out, const char *key, const int64_t *counts, const struct 
 		d = (double)counts[i] - mean;
 		if (d <= 0 || d * d <= TRENDS_SPIKE_SD * TRENDS_SPIKE_SD * var)
 			continue;
-		json_array_append_new(out, json_pack("{s:o,s:s,s:I,s:f}", "at",
-		                                     trends_time(s->since + (int64_t)i * s->step),
-		                                     "key", key, "count", (json_int_t)counts[i],
-		                                     "baseline", trends_round2(mean)));
+		json_array_append_new(out,
+		                      json_pack("{s:o,s:s,s:I,s:f}", "at",
+		                                case_json_time(s->since + (int64_t)i * s->step),
+		                                "key", key, "count", (json_int_t)counts[i],
+		                                "baseline", trends_round2(mean)));
 	}
 }
 
@@ -420,7 +357,7 @@ trends_main(const struct console_env *env, const char *q, int64_t now_ms, struct
 {
 	const struct trends_range *r = trends_query_range(q, o);
 	char by[8] = "team";
-	int hb = trends_query(q, "by", by, sizeof(by)), rule;
+	int hb = case_json_query(q, "by", by, sizeof(by)), rule;
 	struct tspan s;
 	struct tkeys keys;
 	int64_t *mentions, *complaints;
@@ -450,12 +387,12 @@ trends_main(const struct console_env *env, const char *q, int64_t now_ms, struct
 		goto out;
 	buckets = json_array();
 	for (size_t i = s.first; i < s.nb; i++)
-		json_array_append_new(buckets, trends_time(s.since + (int64_t)i * s.step));
+		json_array_append_new(buckets, case_json_time(s.since + (int64_t)i * s.step));
 	spikes = json_array();
 	o->body = json_pack("{s:s,s:I,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o}", "range", r->name, "step_s",
 	                    (json_int_t)(r->step / 1000), "since_at",
-	                    trends_time(s.since + (int64_t)s.first * s.step), "until_at",
-	                    trends_time(s.since + (int64_t)s.nb * s.step), "by", by, "buckets",
+	                    case_json_time(s.since + (int64_t)s.first * s.step), "until_at",
+	                    case_json_time(s.since + (int64_t)s.nb * s.step), "by", by, "buckets",
 	                    buckets, "mentions", trends_counts(mentions, s.first, s.nb),
 	                    "complaints", trends_counts(complaints, s.first, s.nb), "series",
 	                    trends_series(&keys, &s, spikes), "spikes", spikes);
@@ -546,8 +483,8 @@ trends_terms(const struct console_env *env, const char *q, int64_t now_ms, struc
 		n++;
 	}
 	o->body = json_pack("{s:s,s:o,s:o,s:o,s:o}", "range", r->name, "since_at",
-	                    trends_time(since), "until_at", trends_time(until), "previous_since_at",
-	                    trends_time(since - span), "terms", terms);
+	                    case_json_time(since), "until_at", case_json_time(until),
+	                    "previous_since_at", case_json_time(since - span), "terms", terms);
 	o->status = 200;
 	tkeys_free(&keys);
 }
@@ -605,9 +542,9 @@ tmention_row(void *arg, const struct spool_mention *m)
 	json_array_append_new(
 	    t->list,
 	    json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:s,s:o,s:o}", "id", m->mention_id, "at",
-	              trends_time(m->at_ms), "text", tmention_str(json_object_get(entry, "text")),
-	              "author", tmention_str(author), "url",
-	              tmention_str(json_object_get(entry, "url")), "source",
+	              case_json_time(m->at_ms), "text",
+	              tmention_str(json_object_get(entry, "text")), "author", tmention_str(author),
+	              "url", tmention_str(json_object_get(entry, "url")), "source",
 	              tmention_str(json_object_get(entry, "source")), "priority",
 	              prio_name((enum prio)m->priority), "team", tmention_str(team), "rules",
 	              json_is_array(rules) ? json_incref(rules) : json_array()));
@@ -619,7 +556,7 @@ static int
 trends_query_time(const char *q, const char *key, int64_t def, int64_t *ms, struct trends_out *o)
 {
 	char s[64], msg[128];
-	int h = trends_query(q, key, s, sizeof(s));
+	int h = case_json_query(q, key, s, sizeof(s));
 	int64_t t;
 
 	*ms = def;
@@ -639,8 +576,8 @@ static void
 trends_mentions(const struct console_env *env, const char *q, int64_t now_ms, struct trends_out *o)
 {
 	char team[128], rule[128];
-	int ht = trends_query(q, "team", team, sizeof(team));
-	int hr = trends_query(q, "rule", rule, sizeof(rule));
+	int ht = case_json_query(q, "team", team, sizeof(team));
+	int hr = case_json_query(q, "rule", rule, sizeof(rule));
 	struct tmentions t = {0};
 	int64_t since, until;
 	long limit;
@@ -703,7 +640,7 @@ trules_rule(const struct ruleset *rs, size_t r, const struct tkey *hits, const s
 
 	json_object_set_new(o, "hits", trends_counts(hits ? hits->counts : none, 0, days));
 	json_object_set_new(o, "total", json_integer(hits ? hits->total : 0));
-	json_object_set_new(o, "last_hit_at", trends_time(hits ? hits->last : 0));
+	json_object_set_new(o, "last_hit_at", case_json_time(hits ? hits->last : 0));
 	json_object_set_new(o, "cases", json_integer(n));
 	json_object_set_new(o, "not_complaint", json_integer(nc));
 	json_object_set_new(o, "precision",
@@ -759,10 +696,10 @@ trends_rules(const struct console_env *env, const char *q, int64_t now_ms, struc
 	}
 	days_at = json_array();
 	for (long d = 0; d < days; d++)
-		json_array_append_new(days_at, trends_time(since + d * SPOOL_STEP_DAY));
+		json_array_append_new(days_at, case_json_time(since + d * SPOOL_STEP_DAY));
 	o->body =
-	    json_pack("{s:o,s:o,s:o,s:o,s:o}", "since_at", trends_time(since), "until_at",
-	              trends_time(until), "days", days_at, "rules", rules, "never_fired", never);
+	    json_pack("{s:o,s:o,s:o,s:o,s:o}", "since_at", case_json_time(since), "until_at",
+	              case_json_time(until), "days", days_at, "rules", rules, "never_fired", never);
 	o->status = 200;
 out:
 	tkeys_free(&hits);
@@ -875,24 +812,20 @@ trules_lines(const char *text, unsigned line, int *cut)
 	return trules_dedent(start, keep, dash);
 }
 
+/* Rule ids are [a-z0-9._-]: the path needs no decoding. */
 static void
-trends_rule(const struct console_env *env, const char *id_enc, struct trends_out *o)
+trends_rule(const struct console_env *env, const char *id, struct trends_out *o)
 {
 	const struct ruleset *rs = env->rules;
-	char id[256], msg[400], *text, *yaml;
+	char msg[400], *text, *yaml;
 	const char *file;
 	size_t r;
 	int cut;
 
-	if (trends_decode(id_enc, strlen(id_enc), id, sizeof(id)) < 0) {
-		trends_fail(o, 404,
-		            "no such rule: a rule id is at most 255 bytes, percent-encoded");
-		return;
-	}
 	for (r = 0; r < rules_count(rs) && strcmp(rules_id(rs, r), id) != 0; r++)
 		;
 	if (r == rules_count(rs)) {
-		snprintf(msg, sizeof(msg), "no rule %s in the rules loaded now", id);
+		snprintf(msg, sizeof(msg), "no rule %.200s in the rules loaded now", id);
 		trends_fail(o, 404, msg);
 		return;
 	}
