@@ -494,6 +494,8 @@ trends_terms(const struct console_env *env, const char *q, int64_t now_ms, struc
 
 struct tmentions {
 	const char *team, *rule; /* filters; NULL: any */
+	/* what a row that passes must hold, looked for before it is parsed; "" none */
+	char team_needle[160], rule_needle[140];
 	size_t limit, matched, read;
 	json_t *list;
 };
@@ -522,9 +524,14 @@ static void
 tmention_row(void *arg, const struct spool_mention *m)
 {
 	struct tmentions *t = arg;
-	json_t *row = json_loads(m->json, 0, NULL), *entry, *team, *rules, *author;
+	json_t *row = NULL, *entry, *team, *rules, *author;
 
 	t->read++;
+	/* most rows of a filtered listing are not its own: a look before the parse */
+	if ((t->team_needle[0] && strstr(m->json, t->team_needle) == NULL) ||
+	    (t->rule_needle[0] && strstr(m->json, t->rule_needle) == NULL))
+		return;
+	row = json_loads(m->json, 0, NULL);
 	entry = json_object_get(row, "entry");
 	team = json_object_get(row, "team");
 	rules = json_object_get(entry, "rules");
@@ -550,6 +557,29 @@ tmention_row(void *arg, const struct spool_mention *m)
 	              prio_name((enum prio)m->priority), "team", tmention_str(team), "rules",
 	              json_is_array(rules) ? json_incref(rules) : json_array()));
 	json_decref(row);
+}
+
+/* Whether s is plain ASCII that JSON writes as it is: then a row holds it verbatim. */
+static int
+tmention_plain(const char *s)
+{
+	for (; *s; s++)
+		if (*s == '"' || *s == '\\' || *s == '/' || (unsigned char)*s < 0x20 ||
+		    (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The complaint rows of complaint.c: "team":"K" (null for none), the rule as "R". */
+static void
+tmention_needles(struct tmentions *t)
+{
+	if (t->team && !*t->team)
+		snprintf(t->team_needle, sizeof(t->team_needle), "\"team\":null");
+	else if (t->team && tmention_plain(t->team))
+		snprintf(t->team_needle, sizeof(t->team_needle), "\"team\":\"%s\"", t->team);
+	if (t->rule && tmention_plain(t->rule))
+		snprintf(t->rule_needle, sizeof(t->rule_needle), "\"%s\"", t->rule);
 }
 
 /* An instant of the query (def when absent): 0, or -1 after a 400. */
@@ -598,8 +628,12 @@ trends_mentions(const struct console_env *env, const char *q, int64_t now_ms, st
 		trends_fail(o, 400, "since must be before until");
 		return;
 	}
-	t = (struct tmentions){ht > 0 ? team : NULL, hr > 0 ? rule : NULL, (size_t)limit, 0, 0,
-	                       json_array()};
+	memset(&t, 0, sizeof(t));
+	t.team = ht > 0 ? team : NULL;
+	t.rule = hr > 0 ? rule : NULL;
+	t.limit = (size_t)limit;
+	t.list = json_array();
+	tmention_needles(&t);
 	/* without a filter one more row says whether there are more */
 	if (spool_mentions_between(env->spool, since, until,
 	                           t.team || t.rule ? TRENDS_SCAN : (size_t)limit + 1, tmention_row,
