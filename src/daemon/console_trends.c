@@ -304,7 +304,9 @@ trends_series(struct tkeys *keys, const struct tspan *s, json_t *spikes)
 	json_t *a = json_array();
 	int64_t other_total = 0;
 
-	qsort(keys->v, keys->n, sizeof(*keys->v), tkey_cmp_total);
+	/* the table's slots are stale from here: it is only read in order */
+	if (keys->n > 1)
+		qsort(keys->v, keys->n, sizeof(*keys->v), tkey_cmp_total);
 	for (size_t i = 0; i < keys->n; i++) {
 		const struct tkey *k = &keys->v[i];
 
@@ -470,7 +472,8 @@ trends_terms(const struct console_env *env, const char *q, int64_t now_ms, struc
 		tkeys_free(&keys);
 		return;
 	}
-	qsort(keys.v, keys.n, sizeof(*keys.v), tterm_cmp);
+	if (keys.n > 1)
+		qsort(keys.v, keys.n, sizeof(*keys.v), tterm_cmp);
 	terms = json_array();
 	for (size_t i = 0; i < keys.n && n < (size_t)limit; i++) {
 		const struct tkey *k = &keys.v[i];
