@@ -24,7 +24,8 @@ static const char *const conf_keys[] = { "http", "spool", "rules", "sources", "r
 	"people", "ui" };
 static const char *const http_keys[] = { "listen", "tokens_file", "signing_keys_file",
 	"max_body", "max_headers", "max_connections", "max_connections_per_client", "timeout" };
-static const char *const spool_keys[] = { "path", "max_pending", "keep_history" };
+static const char *const spool_keys[] = { "path", "postgresql", "postgresql_file", "max_pending",
+	"keep_history" };
 static const char *const route_keys[] = { "match", "receivers", "continue" };
 static const char *const match_keys[] = { "priority", "team", "tags", "rule", "source" };
 static const char *const grouping_keys[] = { "by", "first_alert_after",
@@ -52,6 +53,58 @@ conf_receiver_index(const struct conf *c, const char *name)
 		if (strcmp(c->receivers[i].name, name) == 0)
 			return (long)i;
 	return -1;
+}
+
+/*
+ * Where the spool is: a file (path), or a PostgreSQL database (its libpq
+ * conninfo, in postgresql or, as it may hold a password, in the file
+ * postgresql_file names). The spool path is then "postgresql:<conninfo>",
+ * which spool_open() hands to that backend; it is no file name, so it is
+ * not resolved against the config's directory.
+ */
+static void
+cl_spool_where(struct confp *L, yaml_node_t *n)
+{
+	static const char *const where[] = { "path", "postgresql", "postgresql_file" };
+	struct conf *c = L->c;
+	yaml_node_t *first = NULL, *second = NULL;
+	const char *s;
+	char *conninfo;
+	int given, flags = L->flags;
+
+	for (size_t i = 0; i < NKEYS(where); i++) {
+		yaml_node_t *k = ymap_get(L->yf, n, where[i]);
+
+		if (k && first)
+			second = second ? second : k;
+		else if (k)
+			first = k;
+	}
+	if (second) {
+		yerror(L->d, L->yf, second, "give one of spool.path, spool.postgresql and "
+		       "spool.postgresql_file, not several: the spool is one file or one database");
+		return;
+	}
+	if (ymap_get(L->yf, n, "path")) {
+		if (confp_string(L, n, "path", &s) == 0 && s)
+			c->spool_path = conf_resolve(c, s);
+		return;
+	}
+	/* keluhctl reads no secrets, but it opens the spool: it needs the conninfo */
+	L->flags &= ~CONF_NO_SECRETS;
+	conninfo = confp_value_or_file(L, n, "postgresql", "postgresql_file", &given);
+	L->flags = flags;
+	if (!conninfo)
+		return;
+	if (strpbrk(conninfo, "\r\n")) {
+		yerror(L->d, L->yf, first, "the PostgreSQL conninfo must be one line (libpq words "
+		       "such as \"host=db1 dbname=keluh user=keluh\", or a postgresql:// URI)");
+	} else if (*conninfo == '\0') {
+		yerror(L->d, L->yf, first, "the PostgreSQL conninfo is empty: give at least "
+		       "\"dbname=keluh\"");
+	} else
+		c->spool_path = xasprintf("postgresql:%s", conninfo);
+	confp_free_secret(conninfo);
 }
 
 static void
@@ -563,13 +616,12 @@ conf_load_flags(const char *path, struct diag *d, int flags)
 		cl_http(&L, v);
 	if ((v = ymap_get(&yf, root, "spool")) != NULL && !yis_null(v)) {
 		if (!yis_map(v))
-			yerror(d, &yf, v, "'spool' must be a mapping with path");
+			yerror(d, &yf, v, "'spool' must be a mapping with path (or postgresql)");
 		else {
 			long x;
 
 			ycheck_keys(d, &yf, v, "spool", spool_keys, NKEYS(spool_keys));
-			if (confp_string(&L, v, "path", &s) == 0 && s)
-				c->spool_path = conf_resolve(c, s);
+			cl_spool_where(&L, v);
 			if (confp_long(&L, v, "max_pending", 1, 100000000, &x) == 0 &&
 			    ymap_get(&yf, v, "max_pending"))
 				c->max_pending_deliveries = (size_t)x;
@@ -644,7 +696,7 @@ conf_free(struct conf *c)
 	free(c->dir);
 	free(c->rules_dir);
 	rules_spec_free(&c->rules);
-	free(c->spool_path);
+	confp_free_secret(c->spool_path); /* a conninfo may hold a password */
 	free(c->listen);
 	confp_free_strings(c->tokens, c->ntokens);
 	confp_free_strings(c->signing_keys, c->nsigning_keys);

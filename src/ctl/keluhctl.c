@@ -399,15 +399,6 @@ print_stats(struct test_run *tr, double secs)
 }
 
 static int
-has_rule(const struct ruleset *rs, const struct verdict *v, const char *id)
-{
-	for (size_t i = 0; i < v->nrules; i++)
-		if (strcmp(rules_id(rs, v->rules[i]), id) == 0)
-			return 1;
-	return 0;
-}
-
-static int
 run_verify(struct test_run *tr)
 {
 	const struct ruleset *rs = tr->rs;
@@ -415,44 +406,18 @@ run_verify(struct test_run *tr)
 
 	for (size_t i = 0; i < n; i++) {
 		const struct rules_test *t = rules_test_get(rs, i);
-		struct classify_author a = { t->followers, t->verified, t->rating };
 		struct verdict v;
 		struct buf why;
-		size_t bad;
 
-		if (t->skip) {
+		buf_init(&why);
+		if (verdict_test(tr->ctx, t, &v, &why) < 0) {
 			skipped++;
 			if (!tr->o->quiet)
 				printf("%s:%u:%u: skipped: %s\n", t->file, t->line, t->col,
 				       t->skip);
+			buf_free(&why);
 			continue;
 		}
-		buf_init(&why);
-		if (classify_mention(tr->ctx, t->text, strlen(t->text), t->lang, &a, &v, &bad) <
-		    0) {
-			buf_printf(&why, "invalid UTF-8 at byte %zu", bad);
-			goto report;
-		}
-		for (size_t j = 0; j < t->n_want_rules; j++)
-			if (!has_rule(rs, &v, t->want_rules[j]))
-				buf_printf(&why, "%srule %s did not match", why.len ? "; " : "",
-				    t->want_rules[j]);
-		for (size_t j = 0; j < t->n_not_rules; j++)
-			if (has_rule(rs, &v, t->not_rules[j]))
-				buf_printf(&why, "%srule %s matched", why.len ? "; " : "",
-				    t->not_rules[j]);
-		if (t->want_priority >= 0 && (int)v.priority != t->want_priority)
-			buf_printf(&why, "%spriority is %s, expected %s (score %d)",
-			    why.len ? "; " : "", prio_name(v.priority),
-			    prio_name((enum prio)t->want_priority), v.score);
-		if (t->want_complaint >= 0 && v.complaint != t->want_complaint)
-			buf_printf(&why, "%s%s a complaint, expected %s (score %d)",
-			    why.len ? "; " : "", v.complaint ? "is" : "is not",
-			    t->want_complaint ? "one" : "none", v.score);
-		if (t->team && (v.team == NULL || strcmp(v.team, t->team) != 0))
-			buf_printf(&why, "%steam is %s, expected %s", why.len ? "; " : "",
-			    v.team ? v.team : "none", t->team);
-report:
 		if (why.len) {
 			failed++;
 			printf("%s:%u:%u: FAIL: %s\n", t->file, t->line, t->col, why.data);
@@ -833,11 +798,21 @@ spoolcmd_open(const struct spoolcmd_opts *o, int readonly, int *rc)
 		conf_free(c);
 	}
 	/* Changing the outbox must not create one where keluhd never ran. */
-	if (!readonly && access(path, F_OK) < 0 && errno == ENOENT) {
+	if (!readonly && spool_is_local(path) && access(path, F_OK) < 0 && errno == ENOENT) {
 		fprintf(stderr, "keluhctl: no spool at %s: has keluhd run with this config?\n", path);
 		free(path);
 		*rc = EXIT_BAD_INPUT;
 		return NULL;
+	}
+	/* nor make the tables in a database keluhd never used: a read-only open refuses it */
+	if (!readonly && !spool_is_local(path)) {
+		if ((s = spool_open(path, 1, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "keluhctl: %s\n", err);
+			free(path);
+			*rc = EXIT_BAD_INPUT;
+			return NULL;
+		}
+		spool_close(s);
 	}
 	s = spool_open(path, readonly, err, sizeof(err));
 	if (s == NULL) {

@@ -89,6 +89,7 @@ admin_status(struct admin *a, struct httpd_req *req)
 	struct spool_counts all;
 	json_t *o, *sources = json_array(), *receivers = json_array();
 	int64_t now = util_now_ms();
+	char spool[512] = "";
 
 	memset(&st, 0, sizeof(st));
 	a->ops.status(a->ops.arg, &st);
@@ -120,7 +121,8 @@ admin_status(struct admin *a, struct httpd_req *req)
 	    "config", st.conf->path ? st.conf->path : "",
 	    "started_at", case_json_time(st.started_ms),
 	    "uptime_s", (json_int_t)((now - st.started_ms) / 1000),
-	    "spool", st.conf->spool_path ? st.conf->spool_path : "",
+	    "spool", st.conf->spool_path ? spool_describe(st.conf->spool_path, spool, sizeof(spool))
+	                                 : "",
 	    "rules", (json_int_t)st.rules, "groups", (json_int_t)st.groups,
 	    "silences", (json_int_t)silences_active(a->silences),
 	    "pending", (json_int_t)all.pending, "dead_letters", (json_int_t)all.dead,
@@ -136,6 +138,8 @@ admin_status(struct admin *a, struct httpd_req *req)
 		admin_fail(req, 500, "cannot build the status");
 		return;
 	}
+	json_object_set_new(o, "ui", st.ui_on ? json_pack("{s:s,s:i}", "listen",
+	    st.conf->ui.listen ? st.conf->ui.listen : "http", "port", st.ui_port) : json_null());
 	admin_reply(req, 200, o);
 }
 

@@ -114,7 +114,7 @@ confload_restart_notes(const struct conf *old, const struct conf *c)
 	    (c->listen && strcmp(c->listen, old->listen) != 0))
 		log_warnx("http.listen changed: the new address takes effect after a restart");
 	if (strcmp(c->spool_path, old->spool_path) != 0)
-		log_warnx("spool.path changed: the new spool is used after a restart");
+		log_warnx("the spool changed: the new one is used after a restart");
 }
 
 void

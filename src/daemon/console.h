@@ -105,5 +105,11 @@ int console_trends_handle(struct console *, struct httpd_req *, const struct con
 int console_trends_answer(const struct console_env *, const char *path, const char *query,
     int64_t now_ms, char **body);
 int playground_handle(struct console *, struct httpd_req *, const struct console_user *);
+/*
+ * console_free calls it first: a backtest running is stopped (its thread
+ * joined; its request, if still there, answered 503) and what the
+ * playground keeps (the last draft, its classify contexts) is freed.
+ */
+void playground_stop(struct console *);
 
 #endif

@@ -311,13 +311,16 @@ start_pass(void)
 {
 	static const struct pass_hooks hooks = { schedule_flush, on_pass_end, on_answer,
 		on_kick, on_recovered, NULL };
-	int deferred;
+	int deferred, r;
 
 	K.flush_ev = event_new(K.base, -1, 0, flush_cb, &K);
 	/* the fdatasync of a batch runs beside the next one (see spool_defer_sync) */
-	deferred = spool_defer_sync(K.spool) == 0;
-	if (!deferred)
+	r = spool_defer_sync(K.spool);
+	deferred = r == 0;
+	if (r < 0)
 		log_warnx("spool: %s; every batch waits for its own sync", spool_error(K.spool));
+	else if (r > 0) /* a backend whose commits are durable when they return */
+		log_info("spool: %s", spool_error(K.spool));
 	else {
 		K.sync_ev = event_new(K.base, spool_sync_fd(K.spool), EV_READ | EV_PERSIST, sync_cb,
 		    NULL);
@@ -365,7 +368,7 @@ start_modules(char *err, size_t errlen)
 static int
 run(void)
 {
-	char why[300], err[300];
+	char why[300], err[300], what[512];
 	struct event_config *ec;
 	int status = 1;
 
@@ -380,11 +383,13 @@ run(void)
 	confload_gauges(1);
 	if (ingest_http_load_keys(K.conf, &K.keys, &K.nkeys) < 0)
 		return 1;
-	if (make_dir_for(K.conf->spool_path, 0700, "state") < 0 ||
+	if ((spool_is_local(K.conf->spool_path) &&
+	     make_dir_for(K.conf->spool_path, 0700, "state") < 0) ||
 	    (K.conf->admin_socket && make_dir_for(K.conf->admin_socket, 0755, "admin socket") < 0))
 		return 1;
 	if ((K.spool = spool_open(K.conf->spool_path, 0, err, sizeof(err))) == NULL) {
-		log_error("cannot open the spool %s: %s", K.conf->spool_path, err);
+		log_error("cannot open the spool %s: %s",
+		    spool_describe(K.conf->spool_path, what, sizeof(what)), err);
 		return 1;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -432,7 +437,7 @@ run(void)
 	log_info("keluhd %s: %zu rules, %zu sources, %zu receivers, %zu routes; %s%s; spool %s",
 	    PACKAGE_VERSION, rules_count(K.rules), K.conf->nsources, K.conf->nreceivers,
 	    K.conf->nroutes, K.http ? "listening on " : "no HTTP listener",
-	    K.http ? K.conf->listen : "", K.conf->spool_path);
+	    K.http ? K.conf->listen : "", spool_describe(K.conf->spool_path, what, sizeof(what)));
 	if (K.http)
 		log_info("http: port %d", ingest_http_port(K.http));
 	sdnotify("READY=1");

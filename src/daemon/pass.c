@@ -71,8 +71,11 @@ pass_open(struct pass *p)
 {
 	if (p->store.in_txn(p->store_arg))
 		return 0;
-	if (p->store.begin(p->store_arg) < 0)
+	/* a batch that cannot even begin (the database is unreachable) fails like a commit */
+	if (p->store.begin(p->store_arg) < 0) {
+		pass_failing(p, "cannot begin a batch");
 		return -1;
+	}
 	p->hooks.schedule(p->hooks.arg);
 	return 0;
 }

@@ -1,8 +1,9 @@
 /*
  * spool.h: the durable outbox: the one interface through which keluh
  * reads and writes what must survive a restart. A backend does the work
- * (spool_backend.h says how one is made): SQLite today (sqlite.c: WAL,
- * synchronous=FULL), chosen by the spool path (spool_backends.c).
+ * (spool_backend.h says how one is made): SQLite (sqlite.c: WAL,
+ * synchronous=FULL), or PostgreSQL for a path "postgresql:<conninfo>"
+ * (pg.c), chosen by the spool path (spool_backends.c).
  *
  * What is in it:
  *   mentions    every accepted complaint, first pending in its group, then
@@ -54,6 +55,15 @@ enum spool_state { SPOOL_PENDING = 0, SPOOL_DELIVERED = 1, SPOOL_DEAD = 2 };
  * refused. Never carry an open spool across fork().
  */
 struct spool *spool_open(const char *path, int readonly, char *err, size_t errlen);
+/*
+ * A spool path for people (logs, status, keluhctl): a file's path as it
+ * is; "postgresql: dbname=keluh host=/run/x user=keluh" for PostgreSQL,
+ * without the password the conninfo may hold. Every message that names
+ * the spool goes through this. Returns buf.
+ */
+const char *spool_describe(const char *path, char *buf, size_t len);
+/* 1 when the spool at path is a file on this machine (SQLite), 0 for a database server. */
+int spool_is_local(const char *path);
 void spool_close(struct spool *);
 const char *spool_error(const struct spool *);
 
@@ -81,6 +91,10 @@ void spool_on_begin(struct spool *, void (*fn)(void *), void *arg);
  * are not durable yet (a failed sync keeps them out until a later one
  * works).
  * spool_close() stops the thread and syncs once more.
+ * spool_defer_sync returns 0 when sync is deferred, -1 when it cannot be
+ * (spool_error() says why; every batch then waits for its sync), and 1
+ * for a backend whose commits are durable when they return (PostgreSQL):
+ * nothing to defer, spool_error() says so, and the calls above do nothing.
  */
 int spool_defer_sync(struct spool *);
 int spool_sync_fd(const struct spool *);

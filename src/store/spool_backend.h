@@ -60,6 +60,12 @@ struct spool_backend {
 	 * "file:" URI).
 	 */
 	const char *scheme;
+	/*
+	 * Renders a path of this backend for people (spool_describe), leaving
+	 * out any secret; NULL: the path as it is. Not an operation: it needs
+	 * no open spool.
+	 */
+	void (*describe)(const char *path, char *buf, size_t len);
 
 	/* opening; close also rolls back an open transaction and stops threads */
 	struct spool *(*open)(const char *path, int readonly, char *err, size_t errlen);
@@ -244,8 +250,9 @@ struct spool_backend {
 	X(recent_add) X(recent_prune) X(recent_scan)
 /* clang-format on */
 
-/* The SQLite backend (sqlite.c). */
+/* The SQLite backend (sqlite.c) and the PostgreSQL one (pg.c). */
 extern const struct spool_backend spool_sqlite;
+extern const struct spool_backend spool_pg;
 
 /* The backend that stores a spool at path (spool_backends.c); never NULL. */
 const struct spool_backend *spool_backend_find(const char *path);

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "store/spool.h"
@@ -12,6 +13,7 @@
 
 /* Those with a scheme first; the last one takes every other path. */
 static const struct spool_backend *const spool_backends[] = {
+    &spool_pg,
     &spool_sqlite,
 };
 
@@ -28,6 +30,24 @@ spool_backend_find(const char *path)
 			return spool_backends[i];
 	}
 	return spool_backends[SPOOL_NBACKENDS - 1];
+}
+
+const char *
+spool_describe(const char *path, char *buf, size_t len)
+{
+	const struct spool_backend *be = spool_backend_find(path);
+
+	if (be->describe)
+		be->describe(path, buf, len);
+	else
+		snprintf(buf, len, "%s", path);
+	return buf;
+}
+
+int
+spool_is_local(const char *path)
+{
+	return spool_backend_find(path) == &spool_sqlite;
 }
 
 struct spool *

@@ -17,10 +17,11 @@
 #include <unistd.h>
 
 #include "store/spool.h"
+#include "spool_test.h"
 #include "unit.h"
 
 static char dir[64];
-static char path[128];
+static char path[256];
 static char err[512];
 static struct spool *sp;
 
@@ -29,7 +30,7 @@ setup(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/keluh-cases.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/spool.db", dir);
+	spool_test_path(path, sizeof(path), dir);
 	sp = spool_open(path, 0, err, sizeof(err));
 	ck_assert_msg(sp != NULL, "open: %s", err);
 }
@@ -69,6 +70,10 @@ sql_exec(const char *sql)
 	sqlite3 *db;
 	char *msg = NULL;
 
+	if (spool_test_pg()) {
+		spool_test_pg_exec(path, sql);
+		return;
+	}
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
 	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK, "%s: %s", sql, msg);
 	sqlite3_close(db);
@@ -81,6 +86,8 @@ sql_int(const char *sql)
 	sqlite3_stmt *st;
 	int64_t v = -1;
 
+	if (spool_test_pg())
+		return spool_test_pg_int(path, sql);
 	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -333,9 +340,8 @@ START_TEST(test_case_list)
 	ck_assert_int_eq(spool_case_list(sp, 1, "billing", 2, count_case, &s), 2);
 	ck_assert_int_eq(spool_case_list(sp, 1, NULL, 0, count_case, &s), 0);
 	/* the live listing and the group lookup read their indexes, not the table */
-	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE name IN "
-	                         "('cases_live', 'cases_group', 'alerts_case', "
-	                         "'case_events_case', 'case_messages_pending')"),
+	ck_assert_int_eq(sql_int(SPOOL_TEST_COUNT_NAMES("'cases_live', 'cases_group', 'alerts_case', "
+	                                                "'case_events_case', 'case_messages_pending'")),
 	                 5);
 }
 END_TEST
@@ -548,7 +554,7 @@ START_TEST(test_case_span)
 	memset(&s, 0, sizeof(s));
 	ck_assert_int_eq(spool_case_span(sp, 6000, 7000, NULL, span_row, &s), 0);
 	/* the pass reads a range of the index on opened_ms, not the table */
-	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE name = 'cases_opened'"), 1);
+	ck_assert_int_eq(sql_int(SPOOL_TEST_COUNT_NAMES("'cases_opened'")), 1);
 }
 END_TEST
 
@@ -608,10 +614,10 @@ main(void)
 	tcase_add_test(tc, test_case_list);
 	tcase_add_test(tc, test_prune_cases);
 	tcase_add_test(tc, test_case_sla_lookups);
-	tcase_add_test(tc, test_upgrade_v4);
+	SPOOL_TEST_SQLITE_ONLY(tc, test_upgrade_v4, "upgrades of SQLite spool files");
 	tcase_add_test(tc, test_case_span);
 	tcase_add_test(tc, test_case_span_readonly);
-	tcase_add_test(tc, test_upgrade_v6);
+	SPOOL_TEST_SQLITE_ONLY(tc, test_upgrade_v6, "upgrades of SQLite spool files");
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

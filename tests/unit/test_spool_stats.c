@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "store/spool.h"
+#include "spool_test.h"
 #include "unit.h"
 
 #define H  SPOOL_STEP_HOUR
@@ -25,7 +26,7 @@
 #define D  SPOOL_STEP_DAY
 
 static char dir[64];
-static char path[128];
+static char path[256];
 static char err[512];
 static struct spool *sp;
 
@@ -34,7 +35,7 @@ setup(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/keluh-stats.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/spool.db", dir);
+	spool_test_path(path, sizeof(path), dir);
 	sp = spool_open(path, 0, err, sizeof(err));
 	ck_assert_msg(sp != NULL, "open: %s", err);
 }
@@ -74,6 +75,10 @@ sql_exec(const char *sql)
 	sqlite3 *db;
 	char *msg = NULL;
 
+	if (spool_test_pg()) {
+		spool_test_pg_exec(path, sql);
+		return;
+	}
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
 	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK, "%s", msg);
 	sqlite3_close(db);
@@ -86,6 +91,8 @@ sql_int(const char *sql)
 	sqlite3_stmt *st;
 	int64_t v = -1;
 
+	if (spool_test_pg())
+		return spool_test_pg_int(path, sql);
 	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -249,7 +256,7 @@ START_TEST(test_mentions_between)
 	memset(&ms, 0, sizeof(ms));
 	ck_assert_int_eq(spool_mentions_between(sp, 200, 900, 0, collect_mention, &ms), 0);
 	ck_assert_uint_eq(ms.n, 0);
-	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE name = 'mentions_at'"),
+	ck_assert_int_eq(sql_int(SPOOL_TEST_COUNT_NAMES("'mentions_at'")),
 	                 1);
 }
 END_TEST
@@ -469,7 +476,7 @@ main(void)
 	tcase_add_test(tc, test_case_topics);
 	tcase_add_test(tc, test_recent_scan);
 	tcase_add_test(tc, test_recent_prune);
-	tcase_add_test(tc, test_upgrade_v7);
+	SPOOL_TEST_SQLITE_ONLY(tc, test_upgrade_v7, "upgrades of SQLite spool files");
 	tcase_add_test(tc, test_readonly_reads);
 	suite_add_tcase(s, tc);
 	return unit_run(s);

@@ -1,0 +1,333 @@
+/*
+ * pg_int.h: the PostgreSQL spool backend, private to its files: pg.c
+ * (opening, batches and the backend's table), pg_conn.c (the session and
+ * the statement helpers), pg_schema.c (tables and migrations), pg_deliv.c
+ * (mentions, alerts, deliveries, silences, cursors), pg_cases.c (cases)
+ * and pg_stats.c (rollups and recent mentions). Loop thread only, as
+ * spool.h.
+ *
+ * Every call is synchronous on the caller's thread, as SQLite's are, and
+ * bounded: connect_timeout (5 s unless the conninfo says otherwise) and
+ * statement_timeout (PG_STATEMENT_TIMEOUT_MS). The asynchronous pipeline
+ * (libpq's pipeline mode, so that a loop pass never waits on the
+ * database) is a later step.
+ */
+#ifndef KELUH_PG_INT_H
+#define KELUH_PG_INT_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/spool_backend.h"
+
+/* The version of the database's tables (keluh_schema); 1 holds the records of SQLite's 8. */
+#define PG_SCHEMA 1
+/* pg_advisory_xact_lock key of migrations: "kluh", as the SQLite application_id */
+#define PG_MIGRATE_LOCK         0x6b6c7568
+#define PG_CONNECT_TIMEOUT      "5"
+#define PG_STATEMENT_TIMEOUT_MS 10000
+/* After a failed reconnect the next waits this long at least (longer after a slow one). */
+#define PG_RECONNECT_MS 1000
+
+/* The prepared statements, by file; the SQL of each is in the file named. */
+enum {
+	/* pg.c */
+	PQ_PROBE,
+	/* pg_deliv.c */
+	PQ_ADD_MENTION,
+	PQ_PENDING_MENTIONS,
+	PQ_ADD_ALERT,
+	PQ_TIE_MENTION,
+	PQ_TIE_GROUP,
+	PQ_ADD_DELIVERY,
+	PQ_DUE,
+	PQ_NEXT_DUE,
+	PQ_FIRST_DUE,
+	PQ_MAKE_DUE,
+	PQ_EXPIRE,
+	PQ_DELIVERED,
+	PQ_RETRY_LATER,
+	PQ_DEAD,
+	PQ_REQUEUE,
+	PQ_REQUEUE_DEAD,
+	PQ_STATE_OF,
+	PQ_DROP,
+	PQ_GET_DELIVERY,
+	PQ_COUNTS,
+	PQ_QUEUE_COUNTS,
+	PQ_LIST_DELIVERIES,
+	PQ_LIST_ALERTS,
+	PQ_GET_ALERT,
+	PQ_ALERT_MENTIONS,
+	PQ_CURSOR_GET,
+	PQ_CURSOR_SET,
+	PQ_ADD_SILENCE,
+	PQ_END_SILENCE,
+	PQ_SILENCE_SUPPRESSED,
+	PQ_LIST_SILENCES,
+	PQ_RULE_TEXT_ADD,
+	PQ_RULE_TEXT_GET,
+	PQ_RULE_TEXT_PRUNE,
+	PQ_PENDING_BY_RECEIVER,
+	PQ_MENTION_BY_ID,
+	/* pg_cases.c */
+	PQ_CASE_OPEN,
+	PQ_CASE_FIND,
+	PQ_CASE_GET,
+	PQ_CASE_UPDATE,
+	PQ_CASE_TIE_ALERT,
+	PQ_CASE_BUMP,
+	PQ_CASE_LIST,
+	PQ_CASE_COUNTS,
+	PQ_CASE_ALERTS,
+	PQ_CASE_SPAN,
+	PQ_CASE_EVENT_ADD,
+	PQ_CASE_EVENTS,
+	PQ_CASE_MESSAGE_ADD,
+	PQ_CASE_MESSAGES,
+	PQ_CASE_TOUCH,
+	PQ_CASE_EDITS_PENDING,
+	PQ_CASE_EDITED,
+	PQ_CASE_LAST_ALERT,
+	PQ_CASE_PENDING_BEFORE,
+	PQ_CASE_RECEIVERS,
+	PQ_CASE_MESSAGE_TOUCH,
+	PQ_CASE_KEY_GET,
+	PQ_CASE_KEY_SET,
+	PQ_CASE_OF_MENTION,
+	PQ_CASE_SINCE,
+	PQ_CASE_LAST_EVENT,
+	/* pg_stats.c */
+	PQ_STAT_ADD,
+	PQ_STAT_ROWS,
+	PQ_STAT_PRUNE,
+	PQ_RECENT_ADD,
+	PQ_RECENT_PRUNE,
+	PQ_RECENT_SCAN,
+	PQ_MENTIONS_BETWEEN,
+	PQ_CASE_TOPICS,
+	PQ__N
+};
+
+/* Each file's SQL, indexed by the enum above (NULL for the others' statements). */
+extern const char *const pg_main_sql[PQ__N];
+extern const char *const pg_deliv_sql[PQ__N];
+extern const char *const pg_cases_sql[PQ__N];
+extern const char *const pg_stats_sql[PQ__N];
+
+/* A spool kept by PostgreSQL: what spool_pg.open returns, its base first. */
+struct pg_spool {
+	struct spool base;
+	PGconn *conn;
+	int readonly;
+	int txn;                /* begin opened one that commit has not closed */
+	int prepared;           /* the statements are prepared on this session */
+	int64_t reset_ms;       /* after a failed reconnect: none before this (monotonic ms) */
+	uint64_t rollbacks;     /* batches lost (spool_rollbacks) */
+	uint64_t commits;       /* batches committed (spool_commit_seq) */
+	const char *sql[PQ__N]; /* each statement's SQL, from the files' tables (pg.c) */
+};
+
+static inline struct pg_spool *
+pg_of(struct spool *s)
+{
+	return (struct pg_spool *)s;
+}
+
+static inline const struct pg_spool *
+pg_of_const(const struct spool *s)
+{
+	return (const struct pg_spool *)s;
+}
+
+/* One parameter of a statement, typed as in sqlite_int.h; always bound, never in the SQL. */
+struct pg_arg {
+	enum { PG_ARG_TEXT, PG_ARG_I64, PG_ARG_NULL } kind;
+	const char *text;
+	int64_t i64;
+};
+#define PG_TEXT(v) ((struct pg_arg){.kind = PG_ARG_TEXT, .text = (v)})
+#define PG_I64(v)  ((struct pg_arg){.kind = PG_ARG_I64, .i64 = (int64_t)(v)})
+#define PG_NULL    ((struct pg_arg){.kind = PG_ARG_NULL})
+#define PG_ARGS(...)                                                                               \
+	(const struct pg_arg[]){__VA_ARGS__},                                                      \
+	    sizeof((const struct pg_arg[]){__VA_ARGS__}) / sizeof(struct pg_arg)
+/* the most parameters a statement takes */
+#define PG_MAX_ARGS 20
+
+/* pg_conn.c: the message spool_error() returns; pg_dberr with libpq's message (what: context). */
+void pg_seterr(struct pg_spool *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pg_dberr(struct pg_spool *s, const char *what, const char *msg);
+/* A command made for the occasion (BEGIN, COMMIT, SET): 0, or -1 with the error in s. */
+int pg_exec(struct pg_spool *s, const char *sql);
+/* A new session: its settings (statement_timeout...), then every statement of s->sql prepared. */
+int pg_session(struct pg_spool *s);
+int pg_prepare(struct pg_spool *s);
+/* Outside a batch: the connection back (PQreset) if it was lost, and prepared. 0, or -1. */
+int pg_reconnect(struct pg_spool *s);
+/* After a failed call: a connection found lost must be prepared again once back. */
+void pg_failed(struct pg_spool *s);
+/* 0 while the open batch can take writes; -1 with the error once it is lost. */
+int pg_check_txn(struct pg_spool *s);
+/* libpq's notice processor: notices are dropped (a failure says why in its own message). */
+void pg_notice(void *arg, const char *message);
+
+/*
+ * Runs statement q with a (a read, or a write that may fail alone: it does
+ * not check the batch first). The result of a statement that worked (the
+ * caller PQclear()s it), or NULL with the error in s; a lost connection
+ * also loses the open batch.
+ */
+PGresult *pg_run(struct pg_spool *s, int q, const struct pg_arg *a, size_t n);
+#define PG_RUN(s, q, ...) pg_run((s), (q), PG_ARGS(__VA_ARGS__))
+/*
+ * A write: refuses to run after the batch was lost (every later write and
+ * the commit fail, see spool.h), then pg_run. How many rows it changed (or
+ * returned, with RETURNING), or -1.
+ */
+int64_t pg_write(struct pg_spool *s, int q, const struct pg_arg *a, size_t n);
+#define PG_WRITE(s, q, ...) pg_write((s), (q), PG_ARGS(__VA_ARGS__))
+/* A write whose first row's first column is its answer (RETURNING id): that, 0 for no row, -1. */
+int64_t pg_write_id(struct pg_spool *s, int q, const struct pg_arg *a, size_t n);
+#define PG_WRITE_ID(s, q, ...) pg_write_id((s), (q), PG_ARGS(__VA_ARGS__))
+/* A read of one number: 1 and *out set, 0 for no row (or NULL), -1. */
+int pg_one_i64(struct pg_spool *s, int q, int64_t *out, const struct pg_arg *a, size_t n);
+#define PG_ONE(s, q, out, ...) pg_one_i64((s), (q), (out), PG_ARGS(__VA_ARGS__))
+/*
+ * Several statements as one: pg_op_begin opens a transaction outside a
+ * batch, a savepoint in one; pg_op_end(ok) commits or releases, or undoes
+ * (keeping the first error). 0, or -1.
+ */
+int pg_op_begin(struct pg_spool *s);
+int pg_op_end(struct pg_spool *s, int ok);
+/* Column helpers: a number (0 for NULL), a malloc'd string (NULL for NULL). */
+int64_t pg_i64(const PGresult *r, int row, int col);
+char *pg_str(const PGresult *r, int row, int col);
+/* a LIMIT from a size_t */
+int64_t pg_limit(size_t n);
+
+/* pg_deliv.c: what alert listings share with the cases (fn gets each row): how many, -1. */
+int pg_alerts_each(struct pg_spool *s, PGresult *r,
+                   void (*fn)(void *arg, const struct spool_alert *), void *arg);
+int pg_mentions_each(struct pg_spool *s, PGresult *r,
+                     void (*fn)(void *arg, const struct spool_mention *), void *arg);
+
+/* pg_schema.c: run on the first connection, before the statements are prepared. */
+int pg_schema_setup(struct pg_spool *s);
+
+/* pg_cases.c: the action link key of a writable spool that has none (after the schema). */
+int pg_cases_setup(struct pg_spool *s);
+
+/* The operations of the backend's table, by the file that has them. */
+/* pg_deliv.c */
+int64_t pg_rule_text(struct spool *sp, const char *json);
+char *pg_rule_text_get(struct spool *sp, int64_t id);
+int pg_prune_rule_texts(struct spool *sp);
+int64_t pg_add_mention(struct spool *sp, const char *mention_id, const char *group_key,
+                       int priority, int64_t at_ms, const char *json);
+int pg_pending_mentions(struct spool *sp, void (*fn)(void *arg, const struct spool_mention *),
+                        void *arg);
+int pg_alert_mentions(struct spool *sp, int64_t alert_rowid,
+                      void (*fn)(void *arg, const struct spool_mention *), void *arg);
+int pg_mention_by_id(struct spool *sp, const char *mention_id,
+                     void (*fn)(void *arg, const struct spool_mention *), void *arg);
+int64_t pg_add_alert(struct spool *sp, const char *alert_id, const char *group_key, int priority,
+                     const char *team, int64_t at_ms, const char *json,
+                     const int64_t *mention_rowids, size_t nmentions, const char *const *receivers,
+                     const int64_t *expires_ms, size_t nreceivers, int64_t due_ms);
+int64_t pg_tie_mentions(struct spool *sp, int64_t alert_rowid, const char *group_key,
+                        int64_t upto_rowid);
+int pg_list_alerts(struct spool *sp, size_t limit,
+                   void (*fn)(void *arg, const struct spool_alert *), void *arg);
+int pg_get_alert(struct spool *sp, const char *alert_id,
+                 void (*fn)(void *arg, const struct spool_alert *), void *arg);
+int pg_due(struct spool *sp, const char *receiver, int64_t now_ms, const int64_t *skip,
+           size_t nskip, struct spool_delivery *out, size_t max);
+int pg_first_due(struct spool *sp, const char *receiver, const int64_t *skip, size_t nskip,
+                 struct spool_delivery *out);
+int64_t pg_next_due(struct spool *sp, const char *receiver);
+int64_t pg_make_due(struct spool *sp, const char *receiver, int64_t now_ms);
+int64_t pg_expire(struct spool *sp, const char *receiver, int64_t now_ms, const char *error);
+int pg_delivered(struct spool *sp, int64_t id, int64_t at_ms);
+int pg_retry_later(struct spool *sp, int64_t id, int64_t due_ms, const char *error);
+int pg_dead(struct spool *sp, int64_t id, int64_t at_ms, const char *reason, int tried);
+int pg_requeue(struct spool *sp, int64_t id, int64_t now_ms);
+int64_t pg_requeue_dead(struct spool *sp, const char *receiver, int64_t now_ms);
+int pg_drop(struct spool *sp, int64_t id);
+int pg_get_delivery(struct spool *sp, int64_t id, struct spool_delivery *out);
+int pg_counts(struct spool *sp, const char *receiver, struct spool_counts *c);
+int pg_queue_counts(struct spool *sp, const char *receiver, int64_t *pending, int64_t *dead);
+int pg_list_deliveries(struct spool *sp, int state, size_t limit,
+                       void (*fn)(void *arg, const struct spool_delivery *), void *arg);
+int pg_pending_by_receiver(struct spool *sp, void (*fn)(void *, const char *, int64_t), void *arg);
+int64_t pg_prune(struct spool *sp, int64_t before_ms);
+int64_t pg_prune_cases(struct spool *sp, int64_t before_ms);
+int64_t pg_add_silence(struct spool *sp, const char *matchers_json, const char *created_by,
+                       const char *reason, int64_t created_ms, int64_t expires_ms);
+int pg_end_silence(struct spool *sp, int64_t id, int64_t at_ms, const char *by);
+int pg_silence_suppressed(struct spool *sp, int64_t id, int64_t n);
+int pg_list_silences(struct spool *sp, int all, size_t limit,
+                     void (*fn)(void *arg, const struct spool_silence *), void *arg);
+char *pg_cursor_get(struct spool *sp, const char *source);
+int pg_cursor_set(struct spool *sp, const char *source, const char *value);
+/* pg_cases.c */
+int pg_action_key(struct spool *sp, unsigned char *key);
+int64_t pg_case_open(struct spool *sp, const char *group_key, int priority, const char *team,
+                     int64_t at_ms);
+int pg_case_find(struct spool *sp, const char *group_key, struct spool_case *out);
+int pg_case_get(struct spool *sp, int64_t id, struct spool_case *out);
+int pg_case_update(struct spool *sp, const struct spool_case *c);
+int pg_case_tie_alert(struct spool *sp, int64_t case_id, int64_t alert_rowid, int64_t at_ms,
+                      int64_t count);
+int pg_case_list(struct spool *sp, int all, const char *team, size_t limit,
+                 void (*fn)(void *arg, const struct spool_case *), void *arg);
+int pg_case_counts(struct spool *sp, int64_t *open, int64_t *acknowledged);
+int64_t pg_case_span(struct spool *sp, int64_t since_ms, int64_t until_ms, const char *team,
+                     void (*fn)(void *arg, const struct spool_case_span *), void *arg);
+int pg_case_alerts(struct spool *sp, int64_t case_id,
+                   void (*fn)(void *arg, const struct spool_alert *), void *arg);
+int64_t pg_case_event_add(struct spool *sp, int64_t case_id, int64_t at_ms, const char *kind,
+                          const char *platform, const char *actor_id, const char *actor_name,
+                          const char *detail);
+int pg_case_events(struct spool *sp, int64_t case_id,
+                   void (*fn)(void *arg, const struct spool_case_event *), void *arg);
+int64_t pg_case_message_add(struct spool *sp, int64_t case_id, const char *receiver,
+                            const char *ref, int64_t posted_ms);
+int pg_case_messages(struct spool *sp, int64_t case_id,
+                     void (*fn)(void *arg, const struct spool_case_message *), void *arg);
+int64_t pg_case_touch(struct spool *sp, int64_t case_id);
+int pg_case_edits_pending(struct spool *sp, const char *receiver, size_t limit,
+                          void (*fn)(void *arg, const struct spool_case_message *), void *arg);
+int pg_case_message_edited(struct spool *sp, int64_t message_id, int64_t seq);
+int pg_case_last_alert(struct spool *sp, int64_t case_id,
+                       void (*fn)(void *arg, const struct spool_alert *), void *arg);
+int64_t pg_case_pending_before(struct spool *sp, int64_t case_id, const char *receiver,
+                               int64_t delivery_id);
+int pg_case_receivers(struct spool *sp, int64_t case_id,
+                      void (*fn)(void *arg, const char *receiver), void *arg);
+int pg_case_message_touch(struct spool *sp, int64_t message_id);
+int64_t pg_case_of_mention(struct spool *sp, int64_t mention_rowid);
+int pg_case_since(struct spool *sp, int64_t case_id, int64_t *since_ms);
+int64_t pg_case_last_event(struct spool *sp, int64_t case_id);
+/* pg_stats.c */
+int pg_stat_add(struct spool *sp, int kind, int64_t step_ms, int64_t at_ms, const char *key,
+                int64_t n);
+int64_t pg_stat_rows(struct spool *sp, int kind, int64_t step_ms, int64_t since_ms,
+                     int64_t until_ms, const char *key,
+                     void (*fn)(void *arg, int64_t bucket_ms, const char *key, int64_t n),
+                     void *arg);
+int64_t pg_stat_prune(struct spool *sp, int64_t step_ms, int64_t before_ms);
+int pg_mentions_between(struct spool *sp, int64_t since_ms, int64_t until_ms, size_t limit,
+                        void (*fn)(void *arg, const struct spool_mention *), void *arg);
+int64_t pg_case_topics(struct spool *sp, int64_t since_ms, int64_t until_ms,
+                       void (*fn)(void *arg, const char *topic, int64_t cases,
+                                  int64_t not_complaint),
+                       void *arg);
+int64_t pg_recent_add(struct spool *sp, int64_t at_ms, int complaint, const char *json);
+int64_t pg_recent_prune(struct spool *sp, size_t keep, int64_t before_ms);
+int64_t pg_recent_scan(struct spool *sp, int64_t since_ms, size_t limit,
+                       int (*fn)(void *arg, int64_t at_ms, int complaint, const char *json),
+                       void *arg);
+
+#endif
