@@ -60,6 +60,11 @@ mentions() {
 
 start_keluhd "$TMPD/k.yaml"
 
+is "nothing counted yet: every bucket 0, no series" \
+	"$(api "/v1/trends?by=rule") $(j 'sum(j["mentions"]), len(j["buckets"]), j["series"], j["spikes"]')" \
+	"200 0 288 [] []"
+is "no terms yet" "$(api "/v1/trends/terms") $(j 'j["terms"]')" "200 []"
+
 # The counts are of 5-minute buckets: all of the posts go into one, not
 # across the turn of one (the spike below needs them together).
 now=$(date +%s)

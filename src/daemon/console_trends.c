@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "daemon/case_json.h"
 #include "daemon/console.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
@@ -63,6 +64,7 @@ static const struct trends_range {
 struct trends_out {
 	int status;
 	json_t *body;
+	char *text; /* or the body made as text (the long ones): malloc'd */
 };
 
 static void
@@ -80,76 +82,11 @@ trends_spool_fail(struct trends_out *o, struct spool *sp)
 	trends_fail(o, 503, "the spool could not be read; see the log");
 }
 
-static json_t *
-trends_time(int64_t ms)
-{
-	char out[32];
-
-	if (ms <= 0)
-		return json_null();
-	util_iso8601(ms, out, sizeof(out));
-	return json_string(out);
-}
-
 /* x >= 0 to two decimals, as people read it */
 static double
 trends_round2(double x)
 {
 	return (double)(int64_t)(x * 100 + 0.5) / 100;
-}
-
-static int
-trends_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* Percent-decodes s[0..len) into out: 0, or -1 when it does not fit or a %XX is bad. */
-static int
-trends_decode(const char *s, size_t len, char *out, size_t outlen)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		int c = s[i] == '+' ? ' ' : (unsigned char)s[i];
-
-		if (s[i] == '%') {
-			int h = i + 2 < len ? trends_hex(s[i + 1]) : -1;
-			int l = h < 0 ? -1 : trends_hex(s[i + 2]);
-
-			if (l < 0)
-				return -1;
-			c = h * 16 + l;
-			i += 2;
-		}
-		if (n + 1 >= outlen || c == 0)
-			return -1;
-		out[n++] = (char)c;
-	}
-	out[n] = '\0';
-	return 0;
-}
-
-/* The value of key in the query q, decoded: 1, 0 when absent, -1 when bad or too long. */
-static int
-trends_query(const char *q, const char *key, char *out, size_t outlen)
-{
-	size_t klen = strlen(key);
-
-	for (const char *p = q; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
-		const char *end;
-
-		if (strncmp(p, key, klen) != 0 || p[klen] != '=')
-			continue;
-		p += klen + 1;
-		end = strchr(p, '&');
-		return trends_decode(p, end ? (size_t)(end - p) : strlen(p), out, outlen) < 0 ? -1
-		                                                                              : 1;
-	}
-	return 0;
 }
 
 /* A whole number from lo to hi in the query (def when absent): 0, or -1 after a 400. */
@@ -158,7 +95,7 @@ trends_query_int(const char *q, const char *key, long lo, long hi, long def, lon
                  struct trends_out *o)
 {
 	char s[24], msg[128], *end;
-	int h = trends_query(q, key, s, sizeof(s));
+	int h = case_json_query(q, key, s, sizeof(s));
 
 	*v = def;
 	if (h == 0)
@@ -179,7 +116,7 @@ static const struct trends_range *
 trends_query_range(const char *q, struct trends_out *o)
 {
 	char s[8];
-	int h = trends_query(q, "range", s, sizeof(s));
+	int h = case_json_query(q, "range", s, sizeof(s));
 
 	if (h == 0)
 		return &trends_ranges[0];
@@ -353,10 +290,11 @@ trends_spikes(json_t *out, const char *key, const int64_t *counts, const struct 
 		d = (double)counts[i] - mean;
 		if (d <= 0 || d * d <= TRENDS_SPIKE_SD * TRENDS_SPIKE_SD * var)
 			continue;
-		json_array_append_new(out, json_pack("{s:o,s:s,s:I,s:f}", "at",
-		                                     trends_time(s->since + (int64_t)i * s->step),
-		                                     "key", key, "count", (json_int_t)counts[i],
-		                                     "baseline", trends_round2(mean)));
+		json_array_append_new(out,
+		                      json_pack("{s:o,s:s,s:I,s:f}", "at",
+		                                case_json_time(s->since + (int64_t)i * s->step),
+		                                "key", key, "count", (json_int_t)counts[i],
+		                                "baseline", trends_round2(mean)));
 	}
 }
 
@@ -366,7 +304,9 @@ trends_series(struct tkeys *keys, const struct tspan *s, json_t *spikes)
 	json_t *a = json_array();
 	int64_t other_total = 0;
 
-	qsort(keys->v, keys->n, sizeof(*keys->v), tkey_cmp_total);
+	/* the table's slots are stale from here: it is only read in order */
+	if (keys->n > 1)
+		qsort(keys->v, keys->n, sizeof(*keys->v), tkey_cmp_total);
 	for (size_t i = 0; i < keys->n; i++) {
 		const struct tkey *k = &keys->v[i];
 
@@ -420,7 +360,7 @@ trends_main(const struct console_env *env, const char *q, int64_t now_ms, struct
 {
 	const struct trends_range *r = trends_query_range(q, o);
 	char by[8] = "team";
-	int hb = trends_query(q, "by", by, sizeof(by)), rule;
+	int hb = case_json_query(q, "by", by, sizeof(by)), rule;
 	struct tspan s;
 	struct tkeys keys;
 	int64_t *mentions, *complaints;
@@ -450,12 +390,12 @@ trends_main(const struct console_env *env, const char *q, int64_t now_ms, struct
 		goto out;
 	buckets = json_array();
 	for (size_t i = s.first; i < s.nb; i++)
-		json_array_append_new(buckets, trends_time(s.since + (int64_t)i * s.step));
+		json_array_append_new(buckets, case_json_time(s.since + (int64_t)i * s.step));
 	spikes = json_array();
 	o->body = json_pack("{s:s,s:I,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o}", "range", r->name, "step_s",
 	                    (json_int_t)(r->step / 1000), "since_at",
-	                    trends_time(s.since + (int64_t)s.first * s.step), "until_at",
-	                    trends_time(s.since + (int64_t)s.nb * s.step), "by", by, "buckets",
+	                    case_json_time(s.since + (int64_t)s.first * s.step), "until_at",
+	                    case_json_time(s.since + (int64_t)s.nb * s.step), "by", by, "buckets",
 	                    buckets, "mentions", trends_counts(mentions, s.first, s.nb),
 	                    "complaints", trends_counts(complaints, s.first, s.nb), "series",
 	                    trends_series(&keys, &s, spikes), "spikes", spikes);
@@ -532,7 +472,8 @@ trends_terms(const struct console_env *env, const char *q, int64_t now_ms, struc
 		tkeys_free(&keys);
 		return;
 	}
-	qsort(keys.v, keys.n, sizeof(*keys.v), tterm_cmp);
+	if (keys.n > 1)
+		qsort(keys.v, keys.n, sizeof(*keys.v), tterm_cmp);
 	terms = json_array();
 	for (size_t i = 0; i < keys.n && n < (size_t)limit; i++) {
 		const struct tkey *k = &keys.v[i];
@@ -546,8 +487,8 @@ trends_terms(const struct console_env *env, const char *q, int64_t now_ms, struc
 		n++;
 	}
 	o->body = json_pack("{s:s,s:o,s:o,s:o,s:o}", "range", r->name, "since_at",
-	                    trends_time(since), "until_at", trends_time(until), "previous_since_at",
-	                    trends_time(since - span), "terms", terms);
+	                    case_json_time(since), "until_at", case_json_time(until),
+	                    "previous_since_at", case_json_time(since - span), "terms", terms);
 	o->status = 200;
 	tkeys_free(&keys);
 }
@@ -556,6 +497,8 @@ trends_terms(const struct console_env *env, const char *q, int64_t now_ms, struc
 
 struct tmentions {
 	const char *team, *rule; /* filters; NULL: any */
+	/* what a row that passes must hold, looked for before it is parsed; "" none */
+	char team_needle[160], rule_needle[140];
 	size_t limit, matched, read;
 	json_t *list;
 };
@@ -584,9 +527,14 @@ static void
 tmention_row(void *arg, const struct spool_mention *m)
 {
 	struct tmentions *t = arg;
-	json_t *row = json_loads(m->json, 0, NULL), *entry, *team, *rules, *author;
+	json_t *row = NULL, *entry, *team, *rules, *author;
 
 	t->read++;
+	/* most rows of a filtered listing are not its own: a look before the parse */
+	if ((t->team_needle[0] && strstr(m->json, t->team_needle) == NULL) ||
+	    (t->rule_needle[0] && strstr(m->json, t->rule_needle) == NULL))
+		return;
+	row = json_loads(m->json, 0, NULL);
 	entry = json_object_get(row, "entry");
 	team = json_object_get(row, "team");
 	rules = json_object_get(entry, "rules");
@@ -605,13 +553,36 @@ tmention_row(void *arg, const struct spool_mention *m)
 	json_array_append_new(
 	    t->list,
 	    json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:s,s:o,s:o}", "id", m->mention_id, "at",
-	              trends_time(m->at_ms), "text", tmention_str(json_object_get(entry, "text")),
-	              "author", tmention_str(author), "url",
-	              tmention_str(json_object_get(entry, "url")), "source",
+	              case_json_time(m->at_ms), "text",
+	              tmention_str(json_object_get(entry, "text")), "author", tmention_str(author),
+	              "url", tmention_str(json_object_get(entry, "url")), "source",
 	              tmention_str(json_object_get(entry, "source")), "priority",
 	              prio_name((enum prio)m->priority), "team", tmention_str(team), "rules",
 	              json_is_array(rules) ? json_incref(rules) : json_array()));
 	json_decref(row);
+}
+
+/* Whether s is plain ASCII that JSON writes as it is: then a row holds it verbatim. */
+static int
+tmention_plain(const char *s)
+{
+	for (; *s; s++)
+		if (*s == '"' || *s == '\\' || *s == '/' || (unsigned char)*s < 0x20 ||
+		    (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The complaint rows of complaint.c: "team":"K" (null for none), the rule as "R". */
+static void
+tmention_needles(struct tmentions *t)
+{
+	if (t->team && !*t->team)
+		snprintf(t->team_needle, sizeof(t->team_needle), "\"team\":null");
+	else if (t->team && tmention_plain(t->team))
+		snprintf(t->team_needle, sizeof(t->team_needle), "\"team\":\"%s\"", t->team);
+	if (t->rule && tmention_plain(t->rule))
+		snprintf(t->rule_needle, sizeof(t->rule_needle), "\"%s\"", t->rule);
 }
 
 /* An instant of the query (def when absent): 0, or -1 after a 400. */
@@ -619,7 +590,7 @@ static int
 trends_query_time(const char *q, const char *key, int64_t def, int64_t *ms, struct trends_out *o)
 {
 	char s[64], msg[128];
-	int h = trends_query(q, key, s, sizeof(s));
+	int h = case_json_query(q, key, s, sizeof(s));
 	int64_t t;
 
 	*ms = def;
@@ -639,8 +610,8 @@ static void
 trends_mentions(const struct console_env *env, const char *q, int64_t now_ms, struct trends_out *o)
 {
 	char team[128], rule[128];
-	int ht = trends_query(q, "team", team, sizeof(team));
-	int hr = trends_query(q, "rule", rule, sizeof(rule));
+	int ht = case_json_query(q, "team", team, sizeof(team));
+	int hr = case_json_query(q, "rule", rule, sizeof(rule));
 	struct tmentions t = {0};
 	int64_t since, until;
 	long limit;
@@ -660,8 +631,12 @@ trends_mentions(const struct console_env *env, const char *q, int64_t now_ms, st
 		trends_fail(o, 400, "since must be before until");
 		return;
 	}
-	t = (struct tmentions){ht > 0 ? team : NULL, hr > 0 ? rule : NULL, (size_t)limit, 0, 0,
-	                       json_array()};
+	memset(&t, 0, sizeof(t));
+	t.team = ht > 0 ? team : NULL;
+	t.rule = hr > 0 ? rule : NULL;
+	t.limit = (size_t)limit;
+	t.list = json_array();
+	tmention_needles(&t);
 	/* without a filter one more row says whether there are more */
 	if (spool_mentions_between(env->spool, since, until,
 	                           t.team || t.rule ? TRENDS_SCAN : (size_t)limit + 1, tmention_row,
@@ -688,28 +663,67 @@ trules_topic(void *arg, const char *topic, int64_t cases, int64_t not_complaint)
 	k->prev += not_complaint;
 }
 
-static json_t *
-trules_rule(const struct ruleset *rs, size_t r, const struct tkey *hits, const struct tkey *cases,
-            size_t days)
+static void
+trules_str(struct buf *b, const char *s)
 {
-	static const int64_t none[TRENDS_DAYS_MAX];
-	const char *team = rules_team(rs, r), *file = rules_file(rs, r);
-	int64_t n = cases ? cases->total : 0, nc = cases ? cases->prev : 0;
-	json_t *o =
-	    json_pack("{s:s,s:s?,s:o,s:i,s:o,s:i}", "id", rules_id(rs, r), "description",
-	              rules_description(rs, r), "team", team ? json_string(team) : json_null(),
-	              "score", rules_score(rs, r), "file", file ? json_string(file) : json_null(),
-	              "line", (int)rules_line(rs, r));
+	if (s == NULL) {
+		buf_adds(b, "null");
+		return;
+	}
+	buf_addc(b, '"');
+	buf_add_json_str(b, s, strlen(s));
+	buf_addc(b, '"');
+}
 
-	json_object_set_new(o, "hits", trends_counts(hits ? hits->counts : none, 0, days));
-	json_object_set_new(o, "total", json_integer(hits ? hits->total : 0));
-	json_object_set_new(o, "last_hit_at", trends_time(hits ? hits->last : 0));
-	json_object_set_new(o, "cases", json_integer(n));
-	json_object_set_new(o, "not_complaint", json_integer(nc));
-	json_object_set_new(o, "precision",
-	                    n ? json_real(trends_round2((double)(n - nc) / (double)n))
-	                      : json_null());
-	return o;
+static void
+trules_time(struct buf *b, int64_t ms)
+{
+	char t[32];
+
+	if (ms <= 0) {
+		buf_adds(b, "null");
+		return;
+	}
+	util_iso8601(ms, t, sizeof(t));
+	trules_str(b, t);
+}
+
+/*
+ * A rule's object, written as text: 2,000 rules of 90 days each made a
+ * tree of 200,000 values, half of the answer's time.
+ */
+static void
+trules_rule(struct buf *b, const struct ruleset *rs, size_t r, const struct tkey *hits,
+            const struct tkey *cases, size_t days)
+{
+	int64_t n = cases ? cases->total : 0, nc = cases ? cases->prev : 0;
+
+	buf_adds(b, "{\"id\":");
+	trules_str(b, rules_id(rs, r));
+	buf_adds(b, ",\"description\":");
+	trules_str(b, rules_description(rs, r));
+	buf_adds(b, ",\"team\":");
+	trules_str(b, rules_team(rs, r));
+	buf_printf(b, ",\"score\":%d,\"file\":", rules_score(rs, r));
+	trules_str(b, rules_file(rs, r));
+	buf_printf(b, ",\"line\":%u,\"hits\":[", rules_line(rs, r));
+	for (size_t d = 0; d < days; d++) {
+		if (d)
+			buf_addc(b, ',');
+		buf_add_int(b, hits ? hits->counts[d] : 0);
+	}
+	buf_adds(b, "],\"total\":");
+	buf_add_int(b, hits ? hits->total : 0);
+	buf_adds(b, ",\"last_hit_at\":");
+	trules_time(b, hits ? hits->last : 0);
+	buf_adds(b, ",\"cases\":");
+	buf_add_int(b, n);
+	buf_adds(b, ",\"not_complaint\":");
+	buf_add_int(b, nc);
+	if (n)
+		buf_printf(b, ",\"precision\":%.2f}", trends_round2((double)(n - nc) / (double)n));
+	else
+		buf_adds(b, ",\"precision\":null}");
 }
 
 /* The last hours with a hit make last_hit_at finer than the day. */
@@ -723,18 +737,55 @@ trules_last(void *arg, int64_t bucket, const char *key, int64_t n)
 }
 
 static void
+trules_write(struct buf *b, const struct ruleset *rs, struct tkeys *hits, struct tkeys *topics,
+             int64_t since, int64_t until, size_t days)
+{
+	size_t nnever = 0;
+
+	buf_adds(b, "{\"since_at\":");
+	trules_time(b, since);
+	buf_adds(b, ",\"until_at\":");
+	trules_time(b, until);
+	buf_adds(b, ",\"days\":[");
+	for (size_t d = 0; d < days; d++) {
+		if (d)
+			buf_addc(b, ',');
+		trules_time(b, since + (int64_t)d * SPOOL_STEP_DAY);
+	}
+	buf_adds(b, "],\"rules\":[");
+	for (size_t r = 0; r < rules_count(rs); r++) {
+		if (r)
+			buf_addc(b, ',');
+		trules_rule(b, rs, r, tkeys_get(hits, rules_id(rs, r), 0),
+		            tkeys_get(topics, rules_id(rs, r), 0), days);
+	}
+	buf_adds(b, "],\"never_fired\":[");
+	for (size_t r = 0; r < rules_count(rs); r++) {
+		const struct tkey *h = tkeys_get(hits, rules_id(rs, r), 0);
+
+		if (h != NULL && h->total > 0)
+			continue;
+		if (nnever++)
+			buf_addc(b, ',');
+		trules_str(b, rules_id(rs, r));
+	}
+	buf_adds(b, "]}");
+}
+
+static void
 trends_rules(const struct console_env *env, const char *q, int64_t now_ms, struct trends_out *o)
 {
 	int64_t until = now_ms - now_ms % SPOOL_STEP_DAY + SPOOL_STEP_DAY, since;
 	const struct ruleset *rs = env->rules;
 	struct tkeys hits, topics;
 	struct tspan s;
-	json_t *rules, *never, *days_at;
+	struct buf b;
 	long days;
 
 	if (trends_query_int(q, "days", 1, TRENDS_DAYS_MAX, TRENDS_DAYS_DEFAULT, &days, o) < 0)
 		return;
 	since = until - days * SPOOL_STEP_DAY;
+	buf_init(&b);
 	tkeys_init(&hits, (size_t)days);
 	tkeys_init(&topics, 0);
 	s = (struct tspan){&hits, since, SPOOL_STEP_DAY, (size_t)days, 0, NULL};
@@ -746,25 +797,11 @@ trends_rules(const struct console_env *env, const char *q, int64_t now_ms, struc
 		trends_spool_fail(o, env->spool);
 		goto out;
 	}
-	rules = json_array();
-	never = json_array();
-	for (size_t r = 0; r < rules_count(rs); r++) {
-		const struct tkey *h = tkeys_get(&hits, rules_id(rs, r), 0);
-
-		json_array_append_new(
-		    rules,
-		    trules_rule(rs, r, h, tkeys_get(&topics, rules_id(rs, r), 0), (size_t)days));
-		if (h == NULL || h->total == 0)
-			json_array_append_new(never, json_string(rules_id(rs, r)));
-	}
-	days_at = json_array();
-	for (long d = 0; d < days; d++)
-		json_array_append_new(days_at, trends_time(since + d * SPOOL_STEP_DAY));
-	o->body =
-	    json_pack("{s:o,s:o,s:o,s:o,s:o}", "since_at", trends_time(since), "until_at",
-	              trends_time(until), "days", days_at, "rules", rules, "never_fired", never);
+	trules_write(&b, rs, &hits, &topics, since, until, (size_t)days);
+	o->text = xstrdup(b.data);
 	o->status = 200;
 out:
+	buf_free(&b);
 	tkeys_free(&hits);
 	tkeys_free(&topics);
 }
@@ -875,24 +912,20 @@ trules_lines(const char *text, unsigned line, int *cut)
 	return trules_dedent(start, keep, dash);
 }
 
+/* Rule ids are [a-z0-9._-]: the path needs no decoding. */
 static void
-trends_rule(const struct console_env *env, const char *id_enc, struct trends_out *o)
+trends_rule(const struct console_env *env, const char *id, struct trends_out *o)
 {
 	const struct ruleset *rs = env->rules;
-	char id[256], msg[400], *text, *yaml;
+	char msg[400], *text, *yaml;
 	const char *file;
 	size_t r;
 	int cut;
 
-	if (trends_decode(id_enc, strlen(id_enc), id, sizeof(id)) < 0) {
-		trends_fail(o, 404,
-		            "no such rule: a rule id is at most 255 bytes, percent-encoded");
-		return;
-	}
 	for (r = 0; r < rules_count(rs) && strcmp(rules_id(rs, r), id) != 0; r++)
 		;
 	if (r == rules_count(rs)) {
-		snprintf(msg, sizeof(msg), "no rule %s in the rules loaded now", id);
+		snprintf(msg, sizeof(msg), "no rule %.200s in the rules loaded now", id);
 		trends_fail(o, 404, msg);
 		return;
 	}
@@ -928,7 +961,7 @@ int
 console_trends_answer(const struct console_env *env, const char *path, const char *query,
                       int64_t now_ms, char **body)
 {
-	struct trends_out o = {0, NULL};
+	struct trends_out o = {0, NULL, NULL};
 	char *s;
 
 	if (!trends_path(path))
@@ -943,7 +976,7 @@ console_trends_answer(const struct console_env *env, const char *path, const cha
 		trends_rules(env, query, now_ms, &o);
 	else
 		trends_rule(env, path + 10, &o);
-	s = o.body ? json_dumps(o.body, JSON_COMPACT) : NULL;
+	s = o.text ? o.text : o.body ? json_dumps(o.body, JSON_COMPACT) : NULL;
 	json_decref(o.body);
 	*body = xasprintf("%s\n", s ? s : "{\"error\":\"out of memory\"}");
 	free(s);
