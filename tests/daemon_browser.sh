@@ -20,6 +20,22 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] ||
 	exit $?
 fi
 
+# tap_lines FILE STATUS: the script's results in FILE, numbered here; a
+# script that failed without saying which check failed fails too
+tap_lines() {
+	while IFS= read -r line; do
+		case $line in
+		"PASS "*) ok "${line#PASS }" ;;
+		"FAIL "*) not_ok "${line#FAIL }" ;;
+		"SKIP "*) rest=${line#SKIP }; skip "${rest%% | *}" "${rest#* | }" ;;
+		*) echo "# $line" ;;
+		esac
+	done <"$1"
+	if [ "$2" -ne 0 ] && ! grep -q '^FAIL ' "$1"; then
+		not_ok "the browser script ran to its end (exit $2)" "$(tail -n 20 "$ART/browser.err" "$TMPD/browser.err" 2>/dev/null)"
+	fi
+}
+
 ART=${KELUH_BROWSER_ARTIFACTS:-${TMPDIR:-/tmp}/keluh-browser-artifacts}
 mkdir -p "$ART" || { not_ok "the artifact directory $ART can be made"; done_testing; exit 1; }
 echo "# screenshots and the browser's log: $ART"
@@ -28,6 +44,7 @@ start_sink hook
 start_sink bad --default 400
 TOKEN=ui-token-$$-$(date +%s)
 printf '%s\n' "$TOKEN" >"$TMPD/ui.token"
+chmod 600 "$TMPD/ui.token"
 write_rules <<'Y'
 rules:
   - id: t.login
@@ -128,20 +145,18 @@ J
 
 "$PY" "$top_srcdir/tests/browser/console.py" --url "$URL" --token "$TOKEN" \
 	--expect "$TMPD/expect.json" --artifacts "$ART" >"$TMPD/browser.tap" 2>"$TMPD/browser.err"
-st=$?
-# the script's results, numbered here
-while IFS= read -r line; do
-	case $line in
-	"PASS "*) ok "${line#PASS }" ;;
-	"FAIL "*) not_ok "${line#FAIL }" ;;
-	"SKIP "*) rest=${line#SKIP }; skip "${rest%% | *}" "${rest#* | }" ;;
-	*) echo "# $line" ;;
-	esac
-done <"$TMPD/browser.tap"
-if [ "$st" -ne 0 ] && ! grep -q '^FAIL ' "$TMPD/browser.tap"; then
-	not_ok "the browser script ran to its end (exit $st)" "$(tail -n 20 "$TMPD/browser.err")"
-fi
+tap_lines "$TMPD/browser.tap" $?
 cp "$TMPD/browser.err" "$ART/browser.err" 2>/dev/null
+
+# --- display.language: id, after a reload -----------------------------------------
+sed -i 's/^  language: en$/  language: id/' "$TMPD/c.yaml"
+kill -HUP "$KPID"
+wait_until 20 '[ "$(metric_value '"'"'keluh_reloads_total{result="ok"}'"'"')" -ge 1 ]'
+is "the reload to display.language id worked" "$(metric_value 'keluh_reloads_total{result="ok"}')" 1
+"$PY" "$top_srcdir/tests/browser/console.py" --url "$URL" --token "$TOKEN" \
+	--expect "$TMPD/expect.json" --artifacts "$ART" --language id >"$TMPD/browser-id.tap" 2>>"$ART/browser.err"
+tap_lines "$TMPD/browser-id.tap" $?
+
 echo "# screenshots: $(ls "$ART" | tr '\n' ' ')"
 stop_keluhd
 done_testing
