@@ -13,6 +13,7 @@
 	let list = null;
 	let stamp = null;
 	let open = new Set();	/* the ids of the cases shown opened */
+	const details = new Map();	/* id -> the case detail last read */
 	let tick = 0;
 	let skew = 0;		/* server time minus ours, from now_at */
 	let loading = null;
@@ -133,23 +134,35 @@
 			K.el('p', {class: 'mention-text'}, K.userText(e.text || '')));
 	}
 
-	async function detail(id, cell) {
-		K.clear(cell).appendChild(K.loading());
+	function drawDetail(c, cell) {
+		const mentions = [];
+		for (const a of c.alerts || [])
+			for (const m of a.mentions || [])
+				mentions.push(m);
+		K.clear(cell).appendChild(K.el('div', {class: 'case-detail'},
+			K.el('section', {}, K.el('h3', {}, K.t('now.timeline')),
+			     K.el('ol', {class: 'timeline'}, (c.events || []).map(eventLine))),
+			K.el('section', {}, K.el('h3', {}, K.t('now.mentionsof', mentions.length)),
+			     mentions.length ? K.el('ul', {class: 'mentions'}, mentions.map(mentionItem))
+			                     : K.el('p', {class: 'muted'}, K.t('none')))));
+	}
+
+	/* An opened case: drawn from what was read last, and read again when fresh is set. */
+	async function detail(id, cell, fresh) {
+		if (details.has(id))
+			drawDetail(details.get(id), cell);
+		else
+			cell.appendChild(K.loading());
+		if (!fresh && details.has(id))
+			return;
 		try {
 			const r = await K.api('GET', 'cases/' + id);
-			const c = r.case || r;
-			const mentions = [];
-			for (const a of c.alerts || [])
-				for (const m of a.mentions || [])
-					mentions.push(m);
-			K.clear(cell).appendChild(K.el('div', {class: 'case-detail'},
-				K.el('section', {}, K.el('h3', {}, K.t('now.timeline')),
-				     K.el('ol', {class: 'timeline'}, (c.events || []).map(eventLine))),
-				K.el('section', {}, K.el('h3', {}, K.t('now.mentionsof', mentions.length)),
-				     mentions.length ? K.el('ul', {class: 'mentions'}, mentions.map(mentionItem))
-				                     : K.el('p', {class: 'muted'}, K.t('none')))));
+			details.set(id, r.case || r);
+			if (cell.isConnected)
+				drawDetail(details.get(id), cell);
 		} catch (e) {
-			K.clear(cell).appendChild(K.errorBox(e));
+			if (cell.isConnected)
+				K.clear(cell).appendChild(K.errorBox(e));
 		}
 	}
 
@@ -158,12 +171,13 @@
 			open.delete(id);
 		else
 			open.add(id);
-		draw(lastData);
+		draw(lastData, false);
 	}
 
 	let lastData = null;
 
-	function draw(data) {
+	/* fresh: the opened cases are read again too (after a change) */
+	function draw(data, fresh) {
 		lastData = data;
 		if (!data)
 			return;
@@ -174,7 +188,7 @@
 			if (open.has(c.id)) {
 				const cell = K.el('td', {colspan: 8, class: 'detail-cell'});
 				rows.push(K.el('tr', {class: 'case-detail-row', dataset: {detail: c.id}}, cell));
-				detail(c.id, cell);
+				detail(c.id, cell, fresh);
 			}
 		}
 		const counts = {};
@@ -205,7 +219,7 @@
 				if (data.now_at)
 					skew = new Date(data.now_at).getTime() - Date.now();
 				if (root) {
-					draw(data);
+					draw(data, true);
 					stamp.textContent = K.t('updated', K.fmtClock());
 				}
 			} catch (e) {
@@ -231,12 +245,13 @@
 			r.append(stamp, list);
 			load();
 			/* ages and SLA clocks move on between events */
-			tick = setInterval(() => draw(lastData), 30000);
+			tick = setInterval(() => draw(lastData, false), 30000);
 		},
 		leave() {
 			clearInterval(tick);
 			root = null;
 			lastData = null;
+			details.clear();
 		},
 		onEvent(kind) {
 			if (kind === 'case' || kind === 'alert')

@@ -127,7 +127,7 @@
 	async function pick(data, i, key, out) {
 		const since = data.buckets[i];
 		const until = new Date(new Date(since).getTime() + data.step_s * 1000).toISOString().replace(/\.000Z$/, 'Z');
-		const title = K.t('trends.listed', K.fmtTime(since), bucketLabel(until, '24h'),
+		const title = K.t('trends.listed', K.fmtTime(since), K.fmtTime(until),
 		                  key === null ? K.t('trends.all') : keyLabel(key));
 		K.clear(out).append(K.el('h2', {}, title), K.loading());
 		out.scrollIntoView({block: 'nearest'});
