@@ -36,7 +36,8 @@ tap_lines() {
 	fi
 }
 
-ART=${KELUH_BROWSER_ARTIFACTS:-${TMPDIR:-/tmp}/keluh-browser-artifacts}
+ART=${KELUH_BROWSER_ARTIFACTS:-$top_builddir/tests/browser-artifacts}
+rm -f "$ART"/*.png "$ART"/browser.log "$ART"/browser.err
 mkdir -p "$ART" || { not_ok "the artifact directory $ART can be made"; done_testing; exit 1; }
 echo "# screenshots and the browser's log: $ART"
 
