@@ -134,7 +134,8 @@
 				tests.results.map((r) => K.el('tr', {class: r.ok ? 'ok' : 'failed'},
 					K.td(K.t('pg.line'), String(r.line)), K.td(K.t('pg.text'), K.userText(r.text)),
 					K.td(K.t('pg.expect'), K.visible(String(r.expect))),
-					K.td(K.t('pg.got'), K.el('span', {class: r.ok ? 'within' : 'over'}, K.visible(String(r.got)))))))
+					K.td(K.t('pg.got'), K.el('span', {class: r.ok ? 'within' : 'over'}, K.visible(String(r.got))),
+					     r.why ? K.el('div', {class: 'muted small'}, K.visible(r.why)) : null))))
 				: null);
 	}
 
@@ -197,7 +198,9 @@
 			K.clear(u.backOut).append(
 				K.el('p', {class: 'summary backtest-summary', dataset: {before: r.before, after: r.after}},
 				     K.t('pg.backsummary', K.fmtNum(r.checked), r.days, K.fmtNum(r.before), K.fmtNum(r.after),
-				         (r.new || []).length, (r.lost || []).length, (Math.round(r.seconds * 100) / 100).toString())),
+				         r.new_total === undefined ? (r.new || []).length : r.new_total,
+				         r.lost_total === undefined ? (r.lost || []).length : r.lost_total,
+				         (Math.round(r.seconds * 100) / 100).toString())),
 				r.complete ? null : K.el('p', {class: 'notice stopped'}, K.t('pg.stopped'), ' ', K.visible(r.stopped || '')),
 				K.el('div', {class: 'cols'}, mentionList(K.t('pg.new'), r.new || []), mentionList(K.t('pg.lost'), r.lost || [])));
 		} catch (e) {
@@ -219,7 +222,7 @@
 			const r = await K.api('POST', 'playground/save', draft);
 			const rl = r.reload || {};
 			K.clear(u.saveOut).append(K.el('p', {class: r.ok ? 'notice good' : 'error', dataset: {ok: String(!!r.ok)}},
-				r.ok ? K.t('pg.saved', draft.file) : K.t('pg.savefail'),
+				r.ok ? K.t('pg.saved', draft.file) : r.restored ? K.t('pg.restored', draft.file) : K.t('pg.savefail'),
 				rl.error ? [' ', K.visible(rl.error)] : '',
 				rl.errors ? [' ', K.t('pg.errors', rl.errors)] : ''));
 		} catch (e) {
