@@ -334,9 +334,32 @@ def t_playground(d):
     diag = wait(d, lambda x: text_of(x, "#pg-draft-out .diag"))
     check("a draft's error is listed as file:line:col",
           diag and re.search(r"(^|/)20-draft\.yaml:4:\d+: error: ", diag), diag)
+    # a good draft: the four thank-you mentions would become complaints
+    draft = d.find_element(By.ID, "pg-draft")
+    draft.clear()
+    draft.send_keys("rules:\n  - id: d.thanks\n    team: tech\n    score: 30\n"
+                    "    when: {keywords: [terima kasih]}\n")
+    ok = wait(d, lambda x: js(x, "const r = document.querySelector('#pg-draft-out .draft-result');"
+                                 "return r && r.dataset.ok === 'true'"))
+    check("the corrected draft is valid", ok, text_of(d, "#pg-draft-out"))
+    d.find_element(By.ID, "pg-backtest").click()
+    bt = wait(d, lambda x: js(x, "const s = document.querySelector('.backtest-summary');"
+                                 "return s && [Number(s.dataset.before), Number(s.dataset.after), s.textContent]"), 30)
+    want = sum(EXPECT["teams"].values())
+    check("the backtest finds the posted complaints, and the draft's four more",
+          bt and bt[0] == want and bt[1] == want + 4, bt)
+    shot(d, "playground")
+    if js(d, "return Keluh.session.rules_writable"):
+        d.find_element(By.ID, "pg-save").click()
+        ask_and(d, {})
+        saved = wait(d, lambda x: js(x, "const r = document.querySelector('#pg-save-out [data-ok]');"
+                                        "return r && [r.dataset.ok, r.textContent]"), 30)
+        check("Save (confirmed) writes the draft and reloads", saved and saved[0] == "true", saved)
+        st, after = api("/v1/rules?days=30")
+        ids = [r["id"] for r in after.get("rules", [])] if st == 200 else []
+        check("... and keluhd has the new rule", "d.thanks" in ids, ids)
     bad = severe(d)
     check("Playground: no JS error", not bad, "\n".join(bad))
-    shot(d, "playground")
 
 
 def hostile_ok(d, where):
