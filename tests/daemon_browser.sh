@@ -69,7 +69,7 @@ rules:
     score: 30
     when: {keywords: [zzqx never here]}
 Y
-write_conf "$TMPD/c.yaml" <<Y
+write_conf "$TMPD/c.yaml" "{packs: [], dir: rules.d}" <<Y
 receivers:
   - {name: hook, type: webhook, url: "http://127.0.0.1:$hook_port/h"}
   - {name: bad, type: webhook, url: "http://127.0.0.1:$bad_port/b"}

@@ -304,7 +304,7 @@ def t_trends_without_charts(d):
         d.get("about:blank")
 
 
-def t_playground(d):
+def t_playground(d, present):
     goto(d, "playground")
     box = d.find_element(By.ID, "pg-text")
     prefix = "Halo min 😀🙏🏽 sudah dua hari saya "
@@ -346,8 +346,13 @@ def t_playground(d):
     bt = wait(d, lambda x: js(x, "const s = document.querySelector('.backtest-summary');"
                                  "return s && [Number(s.dataset.before), Number(s.dataset.after), s.textContent]"), 30)
     want = sum(EXPECT["teams"].values())
-    check("the backtest finds the posted complaints, and the draft's four more",
-          bt and bt[0] == want and bt[1] == want + 4, bt)
+    if present["trends"]:
+        check("the backtest finds the posted complaints, and the draft's four more",
+              bt and bt[0] == want and bt[1] == want + 4, bt)
+    else:
+        # the recent mentions are kept by the same part as /v1/trends
+        check("the backtest answers", bt, bt)
+        skip("the backtest's counts", "this keluhd keeps no recent mentions yet (no /v1/trends)")
     shot(d, "playground")
     if js(d, "return Keluh.session.rules_writable"):
         d.find_element(By.ID, "pg-save").click()
@@ -355,9 +360,12 @@ def t_playground(d):
         saved = wait(d, lambda x: js(x, "const r = document.querySelector('#pg-save-out [data-ok]');"
                                         "return r && [r.dataset.ok, r.textContent]"), 30)
         check("Save (confirmed) writes the draft and reloads", saved and saved[0] == "true", saved)
-        st, after = api("/v1/rules?days=30")
-        ids = [r["id"] for r in after.get("rules", [])] if st == 200 else []
-        check("... and keluhd has the new rule", "d.thanks" in ids, ids)
+        if present["rules"]:
+            st, after = api("/v1/rules?days=30")
+            ids = [r["id"] for r in after.get("rules", [])] if st == 200 else []
+            check("... and keluhd has the new rule", "d.thanks" in ids, ids)
+        else:
+            skip("... and keluhd has the new rule", "this keluhd has no /v1/rules yet")
     bad = severe(d)
     check("Playground: no JS error", not bad, "\n".join(bad))
 
@@ -646,7 +654,7 @@ def main():
         else:
             skip("Trends: the chart's data", "this keluhd has no /v1/trends yet")
         if present["playground"]:
-            step(d, "playground", t_playground)
+            step(d, "playground", t_playground, present)
         else:
             skip("Playground: the highlight", "this keluhd has no /v1/playground yet")
         if present["rules"]:
