@@ -178,6 +178,9 @@ reports:
   - every: "mon 09:00"
     to: [console]
     since: 7d #@report
+ui:
+  enabled: false
+  session_ttl: 12h #@ui
 Y
 
 cat >"$base/rules.d/10-all.yaml" <<'Y'
@@ -238,6 +241,7 @@ http|timeout|timeoat|http
 spool|keep_history|keep_histry|spool
 admin|socket|sockets|admin
 src-demo|rate|rade|a source
+ui|session_ttl|session_tl|ui
 src-stdin|loop|lopp|a source
 src-file|loop|loup|a source
 src-sse|events|evants|a source

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/yamlx.h"
+
 #define UI_LISTEN_DEFAULT "127.0.0.1:8017"
 #define UI_ROOT_DEFAULT KELUH_DATADIR "/ui"
 #define UI_CHART_JS_DEFAULT "/usr/share/javascript/chart.js/chart.min.js"
@@ -33,5 +35,14 @@ struct conf_ui {
 	size_t backtest_keep;	/* recent mentions kept for backtests; default 200000, 0: none */
 	int64_t backtest_budget_ms; /* one backtest's time; default 5 s */
 };
+
+struct confp;
+
+void conf_ui_defaults(struct conf_ui *);
+/* Reads ui: of root (after http: and public_url:, whose values it uses). */
+void conf_ui_load(struct confp *, yaml_node_t *root, struct conf_ui *);
+void conf_ui_free(struct conf_ui *);
+/* 1 when a listen address (host:port) is a loopback one. */
+int conf_ui_loopback(const char *listen);
 
 #endif

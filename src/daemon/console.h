@@ -73,6 +73,8 @@ int console_route(struct console *, struct httpd_req *);
 /* Stop: no new connections; live streams end. */
 void console_stop(struct console *);
 void console_free(struct console *);
+/* Its own listener's port (for the log and the admin status), or 0 on http.listen. */
+int console_port(const struct console *);
 const struct console_env *console_env(const struct console *);
 
 /*

@@ -39,6 +39,117 @@ keluhd_alerted(void *arg, const size_t *receivers, size_t n)
 }
 
 /* ------------------------------------------------------------------ */
+/* the web console (console.h) */
+
+static int
+console_commit_cb(void *arg)
+{
+	pass_end(K.pass, 1);
+	return pass_broken(K.pass) ? -1 : 0;
+}
+
+static void
+console_kick_cb(void *arg, const char *receiver)
+{
+	long i = conf_receiver_index(K.conf, receiver);
+
+	if (i >= 0)
+		deliver_kick(K.deliver, (size_t)i);
+}
+
+static int
+console_reload_cb(void *arg, char *err, size_t errlen, size_t *nerrors)
+{
+	return keluhd_reload(err, errlen, nerrors);
+}
+
+static void
+console_env_of(const struct conf *c, struct console_env *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->base = K.base;
+	env->conf = c;
+	env->rules = K.rules;
+	env->spool = K.spool;
+	env->cases = K.cases;
+	env->commit = console_commit_cb;
+	env->kick = console_kick_cb;
+	env->reload = console_reload_cb;
+}
+
+int
+keluhd_console_start(void)
+{
+	struct console_env env;
+	char err[300];
+
+	if (!K.conf->ui.enabled)
+		return 0;
+	console_env_of(K.conf, &env);
+	if ((K.console = console_new(&env, err, sizeof(err))) == NULL) {
+		log_error("ui: cannot start the web console on %s: %s (change ui.listen, or set "
+		          "ui.enabled: false)",
+		          K.conf->ui.listen, err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+console_same_listen(const struct conf *a, const struct conf *b)
+{
+	if (a->ui.listen == NULL || b->ui.listen == NULL)
+		return a->ui.listen == b->ui.listen;
+	return strcmp(a->ui.listen, b->ui.listen) == 0;
+}
+
+/*
+ * Before a reload swaps the conf: a console turned on, or moved to another
+ * listener, is started now, so a listener that cannot open refuses the
+ * reload and the old one goes on.
+ */
+static int
+console_prepare(const struct conf *c, struct console **fresh, char *why, size_t len)
+{
+	struct console_env env;
+	char err[300];
+
+	*fresh = NULL;
+	if (!c->ui.enabled || (K.console && console_same_listen(K.conf, c)))
+		return 0;
+	console_env_of(c, &env);
+	if ((*fresh = console_new(&env, err, sizeof(err))) == NULL) {
+		snprintf(why, len,
+		         "ui: cannot start the web console on %s: %s; the old "
+		         "configuration stays",
+		         c->ui.listen ? c->ui.listen : "http.listen", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* After the swap: the console follows the new conf (K.conf). */
+static void
+console_swap(struct console *fresh)
+{
+	struct console_env env;
+
+	if (!K.conf->ui.enabled) {
+		if (K.console)
+			log_info("ui: the web console is off");
+		console_free(K.console);
+		K.console = NULL;
+		return;
+	}
+	if (fresh) {
+		console_free(K.console);
+		K.console = fresh;
+	}
+	console_env_of(K.conf, &env);
+	console_set(K.console, &env);
+}
+
+/* ------------------------------------------------------------------ */
 /* reload */
 
 int
@@ -50,6 +161,7 @@ keluhd_reload(char *err, size_t errlen, size_t *nerrors)
 	size_t nkeys;
 	char why[400], old_admin[256];
 	struct timespec mono;
+	struct console *fresh;
 
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	sdnotify("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
@@ -68,6 +180,19 @@ keluhd_reload(char *err, size_t errlen, size_t *nerrors)
 		confload_failed(&K.record, why);
 		if (err)
 			snprintf(err, errlen, "%s", why);
+		sdnotify("READY=1");
+		keluhd_notify_status();
+		return -1;
+	}
+	if (console_prepare(c, &fresh, why, sizeof(why)) < 0) {
+		conf_free(c);
+		rules_unref(rs);
+		free(keys);
+		confload_failed(&K.record, why);
+		if (err)
+			snprintf(err, errlen, "%s", why);
+		if (nerrors)
+			*nerrors = 1;
 		sdnotify("READY=1");
 		keluhd_notify_status();
 		return -1;
@@ -96,6 +221,7 @@ keluhd_reload(char *err, size_t errlen, size_t *nerrors)
 	if (K.http)
 		ingest_http_set_conf(K.http, c, keys, nkeys);
 	feeds_start(K.feeds, c, old);
+	console_swap(fresh);
 	conf_free(old);
 	confload_done(&K.record);
 	log_info("reloaded: %zu rules, %zu sources, %zu receivers, %zu routes", rules_count(rs),

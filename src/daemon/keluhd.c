@@ -118,7 +118,8 @@ http_other(void *arg, struct httpd_req *req)
 {
 	struct admin_status st;
 
-	if (actions_handle(K.actions, req) || hooks_route(K.hooks, req))
+	if (console_route(K.console, req) || actions_handle(K.actions, req) ||
+	    hooks_route(K.hooks, req))
 		return;
 	keluhd_status(&st);
 	healthz_handle(req, &st, K.deliver, K.queue_depth);
@@ -203,6 +204,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	if (K.http)
 		ingest_http_stop(K.http);
 	admin_stop(K.admin);
+	console_stop(K.console);
 	pass_end(K.pass, 1);
 	{
 		struct timeval tv = { DRAIN_TIMEOUT_S, 0 };
@@ -241,6 +243,7 @@ teardown(void)
 {
 	feeds_free(K.feeds);
 	sla_timer_free(K.sla);
+	console_free(K.console);
 	ingest_http_free(K.http);
 	hooks_free(K.hooks);
 	actions_free(K.actions);
@@ -391,7 +394,7 @@ run(void)
 			goto out;
 		}
 	}
-	if (feeds_start(K.feeds, K.conf, NULL) < 0)
+	if (keluhd_console_start() < 0 || feeds_start(K.feeds, K.conf, NULL) < 0)
 		goto out;
 	upkeep_orphans(K.spool, K.conf);
 	K.sig_term = evsignal_new(K.base, SIGTERM, signal_cb, NULL);

@@ -17,6 +17,7 @@
 #include "daemon/admin.h"
 #include "daemon/cases.h"
 #include "daemon/confload.h"
+#include "daemon/console.h"
 #include "daemon/digest.h"
 #include "daemon/feeds.h"
 #include "daemon/hooks.h"
@@ -53,6 +54,7 @@ struct keluhd {
 	struct sla_timer *sla; /* the cases' SLA clocks: metrics, first reply, escalation */
 	struct admin *admin; /* the admin API, when admin.socket is set */
 	struct actions *actions; /* /v1/actions/... on the listener, Telegram polling */
+	struct console *console; /* the web console, when ui.enabled */
 
 	struct event *flush_ev;
 	struct event *sync_ev; /* the spool's deferred sync finished one */
@@ -79,5 +81,7 @@ int keluhd_reload(char *err, size_t errlen, size_t *nerrors);
  * pending complaints are read back. Then the admin socket, when configured.
  */
 int keluhd_admin_start(char *err, size_t errlen);
+/* The web console when ui.enabled: 0, or -1 (logged) when it cannot start. */
+int keluhd_console_start(void);
 
 #endif

@@ -68,6 +68,7 @@
 #define HTTPD_CLIENT_BUCKETS	256
 #define HTTPD_REFUSE_DRAIN	(64 * 1024)
 #define HTTPD_SPARE_HEAD_MS	500		/* a spare connection's request head */
+#define HTTPD_NO_LENGTH		((size_t)-1)	/* a stream's head: no Content-Length */
 
 enum phase { PH_IDLE, PH_HEAD, PH_BODY, PH_HANDLER, PH_CLOSING, PH_LINGER, PH_DEAD };
 enum chunk_state { CK_SIZE, CK_DATA, CK_DATA_END, CK_TRAILER };
@@ -109,6 +110,10 @@ struct httpd_req {
 	struct buf body;
 	void (*cancel_fn)(void *);
 	void *cancel_arg;
+	char *extra_headers;		/* httpd_req_set_headers: added to the answer */
+	void (*reply_fn)(void *, int);	/* httpd_req_on_reply */
+	void *reply_arg;
+	int streaming;			/* httpd_stream_begin was called */
 };
 
 struct conn {
@@ -167,7 +172,7 @@ static void conn_kill(struct conn *);
 static void
 httpd_gauge(const struct httpd *h)
 {
-	if (!h->is_unix) {
+	if (!h->is_unix && !h->lim.no_gauges) {
 		metrics_set("keluh_http_connections", NULL, h->nconns);
 		metrics_set("keluh_http_clients", NULL, h->nclients);
 	}
@@ -328,6 +333,7 @@ req_free(struct httpd_req *req)
 	free(req->method);
 	free(req->path);
 	free(req->query);
+	free(req->extra_headers);
 	buf_free(&req->body);
 	free(req);
 }
@@ -622,14 +628,18 @@ conn_write_reply(struct conn *c, int status, const char *content_type, const cha
 	    date);
 	if (content_type != NULL)
 		evbuffer_add_printf(out, "Content-Type: %s\r\n", content_type);
-	if (!bodiless)
+	if (!bodiless && len != HTTPD_NO_LENGTH)
 		evbuffer_add_printf(out, "Content-Length: %zu\r\n", len);
 	evbuffer_add_printf(out, "Connection: %s\r\n", keep ? "keep-alive" : "close");
 	if (headers != NULL)
 		evbuffer_add(out, headers, strlen(headers));
+	if (c->req != NULL && c->req->extra_headers != NULL)
+		evbuffer_add(out, c->req->extra_headers, strlen(c->req->extra_headers));
 	evbuffer_add(out, "\r\n", 2);
-	if (!head && !bodiless && len > 0)
+	if (!head && !bodiless && len > 0 && len != HTTPD_NO_LENGTH)
 		evbuffer_add(out, body, len);
+	if (c->req != NULL && c->req->reply_fn != NULL)
+		c->req->reply_fn(c->req->reply_arg, status);
 	snprintf(labels, sizeof(labels), "path=\"%s\",status=\"%d\"", httpd_path_label(path),
 	    status);
 	metrics_add("keluh_http_requests_total", labels, 1);
@@ -1886,4 +1896,58 @@ httpd_reply_error(struct httpd_req *req, int status, const char *message, const 
 	httpd_error_body(&b, message, extra_json);
 	httpd_reply(req, status, "application/json", NULL, b.data, b.len);
 	buf_free(&b);
+}
+
+void
+httpd_req_set_headers(struct httpd_req *req, const char *headers)
+{
+	free(req->extra_headers);
+	req->extra_headers = headers ? xstrdup(headers) : NULL;
+}
+
+void
+httpd_req_on_reply(struct httpd_req *req, void (*fn)(void *arg, int status), void *arg)
+{
+	req->reply_fn = fn;
+	req->reply_arg = arg;
+}
+
+/* --- streams ---------------------------------------------------------------- */
+
+/*
+ * A stream stays in the handler phase: no timer runs there, and the watch
+ * sees the client hang up (the cancel callback then tells the owner).
+ */
+void
+httpd_stream_begin(struct httpd_req *req, int status, const char *content_type,
+    const char *headers)
+{
+	struct conn *c = req->conn;
+
+	conn_write_reply(c, status, content_type, headers, NULL, HTTPD_NO_LENGTH, 0, 0,
+	    req->path);
+	req->streaming = 1;
+	req->keepalive = 0;
+}
+
+int
+httpd_stream_write(struct httpd_req *req, const char *data, size_t len)
+{
+	struct evbuffer *out = bufferevent_get_output(req->conn->bev);
+
+	if (evbuffer_get_length(out) + len > HTTPD_STREAM_MAX_OUTPUT)
+		return -1;
+	return evbuffer_add(out, data, len) == 0 ? 0 : -1;
+}
+
+void
+httpd_stream_end(struct httpd_req *req)
+{
+	struct conn *c = req->conn;
+
+	event_del(c->watch);
+	c->req = NULL;
+	req_free(req);
+	c->nreq++;
+	conn_close_after_write(c);
 }

@@ -49,6 +49,8 @@ struct httpd_limits {
 	 * rest is full. accept() pauses when those are taken too.
 	 */
 	const char *const *spare_paths;
+	/* another TCP server's: keluh_http_connections stays the ingest listener's */
+	int no_gauges;
 };
 
 #define HTTPD_SPARE 8
@@ -114,5 +116,25 @@ void httpd_reply(struct httpd_req *, int status, const char *content_type, const
     const char *body, size_t len);
 /* A JSON error body: {"error":"<message>"} plus extra members given as a JSON fragment. */
 void httpd_reply_error(struct httpd_req *, int status, const char *message, const char *extra_json);
+
+/* "Name: value\r\n" lines added to whatever answer req gets (copied). */
+void httpd_req_set_headers(struct httpd_req *, const char *headers);
+/* fn(arg, status) when req's answer (or its stream's head) is written. */
+void httpd_req_on_reply(struct httpd_req *, void (*fn)(void *arg, int status), void *arg);
+
+/*
+ * A stream (server-sent events): a head without Content-Length, then
+ * writes until httpd_stream_end, after which the connection closes. The
+ * request stays with the handler meanwhile: no timeout ends it, it counts
+ * as a connection, and a client that hangs up runs its cancel callback
+ * (then req must not be used again). httpd_stream_write returns -1 when
+ * the client has more than HTTPD_STREAM_MAX_OUTPUT bytes unread: the
+ * caller then ends the stream.
+ */
+#define HTTPD_STREAM_MAX_OUTPUT (256 * 1024)
+void httpd_stream_begin(struct httpd_req *, int status, const char *content_type,
+    const char *headers);
+int httpd_stream_write(struct httpd_req *, const char *data, size_t len);
+void httpd_stream_end(struct httpd_req *);
 
 #endif

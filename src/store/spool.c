@@ -570,3 +570,63 @@ spool_action_key(struct spool *s, unsigned char key[SPOOL_ACTION_KEY_BYTES])
 {
 	return s->be->action_key(s, key);
 }
+
+/* rollups, complaints of a span, cases by topic, recent mentions (v8) */
+int
+spool_stat_add(struct spool *s, int kind, int64_t step_ms, int64_t at_ms, const char *key,
+               int64_t n)
+{
+	if (spool_begin(s) < 0)
+		return -1;
+	return s->be->stat_add(s, kind, step_ms, at_ms, key, n);
+}
+
+int64_t
+spool_stat_rows(struct spool *s, int kind, int64_t step_ms, int64_t since_ms, int64_t until_ms,
+                const char *key,
+                void (*fn)(void *arg, int64_t bucket_ms, const char *key, int64_t n), void *arg)
+{
+	return s->be->stat_rows(s, kind, step_ms, since_ms, until_ms, key, fn, arg);
+}
+
+int64_t
+spool_stat_prune(struct spool *s, int64_t step_ms, int64_t before_ms)
+{
+	return s->be->stat_prune(s, step_ms, before_ms);
+}
+
+int
+spool_mentions_between(struct spool *s, int64_t since_ms, int64_t until_ms, size_t limit,
+                       void (*fn)(void *arg, const struct spool_mention *), void *arg)
+{
+	return s->be->mentions_between(s, since_ms, until_ms, limit, fn, arg);
+}
+
+int64_t
+spool_case_topics(struct spool *s, int64_t since_ms, int64_t until_ms,
+                  void (*fn)(void *arg, const char *topic, int64_t cases, int64_t not_complaint),
+                  void *arg)
+{
+	return s->be->case_topics(s, since_ms, until_ms, fn, arg);
+}
+
+int64_t
+spool_recent_add(struct spool *s, int64_t at_ms, int complaint, const char *json)
+{
+	if (spool_begin(s) < 0)
+		return -1;
+	return s->be->recent_add(s, at_ms, complaint, json);
+}
+
+int64_t
+spool_recent_prune(struct spool *s, size_t keep, int64_t before_ms)
+{
+	return s->be->recent_prune(s, keep, before_ms);
+}
+
+int64_t
+spool_recent_scan(struct spool *s, int64_t since_ms, size_t limit,
+                  int (*fn)(void *arg, int64_t at_ms, int complaint, const char *json), void *arg)
+{
+	return s->be->recent_scan(s, since_ms, limit, fn, arg);
+}

@@ -498,6 +498,17 @@ int spool_mentions_between(struct spool *, int64_t since_ms, int64_t until_ms, s
     void (*fn)(void *arg, const struct spool_mention *), void *arg);
 
 /*
+ * The cases opened in [since_ms, until_ms) by topic (the first rule of a
+ * case's first alert; NULL when it has none): fn gets each topic once,
+ * with how many cases and how many of them were corrected to "not a
+ * complaint" (the rules page's precision); fn must not call the spool.
+ * It reads the span of the index on opened_ms. Returns how many topics,
+ * or -1.
+ */
+int64_t spool_case_topics(struct spool *, int64_t since_ms, int64_t until_ms,
+    void (*fn)(void *arg, const char *topic, int64_t cases, int64_t not_complaint), void *arg);
+
+/*
  * Recent mentions (v8), complaints or not, for the playground's backtests:
  * json is {"id","text","lang","followers","verified","rating","source"}
  * as the mention came in (members unknown left out); complaint is the

@@ -194,6 +194,26 @@ struct spool_backend {
 	int (*case_since)(struct spool *, int64_t case_id, int64_t *since_ms);
 	int64_t (*case_last_event)(struct spool *, int64_t case_id);
 
+	/* rollups, complaints of a span, cases by topic, recent mentions (v8) */
+	int (*stat_add)(struct spool *, int kind, int64_t step_ms, int64_t at_ms, const char *key,
+	                int64_t n);
+	int64_t (*stat_rows)(struct spool *, int kind, int64_t step_ms, int64_t since_ms,
+	                     int64_t until_ms, const char *key,
+	                     void (*fn)(void *arg, int64_t bucket_ms, const char *key, int64_t n),
+	                     void *arg);
+	int64_t (*stat_prune)(struct spool *, int64_t step_ms, int64_t before_ms);
+	int (*mentions_between)(struct spool *, int64_t since_ms, int64_t until_ms, size_t limit,
+	                        void (*fn)(void *arg, const struct spool_mention *), void *arg);
+	int64_t (*case_topics)(struct spool *, int64_t since_ms, int64_t until_ms,
+	                       void (*fn)(void *arg, const char *topic, int64_t cases,
+	                                  int64_t not_complaint),
+	                       void *arg);
+	int64_t (*recent_add)(struct spool *, int64_t at_ms, int complaint, const char *json);
+	int64_t (*recent_prune)(struct spool *, size_t keep, int64_t before_ms);
+	int64_t (*recent_scan)(struct spool *, int64_t since_ms, size_t limit,
+	                       int (*fn)(void *arg, int64_t at_ms, int complaint, const char *json),
+	                       void *arg);
+
 	/* new kinds of records add their section here, and to the list below */
 };
 
@@ -219,7 +239,9 @@ struct spool_backend {
 	X(case_messages) X(case_touch) X(case_edits_pending) X(case_message_edited)              \
 	X(case_last_alert) X(case_pending_before) X(case_receivers) X(case_message_touch)        \
 	X(action_key)                                                                              \
-	X(case_of_mention) X(case_since) X(case_last_event)
+	X(case_of_mention) X(case_since) X(case_last_event)                                        \
+	X(stat_add) X(stat_rows) X(stat_prune) X(mentions_between) X(case_topics)                  \
+	X(recent_add) X(recent_prune) X(recent_scan)
 /* clang-format on */
 
 /* The SQLite backend (sqlite.c). */

@@ -228,7 +228,7 @@ sqlite_setup(struct sqlite_spool *s, const char *path)
 			sqlite_dberr(s);
 			return -1;
 		}
-	if (sqlite_cases_setup(s) < 0)
+	if (sqlite_cases_setup(s) < 0 || sqlite_stats_setup(s) < 0)
 		return -1;
 	/* what an earlier run wrote is on disk by now */
 	if (sqlite_read_deliv_max(s) < 0)
@@ -326,6 +326,7 @@ sqlite_close(struct spool *sp)
 	for (int i = 0; i < ST__N; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite_cases_close(s);
+	sqlite_stats_close(s);
 	/* An open transaction is rolled back here: that is the crash semantics. */
 	sqlite3_close(s->db);
 	free(s->wal_path);
@@ -489,7 +490,7 @@ sqlite_row_mention(sqlite3_stmt *st, void *p)
 }
 
 /* Runs st (bound already), hands each mention to fn; 0, or -1. */
-static int
+int
 sqlite_mentions_each(struct sqlite_spool *s, sqlite3_stmt *st,
     void (*fn)(void *arg, const struct spool_mention *), void *arg)
 {
@@ -1184,4 +1185,12 @@ const struct spool_backend spool_sqlite = {
 	.case_of_mention = sqlite_case_of_mention,
 	.case_since = sqlite_case_since,
 	.case_last_event = sqlite_case_last_event,
+	.stat_add = sqlite_stat_add,
+	.stat_rows = sqlite_stat_rows,
+	.stat_prune = sqlite_stat_prune,
+	.mentions_between = sqlite_mentions_between,
+	.case_topics = sqlite_case_topics,
+	.recent_add = sqlite_recent_add,
+	.recent_prune = sqlite_recent_prune,
+	.recent_scan = sqlite_recent_scan,
 };

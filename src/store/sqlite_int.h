@@ -14,7 +14,7 @@
 
 #include "store/spool_backend.h"
 
-#define SPOOL_SCHEMA 7
+#define SPOOL_SCHEMA 8
 #define SPOOL_STR_(x) #x
 #define SPOOL_STR(x) SPOOL_STR_(x)
 /* "kluh": lets us refuse to add tables to some other program's database. */
@@ -114,6 +114,19 @@ enum {
 	SC__N
 };
 
+/* s->sst[]: the statements of rollups and recent mentions (v8), their SQL in sqlite_stats.c */
+enum {
+	SS_ADD,
+	SS_ROWS,
+	SS_PRUNE,
+	SS_RECENT_ADD,
+	SS_RECENT_PRUNE,
+	SS_RECENT_SCAN,
+	SS_MENTIONS_BETWEEN,
+	SS_CASE_TOPICS,
+	SS__N
+};
+
 struct sqlite_syncer;
 
 /* A spool kept by SQLite: what spool_sqlite.open returns, its base first. */
@@ -124,6 +137,7 @@ struct sqlite_spool {
 	int txn;		/* begin opened one that commit has not closed */
 	sqlite3_stmt *st[ST__N];
 	sqlite3_stmt *cst[SC__N];
+	sqlite3_stmt *sst[SS__N];
 	char *wal_path;
 	uint64_t seq;		/* deferred commits made */
 	uint64_t rollbacks;	/* batches lost (spool_rollbacks) */
@@ -288,6 +302,31 @@ int sqlite_action_key(struct spool *, unsigned char *key);
 /* sqlite_stmt.c: hands each alert row st returns to fn; the rows' count, or -1. */
 int sqlite_alerts_each(struct sqlite_spool *s, sqlite3_stmt *st,
     void (*fn)(void *arg, const struct spool_alert *), void *arg);
+
+/* sqlite.c: hands each mention row st returns to fn (rows read first); 0, or -1. */
+int sqlite_mentions_each(struct sqlite_spool *s, sqlite3_stmt *st,
+    void (*fn)(void *arg, const struct spool_mention *), void *arg);
+
+/*
+ * sqlite_stats.c: prepares s->sst[] (open calls it after the cases'); the
+ * rollup, recent mention and span operations of the backend's table.
+ */
+int sqlite_stats_setup(struct sqlite_spool *s);
+void sqlite_stats_close(struct sqlite_spool *s);
+int sqlite_stat_add(struct spool *, int kind, int64_t step_ms, int64_t at_ms, const char *key,
+    int64_t n);
+int64_t sqlite_stat_rows(struct spool *, int kind, int64_t step_ms, int64_t since_ms,
+    int64_t until_ms, const char *key,
+    void (*fn)(void *arg, int64_t bucket_ms, const char *key, int64_t n), void *arg);
+int64_t sqlite_stat_prune(struct spool *, int64_t step_ms, int64_t before_ms);
+int sqlite_mentions_between(struct spool *, int64_t since_ms, int64_t until_ms, size_t limit,
+    void (*fn)(void *arg, const struct spool_mention *), void *arg);
+int64_t sqlite_case_topics(struct spool *, int64_t since_ms, int64_t until_ms,
+    void (*fn)(void *arg, const char *topic, int64_t cases, int64_t not_complaint), void *arg);
+int64_t sqlite_recent_add(struct spool *, int64_t at_ms, int complaint, const char *json);
+int64_t sqlite_recent_prune(struct spool *, size_t keep, int64_t before_ms);
+int64_t sqlite_recent_scan(struct spool *, int64_t since_ms, size_t limit,
+    int (*fn)(void *arg, int64_t at_ms, int complaint, const char *json), void *arg);
 
 /* sqlite_schema.c: run by open before the statements are prepared. */
 int sqlite_schema_setup(struct sqlite_spool *s, const char *path);

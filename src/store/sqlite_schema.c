@@ -171,6 +171,27 @@ static const char *const sqlite_migrations[SPOOL_SCHEMA] = {
 	"  json_extract(a.json, '$.alert.rules[0]') END FROM alerts a "
 	"  WHERE a.case_id = cases.id ORDER BY a.id LIMIT 1);"
 	"CREATE INDEX IF NOT EXISTS cases_opened ON cases(opened_ms);",
+	/*
+	 * v8: the console. stats holds the rollups: one row per kind, step,
+	 * bucket and key, so a 30-day view of 2,000 rules reads day rows, not
+	 * every complaint; its key is the order the pages read it in (every key
+	 * of a span). recent keeps the last mentions, complaints or not, for
+	 * backtests; its ids are its time order. mentions_at finds the
+	 * complaints of a span (a bar of a chart).
+	 */
+	"CREATE TABLE IF NOT EXISTS stats ("
+	"  kind INTEGER NOT NULL,"
+	"  step INTEGER NOT NULL,"
+	"  bucket_ms INTEGER NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  n INTEGER NOT NULL,"
+	"  PRIMARY KEY (kind, step, bucket_ms, key)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS recent ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at_ms INTEGER NOT NULL,"
+	"  complaint INTEGER NOT NULL,"
+	"  json TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS mentions_at ON mentions(at_ms);",
 };
 
 /* One row of a statement made for the occasion (a pragma, a count): 1, 0 for none, -1. */

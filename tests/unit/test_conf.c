@@ -126,6 +126,55 @@ START_TEST(public_url)
 }
 END_TEST
 
+/* ui: off by default with its defaults; listen: http needs http.listen when enabled. */
+START_TEST(ui_block)
+{
+	char err[400];
+	struct conf *c;
+
+	c = load("http: {listen: \"127.0.0.1:8470\"}\n", err, sizeof(err));
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->ui.enabled, 0);
+	ck_assert_str_eq(c->ui.listen, UI_LISTEN_DEFAULT);
+	ck_assert_str_eq(c->ui.root, UI_ROOT_DEFAULT);
+	ck_assert_str_eq(c->ui.chart_js, UI_CHART_JS_DEFAULT);
+	ck_assert_int_eq(c->ui.session_ttl_ms, 12 * 3600 * 1000LL);
+	ck_assert_uint_eq(c->ui.max_sessions, 256);
+	ck_assert_uint_eq(c->ui.max_streams, 64);
+	ck_assert_int_eq(c->ui.cookie_secure, 0);
+	conf_free(c);
+	c = load("public_url: https://k.example.com\nui: {listen: http, max_streams: 3}\n", err,
+		 sizeof(err));
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->ui.cookie_secure, 1);
+	ck_assert_ptr_null(c->ui.listen);
+	ck_assert_uint_eq(c->ui.max_streams, 3);
+	conf_free(c);
+	c = load("ui: {enabled: true, listen: http, token_file: /nonexistent}\n", err, sizeof(err));
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(err, "ui.listen: http serves the console on http.listen, which is not "
+			      "set; set http.listen or give the console an address such as "
+			      "127.0.0.1:8017");
+	c = load("ui: {listen: \"8017\"}\n", err, sizeof(err));
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(err, "ui.listen: '8017' must be host:port (e.g. 127.0.0.1:8017) or http "
+			      "(on http.listen)");
+	c = load("ui: {session_ttl: 10s}\n", err, sizeof(err));
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(err, "ui.session_ttl must be at least 1m (e.g. 12h)");
+	c = load("ui: {user_header: \"X User\"}\n", err, sizeof(err));
+	ck_assert_ptr_null(c);
+	c = load("ui: [enabled]\n", err, sizeof(err));
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(conf_ui_loopback("127.0.0.1:8017"), 1);
+	ck_assert_int_eq(conf_ui_loopback("[::1]:8017"), 1);
+	ck_assert_int_eq(conf_ui_loopback("localhost:8017"), 1);
+	ck_assert_int_eq(conf_ui_loopback("0.0.0.0:8017"), 0);
+	ck_assert_int_eq(conf_ui_loopback("[::]:8017"), 0);
+	ck_assert_int_eq(conf_ui_loopback("10.0.0.127:8017"), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -137,6 +186,7 @@ main(void)
 	tcase_add_test(tc, rates);
 	tcase_add_test(tc, incident_window);
 	tcase_add_test(tc, public_url);
+	tcase_add_test(tc, ui_block);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -1,0 +1,219 @@
+#!/bin/sh
+# The web console's core against the real keluhd: off unless enabled; its
+# own listener serves the files of ui.root under /ui/ with the security
+# headers, and nothing outside root; the API wants a login (session cookie
+# with HttpOnly and SameSite=Strict, or a bearer token), a CSRF token on
+# changes of a session, limits failed logins and sessions; live clients get
+# server-sent events, at most ui.max_streams; listen: http serves it all on
+# the ingest listener.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/daemon_lib.sh"
+
+write_login_rules
+TOKEN=console-token-0123456789abcdef
+printf '%s\n' "$TOKEN" >"$TMPD/ui.token"
+chmod 600 "$TMPD/ui.token"
+mkdir -p "$TMPD/ui/css" "$TMPD/ui/img"
+printf '<!doctype html><title>keluh</title><script src="app.js"></script>\n' >"$TMPD/ui/index.html"
+printf 'console.log("app");\n' >"$TMPD/ui/app.js"
+printf 'body{margin:0}\n' >"$TMPD/ui/css/main.css"
+printf '<svg xmlns="http://www.w3.org/2000/svg"/>\n' >"$TMPD/ui/img/logo.svg"
+printf 'README\n' >"$TMPD/ui/notes.txt"
+printf 'secret\n' >"$TMPD/secret.js"
+ln -s "$TMPD/secret.js" "$TMPD/ui/evil.js"
+ln -s "$TMPD" "$TMPD/ui/up"
+printf '/* chart */\n' >"$TMPD/chart.js"
+
+# hdr FILE NAME: the value of header NAME in a curl -D dump
+hdr() { tr -d '\r' <"$1" | sed -n "s/^$2: //Ip" | head -n 1; }
+# code URL [curl args]: the status of a request, its body in $TMPD/b, head in $TMPD/h
+code() {
+	u=$1
+	shift
+	rm -f "$TMPD/b"
+	touch "$TMPD/b"
+	curl -s -o "$TMPD/b" -D "$TMPD/h" -w '%{http_code}' "$@" "$u"
+}
+jget() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($1)" "$2"; }
+
+# --- off by default ------------------------------------------------------------
+write_conf "$TMPD/off.yaml" </dev/null
+start_keluhd "$TMPD/off.yaml"
+lacks "without ui: no console is started" "$klog" "web console"
+is "and the ingest listener does not serve /ui/" "$(code "$URL/ui/")" 404
+stop_keluhd
+
+# --- its own listener -------------------------------------------------------------
+write_conf "$TMPD/c.yaml" <<Y
+ui:
+  enabled: true
+  listen: 127.0.0.1:0
+  token_file: ui.token
+  root: ui
+  chart_js: chart.js
+  max_sessions: 3
+  max_streams: 1
+Y
+start_keluhd "$TMPD/c.yaml"
+wait_for 5 grep -q 'web console listens on' "$klog"
+UPORT=$(sed -n 's/.*web console listens on .* (port \([0-9]*\)).*/\1/p' "$klog" | tail -n 1)
+UI=http://127.0.0.1:$UPORT
+
+is "/ui redirects to /ui/" "$(code "$UI/ui") $(hdr "$TMPD/h" Location)" "301 /ui/"
+is "/ui/ is index.html" "$(code "$UI/ui/") $(cat "$TMPD/b")" \
+	"200 $(cat "$TMPD/ui/index.html")"
+is "as HTML" "$(hdr "$TMPD/h" Content-Type)" "text/html; charset=utf-8"
+is "with the console's Content-Security-Policy" "$(hdr "$TMPD/h" Content-Security-Policy)" \
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+is "no framing, no sniffing, no referrer" \
+	"$(hdr "$TMPD/h" X-Frame-Options) $(hdr "$TMPD/h" X-Content-Type-Options) $(hdr "$TMPD/h" Referrer-Policy)" \
+	"DENY nosniff no-referrer"
+etag=$(hdr "$TMPD/h" ETag)
+check "an ETag and a Last-Modified" test -n "$etag" -a -n "$(hdr "$TMPD/h" Last-Modified)"
+is "the same ETag again: 304 without a body" \
+	"$(code "$UI/ui/" -H "If-None-Match: $etag") $(wc -c <"$TMPD/b" | tr -d ' ')" "304 0"
+is "JavaScript" "$(code "$UI/ui/app.js") $(hdr "$TMPD/h" Content-Type)" \
+	"200 text/javascript; charset=utf-8"
+is "CSS in a directory" "$(code "$UI/ui/css/main.css") $(hdr "$TMPD/h" Content-Type)" \
+	"200 text/css; charset=utf-8"
+is "SVG" "$(code "$UI/ui/img/logo.svg") $(hdr "$TMPD/h" Content-Type)" "200 image/svg+xml"
+is "Chart.js from ui.chart_js" "$(code "$UI/ui/vendor/chart.js") $(cat "$TMPD/b")" \
+	"200 /* chart */"
+is "a file of another type is not served" "$(code "$UI/ui/notes.txt")" 404
+is "a missing file: 404 JSON" "$(code "$UI/ui/nope.js") $(jget 'j["error"]' "$TMPD/b")" \
+	"404 no such file in the console: /ui/nope.js"
+is "../ does not leave root" "$(code "$UI/ui/../secret.js" --path-as-is)" 404
+is "nor its percent-encoded form" "$(code "$UI/ui/%2e%2e/secret.js" --path-as-is)" 404
+is "nor a symbolic link to a file outside" "$(code "$UI/ui/evil.js")" 404
+is "nor a symbolic link to a directory" "$(code "$UI/ui/up/secret.js")" 404
+is "a POST to a file: 405" "$(code "$UI/ui/app.js" -X POST) $(hdr "$TMPD/h" Allow)" \
+	"405 GET, HEAD"
+
+# --- login and sessions -----------------------------------------------------------
+is "the API without a login: 401" "$(code "$UI/v1/session") $(cat "$TMPD/b")" \
+	'401 {"error":"log in first"}'
+is "and its answers are never stored" "$(hdr "$TMPD/h" Cache-Control)" "no-store"
+is "nor a page module's path" "$(code "$UI/v1/cases")" 401
+login() {
+	code "$UI/v1/session" -X POST -H 'Content-Type: application/json' --data-binary "$1"
+}
+is "a wrong token: 401" "$(login '{"token":"wrong","name":"Ayu"}')" 401
+is "a name with a control character: 400" "$(login '{"token":"'$TOKEN'","name":"A\u0007"}')" 400
+is "no name: 400" "$(login '{"token":"'$TOKEN'"}') $(jget 'j["error"]' "$TMPD/b")" \
+	"400 name: give your name, 1 to 64 characters without control characters"
+is "the right token: 200" "$(login '{"token":"'$TOKEN'","name":"Ayu"}')" 200
+cookie=$(hdr "$TMPD/h" Set-Cookie)
+case $cookie in
+"keluh_session="*"; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200") ok "the cookie is HttpOnly and SameSite=Strict, not Secure on http" ;;
+*) not_ok "the cookie is HttpOnly and SameSite=Strict, not Secure on http" "$cookie" ;;
+esac
+sid=$(printf '%s' "$cookie" | sed 's/^keluh_session=\([^;]*\);.*/\1/')
+is "the session id is 32 bytes (43 characters of base64url)" "${#sid}" 43
+csrf=$(jget 'j["csrf"]' "$TMPD/b")
+is "the login answers who is logged in" "$(jget 'j["user"], j["via"], len(j["csrf"])' "$TMPD/b")" \
+	"Ayu session 43"
+C="Cookie: keluh_session=$sid"
+is "GET /v1/session with the cookie" \
+	"$(code "$UI/v1/session" -H "$C") $(jget 'j["user"], j["via"], j["csrf"] == "'$csrf'", j["language"], j["rules_writable"]' "$TMPD/b")" \
+	"200 Ayu session True en False"
+is "an unknown API path: 404" "$(code "$UI/v1/cases/nope/x/y" -H "$C")" 404
+is "a change without the CSRF token: 403" "$(code "$UI/v1/session/logout" -X POST -H "$C") $(cat "$TMPD/b")" \
+	'403 {"error":"missing or wrong CSRF token"}'
+is "with a wrong one: 403" "$(code "$UI/v1/session/logout" -X POST -H "$C" -H "X-CSRF-Token: x$csrf")" 403
+is "a cookie that is not a session's: 401" "$(code "$UI/v1/session" -H "Cookie: keluh_session=${sid%?}A")" 401
+is "logout with the CSRF token: 200" "$(code "$UI/v1/session/logout" -X POST -H "$C" -H "X-CSRF-Token: $csrf")" 200
+case $(hdr "$TMPD/h" Set-Cookie) in
+"keluh_session=; "*"Max-Age=0") ok "and the cookie is cleared" ;;
+*) not_ok "and the cookie is cleared" "$(hdr "$TMPD/h" Set-Cookie)" ;;
+esac
+is "the session is gone" "$(code "$UI/v1/session" -H "$C")" 401
+
+B="Authorization: Bearer $TOKEN"
+is "a bearer token: the session object" "$(code "$UI/v1/session" -H "$B") $(jget 'j["via"], j["csrf"]' "$TMPD/b")" \
+	"200 bearer None"
+is "a wrong bearer token: 401" "$(code "$UI/v1/session" -H "Authorization: Bearer x$TOKEN")" 401
+is "a bearer needs no CSRF token" "$(code "$UI/v1/session/logout" -X POST -H "$B")" 200
+
+# sessions: at most ui.max_sessions (3); the oldest goes
+for n in 1 2 3 4; do
+	login '{"token":"'$TOKEN'","name":"p'$n'"}' >/dev/null
+	eval "s$n=\$(hdr "$TMPD/h" Set-Cookie | sed 's/^keluh_session=\([^;]*\);.*/\1/')"
+done
+is "past ui.max_sessions the oldest session goes" \
+	"$(code "$UI/v1/session" -H "Cookie: keluh_session=$s1") $(code "$UI/v1/session" -H "Cookie: keluh_session=$s2")" \
+	"401 200"
+is "counted as a bound hit" "$(metric_value 'keluh_bound_hits_total{bound="ui_sessions"}')" 1
+is "the sessions gauge" "$(metric_value keluh_ui_sessions)" 3
+
+# --- server-sent events -----------------------------------------------------------
+curl -s -N -H "Cookie: keluh_session=$s4" "$UI/v1/events" -D "$TMPD/sse.h" >"$TMPD/sse.out" &
+SSE=$!
+PIDS="$PIDS $SSE"
+wait_until 5 'grep -q retry "$TMPD/sse.out"'
+is "/v1/events is an event stream" "$(hdr "$TMPD/sse.h" Content-Type)" "text/event-stream; charset=utf-8"
+is "a live client is counted" "$(metric_value keluh_ui_streams)" 1
+is "past ui.max_streams: 503" "$(code "$UI/v1/events" -H "Cookie: keluh_session=$s4" -m 5)" 503
+is "counted as a bound hit" "$(metric_value 'keluh_bound_hits_total{bound="ui_streams"}')" 1
+kill "$SSE"
+wait "$SSE" 2>/dev/null
+wait_until 5 '[ "$(metric_value keluh_ui_streams)" = 0 ]'
+is "a client that hangs up is no longer counted" "$(metric_value keluh_ui_streams)" 0
+
+is "requests are counted by page and status" \
+	"$(metric_value 'keluh_ui_requests_total{page="session",code="401"}') $(metric_value 'keluh_ui_requests_total{page="static",code="304"}')" \
+	"6 1"
+
+# failed logins: more than 10 a minute from one address are refused
+for n in 1 2 3 4 5 6 7 8; do login '{"token":"nope","name":"x"}' >/dev/null; done
+is "the 10th failed login is still answered 401" "$(login '{"token":"nope","name":"x"}')" 401
+is "the 11th attempt: 429, even with the right token" \
+	"$(login '{"token":"'$TOKEN'","name":"x"}') $(hdr "$TMPD/h" Retry-After | grep -c '^[1-9][0-9]*$')" "429 1"
+is "failed logins are counted" "$(metric_value keluh_ui_logins_failed_total)" 10
+stop_keluhd
+
+# --- listen: http ------------------------------------------------------------------
+write_conf "$TMPD/h.yaml" <<Y
+ui:
+  enabled: true
+  listen: http
+  token_file: ui.token
+  root: ui
+  chart_js: chart.js
+Y
+start_keluhd "$TMPD/h.yaml"
+is "listen: http: /ui/ on the ingest listener" "$(code "$URL/ui/")" 200
+is "with its API" "$(code "$URL/v1/session" -H "$B") $(jget 'j["via"]' "$TMPD/b")" "200 bearer"
+is "the ingest listener's own paths still answer" "$(code "$URL/healthz")" 200
+is "and mentions are still taken" "$(post '{"id":"m1","text":"cannot login"}' | cut -c1-3)" 202
+stop_keluhd
+
+# --- configuration errors --------------------------------------------------------------
+write_conf "$TMPD/bad.yaml" <<Y
+ui:
+  enabled: true
+  root: ui
+Y
+"$KELUHD" --check -c "$TMPD/bad.yaml" >"$TMPD/bad.out" 2>&1
+is "enabled without token_file: --check fails" "$?" 1
+contains "and says where and what to do" "$TMPD/bad.out" "bad.yaml:7:3: error: ui: token_file is required when the console is enabled"
+write_conf "$TMPD/bad2.yaml" <<Y
+ui:
+  enabled: true
+  token_file: ui.token
+  root: nowhere
+  chart_js: nochart.js
+  listen: 0.0.0.0:0
+Y
+"$KELUHD" --check -c "$TMPD/bad2.yaml" >"$TMPD/bad2.out" 2>&1
+contains "a root that is not there is an error" "$TMPD/bad2.out" "bad2.yaml:9:9: error: ui.root: $TMPD/nowhere is not a directory"
+contains "a missing Chart.js is a warning" "$TMPD/bad2.out" "bad2.yaml:10:13: warning: ui.chart_js: $TMPD/nochart.js is not a readable file"
+contains "a listener that is not loopback without TLS or a proxy is warned about" "$TMPD/bad2.out" "warning: ui: the console listens on 0.0.0.0:0, which is not a loopback address"
+printf 'short\n' >"$TMPD/short.token"
+chmod 600 "$TMPD/short.token"
+write_conf "$TMPD/bad3.yaml" <<Y
+ui: {enabled: true, token_file: short.token, root: ui, listen: http}
+Y
+"$KELUHD" --check -c "$TMPD/bad3.yaml" >"$TMPD/bad3.out" 2>&1
+contains "a short token is refused" "$TMPD/bad3.out" "is 5 characters; use at least 16"
+
+done_testing
