@@ -2,7 +2,8 @@
  * i18n.js: the console's words in English and Indonesian, chosen by
  * display.language (the "language" of GET /v1/session). K.t(key, a, b)
  * puts a and b in for {0} and {1}; a key missing from one language falls
- * back to English, then to the key itself.
+ * back to English, then to the key itself. A word that changes with a
+ * number (English plurals) is a function of the arguments.
  */
 'use strict';
 
@@ -79,7 +80,7 @@
 		'now.summary': '{0} open:',
 		'now.empty': 'No open cases. All quiet.',
 		'now.limit': 'Only the first {0} cases are shown.',
-		'now.mentions': '{0} mentions',
+		'now.mentions': (n) => (n === 1 ? '1 mention' : n + ' mentions'),
 		'now.due': '{0} due in {1}',
 		'now.overdue': '{0} overdue by {1}',
 		'now.by': 'by',
@@ -451,6 +452,8 @@
 		const v = lookup(key);
 		if (v === undefined)
 			return key;
+		if (typeof v === 'function')
+			return v(...args);
 		if (typeof v !== 'string')
 			return v;
 		return v.replace(/\{(\d)\}/g, (m, i) => (args[i] === undefined ? m : String(args[i])));

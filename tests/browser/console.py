@@ -209,6 +209,9 @@ def t_login(d):
           text_of(d, "#user"))
     shown = js(d, "return Keluh.fmtTime('2026-12-07T03:00:00Z') + ' / ' + Keluh.session.timezone")
     check("times are shown in display.timezone", shown == "7 Dec, 10:00 / Asia/Jakarta", shown)
+    missing = js(d, """const s = Keluh.strings, en = Object.keys(s.en), id = Object.keys(s.id);
+        return en.filter(k => !id.includes(k)).concat(id.filter(k => !en.includes(k)));""")
+    check("every English word of the pages has its Indonesian", missing == [], missing)
     cookie = d.get_cookie("keluh_session")
     check("the session cookie is HttpOnly and SameSite=Strict",
           cookie and cookie.get("httpOnly") and cookie.get("sameSite") == "Strict", cookie)
