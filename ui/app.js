@@ -85,6 +85,11 @@
 		return K.el('bdi', {class: cls || 'utext', dir: 'auto'}, K.visible(s));
 	};
 
+	/* An author's handle with one leading @, however the source wrote it. */
+	K.handle = function (h) {
+		return K.userText(String(h).startsWith('@') ? h : '@' + h);
+	};
+
 	/* A link only for http(s) URLs: a javascript: URL in a mention stays text. */
 	K.safeLink = function (url, label) {
 		if (typeof url === 'string' && /^https?:\/\//i.test(url))

@@ -129,7 +129,7 @@
 		return K.el('li', {class: 'mention', dataset: {mention: m.id}},
 			K.el('div', {class: 'meta'}, K.el('time', {datetime: m.at}, K.fmtTime(m.at)), ' ', K.prio(m.priority),
 			     m.rule ? [' ', K.el('code', {}, K.visible(m.rule))] : '',
-			     author ? [' · ', K.userText('@' + author)] : '',
+			     author ? [' · ', K.handle(author)] : '',
 			     e.url ? [' · ', K.safeLink(e.url, K.t('open'))] : ''),
 			K.el('p', {class: 'mention-text'}, K.userText(e.text || '')));
 	}

@@ -148,7 +148,7 @@
 		return K.el('li', {class: 'mention', dataset: {mention: m.id}},
 			K.el('div', {class: 'meta'}, K.el('time', {datetime: m.at}, K.fmtTime(m.at)), ' ', K.prio(m.priority),
 			     m.team ? [' · ', K.userText(m.team)] : '',
-			     m.author ? [' · ', K.userText('@' + m.author)] : '',
+			     m.author ? [' · ', K.handle(m.author)] : '',
 			     m.source ? [' · ', K.userText(m.source)] : '',
 			     (m.rules || []).map((r) => [' ', K.el('code', {}, K.visible(r))]),
 			     m.url ? [' · ', K.safeLink(m.url, K.t('open'))] : ''),

@@ -28,7 +28,8 @@ import urllib.parse
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import (NoAlertPresentException, TimeoutException,
+from selenium.common.exceptions import (NoAlertPresentException, NoSuchElementException,
+                                        StaleElementReferenceException, TimeoutException,
                                         WebDriverException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
@@ -183,6 +184,18 @@ def page_ready(d, name):
 def goto(d, name):
     d.get(args.url + "/ui/#" + name)
     return wait(d, lambda x: page_ready(x, name))
+
+
+def click(d, css):
+    """Clicks css once it is there: a live update may draw the list again meanwhile."""
+    def attempt(x):
+        try:
+            x.find_element(By.CSS_SELECTOR, css).click()
+            return True
+        except (NoSuchElementException, StaleElementReferenceException):
+            return False
+    if not wait(d, attempt):
+        raise AssertionError("nothing to click at " + css)
 
 
 def text_of(d, css):
@@ -405,7 +418,7 @@ def t_now(d):
 
     # the billing case opens to its mentions; the hostile one stays text
     billing = next((c for c in cs["cases"] if c.get("team") == "billing"), None)
-    d.find_element(By.CSS_SELECTOR, 'tr.case[data-case="%s"] .case-title' % billing["id"]).click()
+    click(d, 'tr.case[data-case="%s"] .case-title' % billing["id"])
     wait(d, lambda x: js(x, "return document.querySelectorAll('.case-detail .mention').length >= 3"))
     hostile_ok(d, "Now")
     tl = text_of(d, ".case-detail .timeline")
@@ -456,7 +469,7 @@ def t_actions(d, cases):
     ops = next(c for c in cases if c.get("team") == "ops")
     sel = 'tr.case[data-case="%s"]' % ops["id"]
     wait(d, lambda x: js(x, "return document.querySelector(arguments[0])", sel))
-    d.find_element(By.CSS_SELECTOR, sel + ' button[data-action="assign"]').click()
+    click(d, sel + ' button[data-action="assign"]')
     ask_and(d, {"to": "Rina"})
     got = wait(d, lambda x: js(x, "const r = document.querySelector(arguments[0]); return r && "
                                   "r.querySelector('.assignee').textContent.includes('Rina')", sel))
@@ -464,7 +477,7 @@ def t_actions(d, cases):
     st, c = api("/v1/cases/%s" % ops["id"])
     c = (c or {}).get("case", c) or {}
     check("... as keluhd has it", c.get("assignee") == "Rina", c.get("assignee"))
-    d.find_element(By.CSS_SELECTOR, sel + ' button[data-action="resolve"]').click()
+    click(d, sel + ' button[data-action="resolve"]')
     ask_and(d, {"note": "sudah normal lagi"})
     gone = wait(d, lambda x: not js(x, "return document.querySelector(arguments[0])", sel))
     check("Resolve with a note takes the case off Now", gone)
@@ -514,7 +527,7 @@ def t_rules(d):
     api_hits = next((r["hits"] for r in rl["rules"] if r["id"] == "t.login"), [])
     check("t.login's hits per day are drawn from the API",
           hits == ",".join(str(n) for n in api_hits) and sum(api_hits) == EXPECT["teams"]["tech"], hits)
-    d.find_element(By.CSS_SELECTOR, 'tr[data-rule="t.login"] .rule-id').click()
+    click(d, 'tr[data-rule="t.login"] .rule-id')
     st, one = api("/v1/rules/t.login")
     where = wait(d, lambda x: text_of(x, ".rule-yaml .file-line"))
     check("a click shows the rule's file:line", one and where == "%s:%s" % (one["file"], one["line"]),
@@ -555,7 +568,7 @@ def t_deliveries(d):
     check("... with their reason", reason and "400" in reason, reason)
     shot(d, "deliveries")
     first = js(d, "return document.querySelector('table.dead tbody tr').dataset.delivery")
-    d.find_element(By.CSS_SELECTOR, 'tr[data-delivery="%s"] button[data-action="drop"]' % first).click()
+    click(d, 'tr[data-delivery="%s"] button[data-action="drop"]' % first)
     ask_and(d, {})
     after = wait(d, lambda x: text_of(x, '.count[data-count="dead"] .n') == str(dead - 1))
     check("Drop (confirmed) removes a dead letter", after, text_of(d, '.count[data-count="dead"] .n'))
