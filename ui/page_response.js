@@ -54,18 +54,34 @@
 		return K.dateFormat({day: 'numeric', month: 'short'}).format(new Date(iso));
 	}
 
+	/* The unit of the chart's axis: seconds, minutes or hours, by the largest value. */
+	function unitOf(max) {
+		if (max < 120)
+			return {div: 1, label: K.t('rt.seconds')};
+		if (max < 7200)
+			return {div: 60, label: K.t('rt.minutes')};
+		return {div: 3600, label: K.t('rt.hours')};
+	}
+
 	/* Medians of one clock over the days, a line per team and priority. */
 	function dailyChart(daily) {
 		const keys = new Map();
+		let max = 0;
 		for (const d of daily)
-			for (const g of d.groups || [])
+			for (const g of d.groups || []) {
 				keys.set((g.team || '') + '\u0000' + g.priority, g);
+				const c = g[state.clock];
+				if (c && c.median_s > max)
+					max = c.median_s;
+			}
+		const unit = unitOf(max);
 		const datasets = [...keys.entries()].map(([k, g], i) => ({
 			label: groupName(g),
 			data: daily.map((d) => {
 				const x = (d.groups || []).find((y) => (y.team || '') + '\u0000' + y.priority === k);
 				const c = x && x[state.clock];
-				return c && c.median_s !== null && c.median_s !== undefined ? Math.round(c.median_s / 60 * 10) / 10 : null;
+				return c && c.median_s !== null && c.median_s !== undefined
+					? Math.round((c.median_s / unit.div) * 10) / 10 : null;
 			}),
 			borderColor: K.colour(i),
 			backgroundColor: K.colour(i),
@@ -77,7 +93,7 @@
 			label: K.t('rt.chart'),
 			data: {labels: daily.map((d) => dayLabel(d.day_at)), datasets},
 			options: {
-				scales: {y: {beginAtZero: true, title: {display: true, text: K.t('rt.minutes')}}},
+				scales: {y: {beginAtZero: true, title: {display: true, text: unit.label}}},
 				plugins: {legend: {position: 'bottom'}},
 			},
 		}).box;

@@ -159,6 +159,7 @@ def js(d, script, *a):
 
 def shot(d, name):
     path = os.path.join(ART, name + ".png")
+    js(d, "const t = document.getElementById('toast'); if (t) { t.style.transition = 'none'; t.className = 'toast'; }")
     d.save_screenshot(path)
     return path
 
