@@ -187,6 +187,137 @@ is "the ingest listener's own paths still answer" "$(code "$URL/healthz")" 200
 is "and mentions are still taken" "$(post '{"id":"m1","text":"cannot login"}' | cut -c1-3)" 202
 stop_keluhd
 
+# --- cases, response times and deliveries -------------------------------------------
+start_sink hook
+start_sink bad --default 400
+write_conf "$TMPD/k.yaml" <<Y
+ui:
+  enabled: true
+  listen: http
+  token_file: ui.token
+  root: ui
+  chart_js: chart.js
+receivers:
+  - {name: hook, type: webhook, url: "http://127.0.0.1:$hook_port/h"}
+  - {name: bad, type: webhook, url: "http://127.0.0.1:$bad_port/b"}
+routes:
+  - {receivers: [hook, bad]}
+sla:
+  critical: {ack: 1h, resolve: 1d}
+  high: {ack: 1h, resolve: 1d}
+  normal: {ack: 1h, resolve: 1d}
+  low: {ack: 1h, resolve: 1d}
+$(conf_at_once)
+Y
+start_keluhd "$TMPD/k.yaml"
+UI=$URL
+login '{"token":"'$TOKEN'","name":"Ayu"}' >/dev/null
+sid=$(hdr "$TMPD/h" Set-Cookie | sed 's/^keluh_session=\([^;]*\);.*/\1/')
+csrf=$(jget 'j["csrf"]' "$TMPD/b")
+C="Cookie: keluh_session=$sid"
+X="X-CSRF-Token: $csrf"
+curl -s -N -H "$C" "$UI/v1/events" >"$TMPD/ev.out" &
+SSE=$!
+PIDS="$PIDS $SSE"
+wait_until 5 'grep -q retry "$TMPD/ev.out"'
+is "a mention is taken" "$(post '{"id":"m1","text":"cannot login since morning"}' | cut -c1-3)" 202
+wait_until 10 'grep -q "event: alert" "$TMPD/ev.out"'
+contains "a new case is published once committed" "$TMPD/ev.out" 'data: {"id":1,"state":"open","kind":"opened"}'
+contains "and the alert that joined it" "$TMPD/ev.out" 'data: {"case":1}'
+is "GET /v1/cases: the open case with its title, age and SLA clock" \
+	"$(code "$UI/v1/cases" -H "$B") $(jget 'len(j["cases"]), j["cases"][0]["id"], j["cases"][0]["title"], j["cases"][0]["state"], j["cases"][0]["age_s"] >= 0, j["cases"][0]["sla"]["clock"], j["cases"][0]["sla"]["target_s"], j["cases"][0]["sla"]["overdue"], j["now_at"] > j["cases"][0]["sla"]["due_at"]' "$TMPD/b")" \
+	"200 1 1 t.login open True ack 3600 False False"
+is "a bad state: 400" "$(code "$UI/v1/cases?state=closed" -H "$B") $(jget 'j["error"]' "$TMPD/b")" \
+	"400 state is open (open and acknowledged cases) or all"
+is "a bad limit: 400" "$(code "$UI/v1/cases?limit=0" -H "$B")" 400
+is "GET /v1/cases/1: its timeline and alerts" \
+	"$(code "$UI/v1/cases/1" -H "$B") $(jget 'j["events"][0]["kind"], len(j["alerts"]), j["alerts"][0]["mentions"][0]["id"]' "$TMPD/b")" \
+	"200 opened 1 m1"
+is "an unknown case: 404" "$(code "$UI/v1/cases/99" -H "$B") $(jget 'j["error"]' "$TMPD/b")" "404 no case #99"
+is "an action without the CSRF token: 403" "$(code "$UI/v1/cases/1/ack" -X POST -H "$C")" 403
+is "ack with the session: 200 after the commit, the case as the list shows it" \
+	"$(code "$UI/v1/cases/1/ack" -X POST -H "$C" -H "$X" -d '{}') $(jget 'j["ok"], j["case"]["state"], j["case"]["acked_by"], j["case"]["sla"]["clock"]' "$TMPD/b")" \
+	"200 True acknowledged Ayu resolve"
+wait_until 5 'grep -q "\"kind\":\"acknowledged\"" "$TMPD/ev.out"'
+contains "the change is published" "$TMPD/ev.out" 'data: {"id":1,"state":"acknowledged","kind":"acknowledged"}'
+code "$UI/v1/cases/1" -H "$B" >/dev/null
+is "the timeline names the console's user" "$(jget '[(e["platform"], e["actor"]) for e in j["events"] if e["kind"] == "acknowledged"]' "$TMPD/b")" \
+	"[('console', 'Ayu')]"
+is "an unknown member of the body: 400" "$(code "$UI/v1/cases/1/resolve" -X POST -H "$B" -d '{"by":"x"}') $(jget 'j["error"]' "$TMPD/b")" \
+	"400 unknown member 'by': the body takes to, note and for"
+is "a bad duration: 400" "$(code "$UI/v1/cases/1/silence" -X POST -H "$B" -d '{"for":"soon"}')" 400
+is "resolve by bearer" "$(code "$UI/v1/cases/1/resolve" -X POST -H "$B" -d '{"note":"fixed"}') $(jget 'j["case"]["state"], j["case"]["note"]' "$TMPD/b")" \
+	"200 resolved fixed"
+is "a state conflict: 409 as the admin API says it" "$(code "$UI/v1/cases/1/ack" -X POST -H "$B") $(jget 'j["error"]' "$TMPD/b")" \
+	"409 case #1 is resolved: reopen it first to acknowledge it"
+is "an unknown action: 404" "$(code "$UI/v1/cases/1/explode" -X POST -H "$B")" 404
+is "GET on an action: 405" "$(code "$UI/v1/cases/1/ack" -H "$B") $(hdr "$TMPD/h" Allow)" "405 POST"
+
+is "GET /v1/response-times: the report, breaches and every day" \
+	"$(code "$UI/v1/response-times?days=3" -H "$B") $(jget 'len(j["daily"]), sorted(j["daily"][2]), [g["ack"]["count"] for g in j["groups"]], type(j["breaches"]).__name__, sorted(j["daily"][2]["groups"][0])' "$TMPD/b")" \
+	"200 3 ['day_at', 'groups'] [1] list ['ack', 'first_reply', 'priority', 'resolve', 'team']"
+is "days out of range: 400" "$(code "$UI/v1/response-times?days=91" -H "$B") $(jget 'j["error"]' "$TMPD/b")" \
+	"400 days is a number from 1 to 90"
+
+wait_until 10 '[ "$(metric_value "keluh_deliveries_total{receiver=\"bad\",result=\"dead\"}")" -ge 1 ] || code "$UI/v1/deliveries?state=dead" -H "$B" >/dev/null && [ "$(jget "len(j[\"deliveries\"])" "$TMPD/b")" -ge 1 ]'
+is "GET /v1/deliveries?state=dead: the dead letter with its reason" \
+	"$(code "$UI/v1/deliveries?state=dead" -H "$B") $(jget 'set(d["receiver"] for d in j["deliveries"]), j["deliveries"][0]["state"], j["deliveries"][0]["last_error"] is not None, j["deliveries"][0]["case"], j["deliveries"][0]["title"], j["counts"]["dead"] == len(j["deliveries"])' "$TMPD/b")" \
+	"200 {'bad'} dead True 1 t.login True"
+dead=$(jget 'j["deliveries"][0]["id"]' "$TMPD/b")
+code "$UI/v1/deliveries?state=all" -H "$B" >/dev/null
+good=$(jget '[d["id"] for d in j["deliveries"] if d["receiver"] == "hook"][0]' "$TMPD/b")
+is "retry of a delivered one: 409" "$(code "$UI/v1/deliveries/$good/retry" -X POST -H "$B")" 409
+is "a bad state filter: 400" "$(code "$UI/v1/deliveries?state=late" -H "$B")" 400
+n0=$(count_lines "$bad_log")
+is "retry of the dead one: 200" "$(code "$UI/v1/deliveries/$dead/retry" -X POST -H "$C" -H "$X") $(cat "$TMPD/b")" \
+	'200 {"ok":true}'
+wait_until 10 '[ "$(count_lines "$bad_log")" -gt "$n0" ]'
+check "its receiver is tried again at once" test "$(count_lines "$bad_log")" -gt "$n0"
+contains "and the change is published" "$TMPD/ev.out" "data: {\"id\":$dead,\"state\":\"pending\"}"
+wait_until 10 'grep -q "data: {\"id\":$dead,\"state\":\"dead\"}" "$TMPD/ev.out"'
+contains "a delivery that dies is published" "$TMPD/ev.out" "data: {\"id\":$dead,\"state\":\"dead\"}"
+contains "and one delivered" "$TMPD/ev.out" "data: {\"id\":$good,\"state\":\"delivered\"}"
+is "drop: 200" "$(code "$UI/v1/deliveries/$dead/drop" -X POST -H "$B")" 200
+is "dropped: gone" "$(code "$UI/v1/deliveries/$dead/drop" -X POST -H "$B")" 404
+is "an unknown delivery path: 404" "$(code "$UI/v1/deliveries/$dead/explode" -X POST -H "$B")" 404
+wait_until 20 'grep -q "^: ping" "$TMPD/ev.out"'
+contains "a live client gets a ping every 15 s" "$TMPD/ev.out" ": ping"
+kill "$SSE"
+stop_keluhd
+
+# --- reload -------------------------------------------------------------------------
+SOCK=$TMPD/admin.sock
+write_conf "$TMPD/r.yaml" <<Y
+admin: {socket: $SOCK}
+Y
+start_keluhd "$TMPD/r.yaml"
+write_conf "$TMPD/r.yaml" <<Y
+admin: {socket: $SOCK}
+ui: {enabled: true, listen: "127.0.0.1:0", token_file: ui.token, root: ui, chart_js: chart.js}
+Y
+"$KELUHCTL" reload --socket "$SOCK" >"$TMPD/rl.out" 2>&1
+is "a reload turns the console on" "$?" 0
+wait_for 5 grep -q 'web console listens on' "$klog"
+UPORT=$(sed -n 's/.*web console listens on .* (port \([0-9]*\)).*/\1/p' "$klog" | tail -n 1)
+is "and it answers" "$(code "http://127.0.0.1:$UPORT/ui/")" 200
+write_conf "$TMPD/r.yaml" <<Y
+admin: {socket: $SOCK}
+ui: {enabled: true, listen: "127.0.0.1:$KPORT", token_file: ui.token, root: ui, chart_js: chart.js}
+Y
+"$KELUHCTL" reload --socket "$SOCK" >"$TMPD/rl.out" 2>&1
+is "a reload that moves it onto a port in use fails" "$?" 1
+contains "and says why" "$TMPD/rl.out" "ui: cannot start the web console on 127.0.0.1:$KPORT"
+is "the running console goes on" "$(code "http://127.0.0.1:$UPORT/ui/")" 200
+write_conf "$TMPD/r.yaml" <<Y
+admin: {socket: $SOCK}
+ui: {enabled: false}
+Y
+"$KELUHCTL" reload --socket "$SOCK" >"$TMPD/rl.out" 2>&1
+is "a reload turns it off" "$?" 0
+contains "and it says so" "$klog" "ui: the web console is off"
+is "its listener is closed" "$(code "http://127.0.0.1:$UPORT/ui/")" 000
+stop_keluhd
+
 # --- configuration errors --------------------------------------------------------------
 write_conf "$TMPD/bad.yaml" <<Y
 ui:

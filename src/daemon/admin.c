@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "daemon/admin.h"
+#include "daemon/case_json.h"
 #include "daemon/cases.h"
 #include "engine/rules.h"
 #include "lib/log.h"
@@ -28,17 +29,6 @@ struct admin {
 	struct cases *cases;
 	struct admin_ops ops;
 };
-
-static json_t *
-admin_time(int64_t ms)
-{
-	char out[32];
-
-	if (ms <= 0)
-		return json_null();
-	util_iso8601(ms, out, sizeof(out));
-	return json_string(out);
-}
 
 /* Takes o. */
 static void
@@ -128,7 +118,7 @@ admin_status(struct admin *a, struct httpd_req *req)
 	    "ok", 1, "version", PACKAGE_VERSION,
 	    "state", st.draining ? "stopping" : st.spool_broken ? "spool failing" : "running",
 	    "config", st.conf->path ? st.conf->path : "",
-	    "started_at", admin_time(st.started_ms),
+	    "started_at", case_json_time(st.started_ms),
 	    "uptime_s", (json_int_t)((now - st.started_ms) / 1000),
 	    "spool", st.conf->spool_path ? st.conf->spool_path : "",
 	    "rules", (json_int_t)st.rules, "groups", (json_int_t)st.groups,
@@ -137,7 +127,7 @@ admin_status(struct admin *a, struct httpd_req *req)
 	    "pending_mentions", (json_int_t)all.pending_mentions, "routes",
 	    (json_int_t)st.conf->nroutes,
 	    "sources", sources, "receivers", receivers,
-	    "reload", "last_at", admin_time(st.last_reload_ms),
+	    "reload", "last_at", case_json_time(st.last_reload_ms),
 	    "ok", st.last_reload_ms ? json_boolean(st.last_reload_ok) : json_null(),
 	    "error", st.last_reload_error && *st.last_reload_error ?
 	    json_string(st.last_reload_error) : json_null(),
@@ -328,7 +318,7 @@ admin_silence_expire(struct admin *a, struct httpd_req *req, const char *idstr, 
 	}
 	v = silence_json(a->silences, s);
 	json_object_set_new(v, "active", json_false());
-	json_object_set_new(v, "ended_at", admin_time(util_now_ms()));
+	json_object_set_new(v, "ended_at", case_json_time(util_now_ms()));
 	json_object_set_new(v, "ended_by", json_string(by));
 	silences_expire(a->silences, id, by);
 	json_decref(body);
@@ -375,60 +365,6 @@ admin_silences(struct admin *a, struct httpd_req *req, const char *rest)
 #define ADMIN_CASES_MAX 100000
 #define ADMIN_CASES_HEAD "{\"ok\":true,\"cases\":["
 
-static int
-admin_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/*
- * The value of key in the query q, percent-decoded into out: 1, 0 when
- * absent, -1 when it does not fit or a %XX is bad.
- */
-static int
-admin_query_get(const char *q, const char *key, char *out, size_t outlen)
-{
-	size_t klen = strlen(key), n = 0;
-
-	for (const char *p = q; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
-		if (strncmp(p, key, klen) != 0 || p[klen] != '=')
-			continue;
-		for (p += klen + 1; *p && *p != '&'; p++) {
-			int c = *p == '+' ? ' ' : (unsigned char)*p;
-
-			if (*p == '%') {
-				int h = admin_hex(p[1]), l = h < 0 ? -1 : admin_hex(p[2]);
-
-				if (l < 0)
-					return -1;
-				c = h * 16 + l;
-				p += 2;
-			}
-			if (n + 1 >= outlen || c == 0)
-				return -1;
-			out[n++] = (char)c;
-		}
-		out[n] = '\0';
-		return 1;
-	}
-	return 0;
-}
-
-static json_t *
-admin_case_row(const struct spool_case *c)
-{
-	json_t *o = cases_case_json(c);
-
-	json_object_set_new(o, "group", json_string(c->group_key));
-	json_object_set_new(o, "priority", json_string(prio_name((enum prio)c->priority)));
-	json_object_set_new(o, "team", c->team ? json_string(c->team) : json_null());
-	json_object_set_new(o, "last_alert_at", admin_time(c->last_alert_ms));
-	return o;
-}
-
 /*
  * Each row goes to text as it comes: a tree of 100,000 cases would hold
  * ten times the bytes of its text, and the heap would keep them.
@@ -437,7 +373,7 @@ static void
 admin_case_list_cb(void *arg, const struct spool_case *c)
 {
 	struct buf *b = arg;
-	json_t *o = admin_case_row(c);
+	json_t *o = case_json_row(c);
 	char *s = json_dumps(o, JSON_COMPACT);
 
 	json_decref(o);
@@ -452,9 +388,9 @@ admin_cases_list(struct admin *a, struct httpd_req *req)
 {
 	const char *q = httpd_query(req);
 	char state[16] = "open", team[128], lim[24], *end;
-	int hs = admin_query_get(q, "state", state, sizeof(state));
-	int ht = admin_query_get(q, "team", team, sizeof(team));
-	int hl = admin_query_get(q, "limit", lim, sizeof(lim));
+	int hs = case_json_query(q, "state", state, sizeof(state));
+	int ht = case_json_query(q, "team", team, sizeof(team));
+	int hl = case_json_query(q, "limit", lim, sizeof(lim));
 	long long limit = ADMIN_CASES_LIMIT;
 	struct buf b;
 
@@ -485,122 +421,19 @@ admin_cases_list(struct admin *a, struct httpd_req *req)
 }
 
 static void
-admin_case_event_cb(void *arg, const struct spool_case_event *e)
-{
-	json_t *d = e->detail ? json_loads(e->detail, 0, NULL) : NULL;
-
-	json_array_append_new(arg, json_pack("{s:o,s:s,s:s,s:o,s:o,s:o}", "at", admin_time(e->at_ms),
-	                                     "kind", e->kind, "platform", e->platform, "actor_id",
-	                                     e->actor_id ? json_string(e->actor_id) : json_null(),
-	                                     "actor", e->actor_name ? json_string(e->actor_name)
-	                                                            : json_null(),
-	                                     "detail", d ? d : json_null()));
-}
-
-/* A mention tied to an alert of the case, with its verdict (the alert entry: score, matches). */
-static void
-admin_case_mention_cb(void *arg, const struct spool_mention *m)
-{
-	json_t *row = json_loads(m->json, 0, NULL);
-
-	json_array_append_new(
-	    arg, json_pack("{s:s,s:o,s:s,s:O,s:O,s:O,s:O}", "id", m->mention_id, "at",
-	                   admin_time(m->at_ms), "priority", prio_name((enum prio)m->priority),
-	                   "rule", json_object_get(row, "rule") ? json_object_get(row, "rule")
-	                                                       : json_null(),
-	                   "team", json_object_get(row, "team") ? json_object_get(row, "team")
-	                                                       : json_null(),
-	                   "tags", json_object_get(row, "tags") ? json_object_get(row, "tags")
-	                                                       : json_null(),
-	                   "entry", json_object_get(row, "entry") ? json_object_get(row, "entry")
-	                                                         : json_null()));
-	json_decref(row);
-}
-
-struct admin_case_alerts {
-	struct spool *spool;
-	json_t *arr;
-	int failed;
-};
-
-static void
-admin_case_alert_cb(void *arg, const struct spool_alert *al)
-{
-	struct admin_case_alerts *x = arg;
-	json_t *ms = json_array();
-
-	if (spool_alert_mentions(x->spool, al->rowid, admin_case_mention_cb, ms) < 0)
-		x->failed = 1;
-	json_array_append_new(x->arr, json_pack("{s:s,s:o,s:s,s:i,s:i,s:i,s:i,s:o}", "id",
-	                                        al->alert_id, "at", admin_time(al->at_ms),
-	                                        "priority", prio_name((enum prio)al->priority),
-	                                        "mentions_tied", al->mentions, "delivered",
-	                                        al->delivered, "pending", al->pending, "dead",
-	                                        al->dead, "mentions", ms));
-}
-
-static void
 admin_case_show(struct admin *a, struct httpd_req *req, int64_t id)
 {
-	struct spool_case c;
-	struct admin_case_alerts al = {a->spool, json_array(), 0};
-	json_t *o, *events = json_array();
 	char msg[64];
-	int r = spool_case_get(a->spool, id, &c);
+	json_t *o;
+	int r = case_json_detail(a->spool, id, &o);
 
-	if (r > 0 && (spool_case_events(a->spool, id, admin_case_event_cb, events) < 0 ||
-	              spool_case_alerts(a->spool, id, admin_case_alert_cb, &al) < 0 || al.failed))
-		r = -1;
 	if (r <= 0) {
-		json_decref(events);
-		json_decref(al.arr);
-		if (r == 0)
-			snprintf(msg, sizeof(msg), "no case #%lld", (long long)id);
-		else
-			spool_case_free(&c);
+		snprintf(msg, sizeof(msg), "no case #%lld", (long long)id);
 		admin_fail(req, r == 0 ? 404 : 503,
 		           r == 0 ? msg : "the spool could not be read; see the log");
 		return;
 	}
-	o = admin_case_row(&c);
-	spool_case_free(&c);
-	json_object_set_new(o, "events", events);
-	json_object_set_new(o, "alerts", al.arr);
 	admin_reply(req, 200, json_pack("{s:b,s:o}", "ok", 1, "case", o));
-}
-
-static int
-admin_case_status(enum cases_rc rc)
-{
-	switch (rc) {
-	case CASES_CHANGED:
-	case CASES_UNCHANGED: return 200;
-	case CASES_ENOCASE: return 404;
-	case CASES_EACTION: return 400;
-	case CASES_ESTATE: return 409;
-	case CASES_ENOTYET: return 501;
-	case CASES_ESTORE: return 503;
-	}
-	return 500;
-}
-
-/* A body member that must be a string of at most max bytes when given: 0, or -1 with msg. */
-static int
-admin_case_field(const json_t *body, const char *key, size_t max, const char **out, char *msg,
-                 size_t msglen)
-{
-	const json_t *v = json_object_get(body, key);
-
-	*out = NULL;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_string(v) || json_string_length(v) > max ||
-	    strlen(json_string_value(v)) != json_string_length(v)) {
-		snprintf(msg, msglen, "%s must be text of at most %zu bytes", key, max);
-		return -1;
-	}
-	*out = json_string_value(v);
-	return 0;
 }
 
 static void
@@ -635,10 +468,10 @@ admin_case_act(struct admin *a, struct httpd_req *req, int64_t id, const char *a
 			return;
 		}
 	}
-	if (admin_case_field(body, "by", CASES_MAX_NAME, &actor.name, err, sizeof(err)) < 0 ||
-	    admin_case_field(body, "to", CASES_MAX_NAME, &to, err, sizeof(err)) < 0 ||
-	    admin_case_field(body, "note", CASES_MAX_NOTE, &note, err, sizeof(err)) < 0 ||
-	    admin_case_field(body, "via", 16, &via, err, sizeof(err)) < 0 ||
+	if (case_json_field(body, "by", CASES_MAX_NAME, &actor.name, err, sizeof(err)) < 0 ||
+	    case_json_field(body, "to", CASES_MAX_NAME, &to, err, sizeof(err)) < 0 ||
+	    case_json_field(body, "note", CASES_MAX_NOTE, &note, err, sizeof(err)) < 0 ||
+	    case_json_field(body, "via", 16, &via, err, sizeof(err)) < 0 ||
 	    (via && strcmp(via, "keluhctl") != 0 && strcmp(via, "api") != 0 &&
 	     snprintf(err, sizeof(err), "via is keluhctl or api") > 0)) {
 		json_decref(body);
@@ -656,7 +489,7 @@ admin_case_act(struct admin *a, struct httpd_req *req, int64_t id, const char *a
 	               util_now_ms(), err, sizeof(err));
 	json_decref(body);
 	if (rc < 0) {
-		admin_fail(req, admin_case_status(rc), err);
+		admin_fail(req, case_json_status(rc), err);
 		return;
 	}
 	/* the answer waits for the batch that holds the action to be durable */

@@ -30,6 +30,8 @@ struct cases {
 	void *changed_arg;
 	cases_watch_fn watch;  /* the SLA clocks (cases_set_watch) */
 	void *watch_arg;
+	cases_watch_fn observe; /* the web console (cases_set_observer) */
+	void *observe_arg;
 };
 
 static const struct {
@@ -158,11 +160,20 @@ cases_set_watch(struct cases *cs, cases_watch_fn fn, void *arg)
 	cs->watch_arg = arg;
 }
 
+void
+cases_set_observer(struct cases *cs, cases_watch_fn fn, void *arg)
+{
+	cs->observe = fn;
+	cs->observe_arg = arg;
+}
+
 static void
 cases_watched(struct cases *cs, const struct spool_case *c, const char *kind, int64_t at)
 {
 	if (cs->watch)
 		cs->watch(cs->watch_arg, c, kind, at);
+	if (cs->observe)
+		cs->observe(cs->observe_arg, c, kind, at);
 }
 
 static void
@@ -300,6 +311,8 @@ cases_alert(struct cases *cs, const char *group_key, int priority, const char *t
 		spool_case_free(&c);
 		return -1;
 	}
+	if (cs->observe)
+		cs->observe(cs->observe_arg, &c, "alert", at);
 	spool_case_free(&c);
 	return c.id;
 }
@@ -589,11 +602,13 @@ case_author_matchers(struct cases *cs, int64_t id)
  */
 static enum cases_rc
 case_silence(struct cases *cs, const struct spool_case *c, const char *action,
-             const struct cases_actor *actor, const char *who, int64_t now, char *err,
-             size_t errlen)
+             const struct cases_actor *actor, const char *who, int64_t for_ms, int64_t now,
+             char *err, size_t errlen)
 {
 	int mute = strcmp(action, "mute_author") == 0;
-	int64_t until = now + (mute ? cs->conf->cases.mute_for_ms : cs->conf->cases.silence_for_ms);
+	int64_t until = now + (for_ms > 0 ? for_ms
+	                       : mute     ? cs->conf->cases.mute_for_ms
+	                                  : cs->conf->cases.silence_for_ms);
 	json_t *mj = mute ? case_author_matchers(cs, c->id) : case_group_matchers(c->group_key);
 	struct silence_match m;
 	const struct silence *s;
@@ -640,6 +655,13 @@ enum cases_rc
 cases_act(struct cases *cs, int64_t id, const char *action, const struct cases_actor *actor,
           const char *arg, int64_t now, char *err, size_t errlen)
 {
+	return cases_act_for(cs, id, action, actor, arg, 0, now, err, errlen);
+}
+
+enum cases_rc
+cases_act_for(struct cases *cs, int64_t id, const char *action, const struct cases_actor *actor,
+              const char *arg, int64_t for_ms, int64_t now, char *err, size_t errlen)
+{
 	struct spool_case c = {0};
 	const char *who, *kind = NULL;
 	char *was = NULL;
@@ -662,7 +684,7 @@ cases_act(struct cases *cs, int64_t id, const char *action, const struct cases_a
 		arg = assign_target(cs, arg, who);
 	was = xstrdup(c.state);
 	if (case_silencing(action))
-		rc = case_silence(cs, &c, action, actor, who, now, err, errlen);
+		rc = case_silence(cs, &c, action, actor, who, for_ms, now, err, errlen);
 	else
 		rc = action_fn(action)(&c, who, arg, now, err, errlen, &kind, &detail);
 	if (rc == CASES_CHANGED && kind) {

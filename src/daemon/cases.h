@@ -79,6 +79,10 @@ int64_t cases_alert(struct cases *, const char *group_key, int priority, const c
 enum cases_rc cases_act(struct cases *, int64_t id, const char *action,
                         const struct cases_actor *actor, const char *arg, int64_t now_ms, char *err,
                         size_t errlen);
+/* The same; for_ms > 0: mute_author's or silence's time instead of cases.mute_for/silence_for. */
+enum cases_rc cases_act_for(struct cases *, int64_t id, const char *action,
+                            const struct cases_actor *actor, const char *arg, int64_t for_ms,
+                            int64_t now_ms, char *err, size_t errlen);
 
 /*
  * fn(arg, id, event kind, now) after each action that changed case id, in
@@ -112,6 +116,11 @@ const char *cases_actor_name(const struct cases *, const struct cases_actor *);
 typedef void (*cases_watch_fn)(void *arg, const struct spool_case *c, const char *kind,
                                int64_t at_ms);
 void cases_set_watch(struct cases *, cases_watch_fn fn, void *arg);
+/*
+ * A second watcher, the web console (console.h): the changes the watch
+ * sees, and "alert" when an alert joins the case. NULL: none.
+ */
+void cases_set_observer(struct cases *, cases_watch_fn fn, void *arg);
 
 /*
  * The case's first public reply, at at_ms by the brand account `by`

@@ -14,17 +14,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon/cases.h"
 #include "daemon/console.h"
 #include "daemon/console_auth.h"
+#include "daemon/pass.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "lib/util.h"
 
-#define CONSOLE_MAX_BODY  (1024 * 1024)     /* a playground draft with room to spare */
-#define CONSOLE_MAX_FILE  (8 * 1024 * 1024) /* a static file */
-#define CONSOLE_MAX_DEPTH 8                 /* directories below ui.root */
-#define CONSOLE_PING_S    15
-#define CONSOLE_EVENT_MAX (64 * 1024) /* one published event */
+#define CONSOLE_MAX_BODY    (1024 * 1024)     /* a playground draft with room to spare */
+#define CONSOLE_MAX_FILE    (8 * 1024 * 1024) /* a static file */
+#define CONSOLE_MAX_DEPTH   8                 /* directories below ui.root */
+#define CONSOLE_PING_S      15
+#define CONSOLE_EVENT_MAX   (64 * 1024)  /* one published event */
+#define CONSOLE_PENDING_MAX (256 * 1024) /* events of one pass waiting for its commit */
 
 /* Every answer; the CSP forbids inline script and style, and framing. */
 #define CONSOLE_HEADERS                                                                            \
@@ -44,9 +47,18 @@ struct cstream {
 	struct httpd_req *req;
 };
 
+/* The events of one pass, sent once its commit is durable. */
+struct cpending {
+	struct pass_wait w; /* first: the pass hands it back */
+	struct cpending *prev, *next;
+	struct console *c;
+	struct buf text;
+};
+
 struct console {
 	struct console_env env;
-	struct httpd *httpd; /* NULL on http.listen */
+	struct cpending *pending; /* newest first */
+	struct httpd *httpd;      /* NULL on http.listen */
 	struct console_auth *auth;
 	struct cstream *streams;
 	size_t nstreams;
@@ -357,6 +369,89 @@ console_publish(struct console *c, const char *event, const char *data)
 }
 
 static void
+cpending_unlink(struct cpending *p)
+{
+	struct console *c = p->c;
+
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		c->pending = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	buf_free(&p->text);
+	free(p);
+}
+
+/* The pass's commit is durable (ok) or failed: then the changes never happened. */
+static void
+cpending_answer(struct pass_wait *w, int ok)
+{
+	struct cpending *p = (struct cpending *)w;
+
+	if (ok)
+		console_stream_all(p->c, p->text.data, p->text.len);
+	cpending_unlink(p);
+}
+
+/* Queues an event until the pass that wrote its change is durable. */
+static void
+console_queue(struct console *c, const char *event, const char *data)
+{
+	struct cpending *p = c->pending;
+
+	if (c->streams == NULL)
+		return;
+	if (c->env.pass == NULL) {
+		console_publish(c, event, data);
+		return;
+	}
+	if (p == NULL || p->w.committed) {
+		p = xcalloc(1, sizeof(*p));
+		p->c = c;
+		buf_init(&p->text);
+		p->w.answer = cpending_answer;
+		p->next = c->pending;
+		if (c->pending)
+			c->pending->prev = p;
+		c->pending = p;
+		pass_wait(c->env.pass, &p->w, 0);
+	}
+	if (p->text.len + strlen(data) > CONSOLE_PENDING_MAX) {
+		metrics_bound_hit("ui_events_pending", "console events of one pass");
+		return;
+	}
+	buf_printf(&p->text, "event: %s\ndata: %s\n\n", event, data);
+}
+
+void
+console_delivery_changed(void *arg, int64_t id, const char *state)
+{
+	char data[128];
+
+	snprintf(data, sizeof(data), "{\"id\":%lld,\"state\":\"%s\"}", (long long)id, state);
+	console_queue(arg, "delivery", data);
+}
+
+/* The cases' second watcher (cases_set_observer). */
+static void
+console_case_seen(void *arg, const struct spool_case *sc, const char *kind, int64_t at)
+{
+	struct console *c = arg;
+	char data[160];
+
+	(void)at;
+	if (strcmp(kind, "alert") == 0) {
+		snprintf(data, sizeof(data), "{\"case\":%lld}", (long long)sc->id);
+		console_queue(c, "alert", data);
+		return;
+	}
+	snprintf(data, sizeof(data), "{\"id\":%lld,\"state\":\"%s\",\"kind\":\"%s\"}",
+	         (long long)sc->id, sc->state ? sc->state : "", kind);
+	console_queue(c, "case", data);
+}
+
+static void
 console_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct console *c = arg;
@@ -496,6 +591,8 @@ console_new(const struct console_env *env, char *err, size_t errlen)
 	event_add(c->tick, &ping);
 	metrics_set("keluh_ui_sessions", NULL, 0);
 	console_streams_gauge(c);
+	if (env->cases)
+		cases_set_observer(env->cases, console_case_seen, c);
 	return c;
 }
 
@@ -505,6 +602,8 @@ console_set(struct console *c, const struct console_env *env)
 	struct httpd_limits lim;
 
 	c->env = *env;
+	if (env->cases)
+		cases_set_observer(env->cases, console_case_seen, c);
 	if (c->httpd) {
 		console_limits(env->conf, &lim);
 		httpd_set_limits(c->httpd, &lim);
@@ -534,6 +633,12 @@ console_free(struct console *c)
 {
 	if (c == NULL)
 		return;
+	while (c->pending) {
+		pass_cancel(c->env.pass, &c->pending->w);
+		cpending_unlink(c->pending);
+	}
+	if (c->env.cases)
+		cases_set_observer(c->env.cases, NULL, NULL);
 	while (c->streams)
 		cstream_end(c->streams);
 	httpd_free(c->httpd);

@@ -33,6 +33,7 @@
 
 struct cases;
 struct console;
+struct pass;
 
 /* Who asked, once authenticated. */
 enum console_via {
@@ -52,6 +53,7 @@ struct console_env {
 	struct ruleset *rules;
 	struct spool *spool;
 	struct cases *cases;
+	struct pass *pass;	/* changes are published once its commit is durable */
 	/* Commits the current pass now; 0, or -1 if it failed. */
 	int (*commit)(void *arg);
 	/* Deliver what receiver (by name) has pending now (after a retry). */
@@ -83,6 +85,11 @@ const struct console_env *console_env(const struct console *);
  * "case", "delivery" or "alert", data a JSON object as text.
  */
 void console_publish(struct console *, const char *event, const char *data);
+/*
+ * Delivery id became state ("delivered", "dead") in the current pass: the
+ * event "delivery" goes out once that pass is durable (deliver_set_observer).
+ */
+void console_delivery_changed(void *console, int64_t id, const char *state);
 
 /*
  * The page modules. Each answers req and returns 1 when its path is one

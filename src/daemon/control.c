@@ -72,6 +72,7 @@ console_env_of(const struct conf *c, struct console_env *env)
 	env->rules = K.rules;
 	env->spool = K.spool;
 	env->cases = K.cases;
+	env->pass = K.pass;
 	env->commit = console_commit_cb;
 	env->kick = console_kick_cb;
 	env->reload = console_reload_cb;
@@ -92,6 +93,7 @@ keluhd_console_start(void)
 		          K.conf->ui.listen, err);
 		return -1;
 	}
+	deliver_set_observer(K.deliver, console_delivery_changed, K.console);
 	return 0;
 }
 
@@ -137,6 +139,7 @@ console_swap(struct console *fresh)
 	if (!K.conf->ui.enabled) {
 		if (K.console)
 			log_info("ui: the web console is off");
+		deliver_set_observer(K.deliver, NULL, NULL);
 		console_free(K.console);
 		K.console = NULL;
 		return;
@@ -144,6 +147,7 @@ console_swap(struct console *fresh)
 	if (fresh) {
 		console_free(K.console);
 		K.console = fresh;
+		deliver_set_observer(K.deliver, console_delivery_changed, K.console);
 	}
 	console_env_of(K.conf, &env);
 	console_set(K.console, &env);

@@ -99,6 +99,9 @@ struct deliver {
 	int draining;
 	void (*drained)(void *);
 	void *drained_arg;
+	/* told of each delivery that was delivered or died (deliver_set_observer) */
+	void (*observe)(void *arg, int64_t id, const char *state);
+	void *observe_arg;
 };
 
 int64_t
@@ -362,6 +365,13 @@ edit_outcome(struct xfer *x, enum rcv_verdict v, int64_t wait_ms, const char *re
 	metrics_add("keluh_case_edits_total", labels, 1);
 }
 
+static void
+deliver_observed(struct deliver *d, int64_t id, const char *state)
+{
+	if (d->observe)
+		d->observe(d->observe_arg, id, state);
+}
+
 /* Writes the outcome of one attempt; the commit happens at the end of the loop pass. */
 static void
 deliver_outcome(struct xfer *x, enum rcv_verdict v, int64_t wait_ms, const char *reason)
@@ -378,6 +388,7 @@ deliver_outcome(struct xfer *x, enum rcv_verdict v, int64_t wait_ms, const char 
 	pass_join(d->spool);
 	if (v == RCV_OK) {
 		spool_delivered(d->spool, x->id, now);
+		deliver_observed(d, x->id, "delivered");
 		/* the message's reference, in the pass that says it was delivered */
 		if (x->post && st && st->r)
 			living_posted(d->spool, st->r, x->case_id, x->alert_rowid, x->case_event,
@@ -387,6 +398,7 @@ deliver_outcome(struct xfer *x, enum rcv_verdict v, int64_t wait_ms, const char 
 		log_debug("delivery %lld to %s: delivered", (long long)x->id, x->receiver);
 	} else if (v == RCV_DEAD) {
 		spool_dead_tried(d->spool, x->id, now, reason);
+		deliver_observed(d, x->id, "dead");
 		snprintf(labels, sizeof(labels), "receiver=\"%s\",outcome=\"dead\"", x->receiver);
 		log_warnx("delivery %lld to %s: dead letter after %d attempt(s): %s",
 		    (long long)x->id, x->receiver, x->attempts + 1, reason);
@@ -409,6 +421,7 @@ deliver_outcome(struct xfer *x, enum rcv_verdict v, int64_t wait_ms, const char 
 			snprintf(why, sizeof(why), "expired after %d attempt(s); last error: %s",
 			    x->attempts + 1, reason);
 			spool_dead_tried(d->spool, x->id, now, why);
+			deliver_observed(d, x->id, "dead");
 			snprintf(labels, sizeof(labels), "receiver=\"%s\",outcome=\"dead\"",
 			    x->receiver);
 			log_warnx("delivery %lld to %s: dead letter: %s", (long long)x->id,
@@ -626,6 +639,7 @@ deliver_too_old(struct deliver *d, const struct spool_delivery *sd, int64_t now)
 	    sd->last_error ? sd->last_error : "none");
 	pass_join(d->spool);
 	spool_dead(d->spool, sd->id, now, why);
+	deliver_observed(d, sd->id, "dead");
 	log_warnx("delivery %lld to %s: dead letter: %s", (long long)sd->id, sd->receiver, why);
 	snprintf(labels, sizeof(labels), "receiver=\"%s\",outcome=\"dead\"", sd->receiver);
 	metrics_add("keluh_deliveries_total", labels, 1);
@@ -949,6 +963,14 @@ deliver_failing(const struct deliver *d, const char *receiver, const char **last
 		return 1;
 	}
 	return 0;
+}
+
+void
+deliver_set_observer(struct deliver *d, void (*fn)(void *arg, int64_t id, const char *state),
+    void *arg)
+{
+	d->observe = fn;
+	d->observe_arg = arg;
 }
 
 void

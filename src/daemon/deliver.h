@@ -31,6 +31,12 @@ void deliver_set_conf(struct deliver *, const struct conf *);
  * NULL (the default): every alert renders as stored, nothing is edited.
  */
 void deliver_set_cases(struct deliver *, struct cases *);
+/*
+ * fn(arg, id, "delivered" or "dead") when an attempt's outcome (or its age)
+ * settles delivery id, in the pass that writes it (the web console). NULL: none.
+ */
+void deliver_set_observer(struct deliver *, void (*fn)(void *arg, int64_t id, const char *state),
+    void *arg);
 /* Something new may be due for receiver index i (of the current conf). */
 void deliver_kick(struct deliver *, size_t receiver);
 void deliver_kick_all(struct deliver *);

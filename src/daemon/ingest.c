@@ -8,6 +8,7 @@
 #include "daemon/dedup.h"
 #include "daemon/ingest.h"
 #include "daemon/pass.h"
+#include "daemon/rollup.h"
 #include "engine/classify.h"
 #include "engine/normalize.h"
 #include "lib/log.h"
@@ -60,6 +61,7 @@ struct ingest {
 
 	struct dedup *ids;	/* mention ids seen within duplicates.window */
 	struct dedup *texts;	/* complaint texts seen within it (same_text) */
+	struct rollup *rollup;	/* the trends' counts; borrowed, NULL: none */
 };
 
 static void
@@ -245,6 +247,12 @@ ingest_bound_hit(struct ingest *in, const struct bound_hit *h)
 }
 
 void
+ingest_set_rollup(struct ingest *in, struct rollup *r)
+{
+	in->rollup = r;
+}
+
+void
 ingest_batch(struct ingest *in, int on)
 {
 	classify_batch(in->ctx, on);
@@ -337,6 +345,9 @@ ingest_check(struct ingest *in, const struct mention *m, const char *source, int
 	metrics_add_ref(&in->src_labels[sl].accepted, "keluh_mentions_total", labels, 1);
 	counts->accepted++;
 	ingest_count_verdict(in, v);
+	/* a failed write fails the pass's batch, which answers "not stored" */
+	if (in->rollup)
+		rollup_mention(in->rollup, in->conf, m, src, v->complaint, now);
 	if (!v->complaint)
 		return 0;
 	counts->complaints++;
@@ -450,6 +461,8 @@ ingest_complaint(struct ingest *in, const struct mention *m, const char *src,
 	c.folded = in->nb.text;
 	c.folded_len = in->nb.len;
 	group_add(in->ge, &c);
+	if (in->rollup)
+		rollup_complaint(in->rollup, in->rs, v, m->text, now);
 	rc = 0;
 out:
 	free(key);

@@ -24,6 +24,9 @@ struct ingest *ingest_new(const struct conf *, struct ruleset *, struct spool *,
 void ingest_free(struct ingest *);
 /* On reload: mentions from now on use the new rules and settings. */
 void ingest_set(struct ingest *, const struct conf *, struct ruleset *);
+struct rollup;
+/* Counts every mention taken into r (rollup.h), borrowed; NULL: none (the default). */
+void ingest_set_rollup(struct ingest *, struct rollup *r);
 
 /*
  * Takes one mention. source names where it came from (the mention's own

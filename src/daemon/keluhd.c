@@ -87,6 +87,8 @@ static void
 on_pass_end(void *arg)
 {
 	feeds_end_pass(K.feeds);
+	if (K.rollup)
+		rollup_pass_end(K.rollup, util_now_ms());
 }
 
 /*
@@ -151,6 +153,9 @@ static void
 stats_cb(evutil_socket_t fd, short what, void *arg)
 {
 	upkeep_queue(K.spool, K.conf, &K.queue_depth);
+	/* counts left by the last mentions: a pass writes them */
+	if (K.rollup && rollup_pending(K.rollup))
+		pass_schedule(K.pass);
 	/* a failing spool is tried again with a write of nothing: its sync ends the 503s */
 	if (pass_broken(K.pass) && !K.draining && !spool_in_txn(K.spool) &&
 	    (pass_join(K.spool) < 0 || spool_probe(K.spool) < 0))
@@ -243,6 +248,8 @@ teardown(void)
 {
 	feeds_free(K.feeds);
 	sla_timer_free(K.sla);
+	if (K.deliver)
+		deliver_set_observer(K.deliver, NULL, NULL);
 	console_free(K.console);
 	ingest_http_free(K.http);
 	hooks_free(K.hooks);
@@ -257,6 +264,10 @@ teardown(void)
 	ingest_free(K.ingest);
 	if (K.sync_ev)
 		event_free(K.sync_ev);
+	/* a stop loses no count: the last pass's commit holds them */
+	if (K.rollup && K.pass)
+		rollup_flush(K.rollup);
+	rollup_free(K.rollup);
 	pass_free(K.pass);
 	spool_close(K.spool);
 	rules_unref(K.rules);
@@ -330,6 +341,8 @@ start_modules(char *err, size_t errlen)
 	cases_set_changed(K.cases, on_case_changed, NULL);
 	deliver_set_cases(K.deliver, K.cases);
 	K.ingest = ingest_new(K.conf, K.rules, K.spool, K.groups);
+	K.rollup = rollup_new(K.spool);
+	ingest_set_rollup(K.ingest, K.rollup);
 	K.hooks = hooks_new(&(struct hooks_env){ .pass = K.pass, .find = hooks_find,
 	    .open = hooks_open });
 	K.feeds = feeds_new(&(struct feeds_env){ K.base, K.ce, K.spool, K.ingest, K.pass,

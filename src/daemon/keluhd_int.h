@@ -24,6 +24,7 @@
 #include "daemon/ingest.h"
 #include "daemon/ingest_http.h"
 #include "daemon/pass.h"
+#include "daemon/rollup.h"
 #include "daemon/silence.h"
 #include "daemon/sla_timer.h"
 #include "engine/rules.h"
@@ -45,6 +46,7 @@ struct keluhd {
 	struct deliver *deliver;
 	struct group_engine *groups;
 	struct ingest *ingest;
+	struct rollup *rollup; /* the trends' counts, flushed before each pass's commit */
 	struct ingest_http *http; /* when http.listen is set */
 	struct feeds *feeds;
 	struct hooks *hooks; /* /v1/hooks/NAME: the push sources' webhooks */

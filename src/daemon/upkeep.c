@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "daemon/pass.h"
+#include "daemon/rollup.h"
 #include "daemon/upkeep.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
@@ -54,6 +55,7 @@ upkeep_prune(struct spool *sp, const struct conf *c)
 	else if (n > 0)
 		log_info("spool: forgot %lld case(s) closed more than %lld day(s) ago", (long long)n,
 		         (long long)(c->cases.keep_ms / 86400000));
+	rollup_prune(sp, c, (int64_t)time(NULL) * 1000);
 }
 
 static void

@@ -15,6 +15,7 @@
 #include "daemon/complaint.h"
 #include "daemon/group.h"
 #include "daemon/ingest.h"
+#include "daemon/rollup.h"
 #include "engine/normalize.h"
 #include "engine/rules.h"
 #include "lib/diag.h"
@@ -560,6 +561,237 @@ START_TEST(restored_alert_equals_live)
 }
 END_TEST
 
+/* --- the rollups of the trends ----------------------------------------------- */
+
+struct stat_seen {
+	size_t n;
+	char key[8][64];
+	int64_t count[8], bucket[8];
+};
+
+static void
+stat_cb(void *arg, int64_t bucket_ms, const char *key, int64_t n)
+{
+	struct stat_seen *ss = arg;
+
+	if (ss->n < 8) {
+		snprintf(ss->key[ss->n], sizeof(ss->key[0]), "%s", key);
+		ss->count[ss->n] = n;
+		ss->bucket[ss->n] = bucket_ms;
+	}
+	ss->n++;
+}
+
+/* The rows of kind at step over all time. */
+static size_t
+stats(int kind, int64_t step, struct stat_seen *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	ck_assert_int_ge(spool_stat_rows(sp, kind, step, 0, INT64_MAX, NULL, stat_cb, ss), 0);
+	return ss->n;
+}
+
+static int64_t
+stat_of(int kind, int64_t step, const char *key)
+{
+	struct stat_seen ss;
+	int64_t n = 0;
+
+	stats(kind, step, &ss);
+	for (size_t i = 0; i < ss.n && i < 8; i++)
+		if (strcmp(ss.key[i], key) == 0)
+			n += ss.count[i];
+	return n;
+}
+
+/*
+ * Every mention taken is counted, complaints by team, rule and matched
+ * word; duplicates are not. Nothing is written until the flush, which
+ * writes each key once per step.
+ */
+START_TEST(rollup_counts)
+{
+	struct rollup *ru = rollup_new(sp);
+	struct stat_seen ss;
+
+	ingest_set_rollup(in, ru);
+	ck_assert_int_eq(take("t1", "where is my REFUND", NULL), 0);
+	ck_assert_int_eq(take("t2", "refund please, and ojk will hear", NULL), 0);
+	ck_assert_int_eq(take("t3", "thanks, all good now", NULL), 0);
+	ck_assert_int_eq(take("t3", "thanks, all good now", NULL), 0); /* a duplicate */
+	ck_assert_uint_eq(counts.accepted, 3);
+	ck_assert_uint_gt(rollup_pending(ru), 0);
+	ck_assert_uint_eq(stats(SPOOL_STAT_MENTIONS, SPOOL_STEP_5MIN, &ss), 0);
+	ck_assert_int_eq(rollup_pass_end(ru, util_now_ms()), 0); /* not due yet */
+	ck_assert_uint_gt(rollup_pending(ru), 0);
+	ck_assert_int_eq(rollup_pass_end(ru, util_now_ms() + ROLLUP_FLUSH_MS), 0);
+	ck_assert_uint_eq(rollup_pending(ru), 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+
+	ck_assert_uint_eq(stats(SPOOL_STAT_MENTIONS, SPOOL_STEP_5MIN, &ss), 1);
+	ck_assert_str_eq(ss.key[0], "");
+	ck_assert_int_eq(ss.count[0], 3);
+	ck_assert_int_eq(ss.bucket[0] % SPOOL_STEP_5MIN, 0);
+	ck_assert_int_eq(stat_of(SPOOL_STAT_MENTIONS, SPOOL_STEP_HOUR, ""), 3);
+	ck_assert_int_eq(stat_of(SPOOL_STAT_MENTIONS, SPOOL_STEP_DAY, ""), 3);
+	/* t2's team is the top rule's: legal */
+	ck_assert_int_eq(stat_of(SPOOL_STAT_TEAM, SPOOL_STEP_5MIN, "billing"), 1);
+	ck_assert_int_eq(stat_of(SPOOL_STAT_TEAM, SPOOL_STEP_DAY, "legal"), 1);
+	ck_assert_int_eq(stat_of(SPOOL_STAT_RULE, SPOOL_STEP_HOUR, "refund.late"), 2);
+	ck_assert_int_eq(stat_of(SPOOL_STAT_RULE, SPOOL_STEP_5MIN, "legal.ojk"), 1);
+	/* words: folded, hour and day only */
+	ck_assert_int_eq(stat_of(SPOOL_STAT_TERM, SPOOL_STEP_HOUR, "refund"), 2);
+	ck_assert_int_eq(stat_of(SPOOL_STAT_TERM, SPOOL_STEP_DAY, "ojk"), 1);
+	ck_assert_uint_eq(stats(SPOOL_STAT_TERM, SPOOL_STEP_5MIN, &ss), 0);
+	/* a second flush adds to the same rows */
+	ck_assert_int_eq(take("t4", "refund!", NULL), 0);
+	ck_assert_int_eq(rollup_flush(ru), 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(stat_of(SPOOL_STAT_RULE, SPOOL_STEP_HOUR, "refund.late"), 3);
+	ck_assert_uint_eq(stats(SPOOL_STAT_RULE, SPOOL_STEP_HOUR, &ss), 2);
+	ingest_set_rollup(in, NULL);
+	rollup_free(ru);
+}
+END_TEST
+
+/* Past ROLLUP_MAX_KEYS keys the counts go to the spool early: a bound hit, none lost. */
+START_TEST(rollup_bound)
+{
+	struct rollup *ru = rollup_new(sp);
+	uint32_t rule = 0;
+	struct verdict v;
+	char team[32];
+	int64_t now = util_now_ms();
+
+	memset(&v, 0, sizeof(v));
+	v.complaint = 1;
+	v.rules = &rule;
+	v.nrules = 1;
+	for (int i = 0; i < ROLLUP_MAX_KEYS + 10; i++) {
+		snprintf(team, sizeof(team), "team%d", i);
+		v.team = team;
+		rollup_complaint(ru, rs, &v, "", now);
+	}
+	ck_assert_double_eq(metrics_get("keluh_bound_hits_total", "bound=\"rollup_keys\""), 1);
+	ck_assert_int_eq(rollup_flush(ru), 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(spool_stat_rows(sp, SPOOL_STAT_TEAM, SPOOL_STEP_DAY, 0, INT64_MAX, NULL,
+	                                 stat_cb, &(struct stat_seen){0}),
+	                 ROLLUP_MAX_KEYS + 10);
+	ck_assert_int_eq(stat_of(SPOOL_STAT_RULE, SPOOL_STEP_DAY, rules_id(rs, 0)),
+	                 ROLLUP_MAX_KEYS + 10);
+	rollup_free(ru);
+}
+END_TEST
+
+static int
+recent_cb(void *arg, int64_t at_ms, int complaint, const char *json)
+{
+	json_t **out = arg;
+	json_t *o = json_loads(json, 0, NULL);
+
+	(void)at_ms;
+	ck_assert_ptr_nonnull(o);
+	json_object_set_new(o, "complaint", json_boolean(complaint));
+	json_array_append_new(*out, o);
+	return 0;
+}
+
+/* With the console's backtests on, every mention taken is kept as it came in. */
+START_TEST(rollup_recent)
+{
+	struct rollup *ru = rollup_new(sp);
+	json_t *got = json_array(), *o;
+	struct mention m;
+
+	ingest_set_rollup(in, ru);
+	ck_assert_int_eq(take("t1", "where is my refund", NULL), 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(spool_recent_scan(sp, 0, 10, recent_cb, &got), 0);
+	cf->ui.enabled = 1;
+	cf->ui.backtest_keep = 10;
+	ck_assert_int_eq(take("t2", "where is my refund \"now\"", "ig"), 0);
+	memset(&m, 0, sizeof(m));
+	m.id = (char *)"t3";
+	m.text = (char *)"all good";
+	m.text_len = 8;
+	m.lang = (char *)"en";
+	m.followers = -1;
+	m.rating = 4;
+	ck_assert_int_eq(ingest_mention(in, &m, "play", &counts), 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(spool_recent_scan(sp, 0, 10, recent_cb, &got), 2);
+	o = json_array_get(got, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "id")), "t3");
+	ck_assert_str_eq(json_string_value(json_object_get(o, "lang")), "en");
+	ck_assert_str_eq(json_string_value(json_object_get(o, "source")), "play");
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "rating")), 4);
+	ck_assert_ptr_null(json_object_get(o, "followers"));
+	ck_assert(json_is_false(json_object_get(o, "complaint")));
+	o = json_array_get(got, 1);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "text")),
+	                 "where is my refund \"now\"");
+	ck_assert_str_eq(json_string_value(json_object_get(o, "source")), "ig");
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "followers")), 12);
+	ck_assert(json_is_true(json_object_get(o, "complaint")));
+	json_decref(got);
+	cf->ui.enabled = 0;
+	ingest_set_rollup(in, NULL);
+	rollup_free(ru);
+}
+END_TEST
+
+static int64_t
+recent_count(void)
+{
+	json_t *got = json_array();
+	int64_t n = spool_recent_scan(sp, 0, 100, recent_cb, &got);
+
+	json_decref(got);
+	return n;
+}
+
+static void
+stat_at(int64_t step, int64_t at_ms)
+{
+	ck_assert_int_eq(spool_stat_add(sp, SPOOL_STAT_TEAM, step, at_ms, "a", 1), 0);
+}
+
+/* Old rows go by step; recent mentions by count and age, all of them with the console off. */
+START_TEST(rollup_prune_old)
+{
+	int64_t now = 1000 * 86400000LL;
+
+	stat_at(SPOOL_STEP_5MIN, now - 3 * 86400000LL - 1);
+	stat_at(SPOOL_STEP_5MIN, now - 2 * 86400000LL);
+	stat_at(SPOOL_STEP_HOUR, now - 17 * 86400000LL);
+	stat_at(SPOOL_STEP_HOUR, now - 15 * 86400000LL);
+	stat_at(SPOOL_STEP_DAY, now - 401 * 86400000LL);
+	stat_at(SPOOL_STEP_DAY, now - 399 * 86400000LL);
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_gt(spool_recent_add(sp, now - (35 - i) * 86400000LL, 0, "{}"), 0);
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_gt(spool_recent_add(sp, now - 86400000LL + i, 0, "{}"), 0);
+	cf->ui.enabled = 1;
+	cf->ui.backtest_keep = 3;
+	rollup_prune(sp, cf, now);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(stat_of(SPOOL_STAT_TEAM, SPOOL_STEP_5MIN, "a"), 1);
+	ck_assert_int_eq(stat_of(SPOOL_STAT_TEAM, SPOOL_STEP_HOUR, "a"), 1);
+	ck_assert_int_eq(stat_of(SPOOL_STAT_TEAM, SPOOL_STEP_DAY, "a"), 1);
+	ck_assert_int_eq(recent_count(), 3);
+	cf->ui.backtest_keep = 100;
+	ck_assert_int_gt(spool_recent_add(sp, now, 0, "{}"), 0);
+	rollup_prune(sp, cf, now);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(recent_count(), 4);
+	cf->ui.enabled = 0;
+	rollup_prune(sp, cf, now);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(recent_count(), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -577,6 +809,10 @@ main(void)
 	tcase_add_test(tc, lost_rebuilds);
 	tcase_add_test(tc, row_reads_back);
 	tcase_add_test(tc, restored_alert_equals_live);
+	tcase_add_test(tc, rollup_counts);
+	tcase_add_test(tc, rollup_bound);
+	tcase_add_test(tc, rollup_recent);
+	tcase_add_test(tc, rollup_prune_old);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
