@@ -50,6 +50,16 @@
 		return parent;
 	};
 
+	/* el.append, but null, false and undefined children are left out (not "null"). */
+	K.add = function (parent, ...children) {
+		return K.append(parent, children);
+	};
+
+	/* parent's children replaced by these */
+	K.fill = function (parent, ...children) {
+		return K.append(K.clear(parent), children);
+	};
+
 	K.clear = function (e) {
 		while (e.firstChild)
 			e.removeChild(e.firstChild);

@@ -70,7 +70,7 @@
 			if (my !== seq || !root)
 				return;
 			const c = d.counts || p.counts || {};
-			K.clear(body).append(
+			K.fill(body, 
 				K.el('div', {class: 'counts'},
 				     ['pending', 'dead', 'delivered'].map((k) => K.el('div', {class: 'count count-' + k, dataset: {count: k}},
 					K.el('span', {class: 'n'}, K.fmtNum(c[k] || 0)), K.el('span', {class: 'what'}, K.t('dl.' + k))))),

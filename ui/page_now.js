@@ -242,7 +242,7 @@
 			root = r;
 			stamp = K.el('p', {class: 'muted stamp', role: 'status'});
 			list = K.el('div', {class: 'now-list'}, K.loading());
-			r.append(stamp, list);
+			K.add(r, stamp, list);
 			load();
 			/* ages and SLA clocks move on between events */
 			tick = setInterval(() => draw(lastData, false), 30000);

@@ -195,7 +195,7 @@
 		K.clear(u.backOut).appendChild(K.el('p', {class: 'muted'}, K.t('pg.running')));
 		try {
 			const r = await K.api('POST', 'playground/backtest', Object.assign({days: Number(u.days.value) || 7}, draft));
-			K.clear(u.backOut).append(
+			K.fill(u.backOut, 
 				K.el('p', {class: 'summary backtest-summary', dataset: {before: r.before, after: r.after}},
 				     K.t('pg.backsummary', K.fmtNum(r.checked), r.days, K.fmtNum(r.before), K.fmtNum(r.after),
 				         r.new_total === undefined ? (r.new || []).length : r.new_total,
@@ -221,7 +221,7 @@
 		try {
 			const r = await K.api('POST', 'playground/save', draft);
 			const rl = r.reload || {};
-			K.clear(u.saveOut).append(K.el('p', {class: r.ok ? 'notice good' : 'error', dataset: {ok: String(!!r.ok)}},
+			K.fill(u.saveOut, K.el('p', {class: r.ok ? 'notice good' : 'error', dataset: {ok: String(!!r.ok)}},
 				r.ok ? K.t('pg.saved', draft.file) : r.restored ? K.t('pg.restored', draft.file) : K.t('pg.savefail'),
 				rl.error ? [' ', K.visible(rl.error)] : '',
 				rl.errors ? [' ', K.t('pg.errors', rl.errors)] : ''));
@@ -254,7 +254,7 @@
 			};
 			const saveBtn = K.session && K.session.rules_writable
 				? K.el('button', {id: 'pg-save', type: 'button', class: 'primary', onclick: save}, K.t('pg.save')) : null;
-			r.append(
+			K.add(r, 
 				K.el('section', {class: 'card'},
 				     K.el('label', {for: 'pg-text'}, K.t('pg.textlabel')), ui.text,
 				     K.el('label', {class: 'inline'}, K.t('pg.lang'), ' ', ui.lang), ui.verdict),

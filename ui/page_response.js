@@ -129,7 +129,7 @@
 	function draw(r) {
 		const daily = r.daily || [];
 		K.dropCharts(body);
-		K.clear(body).append(
+		K.fill(body, 
 			K.el('p', {class: 'muted'}, K.t('rt.span', K.fmtTime(r.since || r.since_at), K.fmtTime(r.until || r.until_at))),
 			groupsTable(r.groups || []),
 			K.el('h2', {}, K.t('rt.overdays')),
@@ -163,7 +163,7 @@
 			const team = K.el('input', {type: 'search', placeholder: K.t('rt.team'), value: state.team,
 			                            'aria-label': K.t('rt.team'), maxlength: 127});
 			team.addEventListener('change', () => { state.team = team.value.trim(); load(); });
-			r.append(K.el('div', {class: 'controls'},
+			K.add(r, K.el('div', {class: 'controls'},
 				K.switcher('days', [{value: '7', label: K.t('range.7d')}, {value: '30', label: K.t('range.30d')}],
 				           state.days, (v) => { state.days = v; load(); }), team), body);
 			load();

@@ -50,7 +50,7 @@
 			const lines = String(r.yaml || '').replace(/\n$/, '').split('\n');
 			const pre = K.el('pre', {class: 'yaml'}, lines.map((l, i) =>
 				K.el('span', {class: 'line'}, K.el('span', {class: 'ln'}, String((r.line || 1) + i)), K.visible(l), '\n')));
-			K.clear(out).append(K.el('h2', {}, K.el('code', {}, K.visible(r.id))),
+			K.fill(out, K.el('h2', {}, K.el('code', {}, K.visible(r.id))),
 			                    K.el('p', {class: 'where'}, K.el('code', {class: 'file-line'}, K.visible(r.file + ':' + r.line))),
 			                    pre);
 			out.scrollIntoView({block: 'nearest'});
@@ -106,7 +106,7 @@
 			' ', K.t('rules.page', state.page + 1, pages, rules.length), ' ',
 			K.el('button', {type: 'button', disabled: state.page >= pages - 1,
 			                onclick: () => { state.page++; drawList(); }}, '›'));
-		K.clear(list).append(shown.length ? K.table('rules', heads(), shown.map((r) => ruleRow(r, out)))
+		K.fill(list, shown.length ? K.table('rules', heads(), shown.map((r) => ruleRow(r, out)))
 		                                  : K.el('p', {class: 'muted'}, K.t('rules.nomatch')), nav);
 	}
 
@@ -118,7 +118,7 @@
 		                              'aria-label': K.t('rules.filter'), value: state.filter});
 		filter.addEventListener('input', K.debounce(() => { state.filter = filter.value.trim(); state.page = 0; drawList(); }, 150));
 		K.dropCharts(body);
-		K.clear(body).append(
+		K.fill(body, 
 			K.el('p', {class: 'summary'}, K.t('rules.summary', rules.length, never.length)),
 			K.el('h2', {}, K.t('rules.top', TOP)), topChart(rules) || K.el('p', {class: 'muted'}, K.t('rules.nohits')),
 			K.el('div', {class: 'controls'}, filter),
@@ -152,7 +152,7 @@
 		enter(r) {
 			root = r;
 			body = K.el('div', {class: 'rules-body'});
-			r.append(K.el('div', {class: 'controls'},
+			K.add(r, K.el('div', {class: 'controls'},
 				K.switcher('days', [{value: '7', label: K.t('range.7d')}, {value: '30', label: K.t('range.30d')}],
 				           state.days, (v) => { state.days = v; load(); })), body);
 			load();

@@ -129,18 +129,18 @@
 		const until = new Date(new Date(since).getTime() + data.step_s * 1000).toISOString().replace(/\.000Z$/, 'Z');
 		const title = K.t('trends.listed', K.fmtTime(since), K.fmtTime(until),
 		                  key === null ? K.t('trends.all') : keyLabel(key));
-		K.clear(out).append(K.el('h2', {}, title), K.loading());
+		K.fill(out, K.el('h2', {}, title), K.loading());
 		out.scrollIntoView({block: 'nearest'});
 		try {
 			const r = await K.api('GET', 'trends/mentions', undefined,
 			                      Object.assign({since, until, limit: 50}, keyFilter(key)));
 			const ms = r.mentions || [];
-			K.clear(out).append(K.el('h2', {}, title), ms.length
+			K.fill(out, K.el('h2', {}, title), ms.length
 				? K.el('ul', {class: 'mentions', dataset: {since}}, ms.map(mentionItem))
 				: K.el('p', {class: 'muted'}, K.t('none')),
 			r.more ? K.el('p', {class: 'muted'}, K.t('trends.more')) : null);
 		} catch (e) {
-			K.clear(out).append(K.el('h2', {}, title), K.errorBox(e));
+			K.fill(out, K.el('h2', {}, title), K.errorBox(e));
 		}
 	}
 
@@ -165,7 +165,7 @@
 		const {box} = chartOf(data, onPick);
 		const charts = K.chartsReady();
 		K.dropCharts(body);
-		K.clear(body).append(
+		K.fill(body, 
 			K.el('p', {class: 'summary'}, K.t('trends.totals', K.fmtNum(total(data.complaints)),
 			     K.fmtNum(total(data.mentions)), K.fmtDur(data.step_s))),
 			box,
@@ -200,7 +200,7 @@
 		enter(r) {
 			root = r;
 			body = K.el('div', {class: 'trends-body'});
-			r.append(K.el('div', {class: 'controls'},
+			K.add(r, K.el('div', {class: 'controls'},
 				K.switcher('range', [{value: '24h', label: K.t('range.24h')}, {value: '7d', label: K.t('range.7d')},
 				                     {value: '30d', label: K.t('range.30d')}], state.range,
 				           (v) => { state.range = v; load(); }),

@@ -17,6 +17,7 @@ violation, a failed load) fails the step unless the step expected it.
 Screenshots of every page (and of Now on a phone) go to DIR.
 """
 import argparse
+import base64
 import http.cookiejar
 import json
 import os
@@ -157,11 +158,26 @@ def js(d, script, *a):
     return d.execute_script(script, *a)
 
 
-def shot(d, name):
+def shot(d, name, whole=True):
+    """A PNG of the page, the whole of it (up to 2400 px) unless whole is off."""
     path = os.path.join(ART, name + ".png")
     js(d, "const t = document.getElementById('toast'); if (t) { t.style.transition = 'none'; t.className = 'toast'; }")
-    d.save_screenshot(path)
+    if not whole:
+        d.save_screenshot(path)
+        return path
+    m = d.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    png = d.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": m["width"], "height": min(m["height"], 2400), "scale": 1}})
+    with open(path, "wb") as f:
+        f.write(base64.b64decode(png["data"]))
     return path
+
+
+def junk(d):
+    """Words of a value drawn where a text should be (null, undefined, NaN, [object ...])."""
+    return js(d, r"""return (document.getElementById('main').innerText
+        .match(/\b(null|undefined|NaN)\b|\[object \w+\]/g) || []);""")
 
 
 def no_alert(d):
@@ -255,6 +271,8 @@ def t_pages(d, present):
         bad = severe(d)
         check("page %s loads without JS errors or CSP violations" % name,
               ok and not bad and not err, "\n".join(bad) + (err or "") + ("" if ok else "not drawn"))
+        j = junk(d)
+        check("page %s shows no null, undefined or NaN" % name, not j, j)
         shot(d, name)
 
 
@@ -536,6 +554,7 @@ def t_rules(d):
     yaml = text_of(d, ".rule-yaml pre")
     check("... and its YAML", yaml and "id: t.login" in yaml, yaml)
     f = d.find_element(By.CSS_SELECTOR, "input.filter")
+    check("Rules: no null, undefined or NaN on the page", not junk(d), junk(d))
     f.send_keys("refund")
     only = wait(d, lambda x: js(x, "const r = [...document.querySelectorAll('tr[data-rule]')].map(r => r.dataset.rule);"
                                    "return r.length === 1 ? r : null"))
@@ -593,7 +612,7 @@ def t_phone(d):
     toggle.click()
     check("... which opens it", wait(d, lambda x: x.find_element(By.ID, "nav").is_displayed(), 3))
     toggle.click()
-    shot(d, "now-phone")
+    shot(d, "now-phone", whole=False)
     bad = severe(d)
     check("phone: no JS error", not bad, "\n".join(bad))
     d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
