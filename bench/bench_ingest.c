@@ -70,6 +70,19 @@
  *	  answer_p50_ms=.. answer_p99_ms=.. posts=.. updates=.. replies=..
  *	  bg_mentions=.. bg_per_s=.. errors=E
  *
+ *   bench_ingest playground --port P --token T TEXTS.txt [--count 2000]
+ *           [--rate 100] [--draft RULES.yaml]
+ *           [--bg BACKGROUND.ndjson --bg-rate 10000 --bg-batch 1000]
+ *	The console playground's round trip while keluhd ingests: POSTs
+ *	{"text": line} (TEXTS.txt, one text a line, in turn; with --draft
+ *	also {"rules": the file, "file": its base name}) to /v1/playground
+ *	with "Authorization: Bearer T" over one keep-alive connection, one
+ *	at a time at --rate a second (a person typing), and times each from
+ *	the write of the request to the last byte of its 200. Background load
+ *	as for alert, on connections of its own.
+ *	  mode=playground requests=N rt_p50_ms=.. rt_p99_ms=.. rt_max_ms=..
+ *	  bg_mentions=.. bg_per_s=.. bg_req_p99_ms=.. errors=E
+ *
  * Exit status: 0 when every answer was the one expected (and, for alert,
  * every alert arrived; for action, every edit), 1 otherwise, 2 on usage errors.
  */
@@ -354,7 +367,7 @@ struct client {
 	int port;
 	int fd;
 	struct buf req;
-	char in[4096];
+	char in[65536];
 };
 
 struct answer {
@@ -1617,6 +1630,176 @@ run_sse(int argc, char **argv)
 	return got == (long long)count && !S.failed ? 0 : 1;
 }
 
+/* --- playground mode ------------------------------------------------------- */
+
+/* JSON string body of s (no quotes). */
+static void
+json_escape(struct buf *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			buf_printf(b, "\\%c", c);
+		else if (c < 0x20)
+			buf_printf(b, "\\u%04x", c);
+		else
+			buf_add(b, &s[i], 1);
+	}
+}
+
+static char *
+read_all(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	struct buf b = { 0 };
+	char chunk[65536];
+	size_t n;
+
+	if (fp == NULL)
+		die("%s: %s", path, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		buf_add(&b, chunk, n);
+	fclose(fp);
+	if (b.data == NULL)
+		die("%s: empty", path);
+	*len = b.len;
+	return b.data;
+}
+
+static int
+run_playground(int argc, char **argv)
+{
+	struct alert_run *A = calloc(1, sizeof(*A));
+	const char *path = NULL, *bgpath = NULL, *token = NULL, *draft = NULL;
+	unsigned long long bg_rate = 10000, rate = 100;
+	char *texts, *p, *draft_text = NULL;
+	size_t tlen, dlen = 0, nlines = 0, nrt = 0;
+	const char **line;
+	size_t *linelen;
+	struct corpus bg;
+	struct client cl;
+	struct answer a;
+	struct buf body = { 0 };
+	pthread_t bg_th;
+	double *rt, t0, bgs;
+	uint64_t errors = 0;
+
+	if (A == NULL)
+		die("cannot start");
+	A->count = 2000;
+	A->bg_batch = 1000;
+	for (int i = 0; i < argc; i++) {
+		const char *o = argv[i];
+
+		if (strcmp(o, "--port") == 0 && i + 1 < argc)
+			A->port = (int)num_arg(o, argv[++i]);
+		else if (strcmp(o, "--token") == 0 && i + 1 < argc)
+			token = argv[++i];
+		else if (strcmp(o, "--count") == 0 && i + 1 < argc)
+			A->count = num_arg(o, argv[++i]);
+		else if (strcmp(o, "--rate") == 0 && i + 1 < argc)
+			rate = num_arg(o, argv[++i]);
+		else if (strcmp(o, "--draft") == 0 && i + 1 < argc)
+			draft = argv[++i];
+		else if (strcmp(o, "--bg") == 0 && i + 1 < argc)
+			bgpath = argv[++i];
+		else if (strcmp(o, "--bg-rate") == 0 && i + 1 < argc)
+			bg_rate = num_arg(o, argv[++i]);
+		else if (strcmp(o, "--bg-batch") == 0 && i + 1 < argc)
+			A->bg_batch = (size_t)num_arg(o, argv[++i]);
+		else if (o[0] != '-' && path == NULL)
+			path = o;
+		else
+			die("playground: unknown argument %s", o);
+	}
+	if (path == NULL || token == NULL || A->port <= 0 || A->port > 65535 || A->count == 0 ||
+	    A->count > 1000000 || rate == 0 || A->bg_batch == 0 || bg_rate == 0)
+		die("usage: bench_ingest playground --port P --token T TEXTS.txt [--count N] "
+		    "[--rate N] [--draft FILE] [--bg FILE --bg-rate N --bg-batch N]");
+	texts = read_all(path, &tlen);
+	line = xmalloc((tlen / 2 + 1) * sizeof(*line));
+	linelen = xmalloc((tlen / 2 + 1) * sizeof(*linelen));
+	for (p = texts; p < texts + tlen;) {
+		char *nl = memchr(p, '\n', (size_t)(texts + tlen - p));
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(texts + tlen - p);
+
+		if (l) {
+			line[nlines] = p;
+			linelen[nlines++] = l;
+		}
+		p += l + 1;
+	}
+	if (nlines == 0)
+		die("%s: no texts", path);
+	if (draft)
+		draft_text = read_all(draft, &dlen);
+	if (bgpath) {
+		corpus_load(&bg, bgpath);
+		A->bg = &bg;
+	}
+	A->bg_rate = (double)bg_rate;
+	pthread_mutex_init(&A->lock, NULL);
+	rt = xmalloc(A->count * sizeof(double));
+	if (A->bg && pthread_create(&bg_th, NULL, bg_thread, A) != 0)
+		die("cannot start the background load");
+	memset(&cl, 0, sizeof(cl));
+	cl.port = A->port;
+	cl.fd = -1;
+	if (A->bg)
+		sleep_until(now_s() + 0.5);
+	t0 = now_s();
+	for (uint64_t i = 0; i < A->count && errors < 10; i++) {
+		double t;
+
+		sleep_until(t0 + (double)i / (double)rate);
+		body.len = 0;
+		buf_printf(&body, "{\"text\":\"");
+		json_escape(&body, line[i % nlines], linelen[i % nlines]);
+		buf_printf(&body, "\"");
+		if (draft_text) {
+			const char *base = strrchr(draft, '/');
+
+			buf_printf(&body, ",\"file\":\"%s\",\"rules\":\"", base ? base + 1 : draft);
+			json_escape(&body, draft_text, dlen);
+			buf_printf(&body, "\"");
+		}
+		buf_printf(&body, "}");
+		cl.req.len = 0;
+		buf_printf(&cl.req, "POST /v1/playground HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+		    "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+		    "Content-Length: %zu\r\n\r\n", cl.port, token, body.len);
+		buf_add(&cl.req, body.data, body.len);
+		t = now_s();
+		if (client_roundtrip(&cl, &a) < 0 || a.status != 200) {
+			errors++;
+			note_error(&A->lock, A->first_error, sizeof(A->first_error),
+			    "playground request %llu: HTTP %d %.300s", (unsigned long long)i, a.status,
+			    a.body);
+			continue;
+		}
+		rt[nrt++] = now_s() - t;
+	}
+	atomic_store(&A->stop_bg, 1);
+	if (A->bg)
+		pthread_join(bg_th, NULL);
+	qsort(rt, nrt, sizeof(double), dbl_cmp);
+	if (A->bg_nlat)
+		qsort(A->bg_lat, A->bg_nlat, sizeof(double), dbl_cmp);
+	bgs = A->bg_t1 - A->bg_t0;
+	printf("mode=playground requests=%zu rt_p50_ms=%.2f rt_p99_ms=%.2f rt_max_ms=%.2f "
+	       "bg_mentions=%llu bg_per_s=%.0f bg_req_p99_ms=%.2f errors=%llu\n",
+	    nrt, pct_ms(rt, nrt, 0.5), pct_ms(rt, nrt, 0.99), pct_ms(rt, nrt, 1.0),
+	    (unsigned long long)A->bg_mentions, bgs > 0 ? (double)A->bg_mentions / bgs : 0.0,
+	    pct_ms(A->bg_lat, A->bg_nlat, 0.99),
+	    (unsigned long long)(errors + A->bg_errors));
+	if (A->first_error[0])
+		fprintf(stderr, "bench_ingest: first error: %s\n", A->first_error);
+	if (cl.fd >= 0)
+		close(cl.fd);
+	return errors + A->bg_errors ? 1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1631,6 +1814,8 @@ main(int argc, char **argv)
 		return run_sse(argc - 2, argv + 2);
 	if (argc >= 2 && strcmp(argv[1], "action") == 0)
 		return run_action(argc - 2, argv + 2);
+	if (argc >= 2 && strcmp(argv[1], "playground") == 0)
+		return run_playground(argc - 2, argv + 2);
 	fprintf(stderr, "usage: bench_ingest ingest --port P CORPUS.ndjson [--batch N] [--conns N] "
 			"[--count N] [--seconds S]\n"
 			"       bench_ingest meta --port P --path /v1/hooks/NAME --secret S "
@@ -1643,6 +1828,9 @@ main(int argc, char **argv)
 			"[--count N] [--seconds S]\n"
 			"       bench_ingest action --sink-port-file F --port-file G --secret S "
 			"CRITICAL.ndjson [--receiver NAME]\n"
-			"           [--count N] [--bg BACKGROUND.ndjson --bg-rate N --bg-batch N]\n");
+			"           [--count N] [--bg BACKGROUND.ndjson --bg-rate N --bg-batch N]\n"
+			"       bench_ingest playground --port P --token T TEXTS.txt [--count N] "
+			"[--rate N] [--draft FILE]\n"
+			"           [--bg BACKGROUND.ndjson --bg-rate N --bg-batch N]\n");
 	return 2;
 }

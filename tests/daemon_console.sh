@@ -100,7 +100,8 @@ login() {
 is "a wrong token: 401" "$(login '{"token":"wrong","name":"Ayu"}')" 401
 is "a name with a control character: 400" "$(login '{"token":"'$TOKEN'","name":"A\u0007"}')" 400
 is "no name: 400" "$(login '{"token":"'$TOKEN'"}') $(jget 'j["error"]' "$TMPD/b")" \
-	"400 name: give your name, 1 to 64 characters without control characters"
+	"400 name: give your name, 1 to 64 characters without control or bidirectional override characters"
+is "a name with a right-to-left override: 400" "$(login '{"token":"'$TOKEN'","name":"Ayu\u202e"}')" 400
 is "the right token: 200" "$(login '{"token":"'$TOKEN'","name":"Ayu"}')" 200
 cookie=$(hdr "$TMPD/h" Set-Cookie)
 case $cookie in
@@ -179,12 +180,22 @@ ui:
   token_file: ui.token
   root: ui
   chart_js: chart.js
+  user_header: X-Remote-User
 Y
 start_keluhd "$TMPD/h.yaml"
 is "listen: http: /ui/ on the ingest listener" "$(code "$URL/ui/")" 200
 is "with its API" "$(code "$URL/v1/session" -H "$B") $(jget 'j["via"]' "$TMPD/b")" "200 bearer"
 is "the ingest listener's own paths still answer" "$(code "$URL/healthz")" 200
 is "and mentions are still taken" "$(post '{"id":"m1","text":"cannot login"}' | cut -c1-3)" 202
+P="X-Remote-User: Rina"
+is "ui.user_header names the user without a login" \
+	"$(code "$URL/v1/session" -H "$P") $(jget 'j["user"], j["via"], len(j["csrf"])' "$TMPD/b")" "200 Rina proxy 43"
+pcsrf=$(jget 'j["csrf"]' "$TMPD/b")
+is "a proxy user's change needs the CSRF token too" "$(code "$URL/v1/session/logout" -X POST -H "$P")" 403
+is "and passes with it" "$(code "$URL/v1/session/logout" -X POST -H "$P" -H "X-CSRF-Token: $pcsrf")" 200
+is "another user's token does not fit" \
+	"$(code "$URL/v1/session/logout" -X POST -H "X-Remote-User: Budi" -H "X-CSRF-Token: $pcsrf")" 403
+is "an empty proxy header is no user" "$(code "$URL/v1/session" -H "X-Remote-User;")" 401
 stop_keluhd
 
 # --- cases, response times and deliveries -------------------------------------------
@@ -300,6 +311,9 @@ is "a reload turns the console on" "$?" 0
 wait_for 5 grep -q 'web console listens on' "$klog"
 UPORT=$(sed -n 's/.*web console listens on .* (port \([0-9]*\)).*/\1/p' "$klog" | tail -n 1)
 is "and it answers" "$(code "http://127.0.0.1:$UPORT/ui/")" 200
+"$KELUHCTL" status --json --socket "$SOCK" >"$TMPD/st.json"
+is "the admin status shows its listener" "$(jget 'j["ui"]["listen"], j["ui"]["port"] == '"$UPORT" "$TMPD/st.json")" \
+	"127.0.0.1:0 True"
 write_conf "$TMPD/r.yaml" <<Y
 admin: {socket: $SOCK}
 ui: {enabled: true, listen: "127.0.0.1:$KPORT", token_file: ui.token, root: ui, chart_js: chart.js}
@@ -316,6 +330,8 @@ Y
 is "a reload turns it off" "$?" 0
 contains "and it says so" "$klog" "ui: the web console is off"
 is "its listener is closed" "$(code "http://127.0.0.1:$UPORT/ui/")" 000
+"$KELUHCTL" status --json --socket "$SOCK" >"$TMPD/st.json"
+is "and the admin status says it is off" "$(jget 'j["ui"]' "$TMPD/st.json")" None
 stop_keluhd
 
 # --- configuration errors --------------------------------------------------------------

@@ -399,15 +399,6 @@ print_stats(struct test_run *tr, double secs)
 }
 
 static int
-has_rule(const struct ruleset *rs, const struct verdict *v, const char *id)
-{
-	for (size_t i = 0; i < v->nrules; i++)
-		if (strcmp(rules_id(rs, v->rules[i]), id) == 0)
-			return 1;
-	return 0;
-}
-
-static int
 run_verify(struct test_run *tr)
 {
 	const struct ruleset *rs = tr->rs;
@@ -415,44 +406,18 @@ run_verify(struct test_run *tr)
 
 	for (size_t i = 0; i < n; i++) {
 		const struct rules_test *t = rules_test_get(rs, i);
-		struct classify_author a = { t->followers, t->verified, t->rating };
 		struct verdict v;
 		struct buf why;
-		size_t bad;
 
-		if (t->skip) {
+		buf_init(&why);
+		if (verdict_test(tr->ctx, t, &v, &why) < 0) {
 			skipped++;
 			if (!tr->o->quiet)
 				printf("%s:%u:%u: skipped: %s\n", t->file, t->line, t->col,
 				       t->skip);
+			buf_free(&why);
 			continue;
 		}
-		buf_init(&why);
-		if (classify_mention(tr->ctx, t->text, strlen(t->text), t->lang, &a, &v, &bad) <
-		    0) {
-			buf_printf(&why, "invalid UTF-8 at byte %zu", bad);
-			goto report;
-		}
-		for (size_t j = 0; j < t->n_want_rules; j++)
-			if (!has_rule(rs, &v, t->want_rules[j]))
-				buf_printf(&why, "%srule %s did not match", why.len ? "; " : "",
-				    t->want_rules[j]);
-		for (size_t j = 0; j < t->n_not_rules; j++)
-			if (has_rule(rs, &v, t->not_rules[j]))
-				buf_printf(&why, "%srule %s matched", why.len ? "; " : "",
-				    t->not_rules[j]);
-		if (t->want_priority >= 0 && (int)v.priority != t->want_priority)
-			buf_printf(&why, "%spriority is %s, expected %s (score %d)",
-			    why.len ? "; " : "", prio_name(v.priority),
-			    prio_name((enum prio)t->want_priority), v.score);
-		if (t->want_complaint >= 0 && v.complaint != t->want_complaint)
-			buf_printf(&why, "%s%s a complaint, expected %s (score %d)",
-			    why.len ? "; " : "", v.complaint ? "is" : "is not",
-			    t->want_complaint ? "one" : "none", v.score);
-		if (t->team && (v.team == NULL || strcmp(v.team, t->team) != 0))
-			buf_printf(&why, "%steam is %s, expected %s", why.len ? "; " : "",
-			    v.team ? v.team : "none", t->team);
-report:
 		if (why.len) {
 			failed++;
 			printf("%s:%u:%u: FAIL: %s\n", t->file, t->line, t->col, why.data);

@@ -136,6 +136,8 @@ admin_status(struct admin *a, struct httpd_req *req)
 		admin_fail(req, 500, "cannot build the status");
 		return;
 	}
+	json_object_set_new(o, "ui", st.ui_on ? json_pack("{s:s,s:i}", "listen",
+	    st.conf->ui.listen ? st.conf->ui.listen : "http", "port", st.ui_port) : json_null());
 	admin_reply(req, 200, o);
 }
 

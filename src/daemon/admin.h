@@ -42,6 +42,8 @@ struct admin_status {
 	const char *last_reload_error;
 	uint64_t reloads, reload_failures;
 	int draining, spool_broken;
+	int ui_on;	/* the web console runs */
+	int ui_port;	/* its own listener's port; 0 on http.listen */
 };
 
 struct admin_ops {

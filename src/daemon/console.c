@@ -330,7 +330,11 @@ console_events(struct console *c, struct httpd_req *req)
 		console_error_hdr(req, 405, "Allow: GET\r\n", "/v1/events is read with GET");
 		return;
 	}
-	if (c->stopped || c->nstreams >= c->env.conf->ui.max_streams) {
+	if (c->stopped) {
+		console_error_hdr(req, 503, "Retry-After: 30\r\n", "keluhd is stopping");
+		return;
+	}
+	if (c->nstreams >= c->env.conf->ui.max_streams) {
 		metrics_bound_hit("ui_streams", "live console clients (ui.max_streams)");
 		console_error_hdr(req, 503, "Retry-After: 30\r\n",
 		                  "too many live clients (ui.max_streams); try again later");
@@ -639,6 +643,7 @@ console_free(struct console *c)
 	}
 	if (c->env.cases)
 		cases_set_observer(c->env.cases, NULL, NULL);
+	playground_stop(c);
 	while (c->streams)
 		cstream_end(c->streams);
 	httpd_free(c->httpd);

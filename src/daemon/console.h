@@ -97,6 +97,19 @@ void console_delivery_changed(void *console, int64_t id, const char *state);
  */
 int console_cases_handle(struct console *, struct httpd_req *, const struct console_user *);
 int console_trends_handle(struct console *, struct httpd_req *, const struct console_user *);
+/*
+ * What console_trends_handle answers to GET path?query at now_ms (and
+ * bench/trends times): the status, with the JSON body in *body (malloc'd);
+ * 0 when path is not the module's.
+ */
+int console_trends_answer(const struct console_env *, const char *path, const char *query,
+    int64_t now_ms, char **body);
 int playground_handle(struct console *, struct httpd_req *, const struct console_user *);
+/*
+ * console_free calls it first: a backtest running is stopped (its thread
+ * joined; its request, if still there, answered 503) and what the
+ * playground keeps (the last draft, its classify contexts) is freed.
+ */
+void playground_stop(struct console *);
 
 #endif

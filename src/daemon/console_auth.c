@@ -157,14 +157,21 @@ auth_session_find(struct console_auth *a, struct httpd_req *req, int64_t now)
 	return NULL;
 }
 
-/* 1..64 characters of UTF-8 (jansson checked it), no control characters. */
+/* 1..64 characters of UTF-8, no control characters. */
 static int
 auth_name_ok(const char *s)
 {
 	size_t chars = 0;
 
+	if (utf8_valid_prefix(s, strlen(s)) != strlen(s))
+		return 0;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return 0;
+		/* bidirectional overrides and isolates (U+202A..E, U+2066..9) would reorder a
+		 * timeline */
+		if (p[0] == 0xe2 && ((p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) ||
+		                     (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)))
 			return 0;
 		if ((*p & 0xc0) != 0x80)
 			chars++;
@@ -414,7 +421,8 @@ auth_login_body(struct httpd_req *req, json_t **root, const char **token, const 
 		*msg = "token: give the console's token (from ui.token_file) as a string";
 	else if (!json_is_string(json_object_get(o, "name")) ||
 	         !auth_name_ok(json_string_value(json_object_get(o, "name"))))
-		*msg = "name: give your name, 1 to 64 characters without control characters";
+		*msg = "name: give your name, 1 to 64 characters without control or bidirectional "
+		       "override characters";
 	if (*msg)
 		return -1;
 	*token = json_string_value(json_object_get(o, "token"));

@@ -1,13 +1,976 @@
 /*
- * console_trends.c: see console.h. Not built yet: answers none of its paths.
+ * console_trends.c: the trends and rules pages' data (see console.h):
+ *
+ *   GET /v1/trends?range=24h|7d|30d&by=team|rule   counts per bucket, spikes
+ *   GET /v1/trends/terms?range=..&limit=N          words rising fastest
+ *   GET /v1/trends/mentions?since=T&until=T&team=K&rule=R&limit=N
+ *   GET /v1/rules?days=N                           hits per day of every rule
+ *   GET /v1/rules/ID                               a rule's lines of YAML
+ *
+ * Every figure comes from the spool's rollups (spool_stat_rows: one range
+ * of its primary key per kind and step), the cases by topic and the
+ * complaint rows of a span, each read with a bound. console_trends_answer
+ * is what the handler calls, so bench/trends times the same code.
  */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
 #include "daemon/console.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
+#include "lib/util.h"
+
+#define TRENDS_TOP              10     /* series of their own; the rest are "other" */
+#define TRENDS_BASELINE         12     /* buckets before one that make its baseline */
+#define TRENDS_SPIKE_MIN        5      /* a spike has at least this many */
+#define TRENDS_SPIKE_SD         3.0    /* and more than the baseline's mean + this many sd */
+#define TRENDS_MAX_KEYS         100000 /* keys a request adds up; the rest count as "other" */
+#define TRENDS_TERMS_MIN        3      /* hits in the range for a rising term */
+#define TRENDS_TERMS_DEFAULT    20
+#define TRENDS_TERMS_MAX        100
+#define TRENDS_MENTIONS_DEFAULT 50
+#define TRENDS_MENTIONS_MAX     500
+#define TRENDS_SCAN             5000 /* complaint rows a filtered listing reads at most */
+#define TRENDS_DAYS_DEFAULT     30
+#define TRENDS_DAYS_MAX         90
+#define TRENDS_LAST_HOURS_MS    (2 * SPOOL_STEP_DAY) /* last_hit_at to the hour */
+#define TRENDS_YAML_LINES       200
+#define TRENDS_YAML_BYTES       (16 * 1024)
+#define TRENDS_FILE_MAX         (1024 * 1024)
+
+/* A range of the trends: its buckets, and the terms' (coarser: fewer rows). */
+static const struct trends_range {
+	const char *name;
+	int64_t step;
+	int n;
+	int64_t term_step;
+	int term_n;
+} trends_ranges[] = {
+    {"24h", SPOOL_STEP_5MIN, 288, SPOOL_STEP_HOUR, 24},
+    {"7d", SPOOL_STEP_HOUR, 168, SPOOL_STEP_DAY, 7},
+    {"30d", SPOOL_STEP_DAY, 30, SPOOL_STEP_DAY, 30},
+};
+
+/* An answer being made: its status and body. */
+struct trends_out {
+	int status;
+	json_t *body;
+};
+
+static void
+trends_fail(struct trends_out *o, int status, const char *msg)
+{
+	json_decref(o->body);
+	o->status = status;
+	o->body = json_pack("{s:s}", "error", msg);
+}
+
+static void
+trends_spool_fail(struct trends_out *o, struct spool *sp)
+{
+	log_warnx("console: cannot read the trends: %s", spool_error(sp));
+	trends_fail(o, 503, "the spool could not be read; see the log");
+}
+
+static json_t *
+trends_time(int64_t ms)
+{
+	char out[32];
+
+	if (ms <= 0)
+		return json_null();
+	util_iso8601(ms, out, sizeof(out));
+	return json_string(out);
+}
+
+/* x >= 0 to two decimals, as people read it */
+static double
+trends_round2(double x)
+{
+	return (double)(int64_t)(x * 100 + 0.5) / 100;
+}
+
+static int
+trends_hex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Percent-decodes s[0..len) into out: 0, or -1 when it does not fit or a %XX is bad. */
+static int
+trends_decode(const char *s, size_t len, char *out, size_t outlen)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		int c = s[i] == '+' ? ' ' : (unsigned char)s[i];
+
+		if (s[i] == '%') {
+			int h = i + 2 < len ? trends_hex(s[i + 1]) : -1;
+			int l = h < 0 ? -1 : trends_hex(s[i + 2]);
+
+			if (l < 0)
+				return -1;
+			c = h * 16 + l;
+			i += 2;
+		}
+		if (n + 1 >= outlen || c == 0)
+			return -1;
+		out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* The value of key in the query q, decoded: 1, 0 when absent, -1 when bad or too long. */
+static int
+trends_query(const char *q, const char *key, char *out, size_t outlen)
+{
+	size_t klen = strlen(key);
+
+	for (const char *p = q; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
+		const char *end;
+
+		if (strncmp(p, key, klen) != 0 || p[klen] != '=')
+			continue;
+		p += klen + 1;
+		end = strchr(p, '&');
+		return trends_decode(p, end ? (size_t)(end - p) : strlen(p), out, outlen) < 0 ? -1
+		                                                                              : 1;
+	}
+	return 0;
+}
+
+/* A whole number from lo to hi in the query (def when absent): 0, or -1 after a 400. */
+static int
+trends_query_int(const char *q, const char *key, long lo, long hi, long def, long *v,
+                 struct trends_out *o)
+{
+	char s[24], msg[128], *end;
+	int h = trends_query(q, key, s, sizeof(s));
+
+	*v = def;
+	if (h == 0)
+		return 0;
+	errno = 0;
+	if (h > 0)
+		*v = strtol(s, &end, 10);
+	if (h < 0 || errno || end == s || *end || *v < lo || *v > hi) {
+		snprintf(msg, sizeof(msg), "%s is a whole number from %ld to %ld", key, lo, hi);
+		trends_fail(o, 400, msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* range= of the query (24h by default): NULL after a 400. */
+static const struct trends_range *
+trends_query_range(const char *q, struct trends_out *o)
+{
+	char s[8];
+	int h = trends_query(q, "range", s, sizeof(s));
+
+	if (h == 0)
+		return &trends_ranges[0];
+	for (size_t i = 0; h > 0 && i < sizeof(trends_ranges) / sizeof(trends_ranges[0]); i++)
+		if (strcmp(s, trends_ranges[i].name) == 0)
+			return &trends_ranges[i];
+	trends_fail(o, 400, "range is 24h, 7d or 30d");
+	return NULL;
+}
+
+/* --- keys added up: a table of key -> counts per bucket -------------------------- */
+
+struct tkey {
+	char *key;
+	int64_t *counts; /* nb per key, when the table has buckets */
+	int64_t total, prev, last;
+};
+
+struct tkeys {
+	struct tkey *v;
+	size_t n, cap;
+	uint32_t *slots; /* index + 1; 0 free */
+	size_t nslots;
+	size_t nb;
+	int64_t *other; /* counts of the keys past TRENDS_MAX_KEYS */
+};
+
+static void
+tkeys_init(struct tkeys *t, size_t nb)
+{
+	memset(t, 0, sizeof(*t));
+	t->nb = nb;
+	t->nslots = 256;
+	t->slots = xcalloc(t->nslots, sizeof(*t->slots));
+	t->other = xcalloc(nb + 1, sizeof(*t->other));
+}
+
+static void
+tkeys_free(struct tkeys *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].key);
+		free(t->v[i].counts);
+	}
+	free(t->v);
+	free(t->slots);
+	free(t->other);
+}
+
+static void
+tkeys_grow(struct tkeys *t)
+{
+	free(t->slots);
+	t->nslots *= 2;
+	t->slots = xcalloc(t->nslots, sizeof(*t->slots));
+	for (size_t i = 0; i < t->n; i++) {
+		size_t s = util_hash_str(t->v[i].key) & (t->nslots - 1);
+
+		while (t->slots[s])
+			s = (s + 1) & (t->nslots - 1);
+		t->slots[s] = (uint32_t)i + 1;
+	}
+}
+
+/* The entry of key, made when add is set; NULL when absent, or when the table is full. */
+static struct tkey *
+tkeys_get(struct tkeys *t, const char *key, int add)
+{
+	size_t s = util_hash_str(key) & (t->nslots - 1);
+	struct tkey *k;
+
+	for (; t->slots[s]; s = (s + 1) & (t->nslots - 1))
+		if (strcmp(t->v[t->slots[s] - 1].key, key) == 0)
+			return &t->v[t->slots[s] - 1];
+	if (!add)
+		return NULL;
+	if (t->n == TRENDS_MAX_KEYS) {
+		metrics_bound_hit("ui_trend_keys", "a trends request added up more keys than it "
+		                                   "holds; the rest are counted as \"other\"");
+		return NULL;
+	}
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 64;
+		t->v = xreallocarray(t->v, t->cap, sizeof(*t->v));
+	}
+	k = &t->v[t->n];
+	memset(k, 0, sizeof(*k));
+	k->key = xstrdup(key);
+	k->counts = t->nb ? xcalloc(t->nb, sizeof(*k->counts)) : NULL;
+	t->slots[s] = (uint32_t)++t->n;
+	if (2 * t->n > t->nslots)
+		tkeys_grow(t);
+	return k;
+}
+
+/* Biggest total first, then by key. */
+static int
+tkey_cmp_total(const void *a, const void *b)
+{
+	const struct tkey *x = a, *y = b;
+
+	if (x->total != y->total)
+		return x->total > y->total ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+/* Rows of a span [since, since + nb * step) into per-bucket counts. */
+struct tspan {
+	struct tkeys *keys; /* NULL: only the sum per bucket */
+	int64_t since, step;
+	size_t nb, first; /* buckets before first only make baselines */
+	int64_t *sum;     /* per bucket, every key */
+};
+
+static void
+tspan_row(void *arg, int64_t bucket, const char *key, int64_t n)
+{
+	struct tspan *s = arg;
+	size_t i = (size_t)((bucket - s->since) / s->step);
+	struct tkey *k;
+
+	if (bucket < s->since || i >= s->nb)
+		return;
+	if (s->sum)
+		s->sum[i] += n;
+	if (s->keys == NULL)
+		return;
+	if ((k = tkeys_get(s->keys, key, 1)) == NULL) {
+		s->keys->other[i] += n;
+		return;
+	}
+	k->counts[i] += n;
+	if (i >= s->first)
+		k->total += n;
+	if (bucket > k->last)
+		k->last = bucket;
+}
+
+/* --- /v1/trends ------------------------------------------------------------------- */
+
+static json_t *
+trends_counts(const int64_t *v, size_t from, size_t to)
+{
+	json_t *a = json_array();
+
+	for (size_t i = from; i < to; i++)
+		json_array_append_new(a, json_integer(v[i]));
+	return a;
+}
+
+/*
+ * Bucket i of counts is a spike when it has at least TRENDS_SPIKE_MIN and
+ * more than the mean + TRENDS_SPIKE_SD standard deviations of the
+ * TRENDS_BASELINE buckets before it.
+ */
+static void
+trends_spikes(json_t *out, const char *key, const int64_t *counts, const struct tspan *s)
+{
+	for (size_t i = s->first; i < s->nb; i++) {
+		double mean = 0, var = 0, d;
+
+		if (counts[i] < TRENDS_SPIKE_MIN)
+			continue;
+		for (size_t j = i - TRENDS_BASELINE; j < i; j++)
+			mean += (double)counts[j];
+		mean /= TRENDS_BASELINE;
+		for (size_t j = i - TRENDS_BASELINE; j < i; j++)
+			var += ((double)counts[j] - mean) * ((double)counts[j] - mean);
+		var /= TRENDS_BASELINE;
+		/* count > mean + k sd, squared: no libm */
+		d = (double)counts[i] - mean;
+		if (d <= 0 || d * d <= TRENDS_SPIKE_SD * TRENDS_SPIKE_SD * var)
+			continue;
+		json_array_append_new(out, json_pack("{s:o,s:s,s:I,s:f}", "at",
+		                                     trends_time(s->since + (int64_t)i * s->step),
+		                                     "key", key, "count", (json_int_t)counts[i],
+		                                     "baseline", trends_round2(mean)));
+	}
+}
+
+static json_t *
+trends_series(struct tkeys *keys, const struct tspan *s, json_t *spikes)
+{
+	json_t *a = json_array();
+	int64_t other_total = 0;
+
+	qsort(keys->v, keys->n, sizeof(*keys->v), tkey_cmp_total);
+	for (size_t i = 0; i < keys->n; i++) {
+		const struct tkey *k = &keys->v[i];
+
+		if (k->total == 0)
+			continue;
+		if (i >= TRENDS_TOP) {
+			for (size_t b = 0; b < s->nb; b++)
+				keys->other[b] += k->counts[b];
+			continue;
+		}
+		json_array_append_new(a, json_pack("{s:s,s:o,s:I}", "key", k->key, "counts",
+		                                   trends_counts(k->counts, s->first, s->nb),
+		                                   "total", (json_int_t)k->total));
+		trends_spikes(spikes, k->key, k->counts, s);
+	}
+	for (size_t b = s->first; b < s->nb; b++)
+		other_total += keys->other[b];
+	if (other_total > 0)
+		json_array_append_new(a, json_pack("{s:s,s:o,s:I}", "key", "other", "counts",
+		                                   trends_counts(keys->other, s->first, s->nb),
+		                                   "total", (json_int_t)other_total));
+	return a;
+}
+
+/* The span of range r ending with the bucket that holds now, and its baseline before it. */
+static void
+trends_span(struct tspan *s, const struct trends_range *r, int64_t now_ms)
+{
+	int64_t until = now_ms - now_ms % r->step + r->step;
+
+	memset(s, 0, sizeof(*s));
+	s->step = r->step;
+	s->first = TRENDS_BASELINE;
+	s->nb = (size_t)r->n + TRENDS_BASELINE;
+	s->since = until - (int64_t)s->nb * r->step;
+}
+
+static int
+trends_read(struct spool *sp, int kind, struct tspan *s, struct trends_out *o)
+{
+	if (spool_stat_rows(sp, kind, s->step, s->since, s->since + (int64_t)s->nb * s->step, NULL,
+	                    tspan_row, s) < 0) {
+		trends_spool_fail(o, sp);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+trends_main(const struct console_env *env, const char *q, int64_t now_ms, struct trends_out *o)
+{
+	const struct trends_range *r = trends_query_range(q, o);
+	char by[8] = "team";
+	int hb = trends_query(q, "by", by, sizeof(by)), rule;
+	struct tspan s;
+	struct tkeys keys;
+	int64_t *mentions, *complaints;
+	json_t *buckets, *spikes;
+
+	if (r == NULL)
+		return;
+	if (hb < 0 || (strcmp(by, "team") != 0 && strcmp(by, "rule") != 0)) {
+		trends_fail(o, 400, "by is team or rule");
+		return;
+	}
+	rule = strcmp(by, "rule") == 0;
+	trends_span(&s, r, now_ms);
+	tkeys_init(&keys, s.nb);
+	mentions = xcalloc(s.nb, sizeof(*mentions));
+	complaints = xcalloc(s.nb, sizeof(*complaints));
+	s.sum = mentions;
+	if (trends_read(env->spool, SPOOL_STAT_MENTIONS, &s, o) < 0)
+		goto out;
+	s.sum = complaints;
+	s.keys = rule ? NULL : &keys;
+	if (trends_read(env->spool, SPOOL_STAT_TEAM, &s, o) < 0)
+		goto out;
+	s.sum = NULL;
+	s.keys = &keys;
+	if (rule && trends_read(env->spool, SPOOL_STAT_RULE, &s, o) < 0)
+		goto out;
+	buckets = json_array();
+	for (size_t i = s.first; i < s.nb; i++)
+		json_array_append_new(buckets, trends_time(s.since + (int64_t)i * s.step));
+	spikes = json_array();
+	o->body = json_pack("{s:s,s:I,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o}", "range", r->name, "step_s",
+	                    (json_int_t)(r->step / 1000), "since_at",
+	                    trends_time(s.since + (int64_t)s.first * s.step), "until_at",
+	                    trends_time(s.since + (int64_t)s.nb * s.step), "by", by, "buckets",
+	                    buckets, "mentions", trends_counts(mentions, s.first, s.nb),
+	                    "complaints", trends_counts(complaints, s.first, s.nb), "series",
+	                    trends_series(&keys, &s, spikes), "spikes", spikes);
+	o->status = 200;
+out:
+	tkeys_free(&keys);
+	free(mentions);
+	free(complaints);
+}
+
+/* --- /v1/trends/terms -------------------------------------------------------------- */
+
+struct tterms {
+	struct tkeys *keys;
+	int64_t since;
+};
+
+static void
+tterms_row(void *arg, int64_t bucket, const char *key, int64_t n)
+{
+	struct tterms *t = arg;
+	struct tkey *k = tkeys_get(t->keys, key, 1);
+
+	if (k == NULL)
+		return;
+	if (bucket >= t->since)
+		k->total += n;
+	else
+		k->prev += n;
+}
+
+static double
+tterm_growth(const struct tkey *k)
+{
+	return (double)(k->total + 1) / (double)(k->prev + 1);
+}
+
+/* Fastest rising first, then the most hits, then by term. */
+static int
+tterm_cmp(const void *a, const void *b)
+{
+	const struct tkey *x = a, *y = b;
+	double gx = tterm_growth(x), gy = tterm_growth(y);
+
+	if (gx != gy)
+		return gx > gy ? -1 : 1;
+	if (x->total != y->total)
+		return x->total > y->total ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+static void
+trends_terms(const struct console_env *env, const char *q, int64_t now_ms, struct trends_out *o)
+{
+	const struct trends_range *r = trends_query_range(q, o);
+	int64_t until, since, span;
+	struct tkeys keys;
+	struct tterms t;
+	json_t *terms;
+	long limit;
+	size_t n = 0;
+
+	if (r == NULL ||
+	    trends_query_int(q, "limit", 1, TRENDS_TERMS_MAX, TRENDS_TERMS_DEFAULT, &limit, o) < 0)
+		return;
+	until = now_ms - now_ms % r->term_step + r->term_step;
+	span = (int64_t)r->term_n * r->term_step;
+	since = until - span;
+	tkeys_init(&keys, 0);
+	t = (struct tterms){&keys, since};
+	if (spool_stat_rows(env->spool, SPOOL_STAT_TERM, r->term_step, since - span, until, NULL,
+	                    tterms_row, &t) < 0) {
+		trends_spool_fail(o, env->spool);
+		tkeys_free(&keys);
+		return;
+	}
+	qsort(keys.v, keys.n, sizeof(*keys.v), tterm_cmp);
+	terms = json_array();
+	for (size_t i = 0; i < keys.n && n < (size_t)limit; i++) {
+		const struct tkey *k = &keys.v[i];
+
+		if (k->total < TRENDS_TERMS_MIN)
+			continue;
+		json_array_append_new(terms, json_pack("{s:s,s:I,s:I,s:f}", "term", k->key, "count",
+		                                       (json_int_t)k->total, "previous",
+		                                       (json_int_t)k->prev, "growth",
+		                                       trends_round2(tterm_growth(k))));
+		n++;
+	}
+	o->body = json_pack("{s:s,s:o,s:o,s:o,s:o}", "range", r->name, "since_at",
+	                    trends_time(since), "until_at", trends_time(until), "previous_since_at",
+	                    trends_time(since - span), "terms", terms);
+	o->status = 200;
+	tkeys_free(&keys);
+}
+
+/* --- /v1/trends/mentions ---------------------------------------------------------- */
+
+struct tmentions {
+	const char *team, *rule; /* filters; NULL: any */
+	size_t limit, matched, read;
+	json_t *list;
+};
+
+static int
+tmention_has_rule(json_t *rules, const char *rule)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(rules, i, v)
+	{
+		if (json_is_string(v) && strcmp(json_string_value(v), rule) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static json_t *
+tmention_str(json_t *v)
+{
+	return json_is_string(v) ? json_incref(v) : json_null();
+}
+
+static void
+tmention_row(void *arg, const struct spool_mention *m)
+{
+	struct tmentions *t = arg;
+	json_t *row = json_loads(m->json, 0, NULL), *entry, *team, *rules, *author;
+
+	t->read++;
+	entry = json_object_get(row, "entry");
+	team = json_object_get(row, "team");
+	rules = json_object_get(entry, "rules");
+	if (row == NULL ||
+	    (t->team &&
+	     strcmp(t->team, json_is_string(team) ? json_string_value(team) : "") != 0) ||
+	    (t->rule && !tmention_has_rule(rules, t->rule))) {
+		json_decref(row);
+		return;
+	}
+	if (t->matched++ >= t->limit) {
+		json_decref(row);
+		return;
+	}
+	author = json_object_get(json_object_get(entry, "author"), "handle");
+	json_array_append_new(
+	    t->list,
+	    json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:s,s:o,s:o}", "id", m->mention_id, "at",
+	              trends_time(m->at_ms), "text", tmention_str(json_object_get(entry, "text")),
+	              "author", tmention_str(author), "url",
+	              tmention_str(json_object_get(entry, "url")), "source",
+	              tmention_str(json_object_get(entry, "source")), "priority",
+	              prio_name((enum prio)m->priority), "team", tmention_str(team), "rules",
+	              json_is_array(rules) ? json_incref(rules) : json_array()));
+	json_decref(row);
+}
+
+/* An instant of the query (def when absent): 0, or -1 after a 400. */
+static int
+trends_query_time(const char *q, const char *key, int64_t def, int64_t *ms, struct trends_out *o)
+{
+	char s[64], msg[128];
+	int h = trends_query(q, key, s, sizeof(s));
+	int64_t t;
+
+	*ms = def;
+	if (h == 0)
+		return 0;
+	if (h < 0 || util_rfc3339_parse(s, &t) < 0) {
+		snprintf(msg, sizeof(msg), "%s is an RFC 3339 instant such as 2026-12-07T03:00:00Z",
+		         key);
+		trends_fail(o, 400, msg);
+		return -1;
+	}
+	*ms = t * 1000;
+	return 0;
+}
+
+static void
+trends_mentions(const struct console_env *env, const char *q, int64_t now_ms, struct trends_out *o)
+{
+	char team[128], rule[128];
+	int ht = trends_query(q, "team", team, sizeof(team));
+	int hr = trends_query(q, "rule", rule, sizeof(rule));
+	struct tmentions t = {0};
+	int64_t since, until;
+	long limit;
+
+	if (trends_query_time(q, "until", now_ms, &until, o) < 0 ||
+	    trends_query_time(q, "since", until - SPOOL_STEP_DAY, &since, o) < 0 ||
+	    trends_query_int(q, "limit", 1, TRENDS_MENTIONS_MAX, TRENDS_MENTIONS_DEFAULT, &limit,
+	                     o) < 0)
+		return;
+	if (ht < 0 || hr < 0) {
+		trends_fail(o, 400,
+		            ht < 0 ? "team is at most 127 bytes, percent-encoded"
+		                   : "rule is at most 127 bytes, percent-encoded");
+		return;
+	}
+	if (since >= until) {
+		trends_fail(o, 400, "since must be before until");
+		return;
+	}
+	t = (struct tmentions){ht > 0 ? team : NULL, hr > 0 ? rule : NULL, (size_t)limit, 0, 0,
+	                       json_array()};
+	/* without a filter one more row says whether there are more */
+	if (spool_mentions_between(env->spool, since, until,
+	                           t.team || t.rule ? TRENDS_SCAN : (size_t)limit + 1, tmention_row,
+	                           &t) < 0) {
+		json_decref(t.list);
+		trends_spool_fail(o, env->spool);
+		return;
+	}
+	o->body = json_pack("{s:o,s:b}", "mentions", t.list, "more",
+	                    t.matched > t.limit || ((t.team || t.rule) && t.read == TRENDS_SCAN));
+	o->status = 200;
+}
+
+/* --- /v1/rules -------------------------------------------------------------------- */
+
+static void
+trules_topic(void *arg, const char *topic, int64_t cases, int64_t not_complaint)
+{
+	struct tkey *k;
+
+	if (topic == NULL || (k = tkeys_get(arg, topic, 1)) == NULL)
+		return;
+	k->total += cases;
+	k->prev += not_complaint;
+}
+
+static json_t *
+trules_rule(const struct ruleset *rs, size_t r, const struct tkey *hits, const struct tkey *cases,
+            size_t days)
+{
+	static const int64_t none[TRENDS_DAYS_MAX];
+	const char *team = rules_team(rs, r), *file = rules_file(rs, r);
+	int64_t n = cases ? cases->total : 0, nc = cases ? cases->prev : 0;
+	json_t *o =
+	    json_pack("{s:s,s:s?,s:o,s:i,s:o,s:i}", "id", rules_id(rs, r), "description",
+	              rules_description(rs, r), "team", team ? json_string(team) : json_null(),
+	              "score", rules_score(rs, r), "file", file ? json_string(file) : json_null(),
+	              "line", (int)rules_line(rs, r));
+
+	json_object_set_new(o, "hits", trends_counts(hits ? hits->counts : none, 0, days));
+	json_object_set_new(o, "total", json_integer(hits ? hits->total : 0));
+	json_object_set_new(o, "last_hit_at", trends_time(hits ? hits->last : 0));
+	json_object_set_new(o, "cases", json_integer(n));
+	json_object_set_new(o, "not_complaint", json_integer(nc));
+	json_object_set_new(o, "precision",
+	                    n ? json_real(trends_round2((double)(n - nc) / (double)n))
+	                      : json_null());
+	return o;
+}
+
+/* The last hours with a hit make last_hit_at finer than the day. */
+static void
+trules_last(void *arg, int64_t bucket, const char *key, int64_t n)
+{
+	struct tkey *k = tkeys_get(arg, key, 0);
+
+	if (k && n > 0 && bucket > k->last)
+		k->last = bucket;
+}
+
+static void
+trends_rules(const struct console_env *env, const char *q, int64_t now_ms, struct trends_out *o)
+{
+	int64_t until = now_ms - now_ms % SPOOL_STEP_DAY + SPOOL_STEP_DAY, since;
+	const struct ruleset *rs = env->rules;
+	struct tkeys hits, topics;
+	struct tspan s;
+	json_t *rules, *never, *days_at;
+	long days;
+
+	if (trends_query_int(q, "days", 1, TRENDS_DAYS_MAX, TRENDS_DAYS_DEFAULT, &days, o) < 0)
+		return;
+	since = until - days * SPOOL_STEP_DAY;
+	tkeys_init(&hits, (size_t)days);
+	tkeys_init(&topics, 0);
+	s = (struct tspan){&hits, since, SPOOL_STEP_DAY, (size_t)days, 0, NULL};
+	if (spool_stat_rows(env->spool, SPOOL_STAT_RULE, SPOOL_STEP_DAY, since, until, NULL,
+	                    tspan_row, &s) < 0 ||
+	    spool_stat_rows(env->spool, SPOOL_STAT_RULE, SPOOL_STEP_HOUR,
+	                    until - TRENDS_LAST_HOURS_MS, until, NULL, trules_last, &hits) < 0 ||
+	    spool_case_topics(env->spool, since, until, trules_topic, &topics) < 0) {
+		trends_spool_fail(o, env->spool);
+		goto out;
+	}
+	rules = json_array();
+	never = json_array();
+	for (size_t r = 0; r < rules_count(rs); r++) {
+		const struct tkey *h = tkeys_get(&hits, rules_id(rs, r), 0);
+
+		json_array_append_new(
+		    rules,
+		    trules_rule(rs, r, h, tkeys_get(&topics, rules_id(rs, r), 0), (size_t)days));
+		if (h == NULL || h->total == 0)
+			json_array_append_new(never, json_string(rules_id(rs, r)));
+	}
+	days_at = json_array();
+	for (long d = 0; d < days; d++)
+		json_array_append_new(days_at, trends_time(since + d * SPOOL_STEP_DAY));
+	o->body =
+	    json_pack("{s:o,s:o,s:o,s:o,s:o}", "since_at", trends_time(since), "until_at",
+	              trends_time(until), "days", days_at, "rules", rules, "never_fired", never);
+	o->status = 200;
+out:
+	tkeys_free(&hits);
+	tkeys_free(&topics);
+}
+
+/* --- /v1/rules/ID ------------------------------------------------------------------ */
+
+/* Reads at most TRENDS_FILE_MAX bytes of path: malloc'd, NUL-terminated; NULL on error. */
+static char *
+trules_read_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *b;
+	ssize_t n;
+	size_t len = 0;
+
+	if (fd < 0)
+		return NULL;
+	b = xmalloc(TRENDS_FILE_MAX + 1);
+	while (len < TRENDS_FILE_MAX && (n = read(fd, b + len, TRENDS_FILE_MAX - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(b);
+			close(fd);
+			return NULL;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	b[len] = '\0';
+	return b;
+}
+
+static size_t
+trules_indent(const char *l, const char *end)
+{
+	const char *p = l;
+
+	while (p < end && *p == ' ')
+		p++;
+	return (size_t)(p - l);
+}
+
+/* Whether the line [l, end) is blank or only a comment. */
+static int
+trules_blank(const char *l, const char *end)
+{
+	l += trules_indent(l, end);
+	return l == end || *l == '#' || *l == '\r';
+}
+
+/* The lines [start, keep), each without the first dash spaces (the item's indentation). */
+static char *
+trules_dedent(const char *start, const char *keep, size_t dash)
+{
+	struct buf b;
+	char *out;
+
+	buf_init(&b);
+	for (const char *p = start, *end; p < keep; p = end + 1) {
+		end = strchrnul(p, '\n');
+		if (end > keep)
+			end = keep;
+		p += trules_indent(p, end) < dash ? trules_indent(p, end) : dash;
+		buf_add(&b, p, (size_t)(end - p));
+		if (end < keep)
+			buf_addc(&b, '\n');
+	}
+	out = xstrdup(b.data ? b.data : "");
+	buf_free(&b);
+	return out;
+}
+
+/*
+ * The rule's lines: its first (the "- id:" of its item) and every later
+ * one indented deeper than the item's dash, up to the next item or the
+ * end of the list; blank and comment lines at the end left out, and the
+ * item's indentation. At most TRENDS_YAML_LINES lines and
+ * TRENDS_YAML_BYTES bytes (*cut set).
+ */
+static char *
+trules_lines(const char *text, unsigned line, int *cut)
+{
+	const char *p = text, *start, *end, *keep;
+	size_t dash, n = 1;
+
+	for (unsigned l = 1; l < line && p; l++)
+		p = (p = strchr(p, '\n')) ? p + 1 : NULL;
+	if (p == NULL || *p == '\0')
+		return NULL;
+	start = p;
+	end = strchrnul(p, '\n');
+	dash = trules_indent(p, end);
+	keep = end;
+	*cut = 0;
+	for (p = *end ? end + 1 : end; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, '\n');
+		if (trules_blank(p, end))
+			continue;
+		if (trules_indent(p, end) <= dash)
+			break;
+		if (++n > TRENDS_YAML_LINES || (size_t)(end - start) > TRENDS_YAML_BYTES) {
+			*cut = 1;
+			break;
+		}
+		keep = end;
+	}
+	return trules_dedent(start, keep, dash);
+}
+
+static void
+trends_rule(const struct console_env *env, const char *id_enc, struct trends_out *o)
+{
+	const struct ruleset *rs = env->rules;
+	char id[256], msg[400], *text, *yaml;
+	const char *file;
+	size_t r;
+	int cut;
+
+	if (trends_decode(id_enc, strlen(id_enc), id, sizeof(id)) < 0) {
+		trends_fail(o, 404,
+		            "no such rule: a rule id is at most 255 bytes, percent-encoded");
+		return;
+	}
+	for (r = 0; r < rules_count(rs) && strcmp(rules_id(rs, r), id) != 0; r++)
+		;
+	if (r == rules_count(rs)) {
+		snprintf(msg, sizeof(msg), "no rule %s in the rules loaded now", id);
+		trends_fail(o, 404, msg);
+		return;
+	}
+	file = rules_file(rs, r);
+	text = file ? trules_read_file(file) : NULL;
+	yaml = text ? trules_lines(text, rules_line(rs, r), &cut) : NULL;
+	free(text);
+	if (yaml == NULL) {
+		snprintf(msg, sizeof(msg), "cannot read rule %s from %s:%u: %s", id,
+		         file ? file : "(no file)", rules_line(rs, r),
+		         file ? strerror(errno) : "it was not loaded from a file");
+		trends_fail(o, 404, msg);
+		return;
+	}
+	o->body = json_pack("{s:s,s:s,s:i,s:s,s:b}", "id", id, "file", file, "line",
+	                    (int)rules_line(rs, r), "yaml", yaml, "truncated", cut);
+	o->status = 200;
+	free(yaml);
+}
+
+/* --- the handler ---------------------------------------------------------------------- */
+
+/* Whether path is one of this module's. */
+static int
+trends_path(const char *path)
+{
+	return strcmp(path, "/v1/trends") == 0 || strcmp(path, "/v1/trends/terms") == 0 ||
+	       strcmp(path, "/v1/trends/mentions") == 0 || strcmp(path, "/v1/rules") == 0 ||
+	       (strncmp(path, "/v1/rules/", 10) == 0 && path[10] != '\0');
+}
+
+int
+console_trends_answer(const struct console_env *env, const char *path, const char *query,
+                      int64_t now_ms, char **body)
+{
+	struct trends_out o = {0, NULL};
+	char *s;
+
+	if (!trends_path(path))
+		return 0;
+	if (strcmp(path, "/v1/trends") == 0)
+		trends_main(env, query, now_ms, &o);
+	else if (strcmp(path, "/v1/trends/terms") == 0)
+		trends_terms(env, query, now_ms, &o);
+	else if (strcmp(path, "/v1/trends/mentions") == 0)
+		trends_mentions(env, query, now_ms, &o);
+	else if (strcmp(path, "/v1/rules") == 0)
+		trends_rules(env, query, now_ms, &o);
+	else
+		trends_rule(env, path + 10, &o);
+	s = o.body ? json_dumps(o.body, JSON_COMPACT) : NULL;
+	json_decref(o.body);
+	*body = xasprintf("%s\n", s ? s : "{\"error\":\"out of memory\"}");
+	free(s);
+	return o.status ? o.status : 500;
+}
 
 int
 console_trends_handle(struct console *c, struct httpd_req *req, const struct console_user *u)
 {
-	(void)c;
-	(void)req;
+	const char *m = httpd_method(req);
+	char *body;
+	int status;
+
 	(void)u;
-	return 0;
+	if (!trends_path(httpd_path(req)))
+		return 0;
+	if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0) {
+		static const char msg[] =
+		    "{\"error\":\"the trends and rules are read with GET\"}\n";
+
+		httpd_reply(req, 405, "application/json", "Allow: GET, HEAD\r\n", msg,
+		            sizeof(msg) - 1);
+		return 1;
+	}
+	status = console_trends_answer(console_env(c), httpd_path(req), httpd_query(req),
+	                               util_now_ms(), &body);
+	httpd_reply(req, status, "application/json", NULL, body, strlen(body));
+	free(body);
+	return 1;
 }

@@ -255,6 +255,8 @@ keluhd_status(struct admin_status *st)
 	st->reload_failures = K.record.failures;
 	st->draining = K.draining;
 	st->spool_broken = pass_broken(K.pass);
+	st->ui_on = K.console != NULL;
+	st->ui_port = K.console ? console_port(K.console) : 0;
 }
 
 static void

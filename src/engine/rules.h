@@ -69,6 +69,25 @@ struct ruleset *rules_load_files(const char *const *files, size_t n, struct diag
 struct rules_spec;
 struct ruleset *rules_load_spec(const struct rules_spec *, struct diag *);
 
+/*
+ * A draft of one rule file (the console's playground): the set of a spec
+ * as rules_load_spec loads it, with the user directory's file of that base
+ * name read from text instead, or added there (in name order) when it has
+ * none. Diagnostics name the draft by name. name must pass
+ * rules_draft_name_valid and len be at most RULES_DRAFT_MAX (else one
+ * error). The text is only read during the call.
+ */
+#define RULES_DRAFT_MAX (256 * 1024)
+struct rules_draft {
+	const char *name;	/* "billing.yaml" */
+	const char *text;
+	size_t len;
+};
+struct ruleset *rules_load_spec_draft(const struct rules_spec *, const struct rules_draft *,
+                                      struct diag *);
+/* 0 for a plain base name ending in .yaml, not starting with '.'; else -1 and why. */
+int rules_draft_name_valid(const char *name, char *err, size_t errlen);
+
 struct ruleset *rules_ref(struct ruleset *);
 void rules_unref(struct ruleset *);
 

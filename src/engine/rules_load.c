@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,6 +51,9 @@ struct loader {
 	 */
 	char **failed;
 	size_t nfailed;
+	/* files[draft_at] is read from draft's text (SIZE_MAX: none) */
+	const struct rules_draft *draft;
+	size_t draft_at;
 };
 
 static const char *const top_keys[] = {"lists",  "rules",   "scoring", "tests",
@@ -1271,7 +1276,9 @@ loader_run(struct loader *L, const char *const *paths, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		yaml_node_t *root, *v;
 
-		if (yfile_load(&L->files[i], paths[i], L->d) < 0)
+		if (i == L->draft_at ? yfile_load_string(&L->files[i], L->draft->name,
+		                                         L->draft->text, L->draft->len, L->d) < 0
+		                     : yfile_load(&L->files[i], paths[i], L->d) < 0)
 			continue;
 		root = yfile_root(&L->files[i]);
 		if (root == NULL)
@@ -1338,16 +1345,18 @@ loader_run(struct loader *L, const char *const *paths, size_t n)
 	return L->rs;
 }
 
-/* Loads files with the disables and overrides of sel (or none). */
+/* Loads files with the disables and overrides of sel (or none); files[draft_at] from draft. */
 static struct ruleset *
 rules_load_files_sel(const char *const *files, size_t n, const struct rules_spec *sel,
-                     struct diag *d)
+                     const struct rules_draft *draft, size_t draft_at, struct diag *d)
 {
 	struct ruleset *rs;
 	struct loader L;
 
 	memset(&L, 0, sizeof(L));
 	L.d = d;
+	L.draft = draft;
+	L.draft_at = draft ? draft_at : SIZE_MAX;
 	rules_spec_init(&L.sel);
 	if (sel)
 		rules_select_merge(&L.sel, sel);
@@ -1359,7 +1368,7 @@ rules_load_files_sel(const char *const *files, size_t n, const struct rules_spec
 struct ruleset *
 rules_load_files(const char *const *files, size_t n, struct diag *d)
 {
-	return rules_load_files_sel(files, n, NULL, d);
+	return rules_load_files_sel(files, n, NULL, NULL, 0, d);
 }
 
 static int
@@ -1409,31 +1418,119 @@ add_dir_files(const char *dir, char ***paths, size_t *n, struct diag *d)
 	return 0;
 }
 
-struct ruleset *
-rules_load_spec(const struct rules_spec *spec, struct diag *d)
+int
+rules_draft_name_valid(const char *name, char *err, size_t errlen)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > 255 || strchr(name, '/') || name[0] == '.' ||
+	    len <= 5 || strcmp(name + len - 5, ".yaml") != 0) {
+		snprintf(err, errlen, "a rule file name is a plain name ending in .yaml, such as "
+		         "billing.yaml (no directory, not starting with a dot), not '%.64s'", name);
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f || name[i] == '\\') {
+			snprintf(err, errlen, "a rule file name has no control characters or "
+			         "backslashes");
+			return -1;
+		}
+	return 0;
+}
+
+/*
+ * Where the draft goes among paths: the index of the user directory's
+ * file of its name, or a new path of that name inserted in name order
+ * among the user directory's files (appended when the directory is
+ * missing or not in the spec). Returns its index.
+ */
+static size_t
+draft_place(const struct rules_spec *spec, const struct rules_draft *draft, char ***paths,
+            size_t *n, size_t user_first, size_t user_end)
+{
+	const char *dir = spec->user_dir ? spec->user_dir
+	                  : spec->ndirs  ? spec->dirs[spec->ndirs - 1]
+	                                 : ".";
+	char *full = xasprintf("%s/%s", dir, draft->name);
+	size_t at = user_end;
+
+	for (size_t i = user_first; i < user_end; i++) {
+		int c = strcmp((*paths)[i], full);
+
+		if (c == 0) {
+			free(full);
+			return i;
+		}
+		if (c > 0 && at == user_end)
+			at = i;
+	}
+	*paths = xreallocarray(*paths, *n + 1, sizeof(char *));
+	memmove(*paths + at + 1, *paths + at, (*n - at) * sizeof(char *));
+	(*paths)[at] = full;
+	(*n)++;
+	return at;
+}
+
+static struct ruleset *
+load_spec(const struct rules_spec *spec, const struct rules_draft *draft, struct diag *d)
 {
 	struct ruleset *rs = NULL;
 	char **paths = NULL;
-	size_t n = 0, errors0 = d->errors;
+	size_t n = 0, errors0 = d->errors, user_first = SIZE_MAX, user_end = 0, draft_at = 0;
 
 	for (size_t i = 0; i < spec->ndirs; i++) {
+		int user = spec->user_dir ? strcmp(spec->dirs[i], spec->user_dir) == 0
+		                          : i + 1 == spec->ndirs;
+
 		/* the user's directory may be absent: a fresh setup runs the packs alone */
-		if (spec->user_dir && strcmp(spec->dirs[i], spec->user_dir) == 0 &&
-		    access(spec->dirs[i], F_OK) < 0 && errno == ENOENT && spec->ndirs > 1)
+		if (spec->user_dir && user && access(spec->dirs[i], F_OK) < 0 && errno == ENOENT &&
+		    (spec->ndirs > 1 || draft))
 			continue;
+		if (user && user_first == SIZE_MAX)
+			user_first = n;
 		add_dir_files(spec->dirs[i], &paths, &n, d);
+		if (user)
+			user_end = n;
 	}
+	if (user_first == SIZE_MAX)
+		user_first = user_end = n;
+	if (draft && d->errors == errors0)
+		draft_at = draft_place(spec, draft, &paths, &n, user_first, user_end);
 	if (d->errors == errors0) {
 		if (n == 0)
 			diag_warning(
 			    d, spec->ndirs ? spec->dirs[0] : "rules", 0, 0,
 			    "no *.yaml rule files: nothing will be classified as a complaint");
-		rs = rules_load_files_sel((const char *const *)paths, n, spec, d);
+		rs = rules_load_files_sel((const char *const *)paths, n, spec, draft, draft_at, d);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(paths[i]);
 	free(paths);
 	return rs;
+}
+
+struct ruleset *
+rules_load_spec(const struct rules_spec *spec, struct diag *d)
+{
+	return load_spec(spec, NULL, d);
+}
+
+struct ruleset *
+rules_load_spec_draft(const struct rules_spec *spec, const struct rules_draft *draft,
+                      struct diag *d)
+{
+	char err[256];
+
+	if (rules_draft_name_valid(draft->name, err, sizeof(err)) < 0) {
+		diag_error(d, draft->name, 0, 0, "%s", err);
+		return NULL;
+	}
+	if (draft->len > RULES_DRAFT_MAX) {
+		diag_error(d, draft->name, 0, 0, "the draft is %zu bytes; at most %d are checked",
+		           draft->len, RULES_DRAFT_MAX);
+		return NULL;
+	}
+	return load_spec(spec, draft, d);
 }
 
 struct ruleset *

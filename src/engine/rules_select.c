@@ -51,6 +51,16 @@ rules_spec_add_dir(struct rules_spec *s, const char *dir)
 	s->dirs[s->ndirs++] = xstrdup(dir);
 }
 
+void
+rules_spec_copy(struct rules_spec *dst, const struct rules_spec *src)
+{
+	rules_spec_init(dst);
+	for (size_t i = 0; i < src->ndirs; i++)
+		rules_spec_add_dir(dst, src->dirs[i]);
+	dst->user_dir = src->user_dir ? xstrdup(src->user_dir) : NULL;
+	rules_select_merge(dst, src);
+}
+
 static void
 add_disable(struct rules_spec *s, const char *pat, const char *file, unsigned line, unsigned col)
 {

@@ -50,6 +50,8 @@ struct rules_spec {
 
 void rules_spec_init(struct rules_spec *);
 void rules_spec_free(struct rules_spec *);
+/* dst (uninitialised) becomes a copy of src that owns its own strings. */
+void rules_spec_copy(struct rules_spec *dst, const struct rules_spec *src);
 /* Adds a directory whose *.yaml files are loaded, in name order. */
 void rules_spec_add_dir(struct rules_spec *, const char *dir);
 

@@ -207,6 +207,53 @@ verdict_json(struct buf *b, const struct ruleset *rs, const char *id, const char
 	buf_addc(b, '}');
 }
 
+static int
+verdict_has_rule(const struct ruleset *rs, const struct verdict *v, const char *id)
+{
+	for (size_t i = 0; i < v->nrules; i++)
+		if (strcmp(rules_id(rs, v->rules[i]), id) == 0)
+			return 1;
+	return 0;
+}
+
+int
+verdict_test(struct classify_ctx *ctx, const struct rules_test *t, struct verdict *v,
+    struct buf *why)
+{
+	const struct ruleset *rs = classify_ruleset(ctx);
+	struct classify_author a = { t->followers, t->verified, t->rating };
+	size_t bad, len0 = why->len;
+
+	memset(v, 0, sizeof(*v));
+	if (t->skip)
+		return -1;
+	if (classify_mention(ctx, t->text, strlen(t->text), t->lang, &a, v, &bad) < 0) {
+		memset(v, 0, sizeof(*v));
+		buf_printf(why, "invalid UTF-8 at byte %zu", bad);
+		return 0;
+	}
+	for (size_t j = 0; j < t->n_want_rules; j++)
+		if (!verdict_has_rule(rs, v, t->want_rules[j]))
+			buf_printf(why, "%srule %s did not match", why->len > len0 ? "; " : "",
+			    t->want_rules[j]);
+	for (size_t j = 0; j < t->n_not_rules; j++)
+		if (verdict_has_rule(rs, v, t->not_rules[j]))
+			buf_printf(why, "%srule %s matched", why->len > len0 ? "; " : "",
+			    t->not_rules[j]);
+	if (t->want_priority >= 0 && (int)v->priority != t->want_priority)
+		buf_printf(why, "%spriority is %s, expected %s (score %d)",
+		    why->len > len0 ? "; " : "", prio_name(v->priority),
+		    prio_name((enum prio)t->want_priority), v->score);
+	if (t->want_complaint >= 0 && v->complaint != t->want_complaint)
+		buf_printf(why, "%s%s a complaint, expected %s (score %d)",
+		    why->len > len0 ? "; " : "", v->complaint ? "is" : "is not",
+		    t->want_complaint ? "one" : "none", v->score);
+	if (t->team && (v->team == NULL || strcmp(v->team, t->team) != 0))
+		buf_printf(why, "%steam is %s, expected %s", why->len > len0 ? "; " : "",
+		    v->team ? v->team : "none", t->team);
+	return why->len == len0;
+}
+
 struct span {
 	size_t start, end;
 };

@@ -35,4 +35,15 @@ void verdict_matches_json(struct buf *, const struct ruleset *, const char *text
 void verdict_highlight(struct buf *, const char *text, size_t len, const struct verdict *,
     const char *open, const char *close);
 
+/*
+ * Runs one inline expectation (tests: of a rule file) with ctx, which is
+ * bound to the set it came from: 1 when it holds, 0 when it does not
+ * (what differs in why, e.g. "rule x did not match; priority is low,
+ * expected high (score 20)"), -1 when it is skipped (t->skip names a
+ * disabled rule). *v is the verdict it got (zero on invalid UTF-8).
+ * keluhctl test --verify and the console's playground both use it.
+ */
+int verdict_test(struct classify_ctx *, const struct rules_test *t, struct verdict *v,
+    struct buf *why);
+
 #endif

@@ -40,6 +40,13 @@ static const struct metric_help metric_helps[] = {
 	{ "keluh_mentions_copies_total", "counter",
 	    "Complaints dropped because the same text was seen inside the window, by source." },
 	{ "keluh_mentions_rejected_total", "counter", "Mentions refused as bad input, by reason." },
+	{ "keluh_ui_playground_verdicts_total", "counter",
+	    "Texts the console's playground classified (POST /v1/playground)." },
+	{ "keluh_ui_playground_compiles_total", "counter",
+	    "Rule drafts the playground compiled (a draft sent again is not compiled again)." },
+	{ "keluh_ui_backtests_total", "counter",
+	    "Playground backtests, by result: complete, stopped (out of ui.backtest_budget_ms), "
+	    "failed, dropped (the client left)." },
 	{ "keluh_complaints_total", "counter", "Complaints, by priority." },
 	{ "keluh_complaints_muted_total", "counter",
 	    "Complaints muted by a silence: accepted and counted, not alerted." },
