@@ -165,6 +165,7 @@ def shot(d, name, whole=True):
     if not whole:
         d.save_screenshot(path)
         return path
+    js(d, "window.scrollTo(0, 0)")	# the sticky header at the top of the picture
     m = d.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
     png = d.execute_cdp_cmd("Page.captureScreenshot", {
         "format": "png", "captureBeyondViewport": True,
