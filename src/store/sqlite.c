@@ -468,45 +468,6 @@ sqlite_prune_rule_texts(struct spool *sp)
 	return sqlite3_changes(s->db);
 }
 
-static void
-sqlite_mention_clear(struct spool_mention *m)
-{
-	free(m->mention_id);
-	free(m->group_key);
-	free(m->json);
-}
-
-static void
-sqlite_row_mention(sqlite3_stmt *st, void *p)
-{
-	struct spool_mention *m = p;
-
-	m->rowid = sqlite3_column_int64(st, 0);
-	m->mention_id = sqlite_col_str(st, 1);
-	m->group_key = sqlite_col_str(st, 2);
-	m->priority = sqlite3_column_int(st, 3);
-	m->at_ms = sqlite3_column_int64(st, 4);
-	m->json = sqlite_col_str(st, 5);
-}
-
-/* Runs st (bound already), hands each mention to fn; 0, or -1. */
-int
-sqlite_mentions_each(struct sqlite_spool *s, sqlite3_stmt *st,
-    void (*fn)(void *arg, const struct spool_mention *), void *arg)
-{
-	size_t n;
-	int ok;
-	struct spool_mention *v = sqlite_rows(s, st, sizeof(*v), sqlite_row_mention, &n, &ok);
-
-	for (size_t i = 0; i < n; i++) {
-		if (ok)
-			fn(arg, &v[i]);
-		sqlite_mention_clear(&v[i]);
-	}
-	free(v);
-	return ok ? 0 : -1;
-}
-
 static int
 sqlite_pending_mentions(struct spool *sp, void (*fn)(void *arg, const struct spool_mention *),
     void *arg)

@@ -303,7 +303,13 @@ int sqlite_action_key(struct spool *, unsigned char *key);
 int sqlite_alerts_each(struct sqlite_spool *s, sqlite3_stmt *st,
     void (*fn)(void *arg, const struct spool_alert *), void *arg);
 
-/* sqlite.c: hands each mention row st returns to fn (rows read first); 0, or -1. */
+/*
+ * sqlite_stmt.c: a mention row (id, mention_id, group_key, priority, at_ms,
+ * json) read and freed; each mention row st returns handed to fn (rows
+ * read first): 0, or -1.
+ */
+void sqlite_row_mention(sqlite3_stmt *st, void *p);
+void sqlite_mention_clear(struct spool_mention *m);
 int sqlite_mentions_each(struct sqlite_spool *s, sqlite3_stmt *st,
     void (*fn)(void *arg, const struct spool_mention *), void *arg);
 
