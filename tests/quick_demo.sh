@@ -19,7 +19,7 @@ contains "the banner prints the exact command to try" "$TMPD/banner" "  cd $B &&
 contains "and alerts" "$TMPD/banner" "  ./keluhctl alerts"
 contains "and silence" "$TMPD/banner" "  ./keluhctl silence add --match"
 # the shipped port may be taken on a shared machine; nothing else changes
-sed 's/127\.0\.0\.1:8470/127.0.0.1:0/' "$B/keluhd.yaml" >"$TMPD/k.yaml" && mv "$TMPD/k.yaml" "$B/keluhd.yaml"
+sed -e 's/127\.0\.0\.1:8470/127.0.0.1:0/' -e 's/^\(ui:\)$/\1\n  listen: 127.0.0.1:0/' "$B/keluhd.yaml" >"$TMPD/k.yaml" && mv "$TMPD/k.yaml" "$B/keluhd.yaml"
 
 cd "$B" || exit 1
 KELUHD=./keluhd
@@ -34,6 +34,14 @@ cmd=$(sed -n 's/^  cd .* && \(\.\/keluhctl status\)$/\1/p' "$TMPD/banner")
 is "keluhctl status from the build directory, no flags: exit 0" "$?" 0
 contains "status: it is the demo's keluhd" "$TMPD/status.out" "config keluhd.yaml"
 contains "status: the demo source" "$TMPD/status.out" "demo "
+contains "the banner says where the console is" "$TMPD/banner" "http://127.0.0.1:8017/ui/"
+contains "and where its token is" "$TMPD/banner" "$B/demo/ui.token"
+is "the demo's console token is the user's alone" "$(stat -c %a "$B/demo/ui.token")" 600
+url=$(sed -n 's|^console: \(http://127\.0\.0\.1:[0-9]*/ui/\)$|\1|p' "$TMPD/status.out")
+check "status: says where the console is" test -n "$url"
+is "the console's page answers" "$(curl -s -o /dev/null -w '%{http_code}' "${url:-http://127.0.0.1:1/ui/}")" 200
+is "the demo's token logs in" "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+	--data "{\"token\":\"$(cat "$B/demo/ui.token")\",\"name\":\"demo\"}" "${url%ui/}v1/session")" 200
 
 wait_until 30 '[ "$(./keluhctl alerts --json | wc -l)" -ge 1 ]'
 ./keluhctl alerts >"$TMPD/alerts.out" 2>&1

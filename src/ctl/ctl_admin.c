@@ -348,6 +348,21 @@ ctl_refused(const struct ctl_reply *r, const char *what, int json)
 	return CTL_EXIT_FAIL;
 }
 
+/* Where the web console is, as an address to open (port 0 in the config: the one bound). */
+static void
+ctl_print_console(const json_t *ui)
+{
+	const char *listen = ctl_str(ui, "listen"), *colon = strrchr(listen, ':');
+
+	if (!json_is_object(ui))
+		return;
+	if (strcmp(listen, "http") == 0 || colon == NULL)
+		printf("console: on http.listen, under /ui/\n");
+	else
+		printf("console: http://%.*s:%lld/ui/\n", (int)(colon - listen), listen,
+		    ctl_int(ui, "port"));
+}
+
 static void
 ctl_print_status(const json_t *o)
 {
@@ -358,6 +373,7 @@ ctl_print_status(const json_t *o)
 	util_human_age(ctl_int(o, "uptime_s") * 1000, up, sizeof(up));
 	printf("keluhd %s, %s, up %s\n", ctl_str(o, "version"), ctl_str(o, "state"), up);
 	printf("config %s, spool %s\n", ctl_str(o, "config"), ctl_str(o, "spool"));
+	ctl_print_console(json_object_get(o, "ui"));
 	printf("%lld rules, %lld routes, %lld open groups, %lld active silences\n",
 	    ctl_int(o, "rules"), ctl_int(o, "routes"), ctl_int(o, "groups"),
 	    ctl_int(o, "silences"));
