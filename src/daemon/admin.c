@@ -34,16 +34,7 @@ struct admin {
 static void
 admin_reply(struct httpd_req *req, int status, json_t *o)
 {
-	char *s = json_dumps(o, JSON_COMPACT);
-	struct buf b;
-
-	json_decref(o);
-	buf_init(&b);
-	buf_adds(&b, s ? s : "{}");
-	buf_addc(&b, '\n');
-	free(s);
-	httpd_reply(req, status, "application/json", NULL, b.data, b.len);
-	buf_free(&b);
+	case_json_reply(req, status, NULL, o);
 }
 
 static void

@@ -4,11 +4,28 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon/case_json.h"
 #include "engine/rules.h"
 #include "lib/util.h"
+#include "net/httpd.h"
+
+void
+case_json_reply(struct httpd_req *req, int status, const char *headers, json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT);
+	struct buf b;
+
+	json_decref(o);
+	buf_init(&b);
+	buf_adds(&b, s ? s : "{}");
+	buf_addc(&b, '\n');
+	free(s);
+	httpd_reply(req, status, "application/json", headers, b.data, b.len);
+	buf_free(&b);
+}
 
 json_t *
 case_json_time(int64_t ms)

@@ -13,6 +13,9 @@
 #include "daemon/cases.h"
 #include "store/spool.h"
 
+/* Answers req with o (taken) as one line of JSON; headers as httpd_reply's. */
+struct httpd_req;
+void case_json_reply(struct httpd_req *, int status, const char *headers, json_t *o);
 /* An RFC 3339 UTC string, or null for 0 (unset). */
 json_t *case_json_time(int64_t ms);
 /*

@@ -33,18 +33,6 @@ complaint_key(const struct conf *conf, const struct complaint *c)
 	return b.data;
 }
 
-static void
-jstr(struct buf *b, const char *s)
-{
-	if (s == NULL) {
-		buf_adds(b, "null");
-		return;
-	}
-	buf_addc(b, '"');
-	buf_add_json_str(b, s, strlen(s));
-	buf_addc(b, '"');
-}
-
 char *
 complaint_rule_text(const struct ruleset *rs, uint32_t r)
 {
@@ -52,9 +40,9 @@ complaint_rule_text(const struct ruleset *rs, uint32_t r)
 
 	buf_init(&b);
 	buf_adds(&b, "{\"id\":");
-	jstr(&b, rules_id(rs, r));
+	buf_add_json_quoted(&b, rules_id(rs, r));
 	buf_adds(&b, ",\"description\":");
-	jstr(&b, rules_description(rs, r));
+	buf_add_json_quoted(&b, rules_description(rs, r));
 	buf_printf(&b, ",\"score\":%d}", rules_score(rs, r));
 	return b.data;
 }
@@ -65,21 +53,21 @@ complaint_entry(struct buf *b, const struct ruleset *rs, const struct mention *m
                 const char *source, const struct verdict *v)
 {
 	buf_adds(b, "{\"id\":");
-	jstr(b, m->id);
+	buf_add_json_quoted(b, m->id);
 	buf_adds(b, ",\"source\":");
-	jstr(b, source);
+	buf_add_json_quoted(b, source);
 	buf_adds(b, ",\"text\":\"");
 	buf_add_json_str(b, m->text, m->text_len);
 	buf_adds(b, "\",\"url\":");
-	jstr(b, m->url);
+	buf_add_json_quoted(b, m->url);
 	buf_adds(b, ",\"created_at\":");
-	jstr(b, m->created_at);
+	buf_add_json_quoted(b, m->created_at);
 	buf_adds(b, ",\"lang\":");
-	jstr(b, m->lang);
+	buf_add_json_quoted(b, m->lang);
 	buf_adds(b, ",\"author\":{\"handle\":");
-	jstr(b, m->author_handle);
+	buf_add_json_quoted(b, m->author_handle);
 	buf_adds(b, ",\"name\":");
-	jstr(b, m->author_name);
+	buf_add_json_quoted(b, m->author_name);
 	buf_adds(b, ",\"followers\":");
 	if (m->followers >= 0)
 		buf_add_int(b, m->followers);
@@ -93,11 +81,11 @@ complaint_entry(struct buf *b, const struct ruleset *rs, const struct mention *m
 		buf_adds(b, ",\"reblog\":true");
 	if (m->reply_to) {
 		buf_adds(b, ",\"reply_to\":");
-		jstr(b, m->reply_to);
+		buf_add_json_quoted(b, m->reply_to);
 	}
 	if (m->account) {
 		buf_adds(b, ",\"account\":");
-		jstr(b, m->account);
+		buf_add_json_quoted(b, m->account);
 	}
 	if (m->rating > 0) {
 		buf_adds(b, ",\"rating\":");
@@ -105,11 +93,11 @@ complaint_entry(struct buf *b, const struct ruleset *rs, const struct mention *m
 	}
 	if (m->app_version) {
 		buf_adds(b, ",\"app_version\":");
-		jstr(b, m->app_version);
+		buf_add_json_quoted(b, m->app_version);
 	}
 	if (m->device) {
 		buf_adds(b, ",\"device\":");
-		jstr(b, m->device);
+		buf_add_json_quoted(b, m->device);
 	}
 	buf_adds(b, ",\"score\":");
 	buf_add_int(b, v->score);
@@ -119,7 +107,7 @@ complaint_entry(struct buf *b, const struct ruleset *rs, const struct mention *m
 	for (size_t i = 0; i < v->nrules; i++) {
 		if (i)
 			buf_addc(b, ',');
-		jstr(b, rules_id(rs, v->rules[i]));
+		buf_add_json_quoted(b, rules_id(rs, v->rules[i]));
 	}
 	buf_adds(b, "],\"matches\":");
 	verdict_matches_json(b, rs, m->text, m->text_len, v);
@@ -148,12 +136,12 @@ complaint_row_write(struct buf *row, struct complaint *c, const int64_t *refs,
 	for (size_t k = 0; k < json_array_size(c->tags); k++) {
 		if (k)
 			buf_addc(row, ',');
-		jstr(row, json_string_value(json_array_get(c->tags, k)));
+		buf_add_json_quoted(row, json_string_value(json_array_get(c->tags, k)));
 	}
 	buf_adds(row, "],\"team\":");
-	jstr(row, c->team);
+	buf_add_json_quoted(row, c->team);
 	buf_adds(row, ",\"rule\":");
-	jstr(row, c->rule);
+	buf_add_json_quoted(row, c->rule);
 	buf_adds(row, ",\"entry\":");
 	at = row->len;
 	complaint_entry(row, rs, m, c->source, v);

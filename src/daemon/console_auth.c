@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "daemon/case_json.h"
 #include "daemon/console_auth.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
@@ -266,16 +267,7 @@ auth_via_name(enum console_via v)
 static void
 auth_reply_json(struct httpd_req *req, int status, const char *headers, json_t *o)
 {
-	char *s = json_dumps(o, JSON_COMPACT);
-	struct buf b;
-
-	json_decref(o);
-	buf_init(&b);
-	buf_adds(&b, s ? s : "{}");
-	buf_addc(&b, '\n');
-	free(s);
-	httpd_reply(req, status, "application/json", headers, b.data, b.len);
-	buf_free(&b);
+	case_json_reply(req, status, headers, o);
 }
 
 static json_t *

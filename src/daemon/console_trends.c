@@ -664,18 +664,6 @@ trules_topic(void *arg, const char *topic, int64_t cases, int64_t not_complaint)
 }
 
 static void
-trules_str(struct buf *b, const char *s)
-{
-	if (s == NULL) {
-		buf_adds(b, "null");
-		return;
-	}
-	buf_addc(b, '"');
-	buf_add_json_str(b, s, strlen(s));
-	buf_addc(b, '"');
-}
-
-static void
 trules_time(struct buf *b, int64_t ms)
 {
 	char t[32];
@@ -685,7 +673,7 @@ trules_time(struct buf *b, int64_t ms)
 		return;
 	}
 	util_iso8601(ms, t, sizeof(t));
-	trules_str(b, t);
+	buf_add_json_quoted(b, t);
 }
 
 /*
@@ -699,13 +687,13 @@ trules_rule(struct buf *b, const struct ruleset *rs, size_t r, const struct tkey
 	int64_t n = cases ? cases->total : 0, nc = cases ? cases->prev : 0;
 
 	buf_adds(b, "{\"id\":");
-	trules_str(b, rules_id(rs, r));
+	buf_add_json_quoted(b, rules_id(rs, r));
 	buf_adds(b, ",\"description\":");
-	trules_str(b, rules_description(rs, r));
+	buf_add_json_quoted(b, rules_description(rs, r));
 	buf_adds(b, ",\"team\":");
-	trules_str(b, rules_team(rs, r));
+	buf_add_json_quoted(b, rules_team(rs, r));
 	buf_printf(b, ",\"score\":%d,\"file\":", rules_score(rs, r));
-	trules_str(b, rules_file(rs, r));
+	buf_add_json_quoted(b, rules_file(rs, r));
 	buf_printf(b, ",\"line\":%u,\"hits\":[", rules_line(rs, r));
 	for (size_t d = 0; d < days; d++) {
 		if (d)
@@ -767,7 +755,7 @@ trules_write(struct buf *b, const struct ruleset *rs, struct tkeys *hits, struct
 			continue;
 		if (nnever++)
 			buf_addc(b, ',');
-		trules_str(b, rules_id(rs, r));
+		buf_add_json_quoted(b, rules_id(rs, r));
 	}
 	buf_adds(b, "]}");
 }

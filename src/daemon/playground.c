@@ -134,13 +134,7 @@ static void
 json_key_str(struct buf *b, const char *key, const char *v)
 {
 	buf_printf(b, "\"%s\":", key);
-	if (v == NULL) {
-		buf_adds(b, "null");
-		return;
-	}
-	buf_addc(b, '"');
-	buf_add_json_str(b, v, strlen(v));
-	buf_addc(b, '"');
+	buf_add_json_quoted(b, v);
 }
 
 /* ---- the request body ---------------------------------------------- */

@@ -244,22 +244,6 @@ json_ms(struct buf *b, const char *key, int64_t ms, int null_if_neg)
 		buf_printf(b, "%lld", (long long)(ms / 1000));
 }
 
-static void
-json_str(struct buf *b, const char *s)
-{
-	buf_addc(b, '"');
-	buf_add_json_str(b, s, strlen(s));
-	buf_addc(b, '"');
-}
-
-static void
-json_str_or_null(struct buf *b, const char *s)
-{
-	if (s)
-		json_str(b, s);
-	else
-		buf_adds(b, "null");
-}
 
 static void
 json_group(struct sla_report *r, struct buf *b, const struct group *g,
@@ -268,7 +252,7 @@ json_group(struct sla_report *r, struct buf *b, const struct group *g,
 	size_t top[SLA_REPORT_TOP], n;
 
 	buf_adds(b, "{\"team\": ");
-	json_str_or_null(b, g->team);
+	buf_add_json_quoted(b, g->team);
 	buf_printf(b, ", \"priority\": \"%s\", \"opened\": %zu, \"acked\": %zu, \"resolved\": %zu",
 	           prio_name(g->prio), g->opened, g->acked, g->resolved);
 	for (int t = 0; t < SLA_TARGET__N; t++) {
@@ -285,7 +269,7 @@ json_group(struct sla_report *r, struct buf *b, const struct group *g,
 	n = report_rank(g->topics, g->ntopics, top, SLA_REPORT_TOP);
 	for (size_t i = 0; i < n; i++) {
 		buf_adds(b, i ? ", {\"topic\": " : "{\"topic\": ");
-		json_str(b, r->topics[top[i]]);
+		buf_add_json_quoted(b, r->topics[top[i]]);
 		buf_printf(b, ", \"cases\": %llu}", (unsigned long long)g->topics[top[i]]);
 	}
 	buf_adds(b, "], \"busiest_hours\": [");
@@ -307,9 +291,9 @@ sla_report_json(struct sla_report *r, struct buf *b)
 	util_iso8601(r->since_ms, since, sizeof(since));
 	util_iso8601(r->until_ms, until, sizeof(until));
 	buf_printf(b, "{\"since\": \"%s\", \"until\": \"%s\", \"timezone\": ", since, until);
-	json_str_or_null(b, tz_name(r->c->sla.report_tz));
+	buf_add_json_quoted(b, tz_name(r->c->sla.report_tz));
 	buf_adds(b, ", \"team\": ");
-	json_str_or_null(b, r->team);
+	buf_add_json_quoted(b, r->team);
 	buf_adds(b, ", \"groups\": [");
 	for (size_t i = 0; i < r->ngroups; i++) {
 		if (i)

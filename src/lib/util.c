@@ -153,6 +153,18 @@ buf_add_int(struct buf *b, long long v)
 }
 
 void
+buf_add_json_quoted(struct buf *b, const char *s)
+{
+	if (s == NULL) {
+		buf_adds(b, "null");
+		return;
+	}
+	buf_addc(b, '"');
+	buf_add_json_str(b, s, strlen(s));
+	buf_addc(b, '"');
+}
+
+void
 buf_add_json_str(struct buf *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";

@@ -65,6 +65,8 @@ void buf_printf(struct buf *, const char *fmt, ...) __attribute__((format(printf
 void buf_add_int(struct buf *, long long v);
 /* Appends s as the inside of a JSON string (no quotes). s must be valid UTF-8. */
 void buf_add_json_str(struct buf *, const char *s, size_t len);
+/* Appends s as a quoted JSON string, or null when s is NULL. */
+void buf_add_json_quoted(struct buf *, const char *s);
 
 /*
  * FNV-1a, 64 bits, of a string: for hash tables and fingerprints kept in
