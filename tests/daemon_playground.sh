@@ -247,4 +247,28 @@ check "the file is the one that runs" cmp -s "$TMPD/good.yaml" "$TMPD/rules.d/20
 mkbody "$TMPD/sx.json" '{"rules": "rules: []", "file": "../x.yaml"}'
 is "a file name with a directory: 400" "$(pg /save "$TMPD/sx.json")" 400
 stop_keluhd
+
+# a save on the console's own listener whose reload turns the console off:
+# the answer still goes out before the old console is freed
+write_conf "$TMPD/c.yaml" <<Y
+ui:
+  enabled: true
+  listen: 127.0.0.1:0
+  token_file: $TMPD/ui.token
+  root: $TMPD/ui
+  rules_writable: true
+Y
+start_keluhd "$TMPD/c.yaml"
+wait_until 10 'grep -q "web console listens on" "$klog"'
+uport=$(sed -n 's/.*web console listens on .* (port \([0-9]*\)).*/\1/p' "$klog" | tail -1)
+write_conf "$TMPD/c.yaml" <<Y
+ui: {enabled: false}
+Y
+is "a save whose reload turns the console off is answered" "$(curl -s -o "$TMPD/pg.out" \
+	-w '%{http_code}' -H "Authorization: Bearer $TOK" -H 'Content-Type: application/json' \
+	--data-binary @"$TMPD/s.json" "http://127.0.0.1:${uport:-1}/v1/playground/save")" 200
+is "... with the reload's result" "$(jbody 'j["ok"], j["reload"]["ok"]')" "True True"
+check "the console is off after it" grep -q "the web console is off" "$klog"
+check "keluhd runs on" kill -0 "$KPID"
+stop_keluhd
 done_testing

@@ -622,6 +622,12 @@ console_port(const struct console *c)
 	return c->httpd ? httpd_port(c->httpd) : 0;
 }
 
+int
+console_connections(const struct console *c)
+{
+	return c->httpd ? httpd_connections(c->httpd) : 0;
+}
+
 void
 console_stop(struct console *c)
 {

@@ -78,6 +78,8 @@ void console_stop(struct console *);
 void console_free(struct console *);
 /* Its own listener's port (for the log and the admin status), or 0 on http.listen. */
 int console_port(const struct console *);
+/* Connections still open on its own listener (a stopped console finishing its answers). */
+int console_connections(const struct console *);
 const struct console_env *console_env(const struct console *);
 
 /*

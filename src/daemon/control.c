@@ -134,9 +134,20 @@ console_prepare(const struct conf *c, struct console **fresh, char *why, size_t 
 	return 0;
 }
 
+/*
+ * The answers of its last requests go out before it is freed (the save
+ * whose reload retired it is one): checked every 100 ms, for 5 s at most.
+ */
 static void
 console_retired_cb(evutil_socket_t fd, short what, void *arg)
 {
+	static const struct timeval tick = {0, 100000};
+
+	if (K.console_retired && console_connections(K.console_retired) > 0 &&
+	    ++K.console_retired_ticks < 50) {
+		event_base_once(K.base, -1, EV_TIMEOUT, console_retired_cb, NULL, &tick);
+		return;
+	}
 	console_free(K.console_retired);
 	K.console_retired = NULL;
 }
@@ -156,6 +167,7 @@ console_retire(struct console *c)
 	console_stop(c);
 	console_free(K.console_retired);
 	K.console_retired = c;
+	K.console_retired_ticks = 0;
 	event_base_once(K.base, -1, EV_TIMEOUT, console_retired_cb, NULL, &now);
 }
 

@@ -57,7 +57,8 @@ struct keluhd {
 	struct admin *admin; /* the admin API, when admin.socket is set */
 	struct actions *actions; /* /v1/actions/... on the listener, Telegram polling */
 	struct console *console; /* the web console, when ui.enabled */
-	struct console *console_retired; /* replaced by a reload, freed on the next turn */
+	struct console *console_retired; /* replaced by a reload, freed once its answers are out */
+	int console_retired_ticks;
 
 	struct event *flush_ev;
 	struct event *sync_ev; /* the spool's deferred sync finished one */
