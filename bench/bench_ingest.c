@@ -81,7 +81,8 @@
  *	the write of the request to the last byte of its 200. Background load
  *	as for alert, on connections of its own.
  *	  mode=playground requests=N rt_p50_ms=.. rt_p99_ms=.. rt_max_ms=..
- *	  bg_mentions=.. bg_per_s=.. bg_req_p99_ms=.. errors=E
+ *	  bg_mentions=.. bg_per_s=.. bg_posted_per_s=.. bg_req_p99_ms=.. errors=E
+ *	  (bg_mentions: accepted, not counting duplicates; posted: all sent)
  *
  * Exit status: 0 when every answer was the one expected (and, for alert,
  * every alert arrived; for action, every edit), 1 otherwise, 2 on usage errors.
@@ -723,6 +724,7 @@ struct alert_run {
 	double bg_rate;
 	size_t bg_batch;
 	uint64_t bg_mentions, bg_requests, bg_errors;
+	uint64_t bg_posted; /* mentions sent in batches answered 202, duplicates too */
 	double bg_t0, bg_t1;
 	double *bg_lat;
 	size_t bg_nlat, bg_cap;
@@ -883,6 +885,7 @@ bg_thread(void *arg)
 		A->bg_lat[A->bg_nlat++] = now_s() - t;
 		A->bg_requests++;
 		A->bg_mentions += (uint64_t)(a.accepted > 0 ? a.accepted : 0);
+		A->bg_posted += A->bg_batch;
 	}
 	A->bg_t1 = now_s();
 	if (cl.fd >= 0)
@@ -1788,9 +1791,11 @@ run_playground(int argc, char **argv)
 		qsort(A->bg_lat, A->bg_nlat, sizeof(double), dbl_cmp);
 	bgs = A->bg_t1 - A->bg_t0;
 	printf("mode=playground requests=%zu rt_p50_ms=%.2f rt_p99_ms=%.2f rt_max_ms=%.2f "
-	       "bg_mentions=%llu bg_per_s=%.0f bg_req_p99_ms=%.2f errors=%llu\n",
+	       "bg_mentions=%llu bg_per_s=%.0f bg_posted_per_s=%.0f bg_req_p99_ms=%.2f "
+	       "errors=%llu\n",
 	    nrt, pct_ms(rt, nrt, 0.5), pct_ms(rt, nrt, 0.99), pct_ms(rt, nrt, 1.0),
 	    (unsigned long long)A->bg_mentions, bgs > 0 ? (double)A->bg_mentions / bgs : 0.0,
+	    bgs > 0 ? (double)A->bg_posted / bgs : 0.0,
 	    pct_ms(A->bg_lat, A->bg_nlat, 0.99),
 	    (unsigned long long)(errors + A->bg_errors));
 	if (A->first_error[0])

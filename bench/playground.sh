@@ -79,8 +79,9 @@ for mode in live draft; do
 	sed 's/^/  /' "$D/$mode.txt"
 	[ -s "$D/$mode.err" ] && tail -n 3 "$D/$mode.err" | sed 's/^/  ! /'
 	awk -v m="$mode" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
-	    END { printf "  %s: p99 %.2f ms (target 20) at %d mentions/s ingested (target 10000)\n",
-	    m, v["rt_p99_ms"], v["bg_per_s"] }' "$D/$mode.txt"
+	    END { printf "  %s: p99 %.2f ms (target 20) at %d mentions/s posted (target 10000; " \
+	    "%d/s accepted, the rest duplicates of the corpus)\n",
+	    m, v["rt_p99_ms"], v["bg_posted_per_s"], v["bg_per_s"] }' "$D/$mode.txt"
 done
 kill -TERM "$KPID"
 wait "$KPID"
