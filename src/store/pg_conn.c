@@ -226,17 +226,24 @@ pg_run(struct pg_spool *s, int q, const struct pg_arg *a, size_t n)
 	return NULL;
 }
 
+/* A write's statement, in the open batch: its result, or NULL with the error set. */
+static PGresult *
+pg_write_run(struct pg_spool *s, int q, const struct pg_arg *a, size_t n)
+{
+	if (s->readonly) {
+		pg_seterr(s, "the spool is open read-only");
+		return NULL;
+	}
+	return pg_check_txn(s) < 0 ? NULL : pg_run(s, q, a, n);
+}
+
 int64_t
 pg_write(struct pg_spool *s, int q, const struct pg_arg *a, size_t n)
 {
 	PGresult *r;
 	int64_t changed;
 
-	if (s->readonly) {
-		pg_seterr(s, "the spool is open read-only");
-		return -1;
-	}
-	if (pg_check_txn(s) < 0 || !(r = pg_run(s, q, a, n)))
+	if (!(r = pg_write_run(s, q, a, n)))
 		return -1;
 	changed = strtoll(PQcmdTuples(r), NULL, 10);
 	PQclear(r);
@@ -249,11 +256,7 @@ pg_write_id(struct pg_spool *s, int q, const struct pg_arg *a, size_t n)
 	PGresult *r;
 	int64_t id;
 
-	if (s->readonly) {
-		pg_seterr(s, "the spool is open read-only");
-		return -1;
-	}
-	if (pg_check_txn(s) < 0 || !(r = pg_run(s, q, a, n)))
+	if (!(r = pg_write_run(s, q, a, n)))
 		return -1;
 	id = PQntuples(r) > 0 ? pg_i64(r, 0, 0) : 0;
 	PQclear(r);
