@@ -751,6 +751,29 @@ recent_count(void)
 	return n;
 }
 
+/* The recent mentions are a ring: between two hourly prunes they stay near backtest_keep. */
+START_TEST(rollup_recent_ring)
+{
+	struct rollup *ru = rollup_new(sp);
+	char id[32], text[64];
+
+	ingest_set_rollup(in, ru);
+	cf->ui.enabled = 1;
+	cf->ui.backtest_keep = 10;
+	for (int i = 0; i < 300; i++) {
+		snprintf(id, sizeof(id), "r%d", i);
+		snprintf(text, sizeof(text), "all good today %d", i);
+		ck_assert_int_eq(take(id, text, NULL), 0);
+	}
+	ck_assert_int_eq(spool_commit(sp), 0);
+	/* trimmed to 10 at the 256th, then 44 more */
+	ck_assert_int_eq(recent_count(), 54);
+	cf->ui.enabled = 0;
+	ingest_set_rollup(in, NULL);
+	rollup_free(ru);
+}
+END_TEST
+
 static void
 stat_at(int64_t step, int64_t at_ms)
 {
@@ -812,6 +835,7 @@ main(void)
 	tcase_add_test(tc, rollup_counts);
 	tcase_add_test(tc, rollup_bound);
 	tcase_add_test(tc, rollup_recent);
+	tcase_add_test(tc, rollup_recent_ring);
 	tcase_add_test(tc, rollup_prune_old);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
