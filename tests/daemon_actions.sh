@@ -66,7 +66,7 @@ opt = dict(a.split("=", 1) for a in args if "=" in a)
 flags = [a for a in args if "=" not in a]
 headers = {}
 if kind == "slack":
-    payload = {"type": "block_actions", "user": {"id": opt["user"], "username": opt.get("name", "")},
+    payload = {"type": "block_actions", "trigger_id": str(time.time_ns()), "user": {"id": opt["user"], "username": opt.get("name", "")},
                "actions": [{"action_id": "keluh." + opt["value"].split(":")[0], "value": opt["value"]}]}
     body = ("payload=" + urllib.parse.quote(json.dumps(payload))).encode()
     ts = str(int(time.time()) + int(opt.get("skew", "0")))
@@ -80,7 +80,9 @@ elif kind == "discord":
     if opt["value"] == "PING":
         j = {"type": 1, "id": "1", "application_id": "2"}
     else:
-        j = {"type": 3, "id": "3", "data": {"custom_id": opt["value"], "component_type": 2},
+        # every interaction has its own id, as on Discord: two presses in
+        # one second must not be the same signed bytes
+        j = {"type": 3, "id": str(time.time_ns()), "data": {"custom_id": opt["value"], "component_type": 2},
              "member": {"user": {"id": "80351110224678912", "username": opt["name"]}}}
     body = json.dumps(j).encode()
     ts = str(int(time.time()))
