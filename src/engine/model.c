@@ -48,7 +48,7 @@
 #define H_UNI  0x2545f4914f6cdd1dULL
 #define H_BI   0xd6e8feb86659fd93ULL
 
-#define SGD_ETA0 0.5
+#define SGD_ETA0 2.0
 
 struct model {
 	unsigned bits;
@@ -109,17 +109,11 @@ model_opts_default(struct model_opts *o)
 {
 	o->bits = 18;
 	o->l2 = 1e-5;
-	o->epochs = 8;
+	o->epochs = 10;
 	o->seed = 1;
 }
 
 /* --- features --------------------------------------------------------------- */
-
-static inline int
-model_ascii_word(unsigned char ch)
-{
-	return (unsigned)((ch | 0x20) - 'a') < 26 || (unsigned)(ch - '0') < 10 || ch == '_';
-}
 
 /* The code point at t[*i] (valid UTF-8: the fold's output), advancing *i. */
 static inline uint32_t
@@ -153,43 +147,92 @@ model_feat_cap(size_t flen)
 }
 
 /*
- * The n-grams of folded text t[0..len), framed by a space on each side, as
- * slot numbers into idx[] (model_feat_cap(len) entries); with fe != NULL
- * also each one's kind and code points (explain). Character n-grams of
- * length 2..5 ending at each code point are hashed backwards from it, one
- * multiply per length; a word's hash is built as it goes and gives its
- * unigram and, with the word before it, its pair. Returns the count.
+ * Where model_extract puts each n-gram: added to sum (scoring: nothing is
+ * stored), stored as a slot in idx (training), or with its kind and code
+ * points in fe (explain). model_extract is inlined into each caller with
+ * the others NULL, so each gets a loop of its own without the tests.
  */
-static inline __attribute__((always_inline)) size_t
-model_extract(uint64_t hseed, unsigned bits, const char *text, size_t len, uint32_t *idx,
-              struct feat *fe, int32_t *cpword)
+struct sink {
+	const int16_t *w;
+	int64_t sum;
+	uint32_t *idx;
+	struct feat *fe;
+	int32_t *cpword;
+	size_t n;
+	unsigned shift;
+};
+
+static inline __attribute__((always_inline)) void
+sink_put(struct sink *k, uint64_t h, enum feat_kind kind, uint32_t a, uint32_t b)
+{
+	uint32_t ix = (uint32_t)(h >> k->shift);
+
+	if (k->w != NULL)
+		k->sum += k->w[ix];
+	if (k->idx != NULL)
+		k->idx[k->n] = ix;
+	if (k->fe != NULL)
+		k->fe[k->n] = (struct feat){ix, (uint8_t)kind, a, b};
+	k->n++;
+}
+
+/* ASCII word characters (normalize.c's: letters, digits, '_'); the rest asks utf8proc. */
+static const uint8_t model_ascii_word[128] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['_'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1,
+    ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1,
+    ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+    ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1,
+    ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1,
+    ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1,
+    ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+};
+
+/*
+ * The n-grams of folded text t[0..len), framed by a space on each side,
+ * into the sink. Character n-grams of length 2..5 ending at each code
+ * point are hashed backwards from it, one multiply per length, with the
+ * four code points before it kept in registers; a word's hash is built as
+ * it goes and gives its unigram and, with the word before it, its pair.
+ * At most model_feat_cap(len) n-grams.
+ */
+static inline __attribute__((always_inline)) void
+model_extract(uint64_t hseed, const char *text, size_t len, struct sink *k)
 {
 	const unsigned char *t = (const unsigned char *)text;
-	unsigned shift = 64 - bits;
-	uint32_t ring[4] = {' ', 0, 0, 0}; /* the code points before this one */
+	uint32_t c1 = ' ', c2 = 0, c3 = 0, c4 = 0; /* the code points before this one */
 	uint64_t wh = 0, prev = 0;
 	uint32_t ncp = 1, wstart = 0, pstart = 0;
 	int inword = 0, haveprev = 0;
-	size_t n = 0, i = 0;
+	size_t i = 0;
 
-	if (cpword != NULL)
-		cpword[0] = -1;
+	if (k->cpword != NULL)
+		k->cpword[0] = -1;
 	for (;;) {
 		int end = i >= len;
 		uint32_t c = end ? ' ' : model_next_cp(t, &i);
-		int isw = !end && (c < 0x80 ? model_ascii_word((unsigned char)c)
-		                            : norm_is_word_cp((int32_t)c));
+		int isw = !end && (c < 0x80 ? model_ascii_word[c] : norm_is_word_cp((int32_t)c));
 		uint64_t h = (hseed ^ c) * H_MUL;
-		uint32_t back = ncp < 5 ? ncp : 5;
 
-		for (uint32_t k = 1; k < back; k++) {
-			h = (h ^ ring[(ncp - k) & 3]) * H_MUL;
-			if (fe != NULL)
-				fe[n] =
-				    (struct feat){(uint32_t)(h >> shift), FEAT_CHAR, ncp - k, ncp};
-			idx[n++] = (uint32_t)(h >> shift);
+		h = (h ^ c1) * H_MUL;
+		sink_put(k, h, FEAT_CHAR, ncp - 1, ncp);
+		if (__builtin_expect(ncp >= 4, 1)) {
+			h = (h ^ c2) * H_MUL;
+			sink_put(k, h, FEAT_CHAR, ncp - 2, ncp);
+			h = (h ^ c3) * H_MUL;
+			sink_put(k, h, FEAT_CHAR, ncp - 3, ncp);
+			h = (h ^ c4) * H_MUL;
+			sink_put(k, h, FEAT_CHAR, ncp - 4, ncp);
+		} else {
+			for (uint32_t j = 2; j <= ncp; j++) {
+				h = (h ^ (j == 2 ? c2 : c3)) * H_MUL;
+				sink_put(k, h, FEAT_CHAR, ncp - j, ncp);
+			}
 		}
-		ring[ncp & 3] = c;
+		c4 = c3;
+		c3 = c2;
+		c2 = c1;
+		c1 = c;
 		if (isw) {
 			if (!inword) {
 				wh = hseed ^ H_WORD;
@@ -198,32 +241,21 @@ model_extract(uint64_t hseed, unsigned bits, const char *text, size_t len, uint3
 			}
 			wh = (wh ^ c) * H_MUL;
 		} else if (inword) {
-			uint64_t u = (wh ^ H_UNI) * H_MUL2;
-
-			if (fe != NULL)
-				fe[n] = (struct feat){(uint32_t)(u >> shift), FEAT_WORD, wstart,
-				                      ncp - 1};
-			idx[n++] = (uint32_t)(u >> shift);
-			if (haveprev) {
-				uint64_t p = ((prev * H_MUL2) ^ wh ^ H_BI) * H_MUL;
-
-				if (fe != NULL)
-					fe[n] = (struct feat){(uint32_t)(p >> shift), FEAT_PAIR,
-					                      pstart, ncp - 1};
-				idx[n++] = (uint32_t)(p >> shift);
-			}
+			sink_put(k, (wh ^ H_UNI) * H_MUL2, FEAT_WORD, wstart, ncp - 1);
+			if (haveprev)
+				sink_put(k, ((prev * H_MUL2) ^ wh ^ H_BI) * H_MUL, FEAT_PAIR,
+				         pstart, ncp - 1);
 			prev = wh;
 			pstart = wstart;
 			haveprev = 1;
 			inword = 0;
 		}
-		if (cpword != NULL)
-			cpword[ncp] = isw ? (int32_t)wstart : -1;
+		if (k->cpword != NULL)
+			k->cpword[ncp] = isw ? (int32_t)wstart : -1;
 		ncp++;
 		if (end)
 			break;
 	}
-	return n;
 }
 
 static void
@@ -294,38 +326,32 @@ model_sigmoid(double z)
 
 /* bias + the weights of the n-grams / sqrt(their count): the log-odds. */
 static double
-model_logit(const struct model *m, const uint32_t *idx, size_t n)
+model_logit(const struct model *m, int64_t sum, size_t n)
 {
-	int64_t sum = 0;
-
-	if (n == 0)
-		return m->bias;
-	for (size_t i = 0; i < n; i++)
-		sum += m->w[idx[i]];
-	return m->bias + m->scale * (double)sum / sqrt((double)n);
+	return n == 0 ? m->bias : m->bias + m->scale * (double)sum / sqrt((double)n);
 }
 
 static double
-model_prob_scratch(const struct model *m, struct model_scratch *s, const char *f, size_t flen)
+model_prob_scratch(const struct model *m, const char *f, size_t flen)
 {
-	size_t n;
+	struct sink k = {m->w, 0, NULL, NULL, NULL, 0, 64 - m->bits};
 
-	scratch_grow(s, flen, 0);
-	n = model_extract(m->hseed, m->bits, f, flen, s->idx, NULL, NULL);
-	return model_sigmoid(model_logit(m, s->idx, n));
+	model_extract(m->hseed, f, flen, &k);
+	return model_sigmoid(model_logit(m, k.sum, k.n));
 }
 
 double
 model_prob_with(const struct model *m, struct model_scratch *s, const char *text, size_t len)
 {
 	model_fold(&s->nb, text, len, 0);
-	return model_prob_scratch(m, s, s->nb.text, s->nb.len);
+	return model_prob_scratch(m, s->nb.text, s->nb.len);
 }
 
 double
 model_prob_folded(const struct model *m, struct model_scratch *s, const char *folded, size_t flen)
 {
-	return model_prob_scratch(m, s, folded, flen);
+	(void)s;
+	return model_prob_scratch(m, folded, flen);
 }
 
 double
@@ -446,7 +472,8 @@ size_t
 model_explain_with(const struct model *m, struct model_scratch *s, const char *text, size_t len,
                    struct model_why *out, size_t max)
 {
-	size_t nf, nu, k = 0, j;
+	struct sink k = {m->w, 0, NULL, NULL, NULL, 0, 64 - m->bits};
+	size_t nu, got = 0;
 	uint32_t ncp = 0;
 	double z;
 
@@ -457,22 +484,24 @@ model_explain_with(const struct model *m, struct model_scratch *s, const char *t
 		model_next_cp((const unsigned char *)s->nb.text, &i);
 	}
 	ncp += 2;
-	nf = model_extract(m->hseed, m->bits, s->nb.text, s->nb.len, s->idx, s->feats, s->cpword);
-	z = model_logit(m, s->idx, nf);
-	nu = explain_units(m, s, nf, ncp, nf ? 1.0 / sqrt((double)nf) : 0);
+	k.fe = s->feats;
+	k.cpword = s->cpword;
+	model_extract(m->hseed, s->nb.text, s->nb.len, &k);
+	z = model_logit(m, k.sum, k.n);
+	nu = explain_units(m, s, k.n, ncp, k.n ? 1.0 / sqrt((double)k.n) : 0);
 	qsort(s->units, nu, sizeof(*s->units), z >= 0 ? unit_cmp_desc : unit_cmp_asc);
-	for (j = 0; j < nu && k < max; j++) {
+	for (size_t j = 0; j < nu && got < max; j++) {
 		const struct unit *u = &s->units[j];
 
 		if (u->weight == 0 || u->fe <= u->fs)
 			continue;
-		out[k].start = s->nb.map[u->fs];
-		out[k].end = s->nb.map[u->fe];
-		out[k].weight = u->weight;
-		explain_gram(&s->nb, u->fs, u->fe, out[k].gram, sizeof(out[k].gram));
-		k++;
+		out[got].start = s->nb.map[u->fs];
+		out[got].end = s->nb.map[u->fe];
+		out[got].weight = u->weight;
+		explain_gram(&s->nb, u->fs, u->fe, out[got].gram, sizeof(out[got].gram));
+		got++;
 	}
-	return k;
+	return got;
 }
 
 size_t
@@ -505,6 +534,7 @@ trainset_build(struct trainset *ts, uint64_t hseed, unsigned bits, const struct 
 	ts->off = xmalloc((n + 1) * sizeof(*ts->off));
 	ts->n = n;
 	for (size_t i = 0; i < n; i++) {
+		struct sink k;
 		size_t need;
 
 		model_fold(&s->nb, ex[i].text, ex[i].len, 0);
@@ -515,8 +545,9 @@ trainset_build(struct trainset *ts, uint64_t hseed, unsigned bits, const struct 
 			ts->idx = xreallocarray(ts->idx, cap, sizeof(*ts->idx));
 		}
 		ts->off[i] = used;
-		used +=
-		    model_extract(hseed, bits, s->nb.text, s->nb.len, ts->idx + used, NULL, NULL);
+		k = (struct sink){NULL, 0, ts->idx + used, NULL, NULL, 0, 64 - bits};
+		model_extract(hseed, s->nb.text, s->nb.len, &k);
+		used += k.n;
 	}
 	ts->off[n] = used;
 	model_scratch_free(s);
