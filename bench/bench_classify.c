@@ -258,7 +258,7 @@ struct opts {
 	int whole_rules;
 	int no_evidence;
 	unsigned long long train; /* model mode: mentions to train on */
-	const char *model;	  /* model mode: a model file instead */
+	const char *model;        /* model mode: a model file instead */
 };
 
 /* --per-regex: what one regex costs and how often keluh would run it. */
@@ -447,7 +447,7 @@ model_examples(struct classify_ctx *ctx, const char *corpus, size_t max, struct 
 			continue;
 		l->text[l->n] = xstrndup(line, len);
 		l->len[l->n] = len;
-		ex[l->n] = (struct model_example){ l->text[l->n], len, v.complaint != 0 };
+		ex[l->n] = (struct model_example){l->text[l->n], len, v.complaint != 0};
 		*pos += v.complaint != 0;
 		l->n++;
 	}
@@ -819,8 +819,9 @@ main(int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--limit") == 0 || strcmp(argv[i], "--repeat") == 0 ||
 		    strcmp(argv[i], "--train") == 0) {
-			unsigned long long *dst = argv[i][2] == 'l' ? &o.limit :
-			                          argv[i][2] == 'r' ? &o.repeat : &o.train;
+			unsigned long long *dst = argv[i][2] == 'l'   ? &o.limit
+			                          : argv[i][2] == 'r' ? &o.repeat
+			                                              : &o.train;
 
 			if (i + 1 >= argc || parse_count(argv[i + 1], dst) < 0) {
 				fprintf(stderr, "bench_classify: %s needs a number\n", argv[i]);
