@@ -80,8 +80,7 @@ struct model_scratch {
 	struct feat *feats;
 	size_t capfeats;
 	uint32_t *cpoff; /* framed code point -> folded byte offset (start) */
-	int32_t *cpword; /* framed code point -> word number, -1 outside words */
-	uint32_t *wspan; /* word -> folded [start, end) */
+	int32_t *tok;    /* framed code point -> its token's unit, -1 for none */
 	struct unit *units;
 	size_t capcp;
 };
@@ -157,7 +156,6 @@ struct sink {
 	int64_t sum;
 	uint32_t *idx;
 	struct feat *fe;
-	int32_t *cpword;
 	size_t n;
 	unsigned shift;
 };
@@ -206,8 +204,6 @@ model_extract(uint64_t hseed, const char *text, size_t len, struct sink *k)
 	int inword = 0, haveprev = 0;
 	size_t i = 0;
 
-	if (k->cpword != NULL)
-		k->cpword[0] = -1;
 	for (;;) {
 		int end = i >= len;
 		uint32_t c = end ? ' ' : model_next_cp(t, &i);
@@ -250,8 +246,6 @@ model_extract(uint64_t hseed, const char *text, size_t len, struct sink *k)
 			haveprev = 1;
 			inword = 0;
 		}
-		if (k->cpword != NULL)
-			k->cpword[ncp] = isw ? (int32_t)wstart : -1;
 		ncp++;
 		if (end)
 			break;
@@ -277,8 +271,7 @@ scratch_grow(struct model_scratch *s, size_t flen, int explain)
 	if (flen + 3 > s->capcp) {
 		s->capcp = flen + 3;
 		s->cpoff = xreallocarray(s->cpoff, s->capcp, sizeof(*s->cpoff));
-		s->cpword = xreallocarray(s->cpword, s->capcp, sizeof(*s->cpword));
-		s->wspan = xreallocarray(s->wspan, s->capcp * 2, sizeof(*s->wspan));
+		s->tok = xreallocarray(s->tok, s->capcp, sizeof(*s->tok));
 	}
 }
 
@@ -300,8 +293,7 @@ model_scratch_free(struct model_scratch *s)
 	free(s->idx);
 	free(s->feats);
 	free(s->cpoff);
-	free(s->cpword);
-	free(s->wspan);
+	free(s->tok);
 	free(s->units);
 	free(s);
 }
@@ -334,7 +326,7 @@ model_logit(const struct model *m, int64_t sum, size_t n)
 static double
 model_prob_scratch(const struct model *m, const char *f, size_t flen)
 {
-	struct sink k = {m->w, 0, NULL, NULL, NULL, 0, 64 - m->bits};
+	struct sink k = {m->w, 0, NULL, NULL, 0, 64 - m->bits};
 
 	model_extract(m->hseed, f, flen, &k);
 	return model_sigmoid(model_logit(m, k.sum, k.n));
@@ -404,34 +396,54 @@ cp_end(const struct model_scratch *s, uint32_t k, uint32_t ncp)
 }
 
 /*
- * One unit per word (its unigram and its share of every character n-gram
- * that touches it), per word pair, and per character n-gram that touches
- * no word. Returns the number of units.
+ * The tokens of the folded text: runs of word characters and runs of
+ * other characters that are not white space ("??", an emoji). tok[k] is
+ * the unit of framed code point k, -1 for a space or the frame; units
+ * 0..ntok-1 are the tokens, in order. Returns ntok.
+ */
+static uint32_t
+explain_tokens(struct model_scratch *s, uint32_t ncp)
+{
+	const unsigned char *t = (const unsigned char *)s->nb.text;
+	uint32_t ntok = 0;
+	int prev = 0; /* class of the code point before: 0 space, 1 word, 2 other */
+
+	s->tok[0] = s->tok[ncp - 1] = -1;
+	for (uint32_t k = 1; k + 1 < ncp; k++) {
+		size_t i = s->cpoff[k];
+		uint32_t c = model_next_cp(t, &i);
+		int cls = c == ' '                                                         ? 0
+		          : (c < 0x80 ? model_ascii_word[c] : norm_is_word_cp((int32_t)c)) ? 1
+		                                                                           : 2;
+
+		if (cls != 0 && cls != prev)
+			s->units[ntok++] = (struct unit){cp_start(s, k, ncp), 0, 0};
+		if (cls != 0)
+			s->units[ntok - 1].fe = cp_end(s, k, ncp);
+		s->tok[k] = cls != 0 ? (int32_t)ntok - 1 : -1;
+		prev = cls;
+	}
+	return ntok;
+}
+
+/*
+ * One unit per token (a word's unigram, and its share of every character
+ * n-gram that touches it), and one per word pair. Returns the number of
+ * units.
  */
 static size_t
 explain_units(const struct model *m, struct model_scratch *s, size_t nf, uint32_t ncp, double x)
 {
-	size_t nu = 0;
-	uint32_t nw = 0;
+	size_t nu = explain_tokens(s, ncp);
 
-	/* words: units 0..nw-1, in order, indexed by their first code point */
-	for (uint32_t k = 1; k + 1 < ncp; k++)
-		if (s->cpword[k] == (int32_t)k) {
-			uint32_t e = k;
-
-			while (e + 1 < ncp && s->cpword[e + 1] == (int32_t)k)
-				e++;
-			s->units[nw] = (struct unit){cp_start(s, k, ncp), cp_end(s, e, ncp), 0};
-			s->wspan[k] = nw++;
-		}
-	nu = nw;
 	for (size_t i = 0; i < nf; i++) {
 		const struct feat *f = &s->feats[i];
 		double c = m->scale * m->w[f->idx] * x;
-		uint32_t words[5], nwords = 0;
+		int32_t toks[5];
+		uint32_t ntoks = 0;
 
 		if (f->kind == FEAT_WORD) {
-			s->units[s->wspan[f->a]].weight += c;
+			s->units[s->tok[f->a]].weight += c;
 			continue;
 		}
 		if (f->kind == FEAT_PAIR) {
@@ -439,17 +451,12 @@ explain_units(const struct model *m, struct model_scratch *s, size_t nf, uint32_
 			    (struct unit){cp_start(s, f->a, ncp), cp_end(s, f->b, ncp), c};
 			continue;
 		}
+		/* a character n-gram: shared by the tokens it touches (none: the frame alone) */
 		for (uint32_t k = f->a; k <= f->b; k++)
-			if (s->cpword[k] >= 0 &&
-			    (nwords == 0 || words[nwords - 1] != s->wspan[s->cpword[k]]))
-				words[nwords++] = s->wspan[s->cpword[k]];
-		if (nwords == 0) {
-			s->units[nu++] =
-			    (struct unit){cp_start(s, f->a, ncp), cp_end(s, f->b, ncp), c};
-			continue;
-		}
-		for (uint32_t j = 0; j < nwords; j++)
-			s->units[words[j]].weight += c / nwords;
+			if (s->tok[k] >= 0 && (ntoks == 0 || toks[ntoks - 1] != s->tok[k]))
+				toks[ntoks++] = s->tok[k];
+		for (uint32_t j = 0; j < ntoks; j++)
+			s->units[toks[j]].weight += c / ntoks;
 	}
 	return nu;
 }
@@ -472,7 +479,7 @@ size_t
 model_explain_with(const struct model *m, struct model_scratch *s, const char *text, size_t len,
                    struct model_why *out, size_t max)
 {
-	struct sink k = {m->w, 0, NULL, NULL, NULL, 0, 64 - m->bits};
+	struct sink k = {m->w, 0, NULL, NULL, 0, 64 - m->bits};
 	size_t nu, got = 0;
 	uint32_t ncp = 0;
 	double z;
@@ -485,7 +492,6 @@ model_explain_with(const struct model *m, struct model_scratch *s, const char *t
 	}
 	ncp += 2;
 	k.fe = s->feats;
-	k.cpword = s->cpword;
 	model_extract(m->hseed, s->nb.text, s->nb.len, &k);
 	z = model_logit(m, k.sum, k.n);
 	nu = explain_units(m, s, k.n, ncp, k.n ? 1.0 / sqrt((double)k.n) : 0);
@@ -545,7 +551,7 @@ trainset_build(struct trainset *ts, uint64_t hseed, unsigned bits, const struct 
 			ts->idx = xreallocarray(ts->idx, cap, sizeof(*ts->idx));
 		}
 		ts->off[i] = used;
-		k = (struct sink){NULL, 0, ts->idx + used, NULL, NULL, 0, 64 - bits};
+		k = (struct sink){NULL, 0, ts->idx + used, NULL, 0, 64 - bits};
 		model_extract(hseed, s->nb.text, s->nb.len, &k);
 		used += k.n;
 	}
@@ -809,10 +815,8 @@ hdr_value(struct header *h, const char *line, const char *key)
 	size_t kl = strlen(key);
 
 	if (strncmp(line, key, kl) != 0 || line[kl] != ' ' || line[kl + 1] == '\0') {
-		hdr_fail(h,
-		         "expected the key and its value here, in the order keluh-model(5) "
-		         "gives; " HDR_DAMAGED,
-		         "bad header line \"%s\"", line);
+		hdr_fail(h, "the keys come in the order keluh-model(5) gives; " HDR_DAMAGED,
+		         "bad header line \"%s\": expected \"%s VALUE\"", line, key);
 		return NULL;
 	}
 	return line + kl + 1;
@@ -882,8 +886,12 @@ hdr_parse(struct header *h, char **lines, size_t nlines, struct model *m)
 		return -1;
 	errno = 0;
 	pos = strtoull(v, &end, 10);
-	neg = *end == ' ' ? strtoull(end + 1, &end, 10) : 0;
-	if (errno != 0 || *end != '\0' || v[0] == '-' || pos > UINT32_MAX || neg > UINT32_MAX)
+	if (*end != ' ' || end[1] < '0' || end[1] > '9')
+		return hdr_fail(h, HDR_DAMAGED, "bad header line \"%s\": want two counts",
+		                lines[5]);
+	neg = strtoull(end + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || v[0] < '0' || v[0] > '9' || pos > UINT32_MAX ||
+	    neg > UINT32_MAX)
 		return hdr_fail(h, HDR_DAMAGED, "bad header line \"%s\": want two counts",
 		                lines[5]);
 	if (hdr_double(h, LINE(6), "cv-f1", &m->info.cv_f1) < 0 ||
@@ -899,7 +907,9 @@ hdr_parse(struct header *h, char **lines, size_t nlines, struct model *m)
 		                "bad header line \"%s\": want \"weights COUNT int16le\"",
 		                lines[10]);
 	if (u != (uint64_t)1 << bits)
-		return hdr_fail(h, HDR_DAMAGED, "wrong size: %s weights, but bits says 2^bits", v);
+		return hdr_fail(
+		    h, HDR_DAMAGED, "wrong size: %llu weights, but bits %llu needs %llu",
+		    (unsigned long long)u, (unsigned long long)bits, (unsigned long long)1 << bits);
 #undef LINE
 	(void)nlines;
 	m->info.n_pos = (unsigned)pos;
@@ -1018,9 +1028,18 @@ model_read_file(const char *path, size_t *len, char *err, size_t errlen)
 	}
 	data = xmalloc((size_t)st.st_size + 1);
 	while (off < (size_t)st.st_size &&
-	       ((got = read(fd, data + off, (size_t)st.st_size - off)) > 0 ||
-	        (got < 0 && errno == EINTR)))
-		off += got > 0 ? (size_t)got : 0;
+	       (got = read(fd, data + off, (size_t)st.st_size - off)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			snprintf(err, errlen, "%s: error: cannot read it: %s", path,
+			         strerror(errno));
+			close(fd);
+			free(data);
+			return NULL;
+		}
+		off += (size_t)got;
+	}
 	close(fd);
 	data[off] = '\0';
 	*len = off;
@@ -1069,25 +1088,38 @@ model_name_of(const char *path)
 }
 
 struct model *
-model_load(const char *path, char *err, size_t errlen)
+model_parse(const char *path, const void *data, size_t len, char *err, size_t errlen)
 {
 	struct header h = {path, 0, err, errlen};
-	char *lines[HDR_LINES];
+	size_t hl = len < MODEL_HEADER_MAX ? len : MODEL_HEADER_MAX, off = 0;
+	char *lines[HDR_LINES], *head = xmalloc(hl + 1);
+	struct model *m = xcalloc(1, sizeof(*m));
+
+	/* the header is split into lines in a copy; the weights are read in place */
+	memcpy(head, data, hl);
+	head[hl] = '\0';
+	if (model_check_magic(&h, head, hl) < 0 || (off = hdr_split(&h, head, hl, lines)) == 0 ||
+	    hdr_parse(&h, lines, HDR_LINES, m) < 0 ||
+	    model_weights(&h, m, (const unsigned char *)data + off, len - off) < 0) {
+		free(head);
+		model_free(m);
+		return NULL;
+	}
+	free(head);
+	m->name = model_name_of(path);
+	return m;
+}
+
+struct model *
+model_load(const char *path, char *err, size_t errlen)
+{
 	struct model *m;
-	size_t len, off;
+	size_t len;
 	char *data;
 
 	if ((data = model_read_file(path, &len, err, errlen)) == NULL)
 		return NULL;
-	m = xcalloc(1, sizeof(*m));
-	if (model_check_magic(&h, data, len) < 0 || (off = hdr_split(&h, data, len, lines)) == 0 ||
-	    hdr_parse(&h, lines, HDR_LINES, m) < 0 ||
-	    model_weights(&h, m, (const unsigned char *)data + off, len - off) < 0) {
-		free(data);
-		model_free(m);
-		return NULL;
-	}
+	m = model_parse(path, data, len, err, errlen);
 	free(data);
-	m->name = model_name_of(path);
 	return m;
 }
