@@ -503,6 +503,15 @@ model_explain_with(const struct model *m, struct model_scratch *s, const char *t
 			continue;
 		out[got].start = s->nb.map[u->fs];
 		out[got].end = s->nb.map[u->fe];
+		if (out[got].end <= out[got].start) {
+			/* the '-' of "X2" folded to "X-X" maps to the '2': show it there */
+			if (out[got].start >= len)
+				continue;
+			out[got].end = out[got].start + 1;
+			while (out[got].end < len &&
+			       ((unsigned char)text[out[got].end] & 0xc0) == 0x80)
+				out[got].end++;
+		}
 		out[got].weight = u->weight;
 		explain_gram(&s->nb, u->fs, u->fe, out[got].gram, sizeof(out[got].gram));
 		got++;
