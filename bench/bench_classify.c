@@ -566,7 +566,7 @@ run_naive_rules(const struct opts *o, struct ruleset *rs, double load_ms)
 	uint64_t n = 0, complaints = 0, invalid = 0, matches = 0, errors = 0;
 	double t0, compile_ms, secs;
 	char err[300];
-	int rc;
+	int rc = 0;
 
 	(void)load_ms;
 	t0 = now_seconds();
