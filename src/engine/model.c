@@ -151,25 +151,28 @@ model_feat_cap(size_t flen)
  * points in fe (explain). model_extract is inlined into each caller with
  * the others NULL, so each gets a loop of its own without the tests.
  */
+enum sink_mode { SINK_SUM, SINK_IDX, SINK_FEAT };
 struct sink {
-	const int16_t *w;
+	const int16_t *w; /* SINK_SUM, SINK_FEAT */
 	int64_t sum;
-	uint32_t *idx;
-	struct feat *fe;
+	uint32_t *idx;   /* SINK_IDX */
+	struct feat *fe; /* SINK_FEAT */
 	size_t n;
 	unsigned shift;
 };
 
+/* mode is a constant where this is inlined: each caller gets only its own branch */
 static inline __attribute__((always_inline)) void
-sink_put(struct sink *k, uint64_t h, enum feat_kind kind, uint32_t a, uint32_t b)
+sink_put(struct sink *k, enum sink_mode mode, uint64_t h, enum feat_kind kind, uint32_t a,
+         uint32_t b)
 {
 	uint32_t ix = (uint32_t)(h >> k->shift);
 
-	if (k->w != NULL)
+	if (mode != SINK_IDX)
 		k->sum += k->w[ix];
-	if (k->idx != NULL)
+	if (mode == SINK_IDX)
 		k->idx[k->n] = ix;
-	if (k->fe != NULL)
+	if (mode == SINK_FEAT)
 		k->fe[k->n] = (struct feat){ix, (uint8_t)kind, a, b};
 	k->n++;
 }
@@ -186,70 +189,77 @@ static const uint8_t model_ascii_word[128] = {
     ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
 };
 
+/* What model_extract carries from one code point to the next. */
+struct xstate {
+	uint32_t c1, c2, c3, c4; /* the code points before this one; 0 before the frame */
+	uint64_t wh, prev;       /* the hash of the word being read, of the one before */
+	uint32_t ncp, wstart, pstart;
+	int inword, haveprev;
+};
+
+/* The n-grams that end at code point c, the ncp'th of the framed text. */
+static inline __attribute__((always_inline)) void
+model_step(uint64_t hseed, enum sink_mode mode, struct sink *k, struct xstate *x, uint32_t c,
+           int isw)
+{
+	uint32_t ncp = x->ncp;
+	uint64_t h = (hseed ^ c) * H_MUL;
+
+	h = (h ^ x->c1) * H_MUL;
+	sink_put(k, mode, h, FEAT_CHAR, ncp - 1, ncp);
+	h = (h ^ x->c2) * H_MUL;
+	sink_put(k, mode, h, FEAT_CHAR, ncp >= 2 ? ncp - 2 : 0, ncp);
+	h = (h ^ x->c3) * H_MUL;
+	sink_put(k, mode, h, FEAT_CHAR, ncp >= 3 ? ncp - 3 : 0, ncp);
+	h = (h ^ x->c4) * H_MUL;
+	sink_put(k, mode, h, FEAT_CHAR, ncp >= 4 ? ncp - 4 : 0, ncp);
+	x->c4 = x->c3;
+	x->c3 = x->c2;
+	x->c2 = x->c1;
+	x->c1 = c;
+	if (isw) {
+		if (!x->inword) {
+			x->wh = hseed ^ H_WORD;
+			x->wstart = ncp;
+			x->inword = 1;
+		}
+		x->wh = (x->wh ^ c) * H_MUL;
+	} else if (x->inword) {
+		sink_put(k, mode, (x->wh ^ H_UNI) * H_MUL2, FEAT_WORD, x->wstart, ncp - 1);
+		if (x->haveprev)
+			sink_put(k, mode, ((x->prev * H_MUL2) ^ x->wh ^ H_BI) * H_MUL, FEAT_PAIR,
+			         x->pstart, ncp - 1);
+		x->prev = x->wh;
+		x->pstart = x->wstart;
+		x->haveprev = 1;
+		x->inword = 0;
+	}
+	x->ncp = ncp + 1;
+}
+
 /*
  * The n-grams of folded text t[0..len), framed by a space on each side,
- * into the sink. Character n-grams of length 2..5 ending at each code
- * point are hashed backwards from it, one multiply per length, with the
- * four code points before it kept in registers; a word's hash is built as
+ * into the sink. At each code point, the character n-grams of length 2
+ * to 5 that end there are hashed backwards from it, one multiply per
+ * length, with the four code points before it at hand (those before the
+ * frame are 0, so every code point gives four); a word's hash is built as
  * it goes and gives its unigram and, with the word before it, its pair.
  * At most model_feat_cap(len) n-grams.
  */
 static inline __attribute__((always_inline)) void
-model_extract(uint64_t hseed, const char *text, size_t len, struct sink *k)
+model_extract(uint64_t hseed, enum sink_mode mode, const char *text, size_t len, struct sink *k)
 {
 	const unsigned char *t = (const unsigned char *)text;
-	uint32_t c1 = ' ', c2 = 0, c3 = 0, c4 = 0; /* the code points before this one */
-	uint64_t wh = 0, prev = 0;
-	uint32_t ncp = 1, wstart = 0, pstart = 0;
-	int inword = 0, haveprev = 0;
+	struct xstate x = {' ', 0, 0, 0, 0, 0, 1, 0, 0, 0, 0};
 	size_t i = 0;
 
-	for (;;) {
-		int end = i >= len;
-		uint32_t c = end ? ' ' : model_next_cp(t, &i);
-		int isw = !end && (c < 0x80 ? model_ascii_word[c] : norm_is_word_cp((int32_t)c));
-		uint64_t h = (hseed ^ c) * H_MUL;
+	while (i < len) {
+		uint32_t c = model_next_cp(t, &i);
+		int isw = c < 0x80 ? model_ascii_word[c] : norm_is_word_cp((int32_t)c);
 
-		h = (h ^ c1) * H_MUL;
-		sink_put(k, h, FEAT_CHAR, ncp - 1, ncp);
-		if (__builtin_expect(ncp >= 4, 1)) {
-			h = (h ^ c2) * H_MUL;
-			sink_put(k, h, FEAT_CHAR, ncp - 2, ncp);
-			h = (h ^ c3) * H_MUL;
-			sink_put(k, h, FEAT_CHAR, ncp - 3, ncp);
-			h = (h ^ c4) * H_MUL;
-			sink_put(k, h, FEAT_CHAR, ncp - 4, ncp);
-		} else {
-			for (uint32_t j = 2; j <= ncp; j++) {
-				h = (h ^ (j == 2 ? c2 : c3)) * H_MUL;
-				sink_put(k, h, FEAT_CHAR, ncp - j, ncp);
-			}
-		}
-		c4 = c3;
-		c3 = c2;
-		c2 = c1;
-		c1 = c;
-		if (isw) {
-			if (!inword) {
-				wh = hseed ^ H_WORD;
-				wstart = ncp;
-				inword = 1;
-			}
-			wh = (wh ^ c) * H_MUL;
-		} else if (inword) {
-			sink_put(k, (wh ^ H_UNI) * H_MUL2, FEAT_WORD, wstart, ncp - 1);
-			if (haveprev)
-				sink_put(k, ((prev * H_MUL2) ^ wh ^ H_BI) * H_MUL, FEAT_PAIR,
-				         pstart, ncp - 1);
-			prev = wh;
-			pstart = wstart;
-			haveprev = 1;
-			inword = 0;
-		}
-		ncp++;
-		if (end)
-			break;
+		model_step(hseed, mode, k, &x, c, isw);
 	}
+	model_step(hseed, mode, k, &x, ' ', 0);
 }
 
 static void
@@ -328,7 +338,7 @@ model_prob_scratch(const struct model *m, const char *f, size_t flen)
 {
 	struct sink k = {m->w, 0, NULL, NULL, 0, 64 - m->bits};
 
-	model_extract(m->hseed, f, flen, &k);
+	model_extract(m->hseed, SINK_SUM, f, flen, &k);
 	return model_sigmoid(model_logit(m, k.sum, k.n));
 }
 
@@ -492,7 +502,7 @@ model_explain_with(const struct model *m, struct model_scratch *s, const char *t
 	}
 	ncp += 2;
 	k.fe = s->feats;
-	model_extract(m->hseed, s->nb.text, s->nb.len, &k);
+	model_extract(m->hseed, SINK_FEAT, s->nb.text, s->nb.len, &k);
 	z = model_logit(m, k.sum, k.n);
 	nu = explain_units(m, s, k.n, ncp, k.n ? 1.0 / sqrt((double)k.n) : 0);
 	qsort(s->units, nu, sizeof(*s->units), z >= 0 ? unit_cmp_desc : unit_cmp_asc);
@@ -561,7 +571,7 @@ trainset_build(struct trainset *ts, uint64_t hseed, unsigned bits, const struct 
 		}
 		ts->off[i] = used;
 		k = (struct sink){NULL, 0, ts->idx + used, NULL, 0, 64 - bits};
-		model_extract(hseed, s->nb.text, s->nb.len, &k);
+		model_extract(hseed, SINK_IDX, s->nb.text, s->nb.len, &k);
 		used += k.n;
 	}
 	ts->off[n] = used;
