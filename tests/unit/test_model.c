@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -613,6 +614,50 @@ START_TEST(test_explain_redup)
 }
 END_TEST
 
+/*
+ * The explanation shares out every n-gram's weight: its parts and the
+ * bias add up to the score that model_prob turned into p. That ties the
+ * scoring loop to the explanation's, which are written apart.
+ */
+START_TEST(test_explain_adds_up)
+{
+	static const char *const texts[] = {
+	    "Where is my refund? The app is crashing",
+	    "thanks, great update!",
+	    "Café: ＲＥＦＵＮＤ?? Straße WAAAITING for my Refund 😡",
+	    "refund belum masuk2 juga",
+	    "a",
+	    "😡😡 !! ??",
+	    "  spaces   and\ttabs\n",
+	};
+	struct model *m = toy_model();
+	struct model_why *w = xcalloc(4096, sizeof(*w));
+	char err[256], *p = tmp_path("sum.model"), *d, *b;
+	double bias;
+	size_t len;
+
+	ck_assert_int_eq(model_save(m, p, err, sizeof(err)), 0);
+	d = read_all(p, &len);
+	b = strstr(d, "\nbias ");
+	ck_assert_ptr_nonnull(b);
+	bias = strtod(b + 6, NULL);
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		size_t tl = strlen(texts[i]), n = model_explain(m, texts[i], tl, w, 4096);
+		double pr = model_prob(m, texts[i], tl), sum = bias;
+
+		for (size_t j = 0; j < n; j++)
+			sum += w[j].weight;
+		ck_assert_msg(fabs(sum - log(pr / (1 - pr))) < 1e-9,
+		              "\"%s\": the parts add up to %.12f, the score is %.12f", texts[i],
+		              sum, log(pr / (1 - pr)));
+	}
+	free(d);
+	free(w);
+	tmp_done(p);
+	model_free(m);
+}
+END_TEST
+
 START_TEST(test_explain_long_gram)
 {
 	struct model *m = toy_model();
@@ -664,6 +709,7 @@ model_suite(void)
 	tcase_add_test(tc, test_explain_not_complaint);
 	tcase_add_test(tc, test_explain_folded_lengths);
 	tcase_add_test(tc, test_explain_redup);
+	tcase_add_test(tc, test_explain_adds_up);
 	tcase_add_test(tc, test_explain_long_gram);
 	suite_add_tcase(s, tc);
 	return s;
