@@ -18,7 +18,7 @@
  * The file (keluh-model(5)): a text header of "key value" lines, then the
  * weights as raw bytes.
  *
- *   keluh-model 1                the format's version (MODEL_FILE_VERSION)
+ *   keluh-model 2                the format's version (MODEL_FILE_VERSION)
  *   seed 1                       the n-gram hash seed (decimal, 64 bits)
  *   bits 18                      the table has 2^bits weights
  *   norm 1                       NORM_VERSION of the folding it was trained on
@@ -1070,9 +1070,14 @@ model_check_magic(struct header *h, const char *data, size_t len)
 		         h->path, ver, MODEL_FILE_VERSION);
 		return -1;
 	}
-	if (ver < 1)
-		return hdr_fail(h, "give the path of a file made by keluhctl learn",
-		                "bad header line: version %s does not exist", "0");
+	if (ver < MODEL_FILE_VERSION) {
+		/* version 1 hashed other n-grams: its weights would score the wrong ones */
+		snprintf(h->err, h->errlen,
+		         "%s: error: model format version %lu is older than this keluh reads (%d); "
+		         "train the model again with this keluh's keluhctl learn",
+		         h->path, ver, MODEL_FILE_VERSION);
+		return -1;
+	}
 	return 0;
 }
 

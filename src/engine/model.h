@@ -42,7 +42,7 @@ struct model_opts {
 
 #define MODEL_BITS_MIN     10
 #define MODEL_BITS_MAX     24
-#define MODEL_FILE_VERSION 1
+#define MODEL_FILE_VERSION 2
 
 /* bits 18, l2 1e-5, epochs 10, seed 1. */
 void model_opts_default(struct model_opts *);

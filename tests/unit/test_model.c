@@ -141,7 +141,7 @@ START_TEST(test_deterministic)
 	ck_assert_msg(memcmp(da, db, la) == 0, "two trainings on the same data differ");
 	/* and the file has the weights of 2^bits slots behind its header */
 	ck_assert_uint_gt(la, (size_t)2 << model_bits(a));
-	ck_assert(strncmp(da, "keluh-model 1\nseed 1\nbits 18\n", 29) == 0);
+	ck_assert(strncmp(da, "keluh-model 2\nseed 1\nbits 18\n", 29) == 0);
 	free(da);
 	free(db);
 	tmp_done(pa);
@@ -356,11 +356,17 @@ END_TEST
 START_TEST(test_load_newer)
 {
 	size_t len, nl;
-	char *d = small_file(&len), *n = replace_line(d, len, 1, "keluh-model 2", &nl);
+	char *d = small_file(&len), *n = replace_line(d, len, 1, "keluh-model 3", &nl);
 
 	load_fails("newer", n, nl,
-	           (const char *const[]){"version 2 is newer than this keluh reads (1)",
+	           (const char *const[]){"version 3 is newer than this keluh reads (2)",
 	                                 "upgrade keluh", NULL});
+	free(n);
+	/* version 1 hashed other n-grams */
+	n = replace_line(d, len, 1, "keluh-model 1", &nl);
+	load_fails("older", n, nl,
+	           (const char *const[]){"version 1 is older than this keluh reads (2)",
+	                                 "train the model again", NULL});
 	free(n);
 	free(d);
 }
