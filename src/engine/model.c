@@ -821,6 +821,15 @@ model_header(const struct model *m, struct buf *b)
 	           (size_t)1 << m->bits);
 }
 
+static void
+save_error(const char *path, char *err, size_t errlen)
+{
+	snprintf(err, errlen,
+	         "%s: error: cannot write it: %s; check that its directory exists and is "
+	         "writable",
+	         path, strerror(errno));
+}
+
 int
 model_save(const struct model *m, const char *path, char *err, size_t errlen)
 {
@@ -839,21 +848,25 @@ model_save(const struct model *m, const char *path, char *err, size_t errlen)
 		b.data[b.len++] = (char)(u & 0xff);
 		b.data[b.len++] = (char)(u >> 8);
 	}
-	if ((fd = mkstemp(tmp)) < 0 || (f = fdopen(fd, "wb")) == NULL) {
-		snprintf(err, errlen, "%s: error: cannot write it: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if ((fd = mkstemp(tmp)) < 0) {
+		save_error(path, err, errlen);
+		goto out;
+	}
+	if ((f = fdopen(fd, "wb")) == NULL) {
+		save_error(path, err, errlen);
+		close(fd);
+		unlink(tmp);
 		goto out;
 	}
 	(void)fchmod(fd, 0644);
 	if (fwrite(b.data, 1, b.len, f) != b.len || fflush(f) != 0 || fsync(fd) != 0) {
-		snprintf(err, errlen, "%s: error: cannot write it: %s", path, strerror(errno));
+		save_error(path, err, errlen);
 		fclose(f);
 		unlink(tmp);
 		goto out;
 	}
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		snprintf(err, errlen, "%s: error: cannot write it: %s", path, strerror(errno));
+		save_error(path, err, errlen);
 		unlink(tmp);
 		goto out;
 	}

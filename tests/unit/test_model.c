@@ -273,6 +273,21 @@ START_TEST(test_train_errors)
 }
 END_TEST
 
+START_TEST(test_save_error)
+{
+	struct model *m = toy_model();
+	char err[512] = "", *base = tmp_path("none"), *p = xasprintf("%s/no/dir.model", base);
+
+	ck_assert_int_eq(model_save(m, p, err, sizeof(err)), -1);
+	ck_assert_msg(strncmp(err, p, strlen(p)) == 0 && strstr(err, "error: cannot write it") &&
+	                  strstr(err, "directory exists"),
+	              "%s", err);
+	free(p);
+	tmp_done(base);
+	model_free(m);
+}
+END_TEST
+
 /* --- load errors -------------------------------------------------------------- */
 
 /* A valid model file's bytes, small: bits 10. */
@@ -704,6 +719,7 @@ model_suite(void)
 	tcase_add_test(tc, test_prob_range);
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_train_errors);
+	tcase_add_test(tc, test_save_error);
 	tcase_add_test(tc, test_load_missing);
 	tcase_add_test(tc, test_load_not_a_model);
 	tcase_add_test(tc, test_load_newer);
