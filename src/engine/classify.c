@@ -566,7 +566,7 @@ classify_model_p(struct classify_ctx *c, uint32_t m)
 	vm = &c->vm[c->nvm++];
 	vm->model = m;
 	vm->score = 0;
-	vm->p = model_prob_folded(c->rs->models[m].m, c->nb.text, c->nb.len);
+	vm->p = model_prob_folded(c->rs->models[m].m, c->mscratch, c->nb.text, c->nb.len);
 	return vm->p;
 }
 
