@@ -3,7 +3,9 @@
  * shell tests have a real model without keluhctl learn. Each line of
  * standard input is "1 TEXT" (a complaint) or "0 TEXT" (not).
  *
- *   model_write OUT.model < labelled.txt
+ *   model_write OUT.model [BITS] < labelled.txt
+ *
+ * BITS: the weight table's size (default 16: a test's handful of lines).
  */
 #include "config.h"
 
@@ -25,8 +27,8 @@ main(int argc, char **argv)
 	ssize_t len;
 	int rc = 0;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: model_write OUT.model < labelled.txt\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: model_write OUT.model [BITS] < labelled.txt\n");
 		return 2;
 	}
 	while ((len = getline(&line, &cap, stdin)) > 0) {
@@ -41,7 +43,7 @@ main(int argc, char **argv)
 		n++;
 	}
 	model_opts_default(&o);
-	o.bits = 16; /* small and quick: a test's handful of lines */
+	o.bits = argc == 3 ? (unsigned)atoi(argv[2]) : 16;
 	if ((m = model_train(ex, n, &o, err, sizeof(err))) == NULL ||
 	    model_save(m, argv[1], err, sizeof(err)) < 0) {
 		fprintf(stderr, "model_write: %s\n", err);
