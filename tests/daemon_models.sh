@@ -150,6 +150,10 @@ print(m["id"], any(x["pattern"] == "refund" and x["text"] == "refund" and x["rul
 PY
 is "the alert's mention carries the model's n-grams as matches" "$(cat "$TMPD/wh.check")" "w1 True"
 contains "the chat message highlights them like keyword matches" "$slk_log" '*refund*'
+id=$("$KELUHCTL" alerts --json --spool "$TMPD/c.db" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["alert"])')
+"$KELUHCTL" show --spool "$TMPD/c.db" "$id" >"$TMPD/show.out" 2>&1
+contains "keluhctl show names the model of each n-gram" "$TMPD/show.out" \
+	"evidence: - model brand 'refund' matched 'refund'"
 
 # a model file cut short: the reload is refused, saying where and why
 cp "$TMPD/models/brand.model" "$TMPD/brand.good"

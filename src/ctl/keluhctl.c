@@ -1145,8 +1145,14 @@ spoolcmd_show_human(const json_t *e, const json_t *rules, int listed)
 			continue;
 		fputs("  evidence: ", stdout);
 		spoolcmd_show_clean(json_string_value(json_object_get(v, "rule")));
-		printf(" %s '", json_string_value(json_object_get(v, "kind")) ?
+		printf(" %s ", json_string_value(json_object_get(v, "kind")) ?
 		    json_string_value(json_object_get(v, "kind")) : "-");
+		/* a model's n-gram: which model */
+		if (json_is_string(json_object_get(v, "model"))) {
+			spoolcmd_show_clean(json_string_value(json_object_get(v, "model")));
+			putchar(' ');
+		}
+		putchar('\'');
 		spoolcmd_show_clean(json_string_value(json_object_get(v, "pattern")));
 		fputs("' matched '", stdout);
 		spoolcmd_show_clean(json_string_value(json_object_get(v, "text")));
