@@ -96,6 +96,10 @@ usage(FILE *fp)
 	      "  report [--since D] [--team T] | report --send N\n"
 	      "        response times per team and priority against the SLA targets (from the\n"
 	      "        spool, default the last 7d); --send N: keluhd sends digest N of reports:\n"
+	      "  label MENTION complaint|not [--team T] [--by NAME]\n"
+	      "        record a person's label of a mention the spool knows\n"
+	      "  label --import FILE | label --export [FILE]\n"
+	      "        add labels from NDJSON or CSV (id,text,complaint[,team]); write them as NDJSON\n"
 	      "\n"
 	      "-c FILE: without it, keluhd.yaml in the current directory when there is one\n"
 	      "(the build tree after tools/quick run), else " CONF_DEFAULT_PATH ".\n"
@@ -866,45 +870,7 @@ spoolcmd_parse(int argc, char **argv, unsigned allowed, struct spoolcmd_opts *o)
 static struct spool *
 spoolcmd_open(const struct spoolcmd_opts *o, int readonly, int *rc)
 {
-	char err[1024], *path;
-	struct spool *s;
-
-	if (o->spool_path)
-		path = xstrdup(o->spool_path);
-	else {
-		struct conf *c = ctl_conf_load(o->conf_path, "the spool", "--spool PATH");
-
-		if (c == NULL) {
-			*rc = EXIT_USAGE;
-			return NULL;
-		}
-		path = xstrdup(c->spool_path);
-		conf_free(c);
-	}
-	/* Changing the outbox must not create one where keluhd never ran. */
-	if (!readonly && spool_is_local(path) && access(path, F_OK) < 0 && errno == ENOENT) {
-		fprintf(stderr, "keluhctl: no spool at %s: has keluhd run with this config?\n", path);
-		free(path);
-		*rc = EXIT_BAD_INPUT;
-		return NULL;
-	}
-	/* nor make the tables in a database keluhd never used: a read-only open refuses it */
-	if (!readonly && !spool_is_local(path)) {
-		if ((s = spool_open(path, 1, err, sizeof(err))) == NULL) {
-			fprintf(stderr, "keluhctl: %s\n", err);
-			free(path);
-			*rc = EXIT_BAD_INPUT;
-			return NULL;
-		}
-		spool_close(s);
-	}
-	s = spool_open(path, readonly, err, sizeof(err));
-	if (s == NULL) {
-		fprintf(stderr, "keluhctl: %s\n", err);
-		*rc = EXIT_BAD_INPUT;
-	}
-	free(path);
-	return s;
+	return ctl_spool_open(o->conf_path, o->spool_path, readonly, rc);
 }
 
 struct spoolcmd_alerts {
@@ -1609,6 +1575,8 @@ main(int argc, char **argv)
 	    strcmp(argv[1], "assign") == 0 || strcmp(argv[1], "resolve") == 0 ||
 	    strcmp(argv[1], "reopen") == 0)
 		return ctl_cases_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "label") == 0)
+		return ctl_label_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "report") == 0)
 		return ctl_report_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "queue") == 0)

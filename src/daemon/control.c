@@ -79,6 +79,7 @@ console_env_of(const struct conf *c, struct console_env *env)
 	env->pages[0] = console_cases_handle;
 	env->pages[1] = console_trends_handle;
 	env->pages[2] = playground_handle;
+	env->pages[3] = console_labels_handle;
 	env->on_free = playground_stop;
 }
 
