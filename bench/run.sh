@@ -530,6 +530,23 @@ if [ -d "$EVAL_DIR" ]; then
 		fi
 	done
 	echo "  (python3 bench/eval.py --errors --packs core KELUHCTL lists the worst misses)"
+	# keluhctl eval: the rules beside a model trained on the same labels,
+	# 5-fold cross-validated, alone and added to the rules
+	echo "  macro-F1 by keluhctl eval: rules / model (5-fold CV) / rules + model (5-fold CV)"
+	for name in en_complaint_tweets id_bandung_tweets; do
+		case $name in
+		en_*) rargs="-r $top_srcdir/packs/core" ;;
+		*) rargs="-r $top_srcdir/packs/core -r $top_srcdir/packs/city" ;;
+		esac
+		# shellcheck disable=SC2086
+		"$keluhctl" eval $rargs --labels "$EVAL_DIR/$name.dev.mentions.ndjson" \
+		    --gold "$EVAL_DIR/$name.dev.gold.csv" --json >"$out/keluhctl-eval-$name.json" \
+		    2>"$out/keluhctl-eval-$name.err" || failed=1
+		"$PYTHON" -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+print("  %-22s %s" % (sys.argv[2], " / ".join("%.1f" % (100 * r["macro_f1"] + 1e-6) for r in j["results"])))' \
+		    "$out/keluhctl-eval-$name.json" "$name" || failed=1
+	done
 else
 	echo "  $EVAL_DIR not found: skipped"
 fi

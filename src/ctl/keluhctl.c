@@ -21,6 +21,7 @@
 #include "conf/conf.h"
 #include "conf/confcheck.h"
 #include "ctl/ctl_admin.h"
+#include "ctl/ctl_eval.h"
 #include "ctl/ctl_int.h"
 #include "daemon/cases.h"
 #include "engine/classify.h"
@@ -100,6 +101,10 @@ usage(FILE *fp)
 	      "        record a person's label of a mention the spool knows\n"
 	      "  label --import FILE | label --export [FILE]\n"
 	      "        add labels from NDJSON or CSV (id,text,complaint[,team]); write them as NDJSON\n"
+	      "  eval --labels FILE [--gold CSV] [--model FILE] [--folds K] [--json]\n"
+	      "        precision, recall and F1 of the rules (and a model) on labelled mentions\n"
+	      "  learn --labels FILE [--gold CSV] (-o NAME.model | --suggest) [--folds K]\n"
+	      "        train a model on labelled mentions, or suggest keywords for rules\n"
 	      "\n"
 	      "-c FILE: without it, keluhd.yaml in the current directory when there is one\n"
 	      "(the build tree after tools/quick run), else " CONF_DEFAULT_PATH ".\n"
@@ -253,6 +258,19 @@ load_rules(const struct test_opts *o)
 	diag_free(&d);
 	conf_free(c);
 	return rs;
+}
+
+/* The rules of keluhctl test's -c and -r, for eval and learn (ctl_rules_loader). */
+static struct ruleset *
+ctl_rules_load(const char *conf_path, const char *const *dirs, size_t ndirs)
+{
+	struct test_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.conf_path = conf_path;
+	for (size_t i = 0; i < ndirs && i < sizeof(o.rules_dirs) / sizeof(o.rules_dirs[0]); i++)
+		o.rules_dirs[o.nrules_dirs++] = dirs[i];
+	return load_rules(&o);
 }
 
 static void
@@ -1579,6 +1597,10 @@ main(int argc, char **argv)
 		return ctl_label_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "report") == 0)
 		return ctl_report_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "eval") == 0)
+		return ctl_eval_main(argc - 1, argv + 1, ctl_rules_load);
+	if (strcmp(argv[1], "learn") == 0)
+		return ctl_learn_main(argc - 1, argv + 1, ctl_rules_load);
 	if (strcmp(argv[1], "queue") == 0)
 		return cmd_queue(argc - 1, argv + 1);
 	if (strcmp(argv[1], "retry") == 0)
