@@ -351,7 +351,7 @@ start_modules(char *err, size_t errlen)
 	K.hooks = hooks_new(&(struct hooks_env){ .pass = K.pass, .find = hooks_find,
 	    .open = hooks_open });
 	K.feeds = feeds_new(&(struct feeds_env){ K.base, K.ce, K.spool, K.ingest, K.pass,
-	    K.hooks });
+	    K.hooks, K.cluster });
 	K.digests = digests_new(K.base, K.spool, K.conf, keluhd_alerted, NULL);
 	K.actions = actions_new(&(struct actions_env){ K.base, K.ce, K.spool, K.pass, K.cases },
 	    K.conf, err, errlen);

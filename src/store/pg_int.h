@@ -21,8 +21,11 @@
 
 #include "store/spool_backend.h"
 
-/* The version of the database's tables (keluh_schema); 1 holds the records of SQLite's 8. */
-#define PG_SCHEMA 2
+/*
+ * The version of the database's tables (keluh_schema); 1 holds the records
+ * of SQLite's 8, 2 the labels (SQLite's 9), 3 the daemons' heartbeats.
+ */
+#define PG_SCHEMA 3
 /* pg_advisory_xact_lock key of migrations: "kluh", as the SQLite application_id */
 #define PG_MIGRATE_LOCK         0x6b6c7568
 #define PG_CONNECT_TIMEOUT      "5"
@@ -116,6 +119,10 @@ enum {
 	PQ_TRY_LOCK,
 	PQ_UNLOCK,
 	PQ_NOTIFY,
+	PQ_DAEMON_BEAT,
+	PQ_DAEMON_GONE,
+	PQ_DAEMON_FORGET,
+	PQ_DAEMONS,
 	PQ__N
 };
 
@@ -156,6 +163,7 @@ struct pg_spool {
 	size_t nnotes;
 	uint64_t notes_dropped;
 	char *instance;                   /* spool_set_instance */
+	uint64_t beats;                   /* heartbeats written */
 };
 
 static inline struct pg_spool *
@@ -392,5 +400,8 @@ int pg_notifications(struct spool *sp,
                      void (*fn)(void *arg, const char *channel, const char *payload), void *arg);
 uint64_t pg_notify_dropped(const struct spool *sp);
 int pg_set_instance(struct spool *sp, const char *instance_id);
+int pg_daemon_beat(struct spool *sp, const struct spool_daemon *d);
+int pg_daemon_gone(struct spool *sp, const char *instance);
+int pg_daemons(struct spool *sp, void (*fn)(void *arg, const struct spool_daemon *), void *arg);
 
 #endif

@@ -155,6 +155,22 @@ static const char *const pg_migrations[PG_SCHEMA] = {
     "  source text NOT NULL);"
     "CREATE INDEX labels_mention ON labels (mention_id, id);"
     "CREATE INDEX recent_mention ON recent ((keluh_json(json) ->> 'id'));",
+    /*
+     * Several daemons: each one's heartbeat (pg_cluster.c), by instance id.
+     * seen_ms is the database's clock, so that daemons on machines whose
+     * clocks differ agree on who is alive.
+     */
+    "CREATE TABLE keluh_daemons ("
+    "  instance text PRIMARY KEY,"
+    "  name text NOT NULL,"
+    "  host text NOT NULL,"
+    "  pid bigint NOT NULL,"
+    "  version text NOT NULL,"
+    "  started_ms bigint NOT NULL,"
+    "  seen_ms bigint NOT NULL,"
+    "  leader boolean NOT NULL DEFAULT false,"
+    "  sources text[] NOT NULL DEFAULT '{}',"
+    "  listen text);",
 };
 
 /* One number of a query made for the occasion: 1, 0 for no row or NULL, -1. */

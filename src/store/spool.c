@@ -743,3 +743,34 @@ spool_label_count(struct spool *s, int64_t *complaints)
 
 	return s->be->label_count(s, complaints ? complaints : &c);
 }
+
+int
+spool_daemon_beat(struct spool *s, const struct spool_daemon *d)
+{
+	return s->be->daemon_beat(s, d);
+}
+
+int
+spool_daemon_gone(struct spool *s, const char *instance)
+{
+	return s->be->daemon_gone(s, instance);
+}
+
+int
+spool_daemons(struct spool *s, void (*fn)(void *arg, const struct spool_daemon *), void *arg)
+{
+	return s->be->daemons(s, fn, arg);
+}
+
+void
+spool_daemon_free(struct spool_daemon *d)
+{
+	if (d == NULL)
+		return;
+	free(d->instance);
+	free(d->name);
+	free(d->host);
+	free(d->version);
+	free(d->listen);
+	free(d->sources);
+}

@@ -526,6 +526,26 @@ void spool_on_notify(struct spool *, void (*fn)(void *), void *arg);
 int spool_set_instance(struct spool *, const char *instance_id);
 
 /*
+ * The daemons of a shared spool: each writes its row every second
+ * (spool_daemon_beat, outside or in a batch; the database's clock sets
+ * seen_ms) and removes it when it stops cleanly (spool_daemon_gone).
+ * spool_daemons lists every row, seen_ago_ms by the database's clock too;
+ * rows not seen for a day are forgotten by the beats. A spool of one
+ * daemon keeps none (0 rows).
+ */
+struct spool_daemon {
+	char *instance, *name, *host, *version;
+	char *listen;  /* http.listen, NULL when none */
+	char *sources; /* the sources it runs, a JSON array of names */
+	int64_t pid, started_ms, seen_ms, seen_ago_ms;
+	int leader;
+};
+int spool_daemon_beat(struct spool *, const struct spool_daemon *);
+int spool_daemon_gone(struct spool *, const char *instance);
+int spool_daemons(struct spool *, void (*fn)(void *arg, const struct spool_daemon *), void *arg);
+void spool_daemon_free(struct spool_daemon *);
+
+/*
  * Rollups (v8), for the console's trends and rules pages: counts per
  * bucket of step_ms (one of the SPOOL_STEP_*) by kind and key, kept at
  * the three steps so that a 30-day view reads 30 rows per key, not 8640.

@@ -43,6 +43,7 @@ struct spool_case_event;
 struct spool_case_span;
 struct spool_case_message;
 struct spool_counts;
+struct spool_daemon;
 struct spool_delivery;
 struct spool_mention;
 struct spool_silence;
@@ -248,6 +249,10 @@ struct spool_backend {
 	                     void *arg);
 	uint64_t (*notify_dropped)(const struct spool *);
 	int (*set_instance)(struct spool *, const char *instance_id);
+	int (*daemon_beat)(struct spool *, const struct spool_daemon *);
+	int (*daemon_gone)(struct spool *, const char *instance);
+	int (*daemons)(struct spool *, void (*fn)(void *arg, const struct spool_daemon *),
+	               void *arg);
 
 	/* new kinds of records add their section here, and to the list below */
 };
@@ -279,7 +284,8 @@ struct spool_backend {
 	X(recent_add) X(recent_prune) X(recent_scan)                                               \
 	X(recent_by_id) X(label_add) X(label_list) X(label_count)                                  \
 	X(shared) X(try_lock) X(unlock) X(session) X(listen) X(notify) X(notify_fd)                \
-	X(notifications) X(notify_dropped) X(set_instance)
+	X(notifications) X(notify_dropped) X(set_instance)                                        \
+	X(daemon_beat) X(daemon_gone) X(daemons)
 /* clang-format on */
 
 /* The SQLite backend (sqlite.c) and the PostgreSQL one (pg.c). */

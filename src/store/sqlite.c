@@ -1154,6 +1154,25 @@ sqlite_set_instance(struct spool *sp, const char *instance_id)
 	return 0;
 }
 
+/* One daemon: no heartbeats kept, none listed. */
+static int
+sqlite_daemon_beat(struct spool *sp, const struct spool_daemon *d)
+{
+	return 0;
+}
+
+static int
+sqlite_daemon_gone(struct spool *sp, const char *instance)
+{
+	return 0;
+}
+
+static int
+sqlite_daemons(struct spool *sp, void (*fn)(void *arg, const struct spool_daemon *), void *arg)
+{
+	return 0;
+}
+
 const struct spool_backend spool_sqlite = {
 	.name = "sqlite",
 	.scheme = NULL,
@@ -1252,4 +1271,7 @@ const struct spool_backend spool_sqlite = {
 	.notifications = sqlite_notifications,
 	.notify_dropped = sqlite_notify_dropped,
 	.set_instance = sqlite_set_instance,
+	.daemon_beat = sqlite_daemon_beat,
+	.daemon_gone = sqlite_daemon_gone,
+	.daemons = sqlite_daemons,
 };
