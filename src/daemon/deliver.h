@@ -40,6 +40,12 @@ void deliver_set_observer(struct deliver *, void (*fn)(void *arg, int64_t id, co
 /* Something new may be due for receiver index i (of the current conf). */
 void deliver_kick(struct deliver *, size_t receiver);
 void deliver_kick_all(struct deliver *);
+/*
+ * Something may be due for the receiver of that name, made due by another
+ * daemon on a shared spool (its SPOOL_DUE_CHANNEL notification); unknown
+ * names are ignored. It only schedules a pump: safe from any callback.
+ */
+void deliver_kick_name(struct deliver *, const char *receiver);
 /* Stops starting new requests; fn(arg) once nothing is in flight. */
 void deliver_drain(struct deliver *, void (*fn)(void *arg), void *arg);
 int deliver_inflight(const struct deliver *);
