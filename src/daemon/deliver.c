@@ -15,7 +15,6 @@
 #include "receivers/receiver.h"
 
 #define DELIVER_BATCH 16
-#define DELIVER_POLL_MS 1000	/* notice operator requeues and restored rows */
 #define DELIVER_MAX_BODY (64 * 1024)
 /*
  * A receiver counts as failing after this many failed attempts in a row;

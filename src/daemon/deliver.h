@@ -20,6 +20,13 @@
 
 struct deliver;
 
+/*
+ * Each receiver looks at the spool at least this often, whatever it was
+ * told: it notices operator requeues, restored rows, and deliveries other
+ * daemons made due when their notification was lost.
+ */
+#define DELIVER_POLL_MS 1000
+
 struct deliver *deliver_new(struct event_base *, struct curlev *, struct spool *,
     const struct conf *);
 void deliver_free(struct deliver *);

@@ -270,6 +270,7 @@ teardown(void)
 		rollup_flush(K.rollup);
 	rollup_free(K.rollup);
 	pass_free(K.pass);
+	cluster_free(K.cluster);
 	spool_close(K.spool);
 	rules_unref(K.rules);
 	conf_free(K.conf);
@@ -330,12 +331,23 @@ start_pass(void)
 	K.pass = pass_new_spool(K.spool, deferred, &hooks, K.conf->nreceivers);
 }
 
+/* Another daemon made deliveries of this receiver due (SPOOL_DUE_CHANNEL). */
+static void
+on_due(void *arg, const char *receiver)
+{
+	(void)arg;
+	deliver_kick_name(K.deliver, receiver);
+}
+
 /* Delivery, groups, ingest, the sources' feed, silences and the admin API; then the backlog. */
 static int
 start_modules(char *err, size_t errlen)
 {
 	K.ce = curlev_new(K.base);
 	K.deliver = deliver_new(K.base, K.ce, K.spool, K.conf);
+	if (cluster_subscribe(K.cluster, SPOOL_DUE_CHANNEL, on_due, NULL) < 0)
+		log_warnx("deliveries made due by other daemons wait for the next look at the spool "
+		    "(at most %d s)", DELIVER_POLL_MS / 1000);
 	K.groups = group_new(K.base, K.conf, K.spool, keluhd_alerted, NULL);
 	if ((K.cases = cases_new(K.spool, K.conf, err, errlen)) == NULL) {
 		log_error("%s", err);
@@ -401,6 +413,7 @@ run(void)
 	event_config_free(ec);
 	if (K.base == NULL)
 		fatalx("cannot create the event loop");
+	K.cluster = cluster_new(K.base, K.conf, K.spool);
 	start_pass();
 	if (start_modules(err, sizeof(err)) < 0)
 		goto out;

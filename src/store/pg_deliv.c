@@ -463,6 +463,13 @@ pg_set_lease(struct spool *sp, const char *receiver, int64_t lease_ms)
 	return 0;
 }
 
+/* Whom leases name: the daemon's instance (spool_set_instance), else this spool's own. */
+static const char *
+pg_owner(const struct pg_spool *s)
+{
+	return s->instance ? s->instance : s->lease_owner;
+}
+
 static int64_t
 pg_lease_ms(const struct pg_spool *s, const char *receiver)
 {
@@ -519,7 +526,7 @@ pg_select_due(struct pg_spool *s, int q, const char *receiver, int64_t due_ms, i
 	if (max == 0)
 		return 0;
 	ids = pg_id_array(skip, nskip);
-	r = PG_WRITE_RUN(s, q, PG_TEXT(receiver), PG_I64(now_ms), PG_TEXT(s->lease_owner),
+	r = PG_WRITE_RUN(s, q, PG_TEXT(receiver), PG_I64(now_ms), PG_TEXT(pg_owner(s)),
 	                 PG_I64(due_ms), PG_I64(pg_limit(max)),
 	                 PG_I64(now_ms + pg_lease_ms(s, receiver)), PG_TEXT(ids));
 	free(ids);
@@ -554,7 +561,7 @@ pg_next_due(struct spool *sp, const char *receiver)
 	int64_t due = INT64_MAX;
 
 	return PG_ONE(s, PQ_NEXT_DUE, &due, PG_TEXT(receiver), PG_I64(util_now_ms()),
-	              PG_TEXT(s->lease_owner)) < 0
+	              PG_TEXT(pg_owner(s))) < 0
 	           ? -1
 	           : due;
 }
@@ -565,7 +572,7 @@ pg_make_due(struct spool *sp, const char *receiver, int64_t now_ms)
 	struct pg_spool *s = pg_of(sp);
 
 	return PG_WRITE_ID(s, PQ_MAKE_DUE, PG_TEXT(receiver), PG_I64(now_ms),
-	                   PG_TEXT(s->lease_owner));
+	                   PG_TEXT(pg_owner(s)));
 }
 
 int64_t
@@ -573,7 +580,7 @@ pg_expire(struct spool *sp, const char *receiver, int64_t now_ms, const char *er
 {
 	struct pg_spool *s = pg_of(sp);
 
-	return PG_WRITE(s, PQ_EXPIRE, PG_TEXT(receiver), PG_I64(now_ms), PG_TEXT(s->lease_owner),
+	return PG_WRITE(s, PQ_EXPIRE, PG_TEXT(receiver), PG_I64(now_ms), PG_TEXT(pg_owner(s)),
 	                PG_TEXT(error));
 }
 
