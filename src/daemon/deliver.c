@@ -999,10 +999,14 @@ void
 deliver_kick_name(struct deliver *d, const char *receiver)
 {
 	struct rstate *st = deliver_state(d, receiver);
+	char labels[200];
 
 	/* a timer, not a pump: the caller may be inside a spool call */
-	if (st && st->r && !d->draining)
-		rstate_arm(st, 0);
+	if (st == NULL || st->r == NULL || d->draining)
+		return;
+	rstate_arm(st, 0);
+	snprintf(labels, sizeof(labels), "receiver=\"%s\"", st->name);
+	metrics_add("keluh_delivery_wakeups_total", labels, 1);
 }
 
 void
