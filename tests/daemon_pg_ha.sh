@@ -162,6 +162,20 @@ for line in open(sys.argv[1]):
 print(sum(1 for v in ok.values() if v > 1))
 PY
 )
+# a complaint in two alerts is a grouping matter, not a delivery's: told, not asserted
+# (a restart rebuilds its groups from every pending complaint, the other daemons' too)
+inboth=$(python3 - "$hook_log" <<'PY'
+import json, sys
+seen = {}
+for line in open(sys.argv[1]):
+    rec = json.loads(line)
+    if rec["answer"] in ("200", "hang"):
+        for m in json.loads(rec["body"])["alert"]["mentions"]:
+            seen.setdefault(m["id"], set()).add(rec["headers"]["webhook-id"])
+print(sum(1 for v in seen.values() if len(v) > 1))
+PY
+)
+echo "# complaints carried by two alerts: $inboth"
 failed=$(grep -c '"answer": "\(500\|429\)"' "$hook_log")
 echo "# deliveries sent twice: $twice (in flight at the kill: $inflight); 500 and 429 answered: $failed"
 [ "$twice" -le "$inflight" ]
