@@ -331,12 +331,23 @@ start_pass(void)
 	K.pass = pass_new_spool(K.spool, deferred, &hooks, K.conf->nreceivers);
 }
 
+/* Another daemon made deliveries of this receiver due (SPOOL_DUE_CHANNEL). */
+static void
+on_due(void *arg, const char *receiver)
+{
+	(void)arg;
+	deliver_kick_name(K.deliver, receiver);
+}
+
 /* Delivery, groups, ingest, the sources' feed, silences and the admin API; then the backlog. */
 static int
 start_modules(char *err, size_t errlen)
 {
 	K.ce = curlev_new(K.base);
 	K.deliver = deliver_new(K.base, K.ce, K.spool, K.conf);
+	if (cluster_subscribe(K.cluster, SPOOL_DUE_CHANNEL, on_due, NULL) < 0)
+		log_warnx("deliveries made due by other daemons wait for the next look at the spool "
+		    "(at most %d s)", DELIVER_POLL_MS / 1000);
 	K.groups = group_new(K.base, K.conf, K.spool, keluhd_alerted, NULL);
 	if ((K.cases = cases_new(K.spool, K.conf, err, errlen)) == NULL) {
 		log_error("%s", err);

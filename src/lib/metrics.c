@@ -67,6 +67,8 @@ static const struct metric_help metric_helps[] = {
 	{ "keluh_incidents_total", "counter", "Incident alerts raised, by incident." },
 	{ "keluh_deliveries_total", "counter",
 	    "Delivery attempts, by receiver and outcome (ok, retry, dead)." },
+	{ "keluh_delivery_wakeups_total", "counter",
+	    "Receivers woken by another daemon sharing the spool: deliveries it made due, by receiver." },
 	{ "keluh_queue_depth", "gauge", "Deliveries waiting, by receiver." },
 	{ "keluh_dead_letters", "gauge", "Deliveries in the dead letters, by receiver." },
 	{ "keluh_receiver_up", "gauge",

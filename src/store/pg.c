@@ -45,6 +45,7 @@ pg_open(const char *path, int readonly, char *err, size_t errlen)
 	struct pg_spool *s = xcalloc(1, sizeof(*s));
 
 	s->readonly = readonly != 0;
+	pg_lease_init(s);
 	for (int i = 0; i < PQ__N; i++)
 		s->sql[i] = pg_main_sql[i]    ? pg_main_sql[i]
 		            : pg_deliv_sql[i] ? pg_deliv_sql[i]
@@ -77,6 +78,7 @@ pg_close(struct spool *sp)
 
 	/* an open transaction ends with the session: that is the crash semantics */
 	PQfinish(s->conn);
+	pg_lease_free(s);
 	pg_cluster_free(s);
 	free(s);
 }

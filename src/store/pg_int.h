@@ -74,6 +74,7 @@ enum {
 	PQ_RULE_TEXT_PRUNE,
 	PQ_PENDING_BY_RECEIVER,
 	PQ_MENTION_BY_ID,
+	PQ_LEASE_COUNTS,
 	/* pg_cases.c */
 	PQ_CASE_OPEN,
 	PQ_CASE_FIND,
@@ -148,9 +149,13 @@ struct pg_spool {
 	struct spool base;
 	PGconn *conn;
 	int readonly;
-	int txn;                /* begin opened one that commit has not closed */
-	int prepared;           /* the statements are prepared on this session */
-	int64_t reset_ms;       /* after a failed reconnect: none before this (monotonic ms) */
+	int txn;          /* begin opened one that commit has not closed */
+	int prepared;     /* the statements are prepared on this session */
+	int64_t reset_ms; /* after a failed reconnect: none before this (monotonic ms) */
+	/* delivery leases (pg_deliv.c): who takes them, and for how long per receiver */
+	char lease_owner[128];
+	struct pg_lease *leases;
+	size_t nleases;
 	uint64_t rollbacks;     /* batches lost (spool_rollbacks) */
 	uint64_t commits;       /* batches committed (spool_commit_seq) */
 	const char *sql[PQ__N]; /* each statement's SQL, from the files' tables (pg.c) */
@@ -177,6 +182,16 @@ pg_of_const(const struct spool *s)
 {
 	return (const struct pg_spool *)s;
 }
+
+/*
+ * The lease a receiver's deliveries are claimed with (spool_set_lease);
+ * one of at most PG_LEASES_MAX, beyond which the default applies.
+ */
+#define PG_LEASES_MAX 256
+struct pg_lease {
+	char *receiver;
+	int64_t ms;
+};
 
 /* One parameter of a statement, typed as in sqlite_int.h; always bound, never in the SQL. */
 struct pg_arg {
@@ -225,6 +240,9 @@ PGresult *pg_run(struct pg_spool *s, int q, const struct pg_arg *a, size_t n);
  */
 int64_t pg_write(struct pg_spool *s, int q, const struct pg_arg *a, size_t n);
 #define PG_WRITE(s, q, ...) pg_write((s), (q), PG_ARGS(__VA_ARGS__))
+/* A write that returns rows (RETURNING): its result (the caller PQclear()s it), or NULL. */
+PGresult *pg_write_run(struct pg_spool *s, int q, const struct pg_arg *a, size_t n);
+#define PG_WRITE_RUN(s, q, ...) pg_write_run((s), (q), PG_ARGS(__VA_ARGS__))
 /* A write whose first row's first column is its answer (RETURNING id): that, 0 for no row, -1. */
 int64_t pg_write_id(struct pg_spool *s, int q, const struct pg_arg *a, size_t n);
 #define PG_WRITE_ID(s, q, ...) pg_write_id((s), (q), PG_ARGS(__VA_ARGS__))
@@ -310,6 +328,11 @@ int pg_queue_counts(struct spool *sp, const char *receiver, int64_t *pending, in
 int pg_list_deliveries(struct spool *sp, int state, size_t limit,
                        void (*fn)(void *arg, const struct spool_delivery *), void *arg);
 int pg_pending_by_receiver(struct spool *sp, void (*fn)(void *, const char *, int64_t), void *arg);
+int pg_set_lease(struct spool *sp, const char *receiver, int64_t lease_ms);
+int pg_lease_counts(struct spool *sp, void (*fn)(void *, const char *, int64_t), void *arg);
+/* The lease owner of a new spool (HOST:PID:STARTMS), and what close frees of the leases. */
+void pg_lease_init(struct pg_spool *s);
+void pg_lease_free(struct pg_spool *s);
 int64_t pg_prune(struct spool *sp, int64_t before_ms);
 int64_t pg_prune_cases(struct spool *sp, int64_t before_ms);
 int64_t pg_add_silence(struct spool *sp, const char *matchers_json, const char *created_by,

@@ -22,8 +22,8 @@
  * never reused. Texts stay text (JSON too: its bytes are what is sent),
  * the action link key is bytea. keluh_json() reads a text as JSON, NULL
  * when it is not (json_valid in SQLite). The deliveries' lease_owner and
- * lease_expires_ms are for several daemons sharing the queue, a later
- * step; nothing sets them yet.
+ * lease_expires_ms are the leases of several daemons sharing the queue
+ * (pg_deliv.c, spool.h).
  */
 static const char *const pg_migrations[PG_SCHEMA] = {
     "CREATE FUNCTION keluh_json(t text) RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $f$ "

@@ -235,6 +235,18 @@ spool_expire(struct spool *s, const char *receiver, int64_t now_ms, const char *
 }
 
 int
+spool_set_lease(struct spool *s, const char *receiver, int64_t lease_ms)
+{
+	return s->be->set_lease(s, receiver, lease_ms);
+}
+
+int
+spool_lease_counts(struct spool *s, void (*fn)(void *arg, const char *owner, int64_t n), void *arg)
+{
+	return s->be->lease_counts(s, fn, arg);
+}
+
+int
 spool_delivered(struct spool *s, int64_t id, int64_t at_ms)
 {
 	return s->be->delivered(s, id, at_ms);

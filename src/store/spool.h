@@ -207,6 +207,42 @@ int64_t spool_make_due(struct spool *, const char *receiver, int64_t now_ms);
 int64_t spool_expire(struct spool *, const char *receiver, int64_t now_ms, const char *error);
 
 /*
+ * Leases, on a spool several daemons share (PostgreSQL): spool_due and
+ * spool_first_due claim the rows they return for this spool's instance
+ * (spool_set_instance; until it is set, HOST:PID:STARTMS of the process
+ * that opened it) until now_ms plus the receiver's lease length, with
+ * FOR UPDATE SKIP LOCKED, so two daemons never get the same delivery. A
+ * row leased by another instance is left out until its lease expires
+ * (its owner died: another daemon takes the delivery over); rows of our
+ * own lease come back unless skipped (they are in flight).
+ * spool_next_due counts a row with a valid lease as due when the lease
+ * expires, if that is later; spool_make_due and spool_expire leave rows
+ * of other instances' valid leases (and rows another session has locked)
+ * alone. spool_delivered, spool_retry_later and spool_dead(_tried) end
+ * the lease. A delivery is sent twice only when its daemon dies between
+ * the receiver's answer and the commit of that answer.
+ *
+ * spool_set_lease: the lease length of receiver's deliveries, set by the
+ * daemon from its config as the receiver's timeout + SPOOL_LEASE_MARGIN_MS
+ * (a request always ends within its timeout, and the outcome is committed
+ * at the end of that loop pass); SPOOL_LEASE_MS for a receiver never set.
+ * spool_lease_counts: fn(arg, owner, n) for each instance holding valid
+ * leases now, by owner. SQLite (one daemon, no leases): both do nothing
+ * and return 0.
+ *
+ * Wake-ups: on a shared spool each write that makes a delivery due for
+ * another daemon too (spool_add_alert, spool_make_due, spool_requeue,
+ * spool_requeue_dead) notifies SPOOL_DUE_CHANNEL with the receiver's name
+ * as payload, at the commit of its batch (see spool_listen).
+ */
+#define SPOOL_LEASE_MARGIN_MS 10000
+#define SPOOL_LEASE_MS        (15000 + SPOOL_LEASE_MARGIN_MS)
+#define SPOOL_DUE_CHANNEL     "keluh_due"
+int spool_set_lease(struct spool *, const char *receiver, int64_t lease_ms);
+int spool_lease_counts(struct spool *, void (*fn)(void *arg, const char *owner, int64_t n),
+    void *arg);
+
+/*
  * The daemon's transitions; attempts counts tries made, so delivered and
  * retry_later add one (dead does not: a delivery may die of age unsent).
  * They touch a pending delivery only: one that keluhctl dropped while it

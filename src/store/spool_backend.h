@@ -119,6 +119,9 @@ struct spool_backend {
 	                 struct spool_delivery *out);
 	int64_t (*make_due)(struct spool *, const char *receiver, int64_t now_ms);
 	int64_t (*expire)(struct spool *, const char *receiver, int64_t now_ms, const char *error);
+	int (*set_lease)(struct spool *, const char *receiver, int64_t lease_ms);
+	int (*lease_counts)(struct spool *, void (*fn)(void *arg, const char *owner, int64_t n),
+	                    void *arg);
 
 	/* deliveries: the outcome of an attempt (the acknowledgement) */
 	int (*delivered)(struct spool *, int64_t id, int64_t at_ms);
@@ -266,7 +269,7 @@ struct spool_backend {
 	X(wal_bound_hits)                                                                          \
 	X(rule_text) X(rule_text_get) X(prune_rule_texts)                                          \
 	X(add_mention) X(pending_mentions) X(add_alert) X(tie_mentions)                            \
-	X(due) X(next_due) X(first_due) X(make_due) X(expire)                                      \
+	X(due) X(next_due) X(first_due) X(make_due) X(expire) X(set_lease) X(lease_counts)            \
 	X(delivered) X(retry_later) X(dead)                                                        \
 	X(requeue) X(drop) X(requeue_dead) X(get_delivery) X(counts) X(queue_counts)               \
 	X(list_deliveries) X(list_alerts) X(get_alert) X(alert_mentions)                           \

@@ -687,6 +687,25 @@ sqlite_expire(struct spool *sp, const char *receiver, int64_t now_ms, const char
 				     SPOOL_I64(now_ms), SPOOL_TEXT(error)));
 }
 
+/* One daemon writes a SQLite spool: nothing is leased (spool.h). */
+static int
+sqlite_set_lease(struct spool *sp, const char *receiver, int64_t lease_ms)
+{
+	(void)sp;
+	(void)receiver;
+	(void)lease_ms;
+	return 0;
+}
+
+static int
+sqlite_lease_counts(struct spool *sp, void (*fn)(void *, const char *, int64_t), void *arg)
+{
+	(void)sp;
+	(void)fn;
+	(void)arg;
+	return 0;
+}
+
 /* min(due_ms): NULL when the receiver has nothing pending. */
 static void
 sqlite_row_next_due(sqlite3_stmt *st, void *out)
@@ -1202,6 +1221,8 @@ const struct spool_backend spool_sqlite = {
 	.first_due = sqlite_first_due,
 	.make_due = sqlite_make_due,
 	.expire = sqlite_expire,
+	.set_lease = sqlite_set_lease,
+	.lease_counts = sqlite_lease_counts,
 	.delivered = sqlite_delivered,
 	.retry_later = sqlite_retry_later,
 	.dead = sqlite_dead,
