@@ -226,8 +226,7 @@ pg_run(struct pg_spool *s, int q, const struct pg_arg *a, size_t n)
 	return NULL;
 }
 
-/* A write's statement, in the open batch: its result, or NULL with the error set. */
-static PGresult *
+PGresult *
 pg_write_run(struct pg_spool *s, int q, const struct pg_arg *a, size_t n)
 {
 	if (s->readonly) {

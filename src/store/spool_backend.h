@@ -219,6 +219,15 @@ struct spool_backend {
 	int64_t (*recent_scan)(struct spool *, int64_t since_ms, size_t limit,
 	                       int (*fn)(void *arg, int64_t at_ms, int complaint, const char *json),
 	                       void *arg);
+	/* several daemons on one database */
+	int64_t (*add_mention_ungrouped)(struct spool *, const char *mention_id,
+	                                 const char *group_key, int priority, int64_t at_ms,
+	                                 const char *json);
+	int (*claim_mentions)(struct spool *, size_t max,
+	                      void (*fn)(void *arg, const struct spool_mention *), void *arg);
+	int (*drop_mention)(struct spool *, int64_t rowid);
+	int (*mentions_alerted)(struct spool *, int64_t since_ms, size_t limit,
+	                        void (*fn)(void *arg, const struct spool_mention *), void *arg);
 
 	/* new kinds of records add their section here, and to the list below */
 };
@@ -247,7 +256,8 @@ struct spool_backend {
 	X(action_key)                                                                              \
 	X(case_of_mention) X(case_since) X(case_last_event)                                        \
 	X(stat_add) X(stat_rows) X(stat_prune) X(mentions_between) X(case_topics)                  \
-	X(recent_add) X(recent_prune) X(recent_scan)
+	X(recent_add) X(recent_prune) X(recent_scan) X(add_mention_ungrouped) X(claim_mentions)    \
+	X(drop_mention) X(mentions_alerted)
 /* clang-format on */
 
 /* The SQLite backend (sqlite.c) and the PostgreSQL one (pg.c). */

@@ -1154,4 +1154,9 @@ const struct spool_backend spool_sqlite = {
 	.recent_add = sqlite_recent_add,
 	.recent_prune = sqlite_recent_prune,
 	.recent_scan = sqlite_recent_scan,
+	/* one daemon: an ungrouped complaint is grouped at once, by it */
+	.add_mention_ungrouped = sqlite_add_mention,
+	.claim_mentions = sqlite_claim_mentions,
+	.drop_mention = sqlite_drop_mention,
+	.mentions_alerted = sqlite_mentions_alerted,
 };
