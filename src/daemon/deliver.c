@@ -96,6 +96,7 @@ struct deliver {
 	size_t nrs;
 	struct xfer *xfers;
 	struct cases *cases;		/* fills "case" at render time; NULL: none */
+	int edits_off;			/* another daemon leads: it makes the owed edits */
 	int draining;
 	void (*drained)(void *);
 	void *drained_arg;
@@ -799,7 +800,7 @@ deliver_edits(struct rstate *st, int room, int probe, int64_t now, int64_t *next
 	int n;
 
 	*next = INT64_MAX;
-	if (d->cases == NULL || room <= 0 || !receiver_living(st->r))
+	if (d->cases == NULL || d->edits_off || room <= 0 || !receiver_living(st->r))
 		return 0;
 	for (size_t i = 0; i < st->nowed; i++)
 		st->owed[i].seen = 0;
@@ -991,6 +992,12 @@ deliver_kick(struct deliver *d, size_t receiver)
 	/* called after the commit, outside any libcurl callback: start now */
 	if (st && !d->draining)
 		deliver_pump(st);
+}
+
+void
+deliver_set_edits(struct deliver *d, int on)
+{
+	d->edits_off = !on;
 }
 
 void

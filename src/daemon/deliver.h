@@ -40,6 +40,11 @@ void deliver_set_observer(struct deliver *, void (*fn)(void *arg, int64_t id, co
 /* Something new may be due for receiver index i (of the current conf). */
 void deliver_kick(struct deliver *, size_t receiver);
 void deliver_kick_all(struct deliver *);
+/*
+ * Several daemons on one database: every daemon sends deliveries, only the
+ * leader makes the owed edits of living messages (on: the default).
+ */
+void deliver_set_edits(struct deliver *, int on);
 /* Stops starting new requests; fn(arg) once nothing is in flight. */
 void deliver_drain(struct deliver *, void (*fn)(void *arg), void *arg);
 int deliver_inflight(const struct deliver *);
