@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "store/spool.h"
+#include "store/pg_int.h"
 #include "store/spool_backend.h"
 #include "spool_test.h"
 #include "unit.h"
@@ -197,7 +198,7 @@ START_TEST(test_open_create_reopen)
 
 	if (spool_test_pg()) {
 		/* PostgreSQL's tables have their own versions (pg_schema.c) */
-		ck_assert_int_eq(sql_int("SELECT version FROM keluh_schema"), 1);
+		ck_assert_int_eq(sql_int("SELECT version FROM keluh_schema"), PG_SCHEMA);
 		ck_assert_int_eq(sql_int("SELECT count(*) FROM pg_tables WHERE tablename IN "
 		                         "('mentions', 'alerts', 'deliveries', 'cursors', 'silences')"),
 		                 5);
@@ -214,7 +215,7 @@ START_TEST(test_open_create_reopen)
 	mention("m1", 2, 1000);
 	reopen();
 	ck_assert_int_eq(sql_int(spool_test_pg() ? "SELECT version FROM keluh_schema"
-	                                         : "PRAGMA user_version"), spool_test_pg() ? 1 : 8);
+	                                         : "PRAGMA user_version"), spool_test_pg() ? PG_SCHEMA : 8);
 	ck_assert_uint_eq(pending().n, 1);
 	ck_assert_int_eq(spool_in_txn(sp), 0);
 }
@@ -1501,7 +1502,7 @@ START_TEST(test_pg_refuses_newer_and_empty)
 	/* and reading made nothing */
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), 0);
 	reopen();
-	ck_assert_int_eq(sql_int("SELECT version FROM keluh_schema"), 1);
+	ck_assert_int_eq(sql_int("SELECT version FROM keluh_schema"), PG_SCHEMA);
 }
 END_TEST
 
