@@ -95,6 +95,7 @@ struct deliver {
 	size_t nrs;
 	struct xfer *xfers;
 	struct cases *cases;		/* fills "case" at render time; NULL: none */
+	int edits_off;			/* another daemon leads: it makes the owed edits */
 	int draining;
 	void (*drained)(void *);
 	void *drained_arg;
@@ -801,7 +802,7 @@ deliver_edits(struct rstate *st, int room, int probe, int64_t now, int64_t *next
 	int n;
 
 	*next = INT64_MAX;
-	if (d->cases == NULL || room <= 0 || !receiver_living(st->r))
+	if (d->cases == NULL || d->edits_off || room <= 0 || !receiver_living(st->r))
 		return 0;
 	for (size_t i = 0; i < st->nowed; i++)
 		st->owed[i].seen = 0;
@@ -1007,6 +1008,12 @@ deliver_kick_name(struct deliver *d, const char *receiver)
 	rstate_arm(st, 0);
 	snprintf(labels, sizeof(labels), "receiver=\"%s\"", st->name);
 	metrics_add("keluh_delivery_wakeups_total", labels, 1);
+}
+
+void
+deliver_set_edits(struct deliver *d, int on)
+{
+	d->edits_off = !on;
 }
 
 void

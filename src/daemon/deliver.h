@@ -53,6 +53,10 @@ void deliver_kick_all(struct deliver *);
  * names are ignored. It only schedules a pump: safe from any callback.
  */
 void deliver_kick_name(struct deliver *, const char *receiver);
+ * Several daemons on one database: every daemon sends deliveries, only the
+ * leader makes the owed edits of living messages (on: the default).
+ */
+void deliver_set_edits(struct deliver *, int on);
 /* Stops starting new requests; fn(arg) once nothing is in flight. */
 void deliver_drain(struct deliver *, void (*fn)(void *arg), void *arg);
 int deliver_inflight(const struct deliver *);

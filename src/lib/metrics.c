@@ -38,7 +38,8 @@ static const struct metric_help metric_helps[] = {
 	{ "keluh_mentions_duplicate_total", "counter",
 	    "Mentions dropped as duplicates inside the window, by source." },
 	{ "keluh_mentions_copies_total", "counter",
-	    "Complaints dropped because the same text was seen inside the window, by source." },
+	    "Complaints dropped because the same text was seen inside the window, by source "
+	    "(cluster: copies that came through two daemons, dropped by the leader)." },
 	{ "keluh_mentions_rejected_total", "counter", "Mentions refused as bad input, by reason." },
 	{ "keluh_ui_playground_verdicts_total", "counter",
 	    "Texts the console's playground classified (POST /v1/playground)." },
@@ -51,6 +52,8 @@ static const struct metric_help metric_helps[] = {
 	{ "keluh_complaints_muted_total", "counter",
 	    "Complaints muted by a silence: accepted and counted, not alerted." },
 	{ "keluh_silences", "gauge", "Active silences." },
+	{ "keluh_leader", "gauge",
+	    "1 when this daemon leads the daemons of its PostgreSQL spool (it groups), else 0." },
 	{ "keluh_cases", "gauge", "Cases open and acknowledged now, by state." },
 	{ "keluh_case_actions_total", "counter",
 	    "Actions taken on cases, by action and the platform of who acted." },

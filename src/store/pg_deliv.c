@@ -51,13 +51,25 @@
 const char *const pg_deliv_sql[PQ__N] = {
     [PQ_ADD_MENTION] = "INSERT INTO mentions (mention_id, group_key, priority, at_ms, json) "
                        "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    /* the leader's groups: the rows it claimed (grouped), not those waiting for it */
     [PQ_PENDING_MENTIONS] = "SELECT " MENTION_COLS " FROM mentions WHERE alert_rowid IS NULL "
-                            "ORDER BY at_ms, id",
+                            "AND grouped ORDER BY at_ms, id",
     [PQ_ADD_ALERT] = "INSERT INTO alerts (alert_id, group_key, priority, team, at_ms, json) "
                      "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     [PQ_TIE_MENTION] = "UPDATE mentions SET alert_rowid = $1 WHERE id = $2 AND alert_rowid IS NULL",
     [PQ_TIE_GROUP] = "UPDATE mentions SET alert_rowid = $1 "
-                     "WHERE alert_rowid IS NULL AND group_key = $2 AND id <= $3",
+                     "WHERE alert_rowid IS NULL AND grouped AND group_key = $2 AND id <= $3",
+    [PQ_ADD_MENTION_UNGROUPED] = "INSERT INTO mentions (mention_id, group_key, priority, "
+                                 "at_ms, json, grouped) VALUES ($1, $2, $3, $4, $5, false) "
+                                 "RETURNING id",
+    /* along mentions_ungrouped; rows another daemon's batch is claiming are left to it */
+    [PQ_CLAIM_MENTIONS] = "UPDATE mentions SET grouped = true WHERE id IN ("
+                          "  SELECT id FROM mentions WHERE NOT grouped AND alert_rowid IS NULL"
+                          "  ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) "
+                          "RETURNING " MENTION_COLS,
+    [PQ_DROP_MENTION] = "DELETE FROM mentions WHERE id = $1 AND alert_rowid IS NULL",
+    [PQ_MENTIONS_ALERTED] = "SELECT " MENTION_COLS " FROM mentions WHERE at_ms >= $1 AND "
+                            "alert_rowid IS NOT NULL ORDER BY at_ms DESC, id DESC LIMIT $2",
     /* other daemons learn of it at the commit (SPOOL_DUE_CHANNEL; one a receiver and batch) */
     [PQ_ADD_DELIVERY] = "WITH ins AS (INSERT INTO deliveries (alert_rowid, receiver, idem_key, "
                         "priority, created_ms, due_ms, expires_ms, ttl_ms) "
@@ -260,6 +272,84 @@ pg_mention_by_id(struct spool *sp, const char *mention_id,
 	int n = pg_mentions_each(s, PG_RUN(s, PQ_MENTION_BY_ID, PG_TEXT(mention_id)), fn, arg);
 
 	return n < 0 ? -1 : n > 0;
+}
+
+int64_t
+pg_add_mention_ungrouped(struct spool *sp, const char *mention_id, const char *group_key,
+                         int priority, int64_t at_ms, const char *json)
+{
+	return PG_WRITE_ID(pg_of(sp), PQ_ADD_MENTION_UNGROUPED, PG_TEXT(mention_id),
+	                   PG_TEXT(group_key), PG_I64(priority), PG_I64(at_ms), PG_TEXT(json));
+}
+
+/* RETURNING gives no order: the rows are handed on oldest first, as they came. */
+static int
+pg_mention_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+pg_claim_mentions(struct spool *sp, size_t max,
+                  void (*fn)(void *arg, const struct spool_mention *), void *arg)
+{
+	struct pg_spool *s = pg_of(sp);
+	int64_t lim = max == 0 ? INT64_MAX : pg_limit(max);
+	PGresult *r;
+	int n, *order;
+	int64_t *ids;
+
+	if ((r = PG_WRITE_RUN(s, PQ_CLAIM_MENTIONS, PG_I64(lim))) == NULL)
+		return -1;
+	n = PQntuples(r);
+	/* pairs of (row id, index of the row), sorted by row id */
+	ids = xcalloc((size_t)n + 1, 2 * sizeof(*ids));
+	order = xcalloc((size_t)n + 1, sizeof(*order));
+	for (int i = 0; i < n; i++) {
+		ids[2 * i] = pg_i64(r, i, 0);
+		ids[2 * i + 1] = i;
+	}
+	qsort(ids, (size_t)n, 2 * sizeof(*ids), pg_mention_cmp);
+	for (int i = 0; i < n; i++)
+		order[i] = (int)ids[2 * i + 1];
+	for (int i = 0; i < n && fn; i++) {
+		struct spool_mention m;
+
+		pg_row_mention(r, order[i], &m);
+		fn(arg, &m);
+		free(m.mention_id);
+		free(m.group_key);
+		free(m.json);
+	}
+	free(ids);
+	free(order);
+	PQclear(r);
+	return n;
+}
+
+int
+pg_drop_mention(struct spool *sp, int64_t rowid)
+{
+	int64_t n = PG_WRITE(pg_of(sp), PQ_DROP_MENTION, PG_I64(rowid));
+
+	return n < 0 ? -1 : n > 0;
+}
+
+int
+pg_mentions_alerted(struct spool *sp, int64_t since_ms, size_t limit,
+                    void (*fn)(void *arg, const struct spool_mention *), void *arg)
+{
+	struct pg_spool *s = pg_of(sp);
+
+	if (limit == 0)
+		return 0;
+	return pg_mentions_each(s, PG_RUN(s, PQ_MENTIONS_ALERTED, PG_I64(since_ms),
+	                                  PG_I64(pg_limit(limit))),
+	                        fn, arg) < 0
+	           ? -1
+	           : 0;
 }
 
 /* Ties the given mentions to the alert: each must be pending. */

@@ -23,9 +23,10 @@
 
 /*
  * The version of the database's tables (keluh_schema); 1 holds the records
- * of SQLite's 8, 2 the labels (SQLite's 9), 3 the daemons' heartbeats.
+ * of SQLite's 8, 2 the labels (SQLite's 9), 3 the daemons' heartbeats,
+ * 4 the mentions' grouped (pg_schema.c says what each adds).
  */
-#define PG_SCHEMA 3
+#define PG_SCHEMA 4
 /* pg_advisory_xact_lock key of migrations: "kluh", as the SQLite application_id */
 #define PG_MIGRATE_LOCK         0x6b6c7568
 #define PG_CONNECT_TIMEOUT      "5"
@@ -75,6 +76,10 @@ enum {
 	PQ_PENDING_BY_RECEIVER,
 	PQ_MENTION_BY_ID,
 	PQ_LEASE_COUNTS,
+	PQ_ADD_MENTION_UNGROUPED,
+	PQ_CLAIM_MENTIONS,
+	PQ_DROP_MENTION,
+	PQ_MENTIONS_ALERTED,
 	/* pg_cases.c */
 	PQ_CASE_OPEN,
 	PQ_CASE_FIND,
@@ -240,7 +245,7 @@ PGresult *pg_run(struct pg_spool *s, int q, const struct pg_arg *a, size_t n);
  */
 int64_t pg_write(struct pg_spool *s, int q, const struct pg_arg *a, size_t n);
 #define PG_WRITE(s, q, ...) pg_write((s), (q), PG_ARGS(__VA_ARGS__))
-/* A write that returns rows (RETURNING): its result (the caller PQclear()s it), or NULL. */
+/* A write whose rows are its answer (RETURNING): the result, or NULL with the error set. */
 PGresult *pg_write_run(struct pg_spool *s, int q, const struct pg_arg *a, size_t n);
 #define PG_WRITE_RUN(s, q, ...) pg_write_run((s), (q), PG_ARGS(__VA_ARGS__))
 /* A write whose first row's first column is its answer (RETURNING id): that, 0 for no row, -1. */
@@ -299,6 +304,14 @@ int pg_alert_mentions(struct spool *sp, int64_t alert_rowid,
                       void (*fn)(void *arg, const struct spool_mention *), void *arg);
 int pg_mention_by_id(struct spool *sp, const char *mention_id,
                      void (*fn)(void *arg, const struct spool_mention *), void *arg);
+int64_t pg_add_mention_ungrouped(struct spool *sp, const char *mention_id,
+                                 const char *group_key, int priority, int64_t at_ms,
+                                 const char *json);
+int pg_claim_mentions(struct spool *sp, size_t max,
+                      void (*fn)(void *arg, const struct spool_mention *), void *arg);
+int pg_drop_mention(struct spool *sp, int64_t rowid);
+int pg_mentions_alerted(struct spool *sp, int64_t since_ms, size_t limit,
+                        void (*fn)(void *arg, const struct spool_mention *), void *arg);
 int64_t pg_add_alert(struct spool *sp, const char *alert_id, const char *group_key, int priority,
                      const char *team, int64_t at_ms, const char *json,
                      const int64_t *mention_rowids, size_t nmentions, const char *const *receivers,

@@ -171,6 +171,14 @@ static const char *const pg_migrations[PG_SCHEMA] = {
     "  leader boolean NOT NULL DEFAULT false,"
     "  sources text[] NOT NULL DEFAULT '{}',"
     "  listen text);",
+    /*
+     * 4: several daemons, one leader that groups. A complaint taken by
+     * another daemon waits ungrouped until the leader claims it; the
+     * partial index holds only those, so a claim reads none of the rest.
+     */
+    "ALTER TABLE mentions ADD COLUMN grouped boolean NOT NULL DEFAULT true;"
+    "CREATE INDEX mentions_ungrouped ON mentions (id) "
+    "  WHERE NOT grouped AND alert_rowid IS NULL;",
 };
 
 /* One number of a query made for the occasion: 1, 0 for no row or NULL, -1. */

@@ -786,3 +786,32 @@ spool_daemon_free(struct spool_daemon *d)
 	free(d->listen);
 	free(d->sources);
 }
+
+int64_t
+spool_add_mention_ungrouped(struct spool *s, const char *mention_id, const char *group_key,
+                            int priority, int64_t at_ms, const char *json)
+{
+	return s->be->add_mention_ungrouped(s, mention_id, group_key, priority, at_ms, json);
+}
+
+int
+spool_claim_mentions(struct spool *s, size_t max,
+                     void (*fn)(void *arg, const struct spool_mention *), void *arg)
+{
+	if (spool_begin(s) < 0)
+		return -1;
+	return s->be->claim_mentions(s, max, fn, arg);
+}
+
+int
+spool_drop_mention(struct spool *s, int64_t rowid)
+{
+	return s->be->drop_mention(s, rowid);
+}
+
+int
+spool_mentions_alerted(struct spool *s, int64_t since_ms, size_t limit,
+                       void (*fn)(void *arg, const struct spool_mention *), void *arg)
+{
+	return s->be->mentions_alerted(s, since_ms, limit, fn, arg);
+}

@@ -146,6 +146,32 @@ int spool_pending_mentions(struct spool *, void (*fn)(void *arg, const struct sp
     void *arg);
 
 /*
+ * Several daemons on one database (PostgreSQL; see keluhd(8)): only the
+ * leader groups. Another daemon writes its complaint with
+ * spool_add_mention_ungrouped, and the leader takes such rows with
+ * spool_claim_mentions: up to max of them (0: every one), oldest first,
+ * marked grouped in the caller's batch (opened if need be), so a batch
+ * that is lost gives them back; rows another session is claiming are
+ * skipped. fn gets each; it returns how many, or -1. spool_pending_mentions
+ * and spool_tie_mentions see only grouped rows. On SQLite, where the one
+ * daemon groups all, an ungrouped row is written grouped and a claim finds
+ * none.
+ * spool_drop_mention removes a pending mention (the second copy of a
+ * complaint that came through two daemons): 1, 0 when no pending row has
+ * that id, -1.
+ * spool_mentions_alerted: the mentions tied to an alert with at_ms >=
+ * since_ms, newest first, at most limit (the leader's duplicate windows
+ * are made from them): 0, or -1.
+ */
+int64_t spool_add_mention_ungrouped(struct spool *, const char *mention_id,
+    const char *group_key, int priority, int64_t at_ms, const char *json);
+int spool_claim_mentions(struct spool *, size_t max,
+    void (*fn)(void *arg, const struct spool_mention *), void *arg);
+int spool_drop_mention(struct spool *, int64_t rowid);
+int spool_mentions_alerted(struct spool *, int64_t since_ms, size_t limit,
+    void (*fn)(void *arg, const struct spool_mention *), void *arg);
+
+/*
  * Records an alert, ties the given pending mentions to it, and adds one
  * pending delivery per receiver, due at due_ms, expiring at expires_ms[i].
  * The idempotency key of each delivery is "<alert_id>.<receiver>".

@@ -256,6 +256,15 @@ struct spool_backend {
 	int (*daemon_gone)(struct spool *, const char *instance);
 	int (*daemons)(struct spool *, void (*fn)(void *arg, const struct spool_daemon *),
 	               void *arg);
+	/* the leader's claim of the complaints other daemons took (spool.h) */
+	int64_t (*add_mention_ungrouped)(struct spool *, const char *mention_id,
+	                                 const char *group_key, int priority, int64_t at_ms,
+	                                 const char *json);
+	int (*claim_mentions)(struct spool *, size_t max,
+	                      void (*fn)(void *arg, const struct spool_mention *), void *arg);
+	int (*drop_mention)(struct spool *, int64_t rowid);
+	int (*mentions_alerted)(struct spool *, int64_t since_ms, size_t limit,
+	                        void (*fn)(void *arg, const struct spool_mention *), void *arg);
 
 	/* new kinds of records add their section here, and to the list below */
 };
@@ -288,7 +297,8 @@ struct spool_backend {
 	X(recent_by_id) X(label_add) X(label_list) X(label_count)                                  \
 	X(shared) X(try_lock) X(unlock) X(session) X(listen) X(notify) X(notify_fd)                \
 	X(notifications) X(notify_dropped) X(set_instance)                                        \
-	X(daemon_beat) X(daemon_gone) X(daemons)
+	X(daemon_beat) X(daemon_gone) X(daemons)                                                \
+	X(add_mention_ungrouped) X(claim_mentions) X(drop_mention) X(mentions_alerted)
 /* clang-format on */
 
 /* The SQLite backend (sqlite.c) and the PostgreSQL one (pg.c). */

@@ -1295,4 +1295,9 @@ const struct spool_backend spool_sqlite = {
 	.daemon_beat = sqlite_daemon_beat,
 	.daemon_gone = sqlite_daemon_gone,
 	.daemons = sqlite_daemons,
+	/* one daemon: an ungrouped complaint is grouped at once, by it */
+	.add_mention_ungrouped = sqlite_add_mention,
+	.claim_mentions = sqlite_claim_mentions,
+	.drop_mention = sqlite_drop_mention,
+	.mentions_alerted = sqlite_mentions_alerted,
 };
