@@ -165,7 +165,14 @@ int64_t
 pg_add_mention(struct spool *sp, const char *mention_id, const char *group_key, int priority,
                int64_t at_ms, const char *json)
 {
-	return PG_WRITE_ID(pg_of(sp), PQ_ADD_MENTION, PG_TEXT(mention_id), PG_TEXT(group_key),
+	struct pg_spool *s = pg_of(sp);
+
+	/* in a batch the row waits for the batch's COPY (pg_copy.c) */
+	if (s->txn)
+		return pg_copy_row(s, PG_COPY_MENTIONS,
+		                   PG_ARGS(PG_TEXT(mention_id), PG_TEXT(group_key),
+		                           PG_I64(priority), PG_I64(at_ms), PG_TEXT(json)));
+	return PG_WRITE_ID(s, PQ_ADD_MENTION, PG_TEXT(mention_id), PG_TEXT(group_key),
 	                   PG_I64(priority), PG_I64(at_ms), PG_TEXT(json));
 }
 

@@ -131,6 +131,28 @@ collect_mention(void *arg, const struct spool_mention *m)
 	ms->n++;
 }
 
+/* As collect_mention, with the row's JSON text in id. */
+static void
+collect_json(void *arg, const struct spool_mention *m)
+{
+	struct mentions_seen *ms = arg;
+
+	ck_assert_uint_lt(ms->n, 16);
+	ms->rowid[ms->n] = m->rowid;
+	snprintf(ms->id[ms->n], sizeof(ms->id[0]), "%s", m->json);
+	ms->n++;
+}
+
+/* How many mentions are pending, by the spool's counts. */
+static int64_t
+pending_count(void)
+{
+	struct spool_counts c;
+
+	ck_assert_int_eq(spool_counts(sp, NULL, &c), 0);
+	return c.pending_mentions;
+}
+
 static struct mentions_seen
 pending(void)
 {
@@ -1510,16 +1532,83 @@ END_TEST
  * and its commit fail (never a half batch reported committed), and the
  * next batch reconnects by itself.
  */
+/*
+ * The rows a batch writes one per mention (on PostgreSQL kept in memory
+ * and sent as one COPY at the first read, savepoint or commit): their ids
+ * come at once and grow, every byte of their texts is kept, a read in the
+ * batch sees them, and an operation that fails and is undone does not undo
+ * them.
+ */
+START_TEST(test_batch_rows)
+{
+	static const char *const texts[] = {
+	    "{\"text\":\"tab\\there\"}",
+	    "line\nend\r\n",
+	    "back\\slash \\N \\\\",
+	    "\"quoted\" {a,b}",
+	    "kata \xe2\x80\x94 emoji \xf0\x9f\x98\xa0",
+	    "",
+	};
+	int64_t ids[100], alert_ids[1];
+	struct mentions_seen ms;
+	char mid[16];
+	const char *recv[] = {"hook"};
+	int64_t exp[] = {INT64_MAX};
+
+	ck_assert_int_eq(spool_begin(sp), 0);
+	for (int i = 0; i < 100; i++) {
+		snprintf(mid, sizeof(mid), "b%d", i);
+		ids[i] = spool_add_mention(sp, mid, i % 2 ? "g1" : "g2", 2, 1000 + i,
+		                           texts[i % (sizeof(texts) / sizeof(texts[0]))]);
+		ck_assert_msg(ids[i] > 0, "%s", spool_error(sp));
+		ck_assert(i == 0 || ids[i] > ids[i - 1]);
+	}
+	memset(&ms, 0, sizeof(ms));
+	ck_assert_int_eq(spool_mention_by_id(sp, "b99", collect_mention, &ms), 1);
+	ck_assert_int_eq(ms.rowid[0], ids[99]);
+	/* an alert that fails (a mention not pending) writes nothing, and keeps the rows */
+	alert_ids[0] = ids[0] + 100000;
+	ck_assert_int_eq(
+	    spool_add_alert(sp, "a1", "g2", 2, NULL, 2000, "{}", alert_ids, 1, recv, exp, 1, 2000),
+	    -1);
+	ck_assert_int_eq(spool_tie_mentions(sp,
+	                                    spool_add_alert(sp, "a2", "g2", 2, NULL, 2000, "{}",
+	                                                    NULL, 0, recv, exp, 1, 2000),
+	                                    "g2", ids[49]),
+	                 25);
+	ids[0] = spool_add_mention(sp, "late", "g1", 2, 3000, texts[0]);
+	ck_assert_int_gt(ids[0], ids[99]);
+	ck_assert_msg(spool_commit(sp) == 0, "%s", spool_error(sp));
+	ck_assert_uint_eq(pending_count(), 76);
+	for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+		memset(&ms, 0, sizeof(ms));
+		snprintf(mid, sizeof(mid), "b%zu", 50 + t);
+		ck_assert_int_eq(spool_mention_by_id(sp, mid, collect_json, &ms), 1);
+		ck_assert_str_eq(ms.id[0], texts[(50 + t) % (sizeof(texts) / sizeof(texts[0]))]);
+	}
+}
+END_TEST
+
 START_TEST(test_pg_lost_connection)
 {
 	uint64_t lost = spool_rollbacks(sp);
+	struct mentions_seen ms;
 
 	ck_assert_int_eq(spool_begin(sp), 0);
 	mention("m1", 2, 1000);
 	spool_test_pg_exec(path, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
 	                         "WHERE application_name = 'keluhd'");
-	ck_assert_int_eq(spool_add_mention(sp, "m2", "g", 2, 1001, "{}"), -1);
+	/*
+	 * A batch's complaint rows wait in memory for its COPY: one added
+	 * before the loss is seen is lost with the batch at the commit. The
+	 * next round trip (here a read) finds the loss; every write after it
+	 * fails at once.
+	 */
+	mention("m2", 2, 1001);
+	memset(&ms, 0, sizeof(ms));
+	ck_assert_int_eq(spool_mention_by_id(sp, "m1", collect_mention, &ms), -1);
 	ck_assert_int_eq(spool_add_mention(sp, "m3", "g", 2, 1002, "{}"), -1);
+	ck_assert_int_eq(spool_add_mention(sp, "m3b", "g", 2, 1002, "{}"), -1);
 	ck_assert_msg(strstr(spool_error(sp), "nothing written since spool_begin was kept"), "%s",
 	              spool_error(sp));
 	ck_assert_int_eq(spool_commit(sp), -1);
@@ -1576,6 +1665,7 @@ main(void)
 	tcase_add_test(tc, test_backend_table);
 	tcase_add_test(tc, test_describe);
 	SPOOL_TEST_PG_ONLY(tc, test_pg_refuses_newer_and_empty);
+	tcase_add_test(tc, test_batch_rows);
 	SPOOL_TEST_PG_ONLY(tc, test_pg_lost_connection);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
