@@ -50,6 +50,12 @@
  * "x2", "ps2", "100rb2", "masuk2nya" and "apa2" stay as they are.
  */
 #define NORM_REDUP_MIN 3
+/*
+ * The folding's version: bump it whenever a text folds differently, so that
+ * a trained model (model.h), whose n-grams are of folded text, is refused
+ * instead of silently scoring other n-grams than it learnt.
+ */
+#define NORM_VERSION 1
 #ifndef KELUH_NORMALIZE_H
 #define KELUH_NORMALIZE_H
 

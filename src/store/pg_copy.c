@@ -187,6 +187,7 @@ pg_copy_begin(struct pg_spool *s)
 	         "FROM generate_series(1, %zu)",
 	         c->block < PG_IDS_MIN ? (size_t)PG_IDS_MIN : c->block);
 	r = PQexec(s->conn, sql);
+	pg_cluster_collect(s);
 	ok = PQresultStatus(r) == PGRES_TUPLES_OK;
 	if (!ok)
 		pg_dberr(s, NULL, PQresultErrorMessage(r));
@@ -279,6 +280,7 @@ pg_copy_send(struct pg_spool *s, int t)
 		if (PQstatus(s->conn) != CONNECTION_OK)
 			break;
 	}
+	pg_cluster_collect(s);
 	buf_reset(&c->rows);
 	c->nrows = 0;
 	if (!ok)
