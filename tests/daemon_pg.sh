@@ -49,7 +49,8 @@ is "keluhd starts on a PostgreSQL spool" "$?" 0
 contains "the log names the database" "$TMPD/k1.log" "spool postgresql: user=keluh"
 contains "... and says commits need no deferred sync" "$TMPD/k1.log" \
 	"spool: PostgreSQL commits are durable when they return"
-is "the spool's tables are made in the database" "$(psql_int 'SELECT version FROM keluh_schema')" 1
+[ "$(psql_int 'SELECT version FROM keluh_schema')" -ge 2 ]
+is "the spool's tables are made in the database" "$?" 0
 
 # delivered: the sink got each one (200) once
 delivered() {

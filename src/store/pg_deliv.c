@@ -106,11 +106,16 @@ const char *const pg_deliv_sql[PQ__N] = {
     [PQ_LIST_SILENCES] = "SELECT " SILENCE_COLS " FROM silences "
                          "WHERE ($1::integer <> 0 OR ended_ms IS NULL) "
                          "ORDER BY id DESC LIMIT $2",
-    /* the row just added, or the one there already (ON CONFLICT DO NOTHING returns none) */
-    [PQ_RULE_TEXT_ADD] = "WITH ins AS (INSERT INTO rule_texts (json) VALUES ($1) "
-                         "ON CONFLICT ((md5(json))) DO NOTHING RETURNING id) "
-                         "SELECT id FROM ins UNION ALL SELECT id FROM rule_texts "
-                         "WHERE md5(json) = md5($1) AND json = $1 LIMIT 1",
+    /*
+     * The row there already, else one added. Never a wait on another
+     * daemon's batch adding the same text (pg_schema.c, version 2): two
+     * daemons may add it both, and each uses its own id.
+     */
+    [PQ_RULE_TEXT_ADD] = "WITH old AS (SELECT id FROM rule_texts WHERE md5(json) = md5($1) "
+                         "AND json = $1 ORDER BY id LIMIT 1), "
+                         "ins AS (INSERT INTO rule_texts (json) SELECT $1 "
+                         "WHERE NOT EXISTS (SELECT 1 FROM old) RETURNING id) "
+                         "SELECT id FROM old UNION ALL SELECT id FROM ins",
     [PQ_RULE_TEXT_GET] = "SELECT json FROM rule_texts WHERE id = $1",
     /* only pending mentions are ever read back; alerted ones keep their alert's JSON */
     [PQ_RULE_TEXT_PRUNE] =

@@ -23,8 +23,11 @@
 #include "lib/util.h"
 #include "store/spool_backend.h"
 
-/* The version of the database's tables (keluh_schema); 1 holds the records of SQLite's 8. */
-#define PG_SCHEMA 1
+/*
+ * The version of the database's tables (keluh_schema); 1 holds the records of SQLite's 8,
+ * 2 finds rule texts by a plain index.
+ */
+#define PG_SCHEMA 2
 /* pg_advisory_xact_lock key of migrations: "kluh", as the SQLite application_id */
 #define PG_MIGRATE_LOCK         0x6b6c7568
 #define PG_CONNECT_TIMEOUT      "5"

@@ -17,10 +17,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "store/pg_int.h"
 #include "store/spool.h"
 #include "store/spool_backend.h"
 #include "spool_test.h"
 #include "unit.h"
+
+/* PG_SCHEMA in SQL */
+#define SCHEMA_STR_(v) #v
+#define SCHEMA_STR(v)  SCHEMA_STR_(v)
+#define PG_SCHEMA_TEXT SCHEMA_STR(PG_SCHEMA)
 
 #define DAY_MS (24 * 3600 * 1000LL)
 /* What v5 added, so a test can make an older spool out of a new one. */
@@ -219,7 +225,7 @@ START_TEST(test_open_create_reopen)
 
 	if (spool_test_pg()) {
 		/* PostgreSQL's tables have their own versions (pg_schema.c) */
-		ck_assert_int_eq(sql_int("SELECT version FROM keluh_schema"), 1);
+		ck_assert_int_eq(sql_int("SELECT version FROM keluh_schema"), PG_SCHEMA);
 		ck_assert_int_eq(sql_int("SELECT count(*) FROM pg_tables WHERE tablename IN "
 		                         "('mentions', 'alerts', 'deliveries', 'cursors', 'silences')"),
 		                 5);
@@ -235,8 +241,9 @@ START_TEST(test_open_create_reopen)
 	}
 	mention("m1", 2, 1000);
 	reopen();
-	ck_assert_int_eq(sql_int(spool_test_pg() ? "SELECT version FROM keluh_schema"
-	                                         : "PRAGMA user_version"), spool_test_pg() ? 1 : 8);
+	ck_assert_int_eq(
+	    sql_int(spool_test_pg() ? "SELECT version FROM keluh_schema" : "PRAGMA user_version"),
+	    spool_test_pg() ? PG_SCHEMA : 8);
 	ck_assert_uint_eq(pending().n, 1);
 	ck_assert_int_eq(spool_in_txn(sp), 0);
 }
@@ -1515,7 +1522,7 @@ START_TEST(test_pg_refuses_newer_and_empty)
 	sp = spool_open(path, 0, err, sizeof(err));
 	ck_assert_ptr_null(sp);
 	ck_assert_msg(strstr(err, "schema version 99") && strstr(err, "newer keluh"), "%s", err);
-	spool_test_pg_exec(path, "UPDATE keluh_schema SET version = 1");
+	spool_test_pg_exec(path, "UPDATE keluh_schema SET version = " PG_SCHEMA_TEXT);
 	spool_test_pg_empty(path);
 	ck_assert_ptr_null(spool_open(path, 1, err, sizeof(err)));
 	ck_assert_str_eq(err, "no spool in PostgreSQL database keluh: has keluhd run with this "
@@ -1523,7 +1530,7 @@ START_TEST(test_pg_refuses_newer_and_empty)
 	/* and reading made nothing */
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), 0);
 	reopen();
-	ck_assert_int_eq(sql_int("SELECT version FROM keluh_schema"), 1);
+	ck_assert_int_eq(sql_int("SELECT version FROM keluh_schema"), PG_SCHEMA);
 }
 END_TEST
 
@@ -1586,6 +1593,41 @@ START_TEST(test_batch_rows)
 		ck_assert_int_eq(spool_mention_by_id(sp, mid, collect_json, &ms), 1);
 		ck_assert_str_eq(ms.id[0], texts[(50 + t) % (sizeof(texts) / sizeof(texts[0]))]);
 	}
+}
+END_TEST
+
+/*
+ * Two daemons add the same rule texts in their open batches, in opposite
+ * orders: neither waits for the other (a wait was a deadlock, or a text
+ * neither added nor found), and both batches commit.
+ */
+START_TEST(test_pg_rule_texts_two_batches)
+{
+	struct spool *other = spool_open(path, 0, err, sizeof(err));
+	int64_t a1, b1, a2, b2;
+	char *v;
+
+	ck_assert_msg(other != NULL, "%s", err);
+	ck_assert_int_eq(spool_begin(sp), 0);
+	ck_assert_int_eq(spool_begin(other), 0);
+	a1 = spool_rule_text(sp, "{\"id\":\"a\"}");
+	b2 = spool_rule_text(other, "{\"id\":\"b\"}");
+	ck_assert_msg(a1 > 0 && b2 > 0, "%s / %s", spool_error(sp), spool_error(other));
+	a2 = spool_rule_text(other, "{\"id\":\"a\"}");
+	ck_assert_msg(a2 > 0, "%s", spool_error(other));
+	b1 = spool_rule_text(sp, "{\"id\":\"b\"}");
+	ck_assert_msg(b1 > 0, "%s", spool_error(sp));
+	ck_assert_msg(spool_commit(other) == 0, "%s", spool_error(other));
+	ck_assert_msg(spool_commit(sp) == 0, "%s", spool_error(sp));
+	/* each id names its text; a text known to both is found again, not added */
+	v = spool_rule_text_get(sp, a2);
+	ck_assert_str_eq(v, "{\"id\":\"a\"}");
+	free(v);
+	v = spool_rule_text_get(other, b1);
+	ck_assert_str_eq(v, "{\"id\":\"b\"}");
+	free(v);
+	ck_assert_int_eq(spool_rule_text(other, "{\"id\":\"a\"}"), a1 < a2 ? a1 : a2);
+	spool_close(other);
 }
 END_TEST
 
@@ -1666,6 +1708,7 @@ main(void)
 	tcase_add_test(tc, test_describe);
 	SPOOL_TEST_PG_ONLY(tc, test_pg_refuses_newer_and_empty);
 	tcase_add_test(tc, test_batch_rows);
+	SPOOL_TEST_PG_ONLY(tc, test_pg_rule_texts_two_batches);
 	SPOOL_TEST_PG_ONLY(tc, test_pg_lost_connection);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
