@@ -146,11 +146,16 @@ const char *const pg_deliv_sql[PQ__N] = {
     [PQ_LIST_SILENCES] = "SELECT " SILENCE_COLS " FROM silences "
                          "WHERE ($1::integer <> 0 OR ended_ms IS NULL) "
                          "ORDER BY id DESC LIMIT $2",
-    /* the row just added, or the one there already (ON CONFLICT DO NOTHING returns none) */
-    [PQ_RULE_TEXT_ADD] = "WITH ins AS (INSERT INTO rule_texts (json) VALUES ($1) "
-                         "ON CONFLICT ((md5(json))) DO NOTHING RETURNING id) "
-                         "SELECT id FROM ins UNION ALL SELECT id FROM rule_texts "
-                         "WHERE md5(json) = md5($1) AND json = $1 LIMIT 1",
+    /*
+     * The row there already, else one added. Never a wait on another
+     * daemon's batch adding the same text (pg_schema.c, version 2): two
+     * daemons may add it both, and each uses its own id.
+     */
+    [PQ_RULE_TEXT_ADD] = "WITH old AS (SELECT id FROM rule_texts WHERE md5(json) = md5($1) "
+                         "AND json = $1 ORDER BY id LIMIT 1), "
+                         "ins AS (INSERT INTO rule_texts (json) SELECT $1 "
+                         "WHERE NOT EXISTS (SELECT 1 FROM old) RETURNING id) "
+                         "SELECT id FROM old UNION ALL SELECT id FROM ins",
     [PQ_RULE_TEXT_GET] = "SELECT json FROM rule_texts WHERE id = $1",
     /* only pending mentions are ever read back; alerted ones keep their alert's JSON */
     [PQ_RULE_TEXT_PRUNE] =
@@ -205,7 +210,14 @@ int64_t
 pg_add_mention(struct spool *sp, const char *mention_id, const char *group_key, int priority,
                int64_t at_ms, const char *json)
 {
-	return PG_WRITE_ID(pg_of(sp), PQ_ADD_MENTION, PG_TEXT(mention_id), PG_TEXT(group_key),
+	struct pg_spool *s = pg_of(sp);
+
+	/* in a batch the row waits for the batch's COPY (pg_copy.c) */
+	if (s->txn)
+		return pg_copy_row(s, PG_COPY_MENTIONS,
+		                   PG_ARGS(PG_TEXT(mention_id), PG_TEXT(group_key),
+		                           PG_I64(priority), PG_I64(at_ms), PG_TEXT(json)));
+	return PG_WRITE_ID(s, PQ_ADD_MENTION, PG_TEXT(mention_id), PG_TEXT(group_key),
 	                   PG_I64(priority), PG_I64(at_ms), PG_TEXT(json));
 }
 

@@ -179,6 +179,16 @@ static const char *const pg_migrations[PG_SCHEMA] = {
     "ALTER TABLE mentions ADD COLUMN grouped boolean NOT NULL DEFAULT true;"
     "CREATE INDEX mentions_ungrouped ON mentions (id) "
     "  WHERE NOT grouped AND alert_rowid IS NULL;",
+    /*
+     * 5: rule texts found by a plain index. Daemons that add the same
+     * texts in their batches waited on each other's unique index
+     * entries, in any order: a deadlock, or a text neither added nor
+     * found (the other's row not yet visible). Now a text a race adds
+     * twice has two ids, which is harmless: a row names its rule by
+     * either.
+     */
+    "DROP INDEX rule_texts_json;"
+    "CREATE INDEX rule_texts_md5 ON rule_texts (md5(json));",
 };
 
 /* One number of a query made for the occasion: 1, 0 for no row or NULL, -1. */

@@ -18,11 +18,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/pg_int.h"
 #include "store/spool.h"
 #include "store/pg_int.h"
 #include "store/spool_backend.h"
 #include "spool_test.h"
 #include "unit.h"
+
+/* PG_SCHEMA in SQL */
+#define SCHEMA_STR_(v) #v
+#define SCHEMA_STR(v)  SCHEMA_STR_(v)
+#define PG_SCHEMA_TEXT SCHEMA_STR(PG_SCHEMA)
 
 #define DAY_MS (24 * 3600 * 1000LL)
 /* What v5 added, so a test can make an older spool out of a new one. */
@@ -131,6 +137,28 @@ collect_mention(void *arg, const struct spool_mention *m)
 	ck_assert_ptr_nonnull(m->json);
 	ck_assert_ptr_nonnull(m->group_key);
 	ms->n++;
+}
+
+/* As collect_mention, with the row's JSON text in id. */
+static void
+collect_json(void *arg, const struct spool_mention *m)
+{
+	struct mentions_seen *ms = arg;
+
+	ck_assert_uint_lt(ms->n, 16);
+	ms->rowid[ms->n] = m->rowid;
+	snprintf(ms->id[ms->n], sizeof(ms->id[0]), "%s", m->json);
+	ms->n++;
+}
+
+/* How many mentions are pending, by the spool's counts. */
+static int64_t
+pending_count(void)
+{
+	struct spool_counts c;
+
+	ck_assert_int_eq(spool_counts(sp, NULL, &c), 0);
+	return c.pending_mentions;
 }
 
 static struct mentions_seen
@@ -1496,7 +1524,7 @@ START_TEST(test_pg_refuses_newer_and_empty)
 	sp = spool_open(path, 0, err, sizeof(err));
 	ck_assert_ptr_null(sp);
 	ck_assert_msg(strstr(err, "schema version 99") && strstr(err, "newer keluh"), "%s", err);
-	spool_test_pg_exec(path, "UPDATE keluh_schema SET version = 1");
+	spool_test_pg_exec(path, "UPDATE keluh_schema SET version = " PG_SCHEMA_TEXT);
 	spool_test_pg_empty(path);
 	ck_assert_ptr_null(spool_open(path, 1, err, sizeof(err)));
 	ck_assert_str_eq(err, "no spool in PostgreSQL database keluh: has keluhd run with this "
@@ -1513,16 +1541,118 @@ END_TEST
  * and its commit fail (never a half batch reported committed), and the
  * next batch reconnects by itself.
  */
+/*
+ * The rows a batch writes one per mention (on PostgreSQL kept in memory
+ * and sent as one COPY at the first read, savepoint or commit): their ids
+ * come at once and grow, every byte of their texts is kept, a read in the
+ * batch sees them, and an operation that fails and is undone does not undo
+ * them.
+ */
+START_TEST(test_batch_rows)
+{
+	static const char *const texts[] = {
+	    "{\"text\":\"tab\\there\"}",
+	    "line\nend\r\n",
+	    "back\\slash \\N \\\\",
+	    "\"quoted\" {a,b}",
+	    "kata \xe2\x80\x94 emoji \xf0\x9f\x98\xa0",
+	    "",
+	};
+	int64_t ids[100], alert_ids[1];
+	struct mentions_seen ms;
+	char mid[16];
+	const char *recv[] = {"hook"};
+	int64_t exp[] = {INT64_MAX};
+
+	ck_assert_int_eq(spool_begin(sp), 0);
+	for (int i = 0; i < 100; i++) {
+		snprintf(mid, sizeof(mid), "b%d", i);
+		ids[i] = spool_add_mention(sp, mid, i % 2 ? "g1" : "g2", 2, 1000 + i,
+		                           texts[i % (sizeof(texts) / sizeof(texts[0]))]);
+		ck_assert_msg(ids[i] > 0, "%s", spool_error(sp));
+		ck_assert(i == 0 || ids[i] > ids[i - 1]);
+	}
+	memset(&ms, 0, sizeof(ms));
+	ck_assert_int_eq(spool_mention_by_id(sp, "b99", collect_mention, &ms), 1);
+	ck_assert_int_eq(ms.rowid[0], ids[99]);
+	/* an alert that fails (a mention not pending) writes nothing, and keeps the rows */
+	alert_ids[0] = ids[0] + 100000;
+	ck_assert_int_eq(
+	    spool_add_alert(sp, "a1", "g2", 2, NULL, 2000, "{}", alert_ids, 1, recv, exp, 1, 2000),
+	    -1);
+	ck_assert_int_eq(spool_tie_mentions(sp,
+	                                    spool_add_alert(sp, "a2", "g2", 2, NULL, 2000, "{}",
+	                                                    NULL, 0, recv, exp, 1, 2000),
+	                                    "g2", ids[49]),
+	                 25);
+	ids[0] = spool_add_mention(sp, "late", "g1", 2, 3000, texts[0]);
+	ck_assert_int_gt(ids[0], ids[99]);
+	ck_assert_msg(spool_commit(sp) == 0, "%s", spool_error(sp));
+	ck_assert_uint_eq(pending_count(), 76);
+	for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+		memset(&ms, 0, sizeof(ms));
+		snprintf(mid, sizeof(mid), "b%zu", 50 + t);
+		ck_assert_int_eq(spool_mention_by_id(sp, mid, collect_json, &ms), 1);
+		ck_assert_str_eq(ms.id[0], texts[(50 + t) % (sizeof(texts) / sizeof(texts[0]))]);
+	}
+}
+END_TEST
+
+/*
+ * Two daemons add the same rule texts in their open batches, in opposite
+ * orders: neither waits for the other (a wait was a deadlock, or a text
+ * neither added nor found), and both batches commit.
+ */
+START_TEST(test_pg_rule_texts_two_batches)
+{
+	struct spool *other = spool_open(path, 0, err, sizeof(err));
+	int64_t a1, b1, a2, b2;
+	char *v;
+
+	ck_assert_msg(other != NULL, "%s", err);
+	ck_assert_int_eq(spool_begin(sp), 0);
+	ck_assert_int_eq(spool_begin(other), 0);
+	a1 = spool_rule_text(sp, "{\"id\":\"a\"}");
+	b2 = spool_rule_text(other, "{\"id\":\"b\"}");
+	ck_assert_msg(a1 > 0 && b2 > 0, "%s / %s", spool_error(sp), spool_error(other));
+	a2 = spool_rule_text(other, "{\"id\":\"a\"}");
+	ck_assert_msg(a2 > 0, "%s", spool_error(other));
+	b1 = spool_rule_text(sp, "{\"id\":\"b\"}");
+	ck_assert_msg(b1 > 0, "%s", spool_error(sp));
+	ck_assert_msg(spool_commit(other) == 0, "%s", spool_error(other));
+	ck_assert_msg(spool_commit(sp) == 0, "%s", spool_error(sp));
+	/* each id names its text; a text known to both is found again, not added */
+	v = spool_rule_text_get(sp, a2);
+	ck_assert_str_eq(v, "{\"id\":\"a\"}");
+	free(v);
+	v = spool_rule_text_get(other, b1);
+	ck_assert_str_eq(v, "{\"id\":\"b\"}");
+	free(v);
+	ck_assert_int_eq(spool_rule_text(other, "{\"id\":\"a\"}"), a1 < a2 ? a1 : a2);
+	spool_close(other);
+}
+END_TEST
+
 START_TEST(test_pg_lost_connection)
 {
 	uint64_t lost = spool_rollbacks(sp);
+	struct mentions_seen ms;
 
 	ck_assert_int_eq(spool_begin(sp), 0);
 	mention("m1", 2, 1000);
 	spool_test_pg_exec(path, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
 	                         "WHERE application_name = 'keluhd'");
-	ck_assert_int_eq(spool_add_mention(sp, "m2", "g", 2, 1001, "{}"), -1);
+	/*
+	 * A batch's complaint rows wait in memory for its COPY: one added
+	 * before the loss is seen is lost with the batch at the commit. The
+	 * next round trip (here a read) finds the loss; every write after it
+	 * fails at once.
+	 */
+	mention("m2", 2, 1001);
+	memset(&ms, 0, sizeof(ms));
+	ck_assert_int_eq(spool_mention_by_id(sp, "m1", collect_mention, &ms), -1);
 	ck_assert_int_eq(spool_add_mention(sp, "m3", "g", 2, 1002, "{}"), -1);
+	ck_assert_int_eq(spool_add_mention(sp, "m3b", "g", 2, 1002, "{}"), -1);
 	ck_assert_msg(strstr(spool_error(sp), "nothing written since spool_begin was kept"), "%s",
 	              spool_error(sp));
 	ck_assert_int_eq(spool_commit(sp), -1);
@@ -1760,6 +1890,8 @@ main(void)
 	tcase_add_test(tc, test_backend_table);
 	tcase_add_test(tc, test_describe);
 	SPOOL_TEST_PG_ONLY(tc, test_pg_refuses_newer_and_empty);
+	tcase_add_test(tc, test_batch_rows);
+	SPOOL_TEST_PG_ONLY(tc, test_pg_rule_texts_two_batches);
 	SPOOL_TEST_PG_ONLY(tc, test_pg_lost_connection);
 	SPOOL_TEST_PG_ONLY_WHY(tc, test_pg_lease_claims, "one daemon writes a SQLite spool: no leases");
 	SPOOL_TEST_PG_ONLY_WHY(tc, test_pg_lease_skip_locked, "one daemon writes a SQLite spool: no leases");
