@@ -262,6 +262,7 @@ keluhd_reload(char *err, size_t errlen, size_t *nerrors)
 	digests_set_conf(K.digests, c);
 	actions_set_conf(K.actions, c);
 	sla_timer_set_conf(K.sla, c);
+	cluster_set_conf(K.cluster, c);
 	deliver_set_conf(K.deliver, c);
 	if (K.http)
 		ingest_http_set_conf(K.http, c, keys, nkeys);

@@ -270,6 +270,7 @@ teardown(void)
 		rollup_flush(K.rollup);
 	rollup_free(K.rollup);
 	pass_free(K.pass);
+	cluster_free(K.cluster);
 	spool_close(K.spool);
 	rules_unref(K.rules);
 	conf_free(K.conf);
@@ -401,6 +402,7 @@ run(void)
 	event_config_free(ec);
 	if (K.base == NULL)
 		fatalx("cannot create the event loop");
+	K.cluster = cluster_new(K.base, K.conf, K.spool);
 	start_pass();
 	if (start_modules(err, sizeof(err)) < 0)
 		goto out;

@@ -16,6 +16,7 @@
 #include "daemon/actions.h"
 #include "daemon/admin.h"
 #include "daemon/cases.h"
+#include "daemon/cluster.h"
 #include "daemon/confload.h"
 #include "daemon/console.h"
 #include "daemon/digest.h"
@@ -41,6 +42,7 @@ struct keluhd {
 
 	struct event_base *base;
 	struct spool *spool;
+	struct cluster *cluster; /* the other daemons on a shared spool; alone on SQLite */
 	struct pass *pass;
 	struct curlev *ce;
 	struct deliver *deliver;

@@ -49,7 +49,8 @@ pg_open(const char *path, int readonly, char *err, size_t errlen)
 		s->sql[i] = pg_main_sql[i]    ? pg_main_sql[i]
 		            : pg_deliv_sql[i] ? pg_deliv_sql[i]
 		            : pg_cases_sql[i] ? pg_cases_sql[i]
-		                              : pg_stats_sql[i];
+		            : pg_stats_sql[i] ? pg_stats_sql[i]
+		                              : pg_cluster_sql[i];
 	s->conn = PQconnectdbParams(keys, vals, 1);
 	/* the server's notices (a shutdown's warning) would go to stderr as they are */
 	if (s->conn)
@@ -58,7 +59,7 @@ pg_open(const char *path, int readonly, char *err, size_t errlen)
 		pg_dberr(s, "cannot connect", s->conn ? PQerrorMessage(s->conn) : "out of memory");
 		goto fail;
 	}
-	if (pg_session(s) < 0 || pg_schema_setup(s) < 0 || pg_prepare(s) < 0 ||
+	if (pg_session_start(s) < 0 || pg_schema_setup(s) < 0 || pg_prepare(s) < 0 ||
 	    pg_cases_setup(s) < 0)
 		goto fail;
 	return &s->base;
@@ -75,6 +76,7 @@ pg_close(struct spool *sp)
 
 	/* an open transaction ends with the session: that is the crash semantics */
 	PQfinish(s->conn);
+	pg_cluster_free(s);
 	free(s);
 }
 
@@ -98,7 +100,7 @@ pg_begin(struct spool *sp)
 }
 
 static int
-pg_commit(struct spool *sp)
+pg_commit_batch(struct spool *sp)
 {
 	struct pg_spool *s = pg_of(sp);
 	char why[sizeof(s->base.err)];
@@ -132,6 +134,16 @@ pg_commit(struct spool *sp)
 	s->rollbacks++;
 	pg_seterr(s, "commit failed, nothing written since spool_begin was kept: %.400s", why);
 	return -1;
+}
+
+/* A LISTEN made in the batch is lost with it: made again once the batch is over. */
+static int
+pg_commit(struct spool *sp)
+{
+	int r = pg_commit_batch(sp);
+
+	pg_cluster_txn_end(pg_of(sp));
+	return r;
 }
 
 static int

@@ -87,6 +87,7 @@ pg_exec(struct pg_spool *s, const char *sql)
 	PGresult *r = PQexec(s->conn, sql);
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
 
+	pg_cluster_collect(s);
 	if (!ok)
 		pg_dberr(s, NULL, pg_why(s, r));
 	PQclear(r);
@@ -95,7 +96,7 @@ pg_exec(struct pg_spool *s, const char *sql)
 
 /* The session settings and the statements of a new connection. */
 int
-pg_session(struct pg_spool *s)
+pg_session_start(struct pg_spool *s)
 {
 	char sql[128];
 
@@ -104,7 +105,7 @@ pg_session(struct pg_spool *s)
 		return -1;
 	if (s->readonly && pg_exec(s, "SET default_transaction_read_only = on") < 0)
 		return -1;
-	return 0;
+	return pg_cluster_session(s);
 }
 
 int
@@ -164,7 +165,7 @@ pg_reconnect(struct pg_spool *s)
 		s->reset_ms = 0;
 		s->prepared = 0;
 	}
-	if (pg_session(s) < 0 || pg_prepare(s) < 0)
+	if (pg_session_start(s) < 0 || pg_prepare(s) < 0)
 		return -1;
 	return 0;
 }
@@ -218,6 +219,7 @@ pg_run(struct pg_spool *s, int q, const struct pg_arg *a, size_t n)
 	snprintf(name, sizeof(name), "k%d", q);
 	r = PQexecPrepared(s->conn, name, (int)n, vals, NULL, NULL, 0);
 	st = PQresultStatus(r);
+	pg_cluster_collect(s);
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
 		return r;
 	pg_dberr(s, NULL, pg_why(s, r));
@@ -319,4 +321,88 @@ pg_notice(void *arg, const char *message)
 {
 	(void)arg;
 	(void)message;
+}
+
+/* ---- what several daemons need of the session (pg_cluster.c) ---------- */
+
+static int
+pg_listen_all(struct pg_spool *s)
+{
+	char sql[96];
+
+	for (int i = 0; i < PG_CHANNELS_MAX && s->channels[i]; i++) {
+		snprintf(sql, sizeof(sql), "LISTEN %s", s->channels[i]);
+		if (pg_exec(s, sql) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A new session holds no lock; it listens again to every channel asked for. */
+int
+pg_cluster_session(struct pg_spool *s)
+{
+	s->session++;
+	for (int i = 0; i < PG_LOCKS_MAX; i++) {
+		free(s->locks[i]);
+		s->locks[i] = NULL;
+	}
+	s->listen_todo = 0;
+	return pg_listen_all(s);
+}
+
+void
+pg_cluster_collect(struct pg_spool *s)
+{
+	PGnotify *n;
+	size_t before = s->nnotes;
+
+	while ((n = PQnotifies(s->conn)) != NULL) {
+		if (s->nnotes >= PG_NOTIFY_MAX)
+			s->notes_dropped++;
+		else {
+			if (!s->notes)
+				s->notes = xreallocarray(NULL, PG_NOTIFY_MAX, sizeof(*s->notes));
+			s->notes[s->nnotes].channel = xstrdup(n->relname);
+			s->notes[s->nnotes].payload = xstrdup(n->extra ? n->extra : "");
+			s->nnotes++;
+		}
+		PQfreemem(n);
+	}
+	if (s->nnotes > before && s->base.on_notify)
+		s->base.on_notify(s->base.on_notify_arg);
+}
+
+void
+pg_cluster_txn_end(struct pg_spool *s)
+{
+	char keep[sizeof(s->base.err)];
+
+	if (!s->listen_todo || PQstatus(s->conn) != CONNECTION_OK)
+		return;
+	memcpy(keep, s->base.err, sizeof(keep));
+	if (pg_listen_all(s) == 0)
+		s->listen_todo = 0;
+	memcpy(s->base.err, keep, sizeof(keep));
+}
+
+void
+pg_notes_free(struct pg_note *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].channel);
+		free(v[i].payload);
+	}
+	free(v);
+}
+
+void
+pg_cluster_free(struct pg_spool *s)
+{
+	for (int i = 0; i < PG_LOCKS_MAX; i++)
+		free(s->locks[i]);
+	for (int i = 0; i < PG_CHANNELS_MAX; i++)
+		free(s->channels[i]);
+	pg_notes_free(s->notes, s->nnotes);
+	free(s->instance);
 }

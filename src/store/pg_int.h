@@ -107,6 +107,10 @@ enum {
 	PQ_RECENT_SCAN,
 	PQ_MENTIONS_BETWEEN,
 	PQ_CASE_TOPICS,
+	/* pg_cluster.c */
+	PQ_TRY_LOCK,
+	PQ_UNLOCK,
+	PQ_NOTIFY,
 	PQ__N
 };
 
@@ -115,6 +119,16 @@ extern const char *const pg_main_sql[PQ__N];
 extern const char *const pg_deliv_sql[PQ__N];
 extern const char *const pg_cases_sql[PQ__N];
 extern const char *const pg_stats_sql[PQ__N];
+extern const char *const pg_cluster_sql[PQ__N];
+
+/* the named locks a session may hold, and the channels it may listen to */
+#define PG_LOCKS_MAX    64
+#define PG_CHANNELS_MAX 16
+/* notifications kept between two spool_notifications calls; more are dropped (counted) */
+#define PG_NOTIFY_MAX 4096
+struct pg_note {
+	char *channel, *payload;
+};
 
 /* A spool kept by PostgreSQL: what spool_pg.open returns, its base first. */
 struct pg_spool {
@@ -127,6 +141,15 @@ struct pg_spool {
 	uint64_t rollbacks;     /* batches lost (spool_rollbacks) */
 	uint64_t commits;       /* batches committed (spool_commit_seq) */
 	const char *sql[PQ__N]; /* each statement's SQL, from the files' tables (pg.c) */
+	/* several daemons (pg_cluster.c) */
+	uint64_t session;                 /* sessions opened (spool_session) */
+	char *locks[PG_LOCKS_MAX];        /* the names this session holds */
+	char *channels[PG_CHANNELS_MAX];  /* listened to, again on each new session */
+	int listen_todo;                  /* a LISTEN made in a batch: again after it ends */
+	struct pg_note *notes;            /* read while waiting for another answer */
+	size_t nnotes;
+	uint64_t notes_dropped;
+	char *instance;                   /* spool_set_instance */
 };
 
 static inline struct pg_spool *
@@ -162,7 +185,7 @@ void pg_dberr(struct pg_spool *s, const char *what, const char *msg);
 /* A command made for the occasion (BEGIN, COMMIT, SET): 0, or -1 with the error in s. */
 int pg_exec(struct pg_spool *s, const char *sql);
 /* A new session: its settings (statement_timeout...), then every statement of s->sql prepared. */
-int pg_session(struct pg_spool *s);
+int pg_session_start(struct pg_spool *s);
 int pg_prepare(struct pg_spool *s);
 /* Outside a batch: the connection back (PQreset) if it was lost, and prepared. 0, or -1. */
 int pg_reconnect(struct pg_spool *s);
@@ -212,6 +235,18 @@ int pg_alerts_each(struct pg_spool *s, PGresult *r,
                    void (*fn)(void *arg, const struct spool_alert *), void *arg);
 int pg_mentions_each(struct pg_spool *s, PGresult *r,
                      void (*fn)(void *arg, const struct spool_mention *), void *arg);
+
+/*
+ * pg_conn.c, for pg_cluster.c: a new session (every lock gone, the channels listened to
+ * again), the notifications libpq read while a statement waited (kept,
+ * and the spool's on_notify hook told), the end of a batch (a LISTEN made
+ * in it made again), and what close frees.
+ */
+int pg_cluster_session(struct pg_spool *s);
+void pg_cluster_collect(struct pg_spool *s);
+void pg_cluster_txn_end(struct pg_spool *s);
+void pg_cluster_free(struct pg_spool *s);
+void pg_notes_free(struct pg_note *v, size_t n);
 
 /* pg_schema.c: run on the first connection, before the statements are prepared. */
 int pg_schema_setup(struct pg_spool *s);
@@ -329,5 +364,17 @@ int64_t pg_recent_prune(struct spool *sp, size_t keep, int64_t before_ms);
 int64_t pg_recent_scan(struct spool *sp, int64_t since_ms, size_t limit,
                        int (*fn)(void *arg, int64_t at_ms, int complaint, const char *json),
                        void *arg);
+/* pg_cluster.c */
+int pg_shared(const struct spool *sp);
+int pg_try_lock(struct spool *sp, const char *name);
+int pg_unlock(struct spool *sp, const char *name);
+uint64_t pg_session(const struct spool *sp);
+int pg_listen(struct spool *sp, const char *channel);
+int pg_notify(struct spool *sp, const char *channel, const char *payload);
+int pg_notify_fd(const struct spool *sp);
+int pg_notifications(struct spool *sp,
+                     void (*fn)(void *arg, const char *channel, const char *payload), void *arg);
+uint64_t pg_notify_dropped(const struct spool *sp);
+int pg_set_instance(struct spool *sp, const char *instance_id);
 
 #endif

@@ -395,6 +395,74 @@ spool_cursor_set(struct spool *s, const char *source, const char *value)
 	return s->be->cursor_set(s, source, value);
 }
 
+int
+spool_shared(const struct spool *s)
+{
+	return s->be->shared(s);
+}
+
+int
+spool_try_lock(struct spool *s, const char *name)
+{
+	return s->be->try_lock(s, name);
+}
+
+int
+spool_unlock(struct spool *s, const char *name)
+{
+	return s->be->unlock(s, name);
+}
+
+uint64_t
+spool_session(const struct spool *s)
+{
+	return s->be->session(s);
+}
+
+int
+spool_listen(struct spool *s, const char *channel)
+{
+	return s->be->listen(s, channel);
+}
+
+int
+spool_notify(struct spool *s, const char *channel, const char *payload)
+{
+	return s->be->notify(s, channel, payload);
+}
+
+int
+spool_notify_fd(const struct spool *s)
+{
+	return s->be->notify_fd(s);
+}
+
+int
+spool_notifications(struct spool *s,
+                    void (*fn)(void *arg, const char *channel, const char *payload), void *arg)
+{
+	return s->be->notifications(s, fn, arg);
+}
+
+void
+spool_on_notify(struct spool *s, void (*fn)(void *), void *arg)
+{
+	s->on_notify = fn;
+	s->on_notify_arg = arg;
+}
+
+uint64_t
+spool_notify_dropped(const struct spool *s)
+{
+	return s->be->notify_dropped(s);
+}
+
+int
+spool_set_instance(struct spool *s, const char *instance_id)
+{
+	return s->be->set_instance(s, instance_id);
+}
+
 void
 spool_case_free(struct spool_case *c)
 {

@@ -477,6 +477,54 @@ char *spool_cursor_get(struct spool *, const char *source);
 int spool_cursor_set(struct spool *, const char *source, const char *value);
 
 /*
+ * Several daemons on one database (daemon/cluster.h builds on these). A
+ * backend several daemons share (PostgreSQL) answers spool_shared() 1; a
+ * spool of one daemon (SQLite) answers 0, and every call below then says
+ * "yours" at once and does nothing else.
+ *
+ * Named locks live as long as the database session: spool_try_lock is 1
+ * when this session holds name (now or already), 0 when another session
+ * does, -1 on error (the database unreachable); spool_unlock gives one up
+ * (0, or -1). spool_session changes each time the backend opens a new
+ * session: every lock held before is gone then (another daemon may hold it
+ * already), and the channels listened to are listened to again by the
+ * backend itself.
+ *
+ * Notifications: spool_listen(channel) asks for those of channel (0, -1);
+ * spool_notify sends one in the caller's batch when one is open, so that it
+ * is delivered at its commit (and never when the batch is lost), at once
+ * otherwise. Channel names are plain words ([a-z_]+), payloads short texts.
+ * spool_notify_fd is a descriptor that becomes readable when some may be
+ * waiting (-1 when none; it changes with the session): the caller watches
+ * it and calls spool_notifications, which hands each one waiting to
+ * fn(arg, channel, payload) and returns how many, or -1 when the session
+ * was found lost. Those that arrive while another call waits for its answer
+ * are kept by the backend (a bounded queue: spool_notify_dropped counts
+ * what it could not keep) and handed out by the next spool_notifications:
+ * the caller calls it after its own statements too (at the end of a pass).
+ *
+ * spool_set_instance names this daemon in the rows it marks as its own
+ * (delivery leases, the heartbeat): 0, or -1.
+ */
+int spool_shared(const struct spool *);
+int spool_try_lock(struct spool *, const char *name);
+int spool_unlock(struct spool *, const char *name);
+uint64_t spool_session(const struct spool *);
+int spool_listen(struct spool *, const char *channel);
+int spool_notify(struct spool *, const char *channel, const char *payload);
+int spool_notify_fd(const struct spool *);
+int spool_notifications(struct spool *,
+    void (*fn)(void *arg, const char *channel, const char *payload), void *arg);
+uint64_t spool_notify_dropped(const struct spool *);
+/*
+ * fn(arg) runs when the backend kept notifications while a statement
+ * waited (so the descriptor will not announce them): from inside that
+ * spool call, so fn only schedules a spool_notifications for later.
+ */
+void spool_on_notify(struct spool *, void (*fn)(void *), void *arg);
+int spool_set_instance(struct spool *, const char *instance_id);
+
+/*
  * Rollups (v8), for the console's trends and rules pages: counts per
  * bucket of step_ms (one of the SPOOL_STEP_*) by kind and key, kept at
  * the three steps so that a 30-day view reads 30 rows per key, not 8640.

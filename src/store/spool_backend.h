@@ -9,7 +9,9 @@
  * A backend's open allocates its own state, zeroed, with a struct spool as
  * its first member, returns a pointer to that member, and is handed it
  * back by every other operation (cast it to its own type).
- * spool_open_with() sets be; on_begin and on_begin_arg belong to spool.c;
+ * spool_open_with() sets be; on_begin and on_notify (and their args) are
+ * set by spool.c, and a backend with notifications calls on_notify when it
+ * keeps some that its descriptor will not announce;
  * err is the backend's to fill, and spool_error() returns it.
  *
  * Each operation has the meaning, the arguments and the return values of
@@ -49,6 +51,8 @@ struct spool {
 	const struct spool_backend *be;
 	void (*on_begin)(void *);
 	void *on_begin_arg;
+	void (*on_notify)(void *); /* spool_on_notify */
+	void *on_notify_arg;
 	char err[512];
 };
 
@@ -220,6 +224,20 @@ struct spool_backend {
 	                       int (*fn)(void *arg, int64_t at_ms, int complaint, const char *json),
 	                       void *arg);
 
+	/* several daemons on one database (spool.h says what one of one daemon answers) */
+	int (*shared)(const struct spool *);
+	int (*try_lock)(struct spool *, const char *name);
+	int (*unlock)(struct spool *, const char *name);
+	uint64_t (*session)(const struct spool *);
+	int (*listen)(struct spool *, const char *channel);
+	int (*notify)(struct spool *, const char *channel, const char *payload);
+	int (*notify_fd)(const struct spool *);
+	int (*notifications)(struct spool *,
+	                     void (*fn)(void *arg, const char *channel, const char *payload),
+	                     void *arg);
+	uint64_t (*notify_dropped)(const struct spool *);
+	int (*set_instance)(struct spool *, const char *instance_id);
+
 	/* new kinds of records add their section here, and to the list below */
 };
 
@@ -247,7 +265,9 @@ struct spool_backend {
 	X(action_key)                                                                              \
 	X(case_of_mention) X(case_since) X(case_last_event)                                        \
 	X(stat_add) X(stat_rows) X(stat_prune) X(mentions_between) X(case_topics)                  \
-	X(recent_add) X(recent_prune) X(recent_scan)
+	X(recent_add) X(recent_prune) X(recent_scan)                                               \
+	X(shared) X(try_lock) X(unlock) X(session) X(listen) X(notify) X(notify_fd)                \
+	X(notifications) X(notify_dropped) X(set_instance)
 /* clang-format on */
 
 /* The SQLite backend (sqlite.c) and the PostgreSQL one (pg.c). */

@@ -1070,6 +1070,89 @@ sqlite_list_silences(struct spool *sp, int all, size_t limit,
 	return ok ? 0 : -1;
 }
 
+/*
+ * One daemon per spool file: every lock is its own, nothing to listen to
+ * and no one to tell (spool.h).
+ */
+static int
+sqlite_shared(const struct spool *sp)
+{
+	(void)sp;
+	return 0;
+}
+
+static int
+sqlite_try_lock(struct spool *sp, const char *name)
+{
+	(void)sp;
+	(void)name;
+	return 1;
+}
+
+static int
+sqlite_unlock(struct spool *sp, const char *name)
+{
+	(void)sp;
+	(void)name;
+	return 0;
+}
+
+static uint64_t
+sqlite_session(const struct spool *sp)
+{
+	(void)sp;
+	return 1;
+}
+
+static int
+sqlite_listen(struct spool *sp, const char *channel)
+{
+	(void)sp;
+	(void)channel;
+	return 0;
+}
+
+static int
+sqlite_notify(struct spool *sp, const char *channel, const char *payload)
+{
+	(void)sp;
+	(void)channel;
+	(void)payload;
+	return 0;
+}
+
+static int
+sqlite_notify_fd(const struct spool *sp)
+{
+	(void)sp;
+	return -1;
+}
+
+static int
+sqlite_notifications(struct spool *sp,
+    void (*fn)(void *arg, const char *channel, const char *payload), void *arg)
+{
+	(void)sp;
+	(void)fn;
+	(void)arg;
+	return 0;
+}
+
+static uint64_t
+sqlite_notify_dropped(const struct spool *sp)
+{
+	(void)sp;
+	return 0;
+}
+
+static int
+sqlite_set_instance(struct spool *sp, const char *instance_id)
+{
+	(void)sp;
+	(void)instance_id;
+	return 0;
+}
+
 const struct spool_backend spool_sqlite = {
 	.name = "sqlite",
 	.scheme = NULL,
@@ -1154,4 +1237,14 @@ const struct spool_backend spool_sqlite = {
 	.recent_add = sqlite_recent_add,
 	.recent_prune = sqlite_recent_prune,
 	.recent_scan = sqlite_recent_scan,
+	.shared = sqlite_shared,
+	.try_lock = sqlite_try_lock,
+	.unlock = sqlite_unlock,
+	.session = sqlite_session,
+	.listen = sqlite_listen,
+	.notify = sqlite_notify,
+	.notify_fd = sqlite_notify_fd,
+	.notifications = sqlite_notifications,
+	.notify_dropped = sqlite_notify_dropped,
+	.set_instance = sqlite_set_instance,
 };
