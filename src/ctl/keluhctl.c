@@ -21,6 +21,7 @@
 #include "conf/conf.h"
 #include "conf/confcheck.h"
 #include "ctl/ctl_admin.h"
+#include "ctl/ctl_eval.h"
 #include "ctl/ctl_int.h"
 #include "daemon/cases.h"
 #include "engine/classify.h"
@@ -96,6 +97,16 @@ usage(FILE *fp)
 	      "  report [--since D] [--team T] | report --send N\n"
 	      "        response times per team and priority against the SLA targets (from the\n"
 	      "        spool, default the last 7d); --send N: keluhd sends digest N of reports:\n"
+	      "  label MENTION complaint|not [--team T] [--by NAME]\n"
+	      "        record a person's label of a mention the spool knows\n"
+	      "  label --import FILE | label --export [FILE]\n"
+	      "        add labels from NDJSON or CSV (id,text,complaint[,team]); write them as NDJSON\n"
+	      "  eval --labels FILE [--gold CSV] [--model FILE] [--folds K] [--json]\n"
+	      "        precision, recall and F1 of the rules (and a model) on labelled mentions\n"
+	      "  learn --labels FILE [--gold CSV] (-o NAME.model | --suggest) [--folds K]\n"
+	      "        train a model on labelled mentions, or suggest keywords for rules\n"
+	      "  cluster\n"
+	      "        the daemons sharing keluhd's spool: alive or dead, leader, their sources\n"
 	      "\n"
 	      "-c FILE: without it, keluhd.yaml in the current directory when there is one\n"
 	      "(the build tree after tools/quick run), else " CONF_DEFAULT_PATH ".\n"
@@ -125,8 +136,8 @@ usage(FILE *fp)
 	      "      --json         one object per line\n"
 	      "  -n N               at most N rows (default 20)\n"
 	      "\n"
-	      "options of status, reload, silence, send-test and the case commands (they talk\n"
-	      "to keluhd's admin socket):\n"
+	      "options of status, reload, silence, send-test, cluster and the case commands\n"
+	      "(they talk to keluhd's admin socket):\n"
 	      "  -c, --config FILE  use the admin.socket of FILE\n"
 	      "      --socket PATH  the admin socket (without it and -c: the admin.socket of the\n"
 	      "                     default configuration, else " CTL_ADMIN_SOCKET ")\n"
@@ -249,6 +260,19 @@ load_rules(const struct test_opts *o)
 	diag_free(&d);
 	conf_free(c);
 	return rs;
+}
+
+/* The rules of keluhctl test's -c and -r, for eval and learn (ctl_rules_loader). */
+static struct ruleset *
+ctl_rules_load(const char *conf_path, const char *const *dirs, size_t ndirs)
+{
+	struct test_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.conf_path = conf_path;
+	for (size_t i = 0; i < ndirs && i < sizeof(o.rules_dirs) / sizeof(o.rules_dirs[0]); i++)
+		o.rules_dirs[o.nrules_dirs++] = dirs[i];
+	return load_rules(&o);
 }
 
 static void
@@ -866,45 +890,7 @@ spoolcmd_parse(int argc, char **argv, unsigned allowed, struct spoolcmd_opts *o)
 static struct spool *
 spoolcmd_open(const struct spoolcmd_opts *o, int readonly, int *rc)
 {
-	char err[1024], *path;
-	struct spool *s;
-
-	if (o->spool_path)
-		path = xstrdup(o->spool_path);
-	else {
-		struct conf *c = ctl_conf_load(o->conf_path, "the spool", "--spool PATH");
-
-		if (c == NULL) {
-			*rc = EXIT_USAGE;
-			return NULL;
-		}
-		path = xstrdup(c->spool_path);
-		conf_free(c);
-	}
-	/* Changing the outbox must not create one where keluhd never ran. */
-	if (!readonly && spool_is_local(path) && access(path, F_OK) < 0 && errno == ENOENT) {
-		fprintf(stderr, "keluhctl: no spool at %s: has keluhd run with this config?\n", path);
-		free(path);
-		*rc = EXIT_BAD_INPUT;
-		return NULL;
-	}
-	/* nor make the tables in a database keluhd never used: a read-only open refuses it */
-	if (!readonly && !spool_is_local(path)) {
-		if ((s = spool_open(path, 1, err, sizeof(err))) == NULL) {
-			fprintf(stderr, "keluhctl: %s\n", err);
-			free(path);
-			*rc = EXIT_BAD_INPUT;
-			return NULL;
-		}
-		spool_close(s);
-	}
-	s = spool_open(path, readonly, err, sizeof(err));
-	if (s == NULL) {
-		fprintf(stderr, "keluhctl: %s\n", err);
-		*rc = EXIT_BAD_INPUT;
-	}
-	free(path);
-	return s;
+	return ctl_spool_open(o->conf_path, o->spool_path, readonly, rc);
 }
 
 struct spoolcmd_alerts {
@@ -1609,8 +1595,16 @@ main(int argc, char **argv)
 	    strcmp(argv[1], "assign") == 0 || strcmp(argv[1], "resolve") == 0 ||
 	    strcmp(argv[1], "reopen") == 0)
 		return ctl_cases_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "label") == 0)
+		return ctl_label_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "report") == 0)
 		return ctl_report_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "eval") == 0)
+		return ctl_eval_main(argc - 1, argv + 1, ctl_rules_load);
+	if (strcmp(argv[1], "learn") == 0)
+		return ctl_learn_main(argc - 1, argv + 1, ctl_rules_load);
+	if (strcmp(argv[1], "cluster") == 0)
+		return ctl_cluster_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "queue") == 0)
 		return cmd_queue(argc - 1, argv + 1);
 	if (strcmp(argv[1], "retry") == 0)

@@ -79,6 +79,7 @@ console_env_of(const struct conf *c, struct console_env *env)
 	env->pages[0] = console_cases_handle;
 	env->pages[1] = console_trends_handle;
 	env->pages[2] = playground_handle;
+	env->pages[3] = console_labels_handle;
 	env->on_free = playground_stop;
 }
 
@@ -380,6 +381,7 @@ keluhd_admin_start(char *err, size_t errlen)
 		return -1;
 	}
 	admin_set_cases(K.admin, K.cases);
+	admin_set_cluster(K.admin, K.cluster);
 	log_info("admin: listening on %s", K.conf->admin_socket);
 	return 0;
 }

@@ -221,6 +221,13 @@ classify_batch(struct classify_ctx *c, int on)
 	c->batch_left = c->rs->regex_batch_work;
 }
 
+const char *
+classify_folded(const struct classify_ctx *c, size_t *len)
+{
+	*len = c->nb.len;
+	return c->nb.text != NULL ? c->nb.text : "";
+}
+
 const uint64_t *
 classify_rule_hits(const struct classify_ctx *c)
 {

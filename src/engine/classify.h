@@ -163,6 +163,13 @@ void classify_set_evidence(struct classify_ctx *, int mode);
  */
 void classify_batch(struct classify_ctx *, int on);
 
+/*
+ * The text the last classify_text/classify_mention that returned 0 folded
+ * (norm_fold, norm_redup), owned by the ctx until its next call: a model
+ * scores it without folding again (model_prob_folded).
+ */
+const char *classify_folded(const struct classify_ctx *, size_t *len);
+
 /* Per-rule hit counters kept by the ctx since it was made (for --stats). */
 const uint64_t *classify_rule_hits(const struct classify_ctx *);
 
