@@ -132,6 +132,30 @@ contains "an unknown model: did you mean, and the models there are" "$TMPD/bad.o
 contains "above outside 0 to 1: located, with what it means" "$TMPD/bad.out" \
 	"$TMPD/bad.d/10.yaml:7:40: error: above '1.5' is not a probability between 0 and 1"
 
+# models: entries that are wrong, each at its place with what to write
+cat >"$TMPD/k.yaml" <<'Y'
+rules: rules.d
+spool:
+  path: k.db
+models:
+  - {name: brand, file: models/brand.model, scor: 40}
+  - {file: models/brand.model}
+  - {name: Brand, file: models/brand.model}
+  - {name: other, file: models/brand.model, score: lots}
+  - {name: nofile}
+  - brand.model
+Y
+"$KELUHD" --check -c "$TMPD/k.yaml" >/dev/null 2>"$TMPD/k.err"
+is "keluhd --check of bad models: entries: exit 1" "$?" 1
+is "... every error in one pass" "$(grep -c ': error: ' "$TMPD/k.err")" 6
+contains "... a misspelt key" "$TMPD/k.err" "k.yaml:5:45: error: unknown key 'scor' in a model; did you mean 'score'?"
+contains "... two models of one name (the second from its file's)" "$TMPD/k.err" \
+	"k.yaml:6:5: error: duplicate model 'brand' (first at line 5)"
+contains "... a name rules cannot use" "$TMPD/k.err" "k.yaml:7:12: error: model name 'Brand' may only use"
+contains "... a score that is no number" "$TMPD/k.err" "k.yaml:8:52: error: score 'lots' must be a number"
+contains "... no file" "$TMPD/k.err" "k.yaml:9:5: error: a model needs 'file:'"
+contains "... not a mapping" "$TMPD/k.err" "k.yaml:10:5: error: a model must be a mapping"
+
 start_keluhd "$TMPD/c.yaml"
 contains "the log names the model, its file and figures" "$klog" \
 	"model brand: $TMPD/models/brand.model (trained "

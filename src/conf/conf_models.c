@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf/conf.h"
 #include "conf/conf_models.h"
 #include "conf/conf_parse.h"
 #include "lib/util.h"
@@ -103,7 +102,7 @@ cm_model(struct confp *L, yaml_node_t *item, struct rules_spec *spec)
 	m.score = RULES_MODEL_SCORE_DEFAULT;
 	if ((v = ymap_get(L->yf, item, "score")) != NULL && cm_score(L, v, &m.score) < 0)
 		return;
-	m.file = conf_resolve(L->c, s);
+	m.file = util_path_resolve(L->dir, s);
 	m.where = xstrdup(L->yf->path);
 	m.line = ynode_line(f);
 	m.col = ynode_col(f);
