@@ -131,6 +131,13 @@ is "eval --model with a broken file: exit 1" "$?" 1
 contains "eval --model with a broken file: the file named" "$TMPD/bm.out" "$TMPD/bad.model: error:"
 unset SOURCE_DATE_EPOCH
 
+# the shipped example models load (a new model format means training them again)
+for m in en-example id-example; do
+	"$KELUHCTL" eval -r "$TMPD/rules" --labels "$TMPD/big.ndjson" \
+		--model "$top_srcdir/models/$m.model" --rules-only --json >"$TMPD/x.json" 2>"$TMPD/x.err"
+	is "models/$m.model loads and is measured" "$?" 0
+done
+
 # the dev sets' shape: mentions NDJSON + gold CSV with a priority column.
 # t.refund (30) rates normal, t.scam (60) high, t.late (20) low: p1 and
 # p5 agree, p2 is not caught (none, labelled low), p3 is low but labelled
