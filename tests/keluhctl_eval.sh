@@ -131,6 +131,13 @@ is "eval --model with a broken file: exit 1" "$?" 1
 contains "eval --model with a broken file: the file named" "$TMPD/bm.out" "$TMPD/bad.model: error:"
 unset SOURCE_DATE_EPOCH
 
+# the shipped example models load (a new model format means training them again)
+for m in en-example id-example; do
+	"$KELUHCTL" eval -r "$TMPD/rules" --labels "$TMPD/big.ndjson" \
+		--model "$top_srcdir/models/$m.model" --rules-only --json >"$TMPD/x.json" 2>"$TMPD/x.err"
+	is "models/$m.model loads and is measured" "$?" 0
+done
+
 # the dev sets' shape: mentions NDJSON + gold CSV with a priority column.
 # t.refund (30) rates normal, t.scam (60) high, t.late (20) low: p1 and
 # p5 agree, p2 is not caught (none, labelled low), p3 is low but labelled
@@ -153,6 +160,7 @@ C
 "$KELUHCTL" eval -r "$TMPD/rules" --labels "$TMPD/pair.ndjson" --gold "$TMPD/pair.csv" --rules-only \
 	--json >"$TMPD/p.json" 2>"$TMPD/p.err"
 is "eval --gold: exit 0" "$?" 0
+is "eval --gold: calibrated" "$(field "$TMPD/p.json" 'j["priority"]["calibrated"]')" True
 is "eval --gold: the labelled priorities counted" "$(field "$TMPD/p.json" 'j["priority"]["labelled"]')" 4
 is "eval --gold: exact agreement counted by hand (p1, p5 of 4)" \
 	"$(field "$TMPD/p.json" 'j["priority"]["agreement"]')" 0.5
@@ -162,6 +170,17 @@ is "eval --gold: the thresholds in use" \
 is "eval --gold: tuned thresholds make p3 normal (normal 20)" \
 	"$(field "$TMPD/p.json" '(j["priority"]["tuned_agreement"], j["priority"]["tuned_thresholds"]["normal"])')" \
 	"(0.75, 20)"
+
+# thresholds far apart are not calibrated (the pairs tried grow with the
+# square of critical - low), and say so; only p1 agrees (p5 is normal now)
+mkdir -p "$TMPD/wide"
+cp "$TMPD/rules/10.yaml" "$TMPD/wide/"
+printf 'scoring:\n  thresholds: {critical: 100000, high: 50000, normal: 25, low: 10}\n' \
+	>"$TMPD/wide/00.yaml"
+"$KELUHCTL" eval -r "$TMPD/wide" --labels "$TMPD/pair.ndjson" --gold "$TMPD/pair.csv" --rules-only \
+	--json >"$TMPD/w.json" 2>&1
+is "eval --gold, thresholds 99,990 apart: not calibrated" \
+	"$(field "$TMPD/w.json" '(j["priority"]["calibrated"], j["priority"]["agreement"])')" "(False, 0.25)"
 
 # bad inputs: each with a clear error
 "$KELUHCTL" eval -r "$TMPD/rules" --labels "$TMPD/none.ndjson" >"$TMPD/x1" 2>&1

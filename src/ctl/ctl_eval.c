@@ -27,6 +27,8 @@
 /* What a model adds to the rules' score: score x (p - 0.5), as models: does. */
 #define EVAL_MODEL_SCORE 40
 #define EVAL_TOP         20
+/* Thresholds are calibrated when critical - low is at most this. */
+#define EVAL_CALIB_SPAN 2000
 
 struct eval_opts {
 	const char *conf_path, *labels, *gold, *model;
@@ -63,6 +65,7 @@ struct eval_calib {
 	int best[PRIO__N]; /* tuned on every labelled priority */
 	size_t best_ok;
 	int fold_th[CTL_FOLDS_MAX][2]; /* normal and high tuned without each fold */
+	int uncalibrated;              /* critical - low over EVAL_CALIB_SPAN: not tuned */
 };
 
 struct eval_run {
@@ -294,30 +297,48 @@ calib_agree(const struct eval_run *er, const int *th, int skip, int only)
 	return ok;
 }
 
-/* The normal and high that agree most (the nearest to the current on a tie). */
+/*
+ * The normal and high that agree most (the nearest to the current on a
+ * tie). Per candidate pair only the rows between low and critical move, so
+ * counts of each labelled priority below each score make a pair O(1).
+ */
 static void
 calib_tune(const struct eval_run *er, const int *now, int skip, int *best)
 {
-	int th[PRIO__N];
-	size_t top = 0;
-	int dist = 0;
+	int lo = now[PRIO_LOW], cr = now[PRIO_CRITICAL], span = cr - lo, dist = 0;
+	/* below[p][x]: rows labelled p with a score in [lo, lo + x) */
+	size_t *below[PRIO__N], top = 0;
 
-	memcpy(th, now, sizeof(th));
-	memcpy(best, now, sizeof(th));
-	for (th[PRIO_NORMAL] = now[PRIO_LOW] + 1; th[PRIO_NORMAL] < now[PRIO_CRITICAL] - 1;
-	     th[PRIO_NORMAL]++)
-		for (th[PRIO_HIGH] = th[PRIO_NORMAL] + 1; th[PRIO_HIGH] < now[PRIO_CRITICAL];
-		     th[PRIO_HIGH]++) {
-			size_t ok = calib_agree(er, th, skip, -1);
-			int d = abs(th[PRIO_NORMAL] - now[PRIO_NORMAL]) +
-			        abs(th[PRIO_HIGH] - now[PRIO_HIGH]);
+	memcpy(best, now, sizeof(int) * PRIO__N);
+	for (int p = 0; p < PRIO__N; p++)
+		below[p] = xcalloc((size_t)span + 1, sizeof(size_t));
+	for (size_t i = 0; i < er->set.n; i++) {
+		const struct ctl_ex *e = &er->set.ex[i];
+		int sc = er->row[i].score;
+
+		if (e->prio >= 0 && (skip < 0 || (int)e->fold != skip) && er->row[i].complaint &&
+		    sc >= lo && sc < cr)
+			below[e->prio][sc - lo + 1]++;
+	}
+	for (int p = 0; p < PRIO__N; p++)
+		for (int x = 1; x <= span; x++)
+			below[p][x] += below[p][x - 1];
+	for (int n = 1; n < span - 1; n++)
+		for (int h = n + 1; h < span; h++) {
+			size_t ok = below[PRIO_LOW][n] + below[PRIO_NORMAL][h] -
+			            below[PRIO_NORMAL][n] + below[PRIO_HIGH][span] -
+			            below[PRIO_HIGH][h];
+			int d = abs(lo + n - now[PRIO_NORMAL]) + abs(lo + h - now[PRIO_HIGH]);
 
 			if (ok > top || (ok == top && d < dist)) {
 				top = ok;
 				dist = d;
-				memcpy(best, th, sizeof(th));
+				best[PRIO_NORMAL] = lo + n;
+				best[PRIO_HIGH] = lo + h;
 			}
 		}
+	for (int p = 0; p < PRIO__N; p++)
+		free(below[p]);
 }
 
 static void
@@ -329,6 +350,14 @@ eval_calibrate(struct eval_run *er)
 		c->th[k] = rules_threshold(er->rs, (enum prio)k);
 	c->th[PRIO_NONE] = 0;
 	c->now_ok = calib_agree(er, c->th, -1, -1);
+	er->has_cal = 1;
+	if (c->th[PRIO_CRITICAL] - c->th[PRIO_LOW] > EVAL_CALIB_SPAN) {
+		/* the pairs grow with the square of the span */
+		memcpy(c->best, c->th, sizeof(c->th));
+		c->best_ok = c->cv_ok = c->now_ok;
+		c->uncalibrated = 1;
+		return;
+	}
 	for (unsigned f = 0; f < er->o.folds; f++) {
 		int tuned[PRIO__N];
 
@@ -339,7 +368,6 @@ eval_calibrate(struct eval_run *er)
 	}
 	calib_tune(er, c->th, -1, c->best);
 	c->best_ok = calib_agree(er, c->best, -1, -1);
-	er->has_cal = 1;
 }
 
 static double
@@ -406,6 +434,10 @@ print_calib(const struct eval_run *er)
 	       n);
 	printf("  now           %5.1f  thresholds ", pct((double)c->now_ok / (double)n));
 	print_thresholds(c->th);
+	if (c->uncalibrated) {
+		printf("\n  not calibrated: critical - low is over %d points\n", EVAL_CALIB_SPAN);
+		return;
+	}
 	printf("\n  calibrated    %5.1f  %u-fold cross-validated: tuned on %u folds, measured on "
 	       "the other\n                       normal/high per fold:",
 	       pct((double)c->cv_ok / (double)n), er->o.folds, er->o.folds - 1);
@@ -504,7 +536,8 @@ json_calib(struct buf *b, const struct eval_run *er)
 	const struct eval_calib *c = &er->cal;
 	double n = (double)er->set.nprio;
 
-	buf_printf(b, ",\"priority\":{\"labelled\":%zu,", er->set.nprio);
+	buf_printf(b, ",\"priority\":{\"labelled\":%zu,\"calibrated\":%s,", er->set.nprio,
+	           c->uncalibrated ? "false" : "true");
 	json_num(b, "agreement", (double)c->now_ok / n);
 	buf_addc(b, ',');
 	json_thresholds(b, "thresholds", c->th);
