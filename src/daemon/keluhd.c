@@ -340,12 +340,23 @@ start_pass(void)
 	K.pass = pass_new_spool(K.spool, deferred, &hooks, K.conf->nreceivers);
 }
 
+/* Another daemon made deliveries of this receiver due (SPOOL_DUE_CHANNEL). */
+static void
+on_due(void *arg, const char *receiver)
+{
+	(void)arg;
+	deliver_kick_name(K.deliver, receiver);
+}
+
 /* Delivery, groups, ingest, the sources' feed, silences and the admin API; then the backlog. */
 static int
 start_modules(char *err, size_t errlen)
 {
 	K.ce = curlev_new(K.base);
 	K.deliver = deliver_new(K.base, K.ce, K.spool, K.conf);
+	if (cluster_subscribe(K.cluster, SPOOL_DUE_CHANNEL, on_due, NULL) < 0)
+		log_warnx("deliveries made due by other daemons wait for the next look at the spool "
+		    "(at most %d s)", DELIVER_POLL_MS / 1000);
 	K.groups = group_new(K.base, K.conf, K.spool, keluhd_alerted, NULL);
 	if ((K.cases = cases_new(K.spool, K.conf, err, errlen)) == NULL) {
 		log_error("%s", err);
@@ -360,7 +371,7 @@ start_modules(char *err, size_t errlen)
 	K.hooks = hooks_new(&(struct hooks_env){ .pass = K.pass, .find = hooks_find,
 	    .open = hooks_open });
 	K.feeds = feeds_new(&(struct feeds_env){ K.base, K.ce, K.spool, K.ingest, K.pass,
-	    K.hooks });
+	    K.hooks, K.cluster });
 	K.digests = digests_new(K.base, K.spool, K.conf, keluhd_alerted, NULL);
 	K.actions = actions_new(&(struct actions_env){ K.base, K.ce, K.spool, K.pass, K.cases },
 	    K.conf, err, errlen);
@@ -452,6 +463,7 @@ run(void)
 	    PACKAGE_VERSION, rules_count(K.rules), K.conf->nsources, K.conf->nreceivers,
 	    K.conf->nroutes, K.http ? "listening on " : "no HTTP listener",
 	    K.http ? K.conf->listen : "", spool_describe(K.conf->spool_path, what, sizeof(what)));
+	confload_models_note(K.conf, K.rules);
 	if (K.http)
 		log_info("http: port %d", ingest_http_port(K.http));
 	sdnotify("READY=1");
