@@ -53,6 +53,7 @@ void deliver_kick_all(struct deliver *);
  * names are ignored. It only schedules a pump: safe from any callback.
  */
 void deliver_kick_name(struct deliver *, const char *receiver);
+/*
  * Several daemons on one database: every daemon sends deliveries, only the
  * leader makes the owed edits of living messages (on: the default).
  */
