@@ -179,7 +179,9 @@ check_names "mention field of a source's fields:" keluhd.yaml.5 'Cm|Ic' \
 	src/sources/source_conf.c source_field_names
 
 # every metric the code names is in keluhd(8)'s list, and the other way
-grep -oh '"keluh_[a-z0-9_]*"' "$SRC"/*/*.c | tr -d '"' | sort -u >"$TMPD/metrics"
+# (the notification channels a #define names, "keluh_mentions"..., are no metrics)
+grep -h '"keluh_[a-z0-9_]*"' "$SRC"/*/*.c | grep -v '^#define [A-Z_]*_CH_' |
+	grep -o '"keluh_[a-z0-9_]*"' | tr -d '"' | sort -u >"$TMPD/metrics"
 n=$(count "$TMPD/metrics")
 missing=
 while read -r m; do
