@@ -45,12 +45,18 @@ label_usage(FILE *fp)
 static int
 label_parse(int argc, char **argv, struct label_opts *o)
 {
+	/* clang-format off */
 	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"spool", required_argument, NULL, 'S'},
-	    {"team", required_argument, NULL, 't'},   {"by", required_argument, NULL, 'b'},
-	    {"import", required_argument, NULL, 'i'}, {"export", no_argument, NULL, 'e'},
-	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+		{ "config", required_argument, NULL, 'c' },
+		{ "spool", required_argument, NULL, 'S' },
+		{ "team", required_argument, NULL, 't' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "import", required_argument, NULL, 'i' },
+		{ "export", no_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
+	/* clang-format on */
 	int ch;
 
 	memset(o, 0, sizeof(*o));
