@@ -134,7 +134,7 @@ is "the CSV's labels, quoting undone" \
 	"True net lead slow, again | False None lead say \"hi\""
 is "the NDJSON's, with its own who and when" "$(label_of "$TMPD/e3.ndjson" f:4)" \
 	"True None ana 2026-12-01T10:00:00Z no signal"
-is "the spool keeps every label given (10), the export the latest of each mention" \
+is "the spool keeps every label given (8), the export the latest of each mention" \
 	"$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM labels").fetchone()[0])' "$TMPD/k.db")" 8
 
 done_testing
