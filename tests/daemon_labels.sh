@@ -97,9 +97,9 @@ is "an unknown key: 422" \
 is "malformed JSON: 400" "$(api /v1/labels -X POST -H "$B" -H "$J" -d '{"mention":')" 400
 is "an unknown mention: 404" "$(api /v1/labels -X POST -H "$B" -H "$J" -d '{"mention":"x:9","complaint":true}')" 404
 is "a GET: 405" "$(api /v1/labels -H "$B")" 405
-is "the admin API: a missed complaint by ops" \
+is "the admin API: a missed complaint by ops, with the complaint's own team" \
 	"$(curl -s -o "$TMPD/b" -w '%{http_code}' --unix-socket "$SOCK" -X POST -d '{"mention":"x:1","complaint":true,"by":"ops"}' http://keluhd/v1/admin/labels) $(j 'j["label"]["by"], j["label"]["platform"], j["label"]["team"]')" \
-	"201 ops admin None"
+	"201 ops admin tech"
 is "labels counted by kind" \
 	"$(metric_value 'keluh_labels_total{label="complaint"}') $(metric_value 'keluh_labels_total{label="not"}')" "2 1"
 

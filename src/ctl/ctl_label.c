@@ -127,7 +127,7 @@ label_one(const struct label_opts *o, const char *mention, const char *word)
 	if ((sp = ctl_spool_open(o->conf_path, o->spool_path, 0, &rc)) == NULL)
 		return rc;
 	r = labels_record(sp, mention, complaint, o->team, "keluhctl",
-	                  o->by ? o->by : ctl_login_name(), util_now_ms(), err, sizeof(err));
+	                  o->by ? o->by : ctl_login_name(), util_now_ms(), NULL, err, sizeof(err));
 	if (r > 0 && spool_commit(sp) < 0) {
 		snprintf(err, sizeof(err), "the spool commit failed: %s", spool_error(sp));
 		r = -1;
