@@ -273,6 +273,7 @@ keluhd_reload(char *err, size_t errlen, size_t *nerrors)
 	confload_done(&K.record);
 	log_info("reloaded: %zu rules, %zu sources, %zu receivers, %zu routes", rules_count(rs),
 	         c->nsources, c->nreceivers, c->nroutes);
+	confload_models_note(c, rs);
 	upkeep_orphans(K.spool, K.conf);
 	confload_admin_note(old_admin, c);
 	sdnotify("READY=1");
