@@ -97,9 +97,9 @@ is "an unknown key: 422" \
 is "malformed JSON: 400" "$(api /v1/labels -X POST -H "$B" -H "$J" -d '{"mention":')" 400
 is "an unknown mention: 404" "$(api /v1/labels -X POST -H "$B" -H "$J" -d '{"mention":"x:9","complaint":true}')" 404
 is "a GET: 405" "$(api /v1/labels -H "$B")" 405
-is "the admin API: a missed complaint by ops" \
+is "the admin API: a missed complaint by ops, with the complaint's own team" \
 	"$(curl -s -o "$TMPD/b" -w '%{http_code}' --unix-socket "$SOCK" -X POST -d '{"mention":"x:1","complaint":true,"by":"ops"}' http://keluhd/v1/admin/labels) $(j 'j["label"]["by"], j["label"]["platform"], j["label"]["team"]')" \
-	"201 ops admin None"
+	"201 ops admin tech"
 is "labels counted by kind" \
 	"$(metric_value 'keluh_labels_total{label="complaint"}') $(metric_value 'keluh_labels_total{label="not"}')" "2 1"
 
@@ -134,7 +134,7 @@ is "the CSV's labels, quoting undone" \
 	"True net lead slow, again | False None lead say \"hi\""
 is "the NDJSON's, with its own who and when" "$(label_of "$TMPD/e3.ndjson" f:4)" \
 	"True None ana 2026-12-01T10:00:00Z no signal"
-is "the spool keeps every label given (10), the export the latest of each mention" \
+is "the spool keeps every label given (8), the export the latest of each mention" \
 	"$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM labels").fetchone()[0])' "$TMPD/k.db")" 8
 
 done_testing

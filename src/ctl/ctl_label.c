@@ -45,12 +45,18 @@ label_usage(FILE *fp)
 static int
 label_parse(int argc, char **argv, struct label_opts *o)
 {
+	/* clang-format off */
 	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"spool", required_argument, NULL, 'S'},
-	    {"team", required_argument, NULL, 't'},   {"by", required_argument, NULL, 'b'},
-	    {"import", required_argument, NULL, 'i'}, {"export", no_argument, NULL, 'e'},
-	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+		{ "config", required_argument, NULL, 'c' },
+		{ "spool", required_argument, NULL, 'S' },
+		{ "team", required_argument, NULL, 't' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "import", required_argument, NULL, 'i' },
+		{ "export", no_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
+	/* clang-format on */
 	int ch;
 
 	memset(o, 0, sizeof(*o));
@@ -121,7 +127,7 @@ label_one(const struct label_opts *o, const char *mention, const char *word)
 	if ((sp = ctl_spool_open(o->conf_path, o->spool_path, 0, &rc)) == NULL)
 		return rc;
 	r = labels_record(sp, mention, complaint, o->team, "keluhctl",
-	                  o->by ? o->by : ctl_login_name(), util_now_ms(), err, sizeof(err));
+	                  o->by ? o->by : ctl_login_name(), util_now_ms(), NULL, err, sizeof(err));
 	if (r > 0 && spool_commit(sp) < 0) {
 		snprintf(err, sizeof(err), "the spool commit failed: %s", spool_error(sp));
 		r = -1;

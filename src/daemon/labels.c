@@ -19,6 +19,12 @@
 #include "net/httpd.h"
 #include "store/spool.h"
 
+static char *
+xstrdup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
 struct found {
 	char *text, *team;
 	int n;
@@ -76,7 +82,8 @@ labels_find(struct spool *sp, const char *mention_id, char **text, char **team)
 
 int
 labels_record(struct spool *sp, const char *mention_id, int complaint, const char *team,
-              const char *platform, const char *by, int64_t at_ms, char *err, size_t errlen)
+              const char *platform, const char *by, int64_t at_ms, char **team_used, char *err,
+              size_t errlen)
 {
 	char *text = NULL, *own = NULL;
 	int r = labels_find(sp, mention_id, &text, &own);
@@ -94,6 +101,8 @@ labels_record(struct spool *sp, const char *mention_id, int complaint, const cha
 		snprintf(err, errlen, "the spool failed: %s", spool_error(sp));
 		metrics_add("keluh_spool_errors_total", NULL, 1);
 	}
+	if (r > 0 && team_used)
+		*team_used = xstrdup_or_null(team ? team : own);
 	if (r > 0)
 		metrics_add("keluh_labels_total",
 		            complaint ? "label=\"complaint\"" : "label=\"not\"", 1);
@@ -263,7 +272,7 @@ labels_post(struct httpd_req *req, struct spool *sp, const char *platform, const
 	const char *mention, *team, *by;
 	int complaint, r;
 	int64_t now = util_now_ms();
-	char err[400];
+	char err[400], *used = NULL;
 	json_t *o;
 
 	if ((o = labels_body(req, &mention, &complaint, &team, &by, err, sizeof(err))) == NULL) {
@@ -272,7 +281,7 @@ labels_post(struct httpd_req *req, struct spool *sp, const char *platform, const
 	}
 	if (by_default)
 		by = by_default;
-	r = labels_record(sp, mention, complaint, team, platform, by, now, err, sizeof(err));
+	r = labels_record(sp, mention, complaint, team, platform, by, now, &used, err, sizeof(err));
 	if (r > 0 && commit && commit(arg) < 0) {
 		r = -1;
 		snprintf(err, sizeof(err), "the spool commit failed; see the log");
@@ -285,10 +294,11 @@ labels_post(struct httpd_req *req, struct spool *sp, const char *platform, const
 		         platform);
 		case_json_reply(req, 201, NULL,
 		                json_pack("{s:b,s:{s:s,s:b,s:s?,s:s,s:s?,s:o}}", "ok", 1, "label",
-		                          "mention", mention, "complaint", complaint, "team", team,
+		                          "mention", mention, "complaint", complaint, "team", used,
 		                          "platform", platform, "by", by, "at",
 		                          case_json_time(now)));
 	}
+	free(used);
 	json_decref(o);
 }
 
@@ -299,10 +309,14 @@ console_labels_handle(struct console *c, struct httpd_req *req, const struct con
 
 	if (strcmp(httpd_path(req), "/v1/labels") != 0)
 		return 0;
-	if (strcmp(httpd_method(req), "POST") != 0)
-		httpd_reply_error(req, 405,
-		                  "/v1/labels takes a POST of {\"mention\", \"complaint\"}", NULL);
-	else
+	if (strcmp(httpd_method(req), "POST") != 0) {
+		static const char body[] =
+		    "{\"error\":\"/v1/labels takes a POST of {\\\"mention\\\", "
+		    "\\\"complaint\\\"}\"}\n";
+
+		httpd_reply(req, 405, "application/json", "Allow: POST\r\n", body,
+		            sizeof(body) - 1);
+	} else
 		labels_post(req, env->spool, "console", u->name, env->commit, env->arg);
 	return 1;
 }

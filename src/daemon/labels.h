@@ -36,12 +36,14 @@ struct httpd_req;
 int labels_find(struct spool *, const char *mention_id, char **text, char **team);
 
 /*
- * Records a label of mention_id; team NULL takes the complaint's own team.
+ * Records a label of mention_id; team NULL takes the complaint's own team
+ * (*team_used, when asked: the team recorded, malloc'd, or NULL).
  * 1 recorded, 0 unknown (err says so and how to fix it), -1 the spool
  * failed (err says why).
  */
 int labels_record(struct spool *, const char *mention_id, int complaint, const char *team,
-                  const char *platform, const char *by, int64_t at_ms, char *err, size_t errlen);
+                  const char *platform, const char *by, int64_t at_ms, char **team_used, char *err,
+                  size_t errlen);
 
 /*
  * The "not a complaint" of case case_id: each mention of its alerts gets
