@@ -264,6 +264,9 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	char **want;
 	size_t n = 0;
 
+	/* the heartbeat is the statement that finds a lost session, or opens the next one */
+	cluster_check_session(cl);
+	cluster_beat(cl);
 	cluster_check_session(cl);
 	if (!cl->note_ev)
 		cluster_watch(cl);
@@ -277,7 +280,6 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 		free(want[i]);
 	}
 	free(want);
-	cluster_beat(cl);
 	cluster_dispatch_now(cl);
 }
 
