@@ -37,7 +37,10 @@
  *	names its id. Sender and sink run in this one process and read the same
  *	clock (CLOCK_MONOTONIC). With --bg, another connection sends batches of
  *	BACKGROUND.ndjson (non-critical mentions) at --bg-rate mentions/s
- *	meanwhile. The sink answers 200 at once, with keep-alive.
+ *	meanwhile. The sink answers 200 at once, with keep-alive. Several
+ *	daemons on one spool: --port-file G with one port per line (or
+ *	--port P given again); the mentions go to them in turn, the
+ *	background too, and an alert that arrives twice counts in repeated.
  *	  mode=alert alerts=N received=R missing=M lat_p50_ms=.. lat_p90_ms=..
  *	  lat_p99_ms=.. lat_max_ms=.. post_p50_ms=.. post_p99_ms=.. rate_per_s=..
  *	  bg_mentions=.. bg_per_s=.. bg_req_p99_ms=.. errors=E
@@ -704,6 +707,8 @@ run_ingest(int argc, char **argv, int meta)
 
 /* --- alert mode: sink ---------------------------------------------------- */
 
+#define ALERT_PORTS 8
+
 struct sink_conn {
 	int fd;
 	struct buf in;
@@ -721,6 +726,8 @@ struct alert_run {
 	/* background */
 	const struct corpus *bg;
 	int port;
+	int ports[ALERT_PORTS];	/* the daemons, taken in turn; ports[0] is port */
+	size_t nports;
 	double bg_rate;
 	size_t bg_batch;
 	uint64_t bg_mentions, bg_requests, bg_errors;
@@ -846,19 +853,29 @@ static void *
 bg_thread(void *arg)
 {
 	struct alert_run *A = arg;
-	struct client cl;
+	struct client *cls;
 	struct buf body = { 0 };
 	struct answer a;
 	char tag[40];
 	uint64_t k = 0;
 	double every = (double)A->bg_batch / A->bg_rate;
 
-	memset(&cl, 0, sizeof(cl));
-	cl.port = A->port;
-	cl.fd = -1;
+	/* the modes of one daemon set port only */
+	if (A->nports == 0) {
+		A->ports[0] = A->port;
+		A->nports = 1;
+	}
+	cls = calloc(A->nports, sizeof(*cls));
+	if (cls == NULL)
+		die("out of memory");
+	for (size_t i = 0; i < A->nports; i++) {
+		cls[i].port = A->ports[i];
+		cls[i].fd = -1;
+	}
 	snprintf(tag, sizeof(tag), "b%lx-%ld-", (long)getpid(), (long)time(NULL));
 	A->bg_t0 = now_s();
 	for (uint64_t b = 0; !atomic_load(&A->stop_bg); b++) {
+		struct client *cl = &cls[b % A->nports];
 		double t;
 
 		sleep_until(A->bg_t0 + (double)b * every);
@@ -867,14 +884,14 @@ bg_thread(void *arg)
 		body.len = 0;
 		for (size_t i = 0; i < A->bg_batch; i++)
 			corpus_line(&body, A->bg, tag, k++);
-		client_post(&cl, &body);
+		client_post(cl, &body);
 		t = now_s();
-		if (client_roundtrip(&cl, &a) < 0 || a.status != 202) {
+		if (client_roundtrip(cl, &a) < 0 || a.status != 202) {
 			A->bg_errors++;
 			note_error(&A->lock, A->first_error, sizeof(A->first_error),
 			    "background request %llu: HTTP %d %.300s", (unsigned long long)b, a.status,
 			    a.body);
-			if (cl.fd < 0)
+			if (cl->fd < 0)
 				break;
 			continue;
 		}
@@ -888,9 +905,12 @@ bg_thread(void *arg)
 		A->bg_posted += A->bg_batch;
 	}
 	A->bg_t1 = now_s();
-	if (cl.fd >= 0)
-		close(cl.fd);
-	free(cl.req.data);
+	for (size_t i = 0; i < A->nports; i++) {
+		if (cls[i].fd >= 0)
+			close(cls[i].fd);
+		free(cls[i].req.data);
+	}
+	free(cls);
 	free(body.data);
 	return NULL;
 }
@@ -926,6 +946,29 @@ listen_port_file(const char *path, const char *what)
 
 /* --- alert mode --------------------------------------------------------------- */
 
+/* The ports in path, one per line (up to max), once it has one: how many, or -1. */
+static int
+wait_ports_file(const char *path, double limit, int *ports, size_t max)
+{
+	double end = now_s() + limit;
+
+	while (now_s() < end) {
+		FILE *fp = fopen(path, "r");
+		size_t n = 0;
+		int port;
+
+		if (fp) {
+			while (n < max && fscanf(fp, "%d", &port) == 1 && port > 0 && port < 65536)
+				ports[n++] = port;
+			fclose(fp);
+			if (n > 0)
+				return (int)n;
+		}
+		usleep(20000);
+	}
+	return -1;
+}
+
 static int
 wait_port_file(const char *path, double limit)
 {
@@ -955,7 +998,7 @@ run_alert(int argc, char **argv)
 	unsigned long long rate = 200, bg_rate = 20000, wait_s = 10;
 	struct corpus crit, bg;
 	pthread_t sink_th, bg_th;
-	struct client cl;
+	struct client *cls, *cl;
 	struct buf body = { 0 };
 	struct answer a;
 	double *lat, *post, *e2e, t0, end;
@@ -969,8 +1012,8 @@ run_alert(int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		const char *o = argv[i];
 
-		if (strcmp(o, "--port") == 0 && i + 1 < argc)
-			A->port = (int)num_arg(o, argv[++i]);
+		if (strcmp(o, "--port") == 0 && i + 1 < argc && A->nports < ALERT_PORTS)
+			A->ports[A->nports++] = (int)num_arg(o, argv[++i]);
 		else if (strcmp(o, "--port-file") == 0 && i + 1 < argc)
 			port_file = argv[++i];
 		else if (strcmp(o, "--sink-port-file") == 0 && i + 1 < argc)
@@ -992,6 +1035,7 @@ run_alert(int argc, char **argv)
 		else
 			die("alert: unknown argument %s", o);
 	}
+	A->port = A->nports ? A->ports[0] : 0;
 	if (path == NULL || sink_port_file == NULL || (A->port <= 0 && port_file == NULL) ||
 	    A->port > 65535 || A->count == 0 || A->count > 10000000 || rate == 0 ||
 	    rate > 1000000 || A->bg_batch == 0 || bg_rate == 0 || wait_s > 600)
@@ -1017,17 +1061,27 @@ run_alert(int argc, char **argv)
 	if (pthread_create(&sink_th, NULL, sink_thread, A) != 0)
 		die("cannot start the sink");
 
-	if (A->port <= 0 && (A->port = wait_port_file(port_file, 60)) < 0) {
-		atomic_store(&A->stop_sink, 1);
-		pthread_join(sink_th, NULL);
-		die("%s: no keluhd port within 60 s", port_file);
+	if (A->nports == 0) {
+		int n = wait_ports_file(port_file, 60, A->ports, ALERT_PORTS);
+
+		if (n < 0) {
+			atomic_store(&A->stop_sink, 1);
+			pthread_join(sink_th, NULL);
+			die("%s: no keluhd port within 60 s", port_file);
+		}
+		A->nports = (size_t)n;
+		A->port = A->ports[0];
 	}
 	if (A->bg && pthread_create(&bg_th, NULL, bg_thread, A) != 0)
 		die("cannot start the background load");
 
-	memset(&cl, 0, sizeof(cl));
-	cl.port = A->port;
-	cl.fd = -1;
+	cls = calloc(A->nports, sizeof(*cls));
+	if (cls == NULL)
+		die("out of memory");
+	for (size_t i = 0; i < A->nports; i++) {
+		cls[i].port = A->ports[i];
+		cls[i].fd = -1;
+	}
 	/* let the background settle into its pace first */
 	if (A->bg)
 		sleep_until(now_s() + 0.5);
@@ -1042,9 +1096,10 @@ run_alert(int argc, char **argv)
 		k = i;
 		snprintf(id, sizeof(id), "%s", A->tag);
 		corpus_line(&body, &crit, id, k);
-		client_post(&cl, &body);
+		cl = &cls[i % A->nports];
+		client_post(cl, &body);
 		A->sent[i] = now_s();
-		if (client_roundtrip(&cl, &a) < 0) {
+		if (client_roundtrip(cl, &a) < 0) {
 			errors++;
 			note_error(&A->lock, A->first_error, sizeof(A->first_error),
 			    "critical mention %llu: connection failed: %s", (unsigned long long)i,
@@ -1069,8 +1124,9 @@ run_alert(int argc, char **argv)
 	usleep(100000);	/* late repeats, if any */
 	atomic_store(&A->stop_sink, 1);
 	pthread_join(sink_th, NULL);
-	if (cl.fd >= 0)
-		close(cl.fd);
+	for (size_t i = 0; i < A->nports; i++)
+		if (cls[i].fd >= 0)
+			close(cls[i].fd);
 
 	lat = xmalloc(A->count * sizeof(double));
 	e2e = xmalloc(A->count * sizeof(double));

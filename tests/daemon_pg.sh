@@ -51,6 +51,9 @@ contains "... and says commits need no deferred sync" "$TMPD/k1.log" \
 	"spool: PostgreSQL commits are durable when they return"
 is "the spool's tables are made in the database" "$(psql_int 'SELECT version FROM keluh_schema')" \
 	"$(sed -n 's/^#define PG_SCHEMA \([0-9]*\).*/\1/p' "$top_srcdir/src/store/pg_int.h")"
+is "... by keluh, a role that is no superuser and only owns the database" \
+	"$(psql_int "SELECT rolsuper::text || rolcreatedb::text || rolcreaterole::text FROM pg_roles WHERE rolname = current_user")" \
+	falsefalsefalse
 
 # delivered: the sink got each one (200) once
 delivered() {
@@ -117,7 +120,7 @@ lacks "... nor after the restart" "$TMPD/k2.log" "Sekr1tPw"
 lacks "... nor keluhctl" "$TMPD/ctl.out" "Sekr1tPw"
 
 # keluhctl changes no database keluhd never used (and makes no tables in it)
-"$PG_BIN/createdb" -h "$PG_DIR" -U keluh empty
+"$PG_BIN/createdb" -h "$PG_DIR" -U keluh_admin empty
 "$KELUHCTL" retry --spool "postgresql:host=$PG_DIR dbname=empty user=keluh" 1 \
 	>"$TMPD/retry.out" 2>&1
 is "keluhctl retry on an empty database fails" "$?" 1

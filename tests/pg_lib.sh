@@ -2,9 +2,12 @@
 # PostgreSQL. Sourced after tests/lib.sh (and tests/daemon_lib.sh, if at
 # all). pg_start makes the cluster with initdb in a temp directory of its
 # own and starts it listening on a Unix socket in that directory only (no
-# TCP); it never touches a system cluster. It exports PG_CONNINFO (libpq
-# words) and PG_SPOOL (the spool path, "postgresql:" PG_CONNINFO), and
-# stops the cluster at exit. Without the server binaries the whole test
+# TCP); it never touches a system cluster. keluh connects as the role
+# keluh, which is no superuser: it only owns the database keluh (what
+# keluhd(8) asks for). It exports PG_CONNINFO (libpq words, as keluh),
+# PG_SPOOL (the spool path, "postgresql:" PG_CONNINFO) and PG_ADMIN (the
+# superuser keluh_admin's words, for what a test does behind keluh's
+# back: databases, roles), and stops the cluster at exit. Without the server binaries the whole test
 # is skipped: "1..0 # SKIP ...".
 
 PG_BIN=
@@ -51,7 +54,7 @@ pg_start() {
 		PG_AS="runuser -u $_u --"
 	fi
 	trap 'command -v cleanup_daemons >/dev/null && cleanup_daemons; pg_stop; [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMPD"' EXIT
-	if ! $PG_AS "$PG_BIN/initdb" -D "$PG_DIR/data" -U keluh --auth=trust -E UTF8 \
+	if ! $PG_AS "$PG_BIN/initdb" -D "$PG_DIR/data" -U keluh_admin --auth=trust -E UTF8 \
 		--no-locale >"$PG_DIR/initdb.log" 2>&1; then
 		echo "Bail out! initdb failed"
 		sed 's/^/# /' "$PG_DIR/initdb.log"
@@ -62,8 +65,12 @@ pg_start() {
 		sed 's/^/# /' "$PG_DIR/server.log"
 		exit 1
 	fi
-	"$PG_BIN/createdb" -h "$PG_DIR" -U keluh keluh || { echo "Bail out! createdb failed"; exit 1; }
+	PG_ADMIN="host=$PG_DIR dbname=postgres user=keluh_admin"
+	"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$PG_ADMIN" \
+		-c "CREATE ROLE keluh LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE" \
+		-c "CREATE DATABASE keluh OWNER keluh" >/dev/null ||
+		{ echo "Bail out! cannot make the role and database keluh"; exit 1; }
 	PG_CONNINFO="host=$PG_DIR dbname=keluh user=keluh"
 	PG_SPOOL="postgresql:$PG_CONNINFO"
-	export PG_CONNINFO PG_SPOOL
+	export PG_CONNINFO PG_SPOOL PG_ADMIN
 }

@@ -39,6 +39,8 @@ const char *ctl_login_name(void);
 int ctl_cases_main(int argc, char **argv);
 /* keluhctl report [--send N] (ctl_report.c); argv[0] "report". */
 int ctl_report_main(int argc, char **argv);
+/* keluhctl label MENTION complaint|not, --import FILE, --export [FILE] (ctl_label.c). */
+int ctl_label_main(int argc, char **argv);
 /* keluhctl cluster (ctl_cluster.c); argv[0] "cluster". */
 int ctl_cluster_main(int argc, char **argv);
 

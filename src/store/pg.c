@@ -45,12 +45,16 @@ pg_open(const char *path, int readonly, char *err, size_t errlen)
 	struct pg_spool *s = xcalloc(1, sizeof(*s));
 
 	s->readonly = readonly != 0;
+	pg_lease_init(s);
+	s->flush = pg_copy_flush;
 	for (int i = 0; i < PQ__N; i++)
 		s->sql[i] = pg_main_sql[i]    ? pg_main_sql[i]
 		            : pg_deliv_sql[i] ? pg_deliv_sql[i]
 		            : pg_cases_sql[i] ? pg_cases_sql[i]
 		            : pg_stats_sql[i] ? pg_stats_sql[i]
-		                              : pg_cluster_sql[i];
+		            : pg_labels_sql[i] ? pg_labels_sql[i]
+		            : pg_copy_sql[i]   ? pg_copy_sql[i]
+		                               : pg_cluster_sql[i];
 	s->conn = PQconnectdbParams(keys, vals, 1);
 	/* the server's notices (a shutdown's warning) would go to stderr as they are */
 	if (s->conn)
@@ -76,6 +80,8 @@ pg_close(struct spool *sp)
 
 	/* an open transaction ends with the session: that is the crash semantics */
 	PQfinish(s->conn);
+	pg_lease_free(s);
+	pg_copy_free(s);
 	pg_cluster_free(s);
 	free(s);
 }
@@ -91,7 +97,7 @@ pg_begin(struct spool *sp)
 		return 0;
 	if (pg_reconnect(s) < 0)
 		return -1;
-	if (pg_exec(s, "BEGIN") < 0) {
+	if (pg_copy_begin(s) < 0) {
 		pg_failed(s);
 		return -1;
 	}
@@ -107,7 +113,8 @@ pg_commit_batch(struct spool *sp)
 
 	if (!s->txn)
 		return 0;
-	if (pg_check_txn(s) < 0) {
+	if (pg_check_txn(s) < 0 || pg_copy_flush(s) < 0) {
+		pg_copy_end(s);
 		s->txn = 0;
 		if (PQstatus(s->conn) == CONNECTION_OK)
 			pg_exec(s, "ROLLBACK");
@@ -119,6 +126,7 @@ pg_commit_batch(struct spool *sp)
 		return -1;
 	}
 	s->txn = 0;
+	pg_copy_end(s);
 	if (pg_exec(s, "COMMIT") == 0) {
 		s->commits++;
 		return 0;

@@ -203,6 +203,15 @@ pg_check_txn(struct pg_spool *s)
 PGresult *
 pg_run(struct pg_spool *s, int q, const struct pg_arg *a, size_t n)
 {
+	/* what the batch holds goes first: a read must see it */
+	if (s->txn && s->flush(s) < 0)
+		return NULL;
+	return pg_run_now(s, q, a, n);
+}
+
+PGresult *
+pg_run_now(struct pg_spool *s, int q, const struct pg_arg *a, size_t n)
+{
 	char buf[PG_MAX_ARGS][24];
 	const char *vals[PG_MAX_ARGS];
 	char name[16];
@@ -236,7 +245,7 @@ pg_run(struct pg_spool *s, int q, const struct pg_arg *a, size_t n)
 }
 
 /* A write's statement, in the open batch: its result, or NULL with the error set. */
-static PGresult *
+PGresult *
 pg_write_run(struct pg_spool *s, int q, const struct pg_arg *a, size_t n)
 {
 	if (s->readonly) {
@@ -294,8 +303,10 @@ pg_op_begin(struct pg_spool *s)
 		pg_seterr(s, "the spool is open read-only");
 		return -1;
 	}
+	/* the batch's rows go before the savepoint, which must not undo them */
 	if (s->txn)
-		return pg_check_txn(s) < 0 ? -1 : pg_exec(s, "SAVEPOINT spool_op");
+		return pg_check_txn(s) < 0 || s->flush(s) < 0 ? -1
+		                                              : pg_exec(s, "SAVEPOINT spool_op");
 	if (pg_reconnect(s) < 0)
 		return -1;
 	return pg_exec(s, "BEGIN");

@@ -2,15 +2,16 @@
  * pg_int.h: the PostgreSQL spool backend, private to its files: pg.c
  * (opening, batches and the backend's table), pg_conn.c (the session and
  * the statement helpers), pg_schema.c (tables and migrations), pg_deliv.c
- * (mentions, alerts, deliveries, silences, cursors), pg_cases.c (cases)
- * and pg_stats.c (rollups and recent mentions). Loop thread only, as
+ * (mentions, alerts, deliveries, silences, cursors), pg_cases.c (cases),
+ * pg_stats.c (rollups and recent mentions) and pg_copy.c (the rows a
+ * batch writes one per mention, sent as one COPY). Loop thread only, as
  * spool.h.
  *
  * Every call is synchronous on the caller's thread, as SQLite's are, and
  * bounded: connect_timeout (5 s unless the conninfo says otherwise) and
- * statement_timeout (PG_STATEMENT_TIMEOUT_MS). The asynchronous pipeline
- * (libpq's pipeline mode, so that a loop pass never waits on the
- * database) is a later step.
+ * statement_timeout (PG_STATEMENT_TIMEOUT_MS). A batch's rows of one per
+ * mention wait in memory and go as one COPY (pg_copy.c), so a loop pass
+ * waits on a few round trips, not one per mention.
  */
 #ifndef KELUH_PG_INT_H
 #define KELUH_PG_INT_H
@@ -19,17 +20,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/util.h"
 #include "store/spool_backend.h"
 
 /*
  * The version of the database's tables (keluh_schema); 1 holds the records
- * of SQLite's 8, 2 the daemons' heartbeats.
+ * of SQLite's 8, 2 the labels (SQLite's 9), 3 the daemons' heartbeats,
+ * 4 the mentions' grouped, 5 rule texts by a plain index (pg_schema.c
+ * says what each adds).
  */
-#define PG_SCHEMA 2
+#define PG_SCHEMA 5
 /* pg_advisory_xact_lock key of migrations: "kluh", as the SQLite application_id */
 #define PG_MIGRATE_LOCK         0x6b6c7568
 #define PG_CONNECT_TIMEOUT      "5"
 #define PG_STATEMENT_TIMEOUT_MS 10000
+/* A batch's COPY rows are sent early once they hold this much. */
+#define PG_COPY_FLUSH_BYTES (1024 * 1024)
 /* After a failed reconnect the next waits this long at least (longer after a slow one). */
 #define PG_RECONNECT_MS 1000
 
@@ -74,6 +80,11 @@ enum {
 	PQ_RULE_TEXT_PRUNE,
 	PQ_PENDING_BY_RECEIVER,
 	PQ_MENTION_BY_ID,
+	PQ_LEASE_COUNTS,
+	PQ_ADD_MENTION_UNGROUPED,
+	PQ_CLAIM_MENTIONS,
+	PQ_DROP_MENTION,
+	PQ_MENTIONS_ALERTED,
 	/* pg_cases.c */
 	PQ_CASE_OPEN,
 	PQ_CASE_FIND,
@@ -110,6 +121,15 @@ enum {
 	PQ_RECENT_SCAN,
 	PQ_MENTIONS_BETWEEN,
 	PQ_CASE_TOPICS,
+	/* pg_labels.c */
+	PQ_LABEL_ADD,
+	PQ_LABEL_LIST,
+	PQ_LABEL_COUNT,
+	PQ_RECENT_BY_ID,
+	/* pg_copy.c */
+	PQ_MENTION_IDS,
+	PQ_RECENT_IDS,
+	PQ_STAT_MANY,
 	/* pg_cluster.c */
 	PQ_TRY_LOCK,
 	PQ_UNLOCK,
@@ -126,6 +146,25 @@ extern const char *const pg_main_sql[PQ__N];
 extern const char *const pg_deliv_sql[PQ__N];
 extern const char *const pg_cases_sql[PQ__N];
 extern const char *const pg_stats_sql[PQ__N];
+extern const char *const pg_labels_sql[PQ__N];
+extern const char *const pg_copy_sql[PQ__N];
+
+/* The tables whose rows a batch sends by COPY (pg_copy.c). */
+enum { PG_COPY_MENTIONS, PG_COPY_RECENT, PG_COPY__N };
+/* One table's rows of the open batch, and the ids taken for it. */
+struct pg_copy {
+	struct buf rows; /* COPY's text format, a line per row */
+	size_t nrows;
+	int64_t *ids; /* taken from the table's sequence in this batch */
+	size_t nids, next, cap;
+	size_t taken; /* ids used by this batch */
+	size_t block; /* how many ids the next refill takes */
+};
+/* The rollups' counts of the open batch: the columns of one upsert, as array literals. */
+struct pg_stats {
+	struct buf col[5]; /* kind, step, bucket_ms, key, n */
+	size_t n;
+};
 extern const char *const pg_cluster_sql[PQ__N];
 
 /* the named locks a session may hold, and the channels it may listen to */
@@ -142,18 +181,29 @@ struct pg_spool {
 	struct spool base;
 	PGconn *conn;
 	int readonly;
-	int txn;                /* begin opened one that commit has not closed */
-	int prepared;           /* the statements are prepared on this session */
-	int64_t reset_ms;       /* after a failed reconnect: none before this (monotonic ms) */
+	int txn;          /* begin opened one that commit has not closed */
+	int prepared;     /* the statements are prepared on this session */
+	int64_t reset_ms; /* after a failed reconnect: none before this (monotonic ms) */
+	/* delivery leases (pg_deliv.c): who takes them, and for how long per receiver */
+	char lease_owner[128];
+	struct pg_lease *leases;
+	size_t nleases;
 	uint64_t rollbacks;     /* batches lost (spool_rollbacks) */
 	uint64_t commits;       /* batches committed (spool_commit_seq) */
 	const char *sql[PQ__N]; /* each statement's SQL, from the files' tables (pg.c) */
+	/*
+	 * pg_copy_flush, called by pg_conn.c's statements in a batch (through
+	 * the pointer, so that the session helpers need not know the rows).
+	 */
+	int (*flush)(struct pg_spool *);
+	struct pg_copy copy[PG_COPY__N];
+	struct pg_stats stats;
 	/* several daemons (pg_cluster.c) */
-	uint64_t session;                 /* sessions opened (spool_session) */
-	char *locks[PG_LOCKS_MAX];        /* the names this session holds */
-	char *channels[PG_CHANNELS_MAX];  /* listened to, again on each new session */
-	int listen_todo;                  /* a LISTEN made in a batch: again after it ends */
-	struct pg_note *notes;            /* read while waiting for another answer */
+	uint64_t session;                /* sessions opened (spool_session) */
+	char *locks[PG_LOCKS_MAX];       /* the names this session holds */
+	char *channels[PG_CHANNELS_MAX]; /* listened to, again on each new session */
+	int listen_todo;                 /* a LISTEN made in a batch: again after it ends */
+	struct pg_note *notes;           /* read while waiting for another answer */
 	size_t nnotes;
 	uint64_t notes_dropped;
 	char *instance;                   /* spool_set_instance */
@@ -171,6 +221,16 @@ pg_of_const(const struct spool *s)
 {
 	return (const struct pg_spool *)s;
 }
+
+/*
+ * The lease a receiver's deliveries are claimed with (spool_set_lease);
+ * one of at most PG_LEASES_MAX, beyond which the default applies.
+ */
+#define PG_LEASES_MAX 256
+struct pg_lease {
+	char *receiver;
+	int64_t ms;
+};
 
 /* One parameter of a statement, typed as in sqlite_int.h; always bound, never in the SQL. */
 struct pg_arg {
@@ -212,6 +272,8 @@ void pg_notice(void *arg, const char *message);
  */
 PGresult *pg_run(struct pg_spool *s, int q, const struct pg_arg *a, size_t n);
 #define PG_RUN(s, q, ...) pg_run((s), (q), PG_ARGS(__VA_ARGS__))
+/* pg_run without sending the batch's COPY rows first (pg_copy.c takes its ids so). */
+PGresult *pg_run_now(struct pg_spool *s, int q, const struct pg_arg *a, size_t n);
 /*
  * A write: refuses to run after the batch was lost (every later write and
  * the commit fail, see spool.h), then pg_run. How many rows it changed (or
@@ -219,6 +281,9 @@ PGresult *pg_run(struct pg_spool *s, int q, const struct pg_arg *a, size_t n);
  */
 int64_t pg_write(struct pg_spool *s, int q, const struct pg_arg *a, size_t n);
 #define PG_WRITE(s, q, ...) pg_write((s), (q), PG_ARGS(__VA_ARGS__))
+/* A write whose rows are its answer (RETURNING): the result, or NULL with the error set. */
+PGresult *pg_write_run(struct pg_spool *s, int q, const struct pg_arg *a, size_t n);
+#define PG_WRITE_RUN(s, q, ...) pg_write_run((s), (q), PG_ARGS(__VA_ARGS__))
 /* A write whose first row's first column is its answer (RETURNING id): that, 0 for no row, -1. */
 int64_t pg_write_id(struct pg_spool *s, int q, const struct pg_arg *a, size_t n);
 #define PG_WRITE_ID(s, q, ...) pg_write_id((s), (q), PG_ARGS(__VA_ARGS__))
@@ -243,6 +308,23 @@ int pg_alerts_each(struct pg_spool *s, PGresult *r,
                    void (*fn)(void *arg, const struct spool_alert *), void *arg);
 int pg_mentions_each(struct pg_spool *s, PGresult *r,
                      void (*fn)(void *arg, const struct spool_mention *), void *arg);
+
+/*
+ * pg_copy.c. pg_copy_row: a row of table t (PG_COPY_*) in the open batch,
+ * its columns but the id in a; the row's id, or -1 (the batch is lost).
+ * pg_copy_flush sends every row held (pg_run, pg_exec's callers and the
+ * commit call it first): 0, or -1 and the batch lost. pg_copy_end forgets
+ * what the batch held, at its commit or loss.
+ */
+int64_t pg_copy_row(struct pg_spool *s, int t, const struct pg_arg *a, size_t n);
+/* pg_copy_stat: n added to a row of the rollups in the open batch: 0, or -1. */
+int pg_copy_stat(struct pg_spool *s, int kind, int64_t step_ms, int64_t bucket, const char *key,
+                 int64_t n);
+/* BEGIN, with the ids the last batch used taken in the same round trip: 0, or -1. */
+int pg_copy_begin(struct pg_spool *s);
+int pg_copy_flush(struct pg_spool *s);
+void pg_copy_end(struct pg_spool *s);
+void pg_copy_free(struct pg_spool *s);
 
 /*
  * pg_conn.c, for pg_cluster.c: a new session (every lock gone, the channels listened to
@@ -275,6 +357,14 @@ int pg_alert_mentions(struct spool *sp, int64_t alert_rowid,
                       void (*fn)(void *arg, const struct spool_mention *), void *arg);
 int pg_mention_by_id(struct spool *sp, const char *mention_id,
                      void (*fn)(void *arg, const struct spool_mention *), void *arg);
+int64_t pg_add_mention_ungrouped(struct spool *sp, const char *mention_id,
+                                 const char *group_key, int priority, int64_t at_ms,
+                                 const char *json);
+int pg_claim_mentions(struct spool *sp, size_t max,
+                      void (*fn)(void *arg, const struct spool_mention *), void *arg);
+int pg_drop_mention(struct spool *sp, int64_t rowid);
+int pg_mentions_alerted(struct spool *sp, int64_t since_ms, size_t limit,
+                        void (*fn)(void *arg, const struct spool_mention *), void *arg);
 int64_t pg_add_alert(struct spool *sp, const char *alert_id, const char *group_key, int priority,
                      const char *team, int64_t at_ms, const char *json,
                      const int64_t *mention_rowids, size_t nmentions, const char *const *receivers,
@@ -304,6 +394,11 @@ int pg_queue_counts(struct spool *sp, const char *receiver, int64_t *pending, in
 int pg_list_deliveries(struct spool *sp, int state, size_t limit,
                        void (*fn)(void *arg, const struct spool_delivery *), void *arg);
 int pg_pending_by_receiver(struct spool *sp, void (*fn)(void *, const char *, int64_t), void *arg);
+int pg_set_lease(struct spool *sp, const char *receiver, int64_t lease_ms);
+int pg_lease_counts(struct spool *sp, void (*fn)(void *, const char *, int64_t), void *arg);
+/* The lease owner of a new spool (HOST:PID:STARTMS), and what close frees of the leases. */
+void pg_lease_init(struct pg_spool *s);
+void pg_lease_free(struct pg_spool *s);
 int64_t pg_prune(struct spool *sp, int64_t before_ms);
 int64_t pg_prune_cases(struct spool *sp, int64_t before_ms);
 int64_t pg_add_silence(struct spool *sp, const char *matchers_json, const char *created_by,
@@ -372,6 +467,16 @@ int64_t pg_recent_prune(struct spool *sp, size_t keep, int64_t before_ms);
 int64_t pg_recent_scan(struct spool *sp, int64_t since_ms, size_t limit,
                        int (*fn)(void *arg, int64_t at_ms, int complaint, const char *json),
                        void *arg);
+/* pg_labels.c */
+int pg_recent_by_id(struct spool *sp, const char *mention_id,
+                    void (*fn)(void *arg, int64_t at_ms, int complaint, const char *json),
+                    void *arg);
+int64_t pg_label_add(struct spool *sp, const char *mention_id, const char *text, int complaint,
+                     const char *team, const char *platform, const char *by, int64_t at_ms,
+                     const char *source);
+int64_t pg_label_list(struct spool *sp, int64_t since_ms,
+                      void (*fn)(void *arg, const struct spool_label *), void *arg);
+int64_t pg_label_count(struct spool *sp, int64_t *complaints);
 /* pg_cluster.c */
 int pg_shared(const struct spool *sp);
 int pg_try_lock(struct spool *sp, const char *name);

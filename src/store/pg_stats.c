@@ -62,6 +62,9 @@ pg_stat_add(struct spool *sp, int kind, int64_t step_ms, int64_t at_ms, const ch
 		return -1;
 	/* the bucket that holds at_ms, also before 1970 */
 	bucket = at_ms - ((at_ms % step_ms) + step_ms) % step_ms;
+	/* in a batch the counts wait for one upsert at its end (pg_copy.c) */
+	if (s->txn)
+		return pg_copy_stat(s, kind, step_ms, bucket, key ? key : "", n);
 	return PG_WRITE(s, PQ_STAT_ADD, PG_I64(kind), PG_I64(step_ms), PG_I64(bucket),
 	                PG_TEXT(key ? key : ""), PG_I64(n)) < 0
 	           ? -1
@@ -137,8 +140,12 @@ pg_case_topics(struct spool *sp, int64_t since_ms, int64_t until_ms,
 int64_t
 pg_recent_add(struct spool *sp, int64_t at_ms, int complaint, const char *json)
 {
-	return PG_WRITE_ID(pg_of(sp), PQ_RECENT_ADD, PG_I64(at_ms), PG_I64(complaint != 0),
-	                   PG_TEXT(json));
+	struct pg_spool *s = pg_of(sp);
+
+	if (s->txn)
+		return pg_copy_row(s, PG_COPY_RECENT,
+		                   PG_ARGS(PG_I64(at_ms), PG_I64(complaint != 0), PG_TEXT(json)));
+	return PG_WRITE_ID(s, PQ_RECENT_ADD, PG_I64(at_ms), PG_I64(complaint != 0), PG_TEXT(json));
 }
 
 int64_t

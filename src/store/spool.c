@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "store/spool.h"
 #include "store/spool_backend.h"
@@ -231,6 +232,18 @@ int64_t
 spool_expire(struct spool *s, const char *receiver, int64_t now_ms, const char *error)
 {
 	return s->be->expire(s, receiver, now_ms, error);
+}
+
+int
+spool_set_lease(struct spool *s, const char *receiver, int64_t lease_ms)
+{
+	return s->be->set_lease(s, receiver, lease_ms);
+}
+
+int
+spool_lease_counts(struct spool *s, void (*fn)(void *arg, const char *owner, int64_t n), void *arg)
+{
+	return s->be->lease_counts(s, fn, arg);
 }
 
 int
@@ -700,6 +713,50 @@ spool_recent_scan(struct spool *s, int64_t since_ms, size_t limit,
 }
 
 int
+spool_recent_by_id(struct spool *s, const char *mention_id,
+                   void (*fn)(void *arg, int64_t at_ms, int complaint, const char *json), void *arg)
+{
+	return s->be->recent_by_id(s, mention_id, fn, arg);
+}
+
+/* labels (v9) */
+const char *
+spool_label_source(const char *platform)
+{
+	static const char *const own[] = {"console", "keluhctl", "import", "admin"};
+
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (strcmp(platform, own[i]) == 0)
+			return own[i];
+	return "chat";
+}
+
+int64_t
+spool_label_add(struct spool *s, const char *mention_id, const char *text, int complaint,
+                const char *team, const char *platform, const char *by, int64_t at_ms)
+{
+	if (spool_begin(s) < 0)
+		return -1;
+	return s->be->label_add(s, mention_id, text, complaint != 0, team, platform, by, at_ms,
+	                        spool_label_source(platform));
+}
+
+int64_t
+spool_label_list(struct spool *s, int64_t since_ms,
+                 void (*fn)(void *arg, const struct spool_label *), void *arg)
+{
+	return s->be->label_list(s, since_ms, fn, arg);
+}
+
+int64_t
+spool_label_count(struct spool *s, int64_t *complaints)
+{
+	int64_t c;
+
+	return s->be->label_count(s, complaints ? complaints : &c);
+}
+
+int
 spool_daemon_beat(struct spool *s, const struct spool_daemon *d)
 {
 	return s->be->daemon_beat(s, d);
@@ -728,4 +785,33 @@ spool_daemon_free(struct spool_daemon *d)
 	free(d->version);
 	free(d->listen);
 	free(d->sources);
+}
+
+int64_t
+spool_add_mention_ungrouped(struct spool *s, const char *mention_id, const char *group_key,
+                            int priority, int64_t at_ms, const char *json)
+{
+	return s->be->add_mention_ungrouped(s, mention_id, group_key, priority, at_ms, json);
+}
+
+int
+spool_claim_mentions(struct spool *s, size_t max,
+                     void (*fn)(void *arg, const struct spool_mention *), void *arg)
+{
+	if (spool_begin(s) < 0)
+		return -1;
+	return s->be->claim_mentions(s, max, fn, arg);
+}
+
+int
+spool_drop_mention(struct spool *s, int64_t rowid)
+{
+	return s->be->drop_mention(s, rowid);
+}
+
+int
+spool_mentions_alerted(struct spool *s, int64_t since_ms, size_t limit,
+                       void (*fn)(void *arg, const struct spool_mention *), void *arg)
+{
+	return s->be->mentions_alerted(s, since_ms, limit, fn, arg);
 }

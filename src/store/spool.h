@@ -16,7 +16,8 @@
  *   cursors     per-source resume positions;
  *   silences    matchers that mute complaints until they expire (v3);
  *   cases       what people act on: their events, their living messages,
- *               and the key of signed action links (v5).
+ *               and the key of signed action links (v5);
+ *   labels      people's word on whether a mention is a complaint (v9).
  *
  * Writes are batched: the daemon calls spool_begin() when a loop pass
  * first writes and spool_commit() once at the end of the pass; only after
@@ -145,6 +146,32 @@ int spool_pending_mentions(struct spool *, void (*fn)(void *arg, const struct sp
     void *arg);
 
 /*
+ * Several daemons on one database (PostgreSQL; see keluhd(8)): only the
+ * leader groups. Another daemon writes its complaint with
+ * spool_add_mention_ungrouped, and the leader takes such rows with
+ * spool_claim_mentions: up to max of them (0: every one), oldest first,
+ * marked grouped in the caller's batch (opened if need be), so a batch
+ * that is lost gives them back; rows another session is claiming are
+ * skipped. fn gets each; it returns how many, or -1. spool_pending_mentions
+ * and spool_tie_mentions see only grouped rows. On SQLite, where the one
+ * daemon groups all, an ungrouped row is written grouped and a claim finds
+ * none.
+ * spool_drop_mention removes a pending mention (the second copy of a
+ * complaint that came through two daemons): 1, 0 when no pending row has
+ * that id, -1.
+ * spool_mentions_alerted: the mentions tied to an alert with at_ms >=
+ * since_ms, newest first, at most limit (the leader's duplicate windows
+ * are made from them): 0, or -1.
+ */
+int64_t spool_add_mention_ungrouped(struct spool *, const char *mention_id,
+    const char *group_key, int priority, int64_t at_ms, const char *json);
+int spool_claim_mentions(struct spool *, size_t max,
+    void (*fn)(void *arg, const struct spool_mention *), void *arg);
+int spool_drop_mention(struct spool *, int64_t rowid);
+int spool_mentions_alerted(struct spool *, int64_t since_ms, size_t limit,
+    void (*fn)(void *arg, const struct spool_mention *), void *arg);
+
+/*
  * Records an alert, ties the given pending mentions to it, and adds one
  * pending delivery per receiver, due at due_ms, expiring at expires_ms[i].
  * The idempotency key of each delivery is "<alert_id>.<receiver>".
@@ -204,6 +231,42 @@ int64_t spool_make_due(struct spool *, const char *receiver, int64_t now_ms);
  * failing; last error: <error>". Returns how many.
  */
 int64_t spool_expire(struct spool *, const char *receiver, int64_t now_ms, const char *error);
+
+/*
+ * Leases, on a spool several daemons share (PostgreSQL): spool_due and
+ * spool_first_due claim the rows they return for this spool's instance
+ * (spool_set_instance; until it is set, HOST:PID:STARTMS of the process
+ * that opened it) until now_ms plus the receiver's lease length, with
+ * FOR UPDATE SKIP LOCKED, so two daemons never get the same delivery. A
+ * row leased by another instance is left out until its lease expires
+ * (its owner died: another daemon takes the delivery over); rows of our
+ * own lease come back unless skipped (they are in flight).
+ * spool_next_due counts a row with a valid lease as due when the lease
+ * expires, if that is later; spool_make_due and spool_expire leave rows
+ * of other instances' valid leases (and rows another session has locked)
+ * alone. spool_delivered, spool_retry_later and spool_dead(_tried) end
+ * the lease. A delivery is sent twice only when its daemon dies between
+ * the receiver's answer and the commit of that answer.
+ *
+ * spool_set_lease: the lease length of receiver's deliveries, set by the
+ * daemon from its config as the receiver's timeout + SPOOL_LEASE_MARGIN_MS
+ * (a request always ends within its timeout, and the outcome is committed
+ * at the end of that loop pass); SPOOL_LEASE_MS for a receiver never set.
+ * spool_lease_counts: fn(arg, owner, n) for each instance holding valid
+ * leases now, by owner. SQLite (one daemon, no leases): both do nothing
+ * and return 0.
+ *
+ * Wake-ups: on a shared spool each write that makes a delivery due for
+ * another daemon too (spool_add_alert, spool_make_due, spool_requeue,
+ * spool_requeue_dead) notifies SPOOL_DUE_CHANNEL with the receiver's name
+ * as payload, at the commit of its batch (see spool_listen).
+ */
+#define SPOOL_LEASE_MARGIN_MS 10000
+#define SPOOL_LEASE_MS        (15000 + SPOOL_LEASE_MARGIN_MS)
+#define SPOOL_DUE_CHANNEL     "keluh_due"
+int spool_set_lease(struct spool *, const char *receiver, int64_t lease_ms);
+int spool_lease_counts(struct spool *, void (*fn)(void *arg, const char *owner, int64_t n),
+    void *arg);
 
 /*
  * The daemon's transitions; attempts counts tries made, so delivered and
@@ -606,5 +669,43 @@ int64_t spool_recent_add(struct spool *, int64_t at_ms, int complaint, const cha
 int64_t spool_recent_prune(struct spool *, size_t keep, int64_t before_ms);
 int64_t spool_recent_scan(struct spool *, int64_t since_ms, size_t limit,
     int (*fn)(void *arg, int64_t at_ms, int complaint, const char *json), void *arg);
+/*
+ * The newest recent row of mention_id (its json's id), through an index:
+ * fn called once. 1, 0 when there is none, -1.
+ */
+int spool_recent_by_id(struct spool *, const char *mention_id,
+    void (*fn)(void *arg, int64_t at_ms, int complaint, const char *json), void *arg);
+
+/*
+ * Labels (v9): a person's word on whether a mention is a complaint, the
+ * data the model learns from and eval measures with. Every label is kept
+ * with who gave it, when and from where; the latest label of a mention id
+ * is the one that counts. platform is where it was given: "console",
+ * "keluhctl", "import", "admin", or a chat platform ("slack", "telegram",
+ * ...); source is then that word, or "chat" for a chat platform.
+ * spool_label_add writes one in the caller's batch (opened if need be): its
+ * row id, or -1. spool_label_list streams the latest label of each mention
+ * labelled at or after since_ms, oldest first; fn must not call the spool;
+ * how many, or -1. spool_label_count: how many mentions have a label (of
+ * them, *complaints say complaint), or -1.
+ */
+struct spool_label {
+	int64_t id;
+	const char *mention_id;
+	const char *text;
+	int complaint;		/* 1 complaint, 0 not */
+	const char *team;	/* NULL when none */
+	const char *by_platform;
+	const char *by_name;	/* NULL when not known */
+	int64_t at_ms;
+	const char *source;	/* chat, console, keluhctl, import, admin */
+};
+int64_t spool_label_add(struct spool *, const char *mention_id, const char *text, int complaint,
+    const char *team, const char *platform, const char *by, int64_t at_ms);
+int64_t spool_label_list(struct spool *, int64_t since_ms,
+    void (*fn)(void *arg, const struct spool_label *), void *arg);
+int64_t spool_label_count(struct spool *, int64_t *complaints);
+/* The source a label given on platform gets (see above). */
+const char *spool_label_source(const char *platform);
 
 #endif

@@ -47,6 +47,7 @@ struct spool_daemon;
 struct spool_delivery;
 struct spool_mention;
 struct spool_silence;
+struct spool_label;
 
 struct spool {
 	const struct spool_backend *be;
@@ -118,6 +119,9 @@ struct spool_backend {
 	                 struct spool_delivery *out);
 	int64_t (*make_due)(struct spool *, const char *receiver, int64_t now_ms);
 	int64_t (*expire)(struct spool *, const char *receiver, int64_t now_ms, const char *error);
+	int (*set_lease)(struct spool *, const char *receiver, int64_t lease_ms);
+	int (*lease_counts)(struct spool *, void (*fn)(void *arg, const char *owner, int64_t n),
+	                    void *arg);
 
 	/* deliveries: the outcome of an attempt (the acknowledgement) */
 	int (*delivered)(struct spool *, int64_t id, int64_t at_ms);
@@ -225,6 +229,16 @@ struct spool_backend {
 	                       int (*fn)(void *arg, int64_t at_ms, int complaint, const char *json),
 	                       void *arg);
 
+	/* labels (v9), and the recent row of a mention id */
+	int (*recent_by_id)(struct spool *, const char *mention_id,
+	                    void (*fn)(void *arg, int64_t at_ms, int complaint, const char *json),
+	                    void *arg);
+	int64_t (*label_add)(struct spool *, const char *mention_id, const char *text, int complaint,
+	                     const char *team, const char *platform, const char *by, int64_t at_ms,
+	                     const char *source);
+	int64_t (*label_list)(struct spool *, int64_t since_ms,
+	                      void (*fn)(void *arg, const struct spool_label *), void *arg);
+	int64_t (*label_count)(struct spool *, int64_t *complaints);
 	/* several daemons on one database (spool.h says what one of one daemon answers) */
 	int (*shared)(const struct spool *);
 	int (*try_lock)(struct spool *, const char *name);
@@ -242,6 +256,15 @@ struct spool_backend {
 	int (*daemon_gone)(struct spool *, const char *instance);
 	int (*daemons)(struct spool *, void (*fn)(void *arg, const struct spool_daemon *),
 	               void *arg);
+	/* the leader's claim of the complaints other daemons took (spool.h) */
+	int64_t (*add_mention_ungrouped)(struct spool *, const char *mention_id,
+	                                 const char *group_key, int priority, int64_t at_ms,
+	                                 const char *json);
+	int (*claim_mentions)(struct spool *, size_t max,
+	                      void (*fn)(void *arg, const struct spool_mention *), void *arg);
+	int (*drop_mention)(struct spool *, int64_t rowid);
+	int (*mentions_alerted)(struct spool *, int64_t since_ms, size_t limit,
+	                        void (*fn)(void *arg, const struct spool_mention *), void *arg);
 
 	/* new kinds of records add their section here, and to the list below */
 };
@@ -255,7 +278,7 @@ struct spool_backend {
 	X(wal_bound_hits)                                                                          \
 	X(rule_text) X(rule_text_get) X(prune_rule_texts)                                          \
 	X(add_mention) X(pending_mentions) X(add_alert) X(tie_mentions)                            \
-	X(due) X(next_due) X(first_due) X(make_due) X(expire)                                      \
+	X(due) X(next_due) X(first_due) X(make_due) X(expire) X(set_lease) X(lease_counts)            \
 	X(delivered) X(retry_later) X(dead)                                                        \
 	X(requeue) X(drop) X(requeue_dead) X(get_delivery) X(counts) X(queue_counts)               \
 	X(list_deliveries) X(list_alerts) X(get_alert) X(alert_mentions)                           \
@@ -271,9 +294,11 @@ struct spool_backend {
 	X(case_of_mention) X(case_since) X(case_last_event)                                        \
 	X(stat_add) X(stat_rows) X(stat_prune) X(mentions_between) X(case_topics)                  \
 	X(recent_add) X(recent_prune) X(recent_scan)                                               \
+	X(recent_by_id) X(label_add) X(label_list) X(label_count)                                  \
 	X(shared) X(try_lock) X(unlock) X(session) X(listen) X(notify) X(notify_fd)                \
 	X(notifications) X(notify_dropped) X(set_instance)                                        \
-	X(daemon_beat) X(daemon_gone) X(daemons)
+	X(daemon_beat) X(daemon_gone) X(daemons)                                                \
+	X(add_mention_ungrouped) X(claim_mentions) X(drop_mention) X(mentions_alerted)
 /* clang-format on */
 
 /* The SQLite backend (sqlite.c) and the PostgreSQL one (pg.c). */

@@ -228,7 +228,7 @@ sqlite_setup(struct sqlite_spool *s, const char *path)
 			sqlite_dberr(s);
 			return -1;
 		}
-	if (sqlite_cases_setup(s) < 0 || sqlite_stats_setup(s) < 0)
+	if (sqlite_cases_setup(s) < 0 || sqlite_stats_setup(s) < 0 || sqlite_labels_setup(s) < 0)
 		return -1;
 	/* what an earlier run wrote is on disk by now */
 	if (sqlite_read_deliv_max(s) < 0)
@@ -327,6 +327,7 @@ sqlite_close(struct spool *sp)
 		sqlite3_finalize(s->st[i]);
 	sqlite_cases_close(s);
 	sqlite_stats_close(s);
+	sqlite_labels_close(s);
 	/* An open transaction is rolled back here: that is the crash semantics. */
 	sqlite3_close(s->db);
 	free(s->wal_path);
@@ -684,6 +685,25 @@ sqlite_expire(struct spool *sp, const char *receiver, int64_t now_ms, const char
 
 	return sqlite_changed(s, SPOOL_WRITE(s, s->st[ST_EXPIRE], SPOOL_TEXT(receiver),
 				     SPOOL_I64(now_ms), SPOOL_TEXT(error)));
+}
+
+/* One daemon writes a SQLite spool: nothing is leased (spool.h). */
+static int
+sqlite_set_lease(struct spool *sp, const char *receiver, int64_t lease_ms)
+{
+	(void)sp;
+	(void)receiver;
+	(void)lease_ms;
+	return 0;
+}
+
+static int
+sqlite_lease_counts(struct spool *sp, void (*fn)(void *, const char *, int64_t), void *arg)
+{
+	(void)sp;
+	(void)fn;
+	(void)arg;
+	return 0;
 }
 
 /* min(due_ms): NULL when the receiver has nothing pending. */
@@ -1201,6 +1221,8 @@ const struct spool_backend spool_sqlite = {
 	.first_due = sqlite_first_due,
 	.make_due = sqlite_make_due,
 	.expire = sqlite_expire,
+	.set_lease = sqlite_set_lease,
+	.lease_counts = sqlite_lease_counts,
 	.delivered = sqlite_delivered,
 	.retry_later = sqlite_retry_later,
 	.dead = sqlite_dead,
@@ -1256,6 +1278,10 @@ const struct spool_backend spool_sqlite = {
 	.recent_add = sqlite_recent_add,
 	.recent_prune = sqlite_recent_prune,
 	.recent_scan = sqlite_recent_scan,
+	.recent_by_id = sqlite_recent_by_id,
+	.label_add = sqlite_label_add,
+	.label_list = sqlite_label_list,
+	.label_count = sqlite_label_count,
 	.shared = sqlite_shared,
 	.try_lock = sqlite_try_lock,
 	.unlock = sqlite_unlock,
@@ -1269,4 +1295,9 @@ const struct spool_backend spool_sqlite = {
 	.daemon_beat = sqlite_daemon_beat,
 	.daemon_gone = sqlite_daemon_gone,
 	.daemons = sqlite_daemons,
+	/* one daemon: an ungrouped complaint is grouped at once, by it */
+	.add_mention_ungrouped = sqlite_add_mention,
+	.claim_mentions = sqlite_claim_mentions,
+	.drop_mention = sqlite_drop_mention,
+	.mentions_alerted = sqlite_mentions_alerted,
 };

@@ -15,13 +15,20 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "store/pg_int.h"
 #include "store/spool.h"
 #include "store/pg_int.h"
 #include "store/spool_backend.h"
 #include "spool_test.h"
 #include "unit.h"
+
+/* PG_SCHEMA in SQL */
+#define SCHEMA_STR_(v) #v
+#define SCHEMA_STR(v)  SCHEMA_STR_(v)
+#define PG_SCHEMA_TEXT SCHEMA_STR(PG_SCHEMA)
 
 #define DAY_MS (24 * 3600 * 1000LL)
 /* What v5 added, so a test can make an older spool out of a new one. */
@@ -132,6 +139,28 @@ collect_mention(void *arg, const struct spool_mention *m)
 	ms->n++;
 }
 
+/* As collect_mention, with the row's JSON text in id. */
+static void
+collect_json(void *arg, const struct spool_mention *m)
+{
+	struct mentions_seen *ms = arg;
+
+	ck_assert_uint_lt(ms->n, 16);
+	ms->rowid[ms->n] = m->rowid;
+	snprintf(ms->id[ms->n], sizeof(ms->id[0]), "%s", m->json);
+	ms->n++;
+}
+
+/* How many mentions are pending, by the spool's counts. */
+static int64_t
+pending_count(void)
+{
+	struct spool_counts c;
+
+	ck_assert_int_eq(spool_counts(sp, NULL, &c), 0);
+	return c.pending_mentions;
+}
+
 static struct mentions_seen
 pending(void)
 {
@@ -205,7 +234,7 @@ START_TEST(test_open_create_reopen)
 		ck_assert_int_eq(sql_int("SELECT count(*) FROM pg_indexes WHERE indexname = "
 		                         "'deliveries_due'"), 1);
 	} else {
-		ck_assert_int_eq(sql_int("PRAGMA user_version"), 8);
+		ck_assert_int_eq(sql_int("PRAGMA user_version"), 9);
 		ck_assert_str_eq(sql_text("PRAGMA journal_mode", buf, sizeof(buf)), "wal");
 		ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
 					 "name IN ('mentions', 'alerts', 'deliveries', 'cursors', 'silences')"), 5);
@@ -216,7 +245,7 @@ START_TEST(test_open_create_reopen)
 	reopen();
 	ck_assert_int_eq(sql_int(spool_test_pg() ? "SELECT version FROM keluh_schema"
 	                                         : "PRAGMA user_version"),
-	                 spool_test_pg() ? PG_SCHEMA : 8);
+	                 spool_test_pg() ? PG_SCHEMA : 9);
 	ck_assert_uint_eq(pending().n, 1);
 	ck_assert_int_eq(spool_in_txn(sp), 0);
 }
@@ -1151,7 +1180,7 @@ START_TEST(test_due_waits_for_sync)
 	ck_assert_int_eq(spool_commit(sp), 0);
 	ck_assert_uint_eq(spool_commit_seq(sp), seq + 1);
 	ck_assert_int_eq(spool_sync_now(sp), 0);
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 8);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 9);
 }
 END_TEST
 
@@ -1210,7 +1239,7 @@ START_TEST(test_upgrade_v2)
 			     NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	reopen();
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 8);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 9);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM mentions"), 1);
 	ck_assert_int_gt(spool_add_silence(sp, "{}", "a", "r", 1, 2), 0);
 }
@@ -1238,7 +1267,7 @@ START_TEST(test_upgrade_v3_rule_texts)
 			     NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	reopen();
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 8);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 9);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM mentions WHERE json LIKE '%rule_info%'"), 1);
 	/* pending mentions are no longer in mentions_alert */
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE name = 'mentions_alert' "
@@ -1495,7 +1524,7 @@ START_TEST(test_pg_refuses_newer_and_empty)
 	sp = spool_open(path, 0, err, sizeof(err));
 	ck_assert_ptr_null(sp);
 	ck_assert_msg(strstr(err, "schema version 99") && strstr(err, "newer keluh"), "%s", err);
-	spool_test_pg_exec(path, "UPDATE keluh_schema SET version = 1");
+	spool_test_pg_exec(path, "UPDATE keluh_schema SET version = " PG_SCHEMA_TEXT);
 	spool_test_pg_empty(path);
 	ck_assert_ptr_null(spool_open(path, 1, err, sizeof(err)));
 	ck_assert_str_eq(err, "no spool in PostgreSQL database keluh: has keluhd run with this "
@@ -1512,16 +1541,118 @@ END_TEST
  * and its commit fail (never a half batch reported committed), and the
  * next batch reconnects by itself.
  */
+/*
+ * The rows a batch writes one per mention (on PostgreSQL kept in memory
+ * and sent as one COPY at the first read, savepoint or commit): their ids
+ * come at once and grow, every byte of their texts is kept, a read in the
+ * batch sees them, and an operation that fails and is undone does not undo
+ * them.
+ */
+START_TEST(test_batch_rows)
+{
+	static const char *const texts[] = {
+	    "{\"text\":\"tab\\there\"}",
+	    "line\nend\r\n",
+	    "back\\slash \\N \\\\",
+	    "\"quoted\" {a,b}",
+	    "kata \xe2\x80\x94 emoji \xf0\x9f\x98\xa0",
+	    "",
+	};
+	int64_t ids[100], alert_ids[1];
+	struct mentions_seen ms;
+	char mid[16];
+	const char *recv[] = {"hook"};
+	int64_t exp[] = {INT64_MAX};
+
+	ck_assert_int_eq(spool_begin(sp), 0);
+	for (int i = 0; i < 100; i++) {
+		snprintf(mid, sizeof(mid), "b%d", i);
+		ids[i] = spool_add_mention(sp, mid, i % 2 ? "g1" : "g2", 2, 1000 + i,
+		                           texts[i % (sizeof(texts) / sizeof(texts[0]))]);
+		ck_assert_msg(ids[i] > 0, "%s", spool_error(sp));
+		ck_assert(i == 0 || ids[i] > ids[i - 1]);
+	}
+	memset(&ms, 0, sizeof(ms));
+	ck_assert_int_eq(spool_mention_by_id(sp, "b99", collect_mention, &ms), 1);
+	ck_assert_int_eq(ms.rowid[0], ids[99]);
+	/* an alert that fails (a mention not pending) writes nothing, and keeps the rows */
+	alert_ids[0] = ids[0] + 100000;
+	ck_assert_int_eq(
+	    spool_add_alert(sp, "a1", "g2", 2, NULL, 2000, "{}", alert_ids, 1, recv, exp, 1, 2000),
+	    -1);
+	ck_assert_int_eq(spool_tie_mentions(sp,
+	                                    spool_add_alert(sp, "a2", "g2", 2, NULL, 2000, "{}",
+	                                                    NULL, 0, recv, exp, 1, 2000),
+	                                    "g2", ids[49]),
+	                 25);
+	ids[0] = spool_add_mention(sp, "late", "g1", 2, 3000, texts[0]);
+	ck_assert_int_gt(ids[0], ids[99]);
+	ck_assert_msg(spool_commit(sp) == 0, "%s", spool_error(sp));
+	ck_assert_uint_eq(pending_count(), 76);
+	for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+		memset(&ms, 0, sizeof(ms));
+		snprintf(mid, sizeof(mid), "b%zu", 50 + t);
+		ck_assert_int_eq(spool_mention_by_id(sp, mid, collect_json, &ms), 1);
+		ck_assert_str_eq(ms.id[0], texts[(50 + t) % (sizeof(texts) / sizeof(texts[0]))]);
+	}
+}
+END_TEST
+
+/*
+ * Two daemons add the same rule texts in their open batches, in opposite
+ * orders: neither waits for the other (a wait was a deadlock, or a text
+ * neither added nor found), and both batches commit.
+ */
+START_TEST(test_pg_rule_texts_two_batches)
+{
+	struct spool *other = spool_open(path, 0, err, sizeof(err));
+	int64_t a1, b1, a2, b2;
+	char *v;
+
+	ck_assert_msg(other != NULL, "%s", err);
+	ck_assert_int_eq(spool_begin(sp), 0);
+	ck_assert_int_eq(spool_begin(other), 0);
+	a1 = spool_rule_text(sp, "{\"id\":\"a\"}");
+	b2 = spool_rule_text(other, "{\"id\":\"b\"}");
+	ck_assert_msg(a1 > 0 && b2 > 0, "%s / %s", spool_error(sp), spool_error(other));
+	a2 = spool_rule_text(other, "{\"id\":\"a\"}");
+	ck_assert_msg(a2 > 0, "%s", spool_error(other));
+	b1 = spool_rule_text(sp, "{\"id\":\"b\"}");
+	ck_assert_msg(b1 > 0, "%s", spool_error(sp));
+	ck_assert_msg(spool_commit(other) == 0, "%s", spool_error(other));
+	ck_assert_msg(spool_commit(sp) == 0, "%s", spool_error(sp));
+	/* each id names its text; a text known to both is found again, not added */
+	v = spool_rule_text_get(sp, a2);
+	ck_assert_str_eq(v, "{\"id\":\"a\"}");
+	free(v);
+	v = spool_rule_text_get(other, b1);
+	ck_assert_str_eq(v, "{\"id\":\"b\"}");
+	free(v);
+	ck_assert_int_eq(spool_rule_text(other, "{\"id\":\"a\"}"), a1 < a2 ? a1 : a2);
+	spool_close(other);
+}
+END_TEST
+
 START_TEST(test_pg_lost_connection)
 {
 	uint64_t lost = spool_rollbacks(sp);
+	struct mentions_seen ms;
 
 	ck_assert_int_eq(spool_begin(sp), 0);
 	mention("m1", 2, 1000);
 	spool_test_pg_exec(path, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
 	                         "WHERE application_name = 'keluhd'");
-	ck_assert_int_eq(spool_add_mention(sp, "m2", "g", 2, 1001, "{}"), -1);
+	/*
+	 * A batch's complaint rows wait in memory for its COPY: one added
+	 * before the loss is seen is lost with the batch at the commit. The
+	 * next round trip (here a read) finds the loss; every write after it
+	 * fails at once.
+	 */
+	mention("m2", 2, 1001);
+	memset(&ms, 0, sizeof(ms));
+	ck_assert_int_eq(spool_mention_by_id(sp, "m1", collect_mention, &ms), -1);
 	ck_assert_int_eq(spool_add_mention(sp, "m3", "g", 2, 1002, "{}"), -1);
+	ck_assert_int_eq(spool_add_mention(sp, "m3b", "g", 2, 1002, "{}"), -1);
 	ck_assert_msg(strstr(spool_error(sp), "nothing written since spool_begin was kept"), "%s",
 	              spool_error(sp));
 	ck_assert_int_eq(spool_commit(sp), -1);
@@ -1537,6 +1668,187 @@ START_TEST(test_pg_lost_connection)
 	                         "WHERE application_name = 'keluhd'");
 	ck_assert_int_eq(spool_add_mention(sp, "m5", "g", 2, 1004, "{}"), -1);
 	ck_assert_uint_eq(pending().n, 1);
+}
+END_TEST
+
+/* ---- leases: two daemons on one PostgreSQL spool ----------------------- */
+
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct owners {
+	int n;
+	int64_t total;
+};
+
+static void
+owner_count(void *arg, const char *owner, int64_t n)
+{
+	struct owners *o = arg;
+
+	ck_assert_ptr_nonnull(owner);
+	o->n++;
+	o->total += n;
+}
+
+/* longer than a delivery's age (a day): the lease outlives it */
+#define LEASE (3 * DAY_MS)
+
+/* A second daemon's handle on the same database. */
+static struct spool *
+other_daemon(void)
+{
+	struct spool *sp2 = spool_open(path, 0, err, sizeof(err));
+
+	ck_assert_msg(sp2 != NULL, "open: %s", err);
+	return sp2;
+}
+
+START_TEST(test_pg_lease_claims)
+{
+	static const char *const r[] = { "r" };
+	struct spool *sp2 = other_daemon();
+	struct spool_delivery out[4], d;
+	struct owners o = { 0 };
+	int64_t t = wall_ms(), a, b, skip[1];
+	char sql[160];
+
+	ck_assert_int_eq(spool_set_lease(sp, "r", LEASE), 0);
+	ck_assert_int_eq(spool_set_lease(sp2, "r", LEASE), 0);
+	alert("A", 3, t - 10, t - 10, r, 1);
+	alert("B", 1, t - 5, t - 5, r, 1);
+	a = delivery_id("A", "r");
+	b = delivery_id("B", "r");
+
+	/* one claims A; the other sees only B, and then nothing */
+	ck_assert_int_eq(spool_due(sp, "r", t, NULL, 0, out, 1), 1);
+	ck_assert_int_eq(out[0].id, a);
+	spool_delivery_free(&out[0]);
+	ck_assert_int_eq(spool_due(sp2, "r", t, NULL, 0, out, 4), 1);
+	ck_assert_int_eq(out[0].id, b);
+	spool_delivery_free(&out[0]);
+	skip[0] = b;
+	ck_assert_int_eq(spool_due(sp2, "r", t, skip, 1, out, 4), 0);
+	ck_assert_int_eq(spool_first_due(sp2, "r", skip, 1, &d), 0);
+	ck_assert_int_eq(spool_lease_counts(sp, owner_count, &o), 0);
+	ck_assert_int_eq(o.n, 2);
+	ck_assert_int_eq(o.total, 2);
+
+	/* leased elsewhere: due when the lease ends; left alone by make_due and expire (past its age) */
+	ck_assert_int_eq(spool_retry_later(sp2, b, t + 5 * DAY_MS, "HTTP 500"), 0);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM deliveries WHERE lease_owner IS NULL"), 1);
+	ck_assert_int_eq(spool_next_due(sp2, "r"), t + LEASE);
+	snprintf(sql, sizeof(sql), "UPDATE deliveries SET due_ms = %lld WHERE id = %lld",
+	    (long long)(t + DAY_MS), (long long)a);
+	spool_test_pg_exec(path, sql);
+	ck_assert_int_eq(spool_make_due(sp2, "r", t), 1);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM deliveries WHERE due_ms > 0 AND "
+	                         "lease_owner IS NOT NULL AND due_ms - created_ms > 3600000"), 1);
+	ck_assert_int_eq(spool_expire(sp2, "r", t + 2 * DAY_MS, "HTTP 500"), 1);
+	d = get(a);
+	ck_assert_int_eq(d.state, SPOOL_PENDING);
+	spool_delivery_free(&d);
+	snprintf(sql, sizeof(sql), "UPDATE deliveries SET due_ms = %lld WHERE id = %lld",
+	    (long long)(t - 10), (long long)a);
+	spool_test_pg_exec(path, sql);
+
+	/* its owner died: once the lease has expired, the other takes A over */
+	ck_assert_int_eq(spool_due(sp2, "r", t + LEASE - 1, NULL, 0, out, 4), 0);
+	ck_assert_int_eq(spool_due(sp2, "r", t + LEASE + 1, NULL, 0, out, 4), 1);
+	ck_assert_int_eq(out[0].id, a);
+	spool_delivery_free(&out[0]);
+	ck_assert_int_eq(spool_delivered(sp2, a, t + LEASE + 2), 0);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM deliveries WHERE lease_owner IS NULL "
+	                         "AND lease_expires_ms IS NULL"), 2);
+	spool_close(sp2);
+}
+END_TEST
+
+/* A claim in an open batch locks its rows: the other daemon passes over them, never waits. */
+START_TEST(test_pg_lease_skip_locked)
+{
+	static const char *const r[] = { "r" };
+	struct spool *sp2 = other_daemon();
+	struct spool_delivery out[4], d;
+	int64_t t = wall_ms();
+
+	alert("A", 1, t - 10, t - 10, r, 1);
+	ck_assert_int_eq(spool_begin(sp), 0);
+	ck_assert_int_eq(spool_due(sp, "r", t, NULL, 0, out, 4), 1);
+	spool_delivery_free(&out[0]);
+	/* not committed: the lease is not seen yet, the row lock is */
+	ck_assert_int_eq(spool_due(sp2, "r", t, NULL, 0, out, 4), 0);
+	ck_assert_int_eq(spool_first_due(sp2, "r", NULL, 0, &d), 0);
+	ck_assert_int_eq(spool_make_due(sp2, "r", t - 100), 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(spool_due(sp2, "r", t, NULL, 0, out, 4), 0);
+	spool_close(sp2);
+}
+END_TEST
+
+/* Deliveries made due on one daemon wake the others (SPOOL_DUE_CHANNEL), at the commit. */
+START_TEST(test_pg_due_notify)
+{
+	static const char *const r2[] = { "r", "s" };
+	PGconn *c = PQconnectdb(path + strlen("postgresql:"));
+	PGnotify *nt;
+	PGresult *res;
+	char got[64] = "";
+	int64_t t = wall_ms();
+
+	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+	res = PQexec(c, "LISTEN " SPOOL_DUE_CHANNEL);
+	ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+	ck_assert_int_eq(spool_begin(sp), 0);
+	alert("A", 1, t, t, r2, 2);
+	alert("B", 1, t, t, r2, 2);
+	ck_assert_int_eq(PQconsumeInput(c), 1);
+	ck_assert_ptr_null(PQnotifies(c));
+	ck_assert_int_eq(spool_commit(sp), 0);
+	/* one a receiver and batch */
+	for (int i = 0; i < 50 && strlen(got) < 4; i++) {
+		struct pollfd pfd = { PQsocket(c), POLLIN, 0 };
+
+		poll(&pfd, 1, 100);
+		ck_assert_int_eq(PQconsumeInput(c), 1);
+		while ((nt = PQnotifies(c)) != NULL) {
+			strncat(got, nt->extra, sizeof(got) - strlen(got) - 2);
+			strcat(got, ",");
+			PQfreemem(nt);
+		}
+	}
+	ck_assert_str_eq(got, "r,s,");
+	/* a dead letter retried by an operator, from anywhere */
+	ck_assert_int_eq(spool_dead(sp, delivery_id("A", "s"), t, "HTTP 400"), 0);
+	ck_assert_int_eq(spool_requeue(sp, delivery_id("A", "s"), t), 0);
+	for (int i = 0; i < 50 && (nt = PQnotifies(c)) == NULL; i++) {
+		struct pollfd pfd = { PQsocket(c), POLLIN, 0 };
+
+		poll(&pfd, 1, 100);
+		ck_assert_int_eq(PQconsumeInput(c), 1);
+	}
+	ck_assert_ptr_nonnull(nt);
+	ck_assert_str_eq(nt->extra, "s");
+	PQfreemem(nt);
+	PQfinish(c);
+}
+END_TEST
+
+/* One daemon writes a SQLite spool: nothing to lease, nothing counted. */
+START_TEST(test_sqlite_no_leases)
+{
+	struct owners o = { 0 };
+
+	ck_assert_int_eq(spool_set_lease(sp, "r", 1000), 0);
+	ck_assert_int_eq(spool_lease_counts(sp, owner_count, &o), 0);
+	ck_assert_int_eq(o.n, 0);
 }
 END_TEST
 
@@ -1578,7 +1890,13 @@ main(void)
 	tcase_add_test(tc, test_backend_table);
 	tcase_add_test(tc, test_describe);
 	SPOOL_TEST_PG_ONLY(tc, test_pg_refuses_newer_and_empty);
+	tcase_add_test(tc, test_batch_rows);
+	SPOOL_TEST_PG_ONLY(tc, test_pg_rule_texts_two_batches);
 	SPOOL_TEST_PG_ONLY(tc, test_pg_lost_connection);
+	SPOOL_TEST_PG_ONLY_WHY(tc, test_pg_lease_claims, "one daemon writes a SQLite spool: no leases");
+	SPOOL_TEST_PG_ONLY_WHY(tc, test_pg_lease_skip_locked, "one daemon writes a SQLite spool: no leases");
+	SPOOL_TEST_PG_ONLY_WHY(tc, test_pg_due_notify, "one daemon writes a SQLite spool: nobody to wake");
+	SPOOL_TEST_SQLITE_ONLY(tc, test_sqlite_no_leases, "see test_pg_lease_claims");
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

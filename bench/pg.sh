@@ -1,0 +1,295 @@
+#!/bin/sh
+# bench/pg.sh: several keluhd on one PostgreSQL spool (make bench runs it
+# after run.sh). On a throw-away PostgreSQL cluster (initdb in a temporary
+# directory, a Unix socket only, the server's defaults: fsync and
+# synchronous_commit on), in one run:
+#   - ingest: mentions/s accepted by 1, 2 and 3 keluhd on one database
+#     (each on a fresh database, one bench_ingest per daemon posting
+#     BENCH_PGB_BATCH mentions per POST over BENCH_PGB_CONNS connections
+#     for BENCH_PGB_SECONDS), beside one keluhd on a SQLite spool; the
+#     sum of what every daemon answered 202 over the longest run's time;
+#   - alert latency with 3 daemons: from the 202 of a critical mention
+#     (posted to the daemons in turn) to its alert's arrival at a webhook
+#     sink on 127.0.0.1 (bench_ingest alert), p50/p99, with background
+#     load; alerts that arrived twice are printed;
+#   - source failover: from SIGKILL of the owner of a stream to the first
+#     mention taken by the next owner, once the daemons own their sources
+#     ("n/a" until then).
+# Nothing is pinned: the daemons, the server and the load generators share
+# the machine's cores. Figures only: nothing fails on a missed target.
+# Knobs: BENCH_PGB_SECONDS (10), BENCH_PGB_BATCH (1000), BENCH_PGB_CONNS
+# (2 per daemon), BENCH_PGB_ALERT_COUNT (1000), BENCH_PGB_ALERT_RATE
+# (200), BENCH_PGB_ALERT_BG_RATE (10000), BENCH_SPOOL_DIR
+# (${TMPDIR:-/tmp}), PYTHON.
+set -u
+top_builddir=${top_builddir:-$(pwd)}
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+SECONDS_=${BENCH_PGB_SECONDS:-10}
+BATCH=${BENCH_PGB_BATCH:-1000}
+CONNS=${BENCH_PGB_CONNS:-2}
+A_COUNT=${BENCH_PGB_ALERT_COUNT:-1000}
+A_RATE=${BENCH_PGB_ALERT_RATE:-200}
+A_BG=${BENCH_PGB_ALERT_BG_RATE:-10000}
+PY=${PYTHON:-python3}
+keluhd=$top_builddir/keluhd
+keluhctl=$top_builddir/keluhctl
+bench_ingest=$top_builddir/bench/bench_ingest
+rules=$top_srcdir/packs/core
+out=$top_builddir/bench/out
+mkdir -p "$out" || exit 1
+
+PG_BIN=
+for d in /usr/lib/postgresql/*/bin; do
+	[ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && PG_BIN=$d
+done
+echo "== several daemons on one PostgreSQL"
+if [ -z "$PG_BIN" ]; then
+	echo "  skipped: no PostgreSQL server binaries (install postgresql)"
+	exit 0
+fi
+for f in "$keluhd" "$keluhctl" "$bench_ingest"; do
+	[ -x "$f" ] || { echo "bench/pg.sh: $f not found: run make bench"; exit 1; }
+done
+
+D=$(mktemp -d "${BENCH_SPOOL_DIR:-${TMPDIR:-/tmp}}/keluh-bench-pgs.XXXXXX") || exit 1
+chmod 0755 "$D"
+AS=
+if [ "$(id -u)" = 0 ]; then
+	u=postgres
+	id "$u" >/dev/null 2>&1 || u=nobody
+	chown "$u" "$D"
+	AS="runuser -u $u --"
+fi
+KPIDS=
+LPIDS=
+cleanup() {
+	for p in $KPIDS $LPIDS; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in $KPIDS $LPIDS; do
+		wait "$p" 2>/dev/null
+	done
+	[ -d "$D/data" ] && $AS "$PG_BIN/pg_ctl" -D "$D/data" -m immediate -w stop >/dev/null 2>&1
+	cp "$D/server.log" "$out/pgbench-server.log" 2>/dev/null
+	rm -rf "$D"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+$AS "$PG_BIN/initdb" -D "$D/data" -U keluh --auth=trust -E UTF8 --no-locale >"$D/initdb.log" 2>&1 ||
+    { echo "  initdb failed"; cat "$D/initdb.log"; exit 1; }
+$AS "$PG_BIN/pg_ctl" -D "$D/data" -l "$D/server.log" -w -t 60 \
+    -o "-c listen_addresses='' -c unix_socket_directories='$D' -c max_connections=50" start >/dev/null ||
+    { echo "  the server did not start"; cat "$D/server.log"; exit 1; }
+CONNINFO="host=$D dbname=keluh user=keluh"
+echo "server:  PostgreSQL $("$PG_BIN/postgres" --version | sed 's/.* //') on a Unix socket, fsync on, synchronous_commit on"
+echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) on $(getconf _NPROCESSORS_ONLN) cpus; nothing pinned"
+
+fresh_db() {
+	"$PG_BIN/dropdb" -h "$D" -U keluh --if-exists keluh >/dev/null 2>&1
+	"$PG_BIN/createdb" -h "$D" -U keluh keluh || exit 1
+}
+
+# inputs: run.sh's, else made here
+ndjson=$out/mentions-200000.ndjson
+crit=$out/mentions-200000.critical.ndjson
+bgm=$out/mentions-200000.background.ndjson
+if [ ! -s "$ndjson" ]; then
+	"$PY" "$top_srcdir/bench/gen_corpus.py" --n 200000 --ndjson --out "$ndjson" >/dev/null || exit 1
+fi
+if [ ! -s "$crit" ] || [ ! -s "$bgm" ]; then
+	"$keluhctl" test -r "$rules" --json "$ndjson" >"$D/verdicts" 2>/dev/null
+	"$PY" - "$ndjson" "$D/verdicts" "$crit" "$bgm" <<'PY' || exit 1
+import json, sys
+with open(sys.argv[1]) as fs, open(sys.argv[2]) as fv, open(sys.argv[3], "w") as fc, \
+     open(sys.argv[4], "w") as fb:
+    for line, v in zip(fs, fv):
+        (fc if json.loads(v)["priority"] == "critical" else fb).write(line)
+PY
+fi
+
+# start_keluhd NAME CONF: its pid in KPID and its port in KPORT
+start_keluhd() {
+	: >"$out/pgbench-$1.log"
+	"$keluhd" -c "$2" >/dev/null 2>>"$out/pgbench-$1.log" &
+	KPID=$!
+	KPIDS="$KPIDS $KPID"
+	n=0
+	until grep -q 'http: port ' "$out/pgbench-$1.log"; do
+		n=$((n + 1))
+		if [ $n -gt 600 ] || ! kill -0 "$KPID" 2>/dev/null; then
+			echo "  ! keluhd $1 did not start:"
+			tail -n 3 "$out/pgbench-$1.log" | sed 's/^/  ! /'
+			return 1
+		fi
+		sleep 0.05
+	done
+	KPORT=$(sed -n 's/.*http: port \([0-9]*\).*/\1/p' "$out/pgbench-$1.log" | tail -n 1)
+}
+
+stop_all() {
+	for p in $KPIDS; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in $KPIDS; do
+		wait "$p" 2>/dev/null
+	done
+	KPIDS=
+}
+
+# spool_conf SPOOL-LINES: an ingest config (no receivers, the default grouping)
+ingest_conf() {
+	cat <<Y
+rules: $rules
+http:
+  listen: 127.0.0.1:0
+spool:
+$1
+# the corpus is replayed with fresh ids: its texts repeat
+duplicates:
+  same_text: 0
+Y
+}
+
+getkv() {
+	awk -v k="$2" '{ for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) v = substr($i, length(k) + 2) }
+	    END { print v }' "$1" 2>/dev/null
+}
+
+fmt_int() {
+	[ -n "$1" ] || { echo n/a; return; }
+	echo "$1" | awk '{ s = sprintf("%.0f", $1); o = ""
+		while (length(s) > 3) { o = "," substr(s, length(s) - 2) o; s = substr(s, 1, length(s) - 3) }
+		print s o }'
+}
+
+row() {
+	printf '  %-54s %14s   %-18s %s\n' "$1" "$2" "$3" "$4"
+}
+
+check() {
+	[ -n "$1" ] || return 0
+	awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
+		ok = (op == ">=") ? (v + 0 >= t + 0) : (v + 0 < t + 0); print ok ? "ok" : "MISS" }'
+}
+
+failed=0
+# ingest NAME N SPOOL-LINES: N daemons on one spool, one load generator each;
+# prints the sum's line and leaves it in $out/pgbench-NAME.txt
+ingest() {
+	ports=
+	for i in $(seq 1 "$2"); do
+		ingest_conf "$3" >"$D/$1-$i.yaml"
+		start_keluhd "$1-$i" "$D/$1-$i.yaml" || { failed=1; stop_all; return; }
+		ports="$ports $KPORT"
+	done
+	i=0
+	for p in $ports; do
+		i=$((i + 1))
+		"$bench_ingest" ingest --port "$p" "$ndjson" --batch "$BATCH" --conns "$CONNS" \
+		    --count 100000000 --seconds "$SECONDS_" >"$D/$1-$i.txt" 2>"$D/$1-$i.err" &
+		LPIDS="$LPIDS $!"
+	done
+	for p in $LPIDS; do
+		wait "$p" || failed=1
+	done
+	LPIDS=
+	stop_all
+	cat "$D/$1"-*.txt | awk '
+	{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+	  acc += v["accepted"]; err += v["errors"]; if (v["seconds"] > secs) secs = v["seconds"]
+	  if (v["req_p99_ms"] > p99) p99 = v["req_p99_ms"]; n++ }
+	END { rate = secs > 0 ? acc / secs : 0
+	      printf "mode=ingest daemons=%d accepted=%d errors=%d seconds=%.3f mentions_per_s=%.0f req_p99_ms=%.2f\n", n, acc, err, secs, rate, p99 }' >"$out/pgbench-$1.txt"
+	sed 's/^/  /' "$out/pgbench-$1.txt"
+	for e in "$D/$1"-*.err; do
+		[ -s "$e" ] && tail -n 2 "$e" | sed 's/^/  ! /'
+	done
+}
+
+echo "\$ bench_ingest ingest --batch $BATCH --conns $CONNS --seconds $SECONDS_, one per daemon"
+echo "sqlite, 1 daemon:"
+ingest sqlite 1 "  path: $D/sqlite.db"
+for n in 1 2 3; do
+	fresh_db
+	echo "postgresql, $n daemon(s):"
+	ingest "pg$n" "$n" "  postgresql: \"$CONNINFO\""
+done
+
+# alert latency, 3 daemons: grouped by mention, critical at once, one webhook
+fresh_db
+rm -f "$D/sink.port" "$D/keluhd.ports"
+echo "\$ bench_ingest alert $(basename "$crit") --count $A_COUNT --rate $A_RATE --bg $(basename "$bgm") --bg-rate $A_BG (3 daemons in turn)"
+"$bench_ingest" alert --sink-port-file "$D/sink.port" --port-file "$D/keluhd.ports" "$crit" \
+    --count "$A_COUNT" --rate "$A_RATE" --bg "$bgm" --bg-rate "$A_BG" --bg-batch "$BATCH" \
+    >"$out/pgbench-alert.txt" 2>"$out/pgbench-alert.err" &
+APID=$!
+LPIDS=$APID
+n=0
+until [ -s "$D/sink.port" ] || [ $n -gt 600 ]; do
+	n=$((n + 1))
+	sleep 0.05
+done
+SINK=$(cat "$D/sink.port" 2>/dev/null)
+ports=
+for i in 1 2 3; do
+	cat >"$D/alert-$i.yaml" <<Y
+rules: $rules
+http:
+  listen: 127.0.0.1:0
+spool:
+  postgresql: "$CONNINFO"
+receivers:
+  - {name: hook, type: webhook, url: "http://127.0.0.1:$SINK/hook", rate: 100000/s, max_concurrency: 8, timeout: 5s}
+routes:
+  - {match: {priority: critical}, receivers: [hook]}
+grouping:
+  by: [mention]
+  first_alert_after: {critical: 0s, high: 1h, normal: 1h, low: 1h}
+  max_groups: 1000000
+duplicates:
+  same_text: 0
+Y
+	start_keluhd "alert-$i" "$D/alert-$i.yaml" || failed=1
+	ports="$ports$KPORT
+"
+done
+printf '%s' "$ports" >"$D/keluhd.ports.tmp" && mv "$D/keluhd.ports.tmp" "$D/keluhd.ports"
+wait "$APID" || failed=1
+LPIDS=
+stop_all
+tail -n 1 "$out/pgbench-alert.txt" | fold -w 150 | sed 's/^/  /'
+[ -s "$out/pgbench-alert.err" ] && tail -n 2 "$out/pgbench-alert.err" | sed 's/^/  ! /'
+
+# source failover: measured once the daemons own their sources
+fo=
+fo_why="n/a: sources are not owned yet"
+
+echo
+echo "== several daemons on one PostgreSQL: figures (targets beside)"
+s1=$(getkv "$out/pgbench-sqlite.txt" mentions_per_s)
+row "ingest, SQLite, 1 daemon" "$(fmt_int "$s1")/s" "" ""
+for n in 1 2 3; do
+	r=$(getkv "$out/pgbench-pg$n.txt" mentions_per_s)
+	t=
+	c=
+	if [ "$n" = 3 ]; then
+		t=">= 100,000/s"
+		c=$(check "$r" ">=" 100000)
+	fi
+	row "ingest, PostgreSQL, $n daemon(s) together" "$(fmt_int "$r")/s" "$t" "$c"
+done
+a50=$(getkv "$out/pgbench-alert.txt" lat_p50_ms)
+a99=$(getkv "$out/pgbench-alert.txt" lat_p99_ms)
+row "alert latency 202 -> webhook, 3 daemons: p50" "${a50:-n/a} ms" "" ""
+row "alert latency 202 -> webhook, 3 daemons: p99" "${a99:-n/a} ms" "< 50 ms" "$(check "$a99" "<" 50)"
+row "  alerts received / sent" "$(getkv "$out/pgbench-alert.txt" received) / $A_COUNT" "all" ""
+row "  alerts that arrived twice" "$(getkv "$out/pgbench-alert.txt" repeated)" "" ""
+row "  background during it (asked $(fmt_int "$A_BG")/s)" "$(fmt_int "$(getkv "$out/pgbench-alert.txt" bg_per_s)")/s" "" ""
+if [ -n "$fo" ]; then
+	row "source failover: owner killed -> first mention" "$fo ms" "< 10,000 ms" "$(check "$fo" "<" 10000)"
+else
+	row "source failover: owner killed -> first mention" "$fo_why" "< 10,000 ms" ""
+fi
+echo "raw output: $out/pgbench-*.txt"
+exit $failed

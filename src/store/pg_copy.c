@@ -1,0 +1,339 @@
+/*
+ * pg_copy.c: the rows a loop pass writes one per mention (pending
+ * complaints, recent mentions), kept in memory while the batch is open and
+ * sent to PostgreSQL as one COPY, so that a pass of a thousand mentions
+ * costs a few round trips, not a thousand (a round trip to a local server
+ * costs more than classifying a mention). The rollups' counts of a batch
+ * (hundreds of keys once a second) go the same way, as one upsert.
+ *
+ * A row's id is known when it is added (spool_add_mention returns it and
+ * the grouper keeps it): ids are taken from the table's own sequence in
+ * blocks, in the batch, and the ids a batch did not use are left unused
+ * (nextval never gives one twice). The block grows while a pass uses it
+ * up and shrinks to what the last pass used.
+ *
+ * The rows are sent before anything else runs in the batch (a read must
+ * see them, a savepoint must not be able to undo them) and before the
+ * commit; a COPY that fails fails the batch as any write does: every
+ * later write and the commit fail. Rows are sent early too once a batch
+ * holds PG_COPY_FLUSH_BYTES of them, so memory stays bounded.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/util.h"
+#include "store/pg_int.h"
+#include "store/spool.h"
+
+/* the sequences' blocks: at least, at most */
+#define PG_IDS_MIN 16
+#define PG_IDS_MAX 4096
+
+const char *const pg_copy_sql[PQ__N] = {
+    [PQ_MENTION_IDS] = "SELECT nextval(pg_get_serial_sequence('mentions', 'id')) "
+                       "FROM generate_series(1, $1::integer)",
+    [PQ_RECENT_IDS] = "SELECT nextval(pg_get_serial_sequence('recent', 'id')) "
+                      "FROM generate_series(1, $1::integer)",
+    /*
+     * One row per key (an upsert may not touch a row twice), taken in
+     * the order of the key, so that daemons adding to the same rows lock
+     * them in one order and never deadlock.
+     */
+    [PQ_STAT_MANY] = "INSERT INTO stats (kind, step, bucket_ms, key, n) "
+                     "SELECT k, s, b, t, sum(n) FROM unnest($1::integer[], $2::bigint[], "
+                     "$3::bigint[], $4::text[], $5::bigint[]) AS u (k, s, b, t, n) "
+                     "GROUP BY k, s, b, t ORDER BY k, s, b, t "
+                     "ON CONFLICT (kind, step, bucket_ms, key) DO UPDATE SET n = stats.n + "
+                     "excluded.n",
+};
+
+/* Each table's COPY and the statement that takes its ids. */
+static const struct {
+	const char *copy;
+	int ids;
+} pg_tables[PG_COPY__N] = {
+    [PG_COPY_MENTIONS] = {"COPY mentions (id, mention_id, group_key, priority, at_ms, json) "
+                          "FROM STDIN",
+                          PQ_MENTION_IDS},
+    [PG_COPY_RECENT] = {"COPY recent (id, at_ms, complaint, json) FROM STDIN", PQ_RECENT_IDS},
+};
+
+/* An element of a text[] literal: quoted, with its quotes and backslashes escaped. */
+static void
+pg_array_text(struct buf *b, const char *p)
+{
+	const char *run = p;
+
+	buf_addc(b, '"');
+	for (; *p; p++) {
+		if (*p != '"' && *p != '\\')
+			continue;
+		buf_add(b, run, (size_t)(p - run));
+		buf_addc(b, '\\');
+		run = p;
+	}
+	buf_add(b, run, (size_t)(p - run));
+	buf_addc(b, '"');
+}
+
+int
+pg_copy_stat(struct pg_spool *s, int kind, int64_t step_ms, int64_t bucket, const char *key,
+             int64_t n)
+{
+	struct pg_stats *st = &s->stats;
+	const int64_t v[] = {kind, step_ms, bucket, n};
+	struct buf *col[] = {&st->col[0], &st->col[1], &st->col[2], &st->col[4]};
+
+	if (s->readonly) {
+		pg_seterr(s, "the spool is open read-only");
+		return -1;
+	}
+	if (pg_check_txn(s) < 0)
+		return -1;
+	for (size_t i = 0; i < 4; i++) {
+		buf_addc(col[i], st->n ? ',' : '{');
+		buf_add_int(col[i], v[i]);
+	}
+	buf_addc(&st->col[3], st->n ? ',' : '{');
+	pg_array_text(&st->col[3], key);
+	st->n++;
+	if (st->col[3].len >= PG_COPY_FLUSH_BYTES && pg_copy_flush(s) < 0)
+		return -1;
+	return 0;
+}
+
+/* The batch's counts as one upsert: 0, or -1 (the batch is lost). */
+static int
+pg_stats_send(struct pg_spool *s)
+{
+	struct pg_stats *st = &s->stats;
+	PGresult *r;
+
+	for (size_t i = 0; i < 5; i++)
+		buf_addc(&st->col[i], '}');
+	r = pg_run_now(s, PQ_STAT_MANY,
+	               PG_ARGS(PG_TEXT(st->col[0].data), PG_TEXT(st->col[1].data),
+	                       PG_TEXT(st->col[2].data), PG_TEXT(st->col[3].data),
+	                       PG_TEXT(st->col[4].data)));
+	for (size_t i = 0; i < 5; i++)
+		buf_reset(&st->col[i]);
+	st->n = 0;
+	if (!r)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+/* A text as COPY's text format wants it: backslash, tab and line ends escaped. */
+static void
+pg_copy_text(struct buf *b, const char *p)
+{
+	const char *run = p;
+
+	for (; *p; p++) {
+		const char *esc = *p == '\\'   ? "\\\\"
+		                  : *p == '\t' ? "\\t"
+		                  : *p == '\n' ? "\\n"
+		                  : *p == '\r' ? "\\r"
+		                               : NULL;
+
+		if (!esc)
+			continue;
+		buf_add(b, run, (size_t)(p - run));
+		buf_add(b, esc, 2);
+		run = p + 1;
+	}
+	buf_add(b, run, (size_t)(p - run));
+}
+
+/* The ids of a block: 0, or -1 with the error in s. */
+static int
+pg_copy_ids(struct pg_spool *s, struct pg_copy *c, PGresult *r)
+{
+	int n = PQntuples(r);
+
+	if ((size_t)n > c->cap) {
+		c->ids = xreallocarray(c->ids, (size_t)n, sizeof(*c->ids));
+		c->cap = (size_t)n;
+	}
+	for (int i = 0; i < n; i++)
+		c->ids[i] = pg_i64(r, i, 0);
+	c->nids = (size_t)n;
+	c->next = 0;
+	if (n == 0) {
+		pg_seterr(s, "PostgreSQL: the sequence of a table gave no id");
+		return -1;
+	}
+	return 0;
+}
+
+int
+pg_copy_begin(struct pg_spool *s)
+{
+	struct pg_copy *c = &s->copy[PG_COPY_MENTIONS];
+	char sql[160];
+	PGresult *r;
+	int ok;
+
+	/* a pass that wrote complaints is followed by one that does, most of the time */
+	if (c->block == 0)
+		return pg_exec(s, "BEGIN");
+	snprintf(sql, sizeof(sql),
+	         "BEGIN; SELECT nextval(pg_get_serial_sequence('mentions', 'id')) "
+	         "FROM generate_series(1, %zu)",
+	         c->block < PG_IDS_MIN ? (size_t)PG_IDS_MIN : c->block);
+	r = PQexec(s->conn, sql);
+	pg_cluster_collect(s);
+	ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (!ok)
+		pg_dberr(s, NULL, PQresultErrorMessage(r));
+	else if (pg_copy_ids(s, c, r) < 0)
+		ok = 0;
+	PQclear(r);
+	if (!ok && PQstatus(s->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+		pg_exec(s, "ROLLBACK");
+	return ok ? 0 : -1;
+}
+
+/* The next id of table t, a new block taken when the last is used up: the id, or -1. */
+static int64_t
+pg_copy_id(struct pg_spool *s, struct pg_copy *c, int t)
+{
+	PGresult *r;
+	int n;
+
+	if (c->next < c->nids) {
+		c->taken++;
+		return c->ids[c->next++];
+	}
+	if (c->taken > 0 && c->block < PG_IDS_MAX)
+		c->block = c->block * 2 > PG_IDS_MAX ? PG_IDS_MAX : c->block * 2;
+	if (c->block < PG_IDS_MIN)
+		c->block = PG_IDS_MIN;
+	r = pg_run_now(s, pg_tables[t].ids, PG_ARGS(PG_I64(c->block)));
+	if (!r)
+		return -1;
+	n = pg_copy_ids(s, c, r);
+	PQclear(r);
+	if (n < 0)
+		return -1;
+	c->taken++;
+	return c->ids[c->next++];
+}
+
+int64_t
+pg_copy_row(struct pg_spool *s, int t, const struct pg_arg *a, size_t n)
+{
+	struct pg_copy *c = &s->copy[t];
+	int64_t id;
+
+	if (s->readonly) {
+		pg_seterr(s, "the spool is open read-only");
+		return -1;
+	}
+	if (pg_check_txn(s) < 0 || (id = pg_copy_id(s, c, t)) < 0)
+		return -1;
+	buf_add_int(&c->rows, id);
+	for (size_t i = 0; i < n; i++) {
+		buf_addc(&c->rows, '\t');
+		switch (a[i].kind) {
+		case PG_ARG_TEXT: pg_copy_text(&c->rows, a[i].text); break;
+		case PG_ARG_NULL: buf_add(&c->rows, "\\N", 2); break;
+		case PG_ARG_I64: buf_add_int(&c->rows, a[i].i64); break;
+		}
+	}
+	buf_addc(&c->rows, '\n');
+	c->nrows++;
+	if (c->rows.len >= PG_COPY_FLUSH_BYTES && pg_copy_flush(s) < 0)
+		return -1;
+	return id;
+}
+
+/* One table's rows through COPY: 0, or -1 with the error in s (the batch is then lost). */
+static int
+pg_copy_send(struct pg_spool *s, int t)
+{
+	struct pg_copy *c = &s->copy[t];
+	PGresult *r = PQexec(s->conn, pg_tables[t].copy);
+	int ok = PQresultStatus(r) == PGRES_COPY_IN;
+
+	if (!ok)
+		pg_dberr(s, "COPY", PQresultErrorMessage(r));
+	PQclear(r);
+	if (ok && (PQputCopyData(s->conn, c->rows.data, (int)c->rows.len) != 1 ||
+	           PQputCopyEnd(s->conn, NULL) != 1)) {
+		pg_dberr(s, "COPY", PQerrorMessage(s->conn));
+		ok = 0;
+	}
+	/* after COPY IN every result is read, whatever happened, so the session is usable */
+	while ((r = PQgetResult(s->conn)) != NULL) {
+		if (ok && PQresultStatus(r) != PGRES_COMMAND_OK) {
+			pg_dberr(s, "COPY", PQresultErrorMessage(r));
+			ok = 0;
+		}
+		PQclear(r);
+		if (PQstatus(s->conn) != CONNECTION_OK)
+			break;
+	}
+	pg_cluster_collect(s);
+	buf_reset(&c->rows);
+	c->nrows = 0;
+	if (!ok)
+		pg_failed(s);
+	return ok ? 0 : -1;
+}
+
+int
+pg_copy_flush(struct pg_spool *s)
+{
+	for (int t = 0; t < PG_COPY__N; t++) {
+		if (s->copy[t].nrows == 0)
+			continue;
+		if (pg_check_txn(s) < 0 || pg_copy_send(s, t) < 0) {
+			pg_copy_end(s);
+			return -1;
+		}
+	}
+	/* last: the counts' rows stay locked until the commit, which comes next */
+	if (s->stats.n > 0 && (pg_check_txn(s) < 0 || pg_stats_send(s) < 0)) {
+		pg_copy_end(s);
+		return -1;
+	}
+	return 0;
+}
+
+void
+pg_copy_end(struct pg_spool *s)
+{
+	for (int t = 0; t < PG_COPY__N; t++) {
+		struct pg_copy *c = &s->copy[t];
+
+		buf_reset(&c->rows);
+		c->nrows = 0;
+		/* the next batch's first block: what this one used */
+		if (c->taken > 0 || c->nids > 0)
+			c->block = c->taken;
+		c->taken = 0;
+		c->nids = 0;
+		c->next = 0;
+	}
+	for (size_t i = 0; i < 5; i++)
+		buf_reset(&s->stats.col[i]);
+	s->stats.n = 0;
+}
+
+void
+pg_copy_free(struct pg_spool *s)
+{
+	for (int t = 0; t < PG_COPY__N; t++) {
+		buf_free(&s->copy[t].rows);
+		free(s->copy[t].ids);
+	}
+	for (size_t i = 0; i < 5; i++)
+		buf_free(&s->stats.col[i]);
+}
