@@ -97,11 +97,13 @@ cluster_print(const json_t *o)
 		    buf_printf(&b, "%s%s", b.len ? "," : "", json_string_value(v));
 		util_human_age(json_integer_value(json_object_get(d, "seen_ago_ms")), ago,
 		               sizeof(ago));
-		printf("  %-36s %-5s %-6s seen %s ago, up since %s, sources: %s%s\n",
+		printf("  %-36s %-5s %-6s seen %s ago, up since %s, %lld leases, sources: %s%s\n",
 		       cluster_str(d, "instance"),
 		       json_is_true(json_object_get(d, "alive")) ? "alive" : "DEAD",
 		       json_is_true(json_object_get(d, "leader")) ? "leader" : "-", ago,
-		       cluster_str(d, "started_at"), b.len ? b.data : "none",
+		       cluster_str(d, "started_at"),
+		       (long long)json_integer_value(json_object_get(d, "leases")),
+		       b.len ? b.data : "none",
 		       json_is_true(json_object_get(d, "self")) ? " (asked)" : "");
 		buf_free(&b);
 	}

@@ -264,6 +264,9 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	char **want;
 	size_t n = 0;
 
+	/* the heartbeat is the statement that finds a lost session, or opens the next one */
+	cluster_check_session(cl);
+	cluster_beat(cl);
 	cluster_check_session(cl);
 	if (!cl->note_ev)
 		cluster_watch(cl);
@@ -277,7 +280,6 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 		free(want[i]);
 	}
 	free(want);
-	cluster_beat(cl);
 	cluster_dispatch_now(cl);
 }
 
@@ -431,6 +433,7 @@ cluster_subscribe(struct cluster *cl, const char *channel,
 
 struct cluster_list {
 	const struct cluster *cl;
+	json_t *leases; /* {instance: deliveries leased now} */
 	json_t *daemons;
 	size_t alive, dead;
 	const char *leader;
@@ -457,6 +460,15 @@ cluster_list_cb(void *arg, const struct spool_daemon *d)
 	              "listen", d->listen ? json_string(d->listen) : json_null(), "self",
 	              strcmp(d->instance, l->cl->instance) == 0));
 	json_decref(sources);
+	json_object_set_new(
+	    json_array_get(l->daemons, json_array_size(l->daemons) - 1), "leases",
+	    json_integer(json_integer_value(json_object_get(l->leases, d->instance))));
+}
+
+static void
+cluster_lease_cb(void *arg, const char *owner, int64_t n)
+{
+	json_object_set_new(arg, owner, json_integer((json_int_t)n));
 }
 
 /* This daemon's own entry, for a spool of one daemon (no heartbeats there). */
@@ -464,29 +476,33 @@ static json_t *
 cluster_self(const struct cluster *cl)
 {
 	return json_pack(
-	    "{s:s,s:s,s:s,s:I,s:s,s:o,s:I,s:b,s:b,s:o,s:o,s:b}", "instance", cl->instance, "name",
-	    cl->conf->cluster.name ? cl->conf->cluster.name : cl->host, "host", cl->host, "pid",
-	    (json_int_t)getpid(), "version", PACKAGE_VERSION, "started_at",
+	    "{s:s,s:s,s:s,s:I,s:s,s:o,s:I,s:b,s:b,s:o,s:o,s:b,s:I}", "instance", cl->instance,
+	    "name", cl->conf->cluster.name ? cl->conf->cluster.name : cl->host, "host", cl->host,
+	    "pid", (json_int_t)getpid(), "version", PACKAGE_VERSION, "started_at",
 	    case_json_time(cl->started_ms), "seen_ago_ms", (json_int_t)0, "alive", 1, "leader",
 	    cluster_is_leader(cl), "sources", cluster_sources(cl), "listen",
-	    cl->conf->listen ? json_string(cl->conf->listen) : json_null(), "self", 1);
+	    cl->conf->listen ? json_string(cl->conf->listen) : json_null(), "self", 1, "leases",
+	    (json_int_t)0);
 }
 
 json_t *
 cluster_json(struct cluster *cl, char *err, size_t errlen)
 {
-	struct cluster_list l = {cl, json_array(), 0, 0, NULL};
+	struct cluster_list l = {cl, json_object(), json_array(), 0, 0, NULL};
 	json_t *o;
 
 	if (!cl->shared) {
 		json_array_append_new(l.daemons, cluster_self(cl));
 		l.alive = 1;
-	} else if (spool_daemons(cl->sp, cluster_list_cb, &l) < 0) {
+	} else if (spool_lease_counts(cl->sp, cluster_lease_cb, l.leases) < 0 ||
+	           spool_daemons(cl->sp, cluster_list_cb, &l) < 0) {
 		snprintf(err, errlen, "cannot read the daemons from the spool: %s",
 		         spool_error(cl->sp));
 		json_decref(l.daemons);
+		json_decref(l.leases);
 		return NULL;
 	}
+	json_decref(l.leases);
 	o = json_pack("{s:b,s:s,s:s,s:I,s:I,s:I,s:o}", "shared", cl->shared, "spool",
 	              cl->shared ? "postgresql" : "sqlite", "instance", cl->instance,
 	              "dead_after_ms", (json_int_t)cl->conf->cluster.dead_after_ms, "alive",

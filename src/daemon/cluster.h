@@ -63,7 +63,8 @@ int cluster_subscribe(struct cluster *, const char *channel,
  * The daemons for the admin API: {"shared", "spool", "instance",
  * "dead_after_ms", "alive", "dead", "daemons": [{"instance", "name",
  * "host", "pid", "version", "started_at", "seen_ago_ms", "alive", "leader",
- * "sources", "listen", "self"}]}: from the heartbeats on a shared spool,
+ * "sources", "listen", "self", "leases"}]} (leases: deliveries leased
+ * to it now): from the heartbeats on a shared spool,
  * this daemon alone on another. NULL with err when the spool fails.
  */
 json_t *cluster_json(struct cluster *, char *err, size_t errlen);

@@ -170,12 +170,19 @@ pg_reconnect(struct pg_spool *s)
 	return 0;
 }
 
-/* A failed call: the batch is gone if the connection is (the caller set the error). */
+static void pg_locks_forget(struct pg_spool *s);
+
+/*
+ * A failed call: the batch is gone if the connection is (the caller set
+ * the error), and the locks of its session with it.
+ */
 void
 pg_failed(struct pg_spool *s)
 {
-	if (PQstatus(s->conn) != CONNECTION_OK)
+	if (PQstatus(s->conn) != CONNECTION_OK) {
 		s->prepared = 0;
+		pg_locks_forget(s);
+	}
 }
 
 /* Whether the open batch can still be written to; a write after its loss must fail. */
@@ -349,15 +356,21 @@ pg_listen_all(struct pg_spool *s)
 	return 0;
 }
 
+static void
+pg_locks_forget(struct pg_spool *s)
+{
+	for (int i = 0; i < PG_LOCKS_MAX; i++) {
+		free(s->locks[i]);
+		s->locks[i] = NULL;
+	}
+}
+
 /* A new session holds no lock; it listens again to every channel asked for. */
 int
 pg_cluster_session(struct pg_spool *s)
 {
 	s->session++;
-	for (int i = 0; i < PG_LOCKS_MAX; i++) {
-		free(s->locks[i]);
-		s->locks[i] = NULL;
-	}
+	pg_locks_forget(s);
 	s->listen_todo = 0;
 	return pg_listen_all(s);
 }
