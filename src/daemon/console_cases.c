@@ -17,6 +17,7 @@
 #include "daemon/case_json.h"
 #include "daemon/cases.h"
 #include "daemon/console.h"
+#include "daemon/labels.h"
 #include "daemon/pass.h"
 #include "daemon/sla.h"
 #include "daemon/sla_report.h"
@@ -741,5 +742,25 @@ console_cases_handle(struct console *c, struct httpd_req *req, const struct cons
 			cc_method(req, "GET");
 	} else
 		return 0;
+	return 1;
+}
+
+/* POST /v1/labels: a person says whether a mention is a complaint (labels.h). */
+int
+console_labels_handle(struct console *c, struct httpd_req *req, const struct console_user *u)
+{
+	const struct console_env *env = console_env(c);
+
+	if (strcmp(httpd_path(req), "/v1/labels") != 0)
+		return 0;
+	if (strcmp(httpd_method(req), "POST") != 0) {
+		static const char body[] =
+		    "{\"error\":\"/v1/labels takes a POST of {\\\"mention\\\", "
+		    "\\\"complaint\\\"}\"}\n";
+
+		httpd_reply(req, 405, "application/json", "Allow: POST\r\n", body,
+		            sizeof(body) - 1);
+	} else
+		labels_post(req, env->spool, "console", u->name, env->commit, env->arg);
 	return 1;
 }
