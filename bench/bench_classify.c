@@ -19,6 +19,16 @@
  *	i.e. how often keluh's prefilter lets it run: the costly regexes of a
  *	pack, most expensive first (mode=naive-profile; the instrumentation
  *	slows the loop, so its rate is not the baseline).
+ *   bench_classify model RULES_DIR CORPUS.txt [--limit N] [--train N] [--model FILE]
+ *	rules only beside rules + one model, in one run: the first --train
+ *	mentions (10,000) labelled by the rules' verdict (the stand-in for a
+ *	team's labels) train a model with the default options, timed
+ *	(mode=train ... seconds=S); --model FILE loads one instead. Then the
+ *	corpus is classified twice, with evidence as in classify mode: by the
+ *	rules alone, then by the rules and the model's probability of the
+ *	same folded text (classify_folded + model_prob_folded, as keluhd
+ *	scores it). The last line holds both rates and their ratio:
+ *	  mode=model ... rules_per_s=R mentions_per_s=RM ratio=RM/R
  *   bench_classify compile RULES_DIR [--repeat K]
  *	load + compile the ruleset K times (default 5), report the median.
  *   bench_classify html
@@ -49,6 +59,7 @@
 #include <pcre2.h>
 
 #include "engine/classify.h"
+#include "engine/model.h"
 #include "engine/normalize.h"
 #include "engine/regex.h"
 #include "engine/rules.h"
@@ -246,6 +257,8 @@ struct opts {
 	int per_regex;
 	int whole_rules;
 	int no_evidence;
+	unsigned long long train; /* model mode: mentions to train on */
+	const char *model;        /* model mode: a model file instead */
 };
 
 /* --per-regex: what one regex costs and how often keluh would run it. */
@@ -396,6 +409,152 @@ run_classify(const struct opts *o)
 	return 0;
 }
 
+/* --- model mode --------------------------------------------------------- */
+
+struct lines {
+	char **text;
+	size_t *len, n;
+};
+
+static void
+lines_free(struct lines *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->text[i]);
+	free(l->text);
+	free(l->len);
+}
+
+/* The first max valid lines of the corpus, labelled by the rules. */
+static struct model_example *
+model_examples(struct classify_ctx *ctx, const char *corpus, size_t max, struct lines *l,
+               size_t *pos)
+{
+	struct model_example *ex = xcalloc(max ? max : 1, sizeof(*ex));
+	struct reader rd;
+	struct verdict v;
+	const char *line;
+	size_t len, bad;
+
+	memset(l, 0, sizeof(*l));
+	l->text = xcalloc(max ? max : 1, sizeof(char *));
+	l->len = xcalloc(max ? max : 1, sizeof(size_t));
+	*pos = 0;
+	if (reader_open(&rd, corpus) < 0)
+		return ex;
+	while (l->n < max && reader_next(&rd, &line, &len) > 0) {
+		if (classify_text(ctx, line, len, NULL, &v, &bad) < 0)
+			continue;
+		l->text[l->n] = xstrndup(line, len);
+		l->len[l->n] = len;
+		ex[l->n] = (struct model_example){l->text[l->n], len, v.complaint != 0};
+		*pos += v.complaint != 0;
+		l->n++;
+	}
+	reader_close(&rd);
+	return ex;
+}
+
+static struct model *
+model_get(const struct opts *o, struct classify_ctx *ctx)
+{
+	struct model_example *ex;
+	struct model_opts mo;
+	struct model *m;
+	struct lines l;
+	size_t pos;
+	char err[512];
+	double t0;
+
+	if (o->model != NULL) {
+		if ((m = model_load(o->model, err, sizeof(err))) == NULL)
+			fprintf(stderr, "bench_classify: %s\n", err);
+		return m;
+	}
+	ex = model_examples(ctx, o->corpus, o->train ? o->train : 10000, &l, &pos);
+	model_opts_default(&mo);
+	t0 = now_seconds();
+	m = model_train(ex, l.n, &mo, err, sizeof(err));
+	if (m == NULL)
+		fprintf(stderr, "bench_classify: training: %s\n", err);
+	else
+		printf("mode=train mentions=%zu complaints=%zu bits=%u epochs=%u seconds=%.3f "
+		       "peak_rss_kb=%ld\n",
+		       l.n, pos, mo.bits, mo.epochs, now_seconds() - t0, peak_rss_kb());
+	free(ex);
+	lines_free(&l);
+	return m;
+}
+
+/* One pass over the corpus; with m, each verdict's folded text is scored too. */
+static int
+model_pass(const struct opts *o, struct classify_ctx *ctx, const struct model *m,
+           struct model_scratch *s, uint64_t *n, uint64_t *hits, double *secs)
+{
+	struct reader rd;
+	struct verdict v;
+	const char *line, *f;
+	size_t len, bad, flen;
+	double t0;
+	int rc = 0;
+
+	*n = *hits = 0;
+	if (reader_open(&rd, o->corpus) < 0)
+		return -1;
+	t0 = now_seconds();
+	while ((o->limit == 0 || *n < o->limit) && (rc = reader_next(&rd, &line, &len)) > 0) {
+		(*n)++;
+		if (classify_text(ctx, line, len, NULL, &v, &bad) < 0)
+			continue;
+		if (m == NULL) {
+			*hits += v.complaint != 0;
+			continue;
+		}
+		f = classify_folded(ctx, &flen);
+		*hits += model_prob_folded(m, s, f, flen) >= 0.5;
+	}
+	*secs = now_seconds() - t0;
+	reader_close(&rd);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+run_model(const struct opts *o)
+{
+	struct ruleset *rs;
+	struct classify_ctx *ctx;
+	struct model_scratch *s;
+	struct model *m;
+	uint64_t n, nm, hits, mhits;
+	double compile_ms, secs, msecs;
+	int rc = 1;
+
+	if ((rs = load_rules(o->rules_dir, &compile_ms, 0)) == NULL)
+		return 1;
+	ctx = classify_ctx_new(rs);
+	s = model_scratch_new();
+	m = model_get(o, ctx);
+	classify_set_evidence(ctx, !o->no_evidence);
+	if (m == NULL)
+		goto out;
+	if (model_pass(o, ctx, NULL, s, &n, &hits, &secs) < 0 ||
+	    model_pass(o, ctx, m, s, &nm, &mhits, &msecs) < 0)
+		goto out;
+	printf("mode=model rules=%zu mentions=%llu complaints=%llu model_complaints=%llu bits=%u "
+	       "rules_per_s=%.0f mentions_per_s=%.0f ratio=%.2f peak_rss_kb=%ld\n",
+	       rules_count(rs), (unsigned long long)n, (unsigned long long)hits,
+	       (unsigned long long)mhits, model_bits(m), secs > 0 ? (double)n / secs : 0.0,
+	       msecs > 0 ? (double)nm / msecs : 0.0, secs > 0 && msecs > 0 ? secs / msecs : 0.0,
+	       peak_rss_kb());
+	rc = 0;
+out:
+	model_free(m);
+	model_scratch_free(s);
+	classify_ctx_free(ctx);
+	rules_unref(rs);
+	return rc;
+}
+
 /* naive --whole-rules: every rule's whole condition, the plain way */
 static int
 run_naive_rules(const struct opts *o, struct ruleset *rs, double load_ms)
@@ -407,7 +566,7 @@ run_naive_rules(const struct opts *o, struct ruleset *rs, double load_ms)
 	uint64_t n = 0, complaints = 0, invalid = 0, matches = 0, errors = 0;
 	double t0, compile_ms, secs;
 	char err[300];
-	int rc;
+	int rc = 0;
 
 	(void)load_ms;
 	t0 = now_seconds();
@@ -634,6 +793,7 @@ static void __attribute__((noreturn)) usage(int status)
 {
 	fputs("usage: bench_classify classify RULES_DIR CORPUS.txt [--limit N] [--no-evidence]\n"
 	      "       bench_classify naive RULES_DIR CORPUS.txt [--limit N] [--per-regex | --whole-rules]\n"
+	      "       bench_classify model RULES_DIR CORPUS.txt [--limit N] [--train N] [--model FILE]\n"
 	      "       bench_classify compile RULES_DIR [--repeat K]\n"
 	      "       bench_classify html\n"
 	      "CORPUS.txt: plain text, one mention per line (- for stdin)\n",
@@ -657,8 +817,11 @@ main(int argc, char **argv)
 	if (strcmp(o.mode, "html") == 0)
 		return argc == 2 ? run_html() : (usage(2), 2);
 	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--limit") == 0 || strcmp(argv[i], "--repeat") == 0) {
-			unsigned long long *dst = argv[i][2] == 'l' ? &o.limit : &o.repeat;
+		if (strcmp(argv[i], "--limit") == 0 || strcmp(argv[i], "--repeat") == 0 ||
+		    strcmp(argv[i], "--train") == 0) {
+			unsigned long long *dst = argv[i][2] == 'l'   ? &o.limit
+			                          : argv[i][2] == 'r' ? &o.repeat
+			                                              : &o.train;
 
 			if (i + 1 >= argc || parse_count(argv[i + 1], dst) < 0) {
 				fprintf(stderr, "bench_classify: %s needs a number\n", argv[i]);
@@ -671,6 +834,8 @@ main(int argc, char **argv)
 			o.whole_rules = 1;
 		} else if (strcmp(argv[i], "--no-evidence") == 0) {
 			o.no_evidence = 1;
+		} else if (strcmp(argv[i], "--model") == 0 && i + 1 < argc) {
+			o.model = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			fprintf(stderr, "bench_classify: unknown option %s\n", argv[i]);
 			usage(2);
@@ -694,6 +859,8 @@ main(int argc, char **argv)
 		return run_classify(&o);
 	if (strcmp(o.mode, "naive") == 0)
 		return run_naive(&o);
+	if (strcmp(o.mode, "model") == 0)
+		return run_model(&o);
 	if (strcmp(o.mode, "compile") == 0)
 		return run_compile(&o);
 	fprintf(stderr, "bench_classify: unknown mode %s\n", o.mode);

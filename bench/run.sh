@@ -6,6 +6,9 @@
 # works:
 #   - keluh's throughput with the default pack (packs/core), through
 #     bench_classify and through the real tool (keluhctl test --stats);
+#   - the same rules with one model beside them (bench_classify model: a
+#     model trained on BENCH_TRAIN_N corpus mentions the rules labelled,
+#     the training timed, then rules only and rules + model in one run);
 #   - the naive loop on the same packs: every rule's whole condition
 #     (keyword lists as patterns too) on every mention, and every regex;
 #   - keluh and the naive loop on the 2,000 rules, and their compile time;
@@ -25,7 +28,8 @@
 # NAIVE_LIMIT (mentions for the naive loop on the generated rules, 20000),
 # NAIVE_LIMIT_DEFAULT (same on the default packs, 20000), NAIVE_RULES_LIMIT
 # (the whole-rule naive loop on the generated rules, 2000), BENCH_REPEAT
-# (compile repetitions, 5), PROFILE_LIMIT (mentions for the per-regex cost
+# (compile repetitions, 5), BENCH_TRAIN_N (mentions the model is trained
+# on, 10000), PROFILE_LIMIT (mentions for the per-regex cost
 # table, 50000), BENCH_RUNS (runs of each default-pack measurement, the
 # fastest kept, 3), EVAL_DIR, BENCH_NO_PIN=1, PYTHON.
 # Daemon figures: BENCH_DAEMON (1; 0 skips them, "only" runs nothing else),
@@ -66,6 +70,7 @@ NAIVE_RULES_LIMIT=${NAIVE_RULES_LIMIT:-2000}
 BENCH_REPEAT=${BENCH_REPEAT:-5}
 PROFILE_LIMIT=${PROFILE_LIMIT:-50000}
 BENCH_RUNS=${BENCH_RUNS:-3}
+BENCH_TRAIN_N=${BENCH_TRAIN_N:-10000}
 EVAL_DIR=${EVAL_DIR:-$top_srcdir/../shared/eval}
 BENCH_DAEMON=${BENCH_DAEMON:-1}
 BENCH_INGEST_N=${BENCH_INGEST_N:-200000}
@@ -411,6 +416,7 @@ failed=0
 if [ "$BENCH_DAEMON" != only ]; then
 run "$BENCH_RUNS" classify-default "$bench" classify "$default_rules" "$corpus" || failed=1
 run "$BENCH_RUNS" classify-default-noev "$bench" classify "$default_rules" "$corpus" --no-evidence || failed=1
+run "$BENCH_RUNS" classify-model "$bench" model "$default_rules" "$corpus" --train "$BENCH_TRAIN_N" || failed=1
 run "$BENCH_RUNS" keluhctl-default "$keluhctl" test -r "$default_rules" --text --quiet --stats "$corpus" || failed=1
 run "$BENCH_RUNS" naive-default "$bench" naive "$default_rules" "$corpus" --limit "$NAIVE_LIMIT_DEFAULT" --whole-rules || failed=1
 run 1 naive-default-re "$bench" naive "$default_rules" "$corpus" --limit "$NAIVE_LIMIT_DEFAULT" || failed=1
@@ -432,6 +438,11 @@ echo
 k_def=$(getkv "$out/classify-default.txt" mode= mentions_per_s)
 k_def_noev=$(getkv "$out/classify-default-noev.txt" mode= mentions_per_s)
 k_def_rules=$(getkv "$out/classify-default.txt" mode= rules)
+m_rules=$(getkv "$out/classify-model.txt" mode=model rules_per_s)
+m_both=$(getkv "$out/classify-model.txt" mode=model mentions_per_s)
+m_ratio=$(getkv "$out/classify-model.txt" mode=model ratio)
+m_train=$(getkv "$out/classify-model.txt" mode=train seconds)
+m_train_n=$(getkv "$out/classify-model.txt" mode=train mentions)
 k_def_ms=$(getkv "$out/classify-default.txt" mode= compile_ms)
 c_def=$(getkv "$out/keluhctl-default.txt" mentions= mentions_per_s)
 n_def=$(getkv "$out/naive-default.txt" mode= mentions_per_s)
@@ -455,6 +466,10 @@ r_gen_w=$(ratio "$k_gen" "$n_gen_w")
 echo "== figures (mentions/s on one core; targets beside)"
 row "default packs (${k_def_rules:-?} rules): keluh" "$(fmt_int "$k_def")/s" ">= 1,000,000/s" "$(check "$k_def" ">=" 1000000)"
 row "default packs: keluh, counting only (no evidence)" "$(fmt_int "$k_def_noev")/s" ">= 1,000,000/s" "$(check "$k_def_noev" ">=" 1000000)"
+row "default packs: rules only, in the model's run" "$(fmt_int "$m_rules")/s" "" ""
+row "default packs: rules + one model" "$(fmt_int "$m_both")/s" ">= 500,000/s" "$(check "$m_both" ">=" 500000)"
+row "default packs: rules + model / rules only" "${m_ratio:-n/a}x" "" ""
+row "model: training on $(fmt_int "$m_train_n") mentions" "${m_train:-n/a} s" "< 10 s" "$(check "$m_train" "<" 10)"
 row "default packs: keluhctl test --stats" "$(fmt_int "$c_def")/s" ">= 1,000,000/s" "$(check "$c_def" ">=" 1000000)"
 row "default packs: naive, every rule whole (${n_def_pat:-?} patterns)" "$(fmt_int "$n_def")/s" "" ""
 row "default packs: keluh / naive" "${r_def:-n/a}x" ">= 10x" "$(check "$r_def" ">=" 10)"
@@ -515,6 +530,23 @@ if [ -d "$EVAL_DIR" ]; then
 		fi
 	done
 	echo "  (python3 bench/eval.py --errors --packs core KELUHCTL lists the worst misses)"
+	# keluhctl eval: the rules beside a model trained on the same labels,
+	# 5-fold cross-validated, alone and added to the rules
+	echo "  macro-F1 by keluhctl eval: rules / model (5-fold CV) / rules + model (5-fold CV)"
+	for name in en_complaint_tweets id_bandung_tweets; do
+		case $name in
+		en_*) rargs="-r $top_srcdir/packs/core" ;;
+		*) rargs="-r $top_srcdir/packs/core -r $top_srcdir/packs/city" ;;
+		esac
+		# shellcheck disable=SC2086
+		"$keluhctl" eval $rargs --labels "$EVAL_DIR/$name.dev.mentions.ndjson" \
+		    --gold "$EVAL_DIR/$name.dev.gold.csv" --json >"$out/keluhctl-eval-$name.json" \
+		    2>"$out/keluhctl-eval-$name.err" || failed=1
+		"$PYTHON" -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+print("  %-22s %s" % (sys.argv[2], " / ".join("%.1f" % (100 * r["macro_f1"] + 1e-6) for r in j["results"])))' \
+		    "$out/keluhctl-eval-$name.json" "$name" || failed=1
+	done
 else
 	echo "  $EVAL_DIR not found: skipped"
 fi

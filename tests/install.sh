@@ -54,7 +54,7 @@ lacks "a fresh install says nothing of kept files" "$TMPD/install.log" "kept you
 check "a fresh install leaves no keluhd.yaml.dist" test ! -e "$R$sysconfdir/keluh/keluhd.yaml.dist"
 check "samples in \$(pkgdatadir)/samples" cmp "$top_srcdir/etc/samples/mentions.ndjson" \
 	"$R$pkgdatadir/samples/mentions.ndjson"
-for m in man1/keluhctl.1 man5/keluhd.yaml.5 man5/keluh-rules.5 man8/keluhd.8; do
+for m in man1/keluhctl.1 man5/keluhd.yaml.5 man5/keluh-rules.5 man5/keluh-model.5 man8/keluhd.8; do
 	check "man page $m" test -s "$R$mandir/$m"
 done
 if [ -n "$unitdir" ]; then

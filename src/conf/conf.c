@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "conf/conf.h"
+#include "conf/conf_models.h"
 #include "conf/conf_parse.h"
 #include "engine/mention.h"
 #include "lib/sign.h"
@@ -21,7 +22,7 @@
 static const char *const conf_keys[] = { "http", "spool", "rules", "sources", "receivers",
 	"routes", "grouping", "incidents", "duplicates", "admin", "health_receivers", "display",
 	"public_url", "business_hours", "sla", "escalation", "reports", "cases",
-	"people", "ui" };
+	"people", "ui", "models" };
 static const char *const http_keys[] = { "listen", "tokens_file", "signing_keys_file",
 	"max_body", "max_headers", "max_connections", "max_connections_per_client", "timeout" };
 static const char *const spool_keys[] = { "path", "postgresql", "postgresql_file", "max_pending",
@@ -612,6 +613,7 @@ conf_load_flags(const char *path, struct diag *d, int flags)
 		if (c->rules_dir)
 			rules_spec_add_dir(&c->rules, c->rules_dir);
 	}
+	conf_models_load(&L, root, &c->rules);
 	if ((v = ymap_get(&yf, root, "http")) != NULL && !yis_null(v))
 		cl_http(&L, v);
 	if ((v = ymap_get(&yf, root, "spool")) != NULL && !yis_null(v)) {

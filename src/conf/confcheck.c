@@ -36,6 +36,10 @@ confcheck_run(const char *path, const char *prog)
 	       "%zu receivers, %zu routes\n",
 	    path, s.files, s.rules, s.keywords, s.regexes, s.regexes_no_literal, s.lists, s.tests,
 	    s.compile_seconds * 1000.0, c->nsources, c->nreceivers, c->nroutes);
+	if (s.models)
+		printf("%s: %zu model%s loaded (models:), %zu model: condition%s in the rules\n",
+		       path, s.models, s.models == 1 ? "" : "s", s.model_conds,
+		       s.model_conds == 1 ? "" : "s");
 	rules_unref(rs);
 	conf_free(c);
 	diag_free(&d);

@@ -25,6 +25,7 @@
 #include "daemon/silence.h"
 #include "lib/diag.h"
 #include "lib/util.h"
+#include "store/spool.h"
 
 /* a reload compiles every rule: give it time; the rest answers at once */
 #define CTL_TIMEOUT_RELOAD_S 300
@@ -712,6 +713,50 @@ ctl_silence_expire(const char *sock, const struct ctl_opts *o, const char *id)
 	}
 	ctl_reply_free(&r);
 	return rc;
+}
+
+struct spool *
+ctl_spool_open(const char *conf_path, const char *spool_path, int readonly, int *rc)
+{
+	char err[1024], *path;
+	struct spool *s;
+
+	if (spool_path)
+		path = xstrdup(spool_path);
+	else {
+		struct conf *c = ctl_conf_load(conf_path, "the spool", "--spool PATH");
+
+		if (c == NULL) {
+			*rc = CTL_EXIT_USAGE;
+			return NULL;
+		}
+		path = xstrdup(c->spool_path);
+		conf_free(c);
+	}
+	/* Changing the outbox must not create one where keluhd never ran. */
+	if (!readonly && spool_is_local(path) && access(path, F_OK) < 0 && errno == ENOENT) {
+		fprintf(stderr, "keluhctl: no spool at %s: has keluhd run with this config?\n", path);
+		free(path);
+		*rc = CTL_EXIT_FAIL;
+		return NULL;
+	}
+	/* nor make the tables in a database keluhd never used: a read-only open refuses it */
+	if (!readonly && !spool_is_local(path)) {
+		if ((s = spool_open(path, 1, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "keluhctl: %s\n", err);
+			free(path);
+			*rc = CTL_EXIT_FAIL;
+			return NULL;
+		}
+		spool_close(s);
+	}
+	s = spool_open(path, readonly, err, sizeof(err));
+	if (s == NULL) {
+		fprintf(stderr, "keluhctl: %s\n", err);
+		*rc = CTL_EXIT_FAIL;
+	}
+	free(path);
+	return s;
 }
 
 int

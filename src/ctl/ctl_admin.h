@@ -32,6 +32,16 @@ struct conf;
  */
 struct conf *ctl_conf_load(const char *path, const char *what, const char *alt);
 
+struct spool;
+/*
+ * The spool at spool_path, else the one conf_path (NULL: the default)
+ * names. A write (readonly 0) never creates a spool where keluhd never
+ * ran. NULL having said why, with *rc set for the caller to return: 2 for
+ * a broken configuration, 1 when the spool cannot be opened.
+ */
+struct spool *ctl_spool_open(const char *conf_path, const char *spool_path, int readonly,
+                             int *rc);
+
 /* argv[0] is the command. Exit status: 0 ok; 1 keluhd refused or is unreachable; 2 usage. */
 int ctl_admin_main(int argc, char **argv);
 

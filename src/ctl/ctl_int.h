@@ -39,5 +39,7 @@ const char *ctl_login_name(void);
 int ctl_cases_main(int argc, char **argv);
 /* keluhctl report [--send N] (ctl_report.c); argv[0] "report". */
 int ctl_report_main(int argc, char **argv);
+/* keluhctl label MENTION complaint|not, --import FILE, --export [FILE] (ctl_label.c). */
+int ctl_label_main(int argc, char **argv);
 
 #endif

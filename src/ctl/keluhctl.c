@@ -21,6 +21,7 @@
 #include "conf/conf.h"
 #include "conf/confcheck.h"
 #include "ctl/ctl_admin.h"
+#include "ctl/ctl_eval.h"
 #include "ctl/ctl_int.h"
 #include "daemon/cases.h"
 #include "engine/classify.h"
@@ -41,6 +42,8 @@ struct test_opts {
 	size_t nrules_dirs;
 	int json, text, stats, quiet, verify, color;
 	int rating; /* --rating N: what a mention without its own rating is rated */
+	const char *models[8]; /* --model FILE, as often as given */
+	size_t nmodels;
 };
 
 struct test_run {
@@ -60,8 +63,8 @@ usage(FILE *fp)
 	      "commands:\n"
 	      "  check [-c FILE]\n"
 	      "        check the configuration, its secrets and rules, as keluhd --check does\n"
-	      "  test [-c FILE | -r DIR] [--json] [--text] [--stats] [--quiet] [--rating N]\n"
-	      "       [FILE...]\n"
+	      "  test [-c FILE | -r DIR] [--model FILE] [--json] [--text] [--stats] [--quiet]\n"
+	      "       [--rating N] [FILE...]\n"
 	      "        classify mentions (NDJSON objects or plain text lines) and show why\n"
 	      "  test [-c FILE | -r DIR] --verify\n"
 	      "        run the tests: kept in the rule files\n"
@@ -94,6 +97,14 @@ usage(FILE *fp)
 	      "  report [--since D] [--team T] | report --send N\n"
 	      "        response times per team and priority against the SLA targets (from the\n"
 	      "        spool, default the last 7d); --send N: keluhd sends digest N of reports:\n"
+	      "  label MENTION complaint|not [--team T] [--by NAME]\n"
+	      "        record a person's label of a mention the spool knows\n"
+	      "  label --import FILE | label --export [FILE]\n"
+	      "        add labels from NDJSON or CSV (id,text,complaint[,team]); write them as NDJSON\n"
+	      "  eval --labels FILE [--gold CSV] [--model FILE] [--folds K] [--json]\n"
+	      "        precision, recall and F1 of the rules (and a model) on labelled mentions\n"
+	      "  learn --labels FILE [--gold CSV] (-o NAME.model | --suggest) [--folds K]\n"
+	      "        train a model on labelled mentions, or suggest keywords for rules\n"
 	      "\n"
 	      "-c FILE: without it, keluhd.yaml in the current directory when there is one\n"
 	      "(the build tree after tools/quick run), else " CONF_DEFAULT_PATH ".\n"
@@ -112,6 +123,10 @@ usage(FILE *fp)
 	      "      --color WHEN   highlight matched words: auto, always or never\n"
 	      "      --rating N     classify each mention as a review of N stars (1 to 5), for\n"
 	      "                     rating: conditions (a JSON mention's own rating wins)\n"
+	      "      --model FILE   also use this model, as a models: entry of keluhd.yaml with\n"
+	      "                     this file would: named after the file (brand.model: brand),\n"
+	      "                     scoring every verdict (score 40, or the score of the\n"
+	      "                     configuration's model of that name); repeat for several\n"
 	      "\n"
 	      "options of alerts, show, queue, retry and drop:\n"
 	      "  -c, --config FILE  find the spool through FILE\n"
@@ -147,8 +162,10 @@ usage(FILE *fp)
 }
 
 /* No configuration file: what a rules: mapping defaults to, the core pack and rules.d. */
+static int add_cli_models(struct rules_spec *, const struct test_opts *);
+
 static struct ruleset *
-load_default_rules(struct diag *d)
+load_default_rules(const struct test_opts *o, struct diag *d)
 {
 	struct rules_spec spec;
 	struct ruleset *rs;
@@ -163,9 +180,45 @@ load_default_rules(struct diag *d)
 	}
 	rules_spec_add_dir(&spec, KELUH_SYSCONFDIR "/rules.d");
 	spec.user_dir = xstrdup(KELUH_SYSCONFDIR "/rules.d");
-	rs = rules_load_spec(&spec, d);
+	rs = add_cli_models(&spec, o) < 0 ? NULL : rules_load_spec(&spec, d);
 	rules_spec_free(&spec);
 	return rs;
+}
+
+/*
+ * --model FILE: the model joins the spec as a models: entry would, named
+ * after its file; one of that name in the configuration gives its score
+ * and is replaced. -1 on a bad name.
+ */
+static int
+add_cli_models(struct rules_spec *spec, const struct test_opts *o)
+{
+	for (size_t i = 0; i < o->nmodels; i++) {
+		char *name = rules_model_name_from_file(o->models[i]);
+		struct rules_model_spec m = { name, (char *)o->models[i], RULES_MODEL_SCORE_DEFAULT,
+		                              (char *)"--model", 0, 0 };
+		const struct rules_model_spec *old = rules_spec_model(spec, name);
+
+		if (!rules_model_name_valid(name)) {
+			fprintf(stderr, "keluhctl: --model %s: the model is named after its file, and "
+			        "'%s' is no model name (a-z, 0-9, '.', '_' and '-'); rename the file\n",
+			        o->models[i], name);
+			free(name);
+			return -1;
+		}
+		if (old) {
+			struct rules_model_spec *x = &spec->models[old - spec->models];
+
+			free(x->file);
+			x->file = xstrdup(o->models[i]);
+			free(x->where);
+			x->where = xstrdup("--model");
+			x->line = x->col = 0;
+		} else
+			rules_spec_add_model(spec, &m);
+		free(name);
+	}
+	return 0;
 }
 
 static struct ruleset *
@@ -183,7 +236,8 @@ load_rules(const struct test_opts *o)
 		rules_spec_init(&spec);
 		for (size_t i = 0; i < o->nrules_dirs; i++)
 			rules_spec_add_dir(&spec, o->rules_dirs[i]);
-		rs = rules_load_spec(&spec, &d);
+		if (add_cli_models(&spec, o) == 0)
+			rs = rules_load_spec(&spec, &d);
 		rules_spec_free(&spec);
 	} else if (o->conf_path || access(ctl_conf_default(), F_OK) == 0) {
 		const char *path = o->conf_path ? o->conf_path : ctl_conf_default();
@@ -193,10 +247,10 @@ load_rules(const struct test_opts *o)
 			return NULL;
 		}
 		c = conf_load_flags(path, &d, CONF_NO_SECRETS);
-		if (c)
+		if (c && add_cli_models(&c->rules, o) == 0)
 			rs = rules_load_spec(&c->rules, &d);
 	} else
-		rs = load_default_rules(&d);
+		rs = load_default_rules(o, &d);
 	diag_print(&d, stderr);
 	if (rs == NULL)
 		fprintf(stderr, "keluhctl: %zu error%s; nothing classified\n", d.errors,
@@ -204,6 +258,45 @@ load_rules(const struct test_opts *o)
 	diag_free(&d);
 	conf_free(c);
 	return rs;
+}
+
+/* The rules of keluhctl test's -c and -r, for eval and learn (ctl_rules_loader). */
+static struct ruleset *
+ctl_rules_load(const char *conf_path, const char *const *dirs, size_t ndirs)
+{
+	struct test_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.conf_path = conf_path;
+	for (size_t i = 0; i < ndirs && i < sizeof(o.rules_dirs) / sizeof(o.rules_dirs[0]); i++)
+		o.rules_dirs[o.nrules_dirs++] = dirs[i];
+	return load_rules(&o);
+}
+
+static void
+print_model_match(struct buf *b, const struct ruleset *rs, const char *text,
+                  const struct match *m)
+{
+	buf_printf(b, "    model %s: '%s' (%+.2f) in \"%.*s\" at %zu-%zu\n",
+	           rules_model_name(rs, m->model), m->pattern, (double)m->weight,
+	           (int)(m->end - m->start), text + m->start, m->start, m->end);
+}
+
+/* The models asked: each one's probability, what it added, and its own evidence. */
+static void
+print_models(struct buf *b, const struct ruleset *rs, const char *text, const struct verdict *v)
+{
+	for (size_t i = 0; i < v->nmodels; i++) {
+		const struct verdict_model *x = &v->models[i];
+
+		buf_printf(b, "  model %s: p %.2f", rules_model_name(rs, x->model), x->p);
+		if (rules_model_score(rs, x->model) != 0)
+			buf_printf(b, " (%+d)", x->score);
+		buf_addc(b, '\n');
+		for (size_t j = 0; j < v->nmatches; j++)
+			if (v->matches[j].rule == CLASSIFY_NO_RULE && v->matches[j].model == x->model)
+				print_model_match(b, rs, text, &v->matches[j]);
+	}
 }
 
 static void
@@ -221,7 +314,7 @@ print_human(struct test_run *tr, const char *id, const char *text, size_t len,
 	if (v->team)
 		buf_printf(b, "  team=%s", v->team);
 	buf_addc(b, '\n');
-	if (v->nrules) {
+	if (v->nrules || v->model) {
 		buf_adds(b, "  ");
 		verdict_breakdown_text(b, tr->rs, v);
 		buf_addc(b, '\n');
@@ -241,11 +334,16 @@ print_human(struct test_run *tr, const char *id, const char *text, size_t len,
 				buf_printf(b, "    rating %d %s\n", v->rating, m->pattern);
 				continue;
 			}
+			if (m->kind == MATCH_MODEL) {
+				print_model_match(b, tr->rs, text, m);
+				continue;
+			}
 			buf_printf(b, "    %s '%s' matched \"%.*s\" at %zu-%zu\n",
 			    classify_match_kind_name(m->kind), m->pattern,
 			    (int)(m->end - m->start), text + m->start, m->start, m->end);
 		}
 	}
+	print_models(b, tr->rs, text, v);
 	if (v->nmatches) {
 		buf_adds(b, "  | ");
 		verdict_highlight(b, text, len, v, open, close);
@@ -461,6 +559,7 @@ cmd_test(int argc, char **argv)
 		{ "verify", no_argument, NULL, 'V' },
 		{ "color", required_argument, NULL, 'C' },
 		{ "rating", required_argument, NULL, 'R' },
+		{ "model", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -497,6 +596,13 @@ cmd_test(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			o.rating = optarg[0] - '0';
+			break;
+		case 'M':
+			if (o.nmodels == sizeof(o.models) / sizeof(o.models[0])) {
+				fprintf(stderr, "keluhctl: at most %zu --model files\n", o.nmodels);
+				return EXIT_USAGE;
+			}
+			o.models[o.nmodels++] = optarg;
 			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
@@ -782,45 +888,7 @@ spoolcmd_parse(int argc, char **argv, unsigned allowed, struct spoolcmd_opts *o)
 static struct spool *
 spoolcmd_open(const struct spoolcmd_opts *o, int readonly, int *rc)
 {
-	char err[1024], *path;
-	struct spool *s;
-
-	if (o->spool_path)
-		path = xstrdup(o->spool_path);
-	else {
-		struct conf *c = ctl_conf_load(o->conf_path, "the spool", "--spool PATH");
-
-		if (c == NULL) {
-			*rc = EXIT_USAGE;
-			return NULL;
-		}
-		path = xstrdup(c->spool_path);
-		conf_free(c);
-	}
-	/* Changing the outbox must not create one where keluhd never ran. */
-	if (!readonly && spool_is_local(path) && access(path, F_OK) < 0 && errno == ENOENT) {
-		fprintf(stderr, "keluhctl: no spool at %s: has keluhd run with this config?\n", path);
-		free(path);
-		*rc = EXIT_BAD_INPUT;
-		return NULL;
-	}
-	/* nor make the tables in a database keluhd never used: a read-only open refuses it */
-	if (!readonly && !spool_is_local(path)) {
-		if ((s = spool_open(path, 1, err, sizeof(err))) == NULL) {
-			fprintf(stderr, "keluhctl: %s\n", err);
-			free(path);
-			*rc = EXIT_BAD_INPUT;
-			return NULL;
-		}
-		spool_close(s);
-	}
-	s = spool_open(path, readonly, err, sizeof(err));
-	if (s == NULL) {
-		fprintf(stderr, "keluhctl: %s\n", err);
-		*rc = EXIT_BAD_INPUT;
-	}
-	free(path);
-	return s;
+	return ctl_spool_open(o->conf_path, o->spool_path, readonly, rc);
 }
 
 struct spoolcmd_alerts {
@@ -1061,8 +1129,14 @@ spoolcmd_show_human(const json_t *e, const json_t *rules, int listed)
 			continue;
 		fputs("  evidence: ", stdout);
 		spoolcmd_show_clean(json_string_value(json_object_get(v, "rule")));
-		printf(" %s '", json_string_value(json_object_get(v, "kind")) ?
+		printf(" %s ", json_string_value(json_object_get(v, "kind")) ?
 		    json_string_value(json_object_get(v, "kind")) : "-");
+		/* a model's n-gram: which model */
+		if (json_is_string(json_object_get(v, "model"))) {
+			spoolcmd_show_clean(json_string_value(json_object_get(v, "model")));
+			putchar(' ');
+		}
+		putchar('\'');
 		spoolcmd_show_clean(json_string_value(json_object_get(v, "pattern")));
 		fputs("' matched '", stdout);
 		spoolcmd_show_clean(json_string_value(json_object_get(v, "text")));
@@ -1519,8 +1593,14 @@ main(int argc, char **argv)
 	    strcmp(argv[1], "assign") == 0 || strcmp(argv[1], "resolve") == 0 ||
 	    strcmp(argv[1], "reopen") == 0)
 		return ctl_cases_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "label") == 0)
+		return ctl_label_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "report") == 0)
 		return ctl_report_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "eval") == 0)
+		return ctl_eval_main(argc - 1, argv + 1, ctl_rules_load);
+	if (strcmp(argv[1], "learn") == 0)
+		return ctl_learn_main(argc - 1, argv + 1, ctl_rules_load);
 	if (strcmp(argv[1], "queue") == 0)
 		return cmd_queue(argc - 1, argv + 1);
 	if (strcmp(argv[1], "retry") == 0)

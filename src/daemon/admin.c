@@ -14,6 +14,7 @@
 #include "daemon/admin.h"
 #include "daemon/case_json.h"
 #include "daemon/cases.h"
+#include "daemon/labels.h"
 #include "engine/rules.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -621,7 +622,12 @@ admin_handler(void *arg, struct httpd_req *req)
 	else if (strncmp(path, "/v1/admin/cases", 15) == 0 &&
 	         (path[15] == '\0' || path[15] == '/'))
 		admin_cases(a, req, path + 15);
-	else if (strncmp(path, "/v1/admin/reports/", 18) == 0 && a->ops.send_report)
+	else if (strcmp(path, "/v1/admin/labels") == 0) {
+		if (admin_is(req, "POST"))
+			labels_post(req, a->spool, "admin", NULL, a->ops.commit, a->ops.arg);
+		else
+			admin_method(req, "POST");
+	} else if (strncmp(path, "/v1/admin/reports/", 18) == 0 && a->ops.send_report)
 		admin_send_report(a, req, path + 18);
 	else if (strcmp(path, "/v1/admin/send-test") == 0 && a->ops.send_test) {
 		if (admin_is(req, "POST"))
@@ -630,7 +636,8 @@ admin_handler(void *arg, struct httpd_req *req)
 			admin_method(req, "POST");
 	} else
 		admin_fail(req, 404, "no such endpoint; try GET /v1/admin/status, POST "
-		    "/v1/admin/reload, GET or POST /v1/admin/silences, GET /v1/admin/cases");
+		    "/v1/admin/reload, GET or POST /v1/admin/silences, GET /v1/admin/cases, POST "
+		    "/v1/admin/labels");
 }
 
 struct admin *

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "daemon/cases.h"
+#include "daemon/labels.h"
 #include "daemon/pass.h"
 #include "daemon/silence.h"
 #include "lib/actsig.h"
@@ -690,6 +691,12 @@ cases_act_for(struct cases *cs, int64_t id, const char *action, const struct cas
 	if (rc == CASES_CHANGED && kind) {
 		pass_join(cs->spool);
 		rc = act_write(cs, &c, actor, who, kind, detail, now, err, errlen);
+		/* a person's "not a complaint" is a label of each of its mentions */
+		if (rc == CASES_CHANGED && strcmp(kind, "not_complaint") == 0 &&
+		    labels_case_not(cs->spool, id, actor->platform, who, now) < 0) {
+			snprintf(err, errlen, "the spool failed: %s", spool_error(cs->spool));
+			rc = CASES_ESTORE;
+		}
 		if (rc == CASES_CHANGED) {
 			cases_moved(cs, was, c.state);
 			cases_watched(cs, &c, kind, now);

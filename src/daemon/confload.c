@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "daemon/confload.h"
+#include "engine/model.h"
 #include "lib/diag.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
@@ -72,6 +73,20 @@ confload(const struct confload_args *a, struct ruleset **rs_out, char *why, size
 	diag_free(&d);
 	*rs_out = rs;
 	return c;
+}
+
+void
+confload_models_note(const struct conf *c, const struct ruleset *rs)
+{
+	for (size_t i = 0; i < rules_nmodels(rs) && i < c->rules.nmodels; i++) {
+		const struct model_info *mi = model_info(rules_model(rs, i));
+
+		log_info("model %s: %s (trained %s on %u complaints and %u others, cross-validated "
+		         "F1 %.3f); score %g",
+		         rules_model_name(rs, i), c->rules.models[i].file,
+		         mi->date[0] ? mi->date : "at an unknown date", mi->n_pos, mi->n_neg,
+		         mi->cv_f1, rules_model_score(rs, i));
+	}
 }
 
 void

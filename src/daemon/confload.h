@@ -37,6 +37,13 @@ struct confload_record {
 struct conf *confload(const struct confload_args *, struct ruleset **rs, char *why, size_t whylen,
                       size_t *nerrors);
 
+/*
+ * Logs each model of rs (c's models:): its file, training figures and
+ * score, at start-up and after each reload, so the log says which model
+ * file runs.
+ */
+void confload_models_note(const struct conf *c, const struct ruleset *rs);
+
 /* As Alertmanager's: whether the last load worked, and when one last worked. */
 void confload_gauges(int ok);
 /* A reload failed for why: counted, logged, and kept for the status. */

@@ -74,6 +74,7 @@ static const struct {
     {"/v1/cases", "cases"},           {"/v1/response-times", "response-times"},
     {"/v1/deliveries", "deliveries"}, {"/v1/trends", "trends"},
     {"/v1/rules", "rules"},           {"/v1/playground", "playground"},
+    {"/v1/labels", "labels"},
 };
 
 static const struct {

@@ -15,6 +15,7 @@
  *                         /v1/rules, /v1/rules/ID
  *   playground.c          /v1/playground, /v1/playground/backtest,
  *                         /v1/playground/save
+ *   labels.c              /v1/labels
  *
  * Every answer is JSON; errors are {"error": "..."} (httpd_reply_error).
  * Loop thread only.
@@ -108,6 +109,8 @@ int console_trends_handle(struct console *, struct httpd_req *, const struct con
 int console_trends_answer(const struct console_env *, const char *path, const char *query,
     int64_t now_ms, char **body);
 int playground_handle(struct console *, struct httpd_req *, const struct console_user *);
+/* POST /v1/labels (labels.c): a missed complaint or not a complaint, said by the user. */
+int console_labels_handle(struct console *, struct httpd_req *, const struct console_user *);
 /*
  * console_free calls it (console_env.on_free): a backtest running is stopped (its thread
  * joined; its request, if still there, answered 503) and what the

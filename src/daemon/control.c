@@ -79,6 +79,7 @@ console_env_of(const struct conf *c, struct console_env *env)
 	env->pages[0] = console_cases_handle;
 	env->pages[1] = console_trends_handle;
 	env->pages[2] = playground_handle;
+	env->pages[3] = console_labels_handle;
 	env->on_free = playground_stop;
 }
 
@@ -272,6 +273,7 @@ keluhd_reload(char *err, size_t errlen, size_t *nerrors)
 	confload_done(&K.record);
 	log_info("reloaded: %zu rules, %zu sources, %zu receivers, %zu routes", rules_count(rs),
 	         c->nsources, c->nreceivers, c->nroutes);
+	confload_models_note(c, rs);
 	upkeep_orphans(K.spool, K.conf);
 	confload_admin_note(old_admin, c);
 	sdnotify("READY=1");

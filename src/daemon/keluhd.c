@@ -441,6 +441,7 @@ run(void)
 	    PACKAGE_VERSION, rules_count(K.rules), K.conf->nsources, K.conf->nreceivers,
 	    K.conf->nroutes, K.http ? "listening on " : "no HTTP listener",
 	    K.http ? K.conf->listen : "", spool_describe(K.conf->spool_path, what, sizeof(what)));
+	confload_models_note(K.conf, K.rules);
 	if (K.http)
 		log_info("http: port %d", ingest_http_port(K.http));
 	sdnotify("READY=1");

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "engine/classify.h"
+#include "engine/model.h"
 #include "engine/normalize.h"
 #include "engine/rules_int.h"
 #include "engine/rules_select.h"
@@ -80,6 +81,19 @@ struct classify_ctx {
 	size_t len;
 	uint32_t rating;	/* the review's stars, 1..5; 0: no review */
 	size_t regex_errors;
+
+	/*
+	 * The models (only when the set has some): a model's probability is
+	 * asked once per mention, when a rule or its score needs it, and
+	 * kept under model_gen with its place in vm; its explanation (for
+	 * the evidence) likewise under why_gen, CLASSIFY_MODEL_WHY per model.
+	 */
+	struct model_scratch *mscratch;
+	uint32_t *model_gen, *model_at, *why_gen;
+	struct model_why *why;
+	size_t *nwhy;
+	struct verdict_model *vm;
+	size_t nvm;
 };
 
 struct classify_ctx *
@@ -117,6 +131,15 @@ classify_ctx_new(struct ruleset *rs)
 	c->matched = xcalloc(nr, sizeof(uint32_t));
 	c->hits = xcalloc(nr, sizeof(uint64_t));
 	c->bounds = xcalloc(nx, sizeof(*c->bounds));
+	if (rs->nmodels) {
+		c->mscratch = model_scratch_new();
+		c->model_gen = xcalloc(rs->nmodels, sizeof(uint32_t));
+		c->model_at = xcalloc(rs->nmodels, sizeof(uint32_t));
+		c->why_gen = xcalloc(rs->nmodels, sizeof(uint32_t));
+		c->why = xcalloc(rs->nmodels * CLASSIFY_MODEL_WHY, sizeof(*c->why));
+		c->nwhy = xcalloc(rs->nmodels, sizeof(size_t));
+		c->vm = xcalloc(rs->nmodels, sizeof(*c->vm));
+	}
 	return c;
 }
 
@@ -152,6 +175,13 @@ classify_ctx_free(struct classify_ctx *c)
 	free(c->matches);
 	free(c->hits);
 	free(c->bounds);
+	model_scratch_free(c->mscratch);
+	free(c->model_gen);
+	free(c->model_at);
+	free(c->why_gen);
+	free(c->why);
+	free(c->nwhy);
+	free(c->vm);
 	rules_unref(c->rs);
 	free(c);
 }
@@ -172,7 +202,7 @@ const char *
 classify_match_kind_name(enum match_kind k)
 {
 	return k == MATCH_KEYWORD ? "keyword" : k == MATCH_NEAR ? "near" :
-	    k == MATCH_RATING ? "rating" : "regex";
+	    k == MATCH_RATING ? "rating" : k == MATCH_MODEL ? "model" : "regex";
 }
 
 const char *
@@ -189,6 +219,13 @@ classify_batch(struct classify_ctx *c, int on)
 {
 	c->in_batch = on && c->rs->regex_batch_work > 0;
 	c->batch_left = c->rs->regex_batch_work;
+}
+
+const char *
+classify_folded(const struct classify_ctx *c, size_t *len)
+{
+	*len = c->nb.len;
+	return c->nb.text != NULL ? c->nb.text : "";
 }
 
 const uint64_t *
@@ -520,6 +557,35 @@ classify_regex(struct classify_ctx *c, uint32_t x)
 }
 
 /*
+ * Model m's probability of a complaint for this mention, asked once: the
+ * folded text is the rules' own (norm_fold then norm_redup), so the
+ * model reads what the rules read.
+ */
+static double
+classify_model_p(struct classify_ctx *c, uint32_t m)
+{
+	struct verdict_model *vm;
+
+	if (c->model_gen[m] == c->gen)
+		return c->vm[c->model_at[m]].p;
+	c->model_gen[m] = c->gen;
+	c->model_at[m] = (uint32_t)c->nvm;
+	vm = &c->vm[c->nvm++];
+	vm->model = m;
+	vm->score = 0;
+	vm->p = model_prob_folded(c->rs->models[m].m, c->mscratch, c->nb.text, c->nb.len);
+	return vm->p;
+}
+
+static int
+classify_model_cond(struct classify_ctx *c, uint32_t mc)
+{
+	const struct rs_mcond *x = &c->rs->mconds[mc];
+
+	return classify_model_p(c, x->model) > x->above;
+}
+
+/*
  * A rule's value, from its tree in ruleset.flat: the nodes a rule visits
  * sit together there, where the conditions and their item lists are
  * spread over the heap. The same as classify_eval below.
@@ -539,6 +605,8 @@ classify_eval_flat(struct classify_ctx *c, uint32_t at)
 			return classify_regex(c, node[1]);
 		if (type == COND_NEAR)
 			return c->near_gen[node[1]] == c->gen;
+		if (type == COND_MODEL)
+			return classify_model_cond(c, node[1]);
 		return node[1] >> c->rating & 1; /* COND_RATING */
 	}
 	stop = type != COND_ALL;
@@ -572,6 +640,8 @@ classify_eval(struct classify_ctx *c, uint32_t ci)
 			return classify_regex(c, cond->items[0]);
 		if (cond->type == COND_NEAR)
 			return c->near_gen[cond->items[0]] == c->gen;
+		if (cond->type == COND_MODEL)
+			return classify_model_cond(c, cond->items[0]);
 		return cond->items[0] >> c->rating & 1; /* COND_RATING */
 	}
 	/* any stops at the first true child, all and none at the first false or true */
@@ -603,6 +673,31 @@ classify_add_match(struct classify_ctx *c, uint32_t rule, enum match_kind kind,
 	m->pattern = pattern;
 	m->start = start;
 	m->end = end;
+	m->model = 0;
+	m->weight = 0;
+}
+
+/*
+ * The n-grams that pushed model m's probability up most, as evidence
+ * under rule (or CLASSIFY_NO_RULE); explained once per mention.
+ */
+static void
+classify_model_evidence(struct classify_ctx *c, uint32_t rule, uint32_t m)
+{
+	struct model_why *why = c->why + (size_t)m * CLASSIFY_MODEL_WHY;
+
+	if (c->why_gen[m] != c->gen) {
+		c->why_gen[m] = c->gen;
+		c->nwhy[m] = model_explain_with(c->rs->models[m].m, c->mscratch, c->text, c->len,
+		                                why, CLASSIFY_MODEL_WHY);
+	}
+	for (size_t i = 0; i < c->nwhy[m]; i++) {
+		if (why[i].weight <= 0)
+			continue;
+		classify_add_match(c, rule, MATCH_MODEL, why[i].gram, why[i].start, why[i].end);
+		c->matches[c->nmatches - 1].model = m;
+		c->matches[c->nmatches - 1].weight = (float)why[i].weight;
+	}
 }
 
 static void
@@ -675,6 +770,10 @@ classify_evidence(struct classify_ctx *c, uint32_t rule, uint32_t ci)
 				                   c->nb.map[ev[0]], c->nb.map[ev[1]]);
 		}
 		break;
+	case COND_MODEL:
+		if (classify_model_cond(c, cond->items[0]))
+			classify_model_evidence(c, rule, c->rs->mconds[cond->items[0]].model);
+		break;
 	case COND_RATING:
 		if (cond->items[0] >> c->rating & 1)
 			classify_add_match(c, rule, MATCH_RATING,
@@ -721,6 +820,31 @@ classify_combine(const struct ruleset *rs, const uint32_t *matched, size_t n, st
 	return v->top + v->extra_counted + v->negative;
 }
 
+/* A whole number of points, halves away from zero (no libm on this path). */
+static int
+classify_round(double x)
+{
+	return x >= 0 ? (int)(x + 0.5) : -(int)(-x + 0.5);
+}
+
+/* What the models with a score add: score x (p - 0.5) each (keluh-rules(5)). */
+static int
+classify_models_score(struct classify_ctx *c)
+{
+	const struct ruleset *rs = c->rs;
+	int sum = 0;
+
+	for (size_t i = 0; i < rs->nscored; i++) {
+		uint32_t m = rs->scored[i];
+		double p = classify_model_p(c, m);
+		int add = classify_round(rs->models[m].score * (p - 0.5));
+
+		c->vm[c->model_at[m]].score = add;
+		sum += add;
+	}
+	return sum;
+}
+
 int
 classify_text(struct classify_ctx *c, const char *text, size_t len,
     const struct classify_author *author, struct verdict *v, size_t *bad_offset)
@@ -753,6 +877,10 @@ classify_mention(struct classify_ctx *c, const char *text, size_t len, const cha
 		memset(c->near_gen, 0, (rs->nnears ? rs->nnears : 1) * sizeof(uint32_t));
 		memset(c->slot_gen, 0, (rs->nslots ? rs->nslots : 1) * sizeof(uint32_t));
 		memset(c->chain_gen, 0, (rs->nslots ? rs->nslots : 1) * sizeof(uint32_t));
+		if (rs->nmodels) {
+			memset(c->model_gen, 0, rs->nmodels * sizeof(uint32_t));
+			memset(c->why_gen, 0, rs->nmodels * sizeof(uint32_t));
+		}
 		c->gen = 1;
 	}
 	c->text = text;
@@ -768,6 +896,7 @@ classify_mention(struct classify_ctx *c, const char *text, size_t len, const cha
 	c->nmatches = 0;
 	c->regex_errors = 0;
 	c->nbounds = 0;
+	c->nvm = 0;
 	c->work_left = rs->regex_work;
 
 	/*
@@ -811,12 +940,16 @@ classify_mention(struct classify_ctx *c, const char *text, size_t len, const cha
 		}
 	}
 	score = classify_combine(rs, c->matched, c->nmatched, v);
+	if (rs->nscored) {
+		v->model = classify_models_score(c);
+		score += v->model;
+	}
 
 	/*
 	 * Boosts rank complaints; they never make one: a famous account
 	 * saying something mildly negative is not a complaint.
 	 */
-	if (v->top > 0 && score >= rs->thresholds[PRIO_LOW]) {
+	if ((v->top > 0 || v->model > 0) && score >= rs->thresholds[PRIO_LOW]) {
 		if (author && author->followers >= 0)
 			for (size_t i = rs->nfollower_steps; i-- > 0;)
 				if (author->followers >= rs->follower_steps[i].at_least) {
@@ -836,9 +969,9 @@ classify_mention(struct classify_ctx *c, const char *text, size_t len, const cha
 			break;
 		}
 	v->complaint = v->priority != PRIO_NONE;
-	if (c->nmatched > 0 && (c->evidence == CLASSIFY_EVIDENCE_ALL ||
+	if ((c->nmatched > 0 || v->model > 0) && (c->evidence == CLASSIFY_EVIDENCE_ALL ||
 	    (c->evidence == CLASSIFY_EVIDENCE_COMPLAINTS && v->complaint))) {
-		if (c->evidence != CLASSIFY_EVIDENCE_ALL) {
+		if (c->evidence != CLASSIFY_EVIDENCE_ALL && c->nmatched > 0) {
 			norm_fold(&c->nb, text, len);	/* the same text, now with the map */
 			norm_redup(&c->nb, 1);
 		}
@@ -847,6 +980,9 @@ classify_mention(struct classify_ctx *c, const char *text, size_t len, const cha
 			c->cur_rule = c->matched[i];
 			classify_evidence(c, c->matched[i], rs->rules[c->matched[i]].when);
 		}
+		for (size_t i = 0; i < c->nvm; i++)
+			if (c->vm[i].score > 0)
+				classify_model_evidence(c, CLASSIFY_NO_RULE, c->vm[i].model);
 	}
 	v->team = team;
 	v->rules = c->matched;
@@ -857,5 +993,7 @@ classify_mention(struct classify_ctx *c, const char *text, size_t len, const cha
 	v->bounds = c->bounds;
 	v->nbounds = c->nbounds;
 	v->rating = (int)c->rating;
+	v->models = c->vm;
+	v->nmodels = c->nvm;
 	return 0;
 }

@@ -21,22 +21,37 @@
 
 struct classify_ctx;
 
-enum match_kind { MATCH_KEYWORD, MATCH_REGEX, MATCH_NEAR, MATCH_RATING };
+enum match_kind { MATCH_KEYWORD, MATCH_REGEX, MATCH_NEAR, MATCH_RATING, MATCH_MODEL };
+
+/* The rule of the evidence of a model that scores every verdict (models: with a score). */
+#define CLASSIFY_NO_RULE UINT32_MAX
+
+/* At most this many n-grams of one model are the evidence of one verdict. */
+#define CLASSIFY_MODEL_WHY 5
 
 /*
  * One piece of evidence: why a rule matched. A near: condition gives one
  * per word, in the order written, each at the occurrence that made it hold.
  * A rating: condition that held gives one with an empty span and its
- * comparison as the pattern ("<= 2").
+ * comparison as the pattern ("<= 2"). A model gives the n-grams that pushed
+ * its probability up most (model_explain), each with its weight: under the
+ * rule whose model: condition held, or under CLASSIFY_NO_RULE for a model
+ * that scores every verdict and added to this one.
  */
 struct match {
-	uint32_t rule;		/* index into the ruleset */
+	uint32_t rule;		/* index into the ruleset, or CLASSIFY_NO_RULE */
 	enum match_kind kind;
-	const char *pattern;	/* keyword, near word or regex as written; owned by the ruleset */
+	/*
+	 * keyword, near word or regex as written (owned by the ruleset); a
+	 * model's folded n-gram (owned by the ctx, until its next call)
+	 */
+	const char *pattern;
 	size_t start, end;	/* byte span [start, end) in the ORIGINAL text */
+	uint32_t model;		/* MATCH_MODEL: the model's index in the ruleset */
+	float weight;		/* MATCH_MODEL: the n-gram's part of the log-odds */
 };
 
-/* "keyword", "regex", "near", "rating": how output names a match's kind. */
+/* "keyword", "regex", "near", "rating", "model": how output names a match's kind. */
 const char *classify_match_kind_name(enum match_kind);
 
 /* The bounds on regex work (limits: in keluh-rules(5)). */
@@ -60,27 +75,39 @@ struct bound_hit {
 /* "regex_window", "regex_tail_window"...: the names of the limits keys. */
 const char *classify_bound_name(enum bound_kind);
 
+/* A model asked about a mention: its probability, and what it added to the score. */
+struct verdict_model {
+	uint32_t model; /* index in the ruleset */
+	double p;       /* of a complaint */
+	int score;      /* rules_model_score x (p - 0.5), rounded; 0 for model: conditions only */
+};
+
 struct verdict {
 	int complaint;		/* score >= the low threshold */
 	enum prio priority;
-	int score;		/* rules + boosts */
+	int score;		/* rules + models + boosts */
 	int boost;		/* the part of score that came from boosts */
 	/*
-	 * How the score was made: top + extra_counted + negative + boost,
-	 * where top is the strongest positive rule's score (top_rule; 0 when
-	 * none matched), extra the other positive rules' scores added up,
-	 * extra_counted that sum cut at the scoring's max_extra, negative the
-	 * rules of score 0 or less, and boost = boost_followers +
+	 * How the score was made: top + extra_counted + negative + model +
+	 * boost, where top is the strongest positive rule's score (top_rule;
+	 * 0 when none matched), extra the other positive rules' scores added
+	 * up, extra_counted that sum cut at the scoring's max_extra, negative
+	 * the rules of score 0 or less, model what the models with a score
+	 * added (models: in keluhd.yaml), and boost = boost_followers +
 	 * boost_verified.
 	 */
 	int top;
 	uint32_t top_rule;
 	int extra, extra_counted, negative;
 	int boost_followers, boost_verified;
+	int model;
+	const struct verdict_model *models; /* the models asked, each once, in the order asked */
+	size_t nmodels;
 	const char *team;	/* team of the highest-scoring matched rule, or NULL */
 	const uint32_t *rules;	/* matched rules, in load order */
 	size_t nrules;
-	const struct match *matches; /* evidence, rule by rule: one rule's are contiguous */
+	/* evidence, rule by rule: one rule's are contiguous (the models' with no rule last) */
+	const struct match *matches;
 	size_t nmatches;
 	size_t regex_errors;	/* regexes that hit a match limit (counted as no match) */
 	const struct bound_hit *bounds;	/* at most one per regex */
@@ -135,6 +162,13 @@ void classify_set_evidence(struct classify_ctx *, int mode);
  * around each request it classifies.
  */
 void classify_batch(struct classify_ctx *, int on);
+
+/*
+ * The text the last classify_text/classify_mention that returned 0 folded
+ * (norm_fold, norm_redup), owned by the ctx until its next call: a model
+ * scores it without folding again (model_prob_folded).
+ */
+const char *classify_folded(const struct classify_ctx *, size_t *len);
 
 /* Per-rule hit counters kept by the ctx since it was made (for --stats). */
 const uint64_t *classify_rule_hits(const struct classify_ctx *);

@@ -18,7 +18,7 @@
  * The file (keluh-model(5)): a text header of "key value" lines, then the
  * weights as raw bytes.
  *
- *   keluh-model 1                the format's version (MODEL_FILE_VERSION)
+ *   keluh-model 2                the format's version (MODEL_FILE_VERSION)
  *   seed 1                       the n-gram hash seed (decimal, 64 bits)
  *   bits 18                      the table has 2^bits weights
  *   norm 1                       NORM_VERSION of the folding it was trained on
@@ -48,7 +48,7 @@
 #define H_UNI  0x2545f4914f6cdd1dULL
 #define H_BI   0xd6e8feb86659fd93ULL
 
-#define SGD_ETA0 0.5
+#define SGD_ETA0 2.0
 
 struct model {
 	unsigned bits;
@@ -80,8 +80,7 @@ struct model_scratch {
 	struct feat *feats;
 	size_t capfeats;
 	uint32_t *cpoff; /* framed code point -> folded byte offset (start) */
-	int32_t *cpword; /* framed code point -> word number, -1 outside words */
-	uint32_t *wspan; /* word -> folded [start, end) */
+	int32_t *tok;    /* framed code point -> its token's unit, -1 for none */
 	struct unit *units;
 	size_t capcp;
 };
@@ -109,17 +108,11 @@ model_opts_default(struct model_opts *o)
 {
 	o->bits = 18;
 	o->l2 = 1e-5;
-	o->epochs = 8;
+	o->epochs = 10;
 	o->seed = 1;
 }
 
 /* --- features --------------------------------------------------------------- */
-
-static inline int
-model_ascii_word(unsigned char ch)
-{
-	return (unsigned)((ch | 0x20) - 'a') < 26 || (unsigned)(ch - '0') < 10 || ch == '_';
-}
 
 /* The code point at t[*i] (valid UTF-8: the fold's output), advancing *i. */
 static inline uint32_t
@@ -153,77 +146,117 @@ model_feat_cap(size_t flen)
 }
 
 /*
- * The n-grams of folded text t[0..len), framed by a space on each side, as
- * slot numbers into idx[] (model_feat_cap(len) entries); with fe != NULL
- * also each one's kind and code points (explain). Character n-grams of
- * length 2..5 ending at each code point are hashed backwards from it, one
- * multiply per length; a word's hash is built as it goes and gives its
- * unigram and, with the word before it, its pair. Returns the count.
+ * Where model_extract puts each n-gram: added to sum (scoring: nothing is
+ * stored), stored as a slot in idx (training), or with its kind and code
+ * points in fe (explain). model_extract is inlined into each caller with
+ * the others NULL, so each gets a loop of its own without the tests.
  */
-static inline __attribute__((always_inline)) size_t
-model_extract(uint64_t hseed, unsigned bits, const char *text, size_t len, uint32_t *idx,
-              struct feat *fe, int32_t *cpword)
+enum sink_mode { SINK_SUM, SINK_IDX, SINK_FEAT };
+struct sink {
+	const int16_t *w; /* SINK_SUM, SINK_FEAT */
+	int64_t sum;
+	uint32_t *idx;   /* SINK_IDX */
+	struct feat *fe; /* SINK_FEAT */
+	size_t n;
+	unsigned shift;
+};
+
+/* mode is a constant where this is inlined: each caller gets only its own branch */
+static inline __attribute__((always_inline)) void
+sink_put(struct sink *k, enum sink_mode mode, uint64_t h, enum feat_kind kind, uint32_t a,
+         uint32_t b)
+{
+	uint32_t ix = (uint32_t)(h >> k->shift);
+
+	if (mode != SINK_IDX)
+		k->sum += k->w[ix];
+	if (mode == SINK_IDX)
+		k->idx[k->n] = ix;
+	if (mode == SINK_FEAT)
+		k->fe[k->n] = (struct feat){ix, (uint8_t)kind, a, b};
+	k->n++;
+}
+
+/* ASCII word characters (normalize.c's: letters, digits, '_'); the rest asks utf8proc. */
+static const uint8_t model_ascii_word[128] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['_'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1,
+    ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1,
+    ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+    ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1,
+    ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1,
+    ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1,
+    ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+};
+
+/* What model_extract carries from one code point to the next. */
+struct xstate {
+	uint32_t c1, c2, c3, c4; /* the code points before this one; 0 before the frame */
+	uint64_t wh, prev;       /* the hash of the word being read, of the one before; 0: none */
+	uint32_t ncp, wstart, pstart;
+};
+
+/* The n-grams that end at code point c, the ncp'th of the framed text. */
+static inline __attribute__((always_inline)) void
+model_step(uint64_t hseed, enum sink_mode mode, struct sink *k, struct xstate *x, uint32_t c,
+           int isw)
+{
+	uint32_t ncp = x->ncp;
+	uint64_t h = (hseed ^ c) * H_MUL;
+
+	h = (h ^ x->c1) * H_MUL;
+	sink_put(k, mode, h, FEAT_CHAR, ncp - 1, ncp);
+	h = (h ^ x->c2) * H_MUL;
+	sink_put(k, mode, h, FEAT_CHAR, ncp >= 2 ? ncp - 2 : 0, ncp);
+	h = (h ^ x->c3) * H_MUL;
+	sink_put(k, mode, h, FEAT_CHAR, ncp >= 3 ? ncp - 3 : 0, ncp);
+	h = (h ^ x->c4) * H_MUL;
+	sink_put(k, mode, h, FEAT_CHAR, ncp >= 4 ? ncp - 4 : 0, ncp);
+	x->c4 = x->c3;
+	x->c3 = x->c2;
+	x->c2 = x->c1;
+	x->c1 = c;
+	if (isw) {
+		if (x->wh == 0) {
+			x->wh = hseed ^ H_WORD;
+			x->wstart = ncp;
+		}
+		x->wh = (x->wh ^ c) * H_MUL;
+	} else if (x->wh != 0) {
+		sink_put(k, mode, (x->wh ^ H_UNI) * H_MUL2, FEAT_WORD, x->wstart, ncp - 1);
+		if (x->prev != 0)
+			sink_put(k, mode, ((x->prev * H_MUL2) ^ x->wh ^ H_BI) * H_MUL, FEAT_PAIR,
+			         x->pstart, ncp - 1);
+		x->prev = x->wh;
+		x->pstart = x->wstart;
+		x->wh = 0;
+	}
+	x->ncp = ncp + 1;
+}
+
+/*
+ * The n-grams of folded text t[0..len), framed by a space on each side,
+ * into the sink. At each code point, the character n-grams of length 2
+ * to 5 that end there are hashed backwards from it, one multiply per
+ * length, with the four code points before it at hand (those before the
+ * frame are 0, so every code point gives four); a word's hash is built as
+ * it goes and gives its unigram and, with the word before it, its pair.
+ * At most model_feat_cap(len) n-grams.
+ */
+static inline __attribute__((always_inline)) void
+model_extract(uint64_t hseed, enum sink_mode mode, const char *text, size_t len, struct sink *k)
 {
 	const unsigned char *t = (const unsigned char *)text;
-	unsigned shift = 64 - bits;
-	uint32_t ring[4] = {' ', 0, 0, 0}; /* the code points before this one */
-	uint64_t wh = 0, prev = 0;
-	uint32_t ncp = 1, wstart = 0, pstart = 0;
-	int inword = 0, haveprev = 0;
-	size_t n = 0, i = 0;
+	struct xstate x = {' ', 0, 0, 0, 0, 0, 1, 0, 0};
+	size_t i = 0;
 
-	if (cpword != NULL)
-		cpword[0] = -1;
-	for (;;) {
-		int end = i >= len;
-		uint32_t c = end ? ' ' : model_next_cp(t, &i);
-		int isw = !end && (c < 0x80 ? model_ascii_word((unsigned char)c)
-		                            : norm_is_word_cp((int32_t)c));
-		uint64_t h = (hseed ^ c) * H_MUL;
-		uint32_t back = ncp < 5 ? ncp : 5;
+	while (i < len) {
+		uint32_t c = model_next_cp(t, &i);
+		int isw = c < 0x80 ? model_ascii_word[c] : norm_is_word_cp((int32_t)c);
 
-		for (uint32_t k = 1; k < back; k++) {
-			h = (h ^ ring[(ncp - k) & 3]) * H_MUL;
-			if (fe != NULL)
-				fe[n] =
-				    (struct feat){(uint32_t)(h >> shift), FEAT_CHAR, ncp - k, ncp};
-			idx[n++] = (uint32_t)(h >> shift);
-		}
-		ring[ncp & 3] = c;
-		if (isw) {
-			if (!inword) {
-				wh = hseed ^ H_WORD;
-				wstart = ncp;
-				inword = 1;
-			}
-			wh = (wh ^ c) * H_MUL;
-		} else if (inword) {
-			uint64_t u = (wh ^ H_UNI) * H_MUL2;
-
-			if (fe != NULL)
-				fe[n] = (struct feat){(uint32_t)(u >> shift), FEAT_WORD, wstart,
-				                      ncp - 1};
-			idx[n++] = (uint32_t)(u >> shift);
-			if (haveprev) {
-				uint64_t p = ((prev * H_MUL2) ^ wh ^ H_BI) * H_MUL;
-
-				if (fe != NULL)
-					fe[n] = (struct feat){(uint32_t)(p >> shift), FEAT_PAIR,
-					                      pstart, ncp - 1};
-				idx[n++] = (uint32_t)(p >> shift);
-			}
-			prev = wh;
-			pstart = wstart;
-			haveprev = 1;
-			inword = 0;
-		}
-		if (cpword != NULL)
-			cpword[ncp] = isw ? (int32_t)wstart : -1;
-		ncp++;
-		if (end)
-			break;
+		model_step(hseed, mode, k, &x, c, isw);
 	}
-	return n;
+	model_step(hseed, mode, k, &x, ' ', 0);
 }
 
 static void
@@ -245,8 +278,7 @@ scratch_grow(struct model_scratch *s, size_t flen, int explain)
 	if (flen + 3 > s->capcp) {
 		s->capcp = flen + 3;
 		s->cpoff = xreallocarray(s->cpoff, s->capcp, sizeof(*s->cpoff));
-		s->cpword = xreallocarray(s->cpword, s->capcp, sizeof(*s->cpword));
-		s->wspan = xreallocarray(s->wspan, s->capcp * 2, sizeof(*s->wspan));
+		s->tok = xreallocarray(s->tok, s->capcp, sizeof(*s->tok));
 	}
 }
 
@@ -268,8 +300,7 @@ model_scratch_free(struct model_scratch *s)
 	free(s->idx);
 	free(s->feats);
 	free(s->cpoff);
-	free(s->cpword);
-	free(s->wspan);
+	free(s->tok);
 	free(s->units);
 	free(s);
 }
@@ -294,38 +325,93 @@ model_sigmoid(double z)
 
 /* bias + the weights of the n-grams / sqrt(their count): the log-odds. */
 static double
-model_logit(const struct model *m, const uint32_t *idx, size_t n)
+model_logit(const struct model *m, int64_t sum, size_t n)
 {
-	int64_t sum = 0;
+	return n == 0 ? m->bias : m->bias + m->scale * (double)sum / sqrt((double)n);
+}
 
-	if (n == 0)
-		return m->bias;
-	for (size_t i = 0; i < n; i++)
-		sum += m->w[idx[i]];
-	return m->bias + m->scale * (double)sum / sqrt((double)n);
+/*
+ * model_extract's SINK_SUM by hand, for the scoring path: the same
+ * n-grams and hashes with fewer values alive at once, so that they stay
+ * in registers (a hash of 0 stands for "no word"; it is one in 2^64).
+ * test_model checks that it agrees with the explanation's sum.
+ */
+static inline __attribute__((always_inline)) uint64_t
+model_sum_step(const int16_t *w, unsigned shift, uint64_t hseed, uint32_t c, uint32_t c1,
+               uint32_t c2, uint32_t c3, uint32_t c4, int64_t *sum)
+{
+	uint64_t h = (hseed ^ c) * H_MUL;
+	int64_t s;
+
+	h = (h ^ c1) * H_MUL;
+	s = w[h >> shift];
+	h = (h ^ c2) * H_MUL;
+	s += w[h >> shift];
+	h = (h ^ c3) * H_MUL;
+	s += w[h >> shift];
+	h = (h ^ c4) * H_MUL;
+	*sum += s + w[h >> shift];
+	return h;
 }
 
 static double
-model_prob_scratch(const struct model *m, struct model_scratch *s, const char *f, size_t flen)
+model_prob_scratch(const struct model *m, const char *f, size_t len)
 {
-	size_t n;
+	const unsigned char *t = (const unsigned char *)f;
+	const int16_t *w = m->w;
+	unsigned shift = 64 - m->bits;
+	uint64_t hseed = m->hseed, wh = 0, prev = 0;
+	uint32_t c1 = ' ', c2 = 0, c3 = 0, c4 = 0;
+	int64_t sum = 0;
+	size_t i = 0, steps = 1, words = 0, pairs = 0;
 
-	scratch_grow(s, flen, 0);
-	n = model_extract(m->hseed, m->bits, f, flen, s->idx, NULL, NULL);
-	return model_sigmoid(model_logit(m, s->idx, n));
+	while (i < len) {
+		uint32_t c = model_next_cp(t, &i);
+		int isw = c < 0x80 ? model_ascii_word[c] : norm_is_word_cp((int32_t)c);
+
+		model_sum_step(w, shift, hseed, c, c1, c2, c3, c4, &sum);
+		steps++;
+		c4 = c3;
+		c3 = c2;
+		c2 = c1;
+		c1 = c;
+		if (isw) {
+			wh = ((wh ? wh : hseed ^ H_WORD) ^ c) * H_MUL;
+		} else if (wh) {
+			sum += w[((wh ^ H_UNI) * H_MUL2) >> shift];
+			words++;
+			if (prev) {
+				sum += w[(((prev * H_MUL2) ^ wh ^ H_BI) * H_MUL) >> shift];
+				pairs++;
+			}
+			prev = wh;
+			wh = 0;
+		}
+	}
+	model_sum_step(w, shift, hseed, ' ', c1, c2, c3, c4, &sum);
+	if (wh) {
+		sum += w[((wh ^ H_UNI) * H_MUL2) >> shift];
+		words++;
+		if (prev) {
+			sum += w[(((prev * H_MUL2) ^ wh ^ H_BI) * H_MUL) >> shift];
+			pairs++;
+		}
+	}
+	return model_sigmoid(model_logit(m, sum, 4 * steps + words + pairs));
 }
 
 double
 model_prob_with(const struct model *m, struct model_scratch *s, const char *text, size_t len)
 {
 	model_fold(&s->nb, text, len, 0);
-	return model_prob_scratch(m, s, s->nb.text, s->nb.len);
+	return model_prob_scratch(m, s->nb.text, s->nb.len);
 }
 
 double
 model_prob_folded(const struct model *m, struct model_scratch *s, const char *folded, size_t flen)
 {
-	return model_prob_scratch(m, s, folded, flen);
+	(void)s;
+	return model_prob_scratch(m, folded, flen);
 }
 
 double
@@ -378,34 +464,54 @@ cp_end(const struct model_scratch *s, uint32_t k, uint32_t ncp)
 }
 
 /*
- * One unit per word (its unigram and its share of every character n-gram
- * that touches it), per word pair, and per character n-gram that touches
- * no word. Returns the number of units.
+ * The tokens of the folded text: runs of word characters and runs of
+ * other characters that are not white space ("??", an emoji). tok[k] is
+ * the unit of framed code point k, -1 for a space or the frame; units
+ * 0..ntok-1 are the tokens, in order. Returns ntok.
+ */
+static uint32_t
+explain_tokens(struct model_scratch *s, uint32_t ncp)
+{
+	const unsigned char *t = (const unsigned char *)s->nb.text;
+	uint32_t ntok = 0;
+	int prev = 0; /* class of the code point before: 0 space, 1 word, 2 other */
+
+	s->tok[0] = s->tok[ncp - 1] = -1;
+	for (uint32_t k = 1; k + 1 < ncp; k++) {
+		size_t i = s->cpoff[k];
+		uint32_t c = model_next_cp(t, &i);
+		int cls = c == ' '                                                         ? 0
+		          : (c < 0x80 ? model_ascii_word[c] : norm_is_word_cp((int32_t)c)) ? 1
+		                                                                           : 2;
+
+		if (cls != 0 && cls != prev)
+			s->units[ntok++] = (struct unit){cp_start(s, k, ncp), 0, 0};
+		if (cls != 0)
+			s->units[ntok - 1].fe = cp_end(s, k, ncp);
+		s->tok[k] = cls != 0 ? (int32_t)ntok - 1 : -1;
+		prev = cls;
+	}
+	return ntok;
+}
+
+/*
+ * One unit per token (a word's unigram, and its share of every character
+ * n-gram that touches it), and one per word pair. Returns the number of
+ * units.
  */
 static size_t
 explain_units(const struct model *m, struct model_scratch *s, size_t nf, uint32_t ncp, double x)
 {
-	size_t nu = 0;
-	uint32_t nw = 0;
+	size_t nu = explain_tokens(s, ncp);
 
-	/* words: units 0..nw-1, in order, indexed by their first code point */
-	for (uint32_t k = 1; k + 1 < ncp; k++)
-		if (s->cpword[k] == (int32_t)k) {
-			uint32_t e = k;
-
-			while (e + 1 < ncp && s->cpword[e + 1] == (int32_t)k)
-				e++;
-			s->units[nw] = (struct unit){cp_start(s, k, ncp), cp_end(s, e, ncp), 0};
-			s->wspan[k] = nw++;
-		}
-	nu = nw;
 	for (size_t i = 0; i < nf; i++) {
 		const struct feat *f = &s->feats[i];
 		double c = m->scale * m->w[f->idx] * x;
-		uint32_t words[5], nwords = 0;
+		int32_t toks[5];
+		uint32_t ntoks = 0;
 
 		if (f->kind == FEAT_WORD) {
-			s->units[s->wspan[f->a]].weight += c;
+			s->units[s->tok[f->a]].weight += c;
 			continue;
 		}
 		if (f->kind == FEAT_PAIR) {
@@ -413,17 +519,12 @@ explain_units(const struct model *m, struct model_scratch *s, size_t nf, uint32_
 			    (struct unit){cp_start(s, f->a, ncp), cp_end(s, f->b, ncp), c};
 			continue;
 		}
+		/* a character n-gram: shared by the tokens it touches (none: the frame alone) */
 		for (uint32_t k = f->a; k <= f->b; k++)
-			if (s->cpword[k] >= 0 &&
-			    (nwords == 0 || words[nwords - 1] != s->wspan[s->cpword[k]]))
-				words[nwords++] = s->wspan[s->cpword[k]];
-		if (nwords == 0) {
-			s->units[nu++] =
-			    (struct unit){cp_start(s, f->a, ncp), cp_end(s, f->b, ncp), c};
-			continue;
-		}
-		for (uint32_t j = 0; j < nwords; j++)
-			s->units[words[j]].weight += c / nwords;
+			if (s->tok[k] >= 0 && (ntoks == 0 || toks[ntoks - 1] != s->tok[k]))
+				toks[ntoks++] = s->tok[k];
+		for (uint32_t j = 0; j < ntoks; j++)
+			s->units[toks[j]].weight += c / ntoks;
 	}
 	return nu;
 }
@@ -446,7 +547,8 @@ size_t
 model_explain_with(const struct model *m, struct model_scratch *s, const char *text, size_t len,
                    struct model_why *out, size_t max)
 {
-	size_t nf, nu, k = 0, j;
+	struct sink k = {m->w, 0, NULL, NULL, 0, 64 - m->bits};
+	size_t nu, got = 0;
 	uint32_t ncp = 0;
 	double z;
 
@@ -457,22 +559,32 @@ model_explain_with(const struct model *m, struct model_scratch *s, const char *t
 		model_next_cp((const unsigned char *)s->nb.text, &i);
 	}
 	ncp += 2;
-	nf = model_extract(m->hseed, m->bits, s->nb.text, s->nb.len, s->idx, s->feats, s->cpword);
-	z = model_logit(m, s->idx, nf);
-	nu = explain_units(m, s, nf, ncp, nf ? 1.0 / sqrt((double)nf) : 0);
+	k.fe = s->feats;
+	model_extract(m->hseed, SINK_FEAT, s->nb.text, s->nb.len, &k);
+	z = model_logit(m, k.sum, k.n);
+	nu = explain_units(m, s, k.n, ncp, k.n ? 1.0 / sqrt((double)k.n) : 0);
 	qsort(s->units, nu, sizeof(*s->units), z >= 0 ? unit_cmp_desc : unit_cmp_asc);
-	for (j = 0; j < nu && k < max; j++) {
+	for (size_t j = 0; j < nu && got < max; j++) {
 		const struct unit *u = &s->units[j];
 
 		if (u->weight == 0 || u->fe <= u->fs)
 			continue;
-		out[k].start = s->nb.map[u->fs];
-		out[k].end = s->nb.map[u->fe];
-		out[k].weight = u->weight;
-		explain_gram(&s->nb, u->fs, u->fe, out[k].gram, sizeof(out[k].gram));
-		k++;
+		out[got].start = s->nb.map[u->fs];
+		out[got].end = s->nb.map[u->fe];
+		if (out[got].end <= out[got].start) {
+			/* the '-' of "X2" folded to "X-X" maps to the '2': show it there */
+			if (out[got].start >= len)
+				continue;
+			out[got].end = out[got].start + 1;
+			while (out[got].end < len &&
+			       ((unsigned char)text[out[got].end] & 0xc0) == 0x80)
+				out[got].end++;
+		}
+		out[got].weight = u->weight;
+		explain_gram(&s->nb, u->fs, u->fe, out[got].gram, sizeof(out[got].gram));
+		got++;
 	}
-	return k;
+	return got;
 }
 
 size_t
@@ -505,6 +617,7 @@ trainset_build(struct trainset *ts, uint64_t hseed, unsigned bits, const struct 
 	ts->off = xmalloc((n + 1) * sizeof(*ts->off));
 	ts->n = n;
 	for (size_t i = 0; i < n; i++) {
+		struct sink k;
 		size_t need;
 
 		model_fold(&s->nb, ex[i].text, ex[i].len, 0);
@@ -515,8 +628,9 @@ trainset_build(struct trainset *ts, uint64_t hseed, unsigned bits, const struct 
 			ts->idx = xreallocarray(ts->idx, cap, sizeof(*ts->idx));
 		}
 		ts->off[i] = used;
-		used +=
-		    model_extract(hseed, bits, s->nb.text, s->nb.len, ts->idx + used, NULL, NULL);
+		k = (struct sink){NULL, 0, ts->idx + used, NULL, 0, 64 - bits};
+		model_extract(hseed, SINK_IDX, s->nb.text, s->nb.len, &k);
+		used += k.n;
 	}
 	ts->off[n] = used;
 	model_scratch_free(s);
@@ -707,6 +821,15 @@ model_header(const struct model *m, struct buf *b)
 	           (size_t)1 << m->bits);
 }
 
+static void
+save_error(const char *path, char *err, size_t errlen)
+{
+	snprintf(err, errlen,
+	         "%s: error: cannot write it: %s; check that its directory exists and is "
+	         "writable",
+	         path, strerror(errno));
+}
+
 int
 model_save(const struct model *m, const char *path, char *err, size_t errlen)
 {
@@ -725,21 +848,25 @@ model_save(const struct model *m, const char *path, char *err, size_t errlen)
 		b.data[b.len++] = (char)(u & 0xff);
 		b.data[b.len++] = (char)(u >> 8);
 	}
-	if ((fd = mkstemp(tmp)) < 0 || (f = fdopen(fd, "wb")) == NULL) {
-		snprintf(err, errlen, "%s: error: cannot write it: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if ((fd = mkstemp(tmp)) < 0) {
+		save_error(path, err, errlen);
+		goto out;
+	}
+	if ((f = fdopen(fd, "wb")) == NULL) {
+		save_error(path, err, errlen);
+		close(fd);
+		unlink(tmp);
 		goto out;
 	}
 	(void)fchmod(fd, 0644);
 	if (fwrite(b.data, 1, b.len, f) != b.len || fflush(f) != 0 || fsync(fd) != 0) {
-		snprintf(err, errlen, "%s: error: cannot write it: %s", path, strerror(errno));
+		save_error(path, err, errlen);
 		fclose(f);
 		unlink(tmp);
 		goto out;
 	}
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		snprintf(err, errlen, "%s: error: cannot write it: %s", path, strerror(errno));
+		save_error(path, err, errlen);
 		unlink(tmp);
 		goto out;
 	}
@@ -778,10 +905,8 @@ hdr_value(struct header *h, const char *line, const char *key)
 	size_t kl = strlen(key);
 
 	if (strncmp(line, key, kl) != 0 || line[kl] != ' ' || line[kl + 1] == '\0') {
-		hdr_fail(h,
-		         "expected the key and its value here, in the order keluh-model(5) "
-		         "gives; " HDR_DAMAGED,
-		         "bad header line \"%s\"", line);
+		hdr_fail(h, "the keys come in the order keluh-model(5) gives; " HDR_DAMAGED,
+		         "bad header line \"%s\": expected \"%s VALUE\"", line, key);
 		return NULL;
 	}
 	return line + kl + 1;
@@ -851,8 +976,12 @@ hdr_parse(struct header *h, char **lines, size_t nlines, struct model *m)
 		return -1;
 	errno = 0;
 	pos = strtoull(v, &end, 10);
-	neg = *end == ' ' ? strtoull(end + 1, &end, 10) : 0;
-	if (errno != 0 || *end != '\0' || v[0] == '-' || pos > UINT32_MAX || neg > UINT32_MAX)
+	if (*end != ' ' || end[1] < '0' || end[1] > '9')
+		return hdr_fail(h, HDR_DAMAGED, "bad header line \"%s\": want two counts",
+		                lines[5]);
+	neg = strtoull(end + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || v[0] < '0' || v[0] > '9' || pos > UINT32_MAX ||
+	    neg > UINT32_MAX)
 		return hdr_fail(h, HDR_DAMAGED, "bad header line \"%s\": want two counts",
 		                lines[5]);
 	if (hdr_double(h, LINE(6), "cv-f1", &m->info.cv_f1) < 0 ||
@@ -868,7 +997,9 @@ hdr_parse(struct header *h, char **lines, size_t nlines, struct model *m)
 		                "bad header line \"%s\": want \"weights COUNT int16le\"",
 		                lines[10]);
 	if (u != (uint64_t)1 << bits)
-		return hdr_fail(h, HDR_DAMAGED, "wrong size: %s weights, but bits says 2^bits", v);
+		return hdr_fail(
+		    h, HDR_DAMAGED, "wrong size: %llu weights, but bits %llu needs %llu",
+		    (unsigned long long)u, (unsigned long long)bits, (unsigned long long)1 << bits);
 #undef LINE
 	(void)nlines;
 	m->info.n_pos = (unsigned)pos;
@@ -952,9 +1083,14 @@ model_check_magic(struct header *h, const char *data, size_t len)
 		         h->path, ver, MODEL_FILE_VERSION);
 		return -1;
 	}
-	if (ver < 1)
-		return hdr_fail(h, "give the path of a file made by keluhctl learn",
-		                "bad header line: version %s does not exist", "0");
+	if (ver < MODEL_FILE_VERSION) {
+		/* version 1 hashed other n-grams: its weights would score the wrong ones */
+		snprintf(h->err, h->errlen,
+		         "%s: error: model format version %lu is older than this keluh reads (%d); "
+		         "train the model again with this keluh's keluhctl learn",
+		         h->path, ver, MODEL_FILE_VERSION);
+		return -1;
+	}
 	return 0;
 }
 
@@ -987,9 +1123,18 @@ model_read_file(const char *path, size_t *len, char *err, size_t errlen)
 	}
 	data = xmalloc((size_t)st.st_size + 1);
 	while (off < (size_t)st.st_size &&
-	       ((got = read(fd, data + off, (size_t)st.st_size - off)) > 0 ||
-	        (got < 0 && errno == EINTR)))
-		off += got > 0 ? (size_t)got : 0;
+	       (got = read(fd, data + off, (size_t)st.st_size - off)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			snprintf(err, errlen, "%s: error: cannot read it: %s", path,
+			         strerror(errno));
+			close(fd);
+			free(data);
+			return NULL;
+		}
+		off += (size_t)got;
+	}
 	close(fd);
 	data[off] = '\0';
 	*len = off;
@@ -1038,25 +1183,38 @@ model_name_of(const char *path)
 }
 
 struct model *
-model_load(const char *path, char *err, size_t errlen)
+model_parse(const char *path, const void *data, size_t len, char *err, size_t errlen)
 {
 	struct header h = {path, 0, err, errlen};
-	char *lines[HDR_LINES];
+	size_t hl = len < MODEL_HEADER_MAX ? len : MODEL_HEADER_MAX, off = 0;
+	char *lines[HDR_LINES], *head = xmalloc(hl + 1);
+	struct model *m = xcalloc(1, sizeof(*m));
+
+	/* the header is split into lines in a copy; the weights are read in place */
+	memcpy(head, data, hl);
+	head[hl] = '\0';
+	if (model_check_magic(&h, head, hl) < 0 || (off = hdr_split(&h, head, hl, lines)) == 0 ||
+	    hdr_parse(&h, lines, HDR_LINES, m) < 0 ||
+	    model_weights(&h, m, (const unsigned char *)data + off, len - off) < 0) {
+		free(head);
+		model_free(m);
+		return NULL;
+	}
+	free(head);
+	m->name = model_name_of(path);
+	return m;
+}
+
+struct model *
+model_load(const char *path, char *err, size_t errlen)
+{
 	struct model *m;
-	size_t len, off;
+	size_t len;
 	char *data;
 
 	if ((data = model_read_file(path, &len, err, errlen)) == NULL)
 		return NULL;
-	m = xcalloc(1, sizeof(*m));
-	if (model_check_magic(&h, data, len) < 0 || (off = hdr_split(&h, data, len, lines)) == 0 ||
-	    hdr_parse(&h, lines, HDR_LINES, m) < 0 ||
-	    model_weights(&h, m, (const unsigned char *)data + off, len - off) < 0) {
-		free(data);
-		model_free(m);
-		return NULL;
-	}
+	m = model_parse(path, data, len, err, errlen);
 	free(data);
-	m->name = model_name_of(path);
 	return m;
 }

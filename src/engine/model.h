@@ -42,9 +42,9 @@ struct model_opts {
 
 #define MODEL_BITS_MIN     10
 #define MODEL_BITS_MAX     24
-#define MODEL_FILE_VERSION 1
+#define MODEL_FILE_VERSION 2
 
-/* bits 18, l2 1e-5, epochs 8, seed 1. */
+/* bits 18, l2 1e-5, epochs 10, seed 1. */
 void model_opts_default(struct model_opts *);
 
 /*
@@ -57,6 +57,11 @@ struct model *model_train(const struct model_example *ex, size_t n, const struct
                           char *err, size_t errlen);
 /* Loads a model file. On error NULL, with err "PATH: error: what, and how to fix it". */
 struct model *model_load(const char *path, char *err, size_t errlen);
+/*
+ * The same from a file's bytes in memory; path names it in errors and in
+ * model_name.
+ */
+struct model *model_parse(const char *path, const void *data, size_t len, char *err, size_t errlen);
 /* Writes the model to path (through a temporary file renamed in place). 0, or -1 with err. */
 int model_save(const struct model *, const char *path, char *err, size_t errlen);
 void model_free(struct model *);

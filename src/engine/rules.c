@@ -6,6 +6,7 @@
 
 #include <utf8proc.h>
 
+#include "engine/model.h"
 #include "engine/normalize.h"
 #include "engine/rules_int.h"
 #include "lib/util.h"
@@ -142,6 +143,32 @@ rules_add_regex(struct ruleset *rs, const char *src, struct regex *re)
 }
 
 uint32_t
+rules_add_model(struct ruleset *rs, const char *name, struct model *m, double score)
+{
+	struct rs_model *x;
+
+	rs->models = xreallocarray(rs->models, rs->nmodels + 1, sizeof(*rs->models));
+	x = &rs->models[rs->nmodels];
+	x->name = xstrdup(name);
+	x->m = m;
+	x->score = score;
+	if (score != 0) {
+		rs->scored = xreallocarray(rs->scored, rs->nscored + 1, sizeof(*rs->scored));
+		rs->scored[rs->nscored++] = (uint32_t)rs->nmodels;
+	}
+	return (uint32_t)rs->nmodels++;
+}
+
+uint32_t
+rules_add_mcond(struct ruleset *rs, uint32_t model, double above)
+{
+	rs->mconds = xreallocarray(rs->mconds, rs->nmconds + 1, sizeof(*rs->mconds));
+	rs->mconds[rs->nmconds].model = model;
+	rs->mconds[rs->nmconds].above = above;
+	return (uint32_t)rs->nmconds++;
+}
+
+uint32_t
 rules_add_near(struct ruleset *rs, uint32_t *terms, uint32_t *tslot, uint32_t nterms, uint32_t n,
                uint32_t within, int ordered)
 {
@@ -205,6 +232,7 @@ rules_possible(const struct ruleset *rs, uint32_t ci, int want, int rated)
 	case COND_KEYWORDS:
 	case COND_NEAR: return !want;
 	case COND_RATING: return rated || !want;
+	case COND_MODEL: return 1; /* the model may say anything of any text */
 	case COND_REGEX:
 		return rs->rxs[c->items[0]].nlits ? !want : 1;
 	case COND_ANY:
@@ -311,6 +339,7 @@ rules_index(struct ruleset *rs, uint32_t ci, uint32_t rule, int positive)
 		}
 		break;
 	case COND_RATING: break; /* no literal: the rated list (rules_compile) */
+	case COND_MODEL: break;  /* no literal: evaluated on every mention (always) */
 	case COND_NONE:
 		for (uint32_t i = 0; i < c->n; i++)
 			rules_index(rs, c->items[i], rule, !positive);
@@ -397,6 +426,7 @@ rules_cost(const struct ruleset *rs, uint32_t ci)
 	case COND_RATING: return 0;
 	case COND_REGEX:
 		return rs->rxs[c->items[0]].nlits ? 10 : 20;
+	case COND_MODEL: return 30; /* scores every n-gram of the text, once per mention */
 	default:
 		for (uint32_t i = 0; i < c->n; i++)
 			cost += rules_cost(rs, c->items[i]);
@@ -414,8 +444,7 @@ rules_order(struct ruleset *rs, uint32_t ci)
 {
 	struct rs_cond *c = &rs->conds[ci];
 
-	if (c->type == COND_KEYWORDS || c->type == COND_REGEX || c->type == COND_NEAR ||
-	    c->type == COND_RATING)
+	if (c->type >= COND_KEYWORDS)
 		return;
 	for (uint32_t i = 0; i < c->n; i++)
 		rules_order(rs, c->items[i]);
@@ -449,8 +478,7 @@ static uint32_t
 rules_flatten(struct ruleset *rs, uint32_t ci)
 {
 	const struct rs_cond *c = &rs->conds[ci];
-	int leaf = c->type == COND_KEYWORDS || c->type == COND_REGEX || c->type == COND_NEAR ||
-	    c->type == COND_RATING;
+	int leaf = c->type >= COND_KEYWORDS;
 	uint32_t n = leaf ? 1 : c->n;
 	uint32_t *kids = xcalloc(n ? n : 1, sizeof(uint32_t)), at;
 
@@ -543,10 +571,25 @@ rules_warn_unfiltered(struct ruleset *rs, const struct rs_rule *rule, uint32_t c
 		    rule->id, (int)len, src, src[len] ? "..." : "");
 		return;
 	}
-	if (c->type == COND_KEYWORDS || c->type == COND_NEAR || c->type == COND_RATING)
+	if (c->type >= COND_KEYWORDS)
 		return;
 	for (uint32_t i = 0; i < c->n; i++)
 		rules_warn_unfiltered(rs, rule, c->items[i]);
+}
+
+static int
+rules_uses_model(const struct ruleset *rs, uint32_t ci)
+{
+	const struct rs_cond *c = &rs->conds[ci];
+
+	if (c->type == COND_MODEL)
+		return 1;
+	if (c->type >= COND_KEYWORDS)
+		return 0;
+	for (uint32_t i = 0; i < c->n; i++)
+		if (rules_uses_model(rs, c->items[i]))
+			return 1;
+	return 0;
 }
 
 void
@@ -630,7 +673,8 @@ rules_compile(struct ruleset *rs)
 		rule->rated = !rule->always && rules_possible(rs, rule->when, 1, 1);
 		if (rs->diag)
 			rules_warn_unfiltered(rs, rule, rule->when);
-		if (rule->always && rs->diag)
+		/* a model: condition reads every mention by design (keluh-rules(5)) */
+		if (rule->always && rs->diag && !rules_uses_model(rs, rule->when))
 			diag_warning(rs->diag, rule->file, rule->line, rule->col,
 			    "rule '%s' can match without any of its keywords or regex literals, so "
 			    "it is evaluated on every mention; a lone 'none' matches everything "
@@ -723,6 +767,14 @@ rules_free(struct ruleset *rs)
 	free(rs->tests);
 	free(rs->always);
 	free(rs->rated);
+	for (size_t i = 0; i < rs->nmodels; i++) {
+		free(rs->models[i].name);
+		if (rs->models[i].m)
+			model_free(rs->models[i].m);
+	}
+	free(rs->models);
+	free(rs->scored);
+	free(rs->mconds);
 	free(rs->follower_steps);
 	free(rs->kwhash);
 	if (rs->aho)
@@ -759,9 +811,35 @@ rules_summary(const struct ruleset *rs, struct rules_summary *s)
 	s->rules_always = rs->nalways;
 	s->rules_rated = rs->nrated;
 	s->tests = rs->ntests;
+	s->models = rs->nmodels;
+	s->model_conds = rs->nmconds;
 	s->aho_states = rs->aho ? aho_states(rs->aho) : 0;
 	s->aho_bytes = rs->aho ? aho_memory(rs->aho) : 0;
 	s->compile_seconds = rs->compile_seconds;
+}
+
+size_t
+rules_nmodels(const struct ruleset *rs)
+{
+	return rs->nmodels;
+}
+
+const char *
+rules_model_name(const struct ruleset *rs, size_t i)
+{
+	return rs->models[i].name;
+}
+
+double
+rules_model_score(const struct ruleset *rs, size_t i)
+{
+	return rs->models[i].score;
+}
+
+const struct model *
+rules_model(const struct ruleset *rs, size_t i)
+{
+	return rs->models[i].m;
 }
 
 size_t

@@ -47,6 +47,8 @@ struct rules_summary {
 	size_t rules_always;		/* rules evaluated on every mention */
 	size_t rules_rated;		/* ... on every review (rating:), besides those */
 	size_t tests;			/* inline expectations (tests:) */
+	size_t models;			/* models loaded (models: in keluhd.yaml) */
+	size_t model_conds;		/* model: conditions of the rules */
 	size_t aho_states;
 	size_t aho_bytes;
 	double compile_seconds;
@@ -104,6 +106,17 @@ const char *rules_tag(const struct ruleset *, size_t rule, size_t i);
 /* Where the rule is defined, for messages. */
 const char *rules_file(const struct ruleset *, size_t rule);
 unsigned rules_line(const struct ruleset *, size_t rule);
+
+/*
+ * The models of the set (keluhd.yaml's models:, read with the rules), in
+ * the order given. A model is immutable and belongs to the ruleset.
+ */
+struct model;
+size_t rules_nmodels(const struct ruleset *);
+const char *rules_model_name(const struct ruleset *, size_t i);
+/* What it adds to every verdict: score x (p - 0.5); 0: it serves model: conditions only. */
+double rules_model_score(const struct ruleset *, size_t i);
+const struct model *rules_model(const struct ruleset *, size_t i);
 
 /* Every regex of every rule, as written (for tools and benchmarks). */
 size_t rules_nregex(const struct ruleset *);

@@ -44,7 +44,23 @@ struct rs_regex {
 
 /* any/all/none first: the classifier tells them from leaves by type < COND_KEYWORDS */
 enum cond_type { COND_ALL, COND_ANY, COND_NONE, COND_KEYWORDS, COND_REGEX, COND_NEAR,
-	COND_RATING };
+	COND_RATING, COND_MODEL };
+
+/*
+ * A model of the configuration, loaded with the rules and freed with
+ * them. A model: condition is a leaf whose one item is an rs_mcond: the
+ * model, and the probability it must be above.
+ */
+struct rs_model {
+	char *name;
+	struct model *m;
+	double score; /* adds score x (p - 0.5) to every verdict; 0: none */
+};
+
+struct rs_mcond {
+	uint32_t model;
+	double above;
+};
 
 /*
  * A rating: condition is a leaf with three items: the set of star counts
@@ -139,6 +155,12 @@ struct ruleset {
 	size_t nnears, capnears;
 	uint32_t *slot_near;	/* per near slot: its near */
 	size_t nslots;
+	struct rs_model *models;
+	size_t nmodels;
+	uint32_t *scored; /* the models with a score: asked about every mention */
+	size_t nscored;
+	struct rs_mcond *mconds;
+	size_t nmconds;
 	/*
 	 * Every rule's condition tree again, in one array for evaluation:
 	 * a node is a word type | n << 8, then n words: the offsets of the
@@ -200,6 +222,10 @@ uint32_t rules_add_keyword(struct ruleset *, const char *src, const char *folded
     enum kw_kind kind);
 uint32_t rules_add_cond(struct ruleset *, enum cond_type, uint32_t *items, uint32_t n);
 uint32_t rules_add_regex(struct ruleset *, const char *src, struct regex *re);
+/* Takes m; returns the model's id. */
+uint32_t rules_add_model(struct ruleset *, const char *name, struct model *m, double score);
+/* Returns the id of a model: condition's record. */
+uint32_t rules_add_mcond(struct ruleset *, uint32_t model, double above);
 struct rules_spec;
 /* rules_select.c: merges the files' disable:/override: into sel's copy. */
 void rules_select_merge(struct rules_spec *dst, const struct rules_spec *src);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/model.h"
 #include "engine/normalize.h"
 #include "engine/rules_int.h"
 #include "engine/rules_select.h"
@@ -51,6 +52,7 @@ struct loader {
 	 */
 	char **failed;
 	size_t nfailed;
+	const struct rules_spec *spec; /* its models are loaded first (NULL: none) */
 	/* files[draft_at] is read from draft's text (SIZE_MAX: none) */
 	const struct rules_draft *draft;
 	size_t draft_at;
@@ -60,8 +62,9 @@ static const char *const top_keys[] = {"lists",  "rules",   "scoring", "tests",
                                        "limits", "disable", "override"};
 static const char *const rule_keys[] = {"id",   "description", "team",    "score",
                                         "tags", "when",        "enabled", "lang"};
-static const char *const cond_keys[] = {"any",   "all",  "none", "keywords",
-                                        "regex", "near", "rating"};
+static const char *const cond_keys[] = {"any",  "all",    "none",  "keywords",
+                                        "regex", "near", "rating", "model"};
+static const char *const model_keys[] = {"name", "above"};
 static const char *const near_keys[] = {"words", "within", "ordered"};
 static const char *const scoring_keys[] = {"thresholds", "max_extra", "boosts"};
 static const char *const limit_keys[] = { "regex_window", "regex_tail_window", "regex_work",
@@ -631,6 +634,141 @@ loader_rating(struct loader *L, struct yfile *yf, yaml_node_t *n)
 	return rules_add_cond(L->rs, COND_RATING, items, 3);
 }
 
+#define MODEL_HOW "such as {name: brand-complaints, above: 0.7}"
+
+/* The configured models' names, "a, b", for messages. */
+static char *
+loader_model_names(const struct ruleset *rs)
+{
+	struct buf b;
+
+	buf_init(&b);
+	for (size_t i = 0; i < rs->nmodels; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", rs->models[i].name);
+	return b.data ? b.data : xstrdup("");
+}
+
+static void
+loader_unknown_model(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *name)
+{
+	const struct ruleset *rs = L->rs;
+	const char **names;
+	const char *s;
+	char *all;
+
+	if (rs->nmodels == 0) {
+		yerror(L->d, yf, n, "unknown model '%s': no model is configured; list it under "
+		       "models: in keluhd.yaml (keluhd.yaml(5)), or give keluhctl test --model FILE",
+		       name);
+		return;
+	}
+	names = xcalloc(rs->nmodels, sizeof(char *));
+	for (size_t i = 0; i < rs->nmodels; i++)
+		names[i] = rs->models[i].name;
+	s = diag_suggest(name, names, rs->nmodels);
+	all = loader_model_names(rs);
+	if (s)
+		yerror(L->d, yf, n, "unknown model '%s'; did you mean '%s'? (the models configured "
+		       "are: %s)", name, s, all);
+	else
+		yerror(L->d, yf, n, "unknown model '%s'; the models configured in keluhd.yaml's "
+		       "models: are: %s", name, all);
+	free(all);
+	free(names);
+}
+
+/* above: a probability strictly between 0 and 1. */
+static int
+loader_above(struct loader *L, struct yfile *yf, yaml_node_t *v, double *out)
+{
+	const char *s = yscalar(v);
+	char *end;
+	double x;
+
+	if (s == NULL || yis_null(v)) {
+		yerror(L->d, yf, v, "above must be a probability between 0 and 1, e.g. 0.7, not %s",
+		       ynode_kind(v));
+		return -1;
+	}
+	errno = 0;
+	x = strtod(s, &end);
+	if (end == s || *end != '\0' || errno != 0 || !(x > 0 && x < 1)) {
+		yerror(L->d, yf, v, "above '%s' is not a probability between 0 and 1 (both "
+		       "excluded), e.g. 0.7: the model: condition holds when the model's "
+		       "probability of a complaint is above it", s);
+		return -1;
+	}
+	*out = x;
+	return 0;
+}
+
+/* model: {name: N, above: 0.7}: the named model's probability of a complaint above 0.7. */
+static long
+loader_model(struct loader *L, struct yfile *yf, yaml_node_t *n)
+{
+	yaml_node_t *v;
+	const char *name = NULL;
+	double above = 0;
+	size_t m = 0;
+	int bad = 0;
+
+	if (!yis_map(n)) {
+		yerror(L->d, yf, n, "model must be a mapping " MODEL_HOW ", not %s", ynode_kind(n));
+		return -1;
+	}
+	if (ycheck_keys(L->d, yf, n, "model", model_keys, NKEYS(model_keys)))
+		bad = 1;
+	if ((v = ymap_get(yf, n, "name")) == NULL) {
+		yerror(L->d, yf, n, "model needs 'name:', the name of a model of keluhd.yaml's "
+		       "models:, " MODEL_HOW);
+		bad = 1;
+	} else if (yget_string(L->d, yf, v, "the model's name", &name) < 0)
+		bad = 1;
+	else {
+		for (m = 0; m < L->rs->nmodels; m++)
+			if (strcmp(L->rs->models[m].name, name) == 0)
+				break;
+		if (m == L->rs->nmodels) {
+			loader_unknown_model(L, yf, v, name);
+			bad = 1;
+		}
+	}
+	if ((v = ymap_get(yf, n, "above")) == NULL) {
+		yerror(L->d, yf, n, "model needs 'above:', the probability of a complaint (0 to 1) "
+		       "the model must give for the condition to hold, " MODEL_HOW);
+		bad = 1;
+	} else if (loader_above(L, yf, v, &above) < 0)
+		bad = 1;
+	if (bad)
+		return -1;
+	uint32_t *items = xmalloc(sizeof(uint32_t));
+
+	items[0] = rules_add_mcond(L->rs, (uint32_t)m, above);
+	return rules_add_cond(L->rs, COND_MODEL, items, 1);
+}
+
+/*
+ * The spec's models, loaded before any rule so that model: conditions can
+ * name them. A file that does not load is an error where the model was
+ * given: the set is refused, and on a reload the old one keeps running.
+ */
+static void
+loader_models(struct loader *L)
+{
+	char err[512];
+
+	for (size_t i = 0; L->spec && i < L->spec->nmodels; i++) {
+		const struct rules_model_spec *ms = &L->spec->models[i];
+		struct model *m = model_load(ms->file, err, sizeof(err));
+
+		/* kept without its model, so that the rules naming it say nothing more */
+		if (m == NULL)
+			diag_error(L->d, ms->where, ms->line, ms->col,
+			           "model '%s' does not load: %s", ms->name, err);
+		rules_add_model(L->rs, ms->name, m, ms->score);
+	}
+}
+
 static long loader_cond(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *where,
     unsigned depth);
 
@@ -694,7 +832,7 @@ loader_cond(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *wher
 	if ((len = ymap_len(n)) == 0) {
 		yerror(L->d, yf, n,
 		       "empty condition in '%s'; use any, all, none, keywords, regex, "
-		       "near or rating",
+		       "near, rating or model",
 		       where);
 		return -1;
 	}
@@ -717,6 +855,8 @@ loader_cond(struct loader *L, struct yfile *yf, yaml_node_t *n, const char *wher
 			c = loader_near(L, yf, v);
 		else if (strcmp(k, "rating") == 0)
 			c = loader_rating(L, yf, v);
+		else if (strcmp(k, "model") == 0)
+			c = loader_model(L, yf, v);
 		else
 			c = loader_regex(L, yf, v);
 		if (c < 0) {
@@ -1271,6 +1411,7 @@ loader_run(struct loader *L, const char *const *paths, size_t n)
 	size_t errors0 = L->d->errors;
 
 	L->rs = rules_new();
+	loader_models(L);
 	L->files = xcalloc(n ? n : 1, sizeof(struct yfile));
 	L->nfiles = n;
 	for (size_t i = 0; i < n; i++) {
@@ -1355,6 +1496,7 @@ rules_load_files_sel(const char *const *files, size_t n, const struct rules_spec
 
 	memset(&L, 0, sizeof(L));
 	L.d = d;
+	L.spec = sel;
 	L.draft = draft;
 	L.draft_at = draft ? draft_at : SIZE_MAX;
 	rules_spec_init(&L.sel);

@@ -171,6 +171,7 @@ naive_cond(struct rules_naive *n, uint32_t c, const char *text, size_t len)
 	case COND_REGEX:
 		return naive_run(n, n->rxc[cd->items[0]], text, len);
 	case COND_RATING: return 0; /* the baseline classifies text alone: no review */
+	case COND_MODEL: return 0;  /* ... and has no models */
 	case COND_ANY:
 		for (uint32_t i = 0; i < cd->n; i++)
 			if (naive_cond(n, cd->items[i], text, len))

@@ -41,6 +41,12 @@ rules_spec_free(struct rules_spec *s)
 		free(s->override[i].file);
 	}
 	free(s->override);
+	for (size_t i = 0; i < s->nmodels; i++) {
+		free(s->models[i].name);
+		free(s->models[i].file);
+		free(s->models[i].where);
+	}
+	free(s->models);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -52,6 +58,55 @@ rules_spec_add_dir(struct rules_spec *s, const char *dir)
 }
 
 void
+rules_spec_add_model(struct rules_spec *s, const struct rules_model_spec *m)
+{
+	struct rules_model_spec *x;
+
+	s->models = xreallocarray(s->models, s->nmodels + 1, sizeof(*s->models));
+	x = &s->models[s->nmodels++];
+	*x = *m;
+	x->name = xstrdup(m->name);
+	x->file = xstrdup(m->file);
+	x->where = xstrdup(m->where);
+}
+
+int
+rules_model_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '.' ||
+		      *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+char *
+rules_model_name_from_file(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	if (n > 6 && strcmp(base + n - 6, ".model") == 0)
+		n -= 6;
+	return xstrndup(base, n);
+}
+
+const struct rules_model_spec *
+rules_spec_model(const struct rules_spec *s, const char *name)
+{
+	for (size_t i = 0; i < s->nmodels; i++)
+		if (strcmp(s->models[i].name, name) == 0)
+			return &s->models[i];
+	return NULL;
+}
+
+void
 rules_spec_copy(struct rules_spec *dst, const struct rules_spec *src)
 {
 	rules_spec_init(dst);
@@ -59,6 +114,8 @@ rules_spec_copy(struct rules_spec *dst, const struct rules_spec *src)
 		rules_spec_add_dir(dst, src->dirs[i]);
 	dst->user_dir = src->user_dir ? xstrdup(src->user_dir) : NULL;
 	rules_select_merge(dst, src);
+	for (size_t i = 0; i < src->nmodels; i++)
+		rules_spec_add_model(dst, &src->models[i]);
 }
 
 static void

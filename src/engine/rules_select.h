@@ -38,6 +38,20 @@ struct rules_override {
 	unsigned line, col;
 };
 
+/*
+ * A model the rules may use (keluhd.yaml's models:, keluhctl test
+ * --model). Rules name it in a model: condition; with a score other than
+ * 0 it also adds score x (p - 0.5) to every verdict. The loader reads its
+ * file into the ruleset, so a reload reads it again.
+ */
+struct rules_model_spec {
+	char *name;
+	char *file;   /* the model file, as opened */
+	double score; /* 0: only for model: conditions */
+	char *where;  /* where it was given, for errors: a file, or "--model" */
+	unsigned line, col;
+};
+
 struct rules_spec {
 	char **dirs; /* packs first, then the user's directory */
 	size_t ndirs;
@@ -46,6 +60,8 @@ struct rules_spec {
 	size_t ndisable;
 	struct rules_override *override;
 	size_t noverride;
+	struct rules_model_spec *models;
+	size_t nmodels;
 };
 
 void rules_spec_init(struct rules_spec *);
@@ -54,6 +70,20 @@ void rules_spec_free(struct rules_spec *);
 void rules_spec_copy(struct rules_spec *dst, const struct rules_spec *src);
 /* Adds a directory whose *.yaml files are loaded, in name order. */
 void rules_spec_add_dir(struct rules_spec *, const char *dir);
+/*
+ * What a model adds to every verdict when its entry gives no score: a
+ * sure model (p near 1) adds 20, and p 0.75 alone reaches the default low
+ * threshold (10).
+ */
+#define RULES_MODEL_SCORE_DEFAULT 40
+/* A model's name: 1 to 64 of a-z, 0-9, '.', '_' and '-' (rules name it). */
+int rules_model_name_valid(const char *);
+/* A model's name from its file's: /x/brand-complaints.model -> brand-complaints. */
+char *rules_model_name_from_file(const char *path);
+/* Adds a copy of a model (its strings copied). */
+void rules_spec_add_model(struct rules_spec *, const struct rules_model_spec *);
+/* The model of that name, or NULL. */
+const struct rules_model_spec *rules_spec_model(const struct rules_spec *, const char *name);
 
 /*
  * Parse a disable: list / override: mapping (keluhd.yaml's rules: section

@@ -64,7 +64,6 @@ verdict_matches_json(struct buf *b, const struct ruleset *rs, const char *text, 
 	buf_addc(b, '[');
 	for (size_t i = 0; i < v->nmatches; i++) {
 		const struct match *m = &v->matches[i];
-		const char *rid = rules_id(rs, m->rule);
 
 		if (match_seen(v, i))
 			continue;
@@ -72,9 +71,17 @@ verdict_matches_json(struct buf *b, const struct ruleset *rs, const char *text, 
 			buf_addc(b, ',');
 		first = 0;
 		buf_adds(b, "{\"rule\":");
-		json_str(b, rid, strlen(rid));
+		if (m->rule == CLASSIFY_NO_RULE)
+			buf_adds(b, "null");
+		else
+			buf_add_json_quoted(b, rules_id(rs, m->rule));
 		buf_printf(b, ",\"kind\":\"%s\",\"pattern\":", classify_match_kind_name(m->kind));
 		json_str(b, m->pattern, strlen(m->pattern));
+		if (m->kind == MATCH_MODEL) {
+			buf_adds(b, ",\"model\":");
+			buf_add_json_quoted(b, rules_model_name(rs, m->model));
+			buf_printf(b, ",\"weight\":%.3f", (double)m->weight);
+		}
 		buf_printf(b, ",\"start\":%zu,\"end\":%zu,\"text\":", m->start, m->end);
 		if (m->end <= len && m->start <= m->end)
 			json_str(b, text + m->start, m->end - m->start);
@@ -83,6 +90,21 @@ verdict_matches_json(struct buf *b, const struct ruleset *rs, const char *text, 
 		buf_addc(b, '}');
 	}
 	buf_addc(b, ']');
+}
+
+/* "models": each model asked, its probability and what it added (a set with models only). */
+static void
+json_models(struct buf *b, const struct ruleset *rs, const struct verdict *v)
+{
+	buf_printf(b, ",\"models\":{\"sum\":%d,\"models\":[", v->model);
+	for (size_t i = 0; i < v->nmodels; i++) {
+		const struct verdict_model *x = &v->models[i];
+
+		buf_adds(b, i ? ",{\"name\":" : "{\"name\":");
+		buf_add_json_quoted(b, rules_model_name(rs, x->model));
+		buf_printf(b, ",\"p\":%.4f,\"score\":%d}", x->p, x->score);
+	}
+	buf_adds(b, "]}");
 }
 
 /*
@@ -108,6 +130,8 @@ json_breakdown(struct buf *b, const struct ruleset *rs, const struct verdict *v)
 	buf_adds(b, ",\"negative\":{\"rules\":");
 	json_part_rules(b, rs, v, 0);
 	buf_printf(b, ",\"sum\":%d}", v->negative);
+	if (rules_nmodels(rs))
+		json_models(b, rs, v);
 	buf_printf(b, ",\"boosts\":{\"followers\":%d,\"verified\":%d}", v->boost_followers,
 	           v->boost_verified);
 	if (v->priority != PRIO_NONE)
@@ -124,7 +148,7 @@ verdict_breakdown_text(struct buf *b, const struct ruleset *rs, const struct ver
 	int parts = 0;
 
 	buf_printf(b, "score %d", v->score);
-	if (v->nrules == 0) {
+	if (v->nrules == 0 && v->model == 0) {
 		buf_printf(b, ": no rule matched; not a complaint (low needs %d)",
 		           rules_threshold(rs, PRIO_LOW));
 		return;
@@ -142,9 +166,23 @@ verdict_breakdown_text(struct buf *b, const struct ruleset *rs, const struct ver
 			buf_printf(b, " + %d others (at most %d)", v->extra, rules_max_extra(rs));
 		parts++;
 	}
-	if (v->negative < 0 || parts == 0)
+	if (v->negative < 0 || (parts == 0 && v->model == 0)) {
 		buf_printf(b, parts ? " - %d negative" : " %d negative",
 		           parts ? -v->negative : v->negative);
+		parts++;
+	}
+	for (size_t i = 0; i < v->nmodels; i++) {
+		const struct verdict_model *x = &v->models[i];
+
+		if (x->score == 0)
+			continue;
+		if (parts)
+			buf_printf(b, " %c %d", x->score < 0 ? '-' : '+', abs(x->score));
+		else
+			buf_printf(b, " %d", x->score);
+		buf_printf(b, " model %s (p %.2f)", rules_model_name(rs, x->model), x->p);
+		parts++;
+	}
 	if (v->boost_followers)
 		buf_printf(b, " %c %d followers", v->boost_followers < 0 ? '-' : '+',
 		           abs(v->boost_followers));

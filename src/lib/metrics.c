@@ -54,6 +54,8 @@ static const struct metric_help metric_helps[] = {
 	{ "keluh_cases", "gauge", "Cases open and acknowledged now, by state." },
 	{ "keluh_case_actions_total", "counter",
 	    "Actions taken on cases, by action and the platform of who acted." },
+	{ "keluh_labels_total", "counter",
+	    "Labels people gave (complaint or not), from chat, the console, the admin API." },
 	{ "keluh_action_requests_total", "counter",
 	    "Requests on /v1/actions/, by receiver and outcome." },
 	{ "keluh_case_edits_total", "counter",

@@ -47,12 +47,13 @@ pg_open(const char *path, int readonly, char *err, size_t errlen)
 	s->readonly = readonly != 0;
 	s->flush = pg_copy_flush;
 	for (int i = 0; i < PQ__N; i++)
-		s->sql[i] = pg_main_sql[i]    ? pg_main_sql[i]
-		            : pg_deliv_sql[i] ? pg_deliv_sql[i]
-		            : pg_cases_sql[i] ? pg_cases_sql[i]
-		            : pg_stats_sql[i] ? pg_stats_sql[i]
-		            : pg_copy_sql[i]  ? pg_copy_sql[i]
-		                              : pg_cluster_sql[i];
+		s->sql[i] = pg_main_sql[i]     ? pg_main_sql[i]
+		            : pg_deliv_sql[i]  ? pg_deliv_sql[i]
+		            : pg_cases_sql[i]  ? pg_cases_sql[i]
+		            : pg_stats_sql[i]  ? pg_stats_sql[i]
+		            : pg_copy_sql[i]   ? pg_copy_sql[i]
+		            : pg_labels_sql[i] ? pg_labels_sql[i]
+		                               : pg_cluster_sql[i];
 	s->conn = PQconnectdbParams(keys, vals, 1);
 	/* the server's notices (a shutdown's warning) would go to stderr as they are */
 	if (s->conn)

@@ -25,9 +25,9 @@
 
 /*
  * The version of the database's tables (keluh_schema); 1 holds the records of SQLite's 8,
- * 2 finds rule texts by a plain index.
+ * 2 the labels of SQLite's 9, 3 finds rule texts by a plain index.
  */
-#define PG_SCHEMA 2
+#define PG_SCHEMA 3
 /* pg_advisory_xact_lock key of migrations: "kluh", as the SQLite application_id */
 #define PG_MIGRATE_LOCK         0x6b6c7568
 #define PG_CONNECT_TIMEOUT      "5"
@@ -118,6 +118,11 @@ enum {
 	PQ_MENTION_IDS,
 	PQ_RECENT_IDS,
 	PQ_STAT_MANY,
+	/* pg_labels.c */
+	PQ_LABEL_ADD,
+	PQ_LABEL_LIST,
+	PQ_LABEL_COUNT,
+	PQ_RECENT_BY_ID,
 	/* pg_cluster.c */
 	PQ_TRY_LOCK,
 	PQ_UNLOCK,
@@ -148,6 +153,7 @@ struct pg_stats {
 	struct buf col[5]; /* kind, step, bucket_ms, key, n */
 	size_t n;
 };
+extern const char *const pg_labels_sql[PQ__N];
 extern const char *const pg_cluster_sql[PQ__N];
 
 /* the named locks a session may hold, and the channels it may listen to */
@@ -419,6 +425,16 @@ int64_t pg_recent_prune(struct spool *sp, size_t keep, int64_t before_ms);
 int64_t pg_recent_scan(struct spool *sp, int64_t since_ms, size_t limit,
                        int (*fn)(void *arg, int64_t at_ms, int complaint, const char *json),
                        void *arg);
+/* pg_labels.c */
+int pg_recent_by_id(struct spool *sp, const char *mention_id,
+                    void (*fn)(void *arg, int64_t at_ms, int complaint, const char *json),
+                    void *arg);
+int64_t pg_label_add(struct spool *sp, const char *mention_id, const char *text, int complaint,
+                     const char *team, const char *platform, const char *by, int64_t at_ms,
+                     const char *source);
+int64_t pg_label_list(struct spool *sp, int64_t since_ms,
+                      void (*fn)(void *arg, const struct spool_label *), void *arg);
+int64_t pg_label_count(struct spool *sp, int64_t *complaints);
 /* pg_cluster.c */
 int pg_shared(const struct spool *sp);
 int pg_try_lock(struct spool *sp, const char *name);

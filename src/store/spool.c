@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "store/spool.h"
 #include "store/spool_backend.h"
@@ -697,4 +698,48 @@ spool_recent_scan(struct spool *s, int64_t since_ms, size_t limit,
                   int (*fn)(void *arg, int64_t at_ms, int complaint, const char *json), void *arg)
 {
 	return s->be->recent_scan(s, since_ms, limit, fn, arg);
+}
+
+int
+spool_recent_by_id(struct spool *s, const char *mention_id,
+                   void (*fn)(void *arg, int64_t at_ms, int complaint, const char *json), void *arg)
+{
+	return s->be->recent_by_id(s, mention_id, fn, arg);
+}
+
+/* labels (v9) */
+const char *
+spool_label_source(const char *platform)
+{
+	static const char *const own[] = {"console", "keluhctl", "import", "admin"};
+
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (strcmp(platform, own[i]) == 0)
+			return own[i];
+	return "chat";
+}
+
+int64_t
+spool_label_add(struct spool *s, const char *mention_id, const char *text, int complaint,
+                const char *team, const char *platform, const char *by, int64_t at_ms)
+{
+	if (spool_begin(s) < 0)
+		return -1;
+	return s->be->label_add(s, mention_id, text, complaint != 0, team, platform, by, at_ms,
+	                        spool_label_source(platform));
+}
+
+int64_t
+spool_label_list(struct spool *s, int64_t since_ms,
+                 void (*fn)(void *arg, const struct spool_label *), void *arg)
+{
+	return s->be->label_list(s, since_ms, fn, arg);
+}
+
+int64_t
+spool_label_count(struct spool *s, int64_t *complaints)
+{
+	int64_t c;
+
+	return s->be->label_count(s, complaints ? complaints : &c);
 }

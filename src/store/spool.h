@@ -16,7 +16,8 @@
  *   cursors     per-source resume positions;
  *   silences    matchers that mute complaints until they expire (v3);
  *   cases       what people act on: their events, their living messages,
- *               and the key of signed action links (v5).
+ *               and the key of signed action links (v5);
+ *   labels      people's word on whether a mention is a complaint (v9).
  *
  * Writes are batched: the daemon calls spool_begin() when a loop pass
  * first writes and spool_commit() once at the end of the pass; only after
@@ -586,5 +587,43 @@ int64_t spool_recent_add(struct spool *, int64_t at_ms, int complaint, const cha
 int64_t spool_recent_prune(struct spool *, size_t keep, int64_t before_ms);
 int64_t spool_recent_scan(struct spool *, int64_t since_ms, size_t limit,
     int (*fn)(void *arg, int64_t at_ms, int complaint, const char *json), void *arg);
+/*
+ * The newest recent row of mention_id (its json's id), through an index:
+ * fn called once. 1, 0 when there is none, -1.
+ */
+int spool_recent_by_id(struct spool *, const char *mention_id,
+    void (*fn)(void *arg, int64_t at_ms, int complaint, const char *json), void *arg);
+
+/*
+ * Labels (v9): a person's word on whether a mention is a complaint, the
+ * data the model learns from and eval measures with. Every label is kept
+ * with who gave it, when and from where; the latest label of a mention id
+ * is the one that counts. platform is where it was given: "console",
+ * "keluhctl", "import", "admin", or a chat platform ("slack", "telegram",
+ * ...); source is then that word, or "chat" for a chat platform.
+ * spool_label_add writes one in the caller's batch (opened if need be): its
+ * row id, or -1. spool_label_list streams the latest label of each mention
+ * labelled at or after since_ms, oldest first; fn must not call the spool;
+ * how many, or -1. spool_label_count: how many mentions have a label (of
+ * them, *complaints say complaint), or -1.
+ */
+struct spool_label {
+	int64_t id;
+	const char *mention_id;
+	const char *text;
+	int complaint;		/* 1 complaint, 0 not */
+	const char *team;	/* NULL when none */
+	const char *by_platform;
+	const char *by_name;	/* NULL when not known */
+	int64_t at_ms;
+	const char *source;	/* chat, console, keluhctl, import, admin */
+};
+int64_t spool_label_add(struct spool *, const char *mention_id, const char *text, int complaint,
+    const char *team, const char *platform, const char *by, int64_t at_ms);
+int64_t spool_label_list(struct spool *, int64_t since_ms,
+    void (*fn)(void *arg, const struct spool_label *), void *arg);
+int64_t spool_label_count(struct spool *, int64_t *complaints);
+/* The source a label given on platform gets (see above). */
+const char *spool_label_source(const char *platform);
 
 #endif

@@ -46,6 +46,7 @@ struct spool_counts;
 struct spool_delivery;
 struct spool_mention;
 struct spool_silence;
+struct spool_label;
 
 struct spool {
 	const struct spool_backend *be;
@@ -224,6 +225,16 @@ struct spool_backend {
 	                       int (*fn)(void *arg, int64_t at_ms, int complaint, const char *json),
 	                       void *arg);
 
+	/* labels (v9), and the recent row of a mention id */
+	int (*recent_by_id)(struct spool *, const char *mention_id,
+	                    void (*fn)(void *arg, int64_t at_ms, int complaint, const char *json),
+	                    void *arg);
+	int64_t (*label_add)(struct spool *, const char *mention_id, const char *text, int complaint,
+	                     const char *team, const char *platform, const char *by, int64_t at_ms,
+	                     const char *source);
+	int64_t (*label_list)(struct spool *, int64_t since_ms,
+	                      void (*fn)(void *arg, const struct spool_label *), void *arg);
+	int64_t (*label_count)(struct spool *, int64_t *complaints);
 	/* several daemons on one database (spool.h says what one of one daemon answers) */
 	int (*shared)(const struct spool *);
 	int (*try_lock)(struct spool *, const char *name);
@@ -266,6 +277,7 @@ struct spool_backend {
 	X(case_of_mention) X(case_since) X(case_last_event)                                        \
 	X(stat_add) X(stat_rows) X(stat_prune) X(mentions_between) X(case_topics)                  \
 	X(recent_add) X(recent_prune) X(recent_scan)                                               \
+	X(recent_by_id) X(label_add) X(label_list) X(label_count)                                  \
 	X(shared) X(try_lock) X(unlock) X(session) X(listen) X(notify) X(notify_fd)                \
 	X(notifications) X(notify_dropped) X(set_instance)
 /* clang-format on */

@@ -228,7 +228,7 @@ sqlite_setup(struct sqlite_spool *s, const char *path)
 			sqlite_dberr(s);
 			return -1;
 		}
-	if (sqlite_cases_setup(s) < 0 || sqlite_stats_setup(s) < 0)
+	if (sqlite_cases_setup(s) < 0 || sqlite_stats_setup(s) < 0 || sqlite_labels_setup(s) < 0)
 		return -1;
 	/* what an earlier run wrote is on disk by now */
 	if (sqlite_read_deliv_max(s) < 0)
@@ -327,6 +327,7 @@ sqlite_close(struct spool *sp)
 		sqlite3_finalize(s->st[i]);
 	sqlite_cases_close(s);
 	sqlite_stats_close(s);
+	sqlite_labels_close(s);
 	/* An open transaction is rolled back here: that is the crash semantics. */
 	sqlite3_close(s->db);
 	free(s->wal_path);
@@ -1237,6 +1238,10 @@ const struct spool_backend spool_sqlite = {
 	.recent_add = sqlite_recent_add,
 	.recent_prune = sqlite_recent_prune,
 	.recent_scan = sqlite_recent_scan,
+	.recent_by_id = sqlite_recent_by_id,
+	.label_add = sqlite_label_add,
+	.label_list = sqlite_label_list,
+	.label_count = sqlite_label_count,
 	.shared = sqlite_shared,
 	.try_lock = sqlite_try_lock,
 	.unlock = sqlite_unlock,

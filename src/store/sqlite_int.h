@@ -14,7 +14,7 @@
 
 #include "store/spool_backend.h"
 
-#define SPOOL_SCHEMA 8
+#define SPOOL_SCHEMA 9
 #define SPOOL_STR_(x) #x
 #define SPOOL_STR(x) SPOOL_STR_(x)
 /* "kluh": lets us refuse to add tables to some other program's database. */
@@ -127,6 +127,15 @@ enum {
 	SS__N
 };
 
+/* s->lst[]: the statements of labels (v9), their SQL in sqlite_labels.c */
+enum {
+	SL_ADD,
+	SL_LIST,
+	SL_COUNT,
+	SL_RECENT_BY_ID,
+	SL__N
+};
+
 struct sqlite_syncer;
 
 /* A spool kept by SQLite: what spool_sqlite.open returns, its base first. */
@@ -138,6 +147,7 @@ struct sqlite_spool {
 	sqlite3_stmt *st[ST__N];
 	sqlite3_stmt *cst[SC__N];
 	sqlite3_stmt *sst[SS__N];
+	sqlite3_stmt *lst[SL__N];
 	char *wal_path;
 	uint64_t seq;		/* deferred commits made */
 	uint64_t rollbacks;	/* batches lost (spool_rollbacks) */
@@ -333,6 +343,17 @@ int64_t sqlite_recent_add(struct spool *, int64_t at_ms, int complaint, const ch
 int64_t sqlite_recent_prune(struct spool *, size_t keep, int64_t before_ms);
 int64_t sqlite_recent_scan(struct spool *, int64_t since_ms, size_t limit,
     int (*fn)(void *arg, int64_t at_ms, int complaint, const char *json), void *arg);
+
+/* sqlite_labels.c: prepares s->lst[] (open calls it after the stats'); the label operations. */
+int sqlite_labels_setup(struct sqlite_spool *s);
+void sqlite_labels_close(struct sqlite_spool *s);
+int sqlite_recent_by_id(struct spool *, const char *mention_id,
+    void (*fn)(void *arg, int64_t at_ms, int complaint, const char *json), void *arg);
+int64_t sqlite_label_add(struct spool *, const char *mention_id, const char *text, int complaint,
+    const char *team, const char *platform, const char *by, int64_t at_ms, const char *source);
+int64_t sqlite_label_list(struct spool *, int64_t since_ms,
+    void (*fn)(void *arg, const struct spool_label *), void *arg);
+int64_t sqlite_label_count(struct spool *, int64_t *complaints);
 
 /* sqlite_schema.c: run by open before the statements are prepared. */
 int sqlite_schema_setup(struct sqlite_spool *s, const char *path);

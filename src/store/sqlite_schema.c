@@ -192,6 +192,26 @@ static const char *const sqlite_migrations[SPOOL_SCHEMA] = {
 	"  complaint INTEGER NOT NULL,"
 	"  json TEXT NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS mentions_at ON mentions(at_ms);",
+	/*
+	 * v9: labels, people's word on whether a mention is a complaint. Every
+	 * label is kept (who said what, when); labels_mention finds the latest
+	 * of a mention. recent_mention finds a mention's recent row by its id
+	 * (the text a label is given for); json_valid keeps a row that is not
+	 * JSON out of it instead of failing its insert.
+	 */
+	"CREATE TABLE IF NOT EXISTS labels ("
+	"  id INTEGER PRIMARY KEY,"
+	"  mention_id TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  complaint INTEGER NOT NULL CHECK (complaint IN (0, 1)),"
+	"  team TEXT,"
+	"  by_platform TEXT NOT NULL,"
+	"  by_name TEXT,"
+	"  at_ms INTEGER NOT NULL,"
+	"  source TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS labels_mention ON labels(mention_id, id);"
+	"CREATE INDEX IF NOT EXISTS recent_mention ON recent("
+	"  CASE WHEN json_valid(json) THEN json_extract(json, '$.id') END);",
 };
 
 /* One row of a statement made for the occasion (a pragma, a count): 1, 0 for none, -1. */

@@ -232,7 +232,7 @@ START_TEST(test_open_create_reopen)
 		ck_assert_int_eq(sql_int("SELECT count(*) FROM pg_indexes WHERE indexname = "
 		                         "'deliveries_due'"), 1);
 	} else {
-		ck_assert_int_eq(sql_int("PRAGMA user_version"), 8);
+		ck_assert_int_eq(sql_int("PRAGMA user_version"), 9);
 		ck_assert_str_eq(sql_text("PRAGMA journal_mode", buf, sizeof(buf)), "wal");
 		ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
 					 "name IN ('mentions', 'alerts', 'deliveries', 'cursors', 'silences')"), 5);
@@ -243,7 +243,7 @@ START_TEST(test_open_create_reopen)
 	reopen();
 	ck_assert_int_eq(
 	    sql_int(spool_test_pg() ? "SELECT version FROM keluh_schema" : "PRAGMA user_version"),
-	    spool_test_pg() ? PG_SCHEMA : 8);
+	    spool_test_pg() ? PG_SCHEMA : 9);
 	ck_assert_uint_eq(pending().n, 1);
 	ck_assert_int_eq(spool_in_txn(sp), 0);
 }
@@ -1178,7 +1178,7 @@ START_TEST(test_due_waits_for_sync)
 	ck_assert_int_eq(spool_commit(sp), 0);
 	ck_assert_uint_eq(spool_commit_seq(sp), seq + 1);
 	ck_assert_int_eq(spool_sync_now(sp), 0);
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 8);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 9);
 }
 END_TEST
 
@@ -1237,7 +1237,7 @@ START_TEST(test_upgrade_v2)
 			     NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	reopen();
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 8);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 9);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM mentions"), 1);
 	ck_assert_int_gt(spool_add_silence(sp, "{}", "a", "r", 1, 2), 0);
 }
@@ -1265,7 +1265,7 @@ START_TEST(test_upgrade_v3_rule_texts)
 			     NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	reopen();
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 8);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 9);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM mentions WHERE json LIKE '%rule_info%'"), 1);
 	/* pending mentions are no longer in mentions_alert */
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE name = 'mentions_alert' "

@@ -440,7 +440,7 @@ START_TEST(test_upgrade_v4)
 	         "DROP TABLE meta; PRAGMA user_version = 4");
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE name = 'cases'"), 0);
 	reopen();
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 8);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 9);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM alerts WHERE case_id IS NULL"), 1);
 	ck_assert_int_eq(spool_action_key(sp, k), 0);
 	a = spool_case_open(sp, "g", 2, NULL, 5);
@@ -593,7 +593,7 @@ START_TEST(test_upgrade_v6)
 	sql_exec("DROP INDEX cases_opened; ALTER TABLE cases DROP COLUMN topic; "
 	         "PRAGMA user_version = 6");
 	reopen();
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 8);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 9);
 	ck_assert_int_eq(spool_case_span(sp, 0, 2000, NULL, span_row, &s), 2);
 	ck_assert_str_eq(s.topic[0], "refund");
 	ck_assert_str_eq(s.topic[1], "-");

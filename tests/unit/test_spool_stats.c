@@ -428,7 +428,7 @@ START_TEST(test_upgrade_v7)
 	         "PRAGMA user_version = 7");
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE name = 'stats'"), 0);
 	reopen();
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 8);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 9);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM mentions"), 1);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE name IN ('stats', "
 	                         "'recent', 'mentions_at')"),
