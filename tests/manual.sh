@@ -110,6 +110,7 @@ check_keys src/conf/conf.c 5 keluhd.yaml.5
 check_keys src/conf/conf_sla.c 5 keluhd.yaml.5
 check_keys src/conf/conf_cases.c 4 keluhd.yaml.5
 check_keys src/conf/conf_ui.c 10 keluhd.yaml.5
+check_keys src/conf/conf_cluster.c 2 keluhd.yaml.5
 check_keys src/engine/rules_load.c 5 keluh-rules.5
 check_keys src/daemon/silence.c 5 keluhctl.1
 # a receiver's keys: those every kind takes, and each kind's own (receiver_*.c)

@@ -8,7 +8,7 @@
 
 pg_start
 
-for t in test_spool test_spool_cases test_spool_stats test_spool_labels; do
+for t in test_spool test_spool_cases test_spool_stats test_spool_labels test_spool_lead; do
 	bin=$top_builddir/tests/unit/$t
 	if [ ! -x "$bin" ]; then
 		skip "$t on PostgreSQL" "not built (configure found no Check)"

@@ -28,6 +28,11 @@ file changes (the answer counters then start over). An answer:
                            send it as Last-Modified; answer 304 when
                            If-Modified-Since is that date (and no
                            If-None-Match asks otherwise)
+   "resume": [["1", "id: 1\ndata: ...\n\n"], ...]
+                           instead of a body: the events after the one
+                           whose ID the request's Last-Event-ID names (all
+                           of them without one), each cut apart ("gap"
+                           between them), as a platform resumes a stream
 
 Bodies of status 200 for SSE/NDJSON go out chunked; others get a
 Content-Length. Every request is logged as one JSON line with its path,
@@ -93,6 +98,13 @@ class Handler(BaseHTTPRequestHandler):
         a = answer_for(u.path)
         status = a.get("status", 200)
         body = base64.b64decode(a["body_b64"]) if "body_b64" in a else a.get("body", "").encode()
+        if "resume" in a:
+            ids = [e[0] for e in a["resume"]]
+            last = self.headers.get("Last-Event-ID")
+            rest = a["resume"][ids.index(last) + 1:] if last in ids else a["resume"]
+            body = "".join(e[1] for e in rest).encode()
+            a = dict(a, cuts=[len("".join(e[1] for e in rest[:i + 1]).encode())
+                              for i in range(len(rest))])
         if "auth" in a and self.headers.get("Authorization") != a["auth"]:
             a = {"status": 401, "headers": {"Content-Type": "application/json",
                                             "WWW-Authenticate": 'Bearer error="invalid_token"'},

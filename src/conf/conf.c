@@ -22,7 +22,7 @@
 static const char *const conf_keys[] = { "http", "spool", "rules", "sources", "receivers",
 	"routes", "grouping", "incidents", "duplicates", "admin", "health_receivers", "display",
 	"public_url", "business_hours", "sla", "escalation", "reports", "cases",
-	"people", "ui", "models" };
+	"people", "ui", "models", "cluster" };
 static const char *const http_keys[] = { "listen", "tokens_file", "signing_keys_file",
 	"max_body", "max_headers", "max_connections", "max_connections_per_client", "timeout" };
 static const char *const spool_keys[] = { "path", "postgresql", "postgresql_file", "max_pending",
@@ -676,6 +676,7 @@ conf_load_flags(const char *path, struct diag *d, int flags)
 		c->receivers[i].display = &c->display;
 	conf_sla_load(&L, root, &c->sla, c->receivers, c->nreceivers, c->display.tz);
 	conf_ui_load(&L, root, &c->ui, c->listen, c->public_url);
+	conf_cluster_load(&L, root, &c->cluster);
 	if (c->nreceivers && c->nroutes == 0)
 		diag_warning(d, path, ynode_line(root), ynode_col(root),
 		    "receivers are defined but there are no routes: no alert will be sent; add "
@@ -709,6 +710,7 @@ conf_free(struct conf *c)
 	tz_free(c->display.tz);
 	conf_sla_free(&c->sla);
 	conf_ui_free(&c->ui);
+	conf_cluster_free(&c->cluster);
 	for (size_t i = 0; i < c->nsources; i++)
 		conf_source_free(&c->sources[i]);
 	free(c->sources);

@@ -21,6 +21,7 @@
 #include "conf/conf_receiver.h"
 #include "conf/conf_sla.h"
 #include "conf/conf_source.h"
+#include "conf/conf_cluster.h"
 #include "conf/conf_ui.h"
 #include "lib/diag.h"
 
@@ -117,6 +118,9 @@ struct conf {
 
 	/* ui: the web console (conf_ui.h) */
 	struct conf_ui ui;
+
+	/* cluster: several daemons on one PostgreSQL spool (conf_cluster.h) */
+	struct conf_cluster cluster;
 };
 
 /* Returns NULL with every error in d. */

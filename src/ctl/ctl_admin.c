@@ -364,6 +364,20 @@ ctl_print_console(const json_t *ui)
 		    ctl_int(ui, "port"));
 }
 
+/* One line: alone on SQLite, or how many daemons share the spool and who leads. */
+static void
+ctl_print_cluster(const json_t *c)
+{
+	if (!json_is_object(c))
+		return;
+	if (!json_is_true(json_object_get(c, "shared")))
+		printf("cluster: one daemon (SQLite spool)\n");
+	else
+		printf("cluster: %s, %lld daemon(s) alive, %lld dead, leader %s\n",
+		    ctl_str(c, "instance"), ctl_int(c, "alive"), ctl_int(c, "dead"),
+		    json_is_string(json_object_get(c, "leader")) ? ctl_str(c, "leader") : "none");
+}
+
 static void
 ctl_print_status(const json_t *o)
 {
@@ -389,6 +403,7 @@ ctl_print_status(const json_t *o)
 		printf("last reload: %s, FAILED, the previous configuration runs: %s (%lld ok, "
 		    "%lld failed)\n", ctl_str(rl, "last_at"), ctl_str(rl, "error"),
 		    ctl_int(rl, "reloads"), ctl_int(rl, "failures"));
+	ctl_print_cluster(json_object_get(o, "cluster"));
 	printf("sources:%s\n", json_array_size(json_object_get(o, "sources")) ? "" : " none");
 	json_array_foreach(json_object_get(o, "sources"), i, v)
 		printf("  %-20s %-14s %-8s %8lld mentions %6lld errors\n", ctl_str(v, "name"),

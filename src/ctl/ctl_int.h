@@ -41,5 +41,7 @@ int ctl_cases_main(int argc, char **argv);
 int ctl_report_main(int argc, char **argv);
 /* keluhctl label MENTION complaint|not, --import FILE, --export [FILE] (ctl_label.c). */
 int ctl_label_main(int argc, char **argv);
+/* keluhctl cluster (ctl_cluster.c); argv[0] "cluster". */
+int ctl_cluster_main(int argc, char **argv);
 
 #endif

@@ -105,6 +105,8 @@ usage(FILE *fp)
 	      "        precision, recall and F1 of the rules (and a model) on labelled mentions\n"
 	      "  learn --labels FILE [--gold CSV] (-o NAME.model | --suggest) [--folds K]\n"
 	      "        train a model on labelled mentions, or suggest keywords for rules\n"
+	      "  cluster\n"
+	      "        the daemons sharing keluhd's spool: alive or dead, leader, their sources\n"
 	      "\n"
 	      "-c FILE: without it, keluhd.yaml in the current directory when there is one\n"
 	      "(the build tree after tools/quick run), else " CONF_DEFAULT_PATH ".\n"
@@ -134,8 +136,8 @@ usage(FILE *fp)
 	      "      --json         one object per line\n"
 	      "  -n N               at most N rows (default 20)\n"
 	      "\n"
-	      "options of status, reload, silence, send-test and the case commands (they talk\n"
-	      "to keluhd's admin socket):\n"
+	      "options of status, reload, silence, send-test, cluster and the case commands\n"
+	      "(they talk to keluhd's admin socket):\n"
 	      "  -c, --config FILE  use the admin.socket of FILE\n"
 	      "      --socket PATH  the admin socket (without it and -c: the admin.socket of the\n"
 	      "                     default configuration, else " CTL_ADMIN_SOCKET ")\n"
@@ -1601,6 +1603,8 @@ main(int argc, char **argv)
 		return ctl_eval_main(argc - 1, argv + 1, ctl_rules_load);
 	if (strcmp(argv[1], "learn") == 0)
 		return ctl_learn_main(argc - 1, argv + 1, ctl_rules_load);
+	if (strcmp(argv[1], "cluster") == 0)
+		return ctl_cluster_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "queue") == 0)
 		return cmd_queue(argc - 1, argv + 1);
 	if (strcmp(argv[1], "retry") == 0)

@@ -14,6 +14,7 @@
 #include "daemon/admin.h"
 #include "daemon/case_json.h"
 #include "daemon/cases.h"
+#include "daemon/cluster.h"
 #include "daemon/labels.h"
 #include "engine/rules.h"
 #include "lib/log.h"
@@ -28,6 +29,7 @@ struct admin {
 	struct spool *spool;
 	struct silences *silences;
 	struct cases *cases;
+	struct cluster *cluster;
 	struct admin_ops ops;
 };
 
@@ -73,6 +75,29 @@ admin_commit(struct admin *a, struct httpd_req *req)
 }
 
 /* --- status ---------------------------------------------------------------- */
+
+/* The status's "cluster": this daemon, how many are alive and dead, who leads. */
+static void
+admin_status_cluster(struct admin *a, json_t *o)
+{
+	char err[600];
+	json_t *c = a->cluster ? cluster_json(a->cluster, err, sizeof(err)) : NULL;
+	json_t *d, *leader = json_null();
+	size_t i;
+
+	if (c == NULL) {
+		json_object_set_new(o, "cluster", json_null());
+		return;
+	}
+	json_array_foreach(json_object_get(c, "daemons"), i, d)
+		if (json_is_true(json_object_get(d, "leader")))
+			leader = json_object_get(d, "instance");
+	json_object_set_new(o, "cluster",
+	    json_pack("{s:O,s:O,s:O,s:O,s:O}", "shared", json_object_get(c, "shared"), "instance",
+	        json_object_get(c, "instance"), "alive", json_object_get(c, "alive"), "dead",
+	        json_object_get(c, "dead"), "leader", leader));
+	json_decref(c);
+}
 
 static void
 admin_status(struct admin *a, struct httpd_req *req)
@@ -130,6 +155,7 @@ admin_status(struct admin *a, struct httpd_req *req)
 		admin_fail(req, 500, "cannot build the status");
 		return;
 	}
+	admin_status_cluster(a, o);
 	json_object_set_new(o, "ui", st.ui_on ? json_pack("{s:s,s:i}", "listen",
 	    st.conf->ui.listen ? st.conf->ui.listen : "http", "port", st.ui_port) : json_null());
 	admin_reply(req, 200, o);
@@ -601,6 +627,29 @@ admin_send_report(struct admin *a, struct httpd_req *req, const char *rest)
 	admin_reply(req, 202, json_pack("{s:b,s:I}", "ok", 1, "report", (json_int_t)n));
 }
 
+/* GET /v1/admin/cluster: the daemons on this spool (cluster_json). */
+static void
+admin_cluster(struct admin *a, struct httpd_req *req)
+{
+	char err[600];
+	json_t *o;
+
+	if (!admin_is(req, "GET")) {
+		admin_method(req, "GET");
+		return;
+	}
+	if (a->cluster == NULL) {
+		admin_fail(req, 503, "the daemon is starting; try again");
+		return;
+	}
+	if ((o = cluster_json(a->cluster, err, sizeof(err))) == NULL) {
+		admin_fail(req, 503, err);
+		return;
+	}
+	json_object_set_new(o, "ok", json_true());
+	admin_reply(req, 200, o);
+}
+
 static void
 admin_handler(void *arg, struct httpd_req *req)
 {
@@ -629,6 +678,8 @@ admin_handler(void *arg, struct httpd_req *req)
 			admin_method(req, "POST");
 	} else if (strncmp(path, "/v1/admin/reports/", 18) == 0 && a->ops.send_report)
 		admin_send_report(a, req, path + 18);
+	else if (strcmp(path, "/v1/admin/cluster") == 0)
+		admin_cluster(a, req);
 	else if (strcmp(path, "/v1/admin/send-test") == 0 && a->ops.send_test) {
 		if (admin_is(req, "POST"))
 			admin_send_test(a, req);
@@ -637,7 +688,7 @@ admin_handler(void *arg, struct httpd_req *req)
 	} else
 		admin_fail(req, 404, "no such endpoint; try GET /v1/admin/status, POST "
 		    "/v1/admin/reload, GET or POST /v1/admin/silences, GET /v1/admin/cases, POST "
-		    "/v1/admin/labels");
+		    "/v1/admin/labels, GET /v1/admin/cluster");
 }
 
 struct admin *
@@ -664,6 +715,12 @@ void
 admin_set_cases(struct admin *a, struct cases *cs)
 {
 	a->cases = cs;
+}
+
+void
+admin_set_cluster(struct admin *a, struct cluster *cl)
+{
+	a->cluster = cl;
 }
 
 void

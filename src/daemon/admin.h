@@ -13,6 +13,7 @@
  *   GET  /v1/admin/cases/ID                the case, its timeline, alerts and mentions
  *   POST /v1/admin/cases/ID/ACTION         {"by","to","note"}: ack, assign, resolve...
  *   POST /v1/admin/reports/N/send          make digest N of reports: and send it now (202)
+ *   GET  /v1/admin/cluster                 the daemons on this spool (daemon/cluster.h)
  *
  * Replies are JSON. Changes answer after their spool commit. Loop thread only.
  */
@@ -73,6 +74,9 @@ struct admin *admin_new(struct event_base *, const char *path, struct spool *,
 /* The cases the /v1/admin/cases endpoints act on (NULL: they answer 503). */
 struct cases;
 void admin_set_cases(struct admin *, struct cases *);
+/* The daemons /v1/admin/cluster and the status show (NULL: the endpoint answers 503). */
+struct cluster;
+void admin_set_cluster(struct admin *, struct cluster *);
 /* Shutting down: no new connections; the socket file goes. */
 void admin_stop(struct admin *);
 void admin_free(struct admin *);

@@ -15,6 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
+#include "daemon/case_json.h"
 #include "daemon/cluster.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
@@ -41,6 +44,7 @@ struct cluster {
 	const struct conf *conf;
 	struct spool *sp;
 	int shared;
+	char host[128];
 	char instance[160];
 	int64_t started_ms;
 	uint64_t session; /* the spool's session the held locks belong to */
@@ -59,15 +63,11 @@ struct cluster {
 static void
 cluster_make_instance(struct cluster *cl, const char *name)
 {
-	char host[128];
-
-	if (name && *name)
-		snprintf(host, sizeof(host), "%s", name);
-	else if (gethostname(host, sizeof(host)) < 0 || !*host)
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
-	snprintf(cl->instance, sizeof(cl->instance), "%s:%ld:%lld", host, (long)getpid(),
-	         (long long)cl->started_ms);
+	if (gethostname(cl->host, sizeof(cl->host)) < 0 || !*cl->host)
+		snprintf(cl->host, sizeof(cl->host), "localhost");
+	cl->host[sizeof(cl->host) - 1] = '\0';
+	snprintf(cl->instance, sizeof(cl->instance), "%s:%ld:%lld", name && *name ? name : cl->host,
+	         (long)getpid(), (long long)cl->started_ms);
 }
 
 static struct cluster_own *
@@ -222,6 +222,41 @@ cluster_watch(struct cluster *cl)
 	event_add(cl->note_ev, NULL);
 }
 
+/* The names of the sources this daemon runs (held "source:NAME"), as a JSON array. */
+static json_t *
+cluster_sources(const struct cluster *cl)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < cl->nowns; i++)
+		if (cl->owns[i].held && strncmp(cl->owns[i].name, "source:", 7) == 0)
+			json_array_append_new(a, json_string(cl->owns[i].name + 7));
+	return a;
+}
+
+static void
+cluster_beat(struct cluster *cl)
+{
+	json_t *a = cluster_sources(cl);
+	char *sources = json_dumps(a, JSON_COMPACT);
+	struct spool_daemon d = {
+	    .instance = cl->instance,
+	    .name = cl->conf->cluster.name ? cl->conf->cluster.name : cl->host,
+	    .host = cl->host,
+	    .version = PACKAGE_VERSION,
+	    .listen = cl->conf->listen,
+	    .sources = sources,
+	    .pid = (int64_t)getpid(),
+	    .started_ms = cl->started_ms,
+	    .leader = cluster_is_leader(cl),
+	};
+
+	if (spool_daemon_beat(cl->sp, &d) < 0)
+		log_debug("cluster: heartbeat: %s", spool_error(cl->sp));
+	free(sources);
+	json_decref(a);
+}
+
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -242,6 +277,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 		free(want[i]);
 	}
 	free(want);
+	cluster_beat(cl);
 	cluster_dispatch_now(cl);
 }
 
@@ -256,7 +292,7 @@ cluster_new(struct event_base *base, const struct conf *conf, struct spool *sp)
 	cl->shared = spool_shared(sp);
 	cl->started_ms = util_now_ms();
 	cl->note_fd = -1;
-	cluster_make_instance(cl, NULL);
+	cluster_make_instance(cl, conf->cluster.name);
 	spool_set_instance(sp, cl->instance);
 	if (!cl->shared)
 		return cl;
@@ -266,6 +302,7 @@ cluster_new(struct event_base *base, const struct conf *conf, struct spool *sp)
 	cl->tick = event_new(base, -1, EV_PERSIST, tick_cb, cl);
 	event_add(cl->tick, &(struct timeval){CLUSTER_TICK_MS / 1000, 0});
 	cluster_watch(cl);
+	cluster_beat(cl);
 	log_info("cluster: this daemon is %s", cl->instance);
 	return cl;
 }
@@ -275,12 +312,15 @@ cluster_free(struct cluster *cl)
 {
 	if (!cl)
 		return;
-	if (cl->shared) {
+	/* a stop, not a death: the others see this daemon go at once */
+	if (cl->shared && !spool_in_txn(cl->sp)) {
 		spool_on_notify(cl->sp, NULL, NULL);
 		for (size_t i = 0; i < cl->nowns; i++)
-			if (cl->owns[i].held && !spool_in_txn(cl->sp))
+			if (cl->owns[i].held)
 				spool_unlock(cl->sp, cl->owns[i].name);
-	}
+		spool_daemon_gone(cl->sp, cl->instance);
+	} else if (cl->shared)
+		spool_on_notify(cl->sp, NULL, NULL);
 	for (size_t i = 0; i < cl->nowns; i++)
 		free(cl->owns[i].name);
 	free(cl->owns);
@@ -385,4 +425,71 @@ cluster_subscribe(struct cluster *cl, const char *channel,
 	}
 	cl->subs[cl->nsubs++] = (struct cluster_sub){xstrdup(channel), fn, arg};
 	return 0;
+}
+
+/* --- what the admin API shows ---------------------------------------------- */
+
+struct cluster_list {
+	const struct cluster *cl;
+	json_t *daemons;
+	size_t alive, dead;
+	const char *leader;
+};
+
+static void
+cluster_list_cb(void *arg, const struct spool_daemon *d)
+{
+	struct cluster_list *l = arg;
+	int alive = d->seen_ago_ms <= l->cl->conf->cluster.dead_after_ms;
+	json_t *sources = d->sources ? json_loads(d->sources, 0, NULL) : NULL;
+
+	if (alive)
+		l->alive++;
+	else
+		l->dead++;
+	json_array_append_new(
+	    l->daemons,
+	    json_pack("{s:s,s:s,s:s,s:I,s:s,s:o,s:I,s:b,s:b,s:o,s:o,s:b}", "instance", d->instance,
+	              "name", d->name, "host", d->host, "pid", (json_int_t)d->pid, "version",
+	              d->version, "started_at", case_json_time(d->started_ms), "seen_ago_ms",
+	              (json_int_t)d->seen_ago_ms, "alive", alive, "leader", alive && d->leader,
+	              "sources", json_is_array(sources) ? json_incref(sources) : json_array(),
+	              "listen", d->listen ? json_string(d->listen) : json_null(), "self",
+	              strcmp(d->instance, l->cl->instance) == 0));
+	json_decref(sources);
+}
+
+/* This daemon's own entry, for a spool of one daemon (no heartbeats there). */
+static json_t *
+cluster_self(const struct cluster *cl)
+{
+	return json_pack(
+	    "{s:s,s:s,s:s,s:I,s:s,s:o,s:I,s:b,s:b,s:o,s:o,s:b}", "instance", cl->instance, "name",
+	    cl->conf->cluster.name ? cl->conf->cluster.name : cl->host, "host", cl->host, "pid",
+	    (json_int_t)getpid(), "version", PACKAGE_VERSION, "started_at",
+	    case_json_time(cl->started_ms), "seen_ago_ms", (json_int_t)0, "alive", 1, "leader",
+	    cluster_is_leader(cl), "sources", cluster_sources(cl), "listen",
+	    cl->conf->listen ? json_string(cl->conf->listen) : json_null(), "self", 1);
+}
+
+json_t *
+cluster_json(struct cluster *cl, char *err, size_t errlen)
+{
+	struct cluster_list l = {cl, json_array(), 0, 0, NULL};
+	json_t *o;
+
+	if (!cl->shared) {
+		json_array_append_new(l.daemons, cluster_self(cl));
+		l.alive = 1;
+	} else if (spool_daemons(cl->sp, cluster_list_cb, &l) < 0) {
+		snprintf(err, errlen, "cannot read the daemons from the spool: %s",
+		         spool_error(cl->sp));
+		json_decref(l.daemons);
+		return NULL;
+	}
+	o = json_pack("{s:b,s:s,s:s,s:I,s:I,s:I,s:o}", "shared", cl->shared, "spool",
+	              cl->shared ? "postgresql" : "sqlite", "instance", cl->instance,
+	              "dead_after_ms", (json_int_t)cl->conf->cluster.dead_after_ms, "alive",
+	              (json_int_t)l.alive, "dead", (json_int_t)l.dead, "daemons", l.daemons);
+	return o;
 }

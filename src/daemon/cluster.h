@@ -27,6 +27,7 @@
 #define KELUH_CLUSTER_H
 
 #include <event2/event.h>
+#include <jansson.h>
 
 #include "conf/conf.h"
 #include "store/spool.h"
@@ -57,5 +58,14 @@ int cluster_is_leader(const struct cluster *);
 /* 0, or -1 (the channel refused, or CLUSTER_MAX_SUBS). */
 int cluster_subscribe(struct cluster *, const char *channel,
                       void (*fn)(void *arg, const char *payload), void *arg);
+
+/*
+ * The daemons for the admin API: {"shared", "spool", "instance",
+ * "dead_after_ms", "alive", "dead", "daemons": [{"instance", "name",
+ * "host", "pid", "version", "started_at", "seen_ago_ms", "alive", "leader",
+ * "sources", "listen", "self"}]}: from the heartbeats on a shared spool,
+ * this daemon alone on another. NULL with err when the spool fails.
+ */
+json_t *cluster_json(struct cluster *, char *err, size_t errlen);
 
 #endif

@@ -381,6 +381,7 @@ keluhd_admin_start(char *err, size_t errlen)
 		return -1;
 	}
 	admin_set_cases(K.admin, K.cases);
+	admin_set_cluster(K.admin, K.cluster);
 	log_info("admin: listening on %s", K.conf->admin_socket);
 	return 0;
 }

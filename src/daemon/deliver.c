@@ -15,7 +15,6 @@
 #include "receivers/receiver.h"
 
 #define DELIVER_BATCH 16
-#define DELIVER_POLL_MS 1000	/* notice operator requeues and restored rows */
 #define DELIVER_MAX_BODY (64 * 1024)
 /*
  * A receiver counts as failing after this many failed attempts in a row;
@@ -96,6 +95,7 @@ struct deliver {
 	size_t nrs;
 	struct xfer *xfers;
 	struct cases *cases;		/* fills "case" at render time; NULL: none */
+	int edits_off;			/* another daemon leads: it makes the owed edits */
 	int draining;
 	void (*drained)(void *);
 	void *drained_arg;
@@ -173,6 +173,9 @@ deliver_set_conf(struct deliver *d, const struct conf *c)
 		/* a failing receiver may have a new url: probe it at once */
 		st->probe_at = 0;
 		st->r = &c->receivers[i];
+		/* a shared spool leases what we send: for as long as a request may take */
+		if (spool_set_lease(d->spool, st->name, st->r->timeout_ms + SPOOL_LEASE_MARGIN_MS) < 0)
+			log_warnx("spool: %s", spool_error(d->spool));
 	}
 	deliver_kick_all(d);
 }
@@ -799,7 +802,7 @@ deliver_edits(struct rstate *st, int room, int probe, int64_t now, int64_t *next
 	int n;
 
 	*next = INT64_MAX;
-	if (d->cases == NULL || room <= 0 || !receiver_living(st->r))
+	if (d->cases == NULL || d->edits_off || room <= 0 || !receiver_living(st->r))
 		return 0;
 	for (size_t i = 0; i < st->nowed; i++)
 		st->owed[i].seen = 0;
@@ -991,6 +994,26 @@ deliver_kick(struct deliver *d, size_t receiver)
 	/* called after the commit, outside any libcurl callback: start now */
 	if (st && !d->draining)
 		deliver_pump(st);
+}
+
+void
+deliver_kick_name(struct deliver *d, const char *receiver)
+{
+	struct rstate *st = deliver_state(d, receiver);
+	char labels[200];
+
+	/* a timer, not a pump: the caller may be inside a spool call */
+	if (st == NULL || st->r == NULL || d->draining)
+		return;
+	rstate_arm(st, 0);
+	snprintf(labels, sizeof(labels), "receiver=\"%s\"", st->name);
+	metrics_add("keluh_delivery_wakeups_total", labels, 1);
+}
+
+void
+deliver_set_edits(struct deliver *d, int on)
+{
+	d->edits_off = !on;
 }
 
 void

@@ -20,6 +20,13 @@
 
 struct deliver;
 
+/*
+ * Each receiver looks at the spool at least this often, whatever it was
+ * told: it notices operator requeues, restored rows, and deliveries other
+ * daemons made due when their notification was lost.
+ */
+#define DELIVER_POLL_MS 1000
+
 struct deliver *deliver_new(struct event_base *, struct curlev *, struct spool *,
     const struct conf *);
 void deliver_free(struct deliver *);
@@ -40,6 +47,17 @@ void deliver_set_observer(struct deliver *, void (*fn)(void *arg, int64_t id, co
 /* Something new may be due for receiver index i (of the current conf). */
 void deliver_kick(struct deliver *, size_t receiver);
 void deliver_kick_all(struct deliver *);
+/*
+ * Something may be due for the receiver of that name, made due by another
+ * daemon on a shared spool (its SPOOL_DUE_CHANNEL notification); unknown
+ * names are ignored. It only schedules a pump: safe from any callback.
+ */
+void deliver_kick_name(struct deliver *, const char *receiver);
+/*
+ * Several daemons on one database: every daemon sends deliveries, only the
+ * leader makes the owed edits of living messages (on: the default).
+ */
+void deliver_set_edits(struct deliver *, int on);
 /* Stops starting new requests; fn(arg) once nothing is in flight. */
 void deliver_drain(struct deliver *, void (*fn)(void *arg), void *arg);
 int deliver_inflight(const struct deliver *);

@@ -111,6 +111,7 @@ struct digests {
 	void *arg;
 	struct digest *d;
 	size_t n;
+	int paused; /* another daemon of the cluster leads: it sends them */
 };
 
 static char *
@@ -347,7 +348,7 @@ digests_load(struct digests *ds, const struct conf *c)
 		d->timer = evtimer_new(ds->base, digest_timer_cb, d);
 		d->slice = evtimer_new(ds->base, digest_slice_cb, d);
 	}
-	for (size_t i = 0; i < ds->n; i++)
+	for (size_t i = 0; i < ds->n && !ds->paused; i++)
 		digest_arm(&ds->d[i]);
 }
 
@@ -390,6 +391,13 @@ digests_set_conf(struct digests *ds, const struct conf *c)
 {
 	digests_unload(ds);
 	digests_load(ds, c);
+}
+
+void
+digests_lead(struct digests *ds, int on)
+{
+	ds->paused = !on;
+	digests_set_conf(ds, ds->c);
 }
 
 int

@@ -66,6 +66,13 @@ struct digests *digests_new(struct event_base *, struct spool *, const struct co
  */
 void digests_set_conf(struct digests *, const struct conf *c);
 /*
+ * Several daemons on one database: only the leader sends digests on their
+ * schedule. digests_lead(ds, 0) drops those in the making and disarms
+ * them; digests_lead(ds, 1) arms them again, as a reload does (a due time
+ * that passed meanwhile is sent once). digests_send works either way.
+ */
+void digests_lead(struct digests *, int on);
+/*
  * Builds digest n (1-based, in the order of reports:) now and sends it,
  * without moving its schedule: 0, or 404 (no such digest) or 409 (it is
  * being made) with err.

@@ -1,10 +1,18 @@
 /*
  * feeds.c: the running sources (see feeds.h).
+ *
+ * A pull or stream source runs where its ownership "source:NAME" is held
+ * (daemon/cluster.h): at once on a spool of one daemon; on a shared spool
+ * on the one daemon that got it, which starts the source when it gets it
+ * (the source reads its cursor from the spool then, where the last owner
+ * left it) and stops it when it loses it. Push sources run everywhere.
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "daemon/feeds.h"
 #include "daemon/health.h"
@@ -13,10 +21,20 @@
 #include "lib/log.h"
 #include "lib/util.h"
 
+/* The ownership of one pull or stream source, at index idx of conf->sources. */
+struct feed_own {
+	struct feeds *f;
+	size_t idx;
+	char *name; /* "source:NAME" */
+	int failed; /* its last start failed (err says why) */
+	char err[300];
+};
+
 struct feeds {
 	struct feeds_env env;
 	const struct conf *conf;
 	struct source **sources;
+	struct feed_own **owns; /* follows sources: the pull and stream sources' ownerships */
 	size_t nsources;
 	int budget; /* sources' mentions share a regex budget until the pass ends */
 	int stopping;
@@ -44,15 +62,29 @@ stop_source(struct feeds *f, struct source *s)
 		hooks_source_stopped(f->env.hooks);
 }
 
+static void feed_disown(struct feeds *f, struct feed_own *o);
+
+/* Every source stops and every ownership is given up. */
+static void
+feeds_clear(struct feeds *f)
+{
+	for (size_t i = 0; i < f->nsources; i++) {
+		if (f->owns && f->owns[i])
+			feed_disown(f, f->owns[i]);
+		stop_source(f, f->sources[i]);
+	}
+	free(f->sources);
+	free(f->owns);
+	f->sources = NULL;
+	f->owns = NULL;
+	f->nsources = 0;
+}
+
 void
 feeds_stop(struct feeds *f)
 {
 	f->stopping = 1;
-	for (size_t i = 0; i < f->nsources; i++)
-		stop_source(f, f->sources[i]);
-	free(f->sources);
-	f->sources = NULL;
-	f->nsources = 0;
+	feeds_clear(f);
 }
 
 void
@@ -144,55 +176,134 @@ same_source(const struct conf_source *a, const struct conf_source *b)
 	return conf_source_same(a, b);
 }
 
-/* The running source of old whose settings are those of cs, taken out of f, or NULL. */
-static struct source *
-keep(struct feeds *f, const struct conf *old, const struct conf_source *cs)
+/* Got: the source starts here, from the cursor its last owner left in the spool. */
+static void
+feed_gain(void *arg)
 {
-	struct source *s;
+	struct feed_own *o = arg;
+	struct feeds *f = o->f;
+	const struct conf_source *cs = &f->conf->sources[o->idx];
 
-	for (size_t j = 0; old && j < old->nsources && j < f->nsources; j++)
-		if (f->sources[j] && same_source(&old->sources[j], cs)) {
-			s = f->sources[j];
-			f->sources[j] = NULL;
-			return s;
-		}
-	return NULL;
+	if (f->stopping || f->sources[o->idx])
+		return;
+	f->sources[o->idx] =
+	    source_start(&(struct source_env){f->env.base, f->env.ce, f->env.spool, health, f}, cs,
+	                 emit, f, o->err, sizeof(o->err));
+	o->failed = f->sources[o->idx] == NULL;
+	if (o->failed && spool_shared(f->env.spool))
+		log_warnx("source %s: %s; left out until the next reload", cs->name, o->err);
 }
 
+/* Lost (another daemon may run it now) or given up: it stops here. */
+static void
+feed_lose(void *arg)
+{
+	struct feed_own *o = arg;
+	struct feeds *f = o->f;
+
+	stop_source(f, f->sources[o->idx]);
+	f->sources[o->idx] = NULL;
+}
+
+static void
+feed_disown(struct feeds *f, struct feed_own *o)
+{
+	if (f->env.cluster)
+		cluster_disown(f->env.cluster, o->name);
+	else
+		feed_lose(o);
+	free(o->name);
+	free(o);
+}
+
+/* Asks for the ownership of source i of f->conf: 0, or -1 when it could not start alone. */
+static int
+feed_own(struct feeds *f, size_t i)
+{
+	struct feed_own *o = xcalloc(1, sizeof(*o));
+
+	o->f = f;
+	o->idx = i;
+	o->name = xasprintf("source:%s", f->conf->sources[i].name);
+	f->owns[i] = o;
+	if (!f->env.cluster)
+		feed_gain(o);
+	else if (cluster_own(f->env.cluster, o->name, feed_gain, feed_lose, o) < 0) {
+		snprintf(o->err, sizeof(o->err), "its ownership cannot be asked for");
+		o->failed = 1;
+	}
+	return o->failed && !spool_shared(f->env.spool) ? -1 : 0;
+}
+
+/* Index in f of the source of old whose settings are those of cs (taken out of f), or -1. */
+static ssize_t
+keep(struct feeds *f, const struct conf *old, const struct conf_source *cs)
+{
+	for (size_t j = 0; old && j < old->nsources && j < f->nsources; j++)
+		if ((f->sources[j] || f->owns[j]) && same_source(&old->sources[j], cs))
+			return (ssize_t)j;
+	return -1;
+}
+
+/* A push source: it runs on every daemon. */
+static struct source *
+feed_push(struct feeds *f, size_t i, char *err, size_t errlen)
+{
+	return source_start(&(struct source_env){f->env.base, f->env.ce, f->env.spool, health, f},
+	                    &f->conf->sources[i], emit, f, err, errlen);
+}
+
+static int
+is_push(const struct conf_source *cs)
+{
+	return cs->kind && source_kind_of(cs)->hook != NULL;
+}
+
+/*
+ * Those of old whose settings did not change move to their new index;
+ * the others stop (their ownership given up), then the new ones start.
+ */
 int
 feeds_start(struct feeds *f, const struct conf *c, const struct conf *old)
 {
 	struct source **next = xcalloc(c->nsources ? c->nsources : 1, sizeof(*next));
-	size_t n = 0;
+	struct feed_own **owns = xcalloc(c->nsources ? c->nsources : 1, sizeof(*owns));
 	char err[300];
 
-	f->conf = c;
 	for (size_t i = 0; i < c->nsources; i++) {
-		struct source *s = keep(f, old, &c->sources[i]);
+		ssize_t j = keep(f, old, &c->sources[i]);
 
-		if (s == NULL)
-			s = source_start(
-			    &(struct source_env){f->env.base, f->env.ce, f->env.spool, health, f},
-			    &c->sources[i], emit, f, err, sizeof(err));
-		if (s == NULL) {
-			if (old == NULL) {
-				log_error("source %s: %s", c->sources[i].name, err);
-				for (size_t k = 0; k < n; k++)
-					stop_source(f, next[k]);
-				free(next);
-				return -1;
-			}
-			log_warnx("source %s: %s; left out until the next reload",
-			          c->sources[i].name, err);
-			/* keep the slot so indexes follow c->sources */
-		}
-		next[n++] = s;
+		if (j < 0)
+			continue;
+		next[i] = f->sources[j];
+		owns[i] = f->owns[j];
+		f->sources[j] = NULL;
+		f->owns[j] = NULL;
+		if (owns[i])
+			owns[i]->idx = i;
 	}
-	for (size_t j = 0; j < f->nsources; j++)
-		if (f->sources[j])
-			stop_source(f, f->sources[j]);
-	free(f->sources);
+	feeds_clear(f);
+	f->conf = c;
 	f->sources = next;
-	f->nsources = n;
+	f->owns = owns;
+	f->nsources = c->nsources;
+	for (size_t i = 0; i < c->nsources; i++) {
+		const struct conf_source *cs = &c->sources[i];
+
+		if (next[i] || owns[i])
+			continue;
+		if (!is_push(cs)) {
+			if (feed_own(f, i) == 0)
+				continue;
+			snprintf(err, sizeof(err), "%s", owns[i]->err);
+		} else if ((next[i] = feed_push(f, i, err, sizeof(err))) != NULL)
+			continue;
+		if (old == NULL) {
+			log_error("source %s: %s", cs->name, err);
+			feeds_clear(f);
+			return -1;
+		}
+		log_warnx("source %s: %s; left out until the next reload", cs->name, err);
+	}
 	return 0;
 }

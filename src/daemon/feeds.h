@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "conf/conf.h"
+#include "daemon/cluster.h"
 #include "daemon/ingest.h"
 #include "daemon/pass.h"
 #include "net/curlev.h"
@@ -34,6 +35,8 @@ struct feeds_env {
 	struct pass *pass; /* health alerts kick their receivers through it */
 	/* the push sources' calls, answered 503 when their source stops; may be NULL */
 	struct hooks *hooks;
+	/* who runs each pull or stream source; NULL: every one runs here */
+	struct cluster *cluster;
 };
 
 struct feeds;
@@ -45,8 +48,11 @@ void feeds_free(struct feeds *);
 /*
  * Starts the sources of c. With old (a reload), a source whose settings
  * did not change keeps running where it is (a file is not read again); the
- * others stop and the new ones start. At start-up a source that fails is
- * fatal (-1, logged); on reload it is logged and left out (its slot NULL).
+ * others stop and the new ones start. A pull or stream source starts where
+ * its ownership "source:NAME" is held (see feeds.c). At start-up a source
+ * that fails to start here is fatal (-1, logged); on reload, or when it
+ * starts later on a shared spool, it is logged and left out (its slot
+ * NULL).
  */
 int feeds_start(struct feeds *, const struct conf *c, const struct conf *old);
 /* keluhd stops: every source stops, and no mention is taken any more. */

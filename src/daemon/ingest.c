@@ -62,6 +62,9 @@ struct ingest {
 	struct dedup *ids;	/* mention ids seen within duplicates.window */
 	struct dedup *texts;	/* complaint texts seen within it (same_text) */
 	struct rollup *rollup;	/* the trends' counts; borrowed, NULL: none */
+	/* not the leader: complaints wait ungrouped, and wrote(arg) says one was written */
+	void (*wrote)(void *arg);
+	void *wrote_arg;
 };
 
 static void
@@ -449,18 +452,27 @@ ingest_complaint(struct ingest *in, const struct mention *m, const char *src,
 		goto out;
 	c.key = key = complaint_key(in->conf, &c);
 	complaint_row_write(&in->rec, &c, in->refs, in->rs, m, v);
-	c.rowid = spool_add_mention(in->spool, m->id, c.key, v->priority, now, in->rec.data);
+	if (in->wrote)
+		c.rowid = spool_add_mention_ungrouped(in->spool, m->id, c.key, v->priority, now,
+		                                      in->rec.data);
+	else
+		c.rowid = spool_add_mention(in->spool, m->id, c.key, v->priority, now,
+		                            in->rec.data);
 	if (c.rowid <= 0) {
 		log_warnx("spool: cannot record mention %s: %s", m->id, spool_error(in->spool));
 		metrics_add("keluh_spool_errors_total", NULL, 1);
 		goto out;
 	}
-	c.text = m->text;
-	c.text_len = m->text_len;
-	norm_fold_text(&in->nb, m->text, m->text_len);
-	c.folded = in->nb.text;
-	c.folded_len = in->nb.len;
-	group_add(in->ge, &c);
+	if (in->wrote)
+		in->wrote(in->wrote_arg); /* the leader groups it */
+	else {
+		c.text = m->text;
+		c.text_len = m->text_len;
+		norm_fold_text(&in->nb, m->text, m->text_len);
+		c.folded = in->nb.text;
+		c.folded_len = in->nb.len;
+		group_add(in->ge, &c);
+	}
 	if (in->rollup)
 		rollup_complaint(in->rollup, in->rs, v, m->text, now);
 	rc = 0;
@@ -499,8 +511,10 @@ ingest_mention_once(struct ingest *in, const struct mention *m, const char *sour
 
 struct restore_ctx {
 	struct ingest *in;
-	size_t n, bad;
+	size_t n, bad, copies;
 	json_t *texts;		/* rule texts read so far, by id */
+	int dedup;		/* copies of a complaint (through two daemons) are dropped */
+	int claimed;		/* rows another daemon took: not counted anywhere yet */
 };
 
 /* A rule text by its id in the spool (complaint_rule_fn), read once per restore. */
@@ -524,6 +538,26 @@ ingest_restore_rule(void *arg, int64_t ref)
 	return t;
 }
 
+/*
+ * Whether a complaint read back is a copy of one the duplicate windows
+ * hold: the same id, or (same_text) the same text, within the window of
+ * its own time. Records it when it is not.
+ */
+static int
+ingest_copy(struct ingest *in, const struct complaint *c)
+{
+	int64_t w = in->conf->dedup_window_ms;
+	size_t kept;
+	uint64_t h;
+
+	if (dedup_seen(in->ids, util_hash_str(c->mention_id), c->at_ms, w))
+		return 1;
+	if (in->conf->dedup_same_text == 0 || c->text == NULL)
+		return 0;
+	h = dedup_hash_text(c->text, c->text_len, &kept);
+	return kept >= in->conf->dedup_same_text && dedup_seen(in->texts, h, c->at_ms, w);
+}
+
 static void
 ingest_restore_one(void *arg, const struct spool_mention *sm)
 {
@@ -532,17 +566,26 @@ ingest_restore_one(void *arg, const struct spool_mention *sm)
 
 	if (complaint_row_read(&cr, rc->in->conf, sm, &rc->in->nb, ingest_restore_rule, rc) < 0)
 		rc->bad++;
-	else {
+	else if (rc->dedup && ingest_copy(rc->in, &cr.c)) {
+		/* the first copy counts; the second must neither wait nor alert */
+		if (spool_drop_mention(rc->in->spool, sm->rowid) < 0)
+			log_warnx("spool: cannot drop the copy of mention %s: %s", sm->mention_id,
+			          spool_error(rc->in->spool));
+		metrics_add("keluh_mentions_copies_total", "source=\"cluster\"", 1);
+		rc->copies++;
+	} else {
+		cr.c.restored = !rc->claimed;
 		group_add(rc->in->ge, &cr.c);
 		rc->n++;
 	}
 	complaint_read_free(&cr);
 }
 
-int
-ingest_restore(struct ingest *in)
+/* The pending rows into the groups (ingest_restore, ingest_lead): 0, or -1 (logged). */
+static int
+ingest_reread(struct ingest *in, int dedup)
 {
-	struct restore_ctx rc = { in, 0, 0, json_object() };
+	struct restore_ctx rc = { in, 0, 0, 0, json_object(), dedup, 0 };
 
 	if (spool_pending_mentions(in->spool, ingest_restore_one, &rc) < 0) {
 		log_warnx("spool: cannot read pending mentions: %s", spool_error(in->spool));
@@ -557,7 +600,108 @@ ingest_restore(struct ingest *in)
 	if (rc.n)
 		log_info("restored %zu pending complaint(s) into %zu group(s)", rc.n,
 		    group_count(in->ge));
+	if (rc.copies)
+		log_info("dropped %zu pending complaint(s) that were copies of others", rc.copies);
 	if (rc.bad)
 		log_warnx("spool: %zu pending mention(s) could not be read and were skipped", rc.bad);
 	return 0;
+}
+
+int
+ingest_restore(struct ingest *in)
+{
+	return ingest_reread(in, 0);
+}
+
+void
+ingest_follow(struct ingest *in, struct group_engine *ge, void (*wrote)(void *arg), void *arg)
+{
+	in->ge = ge;
+	in->wrote = wrote;
+	in->wrote_arg = arg;
+}
+
+static void
+ingest_window_fn(void *arg, const struct spool_mention *sm)
+{
+	struct spool_mention **tail = arg;
+	struct spool_mention *m = (*tail)++;
+
+	m->rowid = sm->rowid;
+	m->at_ms = sm->at_ms;
+	m->mention_id = xstrdup(sm->mention_id);
+	m->json = xstrdup(sm->json);
+}
+
+/*
+ * The duplicate windows from the complaints of the last window that are
+ * alerted (the pending ones go through them next): read newest first, at
+ * most the windows' size, fed oldest first.
+ */
+static int
+ingest_seed_windows(struct ingest *in, struct restore_ctx *rc)
+{
+	size_t cap = in->conf->dedup_max;
+	struct spool_mention *v = xcalloc(cap + 1, sizeof(*v)), *tail = v;
+	int64_t since = util_now_ms() - in->conf->dedup_window_ms;
+	int r = spool_mentions_alerted(in->spool, since, cap, ingest_window_fn, &tail);
+
+	for (struct spool_mention *m = tail; r == 0 && m-- > v;) {
+		struct complaint_read cr;
+
+		if (complaint_row_read(&cr, in->conf, m, &in->nb, ingest_restore_rule, rc) == 0)
+			(void)ingest_copy(in, &cr.c);
+		complaint_read_free(&cr);
+	}
+	for (struct spool_mention *m = v; m < tail; m++) {
+		free(m->mention_id);
+		free(m->json);
+	}
+	free(v);
+	if (r < 0)
+		log_warnx("spool: cannot read the complaints of the duplicate window: %s",
+		          spool_error(in->spool));
+	return r;
+}
+
+int
+ingest_lead(struct ingest *in, struct group_engine *ge)
+{
+	struct restore_ctx rc = { in, 0, 0, 0, json_object(), 1, 0 };
+	int r;
+
+	in->ge = ge;
+	in->wrote = NULL;
+	ingest_dedup_new(in);
+	/* every waiting row is ours now; what comes later is claimed */
+	if (spool_claim_mentions(in->spool, 0, NULL, NULL) < 0) {
+		log_warnx("spool: cannot claim the waiting complaints: %s", spool_error(in->spool));
+		json_decref(rc.texts);
+		return -1;
+	}
+	r = ingest_seed_windows(in, &rc);
+	json_decref(rc.texts);
+	return r < 0 ? -1 : ingest_reread(in, 1);
+}
+
+int
+ingest_claim(struct ingest *in, size_t max)
+{
+	struct restore_ctx rc = { in, 0, 0, 0, json_object(), 1, 1 };
+	int n;
+
+	pass_join(in->spool);
+	n = spool_claim_mentions(in->spool, max, ingest_restore_one, &rc);
+	json_decref(rc.texts);
+	if (n < 0) {
+		log_warnx("spool: cannot claim the complaints other daemons took: %s",
+		          spool_error(in->spool));
+		metrics_add("keluh_spool_errors_total", NULL, 1);
+		return -1;
+	}
+	if (rc.bad)
+		log_warnx("spool: %zu claimed mention(s) could not be read and were skipped", rc.bad);
+	if (rc.copies)
+		log_info("dropped %zu claimed complaint(s) that were copies of others", rc.copies);
+	return n;
 }

@@ -55,6 +55,24 @@ void ingest_batch(struct ingest *, int on);
 int ingest_restore(struct ingest *);
 
 /*
+ * Several daemons on one database (keluhd(8)): only the leader groups.
+ * ingest_follow(in, ge, wrote, arg): this daemon is not the leader (ge
+ * is its empty engine); a complaint is written ungrouped
+ * (spool_add_mention_ungrouped), not handed to group_add, and wrote(arg)
+ * is called after (the daemon wakes the leader). ingest_lead: this daemon became the leader: every waiting row
+ * is claimed, the duplicate windows are made from the alerted complaints
+ * of the last window, and ge is built from every pending complaint, the
+ * copies of one complaint (seen through two daemons) dropped from the
+ * spool but the first. ingest_claim: the leader takes up to max rows other
+ * daemons wrote since (in the pass's batch), drops the copies, groups the
+ * rest: how many it took, or -1 (logged).
+ */
+void ingest_follow(struct ingest *, struct group_engine *ge, void (*wrote)(void *arg),
+                   void *arg);
+int ingest_lead(struct ingest *, struct group_engine *ge);
+int ingest_claim(struct ingest *, size_t max);
+
+/*
  * After the spool failed (batches rolled back, or syncs that failed): the
  * groups in memory may hold complaints that are gone. ge replaces them,
  * new and empty, and is rebuilt from the spool as ingest_restore does; the

@@ -81,6 +81,8 @@ on_case_changed(void *arg, int64_t id, const char *kind, int64_t now_ms)
 
 	if (living_case_changed(K.spool, K.conf, id, kind, now_ms, recv, 64, &n) == 0)
 		pass_alerted(K.pass, recv, n);
+	/* the leader's clocks and living messages, when another daemon leads */
+	keluhd_lead_case_changed(id);
 }
 
 static void
@@ -103,6 +105,11 @@ on_recovered(void *arg)
 {
 	struct group_engine *old = K.groups;
 
+	if (spool_shared(K.spool)) {
+		/* only the leader groups; it reads back what it claimed */
+		keluhd_lead_recovered();
+		return;
+	}
 	K.groups = group_new(K.base, K.conf, K.spool, keluhd_alerted, NULL);
 	group_set_silences(K.groups, K.silences);
 	group_set_cases(K.groups, K.cases);
@@ -170,7 +177,8 @@ stats_cb(evutil_socket_t fd, short what, void *arg)
 static void
 prune_cb(evutil_socket_t fd, short what, void *arg)
 {
-	upkeep_prune(K.spool, K.conf);
+	if (keluhd_leading())
+		upkeep_prune(K.spool, K.conf);
 }
 
 static void
@@ -246,6 +254,7 @@ usage(FILE *fp)
 static void
 teardown(void)
 {
+	keluhd_lead_stop();
 	feeds_free(K.feeds);
 	sla_timer_free(K.sla);
 	if (K.deliver)
@@ -331,12 +340,23 @@ start_pass(void)
 	K.pass = pass_new_spool(K.spool, deferred, &hooks, K.conf->nreceivers);
 }
 
+/* Another daemon made deliveries of this receiver due (SPOOL_DUE_CHANNEL). */
+static void
+on_due(void *arg, const char *receiver)
+{
+	(void)arg;
+	deliver_kick_name(K.deliver, receiver);
+}
+
 /* Delivery, groups, ingest, the sources' feed, silences and the admin API; then the backlog. */
 static int
 start_modules(char *err, size_t errlen)
 {
 	K.ce = curlev_new(K.base);
 	K.deliver = deliver_new(K.base, K.ce, K.spool, K.conf);
+	if (cluster_subscribe(K.cluster, SPOOL_DUE_CHANNEL, on_due, NULL) < 0)
+		log_warnx("deliveries made due by other daemons wait for the next look at the spool "
+		    "(at most %d s)", DELIVER_POLL_MS / 1000);
 	K.groups = group_new(K.base, K.conf, K.spool, keluhd_alerted, NULL);
 	if ((K.cases = cases_new(K.spool, K.conf, err, errlen)) == NULL) {
 		log_error("%s", err);
@@ -351,7 +371,7 @@ start_modules(char *err, size_t errlen)
 	K.hooks = hooks_new(&(struct hooks_env){ .pass = K.pass, .find = hooks_find,
 	    .open = hooks_open });
 	K.feeds = feeds_new(&(struct feeds_env){ K.base, K.ce, K.spool, K.ingest, K.pass,
-	    K.hooks });
+	    K.hooks, K.cluster });
 	K.digests = digests_new(K.base, K.spool, K.conf, keluhd_alerted, NULL);
 	K.actions = actions_new(&(struct actions_env){ K.base, K.ce, K.spool, K.pass, K.cases },
 	    K.conf, err, errlen);
@@ -361,7 +381,9 @@ start_modules(char *err, size_t errlen)
 	}
 	K.sla = sla_timer_new(K.base, K.spool, K.pass, K.cases, K.conf, keluhd_alerted, NULL);
 	replies_set_fn(feeds_replies(K.feeds), sla_timer_reply, K.sla);
-	if (keluhd_admin_start(err, errlen) < 0 || ingest_restore(K.ingest) < 0)
+	/* on a shared spool the groups are read back by the daemon that leads (leader.c) */
+	if (keluhd_admin_start(err, errlen) < 0 ||
+	    (!spool_shared(K.spool) && ingest_restore(K.ingest) < 0))
 		return -1;
 	pass_end(K.pass, 1);
 	return 0;
@@ -404,7 +426,7 @@ run(void)
 		fatalx("cannot create the event loop");
 	K.cluster = cluster_new(K.base, K.conf, K.spool);
 	start_pass();
-	if (start_modules(err, sizeof(err)) < 0)
+	if (start_modules(err, sizeof(err)) < 0 || keluhd_lead_start() < 0)
 		goto out;
 	if (K.conf->listen) {
 		K.http = ingest_http_start(&(struct ingest_http_env){ K.base, K.ingest, K.pass,

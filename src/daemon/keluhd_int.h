@@ -90,4 +90,19 @@ int keluhd_admin_start(char *err, size_t errlen);
 /* The web console when ui.enabled: 0, or -1 (logged) when it cannot start. */
 int keluhd_console_start(void);
 
+/*
+ * leader.c: on a shared spool one daemon leads (groups, SLA clocks,
+ * digests, living edits, prune). keluhd_lead_start asks for the lead once
+ * the modules and the cluster are made (on SQLite: nothing, the daemon
+ * leads); keluhd_leading says whether this daemon leads now;
+ * keluhd_lead_case_changed tells the leader that an action here changed a
+ * case; keluhd_lead_recovered rebuilds after the spool failed;
+ * keluhd_lead_stop frees its events.
+ */
+int keluhd_lead_start(void);
+int keluhd_leading(void);
+void keluhd_lead_case_changed(int64_t id);
+void keluhd_lead_recovered(void);
+void keluhd_lead_stop(void);
+
 #endif

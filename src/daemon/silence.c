@@ -32,6 +32,8 @@ struct silences {
 	struct silence *list;	/* active, newest first */
 	size_t n;
 	struct event *timer;	/* the next expiry */
+	void (*changed)(void *arg);	/* one was added or ended here (silences_set_changed) */
+	void *changed_arg;
 };
 
 static const char *const silence_keys[] = { "rule", "team", "priority", "author", "words" };
@@ -510,11 +512,21 @@ static void
 silence_end(struct silences *ss, struct silence *s, const char *by)
 {
 	int64_t now = util_now_ms();
+	int r;
 
 	pass_join(ss->spool);
-	if (spool_end_silence(ss->spool, s->id, now, by ? by : "expiry") < 0)
+	r = spool_end_silence(ss->spool, s->id, now, by ? by : "expiry");
+	if (r < 0)
 		log_warnx("spool: cannot end silence %lld: %s", (long long)s->id,
 		    spool_error(ss->spool));
+	if (r == 0) {
+		/* another daemon of the cluster ended it and announced it */
+		silence_free(s);
+		silences_gauge(ss);
+		return;
+	}
+	if (ss->changed)
+		ss->changed(ss->changed_arg);
 	log_info("silence %lld %s%s after muting %lld complaint(s)", (long long)s->id,
 	    by ? "expired by " : "expired", by ? by : "", (long long)s->suppressed);
 	silence_announce(ss, s, "expired", by);
@@ -588,8 +600,8 @@ silences_load_one(void *arg, const struct spool_silence *row)
 	silence_link(lc->ss, s);
 }
 
-int
-silences_load(struct silences *ss, char *err, size_t errlen)
+static int
+silences_read(struct silences *ss, char *err, size_t errlen)
 {
 	struct load_ctx lc = { ss, 0 };
 
@@ -599,9 +611,55 @@ silences_load(struct silences *ss, char *err, size_t errlen)
 	}
 	/* those that ran out while keluhd was down end before any complaint is restored */
 	silences_expire_due(ss);
+	silences_gauge(ss);
+	return 0;
+}
+
+int
+silences_load(struct silences *ss, char *err, size_t errlen)
+{
+	if (silences_read(ss, err, errlen) < 0)
+		return -1;
 	if (ss->n)
 		log_info("%zu silence(s) active", ss->n);
-	silences_gauge(ss);
+	return 0;
+}
+
+void
+silences_set_changed(struct silences *ss, void (*fn)(void *arg), void *arg)
+{
+	ss->changed = fn;
+	ss->changed_arg = arg;
+}
+
+int
+silences_reload(struct silences *ss, char *err, size_t errlen)
+{
+	struct silence *old = ss->list;
+	size_t n = ss->n;
+
+	ss->list = NULL;
+	ss->n = 0;
+	if (silences_read(ss, err, errlen) < 0) {
+		/* the spool failed: the silences known before stay */
+		while (ss->list) {
+			struct silence *s = ss->list;
+
+			ss->list = s->next;
+			silence_free(s);
+		}
+		ss->list = old;
+		ss->n = n;
+		silences_arm(ss);
+		silences_gauge(ss);
+		return -1;
+	}
+	while (old) {
+		struct silence *s = old;
+
+		old = s->next;
+		silence_free(s);
+	}
 	return 0;
 }
 
@@ -652,6 +710,8 @@ silences_add(struct silences *ss, struct silence_match *m, const char *created_b
 		buf_free(&b);
 	}
 	silence_announce(ss, s, "created", NULL);
+	if (ss->changed)
+		ss->changed(ss->changed_arg);
 	silences_arm(ss);
 	silences_gauge(ss);
 	return s;

@@ -88,6 +88,16 @@ void silences_set_conf(struct silences *, const struct conf *);
 int silences_load(struct silences *, char *err, size_t errlen);
 
 /*
+ * Several daemons on one database: fn(arg) after a silence was added or
+ * ended here, in the pass that wrote it (the daemon tells the others).
+ * silences_reload: the active set read again from the spool (another
+ * daemon added or ended one); on error the set known before stays.
+ * A silence another daemon ended first ends here without an announcement.
+ */
+void silences_set_changed(struct silences *, void (*fn)(void *arg), void *arg);
+int silences_reload(struct silences *, char *err, size_t errlen);
+
+/*
  * Creates a silence (m is taken, also on error) and announces it; all in
  * the current spool transaction. Returns it, or NULL with a reason.
  */

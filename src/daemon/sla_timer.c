@@ -41,6 +41,7 @@ struct sla_timer {
 	int64_t *overdue; /* ids of live cases past a deadline, sorted */
 	size_t nover, capover;
 	int overflow; /* entries were left out: plan everything again when there is room */
+	int paused;   /* another daemon of the cluster leads: it runs the clocks */
 };
 
 /* ------------------------------------------------------------------ */
@@ -78,6 +79,8 @@ sla_push(struct sla_timer *t, int64_t due, int64_t id)
 {
 	size_t i;
 
+	if (t->paused)
+		return;
 	if (t->n == SLA_TIMER_MAX_CASES) {
 		metrics_bound_hit("sla_schedule",
 		                  "live cases on the SLA clock: the schedule is full; "
@@ -173,6 +176,10 @@ sla_plan_all(struct sla_timer *t)
 	t->nover = 0;
 	t->overflow = 0;
 	sla_metrics_overdue(0);
+	if (t->paused) {
+		evtimer_del(t->ev);
+		return;
+	}
 	if (spool_case_list(t->spool, 0, NULL, SLA_TIMER_MAX_CASES, plan_one, t) < 0) {
 		log_warnx("spool: cannot read the live cases for their SLA clocks: %s",
 		          spool_error(t->spool));
@@ -523,4 +530,17 @@ sla_timer_set_conf(struct sla_timer *t, const struct conf *c)
 {
 	t->conf = c;
 	sla_plan_all(t);
+}
+
+void
+sla_timer_lead(struct sla_timer *t, int on)
+{
+	t->paused = !on;
+	sla_plan_all(t);
+}
+
+void
+sla_timer_case(struct sla_timer *t, int64_t id)
+{
+	sla_push(t, 0, id);
 }

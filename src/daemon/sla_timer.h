@@ -58,6 +58,15 @@ void sla_timer_free(struct sla_timer *);
 /* On reload: the targets may have changed; every live case is planned again. */
 void sla_timer_set_conf(struct sla_timer *, const struct conf *);
 
+/*
+ * Several daemons on one database: only the leader runs the clocks.
+ * sla_timer_lead(t, 0) empties the schedule and stops the timer (the
+ * response-time metrics of actions taken here are still observed);
+ * sla_timer_lead(t, 1) plans every live case again. sla_timer_case: case
+ * id changed on another daemon; it is looked at on the next wake.
+ */
+void sla_timer_lead(struct sla_timer *, int on);
+void sla_timer_case(struct sla_timer *, int64_t id);
 /* A replies_fn (daemon/replies.h): arg is the sla_timer. */
 int sla_timer_reply(void *arg, const struct reply_record *r);
 

@@ -45,14 +45,15 @@ pg_open(const char *path, int readonly, char *err, size_t errlen)
 	struct pg_spool *s = xcalloc(1, sizeof(*s));
 
 	s->readonly = readonly != 0;
+	pg_lease_init(s);
 	s->flush = pg_copy_flush;
 	for (int i = 0; i < PQ__N; i++)
-		s->sql[i] = pg_main_sql[i]     ? pg_main_sql[i]
-		            : pg_deliv_sql[i]  ? pg_deliv_sql[i]
-		            : pg_cases_sql[i]  ? pg_cases_sql[i]
-		            : pg_stats_sql[i]  ? pg_stats_sql[i]
-		            : pg_copy_sql[i]   ? pg_copy_sql[i]
+		s->sql[i] = pg_main_sql[i]    ? pg_main_sql[i]
+		            : pg_deliv_sql[i] ? pg_deliv_sql[i]
+		            : pg_cases_sql[i] ? pg_cases_sql[i]
+		            : pg_stats_sql[i] ? pg_stats_sql[i]
 		            : pg_labels_sql[i] ? pg_labels_sql[i]
+		            : pg_copy_sql[i]   ? pg_copy_sql[i]
 		                               : pg_cluster_sql[i];
 	s->conn = PQconnectdbParams(keys, vals, 1);
 	/* the server's notices (a shutdown's warning) would go to stderr as they are */
@@ -79,6 +80,7 @@ pg_close(struct spool *sp)
 
 	/* an open transaction ends with the session: that is the crash semantics */
 	PQfinish(s->conn);
+	pg_lease_free(s);
 	pg_copy_free(s);
 	pg_cluster_free(s);
 	free(s);

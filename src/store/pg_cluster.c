@@ -25,6 +25,22 @@ const char *const pg_cluster_sql[PQ__N] = {
     [PQ_TRY_LOCK] = "SELECT pg_try_advisory_lock($1::bigint)::int",
     [PQ_UNLOCK] = "SELECT pg_advisory_unlock($1::bigint)::int",
     [PQ_NOTIFY] = "SELECT pg_notify($1, $2)",
+    /* seen_ms by the database's clock: daemons on machines that disagree agree on it */
+    [PQ_DAEMON_BEAT] =
+        "INSERT INTO keluh_daemons (instance, name, host, pid, version, started_ms, seen_ms, "
+        "  leader, sources, listen) "
+        "VALUES ($1, $2, $3, $4, $5, $6, (extract(epoch FROM clock_timestamp()) * 1000)::bigint, "
+        "  $7::int <> 0, ARRAY(SELECT jsonb_array_elements_text($8::jsonb)), $9) "
+        "ON CONFLICT (instance) DO UPDATE SET seen_ms = excluded.seen_ms, "
+        "  leader = excluded.leader, sources = excluded.sources, listen = excluded.listen",
+    [PQ_DAEMON_GONE] = "DELETE FROM keluh_daemons WHERE instance = $1",
+    [PQ_DAEMON_FORGET] =
+        "DELETE FROM keluh_daemons "
+        "WHERE seen_ms < (extract(epoch FROM clock_timestamp()) * 1000)::bigint - $1",
+    [PQ_DAEMONS] = "SELECT instance, name, host, pid, version, started_ms, seen_ms, leader::int, "
+                   "  array_to_json(sources)::text, listen, "
+                   "  (extract(epoch FROM clock_timestamp()) * 1000)::bigint - seen_ms "
+                   "FROM keluh_daemons ORDER BY started_ms, instance",
 };
 
 /* The advisory lock's key: "keluh:" and the name, hashed as nothing else ever changes it. */
@@ -208,4 +224,62 @@ pg_set_instance(struct spool *sp, const char *instance_id)
 	free(s->instance);
 	s->instance = xstrdup(instance_id);
 	return 0;
+}
+
+/* Rows of daemons not seen for this long are forgotten (checked every PG_FORGET_EVERY beats). */
+#define PG_FORGET_AFTER_MS (24 * 3600 * 1000LL)
+#define PG_FORGET_EVERY    600
+
+int
+pg_daemon_beat(struct spool *sp, const struct spool_daemon *d)
+{
+	struct pg_spool *s = pg_of(sp);
+
+	if (PG_WRITE(s, PQ_DAEMON_BEAT, PG_TEXT(d->instance), PG_TEXT(d->name), PG_TEXT(d->host),
+	             PG_I64(d->pid), PG_TEXT(d->version), PG_I64(d->started_ms), PG_I64(d->leader),
+	             PG_TEXT(d->sources ? d->sources : "[]"),
+	             d->listen ? PG_TEXT(d->listen) : PG_NULL) < 0)
+		return -1;
+	if (s->beats++ % PG_FORGET_EVERY == 0 &&
+	    PG_WRITE(s, PQ_DAEMON_FORGET, PG_I64(PG_FORGET_AFTER_MS)) < 0)
+		return -1;
+	return 0;
+}
+
+int
+pg_daemon_gone(struct spool *sp, const char *instance)
+{
+	return PG_WRITE(pg_of(sp), PQ_DAEMON_GONE, PG_TEXT(instance)) < 0 ? -1 : 0;
+}
+
+int
+pg_daemons(struct spool *sp, void (*fn)(void *arg, const struct spool_daemon *), void *arg)
+{
+	struct pg_spool *s = pg_of(sp);
+	PGresult *r = pg_run(s, PQ_DAEMONS, NULL, 0);
+	int n;
+
+	if (!r)
+		return -1;
+	n = PQntuples(r);
+	for (int i = 0; i < n; i++) {
+		struct spool_daemon d = {
+		    .instance = pg_str(r, i, 0),
+		    .name = pg_str(r, i, 1),
+		    .host = pg_str(r, i, 2),
+		    .pid = pg_i64(r, i, 3),
+		    .version = pg_str(r, i, 4),
+		    .started_ms = pg_i64(r, i, 5),
+		    .seen_ms = pg_i64(r, i, 6),
+		    .leader = (int)pg_i64(r, i, 7),
+		    .sources = pg_str(r, i, 8),
+		    .listen = pg_str(r, i, 9),
+		    .seen_ago_ms = pg_i64(r, i, 10),
+		};
+
+		fn(arg, &d);
+		spool_daemon_free(&d);
+	}
+	PQclear(r);
+	return n;
 }

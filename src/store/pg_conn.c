@@ -238,7 +238,7 @@ pg_run_now(struct pg_spool *s, int q, const struct pg_arg *a, size_t n)
 }
 
 /* A write's statement, in the open batch: its result, or NULL with the error set. */
-static PGresult *
+PGresult *
 pg_write_run(struct pg_spool *s, int q, const struct pg_arg *a, size_t n)
 {
 	if (s->readonly) {

@@ -9,6 +9,7 @@
 #include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/util.h"
 #include "store/pg_int.h"
@@ -29,48 +30,87 @@
 	" (SELECT count(*) FROM deliveries WHERE alert_rowid = a.id AND state = 2),"               \
 	" (SELECT count(*) FROM mentions WHERE alert_rowid = a.id)"
 
+/*
+ * Leases (spool.h). The statements that read or take them have the
+ * receiver in $1, now in $2 and the lease owner of this spool in $3. A
+ * row is free to take when it has no lease, its lease ended, or it is our
+ * own. A claim (CTE u) takes the rows due at $4 that are free, but the
+ * ids of $7 (in flight), the first $5 in its order, until $6; rows
+ * another session has locked are passed over, never waited for.
+ */
+#define PG_UNLEASED "(lease_expires_ms IS NULL OR lease_expires_ms <= $2 OR lease_owner = $3)"
+#define PG_UNLEASE  "lease_owner = NULL, lease_expires_ms = NULL"
+#define PG_CLAIM_HEAD                                                                              \
+	"WITH c AS (SELECT id FROM deliveries WHERE receiver = $1 AND state = 0 AND due_ms <= $4 " \
+	"AND " PG_UNLEASED " AND id <> ALL ($7::bigint[]) ORDER BY "
+#define PG_CLAIM_TAIL                                                                              \
+	" LIMIT $5 FOR UPDATE SKIP LOCKED), u AS (UPDATE deliveries SET lease_owner = $3, "        \
+	"lease_expires_ms = $6 FROM c WHERE deliveries.id = c.id RETURNING deliveries.*) "         \
+	"SELECT " DELIVERY_COLS " FROM u d JOIN alerts a ON a.id = d.alert_rowid ORDER BY "
+
 const char *const pg_deliv_sql[PQ__N] = {
     [PQ_ADD_MENTION] = "INSERT INTO mentions (mention_id, group_key, priority, at_ms, json) "
                        "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    /* the leader's groups: the rows it claimed (grouped), not those waiting for it */
     [PQ_PENDING_MENTIONS] = "SELECT " MENTION_COLS " FROM mentions WHERE alert_rowid IS NULL "
-                            "ORDER BY at_ms, id",
+                            "AND grouped ORDER BY at_ms, id",
     [PQ_ADD_ALERT] = "INSERT INTO alerts (alert_id, group_key, priority, team, at_ms, json) "
                      "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     [PQ_TIE_MENTION] = "UPDATE mentions SET alert_rowid = $1 WHERE id = $2 AND alert_rowid IS NULL",
     [PQ_TIE_GROUP] = "UPDATE mentions SET alert_rowid = $1 "
-                     "WHERE alert_rowid IS NULL AND group_key = $2 AND id <= $3",
-    [PQ_ADD_DELIVERY] = "INSERT INTO deliveries (alert_rowid, receiver, idem_key, priority, "
-                        "created_ms, due_ms, expires_ms, ttl_ms) "
-                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $7::bigint - $5::bigint)",
-    [PQ_DUE] = "SELECT " DELIVERY_COLS " FROM ("
-               "  SELECT id FROM deliveries"
-               "  WHERE receiver = $1 AND state = 0 AND due_ms <= $2"
-               "  ORDER BY priority DESC, created_ms, id LIMIT $3) AS t "
-               "JOIN deliveries d ON d.id = t.id JOIN alerts a ON a.id = d.alert_rowid "
-               "ORDER BY d.priority DESC, d.created_ms, d.id",
-    [PQ_NEXT_DUE] = "SELECT min(due_ms) FROM deliveries WHERE receiver = $1 AND state = 0",
-    [PQ_FIRST_DUE] = "SELECT " DELIVERY_COLS " FROM ("
-                     "  SELECT id FROM deliveries"
-                     "  WHERE receiver = $1 AND state = 0 AND due_ms <= $2"
-                     "  ORDER BY due_ms, priority DESC, created_ms, id LIMIT $3) AS t "
-                     "JOIN deliveries d ON d.id = t.id JOIN alerts a ON a.id = d.alert_rowid "
-                     "ORDER BY d.due_ms, d.priority DESC, d.created_ms, d.id",
-    [PQ_MAKE_DUE] = "UPDATE deliveries SET due_ms = $2 "
-                    "WHERE receiver = $1 AND state = 0 AND due_ms > $2",
+                     "WHERE alert_rowid IS NULL AND grouped AND group_key = $2 AND id <= $3",
+    [PQ_ADD_MENTION_UNGROUPED] = "INSERT INTO mentions (mention_id, group_key, priority, "
+                                 "at_ms, json, grouped) VALUES ($1, $2, $3, $4, $5, false) "
+                                 "RETURNING id",
+    /* along mentions_ungrouped; rows another daemon's batch is claiming are left to it */
+    [PQ_CLAIM_MENTIONS] = "UPDATE mentions SET grouped = true WHERE id IN ("
+                          "  SELECT id FROM mentions WHERE NOT grouped AND alert_rowid IS NULL"
+                          "  ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) "
+                          "RETURNING " MENTION_COLS,
+    [PQ_DROP_MENTION] = "DELETE FROM mentions WHERE id = $1 AND alert_rowid IS NULL",
+    [PQ_MENTIONS_ALERTED] = "SELECT " MENTION_COLS " FROM mentions WHERE at_ms >= $1 AND "
+                            "alert_rowid IS NOT NULL ORDER BY at_ms DESC, id DESC LIMIT $2",
+    /* other daemons learn of it at the commit (SPOOL_DUE_CHANNEL; one a receiver and batch) */
+    [PQ_ADD_DELIVERY] = "WITH ins AS (INSERT INTO deliveries (alert_rowid, receiver, idem_key, "
+                        "priority, created_ms, due_ms, expires_ms, ttl_ms) "
+                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $7::bigint - $5::bigint) "
+                        "RETURNING id) SELECT id, pg_notify('" SPOOL_DUE_CHANNEL "', $2) FROM ins",
+    [PQ_DUE] = PG_CLAIM_HEAD "priority DESC, created_ms, id" PG_CLAIM_TAIL
+                             "d.priority DESC, d.created_ms, d.id",
+    /* a row another daemon leased is due when its lease ends at the soonest */
+    [PQ_NEXT_DUE] = "SELECT min(CASE WHEN " PG_UNLEASED " THEN due_ms ELSE "
+                    "greatest(due_ms, lease_expires_ms) END) FROM deliveries "
+                    "WHERE receiver = $1 AND state = 0",
+    [PQ_FIRST_DUE] = PG_CLAIM_HEAD "due_ms, priority DESC, created_ms, id" PG_CLAIM_TAIL
+                                   "d.due_ms, d.priority DESC, d.created_ms, d.id",
+    [PQ_MAKE_DUE] = "WITH u AS (UPDATE deliveries SET due_ms = $2 WHERE id IN ("
+                    "SELECT id FROM deliveries WHERE receiver = $1 AND state = 0 AND "
+                    "due_ms > $2 AND " PG_UNLEASED " FOR UPDATE SKIP LOCKED) RETURNING 1), "
+                    "n AS (SELECT count(*) AS n FROM u) "
+                    "SELECT n, pg_notify('" SPOOL_DUE_CHANNEL "', $1) FROM n WHERE n > 0",
     [PQ_EXPIRE] = "UPDATE deliveries SET state = 2, done_ms = $2, last_error = 'expired after ' "
                   "|| attempts || ' attempt(s), while the receiver was failing; last error: ' "
-                  "|| $3 WHERE receiver = $1 AND state = 0 AND expires_ms <= $2",
-    [PQ_DELIVERED] = "UPDATE deliveries SET state = 1, done_ms = $2, attempts = attempts + 1 "
-                     "WHERE id = $1 AND state = 0",
+                  "|| $4, " PG_UNLEASE " WHERE id IN (SELECT id FROM deliveries "
+                  "WHERE receiver = $1 AND state = 0 AND expires_ms <= $2 AND " PG_UNLEASED
+                  " FOR UPDATE SKIP LOCKED)",
+    [PQ_DELIVERED] =
+        "UPDATE deliveries SET state = 1, done_ms = $2, attempts = attempts + 1, " PG_UNLEASE
+        " WHERE id = $1 AND state = 0",
     [PQ_RETRY_LATER] = "UPDATE deliveries SET attempts = attempts + 1, due_ms = $2, "
-                       "last_error = $3 WHERE id = $1 AND state = 0",
+                       "last_error = $3, " PG_UNLEASE " WHERE id = $1 AND state = 0",
     [PQ_DEAD] = "UPDATE deliveries SET state = 2, done_ms = $2, last_error = $3, "
-                "attempts = attempts + $4 WHERE id = $1 AND state = 0",
-    [PQ_REQUEUE] = "UPDATE deliveries SET state = 0, attempts = 0, due_ms = $2, "
-                   "expires_ms = $2 + ttl_ms, done_ms = NULL WHERE id = $1 AND state = 2",
-    [PQ_REQUEUE_DEAD] = "UPDATE deliveries SET state = 0, attempts = 0, due_ms = $1, "
+                "attempts = attempts + $4, " PG_UNLEASE " WHERE id = $1 AND state = 0",
+    [PQ_REQUEUE] = "WITH u AS (UPDATE deliveries SET state = 0, attempts = 0, due_ms = $2, "
+                   "expires_ms = $2 + ttl_ms, done_ms = NULL WHERE id = $1 AND state = 2 "
+                   "RETURNING receiver) SELECT pg_notify('" SPOOL_DUE_CHANNEL "', receiver) "
+                   "FROM u",
+    [PQ_REQUEUE_DEAD] = "WITH u AS (UPDATE deliveries SET state = 0, attempts = 0, due_ms = $1, "
                         "expires_ms = $1 + ttl_ms, done_ms = NULL "
-                        "WHERE state = 2 AND ($2::text IS NULL OR receiver = $2)",
+                        "WHERE state = 2 AND ($2::text IS NULL OR receiver = $2) "
+                        "RETURNING receiver) SELECT pg_notify('" SPOOL_DUE_CHANNEL "', receiver) "
+                        "FROM u",
+    [PQ_LEASE_COUNTS] = "SELECT lease_owner, count(*) FROM deliveries WHERE state = 0 AND "
+                        "lease_expires_ms > $1 GROUP BY lease_owner ORDER BY lease_owner",
     [PQ_STATE_OF] = "SELECT state FROM deliveries WHERE id = $1",
     [PQ_DROP] = "DELETE FROM deliveries WHERE id = $1",
     [PQ_GET_DELIVERY] = "SELECT " DELIVERY_COLS " FROM deliveries d "
@@ -246,6 +286,84 @@ pg_mention_by_id(struct spool *sp, const char *mention_id,
 	return n < 0 ? -1 : n > 0;
 }
 
+int64_t
+pg_add_mention_ungrouped(struct spool *sp, const char *mention_id, const char *group_key,
+                         int priority, int64_t at_ms, const char *json)
+{
+	return PG_WRITE_ID(pg_of(sp), PQ_ADD_MENTION_UNGROUPED, PG_TEXT(mention_id),
+	                   PG_TEXT(group_key), PG_I64(priority), PG_I64(at_ms), PG_TEXT(json));
+}
+
+/* RETURNING gives no order: the rows are handed on oldest first, as they came. */
+static int
+pg_mention_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+pg_claim_mentions(struct spool *sp, size_t max,
+                  void (*fn)(void *arg, const struct spool_mention *), void *arg)
+{
+	struct pg_spool *s = pg_of(sp);
+	int64_t lim = max == 0 ? INT64_MAX : pg_limit(max);
+	PGresult *r;
+	int n, *order;
+	int64_t *ids;
+
+	if ((r = PG_WRITE_RUN(s, PQ_CLAIM_MENTIONS, PG_I64(lim))) == NULL)
+		return -1;
+	n = PQntuples(r);
+	/* pairs of (row id, index of the row), sorted by row id */
+	ids = xcalloc((size_t)n + 1, 2 * sizeof(*ids));
+	order = xcalloc((size_t)n + 1, sizeof(*order));
+	for (int i = 0; i < n; i++) {
+		ids[2 * i] = pg_i64(r, i, 0);
+		ids[2 * i + 1] = i;
+	}
+	qsort(ids, (size_t)n, 2 * sizeof(*ids), pg_mention_cmp);
+	for (int i = 0; i < n; i++)
+		order[i] = (int)ids[2 * i + 1];
+	for (int i = 0; i < n && fn; i++) {
+		struct spool_mention m;
+
+		pg_row_mention(r, order[i], &m);
+		fn(arg, &m);
+		free(m.mention_id);
+		free(m.group_key);
+		free(m.json);
+	}
+	free(ids);
+	free(order);
+	PQclear(r);
+	return n;
+}
+
+int
+pg_drop_mention(struct spool *sp, int64_t rowid)
+{
+	int64_t n = PG_WRITE(pg_of(sp), PQ_DROP_MENTION, PG_I64(rowid));
+
+	return n < 0 ? -1 : n > 0;
+}
+
+int
+pg_mentions_alerted(struct spool *sp, int64_t since_ms, size_t limit,
+                    void (*fn)(void *arg, const struct spool_mention *), void *arg)
+{
+	struct pg_spool *s = pg_of(sp);
+
+	if (limit == 0)
+		return 0;
+	return pg_mentions_each(s, PG_RUN(s, PQ_MENTIONS_ALERTED, PG_I64(since_ms),
+	                                  PG_I64(pg_limit(limit))),
+	                        fn, arg) < 0
+	           ? -1
+	           : 0;
+}
+
 /* Ties the given mentions to the alert: each must be pending. */
 static int
 pg_tie_each(struct pg_spool *s, const char *alert_id, int64_t rowid, const int64_t *mention_rowids,
@@ -395,67 +513,177 @@ pg_row_delivery(const PGresult *r, int i, struct spool_delivery *d)
 	d->case_id = pg_i64(r, i, 14);
 }
 
+/* ---- leases ----------------------------------------------------------- */
+
+void
+pg_lease_init(struct pg_spool *s)
+{
+	/* the spools a process opens each lease as their own (a thread may open one) */
+	static unsigned opened;
+	unsigned n = __atomic_add_fetch(&opened, 1, __ATOMIC_RELAXED);
+	char host[64];
+	int len;
+
+	if (gethostname(host, sizeof(host)) < 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	len = snprintf(s->lease_owner, sizeof(s->lease_owner), "%s:%ld:%" PRId64, host,
+	               (long)getpid(), util_now_ms());
+	if (n > 1 && len > 0 && (size_t)len < sizeof(s->lease_owner))
+		snprintf(s->lease_owner + len, sizeof(s->lease_owner) - (size_t)len, ".%u", n);
+}
+
+void
+pg_lease_free(struct pg_spool *s)
+{
+	for (size_t i = 0; i < s->nleases; i++)
+		free(s->leases[i].receiver);
+	free(s->leases);
+}
+
+int
+pg_set_lease(struct spool *sp, const char *receiver, int64_t lease_ms)
+{
+	struct pg_spool *s = pg_of(sp);
+	size_t i;
+
+	for (i = 0; i < s->nleases && strcmp(s->leases[i].receiver, receiver) != 0; i++)
+		;
+	if (i == s->nleases) {
+		if (s->nleases >= PG_LEASES_MAX) {
+			pg_seterr(s,
+			          "more than %d receivers have a lease length: %s keeps the "
+			          "default (%d ms)",
+			          PG_LEASES_MAX, receiver, SPOOL_LEASE_MS);
+			return -1;
+		}
+		if (s->nleases == 0)
+			s->leases = xcalloc(PG_LEASES_MAX, sizeof(*s->leases));
+		s->leases[s->nleases++].receiver = xstrdup(receiver);
+	}
+	s->leases[i].ms = lease_ms > 0 ? lease_ms : SPOOL_LEASE_MS;
+	return 0;
+}
+
+/* Whom leases name: the daemon's instance (spool_set_instance), else this spool's own. */
+static const char *
+pg_owner(const struct pg_spool *s)
+{
+	return s->instance ? s->instance : s->lease_owner;
+}
+
+static int64_t
+pg_lease_ms(const struct pg_spool *s, const char *receiver)
+{
+	for (size_t i = 0; i < s->nleases; i++)
+		if (strcmp(s->leases[i].receiver, receiver) == 0)
+			return s->leases[i].ms;
+	return SPOOL_LEASE_MS;
+}
+
+int
+pg_lease_counts(struct spool *sp, void (*fn)(void *, const char *, int64_t), void *arg)
+{
+	PGresult *r = PG_RUN(pg_of(sp), PQ_LEASE_COUNTS, PG_I64(util_now_ms()));
+
+	if (!r)
+		return -1;
+	for (int i = 0; i < PQntuples(r); i++)
+		fn(arg, PQgetvalue(r, i, 0), pg_i64(r, i, 1));
+	PQclear(r);
+	return 0;
+}
+
+/* skip[0..n) as a PostgreSQL array, "{1,2}" (malloc'd). */
+static char *
+pg_id_array(const int64_t *skip, size_t n)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_addc(&b, '{');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_addc(&b, ',');
+		buf_add_int(&b, skip[i]);
+	}
+	buf_addc(&b, '}');
+	return b.data;
+}
+
+/*
+ * Claims (spool.h) the rows q selects: due at due_ms, free of other
+ * daemons' leases at now_ms, but the skipped ones, at most max.
+ */
 static int
-pg_select_due(struct pg_spool *s, int q, const char *receiver, int64_t now_ms, const int64_t *skip,
-              size_t nskip, struct spool_delivery *out, size_t max)
+pg_select_due(struct pg_spool *s, int q, const char *receiver, int64_t due_ms, int64_t now_ms,
+              const int64_t *skip, size_t nskip, struct spool_delivery *out, size_t max)
 {
 	PGresult *r;
-	size_t n = 0;
+	char *ids;
+	int n;
 
 	if (max > INT32_MAX)
 		max = INT32_MAX;
 	if (max == 0)
 		return 0;
-	/* the in-flight list is small: max + nskip rows leave at least max once it is skipped */
-	r = PG_RUN(s, q, PG_TEXT(receiver), PG_I64(now_ms),
-	           PG_I64(pg_limit(max + nskip < max ? SIZE_MAX : max + nskip)));
+	ids = pg_id_array(skip, nskip);
+	r = PG_WRITE_RUN(s, q, PG_TEXT(receiver), PG_I64(now_ms), PG_TEXT(pg_owner(s)),
+	                 PG_I64(due_ms), PG_I64(pg_limit(max)),
+	                 PG_I64(now_ms + pg_lease_ms(s, receiver)), PG_TEXT(ids));
+	free(ids);
 	if (!r)
 		return -1;
-	for (int i = 0; i < PQntuples(r) && n < max; i++) {
-		int64_t id = pg_i64(r, i, 0);
-		size_t k;
-
-		for (k = 0; k < nskip && skip[k] != id; k++)
-			;
-		if (k == nskip)
-			pg_row_delivery(r, i, &out[n++]);
-	}
+	n = PQntuples(r);
+	for (int i = 0; i < n; i++)
+		pg_row_delivery(r, i, &out[i]);
 	PQclear(r);
-	return (int)n;
+	return n;
 }
 
 int
 pg_due(struct spool *sp, const char *receiver, int64_t now_ms, const int64_t *skip, size_t nskip,
        struct spool_delivery *out, size_t max)
 {
-	return pg_select_due(pg_of(sp), PQ_DUE, receiver, now_ms, skip, nskip, out, max);
+	return pg_select_due(pg_of(sp), PQ_DUE, receiver, now_ms, now_ms, skip, nskip, out, max);
 }
 
 int
 pg_first_due(struct spool *sp, const char *receiver, const int64_t *skip, size_t nskip,
              struct spool_delivery *out)
 {
-	return pg_select_due(pg_of(sp), PQ_FIRST_DUE, receiver, INT64_MAX, skip, nskip, out, 1);
+	return pg_select_due(pg_of(sp), PQ_FIRST_DUE, receiver, INT64_MAX, util_now_ms(), skip,
+	                     nskip, out, 1);
 }
 
 int64_t
 pg_next_due(struct spool *sp, const char *receiver)
 {
+	struct pg_spool *s = pg_of(sp);
 	int64_t due = INT64_MAX;
 
-	return PG_ONE(pg_of(sp), PQ_NEXT_DUE, &due, PG_TEXT(receiver)) < 0 ? -1 : due;
+	return PG_ONE(s, PQ_NEXT_DUE, &due, PG_TEXT(receiver), PG_I64(util_now_ms()),
+	              PG_TEXT(pg_owner(s))) < 0
+	           ? -1
+	           : due;
 }
 
 int64_t
 pg_make_due(struct spool *sp, const char *receiver, int64_t now_ms)
 {
-	return PG_WRITE(pg_of(sp), PQ_MAKE_DUE, PG_TEXT(receiver), PG_I64(now_ms));
+	struct pg_spool *s = pg_of(sp);
+
+	return PG_WRITE_ID(s, PQ_MAKE_DUE, PG_TEXT(receiver), PG_I64(now_ms),
+	                   PG_TEXT(pg_owner(s)));
 }
 
 int64_t
 pg_expire(struct spool *sp, const char *receiver, int64_t now_ms, const char *error)
 {
-	return PG_WRITE(pg_of(sp), PQ_EXPIRE, PG_TEXT(receiver), PG_I64(now_ms), PG_TEXT(error));
+	struct pg_spool *s = pg_of(sp);
+
+	return PG_WRITE(s, PQ_EXPIRE, PG_TEXT(receiver), PG_I64(now_ms), PG_TEXT(pg_owner(s)),
+	                PG_TEXT(error));
 }
 
 int

@@ -24,10 +24,12 @@
 #include "store/spool_backend.h"
 
 /*
- * The version of the database's tables (keluh_schema); 1 holds the records of SQLite's 8,
- * 2 the labels of SQLite's 9, 3 finds rule texts by a plain index.
+ * The version of the database's tables (keluh_schema); 1 holds the records
+ * of SQLite's 8, 2 the labels (SQLite's 9), 3 the daemons' heartbeats,
+ * 4 the mentions' grouped, 5 rule texts by a plain index (pg_schema.c
+ * says what each adds).
  */
-#define PG_SCHEMA 3
+#define PG_SCHEMA 5
 /* pg_advisory_xact_lock key of migrations: "kluh", as the SQLite application_id */
 #define PG_MIGRATE_LOCK         0x6b6c7568
 #define PG_CONNECT_TIMEOUT      "5"
@@ -78,6 +80,11 @@ enum {
 	PQ_RULE_TEXT_PRUNE,
 	PQ_PENDING_BY_RECEIVER,
 	PQ_MENTION_BY_ID,
+	PQ_LEASE_COUNTS,
+	PQ_ADD_MENTION_UNGROUPED,
+	PQ_CLAIM_MENTIONS,
+	PQ_DROP_MENTION,
+	PQ_MENTIONS_ALERTED,
 	/* pg_cases.c */
 	PQ_CASE_OPEN,
 	PQ_CASE_FIND,
@@ -114,19 +121,23 @@ enum {
 	PQ_RECENT_SCAN,
 	PQ_MENTIONS_BETWEEN,
 	PQ_CASE_TOPICS,
-	/* pg_copy.c */
-	PQ_MENTION_IDS,
-	PQ_RECENT_IDS,
-	PQ_STAT_MANY,
 	/* pg_labels.c */
 	PQ_LABEL_ADD,
 	PQ_LABEL_LIST,
 	PQ_LABEL_COUNT,
 	PQ_RECENT_BY_ID,
+	/* pg_copy.c */
+	PQ_MENTION_IDS,
+	PQ_RECENT_IDS,
+	PQ_STAT_MANY,
 	/* pg_cluster.c */
 	PQ_TRY_LOCK,
 	PQ_UNLOCK,
 	PQ_NOTIFY,
+	PQ_DAEMON_BEAT,
+	PQ_DAEMON_GONE,
+	PQ_DAEMON_FORGET,
+	PQ_DAEMONS,
 	PQ__N
 };
 
@@ -135,6 +146,7 @@ extern const char *const pg_main_sql[PQ__N];
 extern const char *const pg_deliv_sql[PQ__N];
 extern const char *const pg_cases_sql[PQ__N];
 extern const char *const pg_stats_sql[PQ__N];
+extern const char *const pg_labels_sql[PQ__N];
 extern const char *const pg_copy_sql[PQ__N];
 
 /* The tables whose rows a batch sends by COPY (pg_copy.c). */
@@ -153,7 +165,6 @@ struct pg_stats {
 	struct buf col[5]; /* kind, step, bucket_ms, key, n */
 	size_t n;
 };
-extern const char *const pg_labels_sql[PQ__N];
 extern const char *const pg_cluster_sql[PQ__N];
 
 /* the named locks a session may hold, and the channels it may listen to */
@@ -170,9 +181,13 @@ struct pg_spool {
 	struct spool base;
 	PGconn *conn;
 	int readonly;
-	int txn;                /* begin opened one that commit has not closed */
-	int prepared;           /* the statements are prepared on this session */
-	int64_t reset_ms;       /* after a failed reconnect: none before this (monotonic ms) */
+	int txn;          /* begin opened one that commit has not closed */
+	int prepared;     /* the statements are prepared on this session */
+	int64_t reset_ms; /* after a failed reconnect: none before this (monotonic ms) */
+	/* delivery leases (pg_deliv.c): who takes them, and for how long per receiver */
+	char lease_owner[128];
+	struct pg_lease *leases;
+	size_t nleases;
 	uint64_t rollbacks;     /* batches lost (spool_rollbacks) */
 	uint64_t commits;       /* batches committed (spool_commit_seq) */
 	const char *sql[PQ__N]; /* each statement's SQL, from the files' tables (pg.c) */
@@ -191,7 +206,8 @@ struct pg_spool {
 	struct pg_note *notes;           /* read while waiting for another answer */
 	size_t nnotes;
 	uint64_t notes_dropped;
-	char *instance; /* spool_set_instance */
+	char *instance;                   /* spool_set_instance */
+	uint64_t beats;                   /* heartbeats written */
 };
 
 static inline struct pg_spool *
@@ -205,6 +221,16 @@ pg_of_const(const struct spool *s)
 {
 	return (const struct pg_spool *)s;
 }
+
+/*
+ * The lease a receiver's deliveries are claimed with (spool_set_lease);
+ * one of at most PG_LEASES_MAX, beyond which the default applies.
+ */
+#define PG_LEASES_MAX 256
+struct pg_lease {
+	char *receiver;
+	int64_t ms;
+};
 
 /* One parameter of a statement, typed as in sqlite_int.h; always bound, never in the SQL. */
 struct pg_arg {
@@ -255,6 +281,9 @@ PGresult *pg_run_now(struct pg_spool *s, int q, const struct pg_arg *a, size_t n
  */
 int64_t pg_write(struct pg_spool *s, int q, const struct pg_arg *a, size_t n);
 #define PG_WRITE(s, q, ...) pg_write((s), (q), PG_ARGS(__VA_ARGS__))
+/* A write whose rows are its answer (RETURNING): the result, or NULL with the error set. */
+PGresult *pg_write_run(struct pg_spool *s, int q, const struct pg_arg *a, size_t n);
+#define PG_WRITE_RUN(s, q, ...) pg_write_run((s), (q), PG_ARGS(__VA_ARGS__))
 /* A write whose first row's first column is its answer (RETURNING id): that, 0 for no row, -1. */
 int64_t pg_write_id(struct pg_spool *s, int q, const struct pg_arg *a, size_t n);
 #define PG_WRITE_ID(s, q, ...) pg_write_id((s), (q), PG_ARGS(__VA_ARGS__))
@@ -328,6 +357,14 @@ int pg_alert_mentions(struct spool *sp, int64_t alert_rowid,
                       void (*fn)(void *arg, const struct spool_mention *), void *arg);
 int pg_mention_by_id(struct spool *sp, const char *mention_id,
                      void (*fn)(void *arg, const struct spool_mention *), void *arg);
+int64_t pg_add_mention_ungrouped(struct spool *sp, const char *mention_id,
+                                 const char *group_key, int priority, int64_t at_ms,
+                                 const char *json);
+int pg_claim_mentions(struct spool *sp, size_t max,
+                      void (*fn)(void *arg, const struct spool_mention *), void *arg);
+int pg_drop_mention(struct spool *sp, int64_t rowid);
+int pg_mentions_alerted(struct spool *sp, int64_t since_ms, size_t limit,
+                        void (*fn)(void *arg, const struct spool_mention *), void *arg);
 int64_t pg_add_alert(struct spool *sp, const char *alert_id, const char *group_key, int priority,
                      const char *team, int64_t at_ms, const char *json,
                      const int64_t *mention_rowids, size_t nmentions, const char *const *receivers,
@@ -357,6 +394,11 @@ int pg_queue_counts(struct spool *sp, const char *receiver, int64_t *pending, in
 int pg_list_deliveries(struct spool *sp, int state, size_t limit,
                        void (*fn)(void *arg, const struct spool_delivery *), void *arg);
 int pg_pending_by_receiver(struct spool *sp, void (*fn)(void *, const char *, int64_t), void *arg);
+int pg_set_lease(struct spool *sp, const char *receiver, int64_t lease_ms);
+int pg_lease_counts(struct spool *sp, void (*fn)(void *, const char *, int64_t), void *arg);
+/* The lease owner of a new spool (HOST:PID:STARTMS), and what close frees of the leases. */
+void pg_lease_init(struct pg_spool *s);
+void pg_lease_free(struct pg_spool *s);
 int64_t pg_prune(struct spool *sp, int64_t before_ms);
 int64_t pg_prune_cases(struct spool *sp, int64_t before_ms);
 int64_t pg_add_silence(struct spool *sp, const char *matchers_json, const char *created_by,
@@ -447,5 +489,8 @@ int pg_notifications(struct spool *sp,
                      void (*fn)(void *arg, const char *channel, const char *payload), void *arg);
 uint64_t pg_notify_dropped(const struct spool *sp);
 int pg_set_instance(struct spool *sp, const char *instance_id);
+int pg_daemon_beat(struct spool *sp, const struct spool_daemon *d);
+int pg_daemon_gone(struct spool *sp, const char *instance);
+int pg_daemons(struct spool *sp, void (*fn)(void *arg, const struct spool_daemon *), void *arg);
 
 #endif

@@ -22,8 +22,8 @@
  * never reused. Texts stay text (JSON too: its bytes are what is sent),
  * the action link key is bytea. keluh_json() reads a text as JSON, NULL
  * when it is not (json_valid in SQLite). The deliveries' lease_owner and
- * lease_expires_ms are for several daemons sharing the queue, a later
- * step; nothing sets them yet.
+ * lease_expires_ms are the leases of several daemons sharing the queue
+ * (pg_deliv.c, spool.h).
  */
 static const char *const pg_migrations[PG_SCHEMA] = {
     "CREATE FUNCTION keluh_json(t text) RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $f$ "
@@ -156,7 +156,31 @@ static const char *const pg_migrations[PG_SCHEMA] = {
     "CREATE INDEX labels_mention ON labels (mention_id, id);"
     "CREATE INDEX recent_mention ON recent ((keluh_json(json) ->> 'id'));",
     /*
-     * 3: rule texts found by a plain index. Daemons that add the same
+     * Several daemons: each one's heartbeat (pg_cluster.c), by instance id.
+     * seen_ms is the database's clock, so that daemons on machines whose
+     * clocks differ agree on who is alive.
+     */
+    "CREATE TABLE keluh_daemons ("
+    "  instance text PRIMARY KEY,"
+    "  name text NOT NULL,"
+    "  host text NOT NULL,"
+    "  pid bigint NOT NULL,"
+    "  version text NOT NULL,"
+    "  started_ms bigint NOT NULL,"
+    "  seen_ms bigint NOT NULL,"
+    "  leader boolean NOT NULL DEFAULT false,"
+    "  sources text[] NOT NULL DEFAULT '{}',"
+    "  listen text);",
+    /*
+     * 4: several daemons, one leader that groups. A complaint taken by
+     * another daemon waits ungrouped until the leader claims it; the
+     * partial index holds only those, so a claim reads none of the rest.
+     */
+    "ALTER TABLE mentions ADD COLUMN grouped boolean NOT NULL DEFAULT true;"
+    "CREATE INDEX mentions_ungrouped ON mentions (id) "
+    "  WHERE NOT grouped AND alert_rowid IS NULL;",
+    /*
+     * 5: rule texts found by a plain index. Daemons that add the same
      * texts in their batches waited on each other's unique index
      * entries, in any order: a deadlock, or a text neither added nor
      * found (the other's row not yet visible). Now a text a race adds

@@ -235,6 +235,18 @@ spool_expire(struct spool *s, const char *receiver, int64_t now_ms, const char *
 }
 
 int
+spool_set_lease(struct spool *s, const char *receiver, int64_t lease_ms)
+{
+	return s->be->set_lease(s, receiver, lease_ms);
+}
+
+int
+spool_lease_counts(struct spool *s, void (*fn)(void *arg, const char *owner, int64_t n), void *arg)
+{
+	return s->be->lease_counts(s, fn, arg);
+}
+
+int
 spool_delivered(struct spool *s, int64_t id, int64_t at_ms)
 {
 	return s->be->delivered(s, id, at_ms);
@@ -742,4 +754,64 @@ spool_label_count(struct spool *s, int64_t *complaints)
 	int64_t c;
 
 	return s->be->label_count(s, complaints ? complaints : &c);
+}
+
+int
+spool_daemon_beat(struct spool *s, const struct spool_daemon *d)
+{
+	return s->be->daemon_beat(s, d);
+}
+
+int
+spool_daemon_gone(struct spool *s, const char *instance)
+{
+	return s->be->daemon_gone(s, instance);
+}
+
+int
+spool_daemons(struct spool *s, void (*fn)(void *arg, const struct spool_daemon *), void *arg)
+{
+	return s->be->daemons(s, fn, arg);
+}
+
+void
+spool_daemon_free(struct spool_daemon *d)
+{
+	if (d == NULL)
+		return;
+	free(d->instance);
+	free(d->name);
+	free(d->host);
+	free(d->version);
+	free(d->listen);
+	free(d->sources);
+}
+
+int64_t
+spool_add_mention_ungrouped(struct spool *s, const char *mention_id, const char *group_key,
+                            int priority, int64_t at_ms, const char *json)
+{
+	return s->be->add_mention_ungrouped(s, mention_id, group_key, priority, at_ms, json);
+}
+
+int
+spool_claim_mentions(struct spool *s, size_t max,
+                     void (*fn)(void *arg, const struct spool_mention *), void *arg)
+{
+	if (spool_begin(s) < 0)
+		return -1;
+	return s->be->claim_mentions(s, max, fn, arg);
+}
+
+int
+spool_drop_mention(struct spool *s, int64_t rowid)
+{
+	return s->be->drop_mention(s, rowid);
+}
+
+int
+spool_mentions_alerted(struct spool *s, int64_t since_ms, size_t limit,
+                       void (*fn)(void *arg, const struct spool_mention *), void *arg)
+{
+	return s->be->mentions_alerted(s, since_ms, limit, fn, arg);
 }

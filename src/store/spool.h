@@ -146,6 +146,32 @@ int spool_pending_mentions(struct spool *, void (*fn)(void *arg, const struct sp
     void *arg);
 
 /*
+ * Several daemons on one database (PostgreSQL; see keluhd(8)): only the
+ * leader groups. Another daemon writes its complaint with
+ * spool_add_mention_ungrouped, and the leader takes such rows with
+ * spool_claim_mentions: up to max of them (0: every one), oldest first,
+ * marked grouped in the caller's batch (opened if need be), so a batch
+ * that is lost gives them back; rows another session is claiming are
+ * skipped. fn gets each; it returns how many, or -1. spool_pending_mentions
+ * and spool_tie_mentions see only grouped rows. On SQLite, where the one
+ * daemon groups all, an ungrouped row is written grouped and a claim finds
+ * none.
+ * spool_drop_mention removes a pending mention (the second copy of a
+ * complaint that came through two daemons): 1, 0 when no pending row has
+ * that id, -1.
+ * spool_mentions_alerted: the mentions tied to an alert with at_ms >=
+ * since_ms, newest first, at most limit (the leader's duplicate windows
+ * are made from them): 0, or -1.
+ */
+int64_t spool_add_mention_ungrouped(struct spool *, const char *mention_id,
+    const char *group_key, int priority, int64_t at_ms, const char *json);
+int spool_claim_mentions(struct spool *, size_t max,
+    void (*fn)(void *arg, const struct spool_mention *), void *arg);
+int spool_drop_mention(struct spool *, int64_t rowid);
+int spool_mentions_alerted(struct spool *, int64_t since_ms, size_t limit,
+    void (*fn)(void *arg, const struct spool_mention *), void *arg);
+
+/*
  * Records an alert, ties the given pending mentions to it, and adds one
  * pending delivery per receiver, due at due_ms, expiring at expires_ms[i].
  * The idempotency key of each delivery is "<alert_id>.<receiver>".
@@ -205,6 +231,42 @@ int64_t spool_make_due(struct spool *, const char *receiver, int64_t now_ms);
  * failing; last error: <error>". Returns how many.
  */
 int64_t spool_expire(struct spool *, const char *receiver, int64_t now_ms, const char *error);
+
+/*
+ * Leases, on a spool several daemons share (PostgreSQL): spool_due and
+ * spool_first_due claim the rows they return for this spool's instance
+ * (spool_set_instance; until it is set, HOST:PID:STARTMS of the process
+ * that opened it) until now_ms plus the receiver's lease length, with
+ * FOR UPDATE SKIP LOCKED, so two daemons never get the same delivery. A
+ * row leased by another instance is left out until its lease expires
+ * (its owner died: another daemon takes the delivery over); rows of our
+ * own lease come back unless skipped (they are in flight).
+ * spool_next_due counts a row with a valid lease as due when the lease
+ * expires, if that is later; spool_make_due and spool_expire leave rows
+ * of other instances' valid leases (and rows another session has locked)
+ * alone. spool_delivered, spool_retry_later and spool_dead(_tried) end
+ * the lease. A delivery is sent twice only when its daemon dies between
+ * the receiver's answer and the commit of that answer.
+ *
+ * spool_set_lease: the lease length of receiver's deliveries, set by the
+ * daemon from its config as the receiver's timeout + SPOOL_LEASE_MARGIN_MS
+ * (a request always ends within its timeout, and the outcome is committed
+ * at the end of that loop pass); SPOOL_LEASE_MS for a receiver never set.
+ * spool_lease_counts: fn(arg, owner, n) for each instance holding valid
+ * leases now, by owner. SQLite (one daemon, no leases): both do nothing
+ * and return 0.
+ *
+ * Wake-ups: on a shared spool each write that makes a delivery due for
+ * another daemon too (spool_add_alert, spool_make_due, spool_requeue,
+ * spool_requeue_dead) notifies SPOOL_DUE_CHANNEL with the receiver's name
+ * as payload, at the commit of its batch (see spool_listen).
+ */
+#define SPOOL_LEASE_MARGIN_MS 10000
+#define SPOOL_LEASE_MS        (15000 + SPOOL_LEASE_MARGIN_MS)
+#define SPOOL_DUE_CHANNEL     "keluh_due"
+int spool_set_lease(struct spool *, const char *receiver, int64_t lease_ms);
+int spool_lease_counts(struct spool *, void (*fn)(void *arg, const char *owner, int64_t n),
+    void *arg);
 
 /*
  * The daemon's transitions; attempts counts tries made, so delivered and
@@ -524,6 +586,26 @@ uint64_t spool_notify_dropped(const struct spool *);
  */
 void spool_on_notify(struct spool *, void (*fn)(void *), void *arg);
 int spool_set_instance(struct spool *, const char *instance_id);
+
+/*
+ * The daemons of a shared spool: each writes its row every second
+ * (spool_daemon_beat, outside or in a batch; the database's clock sets
+ * seen_ms) and removes it when it stops cleanly (spool_daemon_gone).
+ * spool_daemons lists every row, seen_ago_ms by the database's clock too;
+ * rows not seen for a day are forgotten by the beats. A spool of one
+ * daemon keeps none (0 rows).
+ */
+struct spool_daemon {
+	char *instance, *name, *host, *version;
+	char *listen;  /* http.listen, NULL when none */
+	char *sources; /* the sources it runs, a JSON array of names */
+	int64_t pid, started_ms, seen_ms, seen_ago_ms;
+	int leader;
+};
+int spool_daemon_beat(struct spool *, const struct spool_daemon *);
+int spool_daemon_gone(struct spool *, const char *instance);
+int spool_daemons(struct spool *, void (*fn)(void *arg, const struct spool_daemon *), void *arg);
+void spool_daemon_free(struct spool_daemon *);
 
 /*
  * Rollups (v8), for the console's trends and rules pages: counts per

@@ -43,6 +43,7 @@ struct spool_case_event;
 struct spool_case_span;
 struct spool_case_message;
 struct spool_counts;
+struct spool_daemon;
 struct spool_delivery;
 struct spool_mention;
 struct spool_silence;
@@ -118,6 +119,9 @@ struct spool_backend {
 	                 struct spool_delivery *out);
 	int64_t (*make_due)(struct spool *, const char *receiver, int64_t now_ms);
 	int64_t (*expire)(struct spool *, const char *receiver, int64_t now_ms, const char *error);
+	int (*set_lease)(struct spool *, const char *receiver, int64_t lease_ms);
+	int (*lease_counts)(struct spool *, void (*fn)(void *arg, const char *owner, int64_t n),
+	                    void *arg);
 
 	/* deliveries: the outcome of an attempt (the acknowledgement) */
 	int (*delivered)(struct spool *, int64_t id, int64_t at_ms);
@@ -248,6 +252,19 @@ struct spool_backend {
 	                     void *arg);
 	uint64_t (*notify_dropped)(const struct spool *);
 	int (*set_instance)(struct spool *, const char *instance_id);
+	int (*daemon_beat)(struct spool *, const struct spool_daemon *);
+	int (*daemon_gone)(struct spool *, const char *instance);
+	int (*daemons)(struct spool *, void (*fn)(void *arg, const struct spool_daemon *),
+	               void *arg);
+	/* the leader's claim of the complaints other daemons took (spool.h) */
+	int64_t (*add_mention_ungrouped)(struct spool *, const char *mention_id,
+	                                 const char *group_key, int priority, int64_t at_ms,
+	                                 const char *json);
+	int (*claim_mentions)(struct spool *, size_t max,
+	                      void (*fn)(void *arg, const struct spool_mention *), void *arg);
+	int (*drop_mention)(struct spool *, int64_t rowid);
+	int (*mentions_alerted)(struct spool *, int64_t since_ms, size_t limit,
+	                        void (*fn)(void *arg, const struct spool_mention *), void *arg);
 
 	/* new kinds of records add their section here, and to the list below */
 };
@@ -261,7 +278,7 @@ struct spool_backend {
 	X(wal_bound_hits)                                                                          \
 	X(rule_text) X(rule_text_get) X(prune_rule_texts)                                          \
 	X(add_mention) X(pending_mentions) X(add_alert) X(tie_mentions)                            \
-	X(due) X(next_due) X(first_due) X(make_due) X(expire)                                      \
+	X(due) X(next_due) X(first_due) X(make_due) X(expire) X(set_lease) X(lease_counts)            \
 	X(delivered) X(retry_later) X(dead)                                                        \
 	X(requeue) X(drop) X(requeue_dead) X(get_delivery) X(counts) X(queue_counts)               \
 	X(list_deliveries) X(list_alerts) X(get_alert) X(alert_mentions)                           \
@@ -279,7 +296,9 @@ struct spool_backend {
 	X(recent_add) X(recent_prune) X(recent_scan)                                               \
 	X(recent_by_id) X(label_add) X(label_list) X(label_count)                                  \
 	X(shared) X(try_lock) X(unlock) X(session) X(listen) X(notify) X(notify_fd)                \
-	X(notifications) X(notify_dropped) X(set_instance)
+	X(notifications) X(notify_dropped) X(set_instance)                                        \
+	X(daemon_beat) X(daemon_gone) X(daemons)                                                \
+	X(add_mention_ungrouped) X(claim_mentions) X(drop_mention) X(mentions_alerted)
 /* clang-format on */
 
 /* The SQLite backend (sqlite.c) and the PostgreSQL one (pg.c). */

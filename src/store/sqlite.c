@@ -687,6 +687,25 @@ sqlite_expire(struct spool *sp, const char *receiver, int64_t now_ms, const char
 				     SPOOL_I64(now_ms), SPOOL_TEXT(error)));
 }
 
+/* One daemon writes a SQLite spool: nothing is leased (spool.h). */
+static int
+sqlite_set_lease(struct spool *sp, const char *receiver, int64_t lease_ms)
+{
+	(void)sp;
+	(void)receiver;
+	(void)lease_ms;
+	return 0;
+}
+
+static int
+sqlite_lease_counts(struct spool *sp, void (*fn)(void *, const char *, int64_t), void *arg)
+{
+	(void)sp;
+	(void)fn;
+	(void)arg;
+	return 0;
+}
+
 /* min(due_ms): NULL when the receiver has nothing pending. */
 static void
 sqlite_row_next_due(sqlite3_stmt *st, void *out)
@@ -1154,6 +1173,25 @@ sqlite_set_instance(struct spool *sp, const char *instance_id)
 	return 0;
 }
 
+/* One daemon: no heartbeats kept, none listed. */
+static int
+sqlite_daemon_beat(struct spool *sp, const struct spool_daemon *d)
+{
+	return 0;
+}
+
+static int
+sqlite_daemon_gone(struct spool *sp, const char *instance)
+{
+	return 0;
+}
+
+static int
+sqlite_daemons(struct spool *sp, void (*fn)(void *arg, const struct spool_daemon *), void *arg)
+{
+	return 0;
+}
+
 const struct spool_backend spool_sqlite = {
 	.name = "sqlite",
 	.scheme = NULL,
@@ -1183,6 +1221,8 @@ const struct spool_backend spool_sqlite = {
 	.first_due = sqlite_first_due,
 	.make_due = sqlite_make_due,
 	.expire = sqlite_expire,
+	.set_lease = sqlite_set_lease,
+	.lease_counts = sqlite_lease_counts,
 	.delivered = sqlite_delivered,
 	.retry_later = sqlite_retry_later,
 	.dead = sqlite_dead,
@@ -1252,4 +1292,12 @@ const struct spool_backend spool_sqlite = {
 	.notifications = sqlite_notifications,
 	.notify_dropped = sqlite_notify_dropped,
 	.set_instance = sqlite_set_instance,
+	.daemon_beat = sqlite_daemon_beat,
+	.daemon_gone = sqlite_daemon_gone,
+	.daemons = sqlite_daemons,
+	/* one daemon: an ungrouped complaint is grouped at once, by it */
+	.add_mention_ungrouped = sqlite_add_mention,
+	.claim_mentions = sqlite_claim_mentions,
+	.drop_mention = sqlite_drop_mention,
+	.mentions_alerted = sqlite_mentions_alerted,
 };

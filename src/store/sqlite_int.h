@@ -124,6 +124,8 @@ enum {
 	SS_RECENT_SCAN,
 	SS_MENTIONS_BETWEEN,
 	SS_CASE_TOPICS,
+	SS_DROP_MENTION,
+	SS_MENTIONS_ALERTED,
 	SS__N
 };
 
@@ -343,6 +345,12 @@ int64_t sqlite_recent_add(struct spool *, int64_t at_ms, int complaint, const ch
 int64_t sqlite_recent_prune(struct spool *, size_t keep, int64_t before_ms);
 int64_t sqlite_recent_scan(struct spool *, int64_t since_ms, size_t limit,
     int (*fn)(void *arg, int64_t at_ms, int complaint, const char *json), void *arg);
+/* several daemons on one database: on SQLite the one daemon is the leader */
+int sqlite_claim_mentions(struct spool *, size_t max,
+    void (*fn)(void *arg, const struct spool_mention *), void *arg);
+int sqlite_drop_mention(struct spool *, int64_t rowid);
+int sqlite_mentions_alerted(struct spool *, int64_t since_ms, size_t limit,
+    void (*fn)(void *arg, const struct spool_mention *), void *arg);
 
 /* sqlite_labels.c: prepares s->lst[] (open calls it after the stats'); the label operations. */
 int sqlite_labels_setup(struct sqlite_spool *s);

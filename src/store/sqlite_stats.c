@@ -41,6 +41,12 @@ static const char *const sqlite_stats_sql[SS__N] = {
     [SS_CASE_TOPICS] = "SELECT topic, count(*), count(*) FILTER (WHERE state = "
                        "'not_complaint') FROM cases INDEXED BY cases_opened "
                        "WHERE opened_ms >= ?1 AND opened_ms < ?2 GROUP BY topic",
+    /* a pending row only: one tied to an alert is history */
+    [SS_DROP_MENTION] = "DELETE FROM mentions WHERE id = ?1 AND alert_rowid IS NULL",
+    /* newest first along mentions_at, the pending ones left out */
+    [SS_MENTIONS_ALERTED] = "SELECT id, mention_id, group_key, priority, at_ms, json "
+                            "FROM mentions INDEXED BY mentions_at WHERE at_ms >= ?1 AND "
+                            "alert_rowid IS NOT NULL ORDER BY at_ms DESC, id DESC LIMIT ?2",
 };
 
 int
@@ -227,4 +233,39 @@ sqlite_recent_scan(struct spool *sp, int64_t since_ms, size_t limit,
 	}
 	sqlite_done(st);
 	return n;
+}
+
+/* The one daemon of a SQLite spool groups every complaint: none waits to be claimed. */
+int
+sqlite_claim_mentions(struct spool *sp, size_t max,
+                      void (*fn)(void *arg, const struct spool_mention *), void *arg)
+{
+	(void)sp;
+	(void)max;
+	(void)fn;
+	(void)arg;
+	return 0;
+}
+
+int
+sqlite_drop_mention(struct spool *sp, int64_t rowid)
+{
+	struct sqlite_spool *s = sqlite_of(sp);
+
+	if (SPOOL_WRITE(s, s->sst[SS_DROP_MENTION], SPOOL_I64(rowid)) < 0)
+		return -1;
+	return sqlite3_changes(s->db) > 0;
+}
+
+int
+sqlite_mentions_alerted(struct spool *sp, int64_t since_ms, size_t limit,
+                        void (*fn)(void *arg, const struct spool_mention *), void *arg)
+{
+	struct sqlite_spool *s = sqlite_of(sp);
+	sqlite3_stmt *st = s->sst[SS_MENTIONS_ALERTED];
+
+	if (limit == 0)
+		return 0;
+	SPOOL_BIND(st, SPOOL_I64(since_ms), SPOOL_I64(sqlite_stats_limit(limit)));
+	return sqlite_mentions_each(s, st, fn, arg);
 }

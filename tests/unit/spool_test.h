@@ -107,6 +107,18 @@ spool_test_path(char *path, size_t len, const char *dir)
 			tcase_add_test((tc), fn);                                                  \
 	} while (0)
 
+/*
+ * A test of what holds on PostgreSQL only (several daemons on one
+ * database): on SQLite it is listed as "# SKIP name: why".
+ */
+#define SPOOL_TEST_PG_ONLY_WHY(tc, fn, why)                                                        \
+	do {                                                                                       \
+		if (spool_test_pg())                                                               \
+			tcase_add_test((tc), fn);                                                  \
+		else                                                                               \
+			printf("# SKIP %s: %s\n", #fn, (why));                                     \
+	} while (0)
+
 /* Adds a test of the PostgreSQL backend only (its sessions, its schema table). */
 #define SPOOL_TEST_PG_ONLY(tc, fn)                                                                 \
 	do {                                                                                       \

@@ -15,10 +15,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/pg_int.h"
 #include "store/spool.h"
+#include "store/pg_int.h"
 #include "store/spool_backend.h"
 #include "spool_test.h"
 #include "unit.h"
@@ -241,9 +243,9 @@ START_TEST(test_open_create_reopen)
 	}
 	mention("m1", 2, 1000);
 	reopen();
-	ck_assert_int_eq(
-	    sql_int(spool_test_pg() ? "SELECT version FROM keluh_schema" : "PRAGMA user_version"),
-	    spool_test_pg() ? PG_SCHEMA : 9);
+	ck_assert_int_eq(sql_int(spool_test_pg() ? "SELECT version FROM keluh_schema"
+	                                         : "PRAGMA user_version"),
+	                 spool_test_pg() ? PG_SCHEMA : 9);
 	ck_assert_uint_eq(pending().n, 1);
 	ck_assert_int_eq(spool_in_txn(sp), 0);
 }
@@ -1669,6 +1671,187 @@ START_TEST(test_pg_lost_connection)
 }
 END_TEST
 
+/* ---- leases: two daemons on one PostgreSQL spool ----------------------- */
+
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct owners {
+	int n;
+	int64_t total;
+};
+
+static void
+owner_count(void *arg, const char *owner, int64_t n)
+{
+	struct owners *o = arg;
+
+	ck_assert_ptr_nonnull(owner);
+	o->n++;
+	o->total += n;
+}
+
+/* longer than a delivery's age (a day): the lease outlives it */
+#define LEASE (3 * DAY_MS)
+
+/* A second daemon's handle on the same database. */
+static struct spool *
+other_daemon(void)
+{
+	struct spool *sp2 = spool_open(path, 0, err, sizeof(err));
+
+	ck_assert_msg(sp2 != NULL, "open: %s", err);
+	return sp2;
+}
+
+START_TEST(test_pg_lease_claims)
+{
+	static const char *const r[] = { "r" };
+	struct spool *sp2 = other_daemon();
+	struct spool_delivery out[4], d;
+	struct owners o = { 0 };
+	int64_t t = wall_ms(), a, b, skip[1];
+	char sql[160];
+
+	ck_assert_int_eq(spool_set_lease(sp, "r", LEASE), 0);
+	ck_assert_int_eq(spool_set_lease(sp2, "r", LEASE), 0);
+	alert("A", 3, t - 10, t - 10, r, 1);
+	alert("B", 1, t - 5, t - 5, r, 1);
+	a = delivery_id("A", "r");
+	b = delivery_id("B", "r");
+
+	/* one claims A; the other sees only B, and then nothing */
+	ck_assert_int_eq(spool_due(sp, "r", t, NULL, 0, out, 1), 1);
+	ck_assert_int_eq(out[0].id, a);
+	spool_delivery_free(&out[0]);
+	ck_assert_int_eq(spool_due(sp2, "r", t, NULL, 0, out, 4), 1);
+	ck_assert_int_eq(out[0].id, b);
+	spool_delivery_free(&out[0]);
+	skip[0] = b;
+	ck_assert_int_eq(spool_due(sp2, "r", t, skip, 1, out, 4), 0);
+	ck_assert_int_eq(spool_first_due(sp2, "r", skip, 1, &d), 0);
+	ck_assert_int_eq(spool_lease_counts(sp, owner_count, &o), 0);
+	ck_assert_int_eq(o.n, 2);
+	ck_assert_int_eq(o.total, 2);
+
+	/* leased elsewhere: due when the lease ends; left alone by make_due and expire (past its age) */
+	ck_assert_int_eq(spool_retry_later(sp2, b, t + 5 * DAY_MS, "HTTP 500"), 0);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM deliveries WHERE lease_owner IS NULL"), 1);
+	ck_assert_int_eq(spool_next_due(sp2, "r"), t + LEASE);
+	snprintf(sql, sizeof(sql), "UPDATE deliveries SET due_ms = %lld WHERE id = %lld",
+	    (long long)(t + DAY_MS), (long long)a);
+	spool_test_pg_exec(path, sql);
+	ck_assert_int_eq(spool_make_due(sp2, "r", t), 1);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM deliveries WHERE due_ms > 0 AND "
+	                         "lease_owner IS NOT NULL AND due_ms - created_ms > 3600000"), 1);
+	ck_assert_int_eq(spool_expire(sp2, "r", t + 2 * DAY_MS, "HTTP 500"), 1);
+	d = get(a);
+	ck_assert_int_eq(d.state, SPOOL_PENDING);
+	spool_delivery_free(&d);
+	snprintf(sql, sizeof(sql), "UPDATE deliveries SET due_ms = %lld WHERE id = %lld",
+	    (long long)(t - 10), (long long)a);
+	spool_test_pg_exec(path, sql);
+
+	/* its owner died: once the lease has expired, the other takes A over */
+	ck_assert_int_eq(spool_due(sp2, "r", t + LEASE - 1, NULL, 0, out, 4), 0);
+	ck_assert_int_eq(spool_due(sp2, "r", t + LEASE + 1, NULL, 0, out, 4), 1);
+	ck_assert_int_eq(out[0].id, a);
+	spool_delivery_free(&out[0]);
+	ck_assert_int_eq(spool_delivered(sp2, a, t + LEASE + 2), 0);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM deliveries WHERE lease_owner IS NULL "
+	                         "AND lease_expires_ms IS NULL"), 2);
+	spool_close(sp2);
+}
+END_TEST
+
+/* A claim in an open batch locks its rows: the other daemon passes over them, never waits. */
+START_TEST(test_pg_lease_skip_locked)
+{
+	static const char *const r[] = { "r" };
+	struct spool *sp2 = other_daemon();
+	struct spool_delivery out[4], d;
+	int64_t t = wall_ms();
+
+	alert("A", 1, t - 10, t - 10, r, 1);
+	ck_assert_int_eq(spool_begin(sp), 0);
+	ck_assert_int_eq(spool_due(sp, "r", t, NULL, 0, out, 4), 1);
+	spool_delivery_free(&out[0]);
+	/* not committed: the lease is not seen yet, the row lock is */
+	ck_assert_int_eq(spool_due(sp2, "r", t, NULL, 0, out, 4), 0);
+	ck_assert_int_eq(spool_first_due(sp2, "r", NULL, 0, &d), 0);
+	ck_assert_int_eq(spool_make_due(sp2, "r", t - 100), 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(spool_due(sp2, "r", t, NULL, 0, out, 4), 0);
+	spool_close(sp2);
+}
+END_TEST
+
+/* Deliveries made due on one daemon wake the others (SPOOL_DUE_CHANNEL), at the commit. */
+START_TEST(test_pg_due_notify)
+{
+	static const char *const r2[] = { "r", "s" };
+	PGconn *c = PQconnectdb(path + strlen("postgresql:"));
+	PGnotify *nt;
+	PGresult *res;
+	char got[64] = "";
+	int64_t t = wall_ms();
+
+	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+	res = PQexec(c, "LISTEN " SPOOL_DUE_CHANNEL);
+	ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+	ck_assert_int_eq(spool_begin(sp), 0);
+	alert("A", 1, t, t, r2, 2);
+	alert("B", 1, t, t, r2, 2);
+	ck_assert_int_eq(PQconsumeInput(c), 1);
+	ck_assert_ptr_null(PQnotifies(c));
+	ck_assert_int_eq(spool_commit(sp), 0);
+	/* one a receiver and batch */
+	for (int i = 0; i < 50 && strlen(got) < 4; i++) {
+		struct pollfd pfd = { PQsocket(c), POLLIN, 0 };
+
+		poll(&pfd, 1, 100);
+		ck_assert_int_eq(PQconsumeInput(c), 1);
+		while ((nt = PQnotifies(c)) != NULL) {
+			strncat(got, nt->extra, sizeof(got) - strlen(got) - 2);
+			strcat(got, ",");
+			PQfreemem(nt);
+		}
+	}
+	ck_assert_str_eq(got, "r,s,");
+	/* a dead letter retried by an operator, from anywhere */
+	ck_assert_int_eq(spool_dead(sp, delivery_id("A", "s"), t, "HTTP 400"), 0);
+	ck_assert_int_eq(spool_requeue(sp, delivery_id("A", "s"), t), 0);
+	for (int i = 0; i < 50 && (nt = PQnotifies(c)) == NULL; i++) {
+		struct pollfd pfd = { PQsocket(c), POLLIN, 0 };
+
+		poll(&pfd, 1, 100);
+		ck_assert_int_eq(PQconsumeInput(c), 1);
+	}
+	ck_assert_ptr_nonnull(nt);
+	ck_assert_str_eq(nt->extra, "s");
+	PQfreemem(nt);
+	PQfinish(c);
+}
+END_TEST
+
+/* One daemon writes a SQLite spool: nothing to lease, nothing counted. */
+START_TEST(test_sqlite_no_leases)
+{
+	struct owners o = { 0 };
+
+	ck_assert_int_eq(spool_set_lease(sp, "r", 1000), 0);
+	ck_assert_int_eq(spool_lease_counts(sp, owner_count, &o), 0);
+	ck_assert_int_eq(o.n, 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1710,6 +1893,10 @@ main(void)
 	tcase_add_test(tc, test_batch_rows);
 	SPOOL_TEST_PG_ONLY(tc, test_pg_rule_texts_two_batches);
 	SPOOL_TEST_PG_ONLY(tc, test_pg_lost_connection);
+	SPOOL_TEST_PG_ONLY_WHY(tc, test_pg_lease_claims, "one daemon writes a SQLite spool: no leases");
+	SPOOL_TEST_PG_ONLY_WHY(tc, test_pg_lease_skip_locked, "one daemon writes a SQLite spool: no leases");
+	SPOOL_TEST_PG_ONLY_WHY(tc, test_pg_due_notify, "one daemon writes a SQLite spool: nobody to wake");
+	SPOOL_TEST_SQLITE_ONLY(tc, test_sqlite_no_leases, "see test_pg_lease_claims");
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

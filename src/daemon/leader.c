@@ -1,0 +1,289 @@
+/*
+ * leader.c: one daemon of a cluster leads (several keluhd on one
+ * PostgreSQL spool; cluster.h, ownership "leader"). The leader groups every
+ * complaint, whichever daemon took it, so a group and its case are one
+ * cluster-wide; it runs the group timers and incidents, the SLA clocks and
+ * escalations, the digests, the edits of living messages and the hourly
+ * prune. Every daemon ingests, serves the APIs, console and chat actions,
+ * and sends deliveries.
+ *
+ * A daemon that does not lead writes its complaints ungrouped and wakes
+ * the leader (keluh_mentions), which claims them in its pass, in bounded
+ * batches. A silence added or ended anywhere is read again everywhere
+ * (keluh_silences); an action on a case taken on a daemon that does not
+ * lead reaches the leader's clocks and living messages (keluh_cases,
+ * payload the case id). Every LEAD_SWEEP_S the same is done unasked, so a
+ * lost notification costs at most that.
+ *
+ * On gaining the lead the groups are rebuilt from every pending complaint
+ * and the duplicate windows from the complaints of the last window
+ * (ingest_lead): copies of one complaint seen through two daemons count
+ * once. On losing it (the database session was lost) the groups go and
+ * the timers stop; the next leader rebuilds from the spool.
+ *
+ * On a spool of one daemon (SQLite) none of this runs: the daemon leads,
+ * as it always did. Loop thread only; uses K (keluhd_int.h).
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "daemon/cluster.h"
+#include "daemon/deliver.h"
+#include "daemon/group.h"
+#include "daemon/keluhd_int.h"
+#include "daemon/upkeep.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
+#include "lib/util.h"
+
+/* complaints claimed per pass: a backlog is taken over several passes */
+#define LEAD_CLAIM_BATCH 512
+#define LEAD_SWEEP_S     5
+
+#define LEAD_CH_MENTIONS "keluh_mentions"
+#define LEAD_CH_SILENCES "keluh_silences"
+#define LEAD_CH_CASES    "keluh_cases"
+
+static struct {
+	int shared; /* the spool is shared: the lead is asked for */
+	int leading;
+	struct event *claim_ev, *sweep_ev;
+	/* keluh_mentions sent in this batch already (commit and rollback counts then) */
+	int notified;
+	uint64_t notified_seq, notified_rb;
+} L;
+
+int
+keluhd_leading(void)
+{
+	return !L.shared || L.leading;
+}
+
+static void
+lead_notify(const char *channel, const char *payload)
+{
+	pass_join(K.spool);
+	if (spool_notify(K.spool, channel, payload) < 0)
+		log_warnx("spool: cannot notify %s: %s", channel, spool_error(K.spool));
+}
+
+/* A complaint was written ungrouped: the leader is woken once per batch. */
+static void
+lead_wrote(void *arg)
+{
+	uint64_t seq = spool_commit_seq(K.spool), rb = spool_rollbacks(K.spool);
+
+	(void)arg;
+	if (L.notified && L.notified_seq == seq && L.notified_rb == rb)
+		return;
+	lead_notify(LEAD_CH_MENTIONS, "");
+	L.notified = 1;
+	L.notified_seq = seq;
+	L.notified_rb = rb;
+}
+
+static struct group_engine *
+lead_groups(void)
+{
+	struct group_engine *ge = group_new(K.base, K.conf, K.spool, keluhd_alerted, NULL);
+
+	group_set_silences(ge, K.silences);
+	group_set_cases(ge, K.cases);
+	return ge;
+}
+
+static void
+lead_silences_reload(void)
+{
+	char err[300];
+
+	if (silences_reload(K.silences, err, sizeof(err)) < 0)
+		log_warnx("%s", err);
+}
+
+/* The groups rebuilt from the spool, as the leader sees it (gain, recovery). */
+static void
+lead_rebuild(void)
+{
+	struct group_engine *old = K.groups;
+
+	pass_open(K.pass);
+	lead_silences_reload();
+	K.groups = lead_groups();
+	if (ingest_lead(K.ingest, K.groups) < 0)
+		log_warnx("spool: the groups could not be read back from it");
+	group_free(old);
+}
+
+static void
+lead_gain(void *arg)
+{
+	(void)arg;
+	L.leading = 1;
+	metrics_set("keluh_leader", NULL, 1);
+	log_info("cluster: this daemon leads now: it groups every complaint and runs the timers");
+	lead_rebuild();
+	sla_timer_lead(K.sla, 1);
+	digests_lead(K.digests, 1);
+	deliver_set_edits(K.deliver, 1);
+	deliver_kick_all(K.deliver);
+	log_info("cluster: %zu group(s) read back from the spool", group_count(K.groups));
+}
+
+/* Another daemon leads: nothing is grouped here, no timer of the leader runs. */
+static void
+lead_follow(void)
+{
+	struct group_engine *old = K.groups;
+
+	K.groups = lead_groups();
+	ingest_follow(K.ingest, K.groups, lead_wrote, NULL);
+	group_free(old);
+	sla_timer_lead(K.sla, 0);
+	digests_lead(K.digests, 0);
+	deliver_set_edits(K.deliver, 0);
+}
+
+static void
+lead_lose(void *arg)
+{
+	(void)arg;
+	L.leading = 0;
+	metrics_set("keluh_leader", NULL, 0);
+	log_warnx("cluster: this daemon no longer leads (its database session was lost); the "
+	          "daemon that leads next groups the pending complaints");
+	lead_follow();
+}
+
+static void
+lead_claim_cb(evutil_socket_t fd, short what, void *arg)
+{
+	int n;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (!L.leading || K.draining || pass_broken(K.pass))
+		return;
+	n = ingest_claim(K.ingest, LEAD_CLAIM_BATCH);
+	/* a full batch: the rest in the next pass, after this one commits */
+	if (n == LEAD_CLAIM_BATCH)
+		event_active(L.claim_ev, 0, 0);
+}
+
+static void
+lead_sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (pass_broken(K.pass) || K.draining)
+		return;
+	lead_silences_reload();
+	if (!L.leading)
+		return;
+	event_active(L.claim_ev, 0, 0);
+	/* edits owed by posts and actions of other daemons */
+	deliver_kick_all(K.deliver);
+}
+
+static void
+lead_on_mentions(void *arg, const char *payload)
+{
+	(void)arg;
+	(void)payload;
+	if (L.leading)
+		event_active(L.claim_ev, 0, 0);
+}
+
+static void
+lead_on_silences(void *arg, const char *payload)
+{
+	(void)arg;
+	(void)payload;
+	lead_silences_reload();
+}
+
+static void
+lead_on_cases(void *arg, const char *payload)
+{
+	char *end;
+	long long id;
+
+	(void)arg;
+	if (!L.leading || payload == NULL)
+		return;
+	id = strtoll(payload, &end, 10);
+	if (end == payload || *end != '\0' || id <= 0) {
+		log_warnx("cluster: %s: not a case id: '%.40s'", LEAD_CH_CASES, payload);
+		return;
+	}
+	sla_timer_case(K.sla, id);
+	deliver_kick_all(K.deliver);
+}
+
+static void
+lead_silence_changed(void *arg)
+{
+	(void)arg;
+	lead_notify(LEAD_CH_SILENCES, "");
+}
+
+void
+keluhd_lead_case_changed(int64_t id)
+{
+	char payload[24];
+
+	if (!L.shared || L.leading)
+		return;
+	snprintf(payload, sizeof(payload), "%" PRId64, id);
+	lead_notify(LEAD_CH_CASES, payload);
+}
+
+int
+keluhd_lead_start(void)
+{
+	struct timeval sweep = {LEAD_SWEEP_S, 0};
+
+	L.shared = spool_shared(K.spool);
+	if (!L.shared)
+		return 0;
+	metrics_set("keluh_leader", NULL, 0);
+	lead_follow();
+	silences_set_changed(K.silences, lead_silence_changed, NULL);
+	L.claim_ev = event_new(K.base, -1, 0, lead_claim_cb, NULL);
+	L.sweep_ev = event_new(K.base, -1, EV_PERSIST, lead_sweep_cb, NULL);
+	if (L.claim_ev == NULL || L.sweep_ev == NULL)
+		fatalx("cannot allocate the leader's events");
+	event_add(L.sweep_ev, &sweep);
+	if (cluster_subscribe(K.cluster, LEAD_CH_MENTIONS, lead_on_mentions, NULL) < 0 ||
+	    cluster_subscribe(K.cluster, LEAD_CH_SILENCES, lead_on_silences, NULL) < 0 ||
+	    cluster_subscribe(K.cluster, LEAD_CH_CASES, lead_on_cases, NULL) < 0 ||
+	    cluster_own(K.cluster, "leader", lead_gain, lead_lose, NULL) < 0) {
+		log_error("cluster: cannot ask for the lead");
+		return -1;
+	}
+	return 0;
+}
+
+void
+keluhd_lead_recovered(void)
+{
+	if (L.leading)
+		lead_rebuild();
+	else
+		lead_follow();
+}
+
+void
+keluhd_lead_stop(void)
+{
+	if (L.claim_ev)
+		event_free(L.claim_ev);
+	if (L.sweep_ev)
+		event_free(L.sweep_ev);
+	L.claim_ev = L.sweep_ev = NULL;
+}

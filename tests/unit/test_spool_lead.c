@@ -1,0 +1,228 @@
+/*
+ * The spool's calls for several daemons on one database, on either
+ * backend (tests/spool_pg.sh runs them on PostgreSQL): complaints written
+ * ungrouped wait for the leader's claim (on SQLite the one daemon groups
+ * all: none waits), a claim takes the oldest first, at most max, once,
+ * skips the rows another session is claiming and gives them back when its
+ * batch is lost; ties and the pending read see grouped rows only; a copy
+ * is dropped only while pending; the alerted mentions of a window come
+ * newest first, pending ones left out.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/spool.h"
+#include "spool_test.h"
+#include "unit.h"
+
+static char dir[64];
+static char path[256];
+static char err[512];
+static struct spool *sp;
+
+static void
+setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/keluh-lead.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	spool_test_path(path, sizeof(path), dir);
+	sp = spool_open(path, 0, err, sizeof(err));
+	ck_assert_msg(sp != NULL, "open: %s", err);
+}
+
+static void
+teardown(void)
+{
+	DIR *d;
+	struct dirent *e;
+	char p[512];
+
+	spool_close(sp);
+	sp = NULL;
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+struct seen {
+	size_t n;
+	char id[16][16];
+	int64_t rowid[16];
+};
+
+static void
+collect(void *arg, const struct spool_mention *m)
+{
+	struct seen *s = arg;
+
+	ck_assert_uint_lt(s->n, 16);
+	snprintf(s->id[s->n], sizeof(s->id[0]), "%s", m->mention_id);
+	s->rowid[s->n] = m->rowid;
+	s->n++;
+}
+
+static int64_t
+add(const char *id, const char *group, int64_t at, int grouped)
+{
+	int64_t r = grouped ? spool_add_mention(sp, id, group, 2, at, "{}")
+	                    : spool_add_mention_ungrouped(sp, id, group, 2, at, "{}");
+
+	ck_assert_msg(r > 0, "add %s: %s", id, spool_error(sp));
+	return r;
+}
+
+START_TEST(test_claim_oldest_first_once)
+{
+	struct seen s = {0};
+
+	ck_assert_int_eq(spool_begin(sp), 0);
+	add("g1", "g", 100, 1);
+	add("u1", "g", 200, 0);
+	add("u2", "h", 300, 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(spool_pending_mentions(sp, collect, &s), 0);
+	if (!spool_test_pg()) {
+		/* one daemon: nothing waits, every row is in its groups */
+		ck_assert_uint_eq(s.n, 3);
+		ck_assert_int_eq(spool_claim_mentions(sp, 0, collect, &s), 0);
+		ck_assert_int_eq(spool_commit(sp), 0);
+		return;
+	}
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_str_eq(s.id[0], "g1");
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(spool_claim_mentions(sp, 1, collect, &s), 1);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_str_eq(s.id[0], "u1");
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(spool_claim_mentions(sp, 0, collect, &s), 1);
+	ck_assert_str_eq(s.id[1], "u2");
+	ck_assert_int_eq(spool_claim_mentions(sp, 0, collect, &s), 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(spool_pending_mentions(sp, collect, &s), 0);
+	ck_assert_uint_eq(s.n, 3);
+	ck_assert_int_eq(spool_test_pg_int(path, "SELECT count(*) FROM mentions WHERE NOT grouped"),
+	                 0);
+}
+END_TEST
+
+START_TEST(test_tie_leaves_ungrouped)
+{
+	const char *recv[] = {"slack"};
+	int64_t exp[] = {10000}, u, g, a;
+
+	ck_assert_int_eq(spool_begin(sp), 0);
+	u = add("u1", "g", 100, 0);
+	g = add("g1", "g", 200, 1);
+	a = spool_add_alert(sp, "a1", "g", 2, NULL, 300, "{}", NULL, 0, recv, exp, 1, 300);
+	ck_assert_int_gt(a, 0);
+	/* the grouper ties what its group holds: a row still waiting is not in it */
+	ck_assert_int_eq(spool_tie_mentions(sp, a, "g", g), spool_test_pg() ? 1 : 2);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(spool_drop_mention(sp, u), spool_test_pg() ? 1 : 0);
+	ck_assert_int_eq(spool_drop_mention(sp, g), 0);
+}
+END_TEST
+
+START_TEST(test_drop_pending_only)
+{
+	struct seen s = {0};
+	int64_t r1, r2;
+
+	ck_assert_int_eq(spool_begin(sp), 0);
+	r1 = add("m1", "g", 100, 1);
+	r2 = add("m1", "g", 110, 1);
+	ck_assert_int_eq(spool_drop_mention(sp, r2), 1);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(spool_drop_mention(sp, r2), 0);
+	ck_assert_int_eq(spool_drop_mention(sp, 999999), 0);
+	ck_assert_int_eq(spool_pending_mentions(sp, collect, &s), 0);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_int_eq(s.rowid[0], r1);
+}
+END_TEST
+
+START_TEST(test_alerted_window)
+{
+	const char *recv[] = {"slack"};
+	int64_t exp[] = {10000}, rows[4], a;
+	struct seen s = {0};
+
+	ck_assert_int_eq(spool_begin(sp), 0);
+	rows[0] = add("old", "g", 100, 1);
+	rows[1] = add("a", "g", 500, 1);
+	rows[2] = add("b", "g", 600, 1);
+	add("pending", "g", 700, 1);
+	a = spool_add_alert(sp, "a1", "g", 2, NULL, 800, "{}", rows, 3, recv, exp, 1, 800);
+	ck_assert_int_gt(a, 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(spool_mentions_alerted(sp, 500, 10, collect, &s), 0);
+	ck_assert_uint_eq(s.n, 2);
+	ck_assert_str_eq(s.id[0], "b");
+	ck_assert_str_eq(s.id[1], "a");
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(spool_mentions_alerted(sp, 0, 1, collect, &s), 0);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_str_eq(s.id[0], "b");
+	ck_assert_int_eq(spool_mentions_alerted(sp, 0, 0, collect, &s), 0);
+	ck_assert_uint_eq(s.n, 1);
+}
+END_TEST
+
+/* Two daemons claim at once: each row goes to one; a lost batch gives its rows back. */
+START_TEST(test_claim_skips_locked_and_rollback)
+{
+	struct spool *other = spool_open(path, 0, err, sizeof(err));
+	struct seen s = {0}, t = {0};
+
+	ck_assert_msg(other != NULL, "open: %s", err);
+	ck_assert_int_eq(spool_begin(sp), 0);
+	add("u1", "g", 100, 0);
+	add("u2", "g", 200, 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(spool_claim_mentions(sp, 1, collect, &s), 1);
+	/* u1 is locked by the open batch of sp: the other takes u2 only */
+	ck_assert_int_eq(spool_claim_mentions(other, 0, collect, &t), 1);
+	ck_assert_str_eq(t.id[0], "u2");
+	ck_assert_int_eq(spool_commit(other), 0);
+	/* sp's session goes without a commit: u1 waits again */
+	spool_close(sp);
+	sp = spool_open(path, 0, err, sizeof(err));
+	ck_assert_msg(sp != NULL, "open: %s", err);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(spool_claim_mentions(sp, 0, collect, &s), 1);
+	ck_assert_str_eq(s.id[0], "u1");
+	ck_assert_int_eq(spool_commit(sp), 0);
+	spool_close(other);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("spool_lead");
+	TCase *tc = tcase_create("lead");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_claim_oldest_first_once);
+	tcase_add_test(tc, test_tie_leaves_ungrouped);
+	tcase_add_test(tc, test_drop_pending_only);
+	tcase_add_test(tc, test_alerted_window);
+	SPOOL_TEST_PG_ONLY(tc, test_claim_skips_locked_and_rollback);
+	suite_add_tcase(s, tc);
+	return unit_run(s);
+}
