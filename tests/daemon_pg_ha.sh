@@ -22,7 +22,10 @@ psql_int() {
 
 # a few failures, spread out, so every daemon retries some deliveries while
 # the others go on, and slow answers ("hang": 200 after 1 s), so that some
-# are in flight whenever the kill comes; then 200 for the rest
+# are in flight whenever the kill comes; then 200 for the rest. The
+# timeout is well above the hang, so that a slow answer on a busy machine
+# is not taken for a failure and sent again (that would be a second
+# sending the kill did not cause)
 plan=$(python3 -c 'print(",".join("500" if i % 41 == 7 else "429" if i % 67 == 13 else
 	"hang" if i % 29 == 3 else "200" for i in range(3000)))')
 start_sink hook --plan "$plan" --retry-after 1 --hang-seconds 1
@@ -36,7 +39,7 @@ spool:
   postgresql: "$PG_CONNINFO"
 receivers:
   - {name: hook, type: webhook, url: "http://127.0.0.1:$hook_port/hook", max_concurrency: 8,
-     rate: 2000/s, timeout: 2s}
+     rate: 2000/s, timeout: 5s}
 routes:
   - {receivers: [hook]}
 duplicates: {same_text: 0}

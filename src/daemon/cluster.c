@@ -83,6 +83,8 @@ cluster_find(const struct cluster *cl, const char *name)
  * Callbacks may own or disown (the array may move): each runs on a copy,
  * after the entry's state is set.
  */
+static void cluster_beat(struct cluster *cl);
+
 static void
 cluster_gained(struct cluster *cl, struct cluster_own *o)
 {
@@ -94,6 +96,9 @@ cluster_gained(struct cluster *cl, struct cluster_own *o)
 		log_info("cluster: %s owns %s", cl->instance, c.name);
 	if (c.on_gain)
 		c.on_gain(c.arg);
+	/* the others see what this daemon runs now, not at its next heartbeat */
+	if (cl->shared)
+		cluster_beat(cl);
 }
 
 /* Tries one ownership once: the session may change during the call. */
