@@ -222,12 +222,8 @@ sqlite_setup(struct sqlite_spool *s, const char *path)
 {
 	if (sqlite_schema_setup(s, path) < 0)
 		return -1;
-	for (int i = 0; i < ST__N; i++)
-		if (sqlite3_prepare_v3(s->db, sqlite_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-			&s->st[i], NULL) != SQLITE_OK) {
-			sqlite_dberr(s);
-			return -1;
-		}
+	if (sqlite_prepare_all(s, sqlite_sql, s->st, ST__N) < 0)
+		return -1;
 	if (sqlite_cases_setup(s) < 0 || sqlite_stats_setup(s) < 0 || sqlite_labels_setup(s) < 0)
 		return -1;
 	/* what an earlier run wrote is on disk by now */
@@ -323,8 +319,7 @@ sqlite_close(struct spool *sp)
 	struct sqlite_spool *s = sqlite_of(sp);
 
 	sqlite_sync_stop(s);
-	for (int i = 0; i < ST__N; i++)
-		sqlite3_finalize(s->st[i]);
+	sqlite_finalize_all(s->st, ST__N);
 	sqlite_cases_close(s);
 	sqlite_stats_close(s);
 	sqlite_labels_close(s);

@@ -138,20 +138,15 @@ sqlite_key_make(struct sqlite_spool *s)
 int
 sqlite_cases_setup(struct sqlite_spool *s)
 {
-	for (int i = 0; i < SC__N; i++)
-		if (sqlite3_prepare_v3(s->db, sqlite_case_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-		                       &s->cst[i], NULL) != SQLITE_OK) {
-			sqlite_dberr(s);
-			return -1;
-		}
+	if (sqlite_prepare_all(s, sqlite_case_sql, s->cst, SC__N) < 0)
+		return -1;
 	return s->readonly ? 0 : sqlite_key_make(s);
 }
 
 void
 sqlite_cases_close(struct sqlite_spool *s)
 {
-	for (int i = 0; i < SC__N; i++)
-		sqlite3_finalize(s->cst[i]);
+	sqlite_finalize_all(s->cst, SC__N);
 }
 
 int

@@ -266,6 +266,14 @@ char *sqlite_col_str(sqlite3_stmt *st, int i);
  * so every write checks first. 0, or -1 with the error in s.
  */
 int sqlite_check_txn(struct sqlite_spool *s);
+/*
+ * Prepares sql[0..n) into st[0..n), kept for the spool's life (each file
+ * has its table of statements): 0, or -1 with the error in s.
+ * sqlite_finalize_all finalizes them (NULL ones too).
+ */
+int sqlite_prepare_all(struct sqlite_spool *s, const char *const *sql, sqlite3_stmt **st,
+                       size_t n);
+void sqlite_finalize_all(sqlite3_stmt **st, size_t n);
 
 /*
  * sqlite_cases.c: prepares s->cst[] and makes the action link key of a

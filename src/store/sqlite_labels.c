@@ -28,20 +28,15 @@ static const char *const sqlite_labels_sql[SL__N] = {
 int
 sqlite_labels_setup(struct sqlite_spool *s)
 {
-	for (int i = 0; i < SL__N; i++)
-		if (sqlite3_prepare_v3(s->db, sqlite_labels_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-		                       &s->lst[i], NULL) != SQLITE_OK) {
-			sqlite_dberr(s);
-			return -1;
-		}
+	if (sqlite_prepare_all(s, sqlite_labels_sql, s->lst, SL__N) < 0)
+		return -1;
 	return 0;
 }
 
 void
 sqlite_labels_close(struct sqlite_spool *s)
 {
-	for (int i = 0; i < SL__N; i++)
-		sqlite3_finalize(s->lst[i]);
+	sqlite_finalize_all(s->lst, SL__N);
 }
 
 int

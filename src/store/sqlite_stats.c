@@ -52,20 +52,15 @@ static const char *const sqlite_stats_sql[SS__N] = {
 int
 sqlite_stats_setup(struct sqlite_spool *s)
 {
-	for (int i = 0; i < SS__N; i++)
-		if (sqlite3_prepare_v3(s->db, sqlite_stats_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-		                       &s->sst[i], NULL) != SQLITE_OK) {
-			sqlite_dberr(s);
-			return -1;
-		}
+	if (sqlite_prepare_all(s, sqlite_stats_sql, s->sst, SS__N) < 0)
+		return -1;
 	return 0;
 }
 
 void
 sqlite_stats_close(struct sqlite_spool *s)
 {
-	for (int i = 0; i < SS__N; i++)
-		sqlite3_finalize(s->sst[i]);
+	sqlite_finalize_all(s->sst, SS__N);
 }
 
 static int64_t

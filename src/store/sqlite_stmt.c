@@ -249,3 +249,22 @@ sqlite_mentions_each(struct sqlite_spool *s, sqlite3_stmt *st,
 	free(v);
 	return ok ? 0 : -1;
 }
+
+int
+sqlite_prepare_all(struct sqlite_spool *s, const char *const *sql, sqlite3_stmt **st, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st[i], NULL) !=
+		    SQLITE_OK) {
+			sqlite_dberr(s);
+			return -1;
+		}
+	return 0;
+}
+
+void
+sqlite_finalize_all(sqlite3_stmt **st, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sqlite3_finalize(st[i]);
+}
