@@ -10,11 +10,13 @@
 #define KELUH_SPOOL_TEST_H
 
 #include <check.h>
+#include <dirent.h>
 #include <libpq-fe.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The PostgreSQL spool path the tests run on, or NULL for SQLite. */
 static inline const char *
@@ -71,6 +73,26 @@ spool_test_pg_exec(const char *path, const char *sql)
 	              "%s: %s", sql, PQresultErrorMessage(r));
 	PQclear(r);
 	PQfinish(c);
+}
+
+/* Removes a test's directory and the files in it (the spool, its WAL). */
+static inline void
+spool_test_rmdir(const char *dir)
+{
+	DIR *d;
+	struct dirent *e;
+	char p[512];
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
 }
 
 /*

@@ -36,22 +36,9 @@ setup(void)
 static void
 teardown(void)
 {
-	DIR *d;
-	struct dirent *e;
-	char p[512];
-
 	spool_close(sp);
 	sp = NULL;
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
+	spool_test_rmdir(dir);
 }
 
 static void
