@@ -22,8 +22,10 @@
 # (200), BENCH_PGB_ALERT_BG_RATE (10000), BENCH_SPOOL_DIR
 # (${TMPDIR:-/tmp}), PYTHON.
 set -u
-top_builddir=${top_builddir:-$(pwd)}
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+# absolute: the daemons resolve a relative rules: against their config's
+# directory, a temporary one
+top_builddir=$(cd "${top_builddir:-.}" && pwd) || exit 1
+top_srcdir=$(cd "${top_srcdir:-$(dirname "$0")/..}" && pwd) || exit 1
 SECONDS_=${BENCH_PGB_SECONDS:-10}
 BATCH=${BENCH_PGB_BATCH:-1000}
 CONNS=${BENCH_PGB_CONNS:-2}
@@ -82,7 +84,7 @@ $AS "$PG_BIN/pg_ctl" -D "$D/data" -l "$D/server.log" -w -t 60 \
     -o "-c listen_addresses='' -c unix_socket_directories='$D' -c max_connections=50" start >/dev/null ||
     { echo "  the server did not start"; cat "$D/server.log"; exit 1; }
 CONNINFO="host=$D dbname=keluh user=keluh"
-echo "server:  PostgreSQL $("$PG_BIN/postgres" --version | sed 's/.* //') on a Unix socket, fsync on, synchronous_commit on"
+echo "server:  PostgreSQL $("$PG_BIN/postgres" --version | sed 's/^[^)]*) *\([^ ]*\).*/\1/') on a Unix socket, fsync on, synchronous_commit on"
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) on $(getconf _NPROCESSORS_ONLN) cpus; nothing pinned"
 
 fresh_db() {
@@ -108,8 +110,10 @@ with open(sys.argv[1]) as fs, open(sys.argv[2]) as fv, open(sys.argv[3], "w") as
 PY
 fi
 
-# start_keluhd NAME CONF: its pid in KPID and its port in KPORT
+# start_keluhd NAME CONF: its pid in KPID and its port in KPORT; on failure
+# says why and returns 1 with KPORT empty
 start_keluhd() {
+	KPORT=
 	: >"$out/pgbench-$1.log"
 	"$keluhd" -c "$2" >/dev/null 2>>"$out/pgbench-$1.log" &
 	KPID=$!
@@ -163,6 +167,11 @@ fmt_int() {
 		print s o }'
 }
 
+# val VALUE [SUFFIX]: VALUE and SUFFIX, or n/a when nothing was measured
+val() {
+	if [ -n "$1" ] && [ "$1" != n/a ]; then echo "$1${2:-}"; else echo n/a; fi
+}
+
 row() {
 	printf '  %-54s %14s   %-18s %s\n' "$1" "$2" "$3" "$4"
 }
@@ -178,6 +187,7 @@ failed=0
 # prints the sum's line and leaves it in $out/pgbench-NAME.txt
 ingest() {
 	ports=
+	: >"$out/pgbench-$1.txt"
 	for i in $(seq 1 "$2"); do
 		ingest_conf "$3" >"$D/$1-$i.yaml"
 		start_keluhd "$1-$i" "$D/$1-$i.yaml" || { failed=1; stop_all; return; }
@@ -232,7 +242,16 @@ until [ -s "$D/sink.port" ] || [ $n -gt 600 ]; do
 done
 SINK=$(cat "$D/sink.port" 2>/dev/null)
 ports=
+alert_up=0
+if [ -z "$SINK" ]; then
+	echo "  ! bench_ingest alert did not start its sink:"
+	tail -n 3 "$out/pgbench-alert.err" | sed 's/^/  ! /'
+	failed=1
+else
+	alert_up=1
+fi
 for i in 1 2 3; do
+	[ "$alert_up" = 1 ] || break
 	cat >"$D/alert-$i.yaml" <<Y
 rules: $rules
 http:
@@ -250,12 +269,23 @@ grouping:
 duplicates:
   same_text: 0
 Y
-	start_keluhd "alert-$i" "$D/alert-$i.yaml" || failed=1
-	ports="$ports$KPORT
+	if start_keluhd "alert-$i" "$D/alert-$i.yaml"; then
+		ports="$ports$KPORT
 "
+	else
+		failed=1
+		alert_up=0
+	fi
 done
-printf '%s' "$ports" >"$D/keluhd.ports.tmp" && mv "$D/keluhd.ports.tmp" "$D/keluhd.ports"
-wait "$APID" || failed=1
+if [ "$alert_up" = 1 ]; then
+	printf '%s' "$ports" >"$D/keluhd.ports.tmp" && mv "$D/keluhd.ports.tmp" "$D/keluhd.ports"
+	wait "$APID" || failed=1
+else
+	echo "  ! alert latency not measured"
+	kill -TERM "$APID" 2>/dev/null
+	wait "$APID" 2>/dev/null
+	: >"$out/pgbench-alert.txt"
+fi
 LPIDS=
 stop_all
 tail -n 1 "$out/pgbench-alert.txt" | fold -w 150 | sed 's/^/  /'
@@ -268,7 +298,7 @@ fo_why="n/a: sources are not owned yet"
 echo
 echo "== several daemons on one PostgreSQL: figures (targets beside)"
 s1=$(getkv "$out/pgbench-sqlite.txt" mentions_per_s)
-row "ingest, SQLite, 1 daemon" "$(fmt_int "$s1")/s" "" ""
+row "ingest, SQLite, 1 daemon" "$(val "$(fmt_int "$s1")" /s)" "" ""
 for n in 1 2 3; do
 	r=$(getkv "$out/pgbench-pg$n.txt" mentions_per_s)
 	t=
@@ -277,15 +307,15 @@ for n in 1 2 3; do
 		t=">= 100,000/s"
 		c=$(check "$r" ">=" 100000)
 	fi
-	row "ingest, PostgreSQL, $n daemon(s) together" "$(fmt_int "$r")/s" "$t" "$c"
+	row "ingest, PostgreSQL, $n daemon(s) together" "$(val "$(fmt_int "$r")" /s)" "$t" "$c"
 done
 a50=$(getkv "$out/pgbench-alert.txt" lat_p50_ms)
 a99=$(getkv "$out/pgbench-alert.txt" lat_p99_ms)
-row "alert latency 202 -> webhook, 3 daemons: p50" "${a50:-n/a} ms" "" ""
-row "alert latency 202 -> webhook, 3 daemons: p99" "${a99:-n/a} ms" "< 50 ms" "$(check "$a99" "<" 50)"
-row "  alerts received / sent" "$(getkv "$out/pgbench-alert.txt" received) / $A_COUNT" "all" ""
-row "  alerts that arrived twice" "$(getkv "$out/pgbench-alert.txt" repeated)" "" ""
-row "  background during it (asked $(fmt_int "$A_BG")/s)" "$(fmt_int "$(getkv "$out/pgbench-alert.txt" bg_per_s)")/s" "" ""
+row "alert latency 202 -> webhook, 3 daemons: p50" "$(val "$a50" " ms")" "" ""
+row "alert latency 202 -> webhook, 3 daemons: p99" "$(val "$a99" " ms")" "< 50 ms" "$(check "$a99" "<" 50)"
+row "  alerts received / sent" "$(val "$(getkv "$out/pgbench-alert.txt" received)" " / $A_COUNT")" "all" ""
+row "  alerts that arrived twice" "$(val "$(getkv "$out/pgbench-alert.txt" repeated)")" "" ""
+row "  background during it (asked $(fmt_int "$A_BG")/s)" "$(val "$(fmt_int "$(getkv "$out/pgbench-alert.txt" bg_per_s)")" /s)" "" ""
 if [ -n "$fo" ]; then
 	row "source failover: owner killed -> first mention" "$fo ms" "< 10,000 ms" "$(check "$fo" "<" 10000)"
 else
