@@ -4,7 +4,9 @@
 # asks a model with model:, the n-grams that pushed the model up are the
 # evidence (keluhctl test --json, the webhook's matches, highlighted in the
 # chat message); models reload on SIGHUP, and a model file that does not
-# load is refused with its error while the old model keeps running.
+# load is refused with its error while the old model keeps running; the
+# console's playground checks drafts with the running set's models, whose
+# files are not read again for them (keluh_model_files_read_total).
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/daemon_lib.sh"
 
@@ -39,6 +41,10 @@ sed 's/^1 /x /; s/^0 /1 /; s/^x /0 /' "$TMPD/labels.txt" |
 
 start_sink wh
 start_sink slk --body ok
+TOK=models-test-token-0123456789
+echo "$TOK" >"$TMPD/ui.token"
+mkdir -p "$TMPD/ui"
+echo '<!doctype html><title>keluh</title>' >"$TMPD/ui/index.html"
 write_login_rules
 add_rules <<'Y'
   - id: t.order
@@ -58,6 +64,11 @@ receivers:
   - {name: slk, type: slack, url: "http://127.0.0.1:$slk_port/slack"}
 routes:
   - {receivers: [wh, slk]}
+ui:
+  enabled: true
+  listen: http
+  token_file: $TMPD/ui.token
+  root: $TMPD/ui
 $(conf_at_once)
 Y
 
@@ -179,6 +190,33 @@ id=$("$KELUHCTL" alerts --json --spool "$TMPD/c.db" | python3 -c 'import json,sy
 contains "keluhctl show names the model of each n-gram" "$TMPD/show.out" \
 	"evidence: - model brand 'refund' matched 'refund'"
 
+# the playground: drafts that name the model share the running set's, so
+# its file is read once at start and not again for each draft
+is "the model's file was read once at start" "$(metric_value keluh_model_files_read_total)" 1
+# pgpost PATH N: a draft (a model: rule, told apart by a comment N) to
+# /v1/playground[PATH]; the status printed, the body to $TMPD/pg.out
+pgpost() {
+	python3 - "$TMPD/pg.json" "$2" "$1" <<'PY'
+import json, sys
+d = "rules:\n  - id: d.refund\n    score: 30\n    when:\n      all:\n" \
+    "        - keywords: [refund]\n        - model: {name: brand, above: 0.6}\n# draft %s\n" % sys.argv[2]
+b = {"rules": d, "file": "draft.yaml"}
+b.update({"days": 1} if sys.argv[3] else {"text": "still waiting for my refund, terrible"})
+json.dump(b, open(sys.argv[1], "w"))
+PY
+	curl -s -o "$TMPD/pg.out" -w '%{http_code}' -H "Authorization: Bearer $TOK" \
+		-H 'Content-Type: application/json' --data-binary @"$TMPD/pg.json" "$URL/v1/playground$1"
+}
+for n in 1 2 3; do
+	is "playground draft $n: 200" "$(pgpost "" $n)" 200
+done
+is "the draft compiles, and its model: rule asks the running model" \
+	"$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["draft"]["ok"], j["rules"])' "$TMPD/pg.out")" \
+	"True ['d.refund']"
+is "a backtest of a draft: 200" "$(pgpost /backtest 4)" 200
+is "... three drafts and a backtest later, the file was not read again" \
+	"$(metric_value keluh_model_files_read_total)" 1
+
 # a model file cut short: the reload is refused, saying where and why
 cp "$TMPD/models/brand.model" "$TMPD/brand.good"
 head -c 200 "$TMPD/brand.good" >"$TMPD/models/brand.model"
@@ -196,6 +234,12 @@ wait_for 10 grep -q 'reloaded:' "$klog"
 r=$(post '{"id":"w4","text":"still waiting for my refund, terrible"}
 {"id":"w5","text":"thank you team, great service"}')
 is "after a reload the new model decides" "$r" '202 {"accepted":2,"complaints":1,"duplicates":0}'
+is "each reload read the model's file again" "$(metric_value keluh_model_files_read_total)" 3
+is "a draft after the reload: 200" "$(pgpost "" 5)" 200
+is "... and its model: rule asks the new model" \
+	"$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["draft"]["ok"], j["rules"])' "$TMPD/pg.out")" \
+	"True []"
+is "... whose file is not read again either" "$(metric_value keluh_model_files_read_total)" 3
 wait_until 15 'grep -q "w5" "$wh_log"'
 contains "... the praise is the complaint now" "$wh_log" '\"id\":\"w5\"'
 lacks "... and the refund is not" "$wh_log" '\"id\":\"w4\"'
