@@ -6,7 +6,9 @@
 # chat message); models reload on SIGHUP, and a model file that does not
 # load is refused with its error while the old model keeps running; the
 # console's playground checks drafts with the running set's models, whose
-# files are not read again for them (keluh_model_files_read_total).
+# files are not read again for them (keluh_model_files_read_total). A
+# complaint only a model made groups under rule=model:NAME, and its chat
+# headline, keluhctl show and keluhctl test say that model found it.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/daemon_lib.sh"
 
@@ -243,6 +245,46 @@ is "... whose file is not read again either" "$(metric_value keluh_model_files_r
 wait_until 15 'grep -q "w5" "$wh_log"'
 contains "... the praise is the complaint now" "$wh_log" '\"id\":\"w5\"'
 lacks "... and the refund is not" "$wh_log" '\"id\":\"w4\"'
+stop_keluhd
+
+# a complaint no rule matched, made by the model: grouped by rule and team
+# (the default), its group names the model, and so does its headline
+cp "$TMPD/brand.good" "$TMPD/models/brand.model"
+: >"$wh_log"
+: >"$slk_log"
+write_conf "$TMPD/g.yaml" <<Y
+models:
+  - {name: brand, file: models/brand.model, score: 40}
+receivers:
+  - {name: wh, type: webhook, url: "http://127.0.0.1:$wh_port/wh"}
+  - {name: slk, type: slack, url: "http://127.0.0.1:$slk_port/slack"}
+routes:
+  - {receivers: [wh, slk]}
+grouping:
+  by: [rule, team]
+  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+Y
+start_keluhd "$TMPD/g.yaml"
+r=$(post '{"id":"g1","text":"still waiting for my refund, terrible"}')
+is "a complaint only the model made: accepted" "$r" '202 {"accepted":1,"complaints":1,"duplicates":0}'
+wait_for 15 sh -c "test -s $wh_log && test -s $slk_log"
+python3 - "$wh_log" >"$TMPD/g.check" <<'PY'
+import json, sys
+a = json.loads(json.loads(open(sys.argv[1]).readline())["body"])["alert"]
+print(a["group"]); print(a["rules"], a["mentions"][0]["rules"], a["mentions"][0]["model"])
+PY
+is "its group key names the model" "$(sed -n 1p "$TMPD/g.check")" "rule=model:brand|team="
+is "its mention says which model made it, and no rule" "$(sed -n 2p "$TMPD/g.check")" "[] [] brand"
+contains "the chat headline says the model found it" "$slk_log" "Complaint found by model brand"
+lacks "... not the bare 'complaints'" "$slk_log" ": complaints"
+contains "... with its n-grams highlighted like keywords" "$slk_log" '*refund*'
+id=$("$KELUHCTL" alerts --json --spool "$TMPD/g.db" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["alert"])')
+"$KELUHCTL" show --spool "$TMPD/g.db" "$id" >"$TMPD/gshow.out" 2>&1
+contains "keluhctl show says which model found it" "$TMPD/gshow.out" \
+	"  found by model brand (no rule matched)"
+printf '%s\n' "still waiting for my refund, terrible" |
+	"$KELUHCTL" test -c "$TMPD/g.yaml" --color never >"$TMPD/gtest.out" 2>&1
+contains "keluhctl test says the same" "$TMPD/gtest.out" "  found by model brand (no rule matched)"
 stop_keluhd
 
 done_testing

@@ -142,6 +142,19 @@ json_breakdown(struct buf *b, const struct ruleset *rs, const struct verdict *v)
 		           rules_threshold(rs, PRIO_LOW));
 }
 
+long
+verdict_model_found(const struct verdict *v)
+{
+	long best = -1;
+
+	if (!v->complaint || v->nrules)
+		return -1;
+	for (size_t i = 0; i < v->nmodels; i++)
+		if (v->models[i].score > 0 && (best < 0 || v->models[i].score > v->models[best].score))
+			best = (long)i;
+	return best;
+}
+
 void
 verdict_breakdown_text(struct buf *b, const struct ruleset *rs, const struct verdict *v)
 {
