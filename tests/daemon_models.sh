@@ -110,11 +110,11 @@ import json, sys
 for line in open(sys.argv[1]):
     v = json.loads(line)
     rule_ev = [x for x in v["matches"] if x["kind"] == "model" and x["rule"] == "t.order"]
-    print(v["rules"], len(v["breakdown"]["models"]["models"]), len(rule_ev) > 0)
+    print(v["rules"], len(v["breakdown"]["models"]["models"]), len(rule_ev) > 0, "model" in v)
 PY
 is "model: holds above its probability, and is its rule's evidence; asked once a mention" \
-	"$(cat "$TMPD/o.check")" "['t.order'] 1 True
-[] 1 False"
+	"$(cat "$TMPD/o.check")" "['t.order'] 1 True False
+[] 1 False False"
 
 # keluhctl test --model FILE: as a models: entry, named after the file
 printf '%s\n' "$text" | "$KELUHCTL" test -r "$TMPD/rules.d" --model "$TMPD/models/brand.model" \
@@ -285,6 +285,12 @@ contains "keluhctl show says which model found it" "$TMPD/gshow.out" \
 printf '%s\n' "still waiting for my refund, terrible" |
 	"$KELUHCTL" test -c "$TMPD/g.yaml" --color never >"$TMPD/gtest.out" 2>&1
 contains "keluhctl test says the same" "$TMPD/gtest.out" "  found by model brand (no rule matched)"
+"$KELUHCTL" show --json --spool "$TMPD/g.db" "$id" >"$TMPD/gshow.json" 2>&1
+printf '%s\n' "still waiting for my refund, terrible" |
+	"$KELUHCTL" test -c "$TMPD/g.yaml" --json >"$TMPD/gtest.json" 2>&1
+is "... and so do their --json, with the model beside the rules" \
+	"$(python3 -c 'import json,sys; print(*[(lambda j: (j["rules"], j["model"]))(json.loads(open(f).readline())) for f in sys.argv[1:]])' "$TMPD/gshow.json" "$TMPD/gtest.json")" \
+	"([], 'brand') ([], 'brand')"
 stop_keluhd
 
 done_testing
