@@ -4,7 +4,11 @@
 # asks a model with model:, the n-grams that pushed the model up are the
 # evidence (keluhctl test --json, the webhook's matches, highlighted in the
 # chat message); models reload on SIGHUP, and a model file that does not
-# load is refused with its error while the old model keeps running.
+# load is refused with its error while the old model keeps running; the
+# console's playground checks drafts with the running set's models, whose
+# files are not read again for them (keluh_model_files_read_total). A
+# complaint only a model made groups under rule=model:NAME, and its chat
+# headline, keluhctl show and keluhctl test say that model found it.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/daemon_lib.sh"
 
@@ -39,6 +43,10 @@ sed 's/^1 /x /; s/^0 /1 /; s/^x /0 /' "$TMPD/labels.txt" |
 
 start_sink wh
 start_sink slk --body ok
+TOK=models-test-token-0123456789
+echo "$TOK" >"$TMPD/ui.token"
+mkdir -p "$TMPD/ui"
+echo '<!doctype html><title>keluh</title>' >"$TMPD/ui/index.html"
 write_login_rules
 add_rules <<'Y'
   - id: t.order
@@ -58,6 +66,11 @@ receivers:
   - {name: slk, type: slack, url: "http://127.0.0.1:$slk_port/slack"}
 routes:
   - {receivers: [wh, slk]}
+ui:
+  enabled: true
+  listen: http
+  token_file: $TMPD/ui.token
+  root: $TMPD/ui
 $(conf_at_once)
 Y
 
@@ -97,11 +110,11 @@ import json, sys
 for line in open(sys.argv[1]):
     v = json.loads(line)
     rule_ev = [x for x in v["matches"] if x["kind"] == "model" and x["rule"] == "t.order"]
-    print(v["rules"], len(v["breakdown"]["models"]["models"]), len(rule_ev) > 0)
+    print(v["rules"], len(v["breakdown"]["models"]["models"]), len(rule_ev) > 0, "model" in v)
 PY
 is "model: holds above its probability, and is its rule's evidence; asked once a mention" \
-	"$(cat "$TMPD/o.check")" "['t.order'] 1 True
-[] 1 False"
+	"$(cat "$TMPD/o.check")" "['t.order'] 1 True False
+[] 1 False False"
 
 # keluhctl test --model FILE: as a models: entry, named after the file
 printf '%s\n' "$text" | "$KELUHCTL" test -r "$TMPD/rules.d" --model "$TMPD/models/brand.model" \
@@ -179,6 +192,33 @@ id=$("$KELUHCTL" alerts --json --spool "$TMPD/c.db" | python3 -c 'import json,sy
 contains "keluhctl show names the model of each n-gram" "$TMPD/show.out" \
 	"evidence: - model brand 'refund' matched 'refund'"
 
+# the playground: drafts that name the model share the running set's, so
+# its file is read once at start and not again for each draft
+is "the model's file was read once at start" "$(metric_value keluh_model_files_read_total)" 1
+# pgpost PATH N: a draft (a model: rule, told apart by a comment N) to
+# /v1/playground[PATH]; the status printed, the body to $TMPD/pg.out
+pgpost() {
+	python3 - "$TMPD/pg.json" "$2" "$1" <<'PY'
+import json, sys
+d = "rules:\n  - id: d.refund\n    score: 30\n    when:\n      all:\n" \
+    "        - keywords: [refund]\n        - model: {name: brand, above: 0.6}\n# draft %s\n" % sys.argv[2]
+b = {"rules": d, "file": "draft.yaml"}
+b.update({"days": 1} if sys.argv[3] else {"text": "still waiting for my refund, terrible"})
+json.dump(b, open(sys.argv[1], "w"))
+PY
+	curl -s -o "$TMPD/pg.out" -w '%{http_code}' -H "Authorization: Bearer $TOK" \
+		-H 'Content-Type: application/json' --data-binary @"$TMPD/pg.json" "$URL/v1/playground$1"
+}
+for n in 1 2 3; do
+	is "playground draft $n: 200" "$(pgpost "" $n)" 200
+done
+is "the draft compiles, and its model: rule asks the running model" \
+	"$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["draft"]["ok"], j["rules"])' "$TMPD/pg.out")" \
+	"True ['d.refund']"
+is "a backtest of a draft: 200" "$(pgpost /backtest 4)" 200
+is "... three drafts and a backtest later, the file was not read again" \
+	"$(metric_value keluh_model_files_read_total)" 1
+
 # a model file cut short: the reload is refused, saying where and why
 cp "$TMPD/models/brand.model" "$TMPD/brand.good"
 head -c 200 "$TMPD/brand.good" >"$TMPD/models/brand.model"
@@ -196,9 +236,61 @@ wait_for 10 grep -q 'reloaded:' "$klog"
 r=$(post '{"id":"w4","text":"still waiting for my refund, terrible"}
 {"id":"w5","text":"thank you team, great service"}')
 is "after a reload the new model decides" "$r" '202 {"accepted":2,"complaints":1,"duplicates":0}'
+is "each reload read the model's file again" "$(metric_value keluh_model_files_read_total)" 3
+is "a draft after the reload: 200" "$(pgpost "" 5)" 200
+is "... and its model: rule asks the new model" \
+	"$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["draft"]["ok"], j["rules"])' "$TMPD/pg.out")" \
+	"True []"
+is "... whose file is not read again either" "$(metric_value keluh_model_files_read_total)" 3
 wait_until 15 'grep -q "w5" "$wh_log"'
 contains "... the praise is the complaint now" "$wh_log" '\"id\":\"w5\"'
 lacks "... and the refund is not" "$wh_log" '\"id\":\"w4\"'
+stop_keluhd
+
+# a complaint no rule matched, made by the model: grouped by rule and team
+# (the default), its group names the model, and so does its headline
+cp "$TMPD/brand.good" "$TMPD/models/brand.model"
+: >"$wh_log"
+: >"$slk_log"
+write_conf "$TMPD/g.yaml" <<Y
+models:
+  - {name: brand, file: models/brand.model, score: 40}
+receivers:
+  - {name: wh, type: webhook, url: "http://127.0.0.1:$wh_port/wh"}
+  - {name: slk, type: slack, url: "http://127.0.0.1:$slk_port/slack"}
+routes:
+  - {receivers: [wh, slk]}
+grouping:
+  by: [rule, team]
+  first_alert_after: {critical: 0s, high: 0s, normal: 0s, low: 0s}
+Y
+start_keluhd "$TMPD/g.yaml"
+r=$(post '{"id":"g1","text":"still waiting for my refund, terrible"}')
+is "a complaint only the model made: accepted" "$r" '202 {"accepted":1,"complaints":1,"duplicates":0}'
+wait_for 15 sh -c "test -s $wh_log && test -s $slk_log"
+python3 - "$wh_log" >"$TMPD/g.check" <<'PY'
+import json, sys
+a = json.loads(json.loads(open(sys.argv[1]).readline())["body"])["alert"]
+print(a["group"]); print(a["rules"], a["mentions"][0]["rules"], a["mentions"][0]["model"])
+PY
+is "its group key names the model" "$(sed -n 1p "$TMPD/g.check")" "rule=model:brand|team="
+is "its mention says which model made it, and no rule" "$(sed -n 2p "$TMPD/g.check")" "[] [] brand"
+contains "the chat headline says the model found it" "$slk_log" "Complaint found by model brand"
+lacks "... not the bare 'complaints'" "$slk_log" ": complaints"
+contains "... with its n-grams highlighted like keywords" "$slk_log" '*refund*'
+id=$("$KELUHCTL" alerts --json --spool "$TMPD/g.db" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["alert"])')
+"$KELUHCTL" show --spool "$TMPD/g.db" "$id" >"$TMPD/gshow.out" 2>&1
+contains "keluhctl show says which model found it" "$TMPD/gshow.out" \
+	"  found by model brand (no rule matched)"
+printf '%s\n' "still waiting for my refund, terrible" |
+	"$KELUHCTL" test -c "$TMPD/g.yaml" --color never >"$TMPD/gtest.out" 2>&1
+contains "keluhctl test says the same" "$TMPD/gtest.out" "  found by model brand (no rule matched)"
+"$KELUHCTL" show --json --spool "$TMPD/g.db" "$id" >"$TMPD/gshow.json" 2>&1
+printf '%s\n' "still waiting for my refund, terrible" |
+	"$KELUHCTL" test -c "$TMPD/g.yaml" --json >"$TMPD/gtest.json" 2>&1
+is "... and so do their --json, with the model beside the rules" \
+	"$(python3 -c 'import json,sys; print(*[(lambda j: (j["rules"], j["model"]))(json.loads(open(f).readline())) for f in sys.argv[1:]])' "$TMPD/gshow.json" "$TMPD/gtest.json")" \
+	"([], 'brand') ([], 'brand')"
 stop_keluhd
 
 done_testing

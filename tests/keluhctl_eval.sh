@@ -234,4 +234,28 @@ echo "the parcel never arrived" | "$KELUHCTL" test -r "$TMPD/rules" -r "$TMPD/su
 	>"$TMPD/st.json" 2>&1
 is "learn --suggest: the rule catches a new post" "$(field "$TMPD/st.json" 'j["complaint"]')" True
 
+# Copies of one text count once: the retweets of s3 (and the plain copies of
+# s4) add nothing to "never arrived"'s figures, and one complaint posted
+# three times is not three complaints a keyword of its own would catch.
+cp "$TMPD/sug.ndjson" "$TMPD/rt.ndjson"
+cat >>"$TMPD/rt.ndjson" <<'J'
+{"id":"r1","text":"RT @shop: the package never arrived!!","complaint":true}
+{"id":"r2","text":"RT @ana: RT @shop: The package NEVER arrived!!","complaint":true}
+{"id":"r3","text":"it arrived today, thanks","complaint":false}
+{"id":"r4","text":"IT ARRIVED TODAY, THANKS","complaint":false}
+{"id":"r5","text":"zipper broke on day one","complaint":true}
+{"id":"r6","text":"zipper broke on day one","complaint":true}
+{"id":"r7","text":"RT @bo: zipper broke on day one","complaint":true}
+J
+"$KELUHCTL" learn -r "$TMPD/rules" --labels "$TMPD/rt.ndjson" --suggest >"$TMPD/rt.yaml" 2>"$TMPD/rt.err"
+is "learn --suggest, copies: exit 0" "$?" 0
+grep -A1 "id: suggested.01_never_arrived" "$TMPD/rt.yaml" >"$TMPD/rt.first"
+contains "learn --suggest, copies: counted once" "$TMPD/rt.first" \
+	"catches 3 missed complaints, 0 false alarms (100% precision)"
+contains "learn --suggest, copies: missed complaints are distinct texts" "$TMPD/rt.yaml" \
+	"from $TMPD/rt.ndjson: 4 labelled complaints"
+contains "learn --suggest, copies: says how many were left out" "$TMPD/rt.yaml" \
+	"6 copies left out"
+lacks "learn --suggest, copies: one post is not three catches" "$TMPD/rt.yaml" "zipper"
+
 done_testing

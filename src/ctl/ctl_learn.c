@@ -5,7 +5,10 @@
  * With --suggest, proposes keywords for the labelled complaints the rules
  * miss: the words and phrases (word 1-3-grams of the text folded as the
  * rules fold it) that catch most of them with the fewest false alarms,
- * printed as rule YAML with a test each, to read, edit and paste.
+ * printed as rule YAML with a test each, to read, edit and paste. Copies
+ * of one text (retweets, the same post labelled twice) count once: each
+ * figure is of distinct folded texts, so a copied post does not make its
+ * words look common.
  */
 #include "config.h"
 
@@ -237,6 +240,9 @@ struct suggest {
 		int complaint, top, extra, negative;
 	} * v;
 	unsigned char *covered;
+	unsigned char *copy; /* the folded text of an earlier mention of its label */
+	char **seen;         /* open addressing over the folded texts of one label */
+	size_t nseen;
 	struct norm_buf nb;
 };
 
@@ -355,6 +361,51 @@ gram_in_not(struct suggest *sg, long gi, size_t mention)
 	}
 }
 
+/*
+ * The folded text less a leading "rt @handle:" (a retweet's copy of a post
+ * is the post), its length in *klen.
+ */
+static const char *
+suggest_key(const char *t, size_t len, size_t *klen)
+{
+	while (len > 4 && memcmp(t, "rt @", 4) == 0) {
+		const char *colon = memchr(t, ':', len), *sp = memchr(t + 3, ' ', len - 3);
+
+		if (colon == NULL || (sp && sp < colon))
+			break;
+		len -= (size_t)(colon + 1 - t);
+		t = colon + 1;
+		for (; len && *t == ' '; len--)
+			t++;
+	}
+	*klen = len;
+	return t;
+}
+
+/* Whether the folded text in sg->nb was seen before in this pass; adds it when not. */
+static int
+suggest_seen(struct suggest *sg)
+{
+	size_t len, mask = sg->nseen - 1;
+	const char *k = suggest_key(sg->nb.text, sg->nb.len, &len);
+	size_t i = gram_hash(k, len) & mask;
+
+	for (; sg->seen[i]; i = (i + 1) & mask)
+		if (strlen(sg->seen[i]) == len && memcmp(sg->seen[i], k, len) == 0)
+			return 1;
+	sg->seen[i] = xstrndup(k, len);
+	return 0;
+}
+
+static void
+suggest_seen_clear(struct suggest *sg)
+{
+	for (size_t i = 0; i < sg->nseen; i++) {
+		free(sg->seen[i]);
+		sg->seen[i] = NULL;
+	}
+}
+
 /* The rules' verdicts, then every gram of the missed complaints and the non-complaints. */
 static int
 suggest_count(struct suggest *sg)
@@ -377,16 +428,22 @@ suggest_count(struct suggest *sg)
 		sg->v[i] = (struct verdict_parts){v.complaint, v.top, v.extra, v.negative};
 	}
 	classify_ctx_free(ctx);
-	for (int pass = 0; pass < 2; pass++)
+	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < set->n; i++) {
 			const struct ctl_ex *e = &set->ex[i];
 
-			if (pass == 0 ? !e->complaint || sg->v[i].complaint : e->complaint)
+			if (pass == 0 ? !e->complaint : e->complaint)
 				continue;
 			norm_fold_text(&sg->nb, e->text, e->len);
 			norm_redup(&sg->nb, 0);
+			/* every copy is marked; only missed ones and non-complaints count */
+			if ((sg->copy[i] = (unsigned char)suggest_seen(sg)) ||
+			    (pass == 0 && sg->v[i].complaint))
+				continue;
 			grams_each(sg, i, pass == 0, pass == 0 ? gram_in_missed : gram_in_not);
 		}
+		suggest_seen_clear(sg);
+	}
 	return 0;
 }
 
@@ -494,7 +551,7 @@ suggest_id(struct buf *b, size_t k, const char *gram)
 }
 
 static void
-suggest_print(struct suggest *sg, const long *pick, size_t npick, size_t missed)
+suggest_print(struct suggest *sg, const long *pick, size_t npick, size_t missed, size_t copies)
 {
 	struct buf b, tests;
 
@@ -504,9 +561,11 @@ suggest_print(struct suggest *sg, const long *pick, size_t npick, size_t missed)
 	           "# Suggested by keluhctl learn --suggest from %s: %zu labelled complaints\n"
 	           "# the rules do not catch. Each rule: how many of them its keyword catches\n"
 	           "# (beyond the rules above it), and its false alarms, the labelled\n"
-	           "# non-complaints that have it. Read each before use: change the id, the\n"
-	           "# score and the team, merge the keywords into your rules.\n",
-	           sg->o->gold ? sg->o->gold : sg->o->labels, missed);
+	           "# non-complaints that have it. Copies of one text count once (the same\n"
+	           "# folded text, a retweet's \"RT @handle:\" left out): %zu copies left out.\n"
+	           "# Read each before use: change the id, the score and the team, merge the\n"
+	           "# keywords into your rules.\n",
+	           sg->o->gold ? sg->o->gold : sg->o->labels, missed, copies);
 	if (npick == 0)
 		buf_printf(&b,
 		           "# No keyword catches %u or more of them at %.0f%% precision or "
@@ -555,7 +614,7 @@ learn_suggest(const struct learn_opts *o, struct ctl_exset *set, ctl_rules_loade
 {
 	struct suggest sg;
 	long pick[256];
-	size_t npick = 0, missed = 0;
+	size_t npick = 0, missed = 0, copies = 0;
 	int rc = EXIT_FAIL;
 
 	memset(&sg, 0, sizeof(sg));
@@ -564,6 +623,10 @@ learn_suggest(const struct learn_opts *o, struct ctl_exset *set, ctl_rules_loade
 	sg.nslot = 2 * (size_t)SUGGEST_GRAMS;
 	sg.slot = xcalloc(sg.nslot, sizeof(*sg.slot));
 	sg.covered = xcalloc(set->n, 1);
+	sg.copy = xcalloc(set->n, 1);
+	for (sg.nseen = 16; sg.nseen < 2 * set->n; sg.nseen *= 2)
+		;
+	sg.seen = xcalloc(sg.nseen, sizeof(*sg.seen));
 	norm_init(&sg.nb);
 	if ((sg.rs = load(o->conf_path, o->rules_dirs, o->nrules_dirs)) == NULL) {
 		rc = EXIT_USAGE;
@@ -576,8 +639,10 @@ learn_suggest(const struct learn_opts *o, struct ctl_exset *set, ctl_rules_loade
 		        "keluhctl: more than %u distinct words and phrases; the first %u "
 		        "were counted\n",
 		        SUGGEST_GRAMS, SUGGEST_GRAMS);
-	for (size_t i = 0; i < set->n; i++)
-		missed += set->ex[i].complaint && !sg.v[i].complaint;
+	for (size_t i = 0; i < set->n; i++) {
+		missed += set->ex[i].complaint && !sg.v[i].complaint && !sg.copy[i];
+		copies += sg.copy[i];
+	}
 	while (npick < o->top && npick < sizeof(pick) / sizeof(pick[0])) {
 		long g = suggest_pick(&sg, o->min);
 
@@ -588,7 +653,7 @@ learn_suggest(const struct learn_opts *o, struct ctl_exset *set, ctl_rules_loade
 			sg.covered[sg.g[g].in[j]] = 1;
 	}
 	memset(sg.covered, 0, set->n);
-	suggest_print(&sg, pick, npick, missed);
+	suggest_print(&sg, pick, npick, missed, copies);
 	rc = 0;
 out:
 	for (size_t i = 0; i < sg.ng; i++) {
@@ -598,6 +663,10 @@ out:
 	free(sg.g);
 	free(sg.slot);
 	free(sg.covered);
+	free(sg.copy);
+	if (sg.seen)
+		suggest_seen_clear(&sg);
+	free(sg.seen);
 	free(sg.v);
 	norm_free(&sg.nb);
 	if (sg.rs)

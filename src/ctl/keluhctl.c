@@ -35,6 +35,9 @@
 
 #define EXIT_BAD_INPUT 1
 #define EXIT_USAGE 2
+/* A complaint no rule matched that a model made: test and show say it alike. */
+#define BY_MODEL_PRE  "found by model "
+#define BY_MODEL_POST " (no rule matched)"
 
 struct test_opts {
 	const char *conf_path;
@@ -316,6 +319,7 @@ print_human(struct test_run *tr, const char *id, const char *text, size_t len,
 	struct buf *b = &tr->out;
 	const char *open = tr->o->color ? "\033[1;31m" : "\xc2\xab";
 	const char *close = tr->o->color ? "\033[0m" : "\xc2\xbb";
+	long fm;
 
 	buf_printf(b, "%s  %s  score=%d", id, v->complaint ? prio_name(v->priority) : "not-a-complaint",
 	    v->score);
@@ -329,6 +333,9 @@ print_human(struct test_run *tr, const char *id, const char *text, size_t len,
 		verdict_breakdown_text(b, tr->rs, v);
 		buf_addc(b, '\n');
 	}
+	if ((fm = verdict_model_found(v)) >= 0)
+		buf_printf(b, "  " BY_MODEL_PRE "%s" BY_MODEL_POST "\n",
+		    rules_model_name(tr->rs, v->models[fm].model));
 	for (size_t i = 0; i < v->nrules; i++) {
 		uint32_t r = v->rules[i];
 		const char *desc = rules_description(tr->rs, r);
@@ -1134,6 +1141,12 @@ spoolcmd_show_human(const json_t *e, const json_t *rules, int listed)
 			printf(" (%lld)", (long long)json_integer_value(json_object_get(v, "score")));
 	}
 	putchar('\n');
+	if (json_is_string(json_object_get(e, "model"))) {
+		/* what keluhctl test says of the same verdict */
+		fputs("  " BY_MODEL_PRE, stdout);
+		spoolcmd_show_clean(json_string_value(json_object_get(e, "model")));
+		puts(BY_MODEL_POST);
+	}
 	json_array_foreach(json_object_get(e, "matches"), i, v) {
 		if (!json_is_object(v))	/* an older alert: bare spans, no rule to name */
 			continue;

@@ -50,12 +50,12 @@ complaint_rule_text(const struct ruleset *rs, uint32_t r)
 /* The mention as an alert entry (see receiver.h), as JSON text. */
 static void
 complaint_entry(struct buf *b, const struct ruleset *rs, const struct mention *m,
-                const char *source, const struct verdict *v)
+                const struct complaint *c, const struct verdict *v)
 {
 	buf_adds(b, "{\"id\":");
 	buf_add_json_quoted(b, m->id);
 	buf_adds(b, ",\"source\":");
-	buf_add_json_quoted(b, source);
+	buf_add_json_quoted(b, c->source);
 	buf_adds(b, ",\"text\":\"");
 	buf_add_json_str(b, m->text, m->text_len);
 	buf_adds(b, "\",\"url\":");
@@ -109,7 +109,13 @@ complaint_entry(struct buf *b, const struct ruleset *rs, const struct mention *m
 			buf_addc(b, ',');
 		buf_add_json_quoted(b, rules_id(rs, v->rules[i]));
 	}
-	buf_adds(b, "],\"matches\":");
+	buf_addc(b, ']');
+	/* only then: the chat headline and keluhctl show name the model */
+	if (c->model) {
+		buf_adds(b, ",\"model\":");
+		buf_add_json_quoted(b, c->model);
+	}
+	buf_adds(b, ",\"matches\":");
 	verdict_matches_json(b, rs, m->text, m->text_len, v);
 	buf_addc(b, '}');
 }
@@ -144,7 +150,7 @@ complaint_row_write(struct buf *row, struct complaint *c, const int64_t *refs,
 	buf_add_json_quoted(row, c->rule);
 	buf_adds(row, ",\"entry\":");
 	at = row->len;
-	complaint_entry(row, rs, m, c->source, v);
+	complaint_entry(row, rs, m, c, v);
 	c->entry_len = row->len - at;
 	buf_addc(row, '}');
 	c->entry = row->data + at;
@@ -213,6 +219,7 @@ complaint_row_read(struct complaint_read *cr, const struct conf *conf,
 	author = json_object_get(entry, "author");
 	followers = json_object_get(author, "followers");
 	c->rule = json_string_value(json_object_get(cr->row, "rule"));
+	c->model = json_string_value(json_object_get(entry, "model"));
 	c->team = json_string_value(json_object_get(cr->row, "team"));
 	c->priority = sm->priority;
 	c->score = (int)json_integer_value(json_object_get(entry, "score"));

@@ -28,8 +28,14 @@
 #include "store/spool.h"
 
 struct complaint {
-	const char *key;  /* its group key (complaint_key) */
-	const char *rule; /* top rule id */
+	const char *key; /* its group key (complaint_key) */
+	/*
+	 * top rule id; for a complaint no rule matched that a model made
+	 * (verdict_model_found), "model:NAME": its group, and the silences
+	 * and console that read the key, name the model
+	 */
+	const char *rule;
+	const char *model; /* that model's name, else NULL */
 	const char *team;
 	int priority; /* enum prio */
 	int score;
@@ -58,7 +64,8 @@ struct complaint {
 /*
  * "rule=refund.late|team=billing": the values of c for the parts that
  * grouping.by names, in a fixed order (rule, team, priority, source,
- * author, mention); "all" when it names none. malloc'd.
+ * author, mention); "all" when it names none. A complaint a model made
+ * has "rule=model:brand" (c->rule). malloc'd.
  */
 char *complaint_key(const struct conf *, const struct complaint *c);
 
@@ -68,8 +75,9 @@ char *complaint_rule_text(const struct ruleset *, uint32_t r);
 /*
  * Writes c's pending row into row (reset first): its rules by the ids of
  * their texts in the spool (refs, one per rule of v), tags, team, top rule,
- * and the entry made from m (through source c->source) and v. Points
- * c->entry at the entry, inside row.
+ * and the entry made from m (through source c->source) and v, with
+ * "model": c->model when a model made it. Points c->entry at the entry,
+ * inside row.
  */
 void complaint_row_write(struct buf *row, struct complaint *c, const int64_t *refs,
                          const struct ruleset *, const struct mention *m, const struct verdict *v);

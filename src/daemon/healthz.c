@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "daemon/healthz.h"
+#include "engine/model.h"
 #include "lib/metrics.h"
 #include "lib/util.h"
 
@@ -116,6 +117,8 @@ healthz_handle(struct httpd_req *req, const struct admin_status *st, struct deli
 
 		metrics_set("keluh_uptime_seconds", NULL,
 		            (double)(time(NULL) - (time_t)(st->started_ms / 1000)));
+		/* counted where files are read, on any thread; shown from here */
+		metrics_set("keluh_model_files_read_total", NULL, (double)model_files_read());
 		buf_init(&b);
 		metrics_render(&b);
 		httpd_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", NULL,

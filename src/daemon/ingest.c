@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +12,7 @@
 #include "daemon/rollup.h"
 #include "engine/classify.h"
 #include "engine/normalize.h"
+#include "engine/verdict.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "lib/util.h"
@@ -432,7 +434,8 @@ ingest_complaint(struct ingest *in, const struct mention *m, const char *src,
                  const struct verdict *v, int64_t now)
 {
 	struct complaint c;
-	char *key = NULL;
+	char *key = NULL, by_model[80]; /* "model:" and a model name (64 at most) */
+	long fm;
 	int rc = -1;
 
 	memset(&c, 0, sizeof(c));
@@ -450,6 +453,11 @@ ingest_complaint(struct ingest *in, const struct mention *m, const char *src,
 	pass_join(in->spool);
 	if (ingest_rules(in, m, v, &c) < 0)
 		goto out;
+	if ((fm = verdict_model_found(v)) >= 0) {
+		c.model = rules_model_name(in->rs, v->models[fm].model);
+		snprintf(by_model, sizeof(by_model), VERDICT_MODEL_RULE "%s", c.model);
+		c.rule = by_model;
+	}
 	c.key = key = complaint_key(in->conf, &c);
 	complaint_row_write(&in->rec, &c, in->refs, in->rs, m, v);
 	if (in->wrote)

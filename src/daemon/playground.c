@@ -379,7 +379,7 @@ pg_draft_key(unsigned char *key, const char *name, const char *text, size_t len)
 static void
 pg_compile(struct pg_draft *d, const struct rules_spec *spec, const char *text, size_t len)
 {
-	struct rules_draft dr = {d->name, text, len};
+	struct rules_draft dr = {d->name, text, len, d->live};
 	struct diag dg;
 	struct buf b;
 
@@ -881,6 +881,7 @@ pg_bt_start(struct console *c, struct httpd_req *req, struct pg_body *pb)
 
 	job->spool_path = xstrdup(env->conf->spool_path);
 	rules_spec_copy(&job->spec, &env->conf->rules);
+	job->d.live = rules_ref(env->rules); /* the draft shares its models */
 	job->d.name = xstrdup(pb->file);
 	job->text = xstrndup(pb->rules, pb->rules_len);
 	job->len = pb->rules_len;

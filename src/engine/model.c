@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,11 @@ struct model {
 	int16_t *w; /* 2^bits */
 	struct model_info info;
 	char *name;
+	atomic_uint refs; /* model_ref's, plus the maker's */
 };
+
+/* Model files read since the program started (model_files_read). */
+static atomic_ulong files_read;
 
 /* A feature occurrence as explain sees it: the slot, its kind, its code points [a, b]. */
 enum feat_kind { FEAT_CHAR, FEAT_WORD, FEAT_PAIR };
@@ -698,9 +703,18 @@ model_quantise(struct model *m, const double *v, size_t nslots)
 }
 
 static struct model *
-model_new(unsigned bits, uint64_t seed)
+model_alloc(void)
 {
 	struct model *m = xcalloc(1, sizeof(*m));
+
+	atomic_init(&m->refs, 1);
+	return m;
+}
+
+static struct model *
+model_new(unsigned bits, uint64_t seed)
+{
+	struct model *m = model_alloc();
 
 	m->bits = bits;
 	m->seed = seed;
@@ -766,10 +780,18 @@ model_train(const struct model_example *ex, size_t n, const struct model_opts *o
 
 /* --- accessors -------------------------------------------------------------- */
 
+struct model *
+model_ref(struct model *m)
+{
+	atomic_fetch_add_explicit(&m->refs, 1, memory_order_relaxed);
+	return m;
+}
+
 void
 model_free(struct model *m)
 {
-	if (m == NULL)
+	/* the last holder frees; acq_rel so that it sees the others' reads done */
+	if (m == NULL || atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) > 1)
 		return;
 	free(m->w);
 	free(m->name);
@@ -1188,7 +1210,7 @@ model_parse(const char *path, const void *data, size_t len, char *err, size_t er
 	struct header h = {path, 0, err, errlen};
 	size_t hl = len < MODEL_HEADER_MAX ? len : MODEL_HEADER_MAX, off = 0;
 	char *lines[HDR_LINES], *head = xmalloc(hl + 1);
-	struct model *m = xcalloc(1, sizeof(*m));
+	struct model *m = model_alloc();
 
 	/* the header is split into lines in a copy; the weights are read in place */
 	memcpy(head, data, hl);
@@ -1212,9 +1234,16 @@ model_load(const char *path, char *err, size_t errlen)
 	size_t len;
 	char *data;
 
+	atomic_fetch_add_explicit(&files_read, 1, memory_order_relaxed);
 	if ((data = model_read_file(path, &len, err, errlen)) == NULL)
 		return NULL;
 	m = model_parse(path, data, len, err, errlen);
 	free(data);
 	return m;
+}
+
+unsigned long
+model_files_read(void)
+{
+	return atomic_load_explicit(&files_read, memory_order_relaxed);
 }

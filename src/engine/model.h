@@ -12,7 +12,9 @@
  * model file. The file format is described in model.c and keluh-model(5).
  *
  * A struct model is immutable once made (trained or loaded) and may be read
- * by any number of threads at once. Scoring needs scratch memory (the folded
+ * by any number of threads at once. Its maker holds one reference;
+ * model_ref adds one (from any thread) and model_free drops one, the last
+ * frees it: rule sets share the loaded models this way. Scoring needs scratch memory (the folded
  * text); model_prob and model_explain make their own per call, the *_with
  * forms reuse a struct model_scratch owned by one thread, so that scoring
  * allocates nothing in the steady state.
@@ -64,7 +66,14 @@ struct model *model_load(const char *path, char *err, size_t errlen);
 struct model *model_parse(const char *path, const void *data, size_t len, char *err, size_t errlen);
 /* Writes the model to path (through a temporary file renamed in place). 0, or -1 with err. */
 int model_save(const struct model *, const char *path, char *err, size_t errlen);
+/* Another reference to m (returned); each is dropped with model_free. */
+struct model *model_ref(struct model *);
 void model_free(struct model *);
+/*
+ * Model files read (model_load) since the program started, for the
+ * metric that shows a file is not read again where a loaded model can do.
+ */
+unsigned long model_files_read(void);
 /* From the file name: brand-complaints.model -> brand-complaints; "model" when trained. */
 const char *model_name(const struct model *);
 

@@ -143,13 +143,15 @@ rules_add_regex(struct ruleset *rs, const char *src, struct regex *re)
 }
 
 uint32_t
-rules_add_model(struct ruleset *rs, const char *name, struct model *m, double score)
+rules_add_model(struct ruleset *rs, const char *name, const char *file, struct model *m,
+                double score)
 {
 	struct rs_model *x;
 
 	rs->models = xreallocarray(rs->models, rs->nmodels + 1, sizeof(*rs->models));
 	x = &rs->models[rs->nmodels];
 	x->name = xstrdup(name);
+	x->file = xstrdup(file);
 	x->m = m;
 	x->score = score;
 	if (score != 0) {
@@ -769,6 +771,7 @@ rules_free(struct ruleset *rs)
 	free(rs->rated);
 	for (size_t i = 0; i < rs->nmodels; i++) {
 		free(rs->models[i].name);
+		free(rs->models[i].file);
 		if (rs->models[i].m)
 			model_free(rs->models[i].m);
 	}

@@ -78,12 +78,18 @@ struct ruleset *rules_load_spec(const struct rules_spec *, struct diag *);
  * none. Diagnostics name the draft by name. name must pass
  * rules_draft_name_valid and len be at most RULES_DRAFT_MAX (else one
  * error). The text is only read during the call.
+ *
+ * A draft is tried again and again as it is typed: with models_of (the
+ * live set, which must outlive the call), a model of the spec that set
+ * has loaded from the same file is shared (model_ref) rather than read
+ * again; the others are read from their files.
  */
 #define RULES_DRAFT_MAX (256 * 1024)
 struct rules_draft {
 	const char *name;	/* "billing.yaml" */
 	const char *text;
 	size_t len;
+	const struct ruleset *models_of; /* NULL: every model is read from its file */
 };
 struct ruleset *rules_load_spec_draft(const struct rules_spec *, const struct rules_draft *,
                                       struct diag *);

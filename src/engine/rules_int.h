@@ -53,6 +53,7 @@ enum cond_type { COND_ALL, COND_ANY, COND_NONE, COND_KEYWORDS, COND_REGEX, COND_
  */
 struct rs_model {
 	char *name;
+	char *file; /* the file it was read from, as the spec gave it */
 	struct model *m;
 	double score; /* adds score x (p - 0.5) to every verdict; 0: none */
 };
@@ -222,8 +223,9 @@ uint32_t rules_add_keyword(struct ruleset *, const char *src, const char *folded
     enum kw_kind kind);
 uint32_t rules_add_cond(struct ruleset *, enum cond_type, uint32_t *items, uint32_t n);
 uint32_t rules_add_regex(struct ruleset *, const char *src, struct regex *re);
-/* Takes m; returns the model's id. */
-uint32_t rules_add_model(struct ruleset *, const char *name, struct model *m, double score);
+/* Takes m (read from file); returns the model's id. */
+uint32_t rules_add_model(struct ruleset *, const char *name, const char *file, struct model *m,
+    double score);
 /* Returns the id of a model: condition's record. */
 uint32_t rules_add_mcond(struct ruleset *, uint32_t model, double above);
 struct rules_spec;

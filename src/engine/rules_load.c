@@ -747,6 +747,21 @@ loader_model(struct loader *L, struct yfile *yf, yaml_node_t *n)
 	return rules_add_cond(L->rs, COND_MODEL, items, 1);
 }
 
+/* The draft's live set's model of that name and file, shared; NULL when it has none. */
+static struct model *
+loader_model_shared(const struct loader *L, const struct rules_model_spec *ms)
+{
+	const struct ruleset *from = L->draft ? L->draft->models_of : NULL;
+
+	for (size_t i = 0; from && i < from->nmodels; i++) {
+		const struct rs_model *x = &from->models[i];
+
+		if (x->m && strcmp(x->name, ms->name) == 0 && strcmp(x->file, ms->file) == 0)
+			return model_ref(x->m);
+	}
+	return NULL;
+}
+
 /*
  * The spec's models, loaded before any rule so that model: conditions can
  * name them. A file that does not load is an error where the model was
@@ -759,13 +774,16 @@ loader_models(struct loader *L)
 
 	for (size_t i = 0; L->spec && i < L->spec->nmodels; i++) {
 		const struct rules_model_spec *ms = &L->spec->models[i];
-		struct model *m = model_load(ms->file, err, sizeof(err));
+		struct model *m = loader_model_shared(L, ms);
+
+		if (m == NULL)
+			m = model_load(ms->file, err, sizeof(err));
 
 		/* kept without its model, so that the rules naming it say nothing more */
 		if (m == NULL)
 			diag_error(L->d, ms->where, ms->line, ms->col,
 			           "model '%s' does not load: %s", ms->name, err);
-		rules_add_model(L->rs, ms->name, m, ms->score);
+		rules_add_model(L->rs, ms->name, ms->file, m, ms->score);
 	}
 }
 

@@ -142,6 +142,20 @@ json_breakdown(struct buf *b, const struct ruleset *rs, const struct verdict *v)
 		           rules_threshold(rs, PRIO_LOW));
 }
 
+long
+verdict_model_found(const struct verdict *v)
+{
+	long best = -1;
+
+	if (!v->complaint || v->nrules)
+		return -1;
+	for (size_t i = 0; i < v->nmodels; i++)
+		if (v->models[i].score > 0 &&
+		    (best < 0 || v->models[i].score > v->models[best].score))
+			best = (long)i;
+	return best;
+}
+
 void
 verdict_breakdown_text(struct buf *b, const struct ruleset *rs, const struct verdict *v)
 {
@@ -200,6 +214,8 @@ void
 verdict_json(struct buf *b, const struct ruleset *rs, const char *id, const char *text,
     size_t len, const struct verdict *v)
 {
+	long fm;
+
 	buf_adds(b, "{\"id\":");
 	if (id)
 		json_str(b, id, strlen(id));
@@ -223,7 +239,15 @@ verdict_json(struct buf *b, const struct ruleset *rs, const char *id, const char
 			buf_addc(b, ',');
 		json_str(b, rid, strlen(rid));
 	}
-	buf_adds(b, "],\"matches\":");
+	buf_addc(b, ']');
+	/* only then, as in an alert's mention (keluhd.8) */
+	if ((fm = verdict_model_found(v)) >= 0) {
+		const char *name = rules_model_name(rs, v->models[fm].model);
+
+		buf_adds(b, ",\"model\":");
+		json_str(b, name, strlen(name));
+	}
+	buf_adds(b, ",\"matches\":");
 	verdict_matches_json(b, rs, text, len, v);
 	json_breakdown(b, rs, v);
 	if (v->regex_errors)

@@ -13,6 +13,16 @@ void verdict_json(struct buf *, const struct ruleset *, const char *id, const ch
     size_t len, const struct verdict *);
 
 /*
+ * The model that alone made v a complaint: no rule matched, and of the
+ * models that score every verdict (models: with a score) it added most.
+ * Its index in v->models, or -1 when a rule matched or v is none.
+ * keluhd groups and names such a complaint by that model
+ * (VERDICT_MODEL_RULE "brand" as its rule), keluhctl test and show say so.
+ */
+long verdict_model_found(const struct verdict *);
+#define VERDICT_MODEL_RULE "model:"
+
+/*
  * How the score was made, on one line for people (no newline):
  * "score 65 = 40 access.login + 15 others (at most 40) - 20 negative +
  * 10 verified: high (50 or more)". Only the parts that count are named.

@@ -95,6 +95,9 @@ static const struct metric_help metric_helps[] = {
 	{ "keluh_spool_commits_total", "counter", "Spool transactions committed." },
 	{ "keluh_spool_errors_total", "counter", "Spool operations that failed." },
 	{ "keluh_rules", "gauge", "Rules loaded." },
+	{ "keluh_model_files_read_total", "counter",
+	    "Model files read (models:): at start and at each reload; the playground's drafts "
+	    "share the running set's models." },
 	{ "keluh_uptime_seconds", "gauge", "Seconds since keluhd started." },
 	{ "keluh_source_connected", "gauge",
 	    "1 while a streaming source is connected (a poll source: its last poll worked)." },

@@ -24,6 +24,9 @@ enum word {
 	W_COMPLAINTS,    /* a title without rules */
 	W_MORE_RULE,
 	W_MORE_RULES, /* after "+N" in a title */
+	W_BY_MODEL,   /* before a model's name: a title of complaints no rule matched */
+	W_MORE_MODEL,
+	W_MORE_MODELS, /* after "+N" in such a title */
 	W_MENTION,
 	W_MENTIONS, /* after "N" */
 	W_NEW,      /* "N new, M since 10:02" */

@@ -1142,8 +1142,50 @@ rcv_headline(const struct rcv_alert *a, struct buf *b, int emoji)
 }
 
 /*
+ * An alert no rule matched: the model that made its first listed complaint
+ * ("model" of a mention entry) and how many other models made the others,
+ * "Complaint found by model brand (+1 more model)"; 0 when none did.
+ */
+static int
+rcv_title_model(const struct rcv_alert *a, struct buf *b)
+{
+	const char *first = NULL;
+	size_t i, n = 0;
+	const json_t *m;
+
+	json_array_foreach(a->mentions, i, m) {
+		const char *name = rcv_str(m, "model");
+		size_t j;
+		const json_t *o;
+
+		if (name == NULL || *name == '\0')
+			continue;
+		/* counted once: a name seen in an earlier entry is not another model */
+		json_array_foreach(a->mentions, j, o) {
+			const char *seen = rcv_str(o, "model");
+
+			if (j == i || (seen && strcmp(seen, name) == 0))
+				break;
+		}
+		if (j < i)
+			continue;
+		if (first == NULL)
+			first = name;
+		n++;
+	}
+	if (first == NULL)
+		return 0;
+	buf_adds(b, rcv_w(a, W_BY_MODEL));
+	buf_adds(b, first);
+	if (n > 1)
+		buf_printf(b, " (+%zu%s)", n - 1, rcv_w(a, n > 2 ? W_MORE_MODELS : W_MORE_MODEL));
+	return 1;
+}
+
+/*
  * The headline names the strongest rule (rule_info is ordered by score) and
- * says how many others matched: staff read the first few words only.
+ * says how many others matched: staff read the first few words only. With
+ * no rule, the model that found the complaints.
  */
 void
 rcv_title(const struct rcv_alert *a, struct buf *out, size_t units)
@@ -1173,7 +1215,10 @@ rcv_title(const struct rcv_alert *a, struct buf *out, size_t units)
 				first = json_string_value(v);
 			n++;
 		}
-	buf_adds(&b, first ? first : rcv_w(a, W_COMPLAINTS));
+	if (first == NULL && rcv_title_model(a, &b))
+		n = 0;
+	else
+		buf_adds(&b, first ? first : rcv_w(a, W_COMPLAINTS));
 	if (n > 1)
 		buf_printf(&b, " (+%zu%s)", n - 1, rcv_w(a, n > 2 ? W_MORE_RULES : W_MORE_RULE));
 	rcv_fit(&b, units);

@@ -20,7 +20,8 @@
  *     "top_authors":[{"handle","followers","count"}],
  *     "mentions":[{"id","source","text","url","created_at","lang",
  *                  "author":{"handle","name","followers","verified"},
- *                  "score","priority","rules":[...],
+ *                  "score","priority","rules":[...], "model" (only when
+ *                  a model made it a complaint no rule matched),
  *                  "matches":[{"rule","kind","pattern","start","end","text"}]}]}}
  * "matches" are the evidence, each once; start and end are byte offsets
  * of "text", for emphasis. Version 1 (no "version" member: alerts spooled

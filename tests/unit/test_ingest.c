@@ -16,8 +16,10 @@
 #include "daemon/group.h"
 #include "daemon/ingest.h"
 #include "daemon/rollup.h"
+#include "engine/model.h"
 #include "engine/normalize.h"
 #include "engine/rules.h"
+#include "engine/rules_select.h"
 #include "lib/diag.h"
 #include "lib/metrics.h"
 #include "lib/util.h"
@@ -491,6 +493,72 @@ START_TEST(row_reads_back)
 }
 END_TEST
 
+/*
+ * A complaint no rule matched that a model made: its rule is the model's
+ * (rule=model:brand, the group it joins), its entry names the model, and
+ * a restart reads both back the same.
+ */
+START_TEST(model_made_reads_back)
+{
+	static const struct model_example ex[] = {
+	    {"still waiting for my parcel", 27, 1}, {"parcel lost again, awful", 24, 1},
+	    {"where is my parcel, awful", 25, 1},   {"lovely parcel, thank you", 24, 0},
+	    {"great shop, nice people", 23, 0},     {"happy with it, thank you", 24, 0},
+	};
+	struct rules_model_spec ms = {(char *)"brand", NULL, 40, (char *)"keluhd.yaml", 1, 1};
+	struct model_opts mo;
+	struct model *m;
+	struct rules_spec spec;
+	struct ruleset *rs2;
+	struct ingest *in2;
+	struct readback rb;
+	struct mention mm;
+	struct diag d;
+	char p[400], rules[400], err[300];
+
+	model_opts_default(&mo);
+	mo.bits = 12;
+	m = model_train(ex, sizeof(ex) / sizeof(ex[0]), &mo, err, sizeof(err));
+	ck_assert_msg(m != NULL, "%s", err);
+	snprintf(p, sizeof(p), "%s/brand.model", dir);
+	ck_assert_int_eq(model_save(m, p, err, sizeof(err)), 0);
+	model_free(m);
+	ms.file = p;
+	rules_spec_init(&spec);
+	snprintf(rules, sizeof(rules), "%s/rules", dir);
+	rules_spec_add_dir(&spec, rules);
+	rules_spec_add_model(&spec, &ms);
+	diag_init(&d);
+	rs2 = rules_load_spec(&spec, &d);
+	ck_assert_msg(rs2 != NULL, "rules: %s", d.n ? d.items[0].msg : "?");
+	in2 = ingest_new(cf, rs2, sp, ge);
+	memset(&mm, 0, sizeof(mm));
+	mm.id = (char *)"m1";
+	mm.text = (char *)"parcel awful";
+	mm.text_len = strlen(mm.text);
+	ck_assert_int_eq(ingest_mention(in2, &mm, "tw", &counts), 0);
+	ck_assert_uint_eq(counts.complaints, 1);
+	memset(&rb, 0, sizeof(rb));
+	norm_init(&rb.nb);
+	rb.texts = json_array();
+	ck_assert_int_ge(spool_pending_mentions(sp, readback_cb, &rb), 0);
+	ck_assert_int_eq(rb.n, 1);
+	ck_assert_str_eq(rb.cr.c.key, "rule=model:brand");
+	ck_assert_str_eq(rb.cr.c.rule, "model:brand");
+	ck_assert_str_eq(rb.cr.c.model, "brand");
+	ck_assert_uint_eq(json_array_size(rb.cr.c.rule_info), 0);
+	ck_assert_ptr_nonnull(strstr(rb.cr.c.entry, "\"rules\":[],\"model\":\"brand\""));
+	free(rb.row);
+	complaint_read_free(&rb.cr);
+	norm_free(&rb.nb);
+	json_decref(rb.texts);
+	ingest_free(in2);
+	rules_unref(rs2);
+	rules_spec_free(&spec);
+	diag_free(&d);
+}
+END_TEST
+
 /* The two newest alerts of group gkey, as text: newest first. */
 struct two {
 	const char *gkey;
@@ -831,6 +899,7 @@ main(void)
 	tcase_add_test(tc, own_source);
 	tcase_add_test(tc, lost_rebuilds);
 	tcase_add_test(tc, row_reads_back);
+	tcase_add_test(tc, model_made_reads_back);
 	tcase_add_test(tc, restored_alert_equals_live);
 	tcase_add_test(tc, rollup_counts);
 	tcase_add_test(tc, rollup_bound);

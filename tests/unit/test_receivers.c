@@ -1129,6 +1129,67 @@ START_TEST(test_odd_alerts)
 }
 END_TEST
 
+/*
+ * Complaints no rule matched, made by a model: the headline says which
+ * model found them, in each language, and how many other models found
+ * the rest; without a model it stays "complaints".
+ */
+START_TEST(test_model_title)
+{
+	static const char by_model[] =
+	    "{\"type\":\"keluh.alert\",\"alert\":{\"id\":\"a-1\",\"group\":\"rule=model:brand|team=\","
+	    "\"priority\":\"low\",\"rules\":[],\"rule_info\":[],\"count\":3,\"total\":3,"
+	    "\"mentions\":[{\"id\":\"m1\",\"text\":\"still waiting for my refund\",\"rules\":[],"
+	    "\"model\":\"brand\",\"matches\":[{\"rule\":null,\"kind\":\"model\",\"pattern\":"
+	    "\"refund\",\"model\":\"brand\",\"weight\":0.9,\"start\":21,\"end\":27,\"text\":"
+	    "\"refund\"}]},{\"id\":\"m2\",\"text\":\"no refund\",\"rules\":[],\"model\":\"brand\"},"
+	    "{\"id\":\"m3\",\"text\":\"so slow\",\"rules\":[],\"model\":\"slow\"}]}}";
+	static const char *const want[][2] = {
+		{ "Complaint found by model brand (+1 more model)",
+		  "Keluhan ditemukan oleh model brand (+1 model lain)" },
+		{ "Complaint found by model brand",
+		  "Keluhan ditemukan oleh model brand" },
+	};
+	json_t *a = json_loads(by_model, 0, NULL);
+	struct rcv_msg m;
+
+	ck_assert_ptr_nonnull(a);
+	for (int k = 0; k < 2; k++) {
+		if (k == 1) /* the other model's complaint gone: one model */
+			json_array_remove(json_object_get(json_object_get(a, "alert"), "mentions"), 2);
+		for (int l = 0; l < WORDS__N; l++)
+			for (int t = 0; t < RCV__N; t++) {
+				struct rcv_display disp = { (enum words_lang)l, NULL };
+				struct receiver r = rcv((enum rcv_type)t, 5);
+				const char *w = want[k][l];
+				const char *at;
+
+				if (t == RCV_WEBHOOK || t == RCV_EMAIL)
+					continue; /* no words; the subject is encoded */
+				r.display = &disp;
+				render(&r, a, &m);
+				at = strstr(m.body, w);
+				ck_assert_msg(at != NULL, "%s %s: no '%s' in:\n%s",
+				    receiver_type_name((enum rcv_type)t), words_lang_name((enum words_lang)l),
+				    w, m.body);
+				if (k == 1)
+					ck_assert_msg(strncmp(at + strlen(w), " (+", 3) != 0, "%s", m.body);
+				receiver_msg_free(&m);
+			}
+	}
+	json_array_clear(json_object_get(json_object_get(a, "alert"), "mentions"));
+	{
+		struct receiver r = rcv(RCV_CONSOLE, 5);
+
+		render(&r, a, &m);
+		ck_assert_msg(strstr(m.body, "complaints") && !strstr(m.body, "by model"), "%s",
+		    m.body);
+		receiver_msg_free(&m);
+	}
+	json_decref(a);
+}
+END_TEST
+
 START_TEST(test_type_names)
 {
 	enum rcv_type t;
@@ -2357,6 +2418,7 @@ receivers_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("display");
 	tcase_add_loop_test(tc, test_language, 0, RCV__N);
+	tcase_add_test(tc, test_model_title);
 	tcase_add_loop_test(tc, test_times_and_late, 0, RCV__N);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("judge");

@@ -85,7 +85,7 @@ has_rule(const struct ruleset *rs, const char *id)
 static struct ruleset *
 draft(const char *name, const char *text, struct diag *d)
 {
-	struct rules_draft dr = {name, text, strlen(text)};
+	struct rules_draft dr = {name, text, strlen(text), NULL};
 
 	return rules_load_spec_draft(&spec, &dr, d);
 }

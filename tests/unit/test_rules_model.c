@@ -1,7 +1,8 @@
 /*
  * Models in the rules: the model: condition's parsing and errors, the
  * models: score of every verdict, the probability asked once per mention
- * and only when needed, and the evidence spans.
+ * and only when needed, the evidence spans, and a draft sharing the live
+ * set's loaded models (and outliving that set).
  */
 #include "config.h"
 
@@ -316,6 +317,65 @@ START_TEST(test_no_models)
 }
 END_TEST
 
+/*
+ * A draft of the live set shares the models it has loaded from the same
+ * file (nothing is read), keeps them when the live set goes first, and
+ * reads a model whose file is another.
+ */
+START_TEST(test_draft_shares_models)
+{
+	static const char *const yaml =
+	    "rules:\n  - {id: a, score: 10, when: {model: {name: brand, above: 0.6}}}\n";
+	struct rules_model_spec other = {(char *)"brand",       model_path, 40,
+	                                 (char *)"keluhd.yaml", 3,          11};
+	struct rules_draft dr = {"r.yaml", yaml, strlen(yaml), NULL};
+	struct ruleset *live, *draft, *reread;
+	struct rules_spec spec;
+	struct classify_ctx *c;
+	struct verdict v;
+	struct diag d;
+	unsigned long read0;
+	char copy[320];
+
+	diag_init(&d);
+	live = load(yaml, 40, &d);
+	ck_assert_ptr_nonnull(live);
+	rules_spec_init(&spec);
+	rules_spec_add_dir(&spec, dir);
+	rules_spec_add_model(&spec, &other);
+	dr.models_of = live;
+	read0 = model_files_read();
+	draft = rules_load_spec_draft(&spec, &dr, &d);
+	ck_assert_ptr_nonnull(draft);
+	ck_assert_uint_eq(model_files_read(), read0);
+	ck_assert_ptr_eq(rules_model(draft, 0), rules_model(live, 0));
+	rules_unref(live);
+	c = classify_ctx_new(draft);
+	ck_assert_int_eq(classify(c, "still waiting for my refund, terrible", &v), 0);
+	ck_assert_uint_eq(v.nrules, 1);
+	classify_ctx_free(c);
+	rules_spec_free(&spec);
+
+	/* the same model from another file: read, not shared */
+	snprintf(copy, sizeof(copy), "%s/copy.model", dir);
+	ck_assert_int_eq(link(model_path, copy), 0);
+	other.file = copy;
+	rules_spec_init(&spec);
+	rules_spec_add_dir(&spec, dir);
+	rules_spec_add_model(&spec, &other);
+	dr.models_of = draft;
+	reread = rules_load_spec_draft(&spec, &dr, &d);
+	unlink(copy);
+	ck_assert_ptr_nonnull(reread);
+	ck_assert_uint_eq(model_files_read(), read0 + 1);
+	ck_assert_ptr_ne(rules_model(reread, 0), rules_model(draft, 0));
+	rules_unref(reread);
+	rules_unref(draft);
+	rules_spec_free(&spec);
+	diag_free(&d);
+}
+END_TEST
+
 START_TEST(test_model_names)
 {
 	char *n = rules_model_name_from_file("/x/y/brand-complaints.model");
@@ -345,6 +405,7 @@ main(void)
 	tcase_add_test(tc, test_asked_once_when_needed);
 	tcase_add_test(tc, test_no_models);
 	tcase_add_test(tc, test_model_names);
+	tcase_add_test(tc, test_draft_shares_models);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -132,6 +132,20 @@ START_TEST(test_match_fields)
 	ck_assert(hits("{\"author\":\"budi\"}", "r", NULL, PRIO_LOW, "@BUDI", "x"));
 	ck_assert(!hits("{\"author\":\"budi\"}", "r", NULL, PRIO_LOW, "budiman", "x"));
 	ck_assert(!hits("{\"author\":\"budi\"}", "r", NULL, PRIO_LOW, NULL, "x"));
+	/* a complaint no rule matched that a model made: its rule is model:NAME */
+	for (int i = 0; i < 3; i++) {
+		static const char *const pat[] = { "{\"rule\":\"model:brand\"}",
+			"{\"rule\":\"model:*\"}", "{\"rule\":\"model:other\"}" };
+		struct silence_match m = match_of(pat[i]);
+		struct subject s;
+
+		subject_init(&s, "", NULL, PRIO_LOW, "a", "x");
+		s.in.rule = "model:brand";
+		s.in.model = "brand";
+		ck_assert_int_eq(silence_matches(&m, &s.in), i < 2);
+		subject_free(&s);
+		silence_match_free(&m);
+	}
 }
 END_TEST
 
