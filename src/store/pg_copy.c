@@ -56,8 +56,8 @@ static const struct {
 	const char *copy;
 	int ids;
 } pg_tables[PG_COPY__N] = {
-    [PG_COPY_MENTIONS] = {"COPY mentions (id, mention_id, group_key, priority, at_ms, json) "
-                          "FROM STDIN",
+    [PG_COPY_MENTIONS] = {"COPY mentions (id, mention_id, group_key, priority, at_ms, json, "
+                          "grouped) FROM STDIN",
                           PQ_MENTION_IDS},
     [PG_COPY_RECENT] = {"COPY recent (id, at_ms, complaint, json) FROM STDIN", PQ_RECENT_IDS},
 };

@@ -49,8 +49,8 @@
 	"SELECT " DELIVERY_COLS " FROM u d JOIN alerts a ON a.id = d.alert_rowid ORDER BY "
 
 const char *const pg_deliv_sql[PQ__N] = {
-    [PQ_ADD_MENTION] = "INSERT INTO mentions (mention_id, group_key, priority, at_ms, json) "
-                       "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    [PQ_ADD_MENTION] = "INSERT INTO mentions (mention_id, group_key, priority, at_ms, json, "
+                       "grouped) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     /* the leader's groups: the rows it claimed (grouped), not those waiting for it */
     [PQ_PENDING_MENTIONS] = "SELECT " MENTION_COLS " FROM mentions WHERE alert_rowid IS NULL "
                             "AND grouped ORDER BY at_ms, id",
@@ -59,9 +59,6 @@ const char *const pg_deliv_sql[PQ__N] = {
     [PQ_TIE_MENTION] = "UPDATE mentions SET alert_rowid = $1 WHERE id = $2 AND alert_rowid IS NULL",
     [PQ_TIE_GROUP] = "UPDATE mentions SET alert_rowid = $1 "
                      "WHERE alert_rowid IS NULL AND grouped AND group_key = $2 AND id <= $3",
-    [PQ_ADD_MENTION_UNGROUPED] = "INSERT INTO mentions (mention_id, group_key, priority, "
-                                 "at_ms, json, grouped) VALUES ($1, $2, $3, $4, $5, false) "
-                                 "RETURNING id",
     /* along mentions_ungrouped; rows another daemon's batch is claiming are left to it */
     [PQ_CLAIM_MENTIONS] = "UPDATE mentions SET grouped = true WHERE id IN ("
                           "  SELECT id FROM mentions WHERE NOT grouped AND alert_rowid IS NULL"
@@ -206,19 +203,33 @@ pg_prune_rule_texts(struct spool *sp)
 
 /* ---- mentions and alerts ----------------------------------------------- */
 
+/*
+ * A mention's row, grouped (this daemon's groups hold it) or waiting for
+ * the leader's claim: in a batch it waits for the batch's COPY
+ * (pg_copy.c), either way, so a daemon that does not lead sends its
+ * complaints a thousand to a round trip as the leader does.
+ */
+static int64_t
+pg_mention_row(struct spool *sp, const char *mention_id, const char *group_key, int priority,
+               int64_t at_ms, const char *json, int grouped)
+{
+	struct pg_spool *s = pg_of(sp);
+
+	if (s->txn)
+		return pg_copy_row(s, PG_COPY_MENTIONS,
+		                   PG_ARGS(PG_TEXT(mention_id), PG_TEXT(group_key),
+		                           PG_I64(priority), PG_I64(at_ms), PG_TEXT(json),
+		                           PG_TEXT(grouped ? "t" : "f")));
+	return PG_WRITE_ID(s, PQ_ADD_MENTION, PG_TEXT(mention_id), PG_TEXT(group_key),
+	                   PG_I64(priority), PG_I64(at_ms), PG_TEXT(json),
+	                   PG_TEXT(grouped ? "t" : "f"));
+}
+
 int64_t
 pg_add_mention(struct spool *sp, const char *mention_id, const char *group_key, int priority,
                int64_t at_ms, const char *json)
 {
-	struct pg_spool *s = pg_of(sp);
-
-	/* in a batch the row waits for the batch's COPY (pg_copy.c) */
-	if (s->txn)
-		return pg_copy_row(s, PG_COPY_MENTIONS,
-		                   PG_ARGS(PG_TEXT(mention_id), PG_TEXT(group_key),
-		                           PG_I64(priority), PG_I64(at_ms), PG_TEXT(json)));
-	return PG_WRITE_ID(s, PQ_ADD_MENTION, PG_TEXT(mention_id), PG_TEXT(group_key),
-	                   PG_I64(priority), PG_I64(at_ms), PG_TEXT(json));
+	return pg_mention_row(sp, mention_id, group_key, priority, at_ms, json, 1);
 }
 
 static void
@@ -290,8 +301,7 @@ int64_t
 pg_add_mention_ungrouped(struct spool *sp, const char *mention_id, const char *group_key,
                          int priority, int64_t at_ms, const char *json)
 {
-	return PG_WRITE_ID(pg_of(sp), PQ_ADD_MENTION_UNGROUPED, PG_TEXT(mention_id),
-	                   PG_TEXT(group_key), PG_I64(priority), PG_I64(at_ms), PG_TEXT(json));
+	return pg_mention_row(sp, mention_id, group_key, priority, at_ms, json, 0);
 }
 
 /* RETURNING gives no order: the rows are handed on oldest first, as they came. */
