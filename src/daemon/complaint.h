@@ -84,6 +84,9 @@ struct complaint_read {
 	json_t *rule_info;
 	char *entry;
 	char *key;
+	/* a row read directly: its strings and tags (row is NULL then) */
+	char *rule, *team, *source, *author, *text;
+	json_t *tags;
 };
 
 /*
@@ -91,7 +94,8 @@ struct complaint_read {
  * the grouping of c and its text folded into nb (which c->folded then
  * points into). Rows of older keluh versions (rules held in the row,
  * matches as bare [start, end]) are read as the current ones. Returns 0,
- * or -1 when the row is not one; free cr either way.
+ * or -1 when the row is not one; free cr either way. c->entry then points
+ * into sm->json (a row of this version) or into cr.
  */
 int complaint_row_read(struct complaint_read *cr, const struct conf *c,
                        const struct spool_mention *sm, struct norm_buf *nb, complaint_rule_fn rule,
