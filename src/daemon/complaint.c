@@ -447,6 +447,8 @@ complaint_row_direct(struct complaint_read *cr, const struct spool_mention *sm,
 		complaint_read_free(cr);
 		return -1;
 	}
+	/* the entry as it is in the row, copied: sm's text is the caller's */
+	c->entry = cr->entry = xstrndup(c->entry, c->entry_len);
 	c->rule = cr->rule;
 	c->team = cr->team;
 	c->source = cr->source;

@@ -94,8 +94,7 @@ struct complaint_read {
  * the grouping of c and its text folded into nb (which c->folded then
  * points into). Rows of older keluh versions (rules held in the row,
  * matches as bare [start, end]) are read as the current ones. Returns 0,
- * or -1 when the row is not one; free cr either way. c->entry then points
- * into sm->json (a row of this version) or into cr.
+ * or -1 when the row is not one; free cr either way.
  */
 int complaint_row_read(struct complaint_read *cr, const struct conf *c,
                        const struct spool_mention *sm, struct norm_buf *nb, complaint_rule_fn rule,
