@@ -92,6 +92,9 @@ struct complaint_read {
 	json_t *rule_info;
 	char *entry;
 	char *key;
+	/* a row read directly: its strings and tags (row is NULL then) */
+	char *rule, *team, *source, *author, *text;
+	json_t *tags;
 };
 
 /*

@@ -25,6 +25,12 @@
  */
 #define INGEST_FREE_SOURCES 32
 #define INGEST_SOURCE_NAME 128
+/*
+ * Rule texts the leader read for its claims, kept from one claim to the
+ * next: a text's id never names another text, and there are about as
+ * many as rules. Past this many (rules changed often) they are forgotten.
+ */
+#define INGEST_CLAIM_TEXTS 4096
 
 struct ingest {
 	const struct conf *conf;
@@ -67,6 +73,7 @@ struct ingest {
 	/* not the leader: complaints wait ungrouped, and wrote(arg) says one was written */
 	void (*wrote)(void *arg);
 	void *wrote_arg;
+	json_t *claim_texts;	/* the leader's rule texts by id, read for its claims */
 };
 
 static void
@@ -161,6 +168,7 @@ ingest_free(struct ingest *in)
 	norm_free(&in->nb);
 	dedup_free(in->ids);
 	dedup_free(in->texts);
+	json_decref(in->claim_texts);
 	free(in);
 }
 
@@ -695,12 +703,19 @@ ingest_lead(struct ingest *in, struct group_engine *ge)
 int
 ingest_claim(struct ingest *in, size_t max)
 {
-	struct restore_ctx rc = { in, 0, 0, 0, json_object(), 1, 1 };
+	struct restore_ctx rc = { in, 0, 0, 0, NULL, 1, 1 };
 	int n;
 
+	if (in->claim_texts == NULL)
+		in->claim_texts = json_object();
+	if (json_object_size(in->claim_texts) >= INGEST_CLAIM_TEXTS) {
+		metrics_bound_hit("claim_rule_texts", "rule texts kept for the leader's claims: "
+		    "forgotten, read again from the spool");
+		json_object_clear(in->claim_texts);
+	}
+	rc.texts = in->claim_texts;
 	pass_join(in->spool);
 	n = spool_claim_mentions(in->spool, max, ingest_restore_one, &rc);
-	json_decref(rc.texts);
 	if (n < 0) {
 		log_warnx("spool: cannot claim the complaints other daemons took: %s",
 		          spool_error(in->spool));

@@ -158,6 +158,22 @@ lead_lose(void *arg)
 	lead_follow();
 }
 
+/*
+ * A claim at the next turn of the loop, after it has read its sockets:
+ * one claim a turn at most. Made active at once (from a full batch, or
+ * from the notification its own statement brought in), claims ran one
+ * after the other before any socket was read for as long as the others'
+ * complaints came faster than they were taken: this daemon's own clients
+ * waited seconds, or were refused.
+ */
+static void
+lead_claim_soon(void)
+{
+	static const struct timeval next_turn = {0, 0};
+
+	event_add(L.claim_ev, &next_turn);
+}
+
 static void
 lead_claim_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -171,7 +187,7 @@ lead_claim_cb(evutil_socket_t fd, short what, void *arg)
 	n = ingest_claim(K.ingest, LEAD_CLAIM_BATCH);
 	/* a full batch: the rest in the next pass, after this one commits */
 	if (n == LEAD_CLAIM_BATCH)
-		event_active(L.claim_ev, 0, 0);
+		lead_claim_soon();
 }
 
 static void
@@ -185,7 +201,7 @@ lead_sweep_cb(evutil_socket_t fd, short what, void *arg)
 	lead_silences_reload();
 	if (!L.leading)
 		return;
-	event_active(L.claim_ev, 0, 0);
+	lead_claim_soon();
 	/* edits owed by posts and actions of other daemons */
 	deliver_kick_all(K.deliver);
 }
@@ -196,7 +212,7 @@ lead_on_mentions(void *arg, const char *payload)
 	(void)arg;
 	(void)payload;
 	if (L.leading)
-		event_active(L.claim_ev, 0, 0);
+		lead_claim_soon();
 }
 
 static void

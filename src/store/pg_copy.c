@@ -60,6 +60,8 @@ static const struct {
                           "FROM STDIN",
                           PQ_MENTION_IDS},
     [PG_COPY_RECENT] = {"COPY recent (id, at_ms, complaint, json) FROM STDIN", PQ_RECENT_IDS},
+    /* its ids are those of mentions' rows: none taken */
+    [PG_COPY_WAITING] = {"COPY mentions_waiting (id) FROM STDIN", -1},
 };
 
 /* An element of a text[] literal: quoted, with its quotes and backslashes escaped. */
@@ -252,6 +254,21 @@ pg_copy_row(struct pg_spool *s, int t, const struct pg_arg *a, size_t n)
 	if (c->rows.len >= PG_COPY_FLUSH_BYTES && pg_copy_flush(s) < 0)
 		return -1;
 	return id;
+}
+
+int
+pg_copy_waiting(struct pg_spool *s, int64_t id)
+{
+	struct pg_copy *c = &s->copy[PG_COPY_WAITING];
+
+	if (pg_check_txn(s) < 0)
+		return -1;
+	buf_add_int(&c->rows, id);
+	buf_addc(&c->rows, '\n');
+	c->nrows++;
+	if (c->rows.len >= PG_COPY_FLUSH_BYTES && pg_copy_flush(s) < 0)
+		return -1;
+	return 0;
 }
 
 /* One table's rows through COPY: 0, or -1 with the error in s (the batch is then lost). */

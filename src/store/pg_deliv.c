@@ -23,6 +23,8 @@
 #define SILENCE_COLS                                                                               \
 	"id, matchers, created_by, reason, created_ms, expires_ms, ended_ms, ended_by, suppressed"
 #define MENTION_COLS "id, mention_id, group_key, priority, at_ms, json"
+/* a row of mentions waits for the leader's claim */
+#define PG_WAITING "EXISTS (SELECT 1 FROM mentions_waiting w WHERE w.id = mentions.id)"
 #define ALERT_COLS                                                                                 \
 	"a.id, a.alert_id, a.group_key, a.team, a.json, a.priority, a.at_ms,"                      \
 	" (SELECT count(*) FROM deliveries WHERE alert_rowid = a.id AND state = 1),"               \
@@ -49,25 +51,31 @@
 	"SELECT " DELIVERY_COLS " FROM u d JOIN alerts a ON a.id = d.alert_rowid ORDER BY "
 
 const char *const pg_deliv_sql[PQ__N] = {
-    [PQ_ADD_MENTION] = "INSERT INTO mentions (mention_id, group_key, priority, at_ms, json) "
-                       "VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    /* the leader's groups: the rows it claimed (grouped), not those waiting for it */
+    /* $6: the row waits for the leader (mentions_waiting) */
+    [PQ_ADD_MENTION] = "WITH m AS (INSERT INTO mentions (mention_id, group_key, priority, at_ms, "
+                       "json) VALUES ($1, $2, $3, $4, $5) RETURNING id), "
+                       "w AS (INSERT INTO mentions_waiting (id) SELECT id FROM m WHERE "
+                       "$6::boolean) SELECT id FROM m",
+    /* the leader's groups: the rows it claimed, not those waiting for it */
     [PQ_PENDING_MENTIONS] = "SELECT " MENTION_COLS " FROM mentions WHERE alert_rowid IS NULL "
-                            "AND grouped ORDER BY at_ms, id",
+                            "AND NOT " PG_WAITING " ORDER BY at_ms, id",
     [PQ_ADD_ALERT] = "INSERT INTO alerts (alert_id, group_key, priority, team, at_ms, json) "
                      "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     [PQ_TIE_MENTION] = "UPDATE mentions SET alert_rowid = $1 WHERE id = $2 AND alert_rowid IS NULL",
-    [PQ_TIE_GROUP] = "UPDATE mentions SET alert_rowid = $1 "
-                     "WHERE alert_rowid IS NULL AND grouped AND group_key = $2 AND id <= $3",
-    [PQ_ADD_MENTION_UNGROUPED] = "INSERT INTO mentions (mention_id, group_key, priority, "
-                                 "at_ms, json, grouped) VALUES ($1, $2, $3, $4, $5, false) "
-                                 "RETURNING id",
-    /* along mentions_ungrouped; rows another daemon's batch is claiming are left to it */
-    [PQ_CLAIM_MENTIONS] = "UPDATE mentions SET grouped = true WHERE id IN ("
-                          "  SELECT id FROM mentions WHERE NOT grouped AND alert_rowid IS NULL"
-                          "  ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) "
-                          "RETURNING " MENTION_COLS,
-    [PQ_DROP_MENTION] = "DELETE FROM mentions WHERE id = $1 AND alert_rowid IS NULL",
+    [PQ_TIE_GROUP] = "UPDATE mentions SET alert_rowid = $1 WHERE alert_rowid IS NULL AND "
+                     "group_key = $2 AND id <= $3 AND NOT " PG_WAITING,
+    /*
+     * Rows another daemon's batch is claiming are left to it. The ids go
+     * through arrays so that both tables are read by their primary keys
+     * (an IN list of unknown length had the plan read all of either).
+     */
+    [PQ_CLAIM_MENTIONS] = "WITH w AS (DELETE FROM mentions_waiting WHERE id = ANY (ARRAY("
+                          "  SELECT id FROM mentions_waiting ORDER BY id LIMIT $1 "
+                          "  FOR UPDATE SKIP LOCKED)) RETURNING id) "
+                          "SELECT " MENTION_COLS " FROM mentions "
+                          "WHERE id = ANY (ARRAY(SELECT id FROM w)) AND alert_rowid IS NULL",
+    [PQ_DROP_MENTION] = "WITH w AS (DELETE FROM mentions_waiting WHERE id = $1) "
+                        "DELETE FROM mentions WHERE id = $1 AND alert_rowid IS NULL",
     [PQ_MENTIONS_ALERTED] = "SELECT " MENTION_COLS " FROM mentions WHERE at_ms >= $1 AND "
                             "alert_rowid IS NOT NULL ORDER BY at_ms DESC, id DESC LIMIT $2",
     /* other daemons learn of it at the commit (SPOOL_DUE_CHANNEL; one a receiver and batch) */
@@ -206,19 +214,36 @@ pg_prune_rule_texts(struct spool *sp)
 
 /* ---- mentions and alerts ----------------------------------------------- */
 
+/*
+ * A mention's row, grouped (this daemon's groups hold it) or waiting for
+ * the leader's claim (its id in mentions_waiting too): in a batch both go
+ * in the batch's COPY (pg_copy.c), so a daemon that does not lead sends
+ * its complaints a thousand to a round trip as the leader does.
+ */
+static int64_t
+pg_mention_row(struct spool *sp, const char *mention_id, const char *group_key, int priority,
+               int64_t at_ms, const char *json, int grouped)
+{
+	struct pg_spool *s = pg_of(sp);
+	int64_t id;
+
+	if (!s->txn)
+		return PG_WRITE_ID(s, PQ_ADD_MENTION, PG_TEXT(mention_id), PG_TEXT(group_key),
+		                   PG_I64(priority), PG_I64(at_ms), PG_TEXT(json),
+		                   PG_TEXT(grouped ? "f" : "t"));
+	id = pg_copy_row(s, PG_COPY_MENTIONS,
+	                 PG_ARGS(PG_TEXT(mention_id), PG_TEXT(group_key), PG_I64(priority),
+	                         PG_I64(at_ms), PG_TEXT(json)));
+	if (id > 0 && !grouped && pg_copy_waiting(s, id) < 0)
+		return -1;
+	return id;
+}
+
 int64_t
 pg_add_mention(struct spool *sp, const char *mention_id, const char *group_key, int priority,
                int64_t at_ms, const char *json)
 {
-	struct pg_spool *s = pg_of(sp);
-
-	/* in a batch the row waits for the batch's COPY (pg_copy.c) */
-	if (s->txn)
-		return pg_copy_row(s, PG_COPY_MENTIONS,
-		                   PG_ARGS(PG_TEXT(mention_id), PG_TEXT(group_key),
-		                           PG_I64(priority), PG_I64(at_ms), PG_TEXT(json)));
-	return PG_WRITE_ID(s, PQ_ADD_MENTION, PG_TEXT(mention_id), PG_TEXT(group_key),
-	                   PG_I64(priority), PG_I64(at_ms), PG_TEXT(json));
+	return pg_mention_row(sp, mention_id, group_key, priority, at_ms, json, 1);
 }
 
 static void
@@ -290,8 +315,7 @@ int64_t
 pg_add_mention_ungrouped(struct spool *sp, const char *mention_id, const char *group_key,
                          int priority, int64_t at_ms, const char *json)
 {
-	return PG_WRITE_ID(pg_of(sp), PQ_ADD_MENTION_UNGROUPED, PG_TEXT(mention_id),
-	                   PG_TEXT(group_key), PG_I64(priority), PG_I64(at_ms), PG_TEXT(json));
+	return pg_mention_row(sp, mention_id, group_key, priority, at_ms, json, 0);
 }
 
 /* RETURNING gives no order: the rows are handed on oldest first, as they came. */

@@ -26,10 +26,10 @@
 /*
  * The version of the database's tables (keluh_schema); 1 holds the records
  * of SQLite's 8, 2 the labels (SQLite's 9), 3 the daemons' heartbeats,
- * 4 the mentions' grouped, 5 rule texts by a plain index (pg_schema.c
- * says what each adds).
+ * 4 the mentions' grouped, 5 rule texts by a plain index, 6 the waiting
+ * complaints in a table of their own (pg_schema.c says what each adds).
  */
-#define PG_SCHEMA 5
+#define PG_SCHEMA 6
 /* pg_advisory_xact_lock key of migrations: "kluh", as the SQLite application_id */
 #define PG_MIGRATE_LOCK         0x6b6c7568
 #define PG_CONNECT_TIMEOUT      "5"
@@ -81,7 +81,6 @@ enum {
 	PQ_PENDING_BY_RECEIVER,
 	PQ_MENTION_BY_ID,
 	PQ_LEASE_COUNTS,
-	PQ_ADD_MENTION_UNGROUPED,
 	PQ_CLAIM_MENTIONS,
 	PQ_DROP_MENTION,
 	PQ_MENTIONS_ALERTED,
@@ -149,8 +148,8 @@ extern const char *const pg_stats_sql[PQ__N];
 extern const char *const pg_labels_sql[PQ__N];
 extern const char *const pg_copy_sql[PQ__N];
 
-/* The tables whose rows a batch sends by COPY (pg_copy.c). */
-enum { PG_COPY_MENTIONS, PG_COPY_RECENT, PG_COPY__N };
+/* The tables whose rows a batch sends by COPY (pg_copy.c); WAITING's ids are the mentions'. */
+enum { PG_COPY_MENTIONS, PG_COPY_RECENT, PG_COPY_WAITING, PG_COPY__N };
 /* One table's rows of the open batch, and the ids taken for it. */
 struct pg_copy {
 	struct buf rows; /* COPY's text format, a line per row */
@@ -317,6 +316,8 @@ int pg_mentions_each(struct pg_spool *s, PGresult *r,
  * what the batch held, at its commit or loss.
  */
 int64_t pg_copy_row(struct pg_spool *s, int t, const struct pg_arg *a, size_t n);
+/* pg_copy_waiting: mention row id waits for the leader (mentions_waiting): 0, or -1. */
+int pg_copy_waiting(struct pg_spool *s, int64_t id);
 /* pg_copy_stat: n added to a row of the rollups in the open batch: 0, or -1. */
 int pg_copy_stat(struct pg_spool *s, int kind, int64_t step_ms, int64_t bucket, const char *key,
                  int64_t n);

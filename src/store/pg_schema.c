@@ -189,6 +189,19 @@ static const char *const pg_migrations[PG_SCHEMA] = {
      */
     "DROP INDEX rule_texts_json;"
     "CREATE INDEX rule_texts_md5 ON rule_texts (md5(json));",
+    /*
+     * 6: a complaint waiting for the leader is named by its id in
+     * mentions_waiting, written in the same batch as its row, and a
+     * claim deletes the ids it takes. The claim was an UPDATE of
+     * mentions.grouped, which wrote every such row a second time with
+     * an entry in each index (grouped was in one: no HOT update); the
+     * row is now written once, then tied to its alert as any other.
+     */
+    "CREATE TABLE mentions_waiting (id bigint PRIMARY KEY);"
+    "INSERT INTO mentions_waiting (id) "
+    "  SELECT id FROM mentions WHERE NOT grouped AND alert_rowid IS NULL;"
+    "DROP INDEX mentions_ungrouped;"
+    "ALTER TABLE mentions DROP COLUMN grouped;",
 };
 
 /* One number of a query made for the occasion: 1, 0 for no row or NULL, -1. */

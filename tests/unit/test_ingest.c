@@ -559,6 +559,58 @@ START_TEST(model_made_reads_back)
 }
 END_TEST
 
+/*
+ * Rows of other shapes than this version writes are read as before: an
+ * older version's (rules held in the row, matches as bare [start, end])
+ * and values of unexpected kinds, which read as absent.
+ */
+START_TEST(row_reads_other_shapes)
+{
+	struct spool_mention sm = {
+	    .rowid = 7, .mention_id = (char *)"m1", .priority = PRIO_HIGH, .at_ms = 1000};
+	struct complaint_read cr;
+	struct norm_buf nb;
+	json_t *m;
+
+	norm_init(&nb);
+	sm.json =
+	    (char *)"{\"rule_info\":[{\"id\":\"r\",\"description\":\"d\",\"score\":5}],"
+	            "\"tags\":[\"t\"],\"team\":\"billing\",\"rule\":\"r\",\"entry\":{\"id\":"
+	            "\"m1\",\"source\":\"tw\",\"text\":\"a refund\",\"author\":{\"handle\":"
+	            "\"@b\",\"followers\":3,\"verified\":true},\"score\":5,\"matches\":[[2,8]]}}";
+	ck_assert_int_eq(complaint_row_read(&cr, cf, &sm, &nb, NULL, NULL), 0);
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(json_array_get(cr.c.rule_info, 0), "id")), "r");
+	ck_assert_int_eq(cr.c.followers, 3);
+	ck_assert_int_eq(cr.c.verified, 1);
+	ck_assert_str_eq(cr.c.team, "billing");
+	m = json_loadb(cr.c.entry, cr.c.entry_len, 0, NULL);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(json_string_value(json_object_get(
+	                     json_array_get(json_object_get(m, "matches"), 0), "text")),
+	                 "refund");
+	json_decref(m);
+	complaint_read_free(&cr);
+	/* a team that is a number, followers that are text: absent, as jansson reads them */
+	sm.json = (char *)"{\"rule_refs\":[],\"tags\":[],\"team\":5,\"rule\":\"r\",\"entry\":{"
+	                  "\"source\":\"tw\",\"text\":\"x\",\"author\":{\"handle\":\"@b\","
+	                  "\"followers\":\"3\"},\"score\":1,\"matches\":[]}}";
+	ck_assert_int_eq(complaint_row_read(&cr, cf, &sm, &nb, NULL, NULL), 0);
+	ck_assert_ptr_null(cr.c.team);
+	ck_assert_int_eq(cr.c.followers, -1);
+	ck_assert_str_eq(cr.c.author, "@b");
+	complaint_read_free(&cr);
+	/* not a row: refused either way */
+	sm.json = (char *)"{\"rule_refs\":[],\"entry\":";
+	ck_assert_int_eq(complaint_row_read(&cr, cf, &sm, &nb, NULL, NULL), -1);
+	complaint_read_free(&cr);
+	sm.json = (char *)"[1]";
+	ck_assert_int_eq(complaint_row_read(&cr, cf, &sm, &nb, NULL, NULL), -1);
+	complaint_read_free(&cr);
+	norm_free(&nb);
+}
+END_TEST
+
 /* The two newest alerts of group gkey, as text: newest first. */
 struct two {
 	const char *gkey;
@@ -900,6 +952,7 @@ main(void)
 	tcase_add_test(tc, lost_rebuilds);
 	tcase_add_test(tc, row_reads_back);
 	tcase_add_test(tc, model_made_reads_back);
+	tcase_add_test(tc, row_reads_other_shapes);
 	tcase_add_test(tc, restored_alert_equals_live);
 	tcase_add_test(tc, rollup_counts);
 	tcase_add_test(tc, rollup_bound);

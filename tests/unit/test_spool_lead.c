@@ -6,7 +6,9 @@
  * skips the rows another session is claiming and gives them back when its
  * batch is lost; ties and the pending read see grouped rows only; a copy
  * is dropped only while pending; the alerted mentions of a window come
- * newest first, pending ones left out.
+ * newest first, pending ones left out; on PostgreSQL the ungrouped rows
+ * of a batch go in its COPY with the others, and a claim does not write
+ * them again.
  */
 #include "config.h"
 
@@ -102,8 +104,7 @@ START_TEST(test_claim_oldest_first_once)
 	memset(&s, 0, sizeof(s));
 	ck_assert_int_eq(spool_pending_mentions(sp, collect, &s), 0);
 	ck_assert_uint_eq(s.n, 3);
-	ck_assert_int_eq(spool_test_pg_int(path, "SELECT count(*) FROM mentions WHERE NOT grouped"),
-	                 0);
+	ck_assert_int_eq(spool_test_pg_int(path, "SELECT count(*) FROM mentions_waiting"), 0);
 }
 END_TEST
 
@@ -198,6 +199,64 @@ START_TEST(test_claim_skips_locked_and_rollback)
 }
 END_TEST
 
+/*
+ * A daemon that does not lead sends its complaints as the leader does: in
+ * the batch's one COPY, not a statement each. While the batch is open its
+ * session has sent none of them; after the commit the waiting rows are
+ * the leader's to claim and the grouped one is not.
+ */
+START_TEST(test_ungrouped_in_the_copy)
+{
+	struct seen s = {0};
+
+	ck_assert_int_eq(spool_begin(sp), 0);
+	add("g1", "g", 100, 1);
+	add("u1", "g", 200, 0);
+	add("u2", "h", 300, 0);
+	ck_assert_int_eq(spool_test_pg_int(path, "SELECT count(*) FROM pg_stat_activity "
+	                                         "WHERE datname = current_database() AND "
+	                                         "pid <> pg_backend_pid() AND "
+	                                         "query ILIKE '%INSERT INTO mentions%'"),
+	                 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(spool_test_pg_int(path, "SELECT count(*) FROM mentions_waiting"), 2);
+	ck_assert_int_eq(spool_claim_mentions(sp, 0, collect, &s), 2);
+	ck_assert_str_eq(s.id[0], "u1");
+	ck_assert_str_eq(s.id[1], "u2");
+	ck_assert_int_eq(spool_commit(sp), 0);
+}
+END_TEST
+
+/*
+ * A claim takes a waiting complaint without writing its row again: the
+ * row stays where its batch wrote it (its ctid), only its waiting mark
+ * goes, and a claim after the commit finds nothing more.
+ */
+START_TEST(test_claim_keeps_the_row)
+{
+	struct seen s = {0};
+	char sql[128];
+	int64_t u, before;
+
+	ck_assert_int_eq(spool_begin(sp), 0);
+	u = add("u1", "g", 100, 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	snprintf(sql, sizeof(sql), "SELECT xmin::text::bigint FROM mentions WHERE id = %lld",
+	         (long long)u);
+	before = spool_test_pg_int(path, sql);
+	ck_assert_int_gt(before, 0);
+	ck_assert_int_eq(spool_claim_mentions(sp, 0, collect, &s), 1);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(spool_test_pg_int(path, sql), before);
+	ck_assert_int_eq(spool_claim_mentions(sp, 0, collect, &s), 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(spool_pending_mentions(sp, collect, &s), 0);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_int_eq(s.rowid[0], u);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -210,6 +269,8 @@ main(void)
 	tcase_add_test(tc, test_drop_pending_only);
 	tcase_add_test(tc, test_alerted_window);
 	SPOOL_TEST_PG_ONLY(tc, test_claim_skips_locked_and_rollback);
+	SPOOL_TEST_PG_ONLY(tc, test_ungrouped_in_the_copy);
+	SPOOL_TEST_PG_ONLY(tc, test_claim_keeps_the_row);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -1,0 +1,80 @@
+#!/bin/sh
+# Two keluhd on one PostgreSQL spool: while the leader takes a backlog of
+# complaints the other daemon wrote (more than one claim's worth), it
+# still serves its own clients: a mention posted to it is answered after
+# a claim or two, not after the whole backlog.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/daemon_lib.sh"
+. "$top_srcdir/tests/pg_lib.sh"
+
+pg_start
+
+psql_int() {
+	"$PG_BIN/psql" -X -Atq -d "$PG_CONNINFO" -c "$1"
+}
+
+write_login_rules
+add_rules <<'Y'
+  - id: t.refund
+    team: billing
+    score: 30
+    when: {keywords: [refund]}
+Y
+conf() {
+	cat >"$TMPD/c$1.yaml" <<Y
+rules: rules.d
+http:
+  listen: 127.0.0.1:0
+spool:
+  postgresql: "$PG_CONNINFO"
+admin:
+  socket: $TMPD/admin$1.sock
+grouping:
+  by: [rule]
+  first_alert_after: {critical: 1h, high: 1h, normal: 1h, low: 1h}
+duplicates:
+  same_text: 0
+Y
+}
+conf 1
+conf 2
+start_keluhd "$TMPD/c1.yaml" "$TMPD/k1.log"
+is "the first daemon starts on the shared spool" "$?" 0
+P1=$KPID
+URL1=$URL
+wait_for 15 grep -q "this daemon leads now" "$TMPD/k1.log"
+is "... and leads" "$?" 0
+start_keluhd "$TMPD/c2.yaml" "$TMPD/k2.log"
+is "the second daemon starts beside it" "$?" 0
+URL2=$URL
+
+# the leader stopped: the other daemon's complaints wait, 40 claims' worth
+kill -STOP "$P1"
+URL=$URL2
+n=0
+for b in $(seq 1 40); do
+	seq 1 512 | awk -v b="$b" '{ printf "{\"id\":\"w%d-%d\",\"text\":\"where is my refund %d\"}\n", b, $1, $1 }' \
+	    >"$TMPD/batch"
+	r=$(post "$(cat "$TMPD/batch")")
+	[ "${r%% *}" = 202 ] && n=$((n + 1))
+done
+is "40 batches of 512 complaints to the other daemon: 202" "$n" 40
+is "... all waiting for the leader" "$(psql_int 'SELECT count(*) FROM mentions_waiting')" 20480
+
+# a mention to the leader, sent while it is stopped: it is read when it wakes
+URL=$URL1
+post '{"id":"own1","text":"where is my refund, mine"}' >"$TMPD/own.code" &
+CP=$!
+wait_for 10 sh -c "ss -tn state established | grep -q ':${URL1##*:} '"
+kill -CONT "$P1"
+wait "$CP"
+left=$(psql_int 'SELECT count(*) FROM mentions_waiting')
+r=$(cat "$TMPD/own.code")
+is "the leader answers its own client: 202" "${r%% *}" 202
+check "... while most of the backlog still waits (${left} of 20480)" [ "$left" -gt 10240 ]
+wait_until 60 '[ "$(psql_int "SELECT count(*) FROM mentions_waiting")" = 0 ]'
+is "the leader takes the whole backlog then" "$?" 0
+is "... every complaint once, its own too" \
+    "$(psql_int "SELECT count(*), count(DISTINCT mention_id) FROM mentions")" "20481|20481"
+
+done_testing
