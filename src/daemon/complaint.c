@@ -381,6 +381,8 @@ crow_entry(struct jrd *r, void *arg, const char *k, size_t klen)
 		return crow_str(r, w, &cr->source, NULL);
 	if (CROW_KEY(k, klen, "text"))
 		return crow_str(r, w, &cr->text, &cr->c.text_len);
+	if (CROW_KEY(k, klen, "model"))
+		return crow_str(r, w, &cr->model, NULL);
 	if (CROW_KEY(k, klen, "author")) {
 		jrd_ws(r);
 		return r->p < r->end && *r->p == '{' ? jrd_object(r, &w->keys, crow_author, w) : -1;
@@ -461,6 +463,7 @@ complaint_row_direct(struct complaint_read *cr, const struct spool_mention *sm,
 	c->source = cr->source;
 	c->author = cr->author;
 	c->text = cr->text;
+	c->model = cr->model;
 	c->rule_info = cr->rule_info;
 	c->tags = cr->tags;
 	return 0;
@@ -504,5 +507,6 @@ complaint_read_free(struct complaint_read *cr)
 	free(cr->source);
 	free(cr->author);
 	free(cr->text);
+	free(cr->model);
 	memset(cr, 0, sizeof(*cr));
 }

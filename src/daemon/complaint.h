@@ -93,7 +93,7 @@ struct complaint_read {
 	char *entry;
 	char *key;
 	/* a row read directly: its strings and tags (row is NULL then) */
-	char *rule, *team, *source, *author, *text;
+	char *rule, *team, *source, *author, *text, *model;
 	json_t *tags;
 };
 
