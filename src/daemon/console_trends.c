@@ -1,14 +1,16 @@
 /*
  * console_trends.c: the trends and rules pages' data (see console.h):
  *
- *   GET /v1/trends?range=24h|7d|30d&by=team|rule   counts per bucket, spikes
+ *   GET /v1/trends?range=24h|7d|30d&step=5m|1h|1d&by=team|rule
+ *                                                  counts per bucket, spikes
  *   GET /v1/trends/terms?range=..&limit=N          words rising fastest
  *   GET /v1/trends/mentions?since=T&until=T&team=K&rule=R&limit=N
  *   GET /v1/rules?days=N                           hits per day of every rule
  *   GET /v1/rules/ID                               a rule's lines of YAML
  *
  * Every figure comes from the spool's rollups (spool_stat_rows: one range
- * of its primary key per kind and step), the cases by topic and the
+ * of its primary key per kind and step; spool_stat_rows_keys for the top
+ * rules of a long span in fine steps), the cases by topic and the
  * complaint rows of a span, each read with a bound. console_trends_answer
  * is what the handler calls, so bench/trends times the same code.
  */
@@ -30,6 +32,7 @@
 #include "lib/util.h"
 
 #define TRENDS_TOP              10     /* series of their own; the rest are "other" */
+#define TRENDS_ALL_BUCKETS      400    /* by rule over more: only the top rules' rows are read */
 #define TRENDS_BASELINE         12     /* buckets before one that make its baseline */
 #define TRENDS_SPIKE_MIN        5      /* a spike has at least this many */
 #define TRENDS_SPIKE_SD         3.0    /* and more than the baseline's mean + this many sd */
@@ -47,17 +50,30 @@
 #define TRENDS_YAML_BYTES       (16 * 1024)
 #define TRENDS_FILE_MAX         (1024 * 1024)
 
-/* A range of the trends: its buckets, and the terms' (coarser: fewer rows). */
+/*
+ * A range of the trends: its span, its buckets' step when the query names
+ * none, and the terms' step (coarser: fewer rows; words keep no 5-minute
+ * rows).
+ */
 static const struct trends_range {
 	const char *name;
+	int64_t span;
 	int64_t step;
-	int n;
 	int64_t term_step;
-	int term_n;
 } trends_ranges[] = {
-    {"24h", SPOOL_STEP_5MIN, 288, SPOOL_STEP_HOUR, 24},
-    {"7d", SPOOL_STEP_HOUR, 168, SPOOL_STEP_DAY, 7},
-    {"30d", SPOOL_STEP_DAY, 30, SPOOL_STEP_DAY, 30},
+    {"24h", SPOOL_STEP_DAY, SPOOL_STEP_5MIN, SPOOL_STEP_HOUR},
+    {"7d", 7 * (int64_t)SPOOL_STEP_DAY, SPOOL_STEP_HOUR, SPOOL_STEP_DAY},
+    {"30d", 30 * (int64_t)SPOOL_STEP_DAY, SPOOL_STEP_DAY, SPOOL_STEP_DAY},
+};
+
+/* The steps of step=; any range takes any step (1d over 24h: one bucket). */
+static const struct trends_step {
+	const char *name;
+	int64_t ms;
+} trends_steps[] = {
+    {"5m", SPOOL_STEP_5MIN},
+    {"1h", SPOOL_STEP_HOUR},
+    {"1d", SPOOL_STEP_DAY},
 };
 
 /* An answer being made: its status and body. */
@@ -125,6 +141,25 @@ trends_query_range(const char *q, struct trends_out *o)
 			return &trends_ranges[i];
 	trends_fail(o, 400, "range is 24h, 7d or 30d");
 	return NULL;
+}
+
+/* step= of the query (def, the range's, by default): 0, or -1 after a 400. */
+static int
+trends_query_step(const char *q, int64_t def, int64_t *step, struct trends_out *o)
+{
+	char s[8];
+	int h = case_json_query(q, "step", s, sizeof(s));
+
+	*step = def;
+	if (h == 0)
+		return 0;
+	for (size_t i = 0; h > 0 && i < sizeof(trends_steps) / sizeof(trends_steps[0]); i++)
+		if (strcmp(s, trends_steps[i].name) == 0) {
+			*step = trends_steps[i].ms;
+			return 0;
+		}
+	trends_fail(o, 400, "step is 5m, 1h or 1d");
+	return -1;
 }
 
 /* --- keys added up: a table of key -> counts per bucket -------------------------- */
@@ -298,50 +333,59 @@ trends_spikes(json_t *out, const char *key, const int64_t *counts, const struct 
 	}
 }
 
+/*
+ * The TRENDS_TOP keys of the biggest totals in the span, each with its
+ * counts, and "other": the complaints of each bucket that the top series
+ * do not hold (at least 0: a complaint of two top rules is in both).
+ */
 static json_t *
-trends_series(struct tkeys *keys, const struct tspan *s, json_t *spikes)
+trends_series(struct tkeys *keys, const struct tspan *s, const int64_t *complaints, json_t *spikes)
 {
 	json_t *a = json_array();
-	int64_t other_total = 0;
+	int64_t *other = xcalloc(s->nb, sizeof(*other)), other_total = 0;
 
+	memcpy(other, complaints, s->nb * sizeof(*other));
 	/* the table's slots are stale from here: it is only read in order */
 	if (keys->n > 1)
 		qsort(keys->v, keys->n, sizeof(*keys->v), tkey_cmp_total);
-	for (size_t i = 0; i < keys->n; i++) {
+	for (size_t i = 0; i < keys->n && i < TRENDS_TOP; i++) {
 		const struct tkey *k = &keys->v[i];
 
 		if (k->total == 0)
-			continue;
-		if (i >= TRENDS_TOP) {
-			for (size_t b = 0; b < s->nb; b++)
-				keys->other[b] += k->counts[b];
-			continue;
-		}
+			break;
+		for (size_t b = 0; b < s->nb; b++)
+			other[b] = other[b] > k->counts[b] ? other[b] - k->counts[b] : 0;
 		json_array_append_new(a, json_pack("{s:s,s:o,s:I}", "key", k->key, "counts",
 		                                   trends_counts(k->counts, s->first, s->nb),
 		                                   "total", (json_int_t)k->total));
 		trends_spikes(spikes, k->key, k->counts, s);
 	}
 	for (size_t b = s->first; b < s->nb; b++)
-		other_total += keys->other[b];
+		other_total += other[b];
 	if (other_total > 0)
 		json_array_append_new(a, json_pack("{s:s,s:o,s:I}", "key", "other", "counts",
-		                                   trends_counts(keys->other, s->first, s->nb),
-		                                   "total", (json_int_t)other_total));
+		                                   trends_counts(other, s->first, s->nb), "total",
+		                                   (json_int_t)other_total));
+	free(other);
 	return a;
 }
 
-/* The span of range r ending with the bucket that holds now, and its baseline before it. */
+/*
+ * The span of range r in buckets of step, ending with the bucket that
+ * holds now, and its baseline before it; a step longer than the range
+ * makes one bucket.
+ */
 static void
-trends_span(struct tspan *s, const struct trends_range *r, int64_t now_ms)
+trends_span(struct tspan *s, const struct trends_range *r, int64_t step, int64_t now_ms)
 {
-	int64_t until = now_ms - now_ms % r->step + r->step;
+	int64_t until = now_ms - now_ms % step + step;
+	size_t n = (size_t)(r->span / step);
 
 	memset(s, 0, sizeof(*s));
-	s->step = r->step;
+	s->step = step;
 	s->first = TRENDS_BASELINE;
-	s->nb = (size_t)r->n + TRENDS_BASELINE;
-	s->since = until - (int64_t)s->nb * r->step;
+	s->nb = (n ? n : 1) + TRENDS_BASELINE;
+	s->since = until - (int64_t)s->nb * step;
 }
 
 static int
@@ -356,6 +400,69 @@ trends_read(struct spool *sp, int kind, struct tspan *s, struct trends_out *o)
 }
 
 static void
+trank_row(void *arg, int64_t bucket, const char *key, int64_t n)
+{
+	struct tkey *k = tkeys_get(arg, key, 1);
+
+	(void)bucket;
+	if (k)
+		k->total += n;
+}
+
+/*
+ * By rule over many buckets: the TRENDS_TOP rules of the days the span
+ * touches (one row a rule and day), then the rows of those rules only
+ * at the span's step; the other rules' rows are never read.
+ */
+static int
+trends_read_top(struct spool *sp, struct tspan *s, struct trends_out *o)
+{
+	int64_t from = s->since + (int64_t)s->first * s->step,
+	        until = s->since + (int64_t)s->nb * s->step;
+	const char *top[TRENDS_TOP];
+	struct tkeys rank;
+	size_t n = 0;
+	int rc = 0;
+
+	tkeys_init(&rank, 0);
+	if (spool_stat_rows(sp, SPOOL_STAT_RULE, SPOOL_STEP_DAY, from - from % SPOOL_STEP_DAY,
+	                    until, NULL, trank_row, &rank) < 0) {
+		tkeys_free(&rank);
+		trends_spool_fail(o, sp);
+		return -1;
+	}
+	if (rank.n > 1)
+		qsort(rank.v, rank.n, sizeof(*rank.v), tkey_cmp_total);
+	for (; n < rank.n && n < TRENDS_TOP && rank.v[n].total > 0; n++)
+		top[n] = rank.v[n].key;
+	if (spool_stat_rows_keys(sp, SPOOL_STAT_RULE, s->step, s->since, until, top, n, tspan_row,
+	                         s) < 0) {
+		trends_spool_fail(o, sp);
+		rc = -1;
+	}
+	tkeys_free(&rank);
+	return rc;
+}
+
+/* by=rule: every rule's rows, or the top rules' only when the span has many buckets. */
+static int
+trends_read_rules(struct spool *sp, struct tspan *s, struct trends_out *o)
+{
+	if (s->nb - s->first > TRENDS_ALL_BUCKETS && s->step < SPOOL_STEP_DAY)
+		return trends_read_top(sp, s, o);
+	return trends_read(sp, SPOOL_STAT_RULE, s, o);
+}
+
+static const char *
+trends_step_name(int64_t step)
+{
+	for (size_t i = 0; i < sizeof(trends_steps) / sizeof(trends_steps[0]); i++)
+		if (trends_steps[i].ms == step)
+			return trends_steps[i].name;
+	return "?";
+}
+
+static void
 trends_main(const struct console_env *env, const char *q, int64_t now_ms, struct trends_out *o)
 {
 	const struct trends_range *r = trends_query_range(q, o);
@@ -363,17 +470,17 @@ trends_main(const struct console_env *env, const char *q, int64_t now_ms, struct
 	int hb = case_json_query(q, "by", by, sizeof(by)), rule;
 	struct tspan s;
 	struct tkeys keys;
-	int64_t *mentions, *complaints;
+	int64_t *mentions, *complaints, step;
 	json_t *buckets, *spikes;
 
-	if (r == NULL)
+	if (r == NULL || trends_query_step(q, r->step, &step, o) < 0)
 		return;
 	if (hb < 0 || (strcmp(by, "team") != 0 && strcmp(by, "rule") != 0)) {
 		trends_fail(o, 400, "by is team or rule");
 		return;
 	}
 	rule = strcmp(by, "rule") == 0;
-	trends_span(&s, r, now_ms);
+	trends_span(&s, r, step, now_ms);
 	tkeys_init(&keys, s.nb);
 	mentions = xcalloc(s.nb, sizeof(*mentions));
 	complaints = xcalloc(s.nb, sizeof(*complaints));
@@ -386,19 +493,19 @@ trends_main(const struct console_env *env, const char *q, int64_t now_ms, struct
 		goto out;
 	s.sum = NULL;
 	s.keys = &keys;
-	if (rule && trends_read(env->spool, SPOOL_STAT_RULE, &s, o) < 0)
+	if (rule && trends_read_rules(env->spool, &s, o) < 0)
 		goto out;
 	buckets = json_array();
 	for (size_t i = s.first; i < s.nb; i++)
 		json_array_append_new(buckets, case_json_time(s.since + (int64_t)i * s.step));
 	spikes = json_array();
-	o->body = json_pack("{s:s,s:I,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o}", "range", r->name, "step_s",
-	                    (json_int_t)(r->step / 1000), "since_at",
-	                    case_json_time(s.since + (int64_t)s.first * s.step), "until_at",
-	                    case_json_time(s.since + (int64_t)s.nb * s.step), "by", by, "buckets",
-	                    buckets, "mentions", trends_counts(mentions, s.first, s.nb),
+	o->body = json_pack("{s:s,s:s,s:I,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o}", "range", r->name,
+	                    "step", trends_step_name(step), "step_s", (json_int_t)(step / 1000),
+	                    "since_at", case_json_time(s.since + (int64_t)s.first * s.step),
+	                    "until_at", case_json_time(s.since + (int64_t)s.nb * s.step), "by", by,
+	                    "buckets", buckets, "mentions", trends_counts(mentions, s.first, s.nb),
 	                    "complaints", trends_counts(complaints, s.first, s.nb), "series",
-	                    trends_series(&keys, &s, spikes), "spikes", spikes);
+	                    trends_series(&keys, &s, complaints, spikes), "spikes", spikes);
 	o->status = 200;
 out:
 	tkeys_free(&keys);
@@ -462,7 +569,7 @@ trends_terms(const struct console_env *env, const char *q, int64_t now_ms, struc
 	    trends_query_int(q, "limit", 1, TRENDS_TERMS_MAX, TRENDS_TERMS_DEFAULT, &limit, o) < 0)
 		return;
 	until = now_ms - now_ms % r->term_step + r->term_step;
-	span = (int64_t)r->term_n * r->term_step;
+	span = r->span;
 	since = until - span;
 	tkeys_init(&keys, 0);
 	t = (struct tterms){&keys, since};
