@@ -292,14 +292,17 @@ tspan_row(void *arg, int64_t bucket, const char *key, int64_t n)
 
 /* --- /v1/trends ------------------------------------------------------------------- */
 
-static json_t *
-trends_counts(const int64_t *v, size_t from, size_t to)
+/* ,"name":[v[from], .. v[to - 1]] */
+static void
+trends_counts(struct buf *b, const char *name, const int64_t *v, size_t from, size_t to)
 {
-	json_t *a = json_array();
-
-	for (size_t i = from; i < to; i++)
-		json_array_append_new(a, json_integer(v[i]));
-	return a;
+	buf_printf(b, ",\"%s\":[", name);
+	for (size_t i = from; i < to; i++) {
+		if (i > from)
+			buf_addc(b, ',');
+		buf_add_int(b, v[i]);
+	}
+	buf_addc(b, ']');
 }
 
 /*
@@ -333,41 +336,56 @@ trends_spikes(json_t *out, const char *key, const int64_t *counts, const struct 
 	}
 }
 
-/*
- * The TRENDS_TOP keys of the biggest totals in the span, each with its
- * counts, and "other": the complaints of each bucket that the top series
- * do not hold (at least 0: a complaint of two top rules is in both).
- */
-static json_t *
-trends_series(struct tkeys *keys, const struct tspan *s, const int64_t *complaints, json_t *spikes)
+/* {"key":K,"counts":[..],"total":N} */
+static void
+trends_one_series(struct buf *b, const char *key, const int64_t *counts, int64_t total,
+                  const struct tspan *s)
 {
-	json_t *a = json_array();
+	buf_adds(b, "{\"key\":");
+	buf_add_json_quoted(b, key);
+	trends_counts(b, "counts", counts, s->first, s->nb);
+	buf_adds(b, ",\"total\":");
+	buf_add_int(b, total);
+	buf_addc(b, '}');
+}
+
+/*
+ * ,"series":[..]: the TRENDS_TOP keys of the biggest totals in the span,
+ * each with its counts, and "other": the complaints of each bucket that
+ * the top series do not hold (at least 0: a complaint of two top rules is
+ * in both). Their spikes go into spikes.
+ */
+static void
+trends_series(struct buf *b, struct tkeys *keys, const struct tspan *s, const int64_t *complaints,
+              json_t *spikes)
+{
 	int64_t *other = xcalloc(s->nb, sizeof(*other)), other_total = 0;
+	size_t i;
 
 	memcpy(other, complaints, s->nb * sizeof(*other));
 	/* the table's slots are stale from here: it is only read in order */
 	if (keys->n > 1)
 		qsort(keys->v, keys->n, sizeof(*keys->v), tkey_cmp_total);
-	for (size_t i = 0; i < keys->n && i < TRENDS_TOP; i++) {
+	buf_adds(b, ",\"series\":[");
+	for (i = 0; i < keys->n && i < TRENDS_TOP && keys->v[i].total > 0; i++) {
 		const struct tkey *k = &keys->v[i];
 
-		if (k->total == 0)
-			break;
-		for (size_t b = 0; b < s->nb; b++)
-			other[b] = other[b] > k->counts[b] ? other[b] - k->counts[b] : 0;
-		json_array_append_new(a, json_pack("{s:s,s:o,s:I}", "key", k->key, "counts",
-		                                   trends_counts(k->counts, s->first, s->nb),
-		                                   "total", (json_int_t)k->total));
+		for (size_t j = 0; j < s->nb; j++)
+			other[j] = other[j] > k->counts[j] ? other[j] - k->counts[j] : 0;
+		if (i)
+			buf_addc(b, ',');
+		trends_one_series(b, k->key, k->counts, k->total, s);
 		trends_spikes(spikes, k->key, k->counts, s);
 	}
-	for (size_t b = s->first; b < s->nb; b++)
-		other_total += other[b];
-	if (other_total > 0)
-		json_array_append_new(a, json_pack("{s:s,s:o,s:I}", "key", "other", "counts",
-		                                   trends_counts(other, s->first, s->nb), "total",
-		                                   (json_int_t)other_total));
+	for (size_t j = s->first; j < s->nb; j++)
+		other_total += other[j];
+	if (other_total > 0) {
+		if (i)
+			buf_addc(b, ',');
+		trends_one_series(b, "other", other, other_total, s);
+	}
+	buf_addc(b, ']');
 	free(other);
-	return a;
 }
 
 /*
@@ -463,6 +481,56 @@ trends_step_name(int64_t step)
 }
 
 static void
+trends_time(struct buf *b, int64_t ms)
+{
+	char t[32];
+
+	util_iso8601(ms, t, sizeof(t));
+	buf_addc(b, '"');
+	buf_adds(b, t);
+	buf_addc(b, '"');
+}
+
+/*
+ * The answer, written as text: 30 days of 5-minute buckets are some
+ * 100,000 numbers, which as a tree of values took longer than reading
+ * them.
+ */
+static void
+trends_write(const struct tspan *s, const struct trends_range *r, const char *by,
+             const int64_t *mentions, const int64_t *complaints, struct tkeys *keys,
+             struct trends_out *o)
+{
+	json_t *spikes = json_array();
+	char *sp;
+	struct buf b;
+
+	buf_init(&b);
+	buf_printf(&b, "{\"range\":\"%s\",\"step\":\"%s\",\"step_s\":%lld,\"since_at\":", r->name,
+	           trends_step_name(s->step), (long long)(s->step / 1000));
+	trends_time(&b, s->since + (int64_t)s->first * s->step);
+	buf_adds(&b, ",\"until_at\":");
+	trends_time(&b, s->since + (int64_t)s->nb * s->step);
+	buf_printf(&b, ",\"by\":\"%s\",\"buckets\":[", by);
+	for (size_t i = s->first; i < s->nb; i++) {
+		if (i > s->first)
+			buf_addc(&b, ',');
+		trends_time(&b, s->since + (int64_t)i * s->step);
+	}
+	buf_addc(&b, ']');
+	trends_counts(&b, "mentions", mentions, s->first, s->nb);
+	trends_counts(&b, "complaints", complaints, s->first, s->nb);
+	trends_series(&b, keys, s, complaints, spikes);
+	sp = json_dumps(spikes, JSON_COMPACT);
+	buf_printf(&b, ",\"spikes\":%s}", sp ? sp : "[]");
+	free(sp);
+	json_decref(spikes);
+	o->text = xstrdup(b.data);
+	o->status = 200;
+	buf_free(&b);
+}
+
+static void
 trends_main(const struct console_env *env, const char *q, int64_t now_ms, struct trends_out *o)
 {
 	const struct trends_range *r = trends_query_range(q, o);
@@ -471,7 +539,6 @@ trends_main(const struct console_env *env, const char *q, int64_t now_ms, struct
 	struct tspan s;
 	struct tkeys keys;
 	int64_t *mentions, *complaints, step;
-	json_t *buckets, *spikes;
 
 	if (r == NULL || trends_query_step(q, r->step, &step, o) < 0)
 		return;
@@ -495,18 +562,7 @@ trends_main(const struct console_env *env, const char *q, int64_t now_ms, struct
 	s.keys = &keys;
 	if (rule && trends_read_rules(env->spool, &s, o) < 0)
 		goto out;
-	buckets = json_array();
-	for (size_t i = s.first; i < s.nb; i++)
-		json_array_append_new(buckets, case_json_time(s.since + (int64_t)i * s.step));
-	spikes = json_array();
-	o->body = json_pack("{s:s,s:s,s:I,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o}", "range", r->name,
-	                    "step", trends_step_name(step), "step_s", (json_int_t)(step / 1000),
-	                    "since_at", case_json_time(s.since + (int64_t)s.first * s.step),
-	                    "until_at", case_json_time(s.since + (int64_t)s.nb * s.step), "by", by,
-	                    "buckets", buckets, "mentions", trends_counts(mentions, s.first, s.nb),
-	                    "complaints", trends_counts(complaints, s.first, s.nb), "series",
-	                    trends_series(&keys, &s, complaints, spikes), "spikes", spikes);
-	o->status = 200;
+	trends_write(&s, r, by, mentions, complaints, &keys, o);
 out:
 	tkeys_free(&keys);
 	free(mentions);
