@@ -20,11 +20,17 @@ const char *const pg_stats_sql[PQ__N] = {
     [PQ_STAT_ROWS] = "SELECT bucket_ms, key, n FROM stats WHERE kind = $1 AND step = $2 "
                      "AND bucket_ms >= $3 AND bucket_ms < $4 AND ($5::text IS NULL OR key = $5) "
                      "ORDER BY bucket_ms, key",
-    /* some keys of a span: one look-up of the primary key per bucket and key (sqlite_stats.c) */
+    /*
+     * Some keys of a span: one look-up of the primary key per bucket (its
+     * keys an array), as in sqlite_stats.c. OFFSET 0 keeps the planner from
+     * folding the lateral read into a join, which it made a scan of the
+     * whole table (0.6 s for ten rules of 30 days at 5 minutes).
+     */
     [PQ_STAT_ROWS_KEYS] = "SELECT s.bucket_ms, s.key, s.n FROM generate_series($3::bigint, "
-                          "$4::bigint - 1, $2::bigint) b(t) JOIN stats s ON s.kind = $1 AND "
-                          "s.step = $2 AND s.bucket_ms = b.t AND s.key = ANY(ARRAY(SELECT "
-                          "json_array_elements_text($5::json))) ORDER BY s.bucket_ms, s.key",
+                          "$4::bigint - 1, $2::bigint) b(t) CROSS JOIN LATERAL (SELECT bucket_ms, "
+                          "key, n FROM stats WHERE kind = $1 AND step = $2 AND bucket_ms = b.t "
+                          "AND key = ANY(ARRAY(SELECT json_array_elements_text($5::json))) "
+                          "ORDER BY key OFFSET 0) s",
     [PQ_STAT_PRUNE] = "DELETE FROM stats WHERE ($3 < 0 OR kind = $3) AND step = $1 "
                       "AND bucket_ms < $2",
     [PQ_RECENT_ADD] = "INSERT INTO recent (at_ms, complaint, json) VALUES ($1, $2, $3) "
