@@ -176,7 +176,6 @@ struct tkeys {
 	uint32_t *slots; /* index + 1; 0 free */
 	size_t nslots;
 	size_t nb;
-	int64_t *other; /* counts of the keys past TRENDS_MAX_KEYS */
 };
 
 static void
@@ -186,7 +185,6 @@ tkeys_init(struct tkeys *t, size_t nb)
 	t->nb = nb;
 	t->nslots = 256;
 	t->slots = xcalloc(t->nslots, sizeof(*t->slots));
-	t->other = xcalloc(nb + 1, sizeof(*t->other));
 }
 
 static void
@@ -198,7 +196,6 @@ tkeys_free(struct tkeys *t)
 	}
 	free(t->v);
 	free(t->slots);
-	free(t->other);
 }
 
 static void
@@ -279,10 +276,9 @@ tspan_row(void *arg, int64_t bucket, const char *key, int64_t n)
 		s->sum[i] += n;
 	if (s->keys == NULL)
 		return;
-	if ((k = tkeys_get(s->keys, key, 1)) == NULL) {
-		s->keys->other[i] += n;
+	/* past TRENDS_MAX_KEYS: in "other", which is what the top series leave */
+	if ((k = tkeys_get(s->keys, key, 1)) == NULL)
 		return;
-	}
 	k->counts[i] += n;
 	if (i >= s->first)
 		k->total += n;
@@ -291,6 +287,20 @@ tspan_row(void *arg, int64_t bucket, const char *key, int64_t n)
 }
 
 /* --- /v1/trends ------------------------------------------------------------------- */
+
+/* An instant as JSON: RFC 3339, null for none (0). */
+static void
+trends_time(struct buf *b, int64_t ms)
+{
+	char t[32];
+
+	if (ms <= 0) {
+		buf_adds(b, "null");
+		return;
+	}
+	util_iso8601(ms, t, sizeof(t));
+	buf_add_json_quoted(b, t);
+}
 
 /* ,"name":[v[from], .. v[to - 1]] */
 static void
@@ -466,7 +476,7 @@ trends_read_top(struct spool *sp, struct tspan *s, struct trends_out *o)
 static int
 trends_read_rules(struct spool *sp, struct tspan *s, struct trends_out *o)
 {
-	if (s->nb - s->first > TRENDS_ALL_BUCKETS && s->step < SPOOL_STEP_DAY)
+	if (s->nb - s->first > TRENDS_ALL_BUCKETS)
 		return trends_read_top(sp, s, o);
 	return trends_read(sp, SPOOL_STAT_RULE, s, o);
 }
@@ -478,17 +488,6 @@ trends_step_name(int64_t step)
 		if (trends_steps[i].ms == step)
 			return trends_steps[i].name;
 	return "?";
-}
-
-static void
-trends_time(struct buf *b, int64_t ms)
-{
-	char t[32];
-
-	util_iso8601(ms, t, sizeof(t));
-	buf_addc(b, '"');
-	buf_adds(b, t);
-	buf_addc(b, '"');
 }
 
 /*
@@ -826,19 +825,6 @@ trules_topic(void *arg, const char *topic, int64_t cases, int64_t not_complaint)
 	k->prev += not_complaint;
 }
 
-static void
-trules_time(struct buf *b, int64_t ms)
-{
-	char t[32];
-
-	if (ms <= 0) {
-		buf_adds(b, "null");
-		return;
-	}
-	util_iso8601(ms, t, sizeof(t));
-	buf_add_json_quoted(b, t);
-}
-
 /*
  * A rule's object, written as text: 2,000 rules of 90 days each made a
  * tree of 200,000 values, half of the answer's time.
@@ -866,7 +852,7 @@ trules_rule(struct buf *b, const struct ruleset *rs, size_t r, const struct tkey
 	buf_adds(b, "],\"total\":");
 	buf_add_int(b, hits ? hits->total : 0);
 	buf_adds(b, ",\"last_hit_at\":");
-	trules_time(b, hits ? hits->last : 0);
+	trends_time(b, hits ? hits->last : 0);
 	buf_adds(b, ",\"cases\":");
 	buf_add_int(b, n);
 	buf_adds(b, ",\"not_complaint\":");
@@ -894,14 +880,14 @@ trules_write(struct buf *b, const struct ruleset *rs, struct tkeys *hits, struct
 	size_t nnever = 0;
 
 	buf_adds(b, "{\"since_at\":");
-	trules_time(b, since);
+	trends_time(b, since);
 	buf_adds(b, ",\"until_at\":");
-	trules_time(b, until);
+	trends_time(b, until);
 	buf_adds(b, ",\"days\":[");
 	for (size_t d = 0; d < days; d++) {
 		if (d)
 			buf_addc(b, ',');
-		trules_time(b, since + (int64_t)d * SPOOL_STEP_DAY);
+		trends_time(b, since + (int64_t)d * SPOOL_STEP_DAY);
 	}
 	buf_adds(b, "],\"rules\":[");
 	for (size_t r = 0; r < rules_count(rs); r++) {
