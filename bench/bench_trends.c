@@ -7,7 +7,8 @@
  *	--mentions mentions over --days days ending now, classified by the
  *	rules of RULES_DIR (their ids and teams; 2000 rules from
  *	gen_rules.py): the rollups the collector writes and keeps (5-minute
- *	rows of the last 3 days, hourly of 16, daily), a quarter of the
+ *	and hourly rows of every day, the words' hourly rows of the last 16
+ *	days, daily rows; words have no 5-minute rows), a quarter of the
  *	mentions complaints, rules picked with a Zipf law (a third with a
  *	second rule), one or two of 5000 words each, one burst of one rule;
  *	--rows complaint rows (default: every complaint) and a case a
@@ -138,24 +139,21 @@ add(struct gen *g, int kind, int64_t step, int64_t at, const char *key, int64_t 
 
 /*
  * Writes the counts of step s (0: 5 min, 1: hour, 2: day) for the bucket
- * at `at` when keep is set, and zeroes them.
+ * at `at`, the words' when terms is set, and zeroes them.
  */
 static void
-flush(struct gen *g, int s, int64_t at, int keep)
+flush(struct gen *g, int s, int64_t at, int terms)
 {
 	static const int64_t steps[3] = {SLOT, HOUR, DAY};
 	struct counts *c = &g->c[s];
 
-	if (!keep)
-		goto zero;
 	add(g, SPOOL_STAT_MENTIONS, steps[s], at, "", c->mentions);
 	for (size_t i = 0; i < g->nteams; i++)
 		add(g, SPOOL_STAT_TEAM, steps[s], at, g->team_names[i], c->team[i]);
 	for (size_t i = 0; i < g->nrules; i++)
 		add(g, SPOOL_STAT_RULE, steps[s], at, rules_id(g->rs, i), c->rule[i]);
-	for (size_t i = 0; s > 0 && i < NTERMS; i++)
+	for (size_t i = 0; terms && i < NTERMS; i++)
 		add(g, SPOOL_STAT_TERM, steps[s], at, g->terms[i], c->term[i]);
-zero:
 	c->mentions = 0;
 	memset(c->team, 0, g->nteams * sizeof(int64_t));
 	memset(c->rule, 0, g->nrules * sizeof(int64_t));
@@ -269,9 +267,8 @@ build(struct gen *g, int64_t mentions, int days)
 			exit(1);
 		}
 		slot(g, at, (int64_t)((double)per * hour_factor(at)), at == burst);
-		/* only the rows the collector's prune keeps: 5-minute ones of 3 days, hourly of 16
-		 */
-		flush(g, 0, at, at >= g->now - 3 * DAY);
+		/* the rows the collector's prune keeps: words have no 5-minute rows, hourly of 16 days */
+		flush(g, 0, at, 0);
 		if ((at + SLOT) % HOUR == 0)
 			flush(g, 1, at - at % HOUR, at >= g->now - 16 * DAY);
 		if ((at + SLOT) % DAY == 0)
@@ -358,6 +355,11 @@ main(int argc, char **argv)
 	    {"/v1/trends", "range=7d&by=rule"},
 	    {"/v1/trends", "range=30d&by=team"},
 	    {"/v1/trends", "range=30d&by=rule"},
+	    {"/v1/trends", "range=7d&step=5m&by=team"},
+	    {"/v1/trends", "range=7d&step=5m&by=rule"},
+	    {"/v1/trends", "range=30d&step=1h&by=rule"},
+	    {"/v1/trends", "range=30d&step=5m&by=team"},
+	    {"/v1/trends", "range=30d&step=5m&by=rule"},
 	    {"/v1/trends/terms", "range=24h"},
 	    {"/v1/trends/terms", "range=7d"},
 	    {"/v1/trends/terms", "range=30d"},

@@ -1,24 +1,41 @@
 /*
- * page_trends.js: "Trends": complaints per bucket over 24 h, 7 d or 30 d,
- * stacked by team or by rule, spikes marked; the words rising fastest; a
- * click on a bar (or a number of the table) lists that bucket's mentions.
+ * page_trends.js: "Trends": complaints per bucket of 5 minutes, an hour or
+ * a day over 24 h, 7 d or 30 d, stacked by team or by rule, spikes marked;
+ * the words rising fastest; a click on a bar (or a number of the table)
+ * lists that bucket's mentions.
  */
 'use strict';
 
 (function () {
 	const K = window.Keluh;
-	const state = {range: '24h', by: 'team'};
+	/* step null: the range's own (DEFAULT_STEP), until a step is chosen */
+	const state = {range: '24h', step: null, by: 'team'};
+	const DEFAULT_STEP = {'24h': '5m', '7d': '1h', '30d': '1d'};
 	let root = null;
 	let body = null;
+	let stepSwitch = null;
 	let seq = 0;
 
-	function bucketLabel(iso, range) {
+	function stepOf() {
+		return state.step || DEFAULT_STEP[state.range];
+	}
+
+	function bucketLabel(iso, step, range) {
 		const d = new Date(iso);
+		const hm = {hour: '2-digit', minute: '2-digit', hourCycle: 'h23'};
+		if (step === '1d')
+			return K.dateFormat({day: 'numeric', month: 'short'}).format(d);
 		if (range === '24h')
-			return K.dateFormat({hour: '2-digit', minute: '2-digit', hourCycle: 'h23'}).format(d);
+			return K.dateFormat(hm).format(d);
 		if (range === '7d')
-			return K.dateFormat({weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23'}).format(d);
-		return K.dateFormat({day: 'numeric', month: 'short'}).format(d);
+			return K.dateFormat(Object.assign({weekday: 'short'}, hm)).format(d);
+		return K.dateFormat(Object.assign({day: 'numeric', month: 'short'}, hm)).format(d);
+	}
+
+	/* Shows value as the pressed button of a switcher (its own clicks do this themselves). */
+	function press(box, value) {
+		for (const b of box.querySelectorAll('button'))
+			b.setAttribute('aria-pressed', String(b.dataset.value === value));
 	}
 
 	function keyLabel(key) {
@@ -45,7 +62,7 @@
 
 	function chartOf(data, onPick) {
 		const spikes = spikeSet(data);
-		const labels = data.buckets.map((b) => bucketLabel(b, data.range));
+		const labels = data.buckets.map((b) => bucketLabel(b, data.step, data.range));
 		const datasets = (data.series || []).map((s, i) => {
 			const spiked = data.buckets.map((b) => spikes.has(s.key + '\u0000' + b));
 			return {
@@ -102,6 +119,24 @@
 		if (!rows.length)
 			return K.el('p', {class: 'muted'}, K.t('trends.nothing'));
 		return K.table('numbers', heads, rows);
+	}
+
+	/*
+	 * The table, open without charts; with them it is made when first
+	 * opened: 30 days of 5-minute buckets are thousands of rows.
+	 */
+	function numbersBox(data, onPick, charts) {
+		const box = K.el('details', {class: 'numbers-box', open: !charts},
+		                 K.el('summary', {}, K.t('trends.table')));
+		if (!charts) {
+			box.appendChild(numbersTable(data, onPick));
+			return box;
+		}
+		box.addEventListener('toggle', () => {
+			if (box.open && box.childElementCount === 1)
+				box.appendChild(numbersTable(data, onPick));
+		});
+		return box;
 	}
 
 	function spikeList(data) {
@@ -170,8 +205,7 @@
 			     K.fmtNum(total(data.mentions)), K.fmtDur(data.step_s))),
 			box,
 			charts ? K.el('p', {class: 'muted small'}, K.t('trends.hint')) : null,
-			K.el('details', {class: 'numbers-box', open: !charts},
-			     K.el('summary', {}, K.t('trends.table')), numbersTable(data, onPick)),
+			numbersBox(data, onPick, charts),
 			picked,
 			K.el('div', {class: 'cols'},
 			     K.el('section', {}, K.el('h2', {}, K.t('trends.spikes')), spikeList(data)),
@@ -184,7 +218,7 @@
 		K.dropCharts(body);
 		K.clear(body).appendChild(K.loading());
 		const [tr, te] = await Promise.allSettled([
-			K.api('GET', 'trends', undefined, {range: state.range, by: state.by}),
+			K.api('GET', 'trends', undefined, {range: state.range, step: stepOf(), by: state.by}),
 			K.api('GET', 'trends/terms', undefined, {range: state.range, limit: 20}),
 		]);
 		if (my !== seq || !root)
@@ -203,7 +237,14 @@
 			K.add(r, K.el('div', {class: 'controls'},
 				K.switcher('range', [{value: '24h', label: K.t('range.24h')}, {value: '7d', label: K.t('range.7d')},
 				                     {value: '30d', label: K.t('range.30d')}], state.range,
-				           (v) => { state.range = v; load(); }),
+				           (v) => {
+					           state.range = v;
+					           press(stepSwitch, stepOf());
+					           load();
+				           }),
+				stepSwitch = K.switcher('step', [{value: '5m', label: K.t('step.5m')}, {value: '1h', label: K.t('step.1h')},
+				                                 {value: '1d', label: K.t('step.1d')}], stepOf(),
+				                        (v) => { state.step = v; load(); }),
 				K.switcher('by', [{value: 'team', label: K.t('trends.byteam')}, {value: 'rule', label: K.t('trends.byrule')}],
 				           state.by, (v) => { state.by = v; load(); })), body);
 			load();

@@ -1,14 +1,16 @@
 /*
  * console_trends.c: the trends and rules pages' data (see console.h):
  *
- *   GET /v1/trends?range=24h|7d|30d&by=team|rule   counts per bucket, spikes
+ *   GET /v1/trends?range=24h|7d|30d&step=5m|1h|1d&by=team|rule
+ *                                                  counts per bucket, spikes
  *   GET /v1/trends/terms?range=..&limit=N          words rising fastest
  *   GET /v1/trends/mentions?since=T&until=T&team=K&rule=R&limit=N
  *   GET /v1/rules?days=N                           hits per day of every rule
  *   GET /v1/rules/ID                               a rule's lines of YAML
  *
  * Every figure comes from the spool's rollups (spool_stat_rows: one range
- * of its primary key per kind and step), the cases by topic and the
+ * of its primary key per kind and step; spool_stat_rows_keys for the top
+ * rules of a long span in fine steps), the cases by topic and the
  * complaint rows of a span, each read with a bound. console_trends_answer
  * is what the handler calls, so bench/trends times the same code.
  */
@@ -30,6 +32,7 @@
 #include "lib/util.h"
 
 #define TRENDS_TOP              10     /* series of their own; the rest are "other" */
+#define TRENDS_ALL_BUCKETS      400    /* by rule over more: only the top rules' rows are read */
 #define TRENDS_BASELINE         12     /* buckets before one that make its baseline */
 #define TRENDS_SPIKE_MIN        5      /* a spike has at least this many */
 #define TRENDS_SPIKE_SD         3.0    /* and more than the baseline's mean + this many sd */
@@ -47,17 +50,30 @@
 #define TRENDS_YAML_BYTES       (16 * 1024)
 #define TRENDS_FILE_MAX         (1024 * 1024)
 
-/* A range of the trends: its buckets, and the terms' (coarser: fewer rows). */
+/*
+ * A range of the trends: its span, its buckets' step when the query names
+ * none, and the terms' step (coarser: fewer rows; words keep no 5-minute
+ * rows).
+ */
 static const struct trends_range {
 	const char *name;
+	int64_t span;
 	int64_t step;
-	int n;
 	int64_t term_step;
-	int term_n;
 } trends_ranges[] = {
-    {"24h", SPOOL_STEP_5MIN, 288, SPOOL_STEP_HOUR, 24},
-    {"7d", SPOOL_STEP_HOUR, 168, SPOOL_STEP_DAY, 7},
-    {"30d", SPOOL_STEP_DAY, 30, SPOOL_STEP_DAY, 30},
+    {"24h", SPOOL_STEP_DAY, SPOOL_STEP_5MIN, SPOOL_STEP_HOUR},
+    {"7d", 7 * (int64_t)SPOOL_STEP_DAY, SPOOL_STEP_HOUR, SPOOL_STEP_DAY},
+    {"30d", 30 * (int64_t)SPOOL_STEP_DAY, SPOOL_STEP_DAY, SPOOL_STEP_DAY},
+};
+
+/* The steps of step=; any range takes any step (1d over 24h: one bucket). */
+static const struct trends_step {
+	const char *name;
+	int64_t ms;
+} trends_steps[] = {
+    {"5m", SPOOL_STEP_5MIN},
+    {"1h", SPOOL_STEP_HOUR},
+    {"1d", SPOOL_STEP_DAY},
 };
 
 /* An answer being made: its status and body. */
@@ -127,6 +143,25 @@ trends_query_range(const char *q, struct trends_out *o)
 	return NULL;
 }
 
+/* step= of the query (def, the range's, by default): 0, or -1 after a 400. */
+static int
+trends_query_step(const char *q, int64_t def, int64_t *step, struct trends_out *o)
+{
+	char s[8];
+	int h = case_json_query(q, "step", s, sizeof(s));
+
+	*step = def;
+	if (h == 0)
+		return 0;
+	for (size_t i = 0; h > 0 && i < sizeof(trends_steps) / sizeof(trends_steps[0]); i++)
+		if (strcmp(s, trends_steps[i].name) == 0) {
+			*step = trends_steps[i].ms;
+			return 0;
+		}
+	trends_fail(o, 400, "step is 5m, 1h or 1d");
+	return -1;
+}
+
 /* --- keys added up: a table of key -> counts per bucket -------------------------- */
 
 struct tkey {
@@ -141,7 +176,6 @@ struct tkeys {
 	uint32_t *slots; /* index + 1; 0 free */
 	size_t nslots;
 	size_t nb;
-	int64_t *other; /* counts of the keys past TRENDS_MAX_KEYS */
 };
 
 static void
@@ -151,7 +185,6 @@ tkeys_init(struct tkeys *t, size_t nb)
 	t->nb = nb;
 	t->nslots = 256;
 	t->slots = xcalloc(t->nslots, sizeof(*t->slots));
-	t->other = xcalloc(nb + 1, sizeof(*t->other));
 }
 
 static void
@@ -163,7 +196,6 @@ tkeys_free(struct tkeys *t)
 	}
 	free(t->v);
 	free(t->slots);
-	free(t->other);
 }
 
 static void
@@ -244,10 +276,9 @@ tspan_row(void *arg, int64_t bucket, const char *key, int64_t n)
 		s->sum[i] += n;
 	if (s->keys == NULL)
 		return;
-	if ((k = tkeys_get(s->keys, key, 1)) == NULL) {
-		s->keys->other[i] += n;
+	/* past TRENDS_MAX_KEYS: in "other", which is what the top series leave */
+	if ((k = tkeys_get(s->keys, key, 1)) == NULL)
 		return;
-	}
 	k->counts[i] += n;
 	if (i >= s->first)
 		k->total += n;
@@ -257,14 +288,31 @@ tspan_row(void *arg, int64_t bucket, const char *key, int64_t n)
 
 /* --- /v1/trends ------------------------------------------------------------------- */
 
-static json_t *
-trends_counts(const int64_t *v, size_t from, size_t to)
+/* An instant as JSON: RFC 3339, null for none (0). */
+static void
+trends_time(struct buf *b, int64_t ms)
 {
-	json_t *a = json_array();
+	char t[32];
 
-	for (size_t i = from; i < to; i++)
-		json_array_append_new(a, json_integer(v[i]));
-	return a;
+	if (ms <= 0) {
+		buf_adds(b, "null");
+		return;
+	}
+	util_iso8601(ms, t, sizeof(t));
+	buf_add_json_quoted(b, t);
+}
+
+/* ,"name":[v[from], .. v[to - 1]] */
+static void
+trends_counts(struct buf *b, const char *name, const int64_t *v, size_t from, size_t to)
+{
+	buf_printf(b, ",\"%s\":[", name);
+	for (size_t i = from; i < to; i++) {
+		if (i > from)
+			buf_addc(b, ',');
+		buf_add_int(b, v[i]);
+	}
+	buf_addc(b, ']');
 }
 
 /*
@@ -298,50 +346,74 @@ trends_spikes(json_t *out, const char *key, const int64_t *counts, const struct 
 	}
 }
 
-static json_t *
-trends_series(struct tkeys *keys, const struct tspan *s, json_t *spikes)
+/* {"key":K,"counts":[..],"total":N} */
+static void
+trends_one_series(struct buf *b, const char *key, const int64_t *counts, int64_t total,
+                  const struct tspan *s)
 {
-	json_t *a = json_array();
-	int64_t other_total = 0;
+	buf_adds(b, "{\"key\":");
+	buf_add_json_quoted(b, key);
+	trends_counts(b, "counts", counts, s->first, s->nb);
+	buf_adds(b, ",\"total\":");
+	buf_add_int(b, total);
+	buf_addc(b, '}');
+}
 
+/*
+ * ,"series":[..]: the TRENDS_TOP keys of the biggest totals in the span,
+ * each with its counts, and "other": the complaints of each bucket that
+ * the top series do not hold (at least 0: a complaint of two top rules is
+ * in both). Their spikes go into spikes.
+ */
+static void
+trends_series(struct buf *b, struct tkeys *keys, const struct tspan *s, const int64_t *complaints,
+              json_t *spikes)
+{
+	int64_t *other = xcalloc(s->nb, sizeof(*other)), other_total = 0;
+	size_t i;
+
+	memcpy(other, complaints, s->nb * sizeof(*other));
 	/* the table's slots are stale from here: it is only read in order */
 	if (keys->n > 1)
 		qsort(keys->v, keys->n, sizeof(*keys->v), tkey_cmp_total);
-	for (size_t i = 0; i < keys->n; i++) {
+	buf_adds(b, ",\"series\":[");
+	for (i = 0; i < keys->n && i < TRENDS_TOP && keys->v[i].total > 0; i++) {
 		const struct tkey *k = &keys->v[i];
 
-		if (k->total == 0)
-			continue;
-		if (i >= TRENDS_TOP) {
-			for (size_t b = 0; b < s->nb; b++)
-				keys->other[b] += k->counts[b];
-			continue;
-		}
-		json_array_append_new(a, json_pack("{s:s,s:o,s:I}", "key", k->key, "counts",
-		                                   trends_counts(k->counts, s->first, s->nb),
-		                                   "total", (json_int_t)k->total));
+		for (size_t j = 0; j < s->nb; j++)
+			other[j] = other[j] > k->counts[j] ? other[j] - k->counts[j] : 0;
+		if (i)
+			buf_addc(b, ',');
+		trends_one_series(b, k->key, k->counts, k->total, s);
 		trends_spikes(spikes, k->key, k->counts, s);
 	}
-	for (size_t b = s->first; b < s->nb; b++)
-		other_total += keys->other[b];
-	if (other_total > 0)
-		json_array_append_new(a, json_pack("{s:s,s:o,s:I}", "key", "other", "counts",
-		                                   trends_counts(keys->other, s->first, s->nb),
-		                                   "total", (json_int_t)other_total));
-	return a;
+	for (size_t j = s->first; j < s->nb; j++)
+		other_total += other[j];
+	if (other_total > 0) {
+		if (i)
+			buf_addc(b, ',');
+		trends_one_series(b, "other", other, other_total, s);
+	}
+	buf_addc(b, ']');
+	free(other);
 }
 
-/* The span of range r ending with the bucket that holds now, and its baseline before it. */
+/*
+ * The span of range r in buckets of step, ending with the bucket that
+ * holds now, and its baseline before it; a step longer than the range
+ * makes one bucket.
+ */
 static void
-trends_span(struct tspan *s, const struct trends_range *r, int64_t now_ms)
+trends_span(struct tspan *s, const struct trends_range *r, int64_t step, int64_t now_ms)
 {
-	int64_t until = now_ms - now_ms % r->step + r->step;
+	int64_t until = now_ms - now_ms % step + step;
+	size_t n = (size_t)(r->span / step);
 
 	memset(s, 0, sizeof(*s));
-	s->step = r->step;
+	s->step = step;
 	s->first = TRENDS_BASELINE;
-	s->nb = (size_t)r->n + TRENDS_BASELINE;
-	s->since = until - (int64_t)s->nb * r->step;
+	s->nb = (n ? n : 1) + TRENDS_BASELINE;
+	s->since = until - (int64_t)s->nb * step;
 }
 
 static int
@@ -356,6 +428,108 @@ trends_read(struct spool *sp, int kind, struct tspan *s, struct trends_out *o)
 }
 
 static void
+trank_row(void *arg, int64_t bucket, const char *key, int64_t n)
+{
+	struct tkey *k = tkeys_get(arg, key, 1);
+
+	(void)bucket;
+	if (k)
+		k->total += n;
+}
+
+/*
+ * By rule over many buckets: the TRENDS_TOP rules of the days the span
+ * touches (one row a rule and day), then the rows of those rules only
+ * at the span's step; the other rules' rows are never read.
+ */
+static int
+trends_read_top(struct spool *sp, struct tspan *s, struct trends_out *o)
+{
+	int64_t from = s->since + (int64_t)s->first * s->step,
+	        until = s->since + (int64_t)s->nb * s->step;
+	const char *top[TRENDS_TOP];
+	struct tkeys rank;
+	size_t n = 0;
+	int rc = 0;
+
+	tkeys_init(&rank, 0);
+	if (spool_stat_rows(sp, SPOOL_STAT_RULE, SPOOL_STEP_DAY, from - from % SPOOL_STEP_DAY,
+	                    until, NULL, trank_row, &rank) < 0) {
+		tkeys_free(&rank);
+		trends_spool_fail(o, sp);
+		return -1;
+	}
+	if (rank.n > 1)
+		qsort(rank.v, rank.n, sizeof(*rank.v), tkey_cmp_total);
+	for (; n < rank.n && n < TRENDS_TOP && rank.v[n].total > 0; n++)
+		top[n] = rank.v[n].key;
+	if (spool_stat_rows_keys(sp, SPOOL_STAT_RULE, s->step, s->since, until, top, n, tspan_row,
+	                         s) < 0) {
+		trends_spool_fail(o, sp);
+		rc = -1;
+	}
+	tkeys_free(&rank);
+	return rc;
+}
+
+/* by=rule: every rule's rows, or the top rules' only when the span has many buckets. */
+static int
+trends_read_rules(struct spool *sp, struct tspan *s, struct trends_out *o)
+{
+	if (s->nb - s->first > TRENDS_ALL_BUCKETS)
+		return trends_read_top(sp, s, o);
+	return trends_read(sp, SPOOL_STAT_RULE, s, o);
+}
+
+static const char *
+trends_step_name(int64_t step)
+{
+	for (size_t i = 0; i < sizeof(trends_steps) / sizeof(trends_steps[0]); i++)
+		if (trends_steps[i].ms == step)
+			return trends_steps[i].name;
+	return "?";
+}
+
+/*
+ * The answer, written as text: 30 days of 5-minute buckets are some
+ * 100,000 numbers, which as a tree of values took longer than reading
+ * them.
+ */
+static void
+trends_write(const struct tspan *s, const struct trends_range *r, const char *by,
+             const int64_t *mentions, const int64_t *complaints, struct tkeys *keys,
+             struct trends_out *o)
+{
+	json_t *spikes = json_array();
+	char *sp;
+	struct buf b;
+
+	buf_init(&b);
+	buf_printf(&b, "{\"range\":\"%s\",\"step\":\"%s\",\"step_s\":%lld,\"since_at\":", r->name,
+	           trends_step_name(s->step), (long long)(s->step / 1000));
+	trends_time(&b, s->since + (int64_t)s->first * s->step);
+	buf_adds(&b, ",\"until_at\":");
+	trends_time(&b, s->since + (int64_t)s->nb * s->step);
+	buf_printf(&b, ",\"by\":\"%s\",\"buckets\":[", by);
+	for (size_t i = s->first; i < s->nb; i++) {
+		if (i > s->first)
+			buf_addc(&b, ',');
+		trends_time(&b, s->since + (int64_t)i * s->step);
+	}
+	buf_addc(&b, ']');
+	trends_counts(&b, "mentions", mentions, s->first, s->nb);
+	trends_counts(&b, "complaints", complaints, s->first, s->nb);
+	trends_series(&b, keys, s, complaints, spikes);
+	sp = json_dumps(spikes, JSON_COMPACT);
+	buf_printf(&b, ",\"spikes\":%s}", sp ? sp : "[]");
+	free(sp);
+	json_decref(spikes);
+	o->text = xstrdup(b.data);
+	o->status = 200;
+	buf_free(&b);
+}
+
+static void
 trends_main(const struct console_env *env, const char *q, int64_t now_ms, struct trends_out *o)
 {
 	const struct trends_range *r = trends_query_range(q, o);
@@ -363,17 +537,16 @@ trends_main(const struct console_env *env, const char *q, int64_t now_ms, struct
 	int hb = case_json_query(q, "by", by, sizeof(by)), rule;
 	struct tspan s;
 	struct tkeys keys;
-	int64_t *mentions, *complaints;
-	json_t *buckets, *spikes;
+	int64_t *mentions, *complaints, step;
 
-	if (r == NULL)
+	if (r == NULL || trends_query_step(q, r->step, &step, o) < 0)
 		return;
 	if (hb < 0 || (strcmp(by, "team") != 0 && strcmp(by, "rule") != 0)) {
 		trends_fail(o, 400, "by is team or rule");
 		return;
 	}
 	rule = strcmp(by, "rule") == 0;
-	trends_span(&s, r, now_ms);
+	trends_span(&s, r, step, now_ms);
 	tkeys_init(&keys, s.nb);
 	mentions = xcalloc(s.nb, sizeof(*mentions));
 	complaints = xcalloc(s.nb, sizeof(*complaints));
@@ -386,20 +559,9 @@ trends_main(const struct console_env *env, const char *q, int64_t now_ms, struct
 		goto out;
 	s.sum = NULL;
 	s.keys = &keys;
-	if (rule && trends_read(env->spool, SPOOL_STAT_RULE, &s, o) < 0)
+	if (rule && trends_read_rules(env->spool, &s, o) < 0)
 		goto out;
-	buckets = json_array();
-	for (size_t i = s.first; i < s.nb; i++)
-		json_array_append_new(buckets, case_json_time(s.since + (int64_t)i * s.step));
-	spikes = json_array();
-	o->body = json_pack("{s:s,s:I,s:o,s:o,s:s,s:o,s:o,s:o,s:o,s:o}", "range", r->name, "step_s",
-	                    (json_int_t)(r->step / 1000), "since_at",
-	                    case_json_time(s.since + (int64_t)s.first * s.step), "until_at",
-	                    case_json_time(s.since + (int64_t)s.nb * s.step), "by", by, "buckets",
-	                    buckets, "mentions", trends_counts(mentions, s.first, s.nb),
-	                    "complaints", trends_counts(complaints, s.first, s.nb), "series",
-	                    trends_series(&keys, &s, spikes), "spikes", spikes);
-	o->status = 200;
+	trends_write(&s, r, by, mentions, complaints, &keys, o);
 out:
 	tkeys_free(&keys);
 	free(mentions);
@@ -462,7 +624,7 @@ trends_terms(const struct console_env *env, const char *q, int64_t now_ms, struc
 	    trends_query_int(q, "limit", 1, TRENDS_TERMS_MAX, TRENDS_TERMS_DEFAULT, &limit, o) < 0)
 		return;
 	until = now_ms - now_ms % r->term_step + r->term_step;
-	span = (int64_t)r->term_n * r->term_step;
+	span = r->span;
 	since = until - span;
 	tkeys_init(&keys, 0);
 	t = (struct tterms){&keys, since};
@@ -663,19 +825,6 @@ trules_topic(void *arg, const char *topic, int64_t cases, int64_t not_complaint)
 	k->prev += not_complaint;
 }
 
-static void
-trules_time(struct buf *b, int64_t ms)
-{
-	char t[32];
-
-	if (ms <= 0) {
-		buf_adds(b, "null");
-		return;
-	}
-	util_iso8601(ms, t, sizeof(t));
-	buf_add_json_quoted(b, t);
-}
-
 /*
  * A rule's object, written as text: 2,000 rules of 90 days each made a
  * tree of 200,000 values, half of the answer's time.
@@ -703,7 +852,7 @@ trules_rule(struct buf *b, const struct ruleset *rs, size_t r, const struct tkey
 	buf_adds(b, "],\"total\":");
 	buf_add_int(b, hits ? hits->total : 0);
 	buf_adds(b, ",\"last_hit_at\":");
-	trules_time(b, hits ? hits->last : 0);
+	trends_time(b, hits ? hits->last : 0);
 	buf_adds(b, ",\"cases\":");
 	buf_add_int(b, n);
 	buf_adds(b, ",\"not_complaint\":");
@@ -731,14 +880,14 @@ trules_write(struct buf *b, const struct ruleset *rs, struct tkeys *hits, struct
 	size_t nnever = 0;
 
 	buf_adds(b, "{\"since_at\":");
-	trules_time(b, since);
+	trends_time(b, since);
 	buf_adds(b, ",\"until_at\":");
-	trules_time(b, until);
+	trends_time(b, until);
 	buf_adds(b, ",\"days\":[");
 	for (size_t d = 0; d < days; d++) {
 		if (d)
 			buf_addc(b, ',');
-		trules_time(b, since + (int64_t)d * SPOOL_STEP_DAY);
+		trends_time(b, since + (int64_t)d * SPOOL_STEP_DAY);
 	}
 	buf_adds(b, "],\"rules\":[");
 	for (size_t r = 0; r < rules_count(rs); r++) {

@@ -307,9 +307,9 @@ rollup_complaint(struct rollup *r, const struct ruleset *rs, const struct verdic
 }
 
 static void
-rollup_prune_one(struct spool *sp, int64_t step, int64_t before)
+rollup_prune_one(struct spool *sp, int kind, int64_t step, int64_t before)
 {
-	if (spool_stat_prune(sp, step, before) < 0)
+	if (spool_stat_prune(sp, kind, step, before) < 0)
 		log_warnx("spool: pruning old rollups failed: %s", spool_error(sp));
 }
 
@@ -319,9 +319,10 @@ rollup_prune(struct spool *sp, const struct conf *c, int64_t now_ms)
 	size_t keep = c->ui.enabled ? c->ui.backtest_keep : 0;
 	int64_t n;
 
-	rollup_prune_one(sp, SPOOL_STEP_5MIN, now_ms - ROLLUP_KEEP_5MIN_MS);
-	rollup_prune_one(sp, SPOOL_STEP_HOUR, now_ms - ROLLUP_KEEP_HOUR_MS);
-	rollup_prune_one(sp, SPOOL_STEP_DAY, now_ms - ROLLUP_KEEP_DAY_MS);
+	rollup_prune_one(sp, -1, SPOOL_STEP_5MIN, now_ms - ROLLUP_KEEP_5MIN_MS);
+	rollup_prune_one(sp, -1, SPOOL_STEP_HOUR, now_ms - ROLLUP_KEEP_HOUR_MS);
+	rollup_prune_one(sp, SPOOL_STAT_TERM, SPOOL_STEP_HOUR, now_ms - ROLLUP_KEEP_TERM_HOUR_MS);
+	rollup_prune_one(sp, -1, SPOOL_STEP_DAY, now_ms - ROLLUP_KEEP_DAY_MS);
 	if ((n = spool_recent_prune(sp, keep, now_ms - ROLLUP_KEEP_RECENT_MS)) < 0)
 		log_warnx("spool: pruning recent mentions failed: %s", spool_error(sp));
 	else if (n > 0)

@@ -41,11 +41,17 @@
 /* How long counts wait in memory for a pass to write them. */
 #define ROLLUP_FLUSH_MS 1000
 
-/* How long each step's rows are kept (rollup_prune). */
-#define ROLLUP_KEEP_5MIN_MS   (3 * 86400000LL)
-#define ROLLUP_KEEP_HOUR_MS   (16 * 86400000LL)
-#define ROLLUP_KEEP_DAY_MS    (400 * 86400000LL)
-#define ROLLUP_KEEP_RECENT_MS (30 * 86400000LL)
+/*
+ * How long each step's rows are kept (rollup_prune): every step covers
+ * the trends' longest range, 30 days, and the baseline before it. Words
+ * keep their hourly rows for less: the trends read them only for the
+ * last two days, and there are many more words than rules.
+ */
+#define ROLLUP_KEEP_5MIN_MS      (31 * 86400000LL)
+#define ROLLUP_KEEP_HOUR_MS      (31 * 86400000LL)
+#define ROLLUP_KEEP_TERM_HOUR_MS (16 * 86400000LL)
+#define ROLLUP_KEEP_DAY_MS       (400 * 86400000LL)
+#define ROLLUP_KEEP_RECENT_MS    (30 * 86400000LL)
 
 struct rollup;
 
@@ -73,8 +79,9 @@ int rollup_pass_end(struct rollup *, int64_t now_ms);
 size_t rollup_pending(const struct rollup *);
 
 /*
- * Forgets 5-minute rows older than 3 days, hourly ones older than 16 days,
- * daily ones older than 400 days, and recent mentions past
+ * Forgets 5-minute and hourly rows older than 31 days (the hourly rows of
+ * words older than 16), daily ones older than 400 days, and recent
+ * mentions past
  * ui.backtest_keep (all of them with the console off) or older than 30
  * days, in the current batch.
  */

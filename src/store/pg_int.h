@@ -114,6 +114,7 @@ enum {
 	/* pg_stats.c */
 	PQ_STAT_ADD,
 	PQ_STAT_ROWS,
+	PQ_STAT_ROWS_KEYS,
 	PQ_STAT_PRUNE,
 	PQ_RECENT_ADD,
 	PQ_RECENT_PRUNE,
@@ -456,7 +457,11 @@ int64_t pg_stat_rows(struct spool *sp, int kind, int64_t step_ms, int64_t since_
                      int64_t until_ms, const char *key,
                      void (*fn)(void *arg, int64_t bucket_ms, const char *key, int64_t n),
                      void *arg);
-int64_t pg_stat_prune(struct spool *sp, int64_t step_ms, int64_t before_ms);
+int64_t pg_stat_rows_keys(struct spool *sp, int kind, int64_t step_ms, int64_t since_ms,
+                          int64_t until_ms, const char *const *keys, size_t nkeys,
+                          void (*fn)(void *arg, int64_t bucket_ms, const char *key, int64_t n),
+                          void *arg);
+int64_t pg_stat_prune(struct spool *sp, int kind, int64_t step_ms, int64_t before_ms);
 int pg_mentions_between(struct spool *sp, int64_t since_ms, int64_t until_ms, size_t limit,
                         void (*fn)(void *arg, const struct spool_mention *), void *arg);
 int64_t pg_case_topics(struct spool *sp, int64_t since_ms, int64_t until_ms,

@@ -8,6 +8,7 @@
 #include <libpq-fe.h>
 #include <stdlib.h>
 
+#include "lib/util.h"
 #include "store/pg_int.h"
 #include "store/spool.h"
 
@@ -19,7 +20,19 @@ const char *const pg_stats_sql[PQ__N] = {
     [PQ_STAT_ROWS] = "SELECT bucket_ms, key, n FROM stats WHERE kind = $1 AND step = $2 "
                      "AND bucket_ms >= $3 AND bucket_ms < $4 AND ($5::text IS NULL OR key = $5) "
                      "ORDER BY bucket_ms, key",
-    [PQ_STAT_PRUNE] = "DELETE FROM stats WHERE step = $1 AND bucket_ms < $2",
+    /*
+     * Some keys of a span: one look-up of the primary key per bucket (its
+     * keys an array), as in sqlite_stats.c. OFFSET 0 keeps the planner from
+     * folding the lateral read into a join, which it made a scan of the
+     * whole table (0.6 s for ten rules of 30 days at 5 minutes).
+     */
+    [PQ_STAT_ROWS_KEYS] = "SELECT s.bucket_ms, s.key, s.n FROM generate_series($3::bigint, "
+                          "$4::bigint - 1, $2::bigint) b(t) CROSS JOIN LATERAL (SELECT bucket_ms, "
+                          "key, n FROM stats WHERE kind = $1 AND step = $2 AND bucket_ms = b.t "
+                          "AND key = ANY(ARRAY(SELECT json_array_elements_text($5::json))) "
+                          "ORDER BY key OFFSET 0) s",
+    [PQ_STAT_PRUNE] = "DELETE FROM stats WHERE ($3 < 0 OR kind = $3) AND step = $1 "
+                      "AND bucket_ms < $2",
     [PQ_RECENT_ADD] = "INSERT INTO recent (at_ms, complaint, json) VALUES ($1, $2, $3) "
                       "RETURNING id",
     /* ids are time order, as in sqlite_stats.c: below the newest keep, and below the young */
@@ -94,13 +107,49 @@ pg_stat_rows(struct spool *sp, int kind, int64_t step_ms, int64_t since_ms, int6
 }
 
 int64_t
-pg_stat_prune(struct spool *sp, int64_t step_ms, int64_t before_ms)
+pg_stat_rows_keys(struct spool *sp, int kind, int64_t step_ms, int64_t since_ms, int64_t until_ms,
+                  const char *const *keys, size_t nkeys,
+                  void (*fn)(void *arg, int64_t bucket_ms, const char *key, int64_t n), void *arg)
+{
+	struct pg_spool *s = pg_of(sp);
+	struct buf list;
+	PGresult *r;
+	int64_t first;
+	int n;
+
+	if (pg_stat_args(s, kind, step_ms) < 0)
+		return -1;
+	if (nkeys > SPOOL_STAT_KEYS) {
+		pg_seterr(s, "%zu rollup keys asked for at once; at most %d", nkeys,
+		          SPOOL_STAT_KEYS);
+		return -1;
+	}
+	/* the first bucket at or after since_ms, also before 1970 */
+	first = since_ms + ((step_ms - since_ms % step_ms) % step_ms);
+	if (nkeys == 0 || first >= until_ms)
+		return 0;
+	buf_init(&list);
+	spool_stat_keys_json(&list, keys, nkeys);
+	r = PG_RUN(s, PQ_STAT_ROWS_KEYS, PG_I64(kind), PG_I64(step_ms), PG_I64(first),
+	           PG_I64(until_ms), PG_TEXT(list.data));
+	buf_free(&list);
+	if (!r)
+		return -1;
+	n = PQntuples(r);
+	for (int i = 0; i < n; i++)
+		fn(arg, pg_i64(r, i, 0), PQgetvalue(r, i, 1), pg_i64(r, i, 2));
+	PQclear(r);
+	return n;
+}
+
+int64_t
+pg_stat_prune(struct spool *sp, int kind, int64_t step_ms, int64_t before_ms)
 {
 	struct pg_spool *s = pg_of(sp);
 
-	if (pg_stat_args(s, SPOOL_STAT_MENTIONS, step_ms) < 0)
+	if (pg_stat_args(s, kind < 0 ? SPOOL_STAT_MENTIONS : kind, step_ms) < 0)
 		return -1;
-	return PG_WRITE(s, PQ_STAT_PRUNE, PG_I64(step_ms), PG_I64(before_ms));
+	return PG_WRITE(s, PQ_STAT_PRUNE, PG_I64(step_ms), PG_I64(before_ms), PG_I64(kind));
 }
 
 int

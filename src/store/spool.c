@@ -13,6 +13,7 @@
 
 #include "store/spool.h"
 #include "store/spool_backend.h"
+#include "lib/util.h"
 
 /* The list of operations names every member after scheme, and nothing else. */
 #define SPOOL_OP_ONE(op) +1
@@ -671,9 +672,31 @@ spool_stat_rows(struct spool *s, int kind, int64_t step_ms, int64_t since_ms, in
 }
 
 int64_t
-spool_stat_prune(struct spool *s, int64_t step_ms, int64_t before_ms)
+spool_stat_rows_keys(struct spool *s, int kind, int64_t step_ms, int64_t since_ms, int64_t until_ms,
+                     const char *const *keys, size_t nkeys,
+                     void (*fn)(void *arg, int64_t bucket_ms, const char *key, int64_t n),
+                     void *arg)
 {
-	return s->be->stat_prune(s, step_ms, before_ms);
+	return s->be->stat_rows_keys(s, kind, step_ms, since_ms, until_ms, keys, nkeys, fn, arg);
+}
+
+void
+spool_stat_keys_json(struct buf *b, const char *const *keys, size_t nkeys)
+{
+	buf_reset(b);
+	buf_addc(b, '[');
+	for (size_t i = 0; i < nkeys; i++) {
+		if (i)
+			buf_addc(b, ',');
+		buf_add_json_quoted(b, keys[i] ? keys[i] : "");
+	}
+	buf_addc(b, ']');
+}
+
+int64_t
+spool_stat_prune(struct spool *s, int kind, int64_t step_ms, int64_t before_ms)
+{
+	return s->be->stat_prune(s, kind, step_ms, before_ms);
 }
 
 int

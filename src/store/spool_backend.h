@@ -216,7 +216,12 @@ struct spool_backend {
 	                     int64_t until_ms, const char *key,
 	                     void (*fn)(void *arg, int64_t bucket_ms, const char *key, int64_t n),
 	                     void *arg);
-	int64_t (*stat_prune)(struct spool *, int64_t step_ms, int64_t before_ms);
+	int64_t (*stat_rows_keys)(struct spool *, int kind, int64_t step_ms, int64_t since_ms,
+	                          int64_t until_ms, const char *const *keys, size_t nkeys,
+	                          void (*fn)(void *arg, int64_t bucket_ms, const char *key,
+	                                     int64_t n),
+	                          void *arg);
+	int64_t (*stat_prune)(struct spool *, int kind, int64_t step_ms, int64_t before_ms);
 	int (*mentions_between)(struct spool *, int64_t since_ms, int64_t until_ms, size_t limit,
 	                        void (*fn)(void *arg, const struct spool_mention *), void *arg);
 	int64_t (*case_topics)(struct spool *, int64_t since_ms, int64_t until_ms,
@@ -292,7 +297,8 @@ struct spool_backend {
 	X(case_last_alert) X(case_pending_before) X(case_receivers) X(case_message_touch)        \
 	X(action_key)                                                                              \
 	X(case_of_mention) X(case_since) X(case_last_event)                                        \
-	X(stat_add) X(stat_rows) X(stat_prune) X(mentions_between) X(case_topics)                  \
+	X(stat_add) X(stat_rows) X(stat_rows_keys) X(stat_prune) X(mentions_between)            \
+	X(case_topics)                                                                             \
 	X(recent_add) X(recent_prune) X(recent_scan)                                               \
 	X(recent_by_id) X(label_add) X(label_list) X(label_count)                                  \
 	X(shared) X(try_lock) X(unlock) X(session) X(listen) X(notify) X(notify_fd)                \
@@ -312,5 +318,8 @@ struct spool *spool_open_with(const struct spool_backend *, const char *path, in
                               char *err, size_t errlen);
 /* The name of an operation be leaves NULL, or NULL when every one is set. */
 const char *spool_backend_missing(const struct spool_backend *be);
+/* The keys of stat_rows_keys as a JSON array of strings, into b (reset first). */
+struct buf;
+void spool_stat_keys_json(struct buf *b, const char *const *keys, size_t nkeys);
 
 #endif

@@ -1267,6 +1267,7 @@ const struct spool_backend spool_sqlite = {
 	.case_last_event = sqlite_case_last_event,
 	.stat_add = sqlite_stat_add,
 	.stat_rows = sqlite_stat_rows,
+	.stat_rows_keys = sqlite_stat_rows_keys,
 	.stat_prune = sqlite_stat_prune,
 	.mentions_between = sqlite_mentions_between,
 	.case_topics = sqlite_case_topics,

@@ -118,6 +118,7 @@ enum {
 enum {
 	SS_ADD,
 	SS_ROWS,
+	SS_ROWS_KEYS,
 	SS_PRUNE,
 	SS_RECENT_ADD,
 	SS_RECENT_PRUNE,
@@ -344,7 +345,10 @@ int sqlite_stat_add(struct spool *, int kind, int64_t step_ms, int64_t at_ms, co
 int64_t sqlite_stat_rows(struct spool *, int kind, int64_t step_ms, int64_t since_ms,
     int64_t until_ms, const char *key,
     void (*fn)(void *arg, int64_t bucket_ms, const char *key, int64_t n), void *arg);
-int64_t sqlite_stat_prune(struct spool *, int64_t step_ms, int64_t before_ms);
+int64_t sqlite_stat_rows_keys(struct spool *, int kind, int64_t step_ms, int64_t since_ms,
+    int64_t until_ms, const char *const *keys, size_t nkeys,
+    void (*fn)(void *arg, int64_t bucket_ms, const char *key, int64_t n), void *arg);
+int64_t sqlite_stat_prune(struct spool *, int kind, int64_t step_ms, int64_t before_ms);
 int sqlite_mentions_between(struct spool *, int64_t since_ms, int64_t until_ms, size_t limit,
     void (*fn)(void *arg, const struct spool_mention *), void *arg);
 int64_t sqlite_case_topics(struct spool *, int64_t since_ms, int64_t until_ms,

@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
+#include "lib/util.h"
 #include "store/spool.h"
 #include "store/sqlite_int.h"
 
@@ -21,7 +22,17 @@ static const char *const sqlite_stats_sql[SS__N] = {
     [SS_ROWS] = "SELECT bucket_ms, key, n FROM stats WHERE kind = ?1 AND step = ?2 "
                 "AND bucket_ms >= ?3 AND bucket_ms < ?4 AND (?5 IS NULL OR key = ?5) "
                 "ORDER BY bucket_ms, key",
-    [SS_PRUNE] = "DELETE FROM stats WHERE kind IN (0, 1, 2, 3) AND step = ?1 AND bucket_ms < ?2",
+    /*
+     * Some keys of a span: every bucket (?3 aligned, ?3 < ?4) times every
+     * key (a JSON array) is one look-up of the primary key; filtering the
+     * range instead reads every other key's rows too.
+     */
+    [SS_ROWS_KEYS] = "SELECT bucket_ms, key, n FROM stats WHERE kind = ?1 AND step = ?2 "
+                     "AND bucket_ms IN (WITH RECURSIVE b(t) AS (SELECT ?3 UNION ALL "
+                     "SELECT t + ?2 FROM b WHERE t + ?2 < ?4) SELECT t FROM b) "
+                     "AND key IN (SELECT value FROM json_each(?5)) ORDER BY bucket_ms, key",
+    [SS_PRUNE] = "DELETE FROM stats WHERE kind IN (0, 1, 2, 3) AND (?3 < 0 OR kind = ?3) "
+                 "AND step = ?1 AND bucket_ms < ?2",
     [SS_RECENT_ADD] = "INSERT INTO recent (at_ms, complaint, json) VALUES (?1, ?2, ?3)",
     /*
      * Rows come in time order, so ids stand for age: everything below the
@@ -98,21 +109,14 @@ sqlite_stat_add(struct spool *sp, int kind, int64_t step_ms, int64_t at_ms, cons
 	                   SPOOL_I64(bucket), SPOOL_TEXT(key ? key : ""), SPOOL_I64(n));
 }
 
-/* Streams the rows (no copy): fn must not call the spool. */
-int64_t
-sqlite_stat_rows(struct spool *sp, int kind, int64_t step_ms, int64_t since_ms, int64_t until_ms,
-                 const char *key,
+/* Streams the rows of st, bound (no copy): fn must not call the spool. */
+static int64_t
+sqlite_stat_each(struct sqlite_spool *s, sqlite3_stmt *st,
                  void (*fn)(void *arg, int64_t bucket_ms, const char *key, int64_t n), void *arg)
 {
-	struct sqlite_spool *s = sqlite_of(sp);
-	sqlite3_stmt *st = s->sst[SS_ROWS];
 	int64_t n = 0;
 	int rc;
 
-	if (sqlite_stat_args(s, kind, step_ms) < 0)
-		return -1;
-	SPOOL_BIND(st, SPOOL_INT(kind), SPOOL_I64(step_ms), SPOOL_I64(since_ms),
-	           SPOOL_I64(until_ms), key ? SPOOL_TEXT(key) : SPOOL_SKIP);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *k = (const char *)sqlite3_column_text(st, 1);
 
@@ -128,13 +132,60 @@ sqlite_stat_rows(struct spool *sp, int kind, int64_t step_ms, int64_t since_ms, 
 }
 
 int64_t
-sqlite_stat_prune(struct spool *sp, int64_t step_ms, int64_t before_ms)
+sqlite_stat_rows(struct spool *sp, int kind, int64_t step_ms, int64_t since_ms, int64_t until_ms,
+                 const char *key,
+                 void (*fn)(void *arg, int64_t bucket_ms, const char *key, int64_t n), void *arg)
+{
+	struct sqlite_spool *s = sqlite_of(sp);
+	sqlite3_stmt *st = s->sst[SS_ROWS];
+
+	if (sqlite_stat_args(s, kind, step_ms) < 0)
+		return -1;
+	SPOOL_BIND(st, SPOOL_INT(kind), SPOOL_I64(step_ms), SPOOL_I64(since_ms),
+	           SPOOL_I64(until_ms), key ? SPOOL_TEXT(key) : SPOOL_SKIP);
+	return sqlite_stat_each(s, st, fn, arg);
+}
+
+int64_t
+sqlite_stat_rows_keys(struct spool *sp, int kind, int64_t step_ms, int64_t since_ms,
+                      int64_t until_ms, const char *const *keys, size_t nkeys,
+                      void (*fn)(void *arg, int64_t bucket_ms, const char *key, int64_t n),
+                      void *arg)
+{
+	struct sqlite_spool *s = sqlite_of(sp);
+	sqlite3_stmt *st = s->sst[SS_ROWS_KEYS];
+	struct buf list;
+	int64_t first, n;
+
+	if (sqlite_stat_args(s, kind, step_ms) < 0)
+		return -1;
+	if (nkeys > SPOOL_STAT_KEYS) {
+		sqlite_seterr(s, "%zu rollup keys asked for at once; at most %d", nkeys,
+		              SPOOL_STAT_KEYS);
+		return -1;
+	}
+	/* the first bucket at or after since_ms, also before 1970 */
+	first = since_ms + ((step_ms - since_ms % step_ms) % step_ms);
+	if (nkeys == 0 || first >= until_ms)
+		return 0;
+	buf_init(&list);
+	spool_stat_keys_json(&list, keys, nkeys);
+	SPOOL_BIND(st, SPOOL_INT(kind), SPOOL_I64(step_ms), SPOOL_I64(first), SPOOL_I64(until_ms),
+	           SPOOL_TEXT(list.data));
+	n = sqlite_stat_each(s, st, fn, arg);
+	buf_free(&list);
+	return n;
+}
+
+int64_t
+sqlite_stat_prune(struct spool *sp, int kind, int64_t step_ms, int64_t before_ms)
 {
 	struct sqlite_spool *s = sqlite_of(sp);
 
-	if (sqlite_stat_args(s, SPOOL_STAT_MENTIONS, step_ms) < 0)
+	if (sqlite_stat_args(s, kind < 0 ? SPOOL_STAT_MENTIONS : kind, step_ms) < 0)
 		return -1;
-	if (SPOOL_WRITE(s, s->sst[SS_PRUNE], SPOOL_I64(step_ms), SPOOL_I64(before_ms)) < 0)
+	if (SPOOL_WRITE(s, s->sst[SS_PRUNE], SPOOL_I64(step_ms), SPOOL_I64(before_ms),
+	                SPOOL_INT(kind)) < 0)
 		return -1;
 	return sqlite3_changes(s->db);
 }

@@ -319,6 +319,72 @@ def t_trends(d):
     shot(d, "trends")
 
 
+def chart_sets(d):
+    return js(d, """
+        const c = document.querySelector('.trends-chart canvas');
+        const ch = c && Chart.getChart(c);
+        return ch ? {labels: ch.data.labels.length,
+                     sets: ch.data.datasets.map(s => ({key: s.key, data: s.data}))} : null;""")
+
+
+def t_trends_step(d):
+    """The step choice redraws the chart and its table with /v1/trends at that step."""
+    goto(d, "trends")
+    pressed = js(d, "return document.querySelector('[data-switch=step] [aria-pressed=true]').dataset.value")
+    check("Trends: the step shown first is the range's own (5 minutes over 24 h)", pressed == "5m", pressed)
+    click(d, "[data-switch=step] button[data-value='1h']")
+    st, tr = api("/v1/trends?range=24h&step=1h&by=team")
+    data = wait(d, lambda x: (lambda c: c if c and c["labels"] == 24 else None)(chart_sets(x)))
+    api_sets = {s["key"]: s["counts"] for s in tr["series"]} if st == 200 else None
+    check("choosing per hour redraws the chart with /v1/trends?step=1h, bucket by bucket",
+          data and st == 200 and len(tr["buckets"]) == 24 and
+          api_sets == {s["key"]: s["data"] for s in data["sets"]}, "api %s\nchart %s" % (api_sets, data))
+    click(d, ".numbers-box summary")
+    rows = wait(d, lambda x: js(x, """return [...document.querySelectorAll('table.numbers tbody tr')]
+        .map(r => [r.dataset.bucket, r.querySelectorAll('td')[2].textContent])"""))
+    want_rows = [[b, str(c)] for b, m, c in zip(tr["buckets"], tr["mentions"], tr["complaints"])
+                 if m or c] if st == 200 else None
+    check("... and its table: the hours with complaints, their counts", rows == want_rows,
+          "table %s, api %s" % (rows, want_rows))
+    # a click on the tech bar of the hour lists its mentions
+    pos = js(d, """
+        const c = document.querySelector('.trends-chart canvas'), ch = Chart.getChart(c);
+        const i = ch.data.datasets.findIndex(s => s.key === 'tech');
+        const j = ch.data.datasets[i].data.findIndex(n => n > 0);
+        const el = ch.getDatasetMeta(i).data[j];
+        const r = c.getBoundingClientRect();
+        return {x: el.x - r.width / 2, y: (el.y + el.base) / 2 - r.height / 2, n: ch.data.datasets[i].data[j]};""")
+    canvas = d.find_element(By.CSS_SELECTOR, ".trends-chart canvas")
+    ActionChains(d).move_to_element_with_offset(canvas, int(pos["x"]), int(pos["y"])).click().perform()
+    items = wait(d, lambda x: js(x, "return [...document.querySelectorAll('#trends-picked .mention')]"
+                                    ".map(e => e.dataset.mention)"))
+    check("a click on an hour's bar lists that hour's mentions of the team",
+          items and len(items) == pos["n"] and all(i.startswith("login-") for i in items),
+          "listed %s, bar %s" % (items, pos["n"]))
+    # the chosen step stays when the range changes: 30 days of hours
+    click(d, "[data-switch=range] button[data-value='30d']")
+    st, tr = api("/v1/trends?range=30d&step=1h&by=team")
+    data = wait(d, lambda x: (lambda c: c if c and c["labels"] == 720 else None)(chart_sets(x)))
+    sums = {s["key"]: sum(s["data"]) for s in data["sets"]} if data else None
+    check("30 days keep the hour chosen: the chart has /v1/trends?range=30d&step=1h's numbers",
+          data and st == 200 and {s["key"]: s["counts"] for s in tr["series"]} ==
+          {s["key"]: s["data"] for s in data["sets"]} and
+          {k: v for k, v in sums.items() if v} == EXPECT["teams"], "api %s\nchart %s" % (st, sums))
+    click(d, "[data-switch=step] button[data-value='5m']")
+    st, tr = api("/v1/trends?range=30d&step=5m&by=team")
+    data = wait(d, lambda x: (lambda c: c if c and c["labels"] == 8640 else None)(chart_sets(x)))
+    check("30 days per 5 minutes: 8640 buckets with /v1/trends's numbers",
+          data and st == 200 and {s["key"]: s["counts"] for s in tr["series"]} ==
+          {s["key"]: s["data"] for s in data["sets"]}, "api %s, chart %s" % (st, data and data["labels"]))
+    bad = severe(d)
+    check("Trends: no JS error after choosing steps", not bad, "\n".join(bad))
+    shot(d, "trends-step")
+    # back to where the other checks start
+    click(d, "[data-switch=range] button[data-value='24h']")
+    click(d, "[data-switch=step] button[data-value='5m']")
+    wait(d, lambda x: (lambda c: c if c and c["labels"] == 288 else None)(chart_sets(x)))
+
+
 def t_trends_without_charts(d):
     """Chart.js blocked: the numbers still show, and the page says the charts are missing."""
     d.execute_cdp_cmd("Network.enable", {})
@@ -686,6 +752,7 @@ def main():
             skip("Now: cases, live update, hostile text", "this keluhd has no /v1/cases yet")
         if present["trends"]:
             step(d, "trends", t_trends)
+            step(d, "trends-step", t_trends_step)
             step(d, "trends-hostile", t_trends_mentions_hostile)
             step(d, "trends-nocharts", t_trends_without_charts)
         else:

@@ -895,22 +895,28 @@ START_TEST(rollup_recent_ring)
 END_TEST
 
 static void
-stat_at(int64_t step, int64_t at_ms)
+stat_at(int kind, int64_t step, int64_t at_ms)
 {
-	ck_assert_int_eq(spool_stat_add(sp, SPOOL_STAT_TEAM, step, at_ms, "a", 1), 0);
+	ck_assert_int_eq(spool_stat_add(sp, kind, step, at_ms, "a", 1), 0);
 }
 
-/* Old rows go by step; recent mentions by count and age, all of them with the console off. */
+/*
+ * Old rows go by step (5 minutes and hours after 31 days, the words'
+ * hours after 16, days after 400); recent mentions by count and age, all
+ * of them with the console off.
+ */
 START_TEST(rollup_prune_old)
 {
 	int64_t now = 1000 * 86400000LL;
 
-	stat_at(SPOOL_STEP_5MIN, now - 3 * 86400000LL - 1);
-	stat_at(SPOOL_STEP_5MIN, now - 2 * 86400000LL);
-	stat_at(SPOOL_STEP_HOUR, now - 17 * 86400000LL);
-	stat_at(SPOOL_STEP_HOUR, now - 15 * 86400000LL);
-	stat_at(SPOOL_STEP_DAY, now - 401 * 86400000LL);
-	stat_at(SPOOL_STEP_DAY, now - 399 * 86400000LL);
+	stat_at(SPOOL_STAT_TEAM, SPOOL_STEP_5MIN, now - 31 * 86400000LL - 1);
+	stat_at(SPOOL_STAT_TEAM, SPOOL_STEP_5MIN, now - 30 * 86400000LL);
+	stat_at(SPOOL_STAT_TEAM, SPOOL_STEP_HOUR, now - 32 * 86400000LL);
+	stat_at(SPOOL_STAT_TEAM, SPOOL_STEP_HOUR, now - 30 * 86400000LL);
+	stat_at(SPOOL_STAT_TERM, SPOOL_STEP_HOUR, now - 17 * 86400000LL);
+	stat_at(SPOOL_STAT_TERM, SPOOL_STEP_HOUR, now - 15 * 86400000LL);
+	stat_at(SPOOL_STAT_TEAM, SPOOL_STEP_DAY, now - 401 * 86400000LL);
+	stat_at(SPOOL_STAT_TEAM, SPOOL_STEP_DAY, now - 399 * 86400000LL);
 	for (int i = 0; i < 5; i++)
 		ck_assert_int_gt(spool_recent_add(sp, now - (35 - i) * 86400000LL, 0, "{}"), 0);
 	for (int i = 0; i < 5; i++)
@@ -921,6 +927,7 @@ START_TEST(rollup_prune_old)
 	ck_assert_int_eq(spool_commit(sp), 0);
 	ck_assert_int_eq(stat_of(SPOOL_STAT_TEAM, SPOOL_STEP_5MIN, "a"), 1);
 	ck_assert_int_eq(stat_of(SPOOL_STAT_TEAM, SPOOL_STEP_HOUR, "a"), 1);
+	ck_assert_int_eq(stat_of(SPOOL_STAT_TERM, SPOOL_STEP_HOUR, "a"), 1);
 	ck_assert_int_eq(stat_of(SPOOL_STAT_TEAM, SPOOL_STEP_DAY, "a"), 1);
 	ck_assert_int_eq(recent_count(), 3);
 	cf->ui.backtest_keep = 100;

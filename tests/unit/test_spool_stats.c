@@ -1,7 +1,8 @@
 /*
  * The spool's rollups and recent mentions (schema v8): adds summed into
  * their bucket by the upsert, rows in bucket order by key or all,
- * pruning by step, bad kinds and steps refused; the complaints of a span
+ * the rows of some keys only, pruning by step and kind, bad kinds and
+ * steps refused; the complaints of a span
  * newest first within a limit; cases of a span by topic; the recent
  * mentions pruned by count and age and scanned newest first, stopping at
  * the first one too old, at the limit or when told; the upgrade of a v7
@@ -177,7 +178,16 @@ START_TEST(test_stat_refuses_bad_kind_and_step)
 	ck_assert_int_eq(spool_stat_add(sp, SPOOL_STAT_TEAM, 1000, 0, "x", 1), -1);
 	ck_assert_ptr_nonnull(strstr(spool_error(sp), "step 1000 ms"));
 	ck_assert_int_eq(spool_stat_rows(sp, SPOOL_STAT_TEAM, 7, 0, 1, NULL, collect_row, &rs), -1);
-	ck_assert_int_eq(spool_stat_prune(sp, 7, 1), -1);
+	ck_assert_int_eq(spool_stat_prune(sp, -1, 7, 1), -1);
+	ck_assert_int_eq(spool_stat_prune(sp, 9, H, 1), -1);
+	ck_assert_int_eq(spool_stat_rows_keys(sp, SPOOL_STAT_TEAM, 7, 0, 1, (const char *[]){"x"},
+	                                      1, collect_row, &rs),
+	                 -1);
+	ck_assert_int_eq(spool_stat_rows_keys(sp, SPOOL_STAT_TEAM, H, 0, D,
+	                                      (const char * [SPOOL_STAT_KEYS + 1]){"x"},
+	                                      SPOOL_STAT_KEYS + 1, collect_row, &rs),
+	                 -1);
+	ck_assert_ptr_nonnull(strstr(spool_error(sp), "at most 64"));
 	ck_assert_int_eq(spool_commit(sp), 0);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM stats"), 0);
 }
@@ -191,12 +201,82 @@ START_TEST(test_stat_prune_by_step)
 		ck_assert_int_eq(spool_stat_add(sp, k, M5, 5 * M5, "x", 1), 0);
 		ck_assert_int_eq(spool_stat_add(sp, k, H, 0, "x", 1), 0);
 	}
-	ck_assert_int_eq(spool_stat_prune(sp, M5, 5 * M5), 4);
-	ck_assert_int_eq(spool_stat_prune(sp, M5, 5 * M5), 0);
+	ck_assert_int_eq(spool_stat_prune(sp, -1, M5, 5 * M5), 4);
+	ck_assert_int_eq(spool_stat_prune(sp, -1, M5, 5 * M5), 0);
+	/* one kind: the words' hourly rows go, the others' stay */
+	ck_assert_int_eq(spool_stat_prune(sp, SPOOL_STAT_TERM, H, H), 1);
 	ck_assert_int_eq(spool_commit(sp), 0);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM stats WHERE step = 300000"), 4);
 	ck_assert_int_eq(sql_int("SELECT min(bucket_ms) FROM stats WHERE step = 300000"), 5 * M5);
-	ck_assert_int_eq(sql_int("SELECT count(*) FROM stats WHERE step = 3600000"), 4);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM stats WHERE step = 3600000"), 3);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM stats WHERE step = 3600000 AND kind = 3"),
+	                 0);
+}
+END_TEST
+
+START_TEST(test_stat_rows_keys)
+{
+	struct rows_seen rs = {0};
+	const char *two[] = {"b", "d\"q"}, *none[] = {"zz"};
+
+	ck_assert_int_eq(spool_begin(sp), 0);
+	/* four keys, some buckets each, a row of another step and kind */
+	for (int b = 0; b < 6; b++)
+		for (int k = 0; k < 4; k++)
+			if ((b + k) % 3 != 0)
+				ck_assert_int_eq(
+				    spool_stat_add(sp, SPOOL_STAT_RULE, M5, b * M5,
+				                   (const char *[]){"a", "b", "c", "d\"q"}[k],
+				                   10 * b + k),
+				    0);
+	ck_assert_int_eq(spool_stat_add(sp, SPOOL_STAT_RULE, H, 0, "b", 99), 0);
+	ck_assert_int_eq(spool_stat_add(sp, SPOOL_STAT_TEAM, M5, 2 * M5, "b", 98), 0);
+	/* a bucket before 1970 */
+	ck_assert_int_eq(spool_stat_add(sp, SPOOL_STAT_RULE, M5, -M5, "b", 7), 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+
+	/* b has buckets 0, 1, 3, 4; "d\"q" 1, 2, 4, 5: those of [M5 + 1, 5 * M5), in order */
+	ck_assert_int_eq(
+	    spool_stat_rows_keys(sp, SPOOL_STAT_RULE, M5, M5 + 1, 5 * M5, two, 2, collect_row, &rs),
+	    4);
+	ck_assert_int_eq(rs.bucket[0], 2 * M5);
+	ck_assert_str_eq(rs.key[0], "d\"q");
+	ck_assert_int_eq(rs.count[0], 23);
+	ck_assert_int_eq(rs.bucket[1], 3 * M5);
+	ck_assert_str_eq(rs.key[1], "b");
+	ck_assert_int_eq(rs.count[1], 31);
+	ck_assert_int_eq(rs.bucket[2], 4 * M5);
+	ck_assert_str_eq(rs.key[2], "b");
+	ck_assert_int_eq(rs.count[2], 41);
+	ck_assert_int_eq(rs.bucket[3], 4 * M5);
+	ck_assert_str_eq(rs.key[3], "d\"q");
+	ck_assert_int_eq(rs.count[3], 43);
+	/* an unaligned start before 1970 */
+	memset(&rs, 0, sizeof(rs));
+	ck_assert_int_eq(
+	    spool_stat_rows_keys(sp, SPOOL_STAT_RULE, M5, -M5 - 7, 1, two, 1, collect_row, &rs), 2);
+	ck_assert_int_eq(rs.count[0], 7);
+	ck_assert_int_eq(rs.count[1], 1);
+	/* no key, an unknown key, an empty span: no rows */
+	ck_assert_int_eq(
+	    spool_stat_rows_keys(sp, SPOOL_STAT_RULE, M5, 0, D, two, 0, collect_row, &rs), 0);
+	ck_assert_int_eq(
+	    spool_stat_rows_keys(sp, SPOOL_STAT_RULE, M5, 0, D, none, 1, collect_row, &rs), 0);
+	ck_assert_int_eq(
+	    spool_stat_rows_keys(sp, SPOOL_STAT_RULE, M5, M5 + 1, 2 * M5, two, 2, collect_row, &rs),
+	    0);
+	ck_assert_int_eq(
+	    spool_stat_rows_keys(sp, SPOOL_STAT_RULE, M5, 5 * M5, 5 * M5, two, 2, collect_row, &rs),
+	    0);
+	/* the hour step and the team kind are apart */
+	memset(&rs, 0, sizeof(rs));
+	ck_assert_int_eq(
+	    spool_stat_rows_keys(sp, SPOOL_STAT_RULE, H, 0, D, two, 2, collect_row, &rs), 1);
+	ck_assert_int_eq(rs.count[0], 99);
+	memset(&rs, 0, sizeof(rs));
+	ck_assert_int_eq(
+	    spool_stat_rows_keys(sp, SPOOL_STAT_TEAM, M5, 0, D, two, 2, collect_row, &rs), 1);
+	ck_assert_int_eq(rs.count[0], 98);
 }
 END_TEST
 
@@ -459,6 +539,7 @@ main(void)
 	tcase_add_test(tc, test_stat_rows_order_and_filters);
 	tcase_add_test(tc, test_stat_refuses_bad_kind_and_step);
 	tcase_add_test(tc, test_stat_prune_by_step);
+	tcase_add_test(tc, test_stat_rows_keys);
 	tcase_add_test(tc, test_mentions_between);
 	tcase_add_test(tc, test_case_topics);
 	tcase_add_test(tc, test_recent_scan);
