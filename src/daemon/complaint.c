@@ -273,31 +273,19 @@ crow_str(struct jrd *r, struct crow *w, char **out, size_t *len)
 	return 0;
 }
 
+static int
+crow_item(struct jrd *r, void *arg)
+{
+	struct crow *w = arg;
+
+	return w->item(r, w);
+}
+
 /* An array, its elements through w->item; -1 for anything else. */
 static int
 crow_array(struct jrd *r, struct crow *w)
 {
-	jrd_ws(r);
-	if (r->p >= r->end || *r->p != '[')
-		return -1;
-	r->p++;
-	jrd_ws(r);
-	if (r->p < r->end && *r->p == ']') {
-		r->p++;
-		return 0;
-	}
-	for (;;) {
-		if (w->item(r, w) < 0)
-			return -1;
-		jrd_ws(r);
-		if (r->p < r->end && *r->p == ',')
-			r->p++;
-		else if (r->p < r->end && *r->p == ']') {
-			r->p++;
-			return 0;
-		} else
-			return -1;
-	}
+	return jrd_array(r, crow_item, w);
 }
 
 /* A rule_refs element: its text appended to the rules when it is known. */

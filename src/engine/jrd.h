@@ -38,5 +38,11 @@ int jrd_value(struct jrd *, struct buf *tmp, const char **sv, size_t *svlen, lon
 /* Walks an object's members; fn reads each value (key: klen bytes, not NUL-terminated). */
 int jrd_object(struct jrd *, struct buf *keybuf,
                int (*fn)(struct jrd *, void *, const char *key, size_t klen), void *arg);
+/*
+ * Walks an array's elements; fn reads each. -1 without a message when the
+ * value is not an array or is malformed between elements (a fast path's
+ * callers then read the input another way), or when fn fails.
+ */
+int jrd_array(struct jrd *, int (*fn)(struct jrd *, void *), void *arg);
 
 #endif

@@ -599,6 +599,32 @@ out:
 	return rc;
 }
 
+int
+jrd_array(struct jrd *r, int (*fn)(struct jrd *, void *), void *arg)
+{
+	jrd_ws(r);
+	if (r->p >= r->end || *r->p != '[')
+		return -1;
+	r->p++;
+	jrd_ws(r);
+	if (r->p < r->end && *r->p == ']') {
+		r->p++;
+		return 0;
+	}
+	for (;;) {
+		if (fn(r, arg) < 0)
+			return -1;
+		jrd_ws(r);
+		if (r->p < r->end && *r->p == ',')
+			r->p++;
+		else if (r->p < r->end && *r->p == ']') {
+			r->p++;
+			return 0;
+		} else
+			return -1;
+	}
+}
+
 struct mctx {
 	struct mention *m;
 	struct buf v;		/* escaped values, decoded */

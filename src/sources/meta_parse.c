@@ -575,33 +575,27 @@ fast_str(struct jrd *r, struct fast *f, char *out, size_t outlen)
 
 #define FAST_KEY(key, klen, lit) ((klen) == sizeof(lit) - 1 && memcmp((key), (lit), (klen)) == 0)
 
+/* fast_array's function and its state, for jrd_array */
+struct fast_each {
+	int (*fn)(struct jrd *, struct fast *);
+	struct fast *f;
+};
+
+static int
+fast_item(struct jrd *r, void *arg)
+{
+	struct fast_each *e = arg;
+
+	return e->fn(r, e->f);
+}
+
 /* Each element of an array, or gives up on another kind. */
 static int
 fast_array(struct jrd *r, int (*fn)(struct jrd *, struct fast *), struct fast *f)
 {
-	jrd_ws(r);
-	if (r->p >= r->end || *r->p != '[')
-		return -1;
-	r->p++;
-	jrd_ws(r);
-	if (r->p < r->end && *r->p == ']') {
-		r->p++;
-		return 0;
-	}
-	for (;;) {
-		if (fn(r, f) < 0)
-			return -1;
-		jrd_ws(r);
-		if (r->p < r->end && *r->p == ',') {
-			r->p++;
-			continue;
-		}
-		if (r->p < r->end && *r->p == ']') {
-			r->p++;
-			return 0;
-		}
-		return -1;
-	}
+	struct fast_each e = {fn, f};
+
+	return jrd_array(r, fast_item, &e);
 }
 
 static int
