@@ -12,10 +12,6 @@
 pg_start
 
 # psql_int SQL: one number from the spool's database, behind keluhd's back
-psql_int() {
-	"$PG_BIN/psql" -X -Atq -d "$PG_CONNINFO" -c "$1"
-}
-
 # the spool is one file or one database: two of its keys are refused where they are
 printf 'spool:\n  path: s.db\n  postgresql: "dbname=keluh"\n' >"$TMPD/two.yaml"
 "$KELUHD" --check -c "$TMPD/two.yaml" >/dev/null 2>"$TMPD/two.err"

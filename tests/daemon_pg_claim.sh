@@ -9,10 +9,6 @@
 
 pg_start
 
-psql_int() {
-	"$PG_BIN/psql" -X -Atq -d "$PG_CONNINFO" -c "$1"
-}
-
 write_login_rules
 add_rules <<'Y'
   - id: t.refund
@@ -71,7 +67,10 @@ wait "$CP"
 left=$(psql_int 'SELECT count(*) FROM mentions_waiting')
 r=$(cat "$TMPD/own.code")
 is "the leader answers its own client: 202" "${r%% *}" 202
-check "... while most of the backlog still waits (${left} of 20480)" [ "$left" -gt 10240 ]
+# counted after the answer, while the leader goes on claiming: how many is
+# a matter of the machine's speed; that some still wait is not (before a
+# claim waited for the next turn, the answer came after the last claim)
+check "... while the backlog still waits (${left} of 20480)" [ "$left" -gt 0 ]
 wait_until 60 '[ "$(psql_int "SELECT count(*) FROM mentions_waiting")" = 0 ]'
 is "the leader takes the whole backlog then" "$?" 0
 is "... every complaint once, its own too" \

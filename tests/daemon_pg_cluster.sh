@@ -28,10 +28,6 @@ contains "an unknown cluster key is named" "$TMPD/bad3.err" "$TMPD/bad3.yaml:2:3
 
 pg_start
 
-psql_int() {
-	"$PG_BIN/psql" -X -Atq -d "$PG_CONNINFO" -c "$1"
-}
-
 # The stream: 80 complaints, one every 0.25 s, resumed after Last-Event-ID.
 N=80
 python3 - "$TMPD/script.json" "$N" <<'PY'

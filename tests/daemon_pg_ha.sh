@@ -16,10 +16,6 @@ pg_start
 N=${HA_COMPLAINTS:-10000}
 BATCH=100
 
-psql_int() {
-	"$PG_BIN/psql" -X -Atq -d "$PG_CONNINFO" -c "$1"
-}
-
 # a few failures, spread out, so every daemon retries some deliveries while
 # the others go on, and slow answers ("hang": 200 after 1 s), so that some
 # are in flight whenever the kill comes; then 200 for the rest. The

@@ -12,10 +12,6 @@
 
 pg_start
 
-psql_int() {
-	"$PG_BIN/psql" -X -Atq -d "$PG_CONNINFO" -c "$1"
-}
-
 start_sink hook
 write_login_rules
 add_rules <<'Y'

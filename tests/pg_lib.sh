@@ -74,3 +74,8 @@ pg_start() {
 	PG_SPOOL="postgresql:$PG_CONNINFO"
 	export PG_CONNINFO PG_SPOOL PG_ADMIN
 }
+
+# psql_int SQL: one query as keluhd's role, its rows unaligned, without a header
+psql_int() {
+	"$PG_BIN/psql" -X -Atq -d "$PG_CONNINFO" -c "$1"
+}
