@@ -14,10 +14,10 @@
  * A struct model is immutable once made (trained or loaded) and may be read
  * by any number of threads at once. Its maker holds one reference;
  * model_ref adds one (from any thread) and model_free drops one, the last
- * frees it: rule sets share the loaded models this way. Scoring needs scratch memory (the folded
- * text); model_prob and model_explain make their own per call, the *_with
- * forms reuse a struct model_scratch owned by one thread, so that scoring
- * allocates nothing in the steady state.
+ * frees it: rule sets share the loaded models this way. Scoring needs
+ * scratch memory (the folded text); model_prob and model_explain make
+ * their own per call, the *_with forms reuse a struct model_scratch owned
+ * by one thread, so that scoring allocates nothing in the steady state.
  */
 #ifndef KELUH_MODEL_H
 #define KELUH_MODEL_H
