@@ -48,6 +48,7 @@ struct xfer {
 	int post;
 	int edit;		/* 1: id is a case message's id, seq the edit_seq sent */
 	int64_t seq;
+	int held;		/* waits for the batch that leased it to commit (held_ev) */
 	struct xfer *next;
 };
 
@@ -94,6 +95,7 @@ struct deliver {
 	struct rstate *rs;
 	size_t nrs;
 	struct xfer *xfers;
+	struct event *held_ev;		/* starts the held transfers, at the next turn */
 	struct cases *cases;		/* fills "case" at render time; NULL: none */
 	int edits_off;			/* another daemon leads: it makes the owed edits */
 	int draining;
@@ -180,6 +182,8 @@ deliver_set_conf(struct deliver *d, const struct conf *c)
 	deliver_kick_all(d);
 }
 
+static void xfer_held_cb(evutil_socket_t, short, void *);
+
 struct deliver *
 deliver_new(struct event_base *base, struct curlev *ce, struct spool *spool,
     const struct conf *c)
@@ -190,6 +194,7 @@ deliver_new(struct event_base *base, struct curlev *ce, struct spool *spool,
 	d->ce = ce;
 	d->spool = spool;
 	d->rs = xcalloc(256, sizeof(struct rstate));
+	d->held_ev = evtimer_new(base, xfer_held_cb, d);
 	deliver_set_conf(d, c);
 	return d;
 }
@@ -228,6 +233,7 @@ deliver_free(struct deliver *d)
 		event_free(d->rs[i].timer);
 		free(d->rs[i].name);
 	}
+	event_free(d->held_ev);
 	free(d->rs);
 	free(d);
 }
@@ -567,12 +573,26 @@ xfer_easy(struct xfer *x, const struct receiver *r)
 		x->headers = curl_slist_append(x->headers, x->msg.headers[i]);
 }
 
-/* Hands the transfer to curlev; its answer comes to xfer_done. */
+/*
+ * Hands the transfer to curlev; its answer comes to xfer_done. On a
+ * shared spool, a delivery claimed inside an open batch has its lease in
+ * that batch: it is held (counted in flight, so not claimed again) until
+ * the next turn of the loop, after the pass's flush has committed the
+ * lease. Handed to libcurl at once, it could go out before that commit
+ * (libcurl runs a new transfer on any other transfer's socket event), and
+ * a daemon killed in between would leave no lease: another would send it
+ * again within a second.
+ */
 static int
 xfer_start(struct deliver *d, struct rstate *st, struct xfer *x)
 {
+	static const struct timeval next_turn = {0, 0};
+
 	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
-	if (curlev_add(d->ce, x->easy, xfer_done, x) < 0) {
+	x->held = spool_shared(d->spool) && spool_in_txn(d->spool);
+	if (x->held)
+		evtimer_add(d->held_ev, &next_turn);
+	else if (curlev_add(d->ce, x->easy, xfer_done, x) < 0) {
 		xfer_free(x);
 		return -1;
 	}
@@ -580,6 +600,29 @@ xfer_start(struct deliver *d, struct rstate *st, struct xfer *x)
 	d->xfers = x;
 	st->inflight++;
 	return 0;
+}
+
+/* The held transfers, now that their batch is committed. */
+static void
+xfer_held_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct deliver *d = arg;
+	struct xfer *x, *next;
+
+	(void)fd;
+	(void)what;
+	for (x = d->xfers; x; x = next) {
+		next = x->next;
+		if (!x->held)
+			continue;
+		x->held = 0;
+		if (curlev_add(d->ce, x->easy, xfer_done, x) < 0) {
+			/* it stays pending, leased by us: sent at a later pump */
+			x->rs->inflight--;
+			xfer_free(x);
+		}
+	}
+	deliver_check_drained(d);
 }
 
 static int
