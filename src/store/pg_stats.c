@@ -84,19 +84,13 @@ pg_stat_add(struct spool *sp, int kind, int64_t step_ms, int64_t at_ms, const ch
 	           : 0;
 }
 
-int64_t
-pg_stat_rows(struct spool *sp, int kind, int64_t step_ms, int64_t since_ms, int64_t until_ms,
-             const char *key, void (*fn)(void *arg, int64_t bucket_ms, const char *key, int64_t n),
+/* Each (bucket_ms, key, n) row of r to fn, r freed: how many, or -1 for no r. */
+static int64_t
+pg_stat_each(PGresult *r, void (*fn)(void *arg, int64_t bucket_ms, const char *key, int64_t n),
              void *arg)
 {
-	struct pg_spool *s = pg_of(sp);
-	PGresult *r;
 	int n;
 
-	if (pg_stat_args(s, kind, step_ms) < 0)
-		return -1;
-	r = PG_RUN(s, PQ_STAT_ROWS, PG_I64(kind), PG_I64(step_ms), PG_I64(since_ms),
-	           PG_I64(until_ms), PG_TEXT(key));
 	if (!r)
 		return -1;
 	n = PQntuples(r);
@@ -104,6 +98,21 @@ pg_stat_rows(struct spool *sp, int kind, int64_t step_ms, int64_t since_ms, int6
 		fn(arg, pg_i64(r, i, 0), PQgetvalue(r, i, 1), pg_i64(r, i, 2));
 	PQclear(r);
 	return n;
+}
+
+int64_t
+pg_stat_rows(struct spool *sp, int kind, int64_t step_ms, int64_t since_ms, int64_t until_ms,
+             const char *key, void (*fn)(void *arg, int64_t bucket_ms, const char *key, int64_t n),
+             void *arg)
+{
+	struct pg_spool *s = pg_of(sp);
+	PGresult *r;
+
+	if (pg_stat_args(s, kind, step_ms) < 0)
+		return -1;
+	r = PG_RUN(s, PQ_STAT_ROWS, PG_I64(kind), PG_I64(step_ms), PG_I64(since_ms),
+	           PG_I64(until_ms), PG_TEXT(key));
+	return pg_stat_each(r, fn, arg);
 }
 
 int64_t
@@ -115,7 +124,6 @@ pg_stat_rows_keys(struct spool *sp, int kind, int64_t step_ms, int64_t since_ms,
 	struct buf list;
 	PGresult *r;
 	int64_t first;
-	int n;
 
 	if (pg_stat_args(s, kind, step_ms) < 0)
 		return -1;
@@ -133,13 +141,7 @@ pg_stat_rows_keys(struct spool *sp, int kind, int64_t step_ms, int64_t since_ms,
 	r = PG_RUN(s, PQ_STAT_ROWS_KEYS, PG_I64(kind), PG_I64(step_ms), PG_I64(first),
 	           PG_I64(until_ms), PG_TEXT(list.data));
 	buf_free(&list);
-	if (!r)
-		return -1;
-	n = PQntuples(r);
-	for (int i = 0; i < n; i++)
-		fn(arg, pg_i64(r, i, 0), PQgetvalue(r, i, 1), pg_i64(r, i, 2));
-	PQclear(r);
-	return n;
+	return pg_stat_each(r, fn, arg);
 }
 
 int64_t
