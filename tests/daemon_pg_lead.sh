@@ -81,7 +81,8 @@ is "one alert, both complaints, the copy counted once" "$(hook | grep 'team=tech
 is "one case for the group" "$(psql_int "SELECT count(*) FROM cases WHERE group_key = 'rule=t.login|team=tech'")" 1
 is "the copy's row is gone, not left pending" "$(psql_int "SELECT count(*) FROM mentions WHERE mention_id = 'c1'")" 1
 is "nothing waits ungrouped or pending" \
-	"$(psql_int 'SELECT count(*) FROM mentions WHERE alert_rowid IS NULL')" 0
+	"$(psql_int 'SELECT count(*) FROM mentions_pending')" 0
+is "both tied to the one alert" "$(psql_int 'SELECT count(*), count(DISTINCT alert_rowid) FROM mention_alerts')" "2|1"
 URL=$URL1
 is "the leader counts the copy" "$(metric_value 'keluh_mentions_copies_total{source="cluster"}')" 1
 

@@ -24,7 +24,7 @@
 	" (SELECT count(*) FROM deliveries WHERE alert_rowid = a.id AND state = 1),"               \
 	" (SELECT count(*) FROM deliveries WHERE alert_rowid = a.id AND state = 0),"               \
 	" (SELECT count(*) FROM deliveries WHERE alert_rowid = a.id AND state = 2),"               \
-	" (SELECT count(*) FROM mentions WHERE alert_rowid = a.id)"
+	" (SELECT count(*) FROM mention_alerts t WHERE t.alert_rowid = a.id)"
 
 const char *const pg_cases_sql[PQ__N] = {
     [PQ_CASE_OPEN] = "INSERT INTO cases (group_key, state, priority, team, opened_ms) "
@@ -84,8 +84,8 @@ const char *const pg_cases_sql[PQ__N] = {
     [PQ_CASE_KEY_GET] = "SELECT value FROM meta WHERE key = 'action_key'",
     [PQ_CASE_KEY_SET] = "INSERT INTO meta (key, value) VALUES ('action_key', $1::bytea) "
                         "ON CONFLICT (key) DO NOTHING",
-    [PQ_CASE_OF_MENTION] = "SELECT coalesce(a.case_id, 0) FROM mentions m JOIN alerts a "
-                           "ON a.id = m.alert_rowid WHERE m.id = $1",
+    [PQ_CASE_OF_MENTION] = "SELECT coalesce(a.case_id, 0) FROM mention_alerts t JOIN alerts a "
+                           "ON a.id = t.alert_rowid WHERE t.id = $1",
     [PQ_CASE_SINCE] = "SELECT coalesce((SELECT max(at_ms) FROM case_events WHERE "
                       "case_id = c.id AND kind = 'reopened'), c.opened_ms) FROM cases c "
                       "WHERE c.id = $1",

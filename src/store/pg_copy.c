@@ -33,11 +33,18 @@
 #define PG_IDS_MIN 16
 #define PG_IDS_MAX 4096
 
+/*
+ * A block of ids: the sequence is looked up once, in a CTE the planner
+ * may not fold into the rows (in the target list, pg_get_serial_sequence
+ * ran for each id and cost five times the nextval).
+ */
+#define PG_IDS_SQL(table)                                                                          \
+	"WITH q AS MATERIALIZED (SELECT pg_get_serial_sequence('" table "', 'id')::regclass "      \
+	"AS s) SELECT nextval(q.s) FROM q, generate_series(1, $1::integer)"
+
 const char *const pg_copy_sql[PQ__N] = {
-    [PQ_MENTION_IDS] = "SELECT nextval(pg_get_serial_sequence('mentions', 'id')) "
-                       "FROM generate_series(1, $1::integer)",
-    [PQ_RECENT_IDS] = "SELECT nextval(pg_get_serial_sequence('recent', 'id')) "
-                      "FROM generate_series(1, $1::integer)",
+    [PQ_MENTION_IDS] = PG_IDS_SQL("mentions"),
+    [PQ_RECENT_IDS] = PG_IDS_SQL("recent"),
     /*
      * One row per key (an upsert may not touch a row twice), taken in
      * the order of the key, so that daemons adding to the same rows lock
@@ -60,7 +67,8 @@ static const struct {
                           "FROM STDIN",
                           PQ_MENTION_IDS},
     [PG_COPY_RECENT] = {"COPY recent (id, at_ms, complaint, json) FROM STDIN", PQ_RECENT_IDS},
-    /* its ids are those of mentions' rows: none taken */
+    /* their ids are those of mentions' rows: none taken */
+    [PG_COPY_PENDING] = {"COPY mentions_pending (id, group_key) FROM STDIN", -1},
     [PG_COPY_WAITING] = {"COPY mentions_waiting (id) FROM STDIN", -1},
 };
 
@@ -177,7 +185,7 @@ int
 pg_copy_begin(struct pg_spool *s)
 {
 	struct pg_copy *c = &s->copy[PG_COPY_MENTIONS];
-	char sql[160];
+	char sql[224];
 	PGresult *r;
 	int ok;
 
@@ -185,8 +193,8 @@ pg_copy_begin(struct pg_spool *s)
 	if (c->block == 0)
 		return pg_exec(s, "BEGIN");
 	snprintf(sql, sizeof(sql),
-	         "BEGIN; SELECT nextval(pg_get_serial_sequence('mentions', 'id')) "
-	         "FROM generate_series(1, %zu)",
+	         "BEGIN; WITH q AS MATERIALIZED (SELECT pg_get_serial_sequence('mentions', "
+	         "'id')::regclass AS s) SELECT nextval(q.s) FROM q, generate_series(1, %zu)",
 	         c->block < PG_IDS_MIN ? (size_t)PG_IDS_MIN : c->block);
 	r = PQexec(s->conn, sql);
 	pg_cluster_collect(s);
@@ -257,16 +265,24 @@ pg_copy_row(struct pg_spool *s, int t, const struct pg_arg *a, size_t n)
 }
 
 int
-pg_copy_waiting(struct pg_spool *s, int64_t id)
+pg_copy_pending(struct pg_spool *s, int64_t id, const char *group_key, int waiting)
 {
-	struct pg_copy *c = &s->copy[PG_COPY_WAITING];
+	struct pg_copy *p = &s->copy[PG_COPY_PENDING], *w = &s->copy[PG_COPY_WAITING];
 
 	if (pg_check_txn(s) < 0)
 		return -1;
-	buf_add_int(&c->rows, id);
-	buf_addc(&c->rows, '\n');
-	c->nrows++;
-	if (c->rows.len >= PG_COPY_FLUSH_BYTES && pg_copy_flush(s) < 0)
+	buf_add_int(&p->rows, id);
+	buf_addc(&p->rows, '\t');
+	pg_copy_text(&p->rows, group_key);
+	buf_addc(&p->rows, '\n');
+	p->nrows++;
+	if (waiting) {
+		buf_add_int(&w->rows, id);
+		buf_addc(&w->rows, '\n');
+		w->nrows++;
+	}
+	if ((p->rows.len >= PG_COPY_FLUSH_BYTES || w->rows.len >= PG_COPY_FLUSH_BYTES) &&
+	    pg_copy_flush(s) < 0)
 		return -1;
 	return 0;
 }

@@ -22,15 +22,20 @@
 	"coalesce(a.case_id, 0)"
 #define SILENCE_COLS                                                                               \
 	"id, matchers, created_by, reason, created_ms, expires_ms, ended_ms, ended_by, suppressed"
-#define MENTION_COLS "id, mention_id, group_key, priority, at_ms, json"
-/* a row of mentions waits for the leader's claim */
-#define PG_WAITING "EXISTS (SELECT 1 FROM mentions_waiting w WHERE w.id = mentions.id)"
+#define MENTION_COLS "m.id, m.mention_id, m.group_key, m.priority, m.at_ms, m.json"
+/*
+ * A mention's row m is pending (not tied to an alert) while mentions_pending
+ * names it, waits for the leader's claim while mentions_waiting does too,
+ * and is tied to alert a when mention_alerts holds (m.id, a.id): see
+ * pg_schema.c, version 7.
+ */
+#define PG_WAITING "EXISTS (SELECT 1 FROM mentions_waiting w WHERE w.id = p.id)"
 #define ALERT_COLS                                                                                 \
 	"a.id, a.alert_id, a.group_key, a.team, a.json, a.priority, a.at_ms,"                      \
 	" (SELECT count(*) FROM deliveries WHERE alert_rowid = a.id AND state = 1),"               \
 	" (SELECT count(*) FROM deliveries WHERE alert_rowid = a.id AND state = 0),"               \
 	" (SELECT count(*) FROM deliveries WHERE alert_rowid = a.id AND state = 2),"               \
-	" (SELECT count(*) FROM mentions WHERE alert_rowid = a.id)"
+	" (SELECT count(*) FROM mention_alerts t WHERE t.alert_rowid = a.id)"
 
 /*
  * Leases (spool.h). The statements that read or take them have the
@@ -54,16 +59,19 @@ const char *const pg_deliv_sql[PQ__N] = {
     /* $6: the row waits for the leader (mentions_waiting) */
     [PQ_ADD_MENTION] = "WITH m AS (INSERT INTO mentions (mention_id, group_key, priority, at_ms, "
                        "json) VALUES ($1, $2, $3, $4, $5) RETURNING id), "
+                       "p AS (INSERT INTO mentions_pending (id, group_key) SELECT id, $2 FROM m), "
                        "w AS (INSERT INTO mentions_waiting (id) SELECT id FROM m WHERE "
                        "$6::boolean) SELECT id FROM m",
     /* the leader's groups: the rows it claimed, not those waiting for it */
-    [PQ_PENDING_MENTIONS] = "SELECT " MENTION_COLS " FROM mentions WHERE alert_rowid IS NULL "
-                            "AND NOT " PG_WAITING " ORDER BY at_ms, id",
+    [PQ_PENDING_MENTIONS] = "SELECT " MENTION_COLS " FROM mentions_pending p JOIN mentions m "
+                            "ON m.id = p.id WHERE NOT " PG_WAITING " ORDER BY m.at_ms, m.id",
     [PQ_ADD_ALERT] = "INSERT INTO alerts (alert_id, group_key, priority, team, at_ms, json) "
                      "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-    [PQ_TIE_MENTION] = "UPDATE mentions SET alert_rowid = $1 WHERE id = $2 AND alert_rowid IS NULL",
-    [PQ_TIE_GROUP] = "UPDATE mentions SET alert_rowid = $1 WHERE alert_rowid IS NULL AND "
-                     "group_key = $2 AND id <= $3 AND NOT " PG_WAITING,
+    [PQ_TIE_MENTION] = "WITH p AS (DELETE FROM mentions_pending WHERE id = $2 RETURNING id) "
+                       "INSERT INTO mention_alerts (id, alert_rowid) SELECT id, $1 FROM p",
+    [PQ_TIE_GROUP] = "WITH p AS (DELETE FROM mentions_pending p WHERE group_key = $2 AND "
+                     "id <= $3 AND NOT " PG_WAITING " RETURNING id) "
+                     "INSERT INTO mention_alerts (id, alert_rowid) SELECT id, $1 FROM p",
     /*
      * Rows another daemon's batch is claiming are left to it. The ids go
      * through arrays so that both tables are read by their primary keys
@@ -72,12 +80,15 @@ const char *const pg_deliv_sql[PQ__N] = {
     [PQ_CLAIM_MENTIONS] = "WITH w AS (DELETE FROM mentions_waiting WHERE id = ANY (ARRAY("
                           "  SELECT id FROM mentions_waiting ORDER BY id LIMIT $1 "
                           "  FOR UPDATE SKIP LOCKED)) RETURNING id) "
-                          "SELECT " MENTION_COLS " FROM mentions "
-                          "WHERE id = ANY (ARRAY(SELECT id FROM w)) AND alert_rowid IS NULL",
-    [PQ_DROP_MENTION] = "WITH w AS (DELETE FROM mentions_waiting WHERE id = $1) "
-                        "DELETE FROM mentions WHERE id = $1 AND alert_rowid IS NULL",
-    [PQ_MENTIONS_ALERTED] = "SELECT " MENTION_COLS " FROM mentions WHERE at_ms >= $1 AND "
-                            "alert_rowid IS NOT NULL ORDER BY at_ms DESC, id DESC LIMIT $2",
+                          "SELECT " MENTION_COLS " FROM mentions m "
+                          "WHERE m.id = ANY (ARRAY(SELECT id FROM w)) AND EXISTS "
+                          "(SELECT 1 FROM mentions_pending p WHERE p.id = m.id)",
+    [PQ_DROP_MENTION] = "WITH w AS (DELETE FROM mentions_waiting WHERE id = $1), "
+                        "p AS (DELETE FROM mentions_pending WHERE id = $1 RETURNING id) "
+                        "DELETE FROM mentions WHERE id IN (SELECT id FROM p)",
+    [PQ_MENTIONS_ALERTED] = "SELECT " MENTION_COLS " FROM mentions m WHERE m.at_ms >= $1 AND "
+                            "EXISTS (SELECT 1 FROM mention_alerts t WHERE t.id = m.id) "
+                            "ORDER BY m.at_ms DESC, m.id DESC LIMIT $2",
     /* other daemons learn of it at the commit (SPOOL_DUE_CHANNEL; one a receiver and batch) */
     [PQ_ADD_DELIVERY] = "WITH ins AS (INSERT INTO deliveries (alert_rowid, receiver, idem_key, "
                         "priority, created_ms, due_ms, expires_ms, ttl_ms) "
@@ -130,7 +141,7 @@ const char *const pg_deliv_sql[PQ__N] = {
                   "   ($1::text IS NULL OR receiver = $1)),"
                   " (SELECT count(*) FROM deliveries WHERE state = 2 AND"
                   "   ($1::text IS NULL OR receiver = $1)),"
-                  " (SELECT count(*) FROM mentions WHERE alert_rowid IS NULL),"
+                  " (SELECT count(*) FROM mentions_pending),"
                   " (SELECT count(*) FROM alerts)",
     [PQ_QUEUE_COUNTS] = "SELECT"
                         " (SELECT count(*) FROM deliveries WHERE receiver = $1 AND state = 0),"
@@ -141,8 +152,8 @@ const char *const pg_deliv_sql[PQ__N] = {
                            "ORDER BY d.id DESC LIMIT $2",
     [PQ_LIST_ALERTS] = "SELECT " ALERT_COLS " FROM alerts a ORDER BY a.id DESC LIMIT $1",
     [PQ_GET_ALERT] = "SELECT " ALERT_COLS " FROM alerts a WHERE a.alert_id = $1",
-    [PQ_ALERT_MENTIONS] = "SELECT " MENTION_COLS " FROM mentions WHERE alert_rowid = $1 "
-                          "ORDER BY at_ms, id",
+    [PQ_ALERT_MENTIONS] = "SELECT " MENTION_COLS " FROM mention_alerts t JOIN mentions m "
+                          "ON m.id = t.id WHERE t.alert_rowid = $1 ORDER BY m.at_ms, m.id",
     [PQ_CURSOR_GET] = "SELECT value FROM cursors WHERE source = $1",
     [PQ_CURSOR_SET] = "INSERT INTO cursors (source, value) VALUES ($1, $2) "
                       "ON CONFLICT (source) DO UPDATE SET value = excluded.value",
@@ -168,14 +179,14 @@ const char *const pg_deliv_sql[PQ__N] = {
     /* only pending mentions are ever read back; alerted ones keep their alert's JSON */
     [PQ_RULE_TEXT_PRUNE] =
         "DELETE FROM rule_texts WHERE id NOT IN (SELECT (r.value #>> '{}')::numeric::bigint "
-        "FROM mentions m, LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof("
-        "keluh_json(m.json) -> 'rule_refs') = 'array' THEN keluh_json(m.json) -> 'rule_refs' "
-        "ELSE '[]'::jsonb END) r WHERE m.alert_rowid IS NULL AND "
+        "FROM mentions_pending p JOIN mentions m ON m.id = p.id, LATERAL "
+        "jsonb_array_elements(CASE WHEN jsonb_typeof(keluh_json(m.json) -> 'rule_refs') = "
+        "'array' THEN keluh_json(m.json) -> 'rule_refs' ELSE '[]'::jsonb END) r WHERE "
         "jsonb_typeof(r.value) = 'number')",
     [PQ_PENDING_BY_RECEIVER] = "SELECT receiver, count(*) FROM deliveries WHERE state = 0 "
                                "GROUP BY receiver ORDER BY receiver",
-    [PQ_MENTION_BY_ID] = "SELECT " MENTION_COLS " FROM mentions WHERE mention_id = $1 "
-                         "ORDER BY id DESC LIMIT 1",
+    [PQ_MENTION_BY_ID] = "SELECT " MENTION_COLS " FROM mentions m WHERE m.mention_id = $1 "
+                         "ORDER BY m.id DESC LIMIT 1",
 };
 
 /* ---- rule texts -------------------------------------------------------- */
@@ -234,7 +245,7 @@ pg_mention_row(struct spool *sp, const char *mention_id, const char *group_key, 
 	id = pg_copy_row(s, PG_COPY_MENTIONS,
 	                 PG_ARGS(PG_TEXT(mention_id), PG_TEXT(group_key), PG_I64(priority),
 	                         PG_I64(at_ms), PG_TEXT(json)));
-	if (id > 0 && !grouped && pg_copy_waiting(s, id) < 0)
+	if (id > 0 && pg_copy_pending(s, id, group_key, !grouped) < 0)
 		return -1;
 	return id;
 }
@@ -905,8 +916,10 @@ pg_prune(struct spool *sp, int64_t before_ms)
 {
 	static const char *const sql[] = {
 	    "DELETE FROM deliveries WHERE state = 1 AND done_ms < $1",
-	    "DELETE FROM mentions WHERE alert_rowid IN (SELECT a.id FROM alerts a WHERE "
-	    "a.at_ms < $1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_rowid = a.id))",
+	    "WITH t AS (DELETE FROM mention_alerts WHERE alert_rowid IN (SELECT a.id FROM alerts a "
+	    "WHERE a.at_ms < $1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE "
+	    "d.alert_rowid = a.id)) RETURNING id) DELETE FROM mentions WHERE id IN "
+	    "(SELECT id FROM t)",
 	    "DELETE FROM alerts WHERE at_ms < $1 AND NOT EXISTS "
 	    "(SELECT 1 FROM deliveries d WHERE d.alert_rowid = alerts.id)",
 	    "DELETE FROM silences WHERE ended_ms < $1",

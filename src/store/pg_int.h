@@ -29,7 +29,7 @@
  * 4 the mentions' grouped, 5 rule texts by a plain index, 6 the waiting
  * complaints in a table of their own (pg_schema.c says what each adds).
  */
-#define PG_SCHEMA 6
+#define PG_SCHEMA 7
 /* pg_advisory_xact_lock key of migrations: "kluh", as the SQLite application_id */
 #define PG_MIGRATE_LOCK         0x6b6c7568
 #define PG_CONNECT_TIMEOUT      "5"
@@ -149,8 +149,11 @@ extern const char *const pg_stats_sql[PQ__N];
 extern const char *const pg_labels_sql[PQ__N];
 extern const char *const pg_copy_sql[PQ__N];
 
-/* The tables whose rows a batch sends by COPY (pg_copy.c); WAITING's ids are the mentions'. */
-enum { PG_COPY_MENTIONS, PG_COPY_RECENT, PG_COPY_WAITING, PG_COPY__N };
+/*
+ * The tables whose rows a batch sends by COPY (pg_copy.c); the ids of
+ * PENDING's and WAITING's rows are the mentions'.
+ */
+enum { PG_COPY_MENTIONS, PG_COPY_RECENT, PG_COPY_PENDING, PG_COPY_WAITING, PG_COPY__N };
 /* One table's rows of the open batch, and the ids taken for it. */
 struct pg_copy {
 	struct buf rows; /* COPY's text format, a line per row */
@@ -317,8 +320,11 @@ int pg_mentions_each(struct pg_spool *s, PGresult *r,
  * what the batch held, at its commit or loss.
  */
 int64_t pg_copy_row(struct pg_spool *s, int t, const struct pg_arg *a, size_t n);
-/* pg_copy_waiting: mention row id waits for the leader (mentions_waiting): 0, or -1. */
-int pg_copy_waiting(struct pg_spool *s, int64_t id);
+/*
+ * pg_copy_pending: mention row id is pending in group_key (mentions_pending),
+ * and if waiting, waits for the leader (mentions_waiting) too: 0, or -1.
+ */
+int pg_copy_pending(struct pg_spool *s, int64_t id, const char *group_key, int waiting);
 /* pg_copy_stat: n added to a row of the rollups in the open batch: 0, or -1. */
 int pg_copy_stat(struct pg_spool *s, int kind, int64_t step_ms, int64_t bucket, const char *key,
                  int64_t n);

@@ -202,6 +202,28 @@ static const char *const pg_migrations[PG_SCHEMA] = {
     "  SELECT id FROM mentions WHERE NOT grouped AND alert_rowid IS NULL;"
     "DROP INDEX mentions_ungrouped;"
     "ALTER TABLE mentions DROP COLUMN grouped;",
+    /*
+     * 7: a mention's row is written once. Tying it to its alert was an
+     * UPDATE of mentions.alert_rowid, which wrote the whole row again
+     * (its JSON, a kilobyte) with an entry in each of its indexes (the
+     * column is in two: no HOT update), and the text of its group in a
+     * partial index of the pending rows: as much again as the COPY that
+     * added it. Now a pending row is named in mentions_pending (id and
+     * group, written in the batch beside the row), and the tie moves it
+     * to mention_alerts: two narrow rows. Neither has a foreign key: a
+     * tie is written in the transaction that adds its alert and deleted
+     * before it (pg_prune), and the check read the alert for each row.
+     */
+    "CREATE TABLE mention_alerts (id bigint PRIMARY KEY, alert_rowid bigint NOT NULL);"
+    "INSERT INTO mention_alerts (id, alert_rowid) "
+    "  SELECT id, alert_rowid FROM mentions WHERE alert_rowid IS NOT NULL;"
+    "CREATE INDEX mention_alerts_alert ON mention_alerts (alert_rowid, id);"
+    "DROP INDEX mentions_pending;"
+    "CREATE TABLE mentions_pending (id bigint PRIMARY KEY, group_key text NOT NULL);"
+    "INSERT INTO mentions_pending (id, group_key) "
+    "  SELECT id, group_key FROM mentions WHERE alert_rowid IS NULL;"
+    "CREATE INDEX mentions_pending_group ON mentions_pending (group_key, id);"
+    "ALTER TABLE mentions DROP COLUMN alert_rowid;",
 };
 
 /* One number of a query made for the occasion: 1, 0 for no row or NULL, -1. */

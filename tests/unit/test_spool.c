@@ -395,7 +395,10 @@ START_TEST(test_tie_mentions_by_group)
 	ck_assert_uint_eq(ms.n, 2);
 	ck_assert_str_eq(ms.id[0], "b1");
 	ck_assert_str_eq(ms.id[1], "a3");
-	ck_assert_int_eq(sql_int("SELECT count(*) FROM mentions WHERE alert_rowid = 1"), 2);
+	ck_assert_int_eq(sql_int(spool_test_pg()
+	                             ? "SELECT count(*) FROM mention_alerts WHERE alert_rowid = 1"
+	                             : "SELECT count(*) FROM mentions WHERE alert_rowid = 1"),
+	                 2);
 }
 END_TEST
 

@@ -257,6 +257,94 @@ START_TEST(test_claim_keeps_the_row)
 }
 END_TEST
 
+/*
+ * Tying pending rows to an alert writes no mention row again (schema 7):
+ * each row keeps the version its batch wrote, only the pending mark
+ * moves to mention_alerts; the alert's mentions are read back through it.
+ */
+START_TEST(test_tie_keeps_the_rows)
+{
+	struct seen s = {0};
+	char sql[160];
+	int64_t a, b, ar, before;
+	const char *rcv[] = {"hook"};
+	const int64_t exp[] = {INT64_MAX};
+
+	ck_assert_int_eq(spool_begin(sp), 0);
+	a = add("t1", "g", 100, 1);
+	b = add("t2", "g", 200, 1);
+	add("t3", "h", 300, 1);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	snprintf(sql, sizeof(sql),
+	         "SELECT sum(xmin::text::bigint) FROM mentions WHERE id IN (%lld, %lld)",
+	         (long long)a, (long long)b);
+	before = spool_test_pg_int(path, sql);
+	ck_assert_int_gt(before, 0);
+	ar = spool_add_alert(sp, "A", "g", 2, NULL, 250, "{}", NULL, 0, rcv, exp, 1, 250);
+	ck_assert_int_gt(ar, 0);
+	ck_assert_int_eq(spool_tie_mentions(sp, ar, "g", b), 2);
+	ck_assert_int_eq(spool_test_pg_int(path, sql), before);
+	ck_assert_int_eq(spool_test_pg_int(path, "SELECT count(*) FROM mentions_pending"), 1);
+	ck_assert_int_eq(spool_alert_mentions(sp, ar, collect, &s), 0);
+	ck_assert_uint_eq(s.n, 2);
+	ck_assert_str_eq(s.id[0], "t1");
+	ck_assert_str_eq(s.id[1], "t2");
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(spool_pending_mentions(sp, collect, &s), 0);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_str_eq(s.id[0], "t3");
+}
+END_TEST
+
+/*
+ * A spool of schema 6 (the tie in mentions.alert_rowid) upgraded to 7:
+ * the v6 shape is rebuilt from a v7 spool's rows behind its back, then
+ * opened again; pending, waiting and tied rows keep what they were.
+ */
+START_TEST(test_upgrade_from_6)
+{
+	struct seen s = {0};
+	const char *rcv[] = {"hook"};
+	const int64_t exp[] = {INT64_MAX};
+	int64_t t, ar;
+
+	ck_assert_int_eq(spool_begin(sp), 0);
+	t = add("tied", "g", 100, 1);
+	add("pending", "g", 200, 1);
+	add("waiting", "h", 300, 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ar = spool_add_alert(sp, "A", "g", 2, NULL, 150, "{}", NULL, 0, rcv, exp, 1, 150);
+	ck_assert_int_eq(spool_tie_mentions(sp, ar, "g", t), 1);
+	spool_close(sp);
+	spool_test_pg_exec(path,
+	                   "BEGIN;"
+	                   "ALTER TABLE mentions ADD COLUMN alert_rowid bigint REFERENCES alerts (id);"
+	                   "UPDATE mentions m SET alert_rowid = t.alert_rowid FROM mention_alerts t "
+	                   "  WHERE t.id = m.id;"
+	                   "DROP TABLE mention_alerts, mentions_pending;"
+	                   "CREATE INDEX mentions_pending ON mentions (group_key, id) "
+	                   "  WHERE alert_rowid IS NULL;"
+	                   "CREATE INDEX mentions_alert ON mentions (alert_rowid, at_ms) "
+	                   "  WHERE alert_rowid IS NOT NULL;"
+	                   "UPDATE keluh_schema SET version = 6;"
+	                   "COMMIT");
+	sp = spool_open(path, 0, err, sizeof(err));
+	ck_assert_msg(sp != NULL, "open: %s", err);
+	ck_assert_int_eq(spool_test_pg_int(path, "SELECT max(version) FROM keluh_schema"), 7);
+	ck_assert_int_eq(spool_alert_mentions(sp, ar, collect, &s), 0);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_str_eq(s.id[0], "tied");
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(spool_pending_mentions(sp, collect, &s), 0);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_str_eq(s.id[0], "pending");
+	ck_assert_int_eq(spool_claim_mentions(sp, 0, collect, &s), 1);
+	ck_assert_str_eq(s.id[1], "waiting");
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(spool_test_pg_int(path, "SELECT count(*) FROM mentions_pending"), 2);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -271,6 +359,8 @@ main(void)
 	SPOOL_TEST_PG_ONLY(tc, test_claim_skips_locked_and_rollback);
 	SPOOL_TEST_PG_ONLY(tc, test_ungrouped_in_the_copy);
 	SPOOL_TEST_PG_ONLY(tc, test_claim_keeps_the_row);
+	SPOOL_TEST_PG_ONLY(tc, test_tie_keeps_the_rows);
+	SPOOL_TEST_PG_ONLY(tc, test_upgrade_from_6);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
