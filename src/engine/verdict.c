@@ -75,14 +75,21 @@ verdict_matches_json(struct buf *b, const struct ruleset *rs, const char *text, 
 			buf_adds(b, "null");
 		else
 			buf_add_json_quoted(b, rules_id(rs, m->rule));
-		buf_printf(b, ",\"kind\":\"%s\",\"pattern\":", classify_match_kind_name(m->kind));
+		/* buf_adds, not buf_printf: this runs for each match of each complaint */
+		buf_adds(b, ",\"kind\":\"");
+		buf_adds(b, classify_match_kind_name(m->kind));
+		buf_adds(b, "\",\"pattern\":");
 		json_str(b, m->pattern, strlen(m->pattern));
 		if (m->kind == MATCH_MODEL) {
 			buf_adds(b, ",\"model\":");
 			buf_add_json_quoted(b, rules_model_name(rs, m->model));
 			buf_printf(b, ",\"weight\":%.3f", (double)m->weight);
 		}
-		buf_printf(b, ",\"start\":%zu,\"end\":%zu,\"text\":", m->start, m->end);
+		buf_adds(b, ",\"start\":");
+		buf_add_int(b, (long long)m->start);
+		buf_adds(b, ",\"end\":");
+		buf_add_int(b, (long long)m->end);
+		buf_adds(b, ",\"text\":");
 		if (m->end <= len && m->start <= m->end)
 			json_str(b, text + m->start, m->end - m->start);
 		else

@@ -138,26 +138,25 @@ pg_stats_send(struct pg_spool *s)
 	return 0;
 }
 
-/* A text as COPY's text format wants it: backslash, tab and line ends escaped. */
+/*
+ * A text as COPY's text format wants it: backslash, tab and line ends
+ * escaped. JSON has none of them raw but its backslashes: runs between
+ * them are found by strcspn, not a byte at a time.
+ */
 static void
 pg_copy_text(struct buf *b, const char *p)
 {
-	const char *run = p;
+	for (;;) {
+		size_t run = strcspn(p, "\\\t\n\r");
 
-	for (; *p; p++) {
-		const char *esc = *p == '\\'   ? "\\\\"
-		                  : *p == '\t' ? "\\t"
-		                  : *p == '\n' ? "\\n"
-		                  : *p == '\r' ? "\\r"
-		                               : NULL;
-
-		if (!esc)
-			continue;
-		buf_add(b, run, (size_t)(p - run));
-		buf_add(b, esc, 2);
-		run = p + 1;
+		buf_add(b, p, run);
+		p += run;
+		if (*p == '\0')
+			return;
+		buf_addc(b, '\\');
+		buf_addc(b, *p == '\t' ? 't' : *p == '\n' ? 'n' : *p == '\r' ? 'r' : '\\');
+		p++;
 	}
-	buf_add(b, run, (size_t)(p - run));
 }
 
 /* The ids of a block: 0, or -1 with the error in s. */
