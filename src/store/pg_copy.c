@@ -56,6 +56,13 @@ const char *const pg_copy_sql[PQ__N] = {
                      "GROUP BY k, s, b, t ORDER BY k, s, b, t "
                      "ON CONFLICT (kind, step, bucket_ms, key) DO UPDATE SET n = stats.n + "
                      "excluded.n",
+    /*
+     * The batch's pending and waiting marks: narrow rows, one statement
+     * (a COPY is two round trips, and a pass had one per table).
+     */
+    [PQ_PENDING_MANY] = "WITH p AS (INSERT INTO mentions_pending (id, group_key) "
+                        "SELECT * FROM unnest($1::bigint[], $2::text[])) "
+                        "INSERT INTO mentions_waiting (id) SELECT unnest($3::bigint[])",
 };
 
 /* Each table's COPY and the statement that takes its ids. */
@@ -67,9 +74,6 @@ static const struct {
                           "FROM STDIN",
                           PQ_MENTION_IDS},
     [PG_COPY_RECENT] = {"COPY recent (id, at_ms, complaint, json) FROM STDIN", PQ_RECENT_IDS},
-    /* their ids are those of mentions' rows: none taken */
-    [PG_COPY_PENDING] = {"COPY mentions_pending (id, group_key) FROM STDIN", -1},
-    [PG_COPY_WAITING] = {"COPY mentions_waiting (id) FROM STDIN", -1},
 };
 
 /* An element of a text[] literal: quoted, with its quotes and backslashes escaped. */
@@ -136,6 +140,16 @@ pg_stats_send(struct pg_spool *s)
 		return -1;
 	PQclear(r);
 	return 0;
+}
+
+static void
+pg_pending_reset(struct pg_pending *p)
+{
+	buf_reset(&p->ids);
+	buf_reset(&p->groups);
+	buf_reset(&p->waiting);
+	p->n = 0;
+	p->nwaiting = 0;
 }
 
 /*
@@ -266,23 +280,44 @@ pg_copy_row(struct pg_spool *s, int t, const struct pg_arg *a, size_t n)
 int
 pg_copy_pending(struct pg_spool *s, int64_t id, const char *group_key, int waiting)
 {
-	struct pg_copy *p = &s->copy[PG_COPY_PENDING], *w = &s->copy[PG_COPY_WAITING];
+	struct pg_pending *p = &s->pending;
 
 	if (pg_check_txn(s) < 0)
 		return -1;
-	buf_add_int(&p->rows, id);
-	buf_addc(&p->rows, '\t');
-	pg_copy_text(&p->rows, group_key);
-	buf_addc(&p->rows, '\n');
-	p->nrows++;
+	buf_addc(&p->ids, p->n ? ',' : '{');
+	buf_add_int(&p->ids, id);
+	buf_addc(&p->groups, p->n ? ',' : '{');
+	pg_array_text(&p->groups, group_key);
+	p->n++;
 	if (waiting) {
-		buf_add_int(&w->rows, id);
-		buf_addc(&w->rows, '\n');
-		w->nrows++;
+		buf_addc(&p->waiting, p->nwaiting ? ',' : '{');
+		buf_add_int(&p->waiting, id);
+		p->nwaiting++;
 	}
-	if ((p->rows.len >= PG_COPY_FLUSH_BYTES || w->rows.len >= PG_COPY_FLUSH_BYTES) &&
-	    pg_copy_flush(s) < 0)
+	if (p->groups.len >= PG_COPY_FLUSH_BYTES && pg_copy_flush(s) < 0)
 		return -1;
+	return 0;
+}
+
+/* The batch's pending marks as one INSERT: 0, or -1 (the batch is lost). */
+static int
+pg_pending_send(struct pg_spool *s)
+{
+	struct pg_pending *p = &s->pending;
+	PGresult *r;
+
+	buf_addc(&p->ids, '}');
+	buf_addc(&p->groups, '}');
+	if (p->nwaiting == 0)
+		buf_addc(&p->waiting, '{');
+	buf_addc(&p->waiting, '}');
+	r = pg_run_now(
+	    s, PQ_PENDING_MANY,
+	    PG_ARGS(PG_TEXT(p->ids.data), PG_TEXT(p->groups.data), PG_TEXT(p->waiting.data)));
+	pg_pending_reset(p);
+	if (!r)
+		return -1;
+	PQclear(r);
 	return 0;
 }
 
@@ -331,6 +366,11 @@ pg_copy_flush(struct pg_spool *s)
 			return -1;
 		}
 	}
+	/* after the rows they name, though no key ties them */
+	if (s->pending.n > 0 && (pg_check_txn(s) < 0 || pg_pending_send(s) < 0)) {
+		pg_copy_end(s);
+		return -1;
+	}
 	/* last: the counts' rows stay locked until the commit, which comes next */
 	if (s->stats.n > 0 && (pg_check_txn(s) < 0 || pg_stats_send(s) < 0)) {
 		pg_copy_end(s);
@@ -354,6 +394,7 @@ pg_copy_end(struct pg_spool *s)
 		c->nids = 0;
 		c->next = 0;
 	}
+	pg_pending_reset(&s->pending);
 	for (size_t i = 0; i < 5; i++)
 		buf_reset(&s->stats.col[i]);
 	s->stats.n = 0;
@@ -366,6 +407,9 @@ pg_copy_free(struct pg_spool *s)
 		buf_free(&s->copy[t].rows);
 		free(s->copy[t].ids);
 	}
+	buf_free(&s->pending.ids);
+	buf_free(&s->pending.groups);
+	buf_free(&s->pending.waiting);
 	for (size_t i = 0; i < 5; i++)
 		buf_free(&s->stats.col[i]);
 }

@@ -130,6 +130,7 @@ enum {
 	PQ_MENTION_IDS,
 	PQ_RECENT_IDS,
 	PQ_STAT_MANY,
+	PQ_PENDING_MANY,
 	/* pg_cluster.c */
 	PQ_TRY_LOCK,
 	PQ_UNLOCK,
@@ -149,11 +150,8 @@ extern const char *const pg_stats_sql[PQ__N];
 extern const char *const pg_labels_sql[PQ__N];
 extern const char *const pg_copy_sql[PQ__N];
 
-/*
- * The tables whose rows a batch sends by COPY (pg_copy.c); the ids of
- * PENDING's and WAITING's rows are the mentions'.
- */
-enum { PG_COPY_MENTIONS, PG_COPY_RECENT, PG_COPY_PENDING, PG_COPY_WAITING, PG_COPY__N };
+/* The tables whose rows a batch sends by COPY (pg_copy.c). */
+enum { PG_COPY_MENTIONS, PG_COPY_RECENT, PG_COPY__N };
 /* One table's rows of the open batch, and the ids taken for it. */
 struct pg_copy {
 	struct buf rows; /* COPY's text format, a line per row */
@@ -162,6 +160,15 @@ struct pg_copy {
 	size_t nids, next, cap;
 	size_t taken; /* ids used by this batch */
 	size_t block; /* how many ids the next refill takes */
+};
+/*
+ * The pending marks of the open batch's mention rows (mentions_pending),
+ * and of those waiting for the leader (mentions_waiting): the columns of
+ * one INSERT, as array literals.
+ */
+struct pg_pending {
+	struct buf ids, groups, waiting;
+	size_t n, nwaiting;
 };
 /* The rollups' counts of the open batch: the columns of one upsert, as array literals. */
 struct pg_stats {
@@ -200,6 +207,7 @@ struct pg_spool {
 	 */
 	int (*flush)(struct pg_spool *);
 	struct pg_copy copy[PG_COPY__N];
+	struct pg_pending pending;
 	struct pg_stats stats;
 	/* several daemons (pg_cluster.c) */
 	uint64_t session;                /* sessions opened (spool_session) */
