@@ -8,6 +8,11 @@
 #     BENCH_PGB_BATCH mentions per POST over BENCH_PGB_CONNS connections
 #     for BENCH_PGB_SECONDS), beside one keluhd on a SQLite spool; the
 #     sum of what every daemon answered 202 over the longest run's time;
+#     BENCH_PGB_ROUNDS rounds of the four, one after the other, and the
+#     median round of each (a run's rate moves by a fifth from one run to
+#     the next on a shared 2-core machine); after each run on PostgreSQL,
+#     the complaints still waiting for the leader's claim and the time it
+#     takes to claim them, the load gone;
 #   - alert latency with 3 daemons: from the 202 of a critical mention
 #     (posted to the daemons in turn) to its alert's arrival at a webhook
 #     sink on 127.0.0.1 (bench_ingest alert), p50/p99, with background
@@ -22,7 +27,7 @@
 #     once, the stream's events against the rows: lost and counted twice.
 # Nothing is pinned: the daemons, the server and the load generators share
 # the machine's cores. Figures only: nothing fails on a missed target.
-# Knobs: BENCH_PGB_SECONDS (10), BENCH_PGB_BATCH (1000), BENCH_PGB_CONNS
+# Knobs: BENCH_PGB_SECONDS (10), BENCH_PGB_ROUNDS (3), BENCH_PGB_BATCH (1000), BENCH_PGB_CONNS
 # (2 per daemon), BENCH_PGB_ALERT_COUNT (1000), BENCH_PGB_ALERT_RATE
 # (200), BENCH_PGB_ALERT_BG_RATE (10000), BENCH_PGB_FAILOVERS (5),
 # BENCH_SPOOL_DIR (${TMPDIR:-/tmp}), PYTHON.
@@ -32,6 +37,7 @@ set -u
 top_builddir=$(cd "${top_builddir:-.}" && pwd) || exit 1
 top_srcdir=$(cd "${top_srcdir:-$(dirname "$0")/..}" && pwd) || exit 1
 SECONDS_=${BENCH_PGB_SECONDS:-10}
+ROUNDS=${BENCH_PGB_ROUNDS:-3}
 BATCH=${BENCH_PGB_BATCH:-1000}
 CONNS=${BENCH_PGB_CONNS:-2}
 A_COUNT=${BENCH_PGB_ALERT_COUNT:-1000}
@@ -42,6 +48,9 @@ FO_EACH=25
 FO_GAP=0.02
 case $FO_RUNS in
 '' | *[!0-9]*) echo "bench/pg.sh: BENCH_PGB_FAILOVERS: '$FO_RUNS' is not a count"; exit 1 ;;
+esac
+case $ROUNDS in
+'' | *[!0-9]* | 0) echo "bench/pg.sh: BENCH_PGB_ROUNDS: '$ROUNDS' is not a count of 1 or more"; exit 1 ;;
 esac
 PY=${PYTHON:-python3}
 keluhd=$top_builddir/keluhd
@@ -215,26 +224,64 @@ ingest() {
 		wait "$p" || failed=1
 	done
 	LPIDS=
+	drain=
+	case $3 in
+	*postgresql*) drain=$(drain_time) ;;
+	esac
 	stop_all
-	cat "$D/$1"-*.txt | awk '
+	cat "$D/$1"-*.txt | awk -v drain="$drain" '
 	{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 	  acc += v["accepted"]; err += v["errors"]; if (v["seconds"] > secs) secs = v["seconds"]
 	  if (v["req_p99_ms"] > p99) p99 = v["req_p99_ms"]; n++ }
 	END { rate = secs > 0 ? acc / secs : 0
-	      printf "mode=ingest daemons=%d accepted=%d errors=%d seconds=%.3f mentions_per_s=%.0f req_p99_ms=%.2f\n", n, acc, err, secs, rate, p99 }' >"$out/pgbench-$1.txt"
+	      printf "mode=ingest daemons=%d accepted=%d errors=%d seconds=%.3f mentions_per_s=%.0f req_p99_ms=%.2f%s\n", n, acc, err, secs, rate, p99, drain == "" ? "" : " " drain }' >"$out/pgbench-$1.txt"
 	sed 's/^/  /' "$out/pgbench-$1.txt"
 	for e in "$D/$1"-*.err; do
 		[ -s "$e" ] && tail -n 2 "$e" | sed 's/^/  ! /'
 	done
 }
 
-echo "\$ bench_ingest ingest --batch $BATCH --conns $CONNS --seconds $SECONDS_, one per daemon"
-echo "sqlite, 1 daemon:"
-ingest sqlite 1 "  path: $D/sqlite.db"
+# drain_time: once the load has stopped, the complaints waiting for the
+# leader's claim and the seconds until none waits (polled every 50 ms, at
+# most 120 s), as "waiting=N drain_s=S"
+drain_time() {
+	w=$("$PG_BIN/psql" -X -Atq -d "$CONNINFO" -c "SELECT count(*) FROM mentions_waiting" 2>/dev/null)
+	t0=$(date +%s%N)
+	n=0
+	while [ "$("$PG_BIN/psql" -X -Atq -d "$CONNINFO" -c "SELECT count(*) FROM mentions_waiting" 2>/dev/null)" != 0 ] &&
+	    [ $n -lt 2400 ]; do
+		n=$((n + 1))
+		sleep 0.05
+	done
+	echo "waiting=${w:-n/a} drain_s=$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')"
+}
+
+# median NAME: of the rounds' $out/pgbench-NAME-rK.txt, the one of the
+# median rate becomes $out/pgbench-NAME.txt; prints every round's rate
+median() {
+	for f in "$out/pgbench-$1"-r*.txt; do
+		echo "$(getkv "$f" mentions_per_s) $f"
+	done | sort -n >"$D/rates"
+	k=$(($(wc -l <"$D/rates") / 2 + 1))
+	cp "$(sed -n "${k}p" "$D/rates" | cut -d' ' -f2)" "$out/pgbench-$1.txt"
+	cut -d' ' -f1 "$D/rates" | paste -sd' ' -
+}
+
+echo "\$ bench_ingest ingest --batch $BATCH --conns $CONNS --seconds $SECONDS_, one per daemon, $ROUNDS round(s)"
+rm -f "$out"/pgbench-sqlite-r*.txt "$out"/pgbench-pg[123]-r*.txt
+for k in $(seq 1 "$ROUNDS"); do
+	rm -f "$D/sqlite.db" "$D/sqlite.db-wal" "$D/sqlite.db-shm"
+	echo "round $k: sqlite, 1 daemon:"
+	ingest "sqlite-r$k" 1 "  path: $D/sqlite.db"
+	for n in 1 2 3; do
+		fresh_db
+		echo "round $k: postgresql, $n daemon(s):"
+		ingest "pg$n-r$k" "$n" "  postgresql: \"$CONNINFO\""
+	done
+done
+RATES_sqlite=$(median sqlite)
 for n in 1 2 3; do
-	fresh_db
-	echo "postgresql, $n daemon(s):"
-	ingest "pg$n" "$n" "  postgresql: \"$CONNINFO\""
+	eval "RATES_pg$n=\$(median pg$n)"
 done
 
 # alert latency, 3 daemons: grouped by mention, critical at once, one webhook
@@ -485,7 +532,8 @@ LPIDS=
 echo
 echo "== several daemons on one PostgreSQL: figures (targets beside)"
 s1=$(getkv "$out/pgbench-sqlite.txt" mentions_per_s)
-row "ingest, SQLite, 1 daemon" "$(val "$(fmt_int "$s1")" /s)" "" ""
+row "ingest, SQLite, 1 daemon (median)" "$(val "$(fmt_int "$s1")" /s)" "" ""
+row "  each round" "$RATES_sqlite" "" ""
 for n in 1 2 3; do
 	r=$(getkv "$out/pgbench-pg$n.txt" mentions_per_s)
 	t=
@@ -494,7 +542,10 @@ for n in 1 2 3; do
 		t=">= 100,000/s"
 		c=$(check "$r" ">=" 100000)
 	fi
-	row "ingest, PostgreSQL, $n daemon(s) together" "$(val "$(fmt_int "$r")" /s)" "$t" "$c"
+	row "ingest, PostgreSQL, $n daemon(s) together (median)" "$(val "$(fmt_int "$r")" /s)" "$t" "$c"
+	eval "row '  each round' \"\$RATES_pg$n\" '' ''"
+	row "  then waiting for the leader / claimed in" \
+	    "$(val "$(fmt_int "$(getkv "$out/pgbench-pg$n.txt" waiting)")") / $(val "$(getkv "$out/pgbench-pg$n.txt" drain_s)" " s")" "" ""
 done
 a50=$(getkv "$out/pgbench-alert.txt" lat_p50_ms)
 a99=$(getkv "$out/pgbench-alert.txt" lat_p99_ms)
