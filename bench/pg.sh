@@ -284,7 +284,10 @@ for n in 1 2 3; do
 	eval "RATES_pg$n=\$(median pg$n)"
 done
 
-# alert latency, 3 daemons: grouped by mention, critical at once, one webhook
+# alert latency, 3 daemons: grouped by mention, critical at once, one webhook;
+# the ingest runs' writes flushed first, so that their writeback does not
+# fall on the commits this measures
+sync
 fresh_db
 rm -f "$D/sink.port" "$D/keluhd.ports"
 echo "\$ bench_ingest alert $(basename "$crit") --count $A_COUNT --rate $A_RATE --bg $(basename "$bgm") --bg-rate $A_BG (3 daemons in turn)"
