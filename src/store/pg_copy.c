@@ -1,10 +1,12 @@
 /*
- * pg_copy.c: the rows a loop pass writes one per mention (pending
- * complaints, recent mentions), kept in memory while the batch is open and
- * sent to PostgreSQL as one COPY, so that a pass of a thousand mentions
+ * pg_copy.c: the rows a loop pass writes one per mention (complaints,
+ * recent mentions), kept in memory while the batch is open and sent to
+ * PostgreSQL as one COPY per table, so that a pass of a thousand mentions
  * costs a few round trips, not a thousand (a round trip to a local server
- * costs more than classifying a mention). The rollups' counts of a batch
- * (hundreds of keys once a second) go the same way, as one upsert.
+ * costs more than classifying a mention). The complaints' pending marks
+ * (narrow rows, where a COPY's second round trip would cost more than it
+ * saves) go as one INSERT of arrays, and the rollups' counts of a batch
+ * (hundreds of keys once a second) as one upsert.
  *
  * A row's id is known when it is added (spool_add_mention returns it and
  * the grouper keeps it): ids are taken from the table's own sequence in
