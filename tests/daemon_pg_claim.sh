@@ -2,7 +2,8 @@
 # Two keluhd on one PostgreSQL spool: while the leader takes a backlog of
 # complaints the other daemon wrote (more than one claim's worth), it
 # still serves its own clients: a mention posted to it is answered after
-# a claim or two, not after the whole backlog.
+# a claim or two, not after the whole backlog. A daemon that takes the lead
+# over such a backlog claims it the same way.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/daemon_lib.sh"
 . "$top_srcdir/tests/pg_lib.sh"
@@ -75,5 +76,34 @@ wait_until 60 '[ "$(psql_int "SELECT count(*) FROM mentions_waiting")" = 0 ]'
 is "the leader takes the whole backlog then" "$?" 0
 is "... every complaint once, its own too" \
     "$(psql_int "SELECT count(*), count(DISTINCT mention_id) FROM mentions")" "20481|20481"
+
+# --- a new leader over a backlog ---------------------------------------------
+# The leader stopped again, as many complaints waiting for it, then killed:
+# the other daemon takes the lead, reads back what the dead one had claimed
+# (its groups) and claims the waiting ones as any others, a batch a turn,
+# not all at once on taking over
+kill -STOP "$P1"
+URL=$URL2
+n=0
+for b in $(seq 41 80); do
+	seq 1 512 | awk -v b="$b" '{ printf "{\"id\":\"w%d-%d\",\"text\":\"where is my refund %d\"}\n", b, $1, $1 }' \
+	    >"$TMPD/batch"
+	r=$(post "$(cat "$TMPD/batch")")
+	[ "${r%% *}" = 202 ] && n=$((n + 1))
+done
+is "40 more batches to the other daemon: 202" "$n" 40
+is "... waiting for the stopped leader" "$(psql_int 'SELECT count(*) FROM mentions_waiting')" 20480
+kill -KILL "$P1"
+wait "$P1" 2>/dev/null
+wait_for 30 grep -q "group(s) read back from the spool" "$TMPD/k2.log"
+is "the other daemon takes the lead" "$?" 0
+is "... reads back the complaints the dead leader had claimed, not the waiting ones" \
+    "$(sed -n 's/.*restored \([0-9]*\) pending complaint.*/\1/p' "$TMPD/k2.log")" 20481
+wait_until 60 '[ "$(psql_int "SELECT count(*) FROM mentions_waiting")" = 0 ]'
+is "... and claims those" "$?" 0
+is "every complaint once, none left out" \
+    "$(psql_int "SELECT count(*), count(DISTINCT mention_id), (SELECT count(*) FROM mentions_pending) FROM mentions")" \
+    "40961|40961|40961"
+is "... all in the new leader's one group" "$(metric_value keluh_groups)" 1
 
 done_testing

@@ -689,12 +689,13 @@ ingest_lead(struct ingest *in, struct group_engine *ge)
 	in->ge = ge;
 	in->wrote = NULL;
 	ingest_dedup_new(in);
-	/* every waiting row is ours now; what comes later is claimed */
-	if (spool_claim_mentions(in->spool, 0, NULL, NULL) < 0) {
-		log_warnx("spool: cannot claim the waiting complaints: %s", spool_error(in->spool));
-		json_decref(rc.texts);
-		return -1;
-	}
+	/*
+	 * The rows the last leader had claimed, not those still waiting:
+	 * they are claimed as any others, a bounded batch a turn (the
+	 * caller asks for the first claim). Claiming them all here read a
+	 * backlog of any size in one statement on the loop: a new leader
+	 * taking over 100,000 waiting complaints stalled for seconds.
+	 */
 	r = ingest_seed_windows(in, &rc);
 	json_decref(rc.texts);
 	return r < 0 ? -1 : ingest_reread(in, 1);

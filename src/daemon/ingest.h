@@ -59,11 +59,12 @@ int ingest_restore(struct ingest *);
  * ingest_follow(in, ge, wrote, arg): this daemon is not the leader (ge
  * is its empty engine); a complaint is written ungrouped
  * (spool_add_mention_ungrouped), not handed to group_add, and wrote(arg)
- * is called after (the daemon wakes the leader). ingest_lead: this daemon became the leader: every waiting row
- * is claimed, the duplicate windows are made from the alerted complaints
- * of the last window, and ge is built from every pending complaint, the
- * copies of one complaint (seen through two daemons) dropped from the
- * spool but the first. ingest_claim: the leader takes up to max rows other
+ * is called after (the daemon wakes the leader). ingest_lead: this daemon
+ * became the leader: the duplicate windows are made from the alerted
+ * complaints of the last window, and ge is built from every pending
+ * complaint that no longer waits (the last leader claimed it), the copies
+ * of one complaint (seen through two daemons) dropped from the spool but
+ * the first; the waiting ones are left to ingest_claim. ingest_claim: the leader takes up to max rows other
  * daemons wrote since (in the pass's batch), drops the copies, groups the
  * rest: how many it took, or -1 (logged).
  */

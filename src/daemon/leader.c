@@ -104,7 +104,13 @@ lead_silences_reload(void)
 		log_warnx("%s", err);
 }
 
-/* The groups rebuilt from the spool, as the leader sees it (gain, recovery). */
+static void lead_claim_soon(void);
+
+/*
+ * The groups rebuilt from the spool, as the leader sees it (gain,
+ * recovery); the complaints still waiting come with the claims, the
+ * first at the next turn.
+ */
 static void
 lead_rebuild(void)
 {
@@ -116,6 +122,7 @@ lead_rebuild(void)
 	if (ingest_lead(K.ingest, K.groups) < 0)
 		log_warnx("spool: the groups could not be read back from it");
 	group_free(old);
+	lead_claim_soon();
 }
 
 static void
@@ -171,7 +178,8 @@ lead_claim_soon(void)
 {
 	static const struct timeval next_turn = {0, 0};
 
-	event_add(L.claim_ev, &next_turn);
+	if (L.claim_ev)
+		event_add(L.claim_ev, &next_turn);
 }
 
 static void
