@@ -4,11 +4,12 @@
  * a time limit.
  *
  *   bench_ingest ingest --port P CORPUS.ndjson [--batch 1000] [--conns 4]
- *           [--count 2000000] [--seconds 10]
+ *           [--count 2000000] [--seconds 10] [--rate N]
  *	POST /v1/mentions with NDJSON batches of --batch mentions over --conns
  *	keep-alive connections (one request in flight per connection, as
  *	keluhd serves them), until --count mentions were sent or --seconds
- *	passed. Mentions are the corpus lines in order (wrapping around), each
+ *	passed; with --rate, batch k is sent no sooner than k * batch / N
+ *	seconds after the start (N mentions a second, at most). Mentions are the corpus lines in order (wrapping around), each
  *	with a fresh unique "id", so keluhd's duplicate check never fires.
  *	Every answer must be 202; the "accepted" counts are summed.
  *	  mode=ingest conns=C batch=B requests=R mentions=M accepted=A
@@ -474,6 +475,7 @@ struct ingest_run {
 	size_t batch;
 	uint64_t count;
 	double t0, deadline;
+	double rate; /* mentions a second at most; 0: as fast as answered */
 	char tag[32];
 	atomic_ullong next_batch;
 	uint64_t nbatches;
@@ -584,6 +586,11 @@ ingest_worker(void *arg)
 			break;
 		first = b * R->batch;
 		n = R->count - first < R->batch ? R->count - first : R->batch;
+		if (R->rate > 0) {
+			sleep_until(R->t0 + (double)first / R->rate);
+			if (now_s() >= R->deadline)
+				break;
+		}
 		body.len = 0;
 		if (R->hook_path)
 			meta_post(&cl, &body, R, first, n);
@@ -653,6 +660,8 @@ run_ingest(int argc, char **argv, int meta)
 			R->count = num_arg(o, argv[++i]);
 		else if (strcmp(o, "--seconds") == 0 && i + 1 < argc)
 			seconds = num_arg(o, argv[++i]);
+		else if (strcmp(o, "--rate") == 0 && i + 1 < argc)
+			R->rate = (double)num_arg(o, argv[++i]);
 		else if (meta && strcmp(o, "--path") == 0 && i + 1 < argc)
 			R->hook_path = argv[++i];
 		else if (meta && strcmp(o, "--secret") == 0 && i + 1 < argc)
@@ -669,7 +678,7 @@ run_ingest(int argc, char **argv, int meta)
 	if (path == NULL || R->port <= 0 || R->port > 65535 || R->batch == 0 || R->count == 0 ||
 	    conns == 0 || conns > MAX_CONNS || seconds == 0 || seconds > 3600)
 		die("usage: bench_ingest ingest --port P CORPUS.ndjson [--batch N] [--conns 1-%d] "
-		    "[--count N] [--seconds 1-3600]", MAX_CONNS);
+		    "[--count N] [--seconds 1-3600] [--rate N]", MAX_CONNS);
 	corpus_load(&c, path);
 	R->c = &c;
 	R->nbatches = (R->count + R->batch - 1) / R->batch;

@@ -13,6 +13,11 @@
 #     the next on a shared 2-core machine); after each run on PostgreSQL,
 #     the complaints still waiting for the leader's claim and the time it
 #     takes to claim them, the load gone;
+#   - sustained: 3 daemons asked for BENCH_PGB_SUSTAIN_RATE mentions/s
+#     together (bench_ingest --rate, a third each) for
+#     BENCH_PGB_SUSTAIN_SECONDS: what they accepted, and the complaints
+#     waiting for the leader's claim at a third, two thirds and the end of
+#     the run (a count that grows says the leader does not keep up);
 #   - alert latency with 3 daemons: from the 202 of a critical mention
 #     (posted to the daemons in turn) to its alert's arrival at a webhook
 #     sink on 127.0.0.1 (bench_ingest alert), p50/p99, with background
@@ -27,7 +32,8 @@
 #     once, the stream's events against the rows: lost and counted twice.
 # Nothing is pinned: the daemons, the server and the load generators share
 # the machine's cores. Figures only: nothing fails on a missed target.
-# Knobs: BENCH_PGB_SECONDS (10), BENCH_PGB_ROUNDS (3), BENCH_PGB_BATCH (1000), BENCH_PGB_CONNS
+# Knobs: BENCH_PGB_SECONDS (10), BENCH_PGB_ROUNDS (3), BENCH_PGB_SUSTAIN_RATE
+# (100000), BENCH_PGB_SUSTAIN_SECONDS (30), BENCH_PGB_BATCH (1000), BENCH_PGB_CONNS
 # (2 per daemon), BENCH_PGB_ALERT_COUNT (1000), BENCH_PGB_ALERT_RATE
 # (200), BENCH_PGB_ALERT_BG_RATE (10000), BENCH_PGB_FAILOVERS (5),
 # BENCH_SPOOL_DIR (${TMPDIR:-/tmp}), PYTHON.
@@ -38,6 +44,8 @@ top_builddir=$(cd "${top_builddir:-.}" && pwd) || exit 1
 top_srcdir=$(cd "${top_srcdir:-$(dirname "$0")/..}" && pwd) || exit 1
 SECONDS_=${BENCH_PGB_SECONDS:-10}
 ROUNDS=${BENCH_PGB_ROUNDS:-3}
+SUS_RATE=${BENCH_PGB_SUSTAIN_RATE:-100000}
+SUS_SECONDS=${BENCH_PGB_SUSTAIN_SECONDS:-30}
 BATCH=${BENCH_PGB_BATCH:-1000}
 CONNS=${BENCH_PGB_CONNS:-2}
 A_COUNT=${BENCH_PGB_ALERT_COUNT:-1000}
@@ -49,6 +57,11 @@ FO_GAP=0.02
 case $FO_RUNS in
 '' | *[!0-9]*) echo "bench/pg.sh: BENCH_PGB_FAILOVERS: '$FO_RUNS' is not a count"; exit 1 ;;
 esac
+for v in "$SUS_RATE" "$SUS_SECONDS"; do
+	case $v in
+	'' | *[!0-9]* | 0) echo "bench/pg.sh: BENCH_PGB_SUSTAIN_RATE and _SECONDS: '$v' is not a count of 1 or more"; exit 1 ;;
+	esac
+done
 case $ROUNDS in
 '' | *[!0-9]* | 0) echo "bench/pg.sh: BENCH_PGB_ROUNDS: '$ROUNDS' is not a count of 1 or more"; exit 1 ;;
 esac
@@ -283,6 +296,61 @@ RATES_sqlite=$(median sqlite)
 for n in 1 2 3; do
 	eval "RATES_pg$n=\$(median pg$n)"
 done
+
+# sustained: 3 daemons at a fixed rate, the waiting complaints sampled each second
+echo "\$ bench_ingest ingest --rate $((SUS_RATE / 3)) --seconds $SUS_SECONDS, one per daemon (3 daemons)"
+fresh_db
+: >"$out/pgbench-sustain.txt"
+ports=
+sus_up=1
+for i in 1 2 3; do
+	ingest_conf "  postgresql: \"$CONNINFO\"" >"$D/sus-$i.yaml"
+	if start_keluhd "sus-$i" "$D/sus-$i.yaml"; then
+		ports="$ports $KPORT"
+	else
+		failed=1
+		sus_up=0
+	fi
+done
+if [ "$sus_up" = 1 ]; then
+	(
+		k=0
+		while :; do
+			k=$((k + 1))
+			echo "$k $("$PG_BIN/psql" -X -Atq -d "$CONNINFO" -c "SELECT count(*) FROM mentions_waiting" 2>/dev/null)"
+			sleep 1
+		done
+	) >"$D/sus-waiting" &
+	SP=$!
+	i=0
+	for p in $ports; do
+		i=$((i + 1))
+		"$bench_ingest" ingest --port "$p" "$ndjson" --batch "$BATCH" --conns "$CONNS" \
+		    --count 100000000 --seconds "$SUS_SECONDS" --rate $((SUS_RATE / 3)) \
+		    >"$D/sus-l$i.txt" 2>"$D/sus-l$i.err" &
+		LPIDS="$LPIDS $!"
+	done
+	for p in $LPIDS; do
+		wait "$p" || failed=1
+	done
+	LPIDS=
+	kill "$SP" 2>/dev/null
+	wait "$SP" 2>/dev/null
+	drain=$(drain_time)
+	w1=$(awk -v k=$((SUS_SECONDS / 3)) '$1 == k { print $2 }' "$D/sus-waiting")
+	w2=$(awk -v k=$((2 * SUS_SECONDS / 3)) '$1 == k { print $2 }' "$D/sus-waiting")
+	w3=$(awk 'END { print $2 }' "$D/sus-waiting")
+	cat "$D"/sus-l*.txt | awk -v drain="$drain" -v asked="$SUS_RATE" -v w="$w1/$w2/$w3" '
+	{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+	  acc += v["accepted"]; err += v["errors"]; if (v["seconds"] > secs) secs = v["seconds"] }
+	END { printf "mode=sustain daemons=3 asked_per_s=%d accepted=%d errors=%d seconds=%.3f mentions_per_s=%.0f waiting_thirds=%s %s\n", asked, acc, err, secs, (secs > 0 ? acc / secs : 0), w, drain }' \
+	    >"$out/pgbench-sustain.txt"
+	sed 's/^/  /' "$out/pgbench-sustain.txt"
+	for e in "$D"/sus-l*.err; do
+		[ -s "$e" ] && tail -n 2 "$e" | sed 's/^/  ! /'
+	done
+fi
+stop_all
 
 # alert latency, 3 daemons: grouped by mention, critical at once, one webhook;
 # the ingest runs' writes flushed first, so that their writeback does not
@@ -550,6 +618,10 @@ for n in 1 2 3; do
 	row "  then waiting for the leader / claimed in" \
 	    "$(val "$(fmt_int "$(getkv "$out/pgbench-pg$n.txt" waiting)")") / $(val "$(getkv "$out/pgbench-pg$n.txt" drain_s)" " s")" "" ""
 done
+sr=$(getkv "$out/pgbench-sustain.txt" mentions_per_s)
+row "sustained, 3 daemons, asked $(fmt_int "$SUS_RATE")/s for ${SUS_SECONDS} s" "$(val "$(fmt_int "$sr")" /s)" "" ""
+row "  waiting for the leader at 1/3, 2/3, the end" "$(val "$(getkv "$out/pgbench-sustain.txt" waiting_thirds)")" "" ""
+row "  then claimed in" "$(val "$(getkv "$out/pgbench-sustain.txt" drain_s)" " s")" "" ""
 a50=$(getkv "$out/pgbench-alert.txt" lat_p50_ms)
 a99=$(getkv "$out/pgbench-alert.txt" lat_p99_ms)
 row "alert latency 202 -> webhook, 3 daemons: p50" "$(val "$a50" " ms")" "" ""
