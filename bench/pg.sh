@@ -33,7 +33,8 @@
 # Nothing is pinned: the daemons, the server and the load generators share
 # the machine's cores. Figures only: nothing fails on a missed target.
 # Knobs: BENCH_PGB_SECONDS (10), BENCH_PGB_ROUNDS (3), BENCH_PGB_SUSTAIN_RATE
-# (100000), BENCH_PGB_SUSTAIN_SECONDS (30), BENCH_PGB_BATCH (1000), BENCH_PGB_CONNS
+# (100000), BENCH_PGB_SUSTAIN_SECONDS (30), BENCH_PGB_SERVER_OPTS (more
+# postgres -c options, none by default), BENCH_PGB_BATCH (1000), BENCH_PGB_CONNS
 # (2 per daemon), BENCH_PGB_ALERT_COUNT (1000), BENCH_PGB_ALERT_RATE
 # (200), BENCH_PGB_ALERT_BG_RATE (10000), BENCH_PGB_FAILOVERS (5),
 # BENCH_SPOOL_DIR (${TMPDIR:-/tmp}), PYTHON.
@@ -44,6 +45,7 @@ top_builddir=$(cd "${top_builddir:-.}" && pwd) || exit 1
 top_srcdir=$(cd "${top_srcdir:-$(dirname "$0")/..}" && pwd) || exit 1
 SECONDS_=${BENCH_PGB_SECONDS:-10}
 ROUNDS=${BENCH_PGB_ROUNDS:-3}
+SERVER_OPTS=${BENCH_PGB_SERVER_OPTS:-}
 SUS_RATE=${BENCH_PGB_SUSTAIN_RATE:-100000}
 SUS_SECONDS=${BENCH_PGB_SUSTAIN_SECONDS:-30}
 BATCH=${BENCH_PGB_BATCH:-1000}
@@ -114,10 +116,10 @@ trap 'exit 1' INT TERM
 $AS "$PG_BIN/initdb" -D "$D/data" -U keluh --auth=trust -E UTF8 --no-locale >"$D/initdb.log" 2>&1 ||
     { echo "  initdb failed"; cat "$D/initdb.log"; exit 1; }
 $AS "$PG_BIN/pg_ctl" -D "$D/data" -l "$D/server.log" -w -t 60 \
-    -o "-c listen_addresses='' -c unix_socket_directories='$D' -c max_connections=50" start >/dev/null ||
+    -o "-c listen_addresses='' -c unix_socket_directories='$D' -c max_connections=50 $SERVER_OPTS" start >/dev/null ||
     { echo "  the server did not start"; cat "$D/server.log"; exit 1; }
 CONNINFO="host=$D dbname=keluh user=keluh"
-echo "server:  PostgreSQL $("$PG_BIN/postgres" --version | sed 's/^[^)]*) *\([^ ]*\).*/\1/') on a Unix socket, fsync on, synchronous_commit on"
+echo "server:  PostgreSQL $("$PG_BIN/postgres" --version | sed 's/^[^)]*) *\([^ ]*\).*/\1/') on a Unix socket, fsync on, synchronous_commit on${SERVER_OPTS:+, $SERVER_OPTS}"
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) on $(getconf _NPROCESSORS_ONLN) cpus; nothing pinned"
 
 fresh_db() {
