@@ -64,9 +64,10 @@ int ingest_restore(struct ingest *);
  * complaints of the last window, and ge is built from every pending
  * complaint that no longer waits (the last leader claimed it), the copies
  * of one complaint (seen through two daemons) dropped from the spool but
- * the first; the waiting ones are left to ingest_claim. ingest_claim: the leader takes up to max rows other
- * daemons wrote since (in the pass's batch), drops the copies, groups the
- * rest: how many it took, or -1 (logged).
+ * the first; the waiting ones are left to ingest_claim. ingest_claim:
+ * the leader takes up to max rows other daemons wrote since (in the
+ * pass's batch), drops the copies, groups the rest: how many it took, or
+ * -1 (logged).
  */
 void ingest_follow(struct ingest *, struct group_engine *ge, void (*wrote)(void *arg),
                    void *arg);
