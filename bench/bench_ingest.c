@@ -9,8 +9,9 @@
  *	keep-alive connections (one request in flight per connection, as
  *	keluhd serves them), until --count mentions were sent or --seconds
  *	passed; with --rate, batch k is sent no sooner than k * batch / N
- *	seconds after the start (N mentions a second, at most). Mentions are the corpus lines in order (wrapping around), each
- *	with a fresh unique "id", so keluhd's duplicate check never fires.
+ *	seconds after the start (N mentions a second, at most). Mentions
+ *	are the corpus lines in order (wrapping around), each with a fresh
+ *	unique "id", so keluhd's duplicate check never fires.
  *	Every answer must be 202; the "accepted" counts are summed.
  *	  mode=ingest conns=C batch=B requests=R mentions=M accepted=A
  *	  complaints=K duplicates=D errors=E seconds=S mentions_per_s=A/S
