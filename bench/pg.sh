@@ -218,6 +218,25 @@ check() {
 }
 
 failed=0
+# load PREFIX SECONDS [OPTION...]: one bench_ingest ingest per port of $ports
+# for SECONDS, with the OPTIONs, its figures in PREFIX-1.txt, PREFIX-2.txt...
+load() {
+	lp=$1
+	ls=$2
+	shift 2
+	i=0
+	for p in $ports; do
+		i=$((i + 1))
+		"$bench_ingest" ingest --port "$p" "$ndjson" --batch "$BATCH" --conns "$CONNS" \
+		    --count 100000000 --seconds "$ls" "$@" >"$lp-$i.txt" 2>"$lp-$i.err" &
+		LPIDS="$LPIDS $!"
+	done
+	for p in $LPIDS; do
+		wait "$p" || failed=1
+	done
+	LPIDS=
+}
+
 # ingest NAME N SPOOL-LINES: N daemons on one spool, one load generator each;
 # prints the sum's line and leaves it in $out/pgbench-NAME.txt
 ingest() {
@@ -228,17 +247,7 @@ ingest() {
 		start_keluhd "$1-$i" "$D/$1-$i.yaml" || { failed=1; stop_all; return; }
 		ports="$ports $KPORT"
 	done
-	i=0
-	for p in $ports; do
-		i=$((i + 1))
-		"$bench_ingest" ingest --port "$p" "$ndjson" --batch "$BATCH" --conns "$CONNS" \
-		    --count 100000000 --seconds "$SECONDS_" >"$D/$1-$i.txt" 2>"$D/$1-$i.err" &
-		LPIDS="$LPIDS $!"
-	done
-	for p in $LPIDS; do
-		wait "$p" || failed=1
-	done
-	LPIDS=
+	load "$D/$1" "$SECONDS_"
 	drain=
 	case $3 in
 	*postgresql*) drain=$(drain_time) ;;
@@ -272,12 +281,13 @@ drain_time() {
 }
 
 # median NAME: of the rounds' $out/pgbench-NAME-rK.txt, the one of the
-# median rate becomes $out/pgbench-NAME.txt; prints every round's rate
+# median rate (of an even number, the lower middle one) becomes
+# $out/pgbench-NAME.txt; prints every round's rate
 median() {
 	for f in "$out/pgbench-$1"-r*.txt; do
 		echo "$(getkv "$f" mentions_per_s) $f"
 	done | sort -n >"$D/rates"
-	k=$(($(wc -l <"$D/rates") / 2 + 1))
+	k=$((($(wc -l <"$D/rates") + 1) / 2))
 	cp "$(sed -n "${k}p" "$D/rates" | cut -d' ' -f2)" "$out/pgbench-$1.txt"
 	cut -d' ' -f1 "$D/rates" | paste -sd' ' -
 }
@@ -324,31 +334,20 @@ if [ "$sus_up" = 1 ]; then
 		done
 	) >"$D/sus-waiting" &
 	SP=$!
-	i=0
-	for p in $ports; do
-		i=$((i + 1))
-		"$bench_ingest" ingest --port "$p" "$ndjson" --batch "$BATCH" --conns "$CONNS" \
-		    --count 100000000 --seconds "$SUS_SECONDS" --rate $((SUS_RATE / 3)) \
-		    >"$D/sus-l$i.txt" 2>"$D/sus-l$i.err" &
-		LPIDS="$LPIDS $!"
-	done
-	for p in $LPIDS; do
-		wait "$p" || failed=1
-	done
-	LPIDS=
+	load "$D/sus-l" "$SUS_SECONDS" --rate $((SUS_RATE / 3))
 	kill "$SP" 2>/dev/null
 	wait "$SP" 2>/dev/null
 	drain=$(drain_time)
 	w1=$(awk -v k=$((SUS_SECONDS / 3)) '$1 == k { print $2 }' "$D/sus-waiting")
 	w2=$(awk -v k=$((2 * SUS_SECONDS / 3)) '$1 == k { print $2 }' "$D/sus-waiting")
 	w3=$(awk 'END { print $2 }' "$D/sus-waiting")
-	cat "$D"/sus-l*.txt | awk -v drain="$drain" -v asked="$SUS_RATE" -v w="$w1/$w2/$w3" '
+	cat "$D"/sus-l-*.txt | awk -v drain="$drain" -v asked="$SUS_RATE" -v w="$w1/$w2/$w3" '
 	{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 	  acc += v["accepted"]; err += v["errors"]; if (v["seconds"] > secs) secs = v["seconds"] }
 	END { printf "mode=sustain daemons=3 asked_per_s=%d accepted=%d errors=%d seconds=%.3f mentions_per_s=%.0f waiting_thirds=%s %s\n", asked, acc, err, secs, (secs > 0 ? acc / secs : 0), w, drain }' \
 	    >"$out/pgbench-sustain.txt"
 	sed 's/^/  /' "$out/pgbench-sustain.txt"
-	for e in "$D"/sus-l*.err; do
+	for e in "$D"/sus-l-*.err; do
 		[ -s "$e" ] && tail -n 2 "$e" | sed 's/^/  ! /'
 	done
 fi

@@ -45,17 +45,23 @@ start_keluhd "$TMPD/c2.yaml" "$TMPD/k2.log"
 is "the second daemon starts beside it" "$?" 0
 URL2=$URL
 
+# backlog FIRST LAST: batches FIRST..LAST of 512 complaints posted to $URL;
+# how many were answered 202
+backlog() {
+	n=0
+	for b in $(seq "$1" "$2"); do
+		seq 1 512 | awk -v b="$b" '{ printf "{\"id\":\"w%d-%d\",\"text\":\"where is my refund %d\"}\n", b, $1, $1 }' \
+		    >"$TMPD/batch"
+		r=$(post "$(cat "$TMPD/batch")")
+		[ "${r%% *}" = 202 ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
 # the leader stopped: the other daemon's complaints wait, 40 claims' worth
 kill -STOP "$P1"
 URL=$URL2
-n=0
-for b in $(seq 1 40); do
-	seq 1 512 | awk -v b="$b" '{ printf "{\"id\":\"w%d-%d\",\"text\":\"where is my refund %d\"}\n", b, $1, $1 }' \
-	    >"$TMPD/batch"
-	r=$(post "$(cat "$TMPD/batch")")
-	[ "${r%% *}" = 202 ] && n=$((n + 1))
-done
-is "40 batches of 512 complaints to the other daemon: 202" "$n" 40
+is "40 batches of 512 complaints to the other daemon: 202" "$(backlog 1 40)" 40
 is "... all waiting for the leader" "$(psql_int 'SELECT count(*) FROM mentions_waiting')" 20480
 
 # a mention to the leader, sent while it is stopped: it is read when it wakes
@@ -84,14 +90,7 @@ is "... every complaint once, its own too" \
 # not all at once on taking over
 kill -STOP "$P1"
 URL=$URL2
-n=0
-for b in $(seq 41 80); do
-	seq 1 512 | awk -v b="$b" '{ printf "{\"id\":\"w%d-%d\",\"text\":\"where is my refund %d\"}\n", b, $1, $1 }' \
-	    >"$TMPD/batch"
-	r=$(post "$(cat "$TMPD/batch")")
-	[ "${r%% *}" = 202 ] && n=$((n + 1))
-done
-is "40 more batches to the other daemon: 202" "$n" 40
+is "40 more batches to the other daemon: 202" "$(backlog 41 80)" 40
 is "... waiting for the stopped leader" "$(psql_int 'SELECT count(*) FROM mentions_waiting')" 20480
 kill -KILL "$P1"
 wait "$P1" 2>/dev/null
