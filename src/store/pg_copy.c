@@ -34,19 +34,21 @@
 /* the sequences' blocks: at least, at most */
 #define PG_IDS_MIN 16
 #define PG_IDS_MAX 4096
+/* the most columns of a statement that takes array literals (the rollups' five) */
+#define PG_ARRAY_COLS 5
 
 /*
- * A block of ids: the sequence is looked up once, in a CTE the planner
- * may not fold into the rows (in the target list, pg_get_serial_sequence
- * ran for each id and cost five times the nextval).
+ * A block of ids, how many closing it: the sequence is looked up once, in
+ * a CTE the planner may not fold into the rows (in the target list,
+ * pg_get_serial_sequence ran for each id and cost five times the nextval).
  */
 #define PG_IDS_SQL(table)                                                                          \
 	"WITH q AS MATERIALIZED (SELECT pg_get_serial_sequence('" table "', 'id')::regclass "      \
-	"AS s) SELECT nextval(q.s) FROM q, generate_series(1, $1::integer)"
+	"AS s) SELECT nextval(q.s) FROM q, generate_series(1, "
 
 const char *const pg_copy_sql[PQ__N] = {
-    [PQ_MENTION_IDS] = PG_IDS_SQL("mentions"),
-    [PQ_RECENT_IDS] = PG_IDS_SQL("recent"),
+    [PQ_MENTION_IDS] = PG_IDS_SQL("mentions") "$1::integer)",
+    [PQ_RECENT_IDS] = PG_IDS_SQL("recent") "$1::integer)",
     /*
      * One row per key (an upsert may not touch a row twice), taken in
      * the order of the key, so that daemons adding to the same rows lock
@@ -96,13 +98,59 @@ pg_array_text(struct buf *b, const char *p)
 	buf_addc(b, '"');
 }
 
+/* The next element of an array literal's column: its separator, or the opening brace. */
+static void
+pg_array_next(struct buf *b)
+{
+	buf_addc(b, b->len ? ',' : '{');
+}
+
+static void
+pg_array_int(struct buf *b, int64_t v)
+{
+	pg_array_next(b);
+	buf_add_int(b, v);
+}
+
+static void
+pg_arrays_reset(struct buf *col, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		buf_reset(&col[i]);
+}
+
+/*
+ * Statement q with the n columns as its parameters, each closed as an
+ * array literal (an empty one as {}), then emptied: 0, or -1 (the batch
+ * is lost).
+ */
+static int
+pg_arrays_send(struct pg_spool *s, int q, struct buf *col, size_t n)
+{
+	struct pg_arg a[PG_ARRAY_COLS];
+	PGresult *r;
+
+	if (n > PG_ARRAY_COLS)
+		n = PG_ARRAY_COLS;
+	for (size_t i = 0; i < n; i++) {
+		if (col[i].len == 0)
+			buf_addc(&col[i], '{');
+		buf_addc(&col[i], '}');
+		a[i] = PG_TEXT(col[i].data);
+	}
+	r = pg_run_now(s, q, a, n);
+	pg_arrays_reset(col, n);
+	if (!r)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
 int
 pg_copy_stat(struct pg_spool *s, int kind, int64_t step_ms, int64_t bucket, const char *key,
              int64_t n)
 {
-	struct pg_stats *st = &s->stats;
-	const int64_t v[] = {kind, step_ms, bucket, n};
-	struct buf *col[] = {&st->col[0], &st->col[1], &st->col[2], &st->col[4]};
+	struct buf *col = s->stats.col;
 
 	if (s->readonly) {
 		pg_seterr(s, "the spool is open read-only");
@@ -110,48 +158,15 @@ pg_copy_stat(struct pg_spool *s, int kind, int64_t step_ms, int64_t bucket, cons
 	}
 	if (pg_check_txn(s) < 0)
 		return -1;
-	for (size_t i = 0; i < 4; i++) {
-		buf_addc(col[i], st->n ? ',' : '{');
-		buf_add_int(col[i], v[i]);
-	}
-	buf_addc(&st->col[3], st->n ? ',' : '{');
-	pg_array_text(&st->col[3], key);
-	st->n++;
-	if (st->col[3].len >= PG_COPY_FLUSH_BYTES && pg_copy_flush(s) < 0)
+	pg_array_int(&col[0], kind);
+	pg_array_int(&col[1], step_ms);
+	pg_array_int(&col[2], bucket);
+	pg_array_next(&col[3]);
+	pg_array_text(&col[3], key);
+	pg_array_int(&col[4], n);
+	if (col[3].len >= PG_COPY_FLUSH_BYTES && pg_copy_flush(s) < 0)
 		return -1;
 	return 0;
-}
-
-/* The batch's counts as one upsert: 0, or -1 (the batch is lost). */
-static int
-pg_stats_send(struct pg_spool *s)
-{
-	struct pg_stats *st = &s->stats;
-	PGresult *r;
-
-	for (size_t i = 0; i < 5; i++)
-		buf_addc(&st->col[i], '}');
-	r = pg_run_now(s, PQ_STAT_MANY,
-	               PG_ARGS(PG_TEXT(st->col[0].data), PG_TEXT(st->col[1].data),
-	                       PG_TEXT(st->col[2].data), PG_TEXT(st->col[3].data),
-	                       PG_TEXT(st->col[4].data)));
-	for (size_t i = 0; i < 5; i++)
-		buf_reset(&st->col[i]);
-	st->n = 0;
-	if (!r)
-		return -1;
-	PQclear(r);
-	return 0;
-}
-
-static void
-pg_pending_reset(struct pg_pending *p)
-{
-	buf_reset(&p->ids);
-	buf_reset(&p->groups);
-	buf_reset(&p->waiting);
-	p->n = 0;
-	p->nwaiting = 0;
 }
 
 /*
@@ -207,9 +222,7 @@ pg_copy_begin(struct pg_spool *s)
 	/* a pass that wrote complaints is followed by one that does, most of the time */
 	if (c->block == 0)
 		return pg_exec(s, "BEGIN");
-	snprintf(sql, sizeof(sql),
-	         "BEGIN; WITH q AS MATERIALIZED (SELECT pg_get_serial_sequence('mentions', "
-	         "'id')::regclass AS s) SELECT nextval(q.s) FROM q, generate_series(1, %zu)",
+	snprintf(sql, sizeof(sql), "BEGIN; " PG_IDS_SQL("mentions") "%zu)",
 	         c->block < PG_IDS_MIN ? (size_t)PG_IDS_MIN : c->block);
 	r = PQexec(s->conn, sql);
 	pg_cluster_collect(s);
@@ -282,44 +295,17 @@ pg_copy_row(struct pg_spool *s, int t, const struct pg_arg *a, size_t n)
 int
 pg_copy_pending(struct pg_spool *s, int64_t id, const char *group_key, int waiting)
 {
-	struct pg_pending *p = &s->pending;
+	struct buf *col = s->pending.col;
 
 	if (pg_check_txn(s) < 0)
 		return -1;
-	buf_addc(&p->ids, p->n ? ',' : '{');
-	buf_add_int(&p->ids, id);
-	buf_addc(&p->groups, p->n ? ',' : '{');
-	pg_array_text(&p->groups, group_key);
-	p->n++;
-	if (waiting) {
-		buf_addc(&p->waiting, p->nwaiting ? ',' : '{');
-		buf_add_int(&p->waiting, id);
-		p->nwaiting++;
-	}
-	if (p->groups.len >= PG_COPY_FLUSH_BYTES && pg_copy_flush(s) < 0)
+	pg_array_int(&col[PG_PENDING_IDS], id);
+	pg_array_next(&col[PG_PENDING_GROUPS]);
+	pg_array_text(&col[PG_PENDING_GROUPS], group_key);
+	if (waiting)
+		pg_array_int(&col[PG_PENDING_WAITING], id);
+	if (col[PG_PENDING_GROUPS].len >= PG_COPY_FLUSH_BYTES && pg_copy_flush(s) < 0)
 		return -1;
-	return 0;
-}
-
-/* The batch's pending marks as one INSERT: 0, or -1 (the batch is lost). */
-static int
-pg_pending_send(struct pg_spool *s)
-{
-	struct pg_pending *p = &s->pending;
-	PGresult *r;
-
-	buf_addc(&p->ids, '}');
-	buf_addc(&p->groups, '}');
-	if (p->nwaiting == 0)
-		buf_addc(&p->waiting, '{');
-	buf_addc(&p->waiting, '}');
-	r = pg_run_now(
-	    s, PQ_PENDING_MANY,
-	    PG_ARGS(PG_TEXT(p->ids.data), PG_TEXT(p->groups.data), PG_TEXT(p->waiting.data)));
-	pg_pending_reset(p);
-	if (!r)
-		return -1;
-	PQclear(r);
 	return 0;
 }
 
@@ -369,12 +355,15 @@ pg_copy_flush(struct pg_spool *s)
 		}
 	}
 	/* after the rows they name, though no key ties them */
-	if (s->pending.n > 0 && (pg_check_txn(s) < 0 || pg_pending_send(s) < 0)) {
+	if (s->pending.col[PG_PENDING_IDS].len > 0 &&
+	    (pg_check_txn(s) < 0 ||
+	     pg_arrays_send(s, PQ_PENDING_MANY, s->pending.col, PG_PENDING__N) < 0)) {
 		pg_copy_end(s);
 		return -1;
 	}
 	/* last: the counts' rows stay locked until the commit, which comes next */
-	if (s->stats.n > 0 && (pg_check_txn(s) < 0 || pg_stats_send(s) < 0)) {
+	if (s->stats.col[0].len > 0 &&
+	    (pg_check_txn(s) < 0 || pg_arrays_send(s, PQ_STAT_MANY, s->stats.col, 5) < 0)) {
 		pg_copy_end(s);
 		return -1;
 	}
@@ -396,10 +385,8 @@ pg_copy_end(struct pg_spool *s)
 		c->nids = 0;
 		c->next = 0;
 	}
-	pg_pending_reset(&s->pending);
-	for (size_t i = 0; i < 5; i++)
-		buf_reset(&s->stats.col[i]);
-	s->stats.n = 0;
+	pg_arrays_reset(s->pending.col, PG_PENDING__N);
+	pg_arrays_reset(s->stats.col, 5);
 }
 
 void
@@ -409,9 +396,8 @@ pg_copy_free(struct pg_spool *s)
 		buf_free(&s->copy[t].rows);
 		free(s->copy[t].ids);
 	}
-	buf_free(&s->pending.ids);
-	buf_free(&s->pending.groups);
-	buf_free(&s->pending.waiting);
+	for (size_t i = 0; i < PG_PENDING__N; i++)
+		buf_free(&s->pending.col[i]);
 	for (size_t i = 0; i < 5; i++)
 		buf_free(&s->stats.col[i]);
 }

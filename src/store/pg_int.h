@@ -162,18 +162,18 @@ struct pg_copy {
 	size_t block; /* how many ids the next refill takes */
 };
 /*
- * The pending marks of the open batch's mention rows (mentions_pending),
- * and of those waiting for the leader (mentions_waiting): the columns of
- * one INSERT, as array literals.
+ * Statements of a batch that take their rows as array literals, a column
+ * each (pg_copy.c): the pending marks of the batch's mention rows (ids and
+ * groups, mentions_pending; ids of those waiting for the leader,
+ * mentions_waiting) and the rollups' counts. An empty column is an empty
+ * buffer; the literal's braces are added when it is sent.
  */
+enum { PG_PENDING_IDS, PG_PENDING_GROUPS, PG_PENDING_WAITING, PG_PENDING__N };
 struct pg_pending {
-	struct buf ids, groups, waiting;
-	size_t n, nwaiting;
+	struct buf col[PG_PENDING__N];
 };
-/* The rollups' counts of the open batch: the columns of one upsert, as array literals. */
 struct pg_stats {
 	struct buf col[5]; /* kind, step, bucket_ms, key, n */
-	size_t n;
 };
 extern const char *const pg_cluster_sql[PQ__N];
 
