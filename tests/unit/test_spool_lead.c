@@ -297,6 +297,36 @@ START_TEST(test_tie_keeps_the_rows)
 END_TEST
 
 /*
+ * On PostgreSQL a group's text goes into the batch's array literal of
+ * pending marks: quotes, backslashes, commas and braces in it (an
+ * author's handle, with grouping by author) come back as they went in,
+ * and tie the group.
+ */
+START_TEST(test_pending_group_text)
+{
+	static const char odd[] = "author=a\"b\\c,{d} e";
+	struct seen s = {0};
+	const char *rcv[] = {"hook"};
+	const int64_t exp[] = {INT64_MAX};
+	int64_t m, ar;
+
+	ck_assert_int_eq(spool_begin(sp), 0);
+	m = add("o1", odd, 100, 1);
+	add("o2", odd, 200, 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(spool_pending_mentions(sp, collect, &s), 0);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_int_eq(s.rowid[0], m);
+	ck_assert_int_eq(spool_claim_mentions(sp, 0, collect, &s), 1);
+	ck_assert_str_eq(s.id[1], "o2");
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ar = spool_add_alert(sp, "O", odd, 2, NULL, 250, "{}", NULL, 0, rcv, exp, 1, 250);
+	ck_assert_int_gt(ar, 0);
+	ck_assert_int_eq(spool_tie_mentions(sp, ar, odd, s.rowid[1]), 2);
+}
+END_TEST
+
+/*
  * A spool of schema 6 (the tie in mentions.alert_rowid) upgraded to 7:
  * the v6 shape is rebuilt from a v7 spool's rows behind its back, then
  * opened again; pending, waiting and tied rows keep what they were.
@@ -361,6 +391,7 @@ main(void)
 	SPOOL_TEST_PG_ONLY(tc, test_claim_keeps_the_row);
 	SPOOL_TEST_PG_ONLY(tc, test_tie_keeps_the_rows);
 	SPOOL_TEST_PG_ONLY(tc, test_upgrade_from_6);
+	SPOOL_TEST_PG_ONLY(tc, test_pending_group_text);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
