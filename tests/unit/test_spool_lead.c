@@ -346,18 +346,18 @@ START_TEST(test_upgrade_from_6)
 	ar = spool_add_alert(sp, "A", "g", 2, NULL, 150, "{}", NULL, 0, rcv, exp, 1, 150);
 	ck_assert_int_eq(spool_tie_mentions(sp, ar, "g", t), 1);
 	spool_close(sp);
-	spool_test_pg_exec(path,
-	                   "BEGIN;"
-	                   "ALTER TABLE mentions ADD COLUMN alert_rowid bigint REFERENCES alerts (id);"
-	                   "UPDATE mentions m SET alert_rowid = t.alert_rowid FROM mention_alerts t "
-	                   "  WHERE t.id = m.id;"
-	                   "DROP TABLE mention_alerts, mentions_pending;"
-	                   "CREATE INDEX mentions_pending ON mentions (group_key, id) "
-	                   "  WHERE alert_rowid IS NULL;"
-	                   "CREATE INDEX mentions_alert ON mentions (alert_rowid, at_ms) "
-	                   "  WHERE alert_rowid IS NOT NULL;"
-	                   "UPDATE keluh_schema SET version = 6;"
-	                   "COMMIT");
+	spool_test_pg_exec(
+	    path, "BEGIN;"
+	          "ALTER TABLE mentions ADD COLUMN alert_rowid bigint REFERENCES alerts (id);"
+	          "UPDATE mentions m SET alert_rowid = t.alert_rowid FROM mention_alerts t "
+	          "  WHERE t.id = m.id;"
+	          "DROP TABLE mention_alerts, mentions_pending;"
+	          "CREATE INDEX mentions_pending ON mentions (group_key, id) "
+	          "  WHERE alert_rowid IS NULL;"
+	          "CREATE INDEX mentions_alert ON mentions (alert_rowid, at_ms) "
+	          "  WHERE alert_rowid IS NOT NULL;"
+	          "UPDATE keluh_schema SET version = 6;"
+	          "COMMIT");
 	sp = spool_open(path, 0, err, sizeof(err));
 	ck_assert_msg(sp != NULL, "open: %s", err);
 	ck_assert_int_eq(spool_test_pg_int(path, "SELECT max(version) FROM keluh_schema"), 7);
