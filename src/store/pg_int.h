@@ -154,7 +154,7 @@ extern const char *const pg_copy_sql[PQ__N];
 enum { PG_COPY_MENTIONS, PG_COPY_RECENT, PG_COPY__N };
 /* One table's rows of the open batch, and the ids taken for it. */
 struct pg_copy {
-	struct buf rows; /* COPY's text format, a line per row */
+	struct buf rows; /* COPY's binary format, from its header to the last row */
 	size_t nrows;
 	int64_t *ids; /* taken from the table's sequence in this batch */
 	size_t nids, next, cap;
