@@ -13,11 +13,12 @@
 #     the next on a shared 2-core machine); after each run on PostgreSQL,
 #     the complaints still waiting for the leader's claim and the time it
 #     takes to claim them, the load gone;
-#   - sustained: 3 daemons asked for BENCH_PGB_SUSTAIN_RATE mentions/s
-#     together (bench_ingest --rate, a third each) for
-#     BENCH_PGB_SUSTAIN_SECONDS: what they accepted, and the complaints
-#     waiting for the leader's claim at a third, two thirds and the end of
-#     the run (a count that grows says the leader does not keep up);
+#   - sustained: 3 daemons for BENCH_PGB_SUSTAIN_SECONDS, first as fast
+#     as they take, then asked for BENCH_PGB_SUSTAIN_RATE mentions/s
+#     together (bench_ingest --rate, a third each): what they accepted,
+#     and the complaints waiting for the leader's claim at a third, two
+#     thirds and the end of the run and the most seen (sampled each
+#     second; a count that grows says the leader does not keep up);
 #   - alert latency with 3 daemons: from the 202 of a critical mention
 #     (posted to the daemons in turn) to its alert's arrival at a webhook
 #     sink on 127.0.0.1 (bench_ingest alert), p50/p99, with background
@@ -309,49 +310,62 @@ for n in 1 2 3; do
 	eval "RATES_pg$n=\$(median pg$n)"
 done
 
-# sustained: 3 daemons at a fixed rate, the waiting complaints sampled each second
-echo "\$ bench_ingest ingest --rate $((SUS_RATE / 3)) --seconds $SUS_SECONDS, one per daemon (3 daemons)"
-fresh_db
-: >"$out/pgbench-sustain.txt"
-ports=
-sus_up=1
-for i in 1 2 3; do
-	ingest_conf "  postgresql: \"$CONNINFO\"" >"$D/sus-$i.yaml"
-	if start_keluhd "sus-$i" "$D/sus-$i.yaml"; then
-		ports="$ports $KPORT"
-	else
-		failed=1
-		sus_up=0
-	fi
-done
-if [ "$sus_up" = 1 ]; then
-	(
-		k=0
-		while :; do
-			k=$((k + 1))
-			echo "$k $("$PG_BIN/psql" -X -Atq -d "$CONNINFO" -c "SELECT count(*) FROM mentions_waiting" 2>/dev/null)"
-			sleep 1
-		done
-	) >"$D/sus-waiting" &
-	SP=$!
-	load "$D/sus-l" "$SUS_SECONDS" --rate $((SUS_RATE / 3))
-	kill "$SP" 2>/dev/null
-	wait "$SP" 2>/dev/null
-	drain=$(drain_time)
-	w1=$(awk -v k=$((SUS_SECONDS / 3)) '$1 == k { print $2 }' "$D/sus-waiting")
-	w2=$(awk -v k=$((2 * SUS_SECONDS / 3)) '$1 == k { print $2 }' "$D/sus-waiting")
-	w3=$(awk 'END { print $2 }' "$D/sus-waiting")
-	cat "$D"/sus-l-*.txt | awk -v drain="$drain" -v asked="$SUS_RATE" -v w="$w1/$w2/$w3" '
-	{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-	  acc += v["accepted"]; err += v["errors"]; if (v["seconds"] > secs) secs = v["seconds"] }
-	END { printf "mode=sustain daemons=3 asked_per_s=%d accepted=%d errors=%d seconds=%.3f mentions_per_s=%.0f waiting_thirds=%s %s\n", asked, acc, err, secs, (secs > 0 ? acc / secs : 0), w, drain }' \
-	    >"$out/pgbench-sustain.txt"
-	sed 's/^/  /' "$out/pgbench-sustain.txt"
-	for e in "$D"/sus-l-*.err; do
-		[ -s "$e" ] && tail -n 2 "$e" | sed 's/^/  ! /'
+# sustain NAME RATE: 3 daemons for SUS_SECONDS, asked for RATE mentions/s
+# together (0: as fast as they take), the waiting complaints sampled each
+# second; the figures in $out/pgbench-NAME.txt
+sustain() {
+	fresh_db
+	: >"$out/pgbench-$1.txt"
+	ports=
+	sus_up=1
+	for i in 1 2 3; do
+		ingest_conf "  postgresql: \"$CONNINFO\"" >"$D/$1-$i.yaml"
+		if start_keluhd "$1-$i" "$D/$1-$i.yaml"; then
+			ports="$ports $KPORT"
+		else
+			failed=1
+			sus_up=0
+		fi
 	done
-fi
-stop_all
+	if [ "$sus_up" = 1 ]; then
+		(
+			k=0
+			while :; do
+				k=$((k + 1))
+				echo "$k $("$PG_BIN/psql" -X -Atq -d "$CONNINFO" -c "SELECT count(*) FROM mentions_waiting" 2>/dev/null)"
+				sleep 1
+			done
+		) >"$D/$1-waiting" &
+		SP=$!
+		if [ "$2" = 0 ]; then
+			load "$D/$1-l" "$SUS_SECONDS"
+		else
+			load "$D/$1-l" "$SUS_SECONDS" --rate $(($2 / 3))
+		fi
+		kill "$SP" 2>/dev/null
+		wait "$SP" 2>/dev/null
+		drain=$(drain_time)
+		w1=$(awk -v k=$((SUS_SECONDS / 3)) '$1 == k { print $2 }' "$D/$1-waiting")
+		w2=$(awk -v k=$((2 * SUS_SECONDS / 3)) '$1 == k { print $2 }' "$D/$1-waiting")
+		w3=$(awk 'END { print $2 }' "$D/$1-waiting")
+		wmax=$(awk '$2 + 0 > m { m = $2 + 0 } END { print m + 0 }' "$D/$1-waiting")
+		cat "$D/$1"-l-*.txt | awk -v drain="$drain" -v asked="$2" -v w="$w1/$w2/$w3" -v wmax="$wmax" '
+		{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		  acc += v["accepted"]; err += v["errors"]; if (v["seconds"] > secs) secs = v["seconds"] }
+		END { printf "mode=sustain daemons=3 asked_per_s=%d accepted=%d errors=%d seconds=%.3f mentions_per_s=%.0f waiting_thirds=%s waiting_max=%d %s\n", asked, acc, err, secs, (secs > 0 ? acc / secs : 0), w, wmax, drain }' \
+		    >"$out/pgbench-$1.txt"
+		sed 's/^/  /' "$out/pgbench-$1.txt"
+		for e in "$D/$1"-l-*.err; do
+			[ -s "$e" ] && tail -n 2 "$e" | sed 's/^/  ! /'
+		done
+	fi
+	stop_all
+}
+
+echo "\$ bench_ingest ingest --seconds $SUS_SECONDS, one per daemon (3 daemons), as fast as they take"
+sustain sustain-free 0
+echo "\$ bench_ingest ingest --rate $((SUS_RATE / 3)) --seconds $SUS_SECONDS, one per daemon (3 daemons)"
+sustain sustain "$SUS_RATE"
 
 # alert latency, 3 daemons: grouped by mention, critical at once, one webhook;
 # the ingest runs' writes flushed first, so that their writeback does not
@@ -619,10 +633,17 @@ for n in 1 2 3; do
 	row "  then waiting for the leader / claimed in" \
 	    "$(val "$(fmt_int "$(getkv "$out/pgbench-pg$n.txt" waiting)")") / $(val "$(getkv "$out/pgbench-pg$n.txt" drain_s)" " s")" "" ""
 done
-sr=$(getkv "$out/pgbench-sustain.txt" mentions_per_s)
-row "sustained, 3 daemons, asked $(fmt_int "$SUS_RATE")/s for ${SUS_SECONDS} s" "$(val "$(fmt_int "$sr")" /s)" "" ""
-row "  waiting for the leader at 1/3, 2/3, the end" "$(val "$(getkv "$out/pgbench-sustain.txt" waiting_thirds)")" "" ""
-row "  then claimed in" "$(val "$(getkv "$out/pgbench-sustain.txt" drain_s)" " s")" "" ""
+for f in sustain-free sustain; do
+	sr=$(getkv "$out/pgbench-$f.txt" mentions_per_s)
+	if [ "$f" = sustain ]; then
+		row "sustained, 3 daemons, asked $(fmt_int "$SUS_RATE")/s for ${SUS_SECONDS} s" "$(val "$(fmt_int "$sr")" /s)" "" ""
+	else
+		row "sustained, 3 daemons, as fast as they take, ${SUS_SECONDS} s" "$(val "$(fmt_int "$sr")" /s)" "" ""
+	fi
+	row "  waiting for the leader at 1/3, 2/3, the end; most" \
+	    "$(val "$(getkv "$out/pgbench-$f.txt" waiting_thirds)")""; $(fmt_int "$(getkv "$out/pgbench-$f.txt" waiting_max)")" "" ""
+	row "  then claimed in" "$(val "$(getkv "$out/pgbench-$f.txt" drain_s)" " s")" "" ""
+done
 a50=$(getkv "$out/pgbench-alert.txt" lat_p50_ms)
 a99=$(getkv "$out/pgbench-alert.txt" lat_p99_ms)
 row "alert latency 202 -> webhook, 3 daemons: p50" "$(val "$a50" " ms")" "" ""
