@@ -237,7 +237,7 @@ rollup_mention(struct rollup *r, const struct conf *c, const struct mention *m, 
 	if (!c->ui.enabled || c->ui.backtest_keep == 0)
 		return 0;
 	rollup_recent_json(&r->rec, m, source);
-	if (spool_recent_add(r->sp, at_ms, complaint, r->rec.data) < 0) {
+	if (spool_recent_add(r->sp, at_ms, complaint, m->id, r->rec.data) < 0) {
 		log_warnx("spool: cannot record mention %s for backtests: %s", m->id,
 		          spool_error(r->sp));
 		metrics_add("keluh_spool_errors_total", NULL, 1);

@@ -84,8 +84,9 @@ static const struct {
     [PG_COPY_MENTIONS] = {"COPY mentions (id, mention_id, group_key, priority, at_ms, json) "
                           "FROM STDIN WITH (FORMAT binary)",
                           PQ_MENTION_IDS, "tt48t"},
-    [PG_COPY_RECENT] = {"COPY recent (id, at_ms, complaint, json) FROM STDIN WITH (FORMAT binary)",
-                        PQ_RECENT_IDS, "84t"},
+    [PG_COPY_RECENT] = {"COPY recent (id, at_ms, complaint, mention_id, json) FROM STDIN "
+                        "WITH (FORMAT binary)",
+                        PQ_RECENT_IDS, "84tt"},
 };
 
 /* The binary format's header: its signature, no flags, no extension. */

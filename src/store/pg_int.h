@@ -29,7 +29,7 @@
  * 4 the mentions' grouped, 5 rule texts by a plain index, 6 the waiting
  * complaints in a table of their own (pg_schema.c says what each adds).
  */
-#define PG_SCHEMA 7
+#define PG_SCHEMA 8
 /* pg_advisory_xact_lock key of migrations: "kluh", as the SQLite application_id */
 #define PG_MIGRATE_LOCK         0x6b6c7568
 #define PG_CONNECT_TIMEOUT      "5"
@@ -482,7 +482,8 @@ int64_t pg_case_topics(struct spool *sp, int64_t since_ms, int64_t until_ms,
                        void (*fn)(void *arg, const char *topic, int64_t cases,
                                   int64_t not_complaint),
                        void *arg);
-int64_t pg_recent_add(struct spool *sp, int64_t at_ms, int complaint, const char *json);
+int64_t pg_recent_add(struct spool *sp, int64_t at_ms, int complaint, const char *mention_id,
+                      const char *json);
 int64_t pg_recent_prune(struct spool *sp, size_t keep, int64_t before_ms);
 int64_t pg_recent_scan(struct spool *sp, int64_t since_ms, size_t limit,
                        int (*fn)(void *arg, int64_t at_ms, int complaint, const char *json),

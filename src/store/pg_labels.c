@@ -22,9 +22,8 @@ const char *const pg_labels_sql[PQ__N] = {
     [PQ_LABEL_COUNT] = "SELECT count(*), coalesce(sum(complaint), 0) FROM labels l WHERE NOT "
                        "EXISTS (SELECT 1 FROM labels n WHERE n.mention_id = l.mention_id AND "
                        "n.id > l.id)",
-    /* the expression of recent_mention, so the index answers */
-    [PQ_RECENT_BY_ID] = "SELECT at_ms, complaint, json FROM recent WHERE "
-                        "keluh_json(json) ->> 'id' = $1 ORDER BY id DESC LIMIT 1",
+    [PQ_RECENT_BY_ID] = "SELECT at_ms, complaint, json FROM recent WHERE mention_id = $1 "
+                        "ORDER BY id DESC LIMIT 1",
 };
 
 int

@@ -224,6 +224,16 @@ static const char *const pg_migrations[PG_SCHEMA] = {
     "  SELECT id, group_key FROM mentions WHERE alert_rowid IS NULL;"
     "CREATE INDEX mentions_pending_group ON mentions_pending (group_key, id);"
     "ALTER TABLE mentions DROP COLUMN alert_rowid;",
+    /*
+     * 8: a recent mention's id in a column of its own, written by keluhd.
+     * The index was on keluh_json(json) ->> 'id': keluh_json is plpgsql
+     * with an exception block, so each row cost a subtransaction and a
+     * parse of its JSON, for every mention while backtests are kept.
+     */
+    "ALTER TABLE recent ADD COLUMN mention_id text;"
+    "UPDATE recent SET mention_id = keluh_json(json) ->> 'id';"
+    "DROP INDEX recent_mention;"
+    "CREATE INDEX recent_mention ON recent (mention_id, id);",
 };
 
 /* One number of a query made for the occasion: 1, 0 for no row or NULL, -1. */

@@ -33,8 +33,8 @@ const char *const pg_stats_sql[PQ__N] = {
                           "ORDER BY key OFFSET 0) s",
     [PQ_STAT_PRUNE] = "DELETE FROM stats WHERE ($3 < 0 OR kind = $3) AND step = $1 "
                       "AND bucket_ms < $2",
-    [PQ_RECENT_ADD] = "INSERT INTO recent (at_ms, complaint, json) VALUES ($1, $2, $3) "
-                      "RETURNING id",
+    [PQ_RECENT_ADD] = "INSERT INTO recent (at_ms, complaint, mention_id, json) "
+                      "VALUES ($1, $2, $3, $4) RETURNING id",
     /* ids are time order, as in sqlite_stats.c: below the newest keep, and below the young */
     [PQ_RECENT_PRUNE] = "DELETE FROM recent WHERE id <= greatest("
                         "coalesce((SELECT max(id) FROM recent), 0) - $1, "
@@ -189,14 +189,17 @@ pg_case_topics(struct spool *sp, int64_t since_ms, int64_t until_ms,
 }
 
 int64_t
-pg_recent_add(struct spool *sp, int64_t at_ms, int complaint, const char *json)
+pg_recent_add(struct spool *sp, int64_t at_ms, int complaint, const char *mention_id,
+              const char *json)
 {
 	struct pg_spool *s = pg_of(sp);
+	struct pg_arg id = mention_id ? PG_TEXT(mention_id) : PG_NULL;
 
 	if (s->txn)
 		return pg_copy_row(s, PG_COPY_RECENT,
-		                   PG_ARGS(PG_I64(at_ms), PG_I64(complaint != 0), PG_TEXT(json)));
-	return PG_WRITE_ID(s, PQ_RECENT_ADD, PG_I64(at_ms), PG_I64(complaint != 0), PG_TEXT(json));
+		                   PG_ARGS(PG_I64(at_ms), PG_I64(complaint != 0), id, PG_TEXT(json)));
+	return PG_WRITE_ID(s, PQ_RECENT_ADD, PG_I64(at_ms), PG_I64(complaint != 0), id,
+	                   PG_TEXT(json));
 }
 
 int64_t

@@ -715,11 +715,12 @@ spool_case_topics(struct spool *s, int64_t since_ms, int64_t until_ms,
 }
 
 int64_t
-spool_recent_add(struct spool *s, int64_t at_ms, int complaint, const char *json)
+spool_recent_add(struct spool *s, int64_t at_ms, int complaint, const char *mention_id,
+                 const char *json)
 {
 	if (spool_begin(s) < 0)
 		return -1;
-	return s->be->recent_add(s, at_ms, complaint, json);
+	return s->be->recent_add(s, at_ms, complaint, mention_id, json);
 }
 
 int64_t

@@ -666,15 +666,16 @@ int64_t spool_case_topics(struct spool *, int64_t since_ms, int64_t until_ms,
  * Recent mentions (v8), complaints or not, for the playground's backtests:
  * json is {"id","text","lang","followers","verified","rating","source"}
  * as the mention came in (members unknown left out); complaint is the
- * verdict then. spool_recent_add writes one in the caller's batch: its row
- * id, or -1. spool_recent_prune keeps the newest keep rows and none older
+ * verdict then. spool_recent_add writes one in the caller's batch, found
+ * again by mention_id (the json's id; NULL for none): its row id, or -1. spool_recent_prune keeps the newest keep rows and none older
  * than before_ms: how many went, or -1. spool_recent_scan streams the rows
  * with at_ms >= since_ms, newest first, at most limit; fn returns non-zero
  * to stop early and must not call the spool. It returns how many rows fn
  * got, or -1. A backtest runs it on a spool of its own, opened read-only in
  * its own thread, so the loop never waits for it.
  */
-int64_t spool_recent_add(struct spool *, int64_t at_ms, int complaint, const char *json);
+int64_t spool_recent_add(struct spool *, int64_t at_ms, int complaint, const char *mention_id,
+    const char *json);
 int64_t spool_recent_prune(struct spool *, size_t keep, int64_t before_ms);
 int64_t spool_recent_scan(struct spool *, int64_t since_ms, size_t limit,
     int (*fn)(void *arg, int64_t at_ms, int complaint, const char *json), void *arg);

@@ -228,7 +228,8 @@ struct spool_backend {
 	                       void (*fn)(void *arg, const char *topic, int64_t cases,
 	                                  int64_t not_complaint),
 	                       void *arg);
-	int64_t (*recent_add)(struct spool *, int64_t at_ms, int complaint, const char *json);
+	int64_t (*recent_add)(struct spool *, int64_t at_ms, int complaint, const char *mention_id,
+	                      const char *json);
 	int64_t (*recent_prune)(struct spool *, size_t keep, int64_t before_ms);
 	int64_t (*recent_scan)(struct spool *, int64_t since_ms, size_t limit,
 	                       int (*fn)(void *arg, int64_t at_ms, int complaint, const char *json),

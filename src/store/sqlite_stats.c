@@ -229,10 +229,13 @@ sqlite_case_topics(struct spool *sp, int64_t since_ms, int64_t until_ms,
 }
 
 int64_t
-sqlite_recent_add(struct spool *sp, int64_t at_ms, int complaint, const char *json)
+sqlite_recent_add(struct spool *sp, int64_t at_ms, int complaint, const char *mention_id,
+                  const char *json)
 {
 	struct sqlite_spool *s = sqlite_of(sp);
 
+	/* recent_mention indexes the json's id (an expression index costs SQLite little) */
+	(void)mention_id;
 	if (SPOOL_WRITE(s, s->sst[SS_RECENT_ADD], SPOOL_I64(at_ms), SPOOL_INT(complaint != 0),
 	                SPOOL_TEXT(json)) < 0)
 		return -1;

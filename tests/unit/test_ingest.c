@@ -918,9 +918,9 @@ START_TEST(rollup_prune_old)
 	stat_at(SPOOL_STAT_TEAM, SPOOL_STEP_DAY, now - 401 * 86400000LL);
 	stat_at(SPOOL_STAT_TEAM, SPOOL_STEP_DAY, now - 399 * 86400000LL);
 	for (int i = 0; i < 5; i++)
-		ck_assert_int_gt(spool_recent_add(sp, now - (35 - i) * 86400000LL, 0, "{}"), 0);
+		ck_assert_int_gt(spool_recent_add(sp, now - (35 - i) * 86400000LL, 0, NULL, "{}"), 0);
 	for (int i = 0; i < 5; i++)
-		ck_assert_int_gt(spool_recent_add(sp, now - 86400000LL + i, 0, "{}"), 0);
+		ck_assert_int_gt(spool_recent_add(sp, now - 86400000LL + i, 0, NULL, "{}"), 0);
 	cf->ui.enabled = 1;
 	cf->ui.backtest_keep = 3;
 	rollup_prune(sp, cf, now);
@@ -931,7 +931,7 @@ START_TEST(rollup_prune_old)
 	ck_assert_int_eq(stat_of(SPOOL_STAT_TEAM, SPOOL_STEP_DAY, "a"), 1);
 	ck_assert_int_eq(recent_count(), 3);
 	cf->ui.backtest_keep = 100;
-	ck_assert_int_gt(spool_recent_add(sp, now, 0, "{}"), 0);
+	ck_assert_int_gt(spool_recent_add(sp, now, 0, NULL, "{}"), 0);
 	rollup_prune(sp, cf, now);
 	ck_assert_int_eq(spool_commit(sp), 0);
 	ck_assert_int_eq(recent_count(), 4);

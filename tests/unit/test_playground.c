@@ -568,7 +568,9 @@ seed(size_t n, const char *text, const char *const *extra, size_t nextra)
 
 		json_object_set_new(o, "id", json_sprintf("r%zu", i));
 		js = json_dumps(o, JSON_COMPACT);
-		ck_assert_int_ge(spool_recent_add(sp, now - 60000 + (int64_t)i, 0, js), 0);
+		ck_assert_int_ge(spool_recent_add(sp, now - 60000 + (int64_t)i, 0,
+		                                  json_string_value(json_object_get(o, "id")), js),
+		                 0);
 		free(js);
 		json_decref(o);
 	}

@@ -202,10 +202,10 @@ START_TEST(test_recent_by_id)
 {
 	struct recent_seen r = {0};
 
-	ck_assert_int_gt(spool_recent_add(sp, 10, 1, "{\"id\":\"r:1\",\"text\":\"old\"}"), 0);
-	ck_assert_int_gt(spool_recent_add(sp, 20, 0, "not json"), 0);
-	ck_assert_int_gt(spool_recent_add(sp, 30, 0, "{\"id\":\"r:1\",\"text\":\"new\"}"), 0);
-	ck_assert_int_gt(spool_recent_add(sp, 40, 1, "{\"id\":\"r:2\",\"text\":\"other\"}"), 0);
+	ck_assert_int_gt(spool_recent_add(sp, 10, 1, "r:1", "{\"id\":\"r:1\",\"text\":\"old\"}"), 0);
+	ck_assert_int_gt(spool_recent_add(sp, 20, 0, NULL, "not json"), 0);
+	ck_assert_int_gt(spool_recent_add(sp, 30, 0, "r:1", "{\"id\":\"r:1\",\"text\":\"new\"}"), 0);
+	ck_assert_int_gt(spool_recent_add(sp, 40, 1, "r:2", "{\"id\":\"r:2\",\"text\":\"other\"}"), 0);
 	ck_assert_int_eq(spool_commit(sp), 0);
 	ck_assert_int_eq(spool_recent_by_id(sp, "r:1", got_recent, &r), 1);
 	ck_assert_int_eq(r.n, 1);
@@ -222,7 +222,7 @@ START_TEST(test_upgrade_v8)
 {
 	struct recent_seen r = {0};
 
-	ck_assert_int_gt(spool_recent_add(sp, 10, 1, "{\"id\":\"u:1\",\"text\":\"t\"}"), 0);
+	ck_assert_int_gt(spool_recent_add(sp, 10, 1, "u:1", "{\"id\":\"u:1\",\"text\":\"t\"}"), 0);
 	ck_assert_int_eq(spool_commit(sp), 0);
 	spool_close(sp);
 	sp = NULL;

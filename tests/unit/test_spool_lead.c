@@ -326,14 +326,26 @@ START_TEST(test_pending_group_text)
 }
 END_TEST
 
+/* spool_recent_by_id's callback: the recent row's time */
+static void
+recent_at(void *arg, int64_t at_ms, int complaint, const char *json)
+{
+	(void)complaint;
+	(void)json;
+	*(int64_t *)arg = at_ms;
+}
+
 /*
- * A spool of schema 6 (the tie in mentions.alert_rowid) upgraded to 7:
- * the v6 shape is rebuilt from a v7 spool's rows behind its back, then
- * opened again; pending, waiting and tied rows keep what they were.
+ * A spool of schema 6 (the tie in mentions.alert_rowid; a recent row's id
+ * read from its JSON) upgraded to 8: the old shape is rebuilt from a new
+ * spool's rows behind its back, then opened again; pending, waiting and
+ * tied rows keep what they were, and recent rows are found by their ids.
  */
+
 START_TEST(test_upgrade_from_6)
 {
 	struct seen s = {0};
+	int64_t recent = 0;
 	const char *rcv[] = {"hook"};
 	const int64_t exp[] = {INT64_MAX};
 	int64_t t, ar;
@@ -345,7 +357,17 @@ START_TEST(test_upgrade_from_6)
 	ck_assert_int_eq(spool_commit(sp), 0);
 	ar = spool_add_alert(sp, "A", "g", 2, NULL, 150, "{}", NULL, 0, rcv, exp, 1, 150);
 	ck_assert_int_eq(spool_tie_mentions(sp, ar, "g", t), 1);
+	ck_assert_int_eq(spool_begin(sp), 0);
+	ck_assert_int_gt(spool_recent_add(sp, 400, 1, "r1", "{\"id\":\"r1\",\"text\":\"x\"}"), 0);
+	ck_assert_int_gt(spool_recent_add(sp, 500, 0, NULL, "not json"), 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
 	spool_close(sp);
+	/* the v7 shape of recent, then the v6 shape of the mentions' ties */
+	spool_test_pg_exec(path, "BEGIN;"
+	                         "DROP INDEX recent_mention;"
+	                         "ALTER TABLE recent DROP COLUMN mention_id;"
+	                         "CREATE INDEX recent_mention ON recent ((keluh_json(json) ->> 'id'));"
+	                         "COMMIT");
 	spool_test_pg_exec(
 	    path, "BEGIN;"
 	          "ALTER TABLE mentions ADD COLUMN alert_rowid bigint REFERENCES alerts (id);"
@@ -360,7 +382,11 @@ START_TEST(test_upgrade_from_6)
 	          "COMMIT");
 	sp = spool_open(path, 0, err, sizeof(err));
 	ck_assert_msg(sp != NULL, "open: %s", err);
-	ck_assert_int_eq(spool_test_pg_int(path, "SELECT max(version) FROM keluh_schema"), 7);
+	ck_assert_int_eq(spool_test_pg_int(path, "SELECT max(version) FROM keluh_schema"), 8);
+	/* 8: the recent row's id from its JSON, none from a text that is not */
+	ck_assert_int_eq(spool_recent_by_id(sp, "r1", recent_at, &recent), 1);
+	ck_assert_int_eq(recent, 400);
+	ck_assert_int_eq(spool_test_pg_int(path, "SELECT count(*) FROM recent WHERE mention_id IS NULL"), 1);
 	ck_assert_int_eq(spool_alert_mentions(sp, ar, collect, &s), 0);
 	ck_assert_uint_eq(s.n, 1);
 	ck_assert_str_eq(s.id[0], "tied");

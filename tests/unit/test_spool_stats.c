@@ -420,11 +420,12 @@ collect_recent(void *arg, int64_t at_ms, int complaint, const char *json)
 static void
 add_recent(int64_t from, int64_t to)
 {
-	char json[32];
+	char json[48], id[24];
 
 	for (int64_t at = from; at <= to; at++) {
-		snprintf(json, sizeof(json), "{\"id\":\"r%lld\"}", (long long)at);
-		ck_assert_int_gt(spool_recent_add(sp, at * 1000, at % 2, json), 0);
+		snprintf(id, sizeof(id), "r%lld", (long long)at);
+		snprintf(json, sizeof(json), "{\"id\":\"%s\"}", id);
+		ck_assert_int_gt(spool_recent_add(sp, at * 1000, at % 2, id, json), 0);
 	}
 }
 
@@ -453,8 +454,8 @@ START_TEST(test_recent_scan)
 	ck_assert_uint_eq(rs.n, 2);
 	/* a row older than since ends the scan, even if younger ones come after it */
 	ck_assert_int_eq(spool_begin(sp), 0);
-	ck_assert_int_gt(spool_recent_add(sp, 1, 0, "{}"), 0);
-	ck_assert_int_gt(spool_recent_add(sp, 20000, 0, "{}"), 0);
+	ck_assert_int_gt(spool_recent_add(sp, 1, 0, NULL, "{}"), 0);
+	ck_assert_int_gt(spool_recent_add(sp, 20000, 0, NULL, "{}"), 0);
 	ck_assert_int_eq(spool_commit(sp), 0);
 	memset(&rs, 0, sizeof(rs));
 	ck_assert_int_eq(spool_recent_scan(sp, 5000, 100, collect_recent, &rs), 1);
@@ -501,7 +502,7 @@ START_TEST(test_upgrade_v7)
 	                         "'recent', 'mentions_at')"),
 	                 3);
 	ck_assert_int_eq(spool_stat_add(sp, SPOOL_STAT_MENTIONS, D, 5, "", 1), 0);
-	ck_assert_int_gt(spool_recent_add(sp, 5, 1, "{}"), 0);
+	ck_assert_int_gt(spool_recent_add(sp, 5, 1, NULL, "{}"), 0);
 	ck_assert_int_eq(spool_commit(sp), 0);
 	ck_assert_int_eq(spool_stat_rows(sp, SPOOL_STAT_MENTIONS, D, 0, D, "", collect_row, &rs),
 	                 1);
