@@ -196,8 +196,9 @@ pg_recent_add(struct spool *sp, int64_t at_ms, int complaint, const char *mentio
 	struct pg_arg id = mention_id ? PG_TEXT(mention_id) : PG_NULL;
 
 	if (s->txn)
-		return pg_copy_row(s, PG_COPY_RECENT,
-		                   PG_ARGS(PG_I64(at_ms), PG_I64(complaint != 0), id, PG_TEXT(json)));
+		return pg_copy_row(
+		    s, PG_COPY_RECENT,
+		    PG_ARGS(PG_I64(at_ms), PG_I64(complaint != 0), id, PG_TEXT(json)));
 	return PG_WRITE_ID(s, PQ_RECENT_ADD, PG_I64(at_ms), PG_I64(complaint != 0), id,
 	                   PG_TEXT(json));
 }

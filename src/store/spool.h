@@ -667,7 +667,8 @@ int64_t spool_case_topics(struct spool *, int64_t since_ms, int64_t until_ms,
  * json is {"id","text","lang","followers","verified","rating","source"}
  * as the mention came in (members unknown left out); complaint is the
  * verdict then. spool_recent_add writes one in the caller's batch, found
- * again by mention_id (the json's id; NULL for none): its row id, or -1. spool_recent_prune keeps the newest keep rows and none older
+ * again by mention_id (the json's id; NULL for none): its row id, or -1.
+ * spool_recent_prune keeps the newest keep rows and none older
  * than before_ms: how many went, or -1. spool_recent_scan streams the rows
  * with at_ms >= since_ms, newest first, at most limit; fn returns non-zero
  * to stop early and must not call the spool. It returns how many rows fn

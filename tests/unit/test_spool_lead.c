@@ -363,11 +363,12 @@ START_TEST(test_upgrade_from_6)
 	ck_assert_int_eq(spool_commit(sp), 0);
 	spool_close(sp);
 	/* the v7 shape of recent, then the v6 shape of the mentions' ties */
-	spool_test_pg_exec(path, "BEGIN;"
-	                         "DROP INDEX recent_mention;"
-	                         "ALTER TABLE recent DROP COLUMN mention_id;"
-	                         "CREATE INDEX recent_mention ON recent ((keluh_json(json) ->> 'id'));"
-	                         "COMMIT");
+	spool_test_pg_exec(path,
+	                   "BEGIN;"
+	                   "DROP INDEX recent_mention;"
+	                   "ALTER TABLE recent DROP COLUMN mention_id;"
+	                   "CREATE INDEX recent_mention ON recent ((keluh_json(json) ->> 'id'));"
+	                   "COMMIT");
 	spool_test_pg_exec(
 	    path, "BEGIN;"
 	          "ALTER TABLE mentions ADD COLUMN alert_rowid bigint REFERENCES alerts (id);"
@@ -386,7 +387,8 @@ START_TEST(test_upgrade_from_6)
 	/* 8: the recent row's id from its JSON, none from a text that is not */
 	ck_assert_int_eq(spool_recent_by_id(sp, "r1", recent_at, &recent), 1);
 	ck_assert_int_eq(recent, 400);
-	ck_assert_int_eq(spool_test_pg_int(path, "SELECT count(*) FROM recent WHERE mention_id IS NULL"), 1);
+	ck_assert_int_eq(
+	    spool_test_pg_int(path, "SELECT count(*) FROM recent WHERE mention_id IS NULL"), 1);
 	ck_assert_int_eq(spool_alert_mentions(sp, ar, collect, &s), 0);
 	ck_assert_uint_eq(s.n, 1);
 	ck_assert_str_eq(s.id[0], "tied");
