@@ -202,8 +202,6 @@ lead_claim_cb(evutil_socket_t fd, short what, void *arg)
 	(void)arg;
 	if (!L.leading || K.draining || pass_broken(K.pass))
 		return;
-	if (L.claim_batch < LEAD_CLAIM_MIN)
-		L.claim_batch = LEAD_CLAIM_MIN;
 	n = ingest_claim(K.ingest, L.claim_batch);
 	if (n < 0 || (size_t)n < L.claim_batch) {
 		L.claim_batch = LEAD_CLAIM_MIN;
@@ -292,6 +290,7 @@ keluhd_lead_start(void)
 	L.shared = spool_shared(K.spool);
 	if (!L.shared)
 		return 0;
+	L.claim_batch = LEAD_CLAIM_MIN;
 	metrics_set("keluh_leader", NULL, 0);
 	lead_follow();
 	silences_set_changed(K.silences, lead_silence_changed, NULL);

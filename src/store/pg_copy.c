@@ -34,8 +34,9 @@
 /* the sequences' blocks: at least, at most */
 #define PG_IDS_MIN 16
 #define PG_IDS_MAX 4096
-/* the most columns of a statement that takes array literals (the rollups' five) */
-#define PG_ARRAY_COLS 5
+/* the most columns of a statement that takes array literals */
+#define PG_ARRAY_COLS                                                                              \
+	((int)PG_STATS__N > (int)PG_PENDING__N ? (int)PG_STATS__N : (int)PG_PENDING__N)
 
 /*
  * A block of ids, how many closing it: the sequence is looked up once, in
@@ -143,7 +144,7 @@ pg_arrays_send(struct pg_spool *s, int q, struct buf *col, size_t n)
 	PGresult *r;
 
 	if (n > PG_ARRAY_COLS)
-		n = PG_ARRAY_COLS;
+		abort();
 	for (size_t i = 0; i < n; i++) {
 		if (col[i].len == 0)
 			buf_addc(&col[i], '{');
@@ -170,13 +171,13 @@ pg_copy_stat(struct pg_spool *s, int kind, int64_t step_ms, int64_t bucket, cons
 	}
 	if (pg_check_txn(s) < 0)
 		return -1;
-	pg_array_int(&col[0], kind);
-	pg_array_int(&col[1], step_ms);
-	pg_array_int(&col[2], bucket);
-	pg_array_next(&col[3]);
-	pg_array_text(&col[3], key);
-	pg_array_int(&col[4], n);
-	if (col[3].len >= PG_COPY_FLUSH_BYTES && pg_copy_flush(s) < 0)
+	pg_array_int(&col[PG_STATS_KIND], kind);
+	pg_array_int(&col[PG_STATS_STEP], step_ms);
+	pg_array_int(&col[PG_STATS_BUCKET], bucket);
+	pg_array_next(&col[PG_STATS_KEY]);
+	pg_array_text(&col[PG_STATS_KEY], key);
+	pg_array_int(&col[PG_STATS_N], n);
+	if (col[PG_STATS_KEY].len >= PG_COPY_FLUSH_BYTES && pg_copy_flush(s) < 0)
 		return -1;
 	return 0;
 }
@@ -382,8 +383,9 @@ pg_copy_flush(struct pg_spool *s)
 		return -1;
 	}
 	/* last: the counts' rows stay locked until the commit, which comes next */
-	if (s->stats.col[0].len > 0 &&
-	    (pg_check_txn(s) < 0 || pg_arrays_send(s, PQ_STAT_MANY, s->stats.col, 5) < 0)) {
+	if (s->stats.col[PG_STATS_KIND].len > 0 &&
+	    (pg_check_txn(s) < 0 ||
+	     pg_arrays_send(s, PQ_STAT_MANY, s->stats.col, PG_STATS__N) < 0)) {
 		pg_copy_end(s);
 		return -1;
 	}
@@ -406,7 +408,7 @@ pg_copy_end(struct pg_spool *s)
 		c->next = 0;
 	}
 	pg_arrays_reset(s->pending.col, PG_PENDING__N);
-	pg_arrays_reset(s->stats.col, 5);
+	pg_arrays_reset(s->stats.col, PG_STATS__N);
 }
 
 void
@@ -418,6 +420,6 @@ pg_copy_free(struct pg_spool *s)
 	}
 	for (size_t i = 0; i < PG_PENDING__N; i++)
 		buf_free(&s->pending.col[i]);
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < PG_STATS__N; i++)
 		buf_free(&s->stats.col[i]);
 }

@@ -27,7 +27,9 @@
  * The version of the database's tables (keluh_schema); 1 holds the records
  * of SQLite's 8, 2 the labels (SQLite's 9), 3 the daemons' heartbeats,
  * 4 the mentions' grouped, 5 rule texts by a plain index, 6 the waiting
- * complaints in a table of their own (pg_schema.c says what each adds).
+ * complaints in a table of their own, 7 the pending marks and ties in
+ * tables of their own, 8 a recent mention's id in a column (pg_schema.c
+ * says what each adds).
  */
 #define PG_SCHEMA 8
 /* pg_advisory_xact_lock key of migrations: "kluh", as the SQLite application_id */
@@ -172,8 +174,9 @@ enum { PG_PENDING_IDS, PG_PENDING_GROUPS, PG_PENDING_WAITING, PG_PENDING__N };
 struct pg_pending {
 	struct buf col[PG_PENDING__N];
 };
+enum { PG_STATS_KIND, PG_STATS_STEP, PG_STATS_BUCKET, PG_STATS_KEY, PG_STATS_N, PG_STATS__N };
 struct pg_stats {
-	struct buf col[5]; /* kind, step, bucket_ms, key, n */
+	struct buf col[PG_STATS__N];
 };
 extern const char *const pg_cluster_sql[PQ__N];
 
