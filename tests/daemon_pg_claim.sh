@@ -100,6 +100,11 @@ is "... reads back the complaints the dead leader had claimed, not the waiting o
     "$(sed -n 's/.*restored \([0-9]*\) pending complaint.*/\1/p' "$TMPD/k2.log")" 20481
 wait_until 60 '[ "$(psql_int "SELECT count(*) FROM mentions_waiting")" = 0 ]'
 is "... and claims those" "$?" 0
+is "... each of them once" "$(metric_value keluh_leader_claimed_total)" 20480
+# claims of 512, 1024, 2048, then 4096 while they come back full: 8 for
+# these (40 when each took 512)
+claims=$(metric_value keluh_leader_claims_total)
+check "... in claims that grow while the backlog lasts (${claims})" test "$claims" -ge 5 -a "$claims" -le 10
 is "every complaint once, none left out" \
     "$(psql_int "SELECT count(*), count(DISTINCT mention_id), (SELECT count(*) FROM mentions_pending) FROM mentions")" \
     "40961|40961|40961"

@@ -203,6 +203,10 @@ lead_claim_cb(evutil_socket_t fd, short what, void *arg)
 	if (!L.leading || K.draining || pass_broken(K.pass))
 		return;
 	n = ingest_claim(K.ingest, L.claim_batch);
+	if (n > 0) {
+		metrics_add("keluh_leader_claims_total", NULL, 1);
+		metrics_add("keluh_leader_claimed_total", NULL, n);
+	}
 	if (n < 0 || (size_t)n < L.claim_batch) {
 		L.claim_batch = LEAD_CLAIM_MIN;
 		return;
