@@ -342,7 +342,14 @@ recent_at(void *arg, int64_t at_ms, int complaint, const char *json)
  * tied rows keep what they were, and recent rows are found by their ids.
  */
 
-START_TEST(test_upgrade_from_6)
+/*
+ * A spool of schema `from` (6 or 5) with one mention tied to an alert, one
+ * pending, one waiting for the leader and two recent rows, made from a
+ * spool of this version by undoing the migrations after it: opened, each
+ * is where it was.
+ */
+static void
+upgrade_from(int from)
 {
 	struct seen s = {0};
 	int64_t recent = 0;
@@ -381,6 +388,19 @@ START_TEST(test_upgrade_from_6)
 	          "  WHERE alert_rowid IS NOT NULL;"
 	          "UPDATE keluh_schema SET version = 6;"
 	          "COMMIT");
+	/* the v5 mark of a complaint waiting for the leader: a column */
+	if (from == 5)
+		spool_test_pg_exec(
+		    path, "BEGIN;"
+		          "ALTER TABLE mentions ADD COLUMN grouped boolean NOT NULL DEFAULT true;"
+		          "UPDATE mentions SET grouped = false WHERE id IN "
+		          "  (SELECT id FROM mentions_waiting);"
+		          "DROP TABLE mentions_waiting;"
+		          "CREATE INDEX mentions_ungrouped ON mentions (id) "
+		          "  WHERE NOT grouped AND alert_rowid IS NULL;"
+		          "UPDATE keluh_schema SET version = 5;"
+		          "COMMIT");
+	ck_assert_int_eq(spool_test_pg_int(path, "SELECT max(version) FROM keluh_schema"), from);
 	sp = spool_open(path, 0, err, sizeof(err));
 	ck_assert_msg(sp != NULL, "open: %s", err);
 	ck_assert_int_eq(spool_test_pg_int(path, "SELECT max(version) FROM keluh_schema"), 8);
@@ -400,6 +420,18 @@ START_TEST(test_upgrade_from_6)
 	ck_assert_str_eq(s.id[1], "waiting");
 	ck_assert_int_eq(spool_commit(sp), 0);
 	ck_assert_int_eq(spool_test_pg_int(path, "SELECT count(*) FROM mentions_pending"), 2);
+	ck_assert_int_eq(spool_test_pg_int(path, "SELECT count(*) FROM mentions_waiting"), 0);
+}
+
+START_TEST(test_upgrade_from_6)
+{
+	upgrade_from(6);
+}
+END_TEST
+
+START_TEST(test_upgrade_from_5)
+{
+	upgrade_from(5);
 }
 END_TEST
 
@@ -419,6 +451,7 @@ main(void)
 	SPOOL_TEST_PG_ONLY(tc, test_claim_keeps_the_row);
 	SPOOL_TEST_PG_ONLY(tc, test_tie_keeps_the_rows);
 	SPOOL_TEST_PG_ONLY(tc, test_upgrade_from_6);
+	SPOOL_TEST_PG_ONLY(tc, test_upgrade_from_5);
 	SPOOL_TEST_PG_ONLY(tc, test_pending_group_text);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
