@@ -55,6 +55,8 @@ A_COUNT=${BENCH_PGB_ALERT_COUNT:-1000}
 A_RATE=${BENCH_PGB_ALERT_RATE:-200}
 A_BG=${BENCH_PGB_ALERT_BG_RATE:-10000}
 FO_RUNS=${BENCH_PGB_FAILOVERS:-5}
+# the complaints waiting for the leader's claim (their ids, by batch)
+WAITING='SELECT coalesce(sum(cardinality(ids)), 0) FROM waiting_batches'
 FO_EACH=25
 FO_GAP=0.02
 case $FO_RUNS in
@@ -270,10 +272,10 @@ ingest() {
 # leader's claim and the seconds until none waits (polled every 50 ms, at
 # most 120 s), as "waiting=N drain_s=S"
 drain_time() {
-	w=$("$PG_BIN/psql" -X -Atq -d "$CONNINFO" -c "SELECT count(*) FROM mentions_waiting" 2>/dev/null)
+	w=$("$PG_BIN/psql" -X -Atq -d "$CONNINFO" -c "$WAITING" 2>/dev/null)
 	t0=$(date +%s%N)
 	n=0
-	while [ "$("$PG_BIN/psql" -X -Atq -d "$CONNINFO" -c "SELECT count(*) FROM mentions_waiting" 2>/dev/null)" != 0 ] &&
+	while [ "$("$PG_BIN/psql" -X -Atq -d "$CONNINFO" -c "$WAITING" 2>/dev/null)" != 0 ] &&
 	    [ $n -lt 2400 ]; do
 		n=$((n + 1))
 		sleep 0.05
@@ -332,7 +334,7 @@ sustain() {
 			k=0
 			while :; do
 				k=$((k + 1))
-				echo "$k $("$PG_BIN/psql" -X -Atq -d "$CONNINFO" -c "SELECT count(*) FROM mentions_waiting" 2>/dev/null)"
+				echo "$k $("$PG_BIN/psql" -X -Atq -d "$CONNINFO" -c "$WAITING" 2>/dev/null)"
 				sleep 1
 			done
 		) >"$D/$1-waiting" &

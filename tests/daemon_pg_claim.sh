@@ -62,7 +62,7 @@ backlog() {
 kill -STOP "$P1"
 URL=$URL2
 is "40 batches of 512 complaints to the other daemon: 202" "$(backlog 1 40)" 40
-is "... all waiting for the leader" "$(psql_int 'SELECT count(*) FROM mentions_waiting')" 20480
+is "... all waiting for the leader" "$(psql_int "$PG_WAITING")" 20480
 
 # a mention to the leader, sent while it is stopped: it is read when it wakes
 URL=$URL1
@@ -71,14 +71,14 @@ CP=$!
 wait_for 10 sh -c "ss -tn state established | grep -q ':${URL1##*:} '"
 kill -CONT "$P1"
 wait "$CP"
-left=$(psql_int 'SELECT count(*) FROM mentions_waiting')
+left=$(psql_int "$PG_WAITING")
 r=$(cat "$TMPD/own.code")
 is "the leader answers its own client: 202" "${r%% *}" 202
 # counted after the answer, while the leader goes on claiming: how many is
 # a matter of the machine's speed; that some still wait is not (before a
 # claim waited for the next turn, the answer came after the last claim)
 check "... while the backlog still waits (${left} of 20480)" [ "$left" -gt 0 ]
-wait_until 60 '[ "$(psql_int "SELECT count(*) FROM mentions_waiting")" = 0 ]'
+wait_until 60 '[ "$(psql_int "$PG_WAITING")" = 0 ]'
 is "the leader takes the whole backlog then" "$?" 0
 is "... every complaint once, its own too" \
     "$(psql_int "SELECT count(*), count(DISTINCT mention_id) FROM mentions")" "20481|20481"
@@ -91,14 +91,14 @@ is "... every complaint once, its own too" \
 kill -STOP "$P1"
 URL=$URL2
 is "40 more batches to the other daemon: 202" "$(backlog 41 80)" 40
-is "... waiting for the stopped leader" "$(psql_int 'SELECT count(*) FROM mentions_waiting')" 20480
+is "... waiting for the stopped leader" "$(psql_int "$PG_WAITING")" 20480
 kill -KILL "$P1"
 wait "$P1" 2>/dev/null
 wait_for 30 grep -q "group(s) read back from the spool" "$TMPD/k2.log"
 is "the other daemon takes the lead" "$?" 0
 is "... reads back the complaints the dead leader had claimed, not the waiting ones" \
     "$(sed -n 's/.*restored \([0-9]*\) pending complaint.*/\1/p' "$TMPD/k2.log")" 20481
-wait_until 60 '[ "$(psql_int "SELECT count(*) FROM mentions_waiting")" = 0 ]'
+wait_until 60 '[ "$(psql_int "$PG_WAITING")" = 0 ]'
 is "... and claims those" "$?" 0
 is "... each of them once" "$(metric_value keluh_leader_claimed_total)" 20480
 # claims of 512, 1024, 2048, then 4096 while they come back full: 8 for

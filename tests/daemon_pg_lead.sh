@@ -105,7 +105,7 @@ URL=$URL2
 r2=$(post '{"id":"r2","text":"refund still not here"}
 {"id":"r1","text":"where is my refund, three weeks now"}')
 is "three refund complaints, one a copy: 202 from both" "${r%% *} ${r2%% *}" "202 202"
-wait_until 10 '[ "$(psql_int "SELECT count(*) FROM mentions_waiting")" = 0 ] &&
+wait_until 10 '[ "$(psql_int "$PG_WAITING")" = 0 ] &&
 	[ "$(psql_int "SELECT count(*) FROM mentions WHERE mention_id LIKE '"'r%'"'")" = 2 ]'
 is "the leader claimed them before it dies" "$?" 0
 kill -KILL "$P1"

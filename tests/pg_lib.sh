@@ -75,6 +75,10 @@ pg_start() {
 	export PG_CONNINFO PG_SPOOL PG_ADMIN
 }
 
+# the complaints waiting for the leader's claim, named by batch
+# (waiting_batches, PostgreSQL schema 9)
+PG_WAITING='SELECT coalesce(sum(cardinality(ids)), 0) FROM waiting_batches'
+
 # psql_int SQL: one query as keluhd's role, its rows unaligned, without a header
 psql_int() {
 	"$PG_BIN/psql" -X -Atq -d "$PG_CONNINFO" -c "$1"

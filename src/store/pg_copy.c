@@ -62,12 +62,14 @@ const char *const pg_copy_sql[PQ__N] = {
                      "ON CONFLICT (kind, step, bucket_ms, key) DO UPDATE SET n = stats.n + "
                      "excluded.n",
     /*
-     * The batch's pending and waiting marks: narrow rows, one statement
-     * (a COPY is two round trips, and a pass had one per table).
+     * The batch's pending marks (narrow rows) and its waiting complaints
+     * (one row of their ids), one statement (a COPY is two round trips,
+     * and a pass had one per table).
      */
     [PQ_PENDING_MANY] = "WITH p AS (INSERT INTO mentions_pending (id, group_key) "
                         "SELECT * FROM unnest($1::bigint[], $2::text[])) "
-                        "INSERT INTO mentions_waiting (id) SELECT unnest($3::bigint[])",
+                        "INSERT INTO waiting_batches (ids) SELECT $3::bigint[] "
+                        "WHERE cardinality($3::bigint[]) > 0",
 };
 
 /*
@@ -319,12 +321,17 @@ pg_copy_pending(struct pg_spool *s, int64_t id, const char *group_key, int waiti
 
 	if (pg_check_txn(s) < 0)
 		return -1;
-	pg_array_int(&col[PG_PENDING_IDS], id);
-	pg_array_next(&col[PG_PENDING_GROUPS]);
-	pg_array_text(&col[PG_PENDING_GROUPS], group_key);
+	/* a waiting one becomes pending when the leader claims it */
 	if (waiting)
 		pg_array_int(&col[PG_PENDING_WAITING], id);
-	if (col[PG_PENDING_GROUPS].len >= PG_COPY_FLUSH_BYTES && pg_copy_flush(s) < 0)
+	else {
+		pg_array_int(&col[PG_PENDING_IDS], id);
+		pg_array_next(&col[PG_PENDING_GROUPS]);
+		pg_array_text(&col[PG_PENDING_GROUPS], group_key);
+	}
+	if ((col[PG_PENDING_GROUPS].len >= PG_COPY_FLUSH_BYTES ||
+	     col[PG_PENDING_WAITING].len >= PG_COPY_FLUSH_BYTES) &&
+	    pg_copy_flush(s) < 0)
 		return -1;
 	return 0;
 }
@@ -376,7 +383,8 @@ pg_copy_flush(struct pg_spool *s)
 		}
 	}
 	/* after the rows they name, though no key ties them */
-	if (s->pending.col[PG_PENDING_IDS].len > 0 &&
+	if ((s->pending.col[PG_PENDING_IDS].len > 0 ||
+	     s->pending.col[PG_PENDING_WAITING].len > 0) &&
 	    (pg_check_txn(s) < 0 ||
 	     pg_arrays_send(s, PQ_PENDING_MANY, s->pending.col, PG_PENDING__N) < 0)) {
 		pg_copy_end(s);

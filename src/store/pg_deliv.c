@@ -24,12 +24,11 @@
 	"id, matchers, created_by, reason, created_ms, expires_ms, ended_ms, ended_by, suppressed"
 #define MENTION_COLS "m.id, m.mention_id, m.group_key, m.priority, m.at_ms, m.json"
 /*
- * A mention's row m is pending (not tied to an alert) while mentions_pending
- * names it, waits for the leader's claim while mentions_waiting does too,
- * and is tied to alert a when mention_alerts holds (m.id, a.id): see
- * pg_schema.c, version 7.
+ * A mention's row m waits for the leader's claim while a row of
+ * waiting_batches names it, is pending (in a group, not tied to an alert)
+ * while mentions_pending does, and is tied to alert a when mention_alerts
+ * holds (m.id, a.id): see pg_schema.c, versions 7 and 9.
  */
-#define PG_WAITING "EXISTS (SELECT 1 FROM mentions_waiting w WHERE w.id = p.id)"
 #define ALERT_COLS                                                                                 \
 	"a.id, a.alert_id, a.group_key, a.team, a.json, a.priority, a.at_ms,"                      \
 	" (SELECT count(*) FROM deliveries WHERE alert_rowid = a.id AND state = 1),"               \
@@ -56,35 +55,26 @@
 	"SELECT " DELIVERY_COLS " FROM u d JOIN alerts a ON a.id = d.alert_rowid ORDER BY "
 
 const char *const pg_deliv_sql[PQ__N] = {
-    /* $6: the row waits for the leader (mentions_waiting) */
+    /* $6: the row waits for the leader (waiting_batches), else it is pending */
     [PQ_ADD_MENTION] = "WITH m AS (INSERT INTO mentions (mention_id, group_key, priority, at_ms, "
                        "json) VALUES ($1, $2, $3, $4, $5) RETURNING id), "
-                       "p AS (INSERT INTO mentions_pending (id, group_key) SELECT id, $2 FROM m), "
-                       "w AS (INSERT INTO mentions_waiting (id) SELECT id FROM m WHERE "
+                       "p AS (INSERT INTO mentions_pending (id, group_key) SELECT id, $2 FROM m "
+                       "WHERE NOT $6::boolean), "
+                       "w AS (INSERT INTO waiting_batches (ids) SELECT ARRAY[id] FROM m WHERE "
                        "$6::boolean) SELECT id FROM m",
     /* the leader's groups: the rows it claimed, not those waiting for it */
     [PQ_PENDING_MENTIONS] = "SELECT " MENTION_COLS " FROM mentions_pending p JOIN mentions m "
-                            "ON m.id = p.id WHERE NOT " PG_WAITING " ORDER BY m.at_ms, m.id",
+                            "ON m.id = p.id ORDER BY m.at_ms, m.id",
     [PQ_ADD_ALERT] = "INSERT INTO alerts (alert_id, group_key, priority, team, at_ms, json) "
                      "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     [PQ_TIE_MENTION] = "WITH p AS (DELETE FROM mentions_pending WHERE id = $2 RETURNING id) "
                        "INSERT INTO mention_alerts (id, alert_rowid) SELECT id, $1 FROM p",
     [PQ_TIE_GROUP] = "WITH p AS (DELETE FROM mentions_pending p WHERE group_key = $2 AND "
-                     "id <= $3 AND NOT " PG_WAITING " RETURNING id) "
+                     "id <= $3 RETURNING id) "
                      "INSERT INTO mention_alerts (id, alert_rowid) SELECT id, $1 FROM p",
-    /*
-     * Rows another daemon's batch is claiming are left to it. The ids go
-     * through arrays so that both tables are read by their primary keys
-     * (an IN list of unknown length had the plan read all of either).
-     */
-    [PQ_CLAIM_MENTIONS] = "WITH w AS (DELETE FROM mentions_waiting WHERE id = ANY (ARRAY("
-                          "  SELECT id FROM mentions_waiting ORDER BY id LIMIT $1 "
-                          "  FOR UPDATE SKIP LOCKED)) RETURNING id) "
-                          "SELECT " MENTION_COLS " FROM mentions m "
-                          "WHERE m.id = ANY (ARRAY(SELECT id FROM w)) AND EXISTS "
-                          "(SELECT 1 FROM mentions_pending p WHERE p.id = m.id)",
-    [PQ_DROP_MENTION] = "WITH w AS (DELETE FROM mentions_waiting WHERE id = $1), "
-                        "p AS (DELETE FROM mentions_pending WHERE id = $1 RETURNING id) "
+    /* batches another daemon's batch is claiming are left to it (pg_schema.c, 9) */
+    [PQ_CLAIM_MENTIONS] = "SELECT * FROM keluh_claim($1)",
+    [PQ_DROP_MENTION] = "WITH p AS (DELETE FROM mentions_pending WHERE id = $1 RETURNING id) "
                         "DELETE FROM mentions WHERE id IN (SELECT id FROM p)",
     [PQ_MENTIONS_ALERTED] = "SELECT " MENTION_COLS " FROM mentions m WHERE m.at_ms >= $1 AND "
                             "EXISTS (SELECT 1 FROM mention_alerts t WHERE t.id = m.id) "
@@ -141,7 +131,8 @@ const char *const pg_deliv_sql[PQ__N] = {
                   "   ($1::text IS NULL OR receiver = $1)),"
                   " (SELECT count(*) FROM deliveries WHERE state = 2 AND"
                   "   ($1::text IS NULL OR receiver = $1)),"
-                  " (SELECT count(*) FROM mentions_pending),"
+                  " (SELECT count(*) FROM mentions_pending) + (SELECT "
+                  "   coalesce(sum(cardinality(ids)), 0) FROM waiting_batches),"
                   " (SELECT count(*) FROM alerts)",
     [PQ_QUEUE_COUNTS] = "SELECT"
                         " (SELECT count(*) FROM deliveries WHERE receiver = $1 AND state = 0),"
@@ -176,10 +167,14 @@ const char *const pg_deliv_sql[PQ__N] = {
                          "WHERE NOT EXISTS (SELECT 1 FROM old) RETURNING id) "
                          "SELECT id FROM old UNION ALL SELECT id FROM ins",
     [PQ_RULE_TEXT_GET] = "SELECT json FROM rule_texts WHERE id = $1",
-    /* only pending mentions are ever read back; alerted ones keep their alert's JSON */
+    /*
+     * only pending and waiting mentions are ever read back; alerted ones
+     * keep their alert's JSON
+     */
     [PQ_RULE_TEXT_PRUNE] =
         "DELETE FROM rule_texts WHERE id NOT IN (SELECT (r.value #>> '{}')::numeric::bigint "
-        "FROM mentions_pending p JOIN mentions m ON m.id = p.id, LATERAL "
+        "FROM (SELECT id FROM mentions_pending UNION ALL SELECT unnest(ids) FROM "
+        "waiting_batches) p JOIN mentions m ON m.id = p.id, LATERAL "
         "jsonb_array_elements(CASE WHEN jsonb_typeof(keluh_json(m.json) -> 'rule_refs') = "
         "'array' THEN keluh_json(m.json) -> 'rule_refs' ELSE '[]'::jsonb END) r WHERE "
         "jsonb_typeof(r.value) = 'number')",

@@ -28,10 +28,11 @@
  * of SQLite's 8, 2 the labels (SQLite's 9), 3 the daemons' heartbeats,
  * 4 the mentions' grouped, 5 rule texts by a plain index, 6 the waiting
  * complaints in a table of their own, 7 the pending marks and ties in
- * tables of their own, 8 a recent mention's id in a column (pg_schema.c
- * says what each adds).
+ * tables of their own, 8 a recent mention's id in a column, 9 the waiting
+ * complaints by batch and claimed by keluh_claim() (pg_schema.c says what
+ * each adds).
  */
-#define PG_SCHEMA 8
+#define PG_SCHEMA 9
 /* pg_advisory_xact_lock key of migrations: "kluh", as the SQLite application_id */
 #define PG_MIGRATE_LOCK         0x6b6c7568
 #define PG_CONNECT_TIMEOUT      "5"

@@ -23,6 +23,9 @@
 #include "spool_test.h"
 #include "unit.h"
 
+/* the complaints waiting for the leader's claim (pg_schema.c, 9) */
+#define WAITING "SELECT coalesce(sum(cardinality(ids)), 0) FROM waiting_batches"
+
 static char dir[64];
 static char path[256];
 static char err[512];
@@ -104,7 +107,7 @@ START_TEST(test_claim_oldest_first_once)
 	memset(&s, 0, sizeof(s));
 	ck_assert_int_eq(spool_pending_mentions(sp, collect, &s), 0);
 	ck_assert_uint_eq(s.n, 3);
-	ck_assert_int_eq(spool_test_pg_int(path, "SELECT count(*) FROM mentions_waiting"), 0);
+	ck_assert_int_eq(spool_test_pg_int(path, WAITING), 0);
 }
 END_TEST
 
@@ -121,8 +124,14 @@ START_TEST(test_tie_leaves_ungrouped)
 	/* the grouper ties what its group holds: a row still waiting is not in it */
 	ck_assert_int_eq(spool_tie_mentions(sp, a, "g", g), spool_test_pg() ? 1 : 2);
 	ck_assert_int_eq(spool_commit(sp), 0);
-	ck_assert_int_eq(spool_drop_mention(sp, u), spool_test_pg() ? 1 : 0);
+	/* tied (SQLite), or waiting and not pending until claimed (PostgreSQL) */
+	ck_assert_int_eq(spool_drop_mention(sp, u), 0);
 	ck_assert_int_eq(spool_drop_mention(sp, g), 0);
+	if (spool_test_pg()) {
+		ck_assert_int_eq(spool_claim_mentions(sp, 0, NULL, NULL), 1);
+		ck_assert_int_eq(spool_drop_mention(sp, u), 1);
+		ck_assert_int_eq(spool_commit(sp), 0);
+	}
 }
 END_TEST
 
@@ -171,6 +180,32 @@ START_TEST(test_alerted_window)
 }
 END_TEST
 
+/* The rule texts a complaint waiting for the leader names are kept, as a pending one's. */
+START_TEST(test_prune_keeps_waiting_texts)
+{
+	int64_t id[3];
+	char json[64], *v;
+
+	ck_assert_int_eq(spool_begin(sp), 0);
+	for (int i = 0; i < 3; i++) {
+		snprintf(json, sizeof(json), "{\"id\":\"r%d\"}", i);
+		id[i] = spool_rule_text(sp, json);
+		ck_assert_int_gt(id[i], 0);
+	}
+	snprintf(json, sizeof(json), "{\"rule_refs\":[%lld],\"entry\":{}}", (long long)id[0]);
+	ck_assert_int_gt(spool_add_mention_ungrouped(sp, "w", "g", 2, 100, json), 0);
+	snprintf(json, sizeof(json), "{\"rule_refs\":[%lld],\"entry\":{}}", (long long)id[1]);
+	ck_assert_int_gt(spool_add_mention(sp, "p", "g", 2, 200, json), 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(spool_prune_rule_texts(sp), 1);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_ptr_nonnull(v = spool_rule_text_get(sp, id[i]));
+		free(v);
+	}
+	ck_assert_ptr_null(spool_rule_text_get(sp, id[2]));
+}
+END_TEST
+
 /* Two daemons claim at once: each row goes to one; a lost batch gives its rows back. */
 START_TEST(test_claim_skips_locked_and_rollback)
 {
@@ -178,8 +213,11 @@ START_TEST(test_claim_skips_locked_and_rollback)
 	struct seen s = {0}, t = {0};
 
 	ck_assert_msg(other != NULL, "open: %s", err);
+	/* two batches: a claim passes over a batch another session is claiming */
 	ck_assert_int_eq(spool_begin(sp), 0);
 	add("u1", "g", 100, 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(spool_begin(sp), 0);
 	add("u2", "g", 200, 0);
 	ck_assert_int_eq(spool_commit(sp), 0);
 	ck_assert_int_eq(spool_claim_mentions(sp, 1, collect, &s), 1);
@@ -219,7 +257,7 @@ START_TEST(test_ungrouped_in_the_copy)
 	                                         "query ILIKE '%INSERT INTO mentions%'"),
 	                 0);
 	ck_assert_int_eq(spool_commit(sp), 0);
-	ck_assert_int_eq(spool_test_pg_int(path, "SELECT count(*) FROM mentions_waiting"), 2);
+	ck_assert_int_eq(spool_test_pg_int(path, WAITING), 2);
 	ck_assert_int_eq(spool_claim_mentions(sp, 0, collect, &s), 2);
 	ck_assert_str_eq(s.id[0], "u1");
 	ck_assert_str_eq(s.id[1], "u2");
@@ -336,17 +374,13 @@ recent_at(void *arg, int64_t at_ms, int complaint, const char *json)
 }
 
 /*
- * A spool of schema 6 (the tie in mentions.alert_rowid; a recent row's id
- * read from its JSON) upgraded to 8: the old shape is rebuilt from a new
- * spool's rows behind its back, then opened again; pending, waiting and
- * tied rows keep what they were, and recent rows are found by their ids.
- */
-
-/*
- * A spool of schema `from` (6 or 5) with one mention tied to an alert, one
- * pending, one waiting for the leader and two recent rows, made from a
- * spool of this version by undoing the migrations after it: opened, each
- * is where it was.
+ * A spool of schema `from` (8, 6 or 5) with one mention tied to an alert,
+ * one pending, one waiting for the leader and two recent rows, made from
+ * a spool of this version by undoing the migrations after it, behind its
+ * back: opened again, each is where it was, and recent rows are found by
+ * their ids. 8 named each waiting complaint in mentions_waiting (and
+ * mentions_pending); 6 tied a mention in mentions.alert_rowid and read a
+ * recent row's id from its JSON; 5 marked a waiting one in a column.
  */
 static void
 upgrade_from(int from)
@@ -369,6 +403,18 @@ upgrade_from(int from)
 	ck_assert_int_gt(spool_recent_add(sp, 500, 0, NULL, "not json"), 0);
 	ck_assert_int_eq(spool_commit(sp), 0);
 	spool_close(sp);
+	spool_test_pg_exec(path,
+	                   "BEGIN;"
+	                   "CREATE TABLE mentions_waiting (id bigint PRIMARY KEY);"
+	                   "INSERT INTO mentions_waiting SELECT unnest(ids) FROM waiting_batches;"
+	                   "INSERT INTO mentions_pending (id, group_key) SELECT id, group_key "
+	                   "  FROM mentions WHERE id IN (SELECT id FROM mentions_waiting);"
+	                   "DROP TABLE waiting_batches;"
+	                   "DROP FUNCTION keluh_claim(bigint);"
+	                   "UPDATE keluh_schema SET version = 8;"
+	                   "COMMIT");
+	if (from == 8)
+		goto reopen;
 	/* the v7 shape of recent, then the v6 shape of the mentions' ties */
 	spool_test_pg_exec(path,
 	                   "BEGIN;"
@@ -400,10 +446,11 @@ upgrade_from(int from)
 		          "  WHERE NOT grouped AND alert_rowid IS NULL;"
 		          "UPDATE keluh_schema SET version = 5;"
 		          "COMMIT");
+reopen:
 	ck_assert_int_eq(spool_test_pg_int(path, "SELECT max(version) FROM keluh_schema"), from);
 	sp = spool_open(path, 0, err, sizeof(err));
 	ck_assert_msg(sp != NULL, "open: %s", err);
-	ck_assert_int_eq(spool_test_pg_int(path, "SELECT max(version) FROM keluh_schema"), 8);
+	ck_assert_int_eq(spool_test_pg_int(path, "SELECT max(version) FROM keluh_schema"), 9);
 	/* 8: the recent row's id from its JSON, none from a text that is not */
 	ck_assert_int_eq(spool_recent_by_id(sp, "r1", recent_at, &recent), 1);
 	ck_assert_int_eq(recent, 400);
@@ -420,8 +467,14 @@ upgrade_from(int from)
 	ck_assert_str_eq(s.id[1], "waiting");
 	ck_assert_int_eq(spool_commit(sp), 0);
 	ck_assert_int_eq(spool_test_pg_int(path, "SELECT count(*) FROM mentions_pending"), 2);
-	ck_assert_int_eq(spool_test_pg_int(path, "SELECT count(*) FROM mentions_waiting"), 0);
+	ck_assert_int_eq(spool_test_pg_int(path, WAITING), 0);
 }
+
+START_TEST(test_upgrade_from_8)
+{
+	upgrade_from(8);
+}
+END_TEST
 
 START_TEST(test_upgrade_from_6)
 {
@@ -446,10 +499,12 @@ main(void)
 	tcase_add_test(tc, test_tie_leaves_ungrouped);
 	tcase_add_test(tc, test_drop_pending_only);
 	tcase_add_test(tc, test_alerted_window);
+	tcase_add_test(tc, test_prune_keeps_waiting_texts);
 	SPOOL_TEST_PG_ONLY(tc, test_claim_skips_locked_and_rollback);
 	SPOOL_TEST_PG_ONLY(tc, test_ungrouped_in_the_copy);
 	SPOOL_TEST_PG_ONLY(tc, test_claim_keeps_the_row);
 	SPOOL_TEST_PG_ONLY(tc, test_tie_keeps_the_rows);
+	SPOOL_TEST_PG_ONLY(tc, test_upgrade_from_8);
 	SPOOL_TEST_PG_ONLY(tc, test_upgrade_from_6);
 	SPOOL_TEST_PG_ONLY(tc, test_upgrade_from_5);
 	SPOOL_TEST_PG_ONLY(tc, test_pending_group_text);
