@@ -222,7 +222,7 @@ pg_prune_rule_texts(struct spool *sp)
 
 /*
  * A mention's row, grouped (this daemon's groups hold it) or waiting for
- * the leader's claim (its id in mentions_waiting too): in a batch both go
+ * the leader's claim (its id in the batch's row of waiting_batches): both go
  * in the batch's COPY (pg_copy.c), so a daemon that does not lead sends
  * its complaints a thousand to a round trip as the leader does.
  */

@@ -167,8 +167,8 @@ struct pg_copy {
 /*
  * Statements of a batch that take their rows as array literals, a column
  * each (pg_copy.c): the pending marks of the batch's mention rows (ids and
- * groups, mentions_pending; ids of those waiting for the leader,
- * mentions_waiting) and the rollups' counts. An empty column is an empty
+ * groups, mentions_pending), the ids of those waiting for the leader (one
+ * row of waiting_batches) and the rollups' counts. An empty column is an empty
  * buffer; the literal's braces are added when it is sent.
  */
 enum { PG_PENDING_IDS, PG_PENDING_GROUPS, PG_PENDING_WAITING, PG_PENDING__N };
@@ -334,7 +334,8 @@ int pg_mentions_each(struct pg_spool *s, PGresult *r,
 int64_t pg_copy_row(struct pg_spool *s, int t, const struct pg_arg *a, size_t n);
 /*
  * pg_copy_pending: mention row id is pending in group_key (mentions_pending),
- * and if waiting, waits for the leader (mentions_waiting) too: 0, or -1.
+ * or if waiting, waits for the leader (in the batch's row of
+ * waiting_batches; the claim makes it pending): 0, or -1.
  */
 int pg_copy_pending(struct pg_spool *s, int64_t id, const char *group_key, int waiting);
 /* pg_copy_stat: n added to a row of the rollups in the open batch: 0, or -1. */
