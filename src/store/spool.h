@@ -151,8 +151,9 @@ int spool_pending_mentions(struct spool *, void (*fn)(void *arg, const struct sp
  * spool_add_mention_ungrouped, and the leader takes such rows with
  * spool_claim_mentions: up to max of them (0: every one), oldest first,
  * marked grouped in the caller's batch (opened if need be), so a batch
- * that is lost gives them back; rows another session is claiming are
- * skipped. fn gets each; it returns how many, or -1. spool_pending_mentions
+ * that is lost gives them back; rows another session is claiming (on
+ * PostgreSQL, the batches that name them) are skipped. fn gets each; it
+ * returns how many, or -1. spool_pending_mentions
  * and spool_tie_mentions see only grouped rows. On SQLite, where the one
  * daemon groups all, an ungrouped row is written grouped and a claim finds
  * none.
